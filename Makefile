@@ -1,0 +1,46 @@
+# Two commands do all set-up on a fresh machine with only Python 3.11+:
+#   make demo   installs tanshi from the lock file, then runs the demo jurisdiction
+#   make test   installs tanshi and its test tools from the lock file, then runs every test
+PYTHON ?= python3
+UV_VERSION = 0.13.9
+TOOLS = .tools
+UV = $(TOOLS)/bin/uv
+VENV = .venv
+export UV_PYTHON_DOWNLOADS = never
+export UV_PROJECT_ENVIRONMENT = $(VENV)
+
+.PHONY: demo test install install-dev lint lock clean bench
+
+demo: install
+	$(VENV)/bin/tanshi demo
+
+test: install-dev
+	@echo "PostgreSQL leg: TANSHI_REQUIRE_POSTGRES=$${TANSHI_REQUIRE_POSTGRES:-1} (set 0 to run without PostgreSQL)"
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
+	TANSHI_REQUIRE_POSTGRES=$${TANSHI_REQUIRE_POSTGRES:-1} $(VENV)/bin/pytest
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+install: $(UV)
+	$(UV) sync --frozen --no-dev --python $(PYTHON)
+
+install-dev: $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+
+lint: install-dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/lint-imports
+
+lock: $(UV)
+	$(UV) lock --python $(PYTHON)
+
+bench: install-dev
+	$(VENV)/bin/python bench/registry_sqlite.py
+
+clean:
+	rm -rf $(VENV) $(TOOLS) tanshi-demo tanshi.sqlite

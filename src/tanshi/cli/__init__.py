@@ -1,0 +1,1 @@
+"""The command line: ``tanshi demo``, ``tanshi rulebook …`` and ``tanshi db …``."""

@@ -1,0 +1,135 @@
+"""``tanshi demo``: one compliance year of demo-province on a fresh database, with a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from tanshi.core.errors import TanshiError
+from tanshi.reports.compliance_table import COLUMNS, summarise, table_rows, write_reports
+from tanshi.resources import load_rulebook, parameter_table
+from tanshi.services.demo import DemoResult, run_demo
+from tanshi.store.engine import database_url, open_database
+from tanshi.store.reset import reset_demo_database
+
+NUMERIC = {key for key, _ in COLUMNS} - {"company", "name", "sector", "status"}
+# Shorter headings than the CSV and HTML, so the table fits a terminal.
+CONSOLE_COLUMNS = (
+    ("company", "Company"),
+    ("sector", "Sector"),
+    ("verified_tco2", "Verified tCO2"),
+    ("allocated_t", "Allocated"),
+    ("bought_t", "Bought"),
+    ("sold_t", "Sold"),
+    ("surrendered_allowances_t", "Surr. allow."),
+    ("surrendered_offsets_t", "Surr. offsets"),
+    ("shortfall_t", "Shortfall"),
+    ("penalty_cny", "Penalty CNY"),
+    ("status", "Status"),
+)
+
+
+def demo_command(
+    seed: Annotated[
+        int, typer.Option(help="Seed of the synthetic market; same seed, same output.")
+    ] = 42,
+    companies: Annotated[
+        int, typer.Option(min=2, max=2000, help="How many covered companies to simulate.")
+    ] = 60,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            help="SQLite file or database URL for the demo; default: $TANSHI_DATABASE_URL, "
+            "else ./tanshi-demo/demo.sqlite. A previous demo there is replaced; other data "
+            "is never touched."
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for the CSV and HTML compliance reports.")
+    ] = Path("tanshi-demo"),
+    rulebook: Annotated[
+        str, typer.Option(help="Rulebook preset id or .toml file to run.")
+    ] = "demo-province",
+) -> None:
+    """Run one compliance year of a fictional province end to end and print its compliance table.
+
+    Creates a fresh database, loads the rulebook, registers seeded synthetic companies,
+    calculates and verifies their emissions, allocates allowances, runs a bilateral market,
+    surrenders, and computes shortfalls and penalties at the deadline. Writes
+    compliance-YEAR.csv and compliance-YEAR.html into --out.
+    """
+    console = Console(width=None if Console().is_terminal else 180)
+    url = database_url(db, out / "demo.sqlite")
+    try:
+        rules, text = load_rulebook(rulebook)
+        reset_demo_database(url)
+        engine = open_database(url)
+    except TanshiError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    with Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done)
+
+        try:
+            result = run_demo(
+                engine,
+                rules,
+                text,
+                parameter_table(),
+                seed=seed,
+                company_count=companies,
+                progress=progress,
+            )
+        except TanshiError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(1) from error
+        finally:
+            engine.dispose()
+    _print(console, result)
+    csv_path, html_path = write_reports(
+        out, result.rulebook, result.year, result.lines, result.price, seed=seed
+    )
+    console.print(f"\nWrote {csv_path} and {html_path}; database: {url}")
+
+
+def _print(console: Console, result: DemoResult) -> None:
+    table = Table(title=f"{result.rulebook.rulebook.name} — compliance {result.year}")
+    shown = [(key, label) for key, label in CONSOLE_COLUMNS]
+    for key, label in shown:
+        table.add_column(label, justify="right" if key in NUMERIC else "left")
+    for row in table_rows(result.lines):
+        style = {"non_compliant": "red", "no_verified_emissions": "yellow"}.get(row["status"])
+        table.add_row(*(row[key].replace("_", " ") for key, _ in shown), style=style)
+    console.print(table)
+    summary = summarise(result.lines)
+    source = "average of the year's allowance trades" if result.price.from_trades else "fallback"
+    console.print(
+        f"{summary.companies} companies: {summary.by_status['compliant']} compliant, "
+        f"{summary.by_status['non_compliant']} non-compliant, "
+        f"{summary.by_status['no_verified_emissions']} without verified emissions. "
+        f"Penalty price CNY {result.price.price_cny_per_t}/t ({source}); "
+        f"penalties CNY {summary.penalty_cny:,.2f}; shortfalls {summary.shortfall_t:,} t are "
+        f"deducted from the {result.year + 1} allocation."
+    )
+    warnings = list(result.issues)
+    if warnings:
+        console.print(f"{len(warnings)} note(s) from the run:")
+        for issue in warnings[:10]:
+            console.print(f"  {issue}")

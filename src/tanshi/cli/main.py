@@ -1,0 +1,63 @@
+"""The ``tanshi`` command: entry point and the top-level commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tanshi import __version__
+from tanshi.cli.demo import demo_command
+from tanshi.cli.rulebook import rulebook_app
+from tanshi.store.engine import database_url, open_database
+
+app = typer.Typer(
+    name="tanshi",
+    help=(
+        "tanshi (碳市): run a carbon emissions trading system end to end — rulebooks, "
+        "MRV, allocation, registry, trading and compliance.\n\n"
+        "Start with `tanshi demo`, which runs one compliance year of a fictional province "
+        "and writes its compliance table to ./tanshi-demo/."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.command("demo")(demo_command)
+app.add_typer(rulebook_app, name="rulebook")
+
+db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="SQLite file path or database URL; default: $TANSHI_DATABASE_URL, else ./tanshi.sqlite",
+    ),
+]
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the tanshi schema to the latest version (run on every start anyway)."""
+    url = database_url(db, Path("tanshi.sqlite"))
+    open_database(url).dispose()
+    typer.echo(f"schema is current in {url}")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tanshi {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """tanshi: a carbon emissions trading system."""

@@ -1,0 +1,114 @@
+"""``tanshi rulebook``: list the presets, check a rulebook file, show the rules of a year."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Severity
+from tanshi.resources import preset_ids, rulebook_text
+from tanshi.rulebook import NoRuleInForce, parse_rulebook, rules_in_force
+
+rulebook_app = typer.Typer(
+    help="Rulebooks: a jurisdiction's rules as a versioned file.", no_args_is_help=True
+)
+
+
+@rulebook_app.command("list")
+def list_presets() -> None:
+    """List the rulebook presets shipped with tanshi."""
+    for preset in preset_ids():
+        typer.echo(preset)
+
+
+@rulebook_app.command("check")
+def check(
+    file: Annotated[str, typer.Argument(help="A rulebook .toml file, or a preset id.")],
+) -> None:
+    """Validate a rulebook and list every problem with its file line and rule path.
+
+    Exits with status 1 when there is at least one error.
+    """
+    try:
+        text, origin = rulebook_text(file)
+    except TanshiError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    rulebook, issues = parse_rulebook(text, origin)
+    for issue in issues:
+        typer.echo(str(issue), err=issue.severity is Severity.ERROR)
+    errors = sum(issue.severity is Severity.ERROR for issue in issues)
+    if rulebook is None or errors:
+        typer.echo(f"{origin}: {errors} error(s); the rulebook cannot be used until they are fixed")
+        raise typer.Exit(1)
+    typer.echo(f"{origin}: ok — {rulebook.rulebook.name}, version {rulebook.rulebook.version}")
+
+
+@rulebook_app.command("show")
+def show(
+    preset: Annotated[str, typer.Argument(help="A preset id or a rulebook .toml file.")],
+    year: Annotated[int, typer.Option("--year", help="The compliance year.")],
+) -> None:
+    """Print the rules in force in a year, each with its source and confidence."""
+    try:
+        text, origin = rulebook_text(preset)
+    except TanshiError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    rulebook, issues = parse_rulebook(text, origin)
+    if rulebook is None or any(issue.severity is Severity.ERROR for issue in issues):
+        typer.echo(f"{origin} has errors; run `tanshi rulebook check {preset}`", err=True)
+        raise typer.Exit(1)
+    try:
+        rules = rules_in_force(rulebook, year)
+    except NoRuleInForce as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    table = Table(title=f"{rulebook.rulebook.name} — rules in force in {year}", show_lines=True)
+    table.add_column("Rule")
+    table.add_column("In force")
+    table.add_column("Source [confidence]")
+    offsets = rules.offsets
+    rows = [
+        (
+            "Compliance",
+            f"surrender {rules.compliance.allowance_unit_type} by "
+            f"{rules.compliance.surrender_deadline(year)}",
+            rules.compliance,
+        ),
+        ("Cap", f"{rules.cap.cap_t:,} t, reserve {rules.cap.reserve_t:,} t", rules.cap),
+        (
+            "Allocation",
+            f"grandfathering on {list(rules.allocation.base_years)} × "
+            f"{rules.allocation.reduction_factor}",
+            rules.allocation,
+        ),
+        (
+            "Penalty",
+            f"{rules.penalty.multiple} × average price ({rules.penalty.price_window.value}); "
+            f"deduct shortfall: {rules.penalty.deduct_shortfall_from_next_allocation}",
+            rules.penalty,
+        ),
+        (
+            "MRV",
+            f"{rules.mrv.methodology}, parameters {list(rules.mrv.parameter_regimes)}",
+            rules.mrv,
+        ),
+    ]
+    if offsets is not None:
+        rows.insert(
+            3,
+            (
+                "Offsets",
+                f"{list(offsets.eligible_unit_types)} up to "
+                f"{offsets.cap_share_of_obligation:%} of the obligation",
+                offsets,
+            ),
+        )
+    for name, summary, rule in rows:
+        table.add_row(name, summary, f"{rule.source} [{rule.confidence.value}]")
+    Console().print(table)

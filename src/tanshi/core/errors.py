@@ -1,0 +1,31 @@
+"""Exceptions for misuse of the library; user mistakes are Issue records instead.
+
+Our exception hierarchy:
+
+* TanshiError
+  + RulebookInvalid     a rulebook with errors was used where a valid one is needed
+  + InputRejected       a step was called with input that has errors (carries the Issues)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tanshi.core.issues import Issue
+
+
+class TanshiError(Exception):
+    """Base class of every exception tanshi raises on purpose."""
+
+
+class InputRejected(TanshiError):
+    """A step refused its input; ``issues`` lists every problem found."""
+
+    def __init__(self, what: str, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        lines = "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(f"{what} was rejected:\n{lines}")
+
+
+class RulebookInvalid(InputRejected):
+    """A rulebook with errors was loaded where a valid one is required."""

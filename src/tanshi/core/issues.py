@@ -1,0 +1,47 @@
+"""Problems found in user input, kept as data so every problem can be shown at once."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class Severity(enum.StrEnum):
+    """How bad a problem is: errors block the step, warnings are shown and recorded."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem in user input.
+
+    Attributes:
+      code: a stable snake_case identifier that API clients and tests switch on,
+        e.g. ``missing_source`` or ``insufficient_units``.
+      message: a sentence for people that says what is wrong and how to fix it.
+      where: the location of the problem, e.g. ``demo.toml:12 allocation[0].base_years``
+        or ``company DP-C001, year 2016, fuel anthracite``.
+      severity: errors block the step; warnings do not.
+    """
+
+    code: str
+    message: str
+    where: str = ""
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        prefix = f"{self.where}: " if self.where else ""
+        return f"{prefix}{self.severity.value}: {self.message} [{self.code}]"
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    """True when at least one issue is an error (not only warnings)."""
+    return any(issue.severity is Severity.ERROR for issue in issues)
+
+
+def errors_only(issues: Iterable[Issue]) -> list[Issue]:
+    """The issues that are errors, in their original order."""
+    return [issue for issue in issues if issue.severity is Severity.ERROR]

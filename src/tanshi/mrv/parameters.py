@@ -1,0 +1,167 @@
+"""Emission-calculation parameters with provenance, and their unambiguous resolution."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from tanshi.core.issues import Issue
+
+COLUMNS = (
+    "regime",
+    "document",
+    "clause",
+    "parameter",
+    "subject",
+    "value",
+    "unit",
+    "year_from",
+    "year_to",
+    "status",
+    "confidence",
+    "source",
+)
+
+
+class ParameterStatus(enum.StrEnum):
+    OFFICIAL = "official"
+    DRAFT = "draft"
+    SUPERSEDED = "superseded"
+
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One published value, e.g. the default NCV of anthracite in the 2006 IPCC Guidelines.
+
+    Attributes:
+      regime: the family of rules it belongs to, e.g. ``IPCC-2006`` or ``CN-ETS``.
+      document: the title or number of the text that publishes it.
+      clause: the table or clause in that document, e.g. ``Table 1.2``.
+      parameter: what it is: ``ncv``, ``ef_co2``, ``ef_grid``, ...
+      subject: what it is about: a fuel, a grid region, a unit class, a gas.
+      value: the exact value as printed.
+      unit: the unit of ``value``, e.g. ``GJ/t``, ``kgCO2/TJ``, ``tCO2/MWh``.
+      year_from, year_to: the reporting years it applies to, inclusive.
+      status: only ``official`` values are used in calculations.
+      confidence: V (confirmed in the primary text), V3 (secondary source), M (unconfirmed).
+      source: where the value was checked.
+    """
+
+    regime: str
+    document: str
+    clause: str
+    parameter: str
+    subject: str
+    value: Decimal
+    unit: str
+    year_from: int
+    year_to: int
+    status: ParameterStatus
+    confidence: str
+    source: str
+
+    @property
+    def key(self) -> str:
+        """A readable identity: ``IPCC-2006/ncv/anthracite/2006-2099``."""
+        return f"{self.regime}/{self.parameter}/{self.subject}/{self.year_from}-{self.year_to}"
+
+    def applies(self, year: int) -> bool:
+        return self.status is ParameterStatus.OFFICIAL and self.year_from <= year <= self.year_to
+
+
+def parse_parameter_table(text: str, origin: str) -> tuple[list[Parameter], list[Issue]]:
+    """Read a parameter CSV (header ``COLUMNS``); returns the good rows and every problem."""
+    reader = csv.DictReader(io.StringIO(text))
+    if tuple(reader.fieldnames or ()) != COLUMNS:
+        return [], [
+            Issue("parameter_table_header", f"the header must be: {','.join(COLUMNS)}", origin)
+        ]
+    parameters: list[Parameter] = []
+    issues: list[Issue] = []
+    for line, row in enumerate(reader, start=2):
+        where = f"{origin}:{line}"
+        missing = [name for name in COLUMNS if not (row.get(name) or "").strip()]
+        if missing:
+            issues.append(Issue("parameter_field_missing", f"empty fields: {missing}", where))
+            continue
+        try:
+            value = Decimal(row["value"])
+            year_from, year_to = int(row["year_from"]), int(row["year_to"])
+            status = ParameterStatus(row["status"])
+        except (InvalidOperation, ValueError) as error:
+            issues.append(Issue("parameter_field_invalid", f"cannot read the row: {error}", where))
+            continue
+        parameters.append(
+            Parameter(
+                regime=row["regime"],
+                document=row["document"],
+                clause=row["clause"],
+                parameter=row["parameter"],
+                subject=row["subject"],
+                value=value,
+                unit=row["unit"],
+                year_from=year_from,
+                year_to=year_to,
+                status=status,
+                confidence=row["confidence"],
+                source=row["source"],
+            )
+        )
+    return parameters, issues
+
+
+@dataclass(frozen=True, slots=True)
+class ParameterTable:
+    """Every parameter known to a deployment; resolution picks exactly one or says why not."""
+
+    parameters: tuple[Parameter, ...]
+
+    @classmethod
+    def of(cls, parameters: Iterable[Parameter]) -> ParameterTable:
+        return cls(tuple(parameters))
+
+    def resolve(
+        self,
+        regimes: Sequence[str],
+        year: int,
+        subject: str,
+        parameter: str,
+        unit_denominator: str | None = None,
+    ) -> Parameter | Issue:
+        """The one official value for (regimes, year, subject, parameter).
+
+        ``unit_denominator`` narrows the choice to values per that unit (``t`` picks
+        ``GJ/t`` over ``GJ/10^4Nm3``). Two candidates are an ambiguity, reported as an
+        Issue: the table must be fixed, never "the most recent wins".
+        """
+        candidates = [
+            item
+            for item in self.parameters
+            if item.regime in regimes
+            and item.subject == subject
+            and item.parameter == parameter
+            and item.applies(year)
+            and (unit_denominator is None or item.unit.endswith(f"/{unit_denominator}"))
+        ]
+        where = f"{parameter} of {subject} for {year} in {list(regimes)}"
+        if not candidates:
+            per = f" per {unit_denominator}" if unit_denominator else ""
+            return Issue(
+                "parameter_not_found",
+                f"no official {parameter}{per} for {subject} in {year}; add it to the "
+                "parameter table or report the activity in a unit that has one",
+                where,
+            )
+        if len(candidates) > 1:
+            keys = ", ".join(item.key for item in candidates)
+            return Issue(
+                "parameter_ambiguous",
+                f"{len(candidates)} official values apply ({keys}); mark all but one "
+                "superseded or narrow their years",
+                where,
+            )
+        return candidates[0]

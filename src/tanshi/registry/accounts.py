@@ -1,0 +1,71 @@
+"""Registry accounts and the unit classes they hold."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from tanshi.rulebook.model import UnitKind
+
+
+class AccountKind(enum.StrEnum):
+    """What an account is for; transaction types say which kinds they may move between."""
+
+    ISSUANCE = "issuance"  # the source of new units; its balance is minus all units issued
+    JURISDICTION_HOLDING = "jurisdiction_holding"  # the regulator's allowances to allocate
+    OPERATOR_HOLDING = "operator_holding"  # a covered company's compliance account
+    TRADING = "trading"  # a person's or trader's account
+    PROJECT = "project"  # an offset project developer's account
+    SURRENDER = "surrender"  # units surrendered for compliance
+    CANCELLATION = "cancellation"  # units cancelled or retired for good
+
+
+class AccountStatus(enum.StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A registry account.
+
+    Guarantees: only ``ISSUANCE`` accounts may hold a negative quantity (their balance is
+    the negative of everything issued); every other holding is zero or more, enforced by a
+    database CHECK constraint.
+    """
+
+    id: int
+    code: str
+    kind: AccountKind
+    status: AccountStatus
+    holder: str
+
+    @property
+    def allows_negative(self) -> bool:
+        return self.kind is AccountKind.ISSUANCE
+
+
+def allows_negative(kind: AccountKind) -> bool:
+    """Whether holdings of an account of ``kind`` may go below zero."""
+    return kind is AccountKind.ISSUANCE
+
+
+@dataclass(frozen=True, slots=True)
+class UnitClass:
+    """Fungible units: one unit type of one jurisdiction and vintage (and project for offsets).
+
+    One unit is one tonne of CO2 equivalent.
+    """
+
+    id: int
+    code: str
+    unit_type: str
+    kind: UnitKind
+    jurisdiction: str
+    vintage: int
+    project: str | None = None
+
+
+def unit_class_code(unit_type: str, vintage: int, project: str | None = None) -> str:
+    """The readable code of a unit class: ``DPEA-2016`` or ``DPCER-2015-P001``."""
+    return f"{unit_type}-{vintage}" + (f"-{project}" if project else "")

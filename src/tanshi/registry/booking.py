@@ -1,0 +1,138 @@
+"""Checking a transaction request against the registry's state, with ordered result codes.
+
+A transaction is one or more movements; each moves a positive quantity of one unit class
+from one account to another, so every movement is balanced double entry by construction.
+A transaction executes whole or not at all.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from tanshi.registry.accounts import Account, AccountStatus, UnitClass
+from tanshi.registry.transaction_types import TRANSACTION_TYPES
+
+
+class ResultCode(enum.StrEnum):
+    """The outcome of a transaction request.
+
+    Listed in order of descending precedence: when several apply, the first one listed is
+    returned (see docs/registry.md).
+    """
+
+    OK = "ok"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused_with_different_request"
+    UNKNOWN_TRANSACTION_TYPE = "unknown_transaction_type"
+    NO_MOVEMENTS = "transaction_has_no_movements"
+    COMPLIANCE_YEAR_REQUIRED = "compliance_year_required"
+    QUANTITY_MUST_BE_POSITIVE = "quantity_must_be_positive"
+    ACCOUNTS_MUST_BE_DIFFERENT = "accounts_must_be_different"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    UNKNOWN_UNIT_CLASS = "unknown_unit_class"
+    ACCOUNT_NOT_OPEN = "account_not_open"
+    UNIT_KIND_NOT_ALLOWED = "unit_kind_not_allowed_for_transaction_type"
+    SOURCE_ACCOUNT_KIND_NOT_ALLOWED = "source_account_kind_not_allowed"
+    DESTINATION_ACCOUNT_KIND_NOT_ALLOWED = "destination_account_kind_not_allowed"
+    INSUFFICIENT_UNITS = "insufficient_units"
+
+
+PRECEDENCE: tuple[ResultCode, ...] = tuple(ResultCode)
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """``quantity_units`` units of one class from one account to another."""
+
+    from_account: int
+    to_account: int
+    unit_class: int
+    quantity_units: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionRequest:
+    """A request to the registry; ``idempotency_key`` makes retries safe.
+
+    The key is chosen by the client and kept with the transaction: sending the same request
+    again returns the first outcome instead of moving units twice.
+    """
+
+    type_code: str
+    idempotency_key: str
+    movements: tuple[Movement, ...]
+    booked_at: datetime
+    memo: str = ""
+    compliance_year: int | None = None
+
+    def fingerprint(self) -> str:
+        """What must match when an idempotency key is reused."""
+        parts = [self.type_code, str(self.compliance_year), self.memo]
+        parts += [
+            f"{m.from_account}>{m.to_account}:{m.unit_class}:{m.quantity_units}"
+            for m in self.movements
+        ]
+        return "|".join(parts)
+
+
+Holdings = Mapping[tuple[int, int], int]
+
+
+def check_request(
+    request: TransactionRequest,
+    accounts: Mapping[int, Account],
+    unit_classes: Mapping[int, UnitClass],
+    holdings: Holdings,
+) -> ResultCode:
+    """The result code the request would get against this state (OK if it may execute)."""
+    found: set[ResultCode] = set()
+    kind = TRANSACTION_TYPES.get(request.type_code)
+    if kind is None:
+        return ResultCode.UNKNOWN_TRANSACTION_TYPE
+    if not request.movements:
+        found.add(ResultCode.NO_MOVEMENTS)
+    if kind.needs_compliance_year and request.compliance_year is None:
+        found.add(ResultCode.COMPLIANCE_YEAR_REQUIRED)
+    needed: dict[tuple[int, int], int] = {}
+    for movement in request.movements:
+        if movement.quantity_units <= 0:
+            found.add(ResultCode.QUANTITY_MUST_BE_POSITIVE)
+        if movement.from_account == movement.to_account:
+            found.add(ResultCode.ACCOUNTS_MUST_BE_DIFFERENT)
+        source = accounts.get(movement.from_account)
+        destination = accounts.get(movement.to_account)
+        unit_class = unit_classes.get(movement.unit_class)
+        if source is None or destination is None:
+            found.add(ResultCode.UNKNOWN_ACCOUNT)
+        if unit_class is None:
+            found.add(ResultCode.UNKNOWN_UNIT_CLASS)
+        if source is None or destination is None or unit_class is None:
+            continue
+        if source.status != AccountStatus.OPEN or destination.status != AccountStatus.OPEN:
+            found.add(ResultCode.ACCOUNT_NOT_OPEN)
+        if unit_class.kind not in kind.unit_kinds:
+            found.add(ResultCode.UNIT_KIND_NOT_ALLOWED)
+        if source.kind not in kind.from_kinds:
+            found.add(ResultCode.SOURCE_ACCOUNT_KIND_NOT_ALLOWED)
+        if destination.kind not in kind.to_kinds:
+            found.add(ResultCode.DESTINATION_ACCOUNT_KIND_NOT_ALLOWED)
+        if not source.allows_negative and movement.quantity_units > 0:
+            key = (source.id, unit_class.id)
+            needed[key] = needed.get(key, 0) + movement.quantity_units
+    for key, quantity in needed.items():
+        if holdings.get(key, 0) < quantity:
+            found.add(ResultCode.INSUFFICIENT_UNITS)
+    return next((code for code in PRECEDENCE if code in found), ResultCode.OK)
+
+
+def postings(request: TransactionRequest) -> list[tuple[int, int, int]]:
+    """The (account, unit class, signed quantity) changes of an accepted request."""
+    changes: dict[tuple[int, int], int] = {}
+    for movement in request.movements:
+        debit = (movement.from_account, movement.unit_class)
+        credit = (movement.to_account, movement.unit_class)
+        changes[debit] = changes.get(debit, 0) - movement.quantity_units
+        changes[credit] = changes.get(credit, 0) + movement.quantity_units
+    return [(account, unit, delta) for (account, unit), delta in sorted(changes.items()) if delta]

@@ -1,0 +1,63 @@
+"""Files shipped inside the package: rulebook presets and sourced parameter tables."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from tanshi.core.errors import RulebookInvalid, TanshiError
+from tanshi.core.issues import has_errors
+from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
+from tanshi.rulebook import Rulebook, parse_rulebook
+
+_DATA = resources.files("tanshi") / "data"
+
+
+def preset_ids() -> list[str]:
+    """The ids of the rulebook presets shipped with tanshi."""
+    folder = _DATA / "rulebooks"
+    return sorted(
+        item.name.removesuffix(".toml") for item in folder.iterdir() if item.name.endswith(".toml")
+    )
+
+
+def preset_text(preset_id: str) -> str:
+    """The TOML text of a shipped preset; raises TanshiError naming the known presets."""
+    if preset_id not in preset_ids():
+        raise TanshiError(
+            f"no rulebook preset '{preset_id}'; known presets: {', '.join(preset_ids())}"
+        )
+    return (_DATA / "rulebooks" / f"{preset_id}.toml").read_text(encoding="utf-8")
+
+
+def rulebook_text(preset_or_path: str) -> tuple[str, str]:
+    """The text and display name of a preset id or a rulebook file path."""
+    path = Path(preset_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise TanshiError(f"no rulebook file at {path}; give a preset id or a .toml path")
+        return path.read_text(encoding="utf-8"), str(path)
+    return preset_text(preset_or_path), f"{preset_or_path}.toml"
+
+
+def load_rulebook(preset_or_path: str) -> tuple[Rulebook, str]:
+    """A valid rulebook and its text; raises RulebookInvalid listing every error."""
+    text, origin = rulebook_text(preset_or_path)
+    rulebook, issues = parse_rulebook(text, origin)
+    if rulebook is None or has_errors(issues):
+        raise RulebookInvalid(f"rulebook {origin}", issues)
+    return rulebook, text
+
+
+def parameter_table() -> ParameterTable:
+    """Every shipped parameter table, merged; raises TanshiError if a table is broken."""
+    parameters = []
+    folder = _DATA / "parameters"
+    for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
+        if not item.name.endswith(".csv"):
+            continue
+        rows, issues = parse_parameter_table(item.read_text(encoding="utf-8"), item.name)
+        if issues:
+            raise TanshiError("broken parameter table:\n" + "\n".join(map(str, issues)))
+        parameters.extend(rows)
+    return ParameterTable.of(parameters)

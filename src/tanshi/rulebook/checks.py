@@ -1,0 +1,132 @@
+"""Checks across rules that a schema cannot express: overlaps, gaps and dangling references."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from tanshi.core.issues import Issue
+from tanshi.rulebook.model import Rulebook, Ruled, UnitKind
+
+
+def check_rulebook(rulebook: Rulebook) -> list[Issue]:
+    """Every cross-rule problem of a schema-valid rulebook; ``where`` is a rule path."""
+    issues: list[Issue] = []
+    for name in ("compliance", "allocation", "offsets", "penalty", "mrv"):
+        rules: Sequence[Ruled] = getattr(rulebook, name)
+        issues.extend(_check_validity(name, rules))
+    issues.extend(_check_units(rulebook))
+    issues.extend(_check_caps(rulebook))
+    issues.extend(_check_allocation(rulebook))
+    issues.extend(_check_penalty(rulebook))
+    return issues
+
+
+def _check_validity(name: str, rules: Sequence[Ruled]) -> Iterator[Issue]:
+    for index, rule in enumerate(rules):
+        if rule.valid_from > rule.valid_to:
+            yield Issue(
+                "validity_reversed",
+                f"valid_from {rule.valid_from} is after valid_to {rule.valid_to}; swap them",
+                f"{name}[{index}].valid_from",
+            )
+    for first in range(len(rules)):
+        for second in range(first + 1, len(rules)):
+            a, b = rules[first], rules[second]
+            if a.valid_from <= b.valid_to and b.valid_from <= a.valid_to:
+                yield Issue(
+                    "rules_overlap",
+                    f"{name}[{first}] ({a.valid_from}-{a.valid_to}) and {name}[{second}] "
+                    f"({b.valid_from}-{b.valid_to}) are both in force in "
+                    f"{max(a.valid_from, b.valid_from)}; exactly one rule may apply per year, "
+                    "so end one before the other starts",
+                    f"{name}[{second}].valid_from",
+                )
+
+
+def _check_units(rulebook: Rulebook) -> Iterator[Issue]:
+    kinds = {unit.code: unit.kind for unit in rulebook.unit_types}
+    seen: set[str] = set()
+    for index, unit in enumerate(rulebook.unit_types):
+        if unit.code in seen:
+            yield Issue(
+                "duplicate_unit_type",
+                f"unit type {unit.code} is declared twice",
+                f"unit_types[{index}].code",
+            )
+        seen.add(unit.code)
+    for index, rule in enumerate(rulebook.compliance):
+        if kinds.get(rule.allowance_unit_type) is not UnitKind.ALLOWANCE:
+            yield Issue(
+                "unknown_allowance_unit_type",
+                f"{rule.allowance_unit_type} is not declared in [[unit_types]] with "
+                'kind = "allowance"',
+                f"compliance[{index}].allowance_unit_type",
+            )
+    for index, rule in enumerate(rulebook.offsets):
+        for position, code in enumerate(rule.eligible_unit_types):
+            if kinds.get(code) is not UnitKind.OFFSET:
+                yield Issue(
+                    "unknown_offset_unit_type",
+                    f'{code} is not declared in [[unit_types]] with kind = "offset"',
+                    f"offsets[{index}].eligible_unit_types[{position}]",
+                )
+
+
+def _check_caps(rulebook: Rulebook) -> Iterator[Issue]:
+    years: set[int] = set()
+    for index, cap in enumerate(rulebook.cap):
+        if cap.year in years:
+            yield Issue(
+                "duplicate_cap", f"the cap for {cap.year} is given twice", f"cap[{index}].year"
+            )
+        years.add(cap.year)
+        if cap.reserve_t > cap.cap_t:
+            yield Issue(
+                "reserve_exceeds_cap",
+                f"reserve_t {cap.reserve_t} is larger than cap_t {cap.cap_t}",
+                f"cap[{index}].reserve_t",
+            )
+    for index, rule in enumerate(rulebook.allocation):
+        for year in range(rule.valid_from, rule.valid_to + 1):
+            if year not in years:
+                yield Issue(
+                    "missing_cap",
+                    f"allocation is in force in {year} but no [[cap]] has year = {year}",
+                    f"allocation[{index}].valid_from",
+                )
+
+
+def _check_allocation(rulebook: Rulebook) -> Iterator[Issue]:
+    for index, rule in enumerate(rulebook.allocation):
+        late = [year for year in rule.base_years if year >= rule.valid_from]
+        if late:
+            yield Issue(
+                "base_year_not_in_past",
+                f"base years {late} are not before the first allocation year "
+                f"{rule.valid_from}; base years must be historical",
+                f"allocation[{index}].base_years",
+            )
+        if len(set(rule.base_years)) != len(rule.base_years):
+            yield Issue(
+                "duplicate_base_year",
+                "a base year is listed twice",
+                f"allocation[{index}].base_years",
+            )
+
+
+def _check_penalty(rulebook: Rulebook) -> Iterator[Issue]:
+    for index, rule in enumerate(rulebook.penalty):
+        needs_months = rule.price_window.value == "months_before_deadline"
+        if needs_months and rule.window_months is None:
+            yield Issue(
+                "missing_window_months",
+                'price_window = "months_before_deadline" needs window_months',
+                f"penalty[{index}].window_months",
+            )
+        if not needs_months and rule.window_months is not None:
+            yield Issue(
+                "unused_window_months",
+                "window_months is only used with price_window = "
+                '"months_before_deadline"; remove it',
+                f"penalty[{index}].window_months",
+            )

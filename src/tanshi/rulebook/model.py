@@ -1,0 +1,163 @@
+"""The rulebook of a jurisdiction as typed, immutable records validated by pydantic.
+
+Every rule carries the years it is in force (``valid_from``..``valid_to``), a ``source``
+citing the text it comes from and a ``confidence`` tag saying how sure that citation is.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")]
+Year = Annotated[int, Field(ge=1990, le=2100)]
+Share = Annotated[Decimal, Field(ge=0, le=1)]
+
+
+class Confidence(enum.StrEnum):
+    """How sure the citation of a rule is (the tags of ``shared/reference``)."""
+
+    CONFIRMED = "V"  # read in the named primary text
+    SECONDARY = "V3"  # a secondary source, not the official text
+    UNCONFIRMED = "M"  # from memory; check the primary text before relying on it
+    ASSUMPTION = "assumption"  # a modelling choice of a fictional or simplified jurisdiction
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
+
+
+class Sourced(_Record):
+    """Fields every rule has: where it comes from and how sure that is."""
+
+    source: Text
+    confidence: Confidence
+
+
+class Ruled(Sourced):
+    """A rule in force from ``valid_from`` to ``valid_to`` (inclusive years)."""
+
+    valid_from: Year
+    valid_to: Year
+
+    def in_force(self, year: int) -> bool:
+        return self.valid_from <= year <= self.valid_to
+
+
+class UnitKind(enum.StrEnum):
+    ALLOWANCE = "allowance"
+    OFFSET = "offset"
+
+
+class Header(_Record):
+    """What the rulebook is: identity and version of the jurisdiction's rules."""
+
+    id: Code
+    name: Text
+    version: Text
+    jurisdiction: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,6}$")]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+    timezone: Text = "Asia/Shanghai"
+    fictional: bool = False
+    description: Text
+
+
+class UnitType(Sourced):
+    """A kind of unit the registry holds, e.g. the jurisdiction's allowance or offset."""
+
+    code: Code
+    kind: UnitKind
+    name: Text
+
+
+class Sector(Sourced):
+    """A covered sector."""
+
+    code: Code
+    name: Text
+
+
+class CompliancePeriodRule(Ruled):
+    """How long a compliance period lasts and when units must be surrendered."""
+
+    period_years: Annotated[int, Field(ge=1, le=10)]
+    surrender_deadline_month_day: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")]
+    deadline_years_after_period: Annotated[int, Field(ge=0, le=3)]
+    allowance_unit_type: Code
+    obligation_rounding: Literal["half_up", "up", "down"]
+
+    def surrender_deadline(self, period_end_year: int) -> date:
+        month, day = (int(part) for part in self.surrender_deadline_month_day.split("-"))
+        return date(period_end_year + self.deadline_years_after_period, month, day)
+
+
+class CapRule(Sourced):
+    """The total allowances for one year, and how many of them are held in reserve."""
+
+    year: Year
+    cap_t: Annotated[int, Field(ge=0)]
+    reserve_t: Annotated[int, Field(ge=0)] = 0
+
+
+class GrandfatheringRule(Ruled):
+    """Free allocation on the average verified emissions of base years."""
+
+    method: Literal["grandfathering"]
+    base_years: Annotated[tuple[Year, ...], Field(min_length=1)]
+    reduction_factor: Share
+    rounding: Literal["down", "half_up"] = "down"
+
+
+# One method so far; later methods join a union discriminated by ``method``.
+AllocationRule = GrandfatheringRule
+
+
+class OffsetRule(Ruled):
+    """Which offsets count in surrender, and how many at most."""
+
+    cap_share_of_obligation: Share
+    eligible_unit_types: Annotated[tuple[Code, ...], Field(min_length=1)]
+
+
+class PriceWindow(enum.StrEnum):
+    COMPLIANCE_YEAR = "compliance_year"
+    MONTHS_BEFORE_DEADLINE = "months_before_deadline"
+
+
+class PenaltyRule(Ruled):
+    """What a missing tonne costs, and whether the shortfall is taken from next year."""
+
+    kind: Literal["multiple_of_average_price"]
+    multiple: Annotated[Decimal, Field(gt=0)]
+    price_window: PriceWindow
+    window_months: Annotated[int, Field(ge=1, le=24)] | None = None
+    fallback_price_cny_per_t: Annotated[Decimal, Field(gt=0)]
+    deduct_shortfall_from_next_allocation: bool
+
+
+class MrvRule(Ruled):
+    """How emissions are monitored, calculated and verified."""
+
+    methodology: Code
+    parameter_regimes: Annotated[tuple[Code, ...], Field(min_length=1)]
+    grid_region: Code
+    verification: Literal["accept_reported"]
+
+
+class Rulebook(_Record):
+    """A jurisdiction's rules, as loaded from one rulebook file."""
+
+    rulebook: Header
+    unit_types: Annotated[tuple[UnitType, ...], Field(min_length=1)]
+    sectors: Annotated[tuple[Sector, ...], Field(min_length=1)]
+    compliance: Annotated[tuple[CompliancePeriodRule, ...], Field(min_length=1)]
+    cap: Annotated[tuple[CapRule, ...], Field(min_length=1)]
+    allocation: Annotated[tuple[AllocationRule, ...], Field(min_length=1)]
+    offsets: tuple[OffsetRule, ...] = ()
+    penalty: Annotated[tuple[PenaltyRule, ...], Field(min_length=1)]
+    mrv: Annotated[tuple[MrvRule, ...], Field(min_length=1)]

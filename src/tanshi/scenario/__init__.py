@@ -1,0 +1,1 @@
+"""Seeded synthetic jurisdictions for demos and tests: companies, activity and behaviour."""

@@ -1,0 +1,291 @@
+"""The demo: one compliance year of a fictional jurisdiction, run through every layer.
+
+The clock is simulated and every random choice comes from one seeded generator, so the
+same seed gives the same database and the same report. Stages, in simulated time:
+
+  1 Jan     open the jurisdiction, register companies
+  31 Mar    base-year emissions reported and verified
+  30 Jun    the year's cap issued and allocated
+  Jul–Dec   first round of bilateral trades; offsets issued to a project and sold
+  31 Mar+1  the year's emissions reported and verified (one company stays silent)
+  deadline  second round of trades, then surrender
+  next day  compliance: shortfalls, penalties, deductions from next year's allocation
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from tanshi.allocation import AllocationTable
+from tanshi.compliance import ComplianceLine, PriceBasis, obligation_t
+from tanshi.core.errors import InputRejected, TanshiError
+from tanshi.core.issues import Issue, has_errors
+from tanshi.market import Trade
+from tanshi.mrv import METHODOLOGIES, MethodologyContext, ParameterTable
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.rulebook import Rulebook, UnitKind, rules_in_force
+from tanshi.scenario.companies import SyntheticCompany, make_activity, make_companies
+from tanshi.scenario.market_plan import (
+    Behaviour,
+    Need,
+    PlannedTrade,
+    choose_behaviour,
+    plan_surrenders,
+    plan_trades,
+)
+from tanshi.services import allocation as allocation_service
+from tanshi.services import compliance as compliance_service
+from tanshi.services import jurisdiction as jurisdiction_service
+from tanshi.services import market as market_service
+from tanshi.services import mrv as mrv_service
+from tanshi.services.registry import balance, execute
+
+Progress = Callable[[str, int, int], None]
+OFFSET_PROJECT = "P001"
+
+
+@dataclass(frozen=True, slots=True)
+class DemoResult:
+    """What the demo produced, for the report."""
+
+    rulebook: Rulebook
+    year: int
+    seed: int
+    lines: list[ComplianceLine]
+    price: PriceBasis
+    allocation: AllocationTable
+    issues: list[Issue]
+    trades: list[Trade]
+
+
+def _quiet(_step: str, _done: int, _total: int) -> None:
+    return None
+
+
+def run_demo(
+    engine: Engine,
+    rulebook: Rulebook,
+    rulebook_text: str,
+    table: ParameterTable,
+    *,
+    seed: int = 42,
+    company_count: int = 60,
+    progress: Progress = _quiet,
+) -> DemoResult:
+    """Run the first compliance year of ``rulebook`` with a seeded synthetic market."""
+    if company_count < 2:
+        raise TanshiError("the demo needs at least 2 companies so that someone can trade")
+    return _DemoRun(engine, rulebook, table, seed, progress).run(rulebook_text, company_count)
+
+
+@dataclass
+class _DemoRun:
+    engine: Engine
+    rulebook: Rulebook
+    table: ParameterTable
+    seed: int
+    progress: Progress
+    issues: list[Issue] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+        self.tz = ZoneInfo(self.rulebook.rulebook.timezone)
+        self.year = min(rule.valid_from for rule in self.rulebook.allocation)
+        self.rules = rules_in_force(self.rulebook, self.year)
+        self.deadline = self.rules.compliance.surrender_deadline(self.year)
+        self.allowance_class = f"{self.rules.allowance_unit_type.code}-{self.year}"
+        offset_rule = self.rules.offsets
+        self.offset_share = offset_rule.cap_share_of_obligation if offset_rule else 0
+
+    def at(self, day: date, hour: int = 10) -> datetime:
+        return datetime.combine(day, time(hour), self.tz).astimezone(UTC)
+
+    def run(self, rulebook_text: str, company_count: int) -> DemoResult:
+        self.jurisdiction = jurisdiction_service.open_jurisdiction(
+            self.engine,
+            self.rulebook,
+            rulebook_text,
+            self.at(date(self.year, 1, 1), 9),
+            is_demo=True,
+        )
+        companies = make_companies(self.rng, company_count)
+        base_years = list(self.rules.allocation.base_years)
+        activity = {c.code: make_activity(self.rng, c, [*base_years, self.year]) for c in companies}
+        self.register(companies)
+        self.report(companies, activity, base_years, silent=None)
+        allocation = allocation_service.allocate_year(
+            self.engine, self.jurisdiction, self.year, self.at(date(self.year, 6, 30))
+        )
+        self.issues += list(allocation.issues)
+        self.progress("allocation", 1, 1)
+        needs = self.expected_needs(companies, activity, allocation)
+        behaviour = choose_behaviour(self.rng, needs, self.offset_share)
+        rounds = (
+            (date(self.year, 7, 1), date(self.year, 12, 20)),
+            (self.deadline - timedelta(days=55), self.deadline - timedelta(days=10)),
+        )
+        planned = plan_trades(self.rng, needs, behaviour, rounds)
+        self.trade([t for t in planned if t.traded_on <= rounds[0][1]])
+        offsets = self.issue_and_sell_offsets(needs, behaviour)
+        # One company never reports the compliance year, so the table shows that status too.
+        silent = companies[len(companies) // 2].code if company_count >= 10 else None
+        self.report(companies, activity, [self.year], silent=silent)
+        self.trade([t for t in planned if t.traded_on > rounds[0][1]])
+        self.surrender([need for need in needs if need.company != silent], behaviour, offsets)
+        compliance_day = self.at(self.deadline + timedelta(days=1), 9)
+        lines = compliance_service.run_compliance(
+            self.engine, self.jurisdiction, self.year, compliance_day
+        )
+        price = compliance_service.penalty_price(self.engine, self.jurisdiction, self.year)
+        self.progress("compliance", 1, 1)
+        trades = market_service.load_trades(self.engine, date(self.year, 1, 1), self.deadline)
+        return DemoResult(
+            self.rulebook, self.year, self.seed, lines, price, allocation, self.issues, trades
+        )
+
+    def register(self, companies: list[SyntheticCompany]) -> None:
+        for index, company in enumerate(companies, start=1):
+            jurisdiction_service.register_company(
+                self.engine, self.jurisdiction, company.code, company.name, company.sector
+            )
+            self.progress("registering companies", index, len(companies))
+
+    def report(self, companies, activity, years, silent: str | None) -> None:
+        step = f"emissions {'-'.join(map(str, sorted({years[0], years[-1]})))} (MRV)"
+        for index, company in enumerate(companies, start=1):
+            if company.code != silent:
+                records = [r for r in activity[company.code] if r.year in years]
+                self.issues += mrv_service.record_activity(self.engine, records)
+                for year in years:
+                    mrv_service.report_and_verify(
+                        self.engine, self.jurisdiction, self.table, company.code, year
+                    )
+            self.progress(step, index, len(companies))
+
+    def expected_needs(self, companies, activity, allocation: AllocationTable) -> list[Need]:
+        """Each company's gap, from the emissions its own data gives (perfect foresight)."""
+        rule = self.rules.mrv
+        context = MethodologyContext(self.table, rule.parameter_regimes, rule.grid_region)
+        methodology = METHODOLOGIES[rule.methodology]
+        allocated = {line.company: line.allocated_t for line in allocation.lines}
+        needs = []
+        for company in companies:
+            records = [r for r in activity[company.code] if r.year == self.year]
+            expected = methodology.calculate(company.code, self.year, records, context)
+            if has_errors(expected.issues):
+                raise InputRejected(f"synthetic activity of {company.code}", expected.issues)
+            obligation = obligation_t(expected.emissions_tco2, self.rules.compliance)
+            needs.append(Need(company.code, allocated.get(company.code, 0), obligation))
+        return needs
+
+    def trade(self, planned: list[PlannedTrade]) -> None:
+        for index, plan in enumerate(planned, start=1):
+            trade = Trade(
+                plan.seller,
+                plan.buyer,
+                self.allowance_class,
+                plan.quantity_t,
+                plan.price_cny_per_t,
+                plan.traded_on,
+            )
+            key = f"demo/trade/{plan.traded_on}/{plan.seller}/{plan.buyer}/{index}"
+            _, problems = market_service.bilateral_trade(
+                self.engine, self.jurisdiction, trade, key, self.at(plan.traded_on, 14)
+            )
+            self.issues += problems
+            self.progress(f"bilateral trades {plan.traded_on.year}", index, len(planned))
+
+    def offset_type(self) -> str:
+        return next(u.code for u in self.rulebook.unit_types if u.kind is UnitKind.OFFSET)
+
+    def offset_class(self) -> str:
+        return f"{self.offset_type()}-{self.year - 1}-{OFFSET_PROJECT}"
+
+    def issue_and_sell_offsets(
+        self, needs: list[Need], behaviour: dict[str, Behaviour]
+    ) -> dict[str, int]:
+        """Issue one project's credits (vintage the year before) and transfer them to buyers."""
+        wanted = {
+            need.company: int(need.obligation_t * behaviour[need.company].offset_share)
+            for need in needs
+            if behaviour[need.company].offset_share > 0 and need.gap_t > 0
+        }
+        if not wanted:
+            return {}
+        engine, jurisdiction = self.engine, self.jurisdiction
+        project = jurisdiction_service.open_project_account(
+            engine, jurisdiction, OFFSET_PROJECT, "Demo Hills Afforestation Project (fictional)"
+        )
+        credits = jurisdiction_service.unit_class_id(
+            engine, jurisdiction, self.offset_type(), self.year - 1, OFFSET_PROJECT
+        )
+        issued = execute(
+            engine,
+            TransactionRequest(
+                "offset_issuance",
+                f"{jurisdiction.code}/offset_issuance/{OFFSET_PROJECT}/{self.year - 1}",
+                (Movement(jurisdiction.issuance_account, project, credits, sum(wanted.values())),),
+                self.at(date(self.year, 9, 30)),
+                memo="credits of the demo offset project",
+            ),
+        )
+        if not issued.ok:
+            raise TanshiError(f"offset issuance failed: {issued.result}")
+        for company, quantity in sorted(wanted.items()):
+            outcome = execute(
+                engine,
+                TransactionRequest(
+                    "transfer",
+                    f"{jurisdiction.code}/offset_sale/{OFFSET_PROJECT}/{company}",
+                    (Movement(project, self.operator_account(company), credits, quantity),),
+                    self.at(date(self.year, 11, 15)),
+                    memo="offsets bought from the project developer",
+                ),
+            )
+            if not outcome.ok:
+                raise TanshiError(f"offset transfer to {company} failed: {outcome.result}")
+        return wanted
+
+    def operator_account(self, company: str) -> int:
+        code = jurisdiction_service.operator_account_code(self.jurisdiction.code, company)
+        with self.engine.connect() as connection:
+            return jurisdiction_service.account_id(connection, code)
+
+    def surrender(
+        self, needs: list[Need], behaviour: dict[str, Behaviour], offsets: dict[str, int]
+    ) -> None:
+        allowances = jurisdiction_service.unit_class_id(
+            self.engine, self.jurisdiction, self.rules.allowance_unit_type.code, self.year
+        )
+        accounts = {need.company: self.operator_account(need.company) for need in needs}
+        with self.engine.connect() as connection:
+            held = {
+                company: balance(connection, account, allowances)
+                for company, account in accounts.items()
+            }
+        plans = plan_surrenders(needs, behaviour, held, offsets, self.offset_share)
+        for index, plan in enumerate(plans, start=1):
+            when = self.at(self.deadline - timedelta(days=1 + index % 8), 11)
+            for unit_class, quantity in (
+                (self.offset_class(), plan.offsets_t),
+                (self.allowance_class, plan.allowances_t),
+            ):
+                if quantity > 0:
+                    _, problems = compliance_service.surrender(
+                        self.engine,
+                        self.jurisdiction,
+                        plan.company,
+                        unit_class,
+                        quantity,
+                        self.year,
+                        f"demo/surrender/{self.year}/{plan.company}/{unit_class}",
+                        when,
+                    )
+                    self.issues += problems
+            self.progress("surrender", index, len(plans))

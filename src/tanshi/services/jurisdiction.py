@@ -1,0 +1,199 @@
+"""Standing up a jurisdiction: its rulebook, system accounts, companies and unit classes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from tanshi.core.errors import TanshiError
+from tanshi.core.issues import has_errors
+from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
+from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.rulebook.model import UnitKind
+from tanshi.store.schema import accounts, companies, jurisdictions, unit_classes
+
+SYSTEM_ACCOUNTS = (
+    (AccountKind.ISSUANCE, "ISSUANCE", "issuance account"),
+    (AccountKind.JURISDICTION_HOLDING, "HOLDING", "allocation holding account"),
+    (AccountKind.SURRENDER, "SURRENDER", "surrender account"),
+    (AccountKind.CANCELLATION, "CANCELLATION", "cancellation account"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Jurisdiction:
+    """A jurisdiction as stored: its rulebook and the ids of its system accounts."""
+
+    id: int
+    code: str
+    rulebook: Rulebook
+    is_demo: bool
+    issuance_account: int
+    holding_account: int
+    surrender_account: int
+
+
+def system_account_code(jurisdiction: str, suffix: str) -> str:
+    return f"{jurisdiction}-{suffix}"
+
+
+def operator_account_code(jurisdiction: str, company: str) -> str:
+    return f"{jurisdiction}-OH-{company}"
+
+
+def project_account_code(jurisdiction: str, project: str) -> str:
+    return f"{jurisdiction}-PR-{project}"
+
+
+def open_jurisdiction(
+    engine: Engine, rulebook: Rulebook, rulebook_text: str, now: datetime, *, is_demo: bool
+) -> Jurisdiction:
+    """Record the jurisdiction and open its system accounts; fails if it already exists."""
+    code = rulebook.rulebook.jurisdiction
+    with engine.begin() as connection:
+        if connection.execute(
+            select(jurisdictions.c.id).where(jurisdictions.c.code == code)
+        ).first():
+            raise TanshiError(f"jurisdiction {code} already exists in this database")
+        connection.execute(
+            jurisdictions.insert().values(
+                code=code,
+                rulebook_id=rulebook.rulebook.id,
+                rulebook_version=rulebook.rulebook.version,
+                rulebook_sha256=hashlib.sha256(rulebook_text.encode()).hexdigest(),
+                rulebook_text=rulebook_text,
+                is_demo=is_demo,
+                opened_at=now,
+            )
+        )
+        for kind, suffix, label in SYSTEM_ACCOUNTS:
+            _open_account(
+                connection,
+                system_account_code(code, suffix),
+                kind,
+                f"{rulebook.rulebook.name}: {label}",
+                None,
+            )
+    return load_jurisdiction(engine, code)
+
+
+def load_jurisdiction(engine: Engine, code: str) -> Jurisdiction:
+    """The stored jurisdiction ``code`` with its rulebook parsed from the stored text."""
+    with engine.connect() as connection:
+        row = connection.execute(select(jurisdictions).where(jurisdictions.c.code == code)).first()
+        if row is None:
+            raise TanshiError(f"no jurisdiction {code} in this database; run tanshi demo first")
+        rulebook, issues = parse_rulebook(row.rulebook_text, f"stored rulebook of {code}")
+        if rulebook is None or has_errors(issues):
+            raise TanshiError(f"the stored rulebook of {code} no longer validates: {issues}")
+        ids = {
+            suffix: account_id(connection, system_account_code(code, suffix))
+            for _, suffix, _ in SYSTEM_ACCOUNTS
+        }
+    return Jurisdiction(
+        row.id, code, rulebook, row.is_demo, ids["ISSUANCE"], ids["HOLDING"], ids["SURRENDER"]
+    )
+
+
+def _open_account(
+    connection: Connection, code: str, kind: AccountKind, holder: str, company_id: int | None
+) -> int:
+    return connection.execute(
+        accounts.insert()
+        .values(
+            code=code,
+            kind=kind.value,
+            status=AccountStatus.OPEN.value,
+            holder=holder,
+            company_id=company_id,
+            allows_negative=allows_negative(kind),
+        )
+        .returning(accounts.c.id)
+    ).scalar_one()
+
+
+def account_id(connection: Connection, code: str) -> int:
+    """The id of the account ``code``; raises TanshiError if there is none."""
+    found = connection.execute(select(accounts.c.id).where(accounts.c.code == code)).scalar()
+    if found is None:
+        raise TanshiError(f"no registry account {code}")
+    return int(found)
+
+
+def register_company(
+    engine: Engine, jurisdiction: Jurisdiction, code: str, name: str, sector: str
+) -> int:
+    """Add a covered company with its operator holding account; returns the company id."""
+    sectors = {sector.code for sector in jurisdiction.rulebook.sectors}
+    if sector not in sectors:
+        raise TanshiError(f"sector {sector} is not in the rulebook; use one of {sorted(sectors)}")
+    with engine.begin() as connection:
+        company_id = connection.execute(
+            companies.insert()
+            .values(jurisdiction_id=jurisdiction.id, code=code, name=name, sector=sector)
+            .returning(companies.c.id)
+        ).scalar_one()
+        _open_account(
+            connection,
+            operator_account_code(jurisdiction.code, code),
+            AccountKind.OPERATOR_HOLDING,
+            name,
+            company_id,
+        )
+    return int(company_id)
+
+
+def open_project_account(
+    engine: Engine, jurisdiction: Jurisdiction, project: str, holder: str
+) -> int:
+    """Open the account an offset project's credits are issued to; returns its id."""
+    with engine.begin() as connection:
+        return _open_account(
+            connection,
+            project_account_code(jurisdiction.code, project),
+            AccountKind.PROJECT,
+            holder,
+            None,
+        )
+
+
+def unit_class_id(
+    engine: Engine,
+    jurisdiction: Jurisdiction,
+    unit_type: str,
+    vintage: int,
+    project: str | None = None,
+) -> int:
+    """The id of a unit class, created on first use; the unit type must be in the rulebook."""
+    types = {unit.code: unit for unit in jurisdiction.rulebook.unit_types}
+    if unit_type not in types:
+        raise TanshiError(
+            f"unit type {unit_type} is not in the rulebook; use one of {sorted(types)}"
+        )
+    kind = types[unit_type].kind
+    if (kind is UnitKind.OFFSET) != (project is not None):
+        raise TanshiError("offsets need a project and allowances must not have one")
+    code = unit_class_code(unit_type, vintage, project)
+    with engine.begin() as connection:
+        found = connection.execute(
+            select(unit_classes.c.id).where(unit_classes.c.code == code)
+        ).scalar()
+        if found is not None:
+            return int(found)
+        return int(
+            connection.execute(
+                unit_classes.insert()
+                .values(
+                    code=code,
+                    unit_type=unit_type,
+                    kind=kind.value,
+                    jurisdiction=jurisdiction.code,
+                    vintage=vintage,
+                    project=project,
+                )
+                .returning(unit_classes.c.id)
+            ).scalar_one()
+        )

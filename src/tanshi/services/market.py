@@ -1,0 +1,132 @@
+"""Bilateral trades: the registry transfer and the trade record in one database transaction."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.orm import aliased
+
+from tanshi.core.issues import Issue
+from tanshi.core.quantities import cny_to_fen, fen_to_cny
+from tanshi.market import Trade, check_trade
+from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.services.jurisdiction import Jurisdiction, account_id, operator_account_code
+from tanshi.services.mrv import company_ids
+from tanshi.services.registry import Outcome, execute_in
+from tanshi.store.schema import companies, trades, unit_classes
+
+
+def unit_class_by_code(connection: Connection, code: str) -> int | None:
+    """The id of the unit class ``code`` (e.g. ``DPEA-2016``), if it exists."""
+    found = connection.execute(
+        select(unit_classes.c.id).where(unit_classes.c.code == code)
+    ).scalar()
+    return None if found is None else int(found)
+
+
+def bilateral_trade(
+    engine: Engine, jurisdiction: Jurisdiction, trade: Trade, idempotency_key: str, now: datetime
+) -> tuple[Outcome | None, list[Issue]]:
+    """Record a trade agreed between two companies and move its units seller → buyer.
+
+    Returns the registry outcome (None when the trade was refused before reaching the
+    registry) and every problem found. Nothing is written unless both steps succeed.
+    """
+    issues = check_trade(trade)
+    if issues:
+        return None, issues
+    where = f"trade {idempotency_key}"
+    with engine.begin() as connection:
+        ids = company_ids(connection)
+        unknown = [code for code in (trade.seller, trade.buyer) if code not in ids]
+        unit_class = unit_class_by_code(connection, trade.unit_class)
+        if unknown or unit_class is None:
+            problems = [Issue("unknown_company", f"no company {code}", where) for code in unknown]
+            if unit_class is None:
+                problems.append(
+                    Issue("unknown_unit_class", f"no unit class {trade.unit_class}", where)
+                )
+            return None, problems
+        seller = account_id(connection, operator_account_code(jurisdiction.code, trade.seller))
+        buyer = account_id(connection, operator_account_code(jurisdiction.code, trade.buyer))
+        outcome = execute_in(
+            connection,
+            TransactionRequest(
+                "transfer",
+                idempotency_key,
+                (Movement(seller, buyer, unit_class, trade.quantity_t),),
+                now,
+                memo=f"bilateral trade at CNY {trade.price_cny_per_t}/t on {trade.traded_on}",
+            ),
+        )
+        if outcome.result is not ResultCode.OK:
+            return outcome, [Issue(outcome.result.value, _explain(outcome.result), where)]
+        if not outcome.replayed:
+            connection.execute(
+                trades.insert().values(
+                    transaction_id=outcome.transaction_id,
+                    seller_company_id=ids[trade.seller],
+                    buyer_company_id=ids[trade.buyer],
+                    unit_class_id=unit_class,
+                    quantity_units=trade.quantity_t,
+                    price_fen_per_t=cny_to_fen(trade.price_cny_per_t),
+                    traded_on=trade.traded_on,
+                )
+            )
+        return outcome, []
+
+
+def _explain(result: ResultCode) -> str:
+    if result is ResultCode.INSUFFICIENT_UNITS:
+        return "the seller does not hold enough units of that class"
+    return f"the registry refused the transfer ({result.value})"
+
+
+def load_trades(engine: Engine, start: date, end: date) -> list[Trade]:
+    """Every bilateral trade from ``start`` to ``end`` inclusive, in booking order."""
+    seller, buyer = aliased(companies), aliased(companies)
+    query = (
+        select(
+            seller.c.code.label("seller"),
+            buyer.c.code.label("buyer"),
+            unit_classes.c.code.label("unit_class"),
+            trades.c.quantity_units,
+            trades.c.price_fen_per_t,
+            trades.c.traded_on,
+        )
+        .join(seller, seller.c.id == trades.c.seller_company_id)
+        .join(buyer, buyer.c.id == trades.c.buyer_company_id)
+        .join(unit_classes, unit_classes.c.id == trades.c.unit_class_id)
+        .where(trades.c.traded_on >= start, trades.c.traded_on <= end)
+        .order_by(trades.c.id)
+    )
+    with engine.connect() as connection:
+        return [
+            Trade(
+                row.seller,
+                row.buyer,
+                row.unit_class,
+                int(row.quantity_units),
+                fen_to_cny(row.price_fen_per_t),
+                row.traded_on,
+            )
+            for row in connection.execute(query)
+        ]
+
+
+def traded_units(engine: Engine, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
+    """Units bought and sold per company code in trades from ``start`` to ``end``."""
+    bought: dict[str, int] = {}
+    sold: dict[str, int] = {}
+    for side, totals in ((trades.c.buyer_company_id, bought), (trades.c.seller_company_id, sold)):
+        query = (
+            select(companies.c.code, func.sum(trades.c.quantity_units))
+            .join(companies, companies.c.id == side)
+            .where(trades.c.traded_on >= start, trades.c.traded_on <= end)
+            .group_by(companies.c.code)
+        )
+        with engine.connect() as connection:
+            for code, total in connection.execute(query):
+                totals[code] = int(total)
+    return bought, sold

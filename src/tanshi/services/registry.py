@@ -1,0 +1,248 @@
+"""Executing registry transactions atomically against the database.
+
+Each transaction runs in one database transaction: the holdings it debits are locked (row
+locks in a fixed order on PostgreSQL; SQLite's BEGIN IMMEDIATE takes the write lock), the
+pure ``check_request`` decides, and only then are the journal rows and holdings written.
+A rejected request writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, and_, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from tanshi.registry import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    ResultCode,
+    TransactionRequest,
+    UnitClass,
+    check_request,
+    postings,
+)
+from tanshi.rulebook.model import UnitKind
+from tanshi.store.schema import accounts, holdings, movements, transactions, unit_classes
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened to a request: its result code and, if executed, its transaction id.
+
+    ``replayed`` is True when the idempotency key had been used before with the same request
+    and the first outcome is returned instead of executing again.
+    """
+
+    result: ResultCode
+    transaction_id: int | None = None
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result is ResultCode.OK
+
+
+def execute(engine: Engine, request: TransactionRequest) -> Outcome:
+    """Execute ``request`` in its own database transaction."""
+    try:
+        with engine.begin() as connection:
+            return execute_in(connection, request)
+    except IntegrityError:
+        # A concurrent request with the same idempotency key won the race; report its
+        # outcome. Any other integrity error is a bug and surfaces again here.
+        with engine.begin() as connection:
+            previous = _previous(connection, request)
+            if previous is None:
+                raise
+            return previous
+
+
+def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
+    """Execute ``request`` inside the caller's database transaction.
+
+    On any result other than OK nothing is written; the caller decides whether to roll
+    back its own other writes.
+    """
+    previous = _previous(connection, request)
+    if previous is not None:
+        return previous
+    debited = sorted({(m.from_account, m.unit_class) for m in request.movements})
+    current = _lock_holdings(connection, debited)
+    account_ids = {m.from_account for m in request.movements} | {
+        m.to_account for m in request.movements
+    }
+    known_accounts = load_accounts(connection, account_ids)
+    known_classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
+    result = check_request(request, known_accounts, known_classes, current)
+    if result is not ResultCode.OK:
+        return Outcome(result)
+    transaction_id = connection.execute(
+        transactions.insert()
+        .values(
+            type_code=request.type_code,
+            idempotency_key=request.idempotency_key,
+            fingerprint=request.fingerprint(),
+            booked_at=request.booked_at,
+            compliance_year=request.compliance_year,
+            memo=request.memo,
+        )
+        .returning(transactions.c.id)
+    ).scalar_one()
+    connection.execute(
+        movements.insert(),
+        [
+            {
+                "transaction_id": transaction_id,
+                "from_account_id": m.from_account,
+                "to_account_id": m.to_account,
+                "unit_class_id": m.unit_class,
+                "quantity_units": m.quantity_units,
+            }
+            for m in request.movements
+        ],
+    )
+    for account_id, unit_class_id, delta in postings(request):
+        _apply(connection, known_accounts[account_id], unit_class_id, delta)
+    return Outcome(ResultCode.OK, transaction_id)
+
+
+def _previous(connection: Connection, request: TransactionRequest) -> Outcome | None:
+    row = connection.execute(
+        select(transactions.c.id, transactions.c.fingerprint).where(
+            transactions.c.idempotency_key == request.idempotency_key
+        )
+    ).first()
+    if row is None:
+        return None
+    if row.fingerprint != request.fingerprint():
+        return Outcome(ResultCode.IDEMPOTENCY_KEY_REUSED)
+    return Outcome(ResultCode.OK, row.id, replayed=True)
+
+
+def _lock_holdings(
+    connection: Connection, keys: list[tuple[int, int]]
+) -> dict[tuple[int, int], int]:
+    if not keys:
+        return {}
+    query = (
+        select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
+        .where(tuple_(holdings.c.account_id, holdings.c.unit_class_id).in_(keys))
+        .order_by(holdings.c.account_id, holdings.c.unit_class_id)
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {(row[0], row[1]): row[2] for row in connection.execute(query)}
+
+
+def _apply(connection: Connection, account: Account, unit_class_id: int, delta: int) -> None:
+    key = and_(holdings.c.account_id == account.id, holdings.c.unit_class_id == unit_class_id)
+    if delta < 0 and not account.allows_negative:
+        # The row exists: check_request saw enough units in it. An upsert would not do, as
+        # its candidate row (a negative quantity) fails the CHECK before the conflict.
+        updated = connection.execute(
+            holdings.update().where(key).values(quantity_units=holdings.c.quantity_units + delta)
+        )
+        assert updated.rowcount == 1, "a debited holding must exist"
+        return
+    values = {
+        "account_id": account.id,
+        "unit_class_id": unit_class_id,
+        "allows_negative": account.allows_negative,
+        "quantity_units": delta,
+    }
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(holdings).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[holdings.c.account_id, holdings.c.unit_class_id],
+        set_={"quantity_units": holdings.c.quantity_units + statement.excluded.quantity_units},
+    )
+    connection.execute(statement)
+
+
+def load_accounts(connection: Connection, ids: Iterable[int]) -> dict[int, Account]:
+    """The accounts with ``ids`` that exist."""
+    rows = connection.execute(select(accounts).where(accounts.c.id.in_(list(ids))))
+    return {
+        row.id: Account(
+            row.id, row.code, AccountKind(row.kind), AccountStatus(row.status), row.holder
+        )
+        for row in rows
+    }
+
+
+def load_unit_classes(connection: Connection, ids: Iterable[int]) -> dict[int, UnitClass]:
+    """The unit classes with ``ids`` that exist."""
+    rows = connection.execute(select(unit_classes).where(unit_classes.c.id.in_(list(ids))))
+    return {
+        row.id: UnitClass(
+            row.id,
+            row.code,
+            row.unit_type,
+            UnitKind(row.kind),
+            row.jurisdiction,
+            row.vintage,
+            row.project,
+        )
+        for row in rows
+    }
+
+
+def balance(connection: Connection, account_id: int, unit_class_id: int) -> int:
+    """The units of one class an account holds now."""
+    value = connection.execute(
+        select(holdings.c.quantity_units).where(
+            and_(holdings.c.account_id == account_id, holdings.c.unit_class_id == unit_class_id)
+        )
+    ).scalar()
+    return int(value or 0)
+
+
+def derived_holdings(connection: Connection) -> dict[tuple[int, int], int]:
+    """Holdings recomputed from the journal alone: Σ received − Σ sent per account and class."""
+    sums: dict[tuple[int, int], int] = {}
+    for account_column, sign in ((movements.c.to_account_id, 1), (movements.c.from_account_id, -1)):
+        query = select(
+            account_column, movements.c.unit_class_id, func.sum(movements.c.quantity_units)
+        ).group_by(account_column, movements.c.unit_class_id)
+        for account_id, unit_class_id, total in connection.execute(query):
+            key = (account_id, unit_class_id)
+            sums[key] = sums.get(key, 0) + sign * int(total)
+    return {key: value for key, value in sums.items() if value}
+
+
+def stored_holdings(connection: Connection) -> dict[tuple[int, int], int]:
+    """The holdings table as it stands (zero rows left out)."""
+    rows = connection.execute(
+        select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
+    )
+    return {(row[0], row[1]): int(row[2]) for row in rows if row[2]}
+
+
+def units_moved(
+    connection: Connection,
+    type_code: str,
+    *,
+    from_account: int | None = None,
+    to_account: int | None = None,
+    unit_kind: UnitKind | None = None,
+    compliance_year: int | None = None,
+) -> int:
+    """Total units moved by transactions of one type, filtered by accounts, kind and year."""
+    query = (
+        select(func.coalesce(func.sum(movements.c.quantity_units), 0))
+        .select_from(movements.join(transactions).join(unit_classes))
+        .where(transactions.c.type_code == type_code)
+    )
+    if from_account is not None:
+        query = query.where(movements.c.from_account_id == from_account)
+    if to_account is not None:
+        query = query.where(movements.c.to_account_id == to_account)
+    if unit_kind is not None:
+        query = query.where(unit_classes.c.kind == unit_kind.value)
+    if compliance_year is not None:
+        query = query.where(transactions.c.compliance_year == compliance_year)
+    return int(connection.execute(query).scalar_one())

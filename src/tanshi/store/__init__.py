@@ -1,0 +1,1 @@
+"""The database shell: tables, migrations and connection settings (SQLite or PostgreSQL)."""

@@ -1,0 +1,94 @@
+"""Opening the database: which URL, SQLite connection settings, and schema migration."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+
+DEFAULT_SQLITE_FILE = "tanshi.sqlite"
+ENV_DATABASE_URL = "TANSHI_DATABASE_URL"
+
+
+def database_url(db: str | None = None, default_path: Path | None = None) -> str:
+    """The database to use: ``--db`` (a path or URL), else TANSHI_DATABASE_URL, else SQLite.
+
+    The SQLite default is ``tanshi.sqlite`` in the working directory, or ``default_path``.
+    """
+    if db:
+        return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
+    from_env = os.environ.get(ENV_DATABASE_URL, "").strip()
+    if from_env:
+        return normalise_url(from_env)
+    return f"sqlite:///{default_path or Path(DEFAULT_SQLITE_FILE)}"
+
+
+def normalise_url(url: str) -> str:
+    """Point bare ``postgres://`` and ``postgresql://`` URLs at the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
+        cursor = dbapi_connection.cursor()
+        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=10000"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # Take the write lock when the transaction starts, so a read-check-write in the
+        # registry cannot interleave with another writer.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url`` with the settings tanshi relies on."""
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def alembic_config() -> Config:
+    """Alembic settings pointing at the migrations shipped inside the package."""
+    config = Config()
+    config.set_main_option("script_location", "tanshi.store:migrations")
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (run on every start; a no-op when current)."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str = "base") -> None:
+    """Take the schema back to ``revision``; ``base`` drops every tanshi table."""
+    config = alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def open_database(url: str) -> Engine:
+    """An engine on ``url`` whose schema is migrated to the latest revision."""
+    engine = make_engine(url)
+    migrate(engine)
+    return engine

@@ -1,0 +1,214 @@
+"""Tables of the tanshi database (SQLAlchemy Core); migrations create them, see migrations/.
+
+Quantities are integers: units (1 unit = 1 tCO2e), kilograms, fen (CNY minor units) and
+thousandths of a measured unit (``quantity_milli``). The registry tables are append-only,
+and holdings may never go negative except in issuance accounts; the database enforces both.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = MetaData(naming_convention=NAMING)
+
+jurisdictions = Table(
+    "jurisdictions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(8), nullable=False, unique=True),
+    Column("rulebook_id", String(40), nullable=False),
+    Column("rulebook_version", String(40), nullable=False),
+    Column("rulebook_sha256", String(64), nullable=False),
+    Column("rulebook_text", Text, nullable=False),
+    Column("is_demo", Boolean, nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+)
+
+companies = Table(
+    "companies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("jurisdiction_id", ForeignKey("jurisdictions.id"), nullable=False),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("sector", String(40), nullable=False),
+)
+
+activity_data = Table(
+    "activity_data",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company_id", ForeignKey("companies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("subject", String(40), nullable=False),
+    Column("quantity_milli", BigInteger, nullable=False),
+    Column("unit", String(20), nullable=False),
+    UniqueConstraint("company_id", "year", "kind", "subject"),
+    CheckConstraint("quantity_milli >= 0", name="quantity_not_negative"),
+)
+
+emission_reports = Table(
+    "emission_reports",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company_id", ForeignKey("companies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("methodology", String(40), nullable=False),
+    Column("reported_kg", BigInteger, nullable=False),
+    Column("verified_kg", BigInteger, nullable=True),
+    Column("verification_method", String(40), nullable=True),
+    Column("calculation", JSON, nullable=False),
+    UniqueConstraint("company_id", "year"),
+    CheckConstraint("reported_kg >= 0", name="reported_not_negative"),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("kind", String(30), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("holder", String(200), nullable=False),
+    Column("company_id", ForeignKey("companies.id"), nullable=True),
+    Column("allows_negative", Boolean, nullable=False),
+    # Lets holdings copy allows_negative under a foreign key, so the CHECK on holdings
+    # can rely on it (a CHECK cannot read another table).
+    UniqueConstraint("id", "allows_negative"),
+    CheckConstraint("allows_negative = (kind = 'issuance')", name="only_issuance_may_go_negative"),
+)
+
+unit_classes = Table(
+    "unit_classes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(60), nullable=False, unique=True),
+    Column("unit_type", String(40), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("jurisdiction", String(8), nullable=False),
+    Column("vintage", Integer, nullable=False),
+    Column("project", String(40), nullable=True),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("type_code", String(40), nullable=False),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("fingerprint", Text, nullable=False),
+    Column("booked_at", DateTime(timezone=True), nullable=False),
+    Column("compliance_year", Integer, nullable=True),
+    Column("memo", Text, nullable=False),
+)
+
+movements = Table(
+    "movements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=False, index=True),
+    Column("from_account_id", ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("to_account_id", ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("unit_class_id", ForeignKey("unit_classes.id"), nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    CheckConstraint("quantity_units > 0", name="quantity_positive"),
+    CheckConstraint("from_account_id <> to_account_id", name="accounts_differ"),
+)
+
+holdings = Table(
+    "holdings",
+    metadata,
+    Column("account_id", Integer, primary_key=True),
+    Column("unit_class_id", ForeignKey("unit_classes.id"), primary_key=True),
+    Column("allows_negative", Boolean, nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    ForeignKeyConstraint(
+        ["account_id", "allows_negative"], ["accounts.id", "accounts.allows_negative"]
+    ),
+    CheckConstraint("allows_negative OR quantity_units >= 0", name="never_negative"),
+)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company_id", ForeignKey("companies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("base_average_kg", BigInteger, nullable=False),
+    Column("correction_factor", String(40), nullable=False),
+    Column("deduction_units", BigInteger, nullable=False),
+    Column("allocated_units", BigInteger, nullable=False),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=True),
+    UniqueConstraint("company_id", "year"),
+    CheckConstraint("allocated_units >= 0", name="allocated_not_negative"),
+)
+
+allocation_deductions = Table(
+    "allocation_deductions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company_id", ForeignKey("companies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("from_compliance_year", Integer, nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    UniqueConstraint("company_id", "year", "from_compliance_year"),
+    CheckConstraint("quantity_units > 0", name="deduction_positive"),
+)
+
+trades = Table(
+    "trades",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=False, unique=True),
+    Column("seller_company_id", ForeignKey("companies.id"), nullable=False),
+    Column("buyer_company_id", ForeignKey("companies.id"), nullable=False),
+    Column("unit_class_id", ForeignKey("unit_classes.id"), nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    Column("price_fen_per_t", BigInteger, nullable=False),
+    Column("traded_on", Date, nullable=False),
+    CheckConstraint("quantity_units > 0", name="quantity_positive"),
+    CheckConstraint("price_fen_per_t > 0", name="price_positive"),
+)
+
+compliance_results = Table(
+    "compliance_results",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company_id", ForeignKey("companies.id"), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("status", String(30), nullable=False),
+    Column("obligation_units", BigInteger, nullable=True),
+    Column("offsets_counted_units", BigInteger, nullable=False),
+    Column("shortfall_units", BigInteger, nullable=True),
+    Column("penalty_fen", BigInteger, nullable=True),
+    Column("price_fen_per_t", BigInteger, nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("company_id", "year"),
+)
+
+APPEND_ONLY_TABLES = ("transactions", "movements")

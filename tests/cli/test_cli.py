@@ -1,0 +1,125 @@
+"""The command line: help texts, rulebook check, and a deterministic demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests_support import real_database
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+from tanshi.resources import preset_text
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [],
+        ["demo"],
+        ["rulebook"],
+        ["rulebook", "check"],
+        ["rulebook", "show"],
+        ["rulebook", "list"],
+        ["db"],
+        ["db", "upgrade"],
+    ],
+)
+def test_every_command_explains_itself(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+    assert len(result.output.splitlines()) > 4
+
+
+def test_rulebook_check_accepts_a_preset_and_a_file(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["rulebook", "check", "demo-province"]).exit_code == 0
+    mine = tmp_path / "mine.toml"
+    mine.write_text(preset_text("demo-province"), encoding="utf-8")
+    result = runner.invoke(app, ["rulebook", "check", str(mine)])
+    assert result.exit_code == 0
+    assert "ok" in result.output
+
+
+def test_rulebook_check_lists_every_problem_and_fails(tmp_path: Path) -> None:
+    broken = (
+        preset_text("demo-province")
+        .replace("multiple = 3", "multiple = -3")
+        .replace("cap_share_of_obligation = 0.10", "cap_share_of_obligation = 2")
+    )
+    mine = tmp_path / "mine.toml"
+    mine.write_text(broken, encoding="utf-8")
+    result = runner.invoke(app, ["rulebook", "check", str(mine)])
+    assert result.exit_code == 1
+    assert "penalty[0].multiple" in result.output
+    assert "offsets[0].cap_share_of_obligation" in result.output
+    assert "2 error(s)" in result.output
+
+
+def test_rulebook_check_of_a_missing_file_says_so() -> None:
+    result = runner.invoke(app, ["rulebook", "check", "nowhere.toml"])
+    assert result.exit_code == 2
+    assert "no rulebook file" in result.output
+
+
+def test_rulebook_show_prints_rules_with_sources() -> None:
+    result = runner.invoke(app, ["rulebook", "show", "demo-province", "--year", "2016"])
+    assert result.exit_code == 0, result.output
+    assert "Shenzhen" in result.output
+    missing = runner.invoke(app, ["rulebook", "show", "demo-province", "--year", "2030"])
+    assert missing.exit_code == 1
+
+
+def test_db_upgrade(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["db", "upgrade", "--db", str(tmp_path / "x.sqlite")])
+    assert result.exit_code == 0, result.output
+
+
+def _demo(folder: Path, seed: int) -> tuple[str, str]:
+    result = runner.invoke(
+        app,
+        [
+            "demo",
+            "--seed",
+            str(seed),
+            "--companies",
+            "12",
+            "--out",
+            str(folder),
+            "--db",
+            str(folder / "demo.sqlite"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "non compliant" in result.output
+    return (
+        (folder / "compliance-2016.csv").read_text(encoding="utf-8"),
+        (folder / "compliance-2016.html").read_text(encoding="utf-8"),
+    )
+
+
+@pytest.mark.slow
+def test_demo_is_deterministic_for_a_seed(tmp_path: Path) -> None:
+    first = _demo(tmp_path / "one", 7)
+    again = _demo(tmp_path / "one", 7)  # a rerun replaces the previous demo database
+    other = _demo(tmp_path / "two", 7)
+    different = _demo(tmp_path / "three", 8)
+    assert first == again == other
+    assert first[0] != different[0]
+    csv_text, html = first
+    header = csv_text.splitlines()[0]
+    assert header.startswith("company,name,sector,verified_tco2,allocated_t,bought_t,sold_t")
+    statuses = {line.rsplit(",", 1)[1] for line in csv_text.splitlines()[1:]}
+    assert {"compliant", "non_compliant", "no_verified_emissions"} <= statuses
+    assert "<script" not in html and "http" not in html.split("</style>")[0]
+
+
+def test_demo_refuses_a_database_with_real_data(tmp_path: Path) -> None:
+    path = real_database(tmp_path / "real.sqlite")
+    result = runner.invoke(
+        app, ["demo", "--companies", "3", "--db", str(path), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "not a demo" in result.output

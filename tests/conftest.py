@@ -1,0 +1,93 @@
+"""Shared fixtures: a fresh, migrated database on SQLite and on PostgreSQL for each test.
+
+PostgreSQL is required when TANSHI_REQUIRE_POSTGRES=1 (``make test`` and CI set it): the
+run then fails, rather than skips, if the PostgreSQL leg cannot run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from tanshi.store.engine import make_engine, migrate
+
+PG_ADMIN_URL = os.environ.get(
+    "TANSHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("TANSHI_REQUIRE_POSTGRES", "0") == "1"
+_TEMPLATE = f"tanshi_template_{os.getpid()}"
+_state: dict[str, object] = {"postgres_tests": 0, "template": None}
+
+
+def _admin() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+
+
+def _pg_url(database: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+
+
+def _template() -> str:
+    """A migrated database to copy for each test (CREATE DATABASE … TEMPLATE is fast)."""
+    if _state["template"] is None:
+        admin = _admin()
+        try:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATE}"'))
+                connection.execute(text(f'CREATE DATABASE "{_TEMPLATE}"'))
+        except OperationalError as error:
+            message = f"PostgreSQL at {PG_ADMIN_URL} is unreachable: {error}"
+            if REQUIRE_POSTGRES:
+                pytest.fail(message + " (TANSHI_REQUIRE_POSTGRES=1: start it, see .ci/run)")
+            pytest.skip(message)
+        finally:
+            admin.dispose()
+        engine = make_engine(_pg_url(_TEMPLATE))
+        migrate(engine)
+        engine.dispose()
+        _state["template"] = _TEMPLATE
+    return str(_state["template"])
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
+    """A migrated, empty tanshi database; each test gets its own."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'tanshi.sqlite'}")
+        migrate(engine)
+        yield engine
+        engine.dispose()
+        return
+    template = _template()
+    name = f"tanshi_test_{uuid.uuid4().hex[:12]}"
+    admin = _admin()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    _state["postgres_tests"] = int(_state["postgres_tests"]) + 1  # type: ignore[call-overload]
+    engine = make_engine(_pg_url(name))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _state["template"] is not None:
+        admin = _admin()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{_TEMPLATE}" WITH (FORCE)'))
+        admin.dispose()
+    selected_postgres = any(
+        item.get_closest_marker("postgres") for item in getattr(session, "items", [])
+    )
+    if REQUIRE_POSTGRES and selected_postgres and _state["postgres_tests"] == 0:
+        print("\nTANSHI_REQUIRE_POSTGRES=1 but no test ran against PostgreSQL")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

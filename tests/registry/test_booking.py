@@ -1,0 +1,91 @@
+"""The pure registry rules: result codes and their precedence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tanshi.registry import (
+    PRECEDENCE,
+    Account,
+    AccountKind,
+    AccountStatus,
+    Movement,
+    ResultCode,
+    TransactionRequest,
+    UnitClass,
+    check_request,
+    postings,
+)
+from tanshi.rulebook import UnitKind
+
+NOW = datetime(2016, 6, 30, tzinfo=UTC)
+ACCOUNTS = {
+    1: Account(1, "X-ISSUANCE", AccountKind.ISSUANCE, AccountStatus.OPEN, "regulator"),
+    2: Account(2, "X-HOLDING", AccountKind.JURISDICTION_HOLDING, AccountStatus.OPEN, "regulator"),
+    3: Account(3, "X-OH-A", AccountKind.OPERATOR_HOLDING, AccountStatus.OPEN, "A"),
+    4: Account(4, "X-OH-B", AccountKind.OPERATOR_HOLDING, AccountStatus.OPEN, "B"),
+    5: Account(5, "X-OH-Z", AccountKind.OPERATOR_HOLDING, AccountStatus.CLOSED, "Z"),
+    6: Account(6, "X-SURRENDER", AccountKind.SURRENDER, AccountStatus.OPEN, "regulator"),
+}
+CLASSES = {
+    10: UnitClass(10, "XEA-2016", "XEA", UnitKind.ALLOWANCE, "X", 2016),
+    11: UnitClass(11, "XCER-2015-P1", "XCER", UnitKind.OFFSET, "X", 2015, "P1"),
+}
+HOLDINGS = {(2, 10): 100, (3, 10): 100, (3, 11): 5, (1, 10): -200}
+
+
+def request(type_code: str, *movements: Movement, year: int | None = None) -> TransactionRequest:
+    return TransactionRequest(type_code, "k", tuple(movements), NOW, compliance_year=year)
+
+
+def check(req: TransactionRequest) -> ResultCode:
+    return check_request(req, ACCOUNTS, CLASSES, HOLDINGS)
+
+
+def test_valid_requests_pass() -> None:
+    assert check(request("issuance", Movement(1, 2, 10, 1_000_000))) is ResultCode.OK
+    assert check(request("allocation", Movement(2, 3, 10, 5))) is ResultCode.OK
+    assert check(request("transfer", Movement(3, 4, 10, 100))) is ResultCode.OK
+    assert check(request("surrender", Movement(3, 6, 11, 5), year=2016)) is ResultCode.OK
+
+
+def test_each_rule_has_its_code() -> None:
+    cases = {
+        ResultCode.UNKNOWN_TRANSACTION_TYPE: request("gift", Movement(3, 4, 10, 1)),
+        ResultCode.NO_MOVEMENTS: request("transfer"),
+        ResultCode.COMPLIANCE_YEAR_REQUIRED: request("surrender", Movement(3, 6, 10, 1)),
+        ResultCode.QUANTITY_MUST_BE_POSITIVE: request("transfer", Movement(3, 4, 10, 0)),
+        ResultCode.ACCOUNTS_MUST_BE_DIFFERENT: request("transfer", Movement(3, 3, 10, 1)),
+        ResultCode.UNKNOWN_ACCOUNT: request("transfer", Movement(3, 99, 10, 1)),
+        ResultCode.UNKNOWN_UNIT_CLASS: request("transfer", Movement(3, 4, 99, 1)),
+        ResultCode.ACCOUNT_NOT_OPEN: request("transfer", Movement(3, 5, 10, 1)),
+        ResultCode.UNIT_KIND_NOT_ALLOWED: request("allocation", Movement(2, 3, 11, 1)),
+        ResultCode.SOURCE_ACCOUNT_KIND_NOT_ALLOWED: request("allocation", Movement(4, 3, 10, 1)),
+        ResultCode.DESTINATION_ACCOUNT_KIND_NOT_ALLOWED: request("transfer", Movement(3, 6, 10, 1)),
+        ResultCode.INSUFFICIENT_UNITS: request("transfer", Movement(3, 4, 10, 101)),
+    }
+    for expected, req in cases.items():
+        assert check(req) is expected, expected
+
+
+def test_insufficient_units_counts_all_movements_of_a_transaction() -> None:
+    twice = request("transfer", Movement(3, 4, 10, 60), Movement(3, 4, 10, 60))
+    assert check(twice) is ResultCode.INSUFFICIENT_UNITS
+
+
+def test_precedence_first_listed_wins() -> None:
+    # Too many units AND a closed destination: account_not_open ranks first.
+    req = request("transfer", Movement(3, 5, 10, 1000))
+    assert check(req) is ResultCode.ACCOUNT_NOT_OPEN
+    assert PRECEDENCE.index(ResultCode.ACCOUNT_NOT_OPEN) < PRECEDENCE.index(
+        ResultCode.INSUFFICIENT_UNITS
+    )
+    assert PRECEDENCE[0] is ResultCode.OK
+
+
+def test_postings_balance_per_unit_class() -> None:
+    req = request("transfer", Movement(3, 4, 10, 7), Movement(4, 3, 10, 2), Movement(3, 4, 11, 1))
+    changes = postings(req)
+    assert sorted(changes) == [(3, 10, -5), (3, 11, -1), (4, 10, 5), (4, 11, 1)]
+    for unit in (10, 11):
+        assert sum(delta for _, u, delta in changes if u == unit) == 0

@@ -1,0 +1,140 @@
+"""The registry on a real database (SQLite and PostgreSQL): atomicity, idempotency, invariants."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.resources import load_rulebook
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    account_id,
+    open_jurisdiction,
+    operator_account_code,
+    register_company,
+    unit_class_id,
+)
+from tanshi.services.registry import derived_holdings, execute, stored_holdings
+
+NOW = datetime(2016, 6, 30, tzinfo=UTC)
+
+
+def setup(engine: Engine) -> tuple[Jurisdiction, int, int, int]:
+    rulebook, text_ = load_rulebook("demo-province")
+    jurisdiction = open_jurisdiction(engine, rulebook, text_, NOW, is_demo=True)
+    register_company(engine, jurisdiction, "A", "Alpha Power", "power")
+    register_company(engine, jurisdiction, "B", "Beta Cement", "cement")
+    with engine.connect() as connection:
+        a = account_id(connection, operator_account_code("DP", "A"))
+        b = account_id(connection, operator_account_code("DP", "B"))
+    allowances = unit_class_id(engine, jurisdiction, "DPEA", 2016)
+    issue = TransactionRequest(
+        "issuance",
+        "issue",
+        (Movement(jurisdiction.issuance_account, jurisdiction.holding_account, allowances, 1000),),
+        NOW,
+    )
+    assert execute(engine, issue).ok
+    allocate = TransactionRequest(
+        "allocation",
+        "allocate-A",
+        (Movement(jurisdiction.holding_account, a, allowances, 300),),
+        NOW,
+    )
+    assert execute(engine, allocate).ok
+    return jurisdiction, a, b, allowances
+
+
+def test_holdings_follow_the_journal(engine: Engine) -> None:
+    jurisdiction, a, b, allowances = setup(engine)
+    assert execute(
+        engine, TransactionRequest("transfer", "t1", (Movement(a, b, allowances, 120),), NOW)
+    ).ok
+    with engine.connect() as connection:
+        stored = stored_holdings(connection)
+        assert stored == derived_holdings(connection)
+    assert stored[(a, allowances)] == 180
+    assert stored[(b, allowances)] == 120
+    assert stored[(jurisdiction.issuance_account, allowances)] == -1000
+    assert sum(value for (_, unit), value in stored.items() if unit == allowances) == 0
+
+
+def test_rejected_request_writes_nothing(engine: Engine) -> None:
+    _, a, b, allowances = setup(engine)
+    with engine.connect() as connection:
+        before = stored_holdings(connection)
+        count = connection.execute(text("SELECT count(*) FROM transactions")).scalar_one()
+    outcome = execute(
+        engine, TransactionRequest("transfer", "t1", (Movement(a, b, allowances, 301),), NOW)
+    )
+    assert outcome.result is ResultCode.INSUFFICIENT_UNITS
+    with engine.connect() as connection:
+        assert stored_holdings(connection) == before
+        assert connection.execute(text("SELECT count(*) FROM transactions")).scalar_one() == count
+
+
+def test_idempotency_key_replays_and_refuses_a_different_request(engine: Engine) -> None:
+    _, a, b, allowances = setup(engine)
+    request = TransactionRequest("transfer", "pay-1", (Movement(a, b, allowances, 50),), NOW)
+    first = execute(engine, request)
+    again = execute(engine, request)
+    assert first.ok and again.ok and again.replayed
+    assert again.transaction_id == first.transaction_id
+    other = TransactionRequest("transfer", "pay-1", (Movement(a, b, allowances, 51),), NOW)
+    assert execute(engine, other).result is ResultCode.IDEMPOTENCY_KEY_REUSED
+    with engine.connect() as connection:
+        assert stored_holdings(connection)[(b, allowances)] == 50
+
+
+def test_journal_is_append_only(engine: Engine) -> None:
+    setup(engine)
+    for statement in ("UPDATE movements SET quantity_units = 1", "DELETE FROM transactions"):
+        with pytest.raises(DBAPIError), engine.begin() as connection:
+            connection.execute(text(statement))
+
+
+def test_database_refuses_negative_holdings(engine: Engine) -> None:
+    _, a, _, allowances = setup(engine)
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE holdings SET quantity_units = -1 WHERE account_id = :a AND unit_class_id = :u"
+            ),
+            {"a": a, "u": allowances},
+        )
+
+
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_concurrent_transfers_cannot_double_spend(engine: Engine) -> None:
+    """Eight threads each try to move 100 of A's 300 units: exactly three succeed.
+
+    (PostgreSQL only: SQLite serialises writers with BEGIN IMMEDIATE.)
+    """
+    _, a, b, allowances = setup(engine)
+    results: list[ResultCode] = []
+    barrier = threading.Barrier(8)
+
+    def attempt(index: int) -> None:
+        barrier.wait()
+        request = TransactionRequest(
+            "transfer", f"race-{index}", (Movement(a, b, allowances, 100),), NOW
+        )
+        results.append(execute(engine, request).result)
+
+    threads = [threading.Thread(target=attempt, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results.count(ResultCode.OK) == 3
+    assert results.count(ResultCode.INSUFFICIENT_UNITS) == 5
+    with engine.connect() as connection:
+        assert stored_holdings(connection)[(b, allowances)] == 300
+        assert stored_holdings(connection) == derived_holdings(connection)

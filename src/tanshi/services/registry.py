@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, select, tuple_
+from sqlalchemy import Connection, Engine, and_, bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -27,6 +28,50 @@ from tanshi.registry import (
 )
 from tanshi.rulebook.model import UnitKind
 from tanshi.store.schema import accounts, holdings, movements, transactions, unit_classes
+
+# Statements are built once: building them per call cost more than running them.
+_PREVIOUS = select(transactions.c.id, transactions.c.fingerprint).where(
+    transactions.c.idempotency_key == bindparam("key")
+)
+_LOCK = (
+    select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
+    .where(
+        tuple_(holdings.c.account_id, holdings.c.unit_class_id).in_(
+            bindparam("keys", expanding=True)
+        )
+    )
+    .order_by(holdings.c.account_id, holdings.c.unit_class_id)
+)
+_LOCK_FOR_UPDATE = _LOCK.with_for_update()
+_ACCOUNTS = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
+_UNIT_CLASSES = select(unit_classes).where(unit_classes.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TRANSACTION = transactions.insert().returning(transactions.c.id)
+_INSERT_MOVEMENT = movements.insert()
+_HOLDING = and_(
+    holdings.c.account_id == bindparam("account"),
+    holdings.c.unit_class_id == bindparam("unit_class"),
+)
+_DEBIT = (
+    holdings.update()
+    .where(_HOLDING)
+    .values(quantity_units=holdings.c.quantity_units + bindparam("delta"))
+)
+
+
+def _upsert(dialect: Any) -> Any:
+    statement = dialect.insert(holdings).values(
+        account_id=bindparam("account"),
+        unit_class_id=bindparam("unit_class"),
+        allows_negative=bindparam("allows_negative"),
+        quantity_units=bindparam("delta"),
+    )
+    return statement.on_conflict_do_update(
+        index_elements=[holdings.c.account_id, holdings.c.unit_class_id],
+        set_={"quantity_units": holdings.c.quantity_units + statement.excluded.quantity_units},
+    )
+
+
+_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,19 +126,18 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     if result is not ResultCode.OK:
         return Outcome(result)
     transaction_id = connection.execute(
-        transactions.insert()
-        .values(
-            type_code=request.type_code,
-            idempotency_key=request.idempotency_key,
-            fingerprint=request.fingerprint(),
-            booked_at=request.booked_at,
-            compliance_year=request.compliance_year,
-            memo=request.memo,
-        )
-        .returning(transactions.c.id)
+        _INSERT_TRANSACTION,
+        {
+            "type_code": request.type_code,
+            "idempotency_key": request.idempotency_key,
+            "fingerprint": request.fingerprint(),
+            "booked_at": request.booked_at,
+            "compliance_year": request.compliance_year,
+            "memo": request.memo,
+        },
     ).scalar_one()
     connection.execute(
-        movements.insert(),
+        _INSERT_MOVEMENT,
         [
             {
                 "transaction_id": transaction_id,
@@ -111,11 +155,7 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
 
 
 def _previous(connection: Connection, request: TransactionRequest) -> Outcome | None:
-    row = connection.execute(
-        select(transactions.c.id, transactions.c.fingerprint).where(
-            transactions.c.idempotency_key == request.idempotency_key
-        )
-    ).first()
+    row = connection.execute(_PREVIOUS, {"key": request.idempotency_key}).first()
     if row is None:
         return None
     if row.fingerprint != request.fingerprint():
@@ -128,44 +168,25 @@ def _lock_holdings(
 ) -> dict[tuple[int, int], int]:
     if not keys:
         return {}
-    query = (
-        select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
-        .where(tuple_(holdings.c.account_id, holdings.c.unit_class_id).in_(keys))
-        .order_by(holdings.c.account_id, holdings.c.unit_class_id)
-    )
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    return {(row[0], row[1]): row[2] for row in connection.execute(query)}
+    query = _LOCK_FOR_UPDATE if connection.dialect.name == "postgresql" else _LOCK
+    return {(row[0], row[1]): row[2] for row in connection.execute(query, {"keys": keys})}
 
 
 def _apply(connection: Connection, account: Account, unit_class_id: int, delta: int) -> None:
-    key = and_(holdings.c.account_id == account.id, holdings.c.unit_class_id == unit_class_id)
+    values = {"account": account.id, "unit_class": unit_class_id, "delta": delta}
     if delta < 0 and not account.allows_negative:
         # The row exists: check_request saw enough units in it. An upsert would not do, as
         # its candidate row (a negative quantity) fails the CHECK before the conflict.
-        updated = connection.execute(
-            holdings.update().where(key).values(quantity_units=holdings.c.quantity_units + delta)
-        )
+        updated = connection.execute(_DEBIT, values)
         assert updated.rowcount == 1, "a debited holding must exist"
         return
-    values = {
-        "account_id": account.id,
-        "unit_class_id": unit_class_id,
-        "allows_negative": account.allows_negative,
-        "quantity_units": delta,
-    }
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(holdings).values(**values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[holdings.c.account_id, holdings.c.unit_class_id],
-        set_={"quantity_units": holdings.c.quantity_units + statement.excluded.quantity_units},
-    )
-    connection.execute(statement)
+    upsert = _UPSERT[connection.dialect.name]
+    connection.execute(upsert, {**values, "allows_negative": account.allows_negative})
 
 
 def load_accounts(connection: Connection, ids: Iterable[int]) -> dict[int, Account]:
     """The accounts with ``ids`` that exist."""
-    rows = connection.execute(select(accounts).where(accounts.c.id.in_(list(ids))))
+    rows = connection.execute(_ACCOUNTS, {"ids": list(ids)})
     return {
         row.id: Account(
             row.id, row.code, AccountKind(row.kind), AccountStatus(row.status), row.holder
@@ -176,7 +197,7 @@ def load_accounts(connection: Connection, ids: Iterable[int]) -> dict[int, Accou
 
 def load_unit_classes(connection: Connection, ids: Iterable[int]) -> dict[int, UnitClass]:
     """The unit classes with ``ids`` that exist."""
-    rows = connection.execute(select(unit_classes).where(unit_classes.c.id.in_(list(ids))))
+    rows = connection.execute(_UNIT_CLASSES, {"ids": list(ids)})
     return {
         row.id: UnitClass(
             row.id,

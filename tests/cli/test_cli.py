@@ -68,6 +68,7 @@ def test_rulebook_show_prints_rules_with_sources() -> None:
     result = runner.invoke(app, ["rulebook", "show", "demo-province", "--year", "2016"])
     assert result.exit_code == 0, result.output
     assert "Shenzhen" in result.output
+    assert "[assumption]" in result.output
     missing = runner.invoke(app, ["rulebook", "show", "demo-province", "--year", "2030"])
     assert missing.exit_code == 1
 

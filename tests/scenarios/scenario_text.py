@@ -1,8 +1,11 @@
-"""Runs a compliance-year scenario written as text (see small_year.txt) against a database."""
+"""Runs a compliance-year scenario written as text (see test_small_year.py) against a database."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import shlex
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
@@ -155,4 +158,16 @@ class ScenarioRun:
 
 
 def run_scenario(engine: Engine, text: str) -> None:
+    """Run every command of ``text``; an AssertionError names the failing line."""
     ScenarioRun(engine).run(text)
+
+
+def scenario(test: Callable[[Engine], None]) -> Callable[[Engine], None]:
+    """Run the test's docstring as a scenario on its ``engine``, then the test's own body."""
+
+    @functools.wraps(test)
+    def run(engine: Engine) -> None:
+        run_scenario(engine, inspect.getdoc(test) or "")
+        test(engine)
+
+    return run

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tanshi.core.errors import TanshiError
@@ -71,7 +72,7 @@ def show(
     table = Table(title=f"{rulebook.rulebook.name} — rules in force in {year}", show_lines=True)
     table.add_column("Rule")
     table.add_column("In force")
-    table.add_column("Source [confidence]")
+    table.add_column(escape("Source [confidence]"))
     offsets = rules.offsets
     rows = [
         (
@@ -110,5 +111,7 @@ def show(
             ),
         )
     for name, summary, rule in rows:
-        table.add_row(name, summary, f"{rule.source} [{rule.confidence.value}]")
+        table.add_row(
+            escape(name), escape(summary), escape(f"{rule.source} [{rule.confidence.value}]")
+        )
     Console().print(table)

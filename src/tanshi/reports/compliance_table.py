@@ -56,6 +56,16 @@ def table_rows(lines: Sequence[ComplianceLine]) -> list[dict[str, str]]:
     return rows
 
 
+def grouped(value: str) -> str:
+    """A plain decimal string with thousands separators for reading: 1234567.5 → 1,234,567.5."""
+    if not value:
+        return value
+    whole, _, fraction = value.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    digits = f"{int(whole.lstrip('-')):,}"
+    return sign + digits + (f".{fraction}" if fraction else "")
+
+
 def to_csv(lines: Sequence[ComplianceLine]) -> str:
     """The table as CSV text with a header row of column keys."""
     buffer = io.StringIO()
@@ -108,6 +118,7 @@ def to_html(
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
+    environment.filters["grouped"] = grouped
     rules = rules_in_force(rulebook, year)
     return environment.get_template("compliance.html").render(
         rulebook=rulebook,

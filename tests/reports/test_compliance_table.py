@@ -1,0 +1,48 @@
+"""The compliance table's renderings: exact CSV, readable and self-contained HTML."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from tanshi.compliance import Position, PriceBasis, reconcile
+from tanshi.reports.compliance_table import grouped, to_csv, to_html
+from tanshi.resources import load_rulebook
+from tanshi.rulebook import rules_in_force
+
+RULEBOOK = load_rulebook("demo-province")[0]
+RULES = rules_in_force(RULEBOOK, 2016)
+PRICE = PriceBasis(Decimal("30.00"), date(2016, 1, 1), date(2016, 12, 31), from_trades=False)
+LINES = reconcile(
+    2016,
+    [
+        Position(
+            "C1", "Alpha <Power>", "Power", Decimal("1234567.891"), 1200000, 0, 5000, 1200000, 0
+        )
+    ],
+    RULES.compliance,
+    RULES.offsets,
+    RULES.penalty,
+    PRICE,
+)
+
+
+def test_csv_keeps_exact_plain_numbers() -> None:
+    assert to_csv(LINES).splitlines()[1] == (
+        "C1,Alpha <Power>,Power,1234567.891,1200000,0,5000,1200000,0,34568,3111120.00,non_compliant"
+    )
+
+
+def test_html_groups_digits_escapes_text_and_cites_rules() -> None:
+    html = to_html(RULEBOOK, 2016, LINES, PRICE, seed=1)
+    assert "1,234,567.891" in html
+    assert "Alpha &lt;Power&gt;" in html
+    assert "fallback price" in html
+    assert "深圳市碳排放权交易管理暂行办法" in html  # the penalty rule's source
+    assert "<script" not in html and "<link" not in html
+
+
+def test_grouped() -> None:
+    assert [grouped(v) for v in ("", "7", "1234567.500", "-1234.5")] == [
+        "", "7", "1,234,567.500", "-1,234.5",
+    ]  # fmt: skip

@@ -26,7 +26,7 @@ $(UV):
 	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 install: $(UV)
-	$(UV) sync --frozen --no-dev --python $(PYTHON)
+	$(UV) sync --frozen --no-dev --inexact --python $(PYTHON)
 
 install-dev: $(UV)
 	$(UV) sync --frozen --python $(PYTHON)

@@ -19,6 +19,15 @@ rulebook_app = typer.Typer(
 )
 
 
+def _read(preset_or_path: str) -> tuple[str, str]:
+    """The rulebook's text and name; exits with status 2 when there is no such file or preset."""
+    try:
+        return rulebook_text(preset_or_path)
+    except TanshiError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+
+
 @rulebook_app.command("list")
 def list_presets() -> None:
     """List the rulebook presets shipped with tanshi."""
@@ -34,11 +43,7 @@ def check(
 
     Exits with status 1 when there is at least one error.
     """
-    try:
-        text, origin = rulebook_text(file)
-    except TanshiError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+    text, origin = _read(file)
     rulebook, issues = parse_rulebook(text, origin)
     for issue in issues:
         typer.echo(str(issue), err=issue.severity is Severity.ERROR)
@@ -55,11 +60,7 @@ def show(
     year: Annotated[int, typer.Option("--year", help="The compliance year.")],
 ) -> None:
     """Print the rules in force in a year, each with its source and confidence."""
-    try:
-        text, origin = rulebook_text(preset)
-    except TanshiError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+    text, origin = _read(preset)
     rulebook, issues = parse_rulebook(text, origin)
     if rulebook is None or any(issue.severity is Severity.ERROR for issue in issues):
         typer.echo(f"{origin} has errors; run `tanshi rulebook check {preset}`", err=True)

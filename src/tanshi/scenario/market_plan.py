@@ -67,10 +67,15 @@ def choose_behaviour(
             offset_share=offset_cap_share if rng.random() < 0.25 else Decimal(0),
             surrender_share=Decimal("1") if rng.random() < 0.95 else Decimal("0.9"),
         )
+    # The demo promises at least one non-compliant company: the shortest buys only half its
+    # gap, or, when nobody is short, the largest emitter surrenders only 90% of what it owes.
     short = [need for need in needs if need.gap_t > 0]
-    if short:  # the demo promises at least one non-compliant company
+    if short:
         laggard = max(short, key=lambda need: need.gap_t)
-        behaviour[laggard.company] = Behaviour(Decimal("0.5"), Decimal(0), Decimal(0), Decimal("1"))
+        behaviour[laggard.company] = Behaviour(Decimal("0.5"), Decimal(0), Decimal(0), Decimal(1))
+    elif needs and all(mind.surrender_share == 1 for mind in behaviour.values()):
+        laggard = max(needs, key=lambda need: need.obligation_t)
+        behaviour[laggard.company] = Behaviour(Decimal(1), Decimal(0), Decimal(0), Decimal("0.9"))
     return behaviour
 
 

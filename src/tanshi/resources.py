@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from importlib import resources
 from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
-from tanshi.core.issues import has_errors
+from tanshi.core.issues import Issue, has_errors
+from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
 from tanshi.rulebook import Rulebook, parse_rulebook
 
@@ -36,19 +38,33 @@ def rulebook_text(preset_or_path: str) -> tuple[str, str]:
     if path.suffix == ".toml" or path.exists():
         if not path.is_file():
             raise TanshiError(f"no rulebook file at {path}; give a preset id or a .toml path")
-        return path.read_text(encoding="utf-8"), str(path)
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError as error:
+            raise TanshiError(
+                f"{path} is not UTF-8 text ({error.reason}); save it as UTF-8"
+            ) from error
+        except OSError as error:
+            raise TanshiError(f"cannot read {path}: {error.strerror}") from error
     return preset_text(preset_or_path), f"{preset_or_path}.toml"
+
+
+def parse_installed(text: str, origin: str) -> tuple[Rulebook | None, list[Issue]]:
+    """Parse a rulebook and also check it names only installed methodologies and regimes."""
+    regimes = {parameter.regime for parameter in parameter_table().parameters}
+    return parse_rulebook(text, origin, methodologies=set(METHODOLOGIES), parameter_regimes=regimes)
 
 
 def load_rulebook(preset_or_path: str) -> tuple[Rulebook, str]:
     """A valid rulebook and its text; raises RulebookInvalid listing every error."""
     text, origin = rulebook_text(preset_or_path)
-    rulebook, issues = parse_rulebook(text, origin)
+    rulebook, issues = parse_installed(text, origin)
     if rulebook is None or has_errors(issues):
         raise RulebookInvalid(f"rulebook {origin}", issues)
     return rulebook, text
 
 
+@functools.cache
 def parameter_table() -> ParameterTable:
     """Every shipped parameter table, merged; raises TanshiError if a table is broken."""
     parameters = []

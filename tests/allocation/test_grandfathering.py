@@ -56,3 +56,17 @@ def test_deduction_of_a_carried_shortfall() -> None:
     assert lines["A"].deduction_t == 67
     assert lines["B"].allocated_t == 0
     assert "deduction_exceeds_allocation" in {issue.code for issue in table.issues}
+
+
+def test_half_up_rounding_never_exceeds_the_cap() -> None:
+    """Two companies of 1.5 t against a cap of 3: half up would give 2 + 2 = 4."""
+    half_up = RULE.model_copy(update={"rounding": "half_up", "reduction_factor": Decimal(1)})
+    history = {"A": {2013: Decimal("1.5")}, "B": {2013: Decimal("1.5")}}
+    table = grandfather(2016, half_up, cap(3), history)
+    assert table.total_t == 2
+    assert "rounded_down_to_fit_cap" in {issue.code for issue in table.issues}
+
+
+def test_deductions_that_cannot_be_applied_are_carried() -> None:
+    table = grandfather(2016, RULE, cap(10_000), HISTORY, {"B": 600, "C": 40, "Z": 5})
+    assert table.carried_deductions_t == {"B": 18, "C": 40, "Z": 5}

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine, text
 from tests_support import real_database
 from typer.testing import CliRunner
 
 from tanshi.cli.main import app
 from tanshi.resources import preset_text
+from tanshi.store.engine import open_database
 
 runner = CliRunner()
 
@@ -78,7 +80,7 @@ def test_db_upgrade(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
 
 
-def _demo(folder: Path, seed: int) -> tuple[str, str]:
+def _demo(folder: Path, seed: int, db: str | None = None) -> tuple[str, str]:
     result = runner.invoke(
         app,
         [
@@ -90,7 +92,7 @@ def _demo(folder: Path, seed: int) -> tuple[str, str]:
             "--out",
             str(folder),
             "--db",
-            str(folder / "demo.sqlite"),
+            db or str(folder / "demo.sqlite"),
         ],
     )
     assert result.exit_code == 0, result.output
@@ -124,3 +126,29 @@ def test_demo_refuses_a_database_with_real_data(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "not a demo" in result.output
+
+
+def test_demo_refuses_a_database_with_tables_not_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "mine.sqlite"
+    engine = open_database(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE my_precious (id INTEGER)"))
+    engine.dispose()
+    result = runner.invoke(
+        app, ["demo", "--companies", "3", "--db", str(path), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "my_precious" in result.output
+    assert path.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_demo_on_postgresql_matches_sqlite(engine: Engine, tmp_path: Path) -> None:
+    """The same seed gives the same table on both stores (the PostgreSQL run replaces
+    the empty migrated schema the fixture made)."""
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    assert _demo(tmp_path / "pg", 7, db=url) == _demo(tmp_path / "lite", 7)

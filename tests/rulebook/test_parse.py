@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tanshi.resources import preset_ids, preset_text
+from tanshi.resources import parse_installed, preset_ids, preset_text
 from tanshi.rulebook import parse_rulebook, rules_in_force
 
 DEMO = preset_text("demo-province")
@@ -99,6 +99,18 @@ def test_overlapping_rules_are_an_error_not_most_recent_wins() -> None:
             "missing_window_months",
         ),
         (("valid_to = 2020\nmethod", "valid_to = 2021\nmethod"), "missing_cap"),
+        (
+            ("valid_to = 2020\nperiod_years", "valid_to = 2019\nperiod_years"),
+            "missing_compliance_rule",
+        ),
+        (
+            (
+                "valid_from = 2013\nvalid_to = 2020\nmethodology",
+                "valid_from = 2014\nvalid_to = 2020\nmethodology",
+            ),
+            "base_year_without_mrv_rule",
+        ),
+        (('code = "cement"', 'code = "power"'), "duplicate_sector"),
     ],
 )
 def test_cross_rule_checks(change: tuple[str, str], code: str) -> None:
@@ -106,6 +118,28 @@ def test_cross_rule_checks(change: tuple[str, str], code: str) -> None:
     assert old in DEMO
     _, issues = parse_rulebook(DEMO.replace(old, new, 1), "mine.toml")
     assert code in {issue.code for issue in issues}
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (('"06-30"', '"02-30"'), "compliance[0].surrender_deadline_month_day"),
+        (('timezone = "Asia/Shanghai"', 'timezone = "Nowhere/Land"'), "rulebook.timezone"),
+    ],
+)
+def test_impossible_dates_and_zones_are_schema_errors(change: tuple[str, str], where: str) -> None:
+    rulebook, issues = parse_rulebook(DEMO.replace(*change), "mine.toml")
+    assert rulebook is None
+    assert [issue.where.split()[-1] for issue in issues] == [where]
+
+
+def test_installed_methodologies_and_regimes_are_checked() -> None:
+    broken = DEMO.replace(
+        'methodology = "ipcc2006-tier1-co2"', 'methodology = "guesswork"'
+    ).replace('"DEMO-PROVINCE"]', '"ATLANTIS"]')
+    _, issues = parse_installed(broken, "mine.toml")
+    assert {issue.code for issue in issues} == {"unknown_methodology", "unknown_parameter_regime"}
+    assert parse_rulebook(broken)[1] == []  # the domain alone cannot know what is installed
 
 
 def test_not_toml_reports_the_syntax_error() -> None:

@@ -18,7 +18,7 @@ from tanshi.registry import Movement, TransactionRequest
 from tanshi.reports.compliance_table import table_rows
 from tanshi.resources import load_rulebook, parameter_table
 from tanshi.services import allocation, compliance, jurisdiction, market, mrv
-from tanshi.services.registry import execute
+from tanshi.services.registry import balance, execute
 
 FIELDS = {
     "verified": "verified_tco2", "allocated": "allocated_t", "bought": "bought_t",
@@ -29,6 +29,9 @@ FIELDS = {
 
 
 def _when(day: str) -> datetime:
+    """A day (noon UTC) or an exact ISO moment such as 2017-06-30T16:30:00+00:00."""
+    if "T" in day:
+        return datetime.fromisoformat(day)
     return datetime.combine(date.fromisoformat(day), time(12), UTC)
 
 
@@ -151,6 +154,15 @@ class ScenarioRun:
             name, value = pair.split("=")
             actual = rows[company][FIELDS[name]]
             assert actual == value, f"{company} {name}: expected {value!r}, got {actual!r}"
+
+    def do_expect_holding(self, company: str, unit_class: str, value: str) -> None:
+        with self.engine.connect() as connection:
+            account = jurisdiction.account_id(
+                connection, jurisdiction.operator_account_code(self.j.code, company)
+            )
+            unit = market.unit_class_by_code(connection, unit_class)
+            held = balance(connection, account, unit) if unit is not None else 0
+        assert held == int(value), f"{company} holds {held} {unit_class}, expected {value}"
 
     def do_expect_price(self, value: str) -> None:
         price = compliance.penalty_price(self.engine, self.j, self.year)

@@ -84,3 +84,35 @@ def test_small_year(engine: Engine) -> None:
             text("SELECT year, quantity_units FROM allocation_deductions")
         ).all()
     assert [tuple(row) for row in deduction] == [(2017, 893)]
+
+
+@scenario
+def test_shortfall_booked_when_next_year_is_already_allocated(engine: Engine) -> None:
+    """
+    # C's 2017 allocation (11 835) is made before 2016 compliance runs, so its shortfall of
+    # 15 253 − 11 835 = 3 418 is booked in the registry: 11 835 − 3 418 = 8 417 remain.
+    # Surrendering at 00:30 on 1 July in Shanghai (16:30 UTC on 30 June) is too late.
+    rulebook demo-province
+    company C "Gamma Steel" steel
+    activity C 2013 electricity grid 20000 MWh
+    activity C 2014 electricity grid 20000 MWh
+    activity C 2015 electricity grid 20000 MWh
+    report 2013 2014 2015 on 2016-03-31
+    allocate 2016 on 2016-06-30
+    activity C 2016 electricity grid 25000 MWh
+    report 2016 on 2017-03-31
+    surrender C 11835 DPEA-2016 for 2016 on 2017-06-20
+    surrender C 1 DPEA-2016 for 2016 on 2017-06-30T16:30:00+00:00 !surrender_after_deadline
+    allocate 2017 on 2017-06-30
+    expect-holding C DPEA-2017 11835
+    compliance 2016 on 2017-07-01
+    expect C shortfall=3418 status=non_compliant
+    expect-holding C DPEA-2017 8417
+    """
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT year, quantity_units, transaction_id IS NOT NULL FROM allocation_deductions"
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [(2017, 3418, True)]

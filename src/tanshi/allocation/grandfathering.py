@@ -4,13 +4,16 @@
     correction    = min(1, (cap − reserve) / Σ preliminary)      (uniform, like the EU CSCF)
     allocated_i   = round(preliminary_i × correction) − deduction_i   (never below zero)
 
-``deduction_i`` is a shortfall carried from the previous year's compliance.
+``deduction_i`` is a shortfall carried from the previous year's compliance; what an
+allocation cannot absorb (or a company without an allocation line owes) is returned in
+``carried_deductions_t`` for the next year. If rounding half up would exceed the cap less
+reserve, every allocation is rounded down instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 from tanshi.core.issues import Issue, Severity
@@ -41,6 +44,7 @@ class AllocationTable:
     lines: tuple[AllocationLine, ...]
     correction_factor: Decimal
     issues: tuple[Issue, ...]
+    carried_deductions_t: dict[str, int] = field(default_factory=dict)
 
     @property
     def total_t(self) -> int:
@@ -97,9 +101,30 @@ def grandfather(
                 Severity.WARNING,
             )
         )
+    rounding = _ROUNDING[rule.rounding]
+    rounded = {
+        company: int((value * correction).to_integral_value(rounding))
+        for company, (_, _, value) in preliminary.items()
+    }
+    if sum(rounded.values()) > available:
+        # Rounding half up can push the total past the cap; rounding down never can, as
+        # the correction already keeps the unrounded total within it.
+        rounded = {
+            company: int((value * correction).to_integral_value(ROUND_DOWN))
+            for company, (_, _, value) in preliminary.items()
+        }
+        issues.append(
+            Issue(
+                "rounded_down_to_fit_cap",
+                "rounding half up would allocate more than the cap less reserve; every "
+                "allocation is rounded down instead",
+                f"allocation {year}",
+                Severity.WARNING,
+            )
+        )
     lines = []
+    carried: dict[str, int] = {}
     for company, (used, average, value) in preliminary.items():
-        rounded = int((value * correction).to_integral_value(_ROUNDING[rule.rounding]))
         deduction = deductions_t.get(company, 0)
         lines.append(
             AllocationLine(
@@ -109,18 +134,22 @@ def grandfather(
                 base_average_tco2=average,
                 preliminary_t=value,
                 correction_factor=correction,
-                deduction_t=min(deduction, rounded),
-                allocated_t=max(0, rounded - deduction),
+                deduction_t=min(deduction, rounded[company]),
+                allocated_t=max(0, rounded[company] - deduction),
             )
         )
-        if deduction > rounded:
+        if deduction > rounded[company]:
+            carried[company] = deduction - rounded[company]
             issues.append(
                 Issue(
                     "deduction_exceeds_allocation",
-                    f"the deduction of {deduction} t exceeds the allocation of {rounded} t; "
-                    f"{deduction - rounded} t remain owed",
+                    f"the deduction of {deduction} t exceeds the allocation of "
+                    f"{rounded[company]} t; {carried[company]} t are carried to {year + 1}",
                     f"company {company}, allocation {year}",
                     Severity.WARNING,
                 )
             )
-    return AllocationTable(year, tuple(lines), correction, tuple(issues))
+    for company, deduction in deductions_t.items():
+        if company not in preliminary and deduction > 0:
+            carried[company] = deduction
+    return AllocationTable(year, tuple(lines), correction, tuple(issues), carried)

@@ -9,12 +9,14 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
+from tanshi.cli.common import fail, first_line, open_or_exit
 from tanshi.core.errors import TanshiError
 from tanshi.reports.compliance_table import COLUMNS, summarise, table_rows, write_reports
 from tanshi.resources import load_rulebook, parameter_table
 from tanshi.services.demo import DemoResult, run_demo
-from tanshi.store.engine import database_url, open_database
+from tanshi.store.engine import database_url, printable_url
 from tanshi.store.reset import reset_demo_database
 
 NUMERIC = {key for key, _ in COLUMNS} - {"company", "name", "sector", "status"}
@@ -65,13 +67,16 @@ def demo_command(
     """
     console = Console(width=None if Console().is_terminal else 180)
     url = database_url(db, out / "demo.sqlite")
+    shown = printable_url(url)
     try:
+        _check_writable(out)
         rules, text = load_rulebook(rulebook)
         reset_demo_database(url)
-        engine = open_database(url)
     except TanshiError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        raise fail(str(error), 2) from error
+    except (SQLAlchemyError, OSError) as error:
+        raise fail(f"cannot use the database {shown}: {first_line(error)}", 2) from error
+    engine = open_or_exit(url)
     with Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -98,15 +103,29 @@ def demo_command(
                 progress=progress,
             )
         except TanshiError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(1) from error
+            raise fail(str(error), 1) from error
+        except SQLAlchemyError as error:
+            raise fail(f"the database {shown} failed: {first_line(error)}", 1) from error
         finally:
             engine.dispose()
     _print(console, result)
     csv_path, html_path = write_reports(
         out, result.rulebook, result.year, result.lines, result.price, seed=seed
     )
-    console.print(f"\nWrote {csv_path} and {html_path}; database: {url}")
+    console.print(f"\nWrote {csv_path} and {html_path}; database: {shown}")
+
+
+def _check_writable(folder: Path) -> None:
+    """Fail before the year runs if the reports could not be written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".tanshi-write-test"
+        probe.write_text("", encoding="utf-8")
+        probe.unlink()
+    except OSError as error:
+        raise TanshiError(
+            f"cannot write the reports into {folder}: {error.strerror}; choose another --out"
+        ) from error
 
 
 def _print(console: Console, result: DemoResult) -> None:

@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 
 from tanshi import __version__
+from tanshi.cli.common import open_or_exit
 from tanshi.cli.demo import demo_command
 from tanshi.cli.rulebook import rulebook_app
-from tanshi.store.engine import database_url, open_database
+from tanshi.store.engine import database_url, printable_url
 
 app = typer.Typer(
     name="tanshi",
@@ -43,8 +44,8 @@ DbOption = Annotated[
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the tanshi schema to the latest version (run on every start anyway)."""
     url = database_url(db, Path("tanshi.sqlite"))
-    open_database(url).dispose()
-    typer.echo(f"schema is current in {url}")
+    open_or_exit(url).dispose()
+    typer.echo(f"schema is current in {printable_url(url)}")
 
 
 def _version(value: bool) -> None:

@@ -9,10 +9,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from tanshi.cli.common import fail
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Severity
-from tanshi.resources import preset_ids, rulebook_text
-from tanshi.rulebook import NoRuleInForce, parse_rulebook, rules_in_force
+from tanshi.resources import parse_installed, preset_ids, rulebook_text
+from tanshi.rulebook import NoRuleInForce, rules_in_force
 
 rulebook_app = typer.Typer(
     help="Rulebooks: a jurisdiction's rules as a versioned file.", no_args_is_help=True
@@ -24,8 +25,7 @@ def _read(preset_or_path: str) -> tuple[str, str]:
     try:
         return rulebook_text(preset_or_path)
     except TanshiError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        raise fail(str(error), 2) from error
 
 
 @rulebook_app.command("list")
@@ -44,7 +44,7 @@ def check(
     Exits with status 1 when there is at least one error.
     """
     text, origin = _read(file)
-    rulebook, issues = parse_rulebook(text, origin)
+    rulebook, issues = parse_installed(text, origin)
     for issue in issues:
         typer.echo(str(issue), err=issue.severity is Severity.ERROR)
     errors = sum(issue.severity is Severity.ERROR for issue in issues)
@@ -61,15 +61,14 @@ def show(
 ) -> None:
     """Print the rules in force in a year, each with its source and confidence."""
     text, origin = _read(preset)
-    rulebook, issues = parse_rulebook(text, origin)
+    rulebook, issues = parse_installed(text, origin)
     if rulebook is None or any(issue.severity is Severity.ERROR for issue in issues):
         typer.echo(f"{origin} has errors; run `tanshi rulebook check {preset}`", err=True)
         raise typer.Exit(1)
     try:
         rules = rules_in_force(rulebook, year)
     except NoRuleInForce as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error), 1) from error
     table = Table(title=f"{rulebook.rulebook.name} — rules in force in {year}", show_lines=True)
     table.add_column("Rule")
     table.add_column("In force")

@@ -24,6 +24,7 @@ class ResultCode(enum.StrEnum):
     """
 
     OK = "ok"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_must_be_1_to_200_characters"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused_with_different_request"
     UNKNOWN_TRANSACTION_TYPE = "unknown_transaction_type"
     NO_MOVEMENTS = "transaction_has_no_movements"
@@ -78,6 +79,12 @@ class TransactionRequest:
 
 
 Holdings = Mapping[tuple[int, int], int]
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+
+
+def valid_idempotency_key(key: str) -> bool:
+    """Keys are 1 to 200 characters; the database column holds no more."""
+    return 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH
 
 
 def check_request(
@@ -88,6 +95,8 @@ def check_request(
 ) -> ResultCode:
     """The result code the request would get against this state (OK if it may execute)."""
     found: set[ResultCode] = set()
+    if not valid_idempotency_key(request.idempotency_key):
+        return ResultCode.IDEMPOTENCY_KEY_INVALID
     kind = TRANSACTION_TYPES.get(request.type_code)
     if kind is None:
         return ResultCode.UNKNOWN_TRANSACTION_TYPE

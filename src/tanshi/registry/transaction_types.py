@@ -49,6 +49,13 @@ TRANSACTION_TYPES: dict[str, TransactionType] = {
         ),
         TransactionType("transfer", "Transfer between holders", _BOTH, _HOLDERS, _HOLDERS),
         TransactionType(
+            "deduction",
+            "Deduction of a shortfall from an allocation already made",
+            frozenset({UnitKind.ALLOWANCE}),
+            frozenset({K.OPERATOR_HOLDING}),
+            frozenset({K.JURISDICTION_HOLDING}),
+        ),
+        TransactionType(
             "surrender",
             "Surrender for compliance",
             _BOTH,

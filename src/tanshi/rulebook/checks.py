@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 
 from tanshi.core.issues import Issue
 from tanshi.rulebook.model import Rulebook, Ruled, UnitKind
 
 
-def check_rulebook(rulebook: Rulebook) -> list[Issue]:
-    """Every cross-rule problem of a schema-valid rulebook; ``where`` is a rule path."""
+def check_rulebook(
+    rulebook: Rulebook,
+    *,
+    methodologies: Collection[str] | None = None,
+    parameter_regimes: Collection[str] | None = None,
+) -> list[Issue]:
+    """Every cross-rule problem of a schema-valid rulebook; ``where`` is a rule path.
+
+    ``methodologies`` and ``parameter_regimes``, when given, are what the installation
+    knows; rules naming anything else are reported.
+    """
     issues: list[Issue] = []
     for name in ("compliance", "allocation", "offsets", "penalty", "mrv"):
         rules: Sequence[Ruled] = getattr(rulebook, name)
@@ -18,6 +27,8 @@ def check_rulebook(rulebook: Rulebook) -> list[Issue]:
     issues.extend(_check_caps(rulebook))
     issues.extend(_check_allocation(rulebook))
     issues.extend(_check_penalty(rulebook))
+    issues.extend(_check_coverage(rulebook))
+    issues.extend(_check_known(rulebook, methodologies, parameter_regimes))
     return issues
 
 
@@ -40,6 +51,56 @@ def _check_validity(name: str, rules: Sequence[Ruled]) -> Iterator[Issue]:
                     f"{max(a.valid_from, b.valid_from)}; exactly one rule may apply per year, "
                     "so end one before the other starts",
                     f"{name}[{second}].valid_from",
+                )
+
+
+def _check_coverage(rulebook: Rulebook) -> Iterator[Issue]:
+    """Every allocation year needs compliance, penalty and MRV rules; base years need MRV."""
+    for index, rule in enumerate(rulebook.allocation):
+        for year in range(rule.valid_from, rule.valid_to + 1):
+            for name in ("compliance", "penalty", "mrv"):
+                if not any(other.in_force(year) for other in getattr(rulebook, name)):
+                    yield Issue(
+                        f"missing_{name}_rule",
+                        f"allocation is in force in {year} but no [[{name}]] rule is",
+                        f"allocation[{index}].valid_from",
+                    )
+        for year in rule.base_years:
+            if not any(mrv.in_force(year) for mrv in rulebook.mrv):
+                yield Issue(
+                    "base_year_without_mrv_rule",
+                    f"base year {year} has no [[mrv]] rule to calculate its emissions",
+                    f"allocation[{index}].base_years",
+                )
+    seen: set[str] = set()
+    for index, sector in enumerate(rulebook.sectors):
+        if sector.code in seen:
+            yield Issue(
+                "duplicate_sector",
+                f"sector {sector.code} is declared twice",
+                f"sectors[{index}].code",
+            )
+        seen.add(sector.code)
+
+
+def _check_known(
+    rulebook: Rulebook,
+    methodologies: Collection[str] | None,
+    parameter_regimes: Collection[str] | None,
+) -> Iterator[Issue]:
+    for index, rule in enumerate(rulebook.mrv):
+        if methodologies is not None and rule.methodology not in methodologies:
+            yield Issue(
+                "unknown_methodology",
+                f"methodology {rule.methodology} is not installed; use one of {sorted(methodologies)}",
+                f"mrv[{index}].methodology",
+            )
+        for position, regime in enumerate(rule.parameter_regimes):
+            if parameter_regimes is not None and regime not in parameter_regimes:
+                yield Issue(
+                    "unknown_parameter_regime",
+                    f"no parameter table has regime {regime}; known: {sorted(parameter_regimes)}",
+                    f"mrv[{index}].parameter_regimes[{position}]",
                 )
 
 

@@ -10,8 +10,9 @@ import enum
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")]
@@ -66,6 +67,17 @@ class Header(_Record):
     fictional: bool = False
     description: Text
 
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone '{value}'; use an IANA name such as Asia/Shanghai"
+            ) from error
+        return value
+
 
 class UnitType(Sourced):
     """A kind of unit the registry holds, e.g. the jurisdiction's allowance or offset."""
@@ -90,6 +102,18 @@ class CompliancePeriodRule(Ruled):
     deadline_years_after_period: Annotated[int, Field(ge=0, le=3)]
     allowance_unit_type: Code
     obligation_rounding: Literal["half_up", "up", "down"]
+
+    @field_validator("surrender_deadline_month_day")
+    @classmethod
+    def _real_day(cls, value: str) -> str:
+        month, day = (int(part) for part in value.split("-"))
+        try:
+            date(2001, month, day)  # a common year: 29 February would not exist every year
+        except ValueError as error:
+            raise ValueError(
+                f"'{value}' is not a day of every year; write MM-DD, e.g. 06-30"
+            ) from error
+        return value
 
     def surrender_deadline(self, period_end_year: int) -> date:
         month, day = (int(part) for part in self.surrender_deadline_month_day.split("-"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 
 from pydantic import ValidationError
@@ -92,8 +92,18 @@ def _message(error: dict[str, object]) -> str:
     return text
 
 
-def parse_rulebook(text: str, origin: str = "<rulebook>") -> tuple[Rulebook | None, list[Issue]]:
-    """Parse and validate a rulebook; returns it (or None) with every problem found."""
+def parse_rulebook(
+    text: str,
+    origin: str = "<rulebook>",
+    *,
+    methodologies: Collection[str] | None = None,
+    parameter_regimes: Collection[str] | None = None,
+) -> tuple[Rulebook | None, list[Issue]]:
+    """Parse and validate a rulebook; returns it (or None) with every problem found.
+
+    Pass the installed ``methodologies`` and known ``parameter_regimes`` to have rules
+    naming others reported too.
+    """
     try:
         raw = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
@@ -125,7 +135,9 @@ def parse_rulebook(text: str, origin: str = "<rulebook>") -> tuple[Rulebook | No
         return None, issues
     issues = [
         Issue(issue.code, issue.message, locate(origin, index, _split(issue.where)), issue.severity)
-        for issue in check_rulebook(rulebook)
+        for issue in check_rulebook(
+            rulebook, methodologies=methodologies, parameter_regimes=parameter_regimes
+        )
     ]
     return rulebook, issues
 

@@ -19,7 +19,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.mrv import company_ids
-from tanshi.services.registry import execute, execute_in
+from tanshi.services.registry import execute_in
 from tanshi.store.schema import (
     allocation_deductions,
     allocations,
@@ -43,11 +43,18 @@ def base_emissions(engine: Engine, base_years: tuple[int, ...]) -> dict[str, dic
 
 
 def deductions(engine: Engine, year: int) -> dict[str, int]:
-    """Company code → units to deduct from ``year``'s allocation (carried shortfalls)."""
+    """Company code → units to deduct from ``year``'s allocation (carried shortfalls).
+
+    Deductions already booked in the registry (the year was allocated before compliance
+    ran) are not counted again.
+    """
     query = (
         select(companies.c.code, allocation_deductions.c.quantity_units)
         .join(companies)
-        .where(allocation_deductions.c.year == year)
+        .where(
+            allocation_deductions.c.year == year,
+            allocation_deductions.c.transaction_id.is_(None),
+        )
     )
     totals: dict[str, int] = {}
     with engine.connect() as connection:
@@ -66,64 +73,54 @@ def plan_allocation(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Al
 def allocate_year(
     engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime
 ) -> AllocationTable:
-    """Issue the year's cap and allocate it; safe to run again (idempotency keys)."""
+    """Issue the year's cap and allocate it, all in one database transaction.
+
+    Refuses a year that is already allocated. Deductions the allocation cannot absorb are
+    recorded against the next year.
+    """
     rules = rules_in_force(jurisdiction.rulebook, year)
     table = plan_allocation(engine, jurisdiction, year)
     allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
-    issued = execute(
-        engine,
-        TransactionRequest(
-            "issuance",
-            f"{jurisdiction.code}/issuance/{year}",
-            (
-                Movement(
-                    jurisdiction.issuance_account,
-                    jurisdiction.holding_account,
-                    allowances,
-                    rules.cap.cap_t,
-                ),
-            ),
-            now,
-            memo=f"cap {year}: {rules.cap.source}",
-        ),
-    )
-    if not issued.ok:
-        raise TanshiError(f"issuing the {year} cap failed: {issued.result}")
-    with engine.connect() as connection:
+    code = jurisdiction.code
+    with engine.begin() as connection:
+        if connection.execute(select(allocations.c.id).where(allocations.c.year == year)).first():
+            raise TanshiError(f"{year} is already allocated; corrections need new transactions")
         ids = company_ids(connection)
-    for line in table.lines:
-        with engine.begin() as connection:
-            operator = account_id(
-                connection, operator_account_code(jurisdiction.code, line.company)
-            )
+        cap = Movement(
+            jurisdiction.issuance_account, jurisdiction.holding_account, allowances, rules.cap.cap_t
+        )
+        issued = execute_in(
+            connection,
+            TransactionRequest(
+                "issuance",
+                f"{code}/issuance/{year}",
+                (cap,),
+                now,
+                memo=f"cap {year}: {rules.cap.source}",
+            ),
+        )
+        if not issued.ok:
+            raise TanshiError(f"issuing the {year} cap failed: {issued.result}")
+        for line in table.lines:
             transaction_id = None
             if line.allocated_t > 0:
+                operator = account_id(connection, operator_account_code(code, line.company))
+                move = Movement(
+                    jurisdiction.holding_account, operator, allowances, line.allocated_t
+                )
                 outcome = execute_in(
                     connection,
                     TransactionRequest(
                         "allocation",
-                        f"{jurisdiction.code}/allocation/{year}/{line.company}",
-                        (
-                            Movement(
-                                jurisdiction.holding_account, operator, allowances, line.allocated_t
-                            ),
-                        ),
+                        f"{code}/allocation/{year}/{line.company}",
+                        (move,),
                         now,
                         memo=f"free allocation {year}",
                     ),
                 )
                 if not outcome.ok:
                     raise TanshiError(f"allocating to {line.company} failed: {outcome.result}")
-                if outcome.replayed:
-                    continue
                 transaction_id = outcome.transaction_id
-            elif connection.execute(
-                select(allocations.c.id).where(
-                    allocations.c.company_id == ids[line.company],
-                    allocations.c.year == year,
-                )
-            ).first():
-                continue
             connection.execute(
                 allocations.insert().values(
                     company_id=ids[line.company],
@@ -133,6 +130,16 @@ def allocate_year(
                     deduction_units=line.deduction_t,
                     allocated_units=line.allocated_t,
                     transaction_id=transaction_id,
+                )
+            )
+        for company, quantity in sorted(table.carried_deductions_t.items()):
+            connection.execute(
+                allocation_deductions.insert().values(
+                    company_id=ids[company],
+                    year=year + 1,
+                    from_compliance_year=year - 1,
+                    quantity_units=quantity,
+                    reason=f"deduction the {year} allocation could not absorb, carried",
                 )
             )
     return table

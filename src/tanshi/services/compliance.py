@@ -23,11 +23,29 @@ from tanshi.market import average_price
 from tanshi.registry import Movement, ResultCode, TransactionRequest, UnitClass
 from tanshi.rulebook import RulesInForce, UnitKind, rules_in_force
 from tanshi.services.allocation import allocated_units
-from tanshi.services.jurisdiction import Jurisdiction, account_id, operator_account_code
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    account_id,
+    find_account,
+    local_date,
+    operator_account_code,
+)
 from tanshi.services.market import load_trades, traded_units, unit_class_by_code
 from tanshi.services.mrv import company_ids, verified_emissions_t
-from tanshi.services.registry import Outcome, execute_in, load_unit_classes, units_moved
-from tanshi.store.schema import allocation_deductions, companies, compliance_results
+from tanshi.services.registry import (
+    Outcome,
+    balance,
+    execute_in,
+    load_unit_classes,
+    units_moved,
+)
+from tanshi.store.schema import (
+    accounts,
+    allocation_deductions,
+    allocations,
+    companies,
+    compliance_results,
+)
 
 
 def deadline_of(jurisdiction: Jurisdiction, year: int) -> date:
@@ -53,8 +71,15 @@ def surrender(
         if unit_class_id is None:
             return None, [Issue("unknown_unit_class", f"no unit class {unit_class_code}", where)]
         unit_class = load_unit_classes(connection, [unit_class_id])[unit_class_id]
-        operator = account_id(connection, operator_account_code(jurisdiction.code, company))
-        issues = _eligibility(rules, unit_class, now, where)
+        operator = find_account(connection, operator_account_code(jurisdiction.code, company))
+        if operator is None:
+            return None, [Issue("unknown_company", f"no covered company {company}", where)]
+        if connection.dialect.name == "postgresql":
+            # Serialise surrenders of one company, so two cannot both pass the offset cap.
+            connection.execute(
+                select(accounts.c.id).where(accounts.c.id == operator).with_for_update()
+            )
+        issues = _eligibility(rules, unit_class, jurisdiction, local_date(jurisdiction, now), where)
         if unit_class.kind is UnitKind.OFFSET and not issues:
             issues += _offset_room(connection, rules, company, operator, quantity_t, where)
         if issues:
@@ -76,11 +101,11 @@ def surrender(
 
 
 def _eligibility(
-    rules: RulesInForce, unit_class: UnitClass, now: datetime, where: str
+    rules: RulesInForce, unit_class: UnitClass, jurisdiction: Jurisdiction, day: date, where: str
 ) -> list[Issue]:
     issues = []
     deadline = rules.compliance.surrender_deadline(rules.year)
-    if now.date() > deadline:
+    if day > deadline:
         issues.append(
             Issue(
                 "surrender_after_deadline", f"the deadline for {rules.year} was {deadline}", where
@@ -108,6 +133,16 @@ def _eligibility(
             Issue(
                 "offset_not_eligible",
                 f"{unit_class.unit_type} offsets do not count in {rules.year}",
+                where,
+            )
+        )
+    elif unit_class.vintage > rules.year or unit_class.jurisdiction != jurisdiction.code:
+        issues.append(
+            Issue(
+                "offset_not_eligible",
+                f"offsets of {unit_class.jurisdiction} vintage {unit_class.vintage} cannot cover "
+                f"{jurisdiction.code} {rules.year}: the vintage must not be later and the "
+                "jurisdiction must match",
                 where,
             )
         )
@@ -216,11 +251,12 @@ def run_compliance(
     """Compute and store the compliance table of ``year`` once the deadline has passed.
 
     Shortfalls are recorded as deductions from next year's allocation when the penalty rule
-    says so. Running it again recomputes the same table and writes nothing: surrenders after
+    says so; if next year is already allocated, the deduction is booked in the registry
+    (operator → jurisdiction holding) from the company's next-vintage allowances. Running it again recomputes the same table and writes nothing: surrenders after
     the deadline are refused, so the positions it reads cannot change.
     """
     deadline = deadline_of(jurisdiction, year)
-    if now.date() <= deadline:
+    if local_date(jurisdiction, now) <= deadline:
         raise TanshiError(f"compliance for {year} is computed after the deadline {deadline}")
     rules = rules_in_force(jurisdiction.rulebook, year)
     price = penalty_price(engine, jurisdiction, year)
@@ -255,13 +291,64 @@ def run_compliance(
                 )
             )
             if line.status is Status.NON_COMPLIANT and line.deduction_next_year_t:
-                connection.execute(
-                    allocation_deductions.insert().values(
-                        company_id=company_id,
-                        year=year + 1,
-                        from_compliance_year=year,
-                        quantity_units=line.deduction_next_year_t,
-                        reason=f"shortfall of {line.shortfall_t} t in {year}: {rules.penalty.source}",
-                    )
-                )
+                _deduct(connection, jurisdiction, rules, line, company_id, now)
     return lines
+
+
+def _deduct(
+    connection: Connection,
+    jurisdiction: Jurisdiction,
+    rules: RulesInForce,
+    line: ComplianceLine,
+    company_id: int,
+    now: datetime,
+) -> None:
+    year, company = rules.year, line.position.company
+    quantity = line.deduction_next_year_t
+    reason = f"shortfall of {line.shortfall_t} t in {year}: {rules.penalty.source}"
+    allocated = connection.execute(
+        select(allocations.c.id).where(
+            allocations.c.company_id == company_id, allocations.c.year == year + 1
+        )
+    ).first()
+    year_owed = year + 1
+    if allocated is not None:
+        year_owed = year + 2  # what the allocation already made cannot cover
+        operator = account_id(connection, operator_account_code(jurisdiction.code, company))
+        unit_class = unit_class_by_code(connection, f"{rules.allowance_unit_type.code}-{year + 1}")
+        held = balance(connection, operator, unit_class) if unit_class is not None else 0
+        booked = min(quantity, held)
+        if booked > 0 and unit_class is not None:
+            outcome = execute_in(
+                connection,
+                TransactionRequest(
+                    "deduction",
+                    f"{jurisdiction.code}/deduction/{year + 1}/{company}",
+                    (Movement(operator, jurisdiction.holding_account, unit_class, booked),),
+                    now,
+                    memo=reason,
+                ),
+            )
+            if not outcome.ok:
+                raise TanshiError(f"deducting from {company} failed: {outcome.result}")
+            connection.execute(
+                allocation_deductions.insert().values(
+                    company_id=company_id,
+                    year=year + 1,
+                    from_compliance_year=year,
+                    quantity_units=booked,
+                    reason=reason,
+                    transaction_id=outcome.transaction_id,
+                )
+            )
+            quantity -= booked
+    if quantity > 0:
+        connection.execute(
+            allocation_deductions.insert().values(
+                company_id=company_id,
+                year=year_owed,
+                from_compliance_year=year,
+                quantity_units=quantity,
+                reason=reason,
+            )
+        )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
@@ -115,22 +117,53 @@ def _open_account(
     ).scalar_one()
 
 
+def find_account(connection: Connection, code: str) -> int | None:
+    """The id of the account ``code``, or None."""
+    found = connection.execute(select(accounts.c.id).where(accounts.c.code == code)).scalar()
+    return None if found is None else int(found)
+
+
 def account_id(connection: Connection, code: str) -> int:
     """The id of the account ``code``; raises TanshiError if there is none."""
-    found = connection.execute(select(accounts.c.id).where(accounts.c.code == code)).scalar()
+    found = find_account(connection, code)
     if found is None:
         raise TanshiError(f"no registry account {code}")
-    return int(found)
+    return found
+
+
+def local_date(jurisdiction: Jurisdiction, moment: datetime) -> date:
+    """The calendar day of ``moment`` in the jurisdiction's time zone (deadlines are local)."""
+    return moment.astimezone(ZoneInfo(jurisdiction.rulebook.rulebook.timezone)).date()
+
+
+COMPANY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")
 
 
 def register_company(
     engine: Engine, jurisdiction: Jurisdiction, code: str, name: str, sector: str
 ) -> int:
-    """Add a covered company with its operator holding account; returns the company id."""
+    """Add a covered company with its operator holding account; returns the company id.
+
+    Registering the same company again returns its id; a different company under a code
+    already taken is refused.
+    """
     sectors = {sector.code for sector in jurisdiction.rulebook.sectors}
     if sector not in sectors:
         raise TanshiError(f"sector {sector} is not in the rulebook; use one of {sorted(sectors)}")
+    if not COMPANY_CODE.match(code):
+        raise TanshiError(
+            f"company code {code!r} must be 1-30 letters, digits, '-' or '_', starting with a "
+            "letter or digit"
+        )
     with engine.begin() as connection:
+        existing = connection.execute(select(companies).where(companies.c.code == code)).first()
+        if existing is not None:
+            if (existing.name, existing.sector) != (name, sector):
+                raise TanshiError(
+                    f"company code {code} is already registered to {existing.name} "
+                    f"({existing.sector}); choose another code"
+                )
+            return int(existing.id)
         company_id = connection.execute(
             companies.insert()
             .values(jurisdiction_id=jurisdiction.id, code=code, name=name, sector=sector)
@@ -149,8 +182,15 @@ def register_company(
 def open_project_account(
     engine: Engine, jurisdiction: Jurisdiction, project: str, holder: str
 ) -> int:
-    """Open the account an offset project's credits are issued to; returns its id."""
+    """Open the account an offset project's credits are issued to; returns its id.
+
+    Opening it again returns the same account.
+    """
+    code = project_account_code(jurisdiction.code, project)
     with engine.begin() as connection:
+        existing = find_account(connection, code)
+        if existing is not None:
+            return existing
         return _open_account(
             connection,
             project_account_code(jurisdiction.code, project),

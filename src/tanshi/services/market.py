@@ -11,7 +11,12 @@ from tanshi.core.issues import Issue
 from tanshi.core.quantities import cny_to_fen, fen_to_cny
 from tanshi.market import Trade, check_trade
 from tanshi.registry import Movement, ResultCode, TransactionRequest
-from tanshi.services.jurisdiction import Jurisdiction, account_id, operator_account_code
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    account_id,
+    local_date,
+    operator_account_code,
+)
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import Outcome, execute_in
 from tanshi.store.schema import companies, trades, unit_classes
@@ -34,9 +39,19 @@ def bilateral_trade(
     registry) and every problem found. Nothing is written unless both steps succeed.
     """
     issues = check_trade(trade)
+    where = f"trade {idempotency_key}"
+    booked_on = local_date(jurisdiction, now)
+    if trade.traded_on != booked_on:
+        issues.append(
+            Issue(
+                "trade_date_not_booking_date",
+                f"the trade is dated {trade.traded_on} but reported on {booked_on}; report a "
+                "bilateral trade on the day it is agreed",
+                where,
+            )
+        )
     if issues:
         return None, issues
-    where = f"trade {idempotency_key}"
     with engine.begin() as connection:
         ids = company_ids(connection)
         unknown = [code for code in (trade.seller, trade.buyer) if code not in ids]

@@ -39,6 +39,15 @@ def record_activity(engine: Engine, records: Sequence[ActivityRecord]) -> list[I
     with engine.begin() as connection:
         ids = company_ids(connection)
         for record in records:
+            if record.company in ids and _recorded(connection, ids[record.company], record):
+                issues.append(
+                    Issue(
+                        "activity_already_recorded",
+                        "this source is already recorded for the year; corrections come with "
+                        "the verification workflow",
+                        record.where,
+                    )
+                )
             if record.company not in ids:
                 issues.append(Issue("unknown_company", "register the company first", record.where))
             elif record.quantity != record.quantity.quantize(Decimal("0.001")):
@@ -62,6 +71,18 @@ def record_activity(engine: Engine, records: Sequence[ActivityRecord]) -> list[I
             ],
         )
     return issues
+
+
+def _recorded(connection: Connection, company_id: int, record: ActivityRecord) -> bool:
+    found = connection.execute(
+        select(activity_data.c.id).where(
+            activity_data.c.company_id == company_id,
+            activity_data.c.year == record.year,
+            activity_data.c.kind == record.kind.value,
+            activity_data.c.subject == record.subject,
+        )
+    ).first()
+    return found is not None
 
 
 def load_activity(connection: Connection, company: str, year: int) -> list[ActivityRecord]:
@@ -112,6 +133,16 @@ def report_and_verify(
     verified = accept_as_reported(calculation)
     with engine.begin() as connection:
         ids = company_ids(connection)
+        reported = connection.execute(
+            select(emission_reports.c.id).where(
+                emission_reports.c.company_id == ids[company], emission_reports.c.year == year
+            )
+        ).first()
+        if reported is not None:
+            raise InputRejected(
+                f"the emissions report of {company} for {year}",
+                [Issue("report_exists", "the year is already reported and verified", company)],
+            )
         connection.execute(
             emission_reports.insert().values(
                 company_id=ids[company],

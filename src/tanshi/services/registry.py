@@ -26,6 +26,7 @@ from tanshi.registry import (
     check_request,
     postings,
 )
+from tanshi.registry.booking import valid_idempotency_key
 from tanshi.rulebook.model import UnitKind
 from tanshi.store.schema import accounts, holdings, movements, transactions, unit_classes
 
@@ -112,6 +113,8 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     On any result other than OK nothing is written; the caller decides whether to roll
     back its own other writes.
     """
+    if not valid_idempotency_key(request.idempotency_key):
+        return Outcome(ResultCode.IDEMPOTENCY_KEY_INVALID)
     previous = _previous(connection, request)
     if previous is not None:
         return previous

@@ -8,7 +8,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError
+
+from tanshi.core.errors import TanshiError
 
 DEFAULT_SQLITE_FILE = "tanshi.sqlite"
 ENV_DATABASE_URL = "TANSHI_DATABASE_URL"
@@ -35,6 +38,14 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def printable_url(url: str) -> str:
+    """``url`` with any password masked, for messages and logs."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -54,6 +65,11 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` with the settings tanshi relies on."""
     url = normalise_url(url)
+    if not url.startswith(("sqlite:", "sqlite+pysqlite:", "postgresql+psycopg:")):
+        raise TanshiError(
+            f"unsupported database URL {printable_url(url)}: tanshi runs on SQLite "
+            "(a file path or sqlite:///path) or PostgreSQL (postgresql://user@host/db)"
+        )
     if url.startswith("sqlite"):
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":

@@ -8,20 +8,23 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
 
 from tanshi.core.errors import TanshiError
-from tanshi.store.engine import downgrade, make_engine
-from tanshi.store.schema import jurisdictions
+from tanshi.store.engine import downgrade, make_engine, printable_url
+from tanshi.store.schema import jurisdictions, metadata
 
 
 def reset_demo_database(url: str) -> None:
     """Make ``url`` empty: drop a previous demo, create nothing; refuse non-demo data."""
     engine = make_engine(url)
+    shown = printable_url(url)
     try:
         tables = set(inspect(engine).get_table_names())
         if not tables:
             return
-        if "jurisdictions" not in tables:
+        foreign = tables - set(metadata.tables) - {"alembic_version"}
+        if foreign or "jurisdictions" not in tables:
             raise TanshiError(
-                f"{url} holds tables that are not tanshi's; give the demo its own --db"
+                f"{shown} holds tables that are not tanshi's ({', '.join(sorted(foreign))}); "
+                "the demo will not touch them: give it its own --db"
             )
         with engine.connect() as connection:
             real = (
@@ -33,7 +36,7 @@ def reset_demo_database(url: str) -> None:
             )
         if real:
             raise TanshiError(
-                f"{url} holds jurisdiction(s) {', '.join(real)} that are not a demo; "
+                f"{shown} holds jurisdiction(s) {', '.join(real)} that are not a demo; "
                 "the demo will not overwrite them: give it its own --db"
             )
         if engine.dialect.name == "sqlite":

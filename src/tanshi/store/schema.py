@@ -176,6 +176,9 @@ allocation_deductions = Table(
     Column("from_compliance_year", Integer, nullable=False),
     Column("quantity_units", BigInteger, nullable=False),
     Column("reason", Text, nullable=False),
+    # Set when the deduction was booked in the registry because the year's allocation had
+    # already been made; unset deductions are subtracted when the year is allocated.
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=True),
     UniqueConstraint("company_id", "year", "from_compliance_year"),
     CheckConstraint("quantity_units > 0", name="deduction_positive"),
 )

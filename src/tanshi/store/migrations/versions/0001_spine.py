@@ -156,6 +156,7 @@ def upgrade() -> None:
         sa.Column("from_compliance_year", sa.Integer(), nullable=False),
         sa.Column("quantity_units", sa.BigInteger(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("transaction_id", sa.Integer(), nullable=True),
         sa.CheckConstraint(
             "quantity_units > 0", name=op.f("ck_allocation_deductions_deduction_positive")
         ),
@@ -163,6 +164,11 @@ def upgrade() -> None:
             ["company_id"],
             ["companies.id"],
             name=op.f("fk_allocation_deductions_company_id_companies"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["transactions.id"],
+            name=op.f("fk_allocation_deductions_transaction_id_transactions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_allocation_deductions")),
         sa.UniqueConstraint(

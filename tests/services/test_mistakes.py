@@ -1,0 +1,78 @@
+"""User mistakes and retries at the service layer: clear refusals, nothing half-written."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, text
+
+from tanshi.core.errors import InputRejected, TanshiError
+from tanshi.market import Trade
+from tanshi.mrv import ActivityRecord, SourceKind
+from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.resources import load_rulebook, parameter_table
+from tanshi.services import compliance, jurisdiction, market, mrv
+from tanshi.services.registry import execute
+
+NOON = datetime(2016, 8, 1, 4, tzinfo=UTC)  # 12:00 in Shanghai
+
+
+def opened(engine: Engine) -> jurisdiction.Jurisdiction:
+    rulebook, source = load_rulebook("demo-province")
+    j = jurisdiction.open_jurisdiction(engine, rulebook, source, NOON, is_demo=False)
+    jurisdiction.register_company(engine, j, "A", "Alpha", "power")
+    jurisdiction.register_company(engine, j, "B", "Beta", "cement")
+    return j
+
+
+def test_registering_twice_is_idempotent_and_conflicts_are_refused(engine: Engine) -> None:
+    j = opened(engine)
+    first = jurisdiction.register_company(engine, j, "C", "Gamma", "steel")
+    assert jurisdiction.register_company(engine, j, "C", "Gamma", "steel") == first
+    with pytest.raises(TanshiError, match="already registered"):
+        jurisdiction.register_company(engine, j, "C", "Other", "steel")
+    with pytest.raises(TanshiError, match="company code"):
+        jurisdiction.register_company(engine, j, "X" * 31, "Long", "steel")
+    project = jurisdiction.open_project_account(engine, j, "P1", "developer")
+    assert jurisdiction.open_project_account(engine, j, "P1", "developer") == project
+
+
+def test_activity_and_reports_are_not_recorded_twice(engine: Engine) -> None:
+    j = opened(engine)
+    record = ActivityRecord("A", 2013, SourceKind.ELECTRICITY, "grid", Decimal(100), "MWh")
+    assert mrv.record_activity(engine, [record]) == []
+    again = mrv.record_activity(engine, [record])
+    assert [issue.code for issue in again] == ["activity_already_recorded"]
+    mrv.report_and_verify(engine, j, parameter_table(), "A", 2013)
+    with pytest.raises(InputRejected, match="report_exists"):
+        mrv.report_and_verify(engine, j, parameter_table(), "A", 2013)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM activity_data")).scalar_one() == 1
+
+
+def test_idempotency_keys_longer_than_the_column_are_refused(engine: Engine) -> None:
+    j = opened(engine)
+    move = Movement(j.issuance_account, j.holding_account, 1, 1)
+    outcome = execute(engine, TransactionRequest("issuance", "k" * 201, (move,), NOON))
+    assert outcome.result is ResultCode.IDEMPOTENCY_KEY_INVALID
+
+
+def test_trades_are_reported_on_the_day_they_are_agreed(engine: Engine) -> None:
+    j = opened(engine)
+    jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
+    backdated = Trade("A", "B", "DPEA-2016", 10, Decimal("30.00"), date(2016, 7, 1))
+    outcome, issues = market.bilateral_trade(engine, j, backdated, "t1", NOON)
+    assert outcome is None
+    assert [issue.code for issue in issues] == ["trade_date_not_booking_date"]
+
+
+def test_surrender_refusals(engine: Engine) -> None:
+    j = opened(engine)
+    jurisdiction.open_project_account(engine, j, "P1", "developer")
+    jurisdiction.unit_class_id(engine, j, "DPCER", 2017, "P1")
+    late_vintage = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 1, 2016, "s1", NOON)
+    assert [issue.code for issue in late_vintage[1]] == ["offset_not_eligible"]
+    nobody = compliance.surrender(engine, j, "Z", "DPCER-2017-P1", 1, 2016, "s2", NOON)
+    assert [issue.code for issue in nobody[1]] == ["unknown_company"]

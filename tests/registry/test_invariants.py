@@ -22,6 +22,7 @@ from tanshi.registry import (
     TransactionRequest,
 )
 from tanshi.resources import load_rulebook
+from tanshi.services.audit import verify_registry
 from tanshi.services.jurisdiction import (
     account_id,
     open_jurisdiction,
@@ -131,6 +132,8 @@ class RegistryMachine(RuleBasedStateMachine):
             assert sum(v for (_, u), v in stored.items() if u == unit_class) == 0
         for (account, _), value in stored.items():
             assert value >= 0 or kinds[account] is AccountKind.ISSUANCE
+        report = verify_registry(self.engine)
+        assert report.ok, report
 
     def teardown(self) -> None:
         self.engine.dispose()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, select, tuple_
@@ -27,8 +28,16 @@ from tanshi.registry import (
     postings,
 )
 from tanshi.registry.booking import valid_idempotency_key
+from tanshi.registry.journal import canonical_form, chain_hash
 from tanshi.rulebook.model import UnitKind
-from tanshi.store.schema import accounts, holdings, movements, transactions, unit_classes
+from tanshi.store.schema import (
+    accounts,
+    holdings,
+    journal_head,
+    movements,
+    transactions,
+    unit_classes,
+)
 
 # Statements are built once: building them per call cost more than running them.
 _PREVIOUS = select(transactions.c.id, transactions.c.fingerprint).where(
@@ -47,6 +56,13 @@ _LOCK_FOR_UPDATE = _LOCK.with_for_update()
 _ACCOUNTS = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
 _UNIT_CLASSES = select(unit_classes).where(unit_classes.c.id.in_(bindparam("ids", expanding=True)))
 _INSERT_TRANSACTION = transactions.insert().returning(transactions.c.id)
+_HEAD = select(journal_head.c.sequence, journal_head.c.entry_hash).where(journal_head.c.id == 1)
+_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+_ADVANCE_HEAD = (
+    journal_head.update()
+    .where(journal_head.c.id == 1)
+    .values(sequence=bindparam("sequence"), entry_hash=bindparam("entry_hash"))
+)
 _INSERT_MOVEMENT = movements.insert()
 _HOLDING = and_(
     holdings.c.account_id == bindparam("account"),
@@ -115,6 +131,12 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     """
     if not valid_idempotency_key(request.idempotency_key):
         return Outcome(ResultCode.IDEMPOTENCY_KEY_INVALID)
+    # The journal head is locked first: registry writes are serialised (each entry's hash
+    # needs the one before it), and taking this lock before any holding lock rules out
+    # deadlocks between transactions that debit and credit the same accounts.
+    head = connection.execute(
+        _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
+    ).one()
     previous = _previous(connection, request)
     if previous is not None:
         return previous
@@ -128,17 +150,30 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     result = check_request(request, known_accounts, known_classes, current)
     if result is not ResultCode.OK:
         return Outcome(result)
+    assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
+    booked_at = request.booked_at.astimezone(UTC)
+    sequence = head.sequence + 1
+    canonical = canonical_form(
+        sequence, request.type_code, request.idempotency_key, booked_at,
+        request.compliance_year, request.memo,
+        [(m.from_account, m.to_account, m.unit_class, m.quantity_units) for m in request.movements],
+    )  # fmt: skip
+    entry_hash = chain_hash(head.entry_hash, canonical)
     transaction_id = connection.execute(
         _INSERT_TRANSACTION,
         {
             "type_code": request.type_code,
             "idempotency_key": request.idempotency_key,
             "fingerprint": request.fingerprint(),
-            "booked_at": request.booked_at,
+            "booked_at": booked_at,
             "compliance_year": request.compliance_year,
             "memo": request.memo,
+            "sequence": sequence,
+            "previous_hash": head.entry_hash,
+            "entry_hash": entry_hash,
         },
     ).scalar_one()
+    connection.execute(_ADVANCE_HEAD, {"sequence": sequence, "entry_hash": entry_hash})
     connection.execute(
         _INSERT_MOVEMENT,
         [

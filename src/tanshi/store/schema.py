@@ -124,6 +124,19 @@ transactions = Table(
     Column("booked_at", DateTime(timezone=True), nullable=False),
     Column("compliance_year", Integer, nullable=True),
     Column("memo", Text, nullable=False),
+    # The hash chain (registry/journal.py): position, previous entry's hash, this entry's hash.
+    Column("sequence", BigInteger, nullable=False, unique=True),
+    Column("previous_hash", String(64), nullable=False),
+    Column("entry_hash", String(64), nullable=False, unique=True),
+)
+
+journal_head = Table(
+    "journal_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("sequence", BigInteger, nullable=False),
+    Column("entry_hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
 )
 
 movements = Table(

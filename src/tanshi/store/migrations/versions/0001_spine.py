@@ -74,7 +74,12 @@ def upgrade() -> None:
         sa.Column("booked_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("compliance_year", sa.Integer(), nullable=True),
         sa.Column("memo", sa.Text(), nullable=False),
+        sa.Column("sequence", sa.BigInteger(), nullable=False),
+        sa.Column("previous_hash", sa.String(length=64), nullable=False),
+        sa.Column("entry_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transactions")),
+        sa.UniqueConstraint("sequence", name=op.f("uq_transactions_sequence")),
+        sa.UniqueConstraint("entry_hash", name=op.f("uq_transactions_entry_hash")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_transactions_idempotency_key")),
     )
     op.create_table(
@@ -340,11 +345,21 @@ def upgrade() -> None:
             batch_op.f("ix_movements_transaction_id"), ["transaction_id"], unique=False
         )
 
+    head = op.create_table(
+        "journal_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("sequence", sa.BigInteger(), nullable=False),
+        sa.Column("entry_hash", sa.String(length=64), nullable=False),
+        sa.CheckConstraint("id = 1", name=op.f("ck_journal_head_single_row")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_journal_head")),
+    )
+    op.bulk_insert(head, [{"id": 1, "sequence": 0, "entry_hash": "0" * 64}])
     _forbid_changes()
 
 
 def downgrade() -> None:
     _allow_changes()
+    op.drop_table("journal_head")
     with op.batch_alter_table("movements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_movements_transaction_id"))
         batch_op.drop_index(batch_op.f("ix_movements_to_account_id"))

@@ -1,0 +1,98 @@
+"""Verifying the registry: the journal's hash chain and an independent reconciliation.
+
+The queries here are this module's own; they read what execution wrote and never call the
+execution code, so the two can catch each other's mistakes.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, select
+
+from tanshi.reconciliation import AccountRow, Discrepancy, HoldingRow, MovementRow, reconcile
+from tanshi.registry.journal import GENESIS_HASH, ChainBreak, JournalEntry, first_broken
+from tanshi.store.schema import (
+    accounts,
+    holdings,
+    journal_head,
+    movements,
+    transactions,
+    unit_classes,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """What ``verify_registry`` found."""
+
+    entries: int
+    head_hash: str
+    chain_break: ChainBreak | None
+    head_mismatch: bool
+    discrepancies: list[Discrepancy]
+
+    @property
+    def ok(self) -> bool:
+        return self.chain_break is None and not self.head_mismatch and not self.discrepancies
+
+
+def read_journal(connection: Connection) -> list[JournalEntry]:
+    """Every journal entry in chain order, with its movements in booking order."""
+    moved: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    rows = connection.execute(
+        select(
+            movements.c.transaction_id, movements.c.from_account_id, movements.c.to_account_id,
+            movements.c.unit_class_id, movements.c.quantity_units,
+        ).order_by(movements.c.id)
+    )  # fmt: skip
+    for transaction_id, source, target, unit_class, quantity in rows:
+        moved[transaction_id].append((source, target, unit_class, int(quantity)))
+    entries = connection.execute(select(transactions).order_by(transactions.c.sequence))
+    return [
+        JournalEntry(
+            id=row.sequence,
+            type_code=row.type_code,
+            idempotency_key=row.idempotency_key,
+            booked_at=row.booked_at,
+            compliance_year=row.compliance_year,
+            memo=row.memo,
+            movements=tuple(moved[row.id]),
+            previous_hash=row.previous_hash,
+            entry_hash=row.entry_hash,
+        )
+        for row in entries
+    ]
+
+
+def _movement_rows(connection: Connection) -> list[MovementRow]:
+    query = (
+        select(
+            transactions.c.sequence, transactions.c.type_code, movements.c.from_account_id,
+            movements.c.to_account_id, movements.c.unit_class_id, unit_classes.c.kind,
+            movements.c.quantity_units,
+        )
+        .select_from(movements.join(transactions).join(unit_classes))
+        .order_by(movements.c.id)
+    )  # fmt: skip
+    return [MovementRow(*row[:6], int(row[6])) for row in connection.execute(query)]
+
+
+def verify_registry(engine: Engine) -> AuditReport:
+    """Recompute the hash chain and reconcile holdings against the journal."""
+    with engine.connect() as connection:
+        entries = read_journal(connection)
+        head = connection.execute(select(journal_head.c.sequence, journal_head.c.entry_hash)).one()
+        found = reconcile(
+            _movement_rows(connection),
+            [HoldingRow(a, u, int(q)) for a, u, q in connection.execute(
+                select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
+            )],
+            [AccountRow(*row) for row in connection.execute(
+                select(accounts.c.id, accounts.c.code, accounts.c.kind)
+            )],
+        )  # fmt: skip
+    last_hash = entries[-1].entry_hash if entries else GENESIS_HASH
+    head_mismatch = head.entry_hash != last_hash or head.sequence != len(entries)
+    return AuditReport(len(entries), head.entry_hash, first_broken(entries), head_mismatch, found)

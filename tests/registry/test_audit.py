@@ -1,0 +1,94 @@
+"""Tamper evidence and reconciliation on a real database (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, text
+from test_store_registry import setup
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+from tanshi.reconciliation.checks import DiscrepancyKind
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.services.audit import verify_registry
+from tanshi.services.registry import execute
+from tanshi.store.engine import open_database
+
+NOW = datetime(2016, 7, 1, tzinfo=UTC)
+
+
+def _allow_tampering(engine: Engine) -> None:
+    """What an attacker with database access would do first: switch the guards off."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("ALTER TABLE movements DISABLE TRIGGER USER"))
+            connection.execute(text("ALTER TABLE transactions DISABLE TRIGGER USER"))
+        else:
+            for name in ("movements_no_update", "transactions_no_update"):
+                connection.execute(text(f"DROP TRIGGER {name}"))
+
+
+def test_an_untouched_registry_verifies(engine: Engine) -> None:
+    _, a, b, allowances = setup(engine)
+    assert execute(
+        engine, TransactionRequest("transfer", "t1", (Movement(a, b, allowances, 5),), NOW)
+    ).ok
+    report = verify_registry(engine)
+    assert report.ok, report
+    assert report.entries == 3
+
+
+def test_verify_names_the_altered_entry(engine: Engine) -> None:
+    _, a, b, allowances = setup(engine)
+    for index in range(3):
+        request = TransactionRequest("transfer", f"t{index}", (Movement(a, b, allowances, 5),), NOW)
+        assert execute(engine, request).ok
+    _allow_tampering(engine)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "UPDATE movements SET quantity_units = 50 WHERE transaction_id = "
+            "(SELECT id FROM transactions WHERE idempotency_key = 't1')"
+        ))  # fmt: skip
+    report = verify_registry(engine)
+    assert report.chain_break is not None
+    assert report.chain_break.idempotency_key == "t1"
+    kinds = {d.kind for d in report.discrepancies}
+    assert DiscrepancyKind.HOLDING_DIFFERS_FROM_JOURNAL in kinds
+
+
+def test_verify_notices_a_rewritten_memo_and_a_forged_holding(engine: Engine) -> None:
+    _, a, _, _ = setup(engine)
+    _allow_tampering(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE transactions SET memo = 'nothing to see' WHERE idempotency_key = 'issue'")
+        )
+        connection.execute(
+            text(
+                "UPDATE holdings SET quantity_units = quantity_units + 1000 WHERE account_id = :a"
+            ),
+            {"a": a},
+        )
+    report = verify_registry(engine)
+    assert report.chain_break is not None and report.chain_break.idempotency_key == "issue"
+    kinds = {d.kind for d in report.discrepancies}
+    assert {DiscrepancyKind.HOLDING_DIFFERS_FROM_JOURNAL, DiscrepancyKind.NOT_CONSERVED} <= kinds
+
+
+def test_cli_verify_exit_codes(tmp_path) -> None:
+    runner = CliRunner()
+    path = tmp_path / "r.sqlite"
+
+    engine = open_database(f"sqlite:///{path}")
+    setup(engine)
+    engine.dispose()
+    assert runner.invoke(app, ["registry", "verify", "--db", str(path)]).exit_code == 0
+    engine = open_database(f"sqlite:///{path}")
+    _allow_tampering(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE movements SET quantity_units = 1 WHERE id = 2"))
+    engine.dispose()
+    result = runner.invoke(app, ["registry", "verify", "--db", str(path)])
+    assert result.exit_code == 1
+    assert "BROKEN at entry 2 (idempotency key allocate-A)" in result.output

@@ -27,6 +27,8 @@ runner = CliRunner()
         ["rulebook", "list"],
         ["db"],
         ["db", "upgrade"],
+        ["registry"],
+        ["registry", "verify"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

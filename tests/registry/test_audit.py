@@ -20,13 +20,13 @@ NOW = datetime(2016, 7, 1, tzinfo=UTC)
 
 def _allow_tampering(engine: Engine) -> None:
     """What an attacker with database access would do first: switch the guards off."""
+    tables = ("movements", "transactions", "movement_blocks")
     with engine.begin() as connection:
-        if engine.dialect.name == "postgresql":
-            connection.execute(text("ALTER TABLE movements DISABLE TRIGGER USER"))
-            connection.execute(text("ALTER TABLE transactions DISABLE TRIGGER USER"))
-        else:
-            for name in ("movements_no_update", "transactions_no_update"):
-                connection.execute(text(f"DROP TRIGGER {name}"))
+        for table in tables:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
+            else:
+                connection.execute(text(f"DROP TRIGGER {table}_no_update"))
 
 
 def test_an_untouched_registry_verifies(engine: Engine) -> None:
@@ -92,3 +92,17 @@ def test_cli_verify_exit_codes(tmp_path) -> None:
     result = runner.invoke(app, ["registry", "verify", "--db", str(path)])
     assert result.exit_code == 1
     assert "BROKEN at entry 2 (idempotency key allocate-A)" in result.output
+
+
+def test_verify_notices_moved_serials_rewritten(engine: Engine) -> None:
+    _, a, b, allowances = setup(engine)
+    assert execute(
+        engine, TransactionRequest("transfer", "t1", (Movement(a, b, allowances, 5),), NOW)
+    ).ok
+    _allow_tampering(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE movement_blocks SET first_serial = 2, last_serial = 6 WHERE id = 3")
+        )
+    report = verify_registry(engine)
+    assert report.chain_break is not None and report.chain_break.idempotency_key == "t1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tanshi.reconciliation import AccountRow, HoldingRow, MovementRow, reconcile
+from tanshi.reconciliation import AccountRow, BlockRow, HoldingRow, MovementRow, reconcile
 from tanshi.reconciliation.checks import DiscrepancyKind
 
 ACCOUNTS = [
@@ -46,3 +46,16 @@ def test_each_kind_of_discrepancy() -> None:
     )
     conjured = [*HOLDINGS, HoldingRow(3, 11, 7)]
     assert DiscrepancyKind.UNTRACEABLE_UNITS in kinds(reconcile(JOURNAL, conjured, ACCOUNTS))
+
+
+BLOCKS = [BlockRow(10, 2, 61, 100), BlockRow(10, 3, 21, 60), BlockRow(10, 4, 1, 20)]
+
+
+def test_serial_blocks_must_cover_the_issued_serials_once() -> None:
+    assert reconcile(JOURNAL, HOLDINGS, ACCOUNTS, BLOCKS, {10: 100}) == []
+    overlapping = [BlockRow(10, 2, 55, 100), *BLOCKS[1:]]
+    found = kinds(reconcile(JOURNAL, HOLDINGS, ACCOUNTS, overlapping, {10: 100}))
+    assert DiscrepancyKind.BLOCKS_OVERLAP in found
+    assert DiscrepancyKind.BLOCKS_DIFFER_FROM_HOLDING in found
+    beyond = kinds(reconcile(JOURNAL, HOLDINGS, ACCOUNTS, BLOCKS, {10: 90}))
+    assert DiscrepancyKind.SERIALS_NOT_ISSUED in beyond

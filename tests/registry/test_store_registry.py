@@ -138,3 +138,42 @@ def test_concurrent_transfers_cannot_double_spend(engine: Engine) -> None:
     with engine.connect() as connection:
         assert stored_holdings(connection)[(b, allowances)] == 300
         assert stored_holdings(connection) == derived_holdings(connection)
+
+
+def blocks_of(engine: Engine, account: int) -> list[tuple[int, int]]:
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT first_serial, last_serial FROM unit_blocks WHERE account_id = :a ORDER BY first_serial"
+            ),
+            {"a": account},
+        )
+        return [(int(first), int(last)) for first, last in rows]
+
+
+def test_serials_follow_the_split_rule(engine: Engine) -> None:
+    """Issue 1..1000; allocate 300 to A (1..300); A sends 120 to B (1..120), keeps 121..300."""
+    jurisdiction, a, b, allowances = setup(engine)
+    assert blocks_of(engine, jurisdiction.holding_account) == [(301, 1000)]
+    assert blocks_of(engine, a) == [(1, 300)]
+    assert execute(
+        engine, TransactionRequest("transfer", "t1", (Movement(a, b, allowances, 120),), NOW)
+    ).ok
+    assert blocks_of(engine, a) == [(121, 300)]
+    assert blocks_of(engine, b) == [(1, 120)]
+    back = TransactionRequest("transfer", "t2", (Movement(b, a, allowances, 120),), NOW)
+    assert execute(engine, back).ok
+    assert blocks_of(engine, a) == [(1, 300)]  # merged with its neighbour
+    assert blocks_of(engine, b) == []
+
+
+def test_database_refuses_overlapping_blocks(engine: Engine) -> None:
+    _, a, _, allowances = setup(engine)
+    with pytest.raises(DBAPIError), engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO unit_blocks (unit_class_id, account_id, first_serial, last_serial) "
+                "VALUES (:u, :a, 250, 400)"
+            ),
+            {"u": allowances, "a": a},
+        )

@@ -10,6 +10,7 @@ never the checking code, so a bug in one is not silently repeated in the other.
 from __future__ import annotations
 
 import enum
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ class DiscrepancyKind(enum.StrEnum):
     NOT_CONSERVED = "units_not_conserved"
     UNTRACEABLE_UNITS = "units_without_issuance"
     MOVEMENT_NOT_ALLOWED = "movement_not_allowed_by_its_type"
+    BLOCKS_OVERLAP = "serial_blocks_overlap"
+    BLOCKS_DIFFER_FROM_HOLDING = "serial_blocks_differ_from_holding"
+    SERIALS_NOT_ISSUED = "serials_outside_issued_range"
     UNKNOWN_TRANSACTION_TYPE = "unknown_transaction_type"
 
 
@@ -46,6 +50,16 @@ class HoldingRow:
     account: int
     unit_class: int
     quantity_units: int
+
+
+@dataclass(frozen=True, slots=True)
+class BlockRow:
+    """A block of serials ``first``..``last`` of a unit class held by an account."""
+
+    unit_class: int
+    account: int
+    first: int
+    last: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +87,14 @@ def reconcile(
     movements: Iterable[MovementRow],
     holdings: Iterable[HoldingRow],
     accounts: Iterable[AccountRow],
+    blocks: Iterable[BlockRow] = (),
+    issued_serials: dict[int, int] | None = None,
 ) -> list[Discrepancy]:
-    """Every discrepancy between the journal, the holdings table and the rules."""
+    """Every discrepancy between the journal, the holdings table, the serial blocks and the rules.
+
+    ``issued_serials`` maps a unit class to how many serials it has issued (1..n); with it,
+    the blocks must cover exactly those serials, each once.
+    """
     by_id = {account.id: account for account in accounts}
     found: list[Discrepancy] = []
     derived: dict[tuple[int, int], int] = defaultdict(int)
@@ -118,6 +138,52 @@ def reconcile(
                 f"unit class {unit_class}: {issued[unit_class]} issued but "
                 f"{held[unit_class]} held outside issuance accounts",
                 unit_class=unit_class,
+            ))  # fmt: skip
+    if issued_serials is not None:
+        found.extend(_check_blocks(list(blocks), stored, by_id, issued_serials))
+    return found
+
+
+def _check_blocks(
+    blocks: list[BlockRow],
+    stored: dict[tuple[int, int], int],
+    accounts: dict[int, AccountRow],
+    issued_serials: dict[int, int],
+) -> list[Discrepancy]:
+    found: list[Discrepancy] = []
+    by_class: dict[int, list[BlockRow]] = defaultdict(list)
+    sizes: dict[tuple[int, int], int] = defaultdict(int)
+    for block in blocks:
+        by_class[block.unit_class].append(block)
+        sizes[(block.account, block.unit_class)] += block.last - block.first + 1
+        if block.first < 1 or block.last > issued_serials.get(block.unit_class, 0):
+            found.append(Discrepancy(
+                DiscrepancyKind.SERIALS_NOT_ISSUED,
+                f"block {block.first}..{block.last} of unit class {block.unit_class} is outside "
+                f"the issued serials 1..{issued_serials.get(block.unit_class, 0)}",
+                unit_class=block.unit_class,
+            ))  # fmt: skip
+    for unit_class, members in by_class.items():
+        members.sort(key=lambda block: block.first)
+        for before, after in itertools.pairwise(members):
+            if after.first <= before.last:
+                found.append(Discrepancy(
+                    DiscrepancyKind.BLOCKS_OVERLAP,
+                    f"blocks {before.first}..{before.last} and {after.first}..{after.last} of "
+                    f"unit class {unit_class} overlap",
+                    unit_class=unit_class,
+                ))  # fmt: skip
+    for key in sorted(set(sizes) | set(stored)):
+        account = accounts.get(key[0])
+        if account is not None and account.kind == ISSUANCE_KIND:
+            continue
+        if sizes.get(key, 0) != stored.get(key, 0):
+            code = account.code if account else f"#{key[0]}"
+            found.append(Discrepancy(
+                DiscrepancyKind.BLOCKS_DIFFER_FROM_HOLDING,
+                f"{code} holds {stored.get(key, 0)} of unit class {key[1]} but blocks of "
+                f"{sizes.get(key, 0)} serials",
+                code, key[1],
             ))  # fmt: skip
     return found
 

@@ -3,7 +3,8 @@
     entry_hash = SHA-256( previous_hash (64 hex chars, ASCII) || canonical form (UTF-8) )
 
 The canonical form is compact JSON with sorted keys of the entry's immutable fields and
-its movements in booking order; times are UTC with microseconds. The first entry's
+its movements in booking order, each with the serial ranges it moved; times are UTC with
+microseconds. The first entry's
 previous hash is 64 zeros. Changing, inserting or removing any entry changes every hash
 after it, so ``first_broken`` names the first entry that no longer matches.
 """
@@ -29,7 +30,8 @@ class JournalEntry:
     booked_at: datetime
     compliance_year: int | None
     memo: str
-    movements: tuple[tuple[int, int, int, int], ...]  # (from, to, unit class, quantity)
+    # (from, to, unit class, quantity, serial ranges moved as (first, last) pairs)
+    movements: tuple[tuple[int, int, int, int, tuple[tuple[int, int], ...]], ...]
     previous_hash: str
     entry_hash: str
 
@@ -48,7 +50,7 @@ def canonical_form(
     booked_at: datetime,
     compliance_year: int | None,
     memo: str,
-    movements: Sequence[tuple[int, int, int, int]],
+    movements: Sequence[tuple[int, int, int, int, Sequence[tuple[int, int]]]],
 ) -> bytes:
     """The bytes that are hashed for an entry."""
     document = {
@@ -58,7 +60,10 @@ def canonical_form(
         "booked_at": utc_text(booked_at),
         "compliance_year": compliance_year,
         "memo": memo,
-        "movements": [list(movement) for movement in movements],
+        "movements": [
+            [source, target, unit_class, quantity, [list(block) for block in blocks]]
+            for source, target, unit_class, quantity, blocks in movements
+        ],
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 

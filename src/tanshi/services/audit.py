@@ -11,14 +11,23 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, select
 
-from tanshi.reconciliation import AccountRow, Discrepancy, HoldingRow, MovementRow, reconcile
+from tanshi.reconciliation import (
+    AccountRow,
+    BlockRow,
+    Discrepancy,
+    HoldingRow,
+    MovementRow,
+    reconcile,
+)
 from tanshi.registry.journal import GENESIS_HASH, ChainBreak, JournalEntry, first_broken
 from tanshi.store.schema import (
     accounts,
     holdings,
     journal_head,
+    movement_blocks,
     movements,
     transactions,
+    unit_blocks,
     unit_classes,
 )
 
@@ -40,15 +49,24 @@ class AuditReport:
 
 def read_journal(connection: Connection) -> list[JournalEntry]:
     """Every journal entry in chain order, with its movements in booking order."""
-    moved: dict[int, list[tuple[int, int, int, int]]] = defaultdict(list)
+    ranges: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for movement_id, first, last in connection.execute(
+        select(movement_blocks.c.movement_id, movement_blocks.c.first_serial,
+               movement_blocks.c.last_serial).order_by(movement_blocks.c.id)
+    ):  # fmt: skip
+        ranges[movement_id].append((int(first), int(last)))
+    moved: dict[int, list[tuple[int, int, int, int, tuple[tuple[int, int], ...]]]]
+    moved = defaultdict(list)
     rows = connection.execute(
         select(
-            movements.c.transaction_id, movements.c.from_account_id, movements.c.to_account_id,
-            movements.c.unit_class_id, movements.c.quantity_units,
+            movements.c.id, movements.c.transaction_id, movements.c.from_account_id,
+            movements.c.to_account_id, movements.c.unit_class_id, movements.c.quantity_units,
         ).order_by(movements.c.id)
     )  # fmt: skip
-    for transaction_id, source, target, unit_class, quantity in rows:
-        moved[transaction_id].append((source, target, unit_class, int(quantity)))
+    for movement_id, transaction_id, source, target, unit_class, quantity in rows:
+        moved[transaction_id].append(
+            (source, target, unit_class, int(quantity), tuple(ranges[movement_id]))
+        )
     entries = connection.execute(select(transactions).order_by(transactions.c.sequence))
     return [
         JournalEntry(
@@ -92,6 +110,13 @@ def verify_registry(engine: Engine) -> AuditReport:
             [AccountRow(*row) for row in connection.execute(
                 select(accounts.c.id, accounts.c.code, accounts.c.kind)
             )],
+            [BlockRow(c, a, int(f), int(last)) for c, a, f, last in connection.execute(
+                select(unit_blocks.c.unit_class_id, unit_blocks.c.account_id,
+                       unit_blocks.c.first_serial, unit_blocks.c.last_serial)
+            )],
+            {c: int(n) - 1 for c, n in connection.execute(
+                select(unit_classes.c.id, unit_classes.c.next_serial)
+            )},
         )  # fmt: skip
     last_hash = entries[-1].entry_hash if entries else GENESIS_HASH
     head_mismatch = head.entry_hash != last_hash or head.sequence != len(entries)

@@ -29,13 +29,16 @@ from tanshi.registry import (
 )
 from tanshi.registry.booking import valid_idempotency_key
 from tanshi.registry.journal import canonical_form, chain_hash
+from tanshi.registry.serials import Range, take
 from tanshi.rulebook.model import UnitKind
 from tanshi.store.schema import (
     accounts,
     holdings,
     journal_head,
+    movement_blocks,
     movements,
     transactions,
+    unit_blocks,
     unit_classes,
 )
 
@@ -63,7 +66,41 @@ _ADVANCE_HEAD = (
     .where(journal_head.c.id == 1)
     .values(sequence=bindparam("sequence"), entry_hash=bindparam("entry_hash"))
 )
-_INSERT_MOVEMENT = movements.insert()
+_INSERT_MOVEMENT = movements.insert().returning(movements.c.id)
+_INSERT_MOVEMENT_BLOCK = movement_blocks.insert()
+_NEXT_SERIAL = select(unit_classes.c.next_serial).where(
+    unit_classes.c.id == bindparam("unit_class")
+)
+_ADVANCE_SERIAL = (
+    unit_classes.update()
+    .where(unit_classes.c.id == bindparam("unit_class"))
+    .values(next_serial=unit_classes.c.next_serial + bindparam("quantity"))
+)
+_HELD_BLOCKS = (
+    select(unit_blocks.c.id, unit_blocks.c.first_serial, unit_blocks.c.last_serial)
+    .where(
+        unit_blocks.c.account_id == bindparam("account"),
+        unit_blocks.c.unit_class_id == bindparam("unit_class"),
+    )
+    .order_by(unit_blocks.c.first_serial)
+)
+_BLOCK_ENDING = select(unit_blocks.c.id, unit_blocks.c.first_serial).where(
+    unit_blocks.c.unit_class_id == bindparam("unit_class"),
+    unit_blocks.c.account_id == bindparam("account"),
+    unit_blocks.c.last_serial == bindparam("serial"),
+)
+_BLOCK_STARTING = select(unit_blocks.c.id, unit_blocks.c.last_serial).where(
+    unit_blocks.c.unit_class_id == bindparam("unit_class"),
+    unit_blocks.c.account_id == bindparam("account"),
+    unit_blocks.c.first_serial == bindparam("serial"),
+)
+_DELETE_BLOCK = unit_blocks.delete().where(unit_blocks.c.id == bindparam("block"))
+_SHRINK_BLOCK = (
+    unit_blocks.update()
+    .where(unit_blocks.c.id == bindparam("block"))
+    .values(first_serial=bindparam("first"))
+)
+_INSERT_BLOCK = unit_blocks.insert()
 _HOLDING = and_(
     holdings.c.account_id == bindparam("account"),
     holdings.c.unit_class_id == bindparam("unit_class"),
@@ -152,11 +189,23 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
         return Outcome(result)
     assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
     booked_at = request.booked_at.astimezone(UTC)
+    serials = []
+    for m in request.movements:
+        if known_accounts[m.from_account].allows_negative:
+            ranges = _issue_serials(connection, m.unit_class, m.quantity_units)
+        else:
+            ranges = _take_serials(connection, m.from_account, m.unit_class, m.quantity_units)
+        _give_serials(connection, m.to_account, m.unit_class, ranges)
+        serials.append(ranges)
     sequence = head.sequence + 1
     canonical = canonical_form(
         sequence, request.type_code, request.idempotency_key, booked_at,
         request.compliance_year, request.memo,
-        [(m.from_account, m.to_account, m.unit_class, m.quantity_units) for m in request.movements],
+        [
+            (m.from_account, m.to_account, m.unit_class, m.quantity_units,
+             [(r.start, r.end) for r in ranges])
+            for m, ranges in zip(request.movements, serials, strict=True)
+        ],
     )  # fmt: skip
     entry_hash = chain_hash(head.entry_hash, canonical)
     transaction_id = connection.execute(
@@ -174,22 +223,73 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
         },
     ).scalar_one()
     connection.execute(_ADVANCE_HEAD, {"sequence": sequence, "entry_hash": entry_hash})
-    connection.execute(
-        _INSERT_MOVEMENT,
-        [
+    for m, ranges in zip(request.movements, serials, strict=True):
+        movement_id = connection.execute(
+            _INSERT_MOVEMENT,
             {
                 "transaction_id": transaction_id,
                 "from_account_id": m.from_account,
                 "to_account_id": m.to_account,
                 "unit_class_id": m.unit_class,
                 "quantity_units": m.quantity_units,
-            }
-            for m in request.movements
-        ],
-    )
+            },
+        ).scalar_one()
+        connection.execute(
+            _INSERT_MOVEMENT_BLOCK,
+            [
+                {"movement_id": movement_id, "first_serial": r.start, "last_serial": r.end}
+                for r in ranges
+            ],
+        )
     for account_id, unit_class_id, delta in postings(request):
         _apply(connection, known_accounts[account_id], unit_class_id, delta)
     return Outcome(ResultCode.OK, transaction_id)
+
+
+def _issue_serials(connection: Connection, unit_class: int, quantity: int) -> list[Range]:
+    """New serials for an issuance: the next ``quantity`` numbers of the class."""
+    first = int(connection.execute(_NEXT_SERIAL, {"unit_class": unit_class}).scalar_one())
+    connection.execute(_ADVANCE_SERIAL, {"unit_class": unit_class, "quantity": quantity})
+    return [Range(first, first + quantity - 1)]
+
+
+def _take_serials(
+    connection: Connection, account: int, unit_class: int, quantity: int
+) -> list[Range]:
+    """Remove ``quantity`` serials from an account by the split rule (registry/serials.py)."""
+    rows = connection.execute(_HELD_BLOCKS, {"account": account, "unit_class": unit_class}).all()
+    moved, _ = take([Range(row.first_serial, row.last_serial) for row in rows], quantity)
+    last_moved = moved[-1].end
+    for row in rows:
+        if row.last_serial <= last_moved:
+            connection.execute(_DELETE_BLOCK, {"block": row.id})
+        elif row.first_serial <= last_moved:
+            connection.execute(_SHRINK_BLOCK, {"block": row.id, "first": last_moved + 1})
+        else:
+            break
+    return moved
+
+
+def _give_serials(
+    connection: Connection, account: int, unit_class: int, ranges: list[Range]
+) -> None:
+    """Add serials to an account, merging each range with the blocks next to it."""
+    for block in ranges:
+        key = {"account": account, "unit_class": unit_class}
+        first, last = block.start, block.end
+        left = connection.execute(_BLOCK_ENDING, {**key, "serial": first - 1}).first()
+        if left is not None:
+            connection.execute(_DELETE_BLOCK, {"block": left.id})
+            first = left.first_serial
+        right = connection.execute(_BLOCK_STARTING, {**key, "serial": last + 1}).first()
+        if right is not None:
+            connection.execute(_DELETE_BLOCK, {"block": right.id})
+            last = right.last_serial
+        connection.execute(
+            _INSERT_BLOCK,
+            {"account_id": account, "unit_class_id": unit_class, "first_serial": first,
+             "last_serial": last},
+        )  # fmt: skip
 
 
 def _previous(connection: Connection, request: TransactionRequest) -> Outcome | None:

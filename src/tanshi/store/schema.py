@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
@@ -112,6 +113,8 @@ unit_classes = Table(
     Column("jurisdiction", String(8), nullable=False),
     Column("vintage", Integer, nullable=False),
     Column("project", String(40), nullable=True),
+    # Serials of the class are numbered from 1 in issuance order; this is the next one.
+    Column("next_serial", BigInteger, nullable=False, server_default="1"),
 )
 
 transactions = Table(
@@ -150,6 +153,32 @@ movements = Table(
     Column("quantity_units", BigInteger, nullable=False),
     CheckConstraint("quantity_units > 0", name="quantity_positive"),
     CheckConstraint("from_account_id <> to_account_id", name="accounts_differ"),
+)
+
+movement_blocks = Table(
+    "movement_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("movement_id", ForeignKey("movements.id"), nullable=False, index=True),
+    Column("first_serial", BigInteger, nullable=False),
+    Column("last_serial", BigInteger, nullable=False),
+    CheckConstraint("1 <= first_serial AND first_serial <= last_serial", name="range_valid"),
+)
+
+# Who holds which serials now. Blocks of one unit class never overlap: an exclusion
+# constraint on PostgreSQL, triggers on SQLite (see the migration).
+unit_blocks = Table(
+    "unit_blocks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("unit_class_id", ForeignKey("unit_classes.id"), nullable=False),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("first_serial", BigInteger, nullable=False),
+    Column("last_serial", BigInteger, nullable=False),
+    CheckConstraint("1 <= first_serial AND first_serial <= last_serial", name="range_valid"),
+    Index("ix_unit_blocks_holder", "account_id", "unit_class_id", "first_serial"),
+    Index("ix_unit_blocks_class_range", "unit_class_id", "first_serial"),
+    Index("ix_unit_blocks_class_end", "unit_class_id", "last_serial"),
 )
 
 holdings = Table(
@@ -227,4 +256,4 @@ compliance_results = Table(
     UniqueConstraint("company_id", "year"),
 )
 
-APPEND_ONLY_TABLES = ("transactions", "movements")
+APPEND_ONLY_TABLES = ("transactions", "movements", "movement_blocks")

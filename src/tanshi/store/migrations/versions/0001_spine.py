@@ -14,7 +14,7 @@ branch_labels = None
 depends_on = None
 
 
-APPEND_ONLY = ("transactions", "movements")
+APPEND_ONLY = ("transactions", "movements", "movement_blocks")
 
 
 def _forbid_changes() -> None:
@@ -38,6 +38,25 @@ def _forbid_changes() -> None:
                 f"BEGIN SELECT RAISE(ABORT, '{table} is append-only: correct it with a new "
                 "transaction'); END"
             )
+
+
+def _forbid_overlapping_blocks() -> None:
+    """No serial may be in two blocks of its class: checked by the database itself."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
+        op.execute(
+            "ALTER TABLE unit_blocks ADD CONSTRAINT unit_blocks_no_overlap EXCLUDE USING gist "
+            "(unit_class_id WITH =, int8range(first_serial, last_serial, '[]') WITH &&) "
+            "DEFERRABLE INITIALLY DEFERRED"
+        )
+        return
+    for action, other in (("INSERT", ""), ("UPDATE", " AND b.id <> NEW.id")):
+        op.execute(
+            f"CREATE TRIGGER unit_blocks_no_overlap_{action.lower()} BEFORE {action} ON unit_blocks "
+            "WHEN EXISTS (SELECT 1 FROM unit_blocks b WHERE b.unit_class_id = NEW.unit_class_id"
+            f"{other} AND b.first_serial <= NEW.last_serial AND b.last_serial >= NEW.first_serial) "
+            "BEGIN SELECT RAISE(ABORT, 'serial blocks overlap: a serial would be held twice'); END"
+        )
 
 
 def _allow_changes() -> None:
@@ -91,6 +110,7 @@ def upgrade() -> None:
         sa.Column("jurisdiction", sa.String(length=8), nullable=False),
         sa.Column("vintage", sa.Integer(), nullable=False),
         sa.Column("project", sa.String(length=40), nullable=True),
+        sa.Column("next_serial", sa.BigInteger(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_classes")),
         sa.UniqueConstraint("code", name=op.f("uq_unit_classes_code")),
     )
@@ -345,6 +365,51 @@ def upgrade() -> None:
             batch_op.f("ix_movements_transaction_id"), ["transaction_id"], unique=False
         )
 
+    op.create_table(
+        "movement_blocks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("movement_id", sa.Integer(), nullable=False),
+        sa.Column("first_serial", sa.BigInteger(), nullable=False),
+        sa.Column("last_serial", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "1 <= first_serial AND first_serial <= last_serial",
+            name=op.f("ck_movement_blocks_range_valid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["movement_id"], ["movements.id"], name=op.f("fk_movement_blocks_movement_id_movements")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_movement_blocks")),
+    )
+    op.create_index(
+        op.f("ix_movement_blocks_movement_id"), "movement_blocks", ["movement_id"], unique=False
+    )
+    op.create_table(
+        "unit_blocks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("unit_class_id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("first_serial", sa.BigInteger(), nullable=False),
+        sa.Column("last_serial", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "1 <= first_serial AND first_serial <= last_serial",
+            name=op.f("ck_unit_blocks_range_valid"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_class_id"],
+            ["unit_classes.id"],
+            name=op.f("fk_unit_blocks_unit_class_id_unit_classes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_unit_blocks_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_blocks")),
+    )
+    op.create_index(
+        "ix_unit_blocks_holder", "unit_blocks", ["account_id", "unit_class_id", "first_serial"]
+    )
+    op.create_index("ix_unit_blocks_class_range", "unit_blocks", ["unit_class_id", "first_serial"])
+    op.create_index("ix_unit_blocks_class_end", "unit_blocks", ["unit_class_id", "last_serial"])
+    _forbid_overlapping_blocks()
     head = op.create_table(
         "journal_head",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -360,6 +425,12 @@ def upgrade() -> None:
 def downgrade() -> None:
     _allow_changes()
     op.drop_table("journal_head")
+    if op.get_bind().dialect.name == "sqlite":
+        for action in ("insert", "update"):
+            op.execute(f"DROP TRIGGER unit_blocks_no_overlap_{action}")
+    op.drop_table("unit_blocks")
+    op.drop_index(op.f("ix_movement_blocks_movement_id"), table_name="movement_blocks")
+    op.drop_table("movement_blocks")
     with op.batch_alter_table("movements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_movements_transaction_id"))
         batch_op.drop_index(batch_op.f("ix_movements_to_account_id"))

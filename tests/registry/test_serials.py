@@ -1,0 +1,59 @@
+"""Serial numbers: format, parsing and the block split rule."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tanshi.registry.serials import (
+    Range,
+    format_block,
+    format_serial,
+    merged,
+    parse_block,
+    parse_serial,
+    take,
+)
+
+
+def test_format_and_parse() -> None:
+    assert format_serial("DPEA-2016", 1000) == "DPEA-2016-000000001000"
+    assert parse_serial("DPCER-2015-P001-000000000007") == ("DPCER-2015-P001", 7)
+    block = format_block("DPEA-2016", Range(1, 1000))
+    assert block == "DPEA-2016-000000000001..000000001000"
+    assert parse_block(block) == ("DPEA-2016", Range(1, 1000))
+    for bad in ("DPEA-2016-1", "DPEA-2016-000000000000", "000000000001"):
+        with pytest.raises(ValueError, match="serial"):
+            parse_serial(bad)
+    with pytest.raises(ValueError, match="ends before"):
+        parse_block("DPEA-2016-000000000009..000000000001")
+
+
+def test_take_moves_the_lowest_serials_and_keeps_the_upper_part() -> None:
+    moved, kept = take([Range(1, 10), Range(21, 30)], 15)
+    assert moved == [Range(1, 10), Range(21, 25)]
+    assert kept == [Range(26, 30)]
+
+
+def test_merged_joins_adjacent_blocks() -> None:
+    assert merged([Range(11, 20), Range(1, 10), Range(30, 31)]) == [Range(1, 20), Range(30, 31)]
+
+
+@st.composite
+def holdings(draw: st.DrawFn) -> list[Range]:
+    cuts = sorted(draw(st.sets(st.integers(1, 500), min_size=2, max_size=20)))
+    pairs = list(zip(cuts[::2], cuts[1::2], strict=False))
+    return [Range(a, b) for a, b in pairs]
+
+
+@given(held=holdings(), data=st.data())
+def test_take_conserves_serials(held: list[Range], data: st.DataObject) -> None:
+    total = sum(block.size for block in held)
+    quantity = data.draw(st.integers(1, total))
+    moved, kept = take(held, quantity)
+    assert sum(block.size for block in moved) == quantity
+    serials = [n for block in moved + kept for n in range(block.start, block.end + 1)]
+    assert sorted(serials) == [n for block in held for n in range(block.start, block.end + 1)]
+    if moved and kept:
+        assert max(block.end for block in moved) < min(block.start for block in kept)

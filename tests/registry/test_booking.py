@@ -58,7 +58,7 @@ def test_each_rule_has_its_code() -> None:
         ResultCode.ACCOUNTS_MUST_BE_DIFFERENT: request("transfer", Movement(3, 3, 10, 1)),
         ResultCode.UNKNOWN_ACCOUNT: request("transfer", Movement(3, 99, 10, 1)),
         ResultCode.UNKNOWN_UNIT_CLASS: request("transfer", Movement(3, 4, 99, 1)),
-        ResultCode.ACCOUNT_NOT_OPEN: request("transfer", Movement(3, 5, 10, 1)),
+        ResultCode.ACCOUNT_CLOSED: request("transfer", Movement(3, 5, 10, 1)),
         ResultCode.UNIT_KIND_NOT_ALLOWED: request("allocation", Movement(2, 3, 11, 1)),
         ResultCode.SOURCE_ACCOUNT_KIND_NOT_ALLOWED: request("allocation", Movement(4, 3, 10, 1)),
         ResultCode.DESTINATION_ACCOUNT_KIND_NOT_ALLOWED: request("transfer", Movement(3, 6, 10, 1)),
@@ -74,10 +74,10 @@ def test_insufficient_units_counts_all_movements_of_a_transaction() -> None:
 
 
 def test_precedence_first_listed_wins() -> None:
-    # Too many units AND a closed destination: account_not_open ranks first.
+    # Too many units AND a closed destination: account_closed ranks first.
     req = request("transfer", Movement(3, 5, 10, 1000))
-    assert check(req) is ResultCode.ACCOUNT_NOT_OPEN
-    assert PRECEDENCE.index(ResultCode.ACCOUNT_NOT_OPEN) < PRECEDENCE.index(
+    assert check(req) is ResultCode.ACCOUNT_CLOSED
+    assert PRECEDENCE.index(ResultCode.ACCOUNT_CLOSED) < PRECEDENCE.index(
         ResultCode.INSUFFICIENT_UNITS
     )
     assert PRECEDENCE[0] is ResultCode.OK

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.market import Trade
 from tanshi.mrv import ActivityRecord, SourceKind
-from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
 from tanshi.resources import load_rulebook, parameter_table
 from tanshi.services import compliance, jurisdiction, market, mrv
 from tanshi.services.registry import execute
@@ -76,3 +76,38 @@ def test_surrender_refusals(engine: Engine) -> None:
     assert [issue.code for issue in late_vintage[1]] == ["offset_not_eligible"]
     nobody = compliance.surrender(engine, j, "Z", "DPCER-2017-P1", 1, 2016, "s2", NOON)
     assert [issue.code for issue in nobody[1]] == ["unknown_company"]
+
+
+def test_frozen_account_cannot_send_and_every_change_is_logged(engine: Engine) -> None:
+    j = opened(engine)
+    code = jurisdiction.operator_account_code("DP", "A")
+    jurisdiction.change_account_status(
+        engine, code, AccountStatus.FROZEN, "court order 2016-17", NOON
+    )
+    with engine.connect() as connection:
+        a = jurisdiction.account_id(connection, code)
+        b = jurisdiction.account_id(connection, jurisdiction.operator_account_code("DP", "B"))
+    unit = jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
+    assert execute(
+        engine,
+        TransactionRequest(
+            "issuance", "i", (Movement(j.issuance_account, j.holding_account, unit, 10),), NOON
+        ),
+    ).ok
+    assert execute(
+        engine,
+        TransactionRequest("allocation", "a", (Movement(j.holding_account, a, unit, 10),), NOON),
+    ).ok
+    out = execute(engine, TransactionRequest("transfer", "t", (Movement(a, b, unit, 1),), NOON))
+    assert out.result is ResultCode.ACCOUNT_FROZEN
+    jurisdiction.change_account_status(engine, code, AccountStatus.OPEN, "order lifted", NOON)
+    assert execute(engine, TransactionRequest("transfer", "t", (Movement(a, b, unit, 1),), NOON)).ok
+    with pytest.raises(TanshiError, match="still holds units"):
+        jurisdiction.change_account_status(engine, code, AccountStatus.CLOSED, "closing", NOON)
+    with pytest.raises(TanshiError, match="reason"):
+        jurisdiction.change_account_status(engine, code, AccountStatus.FROZEN, " ", NOON)
+    with engine.connect() as connection:
+        log = connection.execute(
+            text("SELECT from_status, to_status FROM account_status_changes ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in log] == [("open", "frozen"), ("frozen", "open")]

@@ -15,13 +15,24 @@ class AccountKind(enum.StrEnum):
     JURISDICTION_HOLDING = "jurisdiction_holding"  # the regulator's allowances to allocate
     OPERATOR_HOLDING = "operator_holding"  # a covered company's compliance account
     TRADING = "trading"  # a person's or trader's account
+    EXCHANGE_CLEARING = "exchange_clearing"  # an exchange's account for settling trades
     PROJECT = "project"  # an offset project developer's account
     SURRENDER = "surrender"  # units surrendered for compliance
-    CANCELLATION = "cancellation"  # units cancelled or retired for good
+    CANCELLATION = "cancellation"  # units retired or cancelled for good (voluntary too)
+    DELETION = "deletion"  # units taken out of circulation by the regulator
+    RESERVE_NEW_ENTRANT = "reserve_new_entrant"
+    RESERVE_MARKET_STABILITY = "reserve_market_stability"
+    RESERVE_AUCTION = "reserve_auction"  # allowances waiting to be auctioned
 
 
 class AccountStatus(enum.StrEnum):
+    """What an account may do now; ``STATUS_RULES`` in booking.py says it per status."""
+
     OPEN = "open"
+    RESTRICTED = "restricted"  # may receive; may only surrender (or be made to)
+    SUSPENDED = "suspended"  # the holder can do nothing; the regulator may still act
+    FROZEN = "frozen"  # frozen by a court order: nothing leaves except forced compliance
+    CLOSURE_PENDING = "closure_pending"  # may empty itself; receives nothing
     CLOSED = "closed"
 
 

@@ -27,20 +27,76 @@ class ResultCode(enum.StrEnum):
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_must_be_1_to_200_characters"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused_with_different_request"
     UNKNOWN_TRANSACTION_TYPE = "unknown_transaction_type"
+    # The lifecycle (proposals): who may act, and when.
+    PROPOSAL_NOT_FOUND = "proposal_not_found"
+    PROPOSAL_NOT_AWAITING_APPROVAL = "proposal_not_awaiting_approval"
+    PROPOSAL_NOT_CANCELLABLE = "proposal_not_cancellable"
+    INITIATOR_LACKS_RIGHT = "initiator_lacks_right_on_source_account"
+    APPROVER_MUST_DIFFER_FROM_INITIATOR = "approver_must_differ_from_initiator"
+    APPROVER_LACKS_RIGHT = "approver_lacks_right_on_source_account"
+    OUTSIDE_BUSINESS_HOURS = "outside_business_hours"
     NO_MOVEMENTS = "transaction_has_no_movements"
     COMPLIANCE_YEAR_REQUIRED = "compliance_year_required"
     QUANTITY_MUST_BE_POSITIVE = "quantity_must_be_positive"
     ACCOUNTS_MUST_BE_DIFFERENT = "accounts_must_be_different"
     UNKNOWN_ACCOUNT = "unknown_account"
     UNKNOWN_UNIT_CLASS = "unknown_unit_class"
-    ACCOUNT_NOT_OPEN = "account_not_open"
+    ACCOUNT_CLOSED = "account_closed"
+    ACCOUNT_SUSPENDED = "account_suspended"
+    ACCOUNT_FROZEN = "account_frozen"
+    ACCOUNT_RESTRICTED = "account_restricted"
+    ACCOUNT_CLOSURE_PENDING = "account_closure_pending"
     UNIT_KIND_NOT_ALLOWED = "unit_kind_not_allowed_for_transaction_type"
     SOURCE_ACCOUNT_KIND_NOT_ALLOWED = "source_account_kind_not_allowed"
     DESTINATION_ACCOUNT_KIND_NOT_ALLOWED = "destination_account_kind_not_allowed"
     INSUFFICIENT_UNITS = "insufficient_units"
+    DAILY_LIMIT_EXCEEDED = "daily_limit_exceeded"
 
 
 PRECEDENCE: tuple[ResultCode, ...] = tuple(ResultCode)
+
+# Regulator actions that reach accounts the holder can no longer use.
+_REGULATOR_ACTIONS = frozenset({"forced_compliance", "deduction"})
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRule:
+    """What an account in a status may send and receive (None: any transaction type)."""
+
+    sends: frozenset[str] | None
+    receives: frozenset[str] | None
+    refusal: ResultCode
+
+
+STATUS_RULES: dict[AccountStatus, StatusRule] = {
+    AccountStatus.OPEN: StatusRule(None, None, ResultCode.OK),
+    AccountStatus.RESTRICTED: StatusRule(
+        frozenset({"surrender"}) | _REGULATOR_ACTIONS, None, ResultCode.ACCOUNT_RESTRICTED
+    ),
+    AccountStatus.SUSPENDED: StatusRule(
+        _REGULATOR_ACTIONS, frozenset(), ResultCode.ACCOUNT_SUSPENDED
+    ),
+    AccountStatus.FROZEN: StatusRule(
+        frozenset({"forced_compliance"}), None, ResultCode.ACCOUNT_FROZEN
+    ),
+    AccountStatus.CLOSURE_PENDING: StatusRule(
+        None, frozenset(), ResultCode.ACCOUNT_CLOSURE_PENDING
+    ),
+    AccountStatus.CLOSED: StatusRule(frozenset(), frozenset(), ResultCode.ACCOUNT_CLOSED),
+}
+
+
+def status_refusals(
+    source: AccountStatus, destination: AccountStatus, type_code: str
+) -> set[ResultCode]:
+    """The codes refusing a movement of ``type_code`` between accounts in these statuses."""
+    refusals = set()
+    sending, receiving = STATUS_RULES[source], STATUS_RULES[destination]
+    if sending.sends is not None and type_code not in sending.sends:
+        refusals.add(sending.refusal)
+    if receiving.receives is not None and type_code not in receiving.receives:
+        refusals.add(receiving.refusal)
+    return refusals
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,12 +150,27 @@ def check_request(
     holdings: Holdings,
 ) -> ResultCode:
     """The result code the request would get against this state (OK if it may execute)."""
+    return first_by_precedence(request_problems(request, accounts, unit_classes, holdings))
+
+
+def first_by_precedence(found: set[ResultCode]) -> ResultCode:
+    """The code listed first in ``ResultCode`` among ``found``; OK when it is empty."""
+    return next((code for code in PRECEDENCE if code in found), ResultCode.OK)
+
+
+def request_problems(
+    request: TransactionRequest,
+    accounts: Mapping[int, Account],
+    unit_classes: Mapping[int, UnitClass],
+    holdings: Holdings,
+) -> set[ResultCode]:
+    """Every result code that applies to the request (empty when it may execute)."""
     found: set[ResultCode] = set()
     if not valid_idempotency_key(request.idempotency_key):
-        return ResultCode.IDEMPOTENCY_KEY_INVALID
+        return {ResultCode.IDEMPOTENCY_KEY_INVALID}
     kind = TRANSACTION_TYPES.get(request.type_code)
     if kind is None:
-        return ResultCode.UNKNOWN_TRANSACTION_TYPE
+        return {ResultCode.UNKNOWN_TRANSACTION_TYPE}
     if not request.movements:
         found.add(ResultCode.NO_MOVEMENTS)
     if kind.needs_compliance_year and request.compliance_year is None:
@@ -119,8 +190,7 @@ def check_request(
             found.add(ResultCode.UNKNOWN_UNIT_CLASS)
         if source is None or destination is None or unit_class is None:
             continue
-        if source.status != AccountStatus.OPEN or destination.status != AccountStatus.OPEN:
-            found.add(ResultCode.ACCOUNT_NOT_OPEN)
+        found.update(status_refusals(source.status, destination.status, request.type_code))
         if unit_class.kind not in kind.unit_kinds:
             found.add(ResultCode.UNIT_KIND_NOT_ALLOWED)
         if source.kind not in kind.from_kinds:
@@ -133,7 +203,7 @@ def check_request(
     for key, quantity in needed.items():
         if holdings.get(key, 0) < quantity:
             found.add(ResultCode.INSUFFICIENT_UNITS)
-    return next((code for code in PRECEDENCE if code in found), ResultCode.OK)
+    return found
 
 
 def postings(request: TransactionRequest) -> list[tuple[int, int, int]]:

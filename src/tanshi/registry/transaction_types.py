@@ -1,4 +1,10 @@
-"""The transaction types the registry knows, declared as data (after the UK ETS registry)."""
+"""The transaction types the registry knows, declared as data (after the UK ETS registry).
+
+Each type says which unit kinds it moves, from which account kinds to which, whether it
+needs a compliance year, whether a second representative must approve it when a person
+proposes it, and whether a transfer to an account not on the source's trusted list waits
+the rulebook's delay.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,7 @@ from tanshi.rulebook.model import UnitKind
 
 @dataclass(frozen=True, slots=True)
 class TransactionType:
-    """What a transaction type may move, from where to where, and whether it needs a year."""
+    """What a transaction type may move, from where to where, and which controls apply."""
 
     code: str
     name: str
@@ -18,50 +24,40 @@ class TransactionType:
     from_kinds: frozenset[K]
     to_kinds: frozenset[K]
     needs_compliance_year: bool = False
+    approval_required: bool = False
+    delayed_to_untrusted: bool = False
 
 
-_HOLDERS = frozenset({K.OPERATOR_HOLDING, K.TRADING, K.PROJECT})
-_BOTH = frozenset({UnitKind.ALLOWANCE, UnitKind.OFFSET})
+_A = frozenset({UnitKind.ALLOWANCE})
+_O = frozenset({UnitKind.OFFSET})
+_BOTH = _A | _O
+_HOLDERS = frozenset({K.OPERATOR_HOLDING, K.TRADING, K.PROJECT, K.EXCHANGE_CLEARING})
+_GOVERNMENT = frozenset({K.JURISDICTION_HOLDING})
+_RESERVES = frozenset({K.RESERVE_NEW_ENTRANT, K.RESERVE_MARKET_STABILITY, K.RESERVE_AUCTION})
+
+
+def _type(
+    code: str, name: str, units: frozenset[UnitKind], sources: frozenset[K], targets: frozenset[K],
+    *, year: bool = False, approval: bool = True, delayed: bool = False,
+) -> TransactionType:  # fmt: skip
+    return TransactionType(code, name, units, sources, targets, year, approval, delayed)
+
 
 TRANSACTION_TYPES: dict[str, TransactionType] = {
     item.code: item
     for item in (
-        TransactionType(
-            "issuance",
-            "Issuance of allowances under the cap",
-            frozenset({UnitKind.ALLOWANCE}),
-            frozenset({K.ISSUANCE}),
-            frozenset({K.JURISDICTION_HOLDING}),
-        ),
-        TransactionType(
-            "offset_issuance",
-            "Issuance of offsets to a project account",
-            frozenset({UnitKind.OFFSET}),
-            frozenset({K.ISSUANCE}),
-            frozenset({K.PROJECT}),
-        ),
-        TransactionType(
-            "allocation",
-            "Free allocation to an operator",
-            frozenset({UnitKind.ALLOWANCE}),
-            frozenset({K.JURISDICTION_HOLDING}),
-            frozenset({K.OPERATOR_HOLDING}),
-        ),
-        TransactionType("transfer", "Transfer between holders", _BOTH, _HOLDERS, _HOLDERS),
-        TransactionType(
-            "deduction",
-            "Deduction of a shortfall from an allocation already made",
-            frozenset({UnitKind.ALLOWANCE}),
-            frozenset({K.OPERATOR_HOLDING}),
-            frozenset({K.JURISDICTION_HOLDING}),
-        ),
-        TransactionType(
-            "surrender",
-            "Surrender for compliance",
-            _BOTH,
-            frozenset({K.OPERATOR_HOLDING}),
-            frozenset({K.SURRENDER}),
-            needs_compliance_year=True,
-        ),
+        _type("issuance", "Issuance of allowances under the cap", _A, frozenset({K.ISSUANCE}),
+              _GOVERNMENT | _RESERVES),
+        _type("offset_issuance", "Issuance of offsets to a project account", _O,
+              frozenset({K.ISSUANCE}), frozenset({K.PROJECT})),
+        _type("allocation", "Free allocation to an operator", _A, _GOVERNMENT | _RESERVES,
+              frozenset({K.OPERATOR_HOLDING})),
+        _type("transfer", "Transfer between holders", _BOTH, _HOLDERS, _HOLDERS, delayed=True),
+        _type("deduction", "Deduction of a shortfall from an allocation already made", _A,
+              frozenset({K.OPERATOR_HOLDING}), _GOVERNMENT),
+        _type("forced_compliance", "Surrender made by the registry for a company that did not",
+              _A, frozenset({K.OPERATOR_HOLDING}), frozenset({K.SURRENDER}), year=True),
+        _type("surrender", "Surrender for compliance", _BOTH, frozenset({K.OPERATOR_HOLDING}),
+              frozenset({K.SURRENDER}), year=True, approval=False),
     )
-}
+}  # fmt: skip

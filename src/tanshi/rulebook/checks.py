@@ -20,7 +20,7 @@ def check_rulebook(
     knows; rules naming anything else are reported.
     """
     issues: list[Issue] = []
-    for name in ("compliance", "allocation", "offsets", "penalty", "mrv"):
+    for name in ("compliance", "allocation", "offsets", "penalty", "mrv", "registry"):
         rules: Sequence[Ruled] = getattr(rulebook, name)
         issues.extend(_check_validity(name, rules))
     issues.extend(_check_units(rulebook))
@@ -28,6 +28,7 @@ def check_rulebook(
     issues.extend(_check_allocation(rulebook))
     issues.extend(_check_penalty(rulebook))
     issues.extend(_check_coverage(rulebook))
+    issues.extend(_check_registry(rulebook))
     issues.extend(_check_known(rulebook, methodologies, parameter_regimes))
     return issues
 
@@ -81,6 +82,25 @@ def _check_coverage(rulebook: Rulebook) -> Iterator[Issue]:
                 f"sectors[{index}].code",
             )
         seen.add(sector.code)
+
+
+def _check_registry(rulebook: Rulebook) -> Iterator[Issue]:
+    for index, rule in enumerate(rulebook.registry):
+        try:
+            hours = (rule.opening(), rule.closing())
+        except ValueError:
+            yield Issue(
+                "bad_business_hours",
+                "write business hours as HH:MM, e.g. 10:00",
+                f"registry[{index}].business_hours_start",
+            )
+            continue
+        if hours[0] >= hours[1]:
+            yield Issue(
+                "business_hours_reversed",
+                "business hours must open before they close",
+                f"registry[{index}].business_hours_end",
+            )
 
 
 def _check_known(

@@ -7,7 +7,7 @@ citing the text it comes from and a ``confidence`` tag saying how sure that cita
 from __future__ import annotations
 
 import enum
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -173,6 +173,24 @@ class MrvRule(Ruled):
     verification: Literal["accept_reported"]
 
 
+class RegistryRule(Ruled):
+    """Security controls of the registry: business hours, delays, trusted lists, limits."""
+
+    business_hours_start: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+    business_hours_end: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+    business_days: Annotated[tuple[Annotated[int, Field(ge=1, le=7)], ...], Field(min_length=1)]
+    holidays: tuple[date, ...] = ()
+    untrusted_transfer_delay_hours: Annotated[int, Field(ge=0, le=240)]
+    trusted_list_activation_working_days: Annotated[int, Field(ge=0, le=30)]
+    daily_limit_units: Annotated[int, Field(gt=0)] | None = None
+
+    def opening(self) -> time:
+        return time.fromisoformat(self.business_hours_start)
+
+    def closing(self) -> time:
+        return time.fromisoformat(self.business_hours_end)
+
+
 class Rulebook(_Record):
     """A jurisdiction's rules, as loaded from one rulebook file."""
 
@@ -185,3 +203,4 @@ class Rulebook(_Record):
     offsets: tuple[OffsetRule, ...] = ()
     penalty: Annotated[tuple[PenaltyRule, ...], Field(min_length=1)]
     mrv: Annotated[tuple[MrvRule, ...], Field(min_length=1)]
+    registry: tuple[RegistryRule, ...] = ()

@@ -15,7 +15,14 @@ from tanshi.core.issues import has_errors
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
 from tanshi.rulebook import Rulebook, parse_rulebook
 from tanshi.rulebook.model import UnitKind
-from tanshi.store.schema import accounts, companies, jurisdictions, unit_classes
+from tanshi.store.schema import (
+    account_status_changes,
+    accounts,
+    companies,
+    holdings,
+    jurisdictions,
+    unit_classes,
+)
 
 SYSTEM_ACCOUNTS = (
     (AccountKind.ISSUANCE, "ISSUANCE", "issuance account"),
@@ -237,3 +244,39 @@ def unit_class_id(
                 .returning(unit_classes.c.id)
             ).scalar_one()
         )
+
+
+def change_account_status(
+    engine: Engine, account_code: str, status: AccountStatus, reason: str, now: datetime
+) -> None:
+    """Freeze, unfreeze, restrict, suspend or close an account, with the reason on record.
+
+    Closed is final, and only an empty account can be closed (set it to closure_pending
+    first, so it can send its units away but receive none). Every change is logged.
+    """
+    if not reason.strip():
+        raise TanshiError("give the reason for the status change (e.g. the court order number)")
+    with engine.begin() as connection:
+        row = connection.execute(select(accounts).where(accounts.c.code == account_code)).first()
+        if row is None:
+            raise TanshiError(f"no registry account {account_code}")
+        current = AccountStatus(row.status)
+        if current is AccountStatus.CLOSED:
+            raise TanshiError(f"{account_code} is closed; a closed account cannot be reopened")
+        if status is AccountStatus.CLOSED:
+            held = connection.execute(
+                select(holdings.c.quantity_units).where(
+                    holdings.c.account_id == row.id, holdings.c.quantity_units != 0
+                )
+            ).first()
+            if held is not None:
+                raise TanshiError(f"{account_code} still holds units; transfer them before closing")
+        connection.execute(
+            accounts.update().where(accounts.c.id == row.id).values(status=status.value)
+        )
+        connection.execute(
+            account_status_changes.insert().values(
+                account_id=row.id, from_status=current.value, to_status=status.value,
+                reason=reason, changed_at=now,
+            )
+        )  # fmt: skip

@@ -103,6 +103,73 @@ accounts = Table(
     CheckConstraint("allows_negative = (kind = 'issuance')", name="only_issuance_may_go_negative"),
 )
 
+account_status_changes = Table(
+    "account_status_changes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("from_status", String(20), nullable=False),
+    Column("to_status", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+representatives = Table(
+    "representatives",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("person", String(120), nullable=False),
+    Column("can_initiate", Boolean, nullable=False),
+    Column("can_approve", Boolean, nullable=False),
+    Column("can_view", Boolean, nullable=False),
+    UniqueConstraint("account_id", "person"),
+)
+
+trusted_accounts = Table(
+    "trusted_accounts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("trusted_account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("requested_by", String(120), nullable=False),
+    Column("approved_by", String(120), nullable=False),
+    Column("active_from", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("account_id", "trusted_account_id"),
+    CheckConstraint("requested_by <> approved_by", name="four_eyes"),
+)
+
+# Transactions proposed by people: the lifecycle proposed → approved → delayed → executed.
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("type_code", String(40), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("source_account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    Column("initiator", String(120), nullable=False),
+    Column("approver", String(120), nullable=True),
+    Column("status", String(20), nullable=False),
+    Column("result", String(60), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("release_at", DateTime(timezone=True), nullable=True),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=True),
+)
+
+# Every check and step of every proposal, in order (append-only).
+proposal_events = Table(
+    "proposal_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("proposal_id", ForeignKey("proposals.id"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("event", String(30), nullable=False),
+    Column("actor", String(120), nullable=False),
+    Column("result", String(60), nullable=False),
+)
+
 unit_classes = Table(
     "unit_classes",
     metadata,
@@ -256,4 +323,10 @@ compliance_results = Table(
     UniqueConstraint("company_id", "year"),
 )
 
-APPEND_ONLY_TABLES = ("transactions", "movements", "movement_blocks")
+APPEND_ONLY_TABLES = (
+    "transactions",
+    "movements",
+    "movement_blocks",
+    "account_status_changes",
+    "proposal_events",
+)

@@ -14,7 +14,13 @@ branch_labels = None
 depends_on = None
 
 
-APPEND_ONLY = ("transactions", "movements", "movement_blocks")
+APPEND_ONLY = (
+    "transactions",
+    "movements",
+    "movement_blocks",
+    "account_status_changes",
+    "proposal_events",
+)
 
 
 def _forbid_changes() -> None:
@@ -57,6 +63,94 @@ def _forbid_overlapping_blocks() -> None:
             f"{other} AND b.first_serial <= NEW.last_serial AND b.last_serial >= NEW.first_serial) "
             "BEGIN SELECT RAISE(ABORT, 'serial blocks overlap: a serial would be held twice'); END"
         )
+
+
+def _lifecycle_tables() -> None:
+    """Representatives, trusted accounts, proposals and their event log."""
+    op.create_table(
+        "representatives",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("person", sa.String(length=120), nullable=False),
+        sa.Column("can_initiate", sa.Boolean(), nullable=False),
+        sa.Column("can_approve", sa.Boolean(), nullable=False),
+        sa.Column("can_view", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_representatives_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_representatives")),
+        sa.UniqueConstraint(
+            "account_id", "person", name=op.f("uq_representatives_account_id_person")
+        ),
+    )
+    op.create_table(
+        "trusted_accounts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("trusted_account_id", sa.Integer(), nullable=False),
+        sa.Column("requested_by", sa.String(length=120), nullable=False),
+        sa.Column("approved_by", sa.String(length=120), nullable=False),
+        sa.Column("active_from", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "requested_by <> approved_by", name=op.f("ck_trusted_accounts_four_eyes")
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_trusted_accounts_account_id_accounts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["trusted_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_trusted_accounts_trusted_account_id_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trusted_accounts")),
+        sa.UniqueConstraint(
+            "account_id",
+            "trusted_account_id",
+            name=op.f("uq_trusted_accounts_account_id_trusted_account_id"),
+        ),
+    )
+    op.create_table(
+        "proposals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("type_code", sa.String(length=40), nullable=False),
+        sa.Column("request", sa.JSON(), nullable=False),
+        sa.Column("source_account_id", sa.Integer(), nullable=False),
+        sa.Column("quantity_units", sa.BigInteger(), nullable=False),
+        sa.Column("initiator", sa.String(length=120), nullable=False),
+        sa.Column("approver", sa.String(length=120), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("result", sa.String(length=60), nullable=False),
+        sa.Column("proposed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("release_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("transaction_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["source_account_id"],
+            ["accounts.id"],
+            name=op.f("fk_proposals_source_account_id_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["transactions.id"],
+            name=op.f("fk_proposals_transaction_id_transactions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposals")),
+        sa.UniqueConstraint("idempotency_key", name=op.f("uq_proposals_idempotency_key")),
+    )
+    op.create_table(
+        "proposal_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("proposal_id", sa.Integer(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("event", sa.String(length=30), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("result", sa.String(length=60), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["proposal_id"], ["proposals.id"], name=op.f("fk_proposal_events_proposal_id_proposals")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_events")),
+    )
+    op.create_index(op.f("ix_proposal_events_proposal_id"), "proposal_events", ["proposal_id"])
 
 
 def _allow_changes() -> None:
@@ -366,6 +460,24 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "account_status_changes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("from_status", sa.String(length=20), nullable=False),
+        sa.Column("to_status", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["accounts.id"],
+            name=op.f("fk_account_status_changes_account_id_accounts"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_status_changes")),
+    )
+    op.create_index(
+        op.f("ix_account_status_changes_account_id"), "account_status_changes", ["account_id"]
+    )
+    op.create_table(
         "movement_blocks",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("movement_id", sa.Integer(), nullable=False),
@@ -410,6 +522,7 @@ def upgrade() -> None:
     op.create_index("ix_unit_blocks_class_range", "unit_blocks", ["unit_class_id", "first_serial"])
     op.create_index("ix_unit_blocks_class_end", "unit_blocks", ["unit_class_id", "last_serial"])
     _forbid_overlapping_blocks()
+    _lifecycle_tables()
     head = op.create_table(
         "journal_head",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -431,6 +544,11 @@ def downgrade() -> None:
     op.drop_table("unit_blocks")
     op.drop_index(op.f("ix_movement_blocks_movement_id"), table_name="movement_blocks")
     op.drop_table("movement_blocks")
+    op.drop_index(op.f("ix_account_status_changes_account_id"), table_name="account_status_changes")
+    op.drop_table("account_status_changes")
+    op.drop_index(op.f("ix_proposal_events_proposal_id"), table_name="proposal_events")
+    for table in ("proposal_events", "proposals", "trusted_accounts", "representatives"):
+        op.drop_table(table)
     with op.batch_alter_table("movements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_movements_transaction_id"))
         batch_op.drop_index(batch_op.f("ix_movements_to_account_id"))

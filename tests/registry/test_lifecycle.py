@@ -1,0 +1,254 @@
+"""Proposals by people: four eyes, business hours, delays, trusted lists, limits, cancelling."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, text
+
+from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry.lifecycle import ProposalStatus
+from tanshi.resources import preset_text
+from tanshi.rulebook import parse_rulebook
+from tanshi.services import jurisdiction
+from tanshi.services.lifecycle import (
+    add_representative,
+    approve,
+    cancel,
+    propose,
+    release_due,
+    trust_account,
+)
+from tanshi.services.registry import execute, stored_holdings
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CONTROLS = textwrap.dedent(
+    """
+    [[registry]]
+    valid_from = 2016
+    valid_to = 2020
+    business_hours_start = "10:00"
+    business_hours_end = "16:00"
+    business_days = [1, 2, 3, 4, 5]
+    holidays = [2017-05-01]
+    untrusted_transfer_delay_hours = 26
+    trusted_list_activation_working_days = 4
+    daily_limit_units = 1000
+    source = "Test controls after the EU registry (26 h delay, 4 working days, 10:00-16:00)"
+    confidence = "assumption"
+    """
+)
+
+
+def at(text_: str) -> datetime:
+    return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
+
+
+def world(engine: Engine) -> tuple[jurisdiction.Jurisdiction, int, int, int]:
+    source = preset_text("demo-province") + CONTROLS
+    rulebook, issues = parse_rulebook(source)
+    assert rulebook is not None and not issues, issues
+    j = jurisdiction.open_jurisdiction(
+        engine, rulebook, source, at("2017-04-03T09:00"), is_demo=False
+    )
+    jurisdiction.register_company(engine, j, "A", "Alpha", "power")
+    jurisdiction.register_company(engine, j, "B", "Beta", "cement")
+    with engine.connect() as connection:
+        a = jurisdiction.account_id(connection, "DP-OH-A")
+        b = jurisdiction.account_id(connection, "DP-OH-B")
+    unit = jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
+    assert execute(
+        engine,
+        TransactionRequest(
+            "issuance",
+            "issue",
+            (Movement(j.issuance_account, j.holding_account, unit, 5000),),
+            at("2017-04-03T09:00"),
+        ),
+    ).ok
+    assert execute(
+        engine,
+        TransactionRequest(
+            "allocation",
+            "alloc",
+            (Movement(j.holding_account, a, unit, 2000),),
+            at("2017-04-03T09:00"),
+        ),
+    ).ok
+    add_representative(engine, "DP-OH-A", "alice", initiate=True, approve=False)
+    add_representative(engine, "DP-OH-A", "bob", initiate=False, approve=True)
+    return j, a, b, unit
+
+
+def transfer(key: str, a: int, b: int, unit: int, quantity: int, when: str) -> TransactionRequest:
+    return TransactionRequest("transfer", key, (Movement(a, b, unit, quantity),), at(when))
+
+
+def test_four_eyes_then_a_delay_over_the_weekend(engine: Engine) -> None:
+    j, a, b, unit = world(engine)
+    proposed = propose(
+        engine,
+        j,
+        transfer("t1", a, b, unit, 100, "2017-04-07T14:00"),
+        "alice",
+        at("2017-04-07T14:00"),
+    )
+    assert proposed.status is ProposalStatus.AWAITING_APPROVAL
+    pid = proposed.proposal_id
+    assert pid is not None
+    assert (
+        approve(engine, j, pid, "alice", at("2017-04-07T14:30")).result
+        is ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR
+    )
+    assert (
+        approve(engine, j, pid, "mallory", at("2017-04-07T14:30")).result
+        is ResultCode.APPROVER_LACKS_RIGHT
+    )
+    delayed = approve(engine, j, pid, "bob", at("2017-04-07T15:00"))  # Friday
+    assert delayed.status is ProposalStatus.DELAYED
+    assert delayed.release_at == at("2017-04-10T10:00")  # + 26 h is Saturday 17:00: Monday 10:00
+    assert release_due(engine, at("2017-04-10T09:59")) == []
+    [released] = release_due(engine, at("2017-04-10T10:00"))
+    assert released.status is ProposalStatus.EXECUTED
+    with engine.connect() as connection:
+        assert stored_holdings(connection)[(b, unit)] == 100
+        events = connection.execute(
+            text(
+                "SELECT event, actor, result FROM proposal_events WHERE proposal_id = :p ORDER BY id"
+            ),
+            {"p": pid},
+        ).all()
+    assert [tuple(e) for e in events] == [
+        ("proposed", "alice", "ok"),
+        ("approval_refused", "alice", "approver_must_differ_from_initiator"),
+        ("approval_refused", "mallory", "approver_lacks_right_on_source_account"),
+        ("approved", "bob", "ok"),
+        ("delayed", "bob", "ok"),
+        ("executed", "registry", "ok"),
+    ]
+
+
+def test_business_hours_daily_limit_and_rights(engine: Engine) -> None:
+    j, a, b, unit = world(engine)
+    night = propose(
+        engine, j, transfer("n", a, b, unit, 1, "2017-04-05T20:00"), "alice", at("2017-04-05T20:00")
+    )
+    assert (night.status, night.result) == (
+        ProposalStatus.FAILED,
+        ResultCode.OUTSIDE_BUSINESS_HOURS,
+    )
+    holiday = propose(
+        engine, j, transfer("h", a, b, unit, 1, "2017-05-01T11:00"), "alice", at("2017-05-01T11:00")
+    )
+    assert holiday.result is ResultCode.OUTSIDE_BUSINESS_HOURS
+    assert (
+        propose(
+            engine,
+            j,
+            transfer("d1", a, b, unit, 800, "2017-04-05T11:00"),
+            "alice",
+            at("2017-04-05T11:00"),
+        ).result
+        is ResultCode.OK
+    )
+    over = propose(
+        engine,
+        j,
+        transfer("d2", a, b, unit, 300, "2017-04-05T12:00"),
+        "alice",
+        at("2017-04-05T12:00"),
+    )
+    assert over.result is ResultCode.DAILY_LIMIT_EXCEEDED
+    next_day = propose(
+        engine,
+        j,
+        transfer("d3", a, b, unit, 300, "2017-04-06T12:00"),
+        "alice",
+        at("2017-04-06T12:00"),
+    )
+    assert next_day.result is ResultCode.OK
+    stranger = propose(
+        engine, j, transfer("s", a, b, unit, 1, "2017-04-06T12:00"), "bob", at("2017-04-06T12:00")
+    )
+    assert stranger.result is ResultCode.INITIATOR_LACKS_RIGHT
+    again = propose(
+        engine,
+        j,
+        transfer("d1", a, b, unit, 800, "2017-04-05T11:00"),
+        "alice",
+        at("2017-04-06T13:00"),
+    )
+    assert again.proposal_id is not None and again.status is ProposalStatus.AWAITING_APPROVAL
+
+
+def test_trusted_accounts_skip_the_delay_once_active(engine: Engine) -> None:
+    j, a, b, unit = world(engine)
+    active = trust_account(engine, j, "DP-OH-A", "DP-OH-B", "alice", "bob", at("2017-04-06T11:00"))
+    assert active == at("2017-04-12T10:00")  # Thursday + 4 working days (Fri, Mon, Tue, Wed)
+    early = propose(
+        engine,
+        j,
+        transfer("e", a, b, unit, 10, "2017-04-10T11:00"),
+        "alice",
+        at("2017-04-10T11:00"),
+    )
+    assert early.proposal_id is not None
+    assert (
+        approve(engine, j, early.proposal_id, "bob", at("2017-04-10T11:05")).status
+        is ProposalStatus.DELAYED
+    )
+    late = propose(
+        engine,
+        j,
+        transfer("l", a, b, unit, 10, "2017-04-12T11:00"),
+        "alice",
+        at("2017-04-12T11:00"),
+    )
+    assert late.proposal_id is not None
+    done = approve(engine, j, late.proposal_id, "bob", at("2017-04-12T11:05"))
+    assert done.status is ProposalStatus.EXECUTED
+
+
+def test_cancel_while_delayed_and_failure_at_release(engine: Engine) -> None:
+    j, a, b, unit = world(engine)
+    first = propose(
+        engine,
+        j,
+        transfer("c1", a, b, unit, 900, "2017-04-05T11:00"),
+        "alice",
+        at("2017-04-05T11:00"),
+    )
+    second = propose(
+        engine,
+        j,
+        transfer("c2", a, b, unit, 100, "2017-04-05T11:10"),
+        "alice",
+        at("2017-04-05T11:10"),
+    )
+    assert first.proposal_id is not None and second.proposal_id is not None
+    approve(engine, j, first.proposal_id, "bob", at("2017-04-05T11:20"))
+    approve(engine, j, second.proposal_id, "bob", at("2017-04-05T11:30"))
+    assert (
+        cancel(engine, second.proposal_id, "mallory", at("2017-04-05T12:00")).result
+        is ResultCode.INITIATOR_LACKS_RIGHT
+    )
+    assert (
+        cancel(engine, second.proposal_id, "alice", at("2017-04-05T12:00")).status
+        is ProposalStatus.CANCELLED
+    )
+    # Meanwhile the regulator takes units away, so the first fails when released.
+    deduct = TransactionRequest(
+        "deduction", "x", (Movement(a, j.holding_account, unit, 1500),), at("2017-04-05T13:00")
+    )
+    assert execute(engine, deduct).ok
+    [released] = release_due(engine, at("2017-04-06T13:30"))
+    assert (released.status, released.result) == (
+        ProposalStatus.FAILED,
+        ResultCode.INSUFFICIENT_UNITS,
+    )
+    assert (
+        cancel(engine, second.proposal_id, "alice", at("2017-04-06T14:00")).result
+        is ResultCode.PROPOSAL_NOT_CANCELLABLE
+    )

@@ -29,6 +29,7 @@ runner = CliRunner()
         ["db", "upgrade"],
         ["registry"],
         ["registry", "verify"],
+        ["registry", "report"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 from test_store_registry import setup
@@ -76,7 +77,7 @@ def test_verify_notices_a_rewritten_memo_and_a_forged_holding(engine: Engine) ->
     assert {DiscrepancyKind.HOLDING_DIFFERS_FROM_JOURNAL, DiscrepancyKind.NOT_CONSERVED} <= kinds
 
 
-def test_cli_verify_exit_codes(tmp_path) -> None:
+def test_cli_verify_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
     path = tmp_path / "r.sqlite"
 
@@ -106,3 +107,19 @@ def test_verify_notices_moved_serials_rewritten(engine: Engine) -> None:
         )
     report = verify_registry(engine)
     assert report.chain_break is not None and report.chain_break.idempotency_key == "t1"
+
+
+def test_cli_report_prints_holdings_and_writes_the_log(tmp_path: Path) -> None:
+    path = tmp_path / "r.sqlite"
+    engine = open_database(f"sqlite:///{path}")
+    setup(engine)
+    engine.dispose()
+    log = tmp_path / "log.csv"
+    result = CliRunner().invoke(
+        app, ["registry", "report", "--db", str(path), "--log-csv", str(log)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "operator_holding" in result.output and "-1,000" in result.output
+    rows = log.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("sequence,booked_at_utc,type")
+    assert rows[2].endswith("allocation,DP-HOLDING,DP-OH-A,DPEA-2016,300")

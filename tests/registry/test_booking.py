@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from tanshi.registry import (
     PRECEDENCE,
+    TRANSACTION_TYPES,
     Account,
     AccountKind,
     AccountStatus,
@@ -89,3 +90,23 @@ def test_postings_balance_per_unit_class() -> None:
     assert sorted(changes) == [(3, 10, -5), (3, 11, -1), (4, 10, 5), (4, 11, 1)]
     for unit in (10, 11):
         assert sum(delta for _, u, delta in changes if u == unit) == 0
+
+
+def test_every_declared_type_accepts_its_kinds_and_refuses_others() -> None:
+    for code, declared in TRANSACTION_TYPES.items():
+        unit_kind = sorted(declared.unit_kinds)[0]
+        unit = UnitClass(
+            10, "X-1", "X", unit_kind, "X", 2016, "P" if unit_kind is UnitKind.OFFSET else None
+        )
+        source_kind, target_kind = sorted(declared.from_kinds)[0], sorted(declared.to_kinds)[0]
+        wrong = next(kind for kind in AccountKind if kind not in declared.from_kinds)
+        for kind, expected in (
+            (source_kind, ResultCode.OK),
+            (wrong, ResultCode.SOURCE_ACCOUNT_KIND_NOT_ALLOWED),
+        ):
+            accounts = {
+                1: Account(1, "S", kind, AccountStatus.OPEN, "s"),
+                2: Account(2, "T", target_kind, AccountStatus.OPEN, "t"),
+            }
+            req = TransactionRequest(code, "k", (Movement(1, 2, 10, 5),), NOW, compliance_year=2016)
+            assert check_request(req, accounts, {10: unit}, {(1, 10): 5}) is expected, (code, kind)

@@ -59,5 +59,24 @@ TRANSACTION_TYPES: dict[str, TransactionType] = {
               _A, frozenset({K.OPERATOR_HOLDING}), frozenset({K.SURRENDER}), year=True),
         _type("surrender", "Surrender for compliance", _BOTH, frozenset({K.OPERATOR_HOLDING}),
               frozenset({K.SURRENDER}), year=True, approval=False),
+        _type("surrender_reversal", "Reversal of a surrender within the rulebook's window",
+              _BOTH, frozenset({K.SURRENDER}), frozenset({K.OPERATOR_HOLDING}), year=True),
+        _type("allocation_reversal", "Reversal of an allocation made in error", _A,
+              frozenset({K.OPERATOR_HOLDING}), _GOVERNMENT | _RESERVES),
+        _type("auction_delivery", "Delivery of allowances bought at auction", _A,
+              _GOVERNMENT | frozenset({K.RESERVE_AUCTION}),
+              frozenset({K.OPERATOR_HOLDING, K.TRADING, K.EXCHANGE_CLEARING})),
+        _type("voluntary_retirement", "Retirement for a beneficiary, with a certificate", _BOTH,
+              _HOLDERS, frozenset({K.CANCELLATION})),
+        _type("deletion", "Deletion of units by the regulator", _BOTH,
+              _GOVERNMENT | _RESERVES | frozenset({K.OPERATOR_HOLDING}), frozenset({K.DELETION})),
+        # Carry-over (banking) exchanges units of one vintage for the next: the old ones are
+        # deleted and new ones issued to the same account, in one transaction.
+        _type("carry_over", "Carry-over of allowances to the next period", _A,
+              frozenset({K.OPERATOR_HOLDING, K.ISSUANCE}),
+              frozenset({K.DELETION, K.OPERATOR_HOLDING}), year=True),
+        # Borrowing gives next period's allowances now; the next allocation is reduced by them.
+        _type("borrowing", "Borrowing allowances from the next period", _A,
+              frozenset({K.ISSUANCE}), frozenset({K.OPERATOR_HOLDING}), year=True),
     )
 }  # fmt: skip

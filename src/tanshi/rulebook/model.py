@@ -102,6 +102,7 @@ class CompliancePeriodRule(Ruled):
     deadline_years_after_period: Annotated[int, Field(ge=0, le=3)]
     allowance_unit_type: Code
     obligation_rounding: Literal["half_up", "up", "down"]
+    surrender_reversal_window_days: Annotated[int, Field(ge=0, le=365)] = 0  # 0: no reversal
 
     @field_validator("surrender_deadline_month_day")
     @classmethod

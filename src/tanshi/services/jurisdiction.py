@@ -28,7 +28,11 @@ SYSTEM_ACCOUNTS = (
     (AccountKind.ISSUANCE, "ISSUANCE", "issuance account"),
     (AccountKind.JURISDICTION_HOLDING, "HOLDING", "allocation holding account"),
     (AccountKind.SURRENDER, "SURRENDER", "surrender account"),
-    (AccountKind.CANCELLATION, "CANCELLATION", "cancellation account"),
+    (AccountKind.CANCELLATION, "CANCELLATION", "cancellation and retirement account"),
+    (AccountKind.DELETION, "DELETION", "deletion account"),
+    (AccountKind.RESERVE_NEW_ENTRANT, "RESERVE-NE", "new-entrant reserve"),
+    (AccountKind.RESERVE_MARKET_STABILITY, "RESERVE-MS", "market-stability reserve"),
+    (AccountKind.RESERVE_AUCTION, "RESERVE-AU", "auction reserve"),
 )
 
 

@@ -103,6 +103,17 @@ accounts = Table(
     CheckConstraint("allows_negative = (kind = 'issuance')", name="only_issuance_may_go_negative"),
 )
 
+retirements = Table(
+    "retirements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=False, unique=True),
+    Column("certificate_number", String(60), nullable=False, unique=True),
+    Column("beneficiary", String(200), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=False),
+)
+
 account_status_changes = Table(
     "account_status_changes",
     metadata,
@@ -288,7 +299,6 @@ allocation_deductions = Table(
     # Set when the deduction was booked in the registry because the year's allocation had
     # already been made; unset deductions are subtracted when the year is allocated.
     Column("transaction_id", ForeignKey("transactions.id"), nullable=True),
-    UniqueConstraint("company_id", "year", "from_compliance_year"),
     CheckConstraint("quantity_units > 0", name="deduction_positive"),
 )
 
@@ -329,4 +339,5 @@ APPEND_ONLY_TABLES = (
     "movement_blocks",
     "account_status_changes",
     "proposal_events",
+    "retirements",
 )

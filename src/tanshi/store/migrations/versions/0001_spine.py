@@ -20,6 +20,7 @@ APPEND_ONLY = (
     "movement_blocks",
     "account_status_changes",
     "proposal_events",
+    "retirements",
 )
 
 
@@ -151,6 +152,23 @@ def _lifecycle_tables() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_proposal_events")),
     )
     op.create_index(op.f("ix_proposal_events_proposal_id"), "proposal_events", ["proposal_id"])
+    op.create_table(
+        "retirements",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("transaction_id", sa.Integer(), nullable=False),
+        sa.Column("certificate_number", sa.String(length=60), nullable=False),
+        sa.Column("beneficiary", sa.String(length=200), nullable=False),
+        sa.Column("purpose", sa.Text(), nullable=False),
+        sa.Column("retired_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["transactions.id"],
+            name=op.f("fk_retirements_transaction_id_transactions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_retirements")),
+        sa.UniqueConstraint("transaction_id", name=op.f("uq_retirements_transaction_id")),
+        sa.UniqueConstraint("certificate_number", name=op.f("uq_retirements_certificate_number")),
+    )
 
 
 def _allow_changes() -> None:
@@ -290,12 +308,6 @@ def upgrade() -> None:
             name=op.f("fk_allocation_deductions_transaction_id_transactions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_allocation_deductions")),
-        sa.UniqueConstraint(
-            "company_id",
-            "year",
-            "from_compliance_year",
-            name=op.f("uq_allocation_deductions_company_id_year_from_compliance_year"),
-        ),
     )
     op.create_table(
         "allocations",
@@ -547,7 +559,13 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_account_status_changes_account_id"), table_name="account_status_changes")
     op.drop_table("account_status_changes")
     op.drop_index(op.f("ix_proposal_events_proposal_id"), table_name="proposal_events")
-    for table in ("proposal_events", "proposals", "trusted_accounts", "representatives"):
+    for table in (
+        "retirements",
+        "proposal_events",
+        "proposals",
+        "trusted_accounts",
+        "representatives",
+    ):
         op.drop_table(table)
     with op.batch_alter_table("movements", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_movements_transaction_id"))

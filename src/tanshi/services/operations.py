@@ -1,0 +1,191 @@
+"""Registry operations that need more than one movement or a record beside the journal.
+
+- voluntary retirement, with beneficiary, purpose and a retirement certificate;
+- reversal of a surrender within the compliance rule's window;
+- carry-over (banking): units of one vintage exchanged for the next;
+- borrowing: next period's allowances now, deducted from the next allocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, select
+
+from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue
+from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry.journal import utc_text
+from tanshi.registry.serials import Range, format_block
+from tanshi.rulebook import rules_in_force
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    account_id,
+    operator_account_code,
+    system_account_code,
+    unit_class_id,
+)
+from tanshi.services.market import unit_class_by_code
+from tanshi.services.registry import Outcome, execute_in
+from tanshi.store.schema import (
+    allocation_deductions,
+    companies,
+    compliance_results,
+    movement_blocks,
+    movements,
+    retirements,
+    transactions,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    """A retirement certificate: who retired which serials, for whom and why."""
+
+    number: str
+    account: str
+    beneficiary: str
+    purpose: str
+    quantity_t: int
+    blocks: tuple[str, ...]
+    retired_at: datetime
+
+    def text(self) -> str:
+        lines = [
+            f"Retirement certificate {self.number}",
+            f"Retired from account {self.account} on {utc_text(self.retired_at)} UTC",
+            f"Beneficiary: {self.beneficiary}",
+            f"Purpose: {self.purpose}",
+            f"Quantity: {self.quantity_t} t CO2e, serials:",
+            *(f"  {block}" for block in self.blocks),
+        ]
+        return "\n".join(lines) + "\n"
+
+
+def retire(
+    engine: Engine, jurisdiction: Jurisdiction, account_code: str, unit_class_code: str,
+    quantity_t: int, beneficiary: str, purpose: str, idempotency_key: str, now: datetime,
+) -> tuple[Certificate | None, list[Issue]]:  # fmt: skip
+    """Retire units for good on behalf of a beneficiary; returns the certificate."""
+    where = f"retirement from {account_code}"
+    if not beneficiary.strip() or not purpose.strip():
+        return None, [
+            Issue("retirement_details_missing", "name the beneficiary and the purpose", where)
+        ]
+    with engine.begin() as connection:
+        unit = unit_class_by_code(connection, unit_class_code)
+        if unit is None:
+            return None, [Issue("unknown_unit_class", f"no unit class {unit_class_code}", where)]
+        source = account_id(connection, account_code)
+        target = account_id(connection, system_account_code(jurisdiction.code, "CANCELLATION"))
+        outcome = execute_in(connection, TransactionRequest(
+            "voluntary_retirement", idempotency_key, (Movement(source, target, unit, quantity_t),),
+            now, memo=f"retired for {beneficiary}: {purpose}",
+        ))  # fmt: skip
+        if not outcome.ok:
+            return None, [Issue(outcome.result.value, "the registry refused the retirement", where)]
+        number = f"{jurisdiction.code}-RET-{outcome.transaction_id:08d}"
+        if not outcome.replayed:
+            connection.execute(retirements.insert().values(
+                transaction_id=outcome.transaction_id, certificate_number=number,
+                beneficiary=beneficiary, purpose=purpose, retired_at=now,
+            ))  # fmt: skip
+        ranges = connection.execute(
+            select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
+            .join(movements)
+            .where(movements.c.transaction_id == outcome.transaction_id)
+            .order_by(movement_blocks.c.id)
+        ).all()
+    blocks = tuple(format_block(unit_class_code, Range(int(f), int(last))) for f, last in ranges)
+    return Certificate(number, account_code, beneficiary, purpose, quantity_t, blocks, now), []
+
+
+def reverse_surrender(
+    engine: Engine, jurisdiction: Jurisdiction, transaction_id: int, reason: str, now: datetime
+) -> tuple[Outcome | None, list[Issue]]:
+    """Give back a surrender within the rulebook's window, before compliance is computed."""
+    where = f"reversal of surrender {transaction_id}"
+    with engine.begin() as connection:
+        original = connection.execute(
+            select(transactions).where(transactions.c.id == transaction_id)
+        ).first()
+        if original is None or original.type_code != "surrender":
+            return None, [Issue("not_a_surrender", "only a surrender can be reversed", where)]
+        year = int(original.compliance_year)
+        window = rules_in_force(
+            jurisdiction.rulebook, year
+        ).compliance.surrender_reversal_window_days
+        booked = (
+            original.booked_at
+            if original.booked_at.tzinfo
+            else original.booked_at.replace(tzinfo=now.tzinfo)
+        )
+        if window == 0 or now > booked + timedelta(days=window):
+            return None, [Issue("reversal_window_closed",
+                                f"surrenders can be reversed within {window} days", where)]  # fmt: skip
+        computed = connection.execute(
+            select(compliance_results.c.id).where(compliance_results.c.year == year)
+        ).first()
+        if computed is not None:
+            return None, [Issue("compliance_already_computed",
+                                f"compliance for {year} is final", where)]  # fmt: skip
+        legs = connection.execute(
+            select(movements.c.from_account_id, movements.c.to_account_id,
+                   movements.c.unit_class_id, movements.c.quantity_units)
+            .where(movements.c.transaction_id == transaction_id).order_by(movements.c.id)
+        ).all()  # fmt: skip
+        outcome = execute_in(connection, TransactionRequest(
+            "surrender_reversal", f"reversal-of/{transaction_id}",
+            tuple(Movement(to, source, unit, int(q)) for source, to, unit, q in legs), now,
+            memo=f"reversal of surrender {transaction_id}: {reason}", compliance_year=year,
+        ))  # fmt: skip
+    if not outcome.ok:
+        return outcome, [Issue(outcome.result.value, "the registry refused the reversal", where)]
+    return outcome, []
+
+
+def carry_over(
+    engine: Engine, jurisdiction: Jurisdiction, company: str, from_year: int, quantity_t: int,
+    idempotency_key: str, now: datetime,
+) -> Outcome:  # fmt: skip
+    """Exchange ``quantity_t`` allowances of ``from_year`` for the same number of the next year."""
+    code = rules_in_force(jurisdiction.rulebook, from_year).allowance_unit_type.code
+    old = unit_class_id(engine, jurisdiction, code, from_year)
+    new = unit_class_id(engine, jurisdiction, code, from_year + 1)
+    with engine.begin() as connection:
+        operator = account_id(connection, operator_account_code(jurisdiction.code, company))
+        deletion = account_id(connection, system_account_code(jurisdiction.code, "DELETION"))
+        return execute_in(connection, TransactionRequest(
+            "carry_over", idempotency_key,
+            (Movement(operator, deletion, old, quantity_t),
+             Movement(jurisdiction.issuance_account, operator, new, quantity_t)),
+            now, memo=f"carry-over of {quantity_t} t from {from_year}", compliance_year=from_year,
+        ))  # fmt: skip
+
+
+def borrow(
+    engine: Engine, jurisdiction: Jurisdiction, company: str, year: int, quantity_t: int,
+    idempotency_key: str, now: datetime,
+) -> Outcome:  # fmt: skip
+    """Issue next year's allowances to a company now; next year's allocation is reduced by them."""
+    code = rules_in_force(jurisdiction.rulebook, year).allowance_unit_type.code
+    next_vintage = unit_class_id(engine, jurisdiction, code, year + 1)
+    with engine.begin() as connection:
+        operator = account_id(connection, operator_account_code(jurisdiction.code, company))
+        outcome = execute_in(connection, TransactionRequest(
+            "borrowing", idempotency_key,
+            (Movement(jurisdiction.issuance_account, operator, next_vintage, quantity_t),),
+            now, memo=f"borrowed {quantity_t} t from {year + 1} for {year}", compliance_year=year,
+        ))  # fmt: skip
+        if outcome.ok and not outcome.replayed:
+            company_id = connection.execute(
+                select(companies.c.id).where(companies.c.code == company)
+            ).scalar_one()
+            connection.execute(allocation_deductions.insert().values(
+                company_id=company_id, year=year + 1, from_compliance_year=year,
+                quantity_units=quantity_t, reason=f"borrowed for {year}",
+            ))  # fmt: skip
+    if outcome.result is ResultCode.OK:
+        return outcome
+    raise TanshiError(f"borrowing for {company} failed: {outcome.result.value}")

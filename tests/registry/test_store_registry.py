@@ -19,7 +19,7 @@ from tanshi.services.jurisdiction import (
     register_company,
     unit_class_id,
 )
-from tanshi.services.registry import derived_holdings, execute, stored_holdings
+from tanshi.services.registry import derived_holdings, execute, load_unit_classes, stored_holdings
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 
@@ -177,3 +177,12 @@ def test_database_refuses_overlapping_blocks(engine: Engine) -> None:
             ),
             {"u": allowances, "a": a},
         )
+
+
+def test_unit_classes_keep_their_labels(engine: Engine) -> None:
+    jurisdiction, *_ = setup(engine)
+    credits = unit_class_id(engine, jurisdiction, "DPCER", 2015, "P9", labels=("CCB", "CORSIA"))
+    with engine.connect() as connection:
+        [loaded] = load_unit_classes(connection, [credits]).values()
+    assert loaded.labels == ("CCB", "CORSIA")
+    assert loaded.code == "DPCER-2015-P9"

@@ -75,6 +75,7 @@ class UnitClass:
     jurisdiction: str
     vintage: int
     project: str | None = None
+    labels: tuple[str, ...] = ()
 
 
 def unit_class_code(unit_type: str, vintage: int, project: str | None = None) -> str:

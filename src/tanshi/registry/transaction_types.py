@@ -29,7 +29,7 @@ class TransactionType:
 
 
 _A = frozenset({UnitKind.ALLOWANCE})
-_O = frozenset({UnitKind.OFFSET})
+_O = frozenset({UnitKind.OFFSET, UnitKind.CARBON_INCLUSIVE_CREDIT})  # credits
 _BOTH = _A | _O
 _HOLDERS = frozenset({K.OPERATOR_HOLDING, K.TRADING, K.PROJECT, K.EXCHANGE_CLEARING})
 _GOVERNMENT = frozenset({K.JURISDICTION_HOLDING})

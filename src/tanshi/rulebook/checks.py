@@ -145,7 +145,8 @@ def _check_units(rulebook: Rulebook) -> Iterator[Issue]:
             )
     for index, rule in enumerate(rulebook.offsets):
         for position, code in enumerate(rule.eligible_unit_types):
-            if kinds.get(code) is not UnitKind.OFFSET:
+            kind = kinds.get(code)
+            if kind is None or not kind.is_credit:
                 yield Issue(
                     "unknown_offset_unit_type",
                     f'{code} is not declared in [[unit_types]] with kind = "offset"',

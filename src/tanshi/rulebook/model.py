@@ -51,8 +51,16 @@ class Ruled(Sourced):
 
 
 class UnitKind(enum.StrEnum):
+    """Allowances are issued under a cap; credits (offsets, carbon-inclusive credits) by projects."""
+
     ALLOWANCE = "allowance"
-    OFFSET = "offset"
+    OFFSET = "offset"  # e.g. CCER
+    CARBON_INCLUSIVE_CREDIT = "carbon_inclusive_credit"  # 碳普惠, e.g. Guangdong PHCER
+
+    @property
+    def is_credit(self) -> bool:
+        """Credits come from a project and may count as offsets in surrender."""
+        return self is not UnitKind.ALLOWANCE
 
 
 class Header(_Record):

@@ -80,7 +80,7 @@ def surrender(
                 select(accounts.c.id).where(accounts.c.id == operator).with_for_update()
             )
         issues = _eligibility(rules, unit_class, jurisdiction, local_date(jurisdiction, now), where)
-        if unit_class.kind is UnitKind.OFFSET and not issues:
+        if unit_class.kind.is_credit and not issues:
             issues += _offset_room(connection, rules, company, operator, quantity_t, where)
         if issues:
             return None, issues
@@ -159,13 +159,12 @@ def _offset_room(
 ) -> list[Issue]:
     assert rules.offsets is not None, "checked by _eligibility"
     verified = verified_emissions_t(connection, rules.year).get(company)
-    already = units_moved(
-        connection,
-        "surrender",
-        from_account=operator,
-        unit_kind=UnitKind.OFFSET,
-        compliance_year=rules.year,
-    )
+    already = sum(
+        units_moved(connection, "surrender", from_account=operator, unit_kind=kind,
+                    compliance_year=rules.year)
+        for kind in UnitKind
+        if kind.is_credit
+    )  # fmt: skip
     if verified is None:
         return [
             Issue(
@@ -225,7 +224,9 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
                     bought_t=bought.get(code, 0),
                     sold_t=sold.get(code, 0),
                     surrendered_allowances_t=surrendered[UnitKind.ALLOWANCE],
-                    surrendered_offsets_t=surrendered[UnitKind.OFFSET],
+                    surrendered_offsets_t=sum(
+                        units for kind, units in surrendered.items() if kind.is_credit
+                    ),
                 )
             )
     return result

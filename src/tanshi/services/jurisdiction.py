@@ -14,7 +14,6 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.issues import has_errors
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
 from tanshi.rulebook import Rulebook, parse_rulebook
-from tanshi.rulebook.model import UnitKind
 from tanshi.store.schema import (
     account_status_changes,
     accounts,
@@ -217,16 +216,22 @@ def unit_class_id(
     unit_type: str,
     vintage: int,
     project: str | None = None,
+    labels: tuple[str, ...] = (),
 ) -> int:
-    """The id of a unit class, created on first use; the unit type must be in the rulebook."""
+    """The id of a unit class, created on first use; the unit type must be in the rulebook.
+
+    ``labels`` (e.g. ``CCB``, ``CORSIA``) are recorded when the class is created.
+    """
     types = {unit.code: unit for unit in jurisdiction.rulebook.unit_types}
     if unit_type not in types:
         raise TanshiError(
             f"unit type {unit_type} is not in the rulebook; use one of {sorted(types)}"
         )
     kind = types[unit_type].kind
-    if (kind is UnitKind.OFFSET) != (project is not None):
-        raise TanshiError("offsets need a project and allowances must not have one")
+    if kind.is_credit != (project is not None):
+        raise TanshiError(
+            "credits (offsets, carbon-inclusive) need a project; allowances have none"
+        )
     code = unit_class_code(unit_type, vintage, project)
     with engine.begin() as connection:
         found = connection.execute(
@@ -244,6 +249,7 @@ def unit_class_id(
                     jurisdiction=jurisdiction.code,
                     vintage=vintage,
                     project=project,
+                    labels=",".join(sorted(set(labels))),
                 )
                 .returning(unit_classes.c.id)
             ).scalar_one()

@@ -345,6 +345,7 @@ def load_unit_classes(connection: Connection, ids: Iterable[int]) -> dict[int, U
             row.jurisdiction,
             row.vintage,
             row.project,
+            tuple(label for label in row.labels.split(",") if label),
         )
         for row in rows
     }

@@ -191,6 +191,7 @@ unit_classes = Table(
     Column("jurisdiction", String(8), nullable=False),
     Column("vintage", Integer, nullable=False),
     Column("project", String(40), nullable=True),
+    Column("labels", String(200), nullable=False, server_default=""),  # comma-separated
     # Serials of the class are numbered from 1 in issuance order; this is the next one.
     Column("next_serial", BigInteger, nullable=False, server_default="1"),
 )

@@ -222,6 +222,7 @@ def upgrade() -> None:
         sa.Column("jurisdiction", sa.String(length=8), nullable=False),
         sa.Column("vintage", sa.Integer(), nullable=False),
         sa.Column("project", sa.String(length=40), nullable=True),
+        sa.Column("labels", sa.String(length=200), server_default="", nullable=False),
         sa.Column("next_serial", sa.BigInteger(), server_default="1", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit_classes")),
         sa.UniqueConstraint("code", name=op.f("uq_unit_classes_code")),

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tanshi.cli.common import open_or_exit
+from tanshi.cli.registry_ops import register as register_people_commands
 from tanshi.registry.journal import utc_text
 from tanshi.services.audit import verify_registry
 from tanshi.services.publication import holdings_by_kind, transaction_log
@@ -94,3 +95,6 @@ def report(
                                  entry.from_account, entry.to_account, entry.unit_class,
                                  entry.quantity_units])  # fmt: skip
         typer.echo(f"wrote {len(log)} movements to {log_csv}")
+
+
+register_people_commands(registry_app)

@@ -1,0 +1,225 @@
+"""``tanshi registry`` commands for people: representatives, proposals, statuses, retirement.
+
+Every command acts now (UTC) unless ``--at`` gives another moment, for replaying a day or
+testing; the controls (business hours, delays) apply to that moment.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import Engine, select
+
+from tanshi.cli.common import fail, open_or_exit
+from tanshi.core.errors import TanshiError
+from tanshi.registry import AccountStatus, Movement, TransactionRequest
+from tanshi.registry.serials import Range, format_block
+from tanshi.services import lifecycle, operations
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    account_id,
+    change_account_status,
+    load_jurisdiction,
+)
+from tanshi.services.market import unit_class_by_code
+from tanshi.store.engine import database_url
+from tanshi.store.schema import jurisdictions, unit_blocks, unit_classes
+
+Db = Annotated[
+    str | None,
+    typer.Option(
+        help="SQLite file or database URL (default: $TANSHI_DATABASE_URL, else ./tanshi.sqlite)"
+    ),
+]
+At = Annotated[
+    str | None,
+    typer.Option(help="Act as of this ISO moment, e.g. 2017-04-07T15:00+08:00 (default: now)."),
+]
+Person = Annotated[str, typer.Option("--as", help="The person acting (a representative).")]
+
+
+def _moment(at: str | None) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    moment = datetime.fromisoformat(at)
+    if moment.tzinfo is None:
+        raise fail("give --at with its UTC offset, e.g. 2017-04-07T15:00+08:00", 2)
+    return moment
+
+
+def _open(db: str | None) -> tuple[Engine, Jurisdiction]:
+    engine = open_or_exit(database_url(db, Path("tanshi.sqlite")))
+    with engine.connect() as connection:
+        codes = list(connection.execute(select(jurisdictions.c.code)).scalars())
+    if len(codes) != 1:
+        engine.dispose()
+        raise fail(f"the database holds {len(codes)} jurisdictions; tanshi expects exactly one", 2)
+    return engine, load_jurisdiction(engine, codes[0])
+
+
+def _report(outcome: lifecycle.ProposalOutcome) -> None:
+    status = outcome.status.value if outcome.status else "-"
+    release = f", release at {outcome.release_at.isoformat()}" if outcome.release_at else ""
+    typer.echo(f"proposal {outcome.proposal_id}: {status} ({outcome.result.value}){release}")
+    if outcome.result.value != "ok":
+        raise typer.Exit(1)
+
+
+def representative(
+    account: str, person: str, db: Db = None,
+    initiate: Annotated[bool, typer.Option(help="May propose transactions.")] = False,
+    approve: Annotated[bool, typer.Option(help="May approve others' proposals.")] = False,
+) -> None:  # fmt: skip
+    """Give a person rights on an account (view is always given)."""
+    engine, _ = _open(db)
+    try:
+        lifecycle.add_representative(engine, account, person, initiate=initiate, approve=approve)
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"{person} on {account}: initiate={initiate}, approve={approve}")
+
+
+def propose_transfer(
+    source: str, target: str, unit_class: str, quantity: int, key: str, person: Person,
+    db: Db = None, at: At = None,
+) -> None:  # fmt: skip
+    """Propose a transfer; it then needs approval by another representative."""
+    engine, jurisdiction = _open(db)
+    try:
+        now = _moment(at)
+        with engine.connect() as connection:
+            movement = Movement(account_id(connection, source), account_id(connection, target),
+                                _unit(connection, unit_class), quantity)  # fmt: skip
+        request = TransactionRequest("transfer", key, (movement,), now)
+        outcome = lifecycle.propose(engine, jurisdiction, request, person, now)
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+    finally:
+        engine.dispose()
+    _report(outcome)
+
+
+def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
+    """Approve a proposal as a second representative."""
+    engine, jurisdiction = _open(db)
+    try:
+        outcome = lifecycle.approve(engine, jurisdiction, proposal, person, _moment(at))
+    finally:
+        engine.dispose()
+    _report(outcome)
+
+
+def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
+    """Cancel a proposal that awaits approval or is delayed."""
+    engine, _ = _open(db)
+    try:
+        outcome = lifecycle.cancel(engine, proposal, person, _moment(at))
+    finally:
+        engine.dispose()
+    _report(outcome)
+
+
+def release(db: Db = None, at: At = None) -> None:
+    """Execute the delayed proposals whose time has come."""
+    engine, _ = _open(db)
+    try:
+        outcomes = lifecycle.release_due(engine, _moment(at))
+    finally:
+        engine.dispose()
+    for outcome in outcomes:
+        typer.echo(f"proposal {outcome.proposal_id}: {outcome.status} ({outcome.result.value})")
+    typer.echo(f"{len(outcomes)} released")
+
+
+def trust(
+    account: str, trusted: str, requested_by: Annotated[str, typer.Option()],
+    approved_by: Annotated[str, typer.Option()], db: Db = None, at: At = None,
+) -> None:  # fmt: skip
+    """Add an account to another's trusted list (two representatives; active after N working days)."""
+    engine, jurisdiction = _open(db)
+    try:
+        active = lifecycle.trust_account(engine, jurisdiction, account, trusted, requested_by,
+                                         approved_by, _moment(at))  # fmt: skip
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"{trusted} is trusted by {account} from {active.isoformat()}")
+
+
+def status(
+    account: str, new_status: Annotated[AccountStatus, typer.Argument(metavar="STATUS")],
+    reason: Annotated[str, typer.Option(help="Why, e.g. the court order number.")],
+    db: Db = None, at: At = None,
+) -> None:  # fmt: skip
+    """Change an account's status: open, restricted, suspended, frozen, closure_pending, closed."""
+    engine, _ = _open(db)
+    try:
+        change_account_status(engine, account, new_status, reason, _moment(at))
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"{account} is now {new_status.value}")
+
+
+def retire(
+    account: str, unit_class: str, quantity: int, key: str,
+    beneficiary: Annotated[str, typer.Option()], purpose: Annotated[str, typer.Option()],
+    db: Db = None, at: At = None,
+) -> None:  # fmt: skip
+    """Retire units for a beneficiary and print the retirement certificate."""
+    engine, jurisdiction = _open(db)
+    try:
+        certificate, issues = operations.retire(engine, jurisdiction, account, unit_class, quantity,
+                                                beneficiary, purpose, key, _moment(at))  # fmt: skip
+    finally:
+        engine.dispose()
+    if certificate is None:
+        for issue in issues:
+            typer.echo(str(issue), err=True)
+        raise typer.Exit(1)
+    typer.echo(certificate.text(), nl=False)
+
+
+def blocks(account: str, db: Db = None) -> None:
+    """List the serial blocks an account holds."""
+    engine, _ = _open(db)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(
+                select(unit_classes.c.code, unit_blocks.c.first_serial, unit_blocks.c.last_serial)
+                .join(unit_classes)
+                .where(unit_blocks.c.account_id == account_id(connection, account))
+                .order_by(unit_classes.c.code, unit_blocks.c.first_serial)
+            ).all()
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+    finally:
+        engine.dispose()
+    for code, first, last in rows:
+        typer.echo(
+            f"{format_block(code, Range(int(first), int(last)))}  ({int(last) - int(first) + 1} t)"
+        )
+
+
+def _unit(connection, code: str) -> int:
+    found = unit_class_by_code(connection, code)
+    if found is None:
+        raise TanshiError(f"no unit class {code}")
+    return found
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to ``tanshi registry``."""
+    for name, command in (
+        ("representative", representative), ("propose-transfer", propose_transfer),
+        ("approve", approve), ("cancel", cancel), ("release", release), ("trust", trust),
+        ("status", status), ("retire", retire), ("blocks", blocks),
+    ):  # fmt: skip
+        app.command(name)(command)

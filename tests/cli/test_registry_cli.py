@@ -1,0 +1,42 @@
+"""The registry from the command line: rights, a four-eyes transfer, blocks, freeze, retire."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_transfer_from_proposal_to_certificate(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    at = ["--db", db, "--at", "2017-07-03T11:00+08:00"]
+    run("registry", "representative", "DP-OH-C001", "alice", "--initiate", "--db", db)
+    run("registry", "representative", "DP-OH-C001", "bob", "--approve", "--db", db)
+    before = run("registry", "blocks", "DP-OH-C001", "--db", db)
+    assert before.startswith("DPEA-2016-")
+    proposed = run("registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002", "DPEA-2016", "10",
+                   "p1", "--as", "alice", *at)  # fmt: skip
+    assert "proposal 1: awaiting_approval (ok)" in proposed
+    refused = runner.invoke(app, ["registry", "approve", "1", "--as", "alice", *at])
+    assert refused.exit_code == 1
+    assert "approver_must_differ_from_initiator" in refused.output
+    assert "proposal 1: executed (ok)" in run("registry", "approve", "1", "--as", "bob", *at)
+    run("registry", "status", "DP-OH-C001", "frozen", "--reason", "court order 17", *at)
+    frozen = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002",
+                                 "DPEA-2016", "1", "p2", "--as", "alice", *at])  # fmt: skip
+    assert frozen.exit_code == 1 and "account_frozen" in frozen.output
+    certificate = run("registry", "retire", "DP-OH-C002", "DPEA-2016", "5", "r1",
+                      "--beneficiary", "Demo Marathon", "--purpose", "event neutrality", *at)  # fmt: skip
+    assert "Retirement certificate DP-RET-" in certificate and "DPEA-2016-" in certificate
+    assert "ok:" in run("registry", "verify", "--db", db)

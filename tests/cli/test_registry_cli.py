@@ -36,7 +36,8 @@ def test_a_transfer_from_proposal_to_certificate(tmp_path: Path) -> None:
     frozen = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002",
                                  "DPEA-2016", "1", "p2", "--as", "alice", *at])  # fmt: skip
     assert frozen.exit_code == 1 and "account_frozen" in frozen.output
-    certificate = run("registry", "retire", "DP-OH-C002", "DPEA-2016", "5", "r1",
+    run("registry", "representative", "DP-OH-C002", "carol", "--initiate", "--db", db)
+    certificate = run("registry", "retire", "DP-OH-C002", "DPEA-2016", "5", "r1", "--as", "carol",
                       "--beneficiary", "Demo Marathon", "--purpose", "event neutrality", *at)  # fmt: skip
-    assert "Retirement certificate DP-RET-" in certificate and "DPEA-2016-" in certificate
+    assert "Retirement certificate RET-" in certificate and "DPEA-2016-" in certificate
     assert "ok:" in run("registry", "verify", "--db", db)

@@ -94,6 +94,8 @@ def test_postings_balance_per_unit_class() -> None:
 
 def test_every_declared_type_accepts_its_kinds_and_refuses_others() -> None:
     for code, declared in TRANSACTION_TYPES.items():
+        if code == "carry_over":
+            continue  # two legs that must pair up: test_carry_over_legs_must_pair
         unit_kind = sorted(declared.unit_kinds)[0]
         unit = UnitClass(
             10, "X-1", "X", unit_kind, "X", 2016, "P" if unit_kind is UnitKind.OFFSET else None
@@ -110,3 +112,23 @@ def test_every_declared_type_accepts_its_kinds_and_refuses_others() -> None:
             }
             req = TransactionRequest(code, "k", (Movement(1, 2, 10, 5),), NOW, compliance_year=2016)
             assert check_request(req, accounts, {10: unit}, {(1, 10): 5}) is expected, (code, kind)
+
+
+def test_carry_over_legs_must_pair() -> None:
+    """Delete N of 2016 from A and issue N of 2017 to A; nothing else passes as a carry-over."""
+    accounts = {
+        **ACCOUNTS,
+        7: Account(7, "X-DELETION", AccountKind.DELETION, AccountStatus.OPEN, "regulator"),
+    }
+    classes = {**CLASSES, 12: UnitClass(12, "XEA-2017", "XEA", UnitKind.ALLOWANCE, "X", 2017)}
+
+    def carry(*moves: Movement) -> ResultCode:
+        req = TransactionRequest("carry_over", "k", moves, NOW, compliance_year=2016)
+        return check_request(req, accounts, classes, HOLDINGS)
+
+    assert carry(Movement(3, 7, 10, 50), Movement(1, 3, 12, 50)) is ResultCode.OK
+    invalid = ResultCode.CARRY_OVER_LEGS_INVALID
+    assert carry(Movement(1, 3, 12, 50)) is invalid  # units out of nothing
+    assert carry(Movement(3, 7, 10, 50), Movement(1, 4, 12, 50)) is invalid  # to someone else
+    assert carry(Movement(3, 7, 10, 50), Movement(1, 3, 12, 60)) is invalid  # more back
+    assert carry(Movement(3, 7, 10, 50), Movement(1, 3, 10, 50)) is invalid  # same vintage

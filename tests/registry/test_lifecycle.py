@@ -12,7 +12,7 @@ from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.resources import preset_text
 from tanshi.rulebook import parse_rulebook
-from tanshi.services import jurisdiction
+from tanshi.services import jurisdiction, lifecycle
 from tanshi.services.lifecycle import (
     add_representative,
     approve,
@@ -252,3 +252,74 @@ def test_cancel_while_delayed_and_failure_at_release(engine: Engine) -> None:
         cancel(engine, second.proposal_id, "alice", at("2017-04-06T14:00")).result
         is ResultCode.PROPOSAL_NOT_CANCELLABLE
     )
+
+
+def test_people_may_only_propose_their_own_kinds_of_transaction(engine: Engine) -> None:
+    j, a, b, unit = world(engine)
+    surrender = TransactionRequest("surrender", "s", (Movement(a, j.surrender_account, unit, 1),),
+                                   at("2017-04-05T11:00"), compliance_year=2016)  # fmt: skip
+    assert (
+        propose(engine, j, surrender, "alice", at("2017-04-05T11:00")).result
+        is ResultCode.TYPE_NOT_OPEN_TO_PEOPLE
+    )
+    two_sources = TransactionRequest(
+        "transfer", "m", (Movement(a, b, unit, 1), Movement(b, a, unit, 1)), at("2017-04-05T11:00")
+    )
+    assert (
+        propose(engine, j, two_sources, "alice", at("2017-04-05T11:00")).result
+        is ResultCode.ONE_SOURCE_PER_PROPOSAL
+    )
+
+
+def test_times_are_absolute_whatever_zone_the_caller_uses(engine: Engine) -> None:
+    """Approved at 07:00 UTC on a Friday = 15:00 in Shanghai: released Monday 10:00 Shanghai."""
+    j, a, b, unit = world(engine)
+    utc = ZoneInfo("UTC")
+    friday = datetime(2017, 4, 7, 6, 0, tzinfo=utc)
+    proposed = propose(
+        engine, j, transfer("u1", a, b, unit, 5, "2017-04-07T14:00"), "alice", friday
+    )
+    assert proposed.proposal_id is not None
+    delayed = approve(
+        engine, j, proposed.proposal_id, "bob", datetime(2017, 4, 7, 7, 0, tzinfo=utc)
+    )
+    assert delayed.release_at == at("2017-04-10T10:00")
+    assert release_due(engine, datetime(2017, 4, 10, 1, 59, tzinfo=utc)) == []
+    [done] = release_due(engine, datetime(2017, 4, 10, 2, 0, tzinfo=utc))
+    assert done.status is ProposalStatus.EXECUTED
+
+
+def test_a_cancelled_proposal_is_never_executed(engine: Engine) -> None:
+    j, a, b, unit = world(engine)
+    proposed = propose(
+        engine,
+        j,
+        transfer("x1", a, b, unit, 5, "2017-04-05T11:00"),
+        "alice",
+        at("2017-04-05T11:00"),
+    )
+    assert proposed.proposal_id is not None
+    approve(engine, j, proposed.proposal_id, "bob", at("2017-04-05T11:10"))
+    assert (
+        cancel(engine, proposed.proposal_id, "alice", at("2017-04-05T11:20")).status
+        is ProposalStatus.CANCELLED
+    )
+    with engine.begin() as connection:  # a release that listed it before the cancel
+        late = lifecycle._execute(
+            connection, proposed.proposal_id, at("2017-04-06T14:00"), "registry"
+        )
+    assert late.status is ProposalStatus.CANCELLED and late.transaction_id is None
+
+
+def test_people_cannot_take_the_regulators_keys(engine: Engine) -> None:
+    j, a, b, unit = world(engine)
+    proposed = propose(engine, j, transfer("DP/allocation/2017/A", a, b, unit, 5, "2017-04-05T11:00"),
+                       "alice", at("2017-04-05T11:00"))  # fmt: skip
+    assert proposed.proposal_id is not None
+    approve(engine, j, proposed.proposal_id, "bob", at("2017-04-05T11:10"))
+    [done] = release_due(engine, at("2017-04-06T14:00"))
+    assert done.status is ProposalStatus.EXECUTED
+    with engine.connect() as connection:
+        keys = set(connection.execute(text("SELECT idempotency_key FROM transactions")).scalars())
+    assert "DP/allocation/2017/A" not in keys
+    assert "person/DP/allocation/2017/A" in keys

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import Engine, text
 from test_store_registry import blocks_of, setup
 
+from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
-from tanshi.services import operations
+from tanshi.rulebook import UnitKind
+from tanshi.services import lifecycle, operations
 from tanshi.services.audit import verify_registry
+from tanshi.services.compliance import net_surrendered
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.registry import execute, stored_holdings
 
@@ -27,24 +31,24 @@ def with_reversal_window(j: Jurisdiction, days: int) -> Jurisdiction:
 
 def test_retirement_certificate_names_the_serials(engine: Engine) -> None:
     j, a, _, _ = setup(engine)
+    lifecycle.add_representative(engine, "DP-OH-A", "alice", initiate=True, approve=False)
     certificate, issues = operations.retire(
-        engine,
-        j,
-        "DP-OH-A",
-        "DPEA-2016",
-        25,
-        "Demo Marathon 2017",
-        "carbon-neutral event",
-        "r1",
-        NOW,
-    )
+        engine, j, "DP-OH-A", "DPEA-2016", 25, "Demo Marathon 2017", "carbon-neutral event",
+        "r1", "alice", NOW,
+    )  # fmt: skip
     assert issues == [] and certificate is not None
     assert certificate.blocks == ("DPEA-2016-000000000001..000000000025",)
     assert "Beneficiary: Demo Marathon 2017" in certificate.text()
-    assert certificate.number.startswith("DP-RET-")
+    assert certificate.number.startswith("RET-")
     assert blocks_of(engine, a) == [(26, 300)]
-    _, missing = operations.retire(engine, j, "DP-OH-A", "DPEA-2016", 1, " ", "x", "r2", NOW)
+    _, missing = operations.retire(
+        engine, j, "DP-OH-A", "DPEA-2016", 1, " ", "x", "r2", "alice", NOW
+    )
     assert [issue.code for issue in missing] == ["retirement_details_missing"]
+    _, stranger = operations.retire(
+        engine, j, "DP-OH-A", "DPEA-2016", 1, "B", "x", "r3", "eve", NOW
+    )
+    assert [issue.code for issue in stranger] == ["initiator_lacks_right_on_source_account"]
     assert verify_registry(engine).ok
 
 
@@ -88,3 +92,53 @@ def test_carry_over_and_borrowing(engine: Engine) -> None:
     assert held[(a, next_class)] == 70
     assert [tuple(row) for row in deduction] == [(2017, 20)]
     assert verify_registry(engine).ok
+
+
+def test_a_reversal_returns_the_very_serials_and_compliance_nets_it(engine: Engine) -> None:
+    j, a, b, unit = setup(engine)
+    assert execute(
+        engine, TransactionRequest("transfer", "t", (Movement(a, b, unit, 100),), NOW)
+    ).ok
+    lenient = with_reversal_window(j, 5)
+    first = execute(
+        engine,
+        TransactionRequest(
+            "surrender",
+            "s-a",
+            (Movement(a, j.surrender_account, unit, 50),),
+            NOW,
+            compliance_year=2016,
+        ),
+    )
+    second = execute(
+        engine,
+        TransactionRequest(
+            "surrender",
+            "s-b",
+            (Movement(b, j.surrender_account, unit, 40),),
+            NOW,
+            compliance_year=2016,
+        ),
+    )
+    assert first.ok and second.ok and second.transaction_id is not None
+    assert blocks_of(engine, b) == [(41, 100)]  # B surrendered its serials 1..40
+    outcome, issues = operations.reverse_surrender(
+        engine, lenient, second.transaction_id, "error", NOW
+    )
+    assert issues == [] and outcome is not None
+    assert blocks_of(engine, b) == [(1, 100)]  # its own serials, not A's 101..150
+    with engine.connect() as connection:
+        assert net_surrendered(connection, b, UnitKind.ALLOWANCE, 2016) == 0
+        assert net_surrendered(connection, a, UnitKind.ALLOWANCE, 2016) == 50
+    assert verify_registry(engine).ok
+
+
+def test_no_borrowing_from_a_year_already_allocated(engine: Engine) -> None:
+    j, *_ = setup(engine)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "INSERT INTO allocations (company_id, year, base_average_kg, correction_factor, "
+            "deduction_units, allocated_units) SELECT id, 2017, 0, '1', 0, 0 FROM companies LIMIT 1"
+        ))  # fmt: skip
+    with pytest.raises(TanshiError, match="already allocated"):
+        operations.borrow(engine, j, "A", 2016, 10, "b", NOW)

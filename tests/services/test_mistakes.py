@@ -102,6 +102,9 @@ def test_frozen_account_cannot_send_and_every_change_is_logged(engine: Engine) -
     assert out.result is ResultCode.ACCOUNT_FROZEN
     jurisdiction.change_account_status(engine, code, AccountStatus.OPEN, "order lifted", NOON)
     assert execute(engine, TransactionRequest("transfer", "t", (Movement(a, b, unit, 1),), NOON)).ok
+    with pytest.raises(TanshiError, match="closure_pending"):
+        jurisdiction.change_account_status(engine, code, AccountStatus.CLOSED, "closing", NOON)
+    jurisdiction.change_account_status(engine, code, AccountStatus.CLOSURE_PENDING, "closing", NOON)
     with pytest.raises(TanshiError, match="still holds units"):
         jurisdiction.change_account_status(engine, code, AccountStatus.CLOSED, "closing", NOON)
     with pytest.raises(TanshiError, match="reason"):
@@ -110,4 +113,6 @@ def test_frozen_account_cannot_send_and_every_change_is_logged(engine: Engine) -
         log = connection.execute(
             text("SELECT from_status, to_status FROM account_status_changes ORDER BY id")
         ).all()
-    assert [tuple(row) for row in log] == [("open", "frozen"), ("frozen", "open")]
+    assert [tuple(row) for row in log] == [
+        ("open", "frozen"), ("frozen", "open"), ("open", "closure_pending"),
+    ]  # fmt: skip

@@ -169,15 +169,15 @@ def status(
 
 
 def retire(
-    account: str, unit_class: str, quantity: int, key: str,
+    account: str, unit_class: str, quantity: int, key: str, person: Person,
     beneficiary: Annotated[str, typer.Option()], purpose: Annotated[str, typer.Option()],
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
-    """Retire units for a beneficiary and print the retirement certificate."""
+    """Retire units for a beneficiary (a representative who may initiate) and print the certificate."""
     engine, jurisdiction = _open(db)
     try:
         certificate, issues = operations.retire(engine, jurisdiction, account, unit_class, quantity,
-                                                beneficiary, purpose, key, _moment(at))  # fmt: skip
+                                                beneficiary, purpose, key, person, _moment(at))  # fmt: skip
     finally:
         engine.dispose()
     if certificate is None:

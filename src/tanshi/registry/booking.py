@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from tanshi.registry.accounts import Account, AccountStatus, UnitClass
+from tanshi.registry.accounts import Account, AccountKind, AccountStatus, UnitClass
 from tanshi.registry.transaction_types import TRANSACTION_TYPES
 
 
@@ -27,6 +27,8 @@ class ResultCode(enum.StrEnum):
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_must_be_1_to_200_characters"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused_with_different_request"
     UNKNOWN_TRANSACTION_TYPE = "unknown_transaction_type"
+    TYPE_NOT_OPEN_TO_PEOPLE = "transaction_type_not_open_to_people"
+    ONE_SOURCE_PER_PROPOSAL = "proposal_must_have_one_source_account"
     # The lifecycle (proposals): who may act, and when.
     PROPOSAL_NOT_FOUND = "proposal_not_found"
     PROPOSAL_NOT_AWAITING_APPROVAL = "proposal_not_awaiting_approval"
@@ -49,7 +51,10 @@ class ResultCode(enum.StrEnum):
     UNIT_KIND_NOT_ALLOWED = "unit_kind_not_allowed_for_transaction_type"
     SOURCE_ACCOUNT_KIND_NOT_ALLOWED = "source_account_kind_not_allowed"
     DESTINATION_ACCOUNT_KIND_NOT_ALLOWED = "destination_account_kind_not_allowed"
+    CARRY_OVER_LEGS_INVALID = "carry_over_must_delete_and_reissue_the_same_quantity"
+    SERIALS_DO_NOT_MATCH_QUANTITY = "serials_do_not_match_quantity"
     INSUFFICIENT_UNITS = "insufficient_units"
+    SERIALS_NOT_HELD = "serials_not_held_by_source"
     DAILY_LIMIT_EXCEEDED = "daily_limit_exceeded"
 
 
@@ -101,12 +106,17 @@ def status_refusals(
 
 @dataclass(frozen=True, slots=True)
 class Movement:
-    """``quantity_units`` units of one class from one account to another."""
+    """``quantity_units`` units of one class from one account to another.
+
+    ``serials`` names exactly which serial ranges move (a reversal gives back the very
+    units it reverses); without it the split rule chooses.
+    """
 
     from_account: int
     to_account: int
     unit_class: int
     quantity_units: int
+    serials: tuple[tuple[int, int], ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +138,7 @@ class TransactionRequest:
         """What must match when an idempotency key is reused."""
         parts = [self.type_code, str(self.compliance_year), self.memo]
         parts += [
-            f"{m.from_account}>{m.to_account}:{m.unit_class}:{m.quantity_units}"
+            f"{m.from_account}>{m.to_account}:{m.unit_class}:{m.quantity_units}:{m.serials}"
             for m in self.movements
         ]
         return "|".join(parts)
@@ -203,7 +213,40 @@ def request_problems(
     for key, quantity in needed.items():
         if holdings.get(key, 0) < quantity:
             found.add(ResultCode.INSUFFICIENT_UNITS)
+    for movement in request.movements:
+        if movement.serials is not None:
+            named = sum(last - first + 1 for first, last in movement.serials)
+            if named != movement.quantity_units or any(f > t for f, t in movement.serials):
+                found.add(ResultCode.SERIALS_DO_NOT_MATCH_QUANTITY)
+    if request.type_code == "carry_over" and not _carry_over_pairs(request, accounts, unit_classes):
+        found.add(ResultCode.CARRY_OVER_LEGS_INVALID)
     return found
+
+
+def _carry_over_pairs(
+    request: TransactionRequest,
+    accounts: Mapping[int, Account],
+    unit_classes: Mapping[int, UnitClass],
+) -> bool:
+    """A carry-over is exactly: an operator deletes N of vintage v and receives N of v + 1."""
+    if len(request.movements) != 2:
+        return False
+    out, back = request.movements
+    try:
+        old, new = unit_classes[out.unit_class], unit_classes[back.unit_class]
+        source, deletion = accounts[out.from_account], accounts[out.to_account]
+        issuer, receiver = accounts[back.from_account], accounts[back.to_account]
+    except KeyError:
+        return True  # unknown accounts or classes have their own codes
+    return (
+        source.kind is AccountKind.OPERATOR_HOLDING
+        and deletion.kind is AccountKind.DELETION
+        and issuer.kind is AccountKind.ISSUANCE
+        and receiver.id == source.id
+        and out.quantity_units == back.quantity_units
+        and old.unit_type == new.unit_type
+        and new.vintage == old.vintage + 1
+    )
 
 
 def postings(request: TransactionRequest) -> list[tuple[int, int, int]]:

@@ -43,6 +43,10 @@ def _type(
     return TransactionType(code, name, units, sources, targets, year, approval, delayed)
 
 
+# The types a person (an account representative) may propose; the rest are regulator
+# processes, and surrender has its own service with the compliance checks.
+PERSON_TYPES = frozenset({"transfer", "voluntary_retirement"})
+
 TRANSACTION_TYPES: dict[str, TransactionType] = {
     item.code: item
     for item in (
@@ -66,8 +70,8 @@ TRANSACTION_TYPES: dict[str, TransactionType] = {
         _type("auction_delivery", "Delivery of allowances bought at auction", _A,
               _GOVERNMENT | frozenset({K.RESERVE_AUCTION}),
               frozenset({K.OPERATOR_HOLDING, K.TRADING, K.EXCHANGE_CLEARING})),
-        _type("voluntary_retirement", "Retirement for a beneficiary, with a certificate", _BOTH,
-              _HOLDERS, frozenset({K.CANCELLATION})),
+        _type("voluntary_retirement", "Retirement for a beneficiary, with a certificate",
+              _BOTH | _O, _HOLDERS, frozenset({K.CANCELLATION}), approval=False),
         _type("deletion", "Deletion of units by the regulator", _BOTH,
               _GOVERNMENT | _RESERVES | frozenset({K.OPERATOR_HOLDING}), frozenset({K.DELETION})),
         # Carry-over (banking) exchanges units of one vintage for the next: the old ones are

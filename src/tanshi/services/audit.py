@@ -98,8 +98,13 @@ def _movement_rows(connection: Connection) -> list[MovementRow]:
 
 
 def verify_registry(engine: Engine) -> AuditReport:
-    """Recompute the hash chain and reconcile holdings against the journal."""
-    with engine.connect() as connection:
+    """Recompute the hash chain and reconcile holdings against the journal.
+
+    The reads run in one REPEATABLE READ snapshot on PostgreSQL, so writes that land while
+    it reads cannot look like discrepancies.
+    """
+    options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
+    with engine.connect().execution_options(**options) as connection:
         entries = read_journal(connection)
         head = connection.execute(select(journal_head.c.sequence, journal_head.c.entry_hash)).one()
         found = reconcile(

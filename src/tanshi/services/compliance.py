@@ -18,6 +18,7 @@ from tanshi.compliance import (
 )
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
+from tanshi.core.moments import to_utc
 from tanshi.core.quantities import cny_to_fen
 from tanshi.market import average_price
 from tanshi.registry import Movement, ResultCode, TransactionRequest, UnitClass
@@ -37,10 +38,10 @@ from tanshi.services.registry import (
     balance,
     execute_in,
     load_unit_classes,
+    lock_journal_head,
     units_moved,
 )
 from tanshi.store.schema import (
-    accounts,
     allocation_deductions,
     allocations,
     companies,
@@ -74,11 +75,9 @@ def surrender(
         operator = find_account(connection, operator_account_code(jurisdiction.code, company))
         if operator is None:
             return None, [Issue("unknown_company", f"no covered company {company}", where)]
-        if connection.dialect.name == "postgresql":
-            # Serialise surrenders of one company, so two cannot both pass the offset cap.
-            connection.execute(
-                select(accounts.c.id).where(accounts.c.id == operator).with_for_update()
-            )
+        # Serialise with every registry write before reading what was surrendered, so two
+        # surrenders cannot both pass the offset cap (the lock every write takes first).
+        lock_journal_head(connection)
         issues = _eligibility(rules, unit_class, jurisdiction, local_date(jurisdiction, now), where)
         if unit_class.kind.is_credit and not issues:
             issues += _offset_room(connection, rules, company, operator, quantity_t, where)
@@ -98,6 +97,15 @@ def surrender(
     if outcome.result is not ResultCode.OK:
         return outcome, [Issue(outcome.result.value, "the registry refused the surrender", where)]
     return outcome, []
+
+
+def net_surrendered(connection: Connection, operator: int, kind: UnitKind, year: int) -> int:
+    """Units of a kind an operator surrendered for a year, less any reversed back to it."""
+    given = units_moved(connection, "surrender", from_account=operator, unit_kind=kind,
+                        compliance_year=year)  # fmt: skip
+    returned = units_moved(connection, "surrender_reversal", to_account=operator, unit_kind=kind,
+                           compliance_year=year)  # fmt: skip
+    return given - returned
 
 
 def _eligibility(
@@ -160,11 +168,10 @@ def _offset_room(
     assert rules.offsets is not None, "checked by _eligibility"
     verified = verified_emissions_t(connection, rules.year).get(company)
     already = sum(
-        units_moved(connection, "surrender", from_account=operator, unit_kind=kind,
-                    compliance_year=rules.year)
+        net_surrendered(connection, operator, kind, rules.year)
         for kind in UnitKind
         if kind.is_credit
-    )  # fmt: skip
+    )
     if verified is None:
         return [
             Issue(
@@ -205,14 +212,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
         for code, name, sector in rows:
             operator = account_id(connection, operator_account_code(jurisdiction.code, code))
             surrendered = {
-                kind: units_moved(
-                    connection,
-                    "surrender",
-                    from_account=operator,
-                    unit_kind=kind,
-                    compliance_year=year,
-                )
-                for kind in UnitKind
+                kind: net_surrendered(connection, operator, kind, year) for kind in UnitKind
             }
             result.append(
                 Position(
@@ -288,7 +288,7 @@ def run_compliance(
                     shortfall_units=line.shortfall_t,
                     penalty_fen=None if line.penalty_cny is None else cny_to_fen(line.penalty_cny),
                     price_fen_per_t=cny_to_fen(price.price_cny_per_t),
-                    computed_at=now,
+                    computed_at=to_utc(now),
                 )
             )
             if line.status is Status.NON_COMPLIANT and line.deduction_next_year_t:

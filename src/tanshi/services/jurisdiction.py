@@ -12,8 +12,10 @@ from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import has_errors
+from tanshi.core.moments import to_utc
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
 from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.services.registry import lock_journal_head
 from tanshi.store.schema import (
     account_status_changes,
     accounts,
@@ -78,7 +80,7 @@ def open_jurisdiction(
                 rulebook_sha256=hashlib.sha256(rulebook_text.encode()).hexdigest(),
                 rulebook_text=rulebook_text,
                 is_demo=is_demo,
-                opened_at=now,
+                opened_at=to_utc(now),
             )
         )
         for kind, suffix, label in SYSTEM_ACCOUNTS:
@@ -267,12 +269,19 @@ def change_account_status(
     if not reason.strip():
         raise TanshiError("give the reason for the status change (e.g. the court order number)")
     with engine.begin() as connection:
+        # Registry writes read account statuses: take their lock first, so a transfer
+        # cannot slip out of an account that is being frozen or closed.
+        lock_journal_head(connection)
         row = connection.execute(select(accounts).where(accounts.c.code == account_code)).first()
         if row is None:
             raise TanshiError(f"no registry account {account_code}")
         current = AccountStatus(row.status)
         if current is AccountStatus.CLOSED:
             raise TanshiError(f"{account_code} is closed; a closed account cannot be reopened")
+        if status is AccountStatus.CLOSED and current is not AccountStatus.CLOSURE_PENDING:
+            raise TanshiError(
+                f"{account_code} must be set to closure_pending (and emptied) before it is closed"
+            )
         if status is AccountStatus.CLOSED:
             held = connection.execute(
                 select(holdings.c.quantity_units).where(
@@ -287,6 +296,6 @@ def change_account_status(
         connection.execute(
             account_status_changes.insert().values(
                 account_id=row.id, from_status=current.value, to_status=status.value,
-                reason=reason, changed_at=now,
+                reason=reason, changed_at=to_utc(now),
             )
         )  # fmt: skip

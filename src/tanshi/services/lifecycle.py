@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.errors import TanshiError
+from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.booking import first_by_precedence, request_problems
 from tanshi.registry.controls import Calendar, release_time
@@ -23,15 +24,21 @@ from tanshi.registry.lifecycle import (
     approval_problems,
     initiation_problems,
 )
-from tanshi.registry.transaction_types import TRANSACTION_TYPES
+from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES
 from tanshi.rulebook.model import RegistryRule
 from tanshi.services.jurisdiction import Jurisdiction, account_id, local_date
-from tanshi.services.registry import execute_in, load_accounts, load_unit_classes
+from tanshi.services.registry import (
+    execute_in,
+    load_accounts,
+    load_unit_classes,
+    lock_journal_head,
+)
 from tanshi.store.schema import (
     holdings,
     proposal_events,
     proposals,
     representatives,
+    retirements,
     trusted_accounts,
 )
 
@@ -113,7 +120,7 @@ def trust_account(
         active_from = calendar.working_days_after(now, wait) if calendar else now
         connection.execute(trusted_accounts.insert().values(
             account_id=account, trusted_account_id=trusted, requested_by=requested_by,
-            approved_by=approved_by, active_from=active_from,
+            approved_by=approved_by, active_from=to_utc(active_from),
         ))  # fmt: skip
     return active_from
 
@@ -126,16 +133,13 @@ def _is_trusted(connection: Connection, source: int, target: int, now: datetime)
     ).first()
     if row is None:
         return False
-    active = (
-        row.active_from if row.active_from.tzinfo else row.active_from.replace(tzinfo=now.tzinfo)
-    )
-    return active <= now
+    return from_store(row.active_from) <= now
 
 
 def _log(connection: Connection, proposal: int, now: datetime, event: str, actor: str,
          result: ResultCode) -> None:  # fmt: skip
     connection.execute(proposal_events.insert().values(
-        proposal_id=proposal, at=now, event=event, actor=actor, result=result.value,
+        proposal_id=proposal, at=to_utc(now), event=event, actor=actor, result=result.value,
     ))  # fmt: skip
 
 
@@ -144,7 +148,7 @@ def _sent_today(
 ) -> int:
     """Units the account has proposed to send today (local day) that are not failed or cancelled."""
     day = local_date(jurisdiction, now)
-    start = now - timedelta(days=2)  # coarse filter; the exact local day is checked below
+    start = to_utc(now) - timedelta(days=2)  # coarse filter; the exact local day is below
     rows = connection.execute(
         select(proposals.c.quantity_units, proposals.c.proposed_at).where(
             proposals.c.source_account_id == source,
@@ -156,16 +160,21 @@ def _sent_today(
     )
     return sum(
         int(quantity) for quantity, at in rows
-        if local_date(jurisdiction, at if at.tzinfo else at.replace(tzinfo=now.tzinfo)) == day
+        if local_date(jurisdiction, from_store(at)) == day
     )  # fmt: skip
 
 
 def propose(
     engine: Engine, jurisdiction: Jurisdiction, request: TransactionRequest, initiator: str,
-    now: datetime,
+    now: datetime, *, retirement: tuple[str, str] | None = None,
 ) -> ProposalOutcome:  # fmt: skip
-    """Check and record a person's request; execute it at once when no approval or delay applies."""
+    """Check and record a person's request; execute it at once when no approval or delay applies.
+
+    Only ``PERSON_TYPES`` may be proposed, from one source account. ``retirement`` is the
+    (beneficiary, purpose) of a voluntary retirement, recorded when it executes.
+    """
     with engine.begin() as connection:
+        lock_journal_head(connection)  # daily limits and balances are read consistently
         existing = connection.execute(
             select(proposals).where(proposals.c.idempotency_key == request.idempotency_key)
         ).first()
@@ -184,6 +193,10 @@ def propose(
         quantity = sum(m.quantity_units for m in request.movements)
         rule = _rule(jurisdiction, now)
         found = request_problems(request, accounts, classes, held)
+        if request.type_code not in PERSON_TYPES:
+            found.add(ResultCode.TYPE_NOT_OPEN_TO_PEOPLE)
+        if len(sources) > 1:
+            found.add(ResultCode.ONE_SOURCE_PER_PROPOSAL)
         if sources:
             found |= initiation_problems(
                 [_rights(connection, source, initiator) for source in sources],
@@ -204,9 +217,9 @@ def propose(
         proposal = connection.execute(
             proposals.insert().values(
                 idempotency_key=request.idempotency_key, type_code=request.type_code,
-                request=_to_json(request), source_account_id=sources[0],
+                request=_to_json(request, retirement), source_account_id=sources[0],
                 quantity_units=quantity, initiator=initiator, status=status.value,
-                result=result.value, proposed_at=now,
+                result=result.value, proposed_at=to_utc(now),
             ).returning(proposals.c.id)
         ).scalar_one()  # fmt: skip
         _log(connection, proposal, now, "proposed", initiator, result)
@@ -223,6 +236,7 @@ def approve(
     A refused approval leaves the proposal waiting; the attempt is logged.
     """
     with engine.begin() as connection:
+        lock_journal_head(connection)
         row = _locked(connection, proposal_id)
         if row is None:
             return ProposalOutcome(None, None, ResultCode.PROPOSAL_NOT_FOUND)
@@ -254,13 +268,13 @@ def _advance(
     rule, calendar = _rule(jurisdiction, now), _calendar(jurisdiction, now)
     untrusted = any(
         not _is_trusted(connection, source, target, now)
-        for source, target, _, _ in row.request["movements"]
+        for source, target, *_ in row.request["movements"]
     )
     if declared.delayed_to_untrusted and rule and calendar and untrusted:
         release = release_time(calendar, now, rule.untrusted_transfer_delay_hours)
         if release > now:
             connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(
-                status=ProposalStatus.DELAYED.value, release_at=release,
+                status=ProposalStatus.DELAYED.value, release_at=to_utc(release),
             ))  # fmt: skip
             _log(connection, proposal_id, now, "delayed", actor, ResultCode.OK)
             return ProposalOutcome(proposal_id, ProposalStatus.DELAYED, ResultCode.OK, release)
@@ -272,7 +286,17 @@ def _execute(
 ) -> ProposalOutcome:
     row = _locked(connection, proposal_id)
     assert row is not None
+    current = ProposalStatus(row.status)
+    if current not in CANCELLABLE:  # cancelled (or done) since it was listed: leave it be
+        return ProposalOutcome(proposal_id, current, ResultCode(row.result))
     outcome = execute_in(connection, _from_json(row, now))
+    if outcome.ok and row.type_code == "voluntary_retirement" and "retirement" in row.request:
+        beneficiary, purpose = row.request["retirement"]
+        connection.execute(retirements.insert().values(
+            transaction_id=outcome.transaction_id,
+            certificate_number=f"RET-{outcome.transaction_id:08d}",
+            beneficiary=beneficiary, purpose=purpose, retired_at=to_utc(now),
+        ))  # fmt: skip
     status = ProposalStatus.EXECUTED if outcome.ok else ProposalStatus.FAILED
     connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(
         status=status.value, result=outcome.result.value, transaction_id=outcome.transaction_id,
@@ -293,10 +317,10 @@ def release_due(engine: Engine, now: datetime) -> list[ProposalOutcome]:
         ).all()
     results = []
     for proposal_id, release_at in due:
-        at = release_at if release_at.tzinfo else release_at.replace(tzinfo=now.tzinfo)
-        if at > now:
+        if from_store(release_at) > now:
             continue
         with engine.begin() as connection:
+            lock_journal_head(connection)
             results.append(_execute(connection, proposal_id, now, "registry"))
     return results
 
@@ -304,6 +328,7 @@ def release_due(engine: Engine, now: datetime) -> list[ProposalOutcome]:
 def cancel(engine: Engine, proposal_id: int, actor: str, now: datetime) -> ProposalOutcome:
     """Cancel a proposal that awaits approval or is delayed; a representative of the source."""
     with engine.begin() as connection:
+        lock_journal_head(connection)
         row = _locked(connection, proposal_id)
         if row is None:
             return ProposalOutcome(None, None, ResultCode.PROPOSAL_NOT_FOUND)
@@ -332,12 +357,16 @@ def _locked(connection: Connection, proposal_id: int):
 
 
 def _outcome(row) -> ProposalOutcome:
-    return ProposalOutcome(row.id, ProposalStatus(row.status), ResultCode(row.result),
-                           row.release_at, row.transaction_id)  # fmt: skip
+    release = None if row.release_at is None else from_store(row.release_at)
+    return ProposalOutcome(row.id, ProposalStatus(row.status), ResultCode(row.result), release,
+                           row.transaction_id)  # fmt: skip
 
 
-def _to_json(request: TransactionRequest) -> dict[str, object]:
-    return {
+def _to_json(
+    request: TransactionRequest, retirement: tuple[str, str] | None = None
+) -> dict[str, object]:
+    extra = {} if retirement is None else {"retirement": list(retirement)}
+    return extra | {
         "movements": [[m.from_account, m.to_account, m.unit_class, m.quantity_units]
                       for m in request.movements],
         "memo": request.memo,
@@ -347,8 +376,10 @@ def _to_json(request: TransactionRequest) -> dict[str, object]:
 
 def _from_json(row, now: datetime) -> TransactionRequest:
     body = row.request
+    # People's keys live apart from the regulator's (``person/…``), so a person cannot
+    # take a key a regulator process will use.
     return TransactionRequest(
-        row.type_code, row.idempotency_key,
+        row.type_code, f"person/{row.idempotency_key}",
         tuple(Movement(*movement) for movement in body["movements"]), now,
         memo=body["memo"], compliance_year=body["compliance_year"],
     )  # fmt: skip

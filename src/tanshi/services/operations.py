@@ -15,10 +15,13 @@ from sqlalchemy import Engine, select
 
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.journal import utc_text
+from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.registry.serials import Range, format_block
 from tanshi.rulebook import rules_in_force
+from tanshi.services import lifecycle
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -29,13 +32,16 @@ from tanshi.services.jurisdiction import (
 from tanshi.services.market import unit_class_by_code
 from tanshi.services.registry import Outcome, execute_in
 from tanshi.store.schema import (
+    accounts,
     allocation_deductions,
+    allocations,
     companies,
     compliance_results,
     movement_blocks,
     movements,
     retirements,
     transactions,
+    unit_classes,
 )
 
 
@@ -65,40 +71,58 @@ class Certificate:
 
 def retire(
     engine: Engine, jurisdiction: Jurisdiction, account_code: str, unit_class_code: str,
-    quantity_t: int, beneficiary: str, purpose: str, idempotency_key: str, now: datetime,
+    quantity_t: int, beneficiary: str, purpose: str, idempotency_key: str, person: str,
+    now: datetime,
 ) -> tuple[Certificate | None, list[Issue]]:  # fmt: skip
-    """Retire units for good on behalf of a beneficiary; returns the certificate."""
+    """A representative retires units for good on behalf of a beneficiary; returns the certificate.
+
+    It goes through the proposal lifecycle, so the person's rights, business hours and the
+    daily limit apply.
+    """
     where = f"retirement from {account_code}"
     if not beneficiary.strip() or not purpose.strip():
         return None, [
             Issue("retirement_details_missing", "name the beneficiary and the purpose", where)
         ]
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         unit = unit_class_by_code(connection, unit_class_code)
         if unit is None:
             return None, [Issue("unknown_unit_class", f"no unit class {unit_class_code}", where)]
         source = account_id(connection, account_code)
         target = account_id(connection, system_account_code(jurisdiction.code, "CANCELLATION"))
-        outcome = execute_in(connection, TransactionRequest(
-            "voluntary_retirement", idempotency_key, (Movement(source, target, unit, quantity_t),),
-            now, memo=f"retired for {beneficiary}: {purpose}",
-        ))  # fmt: skip
-        if not outcome.ok:
-            return None, [Issue(outcome.result.value, "the registry refused the retirement", where)]
-        number = f"{jurisdiction.code}-RET-{outcome.transaction_id:08d}"
-        if not outcome.replayed:
-            connection.execute(retirements.insert().values(
-                transaction_id=outcome.transaction_id, certificate_number=number,
-                beneficiary=beneficiary, purpose=purpose, retired_at=now,
-            ))  # fmt: skip
+    request = TransactionRequest(
+        "voluntary_retirement",
+        idempotency_key,
+        (Movement(source, target, unit, quantity_t),),
+        now,
+        memo=f"retired for {beneficiary}: {purpose}",
+    )
+    outcome = lifecycle.propose(engine, jurisdiction, request, person, now,
+                                retirement=(beneficiary, purpose))  # fmt: skip
+    if outcome.status is not ProposalStatus.EXECUTED or outcome.transaction_id is None:
+        return None, [Issue(outcome.result.value, "the registry refused the retirement", where)]
+    return certificate(engine, outcome.transaction_id), []
+
+
+def certificate(engine: Engine, transaction_id: int) -> Certificate:
+    """The retirement certificate of an executed voluntary retirement."""
+    with engine.connect() as connection:
+        record = connection.execute(
+            select(retirements).where(retirements.c.transaction_id == transaction_id)
+        ).one()
+        leg = connection.execute(
+            select(movements.c.id, accounts.c.code, unit_classes.c.code, movements.c.quantity_units)
+            .join(accounts, accounts.c.id == movements.c.from_account_id)
+            .join(unit_classes, unit_classes.c.id == movements.c.unit_class_id)
+            .where(movements.c.transaction_id == transaction_id)
+        ).one()  # fmt: skip
         ranges = connection.execute(
             select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
-            .join(movements)
-            .where(movements.c.transaction_id == outcome.transaction_id)
-            .order_by(movement_blocks.c.id)
-        ).all()
-    blocks = tuple(format_block(unit_class_code, Range(int(f), int(last))) for f, last in ranges)
-    return Certificate(number, account_code, beneficiary, purpose, quantity_t, blocks, now), []
+            .where(movement_blocks.c.movement_id == leg[0]).order_by(movement_blocks.c.id)
+        ).all()  # fmt: skip
+    blocks = tuple(format_block(leg[2], Range(int(f), int(last))) for f, last in ranges)
+    return Certificate(record.certificate_number, leg[1], record.beneficiary, record.purpose,
+                       int(leg[3]), blocks, from_store(record.retired_at))  # fmt: skip
 
 
 def reverse_surrender(
@@ -116,11 +140,7 @@ def reverse_surrender(
         window = rules_in_force(
             jurisdiction.rulebook, year
         ).compliance.surrender_reversal_window_days
-        booked = (
-            original.booked_at
-            if original.booked_at.tzinfo
-            else original.booked_at.replace(tzinfo=now.tzinfo)
-        )
+        booked = from_store(original.booked_at)
         if window == 0 or now > booked + timedelta(days=window):
             return None, [Issue("reversal_window_closed",
                                 f"surrenders can be reversed within {window} days", where)]  # fmt: skip
@@ -131,13 +151,23 @@ def reverse_surrender(
             return None, [Issue("compliance_already_computed",
                                 f"compliance for {year} is final", where)]  # fmt: skip
         legs = connection.execute(
-            select(movements.c.from_account_id, movements.c.to_account_id,
+            select(movements.c.id, movements.c.from_account_id, movements.c.to_account_id,
                    movements.c.unit_class_id, movements.c.quantity_units)
             .where(movements.c.transaction_id == transaction_id).order_by(movements.c.id)
         ).all()  # fmt: skip
+        named = {
+            leg.id: tuple(
+                (int(first), int(last)) for first, last in connection.execute(
+                    select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
+                    .where(movement_blocks.c.movement_id == leg.id).order_by(movement_blocks.c.id)
+                )
+            )
+            for leg in legs
+        }  # fmt: skip
         outcome = execute_in(connection, TransactionRequest(
             "surrender_reversal", f"reversal-of/{transaction_id}",
-            tuple(Movement(to, source, unit, int(q)) for source, to, unit, q in legs), now,
+            tuple(Movement(to, source, unit, int(q), named[movement_id])
+                  for movement_id, source, to, unit, q in legs), now,
             memo=f"reversal of surrender {transaction_id}: {reason}", compliance_year=year,
         ))  # fmt: skip
     if not outcome.ok:
@@ -172,6 +202,14 @@ def borrow(
     code = rules_in_force(jurisdiction.rulebook, year).allowance_unit_type.code
     next_vintage = unit_class_id(engine, jurisdiction, code, year + 1)
     with engine.begin() as connection:
+        allocated = connection.execute(
+            select(allocations.c.id).where(allocations.c.year == year + 1)
+        ).first()
+        if allocated is not None:
+            raise TanshiError(
+                f"{year + 1} is already allocated, so a loan could not be deducted from it; "
+                "borrow before the next allocation"
+            )
         operator = account_id(connection, operator_account_code(jurisdiction.code, company))
         outcome = execute_in(connection, TransactionRequest(
             "borrowing", idempotency_key,

@@ -171,9 +171,7 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     # The journal head is locked first: registry writes are serialised (each entry's hash
     # needs the one before it), and taking this lock before any holding lock rules out
     # deadlocks between transactions that debit and credit the same accounts.
-    head = connection.execute(
-        _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
-    ).one()
+    head = lock_journal_head(connection)
     previous = _previous(connection, request)
     if previous is not None:
         return previous
@@ -185,6 +183,8 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     known_accounts = load_accounts(connection, account_ids)
     known_classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
     result = check_request(request, known_accounts, known_classes, current)
+    if result is ResultCode.OK and not _named_serials_held(connection, request):
+        result = ResultCode.SERIALS_NOT_HELD
     if result is not ResultCode.OK:
         return Outcome(result)
     assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
@@ -193,6 +193,8 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     for m in request.movements:
         if known_accounts[m.from_account].allows_negative:
             ranges = _issue_serials(connection, m.unit_class, m.quantity_units)
+        elif m.serials is not None:
+            ranges = _take_these_serials(connection, m.from_account, m.unit_class, m.serials)
         else:
             ranges = _take_serials(connection, m.from_account, m.unit_class, m.quantity_units)
         _give_serials(connection, m.to_account, m.unit_class, ranges)
@@ -244,6 +246,47 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     for account_id, unit_class_id, delta in postings(request):
         _apply(connection, known_accounts[account_id], unit_class_id, delta)
     return Outcome(ResultCode.OK, transaction_id)
+
+
+def lock_journal_head(connection: Connection) -> Any:
+    """Lock the journal head (PostgreSQL) and return it: every registry write takes it first.
+
+    Anything that changes what a registry write checks (account statuses, proposals) takes
+    this lock before reading, so it serialises with transactions and cannot deadlock with
+    them. On SQLite, BEGIN IMMEDIATE already serialises writers.
+    """
+    return connection.execute(
+        _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
+    ).one()
+
+
+def _named_serials_held(connection: Connection, request: TransactionRequest) -> bool:
+    """Whether every explicitly named serial range lies inside a block its source holds."""
+    for m in request.movements:
+        if m.serials is None:
+            continue
+        rows = connection.execute(
+            _HELD_BLOCKS, {"account": m.from_account, "unit_class": m.unit_class}
+        ).all()
+        for first, last in m.serials:
+            if not any(row.first_serial <= first and last <= row.last_serial for row in rows):
+                return False
+    return True
+
+
+def _take_these_serials(
+    connection: Connection, account: int, unit_class: int, named: tuple[tuple[int, int], ...]
+) -> list[Range]:
+    """Remove exactly the named ranges from an account's blocks (checked to be held)."""
+    for first, last in named:
+        rows = connection.execute(_HELD_BLOCKS, {"account": account, "unit_class": unit_class})
+        block = next(r for r in rows if r.first_serial <= first and last <= r.last_serial)
+        connection.execute(_DELETE_BLOCK, {"block": block.id})
+        for start, end in ((block.first_serial, first - 1), (last + 1, block.last_serial)):
+            if start <= end:
+                connection.execute(_INSERT_BLOCK, {"account_id": account, "unit_class_id": unit_class,
+                                                   "first_serial": start, "last_serial": end})  # fmt: skip
+    return [Range(first, last) for first, last in sorted(named)]
 
 
 def _issue_serials(connection: Connection, unit_class: int, quantity: int) -> list[Range]:

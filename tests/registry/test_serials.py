@@ -13,6 +13,7 @@ from tanshi.registry.serials import (
     merged,
     parse_block,
     parse_serial,
+    split_in_order,
     take,
 )
 
@@ -57,3 +58,9 @@ def test_take_conserves_serials(held: list[Range], data: st.DataObject) -> None:
     assert sorted(serials) == [n for block in held for n in range(block.start, block.end + 1)]
     if moved and kept:
         assert max(block.end for block in moved) < min(block.start for block in kept)
+
+
+def test_split_in_order_deals_the_lowest_serials_first() -> None:
+    assert split_in_order([Range(1, 10), Range(21, 25)], [4, 8, 3]) == [
+        [Range(1, 4)], [Range(5, 10), Range(21, 22)], [Range(23, 25)],
+    ]  # fmt: skip

@@ -100,3 +100,14 @@ def merged(blocks: Iterable[Range]) -> list[Range]:
         else:
             result.append(block)
     return result
+
+
+def split_in_order(pool: Sequence[Range], quantities: Sequence[int]) -> list[list[Range]]:
+    """Deal ``pool`` (sorted) out to ``quantities`` in order: the first gets the lowest serials."""
+    assert sum(quantities) == sum(block.size for block in pool)
+    result: list[list[Range]] = []
+    remaining = list(pool)
+    for quantity in quantities:
+        share, remaining = take(remaining, quantity)
+        result.append(share)
+    return result

@@ -29,7 +29,7 @@ from tanshi.registry import (
 )
 from tanshi.registry.booking import valid_idempotency_key
 from tanshi.registry.journal import canonical_form, chain_hash
-from tanshi.registry.serials import Range, take
+from tanshi.registry.serials import Range, split_in_order, take
 from tanshi.rulebook.model import UnitKind
 from tanshi.store.schema import (
     accounts,
@@ -189,16 +189,9 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
         return Outcome(result)
     assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
     booked_at = request.booked_at.astimezone(UTC)
-    serials = []
-    for m in request.movements:
-        if known_accounts[m.from_account].allows_negative:
-            ranges = _issue_serials(connection, m.unit_class, m.quantity_units)
-        elif m.serials is not None:
-            ranges = _take_these_serials(connection, m.from_account, m.unit_class, m.serials)
-        else:
-            ranges = _take_serials(connection, m.from_account, m.unit_class, m.quantity_units)
+    serials = _serials_taken(connection, request, known_accounts)
+    for m, ranges in zip(request.movements, serials, strict=True):
         _give_serials(connection, m.to_account, m.unit_class, ranges)
-        serials.append(ranges)
     sequence = head.sequence + 1
     canonical = canonical_form(
         sequence, request.type_code, request.idempotency_key, booked_at,
@@ -258,6 +251,33 @@ def lock_journal_head(connection: Connection) -> Any:
     return connection.execute(
         _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
     ).one()
+
+
+def _serials_taken(
+    connection: Connection, request: TransactionRequest, known_accounts: dict[int, Account]
+) -> list[list[Range]]:
+    """The serials each movement takes from its source, by the split rule.
+
+    Movements from one source and class are served from one take, in request order, so a
+    bulk allocation splits the source's block once instead of once per movement.
+    """
+    groups: dict[tuple[int, int], list[int]] = {}
+    for index, m in enumerate(request.movements):
+        if m.serials is None:
+            groups.setdefault((m.from_account, m.unit_class), []).append(index)
+    taken: dict[int, list[Range]] = {}
+    for (source, unit_class), indexes in groups.items():
+        quantities = [request.movements[i].quantity_units for i in indexes]
+        if known_accounts[source].allows_negative:
+            pool = _issue_serials(connection, unit_class, sum(quantities))
+        else:
+            pool = _take_serials(connection, source, unit_class, sum(quantities))
+        for index, ranges in zip(indexes, split_in_order(pool, quantities), strict=True):
+            taken[index] = ranges
+    for index, m in enumerate(request.movements):
+        if m.serials is not None:
+            taken[index] = _take_these_serials(connection, m.from_account, m.unit_class, m.serials)
+    return [taken[index] for index in range(len(request.movements))]
 
 
 def _named_serials_held(connection: Connection, request: TransactionRequest) -> bool:

@@ -29,8 +29,8 @@ from tanshi.registry import (
 )
 from tanshi.registry.booking import valid_idempotency_key
 from tanshi.registry.journal import canonical_form, chain_hash
-from tanshi.registry.serials import Range, split_in_order, take
 from tanshi.rulebook.model import UnitKind
+from tanshi.services.serial_blocks import give_serials, named_serials_held, serials_taken
 from tanshi.store.schema import (
     accounts,
     holdings,
@@ -38,7 +38,6 @@ from tanshi.store.schema import (
     movement_blocks,
     movements,
     transactions,
-    unit_blocks,
     unit_classes,
 )
 
@@ -68,39 +67,6 @@ _ADVANCE_HEAD = (
 )
 _INSERT_MOVEMENT = movements.insert().returning(movements.c.id)
 _INSERT_MOVEMENT_BLOCK = movement_blocks.insert()
-_NEXT_SERIAL = select(unit_classes.c.next_serial).where(
-    unit_classes.c.id == bindparam("unit_class")
-)
-_ADVANCE_SERIAL = (
-    unit_classes.update()
-    .where(unit_classes.c.id == bindparam("unit_class"))
-    .values(next_serial=unit_classes.c.next_serial + bindparam("quantity"))
-)
-_HELD_BLOCKS = (
-    select(unit_blocks.c.id, unit_blocks.c.first_serial, unit_blocks.c.last_serial)
-    .where(
-        unit_blocks.c.account_id == bindparam("account"),
-        unit_blocks.c.unit_class_id == bindparam("unit_class"),
-    )
-    .order_by(unit_blocks.c.first_serial)
-)
-_BLOCK_ENDING = select(unit_blocks.c.id, unit_blocks.c.first_serial).where(
-    unit_blocks.c.unit_class_id == bindparam("unit_class"),
-    unit_blocks.c.account_id == bindparam("account"),
-    unit_blocks.c.last_serial == bindparam("serial"),
-)
-_BLOCK_STARTING = select(unit_blocks.c.id, unit_blocks.c.last_serial).where(
-    unit_blocks.c.unit_class_id == bindparam("unit_class"),
-    unit_blocks.c.account_id == bindparam("account"),
-    unit_blocks.c.first_serial == bindparam("serial"),
-)
-_DELETE_BLOCK = unit_blocks.delete().where(unit_blocks.c.id == bindparam("block"))
-_SHRINK_BLOCK = (
-    unit_blocks.update()
-    .where(unit_blocks.c.id == bindparam("block"))
-    .values(first_serial=bindparam("first"))
-)
-_INSERT_BLOCK = unit_blocks.insert()
 _HOLDING = and_(
     holdings.c.account_id == bindparam("account"),
     holdings.c.unit_class_id == bindparam("unit_class"),
@@ -183,15 +149,15 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     known_accounts = load_accounts(connection, account_ids)
     known_classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
     result = check_request(request, known_accounts, known_classes, current)
-    if result is ResultCode.OK and not _named_serials_held(connection, request):
+    if result is ResultCode.OK and not named_serials_held(connection, request):
         result = ResultCode.SERIALS_NOT_HELD
     if result is not ResultCode.OK:
         return Outcome(result)
     assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
     booked_at = request.booked_at.astimezone(UTC)
-    serials = _serials_taken(connection, request, known_accounts)
+    serials = serials_taken(connection, request, known_accounts)
     for m, ranges in zip(request.movements, serials, strict=True):
-        _give_serials(connection, m.to_account, m.unit_class, ranges)
+        give_serials(connection, m.to_account, m.unit_class, ranges)
     sequence = head.sequence + 1
     canonical = canonical_form(
         sequence, request.type_code, request.idempotency_key, booked_at,
@@ -251,108 +217,6 @@ def lock_journal_head(connection: Connection) -> Any:
     return connection.execute(
         _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
     ).one()
-
-
-def _serials_taken(
-    connection: Connection, request: TransactionRequest, known_accounts: dict[int, Account]
-) -> list[list[Range]]:
-    """The serials each movement takes from its source, by the split rule.
-
-    Movements from one source and class are served from one take, in request order, so a
-    bulk allocation splits the source's block once instead of once per movement.
-    """
-    groups: dict[tuple[int, int], list[int]] = {}
-    for index, m in enumerate(request.movements):
-        if m.serials is None:
-            groups.setdefault((m.from_account, m.unit_class), []).append(index)
-    taken: dict[int, list[Range]] = {}
-    for (source, unit_class), indexes in groups.items():
-        quantities = [request.movements[i].quantity_units for i in indexes]
-        if known_accounts[source].allows_negative:
-            pool = _issue_serials(connection, unit_class, sum(quantities))
-        else:
-            pool = _take_serials(connection, source, unit_class, sum(quantities))
-        for index, ranges in zip(indexes, split_in_order(pool, quantities), strict=True):
-            taken[index] = ranges
-    for index, m in enumerate(request.movements):
-        if m.serials is not None:
-            taken[index] = _take_these_serials(connection, m.from_account, m.unit_class, m.serials)
-    return [taken[index] for index in range(len(request.movements))]
-
-
-def _named_serials_held(connection: Connection, request: TransactionRequest) -> bool:
-    """Whether every explicitly named serial range lies inside a block its source holds."""
-    for m in request.movements:
-        if m.serials is None:
-            continue
-        rows = connection.execute(
-            _HELD_BLOCKS, {"account": m.from_account, "unit_class": m.unit_class}
-        ).all()
-        for first, last in m.serials:
-            if not any(row.first_serial <= first and last <= row.last_serial for row in rows):
-                return False
-    return True
-
-
-def _take_these_serials(
-    connection: Connection, account: int, unit_class: int, named: tuple[tuple[int, int], ...]
-) -> list[Range]:
-    """Remove exactly the named ranges from an account's blocks (checked to be held)."""
-    for first, last in named:
-        rows = connection.execute(_HELD_BLOCKS, {"account": account, "unit_class": unit_class})
-        block = next(r for r in rows if r.first_serial <= first and last <= r.last_serial)
-        connection.execute(_DELETE_BLOCK, {"block": block.id})
-        for start, end in ((block.first_serial, first - 1), (last + 1, block.last_serial)):
-            if start <= end:
-                connection.execute(_INSERT_BLOCK, {"account_id": account, "unit_class_id": unit_class,
-                                                   "first_serial": start, "last_serial": end})  # fmt: skip
-    return [Range(first, last) for first, last in sorted(named)]
-
-
-def _issue_serials(connection: Connection, unit_class: int, quantity: int) -> list[Range]:
-    """New serials for an issuance: the next ``quantity`` numbers of the class."""
-    first = int(connection.execute(_NEXT_SERIAL, {"unit_class": unit_class}).scalar_one())
-    connection.execute(_ADVANCE_SERIAL, {"unit_class": unit_class, "quantity": quantity})
-    return [Range(first, first + quantity - 1)]
-
-
-def _take_serials(
-    connection: Connection, account: int, unit_class: int, quantity: int
-) -> list[Range]:
-    """Remove ``quantity`` serials from an account by the split rule (registry/serials.py)."""
-    rows = connection.execute(_HELD_BLOCKS, {"account": account, "unit_class": unit_class}).all()
-    moved, _ = take([Range(row.first_serial, row.last_serial) for row in rows], quantity)
-    last_moved = moved[-1].end
-    for row in rows:
-        if row.last_serial <= last_moved:
-            connection.execute(_DELETE_BLOCK, {"block": row.id})
-        elif row.first_serial <= last_moved:
-            connection.execute(_SHRINK_BLOCK, {"block": row.id, "first": last_moved + 1})
-        else:
-            break
-    return moved
-
-
-def _give_serials(
-    connection: Connection, account: int, unit_class: int, ranges: list[Range]
-) -> None:
-    """Add serials to an account, merging each range with the blocks next to it."""
-    for block in ranges:
-        key = {"account": account, "unit_class": unit_class}
-        first, last = block.start, block.end
-        left = connection.execute(_BLOCK_ENDING, {**key, "serial": first - 1}).first()
-        if left is not None:
-            connection.execute(_DELETE_BLOCK, {"block": left.id})
-            first = left.first_serial
-        right = connection.execute(_BLOCK_STARTING, {**key, "serial": last + 1}).first()
-        if right is not None:
-            connection.execute(_DELETE_BLOCK, {"block": right.id})
-            last = right.last_serial
-        connection.execute(
-            _INSERT_BLOCK,
-            {"account_id": account, "unit_class_id": unit_class, "first_serial": first,
-             "last_serial": last},
-        )  # fmt: skip
 
 
 def _previous(connection: Connection, request: TransactionRequest) -> Outcome | None:

@@ -113,6 +113,10 @@ def demo_command(
         out, result.rulebook, result.year, result.lines, result.price, seed=seed
     )
     console.print(f"\nWrote {csv_path} and {html_path}; database: {shown}")
+    console.print(
+        "Next: open the HTML report, or try `tanshi registry verify --db …` and "
+        "`tanshi registry report --db …` on this database."
+    )
 
 
 def _check_writable(folder: Path) -> None:

@@ -17,7 +17,8 @@ from tanshi.mrv import ActivityRecord, SourceKind
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.reports.compliance_table import table_rows
 from tanshi.resources import load_rulebook, parameter_table
-from tanshi.services import allocation, compliance, jurisdiction, market, mrv
+from tanshi.rulebook import parse_rulebook
+from tanshi.services import allocation, compliance, jurisdiction, lifecycle, market, mrv
 from tanshi.services.registry import balance, execute
 
 FIELDS = {
@@ -33,6 +34,22 @@ def _when(day: str) -> datetime:
     if "T" in day:
         return datetime.fromisoformat(day)
     return datetime.combine(date.fromisoformat(day), time(12), UTC)
+
+
+CONTROLS = """
+[[registry]]
+valid_from = 2016
+valid_to = 2020
+business_hours_start = "10:00"
+business_hours_end = "16:00"
+business_days = [1, 2, 3, 4, 5]
+holidays = [2017-05-01]
+untrusted_transfer_delay_hours = 26
+trusted_list_activation_working_days = 4
+daily_limit_units = 1000
+source = "Scenario controls after the EU registry (26 h delay, 4 working days, 10:00-16:00)"
+confidence = "assumption"
+"""
 
 
 class ScenarioRun:
@@ -58,11 +75,58 @@ class ScenarioRun:
             else:
                 assert not codes, f"{context}: unexpected {issues}"
 
-    def do_rulebook(self, preset: str) -> None:
+    def do_rulebook(self, preset: str, *extra: str) -> None:
+        """``rulebook demo-province`` or ``rulebook demo-province +controls`` (EU-style registry)."""
         rulebook, text = load_rulebook(preset)
+        if "+controls" in extra:
+            text += CONTROLS
+            parsed, issues = parse_rulebook(text)
+            assert parsed is not None and not issues, issues
+            rulebook = parsed
         self.j = jurisdiction.open_jurisdiction(
             self.engine, rulebook, text, _when("2016-01-01"), is_demo=False
         )
+        self.proposals: dict[str, int] = {}
+
+    def do_representative(self, account: str, person: str, *rights: str) -> None:
+        lifecycle.add_representative(self.engine, account, person, initiate="initiate" in rights,
+                                     approve="approve" in rights)  # fmt: skip
+
+    def do_propose(self, key: str, source: str, _arrow: str, target: str, quantity: str,
+                   unit_class: str, _as: str, person: str, _at: str, moment: str) -> list[Issue]:  # fmt: skip
+        with self.engine.connect() as connection:
+            move = Movement(jurisdiction.account_id(connection, source),
+                            jurisdiction.account_id(connection, target),
+                            market.unit_class_by_code(connection, unit_class) or 0, int(quantity))  # fmt: skip
+        request = TransactionRequest("transfer", key, (move,), _when(moment))
+        outcome = lifecycle.propose(self.engine, self.j, request, person, _when(moment))
+        if outcome.proposal_id is not None:
+            self.proposals[key] = outcome.proposal_id
+        return self._issues(outcome)
+
+    def do_approve(self, key: str, _as: str, person: str, _at: str, moment: str,
+                   *expect: str) -> list[Issue]:  # fmt: skip
+        outcome = lifecycle.approve(self.engine, self.j, self.proposals[key], person, _when(moment))
+        if expect:  # e.g. ``delayed until 2017-04-10T10:00+08:00`` or ``executed``
+            assert outcome.status is not None and outcome.status.value == expect[0], outcome
+            if len(expect) > 2:
+                assert outcome.release_at == _when(expect[2]), outcome.release_at
+        return self._issues(outcome)
+
+    def do_release(self, _at: str, moment: str, *expect: str) -> None:
+        released = lifecycle.release_due(self.engine, _when(moment))
+        assert [str(outcome.status) for outcome in released] == list(expect), released
+
+    def do_cancel(self, key: str, _as: str, person: str, _at: str, moment: str) -> list[Issue]:
+        return self._issues(
+            lifecycle.cancel(self.engine, self.proposals[key], person, _when(moment))
+        )
+
+    @staticmethod
+    def _issues(outcome: lifecycle.ProposalOutcome) -> list[Issue]:
+        if outcome.result.value == "ok":
+            return []
+        return [Issue(outcome.result.value, "refused", str(outcome.proposal_id))]
 
     def do_company(self, code: str, name: str, sector: str) -> None:
         jurisdiction.register_company(self.engine, self.j, code, name, sector)

@@ -116,3 +116,34 @@ def test_shortfall_booked_when_next_year_is_already_allocated(engine: Engine) ->
             )
         ).all()
     assert [tuple(row) for row in rows] == [(2017, 3418, True)]
+
+
+@scenario
+def test_four_eyes_and_a_delay_over_the_weekend(engine: Engine) -> None:
+    """
+    # Controls after the EU registry: 10:00-16:00 on working days, 26 hours for transfers to
+    # an account off the trusted list, released at the next opening. Times are Shanghai's.
+    rulebook demo-province +controls
+    company A "Alpha Power" power
+    company B "Beta Cement" cement
+    activity A 2013 electricity grid 100000 MWh
+    activity A 2014 electricity grid 100000 MWh
+    activity A 2015 electricity grid 100000 MWh
+    report 2013 2014 2015 on 2016-03-31
+    allocate 2016 on 2016-06-30
+    representative DP-OH-A alice initiate
+    representative DP-OH-A bob approve
+
+    propose t1 DP-OH-A -> DP-OH-B 500 DPEA-2016 as alice at 2017-04-07T14:00+08:00
+    approve t1 as alice at 2017-04-07T14:30+08:00 !approver_must_differ_from_initiator
+    approve t1 as bob at 2017-04-07T15:00+08:00 delayed until 2017-04-10T10:00+08:00
+    release at 2017-04-10T09:59+08:00
+    release at 2017-04-10T10:00+08:00 executed
+    expect-holding B DPEA-2016 500
+
+    propose t2 DP-OH-A -> DP-OH-B 100 DPEA-2016 as alice at 2017-04-08T11:00+08:00 !outside_business_hours
+    propose t3 DP-OH-A -> DP-OH-B 600 DPEA-2016 as alice at 2017-04-11T11:00+08:00
+    propose t4 DP-OH-A -> DP-OH-B 600 DPEA-2016 as alice at 2017-04-11T11:05+08:00 !daily_limit_exceeded
+    cancel t3 as alice at 2017-04-11T11:10+08:00
+    expect-holding B DPEA-2016 500
+    """

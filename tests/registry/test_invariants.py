@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
@@ -21,6 +21,7 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import Engine, text
 
+from registry_controls import CONTROLS
 from tanshi.registry import (
     TRANSACTION_TYPES,
     AccountKind,
@@ -29,6 +30,7 @@ from tanshi.registry import (
     TransactionRequest,
 )
 from tanshi.resources import load_rulebook
+from tanshi.rulebook import parse_rulebook
 from tanshi.services.audit import verify_registry
 from tanshi.services.jurisdiction import (
     account_id,
@@ -38,6 +40,7 @@ from tanshi.services.jurisdiction import (
     register_company,
     unit_class_id,
 )
+from tanshi.services.lifecycle import add_representative, approve, cancel, propose, release_due
 from tanshi.services.registry import (
     derived_holdings,
     execute,
@@ -65,8 +68,13 @@ class RegistryMachine(RuleBasedStateMachine):
     @initialize()
     def open_registry(self) -> None:
         migrate(self.engine)
-        rulebook, text = load_rulebook("demo-province")
+        _, text = load_rulebook("demo-province")
+        text += CONTROLS  # business hours, delays and a daily limit for the proposals
+        rulebook, _ = parse_rulebook(text)
+        assert rulebook is not None
         self.jurisdiction = open_jurisdiction(self.engine, rulebook, text, NOW, is_demo=True)
+        self.now = datetime(2016, 6, 30, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai, a Thursday
+        self.proposals: list[int] = []
         for code, sector in (("A", "power"), ("B", "steel"), ("C", "aviation")):
             register_company(self.engine, self.jurisdiction, code, code, sector)
         open_project_account(self.engine, self.jurisdiction, "P1", "project")
@@ -79,6 +87,56 @@ class RegistryMachine(RuleBasedStateMachine):
                 account_id(connection, code)
                 for code in ("DP-ISSUANCE", "DP-HOLDING", "DP-SURRENDER", "DP-PR-P1")
             ] + [account_id(connection, operator_account_code("DP", c)) for c in "ABC"]
+        for company in "ABC":
+            code = operator_account_code("DP", company)
+            add_representative(self.engine, code, "initiator", initiate=True, approve=False)
+            add_representative(self.engine, code, "approver", initiate=False, approve=True)
+        issuance, holding = self.accounts[0], self.accounts[1]
+        seed = [Movement(issuance, holding, self.classes[0], 10_000)]
+        seed += [
+            Movement(holding, operator, self.classes[0], 2_000) for operator in self.accounts[4:]
+        ]
+        for index, movement in enumerate(seed):
+            type_code = "issuance" if index == 0 else "allocation"
+            assert execute(
+                self.engine, TransactionRequest(type_code, f"seed{index}", (movement,), NOW)
+            ).ok
+
+    @rule(hours=st.sampled_from([0, 1, 2, 24, 26, 48, 72]))
+    def time_passes(self, hours: int) -> None:
+        self.now += timedelta(hours=hours)
+        for outcome in release_due(self.engine, self.now):
+            event(f"released: {outcome.status}")
+
+    @rule(data=st.data(), quantity=st.integers(1, 700), retire=st.booleans())
+    def a_person_proposes(self, data: st.DataObject, quantity: int, retire: bool) -> None:
+        operators = self.accounts[4:]
+        source = data.draw(st.sampled_from(operators))
+        if retire:
+            with self.engine.connect() as connection:
+                target = account_id(connection, "DP-CANCELLATION")
+            type_code = "voluntary_retirement"
+        else:
+            target = data.draw(st.sampled_from([a for a in operators if a != source]))
+            type_code = "transfer"
+        unit = data.draw(st.sampled_from(self.classes))
+        request = TransactionRequest(type_code, f"p{next(self.keys)}",
+                                     (Movement(source, target, unit, quantity),), self.now)  # fmt: skip
+        outcome = propose(self.engine, self.jurisdiction, request, "initiator", self.now)
+        event(f"proposed: {outcome.result.value}")
+        if outcome.proposal_id is not None:
+            self.proposals.append(outcome.proposal_id)
+
+    @rule(data=st.data(), cancel_it=st.booleans())
+    def a_second_person_decides(self, data: st.DataObject, cancel_it: bool) -> None:
+        if not self.proposals:
+            return
+        proposal = data.draw(st.sampled_from(self.proposals))
+        if cancel_it:
+            outcome = cancel(self.engine, proposal, "initiator", self.now)
+        else:
+            outcome = approve(self.engine, self.jurisdiction, proposal, "approver", self.now)
+        event(f"{'cancel' if cancel_it else 'approve'}: {outcome.result.value}")
 
     @rule(
         type_code=st.sampled_from(TYPES),

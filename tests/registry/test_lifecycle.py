@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import textwrap
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
+from registry_controls import CONTROLS
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.resources import preset_text
@@ -24,22 +24,6 @@ from tanshi.services.lifecycle import (
 from tanshi.services.registry import execute, stored_holdings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-CONTROLS = textwrap.dedent(
-    """
-    [[registry]]
-    valid_from = 2016
-    valid_to = 2020
-    business_hours_start = "10:00"
-    business_hours_end = "16:00"
-    business_days = [1, 2, 3, 4, 5]
-    holidays = [2017-05-01]
-    untrusted_transfer_delay_hours = 26
-    trusted_list_activation_working_days = 4
-    daily_limit_units = 1000
-    source = "Test controls after the EU registry (26 h delay, 4 working days, 10:00-16:00)"
-    confidence = "assumption"
-    """
-)
 
 
 def at(text_: str) -> datetime:

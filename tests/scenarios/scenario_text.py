@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from registry_controls import CONTROLS
 from tanshi.core.issues import Issue
 from tanshi.market import Trade
 from tanshi.mrv import ActivityRecord, SourceKind
@@ -34,22 +35,6 @@ def _when(day: str) -> datetime:
     if "T" in day:
         return datetime.fromisoformat(day)
     return datetime.combine(date.fromisoformat(day), time(12), UTC)
-
-
-CONTROLS = """
-[[registry]]
-valid_from = 2016
-valid_to = 2020
-business_hours_start = "10:00"
-business_hours_end = "16:00"
-business_days = [1, 2, 3, 4, 5]
-holidays = [2017-05-01]
-untrusted_transfer_delay_hours = 26
-trusted_list_activation_working_days = 4
-daily_limit_units = 1000
-source = "Scenario controls after the EU registry (26 h delay, 4 working days, 10:00-16:00)"
-confidence = "assumption"
-"""
 
 
 class ScenarioRun:

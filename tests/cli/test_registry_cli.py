@@ -41,3 +41,21 @@ def test_a_transfer_from_proposal_to_certificate(tmp_path: Path) -> None:
                       "--beneficiary", "Demo Marathon", "--purpose", "event neutrality", *at)  # fmt: skip
     assert "Retirement certificate RET-" in certificate and "DPEA-2016-" in certificate
     assert "ok:" in run("registry", "verify", "--db", db)
+
+
+def test_regulator_commands(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    at = ["--db", db, "--at", "2017-07-03T11:00+08:00"]
+    deleted = run("registry", "execute", "deletion", "DP-HOLDING", "DP-DELETION", "DPEA-2016",
+                  "1000", "del-1", "--memo", "unallocated 2016 allowances", *at)  # fmt: skip
+    assert "deletion del-1: ok" in deleted
+    refused = runner.invoke(app, ["registry", "execute", "transfer", "DP-OH-C001", "DP-OH-C002",
+                                  "DPEA-2016", "1", "x", *at])  # fmt: skip
+    assert refused.exit_code == 2 and "not a regulator transaction" in refused.output
+    assert "carry-over c1: ok" in run("registry", "carry-over", "C001", "2016", "100", "c1", *at)
+    assert "borrowing b1: ok" in run("registry", "borrow", "C001", "2016", "10", "b1", *at)
+    window = runner.invoke(app, ["registry", "reverse-surrender", "3", "--reason", "x", *at])
+    assert window.exit_code == 1  # demo-province allows no reversal
+    assert "DPEA-2017-" in run("registry", "blocks", "DP-OH-C001", "--db", db)
+    assert "ok:" in run("registry", "verify", "--db", db)

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from tanshi.cli.common import open_or_exit
+from tanshi.cli.registry_admin import register as register_regulator_commands
 from tanshi.cli.registry_ops import register as register_people_commands
 from tanshi.registry.journal import utc_text
 from tanshi.services.audit import verify_registry
@@ -98,3 +99,4 @@ def report(
 
 
 register_people_commands(registry_app)
+register_regulator_commands(registry_app)

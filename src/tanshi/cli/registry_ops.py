@@ -41,7 +41,7 @@ At = Annotated[
 Person = Annotated[str, typer.Option("--as", help="The person acting (a representative).")]
 
 
-def _moment(at: str | None) -> datetime:
+def moment_of(at: str | None) -> datetime:
     if at is None:
         return datetime.now(UTC)
     moment = datetime.fromisoformat(at)
@@ -50,7 +50,7 @@ def _moment(at: str | None) -> datetime:
     return moment
 
 
-def _open(db: str | None) -> tuple[Engine, Jurisdiction]:
+def open_registry(db: str | None) -> tuple[Engine, Jurisdiction]:
     engine = open_or_exit(database_url(db, Path("tanshi.sqlite")))
     with engine.connect() as connection:
         codes = list(connection.execute(select(jurisdictions.c.code)).scalars())
@@ -74,7 +74,7 @@ def representative(
     approve: Annotated[bool, typer.Option(help="May approve others' proposals.")] = False,
 ) -> None:  # fmt: skip
     """Give a person rights on an account (view is always given)."""
-    engine, _ = _open(db)
+    engine, _ = open_registry(db)
     try:
         lifecycle.add_representative(engine, account, person, initiate=initiate, approve=approve)
     except TanshiError as error:
@@ -89,12 +89,12 @@ def propose_transfer(
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
     """Propose a transfer; it then needs approval by another representative."""
-    engine, jurisdiction = _open(db)
+    engine, jurisdiction = open_registry(db)
     try:
-        now = _moment(at)
+        now = moment_of(at)
         with engine.connect() as connection:
             movement = Movement(account_id(connection, source), account_id(connection, target),
-                                _unit(connection, unit_class), quantity)  # fmt: skip
+                                unit_id(connection, unit_class), quantity)  # fmt: skip
         request = TransactionRequest("transfer", key, (movement,), now)
         outcome = lifecycle.propose(engine, jurisdiction, request, person, now)
     except TanshiError as error:
@@ -106,9 +106,9 @@ def propose_transfer(
 
 def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
     """Approve a proposal as a second representative."""
-    engine, jurisdiction = _open(db)
+    engine, jurisdiction = open_registry(db)
     try:
-        outcome = lifecycle.approve(engine, jurisdiction, proposal, person, _moment(at))
+        outcome = lifecycle.approve(engine, jurisdiction, proposal, person, moment_of(at))
     finally:
         engine.dispose()
     _report(outcome)
@@ -116,9 +116,9 @@ def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None
 
 def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
     """Cancel a proposal that awaits approval or is delayed."""
-    engine, _ = _open(db)
+    engine, _ = open_registry(db)
     try:
-        outcome = lifecycle.cancel(engine, proposal, person, _moment(at))
+        outcome = lifecycle.cancel(engine, proposal, person, moment_of(at))
     finally:
         engine.dispose()
     _report(outcome)
@@ -126,9 +126,9 @@ def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
 
 def release(db: Db = None, at: At = None) -> None:
     """Execute the delayed proposals whose time has come."""
-    engine, _ = _open(db)
+    engine, _ = open_registry(db)
     try:
-        outcomes = lifecycle.release_due(engine, _moment(at))
+        outcomes = lifecycle.release_due(engine, moment_of(at))
     finally:
         engine.dispose()
     for outcome in outcomes:
@@ -141,10 +141,10 @@ def trust(
     approved_by: Annotated[str, typer.Option()], db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
     """Add an account to another's trusted list (two representatives; active after N working days)."""
-    engine, jurisdiction = _open(db)
+    engine, jurisdiction = open_registry(db)
     try:
         active = lifecycle.trust_account(engine, jurisdiction, account, trusted, requested_by,
-                                         approved_by, _moment(at))  # fmt: skip
+                                         approved_by, moment_of(at))  # fmt: skip
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -158,9 +158,9 @@ def status(
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
     """Change an account's status: open, restricted, suspended, frozen, closure_pending, closed."""
-    engine, _ = _open(db)
+    engine, _ = open_registry(db)
     try:
-        change_account_status(engine, account, new_status, reason, _moment(at))
+        change_account_status(engine, account, new_status, reason, moment_of(at))
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -174,10 +174,10 @@ def retire(
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
     """Retire units for a beneficiary (a representative who may initiate) and print the certificate."""
-    engine, jurisdiction = _open(db)
+    engine, jurisdiction = open_registry(db)
     try:
         certificate, issues = operations.retire(engine, jurisdiction, account, unit_class, quantity,
-                                                beneficiary, purpose, key, person, _moment(at))  # fmt: skip
+                                                beneficiary, purpose, key, person, moment_of(at))  # fmt: skip
     finally:
         engine.dispose()
     if certificate is None:
@@ -189,7 +189,7 @@ def retire(
 
 def blocks(account: str, db: Db = None) -> None:
     """List the serial blocks an account holds."""
-    engine, _ = _open(db)
+    engine, _ = open_registry(db)
     try:
         with engine.connect() as connection:
             rows = connection.execute(
@@ -208,7 +208,7 @@ def blocks(account: str, db: Db = None) -> None:
         )
 
 
-def _unit(connection, code: str) -> int:
+def unit_id(connection, code: str) -> int:
     found = unit_class_by_code(connection, code)
     if found is None:
         raise TanshiError(f"no unit class {code}")

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
 from tanshi.resources import load_rulebook
+from tanshi.services import compliance
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
+    change_account_status,
     open_jurisdiction,
     operator_account_code,
     register_company,
@@ -186,3 +188,45 @@ def test_unit_classes_keep_their_labels(engine: Engine) -> None:
         [loaded] = load_unit_classes(connection, [credits]).values()
     assert loaded.labels == ("CCB", "CORSIA")
     assert loaded.code == "DPCER-2015-P9"
+
+
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_surrenders_status_changes_and_transfers_together_do_not_deadlock(engine: Engine) -> None:
+    """Four threads surrender, transfer and freeze/unfreeze at once; no error reaches anyone."""
+    jurisdiction, a, b, allowances = setup(engine)
+    late = datetime(2017, 6, 1, 4, tzinfo=UTC)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(4)
+
+    def guarded(work) -> None:
+        barrier.wait()
+        try:
+            work()
+        except BaseException as error:
+            errors.append(error)
+
+    def surrender() -> None:
+        for index in range(15):
+            compliance.surrender(engine, jurisdiction, "A", "DPEA-2016", 1, 2016, f"s{index}", late)
+
+    def transfer(prefix: str, source: int, target: int) -> None:
+        for index in range(15):
+            execute(engine, TransactionRequest("transfer", f"{prefix}{index}",
+                                               (Movement(source, target, allowances, 1),), late))  # fmt: skip
+
+    def flip() -> None:
+        for index in range(10):
+            status = AccountStatus.RESTRICTED if index % 2 == 0 else AccountStatus.OPEN
+            change_account_status(engine, "DP-OH-B", status, f"test {index}", late)
+
+    work = [surrender, lambda: transfer("ab", a, b), lambda: transfer("ba", b, a), flip]
+    threads = [threading.Thread(target=guarded, args=(item,)) for item in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as connection:
+        assert stored_holdings(connection) == derived_holdings(connection)

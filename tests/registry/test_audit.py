@@ -123,3 +123,36 @@ def test_cli_report_prints_holdings_and_writes_the_log(tmp_path: Path) -> None:
     rows = log.read_text(encoding="utf-8").splitlines()
     assert rows[0].startswith("sequence,booked_at_utc,type")
     assert rows[2].endswith("allocation,DP-HOLDING,DP-OH-A,DPEA-2016,300")
+
+
+def test_signed_checkpoints_catch_a_rewritten_past(tmp_path: Path) -> None:
+    runner = CliRunner()
+    path = tmp_path / "r.sqlite"
+    engine = open_database(f"sqlite:///{path}")
+    setup(engine)
+    engine.dispose()
+    key, point = tmp_path / "registry.key", tmp_path / "checkpoint.json"
+    public = runner.invoke(app, ["registry", "keygen", "--out", str(key)]).output.split()[-1]
+    assert runner.invoke(app, ["registry", "checkpoint", "--key", str(key), "--out", str(point),
+                               "--db", str(path)]).exit_code == 0  # fmt: skip
+    good = runner.invoke(app, ["registry", "verify", "--db", str(path), "--checkpoint", str(point),
+                               "--public-key", public])  # fmt: skip
+    assert good.exit_code == 0 and "signature valid, in the journal" in good.output
+    impostor = runner.invoke(app, ["registry", "verify", "--db", str(path), "--checkpoint",
+                                   str(point), "--public-key", "00" * 32])  # fmt: skip
+    assert impostor.exit_code == 1 and "INVALID" in impostor.output
+    # Someone rewrites history and re-chains every hash: the chain alone looks fine again,
+    # but the published checkpoint no longer matches.
+    engine = open_database(f"sqlite:///{path}")
+    _allow_tampering(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "UPDATE transactions SET entry_hash = 'f' || substr(entry_hash, 2) WHERE sequence = 2"
+            )
+        )
+    engine.dispose()
+    forged = runner.invoke(
+        app, ["registry", "verify", "--db", str(path), "--checkpoint", str(point)]
+    )
+    assert forged.exit_code == 1 and "NOT in the journal" in forged.output

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
 
@@ -19,11 +20,13 @@ from tanshi.reconciliation import (
     MovementRow,
     reconcile,
 )
+from tanshi.registry.checkpoints import Checkpoint
 from tanshi.registry.journal import GENESIS_HASH, ChainBreak, JournalEntry, first_broken
 from tanshi.store.schema import (
     accounts,
     holdings,
     journal_head,
+    jurisdictions,
     movement_blocks,
     movements,
     transactions,
@@ -126,3 +129,22 @@ def verify_registry(engine: Engine) -> AuditReport:
     last_hash = entries[-1].entry_hash if entries else GENESIS_HASH
     head_mismatch = head.entry_hash != last_hash or head.sequence != len(entries)
     return AuditReport(len(entries), head.entry_hash, first_broken(entries), head_mismatch, found)
+
+
+def head_checkpoint(engine: Engine, now: datetime) -> Checkpoint:
+    """A checkpoint of the current journal head (to be signed and published)."""
+    with engine.connect() as connection:
+        head = connection.execute(select(journal_head.c.sequence, journal_head.c.entry_hash)).one()
+        code = connection.execute(select(jurisdictions.c.code)).scalar_one()
+    return Checkpoint(code, int(head.sequence), head.entry_hash, now)
+
+
+def checkpoint_in_journal(engine: Engine, checkpoint: Checkpoint) -> bool:
+    """Whether the journal still has the checkpoint's hash at its sequence."""
+    if checkpoint.sequence == 0:
+        return checkpoint.entry_hash == GENESIS_HASH
+    with engine.connect() as connection:
+        stored = connection.execute(
+            select(transactions.c.entry_hash).where(transactions.c.sequence == checkpoint.sequence)
+        ).scalar()
+    return stored == checkpoint.entry_hash

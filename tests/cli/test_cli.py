@@ -30,6 +30,11 @@ runner = CliRunner()
         ["registry"],
         ["registry", "verify"],
         ["registry", "report"],
+        ["registry", "keygen"],
+        ["registry", "checkpoint"],
+        ["registry", "execute"],
+        ["registry", "propose-transfer"],
+        ["registry", "retire"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

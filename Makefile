@@ -41,6 +41,7 @@ lock: $(UV)
 
 bench: install-dev
 	$(VENV)/bin/python bench/registry_sqlite.py
+	$(VENV)/bin/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) tanshi-demo tanshi.sqlite

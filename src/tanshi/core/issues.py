@@ -40,8 +40,3 @@ class Issue:
 def has_errors(issues: Iterable[Issue]) -> bool:
     """True when at least one issue is an error (not only warnings)."""
     return any(issue.severity is Severity.ERROR for issue in issues)
-
-
-def errors_only(issues: Iterable[Issue]) -> list[Issue]:
-    """The issues that are errors, in their original order."""
-    return [issue for issue in issues if issue.severity is Severity.ERROR]

@@ -15,9 +15,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tanshi.registry.accounts import AccountKind
 from tanshi.registry.transaction_types import TRANSACTION_TYPES
 
-ISSUANCE_KIND = "issuance"
+ISSUANCE_KIND = AccountKind.ISSUANCE.value
 
 
 class DiscrepancyKind(enum.StrEnum):

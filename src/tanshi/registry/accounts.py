@@ -53,7 +53,7 @@ class Account:
 
     @property
     def allows_negative(self) -> bool:
-        return self.kind is AccountKind.ISSUANCE
+        return allows_negative(self.kind)
 
 
 def allows_negative(kind: AccountKind) -> bool:

@@ -15,7 +15,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+
+from tanshi.core.moments import from_store
 
 GENESIS_HASH = "0" * 64
 
@@ -38,9 +40,7 @@ class JournalEntry:
 
 def utc_text(moment: datetime) -> str:
     """A moment as UTC text; naive datetimes are taken to be UTC already (as SQLite returns them)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.isoformat(timespec="microseconds")
+    return from_store(moment).replace(tzinfo=None).isoformat(timespec="microseconds")
 
 
 def canonical_form(

@@ -51,8 +51,8 @@ class RulesInForce:
 
 def rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
     """The rules for ``year``; raises NoRuleInForce when a required kind is missing."""
-    caps = [cap for cap in rulebook.cap if cap.year == year]
-    if not caps:
+    cap = cap_rule(rulebook, year)
+    if cap is None:
         raise NoRuleInForce(f"the rulebook has no cap for {year}")
     compliance = rule_for(rulebook.compliance, year, "compliance")
     offsets = [rule for rule in rulebook.offsets if rule.in_force(year)]
@@ -60,7 +60,7 @@ def rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
     return RulesInForce(
         year=year,
         compliance=compliance,
-        cap=caps[0],
+        cap=cap,
         allocation=rule_for(rulebook.allocation, year, "allocation"),
         offsets=offsets[0] if offsets else None,
         penalty=rule_for(rulebook.penalty, year, "penalty"),

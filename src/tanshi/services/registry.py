@@ -15,7 +15,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, bindparam, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 
 from tanshi.registry import (
     Account,
@@ -113,17 +112,8 @@ class Outcome:
 
 def execute(engine: Engine, request: TransactionRequest) -> Outcome:
     """Execute ``request`` in its own database transaction."""
-    try:
-        with engine.begin() as connection:
-            return execute_in(connection, request)
-    except IntegrityError:
-        # A concurrent request with the same idempotency key won the race; report its
-        # outcome. Any other integrity error is a bug and surfaces again here.
-        with engine.begin() as connection:
-            previous = _previous(connection, request)
-            if previous is None:
-                raise
-            return previous
+    with engine.begin() as connection:
+        return execute_in(connection, request)
 
 
 def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:

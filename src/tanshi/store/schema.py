@@ -1,8 +1,9 @@
 """Tables of the tanshi database (SQLAlchemy Core); migrations create them, see migrations/.
 
 Quantities are integers: units (1 unit = 1 tCO2e), kilograms, fen (CNY minor units) and
-thousandths of a measured unit (``quantity_milli``). The registry tables are append-only,
-and holdings may never go negative except in issuance accounts; the database enforces both.
+thousandths of a measured unit (``quantity_milli``). The registry's journal tables are
+append-only (triggers created by the migration), holdings may never go negative except in
+issuance accounts, and serial blocks never overlap; the database enforces all three.
 """
 
 from __future__ import annotations
@@ -332,13 +333,4 @@ compliance_results = Table(
     Column("price_fen_per_t", BigInteger, nullable=False),
     Column("computed_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("company_id", "year"),
-)
-
-APPEND_ONLY_TABLES = (
-    "transactions",
-    "movements",
-    "movement_blocks",
-    "account_status_changes",
-    "proposal_events",
-    "retirements",
 )

@@ -26,10 +26,21 @@ from tanshi.registry import (
     check_request,
     postings,
 )
+from tanshi.registry.block_changes import (
+    BlockChanges,
+    give,
+    neighbour_serials,
+    serials_taken,
+)
 from tanshi.registry.booking import valid_idempotency_key
 from tanshi.registry.journal import canonical_form, chain_hash
 from tanshi.rulebook.model import UnitKind
-from tanshi.services.serial_blocks import give_serials, named_serials_held, serials_taken
+from tanshi.services.serial_blocks import (
+    blocks_at,
+    held_blocks,
+    next_serials,
+    write_block_changes,
+)
 from tanshi.store.schema import (
     accounts,
     holdings,
@@ -41,9 +52,20 @@ from tanshi.store.schema import (
 )
 
 # Statements are built once: building them per call cost more than running them.
-_PREVIOUS = select(transactions.c.id, transactions.c.fingerprint).where(
-    transactions.c.idempotency_key == bindparam("key")
+# The journal head with the transaction that used the request's key, if any: one round trip.
+_HEAD_AND_KEY = (
+    select(
+        journal_head.c.sequence,
+        journal_head.c.entry_hash,
+        transactions.c.id,
+        transactions.c.fingerprint,
+    )
+    .select_from(
+        journal_head.outerjoin(transactions, transactions.c.idempotency_key == bindparam("key"))
+    )
+    .where(journal_head.c.id == 1)
 )
+_HEAD_AND_KEY_FOR_UPDATE = _HEAD_AND_KEY.with_for_update(of=journal_head)
 _LOCK = (
     select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
     .where(
@@ -64,7 +86,7 @@ _ADVANCE_HEAD = (
     .where(journal_head.c.id == 1)
     .values(sequence=bindparam("sequence"), entry_hash=bindparam("entry_hash"))
 )
-_INSERT_MOVEMENT = movements.insert().returning(movements.c.id)
+_INSERT_MOVEMENT = movements.insert().returning(movements.c.id, sort_by_parameter_order=True)
 _INSERT_MOVEMENT_BLOCK = movement_blocks.insert()
 _HOLDING = and_(
     holdings.c.account_id == bindparam("account"),
@@ -127,10 +149,12 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     # The journal head is locked first: registry writes are serialised (each entry's hash
     # needs the one before it), and taking this lock before any holding lock rules out
     # deadlocks between transactions that debit and credit the same accounts.
-    head = lock_journal_head(connection)
-    previous = _previous(connection, request)
-    if previous is not None:
-        return previous
+    head = connection.execute(
+        _HEAD_AND_KEY_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD_AND_KEY,
+        {"key": request.idempotency_key},
+    ).one()
+    if head.id is not None:
+        return _replayed(request, head.id, head.fingerprint)
     debited = sorted({(m.from_account, m.unit_class) for m in request.movements})
     current = _lock_holdings(connection, debited)
     account_ids = {m.from_account for m in request.movements} | {
@@ -139,15 +163,25 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     known_accounts = load_accounts(connection, account_ids)
     known_classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
     result = check_request(request, known_accounts, known_classes, current)
-    if result is ResultCode.OK and not named_serials_held(connection, request):
-        result = ResultCode.SERIALS_NOT_HELD
     if result is not ResultCode.OK:
         return Outcome(result)
+    sources = {(m.from_account, m.unit_class) for m in request.movements}
+    issuers = frozenset(a for a, _ in sources if known_accounts[a].allows_negative)
+    held = held_blocks(connection, {key for key in sources if key[0] not in issuers})
+    issuing = {unit_class for account, unit_class in sources if account in issuers}
+    changes = BlockChanges()
+    serials = serials_taken(
+        request.movements, held, issuers, next_serials(connection, issuing), changes
+    )
+    if serials is None:
+        return Outcome(ResultCode.SERIALS_NOT_HELD)
     assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
     booked_at = request.booked_at.astimezone(UTC)
-    serials = serials_taken(connection, request, known_accounts)
-    for m, ranges in zip(request.movements, serials, strict=True):
-        give_serials(connection, m.to_account, m.unit_class, ranges)
+    gifts = [
+        (m.to_account, m.unit_class, r) for m, r in zip(request.movements, serials, strict=True)
+    ]
+    give(gifts, blocks_at(connection, neighbour_serials(gifts)), changes)
+    write_block_changes(connection, changes)
     sequence = head.sequence + 1
     canonical = canonical_form(
         sequence, request.type_code, request.idempotency_key, booked_at,
@@ -174,26 +208,32 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
         },
     ).scalar_one()
     connection.execute(_ADVANCE_HEAD, {"sequence": sequence, "entry_hash": entry_hash})
-    for m, ranges in zip(request.movements, serials, strict=True):
-        movement_id = connection.execute(
-            _INSERT_MOVEMENT,
-            {
-                "transaction_id": transaction_id,
-                "from_account_id": m.from_account,
-                "to_account_id": m.to_account,
-                "unit_class_id": m.unit_class,
-                "quantity_units": m.quantity_units,
-            },
-        ).scalar_one()
+    movement_ids = (
         connection.execute(
-            _INSERT_MOVEMENT_BLOCK,
+            _INSERT_MOVEMENT,
             [
-                {"movement_id": movement_id, "first_serial": r.start, "last_serial": r.end}
-                for r in ranges
+                {
+                    "transaction_id": transaction_id,
+                    "from_account_id": m.from_account,
+                    "to_account_id": m.to_account,
+                    "unit_class_id": m.unit_class,
+                    "quantity_units": m.quantity_units,
+                }
+                for m in request.movements
             ],
         )
-    for account_id, unit_class_id, delta in postings(request):
-        _apply(connection, known_accounts[account_id], unit_class_id, delta)
+        .scalars()
+        .all()
+    )
+    connection.execute(
+        _INSERT_MOVEMENT_BLOCK,
+        [
+            {"movement_id": movement_id, "first_serial": r.start, "last_serial": r.end}
+            for movement_id, ranges in zip(movement_ids, serials, strict=True)
+            for r in ranges
+        ],
+    )
+    _apply(connection, known_accounts, postings(request))
     return Outcome(ResultCode.OK, transaction_id)
 
 
@@ -209,13 +249,11 @@ def lock_journal_head(connection: Connection) -> Any:
     ).one()
 
 
-def _previous(connection: Connection, request: TransactionRequest) -> Outcome | None:
-    row = connection.execute(_PREVIOUS, {"key": request.idempotency_key}).first()
-    if row is None:
-        return None
-    if row.fingerprint != request.fingerprint():
+def _replayed(request: TransactionRequest, transaction_id: int, fingerprint: str) -> Outcome:
+    """The outcome of a request whose idempotency key was used before."""
+    if fingerprint != request.fingerprint():
         return Outcome(ResultCode.IDEMPOTENCY_KEY_REUSED)
-    return Outcome(ResultCode.OK, row.id, replayed=True)
+    return Outcome(ResultCode.OK, transaction_id, replayed=True)
 
 
 def _lock_holdings(
@@ -227,16 +265,25 @@ def _lock_holdings(
     return {(row[0], row[1]): row[2] for row in connection.execute(query, {"keys": keys})}
 
 
-def _apply(connection: Connection, account: Account, unit_class_id: int, delta: int) -> None:
-    values = {"account": account.id, "unit_class": unit_class_id, "delta": delta}
-    if delta < 0 and not account.allows_negative:
-        # The row exists: check_request saw enough units in it. An upsert would not do, as
-        # its candidate row (a negative quantity) fails the CHECK before the conflict.
-        updated = connection.execute(_DEBIT, values)
-        assert updated.rowcount == 1, "a debited holding must exist"
-        return
-    upsert = _UPSERT[connection.dialect.name]
-    connection.execute(upsert, {**values, "allows_negative": account.allows_negative})
+def _apply(
+    connection: Connection, known_accounts: dict[int, Account], changes: list[tuple[int, int, int]]
+) -> None:
+    """Write the holdings changes: plain updates for debits, upserts for everything else."""
+    debits, upserts = [], []
+    for account_id, unit_class_id, delta in changes:
+        account = known_accounts[account_id]
+        values = {"account": account_id, "unit_class": unit_class_id, "delta": delta}
+        if delta < 0 and not account.allows_negative:
+            # The row exists: check_request saw enough units in it. An upsert would not do,
+            # as its candidate row (a negative quantity) fails the CHECK before the conflict.
+            debits.append(values)
+        else:
+            upserts.append({**values, "allows_negative": account.allows_negative})
+    if debits:
+        updated = connection.execute(_DEBIT, debits)
+        assert updated.rowcount in (len(debits), -1), "a debited holding must exist"
+    if upserts:
+        connection.execute(_UPSERT[connection.dialect.name], upserts)
 
 
 def load_accounts(connection: Connection, ids: Iterable[int]) -> dict[int, Account]:

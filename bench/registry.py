@@ -7,7 +7,7 @@ mean of the two is the denominator. tanshi runs three phases with 8 worker threa
 engine, each transfer through ``execute`` (the registry service API, no HTTP): single
 transfers, batches of 10 transfers per transaction, and a hot-account mix where 80% of
 transfers touch one of 3 accounts. Then it allocates to 10,000 operator accounts in one
-``allocation`` transaction (there is no bulk API yet). At the end the hash chain and the
+``allocation`` transaction. At the end the hash chain and the
 holdings are verified and units must be conserved per unit class; if not, the JSON says
 ``"correct": false`` and the script exits 1. Prints one JSON object; higher is better.
 The server is TANSHI_BENCH_POSTGRES_URL (an admin URL to the ``postgres`` database).
@@ -262,7 +262,7 @@ def bulk_allocation(registry: Registry) -> dict[str, Any]:
         "seconds": round(elapsed, 2),
         "accounts_per_s": round(len(targets) / elapsed, 1),
         "ratio_to_target": round(len(targets) / elapsed / TARGETS["bulk_accounts_per_s"], 3),
-        "note": "no bulk API: one allocation request with one movement per account via execute",
+        "note": "one allocation request with one movement per account through execute",
         "setup_register_companies_s": round(registration, 1),
     }
 

@@ -1,4 +1,4 @@
-"""Files shipped inside the package: rulebook presets and sourced parameter tables."""
+"""Files shipped inside the package: rulebook presets, sourced parameter tables, scenarios."""
 
 from __future__ import annotations
 
@@ -77,3 +77,33 @@ def parameter_table() -> ParameterTable:
             raise TanshiError("broken parameter table:\n" + "\n".join(map(str, issues)))
         parameters.extend(rows)
     return ParameterTable.of(parameters)
+
+
+def scenario_ids() -> list[str]:
+    """The names of the scenario files shipped with tanshi."""
+    folder = _DATA / "scenarios"
+    return sorted(
+        item.name.removesuffix(".yaml") for item in folder.iterdir() if item.name.endswith(".yaml")
+    )
+
+
+def scenario_text(name_or_path: str) -> tuple[str, str]:
+    """The text and display name of a shipped scenario or a scenario file path."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError as error:
+            raise TanshiError(
+                f"{path} is not UTF-8 text ({error.reason}); save it as UTF-8"
+            ) from error
+        except OSError as error:
+            raise TanshiError(f"cannot read {path}: {error.strerror}") from error
+    if name_or_path not in scenario_ids():
+        raise TanshiError(
+            f"no scenario file at {name_or_path} and no shipped scenario of that name; "
+            f"shipped: {', '.join(scenario_ids())}"
+        )
+    return (_DATA / "scenarios" / f"{name_or_path}.yaml").read_text(encoding="utf-8"), (
+        f"{name_or_path}.yaml"
+    )

@@ -90,8 +90,12 @@ def read_rows(
     rows: Iterable[tuple[int, Mapping[str, str | None]]],
     origin: str,
     specs: Mapping[str, InputSpec],
+    year_wanted: int | None = None,
 ) -> tuple[list[InputValue], list[Issue]]:
-    """Every row converted to its input's unit, and every problem found, located by column."""
+    """Every row converted to its input's unit, and every problem found, located by column.
+
+    With ``year_wanted``, a row of another year is an ``input_year`` error.
+    """
     values: list[InputValue] = []
     issues: list[Issue] = []
     seen: dict[tuple[str, int, int | None, str, str, str], int] = {}
@@ -118,6 +122,14 @@ def read_rows(
                 )
             )
         year = _integer(cell("year"), at("year"), row_issues)
+        if year is not None and year_wanted is not None and year != year_wanted:
+            row_issues.append(
+                Issue(
+                    "input_year",
+                    f"year {year} differs from the year computed ({year_wanted})",
+                    at("year"),
+                )
+            )
         month: int | None = None
         if cell("month"):
             month = _integer(cell("month"), at("month"), row_issues)

@@ -99,24 +99,7 @@ def compute_file(
                 ),
             ),
         )
-    issues: list[Issue] = []
-
-    def this_year(rows: Iterator[Row]) -> Iterator[Row]:
-        for line, row in rows:
-            text = (row.get("year") or "").strip()
-            if text and text.removesuffix(".0") != str(year):
-                issues.append(
-                    Issue(
-                        "input_year",
-                        f"year {text} differs from the year computed ({year})",
-                        f"{origin}: row {line}, column year",
-                    )
-                )
-                continue
-            yield line, row
-
-    values, row_issues = read_rows(this_year(read_input(path)), origin, method.spec.input_specs())
-    issues.extend(row_issues)
+    values, issues = read_rows(read_input(path), origin, method.spec.input_specs(), year)
     context = ComputeContext(table, gwp_set)
     calculations = compute_all(method, by_facility_year(values), context)
     return BulkResult(tuple(calculations), tuple(issues))

@@ -27,6 +27,15 @@ EXPECTED = {
 }
 
 
+@pytest.mark.parametrize(
+    "command", [["mrv"], ["mrv", "methods", "--help"], ["mrv", "compute", "--help"]]
+)
+def test_help(command: list[str]) -> None:
+    result = runner.invoke(app, command)
+    assert result.exit_code in {0, 2}
+    assert "Usage" in result.output
+
+
 def test_methods_lists_every_method_with_its_inputs() -> None:
     result = runner.invoke(app, ["mrv", "methods"])
     assert result.exit_code == 0, result.output

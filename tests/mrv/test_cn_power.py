@@ -47,6 +47,14 @@ def test_cn2_measured_element_carbon() -> None:
     assert result.lines[0].basis == "measured"
 
 
+def test_coal_with_measured_carbon_per_heat() -> None:
+    """100 000 t × 20.908 GJ/t × 0.0265 tC/GJ = 55 406.2 tC; × 0.99 × 44/12 = 201 124.506 t."""
+    text = COAL_DEFAULT.format(year=2022) + "F1,2022,,U1,coal,carbon_per_heat,0.0265,tC/GJ"
+    result = compute("CN-ETS:power:2022", text)
+    assert result.emissions_tco2 == Decimal("201124.506")
+    assert result.lines[0].basis == "measured"
+
+
 @pytest.mark.parametrize(
     ("method", "year", "expected"),
     [

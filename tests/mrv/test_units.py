@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from mrv_text import compute
 
@@ -76,6 +76,7 @@ def test_u5_twelve_monthly_values_sum_exactly() -> None:
     assert result.emissions_tco2 == Decimal("99997.2") * Decimal("0.55") * Decimal("0.99") * 44 / 12
 
 
+@settings(deadline=None)
 @given(st.lists(st.decimals(min_value=0, max_value=10**6, places=3), min_size=12, max_size=12))
 def test_monthly_decimal_sums_equal_the_annual_amount(months: list[Decimal]) -> None:
     text = "\n".join(

@@ -60,10 +60,22 @@ SLOTS = (
     ParameterSlot("molar_mass_rounded", "CO2, C (the ratio 44/12)", "g/mol"),
 )
 
-MISSING_MONTH_RULE = (
+
+@dataclass(frozen=True, slots=True)
+class MissingMonthRule:
+    """What a coal month without a valid element-carbon measurement takes: C_ar = that
+    month's NCV_ar × the parameter ``default_parameter`` of the year. Versioned with the
+    method, so a later text that changes the rule is a new record, not an ``if``."""
+
+    default_parameter: str
+    reading: str
+
+
+MISSING_MONTH_RULE = MissingMonthRule(
+    "cc_default",
     "a month without a valid element-carbon measurement takes C_ar = NCV_ar × the year's "
     "default carbon per unit heat (the month's own NCV); months are never filled from "
-    "other months (ChemLinked's reading of 111号 [V3]; the clause text is unconfirmed [M])"
+    "other months (ChemLinked's reading of 111号 [V3]; the clause text is unconfirmed [M])",
 )
 
 
@@ -72,6 +84,7 @@ class CnPowerMethod:
     """One version of the power-sector guideline: same formulas, its own documents and boundary."""
 
     spec: MethodSpec
+    missing_months: MissingMonthRule = MISSING_MONTH_RULE
 
     def compute(self, inputs: FacilityInputs, context: ComputeContext) -> Calculation:
         where = f"facility {inputs.facility}, {inputs.year}"
@@ -85,7 +98,9 @@ class CnPowerMethod:
                 months[value.source, value.subject, value.month][value.name] = value
         _check_annual_and_monthly(months, issues)
         for (source, subject, month), given in months.items():
-            line = _combustion_line(source, subject, month, given, resolver, ratio, issues)
+            line = _combustion_line(
+                source, subject, month, given, resolver, ratio, issues, self.missing_months
+            )
             if line is not None:
                 lines.append(line)
         lines.extend(self._electricity(inputs, resolver, issues))
@@ -161,6 +176,7 @@ def _combustion_line(
     resolver: Resolver,
     co2_per_c: Decimal,
     issues: list[Issue],
+    missing_months: MissingMonthRule,
 ) -> SourceLine | None:
     fuel = given.get("fuel_consumed")
     anywhere = next(iter(given.values())).where
@@ -178,10 +194,13 @@ def _combustion_line(
     ncv = given.get("ncv_ar")
     if subject == COAL:
         measured = given.get("carbon_content_ar")
+        per_heat = given.get("carbon_per_heat")
         if measured is not None:
             carbon, basis = fuel.amount * measured.amount, "measured"
+        elif per_heat is not None and ncv is not None:
+            carbon, basis = fuel.amount * ncv.amount * per_heat.amount, "measured"
         elif ncv is not None:
-            default = resolver.get("cc_default", COAL, "GJ")
+            default = resolver.get(missing_months.default_parameter, COAL, "GJ")
             if default is None:
                 return None
             keys.append(default.key)
@@ -298,7 +317,7 @@ def _version(version: str, years: tuple[int, int], document: str, indirect: bool
             parameters=SLOTS,
             regimes=("CN-ETS",),
             rounding=Rounding(Decimal(1), "reported emissions in whole tCO2 [M]"),
-            notes=(MISSING_MONTH_RULE,),
+            notes=(MISSING_MONTH_RULE.reading,),
         )
     )
 

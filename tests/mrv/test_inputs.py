@@ -24,6 +24,7 @@ F1,2022,4,U1,coal,fuel_consumed,5,MWh
 ,2022,5,U1,coal,fuel_consumed,5,t
 F1,2022,6,U1,coal,fuel_consumed,5,t
 F1,2022,6,U1,coal,fuel_consumed,6,t
+F1,2022,7,U1,coal,fuel_consumed,"1,5",t
 """
     values, issues = read_rows(rows_of(text), "plant.csv", SPECS)
     assert [(issue.code, issue.where) for issue in issues] == [
@@ -36,6 +37,7 @@ F1,2022,6,U1,coal,fuel_consumed,6,t
         ("unit_dimension", "plant.csv: row 8, column unit"),
         ("input_field_missing", "plant.csv: row 9, column facility"),
         ("input_duplicate", "plant.csv: row 11, column input"),
+        ("input_amount", "plant.csv: row 12, column amount"),
     ]
     assert [value.amount for value in values] == [Decimal(5)]
 

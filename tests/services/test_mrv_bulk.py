@@ -91,3 +91,15 @@ def test_results_carry_the_parameters_they_used(tmp_path: Path) -> None:
     lines = (tmp_path / "out.csv").read_text("utf-8").splitlines()
     assert lines[0].startswith("facility,year,methodology,emissions_tco2e,reported_tco2e")
     assert lines[1].startswith("P00000,2022,CN-ETS:power:2022,1815,1815,1815,0,0,")
+
+
+def test_an_unreadable_file_is_an_issue(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"not a zip")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(
+        "facility,year,month,source,subject,input,amount,unit\nF\xe9,2022".encode("latin-1")
+    )
+    for path in (broken, latin):
+        result = compute_file(path, "CN-ETS:power", 2022, parameter_table())
+        assert [issue.code for issue in result.issues] == ["input_unreadable"]

@@ -86,7 +86,12 @@ def compute(
         errors = sum(issue.severity is Severity.ERROR for issue in problems)
         typer.echo(f"{errors} error(s); nothing written — fix them and run again", err=True)
         raise typer.Exit(1)
-    write_results(out, result.calculations)
+    try:
+        write_results(out, result.calculations)
+    except OSError as error:
+        raise fail(
+            f"cannot write {out}: {error.strerror}; give --out a writable path", 2
+        ) from error
     total = sum(calculation.emissions_tco2 for calculation in result.calculations)
     typer.echo(
         f"{len(result.calculations)} facility-year(s), {format(total.normalize(), 'f')} tCO2e "

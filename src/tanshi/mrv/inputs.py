@@ -138,14 +138,16 @@ def read_rows(
         amount: Decimal | None = None
         if cell("amount"):
             try:
-                amount = Decimal(cell("amount").replace(",", ""))
-                if not amount.is_finite():
+                # A comma is refused, not stripped: "1,5" is 1.5 in much of the world.
+                amount = Decimal(cell("amount")) if "," not in cell("amount") else None
+                if amount is None or not amount.is_finite():
                     raise InvalidOperation
             except InvalidOperation:
                 row_issues.append(
                     Issue(
                         "input_amount",
-                        f"'{cell('amount')}' is not a number; write digits, e.g. 1234.5",
+                        f"'{cell('amount')}' is not a number; write digits with a decimal "
+                        "point and no thousands separators, e.g. 1234.5",
                         at("amount"),
                     )
                 )

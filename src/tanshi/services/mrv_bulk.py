@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+from openpyxl.utils.exceptions import InvalidFileException
 
 from tanshi.core.issues import Issue
 from tanshi.mrv.inputs import COLUMNS, REQUIRED_COLUMNS, by_facility_year, read_rows
@@ -79,6 +81,18 @@ def read_input(path: Path) -> Iterator[Row]:
     return _csv_rows(path)
 
 
+_UNREADABLE = (OSError, UnicodeDecodeError, zipfile.BadZipFile, InvalidFileException, KeyError)
+
+
+def _unreadable(origin: str, error: Exception) -> Issue:
+    reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
+    return Issue(
+        "input_unreadable",
+        f"cannot read the file ({reason}); give UTF-8 CSV or an .xlsx workbook",
+        origin,
+    )
+
+
 def compute_file(
     path: Path, method_name: str, year: int, table: ParameterTable, gwp_set: str | None = None
 ) -> BulkResult:
@@ -87,7 +101,11 @@ def compute_file(
     if isinstance(method, Issue):
         return BulkResult((), (method,))
     origin = path.name
-    missing = [name for name in REQUIRED_COLUMNS if name not in header_of(path)]
+    try:
+        header = header_of(path)
+    except _UNREADABLE as error:
+        return BulkResult((), (_unreadable(origin, error),))
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         return BulkResult(
             (),
@@ -99,7 +117,10 @@ def compute_file(
                 ),
             ),
         )
-    values, issues = read_rows(read_input(path), origin, method.spec.input_specs(), year)
+    try:
+        values, issues = read_rows(read_input(path), origin, method.spec.input_specs(), year)
+    except _UNREADABLE as error:
+        return BulkResult((), (_unreadable(origin, error),))
     context = ComputeContext(table, gwp_set)
     calculations = compute_all(method, by_facility_year(values), context)
     return BulkResult(tuple(calculations), tuple(issues))

@@ -42,6 +42,7 @@ lock: $(UV)
 bench: install-dev
 	$(VENV)/bin/python bench/registry_sqlite.py
 	$(VENV)/bin/python bench/registry.py
+	$(VENV)/bin/python bench/mrv.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) tanshi-demo tanshi.sqlite

@@ -9,6 +9,7 @@ from pathlib import Path
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.mrv import METHODOLOGIES
+from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
 from tanshi.rulebook import Rulebook, parse_rulebook
 
@@ -66,7 +67,7 @@ def load_rulebook(preset_or_path: str) -> tuple[Rulebook, str]:
 
 @functools.cache
 def parameter_table() -> ParameterTable:
-    """Every shipped parameter table, merged; raises TanshiError if a table is broken."""
+    """Every shipped parameter table and the GWP sets, merged; raises TanshiError if broken."""
     parameters = []
     folder = _DATA / "parameters"
     for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
@@ -76,6 +77,7 @@ def parameter_table() -> ParameterTable:
         if issues:
             raise TanshiError("broken parameter table:\n" + "\n".join(map(str, issues)))
         parameters.extend(rows)
+    parameters.extend(gwp_parameters())
     return ParameterTable.of(parameters)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rules
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
@@ -109,3 +110,18 @@ def scenario_text(name_or_path: str) -> tuple[str, str]:
     return (_DATA / "scenarios" / f"{name_or_path}.yaml").read_text(encoding="utf-8"), (
         f"{name_or_path}.yaml"
     )
+
+
+def load_settlement_rules(preset_id: str) -> SettlementRules:
+    """The shipped settlement terms ``data/settlement/<preset_id>.toml``; raises if broken."""
+    folder = _DATA / "settlement"
+    known = sorted(
+        i.name.removesuffix(".toml") for i in folder.iterdir() if i.name.endswith(".toml")
+    )
+    if preset_id not in known:
+        raise TanshiError(f"no settlement rules '{preset_id}'; shipped: {', '.join(known)}")
+    text = (folder / f"{preset_id}.toml").read_text(encoding="utf-8")
+    rules, issues = parse_settlement_rules(text, f"settlement/{preset_id}.toml")
+    if rules is None or has_errors(issues):
+        raise TanshiError("broken settlement rules:\n" + "\n".join(map(str, issues)))
+    return rules

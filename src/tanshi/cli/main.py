@@ -14,6 +14,7 @@ from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
 from tanshi.cli.scenario import scenario_app
+from tanshi.cli.settlement import market_app
 from tanshi.store.engine import database_url, printable_url
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(mrv_app, name="mrv")
+app.add_typer(market_app, name="market")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from settlement_setup import NEXT_SETTLEMENT_DAY, NOW, RULES, setup, state, trade
 from sqlalchemy import Engine, select
 
+from tanshi.market import Trade
 from tanshi.market.cash import CashEntryKind
 from tanshi.market.settlement import funds_needed
 from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
-from tanshi.services import cash, reservations
+from tanshi.services import cash, market, reservations
 from tanshi.services.audit import verify_registry
 from tanshi.services.jurisdiction import change_account_status
 from tanshi.services.registry import execute
 from tanshi.services.settlement import record_trade, settle_due
-from tanshi.store.schema import settlements, transactions, unit_reservations
+from tanshi.store.schema import settlements, trades, transactions, unit_reservations
 
 START = 10_000_000  # fen deposited by B and C
 
@@ -194,3 +196,28 @@ def test_a_failure_during_settlement_leaves_nothing_half_done(
     assert verify_registry(engine).ok
     with engine.connect() as connection:
         assert cash.cash_discrepancies(connection) == []
+
+
+def test_a_bilateral_trade_can_settle_delivery_versus_payment(engine: Engine) -> None:
+    """B buys 50 t from A at CNY 30.00 bilaterally, settled through the exchange: no fee on
+    the bilateral venue, so B pays exactly 150,000 fen and A receives it. The trade row
+    (used for the average price) points at the delivering registry transaction."""
+    w = setup(engine)
+    deal = Trade("A", "B", "DPEA-2016", 50, Decimal("30.00"), date(2016, 9, 30))
+    outcome, issues = market.bilateral_trade(engine, w.j, deal, "otc-1", NOW, RULES)
+    assert issues == [] and outcome is not None and outcome.ok
+    holdings, balances, _, _ = state(engine)
+    assert holdings[(w.accounts["B"], w.allowances)] == 50
+    assert balances["DP-OH-B-CASH"] == START - 150_000
+    assert balances["DP-OH-A-CASH"] == 150_000
+    with engine.connect() as connection:
+        row = connection.execute(select(trades.c.transaction_id, transactions.c.type_code)
+                                 .join(transactions)).one()  # fmt: skip
+    assert row == (outcome.transaction_id, "trade_settlement")
+    again, _ = market.bilateral_trade(engine, w.j, deal, "otc-1", NOW, RULES)
+    assert again is not None and again.replayed and state(engine)[1] == balances
+    poor = Trade("A", "B", "DPEA-2016", 50, Decimal("3000.00"), date(2016, 9, 30))
+    before = state(engine)
+    _, refused = market.bilateral_trade(engine, w.j, poor, "otc-2", NOW, RULES)
+    assert [i.code for i in refused] == ["insufficient_funds"]
+    assert state(engine) == before

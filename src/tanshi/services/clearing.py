@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.issues import Issue
 from tanshi.market.cash import CashAccountKind, CashRequest
@@ -20,7 +20,7 @@ from tanshi.registry import AccountKind, TransactionRequest
 from tanshi.services import cash
 from tanshi.services.jurisdiction import Jurisdiction, find_account
 from tanshi.services.registry import execute_in, lock_journal_head
-from tanshi.store.schema import accounts
+from tanshi.store.schema import accounts, unit_classes
 
 T = TypeVar("T")
 RECEIVING_KINDS = frozenset(
@@ -109,3 +109,11 @@ def cash_step(connection: Connection, request: CashRequest) -> int:
     if not outcome.ok or outcome.entry_id is None:
         raise Refused(list(outcome.issues))
     return outcome.entry_id
+
+
+def unit_class_by_code(connection: Connection, code: str) -> int | None:
+    """The id of the unit class ``code`` (e.g. ``DPEA-2016``), if it exists."""
+    found = connection.execute(
+        select(unit_classes.c.id).where(unit_classes.c.code == code)
+    ).scalar()
+    return None if found is None else int(found)

@@ -27,9 +27,9 @@ from tanshi.services.clearing import (
     exchange_in,
     registry_account,
     registry_step,
+    unit_class_by_code,
 )
 from tanshi.services.jurisdiction import Jurisdiction
-from tanshi.services.market import unit_class_by_code
 from tanshi.services.registry import execute_in
 from tanshi.store.schema import funds_reservations, unit_reservations
 

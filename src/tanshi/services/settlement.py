@@ -36,9 +36,9 @@ from tanshi.services.clearing import (
     exchange_in,
     registry_account,
     registry_step,
+    unit_class_by_code,
 )
 from tanshi.services.jurisdiction import Jurisdiction, local_date
-from tanshi.services.market import unit_class_by_code
 from tanshi.services.registry import stored_holdings
 from tanshi.services.registry_access import load_accounts
 from tanshi.services.reservations import locked, reserve_funds_in, reserve_units_in
@@ -49,11 +49,13 @@ PENDING, SETTLED = "pending", "settled"
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """A trade as recorded: its settlement id, plan and whether it is settled yet."""
+    """A trade as recorded: its settlement id, plan and whether it is settled yet (then
+    ``transaction_id`` is the registry transaction that delivered it)."""
 
     settlement_id: int
     plan: SettlementPlan
     settled: bool
+    transaction_id: int | None = None
     replayed: bool = False
 
 
@@ -67,21 +69,23 @@ def record_trade(
     order that traded); without them the units and funds are reserved now. Reporting the
     same trade id again returns the first record; another trade under that id is refused.
     """
-    plan, issues = plan_settlement(fill, rules, local_date(jurisdiction, fill.traded_at))
-    if plan is None:
-        return None, issues
     return atomically(
         engine,
-        lambda connection: _record_in(
-            connection, jurisdiction, fill, plan, now, units_key, funds_key
+        lambda connection: record_trade_in(
+            connection, jurisdiction, rules, fill, now, units_key=units_key, funds_key=funds_key
         ),
     )
 
 
-def _record_in(
-    connection: Connection, jurisdiction: Jurisdiction, fill: Fill, plan: SettlementPlan,
-    now: datetime, units_key: str | None, funds_key: str | None,
+def record_trade_in(
+    connection: Connection, jurisdiction: Jurisdiction, rules: SettlementRules, fill: Fill,
+    now: datetime, *, units_key: str | None = None, funds_key: str | None = None,
 ) -> Recorded:  # fmt: skip
+    """``record_trade`` inside the caller's transaction, which must hold the journal-head
+    lock (``lock_journal_head``); raises ``Refused``, and the caller rolls back."""
+    plan, issues = plan_settlement(fill, rules, local_date(jurisdiction, fill.traded_at))
+    if plan is None:
+        raise Refused(issues)
     where = f"trade {fill.venue}/{fill.trade_id}"
     previous = connection.execute(
         select(settlements).where(
@@ -93,7 +97,8 @@ def _record_in(
             raise Refused([Issue("trade_id_reused_with_different_trade",
                                  "the venue already reported another trade under this id",
                                  where)])  # fmt: skip
-        return Recorded(previous.id, plan, previous.status == SETTLED, replayed=True)
+        return Recorded(previous.id, plan, previous.status == SETTLED, previous.transaction_id,
+                        replayed=True)  # fmt: skip
     ex = exchange_in(connection, jurisdiction)
     seller = registry_account(connection, fill.seller, where)
     buyer = registry_account(connection, fill.buyer, where)
@@ -119,10 +124,10 @@ def _record_in(
                 funds_reservation_id=funds)
         .returning(settlements.c.id)
     ).scalar_one()  # fmt: skip
-    due = plan.settle_on <= local_date(jurisdiction, now)
-    if due:
-        settle_in(connection, ex, _row(connection, settlement_id), now)
-    return Recorded(int(settlement_id), plan, due)
+    if plan.settle_on > local_date(jurisdiction, now):
+        return Recorded(int(settlement_id), plan, settled=False)
+    transaction = settle_in(connection, ex, _row(connection, settlement_id), now)
+    return Recorded(int(settlement_id), plan, True, transaction)
 
 
 def _commit_units(
@@ -191,8 +196,9 @@ def _row(connection: Connection, settlement_id: int) -> Any:
     return connection.execute(query).one()
 
 
-def settle_in(connection: Connection, ex: Exchange, row: Any, now: datetime) -> None:
-    """Deliver and pay for the pending settlement ``row`` inside the caller's transaction.
+def settle_in(connection: Connection, ex: Exchange, row: Any, now: datetime) -> int:
+    """Deliver and pay for the pending settlement ``row`` inside the caller's transaction;
+    returns the registry transaction that delivered the units.
 
     Raises ``Refused`` (and the caller rolls everything back) if either leg is refused.
     """
@@ -222,6 +228,7 @@ def settle_in(connection: Connection, ex: Exchange, row: Any, now: datetime) -> 
         .values(status=SETTLED, transaction_id=transaction, cash_entry_id=entry,
                 settled_at=to_utc(now))
     )  # fmt: skip
+    return transaction
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from tanshi.services import cash, market, reservations
 from tanshi.services.audit import verify_registry
 from tanshi.services.jurisdiction import change_account_status
 from tanshi.services.registry import execute
-from tanshi.services.settlement import record_trade, settle_due
+from tanshi.services.settlement import record_trade, settle_due, settlement_discrepancies
 from tanshi.store.schema import settlements, trades, transactions, unit_reservations
 
 START = 10_000_000  # fen deposited by B and C
@@ -221,3 +222,60 @@ def test_a_bilateral_trade_can_settle_delivery_versus_payment(engine: Engine) ->
     _, refused = market.bilateral_trade(engine, w.j, poor, "otc-2", NOW, RULES)
     assert [i.code for i in refused] == ["insufficient_funds"]
     assert state(engine) == before
+
+
+@pytest.mark.parametrize(
+    "engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+def test_trades_reservations_and_deposits_together_do_not_deadlock(engine: Engine) -> None:
+    """Four threads trade (T+0), reserve and release, deposit and withdraw at once over the
+    same accounts; no error reaches anyone, every trade settles, and the ledgers reconcile."""
+    w = setup(engine)
+    errors: list[BaseException] = []
+    moved = {"in": 2 * START, "out": 0}
+    barrier = threading.Barrier(4)
+
+    def guarded(work) -> None:  # type: ignore[no-untyped-def]
+        barrier.wait()
+        try:
+            work()
+        except BaseException as error:
+            errors.append(error)
+
+    def trades_between(prefix: str, buyer: str, seller: str) -> None:
+        for index in range(12):
+            fill = trade(f"{prefix}{index}", 1, 3000 + index, buyer=buyer, seller=seller)
+            done, issues = record_trade(engine, w.j, RULES, fill, NOW)
+            assert issues == [] and done is not None and done.settled
+
+    def reserve_and_release() -> None:
+        for index in range(12):
+            reservations.reserve_units(engine, w.j, "DP-OH-C", "DPEA-2016", 2, f"o{index}", NOW)
+            reservations.release_units(engine, w.j, f"o{index}", None, f"x{index}", NOW)
+
+    def money() -> None:
+        for index in range(12):
+            if cash.transfer_with_bank(engine, "DP", "CNY", "DP-OH-B", 100, f"in{index}", NOW,
+                                       deposit=True).ok:  # fmt: skip
+                moved["in"] += 100
+            if cash.transfer_with_bank(engine, "DP", "CNY", "DP-OH-A", 50, f"out{index}", NOW,
+                                       deposit=False).ok:  # fmt: skip
+                moved["out"] += 50
+
+    work = [
+        lambda: trades_between("ab", "B", "A"), lambda: trades_between("cb", "B", "C"),
+        reserve_and_release, money,
+    ]  # fmt: skip
+    threads = [threading.Thread(target=guarded, args=(item,)) for item in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    holdings, balances, _, _ = state(engine)
+    assert holdings[(w.accounts["B"], w.allowances)] == 24
+    assert balances["DP-CASH-BANK"] == -(moved["in"] - moved["out"])
+    with engine.connect() as connection:
+        assert cash.cash_discrepancies(connection) == []
+        assert settlement_discrepancies(connection, w.j) == []
+    assert verify_registry(engine).ok

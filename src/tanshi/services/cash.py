@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
@@ -65,19 +66,23 @@ def open_cash_account(
     currency: str,
     registry_account_id: int | None = None,
 ) -> int:
-    """The id of cash account ``code``, opened on first use."""
-    found = connection.execute(select(cash_accounts.c.id).where(cash_accounts.c.code == code))
-    existing = found.scalar()
+    """The id of cash account ``code``, opened on first use.
+
+    Two writers opening the same account at once both get it: the insert does nothing on a
+    conflict (the second waits for the first on PostgreSQL), then the row is read.
+    """
+    query = select(cash_accounts.c.id).where(cash_accounts.c.code == code)
+    existing = connection.execute(query).scalar()
     if existing is not None:
         return int(existing)
-    return int(
-        connection.execute(
-            cash_accounts.insert()
-            .values(code=code, kind=kind.value, registry_account_id=registry_account_id,
-                    currency=currency, allows_negative=cash_allows_negative(kind))
-            .returning(cash_accounts.c.id)
-        ).scalar_one()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(
+        dialect.insert(cash_accounts)
+        .values(code=code, kind=kind.value, registry_account_id=registry_account_id,
+                currency=currency, allows_negative=cash_allows_negative(kind))
+        .on_conflict_do_nothing()
     )  # fmt: skip
+    return int(connection.execute(query).scalar_one())
 
 
 def participant_account(connection: Connection, registry_code: str, currency: str) -> int:

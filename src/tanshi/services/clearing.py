@@ -85,6 +85,7 @@ def exchange_in(connection: Connection, jurisdiction: Jurisdiction) -> Exchange:
 def open_exchange(engine: Engine, jurisdiction: Jurisdiction) -> Exchange:
     """Open (or find) the exchange's clearing account and cash accounts."""
     with engine.begin() as connection:
+        lock_journal_head(connection)  # as every settlement step: one opener at a time
         return exchange_in(connection, jurisdiction)
 
 

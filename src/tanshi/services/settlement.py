@@ -33,12 +33,13 @@ from tanshi.services.clearing import (
     Refused,
     atomically,
     cash_step,
+    clearing_account_code,
     exchange_in,
     registry_account,
     registry_step,
     unit_class_by_code,
 )
-from tanshi.services.jurisdiction import Jurisdiction, local_date
+from tanshi.services.jurisdiction import Jurisdiction, find_account, local_date
 from tanshi.services.registry import stored_holdings
 from tanshi.services.registry_access import load_accounts
 from tanshi.services.reservations import locked, reserve_funds_in, reserve_units_in
@@ -278,7 +279,7 @@ def settlement_discrepancies(connection: Connection, jurisdiction: Jurisdiction)
     trades, per unit class; the clearing cash account holds exactly the open funds
     reservations plus what the buyers of pending trades pay. Empty when all is well.
     """
-    ex = exchange_in(connection, jurisdiction)
+    clearing = find_account(connection, clearing_account_code(jurisdiction.code))
     expected_units: dict[int, int] = {}
     for unit_class, open_units in connection.execute(
         select(unit_reservations.c.unit_class_id, unit_reservations.c.open_units)
@@ -296,7 +297,7 @@ def settlement_discrepancies(connection: Connection, jurisdiction: Jurisdiction)
     held = {
         unit: quantity
         for (account, unit), quantity in stored_holdings(connection).items()
-        if account == ex.clearing_account
+        if account == clearing
     }
     for unit in sorted(set(held) | set(expected_units)):
         if held.get(unit, 0) != expected_units.get(unit, 0):
@@ -304,7 +305,7 @@ def settlement_discrepancies(connection: Connection, jurisdiction: Jurisdiction)
                 f"clearing account holds {held.get(unit, 0)} units of class {unit}; open "
                 f"reservations and pending trades account for {expected_units.get(unit, 0)}"
             )
-    balance = cash.balances(connection)[cash.clearing_cash_code(jurisdiction.code)]
+    balance = cash.balances(connection).get(cash.clearing_cash_code(jurisdiction.code), 0)
     if balance != expected_fen:
         problems.append(
             f"clearing cash holds {balance} fen; open reservations and pending trades "

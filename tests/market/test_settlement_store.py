@@ -74,6 +74,9 @@ def test_reserved_units_cannot_be_transferred_or_surrendered(engine: Engine) -> 
     assert execute(engine, surrender).result is ResultCode.INSUFFICIENT_UNITS
     released, issues = reservations.release_units(engine, w.j, "order-1", None, "cancel-1", NOW)
     assert issues == [] and released == 250
+    retried = state(engine)
+    assert reservations.release_units(engine, w.j, "order-1", None, "cancel-1", NOW) == (250, [])
+    assert state(engine) == retried
     assert execute(engine, transfer).ok
     _, too_much = reservations.release_units(engine, w.j, "order-1", 1, "cancel-2", NOW)
     assert [i.code for i in too_much] == ["release_exceeds_open_units"]
@@ -99,6 +102,8 @@ def test_an_order_reservation_covers_several_fills_and_the_rest_is_released(
         assert issues == [] and done is not None and done.settled
     released, issues = reservations.release_funds(engine, w.j, "buy-1", None, "buy-1-done", NOW)
     assert issues == [] and released == 16_008
+    again = reservations.release_funds(engine, w.j, "buy-1", None, "buy-1-done", NOW)
+    assert again == (16_008, [])
     holdings, balances, _, _ = state(engine)
     assert holdings[(w.accounts["B"], w.allowances)] == 200
     assert balances["DP-OH-B-CASH"] == START - 604_302

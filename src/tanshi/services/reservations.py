@@ -31,7 +31,14 @@ from tanshi.services.clearing import (
 )
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.registry import execute_in
-from tanshi.store.schema import funds_reservations, unit_reservations
+from tanshi.store.schema import (
+    cash_entries,
+    cash_movements,
+    funds_reservations,
+    movements,
+    transactions,
+    unit_reservations,
+)
 
 
 def reserve_units_in(
@@ -144,18 +151,34 @@ def locked(connection: Connection, table: Table, key: str) -> Any:
     return row
 
 
+def _same_holder(released_to: int, holder: int, release_key: str) -> None:
+    if released_to != holder:
+        raise Refused([Issue("idempotency_key_reused_with_different_request",
+                             "this release key was used to release another reservation",
+                             release_key)])  # fmt: skip
+
+
 def release_units(
     engine: Engine, jurisdiction: Jurisdiction, key: str, quantity: int | None,
     release_key: str, now: datetime,
 ) -> tuple[int | None, list[Issue]]:  # fmt: skip
     """Give back ``quantity`` (default: all) open units of reservation ``key`` to the seller.
 
-    Returns the units released; ``release_key`` makes a second call a replay.
+    Returns the units released; calling again with the same ``release_key`` returns what
+    the first call released and moves nothing.
     """
 
     def work(connection: Connection) -> int:
         ex = exchange_in(connection, jurisdiction)
         row = locked(connection, unit_reservations, key)
+        previous = connection.execute(
+            select(movements.c.quantity_units, movements.c.to_account_id)
+            .join(transactions)
+            .where(transactions.c.idempotency_key == f"release/{release_key}")
+        ).first()
+        if previous is not None:  # a retry: the first release stands
+            _same_holder(previous.to_account_id, row.account_id, release_key)
+            return int(previous.quantity_units)
         amount = row.open_units if quantity is None else quantity
         if not 0 < amount <= row.open_units:
             raise Refused([Issue("release_exceeds_open_units",
@@ -190,6 +213,14 @@ def release_funds(
     def work(connection: Connection) -> int:
         ex = exchange_in(connection, jurisdiction)
         row = locked(connection, funds_reservations, key)
+        previous = connection.execute(
+            select(cash_movements.c.amount_fen, cash_movements.c.to_cash_account_id)
+            .join(cash_entries)
+            .where(cash_entries.c.idempotency_key == f"release/{release_key}")
+        ).first()
+        if previous is not None:  # a retry: the first release stands
+            _same_holder(previous.to_cash_account_id, row.cash_account_id, release_key)
+            return int(previous.amount_fen)
         amount = row.open_fen if amount_fen is None else amount_fen
         if not 0 < amount <= row.open_fen:
             raise Refused([Issue("release_exceeds_open_funds",

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 from settlement_setup import NEXT_SETTLEMENT_DAY, NOW, RULES, setup, state, trade
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import DBAPIError
 
 from tanshi.market import Trade
 from tanshi.market.cash import CashEntryKind
@@ -19,7 +20,15 @@ from tanshi.services.audit import verify_registry
 from tanshi.services.jurisdiction import change_account_status
 from tanshi.services.registry import execute
 from tanshi.services.settlement import record_trade, settle_due, settlement_discrepancies
-from tanshi.store.schema import settlements, trades, transactions, unit_reservations
+from tanshi.store.schema import (
+    cash_accounts,
+    cash_entries,
+    cash_movements,
+    settlements,
+    trades,
+    transactions,
+    unit_reservations,
+)
 
 START = 10_000_000  # fen deposited by B and C
 
@@ -284,3 +293,24 @@ def test_trades_reservations_and_deposits_together_do_not_deadlock(engine: Engin
         assert cash.cash_discrepancies(connection) == []
         assert settlement_discrepancies(connection, w.j) == []
     assert verify_registry(engine).ok
+
+
+def test_the_database_itself_keeps_the_cash_ledger_straight(engine: Engine) -> None:
+    """Even bypassing the code: a movement that overdraws is refused by the CHECK on the
+    balance the trigger moves, balances follow inserted movements, and the journal is
+    append-only."""
+    setup(engine)
+    with engine.connect() as connection:
+        ids = dict(connection.execute(select(cash_accounts.c.code, cash_accounts.c.id)).all())
+        entry = connection.execute(select(cash_entries.c.id)).scalars().first()
+    b, c = ids["DP-OH-B-CASH"], ids["DP-OH-C-CASH"]
+    with pytest.raises(DBAPIError), engine.begin() as connection:
+        connection.execute(cash_movements.insert().values(
+            entry_id=entry, from_cash_account_id=b, to_cash_account_id=c, amount_fen=START + 1))  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(cash_movements.insert().values(
+            entry_id=entry, from_cash_account_id=b, to_cash_account_id=c, amount_fen=1))  # fmt: skip
+        assert cash.balances(connection)["DP-OH-C-CASH"] == START + 1
+    for statement in ("UPDATE cash_movements SET amount_fen = 2", "DELETE FROM cash_entries"):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))

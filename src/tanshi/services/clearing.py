@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.issues import Issue
 from tanshi.market.cash import CashAccountKind, CashRequest
-from tanshi.registry import AccountKind, TransactionRequest
+from tanshi.registry import AccountKind, ResultCode, TransactionRequest
 from tanshi.services import cash
 from tanshi.services.jurisdiction import Jurisdiction, find_account
 from tanshi.services.registry import execute_in, lock_journal_head
@@ -96,12 +96,25 @@ def registry_account(connection: Connection, code: str, where: str) -> int:
     return found
 
 
+_WHY = {
+    ResultCode.INSUFFICIENT_UNITS: "the seller does not hold that many units of the class "
+    "outside its reservations",
+    ResultCode.ACCOUNT_FROZEN: "the sending account is frozen",
+    ResultCode.ACCOUNT_SUSPENDED: "an account of the trade is suspended",
+    ResultCode.ACCOUNT_CLOSED: "an account of the trade is closed",
+    ResultCode.ACCOUNT_CLOSURE_PENDING: "the receiving account is being closed",
+    ResultCode.SOURCE_ACCOUNT_KIND_NOT_ALLOWED: "units are sold only from holding, trading or "
+    "project accounts",
+}
+
+
 def registry_step(connection: Connection, request: TransactionRequest, where: str) -> int:
+    """Execute ``request`` in the caller's transaction; raise ``Refused`` if it is refused."""
     outcome = execute_in(connection, request)
     if not outcome.ok or outcome.transaction_id is None:
-        code = outcome.result.value
-        raise Refused([Issue(code, f"the registry refused the {request.type_code} ({code})",
-                              where)])  # fmt: skip
+        code = outcome.result
+        why = _WHY.get(code, f"the registry refused the {request.type_code}")
+        raise Refused([Issue(code.value, f"{why} ({code.value})", where)])
     return outcome.transaction_id
 
 

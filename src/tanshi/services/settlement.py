@@ -98,8 +98,10 @@ def record_trade_in(
             raise Refused([Issue("trade_id_reused_with_different_trade",
                                  "the venue already reported another trade under this id",
                                  where)])  # fmt: skip
-        return Recorded(previous.id, plan, previous.status == SETTLED, previous.transaction_id,
-                        replayed=True)  # fmt: skip
+        stored = SettlementPlan(previous.value_fen, previous.buyer_fee_fen,
+                                previous.seller_fee_fen, previous.settle_on)  # fmt: skip
+        return Recorded(previous.id, stored, previous.status == SETTLED,
+                        previous.transaction_id, replayed=True)  # fmt: skip
     ex = exchange_in(connection, jurisdiction)
     seller = registry_account(connection, fill.seller, where)
     buyer = registry_account(connection, fill.buyer, where)

@@ -137,6 +137,11 @@ def test_a_t1_trade_waits_for_its_settlement_day(engine: Engine) -> None:
     assert holdings[(w.accounts["A"], w.allowances)] == 200  # 100 wait in clearing
     assert (w.accounts["B"], w.allowances) not in holdings
     assert balances["DP-CASH-CLEARING"] == 300_100
+    # While it waits, A cannot transfer the 100 sold units elsewhere.
+    elsewhere = TransactionRequest(
+        "transfer", "t1", (Movement(w.accounts["A"], w.accounts["C"], w.allowances, 201),), NOW
+    )
+    assert execute(engine, elsewhere).result is ResultCode.INSUFFICIENT_UNITS
     early = settle_due(engine, w.j, date(2016, 10, 9), NOW)
     assert early.settled == () and early.failed == ()
     run = settle_due(engine, w.j, date(2016, 10, 10), NEXT_SETTLEMENT_DAY)

@@ -22,7 +22,7 @@ from tanshi.market.settlement_rules import SettlementRules
 from tanshi.resources import load_settlement_rules
 from tanshi.services import cash, reservations
 from tanshi.services.jurisdiction import Jurisdiction, local_date
-from tanshi.services.settlement import record_trade, settle_due
+from tanshi.services.settlement import record_trade, settle_due, settlement_discrepancies
 
 Rules = Annotated[
     str | None,
@@ -195,12 +195,14 @@ def _day(text: str) -> date:
 
 
 def balances(db: Db = None) -> None:
-    """Every cash account's balance, and whether the cash ledger reconciles."""
-    engine, _ = open_registry(db)
+    """Every cash account's balance, and whether the cash ledger and the clearing accounts
+    reconcile with the journal, the reservations and the pending trades."""
+    engine, j = open_registry(db)
     try:
         with engine.connect() as connection:
             rows = cash.balances(connection)
             problems = cash.cash_discrepancies(connection)
+            problems += settlement_discrepancies(connection, j)
     finally:
         engine.dispose()
     for code, fen in sorted(rows.items()):

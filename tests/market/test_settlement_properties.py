@@ -43,7 +43,7 @@ def prepared() -> tuple[Path, World]:
 
 TRADE = st.tuples(
     st.just("trade"),
-    st.sampled_from(["listed", "block", "bilateral"]),
+    st.sampled_from(["listed", "block", "otc"]),
     st.sampled_from([("B", "A"), ("C", "A"), ("B", "C")]),
     st.integers(1, 150),
     st.integers(1, 20_000),

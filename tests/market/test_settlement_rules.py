@@ -90,7 +90,7 @@ def test_funds_needed_covers_value_and_buyer_fee() -> None:
 @given(
     quantity=st.integers(1, 10**6),
     price=st.integers(1, 10**5),
-    venue=st.sampled_from(["listed", "auction", "block", "bilateral"]),
+    venue=st.sampled_from(["listed", "one_way_bidding", "block", "otc"]),
 )
 def test_a_plan_conserves_money(quantity: int, price: int, venue: str) -> None:
     """What the buyer pays = what the seller receives + the fees, to the fen."""

@@ -35,7 +35,7 @@ def bilateral_trade(
 
     Without ``settlement`` the units move by a registry transfer and the money is paid
     outside tanshi (free of payment). With it, the trade settles delivery versus payment
-    through the exchange (``services.settlement``, venue ``bilateral``, which must settle
+    through the exchange (``services.settlement``, method ``otc``, which must settle
     T+0): the buyer's money pays for it in the same database transaction.
 
     Returns the registry outcome (None when the trade was refused before reaching the
@@ -91,12 +91,12 @@ def _bilateral_in(
             return outcome, [Issue(outcome.result.value, _explain(outcome.result), where)]
     else:
         lock_journal_head(connection)
-        fill = Fill(key, "bilateral", buyer_code, seller_code, trade.unit_class, trade.quantity_t,
+        fill = Fill(key, "otc", buyer_code, seller_code, trade.unit_class, trade.quantity_t,
                     cny_to_fen(trade.price_cny_per_t), now)  # fmt: skip
         recorded = record_trade_in(connection, jurisdiction, settlement, fill, now)
         if not recorded.settled:
             raise Refused([Issue("bilateral_trade_must_settle_today",
-                                 f"the rules settle venue bilateral on {recorded.plan.settle_on}; "
+                                 f"the rules settle otc trades on {recorded.plan.settle_on}; "
                                  "a bilateral trade settles on the day it is reported", where)])  # fmt: skip
         outcome = Outcome(ResultCode.OK, recorded.transaction_id, recorded.replayed)
     if not outcome.replayed:

@@ -8,9 +8,11 @@ from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.market.tape import Market
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
 from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
 _DATA = resources.files("tanshi") / "data"
 
@@ -77,3 +79,26 @@ def parameter_table() -> ParameterTable:
             raise TanshiError("broken parameter table:\n" + "\n".join(map(str, issues)))
         parameters.extend(rows)
     return ParameterTable.of(parameters)
+
+
+@functools.cache
+def exchange_markets() -> tuple[Market, ...]:
+    """The national market and the pilots, with names, from ``data/market/markets.csv``."""
+    markets, issues = parse_markets(
+        (_DATA / "market" / "markets.csv").read_text(encoding="utf-8"), "markets.csv"
+    )
+    if issues:
+        raise TanshiError("broken markets table:\n" + "\n".join(map(str, issues)))
+    return tuple(markets)
+
+
+@functools.cache
+def exchange_calibration() -> Calibration:
+    """The sourced calibration targets of the synthetic exchanges."""
+    calibration, issues = parse_calibration(
+        (_DATA / "market" / "calibration-cn.csv").read_text(encoding="utf-8"),
+        "calibration-cn.csv",
+    )
+    if issues:
+        raise TanshiError("broken calibration table:\n" + "\n".join(map(str, issues)))
+    return calibration

@@ -1,0 +1,318 @@
+"""Seeded synthetic trades of the national market and the seven pilots, calibrated to targets.
+
+Quantities come from the calibration table (national year-end closes, annual volumes and
+values, the share traded in the months before the deadline, the block share; pilot price
+levels, Dec 2020 closes, active-week volumes and how often a week has no trade). Each
+market draws from its own generator seeded by ``seed`` and its code, so the trades of one
+market do not depend on which others are simulated. Only integers are drawn; prices are
+Decimal, quantities whole tonnes. The output is synthetic, not a record of real trades.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, tzinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+from tanshi.market.statistics import trading_days
+from tanshi.market.tape import CNY_TICK, Market, TradeKind, TradeRecord
+from tanshi.scenario.exchange_calibration import Calibration
+
+SQRT3 = Decimal(3).sqrt()
+SESSION_SECONDS = 4 * 3600  # 09:30-11:30 and 13:00-15:00
+AFTERNOON_SECONDS = 2 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class DayPlan:
+    """The tonnes of each trade one market prints on one day, before prices are set."""
+
+    day: date
+    listed: tuple[int, ...]
+    block: tuple[int, ...]
+    otc: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """A price the path passes through; an exact anchor is a published close."""
+
+    day: date
+    price_cny_per_t: Decimal
+    exact: bool
+
+
+def simulate_exchanges(
+    seed: int,
+    markets: list[Market],
+    calibration: Calibration,
+    start: date,
+    end: date,
+    zone: tzinfo,
+) -> list[TradeRecord]:
+    """Every synthetic trade from ``start`` to ``end`` inclusive, in time order."""
+    trades: list[TradeRecord] = []
+    for market in markets:
+        rng = random.Random(f"tanshi-exchange-flow:{seed}:{market.code}")
+        if market.scope == "national":
+            plans = national_plans(rng, market, calibration, start, end)
+        else:
+            plans = pilot_plans(rng, market, calibration, start, end)
+        if plans:
+            trades.extend(priced_trades(rng, market, calibration, plans, zone))
+    return sorted(trades, key=lambda trade: (trade.traded_at, trade.exchange))
+
+
+def apportion(total: int, weights: list[int]) -> list[int]:
+    """``total`` split in proportion to ``weights`` by largest remainder (sums exactly)."""
+    whole = sum(weights)
+    shares = [total * weight // whole for weight in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(total * weights[i] % whole), i))
+    for i in order[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
+
+
+def split(rng: random.Random, total: int, parts: int) -> tuple[int, ...]:
+    """``total`` tonnes as at most ``parts`` positive trade sizes."""
+    if total <= 0:
+        return ()
+    parts = max(1, min(parts, total))
+    shares = apportion(total, [rng.randrange(20, 101) for _ in range(parts)])
+    return tuple(share for share in shares if share > 0)
+
+
+def uniform(rng: random.Random, low: Decimal, high: Decimal) -> Decimal:
+    """A Decimal drawn uniformly from [low, high] on a 1/10,000 grid."""
+    return low + (high - low) * rng.randrange(10_001) / 10_000
+
+
+def national_plans(
+    rng: random.Random, market: Market, calibration: Calibration, start: date, end: date
+) -> list[DayPlan]:
+    """Each year's volume over its trading days, the season share in the last months."""
+    first = calibration.first_day(market) or start
+    season_share = calibration.number(market, "season_share")
+    season_months = int(calibration.number(market, "season_months"))
+    block_share = calibration.number(market, "block_share")
+    spread = calibration.number(market, "block_share_spread")
+    otc_share = calibration.number(market, "otc_share")
+    plans = []
+    for year, target in sorted(calibration.by_year(market, "annual_volume_t").items()):
+        days = list(trading_days(max(first, date(year, 1, 1)), date(year, 12, 31)))
+        season = [day for day in days if day.month > 12 - season_months]
+        rest = [day for day in days if day.month <= 12 - season_months]
+        in_season = int((target.number * season_share).to_integral_value(ROUND_HALF_UP))
+        volumes: dict[date, int] = {}
+        for group, total in ((season, in_season), (rest, int(target.number) - in_season)):
+            if group:
+                weights = [rng.randrange(50, 151) for _ in group]
+                volumes.update(zip(group, apportion(total, weights), strict=True))
+        for day in days:
+            busy = day in season
+            volume = volumes[day]
+            block = _part(volume, block_share + uniform(rng, -spread, spread))
+            otc = _part(volume, otc_share)
+            listed = volume - block - otc
+            plan = DayPlan(
+                day,
+                split(rng, listed, rng.randrange(6, 15) if busy else rng.randrange(4, 10)),
+                split(rng, block, rng.randrange(2, 7) if busy else rng.randrange(1, 4)),
+                split(rng, otc, 1),
+            )
+            if start <= day <= end:
+                plans.append(plan)
+    return plans
+
+
+def _part(volume: int, share: Decimal) -> int:
+    return int((volume * share).to_integral_value(ROUND_HALF_UP))
+
+
+def pilot_plans(
+    rng: random.Random, market: Market, calibration: Calibration, start: date, end: date
+) -> list[DayPlan]:
+    """Sparse trading: some weeks have none; an active week trades on one to five days."""
+    active_share = calibration.number(market, "active_week_share")
+    week_volume = calibration.number(market, "active_week_volume_t")
+    block_share = calibration.number(market, "block_share")
+    otc_share = calibration.number(market, "otc_share")
+    plans = []
+    monday = start - timedelta(days=start.weekday())
+    while monday <= end:
+        days = [day for day in trading_days(monday, monday + timedelta(days=4)) if start <= day]
+        days = [day for day in days if day <= end]
+        monday += timedelta(days=7)
+        if not days or rng.randrange(10_000) >= active_share * 10_000:
+            continue
+        volume = int(
+            (week_volume * uniform(rng, Decimal("0.3"), Decimal("1.7"))).to_integral_value()
+        )
+        active = sorted(rng.sample(days, rng.randrange(1, len(days) + 1)))
+        for day, total in zip(active, split(rng, volume, len(active)), strict=False):
+            block = _part(total, block_share * uniform(rng, Decimal(0), Decimal(2)))
+            otc = _part(total, otc_share * uniform(rng, Decimal(0), Decimal(2)))
+            if block + otc >= total:
+                block, otc = 0, 0
+            plans.append(
+                DayPlan(
+                    day,
+                    split(rng, total - block - otc, rng.randrange(1, 4)),
+                    split(rng, block, 1),
+                    split(rng, otc, 1),
+                )
+            )
+    return plans
+
+
+def anchors(market: Market, calibration: Calibration, plans: list[DayPlan]) -> list[Anchor]:
+    """Where the price path must pass; a close lands on the last listed day of its year."""
+    listed_days = [plan.day for plan in plans if plan.listed]
+    found = []
+    first = calibration.first_day(market)
+    opening = calibration.find(market, "opening_price", str(first.year)) if first else None
+    if first and opening:
+        found.append(Anchor(first, opening.number, exact=False))
+    for year, target in calibration.by_year(market, "price_level").items():
+        found.append(Anchor(date(year, 7, 1), target.number, exact=False))
+    for year, target in calibration.by_year(market, "year_end_close").items():
+        last = [day for day in listed_days if day <= date(year, 12, 31)]
+        if last:
+            found.append(Anchor(last[-1], target.number, exact=True))
+    return sorted(found, key=lambda anchor: anchor.day)
+
+
+def price_path(
+    rng: random.Random, points: list[Anchor], days: list[date], volatility: Decimal
+) -> dict[date, Decimal]:
+    """A close for every day: straight lines between anchors plus a bridged random walk.
+
+    The walk is pinned to zero at each anchor (a Brownian bridge), so every anchor's price
+    is met exactly on its day.
+    """
+    if not points:
+        return {}
+    first, last = points[0], points[-1]
+    extended = [Anchor(min(days[0], first.day), first.price_cny_per_t, False), *points]
+    extended.append(Anchor(max(days[-1], last.day), last.price_cny_per_t, False))
+    path: dict[date, Decimal] = {}
+    for left, right in itertools.pairwise(extended):
+        segment = [day for day in days if left.day <= day <= right.day] or [left.day]
+        steps = len(segment) - 1
+        walk = [Decimal(0)]
+        for _ in range(steps):
+            walk.append(walk[-1] + volatility * SQRT3 * uniform(rng, Decimal(-1), Decimal(1)))
+        span = Decimal((right.day - left.day).days or 1)
+        for index, day in enumerate(segment):
+            base = left.price_cny_per_t + (right.price_cny_per_t - left.price_cny_per_t) * (
+                Decimal((day - left.day).days) / span
+            )
+            bridge = walk[index] - (walk[-1] * index / steps if steps else 0)
+            path[day] = (base * max(1 + bridge, Decimal("0.3"))).quantize(CNY_TICK)
+    for point in points:
+        path[point.day] = point.price_cny_per_t
+    return path
+
+
+def _moment(day: date, second: int, zone: tzinfo) -> datetime:
+    """The ``second``-th second of the trading session (09:30-11:30, 13:00-15:00)."""
+    session = time(9, 30) if second < AFTERNOON_SECONDS else time(13, 0)
+    offset = second if second < AFTERNOON_SECONDS else second - AFTERNOON_SECONDS
+    return datetime.combine(day, session, zone) + timedelta(seconds=offset)
+
+
+def priced_trades(
+    rng: random.Random,
+    market: Market,
+    calibration: Calibration,
+    plans: list[DayPlan],
+    zone: tzinfo,
+) -> list[TradeRecord]:
+    """Prices and times for the planned trades; the last listed trade of a day is its close.
+
+    Block trades are priced at the day's close times a factor per year chosen so that the
+    year's turnover meets its target (1 without a target, kept within ±30%).
+    """
+    volatility = calibration.number(market, "daily_volatility")
+    points = anchors(market, calibration, plans)
+    days = [plan.day for plan in plans]
+    closes = price_path(rng, points, days, volatility)
+    opening = points[0] if points and points[0].day == days[0] else None
+    trades: list[TradeRecord] = []
+    previous = opening.price_cny_per_t if opening else closes[days[0]]
+    block_base: dict[int, Decimal] = {}
+    listed_turnover: dict[int, Decimal] = {}
+    for plan in plans:
+        close = closes[plan.day]
+        if plan.listed:
+            if opening and plan.day == opening.day:
+                open_price = opening.price_cny_per_t
+            else:
+                open_price = previous * (1 + uniform(rng, -volatility, volatility) / 2)
+            seconds = sorted(rng.sample(range(SESSION_SECONDS), len(plan.listed)))
+            count = len(plan.listed)
+            for index, (second, quantity) in enumerate(zip(seconds, plan.listed, strict=True)):
+                if index == count - 1:
+                    price = close
+                elif index == 0:
+                    price = open_price
+                else:
+                    line = open_price + (close - open_price) * index / (count - 1)
+                    price = line * (1 + uniform(rng, -volatility, volatility) / 2)
+                price = max(price.quantize(CNY_TICK), CNY_TICK)
+                trades.append(
+                    TradeRecord(
+                        market.code,
+                        market.product,
+                        _moment(plan.day, second, zone),
+                        price,
+                        quantity,
+                        TradeKind.LISTED,
+                    )
+                )
+                listed_turnover[plan.day.year] = (
+                    listed_turnover.get(plan.day.year, Decimal(0)) + price * quantity
+                )
+            previous = close
+        for quantity in (*plan.block, *plan.otc):
+            block_base[plan.day.year] = block_base.get(plan.day.year, Decimal(0)) + (
+                close * quantity
+            )
+    factors = _block_factors(market, calibration, block_base, listed_turnover)
+    for plan in plans:
+        close = closes[plan.day]
+        for kind, quantities in ((TradeKind.BLOCK, plan.block), (TradeKind.OTC, plan.otc)):
+            for quantity in quantities:
+                factor = factors.get(plan.day.year, Decimal(1))
+                noise = 1 + uniform(rng, Decimal("-0.005"), Decimal("0.005"))
+                second = AFTERNOON_SECONDS + rng.randrange(AFTERNOON_SECONDS)
+                trades.append(
+                    TradeRecord(
+                        market.code,
+                        market.product,
+                        _moment(plan.day, second, zone),
+                        max((close * factor * noise).quantize(CNY_TICK), CNY_TICK),
+                        quantity,
+                        kind,
+                    )
+                )
+    return trades
+
+
+def _block_factors(
+    market: Market,
+    calibration: Calibration,
+    block_base: dict[int, Decimal],
+    listed_turnover: dict[int, Decimal],
+) -> dict[int, Decimal]:
+    """Per year, the block price factor that makes the year's turnover meet its target."""
+    factors = {}
+    for year, target in calibration.by_year(market, "annual_turnover_cny").items():
+        base = block_base.get(year, Decimal(0))
+        if base == 0:
+            continue
+        factor = (target.number - listed_turnover.get(year, Decimal(0))) / base
+        factors[year] = min(max(factor, Decimal("0.7")), Decimal("1.3"))
+    return factors

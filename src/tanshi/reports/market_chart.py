@@ -19,8 +19,8 @@ from pathlib import Path
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from matplotlib import font_manager
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
-from matplotlib.ticker import FuncFormatter
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.ticker import FuncFormatter
 
 from tanshi.market.bars import Bar, Interval, bars
 from tanshi.market.statistics import daily_statistics
@@ -58,9 +58,26 @@ ADJECTIVES = {
 }  # longer ranges are drawn with weekly candles
 
 
+CJK_FILES = ("notosanscjk", "notosanssc", "sourcehansans", "wqy", "simhei", "msyh", "pingfang")
+
+
 @functools.cache
 def cjk_family() -> str | None:
-    """The first installed font family that has Chinese glyphs, if any."""
+    """The first installed font family that has Chinese glyphs, if any.
+
+    matplotlib caches its font list, so fonts installed after the cache was built are
+    looked for among the system's font files and registered.
+    """
+    found = _known_family()
+    if found is None:
+        for path in font_manager.findSystemFonts():
+            if any(part in Path(path).name.lower() for part in CJK_FILES):
+                font_manager.fontManager.addfont(path)
+        found = _known_family()
+    return found
+
+
+def _known_family() -> str | None:
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((family for family in CJK_FAMILIES if family in installed), None)
 
@@ -234,7 +251,7 @@ def chart_html(data: ChartData, chinese: bool) -> str:
             data=data,
             focus_name=display_name(data.focus, chinese and cjk_family() is not None),
             svg=inline_svg(figure(data, chinese)),
-        adjective=ADJECTIVES[data.interval],
+            adjective=ADJECTIVES[data.interval],
         )
     )
 

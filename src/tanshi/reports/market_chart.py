@@ -136,18 +136,38 @@ def draw(container: Figure | SubFigure, data: ChartData, chinese: bool) -> None:
         3, 1, height_ratios=(3, 1, 3), sharex=True, gridspec_kw={"hspace": 0.12}
     )
     width = 0.6 if data.interval is Interval.DAY else 4.2
-    for bar in data.candles:
-        if bar.open is None or bar.close is None or bar.high is None or bar.low is None:
-            continue
-        x = date2num(
-            bar.start.date()
-            + (timedelta(days=2) if data.interval is Interval.WEEK else timedelta())
-        )
-        colour = UP if bar.close >= bar.open else DOWN
-        candle_axes.vlines(x, float(bar.low), float(bar.high), color=colour, linewidth=0.8)
-        bottom, top = sorted((float(bar.open), float(bar.close)))
-        candle_axes.bar(x, max(top - bottom, 0.01), width, bottom, color=colour, linewidth=0)
-        volume_axes.bar(x, bar.volume_t / 1000, width, color=colour, linewidth=0)
+    priced = [bar for bar in data.candles if bar.close is not None]
+    shift = timedelta(days=2) if data.interval is Interval.WEEK else timedelta()
+    xs = [date2num(bar.start.date() + shift) for bar in priced]
+    colours = [UP if bar.close >= bar.open else DOWN for bar in priced]
+    bodies = [sorted((float(bar.open), float(bar.close))) for bar in priced]
+    candle_axes.vlines(
+        xs,
+        [float(bar.low) for bar in priced],
+        [float(bar.high) for bar in priced],
+        colors=colours,
+        linewidth=0.8,
+    )
+    candle_axes.bar(
+        xs,
+        [max(top - bottom, 0.01) for bottom, top in bodies],
+        width,
+        [bottom for bottom, _ in bodies],
+        color=colours,
+        linewidth=0,
+    )
+    all_xs = [date2num(bar.start.date() + shift) for bar in data.candles]
+    volume_colours = [
+        DOWN if bar.close is not None and bar.open is not None and bar.close < bar.open else UP
+        for bar in data.candles
+    ]
+    volume_axes.bar(
+        all_xs,
+        [bar.volume_t / 1000 for bar in data.candles],
+        width,
+        color=volume_colours,
+        linewidth=0,
+    )
     focus_name = display_name(data.focus, bool(family))
     candle_axes.set_title(
         f"{focus_name} ({data.focus.product}): {ADJECTIVES[data.interval]} candles, CNY/t",

@@ -132,3 +132,25 @@ def test_mistakes_are_explained(trades_file: Path, tmp_path: Path) -> None:
     week = runner.invoke(app, ["market", "bulletin", "--week", "next friday"])
     assert week.exit_code == 1
     assert "is not a date like 2017-09-08" in week.output
+
+
+def test_daily_bars_include_silent_days(trades_file: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "market",
+            "bars",
+            "--exchange",
+            "tianjin",
+            "--from",
+            "2017-09-04",
+            "--to",
+            "2017-09-08",
+            "--trades",
+            str(trades_file),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.output.splitlines() if line.startswith("tianjin,")]
+    assert len(rows) == 5  # Monday to Friday, traded or not
+    assert all(row.split(",")[3].startswith("2017-09-0") for row in rows)

@@ -11,7 +11,7 @@ from tanshi.market.statistics import summarise_period
 from tanshi.market.tape import Market
 
 MARKETS = {
-    code: Market(code, scope, name, "", "", "", product, "Asia/Shanghai", "test")
+    code: Market(code, scope, name, "", "", "", product, "Asia/Shanghai", (), "test")
     for code, scope, name, product in (
         ("national", "national", "National market", "CEA"),
         ("hubei", "pilot", "Hubei", "HBEA"),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from market_text import TAPE, tape
+from market_text import SHANGHAI, TAPE, tape
 
-from tanshi.market.tape_csv import label_of, parse_csv, to_csv
+from tanshi.market.bars import Interval, bars
+from tanshi.market.tape_csv import bars_to_csv, label_of, parse_csv, to_csv
 
 
 def test_round_trip_keeps_every_field() -> None:
@@ -46,3 +47,16 @@ def test_a_missing_column_is_named() -> None:
     assert issues[0].code == "trade_csv_columns"
     assert "traded_at" in issues[0].message
     assert issues[0].where == "short.csv:2"
+
+
+def test_bars_as_csv_leave_missing_prices_empty() -> None:
+    hourly = [bar for bar in bars(tape(), Interval.HOUR, SHANGHAI) if bar.exchange == "national"]
+    lines = bars_to_csv(hourly, "test").splitlines()
+    assert lines[0] == "# test"
+    assert lines[2] == (
+        "national,CEA,hour,2024-11-04T09:00:00+08:00,100.00,101.50,100.00,101.50,1500,"
+        "150750.00,100.50,2,1500,0,0"
+    )
+    assert lines[4] == (
+        "national,CEA,hour,2024-11-04T13:00:00+08:00,,,,,100000,9500000.00,95.00,1,0,100000,0"
+    )

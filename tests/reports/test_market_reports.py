@@ -11,7 +11,14 @@ from markupsafe import escape
 
 from tanshi.market.statistics import summarise_period
 from tanshi.market.tape import TradeRecord
-from tanshi.reports.market_bulletin import build_bulletin, bulletin_pdf, table_rows, write_bulletin
+from tanshi.reports import market_bulletin, market_chart
+from tanshi.reports.market_bulletin import (
+    build_bulletin,
+    bulletin_html,
+    bulletin_pdf,
+    table_rows,
+    write_bulletin,
+)
 from tanshi.reports.market_chart import chart_data, cjk_family, write_chart
 from tanshi.services.market_data import market_zone, markets, simulate
 
@@ -83,4 +90,27 @@ def test_a_week_before_the_national_market_opened_centres_on_a_pilot() -> None:
     bulletin = build_bulletin(trades, markets(), date(2017, 9, 8), market_zone(), label)
     assert bulletin.chart.focus.scope == "pilot"
     assert "The national market had no trades" in bulletin.text
-    assert bulletin_pdf(bulletin, chinese=False) == bulletin_pdf(bulletin, chinese=False)
+    assert bulletin_html(bulletin, chinese=False) == bulletin_html(bulletin, chinese=False)
+    assert bulletin_pdf(bulletin, chinese=False).startswith(b"%PDF")
+
+
+def test_without_a_chinese_font_names_fall_back_to_english(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(market_chart, "cjk_family", lambda: None)
+    monkeypatch.setattr(market_bulletin, "cjk_family", lambda: None)
+    trades, label = autumn()
+    bulletin = build_bulletin(trades, markets(), date(2024, 11, 8), market_zone(), label)
+    html, _ = write_bulletin(tmp_path, bulletin, chinese=True)  # no glyph warning either
+    page = html.read_text(encoding="utf-8")
+    assert "<td>Beijing</td>" in page and "北京" not in page
+
+
+def test_a_range_without_trades_of_the_market_still_draws(tmp_path: Path) -> None:
+    trades, label = autumn()
+    data = chart_data(
+        trades, markets(), "national", date(2017, 9, 1), date(2017, 9, 30), market_zone(), label
+    )
+    assert data.candles == ()
+    png, _ = write_chart(tmp_path / "empty", data, chinese=False)
+    assert png.stat().st_size > 0

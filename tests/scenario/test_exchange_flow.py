@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from tanshi.market.statistics import summarise_period
 from tanshi.market.tape import Market, TradeKind, TradeRecord
 from tanshi.resources import exchange_calibration, exchange_markets
-from tanshi.scenario.exchange_calibration import parse_calibration
+from tanshi.scenario.exchange_calibration import parse_calibration, parse_markets
 from tanshi.scenario.exchange_flow import apportion, simulate_exchanges
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -153,3 +153,21 @@ def test_apportion_sums_exactly(total: int, weights: list[int]) -> None:
     shares = apportion(total, weights)
     assert sum(shares) == total
     assert all(share >= 0 for share in shares)
+
+
+def test_trades_happen_in_the_sessions_and_blocks_in_the_afternoon() -> None:
+    for trade in simulated()[:3000]:
+        local = trade.traded_at.astimezone(ZONE)
+        sessions = markets()[trade.exchange].sessions
+        assert any(opening <= local.time() < closing for opening, closing in sessions)
+        assert local.weekday() < 5
+        if trade.kind is not TradeKind.LISTED:
+            assert local.time() >= sessions[-1][0]
+
+
+def test_unreadable_sessions_are_refused() -> None:
+    header = "code,scope,name_en,name_zh,exchange_en,exchange_zh,product,time_zone,sessions,confidence,source"
+    _, issues = parse_markets(
+        f"{header}\nx,pilot,X,X,X,X,XEA,Asia/Shanghai,13:00-11:30,M,somewhere\n", "m.csv"
+    )
+    assert [(issue.code, issue.where) for issue in issues] == [("market_sessions", "m.csv:2")]

@@ -10,8 +10,10 @@ import typer
 
 from tanshi.cli.common import fail
 from tanshi.core.errors import InputRejected, TanshiError
-from tanshi.market.bars import Interval
+from tanshi.market.bars import Interval, bars
+from tanshi.market.statistics import daily_statistics
 from tanshi.market.tape import TradeRecord
+from tanshi.market.tape_csv import bars_to_csv
 from tanshi.reports.market_bulletin import build_bulletin, write_bulletin
 from tanshi.reports.market_chart import chart_data, cjk_family, write_chart
 from tanshi.services.market_data import (
@@ -141,6 +143,54 @@ def chart_command(
         raise fail(f"cannot write {out}: {error.strerror}; choose another --out", 2) from error
     _font_note(english)
     typer.echo("wrote " + " and ".join(str(path) for path in paths))
+
+
+@market_app.command("bars")
+def bars_command(
+    exchange: Annotated[str, typer.Option(help="The market: national, beijing, hubei, …")] = (
+        "national"
+    ),
+    interval: Annotated[Interval, typer.Option(help="Bar length.")] = Interval.DAY,
+    start: Annotated[str, typer.Option("--from", help="First day.")] = "2024-12-23",
+    end: Annotated[str, typer.Option("--to", help="Last day.")] = "2024-12-31",
+    out: Annotated[
+        Path | None, typer.Option(help="CSV file to write; default: print to the terminal.")
+    ] = None,
+    trades_file: TradesOption = None,
+    seed: SeedOption = 42,
+) -> None:
+    """OHLCV bars of one market as CSV: prices from listed trades, volume of every trade.
+
+    Daily bars include the weekdays without trades (volume 0, no prices).
+    """
+    codes = [market.code for market in markets()]
+    if exchange not in codes:
+        raise fail(f"no market {exchange!r}; choose one of {', '.join(codes)}", 1)
+    first, last = _day(start, "--from"), _day(end, "--to")
+    if first > last:
+        raise fail(f"--from {first} is after --to {last}; give a start before the end", 1)
+    trades, label = _trades(trades_file, seed)
+    zone = market_zone()
+    if interval is Interval.DAY:
+        made = [row.bar for row in daily_statistics(trades, exchange, first, last, zone)]
+    else:
+        inside = [
+            trade
+            for trade in trades
+            if trade.exchange == exchange
+            and first <= trade.traded_at.astimezone(zone).date() <= last
+        ]
+        made = bars(inside, interval, zone)
+    text = bars_to_csv(made, label)
+    if out is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise fail(f"cannot write {out}: {error.strerror}; choose another --out", 2) from error
+    typer.echo(f"wrote {len(made):,} bars to {out}")
 
 
 @market_app.command("bulletin")

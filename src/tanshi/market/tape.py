@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from tanshi.core.issues import Issue
@@ -48,6 +48,7 @@ class Market:
     exchange_zh: str
     product: str
     time_zone: str
+    sessions: tuple[tuple[time, time], ...]  # local opening and closing times
     source: str
 
     def name(self, chinese: bool) -> str:

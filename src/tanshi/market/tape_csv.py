@@ -9,6 +9,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from tanshi.core.issues import Issue
+from tanshi.market.bars import Bar
 from tanshi.market.tape import TradeKind, TradeRecord, check_trade_record
 
 COLUMNS = ("exchange", "product", "traded_at", "price_cny_per_t", "quantity_t", "kind")
@@ -112,3 +113,51 @@ def parse_csv(text: str, origin: str) -> tuple[list[TradeRecord], list[Issue]]:
         if not found:
             trades.append(record)
     return trades, issues
+
+
+BAR_COLUMNS = (
+    "exchange",
+    "product",
+    "interval",
+    "start",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume_t",
+    "turnover_cny",
+    "vwap",
+    "trades",
+    "listed_t",
+    "block_t",
+    "otc_t",
+)
+
+
+def bars_to_csv(bars: Iterable[Bar], label: str = "") -> str:
+    """Bars as CSV text; prices are empty where no price-forming trade happened."""
+    buffer = io.StringIO()
+    if label:
+        buffer.write(f"# {label}\n")
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(BAR_COLUMNS)
+    for bar in bars:
+        prices = (bar.open, bar.high, bar.low, bar.close, bar.vwap)
+        shown = ["" if price is None else f"{price:.2f}" for price in prices]
+        writer.writerow(
+            (
+                bar.exchange,
+                bar.product,
+                bar.interval.value,
+                bar.start.isoformat(),
+                *shown[:4],
+                bar.volume_t,
+                f"{bar.turnover_cny:.2f}",
+                shown[4],
+                bar.trade_count,
+                bar.listed_volume_t,
+                bar.block_volume_t,
+                bar.otc_volume_t,
+            )
+        )
+    return buffer.getvalue()

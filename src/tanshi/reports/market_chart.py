@@ -17,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from matplotlib import font_manager
+from matplotlib import font_manager, rc_context
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.ticker import FuncFormatter
@@ -243,7 +243,8 @@ def render(fig: Figure, kind: str) -> bytes:
     """The figure as PNG, SVG or PDF bytes, without timestamps (same data, same file)."""
     buffer = io.BytesIO()
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
-    fig.savefig(buffer, format=kind, dpi=150, metadata=metadata[kind])
+    with rc_context({"svg.hashsalt": "tanshi"}):  # stable SVG ids instead of random ones
+        fig.savefig(buffer, format=kind, dpi=150, metadata=metadata[kind])
     return buffer.getvalue()
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from tanshi.core.issues import Issue
@@ -115,9 +116,18 @@ def parse_markets(text: str, origin: str) -> tuple[list[Market], list[Issue]]:
     reader = csv.DictReader(io.StringIO(text))
     markets, issues = [], []
     for line, row in enumerate(reader, start=2):
+        where = f"{origin}:{line}"
         if not (row.get("source") or "").strip() or not row.get("code"):
+            issues.append(Issue("market_row", "every market needs a code and a source", where))
+            continue
+        sessions = parse_sessions(row.get("sessions") or "")
+        if sessions is None:
             issues.append(
-                Issue("market_row", "every market needs a code and a source", f"{origin}:{line}")
+                Issue(
+                    "market_sessions",
+                    f"sessions {row.get('sessions')!r} must read like 09:30-11:30 13:00-15:00",
+                    where,
+                )
             )
             continue
         markets.append(
@@ -130,7 +140,23 @@ def parse_markets(text: str, origin: str) -> tuple[list[Market], list[Issue]]:
                 exchange_zh=row["exchange_zh"],
                 product=row["product"],
                 time_zone=row["time_zone"],
+                sessions=sessions,
                 source=row["source"],
             )
         )
     return markets, issues
+
+
+def parse_sessions(text: str) -> tuple[tuple[time, time], ...] | None:
+    """ "09:30-11:30 13:00-15:00" as opening and closing times; None if unreadable or unordered."""
+    sessions = []
+    try:
+        for part in text.split():
+            opening, closing = part.split("-")
+            sessions.append((time.fromisoformat(opening), time.fromisoformat(closing)))
+    except ValueError:
+        return None
+    moments = [moment for session in sessions for moment in session]
+    if not sessions or any(b <= a for a, b in itertools.pairwise(moments)):
+        return None
+    return tuple(sessions)

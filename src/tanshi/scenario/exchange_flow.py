@@ -21,8 +21,6 @@ from tanshi.market.tape import CNY_TICK, Market, TradeKind, TradeRecord
 from tanshi.scenario.exchange_calibration import Calibration
 
 SQRT3 = Decimal(3).sqrt()
-SESSION_SECONDS = 4 * 3600  # 09:30-11:30 and 13:00-15:00
-AFTERNOON_SECONDS = 2 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,11 +214,19 @@ def price_path(
     return path
 
 
-def _moment(day: date, second: int, zone: tzinfo) -> datetime:
-    """The ``second``-th second of the trading session (09:30-11:30, 13:00-15:00)."""
-    session = time(9, 30) if second < AFTERNOON_SECONDS else time(13, 0)
-    offset = second if second < AFTERNOON_SECONDS else second - AFTERNOON_SECONDS
-    return datetime.combine(day, session, zone) + timedelta(seconds=offset)
+def seconds_of(session: tuple[time, time]) -> int:
+    opening, closing = session
+    return (closing.hour - opening.hour) * 3600 + (closing.minute - opening.minute) * 60
+
+
+def session_moment(market: Market, day: date, second: int, zone: tzinfo) -> datetime:
+    """The ``second``-th second of the day's trading, counted through the sessions in order."""
+    for session in market.sessions:
+        length = seconds_of(session)
+        if second < length:
+            return datetime.combine(day, session[0], zone) + timedelta(seconds=second)
+        second -= length
+    raise AssertionError("a second after the last session")
 
 
 def priced_trades(
@@ -240,6 +246,7 @@ def priced_trades(
     days = [plan.day for plan in plans]
     closes = price_path(rng, points, days, volatility)
     opening = points[0] if points and points[0].day == days[0] else None
+    trading_seconds = sum(seconds_of(session) for session in market.sessions)
     trades: list[TradeRecord] = []
     previous = opening.price_cny_per_t if opening else closes[days[0]]
     block_base: dict[int, Decimal] = {}
@@ -251,7 +258,7 @@ def priced_trades(
                 open_price = opening.price_cny_per_t
             else:
                 open_price = previous * (1 + uniform(rng, -volatility, volatility) / 2)
-            seconds = sorted(rng.sample(range(SESSION_SECONDS), len(plan.listed)))
+            seconds = sorted(rng.sample(range(trading_seconds), len(plan.listed)))
             count = len(plan.listed)
             for index, (second, quantity) in enumerate(zip(seconds, plan.listed, strict=True)):
                 if index == count - 1:
@@ -266,7 +273,7 @@ def priced_trades(
                     TradeRecord(
                         market.code,
                         market.product,
-                        _moment(plan.day, second, zone),
+                        session_moment(market, plan.day, second, zone),
                         price,
                         quantity,
                         TradeKind.LISTED,
@@ -287,12 +294,13 @@ def priced_trades(
             for quantity in quantities:
                 factor = factors.get(plan.day.year, Decimal(1))
                 noise = 1 + uniform(rng, Decimal("-0.005"), Decimal("0.005"))
-                second = AFTERNOON_SECONDS + rng.randrange(AFTERNOON_SECONDS)
+                # block and OTC trades are reported in the last session (a modelling choice)
+                second = trading_seconds - 1 - rng.randrange(seconds_of(market.sessions[-1]))
                 trades.append(
                     TradeRecord(
                         market.code,
                         market.product,
-                        _moment(plan.day, second, zone),
+                        session_moment(market, plan.day, second, zone),
                         max((close * factor * noise).quantize(CNY_TICK), CNY_TICK),
                         quantity,
                         kind,

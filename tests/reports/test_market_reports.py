@@ -91,7 +91,8 @@ def test_a_week_before_the_national_market_opened_centres_on_a_pilot() -> None:
     assert bulletin.chart.focus.scope == "pilot"
     assert "The national market had no trades" in bulletin.text
     assert bulletin_html(bulletin, chinese=False) == bulletin_html(bulletin, chinese=False)
-    assert bulletin_pdf(bulletin, chinese=False).startswith(b"%PDF")
+    pdf = bulletin_pdf(bulletin, chinese=False)
+    assert pdf.startswith(b"%PDF") and pdf == bulletin_pdf(bulletin, chinese=False)
 
 
 def test_without_a_chinese_font_names_fall_back_to_english(

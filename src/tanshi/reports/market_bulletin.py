@@ -15,6 +15,7 @@ from tanshi.market.commentary import commentary, span
 from tanshi.market.statistics import PeriodSummary, summarise_period
 from tanshi.market.tape import Market, TradeRecord
 from tanshi.reports.market_chart import (
+    LABEL_BOX,
     ChartData,
     chart_data,
     cjk_family,
@@ -142,20 +143,14 @@ def bulletin_html(bulletin: Bulletin, chinese: bool) -> str:
 def bulletin_pdf(bulletin: Bulletin, chinese: bool) -> bytes:
     """One A4 page drawn with matplotlib (no system libraries): text, chart, table."""
     family = cjk_family() if chinese else None
-    fig = Figure(figsize=(8.27, 11.69), layout="constrained")
+    fig = Figure(figsize=(8.27, 11.69))  # fixed positions, no layout engine: same bytes
     head, body, foot = fig.subfigures(3, 1, height_ratios=(1.8, 5.8, 3.2))
-    head.text(0.0, 0.97, title(bulletin), fontsize=14, weight="bold", va="top")
+    head.text(0.05, 0.9, title(bulletin), fontsize=14, weight="bold", va="top")
+    head.text(0.05, 0.72, bulletin.label, fontsize=8, color="#8a3a0f", va="top", bbox=LABEL_BOX)
     head.text(
-        0.0,
-        0.8,
-        bulletin.label,
-        fontsize=8,
-        color="#8a3a0f",
-        va="top",
-        bbox={"facecolor": "#fff4e5", "edgecolor": "#f0c58a", "boxstyle": "round,pad=0.3"},
+        0.05, 0.55, textwrap.fill(bulletin.text, 108), fontsize=8.5, va="top", linespacing=1.5
     )
-    head.text(0.0, 0.62, textwrap.fill(bulletin.text, 112), fontsize=8.5, va="top", linespacing=1.5)
-    draw(body, bulletin.chart, chinese)
+    draw(body, bulletin.chart, chinese, (0.1, 0.04, 0.78, 0.95))
     axes = foot.subplots()
     axes.axis("off")
     rows = table_rows(bulletin, family is not None)

@@ -49,6 +49,7 @@ LINE_COLOURS = (
     "#4aa3b5",
     "#8a6d3b",
 )
+LABEL_BOX = {"facecolor": "#fff4e5", "edgecolor": "#f0c58a", "boxstyle": "round,pad=0.3"}
 DAILY_LIMIT_DAYS = 200
 ADJECTIVES = {
     Interval.MINUTE: "one-minute",
@@ -128,12 +129,27 @@ def chart_data(
     return ChartData(by_code[focus], start, end, interval, candles, closes, tuple(markets), label)
 
 
-def draw(container: Figure | SubFigure, data: ChartData, chinese: bool) -> None:
-    """Candles, volume and closing lines, stacked, into a figure or a part of one."""
+def draw(
+    container: Figure | SubFigure,
+    data: ChartData,
+    chinese: bool,
+    box: tuple[float, float, float, float] = (0.07, 0.06, 0.84, 0.88),
+) -> None:
+    """Candles, volume and closing lines, stacked, into a figure or a part of one.
+
+    ``box`` is left, bottom, right, top as fractions of the container; the legend goes to
+    the right of it. Positions are fixed rather than solved by a layout engine, so the
+    same data draws the same bytes.
+    """
     family = cjk_family() if chinese else None
     text = {"family": [family, "DejaVu Sans"]} if family else {}
+    left, bottom, right, top = box
     candle_axes, volume_axes, line_axes = container.subplots(
-        3, 1, height_ratios=(3, 1, 3), sharex=True, gridspec_kw={"hspace": 0.12}
+        3,
+        1,
+        height_ratios=(3, 1, 3),
+        sharex=True,
+        gridspec_kw={"hspace": 0.28, "left": left, "bottom": bottom, "right": right, "top": top},
     )
     width = 0.6 if data.interval is Interval.DAY else 4.2
     priced = [bar for bar in data.candles if bar.close is not None]
@@ -217,25 +233,16 @@ def draw(container: Figure | SubFigure, data: ChartData, chinese: bool) -> None:
 
 def figure(data: ChartData, chinese: bool, size: tuple[float, float] = (11, 7.5)) -> Figure:
     """The chart as a figure of its own, with a title and the data's label."""
-    fig = Figure(figsize=size, layout="constrained")
-    fig.suptitle(
+    fig = Figure(figsize=size)
+    fig.text(
+        0.01,
+        0.985,
         f"Carbon allowance prices, {data.start.isoformat()} to {data.end.isoformat()}",
         fontsize=13,
-        x=0.01,
-        ha="left",
-    )
-    draw(fig, data, chinese)
-    fig.text(
-        0.99,
-        0.995,
-        data.label,
-        fontsize=8,
-        color="#8a3a0f",
-        ha="right",
         va="top",
-        wrap=True,
-        bbox={"facecolor": "#fff4e5", "edgecolor": "#f0c58a", "boxstyle": "round,pad=0.3"},
     )
+    fig.text(0.01, 0.945, data.label, fontsize=8, color="#8a3a0f", va="top", bbox=LABEL_BOX)
+    draw(fig, data, chinese, (0.06, 0.05, 0.81, 0.88))
     return fig
 
 

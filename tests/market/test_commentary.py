@@ -57,6 +57,26 @@ def test_a_fall_and_a_silent_national_market() -> None:
     assert "The national market had no trades; the pilots traded all 10 t." in text
 
 
+def test_volume_against_the_week_before() -> None:
+    this = [
+        summarise_period(tape(), code, date(2024, 11, 4), date(2024, 11, 8), SHANGHAI)
+        for code in MARKETS
+    ]
+    before = [
+        summarise_period(tape(), code, date(2024, 10, 28), date(2024, 11, 1), SHANGHAI)
+        for code in MARKETS
+    ]
+    # 104,500 + 4,000 t this week against Hubei's 5,000 t: (108,500 − 5,000) × 100 / 5,000
+    assert "Volume was up 2070.0% on the period before (5,000 t)." in commentary(
+        this, MARKETS, before
+    )
+    quiet = [
+        summarise_period(tape(), code, date(2024, 10, 21), date(2024, 10, 25), SHANGHAI)
+        for code in MARKETS
+    ]
+    assert "Nothing had traded in the period before." in commentary(this, MARKETS, quiet)
+
+
 def test_nothing_traded() -> None:
     text = week(date(2017, 9, 4), date(2017, 9, 8))
     assert text.startswith("No allowance traded on any of the 3 markets in 4–8 September 2017.")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from hypothesis import given
+from hypothesis import strategies as st
 from market_text import SHANGHAI, tape
 
 from tanshi.market.statistics import daily_statistics, summarise_period, trading_days
+from tanshi.market.tape import TradeKind, TradeRecord
 
 
 def test_trading_days_skip_weekends() -> None:
@@ -67,3 +70,34 @@ def test_a_silent_week_carries_the_last_close() -> None:
     week = summarise_period(tape(), "hubei", date(2024, 11, 11), date(2024, 11, 15), SHANGHAI)
     assert (week.close, week.last_close, week.volume_t) == (None, Decimal("42.00"), 0)
     assert week.zero_volume_days == 5
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 20 * 24 * 60 - 1),
+            st.integers(1, 99_999),
+            st.integers(1, 100_000),
+            st.sampled_from(list(TradeKind)),
+        ),
+        max_size=30,
+    )
+)
+def test_days_add_up_to_the_period(rows: list[tuple[int, int, int, TradeKind]]) -> None:
+    origin = datetime(2024, 11, 1, tzinfo=SHANGHAI)
+    trades = [
+        TradeRecord(
+            "hubei", "HBEA", origin + timedelta(minutes=m), Decimal(c) / 100, quantity, kind
+        )
+        for m, c, quantity, kind in rows
+    ]
+    start, end = date(2024, 11, 4), date(2024, 11, 15)
+    days = daily_statistics(trades, "hubei", start, end, SHANGHAI)
+    period = summarise_period(trades, "hubei", start, end, SHANGHAI)
+    assert sum(day.bar.volume_t for day in days) == period.volume_t
+    assert sum((day.bar.turnover_cny for day in days), Decimal(0)) == period.turnover_cny
+    weekdays = [day for day in days if day.day.weekday() < 5]
+    assert period.trading_days == len(weekdays) == 10
+    assert period.zero_volume_days == sum(1 for day in weekdays if day.zero_volume)
+    closes = [day.bar.close for day in days if day.bar.close is not None]
+    assert period.close == (closes[-1] if closes else None)

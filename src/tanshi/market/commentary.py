@@ -53,8 +53,16 @@ def names(codes: Sequence[str], markets: Mapping[str, Market]) -> str:
     return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
-def commentary(summaries: Sequence[PeriodSummary], markets: Mapping[str, Market]) -> str:
-    """What happened over the period, in plain sentences, from the statistics alone."""
+def commentary(
+    summaries: Sequence[PeriodSummary],
+    markets: Mapping[str, Market],
+    before: Sequence[PeriodSummary] = (),
+) -> str:
+    """What happened over the period, in plain sentences, from the statistics alone.
+
+    ``before`` are the same markets' summaries of the period before, for the change in
+    volume.
+    """
     if not summaries:
         return "No market was selected."
     start, end = summaries[0].start, summaries[0].end
@@ -72,6 +80,15 @@ def commentary(summaries: Sequence[PeriodSummary], markets: Mapping[str, Market]
             f"In {span(start, end)}, {active} of the {len(summaries)} markets traded "
             f"{tonnes(volume)} worth {cny(turnover)} in {trades:,} trades."
         )
+    earlier = sum(summary.volume_t for summary in before)
+    if before and volume and earlier:
+        change = (Decimal(volume - earlier) * 100 / earlier).quantize(Decimal("0.1"), ROUND_HALF_UP)
+        direction = "up" if change >= 0 else "down"
+        sentences.append(
+            f"Volume was {direction} {abs(change)}% on the period before ({tonnes(earlier)})."
+        )
+    elif before and volume:
+        sentences.append("Nothing had traded in the period before.")
     sentences.extend(_moves(summaries, markets))
     sentences.extend(_national_and_pilots(summaries, markets, volume))
     sentences.extend(_thin(summaries, markets))

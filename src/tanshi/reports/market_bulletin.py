@@ -73,6 +73,10 @@ def build_bulletin(
     """
     start, end = week_of(day)
     summaries = tuple(summarise_period(trades, m.code, start, end, zone) for m in markets)
+    previous = [
+        summarise_period(trades, m.code, start - timedelta(days=7), end - timedelta(days=7), zone)
+        for m in markets
+    ]
     by_code = {market.code: market for market in markets}
     national = [s for s in summaries if by_code[s.exchange].scope == "national" and s.volume_t]
     focus = national[0] if national else max(summaries, key=lambda s: (s.volume_t, s.exchange))
@@ -86,7 +90,13 @@ def build_bulletin(
         label,
     )
     return Bulletin(
-        start, end, tuple(markets), summaries, commentary(summaries, by_code), chart, label
+        start,
+        end,
+        tuple(markets),
+        summaries,
+        commentary(summaries, by_code, previous),
+        chart,
+        label,
     )
 
 

@@ -160,7 +160,7 @@ def bulletin_pdf(bulletin: Bulletin, chinese: bool) -> bytes:
     head.text(
         0.05, 0.55, textwrap.fill(bulletin.text, 108), fontsize=8.5, va="top", linespacing=1.5
     )
-    draw(body, bulletin.chart, chinese, (0.1, 0.04, 0.78, 0.95))
+    draw(body, bulletin.chart, chinese, (0.1, 0.13, 0.95, 0.96), legend_below=True)
     axes = foot.subplots()
     axes.axis("off")
     rows = table_rows(bulletin, family is not None)

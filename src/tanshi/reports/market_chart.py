@@ -134,11 +134,12 @@ def draw(
     data: ChartData,
     chinese: bool,
     box: tuple[float, float, float, float] = (0.07, 0.06, 0.84, 0.88),
+    legend_below: bool = False,
 ) -> None:
     """Candles, volume and closing lines, stacked, into a figure or a part of one.
 
     ``box`` is left, bottom, right, top as fractions of the container; the legend goes to
-    the right of it. Positions are fixed rather than solved by a layout engine, so the
+    the right of it, or below it for a narrow page. Positions are fixed rather than solved by a layout engine, so the
     same data draws the same bytes.
     """
     family = cjk_family() if chinese else None
@@ -211,13 +212,11 @@ def draw(
             label=name,
         )
     line_axes.set_title("daily closes of every market, CNY/t", loc="left", fontsize=10)
-    line_axes.legend(
-        fontsize=7.5,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        frameon=False,
-        prop=dict(text, size=7.5),
-    )
+    if legend_below:
+        place = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.1), "ncols": 4}
+    else:
+        place = {"loc": "upper left", "bbox_to_anchor": (1.01, 1.0), "ncols": 1}
+    line_axes.legend(frameon=False, prop=dict(text, size=7.5), **place)
     volume_axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     for axes in (candle_axes, volume_axes, line_axes):
         axes.set_axisbelow(True)

@@ -154,11 +154,11 @@ def bulletin_pdf(bulletin: Bulletin, chinese: bool) -> bytes:
     """One A4 page drawn with matplotlib (no system libraries): text, chart, table."""
     family = cjk_family() if chinese else None
     fig = Figure(figsize=(8.27, 11.69))  # fixed positions, no layout engine: same bytes
-    head, body, foot = fig.subfigures(3, 1, height_ratios=(1.8, 5.8, 3.2))
-    head.text(0.05, 0.9, title(bulletin), fontsize=14, weight="bold", va="top")
-    head.text(0.05, 0.72, bulletin.label, fontsize=8, color="#8a3a0f", va="top", bbox=LABEL_BOX)
+    head, body, foot = fig.subfigures(3, 1, height_ratios=(2.2, 5.6, 3.0))
+    head.text(0.05, 0.93, title(bulletin), fontsize=14, weight="bold", va="top")
+    head.text(0.05, 0.79, bulletin.label, fontsize=8, color="#8a3a0f", va="top", bbox=LABEL_BOX)
     head.text(
-        0.05, 0.55, textwrap.fill(bulletin.text, 108), fontsize=8.5, va="top", linespacing=1.5
+        0.05, 0.65, textwrap.fill(bulletin.text, 108), fontsize=8.5, va="top", linespacing=1.5
     )
     draw(body, bulletin.chart, chinese, (0.1, 0.13, 0.95, 0.96), legend_below=True)
     axes = foot.subplots()

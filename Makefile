@@ -44,4 +44,4 @@ bench: install-dev
 	$(VENV)/bin/python bench/registry.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) tanshi-demo tanshi.sqlite
+	rm -rf $(VENV) $(TOOLS) tanshi-demo tanshi-market tanshi.sqlite

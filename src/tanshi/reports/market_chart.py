@@ -117,7 +117,7 @@ def chart_data(
     if interval is None:
         interval = Interval.DAY if (end - start).days <= DAILY_LIMIT_DAYS else Interval.WEEK
     inside = [trade for trade in trades if start <= trade.traded_at.astimezone(zone).date() <= end]
-    candles = tuple(bar for bar in bars((t for t in inside if t.exchange == focus), interval, zone))
+    candles = tuple(bars((t for t in inside if t.exchange == focus), interval, zone))
     closes = {
         market.code: tuple(
             (row.day, row.bar.close)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from market_text import SHANGHAI, UTC, tape
 
 from tanshi.market.bars import Interval, bars, period_start, vwap
-from tanshi.market.tape import TradeKind, TradeRecord
+from tanshi.market.tape import ClosingRule, TradeKind, TradeRecord
 
 
 def national() -> list[TradeRecord]:
@@ -137,3 +137,14 @@ def test_bars_keep_every_tonne_and_yuan(
         assert period_start(bar.start, interval, SHANGHAI) == bar.start
         if bar.low is not None:
             assert bar.low <= min(bar.open, bar.close) <= max(bar.open, bar.close) <= bar.high
+
+
+def test_the_national_close_is_the_vwap_of_the_day_s_listed_trades() -> None:
+    day = bars(national(), Interval.DAY, SHANGHAI, closing_rule=ClosingRule.VWAP_OF_DAY)[0]
+    # listed: 100,000 + 50,750 + 199,600 + 30,060 = 380,410 over 3,800 t = 100.1078…
+    assert day.close == Decimal("100.11")
+    assert (day.open, day.high, day.low) == (Decimal("100.00"), Decimal("101.50"), Decimal("99.80"))
+    (week,) = bars(national(), Interval.WEEK, SHANGHAI, closing_rule=ClosingRule.VWAP_OF_DAY)
+    assert week.close == Decimal("100.40")  # Tuesday, the week's last day with a listed trade
+    hour = bars(national(), Interval.HOUR, SHANGHAI, closing_rule=ClosingRule.VWAP_OF_DAY)[0]
+    assert hour.close == Decimal("101.50")  # intraday bars close at their last trade

@@ -8,10 +8,24 @@ from market_text import SHANGHAI, tape
 
 from tanshi.market.commentary import commentary, span
 from tanshi.market.statistics import summarise_period
-from tanshi.market.tape import Market
+from tanshi.market.tape import ClosingRule, Market
 
 MARKETS = {
-    code: Market(code, scope, name, "", "", "", product, "Asia/Shanghai", (), "test")
+    code: Market(
+        code,
+        scope,
+        name,
+        "",
+        "",
+        "",
+        product,
+        "Asia/Shanghai",
+        (),
+        ClosingRule.LAST_TRADE,
+        None,
+        None,
+        "test",
+    )
     for code, scope, name, product in (
         ("national", "national", "National market", "CEA"),
         ("hubei", "pilot", "Hubei", "HBEA"),

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from market_text import SHANGHAI, tape
 
 from tanshi.market.statistics import daily_statistics, summarise_period, trading_days
-from tanshi.market.tape import TradeKind, TradeRecord
+from tanshi.market.tape import ClosingRule, TradeKind, TradeRecord
 
 
 def test_trading_days_skip_weekends() -> None:
@@ -101,3 +101,17 @@ def test_days_add_up_to_the_period(rows: list[tuple[int, int, int, TradeKind]]) 
     assert period.zero_volume_days == sum(1 for day in weekdays if day.zero_volume)
     closes = [day.bar.close for day in days if day.bar.close is not None]
     assert period.close == (closes[-1] if closes else None)
+
+
+def test_previous_close_under_the_vwap_rule() -> None:
+    week = summarise_period(
+        tape(),
+        "national",
+        date(2024, 11, 5),
+        date(2024, 11, 8),
+        SHANGHAI,
+        closing_rule=ClosingRule.VWAP_OF_DAY,
+    )
+    assert week.previous_close == Decimal("100.11")  # Monday's listed VWAP, 380,410 / 3,800
+    assert week.close == Decimal("100.40")
+    assert week.change_pct == Decimal("0.29")  # 0.29 × 100 / 100.11 = 0.2897

@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tanshi.market.statistics import summarise_period
-from tanshi.market.tape import Market, TradeKind, TradeRecord
+from tanshi.market.tape import ClosingRule, Market, TradeKind, TradeRecord
 from tanshi.resources import exchange_calibration, exchange_markets
 from tanshi.scenario.exchange_calibration import parse_calibration, parse_markets
 from tanshi.scenario.exchange_flow import apportion, simulate_exchanges
@@ -43,12 +43,25 @@ def test_every_target_has_a_source_and_a_confidence() -> None:
 
 
 @pytest.mark.parametrize("year", [2021, 2022, 2023, 2024])
-def test_national_year_end_closes_are_the_published_ones(year: int) -> None:
-    target = exchange_calibration().by_year(markets()["national"], "year_end_close")[year]
+@pytest.mark.parametrize("rule", list(ClosingRule))
+def test_national_year_end_closes_are_the_published_ones(year: int, rule: ClosingRule) -> None:
+    national = markets()["national"]
+    assert national.closing_rule is ClosingRule.VWAP_OF_DAY
+    target = exchange_calibration().by_year(national, "year_end_close")[year]
     last_week = summarise_period(
-        simulated(), "national", date(year, 12, 25), date(year, 12, 31), ZONE
+        simulated(), "national", date(year, 12, 25), date(year, 12, 31), ZONE, closing_rule=rule
     )
     assert last_week.close == target.number
+
+
+def test_national_order_sizes_keep_the_listed_and_block_limits() -> None:
+    national = markets()["national"]
+    assert (national.listed_max_t, national.block_min_t) == (99_999, 100_000)
+    for trade in simulated():
+        if trade.exchange == "national" and trade.kind is TradeKind.LISTED:
+            assert trade.quantity_t <= 99_999
+        elif trade.exchange == "national" and trade.kind is TradeKind.BLOCK:
+            assert trade.quantity_t >= 100_000
 
 
 @pytest.mark.parametrize("year", [2021, 2022, 2023, 2024])
@@ -166,8 +179,19 @@ def test_trades_happen_in_the_sessions_and_blocks_in_the_afternoon() -> None:
 
 
 def test_unreadable_sessions_are_refused() -> None:
-    header = "code,scope,name_en,name_zh,exchange_en,exchange_zh,product,time_zone,sessions,confidence,source"
-    _, issues = parse_markets(
-        f"{header}\nx,pilot,X,X,X,X,XEA,Asia/Shanghai,13:00-11:30,M,somewhere\n", "m.csv"
+    header = (
+        "code,scope,name_en,name_zh,exchange_en,exchange_zh,product,time_zone,sessions,"
+        "closing_rule,listed_max_t,block_min_t,confidence,source"
     )
-    assert [(issue.code, issue.where) for issue in issues] == [("market_sessions", "m.csv:2")]
+    _, issues = parse_markets(
+        f"{header}\n"
+        "x,pilot,X,X,X,X,XEA,Asia/Shanghai,13:00-11:30,last_trade,,,M,somewhere\n"
+        "y,pilot,Y,Y,Y,Y,YEA,Asia/Shanghai,13:00-15:00,midpoint,,,M,somewhere\n"
+        "z,pilot,Z,Z,Z,Z,ZEA,Asia/Shanghai,13:00-15:00,last_trade,,,M,from memory, unquoted\n",
+        "m.csv",
+    )
+    assert [(issue.code, issue.where) for issue in issues] == [
+        ("market_sessions", "m.csv:2"),
+        ("market_closing_rule", "m.csv:3"),
+        ("market_fields", "m.csv:4"),
+    ]

@@ -161,7 +161,8 @@ def bars_command(
 ) -> None:
     """OHLCV bars of one market as CSV: prices from listed trades, volume of every trade.
 
-    Daily bars include the weekdays without trades (volume 0, no prices).
+    Day and week bars close under the market's closing rule (the national market: the VWAP
+    of the day's listed trades). Daily bars include the weekdays without trades.
     """
     codes = [market.code for market in markets()]
     if exchange not in codes:
@@ -171,8 +172,12 @@ def bars_command(
         raise fail(f"--from {first} is after --to {last}; give a start before the end", 1)
     trades, label = _trades(trades_file, seed)
     zone = market_zone()
+    rule = next(market.closing_rule for market in markets() if market.code == exchange)
     if interval is Interval.DAY:
-        made = [row.bar for row in daily_statistics(trades, exchange, first, last, zone)]
+        made = [
+            row.bar
+            for row in daily_statistics(trades, exchange, first, last, zone, closing_rule=rule)
+        ]
     else:
         inside = [
             trade
@@ -180,7 +185,7 @@ def bars_command(
             if trade.exchange == exchange
             and first <= trade.traded_at.astimezone(zone).date() <= last
         ]
-        made = bars(inside, interval, zone)
+        made = bars(inside, interval, zone, closing_rule=rule)
     text = bars_to_csv(made, label)
     if out is None:
         typer.echo(text, nl=False)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-from tanshi.market.tape import CNY_TICK, TradeKind, TradeRecord
+from tanshi.market.tape import CNY_TICK, ClosingRule, TradeKind, TradeRecord
 
 PRICE_FORMING = frozenset({TradeKind.LISTED})
 
@@ -41,7 +41,8 @@ class Bar:
 
     Open, high, low and close come from price-forming trades (listed ones, by default) and
     are None when none happened in the interval; volume, turnover and the trade count
-    include every trade.
+    include every trade. The close of a day or week bar follows the market's closing rule
+    (applied to the last day with a price); minute and hour bars close at their last trade.
     """
 
     exchange: str
@@ -72,11 +73,22 @@ def vwap(turnover_cny: Decimal, volume_t: int) -> Decimal | None:
     return (turnover_cny / volume_t).quantize(CNY_TICK, rounding=ROUND_HALF_UP)
 
 
+def closing_price(trades: Sequence[TradeRecord], rule: ClosingRule) -> Decimal | None:
+    """The official close of one day's price-forming trades (in time order)."""
+    if not trades:
+        return None
+    if rule is ClosingRule.LAST_TRADE:
+        return trades[-1].price_cny_per_t
+    turnover = sum((trade.turnover_cny for trade in trades), Decimal(0))
+    return vwap(turnover, sum(trade.quantity_t for trade in trades))
+
+
 def bars(
     trades: Iterable[TradeRecord],
     interval: Interval,
     zone: tzinfo,
     price_kinds: frozenset[TradeKind] = PRICE_FORMING,
+    closing_rule: ClosingRule = ClosingRule.LAST_TRADE,
 ) -> list[Bar]:
     """One bar per exchange, product and interval that had a trade, in time order.
 
@@ -88,7 +100,7 @@ def bars(
         key = (trade.exchange, trade.product, period_start(trade.traded_at, interval, zone))
         groups.setdefault(key, []).append(trade)
     return [
-        bar_of(exchange, product, interval, start, group, price_kinds)
+        bar_of(exchange, product, interval, start, group, price_kinds, closing_rule)
         for (exchange, product, start), group in sorted(
             groups.items(), key=lambda item: (item[0][0], item[0][1], item[0][2])
         )
@@ -102,9 +114,18 @@ def bar_of(
     start: datetime,
     trades: list[TradeRecord],
     price_kinds: frozenset[TradeKind] = PRICE_FORMING,
+    closing_rule: ClosingRule = ClosingRule.LAST_TRADE,
 ) -> Bar:
     """The bar of ``trades`` (in time order), all of one exchange, product and interval."""
-    prices = [trade.price_cny_per_t for trade in trades if trade.kind in price_kinds]
+    priced = [trade for trade in trades if trade.kind in price_kinds]
+    prices = [trade.price_cny_per_t for trade in priced]
+    if interval in (Interval.MINUTE, Interval.HOUR) or not priced:
+        closing_rule = ClosingRule.LAST_TRADE
+    last_day = priced[-1].traded_at.astimezone(start.tzinfo).date() if priced else None
+    close = closing_price(
+        [t for t in priced if t.traded_at.astimezone(start.tzinfo).date() == last_day],
+        closing_rule,
+    )
     by_kind = dict.fromkeys(TradeKind, 0)
     for trade in trades:
         by_kind[trade.kind] += trade.quantity_t
@@ -116,7 +137,7 @@ def bar_of(
         open=prices[0] if prices else None,
         high=max(prices) if prices else None,
         low=min(prices) if prices else None,
-        close=prices[-1] if prices else None,
+        close=close,
         volume_t=sum(by_kind.values()),
         turnover_cny=sum((trade.turnover_cny for trade in trades), Decimal(0)),
         trade_count=len(trades),

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
 
-from tanshi.market.bars import PRICE_FORMING, Bar, Interval, bar_of, vwap
-from tanshi.market.tape import TradeKind, TradeRecord
+from tanshi.market.bars import PRICE_FORMING, Bar, Interval, bar_of, closing_price, vwap
+from tanshi.market.tape import ClosingRule, TradeKind, TradeRecord
 
 
 def trading_days(start: date, end: date) -> Iterator[date]:
@@ -44,6 +44,7 @@ def daily_statistics(
     end: date,
     zone: tzinfo,
     price_kinds: frozenset[TradeKind] = PRICE_FORMING,
+    closing_rule: ClosingRule = ClosingRule.LAST_TRADE,
 ) -> list[DailyStatistics]:
     """Every trading day of ``exchange`` from ``start`` to ``end``, zero-volume days included.
 
@@ -71,6 +72,7 @@ def daily_statistics(
                 datetime.combine(day, time(), zone),
                 by_day.get(day, []),
                 price_kinds,
+                closing_rule,
             ),
         )
         for day in days
@@ -128,6 +130,7 @@ def summarise_period(
     end: date,
     zone: tzinfo,
     price_kinds: frozenset[TradeKind] = PRICE_FORMING,
+    closing_rule: ClosingRule = ClosingRule.LAST_TRADE,
 ) -> PeriodSummary:
     """The period statistics of ``exchange``; trades before ``start`` give the previous close."""
     mine = sorted(
@@ -139,10 +142,21 @@ def summarise_period(
         for trade in mine
         if local_day(trade.traded_at, zone) < start and trade.kind in price_kinds
     ]
-    days = daily_statistics(mine, exchange, start, end, zone, price_kinds)
+    days = daily_statistics(mine, exchange, start, end, zone, price_kinds, closing_rule)
     inside = [trade for trade in mine if start <= local_day(trade.traded_at, zone) <= end]
     whole = bar_of(
-        exchange, "", Interval.DAY, datetime.combine(start, time(), zone), inside, price_kinds
+        exchange,
+        "",
+        Interval.DAY,
+        datetime.combine(start, time(), zone),
+        inside,
+        price_kinds,
+        closing_rule,
+    )
+    last_day = local_day(before[-1].traded_at, zone) if before else None
+    previous_close = closing_price(
+        [trade for trade in before if local_day(trade.traded_at, zone) == last_day],
+        closing_rule,
     )
     return PeriodSummary(
         exchange=exchange,
@@ -152,7 +166,7 @@ def summarise_period(
         high=whole.high,
         low=whole.low,
         close=whole.close,
-        previous_close=before[-1].price_cny_per_t if before else None,
+        previous_close=previous_close,
         volume_t=whole.volume_t,
         turnover_cny=whole.turnover_cny,
         trade_count=whole.trade_count,

@@ -36,6 +36,13 @@ class TradeRecord:
         return self.price_cny_per_t * self.quantity_t
 
 
+class ClosingRule(enum.StrEnum):
+    """How a market's official daily close is made from its listed trades."""
+
+    LAST_TRADE = "last_trade"  # the day's last listed trade
+    VWAP_OF_DAY = "vwap_of_day"  # the volume-weighted average of the day's listed trades
+
+
 @dataclass(frozen=True, slots=True)
 class Market:
     """A market whose trades are reported: the national market or a pilot, with its names."""
@@ -49,6 +56,9 @@ class Market:
     product: str
     time_zone: str
     sessions: tuple[tuple[time, time], ...]  # local opening and closing times
+    closing_rule: ClosingRule
+    listed_max_t: int | None  # the largest listed order, if limited
+    block_min_t: int | None  # the smallest block order, if limited
     source: str
 
     def name(self, chinese: bool) -> str:

@@ -72,9 +72,15 @@ def build_bulletin(
     that traded most.
     """
     start, end = week_of(day)
-    summaries = tuple(summarise_period(trades, m.code, start, end, zone) for m in markets)
+    week = timedelta(days=7)
+    summaries = tuple(
+        summarise_period(trades, m.code, start, end, zone, closing_rule=m.closing_rule)
+        for m in markets
+    )
     previous = [
-        summarise_period(trades, m.code, start - timedelta(days=7), end - timedelta(days=7), zone)
+        summarise_period(
+            trades, m.code, start - week, end - week, zone, closing_rule=m.closing_rule
+        )
         for m in markets
     ]
     by_code = {market.code: market for market in markets}

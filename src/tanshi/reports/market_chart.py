@@ -112,16 +112,20 @@ def chart_data(
     label: str,
     interval: Interval | None = None,
 ) -> ChartData:
-    """Candles of ``focus`` and the daily closes of every market from ``start`` to ``end``."""
+    """Candles of ``focus`` and the daily closes of every market from ``start`` to ``end``,
+    each under its market's closing rule."""
     by_code = {market.code: market for market in markets}
     if interval is None:
         interval = Interval.DAY if (end - start).days <= DAILY_LIMIT_DAYS else Interval.WEEK
     inside = [trade for trade in trades if start <= trade.traded_at.astimezone(zone).date() <= end]
-    candles = tuple(bars((t for t in inside if t.exchange == focus), interval, zone))
+    mine = (trade for trade in inside if trade.exchange == focus)
+    candles = tuple(bars(mine, interval, zone, closing_rule=by_code[focus].closing_rule))
     closes = {
         market.code: tuple(
             (row.day, row.bar.close)
-            for row in daily_statistics(inside, market.code, start, end, zone)
+            for row in daily_statistics(
+                inside, market.code, start, end, zone, closing_rule=market.closing_rule
+            )
             if row.bar.close is not None
         )
         for market in markets

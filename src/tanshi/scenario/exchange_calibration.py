@@ -10,7 +10,7 @@ from datetime import date, time
 from decimal import Decimal, InvalidOperation
 
 from tanshi.core.issues import Issue
-from tanshi.market.tape import Market
+from tanshi.market.tape import ClosingRule, Market
 
 CONFIDENCES = frozenset({"V", "V3", "M", "assumption"})
 COLUMNS = ("market", "quantity", "period", "value", "unit", "confidence", "source")
@@ -86,6 +86,13 @@ def parse_calibration(text: str, origin: str) -> tuple[Calibration, list[Issue]]
     targets = []
     for line, row in enumerate(reader, start=2):
         where = f"{origin}:{line}"
+        if None in row:
+            issues.append(
+                Issue(
+                    "calibration_fields", "more fields than columns: quote text with commas", where
+                )
+            )
+            continue
         target = Target(*(row[column] or "" for column in COLUMNS))
         problems = []
         if target.confidence not in CONFIDENCES:
@@ -117,8 +124,23 @@ def parse_markets(text: str, origin: str) -> tuple[list[Market], list[Issue]]:
     markets, issues = [], []
     for line, row in enumerate(reader, start=2):
         where = f"{origin}:{line}"
+        if None in row:
+            issues.append(
+                Issue("market_fields", "more fields than columns: quote text with commas", where)
+            )
+            continue
         if not (row.get("source") or "").strip() or not row.get("code"):
             issues.append(Issue("market_row", "every market needs a code and a source", where))
+            continue
+        if row.get("closing_rule") not in {rule.value for rule in ClosingRule}:
+            issues.append(
+                Issue(
+                    "market_closing_rule",
+                    f"closing_rule {row.get('closing_rule')!r} is not one of "
+                    f"{[rule.value for rule in ClosingRule]}",
+                    where,
+                )
+            )
             continue
         sessions = parse_sessions(row.get("sessions") or "")
         if sessions is None:
@@ -141,6 +163,9 @@ def parse_markets(text: str, origin: str) -> tuple[list[Market], list[Issue]]:
                 product=row["product"],
                 time_zone=row["time_zone"],
                 sessions=sessions,
+                closing_rule=ClosingRule(row["closing_rule"]),
+                listed_max_t=int(row["listed_max_t"]) if row["listed_max_t"] else None,
+                block_min_t=int(row["block_min_t"]) if row["block_min_t"] else None,
                 source=row["source"],
             )
         )

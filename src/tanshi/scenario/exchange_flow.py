@@ -25,12 +25,22 @@ SQRT3 = Decimal(3).sqrt()
 
 @dataclass(frozen=True, slots=True)
 class DayPlan:
-    """The tonnes of each trade one market prints on one day, before prices are set."""
+    """The tonnes of each trade one market prints on one day, before prices are set.
+
+    Listed trades come as pairs of equal size, priced symmetrically around the day's close,
+    and a last trade at the close: so the day's close is both its last listed price and
+    the VWAP of its listed trades, whichever closing rule the market has.
+    """
 
     day: date
-    listed: tuple[int, ...]
+    pairs: tuple[int, ...]
+    centre: int
     block: tuple[int, ...]
     otc: tuple[int, ...]
+
+    @property
+    def listed_t(self) -> int:
+        return 2 * sum(self.pairs) + self.centre
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,39 +100,88 @@ def uniform(rng: random.Random, low: Decimal, high: Decimal) -> Decimal:
 def national_plans(
     rng: random.Random, market: Market, calibration: Calibration, start: date, end: date
 ) -> list[DayPlan]:
-    """Each year's volume over its trading days, the season share in the last months."""
+    """Each year's volume over its trading days, the season share in the last months.
+
+    A block trade is at least the market's block minimum: block volume that would make a
+    smaller one waits for the next day (within the season, or outside it).
+    """
     first = calibration.first_day(market) or start
     season_share = calibration.number(market, "season_share")
     season_months = int(calibration.number(market, "season_months"))
     block_share = calibration.number(market, "block_share")
     spread = calibration.number(market, "block_share_spread")
     otc_share = calibration.number(market, "otc_share")
+    minimum = market.block_min_t or 1
     plans = []
     for year, target in sorted(calibration.by_year(market, "annual_volume_t").items()):
         days = list(trading_days(max(first, date(year, 1, 1)), date(year, 12, 31)))
         season = [day for day in days if day.month > 12 - season_months]
         rest = [day for day in days if day.month <= 12 - season_months]
         in_season = int((target.number * season_share).to_integral_value(ROUND_HALF_UP))
-        volumes: dict[date, int] = {}
-        for group, total in ((season, in_season), (rest, int(target.number) - in_season)):
-            if group:
-                weights = [rng.randrange(50, 151) for _ in group]
-                volumes.update(zip(group, apportion(total, weights), strict=True))
-        for day in days:
-            busy = day in season
-            volume = volumes[day]
-            block = _part(volume, block_share + uniform(rng, -spread, spread))
-            otc = _part(volume, otc_share)
-            listed = volume - block - otc
-            plan = DayPlan(
-                day,
-                split(rng, listed, rng.randrange(6, 15) if busy else rng.randrange(4, 10)),
-                split(rng, block, rng.randrange(2, 7) if busy else rng.randrange(1, 4)),
-                split(rng, otc, 1),
-            )
-            if start <= day <= end:
-                plans.append(plan)
-    return plans
+        for group, total, busy in (
+            (rest, int(target.number) - in_season, False),
+            (season, in_season, True),
+        ):
+            if not group:
+                continue
+            volumes = apportion(total, [rng.randrange(50, 151) for _ in group])
+            rows: list[list[int]] = []  # listed, block, otc tonnes per day
+            waiting = 0
+            for volume in volumes:
+                block = _part(volume, block_share + uniform(rng, -spread, spread))
+                otc = _part(volume, otc_share)
+                waiting += block
+                printed = waiting if waiting >= minimum else 0
+                waiting -= printed
+                rows.append([volume - block - otc, printed, otc])
+            if waiting:
+                last = next((row for row in reversed(rows) if row[1]), rows[-1])
+                last[1] += waiting
+            for day, (listed, block, otc) in zip(group, rows, strict=True):
+                if not start <= day <= end:
+                    continue
+                count = rng.randrange(6, 15) if busy else rng.randrange(4, 10)
+                blocks = rng.randrange(2, 7) if busy else rng.randrange(1, 4)
+                pairs, centre = listed_sizes(rng, listed, count, market.listed_max_t)
+                plans.append(
+                    DayPlan(
+                        day,
+                        pairs,
+                        centre,
+                        split_above(rng, block, min(blocks, max(block // minimum, 1)), minimum),
+                        split(rng, otc, 1),
+                    )
+                )
+    return sorted(plans, key=lambda plan: plan.day)
+
+
+def listed_sizes(
+    rng: random.Random, total: int, count: int, largest: int | None
+) -> tuple[tuple[int, ...], int]:
+    """``total`` tonnes as pairs of equal trades and a last trade, none above ``largest``."""
+    if total <= 0:
+        return (), 0
+    pairs_wanted = (count - 1) // 2
+    if largest is not None:
+        pairs_wanted = max(pairs_wanted, -(-total // (2 * largest)))
+    while True:
+        centre = max(1, total // (2 * pairs_wanted + 1)) if pairs_wanted else total
+        pairs = split(rng, (total - centre) // 2, pairs_wanted)
+        centre = total - 2 * sum(pairs)
+        sizes = (*pairs, centre)
+        if largest is None or max(sizes) <= largest:
+            return pairs, centre
+        pairs_wanted += 1
+
+
+def split_above(rng: random.Random, total: int, parts: int, floor: int) -> tuple[int, ...]:
+    """``total`` tonnes as ``parts`` trades of at least ``floor`` each (if it allows)."""
+    if total <= 0:
+        return ()
+    parts = max(1, min(parts, total // floor)) if total >= floor else 1
+    base = floor if total >= floor else 0
+    extra = apportion(total - parts * base, [rng.randrange(20, 101) for _ in range(parts)])
+    return tuple(base + share for share in extra)
 
 
 def _part(volume: int, share: Decimal) -> int:
@@ -154,20 +213,16 @@ def pilot_plans(
             otc = _part(total, otc_share * uniform(rng, Decimal(0), Decimal(2)))
             if block + otc >= total:
                 block, otc = 0, 0
-            plans.append(
-                DayPlan(
-                    day,
-                    split(rng, total - block - otc, rng.randrange(1, 4)),
-                    split(rng, block, 1),
-                    split(rng, otc, 1),
-                )
+            pairs, centre = listed_sizes(
+                rng, total - block - otc, rng.randrange(1, 4), market.listed_max_t
             )
+            plans.append(DayPlan(day, pairs, centre, split(rng, block, 1), split(rng, otc, 1)))
     return plans
 
 
 def anchors(market: Market, calibration: Calibration, plans: list[DayPlan]) -> list[Anchor]:
     """Where the price path must pass; a close lands on the last listed day of its year."""
-    listed_days = [plan.day for plan in plans if plan.listed]
+    listed_days = [plan.day for plan in plans if plan.centre]
     found = []
     first = calibration.first_day(market)
     opening = calibration.find(market, "opening_price", str(first.year)) if first else None
@@ -236,7 +291,8 @@ def priced_trades(
     plans: list[DayPlan],
     zone: tzinfo,
 ) -> list[TradeRecord]:
-    """Prices and times for the planned trades; the last listed trade of a day is its close.
+    """Prices and times for the planned trades; a day's close is both its last listed price
+    and the VWAP of its listed trades.
 
     Block trades are priced at the day's close times a factor per year chosen so that the
     year's turnover meets its target (1 without a target, kept within ±30%).
@@ -253,30 +309,13 @@ def priced_trades(
     listed_turnover: dict[int, Decimal] = {}
     for plan in plans:
         close = closes[plan.day]
-        if plan.listed:
-            if opening and plan.day == opening.day:
-                open_price = opening.price_cny_per_t
-            else:
-                open_price = previous * (1 + uniform(rng, -volatility, volatility) / 2)
-            seconds = sorted(rng.sample(range(trading_seconds), len(plan.listed)))
-            count = len(plan.listed)
-            for index, (second, quantity) in enumerate(zip(seconds, plan.listed, strict=True)):
-                if index == count - 1:
-                    price = close
-                elif index == 0:
-                    price = open_price
-                else:
-                    line = open_price + (close - open_price) * index / (count - 1)
-                    price = line * (1 + uniform(rng, -volatility, volatility) / 2)
-                price = max(price.quantize(CNY_TICK), CNY_TICK)
+        if plan.centre:
+            first = opening.price_cny_per_t if opening and plan.day == opening.day else None
+            listed = _listed(rng, market, plan, (previous, close, first), zone, volatility / 2)
+            for moment, price, quantity in listed:
                 trades.append(
                     TradeRecord(
-                        market.code,
-                        market.product,
-                        session_moment(market, plan.day, second, zone),
-                        price,
-                        quantity,
-                        TradeKind.LISTED,
+                        market.code, market.product, moment, price, quantity, TradeKind.LISTED
                     )
                 )
                 listed_turnover[plan.day.year] = (
@@ -307,6 +346,49 @@ def priced_trades(
                     )
                 )
     return trades
+
+
+def _listed(
+    rng: random.Random,
+    market: Market,
+    plan: DayPlan,
+    prices: tuple[Decimal, Decimal, Decimal | None],
+    zone: tzinfo,
+    volatility: Decimal,
+) -> list[tuple[datetime, Decimal, int]]:
+    """The day's listed trades: the first near the previous close (or at the given first
+    price), pairs mirrored around the close, and the last at the close."""
+    previous, close, first = prices
+    count = 2 * len(plan.pairs) + 1
+    trading_seconds = sum(seconds_of(session) for session in market.sessions)
+    moments = [
+        session_moment(market, plan.day, second, zone)
+        for second in sorted(rng.sample(range(trading_seconds), count))
+    ]
+    largest = close / 2  # keeps both prices of a pair above zero
+
+    def offset(target: Decimal) -> Decimal:
+        return max(min((target - close).quantize(CNY_TICK), largest), -largest).quantize(CNY_TICK)
+
+    priced: list[tuple[Decimal, int]] = []
+    for index, quantity in enumerate(plan.pairs):
+        if index == 0:
+            opening = (
+                first
+                if first is not None
+                else previous * (1 + uniform(rng, -volatility, volatility))
+            )
+            gap = offset(opening)
+        else:
+            gap = offset(close * (1 + uniform(rng, -volatility, volatility)))
+        priced.extend(((close + gap, quantity), (close - gap, quantity)))
+    opener, rest = (priced[:1], priced[1:]) if priced else ([], [])
+    rng.shuffle(rest)
+    ordered = [*opener, *rest, (close, plan.centre)]
+    return [
+        (moment, price, quantity)
+        for moment, (price, quantity) in zip(moments, ordered, strict=True)
+    ]
 
 
 def _block_factors(

@@ -92,6 +92,16 @@ def test_season_and_block_shares(year: int) -> None:
     )
 
 
+@pytest.mark.parametrize("year", [2021, 2022, 2023, 2024])
+def test_block_prices_stay_near_listed_prices(year: int) -> None:
+    def average(kind: TradeKind) -> Decimal:
+        chosen = [t for t in national_year(year) if t.kind is kind]
+        return sum((t.turnover_cny for t in chosen), Decimal(0)) / sum(t.quantity_t for t in chosen)
+
+    # the average-price anchor keeps the turnover correction small
+    assert abs(average(TradeKind.BLOCK) / average(TradeKind.LISTED) - 1) < Decimal("0.15")
+
+
 def test_the_national_market_opens_on_its_first_day_at_its_first_price() -> None:
     first = next(t for t in simulated() if t.exchange == "national")
     assert first.traded_at.date() == date(2021, 7, 16)

@@ -221,7 +221,8 @@ def pilot_plans(
 
 
 def anchors(market: Market, calibration: Calibration, plans: list[DayPlan]) -> list[Anchor]:
-    """Where the price path must pass; a close lands on the last listed day of its year."""
+    """Where the price path must pass: levels on 1 July, a year's average price on the day
+    the table names, a published close on the last listed day of its year."""
     listed_days = [plan.day for plan in plans if plan.centre]
     found = []
     first = calibration.first_day(market)
@@ -230,6 +231,12 @@ def anchors(market: Market, calibration: Calibration, plans: list[DayPlan]) -> l
         found.append(Anchor(first, opening.number, exact=False))
     for year, target in calibration.by_year(market, "price_level").items():
         found.append(Anchor(date(year, 7, 1), target.number, exact=False))
+    averages = calibration.by_year(market, "average_price")
+    if averages:
+        month = int(calibration.number(market, "average_price_anchor_month"))
+        day = int(calibration.number(market, "average_price_anchor_day"))
+        for year, target in averages.items():
+            found.append(Anchor(date(year, month, day), target.number, exact=False))
     for year, target in calibration.by_year(market, "year_end_close").items():
         last = [day for day in listed_days if day <= date(year, 12, 31)]
         if last:

@@ -8,32 +8,16 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from tanshi.cli.common import fail, first_line, open_or_exit
+from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
-from tanshi.reports.compliance_table import COLUMNS, summarise, table_rows, write_reports
+from tanshi.reports.compliance_table import summarise, write_reports
 from tanshi.resources import load_rulebook, parameter_table
 from tanshi.services.demo import DemoResult, run_demo
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.reset import reset_demo_database
-
-NUMERIC = {key for key, _ in COLUMNS} - {"company", "name", "sector", "status"}
-# Shorter headings than the CSV and HTML, so the table fits a terminal.
-CONSOLE_COLUMNS = (
-    ("company", "Company"),
-    ("sector", "Sector"),
-    ("verified_tco2", "Verified tCO2"),
-    ("allocated_t", "Allocated"),
-    ("bought_t", "Bought"),
-    ("sold_t", "Sold"),
-    ("surrendered_allowances_t", "Surr. allow."),
-    ("surrendered_offsets_t", "Surr. offsets"),
-    ("shortfall_t", "Shortfall"),
-    ("penalty_cny", "Penalty CNY"),
-    ("status", "Status"),
-)
 
 
 def demo_command(
@@ -133,13 +117,9 @@ def _check_writable(folder: Path) -> None:
 
 
 def _print(console: Console, result: DemoResult) -> None:
-    table = Table(title=f"{result.rulebook.rulebook.name} — compliance {result.year}")
-    shown = [(key, label) for key, label in CONSOLE_COLUMNS]
-    for key, label in shown:
-        table.add_column(label, justify="right" if key in NUMERIC else "left")
-    for row in table_rows(result.lines):
-        style = {"non_compliant": "red", "no_verified_emissions": "yellow"}.get(row["status"])
-        table.add_row(*(row[key].replace("_", " ") for key, _ in shown), style=style)
+    table = compliance_table(
+        f"{result.rulebook.rulebook.name} — compliance {result.year}", result.lines
+    )
     console.print(table)
     summary = summarise(result.lines)
     source = "average of the year's allowance trades" if result.price.from_trades else "fallback"

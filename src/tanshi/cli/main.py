@@ -9,6 +9,7 @@ import typer
 
 from tanshi import __version__
 from tanshi.cli.common import open_or_exit
+from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
 from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
@@ -32,6 +33,7 @@ app.command("demo")(demo_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.add_typer(scenario_app, name="scenario")
+app.add_typer(cycle_app, name="cycle")
 app.add_typer(mrv_app, name="mrv")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 from typer.testing import CliRunner
 

@@ -10,6 +10,7 @@ from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
+from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
 
 _DATA = resources.files("tanshi") / "data"
@@ -77,3 +78,18 @@ def parameter_table() -> ParameterTable:
             raise TanshiError("broken parameter table:\n" + "\n".join(map(str, issues)))
         parameters.extend(rows)
     return ParameterTable.of(parameters)
+
+
+@functools.cache
+def verification_rules(rulebook_id: str) -> VerificationRules:
+    """The shipped verification rules of a rulebook; raises TanshiError if absent or broken."""
+    path = _DATA / "verification" / f"{rulebook_id}.toml"
+    if not path.is_file():
+        raise TanshiError(
+            f"no verification rules for rulebook '{rulebook_id}'; add "
+            f"src/tanshi/data/verification/{rulebook_id}.toml (see docs/verification.md)"
+        )
+    rules, issues = parse_verification_rules(path.read_text(encoding="utf-8"), path.name)
+    if rules is None or has_errors(issues):
+        raise TanshiError("broken verification rules:\n" + "\n".join(map(str, issues)))
+    return rules

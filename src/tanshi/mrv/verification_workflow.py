@@ -291,3 +291,28 @@ def draw_recheck_sample(companies: Sequence[str], share: Decimal, seed: int) -> 
         return []
     count = min(len(population), max(1, math.ceil(share * len(population))))
     return sorted(random.Random(seed).sample(population, count))
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """One company-year's verification, for tables and reports."""
+
+    company: str
+    year: int
+    state: CaseState
+    body: str | None
+    recheck_body: str | None
+    reported_tco2: Decimal
+    verified_tco2: Decimal | None
+    recheck_tco2: Decimal | None
+    materiality_share: str | None
+    revisions: int
+    misstatements: int
+    non_conformities: int
+
+    @property
+    def compliance_tco2(self) -> Decimal | None:
+        """The figure compliance runs on: the re-checked one when the re-check flagged it."""
+        if self.state is CaseState.RECHECK_FLAGGED:
+            return self.recheck_tco2
+        return self.verified_tco2

@@ -29,6 +29,7 @@ from tanshi.mrv.verification_workflow import (
     Body,
     Case,
     CaseState,
+    CaseView,
     ResultCode,
     check,
     draw_recheck_sample,
@@ -573,24 +574,6 @@ def recheck_sample(
 
 
 # --- reading ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CaseView:
-    """One company-year's verification, for tables and reports."""
-
-    company: str
-    year: int
-    state: CaseState
-    body: str | None
-    recheck_body: str | None
-    reported_tco2: Decimal
-    verified_tco2: Decimal | None
-    recheck_tco2: Decimal | None
-    materiality_share: str | None
-    revisions: int
-    misstatements: int
-    non_conformities: int
 
 
 def cases(engine: Engine, year: int) -> list[CaseView]:

@@ -12,6 +12,7 @@ from tanshi.cli.common import open_or_exit
 from tanshi.cli.demo import demo_command
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
+from tanshi.cli.verification import verification_app
 from tanshi.store.engine import database_url, printable_url
 
 app = typer.Typer(
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command("demo")(demo_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
+app.add_typer(verification_app, name="verification")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

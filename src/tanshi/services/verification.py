@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select
 
 from tanshi.core.issues import Issue, has_errors
-from tanshi.core.moments import to_utc
+from tanshi.core.moments import from_store, to_utc
 from tanshi.core.quantities import kg_to_t, t_to_kg, to_milli
 from tanshi.mrv import METHODOLOGIES, Calculation, MethodologyContext, ParameterTable
 from tanshi.mrv.annual_report import AnnualReport, annual_activity
@@ -273,6 +273,18 @@ def submit_report(
         detail |= {"revision": revision, "reported_t": str(kg_to_t(reported_kg))}
         _event(connection, case_id, company, year, action, actor, result, state, detail, now)
     return StepOutcome(result, state, tuple(issues), detail)
+
+
+def check_only(
+    engine: Engine,
+    jurisdiction: Jurisdiction,
+    table: ParameterTable,
+    rules: VerificationRules,
+    report: AnnualReport,
+) -> list[Issue]:
+    """The data checks a submission would run, writing nothing (for companies preparing one)."""
+    with engine.connect() as connection:
+        return _checked(connection, jurisdiction, table, rules, report)[0]
 
 
 def _checked(
@@ -646,7 +658,9 @@ def events(engine: Engine, company: str, year: int) -> list[EventView]:
     )
     with engine.connect() as connection:
         return [
-            EventView(row.at, row.action, row.actor, row.result, row.state_after, row.detail)
+            EventView(
+                from_store(row.at), row.action, row.actor, row.result, row.state_after, row.detail
+            )
             for row in connection.execute(query)
         ]
 

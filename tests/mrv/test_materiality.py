@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tanshi.mrv.materiality import assess, band_for
 from tanshi.mrv.verification_workflow import (
@@ -75,3 +77,15 @@ def test_the_sample_is_seeded_and_at_least_one() -> None:
     assert first != draw_recheck_sample(companies, D("0.10"), 8)
     assert len(draw_recheck_sample(["A"], D("0.10"), 1)) == 1
     assert draw_recheck_sample([], D("0.10"), 1) == []
+
+
+amounts = st.decimals(min_value=-(10**6), max_value=10**6, places=3, allow_nan=False)
+
+
+@given(st.decimals(min_value=1, max_value=10**7, places=3), st.lists(amounts, max_size=5))
+def test_a_passing_report_moves_at_most_by_the_level(reported: D, misstatements) -> None:
+    state, figure, result = verify_outcome(BANDS, reported, misstatements)
+    if state is CaseState.VERIFIED:
+        assert abs(figure - reported) <= result.aggregate_tco2 <= result.share * reported
+    else:
+        assert figure == reported and result.aggregate_tco2 > result.share * reported

@@ -193,7 +193,6 @@ def check(
     actor: Actor,
     *,
     body: Body | None = None,
-    body_code: str | None = None,
     conflicts: frozenset[str] = frozenset(),
     history: Mapping[int, str] | None = None,
     max_consecutive_years: int | None = None,
@@ -202,8 +201,7 @@ def check(
 ) -> ResultCode:
     """The result of ``actor`` taking ``action`` on ``case``: ``ok`` or the first problem.
 
-    For assignments ``body_code`` names the body asked for and ``body`` is what is known of
-    it (None: unknown); ``conflicts`` are the bodies that declared a conflict with the
+    For assignments ``body`` is what is known of the body asked for (None: unknown); ``conflicts`` are the bodies that declared a conflict with the
     company, ``history`` the company's verifier by year.
     """
     transition = TRANSITIONS[action]

@@ -3,6 +3,8 @@ is append-only, and a finding's kind decides whether it carries an amount."""
 
 from __future__ import annotations
 
+import functools
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -82,3 +84,39 @@ def test_a_misstatement_needs_an_amount_in_the_database(engine: Engine) -> None:
            "misstatement_kg": None, "description": "x", "recorded_at": NOW}  # fmt: skip
     with pytest.raises(IntegrityError), engine.begin() as connection:
         connection.execute(verification_findings.insert().values(row))
+
+
+def _race(work) -> list[ResultCode]:
+    results: list[ResultCode] = []
+    barrier = threading.Barrier(len(work))
+
+    def attempt(step) -> None:
+        barrier.wait()
+        results.append(step().result)
+
+    threads = [threading.Thread(target=attempt, args=(step,)) for step in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)
+
+
+def test_concurrent_submissions_and_assignments_take_effect_once(engine: Engine) -> None:
+    """Four submissions of one report, then four assignments of different bodies, at once."""
+    j = _open(engine)
+    for body in ("VB3", "VB4"):
+        vf.register_body(engine, body, body, NOW)
+    records = [ActivityRecord("A", 2016, SourceKind.ELECTRICITY, "grid", Decimal(12000), "MWh")]
+    assert vf.file_plan(engine, plan_for("A", records, 2016), NOW) == []
+    report = report_for(records, "A", 2016, Decimal("7321.2"))
+    submit = functools.partial(vf.submit_report, engine, j, parameter_table(), RULES, report,
+                               Actor("company", "A"), NOW)  # fmt: skip
+    assert _race([submit] * 4) == sorted([ResultCode.OK] + [ResultCode.CASE_EXISTS] * 3)
+    assigns = [
+        functools.partial(vf.assign, engine, RULES, "A", 2016, body, vf.REGULATOR, NOW)
+        for body in ("VB1", "VB2", "VB3", "VB4")
+    ]
+    assert _race(assigns) == sorted([ResultCode.OK] + [ResultCode.INVALID_STATE] * 3)
+    trail = [e.result for e in vf.events(engine, "A", 2016)]
+    assert sorted(trail) == sorted(["ok", "ok"] + ["case_exists"] * 3 + ["invalid_state"] * 3)

@@ -33,6 +33,7 @@ from tanshi.services.verification_records import (
 from tanshi.services.verification_setup import plan_in_force
 from tanshi.store.schema import (
     annual_reports,
+    companies,
     report_months,
     verification_cases,
 )
@@ -61,6 +62,11 @@ def submit_report(
                 None,
                 (Issue("unknown_company", "register the company first", company),),
             )
+        # Two submissions of one company-year must not both find "no case yet": lock the
+        # company's row first (SQLite's BEGIN IMMEDIATE already serialises writers).
+        connection.execute(
+            select(companies.c.id).where(companies.c.id == company_id).with_for_update()
+        )
         row = lock_case(connection, company, year)
         case = case_of(connection, row, company, year)
         resubmit = case.state is CaseState.CORRECTION_REQUESTED

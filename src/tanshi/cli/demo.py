@@ -15,7 +15,7 @@ from tanshi.cli.common import fail, first_line, open_or_exit
 from tanshi.core.errors import TanshiError
 from tanshi.reports.compliance_table import COLUMNS, summarise, table_rows, write_reports
 from tanshi.reports.verification_table import verification_rows, write_verification_reports
-from tanshi.resources import load_rulebook, parameter_table
+from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.services.demo import DemoResult, run_demo
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.reset import reset_demo_database
@@ -114,7 +114,11 @@ def demo_command(
         out, result.rulebook, result.year, result.lines, result.price, seed=seed
     )
     ver_csv, ver_html = write_verification_reports(
-        out, result.rulebook.rulebook.name, result.year, result.verification
+        out,
+        result.rulebook.rulebook.name,
+        result.year,
+        result.verification,
+        verification_rules(result.rulebook.rulebook.id).materiality,
     )
     console.print(f"\nWrote {csv_path}, {html_path}, {ver_csv} and {ver_html}; database: {shown}")
     console.print(

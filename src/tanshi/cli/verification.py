@@ -22,7 +22,12 @@ from tanshi.core.issues import Issue, Severity
 from tanshi.mrv.annual_report import AnnualReport, parse_report_csv
 from tanshi.mrv.monitoring_plan import parse_plan
 from tanshi.mrv.verification_workflow import Actor
-from tanshi.reports.verification_table import COLUMNS, verification_rows
+from tanshi.reports.verification_table import (
+    COLUMNS,
+    DISCREPANCY_COLUMNS,
+    discrepancy_rows,
+    verification_rows,
+)
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
 
@@ -248,3 +253,15 @@ def events_command(company: str, year: int, db: Db = None) -> None:
         detail = {k: v for k, v in event.detail.items() if v not in (None, "", [])}
         typer.echo(f"{event.at.isoformat()}  {event.action:<15} {event.actor:<12} "
                    f"{event.result:<22} {event.state_after or '-':<20} {detail}")  # fmt: skip
+
+
+@verification_app.command("discrepancies")
+def discrepancies_command(year: int, db: Db = None) -> None:
+    """The regulator's discrepancy report: each re-checked report against its verified figure."""
+    engine, jurisdiction = open_registry(db)
+    table = Table(title=f"Re-checks of {year} emissions")
+    for key, label in DISCREPANCY_COLUMNS:
+        table.add_column(label, justify="right" if key.endswith("tco2") else "left")
+    for row in discrepancy_rows(vf.cases(engine, year), _rules(jurisdiction).materiality):
+        table.add_row(*(row[key] for key, _ in DISCREPANCY_COLUMNS))
+    Console(width=None if Console().is_terminal else 200).print(table)

@@ -10,7 +10,8 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tanshi.mrv.verification_workflow import CaseState, CaseView
+from tanshi.mrv.verification_rules import MaterialityBand
+from tanshi.mrv.verification_workflow import CaseState, CaseView, recheck_outcome
 from tanshi.reports.compliance_table import grouped
 
 COLUMNS = (
@@ -68,6 +69,45 @@ def verification_rows(cases: Sequence[CaseView]) -> list[dict[str, str]]:
     ]
 
 
+DISCREPANCY_COLUMNS = (
+    ("company", "Company"),
+    ("body", "Verifier"),
+    ("recheck_body", "Re-checked by"),
+    ("verified_tco2", "Verified (tCO2)"),
+    ("recheck_tco2", "Re-check (tCO2)"),
+    ("difference_tco2", "Difference (tCO2)"),
+    ("ratio", "Difference / verified"),
+    ("level", "Materiality level"),
+    ("outcome", "Outcome"),
+)
+
+
+def discrepancy_rows(
+    cases: Sequence[CaseView], bands: Sequence[MaterialityBand]
+) -> list[dict[str, str]]:
+    """The regulator's discrepancy report: every re-checked case against its verified figure."""
+    rows = []
+    for case in cases:
+        if case.recheck_tco2 is None or case.verified_tco2 is None:
+            continue
+        _, found = recheck_outcome(bands, case.verified_tco2, case.recheck_tco2)
+        ratio = found.materiality.ratio
+        rows.append(
+            {
+                "company": case.company,
+                "body": case.body or "",
+                "recheck_body": case.recheck_body or "",
+                "verified_tco2": _t(case.verified_tco2),
+                "recheck_tco2": _t(case.recheck_tco2),
+                "difference_tco2": _t(found.difference_tco2),
+                "ratio": "" if ratio is None else f"{ratio:.2%}",
+                "level": f"{found.materiality.share:.0%}",
+                "outcome": "flagged" if found.flagged else "confirmed",
+            }
+        )
+    return rows
+
+
 def to_csv(cases: Sequence[CaseView]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, [key for key, _ in COLUMNS], lineterminator="\n")
@@ -76,7 +116,9 @@ def to_csv(cases: Sequence[CaseView]) -> str:
     return buffer.getvalue()
 
 
-def to_html(title: str, year: int, cases: Sequence[CaseView]) -> str:
+def to_html(
+    title: str, year: int, cases: Sequence[CaseView], bands: Sequence[MaterialityBand]
+) -> str:
     environment = Environment(
         loader=PackageLoader("tanshi.reports", "templates"),
         autoescape=select_autoescape(["html"]),
@@ -85,16 +127,25 @@ def to_html(title: str, year: int, cases: Sequence[CaseView]) -> str:
     )
     environment.filters["grouped"] = grouped
     return environment.get_template("verification.html").render(
-        title=title, year=year, columns=COLUMNS, rows=verification_rows(cases)
+        title=title,
+        year=year,
+        columns=COLUMNS,
+        rows=verification_rows(cases),
+        discrepancy_columns=DISCREPANCY_COLUMNS,
+        discrepancies=discrepancy_rows(cases, bands),
     )
 
 
 def write_verification_reports(
-    folder: Path, title: str, year: int, cases: Sequence[CaseView]
+    folder: Path,
+    title: str,
+    year: int,
+    cases: Sequence[CaseView],
+    bands: Sequence[MaterialityBand],
 ) -> tuple[Path, Path]:
     """Write ``verification-YEAR.csv`` and ``verification-YEAR.html`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     csv_path, html_path = folder / f"verification-{year}.csv", folder / f"verification-{year}.html"
     csv_path.write_text(to_csv(cases), encoding="utf-8")
-    html_path.write_text(to_html(title, year, cases), encoding="utf-8")
+    html_path.write_text(to_html(title, year, cases, bands), encoding="utf-8")
     return csv_path, html_path

@@ -68,6 +68,6 @@ def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
     status = run("verification", "status", "2016", "--db", db)
     assert "recheck_flagged" in status and "7700.000" in status
     report = run("verification", "discrepancies", "2016", "--db", db)
-    assert "478.800" in report and "6.63%" in report and "flagged" in report  # 478.8 / 7 221.2
+    assert "478.800" in report and "6.630%" in report and "flagged" in report  # 478.8 / 7 221.2
     trail = run("verification", "events", "A", "2016", "--db", db)
     assert trail.count("\n") == 7 and "conflict_of_interest" in trail

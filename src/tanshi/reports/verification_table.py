@@ -100,7 +100,7 @@ def discrepancy_rows(
                 "verified_tco2": _t(case.verified_tco2),
                 "recheck_tco2": _t(case.recheck_tco2),
                 "difference_tco2": _t(found.difference_tco2),
-                "ratio": "" if ratio is None else f"{ratio:.2%}",
+                "ratio": "" if ratio is None else f"{ratio:.3%}",
                 "level": f"{found.materiality.share:.0%}",
                 "outcome": "flagged" if found.flagged else "confirmed",
             }

@@ -11,6 +11,7 @@ from tanshi.core.issues import Issue, has_errors
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
+from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
 
 _DATA = resources.files("tanshi") / "data"
@@ -109,3 +110,18 @@ def scenario_text(name_or_path: str) -> tuple[str, str]:
     return (_DATA / "scenarios" / f"{name_or_path}.yaml").read_text(encoding="utf-8"), (
         f"{name_or_path}.yaml"
     )
+
+
+@functools.cache
+def verification_rules(rulebook_id: str) -> VerificationRules:
+    """The shipped verification rules of a rulebook; raises TanshiError if absent or broken."""
+    path = _DATA / "verification" / f"{rulebook_id}.toml"
+    if not path.is_file():
+        raise TanshiError(
+            f"no verification rules for rulebook '{rulebook_id}'; add "
+            f"src/tanshi/data/verification/{rulebook_id}.toml (see docs/verification.md)"
+        )
+    rules, issues = parse_verification_rules(path.read_text(encoding="utf-8"), path.name)
+    if rules is None or has_errors(issues):
+        raise TanshiError("broken verification rules:\n" + "\n".join(map(str, issues)))
+    return rules

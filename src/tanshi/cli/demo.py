@@ -8,13 +8,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from tanshi.cli.common import fail, first_line, open_or_exit
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
 from tanshi.reports.compliance_table import summarise, write_reports
-from tanshi.resources import load_rulebook, parameter_table
+from tanshi.reports.verification_table import verification_rows, write_verification_reports
+from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.services.demo import DemoResult, run_demo
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.reset import reset_demo_database
@@ -96,10 +98,19 @@ def demo_command(
     csv_path, html_path = write_reports(
         out, result.rulebook, result.year, result.lines, result.price, seed=seed
     )
-    console.print(f"\nWrote {csv_path} and {html_path}; database: {shown}")
+    ver_csv, ver_html = write_verification_reports(
+        out,
+        result.rulebook.rulebook.name,
+        result.year,
+        result.verification,
+        verification_rules(result.rulebook.rulebook.id).materiality,
+    )
+    console.print(f"\nWrote {csv_path}, {html_path}, {ver_csv} and {ver_html}; database: {shown}")
     console.print(
         "Next: open the HTML report, or try `tanshi registry verify --db …` and "
-        "`tanshi registry report --db …` on this database."
+        "`tanshi registry report --db …` on this database; `tanshi verification status "
+        f"{result.year} --db …` and `tanshi verification events COMPANY {result.year} --db …` "
+        "show the verification season."
     )
 
 
@@ -121,6 +132,7 @@ def _print(console: Console, result: DemoResult) -> None:
         f"{result.rulebook.rulebook.name} — compliance {result.year}", result.lines
     )
     console.print(table)
+    _print_verification(console, result)
     summary = summarise(result.lines)
     source = "average of the year's allowance trades" if result.price.from_trades else "fallback"
     console.print(
@@ -136,3 +148,25 @@ def _print(console: Console, result: DemoResult) -> None:
         console.print(f"{len(warnings)} note(s) from the run:")
         for issue in warnings[:10]:
             console.print(f"  {issue}")
+
+
+def _print_verification(console: Console, result: DemoResult) -> None:
+    """The reports whose verification changed something, and the counts."""
+    rows = [row for row in verification_rows(result.verification) if row["note"]]
+    table = Table(
+        title=f"Verification of {result.year} emissions — reports with findings or re-checks"
+    )
+    for key, label in (("company", "Company"), ("body", "Verifier"), ("reported_tco2",
+                       "Reported tCO2"), ("verified_tco2", "Verified tCO2"), ("recheck_body",
+                       "Re-check"), ("compliance_tco2", "Used tCO2"), ("note", "What happened")):  # fmt: skip
+        table.add_column(label, justify="right" if key.endswith("tco2") else "left")
+    for row in rows:
+        style = "red" if row["state"] == "recheck_flagged" else None
+        table.add_row(row["company"], row["body"], row["reported_tco2"], row["verified_tco2"],
+                      row["recheck_body"], row["compliance_tco2"], row["note"], style=style)  # fmt: skip
+    console.print(table)
+    season = result.season
+    console.print(
+        f"{len(result.verification)} reports verified by {len({c.body for c in result.verification})} "
+        f"bodies; {len(season.sample)} re-checked (seeded sample: {', '.join(season.sample)})."
+    )

@@ -15,6 +15,7 @@ from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
 from tanshi.cli.scenario import scenario_app
+from tanshi.cli.verification import verification_app
 from tanshi.store.engine import database_url, printable_url
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ app.add_typer(registry_app, name="registry")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(mrv_app, name="mrv")
+app.add_typer(verification_app, name="verification")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -179,7 +179,9 @@ class MrvRule(Ruled):
     methodology: Code
     parameter_regimes: Annotated[tuple[Code, ...], Field(min_length=1)]
     grid_region: Code
-    verification: Literal["accept_reported"]
+    # accept_reported: the calculated figure is taken as verified (history, base years);
+    # verification_body: the verification workflow (docs/verification.md) decides it.
+    verification: Literal["accept_reported", "verification_body"]
 
 
 class RegistryRule(Ruled):

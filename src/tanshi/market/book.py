@@ -3,7 +3,9 @@
 The hot path works on plain ints (prices in fen, quantities in whole tonnes) and appends
 one tuple per event to a list the caller owns; records and Decimals live at the edges
 (``events.py``). Each side is a dict of price -> deque of resting orders in time order,
-with a heap of prices for the best level (stale heap entries are skipped lazily).
+with a heap of prices for the best level. Both are cleaned lazily: a cancelled order stays
+in its deque with quantity 0 until it reaches the front (removing it from the middle of a
+deep queue would cost O(queue)), and a heap entry whose level has gone is skipped.
 
 Event tuples appended to ``events``:
 
@@ -61,27 +63,34 @@ def price_limits(reference_fen: int, band_bp: int, tick_fen: int) -> tuple[int, 
     return max(lower * tick_fen, tick_fen), upper * tick_fen
 
 
-class Order:
-    """A resting order; ``quantity_t`` is what is left to trade."""
-
-    __slots__ = ("order_id", "owner", "price_fen", "quantity_t", "side")
-
-    def __init__(self, order_id: int, owner: object, side: int, price_fen: int, quantity_t: int):
-        self.order_id = order_id
-        self.owner = owner
-        self.side = side
-        self.price_fen = price_fen
-        self.quantity_t = quantity_t
-
-    def __repr__(self) -> str:
-        side = "buy" if self.side == BUY else "sell"
-        return (
-            f"Order({self.order_id}, {self.owner!r}, {side}, {self.price_fen}, {self.quantity_t})"
-        )
+# A resting order is a list [order_id, owner, side, price_fen, quantity_t]: building a list
+# is several times cheaper than calling a class's __init__, and the hot loops index it with
+# literals. quantity_t is what is left to trade; 0 marks an order cancelled in place.
+Order = list
+ID, OWNER, SIDE, PRICE, QTY = range(5)
 
 
 class OrderBook:
     """The book of one product. Single-threaded and deterministic: same calls, same events."""
+
+    __slots__ = (
+        "_ask_heap",
+        "_bid_heap",
+        "_lot",
+        "_max_qty",
+        "_tick",
+        "asks",
+        "bids",
+        "events",
+        "lower_fen",
+        "orders",
+        "phase",
+        "product",
+        "reference_fen",
+        "rules",
+        "seq",
+        "upper_fen",
+    )
 
     def __init__(self, rules: BookRules, events: list[tuple], reference_fen: int | None = None):
         self.rules = rules
@@ -146,15 +155,14 @@ class OrderBook:
         """Enter a limit order; matches what crosses, then rests (GTC) or cancels the rest."""
         # The common case is checked inline; anything unusual goes to the full check.
         if (
-            self.phase is not _CONTINUOUS
+            tif
+            or self.phase is not _CONTINUOUS
             or order_id in self.orders
             or quantity_t <= 0
             or quantity_t % self._lot
             or quantity_t > self._max_qty
             or price_fen % self._tick
-            or price_fen < self.lower_fen
-            or price_fen > self.upper_fen
-            or tif
+            or not self.lower_fen <= price_fen <= self.upper_fen
         ):
             code = self.check(order_id, side, price_fen, quantity_t)
             if code is not _OK:
@@ -167,14 +175,15 @@ class OrderBook:
                 self.events.append(("rejected", self.seq, self.product, order_id, code))
                 return code
         if side == BUY:
-            if self._ask_heap and self._ask_heap[0] <= price_fen:
+            heap = self._ask_heap
+            if heap and heap[0] <= price_fen:
                 quantity_t = self._buy(order_id, owner, price_fen, quantity_t)
                 if not quantity_t:
                     return _OK
             if tif:
                 self._cancel_remainder(order_id, quantity_t, CANCEL_IOC_REMAINDER)
                 return _OK
-            order = Order(order_id, owner, BUY, price_fen, quantity_t)
+            order = [order_id, owner, BUY, price_fen, quantity_t]
             self.orders[order_id] = order
             level = self.bids.get(price_fen)
             if level is None:
@@ -183,14 +192,15 @@ class OrderBook:
             else:
                 level.append(order)
         else:
-            if self._bid_heap and -self._bid_heap[0] >= price_fen:
+            heap = self._bid_heap
+            if heap and -heap[0] >= price_fen:
                 quantity_t = self._sell(order_id, owner, price_fen, quantity_t)
                 if not quantity_t:
                     return _OK
             if tif:
                 self._cancel_remainder(order_id, quantity_t, CANCEL_IOC_REMAINDER)
                 return _OK
-            order = Order(order_id, owner, SELL, price_fen, quantity_t)
+            order = [order_id, owner, SELL, price_fen, quantity_t]
             self.orders[order_id] = order
             level = self.asks.get(price_fen)
             if level is None:
@@ -249,29 +259,32 @@ class OrderBook:
                 continue
             while level:
                 maker = level[0]
-                if maker.owner == owner:  # self-trade prevention: cancel the newest (incoming)
+                available = maker[4]
+                if not available:  # cancelled in place earlier
+                    level.popleft()
+                    continue
+                if maker[1] == owner:  # self-trade prevention: cancel the newest (incoming)
                     self._cancel_remainder(order_id, quantity_t, CANCEL_SELF_TRADE)
                     return 0
-                available = maker.quantity_t
                 if available <= quantity_t:
                     level.popleft()
-                    del orders[maker.order_id]
-                    maker.quantity_t = 0
+                    del orders[maker[0]]
+                    maker[4] = 0
                     quantity_t -= available
                     append(
                         (
                             "fill", seq, product, price, available,
-                            order_id, maker.order_id, owner, maker.owner, BUY,
+                            order_id, maker[0], owner, maker[1], BUY,
                         )
                     )  # fmt: skip
                     if not quantity_t:
                         break
                 else:
-                    maker.quantity_t = available - quantity_t
+                    maker[4] = available - quantity_t
                     append(
                         (
                             "fill", seq, product, price, quantity_t,
-                            order_id, maker.order_id, owner, maker.owner, BUY,
+                            order_id, maker[0], owner, maker[1], BUY,
                         )
                     )  # fmt: skip
                     return 0
@@ -300,29 +313,32 @@ class OrderBook:
                 continue
             while level:
                 maker = level[0]
-                if maker.owner == owner:
+                available = maker[4]
+                if not available:  # cancelled in place earlier
+                    level.popleft()
+                    continue
+                if maker[1] == owner:
                     self._cancel_remainder(order_id, quantity_t, CANCEL_SELF_TRADE)
                     return 0
-                available = maker.quantity_t
                 if available <= quantity_t:
                     level.popleft()
-                    del orders[maker.order_id]
-                    maker.quantity_t = 0
+                    del orders[maker[0]]
+                    maker[4] = 0
                     quantity_t -= available
                     append(
                         (
                             "fill", seq, product, price, available,
-                            maker.order_id, order_id, maker.owner, owner, SELL,
+                            maker[0], order_id, maker[1], owner, SELL,
                         )
                     )  # fmt: skip
                     if not quantity_t:
                         break
                 else:
-                    maker.quantity_t = available - quantity_t
+                    maker[4] = available - quantity_t
                     append(
                         (
                             "fill", seq, product, price, quantity_t,
-                            maker.order_id, order_id, maker.owner, owner, SELL,
+                            maker[0], order_id, maker[1], owner, SELL,
                         )
                     )  # fmt: skip
                     return 0
@@ -344,9 +360,11 @@ class OrderBook:
         total = 0
         for price in prices:
             for order in book[price]:
-                if order.owner == owner:
+                if not order[QTY]:
+                    continue
+                if order[OWNER] == owner:
                     return total
-                total += order.quantity_t
+                total += order[QTY]
                 if total >= wanted_t:
                     return total
         return total
@@ -361,8 +379,8 @@ class OrderBook:
             self.events.append(("rejected", self.seq, self.product, order_id, code))
             return code
         assert order is not None
+        self._cancel_remainder(order_id, order[QTY], CANCEL_BY_OWNER)
         self._remove(order)
-        self._cancel_remainder(order_id, order.quantity_t, CANCEL_BY_OWNER)
         return _OK
 
     def _check_own(self, order: Order | None, owner: object) -> ResultCode:
@@ -370,17 +388,20 @@ class OrderBook:
             return ResultCode.MARKET_CLOSED
         if order is None:
             return ResultCode.UNKNOWN_ORDER
-        if order.owner != owner:
+        if order[OWNER] != owner:
             return ResultCode.NOT_ORDER_OWNER
         return _OK
 
     def _remove(self, order: Order) -> None:
-        del self.orders[order.order_id]
-        book = self.bids if order.side == BUY else self.asks
-        level = book[order.price_fen]
-        level.remove(order)
+        """Take an order off the book in place; its deque slot is dropped when reached."""
+        del self.orders[order[ID]]
+        order[QTY] = 0
+        book = self.bids if order[SIDE] == BUY else self.asks
+        level = book[order[PRICE]]
+        while level and not level[0][QTY]:
+            level.popleft()
         if not level:
-            del book[order.price_fen]  # its heap entry goes stale and is skipped later
+            del book[order[PRICE]]  # its heap entry goes stale and is skipped later
 
     def amend(self, order_id: int, owner: object, price_fen: int, quantity_t: int) -> ResultCode:
         """Change a resting order's price or quantity.
@@ -393,35 +414,36 @@ class OrderBook:
         if code is _OK:
             assert order is not None
             code = self._check_size_and_price(price_fen, quantity_t)
-            if code is _OK and price_fen == order.price_fen and quantity_t == order.quantity_t:
+            if code is _OK and price_fen == order[PRICE] and quantity_t == order[QTY]:
                 code = ResultCode.AMEND_CHANGES_NOTHING
             if code is _OK and self.phase in CALL_PHASES:
-                code = self._check_call_self_trade(owner, order.side, price_fen, order_id)
+                code = self._check_call_self_trade(owner, order[SIDE], price_fen, order_id)
         if code is not _OK:
             self.events.append(("rejected", self.seq, self.product, order_id, code))
             return code
         assert order is not None
         self.events.append(("amended", self.seq, self.product, order_id, price_fen, quantity_t))
-        if price_fen == order.price_fen and quantity_t < order.quantity_t:
-            order.quantity_t = quantity_t
+        if price_fen == order[PRICE] and quantity_t < order[QTY]:
+            order[QTY] = quantity_t
             return _OK
+        side = order[SIDE]
         self._remove(order)
         if self.phase in CALL_PHASES:
-            self._rest(Order(order_id, owner, order.side, price_fen, quantity_t))
+            self._rest([order_id, owner, side, price_fen, quantity_t])
             return _OK
-        return self.limit(order_id, owner, order.side, price_fen, quantity_t)
+        return self.limit(order_id, owner, side, price_fen, quantity_t)
 
     # -- call auctions -----------------------------------------------------------------
 
     def _rest(self, order: Order) -> None:
-        self.orders[order.order_id] = order
-        if order.side == BUY:
-            book, heap, key = self.bids, self._bid_heap, -order.price_fen
+        self.orders[order[ID]] = order
+        if order[SIDE] == BUY:
+            book, heap, key = self.bids, self._bid_heap, -order[PRICE]
         else:
-            book, heap, key = self.asks, self._ask_heap, order.price_fen
-        level = book.get(order.price_fen)
+            book, heap, key = self.asks, self._ask_heap, order[PRICE]
+        level = book.get(order[PRICE])
         if level is None:
-            book[order.price_fen] = deque((order,))
+            book[order[PRICE]] = deque((order,))
             heappush(heap, key)
         else:
             level.append(order)
@@ -434,7 +456,7 @@ class OrderBook:
         opposite = self.asks if side == BUY else self.bids
         for level_price, level in opposite.items():
             crosses = level_price <= price_fen if side == BUY else level_price >= price_fen
-            if crosses and any(o.owner == owner and o.order_id != except_id for o in level):
+            if crosses and any(o[QTY] and o[OWNER] == owner and o[ID] != except_id for o in level):
                 return ResultCode.SELF_TRADE_IN_CALL
         return _OK
 
@@ -447,14 +469,15 @@ class OrderBook:
         if code is not _OK:
             self.events.append(("rejected", self.seq, self.product, order_id, code))
             return code
-        self._rest(Order(order_id, owner, side, price_fen, quantity_t))
+        self._rest([order_id, owner, side, price_fen, quantity_t])
         return _OK
 
     def depth(self, side: int) -> list[tuple[int, int]]:
         """(price, total quantity) per level, best first."""
         book = self.bids if side == BUY else self.asks
         prices = sorted(book, reverse=side == BUY)
-        return [(price, sum(o.quantity_t for o in book[price])) for price in prices]
+        levels = [(price, sum(o[QTY] for o in book[price])) for price in prices]
+        return [(price, quantity) for price, quantity in levels if quantity]
 
     def uncross(self) -> tuple[int, int] | None:
         """Run the call auction: execute at the uncrossing price; returns (price, volume)."""
@@ -466,16 +489,16 @@ class OrderBook:
         while left:
             bid = self.bids[-self._clean_top(BUY)][0]
             ask = self.asks[self._clean_top(SELL)][0]
-            traded = min(left, bid.quantity_t, ask.quantity_t)
+            traded = min(left, bid[QTY], ask[QTY])
             self.events.append(
                 (
                     "fill", self.seq, self.product, price, traded,
-                    bid.order_id, ask.order_id, bid.owner, ask.owner, -1,
+                    bid[ID], ask[ID], bid[OWNER], ask[OWNER], -1,
                 )
             )  # fmt: skip
             for order in (bid, ask):
-                order.quantity_t -= traded
-                if not order.quantity_t:
+                order[QTY] -= traded
+                if not order[QTY]:
                     self._remove(order)
             left -= traded
         self.events.append(("uncrossed", self.seq, self.product, price, volume))
@@ -486,9 +509,15 @@ class OrderBook:
         heap, book, sign = (
             (self._bid_heap, self.bids, -1) if side == BUY else (self._ask_heap, self.asks, 1)
         )
-        while sign * heap[0] not in book:
+        while True:
+            level = book.get(sign * heap[0])
+            while level and not level[0][QTY]:
+                level.popleft()
+            if level:
+                return heap[0]
+            if level is not None:
+                del book[sign * heap[0]]
             heappop(heap)
-        return heap[0]
 
     def best(self, side: int) -> int | None:
         """The best price on ``side``, or None when that side is empty."""
@@ -504,5 +533,5 @@ class OrderBook:
         for side in (BUY, SELL):
             book = self.bids if side == BUY else self.asks
             for price in sorted(book, reverse=side == BUY):
-                rows.extend((side, o.owner, price, o.quantity_t, o.order_id) for o in book[price])
+                rows.extend((side, o[OWNER], price, o[QTY], o[ID]) for o in book[price] if o[QTY])
         return rows

@@ -123,14 +123,19 @@ class OrderBook:
 
     # -- order entry -------------------------------------------------------------------
 
-    def check(self, order_id: int, side: int, price_fen: int | None, quantity_t: int) -> ResultCode:
+    def check(
+        self, order_id: int, price_fen: int | None, quantity_t: int, tif: int = GTC
+    ) -> ResultCode:
         """The first result code that refuses a new order, by precedence (OK if none)."""
         if self.phase not in ORDER_ENTRY_PHASES:
             return ResultCode.MARKET_CLOSED
         if order_id in self.orders:
             return ResultCode.DUPLICATE_ORDER_ID
-        if price_fen is None and self.phase in CALL_PHASES:
-            return ResultCode.MARKET_ORDER_IN_CALL_AUCTION
+        if self.phase in CALL_PHASES:
+            if price_fen is None:
+                return ResultCode.MARKET_ORDER_IN_CALL_AUCTION
+            if tif != GTC:
+                return ResultCode.TIME_IN_FORCE_NOT_ALLOWED
         return self._check_size_and_price(price_fen, quantity_t)
 
     def _check_size_and_price(self, price_fen: int | None, quantity_t: int) -> ResultCode:
@@ -164,12 +169,12 @@ class OrderBook:
             or price_fen % self._tick
             or not self.lower_fen <= price_fen <= self.upper_fen
         ):
-            code = self.check(order_id, side, price_fen, quantity_t)
+            code = self.check(order_id, price_fen, quantity_t, tif)
             if code is not _OK:
                 self.events.append(("rejected", self.seq, self.product, order_id, code))
                 return code
             if self.phase is not _CONTINUOUS:
-                return self._enter_call(order_id, owner, side, price_fen, quantity_t, tif)
+                return self._enter_call(order_id, owner, side, price_fen, quantity_t)
             if tif == FOK and self._fillable(owner, side, price_fen, quantity_t) < quantity_t:
                 code = ResultCode.FOK_NOT_FILLABLE
                 self.events.append(("rejected", self.seq, self.product, order_id, code))
@@ -217,7 +222,7 @@ class OrderBook:
 
         ``tif`` FOK makes it all-or-nothing; GTC and IOC both mean immediate-or-cancel.
         """
-        code = self.check(order_id, side, None, quantity_t)
+        code = self.check(order_id, None, quantity_t, tif)
         bound = self.upper_fen if side == BUY else self.lower_fen
         if (
             code is _OK
@@ -461,11 +466,9 @@ class OrderBook:
         return _OK
 
     def _enter_call(
-        self, order_id: int, owner: object, side: int, price_fen: int, quantity_t: int, tif: int
+        self, order_id: int, owner: object, side: int, price_fen: int, quantity_t: int
     ) -> ResultCode:
-        code = ResultCode.TIME_IN_FORCE_NOT_ALLOWED if tif != GTC else _OK
-        if code is _OK:
-            code = self._check_call_self_trade(owner, side, price_fen)
+        code = self._check_call_self_trade(owner, side, price_fen)
         if code is not _OK:
             self.events.append(("rejected", self.seq, self.product, order_id, code))
             return code
@@ -481,7 +484,7 @@ class OrderBook:
 
     def uncross(self) -> tuple[int, int] | None:
         """Run the call auction: execute at the uncrossing price; returns (price, volume)."""
-        found = uncross_price(self.depth(BUY), self.depth(SELL), self.reference_fen)
+        found = uncross_price(self.depth(BUY), self.depth(SELL), self.reference_fen, self._tick)
         if found is None:
             return None
         price, volume = found

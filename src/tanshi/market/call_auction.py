@@ -5,6 +5,7 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,21 +26,32 @@ class Candidate:
 
 
 def candidates(
-    bids: Sequence[tuple[int, int]], asks: Sequence[tuple[int, int]], reference_fen: int | None
+    bids: Sequence[tuple[int, int]],
+    asks: Sequence[tuple[int, int]],
+    reference_fen: int | None,
+    tick_fen: int = 1,
 ) -> list[Candidate]:
-    """Demand and supply at every limit price in the book and at the reference price.
+    """Demand and supply at every price that can win, in ascending order.
 
-    Between two neighbouring limit prices demand and supply are constant on each side, so
-    these prices (plus the reference, which the third rule prefers) are the only ones that
-    can win.
+    Demand and supply only change at limit prices, so between two neighbouring limit prices
+    they are constant, and such a gap can beat both its ends on imbalance. Within a gap
+    only its first and last tick and the ticks either side of the reference can win (the
+    third rule prefers the price nearest the reference, the fourth the lower price).
     """
-    prices = sorted({p for p, _ in bids} | {p for p, _ in asks} | _maybe(reference_fen))
+    limits = sorted({p for p, _ in bids} | {p for p, _ in asks})
+    prices = set(limits)
+    for low, high in pairwise(limits):
+        if high - low > tick_fen:
+            prices.update((low + tick_fen, high - tick_fen))
+            if reference_fen is not None and low < reference_fen < high:
+                below = reference_fen - reference_fen % tick_fen
+                prices.update(p for p in (below, below + tick_fen) if low < p < high)
     bid_prices = sorted(p for p, _ in bids)
     bid_cumulative = _suffix_sums(sorted(bids))  # quantity at or above bid_prices[i]
     ask_prices = sorted(p for p, _ in asks)
     ask_cumulative = _prefix_sums(sorted(asks))  # quantity at or below ask_prices[i]
     found = []
-    for price in prices:
+    for price in sorted(prices):
         i = bisect_left(bid_prices, price)
         demand = bid_cumulative[i] if i < len(bid_prices) else 0
         j = bisect_right(ask_prices, price)
@@ -49,7 +61,10 @@ def candidates(
 
 
 def uncross_price(
-    bids: Sequence[tuple[int, int]], asks: Sequence[tuple[int, int]], reference_fen: int | None
+    bids: Sequence[tuple[int, int]],
+    asks: Sequence[tuple[int, int]],
+    reference_fen: int | None,
+    tick_fen: int = 1,
 ) -> tuple[int, int] | None:
     """The (price, volume) of the auction, or None when nothing crosses.
 
@@ -58,7 +73,7 @@ def uncross_price(
     price (an assumption: no source fixes the last tie for carbon venues).
     """
     best: tuple[tuple[int, int, int, int], Candidate] | None = None
-    for candidate in candidates(bids, asks, reference_fen):
+    for candidate in candidates(bids, asks, reference_fen, tick_fen):
         if candidate.volume_t == 0:
             continue
         distance = 0 if reference_fen is None else abs(candidate.price_fen - reference_fen)
@@ -68,10 +83,6 @@ def uncross_price(
     if best is None:
         return None
     return best[1].price_fen, best[1].volume_t
-
-
-def _maybe(value: int | None) -> set[int]:
-    return set() if value is None else {value}
 
 
 def _prefix_sums(levels: Sequence[tuple[int, int]]) -> list[int]:

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from tanshi.market.book import BookRules
-from tanshi.market.orders import Phase
+from tanshi.market.events import Exchange, NewOrder
+from tanshi.market.orders import Phase, ResultCode, Side
 from tanshi.market.venues import (
     MethodKind,
     book_rules,
@@ -15,6 +16,7 @@ from tanshi.market.venues import (
     next_trading_day,
     parse_venue,
     phase_at,
+    venue_books,
 )
 from tanshi.resources import load_venue, venue_ids, venue_text
 
@@ -89,3 +91,33 @@ def test_cross_table_checks_are_located() -> None:
     assert by_code["listed_and_block_sizes_do_not_meet"].startswith("demo.toml:")
     assert "methods[1].min_quantity_t" in by_code["listed_and_block_sizes_do_not_meet"]
     assert "sessions[2].start" in by_code["sessions_overlap"]
+
+
+def test_one_exchange_runs_the_books_of_several_venues() -> None:
+    """Two venues' products in one Exchange; each book keeps its own venue's limits."""
+    rules, references = [], {}
+    for venue_id in ("ceex", "demo-province"):
+        venue_rules, venue_references = venue_books(load_venue(venue_id))
+        rules += venue_rules
+        references |= venue_references
+    exchange = Exchange(rules, references)
+    at = datetime(2024, 12, 2, 2, 0, tzinfo=UTC)
+    # CEEX CEA-2024 reference 97.49: limits 87.74-107.24; demo DPEA-2016 28.00: 25.20-30.80.
+    assert (
+        exchange.apply(NewOrder(at, "CEEX:CEA-2024", 1, "a", Side.BUY, 10, 10_724)) is ResultCode.OK
+    )
+    assert (
+        exchange.apply(NewOrder(at, "DPEX:DPEA-2016", 2, "a", Side.BUY, 10, 3_081))
+        is ResultCode.PRICE_OUTSIDE_LIMITS
+    )
+    assert (
+        exchange.apply(NewOrder(at, "DPEX:DPEA-2016", 3, "b", Side.SELL, 4, 3_080)) is ResultCode.OK
+    )
+    assert (
+        exchange.apply(NewOrder(at, "CEEX:CEA-2024", 4, "b", Side.SELL, 4, 10_000)) is ResultCode.OK
+    )
+    fills = [(e[2], e[3], e[4]) for e in exchange.events if e[0] == "fill"]
+    assert fills == [("CEEX:CEA-2024", 10_724, 4)]
+    assert exchange.apply(NewOrder(at, "CEA-2024", 5, "b", Side.SELL, 4, 10_000)) is (
+        ResultCode.UNKNOWN_PRODUCT
+    )

@@ -147,7 +147,9 @@ class Exchange:
                 command.order_id, command.owner, command.price_fen, command.quantity_t
             )
         if isinstance(command, SetPhase):
-            if book.phase in CALL_PHASES and command.phase not in CALL_PHASES:
+            # A call ends by uncrossing when trading continues or the session closes; a halt
+            # keeps the collected orders for the call to resume.
+            if book.phase in CALL_PHASES and command.phase in {Phase.CONTINUOUS, Phase.CLOSED}:
                 book.uncross()
             book.phase = command.phase
             self.events.append(("phase", self.seq, command.product, command.phase.value))

@@ -287,6 +287,25 @@ def book_rules(venue: Venue, product: str) -> BookRules:
     )
 
 
+def book_key(venue: Venue, product: str) -> str:
+    """The id of a product's book in a deployment of several venues, e.g. ``CEEX:CEA-2024``."""
+    return f"{venue.venue.code}:{product}"
+
+
+def venue_books(venue: Venue) -> tuple[list[BookRules], dict[str, int | None]]:
+    """The rules of every product's book (keyed ``VENUE:PRODUCT``) and its first reference."""
+    rules, references = [], {}
+    for product in venue.products:
+        single = book_rules(venue, product.code)
+        key = book_key(venue, product.code)
+        rules.append(
+            BookRules(key, single.tick_fen, single.lot_t, single.max_quantity_t, single.band_bp)
+        )
+        price = product.reference_cny_per_t
+        references[key] = None if price is None else int(price * 100)
+    return rules, references
+
+
 def is_trading_day(venue: Venue, day: date) -> bool:
     """True when the venue trades on ``day``."""
     return day.isoweekday() in venue.calendar.weekdays and day not in venue.calendar.holidays

@@ -174,3 +174,37 @@ def test_replaying_the_log_rebuilds_the_same_state(stream: list[tuple]) -> None:
     book = second.books["P"]
     bid, ask = book.best(BUY), book.best(SELL)
     assert bid is None or ask is None or bid < ask
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(new_order, max_size=50))
+def test_quantity_is_conserved_through_call_auctions(orders: list[tuple]) -> None:
+    """Orders entered across an opening call, continuous trading and a closing call: every
+    accepted tonne ends filled (on each side), cancelled or resting, and fills balance."""
+    at = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+    exchange = Exchange([RULES], {"P": REFERENCE})
+    exchange.apply(SetPhase(at, "P", Phase.OPENING_CALL))
+    accepted: dict[int, int] = {}
+    for order_id, (_, owner, side, price, quantity, tif) in enumerate(orders):
+        if order_id == len(orders) // 3:
+            exchange.apply(SetPhase(at, "P", Phase.CONTINUOUS))
+        if order_id == 2 * len(orders) // 3:
+            exchange.apply(SetPhase(at, "P", Phase.CLOSING_CALL))
+        command = NewOrder(at, "P", order_id, owner, Side(side), quantity, price, TimeInForce(tif))
+        if exchange.apply(command) is ResultCode.OK:
+            accepted[order_id] = quantity
+    exchange.apply(SetPhase(at, "P", Phase.CLOSED))
+    filled: dict[int, int] = {}
+    for event in exchange.events:
+        if event[0] == "fill":
+            assert event[7] != event[8]  # never a self-trade
+            for order_id in (event[5], event[6]):
+                filled[order_id] = filled.get(order_id, 0) + event[4]
+    cancelled = {e[3]: e[4] for e in exchange.events if e[0] == "cancelled"}
+    resting = {row[4]: row[3] for row in exchange.books["P"].resting()}
+    for order_id, quantity in accepted.items():
+        out = filled.get(order_id, 0) + cancelled.get(order_id, 0) + resting.get(order_id, 0)
+        assert out == quantity, order_id
+    book = exchange.books["P"]
+    bid, ask = book.best(BUY), book.best(SELL)
+    assert bid is None or ask is None or bid < ask

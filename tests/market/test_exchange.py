@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from tanshi.market.book import BookRules
@@ -14,8 +14,11 @@ from tanshi.market.events import (
     SetPhase,
     SetReference,
     new_order_from_cny,
+    session_commands,
 )
 from tanshi.market.orders import Phase, ResultCode, Side
+from tanshi.market.venues import venue_books
+from tanshi.resources import load_venue
 
 AT = datetime(2024, 12, 2, 2, 0, tzinfo=UTC)
 RULES = BookRules("CEA-2024", max_quantity_t=99_999, band_bp=1000)
@@ -60,3 +63,37 @@ def test_commands_are_numbered_and_every_kind_is_applied() -> None:
     # The new reference (97.50) moves the limits: 87.75 to 107.25.
     book = exchange.books["CEA-2024"]
     assert (book.lower_fen, book.upper_fen) == (8_775, 10_725)
+
+
+def test_a_demo_trading_day_runs_its_opening_call_and_closing_call() -> None:
+    """Orders in the opening call uncross at 9:25; the closing call's price is the close."""
+    venue = load_venue("demo-province")
+    rules, references = venue_books(venue)
+    day = date(2016, 3, 1)
+    key = "DPEX:DPEA-2016"
+    commands = session_commands(venue, day, references)
+    assert [(c.at.strftime("%H:%M"), c.phase) for c in commands if isinstance(c, SetPhase)][
+        :: len(rules)
+    ] == [
+        ("09:15", Phase.OPENING_CALL),
+        ("09:25", Phase.CLOSED),
+        ("09:30", Phase.CONTINUOUS),
+        ("11:30", Phase.CLOSED),
+        ("13:00", Phase.CONTINUOUS),
+        ("14:57", Phase.CLOSING_CALL),
+        ("15:00", Phase.CLOSED),
+    ]
+    assert session_commands(venue, date(2016, 3, 5), references) == []  # a Saturday
+    exchange = Exchange(rules)
+    opening = [c for c in commands if c.at.hour == 9 and c.at.minute == 15]
+    for command in commands[: len(rules)] + opening:
+        exchange.apply(command)
+    at = opening[0].at
+    exchange.apply(NewOrder(at, key, 1, "a", Side.BUY, 100, 2_810))
+    exchange.apply(NewOrder(at, key, 2, "b", Side.SELL, 60, 2_790))
+    for command in commands:
+        if command.at > at and command.at.hour == 9 and command.at.minute == 25:
+            exchange.apply(command)
+    # 27.90 to 28.10 all trade 60 t with imbalance 40; the reference 28.00 is nearest.
+    assert [e[3:5] for e in exchange.events if e[0] == "uncrossed"] == [(2_800, 60)]
+    assert exchange.books[key].resting() == [(0, "a", 2_810, 40, 1)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from tanshi.market.book import BookRules, OrderBook
@@ -22,6 +22,7 @@ from tanshi.market.orders import (
     TimeInForce,
     cny_to_fen_exact,
 )
+from tanshi.market.venues import Venue, book_key, schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,6 +168,26 @@ class Exchange:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def session_commands(
+    venue: Venue, day: date, references: Mapping[str, int | None]
+) -> list[SetReference | SetPhase]:
+    """A trading day's commands for every product of ``venue``'s listed books.
+
+    Each book first gets its reference price (normally yesterday's close, from
+    ``closing.closing_price_fen``), then the phase changes of the session table. Merge
+    them with the order commands by time, phase changes first at equal times.
+    """
+    changes = schedule(venue, day)
+    if not changes:
+        return []
+    keys = [book_key(venue, product.code) for product in venue.products]
+    commands: list[SetReference | SetPhase] = [
+        SetReference(changes[0][0], key, references.get(key)) for key in keys
+    ]
+    commands += [SetPhase(at, key, phase) for at, phase in changes for key in keys]
+    return commands
+
+
 def replay(
     rules: Iterable[BookRules],
     commands: Iterable[Command],
@@ -189,4 +210,5 @@ __all__ = [
     "SetReference",
     "new_order_from_cny",
     "replay",
+    "session_commands",
 ]

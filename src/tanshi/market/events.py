@@ -150,10 +150,12 @@ class Exchange:
         if isinstance(command, SetPhase):
             # A call ends by uncrossing when trading continues or the session closes; a halt
             # keeps the collected orders for the call to resume.
-            if book.phase in CALL_PHASES and command.phase in {Phase.CONTINUOUS, Phase.CLOSED}:
+            # The member itself, not an equal string: the hot path compares by identity.
+            phase = Phase(command.phase)
+            if book.phase in CALL_PHASES and phase in {Phase.CONTINUOUS, Phase.CLOSED}:
                 book.uncross()
-            book.phase = command.phase
-            self.events.append(("phase", self.seq, command.product, command.phase.value))
+            book.phase = phase
+            self.events.append(("phase", self.seq, command.product, phase.value))
             return ResultCode.OK
         book.set_reference(command.reference_fen)
         return ResultCode.OK

@@ -10,6 +10,7 @@ from tanshi.market.events import (
     AmendOrder,
     CancelOrder,
     Exchange,
+    ExpireOrders,
     NewOrder,
     SetPhase,
     SetReference,
@@ -97,3 +98,10 @@ def test_a_demo_trading_day_runs_its_opening_call_and_closing_call() -> None:
     # 27.90 to 28.10 all trade 60 t with imbalance 40; the reference 28.00 is nearest.
     assert [e[3:5] for e in exchange.events if e[0] == "uncrossed"] == [(2_800, 60)]
     assert exchange.books[key].resting() == [(0, "a", 2_810, 40, 1)]
+    # Day orders: the day's last commands expire what still rests.
+    for command in commands:
+        if isinstance(command, ExpireOrders):
+            exchange.apply(command)
+    assert exchange.books[key].resting() == []
+    assert exchange.events[-1][3:] == (1, 40, "expired")
+    assert exchange.books[key].best(0) is None

@@ -30,6 +30,7 @@ from tanshi.market.orders import (
     BUY,
     CALL_PHASES,
     CANCEL_BY_OWNER,
+    CANCEL_EXPIRED,
     CANCEL_IOC_REMAINDER,
     CANCEL_SELF_TRADE,
     FOK,
@@ -474,6 +475,18 @@ class OrderBook:
             return code
         self._rest([order_id, owner, side, price_fen, quantity_t])
         return _OK
+
+    def expire(self) -> None:
+        """Cancel every resting order (day orders at the close), in priority order."""
+        for *_, quantity, order_id in self.resting():
+            self.events.append(
+                ("cancelled", self.seq, self.product, order_id, quantity, CANCEL_EXPIRED)
+            )
+        self.bids.clear()
+        self.asks.clear()
+        self._bid_heap.clear()
+        self._ask_heap.clear()
+        self.orders.clear()
 
     def depth(self, side: int) -> list[tuple[int, int]]:
         """(price, total quantity) per level, best first."""

@@ -22,7 +22,7 @@ from tanshi.market.orders import (
     TimeInForce,
     cny_to_fen_exact,
 )
-from tanshi.market.venues import Venue, book_key, schedule
+from tanshi.market.venues import OrderValidity, Venue, book_key, schedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +79,15 @@ class SetReference:
     reference_fen: int | None
 
 
-Command = NewOrder | CancelOrder | AmendOrder | SetPhase | SetReference
+@dataclass(frozen=True, slots=True)
+class ExpireOrders:
+    """End a day of day orders: every resting order is cancelled (reason ``expired``)."""
+
+    at: datetime
+    product: str
+
+
+Command = NewOrder | CancelOrder | AmendOrder | SetPhase | SetReference | ExpireOrders
 
 
 def new_order_from_cny(
@@ -157,6 +165,9 @@ class Exchange:
             book.phase = phase
             self.events.append(("phase", self.seq, command.product, phase.value))
             return ResultCode.OK
+        if isinstance(command, ExpireOrders):
+            book.expire()
+            return ResultCode.OK
         book.set_reference(command.reference_fen)
         return ResultCode.OK
 
@@ -172,21 +183,24 @@ class Exchange:
 
 def session_commands(
     venue: Venue, day: date, references: Mapping[str, int | None]
-) -> list[SetReference | SetPhase]:
+) -> list[SetReference | SetPhase | ExpireOrders]:
     """A trading day's commands for every product of ``venue``'s listed books.
 
     Each book first gets its reference price (normally yesterday's close, from
     ``closing.closing_price_fen``), then the phase changes of the session table. Merge
-    them with the order commands by time, phase changes first at equal times.
+    them with the order commands by time, phase changes first at equal times. A venue of
+    day orders ends the day by expiring what still rests.
     """
     changes = schedule(venue, day)
     if not changes:
         return []
     keys = [book_key(venue, product.code) for product in venue.products]
-    commands: list[SetReference | SetPhase] = [
+    commands: list[SetReference | SetPhase | ExpireOrders] = [
         SetReference(changes[0][0], key, references.get(key)) for key in keys
     ]
     commands += [SetPhase(at, key, phase) for at, phase in changes for key in keys]
+    if venue.venue.order_validity is OrderValidity.DAY:
+        commands += [ExpireOrders(changes[-1][0], key) for key in keys]
     return commands
 
 
@@ -207,6 +221,7 @@ __all__ = [
     "CancelOrder",
     "Command",
     "Exchange",
+    "ExpireOrders",
     "NewOrder",
     "SetPhase",
     "SetReference",

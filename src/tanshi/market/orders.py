@@ -75,6 +75,7 @@ PRECEDENCE: tuple[ResultCode, ...] = tuple(ResultCode)
 CANCEL_BY_OWNER = "by_owner"
 CANCEL_IOC_REMAINDER = "ioc_remainder"
 CANCEL_SELF_TRADE = "self_trade_prevention"
+CANCEL_EXPIRED = "expired"  # a day order still resting at the close
 
 
 def cny_to_fen_exact(price_cny_per_t: Decimal) -> int | None:

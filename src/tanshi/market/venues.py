@@ -46,6 +46,13 @@ class ClosingRuleKind(enum.StrEnum):
     CLOSING_CALL = "closing_call"  # the closing call auction's price
 
 
+class OrderValidity(enum.StrEnum):
+    """How long a resting order lives."""
+
+    DAY = "day"  # cancelled at the day's close
+    UNTIL_CANCELLED = "until_cancelled"
+
+
 class VenueHeader(Sourced):
     """Who runs the venue and in which time zone its sessions are."""
 
@@ -53,6 +60,7 @@ class VenueHeader(Sourced):
     name: Text
     timezone: Text
     currency: Code
+    order_validity: OrderValidity = OrderValidity.DAY
 
     @field_validator("timezone")
     @classmethod

@@ -1,4 +1,4 @@
-"""Files shipped inside the package: rulebook presets, sourced parameter tables, scenarios."""
+"""Files shipped inside the package: rulebook presets, parameter tables, venues, scenarios."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.market.venues import Venue, parse_venue
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
@@ -125,3 +126,26 @@ def verification_rules(rulebook_id: str) -> VerificationRules:
     if rules is None or has_errors(issues):
         raise TanshiError("broken verification rules:\n" + "\n".join(map(str, issues)))
     return rules
+
+
+def venue_ids() -> list[str]:
+    """The ids of the trading-venue files shipped with tanshi (e.g. ``ceex``)."""
+    folder = _DATA / "venues"
+    return sorted(
+        item.name.removesuffix(".toml") for item in folder.iterdir() if item.name.endswith(".toml")
+    )
+
+
+def venue_text(venue_id: str) -> str:
+    """The TOML text of a shipped venue; raises TanshiError naming the known venues."""
+    if venue_id not in venue_ids():
+        raise TanshiError(f"no venue '{venue_id}'; known venues: {', '.join(venue_ids())}")
+    return (_DATA / "venues" / f"{venue_id}.toml").read_text(encoding="utf-8")
+
+
+def load_venue(venue_id: str) -> Venue:
+    """A shipped venue, checked; raises TanshiError listing every problem."""
+    venue, issues = parse_venue(venue_text(venue_id), f"{venue_id}.toml")
+    if venue is None or has_errors(issues):
+        raise TanshiError(f"venue {venue_id} is invalid: " + "; ".join(map(str, issues)))
+    return venue

@@ -1,0 +1,88 @@
+"""Checks of the supply and flexibility rules: benchmarks, auction shares, reserves, limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from tanshi.core.issues import Issue
+from tanshi.rulebook.model import Rulebook
+from tanshi.rulebook.records import Ruled
+
+
+def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
+    """Problems of the benchmark, auction-share, reserve, banking and borrowing tables."""
+    benchmarks = {(bench.code, bench.product) for bench in rulebook.benchmark}
+    for code, product in sorted(benchmarks):
+        group = [
+            (index, bench)
+            for index, bench in enumerate(rulebook.benchmark)
+            if (bench.code, bench.product) == (code, product)
+        ]
+        yield from _overlaps("benchmark", group, f"{product} benchmark {code}")
+    sectors = {sector.code for sector in rulebook.sectors}
+    for index, share in enumerate(rulebook.auction_share):
+        for position, sector in enumerate(share.sectors):
+            if sector not in sectors:
+                yield Issue(
+                    "unknown_sector",
+                    f"sector {sector} is not declared in [[sectors]]",
+                    f"auction_share[{index}].sectors[{position}]",
+                )
+    for sector in sorted(sectors):
+        group = [
+            (index, share)
+            for index, share in enumerate(rulebook.auction_share)
+            if sector in share.sectors
+        ]
+        yield from _overlaps("auction_share", group, f"auction share of sector {sector}")
+    seen: set[str] = set()
+    for index, reserve in enumerate(rulebook.reserve):
+        if reserve.code in seen:
+            yield Issue(
+                "duplicate_reserve", f"reserve {reserve.code} is declared twice",
+                f"reserve[{index}].code",
+            )  # fmt: skip
+        seen.add(reserve.code)
+        if reserve.valid_from > reserve.valid_to:
+            yield Issue(
+                "validity_reversed",
+                f"valid_from {reserve.valid_from} is after valid_to {reserve.valid_to}",
+                f"reserve[{index}].valid_from",
+            )
+    for index, rule in enumerate(rulebook.banking):
+        needed = {
+            "share_of_average_allocation": rule.share_of_average_allocation,
+            "multiple_of_net_sales": rule.net_sales_multiple,
+        }.get(rule.limit, 0)
+        if needed is None:
+            field = (
+                "share_of_average_allocation"
+                if rule.limit == "share_of_average_allocation"
+                else "net_sales_multiple"
+            )
+            yield Issue(
+                "missing_banking_limit",
+                f'limit = "{rule.limit}" needs {field}',
+                f"banking[{index}].{field}",
+            )
+    for index, rule in enumerate(rulebook.borrowing):
+        if rule.min_gap_share_of_allocation is not None and rule.max_share_of_gap is None:
+            yield Issue(
+                "missing_borrowing_limit",
+                "min_gap_share_of_allocation needs max_share_of_gap (how much of the gap "
+                "may be borrowed)",
+                f"borrowing[{index}].max_share_of_gap",
+            )
+
+
+def _overlaps(name: str, group: Sequence[tuple[int, Ruled]], what: str) -> Iterator[Issue]:
+    for first in range(len(group)):
+        for second in range(first + 1, len(group)):
+            (_, a), (index, b) = group[first], group[second]
+            if a.valid_from <= b.valid_to and b.valid_from <= a.valid_to:
+                yield Issue(
+                    "rules_overlap",
+                    f"two rules give the {what} in {max(a.valid_from, b.valid_from)}; end one "
+                    "before the other starts",
+                    f"{name}[{index}].valid_from",
+                )

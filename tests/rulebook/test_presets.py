@@ -10,6 +10,7 @@ import pytest
 from tanshi.core.issues import Issue
 from tanshi.resources import load_rulebook, preset_ids, preset_text
 from tanshi.rulebook import parse_rulebook, rules_in_force
+from tanshi.rulebook.checks import check_rulebook
 from tanshi.rulebook.describe import describe
 from tanshi.rulebook.in_force import NoRuleInForce
 from tanshi.rulebook.model import (
@@ -77,11 +78,9 @@ def test_kets_phase_1_caps_pre_allocation_plus_reserve_is_total() -> None:
 
 
 def _cap_issue_codes(cap: CapRule) -> list[Issue]:
-    from tanshi.rulebook.checks import _check_caps
-
     rulebook, _ = load_rulebook("kr-kets")
     others = tuple(item for item in rulebook.cap if item.year != cap.year)
-    return list(_check_caps(rulebook.model_copy(update={"cap": (*others, cap)})))
+    return check_rulebook(rulebook.model_copy(update={"cap": (*others, cap)}))
 
 
 def test_the_reserves_as_quoted_in_issue_5_fail_the_parts_check() -> None:

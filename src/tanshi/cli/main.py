@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tanshi import __version__
+from tanshi.cli.auction import auction_app
 from tanshi.cli.common import open_or_exit
 from tanshi.cli.demo import demo_command
 from tanshi.cli.registry import registry_app
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.command("demo")(demo_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
+app.add_typer(auction_app, name="auction")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

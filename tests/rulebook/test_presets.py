@@ -91,8 +91,9 @@ def test_the_reserves_as_quoted_in_issue_5_fail_the_parts_check() -> None:
         source="issue #5", confidence=Confidence.UNCONFIRMED,
     )  # fmt: skip
     issues = _cap_issue_codes(quoted)
-    assert [issue.code for issue in issues] == ["cap_parts_disagree"]
+    assert [issue.code for issue in issues] == ["cap_parts_disagree", "reserve_split_disagrees"]
     assert "562,184,138" in issues[0].message and "+1,000" in issues[0].message
+    assert "off by -1,000" in issues[1].message  # the phase reserve no longer matches either
 
 
 def test_kets_rules_change_by_phase() -> None:
@@ -223,3 +224,11 @@ def test_the_old_fallback_price_name_still_reads() -> None:
     penalty = rulebook.penalty[0]
     assert isinstance(penalty, PenaltyRule)
     assert penalty.fallback_price_cny_per_t == Decimal(30)
+
+
+def test_inside_cap_reserves_must_match_the_caps() -> None:
+    """p1-reserve 88,821,664 = 30,232,699 + 29,607,221 + 28,981,744; one tonne more is caught."""
+    text = preset_text("kr-kets").replace("quantity_t = 88821664", "quantity_t = 88821665")
+    _, issues = parse_rulebook(text, "mine.toml")
+    assert [issue.code for issue in issues] == ["reserve_split_disagrees"]
+    assert "off by +1" in issues[0].message

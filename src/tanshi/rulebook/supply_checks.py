@@ -49,6 +49,7 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
                 f"valid_from {reserve.valid_from} is after valid_to {reserve.valid_to}",
                 f"reserve[{index}].valid_from",
             )
+    yield from _check_reserve_split(rulebook)
     for index, rule in enumerate(rulebook.banking):
         needed = {
             "share_of_average_allocation": rule.share_of_average_allocation,
@@ -72,6 +73,25 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
                 "min_gap_share_of_allocation needs max_share_of_gap (how much of the gap "
                 "may be borrowed)",
                 f"borrowing[{index}].max_share_of_gap",
+            )
+
+
+def _check_reserve_split(rulebook: Rulebook) -> Iterator[Issue]:
+    """Inside-cap reserves of a span of years must equal the caps' reserve_t over that span."""
+    caps = {cap.year: cap.reserve_t for cap in rulebook.cap}
+    spans: dict[tuple[int, int], list[int]] = {}
+    for index, reserve in enumerate(rulebook.reserve):
+        if reserve.inside_cap:
+            spans.setdefault((reserve.valid_from, reserve.valid_to), []).append(index)
+    for (first, last), indexes in sorted(spans.items()):
+        declared = sum(rulebook.reserve[index].quantity_t for index in indexes)
+        held = sum(caps.get(year, 0) for year in range(first, last + 1))
+        if declared != held:
+            yield Issue(
+                "reserve_split_disagrees",
+                f"inside-cap reserves of {first}-{last} total {declared:,} t but the caps of "
+                f"those years hold back {held:,} t in reserve_t (off by {declared - held:+,})",
+                f"reserve[{indexes[0]}].quantity_t",
             )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tanshi.allocation import GeneratingUnit, allocate_unit, load_correction, preallocate, true_up
 from tanshi.resources import load_rulebook
@@ -106,3 +108,28 @@ def test_unknown_unit_class_and_missing_output_are_reported() -> None:
     assert line is None and [issue.code for issue in issues] == ["unknown_unit_class"]
     _, issues = true_up(RULE, BENCHMARKS, [], {("A", "U9"): 100})
     assert [issue.code for issue in issues] == ["no_verified_output"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    output=st.decimals(min_value=0, max_value=10**7, places=3),
+    heat=st.decimals(min_value=0, max_value=10**7, places=3),
+    ratio=st.decimals(min_value=0, max_value=1, places=3),
+    load=st.decimals(min_value=0, max_value=1, places=3),
+    unit_class=st.sampled_from(["coal_above_300mw", "coal_300mw_or_less", "gas"]),
+    cooling=st.sampled_from(["water", "air"]),
+)
+def test_preallocation_never_exceeds_the_final_allocation_on_the_same_output(
+    output: Decimal, heat: Decimal, ratio: Decimal, load: Decimal, unit_class: str, cooling: str
+) -> None:
+    """70% rounded is never more than 100% rounded, so the true-up on unchanged output only
+    adds; and pre-allocation + adjustment is always the final allocation."""
+    same = unit(
+        unit_class=unit_class, output_mwh=output, heat_gj=heat, heat_ratio=ratio,
+        load_factor=load, cooling=cooling,
+    )  # fmt: skip
+    pre, _ = preallocate(RULE, BENCHMARKS, [same])
+    lines, _ = true_up(RULE, BENCHMARKS, [same], pre)
+    (line,) = lines
+    assert 0 <= line.preallocated_t <= line.final.allocated_t
+    assert line.preallocated_t + line.adjustment_t == line.final.allocated_t

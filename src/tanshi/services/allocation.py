@@ -73,7 +73,12 @@ def plan_allocation(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Al
             f"{rules.allocation.method} method runs from the library (tanshi.allocation)"
         )
     history = base_emissions(engine, rules.allocation.base_years)
-    return grandfather(year, rules.allocation, rules.capped(), history, deductions(engine, year))
+    with engine.connect() as connection:
+        sectors = {row.code: row.sector for row in connection.execute(select(companies))}
+    return grandfather(
+        year, rules.allocation, rules.capped(), history, deductions(engine, year),
+        sectors=sectors, auction_shares=rules.auction_shares,
+    )  # fmt: skip
 
 
 def allocate_year(

@@ -51,8 +51,17 @@ def test_every_year_with_an_allocation_rule_shows(preset: str) -> None:
         for year in range(rule.valid_from, rule.valid_to + 1):
             lines = describe(rules_in_force(rulebook, year), rulebook.rulebook.currency)
             names = [name for name, _, _ in lines]
+            assert names.count("Allocation") == 1
             assert {"Compliance", "Allocation", "Penalty", "MRV"} <= set(names)
             assert ("Phase" in names) is (preset != "demo-province")
+
+
+@pytest.mark.parametrize("preset", PRESETS)
+def test_every_compliance_year_has_the_rest_of_the_rules(preset: str) -> None:
+    rulebook, _ = load_rulebook(preset)
+    for rule in rulebook.compliance:
+        for year in range(rule.valid_from, rule.valid_to + 1):
+            rules_in_force(rulebook, year)  # raises NoRuleInForce for a gap
 
 
 def test_kets_phase_1_caps_pre_allocation_plus_reserve_is_total() -> None:

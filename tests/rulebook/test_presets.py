@@ -241,3 +241,17 @@ def test_inside_cap_reserves_must_match_the_caps() -> None:
     _, issues = parse_rulebook(text, "mine.toml")
     assert [issue.code for issue in issues] == ["reserve_split_disagrees"]
     assert "off by +1" in issues[0].message
+
+
+def test_an_unknown_method_or_penalty_kind_is_one_error_each() -> None:
+    text = preset_text("demo-province").replace(
+        'method = "grandfathering"', 'method = "grandfather"'
+    )
+    text = text.replace('kind = "multiple_of_average_price"', 'kind = "multiple"')
+    rulebook, issues = parse_rulebook(text, "mine.toml")
+    assert rulebook is None
+    assert [(issue.code, issue.where.split()[-1]) for issue in issues] == [
+        ("rulebook_union_tag_invalid", "allocation[0]"),
+        ("rulebook_union_tag_invalid", "penalty[0]"),
+    ]
+    assert "'grandfathering', 'benchmark_output', 'eu_benchmark'" in issues[0].message

@@ -126,7 +126,7 @@ def parse_rulebook(
     except ValidationError as error:
         problems = error.errors()
         located = [_strip_union_tags(problem["loc"]) for problem in problems]
-        nested = {tuple(loc[:-2]) for loc in located if len(loc) > 2}
+        nested = {tuple(loc[:cut]) for loc in located for cut in range(1, len(loc))}
         issues = []
         for problem, loc in zip(problems, located, strict=True):
             if problem["type"] == "too_short" and tuple(loc) in nested:

@@ -183,3 +183,20 @@ def test_auction_invariants(
             assert price is not None and award.bid.price_per_t >= price
         if price is not None and award.bid.price_per_t > price:
             assert award.awarded_t == award.accepted_t  # bids above the price are filled
+
+
+def test_only_eligible_sectors_may_bid_when_sectors_are_known() -> None:
+    """K-ETS: only entities not 100% free (sectors with an auction share) may bid: STEEL1's
+    bid is refused, POWER1's 10,000 t is filled at the reserve price."""
+    rule = rules_in_force(load_rulebook("kr-kets")[0], 2021).auction
+    assert rule is not None
+    auction = AuctionTerms.from_rule(rule, 550_000, reserve_price_per_t=D(8_000))
+    offer = bids(("POWER1", 9_000, 10_000), ("STEEL1", 9_500, 10_000))
+    lodged = {"POWER1": D(10**9), "STEEL1": D(10**9)}
+    result = clear_auction(
+        auction, offer, lodged, bidder_sectors={"POWER1": "power", "STEEL1": "steel"}
+    )
+    assert result.by_bidder_t == {"POWER1": 10_000}
+    assert "bidder_not_eligible" in {issue.code for issue in result.issues}
+    unchecked = clear_auction(auction, offer, lodged)  # sectors unknown: not checked
+    assert unchecked.by_bidder_t == {"POWER1": 10_000, "STEEL1": 10_000}

@@ -1,6 +1,7 @@
 """A uniform-price sealed-bid auction, cleared as a pipeline of stages over bid records.
 
-1. Admissible bids: quantity a whole number of lots, price a whole number of ticks.
+1. Admissible bids: quantity a whole number of lots, price a whole number of ticks; when
+   the terms name eligible sectors and the bidders' sectors are known, only their bids.
 2. Reserve price: bids below it are not accepted.
 3. Bid guarantee: each bidder's bids, highest price first, are kept while their value
    (price × quantity) fits in the amount lodged; the bid that crosses it is cut to the lots
@@ -42,6 +43,7 @@ class AuctionTerms:
     price_tick: Decimal = Decimal("0.01")
     bid_guarantee_required: bool = False
     unsold: str = "roll_over"
+    eligible_sectors: frozenset[str] = frozenset()  # empty: anyone may bid
 
     @classmethod
     def from_rule(
@@ -57,7 +59,7 @@ class AuctionTerms:
             raise TanshiError(f"the volume must not be negative, got {volume_t}")
         return cls(
             volume_t, price, rule.purchase_limit_share, rule.lot_size_t, rule.price_tick,
-            rule.bid_guarantee_required, rule.unsold,
+            rule.bid_guarantee_required, rule.unsold, frozenset(rule.eligible_sectors),
         )  # fmt: skip
 
     @property
@@ -109,10 +111,32 @@ def clear_auction(
     guarantees: Mapping[str, Decimal] | None = None,
     *,
     seed: int = 0,
+    bidder_sectors: Mapping[str, str] | None = None,
 ) -> AuctionResult:
-    """Clear one auction; every bid not accepted in full is explained by an Issue."""
+    """Clear one auction; every bid not accepted in full is explained by an Issue.
+
+    ``bidder_sectors`` (bidder → sector), when given, lets the terms' eligible sectors be
+    checked; without it eligibility is not checked.
+    """
     issues: list[Issue] = []
-    accepted = {bid.bid_id: bid.quantity_t for bid in _admissible(terms, bids, issues)}
+    admissible = _admissible(terms, bids, issues)
+    if terms.eligible_sectors and bidder_sectors is not None:
+        eligible = []
+        for bid in admissible:
+            sector = bidder_sectors.get(bid.bidder)
+            if sector in terms.eligible_sectors:
+                eligible.append(bid)
+            else:
+                issues.append(
+                    Issue(
+                        "bidder_not_eligible",
+                        f"{bid.bidder} (sector {sector or 'unknown'}) may not bid; eligible "
+                        f"sectors: {sorted(terms.eligible_sectors)}",
+                        bid.bid_id,
+                    )
+                )
+        admissible = eligible
+    accepted = {bid.bid_id: bid.quantity_t for bid in admissible}
     for bid in bids:
         if bid.bid_id in accepted and bid.price_per_t < terms.reserve_price_per_t:
             del accepted[bid.bid_id]

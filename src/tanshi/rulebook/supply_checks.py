@@ -35,6 +35,14 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
             if sector in share.sectors
         ]
         yield from _overlaps("auction_share", group, f"auction share of sector {sector}")
+    for index, auction in enumerate(rulebook.auction):
+        for position, sector in enumerate(auction.eligible_sectors):
+            if sector not in sectors:
+                yield Issue(
+                    "unknown_sector",
+                    f"sector {sector} is not declared in [[sectors]]",
+                    f"auction[{index}].eligible_sectors[{position}]",
+                )
     seen: set[str] = set()
     for index, reserve in enumerate(rulebook.reserve):
         if reserve.code in seen:

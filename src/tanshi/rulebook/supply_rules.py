@@ -63,3 +63,5 @@ class AuctionRule(Ruled):
     bid_guarantee_required: bool = False
     unsold: Literal["roll_over", "withhold", "cancel"]
     volume_per_auction_t: Annotated[int, Field(gt=0)] | None = None
+    # Sectors whose companies may bid; empty: anyone (K-ETS: only sectors with an auction share).
+    eligible_sectors: tuple[Code, ...] = ()

@@ -29,7 +29,7 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import execute_in
-from tanshi.store.schema import auction_awards, auctions
+from tanshi.store.schema import auction_awards, auctions, companies
 
 HUNDREDTHS = 100
 
@@ -63,9 +63,16 @@ def run_auction(
     bids: list[Bid],
     guarantees: Mapping[str, Decimal] | None = None,
     seed: int = 0,
+    bidder_sectors: Mapping[str, str] | None = None,
 ) -> AuctionResult:
     """Clear the auction (pure; kept here so the CLI and the API share one entry point)."""
-    return clear_auction(terms, bids, guarantees, seed=seed)
+    return clear_auction(terms, bids, guarantees, seed=seed, bidder_sectors=bidder_sectors)
+
+
+def company_sectors(engine: Engine) -> dict[str, str]:
+    """Company code → sector, to check who may bid."""
+    with engine.connect() as connection:
+        return {row.code: row.sector for row in connection.execute(select(companies))}
 
 
 def carried_in_units(engine: Engine, jurisdiction: Jurisdiction) -> int:

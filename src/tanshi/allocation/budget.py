@@ -31,6 +31,11 @@ def available_t(cap: CapRule, released_t: int = 0) -> int:
     """Units free allocation may total: the cap's free budget plus released reserve units."""
     if released_t < 0:
         raise TanshiError(f"released_t must not be negative, got {released_t}")
+    if cap.free_allocation_budget_t < 0:
+        raise TanshiError(
+            f"the {cap.year} cap holds back more (reserve_t + auction_t) than cap_t; "
+            "check_rulebook reports it as reserve_exceeds_cap"
+        )
     return cap.free_allocation_budget_t + released_t
 
 

@@ -15,7 +15,7 @@ from tanshi.rulebook.model import (
     Ruled,
     UnitKind,
 )
-from tanshi.rulebook.supply_checks import check_supply
+from tanshi.rulebook.supply_checks import check_overlaps, check_reversed, check_supply
 
 # Tables of which at most one rule may be in force in a year.
 ONE_A_YEAR = (
@@ -51,25 +51,8 @@ def check_rulebook(
 
 
 def _check_validity(name: str, rules: Sequence[Ruled]) -> Iterator[Issue]:
-    for index, rule in enumerate(rules):
-        if rule.valid_from > rule.valid_to:
-            yield Issue(
-                "validity_reversed",
-                f"valid_from {rule.valid_from} is after valid_to {rule.valid_to}; swap them",
-                f"{name}[{index}].valid_from",
-            )
-    for first in range(len(rules)):
-        for second in range(first + 1, len(rules)):
-            a, b = rules[first], rules[second]
-            if a.valid_from <= b.valid_to and b.valid_from <= a.valid_to:
-                yield Issue(
-                    "rules_overlap",
-                    f"{name}[{first}] ({a.valid_from}-{a.valid_to}) and {name}[{second}] "
-                    f"({b.valid_from}-{b.valid_to}) are both in force in "
-                    f"{max(a.valid_from, b.valid_from)}; exactly one rule may apply per year, "
-                    "so end one before the other starts",
-                    f"{name}[{second}].valid_from",
-                )
+    yield from check_reversed(name, rules)
+    yield from check_overlaps(name, list(enumerate(rules)))
 
 
 def _check_coverage(rulebook: Rulebook) -> Iterator[Issue]:

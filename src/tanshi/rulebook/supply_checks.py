@@ -11,6 +11,8 @@ from tanshi.rulebook.records import Ruled
 
 def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
     """Problems of the benchmark, auction-share, reserve, banking and borrowing tables."""
+    for name in ("reserve", "benchmark", "auction_share"):
+        yield from check_reversed(name, getattr(rulebook, name))
     benchmarks = {(bench.code, bench.product) for bench in rulebook.benchmark}
     for code, product in sorted(benchmarks):
         group = [
@@ -18,7 +20,7 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
             for index, bench in enumerate(rulebook.benchmark)
             if (bench.code, bench.product) == (code, product)
         ]
-        yield from _overlaps("benchmark", group, f"{product} benchmark {code}")
+        yield from check_overlaps("benchmark", group, f"the {product} benchmarks {code}")
     sectors = {sector.code for sector in rulebook.sectors}
     for index, share in enumerate(rulebook.auction_share):
         for position, sector in enumerate(share.sectors):
@@ -34,7 +36,7 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
             for index, share in enumerate(rulebook.auction_share)
             if sector in share.sectors
         ]
-        yield from _overlaps("auction_share", group, f"auction share of sector {sector}")
+        yield from check_overlaps("auction_share", group, f"the auction shares of {sector}")
     for index, auction in enumerate(rulebook.auction):
         for position, sector in enumerate(auction.eligible_sectors):
             if sector not in sectors:
@@ -51,12 +53,6 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
                 f"reserve[{index}].code",
             )  # fmt: skip
         seen.add(reserve.code)
-        if reserve.valid_from > reserve.valid_to:
-            yield Issue(
-                "validity_reversed",
-                f"valid_from {reserve.valid_from} is after valid_to {reserve.valid_to}",
-                f"reserve[{index}].valid_from",
-            )
     yield from _check_reserve_split(rulebook)
     for index, rule in enumerate(rulebook.banking):
         needed = {
@@ -103,14 +99,31 @@ def _check_reserve_split(rulebook: Rulebook) -> Iterator[Issue]:
             )
 
 
-def _overlaps(name: str, group: Sequence[tuple[int, Ruled]], what: str) -> Iterator[Issue]:
+def check_reversed(name: str, rules: Sequence[Ruled]) -> Iterator[Issue]:
+    """A rule whose ``valid_from`` is after its ``valid_to``."""
+    for index, rule in enumerate(rules):
+        if rule.valid_from > rule.valid_to:
+            yield Issue(
+                "validity_reversed",
+                f"valid_from {rule.valid_from} is after valid_to {rule.valid_to}; swap them",
+                f"{name}[{index}].valid_from",
+            )
+
+
+def check_overlaps(
+    name: str, group: Sequence[tuple[int, Ruled]], what: str = ""
+) -> Iterator[Issue]:
+    """Two rules of ``group`` (index, rule) in force in the same year: one of ``what`` applies."""
+    what = what or f"the [[{name}]] rules"
     for first in range(len(group)):
         for second in range(first + 1, len(group)):
-            (_, a), (index, b) = group[first], group[second]
+            (i, a), (j, b) = group[first], group[second]
             if a.valid_from <= b.valid_to and b.valid_from <= a.valid_to:
                 yield Issue(
                     "rules_overlap",
-                    f"two rules give the {what} in {max(a.valid_from, b.valid_from)}; end one "
-                    "before the other starts",
-                    f"{name}[{index}].valid_from",
+                    f"{name}[{i}] ({a.valid_from}-{a.valid_to}) and {name}[{j}] "
+                    f"({b.valid_from}-{b.valid_to}) are both in force in "
+                    f"{max(a.valid_from, b.valid_from)}; exactly one of {what} may apply per "
+                    "year, so end one before the other starts",
+                    f"{name}[{j}].valid_from",
                 )

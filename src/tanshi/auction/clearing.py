@@ -22,7 +22,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
@@ -119,23 +119,7 @@ def clear_auction(
     checked; without it eligibility is not checked.
     """
     issues: list[Issue] = []
-    admissible = _admissible(terms, bids, issues)
-    if terms.eligible_sectors and bidder_sectors is not None:
-        eligible = []
-        for bid in admissible:
-            sector = bidder_sectors.get(bid.bidder)
-            if sector in terms.eligible_sectors:
-                eligible.append(bid)
-            else:
-                issues.append(
-                    Issue(
-                        "bidder_not_eligible",
-                        f"{bid.bidder} (sector {sector or 'unknown'}) may not bid; eligible "
-                        f"sectors: {sorted(terms.eligible_sectors)}",
-                        bid.bid_id,
-                    )
-                )
-        admissible = eligible
+    admissible = _eligible(terms, _admissible(terms, bids, issues), bidder_sectors, issues)
     accepted = {bid.bid_id: bid.quantity_t for bid in admissible}
     for bid in bids:
         if bid.bid_id in accepted and bid.price_per_t < terms.reserve_price_per_t:
@@ -151,7 +135,7 @@ def clear_auction(
     _apply_purchase_limit(terms, bids, accepted, issues)
     live = sorted(
         (bid for bid in bids if accepted.get(bid.bid_id, 0) > 0),
-        key=lambda bid: (-bid.price_per_t, bid.bid_id),
+        key=_price_then_file_order(bids),
     )
     demand = sum(accepted[bid.bid_id] for bid in live)
     awarded = dict.fromkeys(accepted, 0)
@@ -222,9 +206,40 @@ def _admissible(terms: AuctionTerms, bids: Sequence[Bid], issues: list[Issue]) -
     return kept
 
 
+def _price_then_file_order(bids: Sequence[Bid]) -> Callable[[Bid], tuple[Decimal, int]]:
+    """Sort key: highest price first, then the order the bids were given in."""
+    position = {bid.bid_id: index for index, bid in enumerate(bids)}
+    return lambda bid: (-bid.price_per_t, position[bid.bid_id])
+
+
+def _eligible(
+    terms: AuctionTerms,
+    bids: list[Bid],
+    bidder_sectors: Mapping[str, str] | None,
+    issues: list[Issue],
+) -> list[Bid]:
+    if not terms.eligible_sectors or bidder_sectors is None:
+        return bids
+    kept = []
+    for bid in bids:
+        sector = bidder_sectors.get(bid.bidder)
+        if sector in terms.eligible_sectors:
+            kept.append(bid)
+        else:
+            issues.append(
+                Issue(
+                    "bidder_not_eligible",
+                    f"{bid.bidder} (sector {sector or 'unknown'}) may not bid; eligible "
+                    f"sectors: {sorted(terms.eligible_sectors)}",
+                    bid.bid_id,
+                )
+            )
+    return kept
+
+
 def _by_bidder(bids: Sequence[Bid], accepted: Mapping[str, int]) -> dict[str, list[Bid]]:
     groups: dict[str, list[Bid]] = {}
-    for bid in sorted(bids, key=lambda bid: (-bid.price_per_t, bid.bid_id)):
+    for bid in sorted(bids, key=_price_then_file_order(bids)):
         if accepted.get(bid.bid_id, 0) > 0:
             groups.setdefault(bid.bidder, []).append(bid)
     return groups

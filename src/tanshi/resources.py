@@ -1,4 +1,4 @@
-"""Files shipped inside the package: rulebook presets and sourced parameter tables."""
+"""Files shipped inside the package: rulebook presets, parameter tables, venues, scenarios."""
 
 from __future__ import annotations
 
@@ -9,8 +9,11 @@ from pathlib import Path
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.market.tape import Market
+from tanshi.market.venues import Venue, parse_venue
 from tanshi.mrv import METHODOLOGIES
+from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
+from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
 from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
@@ -68,7 +71,7 @@ def load_rulebook(preset_or_path: str) -> tuple[Rulebook, str]:
 
 @functools.cache
 def parameter_table() -> ParameterTable:
-    """Every shipped parameter table, merged; raises TanshiError if a table is broken."""
+    """Every shipped parameter table and the GWP sets, merged; raises TanshiError if broken."""
     parameters = []
     folder = _DATA / "parameters"
     for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
@@ -78,6 +81,7 @@ def parameter_table() -> ParameterTable:
         if issues:
             raise TanshiError("broken parameter table:\n" + "\n".join(map(str, issues)))
         parameters.extend(rows)
+    parameters.extend(gwp_parameters())
     return ParameterTable.of(parameters)
 
 
@@ -102,3 +106,71 @@ def exchange_calibration() -> Calibration:
     if issues:
         raise TanshiError("broken calibration table:\n" + "\n".join(map(str, issues)))
     return calibration
+
+
+def scenario_ids() -> list[str]:
+    """The names of the scenario files shipped with tanshi."""
+    folder = _DATA / "scenarios"
+    return sorted(
+        item.name.removesuffix(".yaml") for item in folder.iterdir() if item.name.endswith(".yaml")
+    )
+
+
+def scenario_text(name_or_path: str) -> tuple[str, str]:
+    """The text and display name of a shipped scenario or a scenario file path."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError as error:
+            raise TanshiError(
+                f"{path} is not UTF-8 text ({error.reason}); save it as UTF-8"
+            ) from error
+        except OSError as error:
+            raise TanshiError(f"cannot read {path}: {error.strerror}") from error
+    if name_or_path not in scenario_ids():
+        raise TanshiError(
+            f"no scenario file at {name_or_path} and no shipped scenario of that name; "
+            f"shipped: {', '.join(scenario_ids())}"
+        )
+    return (_DATA / "scenarios" / f"{name_or_path}.yaml").read_text(encoding="utf-8"), (
+        f"{name_or_path}.yaml"
+    )
+
+
+@functools.cache
+def verification_rules(rulebook_id: str) -> VerificationRules:
+    """The shipped verification rules of a rulebook; raises TanshiError if absent or broken."""
+    path = _DATA / "verification" / f"{rulebook_id}.toml"
+    if not path.is_file():
+        raise TanshiError(
+            f"no verification rules for rulebook '{rulebook_id}'; add "
+            f"src/tanshi/data/verification/{rulebook_id}.toml (see docs/verification.md)"
+        )
+    rules, issues = parse_verification_rules(path.read_text(encoding="utf-8"), path.name)
+    if rules is None or has_errors(issues):
+        raise TanshiError("broken verification rules:\n" + "\n".join(map(str, issues)))
+    return rules
+
+
+def venue_ids() -> list[str]:
+    """The ids of the trading-venue files shipped with tanshi (e.g. ``ceex``)."""
+    folder = _DATA / "venues"
+    return sorted(
+        item.name.removesuffix(".toml") for item in folder.iterdir() if item.name.endswith(".toml")
+    )
+
+
+def venue_text(venue_id: str) -> str:
+    """The TOML text of a shipped venue; raises TanshiError naming the known venues."""
+    if venue_id not in venue_ids():
+        raise TanshiError(f"no venue '{venue_id}'; known venues: {', '.join(venue_ids())}")
+    return (_DATA / "venues" / f"{venue_id}.toml").read_text(encoding="utf-8")
+
+
+def load_venue(venue_id: str) -> Venue:
+    """A shipped venue, checked; raises TanshiError listing every problem."""
+    venue, issues = parse_venue(venue_text(venue_id), f"{venue_id}.toml")
+    if venue is None or has_errors(issues):
+        raise TanshiError(f"venue {venue_id} is invalid: " + "; ".join(map(str, issues)))
+    return venue

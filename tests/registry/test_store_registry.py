@@ -21,7 +21,13 @@ from tanshi.services.jurisdiction import (
     register_company,
     unit_class_id,
 )
-from tanshi.services.registry import derived_holdings, execute, load_unit_classes, stored_holdings
+from tanshi.services.registry import (
+    derived_holdings,
+    execute,
+    execute_in,
+    load_unit_classes,
+    stored_holdings,
+)
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 
@@ -230,3 +236,18 @@ def test_surrenders_status_changes_and_transfers_together_do_not_deadlock(engine
     assert errors == []
     with engine.connect() as connection:
         assert stored_holdings(connection) == derived_holdings(connection)
+
+
+def test_a_write_on_a_plain_connection_is_kept_by_its_commit(engine: Engine) -> None:
+    # On PostgreSQL the write goes round SQLAlchemy (pipeline mode on the driver connection);
+    # the caller's commit() must still commit it, and a rollback must undo it.
+    _, a, b, allowances = setup(engine)
+    with engine.connect() as connection:
+        move = (Movement(a, b, allowances, 10),)
+        assert execute_in(connection, TransactionRequest("transfer", "kept", move, NOW)).ok
+        connection.commit()
+    with engine.connect() as connection:
+        assert execute_in(connection, TransactionRequest("transfer", "undone", move, NOW)).ok
+        connection.rollback()
+    with engine.connect() as connection:
+        assert stored_holdings(connection)[(b, allowances)] == 10

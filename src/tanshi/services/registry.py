@@ -1,96 +1,37 @@
 """Executing registry transactions atomically against the database.
 
-Each transaction runs in one database transaction: the holdings it debits are locked (row
-locks in a fixed order on PostgreSQL; SQLite's BEGIN IMMEDIATE takes the write lock), the
-pure ``check_request`` decides, and only then are the journal rows and holdings written.
-A rejected request writes nothing.
+Each transaction runs in one database transaction: the journal head and the holdings it
+debits are locked (row locks in a fixed order on PostgreSQL; SQLite's BEGIN IMMEDIATE takes
+the write lock), the pure ``check_request`` and ``block_changes`` decide, and only then are
+the journal rows, blocks and holdings written. A rejected request writes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, select, tuple_
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, and_, func, select
 
-from tanshi.registry import (
-    Account,
-    AccountKind,
-    AccountStatus,
-    ResultCode,
-    TransactionRequest,
-    UnitClass,
-    check_request,
-    postings,
-)
+from tanshi.registry import ResultCode, TransactionRequest, check_request, postings
+from tanshi.registry.block_changes import BlockChanges, give, neighbour_serials, serials_taken
 from tanshi.registry.booking import valid_idempotency_key
 from tanshi.registry.journal import canonical_form, chain_hash
 from tanshi.rulebook.model import UnitKind
-from tanshi.services.serial_blocks import give_serials, named_serials_held, serials_taken
-from tanshi.store.schema import (
-    accounts,
-    holdings,
-    journal_head,
-    movement_blocks,
-    movements,
-    transactions,
-    unit_classes,
+from tanshi.services.registry_access import (
+    CoreAccess,
+    Entry,
+    load_accounts,
+    load_unit_classes,
 )
+from tanshi.services.registry_postgres import PipelinedAccess
+from tanshi.store.schema import holdings, journal_head, movements, transactions, unit_classes
 
-# Statements are built once: building them per call cost more than running them.
-_PREVIOUS = select(transactions.c.id, transactions.c.fingerprint).where(
-    transactions.c.idempotency_key == bindparam("key")
-)
-_LOCK = (
-    select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
-    .where(
-        tuple_(holdings.c.account_id, holdings.c.unit_class_id).in_(
-            bindparam("keys", expanding=True)
-        )
-    )
-    .order_by(holdings.c.account_id, holdings.c.unit_class_id)
-)
-_LOCK_FOR_UPDATE = _LOCK.with_for_update()
-_ACCOUNTS = select(accounts).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
-_UNIT_CLASSES = select(unit_classes).where(unit_classes.c.id.in_(bindparam("ids", expanding=True)))
-_INSERT_TRANSACTION = transactions.insert().returning(transactions.c.id)
+__all__ = ["Outcome", "execute", "execute_in", "load_accounts", "load_unit_classes"]
+
 _HEAD = select(journal_head.c.sequence, journal_head.c.entry_hash).where(journal_head.c.id == 1)
 _HEAD_FOR_UPDATE = _HEAD.with_for_update()
-_ADVANCE_HEAD = (
-    journal_head.update()
-    .where(journal_head.c.id == 1)
-    .values(sequence=bindparam("sequence"), entry_hash=bindparam("entry_hash"))
-)
-_INSERT_MOVEMENT = movements.insert().returning(movements.c.id)
-_INSERT_MOVEMENT_BLOCK = movement_blocks.insert()
-_HOLDING = and_(
-    holdings.c.account_id == bindparam("account"),
-    holdings.c.unit_class_id == bindparam("unit_class"),
-)
-_DEBIT = (
-    holdings.update()
-    .where(_HOLDING)
-    .values(quantity_units=holdings.c.quantity_units + bindparam("delta"))
-)
-
-
-def _upsert(dialect: Any) -> Any:
-    statement = dialect.insert(holdings).values(
-        account_id=bindparam("account"),
-        unit_class_id=bindparam("unit_class"),
-        allows_negative=bindparam("allows_negative"),
-        quantity_units=bindparam("delta"),
-    )
-    return statement.on_conflict_do_update(
-        index_elements=[holdings.c.account_id, holdings.c.unit_class_id],
-        set_={"quantity_units": holdings.c.quantity_units + statement.excluded.quantity_units},
-    )
-
-
-_UPSERT = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,31 +65,34 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     """
     if not valid_idempotency_key(request.idempotency_key):
         return Outcome(ResultCode.IDEMPOTENCY_KEY_INVALID)
-    # The journal head is locked first: registry writes are serialised (each entry's hash
-    # needs the one before it), and taking this lock before any holding lock rules out
-    # deadlocks between transactions that debit and credit the same accounts.
-    head = lock_journal_head(connection)
-    previous = _previous(connection, request)
-    if previous is not None:
-        return previous
-    debited = sorted({(m.from_account, m.unit_class) for m in request.movements})
-    current = _lock_holdings(connection, debited)
-    account_ids = {m.from_account for m in request.movements} | {
-        m.to_account for m in request.movements
-    }
-    known_accounts = load_accounts(connection, account_ids)
-    known_classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
-    result = check_request(request, known_accounts, known_classes, current)
-    if result is ResultCode.OK and not named_serials_held(connection, request):
-        result = ResultCode.SERIALS_NOT_HELD
+    postgresql = connection.dialect.name == "postgresql"
+    access = PipelinedAccess(connection) if postgresql else CoreAccess(connection)
+    snapshot = access.read(request)
+    if snapshot.previous is not None:
+        transaction_id, fingerprint = snapshot.previous
+        if fingerprint != request.fingerprint():
+            return Outcome(ResultCode.IDEMPOTENCY_KEY_REUSED)
+        return Outcome(ResultCode.OK, transaction_id, replayed=True)
+    known = snapshot.accounts
+    result = check_request(request, known, snapshot.classes, snapshot.holdings)
     if result is not ResultCode.OK:
         return Outcome(result)
+    issuers = frozenset(
+        m.from_account for m in request.movements if known[m.from_account].allows_negative
+    )
+    changes = BlockChanges()
+    serials = serials_taken(
+        request.movements, snapshot.held, issuers, snapshot.next_serial, changes
+    )
+    if serials is None:
+        return Outcome(ResultCode.SERIALS_NOT_HELD)
+    gifts = [
+        (m.to_account, m.unit_class, r) for m, r in zip(request.movements, serials, strict=True)
+    ]
+    give(gifts, access.blocks_at(neighbour_serials(gifts)), changes)
     assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
     booked_at = request.booked_at.astimezone(UTC)
-    serials = serials_taken(connection, request, known_accounts)
-    for m, ranges in zip(request.movements, serials, strict=True):
-        give_serials(connection, m.to_account, m.unit_class, ranges)
-    sequence = head.sequence + 1
+    sequence = snapshot.sequence + 1
     canonical = canonical_form(
         sequence, request.type_code, request.idempotency_key, booked_at,
         request.compliance_year, request.memo,
@@ -158,43 +102,12 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
             for m, ranges in zip(request.movements, serials, strict=True)
         ],
     )  # fmt: skip
-    entry_hash = chain_hash(head.entry_hash, canonical)
-    transaction_id = connection.execute(
-        _INSERT_TRANSACTION,
-        {
-            "type_code": request.type_code,
-            "idempotency_key": request.idempotency_key,
-            "fingerprint": request.fingerprint(),
-            "booked_at": booked_at,
-            "compliance_year": request.compliance_year,
-            "memo": request.memo,
-            "sequence": sequence,
-            "previous_hash": head.entry_hash,
-            "entry_hash": entry_hash,
-        },
-    ).scalar_one()
-    connection.execute(_ADVANCE_HEAD, {"sequence": sequence, "entry_hash": entry_hash})
-    for m, ranges in zip(request.movements, serials, strict=True):
-        movement_id = connection.execute(
-            _INSERT_MOVEMENT,
-            {
-                "transaction_id": transaction_id,
-                "from_account_id": m.from_account,
-                "to_account_id": m.to_account,
-                "unit_class_id": m.unit_class,
-                "quantity_units": m.quantity_units,
-            },
-        ).scalar_one()
-        connection.execute(
-            _INSERT_MOVEMENT_BLOCK,
-            [
-                {"movement_id": movement_id, "first_serial": r.start, "last_serial": r.end}
-                for r in ranges
-            ],
-        )
-    for account_id, unit_class_id, delta in postings(request):
-        _apply(connection, known_accounts[account_id], unit_class_id, delta)
-    return Outcome(ResultCode.OK, transaction_id)
+    entry = Entry(
+        request, booked_at, sequence, snapshot.entry_hash,
+        chain_hash(snapshot.entry_hash, canonical), serials,
+        [(a, c, d, known[a].allows_negative) for a, c, d in postings(request)], changes,
+    )  # fmt: skip
+    return Outcome(ResultCode.OK, access.write(entry))
 
 
 def lock_journal_head(connection: Connection) -> Any:
@@ -207,65 +120,6 @@ def lock_journal_head(connection: Connection) -> Any:
     return connection.execute(
         _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
     ).one()
-
-
-def _previous(connection: Connection, request: TransactionRequest) -> Outcome | None:
-    row = connection.execute(_PREVIOUS, {"key": request.idempotency_key}).first()
-    if row is None:
-        return None
-    if row.fingerprint != request.fingerprint():
-        return Outcome(ResultCode.IDEMPOTENCY_KEY_REUSED)
-    return Outcome(ResultCode.OK, row.id, replayed=True)
-
-
-def _lock_holdings(
-    connection: Connection, keys: list[tuple[int, int]]
-) -> dict[tuple[int, int], int]:
-    if not keys:
-        return {}
-    query = _LOCK_FOR_UPDATE if connection.dialect.name == "postgresql" else _LOCK
-    return {(row[0], row[1]): row[2] for row in connection.execute(query, {"keys": keys})}
-
-
-def _apply(connection: Connection, account: Account, unit_class_id: int, delta: int) -> None:
-    values = {"account": account.id, "unit_class": unit_class_id, "delta": delta}
-    if delta < 0 and not account.allows_negative:
-        # The row exists: check_request saw enough units in it. An upsert would not do, as
-        # its candidate row (a negative quantity) fails the CHECK before the conflict.
-        updated = connection.execute(_DEBIT, values)
-        assert updated.rowcount == 1, "a debited holding must exist"
-        return
-    upsert = _UPSERT[connection.dialect.name]
-    connection.execute(upsert, {**values, "allows_negative": account.allows_negative})
-
-
-def load_accounts(connection: Connection, ids: Iterable[int]) -> dict[int, Account]:
-    """The accounts with ``ids`` that exist."""
-    rows = connection.execute(_ACCOUNTS, {"ids": list(ids)})
-    return {
-        row.id: Account(
-            row.id, row.code, AccountKind(row.kind), AccountStatus(row.status), row.holder
-        )
-        for row in rows
-    }
-
-
-def load_unit_classes(connection: Connection, ids: Iterable[int]) -> dict[int, UnitClass]:
-    """The unit classes with ``ids`` that exist."""
-    rows = connection.execute(_UNIT_CLASSES, {"ids": list(ids)})
-    return {
-        row.id: UnitClass(
-            row.id,
-            row.code,
-            row.unit_type,
-            UnitKind(row.kind),
-            row.jurisdiction,
-            row.vintage,
-            row.project,
-            tuple(label for label in row.labels.split(",") if label),
-        )
-        for row in rows
-    }
 
 
 def balance(connection: Connection, account_id: int, unit_class_id: int) -> int:

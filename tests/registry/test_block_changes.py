@@ -1,0 +1,135 @@
+"""Block changes worked out in memory agree with moving serials one by one."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tanshi.registry.block_changes import (
+    BlockChanges,
+    StoredBlock,
+    give,
+    neighbour_serials,
+    serials_taken,
+)
+from tanshi.registry.booking import Movement
+from tanshi.registry.serials import Range, merged
+
+CLASS = 7
+ISSUER = 0
+ACCOUNTS = (1, 2, 3)
+
+
+def stored(owner: dict[int, int]) -> list[StoredBlock]:
+    """Maximal blocks per account from a serial -> account map, with ids from 1."""
+    blocks: list[StoredBlock] = []
+    for account in ACCOUNTS:
+        mine = [Range(n, n) for n, held_by in owner.items() if held_by == account]
+        for r in merged(mine):
+            blocks.append(StoredBlock(len(blocks) + 1, account, CLASS, r))
+    return blocks
+
+
+def apply(blocks: list[StoredBlock], changes: BlockChanges) -> dict[int, list[Range]]:
+    """What the table holds after ``changes``: each account's ranges, sorted."""
+    shrunk = dict(changes.shrunk)
+    rows = [
+        (b.account, Range(shrunk.get(b.id, b.serials.start), b.serials.end))
+        for b in blocks
+        if b.id not in changes.deleted
+    ]
+    rows += [(account, r) for account, _, r in changes.inserted]
+    return {a: sorted(r for held_by, r in rows if held_by == a) for a in ACCOUNTS}
+
+
+def run(blocks: list[StoredBlock], movements: list[Movement], next_serial: int) -> BlockChanges:
+    """block_changes as the store drives it: take, look up neighbours, give."""
+    held = {
+        (a, CLASS): sorted((b for b in blocks if b.account == a), key=lambda b: b.serials)
+        for a in ACCOUNTS
+    }
+    changes = BlockChanges()
+    serials = serials_taken(movements, held, frozenset({ISSUER}), {CLASS: next_serial}, changes)
+    assert serials is not None
+    gifts = [(m.to_account, CLASS, r) for m, r in zip(movements, serials, strict=True)]
+    wanted = neighbour_serials(gifts)
+    ends, starts = wanted.get(CLASS, ([], []))
+    found = [b for b in blocks if b.serials.end in ends or b.serials.start in starts]
+    give(gifts, found, changes)
+    return changes
+
+
+@st.composite
+def situations(draw: st.DrawFn) -> tuple[dict[int, int], list[Movement]]:
+    size = draw(st.integers(0, 40))
+    owner = {n: draw(st.sampled_from(ACCOUNTS)) for n in range(1, size + 1)}
+    movements = []
+    left = {a: sum(1 for held_by in owner.values() if held_by == a) for a in ACCOUNTS}
+    for _ in range(draw(st.integers(1, 6))):
+        source = draw(st.sampled_from((ISSUER, *ACCOUNTS)))
+        target = draw(st.sampled_from([a for a in ACCOUNTS if a != source]))
+        if source == ISSUER:
+            movements.append(Movement(source, target, CLASS, draw(st.integers(1, 5))))
+        elif left[source]:
+            quantity = draw(st.integers(1, left[source]))
+            left[source] -= quantity
+            movements.append(Movement(source, target, CLASS, quantity))
+    return owner, movements
+
+
+def one_by_one(owner: dict[int, int], movements: list[Movement]) -> dict[int, list[Range]]:
+    """The reference: every movement takes, one serial at a time, the lowest its source held
+    before the transaction (issuing after the highest serial); then all are given."""
+    remaining = {a: sorted(n for n, held_by in owner.items() if held_by == a) for a in ACCOUNTS}
+    next_serial = len(owner) + 1
+    owner = dict(owner)
+    moves = []
+    for m in movements:
+        if m.from_account == ISSUER:
+            moving = list(range(next_serial, next_serial + m.quantity_units))
+            next_serial += m.quantity_units
+        else:
+            moving = remaining[m.from_account][: m.quantity_units]
+            del remaining[m.from_account][: m.quantity_units]
+        moves.append((moving, m.to_account))
+    for moving, target in moves:
+        for n in moving:
+            owner[n] = target
+    return {
+        a: merged(Range(n, n) for n, held_by in owner.items() if held_by == a) for a in ACCOUNTS
+    }
+
+
+@settings(max_examples=300)
+@given(situations())
+def test_changes_match_moving_serials_one_by_one(
+    situation: tuple[dict[int, int], list[Movement]],
+) -> None:
+    owner, movements = situation
+    blocks = stored(owner)
+    result = apply(blocks, run(blocks, movements, len(owner) + 1))
+    assert result == one_by_one(owner, movements)
+
+
+def test_named_ranges_leave_remainders_that_merge_with_gifts() -> None:
+    # Account 1 holds 1..10; a reversal takes back 3..4 and 6..6 by name, while the issuer
+    # gives account 1 the serials 11..12: what remains of 1..10 merges with them.
+    blocks = [StoredBlock(1, 1, CLASS, Range(1, 10))]
+    movements = [
+        Movement(ISSUER, 1, CLASS, 2),
+        Movement(1, 2, CLASS, 3, serials=((3, 4), (6, 6))),
+    ]
+    changes = run(blocks, movements, 11)
+    assert changes.issued == {CLASS: 2}
+    assert apply(blocks, changes) == {
+        1: [Range(1, 2), Range(5, 5), Range(7, 12)],
+        2: [Range(3, 4), Range(6, 6)],
+        3: [],
+    }
+
+
+def test_a_named_range_no_longer_held_is_refused() -> None:
+    blocks = [StoredBlock(1, 1, CLASS, Range(1, 10))]
+    held = {(1, CLASS): blocks}
+    movements = [Movement(1, 2, CLASS, 5), Movement(1, 3, CLASS, 2, serials=((4, 5),))]
+    assert serials_taken(movements, held, frozenset(), {}, BlockChanges()) is None

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from tanshi.market.statistics import summarise_period
 from tanshi.market.tape import ClosingRule, Market, TradeKind, TradeRecord
-from tanshi.resources import exchange_calibration, exchange_markets
+from tanshi.market.venues import MethodKind
+from tanshi.resources import exchange_calibration, exchange_markets, load_venue
 from tanshi.scenario.exchange_calibration import parse_calibration, parse_markets
 from tanshi.scenario.exchange_flow import apportion, simulate_exchanges
 
@@ -205,3 +206,22 @@ def test_unreadable_sessions_are_refused() -> None:
         ("market_closing_rule", "m.csv:3"),
         ("market_fields", "m.csv:4"),
     ]
+
+
+def test_the_national_market_agrees_with_the_ceex_venue_file() -> None:
+    venue = load_venue("ceex")
+    national = markets()["national"]
+    listed, block = venue.method(MethodKind.LISTED), venue.method(MethodKind.BLOCK)
+    assert listed is not None and block is not None
+    assert national.closing_rule.value == venue.closing.rule.value
+    assert (national.listed_max_t, national.block_min_t) == (
+        listed.max_quantity_t,
+        block.min_quantity_t,
+    )
+    continuous = {
+        (session.start, session.end)
+        for session in venue.sessions
+        if MethodKind.LISTED in session.methods
+    }
+    assert set(national.sessions) == continuous
+    assert str(venue.venue.timezone) == national.time_zone

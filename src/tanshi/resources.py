@@ -98,9 +98,8 @@ def parameter_table() -> ParameterTable:
 @functools.cache
 def exchange_markets() -> tuple[Market, ...]:
     """The national market and the pilots, with names, from ``data/market/markets.csv``."""
-    markets, issues = parse_markets(
-        (_DATA / "market" / "markets.csv").read_text(encoding="utf-8"), "markets.csv"
-    )
+    text = _shipped_text("market", "markets", ".csv", "market table", "market tables")
+    markets, issues = parse_markets(text, "markets.csv")
     if issues:
         raise TanshiError("broken markets table:\n" + "\n".join(map(str, issues)))
     return tuple(markets)
@@ -109,10 +108,8 @@ def exchange_markets() -> tuple[Market, ...]:
 @functools.cache
 def exchange_calibration() -> Calibration:
     """The sourced calibration targets of the synthetic exchanges."""
-    calibration, issues = parse_calibration(
-        (_DATA / "market" / "calibration-cn.csv").read_text(encoding="utf-8"),
-        "calibration-cn.csv",
-    )
+    text = _shipped_text("market", "calibration-cn", ".csv", "market table", "market tables")
+    calibration, issues = parse_calibration(text, "calibration-cn.csv")
     if issues:
         raise TanshiError("broken calibration table:\n" + "\n".join(map(str, issues)))
     return calibration

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from sqlalchemy import select
 
 from tanshi.cli.common import fail, open_or_exit
+from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
-from tanshi.reports.compliance_table import table_rows
 from tanshi.resources import scenario_ids, scenario_text
 from tanshi.scenario.spec import parse_scenario
 from tanshi.services.scenario_run import ScenarioResult, run_scenario
@@ -22,12 +23,6 @@ scenario_app = typer.Typer(
     help="Scenario files: a preset, companies, dated steps and the outcome expected.",
     no_args_is_help=True,
 )
-
-COLUMNS = (
-    ("company", "company"), ("verified_tco2", "verified"), ("allocated_t", "allocated"),
-    ("surrendered_allowances_t", "allowances"), ("surrendered_offsets_t", "offsets"),
-    ("shortfall_t", "shortfall"), ("penalty_cny", "penalty CNY"), ("status", "status"),
-)  # fmt: skip
 
 
 @scenario_app.command("list")
@@ -86,15 +81,9 @@ def run(
 
 def _print(result: ScenarioResult, origin: str) -> None:
     typer.echo(f"scenario {result.scenario.scenario} ({origin}), preset {result.scenario.preset}")
+    console = Console()
     for year, lines in sorted(result.lines.items()):
-        typer.echo(f"\ncompliance {year}")
-        rows = table_rows(lines)
-        widths = [max(len(title), *(len(row[key]) for row in rows)) for key, title in COLUMNS]
-        typer.echo("  ".join(title.ljust(w) for (_, title), w in zip(COLUMNS, widths, strict=True)))
-        for row in rows:
-            typer.echo(
-                "  ".join(row[key].ljust(w) for (key, _), w in zip(COLUMNS, widths, strict=True))
-            )
+        console.print(compliance_table(f"compliance {year}", lines))
     typer.echo("")
     for difference in result.differences:
         typer.echo(f"DIFFERS {difference}")

@@ -221,10 +221,3 @@ def register(app: typer.Typer) -> None:
         ("settle", settle), ("cash", balances),
     ):  # fmt: skip
         app.command(name)(command)
-
-
-market_app = typer.Typer(
-    help="Trading and settlement: money, reservations, trades settled delivery versus payment.",
-    no_args_is_help=True,
-)
-register(market_app)

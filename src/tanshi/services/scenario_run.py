@@ -20,12 +20,17 @@ from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue, Severity
 from tanshi.market import Trade
 from tanshi.mrv import ActivityRecord
+from tanshi.mrv.verification_workflow import Actor
 from tanshi.registry import Movement, TransactionRequest
-from tanshi.resources import load_rulebook, parameter_table
+from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.rulebook import UnitKind
+from tanshi.rulebook.in_force import rule_for
+from tanshi.scenario.monthly import plan_for, report_for
 from tanshi.scenario.spec import Outcome, Scenario, Step
-from tanshi.services import allocation, compliance, jurisdiction, market, mrv
+from tanshi.services import allocation, compliance, jurisdiction, market, mrv, verification
 from tanshi.services.registry import execute
+
+AUTO_VERIFIER = "AUTO"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +122,41 @@ class _Run:
     def do_report(self, step: Step) -> list[Issue]:
         assert step.report is not None
         issues: list[Issue] = []
+        day = self.moment(step.at)
         for year in step.report.years:
+            by_body = rule_for(self.j.rulebook.mrv, year, "mrv").verification != "accept_reported"
             for code in mrv.companies_with_activity(self.engine, year):
-                issues.extend(
-                    mrv.report_and_verify(self.engine, self.j, self.table, code, year).issues
-                )
+                if not by_body:
+                    calculation = mrv.report_and_verify(self.engine, self.j, self.table, code, year)
+                    issues.extend(calculation.issues)
+                    continue
+                issues.extend(self._verified_by_a_body(code, year, day))
+        return issues
+
+    def _verified_by_a_body(self, code: str, year: int, day: datetime) -> list[Issue]:
+        """The verification workflow with an uneventful verifier (``AUTO``): plan, twelve
+        equal months, submission, assignment, verification without findings."""
+        with self.engine.connect() as connection:
+            records = mrv.load_activity(connection, code, year)
+        stated = mrv.calculate(self.engine, self.j, self.table, code, year).emissions_tco2
+        rules = verification_rules(self.j.rulebook.rulebook.id)
+        issues = verification.register_body(
+            self.engine, AUTO_VERIFIER, "An uneventful verifier", day
+        )
+        issues = [i for i in issues if i.code != "body_exists"]
+        verification.file_plan(self.engine, plan_for(code, records, year), day)
+        steps = [
+            verification.submit_report(self.engine, self.j, self.table, rules,
+                                       report_for(records, code, year, stated),
+                                       Actor("company", code), day),
+            verification.assign(self.engine, rules, code, year, AUTO_VERIFIER,
+                                verification.REGULATOR, day),
+            verification.verify(self.engine, self.j, rules, code, year,
+                                Actor("body", AUTO_VERIFIER), day),
+        ]  # fmt: skip
+        for outcome in steps:
+            if not outcome.ok:
+                issues.append(Issue(outcome.result.value, f"verification of {code} {year}", code))
         return issues
 
     def do_allocate(self, step: Step) -> list[Issue]:

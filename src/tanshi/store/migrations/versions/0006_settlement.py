@@ -1,7 +1,7 @@
 """Settlement: the cash ledger, unit and funds reservations, trades settled delivery versus payment.
 
 Revision ID: 0006_settlement
-Revises: 0001
+Revises: 0003_auctions
 Create Date: 2026-11-24
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_settlement"
-down_revision = "0001"
+down_revision = "0003_auctions"
 branch_labels = None
 depends_on = None
 

@@ -137,3 +137,28 @@ def test_stored_eu_allocation_never_exceeds_the_free_budget(items) -> None:
         assert table.total_t <= 430000
         assert verify_registry(engine).ok
         engine.dispose()
+
+
+def test_cli_imports_activity_levels_and_the_cycle_allocates_eu_2021(tmp_path: Path) -> None:
+    """eu-ets 2021: K1 HAL (900 000 + 1 100 000) / 2 = 1 000 000 t × 0.693 = 693 000."""
+    db = str(tmp_path / "eu.sqlite")
+    engine = open_database(f"sqlite:///{db}")
+    rulebook, text = load_rulebook("eu-ets")
+    j = jurisdiction.open_jurisdiction(
+        engine, rulebook, text, datetime(2020, 1, 1, tzinfo=UTC), is_demo=False
+    )
+    jurisdiction.register_company(engine, j, "C", "Ciments", "cement")
+    engine.dispose()
+    levels = tmp_path / "levels.csv"
+    levels.write_text(
+        "company,installation,benchmark,year,activity,leakage_exposed,cbam_good\n"
+        "C,K1,grey_clinker,2017,900000,yes,no\nC,K1,grey_clinker,2018,1100000,yes,no\n",
+        encoding="utf-8",
+    )
+    imported = runner.invoke(app, ["allocation", "activity", str(levels), "--db", db])
+    assert imported.exit_code == 0, imported.output
+    cycle = ["cycle", "run", "--rulebook", "eu-ets", "--year", "2021", "--db", db]
+    ran = runner.invoke(app, [*cycle, "--at", "2021-02-26T10:00+01:00"])
+    assert ran.exit_code == 0, ran.output
+    assert "2021: allocated 693,000 t to 1 companies" in ran.output
+    assert "true-up" not in ran.output

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tanshi.allocation.production import ActivityLevel, UnitOutput
+from tanshi.core.errors import TanshiError
 from tanshi.market import Trade
 from tanshi.mrv import ActivityRecord, SourceKind
 from tanshi.resources import load_rulebook, parameter_table
@@ -179,3 +180,36 @@ def test_reimport_is_harmless_and_a_different_figure_is_refused(engine: Engine) 
     issues = production.record_unit_outputs(engine, j, [changed], NOW)
     assert [issue.code for issue in issues] == ["output_already_recorded"]
     assert production.unit_outputs_of(engine, 2019) == [first]
+
+
+def test_true_up_after_next_year_is_allocated_deducts_from_its_units(engine: Engine) -> None:
+    """2019 and 2020 pre-allocated together on 2018 output (B1 500 000 MWh × 0.877 × 70% =
+    306 950 each year). B sells all its 2019 units; its 2019 output is 100 000 MWh → 87 700,
+    so the true-up takes back 219 250: nothing of 2019 is left, 219 250 of its 306 950 CEA-2020
+    are deducted (the 2020 allocation is already made), nothing is carried further."""
+    j = _open(engine, "cn-national-power")
+    outputs = [_unit("A", "A1", 2018, "1000"), _unit("B", "B1", 2018, "500000"),
+               _unit("A", "A1", 2019, "1000"), _unit("B", "B1", 2019, "100000")]  # fmt: skip
+    assert production.record_unit_outputs(engine, j, outputs, NOW) == []
+    allocation.allocate_year(engine, j, 2019, NOW)
+    allocation.allocate_year(engine, j, 2020, NOW)
+    trade = Trade("B", "A", "CEA-2019", 306950, D("40.00"), NOW.date())
+    assert market.bilateral_trade(engine, j, trade, "test/trade/all", NOW)[1] == []
+    result = allocation.true_up_year(engine, j, 2019, datetime(2021, 7, 1, 4, tzinfo=UTC))
+    assert result.booked and result.reversed_t == {} and result.carried_t == {"B": 219250}
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(allocation_deductions.c.year, allocation_deductions.c.quantity_units,
+                   allocation_deductions.c.transaction_id.is_not(None))
+        ).all()  # fmt: skip
+    assert [tuple(row) for row in rows] == [(2020, 219250, True)]
+    assert verify_registry(engine).ok
+
+
+def test_a_benchmark_year_without_production_data_is_refused(engine: Engine) -> None:
+    j = _open(engine, "cn-national-power")
+    with pytest.raises(TanshiError, match="no generating unit has output recorded for 2018"):
+        allocation.allocate_year(engine, j, 2019, NOW)
+    assert not allocation.is_allocated(engine, 2019)
+    with engine.connect() as connection:
+        assert connection.execute(select(transactions)).first() is None

@@ -16,7 +16,12 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.quantities import t_to_kg
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import rules_in_force
-from tanshi.rulebook.model import CAPPED_METHODS
+from tanshi.rulebook.model import (
+    CAPPED_METHODS,
+    AllocationRule,
+    BenchmarkOutputRule,
+    EuBenchmarkRule,
+)
 from tanshi.services.allocation_methods import (  # noqa: F401 - re-exported
     ItemLine,
     Plan,
@@ -85,6 +90,8 @@ def allocate_year(
         else f"pre-allocation {year} ({rules.allocation.method}, no cap): {issued_t} t"
     )
     stage = "preallocation" if rules.allocation.method == "benchmark_output" else "allocation"
+    if rules.allocation.method != "grandfathering" and not plan.items:
+        raise TanshiError(_no_production(rules.allocation, year))
     with engine.begin() as connection:
         if connection.execute(select(allocations.c.id).where(allocations.c.year == year)).first():
             raise TanshiError(f"{year} is already allocated; corrections need new transactions")
@@ -185,3 +192,19 @@ def allocation_of_year(engine: Engine, jurisdiction: Jurisdiction, year: int) ->
     return {
         line.company: line.allocated_t for line in plan_allocation(engine, jurisdiction, year).lines
     }
+
+
+def _no_production(rule: AllocationRule, year: int) -> str:
+    """Why a benchmark year cannot be allocated yet, and what to import."""
+    if isinstance(rule, BenchmarkOutputRule):
+        return (
+            f"no generating unit has output recorded for {rule.preallocation_base_year}, the "
+            f"base year of the {year} pre-allocation; import it with tanshi allocation "
+            "output FILE (docs/allocation.md)"
+        )
+    assert isinstance(rule, EuBenchmarkRule)
+    return (
+        f"no installation has activity recorded for {list(rule.historical_activity_years)}, "
+        f"the historical years of the {year} allocation; import them with tanshi allocation "
+        "activity FILE (docs/allocation.md)"
+    )

@@ -6,8 +6,9 @@
 
 A company whose net is positive receives it as an ``allocation``; one whose net is negative
 gives it back as an ``allocation_reversal`` to the jurisdiction's holding account. What
-its holding can no longer cover (it sold or surrendered the units) is recorded as a
-deduction from the next year's allocation. Units are issued only for what the reversals
+its holding can no longer cover (it sold or surrendered the units) is deducted from the
+next year's allocation (from its next-year units with a ``deduction`` if that allocation
+is already made, the rest from the year after, as compliance does with a shortfall). Units are issued only for what the reversals
 did not return: issued for the year = what the year finally allocates, unless more came
 back than was handed out (the surplus stays in the holding account). Every transaction has
 an idempotency key ``JUR/true-up/YEAR/...``. All of it is one database transaction; any
@@ -35,14 +36,14 @@ from tanshi.services.jurisdiction import (
     operator_account_code,
     unit_class_id,
 )
+from tanshi.services.market import unit_class_by_code
 from tanshi.services.mrv import company_ids
-from tanshi.services.registry import execute_in
+from tanshi.services.registry import balance, execute_in
 from tanshi.store.schema import (
     allocation_deductions,
     allocation_lines,
     allocations,
     companies,
-    holdings,
 )
 
 
@@ -120,6 +121,58 @@ def plan_true_up(engine: Engine, jurisdiction: Jurisdiction, year: int) -> TrueU
     return TrueUp(year, tuple(lines), tuple(issues), net)
 
 
+def _carry(
+    connection: Connection,
+    jurisdiction: Jurisdiction,
+    unit_type: str,
+    year: int,
+    company: str,
+    company_id: int,
+    quantity: int,
+    now: datetime,
+) -> None:
+    """Deduct what a reversal could not take back: from ``year`` + 1's allocation, or, if
+    that is already made, from its units the company holds (a ``deduction``), the rest
+    from ``year`` + 2 (as compliance does with a shortfall)."""
+    reason = f"true-up {year}: units the holding no longer had to give back"
+    year_owed = year + 1
+    made = connection.execute(
+        select(allocations.c.id).where(
+            allocations.c.company_id == company_id, allocations.c.year == year + 1
+        )
+    ).first()
+    if made is not None:
+        year_owed = year + 2
+        operator = account_id(connection, operator_account_code(jurisdiction.code, company))
+        next_class = unit_class_by_code(connection, f"{unit_type}-{year + 1}")
+        held = balance(connection, operator, next_class) if next_class is not None else 0
+        booked = min(quantity, held)
+        if booked > 0 and next_class is not None:
+            transaction_id = book(
+                connection,
+                TransactionRequest(
+                    "deduction", f"{jurisdiction.code}/true-up/{year}/deduction/{company}",
+                    (Movement(operator, jurisdiction.holding_account, next_class, booked),),
+                    now, memo=reason,
+                ),
+                f"deducting the {year} true-up from {company}",
+            )  # fmt: skip
+            connection.execute(
+                allocation_deductions.insert().values(
+                    company_id=company_id, year=year + 1, from_compliance_year=year,
+                    quantity_units=booked, reason=reason, transaction_id=transaction_id,
+                )
+            )  # fmt: skip
+            quantity -= booked
+    if quantity > 0:
+        connection.execute(
+            allocation_deductions.insert().values(
+                company_id=company_id, year=year_owed, from_compliance_year=year,
+                quantity_units=quantity, reason=reason,
+            )
+        )  # fmt: skip
+
+
 def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime) -> TrueUp:
     """Book ``year``'s true-up in the registry, or return why not (nothing written)."""
     if true_up_done(engine, year):
@@ -141,12 +194,8 @@ def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: dat
             if net >= 0:
                 continue
             operator = account_id(connection, operator_account_code(code, company))
-            held = connection.execute(
-                select(holdings.c.quantity_units).where(
-                    holdings.c.account_id == operator, holdings.c.unit_class_id == allowances
-                )
-            ).scalar()
-            take = min(-net, int(held or 0))
+            held = balance(connection, operator, allowances)
+            take = min(-net, held)
             if take > 0:
                 reversed_t[company] = take
                 transactions[company] = book(
@@ -160,17 +209,12 @@ def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: dat
                 )  # fmt: skip
             if -net > take:
                 carried[company] = -net - take
-                connection.execute(
-                    allocation_deductions.insert().values(
-                        company_id=ids[company], year=year + 1, from_compliance_year=year,
-                        quantity_units=-net - take,
-                        reason=f"true-up {year}: units the holding no longer had to give back",
-                    )
-                )  # fmt: skip
+                _carry(connection, jurisdiction, rules.allowance_unit_type.code, year,
+                       company, ids[company], -net - take, now)  # fmt: skip
                 issues.append(
                     Issue("true_up_carried",
                           f"{company} holds {take} of the {-net} {year} units the true-up "
-                          f"takes back; {-net - take} are deducted from its {year + 1} "
+                          f"takes back; {-net - take} are deducted from its later "
                           "allocation", f"company {company}, true-up {year}", Severity.WARNING)
                 )  # fmt: skip
         given = sum(net for net in plan.net_t.values() if net > 0)

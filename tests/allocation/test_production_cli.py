@@ -9,6 +9,7 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 from tanshi.allocation.production import parse_activity_levels, parse_unit_outputs
@@ -18,6 +19,7 @@ from tanshi.rulebook.parse import parse_rulebook
 from tanshi.services import allocation, jurisdiction, production
 from tanshi.services.audit import verify_registry
 from tanshi.store.engine import open_database
+from tanshi.store.schema import accounts, holdings
 
 runner = CliRunner(env={"COLUMNS": "200"})
 
@@ -162,3 +164,72 @@ def test_cli_imports_activity_levels_and_the_cycle_allocates_eu_2021(tmp_path: P
     assert ran.exit_code == 0, ran.output
     assert "2021: allocated 693,000 t to 1 companies" in ran.output
     assert "true-up" not in ran.output
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["coal_above_300mw", "coal_300mw_or_less", "gas"]),
+            st.integers(min_value=0, max_value=2_000_000),
+            st.integers(min_value=0, max_value=2_000_000),
+            st.decimals(min_value="0.5", max_value=1, places=2),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_true_up_leaves_every_company_its_final_allocation(units) -> None:
+    """Without trades, after pre-allocation and true-up each operator holds exactly its
+    allocation on verified output, and the units issued for the year equal their sum."""
+    rulebook, text = load_rulebook("cn-national-power")
+    with tempfile.TemporaryDirectory() as folder:
+        engine = open_database(f"sqlite:///{folder}/cn.sqlite")
+        moment = datetime(2020, 12, 30, 4, tzinfo=UTC)
+        j = jurisdiction.open_jurisdiction(engine, rulebook, text, moment, is_demo=False)
+        records = []
+        for number, (unit_class, base, actual, load) in enumerate(units):
+            jurisdiction.register_company(engine, j, f"C{number}", "c", "power")
+            for year, mwh in ((2018, base), (2019, actual)):
+                records.append(
+                    production.UnitOutput(
+                        f"C{number}",
+                        "U1",
+                        year,
+                        unit_class,
+                        "water",
+                        load,
+                        Decimal(0),
+                        Decimal(mwh),
+                        Decimal(0),
+                    )
+                )
+        assert production.record_unit_outputs(engine, j, records, moment) == []
+        allocation.allocate_year(engine, j, 2019, moment)
+        result = allocation.true_up_year(engine, j, 2019, moment)
+        assert result.booked, result.issues
+        final = {line.company: line.final.allocated_t for line in result.lines}
+        assert allocation.allocated_units(engine, 2019) == final
+        report = publication_holdings(engine)
+        assert report["operators"] == sum(final.values())
+        assert report["issued"] == sum(final.values()) + report["returned"]
+        assert verify_registry(engine).ok
+        engine.dispose()
+
+
+def publication_holdings(engine: Engine) -> dict[str, int]:
+    """Operator holdings, units issued and units returned to the holding account."""
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(accounts.c.kind, holdings.c.quantity_units).join(
+                accounts, accounts.c.id == holdings.c.account_id
+            )
+        ).all()
+    totals: dict[str, int] = {}
+    for kind, quantity in rows:
+        totals[kind] = totals.get(kind, 0) + int(quantity)
+    return {
+        "operators": totals.get("operator_holding", 0),
+        "issued": -totals.get("issuance", 0),
+        "returned": totals.get("jurisdiction_holding", 0),
+    }

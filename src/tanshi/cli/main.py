@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tanshi import __version__
+from tanshi.cli.allocation import allocation_app
 from tanshi.cli.auction import auction_app
 from tanshi.cli.common import open_or_exit
 from tanshi.cli.cycle import cycle_app
@@ -43,6 +44,7 @@ app.add_typer(cycle_app, name="cycle")
 app.add_typer(mrv_app, name="mrv")
 app.add_typer(verification_app, name="verification")
 app.add_typer(auction_app, name="auction")
+app.add_typer(allocation_app, name="allocation")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -11,6 +11,7 @@ from tanshi.core.issues import Issue, has_errors
 from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rules
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
+from tanshi.scenario.exchange_agents import FlowTargets, parse_flow_targets
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
@@ -114,6 +115,16 @@ def exchange_calibration() -> Calibration:
     if issues:
         raise TanshiError("broken calibration table:\n" + "\n".join(map(str, issues)))
     return calibration
+
+
+@functools.cache
+def agent_targets(flow_id: str = "demo") -> FlowTargets:
+    """The sourced parameters of the trading agents, ``data/market/agents-<id>.toml``."""
+    text = _shipped_text("market", f"agents-{flow_id}", ".toml", "agents file", "agents files")
+    targets, issues = parse_flow_targets(text, f"agents-{flow_id}.toml")
+    if targets is None or issues:
+        raise TanshiError("broken agents file:\n" + "\n".join(map(str, issues)))
+    return targets
 
 
 def scenario_ids() -> list[str]:

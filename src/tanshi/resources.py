@@ -11,12 +11,12 @@ from tanshi.core.issues import Issue, has_errors
 from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rules
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
-from tanshi.scenario.exchange_agents import FlowTargets, parse_flow_targets
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
 from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.scenario.exchange_agents import FlowTargets, parse_flow_targets
 from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
 _DATA = resources.files("tanshi") / "data"

@@ -9,6 +9,7 @@ from pathlib import Path
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rules
+from tanshi.market.surveillance import SurveillanceRules, parse_surveillance_rules
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
 from tanshi.mrv import METHODOLOGIES
@@ -125,6 +126,17 @@ def agent_targets(flow_id: str = "demo") -> FlowTargets:
     if targets is None or issues:
         raise TanshiError("broken agents file:\n" + "\n".join(map(str, issues)))
     return targets
+
+
+@functools.cache
+def surveillance_rules(venue_id: str = "demo") -> SurveillanceRules:
+    """The sourced surveillance thresholds, ``data/market/surveillance-<id>.toml``."""
+    name = f"surveillance-{venue_id}"
+    text = _shipped_text("market", name, ".toml", "surveillance file", "surveillance files")
+    rules, issues = parse_surveillance_rules(text, f"{name}.toml")
+    if rules is None or issues:
+        raise TanshiError("broken surveillance file:\n" + "\n".join(map(str, issues)))
+    return rules
 
 
 def scenario_ids() -> list[str]:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tanshi.cli.common import fail
+from tanshi.cli.exchange import VenueOption, simulate_exchange
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.market.bars import Interval, bars
 from tanshi.market.statistics import daily_statistics
@@ -78,20 +79,42 @@ def _trades(trades_file: Path | None, seed: int) -> tuple[list[TradeRecord], str
 
 @market_app.command("simulate")
 def simulate_command(
-    out: Annotated[Path, typer.Option(help="The CSV file to write.")] = Path(
+    out: Annotated[Path, typer.Option(help="The CSV file to write (the tape).")] = Path(
         "tanshi-market/trades.csv"
     ),
     seed: SeedOption = 42,
-    start: Annotated[str, typer.Option("--from", help="First day.")] = SIMULATION_START.isoformat(),
-    end: Annotated[str, typer.Option("--to", help="Last day.")] = SIMULATION_END.isoformat(),
+    start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="A demo database: its exchange is traded by the agents instead."),
+    ] = None,
+    tape: Annotated[
+        bool,
+        typer.Option("--tape", help="Write the eight markets' CSV (the default without --db)."),
+    ] = False,
+    venue: VenueOption = None,
+    product: Annotated[
+        str | None, typer.Option(help="With --db: the unit class traded (default: by --from).")
+    ] = None,
 ) -> None:
-    """Write seeded synthetic trades of the national market and the seven pilots as CSV.
+    """Simulate trading: the synthetic tape of the eight Chinese markets, or (--db) the
+    agents trading a demo database's exchange through the matching engine.
 
-    Calibrated to published statistics (national year-end closes, annual volumes and values,
-    the season before the deadline, block share; pilot price levels and sparse trading); the
-    file's first line says it is synthetic.
+    The tape is calibrated to published statistics (national year-end closes, annual volumes
+    and values, the season before the deadline, block share; pilot price levels and sparse
+    trading); the file's first line says it is synthetic. With --db, compliance buyers and
+    sellers (from the companies' positions), speculators and a market maker send orders to
+    the venue's sessions and agree block trades; every fill settles against payment into
+    the registry and the engine's command log is stored. Days already traded are refused.
     """
-    first, last = _day(start, "--from"), _day(end, "--to")
+    if db is not None and not tape:
+        if start is None or end is None:
+            raise fail("with --db give --from and --to (e.g. --from 2017-07-03 --to 2017-12-29)", 1)
+        simulate_exchange(db, venue, product, _day(start, "--from"), _day(end, "--to"), seed)
+        return
+    first = _day(start, "--from") if start else SIMULATION_START
+    last = _day(end, "--to") if end else SIMULATION_END
     try:
         trades, label = simulate(seed, first, last)
         path = write_trades(out, trades, label)

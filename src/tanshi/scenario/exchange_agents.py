@@ -55,6 +55,8 @@ class FlowTargets(Record):
     market_maker_quote_t: Target
     market_maker_cash_cny: Target
     buyer_cash_margin: Target
+    value_step_bp: Target
+    value_drift_bp: Target
 
     def number(self, name: str) -> Decimal:
         return getattr(self, name).value
@@ -250,6 +252,7 @@ class AgentFlow:
         self.inventory = {a.account: 0 for a in agents if a.kind not in _COMPLIANCE}
         self.next_order_id = 1
         self.blocks_made = 0
+        self.value_fen: int | None = None  # what the compliance agents think a tonne is worth
 
     # -- feedback ----------------------------------------------------------------------
 
@@ -290,6 +293,13 @@ class AgentFlow:
         """Every intention of ``day`` in time order (the shell merges session commands)."""
         lower, upper = price_limits(reference_fen, self.band_bp, 1)
         share = self.due_share(day)
+        # The agents' value of a tonne walks by a seeded step a day with a small drift; they
+        # price around it, so the market follows it rather than its own order imbalance.
+        step = self.targets.whole("value_step_bp")
+        drift = self.targets.whole("value_drift_bp")
+        walk = self.rng.randrange(-step, step + 1) + drift
+        value = reference_fen if self.value_fen is None else self.value_fen
+        self.value_fen = value * (10_000 + walk) // 10_000
         intents: list[Intent] = []
         last_day = bool(self.days) and day == self.days[-1]
         final = day in self.days[-self.targets.whole("final_days") :]
@@ -299,7 +309,7 @@ class AgentFlow:
             for agent in self.agents:
                 if agent.account in self.listed_left:
                     intents += self._compliance_orders(
-                        day, agent, reference_fen, lower, upper, final
+                        day, agent, self.value_fen, lower, upper, final
                     )
         for agent in self.agents:
             if agent.kind is AgentKind.SPECULATOR:
@@ -352,7 +362,7 @@ class AgentFlow:
         return sum((w for d, w in self.weights.items() if d <= day), Decimal(0))
 
     def _compliance_orders(
-        self, day: date, agent: Agent, reference_fen: int, lower: int, upper: int, final: bool
+        self, day: date, agent: Agent, value_fen: int, lower: int, upper: int, final: bool
     ) -> list[Intent]:
         """An agent orders once what it is behind the schedule is worth an order.
 
@@ -389,7 +399,7 @@ class AgentFlow:
             # mirrored: most orders cross someone, and the side that presses moves the price.
             offset = self.rng.randrange(-spread // 4, spread + 1)
             sign = 1 if side == BUY else -1
-            price = reference_fen * (10_000 + sign * offset) // 10_000
+            price = value_fen * (10_000 + sign * offset) // 10_000
             price = min(max(price, lower), upper)
             intents.append(OrderIntent(at, self._id(), agent.account, side, part, price))
         return intents

@@ -165,5 +165,5 @@ def price_limit_flags(
             side = "buy" if order.side == 0 else "sell"
             flags.append(Flag("order_at_price_limit", order.owner, zone_day[order.order_id],
                               f"{side} order {order.order_id} of {order.quantity_t:,} t at the "
-                              f"{which} limit {Decimal(order.price_fen) / 100}"))  # fmt: skip
+                              f"{which} limit {Decimal(order.price_fen).scaleb(-2)}"))  # fmt: skip
     return flags

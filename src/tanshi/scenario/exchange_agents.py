@@ -240,12 +240,14 @@ class AgentFlow:
         self.block_left: dict[str, int] = {}
         self.listed_left: dict[str, int] = {}
         self.listed_total: dict[str, int] = {}
+        self.block_total: dict[str, int] = {}
         for agent in agents:
             if agent.kind in (AgentKind.COMPLIANCE_BUYER, AgentKind.SURPLUS_SELLER):
                 blocks = int((agent.target_t * share).to_integral_value(ROUND_DOWN))
                 if self.block_min is None or blocks < self.block_min:
                     blocks = 0
                 self.block_left[agent.account] = blocks
+                self.block_total[agent.account] = blocks
                 self.listed_left[agent.account] = agent.target_t - blocks
                 self.listed_total[agent.account] = agent.target_t - blocks
         self.kind = {agent.account: agent.kind for agent in agents}
@@ -304,7 +306,7 @@ class AgentFlow:
         last_day = bool(self.days) and day == self.days[-1]
         final = day in self.days[-self.targets.whole("final_days") :]
         if share > 0:
-            intents += self._blocks(day, reference_fen, share, last_day)
+            intents += self._blocks(day, reference_fen, last_day)
         if share > 0 or final:
             for agent in self.agents:
                 if agent.account in self.listed_left:
@@ -318,15 +320,18 @@ class AgentFlow:
                 intents += self._quote(day, agent.account, reference_fen, lower, upper)
         return sorted(intents, key=lambda i: (i.at, _order_of(i)))
 
-    def _blocks(self, day: date, reference_fen: int, share: Decimal, last: bool) -> list[Intent]:
+    def _blocks(self, day: date, reference_fen: int, last: bool) -> list[Intent]:
         """Pair buyers' and sellers' block parts due today into negotiated trades."""
         minimum = self.block_min
         if minimum is None:
             return []
+        # A buyer is due what it is behind its schedule; a seller sells what it has left.
+        remaining = 1 - self.cumulative_share(day)
         due = {
-            account: int((left * share).to_integral_value(ROUND_DOWN)) if not last else left
+            account: left if last else
+            left - int((self.block_total[account] * remaining).to_integral_value(ROUND_DOWN))
             for account, left in self.block_left.items()
-        }
+        }  # fmt: skip
         buyers = [a for a in sorted(due) if self.kind[a] is AgentKind.COMPLIANCE_BUYER]
         sellers = [a for a in sorted(due) if self.kind[a] is AgentKind.SURPLUS_SELLER]
         self.rng.shuffle(buyers)
@@ -338,7 +343,12 @@ class AgentFlow:
             seller = max(sellers, key=lambda s: (left[s], s), default=None)
             if seller is None:
                 break
-            quantity = min(due[buyer], left[seller])
+            wanted = due[buyer]
+            if left[buyer] - wanted < minimum:  # what would stay is too small for a block
+                wanted = left[buyer]
+            quantity = min(wanted, left[seller])
+            if left[seller] - quantity < minimum <= left[seller] - minimum:
+                quantity = left[seller] - minimum  # leave the seller a block's worth
             if quantity < minimum:
                 continue
             premium = self.rng.randrange(-100, 201)  # basis points around the reference
@@ -349,12 +359,16 @@ class AgentFlow:
                                        quantity, price))  # fmt: skip
             left[buyer] -= quantity
             left[seller] -= quantity
-        # Block parts too small for a block trade (or left on the last day) go to the screen;
+        # Block parts too small for a block trade go to the screen, and so does a buyer's on
+        # the last day (it must comply; a seller keeps what no block buyer took);
         # observe_block takes off what the block trades did.
         for account, rest in left.items():
-            if rest > 0 and (rest < minimum or last):
+            buyer = self.kind[account] is AgentKind.COMPLIANCE_BUYER
+            if rest > 0 and (rest < minimum or (last and buyer)):
                 self.listed_left[account] += rest
+                self.listed_total[account] += rest
                 self.block_left[account] -= rest
+                self.block_total[account] -= rest
         return intents
 
     def cumulative_share(self, day: date) -> Decimal:

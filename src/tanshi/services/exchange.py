@@ -550,6 +550,9 @@ def simulate_days(
     targets = agent_targets()
     in_force = rules_in_force(jurisdiction.rulebook, listing.vintage)
     deadline = in_force.compliance.surrender_deadline(listing.vintage)
+    stop = timedelta(days=targets.whole("last_trading_days_before_deadline"))
+    if start > deadline - stop:  # after the deadline the holders sell banked surplus
+        deadline = end + stop
     needs = positions(engine, jurisdiction, product, listing.vintage)
     behaviour = choose_behaviour(random.Random(f"tanshi-simulate:{seed}"), needs, Decimal(0))
     accounts_of = {n.company: operator_account_code(jurisdiction.code, n.company) for n in needs}
@@ -562,6 +565,7 @@ def simulate_days(
     window = [d for d in trading_window(venue, start, deadline, targets) if d <= end]
     session.flow = AgentFlow(seed, agents, targets, venue, product, session.key, window,
                              deadline)  # fmt: skip
+    session.flow.next_order_id = session.next_order_id
     session.fund(agents, first_trading_moment(venue, start), f"{venue.venue.code}/{start}")
     days = [d for d in _days(start, end) if is_trading_day(venue, d)]
     reports = []

@@ -13,10 +13,12 @@ from sqlalchemy import select
 from tanshi.cli.common import fail
 from tanshi.cli.registry_ops import Db, open_registry
 from tanshi.core.errors import TanshiError
+from tanshi.market.tape import Market
 from tanshi.market.venues import Venue
 from tanshi.resources import load_settlement_rules, load_venue, surveillance_rules, venue_ids
 from tanshi.services.exchange import replay_stored, simulate_days
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.market_data import exchange_tape
 from tanshi.services.surveillance import surveillance_report
 from tanshi.store.schema import settlements
 
@@ -31,6 +33,22 @@ def jurisdiction_venue(jurisdiction: Jurisdiction, venue: str | None) -> Venue:
     if chosen not in venue_ids():
         raise fail(f"no venue {chosen!r}; shipped: {', '.join(venue_ids())} (use --venue)", 2)
     return load_venue(chosen)
+
+
+def exchange_trades(db: str, venue_id: str | None = None) -> tuple[list, str, Market]:
+    """The tape of the database's own exchange (its allowance class with the most trades)."""
+    engine, jurisdiction = open_registry(db)
+    venue = jurisdiction_venue(jurisdiction, venue_id)
+    best: tuple[list, str, Market] | None = None
+    for product in venue.products:
+        found = exchange_tape(engine, venue, product.code)
+        if best is None or len(found[0]) > len(best[0]):
+            best = found
+    assert best is not None, "a venue lists at least one product"
+    if not best[0]:
+        raise fail(f"{venue.venue.code} has no trades yet; fill it with `tanshi market simulate "
+                   "--db …` or `tanshi demo`", 1)  # fmt: skip
+    return best
 
 
 def simulate_exchange(

@@ -9,11 +9,11 @@ from typing import Annotated
 import typer
 
 from tanshi.cli.common import fail
-from tanshi.cli.exchange import VenueOption, simulate_exchange
+from tanshi.cli.exchange import VenueOption, exchange_trades, simulate_exchange
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.market.bars import Interval, bars
 from tanshi.market.statistics import daily_statistics
-from tanshi.market.tape import TradeRecord
+from tanshi.market.tape import Market, TradeRecord
 from tanshi.market.tape_csv import bars_to_csv
 from tanshi.reports.market_bulletin import build_bulletin, write_bulletin
 from tanshi.reports.market_chart import chart_data, cjk_family, write_chart
@@ -58,6 +58,25 @@ def _day(value: str, option: str) -> date:
         return date.fromisoformat(value)
     except ValueError as error:
         raise fail(f"{option} {value!r} is not a date like 2017-09-08", 1) from error
+
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Draw from this database's own exchange (the demo's) instead of the tape."
+    ),
+]
+
+
+def _source(
+    trades_file: Path | None, seed: int, db: str | None, exchange: str
+) -> tuple[list[TradeRecord], str, list[Market], str]:
+    """The trades, their label, the markets and the market to centre on."""
+    if db is None:
+        trades, label = _trades(trades_file, seed)
+        return trades, label, markets(), exchange
+    trades, label, market = exchange_trades(db)
+    return trades, label, [market], market.code
 
 
 def _trades(trades_file: Path | None, seed: int) -> tuple[list[TradeRecord], str]:
@@ -146,12 +165,13 @@ def chart_command(
     trades_file: TradesOption = None,
     seed: SeedOption = 42,
     english: EnglishOption = False,
+    db: DbOption = None,
 ) -> None:
     """Draw candlesticks of one market and the closing prices of every market, as PNG and HTML."""
-    codes = [market.code for market in markets()]
+    trades, label, shown, exchange = _source(trades_file, seed, db, exchange)
+    codes = [market.code for market in shown]
     if exchange not in codes:
         raise fail(f"no market {exchange!r}; choose one of {', '.join(codes)}", 1)
-    trades, label = _trades(trades_file, seed)
     if not trades:
         raise fail("there are no trades to draw", 1)
     zone = market_zone()
@@ -159,7 +179,7 @@ def chart_command(
     first = _day(start, "--from") if start else last - timedelta(days=180)
     if first > last:
         raise fail(f"--from {first} is after --to {last}; give a start before the end", 1)
-    data = chart_data(trades, markets(), exchange, first, last, zone, label, interval)
+    data = chart_data(trades, shown, exchange, first, last, zone, label, interval)
     try:
         paths = write_chart(out, data, chinese=not english)
     except OSError as error:
@@ -228,11 +248,12 @@ def bulletin_command(
     trades_file: TradesOption = None,
     seed: SeedOption = 42,
     english: EnglishOption = False,
+    db: DbOption = None,
 ) -> None:
     """Write the weekly bulletin (commentary, chart, table of every market) as HTML and PDF."""
     day = _day(week, "--week")
-    trades, label = _trades(trades_file, seed)
-    bulletin = build_bulletin(trades, markets(), day, market_zone(), label)
+    trades, label, shown, _ = _source(trades_file, seed, db, "national")
+    bulletin = build_bulletin(trades, shown, day, market_zone(), label)
     try:
         paths = write_bulletin(out, bulletin, chinese=not english)
     except OSError as error:

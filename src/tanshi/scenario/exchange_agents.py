@@ -45,6 +45,7 @@ class FlowTargets(Record):
     min_listed_order_t: Target
     final_days: Target
     final_spread_bp: Target
+    final_reserve_share: Target
     aggressive_share: Target
     limit_spread_bp: Target
     speculators: Target
@@ -97,6 +98,7 @@ class Agent:
     kind: AgentKind
     target_t: int  # to buy (buyers) or sell (sellers); 0 for speculators and the maker
     cash_fen: int  # what it deposits before trading
+    reserve_t: int = 0  # a seller's surplus held back, offered in the final days
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +160,8 @@ def compliance_agents(
         elif need.gap_t < 0:
             offered = int((-need.gap_t * mind.sell_share).to_integral_value(ROUND_DOWN))
             if offered > 0:
-                agents.append(Agent(account, AgentKind.SURPLUS_SELLER, offered, 0))
+                held_back = -need.gap_t - offered
+                agents.append(Agent(account, AgentKind.SURPLUS_SELLER, offered, 0, held_back))
     return agents
 
 
@@ -251,6 +254,7 @@ class AgentFlow:
                 self.listed_left[agent.account] = agent.target_t - blocks
                 self.listed_total[agent.account] = agent.target_t - blocks
         self.kind = {agent.account: agent.kind for agent in agents}
+        self.reserve = {a.account: a.reserve_t for a in agents if a.reserve_t > 0}
         self.inventory = {a.account: 0 for a in agents if a.kind not in _COMPLIANCE}
         self.next_order_id = 1
         self.blocks_made = 0
@@ -303,8 +307,16 @@ class AgentFlow:
         value = reference_fen if self.value_fen is None else self.value_fen
         self.value_fen = value * (10_000 + walk) // 10_000
         intents: list[Intent] = []
-        last_day = bool(self.days) and day == self.days[-1]
-        final = day in self.days[-self.targets.whole("final_days") :]
+        final_days = self.targets.whole("final_days")
+        last_day = bool(self.days) and day == self.days[-min(final_days, len(self.days))]
+        final = day in self.days[-final_days:]
+        if last_day:  # the final days: sellers offer part of what they held back
+            share = self.targets.number("final_reserve_share")
+            for account, held_back in self.reserve.items():
+                extra = int((held_back * share).to_integral_value(ROUND_DOWN))
+                self.listed_left[account] += extra
+                self.listed_total[account] += extra
+            self.reserve = {}
         if share > 0:
             intents += self._blocks(day, reference_fen, last_day)
         if share > 0 or final:
@@ -314,7 +326,9 @@ class AgentFlow:
                         day, agent, self.value_fen, lower, upper, final
                     )
         for agent in self.agents:
-            if agent.kind is AgentKind.SPECULATOR:
+            if final and agent.kind not in _COMPLIANCE:
+                intents += self._flatten(day, agent.account, reference_fen, lower)
+            elif agent.kind is AgentKind.SPECULATOR:
                 intents += self._speculate(day, agent.account, reference_fen, lower, upper)
             elif agent.kind is AgentKind.MARKET_MAKER and share > 0:
                 intents += self._quote(day, agent.account, reference_fen, lower, upper)
@@ -359,12 +373,11 @@ class AgentFlow:
                                        quantity, price))  # fmt: skip
             left[buyer] -= quantity
             left[seller] -= quantity
-        # Block parts too small for a block trade go to the screen, and so does a buyer's on
-        # the last day (it must comply; a seller keeps what no block buyer took);
-        # observe_block takes off what the block trades did.
+        # Block parts too small for a block trade go to the screen, and so does everything
+        # left on the first of the final days (the buyers must comply); observe_block takes
+        # off what the block trades did.
         for account, rest in left.items():
-            buyer = self.kind[account] is AgentKind.COMPLIANCE_BUYER
-            if rest > 0 and (rest < minimum or (last and buyer)):
+            if rest > 0 and (rest < minimum or last):
                 self.listed_left[account] += rest
                 self.listed_total[account] += rest
                 self.block_left[account] -= rest
@@ -448,6 +461,18 @@ class AgentFlow:
                     later = datetime.combine(day, time(13, 1), self.zone)
                 intents.append(CancelIntent(later, order_id, account))
         return intents
+
+    def _flatten(self, day: date, account: str, reference_fen: int, lower: int) -> list[Intent]:
+        """In the final days speculators and the maker sell what they hold, 1% under the
+        reference, in the opening call."""
+        held = self.inventory[account]
+        if held <= 0:
+            return []
+        self.inventory[account] = 0
+        price = max(reference_fen * 9_900 // 10_000, lower)
+        at = self._at(day, time(9, 15), time(9, 25))
+        return [OrderIntent(at, self._id(), account, SELL, part, price)
+                for part in _split(held, 1, self.listed_max)]  # fmt: skip
 
     def release_unsold(self, account: str, quantity_t: int) -> None:
         """A speculator's sell order ended with ``quantity_t`` unsold: it holds them again."""

@@ -14,7 +14,8 @@ from tanshi.resources import load_rulebook, load_settlement_rules, load_venue, p
 from tanshi.services.audit import verify_registry
 from tanshi.services.cash import balances, cash_discrepancies
 from tanshi.services.demo import run_demo
-from tanshi.services.exchange import replay_stored, simulate_days, traded_days
+from tanshi.services.exchange_log import replay_stored, traded_days
+from tanshi.services.exchange_runs import simulate_days
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.services.market_data import exchange_tape
 from tanshi.services.settlement import settlement_discrepancies

@@ -16,7 +16,8 @@ from tanshi.core.errors import TanshiError
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue
 from tanshi.resources import load_settlement_rules, load_venue, surveillance_rules, venue_ids
-from tanshi.services.exchange import replay_stored, simulate_days
+from tanshi.services.exchange_log import replay_stored
+from tanshi.services.exchange_runs import simulate_days
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.market_data import exchange_tape
 from tanshi.services.surveillance import surveillance_report

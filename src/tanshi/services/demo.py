@@ -48,7 +48,7 @@ from tanshi.scenario.market_plan import (
 )
 from tanshi.services import allocation as allocation_service
 from tanshi.services import compliance as compliance_service
-from tanshi.services import exchange as exchange_service
+from tanshi.services import exchange_runs as exchange_service
 from tanshi.services import jurisdiction as jurisdiction_service
 from tanshi.services import market as market_service
 from tanshi.services import mrv as mrv_service

@@ -24,7 +24,7 @@ from tanshi.market.surveillance import (
 )
 from tanshi.market.venues import Venue, book_rules
 from tanshi.registry import AccountKind
-from tanshi.services.exchange import stored_log
+from tanshi.services.exchange_log import stored_log
 from tanshi.store.schema import accounts, holdings, settlements, unit_classes
 
 # Government and exchange accounts neither count towards nor report as large holders.

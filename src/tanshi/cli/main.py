@@ -12,6 +12,7 @@ from tanshi.cli.common import open_or_exit
 from tanshi.cli.demo import demo_command
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
+from tanshi.cli.serve import serve_command, totp_command
 from tanshi.store.engine import database_url, printable_url
 
 app = typer.Typer(
@@ -27,6 +28,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("demo")(demo_command)
+app.command("serve")(serve_command)
+app.command("totp")(totp_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 

@@ -1,0 +1,478 @@
+"""People and machines: organisations, users with roles, passwords, TOTP, tokens, sessions, audit.
+
+Passwords are hashed with argon2id; API tokens and session cookies are random and stored
+only as SHA-256 digests. A user acts in the registry as the representative named by their
+username (``representatives.person``), so the registry's four-eyes rule (an approver must
+differ from the initiator) holds per user. Every write through the API or the web UI is
+recorded in ``audit_log`` (append-only in the database).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine, select
+
+from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store, to_utc
+from tanshi.store.schema import (
+    api_idempotency,
+    api_tokens,
+    audit_log,
+    companies,
+    organisations,
+    users,
+    web_sessions,
+)
+
+
+class Role(enum.StrEnum):
+    """What a user does; decides which scopes they may hold and what they may read."""
+
+    REGULATOR = "regulator"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    VERIFIER = "verifier"
+    TRADER = "trader"
+    EXCHANGE_OPERATOR = "exchange_operator"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+class Scope(enum.StrEnum):
+    """What a request may do. A token carries a subset of its user's role scopes."""
+
+    READ = "read"
+    PROPOSE = "registry:propose"
+    APPROVE = "registry:approve"
+    SURRENDER = "compliance:surrender"
+    REGULATE = "regulator:write"
+    ADMIN = "admin:users"
+
+
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.REGULATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.REGULATE}),
+    Role.COMPLIANCE_OFFICER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER}),
+    Role.VERIFIER: frozenset({Scope.READ}),
+    Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
+    Role.EXCHANGE_OPERATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
+    Role.AUDITOR: frozenset({Scope.READ}),
+    Role.ADMINISTRATOR: frozenset({Scope.READ, Scope.ADMIN}),
+}
+# Roles that read every account, transaction and proposal; the others see their own.
+READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
+# Roles that can move units or change the registry must log in with a second factor.
+TOTP_REQUIRED_ROLES = frozenset(
+    {
+        Role.REGULATOR,
+        Role.COMPLIANCE_OFFICER,
+        Role.TRADER,
+        Role.EXCHANGE_OPERATOR,
+        Role.ADMINISTRATOR,
+    }
+)
+ORGANISATION_KINDS = (
+    "regulator",
+    "company",
+    "verifier",
+    "trader",
+    "exchange",
+    "auditor",
+    "operator",
+)
+LOCALES = ("en", "zh")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+MIN_PASSWORD_CHARS = 12
+TOKEN_PREFIX = "tsk_"
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    """How many wrong passwords lock an account, and for how long."""
+
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking, as established by a token or a session, and what they may do."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    organisation_id: int
+    organisation: str
+    company: str | None
+    scopes: frozenset[Scope]
+    locale: str
+
+    @property
+    def reads_all(self) -> bool:
+        return self.role in READ_ALL_ROLES
+
+
+def digest(secret: str) -> str:
+    """The SHA-256 of a random token, as stored (tokens are high-entropy: no salt needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_organisation(
+    engine: Engine, code: str, name: str, kind: str, now: datetime, company: str | None = None
+) -> tuple[int | None, list[Issue]]:
+    """Record an organisation; a company organisation names the covered company it is."""
+    where = f"organisation {code}"
+    issues = []
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", code):
+        issues.append(Issue("invalid_code", "use 1-40 letters, digits, '-' or '_'", where))
+    if kind not in ORGANISATION_KINDS:
+        issues.append(
+            Issue("unknown_kind", f"kind must be one of {list(ORGANISATION_KINDS)}", where)
+        )
+    if not name.strip():
+        issues.append(Issue("name_required", "give the organisation's name", where))
+    with engine.begin() as connection:
+        company_id = None
+        if company is not None:
+            company_id = connection.execute(
+                select(companies.c.id).where(companies.c.code == company)
+            ).scalar()
+            if company_id is None:
+                issues.append(Issue("unknown_company", f"no covered company {company}", where))
+        if connection.execute(
+            select(organisations.c.id).where(organisations.c.code == code)
+        ).first():
+            issues.append(Issue("organisation_exists", f"{code} already exists", where))
+        if issues:
+            return None, issues
+        new_id = connection.execute(
+            organisations.insert()
+            .values(code=code, name=name, kind=kind, company_id=company_id, created_at=to_utc(now))
+            .returning(organisations.c.id)
+        ).scalar_one()
+    return int(new_id), []
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    display_name: str,
+    organisation: str,
+    role: str,
+    password: str,
+    now: datetime,
+    *,
+    totp_secret: str | None = None,
+    locale: str = "en",
+) -> tuple[int | None, list[Issue]]:
+    """Add a user; roles that move units get a TOTP secret (generated if not given)."""
+    where = f"user {username}"
+    issues = []
+    if not USERNAME.match(username):
+        issues.append(Issue("invalid_username",
+                            "use 2-60 lower-case letters, digits, '.', '_' or '-'", where))  # fmt: skip
+    if role not in {r.value for r in Role}:
+        issues.append(
+            Issue("unknown_role", f"role must be one of {[r.value for r in Role]}", where)
+        )
+    if len(password) < MIN_PASSWORD_CHARS:
+        issues.append(Issue("password_too_short",
+                            f"use at least {MIN_PASSWORD_CHARS} characters", where))  # fmt: skip
+    if locale not in LOCALES:
+        issues.append(Issue("unknown_locale", f"locale must be one of {list(LOCALES)}", where))
+    if totp_secret is None and role in {r.value for r in TOTP_REQUIRED_ROLES}:
+        totp_secret = pyotp.random_base32()
+    with engine.begin() as connection:
+        organisation_id = connection.execute(
+            select(organisations.c.id).where(organisations.c.code == organisation)
+        ).scalar()
+        if organisation_id is None:
+            issues.append(Issue("unknown_organisation", f"no organisation {organisation}", where))
+        if connection.execute(select(users.c.id).where(users.c.username == username)).first():
+            issues.append(Issue("username_taken", f"{username} is already a user", where))
+        if issues:
+            return None, issues
+        new_id = connection.execute(
+            users.insert()
+            .values(
+                username=username, display_name=display_name, organisation_id=organisation_id,
+                role=role, password_hash=hash_password(password), totp_secret=totp_secret,
+                locale=locale, failed_logins=0, locked_until=None, active=True,
+                created_at=to_utc(now),
+            )
+            .returning(users.c.id)
+        ).scalar_one()  # fmt: skip
+    return int(new_id), []
+
+
+def user_exists(engine: Engine, username: str) -> bool:
+    with engine.connect() as connection:
+        return (
+            connection.execute(select(users.c.id).where(users.c.username == username)).first()
+            is not None
+        )
+
+
+def provisioning_uri(engine: Engine, username: str) -> str | None:
+    """The otpauth:// URI an authenticator app scans to enrol the user's TOTP secret."""
+    secret = totp_secret_of(engine, username)
+    if secret is None:
+        return None
+    return pyotp.TOTP(secret).provisioning_uri(username, issuer_name="tanshi")
+
+
+def totp_secret_of(engine: Engine, username: str) -> str | None:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(users.c.totp_secret).where(users.c.username == username)
+        ).scalar()
+
+
+def _principal_query():
+    return (
+        select(
+            users.c.id, users.c.username, users.c.display_name, users.c.role,
+            users.c.organisation_id, organisations.c.code.label("organisation"),
+            companies.c.code.label("company"), users.c.locale, users.c.active,
+        )
+        .select_from(users.join(organisations))
+        .outerjoin(companies, companies.c.id == organisations.c.company_id)
+    )  # fmt: skip
+
+
+def _principal(row: Any, scopes: frozenset[Scope] | None = None) -> Principal:
+    role = Role(row.role)
+    allowed = ROLE_SCOPES[role]
+    return Principal(
+        int(row.id), row.username, row.display_name, role, int(row.organisation_id),
+        row.organisation, row.company, allowed if scopes is None else scopes & allowed,
+        row.locale,
+    )  # fmt: skip
+
+
+def principal_of(engine: Engine, user_id: int) -> Principal | None:
+    with engine.connect() as connection:
+        row = connection.execute(_principal_query().where(users.c.id == user_id)).first()
+    return None if row is None or not row.active else _principal(row)
+
+
+def authenticate(
+    engine: Engine,
+    username: str,
+    password: str,
+    totp_code: str | None,
+    now: datetime,
+    policy: LoginPolicy = LoginPolicy(),
+) -> tuple[Principal | None, Issue | None]:
+    """Check a password and, where the role needs one, a TOTP code; count failures and lock.
+
+    The same message answers an unknown user and a wrong password, so names cannot be probed.
+    """
+    refused = Issue("login_failed", "the username, password or one-time code is wrong", "login")
+    with engine.begin() as connection:
+        row = connection.execute(
+            select(users).where(users.c.username == username).with_for_update()
+            if connection.dialect.name == "postgresql"
+            else select(users).where(users.c.username == username)
+        ).first()
+        if row is None or not row.active:
+            password_matches(_DUMMY_HASH, password)  # same work either way
+            return None, refused
+        if row.locked_until is not None and from_store(row.locked_until) > now:
+            until = from_store(row.locked_until).strftime("%H:%M UTC")
+            return None, Issue(
+                "account_locked",
+                f"too many failed logins: try again after {until}, or ask an administrator",
+                "login",
+            )
+        ok = password_matches(row.password_hash, password)
+        if ok and row.totp_secret:
+            ok = bool(totp_code) and pyotp.TOTP(row.totp_secret).verify(
+                str(totp_code), for_time=now, valid_window=1
+            )
+        if not ok:
+            failures = int(row.failed_logins) + 1
+            locked = to_utc(now + policy.lockout) if failures >= policy.max_failures else None
+            connection.execute(
+                users.update()
+                .where(users.c.id == row.id)
+                .values(failed_logins=0 if locked else failures, locked_until=locked)
+            )
+            return None, refused
+        if row.failed_logins or row.locked_until is not None:
+            connection.execute(
+                users.update()
+                .where(users.c.id == row.id)
+                .values(failed_logins=0, locked_until=None)
+            )
+        found = connection.execute(_principal_query().where(users.c.id == row.id)).one()
+    return _principal(found), None
+
+
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def issue_token(
+    engine: Engine, principal: Principal, name: str, scopes: list[str], now: datetime,
+    expires_in: timedelta | None = None,
+) -> tuple[str | None, list[Issue]]:  # fmt: skip
+    """A new API token with ``scopes`` (at most the user's role scopes); returned once."""
+    known = {s.value for s in Scope}
+    issues = [
+        Issue("unknown_scope", f"{s} is not a scope; use {sorted(known)}", "scopes")
+        for s in scopes
+        if s not in known
+    ]
+    wanted = frozenset(Scope(s) for s in scopes if s in known)
+    beyond = wanted - principal.scopes
+    if beyond:
+        issues.append(Issue("scope_exceeds_role",
+                            f"a {principal.role.value} may not hold {sorted(beyond)}", "scopes"))  # fmt: skip
+    if not wanted and not issues:
+        issues.append(Issue("scopes_required", "ask for at least one scope, e.g. read", "scopes"))
+    if issues:
+        return None, issues
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with engine.begin() as connection:
+        connection.execute(api_tokens.insert().values(
+            user_id=principal.user_id, token_sha256=digest(raw), name=name[:100],
+            scopes=" ".join(sorted(wanted)), created_at=to_utc(now),
+            expires_at=None if expires_in is None else to_utc(now + expires_in),
+        ))  # fmt: skip
+    return raw, []
+
+
+def principal_for_token(engine: Engine, raw: str, now: datetime) -> Principal | None:
+    """The user behind a bearer token, with the token's scopes; None if unknown or expired."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            _principal_query()
+            .add_columns(api_tokens.c.scopes, api_tokens.c.expires_at, api_tokens.c.revoked_at)
+            .join(api_tokens, api_tokens.c.user_id == users.c.id)
+            .where(api_tokens.c.token_sha256 == digest(raw))
+        ).first()
+    if row is None or not row.active or row.revoked_at is not None:
+        return None
+    if row.expires_at is not None and from_store(row.expires_at) <= now:
+        return None
+    return _principal(row, frozenset(Scope(s) for s in row.scopes.split()))
+
+
+def open_session(engine: Engine, principal: Principal, now: datetime,
+                 lifetime: timedelta) -> tuple[str, str]:  # fmt: skip
+    """A new web session: returns (cookie value, CSRF token)."""
+    raw, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    with engine.begin() as connection:
+        connection.execute(web_sessions.insert().values(
+            user_id=principal.user_id, token_sha256=digest(raw), csrf_token=csrf,
+            created_at=to_utc(now), expires_at=to_utc(now + lifetime),
+        ))  # fmt: skip
+    return raw, csrf
+
+
+def session_of(engine: Engine, raw: str, now: datetime) -> tuple[Principal, str] | None:
+    """The principal and CSRF token of a live session cookie."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            _principal_query()
+            .add_columns(web_sessions.c.csrf_token, web_sessions.c.expires_at,
+                         web_sessions.c.closed_at)
+            .join(web_sessions, web_sessions.c.user_id == users.c.id)
+            .where(web_sessions.c.token_sha256 == digest(raw))
+        ).first()  # fmt: skip
+    if row is None or not row.active or row.closed_at is not None:
+        return None
+    if from_store(row.expires_at) <= now:
+        return None
+    return _principal(row), row.csrf_token
+
+
+def close_session(engine: Engine, raw: str, now: datetime) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            web_sessions.update()
+            .where(web_sessions.c.token_sha256 == digest(raw))
+            .values(closed_at=to_utc(now))
+        )
+
+
+def set_locale(engine: Engine, user_id: int, locale: str) -> None:
+    if locale not in LOCALES:
+        return
+    with engine.begin() as connection:
+        connection.execute(users.update().where(users.c.id == user_id).values(locale=locale))
+
+
+def record(
+    connection: Connection, principal: Principal | None, action: str, target: str,
+    source_ip: str, result: str, now: datetime, detail: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """Append one line to the audit log: who, what, on what, from where, with what result."""
+    connection.execute(audit_log.insert().values(
+        at=to_utc(now), user_id=principal.user_id if principal else None,
+        username=principal.username if principal else "-",
+        organisation=principal.organisation if principal else "-",
+        action=action[:60], target=target[:200], source_ip=source_ip[:64], result=result[:60],
+        detail=detail or {},
+    ))  # fmt: skip
+
+
+def audit(engine: Engine, principal: Principal | None, action: str, target: str,
+          source_ip: str, result: str, now: datetime,
+          detail: dict[str, Any] | None = None) -> None:  # fmt: skip
+    with engine.begin() as connection:
+        record(connection, principal, action, target, source_ip, result, now, detail)
+
+
+def stored_response(
+    engine: Engine, user_id: int, key: str
+) -> tuple[str, int, dict[str, Any]] | None:
+    """The fingerprint, status and body of an API write already made with this key."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(api_idempotency.c.fingerprint, api_idempotency.c.status_code,
+                   api_idempotency.c.response)
+            .where(api_idempotency.c.user_id == user_id,
+                   api_idempotency.c.idempotency_key == key)
+        ).first()  # fmt: skip
+    return None if row is None else (row[0], int(row[1]), row[2])
+
+
+def store_response(
+    engine: Engine, user_id: int, key: str, fingerprint: str, status: int,
+    body: dict[str, Any], now: datetime,
+) -> None:  # fmt: skip
+    """Keep an API write's response so a retry with the same key gets the same answer."""
+    with engine.begin() as connection:
+        exists = connection.execute(
+            select(api_idempotency.c.id).where(
+                api_idempotency.c.user_id == user_id, api_idempotency.c.idempotency_key == key
+            )
+        ).first()
+        if exists is None:
+            connection.execute(api_idempotency.insert().values(
+                user_id=user_id, idempotency_key=key, fingerprint=fingerprint,
+                status_code=status, response=body, created_at=to_utc(now),
+            ))  # fmt: skip

@@ -240,7 +240,7 @@ def provisioning_uri(engine: Engine, username: str) -> str | None:
     secret = totp_secret_of(engine, username)
     if secret is None:
         return None
-    return pyotp.TOTP(secret).provisioning_uri(username, issuer_name="tanshi")
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="tanshi")
 
 
 def totp_secret_of(engine: Engine, username: str) -> str | None:
@@ -275,6 +275,12 @@ def _principal(row: Any, scopes: frozenset[Scope] | None = None) -> Principal:
 def principal_of(engine: Engine, user_id: int) -> Principal | None:
     with engine.connect() as connection:
         row = connection.execute(_principal_query().where(users.c.id == user_id)).first()
+    return None if row is None or not row.active else _principal(row)
+
+
+def principal_named(engine: Engine, username: str) -> Principal | None:
+    with engine.connect() as connection:
+        row = connection.execute(_principal_query().where(users.c.username == username)).first()
     return None if row is None or not row.active else _principal(row)
 
 

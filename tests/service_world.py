@@ -107,7 +107,7 @@ def build_world(engine: Engine, **settings: object) -> World:
         assert not issues
     for username, role, organisation in PEOPLE:
         _, issues = identity.create_user(
-            engine, username, username.title(), organisation, role, PASSWORD, NOW
+            engine, username, username.title(), organisation, role, PASSWORD, NOW, locale="zh"
         )
         assert not issues, issues
     lifecycle.add_representative(engine, "DP-OH-A1", "officer-a", initiate=True, approve=False)

@@ -51,7 +51,7 @@ HOME = {
 
 
 def render(
-    request: Request, svc: Service, visitor: Visitor, template: str, status: int = 200,
+    request: Request, svc: Service, visitor: Visitor, template: str, http_status: int = 200,
     **context: Any,
 ) -> HTMLResponse:  # fmt: skip
     """A page (or an htmx fragment) in the visitor's language."""
@@ -64,7 +64,7 @@ def render(
         me=visitor.principal, csrf=csrf, navigation=NAVIGATION[role], path=request.url.path,
         **context,
     )  # fmt: skip
-    response = HTMLResponse(html, status_code=status)
+    response = HTMLResponse(html, status_code=http_status)
     if new_cookie:
         response.set_cookie(LOGIN_CSRF_COOKIE, new_cookie, httponly=True, samesite="strict",
                             secure=svc.settings.cookie_secure)  # fmt: skip

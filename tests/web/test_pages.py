@@ -71,14 +71,14 @@ def test_company_transfer_and_four_eyes_in_the_browser(world: World) -> None:
     refused = client.post("/transfer", data=form)
     assert refused.status_code == 403  # no CSRF token
     done = client.post("/transfer", data=form | {"csrf_token": _csrf(page.text)})
-    assert done.status_code == 200 and "awaiting_approval" in done.text
+    assert done.status_code == 200 and "待审批" in done.text  # awaiting approval
     queue = client.get("/approvals").text
     assert "&lt;b&gt;bold&lt;/b&gt;" in queue and "<b>bold</b>" not in queue
     client.post("/logout", data={"csrf_token": _csrf(queue)})
     approver = _login(world, "approver-a")
     token = _csrf(approver.get("/approvals").text)
     approved = approver.post("/proposals/1/approve", headers={"X-CSRF-Token": token})
-    assert approved.status_code == 200 and "executed" in approved.text
+    assert approved.status_code == 200 and "已执行" in approved.text  # executed
 
 
 def test_surrender_form(world: World) -> None:

@@ -188,7 +188,7 @@ class CoverageOut(BaseModel):
     year: int
     companies: int
     verified_reports: int
-    verified_tco2: int
+    verified_kg: int
     allocated_t: int
     by_status: dict[str, int]
 

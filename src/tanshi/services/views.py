@@ -362,7 +362,7 @@ def coverage(engine: Engine, year: int) -> dict[str, int]:
     return {
         "companies": int(covered),
         "verified_reports": int(reported[0]),
-        "verified_tco2": int(reported[1]) // 1000,
+        "verified_kg": int(reported[1]),
         "allocated_t": int(allocated),
         **{f"status_{k}": int(v) for k, v in statuses.items()},
     }

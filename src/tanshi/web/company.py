@@ -18,14 +18,14 @@ from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
-from tanshi.web.forms import Refused, web_write, whole_number
+from tanshi.web.forms import Message, Refused, web_write, whole_number
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
 
-def _explain(result: ResultCode) -> str:
-    return f"the registry refused: {result.value.replace('_', ' ')}"
+def _refused(result: ResultCode) -> Refused:
+    return Refused(result.value, "the registry refused: {code}", code=result.value)
 
 
 @router.get("/company", response_class=HTMLResponse)
@@ -110,11 +110,11 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
     return render(request, svc, who, "audit.html", page=page)
 
 
-def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> str:
+def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     source = views.account_id_if_visible(svc.engine, me, form.get("from_account", ""))
     if source is None:
         raise Refused("unknown_account", "choose one of your accounts to send from")
-    quantity = whole_number(form.get("quantity_t"), "quantity")
+    quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     with svc.engine.connect() as connection:
         target = find_account(connection, form.get("to_account", "").strip())
         unit_class = unit_class_by_code(connection, form.get("unit_class", "").strip())
@@ -130,12 +130,11 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> str:
         memo=form.get("memo", "")[:500],
     ), me.username, now)  # fmt: skip
     if outcome.result is not ResultCode.OK:
-        raise Refused(outcome.result.value, _explain(outcome.result))
+        raise _refused(outcome.result)
     if outcome.status is ProposalStatus.EXECUTED:
-        return f"transfer executed (transaction {outcome.transaction_id})"
-    return (
-        f"proposal {outcome.proposal_id} recorded: {outcome.status.value if outcome.status else ''}"
-    )
+        return "transfer executed (transaction {id})", {"id": outcome.transaction_id}
+    status = outcome.status.value if outcome.status else ""
+    return "proposal {id} recorded: {status}", {"id": outcome.proposal_id, "status": status}
 
 
 @router.post("/transfer", response_class=HTMLResponse)
@@ -145,22 +144,24 @@ async def transfer(request: Request, svc: ServiceDep, who: VisitorDep) -> Respon
                            lambda form: _transfer(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
 
 
-def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> str:
+def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if not me.company:
         raise Refused("no_company", "your organisation is not a covered company")
     company = views.company(svc.engine, me.company)
     assert company is not None
-    quantity = whole_number(form.get("quantity_t"), "quantity")
-    year = whole_number(form.get("year"), "year")
+    quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
+    year = whole_number(form.get("year"), "Compliance year")
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome, issues = compliance_service.surrender(
         svc.engine, svc.jurisdiction(company["jurisdiction"]), me.company,
         form.get("unit_class", "").strip(), quantity, year, key, svc.now(),
     )  # fmt: skip
     if issues:
-        raise Refused(issues[0].code, "; ".join(issue.message for issue in issues))
+        raise Refused(issues[0].code, "{problems}",
+                      problems="; ".join(issue.message for issue in issues))  # fmt: skip
     assert outcome is not None
-    return f"surrendered {quantity} t for {year} (transaction {outcome.transaction_id})"
+    return "surrendered {quantity} t for {year} (transaction {id})", {
+        "quantity": quantity, "year": year, "id": outcome.transaction_id}  # fmt: skip
 
 
 @router.post("/surrender", response_class=HTMLResponse)
@@ -173,7 +174,7 @@ async def surrender(request: Request, svc: ServiceDep, who: VisitorDep) -> Respo
                            lambda form: _surrender(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
 
 
-def _step(svc: Service, me: Principal, proposal_id: int, action: str) -> str:
+def _step(svc: Service, me: Principal, proposal_id: int, action: str) -> Message:
     shown = views.proposal(svc.engine, me, proposal_id)
     if shown is None:
         raise Refused("proposal_not_found", "no such proposal that you may see")
@@ -184,8 +185,9 @@ def _step(svc: Service, me: Principal, proposal_id: int, action: str) -> str:
     else:
         outcome = lifecycle.cancel(svc.engine, proposal_id, me.username, now)
     if outcome.result is not ResultCode.OK:
-        raise Refused(outcome.result.value, _explain(outcome.result))
-    return f"proposal {proposal_id}: {outcome.status.value if outcome.status else ''}"
+        raise _refused(outcome.result)
+    status = outcome.status.value if outcome.status else ""
+    return "proposal {id}: {status}", {"id": proposal_id, "status": status}
 
 
 @router.post("/proposals/{proposal_id}/{action}", response_class=HTMLResponse)

@@ -9,31 +9,40 @@ from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
 from tanshi.services import identity
+from tanshi.web.i18n import translator
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
+
+Message = tuple[str, dict[str, object]]  # an English template (the msgid) and its values
 
 
 class Refused(Exception):
     """A web write that cannot go ahead: a code and a message for the person."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **values: object) -> None:
         super().__init__(message)
-        self.code, self.message = code, message
+        self.code, self.message, self.values = code, message, values
+
+
+def say(locale: str, message: str, values: dict[str, object]) -> str:
+    """``message`` in the visitor's language, with its values (themselves translated)."""
+    translate = translator(locale)
+    return translate(message).format(**{k: translate(str(v)) for k, v in values.items()})
 
 
 def whole_number(text: str | None, name: str) -> int:
     try:
         value = int(str(text).strip())
     except ValueError as error:
-        raise Refused("invalid_number", f"{name}: enter a whole number of tonnes") from error
+        raise Refused("invalid_number", "{name}: enter a whole number", name=name) from error
     if not 0 < value <= 10**12:
-        raise Refused("invalid_number", f"{name}: enter a number between 1 and 10^12")
+        raise Refused("invalid_number", "{name}: enter a number from 1 to 10^12", name=name)
     return value
 
 
 async def web_write(
     request: Request, svc: Service, visitor: Visitor, action: str, target: str,
-    run: Callable[[dict[str, str]], str],
+    run: Callable[[dict[str, str]], Message],
 ) -> HTMLResponse:  # fmt: skip
     """Check the session and the CSRF token, run the write, audit it, show the result."""
     form = {k: str(v) for k, v in (await request.form()).items()}
@@ -49,12 +58,14 @@ async def web_write(
                       code="csrf_token_invalid")  # fmt: skip
     safe = {k: v for k, v in form.items() if k not in {"csrf_token", "password", "totp"}}
     try:
-        message = run(form)
+        message, values = run(form)
     except Refused as refused:
         identity.audit(svc.engine, visitor.principal, action, target, client_address(request),
                        refused.code, svc.now(), {"form": safe})  # fmt: skip
-        return render(request, svc, visitor, "result.html", 422, ok=False,
-                      message=refused.message, code=refused.code)  # fmt: skip
+        text = say(visitor.locale, refused.message, refused.values)
+        return render(request, svc, visitor, "result.html", 422, ok=False, message=text,
+                      code=refused.code)  # fmt: skip
     identity.audit(svc.engine, visitor.principal, action, target, client_address(request), "ok",
                    svc.now(), {"form": safe})  # fmt: skip
-    return render(request, svc, visitor, "result.html", ok=True, message=message, code="ok")
+    text = say(visitor.locale, message, values)
+    return render(request, svc, visitor, "result.html", ok=True, message=text, code="ok")

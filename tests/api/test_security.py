@@ -136,3 +136,12 @@ def test_login_attempts_are_rate_limited(engine: Engine) -> None:
     body = {"username": "verifier", "password": "wrong password!", "scopes": ["read"]}
     answers = [world.client.post("/v1/auth/tokens", json=body).status_code for _ in range(4)]
     assert answers == [401, 401, 401, 429]
+
+
+def test_a_one_time_code_works_once(world: World) -> None:
+    body = {"username": "officer-a", "password": "correct horse battery",
+            "totp": world.code("officer-a"), "scopes": ["read"]}  # fmt: skip
+    assert world.client.post("/v1/auth/tokens", json=body).status_code == 201
+    replayed = world.client.post("/v1/auth/tokens", json=body)
+    assert replayed.status_code == 401
+    assert replayed.json()["error"]["code"] == "login_failed"

@@ -314,10 +314,10 @@ def authenticate(
                 "login",
             )
         ok = password_matches(row.password_hash, password)
+        step = None
         if ok and row.totp_secret:
-            ok = bool(totp_code) and pyotp.TOTP(row.totp_secret).verify(
-                str(totp_code), for_time=now, valid_window=1
-            )
+            step = _totp_step(row.totp_secret, totp_code, now, row.totp_last_step)
+            ok = step is not None
         if not ok:
             failures = int(row.failed_logins) + 1
             locked = to_utc(now + policy.lockout) if failures >= policy.max_failures else None
@@ -327,17 +327,32 @@ def authenticate(
                 .values(failed_logins=0 if locked else failures, locked_until=locked)
             )
             return None, refused
-        if row.failed_logins or row.locked_until is not None:
+        if row.failed_logins or row.locked_until is not None or step is not None:
             connection.execute(
                 users.update()
                 .where(users.c.id == row.id)
-                .values(failed_logins=0, locked_until=None)
+                .values(failed_logins=0, locked_until=None, totp_last_step=step)
             )
         found = connection.execute(_principal_query().where(users.c.id == row.id)).one()
     return _principal(found), None
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
+TOTP_PERIOD_S = 30
+
+
+def _totp_step(secret: str, code: str | None, now: datetime, last: int | None) -> int | None:
+    """The time step ``code`` belongs to (one step of clock drift either way), if not used yet."""
+    if not code or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret, interval=TOTP_PERIOD_S)
+    current = int(now.timestamp()) // TOTP_PERIOD_S
+    for step in (current, current - 1, current + 1):
+        if (last is None or step > last) and secrets.compare_digest(
+            totp.at(step * TOTP_PERIOD_S), code
+        ):
+            return step
+    return None
 
 
 def issue_token(

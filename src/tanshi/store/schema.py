@@ -360,6 +360,8 @@ users = Table(
     Column("role", String(30), nullable=False),
     Column("password_hash", String(200), nullable=False),
     Column("totp_secret", String(64), nullable=True),
+    # The last 30-second TOTP step accepted: a code is never accepted twice (RFC 6238 §5.2).
+    Column("totp_last_step", BigInteger, nullable=True),
     Column("locale", String(10), nullable=False),
     Column("failed_logins", Integer, nullable=False),
     Column("locked_until", DateTime(timezone=True), nullable=True),

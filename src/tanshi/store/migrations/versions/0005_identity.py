@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(30), nullable=False),
         sa.Column("password_hash", sa.String(200), nullable=False),
         sa.Column("totp_secret", sa.String(64), nullable=True),
+        sa.Column("totp_last_step", sa.BigInteger, nullable=True),
         sa.Column("locale", sa.String(10), nullable=False),
         sa.Column("failed_logins", sa.Integer, nullable=False),
         sa.Column("locked_until", NOW, nullable=True),

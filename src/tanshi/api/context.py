@@ -51,6 +51,33 @@ class LoginThrottle:
             return True
 
 
+class TokenCache:
+    """Principals of recently seen bearer tokens, kept ``ttl`` seconds (0: always look up).
+
+    Saves a database round trip per request; a revoked or expired token keeps working for at
+    most ``ttl`` seconds.
+    """
+
+    def __init__(self, engine: Engine, ttl: float) -> None:
+        self.engine, self.ttl = engine, ttl
+        self._seen: dict[str, tuple[float, Principal]] = {}
+        self._lock = Lock()
+
+    def get(self, raw: str, now: datetime) -> Principal | None:
+        key = identity.digest(raw)
+        with self._lock:
+            hit = self._seen.get(key)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        found = identity.principal_for_token(self.engine, raw, now)
+        if found is not None and self.ttl > 0:
+            with self._lock:
+                if len(self._seen) > 10_000:
+                    self._seen.clear()
+                self._seen[key] = (time.monotonic(), found)
+        return found
+
+
 @dataclass
 class Service:
     """The running service's state, shared by the API and the web UI."""
@@ -59,10 +86,12 @@ class Service:
     settings: Settings
     clock: Clock = system_clock
     throttle: LoginThrottle = field(init=False)
+    tokens: TokenCache = field(init=False)
     _jurisdictions: dict[str, Jurisdiction] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.throttle = LoginThrottle(self.settings.login_attempts_per_minute)
+        self.tokens = TokenCache(self.engine, self.settings.token_cache_seconds)
 
     @property
     def policy(self) -> LoginPolicy:
@@ -91,7 +120,7 @@ class Service:
         return self._jurisdictions[code]
 
 
-def service(request: Request) -> Service:
+async def service(request: Request) -> Service:
     return request.app.state.service
 
 
@@ -112,7 +141,7 @@ def authenticated(
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "unauthenticated", "send Authorization: Bearer <API token>",
                        "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    found = identity.principal_for_token(svc.engine, credentials.credentials, svc.now())
+    found = svc.tokens.get(credentials.credentials, svc.now())
     if found is None:
         raise ApiError(401, "invalid_token", "the token is unknown, revoked or expired",
                        "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
@@ -123,7 +152,7 @@ def authenticated(
 def needs(scope: Scope) -> Callable[..., Principal]:
     """A dependency: the principal, who must hold ``scope``."""
 
-    def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if scope not in principal.scopes:
             raise ApiError(403, "insufficient_scope",
                            f"this needs the {scope.value} scope, which the token lacks")  # fmt: skip
@@ -135,7 +164,7 @@ def needs(scope: Scope) -> Callable[..., Principal]:
 Reader = Annotated[Principal, Depends(needs(Scope.READ))]
 
 
-def idempotency_key(
+async def idempotency_key(
     key: Annotated[
         str | None,
         Header(alias="Idempotency-Key", description="1-120 characters; retries reuse it"),
@@ -179,16 +208,15 @@ def idempotent_write(
                            "header.Idempotency-Key")  # fmt: skip
         return stored[1], stored[2]
     now = svc.now()
+    audit = {"action": action, "target": target, "source_ip": client_address(request),
+             "detail": {"request": payload, "key": key}}  # fmt: skip
     try:
         status, body = run()
     except ApiError as error:
-        status, body = error.status, error.body()
-        if error.status in (401, 403, 404, 409, 422):
-            identity.store_response(svc.engine, principal.user_id, key, print_, status, body, now)
-        identity.audit(svc.engine, principal, action, target, client_address(request),
-                       error.code, now, {"request": payload, "key": key})  # fmt: skip
+        keep = error.status in (401, 403, 404, 409, 422)
+        identity.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
+                              keep=keep, result=error.code, **audit)  # fmt: skip
         raise
-    identity.store_response(svc.engine, principal.user_id, key, print_, status, body, now)
-    identity.audit(svc.engine, principal, action, target, client_address(request), "ok", now,
-                   {"request": payload, "key": key})  # fmt: skip
+    identity.finish_write(svc.engine, principal, key, print_, status, body, now, keep=True,
+                          result="ok", **audit)  # fmt: skip
     return status, body

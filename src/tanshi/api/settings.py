@@ -21,5 +21,8 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(
         20, ge=1, description="login attempts per client address per minute (then 429)"
     )
+    token_cache_seconds: float = Field(
+        5, ge=0, le=300, description="how long a checked API token is trusted without a lookup"
+    )
     cookie_secure: bool = Field(False, description="send cookies over HTTPS only (set behind TLS)")
     default_locale: str = Field("zh", pattern="^(en|zh)$", description="language before login")

@@ -21,6 +21,7 @@ import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
@@ -385,9 +386,16 @@ def issue_token(
     return raw, []
 
 
+def _reading(engine: Engine) -> Connection:
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
 def principal_for_token(engine: Engine, raw: str, now: datetime) -> Principal | None:
     """The user behind a bearer token, with the token's scopes; None if unknown or expired."""
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         row = connection.execute(
             _principal_query()
             .add_columns(api_tokens.c.scopes, api_tokens.c.expires_at, api_tokens.c.revoked_at)
@@ -415,7 +423,7 @@ def open_session(engine: Engine, principal: Principal, now: datetime,
 
 def session_of(engine: Engine, raw: str, now: datetime) -> tuple[Principal, str] | None:
     """The principal and CSRF token of a live session cookie."""
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         row = connection.execute(
             _principal_query()
             .add_columns(web_sessions.c.csrf_token, web_sessions.c.expires_at,
@@ -471,7 +479,7 @@ def stored_response(
     engine: Engine, user_id: int, key: str
 ) -> tuple[str, int, dict[str, Any]] | None:
     """The fingerprint, status and body of an API write already made with this key."""
-    with engine.connect() as connection:
+    with _reading(engine) as connection:
         row = connection.execute(
             select(api_idempotency.c.fingerprint, api_idempotency.c.status_code,
                    api_idempotency.c.response)
@@ -481,19 +489,23 @@ def stored_response(
     return None if row is None else (row[0], int(row[1]), row[2])
 
 
-def store_response(
-    engine: Engine, user_id: int, key: str, fingerprint: str, status: int,
-    body: dict[str, Any], now: datetime,
+def finish_write(
+    engine: Engine, principal: Principal, key: str, fingerprint: str, status: int,
+    body: dict[str, Any], now: datetime, *, keep: bool, action: str, target: str,
+    source_ip: str, result: str, detail: dict[str, Any],
 ) -> None:  # fmt: skip
-    """Keep an API write's response so a retry with the same key gets the same answer."""
+    """In one transaction: keep an API write's answer under its key (if ``keep``), and audit it.
+
+    A retry with the same key then gets the same answer; when two requests with one key race,
+    the first answer kept wins.
+    """
     with engine.begin() as connection:
-        exists = connection.execute(
-            select(api_idempotency.c.id).where(
-                api_idempotency.c.user_id == user_id, api_idempotency.c.idempotency_key == key
-            )
-        ).first()
-        if exists is None:
-            connection.execute(api_idempotency.insert().values(
-                user_id=user_id, idempotency_key=key, fingerprint=fingerprint,
-                status_code=status, response=body, created_at=to_utc(now),
-            ))  # fmt: skip
+        if keep:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(
+                dialect.insert(api_idempotency)
+                .values(user_id=principal.user_id, idempotency_key=key, fingerprint=fingerprint,
+                        status_code=status, response=body, created_at=to_utc(now))
+                .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+            )  # fmt: skip
+        record(connection, principal, action, target, source_ip, result, now, detail)

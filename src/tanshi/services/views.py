@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, or_, select, true
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, true
 from sqlalchemy.orm import aliased
 
 from tanshi.core.moments import from_store
@@ -52,6 +52,18 @@ class Page:
         return after if after < self.total else None
 
 
+def reading(engine: Engine) -> Connection:
+    """A connection for reads; in autocommit on PostgreSQL, saving BEGIN and ROLLBACK trips.
+
+    Each statement then sees its own snapshot: a page's count and rows may differ by the
+    writes in between, which lists tolerate.
+    """
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
 def _page(connection: Connection, query: Select, limit: int, offset: int, shape) -> Page:
     total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = connection.execute(query.limit(limit).offset(offset)).all()
@@ -76,7 +88,7 @@ def visible_accounts(principal: Principal):
 
 
 def jurisdiction_list(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         rows = connection.execute(select(jurisdictions).order_by(jurisdictions.c.code)).all()
     return [
         {"code": r.code, "rulebook_id": r.rulebook_id, "rulebook_version": r.rulebook_version,
@@ -96,13 +108,13 @@ def company_list(
     )
     if sector:
         query = query.where(companies.c.sector == sector)
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, lambda r: {
             "code": r[0], "name": r[1], "sector": r[2], "jurisdiction": r[3]})  # fmt: skip
 
 
 def company(engine: Engine, code: str) -> dict[str, Any] | None:
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         row = connection.execute(
             select(companies.c.code, companies.c.name, companies.c.sector, jurisdictions.c.code)
             .join(jurisdictions)
@@ -136,35 +148,38 @@ def account_list(
         query = query.where(accounts.c.status == status)
     if company_code:
         query = query.where(companies.c.code == company_code)
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, _account_shape)
 
 
 def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] | None:
-    """One account with its holdings, or None if it does not exist or is hidden."""
-    with engine.connect() as connection:
-        row = connection.execute(
-            _account_query().where(accounts.c.code == code, visible_accounts(principal))
-        ).first()
-        if row is None:
-            return None
-        held = connection.execute(
-            select(unit_classes.c.code, unit_classes.c.kind, unit_classes.c.vintage,
-                   holdings.c.quantity_units)
-            .join(unit_classes)
-            .where(holdings.c.account_id == row.id, holdings.c.quantity_units != 0)
-            .order_by(unit_classes.c.code)
-        ).all()  # fmt: skip
-    shaped = _account_shape(row)
+    """One account with its holdings, or None if it does not exist or is hidden (one query)."""
+    held = and_(holdings.c.account_id == accounts.c.id, holdings.c.quantity_units != 0)
+    query = (
+        _account_query()
+        .add_columns(unit_classes.c.code.label("unit_class"), unit_classes.c.kind.label("unit_kind"),
+                     unit_classes.c.vintage, holdings.c.quantity_units)
+        .outerjoin(holdings, held)
+        .outerjoin(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
+        .where(accounts.c.code == code, visible_accounts(principal))
+        .order_by(unit_classes.c.code)
+    )  # fmt: skip
+    with reading(engine) as connection:
+        rows = connection.execute(query).all()
+    if not rows:
+        return None
+    shaped = _account_shape(rows[0])
     shaped["holdings"] = [
-        {"unit_class": c, "unit_kind": k, "vintage": v, "quantity_units": int(q)}
-        for c, k, v, q in held
-    ]
+        {"unit_class": r.unit_class, "unit_kind": r.unit_kind, "vintage": r.vintage,
+         "quantity_units": int(r.quantity_units)}
+        for r in rows
+        if r.unit_class is not None
+    ]  # fmt: skip
     return shaped
 
 
 def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> int | None:
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         found = connection.execute(
             select(accounts.c.id).where(accounts.c.code == code, visible_accounts(principal))
         ).scalar()
@@ -211,13 +226,13 @@ def transaction_list(
                 )
             )
         )  # fmt: skip
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, _transaction_shape)
 
 
 def transaction(engine: Engine, principal: Principal, transaction_id: int) -> dict[str, Any] | None:
     source, target = aliased(accounts), aliased(accounts)
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         row = connection.execute(
             select(transactions).where(
                 transactions.c.id == transaction_id, _touches_visible(principal)
@@ -274,12 +289,12 @@ def proposal_list(
             proposals.c.initiator != principal.username,
             proposals.c.source_account_id.in_(approvable),
         )
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, _proposal_shape)
 
 
 def proposal(engine: Engine, principal: Principal, proposal_id: int) -> dict[str, Any] | None:
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         row = connection.execute(
             _proposal_query(principal).where(proposals.c.id == proposal_id)
         ).first()
@@ -288,14 +303,14 @@ def proposal(engine: Engine, principal: Principal, proposal_id: int) -> dict[str
 
 def years(engine: Engine) -> list[int]:
     """Years with an allocation or a compliance table, oldest first."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         allocated = connection.execute(select(allocations.c.year).distinct()).scalars().all()
         computed = connection.execute(select(compliance_results.c.year).distinct()).scalars()
         return sorted({int(y) for y in allocated} | {int(y) for y in computed})
 
 
 def compliance_years(engine: Engine) -> list[int]:
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         years = connection.execute(
             select(compliance_results.c.year).distinct().order_by(compliance_results.c.year)
         ).scalars()
@@ -335,13 +350,13 @@ def compliance_table(
                 "penalty_fen": r[7],
                 "verified_kg": None if r[8] is None else int(r[8])}  # fmt: skip
 
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, shape)
 
 
 def coverage(engine: Engine, year: int) -> dict[str, int]:
     """The regulator's headline numbers for ``year``."""
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         covered = connection.execute(select(func.count()).select_from(companies)).scalar_one()
         reported = connection.execute(
             select(func.count(), func.coalesce(func.sum(emission_reports.c.verified_kg), 0))
@@ -377,7 +392,7 @@ def audit_entries(
         query = query.where(audit_log.c.action == action)
     if username:
         query = query.where(audit_log.c.username == username)
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, lambda r: {
             "id": r.id, "at": _time(r.at), "username": r.username,
             "organisation": r.organisation, "action": r.action, "target": r.target,
@@ -392,7 +407,7 @@ def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
         .join(organisations)
         .order_by(users.c.username)
     )  # fmt: skip
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, lambda r: {
             "username": r[0], "display_name": r[1], "role": r[2], "organisation": r[3],
             "locale": r[4], "active": r[5], "totp_enrolled": bool(r[6]),
@@ -406,6 +421,6 @@ def organisation_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Pa
         .outerjoin(companies, companies.c.id == organisations.c.company_id)
         .order_by(organisations.c.code)
     )  # fmt: skip
-    with engine.connect() as connection:
+    with reading(engine) as connection:
         return _page(connection, query, limit, offset, lambda r: {
             "code": r[0], "name": r[1], "kind": r[2], "company": r[3]})  # fmt: skip

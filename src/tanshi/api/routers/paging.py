@@ -17,7 +17,7 @@ class Paging:
     offset: int
 
 
-def paging(
+async def paging(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="rows per page")] = 50,
     offset: Annotated[int, Query(ge=0, le=10**9, description="rows to skip")] = 0,
 ) -> Paging:

@@ -39,9 +39,19 @@ lint: install-dev
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)
 
+# matching-engine (a benchmark peer) needs Python 3.12: with PYTHON312 found, the matching
+# benchmark runs again under it in .venv-py312 so all three engines share one interpreter.
+PYTHON312 ?= python3.12
+
 bench: install-dev
 	$(VENV)/bin/python bench/registry_sqlite.py
 	$(VENV)/bin/python bench/registry.py
+	$(VENV)/bin/python bench/mrv.py
+	$(VENV)/bin/python bench/matching.py
+	@if $(PYTHON312) --version >/dev/null 2>&1; then \
+		UV_PROJECT_ENVIRONMENT=.venv-py312 $(UV) sync --frozen --quiet --python $(PYTHON312) && \
+		.venv-py312/bin/python bench/matching.py; \
+	else echo "bench/matching.py: no $(PYTHON312), so matching-engine (Python >= 3.12 only) is skipped"; fi
 
 clean:
-	rm -rf $(VENV) $(TOOLS) tanshi-demo tanshi.sqlite
+	rm -rf $(VENV) .venv-py312 $(TOOLS) tanshi-demo tanshi-market tanshi.sqlite

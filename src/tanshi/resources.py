@@ -1,4 +1,4 @@
-"""Files shipped inside the package: rulebook presets and sourced parameter tables."""
+"""Files shipped inside the package: rulebook presets, parameter tables, venues, scenarios."""
 
 from __future__ import annotations
 
@@ -8,28 +8,43 @@ from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.market.tape import Market
+from tanshi.market.venues import Venue, parse_venue
 from tanshi.mrv import METHODOLOGIES
+from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
+from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
 _DATA = resources.files("tanshi") / "data"
 
 
+def _shipped(folder: str, suffix: str) -> list[str]:
+    """The names of the files ending in ``suffix`` shipped in ``data/<folder>``."""
+    return sorted(
+        item.name.removesuffix(suffix)
+        for item in (_DATA / folder).iterdir()
+        if item.name.endswith(suffix)
+    )
+
+
+def _shipped_text(folder: str, name: str, suffix: str, what: str, plural: str) -> str:
+    """The text of a shipped file; raises TanshiError naming the ones there are."""
+    names = _shipped(folder, suffix)
+    if name not in names:
+        raise TanshiError(f"no {what} '{name}'; known {plural}: {', '.join(names)}")
+    return (_DATA / folder / f"{name}{suffix}").read_text(encoding="utf-8")
+
+
 def preset_ids() -> list[str]:
     """The ids of the rulebook presets shipped with tanshi."""
-    folder = _DATA / "rulebooks"
-    return sorted(
-        item.name.removesuffix(".toml") for item in folder.iterdir() if item.name.endswith(".toml")
-    )
+    return _shipped("rulebooks", ".toml")
 
 
 def preset_text(preset_id: str) -> str:
     """The TOML text of a shipped preset; raises TanshiError naming the known presets."""
-    if preset_id not in preset_ids():
-        raise TanshiError(
-            f"no rulebook preset '{preset_id}'; known presets: {', '.join(preset_ids())}"
-        )
-    return (_DATA / "rulebooks" / f"{preset_id}.toml").read_text(encoding="utf-8")
+    return _shipped_text("rulebooks", preset_id, ".toml", "rulebook preset", "presets")
 
 
 def rulebook_text(preset_or_path: str) -> tuple[str, str]:
@@ -66,7 +81,7 @@ def load_rulebook(preset_or_path: str) -> tuple[Rulebook, str]:
 
 @functools.cache
 def parameter_table() -> ParameterTable:
-    """Every shipped parameter table, merged; raises TanshiError if a table is broken."""
+    """Every shipped parameter table and the GWP sets, merged; raises TanshiError if broken."""
     parameters = []
     folder = _DATA / "parameters"
     for item in sorted(folder.iterdir(), key=lambda entry: entry.name):
@@ -76,4 +91,79 @@ def parameter_table() -> ParameterTable:
         if issues:
             raise TanshiError("broken parameter table:\n" + "\n".join(map(str, issues)))
         parameters.extend(rows)
+    parameters.extend(gwp_parameters())
     return ParameterTable.of(parameters)
+
+
+@functools.cache
+def exchange_markets() -> tuple[Market, ...]:
+    """The national market and the pilots, with names, from ``data/market/markets.csv``."""
+    text = _shipped_text("market", "markets", ".csv", "market table", "market tables")
+    markets, issues = parse_markets(text, "markets.csv")
+    if issues:
+        raise TanshiError("broken markets table:\n" + "\n".join(map(str, issues)))
+    return tuple(markets)
+
+
+@functools.cache
+def exchange_calibration() -> Calibration:
+    """The sourced calibration targets of the synthetic exchanges."""
+    text = _shipped_text("market", "calibration-cn", ".csv", "market table", "market tables")
+    calibration, issues = parse_calibration(text, "calibration-cn.csv")
+    if issues:
+        raise TanshiError("broken calibration table:\n" + "\n".join(map(str, issues)))
+    return calibration
+
+
+def scenario_ids() -> list[str]:
+    """The names of the scenario files shipped with tanshi."""
+    return _shipped("scenarios", ".yaml")
+
+
+def scenario_text(name_or_path: str) -> tuple[str, str]:
+    """The text and display name of a shipped scenario or a scenario file path."""
+    path = Path(name_or_path)
+    if path.suffix in {".yaml", ".yml"} or path.exists():
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except UnicodeDecodeError as error:
+            raise TanshiError(
+                f"{path} is not UTF-8 text ({error.reason}); save it as UTF-8"
+            ) from error
+        except OSError as error:
+            raise TanshiError(f"cannot read {path}: {error.strerror}") from error
+    text = _shipped_text("scenarios", name_or_path, ".yaml", "scenario", "scenarios")
+    return text, f"{name_or_path}.yaml"
+
+
+@functools.cache
+def verification_rules(rulebook_id: str) -> VerificationRules:
+    """The shipped verification rules of a rulebook; raises TanshiError if absent or broken."""
+    path = _DATA / "verification" / f"{rulebook_id}.toml"
+    if not path.is_file():
+        raise TanshiError(
+            f"no verification rules for rulebook '{rulebook_id}'; add "
+            f"src/tanshi/data/verification/{rulebook_id}.toml (see docs/verification.md)"
+        )
+    rules, issues = parse_verification_rules(path.read_text(encoding="utf-8"), path.name)
+    if rules is None or has_errors(issues):
+        raise TanshiError("broken verification rules:\n" + "\n".join(map(str, issues)))
+    return rules
+
+
+def venue_ids() -> list[str]:
+    """The ids of the trading-venue files shipped with tanshi (e.g. ``ceex``)."""
+    return _shipped("venues", ".toml")
+
+
+def venue_text(venue_id: str) -> str:
+    """The TOML text of a shipped venue; raises TanshiError naming the known venues."""
+    return _shipped_text("venues", venue_id, ".toml", "venue", "venues")
+
+
+def load_venue(venue_id: str) -> Venue:
+    """A shipped venue, checked; raises TanshiError listing every problem."""
+    venue, issues = parse_venue(venue_text(venue_id), f"{venue_id}.toml")
+    if venue is None or has_errors(issues):
+        raise TanshiError(f"venue {venue_id} is invalid: " + "; ".join(map(str, issues)))
+    return venue

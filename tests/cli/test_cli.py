@@ -35,6 +35,10 @@ runner = CliRunner()
         ["registry", "execute"],
         ["registry", "propose-transfer"],
         ["registry", "retire"],
+        ["scenario"],
+        ["scenario", "run"],
+        ["cycle"],
+        ["cycle", "run"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

@@ -129,4 +129,4 @@ def test_broken_parameter_tables_are_reported(text: str) -> None:
 def test_shipped_parameters_all_have_sources_and_confidence() -> None:
     for parameter in parameter_table().parameters:
         assert parameter.source.strip()
-        assert parameter.confidence in {"V", "V3", "M", "assumption"}
+        assert parameter.confidence in {"V", "V3", "M", "D", "reconstructed", "assumption"}

@@ -105,8 +105,8 @@ def test_overlapping_rules_are_an_error_not_most_recent_wins() -> None:
         ),
         (
             (
-                "valid_from = 2013\nvalid_to = 2020\nmethodology",
-                "valid_from = 2014\nvalid_to = 2020\nmethodology",
+                "valid_from = 2013\nvalid_to = 2015\nmethodology",
+                "valid_from = 2014\nvalid_to = 2015\nmethodology",
             ),
             "base_year_without_mrv_rule",
         ),

@@ -12,14 +12,20 @@ from decimal import Decimal
 from sqlalchemy import Engine
 
 from registry_controls import CONTROLS
-from tanshi.core.issues import Issue
+from tanshi.core.issues import Issue, Severity
 from tanshi.market import Trade
 from tanshi.mrv import ActivityRecord, SourceKind
+from tanshi.mrv.annual_report import AnnualReport, MonthlyValue, ParameterValue
+from tanshi.mrv.monitoring_plan import Basis, MonitoringPlan, PlannedStream
+from tanshi.mrv.verification_workflow import Actor
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.reports.compliance_table import table_rows
-from tanshi.resources import load_rulebook, parameter_table
+from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.rulebook import parse_rulebook
+from tanshi.rulebook.in_force import rule_for
+from tanshi.scenario.monthly import plan_for, report_for
 from tanshi.services import allocation, compliance, jurisdiction, lifecycle, market, mrv
+from tanshi.services import verification as vf
 from tanshi.services.registry import balance, execute
 
 FIELDS = {
@@ -125,10 +131,178 @@ class ScenarioRun:
         return mrv.record_activity(self.engine, [record])
 
     def do_report(self, *words: str) -> None:
+        """``report 2016 on 2017-03-31``: every company with activity reports and is verified.
+
+        Years verified by a body go through the workflow with an uneventful verifier
+        (``AUTO``): plan, twelve equal months, submission, assignment, verification.
+        """
         years = [int(word) for word in words[: words.index("on")]]
+        day = _when(words[-1])
         for year in years:
             for code in mrv.companies_with_activity(self.engine, year):
-                mrv.report_and_verify(self.engine, self.j, self.table, code, year)
+                if rule_for(self.j.rulebook.mrv, year, "mrv").verification == "accept_reported":
+                    mrv.report_and_verify(self.engine, self.j, self.table, code, year)
+                    continue
+                with self.engine.connect() as connection:
+                    records = mrv.load_activity(connection, code, year)
+                stated = mrv.calculate(self.engine, self.j, self.table, code, year).emissions_tco2
+                vf.register_body(self.engine, "AUTO", "An uneventful verifier", day)
+                vf.file_plan(self.engine, plan_for(code, records, year), day)
+                steps = [
+                    vf.submit_report(self.engine, self.j, self.table, self.rules,
+                                     report_for(records, code, year, stated),
+                                     Actor("company", code), day),
+                    vf.assign(self.engine, self.rules, code, year, "AUTO", vf.REGULATOR, day),
+                    vf.verify(self.engine, self.j, self.rules, code, year, Actor("body", "AUTO"),
+                              day),
+                ]  # fmt: skip
+                assert all(step.ok for step in steps), steps
+
+    # --- the verification workflow (tests/scenarios/test_verification.py) -------------
+
+    @property
+    def rules(self):
+        return verification_rules(self.j.rulebook.rulebook.id)
+
+    def do_body(self, code: str, name: str, *flags: str) -> list[Issue]:
+        """``body VB01 "Name"`` or ``body VB09 "Name" unaccredited``."""
+        return vf.register_body(self.engine, code, name, _when("2016-01-01"),
+                                accredited="unaccredited" not in flags)  # fmt: skip
+
+    def do_conflict(self, body: str, company: str, reason: str) -> list[Issue]:
+        return vf.declare_conflict(self.engine, body, company, reason, _when("2016-01-01"))
+
+    def do_plan(self, company: str, year: str, where: str, kind: str, subject: str,
+                unit: str, *parameters: str) -> list[Issue]:  # fmt: skip
+        """``plan A 2016 site/grid electricity grid MWh quantity=measured``: one stream."""
+        self.streams = getattr(self, "streams", {})
+        site, stream = where.split("/")
+        planned = PlannedStream(site, stream, SourceKind(kind), subject, unit,
+                                tuple((p.split("=")[0], Basis(p.split("=")[1]))
+                                      for p in parameters))  # fmt: skip
+        self.streams.setdefault((company, int(year)), []).append(planned)
+        return []
+
+    def do_months(self, company: str, year: str, where: str, amount: str, count: str,
+                  *parameters: str) -> list[Issue]:  # fmt: skip
+        """``months A 2016 site/grid 8000 x12|m7|m8-12 [ncv=25.1:measured]``: equal months."""
+        self.months = getattr(self, "months", {})
+        site, stream = where.split("/")
+        values = tuple(
+            ParameterValue(p.split("=")[0], Decimal(p.split("=")[1].split(":")[0]),
+                           Basis(p.split(":")[1]))
+            for p in parameters
+        )  # fmt: skip
+        rows = self.months.setdefault((company, int(year)), [])
+        if count.startswith("x"):  # x12: months 1-12
+            numbers = range(1, int(count[1:]) + 1)
+        else:  # m7: month 7; m8-12: months 8 to 12
+            first, _, last = count[1:].partition("-")
+            numbers = range(int(first), int(last or first) + 1)
+        rows += [MonthlyValue(site, stream, m, Decimal(amount), values) for m in numbers]
+        return []
+
+    def do_submit(self, company: str, year: str, _stated: str, stated: str, *words: str
+                  ) -> list[Issue]:  # fmt: skip
+        """``submit A 2016 stated 58569.6 on 2017-03-31 [total site/grid=96000]``."""
+        key, day = (company, int(year)), _when(words[1])
+        plan = MonitoringPlan(company, len(getattr(self, "filed", {}).get(company, [])) + 1,
+                              int(year), tuple(self.streams[key]))  # fmt: skip
+        self.filed = getattr(self, "filed", {})
+        if self.filed.get(company) != plan.streams:
+            assert not vf.file_plan(self.engine, plan, day)
+            self.filed[company] = plan.streams
+        months = self.months.pop(key, [])
+        totals = {}
+        for month in months:
+            where = (month.unit, month.stream)
+            totals[where] = totals.get(where, Decimal(0)) + month.quantity
+        for override in words[3:]:
+            where, value = override.split("=")
+            totals[tuple(where.split("/"))] = Decimal(value)
+        report = AnnualReport(company, int(year), tuple(months),
+                              tuple((u, s, q) for (u, s), q in totals.items()), Decimal(stated))  # fmt: skip
+        outcome = vf.submit_report(self.engine, self.j, self.table, self.rules, report,
+                                   Actor("company", company), day)  # fmt: skip
+        self.last_issues = list(outcome.issues)
+        return self._step(outcome)
+
+    def do_warnings(self, *codes: str) -> None:
+        """``warnings year_on_year_change default_where_measured``: the last submission's."""
+        found = sorted({issue.code for issue in self.last_issues})
+        assert found == sorted(codes), f"warnings {found}, expected {sorted(codes)}"
+
+    def do_assign(self, company: str, year: str, body: str, _on: str, day: str) -> list[Issue]:
+        return self._step(vf.assign(self.engine, self.rules, company, int(year), body,
+                                    vf.REGULATOR, _when(day)))  # fmt: skip
+
+    def do_finding(self, company: str, year: str, _by: str, body: str, kind: str,
+                   *words: str) -> list[Issue]:  # fmt: skip
+        """``finding A 2016 by VB01 misstatement -1000 "why" on DAY`` (non_conformity: no amount)."""
+        amount = Decimal(words[0]) if words[0].lstrip("-").replace(".", "").isdigit() else None
+        text = words[1] if amount is not None else words[0]
+        return self._step(vf.record_finding(self.engine, company, int(year), Actor("body", body),
+                                            kind, text, _when(words[-1]),
+                                            misstatement_tco2=amount))  # fmt: skip
+
+    def do_verify(self, company: str, year: str, _by: str, body: str, _on: str, day: str,
+                  *expect: str) -> list[Issue]:  # fmt: skip
+        outcome = vf.verify(self.engine, self.j, self.rules, company, int(year),
+                            Actor("body", body), _when(day))  # fmt: skip
+        if expect:  # ``-> verified``
+            assert str(outcome.state) == expect[-1], outcome
+        return self._step(outcome)
+
+    def do_sample(self, year: str, _seed: str, seed: str, _arrow: str, *expected: str) -> None:
+        drawn = vf.recheck_sample(
+            self.engine, self.rules, int(year), int(seed), _when(year + "-06-01")
+        )
+        assert drawn == list(expected), f"sample {drawn}, expected {list(expected)}"
+
+    def do_recheck_assign(self, company: str, year: str, body: str, _on: str, day: str
+                          ) -> list[Issue]:  # fmt: skip
+        return self._step(vf.assign_recheck(self.engine, self.rules, company, int(year), body,
+                                            vf.REGULATOR, _when(day)))  # fmt: skip
+
+    def do_recheck(self, company: str, year: str, _by: str, body: str, figure: str, _on: str,
+                   day: str, *expect: str) -> list[Issue]:  # fmt: skip
+        outcome = vf.record_recheck(self.engine, self.rules, company, int(year),
+                                    Actor("body", body), Decimal(figure), "re-check", _when(day))  # fmt: skip
+        if expect:
+            assert str(outcome.state) == expect[-1], outcome
+        return self._step(outcome)
+
+    def do_expect_case(self, company: str, year: str, *pairs: str) -> None:
+        """``expect-case A 2016 state=verified verified=57569.600 body=VB01``."""
+        case = next(c for c in vf.cases(self.engine, int(year)) if c.company == company)
+        shown = {"state": str(case.state), "body": case.body or "",
+                 "recheck_body": case.recheck_body or "", "reported": f"{case.reported_tco2:.3f}",
+                 "verified": "" if case.verified_tco2 is None else f"{case.verified_tco2:.3f}",
+                 "revisions": str(case.revisions)}  # fmt: skip
+        for pair in pairs:
+            name, value = pair.split("=")
+            assert shown[name] == value, (
+                f"{company} {name}: expected {value!r}, got {shown[name]!r}"
+            )
+
+    def do_expect_events(self, company: str, year: str, *expected: str) -> None:
+        """``expect-events A 2016 submit:ok assign:rotation_limit ...``: the audit trail."""
+        trail = [f"{e.action}:{e.result}" for e in vf.events(self.engine, company, int(year))]
+        assert trail == list(expected), f"events {trail}"
+
+    def do_expect_verified(self, company: str, year: str, value: str) -> None:
+        """``expect-verified A 2016 61000.000``: the figure compliance runs on."""
+        with self.engine.connect() as connection:
+            verified = mrv.verified_emissions_t(connection, int(year)).get(company)
+        shown = "" if verified is None else f"{verified:.3f}"
+        assert shown == value, f"{company} verified {shown}, expected {value}"
+
+    @staticmethod
+    def _step(outcome: vf.StepOutcome) -> list[Issue]:
+        errors = [issue for issue in outcome.issues if issue.severity is Severity.ERROR]
+        if outcome.ok:
+            return errors
+        return [Issue(outcome.result.value, "refused"), *errors]
 
     def do_allocate(self, year: str, _on: str, day: str) -> None:
         allocation.allocate_year(self.engine, self.j, int(year), _when(day))

@@ -13,30 +13,16 @@ from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from tanshi.cli.common import fail, first_line, open_or_exit
+from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
-from tanshi.reports.compliance_table import COLUMNS, summarise, table_rows, write_reports
-from tanshi.resources import load_rulebook, parameter_table
+from tanshi.reports.compliance_table import summarise, write_reports
+from tanshi.reports.verification_table import verification_rows, write_verification_reports
+from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.services.demo import DemoResult, run_demo
 from tanshi.services.demo_users import DemoUser, create_demo_users
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.reset import reset_demo_database
-
-NUMERIC = {key for key, _ in COLUMNS} - {"company", "name", "sector", "status"}
-# Shorter headings than the CSV and HTML, so the table fits a terminal.
-CONSOLE_COLUMNS = (
-    ("company", "Company"),
-    ("sector", "Sector"),
-    ("verified_tco2", "Verified tCO2"),
-    ("allocated_t", "Allocated"),
-    ("bought_t", "Bought"),
-    ("sold_t", "Sold"),
-    ("surrendered_allowances_t", "Surr. allow."),
-    ("surrendered_offsets_t", "Surr. offsets"),
-    ("shortfall_t", "Shortfall"),
-    ("penalty_cny", "Penalty CNY"),
-    ("status", "Status"),
-)
 
 
 def demo_command(
@@ -121,12 +107,21 @@ def demo_command(
     csv_path, html_path = write_reports(
         out, result.rulebook, result.year, result.lines, result.price, seed=seed
     )
-    console.print(f"\nWrote {csv_path} and {html_path}; database: {shown}")
+    ver_csv, ver_html = write_verification_reports(
+        out,
+        result.rulebook.rulebook.name,
+        result.year,
+        result.verification,
+        verification_rules(result.rulebook.rulebook.id).materiality,
+    )
+    console.print(f"\nWrote {csv_path}, {html_path}, {ver_csv} and {ver_html}; database: {shown}")
     default = database_url(None, Path("tanshi-demo") / "demo.sqlite")
     _print_users(console, users, None if url == default else shown)
     console.print(
         "Next: open the HTML report, or try `tanshi registry verify --db …` and "
-        "`tanshi registry report --db …` on this database."
+        "`tanshi registry report --db …` on this database; `tanshi verification status "
+        f"{result.year} --db …` and `tanshi verification events COMPANY {result.year} --db …` "
+        "show the verification season."
     )
 
 
@@ -159,14 +154,11 @@ def _check_writable(folder: Path) -> None:
 
 
 def _print(console: Console, result: DemoResult) -> None:
-    table = Table(title=f"{result.rulebook.rulebook.name} — compliance {result.year}")
-    shown = [(key, label) for key, label in CONSOLE_COLUMNS]
-    for key, label in shown:
-        table.add_column(label, justify="right" if key in NUMERIC else "left")
-    for row in table_rows(result.lines):
-        style = {"non_compliant": "red", "no_verified_emissions": "yellow"}.get(row["status"])
-        table.add_row(*(row[key].replace("_", " ") for key, _ in shown), style=style)
+    table = compliance_table(
+        f"{result.rulebook.rulebook.name} — compliance {result.year}", result.lines
+    )
     console.print(table)
+    _print_verification(console, result)
     summary = summarise(result.lines)
     source = "average of the year's allowance trades" if result.price.from_trades else "fallback"
     console.print(
@@ -182,3 +174,25 @@ def _print(console: Console, result: DemoResult) -> None:
         console.print(f"{len(warnings)} note(s) from the run:")
         for issue in warnings[:10]:
             console.print(f"  {issue}")
+
+
+def _print_verification(console: Console, result: DemoResult) -> None:
+    """The reports whose verification changed something, and the counts."""
+    rows = [row for row in verification_rows(result.verification) if row["note"]]
+    table = Table(
+        title=f"Verification of {result.year} emissions — reports with findings or re-checks"
+    )
+    for key, label in (("company", "Company"), ("body", "Verifier"), ("reported_tco2",
+                       "Reported tCO2"), ("verified_tco2", "Verified tCO2"), ("recheck_body",
+                       "Re-check"), ("compliance_tco2", "Used tCO2"), ("note", "What happened")):  # fmt: skip
+        table.add_column(label, justify="right" if key.endswith("tco2") else "left")
+    for row in rows:
+        style = "red" if row["state"] == "recheck_flagged" else None
+        table.add_row(row["company"], row["body"], row["reported_tco2"], row["verified_tco2"],
+                      row["recheck_body"], row["compliance_tco2"], row["note"], style=style)  # fmt: skip
+    console.print(table)
+    season = result.season
+    console.print(
+        f"{len(result.verification)} reports verified by {len({c.body for c in result.verification})} "
+        f"bodies; {len(season.sample)} re-checked (seeded sample: {', '.join(season.sample)})."
+    )

@@ -27,6 +27,12 @@ COLUMNS = (
 )
 
 
+# V primary text read; V3 secondary source only; M unconfirmed (from memory); D derived by
+# arithmetic (molar masses); reconstructed: stoichiometry or IPCC defaults standing in for a
+# guideline not yet read; assumption: a fictional jurisdiction's choice.
+CONFIDENCE_TAGS = frozenset({"V", "V3", "M", "D", "reconstructed", "assumption"})
+
+
 class ParameterStatus(enum.StrEnum):
     OFFICIAL = "official"
     DRAFT = "draft"
@@ -47,7 +53,7 @@ class Parameter:
       unit: the unit of ``value``, e.g. ``GJ/t``, ``kgCO2/TJ``, ``tCO2/MWh``.
       year_from, year_to: the reporting years it applies to, inclusive.
       status: only ``official`` values are used in calculations.
-      confidence: V (confirmed in the primary text), V3 (secondary source), M (unconfirmed).
+      confidence: one of ``CONFIDENCE_TAGS`` (V primary, V3 secondary, M unconfirmed, ...).
       source: where the value was checked.
     """
 
@@ -92,6 +98,8 @@ def parse_parameter_table(text: str, origin: str) -> tuple[list[Parameter], list
             value = Decimal(row["value"])
             year_from, year_to = int(row["year_from"]), int(row["year_to"])
             status = ParameterStatus(row["status"])
+            if row["confidence"] not in CONFIDENCE_TAGS:
+                raise ValueError(f"confidence must be one of {sorted(CONFIDENCE_TAGS)}")
         except (InvalidOperation, ValueError) as error:
             issues.append(Issue("parameter_field_invalid", f"cannot read the row: {error}", where))
             continue

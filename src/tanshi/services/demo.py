@@ -7,7 +7,9 @@ same seed gives the same database and the same report. Stages, in simulated time
   31 Mar    base-year emissions reported and verified
   30 Jun    the year's cap issued and allocated
   Jul–Dec   first round of bilateral trades; offsets issued to a project and sold
-  31 Mar+1  the year's emissions reported and verified (one company stays silent)
+  31 Mar+1  the year's monthly reports submitted (one company stays silent); Apr-Jun:
+            verification bodies assigned, findings, a correction, a re-checked sample
+            (services/demo_verification.py)
   deadline  second round of trades, then surrender
   next day  compliance: shortfalls, penalties, deductions from next year's allocation
 """
@@ -28,7 +30,10 @@ from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.market import Trade
 from tanshi.mrv import METHODOLOGIES, MethodologyContext, ParameterTable
+from tanshi.mrv.verification_rules import VerificationRules
+from tanshi.mrv.verification_workflow import CaseView
 from tanshi.registry import Movement, TransactionRequest
+from tanshi.resources import verification_rules as load_verification_rules
 from tanshi.rulebook import Rulebook, UnitKind, rules_in_force
 from tanshi.scenario.companies import SyntheticCompany, make_activity, make_companies
 from tanshi.scenario.market_plan import (
@@ -44,6 +49,8 @@ from tanshi.services import compliance as compliance_service
 from tanshi.services import jurisdiction as jurisdiction_service
 from tanshi.services import market as market_service
 from tanshi.services import mrv as mrv_service
+from tanshi.services import verification as verification_service
+from tanshi.services.demo_verification import SeasonResult, VerificationSeason
 from tanshi.services.registry import balance, execute
 
 Progress = Callable[[str, int, int], None]
@@ -62,6 +69,8 @@ class DemoResult:
     allocation: AllocationTable
     issues: list[Issue]
     trades: list[Trade]
+    verification: list[CaseView]
+    season: SeasonResult
 
 
 def _quiet(_step: str, _done: int, _total: int) -> None:
@@ -77,11 +86,21 @@ def run_demo(
     seed: int = 42,
     company_count: int = 60,
     progress: Progress = _quiet,
+    verification_rules: VerificationRules | None = None,
 ) -> DemoResult:
     """Run the first compliance year of ``rulebook`` with a seeded synthetic market."""
     if company_count < 2:
         raise TanshiError("the demo needs at least 2 companies so that someone can trade")
-    return _DemoRun(engine, rulebook, table, seed, progress).run(rulebook_text, company_count)
+    first = min(rulebook.allocation, key=lambda rule: rule.valid_from)
+    if first.method != "grandfathering":
+        raise TanshiError(
+            f"the demo allocates by grandfathering; {rulebook.rulebook.id} starts with "
+            f"{first.method} (see `tanshi rulebook show {rulebook.rulebook.id} --year "
+            f"{first.valid_from}`)"
+        )
+    rules = verification_rules or load_verification_rules(rulebook.rulebook.id)
+    run = _DemoRun(engine, rulebook, table, seed, progress, rules)
+    return run.run(rulebook_text, company_count)
 
 
 @dataclass
@@ -91,6 +110,7 @@ class _DemoRun:
     table: ParameterTable
     seed: int
     progress: Progress
+    verification_rules: VerificationRules
     issues: list[Issue] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -135,7 +155,10 @@ class _DemoRun:
         offsets = self.issue_and_sell_offsets(needs, behaviour)
         # One company never reports the compliance year, so the table shows that status too.
         silent = companies[len(companies) // 2].code if company_count >= 10 else None
-        self.report(companies, activity, [self.year], silent=silent)
+        season = VerificationSeason(self.engine, self.jurisdiction, self.table,
+                                    self.verification_rules, self.year, self.rng, self.at,
+                                    self.seed).run(activity, silent)  # fmt: skip
+        self.progress("verification (MRV)", 1, 1)
         self.trade([t for t in planned if t.traded_on > rounds[0][1]])
         self.surrender([need for need in needs if need.company != silent], behaviour, offsets)
         compliance_day = self.at(self.deadline + timedelta(days=1), 9)
@@ -145,9 +168,11 @@ class _DemoRun:
         price = compliance_service.penalty_price(self.engine, self.jurisdiction, self.year)
         self.progress("compliance", 1, 1)
         trades = market_service.load_trades(self.engine, date(self.year, 1, 1), self.deadline)
+        cases = verification_service.cases(self.engine, self.year)
         return DemoResult(
-            self.rulebook, self.year, self.seed, lines, price, allocation, self.issues, trades
-        )
+            self.rulebook, self.year, self.seed, lines, price, allocation, self.issues, trades,
+            cases, season,
+        )  # fmt: skip
 
     def register(self, companies: list[SyntheticCompany]) -> None:
         for index, company in enumerate(companies, start=1):

@@ -124,6 +124,19 @@ def report_and_verify(
     engine: Engine, jurisdiction: Jurisdiction, table: ParameterTable, company: str, year: int
 ) -> Calculation:
     """Calculate, verify by the rulebook's rule and store the report; raises InputRejected."""
+    rule = rule_for(jurisdiction.rulebook.mrv, year, "mrv")
+    if rule.verification != "accept_reported":
+        raise InputRejected(
+            f"the emissions report of {company} for {year}",
+            [
+                Issue(
+                    "verification_required",
+                    f"{year} reports are verified by a verification body: submit them with "
+                    "services.verification (tanshi verification submit)",
+                    company,
+                )
+            ],
+        )
     calculation = calculate(engine, jurisdiction, table, company, year)
     if not calculation.lines and not calculation.issues:
         raise InputRejected(

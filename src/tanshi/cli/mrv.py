@@ -1,0 +1,99 @@
+"""``tanshi mrv``: list the calculation methods, compute emissions from a CSV or Excel file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tanshi.cli.common import fail
+from tanshi.core.issues import Severity, has_errors
+from tanshi.mrv.gwp import GWP_SETS
+from tanshi.mrv.methods import PLUGINS
+from tanshi.resources import parameter_table
+from tanshi.services.mrv_bulk import compute_file, write_results
+
+mrv_app = typer.Typer(
+    help="MRV: emissions by official methodology, with the parameters each result used.",
+    no_args_is_help=True,
+)
+
+
+@mrv_app.command("methods")
+def methods() -> None:
+    """List the calculation methods: id, years, boundary, inputs with units, parameters."""
+    for method in PLUGINS.values():
+        spec = method.spec
+        counted = ", ".join(sorted(boundary.value for boundary in spec.counted))
+        typer.echo(f"{spec.id}  (reporting years {spec.years[0]}–{spec.years[1]})")
+        typer.echo(f"  {spec.title}")
+        typer.echo(f"  document: {spec.document}")
+        typer.echo(f"  boundary counted: {counted}; rounding: {spec.rounding.note}")
+        if spec.gwp_default:
+            typer.echo(f"  GWP set: --gwp {'|'.join(GWP_SETS)} (default {spec.gwp_default})")
+        typer.echo("  inputs:")
+        for item in spec.inputs:
+            need = "required" if item.required else "optional"
+            units = " | ".join(item.units)
+            typer.echo(f"    {item.name} [{units}] per {item.per}, {need}: {item.description}")
+        typer.echo("  parameters:")
+        for slot in spec.parameters:
+            typer.echo(f"    {slot.parameter} of {slot.subjects} [{slot.unit}]")
+        for note in spec.notes:
+            typer.echo(f"  note: {note}")
+        typer.echo("")
+
+
+@mrv_app.command("compute")
+def compute(
+    input_file: Annotated[
+        Path, typer.Argument(help="Input rows as CSV (UTF-8) or Excel (.xlsx); see docs/mrv.md.")
+    ],
+    methodology: Annotated[
+        str,
+        typer.Option(
+            "--methodology",
+            help="A method id (regime:methodology:version) or regime:methodology to pick "
+            "the version that governs --year.",
+        ),
+    ],
+    year: Annotated[int, typer.Option("--year", help="The reporting year.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Results: .json (lines, parameters) or .csv (one row each)."),
+    ],
+    gwp: Annotated[
+        str | None, typer.Option("--gwp", help="GWP set for CH4 and N2O: SAR, AR4, AR5, AR6.")
+    ] = None,
+) -> None:
+    """Compute every facility in INPUT_FILE and write each result with the parameters it used.
+
+    Exits with status 1 when the input has errors (each named by file, row and column) or a
+    result has errors; nothing is written then.
+    """
+    if not input_file.is_file():
+        raise fail(f"no input file at {input_file}", 2)
+    if gwp is not None and gwp not in GWP_SETS:
+        raise fail(f"unknown GWP set '{gwp}'; choose one of {', '.join(GWP_SETS)}", 2)
+    result = compute_file(input_file, methodology, year, parameter_table(), gwp)
+    problems = [*result.issues]
+    for calculation in result.calculations:
+        problems.extend(calculation.issues)
+    for issue in problems:
+        typer.echo(str(issue), err=True)
+    if has_errors(problems):
+        errors = sum(issue.severity is Severity.ERROR for issue in problems)
+        typer.echo(f"{errors} error(s); nothing written — fix them and run again", err=True)
+        raise typer.Exit(1)
+    try:
+        write_results(out, result.calculations)
+    except OSError as error:
+        raise fail(
+            f"cannot write {out}: {error.strerror}; give --out a writable path", 2
+        ) from error
+    total = sum(calculation.emissions_tco2 for calculation in result.calculations)
+    typer.echo(
+        f"{len(result.calculations)} facility-year(s), {format(total.normalize(), 'f')} tCO2e "
+        f"in total, written to {out}"
+    )

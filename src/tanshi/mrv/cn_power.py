@@ -1,0 +1,351 @@
+"""China national ETS, power generation facilities (企业温室气体排放核算方法与报告指南 发电设施).
+
+Per generating unit (``source``) and month:
+
+  coal, element carbon measured:   C = FC × C_ar                     [t × tC/t]
+  coal, month without measurement: C = FC × NCV_ar × CC_default       [t × GJ/t × tC/GJ]
+  gas and oil:                     C = FC × NCV × CC                  (measured, else defaults)
+  E_comb = Σ C × OF × 44/12                                           [tCO2]
+  E_elec = purchased MWh × EF_grid of the year      (only where the year's boundary counts it)
+
+CHP units: E_heat = E_unit × 供热比, E_power = E_unit × (1 − 供热比), and the intensities
+E_power / 供电量 (tCO2/MWh) and E_heat / 供热量 (tCO2/GJ) that benchmark allocation needs.
+Every value comes from the parameter table for the reporting year: the default carbon
+content 0.03356 tC/GJ (2019–2020) became 0.03085 (环办气候函〔2022〕111号, 2021 data on).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from tanshi.core.issues import Issue, Severity
+from tanshi.mrv.inputs import FacilityInputs, InputSpec, InputValue
+from tanshi.mrv.methodology import Calculation, Metric, SourceLine
+from tanshi.mrv.plugins import (
+    Boundary,
+    ComputeContext,
+    MethodSpec,
+    ParameterSlot,
+    Resolver,
+    Rounding,
+    finish,
+)
+
+COAL = "coal"
+
+INPUTS = (
+    InputSpec(
+        "fuel_consumed",
+        ("t", "10^4Nm3"),
+        "fuel burnt by the unit (as-fired coal in t, gas in 10^4 Nm3, oil in t)",
+        required=True,
+    ),
+    InputSpec("ncv_ar", ("GJ/t", "GJ/10^4Nm3"), "measured net calorific value, as received"),
+    InputSpec("carbon_content_ar", ("tC/t",), "measured element carbon of coal, as received"),
+    InputSpec("carbon_per_heat", ("tC/GJ",), "measured carbon per unit heat (gas, oil)"),
+    InputSpec("purchased_electricity", ("MWh",), "electricity bought from the grid", "facility"),
+    InputSpec("power_supplied", ("MWh",), "供电量: electricity the unit supplied", "source"),
+    InputSpec("heat_supplied", ("GJ",), "供热量: heat the unit supplied", "source"),
+    InputSpec("heat_ratio", ("1",), "供热比: the share of the unit's fuel used for heat", "source"),
+)
+
+SLOTS = (
+    ParameterSlot("cc_default", "coal", "tC/GJ"),
+    ParameterSlot("ncv", "natural_gas, fuel oils", "GJ/10^4Nm3 or GJ/t"),
+    ParameterSlot("cc", "natural_gas, fuel oils", "tC/GJ"),
+    ParameterSlot("of", "coal, natural_gas, fuel_oil", "1"),
+    ParameterSlot("ef_grid", "cn_national_grid", "tCO2/MWh"),
+    ParameterSlot("molar_mass_rounded", "CO2, C (the ratio 44/12)", "g/mol"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MissingMonthRule:
+    """What a coal month without a valid element-carbon measurement takes: C_ar = that
+    month's NCV_ar × the parameter ``default_parameter`` of the year. Versioned with the
+    method, so a later text that changes the rule is a new record, not an ``if``."""
+
+    default_parameter: str
+    reading: str
+
+
+MISSING_MONTH_RULE = MissingMonthRule(
+    "cc_default",
+    "a month without a valid element-carbon measurement takes C_ar = NCV_ar × the year's "
+    "default carbon per unit heat (the month's own NCV); months are never filled from "
+    "other months (ChemLinked's reading of 111号 [V3]; the clause text is unconfirmed [M])",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CnPowerMethod:
+    """One version of the power-sector guideline: same formulas, its own documents and boundary."""
+
+    spec: MethodSpec
+    missing_months: MissingMonthRule = MISSING_MONTH_RULE
+
+    def compute(self, inputs: FacilityInputs, context: ComputeContext) -> Calculation:
+        where = f"facility {inputs.facility}, {inputs.year}"
+        resolver = Resolver(context.table, self.spec.regimes, inputs.year, where)
+        issues: list[Issue] = []
+        lines: list[SourceLine] = []
+        ratio = _co2_per_c(resolver)
+        months: dict[tuple[str, str, int | None], dict[str, InputValue]] = defaultdict(dict)
+        for value in inputs.values:
+            if value.name in {"fuel_consumed", "ncv_ar", "carbon_content_ar", "carbon_per_heat"}:
+                months[value.source, value.subject, value.month][value.name] = value
+        _check_annual_and_monthly(months, issues)
+        for (source, subject, month), given in months.items():
+            line = _combustion_line(
+                source, subject, month, given, resolver, ratio, issues, self.missing_months
+            )
+            if line is not None:
+                lines.append(line)
+        lines.extend(self._electricity(inputs, resolver, issues))
+        metrics = _chp_split(inputs, lines, issues)
+        return finish(self.spec, inputs, lines, resolver, issues, metrics)
+
+    def _electricity(
+        self, inputs: FacilityInputs, resolver: Resolver, issues: list[Issue]
+    ) -> list[SourceLine]:
+        bought = inputs.named("purchased_electricity")
+        if not bought:
+            return []
+        mwh = sum((value.amount for value in bought), Decimal(0))
+        if Boundary.INDIRECT not in self.spec.counted:
+            issues.append(
+                Issue(
+                    "outside_boundary",
+                    f"{mwh} MWh of purchased electricity is reported but the {self.spec.version} "
+                    "boundary excludes indirect emissions; it is not counted",
+                    f"facility {inputs.facility}, {inputs.year}",
+                    Severity.WARNING,
+                )
+            )
+            return []
+        grid = resolver.get("ef_grid", "cn_national_grid", "MWh")
+        if grid is None:
+            return []
+        return [
+            SourceLine(
+                kind="electricity",
+                subject="cn_national_grid",
+                quantity=mwh,
+                unit="MWh",
+                emissions_tco2=mwh * grid.value,
+                parameter_keys=(grid.key,),
+                boundary=Boundary.INDIRECT.value,
+                basis="default",
+            )
+        ]
+
+
+def _co2_per_c(resolver: Resolver) -> Decimal:
+    co2 = resolver.get("molar_mass_rounded", "CO2", "mol", ("STOICHIOMETRY",))
+    carbon = resolver.get("molar_mass_rounded", "C", "mol", ("STOICHIOMETRY",))
+    if co2 is None or carbon is None:
+        return Decimal(0)
+    return co2.value / carbon.value
+
+
+def _check_annual_and_monthly(
+    months: dict[tuple[str, str, int | None], dict[str, InputValue]], issues: list[Issue]
+) -> None:
+    monthly = {(source, subject) for source, subject, month in months if month is not None}
+    for source, subject, month in list(months):
+        if month is None and (source, subject) in monthly:
+            first = next(iter(months[source, subject, month].values()))
+            issues.append(
+                Issue(
+                    "annual_and_monthly",
+                    f"{subject} of unit {source} is given both for the year and by month; "
+                    "give monthly rows only (the annual value is their sum)",
+                    first.where,
+                )
+            )
+            del months[source, subject, month]
+
+
+def _combustion_line(
+    source: str,
+    subject: str,
+    month: int | None,
+    given: dict[str, InputValue],
+    resolver: Resolver,
+    co2_per_c: Decimal,
+    issues: list[Issue],
+    missing_months: MissingMonthRule,
+) -> SourceLine | None:
+    fuel = given.get("fuel_consumed")
+    anywhere = next(iter(given.values())).where
+    if fuel is None:
+        issues.append(
+            Issue(
+                "fuel_missing",
+                f"measurements of {subject} for unit {source} month {month} have no "
+                "fuel_consumed row; add the amount burnt",
+                anywhere,
+            )
+        )
+        return None
+    keys: list[str] = []
+    ncv = given.get("ncv_ar")
+    if subject == COAL:
+        measured = given.get("carbon_content_ar")
+        per_heat = given.get("carbon_per_heat")
+        if measured is not None:
+            carbon, basis = fuel.amount * measured.amount, "measured"
+        elif per_heat is not None and ncv is not None:
+            carbon, basis = fuel.amount * ncv.amount * per_heat.amount, "measured"
+        elif ncv is not None:
+            default = resolver.get(missing_months.default_parameter, COAL, "GJ")
+            if default is None:
+                return None
+            keys.append(default.key)
+            carbon, basis = fuel.amount * ncv.amount * default.value, "default"
+        else:
+            issues.append(
+                Issue(
+                    "ncv_missing",
+                    f"coal of unit {source} month {month} has neither element carbon nor "
+                    "NCV; give ncv_ar (the default carbon content is per GJ)",
+                    fuel.where,
+                )
+            )
+            return None
+    else:
+        heat = ncv.amount if ncv is not None else None
+        if heat is None:
+            found = resolver.get("ncv", subject, fuel.unit)
+            if found is None:
+                return None
+            heat = found.value
+            keys.append(found.key)
+        per_heat = given.get("carbon_per_heat")
+        cc = per_heat.amount if per_heat is not None else None
+        if cc is None:
+            found = resolver.get("cc", subject, "GJ")
+            if found is None:
+                return None
+            cc = found.value
+            keys.append(found.key)
+        basis = "measured" if ncv is not None and per_heat is not None else "default"
+        carbon = fuel.amount * heat * cc
+    oxidation = resolver.get("of", subject)
+    if oxidation is None:
+        return None
+    keys.append(oxidation.key)
+    return SourceLine(
+        kind="fuel",
+        subject=subject,
+        quantity=fuel.amount,
+        unit=fuel.unit,
+        emissions_tco2=carbon * oxidation.value * co2_per_c,
+        parameter_keys=tuple(keys),
+        source=source,
+        month=month,
+        boundary=Boundary.DIRECT.value,
+        basis=basis,
+    )
+
+
+def _chp_split(
+    inputs: FacilityInputs, lines: list[SourceLine], issues: list[Issue]
+) -> list[Metric]:
+    """Per unit: emissions and intensity of power and of heat, split by the heat ratio."""
+    metrics: list[Metric] = []
+    per_source = {value.source: value for value in inputs.named("heat_ratio")}
+    supplied: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for name in ("power_supplied", "heat_supplied"):
+        for value in inputs.named(name):
+            supplied[value.source, name] += value.amount
+    sources = sorted({value.source for value in inputs.named("power_supplied")} | set(per_source))
+    for source in sources:
+        unit_total = sum(
+            (
+                line.emissions_tco2
+                for line in lines
+                if line.source == source and line.kind == "fuel"
+            ),
+            Decimal(0),
+        )
+        ratio = per_source[source].amount if source in per_source else Decimal(0)
+        if ratio > 1:
+            issues.append(
+                Issue("heat_ratio", f"供热比 {ratio} is above 1", per_source[source].where)
+            )
+            continue
+        heat = unit_total * ratio
+        power = unit_total - heat
+        metrics += [
+            Metric("emissions_power", source, power, "tCO2"),
+            Metric("emissions_heat", source, heat, "tCO2"),
+        ]
+        if supplied[source, "power_supplied"] > 0:
+            metrics.append(
+                Metric(
+                    "intensity_power",
+                    source,
+                    power / supplied[source, "power_supplied"],
+                    "tCO2/MWh",
+                )
+            )
+        if supplied[source, "heat_supplied"] > 0:
+            metrics.append(
+                Metric(
+                    "intensity_heat", source, heat / supplied[source, "heat_supplied"], "tCO2/GJ"
+                )
+            )
+    return metrics
+
+
+def _version(version: str, years: tuple[int, int], document: str, indirect: bool) -> CnPowerMethod:
+    counted = {Boundary.DIRECT, Boundary.INDIRECT} if indirect else {Boundary.DIRECT}
+    boundary = "combustion + purchased electricity" if indirect else "combustion only"
+    return CnPowerMethod(
+        MethodSpec(
+            regime="CN-ETS",
+            methodology="power",
+            version=version,
+            title=f"China national ETS, power generation facilities ({boundary})",
+            document=document,
+            years=years,
+            counted=frozenset(counted),
+            inputs=INPUTS,
+            parameters=SLOTS,
+            regimes=("CN-ETS",),
+            rounding=Rounding(Decimal(1), "reported emissions in whole tCO2 [M]"),
+            notes=(MISSING_MONTH_RULE.reading,),
+        )
+    )
+
+
+VERSIONS = (
+    _version(
+        "2019-2020",
+        (2019, 2020),
+        "企业温室气体排放核算方法与报告指南 发电设施 (环办气候〔2021〕9号)",
+        indirect=True,
+    ),
+    _version(
+        "2021",
+        (2021, 2021),
+        "环办气候〔2021〕9号 as adjusted by 环办气候函〔2022〕111号",
+        indirect=True,
+    ),
+    _version(
+        "2022",
+        (2022, 2022),
+        "环办气候函〔2022〕111号, 485号 (revised guideline), grid factor of 环办气候函〔2023〕43号 [M]",
+        indirect=True,
+    ),
+    _version(
+        "2023+",
+        (2023, 2099),
+        "企业温室气体排放核算与报告指南 发电设施 (环办气候函〔2022〕485号); 2023–2024 allocation "
+        "plan: indirect emissions outside the boundary [V3 ICAP]",
+        indirect=False,
+    ),
+)

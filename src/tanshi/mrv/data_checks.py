@@ -1,0 +1,184 @@
+"""Checks on an annual report against its monitoring plan and the rules; every problem at once.
+
+Errors block the submission (the report cannot be verified as it stands); warnings go with
+the report to the verifier, who must explain or record them as findings.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from tanshi.core.issues import Issue, Severity
+from tanshi.core.quantities import round_half_up
+from tanshi.mrv.annual_report import AnnualReport
+from tanshi.mrv.monitoring_plan import Basis, MonitoringPlan
+from tanshi.mrv.verification_rules import VerificationRules
+
+MONTHS = range(1, 13)
+_KG = Decimal("0.001")
+
+
+def check_report(
+    report: AnnualReport,
+    plan: MonitoringPlan,
+    rules: VerificationRules,
+    calculated_tco2: Decimal | None,
+    previous_verified_tco2: Decimal | None,
+) -> list[Issue]:
+    """Every problem of ``report``: coverage, values, totals, plan conformity, trend."""
+    issues: list[Issue] = []
+    if plan.company != report.company:
+        issues.append(
+            Issue("plan_of_another_company", f"the plan is {plan.company}'s", report.company)
+        )
+    issues += _months(report, plan)
+    issues += _parameters(report, plan, rules)
+    issues += _totals(report, plan)
+    if calculated_tco2 is not None:
+        issues += _emissions(report, calculated_tco2)
+        issues += _trend(report, rules, calculated_tco2, previous_verified_tco2)
+    return issues
+
+
+def _months(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
+    issues = []
+    seen: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for month in report.months:
+        if plan.stream(month.unit, month.stream) is None:
+            issues.append(
+                Issue(
+                    "stream_not_in_plan",
+                    "this unit and stream are not in the monitoring plan; report only planned "
+                    "streams or have the plan amended first",
+                    month.where,
+                )
+            )
+            continue
+        if month.month not in MONTHS:
+            issues.append(Issue("month_invalid", "months are numbered 1 to 12", month.where))
+        elif month.month in seen[(month.unit, month.stream)]:
+            issues.append(Issue("month_duplicate", "this month is reported twice", month.where))
+        if month.quantity < 0:
+            issues.append(
+                Issue("negative_quantity", "report consumption as a positive amount", month.where)
+            )
+        seen[(month.unit, month.stream)].append(month.month)
+    for stream in plan.streams:
+        absent = [m for m in MONTHS if m not in seen.get(stream.key, [])]
+        if absent:
+            issues.append(
+                Issue(
+                    "missing_months",
+                    f"no data for month(s) {', '.join(map(str, absent))}; report 0 for a month "
+                    "the stream did not run",
+                    f"{stream.unit}/{stream.stream}",
+                )
+            )
+    return issues
+
+
+def _parameters(
+    report: AnnualReport, plan: MonitoringPlan, rules: VerificationRules
+) -> list[Issue]:
+    issues = []
+    for month in report.months:
+        planned = plan.stream(month.unit, month.stream)
+        if planned is None:
+            continue
+        for value in month.parameters:
+            where = f"{month.where} {value.name}"
+            wanted = planned.basis(value.name)
+            if wanted is None:
+                issues.append(
+                    Issue(
+                        "parameter_not_in_plan",
+                        f"the plan does not monitor {value.name} for this stream",
+                        where,
+                        Severity.WARNING,
+                    )
+                )
+            elif wanted is Basis.MEASURED and value.basis is Basis.DEFAULT:
+                issues.append(
+                    Issue(
+                        "default_where_measured",
+                        "the plan says this parameter is measured but a default was used; "
+                        "the verifier records it as a non-conformity unless explained",
+                        where,
+                        Severity.WARNING,
+                    )
+                )
+            bounds = rules.range_of(value.name, planned.subject)
+            if bounds is not None and not bounds.low <= value.value <= bounds.high:
+                issues.append(
+                    Issue(
+                        "parameter_out_of_range",
+                        f"{value.value} {bounds.unit} is outside the plausible range "
+                        f"{bounds.low}-{bounds.high} ({bounds.origin.source})",
+                        where,
+                        Severity.WARNING,
+                    )
+                )
+    return issues
+
+
+def _totals(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
+    issues = []
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for month in report.months:
+        sums[(month.unit, month.stream)] += month.quantity
+    stated = {(unit, stream): quantity for unit, stream, quantity in report.totals}
+    for stream in plan.streams:
+        where = f"{stream.unit}/{stream.stream}"
+        if stream.key not in stated:
+            issues.append(
+                Issue(
+                    "annual_total_missing", "give the stream's annual total (month 'total')", where
+                )
+            )
+        elif stated[stream.key] != sums[stream.key]:
+            issues.append(
+                Issue(
+                    "annual_total_mismatch",
+                    f"the months add up to {sums[stream.key]} {stream.activity_unit} but the "
+                    f"annual total says {stated[stream.key]}",
+                    where,
+                )
+            )
+    return issues
+
+
+def _emissions(report: AnnualReport, calculated_tco2: Decimal) -> list[Issue]:
+    calculated = round_half_up(calculated_tco2, _KG)
+    if round_half_up(report.stated_tco2, _KG) == calculated:
+        return []
+    return [
+        Issue(
+            "emissions_total_mismatch",
+            f"the report states {report.stated_tco2} tCO2 but its data give {calculated} tCO2 "
+            "by the rulebook's methodology",
+            f"company {report.company}, {report.year}",
+        )
+    ]
+
+
+def _trend(
+    report: AnnualReport,
+    rules: VerificationRules,
+    calculated_tco2: Decimal,
+    previous_tco2: Decimal | None,
+) -> list[Issue]:
+    if previous_tco2 is None or previous_tco2 <= 0:
+        return []
+    change = (calculated_tco2 - previous_tco2) / previous_tco2
+    if abs(change) <= rules.year_on_year_change_share:
+        return []
+    return [
+        Issue(
+            "year_on_year_change",
+            f"emissions changed by {change:.1%} against last year's verified {previous_tco2} t "
+            f"(more than {rules.year_on_year_change_share:.0%}); the verifier must explain it",
+            f"company {report.company}, {report.year}",
+            Severity.WARNING,
+        )
+    ]

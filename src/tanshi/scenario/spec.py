@@ -1,0 +1,224 @@
+"""Scenario files: a rulebook preset, companies, dated steps and the outcome expected (YAML).
+
+A scenario is a test a regulator or researcher can write without Python: it names a preset,
+registers companies, runs dated steps (activity data, reports, allocation, trades, offsets,
+surrenders, compliance) and lists what each company's allocation, obligation, offsets used,
+shortfall, penalty and status must be. Numbers are exact: YAML floats are read as Decimal.
+The format is documented in docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from itertools import pairwise
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tanshi.core.issues import Issue
+from tanshi.mrv.activity import SourceKind
+
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")]
+Quantity = Annotated[int, Field(gt=0)]
+STATUSES = ("compliant", "non_compliant", "no_verified_emissions")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Company(_Model):
+    code: Code
+    name: str
+    sector: str
+
+
+class Activity(_Model):
+    company: Code
+    year: int
+    kind: SourceKind
+    subject: str
+    quantity: Decimal
+    unit: str
+
+
+class Report(_Model):
+    """Report and verify the emissions of every company with activity in ``years``."""
+
+    years: Annotated[list[int], Field(min_length=1)]
+
+
+class Trade(_Model):
+    seller: Code
+    buyer: Code
+    quantity_t: Quantity
+    unit_class: str
+    price_cny_per_t: Decimal
+
+
+class OffsetIssue(_Model):
+    project: Code
+    vintage: int
+    quantity_t: Quantity
+
+
+class OffsetTransfer(_Model):
+    project: Code
+    vintage: int
+    to: Code
+    quantity_t: Quantity
+
+
+class Surrender(_Model):
+    company: Code
+    quantity_t: Quantity
+    unit_class: str
+    year: int
+
+
+ACTIONS = (
+    "activity", "report", "allocate", "trade", "offsets_issue", "offsets_transfer",
+    "surrender", "compliance",
+)  # fmt: skip
+
+
+class Step(_Model):
+    """One dated action; ``refused`` names the result code it must be refused with.
+
+    ``at`` is a day (the step happens at noon in the jurisdiction's time zone) or an exact
+    moment with its offset. (Not ``on``: YAML 1.1 reads that key as the boolean true.)
+    """
+
+    at: date | datetime
+    refused: str | None = None
+    activity: list[Activity] | None = None
+    report: Report | None = None
+    allocate: int | None = None
+    trade: Trade | None = None
+    offsets_issue: OffsetIssue | None = None
+    offsets_transfer: OffsetTransfer | None = None
+    surrender: Surrender | None = None
+    compliance: int | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Step:
+        given = [name for name in ACTIONS if getattr(self, name) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"a step does exactly one of {', '.join(ACTIONS)}; this one has "
+                f"{', '.join(given) or 'none'}"
+            )
+        return self
+
+    @property
+    def action(self) -> str:
+        return next(name for name in ACTIONS if getattr(self, name) is not None)
+
+
+class Outcome(_Model):
+    """What one company's year must come to; fields left out are not checked."""
+
+    allocation_t: int | None = None
+    verified_tco2: Decimal | None = None
+    obligation_t: int | None = None
+    surrendered_allowances_t: int | None = None
+    offsets_used_t: int | None = None
+    shortfall_t: int | None = None
+    penalty_cny: Decimal | None = None
+    deduction_next_year_t: int | None = None
+    status: Literal["compliant", "non_compliant", "no_verified_emissions"] | None = None
+
+
+class YearOutcome(_Model):
+    year: int
+    penalty_price_cny_per_t: Decimal | None = None
+    companies: dict[Code, Outcome] = Field(default_factory=dict)
+
+
+class Scenario(_Model):
+    scenario: Code
+    description: str = ""
+    preset: str
+    companies: Annotated[list[Company], Field(min_length=1)]
+    steps: Annotated[list[Step], Field(min_length=1)]
+    expect: list[YearOutcome] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _steps_in_time_order(self) -> Scenario:
+        days = [s.at.date() if isinstance(s.at, datetime) else s.at for s in self.steps]
+        for number, (before, after) in enumerate(pairwise(days), start=1):
+            if after < before:
+                raise ValueError(
+                    f"steps run in the order written and must be in time order: steps[{number}] "
+                    f"({after}) comes before steps[{number - 1}] ({before}); move it up"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _known_companies(self) -> Scenario:
+        known = {company.code for company in self.companies}
+        unknown = sorted({code for outcome in self.expect for code in outcome.companies} - known)
+        if unknown:
+            raise ValueError(f"expected outcomes name companies not registered: {unknown}")
+        return self
+
+
+class _ExactLoader(yaml.SafeLoader):
+    """YAML's safe loader, reading floats as Decimal so no number passes through binary."""
+
+
+def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    return Decimal(str(loader.construct_scalar(node)).replace("_", ""))  # type: ignore[arg-type]
+
+
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
+
+
+def parse_scenario(text: str, origin: str = "scenario.yaml") -> tuple[Scenario | None, list[Issue]]:
+    """The scenario in ``text``, or None and every problem found, each located by line."""
+    try:
+        data = yaml.load(text, Loader=_ExactLoader)  # a SafeLoader subclass
+        root = yaml.compose(text, Loader=_ExactLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"{origin}:{mark.line + 1}" if mark is not None else origin
+        return None, [Issue("yaml_invalid", f"not valid YAML: {error}", where)]
+    if not isinstance(data, dict):
+        return None, [Issue("scenario_invalid", "a scenario is a mapping of keys", origin)]
+    try:
+        return Scenario.model_validate(data), []
+    except ValidationError as error:
+        return None, [
+            Issue(
+                "scenario_invalid",
+                f"{problem['msg']}",
+                _locate(origin, root, problem["loc"]),
+            )
+            for problem in error.errors()
+        ]
+
+
+def _locate(origin: str, root: Any, loc: Sequence[str | int]) -> str:
+    """``file:line path`` for a pydantic error location, the line taken from the YAML node."""
+    node, line = root, None
+    for part in loc:
+        found = None
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if k.value == str(part)), None)
+            if found is None:  # a missing key: point at the mapping that lacks it
+                break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            found = node.value[part] if part < len(node.value) else None
+        if found is None:
+            break
+        node = found
+    if node is not None:
+        line = node.start_mark.line + 1
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    place = f"{origin}:{line}" if line else origin
+    return f"{place} {path}" if path else place

@@ -1,0 +1,287 @@
+"""Running a scenario file on a store: its steps through the services, then every difference.
+
+Each step goes through the same services the CLI and the demo use (registry transactions,
+MRV, allocation, trades, surrenders, compliance), so a scenario checks tanshi as a user
+runs it. The run never stops at the first surprise: it collects every step that was refused
+when it should not have been (or not refused when it should) and every expected number that
+came out otherwise, as ``Difference`` records.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from tanshi.compliance import ComplianceLine
+from tanshi.core.errors import InputRejected, TanshiError
+from tanshi.core.issues import Issue, Severity
+from tanshi.market import Trade
+from tanshi.mrv import ActivityRecord
+from tanshi.mrv.verification_workflow import Actor
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.resources import load_rulebook, parameter_table, verification_rules
+from tanshi.rulebook import UnitKind
+from tanshi.rulebook.in_force import rule_for
+from tanshi.scenario.monthly import plan_for, report_for
+from tanshi.scenario.spec import Outcome, Scenario, Step
+from tanshi.services import allocation, compliance, jurisdiction, market, mrv, verification
+from tanshi.services.registry import execute
+
+AUTO_VERIFIER = "AUTO"
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One way the run differed from the scenario: ``where`` (step or outcome) and what."""
+
+    where: str
+    field: str
+    expected: str
+    actual: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.field} expected {self.expected}, got {self.actual}"
+
+
+@dataclass
+class ScenarioResult:
+    """The compliance tables the run produced and every difference from the scenario."""
+
+    scenario: Scenario
+    lines: dict[int, list[ComplianceLine]] = field(default_factory=dict)
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def run_scenario(engine: Engine, scenario: Scenario) -> ScenarioResult:
+    """Run ``scenario`` on ``engine`` (an empty store) and compare with its expectations."""
+    rulebook, text = load_rulebook(scenario.preset)
+    run = _Run(engine, scenario, ZoneInfo(rulebook.rulebook.timezone))
+    first = scenario.steps[0]
+    run.j = jurisdiction.open_jurisdiction(
+        engine, rulebook, text, run.moment(first.at), is_demo=False
+    )
+    for company in scenario.companies:
+        jurisdiction.register_company(engine, run.j, company.code, company.name, company.sector)
+    for number, step in enumerate(scenario.steps):
+        run.step(number, step)
+    run.compare()
+    return run.result
+
+
+@dataclass
+class _Run:
+    engine: Engine
+    scenario: Scenario
+    tz: ZoneInfo
+
+    def __post_init__(self) -> None:
+        self.result = ScenarioResult(self.scenario)
+        self.table = parameter_table()
+        self.projects: dict[str, int] = {}
+
+    def moment(self, at: date | datetime) -> datetime:
+        if isinstance(at, datetime):
+            if at.tzinfo is None:
+                return at.replace(tzinfo=self.tz)
+            return at
+        return datetime.combine(at, time(12), self.tz)
+
+    def step(self, number: int, step: Step) -> None:
+        where = f"steps[{number}] {step.action} at {step.at}"
+        try:
+            issues = getattr(self, "do_" + step.action)(step)
+            codes = [issue.code for issue in issues if issue.severity is Severity.ERROR]
+        except InputRejected as error:
+            codes = [issue.code for issue in error.issues]
+        except TanshiError as error:
+            codes = [f"error: {error}"]
+        if step.refused is not None:
+            if step.refused not in codes:
+                self.differ(where, "refused", step.refused, ", ".join(codes) or "accepted")
+        elif codes:
+            self.differ(where, "refused", "accepted", ", ".join(codes))
+
+    def differ(self, where: str, name: str, expected: object, actual: object) -> None:
+        self.result.differences.append(Difference(where, name, str(expected), str(actual)))
+
+    def do_activity(self, step: Step) -> list[Issue]:
+        assert step.activity is not None
+        records = [
+            ActivityRecord(a.company, a.year, a.kind, a.subject, a.quantity, a.unit)
+            for a in step.activity
+        ]
+        return mrv.record_activity(self.engine, records)
+
+    def do_report(self, step: Step) -> list[Issue]:
+        assert step.report is not None
+        issues: list[Issue] = []
+        day = self.moment(step.at)
+        for year in step.report.years:
+            by_body = rule_for(self.j.rulebook.mrv, year, "mrv").verification != "accept_reported"
+            for code in mrv.companies_with_activity(self.engine, year):
+                if not by_body:
+                    calculation = mrv.report_and_verify(self.engine, self.j, self.table, code, year)
+                    issues.extend(calculation.issues)
+                    continue
+                issues.extend(self._verified_by_a_body(code, year, day))
+        return issues
+
+    def _verified_by_a_body(self, code: str, year: int, day: datetime) -> list[Issue]:
+        """The verification workflow with an uneventful verifier (``AUTO``): plan, twelve
+        equal months, submission, assignment, verification without findings."""
+        with self.engine.connect() as connection:
+            records = mrv.load_activity(connection, code, year)
+        stated = mrv.calculate(self.engine, self.j, self.table, code, year).emissions_tco2
+        rules = verification_rules(self.j.rulebook.rulebook.id)
+        issues = verification.register_body(
+            self.engine, AUTO_VERIFIER, "An uneventful verifier", day
+        )
+        issues = [i for i in issues if i.code != "body_exists"]
+        verification.file_plan(self.engine, plan_for(code, records, year), day)
+        steps = [
+            verification.submit_report(self.engine, self.j, self.table, rules,
+                                       report_for(records, code, year, stated),
+                                       Actor("company", code), day),
+            verification.assign(self.engine, rules, code, year, AUTO_VERIFIER,
+                                verification.REGULATOR, day),
+            verification.verify(self.engine, self.j, rules, code, year,
+                                Actor("body", AUTO_VERIFIER), day),
+        ]  # fmt: skip
+        for outcome in steps:
+            if not outcome.ok:
+                issues.append(Issue(outcome.result.value, f"verification of {code} {year}", code))
+        return issues
+
+    def do_allocate(self, step: Step) -> list[Issue]:
+        assert step.allocate is not None
+        allocation.allocate_year(self.engine, self.j, step.allocate, self.moment(step.at))
+        return []
+
+    def do_trade(self, step: Step) -> list[Issue]:
+        t = step.trade
+        assert t is not None
+        day = self.moment(step.at).date()
+        trade = Trade(t.seller, t.buyer, t.unit_class, t.quantity_t, t.price_cny_per_t, day)
+        key = f"scenario/trade/{t.seller}/{t.buyer}/{step.at}/{t.quantity_t}"
+        return market.bilateral_trade(self.engine, self.j, trade, key, self.moment(step.at))[1]
+
+    def do_offsets_issue(self, step: Step) -> list[Issue]:
+        o = step.offsets_issue
+        assert o is not None
+        self.projects[o.project] = jurisdiction.open_project_account(
+            self.engine, self.j, o.project, o.project
+        )
+        credits = self._offset_class(o.project, o.vintage)
+        movement = Movement(
+            self.j.issuance_account, self.projects[o.project], credits, o.quantity_t
+        )
+        request = TransactionRequest(
+            "offset_issuance", f"scenario/offsets/{o.project}/{o.vintage}/{step.at}",
+            (movement,), self.moment(step.at),
+        )  # fmt: skip
+        return self._outcome(execute(self.engine, request))
+
+    def do_offsets_transfer(self, step: Step) -> list[Issue]:
+        o = step.offsets_transfer
+        assert o is not None
+        if o.project not in self.projects:
+            return [Issue("unknown_project", f"project {o.project} has no offsets issued yet", "")]
+        with self.engine.connect() as connection:
+            target = jurisdiction.account_id(
+                connection, jurisdiction.operator_account_code(self.j.code, o.to)
+            )
+        credits = self._offset_class(o.project, o.vintage)
+        movement = Movement(self.projects[o.project], target, credits, o.quantity_t)
+        request = TransactionRequest(
+            "transfer", f"scenario/offsets/{o.project}/{o.to}/{step.at}/{o.quantity_t}",
+            (movement,), self.moment(step.at),
+        )  # fmt: skip
+        return self._outcome(execute(self.engine, request))
+
+    def _offset_class(self, project: str, vintage: int) -> int:
+        offset_type = next(u for u in self.j.rulebook.unit_types if u.kind is UnitKind.OFFSET)
+        return jurisdiction.unit_class_id(self.engine, self.j, offset_type.code, vintage, project)
+
+    @staticmethod
+    def _outcome(outcome: object) -> list[Issue]:
+        if getattr(outcome, "ok", False):
+            return []
+        result = getattr(outcome, "result", "refused")
+        return [Issue(str(getattr(result, "value", result)), "refused", "")]
+
+    def do_surrender(self, step: Step) -> list[Issue]:
+        s = step.surrender
+        assert s is not None
+        key = f"scenario/surrender/{s.company}/{s.unit_class}/{s.quantity_t}/{step.at}"
+        return compliance.surrender(
+            self.engine, self.j, s.company, s.unit_class, s.quantity_t, s.year, key,
+            self.moment(step.at),
+        )[1]  # fmt: skip
+
+    def do_compliance(self, step: Step) -> list[Issue]:
+        assert step.compliance is not None
+        year = step.compliance
+        self.result.lines[year] = compliance.run_compliance(
+            self.engine, self.j, year, self.moment(step.at)
+        )
+        return []
+
+    def compare(self) -> None:
+        for expected in self.scenario.expect:
+            year = expected.year
+            lines = {line.position.company: line for line in self.result.lines.get(year, [])}
+            planned = {
+                line.company: line.allocated_t
+                for line in allocation.plan_allocation(self.engine, self.j, year).lines
+            }
+            if expected.penalty_price_cny_per_t is not None:
+                price = compliance.penalty_price(self.engine, self.j, year).price_cny_per_t
+                if price != expected.penalty_price_cny_per_t:
+                    self.differ(f"expect {year}", "penalty_price_cny_per_t",
+                                expected.penalty_price_cny_per_t, price)  # fmt: skip
+            for company, outcome in expected.companies.items():
+                self._compare_company(year, company, outcome, lines.get(company), planned)
+
+    def _compare_company(
+        self,
+        year: int,
+        company: str,
+        outcome: Outcome,
+        line: ComplianceLine | None,
+        planned: dict[str, int],
+    ) -> None:
+        where = f"expect {year} {company}"
+        if outcome.allocation_t is not None and planned.get(company) != outcome.allocation_t:
+            self.differ(where, "allocation_t", outcome.allocation_t, planned.get(company))
+        actual = _actual(line)
+        for name, value in outcome.model_dump(exclude_none=True).items():
+            if name == "allocation_t":
+                continue
+            if line is None:
+                self.differ(where, name, value, f"no compliance result for {year}")
+                continue
+            if actual[name] != value:
+                self.differ(where, name, value, actual[name])
+
+
+def _actual(line: ComplianceLine | None) -> dict[str, object]:
+    if line is None:
+        return {}
+    p = line.position
+    return {
+        "verified_tco2": p.verified_tco2,
+        "obligation_t": line.obligation_t,
+        "surrendered_allowances_t": p.surrendered_allowances_t,
+        "offsets_used_t": line.offsets_counted_t,
+        "shortfall_t": line.shortfall_t,
+        "penalty_cny": line.penalty_cny,
+        "deduction_next_year_t": line.deduction_next_year_t,
+        "status": line.status.value,
+    }

@@ -1,0 +1,98 @@
+"""``tanshi mrv``: the method list, and every shipped example file computes."""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+from tanshi.mrv.methods import PLUGINS
+
+runner = CliRunner()
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "docs" / "examples" / "mrv"
+MRV_DOC = (ROOT / "docs" / "mrv.md").read_text("utf-8")
+
+# example file → (method, year, total tCO2e to 2 decimals; arithmetic in tests/mrv)
+EXPECTED = {
+    "cn-power-2022.csv": ("CN-ETS:power", 2022, "244219.53"),
+    "ipcc-stationary.csv": ("IPCC-2006:stationary-tier1", 2022, "3252.90"),
+    "co-control.csv": ("CN-COCONTROL-2017:pollution-control", 2022, "11973.62"),
+    "cement-clinker.csv": ("IPCC-2006:cement-clinker", 2022, "637065.91"),
+}
+
+
+@pytest.mark.parametrize(
+    "command", [["mrv"], ["mrv", "methods", "--help"], ["mrv", "compute", "--help"]]
+)
+def test_help(command: list[str]) -> None:
+    result = runner.invoke(app, command)
+    assert result.exit_code in {0, 2}
+    assert "Usage" in result.output
+
+
+def test_methods_lists_every_method_with_its_inputs() -> None:
+    result = runner.invoke(app, ["mrv", "methods"])
+    assert result.exit_code == 0, result.output
+    for method_id, method in PLUGINS.items():
+        assert method_id in result.output
+        for spec in method.spec.inputs:
+            assert f"    {spec.name} [" in result.output
+
+
+def test_every_example_file_is_documented_and_tested() -> None:
+    shipped = sorted(path.name for path in EXAMPLES.iterdir())
+    assert shipped == sorted(EXPECTED)
+    documented = set(re.findall(r"docs/examples/mrv/([a-z0-9-]+\.csv)", MRV_DOC))
+    assert documented == set(shipped)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_example_computes(name: str, tmp_path: Path) -> None:
+    method, year, total = EXPECTED[name]
+    out = tmp_path / "out.json"
+    args = ["mrv", "compute", str(EXAMPLES / name), "--methodology", method]
+    result = runner.invoke(app, [*args, "--year", str(year), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    records = json.loads(out.read_text("utf-8"))
+    computed = sum(Decimal(record["emissions_tco2e"]) for record in records)
+    assert computed.quantize(Decimal("0.01")) == Decimal(total)
+    assert all(record["parameters"] for record in records)
+
+
+def test_errors_exit_1_and_write_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "facility,year,month,source,subject,input,amount,unit\n"
+        "P1,2022,,U1,coal,fuel_consumed,10,mt\n",
+        "utf-8",
+    )
+    out = tmp_path / "out.json"
+    args = ["mrv", "compute", str(bad), "--methodology", "CN-ETS:power", "--year", "2022"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 1
+    assert "bad.csv: row 2, column unit" in result.output
+    assert "[ambiguous_unit]" in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--gwp", "AR9"], "unknown GWP set"),
+        (["--methodology", "NOPE"], "method_not_found"),
+    ],
+)
+def test_bad_options_are_explained(extra: list[str], message: str, tmp_path: Path) -> None:
+    args = ["mrv", "compute", str(EXAMPLES / "ipcc-stationary.csv"), "--year", "2022"]
+    args += ["--out", str(tmp_path / "o.json")]
+    if "--methodology" not in extra:
+        args += ["--methodology", "IPCC-2006:stationary-tier1"]
+    result = runner.invoke(app, [*args, *extra])
+    assert result.exit_code != 0
+    assert message in result.output

@@ -1,0 +1,73 @@
+"""The verification workflow from the command line, as a regulator, a company and verifiers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests_support import real_database
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+from tanshi.services.jurisdiction import load_jurisdiction, register_company
+from tanshi.store.engine import open_database
+
+runner = CliRunner()
+PLAN = """
+company = "A"
+version = 1
+valid_from_year = 2016
+
+[[streams]]
+unit = "site"
+stream = "grid"
+kind = "electricity"
+subject = "grid"
+activity_unit = "MWh"
+parameters = { quantity = "measured" }
+"""
+
+
+def run(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
+    db = str(real_database(tmp_path / "t.sqlite"))
+    engine = open_database(f"sqlite:///{db}")
+    register_company(engine, load_jurisdiction(engine, "DP"), "A", "Alpha", "power")
+    engine.dispose()
+    at = ["--db", db, "--at", "2017-04-01T10:00+08:00"]
+    (tmp_path / "plan.toml").write_text(PLAN, encoding="utf-8")
+    # 12 × 1 000 MWh × 0.6101 = 7 321.2 t
+    months = "unit,stream,month,quantity\n" + "".join(f"site,grid,{m},1000\n" for m in range(1, 13))
+    (tmp_path / "a.csv").write_text(months + "site,grid,total,12000\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text(months, encoding="utf-8")
+    for body in ("VB01", "VB02", "VB03"):
+        run("verification", "body", body, f"Body {body}", *at)
+    run("verification", "conflict", "VB03", "A", "--reason", "advised A", *at)
+    run("verification", "plan", str(tmp_path / "plan.toml"), *at)
+    checked = run("verification", "check", "A", "2016", str(tmp_path / "bad.csv"),
+                  "--stated-t", "7000", "--db", db, code=1)  # fmt: skip
+    assert "annual_total_missing" in checked and "emissions_total_mismatch" in checked
+    run("verification", "submit", "A", "2016", str(tmp_path / "a.csv"), "--stated-t", "7321.2",
+        *at)  # fmt: skip
+    refused = run("verification", "assign", "A", "2016", "VB03", *at, code=1)
+    assert "conflict_of_interest" in refused
+    run("verification", "assign", "A", "2016", "VB01", *at)
+    run("verification", "finding", "A", "2016", "--as", "VB01", "--kind", "misstatement",
+        "--amount-t", "-100", "--description", "double-counted meter", *at)  # fmt: skip
+    verified = run("verification", "verify", "A", "2016", "--as", "VB01", *at)
+    assert "verified_t: 7221.2" in verified
+    assert run("verification", "sample", "2016", "--seed", "1", *at).strip() == "A"
+    run("verification", "recheck-assign", "A", "2016", "VB02", *at)
+    flagged = run("verification", "recheck", "A", "2016", "--as", "VB02", "--figure-t", "7700",
+                  *at)  # fmt: skip
+    assert "recheck_flagged" in flagged and "difference_t: 478.8" in flagged
+    status = run("verification", "status", "2016", "--db", db)
+    assert "recheck_flagged" in status and "7700.000" in status
+    report = run("verification", "discrepancies", "2016", "--db", db)
+    assert "478.800" in report and "6.630%" in report and "flagged" in report  # 478.8 / 7 221.2
+    trail = run("verification", "events", "A", "2016", "--db", db)
+    assert trail.count("\n") == 7 and "conflict_of_interest" in trail

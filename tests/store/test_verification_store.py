@@ -1,0 +1,122 @@
+"""The verification tables on SQLite and PostgreSQL: rotation across years, the audit trail
+is append-only, and a finding's kind decides whether it carries an amount."""
+
+from __future__ import annotations
+
+import functools
+import threading
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, delete, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from tanshi.mrv import ActivityRecord, SourceKind
+from tanshi.mrv.verification_workflow import Actor, CaseState, ResultCode
+from tanshi.resources import load_rulebook, parameter_table, verification_rules
+from tanshi.scenario.monthly import plan_for, report_for
+from tanshi.services import jurisdiction
+from tanshi.services import verification as vf
+from tanshi.store.schema import verification_events, verification_findings
+
+NOW = datetime(2017, 4, 1, 12, tzinfo=UTC)
+RULES = verification_rules("demo-province")
+
+
+def _open(engine: Engine) -> jurisdiction.Jurisdiction:
+    rulebook, text = load_rulebook("demo-province")
+    j = jurisdiction.open_jurisdiction(engine, rulebook, text, NOW, is_demo=False)
+    jurisdiction.register_company(engine, j, "A", "Alpha", "power")
+    for body in ("VB1", "VB2"):
+        assert vf.register_body(engine, body, body, NOW) == []
+    return j
+
+
+def _verify_year(engine: Engine, j, year: int, body: str) -> vf.StepOutcome:
+    # 12 000 MWh × 0.6101 = 7 321.2 t
+    records = [ActivityRecord("A", year, SourceKind.ELECTRICITY, "grid", Decimal(12000), "MWh")]
+    if year == 2016:
+        assert vf.file_plan(engine, plan_for("A", records, 2016), NOW) == []
+    report = report_for(records, "A", year, Decimal("7321.2"))
+    submitted = vf.submit_report(engine, j, parameter_table(), RULES, report,
+                                 Actor("company", "A"), NOW)  # fmt: skip
+    assert submitted.ok, submitted
+    assigned = vf.assign(engine, RULES, "A", year, body, vf.REGULATOR, NOW)
+    if not assigned.ok:
+        return assigned
+    return vf.verify(engine, j, RULES, "A", year, Actor("body", body), NOW)
+
+
+def test_a_body_verifies_a_company_at_most_three_years_running(engine: Engine) -> None:
+    j = _open(engine)
+    for year in (2016, 2017, 2018):
+        assert _verify_year(engine, j, year, "VB1").state is CaseState.VERIFIED
+    refused = _verify_year(engine, j, 2019, "VB1")
+    assert refused.result is ResultCode.ROTATION_LIMIT
+    assert vf.assign(engine, RULES, "A", 2019, "VB2", vf.REGULATOR, NOW).ok
+    trail = [(e.action, e.result) for e in vf.events(engine, "A", 2019)]
+    assert trail == [("submit", "ok"), ("assign", "rotation_limit"), ("assign", "ok")]
+
+
+def test_a_declared_conflict_blocks_the_body(engine: Engine) -> None:
+    j = _open(engine)
+    assert vf.declare_conflict(engine, "VB1", "A", "advised A on its plan", NOW) == []
+    assert _verify_year(engine, j, 2016, "VB1").result is ResultCode.CONFLICT_OF_INTEREST
+    assert vf.declare_conflict(engine, "VB9", "Z", "x", NOW)[0].code == "body_unknown"
+
+
+def test_the_audit_trail_and_findings_are_append_only(engine: Engine) -> None:
+    j = _open(engine)
+    _verify_year(engine, j, 2016, "VB1")
+    for statement in (
+        update(verification_events).values(result="ok"),
+        delete(verification_events),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(statement)
+
+
+def test_a_misstatement_needs_an_amount_in_the_database(engine: Engine) -> None:
+    j = _open(engine)
+    _verify_year(engine, j, 2016, "VB1")
+    row = {"case_id": 1, "report_id": 1, "body_id": 1, "kind": "misstatement",
+           "misstatement_kg": None, "description": "x", "recorded_at": NOW}  # fmt: skip
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(verification_findings.insert().values(row))
+
+
+def _race(work) -> list[ResultCode]:
+    results: list[ResultCode] = []
+    barrier = threading.Barrier(len(work))
+
+    def attempt(step) -> None:
+        barrier.wait()
+        results.append(step().result)
+
+    threads = [threading.Thread(target=attempt, args=(step,)) for step in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(results)
+
+
+def test_concurrent_submissions_and_assignments_take_effect_once(engine: Engine) -> None:
+    """Four submissions of one report, then four assignments of different bodies, at once."""
+    j = _open(engine)
+    for body in ("VB3", "VB4"):
+        vf.register_body(engine, body, body, NOW)
+    records = [ActivityRecord("A", 2016, SourceKind.ELECTRICITY, "grid", Decimal(12000), "MWh")]
+    assert vf.file_plan(engine, plan_for("A", records, 2016), NOW) == []
+    report = report_for(records, "A", 2016, Decimal("7321.2"))
+    submit = functools.partial(vf.submit_report, engine, j, parameter_table(), RULES, report,
+                               Actor("company", "A"), NOW)  # fmt: skip
+    assert _race([submit] * 4) == sorted([ResultCode.OK] + [ResultCode.CASE_EXISTS] * 3)
+    assigns = [
+        functools.partial(vf.assign, engine, RULES, "A", 2016, body, vf.REGULATOR, NOW)
+        for body in ("VB1", "VB2", "VB3", "VB4")
+    ]
+    assert _race(assigns) == sorted([ResultCode.OK] + [ResultCode.INVALID_STATE] * 3)
+    trail = [e.result for e in vf.events(engine, "A", 2016)]
+    assert sorted(trail) == sorted(["ok", "ok"] + ["case_exists"] * 3 + ["invalid_state"] * 3)

@@ -237,3 +237,12 @@ def test_administration_and_audit(world: World) -> None:
     assert "password" not in str(entry["detail"])
     assert world.client.get("/v1/audit", headers=world.token("officer-a")).status_code == 403
     assert NOW.year == 2017
+
+
+def test_verification_cases_are_scoped(world: World) -> None:
+    """The world has no verification season: empty lists, and other companies stay hidden."""
+    assert world.client.get("/v1/verification/2016", headers=world.token("verifier")).json() == []
+    events = world.client.get("/v1/verification/2016/A1/events", headers=world.token("officer-a"))
+    assert events.status_code == 200 and events.json() == []
+    hidden = world.client.get("/v1/verification/2016/B1/events", headers=world.token("officer-a"))
+    assert hidden.status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 
+from tanshi.mrv.verification_workflow import CaseState
 from tanshi.registry import AccountKind, AccountStatus
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services.identity import Role
@@ -27,6 +28,7 @@ def test_every_template_string_and_label_is_translated() -> None:
     enums = {r.value for r in Role} | {s.value for s in ProposalStatus}
     enums |= {k.value for k in AccountKind} | {s.value for s in AccountStatus}
     enums |= {"compliant", "non_compliant", "no_verified_emissions"}
+    enums |= {s.value for s in CaseState}
     wanted = _template_strings() | labels | enums
     assert len(_template_strings()) > 50
     missing = sorted(text for text in wanted if text not in chinese)

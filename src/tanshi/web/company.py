@@ -13,7 +13,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services import compliance as compliance_service
-from tanshi.services import lifecycle, views
+from tanshi.services import lifecycle, verification_reads, views
 from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
@@ -90,12 +90,14 @@ def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep) -> Respon
 @router.get("/verifier", response_class=HTMLResponse)
 def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
                   year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> Response:  # fmt: skip
-    """Verified emissions by company (the verification workflow arrives with the MRV issue)."""
+    """The verification season: each company-year's case, its body, figures and findings."""
     if who.principal is None:
         return login_redirect("/verifier")
     shown = year_shown(svc, year)
-    table = views.compliance_table(svc.engine, shown, limit=500) if shown else None
-    return render(request, svc, who, "verifier.html", year=shown, table=table)
+    cases = verification_reads.cases(svc.engine, shown) if shown else []
+    mine = [c for c in cases if who.principal.role is not Role.COMPLIANCE_OFFICER
+            or c.company == who.principal.company]  # fmt: skip
+    return render(request, svc, who, "verifier.html", year=shown, cases=mine)
 
 
 @router.get("/audit", response_class=HTMLResponse)

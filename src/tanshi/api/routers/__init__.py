@@ -11,6 +11,7 @@ from tanshi.api.routers import (
     proposals,
     public,
     transactions,
+    verification,
 )
 
 ROUTERS = (
@@ -21,5 +22,6 @@ ROUTERS = (
     proposals.router,
     compliance.router,
     public.router,
+    verification.router,
     admin.router,
 )

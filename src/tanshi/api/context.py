@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from tanshi.api.errors import ApiError
 from tanshi.api.settings import Settings
@@ -63,12 +64,19 @@ class TokenCache:
         self._seen: dict[str, tuple[float, Principal]] = {}
         self._lock = Lock()
 
-    def get(self, raw: str, now: datetime) -> Principal | None:
-        key = identity.digest(raw)
+    def cached(self, raw: str) -> Principal | None:
+        """The principal if the token was checked less than ``ttl`` seconds ago (no I/O)."""
         with self._lock:
-            hit = self._seen.get(key)
+            hit = self._seen.get(identity.digest(raw))
         if hit is not None and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
+        return None
+
+    def get(self, raw: str, now: datetime) -> Principal | None:
+        key = identity.digest(raw)
+        hit = self.cached(raw)
+        if hit is not None:
+            return hit
         found = identity.principal_for_token(self.engine, raw, now)
         if found is not None and self.ttl > 0:
             with self._lock:
@@ -132,7 +140,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-def authenticated(
+async def authenticated(
     request: Request,
     svc: ServiceDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -141,7 +149,10 @@ def authenticated(
     if credentials is None or not credentials.credentials:
         raise ApiError(401, "unauthenticated", "send Authorization: Bearer <API token>",
                        "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    found = svc.tokens.get(credentials.credentials, svc.now())
+    # A cached token is answered on the event loop; a lookup goes to the thread pool.
+    found = svc.tokens.cached(credentials.credentials) or await run_in_threadpool(
+        svc.tokens.get, credentials.credentials, svc.now()
+    )
     if found is None:
         raise ApiError(401, "invalid_token", "the token is unknown, revoked or expired",
                        "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip

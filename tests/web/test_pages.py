@@ -125,3 +125,11 @@ def test_after_login_only_local_redirects(world: World) -> None:
                                                 "next": "//evil.example/"},
                                follow_redirects=False)  # fmt: skip
     assert answer.headers["location"] == "/verifier"
+
+
+def test_pages_carry_security_headers(world: World) -> None:
+    headers = world.client.get("/public").headers
+    assert headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert "script-src" not in headers["content-security-policy"]  # default-src 'self' only
+    assert world.client.get("/v1/health").headers["x-content-type-options"] == "nosniff"

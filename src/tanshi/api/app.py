@@ -84,7 +84,7 @@ def create_api(service: Service) -> FastAPI:
             "have one shape: `{error: {code, message, field, details}}`. See docs/api.md."
         ),
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI loads from a CDN; the document is at /openapi.json
         redoc_url=None,
         responses=errors.ERROR_RESPONSES,
     )

@@ -136,7 +136,7 @@ def _print_users(console: Console, users: list[DemoUser], db: str | None) -> Non
     where = f" --db {db}" if db else ""
     console.print(
         f"Start the web UI and API: `tanshi serve{where}`, then open http://127.0.0.1:8000/ "
-        "(API docs at /docs). One-time code for a secret: `tanshi totp SECRET`."
+        "(OpenAPI document at /openapi.json). One-time code for a secret: `tanshi totp SECRET`."
     )
 
 

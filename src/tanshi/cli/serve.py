@@ -21,7 +21,7 @@ def serve_command(
     host: Annotated[str | None, typer.Option(help="address; default $TANSHI_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="port; default $TANSHI_PORT or 8000")] = None,
 ) -> None:  # fmt: skip
-    """Start the web UI and the REST API (http://127.0.0.1:8000, API under /v1, /docs)."""
+    """Start the web UI and the REST API (http://127.0.0.1:8000, API under /v1, /openapi.json)."""
     # Imported here so that other commands do not pay for loading the web stack.
     import uvicorn  # noqa: PLC0415
 

@@ -145,3 +145,19 @@ def test_a_one_time_code_works_once(world: World) -> None:
     replayed = world.client.post("/v1/auth/tokens", json=body)
     assert replayed.status_code == 401
     assert replayed.json()["error"]["code"] == "login_failed"
+
+
+def test_a_revoked_token_and_a_deactivated_user_are_refused(world: World) -> None:
+    headers = world.token("trader")
+    assert world.client.post("/v1/auth/tokens/revoke", headers=headers).status_code == 200
+    assert world.client.get("/v1/me", headers=headers).status_code == 401
+    officer = world.token("officer-b")
+    admin = world.token("admin") | {"Idempotency-Key": "d1"}
+    assert world.client.post("/v1/users/officer-b/deactivate", headers=admin).status_code == 200
+    assert world.client.get("/v1/me", headers=officer).status_code == 401
+    body = {"username": "officer-b", "password": "correct horse battery",
+            "totp": world.code("officer-b"), "scopes": ["read"]}  # fmt: skip
+    assert world.client.post("/v1/auth/tokens", json=body).status_code == 401
+    myself = world.client.post("/v1/users/admin/deactivate",
+                               headers=world.token("admin") | {"Idempotency-Key": "d2"})  # fmt: skip
+    assert myself.status_code == 422

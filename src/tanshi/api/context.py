@@ -64,6 +64,14 @@ class TokenCache:
         self._seen: dict[str, tuple[float, Principal]] = {}
         self._lock = Lock()
 
+    def forget(self, raw: str | None = None) -> None:
+        """Drop one token (or all) from the cache, after a revocation or deactivation."""
+        with self._lock:
+            if raw is None:
+                self._seen.clear()
+            else:
+                self._seen.pop(identity.digest(raw), None)
+
     def cached(self, raw: str) -> Principal | None:
         """The principal if the token was checked less than ``ttl`` seconds ago (no I/O)."""
         with self._lock:

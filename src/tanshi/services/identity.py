@@ -447,6 +447,37 @@ def close_session(engine: Engine, raw: str, now: datetime) -> None:
         )
 
 
+def revoke_token(engine: Engine, raw: str, now: datetime) -> bool:
+    """Revoke a token (from then on it is refused); False if it was unknown or revoked."""
+    with engine.begin() as connection:
+        done = connection.execute(
+            api_tokens.update()
+            .where(api_tokens.c.token_sha256 == digest(raw), api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=to_utc(now))
+        )
+    return bool(done.rowcount)
+
+
+def deactivate_user(engine: Engine, username: str, now: datetime) -> bool:
+    """Deactivate a user: no login, no token, no session works; False if no such user."""
+    with engine.begin() as connection:
+        found = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
+        if found is None:
+            return False
+        connection.execute(users.update().where(users.c.id == found).values(active=False))
+        connection.execute(
+            api_tokens.update()
+            .where(api_tokens.c.user_id == found, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=to_utc(now))
+        )
+        connection.execute(
+            web_sessions.update()
+            .where(web_sessions.c.user_id == found, web_sessions.c.closed_at.is_(None))
+            .values(closed_at=to_utc(now))
+        )
+    return True
+
+
 def set_locale(engine: Engine, user_id: int, locale: str) -> None:
     if locale not in LOCALES:
         return

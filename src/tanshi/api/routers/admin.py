@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, from_issues
@@ -86,6 +86,26 @@ def create_user(
                                      payload, run)  # fmt: skip
     del status
     return shown
+
+
+@router.post("/users/{username}/deactivate", response_model=Done)
+def deactivate_user(
+    username: Annotated[str, Path(max_length=60)], request: Request, key: IdempotencyKey,
+    svc: ServiceDep, who: Admin,
+) -> dict:  # fmt: skip
+    """Deactivate a user: their tokens are revoked and their sessions closed at once."""
+
+    def run() -> tuple[int, dict]:
+        if username == who.username:
+            raise ApiError(422, "cannot_deactivate_yourself",
+                           "ask another administrator to deactivate you", "path.username")  # fmt: skip
+        if not identity.deactivate_user(svc.engine, username, svc.now()):
+            raise ApiError(404, "unknown_user", f"no user {username}", "path.username")
+        svc.tokens.forget()
+        return 200, {"result": "ok"}
+
+    return idempotent_write(svc, request, who, key, "user_deactivate", username,
+                            {"username": username}, run)[1]  # fmt: skip
 
 
 @router.post("/accounts/{code}/representatives", response_model=Done)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from tanshi import __version__
 from tanshi.api.context import ServiceDep, authenticated, client_address
 from tanshi.api.errors import ApiError, from_issues
-from tanshi.api.models import Health, Me, TokenOut, TokenRequest
+from tanshi.api.models import Done, Health, Me, TokenOut, TokenRequest
 from tanshi.services import identity
 from tanshi.services.identity import Principal
 
@@ -52,6 +52,19 @@ def create_token(body: TokenRequest, request: Request, svc: ServiceDep) -> dict:
                    {"scopes": sorted(body.scopes)})  # fmt: skip
     return {"token": token, "scopes": sorted(set(body.scopes)),
             "expires_in_days": body.expires_in_days}  # fmt: skip
+
+
+@router.post("/auth/tokens/revoke", response_model=Done)
+def revoke(
+    request: Request, svc: ServiceDep, principal: Annotated[Principal, Depends(authenticated)]
+) -> dict:
+    """Revoke the token this request carries (log out a machine client)."""
+    raw = request.headers.get("authorization", "").split(" ", 1)[-1]
+    identity.revoke_token(svc.engine, raw, svc.now())
+    svc.tokens.forget(raw)
+    identity.audit(svc.engine, principal, "token_revoked", principal.username,
+                   client_address(request), "ok", svc.now())  # fmt: skip
+    return {"result": "ok"}
 
 
 @router.get("/me", response_model=Me)

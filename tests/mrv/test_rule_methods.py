@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from cn_power_text import rulebook_text
+from sqlalchemy import create_engine
 
+from tanshi.core.errors import TanshiError
 from tanshi.mrv.methods import PLUGINS
 from tanshi.mrv.rule_methods import RuleMethod, check_rule_methods, method_for_year, method_names
-from tanshi.resources import parse_installed
+from tanshi.resources import parameter_table, parse_installed
+from tanshi.services.demo import run_demo
 
 
 def test_rule_names_are_rulebook_methodologies_plugin_families_and_ids() -> None:
@@ -51,3 +55,11 @@ def test_a_pinned_version_outside_its_years_and_an_unknown_name() -> None:
     text = rulebook_text().replace('"CN-ETS:power"', '"CN-ETS:powr"')
     _, issues = parse_installed(text, "cn.toml")
     assert [issue.code for issue in issues] == ["unknown_methodology"]
+
+
+def test_the_demo_refuses_a_rulebook_whose_methods_read_monthly_reports() -> None:
+    text = rulebook_text()
+    rulebook, _ = parse_installed(text, "cn.toml")
+    assert rulebook is not None
+    with pytest.raises(TanshiError, match=r"\['CN-ETS:power'\] cannot compute"):
+        run_demo(create_engine("sqlite://"), rulebook, text, parameter_table())

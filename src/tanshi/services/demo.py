@@ -91,6 +91,13 @@ def run_demo(
     """Run the first compliance year of ``rulebook`` with a seeded synthetic market."""
     if company_count < 2:
         raise TanshiError("the demo needs at least 2 companies so that someone can trade")
+    monthly_only = sorted({r.methodology for r in rulebook.mrv} - set(METHODOLOGIES))
+    if monthly_only:
+        raise TanshiError(
+            f"the demo's synthetic activity is annual fuel totals, which {monthly_only} cannot "
+            "compute (they read monthly reports with measured parameters); run the demo on a "
+            "rulebook whose [[mrv]] rules name ipcc2006-tier1-co2"
+        )
     rules = verification_rules or load_verification_rules(rulebook.rulebook.id)
     run = _DemoRun(engine, rulebook, table, seed, progress, rules)
     return run.run(rulebook_text, company_count)

@@ -63,3 +63,11 @@ def test_the_demo_refuses_a_rulebook_whose_methods_read_monthly_reports() -> Non
     assert rulebook is not None
     with pytest.raises(TanshiError, match=r"\['CN-ETS:power'\] cannot compute"):
         run_demo(create_engine("sqlite://"), rulebook, text, parameter_table())
+
+
+def test_a_method_monitoring_plans_cannot_feed_is_refused() -> None:
+    cement = [RuleMethod(0, "IPCC-2006:cement-clinker", 2020, 2020, ("IPCC-2006",))]
+    (issue,) = check_rule_methods(cement)
+    assert issue.code == "method_not_reportable" and "clinker_produced" in issue.message
+    stationary = [RuleMethod(0, "IPCC-2006:stationary-tier1", 2020, 2020, ("IPCC-2006",))]
+    assert check_rule_methods(stationary) == []

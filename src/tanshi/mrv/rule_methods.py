@@ -15,6 +15,7 @@ from tanshi.mrv.ipcc_tier1 import IpccTier1Co2
 from tanshi.mrv.methodology import Methodology
 from tanshi.mrv.methods import PLUGINS, find_method
 from tanshi.mrv.plugins import CalculationMethod
+from tanshi.mrv.report_inputs import QUANTITY_INPUT
 
 # The rulebook methodologies (activity records in, one annual figure out); a copy of
 # tanshi.mrv.METHODOLOGIES kept here so this module does not import the package root.
@@ -51,8 +52,9 @@ def method_for_year(name: str, year: int) -> Methodology | CalculationMethod | I
 
 
 def check_rule_methods(rules: Sequence[RuleMethod]) -> list[Issue]:
-    """Every year of every rule that names a plugin has exactly one version, whose parameter
-    regimes the rule lists. ``where`` is ``mrv[i].methodology`` (or ``.parameter_regimes``)."""
+    """Every year of every rule that names a plugin has exactly one version, which monitoring
+    plans can feed and whose parameter regimes the rule lists. ``where`` is
+    ``mrv[i].methodology`` (or ``.parameter_regimes``)."""
     issues: list[Issue] = []
     known = method_names()
     for rule in rules:
@@ -61,6 +63,7 @@ def check_rule_methods(rules: Sequence[RuleMethod]) -> list[Issue]:
         where = f"mrv[{rule.index}].methodology"
         uncovered: list[int] = []
         regimes_needed: set[str] = set()
+        unfed: set[str] = set()
         for year in range(rule.valid_from, rule.valid_to + 1):
             found = find_method(rule.methodology, year)
             if isinstance(found, Issue):
@@ -71,6 +74,7 @@ def check_rule_methods(rules: Sequence[RuleMethod]) -> list[Issue]:
                     break
             else:
                 regimes_needed.update(found.spec.regimes)
+                unfed.update(_unreportable(found))
         if uncovered:
             issues.append(
                 Issue(
@@ -78,6 +82,16 @@ def check_rule_methods(rules: Sequence[RuleMethod]) -> list[Issue]:
                     f"{rule.methodology} governs no reporting year {_years(uncovered)}; narrow "
                     "the rule's years or name another methodology for them "
                     "(`tanshi mrv methods` lists each version's years)",
+                    where,
+                )
+            )
+        if unfed:
+            issues.append(
+                Issue(
+                    "method_not_reportable",
+                    f"{rule.methodology} needs {sorted(unfed)}, which monitoring plans (fuel "
+                    "and electricity streams) cannot report; compute it with `tanshi mrv "
+                    "compute` or name a combustion method",
                     where,
                 )
             )
@@ -92,6 +106,14 @@ def check_rule_methods(rules: Sequence[RuleMethod]) -> list[Issue]:
                 )
             )
     return issues
+
+
+def _unreportable(method: CalculationMethod) -> set[str]:
+    """The inputs a method needs that a monitoring plan's streams cannot give it."""
+    names = {spec.name for spec in method.spec.inputs}
+    needed = {spec.name for spec in method.spec.inputs if spec.required}
+    fed = set(QUANTITY_INPUT.values())
+    return (needed - fed) | ({"fuel_consumed"} - names)
 
 
 def _years(years: list[int]) -> str:

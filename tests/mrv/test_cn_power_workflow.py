@@ -14,15 +14,17 @@ from sqlalchemy import Engine, select
 
 from tanshi.core.errors import RulebookInvalid
 from tanshi.core.issues import Severity
+from tanshi.mrv import ActivityRecord, SourceKind
 from tanshi.mrv.annual_report import parse_report_csv
 from tanshi.mrv.monitoring_plan import parse_plan
 from tanshi.mrv.parameters import ParameterTable
 from tanshi.mrv.snapshot import reproduce
 from tanshi.mrv.verification_workflow import Actor, CaseState
-from tanshi.resources import parameter_table, parse_installed, verification_rules
+from tanshi.resources import parameter_table, parse_installed, preset_text, verification_rules
 from tanshi.services import jurisdiction
 from tanshi.services import verification as vf
 from tanshi.services.compliance import positions
+from tanshi.services.mrv import figure_sources, record_activity, report_and_verify
 from tanshi.store.schema import annual_reports, emission_reports
 
 NOW = datetime(2021, 4, 1, 12, tzinfo=UTC)
@@ -113,3 +115,30 @@ def test_a_changed_parameter_table_does_not_change_a_stored_result(engine: Engin
     assert again.emissions_tco2 == FULL_2020 and again.reported_tco2 == REPORTED_2020
     (position,) = [p for p in positions(engine, j, 2020) if p.company == "P1"]
     assert position.verified_tco2 == REPORTED_2020
+    sources = figure_sources(engine, "P1", 2020)
+    assert sources is not None and sources.reproduced_tco2 == REPORTED_2020
+
+
+def test_an_accept_reported_year_may_name_a_method_too(engine: Engine) -> None:
+    """Base years by IPCC-2006:stationary-tier1 from annual activity (vector I1, AR5)."""
+    text = preset_text("demo-province").replace(
+        'methodology = "ipcc2006-tier1-co2"\nparameter_regimes = ["IPCC-2006", "DEMO-PROVINCE"]',
+        'methodology = "IPCC-2006:stationary-tier1"\nparameter_regimes = ["IPCC-2006"]',
+        1,
+    )
+    rulebook, issues = parse_installed(text, "stationary.toml")
+    assert rulebook is not None and issues == []
+    j = jurisdiction.open_jurisdiction(engine, rulebook, text, NOW, is_demo=False)
+    jurisdiction.register_company(engine, j, "D1", "Diesel One", "power")
+    diesel = ActivityRecord("D1", 2014, SourceKind.FUEL, "gas_diesel_oil", Decimal(1000), "t")
+    assert record_activity(engine, [diesel]) == []
+    report_and_verify(engine, j, parameter_table(), "D1", 2014)
+    # 1 000 t × 43.0 GJ/t = 43 TJ: CO2 3 186.3 t, CH4 0.129 t × 28, N2O 0.0258 t × 265 (AR5)
+    expected = Decimal("3186.3") + Decimal("0.129") * 28 + Decimal("0.0258") * 265
+    assert expected == Decimal("3196.749")
+    with engine.connect() as connection:
+        stored = connection.execute(select(emission_reports)).one()
+    assert stored.methodology == "IPCC-2006:stationary-tier1:2006"
+    assert stored.verified_kg == 3_196_749
+    assert stored.calculation["gwp_set"] == "AR5"
+    assert reproduce(stored.calculation).emissions_tco2 == expected

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, select
 
@@ -25,7 +26,7 @@ from tanshi.mrv.methods import compute_all
 from tanshi.mrv.plugins import CalculationMethod, ComputeContext
 from tanshi.mrv.report_calculation import activity_inputs
 from tanshi.mrv.rule_methods import method_for_year
-from tanshi.mrv.snapshot import snapshot
+from tanshi.mrv.snapshot import reproduce, snapshot
 from tanshi.rulebook.in_force import rule_for
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.store.schema import activity_data, companies, emission_reports
@@ -196,6 +197,46 @@ def report_and_verify(
             )
         )
     return calculation
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSources:
+    """A stored emissions figure with what produced it (the snapshot stored with it) and the
+    figure re-derived from that snapshot alone (None for rows stored before snapshots had
+    their inputs), in whole kg like the stored figure."""
+
+    company: str
+    year: int
+    methodology: str
+    reported_tco2: Decimal
+    verified_tco2: Decimal | None
+    verification_method: str | None
+    snapshot: dict[str, Any]
+    reproduced_tco2: Decimal | None
+
+
+def figure_sources(engine: Engine, company: str, year: int) -> FigureSources | None:
+    """The company-year's figure in ``emission_reports`` and its sources, or None."""
+    query = (
+        select(emission_reports)
+        .join(companies)
+        .where(companies.c.code == company, emission_reports.c.year == year)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    shot = dict(row.calculation or {})
+    reproduced = None
+    if shot.get("methodology") and (shot.get("inputs") or shot.get("activity")):
+        again = reproduce(shot)
+        figure = again.emissions_tco2 if again.reported_tco2 is None else again.reported_tco2
+        reproduced = kg_to_t(t_to_kg(figure))  # as it would be stored, in whole kg
+    return FigureSources(
+        company, year, row.methodology, kg_to_t(row.reported_kg),
+        None if row.verified_kg is None else kg_to_t(row.verified_kg),
+        row.verification_method, shot, reproduced,
+    )  # fmt: skip
 
 
 def verified_emissions_t(connection: Connection, year: int) -> dict[str, Decimal]:

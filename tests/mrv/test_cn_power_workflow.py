@@ -88,6 +88,9 @@ def test_a_power_company_year_is_verified_by_the_method_of_its_year(engine: Engi
     assert {row["parameter"] for row in shot["parameters"]} == {
         "cc_default", "of", "ef_grid", "molar_mass_rounded"
     }  # fmt: skip
+    (verify_event,) = [e for e in vf.events(engine, "P1", 2020) if e.action == "verify"]
+    assert verify_event.detail["methodology"] == "CN-ETS:power:2019-2020"
+    assert Decimal(verify_event.detail["reproduced_t"]) == REPORTED_2020
     # compliance reads the verified figure
     (position,) = [p for p in positions(engine, j, 2020) if p.company == "P1"]
     assert position.verified_tco2 == REPORTED_2020

@@ -227,16 +227,21 @@ def figure_sources(engine: Engine, company: str, year: int) -> FigureSources | N
     if row is None:
         return None
     shot = dict(row.calculation or {})
-    reproduced = None
-    if shot.get("methodology") and (shot.get("inputs") or shot.get("activity")):
-        again = reproduce(shot)
-        figure = again.emissions_tco2 if again.reported_tco2 is None else again.reported_tco2
-        reproduced = kg_to_t(t_to_kg(figure))  # as it would be stored, in whole kg
     return FigureSources(
         company, year, row.methodology, kg_to_t(row.reported_kg),
         None if row.verified_kg is None else kg_to_t(row.verified_kg),
-        row.verification_method, shot, reproduced,
+        row.verification_method, shot, reproduced_t(shot),
     )  # fmt: skip
+
+
+def reproduced_t(shot: dict[str, Any]) -> Decimal | None:
+    """The reported figure re-derived from a stored snapshot alone, in whole kg as stored;
+    None for snapshots stored before they kept their inputs."""
+    if not shot.get("methodology") or not (shot.get("inputs") or shot.get("activity")):
+        return None
+    again = reproduce(shot)
+    figure = again.emissions_tco2 if again.reported_tco2 is None else again.reported_tco2
+    return kg_to_t(t_to_kg(figure))
 
 
 def verified_emissions_t(connection: Connection, year: int) -> dict[str, Decimal]:

@@ -74,7 +74,7 @@ def check_rule_methods(rules: Sequence[RuleMethod]) -> list[Issue]:
                     break
             else:
                 regimes_needed.update(found.spec.regimes)
-                unfed.update(_unreportable(found))
+                unfed.update(plan_cannot_feed(found))
         if uncovered:
             issues.append(
                 Issue(
@@ -108,12 +108,11 @@ def check_rule_methods(rules: Sequence[RuleMethod]) -> list[Issue]:
     return issues
 
 
-def _unreportable(method: CalculationMethod) -> set[str]:
-    """The inputs a method needs that a monitoring plan's streams cannot give it."""
-    names = {spec.name for spec in method.spec.inputs}
+def plan_cannot_feed(method: CalculationMethod) -> set[str]:
+    """The inputs a method needs that a monitoring plan's streams cannot give it (empty: a
+    rulebook ``[[mrv]]`` rule may name it)."""
     needed = {spec.name for spec in method.spec.inputs if spec.required}
-    fed = set(QUANTITY_INPUT.values())
-    return (needed - fed) | ({"fuel_consumed"} - names)
+    return needed - set(QUANTITY_INPUT.values())
 
 
 def _years(years: list[int]) -> str:

@@ -1,25 +1,25 @@
 """Free allocation on historical emissions: the average of base years times a factor.
 
     preliminary_i = average(base-year verified emissions of i) × reduction_factor
-    correction    = min(1, (cap − reserve) / Σ preliminary)      (uniform, like the EU CSCF)
-    allocated_i   = round(preliminary_i × correction) − deduction_i   (never below zero)
+    entitled_i    = fit into cap − reserve − auctioned + released  (allocation/budget.py)
+    free_i        = entitled_i less the auction share of i's sector, then − deduction_i
+                    (never below zero)
 
 ``deduction_i`` is a shortfall carried from the previous year's compliance; what an
 allocation cannot absorb (or a company without an allocation line owes) is returned in
-``carried_deductions_t`` for the next year. If rounding half up would exceed the cap less
-reserve, every allocation is rounded down instead.
+``carried_deductions_t`` for the next year. Rounding is the rule's (``down`` or ``half_up``),
+per company, as ``budget.fit_to_budget`` documents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from tanshi.allocation.budget import auction_share_of, available_t, fit_to_budget, split_auctioned
 from tanshi.core.issues import Issue, Severity
-from tanshi.rulebook.model import CapRule, GrandfatheringRule
-
-_ROUNDING = {"down": ROUND_DOWN, "half_up": ROUND_HALF_UP}
+from tanshi.rulebook.model import AuctionShareRule, CapRule, GrandfatheringRule
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,7 @@ class AllocationLine:
     correction_factor: Decimal
     deduction_t: int
     allocated_t: int
+    auctioned_t: int = 0  # the sector's auction share, sold instead of given
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,10 +46,15 @@ class AllocationTable:
     correction_factor: Decimal
     issues: tuple[Issue, ...]
     carried_deductions_t: dict[str, int] = field(default_factory=dict)
+    available_t: int | None = None  # what the cap left for free allocation, if capped
 
     @property
     def total_t(self) -> int:
         return sum(line.allocated_t for line in self.lines)
+
+    @property
+    def auctioned_t(self) -> int:
+        return sum(line.auctioned_t for line in self.lines)
 
 
 def grandfather(
@@ -57,9 +63,18 @@ def grandfather(
     cap: CapRule,
     base_emissions_tco2: Mapping[str, Mapping[int, Decimal]],
     deductions_t: Mapping[str, int] | None = None,
+    *,
+    released_t: int = 0,
+    sectors: Mapping[str, str] | None = None,
+    auction_shares: Sequence[AuctionShareRule] = (),
 ) -> AllocationTable:
-    """Allocate ``year`` to every company of ``base_emissions_tco2`` (company → year → t)."""
+    """Allocate ``year`` to every company of ``base_emissions_tco2`` (company → year → t).
+
+    ``released_t`` reserve units are added to what the cap leaves for free allocation;
+    ``sectors`` (company → sector) selects each company's ``auction_shares`` rule.
+    """
     deductions_t = deductions_t or {}
+    sectors = sectors or {}
     issues: list[Issue] = []
     preliminary: dict[str, tuple[tuple[int, ...], Decimal, Decimal]] = {}
     for company in sorted(base_emissions_tco2):
@@ -88,40 +103,20 @@ def grandfather(
             )
         average = sum((history[year_] for year_ in used), Decimal(0)) / len(used)
         preliminary[company] = (used, average, average * rule.reduction_factor)
-    total = sum((value for _, _, value in preliminary.values()), Decimal(0))
-    available = Decimal(cap.cap_t - cap.reserve_t)
-    correction = min(Decimal(1), available / total) if total > 0 else Decimal(1)
-    if correction < 1:
-        issues.append(
-            Issue(
-                "correction_applied",
-                f"preliminary allocation {total:.0f} t exceeds the cap less reserve "
-                f"({available} t); every allocation is scaled by {correction:.6f}",
-                f"allocation {year}",
-                Severity.WARNING,
-            )
-        )
-    rounding = _ROUNDING[rule.rounding]
-    rounded = {
-        company: int((value * correction).to_integral_value(rounding))
-        for company, (_, _, value) in preliminary.items()
-    }
-    if sum(rounded.values()) > available:
-        # Rounding half up can push the total past the cap; rounding down never can, as
-        # the correction already keeps the unrounded total within it.
-        rounded = {
-            company: int((value * correction).to_integral_value(ROUND_DOWN))
-            for company, (_, _, value) in preliminary.items()
-        }
-        issues.append(
-            Issue(
-                "rounded_down_to_fit_cap",
-                "rounding half up would allocate more than the cap less reserve; every "
-                "allocation is rounded down instead",
-                f"allocation {year}",
-                Severity.WARNING,
-            )
-        )
+    available = available_t(cap, released_t)
+    fitted = fit_to_budget(
+        {company: value for company, (_, _, value) in preliminary.items()},
+        available,
+        rule.rounding,
+        f"allocation {year}",
+    )
+    issues.extend(fitted.issues)
+    correction = fitted.correction
+    rounded: dict[str, int] = {}
+    auctioned: dict[str, int] = {}
+    for company, entitled in fitted.allocated_t.items():
+        share, _ = auction_share_of(sectors.get(company), auction_shares)
+        rounded[company], auctioned[company] = split_auctioned(entitled, share)
     lines = []
     carried: dict[str, int] = {}
     for company, (used, average, value) in preliminary.items():
@@ -136,6 +131,7 @@ def grandfather(
                 correction_factor=correction,
                 deduction_t=min(deduction, rounded[company]),
                 allocated_t=max(0, rounded[company] - deduction),
+                auctioned_t=auctioned[company],
             )
         )
         if deduction > rounded[company]:
@@ -152,4 +148,4 @@ def grandfather(
     for company, deduction in deductions_t.items():
         if company not in preliminary and deduction > 0:
             carried[company] = deduction
-    return AllocationTable(year, tuple(lines), correction, tuple(issues), carried)
+    return AllocationTable(year, tuple(lines), correction, tuple(issues), carried, available)

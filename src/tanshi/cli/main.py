@@ -8,9 +8,11 @@ from typing import Annotated
 import typer
 
 from tanshi import __version__
+from tanshi.cli.auction import auction_app
 from tanshi.cli.common import open_or_exit
 from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
+from tanshi.cli.market import market_app
 from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
@@ -33,10 +35,12 @@ app = typer.Typer(
 app.command("demo")(demo_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
+app.add_typer(market_app, name="market")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(mrv_app, name="mrv")
 app.add_typer(verification_app, name="verification")
+app.add_typer(auction_app, name="auction")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -14,6 +14,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Severity
 from tanshi.resources import parse_installed, preset_ids, rulebook_text
 from tanshi.rulebook import NoRuleInForce, rules_in_force
+from tanshi.rulebook.describe import describe
 
 rulebook_app = typer.Typer(
     help="Rulebooks: a jurisdiction's rules as a versioned file.", no_args_is_help=True
@@ -73,44 +74,7 @@ def show(
     table.add_column("Rule")
     table.add_column("In force")
     table.add_column(escape("Source [confidence]"))
-    offsets = rules.offsets
-    rows = [
-        (
-            "Compliance",
-            f"surrender {rules.compliance.allowance_unit_type} by "
-            f"{rules.compliance.surrender_deadline(year)}",
-            rules.compliance,
-        ),
-        ("Cap", f"{rules.cap.cap_t:,} t, reserve {rules.cap.reserve_t:,} t", rules.cap),
-        (
-            "Allocation",
-            f"grandfathering on {list(rules.allocation.base_years)} × "
-            f"{rules.allocation.reduction_factor}",
-            rules.allocation,
-        ),
-        (
-            "Penalty",
-            f"{rules.penalty.multiple} × average price ({rules.penalty.price_window.value}); "
-            f"deduct shortfall: {rules.penalty.deduct_shortfall_from_next_allocation}",
-            rules.penalty,
-        ),
-        (
-            "MRV",
-            f"{rules.mrv.methodology}, parameters {list(rules.mrv.parameter_regimes)}",
-            rules.mrv,
-        ),
-    ]
-    if offsets is not None:
-        rows.insert(
-            3,
-            (
-                "Offsets",
-                f"{list(offsets.eligible_unit_types)} up to "
-                f"{offsets.cap_share_of_obligation:%} of the obligation",
-                offsets,
-            ),
-        )
-    for name, summary, rule in rows:
+    for name, summary, rule in describe(rules, rulebook.rulebook.currency):
         table.add_row(
             escape(name), escape(summary), escape(f"{rule.source} [{rule.confidence.value}]")
         )

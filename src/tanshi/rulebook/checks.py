@@ -5,7 +5,23 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Sequence
 
 from tanshi.core.issues import Issue
-from tanshi.rulebook.model import Rulebook, Ruled, UnitKind
+from tanshi.rulebook.model import (
+    CAPPED_METHODS,
+    BenchmarkOutputRule,
+    EuBenchmarkRule,
+    GrandfatheringRule,
+    PenaltyRule,
+    Rulebook,
+    Ruled,
+    UnitKind,
+)
+from tanshi.rulebook.supply_checks import check_overlaps, check_reversed, check_supply
+
+# Tables of which at most one rule may be in force in a year.
+ONE_A_YEAR = (
+    "compliance", "phase", "allocation", "auction", "offsets", "banking", "borrowing",
+    "obligation_limits", "penalty", "mrv", "registry",
+)  # fmt: skip
 
 
 def check_rulebook(
@@ -20,11 +36,12 @@ def check_rulebook(
     knows; rules naming anything else are reported.
     """
     issues: list[Issue] = []
-    for name in ("compliance", "allocation", "offsets", "penalty", "mrv", "registry"):
+    for name in ONE_A_YEAR:
         rules: Sequence[Ruled] = getattr(rulebook, name)
         issues.extend(_check_validity(name, rules))
     issues.extend(_check_units(rulebook))
     issues.extend(_check_caps(rulebook))
+    issues.extend(check_supply(rulebook))
     issues.extend(_check_allocation(rulebook))
     issues.extend(_check_penalty(rulebook))
     issues.extend(_check_coverage(rulebook))
@@ -34,25 +51,8 @@ def check_rulebook(
 
 
 def _check_validity(name: str, rules: Sequence[Ruled]) -> Iterator[Issue]:
-    for index, rule in enumerate(rules):
-        if rule.valid_from > rule.valid_to:
-            yield Issue(
-                "validity_reversed",
-                f"valid_from {rule.valid_from} is after valid_to {rule.valid_to}; swap them",
-                f"{name}[{index}].valid_from",
-            )
-    for first in range(len(rules)):
-        for second in range(first + 1, len(rules)):
-            a, b = rules[first], rules[second]
-            if a.valid_from <= b.valid_to and b.valid_from <= a.valid_to:
-                yield Issue(
-                    "rules_overlap",
-                    f"{name}[{first}] ({a.valid_from}-{a.valid_to}) and {name}[{second}] "
-                    f"({b.valid_from}-{b.valid_to}) are both in force in "
-                    f"{max(a.valid_from, b.valid_from)}; exactly one rule may apply per year, "
-                    "so end one before the other starts",
-                    f"{name}[{second}].valid_from",
-                )
+    yield from check_reversed(name, rules)
+    yield from check_overlaps(name, list(enumerate(rules)))
 
 
 def _check_coverage(rulebook: Rulebook) -> Iterator[Issue]:
@@ -66,7 +66,7 @@ def _check_coverage(rulebook: Rulebook) -> Iterator[Issue]:
                         f"allocation is in force in {year} but no [[{name}]] rule is",
                         f"allocation[{index}].valid_from",
                     )
-        for year in rule.base_years:
+        for year in _history_years(rule):
             if not any(mrv.in_force(year) for mrv in rulebook.mrv):
                 yield Issue(
                     "base_year_without_mrv_rule",
@@ -82,6 +82,15 @@ def _check_coverage(rulebook: Rulebook) -> Iterator[Issue]:
                 f"sectors[{index}].code",
             )
         seen.add(sector.code)
+
+
+def _history_years(rule: object) -> tuple[int, ...]:
+    """The historical years whose verified data an allocation rule needs."""
+    if isinstance(rule, GrandfatheringRule):
+        return rule.base_years
+    if isinstance(rule, EuBenchmarkRule):
+        return rule.historical_activity_years
+    return ()
 
 
 def _check_registry(rulebook: Rulebook) -> Iterator[Issue]:
@@ -162,13 +171,26 @@ def _check_caps(rulebook: Rulebook) -> Iterator[Issue]:
                 "duplicate_cap", f"the cap for {cap.year} is given twice", f"cap[{index}].year"
             )
         years.add(cap.year)
-        if cap.reserve_t > cap.cap_t:
+        if cap.reserve_t + cap.auction_t > cap.cap_t:
             yield Issue(
                 "reserve_exceeds_cap",
-                f"reserve_t {cap.reserve_t} is larger than cap_t {cap.cap_t}",
+                f"reserve_t {cap.reserve_t} + auction_t {cap.auction_t} is larger than cap_t "
+                f"{cap.cap_t}",
                 f"cap[{index}].reserve_t",
             )
+        if cap.pre_allocated_t is not None:
+            parts = cap.pre_allocated_t + cap.reserve_t + cap.auction_t
+            if parts != cap.cap_t:
+                yield Issue(
+                    "cap_parts_disagree",
+                    f"pre_allocated_t {cap.pre_allocated_t:,} + reserve_t {cap.reserve_t:,} + "
+                    f"auction_t {cap.auction_t:,} = {parts:,}, but cap_t is {cap.cap_t:,} "
+                    f"(off by {parts - cap.cap_t:+,}); check the figures against the source",
+                    f"cap[{index}].cap_t",
+                )
     for index, rule in enumerate(rulebook.allocation):
+        if rule.method not in CAPPED_METHODS:
+            continue
         for year in range(rule.valid_from, rule.valid_to + 1):
             if year not in years:
                 yield Issue(
@@ -180,24 +202,73 @@ def _check_caps(rulebook: Rulebook) -> Iterator[Issue]:
 
 def _check_allocation(rulebook: Rulebook) -> Iterator[Issue]:
     for index, rule in enumerate(rulebook.allocation):
-        late = [year for year in rule.base_years if year >= rule.valid_from]
+        history = _history_years(rule)
+        late = [year for year in history if year >= rule.valid_from]
         if late:
             yield Issue(
                 "base_year_not_in_past",
                 f"base years {late} are not before the first allocation year "
                 f"{rule.valid_from}; base years must be historical",
-                f"allocation[{index}].base_years",
+                f"allocation[{index}].{_history_field(rule)}",
             )
-        if len(set(rule.base_years)) != len(rule.base_years):
+        if len(set(history)) != len(history):
             yield Issue(
                 "duplicate_base_year",
                 "a base year is listed twice",
-                f"allocation[{index}].base_years",
+                f"allocation[{index}].{_history_field(rule)}",
             )
+        if isinstance(rule, BenchmarkOutputRule):
+            yield from _check_output_rule(rulebook, index, rule)
+
+
+def _history_field(rule: object) -> str:
+    return "historical_activity_years" if isinstance(rule, EuBenchmarkRule) else "base_years"
+
+
+def _check_output_rule(
+    rulebook: Rulebook, index: int, rule: BenchmarkOutputRule
+) -> Iterator[Issue]:
+    for year in range(rule.valid_from, rule.valid_to + 1):
+        if not any(
+            bench.product == "electricity" and bench.in_force(year) for bench in rulebook.benchmark
+        ):
+            yield Issue(
+                "missing_benchmark",
+                f"benchmark_output allocation is in force in {year} but no electricity "
+                "[[benchmark]] is",
+                f"allocation[{index}].valid_from",
+            )
+    minimums = [band.min_load for band in rule.load_bands]
+    if minimums != sorted(minimums, reverse=True):
+        yield Issue(
+            "load_bands_unordered",
+            "list load_bands from the highest min_load to the lowest",
+            f"allocation[{index}].load_bands",
+        )
+    elif minimums and minimums[-1] != 0:
+        yield Issue(
+            "load_bands_incomplete",
+            "the last load band must have min_load = 0 so that every load factor has a band",
+            f"allocation[{index}].load_bands",
+        )
 
 
 def _check_penalty(rulebook: Rulebook) -> Iterator[Issue]:
     for index, rule in enumerate(rulebook.penalty):
+        if not isinstance(rule, PenaltyRule):
+            if rule.kind == "lump_sum_fine" and rule.fine_min > rule.fine_max:
+                yield Issue(
+                    "penalty_range_reversed",
+                    "fine_min is larger than fine_max; swap them",
+                    f"penalty[{index}].fine_max",
+                )
+            continue
+        if rule.multiple_max is not None and rule.multiple_max < rule.multiple:
+            yield Issue(
+                "penalty_range_reversed",
+                "multiple_max is smaller than multiple (the range's lower end); swap them",
+                f"penalty[{index}].multiple_max",
+            )
         needs_months = rule.price_window.value == "months_before_deadline"
         if needs_months and rule.window_months is None:
             yield Issue(

@@ -8,12 +8,21 @@ from typing import TypeVar
 
 from tanshi.core.errors import TanshiError
 from tanshi.rulebook.model import (
+    CAPPED_METHODS,
     AllocationRule,
+    AnyPenaltyRule,
+    AuctionRule,
+    AuctionShareRule,
+    BankingRule,
+    BenchmarkRule,
+    BorrowingRule,
     CapRule,
     CompliancePeriodRule,
     MrvRule,
+    ObligationLimitRule,
     OffsetRule,
-    PenaltyRule,
+    PhaseRule,
+    ReserveRule,
     Rulebook,
     Ruled,
     UnitType,
@@ -35,37 +44,69 @@ def rule_for(rules: Sequence[R], year: int, kind: str) -> R:
     return matching[0]
 
 
+def optional_rule(rules: Sequence[R], year: int) -> R | None:
+    """The rule of ``rules`` in force in ``year``, or None."""
+    matching = [rule for rule in rules if rule.in_force(year)]
+    assert len(matching) <= 1, "check_rulebook rejects overlapping rules"
+    return matching[0] if matching else None
+
+
 @dataclass(frozen=True, slots=True)
 class RulesInForce:
-    """Every rule that applies to one compliance year."""
+    """Every rule that applies to one compliance year.
+
+    ``cap`` is None only for a method without an absolute cap (``benchmark_output``).
+    """
 
     year: int
     compliance: CompliancePeriodRule
-    cap: CapRule
+    cap: CapRule | None
     allocation: AllocationRule
     offsets: OffsetRule | None
-    penalty: PenaltyRule
+    penalty: AnyPenaltyRule
     mrv: MrvRule
     allowance_unit_type: UnitType
+    phase: PhaseRule | None = None
+    reserves: tuple[ReserveRule, ...] = ()
+    benchmarks: tuple[BenchmarkRule, ...] = ()
+    auction_shares: tuple[AuctionShareRule, ...] = ()
+    auction: AuctionRule | None = None
+    banking: BankingRule | None = None
+    borrowing: BorrowingRule | None = None
+    obligation_limits: ObligationLimitRule | None = None
+
+    def capped(self) -> CapRule:
+        """The cap of the year; raises NoRuleInForce for a year without one."""
+        if self.cap is None:
+            raise NoRuleInForce(f"the rulebook has no cap for {self.year}")
+        return self.cap
 
 
 def rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
     """The rules for ``year``; raises NoRuleInForce when a required kind is missing."""
+    allocation = rule_for(rulebook.allocation, year, "allocation")
     cap = cap_rule(rulebook, year)
-    if cap is None:
+    if cap is None and allocation.method in CAPPED_METHODS:
         raise NoRuleInForce(f"the rulebook has no cap for {year}")
     compliance = rule_for(rulebook.compliance, year, "compliance")
-    offsets = [rule for rule in rulebook.offsets if rule.in_force(year)]
     units = {unit.code: unit for unit in rulebook.unit_types}
     return RulesInForce(
         year=year,
         compliance=compliance,
         cap=cap,
-        allocation=rule_for(rulebook.allocation, year, "allocation"),
-        offsets=offsets[0] if offsets else None,
+        allocation=allocation,
+        offsets=optional_rule(rulebook.offsets, year),
         penalty=rule_for(rulebook.penalty, year, "penalty"),
         mrv=rule_for(rulebook.mrv, year, "mrv"),
         allowance_unit_type=units[compliance.allowance_unit_type],
+        phase=optional_rule(rulebook.phase, year),
+        reserves=tuple(rule for rule in rulebook.reserve if rule.in_force(year)),
+        benchmarks=tuple(rule for rule in rulebook.benchmark if rule.in_force(year)),
+        auction_shares=tuple(rule for rule in rulebook.auction_share if rule.in_force(year)),
+        auction=optional_rule(rulebook.auction, year),
+        banking=optional_rule(rulebook.banking, year),
+        borrowing=optional_rule(rulebook.borrowing, year),
+        obligation_limits=optional_rule(rulebook.obligation_limits, year),
     )
 
 

@@ -8,46 +8,47 @@ from __future__ import annotations
 
 import enum
 from datetime import date, time
-from decimal import Decimal
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-Code = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.-]{0,39}$")]
-Year = Annotated[int, Field(ge=1990, le=2100)]
-Share = Annotated[Decimal, Field(ge=0, le=1)]
-
-
-class Confidence(enum.StrEnum):
-    """How sure the citation of a rule is (the tags of ``shared/reference``)."""
-
-    CONFIRMED = "V"  # read in the named primary text
-    SECONDARY = "V3"  # a secondary source, not the official text
-    UNCONFIRMED = "M"  # from memory; check the primary text before relying on it
-    ASSUMPTION = "assumption"  # a modelling choice of a fictional or simplified jurisdiction
-
-
-class _Record(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
-
-
-class Sourced(_Record):
-    """Fields every rule has: where it comes from and how sure that is."""
-
-    source: Text
-    confidence: Confidence
-
-
-class Ruled(Sourced):
-    """A rule in force from ``valid_from`` to ``valid_to`` (inclusive years)."""
-
-    valid_from: Year
-    valid_to: Year
-
-    def in_force(self, year: int) -> bool:
-        return self.valid_from <= year <= self.valid_to
+from tanshi.rulebook.allocation_rules import (  # noqa: F401 - re-exported
+    CAPPED_METHODS,
+    AllocationRule,
+    AuctionShareRule,
+    BenchmarkOutputRule,
+    BenchmarkRule,
+    EuBenchmarkRule,
+    GrandfatheringRule,
+    LoadBand,
+)
+from tanshi.rulebook.flexibility_rules import (  # noqa: F401 - re-exported
+    AnyPenaltyRule,
+    BankingRule,
+    BorrowingRule,
+    FixedPenaltyRule,
+    LumpSumPenaltyRule,
+    ObligationLimitRule,
+    PenaltyRule,
+    PriceWindow,
+)
+from tanshi.rulebook.records import (  # noqa: F401 - re-exported
+    Code,
+    Confidence,
+    Record,
+    Ruled,
+    Share,
+    Sourced,
+    Text,
+    Year,
+)
+from tanshi.rulebook.supply_rules import (
+    AuctionRule,
+    CapRule,
+    PhaseRule,
+    ReserveRule,
+)
 
 
 class UnitKind(enum.StrEnum):
@@ -63,7 +64,7 @@ class UnitKind(enum.StrEnum):
         return self is not UnitKind.ALLOWANCE
 
 
-class Header(_Record):
+class Header(Record):
     """What the rulebook is: identity and version of the jurisdiction's rules."""
 
     id: Code
@@ -129,48 +130,13 @@ class CompliancePeriodRule(Ruled):
         return date(period_end_year + self.deadline_years_after_period, month, day)
 
 
-class CapRule(Sourced):
-    """The total allowances for one year, and how many of them are held in reserve."""
-
-    year: Year
-    cap_t: Annotated[int, Field(ge=0)]
-    reserve_t: Annotated[int, Field(ge=0)] = 0
-
-
-class GrandfatheringRule(Ruled):
-    """Free allocation on the average verified emissions of base years."""
-
-    method: Literal["grandfathering"]
-    base_years: Annotated[tuple[Year, ...], Field(min_length=1)]
-    reduction_factor: Share
-    rounding: Literal["down", "half_up"] = "down"
-
-
-# One method so far; later methods join a union discriminated by ``method``.
-AllocationRule = GrandfatheringRule
-
-
 class OffsetRule(Ruled):
     """Which offsets count in surrender, and how many at most."""
 
     cap_share_of_obligation: Share
     eligible_unit_types: Annotated[tuple[Code, ...], Field(min_length=1)]
-
-
-class PriceWindow(enum.StrEnum):
-    COMPLIANCE_YEAR = "compliance_year"
-    MONTHS_BEFORE_DEADLINE = "months_before_deadline"
-
-
-class PenaltyRule(Ruled):
-    """What a missing tonne costs, and whether the shortfall is taken from next year."""
-
-    kind: Literal["multiple_of_average_price"]
-    multiple: Annotated[Decimal, Field(gt=0)]
-    price_window: PriceWindow
-    window_months: Annotated[int, Field(ge=1, le=24)] | None = None
-    fallback_price_cny_per_t: Annotated[Decimal, Field(gt=0)]
-    deduct_shortfall_from_next_allocation: bool
+    # Of the cap above, the most that international credits may cover (K-ETS phase 2: 5%).
+    international_max_share_of_obligation: Share | None = None
 
 
 class MrvRule(Ruled):
@@ -203,16 +169,24 @@ class RegistryRule(Ruled):
         return time.fromisoformat(self.business_hours_end)
 
 
-class Rulebook(_Record):
+class Rulebook(Record):
     """A jurisdiction's rules, as loaded from one rulebook file."""
 
     rulebook: Header
     unit_types: Annotated[tuple[UnitType, ...], Field(min_length=1)]
     sectors: Annotated[tuple[Sector, ...], Field(min_length=1)]
     compliance: Annotated[tuple[CompliancePeriodRule, ...], Field(min_length=1)]
-    cap: Annotated[tuple[CapRule, ...], Field(min_length=1)]
+    phase: tuple[PhaseRule, ...] = ()
+    cap: tuple[CapRule, ...] = ()
+    reserve: tuple[ReserveRule, ...] = ()
     allocation: Annotated[tuple[AllocationRule, ...], Field(min_length=1)]
+    benchmark: tuple[BenchmarkRule, ...] = ()
+    auction_share: tuple[AuctionShareRule, ...] = ()
+    auction: tuple[AuctionRule, ...] = ()
     offsets: tuple[OffsetRule, ...] = ()
-    penalty: Annotated[tuple[PenaltyRule, ...], Field(min_length=1)]
+    banking: tuple[BankingRule, ...] = ()
+    borrowing: tuple[BorrowingRule, ...] = ()
+    obligation_limits: tuple[ObligationLimitRule, ...] = ()
+    penalty: Annotated[tuple[AnyPenaltyRule, ...], Field(min_length=1)]
     mrv: Annotated[tuple[MrvRule, ...], Field(min_length=1)]
     registry: tuple[RegistryRule, ...] = ()

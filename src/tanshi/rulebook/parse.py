@@ -74,10 +74,16 @@ def locate(origin: str, index: LineIndex, loc: Sequence[str | int]) -> str:
     return f"{place} {path}" if path else place
 
 
+_UNION_TAGS = {
+    "grandfathering", "benchmark_output", "eu_benchmark",
+    "multiple_of_average_price", "fixed_per_tonne", "lump_sum_fine",
+}  # fmt: skip
+
+
 def _strip_union_tags(loc: Sequence[str | int]) -> list[str | int]:
     # pydantic adds the discriminator value (e.g. 'grandfathering') to union locations;
     # users never wrote it, so it is dropped from the path they see.
-    return [part for part in loc if part not in {"grandfathering"}]
+    return [part for part in loc if part not in _UNION_TAGS]
 
 
 def _message(error: dict[str, object]) -> str:
@@ -119,12 +125,12 @@ def parse_rulebook(
         rulebook = Rulebook.model_validate(raw)
     except ValidationError as error:
         problems = error.errors()
-        nested = {tuple(problem["loc"][:-2]) for problem in problems if len(problem["loc"]) > 2}
+        located = [_strip_union_tags(problem["loc"]) for problem in problems]
+        nested = {tuple(loc[:cut]) for loc in located for cut in range(1, len(loc))}
         issues = []
-        for problem in problems:
-            if problem["type"] == "too_short" and tuple(problem["loc"]) in nested:
+        for problem, loc in zip(problems, located, strict=True):
+            if problem["type"] == "too_short" and tuple(loc) in nested:
                 continue  # pydantic repeats a failed item as "too short"; the item says why
-            loc = _strip_union_tags(problem["loc"])
             issues.append(
                 Issue(
                     f"rulebook_{problem['type']}",

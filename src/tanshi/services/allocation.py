@@ -12,6 +12,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.quantities import kg_to_t, t_to_kg
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import rules_in_force
+from tanshi.rulebook.model import GrandfatheringRule
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -66,8 +67,18 @@ def deductions(engine: Engine, year: int) -> dict[str, int]:
 def plan_allocation(engine: Engine, jurisdiction: Jurisdiction, year: int) -> AllocationTable:
     """The allocation of ``year`` as the rules compute it, without writing anything."""
     rules = rules_in_force(jurisdiction.rulebook, year)
+    if not isinstance(rules.allocation, GrandfatheringRule):
+        raise TanshiError(
+            f"allocating {year} from the database supports grandfathering only; the "
+            f"{rules.allocation.method} method runs from the library (tanshi.allocation)"
+        )
     history = base_emissions(engine, rules.allocation.base_years)
-    return grandfather(year, rules.allocation, rules.cap, history, deductions(engine, year))
+    with engine.connect() as connection:
+        sectors = {row.code: row.sector for row in connection.execute(select(companies))}
+    return grandfather(
+        year, rules.allocation, rules.capped(), history, deductions(engine, year),
+        sectors=sectors, auction_shares=rules.auction_shares,
+    )  # fmt: skip
 
 
 def allocate_year(
@@ -87,7 +98,10 @@ def allocate_year(
             raise TanshiError(f"{year} is already allocated; corrections need new transactions")
         ids = company_ids(connection)
         cap = Movement(
-            jurisdiction.issuance_account, jurisdiction.holding_account, allowances, rules.cap.cap_t
+            jurisdiction.issuance_account,
+            jurisdiction.holding_account,
+            allowances,
+            rules.capped().cap_t,
         )
         issued = execute_in(
             connection,
@@ -96,7 +110,7 @@ def allocate_year(
                 f"{code}/issuance/{year}",
                 (cap,),
                 now,
-                memo=f"cap {year}: {rules.cap.source}",
+                memo=f"cap {year}: {rules.capped().source}",
             ),
         )
         if not issued.ok:

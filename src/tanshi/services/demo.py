@@ -91,6 +91,13 @@ def run_demo(
     """Run the first compliance year of ``rulebook`` with a seeded synthetic market."""
     if company_count < 2:
         raise TanshiError("the demo needs at least 2 companies so that someone can trade")
+    first = min(rulebook.allocation, key=lambda rule: rule.valid_from)
+    if first.method != "grandfathering":
+        raise TanshiError(
+            f"the demo allocates by grandfathering; {rulebook.rulebook.id} starts with "
+            f"{first.method} (see `tanshi rulebook show {rulebook.rulebook.id} --year "
+            f"{first.valid_from}`)"
+        )
     monthly_only = sorted({r.methodology for r in rulebook.mrv} - set(METHODOLOGIES))
     if monthly_only:
         raise TanshiError(

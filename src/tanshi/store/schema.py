@@ -457,3 +457,40 @@ verification_events = Table(
     Column("detail", JSON, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
+
+# Primary-market auctions (services/auction.py). Prices in hundredths of the rulebook's
+# currency (fen, cents; KRW × 100), so every tick in use is a whole number.
+auctions = Table(
+    "auctions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("jurisdiction_id", ForeignKey("jurisdictions.id"), nullable=False),
+    Column("code", String(80), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False),
+    Column("offered_units", BigInteger, nullable=False),
+    Column("carried_in_units", BigInteger, nullable=False),
+    Column("reserve_price_hundredths", BigInteger, nullable=False),
+    Column("clearing_price_hundredths", BigInteger, nullable=True),
+    Column("sold_units", BigInteger, nullable=False),
+    Column("unsold_units", BigInteger, nullable=False),
+    Column("rolled_over_units", BigInteger, nullable=False),
+    Column("seed", BigInteger, nullable=False),
+    Column("bids_sha256", String(64), nullable=False),
+    UniqueConstraint("jurisdiction_id", "code"),
+    CheckConstraint("sold_units + unsold_units = offered_units", name="volume_adds_up"),
+    CheckConstraint("rolled_over_units <= unsold_units", name="rollover_within_unsold"),
+)
+
+auction_awards = Table(
+    "auction_awards",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("auction_id", ForeignKey("auctions.id"), nullable=False),
+    Column("company_id", ForeignKey("companies.id"), nullable=False),
+    Column("awarded_units", BigInteger, nullable=False),
+    Column("price_hundredths", BigInteger, nullable=False),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=False),
+    UniqueConstraint("auction_id", "company_id"),
+    CheckConstraint("awarded_units > 0", name="awarded_positive"),
+)

@@ -1,0 +1,337 @@
+"""A uniform-price sealed-bid auction, cleared as a pipeline of stages over bid records.
+
+1. Admissible bids: quantity a whole number of lots, price a whole number of ticks; when
+   the terms name eligible sectors and the bidders' sectors are known, only their bids.
+2. Reserve price: bids below it are not accepted.
+3. Bid guarantee: each bidder's bids, highest price first, are kept while their value
+   (price × quantity) fits in the amount lodged; the bid that crosses it is cut to the lots
+   that fit; the rest are not accepted. A bidder with no guarantee when one is required
+   has no bid accepted.
+4. Purchase limit: each bidder's bids, highest price first, are kept up to
+   floor(limit share × volume / lot) lots; the bid that crosses it is cut.
+5. Clearing: bids sorted by price, highest first. If they ask for no more than the volume,
+   every bid is filled and the price is the reserve price (undersubscribed, as in California
+   and RGGI). Otherwise the price is that of the bid at which the cumulative quantity first
+   reaches the volume; bids above it are filled, and bids at it share what is left
+   pro rata to their quantity, rounded down to whole lots; leftover lots go one at a time
+   to the tied bids in a random order drawn from ``seed``.
+6. What is not sold is rolled over to the next auction, withheld or cancelled, as the
+   rule says.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_DOWN, Decimal
+
+from tanshi.auction.bids import Bid
+from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue, Severity
+from tanshi.rulebook.model import AuctionRule
+
+
+@dataclass(frozen=True, slots=True)
+class AuctionTerms:
+    """What one auction offers and under which limits (from the rulebook and the notice)."""
+
+    volume_t: int
+    reserve_price_per_t: Decimal
+    purchase_limit_share: Decimal
+    lot_size_t: int = 1
+    price_tick: Decimal = Decimal("0.01")
+    bid_guarantee_required: bool = False
+    unsold: str = "roll_over"
+    eligible_sectors: frozenset[str] = frozenset()  # empty: anyone may bid
+
+    @classmethod
+    def from_rule(
+        cls, rule: AuctionRule, volume_t: int, reserve_price_per_t: Decimal | None = None
+    ) -> AuctionTerms:
+        """Terms of an auction under ``rule``; a reserve price given here overrides the rule's."""
+        price = reserve_price_per_t if reserve_price_per_t is not None else rule.reserve_price_per_t
+        if price is None:
+            raise TanshiError(
+                "the rulebook sets the reserve price for each auction: give it (--reserve-price)"
+            )
+        if volume_t < 0:
+            raise TanshiError(f"the volume must not be negative, got {volume_t}")
+        return cls(
+            volume_t, price, rule.purchase_limit_share, rule.lot_size_t, rule.price_tick,
+            rule.bid_guarantee_required, rule.unsold, frozenset(rule.eligible_sectors),
+        )  # fmt: skip
+
+    @property
+    def purchase_limit_t(self) -> int:
+        lots = (self.purchase_limit_share * self.volume_t / self.lot_size_t).to_integral_value(
+            ROUND_DOWN
+        )
+        return int(lots) * self.lot_size_t
+
+
+@dataclass(frozen=True, slots=True)
+class Award:
+    """A bid as accepted (``accepted_t`` after the limits) and what it won."""
+
+    bid: Bid
+    accepted_t: int
+    awarded_t: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuctionResult:
+    """The outcome of one auction: price, awards, what was not sold and why bids were cut."""
+
+    terms: AuctionTerms
+    clearing_price_per_t: Decimal | None  # None when nothing was sold
+    awards: tuple[Award, ...]
+    unsold_t: int
+    issues: tuple[Issue, ...]
+    seed: int
+    by_bidder_t: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def sold_t(self) -> int:
+        return sum(award.awarded_t for award in self.awards)
+
+    @property
+    def rolled_over_t(self) -> int:
+        return self.unsold_t if self.terms.unsold == "roll_over" else 0
+
+    @property
+    def proceeds(self) -> Decimal:
+        price = self.clearing_price_per_t or Decimal(0)
+        return price * self.sold_t
+
+
+def clear_auction(
+    terms: AuctionTerms,
+    bids: Sequence[Bid],
+    guarantees: Mapping[str, Decimal] | None = None,
+    *,
+    seed: int = 0,
+    bidder_sectors: Mapping[str, str] | None = None,
+) -> AuctionResult:
+    """Clear one auction; every bid not accepted in full is explained by an Issue.
+
+    ``bidder_sectors`` (bidder → sector), when given, lets the terms' eligible sectors be
+    checked; without it eligibility is not checked.
+    """
+    issues: list[Issue] = []
+    admissible = _eligible(terms, _admissible(terms, bids, issues), bidder_sectors, issues)
+    accepted = {bid.bid_id: bid.quantity_t for bid in admissible}
+    for bid in bids:
+        if bid.bid_id in accepted and bid.price_per_t < terms.reserve_price_per_t:
+            del accepted[bid.bid_id]
+            issues.append(
+                _note(
+                    bid,
+                    "below_reserve_price",
+                    f"below the reserve price {terms.reserve_price_per_t}",
+                )
+            )
+    _apply_guarantees(terms, bids, guarantees, accepted, issues)
+    _apply_purchase_limit(terms, bids, accepted, issues)
+    live = sorted(
+        (bid for bid in bids if accepted.get(bid.bid_id, 0) > 0),
+        key=_price_then_file_order(bids),
+    )
+    demand = sum(accepted[bid.bid_id] for bid in live)
+    awarded = dict.fromkeys(accepted, 0)
+    if demand == 0:
+        price = None
+    elif demand <= terms.volume_t:
+        price = terms.reserve_price_per_t
+        awarded.update({bid.bid_id: accepted[bid.bid_id] for bid in live})
+    else:
+        price = _clear_oversubscribed(terms, live, accepted, awarded, random.Random(seed))
+    sold = sum(awarded.values())
+    unsold = terms.volume_t - sold
+    if unsold and demand <= terms.volume_t:
+        issues.append(
+            Issue(
+                "undersubscribed",
+                f"bids at or above the reserve price asked for {demand} t of {terms.volume_t} t; "
+                f"{unsold} t not sold ({terms.unsold.replace('_', ' ')})",
+                "auction",
+                Severity.WARNING,
+            )
+        )
+    awards = tuple(
+        Award(bid, accepted.get(bid.bid_id, 0), awarded.get(bid.bid_id, 0)) for bid in bids
+    )
+    by_bidder: dict[str, int] = {}
+    for award in awards:
+        if award.awarded_t:
+            by_bidder[award.bid.bidder] = by_bidder.get(award.bid.bidder, 0) + award.awarded_t
+    return AuctionResult(
+        terms, price if sold else None, awards, unsold, tuple(issues), seed, by_bidder
+    )
+
+
+def _note(bid: Bid, code: str, why: str) -> Issue:
+    return Issue(
+        code,
+        f"bid of {bid.bidder} for {bid.quantity_t} t at {bid.price_per_t}: {why}",
+        bid.bid_id,
+        Severity.WARNING,
+    )
+
+
+def _admissible(terms: AuctionTerms, bids: Sequence[Bid], issues: list[Issue]) -> list[Bid]:
+    ids = [bid.bid_id for bid in bids]
+    if len(set(ids)) != len(ids):
+        raise TanshiError("bid ids must be unique")
+    kept = []
+    for bid in bids:
+        if bid.quantity_t <= 0 or bid.quantity_t % terms.lot_size_t:
+            issues.append(
+                Issue(
+                    "not_whole_lots",
+                    f"quantity {bid.quantity_t} is not a whole number of lots of {terms.lot_size_t} t",
+                    bid.bid_id,
+                )
+            )
+        elif bid.price_per_t <= 0 or bid.price_per_t % terms.price_tick:
+            issues.append(
+                Issue(
+                    "not_whole_ticks",
+                    f"price {bid.price_per_t} is not a positive multiple of the tick {terms.price_tick}",
+                    bid.bid_id,
+                )
+            )
+        else:
+            kept.append(bid)
+    return kept
+
+
+def _price_then_file_order(bids: Sequence[Bid]) -> Callable[[Bid], tuple[Decimal, int]]:
+    """Sort key: highest price first, then the order the bids were given in."""
+    position = {bid.bid_id: index for index, bid in enumerate(bids)}
+    return lambda bid: (-bid.price_per_t, position[bid.bid_id])
+
+
+def _eligible(
+    terms: AuctionTerms,
+    bids: list[Bid],
+    bidder_sectors: Mapping[str, str] | None,
+    issues: list[Issue],
+) -> list[Bid]:
+    if not terms.eligible_sectors or bidder_sectors is None:
+        return bids
+    kept = []
+    for bid in bids:
+        sector = bidder_sectors.get(bid.bidder)
+        if sector in terms.eligible_sectors:
+            kept.append(bid)
+        else:
+            issues.append(
+                Issue(
+                    "bidder_not_eligible",
+                    f"{bid.bidder} (sector {sector or 'unknown'}) may not bid; eligible "
+                    f"sectors: {sorted(terms.eligible_sectors)}",
+                    bid.bid_id,
+                )
+            )
+    return kept
+
+
+def _by_bidder(bids: Sequence[Bid], accepted: Mapping[str, int]) -> dict[str, list[Bid]]:
+    groups: dict[str, list[Bid]] = {}
+    for bid in sorted(bids, key=_price_then_file_order(bids)):
+        if accepted.get(bid.bid_id, 0) > 0:
+            groups.setdefault(bid.bidder, []).append(bid)
+    return groups
+
+
+def _apply_guarantees(
+    terms: AuctionTerms,
+    bids: Sequence[Bid],
+    guarantees: Mapping[str, Decimal] | None,
+    accepted: dict[str, int],
+    issues: list[Issue],
+) -> None:
+    guarantees = guarantees or {}
+    for bidder, group in _by_bidder(bids, accepted).items():
+        if bidder not in guarantees:
+            if terms.bid_guarantee_required:
+                for bid in group:
+                    accepted[bid.bid_id] = 0
+                    issues.append(
+                        _note(bid, "no_bid_guarantee", "the bidder lodged no bid guarantee")
+                    )
+            continue
+        left = guarantees[bidder]
+        for bid in group:
+            quantity = accepted[bid.bid_id]
+            lots = int((left / bid.price_per_t / terms.lot_size_t).to_integral_value(ROUND_DOWN))
+            fits = min(quantity, lots * terms.lot_size_t)
+            if fits < quantity:
+                issues.append(
+                    _note(
+                        bid,
+                        "exceeds_bid_guarantee",
+                        f"cut to {fits} t, what the guarantee still covers",
+                    )
+                )
+            accepted[bid.bid_id] = fits
+            left -= fits * bid.price_per_t
+
+
+def _apply_purchase_limit(
+    terms: AuctionTerms, bids: Sequence[Bid], accepted: dict[str, int], issues: list[Issue]
+) -> None:
+    limit = terms.purchase_limit_t
+    for group in _by_bidder(bids, accepted).values():
+        left = limit
+        for bid in group:
+            fits = min(accepted[bid.bid_id], left)
+            if fits < accepted[bid.bid_id]:
+                issues.append(
+                    _note(
+                        bid,
+                        "exceeds_purchase_limit",
+                        f"cut to {fits} t by the per-bidder limit of {limit} t",
+                    )
+                )
+            accepted[bid.bid_id] = fits
+            left -= fits
+
+
+def _clear_oversubscribed(
+    terms: AuctionTerms,
+    live: Sequence[Bid],
+    accepted: Mapping[str, int],
+    awarded: dict[str, int],
+    rng: random.Random,
+) -> Decimal:
+    cumulative = 0
+    price = live[-1].price_per_t
+    for bid in live:
+        cumulative += accepted[bid.bid_id]
+        if cumulative >= terms.volume_t:
+            price = bid.price_per_t
+            break
+    above = [bid for bid in live if bid.price_per_t > price]
+    tied = [bid for bid in live if bid.price_per_t == price]
+    for bid in above:
+        awarded[bid.bid_id] = accepted[bid.bid_id]
+    remaining = terms.volume_t - sum(awarded.values())
+    tied_total = sum(accepted[bid.bid_id] for bid in tied)
+    lot = terms.lot_size_t
+    for bid in tied:
+        awarded[bid.bid_id] = accepted[bid.bid_id] * remaining // tied_total // lot * lot
+    leftover_lots = (remaining - sum(awarded[bid.bid_id] for bid in tied)) // lot
+    order = list(tied)
+    rng.shuffle(order)
+    while leftover_lots > 0:
+        progressed = False
+        for bid in order:
+            if leftover_lots and awarded[bid.bid_id] + lot <= accepted[bid.bid_id]:
+                awarded[bid.bid_id] += lot
+                leftover_lots -= 1
+                progressed = True
+        if not progressed:
+            break
+    return price

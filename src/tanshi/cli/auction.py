@@ -1,0 +1,169 @@
+"""``tanshi auction run``: clear a sealed-bid auction from a bid file, and deliver it."""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import Decimal, InvalidOperation
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tanshi.auction import AuctionResult, parse_bids, parse_guarantees
+from tanshi.cli.common import fail
+from tanshi.cli.registry_ops import moment_of, open_registry
+from tanshi.core.errors import RulebookInvalid, TanshiError
+from tanshi.core.issues import Issue, Severity
+from tanshi.resources import load_rulebook
+from tanshi.services.auction import (
+    auction_terms,
+    carried_in_units,
+    company_sectors,
+    deliver_auction,
+    run_auction,
+)
+
+auction_app = typer.Typer(help="Primary-market auctions of allowances.", no_args_is_help=True)
+
+EXAMPLES = resources.files("tanshi") / "data" / "auctions"
+
+
+def _read(path: str, what: str) -> tuple[str, str]:
+    """A file's text, or a shipped example's (``kr-kets-bids.csv``); exits 2 if neither."""
+    file = Path(path)
+    if not file.exists() and (EXAMPLES / path).is_file():
+        return (EXAMPLES / path).read_text(encoding="utf-8"), path
+    try:
+        return file.read_text(encoding="utf-8"), path
+    except (OSError, UnicodeDecodeError) as error:
+        examples = sorted(item.name for item in EXAMPLES.iterdir() if item.name.endswith(".csv"))
+        raise fail(
+            f"cannot read the {what} {path}: {error}; give a UTF-8 CSV file or a shipped "
+            f"example ({', '.join(examples)})",
+            2,
+        ) from error
+
+
+def _stop_on(issues: list[Issue]) -> None:
+    for issue in issues:
+        typer.echo(str(issue), err=True)
+    if issues:
+        raise fail(f"{len(issues)} problem(s) in the input; nothing was cleared", 1)
+
+
+def _price(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation as error:
+        raise fail(f"--reserve-price {text} is not a number", 2) from error
+
+
+@auction_app.command("run")
+def run(
+    bidfile: Annotated[
+        str,
+        typer.Argument(help="CSV bid file (bidder,price_per_t,quantity_t) or a shipped example"),
+    ],
+    rulebook: Annotated[str, typer.Option("--rulebook", help="Preset id or rulebook .toml file.")],
+    year: Annotated[int, typer.Option("--year", help="The year whose [[auction]] rule applies.")],
+    seed: Annotated[int, typer.Option(help="Seed of the random order that breaks ties.")] = 0,
+    volume: Annotated[
+        int | None, typer.Option(help="Volume offered (default: the rule's volume_per_auction_t).")
+    ] = None,
+    reserve_price: Annotated[
+        str | None,
+        typer.Option("--reserve-price", help="Reserve price per tonne (default: the rule's)."),
+    ] = None,
+    guarantees: Annotated[
+        str | None, typer.Option(help="CSV file bidder,guarantee of the bid guarantees lodged.")
+    ] = None,
+    deliver: Annotated[
+        bool,
+        typer.Option(
+            help="Deliver the awards through the registry of the database and record the "
+            "auction (adds the volume the last recorded auction rolled over)."
+        ),
+    ] = False,
+    code: Annotated[str | None, typer.Option(help="Auction code when delivering.")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="SQLite path or database URL.")] = None,
+    at: Annotated[str | None, typer.Option(help="Deliver as of this ISO moment.")] = None,
+) -> None:
+    """Clear a uniform-price sealed-bid auction and print the price and the awards."""
+    bids_text, origin = _read(bidfile, "bid file")
+    bids, issues = parse_bids(bids_text, origin)
+    lodged = None
+    if guarantees is not None:
+        text, name = _read(guarantees, "guarantee file")
+        lodged, more = parse_guarantees(text, name)
+        issues += more
+    _stop_on(issues)
+    price = _price(reserve_price)
+    try:
+        if not deliver:
+            book, _ = load_rulebook(rulebook)
+            terms = auction_terms(book, year, volume_t=volume, reserve_price_per_t=price)
+            result = run_auction(terms, bids, lodged, seed)
+            _print(result, book.rulebook.currency, carried_in=0)
+            return
+        engine, jurisdiction = open_registry(db)
+        try:
+            book = jurisdiction.rulebook
+            if rulebook not in (book.rulebook.id, f"{book.rulebook.id}.toml"):
+                raise TanshiError(
+                    f"the database runs {book.rulebook.id}, not {rulebook}; deliveries use "
+                    "the rulebook stored with the jurisdiction"
+                )
+            carried = carried_in_units(engine, jurisdiction)
+            terms = auction_terms(
+                book, year, volume_t=volume, reserve_price_per_t=price, carried_in_t=carried
+            )
+            result = run_auction(terms, bids, lodged, seed, company_sectors(engine))
+            _print(result, book.rulebook.currency, carried_in=carried)
+            name = code or f"{year}-{hashlib.sha256(bids_text.encode()).hexdigest()[:8]}"
+            delivered = deliver_auction(
+                engine, jurisdiction, result, code=name, year=year, now=moment_of(at),
+                carried_in_t=carried, bids_text=bids_text,
+            )  # fmt: skip
+            typer.echo(
+                f"auction {name}: delivered to {len(delivered)} bidder(s) through the registry"
+            )
+        finally:
+            engine.dispose()
+    except RulebookInvalid as error:
+        raise fail(str(error), 2) from error
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+
+
+def _print(result: AuctionResult, currency: str, *, carried_in: int) -> None:
+    terms = result.terms
+    carried = f" (incl. {carried_in:,} t rolled over)" if carried_in else ""
+    typer.echo(
+        f"offered {terms.volume_t:,} t{carried}; reserve price {terms.reserve_price_per_t} "
+        f"{currency}/t; per-bidder limit {terms.purchase_limit_t:,} t; lots of {terms.lot_size_t} t"
+    )
+    price = result.clearing_price_per_t
+    typer.echo(
+        f"clearing price: {'none (nothing sold)' if price is None else f'{price} {currency}/t'}"
+    )
+    typer.echo(
+        f"sold {result.sold_t:,} t, unsold {result.unsold_t:,} t ({terms.unsold.replace('_', ' ')}), "
+        f"proceeds {result.proceeds:,} {currency}"
+    )
+    table = Table(title="Awards")
+    for column in ("bidder", "bid", "price", "bid t", "accepted t", "awarded t"):
+        table.add_column(column, justify="left" if column in ("bidder", "bid") else "right")
+    for award in result.awards:
+        table.add_row(
+            award.bid.bidder, award.bid.bid_id, str(award.bid.price_per_t),
+            f"{award.bid.quantity_t:,}", f"{award.accepted_t:,}", f"{award.awarded_t:,}",
+        )  # fmt: skip
+    Console().print(table)
+    for issue in result.issues:
+        if issue.severity is Severity.WARNING:
+            typer.echo(f"note: {issue.where}: {issue.message} [{issue.code}]")

@@ -1,0 +1,183 @@
+"""Running an auction: terms from the rulebook, clearing, delivery through the registry.
+
+``run_auction`` is the whole computation (nothing is written); ``deliver_auction`` books
+what each bidder won as an ``auction_delivery`` from the jurisdiction's holding account to
+the bidder's operator holding account and records the auction, all in one database
+transaction: either every delivery and the record land, or nothing does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Engine, select
+
+from tanshi.auction import AuctionResult, AuctionTerms, Bid, clear_auction
+from tanshi.core.errors import TanshiError
+from tanshi.core.moments import to_utc
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.rulebook import NoRuleInForce, Rulebook, rules_in_force
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    account_id,
+    find_account,
+    operator_account_code,
+    unit_class_id,
+)
+from tanshi.services.mrv import company_ids
+from tanshi.services.registry import execute_in
+from tanshi.store.schema import auction_awards, auctions, companies
+
+HUNDREDTHS = 100
+
+
+def auction_terms(
+    rulebook: Rulebook,
+    year: int,
+    *,
+    volume_t: int | None = None,
+    reserve_price_per_t: Decimal | None = None,
+    carried_in_t: int = 0,
+) -> AuctionTerms:
+    """The terms of an auction in ``year``: the rule's, with the notice's volume and price."""
+    try:
+        rule = rules_in_force(rulebook, year).auction
+    except NoRuleInForce as error:
+        raise TanshiError(str(error)) from error
+    if rule is None:
+        raise TanshiError(
+            f"{rulebook.rulebook.id} has no [[auction]] rule in force in {year}; see "
+            f"`tanshi rulebook show {rulebook.rulebook.id} --year {year}`"
+        )
+    volume = volume_t if volume_t is not None else rule.volume_per_auction_t
+    if volume is None:
+        raise TanshiError("the rulebook gives no volume per auction: give it (--volume)")
+    return AuctionTerms.from_rule(rule, volume + carried_in_t, reserve_price_per_t)
+
+
+def run_auction(
+    terms: AuctionTerms,
+    bids: list[Bid],
+    guarantees: Mapping[str, Decimal] | None = None,
+    seed: int = 0,
+    bidder_sectors: Mapping[str, str] | None = None,
+) -> AuctionResult:
+    """Clear the auction (pure; kept here so the CLI and the API share one entry point)."""
+    return clear_auction(terms, bids, guarantees, seed=seed, bidder_sectors=bidder_sectors)
+
+
+def company_sectors(engine: Engine) -> dict[str, str]:
+    """Company code → sector, to check who may bid."""
+    with engine.connect() as connection:
+        return {row.code: row.sector for row in connection.execute(select(companies))}
+
+
+def carried_in_units(engine: Engine, jurisdiction: Jurisdiction) -> int:
+    """Units the jurisdiction's latest recorded auction rolled over to the next one."""
+    query = (
+        select(auctions.c.rolled_over_units)
+        .where(auctions.c.jurisdiction_id == jurisdiction.id)
+        .order_by(auctions.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as connection:
+        found = connection.execute(query).scalar()
+    return int(found or 0)
+
+
+def hundredths(price: Decimal) -> int:
+    """A price in whole hundredths of its currency; refuses finer prices rather than round."""
+    scaled = price * HUNDREDTHS
+    if scaled != scaled.to_integral_value():
+        raise TanshiError(f"price {price} has more than two decimal places; it cannot be stored")
+    return int(scaled)
+
+
+def deliver_auction(
+    engine: Engine,
+    jurisdiction: Jurisdiction,
+    result: AuctionResult,
+    *,
+    code: str,
+    year: int,
+    now: datetime,
+    carried_in_t: int,
+    bids_text: str,
+) -> dict[str, int]:
+    """Deliver every award and record the auction; returns bidder → transaction id."""
+    rules = rules_in_force(jurisdiction.rulebook, year)
+    allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
+    price = result.clearing_price_per_t
+    transactions: dict[str, int] = {}
+    with engine.begin() as connection:
+        taken = connection.execute(
+            select(auctions.c.id).where(
+                auctions.c.jurisdiction_id == jurisdiction.id, auctions.c.code == code
+            )
+        ).first()
+        if taken:
+            raise TanshiError(f"auction {code} is already recorded; give each auction its own code")
+        missing = [
+            bidder
+            for bidder in sorted(result.by_bidder_t)
+            if find_account(connection, operator_account_code(jurisdiction.code, bidder)) is None
+        ]
+        if missing:
+            raise TanshiError(
+                f"no operator holding account for bidders {missing}; bidders must be "
+                "registered companies of the jurisdiction (codes as in the registry)"
+            )
+        companies = company_ids(connection)
+        auction_id = connection.execute(
+            auctions.insert()
+            .values(
+                jurisdiction_id=jurisdiction.id,
+                code=code,
+                year=year,
+                held_at=to_utc(now),
+                offered_units=result.terms.volume_t,
+                carried_in_units=carried_in_t,
+                reserve_price_hundredths=hundredths(result.terms.reserve_price_per_t),
+                clearing_price_hundredths=None if price is None else hundredths(price),
+                sold_units=result.sold_t,
+                unsold_units=result.unsold_t,
+                rolled_over_units=result.rolled_over_t,
+                seed=result.seed,
+                bids_sha256=hashlib.sha256(bids_text.encode()).hexdigest(),
+            )
+            .returning(auctions.c.id)
+        ).scalar_one()
+        for bidder, quantity in sorted(result.by_bidder_t.items()):
+            assert price is not None, "a sale has a clearing price"
+            operator = account_id(connection, operator_account_code(jurisdiction.code, bidder))
+            outcome = execute_in(
+                connection,
+                TransactionRequest(
+                    "auction_delivery",
+                    f"{jurisdiction.code}/auction/{code}/{bidder}",
+                    (Movement(jurisdiction.holding_account, operator, allowances, quantity),),
+                    now,
+                    memo=f"auction {code}: {quantity} t at {price}",
+                ),
+            )
+            if not outcome.ok:
+                raise TanshiError(
+                    f"delivering {quantity} t to {bidder} failed: {outcome.result.value}; the "
+                    f"holding account needs {result.sold_t} t of {year} allowances (allocate "
+                    f"{year} first); nothing was recorded"
+                )
+            assert outcome.transaction_id is not None
+            transactions[bidder] = outcome.transaction_id
+            connection.execute(
+                auction_awards.insert().values(
+                    auction_id=auction_id,
+                    company_id=companies[bidder],
+                    awarded_units=quantity,
+                    price_hundredths=hundredths(price),
+                    transaction_id=outcome.transaction_id,
+                )
+            )
+    return transactions

@@ -1,0 +1,97 @@
+"""``tanshi auction run`` on the shipped examples, and delivery through the demo's registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+from tanshi.store.engine import open_database
+from tanshi.store.schema import auction_awards, auctions, transactions
+
+runner = CliRunner()
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_demo_example_clears_with_a_tie_shared_pro_rata() -> None:
+    """1,000,000 t, lots of 1,000, limit 150,000 t. Above CNY 28: C001 120,000 @ 31.50 and
+    30,000 of its 100,000 @ 29 (limit), C002 150,000 @ 30, C003 150,000 of 200,000 @ 29.50:
+    450,000 t. At 28: C004 150,000, C005 150,000, C006 100,000, C007 150,000, C008 150,000 =
+    700,000 t for the 550,000 t left, so the price is 28.00 and each gets 550/700 of its bid
+    in whole lots: 117,000 / 117,000 / 78,000 / 117,000 / 117,000 = 546,000; the 4 lots left
+    go by the seeded order. C009 (25.00) gets nothing; C010 (19.00) is below the reserve."""
+    out = run("auction", "run", "demo-province-bids.csv", "--rulebook", "demo-province",
+              "--year", "2016", "--seed", "1")  # fmt: skip
+    assert "clearing price: 28.00 CNY/t" in out
+    assert "sold 1,000,000 t, unsold 0 t" in out
+    assert "below_reserve_price" in out and "exceeds_purchase_limit" in out
+
+
+def test_kets_example_needs_a_reserve_price() -> None:
+    result = runner.invoke(app, ["auction", "run", "kr-kets-bids.csv", "--rulebook", "kr-kets",
+                                 "--year", "2019"])  # fmt: skip
+    assert result.exit_code == 1 and "--reserve-price" in result.output
+    out = run("auction", "run", "kr-kets-bids.csv", "--rulebook", "kr-kets", "--year", "2019",
+              "--reserve-price", "25000", "--guarantees", "kr-kets-guarantees.csv")  # fmt: skip
+    assert "clearing price: 25000 KRW/t" in out and "per-bidder limit 82,500 t" in out
+
+
+def test_a_bad_bid_file_clears_nothing(tmp_path: Path) -> None:
+    bids = tmp_path / "bids.csv"
+    bids.write_text("bidder,price_per_t,quantity_t\nC001,abc,1000\n", encoding="utf-8")
+    result = runner.invoke(app, ["auction", "run", str(bids), "--rulebook", "demo-province",
+                                 "--year", "2016"])  # fmt: skip
+    assert result.exit_code == 1
+    assert "bids.csv:2" in result.output and "bad_price" in result.output
+    assert "nothing was cleared" in result.output
+
+
+def test_delivery_through_the_registry_and_rollover_into_the_next_auction(tmp_path: Path) -> None:
+    """A1: 1,000,000 t, at most 15% = 150,000 t a bidder: C001 150,000 and C002 150,000 of its
+    200,000 (C003's 19.00 is below the reserve): 300,000 t sold at the reserve price 20.00
+    (undersubscribed), 700,000 t rolled over. A2 offers 1,700,000 t, limit 255,000 t: C001
+    150,000 + C002 200,000 = 350,000 sold, 1,350,000 rolled over."""
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    bids = tmp_path / "bids.csv"
+    bids.write_text(
+        "bidder,price_per_t,quantity_t\nC001,25.00,150000\nC002,22.00,200000\nC003,19.00,5000\n",
+        encoding="utf-8",
+    )
+    at = ["--db", db, "--at", "2017-03-01T10:00+08:00"]
+    out = run("auction", "run", str(bids), "--rulebook", "demo-province", "--year", "2016",
+              "--deliver", "--code", "A1", *at)  # fmt: skip
+    assert "clearing price: 20.00 CNY/t" in out and "unsold 700,000 t" in out
+    assert "delivered to 2 bidder(s)" in out
+    again = runner.invoke(app, ["auction", "run", str(bids), "--rulebook", "demo-province",
+                                "--year", "2016", "--deliver", "--code", "A1", *at])  # fmt: skip
+    assert again.exit_code == 1 and "already recorded" in again.output
+    out = run("auction", "run", str(bids), "--rulebook", "demo-province", "--year", "2016",
+              "--deliver", "--code", "A2", *at)  # fmt: skip
+    assert "offered 1,700,000 t (incl. 700,000 t rolled over)" in out
+    engine = open_database(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        rows = connection.execute(select(auctions).order_by(auctions.c.id)).all()
+        assert [(row.code, row.offered_units, row.sold_units, row.rolled_over_units) for row in rows] == [
+            ("A1", 1_000_000, 300_000, 700_000), ("A2", 1_700_000, 350_000, 1_350_000),
+        ]  # fmt: skip
+        assert rows[0].clearing_price_hundredths == 2000
+        kinds = (
+            connection.execute(
+                select(transactions.c.type_code).join(
+                    auction_awards, auction_awards.c.transaction_id == transactions.c.id
+                )
+            )
+            .scalars()
+            .all()
+        )
+        assert kinds == ["auction_delivery"] * 4
+    engine.dispose()
+    assert "ok:" in run("registry", "verify", "--db", db)

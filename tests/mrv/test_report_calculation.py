@@ -7,6 +7,8 @@ from decimal import Decimal
 
 from cn_power_text import MEASURED_T as CN2
 from cn_power_text import PLAN, REPORT, default_months_t
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tanshi.mrv import IpccTier1Co2, MethodologyContext
 from tanshi.mrv.annual_report import annual_activity, parse_report_csv
@@ -119,3 +121,46 @@ def test_a_plugin_snapshot_reproduces_from_itself() -> None:
     again = reproduce(found.snapshot)
     assert again.emissions_tco2 == found.calculation.emissions_tco2
     assert again.lines == found.calculation.lines
+
+
+MONTH = st.tuples(
+    st.integers(min_value=0, max_value=50_000),  # t of coal
+    st.sampled_from([None, "0.48", "0.55", "0.61"]),  # element carbon, None: not measured
+    st.sampled_from(["measured", "default"]),  # its basis
+    st.sampled_from(["19.5", "20.908", "23.1"]),  # NCV_ar
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(months=st.lists(MONTH, min_size=12, max_size=12), year=st.sampled_from([2020, 2022]))
+def test_each_month_is_measured_or_its_own_default_and_the_snapshot_reproduces(
+    months: list, year: int
+) -> None:
+    """Whatever the mix of months: the total is Σ per month of FC × (C_ar if measured, else
+    that month's NCV × the year's default) × 0.99 × 44/12, and reproduces from its snapshot."""
+    rows = "".join(
+        f"G1,coal,{n},{fc},{ncv},measured,{c or ''},{basis if c else ''}\n"
+        for n, (fc, c, basis, ncv) in enumerate(months, start=1)
+    )
+    total = sum(fc for fc, *_ in months)
+    header = REPORT.splitlines()[0] + "\n"
+    report = header + rows + f"G1,coal,total,{total},,,,\n"
+    plan = PLAN.split('[[streams]]\nunit = "site"')[0]
+    found = _run(plan, report, year)
+    assert found.calculation is not None
+    default = Decimal("0.03356") if year == 2020 else Decimal("0.03085")
+    expected = sum(
+        (
+            Decimal(fc)
+            * (Decimal(c) if c and basis == "measured" else Decimal(ncv) * default)
+            * Decimal("0.99")
+            * Decimal(44)
+            / Decimal(12)
+            for fc, c, basis, ncv in months
+            if fc
+        ),
+        Decimal(0),
+    )
+    assert abs(found.calculation.emissions_tco2 - expected) < Decimal("1e-15")
+    again = reproduce(found.snapshot)
+    assert again.emissions_tco2 == found.calculation.emissions_tco2

@@ -44,6 +44,8 @@ def snapshot(
 ) -> dict[str, Any]:
     """``calculation`` as JSON with its inputs and context (see the module docstring)."""
     return {
+        "company": calculation.company,
+        "year": calculation.year,
         "methodology": calculation.methodology,
         "emissions_tco2": str(calculation.emissions_tco2),
         "reported_tco2": plain(calculation.reported_tco2),
@@ -89,7 +91,7 @@ def reproduce(data: dict[str, Any]) -> Calculation:
             )
             for row in data.get("activity", [])
         ]
-        company, year = records[0].company, records[0].year
+        company, year = data["company"], data["year"]
         method_context = MethodologyContext(
             table, tuple(context.get("parameter_regimes", ())), context.get("grid_region", "")
         )
@@ -97,6 +99,6 @@ def reproduce(data: dict[str, Any]) -> Calculation:
     values = tuple(
         InputValue(**{**row, "amount": Decimal(row["amount"])}) for row in data["inputs"]
     )
-    group = FacilityInputs(values[0].facility, values[0].year, values)
+    group = FacilityInputs(data["company"], data["year"], values)
     (calculation,) = compute_all(PLUGINS[name], [group], ComputeContext(table, data.get("gwp_set")))
     return calculation

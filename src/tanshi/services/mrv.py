@@ -236,8 +236,8 @@ def figure_sources(engine: Engine, company: str, year: int) -> FigureSources | N
 
 def reproduced_t(shot: dict[str, Any]) -> Decimal | None:
     """The reported figure re-derived from a stored snapshot alone, in whole kg as stored;
-    None for snapshots stored before they kept their inputs."""
-    if not shot.get("methodology") or not (shot.get("inputs") or shot.get("activity")):
+    None for snapshots stored before they kept their inputs and company-year."""
+    if not shot.get("methodology") or "company" not in shot:
         return None
     again = reproduce(shot)
     figure = again.emissions_tco2 if again.reported_tco2 is None else again.reported_tco2

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rules
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
 from tanshi.mrv.gwp import gwp_parameters
@@ -191,3 +192,18 @@ def load_venue(venue_id: str) -> Venue:
     if venue is None or has_errors(issues):
         raise TanshiError(f"venue {venue_id} is invalid: " + "; ".join(map(str, issues)))
     return venue
+
+
+def load_settlement_rules(preset_id: str) -> SettlementRules:
+    """The shipped settlement terms ``data/settlement/<preset_id>.toml``; raises if broken."""
+    folder = _DATA / "settlement"
+    known = sorted(
+        i.name.removesuffix(".toml") for i in folder.iterdir() if i.name.endswith(".toml")
+    )
+    if preset_id not in known:
+        raise TanshiError(f"no settlement rules '{preset_id}'; shipped: {', '.join(known)}")
+    text = (folder / f"{preset_id}.toml").read_text(encoding="utf-8")
+    rules, issues = parse_settlement_rules(text, f"settlement/{preset_id}.toml")
+    if rules is None or has_errors(issues):
+        raise TanshiError("broken settlement rules:\n" + "\n".join(map(str, issues)))
+    return rules

@@ -17,6 +17,7 @@ from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
 from tanshi.cli.scenario import scenario_app
+from tanshi.cli.settlement import register as register_settlement
 from tanshi.cli.verification import verification_app
 from tanshi.store.engine import database_url, printable_url
 
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.command("demo")(demo_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
+register_settlement(market_app)  # deposit, trade, settle … beside simulate, chart, bars
 app.add_typer(market_app, name="market")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")

@@ -79,9 +79,42 @@ class Surrender(_Model):
     year: int
 
 
+class UnitOutputRow(_Model):
+    """A generating unit's verified year (benchmark_output): docs/allocation.md."""
+
+    company: Code
+    unit: Code
+    year: int
+    unit_class: str
+    cooling: Literal["water", "air"] = "water"
+    load_factor: Decimal = Decimal(1)
+    heat_ratio: Decimal = Decimal(0)
+    electricity_mwh: Decimal
+    heat_gj: Decimal = Decimal(0)
+
+
+class InstallationRow(_Model):
+    """An installation's activity in one year (eu_benchmark): docs/allocation.md."""
+
+    company: Code
+    installation: Code
+    benchmark: str
+    year: int
+    activity: Decimal
+    leakage_exposed: bool = True
+    cbam_good: bool = False
+
+
+class Output(_Model):
+    """Production data for the benchmark methods: generating units and installations."""
+
+    units: list[UnitOutputRow] = Field(default_factory=list)
+    installations: list[InstallationRow] = Field(default_factory=list)
+
+
 ACTIONS = (
     "activity", "report", "allocate", "trade", "offsets_issue", "offsets_transfer",
-    "surrender", "compliance",
+    "surrender", "compliance", "output", "true_up",
 )  # fmt: skip
 
 
@@ -102,6 +135,8 @@ class Step(_Model):
     offsets_transfer: OffsetTransfer | None = None
     surrender: Surrender | None = None
     compliance: int | None = None
+    output: Output | None = None  # production data (benchmark allocation)
+    true_up: int | None = None  # the true-up of a benchmark_output year
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
@@ -130,6 +165,9 @@ class Outcome(_Model):
     penalty_cny: Decimal | None = None
     deduction_next_year_t: int | None = None
     status: Literal["compliant", "non_compliant", "no_verified_emissions"] | None = None
+    # benchmark_output: what the pre-allocation gave and the true-up's net change (− taken back)
+    preallocation_t: int | None = None
+    true_up_t: int | None = None
 
 
 class YearOutcome(_Model):

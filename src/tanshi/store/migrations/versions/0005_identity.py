@@ -1,7 +1,7 @@
 """Identity and access: organisations, users, API tokens, web sessions, audit log.
 
 Revision ID: 0005_identity
-Revises: 0003_auctions
+Revises: 0004_production
 Create Date: 2026-11-24
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_identity"
-down_revision = "0003_auctions"
+down_revision = "0004_production"
 branch_labels = None
 depends_on = None
 

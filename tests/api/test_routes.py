@@ -262,3 +262,16 @@ def test_every_route_of_the_openapi_document_is_tested(world: World) -> None:
                          tests.replace("{proposal['id']}", "1").replace("{pid}", "1"))
     ]  # fmt: skip
     assert untested == []
+
+
+def test_rulebooks_shipped_and_stored(world: World) -> None:
+    headers = world.token("verifier")
+    presets = world.client.get("/v1/rulebooks", headers=headers).json()
+    assert "demo-province" in [p["id"] for p in presets]
+    one = world.client.get("/v1/rulebooks/demo-province", headers=headers).json()
+    assert one["jurisdiction"] == "DP" and "[[sectors]]" in one["toml"]
+    traversal = world.client.get("/v1/rulebooks/..%2F..%2Fetc%2Fpasswd", headers=headers)
+    assert traversal.status_code == 404
+    stored = world.client.get("/v1/jurisdictions/DP/rulebook", headers=headers).json()
+    assert stored["toml"] == one["toml"]  # the world opened DP from the preset
+    assert world.client.get("/v1/jurisdictions/XX/rulebook", headers=headers).status_code == 404

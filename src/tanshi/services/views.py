@@ -98,6 +98,16 @@ def jurisdiction_list(engine: Engine) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def rulebook_of(engine: Engine, code: str) -> dict[str, str] | None:
+    """The stored rulebook of jurisdiction ``code``: its id, version and exact TOML text."""
+    with reading(engine) as connection:
+        row = connection.execute(select(jurisdictions).where(jurisdictions.c.code == code)).first()
+    if row is None:
+        return None
+    return {"id": row.rulebook_id, "jurisdiction": row.code, "version": row.rulebook_version,
+            "toml": row.rulebook_text}  # fmt: skip
+
+
 def company_list(
     engine: Engine, *, sector: str | None = None, limit: int = 50, offset: int = 0
 ) -> Page:

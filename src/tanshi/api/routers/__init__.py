@@ -10,6 +10,7 @@ from tanshi.api.routers import (
     jurisdictions,
     proposals,
     public,
+    rulebooks,
     transactions,
     verification,
 )
@@ -17,6 +18,7 @@ from tanshi.api.routers import (
 ROUTERS = (
     auth.router,
     jurisdictions.router,
+    rulebooks.router,
     accounts.router,
     transactions.router,
     proposals.router,

@@ -75,7 +75,7 @@ def prepare() -> dict[str, object]:
     """A fresh database with companies, allocations, users and two tokens."""
     from tanshi.registry import Movement, TransactionRequest  # noqa: PLC0415
     from tanshi.resources import load_rulebook  # noqa: PLC0415
-    from tanshi.services import identity, lifecycle  # noqa: PLC0415
+    from tanshi.services import credentials, identity, lifecycle  # noqa: PLC0415
     from tanshi.services.jurisdiction import (  # noqa: PLC0415
         account_id,
         open_jurisdiction,
@@ -117,7 +117,7 @@ def prepare() -> dict[str, object]:
                                      initiate=True, approve=False)  # fmt: skip
     principal = identity.principal_named(engine, "bench")
     assert principal is not None
-    token, issues = identity.issue_token(engine, principal, "bench",
+    token, issues = credentials.issue_token(engine, principal, "bench",
                                          ["read", "registry:propose"], now)  # fmt: skip
     assert token is not None, issues
     with engine.connect() as connection:

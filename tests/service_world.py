@@ -19,7 +19,7 @@ from tanshi.api.app import make_service
 from tanshi.api.settings import Settings
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.resources import load_rulebook
-from tanshi.services import identity, lifecycle
+from tanshi.services import credentials, identity, lifecycle
 from tanshi.services.jurisdiction import (
     account_id,
     open_jurisdiction,
@@ -69,7 +69,7 @@ class World:
         principal = identity.principal_named(self.engine, username)
         assert principal is not None
         wanted = scopes if scopes is not None else sorted(principal.scopes)
-        raw, issues = identity.issue_token(self.engine, principal, "test", wanted, NOW)
+        raw, issues = credentials.issue_token(self.engine, principal, "test", wanted, NOW)
         assert raw is not None, issues
         return {"Authorization": f"Bearer {raw}"}
 

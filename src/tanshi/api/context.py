@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from tanshi.api.errors import ApiError
 from tanshi.api.settings import Settings
 from tanshi.core.errors import TanshiError
-from tanshi.services import identity
+from tanshi.services import access_log, credentials, identity
 from tanshi.services.identity import LoginPolicy, Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
 from tanshi.services.views import jurisdiction_list
@@ -85,7 +85,7 @@ class TokenCache:
         hit = self.cached(raw)
         if hit is not None:
             return hit
-        found = identity.principal_for_token(self.engine, raw, now)
+        found = credentials.principal_for_token(self.engine, raw, now)
         if found is not None and self.ttl > 0:
             with self._lock:
                 if len(self._seen) > 10_000:
@@ -219,7 +219,7 @@ def idempotent_write(
     Successes and refusals are both kept and replayed, and every attempt is audited.
     """
     print_ = fingerprint(request, payload)
-    stored = identity.stored_response(svc.engine, principal.user_id, key)
+    stored = access_log.stored_response(svc.engine, principal.user_id, key)
     if stored is not None:
         if stored[0] != print_:
             raise ApiError(409, "idempotency_key_reused_with_different_request",
@@ -233,9 +233,9 @@ def idempotent_write(
         status, body = run()
     except ApiError as error:
         keep = error.status in (401, 403, 404, 409, 422)
-        identity.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
+        access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
                               keep=keep, result=error.code, **audit)  # fmt: skip
         raise
-    identity.finish_write(svc.engine, principal, key, print_, status, body, now, keep=True,
+    access_log.finish_write(svc.engine, principal, key, print_, status, body, now, keep=True,
                           result="ok", **audit)  # fmt: skip
     return status, body

@@ -1,10 +1,9 @@
-"""People and machines: organisations, users with roles, passwords, TOTP, tokens, sessions, audit.
+"""People: organisations, users with roles and scopes, passwords, TOTP, lockout.
 
-Passwords are hashed with argon2id; API tokens and session cookies are random and stored
-only as SHA-256 digests. A user acts in the registry as the representative named by their
-username (``representatives.person``), so the registry's four-eyes rule (an approver must
-differ from the initiator) holds per user. Every write through the API or the web UI is
-recorded in ``audit_log`` (append-only in the database).
+Passwords are hashed with argon2id. A user acts in the registry as the representative named
+by their username (``representatives.person``), so the registry's four-eyes rule (an
+approver must differ from the initiator) holds per user. Tokens and sessions are in
+``credentials.py``, the audit log in ``access_log.py``.
 """
 
 from __future__ import annotations
@@ -20,15 +19,12 @@ from typing import Any
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, select
 
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.store.schema import (
-    api_idempotency,
     api_tokens,
-    audit_log,
     companies,
     organisations,
     users,
@@ -251,7 +247,7 @@ def totp_secret_of(engine: Engine, username: str) -> str | None:
         ).scalar()
 
 
-def _principal_query():
+def principal_query():
     return (
         select(
             users.c.id, users.c.username, users.c.display_name, users.c.role,
@@ -263,7 +259,7 @@ def _principal_query():
     )  # fmt: skip
 
 
-def _principal(row: Any, scopes: frozenset[Scope] | None = None) -> Principal:
+def principal_from_row(row: Any, scopes: frozenset[Scope] | None = None) -> Principal:
     role = Role(row.role)
     allowed = ROLE_SCOPES[role]
     return Principal(
@@ -275,14 +271,14 @@ def _principal(row: Any, scopes: frozenset[Scope] | None = None) -> Principal:
 
 def principal_of(engine: Engine, user_id: int) -> Principal | None:
     with engine.connect() as connection:
-        row = connection.execute(_principal_query().where(users.c.id == user_id)).first()
-    return None if row is None or not row.active else _principal(row)
+        row = connection.execute(principal_query().where(users.c.id == user_id)).first()
+    return None if row is None or not row.active else principal_from_row(row)
 
 
 def principal_named(engine: Engine, username: str) -> Principal | None:
     with engine.connect() as connection:
-        row = connection.execute(_principal_query().where(users.c.username == username)).first()
-    return None if row is None or not row.active else _principal(row)
+        row = connection.execute(principal_query().where(users.c.username == username)).first()
+    return None if row is None or not row.active else principal_from_row(row)
 
 
 def authenticate(
@@ -334,8 +330,8 @@ def authenticate(
                 .where(users.c.id == row.id)
                 .values(failed_logins=0, locked_until=None, totp_last_step=step)
             )
-        found = connection.execute(_principal_query().where(users.c.id == row.id)).one()
-    return _principal(found), None
+        found = connection.execute(principal_query().where(users.c.id == row.id)).one()
+    return principal_from_row(found), None
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
@@ -354,108 +350,6 @@ def _totp_step(secret: str, code: str | None, now: datetime, last: int | None) -
         ):
             return step
     return None
-
-
-def issue_token(
-    engine: Engine, principal: Principal, name: str, scopes: list[str], now: datetime,
-    expires_in: timedelta | None = None,
-) -> tuple[str | None, list[Issue]]:  # fmt: skip
-    """A new API token with ``scopes`` (at most the user's role scopes); returned once."""
-    known = {s.value for s in Scope}
-    issues = [
-        Issue("unknown_scope", f"{s} is not a scope; use {sorted(known)}", "scopes")
-        for s in scopes
-        if s not in known
-    ]
-    wanted = frozenset(Scope(s) for s in scopes if s in known)
-    beyond = wanted - principal.scopes
-    if beyond:
-        issues.append(Issue("scope_exceeds_role",
-                            f"a {principal.role.value} may not hold {sorted(beyond)}", "scopes"))  # fmt: skip
-    if not wanted and not issues:
-        issues.append(Issue("scopes_required", "ask for at least one scope, e.g. read", "scopes"))
-    if issues:
-        return None, issues
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with engine.begin() as connection:
-        connection.execute(api_tokens.insert().values(
-            user_id=principal.user_id, token_sha256=digest(raw), name=name[:100],
-            scopes=" ".join(sorted(wanted)), created_at=to_utc(now),
-            expires_at=None if expires_in is None else to_utc(now + expires_in),
-        ))  # fmt: skip
-    return raw, []
-
-
-def _reading(engine: Engine) -> Connection:
-    connection = engine.connect()
-    if engine.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    return connection
-
-
-def principal_for_token(engine: Engine, raw: str, now: datetime) -> Principal | None:
-    """The user behind a bearer token, with the token's scopes; None if unknown or expired."""
-    with _reading(engine) as connection:
-        row = connection.execute(
-            _principal_query()
-            .add_columns(api_tokens.c.scopes, api_tokens.c.expires_at, api_tokens.c.revoked_at)
-            .join(api_tokens, api_tokens.c.user_id == users.c.id)
-            .where(api_tokens.c.token_sha256 == digest(raw))
-        ).first()
-    if row is None or not row.active or row.revoked_at is not None:
-        return None
-    if row.expires_at is not None and from_store(row.expires_at) <= now:
-        return None
-    return _principal(row, frozenset(Scope(s) for s in row.scopes.split()))
-
-
-def open_session(engine: Engine, principal: Principal, now: datetime,
-                 lifetime: timedelta) -> tuple[str, str]:  # fmt: skip
-    """A new web session: returns (cookie value, CSRF token)."""
-    raw, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    with engine.begin() as connection:
-        connection.execute(web_sessions.insert().values(
-            user_id=principal.user_id, token_sha256=digest(raw), csrf_token=csrf,
-            created_at=to_utc(now), expires_at=to_utc(now + lifetime),
-        ))  # fmt: skip
-    return raw, csrf
-
-
-def session_of(engine: Engine, raw: str, now: datetime) -> tuple[Principal, str] | None:
-    """The principal and CSRF token of a live session cookie."""
-    with _reading(engine) as connection:
-        row = connection.execute(
-            _principal_query()
-            .add_columns(web_sessions.c.csrf_token, web_sessions.c.expires_at,
-                         web_sessions.c.closed_at)
-            .join(web_sessions, web_sessions.c.user_id == users.c.id)
-            .where(web_sessions.c.token_sha256 == digest(raw))
-        ).first()  # fmt: skip
-    if row is None or not row.active or row.closed_at is not None:
-        return None
-    if from_store(row.expires_at) <= now:
-        return None
-    return _principal(row), row.csrf_token
-
-
-def close_session(engine: Engine, raw: str, now: datetime) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            web_sessions.update()
-            .where(web_sessions.c.token_sha256 == digest(raw))
-            .values(closed_at=to_utc(now))
-        )
-
-
-def revoke_token(engine: Engine, raw: str, now: datetime) -> bool:
-    """Revoke a token (from then on it is refused); False if it was unknown or revoked."""
-    with engine.begin() as connection:
-        done = connection.execute(
-            api_tokens.update()
-            .where(api_tokens.c.token_sha256 == digest(raw), api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=to_utc(now))
-        )
-    return bool(done.rowcount)
 
 
 def deactivate_user(engine: Engine, username: str, now: datetime) -> bool:
@@ -483,60 +377,3 @@ def set_locale(engine: Engine, user_id: int, locale: str) -> None:
         return
     with engine.begin() as connection:
         connection.execute(users.update().where(users.c.id == user_id).values(locale=locale))
-
-
-def record(
-    connection: Connection, principal: Principal | None, action: str, target: str,
-    source_ip: str, result: str, now: datetime, detail: dict[str, Any] | None = None,
-) -> None:  # fmt: skip
-    """Append one line to the audit log: who, what, on what, from where, with what result."""
-    connection.execute(audit_log.insert().values(
-        at=to_utc(now), user_id=principal.user_id if principal else None,
-        username=principal.username if principal else "-",
-        organisation=principal.organisation if principal else "-",
-        action=action[:60], target=target[:200], source_ip=source_ip[:64], result=result[:60],
-        detail=detail or {},
-    ))  # fmt: skip
-
-
-def audit(engine: Engine, principal: Principal | None, action: str, target: str,
-          source_ip: str, result: str, now: datetime,
-          detail: dict[str, Any] | None = None) -> None:  # fmt: skip
-    with engine.begin() as connection:
-        record(connection, principal, action, target, source_ip, result, now, detail)
-
-
-def stored_response(
-    engine: Engine, user_id: int, key: str
-) -> tuple[str, int, dict[str, Any]] | None:
-    """The fingerprint, status and body of an API write already made with this key."""
-    with _reading(engine) as connection:
-        row = connection.execute(
-            select(api_idempotency.c.fingerprint, api_idempotency.c.status_code,
-                   api_idempotency.c.response)
-            .where(api_idempotency.c.user_id == user_id,
-                   api_idempotency.c.idempotency_key == key)
-        ).first()  # fmt: skip
-    return None if row is None else (row[0], int(row[1]), row[2])
-
-
-def finish_write(
-    engine: Engine, principal: Principal, key: str, fingerprint: str, status: int,
-    body: dict[str, Any], now: datetime, *, keep: bool, action: str, target: str,
-    source_ip: str, result: str, detail: dict[str, Any],
-) -> None:  # fmt: skip
-    """In one transaction: keep an API write's answer under its key (if ``keep``), and audit it.
-
-    A retry with the same key then gets the same answer; when two requests with one key race,
-    the first answer kept wins.
-    """
-    with engine.begin() as connection:
-        if keep:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            connection.execute(
-                dialect.insert(api_idempotency)
-                .values(user_id=principal.user_id, idempotency_key=key, fingerprint=fingerprint,
-                        status_code=status, response=body, created_at=to_utc(now))
-                .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
-            )  # fmt: skip
-        record(connection, principal, action, target, source_ip, result, now, detail)

@@ -21,7 +21,6 @@ from tanshi.services.identity import Principal
 from tanshi.store.schema import (
     accounts,
     allocations,
-    audit_log,
     companies,
     compliance_results,
     emission_reports,
@@ -33,7 +32,6 @@ from tanshi.store.schema import (
     representatives,
     transactions,
     unit_classes,
-    users,
 )
 
 
@@ -64,13 +62,13 @@ def reading(engine: Engine) -> Connection:
     return connection
 
 
-def _page(connection: Connection, query: Select, limit: int, offset: int, shape) -> Page:
+def page_of(connection: Connection, query: Select, limit: int, offset: int, shape) -> Page:
     total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = connection.execute(query.limit(limit).offset(offset)).all()
     return Page([shape(row) for row in rows], int(total), limit, offset)
 
 
-def _time(value: datetime | None) -> str | None:
+def utc_text(value: datetime | None) -> str | None:
     return None if value is None else from_store(value).isoformat()
 
 
@@ -93,7 +91,7 @@ def jurisdiction_list(engine: Engine) -> list[dict[str, Any]]:
     return [
         {"code": r.code, "rulebook_id": r.rulebook_id, "rulebook_version": r.rulebook_version,
          "rulebook_sha256": r.rulebook_sha256, "is_demo": r.is_demo,
-         "opened_at": _time(r.opened_at)}
+         "opened_at": utc_text(r.opened_at)}
         for r in rows
     ]  # fmt: skip
 
@@ -119,7 +117,7 @@ def company_list(
     if sector:
         query = query.where(companies.c.sector == sector)
     with reading(engine) as connection:
-        return _page(connection, query, limit, offset, lambda r: {
+        return page_of(connection, query, limit, offset, lambda r: {
             "code": r[0], "name": r[1], "sector": r[2], "jurisdiction": r[3]})  # fmt: skip
 
 
@@ -159,7 +157,7 @@ def account_list(
     if company_code:
         query = query.where(companies.c.code == company_code)
     with reading(engine) as connection:
-        return _page(connection, query, limit, offset, _account_shape)
+        return page_of(connection, query, limit, offset, _account_shape)
 
 
 def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] | None:
@@ -209,7 +207,7 @@ def _touches_visible(principal: Principal):
 
 def _transaction_shape(row: Any) -> dict[str, Any]:
     return {"id": row.id, "sequence": int(row.sequence), "type": row.type_code,
-            "booked_at": _time(row.booked_at), "compliance_year": row.compliance_year,
+            "booked_at": utc_text(row.booked_at), "compliance_year": row.compliance_year,
             "memo": row.memo, "entry_hash": row.entry_hash}  # fmt: skip
 
 
@@ -237,7 +235,7 @@ def transaction_list(
             )
         )  # fmt: skip
     with reading(engine) as connection:
-        return _page(connection, query, limit, offset, _transaction_shape)
+        return page_of(connection, query, limit, offset, _transaction_shape)
 
 
 def transaction(engine: Engine, principal: Principal, transaction_id: int) -> dict[str, Any] | None:
@@ -278,7 +276,7 @@ def _proposal_shape(row: Any) -> dict[str, Any]:
         "id": row.id, "type": row.type_code, "status": row.status, "result": row.result,
         "source_account": row.source_account, "quantity_units": int(row.quantity_units),
         "initiator": row.initiator, "approver": row.approver,
-        "proposed_at": _time(row.proposed_at), "release_at": _time(row.release_at),
+        "proposed_at": utc_text(row.proposed_at), "release_at": utc_text(row.release_at),
         "transaction_id": row.transaction_id, "memo": row.request.get("memo", ""),
     }  # fmt: skip
 
@@ -300,7 +298,7 @@ def proposal_list(
             proposals.c.source_account_id.in_(approvable),
         )
     with reading(engine) as connection:
-        return _page(connection, query, limit, offset, _proposal_shape)
+        return page_of(connection, query, limit, offset, _proposal_shape)
 
 
 def proposal(engine: Engine, principal: Principal, proposal_id: int) -> dict[str, Any] | None:
@@ -361,7 +359,7 @@ def compliance_table(
                 "verified_kg": None if r[8] is None else int(r[8])}  # fmt: skip
 
     with reading(engine) as connection:
-        return _page(connection, query, limit, offset, shape)
+        return page_of(connection, query, limit, offset, shape)
 
 
 def coverage(engine: Engine, year: int) -> dict[str, int]:
@@ -391,46 +389,3 @@ def coverage(engine: Engine, year: int) -> dict[str, int]:
         "allocated_t": int(allocated),
         **{f"status_{k}": int(v) for k, v in statuses.items()},
     }
-
-
-def audit_entries(
-    engine: Engine, *, action: str | None = None, username: str | None = None,
-    limit: int = 50, offset: int = 0,
-) -> Page:  # fmt: skip
-    query = select(audit_log).order_by(audit_log.c.id.desc())
-    if action:
-        query = query.where(audit_log.c.action == action)
-    if username:
-        query = query.where(audit_log.c.username == username)
-    with reading(engine) as connection:
-        return _page(connection, query, limit, offset, lambda r: {
-            "id": r.id, "at": _time(r.at), "username": r.username,
-            "organisation": r.organisation, "action": r.action, "target": r.target,
-            "source_ip": r.source_ip, "result": r.result, "detail": r.detail,
-        })  # fmt: skip
-
-
-def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
-    query = (
-        select(users.c.username, users.c.display_name, users.c.role, organisations.c.code,
-               users.c.locale, users.c.active, users.c.totp_secret.is_not(None))
-        .join(organisations)
-        .order_by(users.c.username)
-    )  # fmt: skip
-    with reading(engine) as connection:
-        return _page(connection, query, limit, offset, lambda r: {
-            "username": r[0], "display_name": r[1], "role": r[2], "organisation": r[3],
-            "locale": r[4], "active": r[5], "totp_enrolled": bool(r[6]),
-        })  # fmt: skip
-
-
-def organisation_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
-    query = (
-        select(organisations.c.code, organisations.c.name, organisations.c.kind,
-               companies.c.code.label("company"))
-        .outerjoin(companies, companies.c.id == organisations.c.company_id)
-        .order_by(organisations.c.code)
-    )  # fmt: skip
-    with reading(engine) as connection:
-        return _page(connection, query, limit, offset, lambda r: {
-            "code": r[0], "name": r[1], "kind": r[2], "company": r[3]})  # fmt: skip

@@ -12,8 +12,8 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
+from tanshi.services import admin_views, lifecycle, verification_reads, views
 from tanshi.services import compliance as compliance_service
-from tanshi.services import lifecycle, verification_reads, views
 from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
@@ -108,7 +108,7 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
     if not allowed(who, {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}):
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="the audit log is for auditors, regulators and administrators")  # fmt: skip
-    page = views.audit_entries(svc.engine, limit=100, offset=offset)
+    page = admin_views.audit_entries(svc.engine, limit=100, offset=offset)
     return render(request, svc, who, "audit.html", page=page)
 
 

@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
-from tanshi.services import identity
+from tanshi.services import access_log
 from tanshi.web.i18n import translator
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
@@ -51,7 +51,7 @@ async def web_write(
         return render(request, svc, visitor, "result.html", 401, ok=False,
                       message="log in first", code="unauthenticated")  # fmt: skip
     if not csrf_ok(visitor.csrf, sent):
-        identity.audit(svc.engine, visitor.principal, action, target, client_address(request),
+        access_log.audit(svc.engine, visitor.principal, action, target, client_address(request),
                        "csrf_token_invalid", svc.now())  # fmt: skip
         return render(request, svc, visitor, "result.html", 403, ok=False,
                       message="the form's security token is missing or stale: reload the page",
@@ -60,12 +60,12 @@ async def web_write(
     try:
         message, values = run(form)
     except Refused as refused:
-        identity.audit(svc.engine, visitor.principal, action, target, client_address(request),
+        access_log.audit(svc.engine, visitor.principal, action, target, client_address(request),
                        refused.code, svc.now(), {"form": safe})  # fmt: skip
         text = say(visitor.locale, refused.message, refused.values)
         return render(request, svc, visitor, "result.html", 422, ok=False, message=text,
                       code=refused.code)  # fmt: skip
-    identity.audit(svc.engine, visitor.principal, action, target, client_address(request), "ok",
+    access_log.audit(svc.engine, visitor.principal, action, target, client_address(request), "ok",
                    svc.now(), {"form": safe})  # fmt: skip
     text = say(visitor.locale, message, values)
     return render(request, svc, visitor, "result.html", ok=True, message=text, code="ok")

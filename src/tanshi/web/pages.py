@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tanshi.api.context import ServiceDep, client_address
-from tanshi.services import identity, publication, views
+from tanshi.services import access_log, credentials, identity, publication, views
 from tanshi.web.common import VisitorDep, year_shown
 from tanshi.web.i18n import LOCALES
 from tanshi.web.render import HOME, render
@@ -59,13 +59,13 @@ def login(
     )
     if principal is None:
         assert problem is not None
-        identity.audit(svc.engine, None, "login", username, address, problem.code, now,
+        access_log.audit(svc.engine, None, "login", username, address, problem.code, now,
                        {"via": "web"})  # fmt: skip
         return render(request, svc, who, "login.html", 401, next=next, problem=problem.message)
-    raw, _csrf = identity.open_session(
+    raw, _csrf = credentials.open_session(
         svc.engine, principal, now, timedelta(hours=svc.settings.session_hours)
     )
-    identity.audit(svc.engine, principal, "login", username, address, "ok", now, {"via": "web"})
+    access_log.audit(svc.engine, principal, "login", username, address, "ok", now, {"via": "web"})
     response = RedirectResponse(_safe_next(next, HOME[principal.role]), status_code=303)
     response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
                         secure=svc.settings.cookie_secure,
@@ -78,8 +78,8 @@ def logout(request: Request, svc: ServiceDep, who: VisitorDep,
            csrf_token: Annotated[str, Form(max_length=100)] = "") -> Response:  # fmt: skip
     raw = request.cookies.get(SESSION_COOKIE)
     if who.principal is not None and raw and csrf_ok(who.csrf, csrf_token):
-        identity.close_session(svc.engine, raw, svc.now())
-        identity.audit(svc.engine, who.principal, "logout", who.principal.username,
+        credentials.close_session(svc.engine, raw, svc.now())
+        access_log.audit(svc.engine, who.principal, "logout", who.principal.username,
                        client_address(request), "ok", svc.now())  # fmt: skip
     response = RedirectResponse("/public", status_code=303)
     response.delete_cookie(SESSION_COOKIE)

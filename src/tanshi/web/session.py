@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from tanshi.api.context import Service
-from tanshi.services import identity
+from tanshi.services import credentials
 from tanshi.services.identity import Principal
 from tanshi.web.i18n import choose
 
@@ -28,7 +28,7 @@ class Visitor:
 
 def visitor(request: Request, svc: Service) -> Visitor:
     raw = request.cookies.get(SESSION_COOKIE)
-    found = identity.session_of(svc.engine, raw, svc.now()) if raw else None
+    found = credentials.session_of(svc.engine, raw, svc.now()) if raw else None
     if found is not None:
         principal, csrf = found
         return Visitor(principal, csrf, principal.locale)

@@ -21,7 +21,7 @@ from tanshi.api.models import (
 )
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
-from tanshi.services import identity, lifecycle, views
+from tanshi.services import admin_views, identity, lifecycle
 from tanshi.services.identity import Principal, Scope
 
 router = APIRouter(tags=["administration"])
@@ -30,7 +30,9 @@ Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
 
 @router.get("/organisations", response_model=Page[OrganisationOut])
 def list_organisations(_who: Admin, svc: ServiceDep, paging: PagingDep) -> dict:
-    return page_body(views.organisation_list(svc.engine, limit=paging.limit, offset=paging.offset))
+    return page_body(
+        admin_views.organisation_list(svc.engine, limit=paging.limit, offset=paging.offset)
+    )
 
 
 @router.post("/organisations", response_model=Done, status_code=201)
@@ -62,7 +64,7 @@ def _field(code: str) -> str:
 
 @router.get("/users", response_model=Page[UserOut])
 def list_users(_who: Admin, svc: ServiceDep, paging: PagingDep) -> dict:
-    return page_body(views.user_list(svc.engine, limit=paging.limit, offset=paging.offset))
+    return page_body(admin_views.user_list(svc.engine, limit=paging.limit, offset=paging.offset))
 
 
 @router.post("/users", response_model=UserCreated, status_code=201)
@@ -140,5 +142,5 @@ def audit_log(
     if not who.reads_all:
         raise ApiError(403, "auditors_only", "the audit log is for auditors, regulators and "
                        "administrators")  # fmt: skip
-    return page_body(views.audit_entries(svc.engine, action=action, username=username,
+    return page_body(admin_views.audit_entries(svc.engine, action=action, username=username,
                                          limit=paging.limit, offset=paging.offset))  # fmt: skip

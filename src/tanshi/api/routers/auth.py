@@ -11,7 +11,7 @@ from tanshi import __version__
 from tanshi.api.context import ServiceDep, authenticated, client_address
 from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Done, Health, Me, TokenOut, TokenRequest
-from tanshi.services import identity
+from tanshi.services import access_log, credentials, identity
 from tanshi.services.identity import Principal
 
 router = APIRouter(tags=["auth"])
@@ -39,16 +39,16 @@ def create_token(body: TokenRequest, request: Request, svc: ServiceDep) -> dict:
     )
     if principal is None:
         assert problem is not None
-        identity.audit(svc.engine, None, "login", body.username, address, problem.code, now,
+        access_log.audit(svc.engine, None, "login", body.username, address, problem.code, now,
                        {"via": "api"})  # fmt: skip
         raise ApiError(401, problem.code, problem.message, "body.password")
     expires = None if body.expires_in_days is None else timedelta(days=body.expires_in_days)
-    token, issues = identity.issue_token(
+    token, issues = credentials.issue_token(
         svc.engine, principal, body.name, body.scopes, now, expires
     )
     if token is None:
         raise from_issues(422, issues, lambda _i: "body.scopes")
-    identity.audit(svc.engine, principal, "token_issued", body.name, address, "ok", now,
+    access_log.audit(svc.engine, principal, "token_issued", body.name, address, "ok", now,
                    {"scopes": sorted(body.scopes)})  # fmt: skip
     return {"token": token, "scopes": sorted(set(body.scopes)),
             "expires_in_days": body.expires_in_days}  # fmt: skip
@@ -60,9 +60,9 @@ def revoke(
 ) -> dict:
     """Revoke the token this request carries (log out a machine client)."""
     raw = request.headers.get("authorization", "").split(" ", 1)[-1]
-    identity.revoke_token(svc.engine, raw, svc.now())
+    credentials.revoke_token(svc.engine, raw, svc.now())
     svc.tokens.forget(raw)
-    identity.audit(svc.engine, principal, "token_revoked", principal.username,
+    access_log.audit(svc.engine, principal, "token_revoked", principal.username,
                    client_address(request), "ok", svc.now())  # fmt: skip
     return {"result": "ok"}
 

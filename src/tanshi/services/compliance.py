@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, select
 
@@ -11,18 +13,23 @@ from tanshi.compliance import (
     Position,
     PriceBasis,
     Status,
-    obligation_t,
+    check_choice,
+    international_cap_t,
     offsets_cap_t,
     price_window,
     reconcile,
+    still_owed,
 )
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.core.quantities import cny_to_fen
 from tanshi.market import average_price
 from tanshi.registry import Movement, ResultCode, TransactionRequest, UnitClass
 from tanshi.rulebook import RulesInForce, UnitKind, rules_in_force
+from tanshi.rulebook.in_force import optional_rule
+from tanshi.rulebook.model import FixedPenaltyRule, LumpSumPenaltyRule
+from tanshi.services import compliance_reads as reads
 from tanshi.services.allocation import allocated_units
 from tanshi.services.jurisdiction import (
     Jurisdiction,
@@ -64,7 +71,7 @@ def surrender(
     idempotency_key: str,
     now: datetime,
 ) -> tuple[Outcome | None, list[Issue]]:
-    """Surrender units for ``year``; offsets beyond the cap and late surrenders are refused."""
+    """Surrender units for ``year``; units the rules do not count, and late ones, are refused."""
     rules = rules_in_force(jurisdiction.rulebook, year)
     where = f"surrender by {company} for {year}"
     with engine.begin() as connection:
@@ -79,8 +86,9 @@ def surrender(
         # surrenders cannot both pass the offset cap (the lock every write takes first).
         lock_journal_head(connection)
         issues = _eligibility(rules, unit_class, jurisdiction, local_date(jurisdiction, now), where)
-        if unit_class.kind.is_credit and not issues:
-            issues += _offset_room(connection, rules, company, operator, quantity_t, where)
+        if not issues:
+            issues = _room(connection, jurisdiction, rules, company, operator, unit_class,
+                           quantity_t, where)  # fmt: skip
         if issues:
             return None, issues
         outcome = execute_in(
@@ -101,8 +109,11 @@ def surrender(
 
 def net_surrendered(connection: Connection, operator: int, kind: UnitKind, year: int) -> int:
     """Units of a kind an operator surrendered for a year, less any reversed back to it."""
-    given = units_moved(connection, "surrender", from_account=operator, unit_kind=kind,
-                        compliance_year=year)  # fmt: skip
+    given = sum(
+        units_moved(connection, type_code, from_account=operator, unit_kind=kind,
+                    compliance_year=year)
+        for type_code in reads.GIVEN
+    )  # fmt: skip
     returned = units_moved(connection, "surrender_reversal", to_account=operator, unit_kind=kind,
                            compliance_year=year)  # fmt: skip
     return given - returned
@@ -128,14 +139,8 @@ def _eligibility(
                     where,
                 )
             )
-        elif unit_class.vintage > rules.year:
-            issues.append(
-                Issue(
-                    "vintage_not_eligible",
-                    f"vintage {unit_class.vintage} cannot cover {rules.year}",
-                    where,
-                )
-            )
+        elif unit_class.vintage < rules.year:
+            issues.extend(_banked_vintage(jurisdiction, unit_class.vintage, rules.year, where))
     elif rules.offsets is None or unit_class.unit_type not in rules.offsets.eligible_unit_types:
         issues.append(
             Issue(
@@ -154,25 +159,68 @@ def _eligibility(
                 where,
             )
         )
+    elif (
+        reads.INTERNATIONAL in unit_class.labels
+        and rules.offsets.international_max_share_of_obligation is None
+    ):
+        issues.append(
+            Issue(
+                "offset_not_eligible",
+                f"international credits do not count in {rules.year} ({rules.offsets.source})",
+                where,
+            )
+        )
     return issues
 
 
-def _offset_room(
+def _banked_vintage(jurisdiction: Jurisdiction, vintage: int, year: int, where: str) -> list[Issue]:
+    """An earlier vintage counts directly only while banking of it is allowed without limit."""
+    for held in range(vintage, year):
+        rule = optional_rule(jurisdiction.rulebook.banking, held)
+        if rule is not None and (not rule.allowed or rule.limit != "none"):
+            return [
+                Issue(
+                    "vintage_not_banked",
+                    f"{held} allowances may be kept only within the banking limit: carry them "
+                    f"over (tanshi registry carry-over) before surrendering them for {year}",
+                    where,
+                )
+            ]
+    return []
+
+
+def _room(
     connection: Connection,
+    jurisdiction: Jurisdiction,
     rules: RulesInForce,
     company: str,
     operator: int,
+    unit_class: UnitClass,
     quantity_t: int,
     where: str,
 ) -> list[Issue]:
+    """Refusals for units beyond the offsets caps or beyond what was borrowed."""
+    done = reads.surrendered(connection, operator, rules.year)
+    if unit_class.kind is UnitKind.ALLOWANCE:
+        if unit_class.vintage <= rules.year:
+            return []
+        borrowed = reads.borrowed_t(connection, operator, rules.year)
+        if done.later_vintage_t + quantity_t > borrowed:
+            return [
+                Issue(
+                    "vintage_not_eligible",
+                    f"vintage {unit_class.vintage} cannot cover {rules.year} beyond what was "
+                    f"borrowed for it ({borrowed} t, {done.later_vintage_t} t already "
+                    "surrendered)",
+                    where,
+                )
+            ]
+        return []
     assert rules.offsets is not None, "checked by _eligibility"
-    verified = verified_emissions_t(connection, rules.year).get(company)
-    already = sum(
-        net_surrendered(connection, operator, kind, rules.year)
-        for kind in UnitKind
-        if kind.is_credit
-    )
-    if verified is None:
+    owed = reads.owed_from_earlier_t(connection, company, rules.year, _still_owed_before(
+        jurisdiction, rules.year))  # fmt: skip
+    found = reads.obligation_of(connection, rules, company, owed)
+    if found is None:
         return [
             Issue(
                 "offsets_need_verified_emissions",
@@ -181,26 +229,50 @@ def _offset_room(
                 where,
             )
         ]
-    cap = offsets_cap_t(obligation_t(verified, rules.compliance), rules.offsets)
-    if already + quantity_t > cap:
+    obligation = found[0]
+    cap = offsets_cap_t(obligation, rules.offsets)
+    if done.credits_t + quantity_t > cap:
         return [
             Issue(
                 "offset_cap_exceeded",
                 f"offsets may cover at most {cap} t "
                 f"({rules.offsets.cap_share_of_obligation:%} of the obligation); "
-                f"{already} t already surrendered, so at most {max(0, cap - already)} t more",
+                f"{done.credits_t} t already surrendered, so at most "
+                f"{max(0, cap - done.credits_t)} t more",
                 where,
             )
         ]
+    if reads.INTERNATIONAL in unit_class.labels:
+        international = international_cap_t(obligation, rules.offsets)
+        if done.international_t + quantity_t > international:
+            return [
+                Issue(
+                    "international_offset_cap_exceeded",
+                    f"international credits may cover at most {international} t; "
+                    f"{done.international_t} t already surrendered",
+                    where,
+                )
+            ]
     return []
 
 
+def _still_owed_before(jurisdiction: Jurisdiction, year: int) -> bool:
+    """Whether the penalty rule of the year before leaves a shortfall still owed."""
+    rule = optional_rule(jurisdiction.rulebook.penalty, year - 1)
+    return rule is not None and still_owed(rule)
+
+
 def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Position]:
-    """What every company did for ``year``, read from MRV, allocation, trades and surrender."""
+    """What every company did for ``year``, read from MRV, allocation, trades and surrender.
+
+    A company is covered in the year when it has an allocation or verified emissions for it,
+    or surrendered for it; otherwise its status is ``excluded``.
+    """
     deadline = deadline_of(jurisdiction, year)
     allocated = allocated_units(engine, year)
     bought, sold = traded_units(engine, date(year, 1, 1), deadline)
     sectors = {sector.code: sector.name for sector in jurisdiction.rulebook.sectors}
+    owed = _still_owed_before(jurisdiction, year)
     result = []
     with engine.connect() as connection:
         verified = verified_emissions_t(connection, year)
@@ -211,9 +283,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
         ).all()
         for code, name, sector in rows:
             operator = account_id(connection, operator_account_code(jurisdiction.code, code))
-            surrendered = {
-                kind: net_surrendered(connection, operator, kind, year) for kind in UnitKind
-            }
+            done = reads.surrendered(connection, operator, year)
             result.append(
                 Position(
                     company=code,
@@ -223,9 +293,16 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
                     allocated_t=allocated.get(code, 0),
                     bought_t=bought.get(code, 0),
                     sold_t=sold.get(code, 0),
-                    surrendered_allowances_t=surrendered[UnitKind.ALLOWANCE],
-                    surrendered_offsets_t=sum(
-                        units for kind, units in surrendered.items() if kind.is_credit
+                    surrendered_allowances_t=done.allowances_t,
+                    surrendered_offsets_t=done.credits_t,
+                    surrendered_international_t=done.international_t,
+                    owed_from_earlier_t=reads.owed_from_earlier_t(connection, code, year, owed),
+                    banked_t=reads.banked_t(connection, operator, year),
+                    borrowed_t=reads.borrowed_t(connection, operator, year),
+                    covered=(
+                        code in allocated
+                        or code in verified
+                        or done.allowances_t + done.credits_t > 0
                     ),
                 )
             )
@@ -233,23 +310,41 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
 
 
 def penalty_price(engine: Engine, jurisdiction: Jurisdiction, year: int) -> PriceBasis:
-    """The average market price the penalty rule of ``year`` uses, or its fallback."""
+    """The average market price the penalty rule of ``year`` uses, or its fallback.
+
+    A fixed penalty's price is its amount per tonne; a lump sum has no price (0).
+    """
     rules = rules_in_force(jurisdiction.rulebook, year)
-    start, end = price_window(rules.penalty, year, deadline_of(jurisdiction, year))
+    deadline = deadline_of(jurisdiction, year)
+    rule = rules.penalty
+    if isinstance(rule, FixedPenaltyRule):
+        return PriceBasis(rule.amount_per_t, deadline, deadline, from_trades=False)
+    if isinstance(rule, LumpSumPenaltyRule):
+        return PriceBasis(Decimal(0), deadline, deadline, from_trades=False)
+    start, end = price_window(rule, year, deadline)
     allowance_prefix = f"{rules.allowance_unit_type.code}-"
     trades = [
         t for t in load_trades(engine, start, end) if t.unit_class.startswith(allowance_prefix)
     ]
     price = average_price(trades, start, end)
     if price is None:
-        return PriceBasis(rules.penalty.fallback_price_cny_per_t, start, end, from_trades=False)
+        return PriceBasis(rule.fallback_price_per_t, start, end, from_trades=False)
     return PriceBasis(price, start, end, from_trades=True)
 
 
 def run_compliance(
-    engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime
+    engine: Engine,
+    jurisdiction: Jurisdiction,
+    year: int,
+    now: datetime,
+    choices: Mapping[str, Decimal] | None = None,
 ) -> list[ComplianceLine]:
     """Compute and store the compliance table of ``year`` once the deadline has passed.
+
+    ``choices`` maps a company to the regulator's choice within a penalty range (the
+    multiple of a 5-10 × rule, the fine of a CNY 20,000-30,000 rule); without one the
+    minimum applies. A choice outside the range, or for a rule without one, is refused
+    (InputRejected) before anything is written.
 
     Shortfalls are recorded as deductions from next year's allocation when the penalty rule
     says so; if next year is already allocated, the deduction is booked in the registry
@@ -260,6 +355,14 @@ def run_compliance(
     if local_date(jurisdiction, now) <= deadline:
         raise TanshiError(f"compliance for {year} is computed after the deadline {deadline}")
     rules = rules_in_force(jurisdiction.rulebook, year)
+    choices = dict(choices or {})
+    issues = [
+        issue
+        for company, choice in sorted(choices.items())
+        for issue in check_choice(rules.penalty, choice, f"penalty of {company} for {year}")
+    ]
+    if issues:
+        raise InputRejected(f"the penalty choices for {year}", issues)
     price = penalty_price(engine, jurisdiction, year)
     lines = reconcile(
         year,
@@ -268,6 +371,8 @@ def run_compliance(
         rules.offsets,
         rules.penalty,
         price,
+        rules.obligation_limits,
+        choices,
     )
     with engine.begin() as connection:
         ids = company_ids(connection)
@@ -286,7 +391,8 @@ def run_compliance(
                     obligation_units=line.obligation_t,
                     offsets_counted_units=line.offsets_counted_t,
                     shortfall_units=line.shortfall_t,
-                    penalty_fen=None if line.penalty_cny is None else cny_to_fen(line.penalty_cny),
+                    # hundredths of the rulebook's currency (fen for CNY)
+                    penalty_fen=None if line.penalty is None else cny_to_fen(line.penalty),
                     price_fen_per_t=cny_to_fen(price.price_cny_per_t),
                     computed_at=to_utc(now),
                 )

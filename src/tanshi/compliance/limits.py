@@ -165,3 +165,16 @@ def borrowing_limit_t(
 def lend_year(rule: BorrowingRule, year: int) -> int:
     """The vintage lent for ``year``: the rule's ``lend_from_year`` or the next year."""
     return rule.lend_from_year if rule.lend_from_year is not None else year + 1
+
+
+def freely_banked(rules: Sequence[BankingRule], vintage: int, year: int) -> bool:
+    """Whether allowances of ``vintage`` count for ``year`` without a carry-over.
+
+    They do unless a banking rule of a year from ``vintage`` to ``year − 1`` forbids banking
+    or limits it: then only units carried over within the limit reach ``year``.
+    """
+    for held in range(vintage, year):
+        for rule in rules:
+            if rule.in_force(held) and (not rule.allowed or rule.limit != "none"):
+                return False
+    return True

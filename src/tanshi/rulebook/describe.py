@@ -148,7 +148,8 @@ def _banking(rules: RulesInForce) -> str:
             f"allocation + {rule.plus_t:,} t"
         )
     if rule.limit == "multiple_of_net_sales":
-        return f"up to {rule.net_sales_multiple} x net sales"
+        plus = f" + {rule.plus_t:,} t" if rule.plus_t else ""
+        return f"up to {rule.net_sales_multiple} x net sales{plus}"
     return "unlimited"
 
 

@@ -23,7 +23,8 @@ from tanshi.mrv.activity import SourceKind
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")]
 Quantity = Annotated[int, Field(gt=0)]
-STATUSES = ("compliant", "non_compliant", "no_verified_emissions")
+STATUSES = ("compliant", "non_compliant", "no_verified_emissions", "excluded")
+STATUS_CODES = ("A", "B", "C", "excluded")
 
 
 class _Model(BaseModel):
@@ -63,6 +64,7 @@ class OffsetIssue(_Model):
     project: Code
     vintage: int
     quantity_t: Quantity
+    labels: list[str] = Field(default_factory=list)  # e.g. [international] (K-ETS phase 2)
 
 
 class OffsetTransfer(_Model):
@@ -79,9 +81,52 @@ class Surrender(_Model):
     year: int
 
 
+class VerifiedEmissions(_Model):
+    """Verified emissions entered directly for a company-year, with where they come from."""
+
+    company: Code
+    year: int
+    tco2: Annotated[Decimal, Field(ge=0)]
+    source: Annotated[str, Field(min_length=1)]
+
+
+class Bank(_Model):
+    """Carry allowances of ``from_year`` over to the next vintage (within the banking rule)."""
+
+    company: Code
+    from_year: int
+    quantity_t: Quantity
+
+
+class Borrow(_Model):
+    """Borrow later allowances for ``year``'s obligation (within the borrowing rule)."""
+
+    company: Code
+    year: int
+    quantity_t: Quantity
+
+
+class ForcedCompliance(_Model):
+    """The regulator surrenders what a company still owes for ``year`` from its account."""
+
+    company: Code
+    year: int
+
+
+class PenaltyChoice(_Model):
+    """The regulator's multiple or fine within the penalty rule's range for a company-year."""
+
+    company: Code
+    year: int
+    value: Decimal
+
+
+COMPLIANCE_ACTIONS = (
+    "verified_emissions", "bank", "borrow", "forced_compliance", "penalty_choice",
+)  # fmt: skip
 ACTIONS = (
     "activity", "report", "allocate", "trade", "offsets_issue", "offsets_transfer",
-    "surrender", "compliance",
+    "surrender", "compliance", *COMPLIANCE_ACTIONS,
 )  # fmt: skip
 
 
@@ -102,6 +147,11 @@ class Step(_Model):
     offsets_transfer: OffsetTransfer | None = None
     surrender: Surrender | None = None
     compliance: int | None = None
+    verified_emissions: list[VerifiedEmissions] | None = None
+    bank: Bank | None = None
+    borrow: Borrow | None = None
+    forced_compliance: ForcedCompliance | None = None
+    penalty_choice: PenaltyChoice | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
@@ -129,12 +179,19 @@ class Outcome(_Model):
     shortfall_t: int | None = None
     penalty_cny: Decimal | None = None
     deduction_next_year_t: int | None = None
-    status: Literal["compliant", "non_compliant", "no_verified_emissions"] | None = None
+    status: Literal["compliant", "non_compliant", "no_verified_emissions", "excluded"] | None = None
+    # The compliance engine's fields: status code, penalty in the rulebook's currency,
+    # allowances banked from and borrowed for the year, units still owed next year.
+    status_code: Literal["A", "B", "C", "excluded"] | None = None
+    penalty: Decimal | None = None
+    banked_t: int | None = None
+    borrowed_t: int | None = None
+    still_owed_next_year_t: int | None = None
 
 
 class YearOutcome(_Model):
     year: int
-    penalty_price_cny_per_t: Decimal | None = None
+    penalty_price_cny_per_t: Decimal | None = None  # the price in the rulebook's currency
     companies: dict[Code, Outcome] = Field(default_factory=dict)
 
 

@@ -14,6 +14,7 @@ from tanshi.compliance import (
     PriceBasis,
     Status,
     check_choice,
+    freely_banked,
     international_cap_t,
     offsets_cap_t,
     price_window,
@@ -175,18 +176,16 @@ def _eligibility(
 
 def _banked_vintage(jurisdiction: Jurisdiction, vintage: int, year: int, where: str) -> list[Issue]:
     """An earlier vintage counts directly only while banking of it is allowed without limit."""
-    for held in range(vintage, year):
-        rule = optional_rule(jurisdiction.rulebook.banking, held)
-        if rule is not None and (not rule.allowed or rule.limit != "none"):
-            return [
-                Issue(
-                    "vintage_not_banked",
-                    f"{held} allowances may be kept only within the banking limit: carry them "
-                    f"over (tanshi registry carry-over) before surrendering them for {year}",
-                    where,
-                )
-            ]
-    return []
+    if freely_banked(jurisdiction.rulebook.banking, vintage, year):
+        return []
+    return [
+        Issue(
+            "vintage_not_banked",
+            f"{vintage} allowances reach {year} only within the banking limit: carry them over "
+            "(bank) before surrendering them",
+            where,
+        )
+    ]
 
 
 def _room(

@@ -168,6 +168,11 @@ def _borrowing(rules: RulesInForce) -> str:
     return "allowed"
 
 
+def penalty_text(rule: AnyPenaltyRule, currency: str) -> str:
+    """One line saying what a missing tonne costs under ``rule``."""
+    return _penalty(rule, currency)
+
+
 def _penalty(rule: AnyPenaltyRule, currency: str) -> str:
     if isinstance(rule, FixedPenaltyRule):
         owed = "; allowances still owed" if rule.surrender_still_owed else ""

@@ -76,3 +76,51 @@ def test_shortfall_still_owed_next_year(engine: Engine, tmp_path: Path) -> None:
     result = run_scenario(engine, scenario)
     assert result.passed, "\n".join(str(d) for d in result.differences)
     assert result.lines[2017][0].obligation_t == 970
+
+
+# K-ETS phase 2: offsets ≤ 10% of the obligation, international credits ≤ 5% inside it.
+# Allocation 2018 = average of 2014-2016 (100 000) × 1 = 100 000 (no auction share in 2018).
+# Verified 2018: 100 000 → offsets cap 10 000, international cap 5 000:
+#   5 001 international refused, 5 000 counted; 5 001 domestic refused (5 000 + 5 001 > 10 000),
+#   5 000 counted; 90 000 allowances → A.
+KETS_PHASE_2 = """
+scenario: kets-international
+preset: kr-kets
+companies:
+  - {code: P, name: Pyeong Power, sector: power}
+steps:
+  - at: 2017-12-01
+    verified_emissions:
+      - {company: P, year: 2014, tco2: 100000, source: test}
+      - {company: P, year: 2015, tco2: 100000, source: test}
+      - {company: P, year: 2016, tco2: 100000, source: test}
+  - {at: 2018-01-10, allocate: 2018}
+  - {at: 2018-03-01, offsets_issue: {project: I1, vintage: 2018, quantity_t: 6000,
+                                     labels: [international]}}
+  - {at: 2018-03-01, offsets_issue: {project: D1, vintage: 2018, quantity_t: 6000}}
+  - {at: 2018-03-02, offsets_transfer: {project: I1, vintage: 2018, to: P, quantity_t: 6000}}
+  - {at: 2018-03-02, offsets_transfer: {project: D1, vintage: 2018, to: P, quantity_t: 6000}}
+  - {at: 2019-03-31, verified_emissions: [{company: P, year: 2018, tco2: 100000, source: test}]}
+  - at: 2019-05-01
+    surrender: {company: P, quantity_t: 5001, unit_class: KCU-2018-I1, year: 2018}
+    refused: international_offset_cap_exceeded
+  - {at: 2019-05-01, surrender: {company: P, quantity_t: 5000, unit_class: KCU-2018-I1, year: 2018}}
+  - at: 2019-05-01
+    surrender: {company: P, quantity_t: 5001, unit_class: KCU-2018-D1, year: 2018}
+    refused: offset_cap_exceeded
+  - {at: 2019-05-01, surrender: {company: P, quantity_t: 5000, unit_class: KCU-2018-D1, year: 2018}}
+  - {at: 2019-05-02, surrender: {company: P, quantity_t: 90000, unit_class: KAU-2018, year: 2018}}
+  - {at: 2019-07-01, compliance: 2018}
+expect:
+  - year: 2018
+    companies:
+      P: {allocation_t: 100000, obligation_t: 100000, offsets_used_t: 10000, shortfall_t: 0,
+          status_code: A}
+"""
+
+
+def test_kets_phase_2_international_sub_cap(engine: Engine) -> None:
+    scenario, issues = parse_scenario(KETS_PHASE_2)
+    assert scenario is not None, issues
+    result = run_scenario(engine, scenario)
+    assert result.passed, "\n".join(str(d) for d in result.differences)

@@ -10,6 +10,7 @@ import typer
 from tanshi import __version__
 from tanshi.cli.auction import auction_app
 from tanshi.cli.common import open_or_exit
+from tanshi.cli.compliance import compliance_app
 from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
 from tanshi.cli.mrv import mrv_app
@@ -36,6 +37,7 @@ app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")
+app.add_typer(compliance_app, name="compliance")
 app.add_typer(mrv_app, name="mrv")
 app.add_typer(verification_app, name="verification")
 app.add_typer(auction_app, name="auction")

@@ -40,11 +40,12 @@ def test_borrow_bank_surrender_and_penalty_choice(tmp_path: Path) -> None:
     assert over.exit_code == 1 and "borrowing_limit_exceeded" in over.output
     ok = runner.invoke(app, ["compliance", "borrow", "P", "2015", "100", "b2", *at])
     assert ok.exit_code == 0 and "borrowing b2: ok" in ok.output
-    given = runner.invoke(app, ["compliance", "surrender", "P", "KAU-2016", "100", "2015", "s1", *at])  # fmt: skip
+    surrender = ["compliance", "surrender", "P"]
+    given = runner.invoke(app, [*surrender, "KAU-2016", "100", "2015", "s1", *at])
     assert given.exit_code == 0, given.output
     banked = runner.invoke(app, ["compliance", "bank", "P", "2015", "50", "k1", *at])
     assert banked.exit_code == 0, banked.output
-    rest = runner.invoke(app, ["compliance", "surrender", "P", "KAU-2015", "950", "2015", "s2", *at])  # fmt: skip
+    rest = runner.invoke(app, [*surrender, "KAU-2015", "950", "2015", "s2", *at])
     assert rest.exit_code == 0, rest.output
     after = [*cycle, "--at", "2016-07-01T12:00+09:00"]
     chosen = runner.invoke(app, [*after, "--penalty", "P=4"])  # K-ETS: 3 ×, no range

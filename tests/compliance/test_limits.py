@@ -120,8 +120,13 @@ def test_borrowing_limit_holds(share, obligation, allocated):
     kets = BorrowingRule(allowed=True, max_share_of_obligation=share, **COMMON)
     limit, issues = borrowing_limit_t(kets, obligation, allocated)
     assert not issues and limit <= obligation * share
-    china = BorrowingRule(allowed=True, min_gap_share_of_allocation=Decimal("0.10"),
-                          max_share_of_gap=Decimal("0.50"), lend_from_year=2023, **COMMON)  # fmt: skip
+    china = BorrowingRule(
+        allowed=True,
+        min_gap_share_of_allocation=Decimal("0.10"),
+        max_share_of_gap=Decimal("0.50"),
+        lend_from_year=2023,
+        **COMMON,
+    )
     limit, issues = borrowing_limit_t(china, obligation, allocated)
     gap = max(0, obligation - allocated)
     if gap <= allocated * Decimal("0.10"):

@@ -45,14 +45,16 @@ steps:
   - at: 2017-04-01   # nor a [[borrowing]] rule
     borrow: {{company: A, year: 2016, quantity_t: 1}}
     refused: borrowing_not_allowed
-  - {{at: 2017-06-01, surrender: {{company: A, quantity_t: 970, unit_class: DPEA-2016, year: 2016}}}}
+  - at: 2017-06-01
+    surrender: {{company: A, quantity_t: 970, unit_class: DPEA-2016, year: 2016}}
   - at: 2017-07-01   # a fixed amount leaves no choice
     penalty_choice: {{company: A, year: 2016, value: 100}}
     refused: penalty_choice_not_applicable
   - {{at: 2017-07-01, compliance: 2016}}
   - {{at: 2017-07-02, allocate: 2017}}
   - {{at: 2018-03-31, verified_emissions: [{{company: A, year: 2017, tco2: 940, source: test}}]}}
-  - {{at: 2018-06-01, surrender: {{company: A, quantity_t: 970, unit_class: DPEA-2017, year: 2017}}}}
+  - at: 2018-06-01
+    surrender: {{company: A, quantity_t: 970, unit_class: DPEA-2017, year: 2017}}
   - {{at: 2018-07-01, compliance: 2017}}
 expect:
   - year: 2016

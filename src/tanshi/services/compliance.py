@@ -86,8 +86,9 @@ def surrender(
             rules, unit_class, jurisdiction, local_date(jurisdiction, now), where
         )
         if not issues:
-            issues = surrender_checks.room(connection, jurisdiction, rules, company, operator, unit_class,
-                           quantity_t, where)  # fmt: skip
+            issues = surrender_checks.room(
+                connection, jurisdiction, rules, company, operator, unit_class, quantity_t, where
+            )
         if issues:
             return None, issues
         outcome = execute_in(
@@ -204,7 +205,8 @@ def run_compliance(
 
     Shortfalls are recorded as deductions from next year's allocation when the penalty rule
     says so; if next year is already allocated, the deduction is booked in the registry
-    (operator → jurisdiction holding) from the company's next-vintage allowances. Running it again recomputes the same table and writes nothing: surrenders after
+    (operator → jurisdiction holding) from the company's next-vintage allowances. Running it
+    again recomputes the same table and writes nothing: surrenders after
     the deadline are refused, so the positions it reads cannot change.
     """
     deadline = deadline_of(jurisdiction, year)

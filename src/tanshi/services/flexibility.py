@@ -77,14 +77,14 @@ def bank(
             return None, issues
         assert rule is not None, "banking_refusals refuses a year without a rule"
         phase = rules.phase
-        years = range(phase.valid_from, phase.valid_to + 1) if phase else range(from_year, from_year + 1)  # fmt: skip
+        first, last = (phase.valid_from, phase.valid_to) if phase else (from_year, from_year)
+        years = range(first, last + 1)
         made = reads.allocated_years(connection, company, years)
         average = Decimal(sum(made)) / len(made) if made else Decimal(0)
         deadline = rules.compliance.surrender_deadline(from_year)
         bought, sold = reads.traded_t(connection, company, date(from_year, 1, 1), deadline)
-        room = BankingRoom(
-            banking_limit_t(rule, average, sold, bought), reads.banked_t(connection, operator, from_year)
-        )  # fmt: skip
+        limit = banking_limit_t(rule, average, sold, bought)
+        room = BankingRoom(limit, reads.banked_t(connection, operator, from_year))
         issues = room.refusal(quantity_t, where)
         if issues:
             return None, issues
@@ -108,7 +108,8 @@ def borrow(
     where = f"borrowing by {company} for {year}"
     rule = rules.borrowing
     if rule is None or not rule.allowed:
-        return None, [Issue("borrowing_not_allowed", f"no borrowing rule allows it in {year}", where)]  # fmt: skip
+        refusal = Issue("borrowing_not_allowed", f"no borrowing rule allows it in {year}", where)
+        return None, [refusal]
     lent = lend_year(rule, year)
     if rule.within_phase_only and not same_phase(jurisdiction.rulebook.phase, year, lent):
         return None, [
@@ -141,11 +142,17 @@ def borrow(
 
 
 def _borrow_room(
-    connection: Connection, rules: RulesInForce, company: str, operator: int, quantity_t: int, lent: int,
+    connection: Connection,
+    rules: RulesInForce,
+    company: str,
+    operator: int,
+    quantity_t: int,
+    lent: int,
     where: str,
-) -> list[Issue]:  # fmt: skip
+) -> list[Issue]:
     assert rules.borrowing is not None
-    allocated = connection.execute(select(allocations.c.id).where(allocations.c.year == lent)).first()  # fmt: skip
+    query = select(allocations.c.id).where(allocations.c.year == lent)
+    allocated = connection.execute(query).first()
     if allocated is not None:
         return [Issue("borrowing_year_allocated",
                       f"{lent} is already allocated, so a loan could not be deducted from it",
@@ -193,12 +200,14 @@ def force_compliance(
             return None, [Issue("compliance_already_computed", f"{year} is final", where)]
         found = reads.obligation_of(connection, rules, company)
         if found is None:
-            return None, [Issue("no_verified_emissions", "nothing is owed before verification", where)]  # fmt: skip
+            refusal = Issue("no_verified_emissions", "nothing is owed before verification", where)
+            return None, [refusal]
         done = reads.surrendered(connection, operator, year)
-        counted = offsets_counted_t(found[0], rules.offsets,
-                                    done.credits_t - done.international_t, done.international_t)  # fmt: skip
+        domestic = done.credits_t - done.international_t
+        counted = offsets_counted_t(found[0], rules.offsets, domestic, done.international_t)
         needed = max(0, found[0] - done.allowances_t - counted)
-        held = _allowances_held(connection, jurisdiction, operator, rules.allowance_unit_type.code, year)  # fmt: skip
+        unit_type = rules.allowance_unit_type.code
+        held = _allowances_held(connection, jurisdiction, operator, unit_type, year)
         borrowed_room = reads.borrowed_t(connection, operator, year) - done.later_vintage_t
         plan = surrender_plan(needed, year, held, 0, max(0, borrowed_room))
         if not plan:

@@ -54,4 +54,4 @@ bench: install-dev
 	else echo "bench/matching.py: no $(PYTHON312), so matching-engine (Python >= 3.12 only) is skipped"; fi
 
 clean:
-	rm -rf $(VENV) .venv-py312 $(TOOLS) tanshi-demo tanshi.sqlite
+	rm -rf $(VENV) .venv-py312 $(TOOLS) tanshi-demo tanshi-market tanshi.sqlite

@@ -3,12 +3,12 @@
 Creates two throwaway databases on one PostgreSQL server: one for pgbench's built-in
 TPC-B-like script (scale 10, ``-M prepared -c 8 -j 2``), one for tanshi. pgbench runs
 immediately before and after the tanshi phases (A B A, so drift hits both sides) and the
-mean of the two is the denominator. tanshi runs three phases with 8 worker threads on one
-engine, each transfer through ``execute`` (the registry service API, no HTTP): single
-transfers, batches of 10 transfers per transaction, and a hot-account mix where 80% of
-transfers touch one of 3 accounts. Then it allocates to 10,000 operator accounts in one
-``allocation`` transaction. At the end the hash chain and the
-holdings are verified and units must be conserved per unit class; if not, the JSON says
+mean of the two is the denominator. tanshi runs three phases with 8 client processes, each
+with its own connection, each transfer through ``execute`` (the registry service API, no
+HTTP): single transfers, batches of 10 transfers per transaction, and a hot-account mix
+where 80% of transfers touch one of 3 accounts. Then it allocates to 10,000 operator
+accounts in one ``allocation`` transaction. At the end the hash chain and the holdings are
+verified and units must be conserved per unit class; if not, the JSON says
 ``"correct": false`` and the script exits 1. Prints one JSON object; higher is better.
 The server is TANSHI_BENCH_POSTGRES_URL (an admin URL to the ``postgres`` database).
 Targets (issue; shared/reference/performance-anchors.md, B1, has them as stretch goals):
@@ -18,6 +18,7 @@ single >= 0.7x TPC-B, batched >= 2x, hot accounts >= 0.5x, bulk >= 20,000 accoun
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import platform
 import random
@@ -26,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -55,6 +56,7 @@ CLIENTS = 8
 PGBENCH_SCALE = 10
 PGBENCH_SECONDS = 10
 PHASE_SECONDS = 8.0
+STARTUP_SECONDS = 1.0  # for the client processes to start before the measured window
 COMPANIES = 200
 BULK_ACCOUNTS = 10_000
 BATCH = 10
@@ -215,33 +217,49 @@ def hot(registry: Registry) -> Generator:
     return generate
 
 
-def worker(
-    engine: Engine, phase: str, index: int, generate: Generator, deadline: float
+WORKLOADS = {"single": single, "batch_of_10": batched, "hot_accounts": hot}
+
+
+def client(
+    url: str, unit: int, companies: list[int], phase: str, index: int, start: float, end: float
 ) -> tuple[int, int]:
-    """Execute requests until ``deadline``; returns (transfers done, requests refused)."""
+    """One client process: its own engine and connection, requests from ``start`` to ``end``
+    (time.monotonic, which all processes share); returns (transfers done, requests refused)."""
+    engine = create_engine(normalise_url(url), pool_size=1)
+    generate = WORKLOADS[phase](Registry(engine, None, unit, companies))  # type: ignore[arg-type]
     rng = random.Random(f"{phase}-{index}")
     done = refused = 0
-    while time.perf_counter() < deadline:
-        request, transfers = generate(rng, f"b1-{phase}-{index}-{done + refused}")
-        if execute(engine, request).ok:
-            done += transfers
-        else:
-            refused += 1
+    time.sleep(max(0.0, start - time.monotonic()))
+    try:
+        while time.monotonic() < end:
+            request, transfers = generate(rng, f"b1-{phase}-{index}-{done + refused}")
+            if execute(engine, request).ok:
+                done += transfers
+            else:
+                refused += 1
+    finally:
+        engine.dispose()
     return done, refused
 
 
-def run_phase(engine: Engine, phase: str, generate: Generator) -> tuple[float, int]:
-    """Transfers/s of CLIENTS workers for PHASE_SECONDS, and the requests refused."""
-    started = time.perf_counter()
-    deadline = started + PHASE_SECONDS
-    with ThreadPoolExecutor(CLIENTS) as pool:
+def run_phase(registry: Registry, url: str, phase: str) -> tuple[float, int]:
+    """Transfers/s of CLIENTS client processes for PHASE_SECONDS, and the requests refused.
+
+    Processes, not threads: like the worker processes of an API server, each runs Python on
+    its own, so the clients are not serialised on one interpreter lock.
+    """
+    start = time.monotonic() + STARTUP_SECONDS
+    end = start + PHASE_SECONDS
+    with ProcessPoolExecutor(CLIENTS, mp_context=multiprocessing.get_context("fork")) as pool:
         futures = [
-            pool.submit(worker, engine, phase, index, generate, deadline)
+            pool.submit(client, url, registry.unit, registry.companies, phase, index, start, end)
             for index in range(CLIENTS)
         ]
         results = [future.result() for future in futures]
-    elapsed = time.perf_counter() - started
-    return sum(done for done, _ in results) / elapsed, sum(refused for _, refused in results)
+    return (
+        sum(done for done, _ in results) / PHASE_SECONDS,
+        sum(refused for _, refused in results),
+    )
 
 
 def bulk_allocation(registry: Registry) -> dict[str, Any]:
@@ -341,16 +359,14 @@ def main() -> None:
     tanshi_db, pgbench_db = f"tanshi_bench_{os.getpid()}", f"pgbench_{os.getpid()}"
     server = make_url(admin_url)
     pgbench_url, tanshi_url = server.set(database=pgbench_db), server.set(database=tanshi_db)
-    workloads = (("single", single), ("batch_of_10", batched), ("hot_accounts", hot))
     with throwaway_databases(admin_url, tanshi_db, pgbench_db):
         pgbench(pgbench_url, "-i", "-s", str(PGBENCH_SCALE), "-q")
         started = time.perf_counter()
         registry = set_up(tanshi_url.render_as_string(hide_password=False))
         setup_seconds = time.perf_counter() - started
         before = pgbench_tps(pgbench_url)
-        phases = {
-            name: run_phase(registry.engine, name, make(registry)) for name, make in workloads
-        }
+        url = tanshi_url.render_as_string(hide_password=False)
+        phases = {name: run_phase(registry, url, name) for name in WORKLOADS}
         after = pgbench_tps(pgbench_url)
         bulk = bulk_allocation(registry)
         checks = {

@@ -8,31 +8,43 @@ from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
 from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
 from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
 _DATA = resources.files("tanshi") / "data"
 
 
+def _shipped(folder: str, suffix: str) -> list[str]:
+    """The names of the files ending in ``suffix`` shipped in ``data/<folder>``."""
+    return sorted(
+        item.name.removesuffix(suffix)
+        for item in (_DATA / folder).iterdir()
+        if item.name.endswith(suffix)
+    )
+
+
+def _shipped_text(folder: str, name: str, suffix: str, what: str, plural: str) -> str:
+    """The text of a shipped file; raises TanshiError naming the ones there are."""
+    names = _shipped(folder, suffix)
+    if name not in names:
+        raise TanshiError(f"no {what} '{name}'; known {plural}: {', '.join(names)}")
+    return (_DATA / folder / f"{name}{suffix}").read_text(encoding="utf-8")
+
+
 def preset_ids() -> list[str]:
     """The ids of the rulebook presets shipped with tanshi."""
-    folder = _DATA / "rulebooks"
-    return sorted(
-        item.name.removesuffix(".toml") for item in folder.iterdir() if item.name.endswith(".toml")
-    )
+    return _shipped("rulebooks", ".toml")
 
 
 def preset_text(preset_id: str) -> str:
     """The TOML text of a shipped preset; raises TanshiError naming the known presets."""
-    if preset_id not in preset_ids():
-        raise TanshiError(
-            f"no rulebook preset '{preset_id}'; known presets: {', '.join(preset_ids())}"
-        )
-    return (_DATA / "rulebooks" / f"{preset_id}.toml").read_text(encoding="utf-8")
+    return _shipped_text("rulebooks", preset_id, ".toml", "rulebook preset", "presets")
 
 
 def rulebook_text(preset_or_path: str) -> tuple[str, str]:
@@ -83,12 +95,29 @@ def parameter_table() -> ParameterTable:
     return ParameterTable.of(parameters)
 
 
+@functools.cache
+def exchange_markets() -> tuple[Market, ...]:
+    """The national market and the pilots, with names, from ``data/market/markets.csv``."""
+    text = _shipped_text("market", "markets", ".csv", "market table", "market tables")
+    markets, issues = parse_markets(text, "markets.csv")
+    if issues:
+        raise TanshiError("broken markets table:\n" + "\n".join(map(str, issues)))
+    return tuple(markets)
+
+
+@functools.cache
+def exchange_calibration() -> Calibration:
+    """The sourced calibration targets of the synthetic exchanges."""
+    text = _shipped_text("market", "calibration-cn", ".csv", "market table", "market tables")
+    calibration, issues = parse_calibration(text, "calibration-cn.csv")
+    if issues:
+        raise TanshiError("broken calibration table:\n" + "\n".join(map(str, issues)))
+    return calibration
+
+
 def scenario_ids() -> list[str]:
     """The names of the scenario files shipped with tanshi."""
-    folder = _DATA / "scenarios"
-    return sorted(
-        item.name.removesuffix(".yaml") for item in folder.iterdir() if item.name.endswith(".yaml")
-    )
+    return _shipped("scenarios", ".yaml")
 
 
 def scenario_text(name_or_path: str) -> tuple[str, str]:
@@ -103,14 +132,8 @@ def scenario_text(name_or_path: str) -> tuple[str, str]:
             ) from error
         except OSError as error:
             raise TanshiError(f"cannot read {path}: {error.strerror}") from error
-    if name_or_path not in scenario_ids():
-        raise TanshiError(
-            f"no scenario file at {name_or_path} and no shipped scenario of that name; "
-            f"shipped: {', '.join(scenario_ids())}"
-        )
-    return (_DATA / "scenarios" / f"{name_or_path}.yaml").read_text(encoding="utf-8"), (
-        f"{name_or_path}.yaml"
-    )
+    text = _shipped_text("scenarios", name_or_path, ".yaml", "scenario", "scenarios")
+    return text, f"{name_or_path}.yaml"
 
 
 @functools.cache
@@ -130,17 +153,12 @@ def verification_rules(rulebook_id: str) -> VerificationRules:
 
 def venue_ids() -> list[str]:
     """The ids of the trading-venue files shipped with tanshi (e.g. ``ceex``)."""
-    folder = _DATA / "venues"
-    return sorted(
-        item.name.removesuffix(".toml") for item in folder.iterdir() if item.name.endswith(".toml")
-    )
+    return _shipped("venues", ".toml")
 
 
 def venue_text(venue_id: str) -> str:
     """The TOML text of a shipped venue; raises TanshiError naming the known venues."""
-    if venue_id not in venue_ids():
-        raise TanshiError(f"no venue '{venue_id}'; known venues: {', '.join(venue_ids())}")
-    return (_DATA / "venues" / f"{venue_id}.toml").read_text(encoding="utf-8")
+    return _shipped_text("venues", venue_id, ".toml", "venue", "venues")
 
 
 def load_venue(venue_id: str) -> Venue:

@@ -13,6 +13,7 @@ from tanshi.cli.common import open_or_exit
 from tanshi.cli.compliance import compliance_app
 from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
+from tanshi.cli.market import market_app
 from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
@@ -35,6 +36,7 @@ app = typer.Typer(
 app.command("demo")(demo_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
+app.add_typer(market_app, name="market")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")
 app.add_typer(compliance_app, name="compliance")

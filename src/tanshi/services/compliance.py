@@ -85,7 +85,7 @@ def surrender(
         issues = surrender_checks.eligibility(
             rules, unit_class, jurisdiction, local_date(jurisdiction, now), where
         )
-        if not issues:
+        if not issues and not reads.key_used(connection, idempotency_key):
             issues = surrender_checks.room(
                 connection, jurisdiction, rules, company, operator, unit_class, quantity_t, where
             )

@@ -71,6 +71,13 @@ def surrendered(connection: Connection, operator: int, year: int) -> Surrendered
     )
 
 
+def key_used(connection: Connection, idempotency_key: str) -> bool:
+    """Whether a transaction was already booked with this key (a replay skips the limits:
+    the registry returns the booked transaction or refuses a different request)."""
+    query = select(transactions.c.id).where(transactions.c.idempotency_key == idempotency_key)
+    return connection.execute(query).first() is not None
+
+
 def borrowed_t(connection: Connection, operator: int, year: int) -> int:
     return units_moved(connection, "borrowing", to_account=operator, compliance_year=year)
 
@@ -96,14 +103,16 @@ def allocated_t(connection: Connection, company: str, year: int) -> int:
 
 
 def allocated_years(connection: Connection, company: str, years: range) -> list[int]:
-    """The allocations of the years in ``years`` that have been made, in year order."""
+    """The allocations of the years in ``years`` that have been made, in year order, before
+    deductions (of earlier shortfalls or loans): the allocation the plan gave."""
     rows = connection.execute(
-        select(allocations.c.year, allocations.c.allocated_units)
+        select(allocations.c.year,
+               (allocations.c.allocated_units + allocations.c.deduction_units).label("gross"))
         .where(allocations.c.company_id == company_id(connection, company),
                allocations.c.year.in_(list(years)))
         .order_by(allocations.c.year)
     )  # fmt: skip
-    return [int(row.allocated_units) for row in rows]
+    return [int(row.gross) for row in rows]
 
 
 def traded_t(connection: Connection, company: str, start: date, end: date) -> tuple[int, int]:

@@ -34,6 +34,7 @@ from tanshi.compliance import (
 from tanshi.core.issues import Issue
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import RulesInForce, UnitKind, rules_in_force
+from tanshi.rulebook.model import BankingRule
 from tanshi.services import compliance_reads as reads
 from tanshi.services.jurisdiction import (
     Jurisdiction,
@@ -76,16 +77,8 @@ def bank(
         if issues:
             return None, issues
         assert rule is not None, "banking_refusals refuses a year without a rule"
-        phase = rules.phase
-        first, last = (phase.valid_from, phase.valid_to) if phase else (from_year, from_year)
-        years = range(first, last + 1)
-        made = reads.allocated_years(connection, company, years)
-        average = Decimal(sum(made)) / len(made) if made else Decimal(0)
-        deadline = rules.compliance.surrender_deadline(from_year)
-        bought, sold = reads.traded_t(connection, company, date(from_year, 1, 1), deadline)
-        limit = banking_limit_t(rule, average, sold, bought)
-        room = BankingRoom(limit, reads.banked_t(connection, operator, from_year))
-        issues = room.refusal(quantity_t, where)
+        if not reads.key_used(connection, idempotency_key):
+            issues = _banking_room(connection, rules, rule, company, operator, quantity_t, where)
         if issues:
             return None, issues
         deletion = account_id(connection, system_account_code(jurisdiction.code, "DELETION"))
@@ -97,6 +90,28 @@ def bank(
             compliance_year=from_year,
         ))  # fmt: skip
     return _result(outcome, where)
+
+
+def _banking_room(
+    connection: Connection,
+    rules: RulesInForce,
+    rule: BankingRule,
+    company: str,
+    operator: int,
+    quantity_t: int,
+    where: str,
+) -> list[Issue]:
+    from_year = rules.year
+    phase = rules.phase
+    first, last = (phase.valid_from, phase.valid_to) if phase else (from_year, from_year)
+    made = reads.allocated_years(connection, company, range(first, last + 1))
+    average = Decimal(sum(made)) / len(made) if made else Decimal(0)
+    deadline = rules.compliance.surrender_deadline(from_year)
+    bought, sold = reads.traded_t(connection, company, date(from_year, 1, 1), deadline)
+    limit = banking_limit_t(rule, average, sold, bought)
+    return BankingRoom(limit, reads.banked_t(connection, operator, from_year)).refusal(
+        quantity_t, where
+    )
 
 
 def borrow(
@@ -123,7 +138,9 @@ def borrow(
         if operator is None:
             return None, [Issue("unknown_company", f"no covered company {company}", where)]
         lock_journal_head(connection)
-        issues = _borrow_room(connection, rules, company, operator, quantity_t, lent, where)
+        issues = []
+        if not reads.key_used(connection, idempotency_key):
+            issues = _borrow_room(connection, rules, company, operator, quantity_t, lent, where)
         if issues:
             return None, issues
         outcome = execute_in(connection, TransactionRequest(

@@ -2,8 +2,9 @@
 
 A scenario is a test a regulator or researcher can write without Python: it names a preset,
 registers companies, runs dated steps (activity data, reports, allocation, trades, offsets,
-surrenders, compliance) and lists what each company's allocation, obligation, offsets used,
-shortfall, penalty and status must be. Numbers are exact: YAML floats are read as Decimal.
+surrenders, compliance; verified emissions entered directly, banking, borrowing, forced
+compliance, penalty choices) and lists what each company's allocation, obligation, offsets
+used, shortfall, penalty, banking, borrowing and status must be. Numbers are exact: YAML floats are read as Decimal.
 The format is documented in docs/scenarios.md.
 """
 

@@ -126,3 +126,98 @@ def test_kets_phase_2_international_sub_cap(engine: Engine) -> None:
     assert scenario is not None, issues
     result = run_scenario(engine, scenario)
     assert result.passed, "\n".join(str(d) for d in result.differences)
+
+
+CHINA_RULES = """[[obligation_limits]]
+valid_from = 2016
+valid_to = 2020
+max_gap_share_of_verified = 0.20
+source = "test: China's 20% cap on the gap (ICAP news 804)"
+confidence = "assumption"
+
+[[borrowing]]
+valid_from = 2016
+valid_to = 2020
+allowed = true
+min_gap_share_of_allocation = 0.10
+max_share_of_gap = 0.50
+within_phase_only = false
+source = "test: China 2021-2022 borrowing (climatecooperation.cn)"
+confidence = "assumption"
+
+[[penalty]]
+valid_from = 2016
+valid_to = 2020
+kind = "lump_sum_fine"
+fine_min = 20000
+fine_max = 30000
+deduct_shortfall_from_next_allocation = true
+source = "test: the 2021 Measures' fine"
+confidence = "assumption"
+"""
+
+# Allocation 2016 = floor(1 000 × 0.97) = 970 for A and B.
+# A: verified 2 000 → obligation min(2 000, 970 + 20% × 2 000) = 1 370; gap 400 > 10% × 970,
+#    so up to 50% × 400 = 200 may be borrowed (from 2017): 201 refused, 200 borrowed;
+#    970 + 200 surrendered → short 200; the regulator fines CNY 25 000 (within 20 000-30 000);
+#    2017 allocation 970 − 200 borrowed − 200 deducted = 570.
+# B: verified 1 000 → obligation min(1 000, 970 + 200) = 1 000; gap 30 ≤ 97: no borrowing;
+#    970 surrendered → short 30 → the minimum fine CNY 20 000; 2017: 970 − 30 = 940.
+CHINA_SCENARIO = """
+scenario: china-rules
+preset: {preset}
+companies:
+  - {{code: A, name: Alpha, sector: power}}
+  - {{code: B, name: Beta, sector: power}}
+steps:
+  - at: 2016-01-05
+    verified_emissions:
+      - {{company: A, year: 2013, tco2: 1000, source: test}}
+      - {{company: A, year: 2014, tco2: 1000, source: test}}
+      - {{company: A, year: 2015, tco2: 1000, source: test}}
+      - {{company: B, year: 2013, tco2: 1000, source: test}}
+      - {{company: B, year: 2014, tco2: 1000, source: test}}
+      - {{company: B, year: 2015, tco2: 1000, source: test}}
+  - {{at: 2016-01-10, allocate: 2016}}
+  - at: 2017-03-31
+    verified_emissions:
+      - {{company: A, year: 2016, tco2: 2000, source: test}}
+      - {{company: B, year: 2016, tco2: 1000, source: test}}
+  - at: 2017-04-01
+    borrow: {{company: A, year: 2016, quantity_t: 201}}
+    refused: borrowing_limit_exceeded
+  - {{at: 2017-04-01, borrow: {{company: A, year: 2016, quantity_t: 200}}}}
+  - at: 2017-04-01
+    borrow: {{company: B, year: 2016, quantity_t: 1}}
+    refused: borrowing_gap_too_small
+  - at: 2017-06-01
+    surrender: {{company: A, quantity_t: 970, unit_class: DPEA-2016, year: 2016}}
+  - at: 2017-06-01
+    surrender: {{company: A, quantity_t: 200, unit_class: DPEA-2017, year: 2016}}
+  - at: 2017-06-01
+    surrender: {{company: B, quantity_t: 970, unit_class: DPEA-2016, year: 2016}}
+  - {{at: 2017-07-01, penalty_choice: {{company: A, year: 2016, value: 25000}}}}
+  - {{at: 2017-07-01, compliance: 2016}}
+expect:
+  - year: 2016
+    companies:
+      A: {{obligation_t: 1370, borrowed_t: 200, surrendered_allowances_t: 1170, shortfall_t: 200,
+          penalty: 25000.00, deduction_next_year_t: 200, status_code: B}}
+      B: {{obligation_t: 1000, shortfall_t: 30, penalty: 20000.00, status_code: B}}
+  - year: 2017
+    companies:
+      A: {{allocation_t: 570}}
+      B: {{allocation_t: 940}}
+"""
+
+
+def test_china_obligation_limit_conditional_borrowing_and_fine(engine: Engine, tmp_path: Path):
+    text, _ = rulebook_text("demo-province")
+    start = text.index("[[penalty]]")
+    end = text.index("[[mrv]]", start)
+    rulebook = tmp_path / "demo-china.toml"
+    rulebook.write_text(text[:start] + CHINA_RULES + "\n" + text[end:], encoding="utf-8")
+    scenario, issues = parse_scenario(CHINA_SCENARIO.format(preset=rulebook))
+    assert scenario is not None, issues
+    result = run_scenario(engine, scenario)
+    assert result.passed, "\n".join(str(d) for d in result.differences)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rules
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
-from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
+from tanshi.mrv.rule_methods import RuleMethod, check_rule_methods, method_names
 from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.rulebook.parse import LineIndex, locate
 from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
 _DATA = resources.files("tanshi") / "data"
@@ -65,9 +68,31 @@ def rulebook_text(preset_or_path: str) -> tuple[str, str]:
 
 
 def parse_installed(text: str, origin: str) -> tuple[Rulebook | None, list[Issue]]:
-    """Parse a rulebook and also check it names only installed methodologies and regimes."""
+    """Parse a rulebook and also check it names only installed methodologies and regimes.
+
+    A ``[[mrv]]`` rule may name a calculation method (``CN-ETS:power``): every year of the rule
+    must have a version of it, and the rule must list the method's parameter regimes.
+    """
     regimes = {parameter.regime for parameter in parameter_table().parameters}
-    return parse_rulebook(text, origin, methodologies=set(METHODOLOGIES), parameter_regimes=regimes)
+    rulebook, issues = parse_rulebook(
+        text, origin, methodologies=method_names(), parameter_regimes=regimes
+    )
+    if rulebook is None:
+        return rulebook, issues
+    rules = [
+        RuleMethod(index, rule.methodology, rule.valid_from, rule.valid_to,
+                   tuple(rule.parameter_regimes))
+        for index, rule in enumerate(rulebook.mrv)
+    ]  # fmt: skip
+    index = LineIndex(text)
+    for issue in check_rule_methods(rules):
+        issues.append(Issue(issue.code, issue.message, locate(origin, index, _path(issue.where))))
+    return rulebook, issues
+
+
+def _path(where: str) -> list[str | int]:
+    """``mrv[0].methodology`` as ``["mrv", 0, "methodology"]``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"[\[\].]+", where) if part]
 
 
 def load_rulebook(preset_or_path: str) -> tuple[Rulebook, str]:
@@ -167,3 +192,18 @@ def load_venue(venue_id: str) -> Venue:
     if venue is None or has_errors(issues):
         raise TanshiError(f"venue {venue_id} is invalid: " + "; ".join(map(str, issues)))
     return venue
+
+
+def load_settlement_rules(preset_id: str) -> SettlementRules:
+    """The shipped settlement terms ``data/settlement/<preset_id>.toml``; raises if broken."""
+    folder = _DATA / "settlement"
+    known = sorted(
+        i.name.removesuffix(".toml") for i in folder.iterdir() if i.name.endswith(".toml")
+    )
+    if preset_id not in known:
+        raise TanshiError(f"no settlement rules '{preset_id}'; shipped: {', '.join(known)}")
+    text = (folder / f"{preset_id}.toml").read_text(encoding="utf-8")
+    rules, issues = parse_settlement_rules(text, f"settlement/{preset_id}.toml")
+    if rules is None or has_errors(issues):
+        raise TanshiError("broken settlement rules:\n" + "\n".join(map(str, issues)))
+    return rules

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
-from sqlalchemy import select
+from sqlalchemy import Engine
 
 from tanshi.cli.common import fail
 from tanshi.cli.compliance import parse_choices
 from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
+from tanshi.rulebook import rules_in_force
 from tanshi.services import allocation, compliance
-from tanshi.services.jurisdiction import local_date
-from tanshi.store.schema import allocations
+from tanshi.services.jurisdiction import Jurisdiction, local_date
 
 cycle_app = typer.Typer(
     help="The compliance cycle: allocation, then compliance after the deadline.",
@@ -40,7 +41,8 @@ def run(
         ),
     ] = None,
 ) -> None:
-    """Allocate YEAR if it is not yet allocated; after its deadline, run its compliance.
+    """Allocate YEAR if it is not yet allocated, true it up once its output is verified
+    (benchmark_output), and after its deadline run its compliance.
 
     Each stage that already ran is left as it is (allocation is refused twice; compliance
     recomputes the stored table), so running the cycle again is safe.
@@ -53,16 +55,13 @@ def run(
         stored = jurisdiction.rulebook.rulebook.id
         if stored != rulebook:
             raise fail(f"the database runs rulebook {stored}, not {rulebook}", 2)
-        with engine.connect() as connection:
-            allocated = connection.execute(
-                select(allocations.c.id).where(allocations.c.year == year)
-            ).first()
-        if allocated is None:
+        if not allocation.is_allocated(engine, year):
             table = allocation.allocate_year(engine, jurisdiction, year, now)
             total = sum(line.allocated_t for line in table.lines)
             console.print(f"{year}: allocated {total:,} t to {len(table.lines)} companies")
         else:
             console.print(f"{year}: already allocated")
+        _true_up(engine, jurisdiction, year, now, console)
         deadline = compliance.deadline_of(jurisdiction, year)
         if local_date(jurisdiction, now) <= deadline:
             console.print(f"{year}: compliance runs after the surrender deadline {deadline}")
@@ -73,3 +72,23 @@ def run(
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
+
+
+def _true_up(
+    engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime, console: Console
+) -> None:
+    """Book the true-up of a ``benchmark_output`` year once every unit's output is in."""
+    if rules_in_force(jurisdiction.rulebook, year).allocation.method != "benchmark_output":
+        return
+    if allocation.true_up_done(engine, year):
+        console.print(f"{year}: true-up already booked")
+        return
+    plan = allocation.plan_true_up(engine, jurisdiction, year)
+    if not plan.ok:
+        reasons = "; ".join(issue.message for issue in plan.issues)
+        console.print(f"{year}: the true-up waits for verified output ({reasons})")
+        return
+    result = allocation.true_up_year(engine, jurisdiction, year, now)
+    given = sum(net for net in result.net_t.values() if net > 0)
+    taken = -sum(net for net in result.net_t.values() if net < 0)
+    console.print(f"{year}: true-up booked: {given:,} t more allocated, {taken:,} t taken back")

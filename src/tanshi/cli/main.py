@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tanshi import __version__
+from tanshi.cli.allocation import allocation_app
 from tanshi.cli.auction import auction_app
 from tanshi.cli.common import open_or_exit
 from tanshi.cli.compliance import compliance_app
@@ -18,6 +19,7 @@ from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
 from tanshi.cli.scenario import scenario_app
+from tanshi.cli.settlement import register as register_settlement
 from tanshi.cli.verification import verification_app
 from tanshi.store.engine import database_url, printable_url
 
@@ -36,6 +38,7 @@ app = typer.Typer(
 app.command("demo")(demo_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
+register_settlement(market_app)  # deposit, trade, settle … beside simulate, chart, bars
 app.add_typer(market_app, name="market")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")
@@ -43,6 +46,7 @@ app.add_typer(compliance_app, name="compliance")
 app.add_typer(mrv_app, name="mrv")
 app.add_typer(verification_app, name="verification")
 app.add_typer(auction_app, name="auction")
+app.add_typer(allocation_app, name="allocation")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")

@@ -79,6 +79,18 @@ TRANSACTION_TYPES: dict[str, TransactionType] = {
         _type("carry_over", "Carry-over of allowances to the next period", _A,
               frozenset({K.OPERATOR_HOLDING, K.ISSUANCE}),
               frozenset({K.DELETION, K.OPERATOR_HOLDING}), year=True),
+        # Trading through the exchange (services/settlement.py): a seller's units wait in the
+        # exchange's clearing account from the order until settlement, so they cannot be
+        # transferred or surrendered meanwhile; settlement delivers them to the buyer.
+        _type("trading_reservation", "Units set aside for a sell order or a trade",
+              _BOTH, _HOLDERS - {K.EXCHANGE_CLEARING}, frozenset({K.EXCHANGE_CLEARING}),
+              approval=False),
+        _type("trading_release", "Units of a sell order that did not trade, given back",
+              _BOTH, frozenset({K.EXCHANGE_CLEARING}), _HOLDERS - {K.EXCHANGE_CLEARING},
+              approval=False),
+        _type("trade_settlement", "Delivery of traded units to the buyer, against payment",
+              _BOTH, frozenset({K.EXCHANGE_CLEARING}), _HOLDERS - {K.EXCHANGE_CLEARING},
+              approval=False),
         # Borrowing gives next period's allowances now; the next allocation is reduced by them.
         _type("borrowing", "Borrowing allowances from the next period", _A,
               frozenset({K.ISSUANCE}), frozenset({K.OPERATOR_HOLDING}), year=True),

@@ -142,7 +142,8 @@ class OffsetRule(Ruled):
 class MrvRule(Ruled):
     """How emissions are monitored, calculated and verified."""
 
-    methodology: Code
+    # a rulebook methodology, or a calculation method regime:methodology[:version]
+    methodology: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:+-]{0,79}$")]
     parameter_regimes: Annotated[tuple[Code, ...], Field(min_length=1)]
     grid_region: Code
     # accept_reported: the calculated figure is taken as verified (history, base years);

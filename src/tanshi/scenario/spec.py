@@ -1,12 +1,12 @@
 """Scenario files: a rulebook preset, companies, dated steps and the outcome expected (YAML).
 
 A scenario is a test a regulator or researcher can write without Python: it names a preset,
-registers companies, runs dated steps (activity data, reports, allocation, trades, offsets,
-surrenders, compliance; verified emissions entered directly, banking, borrowing, forced
-compliance, penalty choices) and lists what each company's allocation, obligation, offsets
-used, shortfall, penalty, banking, borrowing and status must be. Numbers are exact: YAML floats are read as Decimal.
-The format is documented in docs/scenarios.md.
-"""
+registers companies, runs dated steps (activity data, reports, production data, allocation
+and true-up, trades, offsets, surrenders, compliance; verified emissions entered directly,
+banking, borrowing, forced compliance, penalty choices) and lists what each company's
+allocation, obligation, offsets used, shortfall, penalty, banking, borrowing and status must
+be. Numbers are exact: YAML floats are read as Decimal. The format is documented in
+docs/scenarios.md."""
 
 from __future__ import annotations
 
@@ -82,6 +82,39 @@ class Surrender(_Model):
     year: int
 
 
+class UnitOutputRow(_Model):
+    """A generating unit's verified year (benchmark_output): docs/allocation.md."""
+
+    company: Code
+    unit: Code
+    year: int
+    unit_class: str
+    cooling: Literal["water", "air"] = "water"
+    load_factor: Decimal = Decimal(1)
+    heat_ratio: Decimal = Decimal(0)
+    electricity_mwh: Decimal
+    heat_gj: Decimal = Decimal(0)
+
+
+class InstallationRow(_Model):
+    """An installation's activity in one year (eu_benchmark): docs/allocation.md."""
+
+    company: Code
+    installation: Code
+    benchmark: str
+    year: int
+    activity: Decimal
+    leakage_exposed: bool = True
+    cbam_good: bool = False
+
+
+class Output(_Model):
+    """Production data for the benchmark methods: generating units and installations."""
+
+    units: list[UnitOutputRow] = Field(default_factory=list)
+    installations: list[InstallationRow] = Field(default_factory=list)
+
+
 class VerifiedEmissions(_Model):
     """Verified emissions entered directly for a company-year, with where they come from."""
 
@@ -127,7 +160,7 @@ COMPLIANCE_ACTIONS = (
 )  # fmt: skip
 ACTIONS = (
     "activity", "report", "allocate", "trade", "offsets_issue", "offsets_transfer",
-    "surrender", "compliance", *COMPLIANCE_ACTIONS,
+    "surrender", "compliance", "output", "true_up", *COMPLIANCE_ACTIONS,
 )  # fmt: skip
 
 
@@ -148,6 +181,8 @@ class Step(_Model):
     offsets_transfer: OffsetTransfer | None = None
     surrender: Surrender | None = None
     compliance: int | None = None
+    output: Output | None = None  # production data (benchmark allocation)
+    true_up: int | None = None  # the true-up of a benchmark_output year
     verified_emissions: list[VerifiedEmissions] | None = None
     bank: Bank | None = None
     borrow: Borrow | None = None
@@ -188,6 +223,9 @@ class Outcome(_Model):
     banked_t: int | None = None
     borrowed_t: int | None = None
     still_owed_next_year_t: int | None = None
+    # benchmark_output: what the pre-allocation gave and the true-up's net change (− taken back)
+    preallocation_t: int | None = None
+    true_up_t: int | None = None
 
 
 class YearOutcome(_Model):

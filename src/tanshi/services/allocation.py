@@ -1,18 +1,41 @@
-"""Allocating a year: issue the cap, compute free allocation, move it to operators."""
+"""Allocating a year: issue units, compute free allocation by the year's method, book it.
+
+``allocate_year`` runs whatever method the year's allocation rule names (grandfathering,
+``eu_benchmark``, or the ``benchmark_output`` pre-allocation); ``true_up_year`` books the
+true-up of a ``benchmark_output`` year once its output is verified (allocation_true_up.py).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
-from tanshi.allocation import AllocationTable, grandfather
+from tanshi.allocation import AllocationTable
 from tanshi.core.errors import TanshiError
-from tanshi.core.quantities import kg_to_t, t_to_kg
+from tanshi.core.quantities import t_to_kg
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import rules_in_force
-from tanshi.rulebook.model import GrandfatheringRule
+from tanshi.rulebook.model import (
+    CAPPED_METHODS,
+    AllocationRule,
+    BenchmarkOutputRule,
+    EuBenchmarkRule,
+)
+from tanshi.services.allocation_methods import (  # noqa: F401 - re-exported
+    ItemLine,
+    Plan,
+    base_emissions,
+    deductions,
+    plan_year,
+)
+from tanshi.services.allocation_true_up import (  # noqa: F401 - re-exported
+    TrueUp,
+    book,
+    plan_true_up,
+    true_up_done,
+    true_up_year,
+)
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -20,101 +43,71 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.mrv import company_ids
-from tanshi.services.registry import execute_in
 from tanshi.store.schema import (
     allocation_deductions,
+    allocation_lines,
     allocations,
     companies,
-    emission_reports,
 )
 
 
-def base_emissions(engine: Engine, base_years: tuple[int, ...]) -> dict[str, dict[int, Decimal]]:
-    """Company code → base year → verified emissions (t), for companies with any."""
-    query = (
-        select(companies.c.code, emission_reports.c.year, emission_reports.c.verified_kg)
-        .join(companies)
-        .where(emission_reports.c.year.in_(base_years), emission_reports.c.verified_kg.is_not(None))
-    )
-    history: dict[str, dict[int, Decimal]] = {}
-    with engine.connect() as connection:
-        for row in connection.execute(query):
-            history.setdefault(row.code, {})[row.year] = kg_to_t(row.verified_kg)
-    return history
-
-
-def deductions(engine: Engine, year: int) -> dict[str, int]:
-    """Company code → units to deduct from ``year``'s allocation (carried shortfalls).
-
-    Deductions already booked in the registry (the year was allocated before compliance
-    ran) are not counted again.
-    """
-    query = (
-        select(companies.c.code, allocation_deductions.c.quantity_units)
-        .join(companies)
-        .where(
-            allocation_deductions.c.year == year,
-            allocation_deductions.c.transaction_id.is_(None),
-        )
-    )
-    totals: dict[str, int] = {}
-    with engine.connect() as connection:
-        for row in connection.execute(query):
-            totals[row.code] = totals.get(row.code, 0) + int(row.quantity_units)
-    return totals
-
-
 def plan_allocation(engine: Engine, jurisdiction: Jurisdiction, year: int) -> AllocationTable:
-    """The allocation of ``year`` as the rules compute it, without writing anything."""
-    rules = rules_in_force(jurisdiction.rulebook, year)
-    if not isinstance(rules.allocation, GrandfatheringRule):
-        raise TanshiError(
-            f"allocating {year} from the database supports grandfathering only; the "
-            f"{rules.allocation.method} method runs from the library (tanshi.allocation)"
-        )
-    history = base_emissions(engine, rules.allocation.base_years)
+    """The allocation of ``year`` as the rules compute it, without writing anything.
+
+    For ``benchmark_output`` this is the pre-allocation; ``allocation_of_year`` gives what
+    a company holds for the year once the true-up is booked.
+    """
+    return plan_year(engine, jurisdiction, year).table
+
+
+def is_allocated(engine: Engine, year: int) -> bool:
+    """Whether ``year`` has been allocated (pre-allocated, for ``benchmark_output``)."""
     with engine.connect() as connection:
-        sectors = {row.code: row.sector for row in connection.execute(select(companies))}
-    return grandfather(
-        year, rules.allocation, rules.capped(), history, deductions(engine, year),
-        sectors=sectors, auction_shares=rules.auction_shares,
-    )  # fmt: skip
+        query = select(allocations.c.id).where(allocations.c.year == year)
+        return connection.execute(query).first() is not None
 
 
 def allocate_year(
     engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime
 ) -> AllocationTable:
-    """Issue the year's cap and allocate it, all in one database transaction.
+    """Issue the year's units and allocate them, all in one database transaction.
 
+    A capped method issues the year's cap to the jurisdiction's holding account; the
+    ``benchmark_output`` pre-allocation has no cap and issues exactly what it allocates.
     Refuses a year that is already allocated. Deductions the allocation cannot absorb are
     recorded against the next year.
     """
     rules = rules_in_force(jurisdiction.rulebook, year)
-    table = plan_allocation(engine, jurisdiction, year)
+    plan = plan_year(engine, jurisdiction, year)
+    table = plan.table
     allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
     code = jurisdiction.code
+    capped = rules.allocation.method in CAPPED_METHODS
+    issued_t = rules.capped().cap_t if capped else table.total_t
+    memo = (
+        f"cap {year}: {rules.capped().source}"
+        if capped
+        else f"pre-allocation {year} ({rules.allocation.method}, no cap): {issued_t} t"
+    )
+    stage = "preallocation" if rules.allocation.method == "benchmark_output" else "allocation"
+    if rules.allocation.method != "grandfathering" and not plan.items:
+        raise TanshiError(_no_production(rules.allocation, year))
     with engine.begin() as connection:
         if connection.execute(select(allocations.c.id).where(allocations.c.year == year)).first():
             raise TanshiError(f"{year} is already allocated; corrections need new transactions")
         ids = company_ids(connection)
-        cap = Movement(
-            jurisdiction.issuance_account,
-            jurisdiction.holding_account,
-            allowances,
-            rules.capped().cap_t,
-        )
-        issued = execute_in(
-            connection,
-            TransactionRequest(
-                "issuance",
-                f"{code}/issuance/{year}",
-                (cap,),
-                now,
-                memo=f"cap {year}: {rules.capped().source}",
-            ),
-        )
-        if not issued.ok:
-            raise TanshiError(f"issuing the {year} cap failed: {issued.result}")
+        if issued_t > 0:
+            book(
+                connection,
+                TransactionRequest(
+                    "issuance", f"{code}/issuance/{year}",
+                    (Movement(jurisdiction.issuance_account, jurisdiction.holding_account,
+                              allowances, issued_t),),
+                    now, memo=memo,
+                ),
+                f"issuing {year}",
+            )  # fmt: skip
+        transactions: dict[str, int | None] = {}
         for line in table.lines:
             transaction_id = None
             if line.allocated_t > 0:
@@ -122,19 +115,16 @@ def allocate_year(
                 move = Movement(
                     jurisdiction.holding_account, operator, allowances, line.allocated_t
                 )
-                outcome = execute_in(
+                transaction_id = book(
                     connection,
                     TransactionRequest(
-                        "allocation",
-                        f"{code}/allocation/{year}/{line.company}",
-                        (move,),
-                        now,
-                        memo=f"free allocation {year}",
+                        "allocation", f"{code}/allocation/{year}/{line.company}", (move,), now,
+                        memo=f"free allocation {year}"
+                        + (" (pre-allocation)" if stage == "preallocation" else ""),
                     ),
-                )
-                if not outcome.ok:
-                    raise TanshiError(f"allocating to {line.company} failed: {outcome.result}")
-                transaction_id = outcome.transaction_id
+                    f"allocating to {line.company}",
+                )  # fmt: skip
+            transactions[line.company] = transaction_id
             connection.execute(
                 allocations.insert().values(
                     company_id=ids[line.company],
@@ -146,6 +136,17 @@ def allocate_year(
                     transaction_id=transaction_id,
                 )
             )
+        if plan.items:
+            connection.execute(
+                allocation_lines.insert(),
+                [
+                    {"company_id": ids[item.company], "item": item.item, "year": year,
+                     "stage": stage, "allocated_units": item.allocated_t, "adjustment_units": 0,
+                     "detail": item.detail, "transaction_id": transactions.get(item.company),
+                     "recorded_at": now}
+                    for item in plan.items
+                ],
+            )  # fmt: skip
         for company, quantity in sorted(table.carried_deductions_t.items()):
             connection.execute(
                 allocation_deductions.insert().values(
@@ -160,11 +161,50 @@ def allocate_year(
 
 
 def allocated_units(engine: Engine, year: int) -> dict[str, int]:
-    """Company code → units allocated for ``year``."""
+    """Company code → units allocated for ``year``, including a booked true-up."""
     query = (
         select(companies.c.code, allocations.c.allocated_units)
         .join(companies)
         .where(allocations.c.year == year)
     )
+    adjustments = (
+        select(companies.c.code, func.sum(allocation_lines.c.adjustment_units).label("units"))
+        .join(companies)
+        .where(allocation_lines.c.year == year, allocation_lines.c.stage == "true_up")
+        .group_by(companies.c.code)
+    )
     with engine.connect() as connection:
-        return {row.code: int(row.allocated_units) for row in connection.execute(query)}
+        totals = {row.code: int(row.allocated_units) for row in connection.execute(query)}
+        for row in connection.execute(adjustments):
+            totals[row.code] = totals.get(row.code, 0) + int(row.units)
+    return totals
+
+
+def allocation_of_year(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[str, int]:
+    """Company code → the allocation the rules give for ``year`` as it now stands.
+
+    For ``benchmark_output`` once allocated: the pre-allocation plus the booked true-up;
+    otherwise the plan (which includes carried deductions not yet booked).
+    """
+    method = rules_in_force(jurisdiction.rulebook, year).allocation.method
+    if method == "benchmark_output" and is_allocated(engine, year):
+        return allocated_units(engine, year)
+    return {
+        line.company: line.allocated_t for line in plan_allocation(engine, jurisdiction, year).lines
+    }
+
+
+def _no_production(rule: AllocationRule, year: int) -> str:
+    """Why a benchmark year cannot be allocated yet, and what to import."""
+    if isinstance(rule, BenchmarkOutputRule):
+        return (
+            f"no generating unit has output recorded for {rule.preallocation_base_year}, the "
+            f"base year of the {year} pre-allocation; import it with tanshi allocation "
+            "output FILE (docs/allocation.md)"
+        )
+    assert isinstance(rule, EuBenchmarkRule)
+    return (
+        f"no installation has activity recorded for {list(rule.historical_activity_years)}, "
+        f"the historical years of the {year} allocation; import them with tanshi allocation "
+        "activity FILE (docs/allocation.md)"
+    )

@@ -130,9 +130,11 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
     bought, sold = traded_units(engine, date(year, 1, 1), deadline)
     sectors = {sector.code: sector.name for sector in jurisdiction.rulebook.sectors}
     owed = surrender_checks.still_owed_before(jurisdiction, year)
+    rules = rules_in_force(jurisdiction.rulebook, year)
     result = []
     with engine.connect() as connection:
         verified = verified_emissions_t(connection, year)
+        gas = reads.gas_companies(connection, rules)
         rows = connection.execute(
             select(companies.c.code, companies.c.name, companies.c.sector).order_by(
                 companies.c.code
@@ -156,6 +158,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
                     owed_from_earlier_t=reads.owed_from_earlier_t(connection, code, year, owed),
                     banked_t=reads.banked_t(connection, operator, year),
                     borrowed_t=reads.borrowed_t(connection, operator, year),
+                    gas_unit=code in gas,
                     covered=(
                         code in allocated
                         or code in verified

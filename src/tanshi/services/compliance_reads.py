@@ -19,6 +19,7 @@ from tanshi.rulebook import RulesInForce, UnitKind
 from tanshi.services.mrv import verified_emissions_t
 from tanshi.services.registry import units_moved
 from tanshi.store.schema import (
+    allocation_lines,
     allocations,
     companies,
     compliance_results,
@@ -26,6 +27,7 @@ from tanshi.store.schema import (
     trades,
     transactions,
     unit_classes,
+    unit_outputs,
 )
 
 INTERNATIONAL = "international"  # the label of an international credit's unit class
@@ -93,13 +95,49 @@ def company_id(connection: Connection, company: str) -> int:
 
 
 def allocated_t(connection: Connection, company: str, year: int) -> int:
+    """Units allocated to a company for ``year``, including a booked true-up."""
+    ident = company_id(connection, company)
     found = connection.execute(
         select(allocations.c.allocated_units).where(
-            allocations.c.company_id == company_id(connection, company),
-            allocations.c.year == year,
+            allocations.c.company_id == ident, allocations.c.year == year
         )
     ).scalar()
-    return int(found or 0)
+    return int(found or 0) + _true_up_t(connection, ident, year)
+
+
+def _true_up_t(connection: Connection, ident: int, year: int) -> int:
+    """The net change a benchmark_output true-up booked for a company-year (0 otherwise)."""
+    total = connection.execute(
+        select(func.coalesce(func.sum(allocation_lines.c.adjustment_units), 0)).where(
+            allocation_lines.c.company_id == ident,
+            allocation_lines.c.year == year,
+            allocation_lines.c.stage == "true_up",
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def gas_companies(connection: Connection, rules: RulesInForce) -> frozenset[str]:
+    """Companies all of whose generating units of the year are gas units, when the year's
+    obligation limits cap gas units at their allocation (China).
+
+    A unit is a gas unit when its class's electricity benchmark has ``fuel = "gas"``. The
+    rule is per unit, the obligation per company: a company with coal and gas units is
+    treated as a coal company (documented in docs/compliance.md).
+    """
+    limits = rules.obligation_limits
+    if limits is None or not limits.gas_units_capped_at_allocation:
+        return frozenset()
+    gas = {b.code for b in rules.benchmarks if b.fuel == "gas" and b.product == "electricity"}
+    classes: dict[str, set[str]] = {}
+    query = (
+        select(companies.c.code, unit_outputs.c.unit_class)
+        .join(companies, companies.c.id == unit_outputs.c.company_id)
+        .where(unit_outputs.c.year == rules.year)
+    )
+    for code, unit_class in connection.execute(query):
+        classes.setdefault(code, set()).add(unit_class)
+    return frozenset(code for code, found in classes.items() if found <= gas)
 
 
 def allocated_years(connection: Connection, company: str, years: range) -> list[int]:
@@ -111,8 +149,9 @@ def allocated_years(connection: Connection, company: str, years: range) -> list[
         .where(allocations.c.company_id == company_id(connection, company),
                allocations.c.year.in_(list(years)))
         .order_by(allocations.c.year)
-    )  # fmt: skip
-    return [int(row.gross) for row in rows]
+    ).all()  # fmt: skip
+    ident = company_id(connection, company)
+    return [int(row.gross) + _true_up_t(connection, ident, int(row.year)) for row in rows]
 
 
 def traded_t(connection: Connection, company: str, start: date, end: date) -> tuple[int, int]:
@@ -154,7 +193,7 @@ def obligation_of(
         verified,
         allocated_t(connection, company, rules.year),
         rules.obligation_limits,
-        False,
+        company in gas_companies(connection, rules),
         rules.compliance.obligation_rounding,
     )
     return limited + owed_t, verified

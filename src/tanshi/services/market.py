@@ -1,4 +1,5 @@
-"""Bilateral trades: the registry transfer and the trade record in one database transaction."""
+"""Bilateral trades: the registry transfer (or a settlement, delivery versus payment) and the
+trade record in one database transaction."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from sqlalchemy.orm import aliased
 from tanshi.core.issues import Issue
 from tanshi.core.quantities import cny_to_fen, fen_to_cny
 from tanshi.market import Trade, check_trade
+from tanshi.market.settlement import Fill
+from tanshi.market.settlement_rules import SettlementRules
 from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.services.clearing import Refused, unit_class_by_code
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -18,25 +22,24 @@ from tanshi.services.jurisdiction import (
     operator_account_code,
 )
 from tanshi.services.mrv import company_ids
-from tanshi.services.registry import Outcome, execute_in
+from tanshi.services.registry import Outcome, execute_in, lock_journal_head
+from tanshi.services.settlement import record_trade_in
 from tanshi.store.schema import companies, trades, unit_classes
 
 
-def unit_class_by_code(connection: Connection, code: str) -> int | None:
-    """The id of the unit class ``code`` (e.g. ``DPEA-2016``), if it exists."""
-    found = connection.execute(
-        select(unit_classes.c.id).where(unit_classes.c.code == code)
-    ).scalar()
-    return None if found is None else int(found)
-
-
 def bilateral_trade(
-    engine: Engine, jurisdiction: Jurisdiction, trade: Trade, idempotency_key: str, now: datetime
-) -> tuple[Outcome | None, list[Issue]]:
+    engine: Engine, jurisdiction: Jurisdiction, trade: Trade, idempotency_key: str,
+    now: datetime, settlement: SettlementRules | None = None,
+) -> tuple[Outcome | None, list[Issue]]:  # fmt: skip
     """Record a trade agreed between two companies and move its units seller → buyer.
 
+    Without ``settlement`` the units move by a registry transfer and the money is paid
+    outside tanshi (free of payment). With it, the trade settles delivery versus payment
+    through the exchange (``services.settlement``, method ``otc``, which must settle
+    T+0): the buyer's money pays for it in the same database transaction.
+
     Returns the registry outcome (None when the trade was refused before reaching the
-    registry) and every problem found. Nothing is written unless both steps succeed.
+    registry) and every problem found. Nothing is written unless every step succeeds.
     """
     issues = check_trade(trade)
     where = f"trade {idempotency_key}"
@@ -52,44 +55,63 @@ def bilateral_trade(
         )
     if issues:
         return None, issues
-    with engine.begin() as connection:
-        ids = company_ids(connection)
-        unknown = [code for code in (trade.seller, trade.buyer) if code not in ids]
-        unit_class = unit_class_by_code(connection, trade.unit_class)
-        if unknown or unit_class is None:
-            problems = [Issue("unknown_company", f"no company {code}", where) for code in unknown]
-            if unit_class is None:
-                problems.append(
-                    Issue("unknown_unit_class", f"no unit class {trade.unit_class}", where)
-                )
-            return None, problems
-        seller = account_id(connection, operator_account_code(jurisdiction.code, trade.seller))
-        buyer = account_id(connection, operator_account_code(jurisdiction.code, trade.buyer))
+    try:
+        with engine.begin() as connection:
+            return _bilateral_in(connection, jurisdiction, trade, idempotency_key, now, settlement)
+    except Refused as refused:
+        return None, refused.issues
+
+
+def _bilateral_in(
+    connection: Connection, jurisdiction: Jurisdiction, trade: Trade, key: str, now: datetime,
+    settlement: SettlementRules | None,
+) -> tuple[Outcome | None, list[Issue]]:  # fmt: skip
+    where = f"trade {key}"
+    ids = company_ids(connection)
+    unknown = [code for code in (trade.seller, trade.buyer) if code not in ids]
+    unit_class = unit_class_by_code(connection, trade.unit_class)
+    if unknown or unit_class is None:
+        problems = [Issue("unknown_company", f"no company {code}", where) for code in unknown]
+        if unit_class is None:
+            problems.append(Issue("unknown_unit_class", f"no unit class {trade.unit_class}", where))
+        return None, problems
+    seller_code = operator_account_code(jurisdiction.code, trade.seller)
+    buyer_code = operator_account_code(jurisdiction.code, trade.buyer)
+    if settlement is None:
         outcome = execute_in(
             connection,
             TransactionRequest(
-                "transfer",
-                idempotency_key,
-                (Movement(seller, buyer, unit_class, trade.quantity_t),),
-                now,
-                memo=f"bilateral trade at CNY {trade.price_cny_per_t}/t on {trade.traded_on}",
+                "transfer", key,
+                (Movement(account_id(connection, seller_code), account_id(connection, buyer_code),
+                          unit_class, trade.quantity_t),),
+                now, memo=f"bilateral trade at CNY {trade.price_cny_per_t}/t on {trade.traded_on}",
             ),
-        )
+        )  # fmt: skip
         if outcome.result is not ResultCode.OK:
             return outcome, [Issue(outcome.result.value, _explain(outcome.result), where)]
-        if not outcome.replayed:
-            connection.execute(
-                trades.insert().values(
-                    transaction_id=outcome.transaction_id,
-                    seller_company_id=ids[trade.seller],
-                    buyer_company_id=ids[trade.buyer],
-                    unit_class_id=unit_class,
-                    quantity_units=trade.quantity_t,
-                    price_fen_per_t=cny_to_fen(trade.price_cny_per_t),
-                    traded_on=trade.traded_on,
-                )
+    else:
+        lock_journal_head(connection)
+        fill = Fill(key, "otc", buyer_code, seller_code, trade.unit_class, trade.quantity_t,
+                    cny_to_fen(trade.price_cny_per_t), now)  # fmt: skip
+        recorded = record_trade_in(connection, jurisdiction, settlement, fill, now)
+        if not recorded.settled:
+            raise Refused([Issue("bilateral_trade_must_settle_today",
+                                 f"the rules settle otc trades on {recorded.plan.settle_on}; "
+                                 "a bilateral trade settles on the day it is reported", where)])  # fmt: skip
+        outcome = Outcome(ResultCode.OK, recorded.transaction_id, recorded.replayed)
+    if not outcome.replayed:
+        connection.execute(
+            trades.insert().values(
+                transaction_id=outcome.transaction_id,
+                seller_company_id=ids[trade.seller],
+                buyer_company_id=ids[trade.buyer],
+                unit_class_id=unit_class,
+                quantity_units=trade.quantity_t,
+                price_fen_per_t=cny_to_fen(trade.price_cny_per_t),
+                traded_on=trade.traded_on,
             )
-        return outcome, []
+        )
+    return outcome, []
 
 
 def _explain(result: ResultCode) -> str:

@@ -14,8 +14,9 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from tanshi.allocation.production import ActivityLevel, UnitOutput
 from tanshi.compliance import ComplianceLine, check_choice
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue, Severity
@@ -35,10 +36,12 @@ from tanshi.services import (
     jurisdiction,
     market,
     mrv,
+    production,
     verification,
     verified_entry,
 )
 from tanshi.services.registry import execute
+from tanshi.store.schema import allocation_lines, companies
 
 AUTO_VERIFIER = "AUTO"
 
@@ -292,10 +295,8 @@ class _Run:
         for expected in self.scenario.expect:
             year = expected.year
             lines = {line.position.company: line for line in self.result.lines.get(year, [])}
-            planned = {
-                line.company: line.allocated_t
-                for line in allocation.plan_allocation(self.engine, self.j, year).lines
-            }
+            planned = allocation.allocation_of_year(self.engine, self.j, year)
+            staged = _staged_allocation(self.engine, year)
             if expected.penalty_price_cny_per_t is not None:
                 price = compliance.penalty_price(self.engine, self.j, year).price_cny_per_t
                 if price != expected.penalty_price_cny_per_t:
@@ -303,6 +304,7 @@ class _Run:
                                 expected.penalty_price_cny_per_t, price)  # fmt: skip
             for company, outcome in expected.companies.items():
                 self._compare_company(year, company, outcome, lines.get(company), planned)
+                self._compare_stages(year, company, outcome, staged)
 
     def _compare_company(
         self,
@@ -317,13 +319,72 @@ class _Run:
             self.differ(where, "allocation_t", outcome.allocation_t, planned.get(company))
         actual = _actual(line)
         for name, value in outcome.model_dump(exclude_none=True).items():
-            if name == "allocation_t":
+            if name in ALLOCATION_FIELDS:
                 continue
             if line is None:
                 self.differ(where, name, value, f"no compliance result for {year}")
                 continue
             if actual[name] != value:
                 self.differ(where, name, value, actual[name])
+
+    def _compare_stages(
+        self, year: int, company: str, outcome: Outcome, staged: dict[str, dict[str, int]]
+    ) -> None:
+        """The benchmark_output stages: the pre-allocation and the true-up's net change."""
+        for name in ("preallocation_t", "true_up_t"):
+            expected = getattr(outcome, name)
+            actual = staged.get(company, {}).get(name)
+            if expected is not None and actual != expected:
+                self.differ(f"expect {year} {company}", name, expected, actual)
+
+    def do_output(self, step: Step) -> list[Issue]:
+        assert step.output is not None
+        moment = self.moment(step.at)
+        units = [
+            UnitOutput(u.company, u.unit, u.year, u.unit_class, u.cooling, u.load_factor,
+                       u.heat_ratio, u.electricity_mwh, u.heat_gj)
+            for u in step.output.units
+        ]  # fmt: skip
+        levels = [
+            ActivityLevel(i.company, i.installation, i.benchmark, i.year, i.activity,
+                          i.leakage_exposed, i.cbam_good)
+            for i in step.output.installations
+        ]  # fmt: skip
+        issues = production.record_unit_outputs(self.engine, self.j, units, moment, "scenario")
+        return issues + production.record_activity_levels(
+            self.engine, self.j, levels, moment, "scenario"
+        )
+
+    def do_true_up(self, step: Step) -> list[Issue]:
+        assert step.true_up is not None
+        result = allocation.true_up_year(self.engine, self.j, step.true_up, self.moment(step.at))
+        return list(result.issues)
+
+
+ALLOCATION_FIELDS = frozenset({"allocation_t", "preallocation_t", "true_up_t"})
+
+
+def _staged_allocation(engine: Engine, year: int) -> dict[str, dict[str, int]]:
+    """Company → ``preallocation_t`` and ``true_up_t`` booked for ``year`` (benchmark_output)."""
+    query = (
+        select(companies.c.code, allocation_lines.c.stage, allocation_lines.c.allocated_units,
+               allocation_lines.c.adjustment_units)
+        .join(companies)
+        .where(allocation_lines.c.year == year)
+    )  # fmt: skip
+    staged: dict[str, dict[str, int]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            if row.stage == "allocation":
+                continue
+            name, value = (
+                ("preallocation_t", row.allocated_units)
+                if row.stage == "preallocation"
+                else ("true_up_t", row.adjustment_units)
+            )
+            figures = staged.setdefault(row.code, {})
+            figures[name] = figures.get(name, 0) + int(value)
+    return staged
 
 
 def _actual(line: ComplianceLine | None) -> dict[str, object]:

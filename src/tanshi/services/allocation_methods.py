@@ -1,0 +1,227 @@
+"""Planning a year's allocation from the store, by the method the year's rule names.
+
+    grandfathering    base-year verified emissions (emission_reports)
+    eu_benchmark      installations' historical activity levels (activity_levels)
+    benchmark_output  the pre-allocation: generating units' base-year output (unit_outputs)
+
+Each plan is an ``AllocationTable`` (one line per company, as compliance and reports read
+it) and, for the benchmark methods, the per-unit or per-installation lines behind it.
+Nothing here writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from sqlalchemy import Engine, select
+
+from tanshi.allocation import (
+    AllocationLine,
+    AllocationTable,
+    UnitAllocation,
+    allocate_installations,
+    allocate_unit,
+    grandfather,
+    preallocate,
+)
+from tanshi.allocation.budget import available_t
+from tanshi.core.issues import Issue, Severity
+from tanshi.core.quantities import kg_to_t
+from tanshi.rulebook import rules_in_force
+from tanshi.rulebook.in_force import RulesInForce
+from tanshi.rulebook.model import BenchmarkOutputRule, EuBenchmarkRule, GrandfatheringRule
+from tanshi.services import production
+from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.store.schema import allocation_deductions, companies, emission_reports
+
+
+@dataclass(frozen=True, slots=True)
+class ItemLine:
+    """One generating unit's or installation's share of a company's allocation."""
+
+    company: str
+    item: str
+    allocated_t: int
+    detail: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A year's allocation: per company (``table``) and per unit or installation."""
+
+    method: str
+    table: AllocationTable
+    items: tuple[ItemLine, ...] = ()
+    issues: tuple[Issue, ...] = field(default=())
+
+
+def base_emissions(engine: Engine, base_years: tuple[int, ...]) -> dict[str, dict[int, Decimal]]:
+    """Company code → base year → verified emissions (t), for companies with any."""
+    query = (
+        select(companies.c.code, emission_reports.c.year, emission_reports.c.verified_kg)
+        .join(companies)
+        .where(emission_reports.c.year.in_(base_years), emission_reports.c.verified_kg.is_not(None))
+    )
+    history: dict[str, dict[int, Decimal]] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            history.setdefault(row.code, {})[row.year] = kg_to_t(row.verified_kg)
+    return history
+
+
+def deductions(engine: Engine, year: int) -> dict[str, int]:
+    """Company code → units to deduct from ``year``'s allocation (carried shortfalls).
+
+    Deductions already booked in the registry (the year was allocated before compliance
+    ran) are not counted again.
+    """
+    query = (
+        select(companies.c.code, allocation_deductions.c.quantity_units)
+        .join(companies)
+        .where(
+            allocation_deductions.c.year == year,
+            allocation_deductions.c.transaction_id.is_(None),
+        )
+    )
+    totals: dict[str, int] = {}
+    with engine.connect() as connection:
+        for row in connection.execute(query):
+            totals[row.code] = totals.get(row.code, 0) + int(row.quantity_units)
+    return totals
+
+
+def plan_year(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Plan:
+    """The allocation of ``year`` as its rule computes it from the store."""
+    rules = rules_in_force(jurisdiction.rulebook, year)
+    rule = rules.allocation
+    if isinstance(rule, GrandfatheringRule):
+        return _grandfathering(engine, rules, rule, year)
+    if isinstance(rule, EuBenchmarkRule):
+        return _eu_benchmark(engine, rules, rule, year)
+    assert isinstance(rule, BenchmarkOutputRule)
+    return _preallocation(engine, rules, rule, year)
+
+
+def _grandfathering(
+    engine: Engine, rules: RulesInForce, rule: GrandfatheringRule, year: int
+) -> Plan:
+    history = base_emissions(engine, rule.base_years)
+    with engine.connect() as connection:
+        sectors = {row.code: row.sector for row in connection.execute(select(companies))}
+    table = grandfather(
+        year, rule, rules.capped(), history, deductions(engine, year),
+        sectors=sectors, auction_shares=rules.auction_shares,
+    )  # fmt: skip
+    return Plan(rule.method, table, issues=table.issues)
+
+
+def _eu_benchmark(engine: Engine, rules: RulesInForce, rule: EuBenchmarkRule, year: int) -> Plan:
+    found = production.installations(engine, rule.historical_activity_years)
+    lines, issues = allocate_installations(year, rule, rules.benchmarks, rules.capped(), found)
+    items = tuple(
+        ItemLine(line.company, line.installation, line.allocated_t, {
+            "benchmark_value": str(line.benchmark_value),
+            "historical_activity": str(line.historical_activity),
+            "leakage_factor": str(line.leakage_factor), "cbam_factor": str(line.cbam_factor),
+            "cscf": str(line.cscf), "preliminary_t": str(line.preliminary_t),
+            "correction": str(line.correction),
+        })
+        for line in lines
+    )  # fmt: skip
+    preliminary: dict[str, Decimal] = {}
+    for line in lines:
+        preliminary[line.company] = preliminary.get(line.company, Decimal(0)) + line.preliminary_t
+    correction = lines[0].correction if lines else Decimal(1)
+    table, carried = _company_table(
+        year, rule.historical_activity_years, items, preliminary, correction,
+        deductions(engine, year), available_t(rules.capped()),
+    )  # fmt: skip
+    return Plan(rule.method, _with_issues(table, [*issues, *carried]), items, tuple(issues))
+
+
+def _preallocation(
+    engine: Engine, rules: RulesInForce, rule: BenchmarkOutputRule, year: int
+) -> Plan:
+    base = rule.preallocation_base_year
+    units = production.generating_units(engine, base)
+    shares, issues = preallocate(rule, rules.benchmarks, units)
+    items = []
+    preliminary: dict[str, Decimal] = {}
+    for unit in units:
+        key = (unit.company, unit.unit)
+        if key not in shares:
+            continue
+        line, _ = allocate_unit(rule, rules.benchmarks, unit)
+        assert line is not None, "preallocate skipped units without a benchmark"
+        items.append(
+            ItemLine(unit.company, unit.unit, shares[key], {
+                "base_year": str(base), "output_mwh": str(unit.output_mwh),
+                "heat_gj": str(unit.heat_gj), **unit_factors(line),
+                "share": str(rule.preallocation_share),
+            })
+        )  # fmt: skip
+        preliminary[unit.company] = preliminary.get(unit.company, Decimal(0)) + shares[key]
+    table, carried = _company_table(
+        year, (base,), tuple(items), preliminary, Decimal(1), deductions(engine, year), None
+    )
+    return Plan(rule.method, _with_issues(table, [*issues, *carried]), tuple(items), tuple(issues))
+
+
+def unit_factors(line: UnitAllocation) -> dict[str, str]:
+    return {
+        "electricity_benchmark": str(line.electricity_benchmark),
+        "heat_benchmark": str(line.heat_benchmark),
+        "cooling_factor": str(line.cooling_factor),
+        "heat_factor": str(line.heat_factor),
+        "load_correction": str(line.load_factor_correction),
+        "electricity_t": str(line.electricity_t),
+        "heat_t": str(line.heat_t),
+        "allocation_on_output_t": str(line.allocated_t),
+    }
+
+
+def _company_table(
+    year: int,
+    years_used: tuple[int, ...],
+    items: tuple[ItemLine, ...],
+    preliminary: Mapping[str, Decimal],
+    correction: Decimal,
+    owed: Mapping[str, int],
+    available: int | None,
+) -> tuple[AllocationTable, list[Issue]]:
+    """Company totals of item lines, less carried deductions (what is left is carried on)."""
+    totals: dict[str, int] = {}
+    for item in items:
+        totals[item.company] = totals.get(item.company, 0) + item.allocated_t
+    lines, issues, carried = [], [], {}
+    for company in sorted(totals):
+        deduction = owed.get(company, 0)
+        lines.append(
+            AllocationLine(
+                company, year, years_used, preliminary.get(company, Decimal(0)),
+                preliminary.get(company, Decimal(0)), correction,
+                min(deduction, totals[company]), max(0, totals[company] - deduction),
+            )
+        )  # fmt: skip
+        if deduction > totals[company]:
+            carried[company] = deduction - totals[company]
+            issues.append(
+                Issue("deduction_exceeds_allocation",
+                      f"the deduction of {deduction} t exceeds the allocation of "
+                      f"{totals[company]} t; {carried[company]} t are carried to {year + 1}",
+                      f"company {company}, allocation {year}", Severity.WARNING)
+            )  # fmt: skip
+    for company, deduction in owed.items():
+        if company not in totals and deduction > 0:
+            carried[company] = deduction
+    table = AllocationTable(year, tuple(lines), correction, (), carried, available)
+    return table, issues
+
+
+def _with_issues(table: AllocationTable, issues: list[Issue]) -> AllocationTable:
+    return AllocationTable(
+        table.year, table.lines, table.correction_factor, tuple(issues),
+        table.carried_deductions_t, table.available_t,
+    )  # fmt: skip

@@ -148,7 +148,8 @@ def _banking(rules: RulesInForce) -> str:
             f"allocation + {rule.plus_t:,} t"
         )
     if rule.limit == "multiple_of_net_sales":
-        return f"up to {rule.net_sales_multiple} x net sales"
+        plus = f" + {rule.plus_t:,} t" if rule.plus_t else ""
+        return f"up to {rule.net_sales_multiple} x net sales{plus}"
     return "unlimited"
 
 
@@ -165,6 +166,11 @@ def _borrowing(rules: RulesInForce) -> str:
     if rule.max_share_of_obligation is not None:
         return f"up to {_share(rule.max_share_of_obligation)} of the obligation"
     return "allowed"
+
+
+def penalty_text(rule: AnyPenaltyRule, currency: str) -> str:
+    """One line saying what a missing tonne costs under ``rule``."""
+    return _penalty(rule, currency)
 
 
 def _penalty(rule: AnyPenaltyRule, currency: str) -> str:

@@ -11,7 +11,9 @@ from decimal import Decimal
 from cn_power_text import MEASURED_T as CN2
 from cn_power_text import PLAN, REPORT, default_months_t
 from sqlalchemy import Engine, select
+from typer.testing import CliRunner
 
+from tanshi.cli.main import app
 from tanshi.mrv.annual_report import parse_report_csv
 from tanshi.mrv.materiality import assess
 from tanshi.mrv.monitoring_plan import parse_plan
@@ -60,6 +62,11 @@ def test_the_preset_names_the_power_guideline_and_a_verification_body() -> None:
     assert (first.methodology, first.verification) == ("CN-ETS:power", "verification_body")
     assert rule_for(rulebook.mrv, 2024, "mrv") == first
     assert (RULES.valid_from, RULES.valid_to) == (2019, 2024)
+    shown = CliRunner().invoke(
+        app, ["rulebook", "show", "cn-national-power", "--year", "2021"], env={"COLUMNS": "200"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "CN-ETS:power, parameters ['CN-ETS'], verified by a verification body" in shown.output
 
 
 def test_a_power_company_year_is_verified_by_the_preset(engine: Engine) -> None:

@@ -112,9 +112,16 @@ def _lines(rules: RulesInForce, currency: str) -> Iterator[tuple[str, str, Sourc
     yield "Penalty", _penalty(rules.penalty, currency), rules.penalty
     yield (
         "MRV",
-        f"{rules.mrv.methodology}, parameters {list(rules.mrv.parameter_regimes)}",
+        f"{rules.mrv.methodology}, parameters {list(rules.mrv.parameter_regimes)}, "
+        + _VERIFICATION[rules.mrv.verification],
         (rules.mrv),
     )
+
+
+_VERIFICATION = {
+    "accept_reported": "accepted as reported",
+    "verification_body": "verified by a verification body",
+}
 
 
 def _allocation(rule: AllocationRule) -> str:

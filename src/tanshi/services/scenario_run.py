@@ -171,6 +171,7 @@ class _Run:
         for outcome in steps:
             if not outcome.ok:
                 issues.append(Issue(outcome.result.value, f"verification of {code} {year}", code))
+                issues += _errors(outcome.issues)
         return issues
 
     def do_allocate(self, step: Step) -> list[Issue]:
@@ -362,6 +363,12 @@ class _Run:
 
 
 ALLOCATION_FIELDS = frozenset({"allocation_t", "preallocation_t", "true_up_t"})
+
+
+def _errors(issues: tuple[Issue, ...]) -> list[Issue]:
+    """The errors behind a refused verification step (``ncv_missing`` under CN-ETS:power when
+    a scenario's coal has no measured NCV), so the step names its cause."""
+    return [issue for issue in issues if issue.severity is Severity.ERROR]
 
 
 def _staged_allocation(engine: Engine, year: int) -> dict[str, dict[str, int]]:

@@ -11,6 +11,7 @@ from tanshi import __version__
 from tanshi.cli.allocation import allocation_app
 from tanshi.cli.auction import auction_app
 from tanshi.cli.common import open_or_exit
+from tanshi.cli.compliance import compliance_app
 from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
 from tanshi.cli.market import market_app
@@ -44,6 +45,7 @@ register_settlement(market_app)  # deposit, trade, settle … beside simulate, c
 app.add_typer(market_app, name="market")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")
+app.add_typer(compliance_app, name="compliance")
 app.add_typer(mrv_app, name="mrv")
 app.add_typer(verification_app, name="verification")
 app.add_typer(auction_app, name="auction")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -12,11 +13,12 @@ from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rul
 from tanshi.market.surveillance import SurveillanceRules, parse_surveillance_rules
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
-from tanshi.mrv import METHODOLOGIES
 from tanshi.mrv.gwp import gwp_parameters
 from tanshi.mrv.parameters import ParameterTable, parse_parameter_table
+from tanshi.mrv.rule_methods import RuleMethod, check_rule_methods, method_names
 from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
+from tanshi.rulebook.parse import LineIndex, locate
 from tanshi.scenario.exchange_agents import FlowTargets, parse_flow_targets
 from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
@@ -68,9 +70,31 @@ def rulebook_text(preset_or_path: str) -> tuple[str, str]:
 
 
 def parse_installed(text: str, origin: str) -> tuple[Rulebook | None, list[Issue]]:
-    """Parse a rulebook and also check it names only installed methodologies and regimes."""
+    """Parse a rulebook and also check it names only installed methodologies and regimes.
+
+    A ``[[mrv]]`` rule may name a calculation method (``CN-ETS:power``): every year of the rule
+    must have a version of it, and the rule must list the method's parameter regimes.
+    """
     regimes = {parameter.regime for parameter in parameter_table().parameters}
-    return parse_rulebook(text, origin, methodologies=set(METHODOLOGIES), parameter_regimes=regimes)
+    rulebook, issues = parse_rulebook(
+        text, origin, methodologies=method_names(), parameter_regimes=regimes
+    )
+    if rulebook is None:
+        return rulebook, issues
+    rules = [
+        RuleMethod(index, rule.methodology, rule.valid_from, rule.valid_to,
+                   tuple(rule.parameter_regimes))
+        for index, rule in enumerate(rulebook.mrv)
+    ]  # fmt: skip
+    index = LineIndex(text)
+    for issue in check_rule_methods(rules):
+        issues.append(Issue(issue.code, issue.message, locate(origin, index, _path(issue.where))))
+    return rulebook, issues
+
+
+def _path(where: str) -> list[str | int]:
+    """``mrv[0].methodology`` as ``["mrv", 0, "methodology"]``."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"[\[\].]+", where) if part]
 
 
 def load_rulebook(preset_or_path: str) -> tuple[Rulebook, str]:

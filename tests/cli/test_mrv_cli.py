@@ -43,6 +43,8 @@ def test_methods_lists_every_method_with_its_inputs() -> None:
         assert method_id in result.output
         for spec in method.spec.inputs:
             assert f"    {spec.name} [" in result.output
+    assert 'rulebook [[mrv]]: methodology = "CN-ETS:power"' in result.output
+    assert "not nameable (monitoring plans cannot give ['clinker_produced'])" in result.output
 
 
 def test_every_example_file_is_documented_and_tested() -> None:

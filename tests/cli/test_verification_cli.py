@@ -60,6 +60,12 @@ def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
         "--amount-t", "-100", "--description", "double-counted meter", *at)  # fmt: skip
     verified = run("verification", "verify", "A", "2016", "--as", "VB01", *at)
     assert "verified_t: 7221.2" in verified
+    sources = run("verification", "sources", "A", "2016", "--db", db)
+    assert "verified 7221.2 t (verification_body) by ipcc2006-tier1-co2" in sources
+    assert "re-derived from the stored snapshot: 7321.2 t (matches" in sources
+    assert "DEMO-PROVINCE/ef_grid/cn_national_grid" in sources and "0.6101 tCO2/MWh" in sources
+    assert "no emissions figure" in run("verification", "sources", "Z", "2016", "--db", db,
+                                        code=1)  # fmt: skip
     assert run("verification", "sample", "2016", "--seed", "1", *at).strip() == "A"
     run("verification", "recheck-assign", "A", "2016", "VB02", *at)
     flagged = run("verification", "recheck", "A", "2016", "--as", "VB02", "--figure-t", "7700",

@@ -46,3 +46,19 @@ def test_grouped() -> None:
     assert [grouped(v) for v in ("", "7", "1234567.500", "-1234.5")] == [
         "", "7", "1,234,567.500", "-1,234.5",
     ]  # fmt: skip
+
+
+def test_html_names_every_penalty_kind_in_its_currency() -> None:
+    """A lump-sum fine (Guangdong) and a capped multiple in KRW (K-ETS) render too."""
+    for preset, year, words in (
+        ("cn-pilot-guangdong", 2014, ["fine of 50000 CNY", "Penalties<b>CNY 50,000.00"]),
+        ("kr-kets", 2016, ["at most 100000 KRW/t", "Penalty price: KRW 40000/t"]),
+    ):
+        rulebook = load_rulebook(preset)[0]
+        rules = rules_in_force(rulebook, year)
+        price = PriceBasis(Decimal(40000), date(year, 1, 1), date(year, 12, 31), True)
+        short = Position("C1", "C1", "Power", Decimal(100), 90, 0, 0, 90, 0)
+        lines = reconcile(year, [short], rules.compliance, rules.offsets, rules.penalty, price)
+        html = to_html(rulebook, year, lines, price)
+        for word in words:
+            assert word in html, (preset, word)

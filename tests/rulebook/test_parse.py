@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from registry_controls import CONTROLS
 from tanshi.resources import parse_installed, preset_ids, preset_text
 from tanshi.rulebook import parse_rulebook, rules_in_force
 
@@ -153,3 +154,18 @@ def test_surrender_deadline_follows_the_period() -> None:
     rulebook, _ = parse_rulebook(DEMO)
     assert rulebook is not None
     assert str(rules_in_force(rulebook, 2016).compliance.surrender_deadline(2016)) == "2017-06-30"
+
+
+def test_a_registry_rule_gives_exactly_one_kind_of_delay() -> None:
+    both = CONTROLS.replace(
+        "untrusted_transfer_delay_hours = 26",
+        'untrusted_transfer_delay_hours = 26\nuntrusted_transfer_release_time = "12:00"',
+    )
+    neither = CONTROLS.replace("untrusted_transfer_delay_hours = 26\n", "")
+    noon = CONTROLS.replace(
+        "untrusted_transfer_delay_hours = 26", 'untrusted_transfer_release_time = "12:00"'
+    )
+    for text, codes in ((both, ["untrusted_delay_unclear"]), (neither, ["untrusted_delay_unclear"]),
+                        (noon, [])):  # fmt: skip
+        _, issues = parse_rulebook(preset_text("demo-province") + text)
+        assert [i.code for i in issues if i.severity.value == "error"] == codes

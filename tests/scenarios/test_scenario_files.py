@@ -34,7 +34,7 @@ def test_every_difference_is_reported(engine: Engine) -> None:
     text = _demo_with({
         "shortfall_t: 893,": "shortfall_t: 900,",
         "penalty_cny: 83049.00": "penalty_cny: 83049.01",
-        "C: {allocation_t: 10942}": "C: {allocation_t: 10943}",
+        "C: {allocation_t: 11050}": "C: {allocation_t: 11051}",
         "refused: insufficient_units": "refused: account_frozen",
     })  # fmt: skip
     scenario, issues = parse_scenario(text)
@@ -44,7 +44,7 @@ def test_every_difference_is_reported(engine: Engine) -> None:
     assert found == {
         ("shortfall_t", "900", "893"),
         ("penalty_cny", "83049.01", "83049.00"),
-        ("allocation_t", "10943", "10942"),
+        ("allocation_t", "11051", "11050"),
         ("refused", "account_frozen", "insufficient_units"),
     }
 

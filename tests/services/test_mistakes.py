@@ -81,9 +81,6 @@ def test_surrender_refusals(engine: Engine) -> None:
 def test_frozen_account_cannot_send_and_every_change_is_logged(engine: Engine) -> None:
     j = opened(engine)
     code = jurisdiction.operator_account_code("DP", "A")
-    jurisdiction.change_account_status(
-        engine, code, AccountStatus.FROZEN, "court order 2016-17", NOON
-    )
     with engine.connect() as connection:
         a = jurisdiction.account_id(connection, code)
         b = jurisdiction.account_id(connection, jurisdiction.operator_account_code("DP", "B"))
@@ -96,10 +93,17 @@ def test_frozen_account_cannot_send_and_every_change_is_logged(engine: Engine) -
     ).ok
     assert execute(
         engine,
-        TransactionRequest("allocation", "a", (Movement(j.holding_account, a, unit, 10),), NOON),
+        TransactionRequest("allocation", "a", (Movement(j.holding_account, a, unit, 5),), NOON),
     ).ok
+    jurisdiction.change_account_status(
+        engine, code, AccountStatus.FROZEN, "court order 2016-17", NOON
+    )
     out = execute(engine, TransactionRequest("transfer", "t", (Movement(a, b, unit, 1),), NOON))
     assert out.result is ResultCode.ACCOUNT_FROZEN
+    withheld = TransactionRequest(  # the regulator withholds allocation from a frozen account
+        "allocation", "a2", (Movement(j.holding_account, a, unit, 5),), NOON
+    )
+    assert execute(engine, withheld).result is ResultCode.ACCOUNT_FROZEN
     jurisdiction.change_account_status(engine, code, AccountStatus.OPEN, "order lifted", NOON)
     assert execute(engine, TransactionRequest("transfer", "t", (Movement(a, b, unit, 1),), NOON)).ok
     with pytest.raises(TanshiError, match="closure_pending"):

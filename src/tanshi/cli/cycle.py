@@ -10,6 +10,7 @@ from rich.console import Console
 from sqlalchemy import Engine
 
 from tanshi.cli.common import fail
+from tanshi.cli.compliance import parse_choices
 from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
@@ -31,6 +32,14 @@ def run(
     at: Annotated[
         str | None, typer.Option("--at", help="Act at this moment (ISO, with offset); default now.")
     ] = None,
+    penalty: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--penalty",
+            help="COMPANY=VALUE: the multiple or fine chosen within the penalty rule's range "
+            "(repeatable; the minimum otherwise).",
+        ),
+    ] = None,
 ) -> None:
     """Allocate YEAR if it is not yet allocated, true it up once its output is verified
     (benchmark_output), and after its deadline run its compliance.
@@ -38,6 +47,7 @@ def run(
     Each stage that already ran is left as it is (allocation is refused twice; compliance
     recomputes the stored table), so running the cycle again is safe.
     """
+    choices = parse_choices(penalty)
     engine, jurisdiction = open_registry(db)
     now = moment_of(at)
     console = Console()
@@ -56,7 +66,7 @@ def run(
         if local_date(jurisdiction, now) <= deadline:
             console.print(f"{year}: compliance runs after the surrender deadline {deadline}")
             return
-        lines = compliance.run_compliance(engine, jurisdiction, year, now)
+        lines = compliance.run_compliance(engine, jurisdiction, year, now, choices)
         console.print(compliance_table(f"compliance {year}", lines))
     except TanshiError as error:
         raise fail(str(error), 1) from error

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,8 @@ from tanshi.reports.compliance_table import summarise, write_reports
 from tanshi.reports.verification_table import verification_rows, write_verification_reports
 from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.services.demo import DemoResult, run_demo
+from tanshi.services.demo_users import DemoUser, create_demo_users
+from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.reset import reset_demo_database
 
@@ -89,6 +92,12 @@ def demo_command(
                 company_count=companies,
                 progress=progress,
             )
+            users = create_demo_users(
+                engine,
+                load_jurisdiction(engine, result.rulebook.rulebook.jurisdiction),
+                seed,
+                datetime.now(UTC),
+            )
         except TanshiError as error:
             raise fail(str(error), 1) from error
         except SQLAlchemyError as error:
@@ -107,12 +116,29 @@ def demo_command(
         verification_rules(result.rulebook.rulebook.id).materiality,
     )
     console.print(f"\nWrote {csv_path}, {html_path}, {ver_csv} and {ver_html}; database: {shown}")
+    default = database_url(None, Path("tanshi-demo") / "demo.sqlite")
+    _print_users(console, users, None if url == default else shown)
     console.print(
         "Next: open the HTML report, or try `tanshi registry verify --db …` and "
         "`tanshi registry report --db …` on this database; `tanshi verification status "
         f"{result.year} --db …` and `tanshi verification events COMPANY {result.year} --db …` "
         "show the verification season; `tanshi market chart --db …`, `tanshi market "
         "surveillance --db …` and `tanshi market replay --day D --db …` the exchange."
+    )
+
+
+def _print_users(console: Console, users: list[DemoUser], db: str | None) -> None:
+    table = Table(title="Demo users (for this demo database only; secrets are printed on purpose)")
+    for heading in ("username", "role", "organisation", "password", "TOTP secret"):
+        table.add_column(heading)
+    for user in users:
+        table.add_row(user.username, user.role, user.organisation, user.password,
+                      user.totp_secret or "(none needed)")  # fmt: skip
+    console.print(table)
+    where = f" --db {db}" if db else ""
+    console.print(
+        f"Start the web UI and API: `tanshi serve{where}`, then open http://127.0.0.1:8000/ "
+        "(OpenAPI document at /openapi.json). One-time code for a secret: `tanshi totp SECRET`."
     )
 
 

@@ -11,6 +11,7 @@ from tanshi import __version__
 from tanshi.cli.allocation import allocation_app
 from tanshi.cli.auction import auction_app
 from tanshi.cli.common import open_or_exit
+from tanshi.cli.compliance import compliance_app
 from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
 from tanshi.cli.exchange import register as register_exchange
@@ -19,6 +20,7 @@ from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
 from tanshi.cli.rulebook import rulebook_app
 from tanshi.cli.scenario import scenario_app
+from tanshi.cli.serve import serve_command, totp_command
 from tanshi.cli.settlement import register as register_settlement
 from tanshi.cli.verification import verification_app
 from tanshi.store.engine import database_url, printable_url
@@ -36,6 +38,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.command("demo")(demo_command)
+app.command("serve")(serve_command)
+app.command("totp")(totp_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 register_settlement(market_app)  # deposit, trade, settle … beside simulate, chart, bars
@@ -43,6 +47,7 @@ register_exchange(market_app)  # replay, surveillance
 app.add_typer(market_app, name="market")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")
+app.add_typer(compliance_app, name="compliance")
 app.add_typer(mrv_app, name="mrv")
 app.add_typer(verification_app, name="verification")
 app.add_typer(auction_app, name="auction")

@@ -11,6 +11,7 @@ from tanshi.cli.common import fail
 from tanshi.core.issues import Severity, has_errors
 from tanshi.mrv.gwp import GWP_SETS
 from tanshi.mrv.methods import PLUGINS
+from tanshi.mrv.rule_methods import plan_cannot_feed
 from tanshi.resources import parameter_table
 from tanshi.services.mrv_bulk import compute_file, write_results
 
@@ -29,6 +30,12 @@ def methods() -> None:
         typer.echo(f"{spec.id}  (reporting years {spec.years[0]}–{spec.years[1]})")
         typer.echo(f"  {spec.title}")
         typer.echo(f"  document: {spec.document}")
+        unfed = plan_cannot_feed(method)
+        typer.echo(
+            f'  rulebook [[mrv]]: methodology = "{spec.regime}:{spec.methodology}"'
+            if not unfed
+            else f"  rulebook [[mrv]]: not nameable (monitoring plans cannot give {sorted(unfed)})"
+        )
         typer.echo(f"  boundary counted: {counted}; rounding: {spec.rounding.note}")
         if spec.gwp_default:
             typer.echo(f"  GWP set: --gwp {'|'.join(GWP_SETS)} (default {spec.gwp_default})")

@@ -21,7 +21,7 @@ CONSOLE_COLUMNS = (
     ("surrendered_allowances_t", "Surr. allow."),
     ("surrendered_offsets_t", "Surr. offsets"),
     ("shortfall_t", "Shortfall"),
-    ("penalty_cny", "Penalty CNY"),
+    ("penalty_cny", "Penalty"),
     ("status", "Status"),
 )
 

@@ -30,6 +30,7 @@ from tanshi.reports.verification_table import (
 )
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
+from tanshi.services.mrv import figure_sources
 
 verification_app = typer.Typer(
     help="The verification workflow: monitoring plans, annual reports, verification bodies, "
@@ -264,4 +265,38 @@ def discrepancies_command(year: int, db: Db = None) -> None:
         table.add_column(label, justify="right" if key.endswith("tco2") else "left")
     for row in discrepancy_rows(vf.cases(engine, year), _rules(jurisdiction).materiality):
         table.add_row(*(row[key] for key, _ in DISCREPANCY_COLUMNS))
+    Console(width=None if Console().is_terminal else 200).print(table)
+
+
+@verification_app.command("sources")
+def sources_command(company: str, year: int, db: Db = None) -> None:
+    """What a stored figure was calculated by: method version, lines, every parameter record
+    with its source, and the figure re-derived from the stored snapshot alone."""
+    engine, _ = open_registry(db)
+    found = figure_sources(engine, company, year)
+    if found is None:
+        raise fail(f"no emissions figure of {company} for {year} is stored", 1)
+    shot = found.snapshot
+    typer.echo(f"{company} {year}: reported {found.reported_tco2} t, verified "
+               f"{found.verified_tco2} t ({found.verification_method}) by {found.methodology}")  # fmt: skip
+    if found.reproduced_tco2 is not None:
+        same = "matches" if found.reproduced_tco2 == found.reported_tco2 else "DIFFERS FROM"
+        typer.echo(f"re-derived from the stored snapshot: {found.reproduced_tco2} t ({same} "
+                   "the reported figure)")  # fmt: skip
+    bases: dict[str, int] = {}
+    for line in shot.get("lines", []):
+        bases[line.get("basis") or "-"] = bases.get(line.get("basis") or "-", 0) + 1
+    typer.echo("lines by basis: " + ", ".join(f"{k} {v}" for k, v in sorted(bases.items())))
+    table = Table(title="Parameters used")
+    for label in ("parameter", "value", "document, clause", "confidence", "source"):
+        table.add_column(label)
+    for row in shot.get("parameters", []):
+        table.add_row(
+            f"{row['regime']}/{row['parameter']}/{row['subject']} {row['year_from']}-"
+            f"{row['year_to']}",
+            f"{row['value']} {row['unit']}",
+            f"{row['document']}, {row['clause']}",
+            row["confidence"],
+            row["source"],
+        )
     Console(width=None if Console().is_terminal else 200).print(table)

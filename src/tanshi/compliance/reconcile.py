@@ -3,26 +3,34 @@
 For each company with verified emissions E for the year:
 
     obligation    = round(E) to whole tonnes            (rounding from the compliance rule)
+                    capped by the obligation limits (limits.limited_obligation_t)
+                    + units still owed from last year (EU: surrender_still_owed)
     offsets_cap   = floor(obligation × cap share)       (offset rule; 0 without one)
-    offsets_count = min(offsets surrendered, offsets_cap)
+    offsets_count = min(domestic + min(international, international cap), offsets_cap)
     shortfall     = max(0, obligation − allowances surrendered − offsets_count)
-    penalty       = shortfall × multiple × average price, rounded half up to the fen
+    penalty       = penalties.penalty_amount(rule, shortfall, price, choice)
     status        = compliant when shortfall is 0, else non_compliant
+    status_code   = A (shortfall 0) | B (short) | C (no verified emissions) | excluded
 
-A covered company without verified emissions gets status ``no_verified_emissions`` and no
-shortfall or penalty: the regulator has to establish its emissions first.
+A covered company without verified emissions gets status ``no_verified_emissions`` (code C)
+and no shortfall or penalty: the regulator has to establish its emissions first. A company
+not covered in the year (``Position.covered`` false) is ``excluded``.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+from tanshi.compliance.limits import limited_obligation_t, offsets_cap_t, offsets_counted_t
+from tanshi.compliance.penalties import penalty_amount, still_owed
 from tanshi.rulebook.model import (
+    AnyPenaltyRule,
     CompliancePeriodRule,
+    ObligationLimitRule,
     OffsetRule,
     PenaltyRule,
     PriceWindow,
@@ -35,6 +43,16 @@ class Status(enum.StrEnum):
     COMPLIANT = "compliant"
     NON_COMPLIANT = "non_compliant"
     NO_VERIFIED_EMISSIONS = "no_verified_emissions"
+    EXCLUDED = "excluded"
+
+
+class StatusCode(enum.StrEnum):
+    """The status code of a company-year in the compliance table."""
+
+    A = "A"  # surrendered at least the obligation
+    B = "B"  # short
+    C = "C"  # no verified emissions entered
+    EXCLUDED = "excluded"  # not covered in the year
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +67,13 @@ class Position:
     bought_t: int
     sold_t: int
     surrendered_allowances_t: int
-    surrendered_offsets_t: int
+    surrendered_offsets_t: int  # credits of every kind, international ones included
+    surrendered_international_t: int = 0  # of surrendered_offsets_t, international credits
+    owed_from_earlier_t: int = 0  # units still owed from last year (surrender_still_owed)
+    gas_unit: bool = False  # China: gas units owe at most their allocation
+    banked_t: int = 0  # allowances of the year carried over to the next vintage
+    borrowed_t: int = 0  # later-vintage allowances borrowed for the year
+    covered: bool = True  # False: not covered in the year (status excluded)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +85,28 @@ class ComplianceLine:
     offsets_cap_t: int | None
     offsets_counted_t: int
     shortfall_t: int | None
-    penalty_cny: Decimal | None
+    penalty: Decimal | None  # in the rulebook's currency, rounded half up to the hundredth
     deduction_next_year_t: int
     status: Status
+    still_owed_next_year_t: int = 0
+    penalty_choice: Decimal | None = None  # the multiple or fine chosen, if the rule has a range
+
+    @property
+    def status_code(self) -> StatusCode:
+        return _CODES[self.status]
+
+    @property
+    def penalty_cny(self) -> Decimal | None:
+        """The penalty under its original name; in the rulebook's currency, CNY or not."""
+        return self.penalty
+
+
+_CODES = {
+    Status.COMPLIANT: StatusCode.A,
+    Status.NON_COMPLIANT: StatusCode.B,
+    Status.NO_VERIFIED_EMISSIONS: StatusCode.C,
+    Status.EXCLUDED: StatusCode.EXCLUDED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,14 +124,10 @@ def obligation_t(verified_tco2: Decimal, compliance: CompliancePeriodRule) -> in
     return int(verified_tco2.to_integral_value(_ROUNDING[compliance.obligation_rounding]))
 
 
-def offsets_cap_t(obligation: int, offsets: OffsetRule | None) -> int:
-    """The most offsets that count towards an obligation (rounded down; 0 without a rule)."""
-    share = offsets.cap_share_of_obligation if offsets else Decimal(0)
-    return int((obligation * share).to_integral_value(ROUND_DOWN))
-
-
-def price_window(rule: PenaltyRule, year: int, deadline: date) -> tuple[date, date]:
-    """The dates whose trades set the penalty price."""
+def price_window(rule: AnyPenaltyRule, year: int, deadline: date) -> tuple[date, date]:
+    """The dates whose trades set the penalty price (the deadline alone for rules without)."""
+    if not isinstance(rule, PenaltyRule):
+        return deadline, deadline
     if rule.price_window is PriceWindow.COMPLIANCE_YEAR:
         return date(year, 1, 1), date(year, 12, 31)
     assert rule.window_months is not None, "check_rulebook requires window_months"
@@ -103,36 +142,53 @@ def reconcile(
     positions: Iterable[Position],
     compliance: CompliancePeriodRule,
     offsets: OffsetRule | None,
-    penalty: PenaltyRule,
+    penalty: AnyPenaltyRule,
     price: PriceBasis,
+    obligation_limits: ObligationLimitRule | None = None,
+    choices: Mapping[str, Decimal] | None = None,
 ) -> list[ComplianceLine]:
-    """The compliance table of ``year``: one line per position, in the order given."""
+    """The compliance table of ``year``: one line per position, in the order given.
+
+    ``choices`` maps a company to the regulator's multiple or fine within the penalty rule's
+    range (checked beforehand with ``penalties.check_choice``); others get the minimum.
+    """
     lines = []
     for position in positions:
-        if position.verified_tco2 is None:
-            lines.append(
-                ComplianceLine(position, None, None, 0, None, None, 0, Status.NO_VERIFIED_EMISSIONS)
-            )
+        if not position.covered or position.verified_tco2 is None:
+            status = Status.EXCLUDED if not position.covered else Status.NO_VERIFIED_EMISSIONS
+            lines.append(ComplianceLine(position, None, None, 0, None, None, 0, status))
             continue
-        obligation = obligation_t(position.verified_tco2, compliance)
-        offsets_cap = offsets_cap_t(obligation, offsets)
-        counted = min(position.surrendered_offsets_t, offsets_cap)
-        shortfall = max(0, obligation - position.surrendered_allowances_t - counted)
-        fine = (shortfall * penalty.multiple * price.price_cny_per_t).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
+        obligation = (
+            limited_obligation_t(
+                obligation_t(position.verified_tco2, compliance),
+                position.verified_tco2,
+                position.allocated_t,
+                obligation_limits,
+                position.gas_unit,
+                compliance.obligation_rounding,
+            )
+            + position.owed_from_earlier_t
         )
+        domestic = position.surrendered_offsets_t - position.surrendered_international_t
+        counted = offsets_counted_t(
+            obligation, offsets, domestic, position.surrendered_international_t
+        )
+        shortfall = max(0, obligation - position.surrendered_allowances_t - counted)
+        choice = (choices or {}).get(position.company)
         lines.append(
             ComplianceLine(
                 position=position,
                 obligation_t=obligation,
-                offsets_cap_t=offsets_cap,
+                offsets_cap_t=offsets_cap_t(obligation, offsets),
                 offsets_counted_t=counted,
                 shortfall_t=shortfall,
-                penalty_cny=fine,
+                penalty=penalty_amount(penalty, shortfall, price.price_cny_per_t, choice),
                 deduction_next_year_t=(
                     shortfall if penalty.deduct_shortfall_from_next_allocation else 0
                 ),
                 status=Status.COMPLIANT if shortfall == 0 else Status.NON_COMPLIANT,
+                still_owed_next_year_t=shortfall if still_owed(penalty) else 0,
+                penalty_choice=choice,
             )
         )
     return lines

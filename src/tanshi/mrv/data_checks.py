@@ -25,8 +25,12 @@ def check_report(
     rules: VerificationRules,
     calculated_tco2: Decimal | None,
     previous_verified_tco2: Decimal | None,
+    full_tco2: Decimal | None = None,
 ) -> list[Issue]:
-    """Every problem of ``report``: coverage, values, totals, plan conformity, trend."""
+    """Every problem of ``report``: coverage, values, totals, plan conformity, trend.
+
+    ``calculated_tco2`` is the figure the method reports (rounded by its rule, if it has one);
+    ``full_tco2`` the same at full precision: a stated total matching either is accepted."""
     issues: list[Issue] = []
     if plan.company != report.company:
         issues.append(
@@ -36,7 +40,7 @@ def check_report(
     issues += _parameters(report, plan, rules)
     issues += _totals(report, plan)
     if calculated_tco2 is not None:
-        issues += _emissions(report, calculated_tco2)
+        issues += _emissions(report, calculated_tco2, full_tco2)
         issues += _trend(report, rules, calculated_tco2, previous_verified_tco2)
     return issues
 
@@ -148,15 +152,19 @@ def _totals(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
     return issues
 
 
-def _emissions(report: AnnualReport, calculated_tco2: Decimal) -> list[Issue]:
+def _emissions(
+    report: AnnualReport, calculated_tco2: Decimal, full_tco2: Decimal | None
+) -> list[Issue]:
     calculated = round_half_up(calculated_tco2, _KG)
-    if round_half_up(report.stated_tco2, _KG) == calculated:
+    accepted = {calculated} | ({round_half_up(full_tco2, _KG)} if full_tco2 is not None else set())
+    if round_half_up(report.stated_tco2, _KG) in accepted:
         return []
     return [
         Issue(
             "emissions_total_mismatch",
             f"the report states {report.stated_tco2} tCO2 but its data give {calculated} tCO2 "
-            "by the rulebook's methodology",
+            "by the rulebook's methodology (in whole kg; a method that reports rounded figures "
+            "accepts either)",
             f"company {report.company}, {report.year}",
         )
     ]

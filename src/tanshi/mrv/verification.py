@@ -21,7 +21,8 @@ class VerifiedEmissions:
 
 
 def accept_as_reported(calculation: Calculation) -> VerifiedEmissions:
-    """The verification rule ``accept_reported``: the calculated figure, if it has no errors."""
+    """The verification rule ``accept_reported``: the calculated figure, if it has no errors
+    (the method's reported figure where it rounds one, e.g. whole tCO2 for CN power)."""
     if has_errors(calculation.issues):
         raise InputRejected(
             f"the emissions report of {calculation.company} for {calculation.year}",
@@ -30,6 +31,8 @@ def accept_as_reported(calculation: Calculation) -> VerifiedEmissions:
     return VerifiedEmissions(
         company=calculation.company,
         year=calculation.year,
-        emissions_tco2=calculation.emissions_tco2,
+        emissions_tco2=calculation.emissions_tco2
+        if calculation.reported_tco2 is None
+        else calculation.reported_tco2,
         method="accept_reported",
     )

@@ -31,8 +31,8 @@ class AccountStatus(enum.StrEnum):
     OPEN = "open"
     RESTRICTED = "restricted"  # may receive; may only surrender (or be made to)
     SUSPENDED = "suspended"  # the holder can do nothing; the regulator may still act
-    FROZEN = "frozen"  # frozen by a court order: nothing leaves except forced compliance
-    CLOSURE_PENDING = "closure_pending"  # may empty itself; receives nothing
+    FROZEN = "frozen"  # frozen by a court order: nothing leaves or arrives
+    CLOSURE_PENDING = "closure_pending"  # only the closure transfer of its balance leaves
     CLOSED = "closed"
 
 

@@ -61,7 +61,7 @@ class ResultCode(enum.StrEnum):
 PRECEDENCE: tuple[ResultCode, ...] = tuple(ResultCode)
 
 # Regulator actions that reach accounts the holder can no longer use.
-_REGULATOR_ACTIONS = frozenset({"forced_compliance", "deduction"})
+_REGULATOR_ACTIONS = frozenset({"forced_compliance", "deduction", "allocation_reversal"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,19 +73,23 @@ class StatusRule:
     refusal: ResultCode
 
 
+# Sources: docs/registry.md "Statuses" (EU Reg. 2019/1122 Art. 9, 48, 66; the UK ETS
+# registry's checks 1003/2003; China's 2023-2024 allocation plan on judicial freezes).
 STATUS_RULES: dict[AccountStatus, StatusRule] = {
     AccountStatus.OPEN: StatusRule(None, None, ResultCode.OK),
+    # EU "blocked": only surrender leaves (Art. 9(2)); allocation still arrives (Art. 48(2)).
     AccountStatus.RESTRICTED: StatusRule(
         frozenset({"surrender"}) | _REGULATOR_ACTIONS, None, ResultCode.ACCOUNT_RESTRICTED
     ),
     AccountStatus.SUSPENDED: StatusRule(
         _REGULATOR_ACTIONS, frozenset(), ResultCode.ACCOUNT_SUSPENDED
     ),
-    AccountStatus.FROZEN: StatusRule(
-        frozenset({"forced_compliance"}), None, ResultCode.ACCOUNT_FROZEN
-    ),
+    # A court order freezes the units: nothing leaves, not even forced compliance, and the
+    # regulator withholds allocation (China: 司法冻结, allocation kept in the provincial account).
+    AccountStatus.FROZEN: StatusRule(frozenset(), frozenset(), ResultCode.ACCOUNT_FROZEN),
+    # Nothing moves but the administrator's closure transfer of what is left (EU Art. 9(3), 29).
     AccountStatus.CLOSURE_PENDING: StatusRule(
-        None, frozenset(), ResultCode.ACCOUNT_CLOSURE_PENDING
+        frozenset({"closure_transfer"}), frozenset(), ResultCode.ACCOUNT_CLOSURE_PENDING
     ),
     AccountStatus.CLOSED: StatusRule(frozenset(), frozenset(), ResultCode.ACCOUNT_CLOSED),
 }

@@ -4,11 +4,13 @@ All moments are timezone-aware; the calendar works in the jurisdiction's time zo
 
 - A proposal or approval is accepted only while the registry is open (business hours on a
   business day that is not a holiday); otherwise ``outside_business_hours``.
-- A delayed transfer is released ``delay`` hours after its approval; if that moment falls
-  outside business hours, at the next opening. (Friday 15:00 + 26 h = Saturday 17:00 →
-  Monday 10:00, or later if Monday is a holiday.)
-- A trusted-list entry becomes active at the opening of the N-th working day after it was
-  approved.
+- A delayed transfer is released either ``delay`` hours after its approval, at the next
+  opening if that moment falls outside business hours (the EU rule until 2020: Friday
+  15:00 + 26 h = Saturday 17:00 → Monday 10:00, or later if Monday is a holiday), or at a
+  time of day T on a later working day: the next one if approved on a working day before T,
+  else the second (the EU rule since 2021, T = 12:00 CET, Reg. 2019/1122 Art. 35(3)).
+- A trusted-list entry becomes active on the N-th working day after it was approved, at the
+  opening or at the rulebook's time of day (EU since 2021: 12:00 of the 4th working day).
 """
 
 from __future__ import annotations
@@ -61,8 +63,8 @@ class Calendar:
             day += timedelta(days=1)
         raise AssertionError("the registry calendar has no working day in ten years")
 
-    def working_days_after(self, moment: datetime, count: int) -> datetime:
-        """The opening of the ``count``-th working day after the day of ``moment``."""
+    def working_days_after(self, moment: datetime, count: int, at: time | None = None) -> datetime:
+        """The opening (or ``at``) of the ``count``-th working day after the day of ``moment``."""
         day = moment.astimezone(self.zone).date()
         remaining = count
         while remaining > 0:
@@ -71,7 +73,7 @@ class Calendar:
                 remaining -= 1
         if count == 0:
             return moment
-        return datetime.combine(day, self.opening, self.zone)
+        return datetime.combine(day, at or self.opening, self.zone)
 
 
 def release_time(calendar: Calendar, approved_at: datetime, delay_hours: int) -> datetime:
@@ -79,3 +81,12 @@ def release_time(calendar: Calendar, approved_at: datetime, delay_hours: int) ->
     if delay_hours == 0:
         return approved_at
     return calendar.next_opening(approved_at + timedelta(hours=delay_hours))
+
+
+def release_at_time_of_day(calendar: Calendar, approved_at: datetime, at: time) -> datetime:
+    """When a delayed transfer approved at ``approved_at`` may execute, under a cut-off rule:
+    ``at`` on the next working day if approved on a working day before ``at``, else ``at`` on
+    the second working day (a weekend or holiday counts as after the cut-off)."""
+    local = approved_at.astimezone(calendar.zone)
+    early = calendar.is_working_day(local.date()) and local.time() < at
+    return calendar.working_days_after(approved_at, 1 if early else 2, at)

@@ -91,6 +91,10 @@ TRANSACTION_TYPES: dict[str, TransactionType] = {
         _type("trade_settlement", "Delivery of traded units to the buyer, against payment",
               _BOTH, frozenset({K.EXCHANGE_CLEARING}), _HOLDERS - {K.EXCHANGE_CLEARING},
               approval=False),
+        # What is left in an account being closed, moved by the administrator to the account
+        # the holder names or to the jurisdiction's holding account (EU Reg. 2019/1122 Art. 29).
+        _type("closure_transfer", "Transfer of the balance of an account being closed",
+              _BOTH, _HOLDERS, _HOLDERS | _GOVERNMENT),
         # Borrowing gives next period's allowances now; the next allocation is reduced by them.
         _type("borrowing", "Borrowing allowances from the next period", _A,
               frozenset({K.ISSUANCE}), frozenset({K.OPERATOR_HOLDING}), year=True),

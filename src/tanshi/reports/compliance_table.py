@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from tanshi.compliance import ComplianceLine, PriceBasis, Status
 from tanshi.rulebook import Rulebook, rules_in_force
+from tanshi.rulebook.describe import penalty_text
 
 COLUMNS = (
     ("company", "Company"),
@@ -26,7 +27,7 @@ COLUMNS = (
     ("surrendered_allowances_t", "Surrendered allowances (t)"),
     ("surrendered_offsets_t", "Surrendered offsets (t)"),
     ("shortfall_t", "Shortfall (t)"),
-    ("penalty_cny", "Penalty (CNY)"),
+    ("penalty_cny", "Penalty (currency of the rulebook)"),
     ("status", "Status"),
 )
 
@@ -130,6 +131,7 @@ def to_html(
         summary=summarise(lines),
         price=price,
         seed=seed,
+        penalty_text=penalty_text(rules.penalty, rulebook.rulebook.currency),
     )
 
 

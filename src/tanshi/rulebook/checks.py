@@ -110,6 +110,14 @@ def _check_registry(rulebook: Rulebook) -> Iterator[Issue]:
                 "business hours must open before they close",
                 f"registry[{index}].business_hours_end",
             )
+        delays = (rule.untrusted_transfer_delay_hours, rule.untrusted_transfer_release_time)
+        if sum(value is not None for value in delays) != 1:
+            yield Issue(
+                "untrusted_delay_unclear",
+                "give exactly one of untrusted_transfer_delay_hours (a delay in hours, e.g. 26) "
+                'and untrusted_transfer_release_time (a time of day on a later working day, e.g. "12:00")',
+                f"registry[{index}]",
+            )
 
 
 def _check_known(

@@ -112,9 +112,16 @@ def _lines(rules: RulesInForce, currency: str) -> Iterator[tuple[str, str, Sourc
     yield "Penalty", _penalty(rules.penalty, currency), rules.penalty
     yield (
         "MRV",
-        f"{rules.mrv.methodology}, parameters {list(rules.mrv.parameter_regimes)}",
+        f"{rules.mrv.methodology}, parameters {list(rules.mrv.parameter_regimes)}, "
+        + _VERIFICATION[rules.mrv.verification],
         (rules.mrv),
     )
+
+
+_VERIFICATION = {
+    "accept_reported": "accepted as reported",
+    "verification_body": "verified by a verification body",
+}
 
 
 def _allocation(rule: AllocationRule) -> str:
@@ -148,7 +155,8 @@ def _banking(rules: RulesInForce) -> str:
             f"allocation + {rule.plus_t:,} t"
         )
     if rule.limit == "multiple_of_net_sales":
-        return f"up to {rule.net_sales_multiple} x net sales"
+        plus = f" + {rule.plus_t:,} t" if rule.plus_t else ""
+        return f"up to {rule.net_sales_multiple} x net sales{plus}"
     return "unlimited"
 
 
@@ -165,6 +173,11 @@ def _borrowing(rules: RulesInForce) -> str:
     if rule.max_share_of_obligation is not None:
         return f"up to {_share(rule.max_share_of_obligation)} of the obligation"
     return "allowed"
+
+
+def penalty_text(rule: AnyPenaltyRule, currency: str) -> str:
+    """One line saying what a missing tonne costs under ``rule``."""
+    return _penalty(rule, currency)
 
 
 def _penalty(rule: AnyPenaltyRule, currency: str) -> str:

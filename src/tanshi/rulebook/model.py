@@ -142,12 +142,16 @@ class OffsetRule(Ruled):
 class MrvRule(Ruled):
     """How emissions are monitored, calculated and verified."""
 
-    methodology: Code
+    # a rulebook methodology, or a calculation method regime:methodology[:version]
+    methodology: Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_.:+-]{0,79}$")]
     parameter_regimes: Annotated[tuple[Code, ...], Field(min_length=1)]
     grid_region: Code
     # accept_reported: the calculated figure is taken as verified (history, base years);
     # verification_body: the verification workflow (docs/verification.md) decides it.
     verification: Literal["accept_reported", "verification_body"]
+
+
+Clock = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
 
 
 class RegistryRule(Ruled):
@@ -157,8 +161,13 @@ class RegistryRule(Ruled):
     business_hours_end: Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
     business_days: Annotated[tuple[Annotated[int, Field(ge=1, le=7)], ...], Field(min_length=1)]
     holidays: tuple[date, ...] = ()
-    untrusted_transfer_delay_hours: Annotated[int, Field(ge=0, le=240)]
+    # A transfer to an untrusted account waits either a number of hours (EU until 2020: 26)
+    # or until a time of day on a later working day (EU since 2021: 12:00 of the next working
+    # day if approved before 12:00, else of the second); exactly one of the two is given.
+    untrusted_transfer_delay_hours: Annotated[int, Field(ge=0, le=240)] | None = None
+    untrusted_transfer_release_time: Clock | None = None
     trusted_list_activation_working_days: Annotated[int, Field(ge=0, le=30)]
+    trusted_list_activation_time: Clock | None = None  # default: the opening
     daily_limit_units: Annotated[int, Field(gt=0)] | None = None
 
     def opening(self) -> time:
@@ -166,6 +175,14 @@ class RegistryRule(Ruled):
 
     def closing(self) -> time:
         return time.fromisoformat(self.business_hours_end)
+
+    def release_clock(self) -> time | None:
+        text = self.untrusted_transfer_release_time
+        return None if text is None else time.fromisoformat(text)
+
+    def activation_clock(self) -> time:
+        text = self.trusted_list_activation_time
+        return self.opening() if text is None else time.fromisoformat(text)
 
 
 class Rulebook(Record):

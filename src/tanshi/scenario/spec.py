@@ -1,11 +1,12 @@
 """Scenario files: a rulebook preset, companies, dated steps and the outcome expected (YAML).
 
 A scenario is a test a regulator or researcher can write without Python: it names a preset,
-registers companies, runs dated steps (activity data, reports, allocation, trades, offsets,
-surrenders, compliance) and lists what each company's allocation, obligation, offsets used,
-shortfall, penalty and status must be. Numbers are exact: YAML floats are read as Decimal.
-The format is documented in docs/scenarios.md.
-"""
+registers companies, runs dated steps (activity data, reports, production data, allocation
+and true-up, trades, offsets, surrenders, compliance; verified emissions entered directly,
+banking, borrowing, forced compliance, penalty choices) and lists what each company's
+allocation, obligation, offsets used, shortfall, penalty, banking, borrowing and status must
+be. Numbers are exact: YAML floats are read as Decimal. The format is documented in
+docs/scenarios.md."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ from tanshi.mrv.activity import SourceKind
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")]
 Quantity = Annotated[int, Field(gt=0)]
-STATUSES = ("compliant", "non_compliant", "no_verified_emissions")
+STATUSES = ("compliant", "non_compliant", "no_verified_emissions", "excluded")
+STATUS_CODES = ("A", "B", "C", "excluded")
 
 
 class _Model(BaseModel):
@@ -63,6 +65,7 @@ class OffsetIssue(_Model):
     project: Code
     vintage: int
     quantity_t: Quantity
+    labels: list[str] = Field(default_factory=list)  # e.g. [international] (K-ETS phase 2)
 
 
 class OffsetTransfer(_Model):
@@ -112,9 +115,52 @@ class Output(_Model):
     installations: list[InstallationRow] = Field(default_factory=list)
 
 
+class VerifiedEmissions(_Model):
+    """Verified emissions entered directly for a company-year, with where they come from."""
+
+    company: Code
+    year: int
+    tco2: Annotated[Decimal, Field(ge=0)]
+    source: Annotated[str, Field(min_length=1)]
+
+
+class Bank(_Model):
+    """Carry allowances of ``from_year`` over to the next vintage (within the banking rule)."""
+
+    company: Code
+    from_year: int
+    quantity_t: Quantity
+
+
+class Borrow(_Model):
+    """Borrow later allowances for ``year``'s obligation (within the borrowing rule)."""
+
+    company: Code
+    year: int
+    quantity_t: Quantity
+
+
+class ForcedCompliance(_Model):
+    """The regulator surrenders what a company still owes for ``year`` from its account."""
+
+    company: Code
+    year: int
+
+
+class PenaltyChoice(_Model):
+    """The regulator's multiple or fine within the penalty rule's range for a company-year."""
+
+    company: Code
+    year: int
+    value: Decimal
+
+
+COMPLIANCE_ACTIONS = (
+    "verified_emissions", "bank", "borrow", "forced_compliance", "penalty_choice",
+)  # fmt: skip
 ACTIONS = (
     "activity", "report", "allocate", "trade", "offsets_issue", "offsets_transfer",
-    "surrender", "compliance", "output", "true_up",
+    "surrender", "compliance", "output", "true_up", *COMPLIANCE_ACTIONS,
 )  # fmt: skip
 
 
@@ -137,6 +183,11 @@ class Step(_Model):
     compliance: int | None = None
     output: Output | None = None  # production data (benchmark allocation)
     true_up: int | None = None  # the true-up of a benchmark_output year
+    verified_emissions: list[VerifiedEmissions] | None = None
+    bank: Bank | None = None
+    borrow: Borrow | None = None
+    forced_compliance: ForcedCompliance | None = None
+    penalty_choice: PenaltyChoice | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Step:
@@ -164,7 +215,14 @@ class Outcome(_Model):
     shortfall_t: int | None = None
     penalty_cny: Decimal | None = None
     deduction_next_year_t: int | None = None
-    status: Literal["compliant", "non_compliant", "no_verified_emissions"] | None = None
+    status: Literal["compliant", "non_compliant", "no_verified_emissions", "excluded"] | None = None
+    # The compliance engine's fields: status code, penalty in the rulebook's currency,
+    # allowances banked from and borrowed for the year, units still owed next year.
+    status_code: Literal["A", "B", "C", "excluded"] | None = None
+    penalty: Decimal | None = None
+    banked_t: int | None = None
+    borrowed_t: int | None = None
+    still_owed_next_year_t: int | None = None
     # benchmark_output: what the pre-allocation gave and the true-up's net change (− taken back)
     preallocation_t: int | None = None
     true_up_t: int | None = None
@@ -172,7 +230,7 @@ class Outcome(_Model):
 
 class YearOutcome(_Model):
     year: int
-    penalty_price_cny_per_t: Decimal | None = None
+    penalty_price_cny_per_t: Decimal | None = None  # the price in the rulebook's currency
     companies: dict[Code, Outcome] = Field(default_factory=dict)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import Connection, Engine, select
 
@@ -11,18 +13,20 @@ from tanshi.compliance import (
     Position,
     PriceBasis,
     Status,
-    obligation_t,
-    offsets_cap_t,
+    check_choice,
     price_window,
     reconcile,
 )
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.core.quantities import cny_to_fen
 from tanshi.market import average_price
-from tanshi.registry import Movement, ResultCode, TransactionRequest, UnitClass
+from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.rulebook import RulesInForce, UnitKind, rules_in_force
+from tanshi.rulebook.model import FixedPenaltyRule, LumpSumPenaltyRule
+from tanshi.services import compliance_reads as reads
+from tanshi.services import surrender_checks
 from tanshi.services.allocation import allocated_units
 from tanshi.services.jurisdiction import (
     Jurisdiction,
@@ -64,7 +68,7 @@ def surrender(
     idempotency_key: str,
     now: datetime,
 ) -> tuple[Outcome | None, list[Issue]]:
-    """Surrender units for ``year``; offsets beyond the cap and late surrenders are refused."""
+    """Surrender units for ``year``; units the rules do not count, and late ones, are refused."""
     rules = rules_in_force(jurisdiction.rulebook, year)
     where = f"surrender by {company} for {year}"
     with engine.begin() as connection:
@@ -78,9 +82,13 @@ def surrender(
         # Serialise with every registry write before reading what was surrendered, so two
         # surrenders cannot both pass the offset cap (the lock every write takes first).
         lock_journal_head(connection)
-        issues = _eligibility(rules, unit_class, jurisdiction, local_date(jurisdiction, now), where)
-        if unit_class.kind.is_credit and not issues:
-            issues += _offset_room(connection, rules, company, operator, quantity_t, where)
+        issues = surrender_checks.eligibility(
+            rules, unit_class, jurisdiction, local_date(jurisdiction, now), where
+        )
+        if not issues and not reads.key_used(connection, idempotency_key):
+            issues = surrender_checks.room(
+                connection, jurisdiction, rules, company, operator, unit_class, quantity_t, where
+            )
         if issues:
             return None, issues
         outcome = execute_in(
@@ -101,109 +109,32 @@ def surrender(
 
 def net_surrendered(connection: Connection, operator: int, kind: UnitKind, year: int) -> int:
     """Units of a kind an operator surrendered for a year, less any reversed back to it."""
-    given = units_moved(connection, "surrender", from_account=operator, unit_kind=kind,
-                        compliance_year=year)  # fmt: skip
+    given = sum(
+        units_moved(connection, type_code, from_account=operator, unit_kind=kind,
+                    compliance_year=year)
+        for type_code in reads.GIVEN
+    )  # fmt: skip
     returned = units_moved(connection, "surrender_reversal", to_account=operator, unit_kind=kind,
                            compliance_year=year)  # fmt: skip
     return given - returned
 
 
-def _eligibility(
-    rules: RulesInForce, unit_class: UnitClass, jurisdiction: Jurisdiction, day: date, where: str
-) -> list[Issue]:
-    issues = []
-    deadline = rules.compliance.surrender_deadline(rules.year)
-    if day > deadline:
-        issues.append(
-            Issue(
-                "surrender_after_deadline", f"the deadline for {rules.year} was {deadline}", where
-            )
-        )
-    if unit_class.kind is UnitKind.ALLOWANCE:
-        if unit_class.unit_type != rules.allowance_unit_type.code:
-            issues.append(
-                Issue(
-                    "unit_type_not_eligible",
-                    f"surrender {rules.allowance_unit_type.code} allowances",
-                    where,
-                )
-            )
-        elif unit_class.vintage > rules.year:
-            issues.append(
-                Issue(
-                    "vintage_not_eligible",
-                    f"vintage {unit_class.vintage} cannot cover {rules.year}",
-                    where,
-                )
-            )
-    elif rules.offsets is None or unit_class.unit_type not in rules.offsets.eligible_unit_types:
-        issues.append(
-            Issue(
-                "offset_not_eligible",
-                f"{unit_class.unit_type} offsets do not count in {rules.year}",
-                where,
-            )
-        )
-    elif unit_class.vintage > rules.year or unit_class.jurisdiction != jurisdiction.code:
-        issues.append(
-            Issue(
-                "offset_not_eligible",
-                f"offsets of {unit_class.jurisdiction} vintage {unit_class.vintage} cannot cover "
-                f"{jurisdiction.code} {rules.year}: the vintage must not be later and the "
-                "jurisdiction must match",
-                where,
-            )
-        )
-    return issues
-
-
-def _offset_room(
-    connection: Connection,
-    rules: RulesInForce,
-    company: str,
-    operator: int,
-    quantity_t: int,
-    where: str,
-) -> list[Issue]:
-    assert rules.offsets is not None, "checked by _eligibility"
-    verified = verified_emissions_t(connection, rules.year).get(company)
-    already = sum(
-        net_surrendered(connection, operator, kind, rules.year)
-        for kind in UnitKind
-        if kind.is_credit
-    )
-    if verified is None:
-        return [
-            Issue(
-                "offsets_need_verified_emissions",
-                "the offset cap depends on verified emissions; surrender offsets after "
-                "verification",
-                where,
-            )
-        ]
-    cap = offsets_cap_t(obligation_t(verified, rules.compliance), rules.offsets)
-    if already + quantity_t > cap:
-        return [
-            Issue(
-                "offset_cap_exceeded",
-                f"offsets may cover at most {cap} t "
-                f"({rules.offsets.cap_share_of_obligation:%} of the obligation); "
-                f"{already} t already surrendered, so at most {max(0, cap - already)} t more",
-                where,
-            )
-        ]
-    return []
-
-
 def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Position]:
-    """What every company did for ``year``, read from MRV, allocation, trades and surrender."""
+    """What every company did for ``year``, read from MRV, allocation, trades and surrender.
+
+    A company is covered in the year when it has an allocation or verified emissions for it,
+    or surrendered for it; otherwise its status is ``excluded``.
+    """
     deadline = deadline_of(jurisdiction, year)
     allocated = allocated_units(engine, year)
     bought, sold = traded_units(engine, date(year, 1, 1), deadline)
     sectors = {sector.code: sector.name for sector in jurisdiction.rulebook.sectors}
+    owed = surrender_checks.still_owed_before(jurisdiction, year)
+    rules = rules_in_force(jurisdiction.rulebook, year)
     result = []
     with engine.connect() as connection:
         verified = verified_emissions_t(connection, year)
+        gas = reads.gas_companies(connection, rules)
         rows = connection.execute(
             select(companies.c.code, companies.c.name, companies.c.sector).order_by(
                 companies.c.code
@@ -211,9 +142,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
         ).all()
         for code, name, sector in rows:
             operator = account_id(connection, operator_account_code(jurisdiction.code, code))
-            surrendered = {
-                kind: net_surrendered(connection, operator, kind, year) for kind in UnitKind
-            }
+            done = reads.surrendered(connection, operator, year)
             result.append(
                 Position(
                     company=code,
@@ -223,9 +152,17 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
                     allocated_t=allocated.get(code, 0),
                     bought_t=bought.get(code, 0),
                     sold_t=sold.get(code, 0),
-                    surrendered_allowances_t=surrendered[UnitKind.ALLOWANCE],
-                    surrendered_offsets_t=sum(
-                        units for kind, units in surrendered.items() if kind.is_credit
+                    surrendered_allowances_t=done.allowances_t,
+                    surrendered_offsets_t=done.credits_t,
+                    surrendered_international_t=done.international_t,
+                    owed_from_earlier_t=reads.owed_from_earlier_t(connection, code, year, owed),
+                    banked_t=reads.banked_t(connection, operator, year),
+                    borrowed_t=reads.borrowed_t(connection, operator, year),
+                    gas_unit=code in gas,
+                    covered=(
+                        code in allocated
+                        or code in verified
+                        or done.allowances_t + done.credits_t > 0
                     ),
                 )
             )
@@ -233,33 +170,60 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
 
 
 def penalty_price(engine: Engine, jurisdiction: Jurisdiction, year: int) -> PriceBasis:
-    """The average market price the penalty rule of ``year`` uses, or its fallback."""
+    """The average market price the penalty rule of ``year`` uses, or its fallback.
+
+    A fixed penalty's price is its amount per tonne; a lump sum has no price (0).
+    """
     rules = rules_in_force(jurisdiction.rulebook, year)
-    start, end = price_window(rules.penalty, year, deadline_of(jurisdiction, year))
+    deadline = deadline_of(jurisdiction, year)
+    rule = rules.penalty
+    if isinstance(rule, FixedPenaltyRule):
+        return PriceBasis(rule.amount_per_t, deadline, deadline, from_trades=False)
+    if isinstance(rule, LumpSumPenaltyRule):
+        return PriceBasis(Decimal(0), deadline, deadline, from_trades=False)
+    start, end = price_window(rule, year, deadline)
     allowance_prefix = f"{rules.allowance_unit_type.code}-"
     trades = [
         t for t in load_trades(engine, start, end) if t.unit_class.startswith(allowance_prefix)
     ]
     price = average_price(trades, start, end)
     if price is None:
-        return PriceBasis(rules.penalty.fallback_price_cny_per_t, start, end, from_trades=False)
+        return PriceBasis(rule.fallback_price_per_t, start, end, from_trades=False)
     return PriceBasis(price, start, end, from_trades=True)
 
 
 def run_compliance(
-    engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime
+    engine: Engine,
+    jurisdiction: Jurisdiction,
+    year: int,
+    now: datetime,
+    choices: Mapping[str, Decimal] | None = None,
 ) -> list[ComplianceLine]:
     """Compute and store the compliance table of ``year`` once the deadline has passed.
 
+    ``choices`` maps a company to the regulator's choice within a penalty range (the
+    multiple of a 5-10 × rule, the fine of a CNY 20,000-30,000 rule); without one the
+    minimum applies. A choice outside the range, or for a rule without one, is refused
+    (InputRejected) before anything is written.
+
     Shortfalls are recorded as deductions from next year's allocation when the penalty rule
     says so; if next year is already allocated, the deduction is booked in the registry
-    (operator → jurisdiction holding) from the company's next-vintage allowances. Running it again recomputes the same table and writes nothing: surrenders after
+    (operator → jurisdiction holding) from the company's next-vintage allowances. Running it
+    again recomputes the same table and writes nothing: surrenders after
     the deadline are refused, so the positions it reads cannot change.
     """
     deadline = deadline_of(jurisdiction, year)
     if local_date(jurisdiction, now) <= deadline:
         raise TanshiError(f"compliance for {year} is computed after the deadline {deadline}")
     rules = rules_in_force(jurisdiction.rulebook, year)
+    choices = dict(choices or {})
+    issues = [
+        issue
+        for company, choice in sorted(choices.items())
+        for issue in check_choice(rules.penalty, choice, f"penalty of {company} for {year}")
+    ]
+    if issues:
+        raise InputRejected(f"the penalty choices for {year}", issues)
     price = penalty_price(engine, jurisdiction, year)
     lines = reconcile(
         year,
@@ -268,6 +232,8 @@ def run_compliance(
         rules.offsets,
         rules.penalty,
         price,
+        rules.obligation_limits,
+        choices,
     )
     with engine.begin() as connection:
         ids = company_ids(connection)
@@ -286,7 +252,8 @@ def run_compliance(
                     obligation_units=line.obligation_t,
                     offsets_counted_units=line.offsets_counted_t,
                     shortfall_units=line.shortfall_t,
-                    penalty_fen=None if line.penalty_cny is None else cny_to_fen(line.penalty_cny),
+                    # hundredths of the rulebook's currency (fen for CNY)
+                    penalty_fen=None if line.penalty is None else cny_to_fen(line.penalty),
                     price_fen_per_t=cny_to_fen(price.price_cny_per_t),
                     computed_at=to_utc(now),
                 )

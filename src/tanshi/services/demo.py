@@ -101,6 +101,13 @@ def run_demo(
             f"{first.method} (see `tanshi rulebook show {rulebook.rulebook.id} --year "
             f"{first.valid_from}`)"
         )
+    monthly_only = sorted({r.methodology for r in rulebook.mrv} - set(METHODOLOGIES))
+    if monthly_only:
+        raise TanshiError(
+            f"the demo's synthetic activity is annual fuel totals, which {monthly_only} cannot "
+            "compute (they read monthly reports with measured parameters); run the demo on a "
+            "rulebook whose [[mrv]] rules name ipcc2006-tier1-co2"
+        )
     rules = verification_rules or load_verification_rules(rulebook.rulebook.id)
     run = _DemoRun(engine, rulebook, table, seed, progress, rules)
     return run.run(rulebook_text, company_count)

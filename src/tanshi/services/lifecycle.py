@@ -16,7 +16,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.booking import first_by_precedence, request_problems
-from tanshi.registry.controls import Calendar, release_time
+from tanshi.registry.controls import Calendar, release_at_time_of_day, release_time
 from tanshi.registry.lifecycle import (
     CANCELLABLE,
     ProposalStatus,
@@ -117,7 +117,11 @@ def trust_account(
             raise TanshiError(f"{approved_by} may not approve on {account_code}")
         rule, calendar = _rule(jurisdiction, now), _calendar(jurisdiction, now)
         wait = rule.trusted_list_activation_working_days if rule else 0
-        active_from = calendar.working_days_after(now, wait) if calendar else now
+        active_from = (
+            calendar.working_days_after(now, wait, rule.activation_clock())
+            if calendar and rule
+            else now
+        )
         connection.execute(trusted_accounts.insert().values(
             account_id=account, trusted_account_id=trusted, requested_by=requested_by,
             approved_by=approved_by, active_from=to_utc(active_from),
@@ -271,7 +275,12 @@ def _advance(
         for source, target, *_ in row.request["movements"]
     )
     if declared.delayed_to_untrusted and rule and calendar and untrusted:
-        release = release_time(calendar, now, rule.untrusted_transfer_delay_hours)
+        clock = rule.release_clock()
+        release = (
+            release_at_time_of_day(calendar, now, clock)
+            if clock is not None
+            else release_time(calendar, now, rule.untrusted_transfer_delay_hours or 0)
+        )
         if release > now:
             connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(
                 status=ProposalStatus.DELAYED.value, release_at=to_utc(release),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, select
 
@@ -21,6 +22,11 @@ from tanshi.mrv import (
     accept_as_reported,
     check_activity,
 )
+from tanshi.mrv.methods import compute_all
+from tanshi.mrv.plugins import CalculationMethod, ComputeContext
+from tanshi.mrv.report_calculation import activity_inputs
+from tanshi.mrv.rule_methods import method_for_year
+from tanshi.mrv.snapshot import reproduce, snapshot
 from tanshi.rulebook.in_force import rule_for
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.store.schema import activity_data, companies, emission_reports
@@ -110,14 +116,37 @@ def calculate(
     engine: Engine, jurisdiction: Jurisdiction, table: ParameterTable, company: str, year: int
 ) -> Calculation:
     """The emissions of a company-year by the methodology the rulebook sets for that year."""
+    return _calculated(engine, jurisdiction, table, company, year)[0]
+
+
+def _calculated(
+    engine: Engine, jurisdiction: Jurisdiction, table: ParameterTable, company: str, year: int
+) -> tuple[Calculation, dict[str, object]]:
+    """The calculation from stored activity data, and its snapshot (``mrv.snapshot``).
+
+    A rule naming a calculation method (``CN-ETS:power``) gets the annual records as its
+    inputs (fuel burnt, electricity bought); measured parameters come only with the
+    verification workflow's monthly reports.
+    """
     rule = rule_for(jurisdiction.rulebook.mrv, year, "mrv")
-    methodology = METHODOLOGIES.get(rule.methodology)
-    if methodology is None:
-        raise TanshiError(f"methodology {rule.methodology} is not installed")
+    found = method_for_year(rule.methodology, year)
+    if isinstance(found, Issue):
+        raise TanshiError(f"methodology {rule.methodology}: {found.message}")
     with engine.connect() as connection:
         records = load_activity(connection, company, year)
-    context = MethodologyContext(table, rule.parameter_regimes, rule.grid_region)
-    return methodology.calculate(company, year, records, context)
+    regimes, grid = tuple(rule.parameter_regimes), rule.grid_region
+    if rule.methodology in METHODOLOGIES:
+        context = MethodologyContext(table, regimes, grid)
+        calculation = METHODOLOGIES[rule.methodology].calculate(company, year, records, context)
+        return calculation, snapshot(calculation, regimes=regimes, grid_region=grid,
+                                     activity=records)  # fmt: skip
+    method = cast(CalculationMethod, found)
+    inputs = activity_inputs(records)
+    if not records:
+        return Calculation(company, year, method.spec.id, Decimal(0), (), (), ()), {}
+    (calculation,) = compute_all(method, [inputs], ComputeContext(table))
+    return calculation, snapshot(calculation, regimes=regimes, grid_region=grid,
+                                 inputs=inputs.values)  # fmt: skip
 
 
 def report_and_verify(
@@ -137,7 +166,7 @@ def report_and_verify(
                 )
             ],
         )
-    calculation = calculate(engine, jurisdiction, table, company, year)
+    calculation, shot = _calculated(engine, jurisdiction, table, company, year)
     if not calculation.lines and not calculation.issues:
         raise InputRejected(
             f"the emissions report of {company} for {year}",
@@ -161,33 +190,58 @@ def report_and_verify(
                 company_id=ids[company],
                 year=year,
                 methodology=calculation.methodology,
-                reported_kg=t_to_kg(calculation.emissions_tco2),
+                reported_kg=t_to_kg(verified.emissions_tco2),
                 verified_kg=t_to_kg(verified.emissions_tco2),
                 verification_method=verified.method,
-                calculation=_snapshot(calculation),
+                calculation=shot,
             )
         )
     return calculation
 
 
-def _snapshot(calculation: Calculation) -> dict[str, object]:
-    """The calculation as JSON, Decimals as strings, so it reproduces exactly later."""
+@dataclass(frozen=True, slots=True)
+class FigureSources:
+    """A stored emissions figure with what produced it (the snapshot stored with it) and the
+    figure re-derived from that snapshot alone (None for rows stored before snapshots had
+    their inputs), in whole kg like the stored figure."""
 
-    def plain(value: object) -> object:
-        if isinstance(value, Decimal):
-            return str(value)
-        if isinstance(value, dict):
-            return {key: plain(item) for key, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(item) for item in value]
-        return value
+    company: str
+    year: int
+    methodology: str
+    reported_tco2: Decimal
+    verified_tco2: Decimal | None
+    verification_method: str | None
+    snapshot: dict[str, Any]
+    reproduced_tco2: Decimal | None
 
-    return {
-        "emissions_tco2": str(calculation.emissions_tco2),
-        "lines": [plain(asdict(line)) for line in calculation.lines],
-        "parameters": [plain(asdict(parameter)) for parameter in calculation.parameters],
-        "issues": [str(issue) for issue in calculation.issues],
-    }
+
+def figure_sources(engine: Engine, company: str, year: int) -> FigureSources | None:
+    """The company-year's figure in ``emission_reports`` and its sources, or None."""
+    query = (
+        select(emission_reports)
+        .join(companies)
+        .where(companies.c.code == company, emission_reports.c.year == year)
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    if row is None:
+        return None
+    shot = dict(row.calculation or {})
+    return FigureSources(
+        company, year, row.methodology, kg_to_t(row.reported_kg),
+        None if row.verified_kg is None else kg_to_t(row.verified_kg),
+        row.verification_method, shot, reproduced_t(shot),
+    )  # fmt: skip
+
+
+def reproduced_t(shot: dict[str, Any]) -> Decimal | None:
+    """The reported figure re-derived from a stored snapshot alone, in whole kg as stored;
+    None for snapshots stored before they kept their inputs and company-year."""
+    if not shot.get("methodology") or "company" not in shot:
+        return None
+    again = reproduce(shot)
+    figure = again.emissions_tco2 if again.reported_tco2 is None else again.reported_tco2
+    return kg_to_t(t_to_kg(figure))
 
 
 def verified_emissions_t(connection: Connection, year: int) -> dict[str, Decimal]:

@@ -30,6 +30,7 @@ from tanshi.mrv.verification_workflow import (
     verify_outcome,
 )
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.mrv import reproduced_t
 from tanshi.services.verification_reads import EventView, cases, events
 from tanshi.services.verification_records import (
     FINDING_KINDS,
@@ -49,6 +50,7 @@ from tanshi.services.verification_setup import (
 )
 from tanshi.services.verification_submission import check_only, submit_report
 from tanshi.store.schema import (
+    annual_reports,
     companies,
     conflict_declarations,
     emission_reports,
@@ -238,6 +240,14 @@ def verify(
                 ).scalars()
             ]
             reported = kg_to_t(row.reported_kg)
+            # The figure the verifier concludes on, re-derived from the report's stored
+            # snapshot (method version, inputs, parameter records): the event names both.
+            shot = (
+                connection.execute(
+                    select(annual_reports.c.calculation).where(annual_reports.c.id == row.report_id)
+                ).scalar()
+                or {}
+            )
             state, verified, materiality = verify_outcome(
                 rules.materiality, reported, misstatements
             )
@@ -247,6 +257,8 @@ def verify(
                 "materiality_share": str(materiality.share),
                 "ratio": None if materiality.ratio is None else f"{materiality.ratio:.6f}",
                 "material": materiality.material,
+                "methodology": shot.get("methodology"),
+                "reproduced_t": None if (again := reproduced_t(shot)) is None else str(again),
             }
             values: dict[str, Any] = {"state": state.value, "materiality": str(materiality.share)}
             if state is CaseState.VERIFIED:

@@ -101,7 +101,10 @@ def publish(connection: Connection, jurisdiction: Jurisdiction, row: Any, verifi
     report = connection.execute(
         select(annual_reports).where(annual_reports.c.id == row.report_id)
     ).one()
-    methodology = rule_for(jurisdiction.rulebook.mrv, row.year, "mrv").methodology
+    # The method version that ran (CN-ETS:power:2022), as the report's snapshot records it.
+    methodology = (report.calculation or {}).get("methodology") or rule_for(
+        jurisdiction.rulebook.mrv, row.year, "mrv"
+    ).methodology
     values = {
         "methodology": methodology,
         "reported_kg": row.reported_kg,

@@ -9,9 +9,10 @@ from sqlalchemy import Connection, Engine, func, select
 from tanshi.core.issues import Issue, has_errors
 from tanshi.core.moments import to_utc
 from tanshi.core.quantities import kg_to_t, t_to_kg, to_milli
-from tanshi.mrv import METHODOLOGIES, Calculation, MethodologyContext, ParameterTable
-from tanshi.mrv.annual_report import AnnualReport, annual_activity
+from tanshi.mrv import ParameterTable
+from tanshi.mrv.annual_report import AnnualReport
 from tanshi.mrv.data_checks import check_report
+from tanshi.mrv.report_calculation import MrvChoice, ReportCalculation, calculate_report
 from tanshi.mrv.verification_rules import VerificationRules
 from tanshi.mrv.verification_workflow import (
     Action,
@@ -22,7 +23,7 @@ from tanshi.mrv.verification_workflow import (
 )
 from tanshi.rulebook.in_force import rule_for
 from tanshi.services.jurisdiction import Jurisdiction
-from tanshi.services.mrv import _snapshot, company_ids
+from tanshi.services.mrv import company_ids
 from tanshi.services.verification_records import (
     StepOutcome,
     case_of,
@@ -71,7 +72,7 @@ def submit_report(
         case = case_of(connection, row, company, year)
         resubmit = case.state is CaseState.CORRECTION_REQUESTED
         action = Action.RESUBMIT if resubmit else Action.SUBMIT
-        issues, calculation, plan_id = _checked(connection, jurisdiction, table, rules, report)
+        issues, calculated, plan_id = _checked(connection, jurisdiction, table, rules, report)
         result = check(action, case, actor, report_ok=not has_errors(issues))
         detail = {"issues": [str(issue) for issue in issues]}
         if result is not ResultCode.OK:
@@ -80,7 +81,9 @@ def submit_report(
             )
             shown = tuple(issues) if result is ResultCode.REPORT_HAS_ERRORS else ()
             return StepOutcome(result, case.state, shown, detail)
-        assert calculation is not None and plan_id is not None
+        assert calculated is not None and calculated.reported_tco2 is not None
+        assert plan_id is not None
+        reported_kg = t_to_kg(calculated.reported_tco2)
         revision = 1 + (
             connection.execute(
                 select(func.max(annual_reports.c.revision)).where(
@@ -97,10 +100,10 @@ def submit_report(
                 revision=revision,
                 plan_id=plan_id,
                 stated_kg=t_to_kg(report.stated_tco2),
-                calculated_kg=t_to_kg(calculation.emissions_tco2),
+                calculated_kg=reported_kg,
                 totals=report.to_json()["totals"],
                 warnings=[str(issue) for issue in issues],
-                calculation=_snapshot(calculation),
+                calculation=calculated.snapshot,
                 submitted_at=to_utc(now),
             )
             .returning(annual_reports.c.id)
@@ -122,7 +125,6 @@ def submit_report(
                 for month in report.months
             ],
         )
-        reported_kg = t_to_kg(calculation.emissions_tco2)
         if case.state is None:
             state = CaseState.SUBMITTED
             case_id = connection.execute(
@@ -167,8 +169,8 @@ def _checked(
     table: ParameterTable,
     rules: VerificationRules,
     report: AnnualReport,
-) -> tuple[list[Issue], Calculation | None, int | None]:
-    """Every problem of a report, its calculated emissions and the plan it was checked on."""
+) -> tuple[list[Issue], ReportCalculation | None, int | None]:
+    """Every problem of a report, its calculation by the rule's method and the plan's id."""
     where = f"company {report.company}, {report.year}"
     rule = rule_for(jurisdiction.rulebook.mrv, report.year, "mrv")
     if rule.verification != "verification_body":
@@ -185,12 +187,14 @@ def _checked(
             None,
         )
     plan_id, plan = found
-    methodology = METHODOLOGIES[rule.methodology]
-    context = MethodologyContext(table, rule.parameter_regimes, rule.grid_region)
-    calculation = methodology.calculate(
-        report.company, report.year, annual_activity(report, plan), context
-    )
+    choice = MrvChoice(rule.methodology, tuple(rule.parameter_regimes), rule.grid_region)
+    result = calculate_report(report, plan, choice, table)
+    if result.calculation is None:
+        return list(result.issues), None, None
     previous = verified_t(connection, report.company, report.year - 1)
-    issues = list(calculation.issues)
-    issues += check_report(report, plan, rules, calculation.emissions_tco2, previous)
-    return issues, calculation, plan_id
+    issues = [*result.calculation.issues, *result.issues]
+    issues += check_report(
+        report, plan, rules, result.reported_tco2, previous,
+        full_tco2=result.calculation.emissions_tco2,
+    )  # fmt: skip
+    return issues, result, plan_id

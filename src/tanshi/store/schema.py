@@ -707,3 +707,91 @@ exchange_commands = Table(
         name="kind_known",
     ),
 )
+
+# Identity and access (migration 0005_identity): people, their organisations and roles, machine
+# tokens, web sessions, the audit log of every write, and the responses of API writes kept
+# by idempotency key. Secrets are stored only as hashes (argon2 for passwords, SHA-256 for
+# random tokens); TOTP secrets must be readable to check codes.
+organisations = Table(
+    "organisations",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(40), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("kind", String(30), nullable=False),
+    Column("company_id", ForeignKey("companies.id"), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(60), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False),
+    Column("organisation_id", ForeignKey("organisations.id"), nullable=False, index=True),
+    Column("role", String(30), nullable=False),
+    Column("password_hash", String(200), nullable=False),
+    Column("totp_secret", String(64), nullable=True),
+    # The last 30-second TOTP step accepted: a code is never accepted twice (RFC 6238 §5.2).
+    Column("totp_last_step", BigInteger, nullable=True),
+    Column("locale", String(10), nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("locked_until", DateTime(timezone=True), nullable=True),
+    Column("active", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("name", String(100), nullable=False),
+    Column("scopes", String(300), nullable=False),  # space-separated
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False, index=True),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", DateTime(timezone=True), nullable=True),
+)
+
+# Append-only (trigger created by the migration): who did what, when, from where.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False, index=True),
+    Column("user_id", ForeignKey("users.id"), nullable=True),
+    Column("username", String(60), nullable=False),
+    Column("organisation", String(40), nullable=False),
+    Column("action", String(60), nullable=False),
+    Column("target", String(200), nullable=False),
+    Column("source_ip", String(64), nullable=False),
+    Column("result", String(60), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+
+api_idempotency = Table(
+    "api_idempotency",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_id", ForeignKey("users.id"), nullable=False),
+    Column("idempotency_key", String(200), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "idempotency_key"),
+)

@@ -1,7 +1,7 @@
 """The exchange's command log: what the matching engine was fed, for replay.
 
 Revision ID: 0007_exchange
-Revises: 0004_production
+Revises: 0005_identity
 Create Date: 2026-11-24
 """
 
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_exchange"
-down_revision = "0004_production"
+down_revision = "0005_identity"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,95 @@
+"""The API application: /v1 routers, one error shape, a body-size limit, OpenAPI 3.1."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from tanshi import __version__
+from tanshi.api import errors
+from tanshi.api.context import Clock, Service, system_clock
+from tanshi.api.routers import ROUTERS
+from tanshi.api.settings import Settings
+from tanshi.store.engine import database_url, open_database
+
+API_PREFIX = "/v1"
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over ``limit`` bytes gets 413 before a route reads it."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
+            await self._refuse(send)
+            return
+        seen = 0
+
+        async def counted() -> dict:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send)
+        except _TooLarge:
+            await self._refuse(send)
+
+    async def _refuse(self, send: Any) -> None:
+        body = errors.ApiError(
+            413, "payload_too_large", f"request bodies are limited to {self.limit} bytes"
+        ).body()
+        payload = json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": 413, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+        ]})  # fmt: skip
+        await send({"type": "http.response.body", "body": payload})
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def make_service(settings: Settings, engine: Engine | None = None,
+                 clock: Clock = system_clock) -> Service:  # fmt: skip
+    """The shared state of a running service; opens (and migrates) the database if needed."""
+    if engine is None:
+        engine = open_database(database_url(settings.database_url or None))
+    return Service(engine, settings, clock)
+
+
+def create_api(service: Service) -> FastAPI:
+    """The API as its own app (the web UI mounts it, see tanshi.web.app)."""
+    api = FastAPI(
+        title="tanshi API",
+        version=__version__,
+        description=(
+            "The REST API of tanshi (碳市), a carbon emissions trading system: registry "
+            "accounts, holdings, transactions, proposals with four-eyes approval, surrender "
+            "and compliance. Authenticate with `Authorization: Bearer <token>` (POST "
+            "/v1/auth/tokens); send an `Idempotency-Key` header with every write. Errors "
+            "have one shape: `{error: {code, message, field, details}}`. See docs/api.md."
+        ),
+        openapi_url="/openapi.json",
+        docs_url=None,  # Swagger UI loads from a CDN; the document is at /openapi.json
+        redoc_url=None,
+        responses=errors.ERROR_RESPONSES,
+    )
+    api.state.service = service
+    errors.install(api)
+    for router in ROUTERS:
+        api.include_router(router, prefix=API_PREFIX)
+    return api

@@ -1,0 +1,241 @@
+"""What every route needs: the engine, settings, clock, cached jurisdictions, who is asking."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from threading import Lock
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
+
+from tanshi.api.errors import ApiError
+from tanshi.api.settings import Settings
+from tanshi.core.errors import TanshiError
+from tanshi.services import access_log, credentials, identity
+from tanshi.services.identity import LoginPolicy, Principal, Scope
+from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
+from tanshi.services.views import jurisdiction_list
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+class LoginThrottle:
+    """At most ``per_minute`` login attempts per client address in any sliding minute."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = Lock()
+
+    def allow(self, address: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen[address]
+            while seen and now - seen[0] > 60:
+                seen.popleft()
+            if len(seen) >= self.per_minute:
+                return False
+            seen.append(now)
+            return True
+
+
+class TokenCache:
+    """Principals of recently seen bearer tokens, kept ``ttl`` seconds (0: always look up).
+
+    Saves a database round trip per request; a revoked or expired token keeps working for at
+    most ``ttl`` seconds.
+    """
+
+    def __init__(self, engine: Engine, ttl: float) -> None:
+        self.engine, self.ttl = engine, ttl
+        self._seen: dict[str, tuple[float, Principal]] = {}
+        self._lock = Lock()
+
+    def forget(self, raw: str | None = None) -> None:
+        """Drop one token (or all) from the cache, after a revocation or deactivation."""
+        with self._lock:
+            if raw is None:
+                self._seen.clear()
+            else:
+                self._seen.pop(identity.digest(raw), None)
+
+    def cached(self, raw: str) -> Principal | None:
+        """The principal if the token was checked less than ``ttl`` seconds ago (no I/O)."""
+        with self._lock:
+            hit = self._seen.get(identity.digest(raw))
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        return None
+
+    def get(self, raw: str, now: datetime) -> Principal | None:
+        key = identity.digest(raw)
+        hit = self.cached(raw)
+        if hit is not None:
+            return hit
+        found = credentials.principal_for_token(self.engine, raw, now)
+        if found is not None and self.ttl > 0:
+            with self._lock:
+                if len(self._seen) > 10_000:
+                    self._seen.clear()
+                self._seen[key] = (time.monotonic(), found)
+        return found
+
+
+@dataclass
+class Service:
+    """The running service's state, shared by the API and the web UI."""
+
+    engine: Engine
+    settings: Settings
+    clock: Clock = system_clock
+    throttle: LoginThrottle = field(init=False)
+    tokens: TokenCache = field(init=False)
+    _jurisdictions: dict[str, Jurisdiction] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.throttle = LoginThrottle(self.settings.login_attempts_per_minute)
+        self.tokens = TokenCache(self.engine, self.settings.token_cache_seconds)
+
+    @property
+    def policy(self) -> LoginPolicy:
+        return LoginPolicy(
+            self.settings.login_max_failures, timedelta(minutes=self.settings.lockout_minutes)
+        )
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def jurisdiction(self, code: str | None, field_name: str = "jurisdiction") -> Jurisdiction:
+        """The jurisdiction ``code``, or the only one in the database when none is named."""
+        if code is None:
+            codes = [j["code"] for j in jurisdiction_list(self.engine)]
+            if len(codes) != 1:
+                raise ApiError(
+                    422, "jurisdiction_required",
+                    f"name the jurisdiction: this database holds {codes or 'none'}", field_name,
+                )  # fmt: skip
+            code = codes[0]
+        if code not in self._jurisdictions:
+            try:
+                self._jurisdictions[code] = load_jurisdiction(self.engine, code)
+            except TanshiError as error:
+                raise ApiError(404, "unknown_jurisdiction", str(error), field_name) from error
+        return self._jurisdictions[code]
+
+
+async def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+ServiceDep = Annotated[Service, Depends(service)]
+_bearer = HTTPBearer(auto_error=False, description="an API token: Authorization: Bearer tsk_…")
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "-"
+
+
+async def authenticated(
+    request: Request,
+    svc: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The principal of the bearer token; 401 without a valid one."""
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "unauthenticated", "send Authorization: Bearer <API token>",
+                       "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    # A cached token is answered on the event loop; a lookup goes to the thread pool.
+    found = svc.tokens.cached(credentials.credentials) or await run_in_threadpool(
+        svc.tokens.get, credentials.credentials, svc.now()
+    )
+    if found is None:
+        raise ApiError(401, "invalid_token", "the token is unknown, revoked or expired",
+                       "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    request.state.principal = found
+    return found
+
+
+def needs(scope: Scope) -> Callable[..., Principal]:
+    """A dependency: the principal, who must hold ``scope``."""
+
+    async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if scope not in principal.scopes:
+            raise ApiError(403, "insufficient_scope",
+                           f"this needs the {scope.value} scope, which the token lacks")  # fmt: skip
+        return principal
+
+    return check
+
+
+Reader = Annotated[Principal, Depends(needs(Scope.READ))]
+
+
+async def idempotency_key(
+    key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", description="1-120 characters; retries reuse it"),
+    ] = None,
+) -> str:
+    if key is None or not 1 <= len(key) <= 120 or not key.isprintable():
+        raise ApiError(400, "idempotency_key_required",
+                       "send an Idempotency-Key header of 1-120 printable characters with "
+                       "every write; send the same key again to retry safely",
+                       "header.Idempotency-Key")  # fmt: skip
+    return key
+
+
+IdempotencyKey = Annotated[str, Depends(idempotency_key)]
+
+
+def registry_key(principal: Principal, key: str) -> str:
+    """The registry's idempotency key for an API write: the user's key in the user's space."""
+    return f"api/{principal.user_id}/{key}"
+
+
+def fingerprint(request: Request, payload: Any) -> str:
+    text = json.dumps([request.method, request.url.path, payload], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def idempotent_write(
+    svc: Service, request: Request, principal: Principal, key: str, action: str, target: str,
+    payload: dict[str, Any], run: Callable[[], tuple[int, dict[str, Any]]],
+) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    """Run a write once per (user, key): a retry gets the first answer, another body a 409.
+
+    Successes and refusals are both kept and replayed, and every attempt is audited.
+    """
+    print_ = fingerprint(request, payload)
+    stored = access_log.stored_response(svc.engine, principal.user_id, key)
+    if stored is not None:
+        if stored[0] != print_:
+            raise ApiError(409, "idempotency_key_reused_with_different_request",
+                           "this Idempotency-Key was used for another request; use a new key",
+                           "header.Idempotency-Key")  # fmt: skip
+        return stored[1], stored[2]
+    now = svc.now()
+    audit = {"action": action, "target": target, "source_ip": client_address(request),
+             "detail": {"request": payload, "key": key}}  # fmt: skip
+    try:
+        status, body = run()
+    except ApiError as error:
+        keep = error.status in (401, 403, 404, 409, 422)
+        access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
+                              keep=keep, result=error.code, **audit)  # fmt: skip
+        raise
+    access_log.finish_write(svc.engine, principal, key, print_, status, body, now, keep=True,
+                          result="ok", **audit)  # fmt: skip
+    return status, body

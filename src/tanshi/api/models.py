@@ -1,0 +1,260 @@
+"""Request and response bodies of the API (they make the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+T = TypeVar("T")
+Code = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+Text = Annotated[str, StringConstraints(max_length=500)]
+Quantity = Annotated[int, Field(gt=0, le=10**12, description="whole units (1 unit = 1 tCO2e)")]
+MAX_PAGE = 500
+MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of a list: ``items``, the ``total`` matching, and the offset of the next page."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+    next_offset: int | None
+
+
+class Health(BaseModel):
+    status: str
+    version: str
+
+
+class TokenRequest(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    totp: Annotated[str | None, StringConstraints(max_length=10)] = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "api"
+    scopes: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=10)]
+    expires_in_days: Annotated[int | None, Field(ge=1, le=366)] = 90
+
+
+class TokenOut(BaseModel):
+    token: str
+    scopes: list[str]
+    expires_in_days: int | None
+
+
+class Me(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    organisation: str
+    company: str | None
+    scopes: list[str]
+    locale: str
+
+
+class JurisdictionOut(BaseModel):
+    code: str
+    rulebook_id: str
+    rulebook_version: str
+    rulebook_sha256: str
+    is_demo: bool
+    opened_at: str | None
+
+
+class CompanyOut(BaseModel):
+    code: str
+    name: str
+    sector: str
+    jurisdiction: str
+
+
+class HoldingOut(BaseModel):
+    unit_class: str
+    unit_kind: str
+    vintage: int
+    quantity_units: int
+
+
+class AccountOut(BaseModel):
+    code: str
+    kind: str
+    status: str
+    holder: str
+    company: str | None
+
+
+class AccountDetail(AccountOut):
+    holdings: list[HoldingOut]
+
+
+class MovementOut(BaseModel):
+    from_account: str
+    to_account: str
+    unit_class: str
+    quantity_units: int
+
+
+class TransactionOut(BaseModel):
+    id: int
+    sequence: int
+    type: str
+    booked_at: str | None
+    compliance_year: int | None
+    memo: str
+    entry_hash: str
+
+
+class TransactionDetail(TransactionOut):
+    movements: list[MovementOut]
+
+
+class ProposalOut(BaseModel):
+    id: int
+    type: str
+    status: str
+    result: str
+    source_account: str
+    quantity_units: int
+    initiator: str
+    approver: str | None
+    proposed_at: str | None
+    release_at: str | None
+    transaction_id: int | None
+    memo: str
+
+
+class TransferIn(Strict):
+    from_account: Code
+    to_account: Code
+    unit_class: Code
+    quantity_t: Quantity
+    memo: Text = ""
+
+
+class RetirementIn(Strict):
+    account: Code
+    unit_class: Code
+    quantity_t: Quantity
+    beneficiary: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    purpose: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class CertificateOut(BaseModel):
+    number: str
+    account: str
+    beneficiary: str
+    purpose: str
+    quantity_t: int
+    blocks: list[str]
+    retired_at: str
+
+
+class SurrenderIn(Strict):
+    company: Code
+    unit_class: Code
+    quantity_t: Quantity
+    year: Annotated[int, Field(ge=1990, le=2200)]
+
+
+class SurrenderOut(BaseModel):
+    transaction_id: int | None
+    replayed: bool
+
+
+class StatusChangeIn(Strict):
+    status: Annotated[str, StringConstraints(max_length=20)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+
+
+class ComplianceLineOut(BaseModel):
+    company: str
+    name: str
+    sector: str
+    status: str
+    obligation_t: int | None
+    offsets_counted_t: int
+    shortfall_t: int | None
+    penalty_fen: int | None
+    verified_kg: int | None
+
+
+class CoverageOut(BaseModel):
+    year: int
+    companies: int
+    verified_reports: int
+    verified_kg: int
+    allocated_t: int
+    by_status: dict[str, int]
+
+
+class HoldingsByKindOut(BaseModel):
+    account_kind: str
+    unit_class: str
+    accounts: int
+    quantity_units: int
+
+
+class OrganisationIn(Strict):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    kind: Annotated[str, StringConstraints(max_length=30)]
+    company: Annotated[str | None, StringConstraints(max_length=40)] = None
+
+
+class OrganisationOut(BaseModel):
+    code: str
+    name: str
+    kind: str
+    company: str | None
+
+
+class UserIn(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    organisation: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    role: Annotated[str, StringConstraints(max_length=30)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    locale: Annotated[str, StringConstraints(max_length=10)] = "en"
+
+
+class UserOut(BaseModel):
+    username: str
+    display_name: str
+    role: str
+    organisation: str
+    locale: str
+    active: bool
+    totp_enrolled: bool
+
+
+class UserCreated(BaseModel):
+    username: str
+    totp_provisioning_uri: str | None
+
+
+class RepresentativeIn(Strict):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    initiate: bool
+    approve: bool
+
+
+class AuditOut(BaseModel):
+    id: int
+    at: str | None
+    username: str
+    organisation: str
+    action: str
+    target: str
+    source_ip: str
+    result: str
+    detail: dict
+
+
+class Done(BaseModel):
+    result: str

@@ -1,0 +1,29 @@
+"""One router module per capability; ``ROUTERS`` is what the app mounts under /v1."""
+
+from __future__ import annotations
+
+from tanshi.api.routers import (
+    accounts,
+    admin,
+    auth,
+    compliance,
+    jurisdictions,
+    proposals,
+    public,
+    rulebooks,
+    transactions,
+    verification,
+)
+
+ROUTERS = (
+    auth.router,
+    jurisdictions.router,
+    rulebooks.router,
+    accounts.router,
+    transactions.router,
+    proposals.router,
+    compliance.router,
+    public.router,
+    verification.router,
+    admin.router,
+)

@@ -1,0 +1,75 @@
+"""Registry accounts and their holdings; the regulator changes an account's status."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
+from tanshi.api.errors import ApiError
+from tanshi.api.models import AccountDetail, AccountOut, Done, HoldingOut, Page, StatusChangeIn
+from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.core.errors import TanshiError
+from tanshi.registry import AccountStatus
+from tanshi.services import views
+from tanshi.services.identity import Principal, Scope
+from tanshi.services.jurisdiction import change_account_status
+
+router = APIRouter(tags=["accounts"])
+
+
+@router.get("/accounts", response_model=Page[AccountOut])
+def list_accounts(
+    who: Reader, svc: ServiceDep, paging: PagingDep,
+    kind: Annotated[str | None, Query(max_length=30)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    company: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict:  # fmt: skip
+    """The accounts you may read, filtered by kind, status and company."""
+    return page_body(views.account_list(
+        svc.engine, who, kind=kind, status=status, company_code=company,
+        limit=paging.limit, offset=paging.offset,
+    ))  # fmt: skip
+
+
+def _account(svc, who: Principal, code: str) -> dict:
+    found = views.account(svc.engine, who, code)
+    if found is None:
+        raise ApiError(404, "unknown_account", f"no account {code} that you may read", "path.code")
+    return found
+
+
+@router.get("/accounts/{code}", response_model=AccountDetail)
+def get_account(code: str, who: Reader, svc: ServiceDep) -> dict:
+    return _account(svc, who, code)
+
+
+@router.get("/accounts/{code}/holdings", response_model=list[HoldingOut])
+def get_holdings(code: str, who: Reader, svc: ServiceDep) -> list[dict]:
+    """What the account holds now, per unit class (zero holdings left out)."""
+    return _account(svc, who, code)["holdings"]
+
+
+@router.post("/accounts/{code}/status", response_model=Done)
+def set_status(
+    code: str, body: StatusChangeIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.REGULATE))],
+) -> dict:  # fmt: skip
+    """Freeze, restrict, suspend, reopen or close an account, with the reason on record."""
+
+    def run() -> tuple[int, dict]:
+        try:
+            status = AccountStatus(body.status)
+        except ValueError as error:
+            raise ApiError(422, "unknown_status",
+                           f"status must be one of {[s.value for s in AccountStatus]}",
+                           "body.status") from error  # fmt: skip
+        try:
+            change_account_status(svc.engine, code, status, body.reason, svc.now())
+        except TanshiError as error:
+            raise ApiError(422, "status_change_refused", str(error), "body.status") from error
+        return 200, {"result": "ok"}
+
+    return idempotent_write(svc, request, who, key, "account_status", code,
+                            body.model_dump(), run)[1]  # fmt: skip

@@ -1,0 +1,146 @@
+"""Administration: organisations, users, account representatives, and the audit log."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
+from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.models import (
+    AuditOut,
+    Done,
+    OrganisationIn,
+    OrganisationOut,
+    Page,
+    RepresentativeIn,
+    UserCreated,
+    UserIn,
+    UserOut,
+)
+from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.core.errors import TanshiError
+from tanshi.services import admin_views, identity, lifecycle
+from tanshi.services.identity import Principal, Scope
+
+router = APIRouter(tags=["administration"])
+Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
+
+
+@router.get("/organisations", response_model=Page[OrganisationOut])
+def list_organisations(_who: Admin, svc: ServiceDep, paging: PagingDep) -> dict:
+    return page_body(
+        admin_views.organisation_list(svc.engine, limit=paging.limit, offset=paging.offset)
+    )
+
+
+@router.post("/organisations", response_model=Done, status_code=201)
+def create_organisation(
+    body: OrganisationIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Admin
+) -> dict:
+    """Add an organisation; a company's organisation names the covered company."""
+
+    def run() -> tuple[int, dict]:
+        _, issues = identity.create_organisation(
+            svc.engine, body.code, body.name, body.kind, svc.now(), body.company
+        )
+        if issues:
+            raise from_issues(422, issues, lambda i: f"body.{_field(i.code)}")
+        return 201, {"result": "ok"}
+
+    return idempotent_write(svc, request, who, key, "organisation_create", body.code,
+                            body.model_dump(), run)[1]  # fmt: skip
+
+
+def _field(code: str) -> str:
+    return {"invalid_code": "code", "unknown_kind": "kind", "name_required": "name",
+            "unknown_company": "company", "organisation_exists": "code",
+            "invalid_username": "username", "unknown_role": "role",
+            "password_too_short": "password", "unknown_locale": "locale",
+            "unknown_organisation": "organisation",
+            "username_taken": "username"}.get(code, "")  # fmt: skip
+
+
+@router.get("/users", response_model=Page[UserOut])
+def list_users(_who: Admin, svc: ServiceDep, paging: PagingDep) -> dict:
+    return page_body(admin_views.user_list(svc.engine, limit=paging.limit, offset=paging.offset))
+
+
+@router.post("/users", response_model=UserCreated, status_code=201)
+def create_user(
+    body: UserIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Admin
+) -> dict:
+    """Add a user; for roles that need a second factor the TOTP provisioning URI is returned once."""
+    payload = body.model_dump(exclude={"password"})
+
+    def run() -> tuple[int, dict]:
+        _, issues = identity.create_user(
+            svc.engine, body.username, body.display_name, body.organisation, body.role,
+            body.password, svc.now(), locale=body.locale,
+        )  # fmt: skip
+        if issues:
+            raise from_issues(422, issues, lambda i: f"body.{_field(i.code)}")
+        uri = identity.provisioning_uri(svc.engine, body.username)
+        return 201, {"username": body.username, "totp_provisioning_uri": uri}
+
+    status, shown = idempotent_write(svc, request, who, key, "user_create", body.username,
+                                     payload, run)  # fmt: skip
+    del status
+    return shown
+
+
+@router.post("/users/{username}/deactivate", response_model=Done)
+def deactivate_user(
+    username: Annotated[str, Path(max_length=60)], request: Request, key: IdempotencyKey,
+    svc: ServiceDep, who: Admin,
+) -> dict:  # fmt: skip
+    """Deactivate a user: their tokens are revoked and their sessions closed at once."""
+
+    def run() -> tuple[int, dict]:
+        if username == who.username:
+            raise ApiError(422, "cannot_deactivate_yourself",
+                           "ask another administrator to deactivate you", "path.username")  # fmt: skip
+        if not identity.deactivate_user(svc.engine, username, svc.now()):
+            raise ApiError(404, "unknown_user", f"no user {username}", "path.username")
+        svc.tokens.forget()
+        return 200, {"result": "ok"}
+
+    return idempotent_write(svc, request, who, key, "user_deactivate", username,
+                            {"username": username}, run)[1]  # fmt: skip
+
+
+@router.post("/accounts/{code}/representatives", response_model=Done)
+def add_representative(
+    code: str, body: RepresentativeIn, request: Request, key: IdempotencyKey,
+    svc: ServiceDep, who: Admin,
+) -> dict:  # fmt: skip
+    """Make a user a representative of an account, with the right to initiate and/or approve."""
+
+    def run() -> tuple[int, dict]:
+        if not identity.user_exists(svc.engine, body.username):
+            raise ApiError(422, "unknown_user", f"no user {body.username}", "body.username")
+        try:
+            lifecycle.add_representative(
+                svc.engine, code, body.username, initiate=body.initiate, approve=body.approve
+            )
+        except TanshiError as error:
+            raise ApiError(404, "unknown_account", str(error), "path.code") from error
+        return 200, {"result": "ok"}
+
+    return idempotent_write(svc, request, who, key, "representative_set", code,
+                            body.model_dump(), run)[1]  # fmt: skip
+
+
+@router.get("/audit", response_model=Page[AuditOut])
+def audit_log(
+    who: Reader, svc: ServiceDep, paging: PagingDep,
+    action: Annotated[str | None, Query(max_length=60)] = None,
+    username: Annotated[str | None, Query(max_length=60)] = None,
+) -> dict:  # fmt: skip
+    """Every write through the API and the web UI: who, what, when, from where, result."""
+    if not who.reads_all:
+        raise ApiError(403, "auditors_only", "the audit log is for auditors, regulators and "
+                       "administrators")  # fmt: skip
+    return page_body(admin_views.audit_entries(svc.engine, action=action, username=username,
+                                         limit=paging.limit, offset=paging.offset))  # fmt: skip

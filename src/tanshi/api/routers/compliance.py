@@ -1,0 +1,100 @@
+"""Surrender, the compliance table, the regulator's coverage numbers and the deadline run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from tanshi.api.context import (
+    IdempotencyKey,
+    Reader,
+    ServiceDep,
+    idempotent_write,
+    needs,
+    registry_key,
+)
+from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.models import ComplianceLineOut, CoverageOut, Done, Page, SurrenderIn, SurrenderOut
+from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.core.errors import TanshiError
+from tanshi.services import compliance as compliance_service
+from tanshi.services import views
+from tanshi.services.identity import Principal, Scope
+
+router = APIRouter(tags=["compliance"])
+Year = Annotated[int, Path(ge=1990, le=2200)]
+
+
+@router.post("/surrenders", response_model=SurrenderOut, status_code=201)
+def surrender(
+    body: SurrenderIn,
+    request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.SURRENDER))],
+) -> dict:  # fmt: skip
+    """Surrender your company's units for a compliance year (offset cap and deadline apply)."""
+
+    def run() -> tuple[int, dict]:
+        found = views.company(svc.engine, body.company)
+        if found is None or who.company != body.company:
+            raise ApiError(404, "unknown_company",
+                           f"{body.company} is not your company", "body.company")  # fmt: skip
+        jurisdiction = svc.jurisdiction(found["jurisdiction"])
+        outcome, issues = compliance_service.surrender(
+            svc.engine, jurisdiction, body.company, body.unit_class, body.quantity_t, body.year,
+            registry_key(who, key), svc.now(),
+        )  # fmt: skip
+        if issues:
+            raise from_issues(422, issues, lambda _i: "body")
+        assert outcome is not None
+        return 201, {"transaction_id": outcome.transaction_id, "replayed": outcome.replayed}
+
+    return idempotent_write(svc, request, who, key, "surrender", body.company,
+                            body.model_dump(), run)[1]  # fmt: skip
+
+
+@router.get("/compliance/{year}", response_model=Page[ComplianceLineOut])
+def compliance_table(
+    year: Year, who: Reader, svc: ServiceDep, paging: PagingDep,
+    status: Annotated[str | None, Query(max_length=30)] = None,
+    company: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict:  # fmt: skip
+    """The compliance results of a year, as computed at the deadline."""
+    del who
+    return page_body(views.compliance_table(
+        svc.engine, year, status=status, company_code=company, limit=paging.limit,
+        offset=paging.offset,
+    ))  # fmt: skip
+
+
+@router.get("/compliance/{year}/coverage", response_model=CoverageOut)
+def coverage(year: Year, who: Reader, svc: ServiceDep) -> dict:
+    """Companies covered, verified emissions, allocation and statuses of a year."""
+    if not who.reads_all:
+        raise ApiError(403, "regulators_only", "coverage is for regulators and auditors")
+    numbers = views.coverage(svc.engine, year)
+    by_status = {
+        k.removeprefix("status_"): v for k, v in numbers.items() if k.startswith("status_")
+    }
+    return {"year": year, "by_status": by_status,
+            **{k: v for k, v in numbers.items() if not k.startswith("status_")}}  # fmt: skip
+
+
+@router.post("/compliance/{year}/run", response_model=Done)
+def run_compliance(
+    year: Year, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.REGULATE))],
+    jurisdiction: Annotated[str | None, Query(max_length=8)] = None,
+) -> dict:  # fmt: skip
+    """Compute and store the compliance table of a year once its deadline has passed."""
+
+    def run() -> tuple[int, dict]:
+        found = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        try:
+            compliance_service.run_compliance(svc.engine, found, year, svc.now())
+        except TanshiError as error:
+            raise ApiError(409, "compliance_not_due", str(error), "path.year") from error
+        return 200, {"result": "ok"}
+
+    return idempotent_write(svc, request, who, key, "compliance_run", str(year),
+                            {"year": year, "jurisdiction": jurisdiction}, run)[1]  # fmt: skip

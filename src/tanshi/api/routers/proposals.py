@@ -1,0 +1,200 @@
+"""What people ask the registry to do: transfers and retirements, approved by a second user.
+
+Each user is the registry representative of their username, so the lifecycle's four-eyes
+rule (the approver differs from the initiator) and account rights apply per user.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+
+from tanshi.api.context import (
+    IdempotencyKey,
+    Reader,
+    Service,
+    ServiceDep,
+    idempotent_write,
+    needs,
+    registry_key,
+)
+from tanshi.api.errors import ApiError, from_issues, from_result
+from tanshi.api.models import (
+    MAX_ID,
+    CertificateOut,
+    Page,
+    ProposalOut,
+    RetirementIn,
+    TransferIn,
+)
+from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry.lifecycle import ProposalStatus
+from tanshi.services import lifecycle, operations, views
+from tanshi.services.identity import Principal, Scope
+from tanshi.services.jurisdiction import Jurisdiction, find_account
+from tanshi.services.market import unit_class_by_code
+from tanshi.store.schema import unit_classes
+
+router = APIRouter(tags=["proposals"])
+ProposalId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+def _unit_class(svc: Service, code: str, field: str) -> tuple[int, Jurisdiction]:
+    with svc.engine.connect() as connection:
+        found = unit_class_by_code(connection, code)
+        jurisdiction = None
+        if found is not None:
+            jurisdiction = connection.execute(
+                select(unit_classes.c.jurisdiction).where(unit_classes.c.id == found)
+            ).scalar_one()
+    if found is None or jurisdiction is None:
+        raise ApiError(422, "unknown_unit_class", f"no unit class {code}", field)
+    return found, svc.jurisdiction(jurisdiction, field)
+
+
+def _visible_account(svc: Service, who: Principal, code: str, field: str) -> int:
+    found = views.account_id_if_visible(svc.engine, who, code)
+    if found is None:
+        raise ApiError(404, "unknown_account", f"no account {code} that you may use", field)
+    return found
+
+
+def _any_account(svc: Service, code: str, field: str) -> int:
+    with svc.engine.connect() as connection:
+        found = find_account(connection, code)
+    if found is None:
+        raise ApiError(422, "unknown_account", f"no account {code}", field)
+    return found
+
+
+def _outcome_body(svc: Service, who: Principal, proposal_id: int | None) -> dict:
+    shown = None if proposal_id is None else views.proposal(svc.engine, who, proposal_id)
+    if shown is None:
+        raise ApiError(404, "proposal_not_found", "the proposal is not visible to you")
+    return shown
+
+
+@router.post("/transfers", response_model=ProposalOut, status_code=201,
+             responses={202: {"model": ProposalOut, "description": "awaiting approval or delayed"}})  # fmt: skip
+def transfer(
+    body: TransferIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
+) -> JSONResponse:  # fmt: skip
+    """Propose a transfer from an account you represent; 201 if executed, 202 if it waits.
+
+    A second representative approves it with POST /v1/proposals/{id}/approve.
+    """
+
+    def run() -> tuple[int, dict]:
+        source = _visible_account(svc, who, body.from_account, "body.from_account")
+        target = _any_account(svc, body.to_account, "body.to_account")
+        unit_class, jurisdiction = _unit_class(svc, body.unit_class, "body.unit_class")
+        now = svc.now()
+        request_ = TransactionRequest(
+            "transfer", registry_key(who, key),
+            (Movement(source, target, unit_class, body.quantity_t),), now, memo=body.memo,
+        )  # fmt: skip
+        outcome = lifecycle.propose(svc.engine, jurisdiction, request_, who.username, now)
+        if outcome.result is not ResultCode.OK:
+            raise from_result(outcome.result, "body")
+        status = 201 if outcome.status is ProposalStatus.EXECUTED else 202
+        return status, _outcome_body(svc, who, outcome.proposal_id)
+
+    status, shown = idempotent_write(svc, request, who, key, "transfer", body.from_account,
+                                     body.model_dump(), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.post("/retirements", response_model=CertificateOut, status_code=201)
+def retire(
+    body: RetirementIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
+) -> JSONResponse:  # fmt: skip
+    """Retire units for good on behalf of a beneficiary; returns the retirement certificate."""
+
+    def run() -> tuple[int, dict]:
+        _visible_account(svc, who, body.account, "body.account")
+        _, jurisdiction = _unit_class(svc, body.unit_class, "body.unit_class")
+        now = svc.now()
+        certificate, issues = operations.retire(
+            svc.engine, jurisdiction, body.account, body.unit_class, body.quantity_t,
+            body.beneficiary, body.purpose, registry_key(who, key), who.username, now,
+        )  # fmt: skip
+        if certificate is None:
+            codes = {r.value for r in ResultCode}
+            if issues and issues[0].code in codes:
+                raise from_result(ResultCode(issues[0].code), "body")
+            raise from_issues(422, issues, lambda _i: "body")
+        return 201, {"number": certificate.number, "account": certificate.account,
+                     "beneficiary": certificate.beneficiary, "purpose": certificate.purpose,
+                     "quantity_t": certificate.quantity_t, "blocks": list(certificate.blocks),
+                     "retired_at": certificate.retired_at.isoformat()}  # fmt: skip
+
+    status, shown = idempotent_write(svc, request, who, key, "retirement", body.account,
+                                     body.model_dump(), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.get("/proposals", response_model=Page[ProposalOut])
+def list_proposals(
+    who: Reader, svc: ServiceDep, paging: PagingDep,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    awaiting_my_approval: bool = False,
+) -> dict:  # fmt: skip
+    """Proposals from accounts you may read; ``awaiting_my_approval`` gives your queue."""
+    return page_body(views.proposal_list(
+        svc.engine, who, status=status, awaiting_my_approval=awaiting_my_approval,
+        limit=paging.limit, offset=paging.offset,
+    ))  # fmt: skip
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalOut)
+def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) -> dict:
+    return _outcome_body(svc, who, proposal_id)
+
+
+def _jurisdiction_of(svc: Service, proposal: dict) -> Jurisdiction:
+    code = proposal["source_account"].split("-", 1)[0]
+    return svc.jurisdiction(code)
+
+
+def _step(svc: Service, request: Request, who: Principal, key: str, proposal_id: int,
+          action: str) -> JSONResponse:  # fmt: skip
+    def run() -> tuple[int, dict]:
+        shown = _outcome_body(svc, who, proposal_id)
+        jurisdiction, now = _jurisdiction_of(svc, shown), svc.now()
+        step = lifecycle.approve if action == "approve" else None
+        outcome = (
+            step(svc.engine, jurisdiction, proposal_id, who.username, now)
+            if step is not None
+            else lifecycle.cancel(svc.engine, proposal_id, who.username, now)
+        )
+        if outcome.result is not ResultCode.OK:
+            raise from_result(outcome.result, "path.proposal_id")
+        return 200, _outcome_body(svc, who, proposal_id)
+
+    status, shown = idempotent_write(svc, request, who, key, action, str(proposal_id),
+                                     {"proposal": proposal_id}, run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.post("/proposals/{proposal_id}/approve", response_model=ProposalOut)
+def approve(
+    proposal_id: ProposalId, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.APPROVE))],
+) -> JSONResponse:  # fmt: skip
+    """Approve a proposal as a second representative (never the initiator)."""
+    return _step(svc, request, who, key, proposal_id, "approve")
+
+
+@router.post("/proposals/{proposal_id}/cancel", response_model=ProposalOut)
+def cancel(
+    proposal_id: ProposalId, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
+) -> JSONResponse:  # fmt: skip
+    """Cancel a proposal that awaits approval or is delayed."""
+    return _step(svc, request, who, key, proposal_id, "cancel")

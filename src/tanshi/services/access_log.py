@@ -1,0 +1,77 @@
+"""The audit log of every write, and the kept answers of API writes by idempotency key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from tanshi.core.moments import to_utc
+from tanshi.services.identity import Principal
+from tanshi.store.schema import api_idempotency, audit_log
+
+
+def _reading(engine: Engine) -> Connection:
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
+def record(
+    connection: Connection, principal: Principal | None, action: str, target: str,
+    source_ip: str, result: str, now: datetime, detail: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
+    """Append one line to the audit log: who, what, on what, from where, with what result."""
+    connection.execute(audit_log.insert().values(
+        at=to_utc(now), user_id=principal.user_id if principal else None,
+        username=principal.username if principal else "-",
+        organisation=principal.organisation if principal else "-",
+        action=action[:60], target=target[:200], source_ip=source_ip[:64], result=result[:60],
+        detail=detail or {},
+    ))  # fmt: skip
+
+
+def audit(engine: Engine, principal: Principal | None, action: str, target: str,
+          source_ip: str, result: str, now: datetime,
+          detail: dict[str, Any] | None = None) -> None:  # fmt: skip
+    with engine.begin() as connection:
+        record(connection, principal, action, target, source_ip, result, now, detail)
+
+
+def stored_response(
+    engine: Engine, user_id: int, key: str
+) -> tuple[str, int, dict[str, Any]] | None:
+    """The fingerprint, status and body of an API write already made with this key."""
+    with _reading(engine) as connection:
+        row = connection.execute(
+            select(api_idempotency.c.fingerprint, api_idempotency.c.status_code,
+                   api_idempotency.c.response)
+            .where(api_idempotency.c.user_id == user_id,
+                   api_idempotency.c.idempotency_key == key)
+        ).first()  # fmt: skip
+    return None if row is None else (row[0], int(row[1]), row[2])
+
+
+def finish_write(
+    engine: Engine, principal: Principal, key: str, fingerprint: str, status: int,
+    body: dict[str, Any], now: datetime, *, keep: bool, action: str, target: str,
+    source_ip: str, result: str, detail: dict[str, Any],
+) -> None:  # fmt: skip
+    """In one transaction: keep an API write's answer under its key (if ``keep``), and audit it.
+
+    A retry with the same key then gets the same answer; when two requests with one key race,
+    the first answer kept wins.
+    """
+    with engine.begin() as connection:
+        if keep:
+            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+            connection.execute(
+                dialect.insert(api_idempotency)
+                .values(user_id=principal.user_id, idempotency_key=key, fingerprint=fingerprint,
+                        status_code=status, response=body, created_at=to_utc(now))
+                .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+            )  # fmt: skip
+        record(connection, principal, action, target, source_ip, result, now, detail)

@@ -1,0 +1,51 @@
+"""Read models for administration: the audit log, users and organisations, in pages."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, select
+
+from tanshi.services.views import Page, page_of, reading, utc_text
+from tanshi.store.schema import audit_log, companies, organisations, users
+
+
+def audit_entries(
+    engine: Engine, *, action: str | None = None, username: str | None = None,
+    limit: int = 50, offset: int = 0,
+) -> Page:  # fmt: skip
+    query = select(audit_log).order_by(audit_log.c.id.desc())
+    if action:
+        query = query.where(audit_log.c.action == action)
+    if username:
+        query = query.where(audit_log.c.username == username)
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, lambda r: {
+            "id": r.id, "at": utc_text(r.at), "username": r.username,
+            "organisation": r.organisation, "action": r.action, "target": r.target,
+            "source_ip": r.source_ip, "result": r.result, "detail": r.detail,
+        })  # fmt: skip
+
+
+def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
+    query = (
+        select(users.c.username, users.c.display_name, users.c.role, organisations.c.code,
+               users.c.locale, users.c.active, users.c.totp_secret.is_not(None))
+        .join(organisations)
+        .order_by(users.c.username)
+    )  # fmt: skip
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, lambda r: {
+            "username": r[0], "display_name": r[1], "role": r[2], "organisation": r[3],
+            "locale": r[4], "active": r[5], "totp_enrolled": bool(r[6]),
+        })  # fmt: skip
+
+
+def organisation_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
+    query = (
+        select(organisations.c.code, organisations.c.name, organisations.c.kind,
+               companies.c.code.label("company"))
+        .outerjoin(companies, companies.c.id == organisations.c.company_id)
+        .order_by(organisations.c.code)
+    )  # fmt: skip
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, lambda r: {
+            "code": r[0], "name": r[1], "kind": r[2], "company": r[3]})  # fmt: skip

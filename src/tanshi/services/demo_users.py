@@ -1,0 +1,87 @@
+"""The demo's users: one per role, with passwords and TOTP secrets derived from the seed.
+
+For the demo only: the secrets are printed so that anyone can log in to the demo database.
+Two compliance officers represent the first company's account, so four-eyes can be tried.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Engine, select
+
+from tanshi.core.errors import TanshiError
+from tanshi.services import identity, lifecycle
+from tanshi.services.jurisdiction import Jurisdiction, operator_account_code
+from tanshi.store.schema import companies
+
+
+@dataclass(frozen=True, slots=True)
+class DemoUser:
+    username: str
+    role: str
+    organisation: str
+    password: str
+    totp_secret: str | None
+
+
+# (username, role, organisation code, organisation kind, display name)
+_PEOPLE = (
+    ("regulator", "regulator", "REGULATOR", "regulator", "Wang Jing 王静"),
+    ("officer1", "compliance_officer", "COMPANY", "company", "Li Wei 李伟"),
+    ("officer2", "compliance_officer", "COMPANY", "company", "Zhang Min 张敏"),
+    ("verifier", "verifier", "VERIFIER", "verifier", "Chen Hao 陈浩"),
+    ("trader", "trader", "TRADER", "trader", "Liu Yang 刘洋"),
+    ("exchange", "exchange_operator", "EXCHANGE", "exchange", "Zhao Lei 赵磊"),
+    ("auditor", "auditor", "AUDITOR", "auditor", "Sun Li 孙丽"),
+    ("admin", "administrator", "ADMIN", "operator", "Zhou Qiang 周强"),
+)
+
+
+def _secret(seed: int, username: str) -> str:
+    raw = hashlib.sha256(f"tanshi-demo/{seed}/{username}".encode()).digest()[:20]
+    return base64.b32encode(raw).decode()
+
+
+def create_demo_users(
+    engine: Engine, jurisdiction: Jurisdiction, seed: int, now: datetime
+) -> list[DemoUser]:
+    """Add the demo organisations and users; the officers represent the first company."""
+    if not jurisdiction.is_demo:
+        raise TanshiError("demo users are only created in a demo jurisdiction")
+    with engine.connect() as connection:
+        first = connection.execute(select(companies.c.code).order_by(companies.c.code)).scalar()
+    if first is None:
+        raise TanshiError("the demo has no companies")
+    organisation_names = {
+        "REGULATOR": f"{jurisdiction.rulebook.rulebook.name}: ecology and environment department",
+        "COMPANY": f"{first} (covered company)",
+        "VERIFIER": "Demo Verification Co. (fictional)",
+        "TRADER": "Demo Carbon Trading Ltd. (fictional)",
+        "EXCHANGE": "Demo Environment Exchange (fictional)",
+        "AUDITOR": "Demo Audit Office (fictional)",
+        "ADMIN": "Registry operator",
+    }
+    made = []
+    for username, role, organisation, kind, name in _PEOPLE:
+        code = f"{jurisdiction.code}-{organisation}"
+        identity.create_organisation(
+            engine, code, organisation_names[organisation], kind, now,
+            company=first if organisation == "COMPANY" else None,
+        )  # fmt: skip
+        secret = _secret(seed, username) if role in identity.TOTP_REQUIRED_ROLES else None
+        password = f"demo-{username}-{seed}!"
+        _, issues = identity.create_user(
+            engine, username, name, code, role, password, now, totp_secret=secret,
+            locale="zh",
+        )  # fmt: skip
+        if issues:
+            raise TanshiError(f"demo user {username}: {issues[0]}")
+        made.append(DemoUser(username, role, code, password, secret))
+    account = operator_account_code(jurisdiction.code, first)
+    for officer in ("officer1", "officer2"):
+        lifecycle.add_representative(engine, account, officer, initiate=True, approve=True)
+    return made

@@ -1,0 +1,379 @@
+"""People: organisations, users with roles and scopes, passwords, TOTP, lockout.
+
+Passwords are hashed with argon2id. A user acts in the registry as the representative named
+by their username (``representatives.person``), so the registry's four-eyes rule (an
+approver must differ from the initiator) holds per user. Tokens and sessions are in
+``credentials.py``, the audit log in ``access_log.py``.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, select
+
+from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store, to_utc
+from tanshi.store.schema import (
+    api_tokens,
+    companies,
+    organisations,
+    users,
+    web_sessions,
+)
+
+
+class Role(enum.StrEnum):
+    """What a user does; decides which scopes they may hold and what they may read."""
+
+    REGULATOR = "regulator"
+    COMPLIANCE_OFFICER = "compliance_officer"
+    VERIFIER = "verifier"
+    TRADER = "trader"
+    EXCHANGE_OPERATOR = "exchange_operator"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+class Scope(enum.StrEnum):
+    """What a request may do. A token carries a subset of its user's role scopes."""
+
+    READ = "read"
+    PROPOSE = "registry:propose"
+    APPROVE = "registry:approve"
+    SURRENDER = "compliance:surrender"
+    REGULATE = "regulator:write"
+    ADMIN = "admin:users"
+
+
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.REGULATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.REGULATE}),
+    Role.COMPLIANCE_OFFICER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER}),
+    Role.VERIFIER: frozenset({Scope.READ}),
+    Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
+    Role.EXCHANGE_OPERATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
+    Role.AUDITOR: frozenset({Scope.READ}),
+    Role.ADMINISTRATOR: frozenset({Scope.READ, Scope.ADMIN}),
+}
+# Roles that read every account, transaction and proposal; the others see their own.
+READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
+# Roles that can move units or change the registry must log in with a second factor.
+TOTP_REQUIRED_ROLES = frozenset(
+    {
+        Role.REGULATOR,
+        Role.COMPLIANCE_OFFICER,
+        Role.TRADER,
+        Role.EXCHANGE_OPERATOR,
+        Role.ADMINISTRATOR,
+    }
+)
+ORGANISATION_KINDS = (
+    "regulator",
+    "company",
+    "verifier",
+    "trader",
+    "exchange",
+    "auditor",
+    "operator",
+)
+LOCALES = ("en", "zh")
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+MIN_PASSWORD_CHARS = 12
+TOKEN_PREFIX = "tsk_"
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPolicy:
+    """How many wrong passwords lock an account, and for how long."""
+
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is asking, as established by a token or a session, and what they may do."""
+
+    user_id: int
+    username: str
+    display_name: str
+    role: Role
+    organisation_id: int
+    organisation: str
+    company: str | None
+    scopes: frozenset[Scope]
+    locale: str
+
+    @property
+    def reads_all(self) -> bool:
+        return self.role in READ_ALL_ROLES
+
+
+def digest(secret: str) -> str:
+    """The SHA-256 of a random token, as stored (tokens are high-entropy: no salt needed)."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def create_organisation(
+    engine: Engine, code: str, name: str, kind: str, now: datetime, company: str | None = None
+) -> tuple[int | None, list[Issue]]:
+    """Record an organisation; a company organisation names the covered company it is."""
+    where = f"organisation {code}"
+    issues = []
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", code):
+        issues.append(Issue("invalid_code", "use 1-40 letters, digits, '-' or '_'", where))
+    if kind not in ORGANISATION_KINDS:
+        issues.append(
+            Issue("unknown_kind", f"kind must be one of {list(ORGANISATION_KINDS)}", where)
+        )
+    if not name.strip():
+        issues.append(Issue("name_required", "give the organisation's name", where))
+    with engine.begin() as connection:
+        company_id = None
+        if company is not None:
+            company_id = connection.execute(
+                select(companies.c.id).where(companies.c.code == company)
+            ).scalar()
+            if company_id is None:
+                issues.append(Issue("unknown_company", f"no covered company {company}", where))
+        if connection.execute(
+            select(organisations.c.id).where(organisations.c.code == code)
+        ).first():
+            issues.append(Issue("organisation_exists", f"{code} already exists", where))
+        if issues:
+            return None, issues
+        new_id = connection.execute(
+            organisations.insert()
+            .values(code=code, name=name, kind=kind, company_id=company_id, created_at=to_utc(now))
+            .returning(organisations.c.id)
+        ).scalar_one()
+    return int(new_id), []
+
+
+def create_user(
+    engine: Engine,
+    username: str,
+    display_name: str,
+    organisation: str,
+    role: str,
+    password: str,
+    now: datetime,
+    *,
+    totp_secret: str | None = None,
+    locale: str = "en",
+) -> tuple[int | None, list[Issue]]:
+    """Add a user; roles that move units get a TOTP secret (generated if not given)."""
+    where = f"user {username}"
+    issues = []
+    if not USERNAME.match(username):
+        issues.append(Issue("invalid_username",
+                            "use 2-60 lower-case letters, digits, '.', '_' or '-'", where))  # fmt: skip
+    if role not in {r.value for r in Role}:
+        issues.append(
+            Issue("unknown_role", f"role must be one of {[r.value for r in Role]}", where)
+        )
+    if len(password) < MIN_PASSWORD_CHARS:
+        issues.append(Issue("password_too_short",
+                            f"use at least {MIN_PASSWORD_CHARS} characters", where))  # fmt: skip
+    if locale not in LOCALES:
+        issues.append(Issue("unknown_locale", f"locale must be one of {list(LOCALES)}", where))
+    if totp_secret is None and role in {r.value for r in TOTP_REQUIRED_ROLES}:
+        totp_secret = pyotp.random_base32()
+    with engine.begin() as connection:
+        organisation_id = connection.execute(
+            select(organisations.c.id).where(organisations.c.code == organisation)
+        ).scalar()
+        if organisation_id is None:
+            issues.append(Issue("unknown_organisation", f"no organisation {organisation}", where))
+        if connection.execute(select(users.c.id).where(users.c.username == username)).first():
+            issues.append(Issue("username_taken", f"{username} is already a user", where))
+        if issues:
+            return None, issues
+        new_id = connection.execute(
+            users.insert()
+            .values(
+                username=username, display_name=display_name, organisation_id=organisation_id,
+                role=role, password_hash=hash_password(password), totp_secret=totp_secret,
+                locale=locale, failed_logins=0, locked_until=None, active=True,
+                created_at=to_utc(now),
+            )
+            .returning(users.c.id)
+        ).scalar_one()  # fmt: skip
+    return int(new_id), []
+
+
+def user_exists(engine: Engine, username: str) -> bool:
+    with engine.connect() as connection:
+        return (
+            connection.execute(select(users.c.id).where(users.c.username == username)).first()
+            is not None
+        )
+
+
+def provisioning_uri(engine: Engine, username: str) -> str | None:
+    """The otpauth:// URI an authenticator app scans to enrol the user's TOTP secret."""
+    secret = totp_secret_of(engine, username)
+    if secret is None:
+        return None
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="tanshi")
+
+
+def totp_secret_of(engine: Engine, username: str) -> str | None:
+    with engine.connect() as connection:
+        return connection.execute(
+            select(users.c.totp_secret).where(users.c.username == username)
+        ).scalar()
+
+
+def principal_query():
+    return (
+        select(
+            users.c.id, users.c.username, users.c.display_name, users.c.role,
+            users.c.organisation_id, organisations.c.code.label("organisation"),
+            companies.c.code.label("company"), users.c.locale, users.c.active,
+        )
+        .select_from(users.join(organisations))
+        .outerjoin(companies, companies.c.id == organisations.c.company_id)
+    )  # fmt: skip
+
+
+def principal_from_row(row: Any, scopes: frozenset[Scope] | None = None) -> Principal:
+    role = Role(row.role)
+    allowed = ROLE_SCOPES[role]
+    return Principal(
+        int(row.id), row.username, row.display_name, role, int(row.organisation_id),
+        row.organisation, row.company, allowed if scopes is None else scopes & allowed,
+        row.locale,
+    )  # fmt: skip
+
+
+def principal_of(engine: Engine, user_id: int) -> Principal | None:
+    with engine.connect() as connection:
+        row = connection.execute(principal_query().where(users.c.id == user_id)).first()
+    return None if row is None or not row.active else principal_from_row(row)
+
+
+def principal_named(engine: Engine, username: str) -> Principal | None:
+    with engine.connect() as connection:
+        row = connection.execute(principal_query().where(users.c.username == username)).first()
+    return None if row is None or not row.active else principal_from_row(row)
+
+
+def authenticate(
+    engine: Engine,
+    username: str,
+    password: str,
+    totp_code: str | None,
+    now: datetime,
+    policy: LoginPolicy = LoginPolicy(),
+) -> tuple[Principal | None, Issue | None]:
+    """Check a password and, where the role needs one, a TOTP code; count failures and lock.
+
+    The same message answers an unknown user and a wrong password, so names cannot be probed.
+    """
+    refused = Issue("login_failed", "the username, password or one-time code is wrong", "login")
+    with engine.begin() as connection:
+        row = connection.execute(
+            select(users).where(users.c.username == username).with_for_update()
+            if connection.dialect.name == "postgresql"
+            else select(users).where(users.c.username == username)
+        ).first()
+        if row is None or not row.active:
+            password_matches(_DUMMY_HASH, password)  # same work either way
+            return None, refused
+        if row.locked_until is not None and from_store(row.locked_until) > now:
+            until = from_store(row.locked_until).strftime("%H:%M UTC")
+            return None, Issue(
+                "account_locked",
+                f"too many failed logins: try again after {until}, or ask an administrator",
+                "login",
+            )
+        ok = password_matches(row.password_hash, password)
+        step = None
+        if ok and row.totp_secret:
+            step = _totp_step(row.totp_secret, totp_code, now, row.totp_last_step)
+            ok = step is not None
+        if not ok:
+            failures = int(row.failed_logins) + 1
+            locked = to_utc(now + policy.lockout) if failures >= policy.max_failures else None
+            connection.execute(
+                users.update()
+                .where(users.c.id == row.id)
+                .values(failed_logins=0 if locked else failures, locked_until=locked)
+            )
+            return None, refused
+        if row.failed_logins or row.locked_until is not None or step is not None:
+            connection.execute(
+                users.update()
+                .where(users.c.id == row.id)
+                .values(failed_logins=0, locked_until=None, totp_last_step=step)
+            )
+        found = connection.execute(principal_query().where(users.c.id == row.id)).one()
+    return principal_from_row(found), None
+
+
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+TOTP_PERIOD_S = 30
+
+
+def _totp_step(secret: str, code: str | None, now: datetime, last: int | None) -> int | None:
+    """The time step ``code`` belongs to (one step of clock drift either way), if not used yet."""
+    if not code or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(secret, interval=TOTP_PERIOD_S)
+    current = int(now.timestamp()) // TOTP_PERIOD_S
+    for step in (current, current - 1, current + 1):
+        if (last is None or step > last) and secrets.compare_digest(
+            totp.at(step * TOTP_PERIOD_S), code
+        ):
+            return step
+    return None
+
+
+def deactivate_user(engine: Engine, username: str, now: datetime) -> bool:
+    """Deactivate a user: no login, no token, no session works; False if no such user."""
+    with engine.begin() as connection:
+        found = connection.execute(select(users.c.id).where(users.c.username == username)).scalar()
+        if found is None:
+            return False
+        connection.execute(users.update().where(users.c.id == found).values(active=False))
+        connection.execute(
+            api_tokens.update()
+            .where(api_tokens.c.user_id == found, api_tokens.c.revoked_at.is_(None))
+            .values(revoked_at=to_utc(now))
+        )
+        connection.execute(
+            web_sessions.update()
+            .where(web_sessions.c.user_id == found, web_sessions.c.closed_at.is_(None))
+            .values(closed_at=to_utc(now))
+        )
+    return True
+
+
+def set_locale(engine: Engine, user_id: int, locale: str) -> None:
+    if locale not in LOCALES:
+        return
+    with engine.begin() as connection:
+        connection.execute(users.update().where(users.c.id == user_id).values(locale=locale))

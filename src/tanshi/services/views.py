@@ -1,0 +1,391 @@
+"""Read models for the API and the web UI: lists with filters and pages, scoped to who asks.
+
+Regulators, auditors and administrators read everything. Anyone else reads the accounts of
+their own company (the organisation's ``company_id``) and the accounts they represent, and
+only the transactions and proposals that touch those accounts. A hidden row is treated as
+absent, so its existence does not leak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, true
+from sqlalchemy.orm import aliased
+
+from tanshi.core.moments import from_store
+from tanshi.registry.lifecycle import ProposalStatus
+from tanshi.services.identity import Principal
+from tanshi.store.schema import (
+    accounts,
+    allocations,
+    companies,
+    compliance_results,
+    emission_reports,
+    holdings,
+    jurisdictions,
+    movements,
+    organisations,
+    proposals,
+    representatives,
+    transactions,
+    unit_classes,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a list: its rows, how many rows match in all, and where it starts."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+
+    @property
+    def next_offset(self) -> int | None:
+        after = self.offset + len(self.items)
+        return after if after < self.total else None
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads; in autocommit on PostgreSQL, saving BEGIN and ROLLBACK trips.
+
+    Each statement then sees its own snapshot: a page's count and rows may differ by the
+    writes in between, which lists tolerate.
+    """
+    connection = engine.connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
+
+
+def page_of(connection: Connection, query: Select, limit: int, offset: int, shape) -> Page:
+    total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = connection.execute(query.limit(limit).offset(offset)).all()
+    return Page([shape(row) for row in rows], int(total), limit, offset)
+
+
+def utc_text(value: datetime | None) -> str | None:
+    return None if value is None else from_store(value).isoformat()
+
+
+def visible_accounts(principal: Principal):
+    """A WHERE clause on ``accounts`` for the accounts ``principal`` may read."""
+    if principal.reads_all:
+        return true()
+    represented = select(representatives.c.account_id).where(
+        representatives.c.person == principal.username, representatives.c.can_view
+    )
+    own_company = select(organisations.c.company_id).where(
+        organisations.c.id == principal.organisation_id, organisations.c.company_id.is_not(None)
+    )
+    return or_(accounts.c.id.in_(represented), accounts.c.company_id.in_(own_company))
+
+
+def jurisdiction_list(engine: Engine) -> list[dict[str, Any]]:
+    with reading(engine) as connection:
+        rows = connection.execute(select(jurisdictions).order_by(jurisdictions.c.code)).all()
+    return [
+        {"code": r.code, "rulebook_id": r.rulebook_id, "rulebook_version": r.rulebook_version,
+         "rulebook_sha256": r.rulebook_sha256, "is_demo": r.is_demo,
+         "opened_at": utc_text(r.opened_at)}
+        for r in rows
+    ]  # fmt: skip
+
+
+def rulebook_of(engine: Engine, code: str) -> dict[str, str] | None:
+    """The stored rulebook of jurisdiction ``code``: its id, version and exact TOML text."""
+    with reading(engine) as connection:
+        row = connection.execute(select(jurisdictions).where(jurisdictions.c.code == code)).first()
+    if row is None:
+        return None
+    return {"id": row.rulebook_id, "jurisdiction": row.code, "version": row.rulebook_version,
+            "toml": row.rulebook_text}  # fmt: skip
+
+
+def company_list(
+    engine: Engine, *, sector: str | None = None, limit: int = 50, offset: int = 0
+) -> Page:
+    query = (
+        select(companies.c.code, companies.c.name, companies.c.sector, jurisdictions.c.code)
+        .join(jurisdictions)
+        .order_by(companies.c.code)
+    )
+    if sector:
+        query = query.where(companies.c.sector == sector)
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, lambda r: {
+            "code": r[0], "name": r[1], "sector": r[2], "jurisdiction": r[3]})  # fmt: skip
+
+
+def company(engine: Engine, code: str) -> dict[str, Any] | None:
+    with reading(engine) as connection:
+        row = connection.execute(
+            select(companies.c.code, companies.c.name, companies.c.sector, jurisdictions.c.code)
+            .join(jurisdictions)
+            .where(companies.c.code == code)
+        ).first()
+    if row is None:
+        return None
+    return {"code": row[0], "name": row[1], "sector": row[2], "jurisdiction": row[3]}
+
+
+def _account_shape(row: Any) -> dict[str, Any]:
+    return {"code": row.code, "kind": row.kind, "status": row.status, "holder": row.holder,
+            "company": row.company}  # fmt: skip
+
+
+def _account_query() -> Select:
+    return select(
+        accounts.c.id, accounts.c.code, accounts.c.kind, accounts.c.status, accounts.c.holder,
+        companies.c.code.label("company"),
+    ).outerjoin(companies, companies.c.id == accounts.c.company_id)  # fmt: skip
+
+
+def account_list(
+    engine: Engine, principal: Principal, *, kind: str | None = None, status: str | None = None,
+    company_code: str | None = None, limit: int = 50, offset: int = 0,
+) -> Page:  # fmt: skip
+    query = _account_query().where(visible_accounts(principal)).order_by(accounts.c.code)
+    if kind:
+        query = query.where(accounts.c.kind == kind)
+    if status:
+        query = query.where(accounts.c.status == status)
+    if company_code:
+        query = query.where(companies.c.code == company_code)
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, _account_shape)
+
+
+def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] | None:
+    """One account with its holdings, or None if it does not exist or is hidden (one query)."""
+    held = and_(holdings.c.account_id == accounts.c.id, holdings.c.quantity_units != 0)
+    query = (
+        _account_query()
+        .add_columns(unit_classes.c.code.label("unit_class"), unit_classes.c.kind.label("unit_kind"),
+                     unit_classes.c.vintage, holdings.c.quantity_units)
+        .outerjoin(holdings, held)
+        .outerjoin(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
+        .where(accounts.c.code == code, visible_accounts(principal))
+        .order_by(unit_classes.c.code)
+    )  # fmt: skip
+    with reading(engine) as connection:
+        rows = connection.execute(query).all()
+    if not rows:
+        return None
+    shaped = _account_shape(rows[0])
+    shaped["holdings"] = [
+        {"unit_class": r.unit_class, "unit_kind": r.unit_kind, "vintage": r.vintage,
+         "quantity_units": int(r.quantity_units)}
+        for r in rows
+        if r.unit_class is not None
+    ]  # fmt: skip
+    return shaped
+
+
+def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> int | None:
+    with reading(engine) as connection:
+        found = connection.execute(
+            select(accounts.c.id).where(accounts.c.code == code, visible_accounts(principal))
+        ).scalar()
+    return None if found is None else int(found)
+
+
+def _touches_visible(principal: Principal):
+    if principal.reads_all:
+        return true()
+    visible = select(accounts.c.id).where(visible_accounts(principal))
+    return transactions.c.id.in_(
+        select(movements.c.transaction_id).where(
+            or_(movements.c.from_account_id.in_(visible), movements.c.to_account_id.in_(visible))
+        )
+    )
+
+
+def _transaction_shape(row: Any) -> dict[str, Any]:
+    return {"id": row.id, "sequence": int(row.sequence), "type": row.type_code,
+            "booked_at": utc_text(row.booked_at), "compliance_year": row.compliance_year,
+            "memo": row.memo, "entry_hash": row.entry_hash}  # fmt: skip
+
+
+def transaction_list(
+    engine: Engine, principal: Principal, *, type_code: str | None = None,
+    account_code: str | None = None, year: int | None = None, limit: int = 50, offset: int = 0,
+) -> Page:  # fmt: skip
+    query = (
+        select(transactions)
+        .where(_touches_visible(principal))
+        .order_by(transactions.c.sequence.desc())
+    )
+    if type_code:
+        query = query.where(transactions.c.type_code == type_code)
+    if year is not None:
+        query = query.where(transactions.c.compliance_year == year)
+    if account_code:
+        wanted = select(accounts.c.id).where(accounts.c.code == account_code)
+        query = query.where(
+            transactions.c.id.in_(
+                select(movements.c.transaction_id).where(
+                    or_(movements.c.from_account_id.in_(wanted),
+                        movements.c.to_account_id.in_(wanted))
+                )
+            )
+        )  # fmt: skip
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, _transaction_shape)
+
+
+def transaction(engine: Engine, principal: Principal, transaction_id: int) -> dict[str, Any] | None:
+    source, target = aliased(accounts), aliased(accounts)
+    with reading(engine) as connection:
+        row = connection.execute(
+            select(transactions).where(
+                transactions.c.id == transaction_id, _touches_visible(principal)
+            )
+        ).first()
+        if row is None:
+            return None
+        legs = connection.execute(
+            select(source.c.code, target.c.code, unit_classes.c.code, movements.c.quantity_units)
+            .select_from(movements.join(unit_classes))
+            .join(source, source.c.id == movements.c.from_account_id)
+            .join(target, target.c.id == movements.c.to_account_id)
+            .where(movements.c.transaction_id == transaction_id)
+            .order_by(movements.c.id)
+        ).all()
+    shaped = _transaction_shape(row)
+    shaped["movements"] = [
+        {"from_account": f, "to_account": t, "unit_class": u, "quantity_units": int(q)}
+        for f, t, u, q in legs
+    ]
+    return shaped
+
+
+def _proposal_query(principal: Principal) -> Select:
+    query = select(proposals, accounts.c.code.label("source_account")).join(
+        accounts, accounts.c.id == proposals.c.source_account_id
+    )
+    return query.where(visible_accounts(principal))
+
+
+def _proposal_shape(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id, "type": row.type_code, "status": row.status, "result": row.result,
+        "source_account": row.source_account, "quantity_units": int(row.quantity_units),
+        "initiator": row.initiator, "approver": row.approver,
+        "proposed_at": utc_text(row.proposed_at), "release_at": utc_text(row.release_at),
+        "transaction_id": row.transaction_id, "memo": row.request.get("memo", ""),
+    }  # fmt: skip
+
+
+def proposal_list(
+    engine: Engine, principal: Principal, *, status: str | None = None,
+    awaiting_my_approval: bool = False, limit: int = 50, offset: int = 0,
+) -> Page:  # fmt: skip
+    query = _proposal_query(principal).order_by(proposals.c.id.desc())
+    if status:
+        query = query.where(proposals.c.status == status)
+    if awaiting_my_approval:
+        approvable = select(representatives.c.account_id).where(
+            representatives.c.person == principal.username, representatives.c.can_approve
+        )
+        query = query.where(
+            proposals.c.status == ProposalStatus.AWAITING_APPROVAL.value,
+            proposals.c.initiator != principal.username,
+            proposals.c.source_account_id.in_(approvable),
+        )
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, _proposal_shape)
+
+
+def proposal(engine: Engine, principal: Principal, proposal_id: int) -> dict[str, Any] | None:
+    with reading(engine) as connection:
+        row = connection.execute(
+            _proposal_query(principal).where(proposals.c.id == proposal_id)
+        ).first()
+    return None if row is None else _proposal_shape(row)
+
+
+def years(engine: Engine) -> list[int]:
+    """Years with an allocation or a compliance table, oldest first."""
+    with reading(engine) as connection:
+        allocated = connection.execute(select(allocations.c.year).distinct()).scalars().all()
+        computed = connection.execute(select(compliance_results.c.year).distinct()).scalars()
+        return sorted({int(y) for y in allocated} | {int(y) for y in computed})
+
+
+def compliance_years(engine: Engine) -> list[int]:
+    with reading(engine) as connection:
+        years = connection.execute(
+            select(compliance_results.c.year).distinct().order_by(compliance_results.c.year)
+        ).scalars()
+        return [int(y) for y in years]
+
+
+def compliance_table(
+    engine: Engine, year: int, *, status: str | None = None, company_code: str | None = None,
+    limit: int = 50, offset: int = 0,
+) -> Page:  # fmt: skip
+    """The stored compliance results of ``year``: the registry's public compliance table."""
+    verified = (
+        select(emission_reports.c.company_id, emission_reports.c.verified_kg)
+        .where(emission_reports.c.year == year)
+        .subquery()
+    )
+    query = (
+        select(
+            companies.c.code, companies.c.name, companies.c.sector, compliance_results.c.status,
+            compliance_results.c.obligation_units, compliance_results.c.offsets_counted_units,
+            compliance_results.c.shortfall_units, compliance_results.c.penalty_fen,
+            verified.c.verified_kg,
+        )
+        .join(companies, companies.c.id == compliance_results.c.company_id)
+        .outerjoin(verified, verified.c.company_id == companies.c.id)
+        .where(compliance_results.c.year == year)
+        .order_by(companies.c.code)
+    )  # fmt: skip
+    if status:
+        query = query.where(compliance_results.c.status == status)
+    if company_code:
+        query = query.where(companies.c.code == company_code)
+
+    def shape(r: Any) -> dict[str, Any]:
+        return {"company": r[0], "name": r[1], "sector": r[2], "status": r[3],
+                "obligation_t": r[4], "offsets_counted_t": int(r[5]), "shortfall_t": r[6],
+                "penalty_fen": r[7],
+                "verified_kg": None if r[8] is None else int(r[8])}  # fmt: skip
+
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, shape)
+
+
+def coverage(engine: Engine, year: int) -> dict[str, int]:
+    """The regulator's headline numbers for ``year``."""
+    with reading(engine) as connection:
+        covered = connection.execute(select(func.count()).select_from(companies)).scalar_one()
+        reported = connection.execute(
+            select(func.count(), func.coalesce(func.sum(emission_reports.c.verified_kg), 0))
+            .where(emission_reports.c.year == year, emission_reports.c.verified_kg.is_not(None))
+        ).one()  # fmt: skip
+        allocated = connection.execute(
+            select(func.coalesce(func.sum(allocations.c.allocated_units), 0)).where(
+                allocations.c.year == year
+            )
+        ).scalar_one()
+        statuses = dict(
+            connection.execute(
+                select(compliance_results.c.status, func.count())
+                .where(compliance_results.c.year == year)
+                .group_by(compliance_results.c.status)
+            ).all()
+        )
+    return {
+        "companies": int(covered),
+        "verified_reports": int(reported[0]),
+        "verified_kg": int(reported[1]),
+        "allocated_t": int(allocated),
+        **{f"status_{k}": int(v) for k, v in statuses.items()},
+    }

@@ -1,0 +1,54 @@
+"""The whole service: the web pages, the static files and the API under one application."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from tanshi.api.app import BodyLimit, create_api
+from tanshi.api.context import Service
+from tanshi.web import company, pages, regulator
+
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    # No inline scripts anywhere; htmx is a static file. Inline styles stay allowed because
+    # htmx adds its indicator style at start-up.
+    (b"content-security-policy",
+     b"default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+     b"frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+]  # fmt: skip
+
+
+class SecurityHeaders:
+    """ASGI middleware: the headers above on every HTTP response."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def create_app(service: Service) -> FastAPI:
+    """The API (``/v1``, ``/openapi.json``) plus the web UI (``/``), with a body-size limit."""
+    app = create_api(service)
+    app.mount("/static", StaticFiles(directory=str(files("tanshi.web") / "static")), name="static")
+    for router in (pages.router, regulator.router, company.router):
+        app.include_router(router)
+    app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app

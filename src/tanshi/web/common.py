@@ -1,0 +1,36 @@
+"""Dependencies the web pages share: the visitor, the year shown, guards by role."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.services import views
+from tanshi.services.identity import Role
+from tanshi.web.session import Visitor, visitor
+
+
+def current(request: Request, svc: ServiceDep) -> Visitor:
+    return visitor(request, svc)
+
+
+VisitorDep = Annotated[Visitor, Depends(current)]
+
+
+def year_shown(svc: Service, requested: int | None) -> int | None:
+    """The year a page shows: the one asked for, else the latest with data."""
+    known = views.years(svc.engine)
+    if requested is not None and 1990 <= requested <= 2200:
+        return requested
+    return known[-1] if known else None
+
+
+def login_redirect(path: str) -> RedirectResponse:
+    return RedirectResponse(f"/login?next={path}", status_code=303)
+
+
+def allowed(who: Visitor, roles: set[Role]) -> bool:
+    return who.principal is not None and who.principal.role in roles

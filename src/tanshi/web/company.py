@@ -1,0 +1,203 @@
+"""Pages of people who hold units: their company, their accounts, approvals; verifier; audit."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.core.errors import TanshiError
+from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry.lifecycle import ProposalStatus
+from tanshi.services import admin_views, lifecycle, verification_reads, views
+from tanshi.services import compliance as compliance_service
+from tanshi.services.identity import Principal, Role
+from tanshi.services.jurisdiction import find_account, operator_account_code
+from tanshi.services.market import unit_class_by_code
+from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
+from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.render import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _refused(result: ResultCode) -> Refused:
+    return Refused(result.value, "the registry refused: {code}", code=result.value)
+
+
+@router.get("/company", response_class=HTMLResponse)
+def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                 year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> Response:  # fmt: skip
+    """A compliance officer's company: holdings, obligation and deadline, transfer, surrender."""
+    if who.principal is None:
+        return login_redirect("/company")
+    me = who.principal
+    company = views.company(svc.engine, me.company) if me.company else None
+    if company is None:
+        return render(request, svc, who, "result.html", 403, ok=False, code="no_company",
+                      message="your organisation is not a covered company")  # fmt: skip
+    shown = year_shown(svc, year)
+    jurisdiction = svc.jurisdiction(company["jurisdiction"])
+    account = views.account(
+        svc.engine, me, operator_account_code(jurisdiction.code, company["code"])
+    )
+    deadline, position = None, None
+    if shown:
+        try:
+            deadline = compliance_service.deadline_of(jurisdiction, shown)
+            position = next((p for p in compliance_service.positions(svc.engine, jurisdiction, shown)
+                             if p.company == company["code"]), None)  # fmt: skip
+        except TanshiError:
+            deadline = None
+    line = (
+        views.compliance_table(svc.engine, shown, company_code=company["code"]).items
+        if shown
+        else []
+    )
+    proposals = views.proposal_list(svc.engine, me, limit=20)
+    return render(request, svc, who, "company.html", company=company, account=account,
+                  year=shown, deadline=deadline, position=position,
+                  line=line[0] if line else None, proposals=proposals,
+                  form_key=uuid.uuid4().hex)  # fmt: skip
+
+
+@router.get("/accounts", response_class=HTMLResponse)
+def accounts_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                  offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> Response:  # fmt: skip
+    """The accounts the user may read, with holdings, and a transfer form."""
+    if who.principal is None:
+        return login_redirect("/accounts")
+    page = views.account_list(svc.engine, who.principal, limit=50, offset=offset)
+    detailed = [views.account(svc.engine, who.principal, a["code"]) for a in page.items]
+    return render(request, svc, who, "accounts.html", page=page, accounts=detailed,
+                  form_key=uuid.uuid4().hex)  # fmt: skip
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    """Proposals waiting for approval that the user may see (the approval queue)."""
+    if who.principal is None:
+        return login_redirect("/approvals")
+    waiting = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=100)
+    recent = views.proposal_list(svc.engine, who.principal, limit=20)
+    fragment = "approvals_table.html" if request.headers.get("hx-request") else "approvals.html"
+    return render(request, svc, who, fragment, waiting=waiting, recent=recent)
+
+
+@router.get("/verifier", response_class=HTMLResponse)
+def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                  year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> Response:  # fmt: skip
+    """The verification season: each company-year's case, its body, figures and findings."""
+    if who.principal is None:
+        return login_redirect("/verifier")
+    shown = year_shown(svc, year)
+    cases = verification_reads.cases(svc.engine, shown) if shown else []
+    mine = [c for c in cases if who.principal.role is not Role.COMPLIANCE_OFFICER
+            or c.company == who.principal.company]  # fmt: skip
+    return render(request, svc, who, "verifier.html", year=shown, cases=mine)
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
+               offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> Response:  # fmt: skip
+    if who.principal is None:
+        return login_redirect("/audit")
+    if not allowed(who, {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}):
+        return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                      message="the audit log is for auditors, regulators and administrators")  # fmt: skip
+    page = admin_views.audit_entries(svc.engine, limit=100, offset=offset)
+    return render(request, svc, who, "audit.html", page=page)
+
+
+def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
+    source = views.account_id_if_visible(svc.engine, me, form.get("from_account", ""))
+    if source is None:
+        raise Refused("unknown_account", "choose one of your accounts to send from")
+    quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
+    with svc.engine.connect() as connection:
+        target = find_account(connection, form.get("to_account", "").strip())
+        unit_class = unit_class_by_code(connection, form.get("unit_class", "").strip())
+    if target is None:
+        raise Refused("unknown_account", "no account with that code to send to")
+    if unit_class is None:
+        raise Refused("unknown_unit_class", "no unit class with that code")
+    jurisdiction = svc.jurisdiction(form["from_account"].split("-", 1)[0])
+    now = svc.now()
+    key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
+    outcome = lifecycle.propose(svc.engine, jurisdiction, TransactionRequest(
+        "transfer", key, (Movement(source, target, unit_class, quantity),), now,
+        memo=form.get("memo", "")[:500],
+    ), me.username, now)  # fmt: skip
+    if outcome.result is not ResultCode.OK:
+        raise _refused(outcome.result)
+    if outcome.status is ProposalStatus.EXECUTED:
+        return "transfer executed (transaction {id})", {"id": outcome.transaction_id}
+    status = outcome.status.value if outcome.status else ""
+    return "proposal {id} recorded: {status}", {"id": outcome.proposal_id, "status": status}
+
+
+@router.post("/transfer", response_class=HTMLResponse)
+async def transfer(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    return await web_write(request, svc, who, "transfer", "web",
+                           lambda form: _transfer(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
+    if not me.company:
+        raise Refused("no_company", "your organisation is not a covered company")
+    company = views.company(svc.engine, me.company)
+    assert company is not None
+    quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
+    year = whole_number(form.get("year"), "Compliance year")
+    key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
+    outcome, issues = compliance_service.surrender(
+        svc.engine, svc.jurisdiction(company["jurisdiction"]), me.company,
+        form.get("unit_class", "").strip(), quantity, year, key, svc.now(),
+    )  # fmt: skip
+    if issues:
+        raise Refused(issues[0].code, "{problems}",
+                      problems="; ".join(issue.message for issue in issues))  # fmt: skip
+    assert outcome is not None
+    return "surrendered {quantity} t for {year} (transaction {id})", {
+        "quantity": quantity, "year": year, "id": outcome.transaction_id}  # fmt: skip
+
+
+@router.post("/surrender", response_class=HTMLResponse)
+async def surrender(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    if me is not None and me.role is not Role.COMPLIANCE_OFFICER:
+        return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                      message="only a company's compliance officer surrenders")  # fmt: skip
+    return await web_write(request, svc, who, "surrender", "web",
+                           lambda form: _surrender(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _step(svc: Service, me: Principal, proposal_id: int, action: str) -> Message:
+    shown = views.proposal(svc.engine, me, proposal_id)
+    if shown is None:
+        raise Refused("proposal_not_found", "no such proposal that you may see")
+    now = svc.now()
+    if action == "approve":
+        jurisdiction = svc.jurisdiction(shown["source_account"].split("-", 1)[0])
+        outcome = lifecycle.approve(svc.engine, jurisdiction, proposal_id, me.username, now)
+    else:
+        outcome = lifecycle.cancel(svc.engine, proposal_id, me.username, now)
+    if outcome.result is not ResultCode.OK:
+        raise _refused(outcome.result)
+    status = outcome.status.value if outcome.status else ""
+    return "proposal {id}: {status}", {"id": proposal_id, "status": status}
+
+
+@router.post("/proposals/{proposal_id}/{action}", response_class=HTMLResponse)
+async def proposal_step(
+    proposal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    action: Annotated[str, Path(pattern="^(approve|cancel)$")],
+    request: Request, svc: ServiceDep, who: VisitorDep,
+) -> Response:  # fmt: skip
+    me = who.principal
+    return await web_write(request, svc, who, action, str(proposal_id),
+                           lambda _form: _step(svc, me, proposal_id, action))  # type: ignore[arg-type]  # fmt: skip

@@ -1,0 +1,71 @@
+"""Rendering pages: the Jinja2 environment, the language, the navigation, CSRF cookies."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from tanshi.api.context import Service
+from tanshi.services.identity import Role
+from tanshi.web.i18n import LANGUAGE_NAMES, translator
+from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor
+
+environment = Environment(
+    loader=PackageLoader("tanshi.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+# Pages each role sees in the navigation: (path, label).
+NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
+    None: [("/public", "Public compliance table"), ("/login", "Log in")],
+    Role.REGULATOR: [("/regulator", "Regulator"), ("/approvals", "Approvals"),
+                     ("/accounts", "Accounts"), ("/public", "Public table")],
+    Role.COMPLIANCE_OFFICER: [("/company", "My company"), ("/approvals", "Approvals"),
+                              ("/public", "Public table")],
+    Role.TRADER: [("/accounts", "My accounts"), ("/approvals", "Approvals"),
+                  ("/public", "Public table")],
+    Role.EXCHANGE_OPERATOR: [("/accounts", "My accounts"), ("/approvals", "Approvals"),
+                             ("/public", "Public table")],
+    Role.VERIFIER: [("/verifier", "Verification"), ("/public", "Public table")],
+    Role.AUDITOR: [("/regulator", "Regulator"), ("/audit", "Audit log"),
+                   ("/public", "Public table")],
+    Role.ADMINISTRATOR: [("/audit", "Audit log"), ("/accounts", "Accounts"),
+                         ("/public", "Public table")],
+}  # fmt: skip
+HOME = {
+    None: "/public",
+    Role.REGULATOR: "/regulator",
+    Role.COMPLIANCE_OFFICER: "/company",
+    Role.TRADER: "/accounts",
+    Role.EXCHANGE_OPERATOR: "/accounts",
+    Role.VERIFIER: "/verifier",
+    Role.AUDITOR: "/regulator",
+    Role.ADMINISTRATOR: "/audit",
+}
+
+
+def render(
+    request: Request, svc: Service, visitor: Visitor, template: str, http_status: int = 200,
+    **context: Any,
+) -> HTMLResponse:  # fmt: skip
+    """A page (or an htmx fragment) in the visitor's language."""
+    csrf, new_cookie = visitor.csrf, None
+    if visitor.principal is None and not csrf:
+        csrf = new_cookie = secrets.token_urlsafe(32)
+    role = visitor.principal.role if visitor.principal else None
+    html = environment.get_template(template).render(
+        _=translator(visitor.locale), locale=visitor.locale, languages=LANGUAGE_NAMES,
+        me=visitor.principal, csrf=csrf, navigation=NAVIGATION[role], path=request.url.path,
+        **context,
+    )  # fmt: skip
+    response = HTMLResponse(html, status_code=http_status)
+    if new_cookie:
+        response.set_cookie(LOGIN_CSRF_COOKIE, new_cookie, httponly=True, samesite="strict",
+                            secure=svc.settings.cookie_secure)  # fmt: skip
+    return response

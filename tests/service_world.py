@@ -1,0 +1,118 @@
+"""A small registry with users, for the API and web tests (written once, used by both).
+
+Jurisdiction DP (demo-province), companies A1 (power) and B1 (cement) and C1 (steel), each
+allocated 1000 DPEA-2016. Users: regulator, officer-a (initiates) and approver-a (approves)
+for A1, officer-b for B1, a trader, a verifier, an auditor and an administrator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyotp
+from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from tanshi.api.app import make_service
+from tanshi.api.settings import Settings
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.resources import load_rulebook
+from tanshi.services import credentials, identity, lifecycle
+from tanshi.services.jurisdiction import (
+    account_id,
+    open_jurisdiction,
+    operator_account_code,
+    register_company,
+    unit_class_id,
+)
+from tanshi.services.registry import execute
+from tanshi.web.app import create_app
+
+NOW = datetime(2017, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in the province, before the deadline
+PASSWORD = "correct horse battery"
+# (username, role, organisation)
+PEOPLE = (
+    ("regulator", "regulator", "REG"),
+    ("officer-a", "compliance_officer", "ORG-A"),
+    ("approver-a", "compliance_officer", "ORG-A"),
+    ("officer-b", "compliance_officer", "ORG-B"),
+    ("trader", "trader", "TRD"),
+    ("verifier", "verifier", "VER"),
+    ("auditor", "auditor", "AUD"),
+    ("admin", "administrator", "ADM"),
+)
+
+
+def fast_hashing() -> None:
+    """Cheap argon2 parameters so the tests stay fast (production keeps the defaults)."""
+    identity._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@dataclass
+class World:
+    engine: Engine
+    client: TestClient
+    settings: Settings
+
+    def secret(self, username: str) -> str:
+        found = identity.totp_secret_of(self.engine, username)
+        assert found is not None
+        return found
+
+    def code(self, username: str) -> str:
+        return pyotp.TOTP(self.secret(username)).at(NOW)
+
+    def token(self, username: str, scopes: list[str] | None = None) -> dict[str, str]:
+        """Authorization headers with a token of ``scopes`` (default: all of the role's)."""
+        principal = identity.principal_named(self.engine, username)
+        assert principal is not None
+        wanted = scopes if scopes is not None else sorted(principal.scopes)
+        raw, issues = credentials.issue_token(self.engine, principal, "test", wanted, NOW)
+        assert raw is not None, issues
+        return {"Authorization": f"Bearer {raw}"}
+
+
+def build_world(engine: Engine, **settings: object) -> World:
+    fast_hashing()
+    rulebook, text = load_rulebook("demo-province")
+    jurisdiction = open_jurisdiction(engine, rulebook, text, NOW, is_demo=True)
+    allowances = unit_class_id(engine, jurisdiction, "DPEA", 2016)
+    companies = {"A1": "power", "B1": "cement", "C1": "steel"}
+    operators = {}
+    for code, sector in companies.items():
+        register_company(engine, jurisdiction, code, f"Company {code}", sector)
+    with engine.connect() as connection:
+        for code in companies:
+            operators[code] = account_id(connection, operator_account_code("DP", code))
+    issued = execute(engine, TransactionRequest(
+        "issuance", "t/issue", (Movement(jurisdiction.issuance_account,
+                                         jurisdiction.holding_account, allowances, 3000),), NOW,
+    ))  # fmt: skip
+    assert issued.ok
+    for code, account in operators.items():
+        allocated = execute(engine, TransactionRequest(
+            "allocation", f"t/alloc/{code}",
+            (Movement(jurisdiction.holding_account, account, allowances, 1000),), NOW,
+        ))  # fmt: skip
+        assert allocated.ok
+    organisations = {
+        "REG": ("regulator", None), "ORG-A": ("company", "A1"), "ORG-B": ("company", "B1"),
+        "TRD": ("trader", None), "VER": ("verifier", None), "AUD": ("auditor", None),
+        "ADM": ("operator", None),
+    }  # fmt: skip
+    for code, (kind, company) in organisations.items():
+        _, issues = identity.create_organisation(engine, code, f"Org {code}", kind, NOW, company)
+        assert not issues
+    for username, role, organisation in PEOPLE:
+        _, issues = identity.create_user(
+            engine, username, username.title(), organisation, role, PASSWORD, NOW, locale="zh"
+        )
+        assert not issues, issues
+    lifecycle.add_representative(engine, "DP-OH-A1", "officer-a", initiate=True, approve=False)
+    lifecycle.add_representative(engine, "DP-OH-A1", "approver-a", initiate=False, approve=True)
+    lifecycle.add_representative(engine, "DP-OH-B1", "officer-b", initiate=True, approve=True)
+    config = Settings(**settings)  # type: ignore[arg-type]
+    app = create_app(make_service(config, engine, clock=lambda: NOW))
+    return World(engine, TestClient(app, base_url="http://testserver"), config)

@@ -98,3 +98,26 @@ def test_bad_options_are_explained(extra: list[str], message: str, tmp_path: Pat
     result = runner.invoke(app, [*args, *extra])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_malformed_units_are_row_errors_not_tracebacks(tmp_path: Path) -> None:
+    units = ["kg**", "t/", "(t", "1/0", ""]
+    bad = tmp_path / "u.csv"
+    bad.write_text(
+        "facility,year,month,source,subject,input,amount,unit\n"
+        + "".join(
+            f"P,2022,{month},U1,coal,fuel_consumed,1,{unit}\n"
+            for month, unit in enumerate(units, start=1)
+        ),
+        "utf-8",
+    )
+    out = tmp_path / "u.json"
+    args = ["mrv", "compute", str(bad), "--methodology", "CN-ETS:power", "--year", "2022"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for row in (2, 3, 4, 5):
+        assert f"u.csv: row {row}, column unit: error: unit" in result.output
+    assert result.output.count("[unknown_unit]") == 4
+    assert "u.csv: row 6, column unit: error: unit is empty [input_field_missing]" in result.output
+    assert not out.exists()

@@ -28,6 +28,7 @@ AMBIGUOUS_UNITS: dict[str, str] = {
     "tonnes": "'tonnes' is spelled differently across tools; tanshi's spelling is 't'",
 }
 _FIX = "write 't' (1000 kg), 'kilotonne', 'Mt' (10^9 kg) or 'short_ton' explicitly"
+_MALFORMED = "write a unit expression such as 't', 'GJ/t', 'tC/t' or '10^4Nm3'"
 
 # Project spellings that pint's parser cannot read as written.
 ALIASES: dict[str, str] = {
@@ -85,8 +86,10 @@ def check_unit(unit: str, where: str) -> Issue | None:
         registry().parse_units(canonical_spelling(text))
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError):
         return Issue("unknown_unit", f"unit '{text}' is not known; {_FIX}", where)
-    except (AttributeError, TypeError, SyntaxError):
-        return Issue("unknown_unit", f"unit '{text}' cannot be read as a unit", where)
+    except Exception:
+        # User text: pint's parser raises AssertionError, tokenize.TokenError,
+        # decimal.DivisionByZero … on malformed expressions ('t/', '(t', '1/0').
+        return Issue("unknown_unit", f"unit '{text}' cannot be read as a unit; {_MALFORMED}", where)
     return None
 
 
@@ -106,7 +109,12 @@ def conversion_factor(source: str, target: str, where: str) -> Decimal | Issue:
     problem = check_unit(source, where) or check_unit(target, where)
     if problem is not None:
         return problem
-    factor = _factor(source.strip(), target.strip())
+    try:
+        factor = _factor(source.strip(), target.strip())
+    except Exception:  # a unit pint parses but cannot convert
+        return Issue(
+            "unknown_unit", f"'{source}' cannot be converted to '{target}'; {_MALFORMED}", where
+        )
     if factor is None:
         return Issue(
             "unit_dimension",

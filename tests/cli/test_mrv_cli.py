@@ -7,10 +7,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
 from tanshi.cli.main import app
+from tanshi.mrv.inputs import COLUMNS
 from tanshi.mrv.methods import PLUGINS
 
 runner = CliRunner()
@@ -120,4 +122,35 @@ def test_malformed_units_are_row_errors_not_tracebacks(tmp_path: Path) -> None:
         assert f"u.csv: row {row}, column unit: error: unit" in result.output
     assert result.output.count("[unknown_unit]") == 4
     assert "u.csv: row 6, column unit: error: unit is empty [input_field_missing]" in result.output
+    assert not out.exists()
+
+
+def _header_only_workbook(path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(list(COLUMNS))  # type: ignore[union-attr]
+    book.save(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("h.csv", ",".join(COLUMNS) + "\n", "h.csv: no data rows, nothing to compute"),
+        ("e.csv", "", "the file is empty, nothing to compute"),
+        ("h.xlsx", None, "h.xlsx: no data rows, nothing to compute"),
+    ],
+)
+def test_a_file_without_data_rows_says_nothing_to_compute(
+    name: str, content: str | None, message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        _header_only_workbook(path)
+    else:
+        path.write_text(content, "utf-8")
+    out = tmp_path / "o.json"
+    args = ["mrv", "compute", str(path), "--methodology", "CN-ETS:power", "--year", "2022"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert message in result.output
     assert not out.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -93,13 +94,20 @@ def compute(
         errors = sum(issue.severity is Severity.ERROR for issue in problems)
         typer.echo(f"{errors} error(s); nothing written — fix them and run again", err=True)
         raise typer.Exit(1)
+    if not result.calculations:
+        typer.echo(
+            f"{input_file.name}: no data rows, nothing to compute — add one row per value "
+            "under the header (docs/mrv.md, Input format); nothing written",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         write_results(out, result.calculations)
     except OSError as error:
         raise fail(
             f"cannot write {out}: {error.strerror}; give --out a writable path", 2
         ) from error
-    total = sum(calculation.emissions_tco2 for calculation in result.calculations)
+    total = sum((calculation.emissions_tco2 for calculation in result.calculations), Decimal(0))
     typer.echo(
         f"{len(result.calculations)} facility-year(s), {format(total.normalize(), 'f')} tCO2e "
         f"in total, written to {out}"

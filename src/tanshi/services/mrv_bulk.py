@@ -105,6 +105,18 @@ def compute_file(
         header = header_of(path)
     except _UNREADABLE as error:
         return BulkResult((), (_unreadable(origin, error),))
+    if not header:
+        return BulkResult(
+            (),
+            (
+                Issue(
+                    "input_empty",
+                    f"the file is empty, nothing to compute; give the header "
+                    f"{','.join(COLUMNS)} and one row per value",
+                    origin,
+                ),
+            ),
+        )
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         return BulkResult(

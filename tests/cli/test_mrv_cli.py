@@ -154,3 +154,28 @@ def test_a_file_without_data_rows_says_nothing_to_compute(
     assert isinstance(result.exception, SystemExit)
     assert message in result.output
     assert not out.exists()
+
+
+def test_results_carry_no_decimal_context_noise(tmp_path: Path) -> None:
+    """50 000 t × 0.55 tC/t × 0.99 × 44/12 is exactly 99 825 t, written as such (the 28-digit
+    context used to leave 99825.00000000000000000000001); emissions are kept to the kg."""
+    out = tmp_path / "o.json"
+    args = ["mrv", "compute", str(EXAMPLES / "cn-power-2022.csv"), "--methodology"]
+    result = runner.invoke(app, [*args, "CN-ETS:power", "--year", "2022", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(out.read_text("utf-8"))
+    assert record["lines"][0]["emissions_tco2"] == "99825"
+    assert record["emissions_tco2e"] == "244219.53"  # 244 219.52979 to the kilogram
+    assert "244219.53 tCO2e in total" in result.output
+    figures = [record["emissions_tco2e"], *record["totals"].values()]
+    figures += [line["emissions_tco2"] for line in record["lines"]]
+    assert all(len(figure.partition(".")[2]) <= 3 for figure in figures)
+
+
+def test_an_unknown_output_suffix_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "o.txt"
+    args = ["mrv", "compute", str(EXAMPLES / "cn-power-2022.csv"), "--methodology"]
+    result = runner.invoke(app, [*args, "CN-ETS:power", "--year", "2022", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "end the file name in .json or .csv" in result.output
+    assert not out.exists()

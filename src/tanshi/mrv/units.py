@@ -75,7 +75,14 @@ def canonical_spelling(unit: str) -> str:
 
 def check_unit(unit: str, where: str) -> Issue | None:
     """None when pint reads ``unit``; else an ``ambiguous_unit`` or ``unknown_unit`` Issue."""
-    text = unit.strip()
+    problem = _unit_problem(unit.strip())
+    return None if problem is None else Issue(problem.code, problem.message, where)
+
+
+@functools.cache
+def _unit_problem(text: str) -> Issue | None:
+    """What is wrong with a unit spelling (``where`` left empty), cached per spelling."""
+    where = ""
     tokens = [] if text in ALIASES else [text, *re.split(r"[\s/*()^·]+", text)]
     for token in tokens:
         if token in AMBIGUOUS_UNITS:
@@ -106,6 +113,14 @@ def _factor(source: str, target: str) -> Decimal | None:
 
 def conversion_factor(source: str, target: str, where: str) -> Decimal | Issue:
     """The exact Decimal that turns an amount in ``source`` into ``target``, or an Issue."""
+    found = _conversion(source.strip(), target.strip())
+    return found if isinstance(found, Decimal) else Issue(found.code, found.message, where)
+
+
+@functools.cache
+def _conversion(source: str, target: str) -> Decimal | Issue:
+    """``conversion_factor`` without a location, cached per unit pair (bulk files repeat them)."""
+    where = ""
     problem = check_unit(source, where) or check_unit(target, where)
     if problem is not None:
         return problem

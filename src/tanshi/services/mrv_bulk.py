@@ -6,7 +6,7 @@ import csv
 import json
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -156,6 +156,11 @@ def tonnes_out(value: Decimal) -> str:
     return format(_quantised(value, TONNES_QUANTUM).normalize(), "f")
 
 
+def _shallow(record: object) -> dict[str, object]:
+    """A flat dataclass's fields as a dict (``asdict`` deep-copies, which bulk output pays for)."""
+    return {item.name: getattr(record, item.name) for item in fields(record)}  # type: ignore[arg-type]
+
+
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
@@ -178,17 +183,17 @@ def result_record(calculation: Calculation) -> dict[str, object]:
         "totals": {key: tonnes_out(value) for key, value in calculation.totals},
         "lines": [
             _plain(
-                asdict(
+                _shallow(
                     replace(line, emissions_tco2=_quantised(line.emissions_tco2, TONNES_QUANTUM))
                 )
             )
             for line in calculation.lines
         ],
         "metrics": [
-            _plain(asdict(replace(metric, value=_quantised(metric.value, METRIC_QUANTUM))))
+            _plain(_shallow(replace(metric, value=_quantised(metric.value, METRIC_QUANTUM))))
             for metric in calculation.metrics
         ],
-        "parameters": [_plain(asdict(parameter)) for parameter in calculation.parameters],
+        "parameters": [_plain(_shallow(parameter)) for parameter in calculation.parameters],
         "issues": [str(issue) for issue in calculation.issues],
     }
 

@@ -7,10 +7,12 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
 from tanshi.cli.main import app
+from tanshi.mrv.inputs import COLUMNS
 from tanshi.mrv.methods import PLUGINS
 
 runner = CliRunner()
@@ -98,3 +100,82 @@ def test_bad_options_are_explained(extra: list[str], message: str, tmp_path: Pat
     result = runner.invoke(app, [*args, *extra])
     assert result.exit_code != 0
     assert message in result.output
+
+
+def test_malformed_units_are_row_errors_not_tracebacks(tmp_path: Path) -> None:
+    units = ["kg**", "t/", "(t", "1/0", ""]
+    bad = tmp_path / "u.csv"
+    bad.write_text(
+        "facility,year,month,source,subject,input,amount,unit\n"
+        + "".join(
+            f"P,2022,{month},U1,coal,fuel_consumed,1,{unit}\n"
+            for month, unit in enumerate(units, start=1)
+        ),
+        "utf-8",
+    )
+    out = tmp_path / "u.json"
+    args = ["mrv", "compute", str(bad), "--methodology", "CN-ETS:power", "--year", "2022"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    for row in (2, 3, 4, 5):
+        assert f"u.csv: row {row}, column unit: error: unit" in result.output
+    assert result.output.count("[unknown_unit]") == 4
+    assert "u.csv: row 6, column unit: error: unit is empty [input_field_missing]" in result.output
+    assert not out.exists()
+
+
+def _header_only_workbook(path: Path) -> None:
+    book = openpyxl.Workbook()
+    book.active.append(list(COLUMNS))  # type: ignore[union-attr]
+    book.save(path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("h.csv", ",".join(COLUMNS) + "\n", "h.csv: no data rows, nothing to compute"),
+        ("e.csv", "", "the file is empty, nothing to compute"),
+        ("h.xlsx", None, "h.xlsx: no data rows, nothing to compute"),
+    ],
+)
+def test_a_file_without_data_rows_says_nothing_to_compute(
+    name: str, content: str | None, message: str, tmp_path: Path
+) -> None:
+    path = tmp_path / name
+    if content is None:
+        _header_only_workbook(path)
+    else:
+        path.write_text(content, "utf-8")
+    out = tmp_path / "o.json"
+    args = ["mrv", "compute", str(path), "--methodology", "CN-ETS:power", "--year", "2022"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)
+    assert message in result.output
+    assert not out.exists()
+
+
+def test_results_carry_no_decimal_context_noise(tmp_path: Path) -> None:
+    """50 000 t × 0.55 tC/t × 0.99 × 44/12 is exactly 99 825 t, written as such (the 28-digit
+    context used to leave 99825.00000000000000000000001); emissions are kept to the kg."""
+    out = tmp_path / "o.json"
+    args = ["mrv", "compute", str(EXAMPLES / "cn-power-2022.csv"), "--methodology"]
+    result = runner.invoke(app, [*args, "CN-ETS:power", "--year", "2022", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(out.read_text("utf-8"))
+    assert record["lines"][0]["emissions_tco2"] == "99825"
+    assert record["emissions_tco2e"] == "244219.53"  # 244 219.52979 to the kilogram
+    assert "244219.53 tCO2e in total" in result.output
+    figures = [record["emissions_tco2e"], *record["totals"].values()]
+    figures += [line["emissions_tco2"] for line in record["lines"]]
+    assert all(len(figure.partition(".")[2]) <= 3 for figure in figures)
+
+
+def test_an_unknown_output_suffix_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "o.txt"
+    args = ["mrv", "compute", str(EXAMPLES / "cn-power-2022.csv"), "--methodology"]
+    result = runner.invoke(app, [*args, "CN-ETS:power", "--year", "2022", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "end the file name in .json or .csv" in result.output
+    assert not out.exists()

@@ -77,3 +77,7 @@ def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
     assert "478.800" in report and "6.630%" in report and "flagged" in report  # 478.8 / 7 221.2
     trail = run("verification", "events", "A", "2016", "--db", db)
     assert trail.count("\n") == 7 and "conflict_of_interest" in trail
+    unknown = run("verification", "events", "UNKNOWN", "2016", "--db", db, code=1)
+    assert "no company UNKNOWN in this database" in unknown
+    assert "no verification case for A in 2015" in run("verification", "events", "A", "2015",
+                                                        "--db", db, code=1)  # fmt: skip

@@ -9,9 +9,14 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mrv_text import rows_of
 
 from tanshi.core.quantities import t_to_kg
+from tanshi.mrv.inputs import by_facility_year, read_rows
+from tanshi.mrv.methods import PLUGINS, compute_all
 from tanshi.mrv.monthly import MonthlyCoal, facility_kg, facility_kg_frame
+from tanshi.mrv.plugins import ComputeContext
+from tanshi.resources import parameter_table
 
 CC, OF, RATIO = Decimal("0.03085"), Decimal("0.99"), Fraction(44, 12)
 
@@ -77,3 +82,28 @@ def test_all_three_paths_agree_to_the_kilogram(
     )
     fast = {str(f): kg for f, kg in facility_kg_frame(frame, CC, OF, RATIO).iter_rows()}
     assert fast == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(records_strategy)
+def test_the_product_path_and_the_integer_kernel_agree_to_the_kilogram(
+    rows: list[tuple[int, int, int | None, int]],
+) -> None:
+    """`tanshi mrv compute` (CN-ETS:power, Decimal per unit-month) and the exact integer
+    kernel give the same kilograms per facility on the same monthly records."""
+    lines = []
+    for index, (facility, fuel, carbon, ncv) in enumerate(rows):
+        where = f"F{facility},2022,{index % 12 + 1},U{index},coal"
+        lines.append(f"{where},fuel_consumed,{Decimal(fuel) / 1000},t")
+        if carbon is None:
+            lines.append(f"{where},ncv_ar,{Decimal(ncv) / 1000},GJ/t")
+        else:
+            lines.append(f"{where},carbon_content_ar,{Decimal(carbon) / 10**8},tC/t")
+    method = PLUGINS["CN-ETS:power:2022"]
+    values, issues = read_rows(rows_of("\n".join(lines)), "t.csv", method.spec.input_specs())
+    assert issues == []
+    results = compute_all(method, by_facility_year(values), ComputeContext(parameter_table()))
+    product = {
+        result.company.removeprefix("F"): t_to_kg(result.emissions_tco2) for result in results
+    }
+    assert product == decimal_kg(rows)

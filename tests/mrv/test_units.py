@@ -90,3 +90,14 @@ def test_monthly_decimal_sums_equal_the_annual_amount(months: list[Decimal]) -> 
     assert result.emissions_tco2.quantize(Decimal("1E-9")) == (
         carbon * Decimal("0.99") * 44 / 12
     ).quantize(Decimal("1E-9"))
+
+
+@pytest.mark.parametrize("unit", ["kg**", "t/", "/", "t^", "kg^-", "(t", "t)", "1/0", "**"])
+def test_malformed_unit_expressions_are_unknown_units_not_tracebacks(unit: str) -> None:
+    """pint's parser raises AssertionError, TokenError or DivisionByZero on these."""
+    problem = check_unit(unit, "f.csv: row 2, column unit")
+    assert isinstance(problem, Issue)
+    assert problem.code == "unknown_unit"
+    assert problem.where == "f.csv: row 2, column unit"
+    result = convert(Decimal(1), unit, "t", "here")
+    assert isinstance(result, Issue) and result.code == "unknown_unit"

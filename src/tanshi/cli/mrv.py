@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from tanshi.mrv.gwp import GWP_SETS
 from tanshi.mrv.methods import PLUGINS
 from tanshi.mrv.rule_methods import plan_cannot_feed
 from tanshi.resources import parameter_table
-from tanshi.services.mrv_bulk import compute_file, write_results
+from tanshi.services.mrv_bulk import OUTPUT_SUFFIXES, compute_file, tonnes_out, write_results
 
 mrv_app = typer.Typer(
     help="MRV: emissions by official methodology, with the parameters each result used.",
@@ -81,6 +82,12 @@ def compute(
     """
     if not input_file.is_file():
         raise fail(f"no input file at {input_file}", 2)
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise fail(
+            f"--out {out}: results are written as .json (every line and parameter) or .csv "
+            "(one row per facility-year); end the file name in .json or .csv",
+            2,
+        )
     if gwp is not None and gwp not in GWP_SETS:
         raise fail(f"unknown GWP set '{gwp}'; choose one of {', '.join(GWP_SETS)}", 2)
     result = compute_file(input_file, methodology, year, parameter_table(), gwp)
@@ -93,14 +100,21 @@ def compute(
         errors = sum(issue.severity is Severity.ERROR for issue in problems)
         typer.echo(f"{errors} error(s); nothing written — fix them and run again", err=True)
         raise typer.Exit(1)
+    if not result.calculations:
+        typer.echo(
+            f"{input_file.name}: no data rows, nothing to compute — add one row per value "
+            "under the header (docs/mrv.md, Input format); nothing written",
+            err=True,
+        )
+        raise typer.Exit(1)
     try:
         write_results(out, result.calculations)
     except OSError as error:
         raise fail(
             f"cannot write {out}: {error.strerror}; give --out a writable path", 2
         ) from error
-    total = sum(calculation.emissions_tco2 for calculation in result.calculations)
+    total = sum((calculation.emissions_tco2 for calculation in result.calculations), Decimal(0))
     typer.echo(
-        f"{len(result.calculations)} facility-year(s), {format(total.normalize(), 'f')} tCO2e "
+        f"{len(result.calculations)} facility-year(s), {tonnes_out(total)} tCO2e "
         f"in total, written to {out}"
     )

@@ -30,7 +30,7 @@ from tanshi.reports.verification_table import (
 )
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
-from tanshi.services.mrv import figure_sources
+from tanshi.services.mrv import company_ids, figure_sources
 
 verification_app = typer.Typer(
     help="The verification workflow: monitoring plans, annual reports, verification bodies, "
@@ -250,7 +250,18 @@ def status_command(year: int, db: Db = None) -> None:
 def events_command(company: str, year: int, db: Db = None) -> None:
     """The audit trail of one company-year: every step tried, by whom, and its result."""
     engine, _ = open_registry(db)
-    for event in vf.events(engine, company, year):
+    found = vf.events(engine, company, year)
+    if not found:
+        with engine.connect() as connection:
+            known = company in company_ids(connection)
+        raise fail(
+            f"no verification case for {company} in {year}"
+            if known
+            else f"no company {company} in this database; `tanshi verification status "
+            f"{year}` lists the companies with cases",
+            1,
+        )
+    for event in found:
         detail = {k: v for k, v in event.detail.items() if v not in (None, "", [])}
         typer.echo(f"{event.at.isoformat()}  {event.action:<15} {event.actor:<12} "
                    f"{event.result:<22} {event.state_after or '-':<20} {detail}")  # fmt: skip

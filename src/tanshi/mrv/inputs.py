@@ -99,10 +99,9 @@ def read_rows(
     values: list[InputValue] = []
     issues: list[Issue] = []
     seen: dict[tuple[str, int, int | None, str, str, str], int] = {}
-    for line, row in rows:
-
-        def cell(column: str, row: Mapping[str, str | None] = row) -> str:
-            return (row.get(column) or "").strip()
+    for line, raw in rows:
+        cells = {column: (raw.get(column) or "").strip() for column in COLUMNS}
+        cell = cells.__getitem__
 
         def at(column: str, line: int = line) -> str:
             return f"{origin}: row {line}, column {column}"

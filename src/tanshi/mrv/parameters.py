@@ -6,7 +6,7 @@ import csv
 import enum
 import io
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from tanshi.core.issues import Issue
@@ -127,6 +127,10 @@ class ParameterTable:
     """Every parameter known to a deployment; resolution picks exactly one or says why not."""
 
     parameters: tuple[Parameter, ...]
+    # Resolutions already made; the table is immutable, so an answer never changes.
+    _memo: dict[tuple[object, ...], Parameter | Issue] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     @classmethod
     def of(cls, parameters: Iterable[Parameter]) -> ParameterTable:
@@ -146,6 +150,20 @@ class ParameterTable:
         ``GJ/t`` over ``GJ/10^4Nm3``). Two candidates are an ambiguity, reported as an
         Issue: the table must be fixed, never "the most recent wins".
         """
+        key = (tuple(regimes), year, subject, parameter, unit_denominator)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._resolve(*key)
+        return found
+
+    def _resolve(
+        self,
+        regimes: Sequence[str],
+        year: int,
+        subject: str,
+        parameter: str,
+        unit_denominator: str | None,
+    ) -> Parameter | Issue:
         candidates = [
             item
             for item in self.parameters

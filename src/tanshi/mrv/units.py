@@ -28,6 +28,7 @@ AMBIGUOUS_UNITS: dict[str, str] = {
     "tonnes": "'tonnes' is spelled differently across tools; tanshi's spelling is 't'",
 }
 _FIX = "write 't' (1000 kg), 'kilotonne', 'Mt' (10^9 kg) or 'short_ton' explicitly"
+_MALFORMED = "write a unit expression such as 't', 'GJ/t', 'tC/t' or '10^4Nm3'"
 
 # Project spellings that pint's parser cannot read as written.
 ALIASES: dict[str, str] = {
@@ -74,7 +75,14 @@ def canonical_spelling(unit: str) -> str:
 
 def check_unit(unit: str, where: str) -> Issue | None:
     """None when pint reads ``unit``; else an ``ambiguous_unit`` or ``unknown_unit`` Issue."""
-    text = unit.strip()
+    problem = _unit_problem(unit.strip())
+    return None if problem is None else Issue(problem.code, problem.message, where)
+
+
+@functools.cache
+def _unit_problem(text: str) -> Issue | None:
+    """What is wrong with a unit spelling (``where`` left empty), cached per spelling."""
+    where = ""
     tokens = [] if text in ALIASES else [text, *re.split(r"[\s/*()^·]+", text)]
     for token in tokens:
         if token in AMBIGUOUS_UNITS:
@@ -85,8 +93,10 @@ def check_unit(unit: str, where: str) -> Issue | None:
         registry().parse_units(canonical_spelling(text))
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError):
         return Issue("unknown_unit", f"unit '{text}' is not known; {_FIX}", where)
-    except (AttributeError, TypeError, SyntaxError):
-        return Issue("unknown_unit", f"unit '{text}' cannot be read as a unit", where)
+    except Exception:
+        # User text: pint's parser raises AssertionError, tokenize.TokenError,
+        # decimal.DivisionByZero … on malformed expressions ('t/', '(t', '1/0').
+        return Issue("unknown_unit", f"unit '{text}' cannot be read as a unit; {_MALFORMED}", where)
     return None
 
 
@@ -103,10 +113,23 @@ def _factor(source: str, target: str) -> Decimal | None:
 
 def conversion_factor(source: str, target: str, where: str) -> Decimal | Issue:
     """The exact Decimal that turns an amount in ``source`` into ``target``, or an Issue."""
+    found = _conversion(source.strip(), target.strip())
+    return found if isinstance(found, Decimal) else Issue(found.code, found.message, where)
+
+
+@functools.cache
+def _conversion(source: str, target: str) -> Decimal | Issue:
+    """``conversion_factor`` without a location, cached per unit pair (bulk files repeat them)."""
+    where = ""
     problem = check_unit(source, where) or check_unit(target, where)
     if problem is not None:
         return problem
-    factor = _factor(source.strip(), target.strip())
+    try:
+        factor = _factor(source.strip(), target.strip())
+    except Exception:  # a unit pint parses but cannot convert
+        return Issue(
+            "unknown_unit", f"'{source}' cannot be converted to '{target}'; {_MALFORMED}", where
+        )
     if factor is None:
         return Issue(
             "unit_dimension",

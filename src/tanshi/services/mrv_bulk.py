@@ -6,8 +6,8 @@ import csv
 import json
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
-from decimal import Decimal
+from dataclasses import dataclass, fields, replace
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -105,6 +105,18 @@ def compute_file(
         header = header_of(path)
     except _UNREADABLE as error:
         return BulkResult((), (_unreadable(origin, error),))
+    if not header:
+        return BulkResult(
+            (),
+            (
+                Issue(
+                    "input_empty",
+                    f"the file is empty, nothing to compute; give the header "
+                    f"{','.join(COLUMNS)} and one row per value",
+                    origin,
+                ),
+            ),
+        )
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
         return BulkResult(
@@ -126,6 +138,29 @@ def compute_file(
     return BulkResult(tuple(calculations), tuple(issues))
 
 
+# Output precision. The domain keeps full precision; divisions such as 44/12 leave digits of
+# the 28-digit Decimal context (99825.00000000000000000000001), so the file edge quantises:
+# emissions in tCO2e to the kilogram (the storage precision), metrics to 10^-9 of their unit.
+# ``reported_tco2e`` is the method's own rounding (``tanshi mrv methods``).
+TONNES_QUANTUM = Decimal("0.001")
+METRIC_QUANTUM = Decimal("1E-9")
+OUTPUT_SUFFIXES = (".json", ".csv")
+
+
+def _quantised(value: Decimal, quantum: Decimal) -> Decimal:
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def tonnes_out(value: Decimal) -> str:
+    """An emissions figure as written to results: tCO2e to the kilogram, no trailing zeros."""
+    return format(_quantised(value, TONNES_QUANTUM).normalize(), "f")
+
+
+def _shallow(record: object) -> dict[str, object]:
+    """A flat dataclass's fields as a dict (``asdict`` deep-copies, which bulk output pays for)."""
+    return {item.name: getattr(record, item.name) for item in fields(record)}  # type: ignore[arg-type]
+
+
 def _plain(value: object) -> object:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
@@ -143,12 +178,22 @@ def result_record(calculation: Calculation) -> dict[str, object]:
         "year": calculation.year,
         "methodology": calculation.methodology,
         "gwp_set": calculation.gwp_set,
-        "emissions_tco2e": _plain(calculation.emissions_tco2),
+        "emissions_tco2e": tonnes_out(calculation.emissions_tco2),
         "reported_tco2e": _plain(calculation.reported_tco2),
-        "totals": {key: _plain(value) for key, value in calculation.totals},
-        "lines": [_plain(asdict(line)) for line in calculation.lines],
-        "metrics": [_plain(asdict(metric)) for metric in calculation.metrics],
-        "parameters": [_plain(asdict(parameter)) for parameter in calculation.parameters],
+        "totals": {key: tonnes_out(value) for key, value in calculation.totals},
+        "lines": [
+            _plain(
+                _shallow(
+                    replace(line, emissions_tco2=_quantised(line.emissions_tco2, TONNES_QUANTUM))
+                )
+            )
+            for line in calculation.lines
+        ],
+        "metrics": [
+            _plain(_shallow(replace(metric, value=_quantised(metric.value, METRIC_QUANTUM))))
+            for metric in calculation.metrics
+        ],
+        "parameters": [_plain(_shallow(parameter)) for parameter in calculation.parameters],
         "issues": [str(issue) for issue in calculation.issues],
     }
 
@@ -169,7 +214,9 @@ CSV_COLUMNS = (
 
 def write_results(path: Path, calculations: Sequence[Calculation]) -> None:
     """JSON (``.json``: every line and parameter) or CSV (one row per facility-year, with the
-    parameters used as JSON in the last column)."""
+    parameters used as JSON in the last column); any other suffix is a programming error."""
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ValueError(f"results are written as .json or .csv, not {path.suffix!r}")
     records = [result_record(item) for item in calculations]
     if path.suffix.lower() == ".json":
         path.write_text(json.dumps(records, ensure_ascii=False, indent=1) + "\n", "utf-8")

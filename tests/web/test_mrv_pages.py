@@ -45,7 +45,7 @@ def test_company_reports_page_checks_and_submits(world: World) -> None:
     assert refused.status_code == 422 and "annual_total_missing" in refused.text
     forged = _upload(client, "/reports/submit", "not-the-token", GOOD)
     assert forged.status_code == 403
-    assert 'data-code="ok"' in _upload(client, "/reports/check", token, GOOD).text
+    assert 'data-code="checks_passed"' in _upload(client, "/reports/check", token, GOOD).text
     submitted = _upload(client, "/reports/submit", token, GOOD)
     assert submitted.status_code == 200 and "submitted" not in submitted.text  # translated
     assert "已提交" in submitted.text

@@ -41,6 +41,10 @@ _PEOPLE = (
 )
 
 
+# The demo's first verification body (services/demo_verification.py registers VB01..VB05).
+DEMO_VERIFIER_BODY = "VB01"
+
+
 def _secret(seed: int, username: str) -> str:
     raw = hashlib.sha256(f"tanshi-demo/{seed}/{username}".encode()).digest()[:20]
     return base64.b32encode(raw).decode()
@@ -68,6 +72,8 @@ def create_demo_users(
     made = []
     for username, role, organisation, kind, name in _PEOPLE:
         code = f"{jurisdiction.code}-{organisation}"
+        if organisation == "VERIFIER":
+            code = DEMO_VERIFIER_BODY  # a verifier's organisation is the body it acts as
         identity.create_organisation(
             engine, code, organisation_names[organisation], kind, now,
             company=first if organisation == "COMPANY" else None,

@@ -53,12 +53,16 @@ class Scope(enum.StrEnum):
     SURRENDER = "compliance:surrender"
     REGULATE = "regulator:write"
     ADMIN = "admin:users"
+    MRV_REPORT = "mrv:report"
+    MRV_VERIFY = "mrv:verify"
 
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.REGULATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.REGULATE}),
-    Role.COMPLIANCE_OFFICER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER}),
-    Role.VERIFIER: frozenset({Scope.READ}),
+    Role.COMPLIANCE_OFFICER: frozenset(
+        {Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER, Scope.MRV_REPORT}
+    ),
+    Role.VERIFIER: frozenset({Scope.READ, Scope.MRV_VERIFY}),
     Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
     Role.EXCHANGE_OPERATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
     Role.AUDITOR: frozenset({Scope.READ}),

@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from tanshi.api import mrv_desk
 from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services import admin_views, lifecycle, verification_reads, views
+from tanshi.services import admin_views, lifecycle, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
@@ -94,10 +95,10 @@ def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
     if who.principal is None:
         return login_redirect("/verifier")
     shown = year_shown(svc, year)
-    cases = verification_reads.cases(svc.engine, shown) if shown else []
-    mine = [c for c in cases if who.principal.role is not Role.COMPLIANCE_OFFICER
-            or c.company == who.principal.company]  # fmt: skip
-    return render(request, svc, who, "verifier.html", year=shown, cases=mine)
+    mine = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
+    body = who.principal.organisation if who.principal.role is Role.VERIFIER else None
+    return render(request, svc, who, "verifier.html", year=shown, cases=mine, body=body,
+                  open_states=mrv_desk.OPEN_FOR_BODY[:2])  # fmt: skip
 
 
 @router.get("/audit", response_class=HTMLResponse)

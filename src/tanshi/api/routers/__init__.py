@@ -10,6 +10,7 @@ from tanshi.api.routers import (
     jurisdictions,
     proposals,
     public,
+    reports,
     rulebooks,
     transactions,
     verification,
@@ -25,5 +26,6 @@ ROUTERS = (
     compliance.router,
     public.router,
     verification.router,
+    reports.router,
     admin.router,
 )

@@ -14,8 +14,8 @@ from tanshi.services.identity import Principal, Role
 
 router = APIRouter(tags=["verification"])
 Year = Annotated[int, Path(ge=1990, le=2200)]
-# Who reads every company's case: the regulator's side and the verifiers.
-CASE_READERS = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR, Role.VERIFIER})
+# Who reads every company's case: the regulator's side (a verifier reads its own cases).
+CASE_READERS = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
 
 
 class CaseOut(BaseModel):
@@ -44,7 +44,10 @@ class EventOut(BaseModel):
     detail: dict
 
 
-def _may_read(who: Principal, company: str) -> bool:
+def _may_read(who: Principal, company: str, bodies: tuple[str | None, ...] = ()) -> bool:
+    """The regulator's side reads every case; a company its own; a body those assigned to it."""
+    if who.role is Role.VERIFIER:
+        return who.organisation in bodies
     return who.role in CASE_READERS or who.company == company
 
 
@@ -62,14 +65,16 @@ def cases(year: Year, who: Reader, svc: ServiceDep) -> list[dict]:
          "materiality_share": c.materiality_share, "revisions": c.revisions,
          "misstatements": c.misstatements, "non_conformities": c.non_conformities}
         for c in verification_reads.cases(svc.engine, year)
-        if _may_read(who, c.company)
+        if _may_read(who, c.company, (c.body, c.recheck_body))
     ]  # fmt: skip
 
 
 @router.get("/verification/{year}/{company}/events", response_model=list[EventOut])
 def events(year: Year, company: str, who: Reader, svc: ServiceDep) -> list[dict]:
     """The audit trail of one company-year's verification, oldest first."""
-    if not _may_read(who, company):
+    bodies = tuple(b for c in verification_reads.cases(svc.engine, year) if c.company == company
+                   for b in (c.body, c.recheck_body))  # fmt: skip
+    if not _may_read(who, company, bodies):
         raise ApiError(404, "unknown_company", f"no verification of {company} that you may read",
                        "path.company")  # fmt: skip
     return [

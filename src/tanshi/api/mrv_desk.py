@@ -1,0 +1,151 @@
+"""The verification workflow for signed-in people, shared by the API and the web pages.
+
+Resolves who acts (a company's officer acts as that company; a verifier as the verification
+body whose code is its organisation's code; a regulator as the regulator), the company's
+jurisdiction and its rules, then calls ``services.verification``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import Engine
+
+from tanshi.api.context import Service
+from tanshi.core.issues import Issue
+from tanshi.mrv.annual_report import AnnualReport, parse_report_csv
+from tanshi.mrv.monitoring_plan import parse_plan
+from tanshi.mrv.verification_workflow import Actor, CaseState, ResultCode
+from tanshi.resources import parameter_table, verification_rules
+from tanshi.services import verification as vf
+from tanshi.services import verification_reads, views
+from tanshi.services.identity import Principal
+
+Outcome = vf.StepOutcome
+# What each refusal means, for the person who got it (docs/verification.md, Result codes).
+EXPLANATIONS = {
+    "unknown_case": "no such verification case that you may act on",
+    "case_exists": "a report was already submitted; resubmit only after a correction request",
+    "invalid_state": "the case is not in a state this step starts from",
+    "body_unknown": "no registered verification body has that code",
+    "body_not_accredited": "the body is registered but not accredited",
+    "recheck_by_same_body": "a re-check must go to another body than the verifier",
+    "conflict_of_interest": "the body declared a conflict of interest with the company",
+    "rotation_limit": "the body verified the company in each of the last years the rules allow",
+    "finding_invalid": "a misstatement needs an amount in t, a non-conformity has none",
+    "report_has_errors": "the data checks found errors: fix every one listed and upload again",
+}
+# Cases a verifier sees: those assigned to its body, for verification or a re-check.
+OPEN_FOR_BODY = (CaseState.ASSIGNED, CaseState.IN_VERIFICATION, CaseState.RECHECK_ASSIGNED)
+
+
+def explain(code: str) -> str:
+    return EXPLANATIONS.get(code, code.replace("_", " "))
+
+
+def body_of(who: Principal) -> Actor:
+    """A verifier acts as the verification body its organisation is (the same code)."""
+    return Actor("body", who.organisation)
+
+
+def _jurisdiction(svc: Service, company: str):
+    found = views.company(svc.engine, company)
+    return svc.jurisdiction(found["jurisdiction"] if found else None)
+
+
+def _rules(svc: Service, company: str):
+    jurisdiction = _jurisdiction(svc, company)
+    return jurisdiction, verification_rules(jurisdiction.rulebook.rulebook.id)
+
+
+def file_plan(engine: Engine, company: str, text: str, now) -> list[Issue]:
+    """File a plan for ``company``; a plan naming another company is refused."""
+    plan, issues = parse_plan(text, "plan")
+    if plan is None or any(i.severity.value == "error" for i in issues):
+        return issues
+    if plan.company != company:
+        return [Issue("plan_of_another_company",
+                      f"the plan names {plan.company}: file plans for {company} only",
+                      "company")]  # fmt: skip
+    return vf.file_plan(engine, plan, now)
+
+
+def _parsed(company: str, year: int, stated_t: Decimal, text: str):
+    return parse_report_csv(text, company, year, stated_t, "report.csv")
+
+
+def check(svc: Service, company: str, year: int, stated_t: Decimal, text: str) -> list[Issue]:
+    """Every problem of a report (parsing, then the data checks); writes nothing."""
+    report, issues = _parsed(company, year, stated_t, text)
+    if report is None or issues:
+        return issues
+    jurisdiction, rules = _rules(svc, company)
+    return vf.check_only(svc.engine, jurisdiction, parameter_table(), rules, report)
+
+
+def submit(svc: Service, company: str, year: int, stated_t: Decimal, text: str) -> Outcome:
+    report, issues = _parsed(company, year, stated_t, text)
+    if report is None or issues:
+        return Outcome(ResultCode.REPORT_HAS_ERRORS, None, tuple(issues))
+    assert isinstance(report, AnnualReport)
+    jurisdiction, rules = _rules(svc, company)
+    return vf.submit_report(svc.engine, jurisdiction, parameter_table(), rules, report,
+                            Actor("company", company), svc.now())  # fmt: skip
+
+
+def assign(svc: Service, company: str, year: int, body: str, recheck: bool = False) -> Outcome:
+    _, rules = _rules(svc, company)
+    step = vf.assign_recheck if recheck else vf.assign
+    return step(svc.engine, rules, company, year, body, vf.REGULATOR, svc.now())
+
+
+def record_finding(svc: Service, who: Principal, company: str, year: int, kind: str,
+                   description: str, amount_t: Decimal | None, stream: str | None) -> Outcome:  # fmt: skip
+    return vf.record_finding(svc.engine, company, year, body_of(who), kind, description,
+                             svc.now(), misstatement_tco2=amount_t, stream=stream)  # fmt: skip
+
+
+def verify(svc: Service, who: Principal, company: str, year: int) -> Outcome:
+    jurisdiction, rules = _rules(svc, company)
+    return vf.verify(svc.engine, jurisdiction, rules, company, year, body_of(who), svc.now())
+
+
+def record_recheck(svc: Service, who: Principal, company: str, year: int, figure_t: Decimal,
+                   note: str) -> Outcome:  # fmt: skip
+    _, rules = _rules(svc, company)
+    return vf.record_recheck(svc.engine, rules, company, year, body_of(who), figure_t, note,
+                             svc.now())  # fmt: skip
+
+
+def sample(svc: Service, year: int, seed: int) -> list[str]:
+    jurisdiction = svc.jurisdiction(None)
+    rules = verification_rules(jurisdiction.rulebook.rulebook.id)
+    return vf.recheck_sample(svc.engine, rules, year, seed, svc.now())
+
+
+def discrepancies(engine: Engine, year: int) -> list[dict]:
+    """The re-checked cases against their verified figures (materiality of the jurisdiction)."""
+    cases = verification_reads.cases(engine, year)
+    out = []
+    for case in cases:
+        if case.recheck_tco2 is None:
+            continue
+        difference = None if case.verified_tco2 is None else case.recheck_tco2 - case.verified_tco2
+        out.append({"company": case.company, "verifier": case.body,
+                    "recheck_body": case.recheck_body,
+                    "verified_tco2": None if case.verified_tco2 is None else str(case.verified_tco2),
+                    "recheck_tco2": str(case.recheck_tco2),
+                    "difference_tco2": None if difference is None else str(difference),
+                    "state": case.state.value})  # fmt: skip
+    return out
+
+
+def cases_for(engine: Engine, who: Principal, year: int) -> list:
+    """The cases of ``year`` that ``who`` may read: all for the regulator's side, the
+    assigned ones for a verification body, your own for a company."""
+    cases = verification_reads.cases(engine, year)
+    if who.reads_all:
+        return cases
+    if who.role.value == "verifier":
+        return [c for c in cases if who.organisation in (c.body, c.recheck_body)]
+    return [c for c in cases if c.company == who.company]

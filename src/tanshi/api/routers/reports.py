@@ -1,0 +1,260 @@
+"""MRV writes: plans and annual reports (companies), findings and verification (verifiers),
+assignments, the re-check sample and discrepancies (the regulator)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from tanshi.api import mrv_desk as mrv_web
+from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
+from tanshi.api.errors import ApiError, ErrorDetail, from_issues
+from tanshi.core.issues import Issue, has_errors
+from tanshi.services.identity import Principal, Role, Scope
+
+router = APIRouter(tags=["reports"])
+Year = Annotated[int, Path(ge=1990, le=2200)]
+Company = Annotated[str, Path(max_length=40)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Tonnes = Annotated[Decimal, Field(ge=-(10**12), le=10**12, max_digits=20, decimal_places=6)]
+Officer = Annotated[Principal, Depends(needs(Scope.MRV_REPORT))]
+Verifier = Annotated[Principal, Depends(needs(Scope.MRV_VERIFY))]
+Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlanIn(Strict):
+    toml: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+
+
+class ReportIn(Strict):
+    """The annual report as the CSV of docs/verification.md, and the company's own total."""
+
+    year: Annotated[int, Field(ge=1990, le=2200)]
+    stated_t: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=20, decimal_places=6)]
+    csv: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+
+
+class BodyIn(Strict):
+    body: Code
+
+
+class FindingIn(Strict):
+    kind: Literal["misstatement", "non_conformity"]
+    description: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    misstatement_t: Tonnes | None = None
+    stream: Annotated[str | None, StringConstraints(max_length=80)] = None
+
+
+class RecheckIn(Strict):
+    figure_t: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=20, decimal_places=6)]
+    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class SampleIn(Strict):
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
+class IssueOut(BaseModel):
+    code: str
+    severity: str
+    message: str
+    where: str
+
+
+class CheckOut(BaseModel):
+    ok: bool
+    issues: list[IssueOut]
+
+
+class StepOut(BaseModel):
+    """A workflow step that happened: the case's state after it and what was recorded."""
+
+    company: str
+    year: int
+    state: str | None
+    issues: list[IssueOut]
+    detail: dict
+
+
+class SampleOut(BaseModel):
+    year: int
+    seed: int
+    sample: list[str]
+
+
+class DiscrepancyOut(BaseModel):
+    company: str
+    verifier: str | None
+    recheck_body: str | None
+    verified_tco2: str | None
+    recheck_tco2: str | None
+    difference_tco2: str | None
+    state: str
+
+
+def _issues(issues: list[Issue] | tuple[Issue, ...]) -> list[dict]:
+    return [{"code": i.code, "severity": i.severity.value, "message": i.message,
+             "where": i.where} for i in issues]  # fmt: skip
+
+
+def _own_company(who: Principal) -> str:
+    if not who.company:
+        raise ApiError(404, "unknown_company", "your organisation is not a covered company")
+    return who.company
+
+
+def _refusal(outcome: mrv_web.Outcome) -> ApiError:
+    """A refused step: 404 for a case you may not see, 409 for the state, else 422."""
+    code = outcome.result.value
+    if outcome.issues:
+        error = from_issues(422, list(outcome.issues), lambda i: f"body ({i.where})")
+        error.code, error.message = code, mrv_web.explain(code)
+        error.details = [ErrorDetail(code=code, message=mrv_web.explain(code)), *error.details]
+        return error
+    status = {"case_unknown": 404, "not_permitted": 404, "case_exists": 409,
+              "invalid_state": 409}.get(code, 422)  # fmt: skip
+    if status == 404:
+        code = "unknown_case"
+    return ApiError(status, code, mrv_web.explain(code))
+
+
+def _step(company: str, year: int, outcome: mrv_web.Outcome) -> tuple[int, dict]:
+    if not outcome.ok:
+        raise _refusal(outcome)
+    state = outcome.state.value if outcome.state else None
+    return 200, {"company": company, "year": year, "state": state,
+                 "issues": _issues(outcome.issues), "detail": outcome.detail}  # fmt: skip
+
+
+@router.post("/monitoring-plans", response_model=CheckOut, status_code=201)
+def file_plan(body: PlanIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+              who: Officer) -> dict:  # fmt: skip
+    """File your company's monitoring plan (TOML, docs/verification.md); a new version each time."""
+    company = _own_company(who)
+
+    def run() -> tuple[int, dict]:
+        issues = mrv_web.file_plan(svc.engine, company, body.toml, svc.now())
+        if has_errors(issues):
+            raise from_issues(422, issues, lambda i: f"body.toml ({i.where})")
+        return 201, {"ok": True, "issues": _issues(issues)}
+
+    return idempotent_write(svc, request, who, key, "plan_file", company, body.model_dump(),
+                            run)[1]  # fmt: skip
+
+
+@router.post("/reports/check", response_model=CheckOut)
+def check_report(body: ReportIn, who: Officer, svc: ServiceDep) -> dict:
+    """Run every data check on an annual report without storing it; all problems are listed."""
+    company = _own_company(who)
+    issues = mrv_web.check(svc, company, body.year, body.stated_t, body.csv)
+    return {"ok": not has_errors(issues), "issues": _issues(issues)}
+
+
+@router.post("/reports", response_model=StepOut, status_code=201)
+def submit_report(body: ReportIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+                  who: Officer) -> dict:  # fmt: skip
+    """Submit (or, after a correction request, resubmit) your company's annual report.
+
+    Any data-check error refuses it with every problem in ``error.details``; warnings are
+    stored with the report for the verifier and returned."""
+    company = _own_company(who)
+
+    def run() -> tuple[int, dict]:
+        outcome = mrv_web.submit(svc, company, body.year, body.stated_t, body.csv)
+        return 201, _step(company, body.year, outcome)[1]
+
+    payload = body.model_dump(mode="json")
+    return idempotent_write(svc, request, who, key, "report_submit", f"{company}/{body.year}",
+                            payload, run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/{company}/assign", response_model=StepOut)
+def assign(year: Year, company: Company, body: BodyIn, request: Request, key: IdempotencyKey,
+           svc: ServiceDep, who: Regulator) -> dict:  # fmt: skip
+    """Assign a verification body to a submitted report (rotation and conflicts checked)."""
+
+    def run() -> tuple[int, dict]:
+        return _step(company, year, mrv_web.assign(svc, company, year, body.body))
+
+    return idempotent_write(svc, request, who, key, "verification_assign", f"{company}/{year}",
+                            body.model_dump(), run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/{company}/findings", response_model=StepOut)
+def record_finding(year: Year, company: Company, body: FindingIn, request: Request,
+                   key: IdempotencyKey, svc: ServiceDep, who: Verifier) -> dict:  # fmt: skip
+    """Record a finding on a case assigned to your body: a misstatement in t (correct minus
+    reported) or a non-conformity (no amount)."""
+
+    def run() -> tuple[int, dict]:
+        outcome = mrv_web.record_finding(svc, who, company, year, body.kind, body.description,
+                                         body.misstatement_t, body.stream)  # fmt: skip
+        return _step(company, year, outcome)
+
+    return idempotent_write(svc, request, who, key, "verification_finding", f"{company}/{year}",
+                            body.model_dump(mode="json"), run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/{company}/verify", response_model=StepOut)
+def verify(year: Year, company: Company, request: Request, key: IdempotencyKey, svc: ServiceDep,
+           who: Verifier) -> dict:  # fmt: skip
+    """Conclude a case assigned to your body: verified, or a correction requested (material)."""
+
+    def run() -> tuple[int, dict]:
+        return _step(company, year, mrv_web.verify(svc, who, company, year))
+
+    return idempotent_write(svc, request, who, key, "verification_verify", f"{company}/{year}",
+                            {}, run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/{company}/recheck-assign", response_model=StepOut)
+def assign_recheck(year: Year, company: Company, body: BodyIn, request: Request,
+                   key: IdempotencyKey, svc: ServiceDep, who: Regulator) -> dict:  # fmt: skip
+    """Send a verified report to another body for the regulator's re-check."""
+
+    def run() -> tuple[int, dict]:
+        return _step(company, year, mrv_web.assign(svc, company, year, body.body, recheck=True))
+
+    return idempotent_write(svc, request, who, key, "verification_recheck_assign",
+                            f"{company}/{year}", body.model_dump(), run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/{company}/recheck", response_model=StepOut)
+def record_recheck(year: Year, company: Company, body: RecheckIn, request: Request,
+                   key: IdempotencyKey, svc: ServiceDep, who: Verifier) -> dict:  # fmt: skip
+    """Your body's re-check figure; a material discrepancy replaces the verified figure."""
+
+    def run() -> tuple[int, dict]:
+        outcome = mrv_web.record_recheck(svc, who, company, year, body.figure_t, body.note)
+        return _step(company, year, outcome)
+
+    return idempotent_write(svc, request, who, key, "verification_recheck", f"{company}/{year}",
+                            body.model_dump(mode="json"), run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/sample", response_model=SampleOut)
+def draw_sample(year: Year, body: SampleIn, request: Request, key: IdempotencyKey,
+                svc: ServiceDep, who: Regulator) -> dict:  # fmt: skip
+    """Draw the seeded random sample of verified reports to re-check (recorded; repeatable)."""
+
+    def run() -> tuple[int, dict]:
+        return 200, {"year": year, "seed": body.seed,
+                     "sample": mrv_web.sample(svc, year, body.seed)}  # fmt: skip
+
+    return idempotent_write(svc, request, who, key, "verification_sample", str(year),
+                            body.model_dump(), run)[1]  # fmt: skip
+
+
+@router.get("/verification/{year}/discrepancies", response_model=list[DiscrepancyOut])
+def discrepancies(year: Year, who: Reader, svc: ServiceDep) -> list[dict]:
+    """Each re-checked report against its verified figure (regulators and auditors)."""
+    if who.role not in (Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR):
+        raise ApiError(403, "regulators_only", "the discrepancy report is for regulators")
+    return mrv_web.discrepancies(svc.engine, year)

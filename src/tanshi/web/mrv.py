@@ -1,0 +1,222 @@
+"""MRV pages: a company's reports (plan, upload, checks, submit), the verifier's cases
+(findings, verify) and the regulator's verification progress (assign, sample)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api import mrv_desk
+from tanshi.api.context import Service, ServiceDep
+from tanshi.core.issues import has_errors
+from tanshi.mrv.verification_workflow import CaseState
+from tanshi.services.identity import Principal, Role
+from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
+from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.render import render
+from tanshi.web.session import Visitor, csrf_ok
+
+router = APIRouter(include_in_schema=False)
+Year = Annotated[int, Path(ge=1990, le=2200)]
+Company = Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
+MAX_UPLOAD_CHARS = 60_000
+
+
+def _forbidden(request: Request, svc: Service, who: Visitor, message: str) -> Response:
+    return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                  message=message)  # fmt: skip
+
+
+def _tonnes(text: str | None, name: str) -> Decimal:
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation as error:
+        raise Refused("invalid_number", "{name}: enter a number of tonnes", name=name) from error
+    if not value.is_finite() or abs(value) > 10**12:
+        raise Refused("invalid_number", "{name}: enter a number of tonnes", name=name)
+    return value
+
+
+def _problems(outcome: mrv_desk.Outcome) -> Refused:
+    code = outcome.result.value
+    listed = "; ".join(f"{i.code}: {i.message}" for i in outcome.issues)
+    return Refused(code, "{explanation} {problems}",
+                   explanation=mrv_desk.explain(code), problems=listed)  # fmt: skip
+
+
+async def _upload(request: Request) -> str:
+    """The uploaded CSV's text ('' when none); the form is parsed once and cached."""
+    sent = (await request.form()).get("report")
+    if sent is None or isinstance(sent, str):
+        return sent or ""
+    raw = await sent.read(MAX_UPLOAD_CHARS * 4 + 1)
+    await sent.close()
+    return raw.decode("utf-8", errors="replace")[: MAX_UPLOAD_CHARS + 1]
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                 year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> Response:  # fmt: skip
+    """A company's annual reports: file the plan, upload the CSV, check it, submit it."""
+    if who.principal is None:
+        return login_redirect("/reports")
+    if who.principal.role is not Role.COMPLIANCE_OFFICER or not who.principal.company:
+        return _forbidden(request, svc, who, "only a company's compliance officer files reports")
+    shown = year_shown(svc, year)
+    cases = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
+    return render(request, svc, who, "reports.html", year=shown, cases=cases,
+                  company=who.principal.company)  # fmt: skip
+
+
+@router.post("/reports/check", response_class=HTMLResponse)
+async def check_report(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    """The data checks on an uploaded report, every problem listed; nothing is stored."""
+    me = who.principal
+    form = await request.form()
+    sent = str(form.get("csrf_token") or request.headers.get("x-csrf-token") or "")
+    if me is None or me.role is not Role.COMPLIANCE_OFFICER or not me.company:
+        return _forbidden(request, svc, who, "only a company's compliance officer files reports")
+    if not csrf_ok(who.csrf, sent):
+        return render(request, svc, who, "result.html", 403, ok=False, code="csrf_token_invalid",
+                      message="the form's security token is missing or stale: reload the page")  # fmt: skip
+    text = await _upload(request)
+    try:
+        year = whole_number(str(form.get("year", "")), "Year")
+        stated = _tonnes(str(form.get("stated_t", "")), "Stated emissions (t)")
+    except Refused as refused:
+        return render(request, svc, who, "result.html", 422, ok=False, code=refused.code,
+                      message=refused.message.format(**refused.values))  # fmt: skip
+    issues = mrv_desk.check(svc, me.company, year, stated, text)
+    return render(request, svc, who, "_report_check.html", issues=issues,
+                  ok=not has_errors(issues))  # fmt: skip
+
+
+def _submit(svc: Service, me: Principal, form: dict[str, str], text: str) -> Message:
+    if not me.company:
+        raise Refused("no_company", "your organisation is not a covered company")
+    year = whole_number(form.get("year"), "Year")
+    stated = _tonnes(form.get("stated_t"), "Stated emissions (t)")
+    if not text:
+        raise Refused("report_missing", "choose the report's CSV file")
+    outcome = mrv_desk.submit(svc, me.company, year, stated, text)
+    if not outcome.ok:
+        raise _problems(outcome)
+    return "report for {year} submitted: {state}", {"year": year, "state": outcome.state}
+
+
+@router.post("/reports/submit", response_class=HTMLResponse)
+async def submit_report(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    if me is not None and me.role is not Role.COMPLIANCE_OFFICER:
+        return _forbidden(request, svc, who, "only a company's compliance officer files reports")
+    text = await _upload(request)
+    return await web_write(request, svc, who, "report_submit", "web",
+                           lambda form: _submit(svc, me, form, text))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
+    if not me.company:
+        raise Refused("no_company", "your organisation is not a covered company")
+    issues = mrv_desk.file_plan(svc.engine, me.company, form.get("toml", "")[:MAX_UPLOAD_CHARS],
+                                svc.now())  # fmt: skip
+    if has_errors(issues):
+        raise Refused(issues[0].code, "{problems}",
+                      problems="; ".join(f"{i.code}: {i.message}" for i in issues))  # fmt: skip
+    return "monitoring plan filed", {}
+
+
+@router.post("/reports/plan", response_class=HTMLResponse)
+async def file_plan(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    if me is not None and me.role is not Role.COMPLIANCE_OFFICER:
+        return _forbidden(request, svc, who, "only a company's compliance officer files reports")
+    return await web_write(request, svc, who, "plan_file", "web",
+                           lambda form: _plan(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _verifier_step(svc: Service, me: Principal, company: str, year: int, action: str,
+                   form: dict[str, str]) -> Message:  # fmt: skip
+    if action == "verify":
+        outcome = mrv_desk.verify(svc, me, company, year)
+    else:
+        kind = form.get("kind", "")
+        amount = _tonnes(form.get("amount_t"), "Amount (t)") if form.get("amount_t") else None
+        outcome = mrv_desk.record_finding(svc, me, company, year, kind,
+                                          form.get("description", "")[:2000], amount, None)  # fmt: skip
+    if not outcome.ok:
+        raise _problems(outcome)
+    return "{company} {year}: {state}", {"company": company, "year": year, "state": outcome.state}
+
+
+@router.post("/verifier/{year}/{company}/{action}", response_class=HTMLResponse)
+async def verifier_step(
+    year: Year, company: Company, action: Annotated[str, Path(pattern="^(finding|verify)$")],
+    request: Request, svc: ServiceDep, who: VisitorDep,
+) -> Response:  # fmt: skip
+    """A verifier records a finding on, or verifies, a case assigned to its body."""
+    me = who.principal
+    if me is not None and me.role is not Role.VERIFIER:
+        return _forbidden(request, svc, who, "only the assigned verification body may do this")
+    return await web_write(request, svc, who, f"verification_{action}", f"{company}/{year}",
+                           lambda form: _verifier_step(svc, me, company, year, action, form))  # type: ignore[arg-type]  # fmt: skip
+
+
+@router.get("/regulator/verification", response_class=HTMLResponse)
+def progress_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                  year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> Response:  # fmt: skip
+    """Verification progress: cases by state, assignments to make, the re-check sample."""
+    if who.principal is None:
+        return login_redirect("/regulator/verification")
+    if not allowed(who, {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}):
+        return _forbidden(request, svc, who, "this page is for regulators and auditors")
+    shown = year_shown(svc, year)
+    cases = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
+    counts = Counter(c.state for c in cases)
+    by_state = [(state, counts.get(state, 0)) for state in CaseState]
+    return render(request, svc, who, "verification_progress.html", year=shown, cases=cases,
+                  by_state=by_state, discrepancies=mrv_desk.discrepancies(svc.engine, shown)
+                  if shown else [], may_write=who.principal.role is Role.REGULATOR)  # fmt: skip
+
+
+def _regulator_step(svc: Service, company: str, year: int, action: str,
+                    form: dict[str, str]) -> Message:  # fmt: skip
+    body = form.get("body", "").strip()[:40]
+    if not body:
+        raise Refused("body_missing", "enter the verification body's code")
+    outcome = mrv_desk.assign(svc, company, year, body, recheck=action == "recheck-assign")
+    if not outcome.ok:
+        raise _problems(outcome)
+    return "{company} {year}: {state}", {"company": company, "year": year, "state": outcome.state}
+
+
+@router.post("/regulator/verification/{year}/{company}/{action}", response_class=HTMLResponse)
+async def regulator_step(
+    year: Year, company: Company,
+    action: Annotated[str, Path(pattern="^(assign|recheck-assign)$")],
+    request: Request, svc: ServiceDep, who: VisitorDep,
+) -> Response:  # fmt: skip
+    """The regulator assigns a body to a submitted report, or a re-check to a verified one."""
+    if who.principal is not None and who.principal.role is not Role.REGULATOR:
+        return _forbidden(request, svc, who, "only the regulator assigns verification bodies")
+    return await web_write(request, svc, who, "verification_assign", f"{company}/{year}",
+                           lambda form: _regulator_step(svc, company, year, action, form))  # fmt: skip
+
+
+def _sample(svc: Service, year: int, form: dict[str, str]) -> Message:
+    seed = whole_number(form.get("seed"), "Seed")
+    drawn = mrv_desk.sample(svc, year, seed)
+    return "re-check sample (seed {seed}): {sample}", {
+        "seed": seed, "sample": ", ".join(drawn) or "—"}  # fmt: skip
+
+
+@router.post("/regulator/verification/{year}/sample", response_class=HTMLResponse)
+async def regulator_sample(year: Year, request: Request, svc: ServiceDep,
+                           who: VisitorDep) -> Response:  # fmt: skip
+    if who.principal is not None and who.principal.role is not Role.REGULATOR:
+        return _forbidden(request, svc, who, "only the regulator draws the re-check sample")
+    return await web_write(request, svc, who, "verification_sample", str(year),
+                           lambda form: _sample(svc, year, form))  # fmt: skip

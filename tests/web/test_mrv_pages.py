@@ -1,0 +1,85 @@
+"""The MRV pages: a company uploads, checks and submits; the regulator assigns; the verifier
+records a finding and verifies; the regulator sees the progress. CSRF on every form."""
+
+from __future__ import annotations
+
+from test_pages import _csrf, _login
+
+from service_world import NOW, PASSWORD, World
+from tanshi.services import verification as vf
+
+PLAN = """
+company = "A1"
+version = 1
+valid_from_year = 2016
+
+[[streams]]
+unit = "site"
+stream = "grid"
+kind = "electricity"
+subject = "grid"
+activity_unit = "MWh"
+parameters = { quantity = "measured" }
+"""
+MONTHS = "unit,stream,month,quantity\n" + "".join(f"site,grid,{m},1000\n" for m in range(1, 13))
+GOOD = MONTHS + "site,grid,total,12000\n"  # 12 000 MWh × 0.6101 = 7 321.2 t
+
+
+def _upload(client, path: str, token: str, text: str, stated: str = "7321.2"):
+    return client.post(path, data={"csrf_token": token, "year": "2016", "stated_t": stated},
+                       files={"report": ("report.csv", text.encode(), "text/csv")})  # fmt: skip
+
+
+def test_company_reports_page_checks_and_submits(world: World) -> None:
+    assert vf.register_body(world.engine, "VER", "Verifier org", NOW) == []
+    client = _login(world, "officer-a")
+    page = client.get("/reports?year=2016")
+    assert page.status_code == 200 and "排放报告" in page.text
+    token = _csrf(page.text)
+    filed = client.post("/reports/plan", data={"csrf_token": token, "toml": PLAN})
+    assert filed.status_code == 200 and 'data-code="ok"' in filed.text
+    checked = _upload(client, "/reports/check", token, MONTHS, stated="7000")
+    # Every problem at once: the missing total row and the stated total that does not add up.
+    assert "annual_total_missing" in checked.text and "emissions_total_mismatch" in checked.text
+    refused = _upload(client, "/reports/submit", token, MONTHS)
+    assert refused.status_code == 422 and "annual_total_missing" in refused.text
+    forged = _upload(client, "/reports/submit", "not-the-token", GOOD)
+    assert forged.status_code == 403
+    assert 'data-code="checks_passed"' in _upload(client, "/reports/check", token, GOOD).text
+    submitted = _upload(client, "/reports/submit", token, GOOD)
+    assert submitted.status_code == 200 and "submitted" not in submitted.text  # translated
+    assert "已提交" in submitted.text
+    assert "7,321.2" in client.get("/reports?year=2016").text
+
+    regulator = _login(world, "regulator")
+    progress = regulator.get("/regulator/verification?year=2016")
+    assert progress.status_code == 200 and "核查进度" in progress.text
+    token = _csrf(progress.text)
+    assigned = regulator.post("/regulator/verification/2016/A1/assign",
+                              data={"csrf_token": token, "body": "VER"})  # fmt: skip
+    assert 'data-code="ok"' in assigned.text, assigned.text
+
+    regulator.post("/logout", data={"csrf_token": _csrf(regulator.get("/regulator").text)})
+    token = _csrf(world.client.get("/login").text)
+    world.client.post("/login", data={"username": "verifier", "password": PASSWORD,
+                                      "csrf_token": token})  # fmt: skip
+    cases = world.client.get("/verifier?year=2016")
+    assert "/verifier/2016/A1/finding" in cases.text
+    token = _csrf(cases.text)
+    found = world.client.post("/verifier/2016/A1/finding", data={
+        "csrf_token": token, "kind": "misstatement", "amount_t": "-100",
+        "description": "double-counted meter"})  # fmt: skip
+    assert 'data-code="ok"' in found.text, found.text
+    done = world.client.post("/verifier/2016/A1/verify", data={"csrf_token": token})
+    assert 'data-code="ok"' in done.text and "已核查" in done.text
+    assert world.client.post("/verifier/2016/A1/verify", data={}).status_code == 403  # no CSRF
+
+
+def test_mrv_pages_refuse_other_roles(world: World) -> None:
+    client = _login(world, "officer-b")
+    assert client.get("/regulator/verification").status_code == 403
+    token = _csrf(client.get("/reports").text)
+    assigned = client.post("/regulator/verification/2016/A1/assign",
+                           data={"csrf_token": token, "body": "VER"})  # fmt: skip
+    assert assigned.status_code == 403
+    assert client.post("/verifier/2016/A1/verify", data={"csrf_token": token}).status_code == 403

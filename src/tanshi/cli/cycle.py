@@ -48,8 +48,8 @@ def run(
     recomputes the stored table), so running the cycle again is safe.
     """
     choices = parse_choices(penalty)
-    engine, jurisdiction = open_registry(db)
     now = moment_of(at)
+    engine, jurisdiction = open_registry(db)
     console = Console()
     try:
         stored = jurisdiction.rulebook.rulebook.id

@@ -55,12 +55,29 @@ def _stop_on(issues: list[Issue]) -> None:
 
 
 def _price(text: str | None) -> Decimal | None:
+    """The ``--reserve-price`` given, or None; exits 2 unless it is a price of 0 or more."""
     if text is None:
         return None
     try:
-        return Decimal(text)
-    except InvalidOperation as error:
-        raise fail(f"--reserve-price {text} is not a number", 2) from error
+        price = Decimal(text.strip())
+    except InvalidOperation:
+        price = None
+    if price is None or not price.is_finite() or price < 0:
+        raise fail(
+            f"--reserve-price {text!r} must be a price of 0 or more per tonne in the rulebook's "
+            "currency, e.g. --reserve-price 25000",
+            2,
+        )
+    return price
+
+
+def _volume(volume: int | None) -> int | None:
+    """The ``--volume`` given, or None; exits 2 unless it is a positive number of tonnes."""
+    if volume is not None and volume <= 0:
+        raise fail(
+            f"--volume {volume} must be the tonnes offered, more than 0, e.g. --volume 500000", 2
+        )
+    return volume
 
 
 @auction_app.command("run")
@@ -73,11 +90,14 @@ def run(
     year: Annotated[int, typer.Option("--year", help="The year whose [[auction]] rule applies.")],
     seed: Annotated[int, typer.Option(help="Seed of the random order that breaks ties.")] = 0,
     volume: Annotated[
-        int | None, typer.Option(help="Volume offered (default: the rule's volume_per_auction_t).")
+        int | None,
+        typer.Option(help="Tonnes offered, > 0 (default: the rule's volume_per_auction_t)."),
     ] = None,
     reserve_price: Annotated[
         str | None,
-        typer.Option("--reserve-price", help="Reserve price per tonne (default: the rule's)."),
+        typer.Option(
+            "--reserve-price", help="Reserve price per tonne, >= 0 (default: the rule's)."
+        ),
     ] = None,
     guarantees: Annotated[
         str | None, typer.Option(help="CSV file bidder,guarantee of the bid guarantees lodged.")
@@ -101,8 +121,9 @@ def run(
         text, name = _read(guarantees, "guarantee file")
         lodged, more = parse_guarantees(text, name)
         issues += more
-    _stop_on(issues)
     price = _price(reserve_price)
+    volume = _volume(volume)
+    _stop_on(issues)
     try:
         if not deliver:
             book, _ = load_rulebook(rulebook)

@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tanshi.auction import AuctionResult, parse_bids, parse_guarantees
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, wide_console
 from tanshi.cli.registry_ops import moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, Severity
@@ -184,7 +183,7 @@ def _print(result: AuctionResult, currency: str, *, carried_in: int) -> None:
             award.bid.bidder, award.bid.bid_id, str(award.bid.price_per_t),
             f"{award.bid.quantity_t:,}", f"{award.accepted_t:,}", f"{award.awarded_t:,}",
         )  # fmt: skip
-    Console().print(table)
+    wide_console().print(table)
     for issue in result.issues:
         if issue.severity is Severity.WARNING:
             typer.echo(f"note: {issue.where}: {issue.message} [{issue.code}]")

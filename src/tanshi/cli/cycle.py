@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, wide_console
 from tanshi.cli.compliance import parse_choices
 from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.cli.tables import compliance_table
@@ -50,7 +50,7 @@ def run(
     choices = parse_choices(penalty)
     now = moment_of(at)
     engine, jurisdiction = open_registry(db)
-    console = Console()
+    console = wide_console()
     try:
         stored = jurisdiction.rulebook.rulebook.id
         if stored != rulebook:

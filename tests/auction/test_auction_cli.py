@@ -95,3 +95,21 @@ def test_delivery_through_the_registry_and_rollover_into_the_next_auction(tmp_pa
         assert kinds == ["auction_delivery"] * 4
     engine.dispose()
     assert "ok:" in run("registry", "verify", "--db", db)
+
+
+def test_a_reserve_price_or_volume_out_of_range_is_refused() -> None:
+    base = ["auction", "run", "demo-province-bids.csv", "--rulebook", "demo-province",
+            "--year", "2016"]  # fmt: skip
+    for option, value, said in [
+        ("--reserve-price", "-5", "--reserve-price '-5' must be a price of 0 or more"),
+        ("--reserve-price", "NaN", "--reserve-price 'NaN' must be a price of 0 or more"),
+        ("--reserve-price", "cheap", "--reserve-price 'cheap' must be a price of 0 or more"),
+        ("--volume", "0", "--volume 0 must be the tonnes offered, more than 0"),
+        ("--volume", "-1000", "--volume -1000 must be the tonnes offered, more than 0"),
+    ]:
+        result = runner.invoke(app, [*base, option, value])
+        assert result.exit_code == 2, (option, value, result.output)
+        assert said in result.output
+        assert "clearing price" not in result.output
+    zero = run(*base, "--reserve-price", "0")  # a reserve of 0 is a price, if an odd one
+    assert "reserve price 0 CNY/t" in zero

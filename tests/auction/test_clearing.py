@@ -8,7 +8,15 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tanshi.auction import AuctionTerms, Bid, clear_auction, parse_bids, parse_guarantees
+from tanshi.auction import (
+    AuctionTerms,
+    Bid,
+    check_terms,
+    clear_auction,
+    parse_bids,
+    parse_guarantees,
+)
+from tanshi.core.issues import Severity
 from tanshi.resources import load_rulebook
 from tanshi.rulebook import rules_in_force
 
@@ -200,3 +208,18 @@ def test_only_eligible_sectors_may_bid_when_sectors_are_known() -> None:
     assert "bidder_not_eligible" in {issue.code for issue in result.issues}
     unchecked = clear_auction(auction, offer, lodged)  # sectors unknown: not checked
     assert unchecked.by_bidder_t == {"POWER1": 10_000, "STEEL1": 10_000}
+
+
+def test_terms_out_of_range_clear_nothing_and_say_why() -> None:
+    bids = [Bid("b1", "A", D(30), 100)]
+    bad = AuctionTerms(-10, D(-5), D(0), 0, D(0))
+    result = clear_auction(bad, bids)
+    assert result.awards == () and result.clearing_price_per_t is None
+    assert [issue.code for issue in result.issues] == [
+        "bad_volume", "bad_reserve_price", "bad_lot_size", "bad_price_tick", "bad_purchase_limit",
+    ]  # fmt: skip
+    assert all(issue.severity is Severity.ERROR for issue in result.issues)
+    assert check_terms(AuctionTerms(100, D(0), D(1), 1, D("0.01"))) == []
+    assert [i.code for i in check_terms(AuctionTerms(100, D(1), D("1.01"), 1, D(1)))] == [
+        "bad_purchase_limit"
+    ]

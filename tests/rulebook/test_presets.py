@@ -105,6 +105,33 @@ def test_the_reserves_as_quoted_in_issue_5_fail_the_parts_check() -> None:
     assert "off by -1,000" in issues[1].message  # the phase reserve no longer matches either
 
 
+def test_kets_phase_2_and_3_caps_carry_their_own_confidence() -> None:
+    """Phase 2: ICAP SR2021's annual caps (V3), the 134 M reserve split evenly (assumption).
+    Phase 3: 589.3 / 567.1 Mt excluding reserves (V3) + the assumed 29.24 Mt reserve each."""
+    rulebook, _ = load_rulebook("kr-kets")
+    caps = {cap.year: cap for cap in rulebook.cap}
+    assert [caps[year].cap_t for year in (2018, 2019, 2020)] == [
+        601_000_000, 587_600_000, 545_100_000,
+    ]  # fmt: skip
+    assert sum(caps[year].reserve_t for year in (2018, 2019, 2020)) == 134_000_000
+    for year in range(2018, 2026):
+        assert caps[year].confidence is Confidence.SECONDARY
+        assert caps[year].reserve_confidence is Confidence.ASSUMPTION
+        assert caps[year].reserve_source
+    assert {caps[year].free_allocation_budget_t for year in (2021, 2022, 2023)} == {589_300_000}
+    assert {caps[year].free_allocation_budget_t for year in (2024, 2025)} == {567_100_000}
+    shown = [line for line in describe(rules_in_force(rulebook, 2019), "KRW")]
+    reserve = next(rule for name, _, rule in shown if name == "Cap reserve")
+    assert reserve.confidence is Confidence.ASSUMPTION
+
+
+def test_a_reserve_citation_needs_both_source_and_confidence() -> None:
+    text = preset_text("kr-kets").replace('reserve_confidence = "assumption"\n', "", 1)
+    rulebook, issues = parse_rulebook(text, "mine.toml")
+    assert rulebook is None
+    assert any("reserve_source and reserve_confidence together" in i.message for i in issues)
+
+
 def test_kets_rules_change_by_phase() -> None:
     rulebook, _ = load_rulebook("kr-kets")
     shares = {

@@ -53,10 +53,10 @@ def test_yaml_numbers_are_exact() -> None:
     scenario, _ = parse_scenario(scenario_text("demo-province")[0])
     assert scenario is not None
     trade = next(step.trade for step in scenario.steps if step.trade is not None)
-    assert trade.price_cny_per_t == Decimal("30.00")
+    assert trade.price_per_t == Decimal("30.00")
     refused = [step for step in scenario.steps if step.refused == "price_off_tick"]
     assert refused[0].trade is not None
-    assert refused[0].trade.price_cny_per_t == Decimal("30.005")
+    assert refused[0].trade.price_per_t == Decimal("30.005")
 
 
 def test_mistakes_are_located_and_all_reported() -> None:

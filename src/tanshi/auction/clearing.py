@@ -105,6 +105,29 @@ class AuctionResult:
         return price * self.sold_t
 
 
+def check_terms(terms: AuctionTerms) -> list[Issue]:
+    """Every problem with the terms themselves (errors): nothing is cleared on such terms."""
+    checks = (
+        (terms.volume_t >= 0, "bad_volume", f"the volume offered must not be negative, got "
+         f"{terms.volume_t} t"),
+        (terms.reserve_price_per_t.is_finite() and terms.reserve_price_per_t >= 0,
+         "bad_reserve_price", f"the reserve price must be a price of 0 or more per tonne, got "
+         f"{terms.reserve_price_per_t}"),
+        (terms.lot_size_t >= 1, "bad_lot_size", f"the lot size must be at least 1 t, got "
+         f"{terms.lot_size_t}"),
+        (terms.price_tick.is_finite() and terms.price_tick > 0, "bad_price_tick",
+         f"the price tick must be more than 0, got {terms.price_tick}"),
+        (terms.purchase_limit_share.is_finite() and 0 < terms.purchase_limit_share <= 1,
+         "bad_purchase_limit", f"the per-bidder limit must be a share in (0, 1], got "
+         f"{terms.purchase_limit_share}"),
+    )  # fmt: skip
+    return [
+        Issue(code, message + "; nothing was cleared", "auction terms", Severity.ERROR)
+        for ok, code, message in checks
+        if not ok
+    ]
+
+
 def clear_auction(
     terms: AuctionTerms,
     bids: Sequence[Bid],
@@ -115,9 +138,15 @@ def clear_auction(
 ) -> AuctionResult:
     """Clear one auction; every bid not accepted in full is explained by an Issue.
 
+    Terms that make no sense (a negative reserve price or volume, a lot under 1 t, a tick or
+    limit out of range) clear nothing: the result holds no award and the terms' errors.
+
     ``bidder_sectors`` (bidder → sector), when given, lets the terms' eligible sectors be
     checked; without it eligibility is not checked.
     """
+    problems = check_terms(terms)
+    if problems:
+        return AuctionResult(terms, None, (), 0, tuple(problems), seed)
     issues: list[Issue] = []
     admissible = _eligible(terms, _admissible(terms, bids, issues), bidder_sectors, issues)
     accepted = {bid.bid_id: bid.quantity_t for bid in admissible}

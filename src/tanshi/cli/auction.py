@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tanshi.auction import AuctionResult, parse_bids, parse_guarantees
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, wide_console
 from tanshi.cli.registry_ops import moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, Severity
@@ -55,12 +54,29 @@ def _stop_on(issues: list[Issue]) -> None:
 
 
 def _price(text: str | None) -> Decimal | None:
+    """The ``--reserve-price`` given, or None; exits 2 unless it is a price of 0 or more."""
     if text is None:
         return None
     try:
-        return Decimal(text)
-    except InvalidOperation as error:
-        raise fail(f"--reserve-price {text} is not a number", 2) from error
+        price = Decimal(text.strip())
+    except InvalidOperation:
+        price = None
+    if price is None or not price.is_finite() or price < 0:
+        raise fail(
+            f"--reserve-price {text!r} must be a price of 0 or more per tonne in the rulebook's "
+            "currency, e.g. --reserve-price 25000",
+            2,
+        )
+    return price
+
+
+def _volume(volume: int | None) -> int | None:
+    """The ``--volume`` given, or None; exits 2 unless it is a positive number of tonnes."""
+    if volume is not None and volume <= 0:
+        raise fail(
+            f"--volume {volume} must be the tonnes offered, more than 0, e.g. --volume 500000", 2
+        )
+    return volume
 
 
 @auction_app.command("run")
@@ -73,11 +89,14 @@ def run(
     year: Annotated[int, typer.Option("--year", help="The year whose [[auction]] rule applies.")],
     seed: Annotated[int, typer.Option(help="Seed of the random order that breaks ties.")] = 0,
     volume: Annotated[
-        int | None, typer.Option(help="Volume offered (default: the rule's volume_per_auction_t).")
+        int | None,
+        typer.Option(help="Tonnes offered, > 0 (default: the rule's volume_per_auction_t)."),
     ] = None,
     reserve_price: Annotated[
         str | None,
-        typer.Option("--reserve-price", help="Reserve price per tonne (default: the rule's)."),
+        typer.Option(
+            "--reserve-price", help="Reserve price per tonne, >= 0 (default: the rule's)."
+        ),
     ] = None,
     guarantees: Annotated[
         str | None, typer.Option(help="CSV file bidder,guarantee of the bid guarantees lodged.")
@@ -101,8 +120,9 @@ def run(
         text, name = _read(guarantees, "guarantee file")
         lodged, more = parse_guarantees(text, name)
         issues += more
-    _stop_on(issues)
     price = _price(reserve_price)
+    volume = _volume(volume)
+    _stop_on(issues)
     try:
         if not deliver:
             book, _ = load_rulebook(rulebook)
@@ -163,7 +183,7 @@ def _print(result: AuctionResult, currency: str, *, carried_in: int) -> None:
             award.bid.bidder, award.bid.bid_id, str(award.bid.price_per_t),
             f"{award.bid.quantity_t:,}", f"{award.accepted_t:,}", f"{award.awarded_t:,}",
         )  # fmt: skip
-    Console().print(table)
+    wide_console().print(table)
     for issue in result.issues:
         if issue.severity is Severity.WARNING:
             typer.echo(f"note: {issue.where}: {issue.message} [{issue.code}]")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
+from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,3 +37,14 @@ def open_or_exit(url: str) -> Engine:
             "writable SQLite file path or a reachable PostgreSQL URL",
             2,
         ) from error
+
+
+def wide_console() -> Console:
+    """A console for tables: the terminal's width, else $COLUMNS, else 200 columns.
+
+    Rich falls back to 80 columns when stdout is not a terminal, which squeezes wide tables
+    into ellipses when they are piped to a file or a pager.
+    """
+    if Console().is_terminal or os.environ.get("COLUMNS", "").isdigit():
+        return Console()
+    return Console(width=200)

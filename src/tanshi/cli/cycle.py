@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, wide_console
 from tanshi.cli.compliance import parse_choices
 from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.cli.tables import compliance_table
@@ -48,9 +48,9 @@ def run(
     recomputes the stored table), so running the cycle again is safe.
     """
     choices = parse_choices(penalty)
-    engine, jurisdiction = open_registry(db)
     now = moment_of(at)
-    console = Console()
+    engine, jurisdiction = open_registry(db)
+    console = wide_console()
     try:
         stored = jurisdiction.rulebook.rulebook.id
         if stored != rulebook:

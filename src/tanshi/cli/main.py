@@ -15,6 +15,7 @@ from tanshi.cli.compliance import compliance_app
 from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
 from tanshi.cli.exchange import register as register_exchange
+from tanshi.cli.jurisdiction import company_app, jurisdiction_app
 from tanshi.cli.market import market_app
 from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
@@ -41,6 +42,8 @@ app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("totp")(totp_command)
 app.add_typer(rulebook_app, name="rulebook")
+app.add_typer(jurisdiction_app, name="jurisdiction")
+app.add_typer(company_app, name="company")
 app.add_typer(registry_app, name="registry")
 register_settlement(market_app)  # deposit, trade, settle … beside simulate, chart, bars
 register_exchange(market_app)  # replay, surveillance

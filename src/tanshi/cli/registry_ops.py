@@ -42,9 +42,17 @@ Person = Annotated[str, typer.Option("--as", help="The person acting (a represen
 
 
 def moment_of(at: str | None) -> datetime:
+    """The moment ``--at`` names (now if not given); exits with status 2 when it is malformed."""
     if at is None:
         return datetime.now(UTC)
-    moment = datetime.fromisoformat(at)
+    try:
+        moment = datetime.fromisoformat(at.strip())
+    except ValueError:
+        raise fail(
+            f"--at {at!r} is not an ISO 8601 moment; write the date, the time and the UTC "
+            "offset, e.g. 2017-04-07T15:00+08:00",
+            2,
+        ) from None
     if moment.tzinfo is None:
         raise fail("give --at with its UTC offset, e.g. 2017-04-07T15:00+08:00", 2)
     return moment

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, wide_console
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Severity
 from tanshi.resources import parse_installed, preset_ids, rulebook_text
@@ -78,4 +77,4 @@ def show(
         table.add_row(
             escape(name), escape(summary), escape(f"{rule.source} [{rule.confidence.value}]")
         )
-    Console().print(table)
+    wide_console().print(table)

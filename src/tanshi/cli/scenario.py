@@ -7,15 +7,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from sqlalchemy import select
 
-from tanshi.cli.common import fail, open_or_exit
+from tanshi.cli.common import fail, open_or_exit, wide_console
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
 from tanshi.resources import scenario_ids, scenario_text
-from tanshi.scenario.spec import parse_scenario
-from tanshi.services.scenario_run import ScenarioResult, run_scenario
+from tanshi.services.scenario_run import ScenarioResult, run_scenario, validate_scenario
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.schema import jurisdictions
 
@@ -53,7 +51,7 @@ def run(
         text, origin = scenario_text(file)
     except TanshiError as error:
         raise fail(str(error), 2) from error
-    scenario, issues = parse_scenario(text, origin)
+    scenario, issues = validate_scenario(text, origin)
     if scenario is None:
         for issue in issues:
             typer.echo(str(issue), err=True)
@@ -81,7 +79,7 @@ def run(
 
 def _print(result: ScenarioResult, origin: str) -> None:
     typer.echo(f"scenario {result.scenario.scenario} ({origin}), preset {result.scenario.preset}")
-    console = Console()
+    console = wide_console()
     for year, lines in sorted(result.lines.items()):
         console.print(compliance_table(f"compliance {year}", lines))
     typer.echo("")

@@ -45,11 +45,15 @@ def _lines(rules: RulesInForce, currency: str) -> Iterator[tuple[str, str, Sourc
         parts = [f"{cap.cap_t:,} t"]
         if cap.pre_allocated_t is not None:
             parts.append(f"pre-allocated {cap.pre_allocated_t:,} t")
-        parts.append(f"reserve {cap.reserve_t:,} t")
+        citation = cap.reserve_citation
+        if citation is None:
+            parts.append(f"reserve {cap.reserve_t:,} t")
         if cap.auction_t:
             parts.append(f"auctioned {cap.auction_t:,} t")
         parts.append(f"free allocation budget {cap.free_allocation_budget_t:,} t")
         yield "Cap", ", ".join(parts), cap
+        if citation is not None:
+            yield "Cap reserve", f"{cap.reserve_t:,} t of the cap held back", citation
     for reserve in rules.reserves:
         where = "inside the cap" if reserve.inside_cap else "on top of the cap"
         yield (

@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from tanshi.rulebook.records import Code, Ruled, Share, Sourced, Text, Year
+from tanshi.rulebook.records import Code, Confidence, Ruled, Share, Sourced, Text, Year
 
 
 class PhaseRule(Ruled):
@@ -21,7 +21,10 @@ class CapRule(Sourced):
     """The total allowances of one year and how they are split.
 
     ``cap_t`` = ``pre_allocated_t`` (when given) + ``reserve_t`` + ``auction_t``: the
-    reserve and the auctioned volume are held back from free allocation.
+    reserve and the auctioned volume are held back from free allocation. ``source`` and
+    ``confidence`` are the cap's; when the year's reserve comes from another text or is
+    less sure (a phase's reserve split by year), ``reserve_source`` and
+    ``reserve_confidence`` say so for ``reserve_t``.
     """
 
     year: Year
@@ -29,6 +32,24 @@ class CapRule(Sourced):
     reserve_t: Annotated[int, Field(ge=0)] = 0
     auction_t: Annotated[int, Field(ge=0)] = 0
     pre_allocated_t: Annotated[int, Field(ge=0)] | None = None
+    reserve_source: Text | None = None
+    reserve_confidence: Confidence | None = None
+
+    @model_validator(mode="after")
+    def _reserve_citation_whole(self) -> CapRule:
+        if (self.reserve_source is None) != (self.reserve_confidence is None):
+            raise ValueError(
+                "give reserve_source and reserve_confidence together (the reserve's own "
+                "citation), or neither (the cap's citation covers the reserve)"
+            )
+        return self
+
+    @property
+    def reserve_citation(self) -> Sourced | None:
+        """The reserve's own source and confidence, when it has them."""
+        if self.reserve_source is None or self.reserve_confidence is None:
+            return None
+        return Sourced(source=self.reserve_source, confidence=self.reserve_confidence)
 
     @property
     def free_allocation_budget_t(self) -> int:

@@ -17,7 +17,14 @@ from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from tanshi.core.issues import Issue
 from tanshi.mrv.activity import SourceKind
@@ -58,7 +65,8 @@ class Trade(_Model):
     buyer: Code
     quantity_t: Quantity
     unit_class: str
-    price_cny_per_t: Decimal
+    # In the rulebook's currency (KRW, EUR…); the older key price_cny_per_t still reads.
+    price_per_t: Decimal = Field(validation_alias=AliasChoices("price_per_t", "price_cny_per_t"))
 
 
 class OffsetIssue(_Model):
@@ -230,7 +238,11 @@ class Outcome(_Model):
 
 class YearOutcome(_Model):
     year: int
-    penalty_price_cny_per_t: Decimal | None = None  # the price in the rulebook's currency
+    # The price in the rulebook's currency; the older key penalty_price_cny_per_t still reads.
+    penalty_price_per_t: Decimal | None = Field(
+        default=None,
+        validation_alias=AliasChoices("penalty_price_per_t", "penalty_price_cny_per_t"),
+    )
     companies: dict[Code, Outcome] = Field(default_factory=dict)
 
 
@@ -295,6 +307,65 @@ def parse_scenario(text: str, origin: str = "scenario.yaml") -> tuple[Scenario |
             )
             for problem in error.errors()
         ]
+
+
+COMPANY_KEYS = frozenset({"company", "seller", "buyer", "to"})
+
+
+def raw_preset(text: str) -> str | None:
+    """The ``preset`` a scenario text names, even when the rest of it is invalid."""
+    try:
+        data = yaml.load(text, Loader=_ExactLoader)
+    except yaml.YAMLError:
+        return None
+    preset = data.get("preset") if isinstance(data, dict) else None
+    return preset if isinstance(preset, str) else None
+
+
+def check_scenario(
+    scenario: Scenario, text: str, origin: str, sectors: frozenset[str] | None
+) -> list[Issue]:
+    """Every problem a valid file can still have: a company registered twice, a sector not in
+    the rulebook (``sectors``; None when the rulebook could not be read), a step naming a
+    company that is not registered. Each is located by file line."""
+    root = yaml.compose(text, Loader=_ExactLoader)
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for number, company in enumerate(scenario.companies):
+        if company.code in seen:
+            issues.append(Issue("duplicate_company", f"company {company.code} is listed twice",
+                                _locate(origin, root, ["companies", number, "code"])))  # fmt: skip
+        seen.add(company.code)
+        if sectors is not None and company.sector not in sectors:
+            issues.append(Issue(
+                "unknown_sector",
+                f"sector {company.sector} is not in the rulebook; use one of {sorted(sectors)}",
+                _locate(origin, root, ["companies", number, "sector"]),
+            ))  # fmt: skip
+    for number, step in enumerate(scenario.steps):
+        for path, code in _company_refs(step.model_dump(exclude_none=True), [number]):
+            if code not in seen:
+                issues.append(Issue(
+                    "unknown_company",
+                    f"company {code} is not in the scenario's companies; register it there",
+                    _locate(origin, root, ["steps", *path]),
+                ))  # fmt: skip
+    return issues
+
+
+def _company_refs(value: Any, path: list[str | int]) -> list[tuple[list[str | int], str]]:
+    """(path, code) of every company a step names (company, seller, buyer, to)."""
+    found: list[tuple[list[str | int], str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in COMPANY_KEYS and isinstance(item, str):
+                found.append(([*path, key], item))
+            else:
+                found.extend(_company_refs(item, [*path, key]))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_company_refs(item, [*path, index]))
+    return found
 
 
 def _locate(origin: str, root: Any, loc: Sequence[str | int]) -> str:

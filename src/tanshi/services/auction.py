@@ -15,8 +15,8 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, select
 
-from tanshi.auction import AuctionResult, AuctionTerms, Bid, clear_auction
-from tanshi.core.errors import TanshiError
+from tanshi.auction import AuctionResult, AuctionTerms, Bid, check_terms, clear_auction
+from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.moments import to_utc
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import NoRuleInForce, Rulebook, rules_in_force
@@ -55,7 +55,11 @@ def auction_terms(
     volume = volume_t if volume_t is not None else rule.volume_per_auction_t
     if volume is None:
         raise TanshiError("the rulebook gives no volume per auction: give it (--volume)")
-    return AuctionTerms.from_rule(rule, volume + carried_in_t, reserve_price_per_t)
+    terms = AuctionTerms.from_rule(rule, volume + carried_in_t, reserve_price_per_t)
+    problems = check_terms(terms)
+    if problems:
+        raise InputRejected(f"the terms of the {year} auction", problems)
+    return terms
 
 
 def run_auction(

@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select
 from tanshi.allocation.production import ActivityLevel, UnitOutput
 from tanshi.compliance import ComplianceLine, check_choice
 from tanshi.core.errors import InputRejected, TanshiError
-from tanshi.core.issues import Issue, Severity
+from tanshi.core.issues import Issue, Severity, has_errors
 from tanshi.market import Trade
 from tanshi.mrv import ActivityRecord
 from tanshi.mrv.verification_workflow import Actor
@@ -28,7 +28,14 @@ from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.rulebook import UnitKind
 from tanshi.rulebook.in_force import rule_for
 from tanshi.scenario.monthly import plan_for, report_for
-from tanshi.scenario.spec import Outcome, Scenario, Step
+from tanshi.scenario.spec import (
+    Outcome,
+    Scenario,
+    Step,
+    check_scenario,
+    parse_scenario,
+    raw_preset,
+)
 from tanshi.services import (
     allocation,
     compliance,
@@ -70,6 +77,24 @@ class ScenarioResult:
     @property
     def passed(self) -> bool:
         return not self.differences
+
+
+def validate_scenario(text: str, origin: str) -> tuple[Scenario | None, list[Issue]]:
+    """The scenario in ``text`` and every problem at once: its schema, its preset, its
+    companies' sectors and the companies its steps name (None when any is an error)."""
+    scenario, issues = parse_scenario(text, origin)
+    preset = scenario.preset if scenario is not None else raw_preset(text)
+    sectors = None
+    if preset is not None:
+        try:
+            rulebook, _ = load_rulebook(preset)
+            sectors = frozenset(sector.code for sector in rulebook.sectors)
+        except TanshiError as error:
+            message = str(error).strip().splitlines()[0].rstrip(":")
+            issues.append(Issue("unknown_preset", message, f"{origin} preset"))
+    if scenario is not None:
+        issues.extend(check_scenario(scenario, text, origin, sectors))
+    return (None if has_errors(issues) else scenario), issues
 
 
 def run_scenario(engine: Engine, scenario: Scenario) -> ScenarioResult:
@@ -183,7 +208,7 @@ class _Run:
         t = step.trade
         assert t is not None
         day = self.moment(step.at).date()
-        trade = Trade(t.seller, t.buyer, t.unit_class, t.quantity_t, t.price_cny_per_t, day)
+        trade = Trade(t.seller, t.buyer, t.unit_class, t.quantity_t, t.price_per_t, day)
         key = f"scenario/trade/{t.seller}/{t.buyer}/{step.at}/{t.quantity_t}"
         return market.bilateral_trade(self.engine, self.j, trade, key, self.moment(step.at))[1]
 
@@ -298,11 +323,11 @@ class _Run:
             lines = {line.position.company: line for line in self.result.lines.get(year, [])}
             planned = allocation.allocation_of_year(self.engine, self.j, year)
             staged = _staged_allocation(self.engine, year)
-            if expected.penalty_price_cny_per_t is not None:
+            if expected.penalty_price_per_t is not None:
                 price = compliance.penalty_price(self.engine, self.j, year).price_cny_per_t
-                if price != expected.penalty_price_cny_per_t:
-                    self.differ(f"expect {year}", "penalty_price_cny_per_t",
-                                expected.penalty_price_cny_per_t, price)  # fmt: skip
+                if price != expected.penalty_price_per_t:
+                    self.differ(f"expect {year}", "penalty_price_per_t",
+                                expected.penalty_price_per_t, price)  # fmt: skip
             for company, outcome in expected.companies.items():
                 self._compare_company(year, company, outcome, lines.get(company), planned)
                 self._compare_stages(year, company, outcome, staged)

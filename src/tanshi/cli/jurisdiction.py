@@ -1,0 +1,174 @@
+"""``tanshi jurisdiction open`` and ``tanshi company``: a regulator stands up a jurisdiction."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from sqlalchemy import select
+
+from tanshi.cli.common import fail, open_or_exit
+from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
+from tanshi.core.errors import RulebookInvalid, TanshiError
+from tanshi.resources import load_rulebook
+from tanshi.services.jurisdiction import COMPANY_CODE, open_jurisdiction, register_company
+from tanshi.store.engine import database_url, printable_url
+from tanshi.store.schema import companies, jurisdictions
+
+jurisdiction_app = typer.Typer(
+    help="The jurisdiction a database runs: open it from a rulebook.", no_args_is_help=True
+)
+company_app = typer.Typer(
+    help="Covered companies: register them (one by one or from a CSV), list them.",
+    no_args_is_help=True,
+)
+
+COMPANY_COLUMNS = ("code", "name", "sector")
+
+
+@jurisdiction_app.command("open")
+def open_command(
+    rulebook: Annotated[
+        str, typer.Option("--rulebook", help="A preset id (tanshi rulebook list) or a .toml file.")
+    ],
+    db: Db = None,
+    at: At = None,
+) -> None:
+    """Record the jurisdiction of RULEBOOK on an empty database and open its system accounts.
+
+    A database runs one jurisdiction: opening a second one is refused (exit 2).
+    """
+    now = moment_of(at)
+    try:
+        parsed, text = load_rulebook(rulebook)
+    except RulebookInvalid as error:
+        raise fail(f"{error}; run `tanshi rulebook check {rulebook}`", 2) from error
+    except TanshiError as error:
+        raise fail(str(error), 2) from error
+    url = database_url(db, Path("tanshi.sqlite"))
+    engine = open_or_exit(url)
+    try:
+        with engine.connect() as connection:
+            held = list(connection.execute(select(jurisdictions.c.code)).scalars())
+        if held:
+            raise fail(
+                f"{printable_url(url)} already runs jurisdiction {', '.join(held)}; a database "
+                "runs one jurisdiction: give --db a new file or an empty database",
+                2,
+            )
+        opened = open_jurisdiction(engine, parsed, text, now, is_demo=False)
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+    finally:
+        engine.dispose()
+    sectors = ", ".join(sector.code for sector in parsed.sectors)
+    typer.echo(
+        f"opened {opened.code} ({parsed.rulebook.name}, rulebook {parsed.rulebook.id} "
+        f"version {parsed.rulebook.version}) in {printable_url(url)}; sectors: {sectors}"
+    )
+
+
+@company_app.command("register")
+def register(
+    code: Annotated[str, typer.Argument(help="The company's code, e.g. C001.")],
+    name: Annotated[str, typer.Argument(help="The company's name.")],
+    sector: Annotated[str, typer.Argument(help="A sector code of the rulebook.")],
+    db: Db = None,
+) -> None:
+    """Register a covered company and open its operator holding account (again: no change)."""
+    engine, jurisdiction = open_registry(db)
+    try:
+        register_company(engine, jurisdiction, code, name, sector)
+    except TanshiError as error:
+        raise fail(str(error), 1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"registered {code} ({name}, {sector}) with account {jurisdiction.code}-OH-{code}")
+
+
+@company_app.command("import")
+def import_companies(
+    file: Annotated[Path, typer.Argument(help="A CSV with the columns code,name,sector.")],
+    db: Db = None,
+) -> None:
+    """Register every company of a CSV file (code,name,sector); rows already registered stay.
+
+    Every row is checked first: if any is wrong, nothing is registered and every problem is
+    printed with its row (exit 1).
+    """
+    rows = _company_rows(file)
+    engine, jurisdiction = open_registry(db)
+    try:
+        sectors = {sector.code for sector in jurisdiction.rulebook.sectors}
+        problems = [
+            f"{file}: row {number}: sector {sector!r} is not in the rulebook; use one of "
+            f"{sorted(sectors)}"
+            for number, (_, _, sector) in rows
+            if sector not in sectors
+        ] + [
+            f"{file}: row {number}: company code {code!r} must be 1-30 letters, digits, '-' "
+            "or '_', starting with a letter or digit"
+            for number, (code, _, _) in rows
+            if not COMPANY_CODE.match(code)
+        ]
+        if problems:
+            for problem in problems:
+                typer.echo(f"error: {problem}", err=True)
+            raise typer.Exit(1)
+        for number, (code, name, sector) in rows:
+            try:
+                register_company(engine, jurisdiction, code, name, sector)
+            except TanshiError as error:
+                raise fail(f"{file}: row {number}: {error}", 1) from error
+    finally:
+        engine.dispose()
+    typer.echo(f"registered {len(rows)} companies from {file}")
+
+
+def _company_rows(file: Path) -> list[tuple[int, tuple[str, str, str]]]:
+    """The rows of a companies CSV with their file line numbers; exits on a malformed file."""
+    if not file.is_file():
+        raise fail(f"no file at {file}", 2)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise fail(f"{file} is not UTF-8 text: save the CSV as UTF-8", 2) from error
+    reader = csv.DictReader(io.StringIO(text))
+    header = tuple(name.strip() for name in reader.fieldnames or ())
+    if header != COMPANY_COLUMNS:
+        raise fail(f"{file}: the header must be {','.join(COMPANY_COLUMNS)}, not {header}", 2)
+    rows: list[tuple[int, tuple[str, str, str]]] = []
+    problems = []
+    for record in reader:
+        number = reader.line_num
+        cells = [record.get(column) for column in reader.fieldnames or ()]
+        if None in cells or None in record or any(not (c or "").strip() for c in cells):
+            problems.append(f"{file}: row {number}: give exactly code, name and sector")
+            continue
+        code, name, sector = (cell.strip() for cell in cells if cell is not None)
+        rows.append((number, (code, name, sector)))
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(1)
+    return rows
+
+
+@company_app.command("list")
+def list_companies(db: Db = None) -> None:
+    """The registered companies: code, sector and name, tab-separated."""
+    engine, _ = open_registry(db)
+    try:
+        with engine.connect() as connection:
+            found = connection.execute(
+                select(companies.c.code, companies.c.sector, companies.c.name).order_by(
+                    companies.c.code
+                )
+            ).all()
+    finally:
+        engine.dispose()
+    for row in found:
+        typer.echo(f"{row.code}\t{row.sector}\t{row.name}")

@@ -1,0 +1,122 @@
+"""A jurisdiction stood up from the CLI alone: open, register companies, output, cycle run.
+
+The sequence is the README's; the figures are the cn-national-power scenario's (its header
+derives them): pre-allocation 613 900 + 181 488 + 79 083 = 874 471 t on the 2018 output,
+then the true-up +350 800 + 16 113 = 366 913 t given and 38 687 t taken back from G.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+
+runner = CliRunner(env={"COLUMNS": "200"})
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples" / "allocation"
+
+
+def test_the_readme_cycle_runs_from_an_empty_database(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "cn.sqlite")]
+    opened = runner.invoke(
+        app,
+        ["jurisdiction", "open", "--rulebook", "cn-national-power", *db,
+         "--at", "2020-12-01T09:00+08:00"],
+    )  # fmt: skip
+    assert opened.exit_code == 0, opened.output
+    assert "opened CN" in opened.output
+    again = runner.invoke(app, ["jurisdiction", "open", "--rulebook", "kr-kets", *db])
+    assert again.exit_code == 2
+    assert "already runs jurisdiction CN" in again.output
+    imported = runner.invoke(app, ["company", "import", str(EXAMPLES / "companies.csv"), *db])
+    assert imported.exit_code == 0, imported.output
+    assert "registered 3 companies" in imported.output
+    output = runner.invoke(
+        app,
+        ["allocation", "output", str(EXAMPLES / "units-2018-2019.csv"), *db,
+         "--at", "2020-12-01T10:00+08:00"],
+    )  # fmt: skip
+    assert output.exit_code == 0, output.output
+    assert "recorded 6 unit-years (2018, 2019)" in output.output
+    cycle = runner.invoke(
+        app,
+        ["cycle", "run", "--rulebook", "cn-national-power", "--year", "2019", *db,
+         "--at", "2020-12-30T10:00+08:00"],
+    )  # fmt: skip
+    assert cycle.exit_code == 0, cycle.output
+    assert "2019: allocated 874,471 t to 3 companies" in cycle.output
+    assert "true-up booked: 366,913 t more allocated, 38,687 t taken back" in cycle.output
+    shown = runner.invoke(app, ["allocation", "show", "--year", "2019", *db])
+    assert shown.exit_code == 0, shown.output
+    # H 964 700, S 197 601, G 79 083 − 38 687 = 40 396
+    assert shown.output.splitlines() == ["G\t40396", "H\t964700", "S\t197601", "total\t1202697"]
+
+
+def test_company_register_is_idempotent_and_checks_the_sector(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "kr.sqlite")]
+    assert runner.invoke(app, ["jurisdiction", "open", "--rulebook", "kr-kets", *db]).exit_code == 0
+    first = runner.invoke(app, ["company", "register", "KR-1", "Korea Power 1", "power", *db])
+    assert first.exit_code == 0, first.output
+    assert "account KR-OH-KR-1" in first.output
+    second = runner.invoke(app, ["company", "register", "KR-1", "Korea Power 1", "power", *db])
+    assert second.exit_code == 0, second.output
+    taken = runner.invoke(app, ["company", "register", "KR-1", "Another", "power", *db])
+    assert taken.exit_code == 1
+    assert "already registered" in taken.output
+    wrong = runner.invoke(app, ["company", "register", "KR-2", "Korea Steel", "nosector", *db])
+    assert wrong.exit_code == 1
+    assert "sector nosector is not in the rulebook" in wrong.output
+    listed = runner.invoke(app, ["company", "list", *db])
+    assert listed.output.splitlines() == ["KR-1\tpower\tKorea Power 1"]
+
+
+def test_company_import_reports_every_bad_row_and_registers_nothing(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "kr.sqlite")]
+    assert runner.invoke(app, ["jurisdiction", "open", "--rulebook", "kr-kets", *db]).exit_code == 0
+    bad = tmp_path / "companies.csv"
+    bad.write_text("code,name,sector\nA,Alpha,power\nB,Beta,nosector\nC?,Gamma,steel\n")
+    result = runner.invoke(app, ["company", "import", str(bad), *db])
+    assert result.exit_code == 1
+    assert "row 3: sector 'nosector'" in result.output
+    assert "row 4: company code 'C?'" in result.output
+    assert runner.invoke(app, ["company", "list", *db]).output == ""
+    header = tmp_path / "header.csv"
+    header.write_text("code,name\nA,Alpha\n")
+    refused = runner.invoke(app, ["company", "import", str(header), *db])
+    assert refused.exit_code == 2
+    assert "the header must be code,name,sector" in refused.output
+
+
+def test_open_refuses_an_unknown_preset(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["jurisdiction", "open", "--rulebook", "nope", "--db", str(tmp_path / "x.sqlite")]
+    )
+    assert result.exit_code == 2
+    assert "nope" in result.output
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["jurisdiction", "open", "--rulebook", "demo-province"],
+        ["cycle", "run", "--rulebook", "demo-province", "--year", "2016"],
+        ["compliance", "surrender", "C001", "DPEA-2016", "10", "2016", "K9"],
+        ["allocation", "true-up", "--year", "2016"],
+        ["verification", "assign", "C001", "2016", "VB02"],
+    ],
+)
+@pytest.mark.parametrize("at", ["notatime", "2017-13-01T10:00+08:00", ""])
+def test_a_malformed_at_is_refused_with_an_example(
+    tmp_path: Path, command: list[str], at: str
+) -> None:
+    db = ["--db", str(tmp_path / "d.sqlite")]
+    if command[0] != "jurisdiction":
+        opened = runner.invoke(app, ["jurisdiction", "open", "--rulebook", "demo-province", *db])
+        assert opened.exit_code == 0, opened.output
+    result = runner.invoke(app, [*command, *db, "--at", at])
+    assert result.exit_code == 2, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"--at {at!r} is not an ISO 8601 moment" in result.output
+    assert "e.g. 2017-04-07T15:00+08:00" in result.output

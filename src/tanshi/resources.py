@@ -10,6 +10,7 @@ from pathlib import Path
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.market.settlement_rules import SettlementRules, parse_settlement_rules
+from tanshi.market.surveillance import SurveillanceRules, parse_surveillance_rules
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue, parse_venue
 from tanshi.mrv.gwp import gwp_parameters
@@ -18,6 +19,7 @@ from tanshi.mrv.rule_methods import RuleMethod, check_rule_methods, method_names
 from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
 from tanshi.rulebook.parse import LineIndex, locate
+from tanshi.scenario.exchange_agents import FlowTargets, parse_flow_targets
 from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
 
 _DATA = resources.files("tanshi") / "data"
@@ -138,6 +140,27 @@ def exchange_calibration() -> Calibration:
     if issues:
         raise TanshiError("broken calibration table:\n" + "\n".join(map(str, issues)))
     return calibration
+
+
+@functools.cache
+def agent_targets(flow_id: str = "demo") -> FlowTargets:
+    """The sourced parameters of the trading agents, ``data/market/agents-<id>.toml``."""
+    text = _shipped_text("market", f"agents-{flow_id}", ".toml", "agents file", "agents files")
+    targets, issues = parse_flow_targets(text, f"agents-{flow_id}.toml")
+    if targets is None or issues:
+        raise TanshiError("broken agents file:\n" + "\n".join(map(str, issues)))
+    return targets
+
+
+@functools.cache
+def surveillance_rules(venue_id: str = "demo") -> SurveillanceRules:
+    """The sourced surveillance thresholds, ``data/market/surveillance-<id>.toml``."""
+    name = f"surveillance-{venue_id}"
+    text = _shipped_text("market", name, ".toml", "surveillance file", "surveillance files")
+    rules, issues = parse_surveillance_rules(text, f"{name}.toml")
+    if rules is None or issues:
+        raise TanshiError("broken surveillance file:\n" + "\n".join(map(str, issues)))
+    return rules
 
 
 def scenario_ids() -> list[str]:

@@ -83,7 +83,7 @@ def test_model_errors_are_located() -> None:
 
 def test_cross_table_checks_are_located() -> None:
     text = venue_text("demo-province")
-    text = text.replace("min_quantity_t = 100000", "min_quantity_t = 150000", 1)
+    text = text.replace("min_quantity_t = 10000\n", "min_quantity_t = 15000\n", 1)
     text = text.replace("start = 13:00:00\nend = 14:57:00", "start = 11:00:00\nend = 14:57:00")
     venue, issues = parse_venue(text, "demo.toml")
     assert venue is not None

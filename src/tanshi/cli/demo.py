@@ -50,8 +50,9 @@ def demo_command(
     """Run one compliance year of a fictional province end to end and print its compliance table.
 
     Creates a fresh database, loads the rulebook, registers seeded synthetic companies,
-    calculates and verifies their emissions, allocates allowances, runs a bilateral market,
-    surrenders, and computes shortfalls and penalties at the deadline. Writes
+    calculates and verifies their emissions, allocates allowances, lets seeded agents trade
+    on the jurisdiction's exchange (matching engine, block trades, settlement against
+    payment), surrenders, and computes shortfalls and penalties at the deadline. Writes
     compliance-YEAR.csv and compliance-YEAR.html into --out.
     """
     console = Console(width=None if Console().is_terminal else 180)
@@ -121,7 +122,8 @@ def demo_command(
         "Next: open the HTML report, or try `tanshi registry verify --db …` and "
         "`tanshi registry report --db …` on this database; `tanshi verification status "
         f"{result.year} --db …` and `tanshi verification events COMPANY {result.year} --db …` "
-        "show the verification season."
+        "show the verification season; `tanshi market chart --db …`, `tanshi market "
+        "surveillance --db …` and `tanshi market replay --day D --db …` the exchange."
     )
 
 

@@ -14,6 +14,7 @@ from tanshi.cli.common import open_or_exit
 from tanshi.cli.compliance import compliance_app
 from tanshi.cli.cycle import cycle_app
 from tanshi.cli.demo import demo_command
+from tanshi.cli.exchange import register as register_exchange
 from tanshi.cli.market import market_app
 from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
@@ -42,6 +43,7 @@ app.command("totp")(totp_command)
 app.add_typer(rulebook_app, name="rulebook")
 app.add_typer(registry_app, name="registry")
 register_settlement(market_app)  # deposit, trade, settle … beside simulate, chart, bars
+register_exchange(market_app)  # replay, surveillance
 app.add_typer(market_app, name="market")
 app.add_typer(scenario_app, name="scenario")
 app.add_typer(cycle_app, name="cycle")

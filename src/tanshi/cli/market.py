@@ -9,10 +9,11 @@ from typing import Annotated
 import typer
 
 from tanshi.cli.common import fail
+from tanshi.cli.exchange import VenueOption, exchange_trades, simulate_exchange
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.market.bars import Interval, bars
 from tanshi.market.statistics import daily_statistics
-from tanshi.market.tape import TradeRecord
+from tanshi.market.tape import Market, TradeRecord
 from tanshi.market.tape_csv import bars_to_csv
 from tanshi.reports.market_bulletin import build_bulletin, write_bulletin
 from tanshi.reports.market_chart import chart_data, cjk_family, write_chart
@@ -59,6 +60,25 @@ def _day(value: str, option: str) -> date:
         raise fail(f"{option} {value!r} is not a date like 2017-09-08", 1) from error
 
 
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Draw from this database's own exchange (the demo's) instead of the tape."
+    ),
+]
+
+
+def _source(
+    trades_file: Path | None, seed: int, db: str | None, exchange: str
+) -> tuple[list[TradeRecord], str, list[Market], str]:
+    """The trades, their label, the markets and the market to centre on."""
+    if db is None:
+        trades, label = _trades(trades_file, seed)
+        return trades, label, markets(), exchange
+    trades, label, market = exchange_trades(db)
+    return trades, label, [market], market.code
+
+
 def _trades(trades_file: Path | None, seed: int) -> tuple[list[TradeRecord], str]:
     try:
         if trades_file is None:
@@ -78,20 +98,42 @@ def _trades(trades_file: Path | None, seed: int) -> tuple[list[TradeRecord], str
 
 @market_app.command("simulate")
 def simulate_command(
-    out: Annotated[Path, typer.Option(help="The CSV file to write.")] = Path(
+    out: Annotated[Path, typer.Option(help="The CSV file to write (the tape).")] = Path(
         "tanshi-market/trades.csv"
     ),
     seed: SeedOption = 42,
-    start: Annotated[str, typer.Option("--from", help="First day.")] = SIMULATION_START.isoformat(),
-    end: Annotated[str, typer.Option("--to", help="Last day.")] = SIMULATION_END.isoformat(),
+    start: Annotated[str | None, typer.Option("--from", help="First day.")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day.")] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(help="A demo database: its exchange is traded by the agents instead."),
+    ] = None,
+    tape: Annotated[
+        bool,
+        typer.Option("--tape", help="Write the eight markets' CSV (the default without --db)."),
+    ] = False,
+    venue: VenueOption = None,
+    product: Annotated[
+        str | None, typer.Option(help="With --db: the unit class traded (default: by --from).")
+    ] = None,
 ) -> None:
-    """Write seeded synthetic trades of the national market and the seven pilots as CSV.
+    """Simulate trading: the synthetic tape of the eight Chinese markets, or (--db) the
+    agents trading a demo database's exchange through the matching engine.
 
-    Calibrated to published statistics (national year-end closes, annual volumes and values,
-    the season before the deadline, block share; pilot price levels and sparse trading); the
-    file's first line says it is synthetic.
+    The tape is calibrated to published statistics (national year-end closes, annual volumes
+    and values, the season before the deadline, block share; pilot price levels and sparse
+    trading); the file's first line says it is synthetic. With --db, compliance buyers and
+    sellers (from the companies' positions), speculators and a market maker send orders to
+    the venue's sessions and agree block trades; every fill settles against payment into
+    the registry and the engine's command log is stored. Days already traded are refused.
     """
-    first, last = _day(start, "--from"), _day(end, "--to")
+    if db is not None and not tape:
+        if start is None or end is None:
+            raise fail("with --db give --from and --to (e.g. --from 2017-07-03 --to 2017-12-29)", 1)
+        simulate_exchange(db, venue, product, _day(start, "--from"), _day(end, "--to"), seed)
+        return
+    first = _day(start, "--from") if start else SIMULATION_START
+    last = _day(end, "--to") if end else SIMULATION_END
     try:
         trades, label = simulate(seed, first, last)
         path = write_trades(out, trades, label)
@@ -123,12 +165,13 @@ def chart_command(
     trades_file: TradesOption = None,
     seed: SeedOption = 42,
     english: EnglishOption = False,
+    db: DbOption = None,
 ) -> None:
     """Draw candlesticks of one market and the closing prices of every market, as PNG and HTML."""
-    codes = [market.code for market in markets()]
+    trades, label, shown, exchange = _source(trades_file, seed, db, exchange)
+    codes = [market.code for market in shown]
     if exchange not in codes:
         raise fail(f"no market {exchange!r}; choose one of {', '.join(codes)}", 1)
-    trades, label = _trades(trades_file, seed)
     if not trades:
         raise fail("there are no trades to draw", 1)
     zone = market_zone()
@@ -136,7 +179,7 @@ def chart_command(
     first = _day(start, "--from") if start else last - timedelta(days=180)
     if first > last:
         raise fail(f"--from {first} is after --to {last}; give a start before the end", 1)
-    data = chart_data(trades, markets(), exchange, first, last, zone, label, interval)
+    data = chart_data(trades, shown, exchange, first, last, zone, label, interval)
     try:
         paths = write_chart(out, data, chinese=not english)
     except OSError as error:
@@ -205,11 +248,12 @@ def bulletin_command(
     trades_file: TradesOption = None,
     seed: SeedOption = 42,
     english: EnglishOption = False,
+    db: DbOption = None,
 ) -> None:
     """Write the weekly bulletin (commentary, chart, table of every market) as HTML and PDF."""
     day = _day(week, "--week")
-    trades, label = _trades(trades_file, seed)
-    bulletin = build_bulletin(trades, markets(), day, market_zone(), label)
+    trades, label, shown, _ = _source(trades_file, seed, db, "national")
+    bulletin = build_bulletin(trades, shown, day, market_zone(), label)
     try:
         paths = write_bulletin(out, bulletin, chinese=not english)
     except OSError as error:

@@ -65,6 +65,8 @@ def commentary(
     """
     if not summaries:
         return "No market was selected."
+    if len(summaries) == 1:
+        return _one_market(summaries[0], markets, before)
     start, end = summaries[0].start, summaries[0].end
     volume = sum(summary.volume_t for summary in summaries)
     turnover = sum((summary.turnover_cny for summary in summaries), Decimal(0))
@@ -177,3 +179,41 @@ def _thin(summaries: Sequence[PeriodSummary], markets: Mapping[str, Market]) -> 
     if days:
         sentences.append(f"Across the pilots, {empty} of {days} market-days had zero volume.")
     return sentences
+
+
+def _one_market(
+    summary: PeriodSummary, markets: Mapping[str, Market], before: Sequence[PeriodSummary]
+) -> str:
+    """The commentary of a bulletin of one market (an exchange's own bulletin)."""
+    name = capital(label(summary.exchange, markets))
+    when = span(summary.start, summary.end)
+    if summary.volume_t == 0:
+        sentences = [f"{name} recorded no trade in {when}."]
+    else:
+        sentences = [
+            f"In {when}, {label(summary.exchange, markets)} traded {tonnes(summary.volume_t)} "
+            f"worth {cny(summary.turnover_cny)} in {summary.trade_count:,} trades, "
+            f"{share(summary.block_volume_t, summary.volume_t)} of it in block trades."
+        ]
+    earlier = sum(s.volume_t for s in before)
+    if before and summary.volume_t and earlier:
+        change = (Decimal(summary.volume_t - earlier) * 100 / earlier).quantize(
+            Decimal("0.1"), ROUND_HALF_UP
+        )
+        direction = "up" if change >= 0 else "down"
+        sentences.append(
+            f"Volume was {direction} {abs(change)}% on the period before ({tonnes(earlier)})."
+        )
+    if summary.change_pct is not None and summary.close is not None:
+        if summary.change_pct == 0:
+            sentences.append(f"It closed unchanged at {cny(summary.close)}/t.")
+        else:
+            verb = "rose" if summary.change_pct > 0 else "fell"
+            sentences.append(
+                f"The close {verb} {abs(summary.change_pct)}% to {cny(summary.close)}/t."
+            )
+    if summary.zero_volume_days:
+        sentences.append(
+            f"{summary.zero_volume_days} of its {summary.trading_days} trading days had no trade."
+        )
+    return " ".join(sentences)

@@ -160,7 +160,10 @@ def bulletin_pdf(bulletin: Bulletin, chinese: bool) -> bytes:
     """One A4 page drawn with matplotlib (no system libraries): text, chart, table."""
     family = cjk_family() if chinese else None
     fig = Figure(figsize=(8.27, 11.69))  # fixed positions, no layout engine: same bytes
-    head, body, foot = fig.subfigures(3, 1, height_ratios=(2.2, 5.6, 3.0))
+    # A bulletin of one market (an exchange's own) has a short text and a one-row table:
+    # give the chart the room they leave.
+    ratios = (2.2, 5.6, 3.0) if len(bulletin.summaries) > 1 else (1.6, 6.6, 1.4)
+    head, body, foot = fig.subfigures(3, 1, height_ratios=ratios)
     head.text(0.05, 0.93, title(bulletin), fontsize=14, weight="bold", va="top")
     head.text(0.05, 0.79, bulletin.label, fontsize=8, color="#8a3a0f", va="top", bbox=LABEL_BOX)
     head.text(

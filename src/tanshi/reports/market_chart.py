@@ -215,7 +215,8 @@ def draw(
             markersize=3,
             label=name,
         )
-    line_axes.set_title("daily closes of every market, CNY/t", loc="left", fontsize=10)
+    title = "daily closes of every market" if len(data.markets) > 1 else "daily closes"
+    line_axes.set_title(f"{title}, CNY/t", loc="left", fontsize=10)
     if legend_below:
         place = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.1), "ncols": 4}
     else:

@@ -6,11 +6,12 @@ same seed gives the same database and the same report. Stages, in simulated time
   1 Jan     open the jurisdiction, register companies
   31 Mar    base-year emissions reported and verified
   30 Jun    the year's cap issued and allocated
-  Jul–Dec   first round of bilateral trades; offsets issued to a project and sold
+  Jul–Dec   the exchange trades (agents' orders through the matching engine, block trades,
+            settlement against payment); offsets issued to a project and sold
   31 Mar+1  the year's monthly reports submitted (one company stays silent); Apr-Jun:
             verification bodies assigned, findings, a correction, a re-checked sample
             (services/demo_verification.py)
-  deadline  second round of trades, then surrender
+  deadline  the exchange trades until ten days before the deadline (the season), then surrender
   next day  compliance: shortfalls, penalties, deductions from next year's allocation
 """
 
@@ -33,6 +34,7 @@ from tanshi.mrv import METHODOLOGIES, MethodologyContext, ParameterTable
 from tanshi.mrv.verification_rules import VerificationRules
 from tanshi.mrv.verification_workflow import CaseView
 from tanshi.registry import Movement, TransactionRequest
+from tanshi.resources import load_settlement_rules, load_venue, venue_ids
 from tanshi.resources import verification_rules as load_verification_rules
 from tanshi.rulebook import Rulebook, UnitKind, rules_in_force
 from tanshi.scenario.companies import SyntheticCompany, make_activity, make_companies
@@ -46,6 +48,7 @@ from tanshi.scenario.market_plan import (
 )
 from tanshi.services import allocation as allocation_service
 from tanshi.services import compliance as compliance_service
+from tanshi.services import exchange_runs as exchange_service
 from tanshi.services import jurisdiction as jurisdiction_service
 from tanshi.services import market as market_service
 from tanshi.services import mrv as mrv_service
@@ -157,8 +160,14 @@ class _DemoRun:
             (date(self.year, 7, 1), date(self.year, 12, 20)),
             (self.deadline - timedelta(days=55), self.deadline - timedelta(days=10)),
         )
+        exchange = self.open_exchange(needs, behaviour)
+        # The bilateral plan is drawn either way, so the seed's later draws stay the same.
         planned = plan_trades(self.rng, needs, behaviour, rounds)
+        if exchange:
+            planned = []
         self.trade([t for t in planned if t.traded_on <= rounds[0][1]])
+        if exchange:
+            exchange.run([d for d in exchange.days if d <= rounds[0][1]])
         offsets = self.issue_and_sell_offsets(needs, behaviour)
         # One company never reports the compliance year, so the table shows that status too.
         silent = companies[len(companies) // 2].code if company_count >= 10 else None
@@ -167,6 +176,9 @@ class _DemoRun:
                                     self.seed).run(activity, silent)  # fmt: skip
         self.progress("verification (MRV)", 1, 1)
         self.trade([t for t in planned if t.traded_on > rounds[0][1]])
+        if exchange:
+            exchange.run([d for d in exchange.days if d > rounds[0][1]])
+            exchange.finish()
         self.surrender([need for need in needs if need.company != silent], behaviour, offsets)
         compliance_day = self.at(self.deadline + timedelta(days=1), 9)
         lines = compliance_service.run_compliance(
@@ -215,6 +227,23 @@ class _DemoRun:
             obligation = obligation_t(expected.emissions_tco2, self.rules.compliance)
             needs.append(Need(company.code, allocated.get(company.code, 0), obligation))
         return needs
+
+    def open_exchange(self, needs: list[Need], behaviour: dict[str, Behaviour]):
+        """The jurisdiction's exchange with its agents, if tanshi ships a venue for it."""
+        rulebook_id = self.rulebook.rulebook.id
+        if rulebook_id not in venue_ids():
+            return None
+        accounts = {
+            need.company: jurisdiction_service.operator_account_code(
+                self.jurisdiction.code, need.company
+            )
+            for need in needs
+        }
+        return exchange_service.DemoExchange.open(
+            self.engine, self.jurisdiction, load_venue(rulebook_id),
+            load_settlement_rules(rulebook_id), self.allowance_class, needs, behaviour, accounts,
+            date(self.year, 7, 1), self.deadline, self.seed, self.progress,
+        )  # fmt: skip
 
     def trade(self, planned: list[PlannedTrade]) -> None:
         for index, plan in enumerate(planned, start=1):

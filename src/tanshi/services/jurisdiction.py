@@ -212,6 +212,16 @@ def open_project_account(
         )
 
 
+def open_trading_account(engine: Engine, code: str, holder: str) -> int:
+    """Open a trading account (a participant that is not a covered company, e.g. a market
+    maker); opening it again returns the same account."""
+    with engine.begin() as connection:
+        existing = find_account(connection, code)
+        if existing is not None:
+            return existing
+        return _open_account(connection, code, AccountKind.TRADING, holder, None)
+
+
 def unit_class_id(
     engine: Engine,
     jurisdiction: Jurisdiction,

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import aliased
 
 from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store
 from tanshi.core.quantities import cny_to_fen, fen_to_cny
 from tanshi.market import Trade, check_trade
 from tanshi.market.settlement import Fill
@@ -24,7 +25,7 @@ from tanshi.services.jurisdiction import (
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import Outcome, execute_in, lock_journal_head
 from tanshi.services.settlement import record_trade_in
-from tanshi.store.schema import companies, trades, unit_classes
+from tanshi.store.schema import accounts, companies, settlements, trades, unit_classes
 
 
 def bilateral_trade(
@@ -121,7 +122,13 @@ def _explain(result: ResultCode) -> str:
 
 
 def load_trades(engine: Engine, start: date, end: date) -> list[Trade]:
-    """Every bilateral trade from ``start`` to ``end`` inclusive, in booking order."""
+    """Every trade from ``start`` to ``end`` inclusive, in booking order: bilateral trades,
+    then trades settled through the exchange (listed, block) that are not bilateral.
+
+    Exchange participants without a company (speculators, the market maker) appear under
+    their registry account code; days are UTC days of the trade (the exchange trades in
+    the day time of UTC+8, so its UTC day is its local day).
+    """
     seller, buyer = aliased(companies), aliased(companies)
     query = (
         select(
@@ -139,7 +146,7 @@ def load_trades(engine: Engine, start: date, end: date) -> list[Trade]:
         .order_by(trades.c.id)
     )
     with engine.connect() as connection:
-        return [
+        found = [
             Trade(
                 row.seller,
                 row.buyer,
@@ -150,20 +157,49 @@ def load_trades(engine: Engine, start: date, end: date) -> list[Trade]:
             )
             for row in connection.execute(query)
         ]
+        for row in _exchange_trades(connection, start, end):
+            found.append(
+                Trade(row.seller, row.buyer, row.unit_class, int(row.quantity_units),
+                      fen_to_cny(row.price_fen_per_t), from_store(row.traded_at).date())
+            )  # fmt: skip
+    return found
+
+
+def _exchange_trades(connection: Connection, start: date, end: date) -> list:
+    """Settled exchange trades not also booked as bilateral trades, with party names."""
+    seller, buyer = aliased(accounts), aliased(accounts)
+    seller_co, buyer_co = aliased(companies), aliased(companies)
+    bilateral = select(trades.c.id).where(trades.c.transaction_id == settlements.c.transaction_id)
+    query = (
+        select(
+            func.coalesce(seller_co.c.code, seller.c.code).label("seller"),
+            func.coalesce(buyer_co.c.code, buyer.c.code).label("buyer"),
+            unit_classes.c.code.label("unit_class"),
+            settlements.c.quantity_units,
+            settlements.c.price_fen_per_t,
+            settlements.c.traded_at,
+        )
+        .join(seller, seller.c.id == settlements.c.seller_account_id)
+        .join(buyer, buyer.c.id == settlements.c.buyer_account_id)
+        .outerjoin(seller_co, seller_co.c.id == seller.c.company_id)
+        .outerjoin(buyer_co, buyer_co.c.id == buyer.c.company_id)
+        .join(unit_classes, unit_classes.c.id == settlements.c.unit_class_id)
+        .where(
+            settlements.c.status == "settled",
+            ~bilateral.exists(),
+        )
+        .order_by(settlements.c.id)
+    )
+    return [row for row in connection.execute(query)
+            if start <= from_store(row.traded_at).date() <= end]  # fmt: skip
 
 
 def traded_units(engine: Engine, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
-    """Units bought and sold per company code in trades from ``start`` to ``end``."""
+    """Units bought and sold per company code (or account code) in trades from ``start`` to
+    ``end``: bilateral trades and settled exchange trades."""
     bought: dict[str, int] = {}
     sold: dict[str, int] = {}
-    for side, totals in ((trades.c.buyer_company_id, bought), (trades.c.seller_company_id, sold)):
-        query = (
-            select(companies.c.code, func.sum(trades.c.quantity_units))
-            .join(companies, companies.c.id == side)
-            .where(trades.c.traded_on >= start, trades.c.traded_on <= end)
-            .group_by(companies.c.code)
-        )
-        with engine.connect() as connection:
-            for code, total in connection.execute(query):
-                totals[code] = int(total)
+    for trade in load_trades(engine, start, end):
+        bought[trade.buyer] = bought.get(trade.buyer, 0) + trade.quantity_t
+        sold[trade.seller] = sold.get(trade.seller, 0) + trade.quantity_t
     return bought, sold

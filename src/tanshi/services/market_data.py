@@ -1,4 +1,5 @@
-"""Market data files: read and write trade CSVs, or simulate the synthetic exchanges."""
+"""Market data: read and write trade CSVs, simulate the synthetic exchanges, or read the
+tape of tanshi's own exchange from the database."""
 
 from __future__ import annotations
 
@@ -6,11 +7,17 @@ from datetime import date, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Engine, select
+
 from tanshi.core.errors import InputRejected, TanshiError
-from tanshi.market.tape import Market, TradeRecord
+from tanshi.core.moments import from_store
+from tanshi.core.quantities import fen_to_cny
+from tanshi.market.tape import ClosingRule, Market, TradeKind, TradeRecord
 from tanshi.market.tape_csv import label_of, parse_csv, to_csv
+from tanshi.market.venues import MethodKind, Venue
 from tanshi.resources import exchange_calibration, exchange_markets
 from tanshi.scenario.exchange_flow import simulate_exchanges
+from tanshi.store.schema import settlements, unit_classes
 
 SIMULATION_START = date(2017, 1, 1)
 SIMULATION_END = date(2024, 12, 31)
@@ -76,3 +83,49 @@ def read_trades(path: Path) -> tuple[list[TradeRecord], str]:
         )
     label = label_of(text) or f"Trades read from {path.name}."
     return trades, label
+
+
+def venue_market(venue: Venue, product: str) -> Market:
+    """A venue of tanshi's own exchange as a market of the market-data tools.
+
+    Its close is the last listed trade of the day: the closing call's price on a day the
+    call trades, which is the venue's rule (a day without one closes at its last trade
+    rather than the day's VWAP: the tape does not know the call).
+    """
+    listed = venue.method(MethodKind.LISTED)
+    block = venue.method(MethodKind.BLOCK)
+    sessions = tuple((s.start, s.end) for s in venue.sessions if MethodKind.LISTED in s.methods)
+    return Market(
+        venue.venue.code.lower(), "pilot", "Demo Province", "示范省", venue.venue.name,
+        "示范省环境交易所", product, venue.venue.timezone, sessions, ClosingRule.LAST_TRADE,
+        listed.max_quantity_t if listed else None, block.min_quantity_t if block else None,
+        venue.venue.source,
+    )  # fmt: skip
+
+
+def exchange_tape(
+    engine: Engine, venue: Venue, product: str
+) -> tuple[list[TradeRecord], str, Market]:
+    """The trades of ``product`` settled through the jurisdiction's exchange (listed, block
+    and reported bilateral trades), as the tape, with its label and its market."""
+    market = venue_market(venue, product)
+    kinds = {"listed": TradeKind.LISTED, "block": TradeKind.BLOCK, "otc": TradeKind.OTC}
+    query = (
+        select(settlements.c.venue, settlements.c.traded_at, settlements.c.quantity_units,
+               settlements.c.price_fen_per_t)
+        .join(unit_classes, unit_classes.c.id == settlements.c.unit_class_id)
+        .where(unit_classes.c.code == product, settlements.c.venue.in_(list(kinds)))
+        .order_by(settlements.c.traded_at, settlements.c.id)
+    )  # fmt: skip
+    with engine.connect() as connection:
+        trades = [
+            TradeRecord(market.code, product, from_store(row.traded_at),
+                        fen_to_cny(row.price_fen_per_t), int(row.quantity_units),
+                        kinds[row.venue])
+            for row in connection.execute(query)
+        ]  # fmt: skip
+    label = (
+        f"SYNTHETIC: {product} on {venue.venue.code}, agents' orders matched by tanshi's engine "
+        "and settled against payment; not real trades."
+    )
+    return trades, label, market

@@ -1,0 +1,81 @@
+"""The surveillance report of a jurisdiction's exchange, from the stored holdings, settled
+trades and the engine's command log (the checks are pure: ``market.surveillance``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import aliased
+
+from tanshi.core.moments import from_store
+from tanshi.market.events import NewOrder, SetReference
+from tanshi.market.surveillance import (
+    Flag,
+    Holding,
+    OrderSeen,
+    SurveillanceRules,
+    TradeSeen,
+    large_holder_flags,
+    position_flags,
+    price_limit_flags,
+    wash_trade_flags,
+)
+from tanshi.market.venues import Venue, book_rules
+from tanshi.registry import AccountKind
+from tanshi.services.exchange_log import stored_log
+from tanshi.store.schema import accounts, holdings, settlements, unit_classes
+
+# Government and exchange accounts neither count towards nor report as large holders.
+NOT_HOLDERS = frozenset(
+    kind.value
+    for kind in AccountKind
+    if kind not in (AccountKind.OPERATOR_HOLDING, AccountKind.TRADING, AccountKind.PROJECT)
+)
+
+
+def surveillance_report(
+    engine: Engine, venue: Venue, rules: SurveillanceRules, day: date
+) -> list[Flag]:
+    """Every flag: positions and large holders as held now (dated ``day``), wash trades
+    over the settled trades, and orders at the price limit over the stored log."""
+    with engine.connect() as connection:
+        held = [
+            Holding(row.code, row.kind, row.unit_class, int(row.quantity_units))
+            for row in connection.execute(
+                select(accounts.c.code, accounts.c.kind, unit_classes.c.code.label("unit_class"),
+                       holdings.c.quantity_units)
+                .join(accounts, accounts.c.id == holdings.c.account_id)
+                .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
+            )
+        ]  # fmt: skip
+        buyer, seller = aliased(accounts), aliased(accounts)
+        trades = [
+            TradeSeen(f"{row.venue}/{row.trade_id}", from_store(row.traded_at), row.buyer,
+                      row.seller, int(row.quantity_units), int(row.price_fen_per_t))
+            for row in connection.execute(
+                select(settlements.c.venue, settlements.c.trade_id, settlements.c.traded_at,
+                       buyer.c.code.label("buyer"), seller.c.code.label("seller"),
+                       settlements.c.quantity_units, settlements.c.price_fen_per_t)
+                .join(buyer, buyer.c.id == settlements.c.buyer_account_id)
+                .join(seller, seller.c.id == settlements.c.seller_account_id)
+                .order_by(settlements.c.id)
+            )
+        ]  # fmt: skip
+    orders, days, reference = [], {}, {}
+    for command in stored_log(engine, venue.venue.code):
+        if isinstance(command, SetReference):
+            reference[command.product] = command.reference_fen
+        elif isinstance(command, NewOrder):
+            orders.append(OrderSeen(command.order_id, command.at, command.owner,
+                                    int(command.side), command.quantity_t, command.price_fen,
+                                    reference.get(command.product)))  # fmt: skip
+            days[command.order_id] = command.at.astimezone(ZoneInfo(venue.venue.timezone)).date()
+    listed = book_rules(venue, venue.products[0].code)
+    return [
+        *position_flags(held, rules, day),
+        *large_holder_flags(held, rules, day, NOT_HOLDERS),
+        *wash_trade_flags(trades, rules),
+        *price_limit_flags(orders, listed.band_bp or 0, listed.tick_fen, days),
+    ]

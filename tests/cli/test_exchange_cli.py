@@ -1,0 +1,49 @@
+"""``tanshi market simulate --db``, ``replay``, ``surveillance`` and the charts of the demo's
+own exchange, on a small demo database."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+from tanshi.store.engine import make_engine
+from tanshi.store.schema import exchange_commands
+
+runner = CliRunner()
+
+
+def test_the_demo_exchange_from_the_command_line(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite")
+    made = runner.invoke(app, ["demo", "--companies", "4", "--db", db, "--out", str(tmp_path)])
+    assert made.exit_code == 0, made.output
+    again = runner.invoke(
+        app, ["market", "simulate", "--db", db, "--from", "2016-07-01", "--to", "2017-06-30"]
+    )
+    assert again.exit_code == 1 and "already holds 2016-07-01 to 2017-06-20" in again.output
+    engine = make_engine(f"sqlite:///{db}")
+    with engine.connect() as connection:
+        busiest = connection.execute(
+            select(exchange_commands.c.trading_day)
+            .where(exchange_commands.c.kind == "NewOrder")
+            .group_by(exchange_commands.c.trading_day)
+            .order_by(func.count().desc(), exchange_commands.c.trading_day)
+            .limit(1)
+        ).scalar_one()
+    engine.dispose()
+    replayed = runner.invoke(app, ["market", "replay", "--day", busiest.isoformat(), "--db", db])
+    assert replayed.exit_code == 0, replayed.output
+    assert "every replayed fill is a settled trade" in replayed.output
+    flags = runner.invoke(app, ["market", "surveillance", "--db", db, "--on", "2017-07-01"])
+    assert flags.exit_code == 0 and "flag(s)" in flags.output
+    later = runner.invoke(app, ["market", "simulate", "--db", db, "--from", "2017-07-03",
+                                "--to", "2017-07-14", "--product", "DPEA-2016"])  # fmt: skip
+    assert later.exit_code == 0, later.output
+    assert "10 trading days" in later.output
+    chart = runner.invoke(app, ["market", "chart", "--db", db, "--out", str(tmp_path / "c")])
+    assert chart.exit_code == 0, chart.output
+    assert (tmp_path / "c.png").stat().st_size > 0
+    verified = runner.invoke(app, ["registry", "verify", "--db", db])
+    assert verified.exit_code == 0 and "ok:" in verified.output

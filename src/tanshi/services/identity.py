@@ -53,17 +53,24 @@ class Scope(enum.StrEnum):
     SURRENDER = "compliance:surrender"
     REGULATE = "regulator:write"
     ADMIN = "admin:users"
+    TRADE = "market:trade"  # enter, cancel and amend orders on the exchange
 
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.REGULATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.REGULATE}),
-    Role.COMPLIANCE_OFFICER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER}),
+    Role.COMPLIANCE_OFFICER: frozenset(
+        {Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER, Scope.TRADE}
+    ),
     Role.VERIFIER: frozenset({Scope.READ}),
-    Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
+    Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.TRADE}),
     Role.EXCHANGE_OPERATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
     Role.AUDITOR: frozenset({Scope.READ}),
     Role.ADMINISTRATOR: frozenset({Scope.READ, Scope.ADMIN}),
 }
+# Roles that read every order on the exchange (the others see their accounts' orders).
+READ_ALL_ORDERS_ROLES = frozenset(
+    {Role.EXCHANGE_OPERATOR, Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
+)
 # Roles that read every account, transaction and proposal; the others see their own.
 READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
 # Roles that can move units or change the registry must log in with a second factor.

@@ -8,6 +8,7 @@ from tanshi.api.routers import (
     auth,
     compliance,
     jurisdictions,
+    market,
     proposals,
     public,
     rulebooks,
@@ -25,5 +26,6 @@ ROUTERS = (
     compliance.router,
     public.router,
     verification.router,
+    market.router,
     admin.router,
 )

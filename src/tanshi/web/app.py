@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tanshi.api.app import BodyLimit, create_api
 from tanshi.api.context import Service
-from tanshi.web import company, pages, regulator
+from tanshi.web import company, pages, regulator, trading
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -47,7 +47,7 @@ def create_app(service: Service) -> FastAPI:
     """The API (``/v1``, ``/openapi.json``) plus the web UI (``/``), with a body-size limit."""
     app = create_api(service)
     app.mount("/static", StaticFiles(directory=str(files("tanshi.web") / "static")), name="static")
-    for router in (pages.router, regulator.router, company.router):
+    for router in (pages.router, regulator.router, company.router, trading.router):
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

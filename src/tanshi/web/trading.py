@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.api.routers.market import NOT_YOURS, bar_body, cny, exchange_of
+from tanshi.core.moments import from_store
 from tanshi.market.bars import Interval, bars
 from tanshi.market.orders import ResultCode, Side, TimeInForce, cny_to_fen_exact
 from tanshi.market.venues import Venue
@@ -58,6 +59,9 @@ def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval) 
     orders, _total = trading.order_rows(svc.engine, venue, owners, 20, 0)
     fills, _total = trading.fill_rows(svc.engine, owners, shown, 20, 0)
     svg, latest = _chart(svc, venue, shown, interval, who.locale)
+    zone = ZoneInfo(venue.venue.timezone)
+    for fill in fills:
+        fill["traded_at"] = f"{from_store(fill['traded_at']).astimezone(zone):%Y-%m-%d %H:%M:%S}"
     return dict(venue=venue, product=shown, interval=interval, book=book, cny=cny,
                 orders=[o | {"resting_t": resting.get(o["order_id"], 0)} for o in orders],
                 fills=fills, chart=svg, latest=latest)  # fmt: skip

@@ -678,6 +678,36 @@ allocation_lines = Table(
     CheckConstraint("allocated_units >= 0", name="allocated_not_negative"),
 )
 
+# The matching engine's input, in log order (migration 0007_exchange): every command the
+# shell applied to a venue's books, after its reservation was accepted, so that a day (or
+# the whole log) can be replayed to the same books and fills (docs/market.md, "Event log").
+# ``kind`` is the command's record name; unused fields are NULL.
+exchange_commands = Table(
+    "exchange_commands",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("venue", String(40), nullable=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("trading_day", Date, nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("product", String(80), nullable=False),
+    Column("order_id", BigInteger, nullable=True),
+    Column("owner", String(40), nullable=True),
+    Column("side", Integer, nullable=True),
+    Column("quantity_t", BigInteger, nullable=True),
+    Column("price_fen", BigInteger, nullable=True),
+    Column("time_in_force", Integer, nullable=True),
+    Column("phase", String(20), nullable=True),
+    Column("reference_fen", BigInteger, nullable=True),
+    UniqueConstraint("venue", "seq"),
+    CheckConstraint(
+        "kind IN ('NewOrder', 'CancelOrder', 'AmendOrder', 'SetPhase', 'SetReference',"
+        " 'ExpireOrders')",
+        name="kind_known",
+    ),
+)
+
 # Identity and access (migration 0005_identity): people, their organisations and roles, machine
 # tokens, web sessions, the audit log of every write, and the responses of API writes kept
 # by idempotency key. Secrets are stored only as hashes (argon2 for passwords, SHA-256 for
@@ -764,34 +794,4 @@ api_idempotency = Table(
     Column("response", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("user_id", "idempotency_key"),
-)
-
-# The matching engine's input, in log order (migration 0007_exchange): every command the
-# shell applied to a venue's books, after its reservation was accepted, so that a day (or
-# the whole log) can be replayed to the same books and fills (docs/market.md, "Event log").
-# ``kind`` is the command's record name; unused fields are NULL.
-exchange_commands = Table(
-    "exchange_commands",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("venue", String(40), nullable=False),
-    Column("seq", BigInteger, nullable=False),
-    Column("trading_day", Date, nullable=False, index=True),
-    Column("at", DateTime(timezone=True), nullable=False),
-    Column("kind", String(20), nullable=False),
-    Column("product", String(80), nullable=False),
-    Column("order_id", BigInteger, nullable=True),
-    Column("owner", String(40), nullable=True),
-    Column("side", Integer, nullable=True),
-    Column("quantity_t", BigInteger, nullable=True),
-    Column("price_fen", BigInteger, nullable=True),
-    Column("time_in_force", Integer, nullable=True),
-    Column("phase", String(20), nullable=True),
-    Column("reference_fen", BigInteger, nullable=True),
-    UniqueConstraint("venue", "seq"),
-    CheckConstraint(
-        "kind IN ('NewOrder', 'CancelOrder', 'AmendOrder', 'SetPhase', 'SetReference',"
-        " 'ExpireOrders')",
-        name="kind_known",
-    ),
 )

@@ -19,10 +19,11 @@ from tanshi.api.app import make_service
 from tanshi.api.settings import Settings
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.resources import load_rulebook
-from tanshi.services import credentials, identity, lifecycle
+from tanshi.services import cash, credentials, identity, lifecycle
 from tanshi.services.jurisdiction import (
     account_id,
     open_jurisdiction,
+    open_trading_account,
     operator_account_code,
     register_company,
     unit_class_id,
@@ -32,6 +33,7 @@ from tanshi.web.app import create_app
 
 NOW = datetime(2017, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in the province, before the deadline
 PASSWORD = "correct horse battery"
+TRADER_ACCOUNT = "DP-TR-TRD"
 # (username, role, organisation)
 PEOPLE = (
     ("regulator", "regulator", "REG"),
@@ -74,6 +76,16 @@ class World:
         return {"Authorization": f"Bearer {raw}"}
 
 
+def open_exchange_accounts(engine: Engine) -> None:
+    """The trader's account DP-TR-TRD with CNY 100,000 paid in, and B1's CNY 10,000."""
+    open_trading_account(engine, TRADER_ACCOUNT, "Org TRD")
+    lifecycle.add_representative(engine, TRADER_ACCOUNT, "trader", initiate=True, approve=True)
+    for account, fen in ((TRADER_ACCOUNT, 10_000_000), ("DP-OH-B1", 1_000_000)):
+        paid = cash.transfer_with_bank(engine, "DP", "CNY", account, fen, f"t/deposit/{account}",
+                                       NOW, deposit=True)  # fmt: skip
+        assert paid.ok, paid
+
+
 def build_world(engine: Engine, **settings: object) -> World:
     fast_hashing()
     rulebook, text = load_rulebook("demo-province")
@@ -113,6 +125,7 @@ def build_world(engine: Engine, **settings: object) -> World:
     lifecycle.add_representative(engine, "DP-OH-A1", "officer-a", initiate=True, approve=False)
     lifecycle.add_representative(engine, "DP-OH-A1", "approver-a", initiate=False, approve=True)
     lifecycle.add_representative(engine, "DP-OH-B1", "officer-b", initiate=True, approve=True)
+    open_exchange_accounts(engine)
     config = Settings(**settings)  # type: ignore[arg-type]
     app = create_app(make_service(config, engine, clock=lambda: NOW))
     return World(engine, TestClient(app, base_url="http://testserver"), config)

@@ -1,7 +1,8 @@
 """The web UI in a real browser (Debian's Chromium through Playwright), on the demo year.
 
 Logs in with TOTP, walks the public, regulator and company pages, proposes a transfer with
-htmx and approves it as the second officer. With TANSHI_SCREENSHOT_DIR set, the pages are
+htmx and approves it as the second officer; a trader buys into a resting sell order on the
+demo exchange and sees the fill as a candle on the K-line chart. With TANSHI_SCREENSHOT_DIR set, the pages are
 saved there (docs/screenshots holds the ones in the docs). Skipped when Chromium is missing
 unless TANSHI_REQUIRE_BROWSER=1 (.ci/run installs it).
 """
@@ -14,21 +15,29 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
 import uvicorn
+from sqlalchemy import select
 
 from service_world import fast_hashing
 from tanshi.api.app import make_service
 from tanshi.api.settings import Settings
-from tanshi.resources import load_rulebook, parameter_table
+from tanshi.market.orders import Side, TimeInForce
+from tanshi.market.venues import is_trading_day
+from tanshi.resources import load_rulebook, load_venue, parameter_table
+from tanshi.services import trading
 from tanshi.services.demo import run_demo
 from tanshi.services.demo_users import create_demo_users
+from tanshi.services.exchange_log import traded_days
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.store.engine import open_database
+from tanshi.store.schema import accounts, holdings, unit_classes
 from tanshi.web.app import create_app
 
 CHROMIUM = Path(os.environ.get("TANSHI_CHROMIUM", "/usr/bin/chromium"))
@@ -51,10 +60,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     engine = open_database(f"sqlite:///{tmp_path_factory.mktemp('ui') / 'demo.sqlite'}")
     rulebook, text = load_rulebook("demo-province")
     run_demo(engine, rulebook, text, parameter_table(), seed=7, company_count=12)
-    users = create_demo_users(engine, load_jurisdiction(engine, "DP"), 7, datetime.now(UTC))
+    jurisdiction = load_jurisdiction(engine, "DP")
+    _fix_clock(engine)
+    users = create_demo_users(engine, jurisdiction, 7, _clock())
     secrets = {user.username: user.totp_secret or "" for user in users}
+    _resting_sell(engine, jurisdiction)
     port = _free_port()
-    app = create_app(make_service(Settings(), engine))
+    app = create_app(make_service(Settings(), engine, clock=_clock))
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -68,6 +80,46 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     engine.dispose()
 
 
+# The service's clock: 10:00 in the province on the first trading day after the demo's
+# exchange stopped (the continuous session), moving on in real time from the test's start.
+_START = datetime.now(UTC)
+_MOMENT: list[datetime] = []
+
+
+def _clock() -> datetime:
+    return _MOMENT[0] + (datetime.now(UTC) - _START)
+
+
+def _fix_clock(engine) -> None:
+    venue = load_venue("demo-province")
+    logged = traded_days(engine, venue.venue.code)
+    assert logged is not None, "the demo traded on its exchange"
+    day = logged[1] + timedelta(days=1)
+    while not is_trading_day(venue, day):
+        day += timedelta(days=1)
+    _MOMENT[:] = [datetime.combine(day, dtime(10), ZoneInfo(venue.venue.timezone))]
+
+
+def _resting_sell(engine, jurisdiction) -> None:
+    """The company with the most DPEA-2016 left offers 100 t at the reference price."""
+    venue = load_venue("demo-province")
+    with engine.connect() as connection:
+        seller = connection.execute(
+            select(accounts.c.code).join(holdings, holdings.c.account_id == accounts.c.id)
+            .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
+            .where(unit_classes.c.code == "DPEA-2016", accounts.c.kind == "operator_holding")
+            .order_by(holdings.c.quantity_units.desc())
+        ).scalars().first()  # fmt: skip
+    book = trading.book_levels(engine, jurisdiction, venue, "DPEA-2016", _clock())
+    _RESTING["price_fen"] = book["reference_fen"]
+    placed = trading.place_order(engine, jurisdiction, venue, "DPEA-2016", seller, Side.SELL,
+                                 100, book["reference_fen"], TimeInForce.GTC, _clock())  # fmt: skip
+    assert placed.resting_t == 100, placed
+
+
+_RESTING: dict[str, int] = {}
+
+
 def _shot(page, name: str) -> None:
     folder = os.environ.get("TANSHI_SCREENSHOT_DIR")
     if folder:
@@ -77,12 +129,12 @@ def _shot(page, name: str) -> None:
 
 def _login(page, base: str, username: str, secret: str, ahead: bool = False) -> None:
     """Log in; ``ahead`` sends the next 30-second step's code (one step of drift is allowed),
-    for a user who already used the current code (a code is accepted only once)."""
+    for a user who already logged in during this step (a code is accepted only once)."""
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", f"demo-{username}-7!")
-    code = pyotp.TOTP(secret).at(time.time() + 30) if ahead else pyotp.TOTP(secret).now()
-    page.fill("input[name=totp]", code)
+    moment = _clock() + timedelta(seconds=30) if ahead else _clock()
+    page.fill("input[name=totp]", pyotp.TOTP(secret).at(moment))
     page.click("form[action='/login'] button[type=submit]")
 
 
@@ -115,8 +167,8 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         page.fill("input[name=password]", "demo-verifier-7!")
         page.click("form[action='/login'] button[type=submit]")
         page.wait_for_url(f"{base}/verifier")
-        # The demo verifier's organisation is body VB01: it sees the cases assigned to it
-        # (C001, C006, C012 in the 2016 round-robin), not the other bodies' ones.
+        # Only the cases assigned to the verifier's body (VB01): the demo's round-robin gives
+        # it C001, C006 and C012 of the eleven companies that reported.
         assert page.locator("tbody tr").count() == 3
         _shot(page, "verifier-zh")
         _logout(page)
@@ -148,6 +200,39 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         browser.close()
 
 
+def test_a_trader_places_an_order_and_sees_the_fill_on_the_chart(server) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, secrets = server
+    price = f"{_RESTING['price_fen'] / 100:.2f}"
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        _login(page, base, "trader", secrets["trader"])
+        page.wait_for_url(f"{base}/accounts")
+        page.goto(f"{base}/trade?interval=minute")
+        assert page.locator("#my-fills").count() == 0  # the trader has no fill yet
+        assert price in page.inner_text("table.book")  # the resting ask
+        order = page.locator("#order-form")
+        order.locator("select[name=side]").select_option("buy")
+        order.locator("input[name=quantity_t]").fill("60")
+        order.locator("input[name=price]").fill(price)
+        order.locator("button[type=submit]").click()
+        page.wait_for_selector("#order-result .result")
+        assert "成交 60 吨" in page.inner_text("#order-result")
+        # htmx reloads the panel: the fill is the last minute's candle, at the ask's price.
+        page.wait_for_selector("#my-fills")
+        assert "已结算" in page.inner_text("#my-fills")
+        candle = page.locator("#trade-panel g.candle").last
+        assert candle.get_attribute("data-close") == price
+        assert candle.get_attribute("data-volume") == "60"
+        _shot(page, "trader-zh")
+        page.goto(f"{base}/market?interval=minute")
+        assert page.locator("figure.chart").first.locator("g.candle").last.get_attribute(
+            "data-volume") == "60"  # fmt: skip
+        browser.close()
+
+
 # C001's plan (the demo's): coal (t) and natural gas (10^4 Nm3) at the boilers, grid
 # electricity (MWh) at the site; about the size of its 2016 report (3.5 Mt).
 STREAMS = (("boilers", "other_bituminous_coal", 120_000), ("boilers", "natural_gas", 100),
@@ -159,7 +244,7 @@ REPORT_2017 = "unit,stream,month,quantity\n" + "".join(
 
 def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     """officer1 (already logged in) checks C001's 2017 report with a wrong total, corrects
-    it from the figure the check names, submits it, and tries to surrender 10 t for 2016."""
+    it from the figure the check names, submits it, and surrenders 10 t for 2016."""
     page.goto(f"{base}/reports?year=2017")
     form = page.locator("#report-form")
     check = form.locator("button[hx-post='/reports/check']")
@@ -183,10 +268,10 @@ def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     surrender.locator("input[name=year]").fill("2016")
     surrender.locator("button[type=submit]").click()
     page.wait_for_selector("#surrender-result .result")
-    # The server runs on the real clock, long after the demo's 2016 deadline (30 June 2017):
-    # the refusal is shown in the page with its code (htmx swaps 4xx answers in, base.html).
+    # The service's clock is the first trading day after the demo's exchange stopped, before
+    # the 2016 deadline (30 June 2017), so the surrender is accepted.
     shown = page.get_attribute("#surrender-result .result", "data-code")
-    assert shown == "surrender_after_deadline", page.inner_text("#surrender-result")
+    assert shown == "ok", page.inner_text("#surrender-result")
 
 
 def test_a_report_from_upload_to_verified_in_chromium(server, tmp_path: Path) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from importlib.resources import files
 
+from tanshi.market.bars import Interval
+from tanshi.market.orders import Phase
 from tanshi.mrv.verification_workflow import CaseState
 from tanshi.registry import AccountKind, AccountStatus
 from tanshi.registry.lifecycle import ProposalStatus
@@ -29,6 +31,7 @@ def test_every_template_string_and_label_is_translated() -> None:
     enums |= {k.value for k in AccountKind} | {s.value for s in AccountStatus}
     enums |= {"compliant", "non_compliant", "no_verified_emissions"}
     enums |= {s.value for s in CaseState}
+    enums |= {i.value for i in Interval} | {p.value for p in Phase} | {"settled", "pending"}
     wanted = _template_strings() | labels | enums
     assert len(_template_strings()) > 50
     missing = sorted(text for text in wanted if text not in chinese)

@@ -2,6 +2,7 @@
 
 For the demo only: the secrets are printed so that anyone can log in to the demo database.
 Two compliance officers represent the first company's account, so four-eyes can be tried.
+The trader trades for a trading account of their own, with synthetic money paid in.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from tanshi.core.errors import TanshiError
-from tanshi.services import identity, lifecycle
-from tanshi.services.jurisdiction import Jurisdiction, operator_account_code
+from tanshi.services import cash, identity, lifecycle
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    open_trading_account,
+    operator_account_code,
+)
 from tanshi.store.schema import companies
 
 
@@ -28,6 +33,7 @@ class DemoUser:
     totp_secret: str | None
 
 
+DEMO_TRADER_CASH_FEN = 100_000_000  # CNY 1,000,000: a demo choice, enough for 30 kt at 30/t
 # (username, role, organisation code, organisation kind, display name)
 _PEOPLE = (
     ("regulator", "regulator", "REGULATOR", "regulator", "Wang Jing 王静"),
@@ -90,4 +96,22 @@ def create_demo_users(
     account = operator_account_code(jurisdiction.code, first)
     for officer in ("officer1", "officer2"):
         lifecycle.add_representative(engine, account, officer, initiate=True, approve=True)
+    _open_trader_account(engine, jurisdiction, now)
     return made
+
+
+def trader_account_code(jurisdiction: Jurisdiction) -> str:
+    return f"{jurisdiction.code}-TR-TRADER"
+
+
+def _open_trader_account(engine: Engine, jurisdiction: Jurisdiction, now: datetime) -> None:
+    """The demo trader's trading account, with CNY 1,000,000 paid in (synthetic money)."""
+    code = trader_account_code(jurisdiction)
+    open_trading_account(engine, code, "Demo Carbon Trading Ltd. (fictional)")
+    lifecycle.add_representative(engine, code, "trader", initiate=True, approve=True)
+    paid = cash.transfer_with_bank(
+        engine, jurisdiction.code, jurisdiction.rulebook.rulebook.currency, code,
+        DEMO_TRADER_CASH_FEN, f"demo/deposit/{code}", now, deposit=True,
+    )  # fmt: skip
+    if not paid.ok:
+        raise TanshiError(f"deposit for the demo trader refused: {paid.issues}")

@@ -55,19 +55,24 @@ class Scope(enum.StrEnum):
     ADMIN = "admin:users"
     MRV_REPORT = "mrv:report"
     MRV_VERIFY = "mrv:verify"
+    TRADE = "market:trade"  # enter, cancel and amend orders on the exchange
 
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     Role.REGULATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.REGULATE}),
     Role.COMPLIANCE_OFFICER: frozenset(
-        {Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER, Scope.MRV_REPORT}
+        {Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.SURRENDER, Scope.MRV_REPORT, Scope.TRADE}
     ),
     Role.VERIFIER: frozenset({Scope.READ, Scope.MRV_VERIFY}),
-    Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
+    Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.TRADE}),
     Role.EXCHANGE_OPERATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
     Role.AUDITOR: frozenset({Scope.READ}),
     Role.ADMINISTRATOR: frozenset({Scope.READ, Scope.ADMIN}),
 }
+# Roles that read every order on the exchange (the others see their accounts' orders).
+READ_ALL_ORDERS_ROLES = frozenset(
+    {Role.EXCHANGE_OPERATOR, Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
+)
 # Roles that read every account, transaction and proposal; the others see their own.
 READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
 # Roles that can move units or change the registry must log in with a second factor.

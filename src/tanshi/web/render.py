@@ -44,6 +44,13 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
     Role.ADMINISTRATOR: [("/audit", "Audit log"), ("/accounts", "Accounts"),
                          ("/public", "Public table")],
 }  # fmt: skip
+# The exchange's pages, kept apart from the table above: trading for roles that trade or run
+# the exchange, market data for everyone.
+for _role in (Role.TRADER, Role.COMPLIANCE_OFFICER, Role.EXCHANGE_OPERATOR):
+    NAVIGATION[_role].insert(0 if _role is Role.TRADER else 1, ("/trade", "Trading"))
+for _pages in NAVIGATION.values():
+    _pages.insert(len(_pages) - 1, ("/market", "Market data"))
+
 HOME = {
     None: "/public",
     Role.REGULATOR: "/regulator",

@@ -8,6 +8,7 @@ from tanshi.api.routers import (
     auth,
     compliance,
     jurisdictions,
+    market,
     proposals,
     public,
     reports,
@@ -27,5 +28,6 @@ ROUTERS = (
     public.router,
     verification.router,
     reports.router,
+    market.router,
     admin.router,
 )

@@ -1,0 +1,369 @@
+"""The exchange: orders (place, cancel, amend), the book, own orders and fills; public trades
+and OHLCV bars of a product.
+
+Orders go through ``services.trading``: units or funds are reserved first, the matching
+engine decides, fills settle against payment. The engine's result codes come back in the
+one error shape (422, or 404 for an order that is not yours).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from tanshi.api.context import (
+    IdempotencyKey,
+    Reader,
+    Service,
+    ServiceDep,
+    idempotent_write,
+    needs,
+)
+from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.models import MAX_ID, Code, Page, Quantity, Strict
+from tanshi.api.routers.paging import PagingDep
+from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store
+from tanshi.market.bars import Interval, bars
+from tanshi.market.orders import ResultCode, Side, TimeInForce, cny_to_fen_exact
+from tanshi.market.venues import Venue
+from tanshi.services import trading
+from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal, Scope
+from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.market_data import exchange_tape
+from tanshi.store.schema import exchange_commands
+
+router = APIRouter(tags=["market"])
+Trader = Annotated[Principal, Depends(needs(Scope.TRADE))]
+Product = Annotated[str, Path(min_length=1, max_length=60, description="e.g. DPEA-2016")]
+JurisdictionQuery = Annotated[
+    str | None, Query(max_length=20, description="the jurisdiction; optional with only one")
+]
+Price = Annotated[Decimal, Field(gt=0, le=10**7, description="CNY per tonne, whole fen")]
+NOT_YOURS = {ResultCode.UNKNOWN_ORDER.value, ResultCode.NOT_ORDER_OWNER.value}
+
+
+class OrderIn(Strict):
+    product: Code
+    side: Literal["buy", "sell"]
+    quantity_t: Quantity
+    price_cny_per_t: Price | None = Field(None, description="omit for a market order")
+    time_in_force: Literal["GTC", "IOC", "FOK"] = "GTC"
+    account: Code | None = Field(None, description="default: the first account you trade for")
+
+
+class AmendIn(Strict):
+    price_cny_per_t: Price | None = None
+    quantity_t: Quantity | None = None
+
+
+class OrderResultOut(BaseModel):
+    order_id: int | None
+    account: str
+    product: str
+    fills: int
+    filled_t: int
+    resting_t: int
+
+
+class OrderOut(BaseModel):
+    order_id: int
+    account: str
+    product: str
+    side: str
+    quantity_t: int
+    price_cny_per_t: str | None
+    time_in_force: str
+    at: str
+    resting_t: int
+
+
+class FillOut(BaseModel):
+    trade_id: str
+    venue: str
+    traded_at: str
+    product: str
+    quantity_t: int
+    price_cny_per_t: str
+    buyer: str
+    seller: str
+    status: str
+
+
+class BookOut(BaseModel):
+    product: str
+    phase: str
+    reference_cny_per_t: str | None
+    bids: list[tuple[str, int]]
+    asks: list[tuple[str, int]]
+
+
+class BarOut(BaseModel):
+    start: str
+    open: str | None
+    high: str | None
+    low: str | None
+    close: str | None
+    volume_t: int
+    turnover_cny: str
+    trade_count: int
+
+
+class TradeOut(BaseModel):
+    traded_at: str
+    price_cny_per_t: str
+    quantity_t: int
+    kind: str
+
+
+def cny(fen: int | None) -> str | None:
+    return None if fen is None else f"{Decimal(fen) / 100:.2f}"
+
+
+def exchange_of(svc: Service, code: str | None) -> tuple[Jurisdiction, Venue]:
+    jurisdiction = svc.jurisdiction(code)
+    venue = trading.venue_of(jurisdiction)
+    if venue is None:
+        raise ApiError(404, "no_exchange", f"jurisdiction {jurisdiction.code} has no exchange "
+                       "in tanshi", "query.jurisdiction")  # fmt: skip
+    return jurisdiction, venue
+
+
+def listed(venue: Venue, product: str, field: str) -> str:
+    if venue.product(product) is None:
+        known = ", ".join(p.code for p in venue.products)
+        raise ApiError(404, "unknown_product", f"{venue.venue.code} does not list {product}; "
+                       f"it lists {known}", field)  # fmt: skip
+    return product
+
+
+def refused(issues: list[Issue]) -> ApiError:
+    status = 404 if issues[0].code in NOT_YOURS else 422
+    return from_issues(status, issues)
+
+
+def _owners(svc: Service, who: Principal) -> list[str] | None:
+    return None if who.role in READ_ALL_ORDERS_ROLES else trading.trading_accounts(svc.engine, who)
+
+
+def _account(svc: Service, who: Principal, wanted: str | None) -> str:
+    mine = trading.trading_accounts(svc.engine, who)
+    if wanted is None and mine:
+        return mine[0]
+    if wanted is None or wanted not in mine:
+        raise ApiError(404, "unknown_account", f"no account {wanted or ''} that you may trade "
+                       f"for; yours: {', '.join(mine) or 'none'}", "body.account")  # fmt: skip
+    return wanted
+
+
+@router.post("/exchange/orders", response_model=OrderResultOut, status_code=201)
+def place_order(
+    body: OrderIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Trader,
+    jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Enter a limit (with a price) or market order; 201 with what it filled and left resting."""
+
+    def run() -> tuple[int, dict]:
+        place, venue = exchange_of(svc, jurisdiction)
+        listed(venue, body.product, "body.product")
+        account = _account(svc, who, body.account)
+        price = None
+        if body.price_cny_per_t is not None:
+            price = cny_to_fen_exact(body.price_cny_per_t)
+            if price is None:
+                raise ApiError(422, ResultCode.PRICE_OFF_TICK.value, "give the price in whole "
+                               "fen (two decimals)", "body.price_cny_per_t")  # fmt: skip
+        side = Side.BUY if body.side == "buy" else Side.SELL
+        result = trading.place_order(svc.engine, place, venue, body.product, account, side,
+                                     body.quantity_t, price, TimeInForce[body.time_in_force],
+                                     svc.now())  # fmt: skip
+        if result.issues:
+            raise refused(result.issues)
+        return 201, {"order_id": result.order_id, "account": account, "product": body.product,
+                     "fills": result.fills, "filled_t": result.filled_t,
+                     "resting_t": result.resting_t}  # fmt: skip
+
+    status, shown = idempotent_write(svc, request, who, key, "order", body.product,
+                                     body.model_dump(mode="json"), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+def _stored_order(svc: Service, venue: Venue, order_id: int) -> tuple[str, str]:
+    with svc.engine.connect() as connection:
+        row = connection.execute(
+            select(exchange_commands.c.product, exchange_commands.c.owner).where(
+                exchange_commands.c.venue == venue.venue.code,
+                exchange_commands.c.kind == "NewOrder",
+                exchange_commands.c.order_id == order_id,
+            )
+        ).first()
+    if row is None:
+        raise ApiError(404, ResultCode.UNKNOWN_ORDER.value, f"no order {order_id} of yours",
+                       "path.order_id")  # fmt: skip
+    return row.product.split(":", 1)[-1], row.owner
+
+
+def _change(
+    svc: Service, who: Principal, order_id: int, jurisdiction: str | None,
+    price: Decimal | None = None, quantity: int | None = None,
+) -> tuple[int, dict]:  # fmt: skip
+    place, venue = exchange_of(svc, jurisdiction)
+    product, owner = _stored_order(svc, venue, order_id)
+    if owner not in trading.trading_accounts(svc.engine, who):
+        raise ApiError(404, ResultCode.UNKNOWN_ORDER.value, f"no order {order_id} of yours",
+                       "path.order_id")  # fmt: skip
+    fen = None
+    if price is not None:
+        fen = cny_to_fen_exact(price)
+        if fen is None:
+            raise ApiError(422, ResultCode.PRICE_OFF_TICK.value, "give the price in whole fen",
+                           "body.price_cny_per_t")  # fmt: skip
+    result = trading.change_order(svc.engine, place, venue, product, owner, order_id, svc.now(),
+                                  fen, quantity)  # fmt: skip
+    if result.issues:
+        raise refused(result.issues)
+    return 200, {"order_id": order_id, "account": owner, "product": product,
+                 "fills": result.fills, "filled_t": result.filled_t,
+                 "resting_t": result.resting_t}  # fmt: skip
+
+
+OrderId = Annotated[int, Path(ge=1, le=MAX_ID)]
+
+
+@router.post("/exchange/orders/{order_id}/cancel", response_model=OrderResultOut)
+def cancel_order(
+    order_id: OrderId, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Trader,
+    jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Take your resting order off the book; what it reserved and did not use is released."""
+    status, shown = idempotent_write(
+        svc, request, who, key, "order_cancel", str(order_id), {"order_id": order_id},
+        lambda: _change(svc, who, order_id, jurisdiction),
+    )  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.post("/exchange/orders/{order_id}/amend", response_model=OrderResultOut)
+def amend_order(
+    order_id: OrderId, body: AmendIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Trader, jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Lower your resting order's quantity or change its price (a buy within what it reserved)."""
+    if body.price_cny_per_t is None and body.quantity_t is None:
+        raise ApiError(422, ResultCode.AMEND_CHANGES_NOTHING.value, "give a new price or "
+                       "quantity", "body")  # fmt: skip
+    status, shown = idempotent_write(
+        svc, request, who, key, "order_amend", str(order_id),
+        {"order_id": order_id} | body.model_dump(mode="json"),
+        lambda: _change(svc, who, order_id, jurisdiction, body.price_cny_per_t, body.quantity_t),
+    )  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.get("/exchange/orders", response_model=Page[OrderOut])
+def list_orders(
+    who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None
+) -> dict:
+    """Orders of the accounts you trade for, newest first (the exchange operator sees all)."""
+    place, venue = exchange_of(svc, jurisdiction)
+    rows, total = trading.order_rows(svc.engine, venue, _owners(svc, who), paging.limit,
+                                     paging.offset)  # fmt: skip
+    resting: dict[str, dict[int, int]] = {}
+    for row in rows:
+        if row["product"] not in resting:
+            resting[row["product"]] = trading.resting_orders(
+                svc.engine, place, venue, row["product"], svc.now()
+            )
+    items = [{**{k: v for k, v in row.items() if k not in ("price_fen", "trading_day")},
+              "price_cny_per_t": cny(row["price_fen"]), "at": _iso(row["at"]),
+              "resting_t": resting[row["product"]].get(row["order_id"], 0)}
+             for row in rows]  # fmt: skip
+    return _page(items, total, paging.limit, paging.offset)
+
+
+@router.get("/exchange/fills", response_model=Page[FillOut])
+def list_fills(
+    who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None,
+    product: Annotated[str | None, Query(max_length=60)] = None,
+) -> dict:  # fmt: skip
+    """Exchange trades of the accounts you trade for, newest first (the operator sees all)."""
+    exchange_of(svc, jurisdiction)
+    rows, total = trading.fill_rows(svc.engine, _owners(svc, who), product, paging.limit,
+                                    paging.offset)  # fmt: skip
+    items = [{**{k: v for k, v in row.items() if k != "price_fen"},
+              "price_cny_per_t": cny(row["price_fen"]), "traded_at": _iso(row["traded_at"])}
+             for row in rows]  # fmt: skip
+    return _page(items, total, paging.limit, paging.offset)
+
+
+@router.get("/exchange/book/{product}", response_model=BookOut)
+def book(
+    product: Product, who: Reader, svc: ServiceDep, jurisdiction: JurisdictionQuery = None,
+    depth: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict:  # fmt: skip
+    """The book of ``product`` now, aggregated by price level, best first."""
+    place, venue = exchange_of(svc, jurisdiction)
+    listed(venue, product, "path.product")
+    found = trading.book_levels(svc.engine, place, venue, product, svc.now(), depth)
+    return {"product": product, "phase": found["phase"],
+            "reference_cny_per_t": cny(found["reference_fen"]),
+            "bids": [(cny(p), q) for p, q in found["bids"]],
+            "asks": [(cny(p), q) for p, q in found["asks"]]}  # fmt: skip
+
+
+@router.get("/public/market/{product}/trades", response_model=Page[TradeOut])
+def public_trades(
+    product: Product, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None
+) -> dict:
+    """The exchange's trades of ``product`` (listed and block), newest first; no login."""
+    _place, venue = exchange_of(svc, jurisdiction)
+    listed(venue, product, "path.product")
+    trades, _label, _market = exchange_tape(svc.engine, venue, product)
+    trades = trades[::-1]
+    items = [{"traded_at": t.traded_at.isoformat(), "price_cny_per_t": f"{t.price_cny_per_t:.2f}",
+              "quantity_t": t.quantity_t, "kind": t.kind.value}
+             for t in trades[paging.offset : paging.offset + paging.limit]]  # fmt: skip
+    return _page(items, len(trades), paging.limit, paging.offset)
+
+
+@router.get("/public/market/{product}/bars", response_model=list[BarOut])
+def public_bars(
+    product: Product, svc: ServiceDep, jurisdiction: JurisdictionQuery = None,
+    interval: Interval = Interval.DAY,
+    last: Annotated[int, Query(ge=1, le=1000, description="the most recent bars")] = 60,
+) -> list[dict]:  # fmt: skip
+    """OHLCV bars of ``product`` at ``interval`` (listed trades form prices); no login."""
+    return [bar_body(b) for b in product_bars(svc, jurisdiction, product, interval)[-last:]]
+
+
+def product_bars(svc: Service, jurisdiction: str | None, product: str, interval: Interval):
+    _place, venue = exchange_of(svc, jurisdiction)
+    listed(venue, product, "path.product")
+    trades, _label, _market = exchange_tape(svc.engine, venue, product)
+    return bars(trades, interval, ZoneInfo(venue.venue.timezone))
+
+
+def bar_body(bar) -> dict:
+    def text(value: Decimal | None) -> str | None:
+        return None if value is None else f"{value:.2f}"
+
+    return {"start": bar.start.isoformat(), "open": text(bar.open), "high": text(bar.high),
+            "low": text(bar.low), "close": text(bar.close), "volume_t": bar.volume_t,
+            "turnover_cny": f"{bar.turnover_cny:.2f}", "trade_count": bar.trade_count}  # fmt: skip
+
+
+def _iso(value: datetime) -> str:
+    return from_store(value).isoformat()
+
+
+def _page(items: list, total: int, limit: int, offset: int) -> dict:
+    following = offset + limit if offset + limit < total else None
+    return {"items": items, "total": total, "limit": limit, "offset": offset,
+            "next_offset": following}  # fmt: skip

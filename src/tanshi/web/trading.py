@@ -1,0 +1,194 @@
+"""The exchange's pages: a trader's order entry, book, orders, fills and K-line chart; the
+public market data of each exchange."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.api.errors import ApiError
+from tanshi.api.routers.market import NOT_YOURS, bar_body, cny, exchange_of
+from tanshi.core.moments import from_store
+from tanshi.market.bars import Interval, bars
+from tanshi.market.orders import ResultCode, Side, TimeInForce, cny_to_fen_exact
+from tanshi.market.venues import Venue
+from tanshi.reports.kline_svg import kline_svg
+from tanshi.services import trading, views
+from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal, Scope
+from tanshi.services.market_data import exchange_tape
+from tanshi.web.common import VisitorDep, login_redirect
+from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.i18n import translator
+from tanshi.web.render import render
+from tanshi.web.session import Visitor
+
+router = APIRouter(include_in_schema=False)
+ProductQuery = Annotated[str | None, Query(max_length=60)]
+REFRESH = {"HX-Trigger": "market-changed"}
+
+
+def _chart(svc: Service, venue: Venue, product: str, interval: Interval, locale: str):
+    trades, _label, _market = exchange_tape(svc.engine, venue, product)
+    found = bars(trades, interval, ZoneInfo(venue.venue.timezone))[-60:]
+    _ = translator(locale)
+    svg = kline_svg(found, f"{venue.venue.code} {product} · {_(interval.value)}",
+                    _("No trades yet."))  # fmt: skip
+    return svg, [bar_body(b) for b in found[-10:]][::-1]
+
+
+def _product(venue: Venue, wanted: str | None) -> str:
+    codes = [p.code for p in venue.products]
+    return wanted if wanted in codes else codes[0]
+
+
+def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval) -> dict:
+    me = who.principal
+    assert me is not None
+    place, venue = exchange_of(svc, None)
+    shown = _product(venue, product)
+    owners = None if me.role in READ_ALL_ORDERS_ROLES else trading.trading_accounts(svc.engine, me)
+    now = svc.now()
+    book = trading.book_levels(svc.engine, place, venue, shown, now)
+    resting = trading.resting_orders(svc.engine, place, venue, shown, now)
+    orders, _total = trading.order_rows(svc.engine, venue, owners, 20, 0)
+    fills, _total = trading.fill_rows(svc.engine, owners, shown, 20, 0)
+    svg, latest = _chart(svc, venue, shown, interval, who.locale)
+    zone = ZoneInfo(venue.venue.timezone)
+    for fill in fills:
+        fill["traded_at"] = f"{from_store(fill['traded_at']).astimezone(zone):%Y-%m-%d %H:%M:%S}"
+    return dict(venue=venue, product=shown, interval=interval, book=book, cny=cny,
+                orders=[o | {"resting_t": resting.get(o["order_id"], 0)} for o in orders],
+                fills=fills, chart=svg, latest=latest)  # fmt: skip
+
+
+@router.get("/trade", response_class=HTMLResponse)
+def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: ProductQuery = None,
+               interval: Interval = Interval.DAY) -> Response:  # fmt: skip
+    """Order entry, the book, own orders and fills, the K-line chart of one product."""
+    if who.principal is None:
+        return login_redirect("/trade")
+    me = who.principal
+    try:
+        panel = _panel(svc, who, product, interval)
+    except ApiError as error:
+        return render(request, svc, who, "result.html", error.status, ok=False,
+                      code=error.code, message=error.message)  # fmt: skip
+    accounts = trading.trading_accounts(svc.engine, me) if Scope.TRADE in me.scopes else []
+    return render(request, svc, who, "trade.html", accounts=accounts, intervals=list(Interval),
+                  products=[p.code for p in panel["venue"].products], form_key=uuid.uuid4().hex,
+                  **panel)  # fmt: skip
+
+
+@router.get("/trade/panel", response_class=HTMLResponse)
+def trade_panel(request: Request, svc: ServiceDep, who: VisitorDep, product: ProductQuery = None,
+                interval: Interval = Interval.DAY) -> Response:  # fmt: skip
+    """The book, orders, fills and chart again (htmx refreshes it after each order)."""
+    if who.principal is None:
+        return login_redirect("/trade")
+    return render(request, svc, who, "_trade_panel.html", **_panel(svc, who, product, interval))
+
+
+def _price(text: str | None) -> int | None:
+    if not (text or "").strip():
+        return None
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation as error:
+        raise Refused("invalid_price", "enter the price in CNY per tonne, e.g. 28.50") from error
+    fen = cny_to_fen_exact(value) if value.is_finite() and 0 < value < 10**7 else None
+    if fen is None:
+        raise Refused(ResultCode.PRICE_OFF_TICK.value,
+                      "enter the price in CNY per tonne, e.g. 28.50")  # fmt: skip
+    return fen
+
+
+def _refused_by(issues) -> Refused:
+    first = issues[0]
+    if first.code in {code.value for code in ResultCode}:
+        return Refused(first.code, "the exchange refused: {code}", code=first.code)
+    return Refused(first.code, "{problems}", problems="; ".join(i.message for i in issues))
+
+
+def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
+    if Scope.TRADE not in me.scopes:
+        raise Refused("forbidden", "your role does not trade")
+    place, venue = exchange_of(svc, None)
+    product = form.get("product", "")
+    if venue.product(product) is None:
+        raise Refused("unknown_product", "choose a listed product")
+    account = form.get("account", "")
+    if account not in trading.trading_accounts(svc.engine, me):
+        raise Refused("unknown_account", "choose one of your accounts to trade for")
+    side = Side.SELL if form.get("side") == "sell" else Side.BUY
+    quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
+    tif = form.get("time_in_force", "GTC")
+    result = trading.place_order(
+        svc.engine, place, venue, product, account, side, quantity, _price(form.get("price")),
+        TimeInForce[tif] if tif in TimeInForce.__members__ else TimeInForce.GTC, svc.now(),
+    )  # fmt: skip
+    if result.issues:
+        raise _refused_by(result.issues)
+    return "order {id}: {filled} t filled, {resting} t resting", {
+        "id": result.order_id, "filled": result.filled_t, "resting": result.resting_t}  # fmt: skip
+
+
+@router.post("/trade/order", response_class=HTMLResponse)
+async def place_order(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    response = await web_write(request, svc, who, "order", "web",
+                               lambda form: _order(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+    response.headers.update(REFRESH)
+    return response
+
+
+def _cancel(svc: Service, me: Principal, order_id: int) -> Message:
+    place, venue = exchange_of(svc, None)
+    mine = trading.trading_accounts(svc.engine, me)
+    rows, _total = trading.order_rows(svc.engine, venue, mine, 10**6, 0)
+    row = next((r for r in rows if r["order_id"] == order_id), None)
+    if row is None or Scope.TRADE not in me.scopes:
+        raise Refused(ResultCode.UNKNOWN_ORDER.value, "no such order of yours")
+    result = trading.change_order(svc.engine, place, venue, row["product"], row["account"],
+                                  order_id, svc.now())  # fmt: skip
+    if result.issues:
+        if result.issues[0].code in NOT_YOURS:
+            raise Refused(result.issues[0].code, "no such order of yours")
+        raise _refused_by(result.issues)
+    return "order {id} cancelled", {"id": order_id}
+
+
+@router.post("/trade/orders/{order_id}/cancel", response_class=HTMLResponse)
+async def cancel_order(
+    order_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, svc: ServiceDep,
+    who: VisitorDep,
+) -> Response:  # fmt: skip
+    me = who.principal
+    response = await web_write(request, svc, who, "order_cancel", str(order_id),
+                               lambda _form: _cancel(svc, me, order_id))  # type: ignore[arg-type]  # fmt: skip
+    response.headers.update(REFRESH)
+    return response
+
+
+@router.get("/market", response_class=HTMLResponse)
+def market_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                interval: Interval = Interval.DAY) -> Response:  # fmt: skip
+    """Each exchange's products: the latest bars and the K-line chart; no login needed."""
+    exchanges = []
+    for listed in views.jurisdiction_list(svc.engine):
+        place, venue = svc.jurisdiction(listed["code"]), None
+        venue = trading.venue_of(place)
+        if venue is None:
+            continue
+        products = []
+        for product in venue.products:
+            svg, latest = _chart(svc, venue, product.code, interval, who.locale)
+            products.append({"code": product.code, "chart": svg, "latest": latest})
+        exchanges.append({"jurisdiction": place.code, "venue": venue, "products": products})
+    return render(request, svc, who, "market.html", exchanges=exchanges, interval=interval,
+                  intervals=list(Interval))  # fmt: skip

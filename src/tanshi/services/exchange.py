@@ -61,7 +61,7 @@ def _quiet(_step: str, _done: int, _total: int) -> None:
 
 
 @dataclass
-class _Open:
+class OpenOrder:
     """An order the engine accepted and that has not ended yet."""
 
     owner: str
@@ -109,7 +109,7 @@ class ExchangeSession:
             self.exchange.books[self.key].set_reference(close)
         if flow is not None:
             flow.next_order_id = max(flow.next_order_id, self.next_order_id)
-        self.open: dict[int, _Open] = {}
+        self.open: dict[int, OpenOrder] = {}
         self.log: list[Command] = []
         self.seen = 0
 
@@ -158,37 +158,37 @@ class ExchangeSession:
             if isinstance(item, BlockIntent):
                 self._block(item, report)
             elif isinstance(item, OrderIntent):
-                self._order(item, report)
+                self.place(item, report)
             elif isinstance(item, CancelIntent):
                 if item.order_id in self.open:
-                    self._apply(CancelOrder(item.at, self.key, item.order_id, item.owner))
+                    self.apply(CancelOrder(item.at, self.key, item.order_id, item.owner))
             else:
-                self._apply(item)
-            for event in self._new_events():
+                self.apply(item)
+            for event in self.new_events():
                 if event[0] == "fill":
-                    self._fill(event, at, report)
+                    self.settle_fill(event, at, report)
                     prints.append((at, event[3], event[4]))
                 elif event[0] == "cancelled":
-                    self._ended(event[3], event[4], at)
+                    self.release_unused(event[3], event[4], at)
                 elif event[0] == "uncrossed" and at.astimezone(self.zone).time() >= time(14, 0):
                     closing_call = event[3]
         close = closing_price_fen(self.venue.closing, prints, reference, changes[-1][0],
                                   closing_call)  # fmt: skip
         self.references[self.key] = close
         report.close_fen = close
-        self._store(day)
+        self.store(day)
         return report
 
-    def _new_events(self) -> list[tuple]:
+    def new_events(self) -> list[tuple]:
         events = self.exchange.events[self.seen :]
         self.seen = len(self.exchange.events)
         return events
 
-    def _apply(self, command: Command) -> None:
+    def apply(self, command: Command) -> None:
         self.exchange.apply(command)
         self.log.append(command)
 
-    def _order(self, intent: OrderIntent, report: DayReport) -> None:
+    def place(self, intent: OrderIntent, report: DayReport) -> None:
         book = self.exchange.books[self.key]
         key = f"order/{self.venue.venue.code}/{intent.order_id}"
         if intent.side == BUY:
@@ -210,16 +210,16 @@ class ExchangeSession:
                 self.flow.release_unsold(intent.owner, intent.quantity_t)
             return
         report.orders += 1
-        self.open[intent.order_id] = _Open(intent.owner, intent.side, intent.quantity_t)
-        self._apply(NewOrder(intent.at, self.key, intent.order_id, intent.owner,
+        self.open[intent.order_id] = OpenOrder(intent.owner, intent.side, intent.quantity_t)
+        self.apply(NewOrder(intent.at, self.key, intent.order_id, intent.owner,
                              Side(intent.side), intent.quantity_t, intent.price_fen,
                              TimeInForce(intent.time_in_force)))  # fmt: skip
         rejected = [e for e in self.exchange.events[self.seen :] if e[0] == "rejected"]
         if rejected:  # the engine refused it: nothing trades, give the reservation back
             report.refused.append(Issue(str(rejected[0][4]), "the engine refused the order", key))
-            self._ended(intent.order_id, intent.quantity_t, intent.at)
+            self.release_unused(intent.order_id, intent.quantity_t, intent.at)
 
-    def _fill(self, event: tuple, at: datetime, report: DayReport) -> None:
+    def settle_fill(self, event: tuple, at: datetime, report: DayReport) -> None:
         _, seq, _, price, quantity, buy_id, sell_id, buyer, seller, _ = event
         code = self.venue.venue.code
         fill = Fill(f"{code}-{seq}-{buy_id}-{sell_id}", "listed", buyer, seller, self.product,
@@ -237,9 +237,9 @@ class ExchangeSession:
             order = self.open[order_id]
             order.left_t -= quantity
             if order.left_t == 0:
-                self._ended(order_id, 0, at)
+                self.release_unused(order_id, 0, at)
 
-    def _ended(self, order_id: int, unused_t: int, at: datetime) -> None:
+    def release_unused(self, order_id: int, unused_t: int, at: datetime) -> None:
         """An order left the book: give back its unused units, or its unused funds."""
         order = self.open.pop(order_id, None)
         if order is None:
@@ -288,7 +288,7 @@ class ExchangeSession:
         day = self.rules.settlement_day(after, 1)
         self._settle(day, datetime.combine(day, time(9), self.zone))
 
-    def _store(self, day: date) -> None:
+    def store(self, day: date) -> None:
         rows = [command_row(self.venue.venue.code, day, seq, command)
                 for seq, command in zip(
                     range(self.exchange.seq - len(self.log) + 1, self.exchange.seq + 1),

@@ -24,7 +24,7 @@ from tanshi.market.venues import Venue, schedule
 from tanshi.resources import load_settlement_rules, load_venue, venue_ids
 from tanshi.scenario.exchange_agents import OrderIntent
 from tanshi.services import reservations
-from tanshi.services.exchange import DayReport, ExchangeSession, _Open
+from tanshi.services.exchange import DayReport, ExchangeSession, OpenOrder
 from tanshi.services.exchange_log import stored_log, traded_days
 from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction
@@ -64,11 +64,11 @@ def _session(engine: Engine, jurisdiction: Jurisdiction, venue: Venue, product: 
 
 
 def _drain(session: ExchangeSession, at: datetime, report: DayReport) -> None:
-    for event in session._new_events():
+    for event in session.new_events():
         if event[0] == "fill":
-            session._fill(event, at, report)
+            session.settle_fill(event, at, report)
         elif event[0] == "cancelled":
-            session._ended(event[3], event[4], at)
+            session.release_unused(event[3], event[4], at)
 
 
 def _open_day(session: ExchangeSession, day: date, until: datetime) -> DayReport:
@@ -80,7 +80,7 @@ def _open_day(session: ExchangeSession, day: date, until: datetime) -> DayReport
         session.exchange.apply(command)
     session.seen = len(session.exchange.events)
     for side, owner, _price, quantity, order_id in session.exchange.books[key].resting():
-        session.open[order_id] = _Open(str(owner), side, quantity)
+        session.open[order_id] = OpenOrder(str(owner), side, quantity)
     done = sum(1 for c in today if c.product == key and not hasattr(c, "order_id"))
     due = [c for c in session_commands(session.venue, day, session.references)
            if c.product == key][done:]  # fmt: skip
@@ -88,7 +88,7 @@ def _open_day(session: ExchangeSession, day: date, until: datetime) -> DayReport
     for command in due:
         if command.at > until:
             break
-        session._apply(command)
+        session.apply(command)
         _drain(session, command.at, report)
     return report
 
@@ -103,7 +103,7 @@ def _live(
     if logged is not None and logged[1] < day:
         earlier = _session(engine, jurisdiction, venue, product)
         _open_day(earlier, logged[1], datetime.max.replace(tzinfo=zone))
-        earlier._store(logged[1])
+        earlier.store(logged[1])
     if not schedule(venue, day):
         return None
     session = _session(engine, jurisdiction, venue, product)
@@ -112,7 +112,7 @@ def _live(
 
 
 def _finish(session: ExchangeSession, day: date, at: datetime) -> None:
-    session._store(day)
+    session.store(day)
     settle_due(session.engine, session.jurisdiction, day, at)
 
 
@@ -133,10 +133,10 @@ def place_order(
             return _closed(product)
         session, report = live
         order_id = session.next_order_id
-        session._order(OrderIntent(at, order_id, owner, int(side), quantity_t, price_fen,
+        session.place(OrderIntent(at, order_id, owner, int(side), quantity_t, price_fen,
                                    int(time_in_force)), report)  # fmt: skip
         if report.refused:
-            session._store(at.astimezone(session.zone).date())
+            session.store(at.astimezone(session.zone).date())
             return OrderResult(None, 0, 0, 0, report.refused)
         before = report.listed_t
         _drain(session, at, report)
@@ -179,12 +179,12 @@ def change_order(
                     "buy's price above what the order reserved; cancel and enter a new order",
                     "quantity_t")])  # fmt: skip
             command = AmendOrder(at, session.key, order_id, owner, price or 0, quantity)
-        session._apply(command)
+        session.apply(command)
         events = session.exchange.events[session.seen :]
         rejected = [e for e in events if e[0] == "rejected"]
         if rejected:
             session.seen = len(session.exchange.events)
-            session._store(day)
+            session.store(day)
             code = str(rejected[0][4])
             return OrderResult(order_id, 0, 0, 0, [Issue(code, f"the engine refused: {code}",
                                                          "order_id")])  # fmt: skip

@@ -66,7 +66,7 @@ def demo_command(
         raise fail(str(error), 2) from error
     except (SQLAlchemyError, OSError) as error:
         raise fail(f"cannot use the database {shown}: {first_line(error)}", 2) from error
-    engine = open_or_exit(url)
+    engine = open_or_exit(url, create=True)
     with Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),

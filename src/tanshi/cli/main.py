@@ -72,7 +72,7 @@ DbOption = Annotated[
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the tanshi schema to the latest version (run on every start anyway)."""
     url = database_url(db, Path("tanshi.sqlite"))
-    open_or_exit(url).dispose()
+    open_or_exit(url, create=True).dispose()
     typer.echo(f"schema is current in {printable_url(url)}")
 
 

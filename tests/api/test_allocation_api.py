@@ -149,7 +149,8 @@ def test_a_pre_allocation_waits_for_output_then_is_trued_up(engine: Engine) -> N
     assert third["true_up"] == "already_booked"
     table = client.get("/v1/allocation/2019", headers=_headers(engine, "mee")).json()
     assert table["stage"] == "trued_up"
-    rows = {r["company"]: (r["preallocated_t"], r["true_up_t"], r["free_t"]) for r in table["items"]}
+    rows = {r["company"]: (r["preallocated_t"], r["true_up_t"], r["free_t"])
+            for r in table["items"]}  # fmt: skip
     assert sum(pre for pre, _, _ in rows.values()) == 874_471
     assert sum(up for _, up, _ in rows.values()) == 350_800 + 16_113 - 38_687
     assert all(pre + up == free for pre, up, free in rows.values())

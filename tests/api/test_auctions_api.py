@@ -57,7 +57,8 @@ def test_the_regulator_holds_an_auction_and_bidders_see_only_their_award(world: 
     notes = {(n["code"], n["field"]) for n in result["notes"]}
     assert ("exceeds_purchase_limit", "body.bids.1") in notes
     assert ("below_reserve_price", "body.bids.2") in notes
-    replay = world.client.post("/v1/auctions", json=AUCTION, headers=_write(world, "regulator", "h1"))
+    replay = world.client.post("/v1/auctions", json=AUCTION,
+                               headers=_write(world, "regulator", "h1"))  # fmt: skip
     assert replay.json() == result  # the same key: the first answer, nothing delivered twice
     holdings = world.client.get("/v1/accounts/DP-OH-A1/holdings", headers=world.token("officer-a"))
     assert holdings.json()[0]["quantity_units"] == 1000 + 1000
@@ -93,7 +94,8 @@ def test_a_refused_auction_writes_nothing(world: World) -> None:
     assert unknown.status_code == 422
     assert (unknown.json()["error"]["code"], unknown.json()["error"]["field"]) == (
         "unknown_bidder", "body.bids.3")  # fmt: skip
-    short = world.client.post("/v1/auctions", json=AUCTION, headers=_write(world, "regulator", "s1"))
+    short = world.client.post("/v1/auctions", json=AUCTION,
+                              headers=_write(world, "regulator", "s1"))  # fmt: skip
     assert short.status_code == 422
     assert short.json()["error"]["code"] == "insufficient_units"
     assert (_count(world, transactions), _count(world, auctions)) == (before, 0)

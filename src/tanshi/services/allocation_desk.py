@@ -25,6 +25,10 @@ from tanshi.services.views import reading, utc_text
 from tanshi.store.schema import allocation_lines, allocations, companies
 
 PLANNED, ALLOCATED, TRUED_UP = "planned", "allocated", "trued_up"
+STAGES = (PLANNED, ALLOCATED, TRUED_UP)
+# What run_year reports for its two steps.
+ALLOCATION_STEPS = ("allocated", "already_allocated")
+TRUE_UP_STEPS = ("booked", "already_booked", "waiting", "not_applicable")
 
 
 def method_of(jurisdiction: Jurisdiction, year: int) -> str:

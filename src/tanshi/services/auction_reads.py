@@ -102,6 +102,27 @@ def auction(
     return shaped
 
 
+def awards_of(engine: Engine, company: str, limit: int = 20) -> list[dict[str, Any]]:
+    """The auctions ``company`` won in, newest first (the caller checks who may see them)."""
+    query = (
+        select(auctions.c.code, auctions.c.year, auctions.c.held_at,
+               auction_awards.c.awarded_units, auction_awards.c.price_hundredths,
+               auction_awards.c.transaction_id)
+        .join(auction_awards, auction_awards.c.auction_id == auctions.c.id)
+        .join(companies, companies.c.id == auction_awards.c.company_id)
+        .where(companies.c.code == company)
+        .order_by(auctions.c.held_at.desc(), auctions.c.id.desc())
+        .limit(limit)
+    )  # fmt: skip
+    with reading(engine) as connection:
+        return [
+            {"code": r.code, "year": r.year, "held_at": utc_text(r.held_at),
+             "awarded_t": int(r.awarded_units), "price_hundredths": int(r.price_hundredths),
+             "transaction_id": r.transaction_id}
+            for r in connection.execute(query)
+        ]  # fmt: skip
+
+
 def auctioned_by_company(engine: Engine, year: int) -> dict[str, int]:
     """Company code → units won in the recorded auctions of ``year``."""
     query = (

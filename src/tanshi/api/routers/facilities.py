@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from pydantic import BaseModel
 
-from tanshi.api.context import Reader, ServiceDep
+from tanshi.api.context import Reader, Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.services import facilities, market_overview, views
 
@@ -116,6 +116,11 @@ def company_facilities(
 def public_exchanges(svc: ServiceDep) -> list[dict]:
     """Each jurisdiction's exchange and its products: the last price and the day's change and
     volume, and the totals since listing; no login."""
+    return exchange_overviews(svc)
+
+
+def exchange_overviews(svc: Service) -> list[dict]:
+    """The overview of every jurisdiction's exchange (the API and the web pages share it)."""
     found = []
     for listed in views.jurisdiction_list(svc.engine):
         overview = market_overview.exchange_overview(svc.engine, svc.jurisdiction(listed["code"]))

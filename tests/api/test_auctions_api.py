@@ -4,6 +4,7 @@ code), bidders see their own award and no one else's, the next auction's terms r
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from test_security import INJECTIONS
 
 from service_world import NOW, World
 from tanshi.registry import Movement, TransactionRequest
@@ -134,3 +135,19 @@ def test_an_auction_code_is_used_once_and_only_the_regulator_holds_auctions(worl
     assert missing_key.status_code == 400
     log = world.client.get("/v1/audit?action=auction", headers=world.token("auditor")).json()
     assert [entry["result"] for entry in log["items"]] == ["auction_code_taken", "ok"]
+
+
+def test_injection_strings_are_refused_and_echoed_verbatim(world: World) -> None:
+    regulator = world.token("regulator")
+    for index, text in enumerate(INJECTIONS):
+        bid = {"bidder": text[:40], "price_per_t": "25.00", "quantity_t": 1000}
+        answer = world.client.post("/v1/auctions", json=AUCTION | {"bids": [bid]},
+                                   headers=regulator | {"Idempotency-Key": f"i{index}"})  # fmt: skip
+        assert answer.status_code == 422
+        error = answer.json()["error"]
+        assert (error["code"], error["field"]) == ("unknown_bidder", "body.bids.0")
+        assert error["message"].startswith(text[:40])
+        coded = world.client.post("/v1/auctions", json=AUCTION | {"code": text},
+                                  headers=regulator | {"Idempotency-Key": f"c{index}"})  # fmt: skip
+        assert (coded.status_code, coded.json()["error"]["field"]) == (422, "body.code")
+    assert _count(world, auctions) == 0

@@ -51,6 +51,9 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
     bad = client.post("/regulator/auctions", data=form | {"code": "W-2", "bids": "bidder,price\n"},
                       headers={"HX-Request": "true"})  # fmt: skip
     assert bad.status_code == 422 and 'data-code="bad_header"' in bad.text
+    script = client.post("/regulator/auctions", data=form | {"code": "<script>x</script>"},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert 'data-code="invalid_code"' in script.text and "<script>" not in script.text
     switched = client.post("/lang", data={"to": "en", "csrf_token": _csrf(shown),
                                           "back": "/regulator/allocation"})  # fmt: skip
     assert switched.status_code == 200  # followed the redirect back to the page

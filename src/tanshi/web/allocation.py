@@ -4,6 +4,7 @@ and to hold an auction from a bid file."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.auction import parse_bids, parse_guarantees
 from tanshi.core.errors import TanshiError
 from tanshi.services import allocation_desk, auction_reads
@@ -25,6 +27,7 @@ from tanshi.web.render import render
 router = APIRouter(include_in_schema=False)
 READERS = {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
 YearPath = Annotated[int, Path(ge=1990, le=2200)]
+AUCTION_CODE = re.compile(AUCTION_CODE_PATTERN)
 
 
 def allocation_years(place: Jurisdiction) -> list[int]:
@@ -130,9 +133,10 @@ def _optional_decimal(text: str | None, name: str) -> Decimal | None:
 def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator holds auctions")
-    code = form.get("code", "").strip()[:80]
-    if not code:
-        raise Refused("code_required", "give the auction a code, e.g. 2016-1")
+    code = form.get("code", "").strip()
+    if not AUCTION_CODE.fullmatch(code):
+        raise Refused("invalid_code", "give the auction a code of letters, digits, '.', '_' "
+                      "and '-', e.g. 2016-1")  # fmt: skip
     year = whole_number(form.get("year"), "Year")
     volume = whole_number(form["volume_t"], "Volume (t)") if form.get("volume_t") else None
     seed = int(form["seed"]) if form.get("seed", "").strip().isdigit() else 0

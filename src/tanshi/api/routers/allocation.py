@@ -169,8 +169,8 @@ def _run(svc: Service, year: int, jurisdiction: str | None) -> tuple[int, dict]:
     try:
         done = allocation_desk.run_year(svc.engine, place, year, svc.now())
     except TanshiError as error:
-        already = "already allocated" in str(error)
-        if already:  # another run allocated the year between the check and the write
+        if allocation_desk.stage_of(svc.engine, place, year) != allocation_desk.PLANNED:
+            # another run allocated the year between this run's check and its write
             raise ApiError(409, "already_allocated", str(error), "path.year") from error
         raise _refused(error) from error
     notes = [{"code": i.code, "severity": i.severity.value, "message": i.message,

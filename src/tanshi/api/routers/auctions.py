@@ -38,7 +38,8 @@ JurisdictionQuery = Annotated[
 ]
 Bidder = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Price = Annotated[Decimal, Field(gt=0, le=10**9, max_digits=14, decimal_places=2)]
-AuctionCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")]
+AUCTION_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
+AuctionCode = Annotated[str, StringConstraints(pattern=AUCTION_CODE_PATTERN)]
 CONFLICTS = {"auction_code_taken"}
 
 

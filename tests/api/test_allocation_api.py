@@ -14,9 +14,10 @@ from service_world import PASSWORD, World, fast_hashing
 from tanshi.allocation.production import UnitOutput, parse_unit_outputs
 from tanshi.api.app import make_service
 from tanshi.api.settings import Settings
+from tanshi.core.errors import TanshiError
 from tanshi.mrv import ActivityRecord, SourceKind
 from tanshi.resources import load_rulebook, parameter_table
-from tanshi.services import credentials, identity, mrv, production
+from tanshi.services import allocation_desk, credentials, identity, mrv, production
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     load_jurisdiction,
@@ -164,3 +165,17 @@ def test_a_pre_allocation_waits_for_output_then_is_trued_up(engine: Engine) -> N
     assert units[0]["output"][0]["electricity_mwh"] == "1000000.000"
     other = client.get("/v1/companies/S/facilities", headers=_headers(engine, "officer-h"))
     assert other.status_code == 404
+
+
+def test_a_run_that_loses_the_race_to_another_gets_409(world: World, monkeypatch) -> None:
+    """Two runs at once: the second finds the year unallocated, then the write refuses."""
+    _base_years(world)
+    seen = iter([False, True])  # not allocated at the check; allocated after the refusal
+    monkeypatch.setattr(allocation_desk, "_allocated", lambda *_: next(seen))
+
+    def refused(*_args: object) -> None:
+        raise TanshiError("2016 is already allocated; corrections need new transactions")
+
+    monkeypatch.setattr(allocation_desk.allocation, "allocate_year", refused)
+    lost = world.client.post("/v1/allocation/2016/run", headers=_write(world, "regulator", "l"))
+    assert (lost.status_code, lost.json()["error"]["code"]) == (409, "already_allocated")

@@ -164,6 +164,10 @@ def summary(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[str, 
     }  # fmt: skip
 
 
+class AlreadyAllocated(TanshiError):
+    """Another run allocated the year between this run's check and its write."""
+
+
 @dataclass(frozen=True, slots=True)
 class YearRun:
     """What ``run_year`` did: the allocation step, the true-up step, and every note."""
@@ -196,7 +200,12 @@ def run_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetim
                 f"the {year} allocation has no company to allocate to{f' ({reasons})' if reasons else ''}"
                 "; record the companies' base-year emissions or production data first"
             )
-        table = allocation.allocate_year(engine, jurisdiction, year, now)
+        try:
+            table = allocation.allocate_year(engine, jurisdiction, year, now)
+        except TanshiError as error:
+            if _allocated(engine, jurisdiction, year):
+                raise AlreadyAllocated(str(error)) from error
+            raise
         notes += list(table.issues)
         step = "allocated"
     _stage, rows = by_company(engine, jurisdiction, year)

@@ -168,10 +168,9 @@ def _run(svc: Service, year: int, jurisdiction: str | None) -> tuple[int, dict]:
     place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
     try:
         done = allocation_desk.run_year(svc.engine, place, year, svc.now())
+    except allocation_desk.AlreadyAllocated as error:
+        raise ApiError(409, "already_allocated", str(error), "path.year") from error
     except TanshiError as error:
-        if allocation_desk.stage_of(svc.engine, place, year) != allocation_desk.PLANNED:
-            # another run allocated the year between this run's check and its write
-            raise ApiError(409, "already_allocated", str(error), "path.year") from error
         raise _refused(error) from error
     notes = [{"code": i.code, "severity": i.severity.value, "message": i.message,
               "where": i.where} for i in done.notes]  # fmt: skip

@@ -54,6 +54,9 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
     script = client.post("/regulator/auctions", data=form | {"code": "<script>x</script>"},
                          headers={"HX-Request": "true"})  # fmt: skip
     assert 'data-code="invalid_code"' in script.text and "<script>" not in script.text
+    seed = client.post("/regulator/auctions", data=form | {"code": "W-3", "seed": "-1"},
+                       headers={"HX-Request": "true"})  # fmt: skip
+    assert 'data-code="invalid_number"' in seed.text and "随机种子" in seed.text
     switched = client.post("/lang", data={"to": "en", "csrf_token": _csrf(shown),
                                           "back": "/regulator/allocation"})  # fmt: skip
     assert switched.status_code == 200  # followed the redirect back to the page

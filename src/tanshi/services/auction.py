@@ -4,7 +4,7 @@
 what each bidder won as an ``auction_delivery`` from the jurisdiction's holding account to
 the bidder's operator holding account and records the auction, all in one database
 transaction: either every delivery and the record land, or nothing does. ``hold_auction``
-is both for people (the API and the web page): bidders checked, terms with the volume the
+does both for people (the API and the web page): bidders checked, terms with the volume the
 last auction rolled over, cleared, and delivered unless it is a dry run.
 """
 

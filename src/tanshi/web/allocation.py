@@ -139,7 +139,9 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
                       "and '-', e.g. 2016-1")  # fmt: skip
     year = whole_number(form.get("year"), "Year")
     volume = whole_number(form["volume_t"], "Volume (t)") if form.get("volume_t") else None
-    seed = int(form["seed"]) if form.get("seed", "").strip().isdigit() else 0
+    seed = form.get("seed", "").strip() or "0"
+    if not seed.isdigit() or int(seed) > 2**31 - 1:
+        raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
     bids_text = form.get("bids", "")
     bids, issues = parse_bids(bids_text, "bids")
     guarantees = None
@@ -155,7 +157,7 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
             svc.engine, _place(svc), bids, guarantees, code=code, year=year,
             now=svc.now(), volume_t=volume,
             reserve_price_per_t=_optional_decimal(form.get("reserve_price"), "Reserve price"),
-            seed=min(seed, 2**31 - 1), deliver=not dry_run, bids_text=bids_text,
+            seed=int(seed), deliver=not dry_run, bids_text=bids_text,
         )  # fmt: skip
     except auction_service.AuctionRefused as refused:
         raise Refused(refused.issues[0].code, "{problems}", problems=str(refused)) from refused

@@ -41,6 +41,8 @@ from tanshi.store.schema import accounts, holdings, unit_classes
 from tanshi.web.app import create_app
 
 CHROMIUM = Path(os.environ.get("TANSHI_CHROMIUM", "/usr/bin/chromium"))
+BIDS = Path(__file__).resolve().parents[2] / "src" / "tanshi" / "data" / "auctions" / (
+    "demo-province-bids.csv")  # fmt: skip
 pytestmark = pytest.mark.browser
 
 
@@ -160,6 +162,7 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         page.click("table a[href^='/regulator/companies/']")
         page.wait_for_selector("text=DP-OH-")
         _shot(page, "regulator-company-zh")
+        _hold_the_shipped_auction(page, base)
         _logout(page)
 
         page.goto(f"{base}/login")
@@ -177,6 +180,7 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         page.wait_for_url(f"{base}/company")
         page.click("form[action='/lang'] button")  # to English
         page.wait_for_selector("text=My company")
+        assert "Auctions won" in page.content() and "2016-1" in page.content()  # C001 bid
         transfer = page.locator("form[action='/transfer']")
         transfer.locator("input[name=to_account]").fill("DP-OH-C002")
         transfer.locator("input[name=unit_class]").fill("DPEA-2016")
@@ -198,6 +202,21 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         assert "已执行" in row.locator(".outcome").inner_text()  # executed
         _shot(page, "approvals-zh")
         browser.close()
+
+
+def _hold_the_shipped_auction(page, base: str) -> None:
+    """The regulator (logged in) holds the 2016 auction of the shipped demo bid file."""
+    page.goto(f"{base}/regulator/allocation?year=2016")
+    form = page.locator("form[action='/regulator/auctions']")
+    form.locator("input[name=code]").fill("2016-1")
+    form.locator("textarea[name=bids]").fill(BIDS.read_text(encoding="utf-8"))
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#auction-result .result")
+    assert page.get_attribute("#auction-result .result", "data-code") == "ok", page.inner_text(
+        "#auction-result")  # fmt: skip
+    page.reload()
+    assert "C001 150,000 t" in page.content()  # C001 bid 220,000 t: cut to the 15% limit
+    _shot(page, "allocation-zh")
 
 
 def test_a_trader_places_an_order_and_sees_the_fill_on_the_chart(server) -> None:
@@ -227,6 +246,9 @@ def test_a_trader_places_an_order_and_sees_the_fill_on_the_chart(server) -> None
         assert candle.get_attribute("data-close") == price
         assert candle.get_attribute("data-volume") == "60"
         _shot(page, "trader-zh")
+        page.goto(f"{base}/cash")
+        assert "已结算" in page.content() and "资金冻结" in page.content()  # reserved, settled
+        _shot(page, "cash-zh")
         page.goto(f"{base}/market?interval=minute")
         assert page.locator("figure.chart").first.locator("g.candle").last.get_attribute(
             "data-volume") == "60"  # fmt: skip

@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from tanshi.api.app import BodyLimit, create_api
 from tanshi.api.context import Service
-from tanshi.web import company, mrv, pages, regulator, trading
+from tanshi.web import allocation, cash, company, mrv, pages, regulator, trading
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -48,7 +48,7 @@ def create_app(service: Service) -> FastAPI:
     app = create_api(service)
     app.mount("/static", StaticFiles(directory=str(files("tanshi.web") / "static")), name="static")
     for router in (pages.router, regulator.router, company.router,
-                   mrv.router, trading.router):  # fmt: skip
+                   mrv.router, trading.router, allocation.router, cash.router):  # fmt: skip
         app.include_router(router)
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)

@@ -19,6 +19,7 @@ from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
+from tanshi.web.company_extras import company_extras
 from tanshi.web.forms import Message, Refused, web_write, whole_number
 from tanshi.web.render import render
 
@@ -32,7 +33,8 @@ def _refused(result: ResultCode) -> Refused:
 @router.get("/company", response_class=HTMLResponse)
 def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
                  year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> Response:  # fmt: skip
-    """A compliance officer's company: holdings, obligation and deadline, transfer, surrender."""
+    """A compliance officer's company: holdings, obligation and deadline, transfer, surrender;
+    facilities, allocation, auctions won and cash."""
     if who.principal is None:
         return login_redirect("/company")
     me = who.principal
@@ -62,7 +64,8 @@ def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
     return render(request, svc, who, "company.html", company=company, account=account,
                   year=shown, deadline=deadline, position=position,
                   line=line[0] if line else None, proposals=proposals,
-                  form_key=uuid.uuid4().hex)  # fmt: skip
+                  form_key=uuid.uuid4().hex,
+                  **company_extras(svc, me, company["code"], jurisdiction, shown))  # fmt: skip
 
 
 @router.get("/accounts", response_class=HTMLResponse)

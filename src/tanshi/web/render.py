@@ -50,6 +50,12 @@ for _role in (Role.TRADER, Role.COMPLIANCE_OFFICER, Role.EXCHANGE_OPERATOR):
     NAVIGATION[_role].insert(0 if _role is Role.TRADER else 1, ("/trade", "Trading"))
 for _pages in NAVIGATION.values():
     _pages.insert(len(_pages) - 1, ("/market", "Market data"))
+# Allocation and auctions beside the regulator's page; cash for those who hold or watch money.
+for _role in (Role.REGULATOR, Role.AUDITOR):
+    NAVIGATION[_role].insert(1, ("/regulator/allocation", "Allocation and auctions"))
+for _role in (Role.COMPLIANCE_OFFICER, Role.TRADER, Role.EXCHANGE_OPERATOR, Role.REGULATOR,
+              Role.AUDITOR):  # fmt: skip
+    NAVIGATION[_role].insert(len(NAVIGATION[_role]) - 2, ("/cash", "Cash and settlement"))
 
 HOME = {
     None: "/public",

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.routers.facilities import exchange_overviews
 from tanshi.api.routers.market import NOT_YOURS, bar_body, cny, exchange_of
 from tanshi.core.moments import from_store
 from tanshi.market.bars import Interval, bars
@@ -191,4 +192,4 @@ def market_page(request: Request, svc: ServiceDep, who: VisitorDep,
             products.append({"code": product.code, "chart": svg, "latest": latest})
         exchanges.append({"jurisdiction": place.code, "venue": venue, "products": products})
     return render(request, svc, who, "market.html", exchanges=exchanges, interval=interval,
-                  intervals=list(Interval))  # fmt: skip
+                  intervals=list(Interval), overview=exchange_overviews(svc))  # fmt: skip

@@ -5,8 +5,12 @@ from __future__ import annotations
 from tanshi.api.routers import (
     accounts,
     admin,
+    allocation,
+    auctions,
     auth,
+    cash,
     compliance,
+    facilities,
     jurisdictions,
     market,
     proposals,
@@ -30,4 +34,9 @@ ROUTERS = (
     reports.router,
     market.router,
     admin.router,
+    # Allocation, auctions, cash and settlement, facilities and the exchanges' overview.
+    allocation.router,
+    auctions.router,
+    cash.router,
+    facilities.router,
 )

@@ -14,6 +14,7 @@ from tanshi.api.routers import (
     reports,
     rulebooks,
     transactions,
+    users,
     verification,
 )
 
@@ -30,4 +31,5 @@ ROUTERS = (
     reports.router,
     market.router,
     admin.router,
+    users.router,
 )

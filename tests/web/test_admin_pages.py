@@ -94,6 +94,8 @@ def test_resets_are_shown_once_and_closed_to_oneself_and_administrators(world: W
                                                   data={"csrf_token": token}).text  # fmt: skip
     unlocked = client.post("/admin/users/admin2/unlock", data={"csrf_token": token})
     assert 'data-code="ok"' in unlocked.text  # unlocking grants nothing: allowed
+    trader = client.post("/admin/users/trader/unlock", data={"csrf_token": token})
+    assert "trader 已解锁" in trader.text  # a username is shown as it is, never translated
     gone = client.post("/admin/users/officer-b/deactivate", data={"csrf_token": token})
     assert 'data-code="ok"' in gone.text
     with world.engine.connect() as connection:

@@ -17,7 +17,7 @@ from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services.identity import ORGANISATION_KINDS, Role
 from tanshi.web.forms import refusal, say
 from tanshi.web.i18n import catalog, translator
-from tanshi.web.refusals import EXPLANATIONS
+from tanshi.web.refusals import AUDIT_ACTIONS, EXPLANATIONS
 from tanshi.web.render import NAVIGATION
 
 TEMPLATES = files("tanshi.web") / "templates"
@@ -89,6 +89,7 @@ def test_every_refusal_code_is_explained_in_both_languages() -> None:
     chinese = catalog("zh")
     assert sorted(text for text in EXPLANATIONS.values() if text not in chinese) == []
     assert sorted(k for k in ORGANISATION_KINDS if k not in chinese) == []
+    assert sorted(t for t in AUDIT_ACTIONS.values() if t not in chinese) == []
 
 
 def test_a_registry_refusal_reads_in_chinese() -> None:

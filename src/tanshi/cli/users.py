@@ -8,6 +8,8 @@ every change is written to the audit log with ``via: cli`` and the operating-sys
 from __future__ import annotations
 
 import getpass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -26,6 +28,15 @@ Db = Annotated[
                  "$TANSHI_DATABASE_URL, else ./tanshi-demo/demo.sqlite if it exists, else "
                  "./tanshi.sqlite)"),
 ]  # fmt: skip
+
+
+@contextmanager
+def _database(db: str | None) -> Iterator[Engine]:
+    engine = open_or_exit(served_url(db))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _os_user() -> str:
@@ -57,11 +68,13 @@ def add_organisation(
     db: Db = None,
 ) -> None:  # fmt: skip
     """Add an organisation (users belong to one)."""
-    engine = open_or_exit(served_url(db))
-    _, issues = identity.create_organisation(engine, code, name, kind, datetime.now(UTC), company)
-    _audit(engine, "organisation_create", code, issues, {"kind": kind, "company": company})
-    _done_or_fail(issues)
-    typer.echo(f"organisation {code} added")
+    with _database(db) as engine:
+        _, issues = identity.create_organisation(
+            engine, code, name, kind, datetime.now(UTC), company
+        )
+        _audit(engine, "organisation_create", code, issues, {"kind": kind, "company": company})
+        _done_or_fail(issues)
+        typer.echo(f"organisation {code} added")
 
 
 @user_app.command("add")
@@ -76,48 +89,52 @@ def add_user(
 ) -> None:  # fmt: skip
     """Add a user of any role (the first administrator too) with a temporary password, to be
     changed at the first login, and print the password and the TOTP enrolment once."""
-    engine = open_or_exit(served_url(db))
-    password = user_admin.temporary_password()
-    _, issues = identity.create_user(engine, username, name, organisation, role, password,
-                                     datetime.now(UTC), locale=locale,
-                                     must_change_password=True)  # fmt: skip
-    _audit(engine, "user_create", username, issues, {"role": role, "organisation": organisation})
-    _done_or_fail(issues)
-    typer.echo(f"user {username} added; temporary password (shown once): {password}")
-    uri = identity.provisioning_uri(engine, username)
-    if uri:
-        typer.echo(f"second factor (scan or type into an authenticator app): {uri}")
+    with _database(db) as engine:
+        password = user_admin.temporary_password()
+        _, issues = identity.create_user(engine, username, name, organisation, role, password,
+                                         datetime.now(UTC), locale=locale,
+                                         must_change_password=True)  # fmt: skip
+        _audit(
+            engine, "user_create", username, issues, {"role": role, "organisation": organisation}
+        )
+        _done_or_fail(issues)
+        typer.echo(f"user {username} added; temporary password (shown once): {password}")
+        uri = identity.provisioning_uri(engine, username)
+        if uri:
+            typer.echo(f"second factor (scan or type into an authenticator app): {uri}")
 
 
 @user_app.command("reset-password")
 def reset_password(username: str, db: Db = None) -> None:
     """Give a user (an administrator too) a temporary password, printed once; unlocks them,
     closes their sessions and revokes their tokens."""
-    engine = open_or_exit(served_url(db))
-    password, issues = user_admin.reset_password(engine, None, username, datetime.now(UTC))
-    _audit(engine, "user_password_reset", username, issues)
-    _done_or_fail(issues)
-    typer.echo(f"temporary password of {username} (shown once; to be changed at the next "
-               f"login): {password}")  # fmt: skip
+    with _database(db) as engine:
+        password, issues = user_admin.reset_password(engine, None, username, datetime.now(UTC))
+        _audit(engine, "user_password_reset", username, issues)
+        _done_or_fail(issues)
+        typer.echo(f"temporary password of {username} (shown once; to be changed at the next "
+                   f"login): {password}")  # fmt: skip
 
 
 @user_app.command("reset-second-factor")
 def reset_second_factor(username: str, db: Db = None) -> None:
     """Enrol a new TOTP secret for a user (the old one stops working), printed once."""
-    engine = open_or_exit(served_url(db))
-    enrolment, issues = user_admin.reset_second_factor(engine, None, username, datetime.now(UTC))
-    _audit(engine, "user_totp_reset", username, issues)
-    _done_or_fail(issues)
-    assert enrolment is not None
-    typer.echo(f"new TOTP secret of {username} (shown once): {enrolment.secret}")
-    typer.echo(f"enrolment URI: {enrolment.uri}")
+    with _database(db) as engine:
+        enrolment, issues = user_admin.reset_second_factor(
+            engine, None, username, datetime.now(UTC)
+        )
+        _audit(engine, "user_totp_reset", username, issues)
+        _done_or_fail(issues)
+        assert enrolment is not None
+        typer.echo(f"new TOTP secret of {username} (shown once): {enrolment.secret}")
+        typer.echo(f"enrolment URI: {enrolment.uri}")
 
 
 @user_app.command("unlock")
 def unlock(username: str, db: Db = None) -> None:
     """Clear a user's failed logins and lockout."""
-    engine = open_or_exit(served_url(db))
-    issues = user_admin.unlock(engine, None, username)
-    _audit(engine, "user_unlock", username, issues)
-    _done_or_fail(issues)
-    typer.echo(f"{username} unlocked")
+    with _database(db) as engine:
+        issues = user_admin.unlock(engine, None, username)
+        _audit(engine, "user_unlock", username, issues)
+        _done_or_fail(issues)
+        typer.echo(f"{username} unlocked")

@@ -20,7 +20,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.services import admin_views, identity, lifecycle, user_admin
 from tanshi.services.identity import ORGANISATION_KINDS, Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect
-from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write
+from tanshi.web.forms import Message, Refused, Verbatim, refusal, refusal_of, web_write
 from tanshi.web.render import render
 from tanshi.web.session import Visitor
 
@@ -70,13 +70,13 @@ def _create_user(svc: Service, form: dict[str, str]) -> Message:
     if issues:
         raise refusal_of(issues)
     secret = identity.totp_secret_of(svc.engine, username)
+    shown: dict[str, object] = {"username": Verbatim(username), "password": Verbatim(password)}
     if secret is None:
-        return "user {username} added; temporary password (shown once): {password}", {
-            "username": username, "password": password}  # fmt: skip
+        return "user {username} added; temporary password (shown once): {password}", shown
+    uri = identity.provisioning_uri(svc.engine, username) or ""
     return ("user {username} added; temporary password (shown once): {password}; one-time "
-            "code secret (shown once): {secret}; enrolment URI: {uri}", {
-                "username": username, "password": password, "secret": secret,
-                "uri": identity.provisioning_uri(svc.engine, username)})  # fmt: skip
+            "code secret (shown once): {secret}; enrolment URI: {uri}",
+            shown | {"secret": Verbatim(secret), "uri": Verbatim(uri)})  # fmt: skip
 
 
 @router.post(PAGE, response_class=HTMLResponse)
@@ -93,29 +93,31 @@ def _act(svc: Service, me: Principal, username: str, action: str) -> Message:
         issues = user_admin.unlock(svc.engine, me, username)
         if issues:
             raise refusal_of(issues)
-        return "{username} unlocked", {"username": username}
+        return "{username} unlocked", {"username": Verbatim(username)}
     if action == "deactivate":
         if username == me.username:
             raise refusal("cannot_reset_yourself")
         if not identity.deactivate_user(svc.engine, username, now):
             raise refusal("unknown_user")
         svc.tokens.forget()
-        return "{username} deactivated: sessions closed, tokens revoked", {"username": username}
+        return "{username} deactivated: sessions closed, tokens revoked", {
+            "username": Verbatim(username)}  # fmt: skip
     if action == "reset-password":
         password, issues = user_admin.reset_password(svc.engine, me, username, now)
         if issues:
             raise refusal_of(issues)
         svc.tokens.forget()
         return ("temporary password of {username} (shown once; to be changed at the next "
-                "login): {password}", {"username": username, "password": password})  # fmt: skip
+                "login): {password}", {"username": Verbatim(username),
+                                        "password": Verbatim(password)})  # fmt: skip
     enrolment, issues = user_admin.reset_second_factor(svc.engine, me, username, now)
     if issues:
         raise refusal_of(issues)
     assert enrolment is not None
     svc.tokens.forget()
     return ("new one-time code secret of {username} (shown once): {secret}; enrolment URI: "
-            "{uri}", {"username": username, "secret": enrolment.secret,
-                      "uri": enrolment.uri})  # fmt: skip
+            "{uri}", {"username": Verbatim(username), "secret": Verbatim(enrolment.secret),
+                      "uri": Verbatim(enrolment.uri)})  # fmt: skip
 
 
 @router.post(PAGE + "/{username}/{action}", response_class=HTMLResponse)
@@ -143,7 +145,7 @@ def _create_organisation(svc: Service, form: dict[str, str]) -> Message:
     )  # fmt: skip
     if issues:
         raise refusal_of(issues)
-    return "organisation {code} added", {"code": code}
+    return "organisation {code} added", {"code": Verbatim(code)}
 
 
 @router.post("/admin/organisations", response_class=HTMLResponse)
@@ -167,7 +169,8 @@ def _grant(svc: Service, form: dict[str, str]) -> Message:
     except TanshiError as error:
         raise Refused("unknown_account", "no such account", detail=str(error)) from error
     return "{username} represents {account} (initiate: {initiate}, approve: {approve})", {
-        "username": username, "account": account, "initiate": "yes" if initiate else "no",
+        "username": Verbatim(username), "account": Verbatim(account),
+        "initiate": "yes" if initiate else "no",
         "approve": "yes" if approve else "no"}  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write, whole_number
+from tanshi.web.refusals import AUDIT_ACTIONS
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -112,7 +113,7 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="the audit log is for auditors, regulators and administrators")  # fmt: skip
     page = admin_views.audit_entries(svc.engine, limit=100, offset=offset)
-    return render(request, svc, who, "audit.html", page=page)
+    return render(request, svc, who, "audit.html", page=page, actions=AUDIT_ACTIONS)
 
 
 def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:

@@ -28,6 +28,12 @@ MAX_KEY_CHARS = 64
 SECRET_FIELDS = ("password", "totp", "csrf_token")  # never written to the audit log
 
 
+class Verbatim(str):
+    """A value shown as it is, never looked up in the catalog (a username, a secret)."""
+
+    __slots__ = ()
+
+
 class Refused(Exception):
     """A web write that cannot go ahead: a code, a message for the person (a msgid with its
     values) and, optionally, the service's own English detail."""
@@ -53,9 +59,11 @@ def refusal_of(issues) -> Refused:
 
 
 def say(locale: str, message: str, values: dict[str, object]) -> str:
-    """``message`` in the visitor's language, with its values (themselves translated)."""
+    """``message`` in the visitor's language, with its values (themselves translated, such as
+    a status, unless ``Verbatim``)."""
     translate = translator(locale)
-    return translate(message).format(**{k: translate(str(v)) for k, v in values.items()})
+    return translate(message).format(**{
+        k: v if isinstance(v, Verbatim) else translate(str(v)) for k, v in values.items()})  # fmt: skip
 
 
 def whole_number(text: str | None, name: str) -> int:
@@ -69,8 +77,9 @@ def whole_number(text: str | None, name: str) -> int:
 
 
 def _kept(answer: dict) -> tuple[bool, str, str, dict[str, object], str | None]:
-    return (answer["ok"], answer["code"], answer["message"], answer["values"],
-            answer.get("detail"))  # fmt: skip
+    verbatim = set(answer.get("verbatim", ()))
+    values = {k: Verbatim(v) if k in verbatim else v for k, v in answer["values"].items()}
+    return answer["ok"], answer["code"], answer["message"], values, answer.get("detail")
 
 
 def _answer(
@@ -141,5 +150,6 @@ async def web_write(
     if key:
         kept = dict(zip(("ok", "code", "message", "values", "detail"), answer, strict=True))
         kept["values"] = {k: str(v) for k, v in answer[3].items()}
+        kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]
         form_keys.keep(svc.engine, me.user_id, key, 200 if answer[0] else 422, kept)
     return _answer(request, svc, visitor, *answer, key_input, trigger if answer[0] else None)

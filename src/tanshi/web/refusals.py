@@ -127,6 +127,25 @@ EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SU
                                 **PEOPLE, **WEB}  # fmt: skip
 
 
+# What each audit-log action is, for the audit page (the code stays in the row's title).
+AUDIT_ACTIONS = {
+    "login": "login", "logout": "logout", "token_issued": "API token issued",
+    "token_revoked": "API token revoked", "password_change": "password changed",
+    "transfer": "transfer proposed", "approve": "proposal approved",
+    "cancel": "proposal cancelled", "proposal_release": "delayed transfer released",
+    "surrender": "surrender", "retirement": "retirement", "account_status": "account status",
+    "compliance_run": "compliance computed", "order": "order", "order_cancel": "order cancelled",
+    "order_amend": "order amended", "plan_file": "monitoring plan filed",
+    "report_submit": "report submitted", "verification_assign": "verifier assigned",
+    "verification_recheck_assign": "re-check assigned", "verification_finding": "finding",
+    "verification_verify": "verification concluded", "verification_recheck": "re-check",
+    "verification_sample": "re-check sample drawn", "organisation_create": "organisation added",
+    "user_create": "user added", "user_password_reset": "password reset",
+    "user_totp_reset": "second factor reset", "user_unlock": "user unlocked",
+    "user_deactivate": "user deactivated", "representative_set": "account rights set",
+}  # fmt: skip
+
+
 def explain(code: str) -> str | None:
     """The English explanation (a msgid) of a refusal code, if it has one."""
     return EXPLANATIONS.get(code)

@@ -229,13 +229,10 @@ def test_a_trader_places_an_order_and_sees_the_fill_on_the_chart(server) -> None
         browser.close()
 
 
-# C001's plan (the demo's): coal (t) and natural gas (10^4 Nm3) at the boilers, grid
-# electricity (MWh) at the site; about the size of its 2016 report (3.5 Mt).
-STREAMS = (("boilers", "other_bituminous_coal", 120_000), ("boilers", "natural_gas", 100),
-           ("site", "grid", 5_000))  # fmt: skip
-REPORT_2017 = "unit,stream,month,quantity\n" + "".join(
-    f"{unit},{stream},{m},{q}\n" for m in range(1, 13) for unit, stream, q in STREAMS
-) + "".join(f"{unit},{stream},total,{12 * q}\n" for unit, stream, q in STREAMS)  # fmt: skip
+# C001's 2017 report, the one the README has a new user upload: coal (t) and natural gas
+# (10^4 Nm3) at the boilers, grid electricity (MWh) at the site, as the demo's plan for C001
+# says; about the size of its 2016 report (3.5 Mt).
+REPORT_2017 = Path(__file__).resolve().parents[2] / "docs/examples/reports/demo-c001-2017.csv"
 
 
 def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
@@ -270,13 +267,12 @@ def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     assert shown == "ok", page.inner_text("#surrender-result")
 
 
-def test_a_report_from_upload_to_verified_in_chromium(server, tmp_path: Path) -> None:
+def test_a_report_from_upload_to_verified_in_chromium(server) -> None:
     """officer1 uploads C001's 2017 report and surrenders; the regulator assigns VB01; the
     demo verifier (VB01) records a finding and verifies."""
     sync_api = pytest.importorskip("playwright.sync_api")
     base, secrets = server
-    csv_file = tmp_path / "c001-2017.csv"
-    csv_file.write_text(REPORT_2017, encoding="utf-8")
+    csv_file = REPORT_2017
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=["--no-sandbox"])  # fmt: skip

@@ -4,6 +4,7 @@ that the web page and the API refuse; ``tanshi serve`` refuses a clock it cannot
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -64,3 +65,23 @@ def test_serve_refuses_a_clock_it_cannot_read(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
     no_demo = runner.invoke(app, ["serve", "--demo-clock", *db])
     assert no_demo.exit_code == 2 and "tanshi demo" in no_demo.output
+
+
+def test_serve_runs_the_release_loop_beside_uvicorn(tmp_path: Path, monkeypatch) -> None:
+    import uvicorn  # noqa: PLC0415
+
+    seen = {}
+
+    def run(app, host: str, port: int, log_level: str) -> None:
+        seen["app"], seen["port"] = app, port
+        seen["threads"] = [t.name for t in threading.enumerate()]
+        seen["now"] = app.state.service.now()
+
+    monkeypatch.setattr(uvicorn, "run", run)
+    served = runner.invoke(app, ["serve", "--db", str(tmp_path / "s.sqlite"), "--port", "8123",
+                                 "--clock", "2017-06-21T10:00+08:00"])  # fmt: skip
+    assert served.exit_code == 0, served.output
+    assert "service clock: 2017-06-21 10:00 UTC+08:00" in served.output
+    assert seen["port"] == 8123 and "tanshi-release" in seen["threads"]
+    assert seen["now"].date().isoformat() == "2017-06-21"
+    assert "tanshi-release" not in [t.name for t in threading.enumerate()]  # stopped after

@@ -49,6 +49,7 @@ def serve_command(
     from tanshi.api.clock import service_clock  # noqa: PLC0415
     from tanshi.api.release_loop import ReleaseLoop  # noqa: PLC0415
     from tanshi.api.settings import Settings  # noqa: PLC0415
+    from tanshi.services.demo_clock import demo_moment  # noqa: PLC0415
     from tanshi.web.app import create_app  # noqa: PLC0415
 
     settings = Settings()
@@ -67,6 +68,9 @@ def serve_command(
     if shifted is not None:
         runs = "running on from there" if settings.clock_runs else "standing still"
         typer.echo(f"service clock: {shifted.label()} ({runs}); one-time codes use the real time")
+    elif demo_moment(engine) is not None:
+        typer.echo("this is a demo database whose year is past, served on the real clock: its "
+                   "deadlines have passed and its exchange is shut; serve it with --demo-clock")  # fmt: skip
     loop = None
     if settings.release_every_seconds > 0:
         loop = ReleaseLoop(service, settings.release_every_seconds).start()

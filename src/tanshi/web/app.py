@@ -5,12 +5,15 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from tanshi.api.app import BodyLimit, create_api
 from tanshi.api.context import Service
-from tanshi.web import allocation, cash, company, mrv, pages, regulator, trading
+from tanshi.web import account, admin, allocation, cash, company, mrv, pages, regulator, trading
+from tanshi.web.common import PasswordChangeRequired
+from tanshi.web.render import ACCOUNT_PAGE, render
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -43,13 +46,24 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+async def _to_account_page(request: Request, error: PasswordChangeRequired) -> Response:
+    """Until a user chooses their own password, pages send them to it; writes are refused."""
+    if request.method == "GET" and not request.headers.get("hx-request"):
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+    return render(request, request.app.state.service, error.visitor, "result.html", 403,
+                  ok=False, code="password_change_required",
+                  message="an administrator set your password: choose your own first")  # fmt: skip
+
+
 def create_app(service: Service) -> FastAPI:
     """The API (``/v1``, ``/openapi.json``) plus the web UI (``/``), with a body-size limit."""
     app = create_api(service)
     app.mount("/static", StaticFiles(directory=str(files("tanshi.web") / "static")), name="static")
     for router in (pages.router, regulator.router, company.router,
-                   mrv.router, trading.router, allocation.router, cash.router):  # fmt: skip
+                   mrv.router, trading.router, allocation.router, cash.router, account.router,
+                   admin.router):  # fmt: skip
         app.include_router(router)
+    app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app

@@ -18,6 +18,7 @@ from tanshi.api.routers import (
     reports,
     rulebooks,
     transactions,
+    users,
     verification,
 )
 
@@ -39,4 +40,5 @@ ROUTERS = (
     auctions.router,
     cash.router,
     facilities.router,
+    users.router,
 )

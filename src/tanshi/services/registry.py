@@ -30,7 +30,9 @@ from tanshi.services.registry_access import (
     load_accounts,
     load_unit_classes,
 )
+from tanshi.services.registry_access import alone as sqlite_alone
 from tanshi.services.registry_postgres import PostgresAccess, lock_registry
+from tanshi.services.registry_postgres import alone as postgres_alone
 from tanshi.store.schema import holdings, journal_head, movements, transactions, unit_classes
 
 __all__ = ["Outcome", "execute", "execute_in", "load_accounts", "load_unit_classes"]
@@ -64,19 +66,13 @@ def execute(engine: Engine, request: TransactionRequest) -> Outcome:
     """
     if not valid_idempotency_key(request.idempotency_key):
         return Outcome(ResultCode.IDEMPOTENCY_KEY_INVALID)
-    if engine.dialect.name != "postgresql":
-        with engine.begin() as connection:
-            return _execute(SqliteAccess(connection), request)
-    pooled = engine.raw_connection()
+    pooled = engine.raw_connection()  # SQLAlchemy's statement layer would cost more than ours
     try:
-        raw = pooled.driver_connection
-        try:
-            outcome = _execute(PostgresAccess(raw, alone=True), request)  # type: ignore[arg-type]
-        finally:
-            raw.rollback()  # a no-op after the write's COMMIT; else undoes locks and zero rows
+        begin = postgres_alone if engine.dialect.name == "postgresql" else sqlite_alone
+        with begin(pooled.driver_connection) as access:  # type: ignore[arg-type]
+            return _execute(access, request)
     finally:
         pooled.close()
-    return outcome
 
 
 def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
@@ -90,7 +86,7 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
         return Outcome(ResultCode.IDEMPOTENCY_KEY_INVALID)
     if connection.dialect.name == "postgresql":
         return _execute(PostgresAccess.inside(connection), request)
-    return _execute(SqliteAccess(connection), request)
+    return _execute(SqliteAccess.inside(connection), request)
 
 
 def _execute(access: Access, request: TransactionRequest) -> Outcome:

@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
+from sqlalchemy.exc import DBAPIError
 
 from tanshi.registry import Account, AccountKind, AccountStatus, TransactionRequest, UnitClass
-from tanshi.registry.block_changes import BlockChanges, Key, StoredBlock
+from tanshi.registry.block_changes import BlockChanges, Key, StoredBlock, serials_needed
 from tanshi.registry.journal import chain_hash
 from tanshi.registry.serials import Range
 from tanshi.rulebook.model import UnitKind
@@ -108,30 +110,39 @@ def load_unit_classes(connection: Connection, ids: Iterable[int]) -> dict[int, U
     return {row[0]: unit_class_from_row(row) for row in rows}
 
 
-# Lists go in as one JSON parameter (json_each), so each statement's text is fixed and the
-# driver's statement cache keeps it prepared, however many rows a request has.
-_PAIRS = "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)"
-_IDS = "SELECT value FROM json_each(?)"
+# Lists of ids go in as one placeholder each up to a few (the driver keeps each statement
+# text prepared), else as one JSON parameter (json_each), however many a request has.
+_FEW = 8
+
+
+def _in(ids: list[int]) -> tuple[str, tuple[Any, ...]]:
+    """An IN list for ``ids`` and its parameters."""
+    if len(ids) <= _FEW:
+        return ", ".join("?" * len(ids)), tuple(ids)
+    return "SELECT value FROM json_each(?)", (json.dumps(ids),)
+
+
 _HEAD_AND_KEY = """
 SELECT h.sequence, h.entry_hash, t.id, t.fingerprint
 FROM journal_head h LEFT JOIN transactions t ON t.idempotency_key = ? WHERE h.id = 1"""
-_HOLDINGS = f"""
-SELECT account_id, unit_class_id, quantity_units FROM holdings
-WHERE (account_id, unit_class_id) IN ({_PAIRS})"""
-_READ_ACCOUNTS = f"SELECT id, code, kind, status, holder FROM accounts WHERE id IN ({_IDS})"
-_READ_CLASSES = f"""
+_HOLDING = """
+SELECT quantity_units FROM holdings WHERE account_id = ? AND unit_class_id = ?"""
+_READ_ACCOUNTS = "SELECT id, code, kind, status, holder FROM accounts WHERE id IN ({})"
+_READ_CLASSES = """
 SELECT id, code, unit_type, kind, jurisdiction, vintage, project, labels, next_serial
-FROM unit_classes WHERE id IN ({_IDS})"""
+FROM unit_classes WHERE id IN ({})"""
 _BLOCK_COLUMNS = "id, account_id, unit_class_id, first_serial, last_serial"
 _HELD = f"""
-SELECT {_BLOCK_COLUMNS} FROM unit_blocks WHERE (account_id, unit_class_id) IN ({_PAIRS})
-ORDER BY account_id, unit_class_id, first_serial"""
-# Blocks never overlap within a class, so a serial ends (or starts) at most one block of it.
+SELECT {_BLOCK_COLUMNS} FROM unit_blocks WHERE account_id = ? AND unit_class_id = ?
+ORDER BY first_serial"""
+# Blocks never overlap within a class, so a serial ends (or starts) at most one block of it;
+# the block ending at a serial is the one starting last at or before it.
 _ENDING_AT = f"""
-SELECT {_BLOCK_COLUMNS} FROM unit_blocks WHERE unit_class_id = ? AND last_serial IN ({_IDS})"""
+SELECT {_BLOCK_COLUMNS} FROM unit_blocks WHERE unit_class_id = ? AND first_serial <= ?
+ORDER BY first_serial DESC LIMIT 1"""
 _STARTING_AT = f"""
-SELECT {_BLOCK_COLUMNS} FROM unit_blocks WHERE unit_class_id = ? AND first_serial IN ({_IDS})"""
-_DELETE_BLOCKS = f"DELETE FROM unit_blocks WHERE id IN ({_IDS})"
+SELECT {_BLOCK_COLUMNS} FROM unit_blocks WHERE unit_class_id = ? AND first_serial = ?"""
+_DELETE_BLOCKS = "DELETE FROM unit_blocks WHERE id IN ({})"
 _SHRINK_BLOCK = "UPDATE unit_blocks SET first_serial = ? WHERE id = ?"
 _INSERT_BLOCK = """
 INSERT INTO unit_blocks (account_id, unit_class_id, first_serial, last_serial)
@@ -161,17 +172,23 @@ _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 class SqliteAccess:
-    """Registry reads and writes for one request, in the caller's SQLite transaction.
+    """Registry reads and writes for one request in a SQLite transaction on ``raw``.
 
-    The transaction began with BEGIN IMMEDIATE (store/engine.py), which takes SQLite's write
-    lock at once: the head, the holdings and the blocks read here stay as read until commit.
+    The transaction began with BEGIN IMMEDIATE (store/engine.py, or ``alone``), which takes
+    SQLite's write lock at once: the head, holdings and blocks read here stay as read until
+    it ends.
     """
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+        self.snapshot: Snapshot | None = None
+
+    @classmethod
+    def inside(cls, connection: Connection) -> SqliteAccess:
+        """Access on the caller's SQLAlchemy connection, in its transaction."""
         if not connection.in_transaction():
             connection.begin()
-        self.raw: sqlite3.Connection = connection.connection.driver_connection  # type: ignore[assignment]
-        self.snapshot: Snapshot | None = None
+        return cls(connection.connection.driver_connection)  # type: ignore[arg-type]
 
     def read(self, request: TransactionRequest) -> Snapshot:
         raw = self.raw
@@ -181,32 +198,47 @@ class SqliteAccess:
         self.snapshot = snapshot
         if previous is not None:
             return snapshot
-        sources = sorted({(m.from_account, m.unit_class) for m in request.movements})
-        keys = json.dumps(sources)
-        snapshot.holdings = {(a, c): q for a, c, q in raw.execute(_HOLDINGS, (keys,))}
+        needed = serials_needed(request.movements)
+        for key in needed:
+            found = raw.execute(_HOLDING, key).fetchone()
+            if found is not None:
+                snapshot.holdings[key] = found[0]
         ids = {m.from_account for m in request.movements} | {
             m.to_account for m in request.movements
         }
-        rows = raw.execute(_READ_ACCOUNTS, (json.dumps(sorted(ids)),))
+        listed, parameters = _in(sorted(ids))
+        rows = raw.execute(_READ_ACCOUNTS.format(listed), parameters)
         snapshot.accounts = {row[0]: account_from_row(row) for row in rows}
-        classes = json.dumps(sorted({m.unit_class for m in request.movements}))
-        for row in raw.execute(_READ_CLASSES, (classes,)):
+        listed, parameters = _in(sorted({m.unit_class for m in request.movements}))
+        for row in raw.execute(_READ_CLASSES.format(listed), parameters):
             snapshot.classes[row[0]] = unit_class_from_row(row)
             snapshot.next_serial[row[0]] = int(row[8])
-        held: dict[Key, list[StoredBlock]] = {key: [] for key in sources}
-        for row in raw.execute(_HELD, (keys,)):
-            held[(row[1], row[2])].append(stored_block(row))
-        snapshot.held = held
+        for key, need in needed.items():
+            # Lowest first, and only as far as the request needs: rows are read lazily.
+            blocks = snapshot.held[key] = []
+            left = need
+            cursor = raw.execute(_HELD, key)
+            for row in cursor:
+                if left is not None and left <= 0:
+                    break
+                blocks.append(stored_block(row))
+                if left is not None:
+                    left -= row[4] - row[3] + 1
+            cursor.close()
         return snapshot
 
     def blocks_at(self, wanted: dict[int, tuple[list[int], list[int]]]) -> list[StoredBlock]:
         """Per unit class, the blocks ending at or starting at the given serials."""
         found: list[StoredBlock] = []
         for unit_class, (ends, starts) in wanted.items():
-            for query, serials in ((_ENDING_AT, ends), (_STARTING_AT, starts)):
-                if serials:
-                    rows = self.raw.execute(query, (unit_class, json.dumps(serials)))
-                    found.extend(stored_block(row) for row in rows)
+            for serial in ends:
+                row = self.raw.execute(_ENDING_AT, (unit_class, serial)).fetchone()
+                if row is not None and row[4] == serial:
+                    found.append(stored_block(row))
+            for serial in starts:
+                row = self.raw.execute(_STARTING_AT, (unit_class, serial)).fetchone()
+                if row is not None:
+                    found.append(stored_block(row))
         return found
 
     def write(self, entry: Entry) -> int:
@@ -214,7 +246,8 @@ class SqliteAccess:
         raw, snapshot, changes = self.raw, self.snapshot, entry.changes
         assert snapshot is not None, "read before write"
         if changes.deleted:
-            raw.execute(_DELETE_BLOCKS, (json.dumps(changes.deleted),))
+            listed, parameters = _in(changes.deleted)
+            raw.execute(_DELETE_BLOCKS.format(listed), parameters)
         if changes.shrunk:
             raw.executemany(_SHRINK_BLOCK, [(first, block) for block, first in changes.shrunk])
         if changes.issued:
@@ -248,6 +281,25 @@ class SqliteAccess:
             raw.executemany(_UPSERT, [(a, c, negative, d) for a, c, d, negative in upserts])
         assert transaction_id is not None
         return transaction_id
+
+
+@contextmanager
+def alone(raw: sqlite3.Connection) -> Iterator[SqliteAccess]:
+    """Access for a request that is its own transaction on ``raw`` (from the pool).
+
+    BEGIN IMMEDIATE, then COMMIT if the request wrote, else ROLLBACK; a failure surfaces as
+    SQLAlchemy's DBAPIError, as it would through SQLAlchemy.
+    """
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        access = SqliteAccess(raw)
+        yield access
+        raw.execute("COMMIT")
+    except BaseException as error:
+        raw.execute("ROLLBACK")
+        if isinstance(error, sqlite3.Error):
+            raise DBAPIError.instance("", None, error, sqlite3.Error) from error
+        raise
 
 
 def stored_block(row: Any) -> StoredBlock:

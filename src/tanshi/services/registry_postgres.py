@@ -5,14 +5,19 @@ of a function the migration ``0008_registry_throughput`` created, with its lists
 document (psycopg's per-statement and per-parameter work costs more client CPU than the
 server spends on the statements):
 
-1. ``tanshi_registry_read`` takes the registry gate (shared for a request on its own,
-   exclusive inside a larger transaction), the request's idempotency-key lock, and the rows
-   it depends on: every holding it touches in (account, unit class) order and the unit
-   classes it issues. It returns the snapshot, with the receivers' blocks next to the
-   sources' blocks, so the split rule can be applied without another round trip.
+1. ``tanshi_registry_read`` takes the registry gate, the request's idempotency-key lock and
+   a lock per (account, unit class) the request touches, in one global order, then the
+   unit classes it issues; it returns the snapshot, with the receivers' blocks next to the
+   serials the request could move, so the split rule is applied without another round trip.
 2. ``tanshi_registry_write`` writes the decision and, last, advances the journal head, which
    gives the entry its sequence and hash; for a request on its own COMMIT goes in the same
    round trip, so the head is held for the end of that statement and the commit only.
+
+A request on its own takes the gate shared and runs alongside others like it, ordered by the
+holdings they share. Inside a larger transaction (``execute_in``), or when it touches more
+than ``MAX_KEY_LOCKS`` holdings (each key lock takes a slot of PostgreSQL's shared lock
+table), it takes the gate exclusively instead, as ``lock_journal_head`` does, and needs no
+key locks: nothing else writes to the registry until it ends.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
@@ -40,16 +46,18 @@ _READ = "SELECT tanshi_registry_read(%s::jsonb)"
 _WRITE = "SELECT tanshi_registry_write(%s::jsonb)"
 _GATE = "SELECT tanshi_registry_gate(true)"
 _HEAD_FOR_UPDATE = "SELECT sequence, entry_hash FROM journal_head WHERE id = 1 FOR NO KEY UPDATE"
+# PostgreSQL's lock table holds max_locks_per_transaction (64 by default) per connection on
+# average; a request with more keys than that serialises instead of risking running out.
+MAX_KEY_LOCKS = 60
 
 
 class PostgresAccess:
     """Registry reads and writes for one request on a psycopg connection.
 
-    ``alone``: the request is its own database transaction, which ``write`` commits; it
-    then takes the gate shared and row locks, so it runs alongside other such requests. Else
-    it runs inside the caller's transaction (``execute_in``) and takes the gate exclusively,
-    like ``lock_journal_head``: several requests in one transaction could otherwise lock
-    rows out of the global order.
+    ``alone``: the request is its own database transaction, which ``write`` commits, and
+    may take the gate shared. Else it runs inside the caller's transaction (``execute_in``)
+    and takes the gate exclusively: several requests in one transaction would otherwise
+    take their key locks out of the global order.
     """
 
     def __init__(self, raw: psycopg.Connection[Any], *, alone: bool) -> None:
@@ -71,10 +79,11 @@ class PostgresAccess:
         sources = sorted({(m.from_account, m.unit_class) for m in movements})
         receivers = sorted({(m.to_account, m.unit_class) for m in movements})
         named = [(m.unit_class, r) for m in movements if m.serials is not None for r in m.serials]
+        touched = sorted(set(sources) | set(receivers))
         document = {
             "key": request.idempotency_key,
-            "exclusive": not self.alone,
-            "touched": _columns(sorted(set(sources) | set(receivers)), 2),
+            "exclusive": not self.alone or len(touched) > MAX_KEY_LOCKS,
+            "touched": _columns(touched, 2),
             "sources": _columns(sources, 2),
             "receivers": _columns(receivers, 2),
             "accounts": sorted(
@@ -84,9 +93,7 @@ class PostgresAccess:
             "ends": _columns([(c, first - 1) for c, (first, _) in named], 2),
             "starts": _columns([(c, last + 1) for c, (_, last) in named], 2),
         }
-        with self._round_trip() as send:
-            cursor = send(_READ, document)
-        found = cursor.fetchone()[0]
+        found = self._call(_READ, document, commit=False)
         if "previous" in found:
             transaction_id, fingerprint = found["previous"]
             return Snapshot((transaction_id, fingerprint))
@@ -117,10 +124,7 @@ class PostgresAccess:
     def write(self, entry: Entry) -> int:
         """Write ``entry`` (and commit, when the request is alone); the new transaction's id."""
         changes, r = entry.changes, entry.request
-        if self.alone:  # the read locked (and created) every holding the entry changes
-            changed, upserts = [p[:3] for p in entry.postings], []
-        else:
-            changed, upserts = entry.debits_and_upserts()
+        changed, upserts = entry.debits_and_upserts()
         document = {
             "deleted": changes.deleted,
             "shrunk": _columns(changes.shrunk, 2),
@@ -152,32 +156,45 @@ class PostgresAccess:
                 3,
             ),
         }
-        with self._round_trip() as send:
-            cursor = send(_WRITE, document)
-            if self.alone:
-                send("COMMIT", None)
-        return int(cursor.fetchone()[0])
+        return int(self._call(_WRITE, document, commit=self.alone))
 
-    @contextmanager
-    def _round_trip(self) -> Iterator[Any]:
-        """Send statements together; their results are read after the block ends.
+    def _call(self, sql: str, document: dict[str, Any], *, commit: bool) -> Any:
+        """One round trip: ``sql`` with the document bound client-side, preceded by BEGIN
+        when the request is alone and followed by COMMIT when asked, as one query message.
 
-        A failure surfaces as SQLAlchemy's DBAPIError, as it would through SQLAlchemy.
+        (One simple-protocol message costs the client a fraction of what pipeline mode's
+        per-statement bookkeeping does.) A failure surfaces as SQLAlchemy's DBAPIError, as
+        it would through SQLAlchemy.
         """
-        statement = ""
+        begin = self.alone and self.raw.info.transaction_status == TransactionStatus.IDLE
+        query = ("BEGIN; " if begin else "") + sql + ("; COMMIT" if commit else "")
+        cursor = psycopg.ClientCursor(self.raw)
         try:
-            with self.raw.pipeline():
-
-                def send(sql: str, document: dict[str, Any] | None) -> psycopg.Cursor[Any]:
-                    nonlocal statement
-                    statement = sql
-                    if document is None:
-                        return self.raw.execute(sql)
-                    return self.raw.execute(sql, (json.dumps(document),), prepare=True)
-
-                yield send
+            cursor.execute(query, (json.dumps(document),))
+            if begin:
+                cursor.nextset()
+            return cursor.fetchone()[0]
         except psycopg.Error as error:
-            raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
+        finally:
+            cursor.close()
+
+
+@contextmanager
+def alone(raw: psycopg.Connection[Any]) -> Iterator[PostgresAccess]:
+    """Access for a request that is its own transaction on ``raw`` (idle, from the pool).
+
+    The request sends BEGIN and COMMIT itself, in its two round trips (autocommit keeps
+    psycopg from sending its own BEGIN); whatever it leaves open, when refused or failing,
+    is rolled back here.
+    """
+    raw.autocommit = True
+    try:
+        yield PostgresAccess(raw, alone=True)
+    finally:
+        if raw.info.transaction_status != TransactionStatus.IDLE:
+            raw.execute("ROLLBACK")
+        raw.autocommit = False
 
 
 def lock_registry(connection: Connection) -> Any:
@@ -186,9 +203,9 @@ def lock_registry(connection: Connection) -> Any:
     return connection.exec_driver_sql(_HEAD_FOR_UPDATE).one()
 
 
-def _columns(rows: list[Any], width: int) -> list[Any]:
+def _columns(rows: list[Any], width: int) -> list[list[Any]]:
     """Rows as ``width`` lists of their fields: the functions unpack each into an array."""
-    return list(zip(*rows, strict=True)) if rows else [[]] * width
+    return [[row[i] for row in rows] for i in range(width)]
 
 
 def _block(row: list[int]) -> StoredBlock:

@@ -18,9 +18,19 @@ PostgreSQL gets three functions (docs/registry.md, "How a write reaches the data
   head: it computes the entry's sequence and SHA-256 (``registry/journal.py``) from the head
   it finds, so the head is held only from there to the commit.
 
-On SQLite nothing changes: ``BEGIN IMMEDIATE`` serialises writers.
+On SQLite (where ``BEGIN IMMEDIATE`` serialises writers) the triggers that refuse
+overlapping serial blocks check only the block that could overlap: the one of the class
+starting last at or before the new block's end (blocks already stored never overlap, so if
+any block overlaps the new one, that one does). They scanned every lower block of the class.
+``holdings`` becomes a WITHOUT ROWID table there (its primary key is the table: one b-tree
+to write per holding, not two).
+
+On both stores the index on (unit class, last serial) of ``unit_blocks`` goes: the block
+ending at a serial is found through (unit class, first serial) as the block starting last
+at or before it.
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_registry_throughput"
@@ -73,15 +83,17 @@ _READ_LISTS = """
     start_serials bigint[] <- request->'starts'->1
 """
 
+# Every access below is by key: keep the planner to index scans however small the tables
+# are when a connection first plans them, and plan each statement once per connection.
+_PLANNING = "SET plan_cache_mode = force_generic_plan SET enable_seqscan = off"
+
 # request: {"key", "exclusive", "touched": [[account…], [class…]] sorted by (account,
 # class), "sources" and "receivers" (the same shape), "accounts": [id…], "classes": [id…],
 # "ends" and "starts": [[class…], [serial…]], the serials next to named serial ranges}.
-# Per-key lookups are LATERAL subqueries kept apart by OFFSET 0, so each is an index probe
-# however small the tables; plans that do not depend on the lists' lengths can be planned
-# once per connection (force_generic_plan) instead of at every call.
+# Per-key lookups are LATERAL subqueries kept apart by OFFSET 0, so each is an index probe.
 _READ = f"""
 CREATE FUNCTION tanshi_registry_read(request jsonb) RETURNS jsonb
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+LANGUAGE plpgsql {_PLANNING} AS $$
 DECLARE
     exclusive boolean := (request->>'exclusive')::boolean;
 {_unpack(_READ_LISTS)}
@@ -104,22 +116,19 @@ BEGIN
         RETURN jsonb_build_object('previous', jsonb_build_array(found_id, found_fingerprint));
     END IF;
     IF NOT exclusive THEN
-        -- Every holding the request debits or credits, locked in one global order, so
-        -- concurrent writers cannot deadlock; a missing one is created at zero (and
-        -- rolled back with the rest if the request is refused).
-        INSERT INTO holdings AS h (account_id, unit_class_id, allows_negative, quantity_units)
-        SELECT t.a, t.c, acc.allows_negative, 0
-        FROM unnest(touched_accounts, touched_classes) AS t(a, c)
-        JOIN accounts acc ON acc.id = t.a
-        WHERE EXISTS (SELECT 1 FROM unit_classes u WHERE u.id = t.c)
-        ORDER BY t.a, t.c
-        ON CONFLICT (account_id, unit_class_id)
-        DO UPDATE SET quantity_units = h.quantity_units WHERE false;
+        -- Every (account, unit class) the request debits or credits, in one global order,
+        -- so concurrent writers cannot deadlock: a lock on the holding and its serial
+        -- blocks, whether or not the holding exists yet (an advisory lock, so nothing is
+        -- written to take it).
+        PERFORM pg_advisory_xact_lock(k)
+        FROM (SELECT (t.a::bigint << 32) | t.c AS k
+              FROM unnest(touched_accounts, touched_classes) AS t(a, c)
+              ORDER BY t.a, t.c OFFSET 0) keys;
     END IF;
     -- Issuance takes the next serials of a class: one issuer at a time.
     issued_classes := ARRAY(
         SELECT DISTINCT s.c FROM unnest(source_accounts, source_classes) AS s(a, c)
-        JOIN accounts acc ON acc.id = s.a WHERE acc.allows_negative
+        WHERE (SELECT allows_negative FROM accounts WHERE id = s.a)
     );
     IF cardinality(issued_classes) > 0 THEN
         PERFORM 1 FROM unit_classes WHERE id = ANY(issued_classes)
@@ -141,7 +150,9 @@ BEGIN
         ), near AS (
             SELECT b.* FROM ends e,
             LATERAL (SELECT * FROM unit_blocks b
-                     WHERE b.unit_class_id = e.c AND b.last_serial = e.serial OFFSET 0) b
+                     WHERE b.unit_class_id = e.c AND b.first_serial <= e.serial
+                     ORDER BY b.first_serial DESC LIMIT 1) b
+            WHERE b.last_serial = e.serial
             UNION
             SELECT b.* FROM starts s,
             LATERAL (SELECT * FROM unit_blocks b
@@ -211,7 +222,7 @@ _WRITE_LISTS = """
 # [last…]] (movement: its index in movements).
 _WRITE = f"""
 CREATE FUNCTION tanshi_registry_write(entry jsonb) RETURNS integer
-LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $$
+LANGUAGE plpgsql {_PLANNING} AS $$
 DECLARE
 {_unpack(_WRITE_LISTS)}
     changed integer;
@@ -292,15 +303,75 @@ BEGIN
 END $$"""
 
 
+def _overlap_triggers(predecessor_only: bool) -> None:
+    """SQLite's triggers refusing a block that overlaps another of its class."""
+    for action, other in (("INSERT", ""), ("UPDATE", " AND b.id <> NEW.id")):
+        name = f"unit_blocks_no_overlap_{action.lower()}"
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        if predecessor_only:
+            overlaps = (
+                "(SELECT b.last_serial FROM unit_blocks b WHERE b.unit_class_id = "
+                f"NEW.unit_class_id{other} AND b.first_serial <= NEW.last_serial "
+                "ORDER BY b.first_serial DESC LIMIT 1) >= NEW.first_serial"
+            )
+        else:  # as 0001_spine created them
+            overlaps = (
+                "EXISTS (SELECT 1 FROM unit_blocks b WHERE b.unit_class_id = NEW.unit_class_id"
+                f"{other} AND b.first_serial <= NEW.last_serial "
+                "AND b.last_serial >= NEW.first_serial)"
+            )
+        op.execute(
+            f"CREATE TRIGGER {name} BEFORE {action} ON unit_blocks WHEN {overlaps} "
+            "BEGIN SELECT RAISE(ABORT, 'serial blocks overlap: a serial would be held twice'); END"
+        )
+
+
+def _holdings(with_rowid: bool) -> None:
+    """Rebuild SQLite's holdings table with or without a rowid (constraints as 0001_spine)."""
+    definition = sa.Table(
+        "holdings",
+        sa.MetaData(),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("unit_class_id", sa.Integer(), nullable=False),
+        sa.Column("allows_negative", sa.Boolean(), nullable=False),
+        sa.Column("quantity_units", sa.BigInteger(), nullable=False),
+        sa.CheckConstraint(
+            "allows_negative OR quantity_units >= 0", name=op.f("ck_holdings_never_negative")
+        ),
+        sa.ForeignKeyConstraint(
+            ["account_id", "allows_negative"],
+            ["accounts.id", "accounts.allows_negative"],
+            name=op.f("fk_holdings_account_id_allows_negative_accounts"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["unit_class_id"],
+            ["unit_classes.id"],
+            name=op.f("fk_holdings_unit_class_id_unit_classes"),
+        ),
+        sa.PrimaryKeyConstraint("account_id", "unit_class_id", name=op.f("pk_holdings")),
+    )
+    with op.batch_alter_table(
+        "holdings", recreate="always", copy_from=definition,
+        table_kwargs={"sqlite_with_rowid": with_rowid},
+    ):  # fmt: skip
+        pass
+
+
 def upgrade() -> None:
+    op.drop_index("ix_unit_blocks_class_end", table_name="unit_blocks")
     if op.get_bind().dialect.name != "postgresql":
+        _overlap_triggers(predecessor_only=True)
+        _holdings(with_rowid=False)
         return
     for statement in (_GATE, _READ, _WRITE):
         op.execute(statement)
 
 
 def downgrade() -> None:
+    op.create_index("ix_unit_blocks_class_end", "unit_blocks", ["unit_class_id", "last_serial"])
     if op.get_bind().dialect.name != "postgresql":
+        _overlap_triggers(predecessor_only=False)
+        _holdings(with_rowid=True)
         return
     for name in ("tanshi_registry_write", "tanshi_registry_read"):
         op.execute(f"DROP FUNCTION {name}(jsonb)")

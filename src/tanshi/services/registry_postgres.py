@@ -33,7 +33,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from tanshi.registry import TransactionRequest
-from tanshi.registry.block_changes import StoredBlock
+from tanshi.registry.block_changes import StoredBlock, serials_needed
 from tanshi.registry.serials import Range
 from tanshi.services.registry_access import (
     Entry,
@@ -76,7 +76,8 @@ class PostgresAccess:
 
     def read(self, request: TransactionRequest) -> Snapshot:
         movements = request.movements
-        sources = sorted({(m.from_account, m.unit_class) for m in movements})
+        needed = serials_needed(movements)
+        sources = sorted(needed)
         receivers = sorted({(m.to_account, m.unit_class) for m in movements})
         named = [(m.unit_class, r) for m in movements if m.serials is not None for r in m.serials]
         touched = sorted(set(sources) | set(receivers))
@@ -84,7 +85,7 @@ class PostgresAccess:
             "key": request.idempotency_key,
             "exclusive": not self.alone or len(touched) > MAX_KEY_LOCKS,
             "touched": _columns(touched, 2),
-            "sources": _columns(sources, 2),
+            "sources": _columns([(a, c, needed[(a, c)]) for a, c in sources], 3),
             "receivers": _columns(receivers, 2),
             "accounts": sorted(
                 {m.from_account for m in movements} | {m.to_account for m in movements}

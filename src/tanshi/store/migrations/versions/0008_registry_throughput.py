@@ -73,6 +73,7 @@ _READ_LISTS = """
     touched_classes integer[] <- request->'touched'->1
     source_accounts integer[] <- request->'sources'->0
     source_classes integer[] <- request->'sources'->1
+    source_needs bigint[] <- request->'sources'->2
     receiver_accounts integer[] <- request->'receivers'->0
     receiver_classes integer[] <- request->'receivers'->1
     account_ids integer[] <- request->'accounts'
@@ -88,7 +89,8 @@ _READ_LISTS = """
 _PLANNING = "SET plan_cache_mode = force_generic_plan SET enable_seqscan = off"
 
 # request: {"key", "exclusive", "touched": [[account…], [class…]] sorted by (account,
-# class), "sources" and "receivers" (the same shape), "accounts": [id…], "classes": [id…],
+# class), "receivers" (the same shape), "sources" (with [need…]: units the lowest serials
+# must cover, null for all, see block_changes.serials_needed), "accounts": [id…], "classes": [id…],
 # "ends" and "starts": [[class…], [serial…]], the serials next to named serial ranges}.
 # Per-key lookups are LATERAL subqueries kept apart by OFFSET 0, so each is an index probe.
 _READ = f"""
@@ -135,11 +137,16 @@ BEGIN
         ORDER BY id FOR NO KEY UPDATE;
     END IF;
     RETURN (
-        WITH held AS (
+        WITH held AS (  -- lowest first, as far as the request needs (all: need is null)
             SELECT b.id, b.account_id, b.unit_class_id, b.first_serial, b.last_serial
-            FROM unnest(source_accounts, source_classes) AS s(a, c),
-            LATERAL (SELECT * FROM unit_blocks b
-                     WHERE b.account_id = s.a AND b.unit_class_id = s.c OFFSET 0) b
+            FROM unnest(source_accounts, source_classes, source_needs) AS s(a, c, need),
+            LATERAL (SELECT * FROM (
+                         SELECT b.*, sum(b.last_serial - b.first_serial + 1) OVER (
+                                    ORDER BY b.first_serial ROWS UNBOUNDED PRECEDING)
+                                - (b.last_serial - b.first_serial + 1) AS before
+                         FROM unit_blocks b
+                         WHERE b.account_id = s.a AND b.unit_class_id = s.c) b
+                     WHERE s.need IS NULL OR b.before < s.need) b
         ), ends AS (  -- a receiver's block ending here may merge with what it receives
             SELECT unit_class_id AS c, first_serial - 1 AS serial FROM held
             UNION SELECT id, next_serial - 1 FROM unit_classes WHERE id = ANY(issued_classes)

@@ -37,7 +37,7 @@ class Snapshot:
     """
 
     previous: tuple[int, str] | None  # (transaction id, fingerprint) of the request's key
-    holdings: dict[Key, int] = field(default_factory=dict)
+    holdings: dict[Key, int] = field(default_factory=dict)  # of the sources (what is debited)
     accounts: dict[int, Account] = field(default_factory=dict)
     classes: dict[int, UnitClass] = field(default_factory=dict)
     next_serial: dict[int, int] = field(default_factory=dict)

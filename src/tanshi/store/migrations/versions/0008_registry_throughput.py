@@ -168,7 +168,7 @@ BEGIN
         SELECT jsonb_build_object(
             'holdings', (SELECT coalesce(jsonb_agg(jsonb_build_array(
                                     h.account_id, h.unit_class_id, h.quantity_units)), '[]')
-                         FROM unnest(touched_accounts, touched_classes) AS t(a, c),
+                         FROM unnest(source_accounts, source_classes) AS t(a, c),
                          LATERAL (SELECT * FROM holdings h
                                   WHERE h.account_id = t.a AND h.unit_class_id = t.c
                                   OFFSET 0) h),

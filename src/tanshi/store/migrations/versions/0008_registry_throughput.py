@@ -11,9 +11,10 @@ PostgreSQL gets three functions (docs/registry.md, "How a write reaches the data
   see the registry stand still (status changes, proposals, settlement, requests executed
   inside a larger transaction) takes it exclusively.
 - ``tanshi_registry_read(request)`` takes the gate, then the lock of the request's
-  idempotency key, then locks every holding the request touches in (account, unit class)
-  order (creating missing ones at zero), the unit classes it issues, and returns as JSON
-  what ``check_request`` and the split rule need.
+  idempotency key, then a lock per (account, unit class) the request touches, in that order
+  (advisory locks: they exist before the holding does, and taking them writes nothing), and
+  the unit classes it issues, and returns as JSON what ``check_request`` and the split rule
+  need.
 - ``tanshi_registry_write(entry)`` writes what Python decided and, last, takes the journal
   head: it computes the entry's sequence and SHA-256 (``registry/journal.py``) from the head
   it finds, so the head is held only from there to the commit.
@@ -38,7 +39,9 @@ down_revision = "0007_exchange"
 branch_labels = None
 depends_on = None
 
-# Advisory lock keys: (namespace, 0) is the gate, (namespace + 1, hashtext(key)) a key.
+# Advisory lock keys: (namespace, 0) is the gate, (namespace + 1, hashtext(key)) an
+# idempotency key (both of the two-integer kind); a holding's is the one bigint
+# account << 32 | unit class (the one-bigint kind, a separate key space).
 _NAMESPACE = 1952542323
 _GATE = f"""
 CREATE FUNCTION tanshi_registry_gate(exclusive boolean) RETURNS void
@@ -90,8 +93,9 @@ _PLANNING = "SET plan_cache_mode = force_generic_plan SET enable_seqscan = off"
 
 # request: {"key", "exclusive", "touched": [[account…], [class…]] sorted by (account,
 # class), "receivers" (the same shape), "sources" (with [need…]: units the lowest serials
-# must cover, null for all, see block_changes.serials_needed), "accounts": [id…], "classes": [id…],
-# "ends" and "starts": [[class…], [serial…]], the serials next to named serial ranges}.
+# must cover, null for all, see block_changes.serials_needed), "accounts": [id…],
+# "classes": [id…], "ends" and "starts": [[class…], [serial…]], the serials next to named
+# serial ranges}.
 # Per-key lookups are LATERAL subqueries kept apart by OFFSET 0, so each is an index probe.
 _READ = f"""
 CREATE FUNCTION tanshi_registry_read(request jsonb) RETURNS jsonb
@@ -221,9 +225,9 @@ _WRITE_LISTS = """
 
 # entry: "deleted": [block…]; "shrunk": [[block…], [first…]]; "inserted": [[account…],
 # [class…], [first…], [last…]]; "issued": [[class…], [quantity…]]; "changed": [[account…],
-# [class…], [delta…]] holdings that exist (every one the read locked, or debits checked
-# by check_request); "upserts": [[account…], [class…], [delta…], [allows_negative…]]
-# holdings that may not exist yet; "type", "key", "fingerprint", "booked_at",
+# [class…], [delta…]], debits of holdings check_request saw hold enough (they exist);
+# "upserts": [[account…], [class…], [delta…], [allows_negative…]], the other changes (the
+# holding may not exist yet); "type", "key", "fingerprint", "booked_at",
 # "compliance_year", "memo"; "before" and "after", the canonical form around the sequence;
 # "movements": [[from…], [to…], [class…], [quantity…]]; "blocks": [[movement…], [first…],
 # [last…]] (movement: its index in movements).

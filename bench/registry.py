@@ -315,6 +315,7 @@ def summary(
     checks: dict[str, Any],
     setup_seconds: float,
     version: str,
+    load: tuple[float, float],
 ) -> dict[str, Any]:
     """The JSON report: rates, ratios to the mean pgbench TPS, checks, targets, versions."""
     tps = (before + after) / 2
@@ -343,6 +344,7 @@ def summary(
             "pgbench_seconds": PGBENCH_SECONDS,
         },
         "targets": TARGETS,
+        "load_average": {"start": round(load[0], 2), "end": round(load[1], 2)},
         "python": sys.version.split()[0],
         "postgresql": version,
         "sqlalchemy": sqlalchemy.__version__,
@@ -355,6 +357,7 @@ def summary(
 
 
 def main() -> None:
+    load = os.getloadavg()[0]
     admin_url = normalise_url(os.environ.get(ENV_URL, DEFAULT_URL))
     tanshi_db, pgbench_db = f"tanshi_bench_{os.getpid()}", f"pgbench_{os.getpid()}"
     server = make_url(admin_url)
@@ -377,7 +380,14 @@ def main() -> None:
         }
         registry.engine.dispose()
         report = summary(
-            before, after, phases, bulk, checks, setup_seconds, server_version(admin_url)
+            before,
+            after,
+            phases,
+            bulk,
+            checks,
+            setup_seconds,
+            server_version(admin_url),
+            (load, os.getloadavg()[0]),
         )
     print(json.dumps(report, indent=2))
     if not report["correct"]:

@@ -40,6 +40,24 @@ def test_an_untouched_registry_verifies(engine: Engine) -> None:
     assert report.entries == 3
 
 
+def test_entries_with_any_text_chain_as_verify_recomputes(engine: Engine) -> None:
+    """The hash is computed by the store (on PostgreSQL in SQL, from the canonical form
+    Python composed) and recomputed by verify in Python: quotes, backslashes, line breaks,
+    Chinese and emoji in keys and memos, times with microseconds, a compliance year."""
+    _, a, b, allowances = setup(engine)
+    texts = ['引号"与\\反斜杠', "换行\n与制表\t", "碳普惠 🌱", "'", "{}[]:,"]
+    for index, words in enumerate(texts):
+        moment = datetime(2016, 7, 1, 8, 30, 15, 123456 + index, tzinfo=UTC)
+        request = TransactionRequest(
+            "transfer", f"{words}-{index}", (Movement(a, b, allowances, 1 + index),), moment,
+            memo=words * 3,
+        )  # fmt: skip
+        assert execute(engine, request).ok
+    report = verify_registry(engine)
+    assert report.ok, report
+    assert report.entries == 2 + len(texts)
+
+
 def test_verify_names_the_altered_entry(engine: Engine) -> None:
     _, a, b, allowances = setup(engine)
     for index in range(3):

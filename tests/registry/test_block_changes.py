@@ -1,4 +1,9 @@
-"""Block changes worked out in memory agree with moving serials one by one."""
+"""Block changes worked out in memory agree with moving serials one by one.
+
+Both ways a store can feed them agree too: all of each source's blocks and their exact
+neighbours (SQLite), or only the lowest blocks the request needs and a superset of
+neighbours filtered afterwards (PostgreSQL, ``tanshi_registry_read``).
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,16 @@ from hypothesis import strategies as st
 
 from tanshi.registry.block_changes import (
     BlockChanges,
+    Key,
     StoredBlock,
     give,
     neighbour_serials,
+    serials_needed,
     serials_taken,
 )
 from tanshi.registry.booking import Movement
 from tanshi.registry.serials import Range, merged
+from tanshi.services.registry_postgres import PostgresAccess
 
 CLASS = 7
 ISSUER = 0
@@ -42,21 +50,68 @@ def apply(blocks: list[StoredBlock], changes: BlockChanges) -> dict[int, list[Ra
     return {a: sorted(r for held_by, r in rows if held_by == a) for a in ACCOUNTS}
 
 
-def run(blocks: list[StoredBlock], movements: list[Movement], next_serial: int) -> BlockChanges:
-    """block_changes as the store drives it: take, look up neighbours, give."""
+def run(
+    blocks: list[StoredBlock], movements: list[Movement], next_serial: int, *, as_postgres=False
+) -> BlockChanges:
+    """block_changes as a store drives it: take, look up neighbours, give."""
     held = {
         (a, CLASS): sorted((b for b in blocks if b.account == a), key=lambda b: b.serials)
         for a in ACCOUNTS
     }
+    if as_postgres:
+        needed = serials_needed(movements).items()
+        held = {key: lowest(held.get(key, []), need) for key, need in needed}
     changes = BlockChanges()
     serials = serials_taken(movements, held, frozenset({ISSUER}), {CLASS: next_serial}, changes)
     assert serials is not None
     gifts = [(m.to_account, CLASS, r) for m, r in zip(movements, serials, strict=True)]
     wanted = neighbour_serials(gifts)
-    ends, starts = wanted.get(CLASS, ([], []))
-    found = [b for b in blocks if b.serials.end in ends or b.serials.start in starts]
+    if as_postgres:
+        access = PostgresAccess(None, alone=True)  # type: ignore[arg-type]
+        access.near = near(blocks, held, movements, next_serial)
+        found = access.blocks_at(wanted)
+    else:
+        ends, starts = wanted.get(CLASS, ([], []))
+        found = [b for b in blocks if b.serials.end in ends or b.serials.start in starts]
     give(gifts, found, changes)
     return changes
+
+
+def lowest(blocks: list[StoredBlock], need: int | None) -> list[StoredBlock]:
+    """The lowest blocks holding ``need`` serials (all when None), as the read returns them."""
+    if need is None:
+        return blocks
+    taken: list[StoredBlock] = []
+    for block in blocks:
+        if need <= 0:
+            break
+        taken.append(block)
+        need -= block.serials.size
+    return taken
+
+
+def near(
+    blocks: list[StoredBlock],
+    held: dict[Key, list[StoredBlock]],
+    movements: list[Movement],
+    next_serial: int,
+) -> list[StoredBlock]:
+    """What tanshi_registry_read returns as "near": the receivers' blocks next to the sources'
+    blocks it read, to the named ranges and to the next serial to issue."""
+    ends = {b.serials.start - 1 for source in held.values() for b in source}
+    starts = {b.serials.end + 1 for source in held.values() for b in source}
+    for m in movements:
+        if m.from_account == ISSUER:
+            ends.add(next_serial - 1)
+        for first, last in m.serials or ():
+            ends.add(first - 1)
+            starts.add(last + 1)
+    receivers = {(m.to_account, m.unit_class) for m in movements}
+    return [
+        b for b in blocks
+        if (b.account, b.unit_class) in receivers
+        and (b.serials.end in ends or b.serials.start in starts)
+    ]  # fmt: skip
 
 
 @st.composite
@@ -107,8 +162,9 @@ def test_changes_match_moving_serials_one_by_one(
 ) -> None:
     owner, movements = situation
     blocks = stored(owner)
-    result = apply(blocks, run(blocks, movements, len(owner) + 1))
-    assert result == one_by_one(owner, movements)
+    expected = one_by_one(owner, movements)
+    assert apply(blocks, run(blocks, movements, len(owner) + 1)) == expected
+    assert apply(blocks, run(blocks, movements, len(owner) + 1, as_postgres=True)) == expected
 
 
 def test_named_ranges_leave_remainders_that_merge_with_gifts() -> None:
@@ -119,13 +175,22 @@ def test_named_ranges_leave_remainders_that_merge_with_gifts() -> None:
         Movement(ISSUER, 1, CLASS, 2),
         Movement(1, 2, CLASS, 3, serials=((3, 4), (6, 6))),
     ]
-    changes = run(blocks, movements, 11)
-    assert changes.issued == {CLASS: 2}
-    assert apply(blocks, changes) == {
-        1: [Range(1, 2), Range(5, 5), Range(7, 12)],
-        2: [Range(3, 4), Range(6, 6)],
-        3: [],
-    }
+    for as_postgres in (False, True):
+        changes = run(blocks, movements, 11, as_postgres=as_postgres)
+        assert changes.issued == {CLASS: 2}
+        assert apply(blocks, changes) == {
+            1: [Range(1, 2), Range(5, 5), Range(7, 12)],
+            2: [Range(3, 4), Range(6, 6)],
+            3: [],
+        }
+
+
+def test_serials_needed_are_the_unnamed_quantities_per_source() -> None:
+    movements = [
+        Movement(1, 2, CLASS, 5), Movement(1, 3, CLASS, 2), Movement(2, 3, CLASS, 4),
+        Movement(3, 1, CLASS, 1), Movement(3, 2, CLASS, 2, serials=((7, 8),)),
+    ]  # fmt: skip
+    assert serials_needed(movements) == {(1, CLASS): 7, (2, CLASS): 4, (3, CLASS): None}
 
 
 def test_a_named_range_no_longer_held_is_refused() -> None:

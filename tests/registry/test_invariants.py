@@ -1,7 +1,8 @@
 """Property test: random transaction streams never break the registry's invariants.
 
 After every step: holdings equal the journal (Σ received − Σ sent), each unit class sums to
-zero across accounts (conservation), and no account but issuance holds a negative amount.
+zero across accounts (conservation), no account but issuance holds a negative amount, the
+chain verifies, and no account holds two adjacent blocks of a class (they merge).
 """
 
 from __future__ import annotations
@@ -202,6 +203,21 @@ class RegistryMachine(RuleBasedStateMachine):
             assert value >= 0 or kinds[account] is AccountKind.ISSUANCE
         report = verify_registry(self.engine)
         assert report.ok, report
+
+    @invariant()
+    def received_blocks_merge_with_their_neighbours(self) -> None:
+        """No account holds two adjacent blocks of a class: they would have been merged."""
+        if not hasattr(self, "jurisdiction"):
+            return
+        with self.engine.connect() as connection:
+            adjacent = connection.execute(
+                text(
+                    "SELECT count(*) FROM unit_blocks a JOIN unit_blocks b "
+                    "ON b.account_id = a.account_id AND b.unit_class_id = a.unit_class_id "
+                    "AND b.first_serial = a.last_serial + 1"
+                )
+            ).scalar_one()
+        assert adjacent == 0
 
     def teardown(self) -> None:
         self.engine.dispose()

@@ -36,6 +36,24 @@ class BlockChanges:
     issued: dict[int, int] = field(default_factory=dict)  # unit class -> serials issued
 
 
+def serials_needed(movements: Sequence[Movement]) -> dict[Key, int | None]:
+    """Per source (account, unit class), how many of its lowest serials the movements take.
+
+    ``serials_taken`` needs a source's blocks only up to that many serials (lowest first);
+    None means all of them: a movement names the serial ranges it takes.
+    """
+    needed: dict[Key, int | None] = {}
+    for m in movements:
+        key = (m.from_account, m.unit_class)
+        if m.serials is not None:
+            needed[key] = None
+        elif key not in needed:
+            needed[key] = m.quantity_units
+        elif (so_far := needed[key]) is not None:
+            needed[key] = so_far + m.quantity_units
+    return needed
+
+
 def serials_taken(
     movements: Sequence[Movement],
     held: Mapping[Key, Sequence[StoredBlock]],
@@ -45,7 +63,8 @@ def serials_taken(
 ) -> list[list[Range]] | None:
     """The serials each movement takes from its source; None if a named range is not held.
 
-    ``held`` lists each source's blocks sorted by first serial; ``issuers`` are the accounts
+    ``held`` lists each source's blocks sorted by first serial (at least the lowest ones
+    holding ``serials_needed``, or all of them); ``issuers`` are the accounts
     that create serials (they may go negative) and ``next_serial`` the next free number per
     class. Movements from one source and class without named serials are served from one
     take, in request order, so a bulk allocation splits the source's block once.

@@ -53,18 +53,42 @@ def canonical_form(
     movements: Sequence[tuple[int, int, int, int, Sequence[tuple[int, int]]]],
 ) -> bytes:
     """The bytes that are hashed for an entry."""
-    document = {
-        "id": entry_id,
-        "type": type_code,
+    before, after = canonical_parts(
+        type_code, idempotency_key, booked_at, compliance_year, memo, movements
+    )
+    return before + str(entry_id).encode() + after
+
+
+def canonical_parts(
+    type_code: str,
+    idempotency_key: str,
+    booked_at: datetime,
+    compliance_year: int | None,
+    memo: str,
+    movements: Sequence[tuple[int, int, int, int, Sequence[tuple[int, int]]]],
+) -> tuple[bytes, bytes]:
+    """The canonical form before and after the entry's sequence number.
+
+    The sequence is known only when the entry takes its place at the head of the chain, so
+    a store may compose these parts first and join them around the sequence later (on
+    PostgreSQL, in the statement that advances the head). Keys sort as booked_at,
+    compliance_year, id, key, memo, movements, type.
+    """
+    before = {"booked_at": utc_text(booked_at), "compliance_year": compliance_year}
+    after = {
         "key": idempotency_key,
-        "booked_at": utc_text(booked_at),
-        "compliance_year": compliance_year,
         "memo": memo,
         "movements": [
             [source, target, unit_class, quantity, [list(block) for block in blocks]]
             for source, target, unit_class, quantity, blocks in movements
         ],
+        "type": type_code,
     }
+    head, tail = _compact(before), _compact(after)
+    return head[:-1] + b',"id":', b"," + tail[1:]
+
+
+def _compact(document: dict[str, object]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -1,9 +1,14 @@
 """Executing registry transactions atomically against the database.
 
-Each transaction runs in one database transaction: the journal head and the holdings it
-debits are locked (row locks in a fixed order on PostgreSQL; SQLite's BEGIN IMMEDIATE takes
-the write lock), the pure ``check_request`` and ``block_changes`` decide, and only then are
-the journal rows, blocks and holdings written. A rejected request writes nothing.
+Each transaction runs in one database transaction: the rows it depends on are locked, the
+pure ``check_request`` and ``block_changes`` decide, and only then are the journal rows,
+blocks and holdings written. A rejected request writes nothing.
+
+On PostgreSQL a request executed on its own (``execute``) locks only what it touches, in one
+global order, and takes the journal head last (``registry_postgres``), so requests on
+different holdings run side by side; a request inside a larger transaction (``execute_in``)
+and anything that must see the registry stand still (``lock_journal_head``) exclude every
+other registry write. On SQLite BEGIN IMMEDIATE serialises all writers.
 """
 
 from __future__ import annotations
@@ -17,21 +22,23 @@ from sqlalchemy import Connection, Engine, and_, func, select
 from tanshi.registry import ResultCode, TransactionRequest, check_request, postings
 from tanshi.registry.block_changes import BlockChanges, give, neighbour_serials, serials_taken
 from tanshi.registry.booking import valid_idempotency_key
-from tanshi.registry.journal import canonical_form, chain_hash
+from tanshi.registry.journal import canonical_parts
 from tanshi.rulebook.model import UnitKind
 from tanshi.services.registry_access import (
-    CoreAccess,
     Entry,
+    SqliteAccess,
     load_accounts,
     load_unit_classes,
 )
-from tanshi.services.registry_postgres import PipelinedAccess
+from tanshi.services.registry_access import alone as sqlite_alone
+from tanshi.services.registry_postgres import PostgresAccess, lock_registry
+from tanshi.services.registry_postgres import alone as postgres_alone
 from tanshi.store.schema import holdings, journal_head, movements, transactions, unit_classes
 
 __all__ = ["Outcome", "execute", "execute_in", "load_accounts", "load_unit_classes"]
 
 _HEAD = select(journal_head.c.sequence, journal_head.c.entry_hash).where(journal_head.c.id == 1)
-_HEAD_FOR_UPDATE = _HEAD.with_for_update()
+Access = SqliteAccess | PostgresAccess
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,21 +59,37 @@ class Outcome:
 
 
 def execute(engine: Engine, request: TransactionRequest) -> Outcome:
-    """Execute ``request`` in its own database transaction."""
-    with engine.begin() as connection:
-        return execute_in(connection, request)
+    """Execute ``request`` in its own database transaction.
+
+    On PostgreSQL it runs alongside other requests executed this way, ordered by the rows
+    they share (see the module docstring).
+    """
+    if not valid_idempotency_key(request.idempotency_key):
+        return Outcome(ResultCode.IDEMPOTENCY_KEY_INVALID)
+    pooled = engine.raw_connection()  # SQLAlchemy's statement layer would cost more than ours
+    try:
+        begin = postgres_alone if engine.dialect.name == "postgresql" else sqlite_alone
+        with begin(pooled.driver_connection) as access:  # type: ignore[arg-type]
+            return _execute(access, request)
+    finally:
+        pooled.close()
 
 
 def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     """Execute ``request`` inside the caller's database transaction.
 
     On any result other than OK nothing is written; the caller decides whether to roll
-    back its own other writes.
+    back its own other writes. On PostgreSQL it excludes every other registry write until
+    the caller's transaction ends, as ``lock_journal_head`` does.
     """
     if not valid_idempotency_key(request.idempotency_key):
         return Outcome(ResultCode.IDEMPOTENCY_KEY_INVALID)
-    postgresql = connection.dialect.name == "postgresql"
-    access = PipelinedAccess(connection) if postgresql else CoreAccess(connection)
+    if connection.dialect.name == "postgresql":
+        return _execute(PostgresAccess.inside(connection), request)
+    return _execute(SqliteAccess.inside(connection), request)
+
+
+def _execute(access: Access, request: TransactionRequest) -> Outcome:
     snapshot = access.read(request)
     if snapshot.previous is not None:
         transaction_id, fingerprint = snapshot.previous
@@ -92,10 +115,9 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     give(gifts, access.blocks_at(neighbour_serials(gifts)), changes)
     assert request.booked_at.tzinfo is not None, "booked_at must be timezone-aware"
     booked_at = request.booked_at.astimezone(UTC)
-    sequence = snapshot.sequence + 1
-    canonical = canonical_form(
-        sequence, request.type_code, request.idempotency_key, booked_at,
-        request.compliance_year, request.memo,
+    before, after = canonical_parts(
+        request.type_code, request.idempotency_key, booked_at, request.compliance_year,
+        request.memo,
         [
             (m.from_account, m.to_account, m.unit_class, m.quantity_units,
              [(r.start, r.end) for r in ranges])
@@ -103,23 +125,23 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
         ],
     )  # fmt: skip
     entry = Entry(
-        request, booked_at, sequence, snapshot.entry_hash,
-        chain_hash(snapshot.entry_hash, canonical), serials,
+        request, booked_at, before, after, serials,
         [(a, c, d, known[a].allows_negative) for a, c, d in postings(request)], changes,
     )  # fmt: skip
     return Outcome(ResultCode.OK, access.write(entry))
 
 
 def lock_journal_head(connection: Connection) -> Any:
-    """Lock the journal head (PostgreSQL) and return it: every registry write takes it first.
+    """Exclude every other registry write until this transaction ends; returns the head.
 
-    Anything that changes what a registry write checks (account statuses, proposals) takes
-    this lock before reading, so it serialises with transactions and cannot deadlock with
-    them. On SQLite, BEGIN IMMEDIATE already serialises writers.
+    For what must read a consistent registry and then write (status changes, proposals,
+    settlement, several requests in one transaction). On PostgreSQL it takes the registry
+    gate exclusively (every registry write takes it, shared when executed on its own) and
+    then the journal head; on SQLite, BEGIN IMMEDIATE already serialises writers.
     """
-    return connection.execute(
-        _HEAD_FOR_UPDATE if connection.dialect.name == "postgresql" else _HEAD
-    ).one()
+    if connection.dialect.name == "postgresql":
+        return lock_registry(connection)
+    return connection.execute(_HEAD).one()
 
 
 def balance(connection: Connection, account_id: int, unit_class_id: int) -> int:

@@ -258,8 +258,8 @@ unit_blocks = Table(
     Column("last_serial", BigInteger, nullable=False),
     CheckConstraint("1 <= first_serial AND first_serial <= last_serial", name="range_valid"),
     Index("ix_unit_blocks_holder", "account_id", "unit_class_id", "first_serial"),
+    # Also finds the block ending at a serial: the one of its class starting last before it.
     Index("ix_unit_blocks_class_range", "unit_class_id", "first_serial"),
-    Index("ix_unit_blocks_class_end", "unit_class_id", "last_serial"),
 )
 
 holdings = Table(
@@ -273,6 +273,7 @@ holdings = Table(
         ["account_id", "allows_negative"], ["accounts.id", "accounts.allows_negative"]
     ),
     CheckConstraint("allows_negative OR quantity_units >= 0", name="never_negative"),
+    sqlite_with_rowid=False,  # the primary key is the table on SQLite: one b-tree per write
 )
 
 allocations = Table(

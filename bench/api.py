@@ -180,7 +180,7 @@ def server(kind: str):
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
-        for _ in range(200):
+        for _ in range(1200):  # up to a minute: starting is slow on a loaded machine
             with socket.socket() as probe:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -67,8 +70,20 @@ def make_service(settings: Settings, engine: Engine | None = None,
                  clock: Clock = system_clock) -> Service:  # fmt: skip
     """The shared state of a running service; opens (and migrates) the database if needed."""
     if engine is None:
-        engine = open_database(database_url(settings.database_url or None))
+        url = database_url(settings.database_url or None)
+        engine = open_database(url, pool_size=settings.db_pool_size)
     return Service(engine, settings, clock)
+
+
+def _lifespan(service: Service):
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run in anyio's thread pool (40 threads by default). More threads than
+        # database connections only queue for the pool while contending for the GIL.
+        to_thread.current_default_thread_limiter().total_tokens = service.settings.db_pool_size
+        yield
+
+    return lifespan
 
 
 def create_api(service: Service) -> FastAPI:
@@ -87,6 +102,7 @@ def create_api(service: Service) -> FastAPI:
         docs_url=None,  # Swagger UI loads from a CDN; the document is at /openapi.json
         redoc_url=None,
         responses=errors.ERROR_RESPONSES,
+        lifespan=_lifespan(service),
     )
     api.state.service = service
     errors.install(api)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.errors import TanshiError
 from tanshi.core.moments import from_store, to_utc
@@ -33,6 +34,7 @@ from tanshi.services.registry import (
     load_unit_classes,
     lock_journal_head,
 )
+from tanshi.store.prepared import Prepared
 from tanshi.store.schema import (
     holdings,
     proposal_events,
@@ -45,13 +47,17 @@ from tanshi.store.schema import (
 
 @dataclass(frozen=True, slots=True)
 class ProposalOutcome:
-    """Where a proposal stands after a step, and the result code of that step."""
+    """Where a proposal stands after a step, and the result code of that step.
+
+    ``replayed`` is True when the idempotency key had been used: this is that proposal.
+    """
 
     proposal_id: int | None
     status: ProposalStatus | None
     result: ResultCode
     release_at: datetime | None = None
     transaction_id: int | None = None
+    replayed: bool = False
 
 
 def _rule(jurisdiction: Jurisdiction, now: datetime) -> RegistryRule | None:
@@ -81,12 +87,16 @@ def add_representative(
         ))  # fmt: skip
 
 
+_RIGHTS = Prepared(
+    select(representatives.c.can_initiate, representatives.c.can_approve,
+           representatives.c.can_view)
+    .where(representatives.c.account_id == bindparam("account"),
+           representatives.c.person == bindparam("person"))
+)  # fmt: skip
+
+
 def _rights(connection: Connection, account: int, person: str) -> Rights:
-    row = connection.execute(
-        select(representatives).where(
-            representatives.c.account_id == account, representatives.c.person == person
-        )
-    ).first()
+    row = _RIGHTS.first(connection, account=account, person=person)
     if row is None:
         return Rights(initiate=False, approve=False, view=False)
     return Rights(row.can_initiate, row.can_approve, row.can_view)
@@ -140,11 +150,62 @@ def _is_trusted(connection: Connection, source: int, target: int, now: datetime)
     return from_store(row.active_from) <= now
 
 
+_LOG = Prepared(proposal_events.insert().values(
+    {c: bindparam(c) for c in ("proposal_id", "at", "event", "actor", "result")}
+))  # fmt: skip
+
+
 def _log(connection: Connection, proposal: int, now: datetime, event: str, actor: str,
          result: ResultCode) -> None:  # fmt: skip
-    connection.execute(proposal_events.insert().values(
-        proposal_id=proposal, at=to_utc(now), event=event, actor=actor, result=result.value,
-    ))  # fmt: skip
+    _LOG.rows(connection, proposal_id=proposal, at=to_utc(now), event=event, actor=actor,
+              result=result.value)  # fmt: skip
+
+
+_SENT_SINCE = Prepared(
+    select(proposals.c.quantity_units, proposals.c.proposed_at).where(
+        proposals.c.source_account_id == bindparam("source"),
+        proposals.c.proposed_at >= bindparam("start"),
+        proposals.c.status != ProposalStatus.FAILED.value,
+        proposals.c.status != ProposalStatus.CANCELLED.value,
+    )
+)
+_PROPOSAL_BY_KEY = Prepared(
+    select(proposals).where(proposals.c.idempotency_key == bindparam("key"))
+)
+_HELD = Prepared(
+    select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
+    .where(holdings.c.account_id == bindparam("account"))
+)  # fmt: skip
+_PROPOSAL_COLUMNS = ("idempotency_key", "type_code", "request", "source_account_id",
+                     "quantity_units", "initiator", "status", "result", "proposed_at")  # fmt: skip
+# A key taken meanwhile by a proposal from another account (which holds another lock) is no
+# error: the insert waits for that transaction, then inserts nothing and the first one wins.
+_NEW_PROPOSAL = {
+    name: Prepared(
+        dialect.insert(proposals)
+        .values({c: bindparam(c) for c in _PROPOSAL_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(proposals.c.id)
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+# pg_advisory_xact_lock(PROPOSALS_LOCK, account id): the proposals of one source account.
+PROPOSALS_LOCK = 7_401
+_LOCK_SOURCE = Prepared(select(func.pg_advisory_xact_lock(PROPOSALS_LOCK, bindparam("account"))))
+
+
+def lock_proposals_of(connection: Connection, accounts: list[int]) -> None:
+    """Serialise the proposals from ``accounts`` (sorted), so daily limits hold under load.
+
+    PostgreSQL: a transaction-scoped advisory lock per source account, not the journal head,
+    so proposals from different accounts run side by side. Take it before any registry lock
+    (the journal head, holdings rows); nothing takes it while holding one, so it cannot
+    deadlock with them. SQLite's BEGIN IMMEDIATE already serialises writers.
+    """
+    if connection.dialect.name != "postgresql":
+        return
+    for account in sorted(accounts):
+        _LOCK_SOURCE.rows(connection, account=account)
 
 
 def _sent_today(
@@ -153,15 +214,7 @@ def _sent_today(
     """Units the account has proposed to send today (local day) that are not failed or cancelled."""
     day = local_date(jurisdiction, now)
     start = to_utc(now) - timedelta(days=2)  # coarse filter; the exact local day is below
-    rows = connection.execute(
-        select(proposals.c.quantity_units, proposals.c.proposed_at).where(
-            proposals.c.source_account_id == source,
-            proposals.c.proposed_at >= start,
-            proposals.c.status.not_in(
-                [ProposalStatus.FAILED.value, ProposalStatus.CANCELLED.value]
-            ),
-        )
-    )
+    rows = _SENT_SINCE.rows(connection, source=source, start=start)
     return sum(
         int(quantity) for quantity, at in rows
         if local_date(jurisdiction, from_store(at)) == day
@@ -178,58 +231,69 @@ def propose(
     (beneficiary, purpose) of a voluntary retirement, recorded when it executes.
     """
     with engine.begin() as connection:
-        lock_journal_head(connection)  # daily limits and balances are read consistently
-        existing = connection.execute(
-            select(proposals).where(proposals.c.idempotency_key == request.idempotency_key)
-        ).first()
-        if existing is not None:
-            return _outcome(existing)
-        sources = sorted({m.from_account for m in request.movements})
-        accounts = load_accounts(connection, {m.from_account for m in request.movements}
-                                 | {m.to_account for m in request.movements})  # fmt: skip
-        classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
-        held = {
-            (row.account_id, row.unit_class_id): int(row.quantity_units)
-            for row in connection.execute(
-                select(holdings).where(holdings.c.account_id.in_(sources))
-            )
-        }
-        quantity = sum(m.quantity_units for m in request.movements)
-        rule = _rule(jurisdiction, now)
-        found = request_problems(request, accounts, classes, held)
-        if request.type_code not in PERSON_TYPES:
-            found.add(ResultCode.TYPE_NOT_OPEN_TO_PEOPLE)
-        if len(sources) > 1:
-            found.add(ResultCode.ONE_SOURCE_PER_PROPOSAL)
-        if sources:
-            found |= initiation_problems(
-                [_rights(connection, source, initiator) for source in sources],
-                _calendar(jurisdiction, now), now,
-                _sent_today(connection, jurisdiction, sources[0], now), quantity,
-                rule.daily_limit_units if rule else None,
-            )  # fmt: skip
-        result = first_by_precedence(found)
-        if not sources:
-            return ProposalOutcome(None, None, result)
-        declared = TRANSACTION_TYPES.get(request.type_code)
-        waiting = declared is not None and declared.approval_required
-        status = (
-            ProposalStatus.FAILED
-            if result is not ResultCode.OK
-            else ProposalStatus.AWAITING_APPROVAL
-        )
-        proposal = connection.execute(
-            proposals.insert().values(
-                idempotency_key=request.idempotency_key, type_code=request.type_code,
-                request=_to_json(request, retirement), source_account_id=sources[0],
-                quantity_units=quantity, initiator=initiator, status=status.value,
-                result=result.value, proposed_at=to_utc(now),
-            ).returning(proposals.c.id)
-        ).scalar_one()  # fmt: skip
-        _log(connection, proposal, now, "proposed", initiator, result)
-        if result is ResultCode.OK and not waiting:
-            return _advance(connection, jurisdiction, proposal, now, initiator)
-        return ProposalOutcome(proposal, status, result)
+        return propose_in(connection, jurisdiction, request, initiator, now,
+                          retirement=retirement)  # fmt: skip
+
+
+def propose_in(
+    connection: Connection, jurisdiction: Jurisdiction, request: TransactionRequest,
+    initiator: str, now: datetime, *, retirement: tuple[str, str] | None = None,
+) -> ProposalOutcome:  # fmt: skip
+    """``propose`` inside the caller's transaction (which it leaves to the caller to commit).
+
+    A proposal that waits for approval locks only its source account (``lock_proposals_of``):
+    its daily limit and idempotency key are checked consistently, while its balance, rights
+    and account statuses are checked again, under the journal-head lock, when it executes.
+    One that executes at once also takes the journal-head lock, as every registry write does.
+    """
+    sources = sorted({m.from_account for m in request.movements})
+    declared = TRANSACTION_TYPES.get(request.type_code)
+    waiting = declared is not None and declared.approval_required
+    lock_proposals_of(connection, sources)
+    if not waiting:
+        lock_journal_head(connection)
+    accounts = load_accounts(connection, {m.from_account for m in request.movements}
+                             | {m.to_account for m in request.movements})  # fmt: skip
+    classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
+    held = {
+        (row.account_id, row.unit_class_id): int(row.quantity_units)
+        for source in sources
+        for row in _HELD.rows(connection, account=source)
+    }
+    quantity = sum(m.quantity_units for m in request.movements)
+    rule = _rule(jurisdiction, now)
+    found = request_problems(request, accounts, classes, held)
+    if request.type_code not in PERSON_TYPES:
+        found.add(ResultCode.TYPE_NOT_OPEN_TO_PEOPLE)
+    if len(sources) > 1:
+        found.add(ResultCode.ONE_SOURCE_PER_PROPOSAL)
+    if sources:
+        found |= initiation_problems(
+            [_rights(connection, source, initiator) for source in sources],
+            _calendar(jurisdiction, now), now,
+            _sent_today(connection, jurisdiction, sources[0], now), quantity,
+            rule.daily_limit_units if rule else None,
+        )  # fmt: skip
+    result = first_by_precedence(found)
+    if not sources:
+        return ProposalOutcome(None, None, result)
+    status = (
+        ProposalStatus.FAILED if result is not ResultCode.OK else ProposalStatus.AWAITING_APPROVAL
+    )
+    proposal = _NEW_PROPOSAL[connection.dialect.name].scalar(
+        connection, idempotency_key=request.idempotency_key, type_code=request.type_code,
+        request=_to_json(request, retirement), source_account_id=sources[0],
+        quantity_units=quantity, initiator=initiator, status=status.value,
+        result=result.value, proposed_at=to_utc(now),
+    )  # fmt: skip
+    if proposal is None:  # the key was used before: the first proposal's outcome stands
+        existing = _PROPOSAL_BY_KEY.first(connection, key=request.idempotency_key)
+        assert existing is not None
+        return _outcome(existing)
+    _log(connection, proposal, now, "proposed", initiator, result)
+    if result is ResultCode.OK and not waiting:
+        return _advance(connection, jurisdiction, proposal, now, initiator)
+    return ProposalOutcome(proposal, status, result)
 
 
 def approve(
@@ -368,7 +432,7 @@ def _locked(connection: Connection, proposal_id: int):
 def _outcome(row) -> ProposalOutcome:
     release = None if row.release_at is None else from_store(row.release_at)
     return ProposalOutcome(row.id, ProposalStatus(row.status), ResultCode(row.result), release,
-                           row.transaction_id)  # fmt: skip
+                           row.transaction_id, replayed=True)  # fmt: skip
 
 
 def _to_json(

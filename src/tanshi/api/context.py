@@ -308,8 +308,9 @@ def idempotent_write_in(
                 access_log.finish_write_in(connection, principal, key, print_, status, body,
                                            now, keep=keep, result=result, **audit)  # fmt: skip
     except ApiError as error:
-        access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
-                                keep=error.status in _KEPT_REFUSALS, result=error.code, **audit)  # fmt: skip
+        keep = error.status in _KEPT_REFUSALS
+        access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(),
+                                now, keep=keep, result=error.code, **audit)  # fmt: skip
         raise
     if stored is not None:
         return _replayed(stored, print_)

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from tanshi.api.app import BodyLimit, create_api
+from tanshi.api.app import BodyLimit, create_api, make_service
 from tanshi.api.context import Service
+from tanshi.api.settings import Settings
 from tanshi.web import company, mrv, pages, regulator, trading
 
 SECURITY_HEADERS = [
@@ -53,3 +54,8 @@ def create_app(service: Service) -> FastAPI:
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The service as configured by ``TANSHI_…`` variables: each worker of ``tanshi serve``."""
+    return create_app(make_service(Settings()))

@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from tanshi.api.context import (
     IdempotencyKey,
@@ -144,21 +145,22 @@ def retire(
 
 
 @router.get("/proposals", response_model=Page[ProposalOut])
-def list_proposals(
+async def list_proposals(
     who: Reader, svc: ServiceDep, paging: PagingDep,
     status: Annotated[str | None, Query(max_length=20)] = None,
     awaiting_my_approval: bool = False,
 ) -> dict:  # fmt: skip
     """Proposals from accounts you may read; ``awaiting_my_approval`` gives your queue."""
-    return page_body(views.proposal_list(
-        svc.engine, who, status=status, awaiting_my_approval=awaiting_my_approval,
-        limit=paging.limit, offset=paging.offset,
+    return page_body(await run_in_threadpool(
+        views.proposal_list, svc.engine, who, status=status,
+        awaiting_my_approval=awaiting_my_approval, limit=paging.limit, offset=paging.offset,
     ))  # fmt: skip
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)
-def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) -> dict:
-    return _outcome_body(svc, who, proposal_id)
+async def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) -> dict:
+    """One proposal (async, its read in the thread pool: see routers/accounts.py)."""
+    return await run_in_threadpool(_outcome_body, svc, who, proposal_id)
 
 
 def _jurisdiction_of(svc: Service, proposal: dict) -> Jurisdiction:

@@ -15,7 +15,8 @@ from test_lifecycle import at, transfer, world
 
 from tanshi.registry import ResultCode
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services.lifecycle import PROPOSALS_LOCK, add_representative, propose, propose_in
+from tanshi.services.lifecycle import add_representative, propose, propose_in
+from tanshi.services.proposal_store import PROPOSALS_LOCK
 from tanshi.services.registry import lock_journal_head
 
 POSTGRES_ONLY = pytest.mark.parametrize(

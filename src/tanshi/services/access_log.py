@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.moments import to_utc
 from tanshi.services.identity import Principal
-from tanshi.store.prepared import Prepared
+from tanshi.store.prepared import Prepared, pipeline
 from tanshi.store.schema import api_idempotency, audit_log
 
 _AUDIT_COLUMNS = ("at", "user_id", "username", "organisation", "action", "target", "source_ip",
@@ -46,13 +46,20 @@ def record(
     source_ip: str, result: str, now: datetime, detail: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     """Append one line to the audit log: who, what, on what, from where, with what result."""
-    _RECORD.rows(
-        connection, at=to_utc(now), user_id=principal.user_id if principal else None,
-        username=principal.username if principal else "-",
-        organisation=principal.organisation if principal else "-",
-        action=action[:60], target=target[:200], source_ip=source_ip[:64], result=result[:60],
-        detail=detail or {},
-    )  # fmt: skip
+    _RECORD.rows(connection, **_line(principal, action, target, source_ip, result, now, detail))
+
+
+def _line(
+    principal: Principal | None, action: str, target: str, source_ip: str, result: str,
+    now: datetime, detail: dict[str, Any] | None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "at": to_utc(now), "user_id": principal.user_id if principal else None,
+        "username": principal.username if principal else "-",
+        "organisation": principal.organisation if principal else "-",
+        "action": action[:60], "target": target[:200], "source_ip": source_ip[:64],
+        "result": result[:60], "detail": detail or {},
+    }  # fmt: skip
 
 
 def audit(engine: Engine, principal: Principal | None, action: str, target: str,
@@ -99,10 +106,13 @@ def finish_write_in(
     body: dict[str, Any], now: datetime, *, keep: bool, action: str, target: str,
     source_ip: str, result: str, detail: dict[str, Any],
 ) -> None:  # fmt: skip
-    """``finish_write`` inside the caller's transaction (with the write it answers for)."""
-    if keep:
-        _KEEP[connection.dialect.name].rows(
-            connection, user_id=principal.user_id, idempotency_key=key, fingerprint=fingerprint,
-            status_code=status, response=body, created_at=to_utc(now),
-        )  # fmt: skip
-    record(connection, principal, action, target, source_ip, result, now, detail)
+    """``finish_write`` inside the caller's transaction (with the write it answers for).
+
+    On PostgreSQL both rows go in one round trip.
+    """
+    with pipeline(connection) as send:
+        if keep:
+            send(_KEEP[connection.dialect.name], user_id=principal.user_id,
+                 idempotency_key=key, fingerprint=fingerprint, status_code=status,
+                 response=body, created_at=to_utc(now))  # fmt: skip
+        send(_RECORD, **_line(principal, action, target, source_ip, result, now, detail))

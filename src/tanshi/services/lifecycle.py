@@ -8,10 +8,9 @@ written to ``proposal_events``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Connection, Engine, bindparam, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.errors import TanshiError
 from tanshi.core.moments import from_store, to_utc
@@ -27,17 +26,11 @@ from tanshi.registry.lifecycle import (
 )
 from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES
 from tanshi.rulebook.model import RegistryRule
+from tanshi.services import proposal_store
 from tanshi.services.jurisdiction import Jurisdiction, account_id, local_date
-from tanshi.services.registry import (
-    execute_in,
-    load_accounts,
-    load_unit_classes,
-    lock_journal_head,
-)
-from tanshi.store.prepared import Prepared
+from tanshi.services.proposal_store import local_day
+from tanshi.services.registry import execute_in, lock_journal_head
 from tanshi.store.schema import (
-    holdings,
-    proposal_events,
     proposals,
     representatives,
     retirements,
@@ -87,19 +80,10 @@ def add_representative(
         ))  # fmt: skip
 
 
-_RIGHTS = Prepared(
-    select(representatives.c.can_initiate, representatives.c.can_approve,
-           representatives.c.can_view)
-    .where(representatives.c.account_id == bindparam("account"),
-           representatives.c.person == bindparam("person"))
-)  # fmt: skip
-
-
 def _rights(connection: Connection, account: int, person: str) -> Rights:
-    row = _RIGHTS.first(connection, account=account, person=person)
-    if row is None:
-        return Rights(initiate=False, approve=False, view=False)
-    return Rights(row.can_initiate, row.can_approve, row.can_view)
+    return proposal_store.rights_of(
+        proposal_store.RIGHTS.first(connection, account=account, person=person)
+    )
 
 
 def trust_account(
@@ -150,75 +134,21 @@ def _is_trusted(connection: Connection, source: int, target: int, now: datetime)
     return from_store(row.active_from) <= now
 
 
-_LOG = Prepared(proposal_events.insert().values(
-    {c: bindparam(c) for c in ("proposal_id", "at", "event", "actor", "result")}
-))  # fmt: skip
-
-
 def _log(connection: Connection, proposal: int, now: datetime, event: str, actor: str,
          result: ResultCode) -> None:  # fmt: skip
-    _LOG.rows(connection, proposal_id=proposal, at=to_utc(now), event=event, actor=actor,
-              result=result.value)  # fmt: skip
-
-
-_SENT_SINCE = Prepared(
-    select(proposals.c.quantity_units, proposals.c.proposed_at).where(
-        proposals.c.source_account_id == bindparam("source"),
-        proposals.c.proposed_at >= bindparam("start"),
-        proposals.c.status != ProposalStatus.FAILED.value,
-        proposals.c.status != ProposalStatus.CANCELLED.value,
-    )
-)
-_PROPOSAL_BY_KEY = Prepared(
-    select(proposals).where(proposals.c.idempotency_key == bindparam("key"))
-)
-_HELD = Prepared(
-    select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
-    .where(holdings.c.account_id == bindparam("account"))
-)  # fmt: skip
-_PROPOSAL_COLUMNS = ("idempotency_key", "type_code", "request", "source_account_id",
-                     "quantity_units", "initiator", "status", "result", "proposed_at")  # fmt: skip
-# A key taken meanwhile by a proposal from another account (which holds another lock) is no
-# error: the insert waits for that transaction, then inserts nothing and the first one wins.
-_NEW_PROPOSAL = {
-    name: Prepared(
-        dialect.insert(proposals)
-        .values({c: bindparam(c) for c in _PROPOSAL_COLUMNS})
-        .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(proposals.c.id)
-    )
-    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
-}
-# pg_advisory_xact_lock(PROPOSALS_LOCK, account id): the proposals of one source account.
-PROPOSALS_LOCK = 7_401
-_LOCK_SOURCE = Prepared(select(func.pg_advisory_xact_lock(PROPOSALS_LOCK, bindparam("account"))))
+    proposal_store.EVENT.rows(connection, proposal_id=proposal, at=to_utc(now), event=event,
+                              actor=actor, result=result.value)  # fmt: skip
 
 
 def lock_proposals_of(connection: Connection, accounts: list[int]) -> None:
-    """Serialise the proposals from ``accounts`` (sorted), so daily limits hold under load.
+    """Serialise the proposals from ``accounts``, so daily limits hold under load.
 
     PostgreSQL: a transaction-scoped advisory lock per source account, not the journal head,
     so proposals from different accounts run side by side. Take it before any registry lock
     (the journal head, holdings rows); nothing takes it while holding one, so it cannot
     deadlock with them. SQLite's BEGIN IMMEDIATE already serialises writers.
     """
-    if connection.dialect.name != "postgresql":
-        return
-    for account in sorted(accounts):
-        _LOCK_SOURCE.rows(connection, account=account)
-
-
-def _sent_today(
-    connection: Connection, jurisdiction: Jurisdiction, source: int, now: datetime
-) -> int:
-    """Units the account has proposed to send today (local day) that are not failed or cancelled."""
-    day = local_date(jurisdiction, now)
-    start = to_utc(now) - timedelta(days=2)  # coarse filter; the exact local day is below
-    rows = _SENT_SINCE.rows(connection, source=source, start=start)
-    return sum(
-        int(quantity) for quantity, at in rows
-        if local_date(jurisdiction, from_store(at)) == day
-    )  # fmt: skip
+    proposal_store.lock_sources(connection, sorted(accounts))
 
 
 def propose(
@@ -249,48 +179,42 @@ def propose_in(
     sources = sorted({m.from_account for m in request.movements})
     declared = TRANSACTION_TYPES.get(request.type_code)
     waiting = declared is not None and declared.approval_required
-    lock_proposals_of(connection, sources)
-    if not waiting:
+    if not waiting:  # executes at once: the source locks, then the journal head's
+        lock_proposals_of(connection, sources)
         lock_journal_head(connection)
-    accounts = load_accounts(connection, {m.from_account for m in request.movements}
-                             | {m.to_account for m in request.movements})  # fmt: skip
-    classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
-    held = {
-        (row.account_id, row.unit_class_id): int(row.quantity_units)
-        for source in sources
-        for row in _HELD.rows(connection, account=source)
-    }
-    quantity = sum(m.quantity_units for m in request.movements)
     rule = _rule(jurisdiction, now)
-    found = request_problems(request, accounts, classes, held)
+    limit = rule.daily_limit_units if rule else None
+    today = local_day(jurisdiction.rulebook.rulebook.timezone, now) if limit else None
+    seen = proposal_store.read_for_proposal(
+        connection, [a for m in request.movements for a in (m.from_account, m.to_account)],
+        [m.unit_class for m in request.movements], sources, initiator, today, lock=waiting,
+    )  # fmt: skip
+    quantity = sum(m.quantity_units for m in request.movements)
+    found = request_problems(request, seen.accounts, seen.classes, seen.held)
     if request.type_code not in PERSON_TYPES:
         found.add(ResultCode.TYPE_NOT_OPEN_TO_PEOPLE)
     if len(sources) > 1:
         found.add(ResultCode.ONE_SOURCE_PER_PROPOSAL)
     if sources:
         found |= initiation_problems(
-            [_rights(connection, source, initiator) for source in sources],
-            _calendar(jurisdiction, now), now,
-            _sent_today(connection, jurisdiction, sources[0], now), quantity,
-            rule.daily_limit_units if rule else None,
-        )  # fmt: skip
+            seen.rights, _calendar(jurisdiction, now), now, seen.sent_today, quantity, limit
+        )
     result = first_by_precedence(found)
     if not sources:
         return ProposalOutcome(None, None, result)
     status = (
         ProposalStatus.FAILED if result is not ResultCode.OK else ProposalStatus.AWAITING_APPROVAL
     )
-    proposal = _NEW_PROPOSAL[connection.dialect.name].scalar(
-        connection, idempotency_key=request.idempotency_key, type_code=request.type_code,
-        request=_to_json(request, retirement), source_account_id=sources[0],
-        quantity_units=quantity, initiator=initiator, status=status.value,
-        result=result.value, proposed_at=to_utc(now),
-    )  # fmt: skip
+    proposal = proposal_store.insert_proposal(connection, {
+        "idempotency_key": request.idempotency_key, "type_code": request.type_code,
+        "request": _to_json(request, retirement), "source_account_id": sources[0],
+        "quantity_units": quantity, "initiator": initiator, "status": status.value,
+        "result": result.value, "proposed_at": to_utc(now),
+    }, initiator)  # fmt: skip
     if proposal is None:  # the key was used before: the first proposal's outcome stands
-        existing = _PROPOSAL_BY_KEY.first(connection, key=request.idempotency_key)
+        existing = proposal_store.PROPOSAL_BY_KEY.first(connection, key=request.idempotency_key)
         assert existing is not None
         return _outcome(existing)
-    _log(connection, proposal, now, "proposed", initiator, result)
     if result is ResultCode.OK and not waiting:
         return _advance(connection, jurisdiction, proposal, now, initiator)
     return ProposalOutcome(proposal, status, result)

@@ -16,6 +16,7 @@ from tanshi.api import errors
 from tanshi.api.context import Clock, Service, system_clock
 from tanshi.api.routers import ROUTERS
 from tanshi.api.settings import Settings
+from tanshi.store.async_reads import AsyncReads
 from tanshi.store.engine import database_url, open_database
 
 API_PREFIX = "/v1"
@@ -80,8 +81,16 @@ def _lifespan(service: Service):
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Sync routes run in anyio's thread pool (40 threads by default). More threads than
         # database connections only queue for the pool while contending for the GIL.
-        to_thread.current_default_thread_limiter().total_tokens = service.settings.db_pool_size
-        yield
+        size = service.settings.db_pool_size
+        to_thread.current_default_thread_limiter().total_tokens = size
+        if service.engine.dialect.name == "postgresql":
+            service.reads = AsyncReads(service.engine, size)
+        try:
+            yield
+        finally:
+            if service.reads is not None:
+                await service.reads.close()
+                service.reads = None
 
     return lifespan
 

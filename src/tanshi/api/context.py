@@ -24,6 +24,7 @@ from tanshi.services import access_log, credentials, identity
 from tanshi.services.identity import LoginPolicy, Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
 from tanshi.services.views import jurisdiction_list, reading
+from tanshi.store.async_reads import AsyncReads
 from tanshi.store.schema import unit_classes
 
 Clock = Callable[[], datetime]
@@ -106,6 +107,8 @@ class Service:
     tokens: TokenCache = field(init=False)
     _jurisdictions: dict[str, Jurisdiction] = field(default_factory=dict)
     _unit_classes: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Reads on the event loop (PostgreSQL; opened by the app's lifespan): see store/async_reads.py
+    reads: AsyncReads | None = None
 
     def __post_init__(self) -> None:
         self.throttle = LoginThrottle(self.settings.login_attempts_per_minute)

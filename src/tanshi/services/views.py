@@ -8,6 +8,7 @@ absent, so its existence does not leak.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from sqlalchemy.orm import aliased
 from tanshi.core.moments import from_store
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services.identity import Principal
+from tanshi.store.async_reads import AsyncReads
 from tanshi.store.prepared import Prepared
 from tanshi.store.schema import (
     accounts,
@@ -209,9 +211,24 @@ def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] |
     """One account with its holdings, or None if it does not exist or is hidden (one query)."""
     with reading(engine) as connection:
         if principal.reads_all:
-            rows = _ACCOUNT_FOR_ALL.rows(connection, code=code)
-        else:
-            rows = _ACCOUNT_IF_VISIBLE.rows(connection, code=code, **_visible_bound(principal))
+            return _account_from(_ACCOUNT_FOR_ALL.rows(connection, code=code))
+        return _account_from(
+            _ACCOUNT_IF_VISIBLE.rows(connection, code=code, **_visible_bound(principal))
+        )
+
+
+async def account_on_loop(
+    reads: AsyncReads, principal: Principal, code: str
+) -> dict[str, Any] | None:
+    """``account`` through the event loop's connections (PostgreSQL)."""
+    if principal.reads_all:
+        return _account_from(await reads.rows(_ACCOUNT_FOR_ALL, code=code))
+    return _account_from(
+        await reads.rows(_ACCOUNT_IF_VISIBLE, code=code, **_visible_bound(principal))
+    )
+
+
+def _account_from(rows: Sequence[Any]) -> dict[str, Any] | None:
     if not rows:
         return None
     shaped = _account_shape(rows[0])

@@ -38,8 +38,12 @@ class Prepared:
         self._postgresql: tuple[str, dict[str, Any], frozenset[str]] | None = None
 
     def _compiled(self, connection: Connection) -> tuple[str, dict[str, Any], frozenset[str]]:
+        return self.postgresql(connection.dialect)
+
+    def postgresql(self, dialect: Any) -> tuple[str, dict[str, Any], frozenset[str]]:
+        """The SQL for psycopg, the parameters fixed in it, and the names of JSON parameters."""
         if self._postgresql is None:
-            compiled = self.statement.compile(dialect=connection.dialect)  # type: ignore[attr-defined]
+            compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
             # ``IN (list)`` is rendered at execution time, which raw execution skips.
             assert not any(bind.expanding for bind in compiled.binds.values()), "no IN lists"
             # Values fixed when the statement was built (``column != 0``), then JSON columns.
@@ -50,11 +54,16 @@ class Prepared:
             self._postgresql = (str(compiled), fixed, json)
         return self._postgresql
 
-    def _send(self, connection: Connection, params: dict[str, Any]) -> psycopg.Cursor[Any]:
-        sql, fixed, json = self._compiled(connection)
+    def bound(self, dialect: Any, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The PostgreSQL SQL and its parameters, as psycopg takes them."""
+        sql, fixed, json = self.postgresql(dialect)
         params = fixed | params
         for name in json & params.keys():
             params[name] = Json(params[name])
+        return sql, params
+
+    def _send(self, connection: Connection, params: dict[str, Any]) -> psycopg.Cursor[Any]:
+        sql, params = self.bound(connection.dialect, params)
         raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
         cursor = raw.cursor(row_factory=namedtuple_row)
         with _as_sqlalchemy_error(sql):

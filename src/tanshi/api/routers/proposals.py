@@ -159,7 +159,7 @@ async def list_proposals(
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)
 async def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) -> dict:
-    """One proposal (async, its read in the thread pool: see routers/accounts.py)."""
+    # async, its read in the thread pool: see routers/accounts.py
     return await run_in_threadpool(_outcome_body, svc, who, proposal_id)
 
 

@@ -67,13 +67,14 @@ def _outcome_body(svc: Service, who: Principal, proposal_id: int | None) -> dict
 @router.post("/transfers", response_model=ProposalOut, status_code=201,
              responses={202: {"model": ProposalOut, "description": "awaiting approval or delayed"}})  # fmt: skip
 def transfer(
-    body: TransferIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    body: TransferIn, request: Request, key: IdempotencyKey,
     who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
 ) -> JSONResponse:  # fmt: skip
     """Propose a transfer from an account you represent; 201 if executed, 202 if it waits.
 
     A second representative approves it with POST /v1/proposals/{id}/approve.
     """
+    svc: Service = request.app.state.service  # not a dependency: see routers/accounts.py
     unit = svc.unit_class(body.unit_class, "body.unit_class")  # before the write transaction
 
     def run(connection: Connection) -> tuple[int, dict] | ApiError:

@@ -15,7 +15,9 @@ process (1 worker) loaded by ``wrk -t1 -c32`` for PHASE_SECONDS:
 Both servers stay up; the phases are interleaved over TANSHI_BENCH_ROUNDS rounds (3) of
 baseline, read, write, baseline, each ratio taken against the mean of the two baselines around
 it, so that load from other processes on the machine hits both sides alike. Prints one JSON
-object: the median ratio with its range, medians of requests/s and latency, and every round.
+object: the median ratio with its range, medians of requests/s, latency and the server
+process's CPU per request (which load from elsewhere moves less than requests/s), and every
+round.
 Targets (issue #7): reads >= 0.8x, writes >= 0.5x, p99 <= 50 ms.
 Needs ``wrk`` (Debian package) and PostgreSQL at TANSHI_BENCH_POSTGRES_URL.
 """
@@ -34,6 +36,7 @@ import sys
 import tempfile
 import time
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -190,13 +193,34 @@ def server(kind: str):
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield Server(f"http://127.0.0.1:{port}", process.pid)
     finally:
         process.terminate()
         process.wait(10)
 
 
-def wrk(base: str, script: str) -> dict[str, float]:
+@dataclass(frozen=True)
+class Server:
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU the server process has used so far (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(server: Server, script: str) -> dict[str, float]:
+    """One load phase, with the server process's CPU per answered request."""
+    cpu = server.cpu_seconds()
+    result = _wrk(server.base, script)
+    spent = server.cpu_seconds() - cpu
+    return result | {
+        "server_cpu_ms_per_request": round(1000 * spent / max(result["requests"], 1), 3)
+    }
+
+
+def _wrk(base: str, script: str) -> dict[str, float]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script + LUA_DONE)
     try:
@@ -275,6 +299,9 @@ end
             "median_p50_ms": statistics.median(r["p50_ms"] for r in runs),
             "median_p99_ms": statistics.median(r["p99_ms"] for r in runs),
             "errors": sum(r["errors"] for r in runs),
+            "median_server_cpu_ms_per_request": statistics.median(
+                r["server_cpu_ms_per_request"] for r in runs
+            ),
         }
 
     baselines = [b for r in rounds for b in r["baseline"].values()]
@@ -288,6 +315,9 @@ end
         "baseline": {
             "median_requests_per_s": statistics.median(b["requests_per_s"] for b in baselines),
             "median_p99_ms": statistics.median(b["p99_ms"] for b in baselines),
+            "median_server_cpu_ms_per_request": statistics.median(
+                b["server_cpu_ms_per_request"] for b in baselines
+            ),
         },
         "holdings_read": read,
         "transfer_write": write,

@@ -58,3 +58,11 @@ def test_a_connection_left_idle_is_checked_and_replaced_if_dropped(engine: Engin
         assert second != first
     finally:
         pooled.dispose()
+
+
+def test_a_write_on_a_plain_connection_is_kept_by_its_commit(engine: Engine) -> None:
+    with engine.connect() as connection:  # no engine.begin(): autobegin, as with Core
+        access_log.record(connection, None, "probe", "T3", "127.0.0.1", "ok", NOW)
+        connection.commit()
+    with engine.connect() as connection:
+        assert _AUDIT.scalar(connection, target="T3") == "probe"

@@ -8,9 +8,9 @@ on SQLite it simply executes the Core statement (its type processing is needed t
 ``pipeline`` sends several of them in one round trip (psycopg's pipeline mode).
 
 Rows come back as named tuples on PostgreSQL and as SQLAlchemy rows on SQLite: read them by
-column name or position. Raw driver statements do not begin SQLAlchemy's transaction: for a
-write, call inside ``engine.begin()`` (or after ``connection.begin()``) so the caller's
-commit covers them. Driver errors come back as SQLAlchemy's ``DBAPIError`` subclasses.
+column name or position. As with Core's ``execute``, a connection outside a transaction
+begins one (SQLAlchemy's autobegin), so ``commit()`` covers what was sent. Driver errors
+come back as SQLAlchemy's ``DBAPIError`` subclasses.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ class Prepared:
 
     def _send(self, connection: Connection, params: dict[str, Any]) -> psycopg.Cursor[Any]:
         sql, params = self.bound(connection.dialect, params)
+        _autobegin(connection)
         raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
         cursor = raw.cursor(row_factory=namedtuple_row)
         with _as_sqlalchemy_error(sql):
@@ -121,9 +122,16 @@ def pipeline(connection: Connection) -> Iterator[Send]:
     if connection.dialect.name != "postgresql":
         yield lambda prepared, **params: Pending(prepared.rows(connection, **params))
         return
+    _autobegin(connection)
     raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
     with _as_sqlalchemy_error("pipeline"), raw.pipeline():
         yield lambda prepared, **params: Pending(cursor=prepared._send(connection, params))
+
+
+def _autobegin(connection: Connection) -> None:
+    # As Core's execute would: the caller's commit() then covers what the driver sent.
+    if not connection.in_transaction():
+        connection.begin()
 
 
 def _fetched(cursor: psycopg.Cursor[Any]) -> Sequence[Any]:

@@ -32,9 +32,12 @@ def test_token_needs_password_and_totp_and_is_scoped(world: World) -> None:
     headers = {"Authorization": f"Bearer {good.json()['token']}"}
     me = world.client.get("/v1/me", headers=headers).json()
     assert (me["username"], me["company"], me["scopes"]) == ("officer-a", "A1", ["read"])
-    # A verifier needs no second factor; an auditor may not ask for write scopes.
+    # A verifier needs a second factor too; the read-only auditor logs in with a password
+    # alone, and may not ask for write scopes.
     verifier = {"username": "verifier", "password": PASSWORD, "scopes": ["read"]}
-    assert world.client.post("/v1/auth/tokens", json=verifier).status_code == 201
+    assert world.client.post("/v1/auth/tokens", json=verifier).status_code == 401
+    plain = {"username": "auditor", "password": PASSWORD, "scopes": ["read"]}
+    assert world.client.post("/v1/auth/tokens", json=plain).status_code == 201
     auditor = {"username": "auditor", "password": PASSWORD, "scopes": ["registry:propose"]}
     refused = world.client.post("/v1/auth/tokens", json=auditor)
     assert refused.status_code == 422

@@ -39,6 +39,11 @@ runner = CliRunner()
         ["scenario", "run"],
         ["cycle"],
         ["cycle", "run"],
+        ["serve"],
+        ["user"],
+        ["user", "add"],
+        ["user", "reset-password"],
+        ["user", "reset-second-factor"],
     ],
 )
 def test_every_command_explains_itself(command: list[str]) -> None:

@@ -67,7 +67,7 @@ def test_company_register_is_idempotent_and_checks_the_sector(tmp_path: Path) ->
     assert "already registered" in taken.output
     wrong = runner.invoke(app, ["company", "register", "KR-2", "Korea Steel", "nosector", *db])
     assert wrong.exit_code == 1
-    assert "sector nosector is not in the rulebook" in wrong.output
+    assert "sector 'nosector' is not in the rulebook" in wrong.output
     listed = runner.invoke(app, ["company", "list", *db])
     assert listed.output.splitlines() == ["KR-1\tpower\tKorea Power 1"]
 
@@ -87,6 +87,24 @@ def test_company_import_reports_every_bad_row_and_registers_nothing(tmp_path: Pa
     refused = runner.invoke(app, ["company", "import", str(header), *db])
     assert refused.exit_code == 2
     assert "the header must be code,name,sector" in refused.output
+
+
+def test_company_import_refuses_taken_and_repeated_codes_and_registers_nothing(
+    tmp_path: Path,
+) -> None:
+    db = ["--db", str(tmp_path / "kr.sqlite")]
+    assert runner.invoke(app, ["jurisdiction", "open", "--rulebook", "kr-kets", *db]).exit_code == 0
+    assert runner.invoke(app, ["company", "register", "A", "Alpha", "power", *db]).exit_code == 0
+    clash = tmp_path / "companies.csv"
+    clash.write_text(
+        "code,name,sector\nN,New,power\nA,Not Alpha,power\nB,Beta,power\nB,Beta Two,power\n"
+    )
+    result = runner.invoke(app, ["company", "import", str(clash), *db])
+    assert result.exit_code == 1, result.output
+    assert "row 3: company code A is already registered to Alpha" in result.output
+    assert "row 5: company code B is also given at" in result.output
+    listed = runner.invoke(app, ["company", "list", *db])
+    assert listed.output.splitlines() == ["A\tpower\tAlpha"]
 
 
 def test_open_refuses_an_unknown_preset(tmp_path: Path) -> None:

@@ -59,3 +59,12 @@ def test_regulator_commands(tmp_path: Path) -> None:
     assert window.exit_code == 1  # demo-province allows no reversal
     assert "DPEA-2017-" in run("registry", "blocks", "DP-OH-C001", "--db", db)
     assert "ok:" in run("registry", "verify", "--db", db)
+
+
+def test_a_mistyped_database_path_is_refused_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.sqlite"
+    for command in (["registry", "verify"], ["registry", "report"], ["company", "list"]):
+        result = runner.invoke(app, [*command, "--db", str(missing)])
+        assert result.exit_code == 2, (command, result.output)
+        assert f"no database at {missing}" in result.output
+    assert not missing.exists()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from tanshi.allocation.benchmark_output import load_correction
 from tanshi.core.issues import Issue
 from tanshi.resources import load_rulebook, preset_ids, preset_text
 from tanshi.rulebook import parse_rulebook, rules_in_force
@@ -181,6 +182,36 @@ def test_china_power_plans_change_benchmarks_by_year() -> None:
     assert isinstance(later.penalty, PenaltyRule) and later.penalty.multiple_max == 10
     borrowing = rules_in_force(rulebook, 2021).borrowing
     assert borrowing is not None and borrowing.lend_from_year == 2023
+
+
+def test_china_2023_2024_plan_is_the_annex_2_table_without_cooling_or_heat_factors() -> None:
+    """国环规气候〔2024〕1号 Annex 2: 2023 and 2024 benchmarks on gross generation; Annex 3:
+    the only correction is 1.015^(16 - 20F) below 65% load for conventional coal."""
+    rulebook, _ = load_rulebook("cn-national-power")
+    expected = {
+        2023: {("coal_above_300mw", "electricity"): "0.7950", ("coal_300mw_or_less",
+               "electricity"): "0.8090", ("coal_unconventional", "electricity"): "0.8285",
+               ("gas", "electricity"): "0.3305", ("coal", "heat"): "0.1038",
+               ("gas", "heat"): "0.0536"},
+        2024: {("coal_above_300mw", "electricity"): "0.7910", ("coal_300mw_or_less",
+               "electricity"): "0.8049", ("coal_unconventional", "electricity"): "0.8244",
+               ("gas", "electricity"): "0.3288", ("coal", "heat"): "0.1033",
+               ("gas", "heat"): "0.0533"},
+    }  # fmt: skip
+    for year, values in expected.items():
+        rules = rules_in_force(rulebook, year)
+        found = {(b.code, b.product): b.value for b in rules.benchmarks}
+        assert found == {key: Decimal(value) for key, value in values.items()}
+        rule = rules.allocation
+        assert isinstance(rule, BenchmarkOutputRule)
+        assert rule.output_basis == "gross_generation"
+        assert rule.preallocation_base_year == year - 1
+        assert (rule.cooling_factor_air, rule.heat_supply_coefficient_coal) == (1, 0)
+        assert rule.heat_supply_coefficient_gas == 0
+        assert load_correction(rule.load_bands, Decimal("0.65")) == 1
+        assert load_correction(rule.load_bands, Decimal("0.78")) == 1  # 1.0102224 before 2023
+        assert load_correction(rule.load_bands, Decimal("0.60")) == Decimal("1.061363550625")
+        assert rules.compliance.surrender_deadline(year).isoformat() == f"{year + 1}-12-31"
 
 
 def test_eu_phase_4_caps_fall_by_the_linear_reduction_factor() -> None:

@@ -16,9 +16,7 @@ import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from datetime import time as dtime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pyotp
 import pytest
@@ -27,20 +25,21 @@ from sqlalchemy import select
 
 from service_world import fast_hashing
 from tanshi.api.app import make_service
+from tanshi.api.clock import ShiftedClock, service_clock
 from tanshi.api.settings import Settings
 from tanshi.market.orders import Side, TimeInForce
-from tanshi.market.venues import is_trading_day
 from tanshi.resources import load_rulebook, load_venue, parameter_table
 from tanshi.services import trading
 from tanshi.services.demo import run_demo
 from tanshi.services.demo_users import create_demo_users
-from tanshi.services.exchange_log import traded_days
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.store.engine import open_database
 from tanshi.store.schema import accounts, holdings, unit_classes
 from tanshi.web.app import create_app
 
 CHROMIUM = Path(os.environ.get("TANSHI_CHROMIUM", "/usr/bin/chromium"))
+BIDS = Path(__file__).resolve().parents[2] / "src" / "tanshi" / "data" / "auctions" / (
+    "demo-province-bids.csv")  # fmt: skip
 pytestmark = pytest.mark.browser
 
 
@@ -61,12 +60,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     rulebook, text = load_rulebook("demo-province")
     run_demo(engine, rulebook, text, parameter_table(), seed=7, company_count=12)
     jurisdiction = load_jurisdiction(engine, "DP")
-    _fix_clock(engine)
+    # The clock `tanshi serve --demo-clock` runs on (services/demo_clock.py).
+    clock = service_clock("demo", True, engine)
+    assert clock is not None
+    _CLOCK[:] = [clock]
     users = create_demo_users(engine, jurisdiction, 7, _clock())
     secrets = {user.username: user.totp_secret or "" for user in users}
     _resting_sell(engine, jurisdiction)
     port = _free_port()
-    app = create_app(make_service(Settings(), engine, clock=_clock))
+    app = create_app(make_service(Settings(), engine, clock=clock))
     running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()
@@ -81,23 +83,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 
 # The service's clock: 10:00 in the province on the first trading day after the demo's
-# exchange stopped (the continuous session), moving on in real time from the test's start.
-_START = datetime.now(UTC)
-_MOMENT: list[datetime] = []
+# exchange stopped (the continuous session), moving on in real time from the server's start.
+_CLOCK: list[ShiftedClock] = []
 
 
 def _clock() -> datetime:
-    return _MOMENT[0] + (datetime.now(UTC) - _START)
-
-
-def _fix_clock(engine) -> None:
-    venue = load_venue("demo-province")
-    logged = traded_days(engine, venue.venue.code)
-    assert logged is not None, "the demo traded on its exchange"
-    day = logged[1] + timedelta(days=1)
-    while not is_trading_day(venue, day):
-        day += timedelta(days=1)
-    _MOMENT[:] = [datetime.combine(day, dtime(10), ZoneInfo(venue.venue.timezone))]
+    return _CLOCK[0]()
 
 
 def _resting_sell(engine, jurisdiction) -> None:
@@ -129,12 +120,14 @@ def _shot(page, name: str) -> None:
 
 def _login(page, base: str, username: str, secret: str, ahead: bool = False) -> None:
     """Log in; ``ahead`` sends the next 30-second step's code (one step of drift is allowed),
-    for a user who already logged in during this step (a code is accepted only once)."""
+    for a user who already logged in during this step (a code is accepted only once). Codes
+    follow the real time, as an authenticator app's do, whatever the service's clock."""
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", f"demo-{username}-7!")
-    moment = _clock() + timedelta(seconds=30) if ahead else _clock()
-    page.fill("input[name=totp]", pyotp.TOTP(secret).at(moment))
+    now = datetime.now(UTC)
+    page.fill("input[name=totp]", pyotp.TOTP(secret).at(now + timedelta(seconds=30) if ahead
+                                                         else now))  # fmt: skip
     page.click("form[action='/login'] button[type=submit]")
 
 
@@ -156,16 +149,16 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         _login(page, base, "regulator", secrets["regulator"])
         page.wait_for_url(f"{base}/regulator")
         page.wait_for_selector("#approvals table, #approvals .empty")
+        # The header shows the service's clock: the demo's moment, not the real time.
+        assert f"系统时钟: {_clock():%Y-%m-%d}" in page.inner_text("header .clock")
         _shot(page, "regulator-zh")
         page.click("table a[href^='/regulator/companies/']")
         page.wait_for_selector("text=DP-OH-")
         _shot(page, "regulator-company-zh")
+        _hold_the_shipped_auction(page, base)
         _logout(page)
 
-        page.goto(f"{base}/login")
-        page.fill("input[name=username]", "verifier")
-        page.fill("input[name=password]", "demo-verifier-7!")
-        page.click("form[action='/login'] button[type=submit]")
+        _login(page, base, "verifier", secrets["verifier"])
         page.wait_for_url(f"{base}/verifier")
         # Only the cases assigned to the verifier's body (VB01): the demo's round-robin gives
         # it C001, C006 and C012 of the eleven companies that reported.
@@ -173,31 +166,58 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         _shot(page, "verifier-zh")
         _logout(page)
 
-        _login(page, base, "officer1", secrets["officer1"])
-        page.wait_for_url(f"{base}/company")
-        page.click("form[action='/lang'] button")  # to English
-        page.wait_for_selector("text=My company")
-        transfer = page.locator("form[action='/transfer']")
-        transfer.locator("input[name=to_account]").fill("DP-OH-C002")
-        transfer.locator("input[name=unit_class]").fill("DPEA-2016")
-        transfer.locator("input[name=quantity_t]").fill("100")
-        transfer.locator("input[name=memo]").fill("<i>for C002</i>")
-        transfer.locator("button[type=submit]").click()
-        page.wait_for_selector("#transfer-result .result")
-        assert "awaiting_approval" in page.inner_text("#transfer-result")
-        _shot(page, "company-en")
-        _logout(page)
+        _officer_proposes_two_transfers_in_english(page, base, secrets["officer1"])
 
         _login(page, base, "officer2", secrets["officer2"])
         page.wait_for_url(f"{base}/company")
         page.goto(f"{base}/approvals")
-        row = page.locator("tr[id^='proposal-']").first
-        assert "<i>for C002</i>" in row.inner_text()  # shown as text, not as markup
+        row = page.locator("tr[id^='proposal-']", has_text="<i>for C002</i>")  # text, not markup
         row.locator("button", has_text="批准").click()
-        page.wait_for_selector("tr[id^='proposal-'] .outcome .result")
+        row.locator(".outcome .result").wait_for()
         assert "已执行" in row.locator(".outcome").inner_text()  # executed
         _shot(page, "approvals-zh")
         browser.close()
+
+
+def _officer_proposes_two_transfers_in_english(page, base: str, secret: str) -> None:
+    """officer1 proposes a transfer on the company page (English), then a second one."""
+    _login(page, base, "officer1", secret)
+    page.wait_for_url(f"{base}/company")
+    page.click("form[action='/lang'] button")  # to English
+    page.wait_for_selector("text=My company")
+    assert "Auctions won" in page.content() and "2016-1" in page.content()  # C001 bid
+    transfer = page.locator("form[action='/transfer']")
+    transfer.locator("input[name=to_account]").fill("DP-OH-C002")
+    transfer.locator("input[name=unit_class]").fill("DPEA-2016")
+    transfer.locator("input[name=quantity_t]").fill("100")
+    transfer.locator("input[name=memo]").fill("<i>for C002</i>")
+    transfer.locator("button[type=submit]").click()
+    page.wait_for_selector("#transfer-result .result")
+    assert "awaiting_approval" in page.inner_text("#transfer-result")
+    # The proposals below reload after the answer: the new proposal is listed.
+    page.locator("#approvals tr", has_text="<i>for C002</i>").wait_for()
+    # A second transfer from the same page gets a fresh form key: a new proposal.
+    transfer.locator("input[name=quantity_t]").fill("5")
+    transfer.locator("input[name=memo]").fill("second")
+    transfer.locator("button[type=submit]").click()
+    page.locator("#approvals tr", has_text="second").wait_for()
+    _shot(page, "company-en")
+    _logout(page)
+
+
+def _hold_the_shipped_auction(page, base: str) -> None:
+    """The regulator (logged in) holds the 2016 auction of the shipped demo bid file."""
+    page.goto(f"{base}/regulator/allocation?year=2016")
+    form = page.locator("form[action='/regulator/auctions']")
+    form.locator("input[name=code]").fill("2016-1")
+    form.locator("textarea[name=bids]").fill(BIDS.read_text(encoding="utf-8"))
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#auction-result .result")
+    assert page.get_attribute("#auction-result .result", "data-code") == "ok", page.inner_text(
+        "#auction-result")  # fmt: skip
+    page.reload()
+    assert "C001 150,000 t" in page.content()  # C001 bid 220,000 t: cut to the 15% limit
+    _shot(page, "allocation-zh")
 
 
 def test_a_trader_places_an_order_and_sees_the_fill_on_the_chart(server) -> None:
@@ -227,19 +247,19 @@ def test_a_trader_places_an_order_and_sees_the_fill_on_the_chart(server) -> None
         assert candle.get_attribute("data-close") == price
         assert candle.get_attribute("data-volume") == "60"
         _shot(page, "trader-zh")
+        page.goto(f"{base}/cash")
+        assert "已结算" in page.content() and "资金冻结" in page.content()  # reserved, settled
+        _shot(page, "cash-zh")
         page.goto(f"{base}/market?interval=minute")
         assert page.locator("figure.chart").first.locator("g.candle").last.get_attribute(
             "data-volume") == "60"  # fmt: skip
         browser.close()
 
 
-# C001's plan (the demo's): coal (t) and natural gas (10^4 Nm3) at the boilers, grid
-# electricity (MWh) at the site; about the size of its 2016 report (3.5 Mt).
-STREAMS = (("boilers", "other_bituminous_coal", 120_000), ("boilers", "natural_gas", 100),
-           ("site", "grid", 5_000))  # fmt: skip
-REPORT_2017 = "unit,stream,month,quantity\n" + "".join(
-    f"{unit},{stream},{m},{q}\n" for m in range(1, 13) for unit, stream, q in STREAMS
-) + "".join(f"{unit},{stream},total,{12 * q}\n" for unit, stream, q in STREAMS)  # fmt: skip
+# C001's 2017 report, the one the README has a new user upload: coal (t) and natural gas
+# (10^4 Nm3) at the boilers, grid electricity (MWh) at the site, as the demo's plan for C001
+# says; about the size of its 2016 report (3.5 Mt).
+REPORT_2017 = Path(__file__).resolve().parents[2] / "docs/examples/reports/demo-c001-2017.csv"
 
 
 def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
@@ -274,13 +294,12 @@ def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     assert shown == "ok", page.inner_text("#surrender-result")
 
 
-def test_a_report_from_upload_to_verified_in_chromium(server, tmp_path: Path) -> None:
+def test_a_report_from_upload_to_verified_in_chromium(server) -> None:
     """officer1 uploads C001's 2017 report and surrenders; the regulator assigns VB01; the
     demo verifier (VB01) records a finding and verifies."""
     sync_api = pytest.importorskip("playwright.sync_api")
     base, secrets = server
-    csv_file = tmp_path / "c001-2017.csv"
-    csv_file.write_text(REPORT_2017, encoding="utf-8")
+    csv_file = REPORT_2017
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
                                              args=["--no-sandbox"])  # fmt: skip
@@ -301,10 +320,7 @@ def test_a_report_from_upload_to_verified_in_chromium(server, tmp_path: Path) ->
         _shot(page, "verification-progress-zh")
         _logout(page)
 
-        page.goto(f"{base}/login")
-        page.fill("input[name=username]", "verifier")
-        page.fill("input[name=password]", "demo-verifier-7!")
-        page.click("form[action='/login'] button[type=submit]")
+        _login(page, base, "verifier", secrets["verifier"], ahead=True)
         page.wait_for_url(f"{base}/verifier")
         page.goto(f"{base}/verifier?year=2017")
         case = page.locator("#case-C001")
@@ -317,4 +333,48 @@ def test_a_report_from_upload_to_verified_in_chromium(server, tmp_path: Path) ->
         case.locator("form[action$='/verify'] button[type=submit]").click()
         # The finding's answer is in the same place: wait for the verdict (not material).
         page.locator("#case-result-C001 .result.ok", has_text="已核查").wait_for()
+        browser.close()
+
+
+def test_an_administrator_adds_a_user_who_chooses_a_password(server) -> None:
+    """The administrator adds an auditor in English; the auditor logs in with the temporary
+    password, is sent to My account, chooses a password and reaches the regulator's page."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    base, secrets = server
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=["--no-sandbox"])  # fmt: skip
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+        _login(page, base, "admin", secrets["admin"])
+        page.wait_for_url(f"{base}/admin/users")
+        form = page.locator("form[action='/admin/users']")
+        form.locator("input[name=username]").fill("auditor2")
+        form.locator("input[name=display_name]").fill("Second Auditor")
+        form.locator("select[name=organisation]").select_option("DP-AUDITOR")
+        form.locator("select[name=role]").select_option("auditor")
+        form.locator("select[name=locale]").select_option("en")
+        form.locator("button[type=submit]").click()
+        page.wait_for_selector("#create-result .result.ok")
+        found = re.search(r"[:：]\s*([a-z2-9]{4}(?:-[a-z2-9]{4}){3})",
+                          page.inner_text("#create-result"))  # fmt: skip
+        assert found, page.inner_text("#create-result")
+        page.locator("#users tr#user-auditor2").wait_for()  # the list reloaded
+        _shot(page, "admin-users-zh")
+        _logout(page)
+
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", "auditor2")
+        page.fill("input[name=password]", found.group(1))
+        page.click("form[action='/login'] button[type=submit]")
+        page.wait_for_url(f"{base}/account")
+        page.goto(f"{base}/regulator")
+        page.wait_for_url(f"{base}/account")  # no other page before the password is chosen
+        change = page.locator("form[action='/account/password']")
+        change.locator("input[name=current_password]").fill(found.group(1))
+        change.locator("input[name=new_password]").fill("a password of my own")
+        change.locator("input[name=repeat_password]").fill("a password of my own")
+        change.locator("button[type=submit]").click()
+        page.wait_for_selector("#password-result .result.ok")
+        page.goto(f"{base}/regulator")
+        page.wait_for_url(f"{base}/regulator")
         browser.close()

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from importlib.resources import files
+from typing import get_args
 
 from tanshi.market.bars import Interval
+from tanshi.market.cash import CashAccountKind, CashEntryKind
 from tanshi.market.orders import Phase
+from tanshi.market.orders import ResultCode as MarketCode
 from tanshi.mrv.verification_workflow import CaseState
+from tanshi.mrv.verification_workflow import ResultCode as MrvCode
 from tanshi.registry import AccountKind, AccountStatus
+from tanshi.registry import ResultCode as RegistryCode
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services.identity import Role
+from tanshi.rulebook.allocation_rules import (
+    BenchmarkOutputRule,
+    EuBenchmarkRule,
+    GrandfatheringRule,
+)
+from tanshi.services.allocation_desk import ALLOCATION_STEPS, STAGES, TRUE_UP_STEPS
+from tanshi.services.identity import ORGANISATION_KINDS, Role
+from tanshi.web.forms import refusal, say
 from tanshi.web.i18n import catalog, translator
+from tanshi.web.refusals import AUDIT_ACTIONS, EXPLANATIONS
 from tanshi.web.render import NAVIGATION
 
 TEMPLATES = files("tanshi.web") / "templates"
@@ -32,6 +46,10 @@ def test_every_template_string_and_label_is_translated() -> None:
     enums |= {"compliant", "non_compliant", "no_verified_emissions"}
     enums |= {s.value for s in CaseState}
     enums |= {i.value for i in Interval} | {p.value for p in Phase} | {"settled", "pending"}
+    enums |= {k.value for k in CashAccountKind} | {k.value for k in CashEntryKind}
+    enums |= set(STAGES) | set(ALLOCATION_STEPS) | set(TRUE_UP_STEPS)
+    enums |= {get_args(rule.model_fields["method"].annotation)[0]
+              for rule in (GrandfatheringRule, BenchmarkOutputRule, EuBenchmarkRule)}  # fmt: skip
     wanted = _template_strings() | labels | enums
     assert len(_template_strings()) > 50
     missing = sorted(text for text in wanted if text not in chinese)
@@ -43,3 +61,54 @@ def test_english_is_the_source_and_unknown_strings_pass_through() -> None:
     assert translator("zh")("Log in") == "登录"
     assert translator("zh")("no such message") == "no such message"
     assert translator("xx")("Log in") == "Log in"
+
+
+def _python_messages() -> set[str]:
+    """The msgids the web modules show: Refused(code, message), render(message=…) and the
+    (message, values) answers their writes return."""
+    found = set()
+    for module in (files("tanshi.web")).iterdir():
+        if not module.name.endswith(".py"):
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+                if name == "Refused" and len(node.args) > 1:
+                    found |= _text(node.args[1])
+                found |= {t for k in node.keywords if k.arg == "message" for t in _text(k.value)}
+            if isinstance(node, ast.Return) and isinstance(node.value, ast.Tuple):
+                found |= _text(node.value.elts[0]) if node.value.elts else set()
+    return found
+
+
+def _text(node: ast.AST) -> set[str]:
+    return {node.value} if isinstance(node, ast.Constant) and isinstance(node.value, str) else set()
+
+
+def test_every_message_of_the_web_modules_is_translated() -> None:
+    chinese = catalog("zh")
+    wanted = _python_messages()
+    assert "password changed; your other sessions were closed" in wanted  # the scan works
+    assert len(wanted) > 40
+    assert sorted(text for text in wanted if text not in chinese) == []
+
+
+def test_every_refusal_code_is_explained_in_both_languages() -> None:
+    codes = {c.value for c in RegistryCode} | {c.value for c in MarketCode}
+    codes |= {c.value for c in MrvCode} - {"case_unknown", "not_permitted"}  # answered as unknown
+    codes -= {"ok"}
+    assert sorted(codes - set(EXPLANATIONS)) == []
+    chinese = catalog("zh")
+    assert sorted(text for text in EXPLANATIONS.values() if text not in chinese) == []
+    assert sorted(k for k in ORGANISATION_KINDS if k not in chinese) == []
+    assert sorted(t for t in AUDIT_ACTIONS.values() if t not in chinese) == []
+
+
+def test_a_registry_refusal_reads_in_chinese() -> None:
+    refused = refusal("insufficient_units")
+    assert say("zh", refused.message, refused.values) == catalog("zh")[EXPLANATIONS[
+        "insufficient_units"]]  # fmt: skip
+    assert "insufficient" not in say("zh", refused.message, refused.values)
+    unknown = refusal("some_new_code", "what the service said")
+    assert say("en", unknown.message, unknown.values) == "refused: some_new_code"
+    assert unknown.detail == "what the service said"

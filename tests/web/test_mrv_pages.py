@@ -62,7 +62,7 @@ def test_company_reports_page_checks_and_submits(world: World) -> None:
     regulator.post("/logout", data={"csrf_token": _csrf(regulator.get("/regulator").text)})
     token = _csrf(world.client.get("/login").text)
     world.client.post("/login", data={"username": "verifier", "password": PASSWORD,
-                                      "csrf_token": token})  # fmt: skip
+                                      "totp": world.code("verifier"), "csrf_token": token})  # fmt: skip
     cases = world.client.get("/verifier?year=2016")
     assert "/verifier/2016/A1/finding" in cases.text
     token = _csrf(cases.text)

@@ -104,23 +104,33 @@ def test_language_switch_is_remembered_for_the_user(world: World) -> None:
 
 def test_other_roles_have_a_home(world: World) -> None:
     for username, path, text in (("verifier", "/verifier", "核查"),
-                                 ("trader", "/accounts", "账户")):  # fmt: skip
-        client = _login(world, username) if username != "verifier" else _login_plain(world)
+                                 ("trader", "/accounts", "账户"),
+                                 ("auditor", "/regulator", "重点排放单位")):  # fmt: skip
+        client = _login(world, username) if username != "auditor" else _login_plain(world)
         home = client.get("/", follow_redirects=True)
         assert home.url.path == path and text in home.text
         client.post("/logout", data={"csrf_token": _csrf(home.text)})
 
 
 def _login_plain(world: World) -> TestClient:
+    """The read-only auditor, the one role that logs in with a password alone."""
     token = _csrf(world.client.get("/login").text)
-    world.client.post("/login", data={"username": "verifier", "password": PASSWORD,
+    world.client.post("/login", data={"username": "auditor", "password": PASSWORD,
                                       "csrf_token": token})  # fmt: skip
     return world.client
+
+
+def test_a_verifier_needs_the_second_factor(world: World) -> None:
+    token = _csrf(world.client.get("/login").text)
+    answer = world.client.post("/login", data={"username": "verifier", "password": PASSWORD,
+                                                "csrf_token": token})  # fmt: skip
+    assert answer.status_code == 401
 
 
 def test_after_login_only_local_redirects(world: World) -> None:
     token = _csrf(world.client.get("/login").text)
     answer = world.client.post("/login", data={"username": "verifier", "password": PASSWORD,
+                                                "totp": world.code("verifier"),
                                                 "csrf_token": token,
                                                 "next": "//evil.example/"},
                                follow_redirects=False)  # fmt: skip

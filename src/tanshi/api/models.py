@@ -231,6 +231,9 @@ class UserOut(BaseModel):
     locale: str
     active: bool
     totp_enrolled: bool
+    locked_until: str | None = None  # UTC; a lockout in the past no longer applies
+    must_change_password: bool = False
+    failed_logins: int = 0
 
 
 class UserCreated(BaseModel):

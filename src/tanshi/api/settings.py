@@ -34,3 +34,15 @@ class Settings(BaseSettings):
     )
     cookie_secure: bool = Field(False, description="send cookies over HTTPS only (set behind TLS)")
     default_locale: str = Field("zh", pattern="^(en|zh)$", description="language before login")
+    clock: str = Field(
+        "", max_length=60,
+        description="the service's clock: empty for real time; an ISO moment with its offset "
+        "(2017-06-12T10:00+08:00) to start there; 'demo' for the demo database's own moment",
+    )  # fmt: skip
+    clock_runs: bool = Field(
+        True, description="a chosen clock runs on in real time from start-up (false: it stays)"
+    )
+    release_every_seconds: float = Field(
+        60, ge=0, le=3600,
+        description="how often `tanshi serve` executes delayed transfers that are due (0: never)",
+    )  # fmt: skip

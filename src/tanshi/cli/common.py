@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -10,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from tanshi.core.errors import TanshiError
-from tanshi.store.engine import open_database, printable_url
+from tanshi.store.engine import normalise_url, open_database, printable_url
 
 
 def first_line(error: Exception) -> str:
@@ -25,8 +26,19 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def open_or_exit(url: str) -> Engine:
-    """A migrated engine on ``url``, or exit with status 2 and a clear message."""
+def open_or_exit(url: str, *, create: bool = False) -> Engine:
+    """A migrated engine on ``url``, or exit with status 2 and a clear message.
+
+    Without ``create``, a SQLite file that does not exist is refused: a mistyped path must
+    not silently become a new, empty registry that then "verifies" as intact.
+    """
+    path = sqlite_path(url)
+    if not create and path is not None and not path.exists():
+        raise fail(
+            f"no database at {path}: give --db the path of an existing tanshi database, or "
+            "create one first (`tanshi demo`, `tanshi jurisdiction open`)",
+            2,
+        )
     try:
         return open_database(url)
     except TanshiError as error:
@@ -48,3 +60,12 @@ def wide_console() -> Console:
     if Console().is_terminal or os.environ.get("COLUMNS", "").isdigit():
         return Console()
     return Console(width=200)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL or path; None for PostgreSQL and in-memory databases."""
+    url = normalise_url(url)
+    if not url.startswith(("sqlite:", "sqlite+pysqlite:")):
+        return None
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    return Path(path) if path and path != ":memory:" else None

@@ -66,7 +66,7 @@ def demo_command(
         raise fail(str(error), 2) from error
     except (SQLAlchemyError, OSError) as error:
         raise fail(f"cannot use the database {shown}: {first_line(error)}", 2) from error
-    engine = open_or_exit(url)
+    engine = open_or_exit(url, create=True)
     with Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
@@ -137,8 +137,11 @@ def _print_users(console: Console, users: list[DemoUser], db: str | None) -> Non
     console.print(table)
     where = f" --db {db}" if db else ""
     console.print(
-        f"Start the web UI and API: `tanshi serve{where}`, then open http://127.0.0.1:8000/ "
-        "(OpenAPI document at /openapi.json). One-time code for a secret: `tanshi totp SECRET`."
+        f"Start the web UI and API: `tanshi serve --demo-clock{where}`, then open "
+        "http://127.0.0.1:8000/ (OpenAPI document at /openapi.json). The demo's year is past: "
+        "--demo-clock runs the service's clock from the demo's own moment, when deadlines are "
+        "ahead and the exchange trades (shown in the page header). One-time code for a "
+        "secret: `tanshi totp SECRET` (codes follow the real time)."
     )
 
 

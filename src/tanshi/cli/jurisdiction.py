@@ -14,7 +14,7 @@ from tanshi.cli.common import fail, open_or_exit
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.resources import load_rulebook
-from tanshi.services.jurisdiction import COMPANY_CODE, open_jurisdiction, register_company
+from tanshi.services.jurisdiction import open_jurisdiction, register_companies, register_company
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.schema import companies, jurisdictions
 
@@ -49,7 +49,7 @@ def open_command(
     except TanshiError as error:
         raise fail(str(error), 2) from error
     url = database_url(db, Path("tanshi.sqlite"))
-    engine = open_or_exit(url)
+    engine = open_or_exit(url, create=True)
     try:
         with engine.connect() as connection:
             held = list(connection.execute(select(jurisdictions.c.code)).scalars())
@@ -102,29 +102,20 @@ def import_companies(
     rows = _company_rows(file)
     engine, jurisdiction = open_registry(db)
     try:
-        sectors = {sector.code for sector in jurisdiction.rulebook.sectors}
-        problems = [
-            f"{file}: row {number}: sector {sector!r} is not in the rulebook; use one of "
-            f"{sorted(sectors)}"
-            for number, (_, _, sector) in rows
-            if sector not in sectors
-        ] + [
-            f"{file}: row {number}: company code {code!r} must be 1-30 letters, digits, '-' "
-            "or '_', starting with a letter or digit"
-            for number, (code, _, _) in rows
-            if not COMPANY_CODE.match(code)
-        ]
-        if problems:
-            for problem in problems:
-                typer.echo(f"error: {problem}", err=True)
-            raise typer.Exit(1)
-        for number, (code, name, sector) in rows:
-            try:
-                register_company(engine, jurisdiction, code, name, sector)
-            except TanshiError as error:
-                raise fail(f"{file}: row {number}: {error}", 1) from error
+        problems = register_companies(
+            engine,
+            jurisdiction,
+            [
+                (f"{file}: row {number}", code, name, sector)
+                for number, (code, name, sector) in rows
+            ],
+        )
     finally:
         engine.dispose()
+    if problems:
+        for problem in problems:
+            typer.echo(f"error: {problem.where}: {problem.message}", err=True)
+        raise typer.Exit(1)
     typer.echo(f"registered {len(rows)} companies from {file}")
 
 

@@ -23,6 +23,7 @@ from tanshi.cli.rulebook import rulebook_app
 from tanshi.cli.scenario import scenario_app
 from tanshi.cli.serve import serve_command, totp_command
 from tanshi.cli.settlement import register as register_settlement
+from tanshi.cli.users import user_app
 from tanshi.cli.verification import verification_app
 from tanshi.store.engine import database_url, printable_url
 
@@ -55,6 +56,7 @@ app.add_typer(mrv_app, name="mrv")
 app.add_typer(verification_app, name="verification")
 app.add_typer(auction_app, name="auction")
 app.add_typer(allocation_app, name="allocation")
+app.add_typer(user_app, name="user")
 
 db_app = typer.Typer(help="Manage the database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -72,7 +74,7 @@ DbOption = Annotated[
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the tanshi schema to the latest version (run on every start anyway)."""
     url = database_url(db, Path("tanshi.sqlite"))
-    open_or_exit(url).dispose()
+    open_or_exit(url, create=True).dispose()
     typer.echo(f"schema is current in {printable_url(url)}")
 
 

@@ -58,7 +58,7 @@ def run(
         raise fail(f"{origin}: {len(issues)} problem(s); fix them and run again", 2)
     with tempfile.TemporaryDirectory(prefix="tanshi-scenario-") as folder:
         url = database_url(db, Path(folder) / "scenario.sqlite")
-        engine = open_or_exit(url)
+        engine = open_or_exit(url, create=True)
         try:
             with engine.connect() as connection:
                 if connection.execute(select(jurisdictions.c.id)).first() is not None:

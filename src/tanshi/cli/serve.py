@@ -10,7 +10,18 @@ import pyotp
 import typer
 
 from tanshi.cli.common import fail, open_or_exit
+from tanshi.core.errors import TanshiError
 from tanshi.store.engine import ENV_DATABASE_URL, database_url, printable_url
+
+DEMO_DATABASE = Path("tanshi-demo/demo.sqlite")
+ENV_CLOCK = "TANSHI_CLOCK"
+
+
+def served_url(db: str | None, configured: str | None = None) -> str:
+    """The database ``tanshi serve`` (and ``tanshi user``) use: ``--db``, else
+    $TANSHI_DATABASE_URL, else the demo's if it exists, else ./tanshi.sqlite."""
+    default = DEMO_DATABASE if DEMO_DATABASE.exists() else Path("tanshi.sqlite")
+    return database_url(db or configured or None, default)
 
 
 def serve_command(
@@ -21,6 +32,16 @@ def serve_command(
     ] = None,
     host: Annotated[str | None, typer.Option(help="address; default $TANSHI_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="port; default $TANSHI_PORT or 8000")] = None,
+    clock: Annotated[
+        str | None,
+        typer.Option(help="run the service's clock from this ISO moment, e.g. "
+                     "2017-06-12T10:00+08:00 (default: $TANSHI_CLOCK, else real time)"),
+    ] = None,
+    demo_clock: Annotated[
+        bool,
+        typer.Option("--demo-clock", help="run the clock from the demo database's own moment, "
+                     "when every role's task is open (deadlines ahead, the exchange trading)"),
+    ] = False,
     workers: Annotated[int | None, typer.Option(
         min=1, max=64, help="server processes; default $TANSHI_WORKERS or 1 (more: PostgreSQL)",
     )] = None,
@@ -30,32 +51,54 @@ def serve_command(
     import uvicorn  # noqa: PLC0415
 
     from tanshi.api.app import make_service  # noqa: PLC0415
+    from tanshi.api.clock import service_clock  # noqa: PLC0415
+    from tanshi.api.release_loop import ReleaseLoop  # noqa: PLC0415
     from tanshi.api.settings import Settings  # noqa: PLC0415
+    from tanshi.services.demo_clock import demo_moment  # noqa: PLC0415
     from tanshi.web.app import create_app  # noqa: PLC0415
 
     settings = Settings()
-    demo = Path("tanshi-demo/demo.sqlite")
-    url = database_url(db or settings.database_url or None,
-                       demo if demo.exists() else Path("tanshi.sqlite"))  # fmt: skip
+    url = served_url(db, settings.database_url)
     engine = open_or_exit(url)
     settings = settings.model_copy(update={
         "database_url": url, **({"host": host} if host else {}), **({"port": port} if port else {}),
+        **({"clock": clock} if clock is not None else {}), **({"clock": "demo"} if demo_clock else {}),
         **({"workers": workers} if workers else {}),
     })  # fmt: skip
-    engine.dispose()  # opened to migrate and check; the service opens its own pool
     if settings.workers > 1 and not url.startswith("postgresql"):
         raise fail("--workers above 1 needs PostgreSQL: SQLite has one writer at a time", 2)
+    try:
+        shifted = service_clock(settings.clock, settings.clock_runs, engine)
+    except TanshiError as error:
+        raise fail(str(error), 2) from error
+    past_demo = shifted is None and demo_moment(engine) is not None
+    engine.dispose()  # opened to migrate and check; the service opens its own, sized pool
+    service = make_service(settings, **({"clock": shifted} if shifted else {}))
     typer.echo(f"tanshi on http://{settings.host}:{settings.port}/ over {printable_url(url)}")
-    if settings.workers > 1:
-        # Each worker process builds its service from the environment.
-        os.environ[ENV_DATABASE_URL] = url
-        # A worker loads the whole web stack: give it more than uvicorn's 5 s to start.
-        uvicorn.run("tanshi.web.app:app_from_environment", factory=True,
-                    workers=settings.workers, host=settings.host, port=settings.port,
-                    log_level="info", timeout_worker_healthcheck=60)  # fmt: skip
-        return
-    app = create_app(make_service(settings))
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
+    if shifted is not None:
+        runs = "running on from there" if settings.clock_runs else "standing still"
+        typer.echo(f"service clock: {shifted.label()} ({runs}); one-time codes use the real time")
+    elif past_demo:
+        typer.echo("this is a demo database whose year is past, served on the real clock: its "
+                   "deadlines have passed and its exchange is shut; serve it with --demo-clock")  # fmt: skip
+    loop = None
+    if settings.release_every_seconds > 0:
+        loop = ReleaseLoop(service, settings.release_every_seconds).start()
+    try:
+        if settings.workers > 1:
+            # Each worker process builds its service from the environment; this one runs only
+            # the release loop. A worker loads the whole web stack: more than uvicorn's 5 s.
+            os.environ[ENV_DATABASE_URL] = url
+            os.environ[ENV_CLOCK] = settings.clock
+            uvicorn.run("tanshi.web.app:app_from_environment", factory=True,
+                        workers=settings.workers, host=settings.host, port=settings.port,
+                        log_level="info", timeout_worker_healthcheck=60)  # fmt: skip
+        else:
+            uvicorn.run(create_app(service), host=settings.host, port=settings.port,
+                        log_level="info")  # fmt: skip
+    finally:
+        if loop is not None:
+            loop.stop()
 
 
 def totp_command(

@@ -338,14 +338,15 @@ VERSIONS = (
     _version(
         "2022",
         (2022, 2022),
-        "环办气候函〔2022〕111号, 485号 (revised guideline), grid factor of 环办气候函〔2023〕43号 [M]",
+        "9号 (January-March) and its 2022 revision attached to 环办气候函〔2022〕111号 (from April); "
+        "grid factor of 环办气候函〔2023〕43号 [M]",
         indirect=True,
     ),
     _version(
         "2023+",
         (2023, 2099),
-        "企业温室气体排放核算与报告指南 发电设施 (环办气候函〔2022〕485号); 2023–2024 allocation "
-        "plan: indirect emissions outside the boundary [V3 ICAP]",
+        "企业温室气体排放核算与报告指南 发电设施 of 19 Dec 2022 (环办气候函〔2022〕485号), in force "
+        "1 Jan 2023; indirect emissions outside the boundary: 国环规气候〔2024〕1号 §二 [V]",
         indirect=False,
     ),
 )

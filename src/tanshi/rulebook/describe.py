@@ -130,12 +130,17 @@ _VERIFICATION = {
 
 def _allocation(rule: AllocationRule) -> str:
     if isinstance(rule, BenchmarkOutputRule):
+        corrections = [f"{len(rule.load_bands)} load bands"]
+        if rule.cooling_factor_air != 1:
+            corrections.insert(0, f"air cooling x{rule.cooling_factor_air}")
+        if rule.heat_supply_coefficient_coal or rule.heat_supply_coefficient_gas:
+            corrections.insert(
+                -1, f"heat supply 1 - {rule.heat_supply_coefficient_coal} x heat ratio (coal)"
+            )
         return (
             f"benchmark x {rule.output_basis.replace('_', ' ')} x corrections; "
             f"{_share(rule.preallocation_share)} pre-allocated on {rule.preallocation_base_year} "
-            f"output, then trued up; air cooling x{rule.cooling_factor_air}, heat supply "
-            f"1 - {rule.heat_supply_coefficient_coal} x heat ratio (coal), "
-            f"{len(rule.load_bands)} load bands"
+            f"output, then trued up; {', '.join(corrections)}"
         )
     if isinstance(rule, EuBenchmarkRule):
         years = rule.historical_activity_years

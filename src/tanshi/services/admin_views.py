@@ -28,7 +28,8 @@ def audit_entries(
 def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
     query = (
         select(users.c.username, users.c.display_name, users.c.role, organisations.c.code,
-               users.c.locale, users.c.active, users.c.totp_secret.is_not(None))
+               users.c.locale, users.c.active, users.c.totp_secret.is_not(None),
+               users.c.locked_until, users.c.must_change_password, users.c.failed_logins)
         .join(organisations)
         .order_by(users.c.username)
     )  # fmt: skip
@@ -36,6 +37,8 @@ def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
         return page_of(connection, query, limit, offset, lambda r: {
             "username": r[0], "display_name": r[1], "role": r[2], "organisation": r[3],
             "locale": r[4], "active": r[5], "totp_enrolled": bool(r[6]),
+            "locked_until": utc_text(r[7]), "must_change_password": bool(r[8]),
+            "failed_logins": int(r[9]),
         })  # fmt: skip
 
 

@@ -3,20 +3,25 @@
 ``run_auction`` is the whole computation (nothing is written); ``deliver_auction`` books
 what each bidder won as an ``auction_delivery`` from the jurisdiction's holding account to
 the bidder's operator holding account and records the auction, all in one database
-transaction: either every delivery and the record land, or nothing does.
+transaction: either every delivery and the record land, or nothing does. ``hold_auction``
+does both for people (the API and the web page): bidders checked, terms with the volume the
+last auction rolled over, cleared, and delivered unless it is a dry run.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from tanshi.auction import AuctionResult, AuctionTerms, Bid, check_terms, clear_auction
 from tanshi.core.errors import InputRejected, TanshiError
+from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import NoRuleInForce, Rulebook, rules_in_force
@@ -32,6 +37,28 @@ from tanshi.services.registry import execute_in
 from tanshi.store.schema import auction_awards, auctions, companies
 
 HUNDREDTHS = 100
+
+
+class AuctionRefused(TanshiError):
+    """The auction cannot be recorded or delivered; nothing was written. ``issues`` say why."""
+
+    def __init__(self, issues: Sequence[Issue]) -> None:
+        self.issues = list(issues)
+        super().__init__("; ".join(issue.message for issue in self.issues))
+
+
+def code_taken(code: str) -> AuctionRefused:
+    return AuctionRefused([Issue("auction_code_taken", f"auction {code} is already recorded; "
+                                 "give each auction its own code", "code")])  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Held:
+    """An auction held for people: its result, the volume rolled into it, and deliveries."""
+
+    result: AuctionResult
+    carried_in_t: int
+    transactions: dict[str, int] = field(default_factory=dict)  # bidder → id; empty: dry run
 
 
 def auction_terms(
@@ -123,17 +150,18 @@ def deliver_auction(
             )
         ).first()
         if taken:
-            raise TanshiError(f"auction {code} is already recorded; give each auction its own code")
+            raise code_taken(code)
         missing = [
             bidder
             for bidder in sorted(result.by_bidder_t)
             if find_account(connection, operator_account_code(jurisdiction.code, bidder)) is None
         ]
         if missing:
-            raise TanshiError(
-                f"no operator holding account for bidders {missing}; bidders must be "
-                "registered companies of the jurisdiction (codes as in the registry)"
-            )
+            raise AuctionRefused([Issue(
+                "unknown_bidder", f"no operator holding account for bidders {missing}; bidders "
+                "must be registered companies of the jurisdiction (codes as in the registry)",
+                "bids",
+            )])  # fmt: skip
         companies = company_ids(connection)
         auction_id = connection.execute(
             auctions.insert()
@@ -168,11 +196,12 @@ def deliver_auction(
                 ),
             )
             if not outcome.ok:
-                raise TanshiError(
+                raise AuctionRefused([Issue(
+                    outcome.result.value,
                     f"delivering {quantity} t to {bidder} failed: {outcome.result.value}; the "
                     f"holding account needs {result.sold_t} t of {year} allowances (allocate "
-                    f"{year} first); nothing was recorded"
-                )
+                    f"{year} first); nothing was recorded", "bids",
+                )])  # fmt: skip
             assert outcome.transaction_id is not None
             transactions[bidder] = outcome.transaction_id
             connection.execute(
@@ -185,3 +214,61 @@ def deliver_auction(
                 )
             )
     return transactions
+
+
+def jurisdiction_companies(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str]:
+    """Company code → sector, for the companies of ``jurisdiction`` (who may bid)."""
+    query = select(companies.c.code, companies.c.sector).where(
+        companies.c.jurisdiction_id == jurisdiction.id
+    )
+    with engine.connect() as connection:
+        return {row.code: row.sector for row in connection.execute(query)}
+
+
+def hold_auction(
+    engine: Engine,
+    jurisdiction: Jurisdiction,
+    bids: list[Bid],
+    guarantees: Mapping[str, Decimal] | None,
+    *,
+    code: str,
+    year: int,
+    now: datetime,
+    volume_t: int | None = None,
+    reserve_price_per_t: Decimal | None = None,
+    seed: int = 0,
+    deliver: bool = True,
+    bids_text: str,
+) -> Held:
+    """Clear an auction of ``year`` on the stored rulebook and, unless a dry run, deliver it.
+
+    The volume offered is the rule's (or ``volume_t``) plus what the last recorded auction
+    rolled over. Raises ``AuctionRefused`` (nothing written) for bidders who are not
+    companies of the jurisdiction, terms that clear nothing, a code already used, or a
+    delivery the registry refuses.
+    """
+    sectors = jurisdiction_companies(engine, jurisdiction)
+    strangers = [bid for bid in bids if bid.bidder not in sectors]
+    if strangers:
+        raise AuctionRefused([
+            Issue("unknown_bidder", f"{bid.bidder} is not a company of {jurisdiction.code}; "
+                  "bidders are the registry's company codes", bid.bid_id)
+            for bid in strangers
+        ])  # fmt: skip
+    carried = carried_in_units(engine, jurisdiction)
+    try:
+        terms = auction_terms(jurisdiction.rulebook, year, volume_t=volume_t,
+                              reserve_price_per_t=reserve_price_per_t, carried_in_t=carried)  # fmt: skip
+    except InputRejected as error:
+        raise AuctionRefused(error.issues) from error
+    except TanshiError as error:
+        raise AuctionRefused([Issue("no_auction_terms", str(error), "year")]) from error
+    result = run_auction(terms, bids, guarantees, seed, sectors)
+    if not deliver:
+        return Held(result, carried)
+    try:
+        delivered = deliver_auction(engine, jurisdiction, result, code=code, year=year, now=now,
+                                    carried_in_t=carried, bids_text=bids_text)  # fmt: skip
+    except IntegrityError as error:  # another request recorded the same code just before
+        raise code_taken(code) from error
+    return Held(result, carried, delivered)

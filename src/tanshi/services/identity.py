@@ -19,7 +19,7 @@ from typing import Any
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, exists, or_, select
 
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
@@ -27,6 +27,7 @@ from tanshi.store.schema import (
     api_tokens,
     companies,
     organisations,
+    representatives,
     users,
     web_sessions,
 )
@@ -75,11 +76,15 @@ READ_ALL_ORDERS_ROLES = frozenset(
 )
 # Roles that read every account, transaction and proposal; the others see their own.
 READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
-# Roles that can move units or change the registry must log in with a second factor.
+# Every role that can write logs in with a second factor: those that move units, manage
+# users, or (verifiers) conclude the figures compliance is computed from. Only the read-only
+# auditor may log in with a password alone, unless they represent an account (see
+# ``needs_second_factor``).
 TOTP_REQUIRED_ROLES = frozenset(
     {
         Role.REGULATOR,
         Role.COMPLIANCE_OFFICER,
+        Role.VERIFIER,
         Role.TRADER,
         Role.EXCHANGE_OPERATOR,
         Role.ADMINISTRATOR,
@@ -123,6 +128,7 @@ class Principal:
     company: str | None
     scopes: frozenset[Scope]
     locale: str
+    must_change_password: bool = False  # an administrator chose the password
 
     @property
     def reads_all(self) -> bool:
@@ -192,8 +198,13 @@ def create_user(
     *,
     totp_secret: str | None = None,
     locale: str = "en",
+    must_change_password: bool = False,
 ) -> tuple[int | None, list[Issue]]:
-    """Add a user; roles that move units get a TOTP secret (generated if not given)."""
+    """Add a user; roles that write get a TOTP secret (generated if not given).
+
+    ``must_change_password``: the password was chosen by an administrator, so the user must
+    choose their own at the first login.
+    """
     where = f"user {username}"
     issues = []
     if not USERNAME.match(username):
@@ -226,7 +237,7 @@ def create_user(
                 username=username, display_name=display_name, organisation_id=organisation_id,
                 role=role, password_hash=hash_password(password), totp_secret=totp_secret,
                 locale=locale, failed_logins=0, locked_until=None, active=True,
-                created_at=to_utc(now),
+                created_at=to_utc(now), must_change_password=must_change_password,
             )
             .returning(users.c.id)
         ).scalar_one()  # fmt: skip
@@ -262,6 +273,7 @@ def principal_query():
             users.c.id, users.c.username, users.c.display_name, users.c.role,
             users.c.organisation_id, organisations.c.code.label("organisation"),
             companies.c.code.label("company"), users.c.locale, users.c.active,
+            users.c.must_change_password,
         )
         .select_from(users.join(organisations))
         .outerjoin(companies, companies.c.id == organisations.c.company_id)
@@ -274,7 +286,7 @@ def principal_from_row(row: Any, scopes: frozenset[Scope] | None = None) -> Prin
     return Principal(
         int(row.id), row.username, row.display_name, role, int(row.organisation_id),
         row.organisation, row.company, allowed if scopes is None else scopes & allowed,
-        row.locale,
+        row.locale, bool(row.must_change_password),
     )  # fmt: skip
 
 
@@ -297,10 +309,15 @@ def authenticate(
     totp_code: str | None,
     now: datetime,
     policy: LoginPolicy = LoginPolicy(),
+    totp_at: datetime | None = None,
 ) -> tuple[Principal | None, Issue | None]:
-    """Check a password and, where the role needs one, a TOTP code; count failures and lock.
+    """Check a password and, where one is needed, a TOTP code; count failures and lock.
 
     The same message answers an unknown user and a wrong password, so names cannot be probed.
+    ``totp_at`` is the real time the user's authenticator app computes codes at, when the
+    service runs on another clock (``now`` otherwise). A user who needs a second factor
+    (``needs_second_factor``) but has none enrolled is refused with
+    ``second_factor_not_enrolled`` after a correct password.
     """
     refused = Issue("login_failed", "the username, password or one-time code is wrong", "login")
     with engine.begin() as connection:
@@ -321,8 +338,15 @@ def authenticate(
             )
         ok = password_matches(row.password_hash, password)
         step = None
+        if ok and not row.totp_secret and needs_second_factor(connection, row.username, row.role):
+            return None, Issue(
+                "second_factor_not_enrolled",
+                "your role or your account rights need a one-time code, and none is enrolled: "
+                "ask an administrator to reset your second factor",
+                "login",
+            )
         if ok and row.totp_secret:
-            step = _totp_step(row.totp_secret, totp_code, now, row.totp_last_step)
+            step = _totp_step(row.totp_secret, totp_code, totp_at or now, row.totp_last_step)
             ok = step is not None
         if not ok:
             failures = int(row.failed_logins) + 1
@@ -341,6 +365,17 @@ def authenticate(
             )
         found = connection.execute(principal_query().where(users.c.id == row.id)).one()
     return principal_from_row(found), None
+
+
+def needs_second_factor(connection: Connection, username: str, role: str) -> bool:
+    """Whether a user must log in with a TOTP code: their role writes, or they represent an
+    account with the right to initiate or approve (whatever their role)."""
+    if role in {r.value for r in TOTP_REQUIRED_ROLES}:
+        return True
+    return bool(connection.execute(select(exists().where(
+        representatives.c.person == username,
+        or_(representatives.c.can_initiate, representatives.c.can_approve),
+    ))).scalar())  # fmt: skip
 
 
 _DUMMY_HASH = _hasher.hash("not a password of anyone")

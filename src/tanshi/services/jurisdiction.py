@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.errors import TanshiError
-from tanshi.core.issues import has_errors
+from tanshi.core.issues import Issue, has_errors
 from tanshi.core.moments import to_utc
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
 from tanshi.rulebook import Rulebook, parse_rulebook
@@ -159,35 +159,100 @@ def register_company(
     Registering the same company again returns its id; a different company under a code
     already taken is refused.
     """
-    sectors = {sector.code for sector in jurisdiction.rulebook.sectors}
-    if sector not in sectors:
-        raise TanshiError(f"sector {sector} is not in the rulebook; use one of {sorted(sectors)}")
-    if not COMPANY_CODE.match(code):
-        raise TanshiError(
-            f"company code {code!r} must be 1-30 letters, digits, '-' or '_', starting with a "
-            "letter or digit"
-        )
+    problems = company_problems(jurisdiction, code, name, sector)
+    if problems:
+        raise TanshiError(problems[0].message)
     with engine.begin() as connection:
-        existing = connection.execute(select(companies).where(companies.c.code == code)).first()
-        if existing is not None:
-            if (existing.name, existing.sector) != (name, sector):
-                raise TanshiError(
-                    f"company code {code} is already registered to {existing.name} "
-                    f"({existing.sector}); choose another code"
-                )
-            return int(existing.id)
-        company_id = connection.execute(
-            companies.insert()
-            .values(jurisdiction_id=jurisdiction.id, code=code, name=name, sector=sector)
-            .returning(companies.c.id)
-        ).scalar_one()
-        _open_account(
-            connection,
-            operator_account_code(jurisdiction.code, code),
-            AccountKind.OPERATOR_HOLDING,
-            name,
-            company_id,
-        )
+        clash = _code_clash(connection, code, name, sector)
+        if clash is not None:
+            raise TanshiError(clash.message)
+        return _register_in(connection, jurisdiction, code, name, sector)
+
+
+def register_companies(
+    engine: Engine, jurisdiction: Jurisdiction, rows: list[tuple[str, str, str, str]]
+) -> list[Issue]:
+    """Register companies given as (where, code, name, sector), all or none.
+
+    Every problem of every row is returned (bad sector or code, a code given twice with
+    different details, a code already registered to another company); then nothing is
+    registered. Rows already registered with the same name and sector are left as they are.
+    """
+    issues: list[Issue] = []
+    seen: dict[str, tuple[str, str, str]] = {}
+    for where, code, name, sector in rows:
+        issues += [replace(issue, where=where) for issue in company_problems(
+            jurisdiction, code, name, sector)]  # fmt: skip
+        first = seen.setdefault(code, (where, name, sector))
+        if first[1:] != (name, sector):
+            issues.append(Issue(
+                "company_code_repeated",
+                f"company code {code} is also given at {first[0]} as {first[1]} ({first[2]}); "
+                "give each company its own code",
+                where,
+            ))  # fmt: skip
+    with engine.begin() as connection:
+        for where, code, name, sector in rows:
+            clash = _code_clash(connection, code, name, sector)
+            if clash is not None:
+                issues.append(replace(clash, where=where))
+        if issues:
+            return issues  # nothing was written
+        for _, code, name, sector in rows:
+            _register_in(connection, jurisdiction, code, name, sector)
+    return []
+
+
+def company_problems(jurisdiction: Jurisdiction, code: str, name: str, sector: str) -> list[Issue]:
+    """What is wrong with a company's code, name or sector on their own (no database)."""
+    sectors = sorted(sector.code for sector in jurisdiction.rulebook.sectors)
+    issues = []
+    if sector not in sectors:
+        issues.append(Issue(
+            "unknown_sector", f"sector {sector!r} is not in the rulebook; use one of {sectors}"
+        ))  # fmt: skip
+    if not COMPANY_CODE.match(code):
+        issues.append(Issue(
+            "bad_company_code",
+            f"company code {code!r} must be 1-30 letters, digits, '-' or '_', starting with a "
+            "letter or digit",
+        ))  # fmt: skip
+    if not name.strip():
+        issues.append(Issue("missing_company_name", "the company name is empty; give its name"))
+    return issues
+
+
+def _code_clash(connection: Connection, code: str, name: str, sector: str) -> Issue | None:
+    existing = connection.execute(select(companies).where(companies.c.code == code)).first()
+    if existing is None or (existing.name, existing.sector) == (name, sector):
+        return None
+    return Issue(
+        "company_code_taken",
+        f"company code {code} is already registered to {existing.name} ({existing.sector}); "
+        "choose another code",
+    )
+
+
+def _register_in(
+    connection: Connection, jurisdiction: Jurisdiction, code: str, name: str, sector: str
+) -> int:
+    existing = connection.execute(
+        select(companies.c.id).where(companies.c.code == code)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return int(existing)
+    company_id = connection.execute(
+        companies.insert()
+        .values(jurisdiction_id=jurisdiction.id, code=code, name=name, sector=sector)
+        .returning(companies.c.id)
+    ).scalar_one()
+    _open_account(
+        connection,
+        operator_account_code(jurisdiction.code, code),
+        AccountKind.OPERATOR_HOLDING,
+        name,
+        company_id,
+    )
     return int(company_id)
 
 

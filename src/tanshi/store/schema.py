@@ -25,6 +25,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 NAMING = {
@@ -742,6 +743,9 @@ users = Table(
     Column("locked_until", DateTime(timezone=True), nullable=True),
     Column("active", Boolean, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # Set when an administrator chose the password (creation or reset); the user must pick
+    # their own at the next login (migration 0011_identity_care).
+    Column("must_change_password", Boolean, nullable=False, server_default=false()),
 )
 
 api_tokens = Table(

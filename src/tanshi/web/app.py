@@ -5,13 +5,17 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from tanshi.api.app import BodyLimit, create_api, make_service
+from tanshi.api.clock import service_clock
 from tanshi.api.context import Service
 from tanshi.api.settings import Settings
-from tanshi.web import company, mrv, pages, regulator, trading
+from tanshi.web import account, admin, allocation, cash, company, mrv, pages, regulator, trading
+from tanshi.web.common import PasswordChangeRequired
+from tanshi.web.render import ACCOUNT_PAGE, render
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -44,13 +48,24 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+async def _to_account_page(request: Request, error: PasswordChangeRequired) -> Response:
+    """Until a user chooses their own password, pages send them to it; writes are refused."""
+    if request.method == "GET" and not request.headers.get("hx-request"):
+        return RedirectResponse(ACCOUNT_PAGE, status_code=303)
+    return render(request, request.app.state.service, error.visitor, "result.html", 403,
+                  ok=False, code="password_change_required",
+                  message="an administrator set your password: choose your own first")  # fmt: skip
+
+
 def create_app(service: Service) -> FastAPI:
     """The API (``/v1``, ``/openapi.json``) plus the web UI (``/``), with a body-size limit."""
     app = create_api(service)
     app.mount("/static", StaticFiles(directory=str(files("tanshi.web") / "static")), name="static")
     for router in (pages.router, regulator.router, company.router,
-                   mrv.router, trading.router):  # fmt: skip
+                   mrv.router, trading.router, allocation.router, cash.router, account.router,
+                   admin.router):  # fmt: skip
         app.include_router(router)
+    app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
@@ -58,4 +73,9 @@ def create_app(service: Service) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The service as configured by ``TANSHI_…`` variables: each worker of ``tanshi serve``."""
-    return create_app(make_service(Settings()))
+    settings = Settings()
+    service = make_service(settings)
+    shifted = service_clock(settings.clock, settings.clock_runs, service.engine)
+    if shifted is not None:
+        service.clock = shifted
+    return create_app(service)

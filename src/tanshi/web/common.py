@@ -12,9 +12,28 @@ from tanshi.services import views
 from tanshi.services.identity import Role
 from tanshi.web.session import Visitor, visitor
 
+# Where a user whose password an administrator set may go before choosing their own.
+OPEN_BEFORE_PASSWORD_CHANGE = frozenset({"/account", "/account/password", "/logout", "/lang",
+                                         "/login"})  # fmt: skip
+
+
+class PasswordChangeRequired(Exception):
+    """Raised for a page other than /account while the user must change their password."""
+
+    def __init__(self, visitor: Visitor) -> None:
+        super().__init__("password change required")
+        self.visitor = visitor
+
 
 def current(request: Request, svc: ServiceDep) -> Visitor:
-    return visitor(request, svc)
+    found = visitor(request, svc)
+    if (
+        found.principal is not None
+        and found.principal.must_change_password
+        and request.url.path not in OPEN_BEFORE_PASSWORD_CHANGE
+    ):
+        raise PasswordChangeRequired(found)
+    return found
 
 
 VisitorDep = Annotated[Visitor, Depends(current)]

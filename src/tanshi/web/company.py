@@ -19,20 +19,26 @@ from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
-from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.company_extras import company_extras
+from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write, whole_number
+from tanshi.web.refusals import AUDIT_ACTIONS
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
 
+PROPOSALS_CHANGED = "proposals-changed"  # htmx event: the company page reloads its proposals
+
+
 def _refused(result: ResultCode) -> Refused:
-    return Refused(result.value, "the registry refused: {code}", code=result.value)
+    return refusal(result.value)
 
 
 @router.get("/company", response_class=HTMLResponse)
 def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
                  year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> Response:  # fmt: skip
-    """A compliance officer's company: holdings, obligation and deadline, transfer, surrender."""
+    """A compliance officer's company: holdings, obligation and deadline, transfer, surrender;
+    facilities, allocation, auctions won and cash."""
     if who.principal is None:
         return login_redirect("/company")
     me = who.principal
@@ -58,11 +64,11 @@ def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
         if shown
         else []
     )
-    proposals = views.proposal_list(svc.engine, me, limit=20)
     return render(request, svc, who, "company.html", company=company, account=account,
                   year=shown, deadline=deadline, position=position,
-                  line=line[0] if line else None, proposals=proposals,
-                  form_key=uuid.uuid4().hex)  # fmt: skip
+                  line=line[0] if line else None, form_key=uuid.uuid4().hex,
+                  surrender_key=uuid.uuid4().hex,
+                  **company_extras(svc, me, company["code"], jurisdiction, shown))  # fmt: skip
 
 
 @router.get("/accounts", response_class=HTMLResponse)
@@ -110,7 +116,7 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="the audit log is for auditors, regulators and administrators")  # fmt: skip
     page = admin_views.audit_entries(svc.engine, limit=100, offset=offset)
-    return render(request, svc, who, "audit.html", page=page)
+    return render(request, svc, who, "audit.html", page=page, actions=AUDIT_ACTIONS)
 
 
 def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
@@ -144,7 +150,8 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 async def transfer(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "transfer", "web",
-                           lambda form: _transfer(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+                           lambda form: _transfer(svc, me, form),  # type: ignore[arg-type]
+                           key_input="transfer-key", trigger=PROPOSALS_CHANGED)  # fmt: skip
 
 
 def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
@@ -160,8 +167,7 @@ def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         form.get("unit_class", "").strip(), quantity, year, key, svc.now(),
     )  # fmt: skip
     if issues:
-        raise Refused(issues[0].code, "{problems}",
-                      problems="; ".join(issue.message for issue in issues))  # fmt: skip
+        raise refusal_of(issues)
     assert outcome is not None
     return "surrendered {quantity} t for {year} (transaction {id})", {
         "quantity": quantity, "year": year, "id": outcome.transaction_id}  # fmt: skip
@@ -174,7 +180,8 @@ async def surrender(request: Request, svc: ServiceDep, who: VisitorDep) -> Respo
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="only a company's compliance officer surrenders")  # fmt: skip
     return await web_write(request, svc, who, "surrender", "web",
-                           lambda form: _surrender(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+                           lambda form: _surrender(svc, me, form),  # type: ignore[arg-type]
+                           key_input="surrender-key", trigger=PROPOSALS_CHANGED)  # fmt: skip
 
 
 def _step(svc: Service, me: Principal, proposal_id: int, action: str) -> Message:
@@ -201,4 +208,5 @@ async def proposal_step(
 ) -> Response:  # fmt: skip
     me = who.principal
     return await web_write(request, svc, who, action, str(proposal_id),
-                           lambda _form: _step(svc, me, proposal_id, action))  # type: ignore[arg-type]  # fmt: skip
+                           lambda _form: _step(svc, me, proposal_id, action),  # type: ignore[arg-type]
+                           trigger=PROPOSALS_CHANGED)  # fmt: skip

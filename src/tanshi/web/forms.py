@@ -1,33 +1,69 @@
-"""Web writes: the CSRF check, the audit line and the answer shown in the page."""
+"""Web writes: the CSRF check, the form's key (sent once), the audit line and the answer.
+
+Every form that changes something carries a ``form_key`` made when the page was rendered;
+the first answer under it is kept (services/form_keys.py), so a double click or a resubmit
+acts once and shows the same answer. After each answer htmx swaps a fresh key into the form
+(``key_input``), so the next submission from the same page is a new request.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from collections.abc import Callable
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
-from tanshi.services import access_log
+from tanshi.services import access_log, form_keys
 from tanshi.web.i18n import translator
+from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
 
 Message = tuple[str, dict[str, object]]  # an English template (the msgid) and its values
+MAX_KEY_CHARS = 64
+SECRET_FIELDS = ("password", "totp", "csrf_token")  # never written to the audit log
+
+
+class Verbatim(str):
+    """A value shown as it is, never looked up in the catalog (a username, a secret)."""
+
+    __slots__ = ()
 
 
 class Refused(Exception):
-    """A web write that cannot go ahead: a code and a message for the person."""
+    """A web write that cannot go ahead: a code, a message for the person (a msgid with its
+    values) and, optionally, the service's own English detail."""
 
-    def __init__(self, code: str, message: str, **values: object) -> None:
+    def __init__(self, code: str, message: str, *, detail: str | None = None,
+                 **values: object) -> None:  # fmt: skip
         super().__init__(message)
-        self.code, self.message, self.values = code, message, values
+        self.code, self.message, self.values, self.detail = code, message, values, detail
+
+
+def refusal(code: str, detail: str | None = None) -> Refused:
+    """A refusal by its code: the code's explanation (web/refusals.py), with ``detail``."""
+    explained = explain(code)
+    if explained is None:
+        return Refused(code, "refused: {what}", detail=detail, what=code)
+    return Refused(code, explained, detail=detail if detail != explained else None)
+
+
+def refusal_of(issues) -> Refused:
+    """The first issue's code explained; every issue's English message as the detail."""
+    detail = "; ".join(issue.message for issue in issues)
+    return refusal(issues[0].code, detail)
 
 
 def say(locale: str, message: str, values: dict[str, object]) -> str:
-    """``message`` in the visitor's language, with its values (themselves translated)."""
+    """``message`` in the visitor's language, with its values (themselves translated, such as
+    a status, unless ``Verbatim``)."""
     translate = translator(locale)
-    return translate(message).format(**{k: translate(str(v)) for k, v in values.items()})
+    return translate(message).format(**{
+        k: v if isinstance(v, Verbatim) else translate(str(v)) for k, v in values.items()})  # fmt: skip
 
 
 def whole_number(text: str | None, name: str) -> int:
@@ -40,11 +76,35 @@ def whole_number(text: str | None, name: str) -> int:
     return value
 
 
+def _kept(answer: dict) -> tuple[bool, str, str, dict[str, object], str | None]:
+    verbatim = set(answer.get("verbatim", ()))
+    values = {k: Verbatim(v) if k in verbatim else v for k, v in answer["values"].items()}
+    return answer["ok"], answer["code"], answer["message"], values, answer.get("detail")
+
+
+def _answer(
+    request: Request, svc: Service, visitor: Visitor, ok: bool, code: str, message: str,
+    values: dict[str, object], detail: str | None, key_input: str | None,
+    trigger: str | None,
+) -> HTMLResponse:  # fmt: skip
+    text = say(visitor.locale, message, values)
+    fresh = uuid.uuid4().hex if key_input else None
+    response = render(request, svc, visitor, "result.html", 200 if ok else 422, ok=ok,
+                      message=text, code=code, detail=detail, key_input=key_input,
+                      fresh_key=fresh)  # fmt: skip
+    if trigger:
+        response.headers["HX-Trigger"] = trigger
+    return response
+
+
 async def web_write(
     request: Request, svc: Service, visitor: Visitor, action: str, target: str,
-    run: Callable[[dict[str, str]], Message],
+    run: Callable[[dict[str, str]], Message], *, key_input: str | None = None,
+    trigger: str | None = None,
 ) -> HTMLResponse:  # fmt: skip
-    """Check the session and the CSRF token, run the write, audit it, show the result."""
+    """Check the session and the CSRF token, run the write once per form key, audit it,
+    show the result. ``key_input`` is the id of the form's key field (a fresh key replaces
+    it); ``trigger`` an htmx event the answer raises (e.g. to refresh a list)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     sent = form.get("csrf_token") or request.headers.get("x-csrf-token")
     if visitor.principal is None:
@@ -56,16 +116,40 @@ async def web_write(
         return render(request, svc, visitor, "result.html", 403, ok=False,
                       message="the form's security token is missing or stale: reload the page",
                       code="csrf_token_invalid")  # fmt: skip
-    safe = {k: v for k, v in form.items() if k not in {"csrf_token", "password", "totp"}}
+    me = visitor.principal
+    safe = {k: v for k, v in form.items() if not any(s in k for s in SECRET_FIELDS)}
+    key = form.get("form_key", "")[:MAX_KEY_CHARS]
+    if key:
+        printed = hashlib.sha256(json.dumps([action, target, safe], sort_keys=True).encode())
+        owned, earlier = form_keys.claim(svc.engine, me.user_id, key, printed.hexdigest(),
+                                         svc.now())  # fmt: skip
+        if not owned:
+            assert earlier is not None
+            if earlier[1] == form_keys.PENDING:
+                problem = refusal("form_in_progress")
+            elif earlier[0] != printed.hexdigest():
+                problem = refusal("form_already_sent")
+            else:
+                return _answer(request, svc, visitor, *_kept(earlier[2]), key_input, trigger)
+            return _answer(request, svc, visitor, False, problem.code, problem.message, {},
+                           None, key_input, None)  # fmt: skip
     try:
         message, values = run(form)
     except Refused as refused:
-        access_log.audit(svc.engine, visitor.principal, action, target, client_address(request),
+        access_log.audit(svc.engine, me, action, target, client_address(request),
                        refused.code, svc.now(), {"form": safe})  # fmt: skip
-        text = say(visitor.locale, refused.message, refused.values)
-        return render(request, svc, visitor, "result.html", 422, ok=False, message=text,
-                      code=refused.code)  # fmt: skip
-    access_log.audit(svc.engine, visitor.principal, action, target, client_address(request), "ok",
-                   svc.now(), {"form": safe})  # fmt: skip
-    text = say(visitor.locale, message, values)
-    return render(request, svc, visitor, "result.html", ok=True, message=text, code="ok")
+        answer = (False, refused.code, refused.message, refused.values, refused.detail)
+    except BaseException:
+        if key:
+            form_keys.release(svc.engine, me.user_id, key)
+        raise
+    else:
+        access_log.audit(svc.engine, me, action, target, client_address(request), "ok",
+                       svc.now(), {"form": safe})  # fmt: skip
+        answer = (True, "ok", message, values, None)
+    if key:
+        kept = dict(zip(("ok", "code", "message", "values", "detail"), answer, strict=True))
+        kept["values"] = {k: str(v) for k, v in answer[3].items()}
+        kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]
+        form_keys.keep(svc.engine, me.user_id, key, 200 if answer[0] else 422, kept)
+    return _answer(request, svc, visitor, *answer, key_input, trigger if answer[0] else None)

@@ -16,7 +16,8 @@ from tanshi.core.issues import has_errors
 from tanshi.mrv.verification_workflow import CaseState
 from tanshi.services.identity import Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
-from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.forms import Message, Refused, refusal, say, web_write, whole_number
+from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
 
@@ -42,10 +43,8 @@ def _tonnes(text: str | None, name: str) -> Decimal:
 
 
 def _problems(outcome: mrv_desk.Outcome) -> Refused:
-    code = outcome.result.value
     listed = "; ".join(f"{i.code}: {i.message}" for i in outcome.issues)
-    return Refused(code, "{explanation} {problems}",
-                   explanation=mrv_desk.explain(code), problems=listed)  # fmt: skip
+    return refusal(outcome.result.value, listed or None)
 
 
 async def _upload(request: Request) -> str:
@@ -89,7 +88,7 @@ async def check_report(request: Request, svc: ServiceDep, who: VisitorDep) -> Re
         stated = _tonnes(str(form.get("stated_t", "")), "Stated emissions (t)")
     except Refused as refused:
         return render(request, svc, who, "result.html", 422, ok=False, code=refused.code,
-                      message=refused.message.format(**refused.values))  # fmt: skip
+                      message=say(who.locale, refused.message, refused.values))  # fmt: skip
     issues = mrv_desk.check(svc, me.company, year, stated, text)
     return render(request, svc, who, "_report_check.html", issues=issues,
                   ok=not has_errors(issues))  # fmt: skip
@@ -124,8 +123,11 @@ def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     issues = mrv_desk.file_plan(svc.engine, me.company, form.get("toml", "")[:MAX_UPLOAD_CHARS],
                                 svc.now())  # fmt: skip
     if has_errors(issues):
-        raise Refused(issues[0].code, "{problems}",
-                      problems="; ".join(f"{i.code}: {i.message}" for i in issues))  # fmt: skip
+        problem = refusal(issues[0].code, "; ".join(f"{i.code}: {i.message}" for i in issues))
+        if explain(problem.code) is None:  # a plan's own check: say what kind of problem
+            problem = Refused(problem.code, "the monitoring plan has errors: fix every one "
+                              "listed", detail=problem.detail)  # fmt: skip
+        raise problem
     return "monitoring plan filed", {}
 
 

@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tanshi.api.clock import totp_moment
 from tanshi.api.context import ServiceDep, client_address
 from tanshi.services import access_log, credentials, identity, publication, views
 from tanshi.web.common import VisitorDep, year_shown
 from tanshi.web.i18n import LOCALES
-from tanshi.web.render import HOME, render
+from tanshi.web.refusals import explain
+from tanshi.web.render import ACCOUNT_PAGE, HOME, render
 from tanshi.web.session import LANG_COOKIE, SESSION_COOKIE, csrf_ok
 
 router = APIRouter(include_in_schema=False)
@@ -55,18 +57,23 @@ def login(
                       problem="too many login attempts; wait a minute")  # fmt: skip
     now = svc.now()
     principal, problem = identity.authenticate(
-        svc.engine, username, password, totp or None, now, svc.policy
+        svc.engine, username, password, totp or None, now, svc.policy, totp_at=totp_moment(svc)
     )
     if principal is None:
         assert problem is not None
         access_log.audit(svc.engine, None, "login", username, address, problem.code, now,
                        {"via": "web"})  # fmt: skip
-        return render(request, svc, who, "login.html", 401, next=next, problem=problem.message)
+        shown = explain(problem.code) or problem.message
+        return render(request, svc, who, "login.html", 401, next=next, problem=shown,
+                      problem_detail=problem.message if problem.message != shown else None)  # fmt: skip
     raw, _csrf = credentials.open_session(
         svc.engine, principal, now, timedelta(hours=svc.settings.session_hours)
     )
     access_log.audit(svc.engine, principal, "login", username, address, "ok", now, {"via": "web"})
-    response = RedirectResponse(_safe_next(next, HOME[principal.role]), status_code=303)
+    home = (
+        ACCOUNT_PAGE if principal.must_change_password else _safe_next(next, HOME[principal.role])
+    )
+    response = RedirectResponse(home, status_code=303)
     response.set_cookie(SESSION_COOKIE, raw, httponly=True, samesite="lax",
                         secure=svc.settings.cookie_secure,
                         max_age=svc.settings.session_hours * 3600)  # fmt: skip

@@ -1,4 +1,5 @@
-"""The regulator's pages: coverage, allocation, compliance by company with drill-down."""
+"""The regulator's pages: coverage, allocation, market overview, compliance by company with
+drill-down."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import ServiceDep
+from tanshi.api.errors import ApiError
+from tanshi.api.routers.facilities import exchange_overviews
 from tanshi.core.errors import TanshiError
+from tanshi.services import allocation_desk, cash_reads, views
 from tanshi.services import compliance as compliance_service
-from tanshi.services import views
 from tanshi.services.identity import Role
 from tanshi.services.jurisdiction import operator_account_code
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
+from tanshi.web.company_extras import company_extras
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,8 +43,16 @@ def regulator(
         else None
     )
     pending = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=20)
+    allocated = None
+    if shown:
+        try:
+            allocated = allocation_desk.summary(svc.engine, svc.jurisdiction(None), shown)
+        except (TanshiError, ApiError):
+            allocated = None
     return render(request, svc, who, "regulator.html", year=shown, years=views.years(svc.engine),
-                  numbers=numbers, table=table, status=status or "", pending=pending)  # fmt: skip
+                  numbers=numbers, table=table, status=status or "", pending=pending,
+                  allocated=allocated, overview=exchange_overviews(svc),
+                  settling=cash_reads.pending_settlements(svc.engine))  # fmt: skip
 
 
 @router.get("/regulator/companies/{code}", response_class=HTMLResponse)
@@ -76,4 +88,6 @@ def company_detail(
                                           limit=20)  # fmt: skip
     return render(request, svc, who, "company_detail.html", company=company, year=shown,
                   position=position, account=account, line=line[0] if line else None,
-                  transactions=transactions)  # fmt: skip
+                  transactions=transactions,
+                  **company_extras(svc, who.principal, code,
+                                   svc.jurisdiction(company["jurisdiction"]), shown))  # fmt: skip

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from tanshi.api.clock import ShiftedClock
 from tanshi.api.context import Service
 from tanshi.services.identity import Role
 from tanshi.web.i18n import LANGUAGE_NAMES, translator
@@ -41,8 +42,8 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
                    ("/regulator/verification", "Verification progress"),
                    ("/audit", "Audit log"),
                    ("/public", "Public table")],
-    Role.ADMINISTRATOR: [("/audit", "Audit log"), ("/accounts", "Accounts"),
-                         ("/public", "Public table")],
+    Role.ADMINISTRATOR: [("/admin/users", "Users"), ("/audit", "Audit log"),
+                         ("/accounts", "Accounts"), ("/public", "Public table")],
 }  # fmt: skip
 # The exchange's pages, kept apart from the table above: trading for roles that trade or run
 # the exchange, market data for everyone.
@@ -50,6 +51,12 @@ for _role in (Role.TRADER, Role.COMPLIANCE_OFFICER, Role.EXCHANGE_OPERATOR):
     NAVIGATION[_role].insert(0 if _role is Role.TRADER else 1, ("/trade", "Trading"))
 for _pages in NAVIGATION.values():
     _pages.insert(len(_pages) - 1, ("/market", "Market data"))
+# Allocation and auctions beside the regulator's page; cash for those who hold or watch money.
+for _role in (Role.REGULATOR, Role.AUDITOR):
+    NAVIGATION[_role].insert(1, ("/regulator/allocation", "Allocation and auctions"))
+for _role in (Role.COMPLIANCE_OFFICER, Role.TRADER, Role.EXCHANGE_OPERATOR, Role.REGULATOR,
+              Role.AUDITOR):  # fmt: skip
+    NAVIGATION[_role].insert(len(NAVIGATION[_role]) - 2, ("/cash", "Cash and settlement"))
 
 HOME = {
     None: "/public",
@@ -59,8 +66,9 @@ HOME = {
     Role.EXCHANGE_OPERATOR: "/accounts",
     Role.VERIFIER: "/verifier",
     Role.AUDITOR: "/regulator",
-    Role.ADMINISTRATOR: "/audit",
+    Role.ADMINISTRATOR: "/admin/users",
 }
+ACCOUNT_PAGE = "/account"  # every logged-in user's own page: password, second factor
 
 
 def render(
@@ -72,10 +80,11 @@ def render(
     if visitor.principal is None and not csrf:
         csrf = new_cookie = secrets.token_urlsafe(32)
     role = visitor.principal.role if visitor.principal else None
+    clock = svc.clock.label() if isinstance(svc.clock, ShiftedClock) else None
     html = environment.get_template(template).render(
         _=translator(visitor.locale), locale=visitor.locale, languages=LANGUAGE_NAMES,
         me=visitor.principal, csrf=csrf, navigation=NAVIGATION[role], path=request.url.path,
-        **context,
+        service_clock=clock, account_page=ACCOUNT_PAGE, **context,
     )  # fmt: skip
     response = HTMLResponse(html, status_code=http_status)
     if new_cookie:

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.routers.facilities import exchange_overviews
 from tanshi.api.routers.market import NOT_YOURS, bar_body, cny, exchange_of
 from tanshi.core.moments import from_store
 from tanshi.market.bars import Interval, bars
@@ -23,7 +24,7 @@ from tanshi.services import trading, views
 from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal, Scope
 from tanshi.services.market_data import exchange_tape
 from tanshi.web.common import VisitorDep, login_redirect
-from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write, whole_number
 from tanshi.web.i18n import translator
 from tanshi.web.render import render
 from tanshi.web.session import Visitor
@@ -77,8 +78,9 @@ def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: Prod
     try:
         panel = _panel(svc, who, product, interval)
     except ApiError as error:
+        shown = refusal(error.code, error.message)
         return render(request, svc, who, "result.html", error.status, ok=False,
-                      code=error.code, message=error.message)  # fmt: skip
+                      code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
     accounts = trading.trading_accounts(svc.engine, me) if Scope.TRADE in me.scopes else []
     return render(request, svc, who, "trade.html", accounts=accounts, intervals=list(Interval),
                   products=[p.code for p in panel["venue"].products], form_key=uuid.uuid4().hex,
@@ -109,10 +111,7 @@ def _price(text: str | None) -> int | None:
 
 
 def _refused_by(issues) -> Refused:
-    first = issues[0]
-    if first.code in {code.value for code in ResultCode}:
-        return Refused(first.code, "the exchange refused: {code}", code=first.code)
-    return Refused(first.code, "{problems}", problems="; ".join(i.message for i in issues))
+    return refusal_of(issues)
 
 
 def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
@@ -142,7 +141,8 @@ def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 async def place_order(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     response = await web_write(request, svc, who, "order", "web",
-                               lambda form: _order(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+                               lambda form: _order(svc, me, form),  # type: ignore[arg-type]
+                               key_input="order-key")  # fmt: skip
     response.headers.update(REFRESH)
     return response
 
@@ -191,4 +191,4 @@ def market_page(request: Request, svc: ServiceDep, who: VisitorDep,
             products.append({"code": product.code, "chart": svg, "latest": latest})
         exchanges.append({"jurisdiction": place.code, "venue": venue, "products": products})
     return render(request, svc, who, "market.html", exchanges=exchanges, interval=interval,
-                  intervals=list(Interval))  # fmt: skip
+                  intervals=list(Interval), overview=exchange_overviews(svc))  # fmt: skip

@@ -5,8 +5,12 @@ from __future__ import annotations
 from tanshi.api.routers import (
     accounts,
     admin,
+    allocation,
+    auctions,
     auth,
+    cash,
     compliance,
+    facilities,
     jurisdictions,
     market,
     proposals,
@@ -14,6 +18,7 @@ from tanshi.api.routers import (
     reports,
     rulebooks,
     transactions,
+    users,
     verification,
 )
 
@@ -30,4 +35,10 @@ ROUTERS = (
     reports.router,
     market.router,
     admin.router,
+    # Allocation, auctions, cash and settlement, facilities and the exchanges' overview.
+    allocation.router,
+    auctions.router,
+    cash.router,
+    facilities.router,
+    users.router,
 )

@@ -21,8 +21,8 @@ from tanshi.api.models import (
 )
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
-from tanshi.services import admin_views, identity, lifecycle
-from tanshi.services.identity import Principal, Scope
+from tanshi.services import admin_views, identity, lifecycle, user_admin
+from tanshi.services.identity import Principal, Role, Scope
 
 router = APIRouter(tags=["administration"])
 Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
@@ -71,13 +71,18 @@ def list_users(_who: Admin, svc: ServiceDep, paging: PagingDep) -> dict:
 def create_user(
     body: UserIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Admin
 ) -> dict:
-    """Add a user; for roles that need a second factor the TOTP provisioning URI is returned once."""
+    """Add a user (not an administrator: `tanshi user add` on the server does that); for roles
+    that need a second factor the TOTP provisioning URI is returned once. The password given
+    is temporary: the user must choose their own at the first login."""
     payload = body.model_dump(exclude={"password"})
 
     def run() -> tuple[int, dict]:
+        if body.role == Role.ADMINISTRATOR.value:
+            problem = user_admin.administrator_needs_command_line(body.username)
+            raise ApiError(403, problem.code, problem.message, "body.role")
         _, issues = identity.create_user(
             svc.engine, body.username, body.display_name, body.organisation, body.role,
-            body.password, svc.now(), locale=body.locale,
+            body.password, svc.now(), locale=body.locale, must_change_password=True,
         )  # fmt: skip
         if issues:
             raise from_issues(422, issues, lambda i: f"body.{_field(i.code)}")
@@ -120,6 +125,13 @@ def add_representative(
     def run() -> tuple[int, dict]:
         if not identity.user_exists(svc.engine, body.username):
             raise ApiError(422, "unknown_user", f"no user {body.username}", "body.username")
+        if (body.initiate or body.approve) and not user_admin.has_second_factor(
+            svc.engine, body.username
+        ):
+            raise ApiError(422, "second_factor_not_enrolled",
+                           f"{body.username} has no second factor, which a representative who "
+                           f"initiates or approves needs: POST /v1/users/{body.username}/"
+                           "reset-second-factor first", "body.username")  # fmt: skip
         try:
             lifecycle.add_representative(
                 svc.engine, code, body.username, initiate=body.initiate, approve=body.approve

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 
 from tanshi import __version__
+from tanshi.api.clock import totp_moment
 from tanshi.api.context import ServiceDep, authenticated, client_address
 from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Done, Health, Me, TokenOut, TokenRequest
@@ -35,13 +36,25 @@ def create_token(body: TokenRequest, request: Request, svc: ServiceDep) -> dict:
                        headers={"Retry-After": "60"})  # fmt: skip
     now = svc.now()
     principal, problem = identity.authenticate(
-        svc.engine, body.username, body.password, body.totp, now, svc.policy
+        svc.engine,
+        body.username,
+        body.password,
+        body.totp,
+        now,
+        svc.policy,
+        totp_at=totp_moment(svc),
     )
     if principal is None:
         assert problem is not None
         access_log.audit(svc.engine, None, "login", body.username, address, problem.code, now,
                        {"via": "api"})  # fmt: skip
         raise ApiError(401, problem.code, problem.message, "body.password")
+    if principal.must_change_password:
+        access_log.audit(svc.engine, principal, "token_issued", body.name, address,
+                         "password_change_required", now)  # fmt: skip
+        raise ApiError(403, "password_change_required",
+                       "an administrator set your password: choose your own first "
+                       "(POST /v1/auth/password, or log in to the web UI)", "body.password")  # fmt: skip
     expires = None if body.expires_in_days is None else timedelta(days=body.expires_in_days)
     token, issues = credentials.issue_token(
         svc.engine, principal, body.name, body.scopes, now, expires

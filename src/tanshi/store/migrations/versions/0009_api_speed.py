@@ -1,14 +1,14 @@
 """An index for the daily limit of proposals: a source account's proposals by time.
 
 Revision ID: 0009_api_speed
-Revises: 0007_exchange
+Revises: 0011_identity_care
 Create Date: 2026-11-25
 """
 
 from alembic import op
 
 revision = "0009_api_speed"
-down_revision = "0007_exchange"
+down_revision = "0011_identity_care"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,39 @@
+"""The demo's own moment: when a served demo database lets every role do its main task.
+
+The demo runs a compliance year that is in the past, so on the real clock its deadlines
+have passed and its exchange is closed. Its moment is 10:00 on the first trading day after
+its exchange stopped: the exchange is in continuous trading, the registry in business
+hours, the year's surrender deadline still ahead, the next year's reports open to filing
+and verification.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from tanshi.market.venues import is_trading_day
+from tanshi.services import trading
+from tanshi.services.exchange_log import traded_days
+from tanshi.services.jurisdiction import load_jurisdiction
+from tanshi.services.views import jurisdiction_list
+
+OPENING_HOUR = time(10)  # an hour into continuous trading; inside registry business hours
+
+
+def demo_moment(engine: Engine) -> datetime | None:
+    """The demo's moment in the exchange's time zone; None without a demo that traded."""
+    for listed in jurisdiction_list(engine):
+        if not listed.get("is_demo"):
+            continue
+        venue = trading.venue_of(load_jurisdiction(engine, listed["code"]))
+        logged = traded_days(engine, venue.venue.code) if venue else None
+        if venue is None or logged is None:
+            continue
+        day = logged[1] + timedelta(days=1)
+        while not is_trading_day(venue, day):
+            day += timedelta(days=1)
+        return datetime.combine(day, OPENING_HOUR, ZoneInfo(venue.venue.timezone))
+    return None

@@ -1,0 +1,182 @@
+"""The administrator's page: users (create, unlock, reset, deactivate), organisations and
+account rights, on the same services as the API's /v1/users routes.
+
+The rules are those of services/user_admin.py: nobody acts on themselves, administrators
+are created and reset only on the server's command line, passwords an administrator sets
+are temporary, and a reset's secret is shown once (a second click makes another and the
+first stops working). Every action is audited by ``web_write``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.core.errors import TanshiError
+from tanshi.services import admin_views, identity, lifecycle, user_admin
+from tanshi.services.identity import ORGANISATION_KINDS, Principal, Role
+from tanshi.web.common import VisitorDep, allowed, login_redirect
+from tanshi.web.forms import Message, Refused, Verbatim, refusal, refusal_of, web_write
+from tanshi.web.render import render
+from tanshi.web.session import Visitor
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/admin/users"
+USERS_CHANGED = "users-changed"  # htmx event: the page reloads its list of users
+CREATABLE_ROLES = [r.value for r in Role if r is not Role.ADMINISTRATOR]
+ACTIONS = "^(unlock|reset-password|reset-second-factor|deactivate)$"
+
+
+def _forbidden(request: Request, svc: Service, who: Visitor) -> Response:
+    return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                  message="this page is for administrators")  # fmt: skip
+
+
+@router.get(PAGE, response_class=HTMLResponse)
+def users_page(request: Request, svc: ServiceDep, who: VisitorDep,
+               offset: Annotated[int, Query(ge=0, le=10**9)] = 0) -> Response:  # fmt: skip
+    """Every user with their state and actions; forms to add users, organisations, rights."""
+    if who.principal is None:
+        return login_redirect(PAGE)
+    if not allowed(who, {Role.ADMINISTRATOR}):
+        return _forbidden(request, svc, who)
+    page = admin_views.user_list(svc.engine, limit=100, offset=offset)
+    now = svc.now()
+    for user in page.items:
+        until = user["locked_until"]
+        user["locked"] = until is not None and datetime.fromisoformat(until) > now
+    if request.headers.get("hx-request"):
+        return render(request, svc, who, "_users_table.html", page=page)
+    organisations = admin_views.organisation_list(svc.engine, limit=500).items
+    return render(request, svc, who, "admin_users.html", page=page,
+                  organisations=organisations, roles=CREATABLE_ROLES,
+                  kinds=ORGANISATION_KINDS)  # fmt: skip
+
+
+def _create_user(svc: Service, form: dict[str, str]) -> Message:
+    username, role = form.get("username", "").strip(), form.get("role", "")
+    if role == Role.ADMINISTRATOR.value:
+        raise refusal_of([user_admin.administrator_needs_command_line(username)])
+    password = user_admin.temporary_password()
+    _, issues = identity.create_user(
+        svc.engine, username, form.get("display_name", "").strip()[:200],
+        form.get("organisation", ""), role, password, svc.now(),
+        locale=form.get("locale", "zh"), must_change_password=True,
+    )  # fmt: skip
+    if issues:
+        raise refusal_of(issues)
+    secret = identity.totp_secret_of(svc.engine, username)
+    shown: dict[str, object] = {"username": Verbatim(username), "password": Verbatim(password)}
+    if secret is None:
+        return "user {username} added; temporary password (shown once): {password}", shown
+    uri = identity.provisioning_uri(svc.engine, username) or ""
+    return ("user {username} added; temporary password (shown once): {password}; one-time "
+            "code secret (shown once): {secret}; enrolment URI: {uri}",
+            shown | {"secret": Verbatim(secret), "uri": Verbatim(uri)})  # fmt: skip
+
+
+@router.post(PAGE, response_class=HTMLResponse)
+async def create_user(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
+        return _forbidden(request, svc, who)
+    return await web_write(request, svc, who, "user_create", "web",
+                           lambda form: _create_user(svc, form), trigger=USERS_CHANGED)  # fmt: skip
+
+
+def _act(svc: Service, me: Principal, username: str, action: str) -> Message:
+    now = svc.now()
+    if action == "unlock":
+        issues = user_admin.unlock(svc.engine, me, username)
+        if issues:
+            raise refusal_of(issues)
+        return "{username} unlocked", {"username": Verbatim(username)}
+    if action == "deactivate":
+        if username == me.username:
+            raise refusal("cannot_reset_yourself")
+        if not identity.deactivate_user(svc.engine, username, now):
+            raise refusal("unknown_user")
+        svc.tokens.forget()
+        return "{username} deactivated: sessions closed, tokens revoked", {
+            "username": Verbatim(username)}  # fmt: skip
+    if action == "reset-password":
+        password, issues = user_admin.reset_password(svc.engine, me, username, now)
+        if issues:
+            raise refusal_of(issues)
+        svc.tokens.forget()
+        return ("temporary password of {username} (shown once; to be changed at the next "
+                "login): {password}", {"username": Verbatim(username),
+                                        "password": Verbatim(password)})  # fmt: skip
+    enrolment, issues = user_admin.reset_second_factor(svc.engine, me, username, now)
+    if issues:
+        raise refusal_of(issues)
+    assert enrolment is not None
+    svc.tokens.forget()
+    return ("new one-time code secret of {username} (shown once): {secret}; enrolment URI: "
+            "{uri}", {"username": Verbatim(username), "secret": Verbatim(enrolment.secret),
+                      "uri": Verbatim(enrolment.uri)})  # fmt: skip
+
+
+@router.post(PAGE + "/{username}/{action}", response_class=HTMLResponse)
+async def user_action(
+    username: Annotated[str, Path(max_length=60)],
+    action: Annotated[str, Path(pattern=ACTIONS)],
+    request: Request, svc: ServiceDep, who: VisitorDep,
+) -> Response:  # fmt: skip
+    """Unlock, reset the password or the second factor of, or deactivate another user."""
+    me = who.principal
+    if me is not None and not allowed(who, {Role.ADMINISTRATOR}):
+        return _forbidden(request, svc, who)
+    audit_action = {"reset-password": "user_password_reset", "unlock": "user_unlock",
+                    "reset-second-factor": "user_totp_reset",
+                    "deactivate": "user_deactivate"}[action]  # fmt: skip
+    return await web_write(request, svc, who, audit_action, username,
+                           lambda _form: _act(svc, me, username, action))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _create_organisation(svc: Service, form: dict[str, str]) -> Message:
+    code = form.get("code", "").strip()
+    _, issues = identity.create_organisation(
+        svc.engine, code, form.get("name", "").strip()[:200], form.get("kind", ""), svc.now(),
+        form.get("company", "").strip() or None,
+    )  # fmt: skip
+    if issues:
+        raise refusal_of(issues)
+    return "organisation {code} added", {"code": Verbatim(code)}
+
+
+@router.post("/admin/organisations", response_class=HTMLResponse)
+async def create_organisation(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
+        return _forbidden(request, svc, who)
+    return await web_write(request, svc, who, "organisation_create", "web",
+                           lambda form: _create_organisation(svc, form))  # fmt: skip
+
+
+def _grant(svc: Service, form: dict[str, str]) -> Message:
+    username, account = form.get("username", "").strip(), form.get("account", "").strip()
+    initiate, approve = form.get("initiate") == "on", form.get("approve") == "on"
+    if not identity.user_exists(svc.engine, username):
+        raise refusal("unknown_user")
+    if (initiate or approve) and not user_admin.has_second_factor(svc.engine, username):
+        raise refusal("second_factor_not_enrolled")
+    try:
+        lifecycle.add_representative(svc.engine, account, username, initiate=initiate,
+                                     approve=approve)  # fmt: skip
+    except TanshiError as error:
+        raise Refused("unknown_account", "no such account", detail=str(error)) from error
+    return "{username} represents {account} (initiate: {initiate}, approve: {approve})", {
+        "username": Verbatim(username), "account": Verbatim(account),
+        "initiate": "yes" if initiate else "no",
+        "approve": "yes" if approve else "no"}  # fmt: skip
+
+
+@router.post("/admin/representatives", response_class=HTMLResponse)
+async def grant(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
+        return _forbidden(request, svc, who)
+    return await web_write(request, svc, who, "representative_set", "web",
+                           lambda form: _grant(svc, form))  # fmt: skip

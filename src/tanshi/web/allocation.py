@@ -1,0 +1,177 @@
+"""The regulator's allocation and auctions page: each company's allocation of a year (free
+and auctioned), the year's auctions with every award, and the forms to run the allocation
+and to hold an auction from a bid file."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.api.errors import ApiError
+from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
+from tanshi.auction import parse_bids, parse_guarantees
+from tanshi.core.errors import TanshiError
+from tanshi.services import allocation_desk, auction_reads
+from tanshi.services import auction as auction_service
+from tanshi.services.identity import Principal, Role, Scope
+from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.web.common import VisitorDep, allowed, login_redirect
+from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.render import render
+
+router = APIRouter(include_in_schema=False)
+READERS = {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
+YearPath = Annotated[int, Path(ge=1990, le=2200)]
+AUCTION_CODE = re.compile(AUCTION_CODE_PATTERN)
+
+
+def allocation_years(place: Jurisdiction) -> list[int]:
+    """Every year an allocation rule of the jurisdiction's rulebook covers (at most 30)."""
+    found: set[int] = set()
+    for rule in place.rulebook.allocation:
+        last = rule.valid_to if rule.valid_to is not None else rule.valid_from
+        found.update(range(rule.valid_from, min(last, rule.valid_from + 29) + 1))
+    return sorted(found)
+
+
+def _place(svc: Service) -> Jurisdiction:
+    """The database's jurisdiction (the page serves one); a refusal when there are several."""
+    try:
+        return svc.jurisdiction(None)
+    except ApiError as error:
+        raise Refused(error.code, "{problems}", problems=error.message) from error
+
+
+def price(hundredths: int | None) -> str | None:
+    return None if hundredths is None else f"{Decimal(hundredths) / 100:.2f}"
+
+
+def year_view(svc: Service, who: Principal, place: Jurisdiction, year: int) -> dict:
+    """What the page shows for ``year``: totals, companies, auctions (with awards)."""
+    problem, summary, rows = None, None, []
+    try:
+        summary = allocation_desk.summary(svc.engine, place, year)
+        _stage, rows = allocation_desk.by_company(svc.engine, place, year)
+    except TanshiError as error:
+        problem = str(error)
+    listed = auction_reads.auction_list(svc.engine, who, jurisdiction=place.code, year=year,
+                                        limit=100)  # fmt: skip
+    auctions = [auction_reads.auction(svc.engine, who, row["code"], place.code)
+                for row in listed.items]  # fmt: skip
+    return {"summary": summary, "rows": rows, "problem": problem,
+            "auctions": [a for a in auctions if a is not None]}  # fmt: skip
+
+
+@router.get("/regulator/allocation", response_class=HTMLResponse)
+def allocation_page(
+    request: Request, svc: ServiceDep, who: VisitorDep,
+    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+) -> Response:  # fmt: skip
+    """Allocation by company (free, pre-allocated, true-up, auctioned) and the auctions."""
+    if who.principal is None:
+        return login_redirect("/regulator/allocation")
+    if not allowed(who, READERS):
+        return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                      message="this page is for regulators and auditors")  # fmt: skip
+    try:
+        place = _place(svc)
+    except Refused as refused:
+        return render(request, svc, who, "result.html", 422, ok=False, code=refused.code,
+                      message=refused.values["problems"])  # fmt: skip
+    years = allocation_years(place)
+    shown = year if year is not None else (years[0] if years else None)
+    view = year_view(svc, who.principal, place, shown) if shown else {}
+    terms = None
+    if shown:
+        try:
+            carried = auction_service.carried_in_units(svc.engine, place)
+            terms = auction_service.auction_terms(place.rulebook, shown, carried_in_t=carried)
+        except TanshiError:
+            terms = None
+    return render(request, svc, who, "allocation.html", year=shown, years=years,
+                  currency=place.rulebook.rulebook.currency, terms=terms, price=price,
+                  may_write=Scope.REGULATE in who.principal.scopes, **view)  # fmt: skip
+
+
+def _run(svc: Service, me: Principal, year: int) -> Message:
+    if Scope.REGULATE not in me.scopes:
+        raise Refused("forbidden", "only the regulator runs the allocation")
+    try:
+        done = allocation_desk.run_year(svc.engine, _place(svc), year, svc.now())
+    except TanshiError as error:
+        raise Refused("allocation_not_possible", "{problems}", problems=str(error)) from error
+    return "{year}: {allocation}, {allocated} t to {companies} companies; true-up: {true_up}", {
+        "year": year, "allocation": done.allocation, "allocated": f"{done.allocated_t:,}",
+        "companies": done.companies, "true_up": done.true_up}  # fmt: skip
+
+
+@router.post("/regulator/allocation/{year}/run", response_class=HTMLResponse)
+async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
+                         who: VisitorDep) -> Response:  # fmt: skip
+    me = who.principal
+    return await web_write(request, svc, who, "allocation_run", str(year),
+                           lambda _form: _run(svc, me, year))  # type: ignore[arg-type]  # fmt: skip
+
+
+def _optional_decimal(text: str | None, name: str) -> Decimal | None:
+    if not (text or "").strip():
+        return None
+    try:
+        value = Decimal(str(text).strip())
+    except InvalidOperation as error:
+        raise Refused("invalid_number", "{name}: enter a number", name=name) from error
+    if not value.is_finite() or value < 0:
+        raise Refused("invalid_number", "{name}: enter a number", name=name)
+    return value
+
+
+def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
+    if Scope.REGULATE not in me.scopes:
+        raise Refused("forbidden", "only the regulator holds auctions")
+    code = form.get("code", "").strip()
+    if not AUCTION_CODE.fullmatch(code):
+        raise Refused("invalid_code", "give the auction a code of letters, digits, '.', '_' "
+                      "and '-', e.g. 2016-1")  # fmt: skip
+    year = whole_number(form.get("year"), "Year")
+    volume = whole_number(form["volume_t"], "Volume (t)") if form.get("volume_t") else None
+    seed = form.get("seed", "").strip() or "0"
+    if not seed.isdigit() or int(seed) > 2**31 - 1:
+        raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
+    bids_text = form.get("bids", "")
+    bids, issues = parse_bids(bids_text, "bids")
+    guarantees = None
+    if form.get("guarantees", "").strip():
+        guarantees, more = parse_guarantees(form["guarantees"], "guarantees")
+        issues += more
+    if issues:
+        raise Refused(issues[0].code, "{problems}",
+                      problems="; ".join(str(issue) for issue in issues))  # fmt: skip
+    dry_run = form.get("dry_run") == "on"
+    try:
+        held = auction_service.hold_auction(
+            svc.engine, _place(svc), bids, guarantees, code=code, year=year,
+            now=svc.now(), volume_t=volume,
+            reserve_price_per_t=_optional_decimal(form.get("reserve_price"), "Reserve price"),
+            seed=int(seed), deliver=not dry_run, bids_text=bids_text,
+        )  # fmt: skip
+    except auction_service.AuctionRefused as refused:
+        raise Refused(refused.issues[0].code, "{problems}", problems=str(refused)) from refused
+    result = held.result
+    values = {"code": code, "sold": f"{result.sold_t:,}", "unsold": f"{result.unsold_t:,}",
+              "price": result.clearing_price_per_t or "—", "winners": len(result.by_bidder_t)}  # fmt: skip
+    if dry_run:
+        return "dry run of {code}: {sold} t would sell at {price}, {unsold} t unsold", values
+    done = "auction {code}: {sold} t sold at {price} to {winners} bidders, {unsold} t unsold"
+    return done, values
+
+
+@router.post("/regulator/auctions", response_class=HTMLResponse)
+async def hold_auction(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    return await web_write(request, svc, who, "auction", "web",
+                           lambda form: _hold(svc, me, form))  # type: ignore[arg-type]  # fmt: skip

@@ -1,0 +1,151 @@
+"""What each refusal code means, for the person who got it, as msgids of the web catalogs.
+
+The API answers codes and English messages; the web shows the code and this explanation in
+the visitor's language (locale/*/LC_MESSAGES/messages.po translates every entry here), with
+the service's English detail (which carries the figures) beneath when there is one.
+"""
+
+from __future__ import annotations
+
+from tanshi.api.mrv_desk import EXPLANATIONS as MRV_EXPLANATIONS
+
+REGISTRY = {
+    "idempotency_key_must_be_1_to_200_characters": "the form's key is malformed: reload the page",
+    "idempotency_key_reused_with_different_request":
+        "this form was already sent with other values: reload the page to send another",
+    "unknown_transaction_type": "the registry does not know this kind of transaction",
+    "transaction_type_not_open_to_people": "only the registry itself makes this kind of "
+        "transaction",
+    "proposal_must_have_one_source_account": "a proposal moves units out of one account only",
+    "proposal_not_found": "no such proposal that you may see",
+    "proposal_not_awaiting_approval": "the proposal is no longer waiting for approval",
+    "proposal_not_cancellable": "only a proposal that awaits approval or is delayed can be "
+        "cancelled",
+    "initiator_lacks_right_on_source_account": "you may not initiate transfers from this "
+        "account: ask an administrator for the right",
+    "approver_must_differ_from_initiator": "four eyes: another representative must approve "
+        "what you proposed",
+    "approver_lacks_right_on_source_account": "you may not approve transfers from this account",
+    "outside_business_hours": "the registry takes transfers only in business hours on working "
+        "days",
+    "transaction_has_no_movements": "the transaction moves nothing",
+    "compliance_year_required": "name the compliance year",
+    "quantity_must_be_positive": "the quantity must be more than zero",
+    "accounts_must_be_different": "send to another account than the one sending",
+    "unknown_account": "no such account",
+    "unknown_unit_class": "no unit class with that code, e.g. DPEA-2016",
+    "account_closed": "an account of the transfer is closed",
+    "account_suspended": "an account of the transfer is suspended",
+    "account_frozen": "the account is frozen: no units may leave it",
+    "account_restricted": "the account is restricted: it may not make this transaction",
+    "account_closure_pending": "an account of the transfer is being closed",
+    "unit_kind_not_allowed_for_transaction_type": "this kind of unit cannot be used in this "
+        "transaction",
+    "source_account_kind_not_allowed": "units cannot be sent from this kind of account",
+    "destination_account_kind_not_allowed": "units cannot be sent to this kind of account",
+    "carry_over_must_delete_and_reissue_the_same_quantity": "a carry-over must delete and "
+        "reissue the same quantity",
+    "serials_do_not_match_quantity": "the serial numbers do not add up to the quantity",
+    "insufficient_units": "the account does not hold that many units of this class",
+    "serials_not_held_by_source": "the sending account does not hold those serial numbers",
+    "daily_limit_exceeded": "the account's daily transfer limit would be exceeded",
+}  # fmt: skip
+EXCHANGE = {
+    "unknown_product": "the exchange does not list this product",
+    "market_closed": "the exchange is not trading now: see its trading days and hours",
+    "duplicate_order_id": "an order with this number exists already",
+    "unknown_order": "no such order of yours",
+    "not_order_owner": "no such order of yours",
+    "market_order_not_accepted_in_call_auction": "the call auction takes limit orders only: "
+        "give a price",
+    "time_in_force_not_allowed_in_this_phase": "this time in force is not allowed in the "
+        "present trading phase",
+    "quantity_not_a_multiple_of_the_lot": "the quantity must be a whole number of lots",
+    "quantity_above_the_listed_maximum_use_a_block_trade": "the quantity is above the largest "
+        "listed order: use a block trade",
+    "price_must_be_positive": "the price must be more than zero",
+    "price_not_a_multiple_of_the_tick": "enter the price in CNY per tonne, e.g. 28.50",
+    "price_outside_the_daily_price_limits": "the price is outside today's price limits",
+    "amend_changes_nothing": "the amendment changes nothing",
+    "order_would_cross_own_order_in_call_auction": "the order would trade with your own order "
+        "in the call auction",
+    "fill_or_kill_order_cannot_fill_completely": "a fill-or-kill order must fill at once and "
+        "completely, and cannot",
+    "insufficient_funds": "the account does not have enough money for this order",
+    "amend_exceeds_reservation": "an amendment may not need more than the order reserved",
+    "invalid_price": "enter the price in CNY per tonne, e.g. 28.50",
+    "no_exchange": "this jurisdiction has no exchange in tanshi",
+}  # fmt: skip
+SURRENDER = {
+    "surrender_after_deadline": "the surrender deadline of that year has passed",
+    "unit_type_not_eligible": "units of this type do not count for that year",
+    "offset_not_eligible": "these offsets do not count for that year",
+    "vintage_not_banked": "units of an earlier vintage must be carried over (banked) first",
+    "vintage_not_eligible": "a later vintage counts only up to what was borrowed for the year",
+    "offsets_need_verified_emissions": "surrender offsets after the emissions are verified",
+    "offset_cap_exceeded": "offsets may cover only a share of the obligation",
+    "international_offset_cap_exceeded": "international credits may cover only a share of the "
+        "obligation",
+    "unknown_company": "no such covered company",
+}  # fmt: skip
+PEOPLE = {
+    "invalid_username": "use 2-60 lower-case letters, digits, '.', '_' or '-' for the username",
+    "unknown_role": "choose one of the roles",
+    "password_too_short": "the password is too short",
+    "password_too_long": "the password is too long",
+    "password_contains_username": "do not put the username in the password",
+    "password_unchanged": "choose a password other than the current one",
+    "passwords_differ": "the two new passwords differ",
+    "current_password_wrong": "the current password is wrong",
+    "account_locked": "too many failed attempts: try again later, or ask an administrator",
+    "unknown_locale": "choose Chinese or English",
+    "unknown_organisation": "no organisation with that code",
+    "username_taken": "that username is taken",
+    "unknown_user": "no such user",
+    "cannot_reset_yourself": "another administrator must do this; change your own password "
+        "under My account",
+    "administrator_needs_the_command_line": "administrators are created and reset only on the "
+        "server: tanshi user … --db …",
+    "second_factor_not_enrolled": "the user has no second factor, which a representative "
+        "needs: reset their second factor first",
+    "invalid_code": "use 1-40 letters, digits, '-' or '_' for the code",
+    "unknown_kind": "choose one of the kinds of organisation",
+    "name_required": "give the organisation's name",
+    "organisation_exists": "an organisation with that code exists already",
+    "login_failed": "the username, password or one-time code is wrong",
+    "password_change_required": "an administrator set your password: choose your own first",
+}  # fmt: skip
+WEB = {
+    "invalid_number": "enter a whole number",
+    "no_company": "your organisation is not a covered company",
+    "forbidden": "your role may not do this",
+    "form_already_sent": "this form was already sent: its answer is shown; reload the page to "
+        "send another",
+    "form_in_progress": "this form is being sent already: wait for its answer",
+}  # fmt: skip
+EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
+                                **PEOPLE, **WEB}  # fmt: skip
+
+
+# What each audit-log action is, for the audit page (the code stays in the row's title).
+AUDIT_ACTIONS = {
+    "login": "login", "logout": "logout", "token_issued": "API token issued",
+    "token_revoked": "API token revoked", "password_change": "password changed",
+    "transfer": "transfer proposed", "approve": "proposal approved",
+    "cancel": "proposal cancelled", "proposal_release": "delayed transfer released",
+    "surrender": "surrender", "retirement": "retirement", "account_status": "account status",
+    "compliance_run": "compliance computed", "order": "order", "order_cancel": "order cancelled",
+    "order_amend": "order amended", "plan_file": "monitoring plan filed",
+    "report_submit": "report submitted", "verification_assign": "verifier assigned",
+    "verification_recheck_assign": "re-check assigned", "verification_finding": "finding",
+    "verification_verify": "verification concluded", "verification_recheck": "re-check",
+    "verification_sample": "re-check sample drawn", "organisation_create": "organisation added",
+    "user_create": "user added", "user_password_reset": "password reset",
+    "user_totp_reset": "second factor reset", "user_unlock": "user unlocked",
+    "user_deactivate": "user deactivated", "representative_set": "account rights set",
+}  # fmt: skip
+
+
+def explain(code: str) -> str | None:
+    """The English explanation (a msgid) of a refusal code, if it has one."""
+    return EXPLANATIONS.get(code)

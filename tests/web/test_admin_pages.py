@@ -1,0 +1,151 @@
+"""The administrator's page and My account: users created with a temporary password that
+must be changed, resets shown once, the rules on whom an administrator may act, rights."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+from sqlalchemy import select
+from test_pages import _csrf, _login
+
+from service_world import NOW, PASSWORD, World
+from tanshi.services import identity
+from tanshi.store.schema import audit_log, users
+
+TEMPORARY = re.compile(r"[a-z2-9]{4}(?:-[a-z2-9]{4}){3}")
+
+
+def _admin_page(world: World):
+    client = _login(world, "admin")
+    page = client.get("/admin/users")
+    assert page.status_code == 200, page.text
+    return client, page, _csrf(page.text)
+
+
+def test_the_administrator_lands_on_the_users_page_in_chinese(world: World) -> None:
+    client, page, _token = _admin_page(world)
+    assert "用户" in page.text and "新建用户" in page.text and "账户权限" in page.text
+    assert 'id="user-officer-a"' in page.text
+    # No reset buttons on one's own row; none for another administrator either.
+    own = page.text.split('id="user-admin"')[1].split("</tr>")[0]
+    assert "reset-password" not in own and "/account" in own
+    assert client.get("/", follow_redirects=False).headers["location"] == "/admin/users"
+    fragment = client.get("/admin/users", headers={"HX-Request": "true"})
+    assert "<html" not in fragment.text and 'id="user-trader"' in fragment.text
+
+
+def test_other_roles_may_not_use_it(world: World) -> None:
+    client = _login(world, "regulator")
+    assert client.get("/admin/users").status_code == 403
+    token = _csrf(client.get("/regulator").text)
+    refused = client.post("/admin/users/trader/reset-password", data={"csrf_token": token})
+    assert refused.status_code == 403
+
+
+def test_a_new_user_must_choose_a_password_before_anything_else(world: World) -> None:
+    client, _page, token = _admin_page(world)
+    made = client.post("/admin/users", data={
+        "csrf_token": token, "username": "officer-c", "display_name": "Officer C",
+        "organisation": "ORG-B", "role": "compliance_officer", "locale": "en"})  # fmt: skip
+    assert made.status_code == 200 and 'data-code="ok"' in made.text, made.text
+    assert made.headers["HX-Trigger"] == "users-changed"
+    temporary = TEMPORARY.search(made.text)
+    secret = re.search(r"secret=([A-Z2-7]+)", made.text)
+    assert temporary and secret
+    admin_made = client.post("/admin/users", data={
+        "csrf_token": token, "username": "admin9", "display_name": "A9",
+        "organisation": "ADM", "role": "administrator"})  # fmt: skip
+    assert "administrator_needs_the_command_line" in admin_made.text
+    client.post("/logout", data={"csrf_token": token})
+    login = _csrf(client.get("/login").text)
+    answer = client.post("/login", data={
+        "username": "officer-c", "password": temporary.group(0), "csrf_token": login,
+        "totp": pyotp.TOTP(secret.group(1)).at(NOW)}, follow_redirects=False)  # fmt: skip
+    assert answer.headers["location"] == "/account"
+    assert client.get("/company", follow_redirects=False).headers["location"] == "/account"
+    account = client.get("/account")
+    assert "An administrator set your password" in account.text
+    token = _csrf(account.text)
+    assert client.post("/transfer", data={"csrf_token": token}).status_code == 403
+    form = {"csrf_token": token, "current_password": temporary.group(0),
+            "new_password": "officer c's own", "repeat_password": "officer c's own"}  # fmt: skip
+    differ = client.post("/account/password", data=form | {"repeat_password": "something else"})
+    assert differ.status_code == 422 and "passwords_differ" in differ.text
+    done = client.post("/account/password", data=form)
+    assert done.status_code == 200 and 'data-code="ok"' in done.text, done.text
+    assert client.get("/company").status_code == 200
+
+
+def test_resets_are_shown_once_and_closed_to_oneself_and_administrators(world: World) -> None:
+    identity.create_user(world.engine, "admin2", "Admin Two", "ADM", "administrator", PASSWORD,
+                         NOW)  # fmt: skip
+    client, _page, token = _admin_page(world)
+    reset = client.post("/admin/users/officer-b/reset-password", data={"csrf_token": token})
+    assert 'data-code="ok"' in reset.text and TEMPORARY.search(reset.text)
+    assert "临时密码" in reset.text  # in the administrator's language
+    totp = client.post("/admin/users/trader/reset-second-factor", data={"csrf_token": token})
+    assert "otpauth://totp/" in totp.text
+    for target, code in (("admin", "cannot_reset_yourself"),
+                         ("admin2", "administrator_needs_the_command_line")):  # fmt: skip
+        refused = client.post(f"/admin/users/{target}/reset-password", data={"csrf_token": token})
+        assert refused.status_code == 422 and code in refused.text
+    assert "cannot_reset_yourself" in client.post("/admin/users/admin/deactivate",
+                                                  data={"csrf_token": token}).text  # fmt: skip
+    unlocked = client.post("/admin/users/admin2/unlock", data={"csrf_token": token})
+    assert 'data-code="ok"' in unlocked.text  # unlocking grants nothing: allowed
+    trader = client.post("/admin/users/trader/unlock", data={"csrf_token": token})
+    assert "trader 已解锁" in trader.text  # a username is shown as it is, never translated
+    gone = client.post("/admin/users/officer-b/deactivate", data={"csrf_token": token})
+    assert 'data-code="ok"' in gone.text
+    with world.engine.connect() as connection:
+        active = connection.execute(
+            select(users.c.active).where(users.c.username == "officer-b")
+        ).scalar()
+        logged = connection.execute(select(audit_log.c.action, audit_log.c.result,
+                                           audit_log.c.detail)).all()  # fmt: skip
+    assert active is False
+    actions = {(a, r) for a, r, _ in logged}
+    assert {("user_password_reset", "ok"), ("user_totp_reset", "ok"), ("user_deactivate", "ok"),
+            ("user_password_reset", "administrator_needs_the_command_line")} <= actions  # fmt: skip
+    assert TEMPORARY.search(str([d for *_, d in logged])) is None  # no password in the log
+
+
+def test_organisations_and_account_rights(world: World) -> None:
+    client, _page, token = _admin_page(world)
+    made = client.post("/admin/organisations", data={
+        "csrf_token": token, "code": "ORG-C", "name": "Company C1", "kind": "company",
+        "company": "C1"})  # fmt: skip
+    assert 'data-code="ok"' in made.text, made.text
+    twice = client.post("/admin/organisations", data={
+        "csrf_token": token, "code": "ORG-C", "name": "Company C1", "kind": "company"})  # fmt: skip
+    assert "organisation_exists" in twice.text and "该代码的机构已存在" in twice.text
+    no_factor = client.post("/admin/representatives", data={
+        "csrf_token": token, "account": "DP-OH-C1", "username": "auditor", "approve": "on"})  # fmt: skip
+    assert "second_factor_not_enrolled" in no_factor.text
+    granted = client.post("/admin/representatives", data={
+        "csrf_token": token, "account": "DP-OH-C1", "username": "officer-b", "initiate": "on"})  # fmt: skip
+    assert 'data-code="ok"' in granted.text, granted.text
+    unknown = client.post("/admin/representatives", data={
+        "csrf_token": token, "account": "NOPE", "username": "officer-b", "initiate": "on"})  # fmt: skip
+    assert "unknown_account" in unknown.text
+
+
+def test_every_user_changes_their_own_password(world: World) -> None:
+    client = _login(world, "officer-a")
+    page = client.get("/account")
+    assert page.status_code == 200 and "修改密码" in page.text and "已启用" in page.text
+    token = _csrf(page.text)
+    wrong = client.post("/account/password", data={
+        "csrf_token": token, "current_password": "not it", "new_password": "a new password!",
+        "repeat_password": "a new password!"})  # fmt: skip
+    assert "current_password_wrong" in wrong.text and "当前密码错误" in wrong.text
+    done = client.post("/account/password", data={
+        "csrf_token": token, "current_password": PASSWORD, "new_password": "a new password!",
+        "repeat_password": "a new password!"})  # fmt: skip
+    assert 'data-code="ok"' in done.text
+    assert client.get("/company").status_code == 200  # this session stays open
+    with world.engine.connect() as connection:
+        details = [d for (d,) in connection.execute(
+            select(audit_log.c.detail).where(audit_log.c.action == "password_change"))]  # fmt: skip
+    assert details and "a new password!" not in str(details) and PASSWORD not in str(details)

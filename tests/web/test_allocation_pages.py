@@ -1,0 +1,134 @@
+"""The allocation and auctions page, the cash page, the company's facilities and auctions won,
+the market overview: in both languages, the regulator's forms, and each party's own money."""
+
+from __future__ import annotations
+
+from test_pages import _csrf, _login
+
+from service_world import NOW, PASSWORD, World
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
+from tanshi.services.registry import execute
+
+BIDS = "bidder,price_per_t,quantity_t\nA1,25.00,1000\nB1,22.50,1000\n"
+SELL = {"product": "DPEA-2016", "side": "sell", "quantity_t": 100, "price_cny_per_t": "28.50"}
+BUY = {"product": "DPEA-2016", "side": "buy", "quantity_t": 60, "price_cny_per_t": "29.00"}
+
+
+def _stocked(world: World) -> None:
+    """The world's holding account is empty: issue 20 000 t of 2016 allowances to auction."""
+    place = load_jurisdiction(world.engine, "DP")
+    allowances = unit_class_id(world.engine, place, "DPEA", 2016)
+    move = Movement(place.issuance_account, place.holding_account, allowances, 20_000)
+    assert execute(world.engine, TransactionRequest("issuance", "t/stock", (move,), NOW)).ok
+
+
+def _trade(world: World) -> None:
+    for username, order, key in (("officer-b", SELL, "s"), ("trader", BUY, "b")):
+        headers = world.token(username) | {"Idempotency-Key": key}
+        assert world.client.post("/v1/exchange/orders", json=order, headers=headers).is_success
+
+
+def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
+    _stocked(world)
+    client = _login(world, "regulator")
+    page = client.get("/regulator/allocation?year=2016")
+    assert page.status_code == 200
+    assert "配额分配与拍卖" in page.text and "历史排放法" in page.text  # Chinese by default
+    assert 'action="/regulator/auctions"' in page.text  # the regulator may hold one
+    form = {"csrf_token": _csrf(page.text), "code": "W-1", "year": "2016", "volume_t": "10000",
+            "bids": BIDS}  # fmt: skip
+    dry = client.post("/regulator/auctions", data=form | {"dry_run": "on"},
+                      headers={"HX-Request": "true"})  # fmt: skip
+    assert dry.status_code == 200 and "试算 W-1" in dry.text
+    held = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    assert held.status_code == 200, held.text
+    assert "以 20.00 向 2 个竞买人售出 2,000 吨" in held.text
+    again = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    assert again.status_code == 422 and 'data-code="auction_code_taken"' in again.text
+    shown = client.get("/regulator/allocation?year=2016").text
+    assert "W-1" in shown and "A1 1,000 t; B1 1,000 t" in shown
+    bad = client.post("/regulator/auctions", data=form | {"code": "W-2", "bids": "bidder,price\n"},
+                      headers={"HX-Request": "true"})  # fmt: skip
+    assert bad.status_code == 422 and 'data-code="bad_header"' in bad.text
+    script = client.post("/regulator/auctions", data=form | {"code": "<script>x</script>"},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert 'data-code="invalid_code"' in script.text and "<script>" not in script.text
+    seed = client.post("/regulator/auctions", data=form | {"code": "W-3", "seed": "-1"},
+                       headers={"HX-Request": "true"})  # fmt: skip
+    assert 'data-code="invalid_number"' in seed.text and "随机种子" in seed.text
+    switched = client.post("/lang", data={"to": "en", "csrf_token": _csrf(shown),
+                                          "back": "/regulator/allocation"})  # fmt: skip
+    assert switched.status_code == 200  # followed the redirect back to the page
+    assert "Allocation and auctions" in switched.text and "Hold an auction" in switched.text
+
+
+def test_the_allocation_run_from_the_page_says_why_it_cannot(world: World) -> None:
+    client = _login(world, "regulator")
+    page = client.get("/regulator/allocation?year=2016")
+    answer = client.post("/regulator/allocation/2016/run", data={"csrf_token": _csrf(page.text)},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert answer.status_code == 422
+    assert 'data-code="allocation_not_possible"' in answer.text
+    assert "base-year emissions" in answer.text
+
+
+def test_only_regulators_and_auditors_see_the_allocation_page(world: World) -> None:
+    token = _csrf(world.client.get("/login").text)
+    world.client.post("/login", data={"username": "auditor", "password": PASSWORD,
+                                      "csrf_token": token})  # fmt: skip
+    auditor = world.client.get("/regulator/allocation")
+    assert auditor.status_code == 200 and "/regulator/auctions" not in auditor.text  # no forms
+    world.client.cookies.clear()
+    officer = _login(world, "officer-a")
+    assert officer.get("/regulator/allocation").status_code == 403
+    page = officer.get("/company")
+    refused = officer.post("/regulator/auctions",
+                           data={"csrf_token": _csrf(page.text), "code": "X", "year": "2016",
+                                 "bids": BIDS}, headers={"HX-Request": "true"})  # fmt: skip
+    assert refused.status_code == 422 and 'data-code="forbidden"' in refused.text
+
+
+def test_a_company_sees_its_facilities_auctions_and_cash(world: World) -> None:
+    _stocked(world)
+    regulator = world.token("regulator") | {"Idempotency-Key": "a"}
+    body = {"code": "2016-1", "year": 2016, "volume_t": 10_000,
+            "bids": [{"bidder": "B1", "price_per_t": "22.50", "quantity_t": 1000}]}  # fmt: skip
+    assert world.client.post("/v1/auctions", json=body, headers=regulator).status_code == 201
+    client = _login(world, "officer-b")
+    page = client.get("/company", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert "拍卖中标" in page.text and "2016-1" in page.text  # the user's language is zh
+    assert "交易所资金" in page.text and "10,000.00" in page.text  # B1's CNY 10,000
+    assert "尚未提交监测计划" in page.text
+    world.client.cookies.clear()
+    other = _login(world, "officer-a").get("/company").text
+    assert "2016-1" not in other and "交易所资金" not in other  # A1 won nothing, has no cash
+
+
+def test_the_cash_page_shows_each_party_its_own_money(world: World) -> None:
+    _trade(world)
+    trader = _login(world, "trader")
+    page = trader.get("/cash")
+    assert page.status_code == 200
+    assert "DP-TR-TRD-CASH" in page.text and "资金冻结" in page.text  # the buy's reservation
+    assert "DP-OH-B1" in page.text and "已结算" in page.text  # the settled trade
+    world.client.cookies.clear()
+    officer = _login(world, "officer-a")
+    nosy = officer.get("/cash?account=DP-TR-TRD-CASH")
+    assert nosy.status_code == 200
+    assert "DP-TR-TRD" not in nosy.text and "没有您可查看的资金账户" in nosy.text
+    world.client.cookies.clear()
+    regulator = _login(world, "regulator")
+    everything = regulator.get("/cash?account=DP-CASH-BANK").text
+    assert "结算银行" in everything and "-110,000.00" in everything
+
+
+def test_the_market_overview_on_the_regulator_and_public_pages(world: World) -> None:
+    _trade(world)
+    public = world.client.get("/market")
+    assert public.status_code == 200 and "市场概况" not in public.text  # no login needed
+    assert "概况" in public.text and ">28.50<" in public.text
+    regulator = _login(world, "regulator").get("/regulator")
+    assert "市场概况" in regulator.text and ">28.50<" in regulator.text
+    assert "待结算成交" in regulator.text

@@ -59,7 +59,7 @@ def serve_command(
 
     settings = Settings()
     url = served_url(db, settings.database_url)
-    engine = open_or_exit(url)
+    engine = open_or_exit(url, create=True)  # serving a new database starts it
     settings = settings.model_copy(update={
         "database_url": url, **({"host": host} if host else {}), **({"port": port} if port else {}),
         **({"clock": clock} if clock is not None else {}), **({"clock": "demo"} if demo_clock else {}),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
+from anyio import to_thread
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -13,6 +16,7 @@ from tanshi.api import errors
 from tanshi.api.context import Clock, Service, system_clock
 from tanshi.api.routers import ROUTERS
 from tanshi.api.settings import Settings
+from tanshi.store.async_reads import AsyncReads
 from tanshi.store.engine import database_url, open_database
 
 API_PREFIX = "/v1"
@@ -67,8 +71,28 @@ def make_service(settings: Settings, engine: Engine | None = None,
                  clock: Clock = system_clock) -> Service:  # fmt: skip
     """The shared state of a running service; opens (and migrates) the database if needed."""
     if engine is None:
-        engine = open_database(database_url(settings.database_url or None))
+        url = database_url(settings.database_url or None)
+        engine = open_database(url, pool_size=settings.db_pool_size)
     return Service(engine, settings, clock)
+
+
+def _lifespan(service: Service):
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run in anyio's thread pool (40 threads by default). More threads than
+        # database connections only queue for the pool while contending for the GIL.
+        size = service.settings.db_pool_size
+        to_thread.current_default_thread_limiter().total_tokens = size
+        if service.engine.dialect.name == "postgresql":
+            service.reads = AsyncReads(service.engine, size)
+        try:
+            yield
+        finally:
+            if service.reads is not None:
+                await service.reads.close()
+                service.reads = None
+
+    return lifespan
 
 
 def create_api(service: Service) -> FastAPI:
@@ -87,6 +111,7 @@ def create_api(service: Service) -> FastAPI:
         docs_url=None,  # Swagger UI loads from a CDN; the document is at /openapi.json
         redoc_url=None,
         responses=errors.ERROR_RESPONSES,
+        lifespan=_lifespan(service),
     )
     api.state.service = service
     errors.install(api)

@@ -13,8 +13,8 @@ from threading import Lock
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Engine
+from fastapi.security import HTTPBearer
+from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from tanshi.api.errors import ApiError
@@ -23,7 +23,9 @@ from tanshi.core.errors import TanshiError
 from tanshi.services import access_log, credentials, identity
 from tanshi.services.identity import LoginPolicy, Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
-from tanshi.services.views import jurisdiction_list
+from tanshi.services.views import jurisdiction_list, reading
+from tanshi.store.async_reads import AsyncReads
+from tanshi.store.schema import unit_classes
 
 Clock = Callable[[], datetime]
 
@@ -104,6 +106,9 @@ class Service:
     throttle: LoginThrottle = field(init=False)
     tokens: TokenCache = field(init=False)
     _jurisdictions: dict[str, Jurisdiction] = field(default_factory=dict)
+    _unit_classes: dict[str, tuple[int, str]] = field(default_factory=dict)
+    # Reads on the event loop (PostgreSQL; opened by the app's lifespan): see store/async_reads.py
+    reads: AsyncReads | None = None
 
     def __post_init__(self) -> None:
         self.throttle = LoginThrottle(self.settings.login_attempts_per_minute)
@@ -135,49 +140,77 @@ class Service:
                 raise ApiError(404, "unknown_jurisdiction", str(error), field_name) from error
         return self._jurisdictions[code]
 
+    def unit_class(self, code: str, field_name: str) -> tuple[int, Jurisdiction] | None:
+        """The id and jurisdiction of unit class ``code``, or None if there is no such class.
+
+        Kept once found: a unit class never changes its id, code or jurisdiction.
+        """
+        if code not in self._unit_classes:
+            with reading(self.engine) as connection:
+                found = connection.execute(
+                    select(unit_classes.c.id, unit_classes.c.jurisdiction).where(
+                        unit_classes.c.code == code
+                    )
+                ).first()
+            if found is None:
+                return None
+            self._unit_classes[code] = (int(found.id), found.jurisdiction)
+        unit_class, jurisdiction = self._unit_classes[code]
+        return unit_class, self.jurisdiction(jurisdiction, field_name)
+
 
 async def service(request: Request) -> Service:
     return request.app.state.service
 
 
 ServiceDep = Annotated[Service, Depends(service)]
-_bearer = HTTPBearer(auto_error=False, description="an API token: Authorization: Bearer tsk_…")
 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "-"
 
 
-async def authenticated(
-    request: Request,
-    svc: ServiceDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    """The principal of the bearer token; 401 without a valid one."""
-    if credentials is None or not credentials.credentials:
-        raise ApiError(401, "unauthenticated", "send Authorization: Bearer <API token>",
-                       "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    # A cached token is answered on the event loop; a lookup goes to the thread pool.
-    found = svc.tokens.cached(credentials.credentials) or await run_in_threadpool(
-        svc.tokens.get, credentials.credentials, svc.now()
-    )
-    if found is None:
-        raise ApiError(401, "invalid_token", "the token is unknown, revoked or expired",
-                       "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    request.state.principal = found
-    return found
+class BearerToken(HTTPBearer):
+    """A dependency: the principal of the bearer token, who must hold ``scope`` if given.
 
+    One dependency rather than a chain (service, header, token, scope): FastAPI's cost per
+    request grows with every dependency it solves. It is still an ``HTTPBearer``, so the
+    OpenAPI document declares the scheme on every route that uses it.
+    """
 
-def needs(scope: Scope) -> Callable[..., Principal]:
-    """A dependency: the principal, who must hold ``scope``."""
+    def __init__(self, scope: Scope | None = None) -> None:
+        super().__init__(
+            auto_error=False, scheme_name="HTTPBearer",
+            description="an API token: Authorization: Bearer tsk_…",
+        )  # fmt: skip
+        self.scope = scope
 
-    async def check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
-        if scope not in principal.scopes:
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+        """401 without a valid token, 403 without the scope."""
+        scheme, _, raw = request.headers.get("authorization", "").partition(" ")
+        raw = raw.strip()
+        if scheme.lower() != "bearer" or not raw:
+            raise ApiError(401, "unauthenticated", "send Authorization: Bearer <API token>",
+                           "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        svc: Service = request.app.state.service
+        # A cached token is answered on the event loop; a lookup goes to the thread pool.
+        found = svc.tokens.cached(raw) or await run_in_threadpool(svc.tokens.get, raw, svc.now())
+        if found is None:
+            raise ApiError(401, "invalid_token", "the token is unknown, revoked or expired",
+                           "header.Authorization", headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        request.state.principal = found
+        if self.scope is not None and self.scope not in found.scopes:
             raise ApiError(403, "insufficient_scope",
-                           f"this needs the {scope.value} scope, which the token lacks")  # fmt: skip
-        return principal
+                           f"this needs the {self.scope.value} scope, which the token lacks")  # fmt: skip
+        return found
 
-    return check
+
+authenticated = BearerToken()
+
+
+def needs(scope: Scope) -> BearerToken:
+    """A dependency: the principal, who must hold ``scope``."""
+    return BearerToken(scope)
 
 
 Reader = Annotated[Principal, Depends(needs(Scope.READ))]
@@ -210,6 +243,18 @@ def fingerprint(request: Request, payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+# Refusals kept under their key, like successes: a retry gets the same refusal.
+_KEPT_REFUSALS = (401, 403, 404, 409, 422)
+
+
+def _replayed(stored: tuple[str, int, dict[str, Any]], print_: str) -> tuple[int, dict[str, Any]]:
+    if stored[0] != print_:
+        raise ApiError(409, "idempotency_key_reused_with_different_request",
+                       "this Idempotency-Key was used for another request; use a new key",
+                       "header.Idempotency-Key")  # fmt: skip
+    return stored[1], stored[2]
+
+
 def idempotent_write(
     svc: Service, request: Request, principal: Principal, key: str, action: str, target: str,
     payload: dict[str, Any], run: Callable[[], tuple[int, dict[str, Any]]],
@@ -221,21 +266,57 @@ def idempotent_write(
     print_ = fingerprint(request, payload)
     stored = access_log.stored_response(svc.engine, principal.user_id, key)
     if stored is not None:
-        if stored[0] != print_:
-            raise ApiError(409, "idempotency_key_reused_with_different_request",
-                           "this Idempotency-Key was used for another request; use a new key",
-                           "header.Idempotency-Key")  # fmt: skip
-        return stored[1], stored[2]
+        return _replayed(stored, print_)
     now = svc.now()
     audit = {"action": action, "target": target, "source_ip": client_address(request),
              "detail": {"request": payload, "key": key}}  # fmt: skip
     try:
         status, body = run()
     except ApiError as error:
-        keep = error.status in (401, 403, 404, 409, 422)
+        keep = error.status in _KEPT_REFUSALS
         access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
                               keep=keep, result=error.code, **audit)  # fmt: skip
         raise
     access_log.finish_write(svc.engine, principal, key, print_, status, body, now, keep=True,
                           result="ok", **audit)  # fmt: skip
+    return status, body
+
+
+def idempotent_write_in(
+    svc: Service, request: Request, principal: Principal, key: str, action: str, target: str,
+    payload: dict[str, Any], run: Callable[[Connection], tuple[int, dict[str, Any]] | ApiError],
+) -> tuple[int, dict[str, Any]]:  # fmt: skip
+    """``idempotent_write`` in one database transaction, for a write on one connection.
+
+    The key's check, the write, its kept answer and its audit line commit together. ``run``
+    gets the connection and must do all its reads and writes on it (on SQLite a second
+    connection would wait for this one's write lock). An ``ApiError`` it raises rolls the
+    write back, then the refusal is kept and audited on its own; an ``ApiError`` it returns
+    is a refusal whose record (a failed proposal, say) commits with it.
+    """
+    print_ = fingerprint(request, payload)
+    now = svc.now()
+    audit = {"action": action, "target": target, "source_ip": client_address(request),
+             "detail": {"request": payload, "key": key}}  # fmt: skip
+    try:
+        with svc.engine.begin() as connection:
+            stored = access_log.stored_response_in(connection, principal.user_id, key)
+            if stored is None:
+                answer = run(connection)
+                if isinstance(answer, ApiError):
+                    status, body = answer.status, answer.body()
+                    keep, result = status in _KEPT_REFUSALS, answer.code
+                else:
+                    (status, body), keep, result = answer, True, "ok"
+                access_log.finish_write_in(connection, principal, key, print_, status, body,
+                                           now, keep=keep, result=result, **audit)  # fmt: skip
+    except ApiError as error:
+        keep = error.status in _KEPT_REFUSALS
+        access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(),
+                                now, keep=keep, result=error.code, **audit)  # fmt: skip
+        raise
+    if stored is not None:
+        return _replayed(stored, print_)
+    if isinstance(answer, ApiError):
+        raise answer
     return status, body

@@ -14,6 +14,14 @@ class Settings(BaseSettings):
     database_url: str = Field("", description="database URL or SQLite path; empty: ./tanshi.sqlite")
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535, description="port to listen on")
+    workers: int = Field(
+        1, ge=1, le=64, description="server processes; each has its own database pool"
+    )
+    db_pool_size: int = Field(
+        8, ge=1, le=100,
+        description="PostgreSQL connections kept open per process, and as many threads run "
+        "the request handlers",
+    )  # fmt: skip
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="larger request bodies get 413")
     session_hours: int = Field(8, ge=1, le=24 * 30, description="web session lifetime")
     login_max_failures: int = Field(5, ge=1, description="wrong logins before an account locks")

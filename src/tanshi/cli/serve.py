@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -10,9 +11,10 @@ import typer
 
 from tanshi.cli.common import fail, open_or_exit
 from tanshi.core.errors import TanshiError
-from tanshi.store.engine import database_url, printable_url
+from tanshi.store.engine import ENV_DATABASE_URL, database_url, printable_url
 
 DEMO_DATABASE = Path("tanshi-demo/demo.sqlite")
+ENV_CLOCK = "TANSHI_CLOCK"
 
 
 def served_url(db: str | None, configured: str | None = None) -> str:
@@ -40,6 +42,9 @@ def serve_command(
         typer.Option("--demo-clock", help="run the clock from the demo database's own moment, "
                      "when every role's task is open (deadlines ahead, the exchange trading)"),
     ] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, max=64, help="server processes; default $TANSHI_WORKERS or 1 (more: PostgreSQL)",
+    )] = None,
 ) -> None:  # fmt: skip
     """Start the web UI and the REST API (http://127.0.0.1:8000, API under /v1, /openapi.json)."""
     # Imported here so that other commands do not pay for loading the web stack.
@@ -54,28 +59,43 @@ def serve_command(
 
     settings = Settings()
     url = served_url(db, settings.database_url)
-    engine = open_or_exit(url)
+    engine = open_or_exit(url, create=True)  # serving a new database starts it
     settings = settings.model_copy(update={
         "database_url": url, **({"host": host} if host else {}), **({"port": port} if port else {}),
         **({"clock": clock} if clock is not None else {}), **({"clock": "demo"} if demo_clock else {}),
+        **({"workers": workers} if workers else {}),
     })  # fmt: skip
+    if settings.workers > 1 and not url.startswith("postgresql"):
+        raise fail("--workers above 1 needs PostgreSQL: SQLite has one writer at a time", 2)
     try:
         shifted = service_clock(settings.clock, settings.clock_runs, engine)
     except TanshiError as error:
         raise fail(str(error), 2) from error
-    service = make_service(settings, engine, **({"clock": shifted} if shifted else {}))
+    past_demo = shifted is None and demo_moment(engine) is not None
+    engine.dispose()  # opened to migrate and check; the service opens its own, sized pool
+    service = make_service(settings, **({"clock": shifted} if shifted else {}))
     typer.echo(f"tanshi on http://{settings.host}:{settings.port}/ over {printable_url(url)}")
     if shifted is not None:
         runs = "running on from there" if settings.clock_runs else "standing still"
         typer.echo(f"service clock: {shifted.label()} ({runs}); one-time codes use the real time")
-    elif demo_moment(engine) is not None:
+    elif past_demo:
         typer.echo("this is a demo database whose year is past, served on the real clock: its "
                    "deadlines have passed and its exchange is shut; serve it with --demo-clock")  # fmt: skip
     loop = None
     if settings.release_every_seconds > 0:
         loop = ReleaseLoop(service, settings.release_every_seconds).start()
     try:
-        uvicorn.run(create_app(service), host=settings.host, port=settings.port, log_level="info")
+        if settings.workers > 1:
+            # Each worker process builds its service from the environment; this one runs only
+            # the release loop. A worker loads the whole web stack: more than uvicorn's 5 s.
+            os.environ[ENV_DATABASE_URL] = url
+            os.environ[ENV_CLOCK] = settings.clock
+            uvicorn.run("tanshi.web.app:app_from_environment", factory=True,
+                        workers=settings.workers, host=settings.host, port=settings.port,
+                        log_level="info", timeout_worker_healthcheck=60)  # fmt: skip
+        else:
+            uvicorn.run(create_app(service), host=settings.host, port=settings.port,
+                        log_level="info")  # fmt: skip
     finally:
         if loop is not None:
             loop.stop()

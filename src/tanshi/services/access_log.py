@@ -5,12 +5,33 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import JSON, Connection, Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.moments import to_utc
 from tanshi.services.identity import Principal
+from tanshi.store.prepared import Prepared, pipeline
 from tanshi.store.schema import api_idempotency, audit_log
+
+_AUDIT_COLUMNS = ("at", "user_id", "username", "organisation", "action", "target", "source_ip",
+                  "result", "detail")  # fmt: skip
+_RECORD = Prepared(audit_log.insert().values({c: bindparam(c) for c in _AUDIT_COLUMNS}))
+_STORED = Prepared(
+    select(api_idempotency.c.fingerprint, api_idempotency.c.status_code,
+           api_idempotency.c.response)
+    .where(api_idempotency.c.user_id == bindparam("user_id"),
+           api_idempotency.c.idempotency_key == bindparam("key"))
+)  # fmt: skip
+_KEEP_COLUMNS = ("user_id", "idempotency_key", "fingerprint", "status_code", "response",
+                 "created_at")  # fmt: skip
+_KEEP = {
+    name: Prepared(
+        dialect.insert(api_idempotency)
+        .values({c: bindparam(c, type_=JSON if c == "response" else None) for c in _KEEP_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
+    )
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
 
 
 def _reading(engine: Engine) -> Connection:
@@ -25,13 +46,20 @@ def record(
     source_ip: str, result: str, now: datetime, detail: dict[str, Any] | None = None,
 ) -> None:  # fmt: skip
     """Append one line to the audit log: who, what, on what, from where, with what result."""
-    connection.execute(audit_log.insert().values(
-        at=to_utc(now), user_id=principal.user_id if principal else None,
-        username=principal.username if principal else "-",
-        organisation=principal.organisation if principal else "-",
-        action=action[:60], target=target[:200], source_ip=source_ip[:64], result=result[:60],
-        detail=detail or {},
-    ))  # fmt: skip
+    _RECORD.rows(connection, **_line(principal, action, target, source_ip, result, now, detail))
+
+
+def _line(
+    principal: Principal | None, action: str, target: str, source_ip: str, result: str,
+    now: datetime, detail: dict[str, Any] | None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "at": to_utc(now), "user_id": principal.user_id if principal else None,
+        "username": principal.username if principal else "-",
+        "organisation": principal.organisation if principal else "-",
+        "action": action[:60], "target": target[:200], "source_ip": source_ip[:64],
+        "result": result[:60], "detail": detail or {},
+    }  # fmt: skip
 
 
 def audit(engine: Engine, principal: Principal | None, action: str, target: str,
@@ -46,12 +74,14 @@ def stored_response(
 ) -> tuple[str, int, dict[str, Any]] | None:
     """The fingerprint, status and body of an API write already made with this key."""
     with _reading(engine) as connection:
-        row = connection.execute(
-            select(api_idempotency.c.fingerprint, api_idempotency.c.status_code,
-                   api_idempotency.c.response)
-            .where(api_idempotency.c.user_id == user_id,
-                   api_idempotency.c.idempotency_key == key)
-        ).first()  # fmt: skip
+        return stored_response_in(connection, user_id, key)
+
+
+def stored_response_in(
+    connection: Connection, user_id: int, key: str
+) -> tuple[str, int, dict[str, Any]] | None:
+    """``stored_response`` on the caller's connection."""
+    row = _STORED.first(connection, user_id=user_id, key=key)
     return None if row is None else (row[0], int(row[1]), row[2])
 
 
@@ -66,12 +96,23 @@ def finish_write(
     the first answer kept wins.
     """
     with engine.begin() as connection:
+        finish_write_in(connection, principal, key, fingerprint, status, body, now, keep=keep,
+                        action=action, target=target, source_ip=source_ip, result=result,
+                        detail=detail)  # fmt: skip
+
+
+def finish_write_in(
+    connection: Connection, principal: Principal, key: str, fingerprint: str, status: int,
+    body: dict[str, Any], now: datetime, *, keep: bool, action: str, target: str,
+    source_ip: str, result: str, detail: dict[str, Any],
+) -> None:  # fmt: skip
+    """``finish_write`` inside the caller's transaction (with the write it answers for).
+
+    On PostgreSQL both rows go in one round trip.
+    """
+    with pipeline(connection) as send:
         if keep:
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-            connection.execute(
-                dialect.insert(api_idempotency)
-                .values(user_id=principal.user_id, idempotency_key=key, fingerprint=fingerprint,
-                        status_code=status, response=body, created_at=to_utc(now))
-                .on_conflict_do_nothing(index_elements=["user_id", "idempotency_key"])
-            )  # fmt: skip
-        record(connection, principal, action, target, source_ip, result, now, detail)
+            send(_KEEP[connection.dialect.name], user_id=principal.user_id,
+                 idempotency_key=key, fingerprint=fingerprint, status_code=status,
+                 response=body, created_at=to_utc(now))  # fmt: skip
+        send(_RECORD, **_line(principal, action, target, source_ip, result, now, detail))

@@ -8,7 +8,7 @@ written to ``proposal_events``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
 
@@ -26,16 +26,11 @@ from tanshi.registry.lifecycle import (
 )
 from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES
 from tanshi.rulebook.model import RegistryRule
+from tanshi.services import proposal_store
 from tanshi.services.jurisdiction import Jurisdiction, account_id, local_date
-from tanshi.services.registry import (
-    execute_in,
-    load_accounts,
-    load_unit_classes,
-    lock_journal_head,
-)
+from tanshi.services.proposal_store import local_day
+from tanshi.services.registry import execute_in, lock_journal_head
 from tanshi.store.schema import (
-    holdings,
-    proposal_events,
     proposals,
     representatives,
     retirements,
@@ -45,13 +40,17 @@ from tanshi.store.schema import (
 
 @dataclass(frozen=True, slots=True)
 class ProposalOutcome:
-    """Where a proposal stands after a step, and the result code of that step."""
+    """Where a proposal stands after a step, and the result code of that step.
+
+    ``replayed`` is True when the idempotency key had been used: this is that proposal.
+    """
 
     proposal_id: int | None
     status: ProposalStatus | None
     result: ResultCode
     release_at: datetime | None = None
     transaction_id: int | None = None
+    replayed: bool = False
 
 
 def _rule(jurisdiction: Jurisdiction, now: datetime) -> RegistryRule | None:
@@ -82,14 +81,9 @@ def add_representative(
 
 
 def _rights(connection: Connection, account: int, person: str) -> Rights:
-    row = connection.execute(
-        select(representatives).where(
-            representatives.c.account_id == account, representatives.c.person == person
-        )
-    ).first()
-    if row is None:
-        return Rights(initiate=False, approve=False, view=False)
-    return Rights(row.can_initiate, row.can_approve, row.can_view)
+    return proposal_store.rights_of(
+        proposal_store.RIGHTS.first(connection, account=account, person=person)
+    )
 
 
 def trust_account(
@@ -142,30 +136,19 @@ def _is_trusted(connection: Connection, source: int, target: int, now: datetime)
 
 def _log(connection: Connection, proposal: int, now: datetime, event: str, actor: str,
          result: ResultCode) -> None:  # fmt: skip
-    connection.execute(proposal_events.insert().values(
-        proposal_id=proposal, at=to_utc(now), event=event, actor=actor, result=result.value,
-    ))  # fmt: skip
+    proposal_store.EVENT.rows(connection, proposal_id=proposal, at=to_utc(now), event=event,
+                              actor=actor, result=result.value)  # fmt: skip
 
 
-def _sent_today(
-    connection: Connection, jurisdiction: Jurisdiction, source: int, now: datetime
-) -> int:
-    """Units the account has proposed to send today (local day) that are not failed or cancelled."""
-    day = local_date(jurisdiction, now)
-    start = to_utc(now) - timedelta(days=2)  # coarse filter; the exact local day is below
-    rows = connection.execute(
-        select(proposals.c.quantity_units, proposals.c.proposed_at).where(
-            proposals.c.source_account_id == source,
-            proposals.c.proposed_at >= start,
-            proposals.c.status.not_in(
-                [ProposalStatus.FAILED.value, ProposalStatus.CANCELLED.value]
-            ),
-        )
-    )
-    return sum(
-        int(quantity) for quantity, at in rows
-        if local_date(jurisdiction, from_store(at)) == day
-    )  # fmt: skip
+def lock_proposals_of(connection: Connection, accounts: list[int]) -> None:
+    """Serialise the proposals from ``accounts``, so daily limits hold under load.
+
+    PostgreSQL: a transaction-scoped advisory lock per source account, not the journal head,
+    so proposals from different accounts run side by side. Take it before any registry lock
+    (the journal head, holdings rows); nothing takes it while holding one, so it cannot
+    deadlock with them. SQLite's BEGIN IMMEDIATE already serialises writers.
+    """
+    proposal_store.lock_sources(connection, sorted(accounts))
 
 
 def propose(
@@ -178,58 +161,63 @@ def propose(
     (beneficiary, purpose) of a voluntary retirement, recorded when it executes.
     """
     with engine.begin() as connection:
-        lock_journal_head(connection)  # daily limits and balances are read consistently
-        existing = connection.execute(
-            select(proposals).where(proposals.c.idempotency_key == request.idempotency_key)
-        ).first()
-        if existing is not None:
-            return _outcome(existing)
-        sources = sorted({m.from_account for m in request.movements})
-        accounts = load_accounts(connection, {m.from_account for m in request.movements}
-                                 | {m.to_account for m in request.movements})  # fmt: skip
-        classes = load_unit_classes(connection, {m.unit_class for m in request.movements})
-        held = {
-            (row.account_id, row.unit_class_id): int(row.quantity_units)
-            for row in connection.execute(
-                select(holdings).where(holdings.c.account_id.in_(sources))
-            )
-        }
-        quantity = sum(m.quantity_units for m in request.movements)
-        rule = _rule(jurisdiction, now)
-        found = request_problems(request, accounts, classes, held)
-        if request.type_code not in PERSON_TYPES:
-            found.add(ResultCode.TYPE_NOT_OPEN_TO_PEOPLE)
-        if len(sources) > 1:
-            found.add(ResultCode.ONE_SOURCE_PER_PROPOSAL)
-        if sources:
-            found |= initiation_problems(
-                [_rights(connection, source, initiator) for source in sources],
-                _calendar(jurisdiction, now), now,
-                _sent_today(connection, jurisdiction, sources[0], now), quantity,
-                rule.daily_limit_units if rule else None,
-            )  # fmt: skip
-        result = first_by_precedence(found)
-        if not sources:
-            return ProposalOutcome(None, None, result)
-        declared = TRANSACTION_TYPES.get(request.type_code)
-        waiting = declared is not None and declared.approval_required
-        status = (
-            ProposalStatus.FAILED
-            if result is not ResultCode.OK
-            else ProposalStatus.AWAITING_APPROVAL
+        return propose_in(connection, jurisdiction, request, initiator, now,
+                          retirement=retirement)  # fmt: skip
+
+
+def propose_in(
+    connection: Connection, jurisdiction: Jurisdiction, request: TransactionRequest,
+    initiator: str, now: datetime, *, retirement: tuple[str, str] | None = None,
+) -> ProposalOutcome:  # fmt: skip
+    """``propose`` inside the caller's transaction (which it leaves to the caller to commit).
+
+    A proposal that waits for approval locks only its source account (``lock_proposals_of``):
+    its daily limit and idempotency key are checked consistently, while its balance, rights
+    and account statuses are checked again, under the journal-head lock, when it executes.
+    One that executes at once also takes the journal-head lock, as every registry write does.
+    """
+    sources = sorted({m.from_account for m in request.movements})
+    declared = TRANSACTION_TYPES.get(request.type_code)
+    waiting = declared is not None and declared.approval_required
+    if not waiting:  # executes at once: the source locks, then the journal head's
+        lock_proposals_of(connection, sources)
+        lock_journal_head(connection)
+    rule = _rule(jurisdiction, now)
+    limit = rule.daily_limit_units if rule else None
+    today = local_day(jurisdiction.rulebook.rulebook.timezone, now) if limit else None
+    seen = proposal_store.read_for_proposal(
+        connection, [a for m in request.movements for a in (m.from_account, m.to_account)],
+        [m.unit_class for m in request.movements], sources, initiator, today, lock=waiting,
+    )  # fmt: skip
+    quantity = sum(m.quantity_units for m in request.movements)
+    found = request_problems(request, seen.accounts, seen.classes, seen.held)
+    if request.type_code not in PERSON_TYPES:
+        found.add(ResultCode.TYPE_NOT_OPEN_TO_PEOPLE)
+    if len(sources) > 1:
+        found.add(ResultCode.ONE_SOURCE_PER_PROPOSAL)
+    if sources:
+        found |= initiation_problems(
+            seen.rights, _calendar(jurisdiction, now), now, seen.sent_today, quantity, limit
         )
-        proposal = connection.execute(
-            proposals.insert().values(
-                idempotency_key=request.idempotency_key, type_code=request.type_code,
-                request=_to_json(request, retirement), source_account_id=sources[0],
-                quantity_units=quantity, initiator=initiator, status=status.value,
-                result=result.value, proposed_at=to_utc(now),
-            ).returning(proposals.c.id)
-        ).scalar_one()  # fmt: skip
-        _log(connection, proposal, now, "proposed", initiator, result)
-        if result is ResultCode.OK and not waiting:
-            return _advance(connection, jurisdiction, proposal, now, initiator)
-        return ProposalOutcome(proposal, status, result)
+    result = first_by_precedence(found)
+    if not sources:
+        return ProposalOutcome(None, None, result)
+    status = (
+        ProposalStatus.FAILED if result is not ResultCode.OK else ProposalStatus.AWAITING_APPROVAL
+    )
+    proposal = proposal_store.insert_proposal(connection, {
+        "idempotency_key": request.idempotency_key, "type_code": request.type_code,
+        "request": _to_json(request, retirement), "source_account_id": sources[0],
+        "quantity_units": quantity, "initiator": initiator, "status": status.value,
+        "result": result.value, "proposed_at": to_utc(now),
+    }, initiator)  # fmt: skip
+    if proposal is None:  # the key was used before: the first proposal's outcome stands
+        existing = proposal_store.PROPOSAL_BY_KEY.first(connection, key=request.idempotency_key)
+        assert existing is not None
+        return _outcome(existing)
+    if result is ResultCode.OK and not waiting:
+        return _advance(connection, jurisdiction, proposal, now, initiator)
+    return ProposalOutcome(proposal, status, result)
 
 
 def approve(
@@ -368,7 +356,7 @@ def _locked(connection: Connection, proposal_id: int):
 def _outcome(row) -> ProposalOutcome:
     release = None if row.release_at is None else from_store(row.release_at)
     return ProposalOutcome(row.id, ProposalStatus(row.status), ResultCode(row.result), release,
-                           row.transaction_id)  # fmt: skip
+                           row.transaction_id, replayed=True)  # fmt: skip
 
 
 def _to_json(

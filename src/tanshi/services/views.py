@@ -8,16 +8,30 @@ absent, so its existence does not leak.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, and_, func, or_, select, true
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.orm import aliased
 
 from tanshi.core.moments import from_store
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services.identity import Principal
+from tanshi.store.async_reads import AsyncReads
+from tanshi.store.prepared import Prepared
 from tanshi.store.schema import (
     accounts,
     allocations,
@@ -72,17 +86,31 @@ def utc_text(value: datetime | None) -> str | None:
     return None if value is None else from_store(value).isoformat()
 
 
+def _visibility(person: Any, organisation_id: Any):
+    # EXISTS on representatives' (account_id, person) key and the organisation's company:
+    # one index probe per account, whether the query reads one account or a page of them.
+    represented = exists().where(
+        representatives.c.account_id == accounts.c.id, representatives.c.person == person,
+        representatives.c.can_view,
+    )  # fmt: skip
+    own_company = accounts.c.company_id == (
+        select(organisations.c.company_id)
+        .where(organisations.c.id == organisation_id)
+        .scalar_subquery()
+    )
+    return or_(represented, own_company)
+
+
 def visible_accounts(principal: Principal):
     """A WHERE clause on ``accounts`` for the accounts ``principal`` may read."""
     if principal.reads_all:
         return true()
-    represented = select(representatives.c.account_id).where(
-        representatives.c.person == principal.username, representatives.c.can_view
-    )
-    own_company = select(organisations.c.company_id).where(
-        organisations.c.id == principal.organisation_id, organisations.c.company_id.is_not(None)
-    )
-    return or_(accounts.c.id.in_(represented), accounts.c.company_id.in_(own_company))
+    return _visibility(principal.username, principal.organisation_id)
+
+
+def _visible_bound(principal: Principal) -> dict[str, Any]:
+    """The parameters of ``_visibility(bindparam("person"), bindparam("organisation_id"))``."""
+    return {"person": principal.username, "organisation_id": principal.organisation_id}
 
 
 def jurisdiction_list(engine: Engine) -> list[dict[str, Any]]:
@@ -160,20 +188,47 @@ def account_list(
         return page_of(connection, query, limit, offset, _account_shape)
 
 
-def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] | None:
-    """One account with its holdings, or None if it does not exist or is hidden (one query)."""
+def _account_with_holdings(visible: Any) -> Prepared:
     held = and_(holdings.c.account_id == accounts.c.id, holdings.c.quantity_units != 0)
-    query = (
+    return Prepared(
         _account_query()
         .add_columns(unit_classes.c.code.label("unit_class"), unit_classes.c.kind.label("unit_kind"),
                      unit_classes.c.vintage, holdings.c.quantity_units)
         .outerjoin(holdings, held)
         .outerjoin(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
-        .where(accounts.c.code == code, visible_accounts(principal))
+        .where(accounts.c.code == bindparam("code"), visible)
         .order_by(unit_classes.c.code)
     )  # fmt: skip
+
+
+_ACCOUNT_FOR_ALL = _account_with_holdings(true())
+_ACCOUNT_IF_VISIBLE = _account_with_holdings(
+    _visibility(bindparam("person"), bindparam("organisation_id"))
+)
+
+
+def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] | None:
+    """One account with its holdings, or None if it does not exist or is hidden (one query)."""
     with reading(engine) as connection:
-        rows = connection.execute(query).all()
+        if principal.reads_all:
+            return _account_from(_ACCOUNT_FOR_ALL.rows(connection, code=code))
+        return _account_from(
+            _ACCOUNT_IF_VISIBLE.rows(connection, code=code, **_visible_bound(principal))
+        )
+
+
+async def account_on_loop(
+    reads: AsyncReads, principal: Principal, code: str
+) -> dict[str, Any] | None:
+    """``account`` through the event loop's connections (PostgreSQL)."""
+    if principal.reads_all:
+        return _account_from(await reads.rows(_ACCOUNT_FOR_ALL, code=code))
+    return _account_from(
+        await reads.rows(_ACCOUNT_IF_VISIBLE, code=code, **_visible_bound(principal))
+    )
+
+
+def _account_from(rows: Sequence[Any]) -> dict[str, Any] | None:
     if not rows:
         return None
     shaped = _account_shape(rows[0])
@@ -184,6 +239,33 @@ def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] |
         if r.unit_class is not None
     ]  # fmt: skip
     return shaped
+
+
+def _accounts_seen(visible: Any) -> Prepared:
+    return Prepared(
+        select(accounts.c.id, accounts.c.code, visible.label("visible")).where(
+            or_(accounts.c.code == bindparam("first"), accounts.c.code == bindparam("second"))
+        )
+    )
+
+
+_TWO_ACCOUNTS_FOR_ALL = _accounts_seen(true())
+_TWO_ACCOUNTS_IF_VISIBLE = _accounts_seen(
+    _visibility(bindparam("person"), bindparam("organisation_id"))
+)
+
+
+def two_accounts(
+    connection: Connection, principal: Principal, first: str, second: str
+) -> dict[str, tuple[int, bool]]:
+    """Two accounts by code (one query): their ids, and whether ``principal`` may read each."""
+    if principal.reads_all:
+        rows = _TWO_ACCOUNTS_FOR_ALL.rows(connection, first=first, second=second)
+    else:
+        rows = _TWO_ACCOUNTS_IF_VISIBLE.rows(
+            connection, first=first, second=second, **_visible_bound(principal)
+        )
+    return {row.code: (int(row.id), bool(row.visible)) for row in rows}
 
 
 def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> int | None:
@@ -271,14 +353,26 @@ def _proposal_query(principal: Principal) -> Select:
     return query.where(visible_accounts(principal))
 
 
-def _proposal_shape(row: Any) -> dict[str, Any]:
+def proposal_body(
+    proposal_id: int, type_code: str, status: str, result: str, source_account: str,
+    quantity_units: int, initiator: str, approver: str | None, proposed_at: datetime,
+    release_at: datetime | None, transaction_id: int | None, memo: str,
+) -> dict[str, Any]:  # fmt: skip
+    """A proposal as the API and the web UI show it."""
     return {
-        "id": row.id, "type": row.type_code, "status": row.status, "result": row.result,
-        "source_account": row.source_account, "quantity_units": int(row.quantity_units),
-        "initiator": row.initiator, "approver": row.approver,
-        "proposed_at": utc_text(row.proposed_at), "release_at": utc_text(row.release_at),
-        "transaction_id": row.transaction_id, "memo": row.request.get("memo", ""),
+        "id": proposal_id, "type": type_code, "status": status, "result": result,
+        "source_account": source_account, "quantity_units": int(quantity_units),
+        "initiator": initiator, "approver": approver, "proposed_at": utc_text(proposed_at),
+        "release_at": utc_text(release_at), "transaction_id": transaction_id, "memo": memo,
     }  # fmt: skip
+
+
+def _proposal_shape(row: Any) -> dict[str, Any]:
+    return proposal_body(
+        row.id, row.type_code, row.status, row.result, row.source_account, row.quantity_units,
+        row.initiator, row.approver, row.proposed_at, row.release_at, row.transaction_id,
+        row.request.get("memo", ""),
+    )  # fmt: skip
 
 
 def proposal_list(
@@ -303,9 +397,16 @@ def proposal_list(
 
 def proposal(engine: Engine, principal: Principal, proposal_id: int) -> dict[str, Any] | None:
     with reading(engine) as connection:
-        row = connection.execute(
-            _proposal_query(principal).where(proposals.c.id == proposal_id)
-        ).first()
+        return proposal_in(connection, principal, proposal_id)
+
+
+def proposal_in(
+    connection: Connection, principal: Principal, proposal_id: int
+) -> dict[str, Any] | None:
+    """``proposal`` on the caller's connection."""
+    row = connection.execute(
+        _proposal_query(principal).where(proposals.c.id == proposal_id)
+    ).first()
     return None if row is None else _proposal_shape(row)
 
 

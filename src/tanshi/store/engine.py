@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from tanshi.core.errors import TanshiError
 
 DEFAULT_SQLITE_FILE = "tanshi.sqlite"
+IDLE_PING_SECONDS = 10.0
 ENV_DATABASE_URL = "TANSHI_DATABASE_URL"
 
 
@@ -62,8 +64,37 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url`` with the settings tanshi relies on."""
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """Check a pooled connection on checkout only if it sat unused ``idle_seconds``.
+
+    ``pool_pre_ping`` costs a round trip on every checkout; a busy service reuses its
+    connections within seconds, so only a connection left idle (which a restarted or
+    restarting server may have dropped) is checked. A connection that fails the check is
+    replaced; one that breaks while in use fails that request and the pool is renewed.
+    """
+
+    @event.listens_for(engine, "connect")
+    @event.listens_for(engine, "checkin")
+    def _mark(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _check(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("returned_at", 0.0) < idle_seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            raise DisconnectionError(str(error)) from error
+
+
+def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
+    """An engine for ``url`` with the settings tanshi relies on.
+
+    ``pool_size`` (a long-running service) keeps that many PostgreSQL connections open,
+    allows as many again in a burst, and checks only connections that sat idle; without it
+    every checkout is pinged.
+    """
     url = normalise_url(url)
     if not url.startswith(("sqlite:", "sqlite+pysqlite:", "postgresql+psycopg:")):
         raise TanshiError(
@@ -77,7 +108,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    if pool_size is None:
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine, IDLE_PING_SECONDS)
+    return engine
 
 
 def alembic_config() -> Config:
@@ -103,8 +138,8 @@ def downgrade(engine: Engine, revision: str = "base") -> None:
         command.downgrade(config, revision)
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, *, pool_size: int | None = None) -> Engine:
     """An engine on ``url`` whose schema is migrated to the latest revision."""
-    engine = make_engine(url)
+    engine = make_engine(url, pool_size=pool_size)
     migrate(engine)
     return engine

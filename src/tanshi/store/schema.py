@@ -169,6 +169,8 @@ proposals = Table(
     Column("proposed_at", DateTime(timezone=True), nullable=False),
     Column("release_at", DateTime(timezone=True), nullable=True),
     Column("transaction_id", ForeignKey("transactions.id"), nullable=True),
+    # The daily limit sums a source account's proposals of the last days.
+    Index("ix_proposals_source_proposed_at", "source_account_id", "proposed_at"),
 )
 
 # Every check and step of every proposal, in order (append-only).

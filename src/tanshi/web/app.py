@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from tanshi.api.app import BodyLimit, create_api
+from tanshi.api.app import BodyLimit, create_api, make_service
+from tanshi.api.clock import service_clock
 from tanshi.api.context import Service
+from tanshi.api.settings import Settings
 from tanshi.web import account, admin, allocation, cash, company, mrv, pages, regulator, trading
 from tanshi.web.common import PasswordChangeRequired
 from tanshi.web.render import ACCOUNT_PAGE, render
@@ -67,3 +69,13 @@ def create_app(service: Service) -> FastAPI:
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The service as configured by ``TANSHI_…`` variables: each worker of ``tanshi serve``."""
+    settings = Settings()
+    service = make_service(settings)
+    shifted = service_clock(settings.clock, settings.clock_runs, service.engine)
+    if shifted is not None:
+        service.clock = shifted
+    return create_app(service)

@@ -10,7 +10,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
 from tanshi.api.context import (
     IdempotencyKey,
@@ -18,6 +19,7 @@ from tanshi.api.context import (
     Service,
     ServiceDep,
     idempotent_write,
+    idempotent_write_in,
     needs,
     registry_key,
 )
@@ -35,39 +37,23 @@ from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services import lifecycle, operations, views
 from tanshi.services.identity import Principal, Scope
-from tanshi.services.jurisdiction import Jurisdiction, find_account
-from tanshi.services.market import unit_class_by_code
-from tanshi.store.schema import unit_classes
+from tanshi.services.jurisdiction import Jurisdiction
 
 router = APIRouter(tags=["proposals"])
 ProposalId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _unit_class(svc: Service, code: str, field: str) -> tuple[int, Jurisdiction]:
-    with svc.engine.connect() as connection:
-        found = unit_class_by_code(connection, code)
-        jurisdiction = None
-        if found is not None:
-            jurisdiction = connection.execute(
-                select(unit_classes.c.jurisdiction).where(unit_classes.c.id == found)
-            ).scalar_one()
-    if found is None or jurisdiction is None:
+    found = svc.unit_class(code, field)
+    if found is None:
         raise ApiError(422, "unknown_unit_class", f"no unit class {code}", field)
-    return found, svc.jurisdiction(jurisdiction, field)
+    return found
 
 
 def _visible_account(svc: Service, who: Principal, code: str, field: str) -> int:
     found = views.account_id_if_visible(svc.engine, who, code)
     if found is None:
         raise ApiError(404, "unknown_account", f"no account {code} that you may use", field)
-    return found
-
-
-def _any_account(svc: Service, code: str, field: str) -> int:
-    with svc.engine.connect() as connection:
-        found = find_account(connection, code)
-    if found is None:
-        raise ApiError(422, "unknown_account", f"no account {code}", field)
     return found
 
 
@@ -81,31 +67,51 @@ def _outcome_body(svc: Service, who: Principal, proposal_id: int | None) -> dict
 @router.post("/transfers", response_model=ProposalOut, status_code=201,
              responses={202: {"model": ProposalOut, "description": "awaiting approval or delayed"}})  # fmt: skip
 def transfer(
-    body: TransferIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    body: TransferIn, request: Request, key: IdempotencyKey,
     who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
 ) -> JSONResponse:  # fmt: skip
     """Propose a transfer from an account you represent; 201 if executed, 202 if it waits.
 
     A second representative approves it with POST /v1/proposals/{id}/approve.
     """
+    svc: Service = request.app.state.service  # not a dependency: see routers/accounts.py
+    unit = svc.unit_class(body.unit_class, "body.unit_class")  # before the write transaction
 
-    def run() -> tuple[int, dict]:
-        source = _visible_account(svc, who, body.from_account, "body.from_account")
-        target = _any_account(svc, body.to_account, "body.to_account")
-        unit_class, jurisdiction = _unit_class(svc, body.unit_class, "body.unit_class")
-        now = svc.now()
+    def run(connection: Connection) -> tuple[int, dict] | ApiError:
+        found = views.two_accounts(connection, who, body.from_account, body.to_account)
+        source, visible = found.get(body.from_account, (0, False))
+        if not visible:
+            raise ApiError(404, "unknown_account", f"no account {body.from_account} that you "
+                           "may use", "body.from_account")  # fmt: skip
+        if body.to_account not in found:
+            raise ApiError(422, "unknown_account", f"no account {body.to_account}",
+                           "body.to_account")  # fmt: skip
+        if unit is None:
+            raise ApiError(422, "unknown_unit_class", f"no unit class {body.unit_class}",
+                           "body.unit_class")  # fmt: skip
+        (unit_class, jurisdiction), now = unit, svc.now()
         request_ = TransactionRequest(
             "transfer", registry_key(who, key),
-            (Movement(source, target, unit_class, body.quantity_t),), now, memo=body.memo,
+            (Movement(source, found[body.to_account][0], unit_class, body.quantity_t),), now,
+            memo=body.memo,
         )  # fmt: skip
-        outcome = lifecycle.propose(svc.engine, jurisdiction, request_, who.username, now)
+        outcome = lifecycle.propose_in(connection, jurisdiction, request_, who.username, now)
         if outcome.result is not ResultCode.OK:
-            raise from_result(outcome.result, "body")
+            return from_result(outcome.result, "body")  # the failed proposal stays on record
         status = 201 if outcome.status is ProposalStatus.EXECUTED else 202
-        return status, _outcome_body(svc, who, outcome.proposal_id)
+        if outcome.replayed or outcome.status is not ProposalStatus.AWAITING_APPROVAL:
+            shown = views.proposal_in(connection, who, outcome.proposal_id or 0)
+            if shown is None:
+                raise ApiError(404, "proposal_not_found", "the proposal is not visible to you")
+            return status, shown
+        assert outcome.proposal_id is not None
+        return status, views.proposal_body(
+            outcome.proposal_id, "transfer", outcome.status.value, outcome.result.value,
+            body.from_account, body.quantity_t, who.username, None, now, None, None, body.memo,
+        )  # fmt: skip
 
-    status, shown = idempotent_write(svc, request, who, key, "transfer", body.from_account,
-                                     body.model_dump(), run)  # fmt: skip
+    status, shown = idempotent_write_in(svc, request, who, key, "transfer", body.from_account,
+                                        body.model_dump(), run)  # fmt: skip
     return JSONResponse(shown, status_code=status)
 
 
@@ -140,21 +146,22 @@ def retire(
 
 
 @router.get("/proposals", response_model=Page[ProposalOut])
-def list_proposals(
+async def list_proposals(
     who: Reader, svc: ServiceDep, paging: PagingDep,
     status: Annotated[str | None, Query(max_length=20)] = None,
     awaiting_my_approval: bool = False,
 ) -> dict:  # fmt: skip
     """Proposals from accounts you may read; ``awaiting_my_approval`` gives your queue."""
-    return page_body(views.proposal_list(
-        svc.engine, who, status=status, awaiting_my_approval=awaiting_my_approval,
-        limit=paging.limit, offset=paging.offset,
+    return page_body(await run_in_threadpool(
+        views.proposal_list, svc.engine, who, status=status,
+        awaiting_my_approval=awaiting_my_approval, limit=paging.limit, offset=paging.offset,
     ))  # fmt: skip
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)
-def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) -> dict:
-    return _outcome_body(svc, who, proposal_id)
+async def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) -> dict:
+    # async, its read in the thread pool: see routers/accounts.py
+    return await run_in_threadpool(_outcome_body, svc, who, proposal_id)
 
 
 def _jurisdiction_of(svc: Service, proposal: dict) -> Jurisdiction:

@@ -1,14 +1,14 @@
 """An index for the daily limit of proposals: a source account's proposals by time.
 
 Revision ID: 0009_api_speed
-Revises: 0011_identity_care
+Revises: 0008_registry_throughput
 Create Date: 2026-11-25
 """
 
 from alembic import op
 
 revision = "0009_api_speed"
-down_revision = "0011_identity_care"
+down_revision = "0008_registry_throughput"
 branch_labels = None
 depends_on = None
 

@@ -403,17 +403,22 @@ def deactivate_user(engine: Engine, username: str, now: datetime) -> bool:
         if found is None:
             return False
         connection.execute(users.update().where(users.c.id == found).values(active=False))
-        connection.execute(
-            api_tokens.update()
-            .where(api_tokens.c.user_id == found, api_tokens.c.revoked_at.is_(None))
-            .values(revoked_at=to_utc(now))
-        )
-        connection.execute(
-            web_sessions.update()
-            .where(web_sessions.c.user_id == found, web_sessions.c.closed_at.is_(None))
-            .values(closed_at=to_utc(now))
-        )
+        end_credentials(connection, found, now)
     return True
+
+
+def end_credentials(connection: Connection, user_id: int, now: datetime) -> None:
+    """Close a user's open web sessions and revoke their API tokens."""
+    connection.execute(
+        web_sessions.update()
+        .where(web_sessions.c.user_id == user_id, web_sessions.c.closed_at.is_(None))
+        .values(closed_at=to_utc(now))
+    )
+    connection.execute(
+        api_tokens.update()
+        .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=to_utc(now))
+    )
 
 
 def set_locale(engine: Engine, user_id: int, locale: str) -> None:

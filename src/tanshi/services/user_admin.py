@@ -25,10 +25,11 @@ from tanshi.services.identity import (
     Principal,
     Role,
     digest,
+    end_credentials,
     hash_password,
     password_matches,
 )
-from tanshi.store.schema import api_tokens, users, web_sessions
+from tanshi.store.schema import users, web_sessions
 
 MAX_PASSWORD_CHARS = 200
 # Temporary passwords: 4 groups of 4 from 31 unambiguous characters (about 79 bits).
@@ -130,19 +131,6 @@ def administrator_needs_command_line(username: str) -> Issue:
     )
 
 
-def _end_credentials(connection: Connection, user_id: int, now: datetime) -> None:
-    connection.execute(
-        web_sessions.update()
-        .where(web_sessions.c.user_id == user_id, web_sessions.c.closed_at.is_(None))
-        .values(closed_at=to_utc(now))
-    )
-    connection.execute(
-        api_tokens.update()
-        .where(api_tokens.c.user_id == user_id, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=to_utc(now))
-    )
-
-
 def reset_password(
     engine: Engine, actor: Principal | None, username: str, now: datetime
 ) -> tuple[str | None, list[Issue]]:
@@ -159,7 +147,7 @@ def reset_password(
             password_hash=hash_password(chosen), must_change_password=True, failed_logins=0,
             locked_until=None,
         ))  # fmt: skip
-        _end_credentials(connection, row.id, now)
+        end_credentials(connection, row.id, now)
     return chosen, []
 
 
@@ -177,7 +165,7 @@ def reset_second_factor(
         secret = pyotp.random_base32()
         connection.execute(users.update().where(users.c.id == row.id).values(
             totp_secret=secret, totp_last_step=None))  # fmt: skip
-        _end_credentials(connection, row.id, now)
+        end_credentials(connection, row.id, now)
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="tanshi")
     return Enrolment(username, secret, uri), []
 

@@ -4,7 +4,8 @@ The demo runs a compliance year that is in the past, so on the real clock its de
 have passed and its exchange is closed. Its moment is 10:00 on the first trading day after
 its exchange stopped: the exchange is in continuous trading, the registry in business
 hours, the year's surrender deadline still ahead, the next year's reports open to filing
-and verification.
+and verification. The day counts as open until its orders expire at the close, so a
+restarted service resumes on the same day, just after the last order people entered.
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from sqlalchemy import Engine
 
 from tanshi.market.venues import is_trading_day
 from tanshi.services import trading
-from tanshi.services.exchange_log import traded_days
+from tanshi.services.exchange_log import last_closed_day, last_command_after
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.services.views import jurisdiction_list
 
 OPENING_HOUR = time(10)  # an hour into continuous trading; inside registry business hours
+RESUME_AFTER = timedelta(seconds=1)
 
 
 def demo_moment(engine: Engine) -> datetime | None:
@@ -29,11 +31,14 @@ def demo_moment(engine: Engine) -> datetime | None:
         if not listed.get("is_demo"):
             continue
         venue = trading.venue_of(load_jurisdiction(engine, listed["code"]))
-        logged = traded_days(engine, venue.venue.code) if venue else None
-        if venue is None or logged is None:
+        closed = last_closed_day(engine, venue.venue.code) if venue else None
+        if venue is None or closed is None:
             continue
-        day = logged[1] + timedelta(days=1)
+        day = closed + timedelta(days=1)
         while not is_trading_day(venue, day):
             day += timedelta(days=1)
-        return datetime.combine(day, OPENING_HOUR, ZoneInfo(venue.venue.timezone))
+        zone = ZoneInfo(venue.venue.timezone)
+        moment = datetime.combine(day, OPENING_HOUR, zone)
+        since = last_command_after(engine, venue.venue.code, closed)
+        return moment if since is None else max(moment, since.astimezone(zone) + RESUME_AFTER)
     return None

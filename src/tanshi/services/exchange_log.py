@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
@@ -94,6 +94,27 @@ def traded_days(engine: Engine, venue: str) -> tuple[date, date] | None:
             .where(exchange_commands.c.venue == venue)
         ).one()  # fmt: skip
     return None if first is None else (first, last)
+
+
+def last_closed_day(engine: Engine, venue: str) -> date | None:
+    """The last trading day whose orders expired at its close, if any."""
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.max(exchange_commands.c.trading_day)).where(
+                exchange_commands.c.venue == venue,
+                exchange_commands.c.kind == ExpireOrders.__name__,
+            )
+        ).scalar_one()
+
+
+def last_command_after(engine: Engine, venue: str, day: date) -> datetime | None:
+    """When the last command of a trading day after ``day`` was logged, if any."""
+    with engine.connect() as connection:
+        at = connection.execute(
+            select(func.max(exchange_commands.c.at))
+            .where(exchange_commands.c.venue == venue, exchange_commands.c.trading_day > day)
+        ).scalar_one()  # fmt: skip
+    return None if at is None else from_store(at)
 
 
 def stored_state(engine: Engine, venue: str) -> tuple[int, int]:

@@ -1,0 +1,51 @@
+"""The demo's moment stays on the open trading day across restarts of the service."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, insert
+
+from tanshi.market.events import ExpireOrders, NewOrder, SetPhase
+from tanshi.market.orders import Phase, Side, TimeInForce
+from tanshi.resources import load_rulebook
+from tanshi.services.demo_clock import demo_moment
+from tanshi.services.exchange_log import command_row
+from tanshi.services.jurisdiction import open_jurisdiction
+from tanshi.store.schema import exchange_commands
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PRODUCT = "DPEX:DPEA-2016"
+
+
+def _log(engine: Engine, *rows: tuple[date, object]) -> None:
+    with engine.begin() as connection:
+        start = connection.execute(exchange_commands.select()).all()
+        for seq, (day, command) in enumerate(rows, start=len(start) + 1):
+            connection.execute(insert(exchange_commands), command_row("DPEX", day, seq, command))
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+def test_the_demo_moment_resumes_the_open_day_after_the_last_order(engine: Engine) -> None:
+    rulebook, text = load_rulebook("demo-province")
+    open_jurisdiction(engine, rulebook, text, datetime(2016, 6, 30, tzinfo=UTC), is_demo=True)
+    assert demo_moment(engine) is None  # the exchange never traded
+    friday, monday = date(2017, 6, 16), date(2017, 6, 19)
+    order = NewOrder(_at(friday, 10), PRODUCT, 1, "DP-TR-X", Side.BUY, 10, 3000, TimeInForce.GTC)
+    _log(engine, (friday, SetPhase(_at(friday, 9, 30), PRODUCT, Phase.CONTINUOUS)),
+         (friday, order), (friday, ExpireOrders(_at(friday, 15), PRODUCT)))  # fmt: skip
+    # Friday closed: the moment is 10:00 on the next trading day.
+    assert demo_moment(engine) == _at(monday, 10)
+    # Someone traded on Monday at 10:20, then the service stopped before the close: a
+    # restart resumes Monday just after that order, not on Tuesday.
+    later = NewOrder(_at(monday, 10, 20), PRODUCT, 2, "DP-TR-X", Side.SELL, 5, 3100,
+                     TimeInForce.GTC)  # fmt: skip
+    _log(engine, (monday, later))
+    assert demo_moment(engine) == _at(monday, 10, 20).replace(second=1)
+    # Once Monday closes, the next restart moves to Tuesday.
+    _log(engine, (monday, ExpireOrders(_at(monday, 15), PRODUCT)))
+    assert demo_moment(engine) == _at(date(2017, 6, 20), 10)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from verified_case import PLAN, REPORT, verified_case
 
 from service_world import NOW, PASSWORD, TRADER_ACCOUNT, World, fast_hashing
 from tanshi.api.app import make_service
@@ -17,7 +18,6 @@ from tanshi.registry import Movement, TransactionRequest
 from tanshi.resources import load_rulebook
 from tanshi.services import compliance as compliance_service
 from tanshi.services import credentials, identity
-from tanshi.services import verification as vf
 from tanshi.services.jurisdiction import (
     account_id,
     load_jurisdiction,
@@ -31,21 +31,6 @@ from tanshi.store.schema import unit_outputs
 from tanshi.web.app import create_app
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples" / "allocation"
-PLAN = """
-company = "A1"
-version = 1
-valid_from_year = 2016
-
-[[streams]]
-unit = "site"
-stream = "grid"
-kind = "electricity"
-subject = "grid"
-activity_unit = "MWh"
-parameters = { quantity = "measured" }
-"""
-MONTHS = "unit,stream,month,quantity\n" + "".join(f"site,grid,{m},1000\n" for m in range(1, 13))
-REPORT = {"year": 2016, "stated_t": "7321.2", "csv": MONTHS + "site,grid,total,12000\n"}
 # 13:30 in the province on the world's day: the negotiated session (13:00-15:00) is open.
 AFTERNOON = datetime(2017, 3, 1, 5, 30, tzinfo=UTC)
 
@@ -59,26 +44,6 @@ def _clearer(world: World) -> None:
     assert not identity.create_organisation(world.engine, "EXC", "Exchange", "exchange", NOW)[1]
     assert not identity.create_user(world.engine, "clearer", "Clearer", "EXC",
                                     "exchange_operator", PASSWORD, NOW)[1]  # fmt: skip
-
-
-def _verified(world: World) -> None:
-    """A1's 2016 report verified by VER with one immaterial finding; VB2 also registered."""
-    assert vf.register_body(world.engine, "VER", "Verifier org", NOW) == []
-    assert vf.register_body(world.engine, "VB2", "Another body", NOW) == []
-    filed = world.client.post("/v1/monitoring-plans", json={"toml": PLAN},
-                              headers=_write(world, "officer-a", "p"))  # fmt: skip
-    assert filed.status_code == 201, filed.json()
-    made = world.client.post("/v1/reports", json=REPORT, headers=_write(world, "officer-a", "r"))
-    assert made.status_code == 201, made.json()
-    world.client.post("/v1/verification/2016/A1/assign", json={"body": "VER"},
-                      headers=_write(world, "regulator", "a"))  # fmt: skip
-    finding = {"kind": "misstatement", "description": "double-counted meter",
-               "misstatement_t": "-100"}  # fmt: skip
-    world.client.post("/v1/verification/2016/A1/findings", json=finding,
-                      headers=_write(world, "verifier", "f"))  # fmt: skip
-    done = world.client.post("/v1/verification/2016/A1/verify",
-                             headers=_write(world, "verifier", "v"))  # fmt: skip
-    assert done.json()["state"] == "verified", done.json()
 
 
 def test_verification_bodies_and_conflict_declarations(world: World) -> None:
@@ -150,7 +115,7 @@ def test_the_verification_statement_is_for_the_company_regulator_and_issuer(worl
         "/v1/verification/2016/A1/statement", headers=world.token("officer-a")
     )
     assert (before.status_code, before.json()["error"]["code"]) == (404, "no_statement")
-    _verified(world)
+    verified_case(world)
     shown = world.client.get("/v1/verification/2016/A1/statement",
                              headers=world.token("officer-a")).json()  # fmt: skip
     assert (shown["body"], shown["conclusion"], shown["reported_tco2"],
@@ -414,7 +379,7 @@ def test_registry_and_compliance_reports_as_files(world: World) -> None:
 
 
 def test_the_verification_table_lists_the_cases_you_may_read(world: World) -> None:
-    _verified(world)
+    verified_case(world)
     table = world.client.get("/v1/verification/2016/report.csv", headers=world.token("regulator"))
     assert table.headers["content-type"].startswith("text/csv")
     assert [line.split(",")[0] for line in table.text.splitlines()] == ["company", "A1"]

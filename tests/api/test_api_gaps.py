@@ -4,6 +4,7 @@ reports as files."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -387,3 +388,15 @@ def test_the_verification_table_lists_the_cases_you_may_read(world: World) -> No
     assert other.text.splitlines() == [table.text.splitlines()[0]]
     page = world.client.get("/v1/verification/2016/report.html", headers=world.token("officer-a"))
     assert page.headers["content-type"].startswith("text/html") and "7,221.200" in page.text
+
+
+def test_the_public_pages_link_the_downloads(world: World) -> None:
+    _traded(world)
+    page = world.client.get("/public").text
+    assert "下载" in page and 'href="/v1/public/holdings-by-kind.csv"' in page
+    market = world.client.get("/market?interval=day").text
+    links = re.findall(r'href="(/v1/public/market/DPEA-2016/[^"]+)"', market)
+    assert len(links) == 2
+    for link in links:
+        answer = world.client.get(link.replace("&amp;", "&"))
+        assert answer.status_code == 200, answer.text

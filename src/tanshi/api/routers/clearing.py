@@ -9,6 +9,7 @@ the money, and pays out a withdrawal from what is free (not reserved for orders,
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 from typing import Annotated
 
@@ -79,6 +80,15 @@ class BilateralTradeOut(BaseModel):
     replayed: bool
 
 
+def trade_id_of(who: Principal, key: str) -> str:
+    """The venue's id for a trade reported under ``key``: the key in the user's space, hashed
+    when it would not fit the settlement's 100 characters (a retry gives the same id)."""
+    readable = f"api-{who.user_id}-{key}"
+    if len(readable) <= 100:
+        return readable
+    return f"api-{who.user_id}-{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def _refused(issues: list[Issue] | tuple[Issue, ...]) -> ApiError:
     return from_issues(422, list(issues), lambda _i: "body")
 
@@ -140,7 +150,7 @@ def block_trade(body: BlockTradeIn, request: Request, key: IdempotencyKey, svc: 
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
-        trade_id = f"api-{who.user_id}-{key}"
+        trade_id = trade_id_of(who, key)
         recorded, issues = negotiated_trades.report_block_trade(
             svc.engine, place, body.product, body.seller, body.buyer, body.quantity_t,
             body.price_cny_per_t, trade_id, svc.now(),
@@ -169,7 +179,7 @@ def bilateral_trade(body: BilateralTradeIn, request: Request, key: IdempotencyKe
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
         outcome, issues = negotiated_trades.report_bilateral_trade(
             svc.engine, place, body.unit_class, body.seller, body.buyer, body.quantity_t,
-            body.price_cny_per_t, registry_key(who, key), svc.now(),
+            body.price_cny_per_t, trade_id_of(who, key), svc.now(),
         )  # fmt: skip
         if outcome is None or issues:
             raise _refused(issues)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import Engine
+from verified_case import verified_case
 
 from service_world import World, build_world
 
@@ -70,6 +71,12 @@ def test_a_representative_of_a_visible_account_still_needs_the_right(world: Worl
          {"company": "A1", "unit_class": "DPEA-2016", "quantity_t": 1, "year": 2016}),
         (["registry:propose"], "get", "/v1/accounts", None),
         (["read"], "post", "/v1/proposals/1/approve", None),
+        (["read"], "post", "/v1/cash/deposits", {"account": "DP-OH-A1", "amount_fen": 1}),
+        (["read"], "post", "/v1/exchange/bilateral-trades",
+         {"unit_class": "DPEA-2016", "seller": "A1", "buyer": "B1", "quantity_t": 1,
+          "price_cny_per_t": "28.00"}),
+        (["read"], "post", "/v1/allocation/unit-outputs", {"csv": "company\n"}),
+        (["read"], "post", "/v1/verification-bodies", {"code": "VB9", "name": "Mine"}),
     ],
 )  # fmt: skip
 def test_a_token_cannot_exceed_its_scope(
@@ -161,3 +168,27 @@ def test_a_revoked_token_and_a_deactivated_user_are_refused(world: World) -> Non
     myself = world.client.post("/v1/users/admin/deactivate",
                                headers=world.token("admin") | {"Idempotency-Key": "d2"})  # fmt: skip
     assert myself.status_code == 422
+
+
+def test_another_organisation_gets_404_for_statements_conflicts_and_cash(world: World) -> None:
+    """B's officer cannot read A1's verification statement, a body's declarations or A's
+    cash; a verifier reads the statement only of a case its own body verified."""
+    verified_case(world)
+    other = world.token("officer-b")
+    for path in (
+        "/v1/verification/2016/A1/statement",
+        "/v1/verification/2016/A1/statement.html",
+        "/v1/verification-bodies/VER/conflicts",
+        "/v1/verification-bodies/VB2/conflicts",
+    ):
+        assert world.client.get(path, headers=other).status_code == 404
+    assert world.client.get("/v1/verification/2016/A1/statement",
+                            headers=world.token("officer-a")).status_code == 200  # fmt: skip
+    assert world.client.get("/v1/verification/2016/report.csv",
+                            headers=other).text.count("\n") == 1  # fmt: skip
+    # Cash in and out is the exchange's: a member's own account included.
+    own = world.client.post("/v1/cash/deposits", json={"account": "DP-OH-B1", "amount_fen": 10**9},
+                            headers=other | {"Idempotency-Key": "rich"})  # fmt: skip
+    assert (own.status_code, own.json()["error"]["code"]) == (403, "insufficient_scope")
+    log = world.client.get("/v1/registry/transaction-log", headers=other)
+    assert log.status_code == 403

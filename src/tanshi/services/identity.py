@@ -57,6 +57,7 @@ class Scope(enum.StrEnum):
     MRV_REPORT = "mrv:report"
     MRV_VERIFY = "mrv:verify"
     TRADE = "market:trade"  # enter, cancel and amend orders on the exchange
+    CLEAR = "market:clear"  # the exchange's clearing: cash in and out, negotiated trades
 
 
 ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
@@ -66,7 +67,7 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
     ),
     Role.VERIFIER: frozenset({Scope.READ, Scope.MRV_VERIFY}),
     Role.TRADER: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.TRADE}),
-    Role.EXCHANGE_OPERATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE}),
+    Role.EXCHANGE_OPERATOR: frozenset({Scope.READ, Scope.PROPOSE, Scope.APPROVE, Scope.CLEAR}),
     Role.AUDITOR: frozenset({Scope.READ}),
     Role.ADMINISTRATOR: frozenset({Scope.READ, Scope.ADMIN}),
 }

@@ -9,10 +9,13 @@ from tanshi.api.routers import (
     auctions,
     auth,
     cash,
+    clearing,
     compliance,
+    downloads,
     facilities,
     jurisdictions,
     market,
+    production,
     proposals,
     public,
     reports,
@@ -20,6 +23,7 @@ from tanshi.api.routers import (
     transactions,
     users,
     verification,
+    verification_bodies,
 )
 
 ROUTERS = (
@@ -41,4 +45,9 @@ ROUTERS = (
     cash.router,
     facilities.router,
     users.router,
+    # Reports as files, verification bodies and statements, production data, clearing.
+    downloads.router,
+    verification_bodies.router,
+    production.router,
+    clearing.router,
 )

@@ -229,7 +229,13 @@ def test_eu_phase_4_caps_fall_by_the_linear_reduction_factor() -> None:
     assert isinstance(rules.allocation, EuBenchmarkRule)
     assert isinstance(rules.penalty, FixedPenaltyRule) and rules.penalty.surrender_still_owed
     assert str(rules.compliance.surrender_deadline(2022)) == "2023-04-30"
+    # 2023 emissions: 30 September 2024 (Directive 2023/959 applied from the 2024 surrenders)
+    assert str(rules_in_force(rulebook, 2023).compliance.surrender_deadline(2023)) == "2024-09-30"
     assert str(rules_in_force(rulebook, 2024).compliance.surrender_deadline(2024)) == "2025-09-30"
+    # Auctioning Regulation Art. 6: lots of 500, prices "rounded to two decimal points"
+    assert rules.auction is not None
+    assert (rules.auction.lot_size_t, rules.auction.price_tick) == (500, Decimal("0.01"))
+    assert rules.allocation.rounding == "half_up"  # 2019/331 Art. 16(9): nearest integer
 
 
 def test_a_year_outside_the_rules_is_refused() -> None:

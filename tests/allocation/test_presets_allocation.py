@@ -105,15 +105,16 @@ def test_eu_benchmark_times_activity_times_leakage_factor_times_cscf() -> None:
 
 def test_eu_correction_when_the_budget_binds_and_released_reserve_widens_it() -> None:
     """Cap 1,000,000, auctioned 570,000: budget 430,000 < 834,900 preliminary. Factor
-    430,000 / 834,900 = 0.51503…: kiln 693,000 × f = 356,916.996 → 356,916 (down); boiler
-    141,900 × f = 73,083.004 → 73,083; total 429,999 ≤ 430,000. Releasing 404,900 reserve units lifts the
-    budget to 834,900 and the correction to 1."""
+    430,000 / 834,900 = 0.51503…: kiln 693,000 × f = 356,916.996 → 356,917 (nearest integer,
+    Regulation 2019/331 Art. 16(9)); boiler 141,900 × f = 73,083.004 → 73,083; total 430,000
+    ≤ 430,000. Releasing 404,900 reserve units lifts the budget to 834,900 and the correction
+    to 1."""
     small = CapRule(
         year=2022, cap_t=1_000_000, auction_t=570_000, source="t", confidence=Confidence.ASSUMPTION
     )
     benchmarks = rules_in_force(EU, 2022).benchmarks
     lines, issues = allocate_installations(2022, _eu_rule(), benchmarks, small, INSTALLATIONS)
-    assert [line.allocated_t for line in lines] == [356_916, 73_083]
+    assert [line.allocated_t for line in lines] == [356_917, 73_083]
     assert "correction_applied" in {issue.code for issue in issues}
     lines, _ = allocate_installations(
         2022, _eu_rule(), benchmarks, small, INSTALLATIONS, released_t=404_900

@@ -64,8 +64,9 @@ def test_eu_benchmark_from_activity_levels_fits_the_budget(engine: Engine) -> No
 
     A: clinker, HAL (400 000 + 600 000) / 2 = 500 000 t × 0.693 = 346 500
     B: heat, not exposed, HAL 10 000 TJ × 47.3 × 0.30 = 141 900
-    Σ 488 400 > 430 000: correction 430 000 / 488 400 = 0.880425880…, rounded down per
-    installation: A floor(305 067.56…) = 305 067, B floor(124 932.43…) = 124 932; Σ 429 999.
+    Σ 488 400 > 430 000: correction 430 000 / 488 400 = 0.880425880…, rounded to the nearest
+    integer per installation (Regulation 2019/331 Art. 16(9)): A 305 067.56… → 305 068,
+    B 124 932.43… → 124 932; Σ 430 000, within the budget.
     """
     text = load_rulebook("eu-ets")[1].replace(
         "cap_t = 1571583007\nauction_t = 895802313", "cap_t = 1000000\nauction_t = 570000"
@@ -78,7 +79,7 @@ def test_eu_benchmark_from_activity_levels_fits_the_budget(engine: Engine) -> No
     ]
     assert production.record_activity_levels(engine, j, levels, NOW) == []
     table = allocation.allocate_year(engine, j, 2021, NOW)
-    assert {line.company: line.allocated_t for line in table.lines} == {"A": 305067, "B": 124932}
+    assert {line.company: line.allocated_t for line in table.lines} == {"A": 305068, "B": 124932}
     assert table.correction_factor == D(430000) / D(488400)
     assert "correction_applied" in {issue.code for issue in table.issues}
     assert table.total_t <= 430000

@@ -229,7 +229,31 @@ def test_eu_phase_4_caps_fall_by_the_linear_reduction_factor() -> None:
     assert isinstance(rules.allocation, EuBenchmarkRule)
     assert isinstance(rules.penalty, FixedPenaltyRule) and rules.penalty.surrender_still_owed
     assert str(rules.compliance.surrender_deadline(2022)) == "2023-04-30"
+    # 2023 emissions: 30 September 2024 (Directive 2023/959 applied from the 2024 surrenders)
+    assert str(rules_in_force(rulebook, 2023).compliance.surrender_deadline(2023)) == "2024-09-30"
     assert str(rules_in_force(rulebook, 2024).compliance.surrender_deadline(2024)) == "2025-09-30"
+    # Auctioning Regulation Art. 6: lots of 500, prices "rounded to two decimal points"
+    assert rules.auction is not None
+    assert (rules.auction.lot_size_t, rules.auction.price_tick) == (500, Decimal("0.01"))
+    assert rules.allocation.rounding == "half_up"  # 2019/331 Art. 16(9): nearest integer
+
+
+def test_kets_deadlines_and_banking_multiples_follow_the_act_and_the_plans() -> None:
+    """Act Art. 27(1): 8 months from 7 Feb 2025 (Act No. 20229), so the 2024 year is due
+    31 Aug 2025 and the 2023 year 30 June 2024; banking by net sales 3x (2018), 2x (2019),
+    1x (phase 3), 3x from 2023 (docs/research/kr-kets.md)."""
+    rulebook, _ = load_rulebook("kr-kets")
+    deadline = {year: rules_in_force(rulebook, year).compliance.surrender_deadline(year)
+                for year in (2023, 2024, 2025)}  # fmt: skip
+    assert [str(deadline[year]) for year in (2023, 2024, 2025)] == [
+        "2024-06-30", "2025-08-31", "2026-08-31",
+    ]  # fmt: skip
+    multiples = {}
+    for year in (2018, 2019, 2021, 2023, 2024):
+        banking = rules_in_force(rulebook, year).banking
+        assert banking is not None
+        multiples[year] = banking.net_sales_multiple
+    assert multiples == {2018: 3, 2019: 2, 2021: 1, 2023: 3, 2024: 3}
 
 
 def test_a_year_outside_the_rules_is_refused() -> None:

@@ -113,19 +113,19 @@ def test_any_misstatement_must_be_corrected(engine: Engine) -> None:
 
 
 def test_a_body_verifies_a_company_three_years_running_at_most(engine: Engine) -> None:
-    """2019 and 2020: 460 458 t (0.03356 tC/GJ, grid 0.6101); 2021: 199 650 + 234 139.28
-    (0.03085) + 5 810 (0.5810) = 439 599.28 → 439 599. VB1 verified 2019-2021, so 2022 goes
-    to another body."""
+    """2019 and 2020: 460 458 t (0.03356 tC/GJ, grid 0.6101); 2021: 199 650 + 199 650 (the
+    missing months take the mean of the four measured ones, 0.55 tC/t: June 2022 notice) +
+    5 810 (0.5810) = 405 110. VB1 verified 2019-2021, so 2022 goes to another body."""
     assert RULES.max_consecutive_years == 3
     j = _open(engine)
-    stated = {2019: Decimal(460458), 2020: Decimal(460458), 2021: Decimal(439599)}
+    stated = {2019: Decimal(460458), 2020: Decimal(460458), 2021: Decimal(405110)}
     for year, figure in stated.items():
         assert _submit(engine, j, REPORT, year, figure).ok, year
         assert vf.assign(engine, RULES, "P1", year, "VB1", vf.REGULATOR, NOW).ok
         done = vf.verify(engine, j, RULES, "P1", year, Actor("body", "VB1"), NOW)
         assert done.state is CaseState.VERIFIED, year
-    # 2022: 199 650 + 234 139.28 + 5 703 (0.5703) = 439 492.28 → 439 492.
-    assert _submit(engine, j, REPORT, 2022, Decimal(439492)).ok
+    # 2022: 199 650 + 199 650 + 5 703 (0.5703) = 405 003.
+    assert _submit(engine, j, REPORT, 2022, Decimal(405003)).ok
     refused = vf.assign(engine, RULES, "P1", 2022, "VB1", vf.REGULATOR, NOW)
     assert refused.result is ResultCode.ROTATION_LIMIT
     assert vf.assign(engine, RULES, "P1", 2022, "VB2", vf.REGULATOR, NOW).ok

@@ -173,3 +173,42 @@ def test_the_version_is_picked_by_year_and_a_wrong_year_is_refused() -> None:
     assert find_method("CN-ETS:power", 2031).spec.id == "CN-ETS:power:2023+"  # type: ignore[union-attr]
     refused = find_method("CN-ETS:power:2021", 2022)
     assert refused.code == "method_year"  # type: ignore[union-attr]
+
+
+def _months(year: int, measured: int) -> str:
+    """January..``measured`` with element carbon 0.50, 0.52, 0.54, …; March missing after."""
+    rows = []
+    for month in range(1, measured + 1):
+        rows.append(f"F1,{year},{month},U1,coal,fuel_consumed,1000,t")
+        rows.append(f"F1,{year},{month},U1,coal,carbon_content_ar,{0.48 + 0.02 * month:.2f},tC/t")
+    missing = measured + 1
+    rows.append(f"F1,{year},{missing},U1,coal,fuel_consumed,1000,t")
+    rows.append(f"F1,{year},{missing},U1,coal,ncv_ar,20.908,GJ/t")
+    return "\n".join(rows)
+
+
+def test_2022_missing_month_takes_the_mean_of_three_measured_months() -> None:
+    """June 2022 notice: ≥ 3 measured months → the missing month's C_ar is their mean,
+    (0.50 + 0.52 + 0.54) / 3 = 0.52 tC/t; 1 000 t × 0.52 × 0.99 × 44/12 = 1 887.6 tCO2."""
+    result = compute("CN-ETS:power:2022", _months(2022, 3))
+    assert result.issues == ()
+    missing = [line for line in result.lines if line.month == 4]
+    assert [line.basis for line in missing] == ["measured_mean"]
+    assert missing[0].emissions_tco2 == Decimal("1887.6")
+    assert not [key for key in missing[0].parameter_keys if "cc_default" in key]
+
+
+def test_2022_fewer_than_three_measured_months_take_the_default() -> None:
+    """Two measured months: the missing month takes NCV × 0.03085 (1 000 × 20.908 × 0.03085
+    = 645.0118 tC)."""
+    result = compute("CN-ETS:power:2022", _months(2022, 2))
+    [missing] = [line for line in result.lines if line.month == 3]
+    assert missing.basis == "default"
+    assert missing.emissions_tco2 == Decimal("645.0118") * Decimal("0.99") * 44 / 12
+
+
+def test_2023_on_months_are_never_filled_from_other_months() -> None:
+    """The 2023 guideline has no such rule in tanshi: the default, whatever was measured."""
+    result = compute("CN-ETS:power:2023+", _months(2023, 3))
+    [missing] = [line for line in result.lines if line.month == 4]
+    assert missing.basis == "default"

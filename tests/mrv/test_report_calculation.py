@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cn_power_text import CO2_PER_C, OF_COAL, PLAN, REPORT, default_months_t
 from cn_power_text import MEASURED_T as CN2
-from cn_power_text import PLAN, REPORT, default_months_t
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -30,15 +30,31 @@ def _run(plan_text: str, report_text: str, year: int, choice: MrvChoice = CN_POW
 
 
 def test_each_reporting_year_takes_its_own_version() -> None:
-    # 2022: default carbon 0.03085 (CN1: 234 139.2834) and grid 0.5703 (CN3: 5 703)
+    # 2022: four measured months (0.55 tC/t), so the June 2022 notice fills May–December
+    # with their mean, 0.55 (100 000 t × 0.55 × 0.99 × 44/12 = 199 650, as CN2), and grid
+    # 0.5703 (CN3: 5 703): 199 650 + 199 650 + 5 703
     found = _run(PLAN, REPORT, 2022)
     assert found.calculation is not None
     assert found.calculation.methodology == "CN-ETS:power:2022"
-    assert found.calculation.emissions_tco2 == CN2 + default_months_t("0.03085") + Decimal(5703)
-    assert round(found.calculation.emissions_tco2, 4) == Decimal("439492.2834")
-    assert found.reported_tco2 == Decimal(439492)
-    # 2021: the same carbon default, grid 0.5810: 199 650 + 234 139.2834 + 5 810
-    assert _run(PLAN, REPORT, 2021).reported_tco2 == Decimal(439599)
+    assert found.calculation.emissions_tco2 == 2 * CN2 + Decimal(5703)
+    assert found.reported_tco2 == Decimal(405003)
+    assert {line.basis for line in found.calculation.lines if line.month and line.month > 4} == {
+        "measured_mean"
+    }
+    # 2021: the same rule, grid 0.5810: 199 650 + 199 650 + 5 810
+    assert _run(PLAN, REPORT, 2021).reported_tco2 == Decimal(405110)
+    # With three or fewer measured months… two: May–December take the default carbon 0.03085
+    # (CN1: 234 139.2834): 2 × 25 000 t measured = 99 825, plus the default months
+    two = REPORT.replace("G1,coal,3,25000,20.908,measured,0.55,measured",
+                         "G1,coal,3,25000,20.908,measured,,")  # fmt: skip
+    two = two.replace("G1,coal,4,25000,20.908,measured,0.55,measured",
+                      "G1,coal,4,25000,20.908,measured,,")  # fmt: skip
+    fewer = _run(PLAN, two, 2022).calculation
+    assert fewer is not None
+    march_april = Decimal(50000) * Decimal("20.908") * Decimal("0.03085") * OF_COAL * CO2_PER_C
+    assert fewer.emissions_tco2 == (
+        CN2 / 2 + march_april + default_months_t("0.03085") + Decimal(5703)
+    )
     # 2023 on: purchased electricity is outside the boundary (reported, not counted)
     later = _run(PLAN, REPORT, 2023)
     assert later.calculation is not None
@@ -61,11 +77,11 @@ def test_a_measured_value_enters_only_where_the_plan_says_measured() -> None:
 def test_idle_months_need_no_measurements() -> None:
     report = REPORT.replace("G1,coal,12,12500,20.908,measured,,", "G1,coal,12,0,,,,")
     report = report.replace("G1,coal,total,200000", "G1,coal,total,187500")
-    found = _run(PLAN, report, 2022)
+    found = _run(PLAN, report, 2020)  # 2020: missing months take the default (0.03356)
     assert found.calculation is not None
     assert not [issue for issue in found.calculation.issues if issue.severity.value == "error"]
     assert found.calculation.emissions_tco2 == (
-        CN2 + default_months_t("0.03085") * 7 / 8 + Decimal(5703)
+        CN2 + default_months_t("0.03356") * 7 / 8 + Decimal(10000) * Decimal("0.6101")
     )
 
 
@@ -136,8 +152,9 @@ MONTH = st.tuples(
 def test_each_month_is_measured_or_its_own_default_and_the_snapshot_reproduces(
     months: list, year: int
 ) -> None:
-    """Whatever the mix of months: the total is Σ per month of FC × (C_ar if measured, else
-    that month's NCV × the year's default) × 0.99 × 44/12, and reproduces from its snapshot."""
+    """Whatever the mix of months: the total is Σ per month of FC × (C_ar if measured, else —
+    2022 with ≥ 3 measured months — their mean C_ar, else that month's NCV × the year's
+    default) × 0.99 × 44/12, and reproduces from its snapshot."""
     rows = "".join(
         f"G1,coal,{n},{fc},{ncv},measured,{c or ''},{basis if c else ''}\n"
         for n, (fc, c, basis, ncv) in enumerate(months, start=1)
@@ -149,10 +166,19 @@ def test_each_month_is_measured_or_its_own_default_and_the_snapshot_reproduces(
     found = _run(plan, report, year)
     assert found.calculation is not None
     default = Decimal("0.03356") if year == 2020 else Decimal("0.03085")
+    measured = [Decimal(c) for fc, c, basis, _ in months if fc and c and basis == "measured"]
+    # 2021–2022 (June 2022 notice): with ≥ 3 measured months, missing ones take their mean
+    mean = sum(measured) / len(measured) if year == 2022 and len(measured) >= 3 else None
     expected = sum(
         (
             Decimal(fc)
-            * (Decimal(c) if c and basis == "measured" else Decimal(ncv) * default)
+            * (
+                Decimal(c)
+                if c and basis == "measured"
+                else mean
+                if mean is not None
+                else Decimal(ncv) * default
+            )
             * Decimal("0.99")
             * Decimal(44)
             / Decimal(12)

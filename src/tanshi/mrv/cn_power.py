@@ -4,6 +4,7 @@ Per generating unit (``source``) and month:
 
   coal, element carbon measured:   C = FC × C_ar                     [t × tC/t]
   coal, month without measurement: C = FC × NCV_ar × CC_default       [t × GJ/t × tC/GJ]
+    (2021–2022 data, unit with ≥ 3 measured months: C = FC × mean C_ar of those months)
   gas and oil:                     C = FC × NCV × CC                  (measured, else defaults)
   E_comb = Σ C × OF × 44/12                                           [tCO2]
   E_elec = purchased MWh × EF_grid of the year      (only where the year's boundary counts it)
@@ -11,7 +12,8 @@ Per generating unit (``source``) and month:
 CHP units: E_heat = E_unit × 供热比, E_power = E_unit × (1 − 供热比), and the intensities
 E_power / 供电量 (tCO2/MWh) and E_heat / 供热量 (tCO2/GJ) that benchmark allocation needs.
 Every value comes from the parameter table for the reporting year: the default carbon
-content 0.03356 tC/GJ (2019–2020) became 0.03085 (环办气候函〔2022〕111号, 2021 data on).
+content 0.03356 tC/GJ (2019–2020) became 0.03085 (MEE's notice of 7 June 2022 adjusting
+环办气候函〔2022〕111号, 2021 data on).
 """
 
 from __future__ import annotations
@@ -63,12 +65,15 @@ SLOTS = (
 
 @dataclass(frozen=True, slots=True)
 class MissingMonthRule:
-    """What a coal month without a valid element-carbon measurement takes: C_ar = that
-    month's NCV_ar × the parameter ``default_parameter`` of the year. Versioned with the
-    method, so a later text that changes the rule is a new record, not an ``if``."""
+    """What a coal month without a valid element-carbon measurement takes. With at least
+    ``mean_from_months`` measured months of the unit's coal in the year, the arithmetic mean
+    of their C_ar (tC/t); otherwise C_ar = that month's NCV_ar × the parameter
+    ``default_parameter`` of the year. Versioned with the method, so a later text that
+    changes the rule is a new record, not an ``if``."""
 
     default_parameter: str
     reading: str
+    mean_from_months: int | None = None  # None: months are never filled from other months
 
 
 MISSING_MONTH_RULE = MissingMonthRule(
@@ -76,6 +81,19 @@ MISSING_MONTH_RULE = MissingMonthRule(
     "a month without a valid element-carbon measurement takes C_ar = NCV_ar × the year's "
     "default carbon per unit heat (the month's own NCV); months are never filled from "
     "other months (ChemLinked's reading of 111号 [V3]; the clause text is unconfirmed [M])",
+)
+# MEE's notice of 7 June 2022 adjusting 111号, §二 (docs/research/cn-national-power.md §4):
+# "(I) … three or more measured months … the arithmetic mean of the measured months data for
+# that year may be used to replace the missing months data. (II) … less than 3 months, the
+# default value … 0.03085 tC/GJ" — for 2021 and 2022 data [V3].
+PANDEMIC_MISSING_MONTH_RULE = MissingMonthRule(
+    "cc_default",
+    "for 2021 and 2022 data, a unit's coal month without a valid element-carbon measurement "
+    "takes the arithmetic mean of the C_ar of its measured months of the year when there are "
+    "three or more, else C_ar = NCV_ar × the default carbon per unit heat (MEE notice of 7 "
+    "June 2022 adjusting 111号, §二 [V3]; the notice says the mean 'may' be used: tanshi "
+    "always uses it when it can)",
+    mean_from_months=3,
 )
 
 
@@ -97,9 +115,11 @@ class CnPowerMethod:
             if value.name in {"fuel_consumed", "ncv_ar", "carbon_content_ar", "carbon_per_heat"}:
                 months[value.source, value.subject, value.month][value.name] = value
         _check_annual_and_monthly(months, issues)
+        means = _measured_means(months, self.missing_months)
         for (source, subject, month), given in months.items():
+            fill = means.get((source, subject)) if month is not None else None
             line = _combustion_line(
-                source, subject, month, given, resolver, ratio, issues, self.missing_months
+                source, subject, month, given, resolver, ratio, issues, self.missing_months, fill
             )
             if line is not None:
                 lines.append(line)
@@ -168,6 +188,35 @@ def _check_annual_and_monthly(
             del months[source, subject, month]
 
 
+def _measured_c_ar(given: dict[str, InputValue]) -> Decimal | None:
+    """A coal month's measured element carbon, tC/t: given, or carbon per GJ × NCV."""
+    if "carbon_content_ar" in given:
+        return given["carbon_content_ar"].amount
+    if "carbon_per_heat" in given and "ncv_ar" in given:
+        return given["carbon_per_heat"].amount * given["ncv_ar"].amount
+    return None
+
+
+def _measured_means(
+    months: dict[tuple[str, str, int | None], dict[str, InputValue]], rule: MissingMonthRule
+) -> dict[tuple[str, str], Decimal]:
+    """Per unit's coal, the mean C_ar of its measured months in which coal was burnt, where
+    the rule lets it fill missing months (enough measured months)."""
+    if rule.mean_from_months is None:
+        return {}
+    measured: dict[tuple[str, str], list[Decimal]] = defaultdict(list)
+    for (source, subject, month), given in months.items():
+        burnt = "fuel_consumed" in given and given["fuel_consumed"].amount > 0
+        c_ar = _measured_c_ar(given) if subject == COAL and month is not None else None
+        if c_ar is not None and burnt:  # an idle month's sample measures no coal burnt
+            measured[source, subject].append(c_ar)
+    return {
+        key: sum(values, Decimal(0)) / len(values)
+        for key, values in measured.items()
+        if len(values) >= rule.mean_from_months
+    }
+
+
 def _combustion_line(
     source: str,
     subject: str,
@@ -177,6 +226,7 @@ def _combustion_line(
     co2_per_c: Decimal,
     issues: list[Issue],
     missing_months: MissingMonthRule,
+    measured_mean: Decimal | None = None,
 ) -> SourceLine | None:
     fuel = given.get("fuel_consumed")
     anywhere = next(iter(given.values())).where
@@ -199,6 +249,8 @@ def _combustion_line(
             carbon, basis = fuel.amount * measured.amount, "measured"
         elif per_heat is not None and ncv is not None:
             carbon, basis = fuel.amount * ncv.amount * per_heat.amount, "measured"
+        elif measured_mean is not None:
+            carbon, basis = fuel.amount * measured_mean, "measured_mean"
         elif ncv is not None:
             default = resolver.get(missing_months.default_parameter, COAL, "GJ")
             if default is None:
@@ -301,7 +353,13 @@ def _chp_split(
     return metrics
 
 
-def _version(version: str, years: tuple[int, int], document: str, indirect: bool) -> CnPowerMethod:
+def _version(
+    version: str,
+    years: tuple[int, int],
+    document: str,
+    indirect: bool,
+    missing_months: MissingMonthRule = MISSING_MONTH_RULE,
+) -> CnPowerMethod:
     counted = {Boundary.DIRECT, Boundary.INDIRECT} if indirect else {Boundary.DIRECT}
     boundary = "combustion + purchased electricity" if indirect else "combustion only"
     return CnPowerMethod(
@@ -317,8 +375,9 @@ def _version(version: str, years: tuple[int, int], document: str, indirect: bool
             parameters=SLOTS,
             regimes=("CN-ETS",),
             rounding=Rounding(Decimal(1), "reported emissions in whole tCO2 [M]"),
-            notes=(MISSING_MONTH_RULE.reading,),
-        )
+            notes=(missing_months.reading,),
+        ),
+        missing_months,
     )
 
 
@@ -332,15 +391,18 @@ VERSIONS = (
     _version(
         "2021",
         (2021, 2021),
-        "环办气候〔2021〕9号 as adjusted by 环办气候函〔2022〕111号",
+        "环办气候〔2021〕9号 as adjusted by 环办气候函〔2022〕111号 and MEE's notice of 7 June 2022",
         indirect=True,
+        missing_months=PANDEMIC_MISSING_MONTH_RULE,
     ),
     _version(
         "2022",
         (2022, 2022),
         "9号 (January-March) and its 2022 revision attached to 环办气候函〔2022〕111号 (from April); "
-        "grid factor of 环办气候函〔2023〕43号 [M]",
+        "missing months and default carbon of MEE's notice of 7 June 2022; grid factor of "
+        "环办气候函〔2023〕43号 [V3]",
         indirect=True,
+        missing_months=PANDEMIC_MISSING_MONTH_RULE,
     ),
     _version(
         "2023+",

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from grid_site_text import MONTHS, REPORT_CSV, STATED_T, grid_site_plan
 from service_world import NOW, World
 from tanshi.mrv.verification_workflow import Actor
 from tanshi.resources import verification_rules
 from tanshi.services import verification as vf
 
-PLAN = """
-company = "A1"
-version = 1
-valid_from_year = 2016
-
-[[streams]]
-unit = "site"
-stream = "grid"
-kind = "electricity"
-subject = "grid"
-activity_unit = "MWh"
-parameters = { quantity = "measured" }
-"""
-MONTHS = "unit,stream,month,quantity\n" + "".join(f"site,grid,{m},1000\n" for m in range(1, 13))
+PLAN = grid_site_plan("A1")
 # 12 × 1 000 MWh × 0.6101 tCO2/MWh (the demo-province grid factor) = 7 321.2 t
-REPORT = {"year": 2016, "stated_t": "7321.2", "csv": MONTHS + "site,grid,total,12000\n"}
+REPORT = {"year": 2016, "stated_t": STATED_T, "csv": REPORT_CSV}
 
 
 def _write(key: str, headers: dict[str, str]) -> dict[str, str]:

@@ -3,24 +3,12 @@ verifier organisation) with one immaterial finding of -100 t; VB2 is another bod
 
 from __future__ import annotations
 
+from grid_site_text import REPORT_CSV, STATED_T, grid_site_plan
 from service_world import NOW, World
 from tanshi.services import verification as vf
 
-PLAN = """
-company = "A1"
-version = 1
-valid_from_year = 2016
-
-[[streams]]
-unit = "site"
-stream = "grid"
-kind = "electricity"
-subject = "grid"
-activity_unit = "MWh"
-parameters = { quantity = "measured" }
-"""
-MONTHS = "unit,stream,month,quantity\n" + "".join(f"site,grid,{m},1000\n" for m in range(1, 13))
-REPORT = {"year": 2016, "stated_t": "7321.2", "csv": MONTHS + "site,grid,total,12000\n"}
+PLAN = grid_site_plan("A1")
+REPORT = {"year": 2016, "stated_t": STATED_T, "csv": REPORT_CSV}
 
 
 def _write(world: World, username: str, key: str) -> dict[str, str]:

@@ -7,24 +7,13 @@ from pathlib import Path
 from tests_support import real_database
 from typer.testing import CliRunner
 
+from grid_site_text import grid_site_plan
 from tanshi.cli.main import app
 from tanshi.services.jurisdiction import load_jurisdiction, register_company
 from tanshi.store.engine import open_database
 
 runner = CliRunner()
-PLAN = """
-company = "A"
-version = 1
-valid_from_year = 2016
-
-[[streams]]
-unit = "site"
-stream = "grid"
-kind = "electricity"
-subject = "grid"
-activity_unit = "MWh"
-parameters = { quantity = "measured" }
-"""
+PLAN = grid_site_plan("A")
 
 
 def run(*args: str, code: int = 0) -> str:

@@ -5,24 +5,12 @@ from __future__ import annotations
 
 from test_pages import _csrf, _login
 
+from grid_site_text import MONTHS, REPORT_CSV, grid_site_plan
 from service_world import NOW, PASSWORD, World
 from tanshi.services import verification as vf
 
-PLAN = """
-company = "A1"
-version = 1
-valid_from_year = 2016
-
-[[streams]]
-unit = "site"
-stream = "grid"
-kind = "electricity"
-subject = "grid"
-activity_unit = "MWh"
-parameters = { quantity = "measured" }
-"""
-MONTHS = "unit,stream,month,quantity\n" + "".join(f"site,grid,{m},1000\n" for m in range(1, 13))
-GOOD = MONTHS + "site,grid,total,12000\n"  # 12 000 MWh × 0.6101 = 7 321.2 t
+PLAN = grid_site_plan("A1")
+GOOD = REPORT_CSV
 
 
 def _upload(client, path: str, token: str, text: str, stated: str = "7321.2"):

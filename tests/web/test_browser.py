@@ -193,7 +193,7 @@ def _officer_proposes_two_transfers_in_english(page, base: str, secret: str) -> 
     transfer.locator("input[name=memo]").fill("<i>for C002</i>")
     transfer.locator("button[type=submit]").click()
     page.wait_for_selector("#transfer-result .result")
-    assert "awaiting_approval" in page.inner_text("#transfer-result")
+    assert "awaiting approval" in page.inner_text("#transfer-result")
     # The proposals below reload after the answer: the new proposal is listed.
     page.locator("#approvals tr", has_text="<i>for C002</i>").wait_for()
     # A second transfer from the same page gets a fresh form key: a new proposal.

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from tanshi.api.context import Service, client_address
 from tanshi.services import access_log, form_keys
 from tanshi.web.i18n import translator
+from tanshi.web.labels import name_of
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
@@ -59,11 +60,11 @@ def refusal_of(issues) -> Refused:
 
 
 def say(locale: str, message: str, values: dict[str, object]) -> str:
-    """``message`` in the visitor's language, with its values (themselves translated, such as
-    a status, unless ``Verbatim``)."""
+    """``message`` in the visitor's language, with its values (themselves translated, a
+    status by its name in labels.py, unless ``Verbatim``)."""
     translate = translator(locale)
     return translate(message).format(**{
-        k: v if isinstance(v, Verbatim) else translate(str(v)) for k, v in values.items()})  # fmt: skip
+        k: v if isinstance(v, Verbatim) else translate(name_of(v)) for k, v in values.items()})  # fmt: skip
 
 
 def whole_number(text: str | None, name: str) -> int:

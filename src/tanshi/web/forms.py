@@ -35,6 +35,18 @@ class Verbatim(str):
     __slots__ = ()
 
 
+class Secret(Verbatim):
+    """A secret shown once (a temporary password, a TOTP secret): never kept with the form's
+    answer, so a resent form shows that it was done, not the secret again."""
+
+    __slots__ = ()
+
+
+# What a resent form answers instead of an answer that showed a secret.
+SECRET_NOT_KEPT = ("this form was already sent and done; the secret it made was shown once "
+                   "and is not kept: act again if it was lost")  # fmt: skip
+
+
 class Refused(Exception):
     """A web write that cannot go ahead: a code, a message for the person (a msgid with its
     values) and, optionally, the service's own English detail."""
@@ -101,11 +113,12 @@ def _answer(
 async def web_write(
     request: Request, svc: Service, visitor: Visitor, action: str, target: str,
     run: Callable[[dict[str, str]], Message], *, key_input: str | None = None,
-    trigger: str | None = None,
+    trigger: str | None = None, key_required: bool = False,
 ) -> HTMLResponse:  # fmt: skip
     """Check the session and the CSRF token, run the write once per form key, audit it,
     show the result. ``key_input`` is the id of the form's key field (a fresh key replaces
-    it); ``trigger`` an htmx event the answer raises (e.g. to refresh a list)."""
+    it); ``trigger`` an htmx event the answer raises (e.g. to refresh a list);
+    ``key_required`` refuses a form sent without its key (``form_key_missing``)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     sent = form.get("csrf_token") or request.headers.get("x-csrf-token")
     if visitor.principal is None:
@@ -120,6 +133,10 @@ async def web_write(
     me = visitor.principal
     safe = {k: v for k, v in form.items() if not any(s in k for s in SECRET_FIELDS)}
     key = form.get("form_key", "")[:MAX_KEY_CHARS]
+    if key_required and not key:
+        problem = refusal("form_key_missing")
+        return _answer(request, svc, visitor, False, problem.code, problem.message, {}, None,
+                       key_input, None)  # fmt: skip
     if key:
         printed = hashlib.sha256(json.dumps([action, target, safe], sort_keys=True).encode())
         owned, earlier = form_keys.claim(svc.engine, me.user_id, key, printed.hexdigest(),
@@ -151,6 +168,8 @@ async def web_write(
     if key:
         kept = dict(zip(("ok", "code", "message", "values", "detail"), answer, strict=True))
         kept["values"] = {k: str(v) for k, v in answer[3].items()}
+        if any(isinstance(v, Secret) for v in answer[3].values()):
+            kept["message"], kept["values"] = SECRET_NOT_KEPT, {}
         kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]
         form_keys.keep(svc.engine, me.user_id, key, 200 if answer[0] else 422, kept)
     return _answer(request, svc, visitor, *answer, key_input, trigger if answer[0] else None)

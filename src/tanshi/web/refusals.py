@@ -122,6 +122,7 @@ WEB = {
     "form_already_sent": "this form was already sent: its answer is shown; reload the page to "
         "send another",
     "form_in_progress": "this form is being sent already: wait for its answer",
+    "form_key_missing": "the form has no key, so it could act twice: reload the page",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
                                 **PEOPLE, **WEB}  # fmt: skip

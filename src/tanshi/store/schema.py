@@ -736,7 +736,7 @@ users = Table(
     Column("organisation_id", ForeignKey("organisations.id"), nullable=False, index=True),
     Column("role", String(30), nullable=False),
     Column("password_hash", String(200), nullable=False),
-    Column("totp_secret", String(64), nullable=True),
+    Column("totp_secret", String(200), nullable=True),  # sealed: services/secret_box.py
     # The last 30-second TOTP step accepted: a code is never accepted twice (RFC 6238 §5.2).
     Column("totp_last_step", BigInteger, nullable=True),
     Column("locale", String(10), nullable=False),

@@ -144,6 +144,7 @@ AUDIT_ACTIONS = {
     "user_create": "user added", "user_password_reset": "password reset",
     "user_totp_reset": "second factor reset", "user_unlock": "user unlocked",
     "user_deactivate": "user deactivated", "representative_set": "account rights set",
+    "secrets_resealed": "second-factor secrets sealed again",
 }  # fmt: skip
 
 

@@ -72,8 +72,9 @@ def create_user(
     body: UserIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Admin
 ) -> dict:
     """Add a user (not an administrator: `tanshi user add` on the server does that); for roles
-    that need a second factor the TOTP provisioning URI is returned once. The password given
-    is temporary: the user must choose their own at the first login."""
+        that need a second factor the TOTP provisioning URI is returned once (a retry with the
+    same key gets it null: it is not stored). The password given
+        is temporary: the user must choose their own at the first login."""
     payload = body.model_dump(exclude={"password"})
 
     def run() -> tuple[int, dict]:
@@ -90,7 +91,7 @@ def create_user(
         return 201, {"username": body.username, "totp_provisioning_uri": uri}
 
     status, shown = idempotent_write(svc, request, who, key, "user_create", body.username,
-                                     payload, run)  # fmt: skip
+                                     payload, run, secret_fields=("totp_provisioning_uri",))  # fmt: skip
     del status
     return shown
 

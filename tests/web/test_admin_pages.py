@@ -67,7 +67,7 @@ def test_a_new_user_must_choose_a_password_before_anything_else(world: World) ->
         "csrf_token": token, "form_key": "k1", "username": "officer-c", "display_name": "Officer C",
         "organisation": "ORG-B", "role": "compliance_officer", "locale": "en"})  # fmt: skip
     assert made.status_code == 200 and 'data-code="ok"' in made.text, made.text
-    assert made.headers["HX-Trigger"] == "users-changed"
+    assert made.headers["HX-Trigger"] == "users-changed, requests-changed"
     temporary = TEMPORARY.search(made.text)
     secret = re.search(r"secret=([A-Z2-7]+)", made.text)
     assert temporary and secret

@@ -749,6 +749,23 @@ users = Table(
     Column("must_change_password", Boolean, nullable=False, server_default=false()),
 )
 
+# Administrators' actions that take a second administrator (services/admin_approvals.py):
+# one asks, another approves or rejects (migration 0015_secret_care).
+admin_requests = Table(
+    "admin_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action", String(40), nullable=False),
+    Column("target", String(60), nullable=False),  # the username acted on
+    Column("detail", JSON, nullable=False),  # what the action needs, never a secret
+    Column("requested_by", ForeignKey("users.id"), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("decided_by", ForeignKey("users.id"), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("result", String(60), nullable=True),
+)
+
 api_tokens = Table(
     "api_tokens",
     metadata,

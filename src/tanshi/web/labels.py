@@ -84,6 +84,9 @@ ALLOCATION = {
     "grandfathering": "grandfathering", "benchmark_output": "output benchmark",
     "eu_benchmark": "EU benchmark",
 }  # fmt: skip
+ADMINISTRATION = {
+    "add_user": "add a user", "reset_admin_second_factor": "new second factor of an administrator",
+}  # fmt: skip
 # What a source stream burns or uses: subjects of the parameter table (data/parameters).
 SUBJECTS = {
     "anthracite": "anthracite", "coal": "coal", "coke_oven_coke": "coke oven coke",
@@ -101,7 +104,7 @@ SUBJECTS = {
 LABELS: dict[str, str] = {
     **ROLES, **ORGANISATION_KINDS, **PROPOSAL_STATUSES, **ACCOUNT_KINDS, **ACCOUNT_STATUSES,
     **TRANSACTION_TYPES, **UNIT_KINDS, **COMPLIANCE, **VERIFICATION, **MARKET, **CASH,
-    **ALLOCATION, **SUBJECTS,
+    **ALLOCATION, **SUBJECTS, **ADMINISTRATION,
 }  # fmt: skip
 
 

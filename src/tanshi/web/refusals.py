@@ -114,6 +114,14 @@ PEOPLE = {
     "organisation_exists": "an organisation with that code exists already",
     "login_failed": "the username, password or one-time code is wrong",
     "password_change_required": "an administrator set your password: choose your own first",
+    "request_pending": "a request for this user already awaits a second administrator",
+    "not_an_administrator": "this user is not an administrator: reset their second factor "
+        "directly",
+    "request_not_pending": "no request with that number awaits a decision",
+    "approver_must_differ_from_requester": "four eyes: another administrator must approve what "
+        "you asked for",
+    "second_administrator_needed": "a regulator is added on the users page, where a second "
+        "administrator approves it",
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",
@@ -145,6 +153,8 @@ AUDIT_ACTIONS = {
     "user_totp_reset": "second factor reset", "user_unlock": "user unlocked",
     "user_deactivate": "user deactivated", "representative_set": "account rights set",
     "secrets_resealed": "second-factor secrets sealed again",
+    "admin_request": "asked a second administrator",
+    "admin_request_approve": "request approved", "admin_request_reject": "request rejected",
 }  # fmt: skip
 
 

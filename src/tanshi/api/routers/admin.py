@@ -21,7 +21,7 @@ from tanshi.api.models import (
 )
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
-from tanshi.services import admin_views, identity, lifecycle, user_admin
+from tanshi.services import admin_approvals, admin_views, identity, lifecycle, user_admin
 from tanshi.services.identity import Principal, Role, Scope
 
 router = APIRouter(tags=["administration"])
@@ -71,7 +71,8 @@ def list_users(_who: Admin, svc: ServiceDep, paging: PagingDep) -> dict:
 def create_user(
     body: UserIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Admin
 ) -> dict:
-    """Add a user (not an administrator: `tanshi user add` on the server does that); for roles
+    """Add a user (not an administrator: `tanshi user add` on the server does that; not a
+    regulator: the web users page, where a second administrator approves); for roles
         that need a second factor the TOTP provisioning URI is returned once (a retry with the
     same key gets it null: it is not stored). The password given
         is temporary: the user must choose their own at the first login."""
@@ -81,6 +82,10 @@ def create_user(
         if body.role == Role.ADMINISTRATOR.value:
             problem = user_admin.administrator_needs_command_line(body.username)
             raise ApiError(403, problem.code, problem.message, "body.role")
+        if admin_approvals.needs_second_administrator(body.role):
+            raise ApiError(403, "second_administrator_needed", "a regulator is added on the "
+                           "web users page (/admin/users), where a second administrator "
+                           "approves it", "body.role")  # fmt: skip
         _, issues = identity.create_user(
             svc.engine, body.username, body.display_name, body.organisation, body.role,
             body.password, svc.now(), locale=body.locale, must_change_password=True,

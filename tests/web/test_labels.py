@@ -33,32 +33,40 @@ HIDDEN = ("script", "style", "code", "textarea")
 
 class VisibleText(HTMLParser):
     """The text a reader sees: not markup, attributes, scripts, what a field holds
-    (``<textarea>``), or ``<code>`` (codes shown on purpose, such as a refusal's code beside
-    its explanation, an account code or a file's column names)."""
+    (``<textarea>``), ``<code>`` (codes shown on purpose, such as a refusal's code beside
+    its explanation, an account code or a file's column names) or names shown as they are
+    (``translate="no"``: a username such as ``trader``)."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.hidden, self.parts = 0, []
+        self.hiding: list[str] = []  # the elements, innermost last, whose text is hidden
+        self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs) -> None:
-        if tag in HIDDEN:
-            self.hidden += 1
+        if tag in HIDDEN or ("translate", "no") in attrs or self.hiding[-1:] == [tag]:
+            self.hiding.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in HIDDEN:
-            self.hidden -= 1
+        if self.hiding[-1:] == [tag]:
+            self.hiding.pop()
 
     def handle_data(self, data: str) -> None:
-        if not self.hidden:
+        if not self.hiding:
             self.parts.append(data)
 
 
-def codes_shown(html: str) -> dict[str, str]:
-    """Each snake_case word a reader sees, with the text around it."""
+def codes_shown(html: str, locale: str = "en") -> dict[str, str]:
+    """Each snake_case word a reader sees, and each text that is just a code whose name in
+    ``locale`` differs (``power`` in a Chinese page), with the text around it."""
     parser = VisibleText()
     parser.feed(html)
     text = " ".join(" ".join(parser.parts).split())
-    return {m.group(): text[max(0, m.start() - 40) : m.end() + 40] for m in SNAKE.finditer(text)}
+    found = {m.group(): text[max(0, m.start() - 40) : m.end() + 40] for m in SNAKE.finditer(text)}
+    named = catalog(locale) if locale != "en" else {}
+    for part in (p.strip() for p in parser.parts):
+        if part in LABELS and named.get(name_of(part), name_of(part)) != part:
+            found[part] = part
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +132,7 @@ def test_no_page_shows_a_code_in_either_language(demo, username: str) -> None:
         pages = _crawl(client, "/")
         assert len(pages) >= 3, sorted(pages)
         for url, html in pages.items():
-            for code, around in codes_shown(html).items():
+            for code, around in codes_shown(html, locale).items():
                 shown.setdefault(code, f"{locale} {url}: …{around}…")
     assert sorted(shown) == [], shown
 
@@ -132,6 +140,11 @@ def test_no_page_shows_a_code_in_either_language(demo, username: str) -> None:
 def test_the_check_finds_a_code_shown_as_it_is() -> None:
     shown = codes_shown("<td>closure_pending</td><td title='a_b'><code>login_failed</code></td>")
     assert shown == {"closure_pending": "closure_pending"}
+    assert codes_shown("<td>power</td><td>open</td>", "zh") == {"power": "power", "open": "open"}
+    assert codes_shown("<td>power</td><td>电力</td>", "en") == {}
+    assert codes_shown('<td translate="no">trader</td><td>trader</td>', "zh") == {
+        "trader": "trader"
+    }
 
 
 def test_every_name_is_english_and_translated() -> None:

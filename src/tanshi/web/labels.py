@@ -84,6 +84,14 @@ ALLOCATION = {
     "grandfathering": "grandfathering", "benchmark_output": "output benchmark",
     "eu_benchmark": "EU benchmark",
 }  # fmt: skip
+SECTORS = {
+    "power": "power", "cement": "cement", "steel": "steel", "aluminium": "aluminium",
+    "chemicals": "chemicals", "petrochemicals": "petrochemicals", "paper": "paper",
+    "aviation": "aviation", "domestic_aviation": "domestic aviation", "refining": "refining",
+    "buildings": "buildings", "district_heating": "district heating",
+    "manufacturing": "manufacturing", "semiconductors": "semiconductors",
+    "telecoms": "telecoms", "waste": "waste",
+}  # fmt: skip
 ADMINISTRATION = {
     "add_user": "add a user", "reset_admin_second_factor": "new second factor of an administrator",
 }  # fmt: skip
@@ -104,7 +112,7 @@ SUBJECTS = {
 LABELS: dict[str, str] = {
     **ROLES, **ORGANISATION_KINDS, **PROPOSAL_STATUSES, **ACCOUNT_KINDS, **ACCOUNT_STATUSES,
     **TRANSACTION_TYPES, **UNIT_KINDS, **COMPLIANCE, **VERIFICATION, **MARKET, **CASH,
-    **ALLOCATION, **SUBJECTS, **ADMINISTRATION,
+    **ALLOCATION, **SUBJECTS, **ADMINISTRATION, **SECTORS,
 }  # fmt: skip
 
 

@@ -104,6 +104,7 @@ SUBJECTS = {
     "natural_gas": "natural gas", "other_bituminous_coal": "other bituminous coal",
     "petroleum_coke": "petroleum coke", "residual_fuel_oil": "residual fuel oil",
     "sub_bituminous_coal": "sub-bituminous coal", "cn_national_grid": "national grid (China)",
+    "grid": "grid electricity",
     "clinker": "clinker", "carbonate_sorbent": "carbonate sorbent", "urea": "urea",
     "coal_conventional_300mw_or_less": "conventional coal unit, 300 MW or less",
     "coal_conventional_over_300mw": "conventional coal unit, over 300 MW",

@@ -120,8 +120,8 @@ PEOPLE = {
     "request_not_pending": "no request with that number awaits a decision",
     "approver_must_differ_from_requester": "four eyes: another administrator must approve what "
         "you asked for",
-    "second_administrator_needed": "a regulator is added on the users page, where a second "
-        "administrator approves it",
+    "second_administrator_needed": "a regulator is added by a request that a second "
+        "administrator approves",
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",

@@ -72,7 +72,7 @@ def create_user(
     body: UserIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Admin
 ) -> dict:
     """Add a user (not an administrator: `tanshi user add` on the server does that; not a
-    regulator: the web users page, where a second administrator approves); for roles
+    regulator: `POST /v1/admin-requests`, which a second administrator approves); for roles
         that need a second factor the TOTP provisioning URI is returned once (a retry with the
     same key gets it null: it is not stored). The password given
         is temporary: the user must choose their own at the first login."""
@@ -83,9 +83,9 @@ def create_user(
             problem = user_admin.administrator_needs_command_line(body.username)
             raise ApiError(403, problem.code, problem.message, "body.role")
         if admin_approvals.needs_second_administrator(body.role):
-            raise ApiError(403, "second_administrator_needed", "a regulator is added on the "
-                           "web users page (/admin/users), where a second administrator "
-                           "approves it", "body.role")  # fmt: skip
+            raise ApiError(403, "second_administrator_needed", "a regulator is added by a "
+                           "request a second administrator approves: POST /v1/admin-requests",
+                           "body.role")  # fmt: skip
         _, issues = identity.create_user(
             svc.engine, body.username, body.display_name, body.organisation, body.role,
             body.password, svc.now(), locale=body.locale, must_change_password=True,

@@ -25,6 +25,7 @@ Needs ``wrk`` (Debian package) and PostgreSQL at TANSHI_BENCH_POSTGRES_URL.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import os
 import platform
@@ -50,6 +51,9 @@ PHASE_SECONDS = int(os.environ.get("TANSHI_BENCH_SECONDS", "10"))
 ROUNDS = int(os.environ.get("TANSHI_BENCH_ROUNDS", "3"))
 COMPANIES = 200
 OFFICER_ACCOUNTS = 50
+# TOTP secrets are sealed under a configured key on PostgreSQL (services/secret_box.py): one
+# for this run, inherited by the server processes the benchmark starts.
+os.environ.setdefault("TANSHI_SECRET_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
 
 LUA_DONE = """
 done = function(summary, latency, requests)

@@ -20,6 +20,9 @@ PG_ADMIN_URL = os.environ.get(
     "TANSHI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_POSTGRES = os.environ.get("TANSHI_REQUIRE_POSTGRES", "0") == "1"
+# The key TOTP secrets are sealed with (services/secret_box.py): a PostgreSQL database needs
+# one configured. tests/services/test_secret_box.py unsets it to try the SQLite key file.
+os.environ.setdefault("TANSHI_SECRET_KEY", "dGFuc2hpLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXk=")
 _TEMPLATE = f"tanshi_template_{os.getpid()}"
 _state: dict[str, object] = {"postgres_tests": 0, "template": None}
 

@@ -159,3 +159,19 @@ def test_user_care_is_audited_without_secrets(world: World) -> None:
             select(users.c.must_change_password).where(users.c.username == "trader")
         ).scalar()
     assert must is True
+
+
+def test_a_new_users_enrolment_uri_is_answered_once_and_not_kept(world: World) -> None:
+    body = {"username": "officer-c", "display_name": "Officer C", "organisation": "ORG-B",
+            "role": "compliance_officer", "password": "a long enough password"}  # fmt: skip
+    made = world.client.post("/v1/users", json=body, headers=_admin(world, "new-user"))
+    assert made.status_code == 201 and made.json()["totp_provisioning_uri"]
+    retried = world.client.post("/v1/users", json=body, headers=_admin(world, "new-user"))
+    assert retried.status_code == 201 and retried.json() == {
+        "username": "officer-c", "totp_provisioning_uri": None}  # fmt: skip
+    secret = world.secret("officer-c")
+    with world.engine.connect() as connection:
+        kept = str(connection.execute(select(api_idempotency.c.response)).all())
+        stored = connection.execute(select(users.c.totp_secret).where(
+            users.c.username == "officer-c")).scalar_one()  # fmt: skip
+    assert secret not in kept and secret not in stored  # neither the answer nor the user row

@@ -193,7 +193,7 @@ def _officer_proposes_two_transfers_in_english(page, base: str, secret: str) -> 
     transfer.locator("input[name=memo]").fill("<i>for C002</i>")
     transfer.locator("button[type=submit]").click()
     page.wait_for_selector("#transfer-result .result")
-    assert "awaiting_approval" in page.inner_text("#transfer-result")
+    assert "awaiting approval" in page.inner_text("#transfer-result")
     # The proposals below reload after the answer: the new proposal is listed.
     page.locator("#approvals tr", has_text="<i>for C002</i>").wait_for()
     # A second transfer from the same page gets a fresh form key: a new proposal.
@@ -360,6 +360,17 @@ def test_an_administrator_adds_a_user_who_chooses_a_password(server) -> None:
         assert found, page.inner_text("#create-result")
         page.locator("#users tr#user-auditor2").wait_for()  # the list reloaded
         _shot(page, "admin-users-zh")
+        # Resetting the new user's password from its row: the row's form key goes along, and
+        # the answer swaps a fresh one in, so a second reset acts again (the last one holds).
+        page.on("dialog", lambda dialog: dialog.accept())
+        row = page.locator("#users tr#user-auditor2")
+        for _ in range(2):
+            row.locator("button[hx-post$='/reset-password']").click()
+            row.locator(".outcome .result.ok", has_not_text=found.group(1)).wait_for()
+            again = re.search(r"([a-z2-9]{4}(?:-[a-z2-9]{4}){3})", row.locator(".outcome")
+                              .inner_text())  # fmt: skip
+            assert again and again.group(1) != found.group(1), row.inner_text()
+            found = again
         _logout(page)
 
         page.goto(f"{base}/login")

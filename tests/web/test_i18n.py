@@ -25,6 +25,7 @@ from tanshi.services.allocation_desk import ALLOCATION_STEPS, STAGES, TRUE_UP_ST
 from tanshi.services.identity import ORGANISATION_KINDS, Role
 from tanshi.web.forms import refusal, say
 from tanshi.web.i18n import catalog, translator
+from tanshi.web.labels import name_of
 from tanshi.web.refusals import AUDIT_ACTIONS, EXPLANATIONS
 from tanshi.web.render import NAVIGATION
 
@@ -50,7 +51,7 @@ def test_every_template_string_and_label_is_translated() -> None:
     enums |= set(STAGES) | set(ALLOCATION_STEPS) | set(TRUE_UP_STEPS)
     enums |= {get_args(rule.model_fields["method"].annotation)[0]
               for rule in (GrandfatheringRule, BenchmarkOutputRule, EuBenchmarkRule)}  # fmt: skip
-    wanted = _template_strings() | labels | enums
+    wanted = _template_strings() | labels | {name_of(code) for code in enums}
     assert len(_template_strings()) > 50
     missing = sorted(text for text in wanted if text not in chinese)
     assert missing == []

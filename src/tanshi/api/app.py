@@ -16,6 +16,7 @@ from tanshi.api import errors
 from tanshi.api.context import Clock, Service, system_clock
 from tanshi.api.routers import ROUTERS
 from tanshi.api.settings import Settings
+from tanshi.services import secret_box
 from tanshi.store.async_reads import AsyncReads
 from tanshi.store.engine import database_url, open_database
 
@@ -69,10 +70,15 @@ class _TooLarge(Exception):
 
 def make_service(settings: Settings, engine: Engine | None = None,
                  clock: Clock = system_clock) -> Service:  # fmt: skip
-    """The shared state of a running service; opens (and migrates) the database if needed."""
+    """The shared state of a running service; opens (and migrates) the database if needed.
+
+    Seals the TOTP secrets stored before sealing or under an earlier key, and so refuses to
+    start (``secret_box.SecretKeyMissing``/``SecretKeyMismatch``) without the right key.
+    """
     if engine is None:
         url = database_url(settings.database_url or None)
         engine = open_database(url, pool_size=settings.db_pool_size)
+    secret_box.reseal(engine)
     return Service(engine, settings, clock)
 
 

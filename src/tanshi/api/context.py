@@ -258,10 +258,12 @@ def _replayed(stored: tuple[str, int, dict[str, Any]], print_: str) -> tuple[int
 def idempotent_write(
     svc: Service, request: Request, principal: Principal, key: str, action: str, target: str,
     payload: dict[str, Any], run: Callable[[], tuple[int, dict[str, Any]]],
+    secret_fields: tuple[str, ...] = (),
 ) -> tuple[int, dict[str, Any]]:  # fmt: skip
     """Run a write once per (user, key): a retry gets the first answer, another body a 409.
 
-    Successes and refusals are both kept and replayed, and every attempt is audited.
+    Successes and refusals are both kept and replayed, and every attempt is audited. A
+    success is kept with ``secret_fields`` null: a secret is answered once and not stored.
     """
     print_ = fingerprint(request, payload)
     stored = access_log.stored_response(svc.engine, principal.user_id, key)
@@ -277,7 +279,8 @@ def idempotent_write(
         access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
                               keep=keep, result=error.code, **audit)  # fmt: skip
         raise
-    access_log.finish_write(svc.engine, principal, key, print_, status, body, now, keep=True,
+    kept = body | dict.fromkeys(secret_fields) if secret_fields else body
+    access_log.finish_write(svc.engine, principal, key, print_, status, kept, now, keep=True,
                           result="ok", **audit)  # fmt: skip
     return status, body
 

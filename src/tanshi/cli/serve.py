@@ -73,7 +73,10 @@ def serve_command(
         raise fail(str(error), 2) from error
     past_demo = shifted is None and demo_moment(engine) is not None
     engine.dispose()  # opened to migrate and check; the service opens its own, sized pool
-    service = make_service(settings, **({"clock": shifted} if shifted else {}))
+    try:  # seals TOTP secrets, so it needs the key (services/secret_box.py)
+        service = make_service(settings, **({"clock": shifted} if shifted else {}))
+    except TanshiError as error:
+        raise fail(str(error), 2) from error
     typer.echo(f"tanshi on http://{settings.host}:{settings.port}/ over {printable_url(url)}")
     if shifted is not None:
         runs = "running on from there" if settings.clock_runs else "standing still"

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from tanshi.cli.common import open_or_exit
 from tanshi.cli.serve import served_url
 from tanshi.core.issues import Issue
-from tanshi.services import access_log, identity, user_admin
+from tanshi.services import access_log, identity, secret_box, user_admin
 
 user_app = typer.Typer(help="Users on the server: add, reset, unlock.", no_args_is_help=True)
 Db = Annotated[
@@ -35,6 +35,9 @@ def _database(db: str | None) -> Iterator[Engine]:
     engine = open_or_exit(served_url(db))
     try:
         yield engine
+    except (secret_box.SecretKeyMissing, secret_box.SecretKeyMismatch) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
     finally:
         engine.dispose()
 
@@ -138,3 +141,19 @@ def unlock(username: str, db: Db = None) -> None:
         _audit(engine, "user_unlock", username, issues)
         _done_or_fail(issues)
         typer.echo(f"{username} unlocked")
+
+
+@user_app.command("secret-key")
+def secret_key() -> None:
+    """Print a new key for TANSHI_SECRET_KEY, which seals the TOTP secrets at rest."""
+    typer.echo(secret_box.new_key())
+
+
+@user_app.command("reseal-secrets")
+def reseal_secrets(db: Db = None) -> None:
+    """Seal every TOTP secret with the key now configured: those stored before sealing and,
+    in a key rotation, those under a key in TANSHI_OLD_SECRET_KEYS (docs/security.md)."""
+    with _database(db) as engine:
+        done = secret_box.reseal(engine)
+        _audit(engine, "secrets_resealed", "users", [], {"resealed": done})
+        typer.echo(f"{done} TOTP secrets sealed with key {secret_box.keyring(engine).current_id}")

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, exists, or_, select
 
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
+from tanshi.services.secret_box import keyring, seal, unseal
 from tanshi.store.schema import (
     api_tokens,
     companies,
@@ -222,6 +223,7 @@ def create_user(
         issues.append(Issue("unknown_locale", f"locale must be one of {list(LOCALES)}", where))
     if totp_secret is None and role in {r.value for r in TOTP_REQUIRED_ROLES}:
         totp_secret = pyotp.random_base32()
+    stored = None if totp_secret is None else seal(keyring(engine), username, totp_secret)
     with engine.begin() as connection:
         organisation_id = connection.execute(
             select(organisations.c.id).where(organisations.c.code == organisation)
@@ -236,7 +238,7 @@ def create_user(
             users.insert()
             .values(
                 username=username, display_name=display_name, organisation_id=organisation_id,
-                role=role, password_hash=hash_password(password), totp_secret=totp_secret,
+                role=role, password_hash=hash_password(password), totp_secret=stored,
                 locale=locale, failed_logins=0, locked_until=None, active=True,
                 created_at=to_utc(now), must_change_password=must_change_password,
             )
@@ -262,10 +264,12 @@ def provisioning_uri(engine: Engine, username: str) -> str | None:
 
 
 def totp_secret_of(engine: Engine, username: str) -> str | None:
+    """A user's TOTP secret, opened (it is stored sealed: services/secret_box.py)."""
     with engine.connect() as connection:
-        return connection.execute(
+        stored = connection.execute(
             select(users.c.totp_secret).where(users.c.username == username)
         ).scalar()
+    return None if stored is None else unseal(keyring(engine), username, stored)
 
 
 def principal_query():
@@ -347,7 +351,8 @@ def authenticate(
                 "login",
             )
         if ok and row.totp_secret:
-            step = _totp_step(row.totp_secret, totp_code, totp_at or now, row.totp_last_step)
+            secret = unseal(keyring(engine), row.username, row.totp_secret)
+            step = _totp_step(secret, totp_code, totp_at or now, row.totp_last_step)
             ok = step is not None
         if not ok:
             failures = int(row.failed_logins) + 1

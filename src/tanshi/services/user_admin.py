@@ -29,6 +29,7 @@ from tanshi.services.identity import (
     hash_password,
     password_matches,
 )
+from tanshi.services.secret_box import keyring, seal
 from tanshi.store.schema import users, web_sessions
 
 MAX_PASSWORD_CHARS = 200
@@ -158,13 +159,14 @@ def reset_second_factor(
 
     Closes the user's sessions and revokes their tokens; any role may be enrolled.
     """
+    ring = keyring(engine)
     with engine.begin() as connection:
         row, problem = _target(connection, actor, username)
         if problem is not None:
             return None, [problem]
         secret = pyotp.random_base32()
         connection.execute(users.update().where(users.c.id == row.id).values(
-            totp_secret=secret, totp_last_step=None))  # fmt: skip
+            totp_secret=seal(ring, username, secret), totp_last_step=None))  # fmt: skip
         end_credentials(connection, row.id, now)
     uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="tanshi")
     return Enrolment(username, secret, uri), []

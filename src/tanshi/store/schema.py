@@ -736,7 +736,7 @@ users = Table(
     Column("organisation_id", ForeignKey("organisations.id"), nullable=False, index=True),
     Column("role", String(30), nullable=False),
     Column("password_hash", String(200), nullable=False),
-    Column("totp_secret", String(64), nullable=True),
+    Column("totp_secret", String(200), nullable=True),  # sealed: services/secret_box.py
     # The last 30-second TOTP step accepted: a code is never accepted twice (RFC 6238 §5.2).
     Column("totp_last_step", BigInteger, nullable=True),
     Column("locale", String(10), nullable=False),
@@ -747,6 +747,23 @@ users = Table(
     # Set when an administrator chose the password (creation or reset); the user must pick
     # their own at the next login (migration 0011_identity_care).
     Column("must_change_password", Boolean, nullable=False, server_default=false()),
+)
+
+# Administrators' actions that take a second administrator (services/admin_approvals.py):
+# one asks, another approves or rejects (migration 0015_secret_care).
+admin_requests = Table(
+    "admin_requests",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("action", String(40), nullable=False),
+    Column("target", String(60), nullable=False),  # the username acted on
+    Column("detail", JSON, nullable=False),  # what the action needs, never a secret
+    Column("requested_by", ForeignKey("users.id"), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("decided_by", ForeignKey("users.id"), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("result", String(60), nullable=True),
 )
 
 api_tokens = Table(

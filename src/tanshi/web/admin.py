@@ -9,6 +9,7 @@ first stops working). Every action is audited by ``web_write``.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Annotated
 
@@ -17,10 +18,10 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
-from tanshi.services import admin_views, identity, lifecycle, user_admin
+from tanshi.services import admin_approvals, admin_views, identity, lifecycle, user_admin
 from tanshi.services.identity import ORGANISATION_KINDS, Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect
-from tanshi.web.forms import Message, Refused, Verbatim, refusal, refusal_of, web_write
+from tanshi.web.forms import Message, Refused, Secret, Verbatim, refusal, refusal_of, web_write
 from tanshi.web.render import render
 from tanshi.web.session import Visitor
 
@@ -28,7 +29,25 @@ router = APIRouter(include_in_schema=False)
 PAGE = "/admin/users"
 USERS_CHANGED = "users-changed"  # htmx event: the page reloads its list of users
 CREATABLE_ROLES = [r.value for r in Role if r is not Role.ADMINISTRATOR]
-ACTIONS = "^(unlock|reset-password|reset-second-factor|deactivate)$"
+ACTIONS = "^(unlock|reset-password|reset-second-factor|deactivate|ask-second-factor-reset)$"
+REQUESTS_CHANGED = "requests-changed"  # htmx event: the page reloads the requests
+# The ids of the form keys (forms.py) of the page's three forms.
+USER_KEY, ORGANISATION_KEY, REPRESENTATIVE_KEY = "user-key", "organisation-key", "rights-key"
+
+
+def row_key_id(username: str) -> str:
+    """The id of a user row's form key: the username in hex, as a username's '.' would not
+    survive the CSS selector htmx looks the id up with."""
+    return "row-key-" + username.encode().hex()
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex
+
+
+def request_key_id(request_id: int) -> str:
+    """The id of the form key of a request awaiting a second administrator."""
+    return f"request-key-{request_id}"
 
 
 def _forbidden(request: Request, svc: Service, who: Visitor) -> Response:
@@ -49,18 +68,28 @@ def users_page(request: Request, svc: ServiceDep, who: VisitorDep,
     for user in page.items:
         until = user["locked_until"]
         user["locked"] = until is not None and datetime.fromisoformat(until) > now
+    keys = {"new_key": new_key, "row_key_id": row_key_id}
     if request.headers.get("hx-request"):
-        return render(request, svc, who, "_users_table.html", page=page)
+        return render(request, svc, who, "_users_table.html", page=page, **keys)
     organisations = admin_views.organisation_list(svc.engine, limit=500).items
     return render(request, svc, who, "admin_users.html", page=page,
+                  requests=admin_approvals.pending(svc.engine), request_key_id=request_key_id,
                   organisations=organisations, roles=CREATABLE_ROLES,
-                  kinds=ORGANISATION_KINDS)  # fmt: skip
+                  kinds=ORGANISATION_KINDS, **keys)  # fmt: skip
 
 
-def _create_user(svc: Service, form: dict[str, str]) -> Message:
+def _create_user(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     username, role = form.get("username", "").strip(), form.get("role", "")
     if role == Role.ADMINISTRATOR.value:
         raise refusal_of([user_admin.administrator_needs_command_line(username)])
+    if admin_approvals.needs_second_administrator(role):
+        asked, issues = admin_approvals.ask_to_add_user(
+            svc.engine, me, username, form.get("display_name", "").strip()[:200],
+            form.get("organisation", ""), role, form.get("locale", "zh"), svc.now())  # fmt: skip
+        if issues:
+            raise refusal_of(issues)
+        return ("request {id} recorded: another administrator must approve a user with the "
+                "role {role}", {"id": Verbatim(str(asked)), "role": role})  # fmt: skip
     password = user_admin.temporary_password()
     _, issues = identity.create_user(
         svc.engine, username, form.get("display_name", "").strip()[:200],
@@ -70,13 +99,13 @@ def _create_user(svc: Service, form: dict[str, str]) -> Message:
     if issues:
         raise refusal_of(issues)
     secret = identity.totp_secret_of(svc.engine, username)
-    shown: dict[str, object] = {"username": Verbatim(username), "password": Verbatim(password)}
+    shown: dict[str, object] = {"username": Verbatim(username), "password": Secret(password)}
     if secret is None:
         return "user {username} added; temporary password (shown once): {password}", shown
     uri = identity.provisioning_uri(svc.engine, username) or ""
     return ("user {username} added; temporary password (shown once): {password}; one-time "
             "code secret (shown once): {secret}; enrolment URI: {uri}",
-            shown | {"secret": Verbatim(secret), "uri": Verbatim(uri)})  # fmt: skip
+            shown | {"secret": Secret(secret), "uri": Secret(uri)})  # fmt: skip
 
 
 @router.post(PAGE, response_class=HTMLResponse)
@@ -84,11 +113,21 @@ async def create_user(request: Request, svc: ServiceDep, who: VisitorDep) -> Res
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "user_create", "web",
-                           lambda form: _create_user(svc, form), trigger=USERS_CHANGED)  # fmt: skip
+                           lambda form: _create_user(svc, who.principal, form),  # type: ignore[arg-type]
+                           trigger=f"{USERS_CHANGED}, {REQUESTS_CHANGED}",
+                           key_input=USER_KEY, key_required=True)  # fmt: skip
 
 
 def _act(svc: Service, me: Principal, username: str, action: str) -> Message:
     now = svc.now()
+    if action == "ask-second-factor-reset":
+        asked, issues = admin_approvals.ask_to_reset_admin_second_factor(svc.engine, me,
+                                                                         username, now)  # fmt: skip
+        if issues:
+            raise refusal_of(issues)
+        return ("request {id} recorded: another administrator must approve the new second "
+                "factor of {username}", {"id": Verbatim(str(asked)),
+                                          "username": Verbatim(username)})  # fmt: skip
     if action == "unlock":
         issues = user_admin.unlock(svc.engine, me, username)
         if issues:
@@ -109,15 +148,15 @@ def _act(svc: Service, me: Principal, username: str, action: str) -> Message:
         svc.tokens.forget()
         return ("temporary password of {username} (shown once; to be changed at the next "
                 "login): {password}", {"username": Verbatim(username),
-                                        "password": Verbatim(password)})  # fmt: skip
+                                        "password": Secret(password)})  # fmt: skip
     enrolment, issues = user_admin.reset_second_factor(svc.engine, me, username, now)
     if issues:
         raise refusal_of(issues)
     assert enrolment is not None
     svc.tokens.forget()
     return ("new one-time code secret of {username} (shown once): {secret}; enrolment URI: "
-            "{uri}", {"username": Verbatim(username), "secret": Verbatim(enrolment.secret),
-                      "uri": Verbatim(enrolment.uri)})  # fmt: skip
+            "{uri}", {"username": Verbatim(username), "secret": Secret(enrolment.secret),
+                      "uri": Secret(enrolment.uri)})  # fmt: skip
 
 
 @router.post(PAGE + "/{username}/{action}", response_class=HTMLResponse)
@@ -132,9 +171,12 @@ async def user_action(
         return _forbidden(request, svc, who)
     audit_action = {"reset-password": "user_password_reset", "unlock": "user_unlock",
                     "reset-second-factor": "user_totp_reset",
-                    "deactivate": "user_deactivate"}[action]  # fmt: skip
+                    "deactivate": "user_deactivate",
+                    "ask-second-factor-reset": "admin_request"}[action]  # fmt: skip
     return await web_write(request, svc, who, audit_action, username,
-                           lambda _form: _act(svc, me, username, action))  # type: ignore[arg-type]  # fmt: skip
+                           lambda _form: _act(svc, me, username, action),  # type: ignore[arg-type]
+                           key_input=row_key_id(username), key_required=True,
+                           trigger=REQUESTS_CHANGED if action.startswith("ask") else None)  # fmt: skip
 
 
 def _create_organisation(svc: Service, form: dict[str, str]) -> Message:
@@ -153,7 +195,8 @@ async def create_organisation(request: Request, svc: ServiceDep, who: VisitorDep
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "organisation_create", "web",
-                           lambda form: _create_organisation(svc, form))  # fmt: skip
+                           lambda form: _create_organisation(svc, form),
+                           key_input=ORGANISATION_KEY, key_required=True)  # fmt: skip
 
 
 def _grant(svc: Service, form: dict[str, str]) -> Message:
@@ -179,4 +222,5 @@ async def grant(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "representative_set", "web",
-                           lambda form: _grant(svc, form))  # fmt: skip
+                           lambda form: _grant(svc, form), key_input=REPRESENTATIVE_KEY,
+                           key_required=True)  # fmt: skip

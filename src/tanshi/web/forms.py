@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 from tanshi.api.context import Service, client_address
 from tanshi.services import access_log, form_keys
 from tanshi.web.i18n import translator
+from tanshi.web.labels import name_of
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
@@ -32,6 +33,18 @@ class Verbatim(str):
     """A value shown as it is, never looked up in the catalog (a username, a secret)."""
 
     __slots__ = ()
+
+
+class Secret(Verbatim):
+    """A secret shown once (a temporary password, a TOTP secret): never kept with the form's
+    answer, so a resent form shows that it was done, not the secret again."""
+
+    __slots__ = ()
+
+
+# What a resent form answers instead of an answer that showed a secret.
+SECRET_NOT_KEPT = ("this form was already sent and done; the secret it made was shown once "
+                   "and is not kept: act again if it was lost")  # fmt: skip
 
 
 class Refused(Exception):
@@ -59,11 +72,11 @@ def refusal_of(issues) -> Refused:
 
 
 def say(locale: str, message: str, values: dict[str, object]) -> str:
-    """``message`` in the visitor's language, with its values (themselves translated, such as
-    a status, unless ``Verbatim``)."""
+    """``message`` in the visitor's language, with its values (themselves translated, a
+    status by its name in labels.py, unless ``Verbatim``)."""
     translate = translator(locale)
     return translate(message).format(**{
-        k: v if isinstance(v, Verbatim) else translate(str(v)) for k, v in values.items()})  # fmt: skip
+        k: v if isinstance(v, Verbatim) else translate(name_of(v)) for k, v in values.items()})  # fmt: skip
 
 
 def whole_number(text: str | None, name: str) -> int:
@@ -100,11 +113,12 @@ def _answer(
 async def web_write(
     request: Request, svc: Service, visitor: Visitor, action: str, target: str,
     run: Callable[[dict[str, str]], Message], *, key_input: str | None = None,
-    trigger: str | None = None,
+    trigger: str | None = None, key_required: bool = False,
 ) -> HTMLResponse:  # fmt: skip
     """Check the session and the CSRF token, run the write once per form key, audit it,
     show the result. ``key_input`` is the id of the form's key field (a fresh key replaces
-    it); ``trigger`` an htmx event the answer raises (e.g. to refresh a list)."""
+    it); ``trigger`` an htmx event the answer raises (e.g. to refresh a list);
+    ``key_required`` refuses a form sent without its key (``form_key_missing``)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     sent = form.get("csrf_token") or request.headers.get("x-csrf-token")
     if visitor.principal is None:
@@ -119,6 +133,10 @@ async def web_write(
     me = visitor.principal
     safe = {k: v for k, v in form.items() if not any(s in k for s in SECRET_FIELDS)}
     key = form.get("form_key", "")[:MAX_KEY_CHARS]
+    if key_required and not key:
+        problem = refusal("form_key_missing")
+        return _answer(request, svc, visitor, False, problem.code, problem.message, {}, None,
+                       key_input, None)  # fmt: skip
     if key:
         printed = hashlib.sha256(json.dumps([action, target, safe], sort_keys=True).encode())
         owned, earlier = form_keys.claim(svc.engine, me.user_id, key, printed.hexdigest(),
@@ -150,6 +168,8 @@ async def web_write(
     if key:
         kept = dict(zip(("ok", "code", "message", "values", "detail"), answer, strict=True))
         kept["values"] = {k: str(v) for k, v in answer[3].items()}
+        if any(isinstance(v, Secret) for v in answer[3].values()):
+            kept["message"], kept["values"] = SECRET_NOT_KEPT, {}
         kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]
         form_keys.keep(svc.engine, me.user_id, key, 200 if answer[0] else 422, kept)
     return _answer(request, svc, visitor, *answer, key_input, trigger if answer[0] else None)

@@ -114,6 +114,14 @@ PEOPLE = {
     "organisation_exists": "an organisation with that code exists already",
     "login_failed": "the username, password or one-time code is wrong",
     "password_change_required": "an administrator set your password: choose your own first",
+    "request_pending": "a request for this user already awaits a second administrator",
+    "not_an_administrator": "this user is not an administrator: reset their second factor "
+        "directly",
+    "request_not_pending": "no request with that number awaits a decision",
+    "approver_must_differ_from_requester": "four eyes: another administrator must approve what "
+        "you asked for",
+    "second_administrator_needed": "a regulator is added by a request that a second "
+        "administrator approves",
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",
@@ -122,6 +130,7 @@ WEB = {
     "form_already_sent": "this form was already sent: its answer is shown; reload the page to "
         "send another",
     "form_in_progress": "this form is being sent already: wait for its answer",
+    "form_key_missing": "the form has no key, so it could act twice: reload the page",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
                                 **PEOPLE, **WEB}  # fmt: skip
@@ -143,6 +152,9 @@ AUDIT_ACTIONS = {
     "user_create": "user added", "user_password_reset": "password reset",
     "user_totp_reset": "second factor reset", "user_unlock": "user unlocked",
     "user_deactivate": "user deactivated", "representative_set": "account rights set",
+    "secrets_resealed": "second-factor secrets sealed again",
+    "admin_request": "asked a second administrator",
+    "admin_request_approve": "request approved", "admin_request_reject": "request rejected",
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from tanshi.api.clock import ShiftedClock
 from tanshi.api.context import Service
 from tanshi.services.identity import Role
 from tanshi.web.i18n import LANGUAGE_NAMES, translator
+from tanshi.web.labels import label
 from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor
 
 environment = Environment(
@@ -21,6 +22,7 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+environment.filters["label"] = label  # a code's name in the page's language (labels.py)
 
 # Pages each role sees in the navigation: (path, label).
 NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from tanshi.api.routers import (
     accounts,
     admin,
+    admin_requests,
     allocation,
     auctions,
     auth,
@@ -39,6 +40,7 @@ ROUTERS = (
     reports.router,
     market.router,
     admin.router,
+    admin_requests.router,  # four eyes in administration
     # Allocation, auctions, cash and settlement, facilities and the exchanges' overview.
     allocation.router,
     auctions.router,

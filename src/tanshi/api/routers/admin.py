@@ -21,7 +21,7 @@ from tanshi.api.models import (
 )
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
-from tanshi.services import admin_views, identity, lifecycle, user_admin
+from tanshi.services import admin_approvals, admin_views, identity, lifecycle, user_admin
 from tanshi.services.identity import Principal, Role, Scope
 
 router = APIRouter(tags=["administration"])
@@ -71,15 +71,21 @@ def list_users(_who: Admin, svc: ServiceDep, paging: PagingDep) -> dict:
 def create_user(
     body: UserIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Admin
 ) -> dict:
-    """Add a user (not an administrator: `tanshi user add` on the server does that); for roles
-    that need a second factor the TOTP provisioning URI is returned once. The password given
-    is temporary: the user must choose their own at the first login."""
+    """Add a user (not an administrator: `tanshi user add` on the server does that; not a
+    regulator: `POST /v1/admin-requests`, which a second administrator approves); for roles
+        that need a second factor the TOTP provisioning URI is returned once (a retry with the
+    same key gets it null: it is not stored). The password given
+        is temporary: the user must choose their own at the first login."""
     payload = body.model_dump(exclude={"password"})
 
     def run() -> tuple[int, dict]:
         if body.role == Role.ADMINISTRATOR.value:
             problem = user_admin.administrator_needs_command_line(body.username)
             raise ApiError(403, problem.code, problem.message, "body.role")
+        if admin_approvals.needs_second_administrator(body.role):
+            raise ApiError(403, "second_administrator_needed", "a regulator is added by a "
+                           "request a second administrator approves: POST /v1/admin-requests",
+                           "body.role")  # fmt: skip
         _, issues = identity.create_user(
             svc.engine, body.username, body.display_name, body.organisation, body.role,
             body.password, svc.now(), locale=body.locale, must_change_password=True,
@@ -90,7 +96,7 @@ def create_user(
         return 201, {"username": body.username, "totp_provisioning_uri": uri}
 
     status, shown = idempotent_write(svc, request, who, key, "user_create", body.username,
-                                     payload, run)  # fmt: skip
+                                     payload, run, secret_fields=("totp_provisioning_uri",))  # fmt: skip
     del status
     return shown
 

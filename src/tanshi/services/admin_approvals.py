@@ -1,0 +1,178 @@
+"""Four eyes in administration: one administrator asks, another approves.
+
+Two actions take a second administrator (docs/security.md, "Four eyes in administration"):
+adding a user with a role in ``SECOND_ADMINISTRATOR_ROLES`` (a regulator: it writes for
+the jurisdiction), and enrolling a new second factor for another administrator (which the
+web page and the API otherwise refuse, leaving it to the server's command line). The
+request keeps what the action needs, never a secret; the approver, who must differ from
+the one who asked (and from the administrator reset), runs it and is shown its secrets
+once. Administrators themselves are still added only on the command line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import aliased
+
+from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store, to_utc
+from tanshi.services import identity, user_admin
+from tanshi.services.identity import Principal, Role
+from tanshi.store.schema import admin_requests, organisations, users
+
+ADD_USER, RESET_ADMIN_SECOND_FACTOR = "add_user", "reset_admin_second_factor"
+ACTIONS = (ADD_USER, RESET_ADMIN_SECOND_FACTOR)
+SECOND_ADMINISTRATOR_ROLES = frozenset({Role.REGULATOR.value})
+PENDING, APPROVED, REJECTED, FAILED = "pending", "approved", "rejected", "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What an approved request made, shown once to the approver."""
+
+    username: str
+    temporary_password: str | None
+    totp_secret: str | None
+    totp_uri: str | None
+
+
+def needs_second_administrator(role: str) -> bool:
+    return role in SECOND_ADMINISTRATOR_ROLES
+
+
+def _pending_for(connection, action: str, target: str) -> bool:
+    return connection.execute(select(admin_requests.c.id).where(
+        admin_requests.c.action == action, admin_requests.c.target == target,
+        admin_requests.c.state == PENDING)).first() is not None  # fmt: skip
+
+
+def _record(connection, actor: Principal, action: str, target: str, detail: dict[str, Any],
+            now: datetime) -> int:  # fmt: skip
+    return int(connection.execute(admin_requests.insert().values(
+        action=action, target=target, detail=detail, requested_by=actor.user_id,
+        requested_at=to_utc(now), state=PENDING).returning(admin_requests.c.id)).scalar_one())  # fmt: skip
+
+
+def ask_to_add_user(
+    engine: Engine, actor: Principal, username: str, display_name: str, organisation: str,
+    role: str, locale: str, now: datetime,
+) -> tuple[int | None, list[Issue]]:  # fmt: skip
+    """Ask for a user with a role that needs a second administrator; the request's id."""
+    where = f"user {username}"
+    issues = []
+    if not identity.USERNAME.match(username):
+        issues.append(Issue("invalid_username",
+                            "use 2-60 lower-case letters, digits, '.', '_' or '-'", where))  # fmt: skip
+    if locale not in identity.LOCALES:
+        issues.append(Issue("unknown_locale", f"locale must be one of {list(identity.LOCALES)}",
+                            where))  # fmt: skip
+    with engine.begin() as connection:
+        if connection.execute(select(organisations.c.id).where(
+                organisations.c.code == organisation)).first() is None:  # fmt: skip
+            issues.append(Issue("unknown_organisation", f"no organisation {organisation}", where))
+        if connection.execute(select(users.c.id).where(users.c.username == username)).first():
+            issues.append(Issue("username_taken", f"{username} is already a user", where))
+        if _pending_for(connection, ADD_USER, username):
+            issues.append(Issue("request_pending", f"a request for {username} awaits approval",
+                                where))  # fmt: skip
+        if issues:
+            return None, issues
+        detail = {"display_name": display_name, "organisation": organisation, "role": role,
+                  "locale": locale}  # fmt: skip
+        return _record(connection, actor, ADD_USER, username, detail, now), []
+
+
+def ask_to_reset_admin_second_factor(
+    engine: Engine, actor: Principal, username: str, now: datetime
+) -> tuple[int | None, list[Issue]]:
+    """Ask for a new second factor for another administrator; the request's id."""
+    with engine.begin() as connection:
+        role = connection.execute(select(users.c.role).where(users.c.username == username)
+                                  ).scalar()  # fmt: skip
+        if role is None:
+            return None, [Issue("unknown_user", f"no user {username}", "username")]
+        if username == actor.username:
+            return None, [Issue("cannot_reset_yourself", "another administrator must do it",
+                                "username")]  # fmt: skip
+        if role != Role.ADMINISTRATOR.value:
+            return None, [Issue("not_an_administrator", f"{username} is not an administrator: "
+                                "reset their second factor directly", "username")]  # fmt: skip
+        if _pending_for(connection, RESET_ADMIN_SECOND_FACTOR, username):
+            return None, [Issue("request_pending", f"a request for {username} awaits approval",
+                                "username")]  # fmt: skip
+        return _record(connection, actor, RESET_ADMIN_SECOND_FACTOR, username, {}, now), []
+
+
+def pending(engine: Engine) -> list[dict[str, Any]]:
+    """The requests awaiting a second administrator, oldest first."""
+    asker = aliased(users)
+    with engine.connect() as connection:
+        rows = connection.execute(
+            select(admin_requests, asker.c.username.label("requested_by_name"))
+            .join(asker, asker.c.id == admin_requests.c.requested_by)
+            .where(admin_requests.c.state == PENDING).order_by(admin_requests.c.id)
+        ).all()  # fmt: skip
+    return [{"id": r.id, "action": r.action, "target": r.target, "detail": r.detail,
+             "requested_by": r.requested_by_name, "requested_at": from_store(r.requested_at)}
+            for r in rows]  # fmt: skip
+
+
+def _decide(engine: Engine, approver: Principal, request_id: int, state: str, now: datetime,
+            *, approving: bool) -> tuple[Any, list[Issue]]:  # fmt: skip
+    """Claim a pending request for a decision (one decision wins a race)."""
+    with engine.begin() as connection:
+        row = connection.execute(select(admin_requests).where(admin_requests.c.id == request_id)
+                                 ).first()  # fmt: skip
+        if row is None or row.state != PENDING:
+            return None, [Issue("request_not_pending", "no request with that number awaits a "
+                                "decision", "request")]  # fmt: skip
+        if approving and row.requested_by == approver.user_id:
+            return None, [Issue("approver_must_differ_from_requester", "four eyes: another "
+                                "administrator must approve what you asked for", "request")]  # fmt: skip
+        if approving and row.target == approver.username:
+            return None, [Issue("cannot_reset_yourself", "another administrator must approve a "
+                                "reset of your own second factor", "request")]  # fmt: skip
+        claimed = connection.execute(admin_requests.update().where(
+            admin_requests.c.id == request_id, admin_requests.c.state == PENDING).values(
+            state=state, decided_by=approver.user_id, decided_at=to_utc(now)))  # fmt: skip
+        if claimed.rowcount != 1:
+            return None, [Issue("request_not_pending", "the request was decided meanwhile",
+                                "request")]  # fmt: skip
+    return row, []
+
+
+def reject(engine: Engine, approver: Principal, request_id: int, now: datetime) -> list[Issue]:
+    """Turn a request down (the one who asked may withdraw it too)."""
+    return _decide(engine, approver, request_id, REJECTED, now, approving=False)[1]
+
+
+def approve(
+    engine: Engine, approver: Principal, request_id: int, now: datetime
+) -> tuple[Outcome | None, list[Issue]]:
+    """Run a request as its second administrator; its secrets are returned once."""
+    row, issues = _decide(engine, approver, request_id, APPROVED, now, approving=True)
+    if issues:
+        return None, issues
+    if row.action == ADD_USER:
+        password = user_admin.temporary_password()
+        detail = row.detail
+        _, issues = identity.create_user(
+            engine, row.target, detail["display_name"], detail["organisation"], detail["role"],
+            password, now, locale=detail["locale"], must_change_password=True,
+        )  # fmt: skip
+        secret = None if issues else identity.totp_secret_of(engine, row.target)
+        outcome = Outcome(row.target, password, secret,
+                          identity.provisioning_uri(engine, row.target) if secret else None)  # fmt: skip
+    else:
+        enrolment, issues = user_admin.reset_second_factor(engine, None, row.target, now)
+        outcome = None if enrolment is None else Outcome(row.target, None, enrolment.secret,
+                                                         enrolment.uri)  # fmt: skip
+    with engine.begin() as connection:
+        connection.execute(admin_requests.update().where(admin_requests.c.id == request_id)
+                           .values(state=FAILED if issues else APPROVED,
+                                   result=issues[0].code if issues else "ok"))  # fmt: skip
+    return (None, issues) if issues else (outcome, [])

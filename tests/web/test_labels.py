@@ -1,0 +1,162 @@
+"""Pages name codes: every page of the demo, for every role and in both languages, shows
+statuses, roles, kinds and types by their names (web/labels.py), never as snake_case codes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html.parser import HTMLParser
+
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+
+from service_world import fast_hashing
+from tanshi.api.app import make_service
+from tanshi.api.clock import service_clock
+from tanshi.api.settings import Settings
+from tanshi.resources import load_rulebook, parameter_table
+from tanshi.services.demo import run_demo
+from tanshi.services.demo_users import create_demo_users
+from tanshi.services.jurisdiction import load_jurisdiction
+from tanshi.store.engine import open_database
+from tanshi.web.app import create_app
+from tanshi.web.forms import say
+from tanshi.web.i18n import catalog
+from tanshi.web.labels import LABELS, name_of
+
+SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+NOT_PAGES = ("/logout", "/lang", "/static", "/v1", "/docs", "/openapi")
+MOST_PAGES_PER_USER = 60
+HIDDEN = ("script", "style", "code", "textarea")
+
+
+class VisibleText(HTMLParser):
+    """The text a reader sees: not markup, attributes, scripts, what a field holds
+    (``<textarea>``), ``<code>`` (codes shown on purpose, such as a refusal's code beside
+    its explanation, an account code or a file's column names) or names shown as they are
+    (``translate="no"``: a username such as ``trader``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.hiding: list[str] = []  # the elements, innermost last, whose text is hidden
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in HIDDEN or ("translate", "no") in attrs or self.hiding[-1:] == [tag]:
+            self.hiding.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.hiding[-1:] == [tag]:
+            self.hiding.pop()
+
+    def handle_data(self, data: str) -> None:
+        if not self.hiding:
+            self.parts.append(data)
+
+
+def codes_shown(html: str, locale: str = "en") -> dict[str, str]:
+    """Each snake_case word a reader sees, and each text that is just a code whose name in
+    ``locale`` differs (``power`` in a Chinese page), with the text around it."""
+    parser = VisibleText()
+    parser.feed(html)
+    text = " ".join(" ".join(parser.parts).split())
+    found = {m.group(): text[max(0, m.start() - 40) : m.end() + 40] for m in SNAKE.finditer(text)}
+    named = catalog(locale) if locale != "en" else {}
+    for part in (p.strip() for p in parser.parts):
+        if part in LABELS and named.get(name_of(part), name_of(part)) != part:
+            found[part] = part
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict]]:
+    fast_hashing()
+    engine = open_database(f"sqlite:///{tmp_path_factory.mktemp('labels') / 'demo.sqlite'}")
+    rulebook, text = load_rulebook("demo-province")
+    run_demo(engine, rulebook, text, parameter_table(), seed=7, company_count=6)
+    clock = service_clock("demo", True, engine)
+    assert clock is not None
+    users = create_demo_users(engine, load_jurisdiction(engine, "DP"), 7, clock())
+    client = TestClient(create_app(make_service(Settings(), engine, clock=clock)))
+    yield client, {user.username: user for user in users}
+    engine.dispose()
+
+
+def _login(client: TestClient, user) -> None:
+    client.cookies.clear()
+    form = client.get("/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert csrf
+    code = pyotp.TOTP(user.totp_secret).now() if user.totp_secret else ""
+    answer = client.post("/login", data={"username": user.username, "password": user.password,
+                                         "totp": code, "csrf_token": csrf.group(1)},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303, answer.text
+
+
+def _crawl(client: TestClient, start: str) -> dict[str, str]:
+    """Every page reachable from ``start`` by links and htmx loads (one of each path)."""
+    seen: dict[str, str] = {}
+    waiting, paths = [start, "/account"], set()
+    while waiting and len(seen) < MOST_PAGES_PER_USER:
+        url = waiting.pop(0)
+        path = url.split("?")[0]
+        if path in paths or path.startswith(NOT_PAGES):
+            continue
+        paths.add(path)
+        answer = client.get(url)
+        if answer.status_code != 200 or "html" not in answer.headers["content-type"]:
+            continue
+        seen[url] = answer.text
+        links = re.findall(r'(?:href|hx-get)="(/[^"#]*)"', answer.text)
+        waiting += [link.replace("&amp;", "&") for link in links]
+    return seen
+
+
+def _switch(client: TestClient, locale: str) -> None:
+    page = client.get("/account").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert csrf
+    client.post("/lang", data={"to": locale, "csrf_token": csrf.group(1), "back": "/account"})
+
+
+@pytest.mark.parametrize("username", ["regulator", "officer1", "verifier", "trader", "exchange",
+                                      "auditor", "admin"])  # fmt: skip
+def test_no_page_shows_a_code_in_either_language(demo, username: str) -> None:
+    client, users = demo
+    _login(client, users[username])
+    shown: dict[str, str] = {}
+    for locale in ("en", "zh"):
+        _switch(client, locale)
+        pages = _crawl(client, "/")
+        assert len(pages) >= 3, sorted(pages)
+        for url, html in pages.items():
+            for code, around in codes_shown(html, locale).items():
+                shown.setdefault(code, f"{locale} {url}: …{around}…")
+    assert sorted(shown) == [], shown
+
+
+def test_the_check_finds_a_code_shown_as_it_is() -> None:
+    shown = codes_shown("<td>closure_pending</td><td title='a_b'><code>login_failed</code></td>")
+    assert shown == {"closure_pending": "closure_pending"}
+    assert codes_shown("<td>power</td><td>open</td>", "zh") == {"power": "power", "open": "open"}
+    assert codes_shown("<td>power</td><td>电力</td>", "en") == {}
+    assert codes_shown('<td translate="no">trader</td><td>trader</td>', "zh") == {
+        "trader": "trader"
+    }
+
+
+def test_every_name_is_english_and_translated() -> None:
+    chinese = catalog("zh")
+    assert name_of("awaiting_approval") == "awaiting approval"
+    assert name_of("no_such_code") == "no_such_code"
+    assert sorted(n for n in LABELS.values() if SNAKE.search(n)) == []
+    assert sorted(n for n in LABELS.values() if n not in chinese) == []
+
+
+def test_an_answer_names_the_status_it_reports() -> None:
+    assert say("en", "proposal {id}: {status}", {"id": 3, "status": "awaiting_approval"}) == (
+        "proposal 3: awaiting approval")  # fmt: skip
+    assert say("zh", "proposal {id}: {status}", {"id": 3, "status": "awaiting_approval"}) == (
+        "申请 3：待审批")  # fmt: skip

@@ -25,7 +25,7 @@ from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.market.cash import CashAccountKind, CashEntryKind, CashMovement, CashRequest
-from tanshi.rulebook import rules_in_force
+from tanshi.rulebook import NoRuleInForce, rules_in_force
 from tanshi.services import cash
 from tanshi.services.auction import (
     AuctionRefused,
@@ -82,13 +82,27 @@ def phase_of(row: Any, now: datetime) -> Phase:
     return window_of(row).phase(now, cleared=row.auction_id is not None)
 
 
-def notice_terms(jurisdiction: Jurisdiction, row: Any) -> AuctionTerms:
+def notice_terms(
+    jurisdiction: Jurisdiction, year: int, offered_t: int, reserve_hundredths: int
+) -> AuctionTerms | None:
     """The terms of an announced auction: the rule of its year with the notice's volume and
-    reserve price."""
-    rule = rules_in_force(jurisdiction.rulebook, row.year).auction
-    assert rule is not None, "an auction is announced only under an [[auction]] rule"
-    reserve = Decimal(int(row.reserve_price_hundredths)) / 100
-    return AuctionTerms.from_rule(rule, int(row.offered_units), reserve)
+    reserve price (None if the jurisdiction's rulebook no longer has an auction rule then)."""
+    try:
+        rule = rules_in_force(jurisdiction.rulebook, year).auction
+    except NoRuleInForce:
+        return None
+    if rule is None:
+        return None
+    return AuctionTerms.from_rule(rule, offered_t, Decimal(reserve_hundredths) / 100)
+
+
+def _terms(jurisdiction: Jurisdiction, row: Any) -> AuctionTerms:
+    terms = notice_terms(jurisdiction, row.year, int(row.offered_units),
+                         int(row.reserve_price_hundredths))  # fmt: skip
+    if terms is None:
+        raise _refuse("no_auction_terms", f"the rulebook has no [[auction]] rule in force in "
+                      f"{row.year} any more", "code")  # fmt: skip
+    return terms
 
 
 def announce(
@@ -227,7 +241,7 @@ def submit_bid(
                 auction_bids.c.notice_id == notice.id, auction_bids.c.company_id == bidder.id,
                 auction_bids.c.status == LIVE, auction_bids.c.id != (replaces or 0))
         ).scalar_one()  # fmt: skip
-        issues = check_bid(notice_terms(jurisdiction, notice), price_per_t, quantity_t,
+        issues = check_bid(_terms(jurisdiction, notice), price_per_t, quantity_t,
                            phase=phase_of(notice, now), sector=bidder.sector,
                            other_live_t=int(others))  # fmt: skip
         if issues:
@@ -329,7 +343,7 @@ def clear_book(
             .where(auction_bids.c.notice_id == notice.id, auction_bids.c.status == LIVE)
             .order_by(auction_bids.c.id)
         ).all()  # fmt: skip
-        terms = notice_terms(jurisdiction, notice)
+        terms = _terms(jurisdiction, notice)
         sectors = dict(connection.execute(select(companies.c.code, companies.c.sector).where(
             companies.c.jurisdiction_id == jurisdiction.id)).all())  # fmt: skip
         bids = [Bid(str(r.id), r.company, Decimal(int(r.price_hundredths)) / 100,

@@ -6,6 +6,7 @@ from tanshi.api.routers import (
     accounts,
     admin,
     allocation,
+    auction_book,
     auctions,
     auth,
     cash,
@@ -38,6 +39,7 @@ ROUTERS = (
     # Allocation, auctions, cash and settlement, facilities and the exchanges' overview.
     allocation.router,
     auctions.router,
+    auction_book.router,
     cash.router,
     facilities.router,
     users.router,

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import Engine, Select, select
 
 from tanshi.auction.book import cover_ratio
-from tanshi.core.moments import from_store
 from tanshi.services.bid_book import bid_shape, phase_of
 from tanshi.services.identity import Principal
 from tanshi.services.views import Page, page_of, reading, utc_text
@@ -105,5 +104,16 @@ def price_text(hundredths: int | None) -> str | None:
     return None if hundredths is None else f"{Decimal(int(hundredths)) / 100:.2f}"
 
 
-def when(text: str | None) -> datetime | None:
-    return None if text is None else from_store(datetime.fromisoformat(text))
+def whole_book(engine: Engine, jurisdiction: str, code: str) -> list[dict[str, Any]]:
+    """Every bid of a cleared auction (the caller checks who may see it)."""
+    query = (
+        select(auction_bids, companies.c.code.label("company"))
+        .join(companies, companies.c.id == auction_bids.c.company_id)
+        .join(auction_notices, auction_notices.c.id == auction_bids.c.notice_id)
+        .join(jurisdictions, jurisdictions.c.id == auction_notices.c.jurisdiction_id)
+        .where(auction_notices.c.code == code, jurisdictions.c.code == jurisdiction,
+               auction_notices.c.auction_id.is_not(None))
+        .order_by(auction_bids.c.id)
+    )  # fmt: skip
+    with reading(engine) as connection:
+        return [bid_shape(r, r.company) for r in connection.execute(query)]

@@ -13,7 +13,18 @@ from tanshi.api.app import BodyLimit, create_api, make_service
 from tanshi.api.clock import service_clock
 from tanshi.api.context import Service
 from tanshi.api.settings import Settings
-from tanshi.web import account, admin, allocation, cash, company, mrv, pages, regulator, trading
+from tanshi.web import (
+    account,
+    admin,
+    allocation,
+    auction_bids,
+    cash,
+    company,
+    mrv,
+    pages,
+    regulator,
+    trading,
+)
 from tanshi.web.common import PasswordChangeRequired
 from tanshi.web.render import ACCOUNT_PAGE, render
 
@@ -63,7 +74,7 @@ def create_app(service: Service) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(files("tanshi.web") / "static")), name="static")
     for router in (pages.router, regulator.router, company.router,
                    mrv.router, trading.router, allocation.router, cash.router, account.router,
-                   admin.router):  # fmt: skip
+                   admin.router, auction_bids.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)

@@ -115,6 +115,21 @@ PEOPLE = {
     "login_failed": "the username, password or one-time code is wrong",
     "password_change_required": "an administrator set your password: choose your own first",
 }  # fmt: skip
+AUCTIONS = {
+    "unknown_auction": "no such announced auction",
+    "unknown_bid": "no such bid of yours",
+    "bid_not_live": "the bid was already revised, withdrawn or cleared",
+    "bidding_window_not_open": "the bidding window has not opened yet",
+    "bidding_window_closed": "the bidding window has closed: bids are taken only while it is open",
+    "not_whole_lots": "the quantity must be a whole number of the auction's lots",
+    "not_whole_ticks": "the price must be a whole number of the auction's ticks",
+    "below_reserve_price": "the price is below the auction's reserve price",
+    "price_not_payable": "the price may have at most two decimal places",
+    "bidder_not_eligible": "companies of this sector may not bid in this auction",
+    "exceeds_purchase_limit": "your live bids together would ask more than a bidder may buy in "
+        "this auction",
+    "not_your_bidding_account": "choose a company you bid for",
+}  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",
     "no_company": "your organisation is not a covered company",
@@ -124,7 +139,7 @@ WEB = {
     "form_in_progress": "this form is being sent already: wait for its answer",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
-                                **PEOPLE, **WEB}  # fmt: skip
+                                **PEOPLE, **AUCTIONS, **WEB}  # fmt: skip
 
 
 # What each audit-log action is, for the audit page (the code stays in the row's title).
@@ -143,6 +158,9 @@ AUDIT_ACTIONS = {
     "user_create": "user added", "user_password_reset": "password reset",
     "user_totp_reset": "second factor reset", "user_unlock": "user unlocked",
     "user_deactivate": "user deactivated", "representative_set": "account rights set",
+    "auction_announce": "auction announced", "auction_bid": "auction bid",
+    "auction_bid_revise": "auction bid revised", "auction_bid_withdraw": "auction bid withdrawn",
+    "auction_clear": "auction cleared",
 }  # fmt: skip
 
 

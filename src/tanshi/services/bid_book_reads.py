@@ -14,13 +14,22 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import Engine, Select, func, select
 
 from tanshi.auction.book import cover_ratio
 from tanshi.services.bid_book import bid_shape, phase_of
 from tanshi.services.identity import Principal
 from tanshi.services.views import Page, page_of, reading, utc_text
-from tanshi.store.schema import auction_bids, auction_notices, auctions, companies, jurisdictions
+from tanshi.store.schema import (
+    accounts,
+    auction_bids,
+    auction_notices,
+    auctions,
+    cash_accounts,
+    companies,
+    funds_reservations,
+    jurisdictions,
+)
 
 
 def _query() -> Select:
@@ -117,3 +126,15 @@ def whole_book(engine: Engine, jurisdiction: str, code: str) -> list[dict[str, A
     )  # fmt: skip
     with reading(engine) as connection:
         return [bid_shape(r, r.company) for r in connection.execute(query)]
+
+
+def open_reserved_fen(engine: Engine, registry_account: str) -> int:
+    """What the holder of ``registry_account`` has reserved now, for bids and buy orders."""
+    query = (
+        select(func.coalesce(func.sum(funds_reservations.c.open_fen), 0))
+        .join(cash_accounts, cash_accounts.c.id == funds_reservations.c.cash_account_id)
+        .join(accounts, accounts.c.id == cash_accounts.c.registry_account_id)
+        .where(accounts.c.code == registry_account)
+    )
+    with reading(engine) as connection:
+        return int(connection.execute(query).scalar_one())

@@ -65,3 +65,35 @@ def test_the_bid_form_needs_its_csrf_token_and_your_company(world: World) -> Non
     client.cookies.clear()
     other = _login(world, "officer-b")
     assert "/auctions/bids/" not in other.get("/auctions/bids").text  # no bids of B1 yet
+
+
+def test_the_regulator_announces_and_clears_from_the_allocation_page(world: World) -> None:
+    _open_book(world)  # 2016-B1 announced through the API; this page announces 2016-B2
+    client = _login(world, "regulator")
+    page = client.get("/regulator/allocation?year=2016")
+    assert 'action="/regulator/auction-notices"' in page.text and "2016-B1" in page.text
+    token = _csrf(page.text)
+    form = {"csrf_token": token, "year": "2016", "code": "2016-B2", "auction_on": "2017-03-01",
+            "opens_at": "2017-03-01T09:00", "closes_at": "2017-03-01T11:00", "volume_t": "5000"}  # fmt: skip
+    made = client.post("/regulator/auction-notices", data=form)
+    assert made.status_code == 200, made.text
+    assert "拍卖 2016-B2 已公告：出价时段 2017-03-01 09:00 至 2017-03-01 11:00" in made.text
+    backwards = client.post("/regulator/auction-notices",
+                            data=form | {"code": "2016-B3", "closes_at": "2017-03-01T08:00"})  # fmt: skip
+    assert backwards.status_code == 422 and "window_closes_before_it_opens" in backwards.text
+    bid = world.client.post("/v1/auction-notices/2016-B1/bids",
+                            json={"price_per_t": "21.00", "quantity_t": 2000},
+                            headers=world.token("officer-a") | {"Idempotency-Key": "wb"})  # fmt: skip
+    assert bid.status_code == 201, bid.json()
+    sealed = client.get("/regulator/allocation?year=2016").text
+    assert "/regulator/auction-notices/2016-B1/clear" in sealed and ">21.00<" not in sealed
+    cleared = client.post("/regulator/auction-notices/2016-B1/clear",
+                          data={"csrf_token": token, "seed": "0"})  # fmt: skip
+    assert cleared.status_code == 200, cleared.text
+    assert "2,000" in cleared.text and "20.00" in cleared.text
+    book = client.get("/regulator/allocation?year=2016").text
+    assert ">21.00<" in book and ">A1<" in book  # the whole book, once cleared
+    officer = _login(world, "officer-a")
+    forbidden = officer.post("/regulator/auction-notices/2016-B2/clear",
+                             data={"csrf_token": _csrf(officer.get("/company").text)})  # fmt: skip
+    assert forbidden.status_code == 422 and 'data-code="forbidden"' in forbidden.text

@@ -129,6 +129,10 @@ AUCTIONS = {
     "exceeds_purchase_limit": "your live bids together would ask more than a bidder may buy in "
         "this auction",
     "not_your_bidding_account": "choose a company you bid for",
+    "window_closes_before_it_opens": "the bidding window must close after it opens",
+    "moment_without_offset": "give the window's moments with their time zone",
+    "auction_code_taken": "an auction with this code is already announced or recorded",
+    "no_auction_terms": "the rulebook has no auction rule for that year",
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",

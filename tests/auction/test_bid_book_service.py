@@ -6,11 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import Engine, select
 
 from service_world import NOW, build_world
+from tanshi.auction import Bid
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.services import bid_book, bid_book_reads, cash
+from tanshi.services.auction import AuctionRefused, auction_terms, deliver_auction, run_auction
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
 from tanshi.services.settlement import settlement_discrepancies
@@ -141,3 +144,13 @@ def test_an_announcement_is_checked(engine: Engine) -> None:
         closes_at=CLOSES, now=NOW, by="regulator",
     )  # fmt: skip
     assert notice is None and [i.code for i in issues] == ["auction_code_taken"]
+
+
+def test_the_regulator_path_may_not_take_an_announced_code(engine: Engine) -> None:
+    place = _world(engine)
+    _announce(engine, place)
+    terms = auction_terms(place.rulebook, 2016, volume_t=20_000)
+    result = run_auction(terms, [Bid("1", "A1", Decimal(25), 1000)])
+    with pytest.raises(AuctionRefused, match="already recorded"):
+        deliver_auction(engine, place, result, code="2016-B1", year=2016, now=NOW,
+                        carried_in_t=0, bids_text="test")  # fmt: skip

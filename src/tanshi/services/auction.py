@@ -34,7 +34,7 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import execute_in
-from tanshi.store.schema import auction_awards, auctions, companies
+from tanshi.store.schema import auction_awards, auction_notices, auctions, companies
 
 HUNDREDTHS = 100
 
@@ -142,6 +142,11 @@ def deliver_auction(
     rules = rules_in_force(jurisdiction.rulebook, year)
     allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
     with engine.begin() as connection:
+        announced = connection.execute(select(auction_notices.c.id).where(
+            auction_notices.c.jurisdiction_id == jurisdiction.id,
+            auction_notices.c.code == code)).first()  # fmt: skip
+        if announced:  # its bid book will record it under this code when cleared
+            raise code_taken(code)
         _auction_id, transactions = deliver_in(
             connection, jurisdiction, result, allowances, code=code, year=year, now=now,
             carried_in_t=carried_in_t, bids_text=bids_text,

@@ -52,6 +52,7 @@ def test_an_officer_bids_revises_and_withdraws_from_the_company_page(world: Worl
     assert gone.status_code == 200 and "出价 2 已撤回" in gone.text
     low = client.post("/auctions/bids", data=form | {"form_key": "f4", "price": "19.00"})
     assert low.status_code == 422 and "below_reserve_price" in low.text
+    assert 'id="bid-key"' in low.text  # a fresh key, so the corrected bid is a new request
 
 
 def test_the_bid_form_needs_its_csrf_token_and_your_company(world: World) -> None:

@@ -127,7 +127,7 @@ async def revise_bid(bid_id: BidPath, request: Request, svc: ServiceDep,
     me = who.principal
     return await web_write(request, svc, who, "auction_bid_revise", str(bid_id),
                            lambda form: _bid(svc, me, form, bid_id),  # type: ignore[arg-type]
-                           trigger=BIDS_CHANGED)  # fmt: skip
+                           key_input=f"revise-key-{bid_id}", trigger=BIDS_CHANGED)  # fmt: skip
 
 
 @router.post("/auctions/bids/{bid_id}/withdraw", response_class=HTMLResponse)
@@ -136,4 +136,4 @@ async def withdraw_bid(bid_id: BidPath, request: Request, svc: ServiceDep,
     me = who.principal
     return await web_write(request, svc, who, "auction_bid_withdraw", str(bid_id),
                            lambda form: _withdraw(svc, me, form, bid_id),  # type: ignore[arg-type]
-                           trigger=BIDS_CHANGED)  # fmt: skip
+                           key_input=f"withdraw-key-{bid_id}", trigger=BIDS_CHANGED)  # fmt: skip

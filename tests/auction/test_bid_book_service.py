@@ -154,3 +154,18 @@ def test_the_regulator_path_may_not_take_an_announced_code(engine: Engine) -> No
     with pytest.raises(AuctionRefused, match="already recorded"):
         deliver_auction(engine, place, result, code="2016-B1", year=2016, now=NOW,
                         carried_in_t=0, bids_text="test")  # fmt: skip
+
+
+def test_an_empty_book_clears_to_nothing_sold_and_rolls_the_volume_over(engine: Engine) -> None:
+    place = _world(engine)
+    _announce(engine, place, volume=5000)
+    cleared, issues = bid_book.clear_book(engine, place, "2016-B1", now=NOW)
+    assert cleared is not None and not issues, issues
+    shown = bid_book_reads.notice(engine, None, "2016-B1", NOW)
+    assert shown is not None
+    assert (shown["sold_t"], shown["rolled_over_t"], shown["bid_t"], shown["cover_ratio"],
+            shown["clearing_price_hundredths"]) == (0, 5000, 0, "0.00", None)  # fmt: skip
+    _announce(engine, place, code="2016-B2", volume=5000)  # the next offers what rolled over
+    following = bid_book_reads.notice(engine, None, "2016-B2", NOW)
+    assert following is not None and (following["offered_t"], following["carried_in_t"]) == (
+        10_000, 5000)  # fmt: skip

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 from service_world import NOW, build_world
 from tanshi.auction import Bid
 from tanshi.registry import Movement, TransactionRequest
-from tanshi.services import bid_book, bid_book_reads, cash
+from tanshi.services import bid_book, bid_book_clearing, bid_book_reads, cash
 from tanshi.services.auction import AuctionRefused, auction_terms, deliver_auction, run_auction
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
@@ -74,11 +74,11 @@ def test_bids_reserve_cash_and_clearing_delivers_pays_and_releases(engine: Engin
     assert gone is not None and gone["status"] == "withdrawn", issues
     assert _balances(engine)[B1_CASH] == 6_000_000
 
-    cleared, issues = bid_book.clear_book(engine, place, "2016-B1", now=NOW, seed=3)
+    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW, seed=3)
     assert cleared is not None and not issues, issues
     money = _balances(engine)
     assert money[A1_CASH] == 10_000_000 - 6_000_000
-    assert money[bid_book.proceeds_code("DP")] == 6_000_000
+    assert money[bid_book_clearing.proceeds_code("DP")] == 6_000_000
     with engine.connect() as connection:
         recorded = connection.execute(select(auctions)).one()
         assert (recorded.code, recorded.sold_units, recorded.clearing_price_hundredths) == (
@@ -90,7 +90,7 @@ def test_bids_reserve_cash_and_clearing_delivers_pays_and_releases(engine: Engin
     assert shown is not None
     assert (shown["phase"], shown["bid_t"], shown["cover_ratio"], shown["bids_shown"]) == (
         "cleared", 3000, "0.15", "none")  # fmt: skip
-    replay, _ = bid_book.clear_book(engine, place, "2016-B1", now=NOW)
+    replay, _ = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW)
     assert replay == {"auction_id": recorded.id, "replayed": True}
     late, issues = bid_book.submit_bid(engine, place, "2016-B1", "A1", Decimal("24.00"), 1000,
                                        key="k4", now=NOW, by="officer-a")  # fmt: skip
@@ -123,7 +123,7 @@ def test_a_refused_delivery_leaves_the_book_open_and_the_cash_reserved(engine: E
                                  key="k", now=NOW, by="officer-a")  # fmt: skip
     assert bid is not None
     before = _balances(engine)
-    cleared, issues = bid_book.clear_book(engine, place, "2016-B1", now=NOW)
+    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW)
     assert cleared is None and issues[0].code == "insufficient_units"
     assert _balances(engine) == before
     with engine.connect() as connection:
@@ -159,7 +159,7 @@ def test_the_regulator_path_may_not_take_an_announced_code(engine: Engine) -> No
 def test_an_empty_book_clears_to_nothing_sold_and_rolls_the_volume_over(engine: Engine) -> None:
     place = _world(engine)
     _announce(engine, place, volume=5000)
-    cleared, issues = bid_book.clear_book(engine, place, "2016-B1", now=NOW)
+    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW)
     assert cleared is not None and not issues, issues
     shown = bid_book_reads.notice(engine, None, "2016-B1", NOW)
     assert shown is not None

@@ -27,6 +27,7 @@ from tanshi.scenario.monthly import plan_for, report_for
 from tanshi.services import (
     allocation,
     bid_book,
+    bid_book_clearing,
     bid_book_reads,
     cash,
     compliance,
@@ -453,7 +454,7 @@ class ScenarioRun:
                                      key=f"withdraw/{key}", now=_when(moment))[1]  # fmt: skip
 
     def do_clear(self, code: str, _at: str, moment: str) -> list[Issue]:
-        return bid_book.clear_book(self.engine, self.j, code, now=_when(moment))[1]
+        return bid_book_clearing.clear_book(self.engine, self.j, code, now=_when(moment))[1]
 
     def do_expect_auction(self, code: str, *pairs: str) -> None:
         """``expect-auction 2017-A1 price=22.00 sold=20000 bid=21000 cover=1.05 bidders=7``"""

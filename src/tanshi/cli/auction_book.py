@@ -18,7 +18,7 @@ from tanshi.cli.common import fail, wide_console
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
-from tanshi.services import bid_book, bid_book_reads
+from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
 
 Key = Annotated[str, typer.Option("--key", help="Idempotency key: the same key acts once.")]
 
@@ -135,7 +135,9 @@ def close(
     """Close the window and clear the live bids: deliver, collect payment, release the rest."""
     engine, place = open_registry(db)
     try:
-        done, issues = bid_book.clear_book(engine, place, code, now=moment_of(at), seed=seed)
+        done, issues = bid_book_clearing.clear_book(
+            engine, place, code, now=moment_of(at), seed=seed
+        )
         if done is not None:
             _show(engine, place.code, code, moment_of(at))
     finally:

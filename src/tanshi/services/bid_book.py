@@ -1,37 +1,31 @@
-"""The bid book: announcing an auction with a bidding window, sealed bids, and clearing.
+"""The bid book: announcing an auction with a bidding window, and sealed bids.
 
 Every write runs in one database transaction after the registry's journal-head lock
-(``clearing.atomically``), so bid writes and the clearing are serialised and a refusal
-leaves nothing behind. A bid's funds (price × quantity) are reserved from the bidder's cash
-account when it is submitted, as a buy order's are: the clearing cash account holds them
-and ``funds_reservations`` records whose they are. Clearing delivers each award through the
-registry, pays the clearing price × the award from the winner's reservation into the
-auction proceeds account, releases the rest, and records the auction in ``auctions``.
+(``clearing.atomically``), so bid writes and the clearing (``bid_book_clearing``) are
+serialised and a refusal leaves nothing behind. A bid's funds (price × quantity) are
+reserved from the bidder's cash account when it is submitted, as a buy order's are: the
+clearing cash account holds them and ``funds_reservations`` records whose they are.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from tanshi.auction import AuctionTerms, Bid, clear_auction
+from tanshi.auction import AuctionTerms
 from tanshi.auction.book import Phase, Window, bid_value_hundredths, check_bid, check_window
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
-from tanshi.market.cash import CashAccountKind, CashEntryKind, CashMovement, CashRequest
+from tanshi.market.cash import CashEntryKind, CashMovement, CashRequest
 from tanshi.rulebook import NoRuleInForce, rules_in_force
 from tanshi.services import cash
 from tanshi.services.auction import (
-    AuctionRefused,
     auction_terms,
     carried_in_units,
-    deliver_in,
     hundredths,
 )
 from tanshi.services.clearing import Exchange, Refused, atomically, cash_step, exchange_in
@@ -39,7 +33,6 @@ from tanshi.services.jurisdiction import (
     Jurisdiction,
     find_account,
     operator_account_code,
-    unit_class_id,
 )
 from tanshi.services.reservations import reserve_funds_in
 from tanshi.store.schema import (
@@ -53,15 +46,11 @@ from tanshi.store.schema import (
 LIVE, REVISED, WITHDRAWN, CLEARED = "live", "revised", "withdrawn", "cleared"
 
 
-def proceeds_code(jurisdiction: str) -> str:
-    return f"{jurisdiction}-CASH-AUCTION"
-
-
-def _refuse(code: str, message: str, where: str) -> Refused:
+def refuse(code: str, message: str, where: str) -> Refused:
     return Refused([Issue(code, message, where)])
 
 
-def _notice(connection: Connection, jurisdiction: Jurisdiction, code: str) -> Any:
+def locked_notice(connection: Connection, jurisdiction: Jurisdiction, code: str) -> Any:
     query = select(auction_notices).where(
         auction_notices.c.jurisdiction_id == jurisdiction.id, auction_notices.c.code == code
     )
@@ -69,7 +58,7 @@ def _notice(connection: Connection, jurisdiction: Jurisdiction, code: str) -> An
         query = query.with_for_update()
     row = connection.execute(query).first()
     if row is None:
-        raise _refuse("unknown_auction", f"no announced auction {code} in {jurisdiction.code}",
+        raise refuse("unknown_auction", f"no announced auction {code} in {jurisdiction.code}",
                       "code")  # fmt: skip
     return row
 
@@ -96,11 +85,11 @@ def notice_terms(
     return AuctionTerms.from_rule(rule, offered_t, Decimal(reserve_hundredths) / 100)
 
 
-def _terms(jurisdiction: Jurisdiction, row: Any) -> AuctionTerms:
+def terms_of(jurisdiction: Jurisdiction, row: Any) -> AuctionTerms:
     terms = notice_terms(jurisdiction, row.year, int(row.offered_units),
                          int(row.reserve_price_hundredths))  # fmt: skip
     if terms is None:
-        raise _refuse("no_auction_terms", f"the rulebook has no [[auction]] rule in force in "
+        raise refuse("no_auction_terms", f"the rulebook has no [[auction]] rule in force in "
                       f"{row.year} any more", "code")  # fmt: skip
     return terms
 
@@ -134,7 +123,7 @@ def announce(
         for table in (auction_notices, auctions):
             if connection.execute(select(table.c.id).where(
                 table.c.jurisdiction_id == jurisdiction.id, table.c.code == code)).first():  # fmt: skip
-                raise _refuse("auction_code_taken", f"auction {code} is already announced or "
+                raise refuse("auction_code_taken", f"auction {code} is already announced or "
                               "recorded; give each auction its own code", "code")  # fmt: skip
         return int(connection.execute(
             auction_notices.insert().values(
@@ -156,12 +145,12 @@ def _company(connection: Connection, jurisdiction: Jurisdiction, company: str) -
     ).first()  # fmt: skip
     account = find_account(connection, operator_account_code(jurisdiction.code, company))
     if row is None or account is None:
-        raise _refuse("unknown_bidder", f"{company} is not a company of {jurisdiction.code} "
+        raise refuse("unknown_bidder", f"{company} is not a company of {jurisdiction.code} "
                       "with an operator holding account; bids are made for one", "company")  # fmt: skip
     return row, account
 
 
-def _release(connection: Connection, ex: Exchange, reservation_id: int, amount: int, key: str,
+def release_reserved(connection: Connection, ex: Exchange, reservation_id: int, amount: int, key: str,
              now: datetime, memo: str) -> None:  # fmt: skip
     """Give ``amount`` fen of funds reservation ``reservation_id`` back to its holder."""
     if amount <= 0:
@@ -177,7 +166,7 @@ def _release(connection: Connection, ex: Exchange, reservation_id: int, amount: 
     )  # fmt: skip
 
 
-def _open_fen(connection: Connection, reservation_id: int) -> int:
+def open_fen(connection: Connection, reservation_id: int) -> int:
     return int(connection.execute(select(funds_reservations.c.open_fen).where(
         funds_reservations.c.id == reservation_id)).scalar_one())  # fmt: skip
 
@@ -191,7 +180,7 @@ def _bid_row(connection: Connection, notice: Any, bid_id: int, company: str) -> 
     )  # fmt: skip
     row = connection.execute(query).first()
     if row is None:  # another company's bid looks like none at all: bids are sealed
-        raise _refuse("unknown_bid", f"no bid {bid_id} of {company} in auction {notice.code}",
+        raise refuse("unknown_bid", f"no bid {bid_id} of {company} in auction {notice.code}",
                       "bid")  # fmt: skip
     return row
 
@@ -219,7 +208,7 @@ def submit_bid(
     price_hundredths = bid_value_hundredths(price_per_t, 1)
 
     def work(connection: Connection) -> dict[str, Any]:
-        notice = _notice(connection, jurisdiction, code)
+        notice = locked_notice(connection, jurisdiction, code)
         again = connection.execute(
             select(auction_bids).where(auction_bids.c.idempotency_key == key)).first()  # fmt: skip
         if again is not None:
@@ -228,20 +217,20 @@ def submit_bid(
                 notice.id, _company(connection, jurisdiction, company)[0].id, price_hundredths,
                 quantity_t, replaces)  # fmt: skip
             if not same:
-                raise _refuse("idempotency_key_reused_with_different_request",
+                raise refuse("idempotency_key_reused_with_different_request",
                               "this key was used for another bid; choose a new key", key)  # fmt: skip
             return bid_shape(again, company) | {"replayed": True}
         bidder, account = _company(connection, jurisdiction, company)
         old = _bid_row(connection, notice, replaces, company) if replaces is not None else None
         if old is not None and old.status != LIVE:
-            raise _refuse("bid_not_live", f"bid {replaces} is {old.status}; only a live bid "
+            raise refuse("bid_not_live", f"bid {replaces} is {old.status}; only a live bid "
                           "is revised", "replaces")  # fmt: skip
         others = connection.execute(
             select(func.coalesce(func.sum(auction_bids.c.quantity_units), 0)).where(
                 auction_bids.c.notice_id == notice.id, auction_bids.c.company_id == bidder.id,
                 auction_bids.c.status == LIVE, auction_bids.c.id != (replaces or 0))
         ).scalar_one()  # fmt: skip
-        issues = check_bid(_terms(jurisdiction, notice), price_per_t, quantity_t,
+        issues = check_bid(terms_of(jurisdiction, notice), price_per_t, quantity_t,
                            phase=phase_of(notice, now), sector=bidder.sector,
                            other_live_t=int(others))  # fmt: skip
         if issues:
@@ -249,8 +238,8 @@ def submit_bid(
         assert value is not None and price_hundredths is not None
         ex = exchange_in(connection, jurisdiction)
         if old is not None:
-            _release(connection, ex, old.funds_reservation_id,
-                     _open_fen(connection, old.funds_reservation_id),
+            release_reserved(connection, ex, old.funds_reservation_id,
+                     open_fen(connection, old.funds_reservation_id),
                      f"auction-bid/{old.id}/revised", now, f"bid {old.id} revised")  # fmt: skip
             connection.execute(auction_bids.update().where(auction_bids.c.id == old.id).values(
                 status=REVISED, ended_key=key, ended_at=to_utc(now)))  # fmt: skip
@@ -278,20 +267,20 @@ def withdraw_bid(
     """Withdraw ``company``'s live bid while the window is open; its funds are released."""
 
     def work(connection: Connection) -> dict[str, Any]:
-        notice = _notice(connection, jurisdiction, code)
+        notice = locked_notice(connection, jurisdiction, code)
         row = _bid_row(connection, notice, bid_id, company)
         if row.status == WITHDRAWN and row.ended_key == key:
             return bid_shape(row, company) | {"replayed": True}
         if row.status != LIVE:
-            raise _refuse("bid_not_live", f"bid {bid_id} is {row.status}; only a live bid is "
+            raise refuse("bid_not_live", f"bid {bid_id} is {row.status}; only a live bid is "
                           "withdrawn", "bid")  # fmt: skip
         phase = phase_of(notice, now)
         if phase is not Phase.OPEN:
-            raise _refuse("bidding_window_closed", "the bidding window is not open; bids are "
+            raise refuse("bidding_window_closed", "the bidding window is not open; bids are "
                           "withdrawn only while it is", "bid")  # fmt: skip
         ex = exchange_in(connection, jurisdiction)
-        _release(connection, ex, row.funds_reservation_id,
-                 _open_fen(connection, row.funds_reservation_id),
+        release_reserved(connection, ex, row.funds_reservation_id,
+                 open_fen(connection, row.funds_reservation_id),
                  f"auction-bid/{row.id}/withdrawn", now, f"bid {row.id} withdrawn")  # fmt: skip
         connection.execute(auction_bids.update().where(auction_bids.c.id == row.id).values(
             status=WITHDRAWN, ended_key=key, ended_at=to_utc(now)))  # fmt: skip
@@ -299,114 +288,6 @@ def withdraw_bid(
         return bid_shape(ended, company) | {"replayed": False}
 
     return atomically(engine, work)
-
-
-def book_csv(rows: list[Any]) -> str:
-    """The live bids at the close as a bid file (its SHA-256 is recorded with the auction)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(("bidder", "price_per_t", "quantity_t"))
-    writer.writerows((r.company, f"{Decimal(int(r.price_hundredths)) / 100:.2f}",
-                      int(r.quantity_units)) for r in rows)  # fmt: skip
-    return out.getvalue()
-
-
-def clear_book(
-    engine: Engine, jurisdiction: Jurisdiction, code: str, *, now: datetime, seed: int = 0,
-) -> tuple[dict[str, Any] | None, list[Issue]]:  # fmt: skip
-    """Close the window (now, if it is still open) and clear the live bids, all or nothing.
-
-    Each award is delivered to the winner's operator holding account and paid at the
-    clearing price from its bid's reservation into the auction proceeds account; every
-    reservation's remainder is released; the auction is recorded in ``auctions``. Clearing
-    an auction already cleared returns its result again (``replayed``).
-    """
-    with engine.connect() as connection:
-        found = connection.execute(select(auction_notices.c.year).where(
-            auction_notices.c.jurisdiction_id == jurisdiction.id,
-            auction_notices.c.code == code)).scalar()  # fmt: skip
-    if found is None:
-        return None, [Issue("unknown_auction", f"no announced auction {code}", "code")]
-    allowance = rules_in_force(jurisdiction.rulebook, found).allowance_unit_type.code
-    allowances = unit_class_id(engine, jurisdiction, allowance, found)
-
-    def work(connection: Connection) -> dict[str, Any]:
-        notice = _notice(connection, jurisdiction, code)
-        if notice.auction_id is not None:
-            return {"auction_id": int(notice.auction_id), "replayed": True}
-        if phase_of(notice, now) is Phase.ANNOUNCED:
-            raise _refuse("bidding_window_not_open", "the bidding window has not opened; "
-                          "clear the auction after it has", "code")  # fmt: skip
-        rows = connection.execute(
-            select(auction_bids, companies.c.code.label("company"))
-            .join(companies, companies.c.id == auction_bids.c.company_id)
-            .where(auction_bids.c.notice_id == notice.id, auction_bids.c.status == LIVE)
-            .order_by(auction_bids.c.id)
-        ).all()  # fmt: skip
-        terms = _terms(jurisdiction, notice)
-        sectors = dict(connection.execute(select(companies.c.code, companies.c.sector).where(
-            companies.c.jurisdiction_id == jurisdiction.id)).all())  # fmt: skip
-        bids = [Bid(str(r.id), r.company, Decimal(int(r.price_hundredths)) / 100,
-                    int(r.quantity_units)) for r in rows]  # fmt: skip
-        guarantees = None
-        if terms.bid_guarantee_required:  # the reserved funds are each bidder's guarantee
-            guarantees = {}
-            for r in rows:
-                lodged = Decimal(_open_fen(connection, r.funds_reservation_id)) / 100
-                guarantees[r.company] = guarantees.get(r.company, Decimal(0)) + lodged
-        result = clear_auction(terms, bids, guarantees, seed=seed, bidder_sectors=sectors)
-        try:
-            auction_id, _moved = deliver_in(
-                connection, jurisdiction, result, allowances, code=code, year=notice.year,
-                now=now, carried_in_t=int(notice.carried_in_units), bids_text=book_csv(rows),
-            )  # fmt: skip
-        except AuctionRefused as refused:
-            raise Refused(refused.issues) from refused
-        _settle(connection, jurisdiction, code, rows, result, now)
-        awarded = {award.bid.bid_id: award for award in result.awards}
-        for r in rows:
-            award = awarded[str(r.id)]
-            connection.execute(auction_bids.update().where(auction_bids.c.id == r.id).values(
-                status=CLEARED, accepted_units=award.accepted_t, awarded_units=award.awarded_t))  # fmt: skip
-        connection.execute(auction_notices.update().where(auction_notices.c.id == notice.id).values(
-            closed_at=to_utc(min(now, from_store(notice.closes_at))), auction_id=auction_id,
-            bid_units=sum(int(r.quantity_units) for r in rows),
-            bidders=len({r.company for r in rows})))  # fmt: skip
-        return {"auction_id": int(auction_id), "replayed": False,
-                "notes": list(result.issues)}  # fmt: skip
-
-    return atomically(engine, work)
-
-
-def _settle(connection: Connection, jurisdiction: Jurisdiction, code: str, rows: list[Any],
-            result: Any, now: datetime) -> None:  # fmt: skip
-    """Pay each winner's award at the clearing price from its reservations into the
-    proceeds account (one entry per winner), and release every reservation's remainder."""
-    ex = exchange_in(connection, jurisdiction)
-    proceeds = cash.open_cash_account(connection, proceeds_code(jurisdiction.code),
-                                      CashAccountKind.AUCTION_PROCEEDS, ex.currency)  # fmt: skip
-    price = result.clearing_price_per_t
-    price_fen = hundredths(price) if price is not None else 0
-    awarded = {award.bid.bid_id: award.awarded_t for award in result.awards}
-    owed: dict[str, int] = {}
-    for r in rows:
-        pay = price_fen * awarded.get(str(r.id), 0)
-        left = _open_fen(connection, r.funds_reservation_id)
-        assert pay <= left, "a bid that wins is priced at or above the clearing price"
-        if pay:
-            owed[r.company] = owed.get(r.company, 0) + pay
-            connection.execute(
-                funds_reservations.update().where(funds_reservations.c.id == r.funds_reservation_id)
-                .values(open_fen=funds_reservations.c.open_fen - pay)
-            )  # fmt: skip
-        _release(connection, ex, r.funds_reservation_id, left - pay,
-                 f"auction/{jurisdiction.code}/{code}/release/{r.id}", now,
-                 f"auction {code}: bid {r.id} not used")  # fmt: skip
-    for company, amount in sorted(owed.items()):
-        cash_step(connection, CashRequest(
-            CashEntryKind.AUCTION_PAYMENT, f"auction/{jurisdiction.code}/{code}/payment/{company}",
-            (CashMovement(ex.clearing_cash, proceeds, amount),), now,
-            f"auction {code}: {company} pays {amount} fen"))  # fmt: skip
 
 
 def bidding_companies(accounts: list[str], jurisdiction: Jurisdiction) -> dict[str, str]:

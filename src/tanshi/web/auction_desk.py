@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
-from tanshi.services import bid_book, bid_book_reads
+from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
 from tanshi.services.identity import Principal, Scope
 from tanshi.web.allocation import AUCTION_CODE, _optional_decimal, _place
 from tanshi.web.common import VisitorDep
@@ -66,7 +66,9 @@ def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mess
     if not seed.isdigit() or int(seed) > 2**31 - 1:
         raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
     place = _place(svc)
-    done, issues = bid_book.clear_book(svc.engine, place, code, now=svc.now(), seed=int(seed))
+    done, issues = bid_book_clearing.clear_book(
+        svc.engine, place, code, now=svc.now(), seed=int(seed)
+    )
     if done is None:
         raise refusal_of(issues)
     shown = bid_book_reads.notice(svc.engine, me, code, svc.now(), jurisdiction=place.code)

@@ -29,7 +29,7 @@ from tanshi.api.models import MAX_ID, Page, Quantity, Strict
 from tanshi.api.routers.auctions import AuctionCode, Price
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.issues import Issue, Severity
-from tanshi.services import bid_book, bid_book_reads, trading
+from tanshi.services import bid_book, bid_book_clearing, bid_book_reads, trading
 from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
 
@@ -341,7 +341,7 @@ def clear(
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
-        done, issues = bid_book.clear_book(svc.engine, place, code, now=svc.now(),
+        done, issues = bid_book_clearing.clear_book(svc.engine, place, code, now=svc.now(),
                                            seed=body.seed)  # fmt: skip
         if done is None:
             raise _refused(issues)

@@ -61,6 +61,7 @@ def test_bidders_bid_sealed_and_the_regulator_clears_the_book(world: World) -> N
                              headers=_write(world, "officer-b", "w1"))  # fmt: skip
     assert (gone.status_code, gone.json()["status"]) == (200, "withdrawn")
 
+    assert world.client.get("/v1/public/auction-results").json()["items"] == []  # not yet
     cleared = world.client.post("/v1/auction-notices/2016-B1/clear", json={"seed": 1},
                                 headers=_write(world, "regulator", "c1"))  # fmt: skip
     assert cleared.status_code == 201, cleared.json()
@@ -70,6 +71,10 @@ def test_bidders_bid_sealed_and_the_regulator_clears_the_book(world: World) -> N
                                                              "0.15", "all")  # fmt: skip
     assert [(b["company"], b["status"], b["awarded_t"]) for b in result["bids"]] == [
         ("A1", "revised", None), ("A1", "cleared", 3000), ("B1", "withdrawn", None)]  # fmt: skip
+    auditor = world.client.get(BOOK, headers=world.token("auditor")).json()
+    assert (auditor["bids_shown"], len(auditor["bids"])) == ("all", 3)
+    own = world.client.get(BOOK, headers=world.token("officer-b")).json()
+    assert [(b["company"], b["status"]) for b in own["bids"]] == [("B1", "withdrawn")]
     holdings = world.client.get("/v1/accounts/DP-OH-A1/holdings", headers=world.token("officer-a"))
     assert holdings.json()[0]["quantity_units"] == 1000 + 3000
     paid = world.client.get("/v1/cash/accounts/DP-OH-A1-CASH", headers=world.token("officer-a"))

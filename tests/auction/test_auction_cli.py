@@ -113,3 +113,30 @@ def test_a_reserve_price_or_volume_out_of_range_is_refused() -> None:
         assert "clearing price" not in result.output
     zero = run(*base, "--reserve-price", "0")  # a reserve of 0 is a price, if an odd one
     assert "reserve price 0 CNY/t" in zero
+
+
+def test_the_bid_book_from_the_command_line(tmp_path: Path) -> None:
+    """1,000,000 t at most 150,000 t a bidder, reserve 20.00: C001 bids 100,000 @ 22.00
+    (2,200,000.00 reserved of its 3,000,000.00), revises to 150,000 @ 21.00; C002's bid of
+    150,000 @ 20.00 has no cash behind it. Undersubscribed: C001 wins 150,000 t at 20.00."""
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    at = ["--db", db, "--at", "2017-03-01T10:00+08:00"]
+    run("market", "deposit", "DP-OH-C001", "3000000.00", "d1", *at)
+    out = run("auction", "announce", "B1", "--year", "2016", "--on", "2017-03-01",
+              "--opens", "2017-03-01T09:00+08:00", "--closes", "2017-03-01T11:00+08:00", *at)  # fmt: skip
+    assert "auction B1 announced" in out
+    out = run("auction", "bid", "B1", "--company", "C001", "--price", "22.00", "--quantity",
+              "100000", "--key", "k1", *at)  # fmt: skip
+    assert "bid 1 of C001: 100,000 t at 22.00, 2,200,000.00 reserved" in out
+    run("auction", "bid", "B1", "--company", "C001", "--price", "21.00", "--quantity", "150000",
+        "--key", "k2", "--replaces", "1", *at)  # fmt: skip
+    poor = runner.invoke(app, ["auction", "bid", "B1", "--company", "C002", "--price", "20.00",
+                               "--quantity", "150000", "--key", "k3", *at])  # fmt: skip
+    assert poor.exit_code == 1 and "insufficient_funds" in poor.output
+    sealed = run("auction", "book", "B1", *at)
+    assert "(open)" in sealed and "C001" not in sealed
+    out = run("auction", "close", "B1", *at)
+    assert "clearing price 20.00; bid 150,000 t by 1 bidder(s), sold 150,000 t" in out
+    assert "cover ratio 0.15" in out and "revised" in out
+    assert "ok:" in run("registry", "verify", "--db", db)

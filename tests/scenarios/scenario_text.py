@@ -24,7 +24,18 @@ from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.rulebook import parse_rulebook
 from tanshi.rulebook.in_force import rule_for
 from tanshi.scenario.monthly import plan_for, report_for
-from tanshi.services import allocation, compliance, jurisdiction, lifecycle, market, mrv
+from tanshi.services import (
+    allocation,
+    bid_book,
+    bid_book_clearing,
+    bid_book_reads,
+    cash,
+    compliance,
+    jurisdiction,
+    lifecycle,
+    market,
+    mrv,
+)
 from tanshi.services import verification as vf
 from tanshi.services.registry import balance, execute
 
@@ -390,6 +401,83 @@ class ScenarioRun:
     def do_expect_price(self, value: str) -> None:
         price = compliance.penalty_price(self.engine, self.j, self.year)
         assert price.from_trades and price.price_cny_per_t == Decimal(value), price
+
+    # --- The bid book (tests/scenarios/test_auction_book.py) ---
+
+    def do_issue(self, quantity: str, allowance: str, year: str, _to: str, _holding: str,
+                 _on: str, day: str) -> None:  # fmt: skip
+        """``issue 20000 DPEA 2016 to holding on 2017-02-01``: allowances to auction."""
+        unit = jurisdiction.unit_class_id(self.engine, self.j, allowance, int(year))
+        move = Movement(self.j.issuance_account, self.j.holding_account, unit, int(quantity))
+        request = TransactionRequest("issuance", f"issue/{year}/{day}", (move,), _when(day))
+        assert execute(self.engine, request).ok
+
+    def do_deposit(self, company: str, amount: str, _on: str, day: str) -> list[Issue]:
+        account = jurisdiction.operator_account_code(self.j.code, company)
+        fen = int(Decimal(amount) * 100)
+        paid = cash.transfer_with_bank(self.engine, self.j.code, "CNY", account, fen,
+                                       f"deposit/{company}/{day}", _when(day), deposit=True)  # fmt: skip
+        return list(paid.issues)
+
+    def do_announce(self, code: str, _for: str, year: str, _volume: str, volume: str,
+                    _window: str, opens: str, closes: str, _on: str, day: str) -> list[Issue]:  # fmt: skip
+        _, issues = bid_book.announce(
+            self.engine, self.j, code=code, year=int(year), auction_on=_when(closes).date(),
+            opens_at=_when(opens), closes_at=_when(closes), now=_when(day), by="regulator",
+            volume_t=int(volume),
+        )  # fmt: skip
+        self.bids: dict[str, int] = {}
+        return issues
+
+    def _bid(self, key: str, company: str, quantity: str, price: str, code: str, moment: str,
+             replaces: int | None) -> list[Issue]:  # fmt: skip
+        made, issues = bid_book.submit_bid(self.engine, self.j, code, company, Decimal(price),
+                                           int(quantity), key=key, now=_when(moment),
+                                           by=company, replaces=replaces)  # fmt: skip
+        if made is not None:
+            self.bids[key] = made["bid_id"]
+        return issues
+
+    def do_bid(self, key: str, company: str, quantity: str, _at: str, price: str, _in: str,
+               code: str, _when_word: str, moment: str) -> list[Issue]:  # fmt: skip
+        """``bid k1 A 3000 at 30.00 in 2017-A1 at 2017-03-01T10:00+08:00``"""
+        return self._bid(key, company, quantity, price, code, moment, None)
+
+    def do_revise(self, old: str, _to: str, key: str, company: str, quantity: str, _at: str,
+                  price: str, _in: str, code: str, _when_word: str, moment: str) -> list[Issue]:  # fmt: skip
+        """``revise k1 to k2 A 3000 at 29.00 in 2017-A1 at …``: a new bid replaces k1."""
+        return self._bid(key, company, quantity, price, code, moment, self.bids[old])
+
+    def do_withdraw(self, key: str, company: str, _in: str, code: str, _at: str,
+                    moment: str) -> list[Issue]:  # fmt: skip
+        return bid_book.withdraw_bid(self.engine, self.j, code, company, self.bids[key],
+                                     key=f"withdraw/{key}", now=_when(moment))[1]  # fmt: skip
+
+    def do_clear(self, code: str, _at: str, moment: str) -> list[Issue]:
+        return bid_book_clearing.clear_book(self.engine, self.j, code, now=_when(moment))[1]
+
+    def do_expect_auction(self, code: str, *pairs: str) -> None:
+        """``expect-auction 2017-A1 price=22.00 sold=20000 bid=21000 cover=1.05 bidders=7``"""
+        shown = bid_book_reads.notice(self.engine, None, code, _when("2100-01-01"))
+        assert shown is not None, code
+        actual = {"price": bid_book_reads.price_text(shown["clearing_price_hundredths"]),
+                  "sold": str(shown["sold_t"]), "bid": str(shown["bid_t"]),
+                  "cover": shown["cover_ratio"], "bidders": str(shown["bidders"])}  # fmt: skip
+        for pair in pairs:
+            name, value = pair.split("=")
+            assert actual[name] == value, f"{code} {name}: expected {value}, got {actual[name]}"
+
+    def do_expect_cash(self, company: str, *pairs: str) -> None:
+        """``expect-cash A balance=34000.00 reserved=0.00`` (CNY)."""
+        account = jurisdiction.operator_account_code(self.j.code, company)
+        with self.engine.connect() as connection:
+            balance = cash.balances(connection)[cash.participant_cash_code(account)]
+        open_fen = bid_book_reads.open_reserved_fen(self.engine, account)
+        actual = {"balance": f"{Decimal(balance) / 100:.2f}",
+                  "reserved": f"{Decimal(open_fen) / 100:.2f}"}  # fmt: skip
+        for pair in pairs:
+            name, value = pair.split("=")
+            assert actual[name] == value, f"{company} cash {name}: {actual[name]}, not {value}"
 
 
 def run_scenario(engine: Engine, text: str) -> None:

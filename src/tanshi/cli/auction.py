@@ -1,4 +1,5 @@
-"""``tanshi auction run``: clear a sealed-bid auction from a bid file, and deliver it."""
+"""``tanshi auction run``: clear a sealed-bid auction from a bid file, and deliver it; the bid
+book's commands (announce, bid, withdraw, close, book) are in ``auction_book``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typer
 from rich.table import Table
 
 from tanshi.auction import AuctionResult, parse_bids, parse_guarantees
+from tanshi.cli import auction_book
 from tanshi.cli.common import fail, wide_console
 from tanshi.cli.registry_ops import moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
@@ -26,6 +28,7 @@ from tanshi.services.auction import (
 )
 
 auction_app = typer.Typer(help="Primary-market auctions of allowances.", no_args_is_help=True)
+auction_book.register(auction_app)
 
 EXAMPLES = resources.files("tanshi") / "data" / "auctions"
 

@@ -27,6 +27,7 @@ class CashAccountKind(enum.StrEnum):
     CLEARING = "clearing"  # funds set aside for buy orders and trades awaiting settlement
     FEES = "fees"  # the exchange's fee income
     BANK = "bank"  # the settlement bank: money outside the system; the only negative one
+    AUCTION_PROCEEDS = "auction_proceeds"  # what winners of primary auctions paid the auctioneer
 
 
 def cash_allows_negative(kind: CashAccountKind) -> bool:
@@ -42,13 +43,15 @@ class CashEntryKind(enum.StrEnum):
     FUNDS_RESERVATION = "funds_reservation"  # set aside for a buy order or a trade
     FUNDS_RELEASE = "funds_release"  # what a buy order did not use, given back
     SETTLEMENT = "settlement"  # a trade's price to the seller and its fees to the exchange
+    AUCTION_PAYMENT = "auction_payment"  # a winner's reserved funds to the auction's proceeds
 
 
-_P, _C, _F, _B = (
+_P, _C, _F, _B, _A = (
     CashAccountKind.PARTICIPANT,
     CashAccountKind.CLEARING,
     CashAccountKind.FEES,
     CashAccountKind.BANK,
+    CashAccountKind.AUCTION_PROCEEDS,
 )
 # Which (from kind, to kind) pairs each entry kind may move money along.
 ALLOWED_PAIRS: dict[CashEntryKind, frozenset[tuple[CashAccountKind, CashAccountKind]]] = {
@@ -57,6 +60,7 @@ ALLOWED_PAIRS: dict[CashEntryKind, frozenset[tuple[CashAccountKind, CashAccountK
     CashEntryKind.FUNDS_RESERVATION: frozenset({(_P, _C)}),
     CashEntryKind.FUNDS_RELEASE: frozenset({(_C, _P)}),
     CashEntryKind.SETTLEMENT: frozenset({(_C, _P), (_C, _F)}),
+    CashEntryKind.AUCTION_PAYMENT: frozenset({(_C, _A)}),
 }
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from tanshi.auction import AuctionResult, AuctionTerms, Bid, check_terms, clear_auction
@@ -34,7 +34,7 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import execute_in
-from tanshi.store.schema import auction_awards, auctions, companies
+from tanshi.store.schema import auction_awards, auction_notices, auctions, companies
 
 HUNDREDTHS = 100
 
@@ -141,79 +141,105 @@ def deliver_auction(
     """Deliver every award and record the auction; returns bidder → transaction id."""
     rules = rules_in_force(jurisdiction.rulebook, year)
     allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
+    with engine.begin() as connection:
+        announced = connection.execute(select(auction_notices.c.id).where(
+            auction_notices.c.jurisdiction_id == jurisdiction.id,
+            auction_notices.c.code == code)).first()  # fmt: skip
+        if announced:  # its bid book will record it under this code when cleared
+            raise code_taken(code)
+        _auction_id, transactions = deliver_in(
+            connection, jurisdiction, result, allowances, code=code, year=year, now=now,
+            carried_in_t=carried_in_t, bids_text=bids_text,
+        )  # fmt: skip
+    return transactions
+
+
+def deliver_in(
+    connection: Connection,
+    jurisdiction: Jurisdiction,
+    result: AuctionResult,
+    allowances: int,
+    *,
+    code: str,
+    year: int,
+    now: datetime,
+    carried_in_t: int,
+    bids_text: str,
+) -> tuple[int, dict[str, int]]:
+    """``deliver_auction`` inside the caller's transaction (unit class ``allowances`` of
+    ``year``); returns the auction's id and bidder → transaction id."""
     price = result.clearing_price_per_t
     transactions: dict[str, int] = {}
-    with engine.begin() as connection:
-        taken = connection.execute(
-            select(auctions.c.id).where(
-                auctions.c.jurisdiction_id == jurisdiction.id, auctions.c.code == code
-            )
-        ).first()
-        if taken:
-            raise code_taken(code)
-        missing = [
-            bidder
-            for bidder in sorted(result.by_bidder_t)
-            if find_account(connection, operator_account_code(jurisdiction.code, bidder)) is None
-        ]
-        if missing:
+    taken = connection.execute(
+        select(auctions.c.id).where(
+            auctions.c.jurisdiction_id == jurisdiction.id, auctions.c.code == code
+        )
+    ).first()
+    if taken:
+        raise code_taken(code)
+    missing = [
+        bidder
+        for bidder in sorted(result.by_bidder_t)
+        if find_account(connection, operator_account_code(jurisdiction.code, bidder)) is None
+    ]
+    if missing:
+        raise AuctionRefused([Issue(
+            "unknown_bidder", f"no operator holding account for bidders {missing}; bidders "
+            "must be registered companies of the jurisdiction (codes as in the registry)",
+            "bids",
+        )])  # fmt: skip
+    companies = company_ids(connection)
+    auction_id = connection.execute(
+        auctions.insert()
+        .values(
+            jurisdiction_id=jurisdiction.id,
+            code=code,
+            year=year,
+            held_at=to_utc(now),
+            offered_units=result.terms.volume_t,
+            carried_in_units=carried_in_t,
+            reserve_price_hundredths=hundredths(result.terms.reserve_price_per_t),
+            clearing_price_hundredths=None if price is None else hundredths(price),
+            sold_units=result.sold_t,
+            unsold_units=result.unsold_t,
+            rolled_over_units=result.rolled_over_t,
+            seed=result.seed,
+            bids_sha256=hashlib.sha256(bids_text.encode()).hexdigest(),
+        )
+        .returning(auctions.c.id)
+    ).scalar_one()
+    for bidder, quantity in sorted(result.by_bidder_t.items()):
+        assert price is not None, "a sale has a clearing price"
+        operator = account_id(connection, operator_account_code(jurisdiction.code, bidder))
+        outcome = execute_in(
+            connection,
+            TransactionRequest(
+                "auction_delivery",
+                f"{jurisdiction.code}/auction/{code}/{bidder}",
+                (Movement(jurisdiction.holding_account, operator, allowances, quantity),),
+                now,
+                memo=f"auction {code}: {quantity} t at {price}",
+            ),
+        )
+        if not outcome.ok:
             raise AuctionRefused([Issue(
-                "unknown_bidder", f"no operator holding account for bidders {missing}; bidders "
-                "must be registered companies of the jurisdiction (codes as in the registry)",
-                "bids",
+                outcome.result.value,
+                f"delivering {quantity} t to {bidder} failed: {outcome.result.value}; the "
+                f"holding account needs {result.sold_t} t of {year} allowances (allocate "
+                f"{year} first); nothing was recorded", "bids",
             )])  # fmt: skip
-        companies = company_ids(connection)
-        auction_id = connection.execute(
-            auctions.insert()
-            .values(
-                jurisdiction_id=jurisdiction.id,
-                code=code,
-                year=year,
-                held_at=to_utc(now),
-                offered_units=result.terms.volume_t,
-                carried_in_units=carried_in_t,
-                reserve_price_hundredths=hundredths(result.terms.reserve_price_per_t),
-                clearing_price_hundredths=None if price is None else hundredths(price),
-                sold_units=result.sold_t,
-                unsold_units=result.unsold_t,
-                rolled_over_units=result.rolled_over_t,
-                seed=result.seed,
-                bids_sha256=hashlib.sha256(bids_text.encode()).hexdigest(),
+        assert outcome.transaction_id is not None
+        transactions[bidder] = outcome.transaction_id
+        connection.execute(
+            auction_awards.insert().values(
+                auction_id=auction_id,
+                company_id=companies[bidder],
+                awarded_units=quantity,
+                price_hundredths=hundredths(price),
+                transaction_id=outcome.transaction_id,
             )
-            .returning(auctions.c.id)
-        ).scalar_one()
-        for bidder, quantity in sorted(result.by_bidder_t.items()):
-            assert price is not None, "a sale has a clearing price"
-            operator = account_id(connection, operator_account_code(jurisdiction.code, bidder))
-            outcome = execute_in(
-                connection,
-                TransactionRequest(
-                    "auction_delivery",
-                    f"{jurisdiction.code}/auction/{code}/{bidder}",
-                    (Movement(jurisdiction.holding_account, operator, allowances, quantity),),
-                    now,
-                    memo=f"auction {code}: {quantity} t at {price}",
-                ),
-            )
-            if not outcome.ok:
-                raise AuctionRefused([Issue(
-                    outcome.result.value,
-                    f"delivering {quantity} t to {bidder} failed: {outcome.result.value}; the "
-                    f"holding account needs {result.sold_t} t of {year} allowances (allocate "
-                    f"{year} first); nothing was recorded", "bids",
-                )])  # fmt: skip
-            assert outcome.transaction_id is not None
-            transactions[bidder] = outcome.transaction_id
-            connection.execute(
-                auction_awards.insert().values(
-                    auction_id=auction_id,
-                    company_id=companies[bidder],
-                    awarded_units=quantity,
-                    price_hundredths=hundredths(price),
-                    transaction_id=outcome.transaction_id,
-                )
-            )
-    return transactions
+        )
+    return auction_id, transactions
 
 
 def jurisdiction_companies(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str]:

@@ -16,7 +16,7 @@ from tanshi.api.errors import ApiError
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.auction import parse_bids, parse_guarantees
 from tanshi.core.errors import TanshiError
-from tanshi.services import allocation_desk, auction_reads
+from tanshi.services import allocation_desk, auction_reads, bid_book_reads
 from tanshi.services import auction as auction_service
 from tanshi.services.identity import Principal, Role, Scope
 from tanshi.services.jurisdiction import Jurisdiction
@@ -67,6 +67,17 @@ def year_view(svc: Service, who: Principal, place: Jurisdiction, year: int) -> d
             "auctions": [a for a in auctions if a is not None]}  # fmt: skip
 
 
+def notices_of(svc: Service, who: Principal, place: Jurisdiction, year: int) -> list[dict]:
+    """The year's announced auctions (the bid book), each with the bids ``who`` may see: the
+    whole book for regulators and auditors once cleared (web/auction_desk.py has the forms)."""
+    now = svc.now()
+    listed = bid_book_reads.notice_list(svc.engine, now, jurisdiction=place.code, year=year,
+                                        limit=50)  # fmt: skip
+    found = [bid_book_reads.notice(svc.engine, who, row["code"], now, jurisdiction=place.code)
+             for row in listed.items]  # fmt: skip
+    return [notice for notice in found if notice is not None]
+
+
 @router.get("/regulator/allocation", response_class=HTMLResponse)
 def allocation_page(
     request: Request, svc: ServiceDep, who: VisitorDep,
@@ -93,9 +104,10 @@ def allocation_page(
             terms = auction_service.auction_terms(place.rulebook, shown, carried_in_t=carried)
         except TanshiError:
             terms = None
+    notices = notices_of(svc, who.principal, place, shown) if shown else []
     return render(request, svc, who, "allocation.html", year=shown, years=years,
                   currency=place.rulebook.rulebook.currency, terms=terms, price=price,
-                  may_write=Scope.REGULATE in who.principal.scopes, **view)  # fmt: skip
+                  may_write=Scope.REGULATE in who.principal.scopes, notices=notices, **view)  # fmt: skip
 
 
 def _run(svc: Service, me: Principal, year: int) -> Message:

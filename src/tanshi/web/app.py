@@ -18,6 +18,8 @@ from tanshi.web import (
     admin,
     admin_requests,
     allocation,
+    auction_bids,
+    auction_desk,
     cash,
     company,
     mrv,
@@ -74,7 +76,8 @@ def create_app(service: Service) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(files("tanshi.web") / "static")), name="static")
     for router in (pages.router, regulator.router, company.router,
                    mrv.router, trading.router, allocation.router, cash.router, account.router,
-                   admin.router, admin_requests.router):  # fmt: skip
+                   admin.router, admin_requests.router, auction_bids.router,
+                   auction_desk.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)

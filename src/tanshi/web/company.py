@@ -18,6 +18,7 @@ from tanshi.services import compliance as compliance_service
 from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
+from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
 from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write, whole_number
@@ -67,7 +68,7 @@ def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
     return render(request, svc, who, "company.html", company=company, account=account,
                   year=shown, deadline=deadline, position=position,
                   line=line[0] if line else None, form_key=uuid.uuid4().hex,
-                  surrender_key=uuid.uuid4().hex,
+                  surrender_key=uuid.uuid4().hex, **bid_panel(svc, me),
                   **company_extras(svc, me, company["code"], jurisdiction, shown))  # fmt: skip
 
 

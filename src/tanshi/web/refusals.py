@@ -123,6 +123,25 @@ PEOPLE = {
     "second_administrator_needed": "a regulator is added by a request that a second "
         "administrator approves",
 }  # fmt: skip
+AUCTIONS = {
+    "unknown_auction": "no such announced auction",
+    "unknown_bid": "no such bid of yours",
+    "bid_not_live": "the bid was already revised, withdrawn or cleared",
+    "bidding_window_not_open": "the bidding window has not opened yet",
+    "bidding_window_closed": "the bidding window has closed: bids are taken only while it is open",
+    "not_whole_lots": "the quantity must be a whole number of the auction's lots",
+    "not_whole_ticks": "the price must be a whole number of the auction's ticks",
+    "below_reserve_price": "the price is below the auction's reserve price",
+    "price_not_payable": "the price may have at most two decimal places",
+    "bidder_not_eligible": "companies of this sector may not bid in this auction",
+    "exceeds_purchase_limit": "your live bids together would ask more than a bidder may buy in "
+        "this auction",
+    "not_your_bidding_account": "choose a company you bid for",
+    "window_closes_before_it_opens": "the bidding window must close after it opens",
+    "moment_without_offset": "give the window's moments with their time zone",
+    "auction_code_taken": "an auction with this code is already announced or recorded",
+    "no_auction_terms": "the rulebook has no auction rule for that year",
+}  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",
     "no_company": "your organisation is not a covered company",
@@ -133,7 +152,7 @@ WEB = {
     "form_key_missing": "the form has no key, so it could act twice: reload the page",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
-                                **PEOPLE, **WEB}  # fmt: skip
+                                **PEOPLE, **AUCTIONS, **WEB}  # fmt: skip
 
 
 # What each audit-log action is, for the audit page (the code stays in the row's title).
@@ -155,6 +174,9 @@ AUDIT_ACTIONS = {
     "secrets_resealed": "second-factor secrets sealed again",
     "admin_request": "asked a second administrator",
     "admin_request_approve": "request approved", "admin_request_reject": "request rejected",
+    "auction_announce": "auction announced", "auction_bid": "auction bid",
+    "auction_bid_revise": "auction bid revised", "auction_bid_withdraw": "auction bid withdrawn",
+    "auction_clear": "auction cleared",
 }  # fmt: skip
 
 

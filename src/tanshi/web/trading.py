@@ -23,6 +23,7 @@ from tanshi.reports.kline_svg import kline_svg
 from tanshi.services import trading, views
 from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal, Scope
 from tanshi.services.market_data import exchange_tape
+from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write, whole_number
 from tanshi.web.i18n import translator
@@ -84,7 +85,7 @@ def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: Prod
     accounts = trading.trading_accounts(svc.engine, me) if Scope.TRADE in me.scopes else []
     return render(request, svc, who, "trade.html", accounts=accounts, intervals=list(Interval),
                   products=[p.code for p in panel["venue"].products], form_key=uuid.uuid4().hex,
-                  **panel)  # fmt: skip
+                  **panel, **bid_panel(svc, me))  # fmt: skip
 
 
 @router.get("/trade/panel", response_class=HTMLResponse)

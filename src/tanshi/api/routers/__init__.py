@@ -7,6 +7,7 @@ from tanshi.api.routers import (
     admin,
     admin_requests,
     allocation,
+    auction_book,
     auctions,
     auth,
     cash,
@@ -44,6 +45,7 @@ ROUTERS = (
     # Allocation, auctions, cash and settlement, facilities and the exchanges' overview.
     allocation.router,
     auctions.router,
+    auction_book.router,
     cash.router,
     facilities.router,
     users.router,

@@ -70,7 +70,7 @@ def _unknown(code: str) -> ApiError:
 @router.get("/cash/accounts", response_model=Page[CashAccountOut])
 def list_cash_accounts(
     who: Reader, svc: ServiceDep, paging: PagingDep,
-    kind: Annotated[Literal["participant", "clearing", "fees", "bank"] | None, Query()] = None,
+    kind: Annotated[Literal["participant", "clearing", "fees", "bank", "auction_proceeds"] | None, Query()] = None,
     registry_account: Annotated[str | None, Query(max_length=60)] = None,
 ) -> dict:  # fmt: skip
     """Cash accounts you may read, with free, reserved and pending amounts."""

@@ -1,0 +1,357 @@
+"""The bid book: the regulator announces an auction with a bidding window, companies submit,
+revise and withdraw sealed bids while it is open, the regulator closes and clears it.
+
+Bids are sealed (a bidder sees its own; regulators and auditors the whole book once it is
+cleared); the results are public. ``services.bid_book`` does the work, all or nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from tanshi.api.context import (
+    IdempotencyKey,
+    Reader,
+    Service,
+    ServiceDep,
+    idempotent_write,
+    needs,
+    registry_key,
+)
+from tanshi.api.errors import ApiError, ErrorDetail
+from tanshi.api.models import MAX_ID, Page, Quantity, Strict
+from tanshi.api.routers.auctions import AuctionCode, Price
+from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.core.issues import Issue, Severity
+from tanshi.services import bid_book, bid_book_clearing, bid_book_reads, trading
+from tanshi.services.identity import Principal, Scope
+from tanshi.services.jurisdiction import Jurisdiction
+
+router = APIRouter(tags=["auctions"])
+Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]
+Bidder = Annotated[Principal, Depends(needs(Scope.TRADE))]
+CodePath = Annotated[str, Path(max_length=80)]
+BidPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+JurisdictionQuery = Annotated[
+    str | None, Query(max_length=20, description="the jurisdiction; optional with only one")
+]
+NOT_FOUND = {"unknown_auction", "unknown_bid"}
+CONFLICTS = {"auction_code_taken", "bid_not_live", "idempotency_key_reused_with_different_request"}
+
+
+class AnnounceIn(Strict):
+    code: AuctionCode = Field(description="the auction's own code, e.g. 2016-3")
+    year: Annotated[int, Field(ge=1990, le=2200, description="whose [[auction]] rule applies")]
+    auction_on: date = Field(description="the auction day as published")
+    opens_at: datetime = Field(description="the bidding window opens (ISO 8601 with offset)")
+    closes_at: datetime = Field(description="and closes (exclusive)")
+    volume_t: Quantity | None = Field(None, description="default: the rule's volume")
+    reserve_price_per_t: Annotated[
+        Decimal | None, Field(ge=0, le=10**9, max_digits=14, decimal_places=2)
+    ] = Field(None, description="default: the rule's reserve price")
+
+
+class BidIn(Strict):
+    company: Annotated[str | None, Field(min_length=1, max_length=40)] = Field(
+        None, description="the company bidding; default: the only one you bid for"
+    )
+    price_per_t: Price = Field(description="in the rulebook's currency, a whole number of ticks")
+    quantity_t: Quantity
+
+
+class ReviseIn(Strict):
+    price_per_t: Price
+    quantity_t: Quantity
+
+
+class ClearIn(Strict):
+    seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
+
+
+class NoticeOut(BaseModel):
+    code: str
+    jurisdiction: str
+    year: int
+    auction_on: str
+    opens_at: str
+    closes_at: str
+    closed_at: str | None
+    phase: Literal["announced", "open", "closed", "cleared"]
+    currency: str
+    offered_t: int
+    carried_in_t: int
+    reserve_price_per_t: str
+    lot_size_t: int | None
+    price_tick: str | None
+    purchase_limit_t: int | None
+    clearing_price_per_t: str | None
+    bid_t: int | None
+    sold_t: int | None
+    unsold_t: int | None
+    rolled_over_t: int | None
+    bidders: int | None
+    cover_ratio: str | None = Field(description="tonnes bid / tonnes offered, once cleared")
+
+
+class BidOut(BaseModel):
+    bid_id: int
+    company: str
+    status: Literal["live", "revised", "withdrawn", "cleared"]
+    price_per_t: str
+    quantity_t: int
+    reserved_fen: int
+    replaces_bid_id: int | None
+    submitted_at: str
+    accepted_t: int | None
+    awarded_t: int | None
+
+
+class NoticeDetail(NoticeOut):
+    bids: list[BidOut]
+    bids_shown: Literal["all", "own", "none"]
+
+
+class NoteOut(BaseModel):
+    code: str
+    severity: str
+    message: str
+
+
+class ClearedOut(NoticeDetail):
+    notes: list[NoteOut]
+
+
+def notice_body(svc: Service, row: dict[str, Any]) -> dict[str, Any]:
+    place = svc.jurisdiction(row["jurisdiction"])
+    shown = {k: v for k, v in row.items() if not k.endswith("_hundredths")}
+    terms = bid_book.notice_terms(place, row["year"], row["offered_t"],
+                                  row["reserve_price_hundredths"])  # fmt: skip
+    return shown | {
+        "currency": place.rulebook.rulebook.currency,
+        "reserve_price_per_t": bid_book_reads.price_text(row["reserve_price_hundredths"]),
+        "clearing_price_per_t": bid_book_reads.price_text(row["clearing_price_hundredths"]),
+        "lot_size_t": terms and terms.lot_size_t,
+        "price_tick": terms and str(terms.price_tick),
+        "purchase_limit_t": terms and terms.purchase_limit_t,
+    }
+
+
+def bid_body(bid: dict[str, Any]) -> dict[str, Any]:
+    shown = {k: v for k, v in bid.items() if k not in ("price_hundredths", "replayed")}
+    return shown | {"price_per_t": bid_book_reads.price_text(bid["price_hundredths"])}
+
+
+FIELDS = {"bid": "body", "company": "body.company", "code": "path.code",
+          "replaces": "path.bid_id", "window": "body.closes_at", "year": "body.year"}  # fmt: skip
+
+
+def _field(where: str) -> str | None:
+    if where.startswith("bid."):
+        return "body." + where.removeprefix("bid.")
+    return FIELDS.get(where)
+
+
+def _refused(issues: list[Issue]) -> ApiError:
+    details = [ErrorDetail(code=i.code, message=i.message, field=_field(i.where)) for i in issues]
+    first = details[0]
+    status = 404 if first.code in NOT_FOUND else 409 if first.code in CONFLICTS else 422
+    return ApiError(status, first.code, first.message, first.field, details)
+
+
+def own_companies(svc: Service, who: Principal, place: Jurisdiction) -> dict[str, str]:
+    """Company → operator holding account, for the companies ``who`` may bid for."""
+    return bid_book.bidding_companies(trading.trading_accounts(svc.engine, who), place)
+
+
+def detail(svc: Service, who: Principal, place: Jurisdiction, code: str) -> dict[str, Any]:
+    mine = frozenset(own_companies(svc, who, place))
+    row = bid_book_reads.notice(svc.engine, who, code, svc.now(), jurisdiction=place.code,
+                                own_companies=mine)  # fmt: skip
+    if row is None:
+        raise ApiError(404, "unknown_auction", f"no announced auction {code}", "path.code")
+    bids = [bid_body(b) for b in row.pop("bids")]
+    return notice_body(svc, row) | {"bids": bids}
+
+
+@router.get("/auction-notices", response_model=Page[NoticeOut])
+def list_notices(
+    _who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None,
+    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+) -> dict:  # fmt: skip
+    """Announced auctions, latest window first: window, phase, terms, and results once cleared."""
+    page = bid_book_reads.notice_list(svc.engine, svc.now(), jurisdiction=jurisdiction, year=year,
+                                      limit=paging.limit, offset=paging.offset)  # fmt: skip
+    body = page_body(page)
+    body["items"] = [notice_body(svc, row) for row in page.items]
+    return body
+
+
+@router.get("/auction-notices/{code}", response_model=NoticeDetail)
+def get_notice(code: CodePath, who: Reader, svc: ServiceDep,
+               jurisdiction: JurisdictionQuery = None) -> dict:  # fmt: skip
+    """One announced auction with your own bids (regulators and auditors: the whole book, once
+    it is cleared)."""
+    return detail(svc, who, svc.jurisdiction(jurisdiction, "query.jurisdiction"), code)
+
+
+@router.get("/public/auction-results", response_model=Page[NoticeOut], tags=["public"])
+def public_results(svc: ServiceDep, paging: PagingDep,
+                   year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> dict:  # fmt: skip
+    """Cleared auctions as published: clearing price, offered, bid, sold, cover ratio, bidders."""
+    page = bid_book_reads.notice_list(svc.engine, svc.now(), year=year, cleared_only=True,
+                                      limit=paging.limit, offset=paging.offset)  # fmt: skip
+    body = page_body(page)
+    body["items"] = [notice_body(svc, row) for row in page.items]
+    return body
+
+
+@router.post("/auction-notices", response_model=NoticeDetail, status_code=201)
+def announce(
+    body: AnnounceIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Regulator,
+    jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Announce an auction: its day, bidding window, volume (plus what the last auction rolled
+    over) and reserve price, the other terms from the rulebook. 409 ``auction_code_taken``."""
+
+    def run() -> tuple[int, dict]:
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        _id, issues = bid_book.announce(
+            svc.engine, place, code=body.code, year=body.year, auction_on=body.auction_on,
+            opens_at=body.opens_at, closes_at=body.closes_at, now=svc.now(), by=who.username,
+            volume_t=body.volume_t, reserve_price_per_t=body.reserve_price_per_t,
+        )  # fmt: skip
+        if issues:
+            raise _refused(issues)
+        return 201, detail(svc, who, place, body.code)
+
+    status, shown = idempotent_write(svc, request, who, key, "auction_announce", body.code,
+                                     body.model_dump(mode="json"), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+def _company(svc: Service, who: Principal, place: Jurisdiction, wanted: str | None) -> str:
+    mine = own_companies(svc, who, place)
+    if wanted is None:
+        if len(mine) != 1:
+            raise ApiError(422, "company_required", f"name the company you bid for: one of "
+                           f"{sorted(mine) or 'none'}", "body.company")  # fmt: skip
+        return next(iter(mine))
+    if wanted not in mine:
+        raise ApiError(403, "not_your_bidding_account", f"you do not bid for {wanted}: bids "
+                       "are made by those who trade for its operator holding account",
+                       "body.company")  # fmt: skip
+    return wanted
+
+
+@router.post("/auction-notices/{code}/bids", response_model=BidOut, status_code=201)
+def submit_bid(
+    code: CodePath, body: BidIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Bidder, jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Submit a sealed bid while the window is open; price × quantity is reserved from the
+    company's cash account. 422 lists every problem with the bid (lots, ticks, reserve price,
+    eligibility, purchase limit, ``insufficient_funds``)."""
+
+    def run() -> tuple[int, dict]:
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        company = _company(svc, who, place, body.company)
+        bid, issues = bid_book.submit_bid(
+            svc.engine, place, code, company, body.price_per_t, body.quantity_t,
+            key=registry_key(who, key), now=svc.now(), by=who.username,
+        )  # fmt: skip
+        if bid is None:
+            raise _refused(issues)
+        return 201, bid_body(bid)
+
+    status, shown = idempotent_write(svc, request, who, key, "auction_bid", code,
+                                     body.model_dump(mode="json"), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+def _own_bid(svc: Service, who: Principal, place: Jurisdiction, code: str, bid_id: int) -> str:
+    """The company of bid ``bid_id`` if ``who`` bids for it; 404 otherwise (bids are sealed)."""
+    shown = detail(svc, who, place, code)
+    found = next((b for b in shown["bids"] if b["bid_id"] == bid_id), None)
+    if found is None or found["company"] not in own_companies(svc, who, place):
+        raise ApiError(404, "unknown_bid", f"no bid {bid_id} of yours in {code}", "path.bid_id")
+    return str(found["company"])
+
+
+@router.post("/auction-notices/{code}/bids/{bid_id}/revise", response_model=BidOut,
+             status_code=201)  # fmt: skip
+def revise_bid(
+    code: CodePath, bid_id: BidPath, body: ReviseIn, request: Request, key: IdempotencyKey,
+    svc: ServiceDep, who: Bidder, jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Replace your live bid by a new one (checked and reserved as a new bid; the old one's
+    funds are released); 201 with the new bid, whose ``replaces_bid_id`` is the old one."""
+
+    def run() -> tuple[int, dict]:
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        company = _own_bid(svc, who, place, code, bid_id)
+        bid, issues = bid_book.submit_bid(
+            svc.engine, place, code, company, body.price_per_t, body.quantity_t,
+            key=registry_key(who, key), now=svc.now(), by=who.username, replaces=bid_id,
+        )  # fmt: skip
+        if bid is None:
+            raise _refused(issues)
+        return 201, bid_body(bid)
+
+    status, shown = idempotent_write(svc, request, who, key, "auction_bid_revise",
+                                     f"{code}/{bid_id}", body.model_dump(mode="json"), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.post("/auction-notices/{code}/bids/{bid_id}/withdraw", response_model=BidOut)
+def withdraw_bid(
+    code: CodePath, bid_id: BidPath, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Bidder, jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Withdraw your live bid while the window is open; its funds are released."""
+
+    def run() -> tuple[int, dict]:
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        company = _own_bid(svc, who, place, code, bid_id)
+        bid, issues = bid_book.withdraw_bid(svc.engine, place, code, company, bid_id,
+                                            key=registry_key(who, key), now=svc.now())  # fmt: skip
+        if bid is None:
+            raise _refused(issues)
+        return 200, bid_body(bid)
+
+    status, shown = idempotent_write(svc, request, who, key, "auction_bid_withdraw",
+                                     f"{code}/{bid_id}", {}, run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.post("/auction-notices/{code}/clear", response_model=ClearedOut, status_code=201,
+             responses={200: {"model": ClearedOut, "description": "already cleared"}})  # fmt: skip
+def clear(
+    code: CodePath, body: ClearIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Regulator, jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Close the window (now, if still open) and clear the live bids: each award delivered to
+    the winner's holding account and paid at the clearing price from its reserved funds, the
+    rest released, the auction recorded; all or nothing (201). Already cleared: 200."""
+
+    def run() -> tuple[int, dict]:
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        done, issues = bid_book_clearing.clear_book(svc.engine, place, code, now=svc.now(),
+                                           seed=body.seed)  # fmt: skip
+        if done is None:
+            raise _refused(issues)
+        notes = [
+            {"code": i.code, "severity": i.severity.value, "message": i.message}
+            for i in done.get("notes", [])
+            if i.severity in (Severity.WARNING, Severity.ERROR)
+        ]
+        return (200 if done["replayed"] else 201), detail(svc, who, place, code) | {"notes": notes}
+
+    status, shown = idempotent_write(svc, request, who, key, "auction_clear", code,
+                                     body.model_dump(mode="json"), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)

@@ -1,0 +1,297 @@
+"""The bid book: announcing an auction with a bidding window, and sealed bids.
+
+Every write runs in one database transaction after the registry's journal-head lock
+(``clearing.atomically``), so bid writes and the clearing (``bid_book_clearing``) are
+serialised and a refusal leaves nothing behind. A bid's funds (price × quantity) are
+reserved from the bidder's cash account when it is submitted, as a buy order's are: the
+clearing cash account holds them and ``funds_reservations`` records whose they are.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, select
+
+from tanshi.auction import AuctionTerms
+from tanshi.auction.book import Phase, Window, bid_value_hundredths, check_bid, check_window
+from tanshi.core.errors import InputRejected, TanshiError
+from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store, to_utc
+from tanshi.market.cash import CashEntryKind, CashMovement, CashRequest
+from tanshi.rulebook import NoRuleInForce, rules_in_force
+from tanshi.services import cash
+from tanshi.services.auction import (
+    auction_terms,
+    carried_in_units,
+    hundredths,
+)
+from tanshi.services.clearing import Exchange, Refused, atomically, cash_step, exchange_in
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    find_account,
+    operator_account_code,
+)
+from tanshi.services.reservations import reserve_funds_in
+from tanshi.store.schema import (
+    auction_bids,
+    auction_notices,
+    auctions,
+    companies,
+    funds_reservations,
+)
+
+LIVE, REVISED, WITHDRAWN, CLEARED = "live", "revised", "withdrawn", "cleared"
+
+
+def refuse(code: str, message: str, where: str) -> Refused:
+    return Refused([Issue(code, message, where)])
+
+
+def locked_notice(connection: Connection, jurisdiction: Jurisdiction, code: str) -> Any:
+    query = select(auction_notices).where(
+        auction_notices.c.jurisdiction_id == jurisdiction.id, auction_notices.c.code == code
+    )
+    if connection.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = connection.execute(query).first()
+    if row is None:
+        raise refuse("unknown_auction", f"no announced auction {code} in {jurisdiction.code}",
+                      "code")  # fmt: skip
+    return row
+
+
+def window_of(row: Any) -> Window:
+    return Window(from_store(row.opens_at), from_store(row.closes_at))
+
+
+def phase_of(row: Any, now: datetime) -> Phase:
+    return window_of(row).phase(now, cleared=row.auction_id is not None)
+
+
+def notice_terms(
+    jurisdiction: Jurisdiction, year: int, offered_t: int, reserve_hundredths: int
+) -> AuctionTerms | None:
+    """The terms of an announced auction: the rule of its year with the notice's volume and
+    reserve price (None if the jurisdiction's rulebook no longer has an auction rule then)."""
+    try:
+        rule = rules_in_force(jurisdiction.rulebook, year).auction
+    except NoRuleInForce:
+        return None
+    if rule is None:
+        return None
+    return AuctionTerms.from_rule(rule, offered_t, Decimal(reserve_hundredths) / 100)
+
+
+def terms_of(jurisdiction: Jurisdiction, row: Any) -> AuctionTerms:
+    terms = notice_terms(jurisdiction, row.year, int(row.offered_units),
+                         int(row.reserve_price_hundredths))  # fmt: skip
+    if terms is None:
+        raise refuse("no_auction_terms", f"the rulebook has no [[auction]] rule in force in "
+                      f"{row.year} any more", "code")  # fmt: skip
+    return terms
+
+
+def announce(
+    engine: Engine, jurisdiction: Jurisdiction, *, code: str, year: int, auction_on: date,
+    opens_at: datetime, closes_at: datetime, now: datetime, by: str,
+    volume_t: int | None = None, reserve_price_per_t: Decimal | None = None,
+) -> tuple[int | None, list[Issue]]:  # fmt: skip
+    """Announce an auction of ``year`` and its bidding window; returns the notice's id.
+
+    The volume is the rule's (or ``volume_t``) plus what the last recorded auction rolled
+    over; the reserve price the rule's (or ``reserve_price_per_t``, when the rule sets one
+    per auction). The code must be new among notices and recorded auctions.
+    """
+    issues = check_window(opens_at, closes_at)
+    carried = carried_in_units(engine, jurisdiction)
+    terms = None
+    try:
+        terms = auction_terms(jurisdiction.rulebook, year, volume_t=volume_t,
+                              reserve_price_per_t=reserve_price_per_t, carried_in_t=carried)  # fmt: skip
+        hundredths(terms.reserve_price_per_t)
+    except InputRejected as error:
+        issues += error.issues
+    except TanshiError as error:
+        issues.append(Issue("no_auction_terms", str(error), "year"))
+    if issues or terms is None:
+        return None, issues
+
+    def work(connection: Connection) -> int:
+        for table in (auction_notices, auctions):
+            if connection.execute(select(table.c.id).where(
+                table.c.jurisdiction_id == jurisdiction.id, table.c.code == code)).first():  # fmt: skip
+                raise refuse("auction_code_taken", f"auction {code} is already announced or "
+                              "recorded; give each auction its own code", "code")  # fmt: skip
+        return int(connection.execute(
+            auction_notices.insert().values(
+                jurisdiction_id=jurisdiction.id, code=code, year=year, auction_on=auction_on,
+                opens_at=to_utc(opens_at), closes_at=to_utc(closes_at),
+                offered_units=terms.volume_t, carried_in_units=carried,
+                reserve_price_hundredths=hundredths(terms.reserve_price_per_t),
+                announced_by=by, announced_at=to_utc(now),
+            ).returning(auction_notices.c.id)
+        ).scalar_one())  # fmt: skip
+
+    return atomically(engine, work)
+
+
+def _company(connection: Connection, jurisdiction: Jurisdiction, company: str) -> tuple[Any, int]:
+    row = connection.execute(
+        select(companies.c.id, companies.c.code, companies.c.sector).where(
+            companies.c.code == company, companies.c.jurisdiction_id == jurisdiction.id)
+    ).first()  # fmt: skip
+    account = find_account(connection, operator_account_code(jurisdiction.code, company))
+    if row is None or account is None:
+        raise refuse("unknown_bidder", f"{company} is not a company of {jurisdiction.code} "
+                      "with an operator holding account; bids are made for one", "company")  # fmt: skip
+    return row, account
+
+
+def release_reserved(connection: Connection, ex: Exchange, reservation_id: int, amount: int, key: str,
+             now: datetime, memo: str) -> None:  # fmt: skip
+    """Give ``amount`` fen of funds reservation ``reservation_id`` back to its holder."""
+    if amount <= 0:
+        return
+    holder = connection.execute(
+        select(funds_reservations.c.cash_account_id).where(funds_reservations.c.id == reservation_id)
+    ).scalar_one()  # fmt: skip
+    cash_step(connection, CashRequest(CashEntryKind.FUNDS_RELEASE, key,
+                                      (CashMovement(ex.clearing_cash, holder, amount),), now, memo))  # fmt: skip
+    connection.execute(
+        funds_reservations.update().where(funds_reservations.c.id == reservation_id)
+        .values(open_fen=funds_reservations.c.open_fen - amount)
+    )  # fmt: skip
+
+
+def open_fen(connection: Connection, reservation_id: int) -> int:
+    return int(connection.execute(select(funds_reservations.c.open_fen).where(
+        funds_reservations.c.id == reservation_id)).scalar_one())  # fmt: skip
+
+
+def _bid_row(connection: Connection, notice: Any, bid_id: int, company: str) -> Any:
+    query = (
+        select(auction_bids, companies.c.code.label("company"))
+        .join(companies, companies.c.id == auction_bids.c.company_id)
+        .where(auction_bids.c.id == bid_id, auction_bids.c.notice_id == notice.id,
+               companies.c.code == company)
+    )  # fmt: skip
+    row = connection.execute(query).first()
+    if row is None:  # another company's bid looks like none at all: bids are sealed
+        raise refuse("unknown_bid", f"no bid {bid_id} of {company} in auction {notice.code}",
+                      "bid")  # fmt: skip
+    return row
+
+
+def bid_shape(row: Any, company: str) -> dict[str, Any]:
+    return {"bid_id": int(row.id), "company": company, "status": row.status,
+            "price_hundredths": int(row.price_hundredths), "quantity_t": int(row.quantity_units),
+            "reserved_fen": int(row.price_hundredths) * int(row.quantity_units),
+            "replaces_bid_id": row.replaces_bid_id,
+            "submitted_at": from_store(row.submitted_at).isoformat(),
+            "accepted_t": row.accepted_units, "awarded_t": row.awarded_units}  # fmt: skip
+
+
+def submit_bid(
+    engine: Engine, jurisdiction: Jurisdiction, code: str, company: str, price_per_t: Decimal,
+    quantity_t: int, *, key: str, now: datetime, by: str, replaces: int | None = None,
+) -> tuple[dict[str, Any] | None, list[Issue]]:  # fmt: skip
+    """Submit a sealed bid for ``company`` (or revise its live bid ``replaces``) under ``key``.
+
+    Checked as ``auction.book.check_bid`` states; then the revised bid's funds are released,
+    the new bid's price × quantity reserved from the company's cash account, and the bid
+    recorded. The same key again returns the same bid.
+    """
+    value = bid_value_hundredths(price_per_t, quantity_t)
+    price_hundredths = bid_value_hundredths(price_per_t, 1)
+
+    def work(connection: Connection) -> dict[str, Any]:
+        notice = locked_notice(connection, jurisdiction, code)
+        again = connection.execute(
+            select(auction_bids).where(auction_bids.c.idempotency_key == key)).first()  # fmt: skip
+        if again is not None:
+            same = (again.notice_id, again.company_id, again.price_hundredths,
+                    again.quantity_units, again.replaces_bid_id) == (
+                notice.id, _company(connection, jurisdiction, company)[0].id, price_hundredths,
+                quantity_t, replaces)  # fmt: skip
+            if not same:
+                raise refuse("idempotency_key_reused_with_different_request",
+                              "this key was used for another bid; choose a new key", key)  # fmt: skip
+            return bid_shape(again, company) | {"replayed": True}
+        bidder, account = _company(connection, jurisdiction, company)
+        old = _bid_row(connection, notice, replaces, company) if replaces is not None else None
+        if old is not None and old.status != LIVE:
+            raise refuse("bid_not_live", f"bid {replaces} is {old.status}; only a live bid "
+                          "is revised", "replaces")  # fmt: skip
+        others = connection.execute(
+            select(func.coalesce(func.sum(auction_bids.c.quantity_units), 0)).where(
+                auction_bids.c.notice_id == notice.id, auction_bids.c.company_id == bidder.id,
+                auction_bids.c.status == LIVE, auction_bids.c.id != (replaces or 0))
+        ).scalar_one()  # fmt: skip
+        issues = check_bid(terms_of(jurisdiction, notice), price_per_t, quantity_t,
+                           phase=phase_of(notice, now), sector=bidder.sector,
+                           other_live_t=int(others))  # fmt: skip
+        if issues:
+            raise Refused(issues)
+        assert value is not None and price_hundredths is not None
+        ex = exchange_in(connection, jurisdiction)
+        if old is not None:
+            release_reserved(connection, ex, old.funds_reservation_id,
+                     open_fen(connection, old.funds_reservation_id),
+                     f"auction-bid/{old.id}/revised", now, f"bid {old.id} revised")  # fmt: skip
+            connection.execute(auction_bids.update().where(auction_bids.c.id == old.id).values(
+                status=REVISED, ended_key=key, ended_at=to_utc(now)))  # fmt: skip
+        buyer_cash = cash.participant_account(
+            connection, operator_account_code(jurisdiction.code, company), ex.currency
+        )
+        reservation = reserve_funds_in(connection, ex, buyer_cash, value,
+                                       f"auction-bid/{jurisdiction.code}/{key}", now)  # fmt: skip
+        new_id = connection.execute(auction_bids.insert().values(
+            notice_id=notice.id, company_id=bidder.id, account_id=account,
+            price_hundredths=price_hundredths, quantity_units=quantity_t, status=LIVE,
+            idempotency_key=key, submitted_by=by, submitted_at=to_utc(now),
+            funds_reservation_id=reservation, replaces_bid_id=replaces,
+        ).returning(auction_bids.c.id)).scalar_one()  # fmt: skip
+        row = connection.execute(select(auction_bids).where(auction_bids.c.id == new_id)).one()
+        return bid_shape(row, company) | {"replayed": False}
+
+    return atomically(engine, work)
+
+
+def withdraw_bid(
+    engine: Engine, jurisdiction: Jurisdiction, code: str, company: str, bid_id: int, *,
+    key: str, now: datetime,
+) -> tuple[dict[str, Any] | None, list[Issue]]:  # fmt: skip
+    """Withdraw ``company``'s live bid while the window is open; its funds are released."""
+
+    def work(connection: Connection) -> dict[str, Any]:
+        notice = locked_notice(connection, jurisdiction, code)
+        row = _bid_row(connection, notice, bid_id, company)
+        if row.status == WITHDRAWN and row.ended_key == key:
+            return bid_shape(row, company) | {"replayed": True}
+        if row.status != LIVE:
+            raise refuse("bid_not_live", f"bid {bid_id} is {row.status}; only a live bid is "
+                          "withdrawn", "bid")  # fmt: skip
+        phase = phase_of(notice, now)
+        if phase is not Phase.OPEN:
+            raise refuse("bidding_window_closed", "the bidding window is not open; bids are "
+                          "withdrawn only while it is", "bid")  # fmt: skip
+        ex = exchange_in(connection, jurisdiction)
+        release_reserved(connection, ex, row.funds_reservation_id,
+                 open_fen(connection, row.funds_reservation_id),
+                 f"auction-bid/{row.id}/withdrawn", now, f"bid {row.id} withdrawn")  # fmt: skip
+        connection.execute(auction_bids.update().where(auction_bids.c.id == row.id).values(
+            status=WITHDRAWN, ended_key=key, ended_at=to_utc(now)))  # fmt: skip
+        ended = connection.execute(select(auction_bids).where(auction_bids.c.id == row.id)).one()
+        return bid_shape(ended, company) | {"replayed": False}
+
+    return atomically(engine, work)
+
+
+def bidding_companies(accounts: list[str], jurisdiction: Jurisdiction) -> dict[str, str]:
+    """Company code → operator holding account, for the ``accounts`` someone trades for
+    that are companies' operator holding accounts (the accounts bids are made for)."""
+    prefix = operator_account_code(jurisdiction.code, "")
+    return {code[len(prefix) :]: code for code in accounts if code.startswith(prefix)}

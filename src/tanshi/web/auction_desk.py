@@ -1,0 +1,93 @@
+"""The regulator's bid-book forms on the allocation page: announce an auction with its bidding
+window, and close and clear it (the page itself, with the book, is web/allocation.py)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
+from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
+from tanshi.services.identity import Principal, Scope
+from tanshi.web.allocation import AUCTION_CODE, _optional_decimal, _place
+from tanshi.web.common import VisitorDep
+from tanshi.web.forms import Message, Refused, refusal_of, web_write, whole_number
+
+router = APIRouter(include_in_schema=False)
+CodePath = Annotated[str, Path(pattern=AUCTION_CODE_PATTERN)]
+
+
+def _local(text: str | None, name: str, zone: ZoneInfo) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(text or "").strip())
+    except ValueError as error:
+        raise Refused("invalid_moment", "{name}: enter a date and time, e.g. 2017-03-01T09:00",
+                      name=name) from error  # fmt: skip
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _announce(svc: Service, me: Principal, form: dict[str, str]) -> Message:
+    if Scope.REGULATE not in me.scopes:
+        raise Refused("forbidden", "only the regulator announces auctions")
+    place = _place(svc)
+    code = form.get("code", "").strip()
+    if not AUCTION_CODE.fullmatch(code):
+        raise Refused("invalid_code", "give the auction a code of letters, digits, '.', '_' "
+                      "and '-', e.g. 2016-1")  # fmt: skip
+    zone = ZoneInfo(place.rulebook.rulebook.timezone)
+    opens = _local(form.get("opens_at"), "Window opens", zone)
+    closes = _local(form.get("closes_at"), "Window closes", zone)
+    try:
+        day = date.fromisoformat(form.get("auction_on", "").strip())
+    except ValueError:
+        day = closes.astimezone(zone).date()
+    volume = whole_number(form["volume_t"], "Volume (t)") if form.get("volume_t") else None
+    _id, issues = bid_book.announce(
+        svc.engine, place, code=code, year=whole_number(form.get("year"), "Year"),
+        auction_on=day, opens_at=opens, closes_at=closes, now=svc.now(), by=me.username,
+        volume_t=volume,
+        reserve_price_per_t=_optional_decimal(form.get("reserve_price"), "Reserve price"),
+    )  # fmt: skip
+    if issues:
+        raise refusal_of(issues)
+    return "auction {code} announced: bids from {opens} until {closes}", {
+        "code": code, "opens": f"{opens:%Y-%m-%d %H:%M}", "closes": f"{closes:%Y-%m-%d %H:%M}"}  # fmt: skip
+
+
+def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
+    if Scope.REGULATE not in me.scopes:
+        raise Refused("forbidden", "only the regulator clears auctions")
+    seed = form.get("seed", "").strip() or "0"
+    if not seed.isdigit() or int(seed) > 2**31 - 1:
+        raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
+    place = _place(svc)
+    done, issues = bid_book_clearing.clear_book(
+        svc.engine, place, code, now=svc.now(), seed=int(seed)
+    )
+    if done is None:
+        raise refusal_of(issues)
+    shown = bid_book_reads.notice(svc.engine, me, code, svc.now(), jurisdiction=place.code)
+    assert shown is not None
+    return "auction {code} cleared: {sold} t sold at {price}, cover ratio {cover}", {
+        "code": code, "sold": f"{shown['sold_t']:,}",
+        "price": bid_book_reads.price_text(shown["clearing_price_hundredths"]) or "—",
+        "cover": shown["cover_ratio"]}  # fmt: skip
+
+
+@router.post("/regulator/auction-notices", response_class=HTMLResponse)
+async def announce(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    return await web_write(request, svc, who, "auction_announce", "web",
+                           lambda form: _announce(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+
+
+@router.post("/regulator/auction-notices/{code}/clear", response_class=HTMLResponse)
+async def clear(code: CodePath, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    me = who.principal
+    return await web_write(request, svc, who, "auction_clear", code,
+                           lambda form: _clear(svc, me, code, form))  # type: ignore[arg-type]  # fmt: skip

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import text
 
+from registry_controls import EU_CONTROLS
 from service_world import NOW, World
 from tanshi.services import lifecycle, trusted_list
 from tanshi.services.jurisdiction import account_id, load_jurisdiction
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def _write(key: str, headers: dict[str, str]) -> dict[str, str]:
@@ -100,3 +106,35 @@ def test_frozen_units_show_in_balances_and_cannot_be_transferred(world: World) -
     assert after[0]["frozen_t"] == 2
     assert world.client.get("/v1/accounts/DP-OH-B1/balances",
                             headers=world.token("officer-a")).status_code == 404  # fmt: skip
+
+
+def test_transfers_are_queued_while_closed_and_waived_to_trusted_accounts(world: World) -> None:
+    """With the EU-style rule: a Saturday approval is queued to Monday's opening; with the
+    holder's waiver, a transfer to a trusted account needs no approver."""
+    with world.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :extra"),
+            {"extra": EU_CONTROLS},
+        )
+    jurisdiction = load_jurisdiction(world.engine, "DP")
+    lifecycle.trust_account(world.engine, jurisdiction, "DP-OH-A1", "DP-OH-C1", "officer-a",
+                            "approver-a", NOW)  # fmt: skip
+    service = world.client.app.state.service  # type: ignore[attr-defined]
+    service.clock = lambda: datetime(2017, 3, 11, 11, 0, tzinfo=SHANGHAI)  # a Saturday
+    officer, approver = world.token("officer-a"), world.token("approver-a")
+    transfer = {"from_account": "DP-OH-A1", "to_account": "DP-OH-C1", "unit_class": "DPEA-2016",
+                "quantity_t": 10}  # fmt: skip
+    proposed = world.client.post("/v1/transfers", json=transfer, headers=_write("q1", officer))
+    assert (proposed.status_code, proposed.json()["status"]) == (202, "awaiting_approval")
+    queued = world.client.post(f"/v1/proposals/{proposed.json()['id']}/approve",
+                               headers=_write("q2", approver))  # fmt: skip
+    assert queued.json()["status"] == "queued"
+    assert queued.json()["release_at"].startswith("2017-03-13T02:00")  # Monday 10:00 local
+    [done] = lifecycle.release_due(world.engine, datetime(2017, 3, 13, 10, 0, tzinfo=SHANGHAI))
+    assert done.status.value == "executed"
+    service.clock = lambda: datetime(2017, 3, 13, 11, 0, tzinfo=SHANGHAI)
+    waiver = {"waived": True, "declared_by": "approver-a"}
+    assert world.client.post("/v1/accounts/DP-OH-A1/approval-waiver", json=waiver,
+                             headers=_write("w1", world.token("regulator"))).status_code == 200  # fmt: skip
+    at_once = world.client.post("/v1/transfers", json=transfer, headers=_write("q3", officer))
+    assert (at_once.status_code, at_once.json()["status"]) == (201, "executed")

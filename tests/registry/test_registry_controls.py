@@ -292,3 +292,17 @@ def test_the_waiver_needs_a_rulebook_that_allows_it(engine: Engine) -> None:
     j, *_ = world(engine, CONTROLS)
     with pytest.raises(TanshiError, match="does not let account holders waive"):
         set_approval_waiver(engine, j, "DP-OH-A", True, "bob", "registrar", at("2017-04-10T11:00"))
+
+
+def test_each_rule_states_its_out_of_hours_choice_and_the_eu_preset_queues() -> None:
+    unstated = CONTROLS.replace('out_of_hours = "refuse"\n', "")
+    _, issues = parse_rulebook(preset_text("demo-province") + unstated)
+    errors = [i.where for i in issues if i.severity.value == "error"]
+    assert len(errors) == 1 and errors[0].endswith(" registry[0].out_of_hours")
+    eu, _ = parse_rulebook(preset_text("eu-ets"))
+    assert eu is not None
+    [rule] = eu.registry
+    assert (rule.out_of_hours, rule.same_holder_trusted, rule.second_approval_waiver) == (
+        "queue", True, True,
+    )  # fmt: skip
+    assert "Art. 35(2)" in rule.source

@@ -117,7 +117,9 @@ def propose_in(
     A proposal that waits for approval locks only its source account (``lock_proposals_of``):
     its daily limit and idempotency key are checked consistently, while its balance, rights
     and account statuses are checked again, under the journal-head lock, when it executes.
-    One that executes at once also takes the journal-head lock, as every registry write does.
+    One that may execute at once (no approval needed, or the rulebook lets the holder waive
+    it for trusted destinations) also takes the journal-head lock, as every registry write
+    does. One that comes while the registry is closed is refused or queued, as the rule says.
     """
     sources = sorted({m.from_account for m in request.movements})
     declared = TRANSACTION_TYPES.get(request.type_code)

@@ -35,9 +35,3 @@ def is_trusted(
     if listed_from is not None and listed_from <= now:
         return True
     return same_holder_trusted and same_holder(source, target)
-
-
-def approval_waived(waiver_on: bool, targets_trusted: bool, *, rule_allows: bool) -> bool:
-    """No second approval: the rulebook allows the waiver, the holder declared it, and every
-    destination is trusted."""
-    return rule_allows and waiver_on and targets_trusted

@@ -24,7 +24,6 @@ from tanshi.registry.lifecycle import (
     initiation_problems,
 )
 from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES
-from tanshi.registry.trust import approval_waived
 from tanshi.services import proposal_store
 from tanshi.services.jurisdiction import Jurisdiction, account_id, load_jurisdiction
 from tanshi.services.proposal_store import local_day
@@ -164,11 +163,10 @@ def propose_in(
         existing = proposal_store.PROPOSAL_BY_KEY.first(connection, key=request.idempotency_key)
         assert existing is not None
         return _outcome(existing)
-    if result is ResultCode.OK and may_waive and approval_waived(
-        approval_waiver_on(connection, sources[0]),
-        trusts_all(connection, rule, sources[0], sorted({m.to_account for m in request.movements}),
-                   now),
-        rule_allows=True,
+    targets = sorted({m.to_account for m in request.movements})
+    if (
+        result is ResultCode.OK and may_waive and approval_waiver_on(connection, sources[0])
+        and trusts_all(connection, rule, sources[0], targets, now)
     ):  # fmt: skip
         _log(connection, proposal, now, "approval_waived", initiator, ResultCode.OK)
         return _advance(connection, jurisdiction, proposal, now, initiator)

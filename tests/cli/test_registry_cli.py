@@ -68,3 +68,39 @@ def test_a_mistyped_database_path_is_refused_not_created(tmp_path: Path) -> None
         assert result.exit_code == 2, (command, result.output)
         assert f"no database at {missing}" in result.output
     assert not missing.exists()
+
+
+def test_trusted_lists_waivers_and_frozen_units(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    at = ["--db", db, "--at", "2017-07-03T11:00+08:00"]
+    run("registry", "representative", "DP-OH-C001", "alice", "--initiate", "--db", db)
+    run("registry", "representative", "DP-OH-C001", "bob", "--approve", "--db", db)
+    run("registry", "trust", "DP-OH-C001", "DP-OH-C002", "--requested-by", "alice",
+        "--approved-by", "bob", *at)  # fmt: skip
+    assert "DP-OH-C002  from 2017-07-03" in run("registry", "trusted", "DP-OH-C001", "--db", db)
+    assert "no longer on the trusted list" in run(
+        "registry", "untrust", "DP-OH-C001", "DP-OH-C002", "--as", "alice", *at
+    )
+    assert run("registry", "trusted", "DP-OH-C001", "--db", db) == ""
+    refused = runner.invoke(app, ["registry", "waive-approval", "DP-OH-C001", "--declared-by",
+                                  "bob", "--set-by", "registrar", *at])  # fmt: skip
+    assert refused.exit_code == 1 and "does not let account holders waive" in refused.output
+    first_block = run("registry", "blocks", "DP-OH-C001", "--db", db).split()[0]
+    first = int(first_block.split("..")[0].rsplit("-", 1)[1])
+    frozen = run("registry", "freeze", "DP-OH-C001", "DPEA-2016", "10", "fz1", "--order",
+                 "court 17/2017", "--reason", "debt claim", "--serials",
+                 f"{first}-{first + 9}", *at)  # fmt: skip
+    assert "freeze order 1: 10 t of DPEA-2016 frozen in DP-OH-C001" in frozen
+    balance = run("registry", "balances", "DP-OH-C001", "--db", db).splitlines()
+    assert balance[1].split()[2] == "10"  # frozen_t
+    assert f"in force  DPEA-2016-{first:012d}..{first + 9:012d}" in run(
+        "registry", "freezes", "DP-OH-C001", "--db", db
+    )
+    assert "ok:" in run("registry", "verify", "--db", db)
+    assert "released" in run("registry", "unfreeze", "1", "--reason", "lifted", *at)
+    again = runner.invoke(app, ["registry", "unfreeze", "1", "--reason", "again", *at])
+    assert again.exit_code == 1 and "already released" in again.output
+    bad = runner.invoke(app, ["registry", "freeze", "DP-OH-C001", "DPEA-2016", "1", "fz2",
+                              "--order", "o", "--reason", "r", "--serials", "x", *at])  # fmt: skip
+    assert bad.exit_code == 2

@@ -106,9 +106,12 @@ def test_every_declared_type_accepts_its_kinds_and_refuses_others() -> None:
             (source_kind, ResultCode.OK),
             (wrong, ResultCode.SOURCE_ACCOUNT_KIND_NOT_ALLOWED),
         ):
+            # A freeze goes to the source's own frozen-units account, an unfreeze back.
+            source_code = "X-FZ-2" if code == "unfreeze" else "X-S"
+            target_code = "X-FZ-1" if code == "freeze" else "X-T"
             accounts = {
-                1: Account(1, "S", kind, AccountStatus.OPEN, "s"),
-                2: Account(2, "T", target_kind, AccountStatus.OPEN, "t"),
+                1: Account(1, source_code, kind, AccountStatus.OPEN, "s"),
+                2: Account(2, target_code, target_kind, AccountStatus.OPEN, "t"),
             }
             req = TransactionRequest(code, "k", (Movement(1, 2, 10, 5),), NOW, compliance_year=2016)
             assert check_request(req, accounts, {10: unit}, {(1, 10): 5}) is expected, (code, kind)

@@ -38,6 +38,7 @@ from tanshi.services.registry import (
     stored_holdings,
 )
 from tanshi.services.registry_postgres import MAX_KEY_LOCKS, alone
+from tanshi.services.unit_freezes import Balance, balances, freeze_units
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 pytestmark = pytest.mark.parametrize(
@@ -255,4 +256,32 @@ def test_requests_alone_inside_transactions_and_large_ones_run_together(engine: 
             assert execute(engine, TransactionRequest("transfer", f"l{index}", legs, NOW)).ok
 
     race(alone, paired, large)
+    assert_consistent(engine)
+
+
+def test_court_freezes_and_transfers_of_the_same_units_never_both_take_them(
+    engine: Engine,
+) -> None:
+    """Four freezes and four transfers of 100 from an account holding 300, all at once:
+    exactly three succeed, and the frozen-units account holds what the orders froze."""
+    jurisdiction, unit, (source, target) = registry(engine, 2)
+    allocate(engine, jurisdiction, unit, source, 300)
+    results: list[ResultCode] = []
+    frozen: list[ResultCode] = []
+
+    def freeze(index: int) -> None:
+        frozen.append(freeze_units(engine, "DP-OH-C0", "DPEA-2016", 100, f"order {index}",
+                                    "claim", "court", f"fz{index}", NOW).result)  # fmt: skip
+
+    def transfer(index: int) -> None:
+        move = Movement(source, target, unit, 100)
+        results.append(execute(engine, TransactionRequest("transfer", f"t{index}", (move,),
+                                                          NOW)).result)  # fmt: skip
+
+    race(*(lambda i=i: freeze(i) for i in range(4)), *(lambda i=i: transfer(i) for i in range(4)))
+    outcomes = results + frozen
+    assert outcomes.count(ResultCode.OK) == 3
+    assert set(outcomes) == {ResultCode.OK, ResultCode.INSUFFICIENT_UNITS}
+    held = [Balance("DPEA-2016", 0, 100 * frozen.count(ResultCode.OK))]
+    assert balances(engine, "DP-OH-C0") == (held if ResultCode.OK in frozen else [])
     assert_consistent(engine)

@@ -23,6 +23,7 @@ from hypothesis.stateful import (
 from sqlalchemy import Engine, text
 
 from registry_controls import CONTROLS
+from tanshi.core.errors import TanshiError
 from tanshi.registry import (
     TRANSACTION_TYPES,
     AccountKind,
@@ -49,6 +50,7 @@ from tanshi.services.registry import (
     load_unit_classes,
     stored_holdings,
 )
+from tanshi.services.unit_freezes import freeze_units, release_freeze
 from tanshi.store.engine import make_engine, migrate
 from tanshi.store.schema import metadata
 
@@ -76,6 +78,7 @@ class RegistryMachine(RuleBasedStateMachine):
         self.jurisdiction = open_jurisdiction(self.engine, rulebook, text, NOW, is_demo=True)
         self.now = datetime(2016, 6, 30, 2, 30, tzinfo=UTC)  # 10:30 in Shanghai, a Thursday
         self.proposals: list[int] = []
+        self.freezes: list[int] = []
         for code, sector in (("A", "power"), ("B", "steel"), ("C", "aviation")):
             register_company(self.engine, self.jurisdiction, code, code, sector)
         open_project_account(self.engine, self.jurisdiction, "P1", "project")
@@ -138,6 +141,32 @@ class RegistryMachine(RuleBasedStateMachine):
         else:
             outcome = approve(self.engine, self.jurisdiction, proposal, "approver", self.now)
         event(f"{'cancel' if cancel_it else 'approve'}: {outcome.result.value}")
+
+    @rule(data=st.data(), quantity=st.integers(1, 900), named=st.booleans())
+    def a_court_freezes_units(self, data: st.DataObject, quantity: int, named: bool) -> None:
+        """An order freezes a quantity (or the serials from a given one on) of an operator."""
+        company = data.draw(st.sampled_from("ABC"))
+        unit = data.draw(st.sampled_from(["DPEA-2016", "DPCER-2015-P1"]))
+        first = data.draw(st.integers(1, 8_000))
+        serials = ((first, first + quantity - 1),) if named else None
+        outcome = freeze_units(self.engine, operator_account_code("DP", company), unit, quantity,
+                               "order", "reason", "court", f"f{next(self.keys)}", self.now,
+                               serials=serials)  # fmt: skip
+        event(f"freeze: {outcome.result.value}")
+        if outcome.freeze_id is not None:
+            self.freezes.append(outcome.freeze_id)
+
+    @rule(data=st.data())
+    def a_freeze_is_lifted(self, data: st.DataObject) -> None:
+        if not self.freezes:
+            return
+        order = data.draw(st.sampled_from(self.freezes))
+        try:
+            outcome = release_freeze(self.engine, order, "court", "lifted", self.now)
+        except TanshiError:
+            event("release: already released")
+            return
+        event(f"release: {outcome.result.value}")
 
     @rule(
         type_code=st.sampled_from(TYPES),

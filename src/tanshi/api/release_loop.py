@@ -19,7 +19,7 @@ SOURCE = "release-schedule"
 
 
 def release_once(svc: Service) -> list[ProposalOutcome]:
-    """Execute every delayed proposal due at the service's clock; one audit line each."""
+    """Run every delayed or queued proposal due at the service's clock; one audit line each."""
     now = svc.now()
     outcomes = lifecycle.release_due(svc.engine, now)
     for outcome in outcomes:

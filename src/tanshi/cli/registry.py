@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from tanshi.cli.common import fail, open_or_exit
 from tanshi.cli.registry_admin import register as register_regulator_commands
+from tanshi.cli.registry_controls import register as register_control_commands
 from tanshi.cli.registry_ops import register as register_people_commands
 from tanshi.registry.checkpoints import (
     Checkpoint,
@@ -118,6 +119,7 @@ def report(
 
 register_people_commands(registry_app)
 register_regulator_commands(registry_app)
+register_control_commands(registry_app)
 
 
 def _check_checkpoint(engine: Engine, path: Path, pinned_key: str | None) -> bool:

@@ -133,7 +133,7 @@ def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
 
 
 def release(db: Db = None, at: At = None) -> None:
-    """Execute the delayed proposals whose time has come."""
+    """Execute the delayed and queued proposals whose time has come."""
     engine, _ = open_registry(db)
     try:
         outcomes = lifecycle.release_due(engine, moment_of(at))

@@ -4,9 +4,20 @@ from tanshi.reconciliation.checks import (
     AccountRow,
     BlockRow,
     Discrepancy,
+    FrozenOrderRow,
     HoldingRow,
     MovementRow,
+    check_frozen_units,
     reconcile,
 )
 
-__all__ = ["AccountRow", "BlockRow", "Discrepancy", "HoldingRow", "MovementRow", "reconcile"]
+__all__ = [
+    "AccountRow",
+    "BlockRow",
+    "Discrepancy",
+    "FrozenOrderRow",
+    "HoldingRow",
+    "MovementRow",
+    "check_frozen_units",
+    "reconcile",
+]

@@ -31,6 +31,7 @@ class DiscrepancyKind(enum.StrEnum):
     BLOCKS_DIFFER_FROM_HOLDING = "serial_blocks_differ_from_holding"
     SERIALS_NOT_ISSUED = "serials_outside_issued_range"
     UNKNOWN_TRANSACTION_TYPE = "unknown_transaction_type"
+    FROZEN_UNITS_DIFFER_FROM_ORDERS = "frozen_units_differ_from_orders"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,15 @@ class BlockRow:
     account: int
     first: int
     last: int
+
+
+@dataclass(frozen=True, slots=True)
+class FrozenOrderRow:
+    """A freeze order not yet released: units of a class kept in a frozen-units account."""
+
+    frozen_account: int
+    unit_class: int
+    quantity_units: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,3 +225,31 @@ def _check_movement(row: MovementRow, accounts: dict[int, AccountRow]) -> list[D
         f"{target.code if target else row.to_account}, which its type does not allow",
         sequence=row.sequence,
     )]  # fmt: skip
+
+
+def check_frozen_units(
+    holdings: Iterable[HoldingRow], accounts: Iterable[AccountRow], orders: Iterable[FrozenOrderRow]
+) -> list[Discrepancy]:
+    """Each frozen-units account holds exactly what its unreleased freeze orders froze."""
+    by_id = {account.id: account for account in accounts}
+    frozen_kind = AccountKind.FROZEN_UNITS.value
+    held = {
+        (row.account, row.unit_class): row.quantity_units
+        for row in holdings
+        if by_id.get(row.account, AccountRow(0, "?", "?")).kind == frozen_kind
+    }
+    ordered: dict[tuple[int, int], int] = defaultdict(int)
+    for order in orders:
+        ordered[(order.frozen_account, order.unit_class)] += order.quantity_units
+    found = []
+    for key in sorted(set(held) | set(ordered)):
+        if held.get(key, 0) != ordered.get(key, 0):
+            account = by_id.get(key[0])
+            code = account.code if account else f"#{key[0]}"
+            found.append(Discrepancy(
+                DiscrepancyKind.FROZEN_UNITS_DIFFER_FROM_ORDERS,
+                f"{code} holds {held.get(key, 0)} frozen units of unit class {key[1]} but its "
+                f"unreleased freeze orders froze {ordered.get(key, 0)}",
+                code, key[1],
+            ))  # fmt: skip
+    return found

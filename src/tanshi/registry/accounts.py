@@ -23,6 +23,9 @@ class AccountKind(enum.StrEnum):
     RESERVE_NEW_ENTRANT = "reserve_new_entrant"
     RESERVE_MARKET_STABILITY = "reserve_market_stability"
     RESERVE_AUCTION = "reserve_auction"  # allowances waiting to be auctioned
+    # Units of one account frozen by a court or regulator order, kept apart from what the
+    # account may use; one per frozen account, ``frozen_units_account_code``.
+    FROZEN_UNITS = "frozen_units"
 
 
 class AccountStatus(enum.StrEnum):
@@ -31,7 +34,7 @@ class AccountStatus(enum.StrEnum):
     OPEN = "open"
     RESTRICTED = "restricted"  # may receive; may only surrender (or be made to)
     SUSPENDED = "suspended"  # the holder can do nothing; the regulator may still act
-    FROZEN = "frozen"  # frozen by a court order: nothing leaves or arrives
+    FROZEN = "frozen"  # the whole account frozen by a court order: nothing leaves or arrives
     CLOSURE_PENDING = "closure_pending"  # only the closure transfer of its balance leaves
     CLOSED = "closed"
 
@@ -81,3 +84,11 @@ class UnitClass:
 def unit_class_code(unit_type: str, vintage: int, project: str | None = None) -> str:
     """The readable code of a unit class: ``DPEA-2016`` or ``DPCER-2015-P001``."""
     return f"{unit_type}-{vintage}" + (f"-{project}" if project else "")
+
+
+def frozen_units_account_code(account: Account) -> str:
+    """The code of the account that keeps ``account``'s frozen units: ``DP-FZ-<id>``.
+
+    Named by the account's id (codes can be 40 characters already), under its jurisdiction.
+    """
+    return f"{account.code.split('-', 1)[0]}-FZ-{account.id}"

@@ -12,7 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from tanshi.registry.accounts import Account, AccountKind, AccountStatus, UnitClass
+from tanshi.registry.accounts import (
+    Account,
+    AccountKind,
+    AccountStatus,
+    UnitClass,
+    frozen_units_account_code,
+)
 from tanshi.registry.transaction_types import TRANSACTION_TYPES
 
 
@@ -52,6 +58,7 @@ class ResultCode(enum.StrEnum):
     SOURCE_ACCOUNT_KIND_NOT_ALLOWED = "source_account_kind_not_allowed"
     DESTINATION_ACCOUNT_KIND_NOT_ALLOWED = "destination_account_kind_not_allowed"
     CARRY_OVER_LEGS_INVALID = "carry_over_must_delete_and_reissue_the_same_quantity"
+    FROZEN_UNITS_STAY_WITH_THEIR_ACCOUNT = "frozen_units_must_stay_with_their_account"
     SERIALS_DO_NOT_MATCH_QUANTITY = "serials_do_not_match_quantity"
     INSUFFICIENT_UNITS = "insufficient_units"
     SERIALS_NOT_HELD = "serials_not_held_by_source"
@@ -60,8 +67,9 @@ class ResultCode(enum.StrEnum):
 
 PRECEDENCE: tuple[ResultCode, ...] = tuple(ResultCode)
 
-# Regulator actions that reach accounts the holder can no longer use.
-_REGULATOR_ACTIONS = frozenset({"forced_compliance", "deduction", "allocation_reversal"})
+# Regulator actions that reach accounts the holder can no longer use (a court's freeze of a
+# quantity applies whatever the holder may do).
+_REGULATOR_ACTIONS = frozenset({"forced_compliance", "deduction", "allocation_reversal", "freeze"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +232,23 @@ def request_problems(
                 found.add(ResultCode.SERIALS_DO_NOT_MATCH_QUANTITY)
     if request.type_code == "carry_over" and not _carry_over_pairs(request, accounts, unit_classes):
         found.add(ResultCode.CARRY_OVER_LEGS_INVALID)
+    if request.type_code in ("freeze", "unfreeze") and not _own_frozen_units(request, accounts):
+        found.add(ResultCode.FROZEN_UNITS_STAY_WITH_THEIR_ACCOUNT)
     return found
+
+
+def _own_frozen_units(request: TransactionRequest, accounts: Mapping[int, Account]) -> bool:
+    """A freeze moves units into the account's own frozen-units account; an unfreeze back."""
+    for movement in request.movements:
+        holder_id, frozen_id = movement.from_account, movement.to_account
+        if request.type_code == "unfreeze":
+            holder_id, frozen_id = frozen_id, holder_id
+        holder, frozen = accounts.get(holder_id), accounts.get(frozen_id)
+        if holder is None or frozen is None:
+            continue  # unknown accounts have their own code
+        if frozen.code != frozen_units_account_code(holder):
+            return False
+    return True
 
 
 def _carry_over_pairs(

@@ -9,6 +9,9 @@ All moments are timezone-aware; the calendar works in the jurisdiction's time zo
   15:00 + 26 h = Saturday 17:00 → Monday 10:00, or later if Monday is a holiday), or at a
   time of day T on a later working day: the next one if approved on a working day before T,
   else the second (the EU rule since 2021, T = 12:00 CET, Reg. 2019/1122 Art. 35(3)).
+- Where the rulebook queues what comes while the registry is closed (EU Reg. 2019/1122
+  Art. 35(2)), a proposal cleared while closed starts at the next opening: it executes then,
+  or its delay runs from then (``execution_time``).
 - A trusted-list entry becomes active on the N-th working day after it was approved, at the
   opening or at the rulebook's time of day (EU since 2021: 12:00 of the 4th working day).
 """
@@ -90,3 +93,21 @@ def release_at_time_of_day(calendar: Calendar, approved_at: datetime, at: time) 
     local = approved_at.astimezone(calendar.zone)
     early = calendar.is_working_day(local.date()) and local.time() < at
     return calendar.working_days_after(approved_at, 1 if early else 2, at)
+
+
+def execution_time(
+    calendar: Calendar, cleared_at: datetime, *, delayed: bool, delay_hours: int | None,
+    release_clock: time | None,
+) -> datetime:  # fmt: skip
+    """When a proposal cleared (approved, or needing no approval) at ``cleared_at`` may run.
+
+    It starts at ``cleared_at``, or at the next opening if the registry is closed then; a
+    transfer to an untrusted account (``delayed``) waits its delay from that start, by the
+    time-of-day rule when ``release_clock`` is given, else ``delay_hours``.
+    """
+    start = calendar.next_opening(cleared_at)
+    if not delayed:
+        return start
+    if release_clock is not None:
+        return release_at_time_of_day(calendar, start, release_clock)
+    return release_time(calendar, start, delay_hours or 0)

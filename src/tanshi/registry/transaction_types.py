@@ -95,6 +95,14 @@ TRANSACTION_TYPES: dict[str, TransactionType] = {
         # the holder names or to the jurisdiction's holding account (EU Reg. 2019/1122 Art. 29).
         _type("closure_transfer", "Transfer of the balance of an account being closed",
               _BOTH, _HOLDERS, _HOLDERS | _GOVERNMENT),
+        # A court or regulator order freezes a quantity (or named serials) of an account: the
+        # units move to the account's own frozen-units account, so nothing can transfer or
+        # surrender them, and come back, the same serials, when the order is lifted (EU Reg.
+        # 2019/1122 Art. 66; China's 司法冻结量; Germany's BEHV §25).
+        _type("freeze", "Freeze of units under a court or regulator order", _BOTH,
+              _HOLDERS - {K.EXCHANGE_CLEARING}, frozenset({K.FROZEN_UNITS})),
+        _type("unfreeze", "Release of frozen units when the order is lifted", _BOTH,
+              frozenset({K.FROZEN_UNITS}), _HOLDERS - {K.EXCHANGE_CLEARING}),
         # Borrowing gives next period's allowances now; the next allocation is reduced by them.
         _type("borrowing", "Borrowing allowances from the next period", _A,
               frozenset({K.ISSUANCE}), frozenset({K.OPERATOR_HOLDING}), year=True),

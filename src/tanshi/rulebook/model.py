@@ -169,6 +169,16 @@ class RegistryRule(Ruled):
     trusted_list_activation_working_days: Annotated[int, Field(ge=0, le=30)]
     trusted_list_activation_time: Clock | None = None  # default: the opening
     daily_limit_units: Annotated[int, Field(gt=0)] | None = None
+    # What happens to a proposal or approval made while the registry is closed: "queue" (EU
+    # Reg. 2019/1122 Art. 35(2); the UK registry shifts it to the next working start) waits
+    # for the next opening, "refuse" answers outside_business_hours. No default: each
+    # jurisdiction's rule states its own, citing it in ``source``.
+    out_of_hours: Literal["queue", "refuse"]
+    # Accounts with the same holder trust each other without a list entry (EU Art. 23(2)).
+    same_holder_trusted: bool = False
+    # An account holder may declare that transfers to its trusted list need no second
+    # approval (EU Art. 20(4)); without it every transfer needs one.
+    second_approval_waiver: bool = False
 
     def opening(self) -> time:
         return time.fromisoformat(self.business_hours_start)

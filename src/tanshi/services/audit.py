@@ -16,8 +16,10 @@ from tanshi.reconciliation import (
     AccountRow,
     BlockRow,
     Discrepancy,
+    FrozenOrderRow,
     HoldingRow,
     MovementRow,
+    check_frozen_units,
     reconcile,
 )
 from tanshi.registry.checkpoints import Checkpoint
@@ -32,6 +34,7 @@ from tanshi.store.schema import (
     transactions,
     unit_blocks,
     unit_classes,
+    unit_freezes,
 )
 
 
@@ -110,14 +113,16 @@ def verify_registry(engine: Engine) -> AuditReport:
     with engine.connect().execution_options(**options) as connection:
         entries = read_journal(connection)
         head = connection.execute(select(journal_head.c.sequence, journal_head.c.entry_hash)).one()
+        held = [HoldingRow(a, u, int(q)) for a, u, q in connection.execute(
+            select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
+        )]  # fmt: skip
+        known = [AccountRow(*row) for row in connection.execute(
+            select(accounts.c.id, accounts.c.code, accounts.c.kind)
+        )]  # fmt: skip
         found = reconcile(
             _movement_rows(connection),
-            [HoldingRow(a, u, int(q)) for a, u, q in connection.execute(
-                select(holdings.c.account_id, holdings.c.unit_class_id, holdings.c.quantity_units)
-            )],
-            [AccountRow(*row) for row in connection.execute(
-                select(accounts.c.id, accounts.c.code, accounts.c.kind)
-            )],
+            held,
+            known,
             [BlockRow(c, a, int(f), int(last)) for c, a, f, last in connection.execute(
                 select(unit_blocks.c.unit_class_id, unit_blocks.c.account_id,
                        unit_blocks.c.first_serial, unit_blocks.c.last_serial)
@@ -126,6 +131,12 @@ def verify_registry(engine: Engine) -> AuditReport:
                 select(unit_classes.c.id, unit_classes.c.next_serial)
             )},
         )  # fmt: skip
+        found += check_frozen_units(held, known, [
+            FrozenOrderRow(a, u, int(q)) for a, u, q in connection.execute(
+                select(unit_freezes.c.frozen_account_id, unit_freezes.c.unit_class_id,
+                       unit_freezes.c.quantity_units).where(unit_freezes.c.released_at.is_(None))
+            )
+        ])  # fmt: skip
     last_hash = entries[-1].entry_hash if entries else GENESIS_HASH
     head_mismatch = head.entry_hash != last_hash or head.sequence != len(entries)
     return AuditReport(len(entries), head.entry_hash, first_broken(entries), head_mismatch, found)

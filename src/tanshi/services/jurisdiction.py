@@ -23,6 +23,7 @@ from tanshi.store.schema import (
     holdings,
     jurisdictions,
     unit_classes,
+    unit_freezes,
 )
 
 SYSTEM_ACCOUNTS = (
@@ -365,6 +366,16 @@ def change_account_status(
             ).first()
             if held is not None:
                 raise TanshiError(f"{account_code} still holds units; transfer them before closing")
+            frozen = connection.execute(
+                select(unit_freezes.c.id).where(
+                    unit_freezes.c.account_id == row.id, unit_freezes.c.released_at.is_(None)
+                )
+            ).first()
+            if frozen is not None:
+                raise TanshiError(
+                    f"{account_code} has units frozen by order {frozen.id}; they must be "
+                    "released before the account is closed"
+                )
         connection.execute(
             accounts.update().where(accounts.c.id == row.id).values(status=status.value)
         )

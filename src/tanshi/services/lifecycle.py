@@ -12,29 +12,35 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
 
-from tanshi.core.errors import TanshiError
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.booking import first_by_precedence, request_problems
-from tanshi.registry.controls import Calendar, release_at_time_of_day, release_time
+from tanshi.registry.controls import execution_time
 from tanshi.registry.lifecycle import (
     CANCELLABLE,
+    WAITING_FOR_RELEASE,
     ProposalStatus,
-    Rights,
     approval_problems,
     initiation_problems,
 )
 from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES
-from tanshi.rulebook.model import RegistryRule
 from tanshi.services import proposal_store
-from tanshi.services.jurisdiction import Jurisdiction, account_id, local_date
+from tanshi.services.jurisdiction import Jurisdiction, account_id, load_jurisdiction
 from tanshi.services.proposal_store import local_day
 from tanshi.services.registry import execute_in, lock_journal_head
+from tanshi.services.trusted_list import (  # noqa: F401 - trust_account re-exported
+    approval_waiver_on,
+    registry_calendar,
+    registry_rule,
+    rights,
+    trust_account,
+    trusts_all,
+)
 from tanshi.store.schema import (
+    accounts,
     proposals,
     representatives,
     retirements,
-    trusted_accounts,
 )
 
 
@@ -53,16 +59,6 @@ class ProposalOutcome:
     replayed: bool = False
 
 
-def _rule(jurisdiction: Jurisdiction, now: datetime) -> RegistryRule | None:
-    year = local_date(jurisdiction, now).year
-    return next((rule for rule in jurisdiction.rulebook.registry if rule.in_force(year)), None)
-
-
-def _calendar(jurisdiction: Jurisdiction, now: datetime) -> Calendar | None:
-    rule = _rule(jurisdiction, now)
-    return None if rule is None else Calendar.of(rule, jurisdiction.rulebook.rulebook.timezone)
-
-
 def add_representative(
     engine: Engine, account_code: str, person: str, *, initiate: bool, approve: bool
 ) -> None:
@@ -78,60 +74,6 @@ def add_representative(
             account_id=account, person=person, can_initiate=initiate, can_approve=approve,
             can_view=True,
         ))  # fmt: skip
-
-
-def _rights(connection: Connection, account: int, person: str) -> Rights:
-    return proposal_store.rights_of(
-        proposal_store.RIGHTS.first(connection, account=account, person=person)
-    )
-
-
-def trust_account(
-    engine: Engine,
-    jurisdiction: Jurisdiction,
-    account_code: str,
-    trusted_code: str,
-    requested_by: str,
-    approved_by: str,
-    now: datetime,
-) -> datetime:
-    """Put an account on another's trusted list; returns when the entry becomes active.
-
-    Needs two different representatives of the account, one who may initiate and one who
-    may approve; the entry waits the rulebook's number of working days.
-    """
-    with engine.begin() as connection:
-        account = account_id(connection, account_code)
-        trusted = account_id(connection, trusted_code)
-        if requested_by == approved_by:
-            raise TanshiError("a second representative must approve a trusted-list addition")
-        if not _rights(connection, account, requested_by).initiate:
-            raise TanshiError(f"{requested_by} may not initiate on {account_code}")
-        if not _rights(connection, account, approved_by).approve:
-            raise TanshiError(f"{approved_by} may not approve on {account_code}")
-        rule, calendar = _rule(jurisdiction, now), _calendar(jurisdiction, now)
-        wait = rule.trusted_list_activation_working_days if rule else 0
-        active_from = (
-            calendar.working_days_after(now, wait, rule.activation_clock())
-            if calendar and rule
-            else now
-        )
-        connection.execute(trusted_accounts.insert().values(
-            account_id=account, trusted_account_id=trusted, requested_by=requested_by,
-            approved_by=approved_by, active_from=to_utc(active_from),
-        ))  # fmt: skip
-    return active_from
-
-
-def _is_trusted(connection: Connection, source: int, target: int, now: datetime) -> bool:
-    row = connection.execute(
-        select(trusted_accounts.c.active_from).where(
-            trusted_accounts.c.account_id == source, trusted_accounts.c.trusted_account_id == target
-        )
-    ).first()
-    if row is None:
-        return False
-    return from_store(row.active_from) <= now
 
 
 def _log(connection: Connection, proposal: int, now: datetime, event: str, actor: str,
@@ -174,20 +116,25 @@ def propose_in(
     A proposal that waits for approval locks only its source account (``lock_proposals_of``):
     its daily limit and idempotency key are checked consistently, while its balance, rights
     and account statuses are checked again, under the journal-head lock, when it executes.
-    One that executes at once also takes the journal-head lock, as every registry write does.
+    One that may execute at once (no approval needed, or the rulebook lets the holder waive
+    it for trusted destinations) also takes the journal-head lock, as every registry write
+    does. One that comes while the registry is closed is refused or queued, as the rule says.
     """
     sources = sorted({m.from_account for m in request.movements})
     declared = TRANSACTION_TYPES.get(request.type_code)
     waiting = declared is not None and declared.approval_required
-    if not waiting:  # executes at once: the source locks, then the journal head's
+    rule = registry_rule(jurisdiction, now)
+    # Where the holder may waive the second approval, a transfer may execute at once.
+    may_waive = waiting and rule is not None and rule.second_approval_waiver
+    if not waiting or may_waive:  # may execute at once: the source locks, then the head's
         lock_proposals_of(connection, sources)
         lock_journal_head(connection)
-    rule = _rule(jurisdiction, now)
     limit = rule.daily_limit_units if rule else None
     today = local_day(jurisdiction.rulebook.rulebook.timezone, now) if limit else None
     seen = proposal_store.read_for_proposal(
         connection, [a for m in request.movements for a in (m.from_account, m.to_account)],
-        [m.unit_class for m in request.movements], sources, initiator, today, lock=waiting,
+        [m.unit_class for m in request.movements], sources, initiator, today,
+        lock=waiting and not may_waive,
     )  # fmt: skip
     quantity = sum(m.quantity_units for m in request.movements)
     found = request_problems(request, seen.accounts, seen.classes, seen.held)
@@ -197,8 +144,9 @@ def propose_in(
         found.add(ResultCode.ONE_SOURCE_PER_PROPOSAL)
     if sources:
         found |= initiation_problems(
-            seen.rights, _calendar(jurisdiction, now), now, seen.sent_today, quantity, limit
-        )
+            seen.rights, registry_calendar(jurisdiction, now), now, seen.sent_today, quantity,
+            limit, queue_when_closed=rule is not None and rule.out_of_hours == "queue",
+        )  # fmt: skip
     result = first_by_precedence(found)
     if not sources:
         return ProposalOutcome(None, None, result)
@@ -215,6 +163,13 @@ def propose_in(
         existing = proposal_store.PROPOSAL_BY_KEY.first(connection, key=request.idempotency_key)
         assert existing is not None
         return _outcome(existing)
+    targets = sorted({m.to_account for m in request.movements})
+    if (
+        result is ResultCode.OK and may_waive and approval_waiver_on(connection, sources[0])
+        and trusts_all(connection, rule, sources[0], targets, now)
+    ):  # fmt: skip
+        _log(connection, proposal, now, "approval_waived", initiator, ResultCode.OK)
+        return _advance(connection, jurisdiction, proposal, now, initiator)
     if result is ResultCode.OK and not waiting:
         return _advance(connection, jurisdiction, proposal, now, initiator)
     return ProposalOutcome(proposal, status, result)
@@ -233,10 +188,12 @@ def approve(
         if row is None:
             return ProposalOutcome(None, None, ResultCode.PROPOSAL_NOT_FOUND)
         sources = sorted({m[0] for m in row.request["movements"]})
+        rule = registry_rule(jurisdiction, now)
         found = approval_problems(
             ProposalStatus(row.status), row.initiator, approver,
-            [_rights(connection, source, approver) for source in sources],
-            _calendar(jurisdiction, now), now,
+            [rights(connection, source, approver) for source in sources],
+            registry_calendar(jurisdiction, now), now,
+            queue_when_closed=rule is not None and rule.out_of_hours == "queue",
         )  # fmt: skip
         result = first_by_precedence(found)
         if result is not ResultCode.OK:
@@ -251,30 +208,34 @@ def approve(
 
 def _advance(
     connection: Connection, jurisdiction: Jurisdiction, proposal_id: int, now: datetime,
-    actor: str,
+    actor: str, start: datetime | None = None,
 ) -> ProposalOutcome:  # fmt: skip
-    """After approval (or none needed): delay a transfer to an untrusted account, else execute."""
+    """After approval (or none needed): delay a transfer to an untrusted account, queue what
+    comes while the registry is closed, else execute.
+
+    The delay runs from ``start`` (default ``now``), or from the next opening if closed.
+    """
     row = _locked(connection, proposal_id)
     assert row is not None
     declared = TRANSACTION_TYPES[row.type_code]
-    rule, calendar = _rule(jurisdiction, now), _calendar(jurisdiction, now)
-    untrusted = any(
-        not _is_trusted(connection, source, target, now)
-        for source, target, *_ in row.request["movements"]
+    rule, calendar = registry_rule(jurisdiction, now), registry_calendar(jurisdiction, now)
+    if rule is None or calendar is None:
+        return _execute(connection, proposal_id, now, actor)
+    targets = sorted({target for _, target, *_ in row.request["movements"]})
+    delayed = declared.delayed_to_untrusted and not trusts_all(
+        connection, rule, row.source_account_id, targets, now
     )
-    if declared.delayed_to_untrusted and rule and calendar and untrusted:
-        clock = rule.release_clock()
-        release = (
-            release_at_time_of_day(calendar, now, clock)
-            if clock is not None
-            else release_time(calendar, now, rule.untrusted_transfer_delay_hours or 0)
-        )
-        if release > now:
-            connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(
-                status=ProposalStatus.DELAYED.value, release_at=to_utc(release),
-            ))  # fmt: skip
-            _log(connection, proposal_id, now, "delayed", actor, ResultCode.OK)
-            return ProposalOutcome(proposal_id, ProposalStatus.DELAYED, ResultCode.OK, release)
+    release = execution_time(
+        calendar, start or now, delayed=delayed,
+        delay_hours=rule.untrusted_transfer_delay_hours, release_clock=rule.release_clock(),
+    )  # fmt: skip
+    if release > now:
+        status = ProposalStatus.DELAYED if delayed else ProposalStatus.QUEUED
+        connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(
+            status=status.value, release_at=to_utc(release),
+        ))  # fmt: skip
+        _log(connection, proposal_id, now, status.value, actor, ResultCode.OK)
+        return ProposalOutcome(proposal_id, status, ResultCode.OK, release)
     return _execute(connection, proposal_id, now, actor)
 
 
@@ -305,20 +266,34 @@ def _execute(
 
 
 def release_due(engine: Engine, now: datetime) -> list[ProposalOutcome]:
-    """Execute every delayed proposal whose release time has come, oldest first."""
+    """Run every delayed or queued proposal whose time has come, oldest first.
+
+    A delayed one executes. A queued one (it came while the registry was closed) is looked
+    at again as if approved at the opening it waited for: it executes, or, if its
+    destination is no longer trusted (a trusted-list entry removed meanwhile), it is delayed.
+    """
     with engine.connect() as connection:
         due = connection.execute(
-            select(proposals.c.id, proposals.c.release_at)
-            .where(proposals.c.status == ProposalStatus.DELAYED.value)
+            select(proposals.c.id, proposals.c.status, proposals.c.release_at, accounts.c.code)
+            .join(accounts, accounts.c.id == proposals.c.source_account_id)
+            .where(proposals.c.status.in_([status.value for status in WAITING_FOR_RELEASE]))
             .order_by(proposals.c.release_at, proposals.c.id)
         ).all()
-    results = []
-    for proposal_id, release_at in due:
+    results, jurisdictions = [], {}
+    for proposal_id, status, release_at, source_code in due:
         if from_store(release_at) > now:
             continue
+        code = source_code.split("-", 1)[0]
+        if status == ProposalStatus.QUEUED.value and code not in jurisdictions:
+            jurisdictions[code] = load_jurisdiction(engine, code)
         with engine.begin() as connection:
             lock_journal_head(connection)
-            results.append(_execute(connection, proposal_id, now, "registry"))
+            row = _locked(connection, proposal_id)
+            if row is not None and row.status == ProposalStatus.QUEUED.value:
+                results.append(_advance(connection, jurisdictions[code], proposal_id, now,
+                                        "registry", start=from_store(row.release_at)))  # fmt: skip
+            else:
+                results.append(_execute(connection, proposal_id, now, "registry"))
     return results
 
 
@@ -330,10 +305,10 @@ def cancel(engine: Engine, proposal_id: int, actor: str, now: datetime) -> Propo
         if row is None:
             return ProposalOutcome(None, None, ResultCode.PROPOSAL_NOT_FOUND)
         status = ProposalStatus(row.status)
-        rights = _rights(connection, row.source_account_id, actor)
+        held = rights(connection, row.source_account_id, actor)
         result = (
             ResultCode.PROPOSAL_NOT_CANCELLABLE if status not in CANCELLABLE
-            else ResultCode.INITIATOR_LACKS_RIGHT if not (rights.initiate or rights.approve)
+            else ResultCode.INITIATOR_LACKS_RIGHT if not (held.initiate or held.approve)
             else ResultCode.OK
         )  # fmt: skip
         if result is not ResultCode.OK:

@@ -152,6 +152,55 @@ trusted_accounts = Table(
     CheckConstraint("requested_by <> approved_by", name="four_eyes"),
 )
 
+# Entries taken off a trusted list (at once), with the entry as it was (append-only).
+trusted_list_removals = Table(
+    "trusted_list_removals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("trusted_account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("requested_by", String(120), nullable=False),
+    Column("approved_by", String(120), nullable=False),
+    Column("active_from", DateTime(timezone=True), nullable=False),
+    Column("removed_by", String(120), nullable=False),
+    Column("removed_at", DateTime(timezone=True), nullable=False),
+)
+
+# An account holder's declaration that transfers to its trusted list need no second
+# approval, and its withdrawal; the latest row of an account is in force (append-only).
+approval_waivers = Table(
+    "approval_waivers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("waived", Boolean, nullable=False),
+    Column("declared_by", String(120), nullable=False),
+    Column("set_by", String(120), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
+# Court or regulator orders freezing units of an account; the units sit in the account's
+# frozen-units account from the freeze transaction to the release transaction.
+unit_freezes = Table(
+    "unit_freezes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("frozen_account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("unit_class_id", ForeignKey("unit_classes.id"), nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    Column("order_reference", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("ordered_by", String(120), nullable=False),
+    Column("frozen_at", DateTime(timezone=True), nullable=False),
+    Column("freeze_transaction_id", ForeignKey("transactions.id"), nullable=False, unique=True),
+    Column("released_at", DateTime(timezone=True), nullable=True),
+    Column("released_by", String(120), nullable=True),
+    Column("release_reason", Text, nullable=True),
+    Column("release_transaction_id", ForeignKey("transactions.id"), nullable=True),
+    CheckConstraint("quantity_units > 0", name="frozen_quantity_positive"),
+)
+
 # Transactions proposed by people: the lifecycle proposed → approved → delayed → executed.
 proposals = Table(
     "proposals",

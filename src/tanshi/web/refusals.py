@@ -45,6 +45,8 @@ REGISTRY = {
     "destination_account_kind_not_allowed": "units cannot be sent to this kind of account",
     "carry_over_must_delete_and_reissue_the_same_quantity": "a carry-over must delete and "
         "reissue the same quantity",
+    "frozen_units_must_stay_with_their_account": "frozen units stay with their own account: a "
+        "freeze moves them to it, a release back",
     "serials_do_not_match_quantity": "the serial numbers do not add up to the quantity",
     "insufficient_units": "the account does not hold that many units of this class",
     "serials_not_held_by_source": "the sending account does not hold those serial numbers",

@@ -1,0 +1,224 @@
+"""Trusted lists and second-approval waivers: add, remove, declare, and ask who is trusted.
+
+An addition needs two representatives and waits the rulebook's working days; a removal
+takes effect at once (EU Reg. 2019/1122 Art. 23(4)) and is logged with the entry as it was.
+Where the rulebook says so, a holder's own accounts are trusted without an entry
+(Art. 23(2)), and a holder may declare that transfers to its trusted list need no second
+approval (Art. 20(4)); each declaration is a row with who declared it, who recorded it, when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, select
+
+from tanshi.core.errors import TanshiError
+from tanshi.core.moments import from_store, to_utc
+from tanshi.registry.controls import Calendar
+from tanshi.registry.lifecycle import Rights
+from tanshi.registry.trust import is_trusted
+from tanshi.rulebook.model import RegistryRule
+from tanshi.services import proposal_store
+from tanshi.services.jurisdiction import Jurisdiction, account_id, local_date
+from tanshi.services.registry import lock_journal_head
+from tanshi.services.registry_access import account_from_row
+from tanshi.store.schema import (
+    accounts,
+    approval_waivers,
+    trusted_accounts,
+    trusted_list_removals,
+)
+
+
+def registry_rule(jurisdiction: Jurisdiction, now: datetime) -> RegistryRule | None:
+    """The ``[[registry]]`` rule in force in the local year of ``now``, if any."""
+    year = local_date(jurisdiction, now).year
+    return next((rule for rule in jurisdiction.rulebook.registry if rule.in_force(year)), None)
+
+
+def registry_calendar(jurisdiction: Jurisdiction, now: datetime) -> Calendar | None:
+    rule = registry_rule(jurisdiction, now)
+    return None if rule is None else Calendar.of(rule, jurisdiction.rulebook.rulebook.timezone)
+
+
+def rights(connection: Connection, account: int, person: str) -> Rights:
+    return proposal_store.rights_of(
+        proposal_store.RIGHTS.first(connection, account=account, person=person)
+    )
+
+
+def trust_account(
+    engine: Engine,
+    jurisdiction: Jurisdiction,
+    account_code: str,
+    trusted_code: str,
+    requested_by: str,
+    approved_by: str,
+    now: datetime,
+) -> datetime:
+    """Put an account on another's trusted list; returns when the entry becomes active.
+
+    Needs two different representatives of the account, one who may initiate and one who
+    may approve; the entry waits the rulebook's number of working days.
+    """
+    with engine.begin() as connection:
+        account = account_id(connection, account_code)
+        trusted = account_id(connection, trusted_code)
+        if requested_by == approved_by:
+            raise TanshiError("a second representative must approve a trusted-list addition")
+        if not rights(connection, account, requested_by).initiate:
+            raise TanshiError(f"{requested_by} may not initiate on {account_code}")
+        if not rights(connection, account, approved_by).approve:
+            raise TanshiError(f"{approved_by} may not approve on {account_code}")
+        rule, calendar = registry_rule(jurisdiction, now), registry_calendar(jurisdiction, now)
+        wait = rule.trusted_list_activation_working_days if rule else 0
+        active_from = (
+            calendar.working_days_after(now, wait, rule.activation_clock())
+            if calendar and rule
+            else now
+        )
+        connection.execute(trusted_accounts.insert().values(
+            account_id=account, trusted_account_id=trusted, requested_by=requested_by,
+            approved_by=approved_by, active_from=to_utc(active_from),
+        ))  # fmt: skip
+    return active_from
+
+
+def untrust_account(
+    engine: Engine, account_code: str, trusted_code: str, removed_by: str, now: datetime
+) -> None:
+    """Take an account off another's trusted list, at once; one representative suffices.
+
+    The entry is deleted (so it can be added again later) and logged, as it was, in
+    ``trusted_list_removals``. Proposals already delayed keep their release time; those
+    approved or released from now on no longer count the account as trusted.
+    """
+    with engine.begin() as connection:
+        lock_journal_head(connection)  # approvals read the list under this lock
+        account = account_id(connection, account_code)
+        trusted = account_id(connection, trusted_code)
+        held = rights(connection, account, removed_by)
+        if not (held.initiate or held.approve):
+            raise TanshiError(
+                f"{removed_by} is not an authorised representative of {account_code}: only "
+                "one may change its trusted list"
+            )
+        entry = connection.execute(
+            select(trusted_accounts).where(
+                trusted_accounts.c.account_id == account,
+                trusted_accounts.c.trusted_account_id == trusted,
+            )
+        ).first()
+        if entry is None:
+            raise TanshiError(f"{trusted_code} is not on the trusted list of {account_code}")
+        connection.execute(trusted_list_removals.insert().values(
+            account_id=account, trusted_account_id=trusted, requested_by=entry.requested_by,
+            approved_by=entry.approved_by, active_from=entry.active_from, removed_by=removed_by,
+            removed_at=to_utc(now),
+        ))  # fmt: skip
+        connection.execute(trusted_accounts.delete().where(trusted_accounts.c.id == entry.id))
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedEntry:
+    """An account on another's trusted list, and since when it counts."""
+
+    account: str
+    requested_by: str
+    approved_by: str
+    active_from: datetime
+
+
+def trusted_list(engine: Engine, account_code: str) -> list[TrustedEntry]:
+    """The entries of an account's trusted list, pending ones too, by code."""
+    listed = accounts.alias("listed")
+    with engine.connect() as connection:
+        account = account_id(connection, account_code)
+        rows = connection.execute(
+            select(listed.c.code, trusted_accounts.c.requested_by,
+                   trusted_accounts.c.approved_by, trusted_accounts.c.active_from)
+            .join(listed, listed.c.id == trusted_accounts.c.trusted_account_id)
+            .where(trusted_accounts.c.account_id == account)
+            .order_by(listed.c.code)
+        ).all()  # fmt: skip
+    return [TrustedEntry(code, by, approver, from_store(active)) for code, by, approver, active
+            in rows]  # fmt: skip
+
+
+def trusts_all(
+    connection: Connection, rule: RegistryRule | None, source: int, targets: list[int],
+    now: datetime,
+) -> bool:  # fmt: skip
+    """Whether ``source`` trusts every one of ``targets`` at ``now``."""
+    listed = {
+        target: from_store(active)
+        for target, active in connection.execute(
+            select(trusted_accounts.c.trusted_account_id, trusted_accounts.c.active_from).where(
+                trusted_accounts.c.account_id == source,
+                trusted_accounts.c.trusted_account_id.in_(targets),
+            )
+        )
+    }
+    if all(target in listed and listed[target] <= now for target in targets):
+        return True
+    if rule is None or not rule.same_holder_trusted:
+        return False
+    found = {
+        row[0]: account_from_row(row)
+        for row in connection.execute(
+            select(accounts.c.id, accounts.c.code, accounts.c.kind, accounts.c.status,
+                   accounts.c.holder).where(accounts.c.id.in_([source, *targets]))
+        )
+    }  # fmt: skip
+    return all(
+        is_trusted(found[source], found[target], listed.get(target), now,
+                   same_holder_trusted=True)
+        for target in targets
+    )  # fmt: skip
+
+
+def set_approval_waiver(
+    engine: Engine, jurisdiction: Jurisdiction, account_code: str, waived: bool,
+    declared_by: str, set_by: str, now: datetime,
+) -> None:  # fmt: skip
+    """Record the holder's declaration that transfers to its trusted list need (or no longer
+    need) a second approval.
+
+    ``declared_by`` is the representative declaring it for the holder: to waive, one who may
+    approve (the approval given up is theirs to give); to withdraw a waiver, any
+    representative. ``set_by`` is who records it (the administrator, or the user of the
+    API). Waiving needs a rulebook that allows it; withdrawing is always allowed.
+    """
+    rule = registry_rule(jurisdiction, now)
+    if waived and (rule is None or not rule.second_approval_waiver):
+        raise TanshiError(
+            f"the rulebook of {jurisdiction.code} does not let account holders waive the second "
+            "approval; every transfer needs one"
+        )
+    with engine.begin() as connection:
+        lock_journal_head(connection)  # proposals read the waiver under this lock
+        account = account_id(connection, account_code)
+        held = rights(connection, account, declared_by)
+        if not (held.approve if waived else held.initiate or held.approve):
+            need = "may approve on" if waived else "represents"
+            raise TanshiError(
+                f"{declared_by} cannot declare this for {account_code}: only a representative "
+                f"who {need} the account can"
+            )
+        connection.execute(approval_waivers.insert().values(
+            account_id=account, waived=waived, declared_by=declared_by, set_by=set_by,
+            set_at=to_utc(now),
+        ))  # fmt: skip
+
+
+def approval_waiver_on(connection: Connection, account: int) -> bool:
+    """Whether the account's latest declaration waives the second approval."""
+    waived = connection.execute(
+        select(approval_waivers.c.waived)
+        .where(approval_waivers.c.account_id == account)
+        .order_by(approval_waivers.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return bool(waived)

@@ -1,0 +1,256 @@
+"""Freezing a quantity of units (or named serials) of an account by order, and releasing it.
+
+A freeze moves the units to the account's own frozen-units account (``DP-FZ-<id>``, opened
+on the first freeze) with a ``freeze`` transaction, so the journal and its hash chain record
+it and nothing can transfer or surrender them; the order is a row of ``unit_freezes``. The
+release moves the very same serials back (``unfreeze``). What an account holds is then
+available (its own holding) plus frozen (its frozen-units account), ``balances``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, func, select
+
+from tanshi.core.errors import TanshiError
+from tanshi.core.moments import from_store, to_utc
+from tanshi.registry import Account, AccountKind, Movement, ResultCode, TransactionRequest
+from tanshi.registry.accounts import allows_negative, frozen_units_account_code
+from tanshi.services.registry import execute_in, lock_journal_head
+from tanshi.services.registry_access import account_from_row
+from tanshi.store.schema import (
+    accounts,
+    holdings,
+    movement_blocks,
+    movements,
+    unit_classes,
+    unit_freezes,
+)
+
+
+class FreezeOrderNotFound(TanshiError):
+    """No freeze order has that id."""
+
+
+@dataclass(frozen=True, slots=True)
+class FreezeOutcome:
+    """The order's id (None if refused), the registry's result, and whether it was a replay."""
+
+    freeze_id: int | None
+    result: ResultCode
+    transaction_id: int | None = None
+    replayed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FreezeOrder:
+    """A freeze as recorded: what, how many, why, by whom, and its release if any."""
+
+    id: int
+    account: str
+    unit_class: str
+    quantity_units: int
+    order_reference: str
+    reason: str
+    ordered_by: str
+    frozen_at: datetime
+    blocks: tuple[tuple[int, int], ...]
+    released_at: datetime | None
+    released_by: str | None
+    release_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """Units of one class an account may use, and those frozen in it."""
+
+    unit_class: str
+    available_units: int
+    frozen_units: int
+
+    @property
+    def total_units(self) -> int:
+        return self.available_units + self.frozen_units
+
+
+def _account(connection: Connection, code: str) -> tuple[Account, int | None]:
+    row = connection.execute(
+        select(accounts.c.id, accounts.c.code, accounts.c.kind, accounts.c.status,
+               accounts.c.holder, accounts.c.company_id).where(accounts.c.code == code)
+    ).first()  # fmt: skip
+    if row is None:
+        raise TanshiError(f"no registry account {code}")
+    return account_from_row(row), row.company_id
+
+
+def _frozen_account(connection: Connection, account: Account, company_id: int | None) -> int:
+    """The account's frozen-units account, opened with the same holder if it has none."""
+    code = frozen_units_account_code(account)
+    found = connection.execute(select(accounts.c.id).where(accounts.c.code == code)).scalar()
+    if found is not None:
+        return int(found)
+    kind = AccountKind.FROZEN_UNITS
+    return int(connection.execute(
+        accounts.insert().values(
+            code=code, kind=kind.value, status="open", holder=account.holder,
+            company_id=company_id, allows_negative=allows_negative(kind),
+        ).returning(accounts.c.id)
+    ).scalar_one())  # fmt: skip
+
+
+def _unit_class(connection: Connection, code: str) -> int:
+    found = connection.execute(
+        select(unit_classes.c.id).where(unit_classes.c.code == code)
+    ).scalar()
+    if found is None:
+        raise TanshiError(f"no unit class {code}; give a code such as DPEA-2016")
+    return int(found)
+
+
+def freeze_units(
+    engine: Engine, account_code: str, unit_class_code: str, quantity_units: int,
+    order_reference: str, reason: str, ordered_by: str, idempotency_key: str, now: datetime,
+    *, serials: tuple[tuple[int, int], ...] | None = None,
+) -> FreezeOutcome:  # fmt: skip
+    """Freeze ``quantity_units`` of a class in an account (the lowest serials, or ``serials``).
+
+    Refused with the registry's result code when the account does not hold them (or those
+    serials), or its status forbids it; nothing is written then. The same key again returns
+    the first freeze.
+    """
+    if not order_reference.strip() or not reason.strip():
+        raise TanshiError("give the order's reference (e.g. the court ruling) and the reason")
+    with engine.connect() as connection, connection.begin() as transaction:
+        lock_journal_head(connection)
+        account, company_id = _account(connection, account_code)
+        unit_class = _unit_class(connection, unit_class_code)
+        frozen = _frozen_account(connection, account, company_id)
+        request = TransactionRequest(
+            "freeze", idempotency_key,
+            (Movement(account.id, frozen, unit_class, quantity_units, serials),), now,
+            memo=f"order {order_reference}: {reason}",
+        )  # fmt: skip
+        outcome = execute_in(connection, request)
+        if not outcome.ok:
+            transaction.rollback()  # not even the frozen-units account stays
+            return FreezeOutcome(None, outcome.result)
+        if outcome.replayed:
+            found = connection.execute(
+                select(unit_freezes.c.id).where(
+                    unit_freezes.c.freeze_transaction_id == outcome.transaction_id
+                )
+            ).scalar()
+            return FreezeOutcome(found, ResultCode.OK, outcome.transaction_id, replayed=True)
+        freeze_id = connection.execute(unit_freezes.insert().values(
+            account_id=account.id, frozen_account_id=frozen, unit_class_id=unit_class,
+            quantity_units=quantity_units, order_reference=order_reference, reason=reason,
+            ordered_by=ordered_by, frozen_at=to_utc(now),
+            freeze_transaction_id=outcome.transaction_id,
+        ).returning(unit_freezes.c.id)).scalar_one()  # fmt: skip
+        return FreezeOutcome(int(freeze_id), ResultCode.OK, outcome.transaction_id)
+
+
+def _moved_blocks(connection: Connection, transaction_id: int) -> tuple[tuple[int, int], ...]:
+    rows = connection.execute(
+        select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
+        .join(movements, movements.c.id == movement_blocks.c.movement_id)
+        .where(movements.c.transaction_id == transaction_id)
+        .order_by(movement_blocks.c.first_serial)
+    ).all()
+    return tuple((int(first), int(last)) for first, last in rows)
+
+
+def release_freeze(
+    engine: Engine, freeze_id: int, released_by: str, reason: str, now: datetime
+) -> FreezeOutcome:
+    """Lift a freeze order: its serials go back to the account; the order records the release.
+
+    Raises FreezeOrderNotFound, or TanshiError for an order already released; refused
+    with a result code if the account cannot receive them now (closed, say).
+    """
+    if not reason.strip():
+        raise TanshiError("give the reason for lifting the freeze (e.g. the court's ruling)")
+    with engine.connect() as connection, connection.begin() as transaction:
+        lock_journal_head(connection)
+        order = connection.execute(
+            select(unit_freezes).where(unit_freezes.c.id == freeze_id)
+        ).first()
+        if order is None:
+            raise FreezeOrderNotFound(f"no freeze order {freeze_id}")
+        if order.released_at is not None:
+            raise TanshiError(f"freeze order {freeze_id} was already released")
+        serials = _moved_blocks(connection, order.freeze_transaction_id)
+        request = TransactionRequest(
+            "unfreeze", f"unfreeze-of/{freeze_id}",
+            (Movement(order.frozen_account_id, order.account_id, order.unit_class_id,
+                      int(order.quantity_units), serials),), now,
+            memo=f"order {order.order_reference} lifted: {reason}",
+        )  # fmt: skip
+        outcome = execute_in(connection, request)
+        if not outcome.ok:
+            transaction.rollback()
+            return FreezeOutcome(freeze_id, outcome.result)
+        connection.execute(unit_freezes.update().where(unit_freezes.c.id == freeze_id).values(
+            released_at=to_utc(now), released_by=released_by, release_reason=reason,
+            release_transaction_id=outcome.transaction_id,
+        ))  # fmt: skip
+        return FreezeOutcome(freeze_id, ResultCode.OK, outcome.transaction_id)
+
+
+def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
+    """Every freeze order of an account, oldest first, with the serials each froze."""
+    with engine.connect() as connection:
+        account, _ = _account(connection, account_code)
+        rows = connection.execute(
+            select(unit_freezes, unit_classes.c.code.label("class_code"))
+            .join(unit_classes, unit_classes.c.id == unit_freezes.c.unit_class_id)
+            .where(unit_freezes.c.account_id == account.id)
+            .order_by(unit_freezes.c.id)
+        ).all()
+        return [_order(connection, account.code, row) for row in rows]
+
+
+def freeze_order(engine: Engine, freeze_id: int) -> FreezeOrder | None:
+    """One freeze order, or None."""
+    with engine.connect() as connection:
+        row = connection.execute(
+            select(unit_freezes, unit_classes.c.code.label("class_code"), accounts.c.code)
+            .join(unit_classes, unit_classes.c.id == unit_freezes.c.unit_class_id)
+            .join(accounts, accounts.c.id == unit_freezes.c.account_id)
+            .where(unit_freezes.c.id == freeze_id)
+        ).first()
+        return None if row is None else _order(connection, row.code, row)
+
+
+def _order(connection: Connection, account_code: str, row) -> FreezeOrder:
+    released = None if row.released_at is None else from_store(row.released_at)
+    return FreezeOrder(
+        row.id, account_code, row.class_code, int(row.quantity_units), row.order_reference,
+        row.reason, row.ordered_by, from_store(row.frozen_at),
+        _moved_blocks(connection, row.freeze_transaction_id), released, row.released_by,
+        row.release_reason,
+    )  # fmt: skip
+
+
+def balances(engine: Engine, account_code: str) -> list[Balance]:
+    """Per unit class: what the account may use and what is frozen in it (zeros left out)."""
+    with engine.connect() as connection:
+        account, _ = _account(connection, account_code)
+        frozen_code = frozen_units_account_code(account)
+        rows = connection.execute(
+            select(unit_classes.c.code, accounts.c.code, func.sum(holdings.c.quantity_units))
+            .join(holdings, holdings.c.account_id == accounts.c.id)
+            .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
+            .where(accounts.c.code.in_([account.code, frozen_code]))
+            .group_by(unit_classes.c.code, accounts.c.code)
+        ).all()
+    found: dict[str, list[int]] = {}
+    for class_code, code, quantity in rows:
+        found.setdefault(class_code, [0, 0])[code == frozen_code] += int(quantity)
+    return [
+        Balance(code, available, frozen)
+        for code, (available, frozen) in sorted(found.items())
+        if available or frozen
+    ]

@@ -38,23 +38,34 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
     assert 'action="/regulator/auctions"' in page.text  # the regulator may hold one
     form = {"csrf_token": _csrf(page.text), "code": "W-1", "year": "2016", "volume_t": "10000",
             "bids": BIDS}  # fmt: skip
-    dry = client.post("/regulator/auctions", data=form | {"dry_run": "on"},
+    keyless = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    assert keyless.status_code == 422 and 'data-code="form_key_missing"' in keyless.text
+    dry = client.post("/regulator/auctions", data=form | {"dry_run": "on", "form_key": "k0"},
                       headers={"HX-Request": "true"})  # fmt: skip
     assert dry.status_code == 200 and "试算 W-1" in dry.text
-    held = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    held = client.post("/regulator/auctions", data=form | {"form_key": "k1"},
+                       headers={"HX-Request": "true"})  # fmt: skip
     assert held.status_code == 200, held.text
     assert "以 20.00 向 2 个竞买人售出 2,000 吨" in held.text
-    again = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    # The same form sent twice (a double click) acts once and shows the first answer.
+    resent = client.post("/regulator/auctions", data=form | {"form_key": "k1"},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert resent.status_code == 200 and "以 20.00 向 2 个竞买人售出 2,000 吨" in resent.text
+    again = client.post("/regulator/auctions", data=form | {"form_key": "k2"},
+                        headers={"HX-Request": "true"})  # fmt: skip
     assert again.status_code == 422 and 'data-code="auction_code_taken"' in again.text
     shown = client.get("/regulator/allocation?year=2016").text
     assert "W-1" in shown and "A1 1,000 t; B1 1,000 t" in shown
-    bad = client.post("/regulator/auctions", data=form | {"code": "W-2", "bids": "bidder,price\n"},
+    bad = client.post("/regulator/auctions",
+                      data=form | {"code": "W-2", "bids": "bidder,price\n", "form_key": "k3"},
                       headers={"HX-Request": "true"})  # fmt: skip
     assert bad.status_code == 422 and 'data-code="bad_header"' in bad.text
-    script = client.post("/regulator/auctions", data=form | {"code": "<script>x</script>"},
+    script = client.post("/regulator/auctions",
+                         data=form | {"code": "<script>x</script>", "form_key": "k4"},
                          headers={"HX-Request": "true"})  # fmt: skip
     assert 'data-code="invalid_code"' in script.text and "<script>" not in script.text
-    seed = client.post("/regulator/auctions", data=form | {"code": "W-3", "seed": "-1"},
+    seed = client.post("/regulator/auctions",
+                       data=form | {"code": "W-3", "seed": "-1", "form_key": "k5"},
                        headers={"HX-Request": "true"})  # fmt: skip
     assert 'data-code="invalid_number"' in seed.text and "随机种子" in seed.text
     switched = client.post("/lang", data={"to": "en", "csrf_token": _csrf(shown),
@@ -66,7 +77,9 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
 def test_the_allocation_run_from_the_page_says_why_it_cannot(world: World) -> None:
     client = _login(world, "regulator")
     page = client.get("/regulator/allocation?year=2016")
-    answer = client.post("/regulator/allocation/2016/run", data={"csrf_token": _csrf(page.text)},
+    assert 'id="allocation-run-key"' in page.text
+    answer = client.post("/regulator/allocation/2016/run",
+                         data={"csrf_token": _csrf(page.text), "form_key": "run-1"},
                          headers={"HX-Request": "true"})  # fmt: skip
     assert answer.status_code == 422
     assert 'data-code="allocation_not_possible"' in answer.text
@@ -85,7 +98,8 @@ def test_only_regulators_and_auditors_see_the_allocation_page(world: World) -> N
     page = officer.get("/company")
     refused = officer.post("/regulator/auctions",
                            data={"csrf_token": _csrf(page.text), "code": "X", "year": "2016",
-                                 "bids": BIDS}, headers={"HX-Request": "true"})  # fmt: skip
+                                 "bids": BIDS, "form_key": "x"},
+                           headers={"HX-Request": "true"})  # fmt: skip
     assert refused.status_code == 422 and 'data-code="forbidden"' in refused.text
 
 

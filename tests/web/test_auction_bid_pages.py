@@ -76,11 +76,12 @@ def test_the_regulator_announces_and_clears_from_the_allocation_page(world: Worl
     token = _csrf(page.text)
     form = {"csrf_token": token, "year": "2016", "code": "2016-B2", "auction_on": "2017-03-01",
             "opens_at": "2017-03-01T09:00", "closes_at": "2017-03-01T11:00", "volume_t": "5000"}  # fmt: skip
-    made = client.post("/regulator/auction-notices", data=form)
+    made = client.post("/regulator/auction-notices", data=form | {"form_key": "n1"})
     assert made.status_code == 200, made.text
     assert "拍卖 2016-B2 已公告：出价时段 2017-03-01 09:00 至 2017-03-01 11:00" in made.text
     backwards = client.post("/regulator/auction-notices",
-                            data=form | {"code": "2016-B3", "closes_at": "2017-03-01T08:00"})  # fmt: skip
+                            data=form | {"code": "2016-B3", "closes_at": "2017-03-01T08:00",
+                                         "form_key": "n2"})  # fmt: skip
     assert backwards.status_code == 422 and "window_closes_before_it_opens" in backwards.text
     bid = world.client.post("/v1/auction-notices/2016-B1/bids",
                             json={"price_per_t": "21.00", "quantity_t": 2000},
@@ -89,12 +90,13 @@ def test_the_regulator_announces_and_clears_from_the_allocation_page(world: Worl
     sealed = client.get("/regulator/allocation?year=2016").text
     assert "/regulator/auction-notices/2016-B1/clear" in sealed and ">21.00<" not in sealed
     cleared = client.post("/regulator/auction-notices/2016-B1/clear",
-                          data={"csrf_token": token, "seed": "0"})  # fmt: skip
+                          data={"csrf_token": token, "seed": "0", "form_key": "c1"})  # fmt: skip
     assert cleared.status_code == 200, cleared.text
     assert "2,000" in cleared.text and "20.00" in cleared.text
     book = client.get("/regulator/allocation?year=2016").text
     assert ">21.00<" in book and ">A1<" in book  # the whole book, once cleared
     officer = _login(world, "officer-a")
     forbidden = officer.post("/regulator/auction-notices/2016-B2/clear",
-                             data={"csrf_token": _csrf(officer.get("/company").text)})  # fmt: skip
+                             data={"csrf_token": _csrf(officer.get("/company").text),
+                                   "form_key": "c2"})  # fmt: skip
     assert forbidden.status_code == 422 and 'data-code="forbidden"' in forbidden.text

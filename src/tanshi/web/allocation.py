@@ -5,6 +5,7 @@ and to hold an auction from a bid file."""
 from __future__ import annotations
 
 import re
+import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
@@ -28,6 +29,24 @@ router = APIRouter(include_in_schema=False)
 READERS = {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
 YearPath = Annotated[int, Path(ge=1990, le=2200)]
 AUCTION_CODE = re.compile(AUCTION_CODE_PATTERN)
+
+
+class DeskKeys:
+    """The ids of the form keys (web/forms.py) of the page's forms: each answer swaps a
+    fresh key into its form, so a resent form acts once."""
+
+    run = "allocation-run-key"
+    auction = "auction-key"
+    notice = "notice-key"
+
+    @staticmethod
+    def clear(code: str) -> str:
+        """The clear form of auction ``code`` (hex: any code is a valid CSS id)."""
+        return "clear-key-" + code.encode().hex()
+
+    @staticmethod
+    def new_key() -> str:
+        return uuid.uuid4().hex
 
 
 def allocation_years(place: Jurisdiction) -> list[int]:
@@ -107,7 +126,8 @@ def allocation_page(
     notices = notices_of(svc, who.principal, place, shown) if shown else []
     return render(request, svc, who, "allocation.html", year=shown, years=years,
                   currency=place.rulebook.rulebook.currency, terms=terms, price=price,
-                  may_write=Scope.REGULATE in who.principal.scopes, notices=notices, **view)  # fmt: skip
+                  may_write=Scope.REGULATE in who.principal.scopes, notices=notices,
+                  keys=DeskKeys, new_key=DeskKeys.new_key, **view)  # fmt: skip
 
 
 def _run(svc: Service, me: Principal, year: int) -> Message:
@@ -127,7 +147,8 @@ async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
                          who: VisitorDep) -> Response:  # fmt: skip
     me = who.principal
     return await web_write(request, svc, who, "allocation_run", str(year),
-                           lambda _form: _run(svc, me, year))  # type: ignore[arg-type]  # fmt: skip
+                           lambda _form: _run(svc, me, year),  # type: ignore[arg-type]
+                           key_input=DeskKeys.run, key_required=True)  # fmt: skip
 
 
 def _optional_decimal(text: str | None, name: str) -> Decimal | None:
@@ -186,4 +207,5 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 async def hold_auction(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction", "web",
-                           lambda form: _hold(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+                           lambda form: _hold(svc, me, form),  # type: ignore[arg-type]
+                           key_input=DeskKeys.auction, key_required=True)  # fmt: skip

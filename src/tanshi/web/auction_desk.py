@@ -14,7 +14,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
 from tanshi.services.identity import Principal, Scope
-from tanshi.web.allocation import AUCTION_CODE, _optional_decimal, _place
+from tanshi.web.allocation import AUCTION_CODE, DeskKeys, _optional_decimal, _place
 from tanshi.web.common import VisitorDep
 from tanshi.web.forms import Message, Refused, refusal_of, web_write, whole_number
 
@@ -83,11 +83,13 @@ def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mess
 async def announce(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction_announce", "web",
-                           lambda form: _announce(svc, me, form))  # type: ignore[arg-type]  # fmt: skip
+                           lambda form: _announce(svc, me, form),  # type: ignore[arg-type]
+                           key_input=DeskKeys.notice, key_required=True)  # fmt: skip
 
 
 @router.post("/regulator/auction-notices/{code}/clear", response_class=HTMLResponse)
 async def clear(code: CodePath, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction_clear", code,
-                           lambda form: _clear(svc, me, code, form))  # type: ignore[arg-type]  # fmt: skip
+                           lambda form: _clear(svc, me, code, form),  # type: ignore[arg-type]
+                           key_input=DeskKeys.clear(code), key_required=True)  # fmt: skip

@@ -35,7 +35,7 @@ ACCOUNT_KINDS = {
     "surrender": "surrender", "cancellation": "cancellation", "deletion": "deletion",
     "reserve_new_entrant": "new entrant reserve",
     "reserve_market_stability": "market stability reserve",
-    "reserve_auction": "auction reserve",
+    "reserve_auction": "auction reserve", "frozen_units": "frozen units account",
 }  # fmt: skip
 ACCOUNT_STATUSES = {
     "open": "open", "restricted": "restricted", "suspended": "suspended", "frozen": "frozen",

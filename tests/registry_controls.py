@@ -1,4 +1,21 @@
-"""EU-style ``[[registry]]`` rules that tests append to the demo-province rulebook."""
+"""EU-style ``[[registry]]`` rules that tests append to the demo-province rulebook, and the
+small registry world the lifecycle and control tests run them in."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.resources import preset_text
+from tanshi.rulebook import parse_rulebook
+from tanshi.services import jurisdiction
+from tanshi.services.lifecycle import add_representative
+from tanshi.services.registry import execute
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # Refuses what is proposed or approved while the registry is closed.
 CONTROLS = """
@@ -37,3 +54,38 @@ second_approval_waiver = true
 source = "Test controls after Reg. 2019/1122 Art. 20(4), 23(2)-(4), 35(2)-(3)"
 confidence = "assumption"
 """
+
+
+def at(text_: str) -> datetime:
+    return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
+
+
+def world(engine: Engine, controls: str) -> tuple[jurisdiction.Jurisdiction, int, int, int]:
+    """demo-province with ``controls``: companies A (2 000 units; alice initiates, bob
+    approves) and B; returns the jurisdiction, A's and B's accounts and the unit class."""
+    source = preset_text("demo-province") + controls
+    rulebook, issues = parse_rulebook(source)
+    assert rulebook is not None and not issues, issues
+    j = jurisdiction.open_jurisdiction(
+        engine, rulebook, source, at("2017-04-03T09:00"), is_demo=False
+    )
+    jurisdiction.register_company(engine, j, "A", "Alpha", "power")
+    jurisdiction.register_company(engine, j, "B", "Beta", "cement")
+    with engine.connect() as connection:
+        a = jurisdiction.account_id(connection, "DP-OH-A")
+        b = jurisdiction.account_id(connection, "DP-OH-B")
+    unit = jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
+    for type_code, movement in (
+        ("issuance", Movement(j.issuance_account, j.holding_account, unit, 5000)),
+        ("allocation", Movement(j.holding_account, a, unit, 2000)),
+    ):
+        key = "issue" if type_code == "issuance" else "alloc"
+        request = TransactionRequest(type_code, key, (movement,), at("2017-04-03T09:00"))
+        assert execute(engine, request).ok
+    add_representative(engine, "DP-OH-A", "alice", initiate=True, approve=False)
+    add_representative(engine, "DP-OH-A", "bob", initiate=False, approve=True)
+    return j, a, b, unit
+
+
+def transfer(key: str, a: int, b: int, unit: int, quantity: int, when: str) -> TransactionRequest:
+    return TransactionRequest("transfer", key, (Movement(a, b, unit, quantity),), at(when))

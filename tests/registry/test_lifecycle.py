@@ -7,14 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, text
 
-from registry_controls import CONTROLS
+from registry_controls import CONTROLS, at, transfer, world
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.resources import preset_text
-from tanshi.rulebook import parse_rulebook
-from tanshi.services import jurisdiction, lifecycle
+from tanshi.services import lifecycle
 from tanshi.services.lifecycle import (
-    add_representative,
     approve,
     cancel,
     propose,
@@ -23,55 +20,9 @@ from tanshi.services.lifecycle import (
 )
 from tanshi.services.registry import execute, stored_holdings
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def at(text_: str) -> datetime:
-    return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
-
-
-def world(engine: Engine) -> tuple[jurisdiction.Jurisdiction, int, int, int]:
-    source = preset_text("demo-province") + CONTROLS
-    rulebook, issues = parse_rulebook(source)
-    assert rulebook is not None and not issues, issues
-    j = jurisdiction.open_jurisdiction(
-        engine, rulebook, source, at("2017-04-03T09:00"), is_demo=False
-    )
-    jurisdiction.register_company(engine, j, "A", "Alpha", "power")
-    jurisdiction.register_company(engine, j, "B", "Beta", "cement")
-    with engine.connect() as connection:
-        a = jurisdiction.account_id(connection, "DP-OH-A")
-        b = jurisdiction.account_id(connection, "DP-OH-B")
-    unit = jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
-    assert execute(
-        engine,
-        TransactionRequest(
-            "issuance",
-            "issue",
-            (Movement(j.issuance_account, j.holding_account, unit, 5000),),
-            at("2017-04-03T09:00"),
-        ),
-    ).ok
-    assert execute(
-        engine,
-        TransactionRequest(
-            "allocation",
-            "alloc",
-            (Movement(j.holding_account, a, unit, 2000),),
-            at("2017-04-03T09:00"),
-        ),
-    ).ok
-    add_representative(engine, "DP-OH-A", "alice", initiate=True, approve=False)
-    add_representative(engine, "DP-OH-A", "bob", initiate=False, approve=True)
-    return j, a, b, unit
-
-
-def transfer(key: str, a: int, b: int, unit: int, quantity: int, when: str) -> TransactionRequest:
-    return TransactionRequest("transfer", key, (Movement(a, b, unit, quantity),), at(when))
-
 
 def test_four_eyes_then_a_delay_over_the_weekend(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     proposed = propose(
         engine,
         j,
@@ -115,7 +66,7 @@ def test_four_eyes_then_a_delay_over_the_weekend(engine: Engine) -> None:
 
 
 def test_business_hours_daily_limit_and_rights(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     night = propose(
         engine, j, transfer("n", a, b, unit, 1, "2017-04-05T20:00"), "alice", at("2017-04-05T20:00")
     )
@@ -168,7 +119,7 @@ def test_business_hours_daily_limit_and_rights(engine: Engine) -> None:
 
 
 def test_trusted_accounts_skip_the_delay_once_active(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     active = trust_account(engine, j, "DP-OH-A", "DP-OH-B", "alice", "bob", at("2017-04-06T11:00"))
     assert active == at("2017-04-12T10:00")  # Thursday + 4 working days (Fri, Mon, Tue, Wed)
     early = propose(
@@ -196,7 +147,7 @@ def test_trusted_accounts_skip_the_delay_once_active(engine: Engine) -> None:
 
 
 def test_cancel_while_delayed_and_failure_at_release(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     first = propose(
         engine,
         j,
@@ -239,7 +190,7 @@ def test_cancel_while_delayed_and_failure_at_release(engine: Engine) -> None:
 
 
 def test_people_may_only_propose_their_own_kinds_of_transaction(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     surrender = TransactionRequest("surrender", "s", (Movement(a, j.surrender_account, unit, 1),),
                                    at("2017-04-05T11:00"), compliance_year=2016)  # fmt: skip
     assert (
@@ -257,7 +208,7 @@ def test_people_may_only_propose_their_own_kinds_of_transaction(engine: Engine) 
 
 def test_times_are_absolute_whatever_zone_the_caller_uses(engine: Engine) -> None:
     """Approved at 07:00 UTC on a Friday = 15:00 in Shanghai: released Monday 10:00 Shanghai."""
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     utc = ZoneInfo("UTC")
     friday = datetime(2017, 4, 7, 6, 0, tzinfo=utc)
     proposed = propose(
@@ -274,7 +225,7 @@ def test_times_are_absolute_whatever_zone_the_caller_uses(engine: Engine) -> Non
 
 
 def test_a_cancelled_proposal_is_never_executed(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     proposed = propose(
         engine,
         j,
@@ -296,7 +247,7 @@ def test_a_cancelled_proposal_is_never_executed(engine: Engine) -> None:
 
 
 def test_people_cannot_take_the_regulators_keys(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     proposed = propose(engine, j, transfer("DP/allocation/2017/A", a, b, unit, 5, "2017-04-05T11:00"),
                        "alice", at("2017-04-05T11:00"))  # fmt: skip
     assert proposed.proposal_id is not None

@@ -11,8 +11,8 @@ import threading
 
 import pytest
 from sqlalchemy import Engine, text
-from test_lifecycle import at, transfer, world
 
+from registry_controls import CONTROLS, at, transfer, world
 from tanshi.registry import ResultCode
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services.lifecycle import add_representative, propose, propose_in
@@ -27,7 +27,7 @@ OPEN = "2017-04-05T10:00"  # a Wednesday morning: the registry is open
 
 @POSTGRES_ONLY
 def test_a_proposal_awaiting_approval_does_not_wait_for_the_journal_head(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     with engine.begin() as holder:
         lock_journal_head(holder)  # as a registry write in progress does
         with engine.begin() as connection:
@@ -39,7 +39,7 @@ def test_a_proposal_awaiting_approval_does_not_wait_for_the_journal_head(engine:
 
 @POSTGRES_ONLY
 def test_the_source_account_is_locked_until_the_proposal_commits(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     with engine.begin() as first:
         propose_in(first, j, transfer("t1", a, b, unit, 10, OPEN), "alice", at(OPEN))
         with engine.connect() as other:
@@ -53,7 +53,7 @@ def test_the_source_account_is_locked_until_the_proposal_commits(engine: Engine)
 @POSTGRES_ONLY
 def test_racing_proposals_from_one_account_respect_the_daily_limit(engine: Engine) -> None:
     """Eight threads each propose 300 of the account's 1000-unit daily limit: three pass."""
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     results: list[ResultCode] = []
     barrier = threading.Barrier(8)
 
@@ -75,7 +75,7 @@ def test_racing_proposals_from_one_account_respect_the_daily_limit(engine: Engin
 def test_a_key_taken_meanwhile_from_another_account_returns_the_first_proposal(
     engine: Engine,
 ) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, CONTROLS)
     add_representative(engine, "DP-OH-B", "alice", initiate=True, approve=False)
     later: list = []
     with engine.begin() as first:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 from sqlalchemy import Engine, text
 
-from registry_controls import CONTROLS, EU_CONTROLS
+from registry_controls import CONTROLS, EU_CONTROLS, at, transfer, world
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
@@ -23,49 +20,8 @@ from tanshi.services.lifecycle import (
     release_due,
     trust_account,
 )
-from tanshi.services.registry import execute, stored_holdings
+from tanshi.services.registry import stored_holdings
 from tanshi.services.trusted_list import set_approval_waiver, trusted_list, untrust_account
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def at(text_: str) -> datetime:
-    return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
-
-
-def world(engine: Engine, controls: str = EU_CONTROLS):
-    source = preset_text("demo-province") + controls
-    rulebook, issues = parse_rulebook(source)
-    assert rulebook is not None and not issues, issues
-    j = jurisdiction.open_jurisdiction(
-        engine, rulebook, source, at("2017-04-03T09:00"), is_demo=False
-    )
-    jurisdiction.register_company(engine, j, "A", "Alpha", "power")
-    jurisdiction.register_company(engine, j, "B", "Beta", "cement")
-    with engine.connect() as connection:
-        a = jurisdiction.account_id(connection, "DP-OH-A")
-        b = jurisdiction.account_id(connection, "DP-OH-B")
-    unit = jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
-    for key, movement in (
-        ("issue", Movement(j.issuance_account, j.holding_account, unit, 5000)),
-        ("alloc", Movement(j.holding_account, a, unit, 2000)),
-    ):
-        assert execute(
-            engine,
-            TransactionRequest(
-                "issuance" if key == "issue" else "allocation",
-                key,
-                (movement,),
-                at("2017-04-03T09:00"),
-            ),
-        ).ok
-    add_representative(engine, "DP-OH-A", "alice", initiate=True, approve=False)
-    add_representative(engine, "DP-OH-A", "bob", initiate=False, approve=True)
-    return j, a, b, unit
-
-
-def transfer(key: str, a: int, b: int, unit: int, quantity: int, when: str) -> TransactionRequest:
-    return TransactionRequest("transfer", key, (Movement(a, b, unit, quantity),), at(when))
 
 
 def events(engine: Engine, proposal: int) -> list[tuple[str, str, str]]:
@@ -86,7 +42,7 @@ def trusted_b(engine: Engine, j) -> None:
 def test_a_transfer_proposed_and_approved_at_the_weekend_is_queued_to_monday(
     engine: Engine,
 ) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, EU_CONTROLS)
     trusted_b(engine, j)
     proposed = propose(
         engine,
@@ -117,7 +73,7 @@ def test_the_delay_to_an_untrusted_account_starts_at_the_opening_after_easter(
     """Thursday 13 April 17:00 is after closing; Good Friday and Easter Monday are holidays:
     it starts Tuesday 18 April 10:00, before noon, so it executes Wednesday 19 April 12:00
     (Reg. 2019/1122 Art. 35(2)-(3))."""
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, EU_CONTROLS)
     proposed = propose(
         engine,
         j,
@@ -134,7 +90,7 @@ def test_the_delay_to_an_untrusted_account_starts_at_the_opening_after_easter(
 
 
 def test_a_retirement_asked_for_on_a_holiday_waits_for_the_next_opening(engine: Engine) -> None:
-    j, a, _, unit = world(engine)
+    j, a, _, unit = world(engine, EU_CONTROLS)
     with engine.connect() as connection:
         cancellation = jurisdiction.account_id(connection, "DP-CANCELLATION")
     request = TransactionRequest(
@@ -153,7 +109,7 @@ def test_a_retirement_asked_for_on_a_holiday_waits_for_the_next_opening(engine: 
 
 
 def test_a_queued_proposal_can_be_cancelled(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, EU_CONTROLS)
     trusted_b(engine, j)
     proposed = propose(
         engine,
@@ -182,7 +138,7 @@ def test_the_refusing_rule_still_refuses_out_of_hours(engine: Engine) -> None:
 
 
 def test_removing_a_trusted_account_takes_effect_at_once_and_is_logged(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, EU_CONTROLS)
     trusted_b(engine, j)
     add_representative(engine, "DP-OH-A", "viewer", initiate=False, approve=False)
     with pytest.raises(TanshiError, match="authorised representative"):
@@ -245,7 +201,7 @@ def test_the_holders_own_accounts_are_trusted_where_the_rulebook_says_so(
 
 
 def test_a_holder_may_waive_the_second_approval_for_its_trusted_list(engine: Engine) -> None:
-    j, a, b, unit = world(engine)
+    j, a, b, unit = world(engine, EU_CONTROLS)
     trusted_b(engine, j)
     jurisdiction.register_company(engine, j, "C", "Gamma", "power")
     with engine.connect() as connection:

@@ -6,7 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from tanshi.compliance import Position, PriceBasis, reconcile
-from tanshi.reports.compliance_table import grouped, to_csv, to_html
+from tanshi.reports.compliance_table import to_csv, to_html
+from tanshi.reports.templating import grouped
 from tanshi.resources import load_rulebook
 from tanshi.rulebook import rules_in_force
 

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from tanshi.compliance import ComplianceLine, PriceBasis, Status
+from tanshi.reports.templating import environment as report_environment
 from tanshi.rulebook import Rulebook, rules_in_force
 from tanshi.rulebook.describe import penalty_text
 
@@ -55,16 +54,6 @@ def table_rows(lines: Sequence[ComplianceLine]) -> list[dict[str, str]]:
             }
         )
     return rows
-
-
-def grouped(value: str) -> str:
-    """A plain decimal string with thousands separators for reading: 1234567.5 → 1,234,567.5."""
-    if not value:
-        return value
-    whole, _, fraction = value.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = f"{int(whole.lstrip('-')):,}"
-    return sign + digits + (f".{fraction}" if fraction else "")
 
 
 def to_csv(lines: Sequence[ComplianceLine]) -> str:
@@ -113,13 +102,7 @@ def to_html(
     seed: int | None = None,
 ) -> str:
     """A self-contained HTML page (no external files): summary, rules with sources, table."""
-    environment = Environment(
-        loader=PackageLoader("tanshi.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    environment.filters["grouped"] = grouped
+    environment = report_environment()
     rules = rules_in_force(rulebook, year)
     return environment.get_template("compliance.html").render(
         rulebook=rulebook,

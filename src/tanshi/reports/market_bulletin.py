@@ -21,11 +21,11 @@ from tanshi.reports.market_chart import (
     cjk_family,
     display_name,
     draw,
-    environment,
     inline_svg,
     render,
 )
 from tanshi.reports.market_chart import figure as chart_figure
+from tanshi.reports.templating import environment
 
 CHART_WEEKS = 13  # the chart shows the quarter up to the bulletin's week
 COLUMNS = (

@@ -16,7 +16,6 @@ from datetime import date, timedelta, tzinfo
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from matplotlib import font_manager, rc_context
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure, SubFigure
@@ -25,6 +24,7 @@ from matplotlib.ticker import FuncFormatter
 from tanshi.market.bars import Bar, Interval, bars
 from tanshi.market.statistics import daily_statistics
 from tanshi.market.tape import Market, TradeRecord
+from tanshi.reports.templating import environment
 
 CJK_FAMILIES = (
     "Noto Sans CJK SC",
@@ -263,15 +263,6 @@ def inline_svg(fig: Figure) -> str:
     """The figure as an <svg> element to put in an HTML page (text drawn as paths)."""
     text = render(fig, "svg").decode("utf-8")
     return text[text.index("<svg") :]
-
-
-def environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("tanshi.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
 
 
 def chart_html(data: ChartData, chinese: bool) -> str:

@@ -8,11 +8,9 @@ from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-
 from tanshi.mrv.verification_rules import MaterialityBand
 from tanshi.mrv.verification_workflow import CaseState, CaseView, recheck_outcome
-from tanshi.reports.compliance_table import grouped
+from tanshi.reports.templating import environment as report_environment
 
 COLUMNS = (
     ("company", "Company"),
@@ -119,13 +117,7 @@ def to_csv(cases: Sequence[CaseView]) -> str:
 def to_html(
     title: str, year: int, cases: Sequence[CaseView], bands: Sequence[MaterialityBand]
 ) -> str:
-    environment = Environment(
-        loader=PackageLoader("tanshi.reports", "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    environment.filters["grouped"] = grouped
+    environment = report_environment()
     return environment.get_template("verification.html").render(
         title=title,
         year=year,

@@ -146,6 +146,19 @@ def test_organisations_and_account_rights(world: World) -> None:
         "csrf_token": token, "form_key": "r2", "account": "DP-OH-C1", "username": "officer-b",
         "initiate": "on"})  # fmt: skip
     assert 'data-code="ok"' in granted.text, granted.text
+    assert "须由另一名管理员批准" in granted.text  # a new right waits for a second administrator
+    listed = client.get("/admin/users").text
+    assert "登记账户权限" in listed and "DP-OH-C1" in listed
+    viewing = client.post(
+        "/admin/representatives",
+        data={
+            "csrf_token": token,
+            "form_key": "r4",
+            "account": "DP-OH-C1",
+            "username": "officer-b",
+        },
+    )
+    assert "officer-b 代表账户 DP-OH-C1" in viewing.text  # view only: set at once
     unknown = client.post("/admin/representatives", data={
         "csrf_token": token, "form_key": "r3", "account": "NOPE", "username": "officer-b",
         "initiate": "on"})  # fmt: skip

@@ -24,7 +24,8 @@ Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
 RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # The status of each refusal: a conflict with the request's state, or "not you".
 STATUS = {"request_pending": 409, "request_not_pending": 409, "unknown_user": 404,
-          "approver_must_differ_from_requester": 403, "cannot_reset_yourself": 403}  # fmt: skip
+          "approver_must_differ_from_requester": 403, "cannot_reset_yourself": 403,
+          "cannot_approve_your_own_rights": 403}  # fmt: skip
 FIELDS = {"invalid_username": "username", "username_taken": "username",
           "unknown_organisation": "organisation", "unknown_locale": "locale",
           "request_pending": "username", "unknown_user": "username",
@@ -47,7 +48,7 @@ class AdminRequestOut(BaseModel):
     id: int
     action: str
     target: str
-    detail: dict[str, str]
+    detail: dict[str, str | bool]
     requested_by: str
     requested_at: datetime
 

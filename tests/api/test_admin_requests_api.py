@@ -66,7 +66,7 @@ def test_a_regulator_through_a_request_and_a_second_administrator(world: World) 
 def test_another_administrators_second_factor_and_rejection(world: World) -> None:
     _administrators(world)
     wrong = world.client.post("/v1/admin-requests", json={
-        "action": "reset_admin_second_factor", "username": "trader"},
+        "action": "reset_admin_second_factor", "username": "verifier"},
         headers=_as(world, "admin", "t"))  # fmt: skip
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "not_an_administrator"
     direct = world.client.post("/v1/admin-requests", json={**REGULATOR, "role": "trader"},

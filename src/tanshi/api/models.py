@@ -234,6 +234,7 @@ class UserOut(BaseModel):
     locked_until: str | None = None  # UTC; a lockout in the past no longer applies
     must_change_password: bool = False
     failed_logins: int = 0
+    represents: bool = False  # may initiate or approve on a registry account
 
 
 class UserCreated(BaseModel):

@@ -1,11 +1,12 @@
 """Four eyes in administration: one administrator asks, another approves.
 
-Three actions take a second administrator (docs/security.md, "Four eyes in administration"):
-adding a user with a role in ``SECOND_ADMINISTRATOR_ROLES`` (a regulator: it writes for
-the jurisdiction), enrolling a new second factor for another administrator (which the web
-page and the API otherwise refuse, leaving it to the server's command line), and giving a
-user a right to initiate or approve on a registry account that they do not already hold
-(two representatives made by one administrator could move its units). The request keeps
+Three kinds of action take a second administrator (docs/security.md, "Four eyes in
+administration"): adding a user with a role in ``SECOND_ADMINISTRATOR_ROLES`` (a regulator:
+it writes for the jurisdiction); enrolling a new second factor for another administrator or
+for a user who represents a registry account (which the web page and the API otherwise
+refuse); and giving a user a right to initiate or approve on a registry account that they
+do not already hold. With any of these alone, one administrator could make or take over two
+representatives of an account and move its units. The request keeps
 what the action needs, never a secret; the approver, who must differ from the one who asked
 (and from the user it empowers), runs it and is shown its secrets once. Administrators
 themselves are still added only on the command line.
@@ -30,8 +31,10 @@ from tanshi.services.trusted_list import rights
 from tanshi.store.schema import admin_requests, organisations, users
 
 ADD_USER, RESET_ADMIN_SECOND_FACTOR = "add_user", "reset_admin_second_factor"
+RESET_REPRESENTATIVE_SECOND_FACTOR = "reset_representative_second_factor"
 GRANT_ACCOUNT_RIGHTS = "grant_account_rights"
-ACTIONS = (ADD_USER, RESET_ADMIN_SECOND_FACTOR, GRANT_ACCOUNT_RIGHTS)
+ACTIONS = (ADD_USER, RESET_ADMIN_SECOND_FACTOR, RESET_REPRESENTATIVE_SECOND_FACTOR,
+           GRANT_ACCOUNT_RIGHTS)  # fmt: skip
 SECOND_ADMINISTRATOR_ROLES = frozenset({Role.REGULATOR.value})
 PENDING, APPROVED, REJECTED, FAILED = "pending", "approved", "rejected", "failed"
 
@@ -92,10 +95,11 @@ def ask_to_add_user(
         return _record(connection, actor, ADD_USER, username, detail, now), []
 
 
-def ask_to_reset_admin_second_factor(
+def ask_to_reset_second_factor(
     engine: Engine, actor: Principal, username: str, now: datetime
 ) -> tuple[int | None, list[Issue]]:
-    """Ask for a new second factor for another administrator; the request's id."""
+    """Ask for a new second factor for another administrator, or for a user who represents a
+    registry account; the request's id."""
     with engine.begin() as connection:
         role = connection.execute(select(users.c.role).where(users.c.username == username)
                                   ).scalar()  # fmt: skip
@@ -104,13 +108,18 @@ def ask_to_reset_admin_second_factor(
         if username == actor.username:
             return None, [Issue("cannot_reset_yourself", "another administrator must do it",
                                 "username")]  # fmt: skip
-        if role != Role.ADMINISTRATOR.value:
-            return None, [Issue("not_an_administrator", f"{username} is not an administrator: "
-                                "reset their second factor directly", "username")]  # fmt: skip
-        if _pending_for(connection, RESET_ADMIN_SECOND_FACTOR, username):
+        if role == Role.ADMINISTRATOR.value:
+            action = RESET_ADMIN_SECOND_FACTOR
+        elif identity.represents_an_account(connection, username):
+            action = RESET_REPRESENTATIVE_SECOND_FACTOR
+        else:
+            return None, [Issue("not_an_administrator", f"{username} is neither an administrator "
+                                "nor a representative who initiates or approves: reset their "
+                                "second factor directly", "username")]  # fmt: skip
+        if _pending_for(connection, action, username):
             return None, [Issue("request_pending", f"a request for {username} awaits approval",
                                 "username")]  # fmt: skip
-        return _record(connection, actor, RESET_ADMIN_SECOND_FACTOR, username, {}, now), []
+        return _record(connection, actor, action, username, {}, now), []
 
 
 def set_account_rights(

@@ -120,8 +120,8 @@ async def create_user(request: Request, svc: ServiceDep, who: VisitorDep) -> Res
 def _act(svc: Service, me: Principal, username: str, action: str) -> Message:
     now = svc.now()
     if action == "ask-second-factor-reset":
-        asked, issues = admin_approvals.ask_to_reset_admin_second_factor(svc.engine, me,
-                                                                         username, now)  # fmt: skip
+        asked, issues = admin_approvals.ask_to_reset_second_factor(svc.engine, me, username,
+                                                                   now)  # fmt: skip
         if issues:
             raise refusal_of(issues)
         return ("request {id} recorded: another administrator must approve the new second "

@@ -94,6 +94,7 @@ SECTORS = {
 }  # fmt: skip
 ADMINISTRATION = {
     "add_user": "add a user", "reset_admin_second_factor": "new second factor of an administrator",
+    "reset_representative_second_factor": "new second factor of an account representative",
     "grant_account_rights": "rights on a registry account",
 }  # fmt: skip
 # What a source stream burns or uses: subjects of the parameter table (data/parameters).

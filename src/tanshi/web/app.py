@@ -25,6 +25,7 @@ from tanshi.web import (
     mrv,
     pages,
     public_log,
+    statements,
     regulator,
     trading,
 )
@@ -78,7 +79,7 @@ def create_app(service: Service) -> FastAPI:
     for router in (pages.router, regulator.router, company.router,
                    mrv.router, trading.router, allocation.router, cash.router, account.router,
                    admin.router, admin_requests.router, auction_bids.router,
-                   auction_desk.router, public_log.router):  # fmt: skip
+                   auction_desk.router, public_log.router, statements.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)

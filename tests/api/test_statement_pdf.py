@@ -63,7 +63,10 @@ def _web_login(world: World, username: str):
 
 def test_the_verifier_and_the_company_download_it_from_their_pages(world: World) -> None:
     verified_case(world)
-    for username, page in (("verifier", "/verifier?year=2016"), ("officer-a", "/reports?year=2016")):
+    for username, page in (
+        ("verifier", "/verifier?year=2016"),
+        ("officer-a", "/reports?year=2016"),
+    ):
         client = _web_login(world, username)
         shown = client.get(page).text
         assert 'href="/statements/2016/A1.pdf"' in shown, username

@@ -25,8 +25,8 @@ from tanshi.web import (
     mrv,
     pages,
     public_log,
-    statements,
     regulator,
+    statements,
     trading,
 )
 from tanshi.web.common import PasswordChangeRequired

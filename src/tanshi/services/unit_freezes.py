@@ -26,8 +26,9 @@ from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Account, AccountKind, Movement, ResultCode, TransactionRequest
 from tanshi.registry.accounts import allows_negative, frozen_units_account_code
 from tanshi.registry.serials import Range, take, without
-from tanshi.services.registry import execute_in, lock_journal_head
+from tanshi.services.registry import balance, execute_in, lock_journal_head
 from tanshi.services.registry_access import account_from_row
+from tanshi.services.reservations import open_unit_reservations
 from tanshi.store.schema import (
     accounts,
     freeze_reductions,
@@ -37,7 +38,6 @@ from tanshi.store.schema import (
     transactions,
     unit_classes,
     unit_freezes,
-    unit_reservations,
 )
 
 RELEASE, COURT_TRANSFER = "release", "court_transfer"
@@ -192,19 +192,12 @@ def _reserved_refusal(
     lacks: a freeze does not reach into the exchange's clearing account (docs/registry.md)."""
     if result is not ResultCode.INSUFFICIENT_UNITS:
         return None
-    rows = connection.execute(
-        select(unit_reservations.c.idempotency_key, unit_reservations.c.open_units).where(
-            unit_reservations.c.account_id == account.id,
-            unit_reservations.c.unit_class_id == unit_class, unit_reservations.c.open_units > 0,
-        ).order_by(unit_reservations.c.id)
-    ).all()  # fmt: skip
-    reserved = sum(int(row.open_units) for row in rows)
-    held = int(connection.execute(select(func.coalesce(func.sum(holdings.c.quantity_units), 0))
-        .where(holdings.c.account_id == account.id, holdings.c.unit_class_id == unit_class)
-    ).scalar_one())  # fmt: skip
-    if not rows or held + reserved < quantity:
+    waiting = open_unit_reservations(connection, account.id, unit_class)
+    reserved = sum(units for _, units in waiting)
+    held = balance(connection, account.id, unit_class)
+    if not waiting or held + reserved < quantity:
         return None
-    keys = ", ".join(row.idempotency_key for row in rows)
+    keys = ", ".join(key for key, _ in waiting)
     return FreezeOutcome(None, ResultCode.UNITS_RESERVED_FOR_SELL_ORDERS, detail=(
         f"{account.code} holds {held} t of {class_code}; {reserved} t more wait in the "
         f"exchange's clearing account for its sell orders (reservations {keys}). Have the "

@@ -292,3 +292,20 @@ def test_reconciliation_finds_a_release_that_did_not_happen(engine: Engine) -> N
         DiscrepancyKind.FROZEN_UNITS_DIFFER_FROM_ORDERS
     ]
     assert "still hold 70" in report.discrepancies[0].message
+
+
+def test_a_court_transfer_takes_units_from_an_account_frozen_whole(engine: Engine) -> None:
+    """The holder's account frozen whole by another order: its frozen units still go where
+    the court says; a release back to it is refused meanwhile."""
+    world(engine)
+    order = _freeze(engine, 100, "f1")
+    change_account_status(engine, "DP-OH-A", AccountStatus.FROZEN, "second court", NOW)
+    assert release_freeze(engine, order, "regulator", "x", NOW, quantity_units=10,
+                          idempotency_key="r1").result is ResultCode.ACCOUNT_FROZEN  # fmt: skip
+    proposed = propose_court_transfer(engine, order, "DP-OH-B", 100, "court 6", "r",
+                                      "registrar-1", "c", NOW)  # fmt: skip
+    assert proposed.transfer_id is not None
+    done = approve_court_transfer(engine, proposed.transfer_id, "registrar-2", NOW)
+    assert done.status == EXECUTED
+    assert balances(engine, "DP-OH-B") == [Balance("DPEA-2016", 100, 0)]
+    assert verify_registry(engine).ok

@@ -108,3 +108,5 @@ def test_a_court_transfer_is_proposed_by_one_regulator_and_approved_by_another(
     assert missing.status_code == 404
     assert world.client.post("/v1/court-transfers/999/approve",
                              headers=_write("a4", other)).status_code == 404  # fmt: skip
+    assert world.client.post("/v1/court-transfers/999/cancel",
+                             headers=_write("x2", other)).status_code == 404  # fmt: skip

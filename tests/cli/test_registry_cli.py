@@ -94,11 +94,29 @@ def test_trusted_lists_waivers_and_frozen_units(tmp_path: Path) -> None:
     assert "freeze order 1: 10 t of DPEA-2016 frozen in DP-OH-C001" in frozen
     balance = run("registry", "balances", "DP-OH-C001", "--db", db).splitlines()
     assert balance[1].split()[2] == "10"  # frozen_t
-    assert f"in force  DPEA-2016-{first:012d}..{first + 9:012d}" in run(
+    assert f"in force, 10 t frozen  DPEA-2016-{first:012d}..{first + 9:012d}" in run(
         "registry", "freezes", "DP-OH-C001", "--db", db
     )
     assert "ok:" in run("registry", "verify", "--db", db)
-    assert "released" in run("registry", "unfreeze", "1", "--reason", "lifted", *at)
+    part = run("registry", "unfreeze", "1", "--reason", "part", "--quantity", "4", "--key",
+               "u1", *at)  # fmt: skip
+    assert "released (6 t still frozen)" in part
+    assert "court transfer 1: awaiting_approval" in run(
+        "registry", "court-transfer", "1", "DP-OH-C002", "3", "ct1", "--court-order",
+        "(2017) 执 5", "--reason", "enforcement", "--by", "registrar-1", *at,
+    )  # fmt: skip
+    same = runner.invoke(app, ["registry", "approve-court-transfer", "1", "--by", "registrar-1",
+                               *at])  # fmt: skip
+    assert same.exit_code == 1 and "approver_must_differ_from_initiator" in same.output
+    assert "executed" in run("registry", "approve-court-transfer", "1", "--by", "registrar-2",
+                             *at)  # fmt: skip
+    listed = run("registry", "court-transfers", "DP-OH-C001", "--db", db)
+    assert "3 t of DPEA-2016  DP-OH-C001 → DP-OH-C002  court order (2017) 执 5" in listed
+    assert f"in force, 3 t frozen  DPEA-2016-{first + 7:012d}..{first + 9:012d}" in run(
+        "registry", "freezes", "DP-OH-C001", "--db", db
+    )
+    assert "ok:" in run("registry", "verify", "--db", db)
+    assert "released (closed)" in run("registry", "unfreeze", "1", "--reason", "lifted", *at)
     again = runner.invoke(app, ["registry", "unfreeze", "1", "--reason", "again", *at])
     assert again.exit_code == 1 and "already released" in again.output
     bad = runner.invoke(app, ["registry", "freeze", "DP-OH-C001", "DPEA-2016", "1", "fz2",

@@ -34,6 +34,7 @@ from tanshi.registry import (
 from tanshi.resources import load_rulebook
 from tanshi.rulebook import parse_rulebook
 from tanshi.services.audit import verify_registry
+from tanshi.services.court_transfers import approve_court_transfer, propose_court_transfer
 from tanshi.services.jurisdiction import (
     account_id,
     open_jurisdiction,
@@ -50,7 +51,7 @@ from tanshi.services.registry import (
     load_unit_classes,
     stored_holdings,
 )
-from tanshi.services.unit_freezes import freeze_units, release_freeze
+from tanshi.services.unit_freezes import freeze_order, freeze_units, release_freeze
 from tanshi.store.engine import make_engine, migrate
 from tanshi.store.schema import metadata
 
@@ -142,7 +143,7 @@ class RegistryMachine(RuleBasedStateMachine):
             outcome = approve(self.engine, self.jurisdiction, proposal, "approver", self.now)
         event(f"{'cancel' if cancel_it else 'approve'}: {outcome.result.value}")
 
-    @rule(data=st.data(), quantity=st.integers(1, 900), named=st.booleans())
+    @rule(data=st.data(), quantity=st.integers(1, 700), named=st.booleans())
     def a_court_freezes_units(self, data: st.DataObject, quantity: int, named: bool) -> None:
         """An order freezes a quantity (or the serials from a given one on) of an operator."""
         company = data.draw(st.sampled_from("ABC"))
@@ -167,6 +168,50 @@ class RegistryMachine(RuleBasedStateMachine):
             event("release: already released")
             return
         event(f"release: {outcome.result.value}")
+
+    def _frozen_quantity(self, data: st.DataObject) -> tuple[int, int]:
+        """An order, and a quantity around what it still holds (edges included)."""
+        order = data.draw(st.sampled_from(self.freezes))
+        found = freeze_order(self.engine, order)
+        assert found is not None
+        return order, data.draw(st.integers(-1, found.frozen_units + 1))
+
+    @rule(data=st.data())
+    def part_of_a_freeze_is_released(self, data: st.DataObject) -> None:
+        """A release of part of an order (or more than it holds): its lowest serials go back."""
+        if not self.freezes:
+            return
+        order, quantity = self._frozen_quantity(data)
+        try:
+            outcome = release_freeze(self.engine, order, "court", "partly lifted", self.now,
+                                     quantity_units=quantity,
+                                     idempotency_key=f"part{next(self.keys)}")  # fmt: skip
+        except TanshiError:
+            event("partial release: order closed")
+            return
+        event(f"partial release: {outcome.result.value}")
+
+    @rule(data=st.data(), approve_it=st.booleans())
+    def a_court_orders_frozen_units_transferred(
+        self, data: st.DataObject, approve_it: bool
+    ) -> None:
+        """A court transfer of frozen units to an operator (its own: refused) or the project."""
+        if not self.freezes:
+            return
+        order, quantity = self._frozen_quantity(data)
+        target = data.draw(st.sampled_from(["DP-OH-A", "DP-OH-B", "DP-OH-C", "DP-PR-P1"]))
+        try:
+            proposed = propose_court_transfer(self.engine, order, target, quantity, "court 9",
+                                              "enforcement", "registrar-1",
+                                              f"ct{next(self.keys)}", self.now)  # fmt: skip
+        except TanshiError:
+            event("court transfer: order closed")
+            return
+        event(f"court transfer proposed: {proposed.result.value}")
+        if proposed.transfer_id is not None and approve_it:
+            decided = approve_court_transfer(self.engine, proposed.transfer_id, "registrar-2",
+                                             self.now)  # fmt: skip
+            event(f"court transfer approved: {decided.result.value}")
 
     @rule(
         type_code=st.sampled_from(TYPES),
@@ -232,6 +277,35 @@ class RegistryMachine(RuleBasedStateMachine):
             assert value >= 0 or kinds[account] is AccountKind.ISSUANCE
         report = verify_registry(self.engine)
         assert report.ok, report
+
+    @invariant()
+    def freeze_orders_hold_exactly_the_frozen_serials(self) -> None:
+        """The serials the orders still hold, together, are the frozen-units accounts' blocks,
+        each serial under one order only, and an order is closed exactly when it holds none."""
+        if not hasattr(self, "jurisdiction"):
+            return
+        by_orders: list[tuple[int, int, int]] = []
+        for freeze_id in self.freezes:
+            order = freeze_order(self.engine, freeze_id)
+            assert order is not None
+            assert (order.released_at is None) == (order.frozen_units > 0)
+            assert order.frozen_units == sum(t - f + 1 for f, t in order.frozen_blocks)
+            assert order.frozen_units == order.quantity_units - sum(
+                r.quantity_units for r in order.reductions
+            )
+            with self.engine.connect() as connection:
+                class_id = connection.execute(
+                    text("SELECT id FROM unit_classes WHERE code = :c"), {"c": order.unit_class}
+                ).scalar_one()
+            by_orders += [(class_id, f, t) for f, t in order.frozen_blocks]
+        with self.engine.connect() as connection:
+            held = connection.execute(text(
+                "SELECT unit_class_id, first_serial, last_serial FROM unit_blocks JOIN accounts "
+                "ON accounts.id = unit_blocks.account_id WHERE accounts.kind = 'frozen_units'"
+            )).all()  # fmt: skip
+        serials = sorted((c, n) for c, f, t in by_orders for n in range(f, t + 1))
+        assert len(serials) == len(set(serials)), "a serial is frozen under two orders"
+        assert serials == sorted((c, n) for c, f, t in held for n in range(f, t + 1))
 
     @invariant()
     def received_blocks_merge_with_their_neighbours(self) -> None:

@@ -14,6 +14,7 @@ from rich.table import Table
 from sqlalchemy import Engine
 
 from tanshi.cli.common import fail, open_or_exit
+from tanshi.cli.court_orders import register as register_court_commands
 from tanshi.cli.registry_admin import register as register_regulator_commands
 from tanshi.cli.registry_controls import register as register_control_commands
 from tanshi.cli.registry_ops import register as register_people_commands
@@ -120,6 +121,7 @@ def report(
 register_people_commands(registry_app)
 register_regulator_commands(registry_app)
 register_control_commands(registry_app)
+register_court_commands(registry_app)
 
 
 def _check_checkpoint(engine: Engine, path: Path, pinned_key: str | None) -> bool:

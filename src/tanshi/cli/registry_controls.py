@@ -94,7 +94,8 @@ def freeze(
     finally:
         engine.dispose()
     if outcome.freeze_id is None:
-        raise fail(f"freeze refused ({outcome.result.value})", 1)
+        detail = f": {outcome.detail}" if outcome.detail else ""
+        raise fail(f"freeze refused ({outcome.result.value}){detail}", 1)
     typer.echo(f"freeze order {outcome.freeze_id}: {quantity} t of {unit_class} frozen in "
                f"{account} ({outcome.result.value})")  # fmt: skip
 
@@ -102,19 +103,29 @@ def freeze(
 def unfreeze(
     order: int, reason: Annotated[str, typer.Option()],
     by: Annotated[str, typer.Option(help="Who lifts the order.")] = "regulator",
+    quantity: Annotated[int | None, typer.Option(help=(
+        "Release only this many units: the lowest serials the order still holds go back, "
+        "the rest stay frozen (needs --key)."))] = None,
+    key: Annotated[str | None, typer.Option(help=(
+        "Idempotency key of this release (default for a whole release: unfreeze-of/ORDER)."
+    ))] = None,
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
-    """Lift a freeze order: its very serials go back to the account."""
+    """Lift a freeze order, or part of it (--quantity): its serials go back to the account."""
     engine, _ = open_registry(db)
     try:
-        outcome = unit_freezes.release_freeze(engine, order, by, reason, moment_of(at))
+        outcome = unit_freezes.release_freeze(engine, order, by, reason, moment_of(at),
+                                              quantity_units=quantity, idempotency_key=key)  # fmt: skip
+        left = unit_freezes.freeze_order(engine, order)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
     if outcome.result.value != "ok":
         raise fail(f"release refused ({outcome.result.value})", 1)
-    typer.echo(f"freeze order {order} released")
+    assert left is not None
+    still = f"{left.frozen_units} t still frozen" if left.frozen_units else "closed"
+    typer.echo(f"freeze order {order} released ({still})")
 
 
 def freezes(account: str, db: Db = None) -> None:
@@ -127,11 +138,16 @@ def freezes(account: str, db: Db = None) -> None:
     finally:
         engine.dispose()
     for item in orders:
-        state = (f"released {item.released_at.isoformat()} by {item.released_by}"
-                 if item.released_at else "in force")  # fmt: skip
-        blocks = ", ".join(format_block(item.unit_class, Range(f, t)) for f, t in item.blocks)
+        state = (f"closed {item.released_at.isoformat()} by {item.released_by}"
+                 if item.released_at else f"in force, {item.frozen_units} t frozen")  # fmt: skip
+        blocks = ", ".join(
+            format_block(item.unit_class, Range(f, t)) for f, t in item.frozen_blocks or item.blocks
+        )
         typer.echo(f"{item.id}  {item.quantity_units} t  order {item.order_reference}  {state}  "
                    f"{blocks}")  # fmt: skip
+        for gone in item.reductions:
+            typer.echo(f"    {gone.kind} {gone.quantity_units} t  {gone.made_at.isoformat()}  "
+                       f"by {gone.made_by}: {gone.reason}")  # fmt: skip
 
 
 def balances(account: str, db: Db = None) -> None:

@@ -66,7 +66,8 @@ class BlockRow:
 
 @dataclass(frozen=True, slots=True)
 class FrozenOrderRow:
-    """A freeze order not yet released: units of a class kept in a frozen-units account."""
+    """A freeze order and the units of a class it still holds in a frozen-units account (what
+    it froze less what was released or transferred by court order since)."""
 
     frozen_account: int
     unit_class: int
@@ -230,7 +231,7 @@ def _check_movement(row: MovementRow, accounts: dict[int, AccountRow]) -> list[D
 def check_frozen_units(
     holdings: Iterable[HoldingRow], accounts: Iterable[AccountRow], orders: Iterable[FrozenOrderRow]
 ) -> list[Discrepancy]:
-    """Each frozen-units account holds exactly what its unreleased freeze orders froze."""
+    """Each frozen-units account holds exactly what its freeze orders still hold."""
     by_id = {account.id: account for account in accounts}
     frozen_kind = AccountKind.FROZEN_UNITS.value
     held = {
@@ -249,7 +250,7 @@ def check_frozen_units(
             found.append(Discrepancy(
                 DiscrepancyKind.FROZEN_UNITS_DIFFER_FROM_ORDERS,
                 f"{code} holds {held.get(key, 0)} frozen units of unit class {key[1]} but its "
-                f"unreleased freeze orders froze {ordered.get(key, 0)}",
+                f"freeze orders still hold {ordered.get(key, 0)}",
                 code, key[1],
             ))  # fmt: skip
     return found

@@ -59,8 +59,11 @@ class ResultCode(enum.StrEnum):
     DESTINATION_ACCOUNT_KIND_NOT_ALLOWED = "destination_account_kind_not_allowed"
     CARRY_OVER_LEGS_INVALID = "carry_over_must_delete_and_reissue_the_same_quantity"
     FROZEN_UNITS_STAY_WITH_THEIR_ACCOUNT = "frozen_units_must_stay_with_their_account"
+    COURT_TRANSFER_TO_ANOTHER_ACCOUNT = "court_transfer_must_go_to_another_account"
     SERIALS_DO_NOT_MATCH_QUANTITY = "serials_do_not_match_quantity"
     INSUFFICIENT_UNITS = "insufficient_units"
+    # A freeze asks for more than the account holds because some wait for sell orders.
+    UNITS_RESERVED_FOR_SELL_ORDERS = "units_reserved_for_sell_orders"
     SERIALS_NOT_HELD = "serials_not_held_by_source"
     DAILY_LIMIT_EXCEEDED = "daily_limit_exceeded"
 
@@ -234,7 +237,18 @@ def request_problems(
         found.add(ResultCode.CARRY_OVER_LEGS_INVALID)
     if request.type_code in ("freeze", "unfreeze") and not _own_frozen_units(request, accounts):
         found.add(ResultCode.FROZEN_UNITS_STAY_WITH_THEIR_ACCOUNT)
+    if request.type_code == "court_transfer" and _back_to_own_account(request, accounts):
+        found.add(ResultCode.COURT_TRANSFER_TO_ANOTHER_ACCOUNT)
     return found
+
+
+def _back_to_own_account(request: TransactionRequest, accounts: Mapping[int, Account]) -> bool:
+    """A court transfer that would give frozen units back to their own account (an unfreeze)."""
+    for movement in request.movements:
+        frozen, destination = accounts.get(movement.from_account), accounts.get(movement.to_account)
+        if frozen and destination and frozen.code == frozen_units_account_code(destination):
+            return True
+    return False
 
 
 def _own_frozen_units(request: TransactionRequest, accounts: Mapping[int, Account]) -> bool:

@@ -111,3 +111,20 @@ def split_in_order(pool: Sequence[Range], quantities: Sequence[int]) -> list[lis
         share, remaining = take(remaining, quantity)
         result.append(share)
     return result
+
+
+def without(held: Iterable[Range], gone: Iterable[Range]) -> list[Range]:
+    """The serials of ``held`` that are not in ``gone``, as the fewest sorted blocks."""
+    result = merged(held)
+    for cut in merged(gone):
+        kept: list[Range] = []
+        for block in result:
+            if cut.end < block.start or block.end < cut.start:
+                kept.append(block)
+                continue
+            if block.start < cut.start:
+                kept.append(Range(block.start, cut.start - 1))
+            if cut.end < block.end:
+                kept.append(Range(cut.end + 1, block.end))
+        result = kept
+    return result

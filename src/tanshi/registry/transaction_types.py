@@ -103,6 +103,13 @@ TRANSACTION_TYPES: dict[str, TransactionType] = {
               _HOLDERS - {K.EXCHANGE_CLEARING}, frozenset({K.FROZEN_UNITS})),
         _type("unfreeze", "Release of frozen units when the order is lifted", _BOTH,
               frozenset({K.FROZEN_UNITS}), _HOLDERS - {K.EXCHANGE_CLEARING}),
+        # A court's enforcement of a freeze (司法扣划): frozen units go to the account the court
+        # names. Proposed by the regulator with the court order's reference and executed on a
+        # second regulator's approval, at any hour and without a trusted-list delay: the
+        # controls of people's transfers protect a holder's own decisions, and here the court
+        # decides (docs/registry.md, "Court-ordered transfers").
+        _type("court_transfer", "Transfer of frozen units to the account a court order names",
+              _BOTH, frozenset({K.FROZEN_UNITS}), _HOLDERS - {K.EXCHANGE_CLEARING}),
         # Borrowing gives next period's allowances now; the next allocation is reduced by them.
         _type("borrowing", "Borrowing allowances from the next period", _A,
               frozenset({K.ISSUANCE}), frozenset({K.OPERATOR_HOLDING}), year=True),

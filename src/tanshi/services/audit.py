@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from tanshi.reconciliation import (
     AccountRow,
@@ -26,6 +26,7 @@ from tanshi.registry.checkpoints import Checkpoint
 from tanshi.registry.journal import GENESIS_HASH, ChainBreak, JournalEntry, first_broken
 from tanshi.store.schema import (
     accounts,
+    freeze_reductions,
     holdings,
     journal_head,
     jurisdictions,
@@ -103,6 +104,22 @@ def _movement_rows(connection: Connection) -> list[MovementRow]:
     return [MovementRow(*row[:6], int(row[6])) for row in connection.execute(query)]
 
 
+def _frozen_orders(connection: Connection) -> list[FrozenOrderRow]:
+    """What each freeze order still holds: what it froze less what was released from it or
+    transferred out of it by court order."""
+    gone = (
+        select(freeze_reductions.c.freeze_id,
+               func.sum(freeze_reductions.c.quantity_units).label("units"))
+        .group_by(freeze_reductions.c.freeze_id).subquery()
+    )  # fmt: skip
+    rows = connection.execute(
+        select(unit_freezes.c.frozen_account_id, unit_freezes.c.unit_class_id,
+               unit_freezes.c.quantity_units, gone.c.units)
+        .outerjoin(gone, gone.c.freeze_id == unit_freezes.c.id)
+    )  # fmt: skip
+    return [FrozenOrderRow(a, u, int(q) - int(g or 0)) for a, u, q, g in rows]
+
+
 def verify_registry(engine: Engine) -> AuditReport:
     """Recompute the hash chain and reconcile holdings against the journal.
 
@@ -131,12 +148,7 @@ def verify_registry(engine: Engine) -> AuditReport:
                 select(unit_classes.c.id, unit_classes.c.next_serial)
             )},
         )  # fmt: skip
-        found += check_frozen_units(held, known, [
-            FrozenOrderRow(a, u, int(q)) for a, u, q in connection.execute(
-                select(unit_freezes.c.frozen_account_id, unit_freezes.c.unit_class_id,
-                       unit_freezes.c.quantity_units).where(unit_freezes.c.released_at.is_(None))
-            )
-        ])  # fmt: skip
+        found += check_frozen_units(held, known, _frozen_orders(connection))
     last_hash = entries[-1].entry_hash if entries else GENESIS_HASH
     head_mismatch = head.entry_hash != last_hash or head.sequence != len(entries)
     return AuditReport(len(entries), head.entry_hash, first_broken(entries), head_mismatch, found)

@@ -141,6 +141,20 @@ def reserve_funds(
     return atomically(engine, work)
 
 
+def open_unit_reservations(
+    connection: Connection, account: int, unit_class: int
+) -> list[tuple[str, int]]:
+    """The account's reservations of a unit class with units still open: (key, open units)."""
+    rows = connection.execute(
+        select(unit_reservations.c.idempotency_key, unit_reservations.c.open_units)
+        .where(unit_reservations.c.account_id == account,
+               unit_reservations.c.unit_class_id == unit_class,
+               unit_reservations.c.open_units > 0)
+        .order_by(unit_reservations.c.id)
+    ).all()  # fmt: skip
+    return [(str(key), int(units)) for key, units in rows]
+
+
 def locked(connection: Connection, table: Table, key: str) -> Any:
     query = select(table).where(table.c.idempotency_key == key)
     if connection.dialect.name == "postgresql":

@@ -3,10 +3,11 @@ trades and the engine's command log (the checks are pure: ``market.surveillance`
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import aliased
 
 from tanshi.core.moments import from_store
@@ -25,7 +26,7 @@ from tanshi.market.surveillance import (
 from tanshi.market.venues import Venue, book_rules
 from tanshi.registry import AccountKind
 from tanshi.services.exchange_log import stored_log
-from tanshi.store.schema import accounts, holdings, settlements, unit_classes
+from tanshi.store.schema import accounts, holdings, settlements, unit_classes, unit_freezes
 
 # Government and exchange accounts neither count towards nor report as large holders.
 NOT_HOLDERS = frozenset(
@@ -35,21 +36,34 @@ NOT_HOLDERS = frozenset(
 )
 
 
+def positions(connection: Connection) -> list[Holding]:
+    """What each account holds per unit class, its frozen units included: units frozen by
+    order sit in the account's frozen-units account but still belong to its holder, who
+    gets them back when the order is lifted (docs/market.md, "Surveillance")."""
+    owner = dict(connection.execute(
+        select(unit_freezes.c.frozen_account_id, unit_freezes.c.account_id).distinct()
+    ).all())  # fmt: skip
+    known = {row.id: (row.code, row.kind) for row in connection.execute(
+        select(accounts.c.id, accounts.c.code, accounts.c.kind))}  # fmt: skip
+    totals: dict[tuple[int, str], int] = defaultdict(int)
+    for account, unit_class, quantity in connection.execute(
+        select(holdings.c.account_id, unit_classes.c.code, holdings.c.quantity_units)
+        .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
+    ):  # fmt: skip
+        totals[(owner.get(account, account), unit_class)] += int(quantity)
+    return [
+        Holding(*known[account], unit_class, quantity)
+        for (account, unit_class), quantity in sorted(totals.items())
+    ]
+
+
 def surveillance_report(
     engine: Engine, venue: Venue, rules: SurveillanceRules, day: date
 ) -> list[Flag]:
     """Every flag: positions and large holders as held now (dated ``day``), wash trades
     over the settled trades, and orders at the price limit over the stored log."""
     with engine.connect() as connection:
-        held = [
-            Holding(row.code, row.kind, row.unit_class, int(row.quantity_units))
-            for row in connection.execute(
-                select(accounts.c.code, accounts.c.kind, unit_classes.c.code.label("unit_class"),
-                       holdings.c.quantity_units)
-                .join(accounts, accounts.c.id == holdings.c.account_id)
-                .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
-            )
-        ]  # fmt: skip
+        held = positions(connection)
         buyer, seller = aliased(accounts), aliased(accounts)
         trades = [
             TradeSeen(f"{row.venue}/{row.trade_id}", from_store(row.traded_at), row.buyer,

@@ -5,12 +5,19 @@ on the first freeze) with a ``freeze`` transaction, so the journal and its hash 
 it and nothing can transfer or surrender them; the order is a row of ``unit_freezes``. The
 release moves the very same serials back (``unfreeze``). What an account holds is then
 available (its own holding) plus frozen (its frozen-units account), ``balances``.
+
+A release may give back part of an order (``quantity_units``): the lowest serials the order
+still holds go back, by the registry's split rule, and the order keeps the rest frozen. Each
+release, and each court-ordered transfer out of the order (``services.court_transfers``), is
+its own transaction and a row of ``freeze_reductions``; the order is closed (``released_at``)
+when nothing is left in it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -18,16 +25,22 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Account, AccountKind, Movement, ResultCode, TransactionRequest
 from tanshi.registry.accounts import allows_negative, frozen_units_account_code
-from tanshi.services.registry import execute_in, lock_journal_head
+from tanshi.registry.serials import Range, take, without
+from tanshi.services.registry import balance, execute_in, lock_journal_head
 from tanshi.services.registry_access import account_from_row
+from tanshi.services.reservations import open_unit_reservations
 from tanshi.store.schema import (
     accounts,
+    freeze_reductions,
     holdings,
     movement_blocks,
     movements,
+    transactions,
     unit_classes,
     unit_freezes,
 )
+
+RELEASE, COURT_TRANSFER = "release", "court_transfer"
 
 
 class FreezeOrderNotFound(TanshiError):
@@ -42,6 +55,20 @@ class FreezeOutcome:
     result: ResultCode
     transaction_id: int | None = None
     replayed: bool = False
+    detail: str = ""  # what to do about a refusal, with the figures, when there is more to say
+
+
+@dataclass(frozen=True, slots=True)
+class FreezeReduction:
+    """Units that left a freeze order: released back to the account, or transferred by court."""
+
+    kind: str
+    quantity_units: int
+    transaction_id: int
+    made_by: str
+    reason: str
+    made_at: datetime
+    blocks: tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +87,9 @@ class FreezeOrder:
     released_at: datetime | None
     released_by: str | None
     release_reason: str | None
+    frozen_units: int = 0  # still frozen under the order
+    frozen_blocks: tuple[tuple[int, int], ...] = ()
+    reductions: tuple[FreezeReduction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,8 +164,10 @@ def freeze_units(
         )  # fmt: skip
         outcome = execute_in(connection, request)
         if not outcome.ok:
+            blocked = _reserved_refusal(connection, account, unit_class, unit_class_code,
+                                        quantity_units, outcome.result)  # fmt: skip
             transaction.rollback()  # not even the frozen-units account stays
-            return FreezeOutcome(None, outcome.result)
+            return blocked or FreezeOutcome(None, outcome.result)
         if outcome.replayed:
             found = connection.execute(
                 select(unit_freezes.c.id).where(
@@ -152,6 +184,27 @@ def freeze_units(
         return FreezeOutcome(int(freeze_id), ResultCode.OK, outcome.transaction_id)
 
 
+def _reserved_refusal(
+    connection: Connection, account: Account, unit_class: int, class_code: str, quantity: int,
+    result: ResultCode,
+) -> FreezeOutcome | None:  # fmt: skip
+    """The refusal naming the sell orders' reservations when they hold the units a freeze
+    lacks: a freeze does not reach into the exchange's clearing account (docs/registry.md)."""
+    if result is not ResultCode.INSUFFICIENT_UNITS:
+        return None
+    waiting = open_unit_reservations(connection, account.id, unit_class)
+    reserved = sum(units for _, units in waiting)
+    held = balance(connection, account.id, unit_class)
+    if not waiting or held + reserved < quantity:
+        return None
+    keys = ", ".join(key for key, _ in waiting)
+    return FreezeOutcome(None, ResultCode.UNITS_RESERVED_FOR_SELL_ORDERS, detail=(
+        f"{account.code} holds {held} t of {class_code}; {reserved} t more wait in the "
+        f"exchange's clearing account for its sell orders (reservations {keys}). Have the "
+        f"exchange cancel those orders so the units come back, then freeze again; or freeze "
+        f"at most {held} t now."))  # fmt: skip
+
+
 def _moved_blocks(connection: Connection, transaction_id: int) -> tuple[tuple[int, int], ...]:
     rows = connection.execute(
         select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
@@ -162,41 +215,125 @@ def _moved_blocks(connection: Connection, transaction_id: int) -> tuple[tuple[in
     return tuple((int(first), int(last)) for first, last in rows)
 
 
-def release_freeze(
-    engine: Engine, freeze_id: int, released_by: str, reason: str, now: datetime
-) -> FreezeOutcome:
-    """Lift a freeze order: its serials go back to the account; the order records the release.
+def order_row(connection: Connection, freeze_id: int) -> Any:
+    """The stored freeze order; FreezeOrderNotFound if there is none."""
+    order = connection.execute(select(unit_freezes).where(unit_freezes.c.id == freeze_id)).first()
+    if order is None:
+        raise FreezeOrderNotFound(f"no freeze order {freeze_id}")
+    return order
 
-    Raises FreezeOrderNotFound, or TanshiError for an order already released; refused
-    with a result code if the account cannot receive them now (closed, say).
+
+def still_frozen(connection: Connection, order: Any) -> list[Range]:
+    """The serials the order still holds: what it froze less what has left it since."""
+    froze = [Range(f, t) for f, t in _moved_blocks(connection, order.freeze_transaction_id)]
+    gone = connection.execute(
+        select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
+        .join(movements, movements.c.id == movement_blocks.c.movement_id)
+        .join(freeze_reductions, freeze_reductions.c.transaction_id == movements.c.transaction_id)
+        .where(freeze_reductions.c.freeze_id == order.id)
+    ).all()
+    return without(froze, [Range(int(f), int(t)) for f, t in gone])
+
+
+def serials_to_move(
+    connection: Connection, order: Any, quantity: int | None
+) -> tuple[int, tuple[tuple[int, int], ...], int] | ResultCode:
+    """How many units leave the order (all that is left when ``quantity`` is None), which
+    serials (the lowest it still holds: the split rule), and how many it holds now."""
+    held = still_frozen(connection, order)
+    holding = sum(block.size for block in held)
+    wanted = holding if quantity is None else quantity
+    if wanted <= 0:
+        return ResultCode.QUANTITY_MUST_BE_POSITIVE
+    if wanted > holding:
+        return ResultCode.INSUFFICIENT_UNITS
+    moved, _ = take(held, wanted)
+    return wanted, tuple((block.start, block.end) for block in moved), holding
+
+
+def replay_of(
+    connection: Connection, key: str, freeze_id: int, kind: str, quantity: int | None
+) -> FreezeOutcome | None:
+    """The first outcome if ``key`` already released (or transferred) units of this order
+    the same way; ``idempotency_key_reused…`` if it did something else; None if unused."""
+    transaction_id = connection.execute(
+        select(transactions.c.id).where(transactions.c.idempotency_key == key)
+    ).scalar()
+    if transaction_id is None:
+        return None
+    row = connection.execute(
+        select(freeze_reductions).where(freeze_reductions.c.transaction_id == transaction_id)
+    ).first()
+    if (
+        row is None or row.freeze_id != freeze_id or row.kind != kind
+        or (quantity is not None and int(row.quantity_units) != quantity)
+    ):  # fmt: skip
+        return FreezeOutcome(freeze_id, ResultCode.IDEMPOTENCY_KEY_REUSED)
+    return FreezeOutcome(freeze_id, ResultCode.OK, int(transaction_id), replayed=True)
+
+
+def record_reduction(
+    connection: Connection, order: Any, kind: str, quantity: int, transaction_id: int,
+    made_by: str, reason: str, now: datetime, *, closes: bool,
+) -> None:  # fmt: skip
+    """Note what left the order; close the order when nothing is left in it."""
+    connection.execute(freeze_reductions.insert().values(
+        freeze_id=order.id, kind=kind, quantity_units=quantity, transaction_id=transaction_id,
+        made_by=made_by, reason=reason, made_at=to_utc(now),
+    ))  # fmt: skip
+    if closes:
+        connection.execute(unit_freezes.update().where(unit_freezes.c.id == order.id).values(
+            released_at=to_utc(now), released_by=made_by, release_reason=reason,
+            release_transaction_id=transaction_id,
+        ))  # fmt: skip
+
+
+def release_freeze(
+    engine: Engine, freeze_id: int, released_by: str, reason: str, now: datetime,
+    *, quantity_units: int | None = None, idempotency_key: str | None = None,
+) -> FreezeOutcome:  # fmt: skip
+    """Lift a freeze order, or ``quantity_units`` of it: the lowest serials it still holds go
+    back to the account (all of them by default); the order keeps the rest frozen.
+
+    Each release is its own ``unfreeze`` transaction under ``idempotency_key`` (needed for a
+    partial release; a whole release defaults to ``unfreeze-of/<order>``): the same key again
+    returns the first release. Raises FreezeOrderNotFound, or TanshiError for an order
+    already closed; refused with a result code for more than the order holds, or if the
+    account cannot receive them now (closed, say).
     """
     if not reason.strip():
         raise TanshiError("give the reason for lifting the freeze (e.g. the court's ruling)")
+    if quantity_units is not None and idempotency_key is None:
+        raise TanshiError("a partial release needs its own idempotency key")
+    key = idempotency_key or f"unfreeze-of/{freeze_id}"
     with engine.connect() as connection, connection.begin() as transaction:
         lock_journal_head(connection)
-        order = connection.execute(
-            select(unit_freezes).where(unit_freezes.c.id == freeze_id)
-        ).first()
-        if order is None:
-            raise FreezeOrderNotFound(f"no freeze order {freeze_id}")
+        order = order_row(connection, freeze_id)
+        if idempotency_key is not None and (
+            replayed := replay_of(connection, key, freeze_id, RELEASE, quantity_units)
+        ):
+            return replayed
         if order.released_at is not None:
             raise TanshiError(f"freeze order {freeze_id} was already released")
-        serials = _moved_blocks(connection, order.freeze_transaction_id)
+        plan = serials_to_move(connection, order, quantity_units)
+        if isinstance(plan, ResultCode):
+            return FreezeOutcome(freeze_id, plan)
+        quantity, serials, holding = plan
+        memo = (f"order {order.order_reference} lifted: {reason}" if quantity == holding
+                else f"order {order.order_reference}, {quantity} t released: {reason}")  # fmt: skip
         request = TransactionRequest(
-            "unfreeze", f"unfreeze-of/{freeze_id}",
-            (Movement(order.frozen_account_id, order.account_id, order.unit_class_id,
-                      int(order.quantity_units), serials),), now,
-            memo=f"order {order.order_reference} lifted: {reason}",
+            "unfreeze", key,
+            (Movement(order.frozen_account_id, order.account_id, order.unit_class_id, quantity,
+                      serials),), now, memo=memo,
         )  # fmt: skip
         outcome = execute_in(connection, request)
         if not outcome.ok:
             transaction.rollback()
             return FreezeOutcome(freeze_id, outcome.result)
-        connection.execute(unit_freezes.update().where(unit_freezes.c.id == freeze_id).values(
-            released_at=to_utc(now), released_by=released_by, release_reason=reason,
-            release_transaction_id=outcome.transaction_id,
-        ))  # fmt: skip
-        return FreezeOutcome(freeze_id, ResultCode.OK, outcome.transaction_id)
+        assert outcome.transaction_id is not None
+        record_reduction(connection, order, RELEASE, quantity, outcome.transaction_id,
+                         released_by, reason, now, closes=quantity == holding)  # fmt: skip
+        return FreezeOutcome(freeze_id, ResultCode.OK, outcome.transaction_id, outcome.replayed)
 
 
 def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
@@ -224,13 +361,21 @@ def freeze_order(engine: Engine, freeze_id: int) -> FreezeOrder | None:
         return None if row is None else _order(connection, row.code, row)
 
 
-def _order(connection: Connection, account_code: str, row) -> FreezeOrder:
+def _order(connection: Connection, account_code: str, row: Any) -> FreezeOrder:
     released = None if row.released_at is None else from_store(row.released_at)
+    held = still_frozen(connection, row)
+    reductions = tuple(
+        FreezeReduction(r.kind, int(r.quantity_units), r.transaction_id, r.made_by, r.reason,
+                        from_store(r.made_at), _moved_blocks(connection, r.transaction_id))
+        for r in connection.execute(select(freeze_reductions).where(
+            freeze_reductions.c.freeze_id == row.id).order_by(freeze_reductions.c.id))
+    )  # fmt: skip
     return FreezeOrder(
         row.id, account_code, row.class_code, int(row.quantity_units), row.order_reference,
         row.reason, row.ordered_by, from_store(row.frozen_at),
         _moved_blocks(connection, row.freeze_transaction_id), released, row.released_by,
-        row.release_reason,
+        row.release_reason, sum(block.size for block in held),
+        tuple((block.start, block.end) for block in held), reductions,
     )  # fmt: skip
 
 

@@ -201,6 +201,47 @@ unit_freezes = Table(
     CheckConstraint("quantity_units > 0", name="frozen_quantity_positive"),
 )
 
+# What left a freeze order, one row per transaction: part or all of its units released back
+# to the account, or transferred by court order (``court_transfers``). The order still holds
+# its quantity less these rows; when nothing is left it is closed (``released_at``).
+freeze_reductions = Table(
+    "freeze_reductions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("freeze_id", ForeignKey("unit_freezes.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=False, unique=True),
+    Column("made_by", String(120), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("made_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("quantity_units > 0", name="reduced_quantity_positive"),
+    CheckConstraint("kind IN ('release', 'court_transfer')", name="reduction_kind"),
+)
+
+# Transfers of frozen units ordered by a court (司法扣划): proposed by one regulator user,
+# executed when another approves; the status moves awaiting_approval → executed, failed or
+# cancelled.
+court_transfers = Table(
+    "court_transfers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("freeze_id", ForeignKey("unit_freezes.id"), nullable=False, index=True),
+    Column("destination_account_id", ForeignKey("accounts.id"), nullable=False),
+    Column("quantity_units", BigInteger, nullable=False),
+    Column("court_order_reference", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("proposed_by", String(120), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("result", String(60), nullable=False),
+    Column("decided_by", String(120), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("transaction_id", ForeignKey("transactions.id"), nullable=True),
+    CheckConstraint("quantity_units > 0", name="court_quantity_positive"),
+)
+
 # Transactions proposed by people: the lifecycle proposed → approved → delayed → executed.
 proposals = Table(
     "proposals",

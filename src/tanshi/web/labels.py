@@ -49,6 +49,7 @@ TRANSACTION_TYPES = {
     "carry_over": "carry-over", "trading_reservation": "units set aside for trading",
     "trading_release": "units given back from trading", "trade_settlement": "trade settlement",
     "closure_transfer": "closure transfer", "borrowing": "borrowing",
+    "court_transfer": "court-ordered transfer",
 }  # fmt: skip
 UNIT_KINDS = {
     "allowance": "allowance", "offset": "offset",

@@ -47,8 +47,13 @@ REGISTRY = {
         "reissue the same quantity",
     "frozen_units_must_stay_with_their_account": "frozen units stay with their own account: a "
         "freeze moves them to it, a release back",
+    "court_transfer_must_go_to_another_account": "a court transfer goes to the account the "
+        "court names, not back to the holder: lift the freeze instead",
     "serials_do_not_match_quantity": "the serial numbers do not add up to the quantity",
     "insufficient_units": "the account does not hold that many units of this class",
+    "units_reserved_for_sell_orders": "some of these units wait for the account's sell orders: "
+        "have the exchange cancel the orders, then freeze again, or freeze what the account "
+        "holds",
     "serials_not_held_by_source": "the sending account does not hold those serial numbers",
     "daily_limit_exceeded": "the account's daily transfer limit would be exceeded",
 }  # fmt: skip

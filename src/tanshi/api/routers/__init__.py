@@ -13,6 +13,7 @@ from tanshi.api.routers import (
     cash,
     clearing,
     compliance,
+    court_orders,
     downloads,
     facilities,
     jurisdictions,
@@ -37,6 +38,7 @@ ROUTERS = (
     transactions.router,
     proposals.router,
     registry_controls.router,
+    court_orders.router,  # court-ordered transfers of frozen units
     compliance.router,
     public.router,
     verification.router,

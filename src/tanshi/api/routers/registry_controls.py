@@ -59,6 +59,19 @@ class FreezeIn(Strict):
 
 class ReleaseIn(Strict):
     reason: Reason
+    quantity_t: Quantity | None = Field(
+        None, description="release only this many units: the lowest serials the order still "
+        "holds go back, the rest stay frozen (default: all it holds)",
+    )  # fmt: skip
+
+
+class ReductionOut(BaseModel):
+    kind: str  # release, or court_transfer
+    quantity_t: int
+    made_by: str
+    reason: str
+    made_at: str
+    blocks: list[tuple[int, int]]
 
 
 class FreezeOut(BaseModel):
@@ -74,6 +87,9 @@ class FreezeOut(BaseModel):
     released_at: str | None
     released_by: str | None
     release_reason: str | None
+    frozen_t: int  # still frozen under the order
+    frozen_blocks: list[tuple[int, int]]
+    reductions: list[ReductionOut]
 
 
 class BalanceOut(BaseModel):
@@ -96,6 +112,13 @@ def _freeze_body(order: unit_freezes.FreezeOrder) -> dict:
         "frozen_at": order.frozen_at.isoformat(), "blocks": [list(b) for b in order.blocks],
         "released_at": order.released_at.isoformat() if order.released_at else None,
         "released_by": order.released_by, "release_reason": order.release_reason,
+        "frozen_t": order.frozen_units, "frozen_blocks": [list(b) for b in order.frozen_blocks],
+        "reductions": [
+            {"kind": r.kind, "quantity_t": r.quantity_units, "made_by": r.made_by,
+             "reason": r.reason, "made_at": r.made_at.isoformat(),
+             "blocks": [list(b) for b in r.blocks]}
+            for r in order.reductions
+        ],
     }  # fmt: skip
 
 
@@ -197,7 +220,10 @@ def freeze(
         except TanshiError as error:
             raise ApiError(422, "freeze_refused", str(error), "body.unit_class") from error
         if outcome.freeze_id is None:
-            raise from_result(outcome.result, "body")
+            refusal = from_result(outcome.result, "body")
+            if outcome.detail:  # what to do, with the figures
+                refusal.message = outcome.detail
+            raise refusal
         order = unit_freezes.freeze_order(svc.engine, outcome.freeze_id)
         assert order is not None
         return 201, _freeze_body(order)
@@ -211,12 +237,16 @@ def release(
     key: IdempotencyKey, svc: ServiceDep,
     who: Annotated[Principal, Depends(needs(Scope.REGULATE))],
 ) -> dict:  # fmt: skip
-    """Lift a freeze order: its very serials go back to the account."""
+    """Lift a freeze order, or ``quantity_t`` of it: the lowest serials it still holds go back
+    to the account, each release its own transaction; the order keeps the rest frozen."""
 
     def run() -> tuple[int, dict]:
+        partial = None if body.quantity_t is None else registry_key(who, key)
         try:
-            outcome = unit_freezes.release_freeze(svc.engine, freeze_id, who.username,
-                                                  body.reason, svc.now())  # fmt: skip
+            outcome = unit_freezes.release_freeze(
+                svc.engine, freeze_id, who.username, body.reason, svc.now(),
+                quantity_units=body.quantity_t, idempotency_key=partial,
+            )  # fmt: skip
         except unit_freezes.FreezeOrderNotFound as error:
             raise ApiError(404, "freeze_order_not_found", str(error), "path.freeze_id") from error
         except TanshiError as error:

@@ -24,6 +24,7 @@ from tanshi.api.routers import (
     reports,
     rulebooks,
     transactions,
+    trust_requests,
     users,
     verification,
     verification_bodies,
@@ -37,6 +38,7 @@ ROUTERS = (
     transactions.router,
     proposals.router,
     registry_controls.router,
+    trust_requests.router,  # trusted-list additions by two representatives
     compliance.router,
     public.router,
     verification.router,

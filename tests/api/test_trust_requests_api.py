@@ -80,7 +80,7 @@ def test_proposals_are_refused_with_every_reason(world: World) -> None:
     assert _error(unknown) == (422, "unknown_account")
     assert unknown.json()["error"]["field"] == "body.account"
     itself = world.client.post(ADD, json={"account": "DP-OH-A1"}, headers=_write("r3", officer))
-    assert _error(itself) == (422, "accounts_must_be_different")
+    assert _error(itself) == (422, "account_cannot_trust_itself")
     hidden = world.client.post("/v1/accounts/DP-OH-B1/trusted-accounts",
                                json={"account": "DP-OH-C1"},
                                headers=_write("r4", officer))  # fmt: skip
@@ -99,12 +99,14 @@ def test_proposals_are_refused_with_every_reason(world: World) -> None:
 
 def test_the_proposer_withdraws_and_a_colleague_turns_down(world: World) -> None:
     officer, approver = world.token("officer-a"), world.token("approver-a")
-    first = world.client.post(ADD, json={"account": "DP-OH-C1"},
-                              headers=_write("p1", officer)).json()  # fmt: skip
-    withdrawn = world.client.post(f"{REQUESTS}/{first['id']}/withdraw",
-                                  headers=_write("w1", officer))  # fmt: skip
+    pid = world.client.post(ADD, json={"account": "DP-OH-C1"},
+                            headers=_write("p1", officer)).json()["id"]  # fmt: skip
+    withdrawn = world.client.post(
+        f"/v1/accounts/DP-OH-A1/trusted-account-requests/{pid}/withdraw",
+        headers=_write("w1", officer))  # fmt: skip
     assert withdrawn.json() == {"result": "ok"}
-    late = world.client.post(f"{REQUESTS}/{first['id']}/confirm", headers=_write("c1", approver))
+    late = world.client.post(f"/v1/accounts/DP-OH-A1/trusted-account-requests/{pid}/confirm",
+                             headers=_write("c1", approver))  # fmt: skip
     assert _error(late) == (409, "request_not_pending")
     second = world.client.post(ADD, json={"account": "DP-OH-C1"},
                                headers=_write("p2", officer)).json()  # fmt: skip

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from tanshi.core.errors import TanshiError
@@ -84,7 +85,7 @@ def propose(
             return None, issues
         assert account is not None and trusted is not None
         if account == trusted:
-            issues.append(Issue("accounts_must_be_different",
+            issues.append(Issue("account_cannot_trust_itself",
                                 "an account is not put on its own trusted list", where))  # fmt: skip
         if not rights(connection, account, proposer.username).initiate:
             issues.append(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value,
@@ -186,6 +187,10 @@ def confirm(
                                           now)  # fmt: skip
             except TanshiError as error:  # the proposer lost the right meanwhile
                 raise _Refused(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, str(error),
+                                     "request")) from error  # fmt: skip
+            except IntegrityError as error:  # another addition of it confirmed meanwhile
+                raise _Refused(Issue("already_trusted", f"{row.detail['trusted']} was put "
+                                     f"on the trusted list of {account_code} meanwhile",
                                      "request")) from error  # fmt: skip
     except _Refused as refused:
         return None, [refused.issue]

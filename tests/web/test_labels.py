@@ -16,8 +16,10 @@ from tanshi.api.app import make_service
 from tanshi.api.clock import service_clock
 from tanshi.api.settings import Settings
 from tanshi.resources import load_rulebook, parameter_table
+from tanshi.services import lifecycle, trust_requests, unit_freezes
 from tanshi.services.demo import run_demo
 from tanshi.services.demo_users import create_demo_users
+from tanshi.services.identity import principal_named
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.store.engine import open_database
 from tanshi.web.app import create_app
@@ -77,10 +79,26 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient,
     run_demo(engine, rulebook, text, parameter_table(), seed=7, company_count=6)
     clock = service_clock("demo", True, engine)
     assert clock is not None
-    users = create_demo_users(engine, load_jurisdiction(engine, "DP"), 7, clock())
+    jurisdiction = load_jurisdiction(engine, "DP")
+    users = create_demo_users(engine, jurisdiction, 7, clock())
+    _registry_controls(engine, jurisdiction, clock())
     client = TestClient(create_app(make_service(Settings(), engine, clock=clock)))
     yield client, {user.username: user for user in users}
     engine.dispose()
+
+
+def _registry_controls(engine, jurisdiction, now) -> None:
+    """A trusted-list entry, an addition awaiting confirmation and a freeze order, so the
+    registry controls pages show rows."""
+    lifecycle.trust_account(engine, jurisdiction, "DP-OH-C001", "DP-OH-C002", "officer1",
+                            "officer2", now)  # fmt: skip
+    officer = principal_named(engine, "officer1")
+    assert officer is not None
+    _, issues = trust_requests.propose(engine, "DP-OH-C001", "DP-OH-C003", officer, now)
+    assert not issues, issues
+    frozen = unit_freezes.freeze_units(engine, "DP-OH-C001", "DPEA-2016", 10, "court 1/2017",
+                                       "debt claim", "regulator", "labels/freeze", now)  # fmt: skip
+    assert frozen.freeze_id is not None, frozen
 
 
 def _login(client: TestClient, user) -> None:

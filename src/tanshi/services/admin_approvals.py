@@ -9,7 +9,8 @@ do not already hold. With any of these alone, one administrator could make or ta
 representatives of an account and move its units. The request keeps
 what the action needs, never a secret; the approver, who must differ from the one who asked
 (and from the user it empowers), runs it and is shown its secrets once. Administrators
-themselves are still added only on the command line.
+themselves are still added only on the command line. The table also holds representatives'
+trusted-list additions (services/trust_requests.py), which these functions leave alone.
 """
 
 from __future__ import annotations
@@ -167,7 +168,8 @@ def pending(engine: Engine) -> list[dict[str, Any]]:
         rows = connection.execute(
             select(admin_requests, asker.c.username.label("requested_by_name"))
             .join(asker, asker.c.id == admin_requests.c.requested_by)
-            .where(admin_requests.c.state == PENDING).order_by(admin_requests.c.id)
+            .where(admin_requests.c.state == PENDING, admin_requests.c.action.in_(ACTIONS))
+            .order_by(admin_requests.c.id)
         ).all()  # fmt: skip
     return [{"id": r.id, "action": r.action, "target": r.target, "detail": r.detail,
              "requested_by": r.requested_by_name, "requested_at": from_store(r.requested_at)}
@@ -180,7 +182,7 @@ def _decide(engine: Engine, approver: Principal, request_id: int, state: str, no
     with engine.begin() as connection:
         row = connection.execute(select(admin_requests).where(admin_requests.c.id == request_id)
                                  ).first()  # fmt: skip
-        if row is None or row.state != PENDING:
+        if row is None or row.state != PENDING or row.action not in ACTIONS:
             return None, [Issue("request_not_pending", "no request with that number awaits a "
                                 "decision", "request")]  # fmt: skip
         if approving and row.requested_by == approver.user_id:

@@ -64,26 +64,40 @@ def trust_account(
     may approve; the entry waits the rulebook's number of working days.
     """
     with engine.begin() as connection:
-        account = account_id(connection, account_code)
-        trusted = account_id(connection, trusted_code)
-        if requested_by == approved_by:
-            raise TanshiError("a second representative must approve a trusted-list addition")
-        if not rights(connection, account, requested_by).initiate:
-            raise TanshiError(f"{requested_by} may not initiate on {account_code}")
-        if not rights(connection, account, approved_by).approve:
-            raise TanshiError(f"{approved_by} may not approve on {account_code}")
-        rule, calendar = registry_rule(jurisdiction, now), registry_calendar(jurisdiction, now)
-        wait = rule.trusted_list_activation_working_days if rule else 0
-        active_from = (
-            calendar.working_days_after(now, wait, rule.activation_clock())
-            if calendar and rule
-            else now
-        )
-        connection.execute(trusted_accounts.insert().values(
-            account_id=account, trusted_account_id=trusted, requested_by=requested_by,
-            approved_by=approved_by, active_from=to_utc(active_from),
-        ))  # fmt: skip
+        return trust_account_in(connection, jurisdiction, account_code, trusted_code,
+                                requested_by, approved_by, now)  # fmt: skip
+
+
+def trust_account_in(
+    connection: Connection, jurisdiction: Jurisdiction, account_code: str, trusted_code: str,
+    requested_by: str, approved_by: str, now: datetime,
+) -> datetime:  # fmt: skip
+    """``trust_account`` on the caller's connection (services/trust_requests.py confirms a
+    pending addition and writes the entry in one transaction)."""
+    account = account_id(connection, account_code)
+    trusted = account_id(connection, trusted_code)
+    if requested_by == approved_by:
+        raise TanshiError("a second representative must approve a trusted-list addition")
+    if not rights(connection, account, requested_by).initiate:
+        raise TanshiError(f"{requested_by} may not initiate on {account_code}")
+    if not rights(connection, account, approved_by).approve:
+        raise TanshiError(f"{approved_by} may not approve on {account_code}")
+    active_from = activation(jurisdiction, now)
+    connection.execute(trusted_accounts.insert().values(
+        account_id=account, trusted_account_id=trusted, requested_by=requested_by,
+        approved_by=approved_by, active_from=to_utc(active_from),
+    ))  # fmt: skip
     return active_from
+
+
+def activation(jurisdiction: Jurisdiction, now: datetime) -> datetime:
+    """When an entry added at ``now`` counts: the rulebook's N-th working day after, at its
+    time of day (at once without a ``[[registry]]`` rule)."""
+    rule, calendar = registry_rule(jurisdiction, now), registry_calendar(jurisdiction, now)
+    if calendar is None or rule is None:
+        return now
+    wait = rule.trusted_list_activation_working_days
+    return calendar.working_days_after(now, wait, rule.activation_clock())
 
 
 def untrust_account(

@@ -15,6 +15,7 @@ from tanshi.api.context import Service
 from tanshi.api.settings import Settings
 from tanshi.web import (
     account,
+    account_controls,
     admin,
     admin_requests,
     allocation,
@@ -25,6 +26,7 @@ from tanshi.web import (
     mrv,
     pages,
     public_log,
+    registry_desk,
     regulator,
     statements,
     trading,
@@ -79,7 +81,8 @@ def create_app(service: Service) -> FastAPI:
     for router in (pages.router, regulator.router, company.router,
                    mrv.router, trading.router, allocation.router, cash.router, account.router,
                    admin.router, admin_requests.router, auction_bids.router,
-                   auction_desk.router, public_log.router, statements.router):  # fmt: skip
+                   auction_desk.router, public_log.router, statements.router,
+                   account_controls.router, registry_desk.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)

@@ -26,7 +26,7 @@ ORGANISATION_KINDS = {
 }  # fmt: skip
 PROPOSAL_STATUSES = {
     "awaiting_approval": "awaiting approval", "delayed": "delayed", "executed": "executed",
-    "failed": "failed", "cancelled": "cancelled", "approved": "approved",
+    "failed": "failed", "cancelled": "cancelled", "approved": "approved", "queued": "queued",
 }  # fmt: skip
 ACCOUNT_KINDS = {
     "issuance": "issuance", "jurisdiction_holding": "jurisdiction holding account",

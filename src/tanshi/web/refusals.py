@@ -161,8 +161,25 @@ WEB = {
     "form_in_progress": "this form is being sent already: wait for its answer",
     "form_key_missing": "the form has no key, so it could act twice: reload the page",
 }  # fmt: skip
+# Trusted lists, waivers and freeze orders (web/account_controls.py, web/registry_desk.py).
+CONTROLS = {
+    "already_trusted": "that account is on the trusted list already",
+    "trusted_account_request_pending": "an addition of that account already awaits "
+        "confirmation",
+    "account_cannot_trust_itself": "an account is not put on its own trusted list",
+    "trusted_list_change_refused": "only an authorised representative of the account changes "
+        "its trusted list",
+    "not_on_trusted_list": "that account is not on the trusted list",
+    "approval_waiver_not_allowed": "the rulebook does not let account holders waive the "
+        "second approval: every transfer needs one",
+    "approval_waiver_refused": "only a representative who may approve declares the waiver; "
+        "any representative withdraws it",
+    "freeze_refused": "the freeze cannot be made as asked: see the details",
+    "freeze_order_not_found": "no such freeze order",
+    "freeze_order_released": "this freeze order was released already",
+}  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
-                                **PEOPLE, **AUCTIONS, **WEB}  # fmt: skip
+                                **PEOPLE, **AUCTIONS, **WEB, **CONTROLS}  # fmt: skip
 
 
 # What each audit-log action is, for the audit page (the code stays in the row's title).
@@ -187,6 +204,11 @@ AUDIT_ACTIONS = {
     "auction_announce": "auction announced", "auction_bid": "auction bid",
     "auction_bid_revise": "auction bid revised", "auction_bid_withdraw": "auction bid withdrawn",
     "auction_clear": "auction cleared",
+    "trusted_list_add": "trusted-list addition proposed",
+    "trusted_list_confirm": "trusted-list addition confirmed",
+    "trusted_list_withdraw": "trusted-list addition withdrawn",
+    "trusted_list_remove": "taken off a trusted list", "approval_waiver": "second-approval waiver",
+    "freeze": "units frozen by order", "unfreeze": "freeze order released",
 }  # fmt: skip
 
 

@@ -56,6 +56,9 @@ for _pages in NAVIGATION.values():
 # Allocation and auctions beside the regulator's page; cash for those who hold or watch money.
 for _role in (Role.REGULATOR, Role.AUDITOR):
     NAVIGATION[_role].insert(1, ("/regulator/allocation", "Allocation and auctions"))
+# The registry's controls (freeze orders, waivers, transfers waiting) for who oversees them.
+for _role in (Role.REGULATOR, Role.AUDITOR):
+    NAVIGATION[_role].insert(2, ("/regulator/registry", "Registry controls"))
 for _role in (Role.COMPLIANCE_OFFICER, Role.TRADER, Role.EXCHANGE_OPERATOR, Role.REGULATOR,
               Role.AUDITOR):  # fmt: skip
     NAVIGATION[_role].insert(len(NAVIGATION[_role]) - 2, ("/cash", "Cash and settlement"))

@@ -25,6 +25,7 @@ from tanshi.api.routers import (
     reports,
     rulebooks,
     transactions,
+    trust_requests,
     users,
     verification,
     verification_bodies,
@@ -39,6 +40,7 @@ ROUTERS = (
     proposals.router,
     registry_controls.router,
     court_orders.router,  # court-ordered transfers of frozen units
+    trust_requests.router,  # trusted-list additions by two representatives
     compliance.router,
     public.router,
     verification.router,

@@ -1,0 +1,193 @@
+"""An account's registry controls for its representatives: balances and frozen units, the
+trusted list (propose an addition, confirm a colleague's, withdraw, remove) and the waiver.
+
+Additions take two representatives at two moments (services/trust_requests.py); removing
+takes one and is immediate. The waiver of the second approval is recorded by the regulator
+(its registry page, or the API), as the holder's declaration; any representative withdraws
+it here (tightening needs one person, loosening the regulator's record).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.core.errors import TanshiError
+from tanshi.registry.lifecycle import Rights
+from tanshi.services import trust_requests, trusted_list, unit_freezes, views
+from tanshi.services.jurisdiction import account_id
+from tanshi.services.trusted_list import approval_waiver_on, registry_rule, rights
+from tanshi.web.common import VisitorDep, login_redirect
+from tanshi.web.forms import Message, Refused, Verbatim, refusal, refusal_of, web_write
+from tanshi.web.render import render
+from tanshi.web.session import Visitor
+
+router = APIRouter(include_in_schema=False)
+CONTROLS_CHANGED = "controls-changed"  # htmx event: the page reloads its trusted list
+Code = Annotated[str, Path(min_length=1, max_length=40)]
+PROPOSE_KEY, WAIVER_KEY = "trust-key", "waiver-key"
+
+
+def page_of(code: str) -> str:
+    return f"/accounts/{code}/controls"
+
+
+def row_key_id(kind: str, value: object) -> str:
+    """The id of a row's form key (hex, so any account code survives a CSS selector)."""
+    return f"{kind}-key-" + str(value).encode().hex()
+
+
+def utc(moment: datetime | None) -> str:
+    """A moment as pages show it: its date and minute in UTC."""
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _held(svc: Service, code: str, username: str) -> Rights:
+    with svc.engine.connect() as connection:
+        return rights(connection, account_id(connection, code), username)
+
+
+def _not_found(request: Request, svc: Service, who: Visitor, code: str) -> Response:
+    return render(request, svc, who, "result.html", 404, ok=False, code="unknown_account",
+                  message="no such account")  # fmt: skip
+
+
+def controls_context(svc: Service, who: Visitor, code: str) -> dict:
+    """What the page and its fragment show about the account ``code`` (visible to ``who``)."""
+    assert who.principal is not None
+    now = svc.now()
+    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    rule = registry_rule(jurisdiction, now)
+    with svc.engine.connect() as connection:
+        waived = approval_waiver_on(connection, account_id(connection, code))
+    return {
+        "code": code, "now": now, "held": _held(svc, code, who.principal.username),
+        "entries": trusted_list.trusted_list(svc.engine, code),
+        "requests": trust_requests.pending(svc.engine, code), "waived": waived,
+        "waiver_allowed": bool(rule and rule.second_approval_waiver),
+        "activation_days": rule.trusted_list_activation_working_days if rule else 0,
+        "new_key": lambda: uuid.uuid4().hex, "row_key_id": row_key_id, "utc": utc,
+        "propose_key": PROPOSE_KEY, "waiver_key": WAIVER_KEY,
+    }  # fmt: skip
+
+
+@router.get("/accounts/{code}/controls", response_class=HTMLResponse)
+def controls_page(code: Code, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    """Balances, freeze orders, the trusted list and its pending additions, the waiver."""
+    if who.principal is None:
+        return login_redirect(page_of(code))
+    account = views.account(svc.engine, who.principal, code)
+    if account is None:
+        return _not_found(request, svc, who, code)
+    context = controls_context(svc, who, code)
+    if request.headers.get("hx-request"):
+        return render(request, svc, who, "_account_controls.html", **context)
+    return render(request, svc, who, "account_controls.html", account=account,
+                  balances=unit_freezes.balances(svc.engine, code),
+                  freezes=unit_freezes.freeze_orders(svc.engine, code), **context)  # fmt: skip
+
+
+def _visible(svc: Service, who: Visitor, code: str) -> None:
+    assert who.principal is not None
+    if views.account_id_if_visible(svc.engine, who.principal, code) is None:
+        raise Refused("unknown_account", "no such account")
+
+
+def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Message:
+    _visible(svc, who, code)
+    assert who.principal is not None
+    trusted = form.get("trusted", "").strip()[:40]
+    made, issues = trust_requests.propose(svc.engine, code, trusted, who.principal, svc.now())
+    if issues:
+        raise refusal_of(issues)
+    assert made is not None
+    return ("addition {id} of {trusted} proposed: another representative must confirm it",
+            {"id": Verbatim(str(made.id)), "trusted": Verbatim(trusted)})  # fmt: skip
+
+
+def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: str) -> Message:
+    _visible(svc, who, code)
+    assert who.principal is not None
+    if decision == "withdraw":
+        issues = trust_requests.withdraw(svc.engine, code, request_id, who.principal, svc.now())
+        if issues:
+            raise refusal_of(issues)
+        return "addition {id} withdrawn", {"id": Verbatim(str(request_id))}
+    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    done, issues = trust_requests.confirm(svc.engine, jurisdiction, code, request_id,
+                                          who.principal, svc.now())  # fmt: skip
+    if issues:
+        raise refusal_of(issues)
+    assert done is not None
+    return ("{trusted} is on the trusted list from {active} (UTC)", {
+        "trusted": Verbatim(done.trusted),
+        "active": Verbatim(utc(done.active_from))})  # fmt: skip
+
+
+def _remove(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Message:
+    _visible(svc, who, code)
+    assert who.principal is not None
+    trusted = form.get("trusted", "").strip()[:40]
+    if trusted not in {e.account for e in trusted_list.trusted_list(svc.engine, code)}:
+        raise Refused("not_on_trusted_list", "that account is not on the trusted list")
+    try:
+        trusted_list.untrust_account(svc.engine, code, trusted, who.principal.username,
+                                     svc.now())  # fmt: skip
+    except TanshiError as error:
+        raise refusal("trusted_list_change_refused", str(error)) from error
+    return "{trusted} taken off the trusted list", {"trusted": Verbatim(trusted)}
+
+
+def _withdraw_waiver(svc: Service, who: Visitor, code: str) -> Message:
+    _visible(svc, who, code)
+    assert who.principal is not None
+    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    try:
+        trusted_list.set_approval_waiver(svc.engine, jurisdiction, code, False,
+                                         who.principal.username, who.principal.username,
+                                         svc.now())  # fmt: skip
+    except TanshiError as error:
+        raise refusal("approval_waiver_refused", str(error)) from error
+    return "the waiver is withdrawn: every transfer needs a second approval again", {}
+
+
+@router.post("/accounts/{code}/trusted/propose", response_class=HTMLResponse)
+async def propose(code: Code, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    return await web_write(request, svc, who, "trusted_list_add", code,
+                           lambda form: _propose(svc, who, code, form), key_input=PROPOSE_KEY,
+                           key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip
+
+
+@router.post("/accounts/{code}/trusted/{request_id}/{decision}", response_class=HTMLResponse)
+async def decide(
+    code: Code, request_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    decision: Annotated[str, Path(pattern="^(confirm|withdraw)$")],
+    request: Request, svc: ServiceDep, who: VisitorDep,
+) -> Response:  # fmt: skip
+    """Confirm a colleague's addition, or withdraw (turn down) one."""
+    return await web_write(request, svc, who, f"trusted_list_{decision}", f"{code}/{request_id}",
+                           lambda _form: _decide(svc, who, code, request_id, decision),
+                           key_input=row_key_id("request", request_id), key_required=True,
+                           trigger=CONTROLS_CHANGED)  # fmt: skip
+
+
+@router.post("/accounts/{code}/trusted/remove", response_class=HTMLResponse)
+async def remove(code: Code, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    return await web_write(request, svc, who, "trusted_list_remove", code,
+                           lambda form: _remove(svc, who, code, form),
+                           key_input=row_key_id("entry", form.get("trusted", "")),
+                           key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip
+
+
+@router.post("/accounts/{code}/waiver/withdraw", response_class=HTMLResponse)
+async def withdraw_waiver(code: Code, request: Request, svc: ServiceDep,
+                          who: VisitorDep) -> Response:  # fmt: skip
+    return await web_write(request, svc, who, "approval_waiver", code,
+                           lambda _form: _withdraw_waiver(svc, who, code), key_input=WAIVER_KEY,
+                           key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip

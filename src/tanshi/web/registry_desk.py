@@ -1,0 +1,171 @@
+"""The regulator's registry controls page: freeze orders (their frozen quantities and court
+orders; freeze, release), the holder's waiver of the second approval as the regulator records
+it, and the transfers waiting for their delay or for business hours.
+
+Kept apart from web/regulator.py (the regulator's overview) so each stays small.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.api.errors import ApiError
+from tanshi.core.errors import TanshiError
+from tanshi.registry import ResultCode
+from tanshi.services import registry_desk, trusted_list, unit_freezes
+from tanshi.services.identity import Role
+from tanshi.services.trusted_list import registry_rule
+from tanshi.web.account_controls import utc
+from tanshi.web.common import VisitorDep, allowed, login_redirect
+from tanshi.web.forms import Message, Refused, Verbatim, refusal, web_write, whole_number
+from tanshi.web.render import render
+from tanshi.web.session import Visitor
+
+router = APIRouter(include_in_schema=False)
+PAGE = "/regulator/registry"
+READERS = {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
+DESK_CHANGED = "registry-changed"  # htmx event: the page reloads its freeze orders and queue
+FREEZE_KEY, WAIVER_KEY = "freeze-key", "desk-waiver-key"
+
+
+def _refused_page(request: Request, svc: Service, who: Visitor) -> Response:
+    return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                  message="this page is for regulators and auditors")  # fmt: skip
+
+
+@router.get(PAGE, response_class=HTMLResponse)
+def desk(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    """Every freeze order, the transfers waiting for release, and the regulator's forms."""
+    if who.principal is None:
+        return login_redirect(PAGE)
+    if not allowed(who, READERS):
+        return _refused_page(request, svc, who)
+    context = {
+        "freezes": registry_desk.freeze_orders(svc.engine),
+        "waiting": registry_desk.waiting_transfers(svc.engine, who.principal),
+        "release_forms": who.principal.role is Role.REGULATOR, "with_account": True,
+        "new_key": lambda: uuid.uuid4().hex, "utc": utc,
+    }  # fmt: skip
+    if request.headers.get("hx-request"):
+        return render(request, svc, who, "_registry_desk.html", **context)
+    return render(request, svc, who, "registry_desk.html", freeze_key=FREEZE_KEY,
+                  waiver_key=WAIVER_KEY, **context)  # fmt: skip
+
+
+def _serials(text: str) -> tuple[tuple[int, int], ...] | None:
+    """``1001-1100, 2001-2005`` as ranges; None when empty."""
+    ranges = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        first, _, last = part.partition("-")
+        try:
+            ranges.append((int(first), int(last or first)))
+        except ValueError as error:
+            raise Refused("invalid_serials", "write serial ranges as first-last, e.g. 1001-1100, "
+                          "separated by commas") from error  # fmt: skip
+    return tuple(ranges) or None
+
+
+def _freeze(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
+    assert who.principal is not None
+    quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
+    code = form.get("account", "").strip()[:40]
+    key = f"web/{who.principal.user_id}/{form.get('form_key', '')[:64]}"
+    try:
+        outcome = unit_freezes.freeze_units(
+            svc.engine, code, form.get("unit_class", "").strip()[:60], quantity,
+            form.get("order_reference", "").strip()[:200], form.get("reason", "").strip()[:500],
+            who.principal.username, key, svc.now(), serials=_serials(form.get("serials", "")),
+        )  # fmt: skip
+    except TanshiError as error:
+        raise refusal("freeze_refused", str(error)) from error
+    if outcome.freeze_id is None:
+        raise refusal(outcome.result.value)
+    return ("freeze order {id}: {quantity} t frozen in {account}", {
+        "id": Verbatim(str(outcome.freeze_id)), "quantity": Verbatim(f"{quantity:,}"),
+        "account": Verbatim(code)})  # fmt: skip
+
+
+def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -> Message:
+    assert who.principal is not None
+    reason = form.get("reason", "").strip()[:500]
+    if not reason:
+        raise Refused("reason_required", "say why the order is released")
+    try:
+        outcome = unit_freezes.release_freeze(svc.engine, freeze_id, who.principal.username,
+                                              reason, svc.now())  # fmt: skip
+    except unit_freezes.FreezeOrderNotFound as error:
+        raise refusal("freeze_order_not_found", str(error)) from error
+    except TanshiError as error:
+        raise refusal("freeze_order_released", str(error)) from error
+    if outcome.result is not ResultCode.OK:
+        raise refusal(outcome.result.value)
+    return "freeze order {id} released: its units are back in the account", {
+        "id": Verbatim(str(freeze_id))}  # fmt: skip
+
+
+def _waiver(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
+    assert who.principal is not None
+    code = form.get("account", "").strip()[:40]
+    waived = form.get("waived") == "on"
+    declared_by = form.get("declared_by", "").strip()[:60]
+    if not declared_by:
+        raise Refused("declared_by_required", "name the representative who declared it")
+    try:
+        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    except ApiError as error:  # an unknown jurisdiction prefix: no such account
+        raise refusal("unknown_account") from error
+    rule = registry_rule(jurisdiction, svc.now())
+    if waived and not (rule and rule.second_approval_waiver):
+        raise refusal("approval_waiver_not_allowed")
+    try:
+        trusted_list.set_approval_waiver(svc.engine, jurisdiction, code, waived, declared_by,
+                                         who.principal.username, svc.now())  # fmt: skip
+    except TanshiError as error:
+        raise refusal("approval_waiver_refused", str(error)) from error
+    if waived:
+        return "waiver of {account} recorded: transfers to its trusted list need no second " \
+            "approval", {"account": Verbatim(code)}  # fmt: skip
+    return "waiver of {account} withdrawn", {"account": Verbatim(code)}
+
+
+def _regulator_only(who: Visitor) -> bool:
+    return who.principal is None or who.principal.role is Role.REGULATOR
+
+
+@router.post(PAGE + "/freeze", response_class=HTMLResponse)
+async def freeze(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    if not _regulator_only(who):
+        return _forbidden(request, svc, who)
+    return await web_write(request, svc, who, "freeze", "web",
+                           lambda form: _freeze(svc, who, form), key_input=FREEZE_KEY,
+                           key_required=True, trigger=DESK_CHANGED)  # fmt: skip
+
+
+@router.post(PAGE + "/freezes/{freeze_id}/release", response_class=HTMLResponse)
+async def release(freeze_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request,
+                  svc: ServiceDep, who: VisitorDep) -> Response:  # fmt: skip
+    if not _regulator_only(who):
+        return _forbidden(request, svc, who)
+    return await web_write(request, svc, who, "unfreeze", str(freeze_id),
+                           lambda form: _release(svc, who, freeze_id, form),
+                           key_input=f"release-key-{freeze_id}", key_required=True,
+                           trigger=DESK_CHANGED)  # fmt: skip
+
+
+@router.post(PAGE + "/waiver", response_class=HTMLResponse)
+async def waiver(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    if not _regulator_only(who):
+        return _forbidden(request, svc, who)
+    return await web_write(request, svc, who, "approval_waiver", "web",
+                           lambda form: _waiver(svc, who, form), key_input=WAIVER_KEY,
+                           key_required=True, trigger=DESK_CHANGED)  # fmt: skip
+
+
+def _forbidden(request: Request, svc: Service, who: Visitor) -> Response:
+    return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                  message="only the regulator freezes, releases and records waivers")  # fmt: skip

@@ -95,8 +95,8 @@ def test_another_administrators_second_factor_takes_a_third(world: World) -> Non
     _administrators(world)
     client, page, token = _as(world, "admin")
     assert "ask-second-factor-reset" in page.split('id="user-admin2"')[1].split("</tr>")[0]
-    refused = _act(client, token, "trader", "ask-second-factor-reset")
-    assert "not_an_administrator" in refused.text  # a trader is reset directly
+    refused = _act(client, token, "verifier", "ask-second-factor-reset")
+    assert "not_an_administrator" in refused.text  # a verifier represents no account
     asked = _act(client, token, "admin2", "ask-second-factor-reset")
     assert 'data-code="ok"' in asked.text and asked.headers["HX-Trigger"] == "requests-changed"
     [request] = admin_approvals.pending(world.engine)

@@ -196,6 +196,15 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     assert officer.post("/regulator/registry/freeze", data=order).status_code == 403
 
     desk = client.get("/regulator/registry").text
+    part = client.post("/regulator/registry/freezes/1/release", data={
+        "reason": "part paid", "quantity_t": "30", "csrf_token": _csrf(desk),
+        "form_key": _key(desk, "release-key-1")})  # fmt: skip
+    assert _answer(part) == "ok" and "30 吨已返还原账户" in part.text, part.text
+    nonsense = client.post("/regulator/registry/freezes/1/release", data={
+        "reason": "x", "quantity_t": "-3", "csrf_token": _csrf(desk), "form_key": "q"})  # fmt: skip
+    assert _answer(nonsense) == "quantity_invalid"
+    desk = client.get("/regulator/registry").text
+    assert "31–100" in desk and "/ 100" in desk  # what the order still holds, of what it froze
     released = client.post("/regulator/registry/freezes/1/release", data={
         "reason": "claim settled", "csrf_token": _csrf(desk),
         "form_key": _key(desk, "release-key-1")})  # fmt: skip

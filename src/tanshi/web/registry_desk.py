@@ -95,15 +95,26 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
     reason = form.get("reason", "").strip()[:500]
     if not reason:
         raise Refused("reason_required", "say why the order is released")
+    wanted = form.get("quantity_t", "").strip().replace(",", "")
+    if wanted and (not wanted.isdigit() or int(wanted) <= 0):
+        raise Refused("quantity_invalid", "give the tonnes to release as a positive whole "
+                      "number, or leave it empty to release all")  # fmt: skip
+    quantity = int(wanted) if wanted else None
     try:
-        outcome = unit_freezes.release_freeze(svc.engine, freeze_id, who.principal.username,
-                                              reason, svc.now())  # fmt: skip
+        outcome = unit_freezes.release_freeze(
+            svc.engine, freeze_id, who.principal.username, reason, svc.now(),
+            quantity_units=quantity,
+            idempotency_key=f"web-release-{form.get('form_key', '')}" if quantity else None,
+        )  # fmt: skip
     except unit_freezes.FreezeOrderNotFound as error:
         raise refusal("freeze_order_not_found", str(error)) from error
     except TanshiError as error:
         raise refusal("freeze_order_released", str(error)) from error
     if outcome.result is not ResultCode.OK:
         raise refusal(outcome.result.value)
+    if quantity is not None:
+        return "freeze order {id}: {quantity} t released back to the account", {
+            "id": Verbatim(str(freeze_id)), "quantity": Verbatim(f"{quantity:,}")}  # fmt: skip
     return "freeze order {id} released: its units are back in the account", {
         "id": Verbatim(str(freeze_id))}  # fmt: skip
 

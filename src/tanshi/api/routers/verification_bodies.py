@@ -24,7 +24,12 @@ from tanshi.api.models import Page, Strict
 from tanshi.api.routers.downloads import HTML, HtmlFile
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.reports.verification_statement import statement_html
-from tanshi.services import verification_bodies, verification_setup, verification_statement
+from tanshi.services import (
+    verification_bodies,
+    verification_setup,
+    verification_statement,
+    views,
+)
 from tanshi.services.identity import Principal, Role, Scope
 
 router = APIRouter(tags=["verification"])
@@ -171,8 +176,9 @@ def declare_conflict(code: BodyCode, body: ConflictIn, request: Request, key: Id
 def _statement(svc, who: Principal, year: int, company: str) -> dict:
     found = verification_statement.statement(svc.engine, company, year)
     if found is None or not (
-        who.reads_all or who.company == company or _own_body(who, found["body"])
-    ):
+        (who.reads_all and views.company(svc.engine, company, views.scope_of(who)))
+        or who.company == company or _own_body(who, found["body"])
+    ):  # fmt: skip
         raise ApiError(404, "no_statement", f"no verification statement of {company} for {year} "
                        "that you may read: it is issued when the verifier concludes "
                        "'verified'", "path.company")  # fmt: skip

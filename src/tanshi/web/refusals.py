@@ -170,6 +170,7 @@ AUDIT_ACTIONS = {
     "verification_recheck_assign": "re-check assigned", "verification_finding": "finding",
     "verification_verify": "verification concluded", "verification_recheck": "re-check",
     "verification_sample": "re-check sample drawn", "organisation_create": "organisation added",
+    "organisation_jurisdiction": "organisation placed in a jurisdiction",
     "user_create": "user added", "user_password_reset": "password reset",
     "user_totp_reset": "second factor reset", "user_unlock": "user unlocked",
     "user_deactivate": "user deactivated", "representative_set": "account rights set",

@@ -142,3 +142,32 @@ def test_a_regulator_without_a_jurisdiction_sees_none_until_the_operator_places_
     assert _get(world, SZ_REGULATOR, "/accounts/SZ-OH-S1").status_code == 200
     assert [i.code for i in user_admin.set_organisation_jurisdiction(
         world.engine, "ORG-A", "SZ")] == ["jurisdiction_mismatch"]  # fmt: skip
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/accounts/DP-OH-A1/status", {"status": "frozen", "reason": "an order"}),
+    ("/verification/2016/A1/assign", {"body": "VER"}),
+    ("/verification-bodies/VER/conflicts", {"company": "A1", "reason": "owned by A1"}),
+])  # fmt: skip
+def test_the_other_jurisdictions_writes_answer_404(two, path: str, body: dict) -> None:
+    world, _ = two
+    answer = world.client.post(f"/v1{path}", json=body, headers={
+        **world.token(SZ_REGULATOR), "Idempotency-Key": f"sz{path}"})  # fmt: skip
+    assert answer.status_code == 404, answer.text
+    assert answer.json()["error"]["code"] in {"unknown_account", "unknown_company"}
+
+
+def test_a_freeze_is_lifted_only_by_its_own_jurisdictions_regulator(two) -> None:
+    world, _ = two
+    body = {"unit_class": "DPEA-2016", "quantity_t": 5, "order_reference": "court order 2",
+            "reason": "an order"}  # fmt: skip
+    made = world.client.post("/v1/accounts/DP-OH-B1/freezes", json=body, headers={
+        **world.token(DP_REGULATOR), "Idempotency-Key": "dp-freezes-b1"})  # fmt: skip
+    assert made.status_code == 201, made.text
+    path = f"/v1/freezes/{made.json()['id']}/release"
+    refused = world.client.post(path, json={"reason": "ruling"}, headers={
+        **world.token(SZ_REGULATOR), "Idempotency-Key": "sz-lifts"})  # fmt: skip
+    assert refused.status_code == 404
+    lifted = world.client.post(path, json={"reason": "ruling"}, headers={
+        **world.token(DP_REGULATOR), "Idempotency-Key": "dp-lifts"})  # fmt: skip
+    assert lifted.status_code == 200, lifted.text

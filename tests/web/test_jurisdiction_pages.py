@@ -67,3 +67,23 @@ def test_the_allocation_page_is_the_regulators_jurisdiction(two: World) -> None:
     assert dp.status_code == sz.status_code == 200
     assert "allocation?year=2016" in dp.text and "allocation?year=2013" not in dp.text
     assert "allocation?year=2013" in sz.text and "allocation?year=2016" not in sz.text
+
+
+def test_the_administrator_puts_a_new_regulator_organisation_in_a_jurisdiction(
+    two: World,
+) -> None:
+    client = _client(two, "admin")
+    page = client.get("/admin/users").text
+    assert '<option value="SZ">SZ</option>' in page
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    form = {"csrf_token": found.group(1), "code": "REG-SZ2", "name": "SZ bureau",
+            "kind": "regulator"}  # fmt: skip
+    refused = client.post("/admin/organisations", data={**form, "form_key": "j1"})
+    assert "jurisdiction_required" in refused.text and "本数据库包含多个辖区" in refused.text
+    made = client.post("/admin/organisations", data={**form, "form_key": "j2",
+                                                      "jurisdiction": "SZ"})  # fmt: skip
+    assert 'data-code="ok"' in made.text, made.text
+    listed = client.get("/v1/organisations?limit=100", headers=two.token("admin")).json()
+    assert {"code": "REG-SZ2", "jurisdiction": "SZ"}.items() <= next(
+        o for o in listed["items"] if o["code"] == "REG-SZ2").items()  # fmt: skip

@@ -214,6 +214,10 @@ def release(
     """Lift a freeze order: its very serials go back to the account."""
 
     def run() -> tuple[int, dict]:
+        held = unit_freezes.freeze_order(svc.engine, freeze_id)
+        if held is not None and not views.in_scope(who, held.account):  # another jurisdiction's
+            raise ApiError(404, "freeze_order_not_found", f"no freeze order {freeze_id}",
+                           "path.freeze_id")  # fmt: skip
         try:
             outcome = unit_freezes.release_freeze(svc.engine, freeze_id, who.username,
                                                   body.reason, svc.now())  # fmt: skip

@@ -28,6 +28,8 @@ def _get(world: World, username: str, path: str):
 
 def test_each_regulator_lists_only_its_own_companies(two) -> None:
     world, _ = two
+    assert _get(world, SZ_REGULATOR, "/me").json()["jurisdiction"] == "SZ"
+    assert _get(world, "auditor", "/me").json()["jurisdiction"] is None
     dp = [c["code"] for c in _get(world, DP_REGULATOR, "/companies").json()["items"]]
     sz = [c["code"] for c in _get(world, SZ_REGULATOR, "/companies").json()["items"]]
     both = [c["code"] for c in _get(world, "auditor", "/companies").json()["items"]]

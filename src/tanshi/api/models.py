@@ -56,6 +56,7 @@ class Me(BaseModel):
     company: str | None
     scopes: list[str]
     locale: str
+    jurisdiction: str | None = None  # the organisation's; None: it serves every jurisdiction
 
 
 class JurisdictionOut(BaseModel):

@@ -160,8 +160,8 @@ def declare_conflict(code: BodyCode, body: ConflictIn, request: Request, key: Id
                        "your own body) or regulator:write")  # fmt: skip
 
     def run() -> tuple[int, dict]:
-        scope = views.scope_of(who)
-        if scope is not None and views.company(svc.engine, body.company, scope) is None:
+        found, scope = views.company(svc.engine, body.company), views.scope_of(who)
+        if found is not None and scope is not None and found["jurisdiction"] != scope:
             raise ApiError(404, "unknown_company", f"no covered company {body.company} in "
                            "your jurisdiction", "body.company")  # fmt: skip
         issues = verification_setup.declare_conflict(svc.engine, code, body.company,

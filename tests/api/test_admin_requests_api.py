@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from service_world import NOW, PASSWORD, World
 from tanshi.services import identity
-from tanshi.store.schema import api_idempotency
+from tanshi.store.schema import accounts, api_idempotency, representatives
 
 REGULATOR = {"action": "add_user", "username": "regulator2", "display_name": "Reg Two",
              "organisation": "REG", "role": "regulator"}  # fmt: skip
@@ -66,7 +66,7 @@ def test_a_regulator_through_a_request_and_a_second_administrator(world: World) 
 def test_another_administrators_second_factor_and_rejection(world: World) -> None:
     _administrators(world)
     wrong = world.client.post("/v1/admin-requests", json={
-        "action": "reset_admin_second_factor", "username": "trader"},
+        "action": "reset_admin_second_factor", "username": "verifier"},
         headers=_as(world, "admin", "t"))  # fmt: skip
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "not_an_administrator"
     direct = world.client.post("/v1/admin-requests", json={**REGULATOR, "role": "trader"},
@@ -96,3 +96,61 @@ def test_another_administrators_second_factor_and_rejection(world: World) -> Non
     assert late.status_code == 409 and late.json()["error"]["code"] == "request_not_pending"
     assert world.client.get("/v1/admin-requests",
                             headers=world.token("regulator")).status_code == 403  # fmt: skip
+
+
+def _rights_of(world: World, account: str, username: str) -> tuple[bool, bool] | None:
+    with world.engine.connect() as connection:
+        row = connection.execute(
+            select(representatives.c.can_initiate, representatives.c.can_approve)
+            .join(accounts, accounts.c.id == representatives.c.account_id)
+            .where(accounts.c.code == account, representatives.c.person == username)
+        ).first()  # fmt: skip
+    return None if row is None else (row[0], row[1])
+
+
+def test_a_new_right_on_an_account_takes_a_second_administrator(world: World) -> None:
+    _administrators(world)
+    grant = {"username": "officer-b", "initiate": True, "approve": True}
+    before = _rights_of(world, "DP-OH-C1", "officer-b")
+    asked = world.client.post("/v1/accounts/DP-OH-C1/representatives", json=grant,
+                              headers=_as(world, "admin", "g1"))  # fmt: skip
+    assert asked.status_code == 202, asked.text
+    assert asked.json()["result"] == "awaiting_second_administrator"
+    rid = asked.json()["request_id"]
+    assert _rights_of(world, "DP-OH-C1", "officer-b") == before  # nothing given yet
+    again = world.client.post("/v1/accounts/DP-OH-C1/representatives", json=grant,
+                              headers=_as(world, "admin", "g2"))  # fmt: skip
+    assert again.status_code == 409 and again.json()["error"]["code"] == "request_pending"
+    listed = world.client.get("/v1/admin-requests", headers=world.token("admin2")).json()
+    assert [(r["action"], r["target"], r["detail"]["account"]) for r in listed] == [
+        ("grant_account_rights", "officer-b", "DP-OH-C1")]  # fmt: skip
+    own = world.client.post(f"/v1/admin-requests/{rid}/approve", headers=_as(world, "admin", "p"))
+    assert own.json()["error"]["code"] == "approver_must_differ_from_requester"
+    done = world.client.post(f"/v1/admin-requests/{rid}/approve",
+                             headers=_as(world, "admin2", "p"))  # fmt: skip
+    assert done.status_code == 200, done.text
+    assert _rights_of(world, "DP-OH-C1", "officer-b") == (True, True)
+    # Fewer rights than held are set at once: taking a right away needs no second pair of eyes.
+    fewer = world.client.post("/v1/accounts/DP-OH-C1/representatives", json=grant | {
+        "approve": False}, headers=_as(world, "admin", "g3"))  # fmt: skip
+    assert fewer.status_code == 200 and fewer.json() == {"result": "ok", "request_id": None}
+    assert _rights_of(world, "DP-OH-C1", "officer-b") == (True, False)
+    unknown = world.client.post("/v1/accounts/NOPE/representatives", json=grant,
+                                headers=_as(world, "admin", "g4"))  # fmt: skip
+    assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "path.code"
+
+
+def test_an_administrator_cannot_approve_rights_given_to_themselves(world: World) -> None:
+    _administrators(world)
+    asked = world.client.post("/v1/accounts/DP-OH-C1/representatives", json={
+        "username": "admin2", "initiate": True, "approve": False},
+        headers=_as(world, "admin", "s1"))  # fmt: skip
+    assert asked.status_code == 202, asked.text
+    rid = asked.json()["request_id"]
+    own = world.client.post(f"/v1/admin-requests/{rid}/approve",
+                            headers=_as(world, "admin2", "p"))  # fmt: skip
+    assert own.status_code == 403
+    assert own.json()["error"]["code"] == "cannot_approve_your_own_rights"
+    done = world.client.post(f"/v1/admin-requests/{rid}/approve",
+                             headers=_as(world, "admin3", "p"))  # fmt: skip
+    assert done.status_code == 200 and _rights_of(world, "DP-OH-C1", "admin2") == (True, False)

@@ -233,7 +233,8 @@ def test_administration_and_audit(world: World) -> None:
     granted = world.client.post("/v1/accounts/DP-OH-C1/representatives",
                                 json={"username": "officer-c", "initiate": True,
                                       "approve": False}, headers=_write("g1", admin))  # fmt: skip
-    assert granted.status_code == 200
+    assert granted.status_code == 202  # a new right: a second administrator approves it
+    assert granted.json()["result"] == "awaiting_second_administrator"
     assert world.client.get("/v1/users", headers=world.token("regulator")).status_code == 403
     log = world.client.get("/v1/audit?username=admin", headers=world.token("auditor")).json()
     actions = {entry["action"] for entry in log["items"]}

@@ -178,6 +178,7 @@ def test_another_organisation_gets_404_for_statements_conflicts_and_cash(world: 
     for path in (
         "/v1/verification/2016/A1/statement",
         "/v1/verification/2016/A1/statement.html",
+        "/v1/verification/2016/A1/statement.pdf",
         "/v1/verification-bodies/VER/conflicts",
         "/v1/verification-bodies/VB2/conflicts",
     ):

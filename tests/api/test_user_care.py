@@ -68,14 +68,43 @@ def test_an_administrator_resets_a_password_shown_once(world: World) -> None:
 
 
 def test_an_administrator_enrols_a_new_second_factor(world: World) -> None:
-    old = world.code("trader")
-    reset = world.client.post("/v1/users/trader/reset-second-factor",
+    old = world.code("verifier")
+    reset = world.client.post("/v1/users/verifier/reset-second-factor",
                               headers=_admin(world, "t1"))  # fmt: skip
     assert reset.status_code == 200, reset.text
     secret = reset.json()["totp_secret"]
-    assert reset.json()["totp_provisioning_uri"].startswith("otpauth://totp/tanshi:trader")
+    assert reset.json()["totp_provisioning_uri"].startswith("otpauth://totp/tanshi:verifier")
+    assert _token(world, "verifier", code=old).status_code == 401
+    assert _token(world, "verifier", code=pyotp.TOTP(secret).at(NOW)).status_code == 201
+
+
+def test_a_representatives_second_factor_takes_a_second_administrator(world: World) -> None:
+    # One administrator resetting two representatives' password and second factor could log
+    # in as both and move the account's units: the second factor is renewed on a request.
+    identity.create_user(world.engine, "admin2", "Admin Two", "ADM", "administrator",
+                         PASSWORD, NOW)  # fmt: skip
+    old = world.code("trader")
+    direct = world.client.post("/v1/users/trader/reset-second-factor",
+                               headers=_admin(world, "r1"))  # fmt: skip
+    assert direct.status_code == 403
+    assert direct.json()["error"]["code"] == "representative_needs_second_administrator"
+    listed = world.client.get("/v1/users?limit=100", headers=world.token("admin")).json()
+    assert {u["username"]: u["represents"] for u in listed["items"]}["trader"] is True
+    asked = world.client.post(
+        "/v1/admin-requests",
+        json={"action": "reset_second_factor", "username": "trader"},
+        headers=_admin(world, "r2"),
+    )
+    assert asked.status_code == 201, asked.text
+    rid = asked.json()["id"]
+    pending = world.client.get("/v1/admin-requests", headers=world.token("admin")).json()
+    assert [r["action"] for r in pending] == ["reset_representative_second_factor"]
+    done = world.client.post(f"/v1/admin-requests/{rid}/approve", headers=world.token(
+        "admin2") | {"Idempotency-Key": "r3"})  # fmt: skip
+    assert done.status_code == 200, done.text
     assert _token(world, "trader", code=old).status_code == 401
-    assert _token(world, "trader", code=pyotp.TOTP(secret).at(NOW)).status_code == 201
+    code = pyotp.TOTP(done.json()["totp_secret"]).at(NOW)
+    assert _token(world, "trader", code=code).status_code == 201
 
 
 def test_an_administrator_unlocks_a_locked_user(world: World) -> None:
@@ -139,8 +168,17 @@ def test_representatives_need_a_second_factor(world: World) -> None:
     plain = {"username": "auditor", "password": PASSWORD, "scopes": ["read"]}
     refused = world.client.post("/v1/auth/tokens", json=plain)
     assert refused.json()["error"]["code"] == "second_factor_not_enrolled"
-    enrolled = world.client.post("/v1/users/auditor/reset-second-factor",
-                                 headers=_admin(world, "g3")).json()  # fmt: skip
+    # It represents an account now, so its new second factor takes a second administrator.
+    identity.create_user(world.engine, "admin2", "Admin Two", "ADM", "administrator",
+                         PASSWORD, NOW)  # fmt: skip
+    asked = world.client.post(
+        "/v1/admin-requests",
+        json={"action": "reset_second_factor", "username": "auditor"},
+        headers=_admin(world, "g3"),
+    )
+    enrolled = world.client.post(f"/v1/admin-requests/{asked.json()['id']}/approve",
+                                 headers=world.token("admin2") | {"Idempotency-Key": "g4"}
+                                 ).json()  # fmt: skip
     code = pyotp.TOTP(enrolled["totp_secret"]).at(NOW)
     assert world.client.post("/v1/auth/tokens", json=plain | {"totp": code}).status_code == 201
 

@@ -102,8 +102,15 @@ def test_resets_are_shown_once_and_closed_to_oneself_and_administrators(world: W
     reset = _act(client, token, "officer-b", "reset-password")
     assert 'data-code="ok"' in reset.text and TEMPORARY.search(reset.text)
     assert "临时密码" in reset.text  # in the administrator's language
-    totp = _act(client, token, "trader", "reset-second-factor")
+    totp = _act(client, token, "verifier", "reset-second-factor")
     assert "otpauth://totp/" in totp.text
+    # The trader represents an account: its second factor is renewed on a request only.
+    refused = _act(client, token, "trader", "reset-second-factor")
+    assert "representative_needs_second_administrator" in refused.text
+    row = client.get("/admin/users").text.split('id="user-trader"')[1].split("</tr>")[0]
+    assert "ask-second-factor-reset" in row and "/reset-second-factor" not in row
+    asked = _act(client, token, "trader", "ask-second-factor-reset")
+    assert 'data-code="ok"' in asked.text, asked.text
     for target, code in (("admin", "cannot_reset_yourself"),
                          ("admin2", "administrator_needs_the_command_line")):  # fmt: skip
         refused = _act(client, token, target, "reset-password")
@@ -146,6 +153,19 @@ def test_organisations_and_account_rights(world: World) -> None:
         "csrf_token": token, "form_key": "r2", "account": "DP-OH-C1", "username": "officer-b",
         "initiate": "on"})  # fmt: skip
     assert 'data-code="ok"' in granted.text, granted.text
+    assert "须由另一名管理员批准" in granted.text  # a new right waits for a second administrator
+    listed = client.get("/admin/users").text
+    assert "登记账户权限" in listed and "DP-OH-C1" in listed
+    viewing = client.post(
+        "/admin/representatives",
+        data={
+            "csrf_token": token,
+            "form_key": "r4",
+            "account": "DP-OH-C1",
+            "username": "officer-b",
+        },
+    )
+    assert "officer-b 代表账户 DP-OH-C1" in viewing.text  # view only: set at once
     unknown = client.post("/admin/representatives", data={
         "csrf_token": token, "form_key": "r3", "account": "NOPE", "username": "officer-b",
         "initiate": "on"})  # fmt: skip
@@ -206,25 +226,25 @@ def test_a_resent_reset_does_nothing_and_shows_no_secret_again(world: World) -> 
 
 def test_a_resent_second_factor_reset_and_unlock_act_once(world: World) -> None:
     client, page, token = _admin_page(world)
-    key = _key(page.text, _row("trader"))
-    first = _act(client, token, "trader", "reset-second-factor", key)
+    key = _key(page.text, _row("verifier"))
+    first = _act(client, token, "verifier", "reset-second-factor", key)
     secret = re.search(r"secret=([A-Z2-7]+)", first.text)
     assert secret
-    again = _act(client, token, "trader", "reset-second-factor", key)
+    again = _act(client, token, "verifier", "reset-second-factor", key)
     assert "otpauth://" not in again.text
-    assert world.secret("trader") == secret.group(1)  # the one shown first still holds
+    assert world.secret("verifier") == secret.group(1)  # the one shown first still holds
     assert _audited(world.engine, "user_totp_reset") == 1
     with world.engine.begin() as connection:
-        connection.execute(users.update().where(users.c.username == "trader").values(
+        connection.execute(users.update().where(users.c.username == "verifier").values(
             failed_logins=5, locked_until=NOW.replace(year=2099)))  # fmt: skip
-    unlock = _key(first.text, _row("trader"))
-    assert 'data-code="ok"' in _act(client, token, "trader", "unlock", unlock).text
+    unlock = _key(first.text, _row("verifier"))
+    assert 'data-code="ok"' in _act(client, token, "verifier", "unlock", unlock).text
     with world.engine.begin() as connection:  # locked again after the unlock
-        connection.execute(users.update().where(users.c.username == "trader").values(
+        connection.execute(users.update().where(users.c.username == "verifier").values(
             failed_logins=5, locked_until=NOW.replace(year=2099)))  # fmt: skip
-    replayed = _act(client, token, "trader", "unlock", unlock)
+    replayed = _act(client, token, "verifier", "unlock", unlock)
     assert 'data-code="ok"' in replayed.text
-    assert _user_row(world.engine, "trader").locked_until is not None  # the replay did nothing
+    assert _user_row(world.engine, "verifier").locked_until is not None  # the replay did nothing
     assert _audited(world.engine, "user_unlock") == 1
 
 

@@ -12,7 +12,14 @@ from test_pages import _csrf, _login
 
 from service_world import NOW, PASSWORD, World
 from tanshi.services import admin_approvals, identity
-from tanshi.store.schema import admin_requests, api_idempotency, audit_log, users
+from tanshi.store.schema import (
+    accounts,
+    admin_requests,
+    api_idempotency,
+    audit_log,
+    representatives,
+    users,
+)
 from tanshi.web.admin import request_key_id
 
 REGULATOR = {"username": "regulator2", "display_name": "Second Regulator",
@@ -111,6 +118,30 @@ def test_another_administrators_second_factor_takes_a_third(world: World) -> Non
             select(audit_log.c.action, audit_log.c.result))}  # fmt: skip
     assert {("admin_request", "ok"), ("admin_request_approve", "ok"),
             ("admin_request_approve", "cannot_reset_yourself")} <= actions  # fmt: skip
+
+
+def test_a_new_account_right_is_given_when_a_second_administrator_approves(
+    world: World,
+) -> None:
+    _administrators(world)
+    client, page, token = _as(world, "admin")
+    asked = client.post("/admin/representatives", data={
+        "csrf_token": token, "form_key": "rights-1", "account": "DP-OH-C1",
+        "username": "officer-b", "approve": "on"})  # fmt: skip
+    assert 'data-code="ok"' in asked.text and "须由另一名管理员批准" in asked.text, asked.text
+    [request] = admin_approvals.pending(world.engine)
+    assert request["detail"] == {"account": "DP-OH-C1", "initiate": False, "approve": True}
+    second, page, token = _as(world, "admin2")
+    row = page.split(f'id="request-{request["id"]}"')[1].split("</tr>")[0]
+    assert "rights on a registry account" in row and "may approve transfers" in row
+    approved = _decide(second, token, page, request["id"], "approve")
+    assert "the rights of officer-b are set" in approved.text, approved.text
+    assert _state(world, request["id"]) == "approved"
+    with world.engine.connect() as connection:
+        rights = connection.execute(select(representatives.c.can_approve).join(
+            accounts, accounts.c.id == representatives.c.account_id).where(
+            accounts.c.code == "DP-OH-C1", representatives.c.person == "officer-b")).scalar()  # fmt: skip
+    assert rights is True
 
 
 def test_a_request_rejected_cannot_be_approved(world: World) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -238,6 +238,7 @@ class UserOut(BaseModel):
     locked_until: str | None = None  # UTC; a lockout in the past no longer applies
     must_change_password: bool = False
     failed_logins: int = 0
+    represents: bool = False  # may initiate or approve on a registry account
 
 
 class UserCreated(BaseModel):
@@ -249,6 +250,15 @@ class RepresentativeIn(Strict):
     username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     initiate: bool
     approve: bool
+
+
+class RepresentativeSet(BaseModel):
+    """``ok``: the rights are set. ``awaiting_second_administrator``: they add a right the
+    user lacks, so request ``request_id`` waits for another administrator
+    (POST /v1/admin-requests/{id}/approve)."""
+
+    result: Literal["ok", "awaiting_second_administrator"]
+    request_id: int | None = None
 
 
 class AuditOut(BaseModel):

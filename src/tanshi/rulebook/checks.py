@@ -20,7 +20,7 @@ from tanshi.rulebook.supply_checks import check_overlaps, check_reversed, check_
 # Tables of which at most one rule may be in force in a year.
 ONE_A_YEAR = (
     "compliance", "phase", "allocation", "auction", "offsets", "banking", "borrowing",
-    "obligation_limits", "penalty", "mrv", "registry",
+    "obligation_limits", "penalty", "mrv", "registry", "publication",
 )  # fmt: skip
 
 

@@ -33,6 +33,7 @@ from tanshi.rulebook.flexibility_rules import (  # noqa: F401 - re-exported
     PenaltyRule,
     PriceWindow,
 )
+from tanshi.rulebook.publication_rules import PublicationRule
 from tanshi.rulebook.records import (  # noqa: F401 - re-exported
     Code,
     Confidence,
@@ -216,3 +217,4 @@ class Rulebook(Record):
     penalty: Annotated[tuple[AnyPenaltyRule, ...], Field(min_length=1)]
     mrv: Annotated[tuple[MrvRule, ...], Field(min_length=1)]
     registry: tuple[RegistryRule, ...] = ()
+    publication: tuple[PublicationRule, ...] = ()

@@ -1,12 +1,15 @@
 """Four eyes in administration: one administrator asks, another approves.
 
-Two actions take a second administrator (docs/security.md, "Four eyes in administration"):
-adding a user with a role in ``SECOND_ADMINISTRATOR_ROLES`` (a regulator: it writes for
-the jurisdiction), and enrolling a new second factor for another administrator (which the
-web page and the API otherwise refuse, leaving it to the server's command line). The
-request keeps what the action needs, never a secret; the approver, who must differ from
-the one who asked (and from the administrator reset), runs it and is shown its secrets
-once. Administrators themselves are still added only on the command line.
+Three kinds of action take a second administrator (docs/security.md, "Four eyes in
+administration"): adding a user with a role in ``SECOND_ADMINISTRATOR_ROLES`` (a regulator:
+it writes for the jurisdiction); enrolling a new second factor for another administrator or
+for a user who represents a registry account (which the web page and the API otherwise
+refuse); and giving a user a right to initiate or approve on a registry account that they
+do not already hold. With any of these alone, one administrator could make or take over two
+representatives of an account and move its units. The request keeps
+what the action needs, never a secret; the approver, who must differ from the one who asked
+(and from the user it empowers), runs it and is shown its secrets once. Administrators
+themselves are still added only on the command line.
 """
 
 from __future__ import annotations
@@ -18,14 +21,20 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import aliased
 
+from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
-from tanshi.services import identity, user_admin
+from tanshi.services import identity, lifecycle, user_admin
 from tanshi.services.identity import Principal, Role
+from tanshi.services.jurisdiction import account_id
+from tanshi.services.trusted_list import rights
 from tanshi.store.schema import admin_requests, organisations, users
 
 ADD_USER, RESET_ADMIN_SECOND_FACTOR = "add_user", "reset_admin_second_factor"
-ACTIONS = (ADD_USER, RESET_ADMIN_SECOND_FACTOR)
+RESET_REPRESENTATIVE_SECOND_FACTOR = "reset_representative_second_factor"
+GRANT_ACCOUNT_RIGHTS = "grant_account_rights"
+ACTIONS = (ADD_USER, RESET_ADMIN_SECOND_FACTOR, RESET_REPRESENTATIVE_SECOND_FACTOR,
+           GRANT_ACCOUNT_RIGHTS)  # fmt: skip
 SECOND_ADMINISTRATOR_ROLES = frozenset({Role.REGULATOR.value})
 PENDING, APPROVED, REJECTED, FAILED = "pending", "approved", "rejected", "failed"
 
@@ -86,10 +95,11 @@ def ask_to_add_user(
         return _record(connection, actor, ADD_USER, username, detail, now), []
 
 
-def ask_to_reset_admin_second_factor(
+def ask_to_reset_second_factor(
     engine: Engine, actor: Principal, username: str, now: datetime
 ) -> tuple[int | None, list[Issue]]:
-    """Ask for a new second factor for another administrator; the request's id."""
+    """Ask for a new second factor for another administrator, or for a user who represents a
+    registry account; the request's id."""
     with engine.begin() as connection:
         role = connection.execute(select(users.c.role).where(users.c.username == username)
                                   ).scalar()  # fmt: skip
@@ -98,13 +108,56 @@ def ask_to_reset_admin_second_factor(
         if username == actor.username:
             return None, [Issue("cannot_reset_yourself", "another administrator must do it",
                                 "username")]  # fmt: skip
-        if role != Role.ADMINISTRATOR.value:
-            return None, [Issue("not_an_administrator", f"{username} is not an administrator: "
-                                "reset their second factor directly", "username")]  # fmt: skip
-        if _pending_for(connection, RESET_ADMIN_SECOND_FACTOR, username):
+        if role == Role.ADMINISTRATOR.value:
+            action = RESET_ADMIN_SECOND_FACTOR
+        elif identity.represents_an_account(connection, username):
+            action = RESET_REPRESENTATIVE_SECOND_FACTOR
+        else:
+            return None, [Issue("not_an_administrator", f"{username} is neither an administrator "
+                                "nor a representative who initiates or approves: reset their "
+                                "second factor directly", "username")]  # fmt: skip
+        if _pending_for(connection, action, username):
             return None, [Issue("request_pending", f"a request for {username} awaits approval",
                                 "username")]  # fmt: skip
-        return _record(connection, actor, RESET_ADMIN_SECOND_FACTOR, username, {}, now), []
+        return _record(connection, actor, action, username, {}, now), []
+
+
+def set_account_rights(
+    engine: Engine, actor: Principal, account: str, username: str, *, initiate: bool,
+    approve: bool, now: datetime,
+) -> tuple[int | None, list[Issue]]:  # fmt: skip
+    """Set a user's rights on a registry account (view always).
+
+    Rights the user already holds, or fewer, are set at once (``None``, no issues): taking a
+    right away needs no second pair of eyes. A right to initiate or approve that the user
+    does not hold yet becomes a request for a second administrator; its id is returned.
+    """
+    if not identity.user_exists(engine, username):
+        return None, [Issue("unknown_user", f"no user {username}", "username")]
+    if (initiate or approve) and not user_admin.has_second_factor(engine, username):
+        return None, [Issue("second_factor_not_enrolled", f"{username} has no second factor, "
+                            "which a representative who initiates or approves needs: reset "
+                            "their second factor first", "username")]  # fmt: skip
+    with engine.begin() as connection:
+        try:
+            held = rights(connection, account_id(connection, account), username)
+        except TanshiError:
+            return None, [Issue("unknown_account", f"no account {account}", "account")]
+        if (initiate and not held.initiate) or (approve and not held.approve):
+            if _rights_pending(connection, account, username):
+                return None, [Issue("request_pending", f"a request for {username}'s rights on "
+                                    f"{account} awaits approval", "username")]  # fmt: skip
+            detail = {"account": account, "initiate": initiate, "approve": approve}
+            return _record(connection, actor, GRANT_ACCOUNT_RIGHTS, username, detail, now), []
+    lifecycle.add_representative(engine, account, username, initiate=initiate, approve=approve)
+    return None, []
+
+
+def _rights_pending(connection, account: str, username: str) -> bool:
+    details = connection.execute(select(admin_requests.c.detail).where(
+        admin_requests.c.action == GRANT_ACCOUNT_RIGHTS, admin_requests.c.target == username,
+        admin_requests.c.state == PENDING)).scalars()  # fmt: skip
+    return any(detail["account"] == account for detail in details)
 
 
 def pending(engine: Engine) -> list[dict[str, Any]]:
@@ -133,6 +186,9 @@ def _decide(engine: Engine, approver: Principal, request_id: int, state: str, no
         if approving and row.requested_by == approver.user_id:
             return None, [Issue("approver_must_differ_from_requester", "four eyes: another "
                                 "administrator must approve what you asked for", "request")]  # fmt: skip
+        if approving and row.target == approver.username and row.action == GRANT_ACCOUNT_RIGHTS:
+            return None, [Issue("cannot_approve_your_own_rights", "another administrator must "
+                                "approve rights given to you", "request")]  # fmt: skip
         if approving and row.target == approver.username:
             return None, [Issue("cannot_reset_yourself", "another administrator must approve a "
                                 "reset of your own second factor", "request")]  # fmt: skip
@@ -167,6 +223,11 @@ def approve(
         secret = None if issues else identity.totp_secret_of(engine, row.target)
         outcome = Outcome(row.target, password, secret,
                           identity.provisioning_uri(engine, row.target) if secret else None)  # fmt: skip
+    elif row.action == GRANT_ACCOUNT_RIGHTS:
+        outcome, issues = (
+            Outcome(row.target, None, None, None),
+            _grant(engine, row.target, row.detail),
+        )
     else:
         enrolment, issues = user_admin.reset_second_factor(engine, None, row.target, now)
         outcome = None if enrolment is None else Outcome(row.target, None, enrolment.secret,
@@ -176,3 +237,16 @@ def approve(
                            .values(state=FAILED if issues else APPROVED,
                                    result=issues[0].code if issues else "ok"))  # fmt: skip
     return (None, issues) if issues else (outcome, [])
+
+
+def _grant(engine: Engine, username: str, detail: dict[str, Any]) -> list[Issue]:
+    """Give the rights an approved request asked for, if the user can still hold them."""
+    initiate, approve = bool(detail["initiate"]), bool(detail["approve"])
+    if not identity.user_exists(engine, username):
+        return [Issue("unknown_user", f"no user {username}", "username")]
+    if (initiate or approve) and not user_admin.has_second_factor(engine, username):
+        return [Issue("second_factor_not_enrolled", f"{username} no longer has a second factor",
+                      "username")]  # fmt: skip
+    lifecycle.add_representative(engine, detail["account"], username, initiate=initiate,
+                                 approve=approve)  # fmt: skip
+    return []

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, exists, or_, select
 
 from tanshi.services.views import Page, page_of, reading, utc_text
-from tanshi.store.schema import audit_log, companies, jurisdictions, organisations, users
+from tanshi.store.schema import (
+    audit_log,
+    companies,
+    jurisdictions,
+    organisations,
+    representatives,
+    users,
+)
 
 
 def audit_entries(
@@ -26,10 +33,15 @@ def audit_entries(
 
 
 def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
+    represents = exists().where(
+        representatives.c.person == users.c.username,
+        or_(representatives.c.can_initiate, representatives.c.can_approve),
+    )
     query = (
         select(users.c.username, users.c.display_name, users.c.role, organisations.c.code,
                users.c.locale, users.c.active, users.c.totp_secret.is_not(None),
-               users.c.locked_until, users.c.must_change_password, users.c.failed_logins)
+               users.c.locked_until, users.c.must_change_password, users.c.failed_logins,
+               represents.label("represents"))
         .join(organisations)
         .order_by(users.c.username)
     )  # fmt: skip
@@ -38,7 +50,7 @@ def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
             "username": r[0], "display_name": r[1], "role": r[2], "organisation": r[3],
             "locale": r[4], "active": r[5], "totp_enrolled": bool(r[6]),
             "locked_until": utc_text(r[7]), "must_change_password": bool(r[8]),
-            "failed_logins": int(r[9]),
+            "failed_logins": int(r[9]), "represents": bool(r[10]),
         })  # fmt: skip
 
 

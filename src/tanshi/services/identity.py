@@ -433,6 +433,11 @@ def needs_second_factor(connection: Connection, username: str, role: str) -> boo
     account with the right to initiate or approve (whatever their role)."""
     if role in {r.value for r in TOTP_REQUIRED_ROLES}:
         return True
+    return represents_an_account(connection, username)
+
+
+def represents_an_account(connection: Connection, username: str) -> bool:
+    """Whether the user may initiate or approve on some registry account."""
     return bool(connection.execute(select(exists().where(
         representatives.c.person == username,
         or_(representatives.c.can_initiate, representatives.c.can_approve),

@@ -1,13 +1,21 @@
-"""What a regulator publishes from the registry: holdings by account type, and the log."""
+"""What a regulator publishes from the registry: holdings by account type, the full log (for
+regulators and auditors) and the public log after the rulebook's delay."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, and_, func, select
 from sqlalchemy.orm import aliased
 
+from tanshi.core.moments import from_store
+from tanshi.registry.journal import utc_text
+from tanshi.rulebook.in_force import optional_rule
+from tanshi.rulebook.publication_rules import PublicationRule
+from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.views import Page, reading
 from tanshi.store.schema import accounts, holdings, movements, transactions, unit_classes
 
 
@@ -51,10 +59,10 @@ def holdings_by_kind(engine: Engine) -> list[HoldingsLine]:
         ]
 
 
-def transaction_log(engine: Engine, until: datetime | None = None) -> list[LogLine]:
-    """Every movement in journal order, up to ``until`` (publication usually lags)."""
-    source, target = aliased(accounts), aliased(accounts)
-    query = (
+def _log_query(source, target) -> Select:
+    """Every movement in journal order, with the accounts at both ends (one extractor for the
+    regulator's log and the public one)."""
+    return (
         select(
             transactions.c.sequence, transactions.c.booked_at, transactions.c.type_code,
             source.c.code, target.c.code, unit_classes.c.code, movements.c.quantity_units,
@@ -64,7 +72,54 @@ def transaction_log(engine: Engine, until: datetime | None = None) -> list[LogLi
         .join(target, target.c.id == movements.c.to_account_id)
         .order_by(transactions.c.sequence, movements.c.id)
     )  # fmt: skip
+
+
+def transaction_log(engine: Engine, until: datetime | None = None) -> list[LogLine]:
+    """Every movement in journal order, up to ``until`` (publication usually lags)."""
+    query = _log_query(aliased(accounts), aliased(accounts))
     if until is not None:
         query = query.where(transactions.c.booked_at <= until)
     with engine.connect() as connection:
         return [LogLine(*row[:6], int(row[6])) for row in connection.execute(query)]
+
+
+@dataclass(frozen=True, slots=True)
+class PublicLog:
+    """A page of the public transaction log and the rule that published it."""
+
+    rule: PublicationRule
+    published_before: date  # transactions booked before this day, in the jurisdiction's time
+    next_release: date
+    page: Page
+
+
+def public_transaction_log(
+    engine: Engine, jurisdiction: Jurisdiction, now: datetime, *, limit: int, offset: int
+) -> PublicLog | None:
+    """The log as the rulebook's publication rule in force ``now`` publishes it: only what
+    was booked before its cut-off, in the rule's fields, without transactions between the
+    regulator's own accounts; None when the rulebook publishes no log."""
+    rulebook = jurisdiction.rulebook
+    zone = ZoneInfo(rulebook.rulebook.timezone)
+    today = now.astimezone(zone).date()
+    rule = optional_rule(rulebook.publication, today.year)
+    if rule is None:
+        return None
+    before = rule.published_before(today)
+    cutoff = datetime.combine(before, time(), zone).astimezone(UTC)
+    source, target = aliased(accounts), aliased(accounts)
+    query = _log_query(source, target).add_columns(source.c.holder, target.c.holder).where(
+        transactions.c.booked_at < cutoff, unit_classes.c.jurisdiction == jurisdiction.code)  # fmt: skip
+    hidden = rule.transaction_log_hidden_between
+    if hidden:
+        query = query.where(~and_(source.c.kind.in_(hidden), target.c.kind.in_(hidden)))
+    with reading(engine) as connection:
+        total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = connection.execute(query.limit(limit).offset(offset)).all()
+    items = [
+        {"transaction": int(row[0]), "completed_at": utc_text(from_store(row[1])),
+         "type": row[2], "from_account": row[3], "from_holder": row[7], "to_account": row[4],
+         "to_holder": row[8], "unit_class": row[5], "quantity_units": int(row[6])}
+        for row in rows
+    ]  # fmt: skip
+    return PublicLog(rule, before, rule.next_release(today), Page(items, total, limit, offset))

@@ -28,6 +28,7 @@ from tanshi.services.identity import (
     end_credentials,
     hash_password,
     password_matches,
+    represents_an_account,
 )
 from tanshi.services.secret_box import keyring, seal
 from tanshi.store.schema import companies, jurisdictions, organisations, users, web_sessions
@@ -157,13 +158,20 @@ def reset_second_factor(
 ) -> tuple[Enrolment | None, list[Issue]]:
     """A new TOTP secret for ``username`` (the old one stops working), returned once.
 
-    Closes the user's sessions and revokes their tokens; any role may be enrolled.
+    Closes the user's sessions and revokes their tokens; any role may be enrolled. An
+    administrator (``actor``) may not renew the second factor of a user who represents an
+    account: that takes a second administrator (``admin_approvals``), as for administrators.
     """
     ring = keyring(engine)
     with engine.begin() as connection:
         row, problem = _target(connection, actor, username)
         if problem is not None:
             return None, [problem]
+        if actor is not None and represents_an_account(connection, username):
+            return None, [Issue("representative_needs_second_administrator", f"{username} may "
+                                "initiate or approve on a registry account: a new second factor "
+                                "takes a second administrator; ask for one (on the users page, "
+                                "or POST /v1/admin-requests)", "username")]  # fmt: skip
         secret = pyotp.random_base32()
         connection.execute(users.update().where(users.c.id == row.id).values(
             totp_secret=seal(ring, username, secret), totp_last_step=None))  # fmt: skip

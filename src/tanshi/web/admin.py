@@ -17,8 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
-from tanshi.core.errors import TanshiError
-from tanshi.services import admin_approvals, admin_views, identity, lifecycle, user_admin, views
+from tanshi.services import admin_approvals, admin_views, identity, user_admin, views
 from tanshi.services.identity import ORGANISATION_KINDS, Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import Message, Refused, Secret, Verbatim, refusal, refusal_of, web_write
@@ -122,8 +121,8 @@ async def create_user(request: Request, svc: ServiceDep, who: VisitorDep) -> Res
 def _act(svc: Service, me: Principal, username: str, action: str) -> Message:
     now = svc.now()
     if action == "ask-second-factor-reset":
-        asked, issues = admin_approvals.ask_to_reset_admin_second_factor(svc.engine, me,
-                                                                         username, now)  # fmt: skip
+        asked, issues = admin_approvals.ask_to_reset_second_factor(svc.engine, me, username,
+                                                                   now)  # fmt: skip
         if issues:
             raise refusal_of(issues)
         return ("request {id} recorded: another administrator must approve the new second "
@@ -200,22 +199,22 @@ async def create_organisation(request: Request, svc: ServiceDep, who: VisitorDep
                            key_input=ORGANISATION_KEY, key_required=True)  # fmt: skip
 
 
-def _grant(svc: Service, form: dict[str, str]) -> Message:
+def _grant(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     username, account = form.get("username", "").strip(), form.get("account", "").strip()
     initiate, approve = form.get("initiate") == "on", form.get("approve") == "on"
-    if not identity.user_exists(svc.engine, username):
-        raise refusal("unknown_user")
-    if (initiate or approve) and not user_admin.has_second_factor(svc.engine, username):
-        raise refusal("second_factor_not_enrolled")
-    try:
-        lifecycle.add_representative(svc.engine, account, username, initiate=initiate,
-                                     approve=approve)  # fmt: skip
-    except TanshiError as error:
-        raise Refused("unknown_account", "no such account", detail=str(error)) from error
-    return "{username} represents {account} (initiate: {initiate}, approve: {approve})", {
-        "username": Verbatim(username), "account": Verbatim(account),
-        "initiate": "yes" if initiate else "no",
-        "approve": "yes" if approve else "no"}  # fmt: skip
+    asked, issues = admin_approvals.set_account_rights(
+        svc.engine, me, account, username, initiate=initiate, approve=approve, now=svc.now())  # fmt: skip
+    if issues:
+        if issues[0].code == "unknown_account":
+            raise Refused("unknown_account", "no such account", detail=issues[0].message)
+        raise refusal_of(issues)
+    shown = {"username": Verbatim(username), "account": Verbatim(account),
+             "initiate": "yes" if initiate else "no", "approve": "yes" if approve else "no"}  # fmt: skip
+    if asked is not None:
+        return ("request {id} recorded: another administrator must approve that {username} "
+                "represents {account} (initiate: {initiate}, approve: {approve})",
+                shown | {"id": Verbatim(str(asked))})  # fmt: skip
+    return "{username} represents {account} (initiate: {initiate}, approve: {approve})", shown
 
 
 @router.post("/admin/representatives", response_class=HTMLResponse)
@@ -223,5 +222,6 @@ async def grant(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "representative_set", "web",
-                           lambda form: _grant(svc, form), key_input=REPRESENTATIVE_KEY,
+                           lambda form: _grant(svc, who.principal, form),  # type: ignore[arg-type]
+                           trigger=REQUESTS_CHANGED, key_input=REPRESENTATIVE_KEY,
                            key_required=True)  # fmt: skip

@@ -50,6 +50,8 @@ def _approve(svc: Service, me: Principal, request_id: int) -> Message:
     svc.tokens.forget()
     values: dict[str, object] = {"id": Verbatim(str(request_id)),
                                  "username": Verbatim(outcome.username)}  # fmt: skip
+    if outcome.temporary_password is None and outcome.totp_secret is None:
+        return "request {id} approved: the rights of {username} are set", values
     if outcome.temporary_password is None:
         return ("request {id} approved: new one-time code secret of {username} (shown once): "
                 "{secret}; enrolment URI: {uri}", values | {

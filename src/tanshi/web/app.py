@@ -24,7 +24,9 @@ from tanshi.web import (
     company,
     mrv,
     pages,
+    public_log,
     regulator,
+    statements,
     trading,
 )
 from tanshi.web.common import PasswordChangeRequired
@@ -77,7 +79,7 @@ def create_app(service: Service) -> FastAPI:
     for router in (pages.router, regulator.router, company.router,
                    mrv.router, trading.router, allocation.router, cash.router, account.router,
                    admin.router, admin_requests.router, auction_bids.router,
-                   auction_desk.router):  # fmt: skip
+                   auction_desk.router, public_log.router, statements.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)

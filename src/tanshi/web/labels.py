@@ -76,6 +76,7 @@ CASH = {
     "participant": "participant", "clearing": "clearing", "fees": "fees", "bank": "bank",
     "deposit": "deposit", "withdrawal": "withdrawal", "funds_reservation": "funds reserved",
     "funds_release": "funds released", "settlement": "settlement",
+    "auction_payment": "auction payment",
 }  # fmt: skip
 ALLOCATION = {
     "planned": "planned", "allocated": "allocated", "trued_up": "trued up",
@@ -94,6 +95,8 @@ SECTORS = {
 }  # fmt: skip
 ADMINISTRATION = {
     "add_user": "add a user", "reset_admin_second_factor": "new second factor of an administrator",
+    "reset_representative_second_factor": "new second factor of an account representative",
+    "grant_account_rights": "rights on a registry account",
 }  # fmt: skip
 # What a source stream burns or uses: subjects of the parameter table (data/parameters).
 SUBJECTS = {

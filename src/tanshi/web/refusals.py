@@ -125,6 +125,9 @@ PEOPLE = {
     "request_not_pending": "no request with that number awaits a decision",
     "approver_must_differ_from_requester": "four eyes: another administrator must approve what "
         "you asked for",
+    "cannot_approve_your_own_rights": "another administrator must approve rights given to you",
+    "representative_needs_second_administrator": "the user represents a registry account: ask "
+        "for a new second factor, which another administrator approves",
     "second_administrator_needed": "a regulator is added by a request that a second "
         "administrator approves",
 }  # fmt: skip

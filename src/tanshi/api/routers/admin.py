@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, from_issues
@@ -15,13 +16,13 @@ from tanshi.api.models import (
     OrganisationOut,
     Page,
     RepresentativeIn,
+    RepresentativeSet,
     UserCreated,
     UserIn,
     UserOut,
 )
 from tanshi.api.routers.paging import PagingDep, page_body
-from tanshi.core.errors import TanshiError
-from tanshi.services import admin_approvals, admin_views, identity, lifecycle, user_admin
+from tanshi.services import admin_approvals, admin_views, identity, user_admin
 from tanshi.services.identity import Principal, Role, Scope
 
 router = APIRouter(tags=["administration"])
@@ -129,33 +130,36 @@ def deactivate_user(
                             {"username": username}, run)[1]  # fmt: skip
 
 
-@router.post("/accounts/{code}/representatives", response_model=Done)
+@router.post(
+    "/accounts/{code}/representatives",
+    response_model=RepresentativeSet,
+    responses={202: {"model": RepresentativeSet, "description": "awaits a second administrator"}},
+)
 def add_representative(
     code: str, body: RepresentativeIn, request: Request, key: IdempotencyKey,
     svc: ServiceDep, who: Admin,
-) -> dict:  # fmt: skip
-    """Make a user a representative of an account, with the right to initiate and/or approve."""
+) -> JSONResponse:  # fmt: skip
+    """Set a user's rights on an account (initiate and/or approve; view always).
+
+    Rights the user already holds, or fewer, are set at once (200). A right the user lacks
+    takes a second administrator: the answer is 202 with the request's id.
+    """
 
     def run() -> tuple[int, dict]:
-        if not identity.user_exists(svc.engine, body.username):
-            raise ApiError(422, "unknown_user", f"no user {body.username}", "body.username")
-        if (body.initiate or body.approve) and not user_admin.has_second_factor(
-            svc.engine, body.username
-        ):
-            raise ApiError(422, "second_factor_not_enrolled",
-                           f"{body.username} has no second factor, which a representative who "
-                           f"initiates or approves needs: POST /v1/users/{body.username}/"
-                           "reset-second-factor first", "body.username")  # fmt: skip
-        try:
-            lifecycle.add_representative(
-                svc.engine, code, body.username, initiate=body.initiate, approve=body.approve
-            )
-        except TanshiError as error:
-            raise ApiError(404, "unknown_account", str(error), "path.code") from error
-        return 200, {"result": "ok"}
+        request_id, issues = admin_approvals.set_account_rights(
+            svc.engine, who, code, body.username, initiate=body.initiate,
+            approve=body.approve, now=svc.now())  # fmt: skip
+        if issues:
+            status = {"unknown_account": 404, "request_pending": 409}.get(issues[0].code, 422)
+            raise from_issues(status, issues, lambda i: "path.code" if i.code ==
+                              "unknown_account" else f"body.{i.where}")  # fmt: skip
+        if request_id is None:
+            return 200, {"result": "ok", "request_id": None}
+        return 202, {"result": "awaiting_second_administrator", "request_id": request_id}
 
-    return idempotent_write(svc, request, who, key, "representative_set", code,
-                            body.model_dump(), run)[1]  # fmt: skip
+    status, answer = idempotent_write(svc, request, who, key, "representative_set", code,
+                                      body.model_dump(), run)  # fmt: skip
+    return JSONResponse(answer, status_code=status)
 
 
 @router.get("/audit", response_model=Page[AuditOut])

@@ -24,7 +24,8 @@ Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
 RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # The status of each refusal: a conflict with the request's state, or "not you".
 STATUS = {"request_pending": 409, "request_not_pending": 409, "unknown_user": 404,
-          "approver_must_differ_from_requester": 403, "cannot_reset_yourself": 403}  # fmt: skip
+          "approver_must_differ_from_requester": 403, "cannot_reset_yourself": 403,
+          "cannot_approve_your_own_rights": 403}  # fmt: skip
 FIELDS = {"invalid_username": "username", "username_taken": "username",
           "unknown_organisation": "organisation", "unknown_locale": "locale",
           "request_pending": "username", "unknown_user": "username",
@@ -33,9 +34,11 @@ FIELDS = {"invalid_username": "username", "username_taken": "username",
 
 class AdminRequestIn(Strict):
     """``add_user`` needs display_name, organisation and role (one that takes a second
-    administrator: regulator); ``reset_admin_second_factor`` names an administrator."""
+    administrator: regulator); ``reset_second_factor`` (or its older name
+    ``reset_admin_second_factor``) names an administrator or a user who represents a registry
+    account."""
 
-    action: Literal["add_user", "reset_admin_second_factor"]
+    action: Literal["add_user", "reset_second_factor", "reset_admin_second_factor"]
     username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
     display_name: Annotated[str, StringConstraints(max_length=200)] = ""
     organisation: Annotated[str, StringConstraints(max_length=40)] = ""
@@ -47,7 +50,7 @@ class AdminRequestOut(BaseModel):
     id: int
     action: str
     target: str
-    detail: dict[str, str]
+    detail: dict[str, str | bool]
     requested_by: str
     requested_at: datetime
 
@@ -94,7 +97,7 @@ def ask(body: AdminRequestIn, request: Request, key: IdempotencyKey, svc: Servic
                 svc.engine, who, body.username, body.display_name.strip(), body.organisation,
                 body.role, body.locale, svc.now())  # fmt: skip
         else:
-            made, issues = admin_approvals.ask_to_reset_admin_second_factor(
+            made, issues = admin_approvals.ask_to_reset_second_factor(
                 svc.engine, who, body.username, svc.now())  # fmt: skip
         if issues:
             raise _refused(issues)

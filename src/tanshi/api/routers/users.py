@@ -31,7 +31,8 @@ router = APIRouter(tags=["administration"])
 Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
 Username = Annotated[str, Path(max_length=60)]
 # Refusals that say "not you, not this user", as opposed to "no such user".
-FORBIDDEN = {"cannot_reset_yourself", "administrator_needs_the_command_line"}
+FORBIDDEN = {"cannot_reset_yourself", "administrator_needs_the_command_line",
+             "representative_needs_second_administrator"}  # fmt: skip
 _FIELDS = {"current_password": "password"}
 
 

@@ -21,9 +21,9 @@ from tanshi.api.context import (
 )
 from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Page, Strict
-from tanshi.api.routers.downloads import HTML, HtmlFile
+from tanshi.api.routers.downloads import HTML, PDF, HtmlFile, PdfFile
 from tanshi.api.routers.paging import PagingDep, page_body
-from tanshi.reports.verification_statement import statement_html
+from tanshi.reports.verification_statement import statement_html, statement_pdf
 from tanshi.services import (
     verification_bodies,
     verification_setup,
@@ -177,7 +177,9 @@ def declare_conflict(code: BodyCode, body: ConflictIn, request: Request, key: Id
                             body.model_dump(), run)[1]  # fmt: skip
 
 
-def _statement(svc, who: Principal, year: int, company: str) -> dict:
+def readable_statement(svc, who: Principal, year: int, company: str) -> dict:
+    """The statement if ``who`` may read it (the company, the regulator's side, the issuing
+    body), else 404 ``no_statement``: statements of others cannot be probed."""
     found = verification_statement.statement(svc.engine, company, year)
     if found is None or not (
         (who.reads_all and views.company(svc.engine, company, views.scope_of(who)))
@@ -194,13 +196,22 @@ def statement(year: Year, company: Company, who: Reader, svc: ServiceDep) -> dic
     """The verification statement (核查报告) of a company-year: the body's conclusion, the
     figures, materiality and findings. The company, the regulator's side and the issuing
     body read it."""
-    return _statement(svc, who, year, company)
+    return readable_statement(svc, who, year, company)
 
 
 @router.get("/verification/{year}/{company}/statement.html", **HTML)
 def statement_document(year: Year, company: Company, who: Reader, svc: ServiceDep) -> Response:
     """The verification statement as a self-contained HTML document (print it to PDF)."""
-    found = _statement(svc, who, year, company)
+    found = readable_statement(svc, who, year, company)
     return HtmlFile(statement_html(found), headers={
         "Content-Disposition": f'attachment; filename="verification-statement-{company}-{year}.html"'
+    })  # fmt: skip
+
+
+@router.get("/verification/{year}/{company}/statement.pdf", **PDF)
+def statement_pdf_document(year: Year, company: Company, who: Reader, svc: ServiceDep) -> Response:
+    """The verification statement as a one-page PDF (Chinese names with a CJK font installed)."""
+    found = readable_statement(svc, who, year, company)
+    return PdfFile(statement_pdf(found), headers={
+        "Content-Disposition": f'attachment; filename="verification-statement-{company}-{year}.pdf"'
     })  # fmt: skip

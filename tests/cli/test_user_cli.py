@@ -14,6 +14,7 @@ from service_world import NOW, PASSWORD, build_world
 from tanshi.cli.main import app
 from tanshi.services import identity
 from tanshi.store.schema import audit_log, users
+from two_jurisdictions import add_shenzhen
 
 runner = CliRunner()
 TEMPORARY = re.compile(r"[a-z2-9]{4}(?:-[a-z2-9]{4}){3}")
@@ -85,3 +86,25 @@ def test_serve_runs_the_release_loop_beside_uvicorn(tmp_path: Path, monkeypatch)
     assert seen["port"] == 8123 and "tanshi-release" in seen["threads"]
     assert seen["now"].date().isoformat() == "2017-06-21"
     assert "tanshi-release" not in [t.name for t in threading.enumerate()]  # stopped after
+
+
+def test_an_operator_places_organisations_in_jurisdictions(engine: Engine) -> None:
+    world = build_world(engine)
+    add_shenzhen(world)
+    db = ["--db", _url(engine)]
+    unplaced = runner.invoke(app, ["user", "organisation", "REG-X", "Bureau", "regulator", *db])
+    assert unplaced.exit_code == 1 and "jurisdiction_required" in unplaced.output
+    placed = runner.invoke(app, ["user", "organisation", "REG-X", "Bureau", "regulator",
+                                 "--jurisdiction", "SZ", *db])  # fmt: skip
+    assert placed.exit_code == 0, placed.output
+    moved = runner.invoke(app, ["user", "organisation-jurisdiction", "REG-X", "DP", *db])
+    assert moved.exit_code == 0 and "REG-X is in jurisdiction DP" in moved.output
+    wrong = runner.invoke(app, ["user", "organisation-jurisdiction", "ORG-A", "SZ", *db])
+    assert wrong.exit_code == 1 and "jurisdiction_mismatch" in wrong.output
+    with engine.connect() as connection:
+        actions = connection.execute(select(audit_log.c.action, audit_log.c.result)
+                                     .where(audit_log.c.target.in_(["REG-X", "ORG-A"]))).all()  # fmt: skip
+    assert [tuple(a) for a in actions] == [
+        ("organisation_create", "jurisdiction_required"), ("organisation_create", "ok"),
+        ("organisation_jurisdiction", "ok"), ("organisation_jurisdiction", "jurisdiction_mismatch"),
+    ]  # fmt: skip

@@ -123,8 +123,26 @@ class Service:
     def now(self) -> datetime:
         return self.clock()
 
-    def jurisdiction(self, code: str | None, field_name: str = "jurisdiction") -> Jurisdiction:
-        """The jurisdiction ``code``, or the only one in the database when none is named."""
+    def jurisdiction(
+        self, code: str | None, field_name: str = "jurisdiction", who: Principal | None = None
+    ) -> Jurisdiction:
+        """The jurisdiction ``code``, or the only one in the database when none is named.
+
+        Asked for ``who``: when none is named, ``who``'s own; one ``who`` may not see (its
+        organisation belongs to another, docs/security.md "Jurisdictions") answers 403.
+        """
+        if who is not None and who.jurisdiction_bound:
+            if who.jurisdiction is None:
+                raise ApiError(
+                    403, "no_jurisdiction",
+                    "your organisation belongs to no jurisdiction: an operator sets it with "
+                    "`tanshi user organisation-jurisdiction`", field_name,
+                )  # fmt: skip
+            if code is not None and code != who.jurisdiction:
+                raise ApiError(403, "not_your_jurisdiction",
+                               f"your organisation belongs to {who.jurisdiction}, not {code}",
+                               field_name)  # fmt: skip
+            code = who.jurisdiction
         if code is None:
             codes = [j["code"] for j in jurisdiction_list(self.engine)]
             if len(codes) != 1:

@@ -56,6 +56,7 @@ class Me(BaseModel):
     company: str | None
     scopes: list[str]
     locale: str
+    jurisdiction: str | None = None  # the organisation's; None: it serves every jurisdiction
 
 
 class JurisdictionOut(BaseModel):
@@ -205,6 +206,8 @@ class OrganisationIn(Strict):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     kind: Annotated[str, StringConstraints(max_length=30)]
     company: Annotated[str | None, StringConstraints(max_length=40)] = None
+    # A company's is its company's; a regulator's is required when the database holds several.
+    jurisdiction: Annotated[str | None, StringConstraints(max_length=8)] = None
 
 
 class OrganisationOut(BaseModel):
@@ -212,6 +215,7 @@ class OrganisationOut(BaseModel):
     name: str
     kind: str
     company: str | None
+    jurisdiction: str | None  # None: it serves every jurisdiction
 
 
 class UserIn(Strict):

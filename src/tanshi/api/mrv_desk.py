@@ -12,6 +12,7 @@ from decimal import Decimal
 from sqlalchemy import Engine
 
 from tanshi.api.context import Service
+from tanshi.api.errors import ApiError
 from tanshi.core.issues import Issue
 from tanshi.mrv.annual_report import AnnualReport, parse_report_csv
 from tanshi.mrv.monitoring_plan import parse_plan
@@ -48,13 +49,18 @@ def body_of(who: Principal) -> Actor:
     return Actor("body", who.organisation)
 
 
-def _jurisdiction(svc: Service, company: str):
-    found = views.company(svc.engine, company)
+def _jurisdiction(svc: Service, company: str, who: Principal | None = None):
+    """The company's jurisdiction; a company outside ``who``'s jurisdiction answers 404."""
+    scope = views.scope_of(who)
+    found = views.company(svc.engine, company, scope)
+    if found is None and scope is not None:
+        raise ApiError(404, "unknown_company", f"no covered company {company} in your "
+                       "jurisdiction", "path.company")  # fmt: skip
     return svc.jurisdiction(found["jurisdiction"] if found else None)
 
 
-def _rules(svc: Service, company: str):
-    jurisdiction = _jurisdiction(svc, company)
+def _rules(svc: Service, company: str, who: Principal | None = None):
+    jurisdiction = _jurisdiction(svc, company, who)
     return jurisdiction, verification_rules(jurisdiction.rulebook.rulebook.id)
 
 
@@ -93,8 +99,10 @@ def submit(svc: Service, company: str, year: int, stated_t: Decimal, text: str) 
                             Actor("company", company), svc.now())  # fmt: skip
 
 
-def assign(svc: Service, company: str, year: int, body: str, recheck: bool = False) -> Outcome:
-    _, rules = _rules(svc, company)
+def assign(svc: Service, company: str, year: int, body: str, recheck: bool = False,
+           who: Principal | None = None) -> Outcome:  # fmt: skip
+    """Assign a body (or a re-check); ``who``, the regulator, only in its jurisdiction."""
+    _, rules = _rules(svc, company, who)
     step = vf.assign_recheck if recheck else vf.assign
     return step(svc.engine, rules, company, year, body, vf.REGULATOR, svc.now())
 
@@ -117,15 +125,16 @@ def record_recheck(svc: Service, who: Principal, company: str, year: int, figure
                              svc.now())  # fmt: skip
 
 
-def sample(svc: Service, year: int, seed: int) -> list[str]:
-    jurisdiction = svc.jurisdiction(None)
+def sample(svc: Service, year: int, seed: int, who: Principal | None = None) -> list[str]:
+    jurisdiction = svc.jurisdiction(None, who=who)
     rules = verification_rules(jurisdiction.rulebook.rulebook.id)
     return vf.recheck_sample(svc.engine, rules, year, seed, svc.now())
 
 
-def discrepancies(engine: Engine, year: int) -> list[dict]:
-    """The re-checked cases against their verified figures (materiality of the jurisdiction)."""
-    cases = verification_reads.cases(engine, year)
+def discrepancies(engine: Engine, year: int, who: Principal | None = None) -> list[dict]:
+    """The re-checked cases against their verified figures (materiality of the jurisdiction),
+    of ``who``'s jurisdiction when it is bound to one."""
+    cases = cases_in_scope(engine, who, verification_reads.cases(engine, year))
     out = []
     for case in cases:
         if case.recheck_tco2 is None:
@@ -143,9 +152,18 @@ def discrepancies(engine: Engine, year: int) -> list[dict]:
 def cases_for(engine: Engine, who: Principal, year: int) -> list:
     """The cases of ``year`` that ``who`` may read: all for the regulator's side, the
     assigned ones for a verification body, your own for a company."""
-    cases = verification_reads.cases(engine, year)
+    cases = cases_in_scope(engine, who, verification_reads.cases(engine, year))
     if who.reads_all:
         return cases
     if who.role.value == "verifier":
         return [c for c in cases if who.organisation in (c.body, c.recheck_body)]
     return [c for c in cases if c.company == who.company]
+
+
+def cases_in_scope(engine: Engine, who: Principal | None, cases: list) -> list:
+    """The cases of companies in ``who``'s jurisdiction (all when it serves every one)."""
+    scope = views.scope_of(who)
+    if scope is None:
+        return cases
+    codes = views.company_codes(engine, scope)
+    return [case for case in cases if case.company in codes]

@@ -68,16 +68,31 @@ def add_organisation(
     code: str, name: str,
     kind: Annotated[str, typer.Argument(help=f"one of {', '.join(identity.ORGANISATION_KINDS)}")],
     company: Annotated[str | None, typer.Option(help="the covered company it is")] = None,
+    jurisdiction: Annotated[str | None, typer.Option(
+        help="the jurisdiction it belongs to (a company's is its company's; a regulator's is "
+             "needed when the database holds several; none: it serves every jurisdiction)")] = None,
     db: Db = None,
 ) -> None:  # fmt: skip
     """Add an organisation (users belong to one)."""
     with _database(db) as engine:
         _, issues = identity.create_organisation(
-            engine, code, name, kind, datetime.now(UTC), company
+            engine, code, name, kind, datetime.now(UTC), company, jurisdiction
         )
-        _audit(engine, "organisation_create", code, issues, {"kind": kind, "company": company})
+        _audit(engine, "organisation_create", code, issues,
+               {"kind": kind, "company": company, "jurisdiction": jurisdiction})  # fmt: skip
         _done_or_fail(issues)
         typer.echo(f"organisation {code} added")
+
+
+@user_app.command("organisation-jurisdiction")
+def organisation_jurisdiction(code: str, jurisdiction: str, db: Db = None) -> None:
+    """Put an organisation in a jurisdiction: its regulators, auditors and administrators then
+    see and act on that jurisdiction only (docs/security.md, "Jurisdictions")."""
+    with _database(db) as engine:
+        issues = user_admin.set_organisation_jurisdiction(engine, code, jurisdiction)
+        _audit(engine, "organisation_jurisdiction", code, issues, {"jurisdiction": jurisdiction})
+        _done_or_fail(issues)
+        typer.echo(f"organisation {code} is in jurisdiction {jurisdiction}")
 
 
 @user_app.command("add")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from sqlalchemy import Engine, exists, or_, select
 
 from tanshi.services.views import Page, page_of, reading, utc_text
-from tanshi.store.schema import audit_log, companies, organisations, representatives, users
+from tanshi.store.schema import (
+    audit_log,
+    companies,
+    jurisdictions,
+    organisations,
+    representatives,
+    users,
+)
 
 
 def audit_entries(
@@ -50,10 +57,11 @@ def user_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
 def organisation_list(engine: Engine, *, limit: int = 50, offset: int = 0) -> Page:
     query = (
         select(organisations.c.code, organisations.c.name, organisations.c.kind,
-               companies.c.code.label("company"))
+               companies.c.code.label("company"), jurisdictions.c.code.label("jurisdiction"))
         .outerjoin(companies, companies.c.id == organisations.c.company_id)
+        .outerjoin(jurisdictions, jurisdictions.c.id == organisations.c.jurisdiction_id)
         .order_by(organisations.c.code)
     )  # fmt: skip
     with reading(engine) as connection:
         return page_of(connection, query, limit, offset, lambda r: {
-            "code": r[0], "name": r[1], "kind": r[2], "company": r[3]})  # fmt: skip
+            "code": r[0], "name": r[1], "kind": r[2], "company": r[3], "jurisdiction": r[4]})  # fmt: skip

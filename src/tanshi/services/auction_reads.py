@@ -80,6 +80,10 @@ def auction(
         if len(rows) != 1:
             return None  # unknown, or the same code in two jurisdictions: name one
         shaped = _shape(rows[0])
+        # Every award only to the roles that read everything, and those of the auction's
+        # jurisdiction if they are bound to one.
+        sees_all = principal is not None and principal.reads_all and (
+            principal.sees_jurisdiction(shaped["jurisdiction"]))  # fmt: skip
         awards = (
             select(companies.c.code, auction_awards.c.awarded_units,
                    auction_awards.c.price_hundredths, auction_awards.c.transaction_id)
@@ -87,7 +91,7 @@ def auction(
             .where(auction_awards.c.auction_id == shaped["id"])
             .order_by(companies.c.code)
         )  # fmt: skip
-        if principal is None or not principal.reads_all:
+        if not sees_all:
             wanted = principal.company if principal is not None else None
             awards = awards.where(companies.c.code == (wanted or ""))
         shaped["awards"] = [
@@ -96,7 +100,7 @@ def auction(
             for r in connection.execute(awards)
         ]  # fmt: skip
     shaped["awards_shown"] = (
-        "all" if principal is not None and principal.reads_all
+        "all" if sees_all
         else "own" if principal is not None and principal.company else "none"
     )  # fmt: skip
     return shaped

@@ -95,7 +95,8 @@ def notice(
         if len(rows) != 1:
             return None
         shaped = notice_shape(rows[0], now)
-        whole = principal is not None and principal.reads_all and rows[0].auction_id is not None
+        whole = (principal is not None and principal.reads_all and rows[0].auction_id is not None
+                 and principal.sees_jurisdiction(rows[0].jurisdiction))  # fmt: skip
         bids = (
             select(auction_bids, companies.c.code.label("company"))
             .join(companies, companies.c.id == auction_bids.c.company_id)

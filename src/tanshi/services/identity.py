@@ -27,6 +27,7 @@ from tanshi.services.secret_box import keyring, seal, unseal
 from tanshi.store.schema import (
     api_tokens,
     companies,
+    jurisdictions,
     organisations,
     representatives,
     users,
@@ -76,7 +77,8 @@ ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
 READ_ALL_ORDERS_ROLES = frozenset(
     {Role.EXCHANGE_OPERATOR, Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
 )
-# Roles that read every account, transaction and proposal; the others see their own.
+# Roles that read every account, transaction and proposal (of their jurisdiction, when their
+# organisation belongs to one: docs/security.md "Jurisdictions"); the others see their own.
 READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
 # Every role that can write logs in with a second factor: those that move units, manage
 # users, or (verifiers) conclude the figures compliance is computed from. Only the read-only
@@ -101,6 +103,8 @@ ORGANISATION_KINDS = (
     "auditor",
     "operator",
 )
+# Kinds that always belong to one jurisdiction (the others may serve several).
+JURISDICTION_KINDS = frozenset({"regulator", "company"})
 LOCALES = ("en", "zh")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 MIN_PASSWORD_CHARS = 12
@@ -131,10 +135,22 @@ class Principal:
     scopes: frozenset[Scope]
     locale: str
     must_change_password: bool = False  # an administrator chose the password
+    jurisdiction: str | None = None  # the organisation's; None: it serves every jurisdiction
 
     @property
     def reads_all(self) -> bool:
+        """Reads every account, transaction and proposal (of its jurisdiction, if bound)."""
         return self.role in READ_ALL_ROLES
+
+    @property
+    def jurisdiction_bound(self) -> bool:
+        """Whether what this user reads and does is limited to ``jurisdiction``: a regulator
+        always is (one without a jurisdiction sees none), anyone else if its organisation
+        belongs to one."""
+        return self.jurisdiction is not None or self.role is Role.REGULATOR
+
+    def sees_jurisdiction(self, code: str) -> bool:
+        return not self.jurisdiction_bound or self.jurisdiction == code
 
 
 def digest(secret: str) -> str:
@@ -154,9 +170,15 @@ def password_matches(stored_hash: str, password: str) -> bool:
 
 
 def create_organisation(
-    engine: Engine, code: str, name: str, kind: str, now: datetime, company: str | None = None
-) -> tuple[int | None, list[Issue]]:
-    """Record an organisation; a company organisation names the covered company it is."""
+    engine: Engine, code: str, name: str, kind: str, now: datetime, company: str | None = None,
+    jurisdiction: str | None = None,
+) -> tuple[int | None, list[Issue]]:  # fmt: skip
+    """Record an organisation; a company organisation names the covered company it is.
+
+    A company's organisation is in its company's jurisdiction; a regulator's in the one named,
+    or the database's only one (with several, one must be named: ``jurisdiction_required``).
+    Any other kind is in the jurisdiction named, or serves every jurisdiction.
+    """
     where = f"organisation {code}"
     issues = []
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", code):
@@ -169,12 +191,21 @@ def create_organisation(
         issues.append(Issue("name_required", "give the organisation's name", where))
     with engine.begin() as connection:
         company_id = None
+        jurisdiction_id, more = organisation_jurisdiction(connection, kind, jurisdiction, where)
+        issues += more
         if company is not None:
-            company_id = connection.execute(
-                select(companies.c.id).where(companies.c.code == company)
-            ).scalar()
-            if company_id is None:
+            found = connection.execute(
+                select(companies.c.id, companies.c.jurisdiction_id).where(
+                    companies.c.code == company
+                )
+            ).first()
+            if found is None:
                 issues.append(Issue("unknown_company", f"no covered company {company}", where))
+            elif jurisdiction is not None and found.jurisdiction_id != jurisdiction_id:
+                issues.append(Issue("jurisdiction_mismatch",
+                                    f"{company} is not in jurisdiction {jurisdiction}", where))  # fmt: skip
+            else:
+                company_id, jurisdiction_id = int(found.id), int(found.jurisdiction_id)
         if connection.execute(
             select(organisations.c.id).where(organisations.c.code == code)
         ).first():
@@ -183,10 +214,33 @@ def create_organisation(
             return None, issues
         new_id = connection.execute(
             organisations.insert()
-            .values(code=code, name=name, kind=kind, company_id=company_id, created_at=to_utc(now))
+            .values(code=code, name=name, kind=kind, company_id=company_id,
+                    jurisdiction_id=jurisdiction_id, created_at=to_utc(now))
             .returning(organisations.c.id)
-        ).scalar_one()
+        ).scalar_one()  # fmt: skip
     return int(new_id), []
+
+
+def organisation_jurisdiction(
+    connection: Connection, kind: str, code: str | None, where: str
+) -> tuple[int | None, list[Issue]]:
+    """The id of the jurisdiction an organisation of ``kind`` is created in (see
+    ``create_organisation``), or the problems."""
+    if code is not None:
+        found = connection.execute(
+            select(jurisdictions.c.id).where(jurisdictions.c.code == code)
+        ).scalar()
+        if found is None:
+            return None, [Issue("unknown_jurisdiction", f"no jurisdiction {code}", where)]
+        return int(found), []
+    if kind != "regulator":
+        return None, []
+    held = connection.execute(select(jurisdictions.c.id)).scalars().all()
+    if len(held) > 1:
+        return None, [Issue("jurisdiction_required",
+                            "name the regulator's jurisdiction: this database holds several",
+                            where)]  # fmt: skip
+    return (int(held[0]) if held else None), []
 
 
 def create_user(
@@ -278,10 +332,11 @@ def principal_query():
             users.c.id, users.c.username, users.c.display_name, users.c.role,
             users.c.organisation_id, organisations.c.code.label("organisation"),
             companies.c.code.label("company"), users.c.locale, users.c.active,
-            users.c.must_change_password,
+            users.c.must_change_password, jurisdictions.c.code.label("jurisdiction"),
         )
         .select_from(users.join(organisations))
         .outerjoin(companies, companies.c.id == organisations.c.company_id)
+        .outerjoin(jurisdictions, jurisdictions.c.id == organisations.c.jurisdiction_id)
     )  # fmt: skip
 
 
@@ -291,7 +346,7 @@ def principal_from_row(row: Any, scopes: frozenset[Scope] | None = None) -> Prin
     return Principal(
         int(row.id), row.username, row.display_name, role, int(row.organisation_id),
         row.organisation, row.company, allowed if scopes is None else scopes & allowed,
-        row.locale, bool(row.must_change_password),
+        row.locale, bool(row.must_change_password), row.jurisdiction,
     )  # fmt: skip
 
 

@@ -31,7 +31,7 @@ from tanshi.services.identity import (
     represents_an_account,
 )
 from tanshi.services.secret_box import keyring, seal
-from tanshi.store.schema import users, web_sessions
+from tanshi.store.schema import companies, jurisdictions, organisations, users, web_sessions
 
 MAX_PASSWORD_CHARS = 200
 # Temporary passwords: 4 groups of 4 from 31 unambiguous characters (about 79 bits).
@@ -199,3 +199,35 @@ def has_second_factor(engine: Engine, username: str) -> bool:
         return bool(connection.execute(
             select(users.c.totp_secret.is_not(None)).where(users.c.username == username)
         ).scalar())  # fmt: skip
+
+
+def set_organisation_jurisdiction(engine: Engine, code: str, jurisdiction: str) -> list[Issue]:
+    """Put organisation ``code`` in ``jurisdiction`` (the operator's fix for a regulator the
+    migration 0018_org_jurisdictions could not place); a company's stays its company's."""
+    where = f"organisation {code}"
+    with engine.begin() as connection:
+        found = connection.execute(
+            select(organisations.c.id, companies.c.jurisdiction_id.label("company_place"))
+            .outerjoin(companies, companies.c.id == organisations.c.company_id)
+            .where(organisations.c.code == code)
+        ).first()
+        place = connection.execute(
+            select(jurisdictions.c.id).where(jurisdictions.c.code == jurisdiction)
+        ).scalar()
+        issues = []
+        if found is None:
+            issues.append(Issue("unknown_organisation", f"no organisation {code}", where))
+        if place is None:
+            issues.append(Issue("unknown_jurisdiction", f"no jurisdiction {jurisdiction}", where))
+        if found is not None and found.company_place not in (None, place):
+            issues.append(Issue("jurisdiction_mismatch", f"{code} is a company's organisation: "
+                                "it stays in its company's jurisdiction", where))  # fmt: skip
+        if issues:
+            return issues
+        assert found is not None
+        connection.execute(
+            organisations.update()
+            .where(organisations.c.id == found.id)
+            .values(jurisdiction_id=place)
+        )
+    return []

@@ -1,9 +1,11 @@
 """Read models for the API and the web UI: lists with filters and pages, scoped to who asks.
 
-Regulators, auditors and administrators read everything. Anyone else reads the accounts of
-their own company (the organisation's ``company_id``) and the accounts they represent, and
-only the transactions and proposals that touch those accounts. A hidden row is treated as
-absent, so its existence does not leak.
+Regulators, auditors and administrators read everything — of their jurisdiction, when their
+organisation belongs to one (``Principal.jurisdiction_bound``; an account is in the
+jurisdiction its code starts with). Anyone else reads the accounts of their own company (the
+organisation's ``company_id``) and the accounts they represent, and only the transactions and
+proposals that touch those accounts. A hidden row is treated as absent, so its existence does
+not leak.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    false,
     func,
     or_,
     select,
@@ -101,10 +104,32 @@ def _visibility(person: Any, organisation_id: Any):
     return or_(represented, own_company)
 
 
+def scope_of(principal: Principal | None) -> str | None:
+    """The jurisdiction ``principal``'s reads are limited to: None for every one, "" (no
+    jurisdiction has that code) for none — a regulator whose organisation has none."""
+    if principal is None or not principal.jurisdiction_bound:
+        return None
+    return principal.jurisdiction or ""
+
+
+def in_scope(principal: Principal, account_code: str) -> bool:
+    """Whether account ``account_code`` is in the jurisdiction ``principal`` is limited to."""
+    scope = scope_of(principal)
+    return scope is None or (scope != "" and account_code.startswith(f"{scope}-"))
+
+
+def _accounts_in(scope: str | None):
+    if scope is None:
+        return true()
+    if scope == "":
+        return false()
+    return accounts.c.code.startswith(f"{scope}-", autoescape=True)
+
+
 def visible_accounts(principal: Principal):
     """A WHERE clause on ``accounts`` for the accounts ``principal`` may read."""
     if principal.reads_all:
-        return true()
+        return _accounts_in(scope_of(principal))
     return _visibility(principal.username, principal.organisation_id)
 
 
@@ -135,8 +160,9 @@ def rulebook_of(engine: Engine, code: str) -> dict[str, str] | None:
 
 
 def company_list(
-    engine: Engine, *, sector: str | None = None, limit: int = 50, offset: int = 0
-) -> Page:
+    engine: Engine, *, sector: str | None = None, limit: int = 50, offset: int = 0,
+    jurisdiction: str | None = None,
+) -> Page:  # fmt: skip
     query = (
         select(companies.c.code, companies.c.name, companies.c.sector, jurisdictions.c.code)
         .join(jurisdictions)
@@ -144,21 +170,32 @@ def company_list(
     )
     if sector:
         query = query.where(companies.c.sector == sector)
+    if jurisdiction is not None:
+        query = query.where(jurisdictions.c.code == jurisdiction)
     with reading(engine) as connection:
         return page_of(connection, query, limit, offset, lambda r: {
             "code": r[0], "name": r[1], "sector": r[2], "jurisdiction": r[3]})  # fmt: skip
 
 
-def company(engine: Engine, code: str) -> dict[str, Any] | None:
+def company(engine: Engine, code: str, jurisdiction: str | None = None) -> dict[str, Any] | None:
+    """Covered company ``code``; None if there is none (in ``jurisdiction``, if named)."""
     with reading(engine) as connection:
         row = connection.execute(
             select(companies.c.code, companies.c.name, companies.c.sector, jurisdictions.c.code)
             .join(jurisdictions)
             .where(companies.c.code == code)
         ).first()
-    if row is None:
+    if row is None or (jurisdiction is not None and row[3] != jurisdiction):
         return None
     return {"code": row[0], "name": row[1], "sector": row[2], "jurisdiction": row[3]}
+
+
+def company_codes(engine: Engine, jurisdiction: str) -> set[str]:
+    """The codes of jurisdiction ``jurisdiction``'s covered companies."""
+    with reading(engine) as connection:
+        return set(connection.execute(
+            select(companies.c.code).join(jurisdictions).where(jurisdictions.c.code == jurisdiction)
+        ).scalars())  # fmt: skip
 
 
 def _account_shape(row: Any) -> dict[str, Any]:
@@ -211,6 +248,8 @@ def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] |
     """One account with its holdings, or None if it does not exist or is hidden (one query)."""
     with reading(engine) as connection:
         if principal.reads_all:
+            if not in_scope(principal, code):
+                return None
             return _account_from(_ACCOUNT_FOR_ALL.rows(connection, code=code))
         return _account_from(
             _ACCOUNT_IF_VISIBLE.rows(connection, code=code, **_visible_bound(principal))
@@ -222,6 +261,8 @@ async def account_on_loop(
 ) -> dict[str, Any] | None:
     """``account`` through the event loop's connections (PostgreSQL)."""
     if principal.reads_all:
+        if not in_scope(principal, code):
+            return None
         return _account_from(await reads.rows(_ACCOUNT_FOR_ALL, code=code))
     return _account_from(
         await reads.rows(_ACCOUNT_IF_VISIBLE, code=code, **_visible_bound(principal))
@@ -265,7 +306,8 @@ def two_accounts(
         rows = _TWO_ACCOUNTS_IF_VISIBLE.rows(
             connection, first=first, second=second, **_visible_bound(principal)
         )
-    return {row.code: (int(row.id), bool(row.visible)) for row in rows}
+    return {row.code: (int(row.id), bool(row.visible) and (not principal.reads_all or
+                       in_scope(principal, row.code))) for row in rows}  # fmt: skip
 
 
 def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> int | None:
@@ -277,7 +319,7 @@ def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> in
 
 
 def _touches_visible(principal: Principal):
-    if principal.reads_all:
+    if principal.reads_all and scope_of(principal) is None:
         return true()
     visible = select(accounts.c.id).where(visible_accounts(principal))
     return transactions.c.id.in_(
@@ -428,9 +470,10 @@ def compliance_years(engine: Engine) -> list[int]:
 
 def compliance_table(
     engine: Engine, year: int, *, status: str | None = None, company_code: str | None = None,
-    limit: int = 50, offset: int = 0,
+    limit: int = 50, offset: int = 0, jurisdiction: str | None = None,
 ) -> Page:  # fmt: skip
-    """The stored compliance results of ``year``: the registry's public compliance table."""
+    """The stored compliance results of ``year``: the registry's public compliance table (of
+    ``jurisdiction``'s companies, if named)."""
     verified = (
         select(emission_reports.c.company_id, emission_reports.c.verified_kg)
         .where(emission_reports.c.year == year)
@@ -452,6 +495,8 @@ def compliance_table(
         query = query.where(compliance_results.c.status == status)
     if company_code:
         query = query.where(companies.c.code == company_code)
+    if jurisdiction is not None:
+        query = query.where(companies.c.jurisdiction_id.in_(_jurisdiction_id(jurisdiction)))
 
     def shape(r: Any) -> dict[str, Any]:
         return {"company": r[0], "name": r[1], "sector": r[2], "status": r[3],
@@ -463,26 +508,39 @@ def compliance_table(
         return page_of(connection, query, limit, offset, shape)
 
 
-def coverage(engine: Engine, year: int) -> dict[str, int]:
-    """The regulator's headline numbers for ``year``."""
+def _jurisdiction_id(code: str) -> Select:
+    return select(jurisdictions.c.id).where(jurisdictions.c.code == code)
+
+
+def coverage(engine: Engine, year: int, jurisdiction: str | None = None) -> dict[str, int]:
+    """The regulator's headline numbers for ``year`` (of ``jurisdiction``, if named)."""
+    covered_companies = select(companies.c.id)
+    if jurisdiction is not None:
+        covered_companies = covered_companies.where(
+            companies.c.jurisdiction_id.in_(_jurisdiction_id(jurisdiction))
+        )
     with reading(engine) as connection:
-        covered = connection.execute(select(func.count()).select_from(companies)).scalar_one()
+        covered = connection.execute(
+            select(func.count()).select_from(covered_companies.subquery())
+        ).scalar_one()
         reported = connection.execute(
             select(func.count(), func.coalesce(func.sum(emission_reports.c.verified_kg), 0))
-            .where(emission_reports.c.year == year, emission_reports.c.verified_kg.is_not(None))
+            .where(emission_reports.c.year == year, emission_reports.c.verified_kg.is_not(None),
+                   emission_reports.c.company_id.in_(covered_companies))
         ).one()  # fmt: skip
         allocated = connection.execute(
             select(func.coalesce(func.sum(allocations.c.allocated_units), 0)).where(
-                allocations.c.year == year
+                allocations.c.year == year, allocations.c.company_id.in_(covered_companies)
             )
         ).scalar_one()
         statuses = dict(
             connection.execute(
                 select(compliance_results.c.status, func.count())
-                .where(compliance_results.c.year == year)
+                .where(compliance_results.c.year == year,
+                       compliance_results.c.company_id.in_(covered_companies))
                 .group_by(compliance_results.c.status)
             ).all()
-        )
+        )  # fmt: skip
     return {
         "companies": int(covered),
         "verified_reports": int(reported[0]),

@@ -879,6 +879,9 @@ organisations = Table(
     Column("kind", String(30), nullable=False),
     Column("company_id", ForeignKey("companies.id"), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The jurisdiction it belongs to: always a company's and a regulator's; none for an
+    # organisation that serves every jurisdiction (migration 0018_org_jurisdictions).
+    Column("jurisdiction_id", ForeignKey("jurisdictions.id"), nullable=True, index=True),
 )
 
 users = Table(

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
-from tanshi.services import admin_approvals, admin_views, identity, user_admin
+from tanshi.services import admin_approvals, admin_views, identity, user_admin, views
 from tanshi.services.identity import ORGANISATION_KINDS, Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import Message, Refused, Secret, Verbatim, refusal, refusal_of, web_write
@@ -74,6 +74,7 @@ def users_page(request: Request, svc: ServiceDep, who: VisitorDep,
     return render(request, svc, who, "admin_users.html", page=page,
                   requests=admin_approvals.pending(svc.engine), request_key_id=request_key_id,
                   organisations=organisations, roles=CREATABLE_ROLES,
+                  jurisdictions=views.jurisdiction_list(svc.engine),
                   kinds=ORGANISATION_KINDS, **keys)  # fmt: skip
 
 
@@ -182,7 +183,7 @@ def _create_organisation(svc: Service, form: dict[str, str]) -> Message:
     code = form.get("code", "").strip()
     _, issues = identity.create_organisation(
         svc.engine, code, form.get("name", "").strip()[:200], form.get("kind", ""), svc.now(),
-        form.get("company", "").strip() or None,
+        form.get("company", "").strip() or None, form.get("jurisdiction", "").strip() or None,
     )  # fmt: skip
     if issues:
         raise refusal_of(issues)

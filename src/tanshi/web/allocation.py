@@ -58,10 +58,10 @@ def allocation_years(place: Jurisdiction) -> list[int]:
     return sorted(found)
 
 
-def _place(svc: Service) -> Jurisdiction:
-    """The database's jurisdiction (the page serves one); a refusal when there are several."""
+def _place(svc: Service, me: Principal) -> Jurisdiction:
+    """The user's jurisdiction (or the database's only one); a refusal if none is theirs."""
     try:
-        return svc.jurisdiction(None)
+        return svc.jurisdiction(None, who=me)
     except ApiError as error:
         raise Refused(error.code, "{problems}", problems=error.message) from error
 
@@ -109,7 +109,7 @@ def allocation_page(
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="this page is for regulators and auditors")  # fmt: skip
     try:
-        place = _place(svc)
+        place = _place(svc, who.principal)
     except Refused as refused:
         return render(request, svc, who, "result.html", 422, ok=False, code=refused.code,
                       message=refused.values["problems"])  # fmt: skip
@@ -134,7 +134,7 @@ def _run(svc: Service, me: Principal, year: int) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator runs the allocation")
     try:
-        done = allocation_desk.run_year(svc.engine, _place(svc), year, svc.now())
+        done = allocation_desk.run_year(svc.engine, _place(svc, me), year, svc.now())
     except TanshiError as error:
         raise Refused("allocation_not_possible", "{problems}", problems=str(error)) from error
     return "{year}: {allocation}, {allocated} t to {companies} companies; true-up: {true_up}", {
@@ -187,7 +187,7 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     dry_run = form.get("dry_run") == "on"
     try:
         held = auction_service.hold_auction(
-            svc.engine, _place(svc), bids, guarantees, code=code, year=year,
+            svc.engine, _place(svc, me), bids, guarantees, code=code, year=year,
             now=svc.now(), volume_t=volume,
             reserve_price_per_t=_optional_decimal(form.get("reserve_price"), "Reserve price"),
             seed=int(seed), deliver=not dry_run, bids_text=bids_text,

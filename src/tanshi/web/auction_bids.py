@@ -24,16 +24,16 @@ BIDS_CHANGED = "bids-changed"  # htmx event: the panel reloads the auctions and 
 BidPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _place(svc: Service) -> Jurisdiction | None:
+def _place(svc: Service, me: Principal) -> Jurisdiction | None:
     try:
-        return svc.jurisdiction(None)
+        return svc.jurisdiction(None, who=me)
     except ApiError:
         return None  # several jurisdictions: the form is not offered
 
 
 def bid_panel(svc: Service, me: Principal) -> dict[str, Any]:
     """Template values for ``_auction_bids.html``: open auctions and your bids in each."""
-    place = _place(svc)
+    place = _place(svc, me)
     if place is None:
         return {"auctions": [], "bid_companies": []}
     mine = bid_book.bidding_companies(trading.trading_accounts(svc.engine, me), place)
@@ -66,7 +66,7 @@ def _price(text: str | None) -> Decimal:
 
 
 def _mine(svc: Service, me: Principal, company: str) -> Jurisdiction:
-    place = _place(svc)
+    place = _place(svc, me)
     if Scope.TRADE not in me.scopes or place is None:
         raise Refused("forbidden", "your role does not bid at auctions")
     mine = bid_book.bidding_companies(trading.trading_accounts(svc.engine, me), place)

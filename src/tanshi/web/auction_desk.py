@@ -34,7 +34,7 @@ def _local(text: str | None, name: str, zone: ZoneInfo) -> datetime:
 def _announce(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator announces auctions")
-    place = _place(svc)
+    place = _place(svc, me)
     code = form.get("code", "").strip()
     if not AUCTION_CODE.fullmatch(code):
         raise Refused("invalid_code", "give the auction a code of letters, digits, '.', '_' "
@@ -65,7 +65,7 @@ def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mess
     seed = form.get("seed", "").strip() or "0"
     if not seed.isdigit() or int(seed) > 2**31 - 1:
         raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
-    place = _place(svc)
+    place = _place(svc, me)
     done, issues = bid_book_clearing.clear_book(
         svc.engine, place, code, now=svc.now(), seed=int(seed)
     )

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api import mrv_desk
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.errors import ApiError
 from tanshi.core.issues import has_errors
 from tanshi.mrv.verification_workflow import CaseState
 from tanshi.services.identity import Principal, Role
@@ -180,16 +181,21 @@ def progress_page(request: Request, svc: ServiceDep, who: VisitorDep,
     counts = Counter(c.state for c in cases)
     by_state = [(state, counts.get(state, 0)) for state in CaseState]
     return render(request, svc, who, "verification_progress.html", year=shown, cases=cases,
-                  by_state=by_state, discrepancies=mrv_desk.discrepancies(svc.engine, shown)
+                  by_state=by_state, discrepancies=mrv_desk.discrepancies(svc.engine, shown, who.principal)
                   if shown else [], may_write=who.principal.role is Role.REGULATOR)  # fmt: skip
 
 
-def _regulator_step(svc: Service, company: str, year: int, action: str,
+def _regulator_step(svc: Service, me: Principal, company: str, year: int, action: str,
                     form: dict[str, str]) -> Message:  # fmt: skip
     body = form.get("body", "").strip()[:40]
     if not body:
         raise Refused("body_missing", "enter the verification body's code")
-    outcome = mrv_desk.assign(svc, company, year, body, recheck=action == "recheck-assign")
+    try:
+        outcome = mrv_desk.assign(
+            svc, company, year, body, recheck=action == "recheck-assign", who=me
+        )
+    except ApiError as error:  # a company outside the regulator's jurisdiction
+        raise Refused(error.code, "{problems}", problems=error.message) from error
     if not outcome.ok:
         raise _problems(outcome)
     return "{company} {year}: {state}", {"company": company, "year": year, "state": outcome.state}
@@ -205,12 +211,16 @@ async def regulator_step(
     if who.principal is not None and who.principal.role is not Role.REGULATOR:
         return _forbidden(request, svc, who, "only the regulator assigns verification bodies")
     return await web_write(request, svc, who, "verification_assign", f"{company}/{year}",
-                           lambda form: _regulator_step(svc, company, year, action, form))  # fmt: skip
+                           lambda form: _regulator_step(svc, who.principal, company, year, action,  # type: ignore[arg-type]
+                                                         form))  # fmt: skip
 
 
-def _sample(svc: Service, year: int, form: dict[str, str]) -> Message:
+def _sample(svc: Service, me: Principal, year: int, form: dict[str, str]) -> Message:
     seed = whole_number(form.get("seed"), "Seed")
-    drawn = mrv_desk.sample(svc, year, seed)
+    try:
+        drawn = mrv_desk.sample(svc, year, seed, me)
+    except ApiError as error:
+        raise Refused(error.code, "{problems}", problems=error.message) from error
     return "re-check sample (seed {seed}): {sample}", {
         "seed": seed, "sample": ", ".join(drawn) or "—"}  # fmt: skip
 
@@ -221,4 +231,4 @@ async def regulator_sample(year: Year, request: Request, svc: ServiceDep,
     if who.principal is not None and who.principal.role is not Role.REGULATOR:
         return _forbidden(request, svc, who, "only the regulator draws the re-check sample")
     return await web_write(request, svc, who, "verification_sample", str(year),
-                           lambda form: _sample(svc, year, form))  # fmt: skip
+                           lambda form: _sample(svc, who.principal, year, form))  # type: ignore[arg-type]  # fmt: skip

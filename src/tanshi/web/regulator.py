@@ -36,9 +36,12 @@ def regulator(
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="this page is for regulators and auditors")  # fmt: skip
     shown = year_shown(svc, year)
-    numbers = views.coverage(svc.engine, shown) if shown else {}
+    scope = views.scope_of(who.principal)  # the regulator's own jurisdiction
+    numbers = views.coverage(svc.engine, shown, scope) if shown else {}
     table = (
-        views.compliance_table(svc.engine, shown, status=status or None, limit=500)
+        views.compliance_table(
+            svc.engine, shown, status=status or None, limit=500, jurisdiction=scope
+        )
         if shown
         else None
     )
@@ -46,7 +49,9 @@ def regulator(
     allocated = None
     if shown:
         try:
-            allocated = allocation_desk.summary(svc.engine, svc.jurisdiction(None), shown)
+            allocated = allocation_desk.summary(
+                svc.engine, svc.jurisdiction(None, who=who.principal), shown
+            )
         except (TanshiError, ApiError):
             allocated = None
     return render(request, svc, who, "regulator.html", year=shown, years=views.years(svc.engine),
@@ -66,7 +71,7 @@ def company_detail(
     if not allowed(who, READERS):
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="this page is for regulators and auditors")  # fmt: skip
-    company = views.company(svc.engine, code)
+    company = views.company(svc.engine, code, views.scope_of(who.principal))
     if company is None:
         return render(request, svc, who, "result.html", 404, ok=False, code="unknown_company",
                       message=f"no covered company {code}")  # fmt: skip

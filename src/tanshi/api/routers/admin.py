@@ -44,7 +44,13 @@ def create_organisation(
 
     def run() -> tuple[int, dict]:
         _, issues = identity.create_organisation(
-            svc.engine, body.code, body.name, body.kind, svc.now(), body.company
+            svc.engine,
+            body.code,
+            body.name,
+            body.kind,
+            svc.now(),
+            body.company,
+            body.jurisdiction,
         )
         if issues:
             raise from_issues(422, issues, lambda i: f"body.{_field(i.code)}")
@@ -57,6 +63,8 @@ def create_organisation(
 def _field(code: str) -> str:
     return {"invalid_code": "code", "unknown_kind": "kind", "name_required": "name",
             "unknown_company": "company", "organisation_exists": "code",
+            "unknown_jurisdiction": "jurisdiction", "jurisdiction_required": "jurisdiction",
+            "jurisdiction_mismatch": "jurisdiction",
             "invalid_username": "username", "unknown_role": "role",
             "password_too_short": "password", "unknown_locale": "locale",
             "unknown_organisation": "organisation",

@@ -127,7 +127,7 @@ def allocation_by_company(
 ) -> dict:  # fmt: skip
     """Each company's allocation of ``year`` as it stands (``stage`` planned: what the rules
     would allocate now; allocated; trued_up)."""
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     method, stage, rows = _rows(svc, place, year)
     rows = [row for row in _visible(who, rows) if company is None or row["company"] == company]
     page = ViewPage(rows[paging.offset : paging.offset + paging.limit], len(rows), paging.limit,
@@ -137,10 +137,10 @@ def allocation_by_company(
 
 @router.get("/allocation/{year}/summary", response_model=SummaryOut)
 def allocation_summary(
-    year: Year, _who: Reader, svc: ServiceDep, jurisdiction: JurisdictionQuery = None
+    year: Year, who: Reader, svc: ServiceDep, jurisdiction: JurisdictionQuery = None
 ) -> dict:
     """The year's totals: cap, free allocation, the auction share, auctions held and sold."""
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     try:
         return allocation_desk.summary(svc.engine, place, year)
     except TanshiError as error:
@@ -154,7 +154,7 @@ def company_allocation(
 ) -> dict:  # fmt: skip
     """One company's allocation of ``year`` and its lines per generating unit or
     installation, with every factor used (yours, or any for regulators and auditors)."""
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     method, stage, rows = _rows(svc, place, year)
     found = next((row for row in _visible(who, rows) if row["company"] == company), None)
     if found is None:
@@ -164,8 +164,8 @@ def company_allocation(
     return found | {"year": year, "method": method, "stage": stage, "items": items}
 
 
-def _run(svc: Service, year: int, jurisdiction: str | None) -> tuple[int, dict]:
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+def _run(svc: Service, who: Principal, year: int, jurisdiction: str | None) -> tuple[int, dict]:
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     try:
         done = allocation_desk.run_year(svc.engine, place, year, svc.now())
     except allocation_desk.AlreadyAllocated as error:
@@ -190,4 +190,4 @@ def run_allocation(
     already allocated or trued up is left as it is, and the answer says so."""
     return idempotent_write(svc, request, who, key, "allocation_run", str(year),
                             {"year": year, "jurisdiction": jurisdiction},
-                            lambda: _run(svc, year, jurisdiction))[1]  # fmt: skip
+                            lambda: _run(svc, who, year, jurisdiction))[1]  # fmt: skip

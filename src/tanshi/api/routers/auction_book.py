@@ -197,7 +197,7 @@ def get_notice(code: CodePath, who: Reader, svc: ServiceDep,
                jurisdiction: JurisdictionQuery = None) -> dict:  # fmt: skip
     """One announced auction with your own bids (regulators and auditors: the whole book, once
     it is cleared)."""
-    return detail(svc, who, svc.jurisdiction(jurisdiction, "query.jurisdiction"), code)
+    return detail(svc, who, svc.jurisdiction(jurisdiction, "query.jurisdiction", who), code)
 
 
 @router.get("/public/auction-results", response_model=Page[NoticeOut], tags=["public"])
@@ -220,7 +220,7 @@ def announce(
     over) and reserve price, the other terms from the rulebook. 409 ``auction_code_taken``."""
 
     def run() -> tuple[int, dict]:
-        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         _id, issues = bid_book.announce(
             svc.engine, place, code=body.code, year=body.year, auction_on=body.auction_on,
             opens_at=body.opens_at, closes_at=body.closes_at, now=svc.now(), by=who.username,
@@ -259,7 +259,7 @@ def submit_bid(
     eligibility, purchase limit, ``insufficient_funds``)."""
 
     def run() -> tuple[int, dict]:
-        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         company = _company(svc, who, place, body.company)
         bid, issues = bid_book.submit_bid(
             svc.engine, place, code, company, body.price_per_t, body.quantity_t,
@@ -293,7 +293,7 @@ def revise_bid(
     funds are released); 201 with the new bid, whose ``replaces_bid_id`` is the old one."""
 
     def run() -> tuple[int, dict]:
-        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         company = _own_bid(svc, who, place, code, bid_id)
         bid, issues = bid_book.submit_bid(
             svc.engine, place, code, company, body.price_per_t, body.quantity_t,
@@ -316,7 +316,7 @@ def withdraw_bid(
     """Withdraw your live bid while the window is open; its funds are released."""
 
     def run() -> tuple[int, dict]:
-        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         company = _own_bid(svc, who, place, code, bid_id)
         bid, issues = bid_book.withdraw_bid(svc.engine, place, code, company, bid_id,
                                             key=registry_key(who, key), now=svc.now())  # fmt: skip
@@ -340,7 +340,7 @@ def clear(
     rest released, the auction recorded; all or nothing (201). Already cleared: 200."""
 
     def run() -> tuple[int, dict]:
-        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         done, issues = bid_book_clearing.clear_book(svc.engine, place, code, now=svc.now(),
                                            seed=body.seed)  # fmt: skip
         if done is None:

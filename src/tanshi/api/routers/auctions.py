@@ -230,11 +230,11 @@ def get_auction(
 
 
 @router.get("/auction-terms/{year}", response_model=NextTermsOut)
-def next_terms(year: Year, _who: Reader, svc: ServiceDep,
+def next_terms(year: Year, who: Reader, svc: ServiceDep,
                jurisdiction: JurisdictionQuery = None) -> dict:  # fmt: skip
     """The terms of the next auction of ``year``: the rule's volume plus what the last
     auction rolled over, the reserve price (when the rule sets one), limits, lots, ticks."""
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     carried = auction_service.carried_in_units(svc.engine, place)
     try:
         terms = auction_service.auction_terms(place.rulebook, year, carried_in_t=carried)
@@ -306,9 +306,11 @@ def held_body(place: Jurisdiction, body: AuctionIn, held: auction_service.Held) 
     }  # fmt: skip
 
 
-def hold(svc: Service, body: AuctionIn, jurisdiction: str | None) -> tuple[int, dict]:
+def hold(
+    svc: Service, who: Principal, body: AuctionIn, jurisdiction: str | None
+) -> tuple[int, dict]:
     """Clear (and unless a dry run, record and deliver) the auction ``body`` describes."""
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     bids = [
         Bid(f"bids.{i}", b.bidder, b.price_per_t, b.quantity_t) for i, b in enumerate(body.bids)
     ]
@@ -334,6 +336,6 @@ def hold_auction(
     bidder that is not a company; 409 ``auction_code_taken``."""
     status, shown = idempotent_write(
         svc, request, who, key, "auction", body.code, body.model_dump(mode="json"),
-        lambda: hold(svc, body, jurisdiction),
+        lambda: hold(svc, who, body, jurisdiction),
     )  # fmt: skip
     return JSONResponse(shown, status_code=status)

@@ -86,4 +86,4 @@ def me(principal: Annotated[Principal, Depends(authenticated)]) -> dict:
     return {"username": principal.username, "display_name": principal.display_name,
             "role": principal.role.value, "organisation": principal.organisation,
             "company": principal.company, "scopes": sorted(principal.scopes),
-            "locale": principal.locale}  # fmt: skip
+            "locale": principal.locale, "jurisdiction": principal.jurisdiction}  # fmt: skip

@@ -95,7 +95,7 @@ def _refused(issues: list[Issue] | tuple[Issue, ...]) -> ApiError:
 
 def _money(svc, who: Principal, key: str, body: MoneyIn, jurisdiction: str | None,
            deposit: bool) -> tuple[int, dict]:  # fmt: skip
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     with reading(svc.engine) as connection:
         kind = connection.execute(
             select(accounts.c.kind).where(accounts.c.code == body.account)
@@ -149,7 +149,7 @@ def block_trade(body: BlockTradeIn, request: Request, key: IdempotencyKey, svc: 
     reserved at once and it settles on the block cycle (T+1 in Demo Province)."""
 
     def run() -> tuple[int, dict]:
-        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         trade_id = trade_id_of(who, key)
         recorded, issues = negotiated_trades.report_block_trade(
             svc.engine, place, body.product, body.seller, body.buyer, body.quantity_t,
@@ -176,7 +176,7 @@ def bilateral_trade(body: BilateralTradeIn, request: Request, key: IdempotencyKe
     the venue's ``otc`` method and settled today, the units against the buyer's money."""
 
     def run() -> tuple[int, dict]:
-        place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         outcome, issues = negotiated_trades.report_bilateral_trade(
             svc.engine, place, body.unit_class, body.seller, body.buyer, body.quantity_t,
             body.price_cny_per_t, trade_id_of(who, key), svc.now(),

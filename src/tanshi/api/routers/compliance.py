@@ -59,11 +59,11 @@ def compliance_table(
     status: Annotated[str | None, Query(max_length=30)] = None,
     company: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict:  # fmt: skip
-    """The compliance results of a year, as computed at the deadline."""
-    del who
+    """The compliance results of a year, as computed at the deadline (of your jurisdiction's
+    companies, if you belong to one)."""
     return page_body(views.compliance_table(
         svc.engine, year, status=status, company_code=company, limit=paging.limit,
-        offset=paging.offset,
+        offset=paging.offset, jurisdiction=views.scope_of(who),
     ))  # fmt: skip
 
 
@@ -72,7 +72,7 @@ def coverage(year: Year, who: Reader, svc: ServiceDep) -> dict:
     """Companies covered, verified emissions, allocation and statuses of a year."""
     if not who.reads_all:
         raise ApiError(403, "regulators_only", "coverage is for regulators and auditors")
-    numbers = views.coverage(svc.engine, year)
+    numbers = views.coverage(svc.engine, year, views.scope_of(who))
     by_status = {
         k.removeprefix("status_"): v for k, v in numbers.items() if k.startswith("status_")
     }
@@ -89,7 +89,7 @@ def run_compliance(
     """Compute and store the compliance table of a year once its deadline has passed."""
 
     def run() -> tuple[int, dict]:
-        found = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+        found = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         try:
             compliance_service.run_compliance(svc.engine, found, year, svc.now())
         except TanshiError as error:

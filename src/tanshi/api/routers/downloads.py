@@ -31,7 +31,7 @@ from tanshi.registry.journal import utc_text
 from tanshi.reports import compliance_table, verification_table
 from tanshi.reports.market_bulletin import build_bulletin, bulletin_html, bulletin_pdf
 from tanshi.resources import verification_rules
-from tanshi.services import compliance_report, publication
+from tanshi.services import compliance_report, publication, views
 from tanshi.services.identity import Principal
 from tanshi.services.market_data import exchange_tape
 
@@ -125,7 +125,11 @@ def _log(svc: Service, who: Principal, until: Any) -> list[publication.LogLine]:
     if not who.reads_all:
         raise ApiError(403, "regulators_only", "the full transaction log is for regulators, "
                        "auditors and administrators")  # fmt: skip
-    return publication.transaction_log(svc.engine, None if until is None else to_utc(until))
+    lines = publication.transaction_log(svc.engine, None if until is None else to_utc(until))
+    if views.scope_of(who) is None:
+        return lines
+    return [line for line in lines  # the movements of the reader's jurisdiction
+            if views.in_scope(who, line.from_account) or views.in_scope(who, line.to_account)]  # fmt: skip
 
 
 Until = Annotated[AwareDatetime | None, Query(description="only movements booked by then")]
@@ -170,7 +174,7 @@ def verification_html(
     year: Year, who: Reader, svc: ServiceDep, jurisdiction: JurisdictionQuery = None
 ) -> Response:
     """The verification table and re-check discrepancies of ``year`` as an HTML page."""
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     bands = verification_rules(place.rulebook.rulebook.id).materiality
     cases = mrv_desk.cases_for(svc.engine, who, year)
     html = verification_table.to_html(place.rulebook.rulebook.name, year, cases, bands)

@@ -105,7 +105,8 @@ def company_facilities(
 ) -> dict:
     """The company's emission units and source streams (its current monitoring plan), its
     generating units' recorded output and its installations' activity levels."""
-    found = facilities.facilities_of(svc.engine, code) if facilities.may_read(who, code) else None
+    seen = facilities.may_read(who, code) and views.company(svc.engine, code, views.scope_of(who))
+    found = facilities.facilities_of(svc.engine, code) if seen else None
     if found is None:
         raise ApiError(404, "unknown_company", f"no covered company {code} whose facilities you "
                        "may read", "path.code")  # fmt: skip

@@ -31,18 +31,17 @@ def get_jurisdiction(code: str, _who: Reader, svc: ServiceDep) -> dict:
 
 @router.get("/companies", response_model=Page[CompanyOut])
 def list_companies(
-    _who: Reader, svc: ServiceDep, paging: PagingDep,
+    who: Reader, svc: ServiceDep, paging: PagingDep,
     sector: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict:  # fmt: skip
-    """Covered companies, filtered by sector."""
-    return page_body(
-        views.company_list(svc.engine, sector=sector, limit=paging.limit, offset=paging.offset)
-    )
+    """Covered companies, filtered by sector (of your jurisdiction, if you belong to one)."""
+    return page_body(views.company_list(svc.engine, sector=sector, limit=paging.limit,
+                                        offset=paging.offset, jurisdiction=views.scope_of(who)))  # fmt: skip
 
 
 @router.get("/companies/{code}", response_model=CompanyOut)
-def get_company(code: str, _who: Reader, svc: ServiceDep) -> dict:
-    found = views.company(svc.engine, code)
+def get_company(code: str, who: Reader, svc: ServiceDep) -> dict:
+    found = views.company(svc.engine, code, views.scope_of(who))
     if found is None:
         raise ApiError(404, "unknown_company", f"no covered company {code}", "path.code")
     return found

@@ -57,9 +57,9 @@ def _answer(records: list, issues: list[Issue]) -> tuple[int, dict]:
 
 
 def _import(
-    svc: Service, body: ImportIn, jurisdiction: str | None, units: bool
+    svc: Service, who: Principal, body: ImportIn, jurisdiction: str | None, units: bool
 ) -> tuple[int, dict]:
-    place = svc.jurisdiction(jurisdiction, "query.jurisdiction")
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     source = body.source or "api"
     if units:
         outputs, issues = parse_unit_outputs(body.csv, "csv")
@@ -82,7 +82,7 @@ def import_unit_outputs(
     identically is accepted again; a different figure for it is refused."""
     return idempotent_write(svc, request, who, key, "production_unit_outputs", "unit_outputs",
                             body.model_dump() | {"jurisdiction": jurisdiction},
-                            lambda: _import(svc, body, jurisdiction, True))[1]  # fmt: skip
+                            lambda: _import(svc, who, body, jurisdiction, True))[1]  # fmt: skip
 
 
 @router.post("/allocation/activity-levels", response_model=ImportOut, status_code=201)
@@ -94,4 +94,4 @@ def import_activity_levels(
     benchmark, year, activity, leakage_exposed, cbam_good)."""
     return idempotent_write(svc, request, who, key, "production_activity_levels",
                             "activity_levels", body.model_dump() | {"jurisdiction": jurisdiction},
-                            lambda: _import(svc, body, jurisdiction, False))[1]  # fmt: skip
+                            lambda: _import(svc, who, body, jurisdiction, False))[1]  # fmt: skip

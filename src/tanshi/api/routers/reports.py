@@ -181,7 +181,7 @@ def assign(year: Year, company: Company, body: BodyIn, request: Request, key: Id
     """Assign a verification body to a submitted report (rotation and conflicts checked)."""
 
     def run() -> tuple[int, dict]:
-        return _step(company, year, mrv_web.assign(svc, company, year, body.body))
+        return _step(company, year, mrv_web.assign(svc, company, year, body.body, who=who))
 
     return idempotent_write(svc, request, who, key, "verification_assign", f"{company}/{year}",
                             body.model_dump(), run)[1]  # fmt: skip
@@ -220,7 +220,9 @@ def assign_recheck(year: Year, company: Company, body: BodyIn, request: Request,
     """Send a verified report to another body for the regulator's re-check."""
 
     def run() -> tuple[int, dict]:
-        return _step(company, year, mrv_web.assign(svc, company, year, body.body, recheck=True))
+        return _step(
+            company, year, mrv_web.assign(svc, company, year, body.body, recheck=True, who=who)
+        )
 
     return idempotent_write(svc, request, who, key, "verification_recheck_assign",
                             f"{company}/{year}", body.model_dump(), run)[1]  # fmt: skip
@@ -246,7 +248,7 @@ def draw_sample(year: Year, body: SampleIn, request: Request, key: IdempotencyKe
 
     def run() -> tuple[int, dict]:
         return 200, {"year": year, "seed": body.seed,
-                     "sample": mrv_web.sample(svc, year, body.seed)}  # fmt: skip
+                     "sample": mrv_web.sample(svc, year, body.seed, who)}  # fmt: skip
 
     return idempotent_write(svc, request, who, key, "verification_sample", str(year),
                             body.model_dump(), run)[1]  # fmt: skip
@@ -257,4 +259,4 @@ def discrepancies(year: Year, who: Reader, svc: ServiceDep) -> list[dict]:
     """Each re-checked report against its verified figure (regulators and auditors)."""
     if who.role not in (Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR):
         raise ApiError(403, "regulators_only", "the discrepancy report is for regulators")
-    return mrv_web.discrepancies(svc.engine, year)
+    return mrv_web.discrepancies(svc.engine, year, who)

@@ -9,7 +9,8 @@ from pydantic import BaseModel
 
 from tanshi.api.context import Reader, ServiceDep
 from tanshi.api.errors import ApiError
-from tanshi.services import verification_reads
+from tanshi.api.mrv_desk import cases_in_scope
+from tanshi.services import verification_reads, views
 from tanshi.services.identity import Principal, Role
 
 router = APIRouter(tags=["verification"])
@@ -64,7 +65,7 @@ def cases(year: Year, who: Reader, svc: ServiceDep) -> list[dict]:
          "verified_tco2": _text(c.verified_tco2), "recheck_tco2": _text(c.recheck_tco2),
          "materiality_share": c.materiality_share, "revisions": c.revisions,
          "misstatements": c.misstatements, "non_conformities": c.non_conformities}
-        for c in verification_reads.cases(svc.engine, year)
+        for c in cases_in_scope(svc.engine, who, verification_reads.cases(svc.engine, year))
         if _may_read(who, c.company, (c.body, c.recheck_body))
     ]  # fmt: skip
 
@@ -74,7 +75,10 @@ def events(year: Year, company: str, who: Reader, svc: ServiceDep) -> list[dict]
     """The audit trail of one company-year's verification, oldest first."""
     bodies = tuple(b for c in verification_reads.cases(svc.engine, year) if c.company == company
                    for b in (c.body, c.recheck_body))  # fmt: skip
-    if not _may_read(who, company, bodies):
+    scope = views.scope_of(who)
+    if not _may_read(who, company, bodies) or (
+        scope is not None and views.company(svc.engine, company, scope) is None
+    ):
         raise ApiError(404, "unknown_company", f"no verification of {company} that you may read",
                        "path.company")  # fmt: skip
     return [

@@ -24,7 +24,12 @@ from tanshi.api.models import Page, Strict
 from tanshi.api.routers.downloads import HTML, PDF, HtmlFile, PdfFile
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.reports.verification_statement import statement_html, statement_pdf
-from tanshi.services import verification_bodies, verification_setup, verification_statement
+from tanshi.services import (
+    verification_bodies,
+    verification_setup,
+    verification_statement,
+    views,
+)
 from tanshi.services.identity import Principal, Role, Scope
 
 router = APIRouter(tags=["verification"])
@@ -155,6 +160,10 @@ def declare_conflict(code: BodyCode, body: ConflictIn, request: Request, key: Id
                        "your own body) or regulator:write")  # fmt: skip
 
     def run() -> tuple[int, dict]:
+        found, scope = views.company(svc.engine, body.company), views.scope_of(who)
+        if found is not None and scope is not None and found["jurisdiction"] != scope:
+            raise ApiError(404, "unknown_company", f"no covered company {body.company} in "
+                           "your jurisdiction", "body.company")  # fmt: skip
         issues = verification_setup.declare_conflict(svc.engine, code, body.company,
                                                      body.reason, svc.now())  # fmt: skip
         if issues:
@@ -173,8 +182,9 @@ def readable_statement(svc, who: Principal, year: int, company: str) -> dict:
     body), else 404 ``no_statement``: statements of others cannot be probed."""
     found = verification_statement.statement(svc.engine, company, year)
     if found is None or not (
-        who.reads_all or who.company == company or _own_body(who, found["body"])
-    ):
+        (who.reads_all and views.company(svc.engine, company, views.scope_of(who)))
+        or who.company == company or _own_body(who, found["body"])
+    ):  # fmt: skip
         raise ApiError(404, "no_statement", f"no verification statement of {company} for {year} "
                        "that you may read: it is issued when the verifier concludes "
                        "'verified'", "path.company")  # fmt: skip

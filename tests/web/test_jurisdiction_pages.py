@@ -1,0 +1,89 @@
+"""Two jurisdictions in one database: each regulator's pages show its own jurisdiction.
+
+DP (tests/service_world.py) with ``regulator``; SZ (tests/two_jurisdictions.py) with
+``regulator-sz``. Coverage, the compliance table, the approvals queue, the accounts, the
+drill-down and the allocation page each show one jurisdiction.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service_world import PASSWORD, World
+from two_jurisdictions import add_shenzhen
+
+
+@pytest.fixture
+def two(world: World) -> World:
+    add_shenzhen(world)
+    return world
+
+
+def _client(world: World, username: str) -> TestClient:
+    client = TestClient(world.client.app, base_url="http://testserver")
+    form = client.get("/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    answer = client.post("/login", data={"username": username, "password": PASSWORD,
+                                          "totp": world.code(username),
+                                          "csrf_token": token.group(1)},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303, answer.text
+    return client
+
+
+def test_each_regulator_page_shows_its_own_compliance_table(two: World) -> None:
+    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp_page = dp.get("/regulator?year=2016").text
+    sz_page = sz.get("/regulator?year=2016").text
+    assert "/regulator/companies/A1" in dp_page and "/regulator/companies/S1" not in dp_page
+    assert "/regulator/companies/S1" in sz_page and "/regulator/companies/A1" not in sz_page
+
+
+def test_the_drill_down_stops_at_the_jurisdictions_edge(two: World) -> None:
+    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    assert dp.get("/regulator/companies/S1").status_code == 404
+    assert sz.get("/regulator/companies/A1").status_code == 404
+    shown = sz.get("/regulator/companies/S1")
+    assert shown.status_code == 200 and "SZ-OH-S1" in shown.text
+
+
+def test_each_approvals_queue_and_accounts_are_its_own(two: World) -> None:
+    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp_queue, sz_queue = dp.get("/approvals").text, sz.get("/approvals").text
+    assert "DP-OH-A1" in dp_queue and "SZ-OH-S1" not in dp_queue
+    assert "SZ-OH-S1" in sz_queue and "DP-OH-A1" not in sz_queue
+    accounts = sz.get("/accounts").text
+    assert "SZ-OH-S2" in accounts and "DP-OH-B1" not in accounts
+
+
+def test_the_allocation_page_is_the_regulators_jurisdiction(two: World) -> None:
+    """Each page lists the years of its own rulebook's allocation rules: DP 2016-, SZ 2013-15."""
+    dp = _client(two, "regulator").get("/regulator/allocation")
+    sz = _client(two, "regulator-sz").get("/regulator/allocation")
+    assert dp.status_code == sz.status_code == 200
+    assert "allocation?year=2016" in dp.text and "allocation?year=2013" not in dp.text
+    assert "allocation?year=2013" in sz.text and "allocation?year=2016" not in sz.text
+
+
+def test_the_administrator_puts_a_new_regulator_organisation_in_a_jurisdiction(
+    two: World,
+) -> None:
+    client = _client(two, "admin")
+    page = client.get("/admin/users").text
+    assert '<option value="SZ">SZ</option>' in page
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert found
+    form = {"csrf_token": found.group(1), "code": "REG-SZ2", "name": "SZ bureau",
+            "kind": "regulator"}  # fmt: skip
+    refused = client.post("/admin/organisations", data={**form, "form_key": "j1"})
+    assert "jurisdiction_required" in refused.text and "本数据库包含多个辖区" in refused.text
+    made = client.post("/admin/organisations", data={**form, "form_key": "j2",
+                                                      "jurisdiction": "SZ"})  # fmt: skip
+    assert 'data-code="ok"' in made.text, made.text
+    listed = client.get("/v1/organisations?limit=100", headers=two.token("admin")).json()
+    assert {"code": "REG-SZ2", "jurisdiction": "SZ"}.items() <= next(
+        o for o in listed["items"] if o["code"] == "REG-SZ2").items()  # fmt: skip

@@ -12,7 +12,8 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from service_world import PASSWORD, World
+from service_world import NOW, PASSWORD, World
+from tanshi.services import unit_freezes
 from two_jurisdictions import add_shenzhen
 
 
@@ -87,3 +88,23 @@ def test_the_administrator_puts_a_new_regulator_organisation_in_a_jurisdiction(
     listed = client.get("/v1/organisations?limit=100", headers=two.token("admin")).json()
     assert {"code": "REG-SZ2", "jurisdiction": "SZ"}.items() <= next(
         o for o in listed["items"] if o["code"] == "REG-SZ2").items()  # fmt: skip
+
+
+def test_the_registry_controls_page_keeps_to_its_jurisdiction(two: World) -> None:
+    frozen = unit_freezes.freeze_units(two.engine, "DP-OH-A1", "DPEA-2016", 10, "(2017) DP 1",
+                                       "claim", "regulator", "dp-freeze", NOW)  # fmt: skip
+    assert frozen.freeze_id is not None
+    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    assert "(2017) DP 1" in dp.get("/regulator/registry").text
+    desk = sz.get("/regulator/registry").text
+    assert "(2017) DP 1" not in desk
+    token = re.search(r'name="csrf_token" value="([^"]+)"', desk)
+    assert token
+    freeze = sz.post("/regulator/registry/freeze", data={
+        "account": "DP-OH-A1", "unit_class": "DPEA-2016", "quantity_t": "5",
+        "order_reference": "x", "reason": "x", "csrf_token": token.group(1), "form_key": "k1"})  # fmt: skip
+    assert 'data-code="freeze_refused"' in freeze.text
+    release = sz.post(f"/regulator/registry/freezes/{frozen.freeze_id}/release", data={
+        "reason": "x", "csrf_token": token.group(1), "form_key": "k2"})  # fmt: skip
+    assert 'data-code="freeze_order_not_found"' in release.text
+    assert unit_freezes.freeze_order(two.engine, frozen.freeze_id).released_at is None

@@ -17,7 +17,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.core.errors import TanshiError
 from tanshi.registry import ResultCode
-from tanshi.services import registry_desk, trusted_list, unit_freezes
+from tanshi.services import registry_desk, trusted_list, unit_freezes, views
 from tanshi.services.identity import Role
 from tanshi.services.trusted_list import registry_rule
 from tanshi.web.account_controls import utc
@@ -46,7 +46,8 @@ def desk(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     if not allowed(who, READERS):
         return _refused_page(request, svc, who)
     context = {
-        "freezes": registry_desk.freeze_orders(svc.engine),
+        "freezes": [f for f in registry_desk.freeze_orders(svc.engine)
+                    if views.in_scope(who.principal, f.account)],
         "waiting": registry_desk.waiting_transfers(svc.engine, who.principal),
         "release_forms": who.principal.role is Role.REGULATOR, "with_account": True,
         "new_key": lambda: uuid.uuid4().hex, "utc": utc,
@@ -74,6 +75,8 @@ def _freeze(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
     assert who.principal is not None
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     code = form.get("account", "").strip()[:40]
+    if not views.in_scope(who.principal, code):  # another jurisdiction's account
+        raise refusal("freeze_refused", f"no account {code} in your jurisdiction")
     key = f"web/{who.principal.user_id}/{form.get('form_key', '')[:64]}"
     try:
         outcome = unit_freezes.freeze_units(
@@ -100,6 +103,9 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
         raise Refused("quantity_invalid", "give the tonnes to release as a positive whole "
                       "number, or leave it empty to release all")  # fmt: skip
     quantity = int(wanted) if wanted else None
+    held = unit_freezes.freeze_order(svc.engine, freeze_id)
+    if held is not None and not views.in_scope(who.principal, held.account):
+        raise refusal("freeze_order_not_found", f"no freeze order {freeze_id}")
     try:
         outcome = unit_freezes.release_freeze(
             svc.engine, freeze_id, who.principal.username, reason, svc.now(),
@@ -127,7 +133,7 @@ def _waiver(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
     if not declared_by:
         raise Refused("declared_by_required", "name the representative who declared it")
     try:
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = svc.jurisdiction(code.split("-", 1)[0], who=who.principal)
     except ApiError as error:  # an unknown jurisdiction prefix: no such account
         raise refusal("unknown_account") from error
     rule = registry_rule(jurisdiction, svc.now())

@@ -82,6 +82,13 @@ def _answer(svc, outcome: court_transfers.CourtTransferOutcome, field: str) -> d
     return _body(found)
 
 
+def _in_scope(svc, who: Principal, transfer_id: int) -> None:
+    """Another jurisdiction's court transfer answers as an unknown one."""
+    found = court_transfers.court_transfer(svc.engine, transfer_id)
+    if found is not None and not views.in_scope(who, found.account):
+        raise from_result(ResultCode.PROPOSAL_NOT_FOUND, "path.transfer_id")
+
+
 @router.post(
     "/freezes/{freeze_id}/court-transfers", response_model=CourtTransferOut, status_code=201
 )
@@ -93,6 +100,10 @@ def propose(
     names; it executes when another regulator user approves it."""
 
     def run() -> tuple[int, dict]:
+        held = unit_freezes.freeze_order(svc.engine, freeze_id)
+        if held is not None and not views.in_scope(who, held.account):  # another jurisdiction's
+            raise ApiError(404, "freeze_order_not_found", f"no freeze order {freeze_id}",
+                           "path.freeze_id")  # fmt: skip
         try:
             outcome = court_transfers.propose_court_transfer(
                 svc.engine, freeze_id, body.destination, body.quantity_t,
@@ -118,6 +129,7 @@ def approve(
     recorded as failed with the registry's result code, which is then the answer."""
 
     def run() -> tuple[int, dict]:
+        _in_scope(svc, who, transfer_id)
         outcome = court_transfers.approve_court_transfer(svc.engine, transfer_id, who.username,
                                                          svc.now())  # fmt: skip
         return 200, _answer(svc, outcome, "path.transfer_id")
@@ -134,6 +146,7 @@ def cancel(
     """Withdraw a court transfer that awaits approval."""
 
     def run() -> tuple[int, dict]:
+        _in_scope(svc, who, transfer_id)
         outcome = court_transfers.cancel_court_transfer(svc.engine, transfer_id, who.username,
                                                         svc.now())  # fmt: skip
         return 200, _answer(svc, outcome, "path.transfer_id")

@@ -44,7 +44,7 @@ def test_the_hot_reads_answer_byte_for_byte_as_the_routes(
     answered: list[str] = []
     answer = HotReads._answer
 
-    async def counted(self, request, code, *, holdings):  # noqa: ANN001, ANN202
+    async def counted(self, request, code, *, holdings):
         answered.append(request.url.path)
         return await answer(self, request, code, holdings=holdings)
 
@@ -55,8 +55,10 @@ def test_the_hot_reads_answer_byte_for_byte_as_the_routes(
             assert started.app.state.service.reads is not None  # PostgreSQL, started
             return [
                 (r.status_code, sorted(r.headers.multi_items()), r.content)
-                for r in (started.get(path, headers=headers, follow_redirects=False)
-                          for path, headers in asks)
+                for r in (
+                    started.get(path, headers=headers, follow_redirects=False)
+                    for path, headers in asks
+                )
             ]
 
     where = app.user_middleware.index(hot[0])

@@ -4,11 +4,12 @@ A holdings read spent more CPU in FastAPI (routing through the included routers,
 token dependency, the request and response wrappers) than in its own work: token check,
 query and answer. On PostgreSQL, ``HotReads`` answers ``GET /v1/accounts/{code}`` and
 ``GET /v1/accounts/{code}/holdings`` itself with the same pieces as the routes in
-routers/accounts.py: the ``BearerToken`` of the read scope, ``account_answer`` (visibility
-and the one query on the event loop), the routes' response models to validate and serialise
-the answer, and ``errors.error_response`` for a refusal. Those routes stay: they declare the
-reads in the OpenAPI document and answer them on SQLite. tests/api/test_hot_reads.py asserts
-that both give the same answers, byte for byte.
+routers/accounts.py: the ``BearerToken`` of the read scope; ``account_answer`` and
+``holdings_answer`` (visibility and one query on the event loop, 404 when hidden); the
+routes' response models to validate and serialise the answer; ``errors.error_response`` for
+a refusal. Those routes stay: they declare the reads in the OpenAPI document and answer
+them on SQLite. tests/api/test_hot_reads.py asserts that both give the same answers, byte
+for byte.
 
 It sits inside the app's other middleware (body limit, security headers, the 500 handler),
 so those apply as to any route; anything else, or a mounted app (``root_path``), goes on to
@@ -27,7 +28,7 @@ from starlette.responses import Response
 from tanshi.api.context import Service, needs
 from tanshi.api.errors import ApiError, error_response
 from tanshi.api.models import AccountDetail, HoldingOut
-from tanshi.api.routers.accounts import account_answer
+from tanshi.api.routers.accounts import account_answer, holdings_answer
 from tanshi.services.identity import Scope
 
 _ACCOUNT = re.compile(r"/v1/accounts/([^/]+)")  # ``{code}`` matches as FastAPI's path does
@@ -62,11 +63,12 @@ class HotReads:
     async def _answer(self, request: Request, code: str, *, holdings: bool) -> Response:
         try:
             who = await _reader(request)
-            account = await account_answer(self.service, who, code)
+            if holdings:
+                found = await holdings_answer(self.service, who, code)
+                body = _HOLDINGS_MODEL.dump_json(_HOLDINGS_MODEL.validate_python(found))
+            else:
+                account = await account_answer(self.service, who, code)
+                body = _ACCOUNT_MODEL.dump_json(_ACCOUNT_MODEL.validate_python(account))
         except ApiError as error:
             return error_response(error)
-        if holdings:
-            body = _HOLDINGS_MODEL.dump_json(_HOLDINGS_MODEL.validate_python(account["holdings"]))
-        else:
-            body = _ACCOUNT_MODEL.dump_json(_ACCOUNT_MODEL.validate_python(account))
         return Response(body, media_type="application/json")

@@ -57,6 +57,17 @@ async def account_answer(svc: Service, who: Principal, code: str) -> dict:
     return found
 
 
+async def holdings_answer(svc: Service, who: Principal, code: str) -> list[dict]:
+    """The account's holdings, or 404 as ``account_answer``."""
+    if svc.reads is not None:
+        found = await views.account_holdings_on_loop(svc.reads, who, code)
+    else:
+        found = await run_in_threadpool(views.account_holdings, svc.engine, who, code)
+    if found is None:
+        raise ApiError(404, "unknown_account", f"no account {code} that you may read", "path.code")
+    return found
+
+
 # On PostgreSQL the two hottest reads are answered by api/hot_reads.py before FastAPI routes
 # them; these routes declare them (OpenAPI) and answer them on SQLite.
 @router.get("/accounts/{code}", response_model=AccountDetail)
@@ -67,7 +78,7 @@ async def get_account(code: str, who: Reader, request: Request) -> dict:
 @router.get("/accounts/{code}/holdings", response_model=list[HoldingOut])
 async def get_holdings(code: str, who: Reader, request: Request) -> list[dict]:
     """What the account holds now, per unit class (zero holdings left out)."""
-    return (await account_answer(request.app.state.service, who, code))["holdings"]
+    return await holdings_answer(request.app.state.service, who, code)
 
 
 @router.post("/accounts/{code}/status", response_model=Done)

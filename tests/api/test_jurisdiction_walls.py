@@ -42,7 +42,8 @@ def test_each_regulator_lists_only_its_own_companies(two) -> None:
     (DP_REGULATOR, "/companies/S1"), (SZ_REGULATOR, "/companies/A1"),
     (DP_REGULATOR, "/accounts/SZ-OH-S1"), (SZ_REGULATOR, "/accounts/DP-OH-A1"),
     (SZ_REGULATOR, "/accounts/DP-HOLDING"), (DP_REGULATOR, "/accounts/SZ-OH-S1/freezes"),
-    (SZ_REGULATOR, "/accounts/DP-OH-A1/balances"),
+    (SZ_REGULATOR, "/accounts/DP-OH-A1/balances"), (SZ_REGULATOR, "/accounts/DP-OH-A1/holdings"),
+    (DP_REGULATOR, "/accounts/SZ-OH-S1/holdings"), (SZ_REGULATOR, "/accounts/DP-OH-A1/court-transfers"),
 ])  # fmt: skip
 def test_the_other_jurisdictions_rows_answer_404(two, username: str, path: str) -> None:
     world, _ = two

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from tanshi import __version__
 from tanshi.api import errors
 from tanshi.api.context import Clock, Service, system_clock
+from tanshi.api.hot_reads import HotReads
 from tanshi.api.routers import ROUTERS
 from tanshi.api.settings import Settings
 from tanshi.services import secret_box
@@ -123,4 +124,5 @@ def create_api(service: Service) -> FastAPI:
     errors.install(api)
     for router in ROUTERS:
         api.include_router(router, prefix=API_PREFIX)
+    api.add_middleware(HotReads, service=service)  # the hottest reads, on PostgreSQL
     return api

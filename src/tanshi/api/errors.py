@@ -90,6 +90,11 @@ def from_result(result: ResultCode, field: str | None = None) -> ApiError:
     return ApiError(status, result.value, message, field)
 
 
+def error_response(error: ApiError) -> JSONResponse:
+    """The answer to an ``ApiError``: its status, its headers and the ErrorBody."""
+    return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+
+
 def _field(location: tuple[Any, ...]) -> str:
     return ".".join(str(part) for part in location)
 
@@ -99,7 +104,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
-        return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
+        return error_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

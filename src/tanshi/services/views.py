@@ -273,13 +273,65 @@ def _account_from(rows: Sequence[Any]) -> dict[str, Any] | None:
     if not rows:
         return None
     shaped = _account_shape(rows[0])
-    shaped["holdings"] = [
+    shaped["holdings"] = _holdings_from(rows)
+    return shaped
+
+
+def _holdings_from(rows: Sequence[Any]) -> list[dict[str, Any]]:
+    return [
         {"unit_class": r.unit_class, "unit_kind": r.unit_kind, "vintage": r.vintage,
          "quantity_units": int(r.quantity_units)}
         for r in rows
         if r.unit_class is not None
     ]  # fmt: skip
-    return shaped
+
+
+def _holdings_only(visible: Any) -> Prepared:
+    # The account's holdings without its own columns: a row of NULLs if it holds nothing,
+    # no row if it does not exist or is hidden.
+    held = and_(holdings.c.account_id == accounts.c.id, holdings.c.quantity_units != 0)
+    return Prepared(
+        select(unit_classes.c.code.label("unit_class"), unit_classes.c.kind.label("unit_kind"),
+               unit_classes.c.vintage, holdings.c.quantity_units)
+        .select_from(accounts)
+        .outerjoin(holdings, held)
+        .outerjoin(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
+        .where(accounts.c.code == bindparam("code"), visible)
+        .order_by(unit_classes.c.code)
+    )  # fmt: skip
+
+
+_HOLDINGS_FOR_ALL = _holdings_only(true())
+_HOLDINGS_IF_VISIBLE = _holdings_only(
+    _visibility(bindparam("person"), bindparam("organisation_id"))
+)
+
+
+def account_holdings(
+    engine: Engine, principal: Principal, code: str
+) -> list[dict[str, Any]] | None:
+    """``account(...)["holdings"]`` in a narrower query: None if absent or hidden."""
+    if principal.reads_all and not in_scope(principal, code):
+        return None  # another jurisdiction's account, as if it did not exist
+    with reading(engine) as connection:
+        if principal.reads_all:
+            rows = _HOLDINGS_FOR_ALL.rows(connection, code=code)
+        else:
+            rows = _HOLDINGS_IF_VISIBLE.rows(connection, code=code, **_visible_bound(principal))
+    return _holdings_from(rows) if rows else None
+
+
+async def account_holdings_on_loop(
+    reads: AsyncReads, principal: Principal, code: str
+) -> list[dict[str, Any]] | None:
+    """``account_holdings`` through the event loop's connections (PostgreSQL)."""
+    if principal.reads_all and not in_scope(principal, code):
+        return None
+    if principal.reads_all:
+        rows = await reads.rows(_HOLDINGS_FOR_ALL, code=code)
+    else:
+        rows = await reads.rows(_HOLDINGS_IF_VISIBLE, code=code, **_visible_bound(principal))
+    return _holdings_from(rows) if rows else None
 
 
 def _accounts_seen(visible: Any) -> Prepared:

@@ -43,7 +43,11 @@ async def list_accounts(
     ))  # fmt: skip
 
 
-async def _account(svc: Service, who: Principal, code: str) -> dict:
+async def account_answer(svc: Service, who: Principal, code: str) -> dict:
+    """The account with its holdings, or 404 if it does not exist or is hidden from ``who``.
+
+    The routes below and, on PostgreSQL, ``api/hot_reads.py`` both answer with it.
+    """
     if svc.reads is not None:  # PostgreSQL: read on the event loop, no thread at all
         found = await views.account_on_loop(svc.reads, who, code)
     else:
@@ -53,17 +57,28 @@ async def _account(svc: Service, who: Principal, code: str) -> dict:
     return found
 
 
-# The two hottest reads take the service from the request rather than as a dependency: each
-# dependency FastAPI solves costs about as much as the rest of the route's own work.
+async def holdings_answer(svc: Service, who: Principal, code: str) -> list[dict]:
+    """The account's holdings, or 404 as ``account_answer``."""
+    if svc.reads is not None:
+        found = await views.account_holdings_on_loop(svc.reads, who, code)
+    else:
+        found = await run_in_threadpool(views.account_holdings, svc.engine, who, code)
+    if found is None:
+        raise ApiError(404, "unknown_account", f"no account {code} that you may read", "path.code")
+    return found
+
+
+# On PostgreSQL the two hottest reads are answered by api/hot_reads.py before FastAPI routes
+# them; these routes declare them (OpenAPI) and answer them on SQLite.
 @router.get("/accounts/{code}", response_model=AccountDetail)
 async def get_account(code: str, who: Reader, request: Request) -> dict:
-    return await _account(request.app.state.service, who, code)
+    return await account_answer(request.app.state.service, who, code)
 
 
 @router.get("/accounts/{code}/holdings", response_model=list[HoldingOut])
 async def get_holdings(code: str, who: Reader, request: Request) -> list[dict]:
     """What the account holds now, per unit class (zero holdings left out)."""
-    return (await _account(request.app.state.service, who, code))["holdings"]
+    return await holdings_answer(request.app.state.service, who, code)
 
 
 @router.post("/accounts/{code}/status", response_model=Done)

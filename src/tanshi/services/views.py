@@ -244,29 +244,31 @@ _ACCOUNT_IF_VISIBLE = _account_with_holdings(
 )
 
 
+def _one_account(
+    principal: Principal, code: str, for_all: Prepared, if_visible: Prepared
+) -> tuple[Prepared, dict[str, Any]] | None:
+    """The statement and parameters that read account ``code`` for ``principal``; None for
+    another jurisdiction's account, which is answered as if it did not exist."""
+    if not principal.reads_all:
+        return if_visible, {"code": code, **_visible_bound(principal)}
+    return (for_all, {"code": code}) if in_scope(principal, code) else None
+
+
 def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] | None:
     """One account with its holdings, or None if it does not exist or is hidden (one query)."""
+    read = _one_account(principal, code, _ACCOUNT_FOR_ALL, _ACCOUNT_IF_VISIBLE)
+    if read is None:
+        return None
     with reading(engine) as connection:
-        if principal.reads_all:
-            if not in_scope(principal, code):
-                return None
-            return _account_from(_ACCOUNT_FOR_ALL.rows(connection, code=code))
-        return _account_from(
-            _ACCOUNT_IF_VISIBLE.rows(connection, code=code, **_visible_bound(principal))
-        )
+        return _account_from(read[0].rows(connection, **read[1]))
 
 
 async def account_on_loop(
     reads: AsyncReads, principal: Principal, code: str
 ) -> dict[str, Any] | None:
     """``account`` through the event loop's connections (PostgreSQL)."""
-    if principal.reads_all:
-        if not in_scope(principal, code):
-            return None
-        return _account_from(await reads.rows(_ACCOUNT_FOR_ALL, code=code))
-    return _account_from(
-        await reads.rows(_ACCOUNT_IF_VISIBLE, code=code, **_visible_bound(principal))
-    )
+    read = _one_account(principal, code, _ACCOUNT_FOR_ALL, _ACCOUNT_IF_VISIBLE)
+    return None if read is None else _account_from(await reads.rows(read[0], **read[1]))
 
 
 def _account_from(rows: Sequence[Any]) -> dict[str, Any] | None:
@@ -311,13 +313,11 @@ def account_holdings(
     engine: Engine, principal: Principal, code: str
 ) -> list[dict[str, Any]] | None:
     """``account(...)["holdings"]`` in a narrower query: None if absent or hidden."""
-    if principal.reads_all and not in_scope(principal, code):
-        return None  # another jurisdiction's account, as if it did not exist
+    read = _one_account(principal, code, _HOLDINGS_FOR_ALL, _HOLDINGS_IF_VISIBLE)
+    if read is None:
+        return None
     with reading(engine) as connection:
-        if principal.reads_all:
-            rows = _HOLDINGS_FOR_ALL.rows(connection, code=code)
-        else:
-            rows = _HOLDINGS_IF_VISIBLE.rows(connection, code=code, **_visible_bound(principal))
+        rows = read[0].rows(connection, **read[1])
     return _holdings_from(rows) if rows else None
 
 
@@ -325,12 +325,8 @@ async def account_holdings_on_loop(
     reads: AsyncReads, principal: Principal, code: str
 ) -> list[dict[str, Any]] | None:
     """``account_holdings`` through the event loop's connections (PostgreSQL)."""
-    if principal.reads_all and not in_scope(principal, code):
-        return None
-    if principal.reads_all:
-        rows = await reads.rows(_HOLDINGS_FOR_ALL, code=code)
-    else:
-        rows = await reads.rows(_HOLDINGS_IF_VISIBLE, code=code, **_visible_bound(principal))
+    read = _one_account(principal, code, _HOLDINGS_FOR_ALL, _HOLDINGS_IF_VISIBLE)
+    rows = None if read is None else await reads.rows(read[0], **read[1])
     return _holdings_from(rows) if rows else None
 
 

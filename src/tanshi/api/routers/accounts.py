@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -48,21 +48,19 @@ async def account_answer(svc: Service, who: Principal, code: str) -> dict:
 
     The routes below and, on PostgreSQL, ``api/hot_reads.py`` both answer with it.
     """
-    if svc.reads is not None:  # PostgreSQL: read on the event loop, no thread at all
-        found = await views.account_on_loop(svc.reads, who, code)
-    else:
-        found = await run_in_threadpool(views.account, svc.engine, who, code)
-    if found is None:
-        raise ApiError(404, "unknown_account", f"no account {code} that you may read", "path.code")
-    return found
+    return await _read(svc, who, code, views.account_on_loop, views.account)
 
 
 async def holdings_answer(svc: Service, who: Principal, code: str) -> list[dict]:
     """The account's holdings, or 404 as ``account_answer``."""
-    if svc.reads is not None:
-        found = await views.account_holdings_on_loop(svc.reads, who, code)
+    return await _read(svc, who, code, views.account_holdings_on_loop, views.account_holdings)
+
+
+async def _read(svc: Service, who: Principal, code: str, on_loop, in_thread) -> Any:
+    if svc.reads is not None:  # PostgreSQL: read on the event loop, no thread at all
+        found = await on_loop(svc.reads, who, code)
     else:
-        found = await run_in_threadpool(views.account_holdings, svc.engine, who, code)
+        found = await run_in_threadpool(in_thread, svc.engine, who, code)
     if found is None:
         raise ApiError(404, "unknown_account", f"no account {code} that you may read", "path.code")
     return found

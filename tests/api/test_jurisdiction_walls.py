@@ -174,3 +174,15 @@ def test_a_freeze_is_lifted_only_by_its_own_jurisdictions_regulator(two) -> None
     lifted = world.client.post(path, json={"reason": "ruling"}, headers={
         **world.token(DP_REGULATOR), "Idempotency-Key": "dp-lifts"})  # fmt: skip
     assert lifted.status_code == 200, lifted.text
+
+
+def test_a_jurisdiction_without_verification_rules_answers_409_not_a_server_error(two) -> None:
+    world, _ = two
+    drawn = world.client.post("/v1/verification/2016/sample", json={"seed": 1},
+                              headers=world.token(SZ_REGULATOR) | {"Idempotency-Key": "s1"})  # fmt: skip
+    assert drawn.status_code == 409, drawn.text
+    error = drawn.json()["error"]
+    assert error["code"] == "no_verification_rules" and "cn-pilot-shenzhen" in error["message"]
+    page = world.client.get("/v1/verification/2016/report.html",
+                            headers=world.token(SZ_REGULATOR))  # fmt: skip
+    assert page.status_code == 409

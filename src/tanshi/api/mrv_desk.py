@@ -13,9 +13,11 @@ from sqlalchemy import Engine
 
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
+from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.mrv.annual_report import AnnualReport, parse_report_csv
 from tanshi.mrv.monitoring_plan import parse_plan
+from tanshi.mrv.verification_rules import VerificationRules
 from tanshi.mrv.verification_workflow import Actor, CaseState, ResultCode
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
@@ -61,7 +63,16 @@ def _jurisdiction(svc: Service, company: str, who: Principal | None = None):
 
 def _rules(svc: Service, company: str, who: Principal | None = None):
     jurisdiction = _jurisdiction(svc, company, who)
-    return jurisdiction, verification_rules(jurisdiction.rulebook.rulebook.id)
+    return jurisdiction, rules_of(jurisdiction)
+
+
+def rules_of(jurisdiction) -> VerificationRules:
+    """The jurisdiction's verification rules; 409 ``no_verification_rules`` where its rulebook
+    ships none (a pilot's verification is not modelled yet), rather than a server error."""
+    try:
+        return verification_rules(jurisdiction.rulebook.rulebook.id)
+    except TanshiError as error:
+        raise ApiError(409, "no_verification_rules", str(error), "jurisdiction") from error
 
 
 def file_plan(engine: Engine, company: str, text: str, now) -> list[Issue]:
@@ -126,8 +137,7 @@ def record_recheck(svc: Service, who: Principal, company: str, year: int, figure
 
 
 def sample(svc: Service, year: int, seed: int, who: Principal | None = None) -> list[str]:
-    jurisdiction = svc.jurisdiction(None, who=who)
-    rules = verification_rules(jurisdiction.rulebook.rulebook.id)
+    rules = rules_of(svc.jurisdiction(None, who=who))
     return vf.recheck_sample(svc.engine, rules, year, seed, svc.now())
 
 

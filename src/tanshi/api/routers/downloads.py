@@ -30,7 +30,6 @@ from tanshi.market.tape_csv import bars_to_csv
 from tanshi.registry.journal import utc_text
 from tanshi.reports import compliance_table, verification_table
 from tanshi.reports.market_bulletin import build_bulletin, bulletin_html, bulletin_pdf
-from tanshi.resources import verification_rules
 from tanshi.services import compliance_report, publication, views
 from tanshi.services.identity import Principal
 from tanshi.services.market_data import exchange_tape
@@ -175,7 +174,7 @@ def verification_html(
 ) -> Response:
     """The verification table and re-check discrepancies of ``year`` as an HTML page."""
     place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
-    bands = verification_rules(place.rulebook.rulebook.id).materiality
+    bands = mrv_desk.rules_of(place).materiality
     cases = mrv_desk.cases_for(svc.engine, who, year)
     html = verification_table.to_html(place.rulebook.rulebook.name, year, cases, bands)
     return _file(HtmlFile, html, f"verification-{year}.html")

@@ -202,7 +202,7 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     assert _answer(part) == "ok" and "30 吨已返还原账户" in part.text, part.text
     nonsense = client.post("/regulator/registry/freezes/1/release", data={
         "reason": "x", "quantity_t": "-3", "csrf_token": _csrf(desk), "form_key": "q"})  # fmt: skip
-    assert _answer(nonsense) == "quantity_invalid"
+    assert _answer(nonsense) == "invalid_number"
     desk = client.get("/regulator/registry").text
     assert "31–100" in desk and "/ 100" in desk  # what the order still holds, of what it froze
     released = client.post("/regulator/registry/freezes/1/release", data={

@@ -99,10 +99,8 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
     if not reason:
         raise Refused("reason_required", "say why the order is released")
     wanted = form.get("quantity_t", "").strip().replace(",", "")
-    if wanted and (not wanted.isdigit() or int(wanted) <= 0):
-        raise Refused("quantity_invalid", "give the tonnes to release as a positive whole "
-                      "number, or leave it empty to release all")  # fmt: skip
-    quantity = int(wanted) if wanted else None
+    # Empty releases the whole order; anything else must be a whole number of tonnes.
+    quantity = whole_number(wanted, "Quantity (t)") if wanted else None
     held = unit_freezes.freeze_order(svc.engine, freeze_id)
     if held is not None and not views.in_scope(who.principal, held.account):
         raise refusal("freeze_order_not_found", f"no freeze order {freeze_id}")

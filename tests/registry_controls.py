@@ -60,15 +60,17 @@ def at(text_: str) -> datetime:
     return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)
 
 
-def world(engine: Engine, controls: str) -> tuple[jurisdiction.Jurisdiction, int, int, int]:
-    """demo-province with ``controls``: companies A (2 000 units; alice initiates, bob
-    approves) and B; returns the jurisdiction, A's and B's accounts and the unit class."""
+def world(
+    engine: Engine, controls: str, *, opened_at: datetime | None = None
+) -> tuple[jurisdiction.Jurisdiction, int, int, int]:
+    """demo-province with ``controls``: companies A (serials 1..2000 of DPEA-2016; alice
+    initiates, bob approves) and B, set up at ``opened_at`` (default 2017-04-03 09:00
+    Shanghai); returns the jurisdiction, A's and B's accounts and the unit class."""
+    opened_at = opened_at or at("2017-04-03T09:00")
     source = preset_text("demo-province") + controls
     rulebook, issues = parse_rulebook(source)
     assert rulebook is not None and not issues, issues
-    j = jurisdiction.open_jurisdiction(
-        engine, rulebook, source, at("2017-04-03T09:00"), is_demo=False
-    )
+    j = jurisdiction.open_jurisdiction(engine, rulebook, source, opened_at, is_demo=False)
     jurisdiction.register_company(engine, j, "A", "Alpha", "power")
     jurisdiction.register_company(engine, j, "B", "Beta", "cement")
     with engine.connect() as connection:
@@ -80,7 +82,7 @@ def world(engine: Engine, controls: str) -> tuple[jurisdiction.Jurisdiction, int
         ("allocation", Movement(j.holding_account, a, unit, 2000)),
     ):
         key = "issue" if type_code == "issuance" else "alloc"
-        request = TransactionRequest(type_code, key, (movement,), at("2017-04-03T09:00"))
+        request = TransactionRequest(type_code, key, (movement,), opened_at)
         assert execute(engine, request).ok
     add_representative(engine, "DP-OH-A", "alice", initiate=True, approve=False)
     add_representative(engine, "DP-OH-A", "bob", initiate=False, approve=True)

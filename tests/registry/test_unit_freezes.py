@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, text
 
+from registry_controls import world as controlled_world
 from tanshi.core.errors import TanshiError
 from tanshi.reconciliation.checks import DiscrepancyKind
 from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
-from tanshi.resources import preset_text
-from tanshi.rulebook import parse_rulebook
 from tanshi.services import jurisdiction
 from tanshi.services.audit import verify_registry
 from tanshi.services.jurisdiction import change_account_status
@@ -30,24 +29,8 @@ NOW = datetime(2017, 7, 3, 3, 0, tzinfo=UTC)
 
 
 def world(engine: Engine) -> tuple[jurisdiction.Jurisdiction, int, int, int]:
-    """A holds serials 1..2000 of DPEA-2016; B holds none."""
-    rulebook, issues = parse_rulebook(preset_text("demo-province"))
-    assert rulebook is not None, issues
-    j = jurisdiction.open_jurisdiction(
-        engine, rulebook, preset_text("demo-province"), NOW, is_demo=False
-    )
-    jurisdiction.register_company(engine, j, "A", "Alpha", "power")
-    jurisdiction.register_company(engine, j, "B", "Beta", "cement")
-    with engine.connect() as connection:
-        a = jurisdiction.account_id(connection, "DP-OH-A")
-        b = jurisdiction.account_id(connection, "DP-OH-B")
-    unit = jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
-    for type_code, movement in (
-        ("issuance", Movement(j.issuance_account, j.holding_account, unit, 5000)),
-        ("allocation", Movement(j.holding_account, a, unit, 2000)),
-    ):
-        assert execute(engine, TransactionRequest(type_code, type_code, (movement,), NOW)).ok
-    return j, a, b, unit
+    """A holds serials 1..2000 of DPEA-2016; B holds none; no registry controls."""
+    return controlled_world(engine, "", opened_at=NOW)
 
 
 def blocks_of(engine: Engine, code: str) -> list[tuple[int, int]]:

@@ -43,11 +43,16 @@ def test_on_release_day_the_allocations_are_public_in_the_rules_fields(world: Wo
     assert body["published_before"] == "2018-01-01" and body["total"] == 3
     assert body["next_offset"] == 2
     first = body["items"][0]
-    assert set(first) == {"transaction", "completed_at", "type", "from_account", "from_holder",
-                          "to_account", "to_holder", "unit_class", "quantity_units"}  # fmt: skip
+    assert set(first) == {"transaction", "completed_at", "completed_at_local", "type",
+                          "from_account", "from_holder", "to_account", "to_holder", "unit_class",
+                          "quantity_units"}  # fmt: skip
     assert first["type"] == "allocation" and first["to_account"] == "DP-OH-A1"
     assert first["to_holder"] == "Company A1" and first["quantity_units"] == 1000
     assert first["completed_at"].startswith("2017-03-01T02:00")
+    # demo-province's rule names no display zone: the local time is UTC, and says so
+    assert body["display_timezone"] == "UTC"
+    assert first["completed_at_local"] == "2017-03-01T02:00:00+00:00"
+    assert body["type_counts"] == {"allocation": 3}
 
 
 def test_a_rulebook_without_a_publication_rule_publishes_nothing(world: World) -> None:

@@ -14,10 +14,18 @@ from service_world import NOW, World
 from tanshi.api.app import make_service
 from tanshi.core.csv_cells import safe_cell
 from tanshi.registry import Movement, TransactionRequest
-from tanshi.services.jurisdiction import account_id, load_jurisdiction, unit_class_id
+from tanshi.resources import load_rulebook
+from tanshi.services.jurisdiction import (
+    account_id,
+    load_jurisdiction,
+    open_jurisdiction,
+    register_company,
+    unit_class_id,
+)
 from tanshi.services.registry import execute
 from tanshi.store.schema import accounts
 from tanshi.web.app import create_app
+from two_jurisdictions import _allocate
 
 NEW_YEAR_2018 = datetime(2017, 12, 31, 16, 0, tzinfo=UTC)  # midnight in the province
 FORMULA = '=HYPERLINK("http://evil.example","<b>x</b>")'
@@ -112,3 +120,23 @@ def test_the_page_filters_escapes_and_links_the_same_extract_as_csv(world: World
     wrong = client.get("/public/transactions?type=%3Cb%3E")
     assert wrong.status_code == 422 and "unknown_transaction_type" in wrong.text
     assert "&lt;b&gt;" in wrong.text and "'<b>'" not in wrong.text
+
+
+def test_the_eu_log_shows_its_times_in_brussels_time(world: World) -> None:
+    # Annex XIII point 4 publishes the completion time in CET: eu-ets.toml names the zone.
+    rulebook, text = load_rulebook("eu-ets")
+    place = open_jurisdiction(world.engine, rulebook, text, NOW, is_demo=False)
+    register_company(world.engine, place, "E1", "Company E1", "power")
+    _allocate(world.engine, place, "EUA", ("E1",))
+    client = _at(world, datetime(2021, 4, 30, 22, 0, tzinfo=UTC))  # 1 May 2021 in Brussels
+    body = client.get("/v1/public/transactions?jurisdiction=EU").json()
+    assert body["display_timezone"] == "Europe/Brussels" and body["total"] == 1
+    row = body["items"][0]
+    assert (row["completed_at"], row["completed_at_local"]) == (
+        "2017-03-01T02:00:00.000000", "2017-03-01T03:00:00.000000+01:00")  # fmt: skip
+    page = client.get("/public/transactions?jurisdiction=EU").text
+    assert "完成时间（Europe/Brussels）" in page and "2017-03-01 03:00:00" in page
+    assert "时间按规则公开的时区 Europe/Brussels 显示" in page
+    csv_rows = list(csv.DictReader(io.StringIO(
+        client.get("/v1/public/transactions?jurisdiction=EU&format=csv").text)))  # fmt: skip
+    assert csv_rows[0]["completed_at_local"] == row["completed_at_local"]

@@ -141,7 +141,8 @@ def public_transaction_log(
         rows = connection.execute(query.limit(limit).offset(offset)).all()
     items = [
         {"transaction": int(row[0]), "completed_at": utc_text(from_store(row[1])),
-         "completed_at_local": from_store(row[1]).astimezone(display).isoformat(),
+         "completed_at_local": from_store(row[1]).astimezone(display).isoformat(
+             timespec="microseconds"),
          "type": row[2], "from_account": row[3], "from_holder": row[7], "to_account": row[4],
          "to_holder": row[8], "unit_class": row[5], "quantity_units": int(row[6])}
         for row in rows

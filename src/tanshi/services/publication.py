@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Select, and_, func, select
@@ -95,8 +96,10 @@ class PublicLog:
     type_counts: dict[str, int]  # transaction type → published rows, before the type filter
 
 
-def _published(query: Select, jurisdiction: Jurisdiction, rule: PublicationRule, cutoff,
-               source, target) -> Select:  # fmt: skip
+def _published(query: Select, jurisdiction: Jurisdiction, rule: PublicationRule,
+               cutoff: datetime, source: Any, target: Any) -> Select:  # fmt: skip
+    """``query`` kept to what the rule publishes: booked before ``cutoff``, of the
+    jurisdiction's units, none between two of the kinds the rule hides."""
     query = query.where(transactions.c.booked_at < cutoff,
                         unit_classes.c.jurisdiction == jurisdiction.code)  # fmt: skip
     hidden = rule.transaction_log_hidden_between

@@ -43,11 +43,16 @@ def test_on_release_day_the_allocations_are_public_in_the_rules_fields(world: Wo
     assert body["published_before"] == "2018-01-01" and body["total"] == 3
     assert body["next_offset"] == 2
     first = body["items"][0]
-    assert set(first) == {"transaction", "completed_at", "type", "from_account", "from_holder",
-                          "to_account", "to_holder", "unit_class", "quantity_units"}  # fmt: skip
+    assert set(first) == {"transaction", "completed_at", "completed_at_local", "type",
+                          "from_account", "from_holder", "to_account", "to_holder", "unit_class",
+                          "quantity_units"}  # fmt: skip
     assert first["type"] == "allocation" and first["to_account"] == "DP-OH-A1"
     assert first["to_holder"] == "Company A1" and first["quantity_units"] == 1000
     assert first["completed_at"].startswith("2017-03-01T02:00")
+    # demo-province's rule names no display zone: the local time is UTC, and says so
+    assert body["display_timezone"] == "UTC"
+    assert first["completed_at_local"] == "2017-03-01T02:00:00.000000+00:00"
+    assert body["type_counts"] == {"allocation": 3}
 
 
 def test_a_rulebook_without_a_publication_rule_publishes_nothing(world: World) -> None:
@@ -57,6 +62,18 @@ def test_a_rulebook_without_a_publication_rule_publishes_nothing(world: World) -
                                               offset=0) is None  # fmt: skip
     assert publication.public_transaction_log(world.engine, place, NEW_YEAR_2018, limit=10,
                                               offset=0) is not None  # fmt: skip
+
+
+def test_a_rule_with_a_display_zone_gives_each_time_in_it(world: World) -> None:
+    place = load_jurisdiction(world.engine, "DP")
+    rules = tuple(rule.model_copy(update={"transaction_log_display_timezone": "Europe/Brussels"})
+                  for rule in place.rulebook.publication)  # fmt: skip
+    brussels = replace(place, rulebook=place.rulebook.model_copy(update={"publication": rules}))
+    log = publication.public_transaction_log(world.engine, brussels, NEW_YEAR_2018, limit=1)
+    assert log is not None and log.display_timezone == "Europe/Brussels"
+    row = log.page.items[0]
+    assert row["completed_at"] == "2017-03-01T02:00:00.000000"  # UTC, as always
+    assert row["completed_at_local"] == "2017-03-01T03:00:00.000000+01:00"  # CET in winter
 
 
 def test_the_public_page_needs_no_login_and_is_linked_from_the_market_page(world: World) -> None:

@@ -44,6 +44,17 @@ def test_the_statement_pdf_names_the_company_and_the_verified_total(world: World
     assert (hidden.status_code, hidden.json()["error"]["code"]) == (404, "no_statement")
 
 
+def test_words_with_fi_extract_as_written_no_ligature_glyph(world: World) -> None:
+    # HarfBuzz (matplotlib 3.11) would draw "fi" as one glyph in a second font, so the text
+    # extracted as "veri" and "ed" apart and a search for "verified" found nothing.
+    verified_case(world)
+    pdf = world.client.get("/v1/verification/2016/A1/statement.pdf",
+                           headers=world.token("officer-a")).content  # fmt: skip
+    text = pdf_text(pdf)
+    assert "verified the 2016 greenhouse gas emissions" in text
+    assert "Findings" in text
+
+
 def _csrf(html: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert found, "the page has no CSRF token"

@@ -47,3 +47,12 @@ def test_the_account_kinds_a_rule_may_hide_are_the_registrys() -> None:
     assert set(get_args(AccountKindName)) == {kind.value for kind in AccountKind}
     assert set(EU.transaction_log_hidden_between) <= set(get_args(AccountKindName))
     assert isinstance(EU, PublicationRule)
+
+
+def test_the_eu_shows_its_log_in_cet_read_as_brussels_time_and_a_zone_must_exist() -> None:
+    # Annex XIII point 4: "date and time of completion (CET)".
+    assert EU.transaction_log_display_timezone == "Europe/Brussels"
+    demo = load_rulebook("demo-province")[0].publication[0]
+    assert demo.transaction_log_display_timezone is None  # shown in UTC
+    with pytest.raises(ValidationError, match="unknown time zone 'CET/Brussels'"):
+        EU.model_validate(EU.model_dump() | {"transaction_log_display_timezone": "CET/Brussels"})

@@ -19,6 +19,7 @@ from pathlib import Path
 from matplotlib import font_manager, rc_context
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
 from matplotlib.figure import Figure, SubFigure
+from matplotlib.text import Text
 from matplotlib.ticker import FuncFormatter
 
 from tanshi.market.bars import Bar, Interval, bars
@@ -250,8 +251,22 @@ def figure(data: ChartData, chinese: bool, size: tuple[float, float] = (11, 7.5)
     return fig
 
 
+# Ligatures off in PDFs: matplotlib 3.11 shapes text with HarfBuzz, which draws "fi" as one
+# glyph outside the ASCII codes, so "verified" extracted or searched reads "veri?ed".
+NO_LIGATURES = ("-liga", "-clig")
+
+
+def _without_ligatures(fig: Figure) -> None:
+    for text in fig.findobj(Text):
+        if hasattr(text, "set_fontfeatures") and text.get_fontfeatures() is None:
+            text.set_fontfeatures(NO_LIGATURES)  # matplotlib < 3.11 draws no ligatures
+
+
 def render(fig: Figure, kind: str) -> bytes:
-    """The figure as PNG, SVG or PDF bytes, without timestamps (same data, same file)."""
+    """The figure as PNG, SVG or PDF bytes, without timestamps (same data, same file); PDF
+    text without ligatures, so each word is searchable and extracts as written."""
+    if kind == "pdf":
+        _without_ligatures(fig)
     buffer = io.BytesIO()
     metadata = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
     with rc_context({"svg.hashsalt": "tanshi"}):  # stable SVG ids instead of random ones

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, StringConstraints, field_validator
 
@@ -32,6 +33,20 @@ class PublicationRule(Ruled):
     transaction_log_delay_years: Annotated[int, Field(ge=0, le=10)]
     transaction_log_release_month_day: MonthDay
     transaction_log_hidden_between: tuple[AccountKindName, ...] = ()
+    transaction_log_display_timezone: str | None = None  # an IANA name; None: UTC
+
+    @field_validator("transaction_log_display_timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone '{value}'; use an IANA name such as Europe/Brussels"
+            ) from error
+        return value
 
     @field_validator("transaction_log_release_month_day")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, Select, and_, func, select
@@ -91,14 +92,30 @@ class PublicLog:
     published_before: date  # transactions booked before this day, in the jurisdiction's time
     next_release: date
     page: Page
+    display_timezone: str  # the rule's display zone, or "UTC"
+    type_counts: dict[str, int]  # transaction type → published rows, before the type filter
+
+
+def _published(query: Select, jurisdiction: Jurisdiction, rule: PublicationRule,
+               cutoff: datetime, source: Any, target: Any) -> Select:  # fmt: skip
+    """``query`` kept to what the rule publishes: booked before ``cutoff``, of the
+    jurisdiction's units, none between two of the kinds the rule hides."""
+    query = query.where(transactions.c.booked_at < cutoff,
+                        unit_classes.c.jurisdiction == jurisdiction.code)  # fmt: skip
+    hidden = rule.transaction_log_hidden_between
+    if hidden:
+        query = query.where(~and_(source.c.kind.in_(hidden), target.c.kind.in_(hidden)))
+    return query
 
 
 def public_transaction_log(
-    engine: Engine, jurisdiction: Jurisdiction, now: datetime, *, limit: int, offset: int
-) -> PublicLog | None:
+    engine: Engine, jurisdiction: Jurisdiction, now: datetime, *, limit: int | None,
+    offset: int = 0, types: tuple[str, ...] = (),
+) -> PublicLog | None:  # fmt: skip
     """The log as the rulebook's publication rule in force ``now`` publishes it: only what
     was booked before its cut-off, in the rule's fields, without transactions between the
-    regulator's own accounts; None when the rulebook publishes no log."""
+    regulator's own accounts, of the transaction ``types`` asked for (all when empty); every
+    row when ``limit`` is None (the CSV); None when the rulebook publishes no log."""
     rulebook = jurisdiction.rulebook
     zone = ZoneInfo(rulebook.rulebook.timezone)
     today = now.astimezone(zone).date()
@@ -107,19 +124,32 @@ def public_transaction_log(
         return None
     before = rule.published_before(today)
     cutoff = datetime.combine(before, time(), zone).astimezone(UTC)
+    shown_in = rule.transaction_log_display_timezone or "UTC"
+    display = ZoneInfo(shown_in)
     source, target = aliased(accounts), aliased(accounts)
-    query = _log_query(source, target).add_columns(source.c.holder, target.c.holder).where(
-        transactions.c.booked_at < cutoff, unit_classes.c.jurisdiction == jurisdiction.code)  # fmt: skip
-    hidden = rule.transaction_log_hidden_between
-    if hidden:
-        query = query.where(~and_(source.c.kind.in_(hidden), target.c.kind.in_(hidden)))
+    query = _published(_log_query(source, target).add_columns(source.c.holder, target.c.holder),
+                       jurisdiction, rule, cutoff, source, target)  # fmt: skip
+    counted = _published(
+        select(transactions.c.type_code, func.count())
+        .select_from(movements.join(transactions).join(unit_classes))
+        .join(source, source.c.id == movements.c.from_account_id)
+        .join(target, target.c.id == movements.c.to_account_id),
+        jurisdiction, rule, cutoff, source, target,
+    ).group_by(transactions.c.type_code)  # fmt: skip
+    if types:
+        query = query.where(transactions.c.type_code.in_(types))
     with reading(engine) as connection:
+        type_counts = {code: int(n) for code, n in connection.execute(counted)}
         total = connection.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = connection.execute(query.limit(limit).offset(offset)).all()
     items = [
         {"transaction": int(row[0]), "completed_at": utc_text(from_store(row[1])),
+         "completed_at_local": from_store(row[1]).astimezone(display).isoformat(
+             timespec="microseconds"),
          "type": row[2], "from_account": row[3], "from_holder": row[7], "to_account": row[4],
          "to_holder": row[8], "unit_class": row[5], "quantity_units": int(row[6])}
         for row in rows
     ]  # fmt: skip
-    return PublicLog(rule, before, rule.next_release(today), Page(items, total, limit, offset))
+    page = Page(items, int(total), len(items) if limit is None else limit, offset)
+    return PublicLog(rule, before, rule.next_release(today), page, shown_in,
+                     dict(sorted(type_counts.items())))  # fmt: skip

@@ -25,6 +25,7 @@ from tanshi.web import (
     company,
     mrv,
     pages,
+    public_auctions,
     public_log,
     registry_desk,
     regulator,
@@ -81,7 +82,8 @@ def create_app(service: Service) -> FastAPI:
     for router in (pages.router, regulator.router, company.router,
                    mrv.router, trading.router, allocation.router, cash.router, account.router,
                    admin.router, admin_requests.router, auction_bids.router,
-                   auction_desk.router, public_log.router, statements.router,
+                   auction_desk.router, public_log.router, public_auctions.router,
+                   statements.router,
                    account_controls.router, registry_desk.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]

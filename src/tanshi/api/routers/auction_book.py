@@ -7,6 +7,7 @@ cleared); the results are public. ``services.bid_book`` does the work, all or no
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -32,6 +33,7 @@ from tanshi.core.issues import Issue, Severity
 from tanshi.services import bid_book, bid_book_clearing, bid_book_reads, trading
 from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.views import Page as ItemPage
 
 router = APIRouter(tags=["auctions"])
 Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]
@@ -200,15 +202,26 @@ def get_notice(code: CodePath, who: Reader, svc: ServiceDep,
     return detail(svc, who, svc.jurisdiction(jurisdiction, "query.jurisdiction", who), code)
 
 
+def public_result_page(svc: Service, year: int | None, jurisdiction: str | None, *,
+                       limit: int, offset: int) -> ItemPage:  # fmt: skip
+    """The cleared auctions the public sees, shaped as the API publishes them (the web's
+    public page shows these rows and no more)."""
+    code = (
+        None if jurisdiction is None else svc.jurisdiction(jurisdiction, "query.jurisdiction").code
+    )
+    page = bid_book_reads.notice_list(svc.engine, svc.now(), jurisdiction=code, year=year,
+                                      cleared_only=True, limit=limit, offset=offset)  # fmt: skip
+    return replace(page, items=[notice_body(svc, row) for row in page.items])
+
+
 @router.get("/public/auction-results", response_model=Page[NoticeOut], tags=["public"])
 def public_results(svc: ServiceDep, paging: PagingDep,
-                   year: Annotated[int | None, Query(ge=1990, le=2200)] = None) -> dict:  # fmt: skip
-    """Cleared auctions as published: clearing price, offered, bid, sold, cover ratio, bidders."""
-    page = bid_book_reads.notice_list(svc.engine, svc.now(), year=year, cleared_only=True,
-                                      limit=paging.limit, offset=paging.offset)  # fmt: skip
-    body = page_body(page)
-    body["items"] = [notice_body(svc, row) for row in page.items]
-    return body
+                   year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+                   jurisdiction: Annotated[str | None, Query(max_length=20)] = None) -> dict:  # fmt: skip
+    """Cleared auctions as published: clearing price, offered, bid, sold, cover ratio, bidders;
+    of every jurisdiction, or of ``jurisdiction``."""
+    page = public_result_page(svc, year, jurisdiction, limit=paging.limit, offset=paging.offset)
+    return page_body(page)
 
 
 @router.post("/auction-notices", response_model=NoticeDetail, status_code=201)

@@ -63,3 +63,16 @@ def test_html_names_every_penalty_kind_in_its_currency() -> None:
         html = to_html(rulebook, year, lines, price)
         for word in words:
             assert word in html, (preset, word)
+
+
+def test_csv_quotes_a_name_that_starts_like_a_formula_and_leaves_numbers_alone() -> None:
+    hostile = reconcile(
+        2016,
+        [Position("C2", '=HYPERLINK("http://x")', "Power", Decimal("10"), 0, 0, 0, 0, 0)],
+        RULES.compliance,
+        RULES.offsets,
+        RULES.penalty,
+        PRICE,
+    )
+    row = to_csv(hostile).splitlines()[1]
+    assert row.startswith('C2,"\'=HYPERLINK(""http://x"")",Power,10.000,0,'), row

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from tanshi.compliance import ComplianceLine, PriceBasis, Status
+from tanshi.core.csv_cells import safe_cell
 from tanshi.reports.templating import environment as report_environment
 from tanshi.rulebook import Rulebook, rules_in_force
 from tanshi.rulebook.describe import penalty_text
@@ -29,6 +30,8 @@ COLUMNS = (
     ("penalty_cny", "Penalty (currency of the rulebook)"),
     ("status", "Status"),
 )
+# Columns of free text (the others are codes, numbers and statuses tanshi writes itself).
+TEXT_COLUMNS = frozenset({"company", "name", "sector"})
 
 
 def table_rows(lines: Sequence[ComplianceLine]) -> list[dict[str, str]]:
@@ -61,7 +64,11 @@ def to_csv(lines: Sequence[ComplianceLine]) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, [key for key, _ in COLUMNS], lineterminator="\n")
     writer.writeheader()
-    writer.writerows(table_rows(lines))
+    # Names are typed by people: a name starting like a formula must not run in a spreadsheet.
+    writer.writerows(
+        {key: safe_cell(value) if key in TEXT_COLUMNS else value for key, value in row.items()}
+        for row in table_rows(lines)
+    )
     return buffer.getvalue()
 
 

@@ -76,7 +76,7 @@ def test_two_representatives_add_and_one_removes(world: World) -> None:
         "csrf_token": token, "form_key": _key(page, row_key_id("request", request.id))})  # fmt: skip
     assert _answer(confirmed) == "ok" and "DP-OH-C1 自 2017-03-01 02:00" in confirmed.text
     page = approver.get(PAGE).text
-    assert "officer-a" in page and "没有待确认的添加申请" in page
+    assert "officer-a" in page and "没有待确认的变更申请" in page
     removed = approver.post("/accounts/DP-OH-A1/trusted/remove", data={
         "trusted": "DP-OH-C1", "csrf_token": token,
         "form_key": _key(page, row_key_id("entry", "DP-OH-C1"))})  # fmt: skip

@@ -169,6 +169,7 @@ CONTROLS = {
     "already_trusted": "that account is on the trusted list already",
     "trusted_account_request_pending": "an addition of that account already awaits "
         "confirmation",
+    "trusted_account_removal_pending": "a removal of that account already awaits confirmation",
     "account_cannot_trust_itself": "an account is not put on its own trusted list",
     "trusted_list_change_refused": "only an authorised representative of the account changes "
         "its trusted list",

@@ -210,9 +210,9 @@ AUDIT_ACTIONS = {
     "auction_bid_revise": "auction bid revised", "auction_bid_withdraw": "auction bid withdrawn",
     "auction_clear": "auction cleared",
     "trusted_list_add": "trusted-list addition proposed",
-    "trusted_list_confirm": "trusted-list addition confirmed",
-    "trusted_list_withdraw": "trusted-list addition withdrawn",
-    "trusted_list_remove": "taken off a trusted list", "approval_waiver": "second-approval waiver",
+    "trusted_list_confirm": "trusted-list change confirmed",
+    "trusted_list_withdraw": "trusted-list change withdrawn",
+    "trusted_list_remove": "trusted-list removal (done or proposed)", "approval_waiver": "second-approval waiver",
     "freeze": "units frozen by order", "unfreeze": "freeze order released",
 }  # fmt: skip
 

@@ -55,6 +55,12 @@ source = "Test controls after Reg. 2019/1122 Art. 20(4), 23(2)-(4), 35(2)-(3)"
 confidence = "assumption"
 """
 
+# EU_CONTROLS with Art. 23(4)'s removals: one representative proposes, another confirms.
+EU_TWO_TO_REMOVE = EU_CONTROLS.replace(
+    "second_approval_waiver = true\n",
+    'second_approval_waiver = true\ntrusted_list_removal = "two_representatives"\n',
+)
+
 
 def at(text_: str) -> datetime:
     return datetime.fromisoformat(text_).replace(tzinfo=SHANGHAI)

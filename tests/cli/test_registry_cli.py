@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from registry_controls import EU_TWO_TO_REMOVE
 from tanshi.cli.main import app
 
 runner = CliRunner()
@@ -122,3 +124,44 @@ def test_trusted_lists_waivers_and_frozen_units(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["registry", "freeze", "DP-OH-C001", "DPEA-2016", "1", "fz2",
                               "--order", "o", "--reason", "r", "--serials", "x", *at])  # fmt: skip
     assert bad.exit_code == 2
+
+
+def test_two_users_change_a_trusted_list_at_two_moments(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as connection:  # Art. 23(4): two representatives remove as well
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :r"),
+                           {"r": EU_TWO_TO_REMOVE})  # fmt: skip
+    engine.dispose()
+    at = ["--db", db, "--at", "2017-07-03T11:00+08:00"]
+    trusted = ["registry", "trusted"]
+    proposed = run(*trusted, "propose-add", "DP-OH-C001", "DP-OH-C002", "--as", "officer1", *at)
+    assert "request 1: addition of DP-OH-C002" in proposed
+    twice = runner.invoke(app, [*trusted, "propose-add", "DP-OH-C001", "DP-OH-C002", "--as",
+                                "officer1", *at])  # fmt: skip
+    assert twice.exit_code == 1 and "trusted_account_request_pending" in twice.output
+    assert "(request 1)" in twice.output
+    own = runner.invoke(app, [*trusted, "confirm", "DP-OH-C001", "1", "--as", "officer1", *at])
+    assert own.exit_code == 1 and "approver_must_differ_from_initiator" in own.output
+    confirmed = run(*trusted, "confirm", "DP-OH-C001", "1", "--as", "officer2", *at)
+    assert "request 1 confirmed: DP-OH-C002 is trusted by DP-OH-C001 from 2017-07-07" in confirmed
+    alone = runner.invoke(app, ["registry", "untrust", "DP-OH-C001", "DP-OH-C002", "--as",
+                                "officer1", *at])  # fmt: skip
+    assert alone.exit_code == 1 and "two representatives remove" in alone.output
+    removal = run(*trusted, "remove", "DP-OH-C001", "DP-OH-C002", "--as", "officer2", *at)
+    assert "request 2: removal of DP-OH-C002" in removal
+    listed = run(*trusted, "list", "DP-OH-C001", "--db", db).splitlines()
+    assert listed[0].startswith("DP-OH-C002  from 2017-07-07")
+    assert listed[1].startswith("request 2: removal of DP-OH-C002 to confirm, proposed by officer2")
+    assert run(*trusted, "withdraw", "DP-OH-C001", "2", "--as", "officer2", *at) == (
+        "request 2 withdrawn\n")  # fmt: skip
+    gone = runner.invoke(app, [*trusted, "confirm", "DP-OH-C001", "2", "--as", "officer1", *at])
+    assert gone.exit_code == 1 and "request_not_pending" in gone.output
+    run(*trusted, "remove", "DP-OH-C001", "DP-OH-C002", "--as", "officer2", *at)
+    done = run(*trusted, "confirm", "DP-OH-C001", "3", "--as", "officer1", *at)
+    assert "request 3 confirmed: DP-OH-C002 is no longer on the trusted list" in done
+    assert run("registry", "trusted", "DP-OH-C001", "--db", db) == ""  # the list, by default
+    nobody = runner.invoke(app, [*trusted, "remove", "DP-OH-C001", "DP-OH-C002", "--as", "x",
+                                 *at])  # fmt: skip
+    assert nobody.exit_code == 2 and "no active user x" in nobody.output

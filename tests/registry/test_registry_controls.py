@@ -142,9 +142,9 @@ def test_removing_a_trusted_account_takes_effect_at_once_and_is_logged(engine: E
     trusted_b(engine, j)
     add_representative(engine, "DP-OH-A", "viewer", initiate=False, approve=False)
     with pytest.raises(TanshiError, match="authorised representative"):
-        untrust_account(engine, "DP-OH-A", "DP-OH-B", "viewer", at("2017-04-10T11:00"))
+        untrust_account(engine, j, "DP-OH-A", "DP-OH-B", "viewer", at("2017-04-10T11:00"))
     with pytest.raises(TanshiError, match="not on the trusted list"):
-        untrust_account(engine, "DP-OH-A", "DP-HOLDING", "alice", at("2017-04-10T11:00"))
+        untrust_account(engine, j, "DP-OH-A", "DP-HOLDING", "alice", at("2017-04-10T11:00"))
     before = propose(
         engine,
         j,
@@ -156,7 +156,7 @@ def test_removing_a_trusted_account_takes_effect_at_once_and_is_logged(engine: E
     assert approve(engine, j, before.proposal_id, "bob", at("2017-04-08T12:00")).status is (
         ProposalStatus.QUEUED
     )
-    untrust_account(engine, "DP-OH-A", "DP-OH-B", "alice", at("2017-04-09T11:00"))
+    untrust_account(engine, j, "DP-OH-A", "DP-OH-B", "alice", at("2017-04-09T11:00"))
     assert trusted_list(engine, "DP-OH-A") == []
     # The queued transfer is looked at again at Monday's opening: B is no longer trusted.
     [delayed] = release_due(engine, at("2017-04-10T10:00"))

@@ -11,10 +11,10 @@ from sqlalchemy import text
 from test_admin_pages import _key
 from test_pages import _csrf, _login
 
-from registry_controls import CONTROLS, EU_CONTROLS
+from registry_controls import CONTROLS, EU_CONTROLS, EU_TWO_TO_REMOVE
 from service_world import NOW, PASSWORD, World
 from tanshi.registry import Movement, TransactionRequest
-from tanshi.services import lifecycle, trust_requests
+from tanshi.services import identity, lifecycle, trust_requests, trusted_list
 from tanshi.services.jurisdiction import account_id, load_jurisdiction, unit_class_id
 from tanshi.web.account_controls import PROPOSE_KEY, WAIVER_KEY, row_key_id
 
@@ -76,7 +76,7 @@ def test_two_representatives_add_and_one_removes(world: World) -> None:
         "csrf_token": token, "form_key": _key(page, row_key_id("request", request.id))})  # fmt: skip
     assert _answer(confirmed) == "ok" and "DP-OH-C1 自 2017-03-01 02:00" in confirmed.text
     page = approver.get(PAGE).text
-    assert "officer-a" in page and "没有待确认的添加申请" in page
+    assert "officer-a" in page and "没有待确认的变更申请" in page
     removed = approver.post("/accounts/DP-OH-A1/trusted/remove", data={
         "trusted": "DP-OH-C1", "csrf_token": token,
         "form_key": _key(page, row_key_id("entry", "DP-OH-C1"))})  # fmt: skip
@@ -105,6 +105,38 @@ def test_the_proposer_withdraws_and_a_colleague_turns_down(world: World) -> None
                          data={"csrf_token": token, "form_key": "c1"})  # fmt: skip
     assert _answer(late) == "request_not_pending"
     assert trust_requests.pending(world.engine, "DP-OH-A1") == []
+
+
+def test_where_the_rulebook_says_so_a_removal_is_proposed_and_confirmed(world: World) -> None:
+    _with_rules(world, EU_TWO_TO_REMOVE)
+    j = load_jurisdiction(world.engine, "DP")
+    officer_a, approver_a = (identity.principal_named(world.engine, name)
+                             for name in ("officer-a", "approver-a"))  # fmt: skip
+    assert officer_a is not None and approver_a is not None
+    made, _ = trust_requests.propose(world.engine, "DP-OH-A1", "DP-OH-C1", officer_a, NOW)
+    assert made is not None
+    trust_requests.confirm(world.engine, j, "DP-OH-A1", made.id, approver_a, NOW)
+    client, page, token = _page(world, "officer-a")
+    assert "移除同样需要两名代表" in page and "申请移除" in page
+    proposed = client.post("/accounts/DP-OH-A1/trusted/remove", data={
+        "trusted": "DP-OH-C1", "csrf_token": token,
+        "form_key": _key(page, row_key_id("entry", "DP-OH-C1"))})  # fmt: skip
+    assert _answer(proposed) == "ok" and "已申请移除 DP-OH-C1" in proposed.text, proposed.text
+    [removal] = trust_requests.pending(world.engine, "DP-OH-A1")
+    assert removal.change == "remove"
+    page = client.get(PAGE).text
+    row = page[page.index(f'id="trust-request-{removal.id}"') :]
+    assert "<td>移除</td>" in row[:300] and f"/trusted/{removal.id}/confirm" not in page
+    assert [e.account for e in trusted_list.trusted_list(world.engine, "DP-OH-A1")] == [
+        "DP-OH-C1"]  # fmt: skip
+    approver = _elsewhere(world, "approver-a")
+    page = approver.get(PAGE).text
+    assert "/trusted/remove" not in page  # may approve, not initiate: proposes no removal
+    confirmed = approver.post(f"/accounts/DP-OH-A1/trusted/{removal.id}/confirm", data={
+        "csrf_token": _csrf(page), "form_key": _key(page, row_key_id("request", removal.id))})  # fmt: skip
+    assert _answer(confirmed) == "ok" and "已移出信任账户列表" in confirmed.text
+    assert trusted_list.trusted_list(world.engine, "DP-OH-A1") == []
+    assert "没有待确认的变更申请" in approver.get(PAGE).text
 
 
 def test_additions_are_refused_with_a_readable_reason(world: World) -> None:

@@ -1,4 +1,5 @@
-"""``tanshi registry`` commands for trusted lists, second-approval waivers and frozen units."""
+"""``tanshi registry`` commands for trusted lists, second-approval waivers and frozen units
+(``tanshi registry trusted …``, by users at two moments, is in cli/trusted_changes.py)."""
 
 from __future__ import annotations
 
@@ -18,29 +19,20 @@ def untrust(
         "The representative removing it (one suffices; it takes effect at once)."))],
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
-    """Take an account off another's trusted list, at once."""
-    engine, _ = open_registry(db)
+    """Take an account off another's trusted list, at once, where one representative may."""
+    engine, jurisdiction = open_registry(db)
+    now = moment_of(at)
     try:
-        trusted_list.untrust_account(engine, account, trusted, person, moment_of(at))
+        if trusted_list.removal_needs_two(jurisdiction, now):
+            raise fail(f"the rulebook of {jurisdiction.code} has two representatives remove: "
+                       f"`tanshi registry trusted remove {account} {trusted} --as USER`, then "
+                       "another user confirms it (`tanshi registry trusted confirm`)", 1)  # fmt: skip
+        trusted_list.untrust_account(engine, jurisdiction, account, trusted, person, now)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
     typer.echo(f"{trusted} is no longer on the trusted list of {account}")
-
-
-def trusted(account: str, db: Db = None) -> None:
-    """List an account's trusted list, with when each entry counts from."""
-    engine, _ = open_registry(db)
-    try:
-        entries = trusted_list.trusted_list(engine, account)
-    except TanshiError as error:
-        raise fail(str(error), 1) from error
-    finally:
-        engine.dispose()
-    for entry in entries:
-        typer.echo(f"{entry.account}  from {entry.active_from.isoformat()}  "
-                   f"({entry.requested_by}, approved by {entry.approved_by})")  # fmt: skip
 
 
 def waive_approval(
@@ -168,7 +160,7 @@ def balances(account: str, db: Db = None) -> None:
 def register(app: typer.Typer) -> None:
     """Add these commands to ``tanshi registry``."""
     for name, command in (
-        ("untrust", untrust), ("trusted", trusted), ("waive-approval", waive_approval),
+        ("untrust", untrust), ("waive-approval", waive_approval),
         ("freeze", freeze), ("unfreeze", unfreeze), ("freezes", freezes),
         ("balances", balances),
     ):  # fmt: skip

@@ -180,6 +180,13 @@ class RegistryRule(Ruled):
     # An account holder may declare that transfers to its trusted list need no second
     # approval (EU Art. 20(4)); without it every transfer needs one.
     second_approval_waiver: bool = False
+    # Who takes an account off a trusted list: one representative, at once (tanshi's rule
+    # before this switch), or one proposes and a second confirms, executed at once on the
+    # confirmation (EU Reg. 2019/1122 Art. 23(4): every change is initiated and approved by
+    # two representatives). Each rule cites its choice in ``source``.
+    trusted_list_removal: Literal["one_representative", "two_representatives"] = (
+        "one_representative"
+    )
 
     def opening(self) -> time:
         return time.fromisoformat(self.business_hours_start)

@@ -1,14 +1,18 @@
-"""Trusted-list additions by two people: one representative proposes, another confirms.
+"""Trusted-list changes by two people: one representative proposes, another confirms.
 
-The CLI's ``trust_account`` takes both representatives at once; through the API and the web
-two users act at different moments. A pending addition is a row of ``admin_requests`` (the
-table of requests awaiting a second person; action ``trusted_account_add``, target the
-account's code, detail the account to trust), so no table is added for it. The proposer needs
+Additions always; removals where the rulebook says so (``trusted_list_removal``, EU Reg.
+2019/1122 Art. 23(4)), else one representative removes at once. The CLI's
+``trust_account`` takes both representatives at once; through the API, the web and
+``tanshi registry trusted`` two users act at different moments. A pending change is a row of
+``admin_requests`` (the table of requests awaiting a second person; action
+``trusted_account_add`` or ``trusted_account_remove``, target the account's code, detail the
+account concerned), so no table is added for it. The proposer needs
 the right to initiate on the account; the confirmer the right to approve, and must be another
 user (``approver_must_differ_from_initiator``). Confirming writes the trusted-list entry,
 which counts from the rulebook's N-th working day after the confirmation
-(``trusted_list.activation``). The proposer withdraws a pending addition, and any other
-representative of the account may turn it down (tightening needs one person, loosening two).
+(``trusted_list.activation``); confirming a removal deletes the entry at once. The proposer
+withdraws a pending change, and any other representative of the account may turn it down
+(dropping a change needs one person, making it two).
 """
 
 from __future__ import annotations
@@ -26,22 +30,31 @@ from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import ResultCode
 from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction, find_account
-from tanshi.services.trusted_list import rights, trust_account_in
+from tanshi.services.registry import lock_journal_head
+from tanshi.services.trusted_list import (
+    removal_needs_two,
+    rights,
+    trust_account_in,
+    untrust_account,
+    untrust_in,
+)
 from tanshi.store.schema import admin_requests, trusted_accounts, users
 
-ACTION = "trusted_account_add"
+ADD, REMOVE = "trusted_account_add", "trusted_account_remove"
+CHANGE = {ADD: "add", REMOVE: "remove"}  # the request's action, as the API and pages name it
 PENDING, CONFIRMED, WITHDRAWN, FAILED = "pending", "approved", "rejected", "failed"
 
 
 @dataclass(frozen=True, slots=True)
 class TrustRequest:
-    """A proposed addition to an account's trusted list, awaiting a second representative."""
+    """A proposed change of an account's trusted list, awaiting a second representative."""
 
     id: int
     account: str
     trusted: str
     requested_by: str
     requested_at: datetime
+    change: str = "add"  # or "remove"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,17 +68,40 @@ class Confirmed:
     active_from: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """An entry taken off the list: by one representative, or on a confirmation."""
+
+    account: str
+    trusted: str
+    requested_by: str
+    approved_by: str | None
+    removed_at: datetime
+
+
 def _listed(connection: Connection, account: int, trusted: int) -> bool:
     return connection.execute(select(trusted_accounts.c.id).where(
         trusted_accounts.c.account_id == account,
         trusted_accounts.c.trusted_account_id == trusted)).first() is not None  # fmt: skip
 
 
-def _waiting(connection: Connection, account_code: str, trusted_code: str) -> bool:
-    rows = connection.execute(select(admin_requests.c.detail).where(
-        admin_requests.c.action == ACTION, admin_requests.c.target == account_code,
-        admin_requests.c.state == PENDING)).scalars()  # fmt: skip
-    return any(detail.get("trusted") == trusted_code for detail in rows)
+def _waiting(connection: Connection, action: str, account_code: str,
+             trusted_code: str) -> int | None:  # fmt: skip
+    """The id of a pending request of ``action`` for ``trusted_code``, if any."""
+    rows = connection.execute(select(admin_requests.c.id, admin_requests.c.detail).where(
+        admin_requests.c.action == action, admin_requests.c.target == account_code,
+        admin_requests.c.state == PENDING)).all()  # fmt: skip
+    return next((int(i) for i, detail in rows if detail.get("trusted") == trusted_code), None)
+
+
+def _insert(connection: Connection, action: str, account_code: str, trusted_code: str,
+            proposer: Principal, now: datetime) -> TrustRequest:  # fmt: skip
+    made = connection.execute(admin_requests.insert().values(
+        action=action, target=account_code, detail={"trusted": trusted_code},
+        requested_by=proposer.user_id, requested_at=to_utc(now), state=PENDING,
+    ).returning(admin_requests.c.id)).scalar_one()  # fmt: skip
+    return TrustRequest(int(made), account_code, trusted_code, proposer.username, now,
+                        CHANGE[action])  # fmt: skip
 
 
 def propose(
@@ -95,32 +131,68 @@ def propose(
             issues.append(Issue("already_trusted",
                                 f"{trusted_code} is on the trusted list of {account_code}",
                                 where))  # fmt: skip
-        if _waiting(connection, account_code, trusted_code):
+        waiting = _waiting(connection, ADD, account_code, trusted_code)
+        if waiting is not None:
             issues.append(Issue("trusted_account_request_pending",
-                                f"an addition of {trusted_code} already awaits confirmation",
-                                where))  # fmt: skip
+                                f"an addition of {trusted_code} already awaits confirmation "
+                                f"(request {waiting})", where))  # fmt: skip
         if issues:
             return None, issues
-        made = connection.execute(admin_requests.insert().values(
-            action=ACTION, target=account_code, detail={"trusted": trusted_code},
-            requested_by=proposer.user_id, requested_at=to_utc(now), state=PENDING,
-        ).returning(admin_requests.c.id)).scalar_one()  # fmt: skip
-    return TrustRequest(int(made), account_code, trusted_code, proposer.username, now), []
+        return _insert(connection, ADD, account_code, trusted_code, proposer, now), []
+
+
+def remove(
+    engine: Engine, jurisdiction: Jurisdiction, account_code: str, trusted_code: str,
+    who: Principal, now: datetime,
+) -> tuple[Removed | TrustRequest | None, list[Issue]]:  # fmt: skip
+    """Take ``trusted_code`` off the account's list: at once by ``who`` alone (``Removed``),
+    or, where the rulebook has two representatives remove, as a pending request a second
+    one confirms (``TrustRequest``); every problem at once."""
+    if not removal_needs_two(jurisdiction, now):
+        try:
+            untrust_account(engine, jurisdiction, account_code, trusted_code, who.username, now)
+        except TanshiError as error:
+            return None, [Issue("trusted_list_change_refused", str(error), "trusted")]
+        return Removed(account_code, trusted_code, who.username, None, now), []
+    where = f"trusted list of {account_code}"
+    with engine.begin() as connection:
+        account = find_account(connection, account_code)
+        trusted = find_account(connection, trusted_code)
+        if account is None or trusted is None:
+            missing = account_code if account is None else trusted_code
+            return None, [Issue("unknown_account", f"no account {missing}", where)]
+        issues = []
+        if not rights(connection, account, who.username).initiate:
+            issues.append(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value,
+                                f"{who.username} may not initiate on {account_code}",
+                                where))  # fmt: skip
+        if not _listed(connection, account, trusted):
+            issues.append(Issue("not_on_trusted_list",
+                                f"{trusted_code} is not on the trusted list of {account_code}",
+                                where))  # fmt: skip
+        waiting = _waiting(connection, REMOVE, account_code, trusted_code)
+        if waiting is not None:
+            issues.append(Issue("trusted_account_removal_pending",
+                                f"a removal of {trusted_code} already awaits confirmation "
+                                f"(request {waiting})", where))  # fmt: skip
+        if issues:
+            return None, issues
+        return _insert(connection, REMOVE, account_code, trusted_code, who, now), []
 
 
 def pending(engine: Engine, account_code: str) -> list[TrustRequest]:
-    """The additions to the account's trusted list awaiting confirmation, oldest first."""
+    """The changes of the account's trusted list awaiting confirmation, oldest first."""
     asker = aliased(users)
     with engine.connect() as connection:
         rows = connection.execute(
             select(admin_requests, asker.c.username.label("asker"))
             .join(asker, asker.c.id == admin_requests.c.requested_by)
-            .where(admin_requests.c.action == ACTION, admin_requests.c.target == account_code,
+            .where(admin_requests.c.action.in_(CHANGE), admin_requests.c.target == account_code,
                    admin_requests.c.state == PENDING)
             .order_by(admin_requests.c.id)
         ).all()  # fmt: skip
-    return [TrustRequest(r.id, r.target, r.detail["trusted"], r.asker, from_store(r.requested_at))
-            for r in rows]  # fmt: skip
+    return [TrustRequest(r.id, r.target, r.detail["trusted"], r.asker, from_store(r.requested_at),
+                         CHANGE[r.action]) for r in rows]  # fmt: skip
 
 
 def _request(connection: Connection, account_code: str, request_id: int):
@@ -128,13 +200,13 @@ def _request(connection: Connection, account_code: str, request_id: int):
     return connection.execute(
         select(admin_requests, asker.c.username.label("asker"))
         .join(asker, asker.c.id == admin_requests.c.requested_by)
-        .where(admin_requests.c.id == request_id, admin_requests.c.action == ACTION,
+        .where(admin_requests.c.id == request_id, admin_requests.c.action.in_(CHANGE),
                admin_requests.c.target == account_code)
     ).first()  # fmt: skip
 
 
 def _not_pending(account_code: str) -> list[Issue]:
-    return [Issue("request_not_pending", f"no addition to the trusted list of {account_code} "
+    return [Issue("request_not_pending", f"no change of the trusted list of {account_code} "
                   "with that number awaits a decision", "request")]  # fmt: skip
 
 
@@ -157,30 +229,30 @@ class _Refused(Exception):
 def confirm(
     engine: Engine, jurisdiction: Jurisdiction, account_code: str, request_id: int,
     approver: Principal, now: datetime,
-) -> tuple[Confirmed | None, list[Issue]]:  # fmt: skip
-    """Confirm a colleague's pending addition: the entry is written, counting from the
-    rulebook's N-th working day after now. A refused confirmation leaves it pending."""
+) -> tuple[Confirmed | Removed | None, list[Issue]]:  # fmt: skip
+    """Confirm a colleague's pending change: an addition's entry is written, counting from
+    the rulebook's N-th working day after now; a removal's entry is deleted at once. A
+    refused confirmation leaves the request pending."""
     try:
         with engine.begin() as connection:
             row = _request(connection, account_code, request_id)
             if row is None or row.state != PENDING:
                 return None, _not_pending(account_code)
+            if row.action == REMOVE:
+                lock_journal_head(connection)  # approvals read the list under this lock
             account = find_account(connection, account_code)
             trusted = find_account(connection, row.detail["trusted"])
             assert account is not None and trusted is not None  # accounts are never deleted
-            if row.requested_by == approver.user_id or row.asker == approver.username:
-                return None, [Issue(ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value,
-                                    "four eyes: another representative must confirm what you "
-                                    "proposed", "request")]  # fmt: skip
-            if not rights(connection, account, approver.username).approve:
-                return None, [Issue(ResultCode.APPROVER_LACKS_RIGHT.value,
-                                    f"{approver.username} may not approve on {account_code}",
-                                    "request")]  # fmt: skip
-            if _listed(connection, account, trusted):
-                return None, [Issue("already_trusted", f"{row.detail['trusted']} is on the "
-                                    f"trusted list of {account_code} already", "request")]  # fmt: skip
+            refused = _refusal(connection, row, account, trusted, approver)
+            if refused is not None:
+                return None, [refused]
             if not _claim(connection, request_id, CONFIRMED, approver, now):
                 return None, _not_pending(account_code)
+            if row.action == REMOVE:
+                untrust_in(connection, account_code, row.detail["trusted"], approver.username,
+                           now)  # fmt: skip
+                return Removed(account_code, row.detail["trusted"], row.asker,
+                               approver.username, now), []  # fmt: skip
             try:
                 active = trust_account_in(connection, jurisdiction, account_code,
                                           row.detail["trusted"], row.asker, approver.username,
@@ -198,10 +270,33 @@ def confirm(
                      active), []  # fmt: skip
 
 
+def _refusal(connection: Connection, row, account: int, trusted: int,
+             approver: Principal) -> Issue | None:  # fmt: skip
+    """Why ``approver`` may not confirm the request ``row`` now, if they may not."""
+    code = row.target
+    if row.requested_by == approver.user_id or row.asker == approver.username:
+        return Issue(ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value, "four eyes: another "
+                     "representative must confirm what you proposed", "request")  # fmt: skip
+    if not rights(connection, account, approver.username).approve:
+        return Issue(ResultCode.APPROVER_LACKS_RIGHT.value,
+                     f"{approver.username} may not approve on {code}", "request")  # fmt: skip
+    listed = _listed(connection, account, trusted)
+    if row.action == ADD and listed:
+        return Issue("already_trusted", f"{row.detail['trusted']} is on the trusted list of "
+                     f"{code} already", "request")  # fmt: skip
+    if row.action == REMOVE and not listed:
+        return Issue("not_on_trusted_list", f"{row.detail['trusted']} is no longer on the "
+                     f"trusted list of {code}", "request")  # fmt: skip
+    if row.action == REMOVE and not rights(connection, account, row.asker).initiate:
+        return Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, f"{row.asker}, who proposed the "
+                     f"removal, may no longer initiate on {code}", "request")  # fmt: skip
+    return None
+
+
 def withdraw(
     engine: Engine, account_code: str, request_id: int, who: Principal, now: datetime
 ) -> list[Issue]:
-    """Withdraw a pending addition (its proposer), or turn it down (another representative
+    """Withdraw a pending change (its proposer), or turn it down (another representative
     of the account, with either right)."""
     with engine.begin() as connection:
         row = _request(connection, account_code, request_id)

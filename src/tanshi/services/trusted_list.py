@@ -1,7 +1,8 @@
 """Trusted lists and second-approval waivers: add, remove, declare, and ask who is trusted.
 
 An addition needs two representatives and waits the rulebook's working days; a removal
-takes effect at once (EU Reg. 2019/1122 Art. 23(4)) and is logged with the entry as it was.
+takes effect at once (EU Reg. 2019/1122 Art. 23(4)), by one representative or, where the
+rulebook says so, on a second's confirmation, and is logged with the entry as it was.
 Where the rulebook says so, a holder's own accounts are trusted without an entry
 (Art. 23(2)), and a holder may declare that transfers to its trusted list need no second
 approval (Art. 20(4)); each declaration is a row with who declared it, who recorded it, when.
@@ -100,39 +101,64 @@ def activation(jurisdiction: Jurisdiction, now: datetime) -> datetime:
     return calendar.working_days_after(now, wait, rule.activation_clock())
 
 
-def untrust_account(
-    engine: Engine, account_code: str, trusted_code: str, removed_by: str, now: datetime
-) -> None:
-    """Take an account off another's trusted list, at once; one representative suffices.
+def removal_needs_two(jurisdiction: Jurisdiction, now: datetime) -> bool:
+    """Whether the rulebook in force at ``now`` has one representative propose a removal
+    from a trusted list and another confirm it (EU Art. 23(4); ``trusted_list_removal``)."""
+    rule = registry_rule(jurisdiction, now)
+    return rule is not None and rule.trusted_list_removal == "two_representatives"
 
-    The entry is deleted (so it can be added again later) and logged, as it was, in
-    ``trusted_list_removals``. Proposals already delayed keep their release time; those
-    approved or released from now on no longer count the account as trusted.
+
+def untrust_account(
+    engine: Engine, jurisdiction: Jurisdiction, account_code: str, trusted_code: str,
+    removed_by: str, now: datetime,
+) -> None:  # fmt: skip
+    """Take an account off another's trusted list, at once, by one representative.
+
+    Only where the rulebook lets one representative do it (``trusted_list_removal``, the
+    default); otherwise a removal is a request a second representative confirms
+    (services/trust_requests.py). The entry is deleted (so it can be added again later) and
+    logged, as it was, in ``trusted_list_removals``. Proposals already delayed keep their
+    release time; those approved or released from now on no longer count it as trusted.
     """
+    if removal_needs_two(jurisdiction, now):
+        raise TanshiError(
+            f"the rulebook of {jurisdiction.code} has two representatives take an account off "
+            "a trusted list: one proposes the removal, another confirms it"
+        )
     with engine.begin() as connection:
         lock_journal_head(connection)  # approvals read the list under this lock
         account = account_id(connection, account_code)
-        trusted = account_id(connection, trusted_code)
         held = rights(connection, account, removed_by)
         if not (held.initiate or held.approve):
             raise TanshiError(
                 f"{removed_by} is not an authorised representative of {account_code}: only "
                 "one may change its trusted list"
             )
-        entry = connection.execute(
-            select(trusted_accounts).where(
-                trusted_accounts.c.account_id == account,
-                trusted_accounts.c.trusted_account_id == trusted,
-            )
-        ).first()
-        if entry is None:
-            raise TanshiError(f"{trusted_code} is not on the trusted list of {account_code}")
-        connection.execute(trusted_list_removals.insert().values(
-            account_id=account, trusted_account_id=trusted, requested_by=entry.requested_by,
-            approved_by=entry.approved_by, active_from=entry.active_from, removed_by=removed_by,
-            removed_at=to_utc(now),
-        ))  # fmt: skip
-        connection.execute(trusted_accounts.delete().where(trusted_accounts.c.id == entry.id))
+        untrust_in(connection, account_code, trusted_code, removed_by, now)
+
+
+def untrust_in(
+    connection: Connection, account_code: str, trusted_code: str, removed_by: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    """Delete the entry and log it as it was, on the caller's connection, which holds the
+    journal head (``lock_journal_head``); raises TanshiError if it is not listed."""
+    account = account_id(connection, account_code)
+    trusted = account_id(connection, trusted_code)
+    entry = connection.execute(
+        select(trusted_accounts).where(
+            trusted_accounts.c.account_id == account,
+            trusted_accounts.c.trusted_account_id == trusted,
+        )
+    ).first()
+    if entry is None:
+        raise TanshiError(f"{trusted_code} is not on the trusted list of {account_code}")
+    connection.execute(trusted_list_removals.insert().values(
+        account_id=account, trusted_account_id=trusted, requested_by=entry.requested_by,
+        approved_by=entry.approved_by, active_from=entry.active_from, removed_by=removed_by,
+        removed_at=to_utc(now),
+    ))  # fmt: skip
+    connection.execute(trusted_accounts.delete().where(trusted_accounts.c.id == entry.id))
 
 
 @dataclass(frozen=True, slots=True)

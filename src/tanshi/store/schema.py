@@ -152,7 +152,8 @@ trusted_accounts = Table(
     CheckConstraint("requested_by <> approved_by", name="four_eyes"),
 )
 
-# Entries taken off a trusted list (at once), with the entry as it was (append-only).
+# Entries taken off a trusted list (at once, or on a second representative's confirmation), with
+# the entry as it was (append-only).
 trusted_list_removals = Table(
     "trusted_list_removals",
     metadata,

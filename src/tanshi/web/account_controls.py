@@ -2,7 +2,8 @@
 trusted list (propose an addition, confirm a colleague's, withdraw, remove) and the waiver.
 
 Additions take two representatives at two moments (services/trust_requests.py); removing
-takes one and is immediate. The waiver of the second approval is recorded by the regulator
+takes one and is immediate, or, where the rulebook has two remove, is proposed and confirmed
+like an addition and executed at once when confirmed. The waiver of the second approval is recorded by the regulator
 (its registry page, or the API), as the holder's declaration; any representative withdraws
 it here (tightening needs one person, loosening the regulator's record).
 """
@@ -21,7 +22,12 @@ from tanshi.core.errors import TanshiError
 from tanshi.registry.lifecycle import Rights
 from tanshi.services import trust_requests, trusted_list, unit_freezes, views
 from tanshi.services.jurisdiction import account_id
-from tanshi.services.trusted_list import approval_waiver_on, registry_rule, rights
+from tanshi.services.trusted_list import (
+    approval_waiver_on,
+    registry_rule,
+    removal_needs_two,
+    rights,
+)
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import Message, Refused, Verbatim, refusal, refusal_of, web_write
 from tanshi.web.render import render
@@ -71,6 +77,7 @@ def controls_context(svc: Service, who: Visitor, code: str) -> dict:
         "requests": trust_requests.pending(svc.engine, code), "waived": waived,
         "waiver_allowed": bool(rule and rule.second_approval_waiver),
         "activation_days": rule.trusted_list_activation_working_days if rule else 0,
+        "removal_two": removal_needs_two(jurisdiction, now),
         "new_key": lambda: uuid.uuid4().hex, "row_key_id": row_key_id, "utc": utc,
         "propose_key": PROPOSE_KEY, "waiver_key": WAIVER_KEY,
     }  # fmt: skip
@@ -117,12 +124,14 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
         issues = trust_requests.withdraw(svc.engine, code, request_id, who.principal, svc.now())
         if issues:
             raise refusal_of(issues)
-        return "addition {id} withdrawn", {"id": Verbatim(str(request_id))}
+        return "request {id} withdrawn", {"id": Verbatim(str(request_id))}
     jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
     done, issues = trust_requests.confirm(svc.engine, jurisdiction, code, request_id,
                                           who.principal, svc.now())  # fmt: skip
     if issues:
         raise refusal_of(issues)
+    if isinstance(done, trust_requests.Removed):
+        return "{trusted} taken off the trusted list", {"trusted": Verbatim(done.trusted)}
     assert done is not None
     return ("{trusted} is on the trusted list from {active} (UTC)", {
         "trusted": Verbatim(done.trusted),
@@ -135,11 +144,14 @@ def _remove(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mess
     trusted = form.get("trusted", "").strip()[:40]
     if trusted not in {e.account for e in trusted_list.trusted_list(svc.engine, code)}:
         raise Refused("not_on_trusted_list", "that account is not on the trusted list")
-    try:
-        trusted_list.untrust_account(svc.engine, code, trusted, who.principal.username,
-                                     svc.now())  # fmt: skip
-    except TanshiError as error:
-        raise refusal("trusted_list_change_refused", str(error)) from error
+    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    done, issues = trust_requests.remove(svc.engine, jurisdiction, code, trusted, who.principal,
+                                         svc.now())  # fmt: skip
+    if issues:
+        raise refusal_of(issues)
+    if isinstance(done, trust_requests.TrustRequest):
+        return ("removal {id} of {trusted} proposed: another representative must confirm it",
+                {"id": Verbatim(str(done.id)), "trusted": Verbatim(trusted)})  # fmt: skip
     return "{trusted} taken off the trusted list", {"trusted": Verbatim(trusted)}
 
 
@@ -169,7 +181,7 @@ async def decide(
     decision: Annotated[str, Path(pattern="^(confirm|withdraw)$")],
     request: Request, svc: ServiceDep, who: VisitorDep,
 ) -> Response:  # fmt: skip
-    """Confirm a colleague's addition, or withdraw (turn down) one."""
+    """Confirm a colleague's addition or removal, or withdraw (turn down) one."""
     return await web_write(request, svc, who, f"trusted_list_{decision}", f"{code}/{request_id}",
                            lambda _form: _decide(svc, who, code, request_id, decision),
                            key_input=row_key_id("request", request_id), key_required=True,

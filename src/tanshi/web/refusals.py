@@ -169,6 +169,7 @@ CONTROLS = {
     "already_trusted": "that account is on the trusted list already",
     "trusted_account_request_pending": "an addition of that account already awaits "
         "confirmation",
+    "trusted_account_removal_pending": "a removal of that account already awaits confirmation",
     "account_cannot_trust_itself": "an account is not put on its own trusted list",
     "trusted_list_change_refused": "only an authorised representative of the account changes "
         "its trusted list",
@@ -209,9 +210,9 @@ AUDIT_ACTIONS = {
     "auction_bid_revise": "auction bid revised", "auction_bid_withdraw": "auction bid withdrawn",
     "auction_clear": "auction cleared",
     "trusted_list_add": "trusted-list addition proposed",
-    "trusted_list_confirm": "trusted-list addition confirmed",
-    "trusted_list_withdraw": "trusted-list addition withdrawn",
-    "trusted_list_remove": "taken off a trusted list", "approval_waiver": "second-approval waiver",
+    "trusted_list_confirm": "trusted-list change confirmed",
+    "trusted_list_withdraw": "trusted-list change withdrawn",
+    "trusted_list_remove": "trusted-list removal (done or proposed)", "approval_waiver": "second-approval waiver",
     "freeze": "units frozen by order", "unfreeze": "freeze order released",
 }  # fmt: skip
 

@@ -1,6 +1,7 @@
 """Registry controls: trusted lists, the second-approval waiver, frozen units and balances.
 
-A representative takes an account off a trusted list (at once). The regulator records a
+Changes of a trusted list by its representatives are in routers/trust_requests.py. The
+regulator records a
 holder's waiver of the second approval, and enters and lifts orders freezing units; anyone
 who may read an account sees its trusted list, its freeze orders and its balances, available
 against frozen.
@@ -131,27 +132,6 @@ def get_trusted_accounts(code: str, who: Reader, svc: ServiceDep) -> list[dict]:
          "active_from": e.active_from.isoformat()}
         for e in trusted_list.trusted_list(svc.engine, code)
     ]  # fmt: skip
-
-
-@router.post("/accounts/{code}/trusted-accounts/{trusted}/remove", response_model=Done)
-def remove_trusted_account(
-    code: str, trusted: str, request: Request, key: IdempotencyKey, svc: ServiceDep,
-    who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
-) -> dict:  # fmt: skip
-    """Take an account off this account's trusted list, at once (a representative of it)."""
-
-    def run() -> tuple[int, dict]:
-        _visible(svc, who, code)
-        try:
-            trusted_list.untrust_account(svc.engine, code, trusted, who.username, svc.now())
-        except TanshiError as error:
-            raise ApiError(
-                422, "trusted_list_change_refused", str(error), "path.trusted"
-            ) from error
-        return 200, {"result": "ok"}
-
-    return idempotent_write(svc, request, who, key, "trusted_list_remove", f"{code}/{trusted}",
-                            {"code": code, "trusted": trusted}, run)[1]  # fmt: skip
 
 
 @router.post("/accounts/{code}/approval-waiver", response_model=Done)

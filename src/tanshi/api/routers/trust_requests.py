@@ -1,8 +1,11 @@
-"""Adding to a trusted list through the API: one representative proposes, another confirms.
+"""Changing a trusted list through the API: one representative proposes, another confirms.
 
-The pending addition waits for a second, different representative who may approve
+A pending addition waits for a second, different representative who may approve
 (services/trust_requests.py); confirmed, it counts from the rulebook's N-th working day
-after. The proposer withdraws it, or another representative turns it down.
+after. A removal is done at once by one representative, or, where the rulebook has two
+remove (``trusted_list_removal``), waits as a request like an addition and is executed at
+once when confirmed. The proposer withdraws a request, or another representative turns it
+down.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, StringConstraints
 
 from tanshi.api.context import IdempotencyKey, Reader, Service, ServiceDep, idempotent_write, needs
@@ -26,7 +30,8 @@ RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 STATUS = {"initiator_lacks_right_on_source_account": 403,
           "approver_lacks_right_on_source_account": 403,
           "approver_must_differ_from_initiator": 403, "already_trusted": 409,
-          "trusted_account_request_pending": 409, "request_not_pending": 409}  # fmt: skip
+          "trusted_account_request_pending": 409, "request_not_pending": 409,
+          "not_on_trusted_list": 409, "trusted_account_removal_pending": 409}  # fmt: skip
 
 
 class TrustRequestIn(Strict):
@@ -37,9 +42,17 @@ class TrustRequestOut(BaseModel):
     id: int
     account: str
     trusted: str
+    change: str  # "add" or "remove"
     state: str
     requested_by: str
     requested_at: datetime
+
+
+class TrustRemovedOut(BaseModel):
+    account: str
+    removed_by: str
+    confirmed_by: str
+    removed_at: str
 
 
 def _visible(svc: Service, who: Principal, code: str) -> None:
@@ -52,8 +65,9 @@ def _refused(issues, field: str) -> ApiError:
 
 
 def _body(made: trust_requests.TrustRequest, state: str) -> dict:
-    return {"id": made.id, "account": made.account, "trusted": made.trusted, "state": state,
-            "requested_by": made.requested_by, "requested_at": made.requested_at.isoformat()}  # fmt: skip
+    return {"id": made.id, "account": made.account, "trusted": made.trusted,
+            "change": made.change, "state": state, "requested_by": made.requested_by,
+            "requested_at": made.requested_at.isoformat()}  # fmt: skip
 
 
 @router.post("/accounts/{code}/trusted-accounts", response_model=TrustRequestOut,
@@ -79,19 +93,49 @@ def propose_trusted_account(
 
 @router.get("/accounts/{code}/trusted-account-requests", response_model=list[TrustRequestOut])
 def pending_trusted_accounts(code: str, who: Reader, svc: ServiceDep) -> list[dict]:
-    """The additions to the account's trusted list awaiting confirmation, oldest first."""
+    """The changes of the account's trusted list awaiting confirmation (``change`` add or
+    remove), oldest first."""
     _visible(svc, who, code)
     return [_body(r, trust_requests.PENDING) for r in trust_requests.pending(svc.engine, code)]
 
 
+@router.post("/accounts/{code}/trusted-accounts/{trusted}/remove", response_model=Done,
+             responses={202: {"model": TrustRequestOut,
+                              "description": "the removal awaits a second representative"}})  # fmt: skip
+def remove_trusted_account(
+    code: str, trusted: str, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
+) -> JSONResponse:  # fmt: skip
+    """Take an account off this account's trusted list: at once (200) by one representative,
+    or, where the rulebook has two representatives remove, as a request (202) that another
+    representative who may approve confirms."""
+
+    def run() -> tuple[int, dict]:
+        _visible(svc, who, code)
+        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        done, issues = trust_requests.remove(svc.engine, jurisdiction, code, trusted, who,
+                                             svc.now())  # fmt: skip
+        if issues:
+            raise _refused(issues, "path.trusted")
+        if isinstance(done, trust_requests.TrustRequest):
+            return 202, _body(done, trust_requests.PENDING)
+        return 200, {"result": "ok"}
+
+    status, body = idempotent_write(svc, request, who, key, "trusted_list_remove",
+                                    f"{code}/{trusted}", {"code": code, "trusted": trusted},
+                                    run)  # fmt: skip
+    return JSONResponse(body, status_code=status)
+
+
 @router.post("/accounts/{code}/trusted-account-requests/{request_id}/confirm",
-             response_model=TrustedAccountOut)  # fmt: skip
+             response_model=TrustedAccountOut | TrustRemovedOut)  # fmt: skip
 def confirm_trusted_account(
     code: str, request_id: RequestId, request: Request, key: IdempotencyKey, svc: ServiceDep,
     who: Annotated[Principal, Depends(needs(Scope.APPROVE))],
 ) -> dict:  # fmt: skip
-    """Confirm a colleague's proposed addition (another representative, who may approve):
-    the entry counts from the rulebook's N-th working day after now."""
+    """Confirm a colleague's proposed change (another representative, who may approve): an
+    addition counts from the rulebook's N-th working day after now (the entry is answered),
+    a removal at once (``removed_by``, ``confirmed_by``, ``removed_at``)."""
 
     def run() -> tuple[int, dict]:
         _visible(svc, who, code)
@@ -100,6 +144,10 @@ def confirm_trusted_account(
                                               svc.now())  # fmt: skip
         if issues:
             raise _refused(issues, "path.request_id")
+        if isinstance(done, trust_requests.Removed):
+            return 200, {"account": done.trusted, "removed_by": done.requested_by,
+                         "confirmed_by": done.approved_by or "",
+                         "removed_at": done.removed_at.isoformat()}  # fmt: skip
         assert done is not None
         return 200, {"account": done.trusted, "requested_by": done.requested_by,
                      "approved_by": done.approved_by, "active_from": done.active_from.isoformat()}  # fmt: skip
@@ -115,7 +163,7 @@ def withdraw_trusted_account(
     code: str, request_id: RequestId, request: Request, key: IdempotencyKey, svc: ServiceDep,
     who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
 ) -> dict:  # fmt: skip
-    """Withdraw a proposed addition (its proposer) or turn it down (another representative)."""
+    """Withdraw a proposed change (its proposer) or turn it down (another representative)."""
 
     def run() -> tuple[int, dict]:
         _visible(svc, who, code)

@@ -16,12 +16,12 @@ NOW = datetime(2017, 3, 1, 2, 0, tzinfo=UTC)
 
 
 def _before_0018(engine: Engine, presets: tuple[str, ...]) -> None:
-    """The schema of 0013 with the presets opened, a company each and three organisations."""
-    downgrade(engine, "0016_court_orders")
+    """The schema of 0016 with the presets opened, a company each and three organisations."""
     for preset, company in zip(presets, ("A1", "S1"), strict=False):
         rulebook, source = load_rulebook(preset)
         place = open_jurisdiction(engine, rulebook, source, NOW, is_demo=False)
         register_company(engine, place, company, company, "power")
+    downgrade(engine, "0016_court_orders")
     with engine.begin() as connection:
         company_id = connection.execute(text("SELECT id FROM companies WHERE code = 'A1'")).scalar()
         for code, kind, company in (("REG", "regulator", None), ("ORG-A", "company", company_id),

@@ -13,6 +13,7 @@ from tanshi.store.schema import (
     jurisdictions,
     organisations,
     representatives,
+    unit_classes,
     users,
 )
 
@@ -23,7 +24,8 @@ def audit_entries(
 ) -> Page:  # fmt: skip
     """The audit log, newest first; for a ``principal`` bound to a jurisdiction, the entries
     of its jurisdiction: written by a user of an organisation of it, or aimed at one of its
-    registry accounts (docs/security.md "Jurisdictions")."""
+    registry accounts, unit classes (orders name them) or covered companies
+    (docs/security.md "Jurisdictions")."""
     query = select(audit_log).order_by(audit_log.c.id.desc())
     if principal is not None and principal.jurisdiction_bound:
         query = query.where(or_(
@@ -31,6 +33,10 @@ def audit_entries(
                 in_jurisdiction(principal, organisations.c.jurisdiction_id))),
             audit_log.c.target.in_(select(accounts.c.code).where(
                 in_jurisdiction(principal, accounts.c.jurisdiction_id))),
+            audit_log.c.target.in_(select(unit_classes.c.code).where(
+                unit_classes.c.jurisdiction == (principal.jurisdiction or ""))),
+            audit_log.c.target.in_(select(companies.c.code).where(
+                in_jurisdiction(principal, companies.c.jurisdiction_id))),
         ))  # fmt: skip
     if action:
         query = query.where(audit_log.c.action == action)

@@ -175,7 +175,7 @@ def place_order(
     """Enter a limit (with a price) or market order; 201 with what it filled and left resting."""
 
     def run() -> tuple[int, dict]:
-        place, venue = exchange_of(svc, jurisdiction)
+        place, venue = exchange_of(svc, jurisdiction, who)
         listed(venue, body.product, "body.product")
         account = _account(svc, who, body.account)
         price = None
@@ -218,7 +218,7 @@ def _change(
     svc: Service, who: Principal, order_id: int, jurisdiction: str | None,
     price: Decimal | None = None, quantity: int | None = None,
 ) -> tuple[int, dict]:  # fmt: skip
-    place, venue = exchange_of(svc, jurisdiction)
+    place, venue = exchange_of(svc, jurisdiction, who)
     product, owner = _stored_order(svc, venue, order_id)
     if owner not in trading.trading_accounts(svc.engine, who):
         raise ApiError(404, ResultCode.UNKNOWN_ORDER.value, f"no order {order_id} of yours",

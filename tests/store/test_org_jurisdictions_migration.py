@@ -30,6 +30,13 @@ def _before_0018(engine: Engine, presets: tuple[str, ...]) -> None:
                 "INSERT INTO organisations (code, name, kind, company_id, created_at) "
                 "VALUES (:code, :code, :kind, :company, :at)"
             ), {"code": code, "kind": kind, "company": company, "at": NOW})  # fmt: skip
+        # A user of REG: rebuilding organisations on SQLite must keep what points to it.
+        connection.execute(text(
+            "INSERT INTO users (username, display_name, organisation_id, role, password_hash, "
+            "locale, failed_logins, active, created_at, must_change_password) SELECT 'reg', "
+            "'Reg', id, 'regulator', 'x', 'en', 0, true, :at, false FROM organisations "
+            "WHERE code = 'REG'"
+        ), {"at": NOW})  # fmt: skip
 
 
 def _placed(engine: Engine) -> dict[str, str | None]:

@@ -22,6 +22,7 @@ from tanshi.resources import load_rulebook
 from tanshi.services import cash, credentials, identity, lifecycle
 from tanshi.services.jurisdiction import (
     account_id,
+    load_jurisdiction,
     open_jurisdiction,
     open_trading_account,
     operator_account_code,
@@ -78,7 +79,7 @@ class World:
 
 def open_exchange_accounts(engine: Engine) -> None:
     """The trader's account DP-TR-TRD with CNY 100,000 paid in, and B1's CNY 10,000."""
-    open_trading_account(engine, TRADER_ACCOUNT, "Org TRD")
+    open_trading_account(engine, load_jurisdiction(engine, "DP"), TRADER_ACCOUNT, "Org TRD")
     lifecycle.add_representative(engine, TRADER_ACCOUNT, "trader", initiate=True, approve=True)
     for account, fen in ((TRADER_ACCOUNT, 10_000_000), ("DP-OH-B1", 1_000_000)):
         paid = cash.transfer_with_bank(engine, "DP", "CNY", account, fen, f"t/deposit/{account}",

@@ -189,7 +189,7 @@ def test_the_holders_own_accounts_are_trusted_where_the_rulebook_says_so(
     engine: Engine, controls: str, expected: ProposalStatus
 ) -> None:
     j, a, _, unit = world(engine, controls)
-    own = jurisdiction.open_trading_account(engine, "DP-TR-ALPHA", "Alpha")  # A's holder
+    own = jurisdiction.open_trading_account(engine, j, "DP-TR-ALPHA", "Alpha")  # A's holder
     proposed = propose(
         engine, j, transfer("o", a, own, unit, 10, "2017-04-05T11:00"), "alice",
         at("2017-04-05T11:00"),

@@ -16,12 +16,12 @@ NOW = datetime(2017, 3, 1, 2, 0, tzinfo=UTC)
 
 
 def _before_0018(engine: Engine, presets: tuple[str, ...]) -> None:
-    """The schema of 0013 with the presets opened, a company each and three organisations."""
-    downgrade(engine, "0016_court_orders")
+    """The schema of 0016 with the presets opened, a company each and three organisations."""
     for preset, company in zip(presets, ("A1", "S1"), strict=False):
         rulebook, source = load_rulebook(preset)
         place = open_jurisdiction(engine, rulebook, source, NOW, is_demo=False)
         register_company(engine, place, company, company, "power")
+    downgrade(engine, "0016_court_orders")
     with engine.begin() as connection:
         company_id = connection.execute(text("SELECT id FROM companies WHERE code = 'A1'")).scalar()
         for code, kind, company in (("REG", "regulator", None), ("ORG-A", "company", company_id),
@@ -30,6 +30,13 @@ def _before_0018(engine: Engine, presets: tuple[str, ...]) -> None:
                 "INSERT INTO organisations (code, name, kind, company_id, created_at) "
                 "VALUES (:code, :code, :kind, :company, :at)"
             ), {"code": code, "kind": kind, "company": company, "at": NOW})  # fmt: skip
+        # A user of REG: rebuilding organisations on SQLite must keep what points to it.
+        connection.execute(text(
+            "INSERT INTO users (username, display_name, organisation_id, role, password_hash, "
+            "locale, failed_logins, active, created_at, must_change_password) SELECT 'reg', "
+            "'Reg', id, 'regulator', 'x', 'en', 0, true, :at, false FROM organisations "
+            "WHERE code = 'REG'"
+        ), {"at": NOW})  # fmt: skip
 
 
 def _placed(engine: Engine) -> dict[str, str | None]:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service_world import NOW, PASSWORD, World
-from tanshi.services import unit_freezes
+from tanshi.services import cash, unit_freezes
 from two_jurisdictions import add_shenzhen
 
 
@@ -108,3 +108,28 @@ def test_the_registry_controls_page_keeps_to_its_jurisdiction(two: World) -> Non
         "reason": "x", "csrf_token": token.group(1), "form_key": "k2"})  # fmt: skip
     assert 'data-code="freeze_order_not_found"' in release.text
     assert unit_freezes.freeze_order(two.engine, frozen.freeze_id).released_at is None
+
+
+def test_the_audit_cash_and_trade_pages_keep_to_the_regulators_jurisdiction(
+    two: World,
+) -> None:
+    paid = cash.transfer_with_bank(two.engine, "SZ", "CNY", "SZ-OH-S1", 500_000,
+                                   "t/deposit/SZ-OH-S1", NOW, deposit=True)  # fmt: skip
+    assert paid.ok, paid
+    for username, account, unit in (("regulator-sz", "SZ-OH-S1", "SZA-2016"),
+                                    ("regulator", "DP-OH-A1", "DPEA-2016")):  # fmt: skip
+        done = two.client.post(f"/v1/accounts/{account}/freezes", json={
+            "unit_class": unit, "quantity_t": 5, "order_reference": f"order {account}",
+            "reason": "an order"}, headers=two.token(username) | {"Idempotency-Key": account})  # fmt: skip
+        assert done.status_code == 201, done.text
+    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp_audit, sz_audit = dp.get("/audit").text, sz.get("/audit").text
+    assert "SZ-OH-S1" in sz_audit and "DP-OH-A1" not in sz_audit
+    assert "DP-OH-A1" in dp_audit and "SZ-OH-S1" not in dp_audit
+    dp_cash, sz_cash = dp.get("/cash").text, sz.get("/cash").text
+    assert "SZ-OH-S1-CASH" in sz_cash and "DP-OH-B1-CASH" not in sz_cash
+    assert "DP-OH-B1-CASH" in dp_cash and "SZ-OH-S1-CASH" not in dp_cash
+    assert "DP-OH-B1-CASH" not in sz.get("/cash?account=DP-OH-B1-CASH").text  # named: still not
+    assert dp.get("/trade").status_code == 200
+    refused = sz.get("/trade")  # SZ has no exchange; it is not shown DP's
+    assert refused.status_code == 404 and 'data-code="no_exchange"' in refused.text

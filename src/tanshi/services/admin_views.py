@@ -4,22 +4,40 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, exists, or_, select
 
-from tanshi.services.views import Page, page_of, reading, utc_text
+from tanshi.services.identity import Principal
+from tanshi.services.views import Page, in_jurisdiction, page_of, reading, utc_text
 from tanshi.store.schema import (
+    accounts,
     audit_log,
     companies,
     jurisdictions,
     organisations,
     representatives,
+    unit_classes,
     users,
 )
 
 
 def audit_entries(
     engine: Engine, *, action: str | None = None, username: str | None = None,
-    limit: int = 50, offset: int = 0,
+    limit: int = 50, offset: int = 0, principal: Principal | None = None,
 ) -> Page:  # fmt: skip
+    """The audit log, newest first; for a ``principal`` bound to a jurisdiction, the entries
+    of its jurisdiction: written by a user of an organisation of it, or aimed at one of its
+    registry accounts, unit classes (orders name them) or covered companies
+    (docs/security.md "Jurisdictions")."""
     query = select(audit_log).order_by(audit_log.c.id.desc())
+    if principal is not None and principal.jurisdiction_bound:
+        query = query.where(or_(
+            audit_log.c.organisation.in_(select(organisations.c.code).where(
+                in_jurisdiction(principal, organisations.c.jurisdiction_id))),
+            audit_log.c.target.in_(select(accounts.c.code).where(
+                in_jurisdiction(principal, accounts.c.jurisdiction_id))),
+            audit_log.c.target.in_(select(unit_classes.c.code).where(
+                unit_classes.c.jurisdiction == (principal.jurisdiction or ""))),
+            audit_log.c.target.in_(select(companies.c.code).where(
+                in_jurisdiction(principal, companies.c.jurisdiction_id))),
+        ))  # fmt: skip
     if action:
         query = query.where(audit_log.c.action == action)
     if username:

@@ -3,19 +3,29 @@
 A participant's cash account belongs to a registry account; whoever may read that registry
 account (``views.visible_accounts``) reads its cash account, its entries and the
 settlements it is party to. The roles that read every order (the exchange operator, who
-runs settlement, regulators, auditors, administrators) read the whole ledger. Hidden rows
-are absent, as elsewhere.
+runs settlement, regulators, auditors, administrators) read the whole ledger — of their
+jurisdiction when they are bound to one (docs/security.md "Jurisdictions"): the cash
+accounts of its registry accounts and its bank, clearing and fees accounts, and the trades
+whose buyer or seller is its. Hidden rows are absent, as elsewhere.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, case, func, or_, select, true
+from sqlalchemy import Engine, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
+from tanshi.services.cash import bank_code, clearing_cash_code, fees_code
 from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal
-from tanshi.services.views import Page, page_of, reading, utc_text, visible_accounts
+from tanshi.services.views import (
+    Page,
+    in_jurisdiction,
+    page_of,
+    reading,
+    utc_text,
+    visible_accounts,
+)
 from tanshi.store.schema import (
     accounts,
     cash_accounts,
@@ -35,10 +45,27 @@ def _visible_registry(principal: Principal) -> Select:
     return select(accounts.c.id).where(visible_accounts(principal))
 
 
+def _jurisdiction_registry(principal: Principal) -> Select:
+    return select(accounts.c.id).where(in_jurisdiction(principal, accounts.c.jurisdiction_id))
+
+
 def _visible_cash(principal: Principal):
-    if reads_whole_ledger(principal):
+    if not reads_whole_ledger(principal):
+        return cash_accounts.c.registry_account_id.in_(_visible_registry(principal))
+    if not principal.jurisdiction_bound:
         return true()
-    return cash_accounts.c.registry_account_id.in_(_visible_registry(principal))
+    if principal.jurisdiction is None:
+        return false()
+    place = principal.jurisdiction  # its system cash accounts have no registry account
+    return or_(
+        cash_accounts.c.registry_account_id.in_(_jurisdiction_registry(principal)),
+        cash_accounts.c.code.in_([bank_code(place), clearing_cash_code(place), fees_code(place)]),
+    )
+
+
+def _party_to(principal: Principal, registry: Select):
+    return or_(settlements.c.buyer_account_id.in_(registry),
+               settlements.c.seller_account_id.in_(registry))  # fmt: skip
 
 
 def _account_query(principal: Principal) -> Select:
@@ -145,9 +172,9 @@ def settlement_list(
         .order_by(settlements.c.traded_at.desc(), settlements.c.id.desc())
     )  # fmt: skip
     if not reads_whole_ledger(principal):
-        visible = _visible_registry(principal)
-        query = query.where(or_(settlements.c.buyer_account_id.in_(visible),
-                                settlements.c.seller_account_id.in_(visible)))  # fmt: skip
+        query = query.where(_party_to(principal, _visible_registry(principal)))
+    elif principal.jurisdiction_bound:
+        query = query.where(_party_to(principal, _jurisdiction_registry(principal)))
     if status:
         query = query.where(settlements.c.status == status)
     if account:
@@ -168,11 +195,14 @@ def _settlement_shape(r: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def pending_settlements(engine: Engine) -> dict[str, int]:
-    """How many trades await settlement, and their value in fen (the regulator's overview)."""
+def pending_settlements(engine: Engine, principal: Principal | None = None) -> dict[str, int]:
+    """How many trades await settlement, and their value in fen (the regulator's overview):
+    of ``principal``'s jurisdiction when it is bound to one."""
     query = select(func.count(), func.coalesce(func.sum(settlements.c.value_fen), 0)).where(
         and_(settlements.c.status == "pending")
     )
+    if principal is not None and principal.jurisdiction_bound:
+        query = query.where(_party_to(principal, _jurisdiction_registry(principal)))
     with reading(engine) as connection:
         count, value = connection.execute(query).one()
     return {"pending": int(count), "pending_value_fen": int(value)}

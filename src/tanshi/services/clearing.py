@@ -67,7 +67,8 @@ def exchange_in(connection: Connection, jurisdiction: Jurisdiction) -> Exchange:
     if clearing is None:
         clearing = connection.execute(
             accounts.insert()
-            .values(code=code, kind=AccountKind.EXCHANGE_CLEARING.value, status="open",
+            .values(code=code, jurisdiction_id=jurisdiction.id,
+                    kind=AccountKind.EXCHANGE_CLEARING.value, status="open",
                     holder=f"{jurisdiction.rulebook.rulebook.name}: exchange clearing account",
                     company_id=None, allows_negative=False)
             .returning(accounts.c.id)

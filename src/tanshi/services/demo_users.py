@@ -107,7 +107,7 @@ def trader_account_code(jurisdiction: Jurisdiction) -> str:
 def _open_trader_account(engine: Engine, jurisdiction: Jurisdiction, now: datetime) -> None:
     """The demo trader's trading account, with CNY 1,000,000 paid in (synthetic money)."""
     code = trader_account_code(jurisdiction)
-    open_trading_account(engine, code, "Demo Carbon Trading Ltd. (fictional)")
+    open_trading_account(engine, jurisdiction, code, "Demo Carbon Trading Ltd. (fictional)")
     lifecycle.add_representative(engine, code, "trader", initiate=True, approve=True)
     paid = cash.transfer_with_bank(
         engine, jurisdiction.code, jurisdiction.rulebook.rulebook.currency, code,

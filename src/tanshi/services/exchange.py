@@ -119,7 +119,9 @@ class ExchangeSession:
         """Open the market agents' trading accounts and pay every agent's deposit in."""
         for agent in agents:
             if agent.kind in (AgentKind.SPECULATOR, AgentKind.MARKET_MAKER):
-                open_trading_account(self.engine, agent.account, f"{agent.kind.value} (synthetic)")
+                open_trading_account(
+                    self.engine, self.jurisdiction, agent.account, f"{agent.kind.value} (synthetic)"
+                )
             if agent.cash_fen > 0:
                 outcome = cash.transfer_with_bank(
                     self.engine, self.jurisdiction.code, self.jurisdiction.rulebook.rulebook.currency,

@@ -136,6 +136,7 @@ class Principal:
     locale: str
     must_change_password: bool = False  # an administrator chose the password
     jurisdiction: str | None = None  # the organisation's; None: it serves every jurisdiction
+    jurisdiction_id: int | None = None  # the id of ``jurisdiction``
 
     @property
     def reads_all(self) -> bool:
@@ -333,6 +334,7 @@ def principal_query():
             users.c.organisation_id, organisations.c.code.label("organisation"),
             companies.c.code.label("company"), users.c.locale, users.c.active,
             users.c.must_change_password, jurisdictions.c.code.label("jurisdiction"),
+            organisations.c.jurisdiction_id,
         )
         .select_from(users.join(organisations))
         .outerjoin(companies, companies.c.id == organisations.c.company_id)
@@ -346,7 +348,7 @@ def principal_from_row(row: Any, scopes: frozenset[Scope] | None = None) -> Prin
     return Principal(
         int(row.id), row.username, row.display_name, role, int(row.organisation_id),
         row.organisation, row.company, allowed if scopes is None else scopes & allowed,
-        row.locale, bool(row.must_change_password), row.jurisdiction,
+        row.locale, bool(row.must_change_password), row.jurisdiction, row.jurisdiction_id,
     )  # fmt: skip
 
 

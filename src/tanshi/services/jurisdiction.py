@@ -73,8 +73,9 @@ def open_jurisdiction(
             select(jurisdictions.c.id).where(jurisdictions.c.code == code)
         ).first():
             raise TanshiError(f"jurisdiction {code} already exists in this database")
-        connection.execute(
-            jurisdictions.insert().values(
+        place = connection.execute(
+            jurisdictions.insert()
+            .values(
                 code=code,
                 rulebook_id=rulebook.rulebook.id,
                 rulebook_version=rulebook.rulebook.version,
@@ -83,10 +84,12 @@ def open_jurisdiction(
                 is_demo=is_demo,
                 opened_at=to_utc(now),
             )
-        )
+            .returning(jurisdictions.c.id)
+        ).scalar_one()
         for kind, suffix, label in SYSTEM_ACCOUNTS:
             _open_account(
                 connection,
+                int(place),
                 system_account_code(code, suffix),
                 kind,
                 f"{rulebook.rulebook.name}: {label}",
@@ -114,12 +117,20 @@ def load_jurisdiction(engine: Engine, code: str) -> Jurisdiction:
 
 
 def _open_account(
-    connection: Connection, code: str, kind: AccountKind, holder: str, company_id: int | None
+    connection: Connection,
+    jurisdiction_id: int,
+    code: str,
+    kind: AccountKind,
+    holder: str,
+    company_id: int | None,
 ) -> int:
+    """Open account ``code`` in the jurisdiction ``jurisdiction_id`` (its code starts with
+    the jurisdiction's: the walls of docs/security.md read the column)."""
     return connection.execute(
         accounts.insert()
         .values(
             code=code,
+            jurisdiction_id=jurisdiction_id,
             kind=kind.value,
             status=AccountStatus.OPEN.value,
             holder=holder,
@@ -249,6 +260,7 @@ def _register_in(
     ).scalar_one()
     _open_account(
         connection,
+        jurisdiction.id,
         operator_account_code(jurisdiction.code, code),
         AccountKind.OPERATOR_HOLDING,
         name,
@@ -271,6 +283,7 @@ def open_project_account(
             return existing
         return _open_account(
             connection,
+            jurisdiction.id,
             project_account_code(jurisdiction.code, project),
             AccountKind.PROJECT,
             holder,
@@ -278,14 +291,24 @@ def open_project_account(
         )
 
 
-def open_trading_account(engine: Engine, code: str, holder: str) -> int:
-    """Open a trading account (a participant that is not a covered company, e.g. a market
-    maker); opening it again returns the same account."""
+def open_trading_account(engine: Engine, jurisdiction: Jurisdiction, code: str, holder: str) -> int:
+    """Open a trading account in ``jurisdiction`` (a participant that is not a covered
+    company, e.g. a market maker); opening it again returns the same account.
+
+    The code must start with the jurisdiction's, ``DP-TR-...``: other code reads the
+    jurisdiction from it (frozen-units accounts are named after it).
+    """
+    if not code.startswith(f"{jurisdiction.code}-"):
+        raise TanshiError(
+            f"trading account {code} must be named {jurisdiction.code}-...: it is opened in "
+            f"jurisdiction {jurisdiction.code}"
+        )
     with engine.begin() as connection:
         existing = find_account(connection, code)
         if existing is not None:
             return existing
-        return _open_account(connection, code, AccountKind.TRADING, holder, None)
+        return _open_account(connection, jurisdiction.id, code, AccountKind.TRADING, holder,
+                             None)  # fmt: skip
 
 
 def unit_class_id(

@@ -259,9 +259,11 @@ def order_rows(
 
 
 def fill_rows(
-    engine: Engine, owners: list[str] | None, product: str | None, limit: int, offset: int
-) -> tuple[list[dict], int]:
-    """Exchange trades (listed and block) touching ``owners``' accounts, or all, newest first."""
+    engine: Engine, jurisdiction_id: int, owners: list[str] | None, product: str | None,
+    limit: int, offset: int,
+) -> tuple[list[dict], int]:  # fmt: skip
+    """Exchange trades (listed and block) of jurisdiction ``jurisdiction_id`` touching
+    ``owners``' accounts, or all, newest first."""
     buyer, seller = accounts.alias("buyer"), accounts.alias("seller")
     query = (
         select(settlements.c.trade_id, settlements.c.venue, settlements.c.traded_at,
@@ -271,7 +273,8 @@ def fill_rows(
         .join(buyer, buyer.c.id == settlements.c.buyer_account_id)
         .join(seller, seller.c.id == settlements.c.seller_account_id)
         .join(unit_classes, unit_classes.c.id == settlements.c.unit_class_id)
-        .where(settlements.c.venue.in_(["listed", "block"]))
+        .where(settlements.c.venue.in_(["listed", "block"]),
+               buyer.c.jurisdiction_id == jurisdiction_id)
     )  # fmt: skip
     if owners is not None:
         query = query.where(or_(buyer.c.code.in_(owners), seller.c.code.in_(owners)))

@@ -122,9 +122,13 @@ def _frozen_account(connection: Connection, account: Account, company_id: int | 
     if found is not None:
         return int(found)
     kind = AccountKind.FROZEN_UNITS
+    place = connection.execute(
+        select(accounts.c.jurisdiction_id).where(accounts.c.id == account.id)
+    ).scalar_one()  # the frozen units stay in the account's jurisdiction
     return int(connection.execute(
         accounts.insert().values(
-            code=code, kind=kind.value, status="open", holder=account.holder,
+            code=code, jurisdiction_id=place, kind=kind.value, status="open",
+            holder=account.holder,
             company_id=company_id, allows_negative=allows_negative(kind),
         ).returning(accounts.c.id)
     ).scalar_one())  # fmt: skip

@@ -2,7 +2,7 @@
 
 Regulators, auditors and administrators read everything — of their jurisdiction, when their
 organisation belongs to one (``Principal.jurisdiction_bound``; an account is in the
-jurisdiction its code starts with). Anyone else reads the accounts of their own company (the
+jurisdiction ``accounts.jurisdiction_id`` names). Anyone else reads the accounts of their own company (the
 organisation's ``company_id``) and the accounts they represent, and only the transactions and
 proposals that touch those accounts. A hidden row is treated as absent, so its existence does
 not leak.
@@ -112,24 +112,48 @@ def scope_of(principal: Principal | None) -> str | None:
     return principal.jurisdiction or ""
 
 
-def in_scope(principal: Principal, account_code: str) -> bool:
-    """Whether account ``account_code`` is in the jurisdiction ``principal`` is limited to."""
-    scope = scope_of(principal)
-    return scope is None or (scope != "" and account_code.startswith(f"{scope}-"))
+def sees_jurisdiction_id(principal: Principal, jurisdiction_id: int | None) -> bool:
+    """Whether ``principal`` may read what belongs to the jurisdiction ``jurisdiction_id``."""
+    if not principal.jurisdiction_bound:
+        return True
+    return principal.jurisdiction_id is not None and principal.jurisdiction_id == jurisdiction_id
 
 
-def _accounts_in(scope: str | None):
-    if scope is None:
+def in_jurisdiction(principal: Principal, column: Any):
+    """A WHERE clause: ``column`` (a jurisdiction id) is one ``principal`` may read."""
+    if not principal.jurisdiction_bound:
         return true()
-    if scope == "":
+    if principal.jurisdiction_id is None:
         return false()
-    return accounts.c.code.startswith(f"{scope}-", autoescape=True)
+    return column == principal.jurisdiction_id
+
+
+def in_scope(engine: Engine, principal: Principal, account_code: str) -> bool:
+    """Whether account ``account_code`` exists in the jurisdiction ``principal`` is limited
+    to (any account, existing or not, for one that is not limited)."""
+    if not principal.jurisdiction_bound:
+        return True
+    with reading(engine) as connection:
+        found = connection.execute(
+            select(accounts.c.jurisdiction_id).where(accounts.c.code == account_code)
+        ).first()
+    return found is not None and sees_jurisdiction_id(principal, found.jurisdiction_id)
+
+
+def codes_in_scope(engine: Engine, principal: Principal) -> frozenset[str] | None:
+    """The codes of the accounts in ``principal``'s jurisdiction; None: every account."""
+    if not principal.jurisdiction_bound:
+        return None
+    with reading(engine) as connection:
+        return frozenset(connection.execute(
+            select(accounts.c.code).where(in_jurisdiction(principal, accounts.c.jurisdiction_id))
+        ).scalars())  # fmt: skip
 
 
 def visible_accounts(principal: Principal):
     """A WHERE clause on ``accounts`` for the accounts ``principal`` may read."""
     if principal.reads_all:
-        return _accounts_in(scope_of(principal))
+        return in_jurisdiction(principal, accounts.c.jurisdiction_id)
     return _visibility(principal.username, principal.organisation_id)
 
 
@@ -239,24 +263,35 @@ def _account_with_holdings(visible: Any) -> Prepared:
 
 
 _ACCOUNT_FOR_ALL = _account_with_holdings(true())
+_ACCOUNT_IN_JURISDICTION = _account_with_holdings(
+    accounts.c.jurisdiction_id == bindparam("jurisdiction_id")
+)
 _ACCOUNT_IF_VISIBLE = _account_with_holdings(
     _visibility(bindparam("person"), bindparam("organisation_id"))
 )
+_ACCOUNT_READS = (_ACCOUNT_FOR_ALL, _ACCOUNT_IN_JURISDICTION, _ACCOUNT_IF_VISIBLE)
 
 
 def _one_account(
-    principal: Principal, code: str, for_all: Prepared, if_visible: Prepared
+    principal: Principal, code: str, reads: tuple[Prepared, Prepared, Prepared]
 ) -> tuple[Prepared, dict[str, Any]] | None:
-    """The statement and parameters that read account ``code`` for ``principal``; None for
-    another jurisdiction's account, which is answered as if it did not exist."""
+    """The statement and parameters that read account ``code`` for ``principal``, from
+    ``reads`` (for all, in a jurisdiction, if visible); None when ``principal`` reads no
+    account at all (a regulator without a jurisdiction). Another jurisdiction's account
+    reads as if it did not exist."""
+    for_all, in_jurisdiction, if_visible = reads
     if not principal.reads_all:
         return if_visible, {"code": code, **_visible_bound(principal)}
-    return (for_all, {"code": code}) if in_scope(principal, code) else None
+    if not principal.jurisdiction_bound:
+        return for_all, {"code": code}
+    if principal.jurisdiction_id is None:
+        return None
+    return in_jurisdiction, {"code": code, "jurisdiction_id": principal.jurisdiction_id}
 
 
 def account(engine: Engine, principal: Principal, code: str) -> dict[str, Any] | None:
     """One account with its holdings, or None if it does not exist or is hidden (one query)."""
-    read = _one_account(principal, code, _ACCOUNT_FOR_ALL, _ACCOUNT_IF_VISIBLE)
+    read = _one_account(principal, code, _ACCOUNT_READS)
     if read is None:
         return None
     with reading(engine) as connection:
@@ -267,7 +302,7 @@ async def account_on_loop(
     reads: AsyncReads, principal: Principal, code: str
 ) -> dict[str, Any] | None:
     """``account`` through the event loop's connections (PostgreSQL)."""
-    read = _one_account(principal, code, _ACCOUNT_FOR_ALL, _ACCOUNT_IF_VISIBLE)
+    read = _one_account(principal, code, _ACCOUNT_READS)
     return None if read is None else _account_from(await reads.rows(read[0], **read[1]))
 
 
@@ -307,13 +342,18 @@ _HOLDINGS_FOR_ALL = _holdings_only(true())
 _HOLDINGS_IF_VISIBLE = _holdings_only(
     _visibility(bindparam("person"), bindparam("organisation_id"))
 )
+_HOLDINGS_READS = (
+    _HOLDINGS_FOR_ALL,
+    _holdings_only(accounts.c.jurisdiction_id == bindparam("jurisdiction_id")),
+    _HOLDINGS_IF_VISIBLE,
+)
 
 
 def account_holdings(
     engine: Engine, principal: Principal, code: str
 ) -> list[dict[str, Any]] | None:
     """``account(...)["holdings"]`` in a narrower query: None if absent or hidden."""
-    read = _one_account(principal, code, _HOLDINGS_FOR_ALL, _HOLDINGS_IF_VISIBLE)
+    read = _one_account(principal, code, _HOLDINGS_READS)
     if read is None:
         return None
     with reading(engine) as connection:
@@ -325,16 +365,16 @@ async def account_holdings_on_loop(
     reads: AsyncReads, principal: Principal, code: str
 ) -> list[dict[str, Any]] | None:
     """``account_holdings`` through the event loop's connections (PostgreSQL)."""
-    read = _one_account(principal, code, _HOLDINGS_FOR_ALL, _HOLDINGS_IF_VISIBLE)
+    read = _one_account(principal, code, _HOLDINGS_READS)
     rows = None if read is None else await reads.rows(read[0], **read[1])
     return _holdings_from(rows) if rows else None
 
 
 def _accounts_seen(visible: Any) -> Prepared:
     return Prepared(
-        select(accounts.c.id, accounts.c.code, visible.label("visible")).where(
-            or_(accounts.c.code == bindparam("first"), accounts.c.code == bindparam("second"))
-        )
+        select(
+            accounts.c.id, accounts.c.code, accounts.c.jurisdiction_id, visible.label("visible")
+        ).where(or_(accounts.c.code == bindparam("first"), accounts.c.code == bindparam("second")))
     )
 
 
@@ -355,7 +395,7 @@ def two_accounts(
             connection, first=first, second=second, **_visible_bound(principal)
         )
     return {row.code: (int(row.id), bool(row.visible) and (not principal.reads_all or
-                       in_scope(principal, row.code))) for row in rows}  # fmt: skip
+                       sees_jurisdiction_id(principal, row.jurisdiction_id))) for row in rows}  # fmt: skip
 
 
 def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> int | None:
@@ -367,7 +407,7 @@ def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> in
 
 
 def _touches_visible(principal: Principal):
-    if principal.reads_all and scope_of(principal) is None:
+    if principal.reads_all and not principal.jurisdiction_bound:
         return true()
     visible = select(accounts.c.id).where(visible_accounts(principal))
     return transactions.c.id.in_(

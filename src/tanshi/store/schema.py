@@ -99,6 +99,8 @@ accounts = Table(
     Column("holder", String(200), nullable=False),
     Column("company_id", ForeignKey("companies.id"), nullable=True),
     Column("allows_negative", Boolean, nullable=False),
+    # The jurisdiction the account belongs to (its code starts with the jurisdiction's).
+    Column("jurisdiction_id", ForeignKey("jurisdictions.id"), nullable=False, index=True),
     # Lets holdings copy allows_negative under a foreign key, so the CHECK on holdings
     # can rely on it (a CHECK cannot read another table).
     UniqueConstraint("id", "allows_negative"),

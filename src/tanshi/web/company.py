@@ -116,7 +116,7 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
     if not allowed(who, {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}):
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="the audit log is for auditors, regulators and administrators")  # fmt: skip
-    page = admin_views.audit_entries(svc.engine, limit=100, offset=offset)
+    page = admin_views.audit_entries(svc.engine, limit=100, offset=offset, principal=who.principal)
     return render(request, svc, who, "audit.html", page=page, actions=AUDIT_ACTIONS)
 
 

@@ -45,9 +45,10 @@ def desk(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
         return login_redirect(PAGE)
     if not allowed(who, READERS):
         return _refused_page(request, svc, who)
+    mine = views.codes_in_scope(svc.engine, who.principal)
     context = {
         "freezes": [f for f in registry_desk.freeze_orders(svc.engine)
-                    if views.in_scope(who.principal, f.account)],
+                    if mine is None or f.account in mine],
         "waiting": registry_desk.waiting_transfers(svc.engine, who.principal),
         "release_forms": who.principal.role is Role.REGULATOR, "with_account": True,
         "new_key": lambda: uuid.uuid4().hex, "utc": utc,
@@ -75,7 +76,7 @@ def _freeze(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
     assert who.principal is not None
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     code = form.get("account", "").strip()[:40]
-    if not views.in_scope(who.principal, code):  # another jurisdiction's account
+    if not views.in_scope(svc.engine, who.principal, code):  # another jurisdiction's account
         raise refusal("freeze_refused", f"no account {code} in your jurisdiction")
     key = f"web/{who.principal.user_id}/{form.get('form_key', '')[:64]}"
     try:
@@ -102,7 +103,7 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
     # Empty releases the whole order; anything else must be a whole number of tonnes.
     quantity = whole_number(wanted, "Quantity (t)") if wanted else None
     held = unit_freezes.freeze_order(svc.engine, freeze_id)
-    if held is not None and not views.in_scope(who.principal, held.account):
+    if held is not None and not views.in_scope(svc.engine, who.principal, held.account):
         raise refusal("freeze_order_not_found", f"no freeze order {freeze_id}")
     try:
         outcome = unit_freezes.release_freeze(

@@ -57,7 +57,7 @@ def regulator(
     return render(request, svc, who, "regulator.html", year=shown, years=views.years(svc.engine),
                   numbers=numbers, table=table, status=status or "", pending=pending,
                   allocated=allocated, overview=exchange_overviews(svc),
-                  settling=cash_reads.pending_settlements(svc.engine))  # fmt: skip
+                  settling=cash_reads.pending_settlements(svc.engine, who.principal))  # fmt: skip
 
 
 @router.get("/regulator/companies/{code}", response_class=HTMLResponse)

@@ -52,14 +52,14 @@ def _product(venue: Venue, wanted: str | None) -> str:
 def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval) -> dict:
     me = who.principal
     assert me is not None
-    place, venue = exchange_of(svc, None)
+    place, venue = exchange_of(svc, None, me)
     shown = _product(venue, product)
     owners = None if me.role in READ_ALL_ORDERS_ROLES else trading.trading_accounts(svc.engine, me)
     now = svc.now()
     book = trading.book_levels(svc.engine, place, venue, shown, now)
     resting = trading.resting_orders(svc.engine, place, venue, shown, now)
     orders, _total = trading.order_rows(svc.engine, venue, owners, 20, 0)
-    fills, _total = trading.fill_rows(svc.engine, owners, shown, 20, 0)
+    fills, _total = trading.fill_rows(svc.engine, place.id, owners, shown, 20, 0)
     svg, latest = _chart(svc, venue, shown, interval, who.locale)
     zone = ZoneInfo(venue.venue.timezone)
     for fill in fills:
@@ -118,7 +118,7 @@ def _refused_by(issues) -> Refused:
 def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.TRADE not in me.scopes:
         raise Refused("forbidden", "your role does not trade")
-    place, venue = exchange_of(svc, None)
+    place, venue = exchange_of(svc, None, me)
     product = form.get("product", "")
     if venue.product(product) is None:
         raise Refused("unknown_product", "choose a listed product")
@@ -149,7 +149,7 @@ async def place_order(request: Request, svc: ServiceDep, who: VisitorDep) -> Res
 
 
 def _cancel(svc: Service, me: Principal, order_id: int) -> Message:
-    place, venue = exchange_of(svc, None)
+    place, venue = exchange_of(svc, None, me)
     mine = trading.trading_accounts(svc.engine, me)
     rows, _total = trading.order_rows(svc.engine, venue, mine, 10**6, 0)
     row = next((r for r in rows if r["order_id"] == order_id), None)

@@ -87,7 +87,7 @@ def set_status(
     """Freeze, restrict, suspend, reopen or close an account, with the reason on record."""
 
     def run() -> tuple[int, dict]:
-        if not views.in_scope(who, code):  # another jurisdiction's account
+        if not views.in_scope(svc.engine, who, code):  # another jurisdiction's account
             raise ApiError(404, "unknown_account", f"no account {code} that you may read",
                            "path.code")  # fmt: skip
         try:

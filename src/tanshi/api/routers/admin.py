@@ -173,4 +173,5 @@ def audit_log(
         raise ApiError(403, "auditors_only", "the audit log is for auditors, regulators and "
                        "administrators")  # fmt: skip
     return page_body(admin_views.audit_entries(svc.engine, action=action, username=username,
-                                         limit=paging.limit, offset=paging.offset))  # fmt: skip
+                                         limit=paging.limit, offset=paging.offset,
+                                         principal=who))  # fmt: skip

@@ -85,7 +85,7 @@ def _answer(svc, outcome: court_transfers.CourtTransferOutcome, field: str) -> d
 def _in_scope(svc, who: Principal, transfer_id: int) -> None:
     """Another jurisdiction's court transfer answers as an unknown one."""
     found = court_transfers.court_transfer(svc.engine, transfer_id)
-    if found is not None and not views.in_scope(who, found.account):
+    if found is not None and not views.in_scope(svc.engine, who, found.account):
         raise from_result(ResultCode.PROPOSAL_NOT_FOUND, "path.transfer_id")
 
 
@@ -101,7 +101,9 @@ def propose(
 
     def run() -> tuple[int, dict]:
         held = unit_freezes.freeze_order(svc.engine, freeze_id)
-        if held is not None and not views.in_scope(who, held.account):  # another jurisdiction's
+        if held is not None and not views.in_scope(
+            svc.engine, who, held.account
+        ):  # another jurisdiction's
             raise ApiError(404, "freeze_order_not_found", f"no freeze order {freeze_id}",
                            "path.freeze_id")  # fmt: skip
         try:

@@ -125,10 +125,14 @@ def _log(svc: Service, who: Principal, until: Any) -> list[publication.LogLine]:
         raise ApiError(403, "regulators_only", "the full transaction log is for regulators, "
                        "auditors and administrators")  # fmt: skip
     lines = publication.transaction_log(svc.engine, None if until is None else to_utc(until))
-    if views.scope_of(who) is None:
+    mine = views.codes_in_scope(svc.engine, who)
+    if mine is None:
         return lines
-    return [line for line in lines  # the movements of the reader's jurisdiction
-            if views.in_scope(who, line.from_account) or views.in_scope(who, line.to_account)]  # fmt: skip
+    return [
+        line
+        for line in lines  # the movements of the reader's jurisdiction
+        if line.from_account in mine or line.to_account in mine
+    ]
 
 
 Until = Annotated[AwareDatetime | None, Query(description="only movements booked by then")]

@@ -127,8 +127,12 @@ def cny(fen: int | None) -> str | None:
     return None if fen is None else f"{Decimal(fen) / 100:.2f}"
 
 
-def exchange_of(svc: Service, code: str | None) -> tuple[Jurisdiction, Venue]:
-    jurisdiction = svc.jurisdiction(code)
+def exchange_of(
+    svc: Service, code: str | None, who: Principal | None = None
+) -> tuple[Jurisdiction, Venue]:
+    """The exchange of jurisdiction ``code``; asked for ``who``, one of its jurisdiction only
+    (``Service.jurisdiction``: its own when none is named, 403 for another)."""
+    jurisdiction = svc.jurisdiction(code, who=who)
     venue = trading.venue_of(jurisdiction)
     if venue is None:
         raise ApiError(404, "no_exchange", f"jurisdiction {jurisdiction.code} has no exchange "
@@ -171,7 +175,7 @@ def place_order(
     """Enter a limit (with a price) or market order; 201 with what it filled and left resting."""
 
     def run() -> tuple[int, dict]:
-        place, venue = exchange_of(svc, jurisdiction)
+        place, venue = exchange_of(svc, jurisdiction, who)
         listed(venue, body.product, "body.product")
         account = _account(svc, who, body.account)
         price = None
@@ -214,7 +218,7 @@ def _change(
     svc: Service, who: Principal, order_id: int, jurisdiction: str | None,
     price: Decimal | None = None, quantity: int | None = None,
 ) -> tuple[int, dict]:  # fmt: skip
-    place, venue = exchange_of(svc, jurisdiction)
+    place, venue = exchange_of(svc, jurisdiction, who)
     product, owner = _stored_order(svc, venue, order_id)
     if owner not in trading.trading_accounts(svc.engine, who):
         raise ApiError(404, ResultCode.UNKNOWN_ORDER.value, f"no order {order_id} of yours",
@@ -271,8 +275,9 @@ def amend_order(
 def list_orders(
     who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None
 ) -> dict:
-    """Orders of the accounts you trade for, newest first (the exchange operator sees all)."""
-    place, venue = exchange_of(svc, jurisdiction)
+    """Orders of the accounts you trade for, newest first (the exchange operator, regulators
+    and auditors see all, of their jurisdiction if bound to one)."""
+    place, venue = exchange_of(svc, jurisdiction, who)
     rows, total = trading.order_rows(svc.engine, venue, _owners(svc, who), paging.limit,
                                      paging.offset)  # fmt: skip
     resting: dict[str, dict[int, int]] = {}
@@ -293,10 +298,11 @@ def list_fills(
     who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None,
     product: Annotated[str | None, Query(max_length=60)] = None,
 ) -> dict:  # fmt: skip
-    """Exchange trades of the accounts you trade for, newest first (the operator sees all)."""
-    exchange_of(svc, jurisdiction)
-    rows, total = trading.fill_rows(svc.engine, _owners(svc, who), product, paging.limit,
-                                    paging.offset)  # fmt: skip
+    """Exchange trades of the accounts you trade for, newest first (the operator, regulators
+    and auditors see all of the jurisdiction's)."""
+    place, _venue = exchange_of(svc, jurisdiction, who)
+    rows, total = trading.fill_rows(svc.engine, place.id, _owners(svc, who), product,
+                                    paging.limit, paging.offset)  # fmt: skip
     items = [{**{k: v for k, v in row.items() if k != "price_fen"},
               "price_cny_per_t": cny(row["price_fen"]), "traded_at": _iso(row["traded_at"])}
              for row in rows]  # fmt: skip

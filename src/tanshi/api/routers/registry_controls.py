@@ -222,7 +222,9 @@ def release(
 
     def run() -> tuple[int, dict]:
         held = unit_freezes.freeze_order(svc.engine, freeze_id)
-        if held is not None and not views.in_scope(who, held.account):  # another jurisdiction's
+        if held is not None and not views.in_scope(
+            svc.engine, who, held.account
+        ):  # another jurisdiction's
             raise ApiError(404, "freeze_order_not_found", f"no freeze order {freeze_id}",
                            "path.freeze_id")  # fmt: skip
         partial = None if body.quantity_t is None else registry_key(who, key)

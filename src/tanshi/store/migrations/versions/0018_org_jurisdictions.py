@@ -26,12 +26,14 @@ log = logging.getLogger("alembic.runtime.migration")
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("organisations") as batch:
-        batch.add_column(sa.Column("jurisdiction_id", sa.Integer(), nullable=True))
-        batch.create_foreign_key("fk_organisations_jurisdiction_id_jurisdictions",
-                                 "jurisdictions", ["jurisdiction_id"], ["id"])  # fmt: skip
-    op.create_index("ix_organisations_jurisdiction_id", "organisations", ["jurisdiction_id"])
     connection = op.get_bind()
+    if connection.dialect.name == "sqlite":
+        _rebuild_on_sqlite(connection, with_jurisdiction=True)
+    else:
+        op.add_column("organisations", sa.Column("jurisdiction_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("fk_organisations_jurisdiction_id_jurisdictions", "organisations",
+                              "jurisdictions", ["jurisdiction_id"], ["id"])  # fmt: skip
+    op.create_index("ix_organisations_jurisdiction_id", "organisations", ["jurisdiction_id"])
     connection.execute(sa.text(
         "UPDATE organisations SET jurisdiction_id = (SELECT companies.jurisdiction_id "
         "FROM companies WHERE companies.id = organisations.company_id) "
@@ -58,6 +60,48 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_organisations_jurisdiction_id", table_name="organisations")
-    with op.batch_alter_table("organisations") as batch:
-        batch.drop_constraint("fk_organisations_jurisdiction_id_jurisdictions", type_="foreignkey")
-        batch.drop_column("jurisdiction_id")
+    connection = op.get_bind()
+    if connection.dialect.name == "sqlite":
+        _rebuild_on_sqlite(connection, with_jurisdiction=False)
+    else:
+        op.drop_constraint("fk_organisations_jurisdiction_id_jurisdictions", "organisations",
+                           type_="foreignkey")  # fmt: skip
+        op.drop_column("organisations", "jurisdiction_id")
+
+
+_COLUMNS = "id, code, name, kind, company_id, created_at"
+
+
+def _organisations_ddl(with_jurisdiction: bool) -> str:
+    column = "jurisdiction_id INTEGER, " if with_jurisdiction else ""
+    foreign_key = (
+        ", CONSTRAINT fk_organisations_jurisdiction_id_jurisdictions "
+        "FOREIGN KEY(jurisdiction_id) REFERENCES jurisdictions (id)" if with_jurisdiction else ""
+    )  # fmt: skip
+    return (
+        'CREATE TABLE "organisations" (id INTEGER NOT NULL, code VARCHAR(40) NOT NULL, '
+        "name VARCHAR(200) NOT NULL, kind VARCHAR(30) NOT NULL, company_id INTEGER, "
+        f"created_at DATETIME NOT NULL, {column}CONSTRAINT pk_organisations PRIMARY KEY (id), "
+        "CONSTRAINT uq_organisations_code UNIQUE (code), "
+        "CONSTRAINT fk_organisations_company_id_companies FOREIGN KEY(company_id) "
+        f"REFERENCES companies (id){foreign_key})"
+    )
+
+
+def _rebuild_on_sqlite(connection: sa.Connection, *, with_jurisdiction: bool) -> None:
+    """Rebuild ``organisations`` with or without the column, keeping every row and id.
+
+    Alembic's batch mode copies the rows, then drops the old table: with foreign keys on,
+    dropping a table that users point to fails, and foreign keys cannot be turned off inside
+    the migration's transaction. Deferred, the drop counts those users as violations and
+    putting the organisations back under the same name undoes them, so the transaction
+    commits (and fails if any organisation were lost).
+    """
+    connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until the commit
+    connection.exec_driver_sql("CREATE TABLE _organisations_0018 AS SELECT * FROM organisations")
+    connection.exec_driver_sql("DROP TABLE organisations")
+    connection.exec_driver_sql(_organisations_ddl(with_jurisdiction))
+    connection.exec_driver_sql(
+        f"INSERT INTO organisations ({_COLUMNS}) SELECT {_COLUMNS} FROM _organisations_0018"
+    )
+    connection.exec_driver_sql("DROP TABLE _organisations_0018")

@@ -93,6 +93,9 @@ class PostgresAccess:
             "classes": sorted({m.unit_class for m in movements}),
             "ends": _columns([(c, first - 1) for c, (first, _) in named], 2),
             "starts": _columns([(c, last + 1) for c, (_, last) in named], 2),
+            "pairs": _columns(
+                sorted({(m.from_account, m.to_account, m.unit_class) for m in movements}), 3
+            ),
         }
         found = self._call(_READ, document, commit=False)
         if "previous" in found:
@@ -108,7 +111,8 @@ class PostgresAccess:
         for row in found["held"]:
             held[(row[1], row[2])].append(_block(row))
         snapshot.held = held
-        self.near = [_block(row) for row in found["near"]]
+        # A block next to two serials a request could move may be listed twice.
+        self.near = list({row[0]: _block(row) for row in found["near"]}.values())
         return snapshot
 
     def blocks_at(self, wanted: dict[int, tuple[list[int], list[int]]]) -> list[StoredBlock]:

@@ -18,7 +18,10 @@ looked up in the blocks of the receivers that source gives to (the request's new
 Those are the only blocks that can merge with what a receiver gets (``give`` merges a
 receiver's blocks with that receiver's gifts only); the statement before also returned a
 receiver's block next to serials another receiver got, which ``give`` then deleted and
-inserted again unchanged. Any other request runs 0008's statement, as before.
+inserted again unchanged. Any other request runs 0008's statement, as before, and so does
+one whose client sends no pairs (``registry_postgres`` leaves them out above
+``MAX_PAIRS``: for an allocation to thousands of accounts, a lookup per pair would cost
+more than one per serial).
 
 Nothing else changes: the locks, their order, the idempotency check and
 ``tanshi_registry_write`` stay as 0008 made them. PostgreSQL only; on SQLite nothing.

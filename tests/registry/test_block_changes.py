@@ -2,7 +2,10 @@
 
 Both ways a store can feed them agree too: all of each source's blocks and their exact
 neighbours (SQLite), or only the lowest blocks the request needs and a superset of
-neighbours filtered afterwards (PostgreSQL, ``tanshi_registry_read``).
+neighbours filtered afterwards (PostgreSQL, ``tanshi_registry_read``: for a request that
+issues or names serials, every receiver's blocks next to any of them; else only the blocks
+of the receivers a source gives to next to that source's blocks, migration
+``0020_registry_cpu``).
 """
 
 from __future__ import annotations
@@ -97,7 +100,18 @@ def near(
     next_serial: int,
 ) -> list[StoredBlock]:
     """What tanshi_registry_read returns as "near": the receivers' blocks next to the sources'
-    blocks it read, to the named ranges and to the next serial to issue."""
+    blocks it read, to the named ranges and to the next serial to issue; for a request that
+    neither issues nor names serials, only the blocks of a source's receivers (per movement)
+    next to that source's blocks, a block next to two of them twice."""
+    if all(m.from_account != ISSUER and m.serials is None for m in movements):
+        pairs = {(m.from_account, m.to_account, m.unit_class) for m in movements}
+        return [
+            b for f, t, c in sorted(pairs) for h in held.get((f, c), [])
+            for side in ("end", "start") for b in blocks
+            if (b.account, b.unit_class) == (t, c)
+            and (b.serials.end == h.serials.start - 1 if side == "end"
+                 else b.serials.start == h.serials.end + 1)
+        ]  # fmt: skip
     ends = {b.serials.start - 1 for source in held.values() for b in source}
     starts = {b.serials.end + 1 for source in held.values() for b in source}
     for m in movements:

@@ -246,12 +246,8 @@ def run_phase(registry: Registry, url: str, phase: str) -> tuple[float, int]:
     """Transfers/s of CLIENTS client processes for PHASE_SECONDS, and the requests refused.
 
     Processes, not threads: like the worker processes of an API server, each runs Python on
-    its own, so the clients are not serialised on one interpreter lock. The database is
-    vacuumed first, as pgbench vacuums its tables before each run: a server without
-    autovacuum (as the test machines') would otherwise carry every earlier phase's dead rows.
+    its own, so the clients are not serialised on one interpreter lock.
     """
-    with registry.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as vacuum:
-        vacuum.execute(text("VACUUM ANALYZE"))
     start = time.monotonic() + STARTUP_SECONDS
     end = start + PHASE_SECONDS
     with ProcessPoolExecutor(CLIENTS, mp_context=multiprocessing.get_context("fork")) as pool:

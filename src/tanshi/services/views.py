@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 
 from tanshi.core.moments import from_store
 from tanshi.registry.lifecycle import ProposalStatus
+from tanshi.services import unit_freezes
 from tanshi.services.identity import Principal
 from tanshi.store.async_reads import AsyncReads
 from tanshi.store.prepared import Prepared
@@ -138,6 +139,13 @@ def in_scope(engine: Engine, principal: Principal, account_code: str) -> bool:
             select(accounts.c.jurisdiction_id).where(accounts.c.code == account_code)
         ).first()
     return found is not None and sees_jurisdiction_id(principal, found.jurisdiction_id)
+
+
+def freeze_order_hidden(engine: Engine, principal: Principal, freeze_id: int) -> bool:
+    """Whether freeze order ``freeze_id`` exists but holds another jurisdiction's account:
+    callers answer as if it did not exist (one that does not exist is the service's to say)."""
+    held = unit_freezes.freeze_order(engine, freeze_id)
+    return held is not None and not in_scope(engine, principal, held.account)
 
 
 def codes_in_scope(engine: Engine, principal: Principal) -> frozenset[str] | None:

@@ -102,8 +102,7 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
     wanted = form.get("quantity_t", "").strip().replace(",", "")
     # Empty releases the whole order; anything else must be a whole number of tonnes.
     quantity = whole_number(wanted, "Quantity (t)") if wanted else None
-    held = unit_freezes.freeze_order(svc.engine, freeze_id)
-    if held is not None and not views.in_scope(svc.engine, who.principal, held.account):
+    if views.freeze_order_hidden(svc.engine, who.principal, freeze_id):
         raise refusal("freeze_order_not_found", f"no freeze order {freeze_id}")
     try:
         outcome = unit_freezes.release_freeze(

@@ -156,7 +156,7 @@ def test_retirement_returns_a_certificate(world: World) -> None:
             "beneficiary": "Green Games 2017", "purpose": "event neutrality"}  # fmt: skip
     made = world.client.post("/v1/retirements", json=body, headers=headers)
     assert made.status_code == 201, made.json()
-    # A1 was allocated serials 1..1000, B1 1001..2000; the lowest serials leave first.
+    # A1 was allocated serials 1..1000, B1 1001..2000; one block, so its lowest leave first.
     assert made.json()["blocks"] == ["DPEA-2016-000000001001..000000001010"]
 
 

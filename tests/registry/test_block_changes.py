@@ -1,7 +1,8 @@
-"""Block changes worked out in memory agree with moving serials one by one.
+"""Block changes worked out in memory agree with the split rule applied to sets of serials.
 
 Both ways a store can feed them agree too: all of each source's blocks and their exact
-neighbours (SQLite), or only the lowest blocks the request needs and a superset of
+neighbours (SQLite), or only the first blocks (in the split rule's order, largest first)
+the request needs and a superset of
 neighbours filtered afterwards (PostgreSQL, ``tanshi_registry_read``: for a request that
 issues or names serials, every receiver's blocks next to any of them; else only the blocks
 of the receivers a source gives to next to that source's blocks, migration
@@ -63,7 +64,7 @@ def run(
     }
     if as_postgres:
         needed = serials_needed(movements).items()
-        held = {key: lowest(held.get(key, []), need) for key, need in needed}
+        held = {key: first_needed(held.get(key, []), need) for key, need in needed}
     changes = BlockChanges()
     serials = serials_taken(movements, held, frozenset({ISSUER}), {CLASS: next_serial}, changes)
     assert serials is not None
@@ -80,12 +81,13 @@ def run(
     return changes
 
 
-def lowest(blocks: list[StoredBlock], need: int | None) -> list[StoredBlock]:
-    """The lowest blocks holding ``need`` serials (all when None), as the read returns them."""
+def first_needed(blocks: list[StoredBlock], need: int | None) -> list[StoredBlock]:
+    """The largest blocks (then lowest) holding ``need`` serials (all when None), as the
+    read returns them: ordered by size, not by serial."""
     if need is None:
         return blocks
     taken: list[StoredBlock] = []
-    for block in blocks:
+    for block in sorted(blocks, key=lambda b: (-b.serials.size, b.serials.start)):
         if need <= 0:
             break
         taken.append(block)
@@ -146,20 +148,42 @@ def situations(draw: st.DrawFn) -> tuple[dict[int, int], list[Movement]]:
     return owner, movements
 
 
-def one_by_one(owner: dict[int, int], movements: list[Movement]) -> dict[int, list[Range]]:
-    """The reference: every movement takes, one serial at a time, the lowest its source held
-    before the transaction (issuing after the highest serial); then all are given."""
-    remaining = {a: sorted(n for n, held_by in owner.items() if held_by == a) for a in ACCOUNTS}
+def runs(serials: list[int]) -> list[list[int]]:
+    """Sorted serials as runs of consecutive numbers."""
+    result: list[list[int]] = []
+    for n in sorted(serials):
+        if result and result[-1][-1] == n - 1:
+            result[-1].append(n)
+        else:
+            result.append([n])
+    return result
+
+
+def by_the_rule(owner: dict[int, int], movements: list[Movement]) -> dict[int, list[Range]]:
+    """The reference: per source, the movements' total is taken from the runs of serials it
+    held before the transaction, the longest run first (of equal runs, the lowest), whole
+    runs until the rest fits in one, whose lowest serials go; the serials taken are dealt
+    out to that source's movements in request order, lowest first. Issuance numbers on after
+    the highest serial. Then all are given."""
     next_serial = len(owner) + 1
+    totals: dict[int, int] = {}
+    for m in movements:
+        totals[m.from_account] = totals.get(m.from_account, 0) + m.quantity_units
+    pools: dict[int, list[int]] = {}
+    for source, total in totals.items():
+        if source == ISSUER:
+            pools[source] = list(range(next_serial, next_serial + total))
+            continue
+        mine = runs([n for n, held_by in owner.items() if held_by == source])
+        pool: list[int] = []
+        for run_ in sorted(mine, key=lambda r: (-len(r), r[0])):
+            pool.extend(run_[: total - len(pool)])
+        pools[source] = sorted(pool)
     owner = dict(owner)
     moves = []
     for m in movements:
-        if m.from_account == ISSUER:
-            moving = list(range(next_serial, next_serial + m.quantity_units))
-            next_serial += m.quantity_units
-        else:
-            moving = remaining[m.from_account][: m.quantity_units]
-            del remaining[m.from_account][: m.quantity_units]
+        moving = pools[m.from_account][: m.quantity_units]
+        del pools[m.from_account][: m.quantity_units]
         moves.append((moving, m.to_account))
     for moving, target in moves:
         for n in moving:
@@ -171,12 +195,12 @@ def one_by_one(owner: dict[int, int], movements: list[Movement]) -> dict[int, li
 
 @settings(max_examples=300)
 @given(situations())
-def test_changes_match_moving_serials_one_by_one(
+def test_changes_match_the_rule_on_sets_of_serials(
     situation: tuple[dict[int, int], list[Movement]],
 ) -> None:
     owner, movements = situation
     blocks = stored(owner)
-    expected = one_by_one(owner, movements)
+    expected = by_the_rule(owner, movements)
     assert apply(blocks, run(blocks, movements, len(owner) + 1)) == expected
     assert apply(blocks, run(blocks, movements, len(owner) + 1, as_postgres=True)) == expected
 

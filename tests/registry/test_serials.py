@@ -31,10 +31,15 @@ def test_format_and_parse() -> None:
         parse_block("DPEA-2016-000000000009..000000000001")
 
 
-def test_take_moves_the_lowest_serials_and_keeps_the_upper_part() -> None:
-    moved, kept = take([Range(1, 10), Range(21, 30)], 15)
+def test_take_moves_the_largest_block_first_and_keeps_its_upper_part() -> None:
+    # 41..70 is the largest: 15 fit in it, its lower part moves.
+    moved, kept = take([Range(1, 10), Range(21, 30), Range(41, 70)], 15)
+    assert moved == [Range(41, 55)]
+    assert kept == [Range(1, 10), Range(21, 30), Range(56, 70)]
+    # Of blocks of one size the lowest goes first; whole blocks until the rest fits.
+    moved, kept = take([Range(21, 30), Range(1, 10), Range(41, 45)], 15)
     assert moved == [Range(1, 10), Range(21, 25)]
-    assert kept == [Range(26, 30)]
+    assert kept == [Range(26, 30), Range(41, 45)]
 
 
 def test_merged_joins_adjacent_blocks() -> None:
@@ -56,8 +61,17 @@ def test_take_conserves_serials(held: list[Range], data: st.DataObject) -> None:
     assert sum(block.size for block in moved) == quantity
     serials = [n for block in moved + kept for n in range(block.start, block.end + 1)]
     assert sorted(serials) == [n for block in held for n in range(block.start, block.end + 1)]
-    if moved and kept:
-        assert max(block.end for block in moved) < min(block.start for block in kept)
+    # Every block moved whole is at least as large as every block left untouched, and the
+    # one split (if any) gave its lower part.
+    untouched = [b for b in held if b in kept]
+    whole = [b for b in held if b in moved]
+    if untouched and whole:
+        assert min(b.size for b in whole) >= max(b.size for b in untouched)
+    split = [b for b in held if b not in kept and b not in moved]
+    assert len(split) <= 1
+    for block in split:
+        assert all(block.size >= b.size for b in untouched)
+        assert Range(block.start, block.start + quantity - sum(b.size for b in whole) - 1) in moved
 
 
 def test_split_in_order_deals_the_lowest_serials_first() -> None:

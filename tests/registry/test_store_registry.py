@@ -175,6 +175,27 @@ def test_serials_follow_the_split_rule(engine: Engine) -> None:
     assert blocks_of(engine, b) == []
 
 
+
+def test_a_transfer_takes_the_largest_block_first(engine: Engine) -> None:
+    """Transfers take the source's largest block (its lower part), whole blocks while none
+    is large enough, on both stores (PostgreSQL reads the blocks in that order and stops)."""
+    jurisdiction, a, b, allowances = setup(engine)
+    requests = [
+        ("t1", a, b, 30),  # B: 1..30, A: 31..300
+        ("t2", b, a, 10),  # B's largest (its only) block: A gets 1..10, B keeps 11..30
+        ("t3", a, b, 50),  # A's largest is 31..300: B gets 31..80, merged with 11..30
+    ]
+    for key, source, target, quantity in requests:
+        movement = Movement(source, target, allowances, quantity)
+        assert execute(engine, TransactionRequest("transfer", key, (movement,), NOW)).ok
+    assert blocks_of(engine, a) == [(1, 10), (81, 300)]
+    assert blocks_of(engine, b) == [(11, 80)]
+    # 225 is more than A's largest block (81..300, 220 units): it goes whole, then 5 of 1..10.
+    whole = TransactionRequest("transfer", "t4", (Movement(a, b, allowances, 225),), NOW)
+    assert execute(engine, whole).ok
+    assert blocks_of(engine, a) == [(6, 10)]
+    assert blocks_of(engine, b) == [(1, 5), (11, 300)]
+
 def test_database_refuses_overlapping_blocks(engine: Engine) -> None:
     _, a, _, allowances = setup(engine)
     with pytest.raises(DBAPIError), engine.begin() as connection:

@@ -73,7 +73,7 @@ def freeze(
     reason: Annotated[str, typer.Option()],
     by: Annotated[str, typer.Option(help="Who enters the order.")] = "regulator",
     serials: Annotated[str | None, typer.Option(help=(
-        "Freeze these serials, e.g. 1001-1100,1201-1250 (default: the lowest held)."))] = None,
+        "Freeze these serials, e.g. 1001-1100,1201-1250 (default: by the split rule)."))] = None,
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
     """Freeze a quantity (or named serials) of a unit class in an account, by order."""
@@ -96,8 +96,8 @@ def unfreeze(
     order: int, reason: Annotated[str, typer.Option()],
     by: Annotated[str, typer.Option(help="Who lifts the order.")] = "regulator",
     quantity: Annotated[int | None, typer.Option(help=(
-        "Release only this many units: the lowest serials the order still holds go back, "
-        "the rest stay frozen (needs --key)."))] = None,
+        "Release only this many units: serials the order still holds go back by the "
+        "split rule, the rest stay frozen (needs --key)."))] = None,
     key: Annotated[str | None, typer.Option(help=(
         "Idempotency key of this release (default for a whole release: unfreeze-of/ORDER)."
     ))] = None,

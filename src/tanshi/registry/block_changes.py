@@ -37,10 +37,11 @@ class BlockChanges:
 
 
 def serials_needed(movements: Sequence[Movement]) -> dict[Key, int | None]:
-    """Per source (account, unit class), how many of its lowest serials the movements take.
+    """Per source (account, unit class), how many serials the movements take by the rule.
 
-    ``serials_taken`` needs a source's blocks only up to that many serials (lowest first);
-    None means all of them: a movement names the serial ranges it takes.
+    ``serials_taken`` needs a source's blocks only up to that many serials, in the split
+    rule's order (``serials.take_order``: largest first); None means all of them: a movement
+    names the serial ranges it takes.
     """
     needed: dict[Key, int | None] = {}
     for m in movements:
@@ -63,7 +64,7 @@ def serials_taken(
 ) -> list[list[Range]] | None:
     """The serials each movement takes from its source; None if a named range is not held.
 
-    ``held`` lists each source's blocks sorted by first serial (at least the lowest ones
+    ``held`` lists each source's blocks (at least the first ones in the split rule's order
     holding ``serials_needed``, or all of them); ``issuers`` are the accounts
     that create serials (they may go negative) and ``next_serial`` the next free number per
     class. Movements from one source and class without named serials are served from one
@@ -85,7 +86,7 @@ def serials_taken(
             changes.issued[unit_class] = changes.issued.get(unit_class, 0) + total
             pool = [Range(first, first + total - 1)]
         else:
-            pool = _take_lowest(blocks.setdefault((source, unit_class), []), total, changes)
+            pool = _take_by_rule(blocks.setdefault((source, unit_class), []), total, changes)
         for index, ranges in zip(indexes, split_in_order(pool, quantities), strict=True):
             taken[index] = ranges
     for index, m in enumerate(movements):
@@ -98,20 +99,22 @@ def serials_taken(
     return [taken[index] for index in range(len(movements))]
 
 
-def _take_lowest(blocks: list[StoredBlock], quantity: int, changes: BlockChanges) -> list[Range]:
+def _take_by_rule(blocks: list[StoredBlock], quantity: int, changes: BlockChanges) -> list[Range]:
     """Remove ``quantity`` serials from ``blocks`` (in place) by the split rule."""
     moved, _ = take([b.serials for b in blocks], quantity)
-    last_moved = moved[-1].end
+    # A moved range is a whole block or a block's lower part: it starts where its block does.
+    moved_from = {r.start: r for r in moved}
     kept: list[StoredBlock] = []
     for block in blocks:
-        if block.serials.end <= last_moved:
-            changes.deleted.append(block.id)
-        elif block.serials.start <= last_moved:
-            changes.shrunk.append((block.id, last_moved + 1))
-            rest = Range(last_moved + 1, block.serials.end)
-            kept.append(StoredBlock(block.id, block.account, block.unit_class, rest))
-        else:
+        part = moved_from.get(block.serials.start)
+        if part is None:
             kept.append(block)
+        elif part.end == block.serials.end:
+            changes.deleted.append(block.id)
+        else:
+            changes.shrunk.append((block.id, part.end + 1))
+            rest = Range(part.end + 1, block.serials.end)
+            kept.append(StoredBlock(block.id, block.account, block.unit_class, rest))
     blocks[:] = kept
     return moved
 

@@ -3,7 +3,7 @@
 A court that froze units may order them handed to a creditor. The regulator (the registry's
 administrator) proposes a ``court_transfer`` of a quantity of a freeze order's units to the
 account the court order names, with the order's reference; a second, different regulator
-user approves, and the lowest serials the freeze order still holds (the split rule) move from
+user approves, and serials the freeze order still holds (by the split rule) move from
 the frozen-units account to that account in one transaction. No business hours, delay or
 trusted list apply: the court decides, not the holder (docs/registry.md, "Court-ordered
 transfers"). Every proposal is a row of ``court_transfers``; the executed transfer also a row

@@ -134,7 +134,7 @@ FROM unit_classes WHERE id IN ({})"""
 _BLOCK_COLUMNS = "id, account_id, unit_class_id, first_serial, last_serial"
 _HELD = f"""
 SELECT {_BLOCK_COLUMNS} FROM unit_blocks WHERE account_id = ? AND unit_class_id = ?
-ORDER BY first_serial"""
+ORDER BY first_serial - last_serial, first_serial"""
 # Blocks never overlap within a class, so a serial ends (or starts) at most one block of it;
 # the block ending at a serial is the one starting last at or before it.
 _ENDING_AT = f"""
@@ -214,7 +214,8 @@ class SqliteAccess:
             snapshot.classes[row[0]] = unit_class_from_row(row)
             snapshot.next_serial[row[0]] = int(row[8])
         for key, need in needed.items():
-            # Lowest first, and only as far as the request needs: rows are read lazily.
+            # In the split rule's order (the take index), only as far as the request
+            # needs: rows are read lazily.
             blocks = snapshot.held[key] = []
             left = need
             cursor = raw.execute(_HELD, key)

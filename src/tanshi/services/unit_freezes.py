@@ -6,8 +6,9 @@ it and nothing can transfer or surrender them; the order is a row of ``unit_free
 release moves the very same serials back (``unfreeze``). What an account holds is then
 available (its own holding) plus frozen (its frozen-units account), ``balances``.
 
-A release may give back part of an order (``quantity_units``): the lowest serials the order
-still holds go back, by the registry's split rule, and the order keeps the rest frozen. Each
+A release may give back part of an order (``quantity_units``): serials the order still
+holds go back by the registry's split rule (its largest block first), and the order keeps the
+rest frozen. Each
 release, and each court-ordered transfer out of the order (``services.court_transfers``), is
 its own transaction and a row of ``freeze_reductions``; the order is closed (``released_at``)
 when nothing is left in it.
@@ -148,7 +149,7 @@ def freeze_units(
     order_reference: str, reason: str, ordered_by: str, idempotency_key: str, now: datetime,
     *, serials: tuple[tuple[int, int], ...] | None = None,
 ) -> FreezeOutcome:  # fmt: skip
-    """Freeze ``quantity_units`` of a class in an account (the lowest serials, or ``serials``).
+    """Freeze ``quantity_units`` of a class in an account (by the split rule, or ``serials``).
 
     Refused with the registry's result code when the account does not hold them (or those
     serials), or its status forbids it; nothing is written then. The same key again returns
@@ -243,7 +244,7 @@ def serials_to_move(
     connection: Connection, order: Any, quantity: int | None
 ) -> tuple[int, tuple[tuple[int, int], ...], int] | ResultCode:
     """How many units leave the order (all that is left when ``quantity`` is None), which
-    serials (the lowest it still holds: the split rule), and how many it holds now."""
+    serials (of those it still holds, by the split rule), and how many it holds now."""
     held = still_frozen(connection, order)
     holding = sum(block.size for block in held)
     wanted = holding if quantity is None else quantity
@@ -296,8 +297,8 @@ def release_freeze(
     engine: Engine, freeze_id: int, released_by: str, reason: str, now: datetime,
     *, quantity_units: int | None = None, idempotency_key: str | None = None,
 ) -> FreezeOutcome:  # fmt: skip
-    """Lift a freeze order, or ``quantity_units`` of it: the lowest serials it still holds go
-    back to the account (all of them by default); the order keeps the rest frozen.
+    """Lift a freeze order, or ``quantity_units`` of it: serials it still holds go back to
+    the account by the split rule (all of them by default); the order keeps the rest frozen.
 
     Each release is its own ``unfreeze`` transaction under ``idempotency_key`` (needed for a
     partial release; a whole release defaults to ``unfreeze-of/<order>``): the same key again

@@ -352,9 +352,17 @@ unit_blocks = Table(
     Column("first_serial", BigInteger, nullable=False),
     Column("last_serial", BigInteger, nullable=False),
     CheckConstraint("1 <= first_serial AND first_serial <= last_serial", name="range_valid"),
-    Index("ix_unit_blocks_holder", "account_id", "unit_class_id", "first_serial"),
     # Also finds the block ending at a serial: the one of its class starting last before it.
     Index("ix_unit_blocks_class_range", "unit_class_id", "first_serial"),
+)
+# A holding's blocks in the split rule's order (largest first, then lowest serials), so a
+# transfer reads only the blocks it takes (registry/serials.py, migration 0021).
+Index(
+    "ix_unit_blocks_take",
+    unit_blocks.c.account_id,
+    unit_blocks.c.unit_class_id,
+    unit_blocks.c.first_serial - unit_blocks.c.last_serial,
+    unit_blocks.c.first_serial,
 )
 
 holdings = Table(

@@ -54,15 +54,15 @@ class FreezeIn(Strict):
     order_reference: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
     reason: Reason
     serials: Annotated[list[tuple[Serial, Serial]], Field(max_length=100)] | None = Field(
-        None, description="serial ranges [first, last] to freeze; default: the lowest held"
+        None, description="serial ranges [first, last] to freeze; default: by the split rule"
     )
 
 
 class ReleaseIn(Strict):
     reason: Reason
     quantity_t: Quantity | None = Field(
-        None, description="release only this many units: the lowest serials the order still "
-        "holds go back, the rest stay frozen (default: all it holds)",
+        None, description="release only this many units: serials the order still holds go "
+        "back by the split rule, the rest stay frozen (default: all it holds)",
     )  # fmt: skip
 
 
@@ -217,8 +217,8 @@ def release(
     key: IdempotencyKey, svc: ServiceDep,
     who: Annotated[Principal, Depends(needs(Scope.REGULATE))],
 ) -> dict:  # fmt: skip
-    """Lift a freeze order, or ``quantity_t`` of it: the lowest serials it still holds go back
-    to the account, each release its own transaction; the order keeps the rest frozen."""
+    """Lift a freeze order, or ``quantity_t`` of it: serials it still holds go back to the
+    account by the split rule, each release its own transaction; the order keeps the rest frozen."""
 
     def run() -> tuple[int, dict]:
         if views.freeze_order_hidden(svc.engine, who, freeze_id):  # another jurisdiction's

@@ -175,11 +175,10 @@ def test_serials_follow_the_split_rule(engine: Engine) -> None:
     assert blocks_of(engine, b) == []
 
 
-
 def test_a_transfer_takes_the_largest_block_first(engine: Engine) -> None:
     """Transfers take the source's largest block (its lower part), whole blocks while none
     is large enough, on both stores (PostgreSQL reads the blocks in that order and stops)."""
-    jurisdiction, a, b, allowances = setup(engine)
+    _, a, b, allowances = setup(engine)
     requests = [
         ("t1", a, b, 30),  # B: 1..30, A: 31..300
         ("t2", b, a, 10),  # B's largest (its only) block: A gets 1..10, B keeps 11..30
@@ -195,6 +194,7 @@ def test_a_transfer_takes_the_largest_block_first(engine: Engine) -> None:
     assert execute(engine, whole).ok
     assert blocks_of(engine, a) == [(6, 10)]
     assert blocks_of(engine, b) == [(1, 5), (11, 300)]
+
 
 def test_database_refuses_overlapping_blocks(engine: Engine) -> None:
     _, a, _, allowances = setup(engine)

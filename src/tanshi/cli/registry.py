@@ -18,6 +18,7 @@ from tanshi.cli.court_orders import register as register_court_commands
 from tanshi.cli.registry_admin import register as register_regulator_commands
 from tanshi.cli.registry_controls import register as register_control_commands
 from tanshi.cli.registry_ops import register as register_people_commands
+from tanshi.cli.account_limits import limits_app
 from tanshi.cli.trusted_changes import trusted_app
 from tanshi.registry.checkpoints import (
     Checkpoint,
@@ -124,6 +125,7 @@ register_regulator_commands(registry_app)
 register_control_commands(registry_app)
 register_court_commands(registry_app)
 registry_app.add_typer(trusted_app, name="trusted")
+registry_app.add_typer(limits_app, name="limits")
 
 
 def _check_checkpoint(engine: Engine, path: Path, pinned_key: str | None) -> bool:

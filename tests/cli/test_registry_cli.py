@@ -190,8 +190,10 @@ def test_two_users_set_an_account_limit_and_a_transfer_above_it_is_refused(
     assert "request 1: 100 units per transfer to confirm, proposed by officer1" in shown
     confirmed = run(*limits, "confirm", "DP-OH-C001", "1", "--as", "officer2", *at)
     assert "request 1 confirmed: DP-OH-C001 has 100 units per transfer from 2017-07-03" in confirmed
-    assert "100 units per transfer from 2017-07-03T03:00:00+00:00 (officer1, confirmed by " \
+    assert (
+        "100 units per transfer from 2017-07-03T03:00:00+00:00 (officer1, confirmed by "
         "officer2)" in run(*limits, "show", "DP-OH-C001", "--db", db)
+    )
     over = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002",
                                "DPEA-2016", "101", "p1", "--as", "officer1", *at])  # fmt: skip
     assert over.exit_code == 1 and "failed (account_transaction_limit_exceeded)" in over.output

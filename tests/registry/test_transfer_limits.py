@@ -12,8 +12,8 @@ from sqlalchemy import Engine, text
 from registry_controls import CONTROLS, EU_CONTROLS, EU_LIMITS, at, transfer, world
 from service_world import NOW, World, build_world
 from tanshi.registry import Movement, ResultCode, TransactionRequest
-from tanshi.registry.limits import transfer_limit_problems
 from tanshi.registry.lifecycle import ProposalStatus
+from tanshi.registry.limits import transfer_limit_problems
 from tanshi.resources import preset_text
 from tanshi.rulebook import parse_rulebook
 from tanshi.services import account_limits, identity

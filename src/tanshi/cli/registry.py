@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from tanshi.cli.account_limits import limits_app
 from tanshi.cli.common import fail, open_or_exit
 from tanshi.cli.court_orders import register as register_court_commands
 from tanshi.cli.registry_admin import register as register_regulator_commands
 from tanshi.cli.registry_controls import register as register_control_commands
 from tanshi.cli.registry_ops import register as register_people_commands
-from tanshi.cli.account_limits import limits_app
 from tanshi.cli.trusted_changes import trusted_app
 from tanshi.registry.checkpoints import (
     Checkpoint,

@@ -16,7 +16,6 @@ from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.booking import first_by_precedence, request_problems
 from tanshi.registry.controls import execution_time
-from tanshi.registry.limits import transfer_limit_problems
 from tanshi.registry.lifecycle import (
     CANCELLABLE,
     WAITING_FOR_RELEASE,
@@ -24,6 +23,7 @@ from tanshi.registry.lifecycle import (
     approval_problems,
     initiation_problems,
 )
+from tanshi.registry.limits import transfer_limit_problems
 from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES, TransactionType
 from tanshi.rulebook.model import RegistryRule
 from tanshi.services import proposal_store

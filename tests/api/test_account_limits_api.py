@@ -90,10 +90,13 @@ def test_a_change_is_withdrawn_and_other_organisations_do_not_see_the_limit(
     assert _error(world.client.get(LIMIT, headers=outsider))[:2] == (404, "unknown_account")
     hidden = world.client.post(f"{REQUESTS}/{made['id']}/confirm", headers=_write("x", outsider))
     assert _error(hidden)[:2] == (404, "unknown_account")
-    withdrawn = world.client.post(f"{REQUESTS}/{made['id']}/withdraw",
-                                  headers=_write("w1", officer))  # fmt: skip
+    pid = made["id"]
+    withdrawn = world.client.post(
+        f"/v1/accounts/DP-OH-A1/transaction-limit-requests/{pid}/withdraw",
+        headers=_write("w1", officer))  # fmt: skip
     assert withdrawn.json() == {"result": "ok"}
-    late = world.client.post(f"{REQUESTS}/{made['id']}/confirm", headers=_write("c1", approver))
+    late = world.client.post(f"/v1/accounts/DP-OH-A1/transaction-limit-requests/{pid}/confirm",
+                             headers=_write("c1", approver))  # fmt: skip
     assert _error(late)[:2] == (409, "request_not_pending")
 
 

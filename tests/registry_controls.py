@@ -97,3 +97,12 @@ def world(
 
 def transfer(key: str, a: int, b: int, unit: int, quantity: int, when: str) -> TransactionRequest:
     return TransactionRequest("transfer", key, (Movement(a, b, unit, quantity),), at(when))
+
+
+# EU_CONTROLS with Art. 23(3a)-(3b): account limits set by two representatives, and above 500
+# units (a test figure) a transfer only to a trusted account.
+EU_LIMITS = EU_CONTROLS.replace(
+    "second_approval_waiver = true\n",
+    'second_approval_waiver = true\naccount_transaction_limits = "two_representatives"\n'
+    "untrusted_transfer_max_units = 500\n",
+)

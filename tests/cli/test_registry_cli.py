@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from registry_controls import EU_TWO_TO_REMOVE
+from registry_controls import EU_LIMITS, EU_TWO_TO_REMOVE
 from tanshi.cli.main import app
 
 runner = CliRunner()
@@ -165,3 +165,41 @@ def test_two_users_change_a_trusted_list_at_two_moments(tmp_path: Path) -> None:
     nobody = runner.invoke(app, [*trusted, "remove", "DP-OH-C001", "DP-OH-C002", "--as", "x",
                                  *at])  # fmt: skip
     assert nobody.exit_code == 2 and "no active user x" in nobody.output
+
+
+def test_two_users_set_an_account_limit_and_a_transfer_above_it_is_refused(
+    tmp_path: Path,
+) -> None:
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as connection:  # Art. 23(3a)-(3b)
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :r"),
+                           {"r": EU_LIMITS})  # fmt: skip
+    engine.dispose()
+    at = ["--db", db, "--at", "2017-07-03T11:00+08:00"]
+    limits = ["registry", "limits"]
+    assert run(*limits, "show", "DP-OH-C001", "--db", db) == "DP-OH-C001: no limit\n"
+    proposed = run(*limits, "propose", "DP-OH-C001", "100", "--as", "officer1", *at)
+    assert "request 1: 100 units per transfer on DP-OH-C001 awaits" in proposed
+    twice = runner.invoke(app, [*limits, "propose", "DP-OH-C001", "90", "--as", "officer1", *at])
+    assert twice.exit_code == 1 and "account_limit_request_pending" in twice.output
+    own = runner.invoke(app, [*limits, "confirm", "DP-OH-C001", "1", "--as", "officer1", *at])
+    assert own.exit_code == 1 and "approver_must_differ_from_initiator" in own.output
+    shown = run(*limits, "show", "DP-OH-C001", "--db", db)
+    assert "request 1: 100 units per transfer to confirm, proposed by officer1" in shown
+    confirmed = run(*limits, "confirm", "DP-OH-C001", "1", "--as", "officer2", *at)
+    assert "request 1 confirmed: DP-OH-C001 has 100 units per transfer from 2017-07-03" in confirmed
+    assert (
+        "100 units per transfer from 2017-07-03T03:00:00+00:00 (officer1, confirmed by "
+        "officer2)" in run(*limits, "show", "DP-OH-C001", "--db", db)
+    )
+    over = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002",
+                               "DPEA-2016", "101", "p1", "--as", "officer1", *at])  # fmt: skip
+    assert over.exit_code == 1 and "failed (account_transaction_limit_exceeded)" in over.output
+    run(*limits, "propose", "DP-OH-C001", "--remove", "--as", "officer2", *at)
+    assert run(*limits, "withdraw", "DP-OH-C001", "2", "--as", "officer1", *at) == (
+        "request 2 withdrawn\n")  # fmt: skip
+    both = runner.invoke(app, [*limits, "propose", "DP-OH-C001", "5", "--remove", "--as",
+                               "officer1", *at])  # fmt: skip
+    assert both.exit_code == 2

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import Engine
 
+from tanshi.cli.account_limits import limits_app
 from tanshi.cli.common import fail, open_or_exit
 from tanshi.cli.court_orders import register as register_court_commands
 from tanshi.cli.registry_admin import register as register_regulator_commands
@@ -124,6 +125,7 @@ register_regulator_commands(registry_app)
 register_control_commands(registry_app)
 register_court_commands(registry_app)
 registry_app.add_typer(trusted_app, name="trusted")
+registry_app.add_typer(limits_app, name="limits")
 
 
 def _check_checkpoint(engine: Engine, path: Path, pinned_key: str | None) -> bool:

@@ -51,7 +51,7 @@ def _os_user() -> str:
         return "?"
 
 
-def _acting(engine: Engine, username: str) -> Principal:
+def acting(engine: Engine, username: str) -> Principal:
     found = identity.principal_named(engine, username)
     if found is None:
         engine.dispose()
@@ -61,14 +61,14 @@ def _acting(engine: Engine, username: str) -> Principal:
     return found
 
 
-def _audit(engine: Engine, who: Principal, action: str, target: str, issues: list[Issue],
+def audit_cli(engine: Engine, who: Principal, action: str, target: str, issues: list[Issue],
            now: datetime) -> None:  # fmt: skip
     result = issues[0].code if issues else "ok"
     access_log.audit(engine, who, action, target, "cli", result, now,
                      {"via": "cli", "os_user": _os_user()})  # fmt: skip
 
 
-def _refused(engine: Engine, issues: list[Issue]) -> typer.Exit:
+def refused(engine: Engine, issues: list[Issue]) -> typer.Exit:
     engine.dispose()
     for issue in issues:
         typer.echo(f"error: {issue.code}: {issue.message}", err=True)
@@ -104,11 +104,11 @@ def list_trusted(account: str, db: Db = None) -> None:
 def propose_add(account: str, trusted: str, who: As, db: Db = None, at: At = None) -> None:
     """Propose TRUSTED for ACCOUNT's trusted list; another representative confirms it."""
     engine, _ = open_registry(db)
-    now, principal = moment_of(at), _acting(engine, who)
+    now, principal = moment_of(at), acting(engine, who)
     made, issues = trust_requests.propose(engine, account, trusted, principal, now)
-    _audit(engine, principal, "trusted_list_add", f"{account}/{trusted}", issues, now)
+    audit_cli(engine, principal, "trusted_list_add", f"{account}/{trusted}", issues, now)
     if issues:
-        raise _refused(engine, issues)
+        raise refused(engine, issues)
     engine.dispose()
     assert made is not None
     typer.echo(f"request {made.id}: addition of {trusted} to the trusted list of {account} "
@@ -120,11 +120,11 @@ def remove(account: str, trusted: str, who: As, db: Db = None, at: At = None) ->
     """Take TRUSTED off ACCOUNT's trusted list: at once where the rulebook lets one
     representative do it, else as a request another representative confirms."""
     engine, jurisdiction = open_registry(db)
-    now, principal = moment_of(at), _acting(engine, who)
+    now, principal = moment_of(at), acting(engine, who)
     done, issues = trust_requests.remove(engine, jurisdiction, account, trusted, principal, now)
-    _audit(engine, principal, "trusted_list_remove", f"{account}/{trusted}", issues, now)
+    audit_cli(engine, principal, "trusted_list_remove", f"{account}/{trusted}", issues, now)
     if issues:
-        raise _refused(engine, issues)
+        raise refused(engine, issues)
     engine.dispose()
     if isinstance(done, trust_requests.TrustRequest):
         typer.echo(f"request {done.id}: removal of {trusted} from the trusted list of {account} "
@@ -138,11 +138,11 @@ def confirm(account: str, request: int, who: As, db: Db = None, at: At = None) -
     """Confirm a colleague's proposed change REQUEST (a different representative who may
     approve): an addition counts from the rulebook's N-th working day, a removal at once."""
     engine, jurisdiction = open_registry(db)
-    now, principal = moment_of(at), _acting(engine, who)
+    now, principal = moment_of(at), acting(engine, who)
     done, issues = trust_requests.confirm(engine, jurisdiction, account, request, principal, now)
-    _audit(engine, principal, "trusted_list_confirm", f"{account}/{request}", issues, now)
+    audit_cli(engine, principal, "trusted_list_confirm", f"{account}/{request}", issues, now)
     if issues:
-        raise _refused(engine, issues)
+        raise refused(engine, issues)
     engine.dispose()
     if isinstance(done, trust_requests.Removed):
         typer.echo(f"request {request} confirmed: {done.trusted} is no longer on the trusted "
@@ -157,10 +157,10 @@ def confirm(account: str, request: int, who: As, db: Db = None, at: At = None) -
 def withdraw(account: str, request: int, who: As, db: Db = None, at: At = None) -> None:
     """Withdraw your proposed change REQUEST, or turn down a colleague's."""
     engine, _ = open_registry(db)
-    now, principal = moment_of(at), _acting(engine, who)
+    now, principal = moment_of(at), acting(engine, who)
     issues = trust_requests.withdraw(engine, account, request, principal, now)
-    _audit(engine, principal, "trusted_list_withdraw", f"{account}/{request}", issues, now)
+    audit_cli(engine, principal, "trusted_list_withdraw", f"{account}/{request}", issues, now)
     if issues:
-        raise _refused(engine, issues)
+        raise refused(engine, issues)
     engine.dispose()
     typer.echo(f"request {request} withdrawn")

@@ -66,6 +66,10 @@ class ResultCode(enum.StrEnum):
     UNITS_RESERVED_FOR_SELL_ORDERS = "units_reserved_for_sell_orders"
     SERIALS_NOT_HELD = "serials_not_held_by_source"
     DAILY_LIMIT_EXCEEDED = "daily_limit_exceeded"
+    # The holder's own limit per transaction (EU Reg. 2019/1122 Art. 23(3b)).
+    ACCOUNT_TRANSACTION_LIMIT_EXCEEDED = "account_transaction_limit_exceeded"
+    # Above the registry-wide threshold only trusted accounts may receive (Art. 23(3a)).
+    UNTRUSTED_TRANSFER_ABOVE_THRESHOLD = "untrusted_transfer_above_threshold"
 
 
 PRECEDENCE: tuple[ResultCode, ...] = tuple(ResultCode)

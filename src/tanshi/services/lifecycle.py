@@ -23,8 +23,11 @@ from tanshi.registry.lifecycle import (
     approval_problems,
     initiation_problems,
 )
-from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES
+from tanshi.registry.limits import transfer_limit_problems
+from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES, TransactionType
+from tanshi.rulebook.model import RegistryRule
 from tanshi.services import proposal_store
+from tanshi.services.account_limits import limit_in
 from tanshi.services.jurisdiction import Jurisdiction, account_id, load_jurisdiction
 from tanshi.services.proposal_store import local_day
 from tanshi.services.registry import execute_in, lock_journal_head
@@ -147,6 +150,9 @@ def propose_in(
             seen.rights, registry_calendar(jurisdiction, now), now, seen.sent_today, quantity,
             limit, queue_when_closed=rule is not None and rule.out_of_hours == "queue",
         )  # fmt: skip
+    if not found and sources:  # the limits come last by precedence: read them for a clean one
+        targets = sorted({m.to_account for m in request.movements})
+        found = _limit_problems(connection, rule, declared, sources[0], targets, quantity, now)
     result = first_by_precedence(found)
     if not sources:
         return ProposalOutcome(None, None, result)
@@ -225,6 +231,15 @@ def _advance(
     delayed = declared.delayed_to_untrusted and not trusts_all(
         connection, rule, row.source_account_id, targets, now
     )
+    # A limit lowered or a trusted entry removed since the proposal refuses it now.
+    refused = first_by_precedence(_limit_problems(
+        connection, rule, declared, row.source_account_id, targets, row.quantity_units, now,
+        trusted=not delayed))  # fmt: skip
+    if refused is not ResultCode.OK:
+        connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(
+            status=ProposalStatus.FAILED.value, result=refused.value))  # fmt: skip
+        _log(connection, proposal_id, now, ProposalStatus.FAILED.value, actor, refused)
+        return ProposalOutcome(proposal_id, ProposalStatus.FAILED, refused)
     release = execution_time(
         calendar, start or now, delayed=delayed,
         delay_hours=rule.untrusted_transfer_delay_hours, release_clock=rule.release_clock(),
@@ -237,6 +252,25 @@ def _advance(
         _log(connection, proposal_id, now, status.value, actor, ResultCode.OK)
         return ProposalOutcome(proposal_id, status, ResultCode.OK, release)
     return _execute(connection, proposal_id, now, actor)
+
+
+def _limit_problems(
+    connection: Connection, rule: RegistryRule | None, declared: TransactionType | None,
+    source: int, targets: list[int], quantity: int, now: datetime, *,
+    trusted: bool | None = None,
+) -> set[ResultCode]:  # fmt: skip
+    """The account's own limit per transfer and the registry's trusted-only threshold (EU
+    Reg. 2019/1122 Art. 23(3a)-(3b)); ``trusted`` when the caller knows it already."""
+    if rule is None or declared is None or not declared.delayed_to_untrusted:
+        return set()
+    own = None if rule.account_transaction_limits == "not_offered" else limit_in(
+        connection, source)  # fmt: skip
+    threshold = rule.untrusted_transfer_max_units
+    if trusted is None:
+        above = threshold is not None and quantity > threshold
+        trusted = not above or trusts_all(connection, rule, source, targets, now)
+    return transfer_limit_problems(quantity, limited_type=True, destinations_trusted=trusted,
+                                   account_max_units=own, untrusted_max_units=threshold)  # fmt: skip
 
 
 def _execute(

@@ -210,9 +210,10 @@ def _not_pending(account_code: str) -> list[Issue]:
                   "with that number awaits a decision", "request")]  # fmt: skip
 
 
-def _claim(connection: Connection, request_id: int, state: str, who: Principal,
-           now: datetime) -> bool:  # fmt: skip
-    """Decide a pending request; False if another decision came first."""
+def claim(connection: Connection, request_id: int, state: str, who: Principal,
+          now: datetime) -> bool:  # fmt: skip
+    """Decide a pending request of ``admin_requests``; False if another decision came first
+    (services/account_limits.py decides its requests with it too)."""
     claimed = connection.execute(admin_requests.update().where(
         admin_requests.c.id == request_id, admin_requests.c.state == PENDING).values(
         state=state, decided_by=who.user_id, decided_at=to_utc(now),
@@ -246,7 +247,7 @@ def confirm(
             refused = _refusal(connection, row, account, trusted, approver)
             if refused is not None:
                 return None, [refused]
-            if not _claim(connection, request_id, CONFIRMED, approver, now):
+            if not claim(connection, request_id, CONFIRMED, approver, now):
                 return None, _not_pending(account_code)
             if row.action == REMOVE:
                 untrust_in(connection, account_code, row.detail["trusted"], approver.username,
@@ -309,6 +310,6 @@ def withdraw(
             if not (held.initiate or held.approve):
                 return [Issue("trusted_list_change_refused", f"{who.username} is not an "
                               f"authorised representative of {account_code}", "request")]  # fmt: skip
-        if not _claim(connection, request_id, WITHDRAWN, who, now):
+        if not claim(connection, request_id, WITHDRAWN, who, now):
             return _not_pending(account_code)
     return []

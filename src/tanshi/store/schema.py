@@ -182,6 +182,20 @@ approval_waivers = Table(
     Column("set_at", DateTime(timezone=True), nullable=False),
 )
 
+# An account's own limit of units per transfer, each change proposed by one representative
+# and confirmed by another (EU Reg. 2019/1122 Art. 23(3b)); the latest row is in force, a
+# row without units removes the limit (append-only).
+account_transaction_limits = Table(
+    "account_transaction_limits",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", ForeignKey("accounts.id"), nullable=False, index=True),
+    Column("max_units_per_transaction", BigInteger, nullable=True),
+    Column("requested_by", String(120), nullable=False),
+    Column("approved_by", String(120), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False),
+)
+
 # Court or regulator orders freezing units of an account; the units sit in the account's
 # frozen-units account from the freeze transaction to the release transaction.
 unit_freezes = Table(

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry.lifecycle import Rights
-from tanshi.services import trust_requests, trusted_list, unit_freezes, views
+from tanshi.services import account_limits, trust_requests, trusted_list, unit_freezes, views
 from tanshi.services.jurisdiction import account_id
 from tanshi.services.trusted_list import (
     approval_waiver_on,
@@ -36,7 +36,7 @@ from tanshi.web.session import Visitor
 router = APIRouter(include_in_schema=False)
 CONTROLS_CHANGED = "controls-changed"  # htmx event: the page reloads its trusted list
 Code = Annotated[str, Path(min_length=1, max_length=40)]
-PROPOSE_KEY, WAIVER_KEY = "trust-key", "waiver-key"
+PROPOSE_KEY, WAIVER_KEY, LIMIT_KEY = "trust-key", "waiver-key", "limit-propose-key"
 
 
 def page_of(code: str) -> str:
@@ -80,6 +80,19 @@ def controls_context(svc: Service, who: Visitor, code: str) -> dict:
         "removal_two": removal_needs_two(jurisdiction, now),
         "new_key": lambda: uuid.uuid4().hex, "row_key_id": row_key_id, "utc": utc,
         "propose_key": PROPOSE_KEY, "waiver_key": WAIVER_KEY,
+    } | _limit_context(svc, jurisdiction, rule, code)  # fmt: skip
+
+
+def _limit_context(svc: Service, jurisdiction, rule, code: str) -> dict:
+    """The account's own limit per transfer and its pending change (web/account_limits.py
+    changes them), and the registry's trusted-only threshold."""
+    in_force = account_limits.current(svc.engine, code)
+    return {
+        "limits_offered": account_limits.offered(jurisdiction, svc.now()),
+        "limit": None if in_force is None else in_force.max_units_per_transaction,
+        "limit_set": in_force, "limit_requests": account_limits.pending(svc.engine, code),
+        "untrusted_max": rule.untrusted_transfer_max_units if rule else None,
+        "limit_key": LIMIT_KEY,
     }  # fmt: skip
 
 

@@ -16,6 +16,7 @@ from tanshi.api.settings import Settings
 from tanshi.web import (
     account,
     account_controls,
+    account_limits,
     admin,
     admin_requests,
     allocation,
@@ -84,7 +85,7 @@ def create_app(service: Service) -> FastAPI:
                    admin.router, admin_requests.router, auction_bids.router,
                    auction_desk.router, public_log.router, public_auctions.router,
                    statements.router,
-                   account_controls.router, registry_desk.router):  # fmt: skip
+                   account_controls.router, account_limits.router, registry_desk.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)

@@ -56,6 +56,10 @@ REGISTRY = {
         "holds",
     "serials_not_held_by_source": "the sending account does not hold those serial numbers",
     "daily_limit_exceeded": "the account's daily transfer limit would be exceeded",
+    "account_transaction_limit_exceeded": "the transfer is above the account's own limit per "
+        "transfer",
+    "untrusted_transfer_above_threshold": "above the registry's threshold a transfer may only "
+        "go to an account on the trusted list",
 }  # fmt: skip
 EXCHANGE = {
     "unknown_product": "the exchange does not list this product",
@@ -181,6 +185,13 @@ CONTROLS = {
     "freeze_refused": "the freeze cannot be made as asked: see the details",
     "freeze_order_not_found": "no such freeze order",
     "freeze_order_released": "this freeze order was released already",
+    "account_limits_not_offered": "the rulebook does not let representatives set an "
+        "account's transaction limit",
+    "limit_must_be_positive": "a limit is a positive number of units per transfer",
+    "limit_unchanged": "the account has that limit already",
+    "account_limit_request_pending": "a change of the limit already awaits confirmation",
+    "account_limit_change_refused": "only an authorised representative of the account "
+        "changes its limit",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
                                 **PEOPLE, **AUCTIONS, **WEB, **CONTROLS}  # fmt: skip
@@ -212,6 +223,9 @@ AUDIT_ACTIONS = {
     "trusted_list_add": "trusted-list addition proposed",
     "trusted_list_confirm": "trusted-list change confirmed",
     "trusted_list_withdraw": "trusted-list change withdrawn",
+    "account_limit_propose": "transfer limit change proposed",
+    "account_limit_confirm": "transfer limit change confirmed",
+    "account_limit_withdraw": "transfer limit change withdrawn",
     "trusted_list_remove": "trusted-list removal (done or proposed)", "approval_waiver": "second-approval waiver",
     "freeze": "units frozen by order", "unfreeze": "freeze order released",
 }  # fmt: skip

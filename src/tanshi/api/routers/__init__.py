@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tanshi.api.routers import (
+    account_limits,
     accounts,
     admin,
     admin_requests,
@@ -41,6 +42,7 @@ ROUTERS = (
     registry_controls.router,
     court_orders.router,  # court-ordered transfers of frozen units
     trust_requests.router,  # trusted-list additions by two representatives
+    account_limits.router,  # an account's own transfer limit, by two representatives
     compliance.router,
     public.router,
     verification.router,

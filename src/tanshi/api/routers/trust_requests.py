@@ -55,7 +55,7 @@ class TrustRemovedOut(BaseModel):
     removed_at: str
 
 
-def _visible(svc: Service, who: Principal, code: str) -> None:
+def require_visible(svc: Service, who: Principal, code: str) -> None:
     if views.account_id_if_visible(svc.engine, who, code) is None:
         raise ApiError(404, "unknown_account", f"no account {code} that you may read", "path.code")
 
@@ -80,7 +80,7 @@ def propose_trusted_account(
     initiate); it awaits another representative's confirmation."""
 
     def run() -> tuple[int, dict]:
-        _visible(svc, who, code)
+        require_visible(svc, who, code)
         made, issues = trust_requests.propose(svc.engine, code, body.account, who, svc.now())
         if issues:
             raise _refused(issues, "body.account")
@@ -95,7 +95,7 @@ def propose_trusted_account(
 def pending_trusted_accounts(code: str, who: Reader, svc: ServiceDep) -> list[dict]:
     """The changes of the account's trusted list awaiting confirmation (``change`` add or
     remove), oldest first."""
-    _visible(svc, who, code)
+    require_visible(svc, who, code)
     return [_body(r, trust_requests.PENDING) for r in trust_requests.pending(svc.engine, code)]
 
 
@@ -111,7 +111,7 @@ def remove_trusted_account(
     representative who may approve confirms."""
 
     def run() -> tuple[int, dict]:
-        _visible(svc, who, code)
+        require_visible(svc, who, code)
         jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
         done, issues = trust_requests.remove(svc.engine, jurisdiction, code, trusted, who,
                                              svc.now())  # fmt: skip
@@ -138,7 +138,7 @@ def confirm_trusted_account(
     a removal at once (``removed_by``, ``confirmed_by``, ``removed_at``)."""
 
     def run() -> tuple[int, dict]:
-        _visible(svc, who, code)
+        require_visible(svc, who, code)
         jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
         done, issues = trust_requests.confirm(svc.engine, jurisdiction, code, request_id, who,
                                               svc.now())  # fmt: skip
@@ -166,7 +166,7 @@ def withdraw_trusted_account(
     """Withdraw a proposed change (its proposer) or turn it down (another representative)."""
 
     def run() -> tuple[int, dict]:
-        _visible(svc, who, code)
+        require_visible(svc, who, code)
         issues = trust_requests.withdraw(svc.engine, code, request_id, who, svc.now())
         if issues:
             raise _refused(issues, "path.request_id")

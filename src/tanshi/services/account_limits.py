@@ -1,0 +1,231 @@
+"""An account's own limit of units per transfer, changed by two representatives.
+
+EU Reg. 2019/1122 Art. 23(3b): representatives may set limits on their own account's
+transactions, and a second representative approves them. Where the rulebook offers it
+(``account_transaction_limits = "two_representatives"``) one representative who may
+initiate proposes a change (set, raise, lower or remove), a different one who may approve
+confirms it, and it counts from the confirmation: the text gives no delay and does not let
+a lowering skip the second approval. A pending change is a row of ``admin_requests``
+(action ``account_limit_change``, target the account's code, detail the new limit, null to
+remove it), as trusted-list changes are; each confirmed change is a row of
+``account_transaction_limits``, the latest in force. The proposer withdraws a pending change,
+any other representative of the account may turn it down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import aliased
+
+from tanshi.core.issues import Issue
+from tanshi.core.moments import from_store, to_utc
+from tanshi.registry import ResultCode
+from tanshi.services import proposal_store
+from tanshi.services.identity import Principal
+from tanshi.services.jurisdiction import Jurisdiction, find_account
+from tanshi.services.registry import lock_journal_head
+from tanshi.services.trust_requests import CONFIRMED, PENDING, WITHDRAWN, claim
+from tanshi.services.trusted_list import registry_rule, rights
+from tanshi.store.schema import account_transaction_limits, admin_requests, users
+
+CHANGE = "account_limit_change"
+UNITS = "max_units_per_transaction"  # the detail's key: the new limit, None to remove it
+
+
+@dataclass(frozen=True, slots=True)
+class LimitRequest:
+    """A proposed change of an account's limit, awaiting a second representative."""
+
+    id: int
+    account: str
+    max_units_per_transaction: int | None  # None: remove the limit
+    requested_by: str
+    requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLimit:
+    """The limit in force on an account (``max_units_per_transaction`` None: removed)."""
+
+    account: str
+    max_units_per_transaction: int | None
+    requested_by: str
+    approved_by: str
+    set_at: datetime
+
+
+def offered(jurisdiction: Jurisdiction, now: datetime) -> bool:
+    """Whether the rulebook in force at ``now`` lets representatives set account limits."""
+    rule = registry_rule(jurisdiction, now)
+    return rule is not None and rule.account_transaction_limits == "two_representatives"
+
+
+def _latest(connection: Connection, account: int):
+    return connection.execute(
+        select(account_transaction_limits)
+        .where(account_transaction_limits.c.account_id == account)
+        .order_by(account_transaction_limits.c.id.desc())
+        .limit(1)
+    ).first()
+
+
+def limit_in(connection: Connection, account: int) -> int | None:
+    """The account's limit of units per transfer now in force, None without one."""
+    row = _latest(connection, account)
+    return None if row is None else row.max_units_per_transaction
+
+
+def current(engine: Engine, account_code: str) -> AccountLimit | None:
+    """The latest confirmed change of the account's limit, if any was ever made."""
+    with engine.connect() as connection:
+        account = find_account(connection, account_code)
+        row = None if account is None else _latest(connection, account)
+    if row is None:
+        return None
+    return AccountLimit(account_code, row.max_units_per_transaction, row.requested_by,
+                        row.approved_by, from_store(row.set_at))  # fmt: skip
+
+
+def _waiting(connection: Connection, account_code: str) -> int | None:
+    return connection.execute(select(admin_requests.c.id).where(
+        admin_requests.c.action == CHANGE, admin_requests.c.target == account_code,
+        admin_requests.c.state == PENDING)).scalar()  # fmt: skip
+
+
+def propose(
+    engine: Engine, jurisdiction: Jurisdiction, account_code: str, max_units: int | None,
+    proposer: Principal, now: datetime,
+) -> tuple[LimitRequest | None, list[Issue]]:  # fmt: skip
+    """Propose ``max_units`` per transfer as the account's limit (None removes it); another
+    representative confirms it. Every problem at once."""
+    where = f"transaction limit of {account_code}"
+    with engine.begin() as connection:
+        account = find_account(connection, account_code)
+        if account is None:
+            return None, [Issue("unknown_account", f"no account {account_code}", where)]
+        issues = []
+        if not offered(jurisdiction, now):
+            issues.append(Issue("account_limits_not_offered", f"the rulebook of "
+                                f"{jurisdiction.code} does not let representatives set an "
+                                "account's transaction limit", where))  # fmt: skip
+        if not rights(connection, account, proposer.username).initiate:
+            issues.append(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value,
+                                f"{proposer.username} may not initiate on {account_code}",
+                                where))  # fmt: skip
+        if max_units is not None and max_units <= 0:
+            issues.append(Issue("limit_must_be_positive", "a limit is a positive number of "
+                                "units per transfer (remove it instead)", UNITS))  # fmt: skip
+        elif max_units == limit_in(connection, account):
+            issues.append(Issue("limit_unchanged", f"{account_code} has that limit already",
+                                UNITS))  # fmt: skip
+        waiting = _waiting(connection, account_code)
+        if waiting is not None:
+            issues.append(Issue("account_limit_request_pending", f"a change of the limit of "
+                                f"{account_code} already awaits confirmation (request "
+                                f"{waiting})", where))  # fmt: skip
+        if issues:
+            return None, issues
+        made = connection.execute(admin_requests.insert().values(
+            action=CHANGE, target=account_code, detail={UNITS: max_units},
+            requested_by=proposer.user_id, requested_at=to_utc(now), state=PENDING,
+        ).returning(admin_requests.c.id)).scalar_one()  # fmt: skip
+    return LimitRequest(int(made), account_code, max_units, proposer.username, now), []
+
+
+def _requests(connection: Connection, account_code: str):
+    asker = aliased(users)
+    return (
+        select(admin_requests, asker.c.username.label("asker"))
+        .join(asker, asker.c.id == admin_requests.c.requested_by)
+        .where(admin_requests.c.action == CHANGE, admin_requests.c.target == account_code)
+    )
+
+
+def _of(row) -> LimitRequest:
+    return LimitRequest(row.id, row.target, row.detail.get(UNITS), row.asker,
+                        from_store(row.requested_at))  # fmt: skip
+
+
+def pending(engine: Engine, account_code: str) -> list[LimitRequest]:
+    """The change of the account's limit awaiting confirmation (at most one)."""
+    with engine.connect() as connection:
+        rows = connection.execute(_requests(connection, account_code).where(
+            admin_requests.c.state == PENDING).order_by(admin_requests.c.id)).all()  # fmt: skip
+    return [_of(row) for row in rows]
+
+
+def _not_pending(account_code: str) -> list[Issue]:
+    return [Issue("request_not_pending", f"no change of the transaction limit of {account_code} "
+                  "with that number awaits a decision", "request")]  # fmt: skip
+
+
+def confirm(
+    engine: Engine, jurisdiction: Jurisdiction, account_code: str, request_id: int,
+    approver: Principal, now: datetime,
+) -> tuple[AccountLimit | None, list[Issue]]:  # fmt: skip
+    """Confirm a colleague's proposed change: it is in force from now. A refused
+    confirmation leaves the request pending."""
+    with engine.begin() as connection:
+        row = connection.execute(_requests(connection, account_code).where(
+            admin_requests.c.id == request_id)).first()  # fmt: skip
+        if row is None or row.state != PENDING:
+            return None, _not_pending(account_code)
+        account = find_account(connection, account_code)
+        assert account is not None  # accounts are never deleted
+        # Proposals from the account read its limit under these locks (services/lifecycle.py).
+        proposal_store.lock_sources(connection, [account])
+        lock_journal_head(connection)
+        refused = _refusal(connection, jurisdiction, row, account, approver, now)
+        if refused is not None:
+            return None, [refused]
+        if not claim(connection, request_id, CONFIRMED, approver, now):
+            return None, _not_pending(account_code)
+        units = row.detail.get(UNITS)
+        connection.execute(account_transaction_limits.insert().values(
+            account_id=account, max_units_per_transaction=units, requested_by=row.asker,
+            approved_by=approver.username, set_at=to_utc(now)))  # fmt: skip
+    return AccountLimit(account_code, units, row.asker, approver.username, now), []
+
+
+def _refusal(connection: Connection, jurisdiction: Jurisdiction, row, account: int,
+             approver: Principal, now: datetime) -> Issue | None:  # fmt: skip
+    code = row.target
+    if row.requested_by == approver.user_id or row.asker == approver.username:
+        return Issue(ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value, "four eyes: another "
+                     "representative must confirm what you proposed", "request")  # fmt: skip
+    if not rights(connection, account, approver.username).approve:
+        return Issue(ResultCode.APPROVER_LACKS_RIGHT.value,
+                     f"{approver.username} may not approve on {code}", "request")  # fmt: skip
+    if not rights(connection, account, row.asker).initiate:
+        return Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, f"{row.asker}, who proposed the "
+                     f"change, may no longer initiate on {code}", "request")  # fmt: skip
+    if not offered(jurisdiction, now):
+        return Issue("account_limits_not_offered", f"the rulebook of {jurisdiction.code} no "
+                     "longer lets representatives set an account's transaction limit",
+                     "request")  # fmt: skip
+    return None
+
+
+def withdraw(
+    engine: Engine, account_code: str, request_id: int, who: Principal, now: datetime
+) -> list[Issue]:
+    """Withdraw a pending change (its proposer), or turn it down (another representative
+    of the account, with either right)."""
+    with engine.begin() as connection:
+        row = connection.execute(_requests(connection, account_code).where(
+            admin_requests.c.id == request_id)).first()  # fmt: skip
+        if row is None or row.state != PENDING:
+            return _not_pending(account_code)
+        if row.asker != who.username:
+            account = find_account(connection, account_code)
+            assert account is not None
+            held = rights(connection, account, who.username)
+            if not (held.initiate or held.approve):
+                return [Issue("account_limit_change_refused", f"{who.username} is not an "
+                              f"authorised representative of {account_code}", "request")]  # fmt: skip
+        if not claim(connection, request_id, WITHDRAWN, who, now):
+            return _not_pending(account_code)
+    return []

@@ -1,0 +1,99 @@
+"""An account's own limit per transfer on its controls page: propose a change, confirm a
+colleague's, withdraw or turn one down (EU Reg. 2019/1122 Art. 23(3b);
+services/account_limits.py). The page's fragment shows the limit (web/account_controls.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import Service, ServiceDep
+from tanshi.services import account_limits, views
+from tanshi.web.account_controls import CONTROLS_CHANGED, LIMIT_KEY, Code, row_key_id, utc
+from tanshi.web.common import VisitorDep
+from tanshi.web.forms import Message, Refused, Verbatim, refusal_of, web_write
+from tanshi.web.session import Visitor
+
+router = APIRouter(include_in_schema=False)
+
+
+def _visible(svc: Service, who: Visitor, code: str) -> None:
+    assert who.principal is not None
+    if views.account_id_if_visible(svc.engine, who.principal, code) is None:
+        raise Refused("unknown_account", "no such account")
+
+
+def _units(text: str) -> int | None:
+    if text.strip() == "":
+        return None
+    try:
+        return int(text.strip())
+    except ValueError as error:
+        raise Refused("limit_must_be_positive", "a limit is a positive number of units per "
+                      "transfer") from error  # fmt: skip
+
+
+def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Message:
+    _visible(svc, who, code)
+    assert who.principal is not None
+    units = None if form.get("remove") else _units(form.get("units", "")[:20])
+    if units is None and not form.get("remove"):
+        raise Refused("limit_must_be_positive", "a limit is a positive number of units per "
+                      "transfer")  # fmt: skip
+    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    made, issues = account_limits.propose(svc.engine, jurisdiction, code, units, who.principal,
+                                          svc.now())  # fmt: skip
+    if issues:
+        raise refusal_of(issues)
+    assert made is not None
+    if units is None:
+        return ("removal {id} of the limit proposed: another representative must confirm it",
+                {"id": Verbatim(str(made.id))})  # fmt: skip
+    return ("limit {id} of {units} units per transfer proposed: another representative must "
+            "confirm it", {"id": Verbatim(str(made.id)), "units": Verbatim(str(units))})  # fmt: skip
+
+
+def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: str) -> Message:
+    _visible(svc, who, code)
+    assert who.principal is not None
+    if decision == "withdraw":
+        issues = account_limits.withdraw(svc.engine, code, request_id, who.principal, svc.now())
+        if issues:
+            raise refusal_of(issues)
+        return "request {id} withdrawn", {"id": Verbatim(str(request_id))}
+    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    done, issues = account_limits.confirm(svc.engine, jurisdiction, code, request_id,
+                                          who.principal, svc.now())  # fmt: skip
+    if issues:
+        raise refusal_of(issues)
+    assert done is not None
+    if done.max_units_per_transaction is None:
+        return "the account has no limit of its own from {at} (UTC)", {
+            "at": Verbatim(utc(done.set_at))}  # fmt: skip
+    return ("the account's limit is {units} units per transfer from {at} (UTC)", {
+        "units": Verbatim(str(done.max_units_per_transaction)),
+        "at": Verbatim(utc(done.set_at))})  # fmt: skip
+
+
+@router.post("/accounts/{code}/limit/propose", response_class=HTMLResponse)
+async def propose(code: Code, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    return await web_write(request, svc, who, "account_limit_propose", code,
+                           lambda form: _propose(svc, who, code, form), key_input=LIMIT_KEY,
+                           key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip
+
+
+@router.post("/accounts/{code}/limit/{request_id}/{decision}", response_class=HTMLResponse)
+async def decide(
+    code: Code, request_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    decision: Annotated[str, Path(pattern="^(confirm|withdraw)$")],
+    request: Request, svc: ServiceDep, who: VisitorDep,
+) -> Response:  # fmt: skip
+    """Confirm a colleague's change of the limit, or withdraw (turn down) one."""
+    return await web_write(request, svc, who, f"account_limit_{decision}",
+                           f"{code}/{request_id}",
+                           lambda _form: _decide(svc, who, code, request_id, decision),
+                           key_input=row_key_id("limit", request_id), key_required=True,
+                           trigger=CONTROLS_CHANGED)  # fmt: skip

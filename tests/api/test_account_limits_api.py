@@ -1,0 +1,108 @@
+"""An account's own limit per transfer over the API (EU Reg. 2019/1122 Art. 23(3b)): one
+representative proposes (202), another confirms, and a transfer above it is refused."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+
+from registry_controls import EU_LIMITS
+from service_world import NOW, World
+
+LIMIT = "/v1/accounts/DP-OH-A1/transaction-limit"
+REQUESTS = "/v1/accounts/DP-OH-A1/transaction-limit-requests"
+TRANSFER = {"from_account": "DP-OH-A1", "to_account": "DP-OH-B1", "unit_class": "DPEA-2016",
+            "quantity_t": 101}  # fmt: skip
+
+
+def _write(key: str, headers: dict[str, str]) -> dict[str, str]:
+    return headers | {"Idempotency-Key": key}
+
+
+def _error(answer) -> tuple[int, str, str | None]:
+    error = answer.json()["error"]
+    return answer.status_code, error["code"], error.get("field")
+
+
+def _with_limits(world: World) -> None:
+    with world.engine.begin() as connection:
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :r"),
+                           {"r": EU_LIMITS})  # fmt: skip
+
+
+def test_two_representatives_set_a_limit_and_a_transfer_above_it_is_refused(
+    world: World,
+) -> None:
+    _with_limits(world)
+    officer, approver = world.token("officer-a"), world.token("approver-a")
+    shown = world.client.get(LIMIT, headers=officer).json()
+    assert (shown["offered"], shown["max_units_per_transaction"], shown["pending"]) == (
+        True, None, [])  # fmt: skip
+    proposed = world.client.post(REQUESTS, json={"max_units_per_transaction": 100},
+                                 headers=_write("l1", officer))  # fmt: skip
+    assert proposed.status_code == 202, proposed.json()
+    made = proposed.json()
+    assert (made["max_units_per_transaction"], made["state"], made["requested_by"]) == (
+        100, "pending", "officer-a")  # fmt: skip
+    replayed = world.client.post(REQUESTS, json={"max_units_per_transaction": 100},
+                                 headers=_write("l1", officer))  # fmt: skip
+    assert (replayed.status_code, replayed.json()["id"]) == (202, made["id"])
+    twice = world.client.post(REQUESTS, json={"max_units_per_transaction": 90},
+                              headers=_write("l2", officer))  # fmt: skip
+    assert _error(twice) == (409, "account_limit_request_pending", "path.code")
+    assert [r["id"] for r in world.client.get(LIMIT, headers=approver).json()["pending"]] == [
+        made["id"]]  # fmt: skip
+    own = world.client.post(f"{REQUESTS}/{made['id']}/confirm", headers=_write("c1", officer))
+    assert _error(own)[:2] == (403, "approver_must_differ_from_initiator")
+    confirmed = world.client.post(f"{REQUESTS}/{made['id']}/confirm",
+                                  headers=_write("c2", approver))  # fmt: skip
+    assert confirmed.status_code == 200, confirmed.json()
+    body = confirmed.json()
+    assert (body["max_units_per_transaction"], body["requested_by"], body["approved_by"]) == (
+        100, "officer-a", "approver-a")  # fmt: skip
+    assert datetime.fromisoformat(body["set_at"]) == NOW
+    assert world.client.get(LIMIT, headers=officer).json()["max_units_per_transaction"] == 100
+    refused = world.client.post("/v1/transfers", json=TRANSFER, headers=_write("t1", officer))
+    assert _error(refused)[:2] == (422, "account_transaction_limit_exceeded")
+    within = world.client.post("/v1/transfers", json=TRANSFER | {"quantity_t": 100},
+                               headers=_write("t2", officer))  # fmt: skip
+    assert within.status_code == 202, within.json()
+    same = world.client.post(REQUESTS, json={"max_units_per_transaction": 100},
+                             headers=_write("l3", officer))  # fmt: skip
+    assert _error(same) == (409, "limit_unchanged", "body.max_units_per_transaction")
+    zero = world.client.post(REQUESTS, json={"max_units_per_transaction": 0},
+                             headers=_write("l4", officer))  # fmt: skip
+    assert _error(zero) == (422, "limit_must_be_positive", "body.max_units_per_transaction")
+
+
+def test_a_change_is_withdrawn_and_other_organisations_do_not_see_the_limit(
+    world: World,
+) -> None:
+    _with_limits(world)
+    officer, approver = world.token("officer-a"), world.token("approver-a")
+    no_right = world.client.post(REQUESTS, json={"max_units_per_transaction": 5},
+                                 headers=_write("l0", approver))  # approves only  # fmt: skip
+    assert _error(no_right)[:2] == (403, "initiator_lacks_right_on_source_account")
+    made = world.client.post(REQUESTS, json={"max_units_per_transaction": 5},
+                             headers=_write("l1", officer)).json()  # fmt: skip
+    outsider = world.token("officer-b")
+    assert _error(world.client.get(LIMIT, headers=outsider))[:2] == (404, "unknown_account")
+    hidden = world.client.post(f"{REQUESTS}/{made['id']}/confirm", headers=_write("x", outsider))
+    assert _error(hidden)[:2] == (404, "unknown_account")
+    pid = made["id"]
+    withdrawn = world.client.post(
+        f"/v1/accounts/DP-OH-A1/transaction-limit-requests/{pid}/withdraw",
+        headers=_write("w1", officer))  # fmt: skip
+    assert withdrawn.json() == {"result": "ok"}
+    late = world.client.post(f"/v1/accounts/DP-OH-A1/transaction-limit-requests/{pid}/confirm",
+                             headers=_write("c1", approver))  # fmt: skip
+    assert _error(late)[:2] == (409, "request_not_pending")
+
+
+def test_without_the_rule_no_limit_is_offered(world: World) -> None:
+    officer = world.token("officer-a")
+    assert world.client.get(LIMIT, headers=officer).json()["offered"] is False
+    refused = world.client.post(REQUESTS, json={"max_units_per_transaction": 5},
+                                headers=_write("l1", officer))  # fmt: skip
+    assert _error(refused)[:2] == (409, "account_limits_not_offered")

@@ -6,12 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Engine, bindparam, select, text
-from sqlalchemy.exc import DBAPIError
 
 from tanshi.core.moments import from_store
 from tanshi.services import access_log
 from tanshi.store.engine import _ping_when_idle, make_engine
-from tanshi.store.prepared import Prepared, pipeline
+from tanshi.store.prepared import Prepared
 from tanshi.store.schema import accounts, audit_log
 
 NOW = datetime(2017, 3, 1, 2, 0, tzinfo=UTC)
@@ -19,12 +18,6 @@ _AUDIT = Prepared(
     select(audit_log.c.action, audit_log.c.detail, audit_log.c.at)
     .where(audit_log.c.target == bindparam("target"), audit_log.c.result != "refused")
 )  # fmt: skip
-
-
-_LINE = Prepared(audit_log.insert().values(
-    at=NOW, username="-", organisation="-", action=bindparam("action"),
-    target=bindparam("target"), source_ip="127.0.0.1", result="ok", detail={},
-))  # fmt: skip
 
 
 def test_the_same_rows_on_either_store(engine: Engine) -> None:
@@ -73,25 +66,3 @@ def test_a_write_on_a_plain_connection_is_kept_by_its_commit(engine: Engine) -> 
         connection.commit()
     with engine.connect() as connection:
         assert _AUDIT.scalar(connection, target="T3") == "probe"
-
-
-def test_a_pipeline_that_commits_keeps_its_writes_and_the_earlier_ones(engine: Engine) -> None:
-    with engine.begin() as connection:
-        access_log.record(connection, None, "probe", "T4", "127.0.0.1", "ok", NOW)
-        with pipeline(connection, commit=True) as send:
-            send(_AUDIT, target="T4")  # a read in the same round trip
-            send(_LINE, action="probe", target="T5")
-    with engine.connect() as connection:
-        assert _AUDIT.scalar(connection, target="T4") == "probe"
-        assert _AUDIT.scalar(connection, target="T5") == "probe"
-
-
-def test_a_pipeline_that_fails_commits_nothing_of_the_transaction(engine: Engine) -> None:
-    with pytest.raises(DBAPIError), engine.begin() as connection:
-        access_log.record(connection, None, "probe", "T6", "127.0.0.1", "ok", NOW)
-        with pipeline(connection, commit=True) as send:
-            send(_LINE, action="probe", target="T7")
-            send(_LINE, action=None, target="T8")  # action is NOT NULL: refused
-    with engine.connect() as connection:
-        assert _AUDIT.first(connection, target="T6") is None
-        assert _AUDIT.first(connection, target="T7") is None

@@ -338,8 +338,7 @@ def idempotent_write_in(
                 else:
                     (status, body), keep, result = answer, True, "ok"
                 access_log.finish_write_in(connection, principal, key, print_, status, body,
-                                           now, keep=keep, result=result, commit=True,
-                                           **audit)  # fmt: skip
+                                           now, keep=keep, result=result, **audit)  # fmt: skip
     except ApiError as error:
         keep = error.status in _KEPT_REFUSALS
         access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(),

@@ -108,20 +108,19 @@ def finish_write(
     with engine.begin() as connection:
         finish_write_in(connection, principal, key, fingerprint, status, body, now, keep=keep,
                         action=action, target=target, source_ip=source_ip, result=result,
-                        detail=detail, commit=True)  # fmt: skip
+                        detail=detail)  # fmt: skip
 
 
 def finish_write_in(
     connection: Connection, principal: Principal, key: str, fingerprint: str, status: int,
     body: dict[str, Any], now: datetime, *, keep: bool, action: str, target: str,
-    source_ip: str, result: str, detail: dict[str, Any], commit: bool = False,
+    source_ip: str, result: str, detail: dict[str, Any],
 ) -> None:  # fmt: skip
     """``finish_write`` inside the caller's transaction (with the write it answers for).
 
-    On PostgreSQL both rows go in one round trip, with the COMMIT if ``commit`` (this is
-    the transaction's last work: ``store.prepared.pipeline``).
+    On PostgreSQL both rows go in one round trip.
     """
-    with pipeline(connection, commit=commit) as send:
+    with pipeline(connection) as send:
         if keep:
             send(_KEEP[connection.dialect.name], user_id=principal.user_id,
                  idempotency_key=key, fingerprint=fingerprint, status_code=status,

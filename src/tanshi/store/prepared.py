@@ -114,14 +114,10 @@ Send = Callable[..., Pending]
 
 
 @contextmanager
-def pipeline(connection: Connection, *, commit: bool = False) -> Iterator[Send]:
+def pipeline(connection: Connection) -> Iterator[Send]:
     """Statements sent together, in order: one round trip on PostgreSQL, one by one on SQLite.
 
     ``send(prepared, **params)`` returns a ``Pending``; its rows are there after the block.
-    ``commit``: the block is the transaction's last work; on PostgreSQL its COMMIT goes in
-    the same round trip (after an error in the block PostgreSQL skips it and the caller
-    rolls back), so the caller's ``commit()`` finds nothing left to commit. On SQLite the
-    caller's ``commit()`` commits, as always.
     """
     if connection.dialect.name != "postgresql":
         yield lambda prepared, **params: Pending(prepared.rows(connection, **params))
@@ -130,8 +126,6 @@ def pipeline(connection: Connection, *, commit: bool = False) -> Iterator[Send]:
     raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
     with _as_sqlalchemy_error("pipeline"), raw.pipeline():
         yield lambda prepared, **params: Pending(cursor=prepared._send(connection, params))
-        if commit:
-            raw.execute("COMMIT")
 
 
 def _autobegin(connection: Connection) -> None:

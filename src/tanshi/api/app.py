@@ -15,6 +15,7 @@ from tanshi import __version__
 from tanshi.api import errors
 from tanshi.api.context import Clock, Service, system_clock
 from tanshi.api.hot_reads import HotReads
+from tanshi.api.hot_writes import HotWrites
 from tanshi.api.routers import ROUTERS
 from tanshi.api.settings import Settings
 from tanshi.services import secret_box
@@ -125,4 +126,5 @@ def create_api(service: Service) -> FastAPI:
     for router in ROUTERS:
         api.include_router(router, prefix=API_PREFIX)
     api.add_middleware(HotReads, service=service)  # the hottest reads, on PostgreSQL
+    api.add_middleware(HotWrites, service=service)  # and the hottest write
     return api

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from threading import Lock
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPBearer
@@ -25,9 +25,11 @@ from tanshi.services.identity import LoginPolicy, Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
 from tanshi.services.views import jurisdiction_list, reading
 from tanshi.store.async_reads import AsyncReads
+from tanshi.store.prepared import Send, pipeline
 from tanshi.store.schema import unit_classes
 
 Clock = Callable[[], datetime]
+Ahead = TypeVar("Ahead")
 
 
 def system_clock() -> datetime:
@@ -305,12 +307,15 @@ def idempotent_write(
 
 def idempotent_write_in(
     svc: Service, request: Request, principal: Principal, key: str, action: str, target: str,
-    payload: dict[str, Any], run: Callable[[Connection], tuple[int, dict[str, Any]] | ApiError],
+    payload: dict[str, Any], ahead: Callable[[Send], Ahead],
+    run: Callable[[Connection, Ahead], tuple[int, dict[str, Any]] | ApiError],
 ) -> tuple[int, dict[str, Any]]:  # fmt: skip
     """``idempotent_write`` in one database transaction, for a write on one connection.
 
-    The key's check, the write, its kept answer and its audit line commit together. ``run``
-    gets the connection and must do all its reads and writes on it (on SQLite a second
+    The key's check, the write, its kept answer and its audit line commit together.
+    ``ahead`` sends the write's first reads in the round trip that looks the key up (and, on
+    PostgreSQL, begins the transaction); ``run`` gets the connection and what ``ahead``
+    returned, and must do all its reads and writes on that connection (on SQLite a second
     connection would wait for this one's write lock). An ``ApiError`` it raises rolls the
     write back, then the refusal is kept and audited on its own; an ``ApiError`` it returns
     is a refusal whose record (a failed proposal, say) commits with it.
@@ -321,9 +326,12 @@ def idempotent_write_in(
              "detail": {"request": payload, "key": key}}  # fmt: skip
     try:
         with svc.engine.begin() as connection:
-            stored = access_log.stored_response_in(connection, principal.user_id, key)
+            with pipeline(connection) as send:
+                kept = access_log.send_stored_response(send, principal.user_id, key)
+                early = ahead(send)
+            stored = kept()
             if stored is None:
-                answer = run(connection)
+                answer = run(connection, early)
                 if isinstance(answer, ApiError):
                     status, body = answer.status, answer.body()
                     keep, result = status in _KEPT_REFUSALS, answer.code

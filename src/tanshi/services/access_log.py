@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -10,9 +11,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.moments import to_utc
 from tanshi.services.identity import Principal
-from tanshi.store.prepared import Prepared, pipeline
+from tanshi.store.prepared import Prepared, Send, pipeline
 from tanshi.store.schema import api_idempotency, audit_log
 
+# A kept answer: the request's fingerprint, the status and the body.
+Stored = tuple[str, int, dict[str, Any]]
 _AUDIT_COLUMNS = ("at", "user_id", "username", "organisation", "action", "target", "source_ip",
                   "result", "detail")  # fmt: skip
 _RECORD = Prepared(audit_log.insert().values({c: bindparam(c) for c in _AUDIT_COLUMNS}))
@@ -77,11 +80,18 @@ def stored_response(
         return stored_response_in(connection, user_id, key)
 
 
-def stored_response_in(
-    connection: Connection, user_id: int, key: str
-) -> tuple[str, int, dict[str, Any]] | None:
+def stored_response_in(connection: Connection, user_id: int, key: str) -> Stored | None:
     """``stored_response`` on the caller's connection."""
-    row = _STORED.first(connection, user_id=user_id, key=key)
+    return _stored_from(_STORED.first(connection, user_id=user_id, key=key))
+
+
+def send_stored_response(send: Send, user_id: int, key: str) -> Callable[[], Stored | None]:
+    """``stored_response_in`` sent in the caller's ``pipeline``; call the result after it."""
+    pending = send(_STORED, user_id=user_id, key=key)
+    return lambda: _stored_from(pending.first())
+
+
+def _stored_from(row: Any) -> Stored | None:
     return None if row is None else (row[0], int(row[1]), row[2])
 
 

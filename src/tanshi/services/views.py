@@ -10,7 +10,7 @@ not leak.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -35,7 +35,7 @@ from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services import unit_freezes
 from tanshi.services.identity import Principal
 from tanshi.store.async_reads import AsyncReads
-from tanshi.store.prepared import Prepared
+from tanshi.store.prepared import Prepared, Send
 from tanshi.store.schema import (
     accounts,
     allocations,
@@ -396,12 +396,29 @@ def two_accounts(
     connection: Connection, principal: Principal, first: str, second: str
 ) -> dict[str, tuple[int, bool]]:
     """Two accounts by code (one query): their ids, and whether ``principal`` may read each."""
+    statement, params = _two_accounts_query(principal, first, second)
+    return _two_accounts_from(principal, statement.rows(connection, **params))
+
+
+def send_two_accounts(
+    send: Send, principal: Principal, first: str, second: str
+) -> Callable[[], dict[str, tuple[int, bool]]]:
+    """``two_accounts`` sent in the caller's ``pipeline``; call the result after it."""
+    statement, params = _two_accounts_query(principal, first, second)
+    pending = send(statement, **params)
+    return lambda: _two_accounts_from(principal, pending.rows())
+
+
+def _two_accounts_query(
+    principal: Principal, first: str, second: str
+) -> tuple[Prepared, dict[str, Any]]:
     if principal.reads_all:
-        rows = _TWO_ACCOUNTS_FOR_ALL.rows(connection, first=first, second=second)
-    else:
-        rows = _TWO_ACCOUNTS_IF_VISIBLE.rows(
-            connection, first=first, second=second, **_visible_bound(principal)
-        )
+        return _TWO_ACCOUNTS_FOR_ALL, {"first": first, "second": second}
+    return _TWO_ACCOUNTS_IF_VISIBLE, {"first": first, "second": second,
+                                      **_visible_bound(principal)}  # fmt: skip
+
+
+def _two_accounts_from(principal: Principal, rows: Sequence[Any]) -> dict[str, tuple[int, bool]]:
     return {row.code: (int(row.id), bool(row.visible) and (not principal.reads_all or
                        sees_jurisdiction_id(principal, row.jurisdiction_id))) for row in rows}  # fmt: skip
 

@@ -6,6 +6,7 @@ rule (the approver differs from the initiator) and account rights apply per user
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -38,6 +39,7 @@ from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services import lifecycle, operations, views
 from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.store.prepared import Send
 
 router = APIRouter(tags=["proposals"])
 ProposalId = Annotated[int, Path(ge=1, le=MAX_ID)]
@@ -77,8 +79,13 @@ def transfer(
     svc: Service = request.app.state.service  # not a dependency: see routers/accounts.py
     unit = svc.unit_class(body.unit_class, "body.unit_class")  # before the write transaction
 
-    def run(connection: Connection) -> tuple[int, dict] | ApiError:
-        found = views.two_accounts(connection, who, body.from_account, body.to_account)
+    def ahead(send: Send) -> Callable[[], dict[str, tuple[int, bool]]]:
+        return views.send_two_accounts(send, who, body.from_account, body.to_account)
+
+    def run(
+        connection: Connection, accounts: Callable[[], dict[str, tuple[int, bool]]]
+    ) -> tuple[int, dict] | ApiError:
+        found = accounts()
         source, visible = found.get(body.from_account, (0, False))
         if not visible:
             raise ApiError(404, "unknown_account", f"no account {body.from_account} that you "
@@ -111,7 +118,7 @@ def transfer(
         )  # fmt: skip
 
     status, shown = idempotent_write_in(svc, request, who, key, "transfer", body.from_account,
-                                        body.model_dump(), run)  # fmt: skip
+                                        body.model_dump(), ahead, run)  # fmt: skip
     return JSONResponse(shown, status_code=status)
 
 

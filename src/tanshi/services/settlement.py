@@ -35,7 +35,7 @@ from tanshi.services.clearing import (
     cash_step,
     clearing_account_code,
     exchange_in,
-    registry_account,
+    member_accounts,
     registry_step,
     unit_class_by_code,
 )
@@ -103,8 +103,7 @@ def record_trade_in(
         return Recorded(previous.id, stored, previous.status == SETTLED,
                         previous.transaction_id, replayed=True)  # fmt: skip
     ex = exchange_in(connection, jurisdiction)
-    seller = registry_account(connection, fill.seller, where)
-    buyer = registry_account(connection, fill.buyer, where)
+    seller, buyer = member_accounts(connection, ex.jurisdiction, [fill.seller, fill.buyer], where)
     if load_accounts(connection, [buyer])[buyer].kind not in RECEIVING_KINDS:
         raise Refused([Issue("buyer_account_cannot_hold_traded_units",
                              f"{fill.buyer} is not a holding, trading or project account",

@@ -24,6 +24,7 @@ from tanshi.api.routers import (
     registry_controls,
     reports,
     rulebooks,
+    surveillance,
     transactions,
     trust_requests,
     users,
@@ -46,6 +47,7 @@ ROUTERS = (
     verification.router,
     reports.router,
     market.router,
+    surveillance.router,  # the exchange's surveillance alerts
     admin.router,
     admin_requests.router,  # four eyes in administration
     # Allocation, auctions, cash and settlement, facilities and the exchanges' overview.

@@ -3,6 +3,7 @@ order entry, trade recording and bilateral trades on both stores (DP's exchange,
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
@@ -15,7 +16,7 @@ from tanshi.market.settlement import Fill
 from tanshi.resources import load_settlement_rules
 from tanshi.services import market, reservations, trading
 from tanshi.services.jurisdiction import load_jurisdiction, local_date
-from tanshi.services.settlement import record_trade
+from tanshi.services.settlement import SettlementRun, record_trade, settle_due
 from tanshi.store.schema import settlements, trades, unit_reservations
 from two_jurisdictions import add_shenzhen
 
@@ -64,3 +65,16 @@ def test_the_library_refuses_another_jurisdictions_account_everywhere(engine: En
         assert outcome is None and [i.code for i in issues] == [CODE]
         assert "SZ-OH-S1" in issues[0].message
     assert [_count(engine, t) for t in (unit_reservations, settlements, trades)] == [0, 0, 0]
+
+
+def test_each_exchange_settles_its_own_pending_trades(engine: Engine) -> None:
+    world = build_world(engine)
+    add_shenzhen(world)
+    dp, sz = load_jurisdiction(engine, "DP"), load_jurisdiction(engine, "SZ")
+    rules = load_settlement_rules("demo-province")
+    block = Fill("B-9", "block", TRADER_ACCOUNT, "DP-OH-A1", "DPEA-2016", 100, 2800, NOW)
+    recorded, issues = record_trade(engine, dp, rules, block, NOW)
+    assert recorded is not None and not recorded.settled, issues
+    due, later = recorded.plan.settle_on, NOW + timedelta(days=1)
+    assert settle_due(engine, sz, due, later) == SettlementRun((), ())  # not SZ's to settle
+    assert settle_due(engine, dp, due, later).settled == ("block/B-9",)

@@ -244,7 +244,9 @@ class SettlementRun:
 def settle_due(
     engine: Engine, jurisdiction: Jurisdiction, on: date, now: datetime
 ) -> SettlementRun:
-    """Settle every pending trade due on or before ``on``, oldest first, each on its own.
+    """Settle every pending trade of ``jurisdiction``'s exchange due on or before ``on``,
+    oldest first, each on its own (another jurisdiction's trades settle through its own
+    exchange's accounts, on its own run).
 
     A trade that cannot settle (the buyer's account was closed, say) stays pending and is
     reported; the others settle.
@@ -252,9 +254,11 @@ def settle_due(
     with engine.connect() as connection:
         due = connection.execute(
             select(settlements.c.id, settlements.c.venue, settlements.c.trade_id)
-            .where(settlements.c.status == PENDING, settlements.c.settle_on <= on)
+            .join(accounts, accounts.c.id == settlements.c.buyer_account_id)
+            .where(settlements.c.status == PENDING, settlements.c.settle_on <= on,
+                   accounts.c.jurisdiction_id == jurisdiction.id)
             .order_by(settlements.c.id)
-        ).all()
+        ).all()  # fmt: skip
     settled, failed = [], []
     for settlement_id, venue, trade_id in due:
 

@@ -8,13 +8,15 @@ jurisdiction when it was made. Both years' compliance rows are stored for 2016 (
 
 from __future__ import annotations
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
+from grid_site_text import REPORT_CSV, STATED_T, grid_site_plan
 from service_world import NOW, PASSWORD, World
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.resources import load_rulebook
 from tanshi.services import identity, lifecycle
+from tanshi.services import verification as vf
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -24,7 +26,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.registry import execute
-from tanshi.store.schema import companies, compliance_results
+from tanshi.store.schema import companies, compliance_results, verification_cases
 
 
 def _allocate(engine: Engine, place: Jurisdiction, unit: str, codes: tuple[str, ...]) -> int:
@@ -95,3 +97,27 @@ def add_shenzhen(world: World) -> dict[str, int]:
     _compliance_row(engine, "A1", "compliant")
     _compliance_row(engine, "S1", "shortfall")
     return waiting
+
+
+def verified_in_both(world: World) -> None:
+    """Verified 2016 reports of A1, B1, C1 (DP) and S1, S2 (SZ), for the re-check sample: A1's
+    goes through the workflow (plan, report, assignment, verification by VER); the others are
+    recorded as verified beside it (the sample reads only the cases' states and companies)."""
+    assert vf.register_body(world.engine, "VER", "Verifier org", NOW) == []
+    for username, path, body in (
+        ("officer-a", "/monitoring-plans", {"toml": grid_site_plan("A1")}),
+        ("officer-a", "/reports", {"year": 2016, "stated_t": STATED_T, "csv": REPORT_CSV}),
+        ("regulator", "/verification/2016/A1/assign", {"body": "VER"}),
+        ("verifier", "/verification/2016/A1/verify", None),
+    ):  # fmt: skip
+        done = world.client.post(f"/v1{path}", json=body, headers=world.token(username) | {
+            "Idempotency-Key": f"verified/{path}"})  # fmt: skip
+        assert done.status_code in (200, 201), done.json()
+    with world.engine.begin() as connection:
+        ids = dict(connection.execute(select(companies.c.code, companies.c.id)).all())
+        found = verification_cases.c.company_id == ids["A1"]
+        case = connection.execute(verification_cases.select().where(found)).one()._asdict()
+        assert case.pop("id") and case["state"] == "verified"
+        for code in ("B1", "C1", "S1", "S2"):
+            connection.execute(verification_cases.insert().values(
+                {**case, "company_id": ids[code]}))  # fmt: skip

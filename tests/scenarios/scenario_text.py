@@ -266,7 +266,7 @@ class ScenarioRun:
 
     def do_sample(self, year: str, _seed: str, seed: str, _arrow: str, *expected: str) -> None:
         drawn = vf.recheck_sample(
-            self.engine, self.rules, int(year), int(seed), _when(year + "-06-01")
+            self.engine, self.j, self.rules, int(year), int(seed), _when(year + "-06-01")
         )
         assert drawn == list(expected), f"sample {drawn}, expected {list(expected)}"
 

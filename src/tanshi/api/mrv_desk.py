@@ -137,8 +137,10 @@ def record_recheck(svc: Service, who: Principal, company: str, year: int, figure
 
 
 def sample(svc: Service, year: int, seed: int, who: Principal | None = None) -> list[str]:
-    rules = rules_of(svc.jurisdiction(None, who=who))
-    return vf.recheck_sample(svc.engine, rules, year, seed, svc.now())
+    jurisdiction = svc.jurisdiction(None, who=who)
+    return vf.recheck_sample(
+        svc.engine, jurisdiction, rules_of(jurisdiction), year, seed, svc.now()
+    )
 
 
 def discrepancies(engine: Engine, year: int, who: Principal | None = None) -> list[dict]:

@@ -139,7 +139,7 @@ def register(app: typer.Typer) -> None:
         engine, jurisdiction = open_registry(db)
         chosen = jurisdiction_venue(jurisdiction, venue)
         day = date.fromisoformat(on) if on else date.today()
-        flags = surveillance_report(engine, chosen, surveillance_rules(), day)
+        flags = surveillance_report(engine, jurisdiction.id, chosen, surveillance_rules(), day)
         for flag in flags:
             typer.echo(f"{flag.day}  {flag.kind:<24} {flag.account:<14} {flag.message}")
         counts = Counter(flag.kind for flag in flags)

@@ -201,7 +201,7 @@ def sample_command(
 ) -> None:  # fmt: skip
     """Draw the seeded random sample of verified reports the regulator re-checks."""
     engine, jurisdiction = open_registry(db)
-    drawn = vf.recheck_sample(engine, _rules(jurisdiction), year, seed, moment_of(at))
+    drawn = vf.recheck_sample(engine, jurisdiction, _rules(jurisdiction), year, seed, moment_of(at))
     typer.echo(" ".join(drawn) if drawn else "no verified reports to sample")
 
 

@@ -51,11 +51,15 @@ def parse_surveillance_rules(
         ]  # fmt: skip
 
 
+FLAG_KINDS = ("position_limit_exceeded", "large_holder", "wash_trade_suspected",
+              "order_at_price_limit")  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     """Something the surveillance desk should look at (not a refusal)."""
 
-    kind: str  # position_limit_exceeded, large_holder, wash_trade_suspected, order_at_price_limit
+    kind: str  # one of FLAG_KINDS
     account: str
     day: date
     message: str

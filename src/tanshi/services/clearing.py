@@ -8,7 +8,7 @@ writes, and cash locks always come after it); a step that finds a problem raises
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -16,11 +16,12 @@ from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.issues import Issue
 from tanshi.market.cash import CashAccountKind, CashRequest
+from tanshi.market.membership import Party, outside_exchange
 from tanshi.registry import AccountKind, ResultCode, TransactionRequest
 from tanshi.services import cash
 from tanshi.services.jurisdiction import Jurisdiction, find_account
 from tanshi.services.registry import execute_in, lock_journal_head
-from tanshi.store.schema import accounts, unit_classes
+from tanshi.store.schema import accounts, jurisdictions, unit_classes
 
 T = TypeVar("T")
 RECEIVING_KINDS = frozenset(
@@ -90,11 +91,27 @@ def open_exchange(engine: Engine, jurisdiction: Jurisdiction) -> Exchange:
         return exchange_in(connection, jurisdiction)
 
 
-def registry_account(connection: Connection, code: str, where: str) -> int:
-    found = find_account(connection, code)
-    if found is None:
-        raise Refused([Issue("unknown_account", f"no registry account {code}", where)])
-    return found
+def member_accounts(
+    connection: Connection, exchange: str, codes: Sequence[str], where: str
+) -> list[int]:
+    """The ids of accounts ``codes``, in order, each of which must exist and be of
+    jurisdiction ``exchange``, whose exchange they trade on (``market.membership``); raises
+    ``Refused`` with every problem."""
+    found = {row.code: row for row in connection.execute(
+        select(accounts.c.code, accounts.c.id, jurisdictions.c.code.label("jurisdiction"))
+        .join(jurisdictions, jurisdictions.c.id == accounts.c.jurisdiction_id)
+        .where(accounts.c.code.in_(set(codes)))
+    )}  # fmt: skip
+    issues = [Issue("unknown_account", f"no registry account {code}", where)
+              for code in dict.fromkeys(codes) if code not in found]  # fmt: skip
+    issues += outside_exchange(
+        exchange,
+        [Party(code, found[code].jurisdiction) for code in codes if code in found],
+        where,
+    )  # fmt: skip
+    if issues:
+        raise Refused(issues)
+    return [int(found[code].id) for code in codes]
 
 
 _WHY = {

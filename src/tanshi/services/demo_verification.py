@@ -163,7 +163,7 @@ class VerificationSeason:
 
     def recheck(self, sample: list[str], verifier: dict[str, str], truth) -> None:
         """The regulator draws the sample and sends each report to another body."""
-        drawn = vf.recheck_sample(self.engine, self.rules, self.year, self.seed,
+        drawn = vf.recheck_sample(self.engine, self.jurisdiction, self.rules, self.year, self.seed,
                                   self.at(date(self.year + 1, 6, 5)))  # fmt: skip
         if drawn != sample:
             raise TanshiError(f"the re-check sample {drawn} is not the one planned {sample}")

@@ -14,14 +14,9 @@ from tanshi.core.quantities import cny_to_fen, fen_to_cny
 from tanshi.market import Trade, check_trade
 from tanshi.market.settlement import Fill
 from tanshi.market.settlement_rules import SettlementRules
-from tanshi.registry import Movement, ResultCode, TransactionRequest
-from tanshi.services.clearing import Refused, unit_class_by_code
-from tanshi.services.jurisdiction import (
-    Jurisdiction,
-    account_id,
-    local_date,
-    operator_account_code,
-)
+from tanshi.registry import AccountKind, Movement, ResultCode, TransactionRequest
+from tanshi.services.clearing import Refused, member_accounts, unit_class_by_code
+from tanshi.services.jurisdiction import Jurisdiction, local_date, operator_account_code
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import Outcome, execute_in, lock_journal_head
 from tanshi.services.settlement import record_trade_in
@@ -76,15 +71,16 @@ def _bilateral_in(
         if unit_class is None:
             problems.append(Issue("unknown_unit_class", f"no unit class {trade.unit_class}", where))
         return None, problems
-    seller_code = operator_account_code(jurisdiction.code, trade.seller)
-    buyer_code = operator_account_code(jurisdiction.code, trade.buyer)
+    holding = _holding_accounts(connection, jurisdiction, ids, (trade.seller, trade.buyer))
+    seller_code, buyer_code = holding[trade.seller], holding[trade.buyer]
+    seller_id, buyer_id = member_accounts(connection, jurisdiction.code, [seller_code, buyer_code],
+                                          where)  # fmt: skip
     if settlement is None:
         outcome = execute_in(
             connection,
             TransactionRequest(
                 "transfer", key,
-                (Movement(account_id(connection, seller_code), account_id(connection, buyer_code),
-                          unit_class, trade.quantity_t),),
+                (Movement(seller_id, buyer_id, unit_class, trade.quantity_t),),
                 now, memo=f"bilateral trade at CNY {trade.price_cny_per_t}/t on {trade.traded_on}",
             ),
         )  # fmt: skip
@@ -113,6 +109,21 @@ def _bilateral_in(
             )
         )
     return outcome, []
+
+
+def _holding_accounts(
+    connection: Connection, jurisdiction: Jurisdiction, ids: dict[str, int], codes: tuple[str, ...]
+) -> dict[str, str]:
+    """Each company's operator holding account: the one opened in its own jurisdiction (the
+    exchange's check then refuses another jurisdiction's company by its account)."""
+    by_id = {ids[code]: code for code in codes}
+    found = dict(connection.execute(
+        select(accounts.c.company_id, accounts.c.code)
+        .where(accounts.c.company_id.in_(by_id), accounts.c.kind == AccountKind.OPERATOR_HOLDING.value)
+        .order_by(accounts.c.id)
+    ).all())  # fmt: skip
+    return {code: found.get(ids[code], operator_account_code(jurisdiction.code, code))
+            for code in codes}  # fmt: skip
 
 
 def _explain(result: ResultCode) -> str:

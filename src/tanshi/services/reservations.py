@@ -25,7 +25,7 @@ from tanshi.services.clearing import (
     atomically,
     cash_step,
     exchange_in,
-    registry_account,
+    member_accounts,
     registry_step,
     unit_class_by_code,
 )
@@ -117,7 +117,7 @@ def reserve_units(
 
     def work(connection: Connection) -> int:
         ex = exchange_in(connection, jurisdiction)
-        seller_id = registry_account(connection, seller, f"reservation {key}")
+        (seller_id,) = member_accounts(connection, ex.jurisdiction, [seller], f"reservation {key}")
         class_id = unit_class_by_code(connection, unit_class)
         if class_id is None:
             raise Refused([Issue("unknown_unit_class", f"no unit class {unit_class}", key)])
@@ -134,7 +134,7 @@ def reserve_funds(
 
     def work(connection: Connection) -> int:
         ex = exchange_in(connection, jurisdiction)
-        registry_account(connection, buyer, f"reservation {key}")
+        member_accounts(connection, ex.jurisdiction, [buyer], f"reservation {key}")
         buyer_cash = cash.participant_account(connection, buyer, ex.currency)
         return reserve_funds_in(connection, ex, buyer_cash, amount_fen, key, now)
 

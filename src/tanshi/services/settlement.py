@@ -35,7 +35,7 @@ from tanshi.services.clearing import (
     cash_step,
     clearing_account_code,
     exchange_in,
-    registry_account,
+    member_accounts,
     registry_step,
     unit_class_by_code,
 )
@@ -103,8 +103,7 @@ def record_trade_in(
         return Recorded(previous.id, stored, previous.status == SETTLED,
                         previous.transaction_id, replayed=True)  # fmt: skip
     ex = exchange_in(connection, jurisdiction)
-    seller = registry_account(connection, fill.seller, where)
-    buyer = registry_account(connection, fill.buyer, where)
+    seller, buyer = member_accounts(connection, ex.jurisdiction, [fill.seller, fill.buyer], where)
     if load_accounts(connection, [buyer])[buyer].kind not in RECEIVING_KINDS:
         raise Refused([Issue("buyer_account_cannot_hold_traded_units",
                              f"{fill.buyer} is not a holding, trading or project account",
@@ -245,7 +244,9 @@ class SettlementRun:
 def settle_due(
     engine: Engine, jurisdiction: Jurisdiction, on: date, now: datetime
 ) -> SettlementRun:
-    """Settle every pending trade due on or before ``on``, oldest first, each on its own.
+    """Settle every pending trade of ``jurisdiction``'s exchange due on or before ``on``,
+    oldest first, each on its own (another jurisdiction's trades settle through its own
+    exchange's accounts, on its own run).
 
     A trade that cannot settle (the buyer's account was closed, say) stays pending and is
     reported; the others settle.
@@ -253,9 +254,11 @@ def settle_due(
     with engine.connect() as connection:
         due = connection.execute(
             select(settlements.c.id, settlements.c.venue, settlements.c.trade_id)
-            .where(settlements.c.status == PENDING, settlements.c.settle_on <= on)
+            .join(accounts, accounts.c.id == settlements.c.buyer_account_id)
+            .where(settlements.c.status == PENDING, settlements.c.settle_on <= on,
+                   accounts.c.jurisdiction_id == jurisdiction.id)
             .order_by(settlements.c.id)
-        ).all()
+        ).all()  # fmt: skip
     settled, failed = [], []
     for settlement_id, venue, trade_id in due:
 

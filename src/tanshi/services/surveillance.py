@@ -36,21 +36,25 @@ NOT_HOLDERS = frozenset(
 )
 
 
-def positions(connection: Connection) -> list[Holding]:
-    """What each account holds per unit class, its frozen units included: units frozen by
-    order sit in the account's frozen-units account but still belong to its holder, who
-    gets them back when the order is lifted (docs/market.md, "Surveillance")."""
+def positions(connection: Connection, jurisdiction_id: int | None = None) -> list[Holding]:
+    """What each account (of jurisdiction ``jurisdiction_id``, or every one) holds per unit
+    class, its frozen units included: units frozen by order sit in the account's frozen-units
+    account but still belong to its holder, who gets them back when the order is lifted
+    (docs/market.md, "Surveillance")."""
     owner = dict(connection.execute(
         select(unit_freezes.c.frozen_account_id, unit_freezes.c.account_id).distinct()
     ).all())  # fmt: skip
-    known = {row.id: (row.code, row.kind) for row in connection.execute(
-        select(accounts.c.id, accounts.c.code, accounts.c.kind))}  # fmt: skip
+    listed = select(accounts.c.id, accounts.c.code, accounts.c.kind)
+    if jurisdiction_id is not None:
+        listed = listed.where(accounts.c.jurisdiction_id == jurisdiction_id)
+    known = {row.id: (row.code, row.kind) for row in connection.execute(listed)}
     totals: dict[tuple[int, str], int] = defaultdict(int)
     for account, unit_class, quantity in connection.execute(
         select(holdings.c.account_id, unit_classes.c.code, holdings.c.quantity_units)
         .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
     ):  # fmt: skip
-        totals[(owner.get(account, account), unit_class)] += int(quantity)
+        if owner.get(account, account) in known:
+            totals[(owner.get(account, account), unit_class)] += int(quantity)
     return [
         Holding(*known[account], unit_class, quantity)
         for (account, unit_class), quantity in sorted(totals.items())
@@ -58,12 +62,13 @@ def positions(connection: Connection) -> list[Holding]:
 
 
 def surveillance_report(
-    engine: Engine, venue: Venue, rules: SurveillanceRules, day: date
+    engine: Engine, jurisdiction_id: int, venue: Venue, rules: SurveillanceRules, day: date
 ) -> list[Flag]:
-    """Every flag: positions and large holders as held now (dated ``day``), wash trades
-    over the settled trades, and orders at the price limit over the stored log."""
+    """Every flag of jurisdiction ``jurisdiction_id``'s exchange ``venue``: its accounts'
+    positions and large holders as held now (dated ``day``), wash trades over its settled
+    trades, and orders at the price limit over the venue's stored log."""
     with engine.connect() as connection:
-        held = positions(connection)
+        held = positions(connection, jurisdiction_id)
         buyer, seller = aliased(accounts), aliased(accounts)
         trades = [
             TradeSeen(f"{row.venue}/{row.trade_id}", from_store(row.traded_at), row.buyer,
@@ -74,6 +79,7 @@ def surveillance_report(
                        settlements.c.quantity_units, settlements.c.price_fen_per_t)
                 .join(buyer, buyer.c.id == settlements.c.buyer_account_id)
                 .join(seller, seller.c.id == settlements.c.seller_account_id)
+                .where(buyer.c.jurisdiction_id == jurisdiction_id)
                 .order_by(settlements.c.id)
             )
         ]  # fmt: skip
@@ -93,3 +99,13 @@ def surveillance_report(
         *wash_trade_flags(trades, rules),
         *price_limit_flags(orders, listed.band_bp or 0, listed.tick_fen, days),
     ]
+
+
+def flags_page(
+    flags: list[Flag], kind: str | None, account: str | None, limit: int, offset: int
+) -> tuple[list[Flag], int]:
+    """The flags of ``kind`` and ``account`` (each when named), one page of them, and how
+    many there are in all."""
+    chosen = [f for f in flags
+              if (kind is None or f.kind == kind) and (account is None or f.account == account)]  # fmt: skip
+    return chosen[offset : offset + limit], len(chosen)

@@ -291,9 +291,12 @@ def fill_rows(
     return shaped[offset : offset + limit], len(shaped)
 
 
-def trading_accounts(engine: Engine, principal: Principal) -> list[str]:
+def trading_accounts(
+    engine: Engine, principal: Principal, jurisdiction_id: int | None = None
+) -> list[str]:
     """The accounts ``principal`` may enter orders for: those they represent with the right
-    to initiate, and their organisation's company's accounts."""
+    to initiate, and their organisation's company's accounts; with ``jurisdiction_id``, only
+    those opened in that jurisdiction (the ones its exchange trades)."""
     represented = select(representatives.c.account_id).where(
         representatives.c.person == principal.username, representatives.c.can_initiate
     )
@@ -304,5 +307,7 @@ def trading_accounts(engine: Engine, principal: Principal) -> list[str]:
         or_(accounts.c.id.in_(represented), accounts.c.company_id.in_(own_company)),
         accounts.c.kind.in_(["operator_holding", "trading"]),
     )
+    if jurisdiction_id is not None:
+        query = query.where(accounts.c.jurisdiction_id == jurisdiction_id)
     with engine.connect() as connection:
         return sorted(connection.execute(query).scalars())

@@ -323,23 +323,27 @@ def record_recheck(
 
 
 def recheck_sample(
-    engine: Engine, rules: VerificationRules, year: int, seed: int, now: datetime
-) -> list[str]:
-    """The regulator's seeded random sample of verified reports to re-check (recorded)."""
+    engine: Engine, jurisdiction: Jurisdiction, rules: VerificationRules, year: int, seed: int,
+    now: datetime,
+) -> list[str]:  # fmt: skip
+    """The regulator's seeded random sample of ``jurisdiction``'s verified reports to re-check
+    (recorded): its own companies only, the share of its rules applied to their number."""
     with engine.begin() as connection:
         population = list(
             connection.execute(
                 select(companies.c.code)
                 .join(verification_cases)
                 .where(
+                    companies.c.jurisdiction_id == jurisdiction.id,
                     verification_cases.c.year == year,
                     verification_cases.c.state == CaseState.VERIFIED.value,
                 )
             ).scalars()
         )
         sample = draw_recheck_sample(population, rules.recheck_sample_share, seed)
-        detail = {"seed": seed, "share": str(rules.recheck_sample_share), "population":
-                  len(population), "sample": sample}  # fmt: skip
+        detail = {"jurisdiction": jurisdiction.code, "seed": seed,
+                  "share": str(rules.recheck_sample_share), "population": len(population),
+                  "sample": sample}  # fmt: skip
         connection.execute(
             verification_events.insert().values(
                 case_id=None,

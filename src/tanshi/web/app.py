@@ -31,6 +31,7 @@ from tanshi.web import (
     registry_desk,
     regulator,
     statements,
+    surveillance,
     trading,
 )
 from tanshi.web.common import PasswordChangeRequired
@@ -85,7 +86,8 @@ def create_app(service: Service) -> FastAPI:
                    admin.router, admin_requests.router, auction_bids.router,
                    auction_desk.router, public_log.router, public_auctions.router,
                    statements.router,
-                   account_controls.router, account_limits.router, registry_desk.router):  # fmt: skip
+                   account_controls.router, account_limits.router, registry_desk.router,
+                   surveillance.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
     app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)

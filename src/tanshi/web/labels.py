@@ -72,6 +72,8 @@ MARKET = {
     "continuous": "continuous trading", "closing_call": "closing call auction",
     "halted": "halted", "settled": "settled", "pending": "pending", "minute": "minute",
     "hour": "hour", "day": "day", "week": "week",
+    "position_limit_exceeded": "position limit exceeded", "large_holder": "large holder",
+    "wash_trade_suspected": "suspected wash trade", "order_at_price_limit": "order at the price limit",
 }  # fmt: skip
 CASH = {
     "participant": "participant", "clearing": "clearing", "fees": "fees", "bank": "bank",

@@ -86,6 +86,10 @@ EXCHANGE = {
     "amend_exceeds_reservation": "an amendment may not need more than the order reserved",
     "invalid_price": "enter the price in CNY per tonne, e.g. 28.50",
     "no_exchange": "this jurisdiction has no exchange in tanshi",
+    "regulators_and_exchange_only": "market surveillance is for regulators, the exchange "
+        "operator, auditors and administrators",
+    "account_not_in_exchange_jurisdiction": "this account was opened in another jurisdiction, "
+        "and this exchange trades only its own jurisdiction's accounts: choose one of those",
 }  # fmt: skip
 SURRENDER = {
     "surrender_after_deadline": "the surrender deadline of that year has passed",

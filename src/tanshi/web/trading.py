@@ -82,7 +82,11 @@ def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: Prod
         shown = refusal(error.code, error.message)
         return render(request, svc, who, "result.html", error.status, ok=False,
                       code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
-    accounts = trading.trading_accounts(svc.engine, me) if Scope.TRADE in me.scopes else []
+    # The exchange trades its own jurisdiction's accounts only: offer those.
+    place, _venue = exchange_of(svc, None, me)
+    accounts = (
+        trading.trading_accounts(svc.engine, me, place.id) if Scope.TRADE in me.scopes else []
+    )
     return render(request, svc, who, "trade.html", accounts=accounts, intervals=list(Interval),
                   products=[p.code for p in panel["venue"].products], form_key=uuid.uuid4().hex,
                   **panel, **bid_panel(svc, me))  # fmt: skip

@@ -25,6 +25,7 @@ from tanshi.api.routers import (
     registry_controls,
     reports,
     rulebooks,
+    surveillance,
     transactions,
     trust_requests,
     users,
@@ -48,6 +49,7 @@ ROUTERS = (
     verification.router,
     reports.router,
     market.router,
+    surveillance.router,  # the exchange's surveillance alerts
     admin.router,
     admin_requests.router,  # four eyes in administration
     # Allocation, auctions, cash and settlement, facilities and the exchanges' overview.

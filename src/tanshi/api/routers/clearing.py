@@ -22,11 +22,12 @@ from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Code, Quantity, Strict
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
-from tanshi.services import cash, cash_reads, negotiated_trades
+from tanshi.market.membership import Party, outside_exchange
+from tanshi.services import cash, cash_reads, negotiated_trades, views
 from tanshi.services.clearing import RECEIVING_KINDS
 from tanshi.services.identity import Principal, Scope
 from tanshi.services.views import reading
-from tanshi.store.schema import accounts
+from tanshi.store.schema import accounts, jurisdictions
 
 router = APIRouter(tags=["clearing"])
 Clearer = Annotated[Principal, Depends(needs(Scope.CLEAR))]
@@ -93,16 +94,48 @@ def _refused(issues: list[Issue] | tuple[Issue, ...]) -> ApiError:
     return from_issues(422, list(issues), lambda _i: "body")
 
 
+def _hide_accounts(svc, who: Principal, codes: tuple[str, ...]) -> None:
+    """A bound operator is answered about another jurisdiction's account as about none."""
+    hidden = [code for code in dict.fromkeys(codes) if not views.in_scope(svc.engine, who, code)]
+    if hidden:
+        raise _refused([Issue("unknown_account", f"no registry account {code}", "body")
+                        for code in hidden])  # fmt: skip
+
+
+def _hide_companies(svc, who: Principal, codes: tuple[str, ...]) -> None:
+    """… and about another jurisdiction's covered company as about none."""
+    scope = views.scope_of(who)
+    if scope is None:
+        return
+    hidden = [
+        code for code in dict.fromkeys(codes) if views.company(svc.engine, code, scope) is None
+    ]
+    if hidden:
+        raise _refused([Issue("unknown_company", f"no company {code}", "body") for code in hidden])
+
+
 def _money(svc, who: Principal, key: str, body: MoneyIn, jurisdiction: str | None,
            deposit: bool) -> tuple[int, dict]:  # fmt: skip
     place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
     with reading(svc.engine) as connection:
-        kind = connection.execute(
-            select(accounts.c.kind).where(accounts.c.code == body.account)
-        ).scalar()
-    if kind is None:
+        found = connection.execute(
+            select(
+                accounts.c.kind,
+                accounts.c.jurisdiction_id,
+                jurisdictions.c.code.label("jurisdiction"),
+            )
+            .join(jurisdictions, jurisdictions.c.id == accounts.c.jurisdiction_id)
+            .where(accounts.c.code == body.account)
+        ).first()
+    # Another jurisdiction's account is absent to a bound operator (docs/security.md).
+    if found is None or not views.sees_jurisdiction_id(who, found.jurisdiction_id):
         raise ApiError(404, "unknown_account", f"no registry account {body.account}",
                        "body.account")  # fmt: skip
+    kind = found.kind
+    outside = outside_exchange(place.code, [Party(body.account, found.jurisdiction)],
+                               "body.account")  # fmt: skip
+    if outside:
+        raise from_issues(422, outside)
     if kind not in {k.value for k in RECEIVING_KINDS}:
         raise ApiError(422, "account_cannot_trade", f"{body.account} is a {kind} account: "
                        "cash belongs to holding, trading and project accounts", "body.account")  # fmt: skip
@@ -150,6 +183,7 @@ def block_trade(body: BlockTradeIn, request: Request, key: IdempotencyKey, svc: 
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
+        _hide_accounts(svc, who, (body.seller, body.buyer))
         trade_id = trade_id_of(who, key)
         recorded, issues = negotiated_trades.report_block_trade(
             svc.engine, place, body.product, body.seller, body.buyer, body.quantity_t,
@@ -177,6 +211,7 @@ def bilateral_trade(body: BilateralTradeIn, request: Request, key: IdempotencyKe
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
+        _hide_companies(svc, who, (body.seller, body.buyer))
         outcome, issues = negotiated_trades.report_bilateral_trade(
             svc.engine, place, body.unit_class, body.seller, body.buyer, body.quantity_t,
             body.price_cny_per_t, trade_id_of(who, key), svc.now(),

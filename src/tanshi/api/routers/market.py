@@ -32,6 +32,7 @@ from tanshi.api.routers.paging import PagingDep
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store
 from tanshi.market.bars import Interval, bars
+from tanshi.market.membership import ACCOUNT_NOT_IN_EXCHANGE_JURISDICTION
 from tanshi.market.orders import ResultCode, Side, TimeInForce, cny_to_fen_exact
 from tanshi.market.venues import Venue
 from tanshi.services import trading
@@ -148,22 +149,35 @@ def listed(venue: Venue, product: str, field: str) -> str:
     return product
 
 
-def refused(issues: list[Issue]) -> ApiError:
+def refused(issues: list[Issue], account_field: str | None = None) -> ApiError:
+    """The engine's or the exchange's refusal; an account of another jurisdiction is named by
+    ``account_field``, the request's field that chose it."""
     status = 404 if issues[0].code in NOT_YOURS else 422
-    return from_issues(status, issues)
+
+    def field_of(issue: Issue) -> str:
+        if account_field and issue.code == ACCOUNT_NOT_IN_EXCHANGE_JURISDICTION:
+            return account_field
+        return issue.where
+
+    return from_issues(status, issues, field_of)
 
 
 def _owners(svc: Service, who: Principal) -> list[str] | None:
     return None if who.role in READ_ALL_ORDERS_ROLES else trading.trading_accounts(svc.engine, who)
 
 
-def _account(svc: Service, who: Principal, wanted: str | None) -> str:
+def _account(svc: Service, who: Principal, wanted: str | None, place: Jurisdiction) -> str:
+    """The account to trade for: ``wanted`` if ``who`` may trade for it (one of another
+    jurisdiction is refused by the exchange, ``account_not_in_exchange_jurisdiction``), or
+    the first of ``who``'s accounts the exchange trades."""
     mine = trading.trading_accounts(svc.engine, who)
-    if wanted is None and mine:
-        return mine[0]
+    if wanted is None:
+        here = trading.trading_accounts(svc.engine, who, place.id)
+        if here:
+            return here[0]
     if wanted is None or wanted not in mine:
-        raise ApiError(404, "unknown_account", f"no account {wanted or ''} that you may trade "
-                       f"for; yours: {', '.join(mine) or 'none'}", "body.account")  # fmt: skip
+        raise ApiError(404, "unknown_account", f"no account {wanted or ''} of {place.code} that "
+                       f"you may trade for; yours: {', '.join(mine) or 'none'}", "body.account")  # fmt: skip
     return wanted
 
 
@@ -177,7 +191,7 @@ def place_order(
     def run() -> tuple[int, dict]:
         place, venue = exchange_of(svc, jurisdiction, who)
         listed(venue, body.product, "body.product")
-        account = _account(svc, who, body.account)
+        account = _account(svc, who, body.account, place)
         price = None
         if body.price_cny_per_t is not None:
             price = cny_to_fen_exact(body.price_cny_per_t)
@@ -189,7 +203,7 @@ def place_order(
                                      body.quantity_t, price, TimeInForce[body.time_in_force],
                                      svc.now())  # fmt: skip
         if result.issues:
-            raise refused(result.issues)
+            raise refused(result.issues, "body.account")
         return 201, {"order_id": result.order_id, "account": account, "product": body.product,
                      "fills": result.fills, "filled_t": result.filled_t,
                      "resting_t": result.resting_t}  # fmt: skip

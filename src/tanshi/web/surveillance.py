@@ -1,0 +1,49 @@
+"""The regulator's market surveillance page: the alerts of its jurisdiction's exchange."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from tanshi.api.context import ServiceDep
+from tanshi.api.errors import ApiError
+from tanshi.api.routers.surveillance import alerts
+from tanshi.market.surveillance import FLAG_KINDS
+from tanshi.web.common import VisitorDep, login_redirect
+from tanshi.web.forms import refusal
+from tanshi.web.render import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_ROWS = 100
+
+
+@router.get("/regulator/surveillance", response_class=HTMLResponse)
+def surveillance_page(
+    request: Request, svc: ServiceDep, who: VisitorDep,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
+    account: Annotated[str | None, Query(max_length=40)] = None,
+    on: Annotated[date | None, Query()] = None,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> Response:  # fmt: skip
+    """Position limits, large holders, suspected wash trades and orders at the price limit
+    on the exchange of the visitor's jurisdiction, with filters, a page at a time."""
+    if who.principal is None:
+        return login_redirect("/regulator/surveillance")
+    kind = kind if kind in FLAG_KINDS else None
+    account = (account or "").strip() or None
+    try:
+        page = alerts(svc, who.principal, None, on, kind, account, PAGE_ROWS, offset)
+    except ApiError as error:
+        shown = refusal(error.code, error.message)
+        return render(request, svc, who, "result.html", error.status, ok=False,
+                      code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
+    kept = {k: v for k, v in (("kind", kind), ("account", account), ("on", page["on"])) if v}
+    following = None
+    if page["next_offset"] is not None:
+        following = "/regulator/surveillance?" + urlencode(kept | {"offset": page["next_offset"]})
+    return render(request, svc, who, "surveillance.html", page=page, kinds=FLAG_KINDS,
+                  kind=kind or "", account=account or "", following=following)  # fmt: skip

@@ -27,7 +27,7 @@ from tanshi.services import proposal_store
 from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction, find_account
 from tanshi.services.registry import lock_journal_head
-from tanshi.services.trust_requests import CONFIRMED, PENDING, WITHDRAWN, claim
+from tanshi.services.trust_requests import CONFIRMED, PENDING, claim, withdraw_row
 from tanshi.services.trusted_list import registry_rule, rights
 from tanshi.store.schema import account_transaction_limits, admin_requests, users
 
@@ -217,15 +217,5 @@ def withdraw(
     with engine.begin() as connection:
         row = connection.execute(_requests(connection, account_code).where(
             admin_requests.c.id == request_id)).first()  # fmt: skip
-        if row is None or row.state != PENDING:
-            return _not_pending(account_code)
-        if row.asker != who.username:
-            account = find_account(connection, account_code)
-            assert account is not None
-            held = rights(connection, account, who.username)
-            if not (held.initiate or held.approve):
-                return [Issue("account_limit_change_refused", f"{who.username} is not an "
-                              f"authorised representative of {account_code}", "request")]  # fmt: skip
-        if not claim(connection, request_id, WITHDRAWN, who, now):
-            return _not_pending(account_code)
-    return []
+        return withdraw_row(connection, row, account_code, request_id, who, now,
+                            "account_limit_change_refused", _not_pending)  # fmt: skip

@@ -17,6 +17,7 @@ withdraws a pending change, and any other representative of the account may turn
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -301,15 +302,26 @@ def withdraw(
     of the account, with either right)."""
     with engine.begin() as connection:
         row = _request(connection, account_code, request_id)
-        if row is None or row.state != PENDING:
-            return _not_pending(account_code)
-        if row.asker != who.username:
-            account = find_account(connection, account_code)
-            assert account is not None
-            held = rights(connection, account, who.username)
-            if not (held.initiate or held.approve):
-                return [Issue("trusted_list_change_refused", f"{who.username} is not an "
-                              f"authorised representative of {account_code}", "request")]  # fmt: skip
-        if not claim(connection, request_id, WITHDRAWN, who, now):
-            return _not_pending(account_code)
+        return withdraw_row(connection, row, account_code, request_id, who, now,
+                            "trusted_list_change_refused", _not_pending)  # fmt: skip
+
+
+def withdraw_row(
+    connection: Connection, row, account_code: str, request_id: int, who: Principal,
+    now: datetime, refused_code: str, not_pending: Callable[[str], list[Issue]],
+) -> list[Issue]:  # fmt: skip
+    """Withdraw the pending request ``row`` (by its proposer) or turn it down (by another
+    representative of the account, with either right); anyone else gets ``refused_code``.
+    Shared by the trusted-list and the transaction-limit changes."""
+    if row is None or row.state != PENDING:
+        return not_pending(account_code)
+    if row.asker != who.username:
+        account = find_account(connection, account_code)
+        assert account is not None
+        held = rights(connection, account, who.username)
+        if not (held.initiate or held.approve):
+            return [Issue(refused_code, f"{who.username} is not an authorised "
+                          f"representative of {account_code}", "request")]  # fmt: skip
+    if not claim(connection, request_id, WITHDRAWN, who, now):
+        return not_pending(account_code)
     return []

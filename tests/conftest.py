@@ -7,6 +7,9 @@ run then fails, rather than skips, if the PostgreSQL leg cannot run.
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -24,7 +27,7 @@ REQUIRE_POSTGRES = os.environ.get("TANSHI_REQUIRE_POSTGRES", "0") == "1"
 # one configured. tests/services/test_secret_box.py unsets it to try the SQLite key file.
 os.environ.setdefault("TANSHI_SECRET_KEY", "dGFuc2hpLXRlc3RzLW9ubHktbm90LWEtcmVhbC1rZXk=")
 _TEMPLATE = f"tanshi_template_{os.getpid()}"
-_state: dict[str, object] = {"postgres_tests": 0, "template": None}
+_state: dict[str, object] = {"postgres_tests": 0, "template": None, "sqlite_template": None}
 
 
 def _admin() -> Engine:
@@ -57,12 +60,27 @@ def _template() -> str:
     return str(_state["template"])
 
 
+def _sqlite_template() -> str:
+    """A migrated SQLite file to copy for each test (migrating costs ~0.25 s, a copy ~1 ms)."""
+    if _state["sqlite_template"] is None:
+        path = os.path.join(tempfile.mkdtemp(prefix="tanshi-template-"), "tanshi.sqlite")
+        engine = make_engine(f"sqlite:///{path}")
+        migrate(engine)
+        engine.dispose()
+        # Fold the write-ahead log into the file so that the file alone is the database.
+        with sqlite3.connect(path) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.close()
+        _state["sqlite_template"] = path
+    return str(_state["sqlite_template"])
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
     """A migrated, empty tanshi database; each test gets its own."""
     if request.param == "sqlite":
+        shutil.copyfile(_sqlite_template(), tmp_path / "tanshi.sqlite")
         engine = make_engine(f"sqlite:///{tmp_path / 'tanshi.sqlite'}")
-        migrate(engine)
         yield engine
         engine.dispose()
         return
@@ -83,6 +101,8 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _state["sqlite_template"] is not None:
+        shutil.rmtree(os.path.dirname(str(_state["sqlite_template"])), ignore_errors=True)
     if _state["template"] is not None:
         admin = _admin()
         with admin.connect() as connection:

@@ -120,10 +120,19 @@ def _demo(folder: Path, seed: int, db: str | None = None) -> tuple[str, str]:
     )
 
 
+@pytest.fixture(scope="module")
+def seed_7_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, tuple[str, str]]:
+    """One SQLite demo with seed 7, shared by the tests that compare against it."""
+    folder = tmp_path_factory.mktemp("seed-7") / "one"
+    return folder, _demo(folder, 7)
+
+
 @pytest.mark.slow
-def test_demo_is_deterministic_for_a_seed(tmp_path: Path) -> None:
-    first = _demo(tmp_path / "one", 7)
-    again = _demo(tmp_path / "one", 7)  # a rerun replaces the previous demo database
+def test_demo_is_deterministic_for_a_seed(
+    tmp_path: Path, seed_7_demo: tuple[Path, tuple[str, str]]
+) -> None:
+    folder, first = seed_7_demo
+    again = _demo(folder, 7)  # a rerun replaces the previous demo database
     other = _demo(tmp_path / "two", 7)
     different = _demo(tmp_path / "three", 8)
     assert first == again == other
@@ -163,9 +172,11 @@ def test_demo_refuses_a_database_with_tables_not_its_own(tmp_path: Path) -> None
 @pytest.mark.parametrize(
     "engine", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
 )
-def test_demo_on_postgresql_matches_sqlite(engine: Engine, tmp_path: Path) -> None:
+def test_demo_on_postgresql_matches_sqlite(
+    engine: Engine, tmp_path: Path, seed_7_demo: tuple[Path, tuple[str, str]]
+) -> None:
     """The same seed gives the same table on both stores (the PostgreSQL run replaces
     the empty migrated schema the fixture made)."""
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
-    assert _demo(tmp_path / "pg", 7, db=url) == _demo(tmp_path / "lite", 7)
+    assert _demo(tmp_path / "pg", 7, db=url) == seed_7_demo[1]

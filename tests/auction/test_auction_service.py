@@ -13,7 +13,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.resources import load_rulebook, parameter_table
 from tanshi.services.auction import auction_terms, deliver_auction, run_auction
 from tanshi.services.demo import run_demo
-from tanshi.services.jurisdiction import load_jurisdiction
+from tanshi.services.jurisdiction import load_jurisdiction, open_jurisdiction
 from tanshi.store.schema import auctions, holdings, transactions
 
 NOW = datetime(2017, 3, 1, 2, 0, tzinfo=UTC)
@@ -50,7 +50,8 @@ def test_awards_are_delivered_and_recorded_in_one_transaction(engine: Engine) ->
 
 
 def test_an_unknown_bidder_writes_nothing(engine: Engine) -> None:
-    _demo(engine)
+    rulebook, text = load_rulebook("demo-province")
+    open_jurisdiction(engine, rulebook, text, NOW, is_demo=True)
     jurisdiction = load_jurisdiction(engine, "DP")
     terms = auction_terms(jurisdiction.rulebook, 2016)
     result = run_auction(terms, [Bid("1", "NOBODY", Decimal(30), 1000)])

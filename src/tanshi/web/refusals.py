@@ -196,6 +196,8 @@ CONTROLS = {
     "account_limit_request_pending": "a change of the limit already awaits confirmation",
     "account_limit_change_refused": "only an authorised representative of the account "
         "changes its limit",
+    "account_limit_needs_regulator": "only the regulator confirms a change of the account's "
+        "limit",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
                                 **PEOPLE, **AUCTIONS, **WEB, **CONTROLS}  # fmt: skip

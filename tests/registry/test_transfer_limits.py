@@ -265,11 +265,11 @@ def test_the_regulator_who_may_confirm_also_turns_a_change_down_and_no_other_may
     # The regulator proposes nothing: a change is the holder's (Art. 23(3b)).
     _, issues = account_limits.propose(engine, j, A, 100, regulator, NOW)
     assert [i.code for i in issues] == ["initiator_lacks_right_on_source_account"]
+    swap = {"old": 'account_transaction_limits = "regulator"',
+            "new": 'account_transaction_limits = "two_representatives"'}  # fmt: skip
     with engine.begin() as connection:  # the rule becomes two representatives'
         connection.execute(text("UPDATE jurisdictions SET rulebook_text = replace("
-                                "rulebook_text, :old, :new)"), {  # fmt: skip
-            "old": 'account_transaction_limits = "regulator"',
-            "new": 'account_transaction_limits = "two_representatives"'})  # fmt: skip
+                                "rulebook_text, :old, :new)"), swap)  # fmt: skip
     plain = load_jurisdiction(engine, "DP")
     again, _ = account_limits.propose(engine, plain, A, 50, officer, NOW)
     assert again is not None

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from registry_controls import EU_LIMITS, EU_LIMITS_BY_REGULATOR
+from registry_controls import EU_LIMITS, EU_LIMITS_BY_REGULATOR, EU_LIMITS_CAPPED
 from service_world import NOW, World
 
 LIMIT = "/v1/accounts/DP-OH-A1/transaction-limit"
@@ -136,3 +136,15 @@ def test_where_the_rule_says_so_the_regulator_confirms_or_turns_down_a_change(
     assert turned_down.json() == {"result": "ok"}
     shown = world.client.get(LIMIT, headers=officer).json()
     assert (shown["max_units_per_transaction"], shown["pending"]) == (100, [])
+
+
+def test_where_the_rule_caps_them_a_limit_above_the_threshold_is_refused(world: World) -> None:
+    _with_limits(world, EU_LIMITS_CAPPED)
+    officer = world.token("officer-a")
+    above = world.client.post(REQUESTS, json={"max_units_per_transaction": 501},
+                              headers=_write("l1", officer))  # fmt: skip
+    assert _error(above) == (422, "limit_above_registry_threshold",
+                             "body.max_units_per_transaction")  # fmt: skip
+    at_it = world.client.post(REQUESTS, json={"max_units_per_transaction": 500},
+                              headers=_write("l2", officer))  # fmt: skip
+    assert at_it.status_code == 202, at_it.json()

@@ -16,6 +16,7 @@ from registry_controls import (
     EU_CONTROLS,
     EU_LIMITS,
     EU_LIMITS_BY_REGULATOR,
+    EU_LIMITS_CAPPED,
     EU_LIMITS_EITHER,
     at,
     transfer,
@@ -210,6 +211,13 @@ def test_the_rulebook_check_refuses_bad_limits_and_the_eu_preset_sets_them() -> 
         "representative_or_regulator", 2_000_000)  # fmt: skip
     assert "Art. 23(3a)" in rule.source and "Art. 23(3b)" in rule.source
     assert "nationalen Verwalter" in rule.source  # the administrator's approval, cited
+    assert rule.account_limit_at_most_threshold and "higher than those set by" in rule.source
+    for rules in (CONTROLS, EU_CONTROLS):  # no threshold, or no account limits, to cap by
+        capped = rules.replace('out_of_hours = "', 'account_limit_at_most_threshold = true\n'
+                               'out_of_hours = "')  # fmt: skip
+        _, issues = parse_rulebook(preset_text("demo-province") + capped)
+        assert [i.code for i in issues if i.severity.value == "error"] == [
+            "account_limit_cap_without_limits"]  # fmt: skip
     for mode in ("regulator", "representative_or_regulator"):
         fine = CONTROLS.replace('out_of_hours = "refuse"\n', 'out_of_hours = "refuse"\n'
                                 f'account_transaction_limits = "{mode}"\n')  # fmt: skip
@@ -275,3 +283,38 @@ def test_the_regulator_who_may_confirm_also_turns_a_change_down_and_no_other_may
     assert again is not None
     assert [i.code for i in account_limits.withdraw(engine, A, again.id, regulator, NOW,
                                                     plain)] == ["account_limit_change_refused"]  # fmt: skip
+
+
+def test_where_the_rule_caps_them_an_account_limit_is_at_most_the_registry_threshold(
+    engine: Engine,
+) -> None:
+    world, j = _service_world(engine, EU_LIMITS_CAPPED)
+    officer, approver = _person(world, "officer-a"), _person(world, "approver-a")
+    assert account_limits.cap(j, NOW) == 500
+    _, above = account_limits.propose(engine, j, A, 501, officer, NOW)
+    assert [(i.code, i.where) for i in above] == [
+        ("limit_above_registry_threshold", "max_units_per_transaction")]  # fmt: skip
+    _set(world, j, 500)  # at the threshold: allowed
+    assert account_limits.current(engine, A).max_units_per_transaction == 500  # type: ignore[union-attr]
+    removal, issues = account_limits.propose(engine, j, A, None, officer, NOW)
+    assert removal is not None and not issues  # removing is never above it
+    assert account_limits.withdraw(engine, A, removal.id, officer, NOW) == []
+    # Proposed where uncapped, confirmed once the rule caps: the rule at the confirmation counts.
+    plain = _service_world_again(engine, EU_LIMITS)
+    big, _ = account_limits.propose(engine, plain, A, 900, officer, NOW)
+    assert big is not None
+    _, late = account_limits.confirm(engine, j, A, big.id, approver, NOW)
+    assert [i.code for i in late] == ["limit_above_registry_threshold"]
+    assert account_limits.confirm(engine, plain, A, big.id, approver, NOW)[0] is not None
+
+
+def _service_world_again(engine: Engine, rules: str) -> Jurisdiction:
+    """The jurisdiction of ``_service_world`` as another rulebook text would load it."""
+    source = preset_text("demo-province") + rules
+    with engine.begin() as connection:
+        saved = connection.execute(text("SELECT rulebook_text FROM jurisdictions")).scalar_one()
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = :r"), {"r": source})
+    other = load_jurisdiction(engine, "DP")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = :r"), {"r": saved})
+    return other

@@ -198,6 +198,10 @@ class RegistryRule(Ruled):
     # Above this many units a transfer may only go to an account its source trusts (EU
     # Art. 23(3a): a threshold the central administrator may set); None: no such threshold.
     untrusted_transfer_max_units: Annotated[int, Field(gt=0)] | None = None
+    # An account's own limit may not be set above ``untrusted_transfer_max_units`` (the EU
+    # registry "does not allow the account holder to set account limits higher than those
+    # set by central or national administrator", per a national administrator's notice).
+    account_limit_at_most_threshold: bool = False
 
     def opening(self) -> time:
         return time.fromisoformat(self.business_hours_start)

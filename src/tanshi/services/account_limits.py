@@ -79,6 +79,23 @@ def offered(jurisdiction: Jurisdiction, now: datetime) -> bool:
     return bool(confirmers(jurisdiction, now))
 
 
+def cap(jurisdiction: Jurisdiction, now: datetime) -> int | None:
+    """The most an account's own limit may be under the rule in force at ``now``: the
+    registry's threshold where the rule caps account limits by it, else None."""
+    rule = registry_rule(jurisdiction, now)
+    if rule is None or not rule.account_limit_at_most_threshold:
+        return None
+    return rule.untrusted_transfer_max_units
+
+
+def _above_cap(jurisdiction: Jurisdiction, now: datetime, units: int | None) -> Issue | None:
+    most = cap(jurisdiction, now)
+    if units is None or most is None or units <= most:
+        return None
+    return Issue("limit_above_registry_threshold", f"an account's own limit is at most the "
+                 f"registry's threshold of {most} units per transfer", UNITS)  # fmt: skip
+
+
 def regulates(who: Principal, jurisdiction: Jurisdiction) -> bool:
     """Whether ``who`` is a regulator of ``jurisdiction`` (its national administrator)."""
     return who.role is Role.REGULATOR and who.jurisdiction == jurisdiction.code
@@ -142,6 +159,8 @@ def propose(
         elif max_units == limit_in(connection, account):
             issues.append(Issue("limit_unchanged", f"{account_code} has that limit already",
                                 UNITS))  # fmt: skip
+        elif (above := _above_cap(jurisdiction, now, max_units)) is not None:
+            issues.append(above)
         waiting = _waiting(connection, account_code)
         if waiting is not None:
             issues.append(Issue("account_limit_request_pending", f"a change of the limit of "
@@ -234,7 +253,7 @@ def _refusal(connection: Connection, jurisdiction: Jurisdiction, row, account: i
         return Issue("account_limits_not_offered", f"the rulebook of {jurisdiction.code} no "
                      "longer lets representatives set an account's transaction limit",
                      "request")  # fmt: skip
-    return None
+    return _above_cap(jurisdiction, now, row.detail.get(UNITS))  # the rule may have changed
 
 
 def withdraw(

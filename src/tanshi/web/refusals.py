@@ -198,6 +198,8 @@ CONTROLS = {
         "changes its limit",
     "account_limit_needs_regulator": "only the regulator confirms a change of the account's "
         "limit",
+    "limit_above_registry_threshold": "an account's own limit may not be above the registry's "
+        "threshold per transfer",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
                                 **PEOPLE, **AUCTIONS, **WEB, **CONTROLS}  # fmt: skip

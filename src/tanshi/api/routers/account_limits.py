@@ -29,6 +29,7 @@ STATUS = {"initiator_lacks_right_on_source_account": 403,
           "account_limit_request_pending": 409, "request_not_pending": 409,
           "limit_unchanged": 409, "account_limits_not_offered": 409}  # fmt: skip
 FIELD = {"limit_must_be_positive": "body.max_units_per_transaction",
+         "limit_above_registry_threshold": "body.max_units_per_transaction",
          "limit_unchanged": "body.max_units_per_transaction"}  # fmt: skip
 
 

@@ -106,3 +106,10 @@ EU_LIMITS = EU_CONTROLS.replace(
     'second_approval_waiver = true\naccount_transaction_limits = "two_representatives"\n'
     "untrusted_transfer_max_units = 500\n",
 )
+
+# EU_LIMITS where the regulator (the national administrator) confirms a representative's
+# change instead of a second representative, or where either may (Art. 23(3b) in full).
+EU_LIMITS_BY_REGULATOR = EU_LIMITS.replace('"two_representatives"', '"regulator"')
+EU_LIMITS_EITHER = EU_LIMITS.replace('"two_representatives"', '"representative_or_regulator"')
+# EU_LIMITS where an account's own limit may not be above the registry's threshold (500).
+EU_LIMITS_CAPPED = EU_LIMITS + "account_limit_at_most_threshold = true\n"

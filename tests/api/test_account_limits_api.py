@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from registry_controls import EU_LIMITS
+from registry_controls import EU_LIMITS, EU_LIMITS_BY_REGULATOR, EU_LIMITS_CAPPED
 from service_world import NOW, World
 
 LIMIT = "/v1/accounts/DP-OH-A1/transaction-limit"
@@ -25,10 +25,10 @@ def _error(answer) -> tuple[int, str, str | None]:
     return answer.status_code, error["code"], error.get("field")
 
 
-def _with_limits(world: World) -> None:
+def _with_limits(world: World, rules: str = EU_LIMITS) -> None:
     with world.engine.begin() as connection:
         connection.execute(text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :r"),
-                           {"r": EU_LIMITS})  # fmt: skip
+                           {"r": rules})  # fmt: skip
 
 
 def test_two_representatives_set_a_limit_and_a_transfer_above_it_is_refused(
@@ -39,6 +39,7 @@ def test_two_representatives_set_a_limit_and_a_transfer_above_it_is_refused(
     shown = world.client.get(LIMIT, headers=officer).json()
     assert (shown["offered"], shown["max_units_per_transaction"], shown["pending"]) == (
         True, None, [])  # fmt: skip
+    assert shown["confirmed_by"] == ["representative"]
     proposed = world.client.post(REQUESTS, json={"max_units_per_transaction": 100},
                                  headers=_write("l1", officer))  # fmt: skip
     assert proposed.status_code == 202, proposed.json()
@@ -106,3 +107,44 @@ def test_without_the_rule_no_limit_is_offered(world: World) -> None:
     refused = world.client.post(REQUESTS, json={"max_units_per_transaction": 5},
                                 headers=_write("l1", officer))  # fmt: skip
     assert _error(refused)[:2] == (409, "account_limits_not_offered")
+
+
+def test_where_the_rule_says_so_the_regulator_confirms_or_turns_down_a_change(
+    world: World,
+) -> None:
+    _with_limits(world, EU_LIMITS_BY_REGULATOR)
+    officer, approver = world.token("officer-a"), world.token("approver-a")
+    regulator = world.token("regulator")
+    assert world.client.get(LIMIT, headers=regulator).json()["confirmed_by"] == ["regulator"]
+    made = world.client.post(REQUESTS, json={"max_units_per_transaction": 100},
+                             headers=_write("l1", officer)).json()  # fmt: skip
+    colleague = world.client.post(f"{REQUESTS}/{made['id']}/confirm",
+                                  headers=_write("c1", approver))  # fmt: skip
+    assert _error(colleague) == (403, "account_limit_needs_regulator", "path.request_id")
+    confirmed = world.client.post(f"{REQUESTS}/{made['id']}/confirm",
+                                  headers=_write("c2", regulator))  # fmt: skip
+    assert confirmed.status_code == 200, confirmed.json()
+    body = confirmed.json()
+    assert (body["max_units_per_transaction"], body["approved_by"], body["confirmed_by"]) == (
+        100, "regulator", ["regulator"])  # fmt: skip
+    refused = world.client.post("/v1/transfers", json=TRANSFER, headers=_write("t1", officer))
+    assert _error(refused)[:2] == (422, "account_transaction_limit_exceeded")
+    second = world.client.post(REQUESTS, json={"max_units_per_transaction": None},
+                               headers=_write("l2", officer)).json()  # fmt: skip
+    turned_down = world.client.post(f"{REQUESTS}/{second['id']}/withdraw",
+                                    headers=_write("w1", regulator))  # fmt: skip
+    assert turned_down.json() == {"result": "ok"}
+    shown = world.client.get(LIMIT, headers=officer).json()
+    assert (shown["max_units_per_transaction"], shown["pending"]) == (100, [])
+
+
+def test_where_the_rule_caps_them_a_limit_above_the_threshold_is_refused(world: World) -> None:
+    _with_limits(world, EU_LIMITS_CAPPED)
+    officer = world.token("officer-a")
+    above = world.client.post(REQUESTS, json={"max_units_per_transaction": 501},
+                              headers=_write("l1", officer))  # fmt: skip
+    assert _error(above) == (422, "limit_above_registry_threshold",
+                             "body.max_units_per_transaction")  # fmt: skip
+    at_it = world.client.post(REQUESTS, json={"max_units_per_transaction": 500},
+                              headers=_write("l2", officer))  # fmt: skip
+    assert at_it.status_code == 202, at_it.json()

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
-from registry_controls import EU_LIMITS, EU_TWO_TO_REMOVE
+from registry_controls import EU_LIMITS, EU_LIMITS_BY_REGULATOR, EU_TWO_TO_REMOVE
 from tanshi.cli.main import app
 
 runner = CliRunner()
@@ -203,3 +203,26 @@ def test_two_users_set_an_account_limit_and_a_transfer_above_it_is_refused(
     both = runner.invoke(app, [*limits, "propose", "DP-OH-C001", "5", "--remove", "--as",
                                "officer1", *at])  # fmt: skip
     assert both.exit_code == 2
+
+
+def test_where_the_rule_says_so_the_regulator_confirms_an_account_limit(tmp_path: Path) -> None:
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as connection:  # Art. 23(3b): the national administrator approves
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :r"),
+                           {"r": EU_LIMITS_BY_REGULATOR})  # fmt: skip
+    engine.dispose()
+    at = ["--db", db, "--at", "2017-07-03T11:00+08:00"]
+    limits = ["registry", "limits"]
+    proposed = run(*limits, "propose", "DP-OH-C001", "100", "--as", "officer1", *at)
+    assert "awaits the regulator's confirmation" in proposed
+    colleague = runner.invoke(app, [*limits, "confirm", "DP-OH-C001", "1", "--as", "officer2",
+                                    *at])  # fmt: skip
+    assert colleague.exit_code == 1 and "account_limit_needs_regulator" in colleague.output
+    confirmed = run(*limits, "confirm", "DP-OH-C001", "1", "--as", "regulator", *at)
+    assert "request 1 confirmed: DP-OH-C001 has 100 units per transfer" in confirmed
+    assert "(officer1, confirmed by regulator)" in run(*limits, "show", "DP-OH-C001", "--db", db)
+    run(*limits, "propose", "DP-OH-C001", "--remove", "--as", "officer1", *at)
+    assert run(*limits, "withdraw", "DP-OH-C001", "2", "--as", "regulator", *at) == (
+        "request 2 withdrawn\n")  # turned down by the regulator  # fmt: skip

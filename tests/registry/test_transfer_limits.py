@@ -4,12 +4,24 @@ only to a trusted account."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
-from registry_controls import CONTROLS, EU_CONTROLS, EU_LIMITS, at, transfer, world
+from registry_controls import (
+    CONTROLS,
+    EU_CONTROLS,
+    EU_LIMITS,
+    EU_LIMITS_BY_REGULATOR,
+    EU_LIMITS_CAPPED,
+    EU_LIMITS_EITHER,
+    at,
+    transfer,
+    world,
+)
 from service_world import NOW, World, build_world
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
@@ -196,5 +208,113 @@ def test_the_rulebook_check_refuses_bad_limits_and_the_eu_preset_sets_them() -> 
     assert eu is not None
     [rule] = eu.registry
     assert (rule.account_transaction_limits, rule.untrusted_transfer_max_units) == (
-        "two_representatives", 2_000_000)  # fmt: skip
+        "representative_or_regulator", 2_000_000)  # fmt: skip
     assert "Art. 23(3a)" in rule.source and "Art. 23(3b)" in rule.source
+    assert "nationalen Verwalter" in rule.source  # the administrator's approval, cited
+    assert rule.account_limit_at_most_threshold and "higher than those set by" in rule.source
+    for rules in (CONTROLS, EU_CONTROLS):  # no threshold, or no account limits, to cap by
+        capped = rules.replace('out_of_hours = "', 'account_limit_at_most_threshold = true\n'
+                               'out_of_hours = "')  # fmt: skip
+        _, issues = parse_rulebook(preset_text("demo-province") + capped)
+        assert [i.code for i in issues if i.severity.value == "error"] == [
+            "account_limit_cap_without_limits"]  # fmt: skip
+    for mode in ("regulator", "representative_or_regulator"):
+        fine = CONTROLS.replace('out_of_hours = "refuse"\n', 'out_of_hours = "refuse"\n'
+                                f'account_transaction_limits = "{mode}"\n')  # fmt: skip
+        parsed, _ = parse_rulebook(preset_text("demo-province") + fine)
+        assert parsed is not None and parsed.registry[0].account_transaction_limits == mode
+
+
+# Who confirms under each rule: (the account's approver, the jurisdiction's regulator).
+CONFIRMS = {
+    EU_LIMITS: (None, "approver_lacks_right_on_source_account"),
+    EU_LIMITS_BY_REGULATOR: ("account_limit_needs_regulator", None),
+    EU_LIMITS_EITHER: (None, None),
+}
+
+
+@pytest.mark.parametrize("rules", list(CONFIRMS), ids=["representatives", "regulator", "either"])
+@pytest.mark.parametrize("confirmer", ["approver-a", "regulator"])
+def test_a_second_representative_or_the_regulator_confirms_as_the_rule_says(
+    engine: Engine, rules: str, confirmer: str
+) -> None:
+    world, j = _service_world(engine, rules)
+    made, _ = account_limits.propose(engine, j, A, 100, _person(world, "officer-a"), NOW)
+    assert made is not None
+    refused = CONFIRMS[rules][confirmer == "regulator"]
+    done, issues = account_limits.confirm(engine, j, A, made.id, _person(world, confirmer), NOW)
+    if refused is not None:
+        assert done is None and [i.code for i in issues] == [refused]
+        assert [r.id for r in account_limits.pending(engine, A)] == [made.id]  # still waits
+        assert _transfer(world, j, "t1", 101).result is ResultCode.OK
+        return
+    assert done is not None and not issues and done.approved_by == confirmer
+    assert account_limits.current(engine, A) == done
+    assert _transfer(world, j, "t1", 101).result is OVER_OWN
+
+
+def test_the_regulator_who_may_confirm_also_turns_a_change_down_and_no_other_may(
+    engine: Engine,
+) -> None:
+    world, j = _service_world(engine, EU_LIMITS_BY_REGULATOR)
+    officer, regulator = _person(world, "officer-a"), _person(world, "regulator")
+    made, _ = account_limits.propose(engine, j, A, 100, officer, NOW)
+    assert made is not None
+    _, stranger = account_limits.confirm(engine, j, A, made.id, _person(world, "officer-b"), NOW)
+    assert [i.code for i in stranger] == ["account_limit_needs_regulator"]
+    elsewhere = dataclasses.replace(regulator, jurisdiction="XX")  # another jurisdiction's
+    _, foreign = account_limits.confirm(engine, j, A, made.id, elsewhere, NOW)
+    assert [i.code for i in foreign] == ["account_limit_needs_regulator"]
+    # Turning down asks for the jurisdiction: without it the regulator is an outsider.
+    assert [i.code for i in account_limits.withdraw(engine, A, made.id, regulator, NOW)] == [
+        "account_limit_change_refused"]  # fmt: skip
+    assert account_limits.withdraw(engine, A, made.id, regulator, NOW, j) == []
+    assert account_limits.pending(engine, A) == [] and account_limits.current(engine, A) is None
+    # The regulator proposes nothing: a change is the holder's (Art. 23(3b)).
+    _, issues = account_limits.propose(engine, j, A, 100, regulator, NOW)
+    assert [i.code for i in issues] == ["initiator_lacks_right_on_source_account"]
+    swap = {"old": 'account_transaction_limits = "regulator"',
+            "new": 'account_transaction_limits = "two_representatives"'}  # fmt: skip
+    with engine.begin() as connection:  # the rule becomes two representatives'
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = replace("
+                                "rulebook_text, :old, :new)"), swap)  # fmt: skip
+    plain = load_jurisdiction(engine, "DP")
+    again, _ = account_limits.propose(engine, plain, A, 50, officer, NOW)
+    assert again is not None
+    assert [i.code for i in account_limits.withdraw(engine, A, again.id, regulator, NOW,
+                                                    plain)] == ["account_limit_change_refused"]  # fmt: skip
+
+
+def test_where_the_rule_caps_them_an_account_limit_is_at_most_the_registry_threshold(
+    engine: Engine,
+) -> None:
+    world, j = _service_world(engine, EU_LIMITS_CAPPED)
+    officer, approver = _person(world, "officer-a"), _person(world, "approver-a")
+    assert account_limits.cap(j, NOW) == 500
+    _, above = account_limits.propose(engine, j, A, 501, officer, NOW)
+    assert [(i.code, i.where) for i in above] == [
+        ("limit_above_registry_threshold", "max_units_per_transaction")]  # fmt: skip
+    _set(world, j, 500)  # at the threshold: allowed
+    assert account_limits.current(engine, A).max_units_per_transaction == 500  # type: ignore[union-attr]
+    removal, issues = account_limits.propose(engine, j, A, None, officer, NOW)
+    assert removal is not None and not issues  # removing is never above it
+    assert account_limits.withdraw(engine, A, removal.id, officer, NOW) == []
+    # Proposed where uncapped, confirmed once the rule caps: the rule at the confirmation counts.
+    plain = _service_world_again(engine, EU_LIMITS)
+    big, _ = account_limits.propose(engine, plain, A, 900, officer, NOW)
+    assert big is not None
+    _, late = account_limits.confirm(engine, j, A, big.id, approver, NOW)
+    assert [i.code for i in late] == ["limit_above_registry_threshold"]
+    assert account_limits.confirm(engine, plain, A, big.id, approver, NOW)[0] is not None
+
+
+def _service_world_again(engine: Engine, rules: str) -> Jurisdiction:
+    """The jurisdiction of ``_service_world`` as another rulebook text would load it."""
+    source = preset_text("demo-province") + rules
+    with engine.begin() as connection:
+        saved = connection.execute(text("SELECT rulebook_text FROM jurisdictions")).scalar_one()
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = :r"), {"r": source})
+    other = load_jurisdiction(engine, "DP")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = :r"), {"r": saved})
+    return other

@@ -2,7 +2,8 @@
 units per transfer, changed by two users of the service at two moments (EU Reg. 2019/1122
 Art. 23(3b)), as through the API.
 
-Each write acts as the user ``--as`` names (a representative of the account), is audited
+Each write acts as the user ``--as`` names (a representative of the account, or the
+regulator where the rulebook lets it confirm), is audited
 like an API write (source ``cli``) and prints the request's number or what was done.
 """
 
@@ -27,6 +28,15 @@ Units = Annotated[int | None, typer.Argument(
 
 def _units(units: int | None) -> str:
     return "no limit" if units is None else f"{units} units per transfer"
+
+
+def _confirmer(by: frozenset[str]) -> str:
+    """Who the rule in force has confirm a change, in words."""
+    if by == {account_limits.REGULATOR}:
+        return "the regulator's"
+    if account_limits.REGULATOR in by:
+        return "another representative's or the regulator's"
+    return "another representative's"
 
 
 @limits_app.command("show")
@@ -69,14 +79,14 @@ def propose(
         raise refused(engine, issues)
     engine.dispose()
     assert made is not None
-    typer.echo(f"request {made.id}: {_units(units)} on {account} awaits another "
-               "representative's confirmation")  # fmt: skip
+    by = _confirmer(account_limits.confirmers(jurisdiction, now))
+    typer.echo(f"request {made.id}: {_units(units)} on {account} awaits {by} confirmation")
 
 
 @limits_app.command("confirm")
 def confirm(account: str, request: int, who: As, db: Db = None, at: At = None) -> None:
     """Confirm a colleague's proposed change REQUEST (a different representative who may
-    approve); it counts at once."""
+    approve, or the regulator, as the rulebook says); it counts at once."""
     engine, jurisdiction = open_registry(db)
     now, principal = moment_of(at), acting(engine, who)
     done, issues = account_limits.confirm(engine, jurisdiction, account, request, principal, now)
@@ -91,10 +101,11 @@ def confirm(account: str, request: int, who: As, db: Db = None, at: At = None) -
 
 @limits_app.command("withdraw")
 def withdraw(account: str, request: int, who: As, db: Db = None, at: At = None) -> None:
-    """Withdraw your proposed change REQUEST, or turn down a colleague's."""
-    engine, _ = open_registry(db)
+    """Withdraw your proposed change REQUEST, or turn down a colleague's (or, where the
+    rulebook lets the regulator confirm, the regulator turns it down)."""
+    engine, jurisdiction = open_registry(db)
     now, principal = moment_of(at), acting(engine, who)
-    issues = account_limits.withdraw(engine, account, request, principal, now)
+    issues = account_limits.withdraw(engine, account, request, principal, now, jurisdiction)
     audit_cli(engine, principal, "account_limit_withdraw", f"{account}/{request}", issues, now)
     if issues:
         raise refused(engine, issues)

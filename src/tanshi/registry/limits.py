@@ -2,7 +2,8 @@
 
 EU Reg. 2019/1122 Art. 23(3a): above a threshold the central administrator may set, units go
 only to accounts on the source's trusted list; Art. 23(3b): representatives may set limits
-on their own account's transactions, approved by a second representative. Both apply to
+on their own account's transactions, approved by a second representative or a national
+administrator (services/account_limits.py says who confirms). Both apply to
 transaction types whose destination's trust matters (``delayed_to_untrusted``: transfers),
 not to surrender or retirement, and refuse a transfer above them.
 """

@@ -118,6 +118,16 @@ def _check_registry(rulebook: Rulebook) -> Iterator[Issue]:
                 'and untrusted_transfer_release_time (a time of day on a later working day, e.g. "12:00")',
                 f"registry[{index}]",
             )
+        if rule.account_limit_at_most_threshold and (
+            rule.untrusted_transfer_max_units is None
+            or rule.account_transaction_limits == "not_offered"
+        ):
+            yield Issue(
+                "account_limit_cap_without_limits",
+                "account_limit_at_most_threshold needs untrusted_transfer_max_units and "
+                "account limits offered (account_transaction_limits)",
+                f"registry[{index}].account_limit_at_most_threshold",
+            )
 
 
 def _check_known(

@@ -187,13 +187,21 @@ class RegistryRule(Ruled):
     trusted_list_removal: Literal["one_representative", "two_representatives"] = (
         "one_representative"
     )
-    # Whether an account's representatives may set its own limit of units per transfer:
-    # "not_offered", or "two_representatives" (one proposes each change, a different one
-    # confirms it; it counts from the confirmation; EU Reg. 2019/1122 Art. 23(3b)).
-    account_transaction_limits: Literal["not_offered", "two_representatives"] = "not_offered"
+    # Whether an account's representatives may set its own limit of units per transfer, and
+    # who confirms each change one of them proposes (it counts from the confirmation):
+    # "not_offered"; "two_representatives" (a different representative); "regulator" (the
+    # regulator of the account's jurisdiction, its national administrator); or
+    # "representative_or_regulator" (either; EU Reg. 2019/1122 Art. 23(3b)).
+    account_transaction_limits: Literal[
+        "not_offered", "two_representatives", "regulator", "representative_or_regulator"
+    ] = "not_offered"
     # Above this many units a transfer may only go to an account its source trusts (EU
     # Art. 23(3a): a threshold the central administrator may set); None: no such threshold.
     untrusted_transfer_max_units: Annotated[int, Field(gt=0)] | None = None
+    # An account's own limit may not be set above ``untrusted_transfer_max_units`` (the EU
+    # registry "does not allow the account holder to set account limits higher than those
+    # set by central or national administrator", per a national administrator's notice).
+    account_limit_at_most_threshold: bool = False
 
     def opening(self) -> time:
         return time.fromisoformat(self.business_hours_start)

@@ -1,11 +1,13 @@
-"""An account's own limit of units per transfer, changed by two representatives.
+"""An account's own limit of units per transfer, proposed by a representative, confirmed by another.
 
 EU Reg. 2019/1122 Art. 23(3b): representatives may set limits on their own account's
-transactions, and a second representative approves them. Where the rulebook offers it
-(``account_transaction_limits = "two_representatives"``) one representative who may
-initiate proposes a change (set, raise, lower or remove), a different one who may approve
-confirms it, and it counts from the confirmation: the text gives no delay and does not let
-a lowering skip the second approval. A pending change is a row of ``admin_requests``
+transactions, approved by a second representative or a national administrator. Where the
+rulebook offers it (``account_transaction_limits``) one representative who may initiate
+proposes a change (set, raise, lower or remove) and it counts from the confirmation: the
+text gives no delay and does not let a lowering skip the second approval. Who confirms is
+the rule's value: ``two_representatives`` a different representative who may approve,
+``regulator`` the regulator of the account's jurisdiction (tanshi's national administrator),
+``representative_or_regulator`` either. A pending change is a row of ``admin_requests``
 (action ``account_limit_change``, target the account's code, detail the new limit, null to
 remove it), as trusted-list changes are; each confirmed change is a row of
 ``account_transaction_limits``, the latest in force. The proposer withdraws a pending change,
@@ -24,7 +26,7 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import ResultCode
 from tanshi.services import proposal_store
-from tanshi.services.identity import Principal
+from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import Jurisdiction, find_account
 from tanshi.services.registry import lock_journal_head
 from tanshi.services.trust_requests import CONFIRMED, PENDING, claim, withdraw_row
@@ -33,11 +35,19 @@ from tanshi.store.schema import account_transaction_limits, admin_requests, user
 
 CHANGE = "account_limit_change"
 UNITS = "max_units_per_transaction"  # the detail's key: the new limit, None to remove it
+REPRESENTATIVE, REGULATOR = "representative", "regulator"
+# Who may confirm a representative's proposed change, by the rule's value.
+CONFIRMERS: dict[str, frozenset[str]] = {
+    "not_offered": frozenset(),
+    "two_representatives": frozenset({REPRESENTATIVE}),
+    "representative_or_regulator": frozenset({REPRESENTATIVE, REGULATOR}),
+    "regulator": frozenset({REGULATOR}),
+}
 
 
 @dataclass(frozen=True, slots=True)
 class LimitRequest:
-    """A proposed change of an account's limit, awaiting a second representative."""
+    """A proposed change of an account's limit, awaiting its confirmation."""
 
     id: int
     account: str
@@ -57,10 +67,38 @@ class AccountLimit:
     set_at: datetime
 
 
+def confirmers(jurisdiction: Jurisdiction, now: datetime) -> frozenset[str]:
+    """Who may confirm a change under the rulebook in force at ``now``: ``representative``
+    (another one, who may approve), ``regulator``, both, or none (limits not offered)."""
+    rule = registry_rule(jurisdiction, now)
+    return CONFIRMERS["not_offered" if rule is None else rule.account_transaction_limits]
+
+
 def offered(jurisdiction: Jurisdiction, now: datetime) -> bool:
     """Whether the rulebook in force at ``now`` lets representatives set account limits."""
+    return bool(confirmers(jurisdiction, now))
+
+
+def cap(jurisdiction: Jurisdiction, now: datetime) -> int | None:
+    """The most an account's own limit may be under the rule in force at ``now``: the
+    registry's threshold where the rule caps account limits by it, else None."""
     rule = registry_rule(jurisdiction, now)
-    return rule is not None and rule.account_transaction_limits == "two_representatives"
+    if rule is None or not rule.account_limit_at_most_threshold:
+        return None
+    return rule.untrusted_transfer_max_units
+
+
+def _above_cap(jurisdiction: Jurisdiction, now: datetime, units: int | None) -> Issue | None:
+    most = cap(jurisdiction, now)
+    if units is None or most is None or units <= most:
+        return None
+    return Issue("limit_above_registry_threshold", f"an account's own limit is at most the "
+                 f"registry's threshold of {most} units per transfer", UNITS)  # fmt: skip
+
+
+def regulates(who: Principal, jurisdiction: Jurisdiction) -> bool:
+    """Whether ``who`` is a regulator of ``jurisdiction`` (its national administrator)."""
+    return who.role is Role.REGULATOR and who.jurisdiction == jurisdiction.code
 
 
 def _latest(connection: Connection, account: int):
@@ -100,7 +138,7 @@ def propose(
     proposer: Principal, now: datetime,
 ) -> tuple[LimitRequest | None, list[Issue]]:  # fmt: skip
     """Propose ``max_units`` per transfer as the account's limit (None removes it); another
-    representative confirms it. Every problem at once."""
+    representative or the regulator confirms it (``confirmers``). Every problem at once."""
     where = f"transaction limit of {account_code}"
     with engine.begin() as connection:
         account = find_account(connection, account_code)
@@ -121,6 +159,8 @@ def propose(
         elif max_units == limit_in(connection, account):
             issues.append(Issue("limit_unchanged", f"{account_code} has that limit already",
                                 UNITS))  # fmt: skip
+        elif (above := _above_cap(jurisdiction, now, max_units)) is not None:
+            issues.append(above)
         waiting = _waiting(connection, account_code)
         if waiting is not None:
             issues.append(Issue("account_limit_request_pending", f"a change of the limit of "
@@ -166,8 +206,9 @@ def confirm(
     engine: Engine, jurisdiction: Jurisdiction, account_code: str, request_id: int,
     approver: Principal, now: datetime,
 ) -> tuple[AccountLimit | None, list[Issue]]:  # fmt: skip
-    """Confirm a colleague's proposed change: it is in force from now. A refused
-    confirmation leaves the request pending."""
+    """Confirm a colleague's proposed change (another representative who may approve, or
+    the regulator, as the rule says): it is in force from now. A refused confirmation leaves
+    the request pending."""
     with engine.begin() as connection:
         row = connection.execute(_requests(connection, account_code).where(
             admin_requests.c.id == request_id)).first()  # fmt: skip
@@ -195,27 +236,37 @@ def _refusal(connection: Connection, jurisdiction: Jurisdiction, row, account: i
     code = row.target
     if row.requested_by == approver.user_id or row.asker == approver.username:
         return Issue(ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value, "four eyes: another "
-                     "representative must confirm what you proposed", "request")  # fmt: skip
-    if not rights(connection, account, approver.username).approve:
-        return Issue(ResultCode.APPROVER_LACKS_RIGHT.value,
-                     f"{approver.username} may not approve on {code}", "request")  # fmt: skip
+                     "person must confirm what you proposed", "request")  # fmt: skip
+    by = confirmers(jurisdiction, now)
+    if not (REGULATOR in by and regulates(approver, jurisdiction)):
+        if by and REPRESENTATIVE not in by:
+            return Issue("account_limit_needs_regulator", f"only the regulator of "
+                         f"{jurisdiction.code} confirms a change of an account's transaction "
+                         "limit", "request")  # fmt: skip
+        if not rights(connection, account, approver.username).approve:
+            return Issue(ResultCode.APPROVER_LACKS_RIGHT.value,
+                         f"{approver.username} may not approve on {code}", "request")  # fmt: skip
     if not rights(connection, account, row.asker).initiate:
         return Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, f"{row.asker}, who proposed the "
                      f"change, may no longer initiate on {code}", "request")  # fmt: skip
-    if not offered(jurisdiction, now):
+    if not by:
         return Issue("account_limits_not_offered", f"the rulebook of {jurisdiction.code} no "
                      "longer lets representatives set an account's transaction limit",
                      "request")  # fmt: skip
-    return None
+    return _above_cap(jurisdiction, now, row.detail.get(UNITS))  # the rule may have changed
 
 
 def withdraw(
-    engine: Engine, account_code: str, request_id: int, who: Principal, now: datetime
-) -> list[Issue]:
+    engine: Engine, account_code: str, request_id: int, who: Principal, now: datetime,
+    jurisdiction: Jurisdiction | None = None,
+) -> list[Issue]:  # fmt: skip
     """Withdraw a pending change (its proposer), or turn it down (another representative
-    of the account, with either right)."""
+    of the account, with either right, or, where the rule in force at ``now`` in
+    ``jurisdiction`` lets the regulator confirm, the regulator)."""
+    decides = jurisdiction is not None and regulates(who, jurisdiction) and (
+        REGULATOR in confirmers(jurisdiction, now))  # fmt: skip
     with engine.begin() as connection:
         row = connection.execute(_requests(connection, account_code).where(
             admin_requests.c.id == request_id)).first()  # fmt: skip
         return withdraw_row(connection, row, account_code, request_id, who, now,
-                            "account_limit_change_refused", _not_pending)  # fmt: skip
+                            "account_limit_change_refused", _not_pending, decides=decides)  # fmt: skip

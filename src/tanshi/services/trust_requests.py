@@ -308,14 +308,16 @@ def withdraw(
 
 def withdraw_row(
     connection: Connection, row, account_code: str, request_id: int, who: Principal,
-    now: datetime, refused_code: str, not_pending: Callable[[str], list[Issue]],
+    now: datetime, refused_code: str, not_pending: Callable[[str], list[Issue]], *,
+    decides: bool = False,
 ) -> list[Issue]:  # fmt: skip
     """Withdraw the pending request ``row`` (by its proposer) or turn it down (by another
-    representative of the account, with either right); anyone else gets ``refused_code``.
-    Shared by the trusted-list and the transaction-limit changes."""
+    representative of the account, with either right, or by whoever ``decides`` it without
+    representing the account); anyone else gets ``refused_code``. Shared by the trusted-list
+    and the transaction-limit changes."""
     if row is None or row.state != PENDING:
         return not_pending(account_code)
-    if row.asker != who.username:
+    if row.asker != who.username and not decides:
         account = find_account(connection, account_code)
         assert account is not None
         held = rights(connection, account, who.username)

@@ -71,8 +71,9 @@ def controls_context(svc: Service, who: Visitor, code: str) -> dict:
     rule = registry_rule(jurisdiction, now)
     with svc.engine.connect() as connection:
         waived = approval_waiver_on(connection, account_id(connection, code))
+    held = _held(svc, code, who.principal.username)
     return {
-        "code": code, "now": now, "held": _held(svc, code, who.principal.username),
+        "code": code, "now": now, "held": held,
         "entries": trusted_list.trusted_list(svc.engine, code),
         "requests": trust_requests.pending(svc.engine, code), "waived": waived,
         "waiver_allowed": bool(rule and rule.second_approval_waiver),
@@ -80,14 +81,25 @@ def controls_context(svc: Service, who: Visitor, code: str) -> dict:
         "removal_two": removal_needs_two(jurisdiction, now),
         "new_key": lambda: uuid.uuid4().hex, "row_key_id": row_key_id, "utc": utc,
         "propose_key": PROPOSE_KEY, "waiver_key": WAIVER_KEY,
-    } | _limit_context(svc, jurisdiction, rule, code)  # fmt: skip
+    } | _limit_context(svc, who, jurisdiction, rule, code, held)  # fmt: skip
 
 
-def _limit_context(svc: Service, jurisdiction, rule, code: str) -> dict:
+def _limit_context(svc: Service, who: Visitor, jurisdiction, rule, code: str,
+                   held: Rights) -> dict:  # fmt: skip
     """The account's own limit per transfer and its pending change (web/account_limits.py
-    changes them), and the registry's trusted-only threshold."""
+    changes them), who confirms one, and the registry's trusted-only threshold."""
+    assert who.principal is not None
     in_force = account_limits.current(svc.engine, code)
+    by = account_limits.confirmers(jurisdiction, svc.now())
+    representative = account_limits.REPRESENTATIVE in by
+    regulator = account_limits.REGULATOR in by and account_limits.regulates(
+        who.principal, jurisdiction)  # fmt: skip
+    by_regulator = "either" if representative else "regulator"
     return {
+        # None: representatives confirm (or limits are not offered)
+        "limit_by": by_regulator if account_limits.REGULATOR in by else None,
+        "limit_decides": regulator,
+        "limit_confirms": regulator or (representative and held.approve),
         "limits_offered": account_limits.offered(jurisdiction, svc.now()),
         "limit": None if in_force is None else in_force.max_units_per_transaction,
         "limit_set": in_force, "limit_requests": account_limits.pending(svc.engine, code),

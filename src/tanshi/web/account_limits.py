@@ -49,6 +49,16 @@ def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mes
     if issues:
         raise refusal_of(issues)
     assert made is not None
+    by = account_limits.confirmers(jurisdiction, svc.now())
+    if account_limits.REGULATOR in by:
+        who_confirms = "another representative or the regulator" if (
+            account_limits.REPRESENTATIVE in by) else "the regulator"  # fmt: skip
+        if units is None:
+            return ("removal {id} of the limit proposed: {who} must confirm it",
+                    {"id": Verbatim(str(made.id)), "who": who_confirms})  # fmt: skip
+        return ("limit {id} of {units} units per transfer proposed: {who} must confirm it",
+                {"id": Verbatim(str(made.id)), "units": Verbatim(str(units)),
+                 "who": who_confirms})  # fmt: skip
     if units is None:
         return ("removal {id} of the limit proposed: another representative must confirm it",
                 {"id": Verbatim(str(made.id))})  # fmt: skip
@@ -60,7 +70,9 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
     _visible(svc, who, code)
     assert who.principal is not None
     if decision == "withdraw":
-        issues = account_limits.withdraw(svc.engine, code, request_id, who.principal, svc.now())
+        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        issues = account_limits.withdraw(svc.engine, code, request_id, who.principal, svc.now(),
+                                         jurisdiction)  # fmt: skip
         if issues:
             raise refusal_of(issues)
         return "request {id} withdrawn", {"id": Verbatim(str(request_id))}

@@ -196,6 +196,10 @@ CONTROLS = {
     "account_limit_request_pending": "a change of the limit already awaits confirmation",
     "account_limit_change_refused": "only an authorised representative of the account "
         "changes its limit",
+    "account_limit_needs_regulator": "only the regulator confirms a change of the account's "
+        "limit",
+    "limit_above_registry_threshold": "an account's own limit may not be above the registry's "
+        "threshold per transfer",
 }  # fmt: skip
 EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
                                 **PEOPLE, **AUCTIONS, **WEB, **CONTROLS}  # fmt: skip

@@ -1,7 +1,8 @@
 """An account's own limit of units per transfer through the API (EU Reg. 2019/1122 Art.
-23(3b)): one representative proposes a change, another confirms it, and it counts from the
-confirmation (services/account_limits.py). The proposer withdraws a request, or another
-representative turns it down.
+23(3b)): one representative proposes a change, another or the regulator confirms it (as
+the rulebook says), and it counts from the confirmation (services/account_limits.py). The
+proposer withdraws a request, or another representative (or the regulator who may confirm
+it) turns it down.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 STATUS = {"initiator_lacks_right_on_source_account": 403,
           "approver_lacks_right_on_source_account": 403,
           "approver_must_differ_from_initiator": 403, "account_limit_change_refused": 403,
+          "account_limit_needs_regulator": 403,
           "account_limit_request_pending": 409, "request_not_pending": 409,
           "limit_unchanged": 409, "account_limits_not_offered": 409}  # fmt: skip
 FIELD = {"limit_must_be_positive": "body.max_units_per_transaction",
+         "limit_above_registry_threshold": "body.max_units_per_transaction",
          "limit_unchanged": "body.max_units_per_transaction"}  # fmt: skip
 
 
@@ -47,6 +50,8 @@ class LimitRequestOut(BaseModel):
 class AccountLimitOut(BaseModel):
     account: str
     offered: bool  # whether the rulebook in force lets representatives set one
+    # Who confirms a proposed change: "representative" (another one), "regulator", or both.
+    confirmed_by: list[str]
     max_units_per_transaction: int | None  # null: no limit of its own
     requested_by: str | None
     approved_by: str | None
@@ -74,6 +79,7 @@ def transaction_limit(code: str, who: Reader, svc: ServiceDep) -> dict:
     now_in_force = account_limits.current(svc.engine, code)
     return {
         "account": code, "offered": account_limits.offered(jurisdiction, svc.now()),
+        "confirmed_by": sorted(account_limits.confirmers(jurisdiction, svc.now())),
         "max_units_per_transaction": now_in_force and now_in_force.max_units_per_transaction,
         "requested_by": now_in_force and now_in_force.requested_by,
         "approved_by": now_in_force and now_in_force.approved_by,
@@ -111,8 +117,8 @@ def confirm_transaction_limit(
     code: str, request_id: RequestId, request: Request, key: IdempotencyKey, svc: ServiceDep,
     who: Annotated[Principal, Depends(needs(Scope.APPROVE))],
 ) -> dict:  # fmt: skip
-    """Confirm a colleague's proposed change (another representative, who may approve); it
-    counts from now."""
+    """Confirm a colleague's proposed change (another representative who may approve, or the
+    jurisdiction's regulator, as the rulebook says); it counts from now."""
 
     def run() -> tuple[int, dict]:
         require_visible(svc, who, code)
@@ -123,6 +129,7 @@ def confirm_transaction_limit(
             raise _refused(issues, "path.request_id")
         assert done is not None
         return 200, {"account": code, "offered": True,
+                     "confirmed_by": sorted(account_limits.confirmers(jurisdiction, svc.now())),
                      "max_units_per_transaction": done.max_units_per_transaction,
                      "requested_by": done.requested_by, "approved_by": done.approved_by,
                      "set_at": done.set_at.isoformat(), "pending": []}  # fmt: skip
@@ -138,11 +145,14 @@ def withdraw_transaction_limit(
     code: str, request_id: RequestId, request: Request, key: IdempotencyKey, svc: ServiceDep,
     who: Annotated[Principal, Depends(needs(Scope.PROPOSE))],
 ) -> dict:  # fmt: skip
-    """Withdraw a proposed change (its proposer) or turn it down (another representative)."""
+    """Withdraw a proposed change (its proposer) or turn it down (another representative, or
+    the regulator where it may confirm)."""
 
     def run() -> tuple[int, dict]:
         require_visible(svc, who, code)
-        issues = account_limits.withdraw(svc.engine, code, request_id, who, svc.now())
+        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        issues = account_limits.withdraw(svc.engine, code, request_id, who, svc.now(),
+                                         jurisdiction)  # fmt: skip
         if issues:
             raise _refused(issues, "path.request_id")
         return 200, {"result": "ok"}

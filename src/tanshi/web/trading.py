@@ -64,13 +64,12 @@ def exchanges_for(svc: Service, me: Principal) -> list[dict[str, str]]:
     return found
 
 
-def _chosen(svc: Service, me: Principal, wanted: str | None) -> str | None:
-    """The jurisdiction whose exchange the page shows: the one named, else the only one
-    ``me`` may trade on; None when several could be and none is named."""
+def _chosen(exchanges: list[dict[str, str]], wanted: str | None) -> str | None:
+    """The jurisdiction whose exchange the page shows: the one named, else the only one of
+    ``exchanges``; None when none is named and there is not exactly one."""
     if wanted:
         return wanted
-    listed = exchanges_for(svc, me)
-    return listed[0]["jurisdiction"] if len(listed) == 1 else None
+    return exchanges[0]["jurisdiction"] if len(exchanges) == 1 else None
 
 
 def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval,
@@ -103,8 +102,8 @@ def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: Prod
         return login_redirect("/trade")
     me = who.principal
     exchanges = exchanges_for(svc, me)
-    chosen = _chosen(svc, me, jurisdiction)
-    if chosen is None:
+    chosen = _chosen(exchanges, jurisdiction)
+    if chosen is None and len(exchanges) > 1:
         return render(request, svc, who, "trade.html", exchanges=exchanges, place=None)
     try:
         panel = _panel(svc, who, product, interval, chosen)

@@ -60,6 +60,9 @@ def test_a_reader_sees_its_jurisdictions_alerts_only(two: World, username: str) 
     assert [(a["kind"], a["account"], a["day"]) for a in body["items"]] == [
         ("large_holder", a, "2017-03-01") for a in DP_HOLDERS]  # fmt: skip
     assert "33.3% of the 3,000 t of DPEA-2016" in body["items"][0]["message"]
+    assert body["items"][0]["params"] == {"quantity_t": 1000, "percent": "33.3",
+                                          "total_t": 3000, "unit_class": "DPEA-2016",
+                                          "threshold_percent": "5"}  # fmt: skip
 
 
 def test_filters_and_pages_like_the_sibling_lists(two: World) -> None:

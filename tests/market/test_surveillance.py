@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 
 from tanshi.market.surveillance import (
+    FLAG_KINDS,
+    MESSAGES,
     Holding,
     OrderSeen,
     TradeSeen,
@@ -75,6 +78,26 @@ def test_orders_at_the_daily_limit_are_flagged() -> None:
     flags = price_limit_flags(orders, 1000, 1, {o.order_id: DAY for o in orders})
     assert [(f.account, "upper" in f.message) for f in flags] == [("A", True), ("B", False)]
     assert "30.80" in flags[0].message
+    # The flag is a kind and values; the English message is written from them.
+    assert flags[0].values == {"side": "buy", "order_id": 1, "quantity_t": 100,
+                               "limit": "upper", "price": "30.80"}  # fmt: skip
+    assert flags[1].message == "sell order 2 of 100 t at the lower limit 25.20"
+
+
+def test_every_kind_has_a_message_written_from_its_params() -> None:
+    """Each message names exactly the params its checks give (a missing one would raise)."""
+    held = [Holding("A", "trading", "DPEA-2016", 600_000), Holding("B", "trading", "X", 1)]
+    trades = [TradeSeen("L1", AT, "A", "B", 10, 3000), TradeSeen("L2", AT, "B", "A", 10, 3000)]
+    orders = [OrderSeen(1, AT, "A", 0, 100, 3080, 2800)]
+    flags = [*position_flags(held, RULES, DAY), *large_holder_flags(held, RULES, DAY, frozenset()),
+             *wash_trade_flags(trades, RULES), *price_limit_flags(orders, 1000, 1, {1: DAY})]  # fmt: skip
+    assert sorted({f.kind for f in flags}) == sorted(FLAG_KINDS) == sorted(MESSAGES)
+    for flag in flags:
+        named = set(re.findall(r"{(\w+)", MESSAGES[flag.kind]))
+        assert named == set(flag.values), flag
+    assert flags[0].message == "holds 600,000 t of DPEA-2016, above the limit of 500,000 t"
+    assert "(report from 5%)" in flags[1].message
+    assert flags[-2].message == "A and B traded 10 t back and forth (L1, L2)"
 
 
 def test_a_broken_surveillance_file_lists_its_problems() -> None:

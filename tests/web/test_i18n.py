@@ -11,6 +11,7 @@ from tanshi.market.bars import Interval
 from tanshi.market.cash import CashAccountKind, CashEntryKind
 from tanshi.market.orders import Phase
 from tanshi.market.orders import ResultCode as MarketCode
+from tanshi.market.surveillance import MESSAGES, WORDS
 from tanshi.mrv.verification_workflow import CaseState
 from tanshi.mrv.verification_workflow import ResultCode as MrvCode
 from tanshi.registry import AccountKind, AccountStatus
@@ -55,6 +56,15 @@ def test_every_template_string_and_label_is_translated() -> None:
     assert len(_template_strings()) > 50
     missing = sorted(text for text in wanted if text not in chinese)
     assert missing == []
+
+
+def test_every_surveillance_alert_is_translated_with_the_same_params() -> None:
+    chinese = catalog("zh")
+    for text in [*MESSAGES.values(), *(w for words in WORDS.values() for w in words)]:
+        assert text in chinese, text
+        assert sorted(re.findall(r"{[^}]*}", chinese[text])) == sorted(
+            re.findall(r"{[^}]*}", text)
+        ), text
 
 
 def test_english_is_the_source_and_unknown_strings_pass_through() -> None:

@@ -19,6 +19,11 @@ def test_the_regulator_reads_its_exchanges_alerts(world: World) -> None:
     assert "市场监察" in page.text and "3 条提示" in page.text and "大户持仓" in page.text
     assert all(f">DP-OH-{c}</a>" in page.text for c in ("A1", "B1", "C1"))
     assert "SZ-OH" not in page.text
+    # The alert itself in Chinese, written from its params (the API's message is English).
+    assert (
+        "持有 1,000 吨，占各账户所持 DPEA-2016 共 3,000 吨的 33.3%（达到 5% 须报告）" in page.text
+    )
+    assert "in accounts" not in page.text
     one = client.get("/regulator/surveillance?account=DP-OH-B1&kind=large_holder").text
     assert "1 条提示" in one and "DP-OH-A1" not in one
     none = client.get("/regulator/surveillance?kind=wash_trade_suspected").text

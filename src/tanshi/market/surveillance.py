@@ -1,5 +1,6 @@
 """Surveillance basics as pure checks: position limits, large holders, wash trades and
-orders at the daily price limit. Each check returns flag records; nothing is refused."""
+orders at the daily price limit. Each check returns flag records (a kind and the values its
+message is written with); nothing is refused."""
 
 from __future__ import annotations
 
@@ -55,14 +56,39 @@ FLAG_KINDS = ("position_limit_exceeded", "large_holder", "wash_trade_suspected",
               "order_at_price_limit")  # fmt: skip
 
 
+# The English text of each kind's alert, written with the flag's params; the web shows it in
+# the visitor's language (the templates are msgids there, the words of ``WORDS`` too).
+MESSAGES = {
+    "position_limit_exceeded":
+        "holds {quantity_t:,} t of {unit_class}, above the limit of {limit_t:,} t",
+    "large_holder": "holds {quantity_t:,} t, {percent}% of the {total_t:,} t of {unit_class} in "
+        "accounts (report from {threshold_percent}%)",
+    "wash_trade_suspected": "{party_a} and {party_b} traded {quantity_t:,} t back and forth "
+        "({first_trade}, {second_trade})",
+    "order_at_price_limit":
+        "{side} order {order_id} of {quantity_t:,} t at the {limit} limit {price}",
+}  # fmt: skip
+WORDS = {"side": ("buy", "sell"), "limit": ("upper", "lower")}  # params that are words
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
-    """Something the surveillance desk should look at (not a refusal)."""
+    """Something the surveillance desk should look at (not a refusal): its kind, which is
+    the code of its message, and the values the message is written with."""
 
     kind: str  # one of FLAG_KINDS
     account: str
     day: date
-    message: str
+    params: tuple[tuple[str, int | str], ...]
+
+    @property
+    def values(self) -> dict[str, int | str]:
+        return dict(self.params)
+
+    @property
+    def message(self) -> str:
+        """The alert in English."""
+        return MESSAGES[self.kind].format(**self.values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,13 +124,19 @@ class OrderSeen:
     reference_fen: int | None
 
 
+def _percent(share: Decimal) -> str:
+    """A share as a percentage without trailing zeros: 0.05 → 5, 0.125 → 12.5."""
+    text = f"{share * 100:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def position_flags(holdings: Iterable[Holding], rules: SurveillanceRules, day: date) -> list[Flag]:
     """Accounts of the limited kind holding more of a class than the position limit."""
     limit = int(rules.position_limit_t.value)
     kind = rules.position_limit_t.applies_to
     return [
         Flag("position_limit_exceeded", h.account, day,
-             f"holds {h.quantity_t:,} t of {h.unit_class}, above the limit of {limit:,} t")
+             (("quantity_t", h.quantity_t), ("unit_class", h.unit_class), ("limit_t", limit)))
         for h in sorted(holdings, key=lambda h: (h.unit_class, h.account))
         if h.account_kind == kind and h.quantity_t > limit
     ]  # fmt: skip
@@ -126,9 +158,9 @@ def large_holder_flags(
         total = totals[h.unit_class]
         if Decimal(h.quantity_t) >= share * total:
             percent = (Decimal(100 * h.quantity_t) / total).quantize(Decimal("0.1"))
-            flags.append(Flag("large_holder", h.account, day,
-                              f"holds {h.quantity_t:,} t, {percent}% of the {total:,} t of "
-                              f"{h.unit_class} in accounts (report from {share:%})"))  # fmt: skip
+            flags.append(Flag("large_holder", h.account, day, (
+                ("quantity_t", h.quantity_t), ("percent", str(percent)), ("total_t", total),
+                ("unit_class", h.unit_class), ("threshold_percent", _percent(share)))))  # fmt: skip
     return flags
 
 
@@ -148,10 +180,10 @@ def wash_trade_flags(trades: Iterable[TradeSeen], rules: SurveillanceRules) -> l
                 and later.quantity_t == first.quantity_t
                 and abs(later.price_fen - first.price_fen) * 10_000 <= tolerance * first.price_fen
             ):
-                pair = " and ".join(sorted((first.buyer, first.seller)))
-                flags.append(Flag("wash_trade_suspected", first.seller, first.at.date(),
-                                  f"{pair} traded {first.quantity_t:,} t back and forth "
-                                  f"({first.trade_id}, {later.trade_id})"))  # fmt: skip
+                one, other = sorted((first.buyer, first.seller))
+                flags.append(Flag("wash_trade_suspected", first.seller, first.at.date(), (
+                    ("party_a", one), ("party_b", other), ("quantity_t", first.quantity_t),
+                    ("first_trade", first.trade_id), ("second_trade", later.trade_id))))  # fmt: skip
     return flags
 
 
@@ -167,7 +199,7 @@ def price_limit_flags(
         if order.price_fen in (lower, upper):
             which = "upper" if order.price_fen == upper else "lower"
             side = "buy" if order.side == 0 else "sell"
-            flags.append(Flag("order_at_price_limit", order.owner, zone_day[order.order_id],
-                              f"{side} order {order.order_id} of {order.quantity_t:,} t at the "
-                              f"{which} limit {Decimal(order.price_fen).scaleb(-2)}"))  # fmt: skip
+            flags.append(Flag("order_at_price_limit", order.owner, zone_day[order.order_id], (
+                ("side", side), ("order_id", order.order_id), ("quantity_t", order.quantity_t),
+                ("limit", which), ("price", str(Decimal(order.price_fen).scaleb(-2))))))  # fmt: skip
     return flags

@@ -21,6 +21,7 @@ from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.market.cash import CashEntryKind, CashMovement, CashRequest
+from tanshi.registry import AccountKind
 from tanshi.rulebook import NoRuleInForce, rules_in_force
 from tanshi.services import cash
 from tanshi.services.auction import (
@@ -28,14 +29,18 @@ from tanshi.services.auction import (
     carried_in_units,
     hundredths,
 )
-from tanshi.services.clearing import Exchange, Refused, atomically, cash_step, exchange_in
-from tanshi.services.jurisdiction import (
-    Jurisdiction,
-    find_account,
-    operator_account_code,
+from tanshi.services.clearing import (
+    Exchange,
+    Refused,
+    atomically,
+    cash_step,
+    exchange_in,
+    member_accounts,
 )
+from tanshi.services.jurisdiction import Jurisdiction, operator_account_code
 from tanshi.services.reservations import reserve_funds_in
 from tanshi.store.schema import (
+    accounts,
     auction_bids,
     auction_notices,
     auctions,
@@ -138,16 +143,24 @@ def announce(
     return atomically(engine, work)
 
 
-def _company(connection: Connection, jurisdiction: Jurisdiction, company: str) -> tuple[Any, int]:
+def _company(
+    connection: Connection, jurisdiction: Jurisdiction, company: str
+) -> tuple[Any, int, str]:
+    """The bidding company, its operator holding account's id and code; the account must be
+    of the auction's jurisdiction, as on its exchange (``market.membership``)."""
     row = connection.execute(
-        select(companies.c.id, companies.c.code, companies.c.sector).where(
-            companies.c.code == company, companies.c.jurisdiction_id == jurisdiction.id)
+        select(companies.c.id, companies.c.code, companies.c.sector).where(companies.c.code == company)
     ).first()  # fmt: skip
-    account = find_account(connection, operator_account_code(jurisdiction.code, company))
+    account = None if row is None else connection.execute(
+        select(accounts.c.code).where(accounts.c.company_id == row.id,
+                                      accounts.c.kind == AccountKind.OPERATOR_HOLDING.value)
+        .order_by(accounts.c.id)
+    ).scalar()  # fmt: skip
     if row is None or account is None:
         raise refuse("unknown_bidder", f"{company} is not a company of {jurisdiction.code} "
                       "with an operator holding account; bids are made for one", "company")  # fmt: skip
-    return row, account
+    (account_id,) = member_accounts(connection, jurisdiction.code, [account], "company")
+    return row, account_id, account
 
 
 def release_reserved(connection: Connection, ex: Exchange, reservation_id: int, amount: int, key: str,
@@ -220,7 +233,7 @@ def submit_bid(
                 raise refuse("idempotency_key_reused_with_different_request",
                               "this key was used for another bid; choose a new key", key)  # fmt: skip
             return bid_shape(again, company) | {"replayed": True}
-        bidder, account = _company(connection, jurisdiction, company)
+        bidder, account, account_code = _company(connection, jurisdiction, company)
         old = _bid_row(connection, notice, replaces, company) if replaces is not None else None
         if old is not None and old.status != LIVE:
             raise refuse("bid_not_live", f"bid {replaces} is {old.status}; only a live bid "
@@ -243,9 +256,7 @@ def submit_bid(
                      f"auction-bid/{old.id}/revised", now, f"bid {old.id} revised")  # fmt: skip
             connection.execute(auction_bids.update().where(auction_bids.c.id == old.id).values(
                 status=REVISED, ended_key=key, ended_at=to_utc(now)))  # fmt: skip
-        buyer_cash = cash.participant_account(
-            connection, operator_account_code(jurisdiction.code, company), ex.currency
-        )
+        buyer_cash = cash.participant_account(connection, account_code, ex.currency)
         reservation = reserve_funds_in(connection, ex, buyer_cash, value,
                                        f"auction-bid/{jurisdiction.code}/{key}", now)  # fmt: skip
         new_id = connection.execute(auction_bids.insert().values(
@@ -295,3 +306,15 @@ def bidding_companies(accounts: list[str], jurisdiction: Jurisdiction) -> dict[s
     that are companies' operator holding accounts (the accounts bids are made for)."""
     prefix = operator_account_code(jurisdiction.code, "")
     return {code[len(prefix) :]: code for code in accounts if code.startswith(prefix)}
+
+
+def holding_companies(engine: Engine, codes: list[str]) -> frozenset[str]:
+    """The companies whose operator holding accounts, of any jurisdiction, are among
+    ``codes``: one of another jurisdiction than the auction's is then refused by the
+    exchange's rule (``account_not_in_exchange_jurisdiction``), not as a stranger's."""
+    with engine.connect() as connection:
+        return frozenset(connection.execute(
+            select(companies.c.code).join(accounts, accounts.c.company_id == companies.c.id)
+            .where(accounts.c.code.in_(codes),
+                   accounts.c.kind == AccountKind.OPERATOR_HOLDING.value)
+        ).scalars())  # fmt: skip

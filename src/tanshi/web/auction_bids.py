@@ -7,7 +7,7 @@ import uuid
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
@@ -24,18 +24,19 @@ BIDS_CHANGED = "bids-changed"  # htmx event: the panel reloads the auctions and 
 BidPath = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
-def _place(svc: Service, me: Principal) -> Jurisdiction | None:
+def _place(svc: Service, me: Principal, code: str | None = None) -> Jurisdiction | None:
     try:
-        return svc.jurisdiction(None, who=me)
+        return svc.jurisdiction(code or None, who=me)
     except ApiError:
-        return None  # several jurisdictions: the form is not offered
+        return None  # several jurisdictions and none chosen (or one not yours): no form
 
 
-def bid_panel(svc: Service, me: Principal) -> dict[str, Any]:
-    """Template values for ``_auction_bids.html``: open auctions and your bids in each."""
-    place = _place(svc, me)
+def bid_panel(svc: Service, me: Principal, jurisdiction: str | None = None) -> dict[str, Any]:
+    """Template values for ``_auction_bids.html``: open auctions of ``jurisdiction`` (the
+    only one when none is named) and your bids in each."""
+    place = _place(svc, me, jurisdiction)
     if place is None:
-        return {"auctions": [], "bid_companies": []}
+        return {"auctions": [], "bid_companies": [], "bid_place": None}
     mine = bid_book.bidding_companies(trading.trading_accounts(svc.engine, me), place)
     now = svc.now()
     listed = bid_book_reads.notice_list(svc.engine, now, jurisdiction=place.code, limit=20)
@@ -52,7 +53,8 @@ def bid_panel(svc: Service, me: Principal) -> dict[str, Any]:
         shown.append(detail | {"terms": terms})
     may_bid = Scope.TRADE in me.scopes and bool(mine)
     return {"auctions": shown, "bid_companies": sorted(mine) if may_bid else [],
-            "price": bid_book_reads.price_text, "bid_key": uuid.uuid4().hex}  # fmt: skip
+            "price": bid_book_reads.price_text, "bid_key": uuid.uuid4().hex,
+            "bid_place": place.code}  # fmt: skip
 
 
 def _price(text: str | None) -> Decimal:
@@ -65,12 +67,16 @@ def _price(text: str | None) -> Decimal:
     return value
 
 
-def _mine(svc: Service, me: Principal, company: str) -> Jurisdiction:
-    place = _place(svc, me)
+def _mine(svc: Service, me: Principal, company: str, form: dict[str, str]) -> Jurisdiction:
+    place = _place(svc, me, form.get("jurisdiction"))
     if Scope.TRADE not in me.scopes or place is None:
         raise Refused("forbidden", "your role does not bid at auctions")
-    mine = bid_book.bidding_companies(trading.trading_accounts(svc.engine, me), place)
-    if company not in mine:
+    accounts = trading.trading_accounts(svc.engine, me)
+    # A company you bid for in another jurisdiction: the bid book refuses it by the
+    # exchange's rule (account_not_in_exchange_jurisdiction), in the visitor's language.
+    if company not in bid_book.bidding_companies(accounts, place) and (
+        company not in bid_book.holding_companies(svc.engine, accounts)
+    ):
         raise Refused("not_your_bidding_account", "choose a company you bid for")
     return place
 
@@ -81,7 +87,7 @@ def _key(me: Principal, form: dict[str, str]) -> str:
 
 def _bid(svc: Service, me: Principal, form: dict[str, str], replaces: int | None) -> Message:
     company = form.get("company", "").strip()
-    place = _mine(svc, me, company)
+    place = _mine(svc, me, company, form)
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     made, issues = bid_book.submit_bid(
         svc.engine, place, form.get("auction", "").strip(), company, _price(form.get("price")),
@@ -97,7 +103,7 @@ def _bid(svc: Service, me: Principal, form: dict[str, str], replaces: int | None
 
 def _withdraw(svc: Service, me: Principal, form: dict[str, str], bid_id: int) -> Message:
     company = form.get("company", "").strip()
-    place = _mine(svc, me, company)
+    place = _mine(svc, me, company, form)
     gone, issues = bid_book.withdraw_bid(svc.engine, place, form.get("auction", "").strip(),
                                          company, bid_id, key=_key(me, form), now=svc.now())  # fmt: skip
     if gone is None:
@@ -106,11 +112,13 @@ def _withdraw(svc: Service, me: Principal, form: dict[str, str], bid_id: int) ->
 
 
 @router.get("/auctions/bids", response_class=HTMLResponse)
-def bids_panel(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    """The panel again (htmx reloads it after each bid)."""
+def bids_panel(request: Request, svc: ServiceDep, who: VisitorDep,
+               jurisdiction: Annotated[str | None, Query(max_length=20)] = None) -> Response:  # fmt: skip
+    """The panel again (htmx reloads it after each bid), of ``jurisdiction``'s auctions."""
     if who.principal is None:
         return login_redirect("/company")
-    return render(request, svc, who, "_auction_bids.html", **bid_panel(svc, who.principal))
+    return render(request, svc, who, "_auction_bids.html",
+                  **bid_panel(svc, who.principal, jurisdiction))  # fmt: skip
 
 
 @router.post("/auctions/bids", response_class=HTMLResponse)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -12,13 +13,21 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api.context import ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.api.routers.surveillance import alerts
-from tanshi.market.surveillance import FLAG_KINDS
+from tanshi.market.surveillance import FLAG_KINDS, MESSAGES, WORDS
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import refusal
+from tanshi.web.i18n import translator
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_ROWS = 100
+
+
+def alert_text(_: Callable[[str], str], kind: str, params: dict[str, int | str]) -> str:
+    """An alert in the visitor's language: its kind's message (a msgid) written with its
+    params, the words among them (buy, upper, …) translated too."""
+    values = {k: _(str(v)) if k in WORDS else v for k, v in params.items()}
+    return _(MESSAGES[kind]).format(**values)
 
 
 @router.get("/regulator/surveillance", response_class=HTMLResponse)
@@ -41,6 +50,9 @@ def surveillance_page(
         shown = refusal(error.code, error.message)
         return render(request, svc, who, "result.html", error.status, ok=False,
                       code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
+    _ = translator(who.locale)
+    for alert in page["items"]:
+        alert["message"] = alert_text(_, alert["kind"], alert["params"])
     kept = {k: v for k, v in (("kind", kind), ("account", account), ("on", page["on"])) if v}
     following = None
     if page["next_offset"] is not None:

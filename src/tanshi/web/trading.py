@@ -22,6 +22,7 @@ from tanshi.market.venues import Venue
 from tanshi.reports.kline_svg import kline_svg
 from tanshi.services import trading, views
 from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal, Scope
+from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.market_data import exchange_tape
 from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, login_redirect
@@ -32,6 +33,7 @@ from tanshi.web.session import Visitor
 
 router = APIRouter(include_in_schema=False)
 ProductQuery = Annotated[str | None, Query(max_length=60)]
+PlaceQuery = Annotated[str | None, Query(max_length=20)]
 REFRESH = {"HX-Trigger": "market-changed"}
 
 
@@ -49,10 +51,32 @@ def _product(venue: Venue, wanted: str | None) -> str:
     return wanted if wanted in codes else codes[0]
 
 
-def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval) -> dict:
+def exchanges_for(svc: Service, me: Principal) -> list[dict[str, str]]:
+    """The exchanges ``me`` may trade on, by jurisdiction: its own when bound to one, else
+    every jurisdiction's that has one (the trader page's selector)."""
+    codes = [me.jurisdiction] if me.jurisdiction_bound and me.jurisdiction else [
+        row["code"] for row in views.jurisdiction_list(svc.engine)]  # fmt: skip
+    found = []
+    for code in codes:
+        venue = trading.venue_of(svc.jurisdiction(code))
+        if venue is not None:
+            found.append({"jurisdiction": code, "venue": venue.venue.code})
+    return found
+
+
+def _chosen(exchanges: list[dict[str, str]], wanted: str | None) -> str | None:
+    """The jurisdiction whose exchange the page shows: the one named, else the only one of
+    ``exchanges``; None when none is named and there is not exactly one."""
+    if wanted:
+        return wanted
+    return exchanges[0]["jurisdiction"] if len(exchanges) == 1 else None
+
+
+def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval,
+           jurisdiction: str | None) -> dict:  # fmt: skip
     me = who.principal
     assert me is not None
-    place, venue = exchange_of(svc, None, me)
+    place, venue = exchange_of(svc, jurisdiction, me)
     shown = _product(venue, product)
     owners = None if me.role in READ_ALL_ORDERS_ROLES else trading.trading_accounts(svc.engine, me)
     now = svc.now()
@@ -64,41 +88,52 @@ def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval) 
     zone = ZoneInfo(venue.venue.timezone)
     for fill in fills:
         fill["traded_at"] = f"{from_store(fill['traded_at']).astimezone(zone):%Y-%m-%d %H:%M:%S}"
-    return dict(venue=venue, product=shown, interval=interval, book=book, cny=cny,
+    return dict(place=place.code, venue=venue, product=shown, interval=interval, book=book, cny=cny,
                 orders=[o | {"resting_t": resting.get(o["order_id"], 0)} for o in orders],
                 fills=fills, chart=svg, latest=latest)  # fmt: skip
 
 
 @router.get("/trade", response_class=HTMLResponse)
 def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: ProductQuery = None,
-               interval: Interval = Interval.DAY) -> Response:  # fmt: skip
-    """Order entry, the book, own orders and fills, the K-line chart of one product."""
+               interval: Interval = Interval.DAY, jurisdiction: PlaceQuery = None) -> Response:  # fmt: skip
+    """Order entry, the book, own orders and fills, the K-line chart of one product, on the
+    exchange of ``jurisdiction`` (chosen on the page when the visitor may trade on several)."""
     if who.principal is None:
         return login_redirect("/trade")
     me = who.principal
+    exchanges = exchanges_for(svc, me)
+    chosen = _chosen(exchanges, jurisdiction)
+    if chosen is None and len(exchanges) > 1:
+        return render(request, svc, who, "trade.html", exchanges=exchanges, place=None)
     try:
-        panel = _panel(svc, who, product, interval)
+        panel = _panel(svc, who, product, interval, chosen)
     except ApiError as error:
         shown = refusal(error.code, error.message)
         return render(request, svc, who, "result.html", error.status, ok=False,
                       code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
     # The exchange trades its own jurisdiction's accounts only: offer those.
-    place, _venue = exchange_of(svc, None, me)
+    place = svc.jurisdiction(panel["place"])
     accounts = (
         trading.trading_accounts(svc.engine, me, place.id) if Scope.TRADE in me.scopes else []
     )
     return render(request, svc, who, "trade.html", accounts=accounts, intervals=list(Interval),
                   products=[p.code for p in panel["venue"].products], form_key=uuid.uuid4().hex,
-                  **panel, **bid_panel(svc, me))  # fmt: skip
+                  exchanges=exchanges, **panel, **bid_panel(svc, me, place.code))  # fmt: skip
 
 
 @router.get("/trade/panel", response_class=HTMLResponse)
 def trade_panel(request: Request, svc: ServiceDep, who: VisitorDep, product: ProductQuery = None,
-                interval: Interval = Interval.DAY) -> Response:  # fmt: skip
+                interval: Interval = Interval.DAY, jurisdiction: PlaceQuery = None) -> Response:  # fmt: skip
     """The book, orders, fills and chart again (htmx refreshes it after each order)."""
     if who.principal is None:
         return login_redirect("/trade")
-    return render(request, svc, who, "_trade_panel.html", **_panel(svc, who, product, interval))
+    try:
+        panel = _panel(svc, who, product, interval, jurisdiction)
+    except ApiError as error:
+        shown = refusal(error.code, error.message)
+        return render(request, svc, who, "result.html", error.status, ok=False,
+                      code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
+    return render(request, svc, who, "_trade_panel.html", **panel)
 
 
 def _price(text: str | None) -> int | None:
@@ -119,10 +154,18 @@ def _refused_by(issues) -> Refused:
     return refusal_of(issues)
 
 
+def _exchange(svc: Service, me: Principal, form: dict[str, str]) -> tuple[Jurisdiction, Venue]:
+    """The exchange the form was sent for (its hidden ``jurisdiction``, as the page chose)."""
+    try:
+        return exchange_of(svc, form.get("jurisdiction") or None, me)
+    except ApiError as error:
+        raise refusal(error.code, error.message) from error
+
+
 def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.TRADE not in me.scopes:
         raise Refused("forbidden", "your role does not trade")
-    place, venue = exchange_of(svc, None, me)
+    place, venue = _exchange(svc, me, form)
     product = form.get("product", "")
     if venue.product(product) is None:
         raise Refused("unknown_product", "choose a listed product")
@@ -152,8 +195,8 @@ async def place_order(request: Request, svc: ServiceDep, who: VisitorDep) -> Res
     return response
 
 
-def _cancel(svc: Service, me: Principal, order_id: int) -> Message:
-    place, venue = exchange_of(svc, None, me)
+def _cancel(svc: Service, me: Principal, order_id: int, form: dict[str, str]) -> Message:
+    place, venue = _exchange(svc, me, form)
     mine = trading.trading_accounts(svc.engine, me)
     rows, _total = trading.order_rows(svc.engine, venue, mine, 10**6, 0)
     row = next((r for r in rows if r["order_id"] == order_id), None)
@@ -175,7 +218,7 @@ async def cancel_order(
 ) -> Response:  # fmt: skip
     me = who.principal
     response = await web_write(request, svc, who, "order_cancel", str(order_id),
-                               lambda _form: _cancel(svc, me, order_id))  # type: ignore[arg-type]  # fmt: skip
+                               lambda form: _cancel(svc, me, order_id, form))  # type: ignore[arg-type]  # fmt: skip
     response.headers.update(REFRESH)
     return response
 

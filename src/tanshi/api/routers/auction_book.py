@@ -255,7 +255,10 @@ def _company(svc: Service, who: Principal, place: Jurisdiction, wanted: str | No
             raise ApiError(422, "company_required", f"name the company you bid for: one of "
                            f"{sorted(mine) or 'none'}", "body.company")  # fmt: skip
         return next(iter(mine))
-    if wanted not in mine:
+    # One you bid for in another jurisdiction: the bid book refuses it by the exchange's rule.
+    if wanted not in mine and wanted not in bid_book.holding_companies(
+        svc.engine, trading.trading_accounts(svc.engine, who)
+    ):
         raise ApiError(403, "not_your_bidding_account", f"you do not bid for {wanted}: bids "
                        "are made by those who trade for its operator holding account",
                        "body.company")  # fmt: skip
@@ -269,7 +272,8 @@ def submit_bid(
 ) -> JSONResponse:  # fmt: skip
     """Submit a sealed bid while the window is open; price × quantity is reserved from the
     company's cash account. 422 lists every problem with the bid (lots, ticks, reserve price,
-    eligibility, purchase limit, ``insufficient_funds``)."""
+    eligibility, purchase limit, ``insufficient_funds``; ``account_not_in_exchange_jurisdiction``
+    for a company whose operator holding account is of another jurisdiction)."""
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)

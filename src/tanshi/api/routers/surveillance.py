@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tanshi.api.context import Reader, Service, ServiceDep
 from tanshi.api.errors import ApiError
@@ -26,10 +26,13 @@ Kind = Literal["position_limit_exceeded", "large_holder", "wash_trade_suspected"
 
 
 class AlertOut(BaseModel):
-    kind: str
+    kind: str = Field(description="the alert's code, which also names its message")
     account: str
     day: str
-    message: str
+    message: str = Field(description="in English, written from ``params``")
+    params: dict[str, int | str] = Field(
+        description="the values of the message, to write it in another language"
+    )
 
 
 class AlertPage(Page[AlertOut]):
@@ -54,7 +57,7 @@ def alerts(
     shown, total = flags_page(flags, kind, account, limit, offset)
     following = offset + limit if offset + limit < total else None
     return {"items": [{"kind": f.kind, "account": f.account, "day": f.day.isoformat(),
-                       "message": f.message} for f in shown],
+                       "message": f.message, "params": f.values} for f in shown],
             "total": total, "limit": limit, "offset": offset, "next_offset": following,
             "exchange": venue.venue.code, "jurisdiction": place.code, "on": day.isoformat()}  # fmt: skip
 

@@ -17,6 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
+from tanshi.api.errors import ApiError
 from tanshi.services import access_log, form_keys
 from tanshi.web.i18n import translator
 from tanshi.web.labels import name_of
@@ -63,6 +64,13 @@ def refusal(code: str, detail: str | None = None) -> Refused:
     if explained is None:
         return Refused(code, "refused: {what}", detail=detail, what=code)
     return Refused(code, explained, detail=detail if detail != explained else None)
+
+
+def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) -> HTMLResponse:
+    """The result page for an ``ApiError`` a page's read raised (its status, code explained)."""
+    shown = refusal(error.code, error.message)
+    return render(request, svc, who, "result.html", error.status, ok=False,
+                  code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
 
 
 def refusal_of(issues) -> Refused:

@@ -15,7 +15,7 @@ from tanshi.api.errors import ApiError
 from tanshi.api.routers.surveillance import alerts
 from tanshi.market.surveillance import FLAG_KINDS, MESSAGES, WORDS
 from tanshi.web.common import VisitorDep, login_redirect
-from tanshi.web.forms import refusal
+from tanshi.web.forms import refused_page
 from tanshi.web.i18n import translator
 from tanshi.web.render import render
 
@@ -47,9 +47,7 @@ def surveillance_page(
     try:
         page = alerts(svc, who.principal, None, on, kind, account, PAGE_ROWS, offset)
     except ApiError as error:
-        shown = refusal(error.code, error.message)
-        return render(request, svc, who, "result.html", error.status, ok=False,
-                      code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
+        return refused_page(request, svc, who, error)
     _ = translator(who.locale)
     for alert in page["items"]:
         alert["message"] = alert_text(_, alert["kind"], alert["params"])

@@ -26,7 +26,15 @@ from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.market_data import exchange_tape
 from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, login_redirect
-from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write, whole_number
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    refusal,
+    refusal_of,
+    refused_page,
+    web_write,
+    whole_number,
+)
 from tanshi.web.i18n import translator
 from tanshi.web.render import render
 from tanshi.web.session import Visitor
@@ -108,9 +116,7 @@ def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: Prod
     try:
         panel = _panel(svc, who, product, interval, chosen)
     except ApiError as error:
-        shown = refusal(error.code, error.message)
-        return render(request, svc, who, "result.html", error.status, ok=False,
-                      code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
+        return refused_page(request, svc, who, error)
     # The exchange trades its own jurisdiction's accounts only: offer those.
     place = svc.jurisdiction(panel["place"])
     accounts = (
@@ -130,9 +136,7 @@ def trade_panel(request: Request, svc: ServiceDep, who: VisitorDep, product: Pro
     try:
         panel = _panel(svc, who, product, interval, jurisdiction)
     except ApiError as error:
-        shown = refusal(error.code, error.message)
-        return render(request, svc, who, "result.html", error.status, ok=False,
-                      code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
+        return refused_page(request, svc, who, error)
     return render(request, svc, who, "_trade_panel.html", **panel)
 
 

@@ -30,9 +30,9 @@ def unit(**fields: object) -> GeneratingUnit:
     [
         ("0.90", "1"),  # >= 85%: no correction
         ("0.82", "1.0042"),  # 1 + 0.0014 × (85 − 82)
-        ("0.78", "1.0102224"),  # 1.007 × (1 + 0.0016 × (80 − 78)) = 1.007 × 1.0032
+        ("0.78", "1.0102"),  # 1.007 + 0.0016 × (80 − 78), the plan's form (V3)
         ("0.70", "1.030225"),  # 1.015 ^ ((80 − 70) / 5) = 1.015²
-        ("0.75", "1.015056"),  # the 75-80% band at its lower edge: 1.007 × 1.008
+        ("0.75", "1.015"),  # the 75-80% band at its lower edge: 1.007 + 0.008 = 1.015¹
     ],
 )
 def test_load_correction_bands(load: str, factor: str) -> None:
@@ -47,8 +47,8 @@ def test_water_cooled_large_coal_unit_is_benchmark_times_output() -> None:
 
 
 def test_corrections_for_an_air_cooled_chp_unit_at_78_percent_load() -> None:
-    """500,000 MWh × 0.979 × 1.05 (air) × 0.956 (1 − 0.22 × 0.2 heat ratio) × 1.0102224 (load)
-    = 496,382.979… t; heat 1,000,000 GJ × 0.126 = 126,000 t; total 622,382.98 → 622,383."""
+    """500,000 MWh × 0.979 × 1.05 (air) × 0.956 (1 − 0.22 × 0.2 heat ratio) × 1.0102 (load)
+    = 496,371.97302 t; heat 1,000,000 GJ × 0.126 = 126,000 t; total 622,371.97 → 622,372."""
     chp = unit(
         unit_class="coal_300mw_or_less", output_mwh=Decimal(500_000), heat_gj=Decimal(1_000_000),
         cooling="air", heat_ratio=Decimal("0.2"), load_factor=Decimal("0.78"),
@@ -56,10 +56,10 @@ def test_corrections_for_an_air_cooled_chp_unit_at_78_percent_load() -> None:
     line, _ = allocate_unit(RULE, BENCHMARKS, chp)
     assert line is not None
     assert (line.cooling_factor, line.heat_factor) == (Decimal("1.05"), Decimal("0.956"))
-    assert line.load_factor_correction == Decimal("1.0102224")
-    assert line.electricity_t == Decimal("496382.97948624")
+    assert line.load_factor_correction == Decimal("1.0102")
+    assert line.electricity_t == Decimal("496371.97302")
     assert line.heat_t == Decimal(126_000)
-    assert line.allocated_t == 622_383
+    assert line.allocated_t == 622_372
 
 
 def test_gas_unit_uses_the_gas_heat_coefficient_and_no_cooling_or_load_correction() -> None:

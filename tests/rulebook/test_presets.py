@@ -209,7 +209,7 @@ def test_china_2023_2024_plan_is_the_annex_2_table_without_cooling_or_heat_facto
         assert (rule.cooling_factor_air, rule.heat_supply_coefficient_coal) == (1, 0)
         assert rule.heat_supply_coefficient_gas == 0
         assert load_correction(rule.load_bands, Decimal("0.65")) == 1
-        assert load_correction(rule.load_bands, Decimal("0.78")) == 1  # 1.0102224 before 2023
+        assert load_correction(rule.load_bands, Decimal("0.78")) == 1  # 1.0102 before 2023
         assert load_correction(rule.load_bands, Decimal("0.60")) == Decimal("1.061363550625")
         assert rules.compliance.surrender_deadline(year).isoformat() == f"{year + 1}-12-31"
 

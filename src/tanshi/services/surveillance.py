@@ -47,22 +47,31 @@ def positions(connection: Connection, jurisdiction_id: int | None = None) -> lis
     class, its frozen units included: units frozen by order sit in the account's frozen-units
     account but still belong to its holder, who gets them back when the order is lifted
     (docs/market.md, "Surveillance"). Summed and filtered by jurisdiction in the database."""
-    frozen = (
-        select(unit_freezes.c.frozen_account_id, unit_freezes.c.account_id).distinct().subquery()
-    )
-    owner = func.coalesce(frozen.c.account_id, holdings.c.account_id)
-    query = (
-        select(accounts.c.id, accounts.c.code, accounts.c.kind,
-               unit_classes.c.code.label("unit_class"),
-               func.sum(holdings.c.quantity_units).label("quantity"))
-        .select_from(holdings)
-        .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
-        .outerjoin(frozen, frozen.c.frozen_account_id == holdings.c.account_id)
-        .join(accounts, accounts.c.id == owner)
-        .group_by(accounts.c.id, accounts.c.code, accounts.c.kind, unit_classes.c.code)
+    frozen = unit_freezes.c.frozen_account_id
+    owners = select(frozen, unit_freezes.c.account_id).distinct().subquery()
+    own = (
+        select(accounts.c.id, accounts.c.code, accounts.c.kind, holdings.c.unit_class_id,
+               holdings.c.quantity_units)
+        .join_from(accounts, holdings, holdings.c.account_id == accounts.c.id)
+        .where(accounts.c.id.not_in(select(frozen)))
     )  # fmt: skip
-    if jurisdiction_id is not None:
-        query = query.where(accounts.c.jurisdiction_id == jurisdiction_id)
+    held_frozen = (
+        select(accounts.c.id, accounts.c.code, accounts.c.kind, holdings.c.unit_class_id,
+               holdings.c.quantity_units)
+        .select_from(owners)
+        .join(accounts, accounts.c.id == owners.c.account_id)
+        .join(holdings, holdings.c.account_id == owners.c.frozen_account_id)
+    )  # fmt: skip
+    if jurisdiction_id is not None:  # plain equality joins: the indexes serve each part
+        own = own.where(accounts.c.jurisdiction_id == jurisdiction_id)
+        held_frozen = held_frozen.where(accounts.c.jurisdiction_id == jurisdiction_id)
+    held = union_all(own, held_frozen).subquery()
+    query = (
+        select(held.c.id, held.c.code, held.c.kind, unit_classes.c.code.label("unit_class"),
+               func.sum(held.c.quantity_units).label("quantity"))
+        .join(unit_classes, unit_classes.c.id == held.c.unit_class_id)
+        .group_by(held.c.id, held.c.code, held.c.kind, unit_classes.c.code)
+    )  # fmt: skip
     # Sorted here, not in SQL: the database's collation may order the class codes otherwise.
     rows = sorted(connection.execute(query), key=lambda row: (row.id, row.unit_class))
     return [Holding(row.code, row.kind, row.unit_class, int(row.quantity)) for row in rows]

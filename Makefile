@@ -49,6 +49,7 @@ bench: install-dev
 	$(VENV)/bin/python bench/mrv.py
 	$(VENV)/bin/python bench/matching.py
 	$(VENV)/bin/python bench/api.py
+	$(VENV)/bin/python bench/surveillance.py
 	@if $(PYTHON312) --version >/dev/null 2>&1; then \
 		UV_PROJECT_ENVIRONMENT=.venv-py312 $(UV) sync --frozen --quiet --python $(PYTHON312) && \
 		.venv-py312/bin/python bench/matching.py; \

@@ -132,10 +132,14 @@ def register(app: typer.Typer) -> None:
     def surveillance_command(
         db: Db = None,
         venue: VenueOption = None,
-        on: Annotated[str | None, typer.Option("--on", help="Date of the report.")] = None,
+        on: Annotated[
+            str | None,
+            typer.Option("--on", help="Trading day of the report (positions are as held now)."),
+        ] = None,
     ) -> None:
-        """Flags for the surveillance desk: position limits, large holders, suspected wash
-        trades, orders at the daily price limit."""
+        """Flags of one trading day for the surveillance desk: position limits and large
+        holders (as held now), suspected wash trades begun and orders at the daily price limit
+        entered that day."""
         engine, jurisdiction = open_registry(db)
         chosen = jurisdiction_venue(jurisdiction, venue)
         day = date.fromisoformat(on) if on else date.today()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from pydantic import ValidationError
@@ -164,9 +164,12 @@ def large_holder_flags(
     return flags
 
 
-def wash_trade_flags(trades: Iterable[TradeSeen], rules: SurveillanceRules) -> list[Flag]:
+def wash_trade_flags(
+    trades: Iterable[TradeSeen], rules: SurveillanceRules, zone: tzinfo = UTC
+) -> list[Flag]:
     """Round trips: A sells to B and B sells the same quantity back to A within the window,
-    at prices within the tolerance (the position of neither changes: a possible wash)."""
+    at prices within the tolerance (the position of neither changes: a possible wash). A
+    flag's day is its first trade's date in ``zone`` (the venue's)."""
     window = timedelta(minutes=int(rules.wash_window_minutes.value))
     tolerance = int(rules.wash_price_tolerance_bp.value)
     ordered = sorted(trades, key=lambda t: (t.at, t.trade_id))
@@ -181,7 +184,8 @@ def wash_trade_flags(trades: Iterable[TradeSeen], rules: SurveillanceRules) -> l
                 and abs(later.price_fen - first.price_fen) * 10_000 <= tolerance * first.price_fen
             ):
                 one, other = sorted((first.buyer, first.seller))
-                flags.append(Flag("wash_trade_suspected", first.seller, first.at.date(), (
+                day = first.at.astimezone(zone).date()
+                flags.append(Flag("wash_trade_suspected", first.seller, day, (
                     ("party_a", one), ("party_b", other), ("quantity_t", first.quantity_t),
                     ("first_trade", first.trade_id), ("second_trade", later.trade_id))))  # fmt: skip
     return flags

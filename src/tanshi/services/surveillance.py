@@ -1,16 +1,16 @@
-"""The surveillance report of a jurisdiction's exchange, from the stored holdings, settled
-trades and the engine's command log (the checks are pure: ``market.surveillance``)."""
+"""The surveillance report of a jurisdiction's exchange for one trading day, from the stored
+holdings, that day's trades and that day's part of the engine's command log (the checks are
+pure: ``market.surveillance``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select, union_all
 from sqlalchemy.orm import aliased
 
-from tanshi.core.moments import from_store
+from tanshi.core.moments import from_store, to_utc
 from tanshi.market.events import NewOrder, SetReference
 from tanshi.market.surveillance import (
     Flag,
@@ -25,8 +25,14 @@ from tanshi.market.surveillance import (
 )
 from tanshi.market.venues import Venue, book_rules
 from tanshi.registry import AccountKind
-from tanshi.services.exchange_log import stored_log
-from tanshi.store.schema import accounts, holdings, settlements, unit_classes, unit_freezes
+from tanshi.store.schema import (
+    accounts,
+    exchange_commands,
+    holdings,
+    settlements,
+    unit_classes,
+    unit_freezes,
+)
 
 # Government and exchange accounts neither count towards nor report as large holders.
 NOT_HOLDERS = frozenset(
@@ -40,63 +46,142 @@ def positions(connection: Connection, jurisdiction_id: int | None = None) -> lis
     """What each account (of jurisdiction ``jurisdiction_id``, or every one) holds per unit
     class, its frozen units included: units frozen by order sit in the account's frozen-units
     account but still belong to its holder, who gets them back when the order is lifted
-    (docs/market.md, "Surveillance")."""
-    owner = dict(connection.execute(
-        select(unit_freezes.c.frozen_account_id, unit_freezes.c.account_id).distinct()
-    ).all())  # fmt: skip
-    listed = select(accounts.c.id, accounts.c.code, accounts.c.kind)
-    if jurisdiction_id is not None:
-        listed = listed.where(accounts.c.jurisdiction_id == jurisdiction_id)
-    known = {row.id: (row.code, row.kind) for row in connection.execute(listed)}
-    totals: dict[tuple[int, str], int] = defaultdict(int)
-    for account, unit_class, quantity in connection.execute(
-        select(holdings.c.account_id, unit_classes.c.code, holdings.c.quantity_units)
-        .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
-    ):  # fmt: skip
-        if owner.get(account, account) in known:
-            totals[(owner.get(account, account), unit_class)] += int(quantity)
+    (docs/market.md, "Surveillance"). Summed and filtered by jurisdiction in the database."""
+    frozen = unit_freezes.c.frozen_account_id
+    owners = select(frozen, unit_freezes.c.account_id).distinct().subquery()
+    own = (
+        select(accounts.c.id, accounts.c.code, accounts.c.kind, holdings.c.unit_class_id,
+               holdings.c.quantity_units)
+        .join_from(accounts, holdings, holdings.c.account_id == accounts.c.id)
+        .where(accounts.c.id.not_in(select(frozen)))
+    )  # fmt: skip
+    held_frozen = (
+        select(accounts.c.id, accounts.c.code, accounts.c.kind, holdings.c.unit_class_id,
+               holdings.c.quantity_units)
+        .select_from(owners)
+        .join(accounts, accounts.c.id == owners.c.account_id)
+        .join(holdings, holdings.c.account_id == owners.c.frozen_account_id)
+    )  # fmt: skip
+    if jurisdiction_id is not None:  # plain equality joins: the indexes serve each part
+        own = own.where(accounts.c.jurisdiction_id == jurisdiction_id)
+        held_frozen = held_frozen.where(accounts.c.jurisdiction_id == jurisdiction_id)
+    held = union_all(own, held_frozen).subquery()
+    query = (
+        select(held.c.id, held.c.code, held.c.kind, unit_classes.c.code.label("unit_class"),
+               func.sum(held.c.quantity_units).label("quantity"))
+        .join(unit_classes, unit_classes.c.id == held.c.unit_class_id)
+        .group_by(held.c.id, held.c.code, held.c.kind, unit_classes.c.code)
+    )  # fmt: skip
+    # Sorted here, not in SQL: the database's collation may order the class codes otherwise.
+    rows = sorted(connection.execute(query), key=lambda row: (row.id, row.unit_class))
+    return [Holding(row.code, row.kind, row.unit_class, int(row.quantity)) for row in rows]
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The first moment of ``day`` in ``zone`` and that of the next day, in UTC."""
+    start, following = (datetime.combine(d, time(), zone) for d in (day, day + timedelta(1)))
+    return to_utc(start), to_utc(following)
+
+
+def references_before(
+    connection: Connection, venue: str, day: date, products: list[str]
+) -> dict[str, int | None]:
+    """The last reference price set for each of ``products`` before trading day ``day``, in
+    one query (each a backward step through the (venue, trading day, seq) index)."""
+    if not products:
+        return {}
+    log = exchange_commands.c
+    last = [
+        select(log.product, log.reference_fen)
+        .where(log.venue == venue, log.trading_day < day, log.product == product,
+               log.kind == SetReference.__name__)
+        .order_by(log.trading_day.desc(), log.seq.desc())
+        .limit(1)
+        .subquery()
+        for product in products
+    ]  # fmt: skip
+    query = union_all(*(select(one.c.product, one.c.reference_fen) for one in last))
+    return {
+        product: None if reference is None else int(reference)
+        for product, reference in connection.execute(query)
+    }
+
+
+def day_orders(connection: Connection, venue: Venue, day: date) -> list[OrderSeen]:
+    """The orders entered on the venue on trading day ``day``, each with the reference price
+    of its book when it was entered: read from that day's log only (for a book with an order
+    before its reference of the day, the last reference before the day: ``references_before``)."""
+    log = exchange_commands.c
+    rows = connection.execute(
+        select(log.kind, log.product, log.at, log.order_id, log.owner, log.side, log.quantity_t,
+               log.price_fen, log.reference_fen)
+        .where(log.venue == venue.venue.code, log.trading_day == day,
+               log.kind.in_((NewOrder.__name__, SetReference.__name__)))
+        .order_by(log.seq)
+    ).all()  # fmt: skip
+    set_today: set[str] = set()
+    early: set[str] = set()  # books with an order before their reference of the day
+    for row in rows:
+        if row.kind == SetReference.__name__:
+            set_today.add(row.product)
+        elif row.product not in set_today:
+            early.add(row.product)
+    reference = references_before(connection, venue.venue.code, day, sorted(early))
+    orders = []
+    for row in rows:
+        if row.kind == SetReference.__name__:
+            reference[row.product] = None if row.reference_fen is None else int(row.reference_fen)
+            continue
+        orders.append(OrderSeen(int(row.order_id), from_store(row.at), row.owner, int(row.side),
+                                int(row.quantity_t),
+                                None if row.price_fen is None else int(row.price_fen),
+                                reference.get(row.product)))  # fmt: skip
+    return orders
+
+
+def trades_between(
+    connection: Connection, jurisdiction_id: int, start: datetime, end: datetime
+) -> list[TradeSeen]:
+    """The trades bought by the jurisdiction's accounts from ``start`` until before ``end``,
+    settled or waiting to settle."""
+    buyer, seller = aliased(accounts), aliased(accounts)
     return [
-        Holding(*known[account], unit_class, quantity)
-        for (account, unit_class), quantity in sorted(totals.items())
-    ]
+        TradeSeen(f"{row.venue}/{row.trade_id}", from_store(row.traded_at), row.buyer,
+                  row.seller, int(row.quantity_units), int(row.price_fen_per_t))
+        for row in connection.execute(
+            select(settlements.c.venue, settlements.c.trade_id, settlements.c.traded_at,
+                   buyer.c.code.label("buyer"), seller.c.code.label("seller"),
+                   settlements.c.quantity_units, settlements.c.price_fen_per_t)
+            .join(buyer, buyer.c.id == settlements.c.buyer_account_id)
+            .join(seller, seller.c.id == settlements.c.seller_account_id)
+            .where(buyer.c.jurisdiction_id == jurisdiction_id,
+                   settlements.c.traded_at >= start, settlements.c.traded_at < end)
+            .order_by(settlements.c.id)
+        )
+    ]  # fmt: skip
 
 
 def surveillance_report(
     engine: Engine, jurisdiction_id: int, venue: Venue, rules: SurveillanceRules, day: date
 ) -> list[Flag]:
-    """Every flag of jurisdiction ``jurisdiction_id``'s exchange ``venue``: its accounts'
-    positions and large holders as held now (dated ``day``), wash trades over its settled
-    trades, and orders at the price limit over the venue's stored log."""
+    """The flags of trading day ``day`` on jurisdiction ``jurisdiction_id``'s exchange
+    ``venue``: its accounts' positions and large holders as held now (dated ``day``), the
+    suspected wash trades whose first trade was on ``day`` (the day's trades and those of the
+    wash window after its end are read), and the orders entered on ``day`` at the price
+    limit. What is read is the size of a day, however long the history."""
+    zone = ZoneInfo(venue.venue.timezone)
+    start, end = day_bounds(day, zone)
+    window = timedelta(minutes=int(rules.wash_window_minutes.value))
     with engine.connect() as connection:
         held = positions(connection, jurisdiction_id)
-        buyer, seller = aliased(accounts), aliased(accounts)
-        trades = [
-            TradeSeen(f"{row.venue}/{row.trade_id}", from_store(row.traded_at), row.buyer,
-                      row.seller, int(row.quantity_units), int(row.price_fen_per_t))
-            for row in connection.execute(
-                select(settlements.c.venue, settlements.c.trade_id, settlements.c.traded_at,
-                       buyer.c.code.label("buyer"), seller.c.code.label("seller"),
-                       settlements.c.quantity_units, settlements.c.price_fen_per_t)
-                .join(buyer, buyer.c.id == settlements.c.buyer_account_id)
-                .join(seller, seller.c.id == settlements.c.seller_account_id)
-                .where(buyer.c.jurisdiction_id == jurisdiction_id)
-                .order_by(settlements.c.id)
-            )
-        ]  # fmt: skip
-    orders, days, reference = [], {}, {}
-    for command in stored_log(engine, venue.venue.code):
-        if isinstance(command, SetReference):
-            reference[command.product] = command.reference_fen
-        elif isinstance(command, NewOrder):
-            orders.append(OrderSeen(command.order_id, command.at, command.owner,
-                                    int(command.side), command.quantity_t, command.price_fen,
-                                    reference.get(command.product)))  # fmt: skip
-            days[command.order_id] = command.at.astimezone(ZoneInfo(venue.venue.timezone)).date()
+        trades = trades_between(connection, jurisdiction_id, start, end + window)
+        orders = day_orders(connection, venue, day)
+    days = {order.order_id: order.at.astimezone(zone).date() for order in orders}
     listed = book_rules(venue, venue.products[0].code)
     return [
         *position_flags(held, rules, day),
         *large_holder_flags(held, rules, day, NOT_HOLDERS),
-        *wash_trade_flags(trades, rules),
+        *[flag for flag in wash_trade_flags(trades, rules, zone) if flag.day == day],
         *price_limit_flags(orders, listed.band_bp or 0, listed.tick_fen, days),
     ]
 

@@ -789,6 +789,8 @@ settlements = Table(
     CheckConstraint("buyer_fee_fen >= 0 AND seller_fee_fen >= 0", name="fees_not_negative"),
     CheckConstraint("seller_fee_fen <= value_fen", name="fee_within_proceeds"),
     CheckConstraint("buyer_account_id <> seller_account_id", name="counterparties_differ"),
+    # The surveillance desk reads one trading day's trades (migration 0023).
+    Index("ix_settlements_traded_at", "traded_at"),
     CheckConstraint(
         "(status = 'pending' AND transaction_id IS NULL AND cash_entry_id IS NULL"
         " AND settled_at IS NULL) OR (status = 'settled' AND transaction_id IS NOT NULL"
@@ -884,6 +886,9 @@ exchange_commands = Table(
     Column("phase", String(20), nullable=True),
     Column("reference_fen", BigInteger, nullable=True),
     UniqueConstraint("venue", "seq"),
+    # One venue's trading day in log order, and the last reference price before a day, for
+    # the surveillance desk (migration 0023).
+    Index("ix_exchange_commands_venue_day", "venue", "trading_day", "seq"),
     CheckConstraint(
         "kind IN ('NewOrder', 'CancelOrder', 'AmendOrder', 'SetPhase', 'SetReference',"
         " 'ExpireOrders')",

@@ -25,6 +25,9 @@ Kind = Literal["position_limit_exceeded", "large_holder", "wash_trade_suspected"
                "order_at_price_limit"]  # fmt: skip
 
 
+ON = "the trading day of the alerts (default: today at the exchange); positions: as held now"
+
+
 class AlertOut(BaseModel):
     kind: str = Field(description="the alert's code, which also names its message")
     account: str
@@ -67,7 +70,7 @@ def surveillance(
     who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None,
     kind: Kind | None = None,
     account: Annotated[str | None, Query(max_length=40, description="one account's")] = None,
-    on: Annotated[date | None, Query(description="positions as of (default: today)")] = None,
+    on: Annotated[date | None, Query(description=ON)] = None,
 ) -> dict:  # fmt: skip
     """The exchange's surveillance alerts (regulators, the exchange operator, auditors and
     administrators; of their own jurisdiction's exchange when bound to one)."""

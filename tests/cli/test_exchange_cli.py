@@ -38,6 +38,10 @@ def test_the_demo_exchange_from_the_command_line(tmp_path: Path) -> None:
     assert "every replayed fill is a settled trade" in replayed.output
     flags = runner.invoke(app, ["market", "surveillance", "--db", db, "--on", "2017-07-01"])
     assert flags.exit_code == 0 and "flag(s)" in flags.output
+    today = runner.invoke(app, ["market", "surveillance", "--db", db])  # the exchange's today
+    assert today.exit_code == 0 and "flag(s)" in today.output
+    wrong = runner.invoke(app, ["market", "surveillance", "--db", db, "--on", "2017-13-01"])
+    assert wrong.exit_code == 1 and "is not a date like" in wrong.output
     later = runner.invoke(app, ["market", "simulate", "--db", db, "--from", "2017-07-03",
                                 "--to", "2017-07-14", "--product", "DPEA-2016"])  # fmt: skip
     assert later.exit_code == 0, later.output

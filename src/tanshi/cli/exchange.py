@@ -4,8 +4,9 @@ replay a day from the stored command log, and the surveillance report."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import select
@@ -140,9 +141,14 @@ def register(app: typer.Typer) -> None:
         """Flags of one trading day for the surveillance desk: position limits and large
         holders (as held now), suspected wash trades begun and orders at the daily price limit
         entered that day."""
+        try:
+            day = date.fromisoformat(on) if on else None
+        except ValueError as error:
+            raise fail(f"--on {on!r} is not a date like 2017-06-09", 1) from error
         engine, jurisdiction = open_registry(db)
         chosen = jurisdiction_venue(jurisdiction, venue)
-        day = date.fromisoformat(on) if on else date.today()
+        if day is None:  # today at the exchange, as the API's default
+            day = datetime.now(ZoneInfo(chosen.venue.timezone)).date()
         flags = surveillance_report(engine, jurisdiction.id, chosen, surveillance_rules(), day)
         for flag in flags:
             typer.echo(f"{flag.day}  {flag.kind:<24} {flag.account:<14} {flag.message}")

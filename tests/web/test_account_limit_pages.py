@@ -71,7 +71,12 @@ def test_where_the_rule_says_so_the_regulator_confirms_on_the_controls_page(
     _with_rules(world, EU_LIMITS_EITHER)
     client, page, token = _page(world, "officer-a")
     assert "由一名代表申请，另一名代表或主管部门确认" in page
-    assert "需由另一名代表或主管部门确认" in page  # the proposal form's hint
+    limit_form = page[page.index(f'id="{LIMIT_KEY}"') :]
+    assert "需由另一名代表或主管部门确认" in limit_form  # the limit form's hint
+    start = page.index("/trusted/propose")
+    trusted_form = page[start : page.index("</form>", start)]
+    # Trusted-list additions are still confirmed by a second representative only (Art. 23(4)).
+    assert "主管部门" not in trusted_form and "需由另一名代表确认" in trusted_form
     proposed = client.post("/accounts/DP-OH-A1/limit/propose", data={
         "units": "100", "csrf_token": token, "form_key": _key(page, LIMIT_KEY)})  # fmt: skip
     assert _answer(proposed) == "ok" and "须由另一名代表或主管部门确认" in proposed.text

@@ -105,3 +105,13 @@ def test_the_bid_form_follows_the_chosen_exchange_and_keeps_to_it(world: World) 
     assert "SZ-OH-S1 is in jurisdiction SZ" in theirs.text
     panel = client.get("/auctions/bids?jurisdiction=DP").text
     assert '<input type="hidden" name="jurisdiction" value="DP">' in panel
+
+
+def test_a_bound_visitor_asking_for_another_jurisdiction_is_told_why_in_chinese(
+    world: World,
+) -> None:
+    _second_exchange(world)
+    page = _login(world, "officer-a").get("/trade?jurisdiction=DQ")  # A1's organisation is DP's
+    assert page.status_code == 403
+    assert "not_your_jurisdiction" in page.text and "{what}" not in page.text
+    assert "您的机构属于另一个辖区" in page.text

@@ -69,8 +69,8 @@ def refusal(code: str, detail: str | None = None) -> Refused:
 def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) -> HTMLResponse:
     """The result page for an ``ApiError`` a page's read raised (its status, code explained)."""
     shown = refusal(error.code, error.message)
-    return render(request, svc, who, "result.html", error.status, ok=False,
-                  code=error.code, message=shown.message, detail=shown.detail)  # fmt: skip
+    return render(request, svc, who, "result.html", error.status, ok=False, code=error.code,
+                  message=say(who.locale, shown.message, shown.values), detail=shown.detail)  # fmt: skip
 
 
 def refusal_of(issues) -> Refused:

@@ -130,6 +130,10 @@ PEOPLE = {
     "jurisdiction_required": "choose the regulator's jurisdiction: this database holds several",
     "jurisdiction_mismatch": "a company's organisation is in its company's jurisdiction",
     "unknown_jurisdiction": "no such jurisdiction",
+    "not_your_jurisdiction": "your organisation belongs to another jurisdiction: you see and act "
+        "in your own only",
+    "no_jurisdiction": "your organisation belongs to no jurisdiction yet: ask an operator to "
+        "place it in one",
     "login_failed": "the username, password or one-time code is wrong",
     "password_change_required": "an administrator set your password: choose your own first",
     "request_pending": "a request for this user already awaits a second administrator",

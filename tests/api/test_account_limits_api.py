@@ -148,3 +148,12 @@ def test_where_the_rule_caps_them_a_limit_above_the_threshold_is_refused(world: 
     at_it = world.client.post(REQUESTS, json={"max_units_per_transaction": 500},
                               headers=_write("l2", officer))  # fmt: skip
     assert at_it.status_code == 202, at_it.json()
+    with world.engine.begin() as connection:  # the registry lowers its threshold meanwhile
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = replace(rulebook_text, "
+                                "'untrusted_transfer_max_units = 500', "
+                                "'untrusted_transfer_max_units = 400')"))  # fmt: skip
+    world.client.app.state.service._jurisdictions.clear()  # as after a restart
+    confirmed = world.client.post(f"{REQUESTS}/{at_it.json()['id']}/confirm",
+                                  headers=_write("c1", world.token("approver-a")))  # fmt: skip
+    assert confirmed.status_code == 422, confirmed.json()
+    assert _error(confirmed) == (422, "limit_above_registry_threshold", "path.request_id")

@@ -36,6 +36,8 @@ def test_market_reports_as_files(world: World) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     pdf = world.client.get("/v1/public/market/DPEA-2016/bulletin.pdf?week=2017-03-01&english=true")
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    far = world.client.get("/v1/public/market/DPEA-2016/bulletin.html?week=9999-12-31")
+    assert far.status_code == 422, far.text
     none = world.client.get("/v1/public/market/DPEA-2017/bulletin.html?week=2017-03-01")
     assert (none.status_code, none.json()["error"]["code"]) == (404, "no_trades")
     unknown = world.client.get("/v1/public/market/XX-1/bars.csv")

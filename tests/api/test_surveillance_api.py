@@ -74,6 +74,9 @@ def test_filters_and_pages_like_the_sibling_lists(two: World) -> None:
     assert [a["account"] for a in one["items"]] == ["DP-OH-B1"]
     assert _get(two, "regulator", "?kind=wash_trade_suspected").json()["total"] == 0
     assert _get(two, "regulator", "?kind=nonsense").status_code == 422
+    for day in ("9999-12-31", "0001-01-01"):  # a day without a next day (or a UTC start)
+        too_far = _get(two, "regulator", f"?on={day}")
+        assert too_far.status_code == 422 and too_far.json()["error"]["field"] == "query.on", too_far.text
     assert set(get_args(Kind)) == set(FLAG_KINDS)
 
 

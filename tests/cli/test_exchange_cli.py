@@ -38,6 +38,12 @@ def test_the_demo_exchange_from_the_command_line(tmp_path: Path) -> None:
     assert "every replayed fill is a settled trade" in replayed.output
     flags = runner.invoke(app, ["market", "surveillance", "--db", db, "--on", "2017-07-01"])
     assert flags.exit_code == 0 and "flag(s)" in flags.output
+    busy = runner.invoke(app, ["market", "surveillance", "--db", db, "--on", busiest.isoformat()])
+    assert busy.exit_code == 0, busy.output
+    # The demo's days raise large-holder flags only (positions as held now, dated the day
+    # asked); tests/market/test_surveillance_days.py covers the alerts of one day's trading.
+    alerts = busy.output.splitlines()[:-1]
+    assert alerts and all(line.startswith(f"{busiest.isoformat()}  ") for line in alerts)
     today = runner.invoke(app, ["market", "surveillance", "--db", db])  # the exchange's today
     assert today.exit_code == 0 and "flag(s)" in today.output
     wrong = runner.invoke(app, ["market", "surveillance", "--db", db, "--on", "2017-13-01"])

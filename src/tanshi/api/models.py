@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -12,6 +13,8 @@ Text = Annotated[str, StringConstraints(max_length=500)]
 Quantity = Annotated[int, Field(gt=0, le=10**12, description="whole units (1 unit = 1 tCO2e)")]
 MAX_PAGE = 500
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
+# Days a query may name: a day's bounds in a time zone (and a week around it) must exist.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 class Strict(BaseModel):

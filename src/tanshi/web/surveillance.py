@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.models import FIRST_DAY, LAST_DAY
 from tanshi.api.routers.surveillance import alerts
 from tanshi.market.surveillance import FLAG_KINDS, MESSAGES, WORDS
 from tanshi.web.common import VisitorDep, login_redirect
@@ -35,7 +36,7 @@ def surveillance_page(
     request: Request, svc: ServiceDep, who: VisitorDep,
     kind: Annotated[str | None, Query(max_length=40)] = None,
     account: Annotated[str | None, Query(max_length=40)] = None,
-    on: Annotated[date | None, Query()] = None,
+    on: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY)] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> Response:  # fmt: skip
     """Position limits, large holders, suspected wash trades and orders at the price limit

@@ -59,9 +59,11 @@ class AccountLimitOut(BaseModel):
     pending: list[LimitRequestOut]
 
 
-def _refused(issues, field: str):
+def _refused(issues, field: str, fields: dict[str, str] | None = None):
+    """The refusal; ``fields`` names the body field at fault (a proposal has a body, a
+    confirmation or a withdrawal only the path)."""
     return from_issues(STATUS.get(issues[0].code, 422), issues,
-                       lambda issue: FIELD.get(issue.code, field))  # fmt: skip
+                       lambda issue: (fields or {}).get(issue.code, field))  # fmt: skip
 
 
 def _request(made: account_limits.LimitRequest, state: str) -> dict:
@@ -103,7 +105,7 @@ def propose_transaction_limit(
         made, issues = account_limits.propose(svc.engine, jurisdiction, code,
                                               body.max_units_per_transaction, who, svc.now())  # fmt: skip
         if issues:
-            raise _refused(issues, "path.code")
+            raise _refused(issues, "path.code", FIELD)
         assert made is not None
         return 202, _request(made, "pending")
 

@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel
 from tanshi.api import mrv_desk
 from tanshi.api.context import Reader, Service, ServiceDep
 from tanshi.api.errors import ApiError
-from tanshi.api.models import Page
+from tanshi.api.models import FIRST_DAY, LAST_DAY, Page
 from tanshi.api.routers.market import exchange_of, listed, product_bars
 from tanshi.api.routers.paging import PagingDep
 from tanshi.core.moments import to_utc
@@ -203,7 +203,9 @@ def _bulletin(svc: Service, jurisdiction: str | None, product: str, week: date):
     return build_bulletin(trades, [market], week, ZoneInfo(venue.venue.timezone), label)
 
 
-Week = Annotated[date, Query(description="any day of the week, e.g. 2017-06-21")]
+Week = Annotated[
+    date, Query(ge=FIRST_DAY, le=LAST_DAY, description="any day of the week, e.g. 2017-06-21")
+]
 English = Annotated[bool, Query(description="English names (default: Chinese)")]
 
 

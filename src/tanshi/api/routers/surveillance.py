@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from tanshi.api.context import Reader, Service, ServiceDep
 from tanshi.api.errors import ApiError
-from tanshi.api.models import Page
+from tanshi.api.models import FIRST_DAY, LAST_DAY, Page
 from tanshi.api.routers.market import JurisdictionQuery, exchange_of
 from tanshi.api.routers.paging import PagingDep
 from tanshi.resources import surveillance_rules
@@ -70,7 +70,7 @@ def surveillance(
     who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None,
     kind: Kind | None = None,
     account: Annotated[str | None, Query(max_length=40, description="one account's")] = None,
-    on: Annotated[date | None, Query(description=ON)] = None,
+    on: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=ON)] = None,
 ) -> dict:  # fmt: skip
     """The exchange's surveillance alerts (regulators, the exchange operator, auditors and
     administrators; of their own jurisdiction's exchange when bound to one)."""

@@ -155,6 +155,11 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         page.click("table a[href^='/regulator/companies/']")
         page.wait_for_selector("text=DP-OH-")
         _shot(page, "regulator-company-zh")
+        page.goto(f"{base}/regulator/surveillance")
+        page.wait_for_selector("main table, main .empty")
+        assert "市场监察" in page.inner_text("h1")
+        assert "large_holder" not in page.inner_text("main table")  # kinds by their names
+        _shot(page, "surveillance-zh")
         _hold_the_shipped_auction(page, base)
         _logout(page)
 

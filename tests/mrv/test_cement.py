@@ -31,7 +31,7 @@ def test_tier1_default_when_nothing_is_measured() -> None:
     """200 000 t × 0.51 × 1.02 = 104 040 tCO2."""
     result = compute(METHOD, "K,2022,,K2,clinker,clinker_produced,200000,t")
     assert result.emissions_tco2 == Decimal(104040)
-    assert {p.confidence for p in result.parameters} == {"M"}
+    assert {p.confidence for p in result.parameters} == {"V3"}
     assert dict(result.totals) == {"process": Decimal(104040), "gas:CO2": Decimal(104040)}
 
 

@@ -1,8 +1,8 @@
 """Cement clinker process emissions: CO2 from calcining carbonates (IPCC 2006 Vol. 3 Ch. 2).
 
   measured oxides (Tier 2):  EF = (CaO − CaO_nc) × M_CO2/M_CaO + (MgO − MgO_nc) × M_CO2/M_MgO
-  no measurement (Tier 1):   EF = EF_clc default (0.51 tCO2/t clinker at 65% CaO) [M]
-  E [tCO2] = clinker [t] × EF × CF_ckd         (CF_ckd measured, else the default 1.02 [M])
+  no measurement (Tier 1):   EF = EF_clc default (0.51 tCO2/t clinker at 65% CaO) [V3]
+  E [tCO2] = clinker [t] × EF × CF_ckd         (CF_ckd measured, else the default 1.02 [V3])
 
 CaO_nc and MgO_nc are oxides that entered the kiln as non-carbonates (e.g. slag, fly ash);
 they release no CO2. Kiln fuel is combustion and is accounted by a combustion method.

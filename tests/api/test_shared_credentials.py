@@ -6,7 +6,7 @@ Two services over one database stand in for two ``TANSHI_WORKERS`` processes.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,7 +14,9 @@ from sqlalchemy import Engine
 
 from service_world import NOW, World, build_world
 from tanshi.api.app import make_service
-from tanshi.services import identity
+from tanshi.api.tokens import TokenCache
+from tanshi.services import credentials, identity
+from tanshi.services.identity import Principal
 from tanshi.services.login_throttle import allow_attempt
 from tanshi.web.app import create_app
 
@@ -85,3 +87,24 @@ def test_a_token_revoked_at_one_process_is_refused_by_another(engine: Engine) ->
         assert identity.deactivate_user(engine, "officer-b", NOW)
         assert _refused_within(one, deactivated) and _refused_within(other, deactivated)
         assert other.get("/v1/accounts", headers=admin).status_code == 200  # others stay
+
+
+def test_a_lookup_overtaken_by_a_revocation_is_not_cached(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = TokenCache(world.engine, ttl=300)
+    raw = world.token("officer-a")["Authorization"].removeprefix("Bearer ")
+    look_up = credentials.principal_for_token
+
+    def overtaken(engine: Engine, token: str, now: datetime) -> Principal | None:
+        found = look_up(engine, token, now)
+        cache.forget_message(f"token:{identity.digest(token)}")  # revoked meanwhile
+        return found
+
+    monkeypatch.setattr(credentials, "principal_for_token", overtaken)
+    assert cache.get(raw, NOW) is not None  # this request was already under way
+    assert cache.cached(raw) is None
+    monkeypatch.setattr(credentials, "principal_for_token", look_up)
+    assert cache.get(raw, NOW) is not None and cache.cached(raw) is not None
+    cache.forget_message(f"user:{cache.cached(raw).user_id}")  # type: ignore[union-attr]
+    assert cache.cached(raw) is None

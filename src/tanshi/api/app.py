@@ -93,9 +93,14 @@ def _lifespan(service: Service):
         to_thread.current_default_thread_limiter().total_tokens = size
         if service.engine.dialect.name == "postgresql":
             service.reads = AsyncReads(service.engine, size)
+            service.revocations = service.tokens.listener()
+            await to_thread.run_sync(service.revocations.start)
         try:
             yield
         finally:
+            if service.revocations is not None:
+                await to_thread.run_sync(service.revocations.stop)
+                service.revocations = None
             if service.reads is not None:
                 await service.reads.close()
                 service.reads = None

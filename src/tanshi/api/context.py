@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from threading import Lock
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
@@ -19,12 +16,14 @@ from starlette.concurrency import run_in_threadpool
 
 from tanshi.api.errors import ApiError
 from tanshi.api.settings import Settings
+from tanshi.api.tokens import TokenCache
 from tanshi.core.errors import TanshiError
-from tanshi.services import access_log, credentials, identity
+from tanshi.services import access_log, login_throttle
 from tanshi.services.identity import LoginPolicy, Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
 from tanshi.services.views import jurisdiction_list, reading
 from tanshi.store.async_reads import AsyncReads
+from tanshi.store.notifications import Listener
 from tanshi.store.prepared import Send, pipeline
 from tanshi.store.schema import unit_classes
 
@@ -37,65 +36,15 @@ def system_clock() -> datetime:
 
 
 class LoginThrottle:
-    """At most ``per_minute`` login attempts per client address in any sliding minute."""
+    """At most ``per_minute`` login attempts per client address in any sliding minute, counted
+    in the database: every server process shares the count (services/login_throttle.py)."""
 
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._seen: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = Lock()
+    def __init__(self, engine: Engine, per_minute: int) -> None:
+        self.engine, self.per_minute = engine, per_minute
 
-    def allow(self, address: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            seen = self._seen[address]
-            while seen and now - seen[0] > 60:
-                seen.popleft()
-            if len(seen) >= self.per_minute:
-                return False
-            seen.append(now)
-            return True
-
-
-class TokenCache:
-    """Principals of recently seen bearer tokens, kept ``ttl`` seconds (0: always look up).
-
-    Saves a database round trip per request; a revoked or expired token keeps working for at
-    most ``ttl`` seconds.
-    """
-
-    def __init__(self, engine: Engine, ttl: float) -> None:
-        self.engine, self.ttl = engine, ttl
-        self._seen: dict[str, tuple[float, Principal]] = {}
-        self._lock = Lock()
-
-    def forget(self, raw: str | None = None) -> None:
-        """Drop one token (or all) from the cache, after a revocation or deactivation."""
-        with self._lock:
-            if raw is None:
-                self._seen.clear()
-            else:
-                self._seen.pop(identity.digest(raw), None)
-
-    def cached(self, raw: str) -> Principal | None:
-        """The principal if the token was checked less than ``ttl`` seconds ago (no I/O)."""
-        with self._lock:
-            hit = self._seen.get(identity.digest(raw))
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        return None
-
-    def get(self, raw: str, now: datetime) -> Principal | None:
-        key = identity.digest(raw)
-        hit = self.cached(raw)
-        if hit is not None:
-            return hit
-        found = credentials.principal_for_token(self.engine, raw, now)
-        if found is not None and self.ttl > 0:
-            with self._lock:
-                if len(self._seen) > 10_000:
-                    self._seen.clear()
-                self._seen[key] = (time.monotonic(), found)
-        return found
+    def allow(self, address: str, now: datetime) -> bool:
+        """Count an attempt from ``address`` at ``now`` (the service's clock), if allowed."""
+        return login_throttle.allow_attempt(self.engine, address, now, self.per_minute)
 
 
 @dataclass
@@ -111,9 +60,11 @@ class Service:
     _unit_classes: dict[str, tuple[int, str]] = field(default_factory=dict)
     # Reads on the event loop (PostgreSQL; opened by the app's lifespan): see store/async_reads.py
     reads: AsyncReads | None = None
+    # Revocations made by other processes (PostgreSQL; started by the lifespan): api/tokens.py
+    revocations: Listener | None = None
 
     def __post_init__(self) -> None:
-        self.throttle = LoginThrottle(self.settings.login_attempts_per_minute)
+        self.throttle = LoginThrottle(self.engine, self.settings.login_attempts_per_minute)
         self.tokens = TokenCache(self.engine, self.settings.token_cache_seconds)
 
     @property

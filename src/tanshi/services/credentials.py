@@ -13,6 +13,7 @@ from tanshi.services.identity import (
     TOKEN_PREFIX,
     Principal,
     Scope,
+    announce_revoked,
     digest,
     principal_from_row,
     principal_query,
@@ -119,4 +120,5 @@ def revoke_token(engine: Engine, raw: str, now: datetime) -> bool:
             .where(api_tokens.c.token_sha256 == digest(raw), api_tokens.c.revoked_at.is_(None))
             .values(revoked_at=to_utc(now))
         )
+        announce_revoked(connection, token=raw)
     return bool(done.rowcount)

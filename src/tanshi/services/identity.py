@@ -24,6 +24,7 @@ from sqlalchemy import Connection, Engine, exists, or_, select
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.services.secret_box import keyring, seal, unseal
+from tanshi.store.notifications import notify
 from tanshi.store.schema import (
     api_tokens,
     companies,
@@ -475,8 +476,22 @@ def deactivate_user(engine: Engine, username: str, now: datetime) -> bool:
     return True
 
 
+# Every server process drops a revoked token from its cache (api/tokens.py) on these
+# messages: "token:<sha256 of the token>" or "user:<user id>" (all of the user's tokens).
+TOKENS_CHANNEL = "tanshi_tokens"
+
+
+def announce_revoked(connection: Connection, *, token: str | None = None,
+                     user_id: int | None = None) -> None:  # fmt: skip
+    """Tell every server process, once this transaction commits, to stop trusting ``token``
+    (raw) or every token of ``user_id`` (PostgreSQL; SQLite has one process)."""
+    payload = f"token:{digest(token)}" if token is not None else f"user:{user_id}"
+    notify(connection, TOKENS_CHANNEL, payload)
+
+
 def end_credentials(connection: Connection, user_id: int, now: datetime) -> None:
     """Close a user's open web sessions and revoke their API tokens."""
+    announce_revoked(connection, user_id=user_id)
     connection.execute(
         web_sessions.update()
         .where(web_sessions.c.user_id == user_id, web_sessions.c.closed_at.is_(None))

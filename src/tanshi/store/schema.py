@@ -978,6 +978,17 @@ web_sessions = Table(
     Column("closed_at", DateTime(timezone=True), nullable=True),
 )
 
+# Login attempts of the last minute, per client address: the throttle every server process
+# shares (services/login_throttle.py); rows older than the minute are deleted as it goes.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("address", String(64), nullable=False),
+    Column("attempted_at", DateTime(timezone=True), nullable=False, index=True),
+    Index("ix_login_attempts_address_at", "address", "attempted_at"),
+)
+
 # Append-only (trigger created by the migration): who did what, when, from where.
 audit_log = Table(
     "audit_log",

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from service_world import NOW, World, build_world
 from tanshi.api.app import make_service
 from tanshi.api.tokens import TokenCache
-from tanshi.services import credentials, identity
+from tanshi.services import credentials, identity, user_admin
 from tanshi.services.identity import Principal
 from tanshi.services.login_throttle import allow_attempt
 from tanshi.web.app import create_app
@@ -87,6 +87,25 @@ def test_a_token_revoked_at_one_process_is_refused_by_another(engine: Engine) ->
         assert identity.deactivate_user(engine, "officer-b", NOW)
         assert _refused_within(one, deactivated) and _refused_within(other, deactivated)
         assert other.get("/v1/accounts", headers=admin).status_code == 200  # others stay
+
+
+def test_an_organisation_placed_in_a_jurisdiction_is_walled_at_every_process(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite is served by one process")
+    world = build_world(engine, token_cache_seconds=300)  # the cache alone would keep it
+    headers = world.token("trader")  # TRD serves every jurisdiction
+    with TestClient(world.client.app) as one, second_process(world) as other:
+        for client in (one, other):
+            assert client.get("/v1/me", headers=headers).json()["jurisdiction"] is None
+        assert user_admin.set_organisation_jurisdiction(engine, "TRD", "DP") == []
+        for client in (one, other):
+            deadline = time.monotonic() + WAIT_SECONDS
+            while client.get("/v1/me", headers=headers).json()["jurisdiction"] is None:
+                assert time.monotonic() < deadline, "the placement never reached this process"
+                time.sleep(0.05)
+            assert client.get("/v1/me", headers=headers).json()["jurisdiction"] == "DP"
 
 
 def test_a_lookup_overtaken_by_a_revocation_is_not_cached(

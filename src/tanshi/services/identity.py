@@ -489,6 +489,12 @@ def announce_revoked(connection: Connection, *, token: str | None = None,
     notify(connection, TOKENS_CHANNEL, payload)
 
 
+def announce_principals_changed(connection: Connection) -> None:
+    """Tell every server process, once this transaction commits, to look every token up
+    again: what a principal may see changed (an organisation placed in a jurisdiction)."""
+    notify(connection, TOKENS_CHANNEL, "all")
+
+
 def end_credentials(connection: Connection, user_id: int, now: datetime) -> None:
     """Close a user's open web sessions and revoke their API tokens."""
     announce_revoked(connection, user_id=user_id)

@@ -24,6 +24,7 @@ from tanshi.services.identity import (
     LoginPolicy,
     Principal,
     Role,
+    announce_principals_changed,
     digest,
     end_credentials,
     hash_password,
@@ -230,4 +231,5 @@ def set_organisation_jurisdiction(engine: Engine, code: str, jurisdiction: str) 
             .where(organisations.c.id == found.id)
             .values(jurisdiction_id=place)
         )
+        announce_principals_changed(connection)  # its users' cached tokens now see less
     return []

@@ -40,7 +40,7 @@ def test_the_login_throttle_counts_the_attempts_made_at_every_process(engine: En
     assert changed.status_code == 429
 
 
-def test_the_throttle_minute_slides_on_the_service_clock(engine: Engine) -> None:
+def test_the_throttle_minute_slides(engine: Engine) -> None:
     for second in (0, 20, 40):
         assert allow_attempt(engine, "10.0.0.1", NOW + timedelta(seconds=second), 3)
     assert not allow_attempt(engine, "10.0.0.1", NOW + timedelta(seconds=59), 3)
@@ -49,6 +49,16 @@ def test_the_throttle_minute_slides_on_the_service_clock(engine: Engine) -> None
     assert not allow_attempt(engine, "10.0.0.1", NOW + timedelta(seconds=60), 3)
     assert allow_attempt(engine, "10.0.0.1", NOW + timedelta(seconds=60, microseconds=1), 3)
     assert not allow_attempt(engine, "10.0.0.1", NOW + timedelta(seconds=61), 3)
+
+
+def test_the_throttle_keeps_real_time_while_the_service_clock_stands_still(
+    engine: Engine,
+) -> None:
+    world = build_world(engine, login_attempts_per_minute=2)  # its clock stands at NOW
+    moments = iter([NOW, NOW, NOW, NOW + timedelta(seconds=61)])
+    world.client.app.state.service.throttle.clock = lambda: next(moments)
+    answers = [world.client.post("/v1/auth/tokens", json=WRONG).status_code for _ in range(4)]
+    assert answers == [401, 401, 429, 401]  # a real minute later the address may try again
 
 
 def test_attempts_of_a_clock_set_later_do_not_lock_out_a_clock_set_earlier(

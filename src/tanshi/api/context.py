@@ -35,16 +35,25 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+def real_time() -> datetime:
+    return datetime.now(UTC)
+
+
 class LoginThrottle:
     """At most ``per_minute`` login attempts per client address in any sliding minute, counted
-    in the database: every server process shares the count (services/login_throttle.py)."""
+    in the database: every server process shares the count (services/login_throttle.py).
 
-    def __init__(self, engine: Engine, per_minute: int) -> None:
-        self.engine, self.per_minute = engine, per_minute
+    The minute is real time, not the service's clock: a demo's clock may stand still or be
+    set back, and a rate is about how fast someone guesses."""
 
-    def allow(self, address: str, now: datetime) -> bool:
-        """Count an attempt from ``address`` at ``now`` (the service's clock), if allowed."""
-        return login_throttle.allow_attempt(self.engine, address, now, self.per_minute)
+    def __init__(
+        self, engine: Engine, per_minute: int, clock: Callable[[], datetime] = real_time
+    ) -> None:
+        self.engine, self.per_minute, self.clock = engine, per_minute, clock
+
+    def allow(self, address: str) -> bool:
+        """Count an attempt from ``address`` now, if allowed."""
+        return login_throttle.allow_attempt(self.engine, address, self.clock(), self.per_minute)
 
 
 @dataclass

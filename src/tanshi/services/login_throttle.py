@@ -22,8 +22,8 @@ WINDOW = timedelta(minutes=1)
 # at a time, so two processes cannot both take the last attempt (SQLite's BEGIN IMMEDIATE
 # already serialises writers). Another namespace than the proposals' lock (7 401).
 THROTTLE_LOCK = 7_402
-# A row this far ahead of the clock belongs to an earlier run whose clock was set later
-# (TANSHI_CLOCK): it is deleted rather than counted until that moment comes.
+# A row this far ahead of ``now`` was written by a clock that was ahead (a machine whose
+# time was wrong, or a caller's test clock): it is deleted rather than counted.
 _AHEAD = timedelta(minutes=1)
 
 

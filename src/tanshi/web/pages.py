@@ -52,7 +52,7 @@ def login(
     if not csrf_ok(who.csrf, csrf_token):
         return render(request, svc, who, "login.html", 403, next=next,
                       problem="the form's security token is missing or stale: reload the page")  # fmt: skip
-    if not svc.throttle.allow(address, svc.now()):
+    if not svc.throttle.allow(address):
         return render(request, svc, who, "login.html", 429, next=next,
                       problem="too many login attempts; wait a minute")  # fmt: skip
     now = svc.now()

@@ -31,7 +31,7 @@ def create_token(body: TokenRequest, request: Request, svc: ServiceDep) -> dict:
     Rate limited per client address; wrong answers count towards the account's lockout.
     """
     address = client_address(request)
-    if not svc.throttle.allow(address, svc.now()):
+    if not svc.throttle.allow(address):
         raise ApiError(429, "too_many_attempts", "too many login attempts; wait a minute",
                        headers={"Retry-After": "60"})  # fmt: skip
     now = svc.now()

@@ -60,7 +60,7 @@ def change_password(body: PasswordChangeIn, request: Request, svc: ServiceDep) -
     like a login. Also how a user whose password an administrator set chooses their own.
     Closes your web sessions; your API tokens stay."""
     address = client_address(request)
-    if not svc.throttle.allow(address, svc.now()):
+    if not svc.throttle.allow(address):
         raise ApiError(429, "too_many_attempts", "too many login attempts; wait a minute",
                        headers={"Retry-After": "60"})  # fmt: skip
     # The new password's problems first, before a one-time code is spent on the login.

@@ -35,10 +35,6 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-def real_time() -> datetime:
-    return datetime.now(UTC)
-
-
 class LoginThrottle:
     """At most ``per_minute`` login attempts per client address in any sliding minute, counted
     in the database: every server process shares the count (services/login_throttle.py).
@@ -46,9 +42,7 @@ class LoginThrottle:
     The minute is real time, not the service's clock: a demo's clock may stand still or be
     set back, and a rate is about how fast someone guesses."""
 
-    def __init__(
-        self, engine: Engine, per_minute: int, clock: Callable[[], datetime] = real_time
-    ) -> None:
+    def __init__(self, engine: Engine, per_minute: int, clock: Clock = system_clock) -> None:
         self.engine, self.per_minute, self.clock = engine, per_minute, clock
 
     def allow(self, address: str) -> bool:

@@ -38,12 +38,7 @@ class TokenCache:
 
     def forget(self, raw: str | None = None) -> None:
         """Drop one token (or all) from the cache, after a revocation or deactivation."""
-        with self._lock:
-            self._generation += 1
-            if raw is None:
-                self._seen.clear()
-            else:
-                self._seen.pop(identity.digest(raw), None)
+        self.forget_message("all" if raw is None else f"token:{identity.digest(raw)}")
 
     def forget_message(self, payload: str) -> None:
         """Drop what a message on ``identity.TOKENS_CHANNEL`` names: ``token:<sha256>`` or

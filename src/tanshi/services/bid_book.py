@@ -37,7 +37,11 @@ from tanshi.services.clearing import (
     exchange_in,
     member_accounts,
 )
-from tanshi.services.jurisdiction import Jurisdiction, operator_account_code
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    operator_account_code,
+    operator_holding_accounts,
+)
 from tanshi.services.reservations import reserve_funds_in
 from tanshi.store.schema import (
     accounts,
@@ -151,11 +155,7 @@ def _company(
     row = connection.execute(
         select(companies.c.id, companies.c.code, companies.c.sector).where(companies.c.code == company)
     ).first()  # fmt: skip
-    account = None if row is None else connection.execute(
-        select(accounts.c.code).where(accounts.c.company_id == row.id,
-                                      accounts.c.kind == AccountKind.OPERATOR_HOLDING.value)
-        .order_by(accounts.c.id)
-    ).scalar()  # fmt: skip
+    account = None if row is None else operator_holding_accounts(connection, [row.id]).get(row.id)
     if row is None or account is None:
         raise refuse("unknown_bidder", f"{company} is not a company of {jurisdiction.code} "
                       "with an operator holding account; bids are made for one", "company")  # fmt: skip

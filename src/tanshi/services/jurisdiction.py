@@ -147,6 +147,20 @@ def find_account(connection: Connection, code: str) -> int | None:
     return None if found is None else int(found)
 
 
+def operator_holding_accounts(connection: Connection, company_ids: list[int]) -> dict[int, str]:
+    """Each company's operator holding account code (the first opened), by company id; a
+    company without one is absent."""
+    found: dict[int, str] = {}
+    for company, code in connection.execute(
+        select(accounts.c.company_id, accounts.c.code)
+        .where(accounts.c.company_id.in_(company_ids),
+               accounts.c.kind == AccountKind.OPERATOR_HOLDING.value)
+        .order_by(accounts.c.id)
+    ):  # fmt: skip
+        found.setdefault(int(company), code)
+    return found
+
+
 def account_id(connection: Connection, code: str) -> int:
     """The id of the account ``code``; raises TanshiError if there is none."""
     found = find_account(connection, code)

@@ -14,9 +14,14 @@ from tanshi.core.quantities import cny_to_fen, fen_to_cny
 from tanshi.market import Trade, check_trade
 from tanshi.market.settlement import Fill
 from tanshi.market.settlement_rules import SettlementRules
-from tanshi.registry import AccountKind, Movement, ResultCode, TransactionRequest
+from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.services.clearing import Refused, member_accounts, unit_class_by_code
-from tanshi.services.jurisdiction import Jurisdiction, local_date, operator_account_code
+from tanshi.services.jurisdiction import (
+    Jurisdiction,
+    local_date,
+    operator_account_code,
+    operator_holding_accounts,
+)
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import Outcome, execute_in, lock_journal_head
 from tanshi.services.settlement import record_trade_in
@@ -116,12 +121,7 @@ def _holding_accounts(
 ) -> dict[str, str]:
     """Each company's operator holding account: the one opened in its own jurisdiction (the
     exchange's check then refuses another jurisdiction's company by its account)."""
-    by_id = {ids[code]: code for code in codes}
-    found = dict(connection.execute(
-        select(accounts.c.company_id, accounts.c.code)
-        .where(accounts.c.company_id.in_(by_id), accounts.c.kind == AccountKind.OPERATOR_HOLDING.value)
-        .order_by(accounts.c.id)
-    ).all())  # fmt: skip
+    found = operator_holding_accounts(connection, [ids[code] for code in codes])
     return {code: found.get(ids[code], operator_account_code(jurisdiction.code, code))
             for code in codes}  # fmt: skip
 

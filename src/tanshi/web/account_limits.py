@@ -18,6 +18,13 @@ from tanshi.web.forms import Message, Refused, Verbatim, refusal_of, web_write
 from tanshi.web.session import Visitor
 
 router = APIRouter(include_in_schema=False)
+# Who must confirm a proposed change, by the rule's confirmers (msgids: the answer's {who}).
+R, G = account_limits.REPRESENTATIVE, account_limits.REGULATOR
+CONFIRMER_WORDS = {
+    frozenset({R}): "another representative",
+    frozenset({G}): "the regulator",
+    frozenset({R, G}): "another representative or the regulator",
+}
 
 
 def _visible(svc: Service, who: Visitor, code: str) -> None:
@@ -49,21 +56,12 @@ def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mes
     if issues:
         raise refusal_of(issues)
     assert made is not None
-    by = account_limits.confirmers(jurisdiction, svc.now())
-    if account_limits.REGULATOR in by:
-        who_confirms = "another representative or the regulator" if (
-            account_limits.REPRESENTATIVE in by) else "the regulator"  # fmt: skip
-        if units is None:
-            return ("removal {id} of the limit proposed: {who} must confirm it",
-                    {"id": Verbatim(str(made.id)), "who": who_confirms})  # fmt: skip
-        return ("limit {id} of {units} units per transfer proposed: {who} must confirm it",
-                {"id": Verbatim(str(made.id)), "units": Verbatim(str(units)),
-                 "who": who_confirms})  # fmt: skip
+    who_confirms = CONFIRMER_WORDS[account_limits.confirmers(jurisdiction, svc.now())]
     if units is None:
-        return ("removal {id} of the limit proposed: another representative must confirm it",
-                {"id": Verbatim(str(made.id))})  # fmt: skip
-    return ("limit {id} of {units} units per transfer proposed: another representative must "
-            "confirm it", {"id": Verbatim(str(made.id)), "units": Verbatim(str(units))})  # fmt: skip
+        return ("removal {id} of the limit proposed: {who} must confirm it",
+                {"id": Verbatim(str(made.id)), "who": who_confirms})  # fmt: skip
+    return ("limit {id} of {units} units per transfer proposed: {who} must confirm it",
+            {"id": Verbatim(str(made.id)), "units": Verbatim(str(units)), "who": who_confirms})  # fmt: skip
 
 
 def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: str) -> Message:

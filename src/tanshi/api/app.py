@@ -13,7 +13,8 @@ from sqlalchemy import Engine
 
 from tanshi import __version__
 from tanshi.api import errors
-from tanshi.api.context import Clock, Service, system_clock
+from tanshi.api.clock import real_time
+from tanshi.api.context import Clock, Service
 from tanshi.api.hot_reads import HotReads
 from tanshi.api.hot_writes import HotWrites
 from tanshi.api.routers import ROUTERS
@@ -71,7 +72,7 @@ class _TooLarge(Exception):
 
 
 def make_service(settings: Settings, engine: Engine | None = None,
-                 clock: Clock = system_clock) -> Service:  # fmt: skip
+                 clock: Clock = real_time) -> Service:  # fmt: skip
     """The shared state of a running service; opens (and migrates) the database if needed.
 
     Seals the TOTP secrets stored before sealing or under an earlier key, and so refuses to

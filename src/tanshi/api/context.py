@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Header, Request
@@ -14,6 +14,7 @@ from fastapi.security import HTTPBearer
 from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
 
+from tanshi.api.clock import real_time
 from tanshi.api.errors import ApiError
 from tanshi.api.settings import Settings
 from tanshi.api.tokens import TokenCache
@@ -31,10 +32,6 @@ Clock = Callable[[], datetime]
 Ahead = TypeVar("Ahead")
 
 
-def system_clock() -> datetime:
-    return datetime.now(UTC)
-
-
 class LoginThrottle:
     """At most ``per_minute`` login attempts per client address in any sliding minute, counted
     in the database: every server process shares the count (services/login_throttle.py).
@@ -42,7 +39,7 @@ class LoginThrottle:
     The minute is real time, not the service's clock: a demo's clock may stand still or be
     set back, and a rate is about how fast someone guesses."""
 
-    def __init__(self, engine: Engine, per_minute: int, clock: Clock = system_clock) -> None:
+    def __init__(self, engine: Engine, per_minute: int, clock: Clock = real_time) -> None:
         self.engine, self.per_minute, self.clock = engine, per_minute, clock
 
     def allow(self, address: str) -> bool:
@@ -56,7 +53,7 @@ class Service:
 
     engine: Engine
     settings: Settings
-    clock: Clock = system_clock
+    clock: Clock = real_time
     throttle: LoginThrottle = field(init=False)
     tokens: TokenCache = field(init=False)
     _jurisdictions: dict[str, Jurisdiction] = field(default_factory=dict)

@@ -85,8 +85,14 @@ def test_condensing_unit_at_78_percent_load_takes_the_load_band() -> None:
 
 @pytest.mark.parametrize(
     ("year", "factor"),
-    [(2019, "1"), (2020, "1"), (2021, "1.0102"), (2022, "1.0102"), (2023, "1.061363550625"),
-     (2024, "1.061363550625")],
+    [
+        (2019, "1"),
+        (2020, "1"),
+        (2021, "1.0102"),
+        (2022, "1.0102"),
+        (2023, "1.061363550625"),
+        (2024, "1.061363550625"),
+    ],
 )
 def test_load_correction_scope_follows_the_plan_of_the_year(year: int, factor: str) -> None:
     """A CHP coal unit: no load correction under the 2019-2020 plan (condensing units only);

@@ -130,9 +130,9 @@ _VERIFICATION = {
 
 def _allocation(rule: AllocationRule) -> str:
     if isinstance(rule, BenchmarkOutputRule):
-        scope = "" if set(rule.load_correction_units) == {"condensing", "chp"} else (
-            f" ({', '.join(rule.load_correction_units)} units only)"
-        )
+        scope = ""
+        if set(rule.load_correction_units) != {"condensing", "chp"}:
+            scope = f" ({', '.join(rule.load_correction_units)} units only)"
         corrections = [f"{len(rule.load_bands)} load bands{scope}"]
         if rule.cooling_factor_air != 1:
             corrections.insert(0, f"air cooling x{rule.cooling_factor_air}")

@@ -8,7 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tanshi.allocation import GeneratingUnit, allocate_unit, load_correction, preallocate, true_up
+from tanshi.allocation import (
+    GeneratingUnit,
+    allocate_unit,
+    load_correction,
+    preallocate,
+    true_up,
+    unit_kind,
+)
 from tanshi.resources import load_rulebook
 from tanshi.rulebook import rules_in_force
 from tanshi.rulebook.model import BenchmarkOutputRule
@@ -47,8 +54,9 @@ def test_water_cooled_large_coal_unit_is_benchmark_times_output() -> None:
 
 
 def test_corrections_for_an_air_cooled_chp_unit_at_78_percent_load() -> None:
-    """500,000 MWh × 0.979 × 1.05 (air) × 0.956 (1 − 0.22 × 0.2 heat ratio) × 1.0102 (load)
-    = 496,371.97302 t; heat 1,000,000 GJ × 0.126 = 126,000 t; total 622,371.97 → 622,372."""
+    """500,000 MWh × 0.979 × 1.05 (air) × 0.956 (1 − 0.22 × 0.2 heat ratio) × 1 (a CHP unit: the
+    2019-2020 load correction is for condensing units only) = 491,360.1 t; heat 1,000,000 GJ ×
+    0.126 = 126,000 t; total 617,360.1 → 617,360."""
     chp = unit(
         unit_class="coal_300mw_or_less", output_mwh=Decimal(500_000), heat_gj=Decimal(1_000_000),
         cooling="air", heat_ratio=Decimal("0.2"), load_factor=Decimal("0.78"),
@@ -56,10 +64,57 @@ def test_corrections_for_an_air_cooled_chp_unit_at_78_percent_load() -> None:
     line, _ = allocate_unit(RULE, BENCHMARKS, chp)
     assert line is not None
     assert (line.cooling_factor, line.heat_factor) == (Decimal("1.05"), Decimal("0.956"))
-    assert line.load_factor_correction == Decimal("1.0102")
-    assert line.electricity_t == Decimal("496371.97302")
+    assert line.load_factor_correction == 1
+    assert line.electricity_t == Decimal("491360.1")
     assert line.heat_t == Decimal(126_000)
-    assert line.allocated_t == 622_372
+    assert line.allocated_t == 617_360
+
+
+def test_condensing_unit_at_78_percent_load_takes_the_load_band() -> None:
+    """500,000 MWh × 0.979 × 1.05 (air) × 1 (no heat) × 1.0102 (75-80% band) = 519,217.545 t."""
+    condensing = unit(
+        unit_class="coal_300mw_or_less", output_mwh=Decimal(500_000), cooling="air",
+        load_factor=Decimal("0.78"),
+    )  # fmt: skip
+    line, _ = allocate_unit(RULE, BENCHMARKS, condensing)
+    assert line is not None
+    assert line.load_factor_correction == Decimal("1.0102")
+    assert line.electricity_t == Decimal("519217.545")
+    assert line.allocated_t == 519_218
+
+
+@pytest.mark.parametrize(
+    ("year", "factor"),
+    [
+        (2019, "1"),
+        (2020, "1"),
+        (2021, "1.0102"),
+        (2022, "1.0102"),
+        (2023, "1.061363550625"),
+        (2024, "1.061363550625"),
+    ],
+)
+def test_load_correction_scope_follows_the_plan_of_the_year(year: int, factor: str) -> None:
+    """A CHP coal unit: no load correction under the 2019-2020 plan (condensing units only);
+    the 2021-2022 plan widened it to CHP units (78%: 1.0102); the 2023-2024 plan corrects every
+    conventional coal unit (60%: 1.015^(16 − 12) = 1.015⁴)."""
+    rules = rules_in_force(RULEBOOK, year)
+    assert isinstance(rules.allocation, BenchmarkOutputRule)
+    load = "0.78" if year < 2023 else "0.60"
+    chp = unit(heat_gj=Decimal(1), heat_ratio=Decimal("0.1"), load_factor=Decimal(load),
+               output_mwh=Decimal(1))  # fmt: skip
+    line, _ = allocate_unit(rules.allocation, rules.benchmarks, chp)
+    assert line is not None
+    assert line.load_factor_correction == Decimal(factor)
+
+
+@pytest.mark.parametrize(
+    ("heat_gj", "heat_ratio", "kind"),
+    [("0", "0", "condensing"), ("10", "0.1", "chp"), ("0", "0.05", "chp"), ("1", "0", "chp")],
+)
+def test_a_unit_that_supplied_heat_is_a_chp_unit(heat_gj: str, heat_ratio: str, kind: str) -> None:
+    record = unit(output_mwh=Decimal(1), heat_gj=Decimal(heat_gj), heat_ratio=Decimal(heat_ratio))
+    assert unit_kind(record) == kind
 
 
 def test_gas_unit_uses_the_gas_heat_coefficient_and_no_cooling_or_load_correction() -> None:

@@ -299,6 +299,36 @@ def test_load_bands_must_run_down_to_zero() -> None:
     assert [issue.code for issue in issues] == ["load_bands_incomplete"]
 
 
+def test_china_load_correction_scope_by_plan() -> None:
+    """2019-2020: condensing units only (V3); widened to CHP units from 2021 (V3); 2023-2024 every
+    conventional coal unit (V, 国环规气候〔2024〕1号 附3)."""
+    rulebook, _ = load_rulebook("cn-national-power")
+    scope = {}
+    for year in range(2019, 2025):
+        rule = rules_in_force(rulebook, year).allocation
+        assert isinstance(rule, BenchmarkOutputRule)
+        scope[year] = rule.load_correction_units
+    assert scope == {2019: ("condensing",), 2020: ("condensing",)} | {
+        year: ("condensing", "chp") for year in range(2021, 2025)
+    }
+    lines = {
+        year: " ".join(text for _, text, _ in describe(rules_in_force(rulebook, year), "CNY"))
+        for year in (2019, 2021)
+    }
+    assert "4 load bands (condensing units only)" in lines[2019]
+    assert "units only" not in lines[2021]
+
+
+@pytest.mark.parametrize("units", ["[]", '["back_pressure"]'])
+def test_load_correction_units_must_name_known_kinds(units: str) -> None:
+    text = preset_text("cn-national-power").replace(
+        'load_correction_units = ["condensing"]', f"load_correction_units = {units}", 1
+    )
+    rulebook, issues = parse_rulebook(text, "mine.toml")
+    assert rulebook is None
+    assert any("load_correction_units" in issue.where for issue in issues)
+
+
 def test_penalty_kinds_are_checked_by_kind() -> None:
     text = preset_text("cn-national-power").replace("fine_max = 30000", "fine_max = 3000")
     text = text.replace("multiple_max = 10", "multiple_max = 4")

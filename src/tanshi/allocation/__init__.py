@@ -8,6 +8,7 @@ from tanshi.allocation.benchmark_output import (
     load_correction,
     preallocate,
     true_up,
+    unit_kind,
 )
 from tanshi.allocation.budget import available_t, fit_to_budget, split_auctioned
 from tanshi.allocation.eu_benchmark import (
@@ -34,4 +35,5 @@ __all__ = [
     "preallocate",
     "split_auctioned",
     "true_up",
+    "unit_kind",
 ]

@@ -7,7 +7,10 @@ For one generating unit, with the benchmarks in force in the allocation year:
     F_cooling     = cooling_factor_air for an air-cooled coal unit, else 1
     F_heat        = 1 − coefficient(fuel) × heat ratio       (coal 0.22, gas 0.6 in the preset)
     F_load        = the rule's load band for the unit's load factor, for classes whose
-                    benchmark has load_correction, else 1
+                    benchmark has load_correction and units whose kind is in the rule's
+                    load_correction_units, else 1
+    kind          = "chp" if the unit supplied heat in the year (heat ratio > 0 or heat > 0),
+                    else "condensing"
     allocation_t  = round(electricity_t + heat_t)            (the rule's rounding, per unit)
 
 Pre-allocation = round(preallocation_share × allocation on the base year's output).
@@ -25,7 +28,12 @@ from typing import Literal
 
 from tanshi.allocation.budget import ROUNDING
 from tanshi.core.issues import Issue
-from tanshi.rulebook.model import BenchmarkOutputRule, BenchmarkRule, LoadBand
+from tanshi.rulebook.model import (
+    BenchmarkOutputRule,
+    BenchmarkRule,
+    GeneratingUnitKind,
+    LoadBand,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +75,15 @@ class TrueUpLine:
     preallocated_t: int
     final: UnitAllocation
     adjustment_t: int  # > 0 issued at true-up, < 0 taken back
+
+
+def unit_kind(unit: GeneratingUnit) -> GeneratingUnitKind:
+    """A unit that supplied heat in the year is a heat-supplying (CHP) unit, else condensing.
+
+    The plans name the kind by design (常规燃煤纯凝发电机组); the output record has no design
+    field, so the year's heat supply stands for it (docs/allocation.md).
+    """
+    return "chp" if unit.heat_ratio > 0 or unit.heat_gj > 0 else "condensing"
 
 
 def load_correction(bands: Sequence[LoadBand], load_factor: Decimal) -> Decimal:
@@ -116,7 +133,7 @@ def allocate_unit(
         heat_factor = 1 - coefficient * unit.heat_ratio
         load = (
             load_correction(rule.load_bands, unit.load_factor)
-            if electricity.load_correction
+            if electricity.load_correction and unit_kind(unit) in rule.load_correction_units
             else Decimal(1)
         )
         heat_value = heat.value if heat is not None else Decimal(0)

@@ -16,6 +16,9 @@ from pydantic import Field
 from tanshi.rulebook.records import Code, Record, Ruled, Share, Year
 
 Rounding = Literal["down", "half_up"]
+# A generating unit's kind for the load correction's scope: condensing (纯凝) or heat-supplying
+# (CHP, 供热); benchmark_output.unit_kind says how a unit's output record decides it.
+GeneratingUnitKind = Literal["condensing", "chp"]
 
 
 class GrandfatheringRule(Ruled):
@@ -50,7 +53,9 @@ class BenchmarkOutputRule(Ruled):
     Electricity: output × benchmark(class) × cooling × heat-supply × load corrections;
     heat: heat supplied × heat benchmark(fuel). ``preallocation_share`` of the allocation on
     ``preallocation_base_year`` output is given first; the true-up on verified output of the
-    year gives (or takes back) the rest.
+    year gives (or takes back) the rest. The load bands apply to units of a class with
+    ``load_correction`` whose kind is in ``load_correction_units`` (China 2019-2020:
+    condensing units only); other units take 1.
     """
 
     method: Literal["benchmark_output"]
@@ -61,6 +66,9 @@ class BenchmarkOutputRule(Ruled):
     heat_supply_coefficient_coal: Share = Decimal(0)
     heat_supply_coefficient_gas: Share = Decimal(0)
     load_bands: tuple[LoadBand, ...] = ()
+    load_correction_units: Annotated[tuple[GeneratingUnitKind, ...], Field(min_length=1)] = (
+        "condensing", "chp",
+    )  # fmt: skip
     rounding: Rounding = "half_up"
 
 

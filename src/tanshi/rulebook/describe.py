@@ -130,7 +130,10 @@ _VERIFICATION = {
 
 def _allocation(rule: AllocationRule) -> str:
     if isinstance(rule, BenchmarkOutputRule):
-        corrections = [f"{len(rule.load_bands)} load bands"]
+        scope = ""
+        if set(rule.load_correction_units) != {"condensing", "chp"}:
+            scope = f" ({', '.join(rule.load_correction_units)} units only)"
+        corrections = [f"{len(rule.load_bands)} load bands{scope}"]
         if rule.cooling_factor_air != 1:
             corrections.insert(0, f"air cooling x{rule.cooling_factor_air}")
         if rule.heat_supply_coefficient_coal or rule.heat_supply_coefficient_gas:

@@ -20,6 +20,7 @@ from tanshi.rulebook.allocation_rules import (  # noqa: F401 - re-exported
     BenchmarkOutputRule,
     BenchmarkRule,
     EuBenchmarkRule,
+    GeneratingUnitKind,
     GrandfatheringRule,
     LoadBand,
 )

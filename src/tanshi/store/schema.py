@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 NAMING = {
@@ -203,7 +204,8 @@ unit_freezes = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("account_id", ForeignKey("accounts.id"), nullable=False, index=True),
-    Column("frozen_account_id", ForeignKey("accounts.id"), nullable=False),
+    # Indexed: the holder of a frozen-units account, for surveillance (migration 0025).
+    Column("frozen_account_id", ForeignKey("accounts.id"), nullable=False, index=True),
     Column("unit_class_id", ForeignKey("unit_classes.id"), nullable=False),
     Column("quantity_units", BigInteger, nullable=False),
     Column("order_reference", String(200), nullable=False),
@@ -314,7 +316,8 @@ transactions = Table(
     Column("type_code", String(40), nullable=False),
     Column("idempotency_key", String(200), nullable=False, unique=True),
     Column("fingerprint", Text, nullable=False),
-    Column("booked_at", DateTime(timezone=True), nullable=False),
+    # Indexed for the surveillance desk's positions at a past day's end (migration 0025).
+    Column("booked_at", DateTime(timezone=True), nullable=False, index=True),
     Column("compliance_year", Integer, nullable=True),
     Column("memo", Text, nullable=False),
     # The hash chain (registry/journal.py): position, previous entry's hash, this entry's hash.
@@ -889,6 +892,17 @@ exchange_commands = Table(
     # One venue's trading day in log order, and the last reference price before a day, for
     # the surveillance desk (migration 0023).
     Index("ix_exchange_commands_venue_day", "venue", "trading_day", "seq"),
+    # A product's last reference price before a day, one step back (migration 0025); only
+    # the SetReference rows have an entry.
+    Index(
+        "ix_exchange_commands_references",
+        "venue",
+        "product",
+        "trading_day",
+        "seq",
+        sqlite_where=text("kind = 'SetReference'"),
+        postgresql_where=text("kind = 'SetReference'"),
+    ),
     CheckConstraint(
         "kind IN ('NewOrder', 'CancelOrder', 'AmendOrder', 'SetPhase', 'SetReference',"
         " 'ExpireOrders')",

@@ -10,14 +10,19 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from settlement_setup import setup
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, text
 
+from tanshi.market.events import NewOrder
+from tanshi.market.orders import Side
+from tanshi.market.venues import book_key
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.resources import load_venue, surveillance_rules
+from tanshi.services.exchange_log import command_row
 from tanshi.services.jurisdiction import open_trading_account
 from tanshi.services.registry import execute
 from tanshi.services.surveillance import day_bounds, positions, surveillance_report
 from tanshi.services.unit_freezes import freeze_units
+from tanshi.store.schema import exchange_commands
 
 VENUE = load_venue("demo-province")
 ZONE = ZoneInfo(VENUE.venue.timezone)
@@ -82,3 +87,37 @@ def test_today_is_as_held_now(engine: Engine) -> None:
     assert held == {("DP-OH-A", 150_000), ("DP-OH-C", 600_000), ("DP-TR-M", 450_000)}
     assert at_end[TUE] == now and at_end[today] == now
     assert monday != now
+
+
+def test_a_past_days_reads_go_through_indexes(engine: Engine) -> None:
+    """The journal since the day's end by moment, a frozen-units account's holder by its id,
+    and the last reference of a book never given one (an order on Monday before any)
+    through the SetReference rows' index: none of them reads the history before the day."""
+    w = _world(engine)
+    order = NewOrder(_at(MON, 10), book_key(VENUE, "DPEA-2017"), 1, "DP-OH-C", Side.BUY, 10, 3000)
+    with engine.begin() as connection:
+        connection.execute(exchange_commands.insert(), [command_row("DPEX", MON, 1, order)])
+    reads: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        reads.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        surveillance_report(engine, w.j.id, VENUE, surveillance_rules(), MON)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    plans = []
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            explain = "EXPLAIN QUERY PLAN "
+        else:  # the tables are tiny: ask whether the indexes can serve, not what is cheapest
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            explain = "EXPLAIN "
+        for statement, parameters in reads:
+            rows = connection.exec_driver_sql(explain + statement, parameters)  # type: ignore[arg-type]
+            plans.append(" ".join(str(row[-1]) for row in rows))
+    plan = "\n".join(plans)
+    for index in ("ix_transactions_booked_at", "ix_unit_freezes_frozen_account_id",
+                  "ix_exchange_commands_references"):  # fmt: skip
+        assert index in plan, (index, plan)

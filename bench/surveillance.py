@@ -1,12 +1,13 @@
 """Benchmark: one trading day's surveillance report ÷ the bare reads of that day, same run.
 
-A SQLite registry with an exchange log of DAYS trading days (ORDERS_PER_DAY orders each)
-and TRADES_PER_DAY trades a day; the report of a day in the middle against the same day's
-rows read with plain sqlite3 (the day's log in seq order, the day's trades, the holdings).
-Both should stay the size of a day: the report at 10 and at DAYS days of history is printed
-beside the time of reading the whole log (what every report read before migration
-0023_surveillance_window). Prints one JSON object; ratio = baseline ÷ report, higher is
-better.
+A SQLite registry with an exchange log of DAYS trading days (ORDERS_PER_DAY orders each),
+TRADES_PER_DAY trades a day and TRANSFERS_PER_DAY registry transfers a day; the report of a
+day in the middle against the same day's rows read with plain sqlite3 (the day's log in seq
+order, the day's trades, the holdings and the journal's movements since the day's end, from
+which the positions at its end are taken). Both should stay the size of a day and of the
+journal since: the report at 10 and at DAYS days of history is printed beside the time of
+reading the whole log (what every report read before migration 0023_surveillance_window).
+Prints one JSON object; ratio = baseline ÷ report, higher is better.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from tanshi.store.schema import exchange_commands, settlements
 DAYS = 100
 ORDERS_PER_DAY = 1000
 TRADES_PER_DAY = 200
+TRANSFERS_PER_DAY = 10
 COMPANIES = 20
 REPEATS = 15
 VENUE = load_venue("demo-province")
@@ -102,9 +104,13 @@ def world(path: Path) -> tuple[Engine, int, dict]:  # type: ignore[type-arg]
 
 
 def add_history(engine: Engine, template: dict, days: list[date], seq: int) -> int:  # type: ignore[type-arg]
-    """Each day: its reference, ORDERS_PER_DAY orders around it (some at the limit) and
-    TRADES_PER_DAY pending trades; the log's seq goes on from ``seq``."""
+    """Each day: its reference, ORDERS_PER_DAY orders around it (some at the limit),
+    TRADES_PER_DAY pending trades and TRANSFERS_PER_DAY one-unit registry transfers between
+    the companies; the log's seq goes on from ``seq``."""
     rng = random.Random(7)
+    with engine.connect() as connection:
+        ids = [account_id(connection, f"DP-OH-C{i:02d}") for i in range(COMPANIES)]
+    unit = template["unit_class_id"]
     listed = book_rules(VENUE, VENUE.products[0].code)
     lower, upper = price_limits(3000, listed.band_bp or 0, listed.tick_fen)
     for day in days:
@@ -128,13 +134,20 @@ def add_history(engine: Engine, template: dict, days: list[date], seq: int) -> i
         with engine.begin() as connection:
             connection.execute(insert(exchange_commands), rows)
             connection.execute(insert(settlements), trades)
+        for n in range(TRANSFERS_PER_DAY):
+            source, target = rng.sample(ids, 2)
+            move = Movement(source, target, unit, 1)
+            at = opening + timedelta(hours=1, minutes=n)
+            assert execute(engine, TransactionRequest("transfer", f"{day}-t{n}", (move,), at)).ok
     return seq
 
 
 def bare_reads(path: Path, day: date) -> float:
-    """The day's rows with plain sqlite3: its log in seq order, its trades, the holdings."""
+    """The day's rows with plain sqlite3: its log in seq order, its trades, the holdings and
+    the movements booked since its end."""
     start = datetime.combine(day, datetime.min.time(), ZONE).astimezone(UTC)
     end = start + timedelta(days=1, minutes=60)
+    day_end = start + timedelta(days=1)
     connection = sqlite3.connect(path)
     started = time.perf_counter()
     connection.execute(
@@ -148,6 +161,11 @@ def bare_reads(path: Path, day: date) -> float:
         (start.strftime("%Y-%m-%d %H:%M:%S"), end.strftime("%Y-%m-%d %H:%M:%S")),
     ).fetchall()
     connection.execute("SELECT account_id, unit_class_id, quantity_units FROM holdings").fetchall()
+    connection.execute(
+        "SELECT m.from_account_id, m.to_account_id, m.unit_class_id, m.quantity_units"
+        " FROM movements m JOIN transactions t ON t.id = m.transaction_id WHERE t.booked_at >= ?",
+        (day_end.strftime("%Y-%m-%d %H:%M:%S.%f"),),
+    ).fetchall()
     elapsed = time.perf_counter() - started
     connection.close()
     return elapsed
@@ -192,6 +210,7 @@ def main() -> None:
                 "days_of_history": DAYS,
                 "orders_per_day": ORDERS_PER_DAY,
                 "trades_per_day": TRADES_PER_DAY,
+                "registry_transfers_per_day": TRANSFERS_PER_DAY,
                 "flags_of_the_day": flags,
                 "report_s_at_10_days": round(short, 4),
                 "report_s": round(statistics.median(ours), 4),

@@ -43,11 +43,16 @@ def test_the_library_reports_one_jurisdictions_accounts(two: World) -> None:
     engine: Engine = two.engine
     dp, sz = load_jurisdiction(engine, "DP"), load_jurisdiction(engine, "SZ")
     venue = load_venue("demo-province")
+    # A venue listing SZ's allowances beside DP's: only the asking jurisdiction's accounts.
+    sza = venue.products[0].model_copy(update={"code": "SZA-2016", "unit_type": "SZA"})
+    both = venue.model_copy(update={"products": [*venue.products, sza]})
     day = date(2017, 3, 1)
-    mine = surveillance_report(engine, dp.id, venue, surveillance_rules(), day)
+    mine = surveillance_report(engine, dp.id, both, surveillance_rules(), day)
     assert [(f.kind, f.account) for f in mine] == [("large_holder", a) for a in DP_HOLDERS]
-    theirs = surveillance_report(engine, sz.id, venue, surveillance_rules(), day)
+    theirs = surveillance_report(engine, sz.id, both, surveillance_rules(), day)
     assert [f.account for f in theirs] == ["SZ-OH-S1", "SZ-OH-S2"]
+    # Positions are of the venue's products: SZ's accounts hold none of DPEX's.
+    assert surveillance_report(engine, sz.id, venue, surveillance_rules(), day) == []
 
 
 @pytest.mark.parametrize("username", ["regulator", "exc", "auditor"])

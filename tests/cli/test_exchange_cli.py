@@ -40,8 +40,8 @@ def test_the_demo_exchange_from_the_command_line(tmp_path: Path) -> None:
     assert flags.exit_code == 0 and "flag(s)" in flags.output
     busy = runner.invoke(app, ["market", "surveillance", "--db", db, "--on", busiest.isoformat()])
     assert busy.exit_code == 0, busy.output
-    # The demo's days raise large-holder flags only (positions as held now, dated the day
-    # asked); tests/market/test_surveillance_days.py covers the alerts of one day's trading.
+    # The demo's days raise large-holder flags only (positions at the day's end);
+    # tests/market/test_surveillance_days.py covers the alerts of one day's trading.
     alerts = busy.output.splitlines()[:-1]
     assert alerts and all(line.startswith(f"{busiest.isoformat()}  ") for line in alerts)
     today = runner.invoke(app, ["market", "surveillance", "--db", db])  # the exchange's today

@@ -135,12 +135,12 @@ def register(app: typer.Typer) -> None:
         venue: VenueOption = None,
         on: Annotated[
             str | None,
-            typer.Option("--on", help="Trading day of the report (positions are as held now)."),
+            typer.Option("--on", help="Trading day of the report (positions at its end)."),
         ] = None,
     ) -> None:
         """Flags of one trading day for the surveillance desk: position limits and large
-        holders (as held now), suspected wash trades begun and orders at the daily price limit
-        entered that day."""
+        holders at the day's end, suspected wash trades begun and orders at the daily price
+        limit entered that day."""
         try:
             day = date.fromisoformat(on) if on else None
         except ValueError as error:

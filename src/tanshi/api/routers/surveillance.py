@@ -25,7 +25,10 @@ Kind = Literal["position_limit_exceeded", "large_holder", "wash_trade_suspected"
                "order_at_price_limit"]  # fmt: skip
 
 
-ON = "the trading day of the alerts (default: today at the exchange); positions: as held now"
+ON = (
+    "the trading day of the alerts (default: today at the exchange); positions: at its "
+    "end, in the exchange's time zone"
+)
 
 
 class AlertOut(BaseModel):

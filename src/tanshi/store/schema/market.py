@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from tanshi.store.schema.base import metadata
@@ -166,6 +167,17 @@ exchange_commands = Table(
     # One venue's trading day in log order, and the last reference price before a day, for
     # the surveillance desk (migration 0023).
     Index("ix_exchange_commands_venue_day", "venue", "trading_day", "seq"),
+    # A product's last reference price before a day, one step back (migration 0025); only
+    # the SetReference rows have an entry.
+    Index(
+        "ix_exchange_commands_references",
+        "venue",
+        "product",
+        "trading_day",
+        "seq",
+        sqlite_where=text("kind = 'SetReference'"),
+        postgresql_where=text("kind = 'SetReference'"),
+    ),
     CheckConstraint(
         "kind IN ('NewOrder', 'CancelOrder', 'AmendOrder', 'SetPhase', 'SetReference',"
         " 'ExpireOrders')",

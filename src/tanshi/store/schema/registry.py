@@ -94,7 +94,8 @@ transactions = Table(
     Column("type_code", String(40), nullable=False),
     Column("idempotency_key", String(200), nullable=False, unique=True),
     Column("fingerprint", Text, nullable=False),
-    Column("booked_at", DateTime(timezone=True), nullable=False),
+    # Indexed for the surveillance desk's positions at a past day's end (migration 0025).
+    Column("booked_at", DateTime(timezone=True), nullable=False, index=True),
     Column("compliance_year", Integer, nullable=True),
     Column("memo", Text, nullable=False),
     # The hash chain (registry/journal.py): position, previous entry's hash, this entry's hash.

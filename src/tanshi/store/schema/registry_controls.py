@@ -82,7 +82,8 @@ unit_freezes = Table(
     metadata,
     Column("id", Integer, primary_key=True),
     Column("account_id", ForeignKey("accounts.id"), nullable=False, index=True),
-    Column("frozen_account_id", ForeignKey("accounts.id"), nullable=False),
+    # Indexed: the holder of a frozen-units account, for surveillance (migration 0025).
+    Column("frozen_account_id", ForeignKey("accounts.id"), nullable=False, index=True),
     Column("unit_class_id", ForeignKey("unit_classes.id"), nullable=False),
     Column("quantity_units", BigInteger, nullable=False),
     Column("order_reference", String(200), nullable=False),

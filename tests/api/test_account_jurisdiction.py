@@ -5,15 +5,19 @@ the one its code begins with: ``Service.jurisdiction_of_account``, walled like
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 import pytest
 from sqlalchemy import text
 
-from registry_controls import EU_LIMITS
-from service_world import World
+from registry_controls import EU_CONTROLS, EU_LIMITS, SHANGHAI
+from service_world import NOW, World
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
-from tanshi.services import identity, lifecycle
+from tanshi.registry import Movement, TransactionRequest
+from tanshi.services import identity, lifecycle, trusted_list
+from tanshi.services.jurisdiction import account_id, load_jurisdiction, unit_class_id
+from tanshi.services.registry import execute
 from two_jurisdictions import add_shenzhen, open_misnamed
 
 MISNAMED = "SZ-TR-DPX"  # opened in DP, although its code begins with SZ's
@@ -58,6 +62,51 @@ def test_the_limit_of_a_misnamed_account_follows_its_own_jurisdictions_rulebook(
                                  json={"max_units_per_transaction": 100},
                                  headers=officer | {"Idempotency-Key": "l1"})  # fmt: skip
     assert proposed.status_code == 202, proposed.json()
+
+
+def _funded(world: World, code: str, quantity: int) -> None:
+    """``quantity`` DPEA-2016 moved from A1's account to ``code``."""
+    units = unit_class_id(world.engine, load_jurisdiction(world.engine, "DP"), "DPEA", 2016)
+    with world.engine.connect() as connection:
+        source, to = account_id(connection, "DP-OH-A1"), account_id(connection, code)
+    moved = TransactionRequest("transfer", f"t/fund/{code}", (Movement(source, to, units,
+                                                                       quantity),), NOW)  # fmt: skip
+    assert execute(world.engine, moved).ok
+
+
+def test_a_misnamed_accounts_transfer_is_approved_and_released_under_its_own_rules(
+    world: World,
+) -> None:
+    """DP queues a transfer to a trusted account approved while its registry is closed; SZ
+    has no such rule, so an approval read as SZ's (the code's prefix) would execute at once.
+    The release reads the queued proposal's jurisdiction from its source account too: with
+    the destination untrusted meanwhile, DP's rule delays it where SZ's would execute it."""
+    add_shenzhen(world)
+    open_misnamed(world.engine, MISNAMED, "DP")
+    lifecycle.add_representative(world.engine, MISNAMED, "officer-a", initiate=True,
+                                 approve=False)  # fmt: skip
+    lifecycle.add_representative(world.engine, MISNAMED, "approver-a", initiate=False,
+                                 approve=True)  # fmt: skip
+    _funded(world, MISNAMED, 50)
+    with world.engine.begin() as connection:
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :r "
+                                "WHERE code = 'DP'"), {"r": EU_CONTROLS})  # fmt: skip
+    lifecycle.trust_account(world.engine, load_jurisdiction(world.engine, "DP"), MISNAMED,
+                            "DP-OH-B1", "officer-a", "approver-a", NOW)  # fmt: skip
+    _service(world).clock = lambda: datetime(2017, 3, 11, 11, 0, tzinfo=SHANGHAI)  # a Saturday
+    transfer = {"from_account": MISNAMED, "to_account": "DP-OH-B1", "unit_class": "DPEA-2016",
+                "quantity_t": 10}  # fmt: skip
+    proposed = world.client.post("/v1/transfers", json=transfer,
+                                 headers=world.token("officer-a") | {"Idempotency-Key": "m1"})  # fmt: skip
+    assert (proposed.status_code, proposed.json()["status"]) == (202, "awaiting_approval")
+    queued = world.client.post(f"/v1/proposals/{proposed.json()['id']}/approve",
+                               headers=world.token("approver-a") | {"Idempotency-Key": "m2"})  # fmt: skip
+    assert queued.json()["status"] == "queued", queued.json()
+    # B1 taken off the list meanwhile: at the opening DP's rule delays it as untrusted.
+    trusted_list.untrust_account(world.engine, load_jurisdiction(world.engine, "DP"), MISNAMED,
+                                 "DP-OH-B1", "officer-a", NOW)  # fmt: skip
+    [done] = lifecycle.release_due(world.engine, datetime(2017, 3, 13, 10, 0, tzinfo=SHANGHAI))
+    assert (done.proposal_id, done.status.value) == (proposed.json()["id"], "delayed")
 
 
 def test_another_jurisdictions_account_is_answered_as_one_that_does_not_exist(

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from grid_site_text import REPORT_CSV, STATED_T, grid_site_plan
 from service_world import NOW, PASSWORD, World
-from tanshi.registry import Movement, TransactionRequest
+from tanshi.registry import AccountKind, AccountStatus, Movement, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.resources import load_rulebook
 from tanshi.services import identity, lifecycle
@@ -26,7 +26,13 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.registry import execute
-from tanshi.store.schema import companies, compliance_results, verification_cases
+from tanshi.store.schema import (
+    accounts,
+    companies,
+    compliance_results,
+    jurisdictions,
+    verification_cases,
+)
 
 
 def _allocate(engine: Engine, place: Jurisdiction, unit: str, codes: tuple[str, ...]) -> int:
@@ -121,3 +127,19 @@ def verified_in_both(world: World) -> None:
         for code in ("B1", "C1", "S1", "S2"):
             connection.execute(verification_cases.insert().values(
                 {**case, "company_id": ids[code]}))  # fmt: skip
+
+
+def open_misnamed(engine: Engine, code: str, jurisdiction: str) -> None:
+    """Account ``code`` in ``jurisdiction`` whatever its code says. tanshi names every account
+    it opens after its jurisdiction (``open_trading_account`` refuses any other code), so the
+    row is written as ``services.jurisdiction._open_account`` writes one: as an account
+    renamed by hand, or opened by another tool, would be."""
+    with engine.begin() as connection:
+        place = connection.execute(
+            select(jurisdictions.c.id).where(jurisdictions.c.code == jurisdiction)
+        ).scalar_one()
+        connection.execute(accounts.insert().values(
+            code=code, jurisdiction_id=place, kind=AccountKind.TRADING.value,
+            status=AccountStatus.OPEN.value, holder=f"holder of {code}", company_id=None,
+            allows_negative=False,
+        ))  # fmt: skip

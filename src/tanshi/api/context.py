@@ -26,7 +26,7 @@ from tanshi.services.views import jurisdiction_list, reading
 from tanshi.store.async_reads import AsyncReads
 from tanshi.store.notifications import Listener
 from tanshi.store.prepared import Send, pipeline
-from tanshi.store.schema import unit_classes
+from tanshi.store.schema import accounts, jurisdictions, unit_classes
 
 Clock = Callable[[], datetime]
 Ahead = TypeVar("Ahead")
@@ -110,6 +110,30 @@ class Service:
             except TanshiError as error:
                 raise ApiError(404, "unknown_jurisdiction", str(error), field_name) from error
         return self._jurisdictions[code]
+
+    def jurisdiction_of_account(
+        self, code: str, field_name: str = "path.code", who: Principal | None = None
+    ) -> Jurisdiction:
+        """The jurisdiction account ``code`` was opened in (``accounts.jurisdiction_id``, one
+        query), not the one its code happens to begin with.
+
+        No such account answers 404 ``unknown_account``. Asked for ``who``, walled as
+        ``jurisdiction``: another jurisdiction's account is answered as one that does not
+        exist (404, docs/security.md "Jurisdictions"), and ``who`` without a jurisdiction of
+        its own 403 ``no_jurisdiction``.
+        """
+        with reading(self.engine) as connection:
+            found = connection.execute(
+                select(jurisdictions.c.code)
+                .join_from(accounts, jurisdictions, accounts.c.jurisdiction_id == jurisdictions.c.id)
+                .where(accounts.c.code == code)
+            ).scalar()  # fmt: skip
+        hidden = (who is not None and who.jurisdiction_bound and who.jurisdiction is not None
+                  and who.jurisdiction != found)  # fmt: skip
+        if found is None or hidden:
+            raise ApiError(404, "unknown_account", f"no account {code} that you may read",
+                           field_name)  # fmt: skip
+        return self.jurisdiction(found, field_name, who)
 
     def unit_class(self, code: str, field_name: str) -> tuple[int, Jurisdiction] | None:
         """The id and jurisdiction of unit class ``code``, or None if there is no such class.

@@ -41,6 +41,7 @@ from tanshi.services.trusted_list import (  # noqa: F401 - trust_account re-expo
 )
 from tanshi.store.schema import (
     accounts,
+    jurisdictions,
     proposals,
     representatives,
     retirements,
@@ -308,23 +309,25 @@ def release_due(engine: Engine, now: datetime) -> list[ProposalOutcome]:
     """
     with engine.connect() as connection:
         due = connection.execute(
-            select(proposals.c.id, proposals.c.status, proposals.c.release_at, accounts.c.code)
+            # the source account's jurisdiction: the one it is in, not its code's prefix
+            select(proposals.c.id, proposals.c.status, proposals.c.release_at,
+                   jurisdictions.c.code)
             .join(accounts, accounts.c.id == proposals.c.source_account_id)
+            .join(jurisdictions, jurisdictions.c.id == accounts.c.jurisdiction_id)
             .where(proposals.c.status.in_([status.value for status in WAITING_FOR_RELEASE]))
             .order_by(proposals.c.release_at, proposals.c.id)
-        ).all()
-    results, jurisdictions = [], {}
-    for proposal_id, status, release_at, source_code in due:
+        ).all()  # fmt: skip
+    results, loaded = [], {}
+    for proposal_id, status, release_at, code in due:
         if from_store(release_at) > now:
             continue
-        code = source_code.split("-", 1)[0]
-        if status == ProposalStatus.QUEUED.value and code not in jurisdictions:
-            jurisdictions[code] = load_jurisdiction(engine, code)
+        if status == ProposalStatus.QUEUED.value and code not in loaded:
+            loaded[code] = load_jurisdiction(engine, code)
         with engine.begin() as connection:
             lock_journal_head(connection)
             row = _locked(connection, proposal_id)
             if row is not None and row.status == ProposalStatus.QUEUED.value:
-                results.append(_advance(connection, jurisdictions[code], proposal_id, now,
+                results.append(_advance(connection, loaded[code], proposal_id, now,
                                         "registry", start=from_store(row.release_at)))  # fmt: skip
             else:
                 results.append(_execute(connection, proposal_id, now, "registry"))

@@ -29,7 +29,15 @@ from tanshi.services.trusted_list import (
     rights,
 )
 from tanshi.web.common import VisitorDep, login_redirect
-from tanshi.web.forms import Message, Refused, Verbatim, refusal, refusal_of, web_write
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    Verbatim,
+    account_jurisdiction,
+    refusal,
+    refusal_of,
+    web_write,
+)
 from tanshi.web.render import render
 from tanshi.web.session import Visitor
 
@@ -67,7 +75,7 @@ def controls_context(svc: Service, who: Visitor, code: str) -> dict:
     """What the page and its fragment show about the account ``code`` (visible to ``who``)."""
     assert who.principal is not None
     now = svc.now()
-    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    jurisdiction = svc.jurisdiction_of_account(code)  # the page has shown it exists
     rule = registry_rule(jurisdiction, now)
     with svc.engine.connect() as connection:
         waived = approval_waiver_on(connection, account_id(connection, code))
@@ -150,7 +158,7 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
         if issues:
             raise refusal_of(issues)
         return "request {id} withdrawn", {"id": Verbatim(str(request_id))}
-    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    jurisdiction = account_jurisdiction(svc, code)
     done, issues = trust_requests.confirm(svc.engine, jurisdiction, code, request_id,
                                           who.principal, svc.now())  # fmt: skip
     if issues:
@@ -169,7 +177,7 @@ def _remove(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mess
     trusted = form.get("trusted", "").strip()[:40]
     if trusted not in {e.account for e in trusted_list.trusted_list(svc.engine, code)}:
         raise Refused("not_on_trusted_list", "that account is not on the trusted list")
-    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    jurisdiction = account_jurisdiction(svc, code)
     done, issues = trust_requests.remove(svc.engine, jurisdiction, code, trusted, who.principal,
                                          svc.now())  # fmt: skip
     if issues:
@@ -183,7 +191,7 @@ def _remove(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mess
 def _withdraw_waiver(svc: Service, who: Visitor, code: str) -> Message:
     _visible(svc, who, code)
     assert who.principal is not None
-    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    jurisdiction = account_jurisdiction(svc, code)
     try:
         trusted_list.set_approval_waiver(svc.engine, jurisdiction, code, False,
                                          who.principal.username, who.principal.username,

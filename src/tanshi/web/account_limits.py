@@ -14,7 +14,14 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.services import account_limits, views
 from tanshi.web.account_controls import CONTROLS_CHANGED, LIMIT_KEY, Code, row_key_id, utc
 from tanshi.web.common import VisitorDep
-from tanshi.web.forms import Message, Refused, Verbatim, refusal_of, web_write
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    Verbatim,
+    account_jurisdiction,
+    refusal_of,
+    web_write,
+)
 from tanshi.web.session import Visitor
 
 router = APIRouter(include_in_schema=False)
@@ -50,7 +57,7 @@ def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mes
     if units is None and not form.get("remove"):
         raise Refused("limit_must_be_positive", "a limit is a positive number of units per "
                       "transfer")  # fmt: skip
-    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    jurisdiction = account_jurisdiction(svc, code)
     made, issues = account_limits.propose(svc.engine, jurisdiction, code, units, who.principal,
                                           svc.now())  # fmt: skip
     if issues:
@@ -68,13 +75,13 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
     _visible(svc, who, code)
     assert who.principal is not None
     if decision == "withdraw":
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = account_jurisdiction(svc, code)
         issues = account_limits.withdraw(svc.engine, code, request_id, who.principal, svc.now(),
                                          jurisdiction)  # fmt: skip
         if issues:
             raise refusal_of(issues)
         return "request {id} withdrawn", {"id": Verbatim(str(request_id))}
-    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    jurisdiction = account_jurisdiction(svc, code)
     done, issues = account_limits.confirm(svc.engine, jurisdiction, code, request_id,
                                           who.principal, svc.now())  # fmt: skip
     if issues:

@@ -21,7 +21,15 @@ from tanshi.services.market import unit_class_by_code
 from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
-from tanshi.web.forms import Message, Refused, refusal, refusal_of, web_write, whole_number
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    account_jurisdiction,
+    refusal,
+    refusal_of,
+    web_write,
+    whole_number,
+)
 from tanshi.web.refusals import AUDIT_ACTIONS
 from tanshi.web.render import render
 
@@ -132,7 +140,7 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         raise Refused("unknown_account", "no account with that code to send to")
     if unit_class is None:
         raise Refused("unknown_unit_class", "no unit class with that code")
-    jurisdiction = svc.jurisdiction(form["from_account"].split("-", 1)[0])
+    jurisdiction = account_jurisdiction(svc, form["from_account"])
     now = svc.now()
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome = lifecycle.propose(svc.engine, jurisdiction, TransactionRequest(
@@ -191,7 +199,7 @@ def _step(svc: Service, me: Principal, proposal_id: int, action: str) -> Message
         raise Refused("proposal_not_found", "no such proposal that you may see")
     now = svc.now()
     if action == "approve":
-        jurisdiction = svc.jurisdiction(shown["source_account"].split("-", 1)[0])
+        jurisdiction = account_jurisdiction(svc, shown["source_account"])
         outcome = lifecycle.approve(svc.engine, jurisdiction, proposal_id, me.username, now)
     else:
         outcome = lifecycle.cancel(svc.engine, proposal_id, me.username, now)

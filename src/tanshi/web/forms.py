@@ -19,6 +19,8 @@ from fastapi.responses import HTMLResponse
 from tanshi.api.context import Service, client_address
 from tanshi.api.errors import ApiError
 from tanshi.services import access_log, form_keys
+from tanshi.services.identity import Principal
+from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.web.i18n import translator
 from tanshi.web.labels import name_of
 from tanshi.web.refusals import explain
@@ -71,6 +73,15 @@ def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) 
     shown = refusal(error.code, error.message)
     return render(request, svc, who, "result.html", error.status, ok=False, code=error.code,
                   message=say(who.locale, shown.message, shown.values), detail=shown.detail)  # fmt: skip
+
+
+def account_jurisdiction(svc: Service, code: str, who: Principal | None = None) -> Jurisdiction:
+    """The jurisdiction account ``code`` was opened in (``Service.jurisdiction_of_account``),
+    refused as a form is: no such account (or one ``who`` may not see) ``unknown_account``."""
+    try:
+        return svc.jurisdiction_of_account(code, who=who)
+    except ApiError as error:
+        raise refusal(error.code) from error
 
 
 def refusal_of(issues) -> Refused:

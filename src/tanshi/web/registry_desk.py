@@ -14,7 +14,6 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
-from tanshi.api.errors import ApiError
 from tanshi.core.errors import TanshiError
 from tanshi.registry import ResultCode
 from tanshi.services import registry_desk, trusted_list, unit_freezes, views
@@ -22,7 +21,15 @@ from tanshi.services.identity import Role
 from tanshi.services.trusted_list import registry_rule
 from tanshi.web.account_controls import utc
 from tanshi.web.common import VisitorDep, allowed, login_redirect
-from tanshi.web.forms import Message, Refused, Verbatim, refusal, web_write, whole_number
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    Verbatim,
+    account_jurisdiction,
+    refusal,
+    web_write,
+    whole_number,
+)
 from tanshi.web.render import render
 from tanshi.web.session import Visitor
 
@@ -130,10 +137,7 @@ def _waiver(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
     declared_by = form.get("declared_by", "").strip()[:60]
     if not declared_by:
         raise Refused("declared_by_required", "name the representative who declared it")
-    try:
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0], who=who.principal)
-    except ApiError as error:  # an unknown jurisdiction prefix: no such account
-        raise refusal("unknown_account") from error
+    jurisdiction = account_jurisdiction(svc, code, who=who.principal)
     rule = registry_rule(jurisdiction, svc.now())
     if waived and not (rule and rule.second_approval_waiver):
         raise refusal("approval_waiver_not_allowed")

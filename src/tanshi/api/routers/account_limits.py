@@ -77,7 +77,7 @@ def transaction_limit(code: str, who: Reader, svc: ServiceDep) -> dict:
     """The account's own limit per transfer in force (who proposed and confirmed it, since
     when) and the change awaiting confirmation."""
     require_visible(svc, who, code)
-    jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+    jurisdiction = svc.jurisdiction_of_account(code)
     now_in_force = account_limits.current(svc.engine, code)
     return {
         "account": code, "offered": account_limits.offered(jurisdiction, svc.now()),
@@ -101,7 +101,7 @@ def propose_transaction_limit(
 
     def run() -> tuple[int, dict]:
         require_visible(svc, who, code)
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = svc.jurisdiction_of_account(code)
         made, issues = account_limits.propose(svc.engine, jurisdiction, code,
                                               body.max_units_per_transaction, who, svc.now())  # fmt: skip
         if issues:
@@ -124,7 +124,7 @@ def confirm_transaction_limit(
 
     def run() -> tuple[int, dict]:
         require_visible(svc, who, code)
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = svc.jurisdiction_of_account(code)
         done, issues = account_limits.confirm(svc.engine, jurisdiction, code, request_id, who,
                                               svc.now())  # fmt: skip
         if issues:
@@ -152,7 +152,7 @@ def withdraw_transaction_limit(
 
     def run() -> tuple[int, dict]:
         require_visible(svc, who, code)
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = svc.jurisdiction_of_account(code)
         issues = account_limits.withdraw(svc.engine, code, request_id, who, svc.now(),
                                          jurisdiction)  # fmt: skip
         if issues:

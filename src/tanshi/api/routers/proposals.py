@@ -172,8 +172,8 @@ async def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) ->
 
 
 def _jurisdiction_of(svc: Service, proposal: dict) -> Jurisdiction:
-    code = proposal["source_account"].split("-", 1)[0]
-    return svc.jurisdiction(code)
+    """The jurisdiction the proposal's source account is in (not its code's prefix)."""
+    return svc.jurisdiction_of_account(proposal["source_account"], "path.proposal_id")
 
 
 def _step(svc: Service, request: Request, who: Principal, key: str, proposal_id: int,

@@ -144,7 +144,7 @@ def set_approval_waiver(
 
     def run() -> tuple[int, dict]:
         _visible(svc, who, code)
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = svc.jurisdiction_of_account(code)
         try:
             trusted_list.set_approval_waiver(svc.engine, jurisdiction, code, body.waived,
                                              body.declared_by, who.username, svc.now())  # fmt: skip

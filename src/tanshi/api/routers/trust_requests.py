@@ -112,7 +112,7 @@ def remove_trusted_account(
 
     def run() -> tuple[int, dict]:
         require_visible(svc, who, code)
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = svc.jurisdiction_of_account(code)
         done, issues = trust_requests.remove(svc.engine, jurisdiction, code, trusted, who,
                                              svc.now())  # fmt: skip
         if issues:
@@ -139,7 +139,7 @@ def confirm_trusted_account(
 
     def run() -> tuple[int, dict]:
         require_visible(svc, who, code)
-        jurisdiction = svc.jurisdiction(code.split("-", 1)[0])
+        jurisdiction = svc.jurisdiction_of_account(code)
         done, issues = trust_requests.confirm(svc.engine, jurisdiction, code, request_id, who,
                                               svc.now())  # fmt: skip
         if issues:

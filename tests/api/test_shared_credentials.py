@@ -81,8 +81,6 @@ def _refused_within(client: TestClient, headers: dict[str, str]) -> bool:
 
 
 def test_a_token_revoked_at_one_process_is_refused_by_another(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite is served by one process: its own cache drops the token at once")
     world = build_world(engine, token_cache_seconds=300)  # the cache alone would keep it
     headers = world.token("officer-a")
     admin = world.token("admin")
@@ -102,8 +100,6 @@ def test_a_token_revoked_at_one_process_is_refused_by_another(engine: Engine) ->
 def test_an_organisation_placed_in_a_jurisdiction_is_walled_at_every_process(
     engine: Engine,
 ) -> None:
-    if engine.dialect.name != "postgresql":
-        pytest.skip("SQLite is served by one process")
     world = build_world(engine, token_cache_seconds=300)  # the cache alone would keep it
     headers = world.token("trader")  # TRD serves every jurisdiction
     with TestClient(world.client.app) as one, second_process(world) as other:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import queue
 import time
+from datetime import datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, delete, select, text, update
 
 from tanshi.store.notifications import Listener, notify
+from tanshi.store.schema import notifications
 
 WAIT_SECONDS = 30.0  # a bound for a message to arrive, not a speed expected
 
@@ -20,11 +22,50 @@ def _next(messages: queue.Queue[str]) -> str | None:
         return None
 
 
-def test_a_listener_gets_committed_messages_and_reconnects(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
+def test_a_listener_gets_committed_messages_in_order(engine: Engine) -> None:
+    with engine.begin() as connection:
+        notify(connection, "tanshi_test", "before")  # sent before the listener: not received
+    messages: queue.Queue[str] = queue.Queue()
+    gaps: list[float] = []
+    listener = Listener(engine, "tanshi_test", messages.put, lambda: gaps.append(time.monotonic()))
+    listener.start()
+    try:
+        assert len(gaps) == 1
+        with engine.connect() as connection:
+            notify(connection, "tanshi_test", "rolled back")
+            connection.rollback()
         with engine.begin() as connection:
-            notify(connection, "tanshi_test", "nothing happens")  # SQLite: no notifications
-        pytest.skip("SQLite has no notifications")
+            notify(connection, "another_channel", "not ours")
+            notify(connection, "tanshi_test", "first")
+        with engine.begin() as connection:
+            notify(connection, "tanshi_test", "second")
+        assert [_next(messages), _next(messages)] == ["first", "second"]
+        assert messages.empty()
+    finally:
+        listener.stop()
+
+
+def test_old_sqlite_messages_are_deleted_and_ids_not_reused(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL's notifications are not rows")
+    with engine.begin() as connection:
+        notify(connection, "tanshi_test", "old")
+        connection.execute(update(notifications).values(sent_at=datetime(2000, 1, 1)))
+    with engine.begin() as connection:
+        notify(connection, "tanshi_test", "new")  # deletes the old row as it sends
+    with engine.connect() as connection:
+        rows = connection.execute(select(notifications.c.id, notifications.c.payload)).all()
+    assert [(row.id, row.payload) for row in rows] == [(2, "new")]
+    with engine.begin() as connection:
+        connection.execute(delete(notifications))
+        notify(connection, "tanshi_test", "after")
+    with engine.connect() as connection:
+        assert connection.scalar(select(notifications.c.id)) == 3  # a poller's last id stays valid
+
+
+def test_a_listener_reconnects(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the SQLite poll has no connection to lose")
     messages: queue.Queue[str] = queue.Queue()
     gaps: list[float] = []
     listener = Listener(engine, "tanshi_test", messages.put, lambda: gaps.append(time.monotonic()))

@@ -22,6 +22,7 @@ from tanshi.api.settings import Settings
 from tanshi.services import secret_box
 from tanshi.store.async_reads import AsyncReads
 from tanshi.store.engine import database_url, open_database
+from tanshi.store.notifications import reaches_other_processes
 
 API_PREFIX = "/v1"
 
@@ -94,6 +95,7 @@ def _lifespan(service: Service):
         to_thread.current_default_thread_limiter().total_tokens = size
         if service.engine.dialect.name == "postgresql":
             service.reads = AsyncReads(service.engine, size)
+        if reaches_other_processes(service.engine):
             service.revocations = service.tokens.listener()
             await to_thread.run_sync(service.revocations.start)
         try:

@@ -1,10 +1,11 @@
 """The cache of checked API tokens, and how revocations reach it in every server process.
 
-On PostgreSQL a revocation or deactivation sends a message on ``identity.TOKENS_CHANNEL`` in
-its transaction (whichever process, or the CLI, made it); each service process listens on a
-connection of its own (``store.notifications.Listener``, started by the app's lifespan) and
-drops the token, or the user's tokens, from its cache. A request still reads only the cache:
-the listening costs no query per request.
+A revocation or deactivation sends a message on ``identity.TOKENS_CHANNEL`` in its
+transaction (whichever process, or the CLI, made it); each service process receives it in a
+thread of its own (``store.notifications.Listener``, started by the app's lifespan: LISTEN on
+PostgreSQL, polling a table every half second on SQLite) and drops the token, or the user's
+tokens, from its cache. A request still reads only the cache: the listening costs no query
+per request.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ class TokenCache:
     """Principals of recently seen bearer tokens, kept ``ttl`` seconds (0: always look up).
 
     Saves a database round trip per request. A revocation drops the token at once in this
-    process and, on PostgreSQL, when its message arrives in the others; a revocation whose
-    message is lost (no listener, or its connection down) still ends within ``ttl`` seconds.
+    process and, when its message arrives, in the others (a CLI revocation in every one); one
+    whose message is lost (no listener, or its connection down) ends within ``ttl`` seconds.
     """
 
     def __init__(self, engine: Engine, ttl: float) -> None:
@@ -80,6 +81,6 @@ class TokenCache:
         return found
 
     def listener(self) -> Listener:
-        """A listener (to start) that applies revocations of other processes (PostgreSQL)."""
+        """A listener (to start) that applies the revocations of other processes."""
         return Listener(self.engine, identity.TOKENS_CHANNEL, self.forget_message,
                         on_gap=self.forget)  # fmt: skip

@@ -484,7 +484,7 @@ TOKENS_CHANNEL = "tanshi_tokens"
 def announce_revoked(connection: Connection, *, token: str | None = None,
                      user_id: int | None = None) -> None:  # fmt: skip
     """Tell every server process, once this transaction commits, to stop trusting ``token``
-    (raw) or every token of ``user_id`` (PostgreSQL; SQLite has one process)."""
+    (raw) or every token of ``user_id``."""
     payload = f"token:{digest(token)}" if token is not None else f"user:{user_id}"
     notify(connection, TOKENS_CHANNEL, payload)
 

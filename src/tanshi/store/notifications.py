@@ -1,51 +1,77 @@
-"""PostgreSQL notifications to every server process: send in a transaction, listen in a thread.
+"""Notifications to every server process: send in a transaction, receive in a thread.
 
-``notify`` queues a message on a channel in the caller's transaction; PostgreSQL delivers it
-when (and only if) that transaction commits. A ``Listener`` holds one autocommit connection
-of its own, LISTENs on a channel and hands every message's payload to a callback in its
-thread. Messages sent while it was not connected are lost, so it calls ``on_gap`` each time
-it (re)connects: whoever caches must then assume anything may have changed. SQLite has no
-notifications: ``notify`` does nothing there (a SQLite database has one server process).
+``notify`` sends a message on a channel in the caller's transaction; it is delivered when
+(and only if) that transaction commits. A ``Listener`` hands every message's payload to a
+callback in a thread of its own. On PostgreSQL the message is a NOTIFY and the listener
+holds one autocommit connection that LISTENs. SQLite has no NOTIFY: the message is a row of
+``notifications`` (migration 0026) and the listener polls for rows newer than the last it
+saw, every ``_POLL_SECONDS``, deleting rows older than ``_KEEP_SECONDS`` as senders go.
+Messages sent while a listener was not connected are lost, so it calls ``on_gap`` each time
+it (re)connects: whoever caches must then assume anything may have changed.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import psycopg
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy import func as sql_func
 
+from tanshi.store.schema import notifications
+
 log = logging.getLogger(__name__)
-_POLL_SECONDS = 0.5  # how soon ``stop`` is noticed
+_POLL_SECONDS = 0.5  # how soon ``stop`` is noticed, and how often SQLite is polled
 _RETRY_SECONDS = 2.0  # between attempts to reconnect
+# A SQLite message older than this is deleted: a listener polls far more often, and one
+# that was stopped longer has called ``on_gap`` anyway.
+_KEEP_SECONDS = 300
+_LAST_ID = "SELECT coalesce(max(id), 0) FROM notifications"
+_NEWER = "SELECT id, payload FROM notifications WHERE channel = ? AND id > ? ORDER BY id"
 
 
 def notify(connection: Connection, channel: str, payload: str) -> None:
     """Tell every listener on ``channel`` ``payload`` once this transaction commits."""
     if connection.dialect.name == "postgresql":
         connection.execute(select(sql_func.pg_notify(channel, payload)))
+        return
+    now = datetime.now(UTC)
+    connection.execute(
+        delete(notifications).where(
+            notifications.c.sent_at < now - timedelta(seconds=_KEEP_SECONDS)
+        )
+    )
+    connection.execute(insert(notifications).values(channel=channel, payload=payload, sent_at=now))
+
+
+def reaches_other_processes(engine: Engine) -> bool:
+    """Whether another process can send on this database (not one held in memory)."""
+    return engine.dialect.name == "postgresql" or engine.url.database not in (None, "", ":memory:")
 
 
 class Listener:
-    """A daemon thread listening on ``channel`` of the database of ``engine`` (PostgreSQL)."""
+    """A daemon thread receiving the messages on ``channel`` of the database of ``engine``."""
 
     def __init__(self, engine: Engine, channel: str, on_message: Callable[[str], None],
                  on_gap: Callable[[], None]) -> None:  # fmt: skip
-        assert engine.dialect.name == "postgresql"
         assert channel.isidentifier(), channel
-        self.channel, self.on_message, self.on_gap = channel, on_message, on_gap
-        self._conninfo = engine.url.set(drivername="postgresql").render_as_string(
-            hide_password=False
-        )
+        self.engine, self.channel = engine, channel
+        self.on_message, self.on_gap = on_message, on_gap
+        self._conninfo = ""
+        if engine.dialect.name == "postgresql":
+            url = engine.url.set(drivername="postgresql")
+            self._conninfo = url.render_as_string(hide_password=False)
         self._stop = threading.Event()
         self._listening = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"listen-{channel}", daemon=True)
+        run = self._listen if engine.dialect.name == "postgresql" else self._poll
+        self._thread = threading.Thread(target=run, name=f"listen-{channel}", daemon=True)
 
     def start(self, wait_seconds: float = 5.0) -> None:
-        """Start listening; waits up to ``wait_seconds`` for the LISTEN to be in place."""
+        """Start listening; waits up to ``wait_seconds`` for it to be in place."""
         self._thread.start()
         self._listening.wait(wait_seconds)
 
@@ -59,7 +85,13 @@ class Listener:
         except Exception:  # a bad message must not end the listening
             log.exception("message on %s not handled: %r", self.channel, payload)
 
-    def _run(self) -> None:
+    def _lost(self, error: Exception) -> None:
+        log.warning("listening on %s failed (%s); retrying", self.channel, error)
+        self._listening.clear()
+        self.on_gap()
+        self._stop.wait(_RETRY_SECONDS)
+
+    def _listen(self) -> None:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True) as connection:
@@ -70,7 +102,29 @@ class Listener:
                         for message in connection.notifies(timeout=_POLL_SECONDS):
                             self._deliver(message.payload)
             except psycopg.Error as error:
-                log.warning("listening on %s failed (%s); retrying", self.channel, error)
-                self._listening.clear()
-                self.on_gap()
-                self._stop.wait(_RETRY_SECONDS)
+                self._lost(error)
+
+    def _poll(self) -> None:
+        # On the driver's connection, outside any transaction: through SQLAlchemy each read
+        # would begin with BEGIN IMMEDIATE (store/engine.py) and take the write lock.
+        last: int | None = None
+        while not self._stop.is_set():
+            try:
+                pooled = self.engine.raw_connection()
+                try:
+                    raw = pooled.driver_connection
+                    if last is None:
+                        last = raw.execute(_LAST_ID).fetchone()[0]
+                        self.on_gap()
+                        self._listening.set()
+                    rows = raw.execute(_NEWER, (self.channel, last)).fetchall()
+                finally:
+                    pooled.close()
+                for row_id, payload in rows:
+                    last = row_id
+                    self._deliver(payload)
+            except sqlite3.Error as error:  # locked or unreadable: try again later
+                last = None
+                self._lost(error)
+                continue
+            self._stop.wait(_POLL_SECONDS)

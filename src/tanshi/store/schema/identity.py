@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
     false,
 )
@@ -110,6 +111,19 @@ login_attempts = Table(
     Column("address", String(64), nullable=False),
     Column("attempted_at", DateTime(timezone=True), nullable=False, index=True),
     Index("ix_login_attempts_address_at", "address", "attempted_at"),
+)
+
+# Messages to every server process on SQLite, which has no NOTIFY (store/notifications.py):
+# written in the sender's transaction, polled by id, deleted after a few minutes. AUTOINCREMENT
+# so that an id is never reused once older rows are gone (migration 0026).
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("channel", String(63), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("sent_at", DateTime(timezone=True), nullable=False, index=True),
+    sqlite_autoincrement=True,
 )
 
 # Append-only (trigger created by the migration): who did what, when, from where.

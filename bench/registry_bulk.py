@@ -7,8 +7,10 @@ with one transfer, allocates BULK_UNITS to each of the 10,000 in one ``allocatio
 request through ``execute``, verifies the chain, the holdings and conservation, and drops
 the copy. Every run starts from the same fresh database, so no idempotency key is replayed.
 Prints one JSON line: wall seconds, accounts/s, the client's CPU (``time.process_time``)
-and the server backend's (utime + stime from ``/proc/<pid>/stat``; the server must run on
-this machine), and the load average. ``--drop-template`` removes the template.
+and the server backend's (``/proc/<pid>/schedstat``; the server must run on this machine),
+and the load average. ``--drop-template`` removes the template. To compare two versions
+of the code, make the template with the older one (``PYTHONPATH=<its src>``): a copy is
+migrated forward, never back.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
@@ -49,3 +50,24 @@ def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     migrate(engine)
     assert "holdings" in inspect(engine).get_table_names()
+
+
+def test_registry_functions_take_array_text_and_the_downgrade_puts_json_arrays_back(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the registry functions exist on PostgreSQL only")
+    definition = text(
+        "SELECT string_agg(prosrc, '') FROM pg_proc "
+        "WHERE proname IN ('tanshi_registry_read', 'tanshi_registry_write')"
+    )
+
+    def unpacked_from_json_arrays() -> int:
+        with engine.connect() as connection:
+            return str(connection.execute(definition).scalar_one()).count("translate((")
+
+    assert unpacked_from_json_arrays() == 0
+    downgrade(engine, "0026_sqlite_notifications")
+    assert unpacked_from_json_arrays() == 16 + 23  # every list of the read and the write
+    migrate(engine)
+    assert unpacked_from_json_arrays() == 0

@@ -72,16 +72,14 @@ def canonical_parts(
     The sequence is known only when the entry takes its place at the head of the chain, so
     a store may compose these parts first and join them around the sequence later (on
     PostgreSQL, in the statement that advances the head). Keys sort as booked_at,
-    compliance_year, id, key, memo, movements, type.
+    compliance_year, id, key, memo, movements, type. ``movements`` and their blocks are
+    lists or tuples (``json`` writes both as arrays).
     """
     before = {"booked_at": utc_text(booked_at), "compliance_year": compliance_year}
     after = {
         "key": idempotency_key,
         "memo": memo,
-        "movements": [
-            [source, target, unit_class, quantity, [list(block) for block in blocks]]
-            for source, target, unit_class, quantity, blocks in movements
-        ],
+        "movements": movements,  # tuples and lists alike are JSON arrays
         "type": type_code,
     }
     head, tail = _compact(before), _compact(after)

@@ -13,6 +13,9 @@ other registry write. On SQLite BEGIN IMMEDIATE serialises all writers.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -39,6 +42,9 @@ __all__ = ["Outcome", "execute", "execute_in", "load_accounts", "load_unit_class
 
 _HEAD = select(journal_head.c.sequence, journal_head.c.entry_hash).where(journal_head.c.id == 1)
 Access = SqliteAccess | PostgresAccess
+# From this many movements on, a request runs with Python's cycle collector paused (see
+# _collector_paused); below it the collector rarely runs during a request anyway.
+MANY_MOVEMENTS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +95,34 @@ def execute_in(connection: Connection, request: TransactionRequest) -> Outcome:
     return _execute(SqliteAccess.inside(connection), request)
 
 
+@contextmanager
+def _collector_paused(request: TransactionRequest) -> Iterator[None]:
+    """Pause the cycle collector while a request of MANY_MOVEMENTS or more is decided.
+
+    Such a request (a bulk allocation) creates hundreds of thousands of small objects,
+    none in a reference cycle; each batch of them triggers a collection, and the oldest
+    generation's collections walk every object the process holds. For an allocation to
+    10,000 accounts that was 0.14 s of the client's 0.23 s of CPU. What the request leaves
+    behind is collected as usual once the collector runs again. The collector is process
+    wide: if it was already paused (by the caller, or by another thread's bulk request),
+    it is left as it was.
+    """
+    if len(request.movements) < MANY_MOVEMENTS or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _execute(access: Access, request: TransactionRequest) -> Outcome:
+    with _collector_paused(request):
+        return _decide_and_write(access, request)
+
+
+def _decide_and_write(access: Access, request: TransactionRequest) -> Outcome:
     snapshot = access.read(request)
     if snapshot.previous is not None:
         transaction_id, fingerprint = snapshot.previous

@@ -77,9 +77,15 @@ class Entry:
         return chain_hash(previous_hash, self.before + str(sequence).encode() + self.after)
 
 
+# Enum members by value: a dictionary lookup costs a tenth of calling the enum, which a
+# bulk allocation does for each of its thousands of accounts.
+_KINDS = {kind.value: kind for kind in AccountKind}
+_STATUSES = {status.value: status for status in AccountStatus}
+
+
 def account_from_row(row: Any) -> Account:
     """An account from (id, code, kind, status, holder)."""
-    return Account(row[0], row[1], AccountKind(row[2]), AccountStatus(row[3]), row[4])
+    return Account(row[0], row[1], _KINDS[row[2]], _STATUSES[row[3]], row[4])
 
 
 def unit_class_from_row(row: Any) -> UnitClass:

@@ -3,7 +3,8 @@
 The same ``Snapshot`` and ``Entry`` as ``registry_access.SqliteAccess``, each phase one call
 of a function the migration ``0008_registry_throughput`` created, with its lists as one JSON
 document (psycopg's per-statement and per-parameter work costs more client CPU than the
-server spends on the statements):
+server spends on the statements); each list is a string of PostgreSQL's array text, which
+the function casts to an array (``0027_bulk_allocation``):
 
 1. ``tanshi_registry_read`` takes the registry gate, the request's idempotency-key lock and
    a lock per (account, unit class) the request touches, in one global order, then the
@@ -23,7 +24,7 @@ key locks: nothing else writes to the registry until it ends.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -91,10 +92,10 @@ class PostgresAccess:
             "touched": _columns(touched, 2),
             "sources": _columns([(a, c, needed[(a, c)]) for a, c in sources], 3),
             "receivers": _columns(receivers, 2),
-            "accounts": sorted(
-                {m.from_account for m in movements} | {m.to_account for m in movements}
+            "accounts": _array(
+                sorted({m.from_account for m in movements} | {m.to_account for m in movements})
             ),
-            "classes": sorted({m.unit_class for m in movements}),
+            "classes": _array(sorted({m.unit_class for m in movements})),
             "ends": _columns([(c, first - 1) for c, (first, _) in named], 2),
             "starts": _columns([(c, last + 1) for c, (_, last) in named], 2),
         }
@@ -135,7 +136,7 @@ class PostgresAccess:
         changes, r = entry.changes, entry.request
         changed, upserts = entry.debits_and_upserts()
         document: dict[str, Any] = {
-            "deleted": changes.deleted,
+            "deleted": _array(changes.deleted),
             "shrunk": _columns(changes.shrunk, 2),
             "inserted": _columns([(a, c, s.start, s.end) for a, c, s in changes.inserted], 4),
             "issued": _columns(sorted(changes.issued.items()), 2),
@@ -212,9 +213,19 @@ def lock_registry(connection: Connection) -> Any:
     return connection.exec_driver_sql(_HEAD_FOR_UPDATE).one()
 
 
-def _columns(rows: list[Any], width: int) -> list[list[Any]]:
-    """Rows as ``width`` lists of their fields: the functions unpack each into an array."""
-    return [[row[i] for row in rows] for i in range(width)]
+def _columns(rows: list[Any], width: int) -> list[str]:
+    """Rows as ``width`` columns of their fields, each in array text (``_array``)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * width
+    assert len(columns) == width
+    return [_array(column) for column in columns]
+
+
+def _array(values: Sequence[int | bool | None]) -> str:
+    """PostgreSQL's array text of integers or booleans ("{1,NULL,3}"): the function casts
+    it to an array, where a JSON array of numbers would be parsed as numerics first."""
+    if None in values:
+        return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def _block(row: list[int]) -> StoredBlock:

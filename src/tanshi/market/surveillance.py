@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal
+from typing import Literal, get_args
 
 from pydantic import ValidationError
 
@@ -52,8 +53,9 @@ def parse_surveillance_rules(
         ]  # fmt: skip
 
 
-FLAG_KINDS = ("position_limit_exceeded", "large_holder", "wash_trade_suspected",
-              "order_at_price_limit")  # fmt: skip
+FlagKind = Literal["position_limit_exceeded", "large_holder", "wash_trade_suspected",
+                   "order_at_price_limit"]  # fmt: skip
+FLAG_KINDS: tuple[FlagKind, ...] = get_args(FlagKind)
 
 
 # The English text of each kind's alert, written with the flag's params; the web shows it in

@@ -5,7 +5,7 @@ exchange operator, walled by jurisdiction like the exchange's other reads."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query
@@ -16,13 +16,12 @@ from tanshi.api.errors import ApiError
 from tanshi.api.models import FIRST_DAY, LAST_DAY, Page
 from tanshi.api.routers.market import JurisdictionQuery, exchange_of
 from tanshi.api.routers.paging import PagingDep
+from tanshi.market.surveillance import FlagKind
 from tanshi.resources import surveillance_rules
 from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal
 from tanshi.services.surveillance import flags_page, surveillance_report
 
 router = APIRouter(tags=["market"])
-Kind = Literal["position_limit_exceeded", "large_holder", "wash_trade_suspected",
-               "order_at_price_limit"]  # fmt: skip
 
 
 ON = (
@@ -71,7 +70,7 @@ def alerts(
 @router.get("/exchange/surveillance", response_model=AlertPage)
 def surveillance(
     who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None,
-    kind: Kind | None = None,
+    kind: FlagKind | None = None,
     account: Annotated[str | None, Query(max_length=40, description="one account's")] = None,
     on: Annotated[date | None, Query(ge=FIRST_DAY, le=LAST_DAY, description=ON)] = None,
 ) -> dict:  # fmt: skip

@@ -102,10 +102,9 @@ def _limit_context(svc: Service, who: Visitor, jurisdiction, rule, code: str,
     representative = account_limits.REPRESENTATIVE in by
     regulator = account_limits.REGULATOR in by and account_limits.regulates(
         who.principal, jurisdiction)  # fmt: skip
-    by_regulator = "either" if representative else "regulator"
     return {
-        # None: representatives confirm (or limits are not offered)
-        "limit_by": by_regulator if account_limits.REGULATOR in by else None,
+        # The rule's own value: who confirms a change (RegistryRule.account_transaction_limits)
+        "limit_by": rule.account_transaction_limits if rule else "not_offered",
         "limit_decides": regulator,
         "limit_confirms": regulator or (representative and held.approve),
         "limits_offered": account_limits.offered(jurisdiction, svc.now()),

@@ -10,7 +10,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import text
 
-from registry_controls import EU_CONTROLS, EU_LIMITS, SHANGHAI
+from registry_controls import CONTROLS, EU_CONTROLS, EU_LIMITS, SHANGHAI
 from service_world import NOW, World
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
@@ -127,8 +127,9 @@ def test_another_jurisdictions_account_is_answered_as_one_that_does_not_exist(
     assert _refused(lambda: svc.jurisdiction_of_account("ZZ-NOPE", "body.account")) == (
         404, "unknown_account", "body.account")  # fmt: skip
     nowhere = dataclasses.replace(dp, jurisdiction=None, jurisdiction_id=None)
-    assert _refused(lambda: svc.jurisdiction_of_account("DP-OH-A1", who=nowhere))[:2] == (
-        403, "no_jurisdiction")  # fmt: skip
+    for code in ("DP-OH-A1", "DP-NOPE"):  # the same answer whether the account exists or not
+        assert _refused(lambda c=code: svc.jurisdiction_of_account(c, who=nowhere))[:2] == (
+            403, "no_jurisdiction")  # fmt: skip
 
 
 @pytest.mark.parametrize("code", ["DP-NOPE", "ZZ-NOPE"])
@@ -142,3 +143,24 @@ def test_an_unknown_account_answers_404_unknown_account(world: World, code: str)
         assert answer.status_code == 404, answer.json()
         assert (answer.json()["error"]["code"], answer.json()["error"]["field"]) == (
             "unknown_account", "path.code")  # fmt: skip
+
+
+def test_a_transfer_of_another_jurisdictions_units_is_proposed_under_the_accounts_rules(
+    world: World,
+) -> None:
+    """SZ-OH-S1 holds DP allowances: SZ's registry refuses proposals while it is closed, DP's
+    (the units' jurisdiction) has no hours, so a proposal read under DP's rules would wait."""
+    add_shenzhen(world)
+    _funded(world, "SZ-OH-S1", 50)
+    with world.engine.begin() as connection:
+        connection.execute(text("UPDATE jurisdictions SET rulebook_text = rulebook_text || :r "
+                                "WHERE code = 'SZ'"), {"r": CONTROLS})  # fmt: skip
+    _service(world).clock = lambda: datetime(2017, 3, 11, 11, 0, tzinfo=SHANGHAI)  # a Saturday
+    transfer = {"from_account": "SZ-OH-S1", "to_account": "SZ-OH-S2", "unit_class": "DPEA-2016",
+                "quantity_t": 10}  # fmt: skip
+    proposed = world.client.post("/v1/transfers", json=transfer,
+                                 headers=world.token("officer-s") | {"Idempotency-Key": "x1"})  # fmt: skip
+    assert proposed.json()["error"]["code"] == "outside_business_hours", proposed.json()
+    again = world.client.post("/v1/transfers", json=transfer,
+                              headers=world.token("officer-s") | {"Idempotency-Key": "x1"})  # fmt: skip
+    assert (again.status_code, again.json()) == (proposed.status_code, proposed.json())

@@ -319,7 +319,7 @@ def test_china_load_correction_scope_by_plan() -> None:
     assert "units only" not in lines[2021]
 
 
-@pytest.mark.parametrize("units", ["[]", '["back_pressure"]'])
+@pytest.mark.parametrize("units", ["[]", '["back_pressure"]', '["condensing", "condensing"]'])
 def test_load_correction_units_must_name_known_kinds(units: str) -> None:
     text = preset_text("cn-national-power").replace(
         'load_correction_units = ["condensing"]', f"load_correction_units = {units}", 1

@@ -122,6 +122,8 @@ class Service:
         exist (404, docs/security.md "Jurisdictions"), and ``who`` without a jurisdiction of
         its own 403 ``no_jurisdiction``.
         """
+        if who is not None and who.jurisdiction_bound and who.jurisdiction is None:
+            self.jurisdiction(None, field_name, who)  # 403 no_jurisdiction, before any look-up
         with reading(self.engine) as connection:
             found = connection.execute(
                 select(jurisdictions.c.code)

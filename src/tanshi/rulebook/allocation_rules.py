@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from tanshi.rulebook.records import Code, Record, Ruled, Share, Year
 
@@ -19,6 +19,12 @@ Rounding = Literal["down", "half_up"]
 # A generating unit's kind for the load correction's scope: condensing (纯凝) or heat-supplying
 # (CHP, 供热); benchmark_output.unit_kind says how a unit's output record decides it.
 GeneratingUnitKind = Literal["condensing", "chp"]
+
+
+def _each_once(kinds: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(kinds)) != len(kinds):
+        raise ValueError("name each unit kind once")
+    return kinds
 
 
 class GrandfatheringRule(Ruled):
@@ -66,9 +72,9 @@ class BenchmarkOutputRule(Ruled):
     heat_supply_coefficient_coal: Share = Decimal(0)
     heat_supply_coefficient_gas: Share = Decimal(0)
     load_bands: tuple[LoadBand, ...] = ()
-    load_correction_units: Annotated[tuple[GeneratingUnitKind, ...], Field(min_length=1)] = (
-        "condensing", "chp",
-    )  # fmt: skip
+    load_correction_units: Annotated[
+        tuple[GeneratingUnitKind, ...], Field(min_length=1), AfterValidator(_each_once)
+    ] = ("condensing", "chp")
     rounding: Rounding = "half_up"
 
 

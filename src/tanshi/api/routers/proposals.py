@@ -79,14 +79,14 @@ def transfer(
     svc: Service = request.app.state.service  # not a dependency: see routers/accounts.py
     unit = svc.unit_class(body.unit_class, "body.unit_class")  # before the write transaction
 
-    def ahead(send: Send) -> Callable[[], dict[str, tuple[int, bool]]]:
+    def ahead(send: Send) -> Callable[[], dict[str, tuple[int, bool, int]]]:
         return views.send_two_accounts(send, who, body.from_account, body.to_account)
 
     def run(
-        connection: Connection, accounts: Callable[[], dict[str, tuple[int, bool]]]
+        connection: Connection, accounts: Callable[[], dict[str, tuple[int, bool, int]]]
     ) -> tuple[int, dict] | ApiError:
         found = accounts()
-        source, visible = found.get(body.from_account, (0, False))
+        source, visible, source_jurisdiction = found.get(body.from_account, (0, False, 0))
         if not visible:
             raise ApiError(404, "unknown_account", f"no account {body.from_account} that you "
                            "may use", "body.from_account")  # fmt: skip
@@ -97,6 +97,10 @@ def transfer(
             raise ApiError(422, "unknown_unit_class", f"no unit class {body.unit_class}",
                            "body.unit_class")  # fmt: skip
         (unit_class, jurisdiction), now = unit, svc.now()
+        if jurisdiction.id != source_jurisdiction:  # another registry's units: its rules apply
+            if source_registry is None:
+                raise _SourceRegistryNotLoaded  # loaded outside this transaction, then again
+            jurisdiction = source_registry
         request_ = TransactionRequest(
             "transfer", registry_key(who, key),
             (Movement(source, found[body.to_account][0], unit_class, body.quantity_t),), now,
@@ -117,9 +121,21 @@ def transfer(
             body.from_account, body.quantity_t, who.username, None, now, None, None, body.memo,
         )  # fmt: skip
 
-    status, shown = idempotent_write_in(svc, request, who, key, "transfer", body.from_account,
-                                        body.model_dump(), ahead, run)  # fmt: skip
+    source_registry: Jurisdiction | None = None
+    try:
+        status, shown = idempotent_write_in(svc, request, who, key, "transfer",
+                                            body.from_account, body.model_dump(), ahead, run)  # fmt: skip
+    except _SourceRegistryNotLoaded:
+        # Rare (an account holding another jurisdiction's units): loading a jurisdiction
+        # inside the write would wait on SQLite's write lock, which the write holds.
+        source_registry = svc.jurisdiction_of_account(body.from_account, "body.from_account")
+        status, shown = idempotent_write_in(svc, request, who, key, "transfer",
+                                            body.from_account, body.model_dump(), ahead, run)  # fmt: skip
     return JSONResponse(shown, status_code=status)
+
+
+class _SourceRegistryNotLoaded(Exception):
+    """The transfer's source account is in another jurisdiction than its unit class."""
 
 
 @router.post("/retirements", response_model=CertificateOut, status_code=201)

@@ -200,15 +200,16 @@ _TWO_ACCOUNTS_IF_VISIBLE = _accounts_seen(
 
 def two_accounts(
     connection: Connection, principal: Principal, first: str, second: str
-) -> dict[str, tuple[int, bool]]:
-    """Two accounts by code (one query): their ids, and whether ``principal`` may read each."""
+) -> dict[str, tuple[int, bool, int]]:
+    """Two accounts by code (one query): their ids, whether ``principal`` may read each, and
+    the id of the jurisdiction each was opened in."""
     statement, params = _two_accounts_query(principal, first, second)
     return _two_accounts_from(principal, statement.rows(connection, **params))
 
 
 def send_two_accounts(
     send: Send, principal: Principal, first: str, second: str
-) -> Callable[[], dict[str, tuple[int, bool]]]:
+) -> Callable[[], dict[str, tuple[int, bool, int]]]:
     """``two_accounts`` sent in the caller's ``pipeline``; call the result after it."""
     statement, params = _two_accounts_query(principal, first, second)
     pending = send(statement, **params)
@@ -224,9 +225,12 @@ def _two_accounts_query(
                                       **_visible_bound(principal)}  # fmt: skip
 
 
-def _two_accounts_from(principal: Principal, rows: Sequence[Any]) -> dict[str, tuple[int, bool]]:
+def _two_accounts_from(
+    principal: Principal, rows: Sequence[Any]
+) -> dict[str, tuple[int, bool, int]]:
     return {row.code: (int(row.id), bool(row.visible) and (not principal.reads_all or
-                       sees_jurisdiction_id(principal, row.jurisdiction_id))) for row in rows}  # fmt: skip
+                       sees_jurisdiction_id(principal, row.jurisdiction_id)),
+                       int(row.jurisdiction_id)) for row in rows}  # fmt: skip
 
 
 def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> int | None:

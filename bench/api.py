@@ -179,9 +179,11 @@ def baseline_app():
 def tanshi_app():
     from tanshi.api.app import make_service  # noqa: PLC0415
     from tanshi.api.settings import Settings  # noqa: PLC0415
-    from tanshi.web.app import create_app  # noqa: PLC0415
+    from tanshi.web.app import create_app, settle_start_up_objects  # noqa: PLC0415
 
-    return create_app(make_service(Settings(database_url=_url(DATABASE))))
+    app = create_app(make_service(Settings(database_url=_url(DATABASE))))
+    settle_start_up_objects()  # as tanshi serve does
+    return app
 
 
 @contextmanager

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from typer.testing import CliRunner
 
@@ -22,8 +25,20 @@ def test_a_worker_builds_the_service_from_the_environment(
 ) -> None:
     monkeypatch.setenv("TANSHI_DATABASE_URL", f"sqlite:///{tmp_path / 'w.sqlite'}")
     monkeypatch.setenv("TANSHI_DB_POOL_SIZE", "3")
+    settled: list[bool] = []  # not frozen here: freezing would keep this test process's heap
+    monkeypatch.setattr("tanshi.web.app.settle_start_up_objects", lambda: settled.append(True))
     built = app_from_environment()
     service = built.state.service
     assert service.settings.db_pool_size == 3
+    assert settled == [True]  # a worker puts its start-up objects out of the collector's way
     assert str(service.engine.url).endswith("w.sqlite")
     service.engine.dispose()
+
+
+def test_settling_freezes_what_start_up_built() -> None:
+    """In a process of its own: the test process's heap must not be frozen."""
+    code = ("import gc; from tanshi.web.app import settle_start_up_objects; "
+            "settle_start_up_objects(); print(gc.get_freeze_count())")  # fmt: skip
+    frozen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)  # fmt: skip
+    assert int(frozen.stdout) > 10_000

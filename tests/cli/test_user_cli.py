@@ -79,12 +79,15 @@ def test_serve_runs_the_release_loop_beside_uvicorn(tmp_path: Path, monkeypatch)
         seen["now"] = app.state.service.now()
 
     monkeypatch.setattr(uvicorn, "run", run)
+    settled: list[bool] = []  # not frozen here: freezing would keep this test process's heap
+    monkeypatch.setattr("tanshi.web.app.settle_start_up_objects", lambda: settled.append(True))
     served = runner.invoke(app, ["serve", "--db", str(tmp_path / "s.sqlite"), "--port", "8123",
                                  "--clock", "2017-06-21T10:00+08:00"])  # fmt: skip
     assert served.exit_code == 0, served.output
     assert "service clock: 2017-06-21 10:00 UTC+08:00" in served.output
     assert seen["port"] == 8123 and "tanshi-release" in seen["threads"]
     assert seen["now"].date().isoformat() == "2017-06-21"
+    assert settled == [True]  # before serving, start-up's objects out of the collector's way
     assert "tanshi-release" not in [t.name for t in threading.enumerate()]  # stopped after
 
 

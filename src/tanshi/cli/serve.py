@@ -55,7 +55,7 @@ def serve_command(
     from tanshi.api.release_loop import ReleaseLoop  # noqa: PLC0415
     from tanshi.api.settings import Settings  # noqa: PLC0415
     from tanshi.services.demo_clock import demo_moment  # noqa: PLC0415
-    from tanshi.web.app import create_app  # noqa: PLC0415
+    from tanshi.web.app import create_app, settle_start_up_objects  # noqa: PLC0415
 
     settings = Settings()
     url = served_url(db, settings.database_url)
@@ -97,8 +97,9 @@ def serve_command(
                         workers=settings.workers, host=settings.host, port=settings.port,
                         log_level="info", timeout_worker_healthcheck=60)  # fmt: skip
         else:
-            uvicorn.run(create_app(service), host=settings.host, port=settings.port,
-                        log_level="info")  # fmt: skip
+            app = create_app(service)
+            settle_start_up_objects()
+            uvicorn.run(app, host=settings.host, port=settings.port, log_level="info")
     finally:
         if loop is not None:
             loop.stop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from importlib.resources import files
 from typing import Any
 
@@ -102,4 +103,19 @@ def app_from_environment() -> FastAPI:
     shifted = service_clock(settings.clock, settings.clock_runs, service.engine)
     if shifted is not None:
         service.clock = shifted
-    return create_app(service)
+    app = create_app(service)
+    settle_start_up_objects()
+    return app
+
+
+def settle_start_up_objects() -> None:
+    """Put what start-up built into the garbage collector's permanent generation.
+
+    A served process holds some 250,000 objects from start-up (modules, routes, templates,
+    rulebooks) that live as long as it does; a full collection walked them all, pausing every
+    request for about 130 ms each time one ran, which set the write's 99th percentile. Frozen,
+    they are no longer walked. Only for a process that serves: called in a test process it
+    would keep whatever is alive at that moment for good.
+    """
+    gc.collect()
+    gc.freeze()

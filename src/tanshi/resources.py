@@ -19,8 +19,8 @@ from tanshi.mrv.rule_methods import RuleMethod, check_rule_methods, method_names
 from tanshi.mrv.verification_rules import VerificationRules, parse_verification_rules
 from tanshi.rulebook import Rulebook, parse_rulebook
 from tanshi.rulebook.parse import LineIndex, locate
-from tanshi.scenario.exchange_agents import FlowTargets, parse_flow_targets
 from tanshi.scenario.exchange_calibration import Calibration, parse_calibration, parse_markets
+from tanshi.scenario.flow_targets import FlowTargets, parse_flow_targets
 
 _DATA = resources.files("tanshi") / "data"
 

@@ -16,8 +16,8 @@ from service_world import NOW, World, build_world
 from tanshi.api.app import make_service
 from tanshi.api.tokens import TokenCache
 from tanshi.services import credentials, identity, user_admin
-from tanshi.services.identity import Principal
 from tanshi.services.login_throttle import allow_attempt
+from tanshi.services.principals import Principal
 from tanshi.web.app import create_app
 
 WRONG = {"username": "verifier", "password": "wrong password!", "scopes": ["read"]}

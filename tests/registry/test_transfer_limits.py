@@ -29,9 +29,9 @@ from tanshi.registry.limits import transfer_limit_problems
 from tanshi.resources import preset_text
 from tanshi.rulebook import parse_rulebook
 from tanshi.services import account_limits, identity
-from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction, account_id, load_jurisdiction, unit_class_id
 from tanshi.services.lifecycle import approve, propose, trust_account
+from tanshi.services.principals import Principal
 
 A, B = "DP-OH-A1", "DP-OH-B1"
 OVER_OWN = ResultCode.ACCOUNT_TRANSACTION_LIMIT_EXCEEDED

@@ -12,8 +12,8 @@ from tanshi.core.errors import TanshiError
 from tanshi.resources import preset_text
 from tanshi.rulebook import parse_rulebook
 from tanshi.services import identity, trust_requests
-from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
+from tanshi.services.principals import Principal
 from tanshi.services.trusted_list import removal_needs_two, trusted_list, untrust_account
 
 A, C = "DP-OH-A1", "DP-OH-C1"

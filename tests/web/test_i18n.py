@@ -23,7 +23,8 @@ from tanshi.rulebook.allocation_rules import (
     GrandfatheringRule,
 )
 from tanshi.services.allocation_desk import ALLOCATION_STEPS, STAGES, TRUE_UP_STEPS
-from tanshi.services.identity import ORGANISATION_KINDS, Role
+from tanshi.services.identity import ORGANISATION_KINDS
+from tanshi.services.principals import Role
 from tanshi.web.forms import refusal, say
 from tanshi.web.i18n import catalog, translator
 from tanshi.web.labels import name_of

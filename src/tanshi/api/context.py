@@ -20,8 +20,9 @@ from tanshi.api.settings import Settings
 from tanshi.api.tokens import TokenCache
 from tanshi.core.errors import TanshiError
 from tanshi.services import access_log, login_throttle
-from tanshi.services.identity import LoginPolicy, Principal, Scope
+from tanshi.services.identity import LoginPolicy
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
+from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import jurisdiction_list, reading
 from tanshi.store.async_reads import AsyncReads
 from tanshi.store.notifications import Listener

@@ -30,7 +30,7 @@ from tanshi.api.context import Service, needs
 from tanshi.api.errors import ApiError, error_response
 from tanshi.api.models import AccountDetail, HoldingOut
 from tanshi.api.routers.accounts import account_answer, holdings_answer
-from tanshi.services.identity import Scope
+from tanshi.services.principals import Scope
 
 _ACCOUNT = re.compile(r"/v1/accounts/([^/]+)")  # ``{code}`` matches as FastAPI's path does
 _HOLDINGS = re.compile(r"/v1/accounts/([^/]+)/holdings")

@@ -27,7 +27,7 @@ from tanshi.api.context import Service, idempotency_key, needs
 from tanshi.api.errors import ApiError, error_response
 from tanshi.api.models import TransferIn
 from tanshi.api.routers.proposals import transfer
-from tanshi.services.identity import Scope
+from tanshi.services.principals import Scope
 
 _PATH = "/v1/transfers"
 _proposer = needs(Scope.PROPOSE)

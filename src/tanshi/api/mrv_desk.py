@@ -22,7 +22,7 @@ from tanshi.mrv.verification_workflow import Actor, CaseState, ResultCode
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
 from tanshi.services import verification_reads, views
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 
 Outcome = vf.StepOutcome
 # What each refusal means, for the person who got it (docs/verification.md, Result codes).

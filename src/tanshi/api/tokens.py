@@ -17,7 +17,7 @@ from threading import Lock
 from sqlalchemy import Engine
 
 from tanshi.services import credentials, identity
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.store.notifications import Listener
 
 

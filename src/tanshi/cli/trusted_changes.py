@@ -23,7 +23,7 @@ from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.services import access_log, identity, trust_requests, trusted_list
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 
 
 class _ListByDefault(TyperGroup):

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Connection, Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.moments import to_utc
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.store.prepared import Prepared, Send, pipeline
 from tanshi.store.schema import api_idempotency, audit_log
 

@@ -26,8 +26,8 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import ResultCode
 from tanshi.services import proposal_store
-from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import Jurisdiction, find_account
+from tanshi.services.principals import Principal, Role
 from tanshi.services.registry import lock_journal_head
 from tanshi.services.trust_requests import CONFIRMED, PENDING, claim, withdraw_row
 from tanshi.services.trusted_list import registry_rule, rights

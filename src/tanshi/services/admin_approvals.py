@@ -26,8 +26,8 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.services import identity, lifecycle, user_admin
-from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import account_id
+from tanshi.services.principals import Principal, Role
 from tanshi.services.trusted_list import rights
 from tanshi.store.schema import admin_requests, organisations, users
 

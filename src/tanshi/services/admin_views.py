@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, exists, or_, select
 
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.services.views import Page, in_jurisdiction, page_of, reading, utc_text
 from tanshi.store.schema import (
     accounts,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Select, func, select
 
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.services.views import Page, page_of, reading, utc_text
 from tanshi.store.schema import auction_awards, auctions, companies, jurisdictions
 

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, Select, func, select
 
 from tanshi.auction.book import cover_ratio
 from tanshi.services.bid_book import bid_shape, phase_of
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.services.views import Page, page_of, reading, utc_text
 from tanshi.store.schema import (
     accounts,

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, Select, and_, case, false, func, or_, select, tru
 from sqlalchemy.orm import aliased
 
 from tanshi.services.cash import bank_code, clearing_cash_code, fees_code
-from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal
+from tanshi.services.principals import READ_ALL_ORDERS_ROLES, Principal
 from tanshi.services.views import (
     Page,
     in_jurisdiction,

@@ -11,13 +11,12 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.services.identity import (
     TOKEN_PREFIX,
-    Principal,
-    Scope,
     announce_revoked,
     digest,
     principal_from_row,
     principal_query,
 )
+from tanshi.services.principals import Principal, Scope
 from tanshi.store.schema import api_tokens, users, web_sessions
 
 

@@ -21,6 +21,7 @@ from tanshi.services.jurisdiction import (
     open_trading_account,
     operator_account_code,
 )
+from tanshi.services.principals import TOTP_REQUIRED_ROLES
 from tanshi.store.schema import companies
 
 
@@ -84,7 +85,7 @@ def create_demo_users(
             engine, code, organisation_names[organisation], kind, now,
             company=first if organisation == "COMPANY" else None,
         )  # fmt: skip
-        secret = _secret(seed, username) if role in identity.TOTP_REQUIRED_ROLES else None
+        secret = _secret(seed, username) if role in TOTP_REQUIRED_ROLES else None
         password = f"demo-{username}-{seed}!"
         _, issues = identity.create_user(
             engine, username, name, code, role, password, now, totp_secret=secret,

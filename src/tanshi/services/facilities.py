@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from tanshi.services.identity import Principal, Role
+from tanshi.services.principals import Principal, Role
 from tanshi.services.views import reading, utc_text
 from tanshi.store.schema import activity_levels, companies, monitoring_plans, unit_outputs
 

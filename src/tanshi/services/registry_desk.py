@@ -9,7 +9,7 @@ from sqlalchemy import Engine, select
 
 from tanshi.registry.lifecycle import WAITING_FOR_RELEASE
 from tanshi.services import unit_freezes, views
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.store.schema import unit_freezes as freeze_rows
 
 

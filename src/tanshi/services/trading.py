@@ -26,8 +26,8 @@ from tanshi.scenario.exchange_agents import OrderIntent
 from tanshi.services import reservations
 from tanshi.services.exchange import DayReport, ExchangeSession, OpenOrder
 from tanshi.services.exchange_log import stored_log, traded_days
-from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal
 from tanshi.services.settlement import settle_due
 from tanshi.store.schema import (
     accounts,

@@ -29,8 +29,8 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import ResultCode
-from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction, find_account
+from tanshi.services.principals import Principal
 from tanshi.services.registry import lock_journal_head
 from tanshi.services.trusted_list import (
     removal_needs_two,

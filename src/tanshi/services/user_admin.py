@@ -22,8 +22,6 @@ from tanshi.core.moments import from_store, to_utc
 from tanshi.services.identity import (
     MIN_PASSWORD_CHARS,
     LoginPolicy,
-    Principal,
-    Role,
     announce_principals_changed,
     digest,
     end_credentials,
@@ -31,6 +29,7 @@ from tanshi.services.identity import (
     password_matches,
     represents_an_account,
 )
+from tanshi.services.principals import Principal, Role
 from tanshi.services.secret_box import keyring, seal
 from tanshi.store.schema import companies, jurisdictions, organisations, users, web_sessions
 

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.services import user_admin
-from tanshi.services.identity import MIN_PASSWORD_CHARS, Principal
+from tanshi.services.identity import MIN_PASSWORD_CHARS
+from tanshi.services.principals import Principal
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import Message, Refused, refusal_of, web_write
 from tanshi.web.render import ACCOUNT_PAGE, HOME, render

@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.services import admin_approvals, admin_views, identity, user_admin, views
-from tanshi.services.identity import ORGANISATION_KINDS, Principal, Role
+from tanshi.services.identity import ORGANISATION_KINDS
+from tanshi.services.principals import Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import Message, Refused, Secret, Verbatim, refusal, refusal_of, web_write
 from tanshi.web.render import render

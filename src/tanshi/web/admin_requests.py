@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.services import admin_approvals
-from tanshi.services.identity import Principal, Role
+from tanshi.services.principals import Principal, Role
 from tanshi.web.admin import REQUESTS_CHANGED, USERS_CHANGED, new_key, request_key_id
 from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import Message, Secret, Verbatim, refusal_of, web_write

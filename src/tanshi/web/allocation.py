@@ -19,8 +19,8 @@ from tanshi.auction import parse_bids, parse_guarantees
 from tanshi.core.errors import TanshiError
 from tanshi.services import allocation_desk, auction_reads, bid_book_reads
 from tanshi.services import auction as auction_service
-from tanshi.services.identity import Principal, Role, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal, Role, Scope
 from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import Message, Refused, web_write, whole_number
 from tanshi.web.render import render

@@ -13,8 +13,8 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.services import bid_book, bid_book_reads, trading
-from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal, Scope
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import Message, Refused, refusal_of, web_write, whole_number
 from tanshi.web.render import render

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 from tanshi.web.allocation import AUCTION_CODE, DeskKeys, _optional_decimal, _place
 from tanshi.web.common import VisitorDep
 from tanshi.web.forms import Message, Refused, refusal_of, web_write, whole_number

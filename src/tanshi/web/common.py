@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.services import views
-from tanshi.services.identity import Role
+from tanshi.services.principals import Role
 from tanshi.web.session import Visitor, visitor
 
 # Where a user whose password an administrator set may go before choosing their own.

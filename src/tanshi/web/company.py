@@ -15,9 +15,9 @@ from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services import admin_views, lifecycle, views
 from tanshi.services import compliance as compliance_service
-from tanshi.services.identity import Principal, Role
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
+from tanshi.services.principals import Principal, Role
 from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras

@@ -8,8 +8,8 @@ from typing import Any
 from tanshi.api.context import Service
 from tanshi.core.errors import TanshiError
 from tanshi.services import allocation_desk, auction_reads, cash_reads, facilities
-from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction, operator_account_code
+from tanshi.services.principals import Principal
 from tanshi.web.cash import yuan
 
 

@@ -19,8 +19,8 @@ from fastapi.responses import HTMLResponse
 from tanshi.api.context import Service, client_address
 from tanshi.api.errors import ApiError
 from tanshi.services import access_log, form_keys
-from tanshi.services.identity import Principal
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal
 from tanshi.web.i18n import translator
 from tanshi.web.labels import name_of
 from tanshi.web.refusals import explain

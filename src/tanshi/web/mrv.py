@@ -15,7 +15,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.core.issues import has_errors
 from tanshi.mrv.verification_workflow import CaseState
-from tanshi.services.identity import Principal, Role
+from tanshi.services.principals import Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.forms import Message, Refused, refusal, say, web_write, whole_number
 from tanshi.web.refusals import explain

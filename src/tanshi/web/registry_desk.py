@@ -17,7 +17,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry import ResultCode
 from tanshi.services import registry_desk, trusted_list, unit_freezes, views
-from tanshi.services.identity import Role
+from tanshi.services.principals import Role
 from tanshi.services.trusted_list import registry_rule
 from tanshi.web.account_controls import utc
 from tanshi.web.common import VisitorDep, allowed, login_redirect

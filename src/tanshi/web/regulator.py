@@ -14,8 +14,8 @@ from tanshi.api.routers.facilities import exchange_overviews
 from tanshi.core.errors import TanshiError
 from tanshi.services import allocation_desk, cash_reads, views
 from tanshi.services import compliance as compliance_service
-from tanshi.services.identity import Role
 from tanshi.services.jurisdiction import operator_account_code
+from tanshi.services.principals import Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
 from tanshi.web.render import render

@@ -11,7 +11,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from tanshi.api.clock import ShiftedClock
 from tanshi.api.context import Service
-from tanshi.services.identity import Role
+from tanshi.services.principals import Role
 from tanshi.web.i18n import LANGUAGE_NAMES, translator
 from tanshi.web.labels import label
 from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor

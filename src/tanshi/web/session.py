@@ -9,7 +9,7 @@ from fastapi import Request
 
 from tanshi.api.context import Service
 from tanshi.services import credentials
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.web.i18n import choose
 
 SESSION_COOKIE = "tanshi_session"

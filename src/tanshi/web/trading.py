@@ -21,9 +21,9 @@ from tanshi.market.orders import ResultCode, Side, TimeInForce, cny_to_fen_exact
 from tanshi.market.venues import Venue
 from tanshi.reports.kline_svg import kline_svg
 from tanshi.services import trading, views
-from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.market_data import exchange_tape
+from tanshi.services.principals import READ_ALL_ORDERS_ROLES, Principal, Scope
 from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import (

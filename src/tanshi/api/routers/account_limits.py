@@ -18,7 +18,7 @@ from tanshi.api.errors import from_issues
 from tanshi.api.models import MAX_ID, Done, Strict
 from tanshi.api.routers.trust_requests import require_visible
 from tanshi.services import account_limits
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["registry controls"])
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]

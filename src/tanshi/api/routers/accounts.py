@@ -21,8 +21,8 @@ from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
 from tanshi.registry import AccountStatus
 from tanshi.services import views
-from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import change_account_status
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["accounts"])
 # Reads are ``async def`` and send only their database work to the thread pool: a sync route

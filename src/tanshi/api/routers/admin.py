@@ -23,7 +23,7 @@ from tanshi.api.models import (
 )
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.services import admin_approvals, admin_views, identity, user_admin
-from tanshi.services.identity import Principal, Role, Scope
+from tanshi.services.principals import Principal, Role, Scope
 
 router = APIRouter(tags=["administration"])
 Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]

@@ -17,7 +17,7 @@ from tanshi.api.context import IdempotencyKey, ServiceDep, idempotent_write, nee
 from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Done, Strict
 from tanshi.services import admin_approvals
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["administration"])
 Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]

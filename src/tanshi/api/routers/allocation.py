@@ -20,8 +20,8 @@ from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
 from tanshi.rulebook import NoRuleInForce
 from tanshi.services import allocation_desk
-from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import Page as ViewPage
 
 router = APIRouter(tags=["allocation"])

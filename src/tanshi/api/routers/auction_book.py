@@ -31,8 +31,8 @@ from tanshi.api.routers.auctions import AuctionCode, Price
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.issues import Issue, Severity
 from tanshi.services import bid_book, bid_book_clearing, bid_book_reads, trading
-from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import Page as ItemPage
 
 router = APIRouter(tags=["auctions"])

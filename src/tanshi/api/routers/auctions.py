@@ -27,8 +27,8 @@ from tanshi.core.issues import Issue
 from tanshi.rulebook import rules_in_force
 from tanshi.services import auction as auction_service
 from tanshi.services import auction_reads
-from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["auctions"])
 Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]

@@ -13,7 +13,7 @@ from tanshi.api.context import ServiceDep, authenticated, client_address
 from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Done, Health, Me, TokenOut, TokenRequest
 from tanshi.services import access_log, credentials, identity
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 
 router = APIRouter(tags=["auth"])
 

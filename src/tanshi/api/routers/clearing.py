@@ -25,7 +25,7 @@ from tanshi.core.issues import Issue
 from tanshi.market.membership import Party, outside_exchange
 from tanshi.services import cash, cash_reads, negotiated_trades, views
 from tanshi.services.clearing import RECEIVING_KINDS
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import reading
 from tanshi.store.schema import accounts, jurisdictions
 

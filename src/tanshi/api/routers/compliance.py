@@ -20,7 +20,7 @@ from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
 from tanshi.services import compliance as compliance_service
 from tanshi.services import views
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["compliance"])
 Year = Annotated[int, Path(ge=1990, le=2200)]

@@ -27,7 +27,7 @@ from tanshi.api.models import MAX_ID, Code, Quantity, Strict
 from tanshi.core.errors import TanshiError
 from tanshi.registry import ResultCode
 from tanshi.services import court_transfers, unit_freezes, views
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["registry controls"])
 Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]

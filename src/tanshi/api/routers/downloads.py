@@ -31,8 +31,8 @@ from tanshi.registry.journal import utc_text
 from tanshi.reports import compliance_table, verification_table
 from tanshi.reports.market_bulletin import build_bulletin, bulletin_html, bulletin_pdf
 from tanshi.services import compliance_report, publication, views
-from tanshi.services.identity import Principal
 from tanshi.services.market_data import exchange_tape
+from tanshi.services.principals import Principal
 
 router = APIRouter(tags=["downloads"])
 Year = Annotated[int, Path(ge=1990, le=2200)]

@@ -36,9 +36,9 @@ from tanshi.market.membership import ACCOUNT_NOT_IN_EXCHANGE_JURISDICTION
 from tanshi.market.orders import ResultCode, Side, TimeInForce, cny_to_fen_exact
 from tanshi.market.venues import Venue
 from tanshi.services import trading
-from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.market_data import exchange_tape
+from tanshi.services.principals import READ_ALL_ORDERS_ROLES, Principal, Scope
 from tanshi.store.schema import exchange_commands
 
 router = APIRouter(tags=["market"])

@@ -20,7 +20,7 @@ from tanshi.api.errors import from_issues
 from tanshi.api.models import Strict
 from tanshi.core.issues import Issue, has_errors
 from tanshi.services import production
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["allocation"])
 Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]

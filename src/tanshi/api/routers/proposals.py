@@ -37,8 +37,8 @@ from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services import lifecycle, operations, views
-from tanshi.services.identity import Principal, Scope
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.principals import Principal, Scope
 from tanshi.store.prepared import Send
 
 router = APIRouter(tags=["proposals"])

@@ -29,7 +29,7 @@ from tanshi.api.models import MAX_ID, Code, Done, Quantity, Strict
 from tanshi.core.errors import TanshiError
 from tanshi.registry import ResultCode
 from tanshi.services import trusted_list, unit_freezes, views
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["registry controls"])
 Serial = Annotated[int, Field(ge=1, le=10**15)]

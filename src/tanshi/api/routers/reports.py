@@ -13,7 +13,7 @@ from tanshi.api import mrv_desk as mrv_web
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, ErrorDetail, from_issues
 from tanshi.core.issues import Issue, has_errors
-from tanshi.services.identity import Principal, Role, Scope
+from tanshi.services.principals import Principal, Role, Scope
 
 router = APIRouter(tags=["reports"])
 Year = Annotated[int, Path(ge=1990, le=2200)]

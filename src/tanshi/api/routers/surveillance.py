@@ -18,7 +18,7 @@ from tanshi.api.routers.market import JurisdictionQuery, exchange_of
 from tanshi.api.routers.paging import PagingDep
 from tanshi.market.surveillance import FlagKind
 from tanshi.resources import surveillance_rules
-from tanshi.services.identity import READ_ALL_ORDERS_ROLES, Principal
+from tanshi.services.principals import READ_ALL_ORDERS_ROLES, Principal
 from tanshi.services.surveillance import flags_page, surveillance_report
 
 router = APIRouter(tags=["market"])

@@ -22,7 +22,7 @@ from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import MAX_ID, Done, Strict
 from tanshi.api.routers.registry_controls import TrustedAccountOut
 from tanshi.services import trust_requests, views
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["registry controls"])
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -25,7 +25,7 @@ from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Done, Strict
 from tanshi.core.issues import Issue
 from tanshi.services import access_log, identity, user_admin
-from tanshi.services.identity import Principal, Scope
+from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["administration"])
 Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]

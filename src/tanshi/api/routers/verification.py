@@ -11,7 +11,7 @@ from tanshi.api.context import Reader, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.api.mrv_desk import cases_in_scope
 from tanshi.services import verification_reads, views
-from tanshi.services.identity import Principal, Role
+from tanshi.services.principals import Principal, Role
 
 router = APIRouter(tags=["verification"])
 Year = Annotated[int, Path(ge=1990, le=2200)]

@@ -30,7 +30,7 @@ from tanshi.services import (
     verification_statement,
     views,
 )
-from tanshi.services.identity import Principal, Role, Scope
+from tanshi.services.principals import Principal, Role, Scope
 
 router = APIRouter(tags=["verification"])
 Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]

@@ -16,7 +16,7 @@ from sqlalchemy import (
     true,
 )
 
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.services.views.common import (
     Page,
     _visibility,

@@ -20,7 +20,7 @@ from sqlalchemy import (
 
 from tanshi.core.moments import from_store
 from tanshi.services import unit_freezes
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.store.schema import (
     accounts,
     organisations,

@@ -16,7 +16,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased
 
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services.identity import Principal
+from tanshi.services.principals import Principal
 from tanshi.services.views.common import Page, page_of, reading, utc_text, visible_accounts
 from tanshi.store.schema import (
     accounts,

@@ -65,7 +65,7 @@ def test_old_sqlite_messages_are_deleted_and_ids_not_reused(engine: Engine) -> N
 
 def test_a_listener_reconnects(engine: Engine) -> None:
     if engine.dialect.name != "postgresql":
-        pytest.skip("the SQLite poll has no connection to lose")
+        pytest.skip("pg_terminate_backend: the SQLite poller's own connection is not a server's")
     messages: queue.Queue[str] = queue.Queue()
     gaps: list[float] = []
     listener = Listener(engine, "tanshi_test", messages.put, lambda: gaps.append(time.monotonic()))
@@ -90,5 +90,24 @@ def test_a_listener_reconnects(engine: Engine) -> None:
         with engine.begin() as connection:  # listening again since the third gap
             notify(connection, "tanshi_test", "after")
         assert _next(messages) == "after"
+    finally:
+        listener.stop()
+
+
+def test_a_listener_survives_a_failing_callback(engine: Engine) -> None:
+    messages: queue.Queue[str] = queue.Queue()
+    calls: list[int] = []
+
+    def on_gap() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("a cache that failed to empty")
+
+    listener = Listener(engine, "tanshi_test", messages.put, on_gap)
+    listener.start()
+    try:
+        with engine.begin() as connection:
+            notify(connection, "tanshi_test", "still listening")
+        assert _next(messages) == "still listening"
     finally:
         listener.stop()

@@ -112,6 +112,10 @@ class Service:
                 raise ApiError(404, "unknown_jurisdiction", str(error), field_name) from error
         return self._jurisdictions[code]
 
+    def loaded_jurisdiction(self, jurisdiction_id: int) -> Jurisdiction | None:
+        """The jurisdiction with this id if this process has loaded it already (no I/O)."""
+        return next((j for j in self._jurisdictions.values() if j.id == jurisdiction_id), None)
+
     def jurisdiction_of_account(
         self, code: str, field_name: str = "path.code", who: Principal | None = None
     ) -> Jurisdiction:

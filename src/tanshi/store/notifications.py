@@ -4,10 +4,12 @@
 (and only if) that transaction commits. A ``Listener`` hands every message's payload to a
 callback in a thread of its own. On PostgreSQL the message is a NOTIFY and the listener
 holds one autocommit connection that LISTENs. SQLite has no NOTIFY: the message is a row of
-``notifications`` (migration 0026) and the listener polls for rows newer than the last it
-saw, every ``_POLL_SECONDS``, deleting rows older than ``_KEEP_SECONDS`` as senders go.
+``notifications`` (migration 0026) and the listener polls, on a connection of its own, for
+rows newer than the last it saw every ``_POLL_SECONDS``; senders delete rows older than
+``_KEEP_SECONDS``, so a listener that stalled for half that long starts again as after a gap.
 Messages sent while a listener was not connected are lost, so it calls ``on_gap`` each time
-it (re)connects: whoever caches must then assume anything may have changed.
+it (re)connects: whoever caches must then assume anything may have changed. A failure of any
+kind, a callback's included, never ends the listening thread.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, datetime, timedelta
 
 import psycopg
@@ -61,10 +65,13 @@ class Listener:
         assert channel.isidentifier(), channel
         self.engine, self.channel = engine, channel
         self.on_message, self.on_gap = on_message, on_gap
-        self._conninfo = ""
+        assert reaches_other_processes(engine), "an in-memory database has one process"
+        self._conninfo = self._path = ""
         if engine.dialect.name == "postgresql":
             url = engine.url.set(drivername="postgresql")
             self._conninfo = url.render_as_string(hide_password=False)
+        else:
+            self._path = str(engine.url.database)
         self._stop = threading.Event()
         self._listening = threading.Event()
         run = self._listen if engine.dialect.name == "postgresql" else self._poll
@@ -88,43 +95,53 @@ class Listener:
     def _lost(self, error: Exception) -> None:
         log.warning("listening on %s failed (%s); retrying", self.channel, error)
         self._listening.clear()
-        self.on_gap()
+        self._gap()
         self._stop.wait(_RETRY_SECONDS)
+
+    def _gap(self) -> None:
+        try:
+            self.on_gap()
+        except Exception:  # the listening must go on; the cache bound still holds
+            log.exception("on_gap of %s failed", self.channel)
 
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True) as connection:
                     connection.execute(f"LISTEN {self.channel}")
-                    self.on_gap()
+                    self._gap()
                     self._listening.set()
                     while not self._stop.is_set():
                         for message in connection.notifies(timeout=_POLL_SECONDS):
                             self._deliver(message.payload)
-            except psycopg.Error as error:
+            except Exception as error:  # whatever it was, the thread must not end
                 self._lost(error)
 
     def _poll(self) -> None:
-        # On the driver's connection, outside any transaction: through SQLAlchemy each read
-        # would begin with BEGIN IMMEDIATE (store/engine.py) and take the write lock.
-        last: int | None = None
+        # A connection of its own (none taken from the request threads' pool), in autocommit:
+        # through SQLAlchemy each read would begin with BEGIN IMMEDIATE (store/engine.py) and
+        # take the write lock.
         while not self._stop.is_set():
             try:
-                pooled = self.engine.raw_connection()
-                try:
-                    raw = pooled.driver_connection
-                    if last is None:
-                        last = raw.execute(_LAST_ID).fetchone()[0]
-                        self.on_gap()
-                        self._listening.set()
-                    rows = raw.execute(_NEWER, (self.channel, last)).fetchall()
-                finally:
-                    pooled.close()
-                for row_id, payload in rows:
-                    last = row_id
-                    self._deliver(payload)
-            except sqlite3.Error as error:  # locked or unreadable: try again later
-                last = None
+                with closing(sqlite3.connect(self._path, isolation_level=None)) as connection:
+                    connection.execute("PRAGMA busy_timeout = 10000")
+                    self._poll_on(connection)
+            except Exception as error:  # locked, unreadable, anything: try again later
                 self._lost(error)
-                continue
-            self._stop.wait(_POLL_SECONDS)
+
+    def _poll_on(self, connection: sqlite3.Connection) -> None:
+        last = connection.execute(_LAST_ID).fetchall()[0][0]
+        self._gap()
+        self._listening.set()
+        polled = time.monotonic()
+        while not self._stop.wait(_POLL_SECONDS):
+            if time.monotonic() - polled > _KEEP_SECONDS / 2:
+                # Stalled (a stopped process, a suspended machine): rows it has not read may
+                # have been deleted meanwhile, so start again as after a gap.
+                last = connection.execute(_LAST_ID).fetchall()[0][0]
+                self._gap()
+            rows = connection.execute(_NEWER, (self.channel, last)).fetchall()
+            polled = time.monotonic()
+            for row_id, payload in rows:
+                last = row_id
+                self._deliver(payload)

@@ -98,9 +98,12 @@ def transfer(
                            "body.unit_class")  # fmt: skip
         (unit_class, jurisdiction), now = unit, svc.now()
         if jurisdiction.id != source_jurisdiction:  # another registry's units: its rules apply
-            if source_registry is None:
+            if isinstance(source_registry, ApiError):
+                raise source_registry  # kept and audited as any refusal
+            loaded = source_registry or svc.loaded_jurisdiction(source_jurisdiction)
+            if loaded is None:
                 raise _SourceRegistryNotLoaded  # loaded outside this transaction, then again
-            jurisdiction = source_registry
+            jurisdiction = loaded
         request_ = TransactionRequest(
             "transfer", registry_key(who, key),
             (Movement(source, found[body.to_account][0], unit_class, body.quantity_t),), now,
@@ -121,14 +124,17 @@ def transfer(
             body.from_account, body.quantity_t, who.username, None, now, None, None, body.memo,
         )  # fmt: skip
 
-    source_registry: Jurisdiction | None = None
+    source_registry: Jurisdiction | ApiError | None = None
     try:
         status, shown = idempotent_write_in(svc, request, who, key, "transfer",
                                             body.from_account, body.model_dump(), ahead, run)  # fmt: skip
     except _SourceRegistryNotLoaded:
-        # Rare (an account holding another jurisdiction's units): loading a jurisdiction
-        # inside the write would wait on SQLite's write lock, which the write holds.
-        source_registry = svc.jurisdiction_of_account(body.from_account, "body.from_account")
+        # Rare (an account holding another jurisdiction's units, not yet loaded here):
+        # loading it inside the write would wait on SQLite's write lock, which the write holds.
+        try:
+            source_registry = svc.jurisdiction_of_account(body.from_account, "body.from_account")
+        except ApiError as refused:
+            source_registry = refused
         status, shown = idempotent_write_in(svc, request, who, key, "transfer",
                                             body.from_account, body.model_dump(), ahead, run)  # fmt: skip
     return JSONResponse(shown, status_code=status)

@@ -4,8 +4,8 @@ Revision ID: 0026_sqlite_notifications
 Revises: 0025_surveillance_positions
 Create Date: 2026-11-24
 
-PostgreSQL delivers a revocation to every server process with NOTIFY (migration
-0024_login_attempts's companion, ``store/notifications.py``). SQLite has no NOTIFY, so a
+PostgreSQL delivers a revocation to every server process with NOTIFY
+(``store/notifications.py``). SQLite has no NOTIFY, so a
 revocation made by the CLI (another process) reached a running ``tanshi serve`` only when
 its token cache expired. On SQLite ``notify`` now inserts a row here in the caller's
 transaction (so, as with NOTIFY, only a commit sends it) and each server process polls for

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from settlement_setup import setup
 from sqlalchemy import Engine, event, text
 
+from tanshi.core.moments import day_bounds
 from tanshi.market.events import NewOrder
 from tanshi.market.orders import Side
 from tanshi.market.venues import book_key
@@ -20,7 +21,7 @@ from tanshi.resources import load_venue, surveillance_rules
 from tanshi.services.exchange_log import command_row
 from tanshi.services.jurisdiction import open_trading_account
 from tanshi.services.registry import execute
-from tanshi.services.surveillance import day_bounds, positions, surveillance_report
+from tanshi.services.surveillance import positions, surveillance_report
 from tanshi.services.unit_freezes import freeze_units
 from tanshi.store.schema import exchange_commands
 

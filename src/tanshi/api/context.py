@@ -48,6 +48,16 @@ class LoginThrottle:
         return login_throttle.allow_attempt(self.engine, address, self.clock(), self.per_minute)
 
 
+def _refuse_if_unplaced(who: Principal, field_name: str) -> None:
+    """403 ``no_jurisdiction`` for a user walled to a jurisdiction whose organisation has none."""
+    if who.jurisdiction is None:
+        raise ApiError(
+            403, "no_jurisdiction",
+            "your organisation belongs to no jurisdiction: an operator sets it with "
+            "`tanshi user organisation-jurisdiction`", field_name,
+        )  # fmt: skip
+
+
 @dataclass
 class Service:
     """The running service's state, shared by the API and the web UI."""
@@ -86,12 +96,7 @@ class Service:
         organisation belongs to another, docs/security.md "Jurisdictions") answers 403.
         """
         if who is not None and who.jurisdiction_bound:
-            if who.jurisdiction is None:
-                raise ApiError(
-                    403, "no_jurisdiction",
-                    "your organisation belongs to no jurisdiction: an operator sets it with "
-                    "`tanshi user organisation-jurisdiction`", field_name,
-                )  # fmt: skip
+            _refuse_if_unplaced(who, field_name)
             if code is not None and code != who.jurisdiction:
                 raise ApiError(403, "not_your_jurisdiction",
                                f"your organisation belongs to {who.jurisdiction}, not {code}",
@@ -127,8 +132,8 @@ class Service:
         exist (404, docs/security.md "Jurisdictions"), and ``who`` without a jurisdiction of
         its own 403 ``no_jurisdiction``.
         """
-        if who is not None and who.jurisdiction_bound and who.jurisdiction is None:
-            self.jurisdiction(None, field_name, who)  # 403 no_jurisdiction, before any look-up
+        if who is not None and who.jurisdiction_bound:
+            _refuse_if_unplaced(who, field_name)  # before any look-up: no existence oracle
         with reading(self.engine) as connection:
             found = connection.execute(
                 select(jurisdictions.c.code)

@@ -6,7 +6,7 @@ to UTC before it is written, and naive values read back are taken to be UTC.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 
 def to_utc(moment: datetime) -> datetime:
@@ -20,3 +20,9 @@ def from_store(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def day_bounds(day: date, zone: tzinfo) -> tuple[datetime, datetime]:
+    """Calendar day ``day`` in ``zone`` as [its first moment, the next day's first) in UTC."""
+    start, following = (datetime.combine(d, time(), zone) for d in (day, day + timedelta(1)))
+    return to_utc(start), to_utc(following)

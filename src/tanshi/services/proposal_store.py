@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, DateTime, String, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tanshi.core.moments import to_utc
+from tanshi.core.moments import day_bounds
 from tanshi.registry import Account, UnitClass
 from tanshi.registry.lifecycle import ProposalStatus, Rights
 from tanshi.services.registry_access import account_from_row, unit_class_from_row
@@ -106,9 +106,7 @@ class Seen:
 def local_day(timezone: str, now: datetime) -> tuple[datetime, datetime]:
     """The local calendar day of ``now`` in ``timezone``, as [start, end) in UTC."""
     zone = ZoneInfo(timezone)
-    day = now.astimezone(zone).date()
-    start = datetime.combine(day, time(), zone)
-    return to_utc(start), to_utc(datetime.combine(day + timedelta(days=1), time(), zone))
+    return day_bounds(now.astimezone(zone).date(), zone)
 
 
 def read_for_proposal(

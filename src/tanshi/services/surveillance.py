@@ -5,7 +5,7 @@ engine's command log (the checks are pure: ``market.surveillance``)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import aliased
 
-from tanshi.core.moments import from_store, to_utc
+from tanshi.core.moments import day_bounds, from_store, to_utc
 from tanshi.market.events import NewOrder, SetReference
 from tanshi.market.surveillance import (
     Flag,
@@ -117,12 +117,6 @@ def positions(
     # Sorted here, not in SQL: the database's collation may order the class codes otherwise.
     result = sorted(connection.execute(query), key=lambda row: (row.id, row.unit_class))
     return [Holding(row.code, row.kind, row.unit_class, int(row.quantity)) for row in result]
-
-
-def day_bounds(day: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The first moment of ``day`` in ``zone`` and that of the next day, in UTC."""
-    start, following = (datetime.combine(d, time(), zone) for d in (day, day + timedelta(1)))
-    return to_utc(start), to_utc(following)
 
 
 def references_before(

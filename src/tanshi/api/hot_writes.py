@@ -2,7 +2,7 @@
 
 A transfer proposal spent about a fifth of its server CPU in FastAPI's routing through the
 included routers, solving its dependencies and wrapping the request and response (the
-profile in docs/api.md, "Performance"). On PostgreSQL, ``HotWrites`` takes a request that
+profile in docs/api-performance.md). On PostgreSQL, ``HotWrites`` takes a request that
 FastAPI would accept as far as the dependencies go: a JSON body that ``TransferIn``
 validates and a valid ``Idempotency-Key``; it then runs the same ``BearerToken`` of the
 propose scope and calls the route function ``routers.proposals.transfer`` itself, in the

@@ -22,7 +22,7 @@ MRV_DOC = (ROOT / "docs" / "mrv.md").read_text("utf-8")
 
 # example file → (method, year, total tCO2e to 2 decimals; arithmetic in tests/mrv)
 EXPECTED = {
-    "cn-power-2022.csv": ("CN-ETS:power", 2022, "244219.53"),
+    "cn-power-2022.csv": ("CN-ETS:power", 2022, "244247.79"),
     "ipcc-stationary.csv": ("IPCC-2006:stationary-tier1", 2022, "3252.90"),
     "co-control.csv": ("CN-COCONTROL-2017:pollution-control", 2022, "11973.62"),
     "cement-clinker.csv": ("IPCC-2006:cement-clinker", 2022, "637065.91"),
@@ -165,8 +165,8 @@ def test_results_carry_no_decimal_context_noise(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     (record,) = json.loads(out.read_text("utf-8"))
     assert record["lines"][0]["emissions_tco2"] == "99825"
-    assert record["emissions_tco2e"] == "244219.53"  # 244 219.52979 to the kilogram
-    assert "244219.53 tCO2e in total" in result.output
+    assert record["emissions_tco2e"] == "244247.794"  # 244 247.793696 to the kilogram
+    assert "244247.794 tCO2e in total" in result.output
     figures = [record["emissions_tco2e"], *record["totals"].values()]
     figures += [line["emissions_tco2"] for line in record["lines"]]
     assert all(len(figure.partition(".")[2]) <= 3 for figure in figures)

@@ -82,11 +82,11 @@ def test_2023_boundary_excludes_purchased_electricity_with_a_warning() -> None:
 
 
 def test_cn4_natural_gas_by_volume_with_default_ncv_and_carbon() -> None:
-    """CN4: 1 000 ×10^4 Nm3 × 389.31 GJ × 0.0153 tC/GJ = 5 956.443 tC; × 0.99 = 5 896.87857;
-    × 44/12 = 21 621.88809 tCO2."""
+    """CN4: 1 000 ×10^4 Nm3 × 389.31 GJ × 0.01532 tC/GJ = 5 964.2292 tC; × 0.99 = 5 904.586908;
+    × 44/12 = 21 650.151996 tCO2 (0.01532: the 2021 guideline's 附表B.1)."""
     result = compute("CN-ETS:power:2022", "F1,2022,,U2,natural_gas,fuel_consumed,1000,10^4Nm3")
     assert result.issues == ()
-    assert result.emissions_tco2 == Decimal("21621.88809")
+    assert result.emissions_tco2 == Decimal("21650.151996")
 
 
 def test_months_without_measurement_take_the_default_and_sum_exactly() -> None:

@@ -26,8 +26,9 @@ steps:
 
 
 def test_a_gas_plant_year_is_computed_by_the_guideline_and_verified(engine: Engine) -> None:
-    """CN-ETS:power:2021 with defaults: 12 000 × 389.31 GJ × 0.0153 tC/GJ × 0.99 × 44/12
-    = 259 462.659… t, plus 1 200 MWh × 0.5810 = 697.2 t: 260 159.86, reported 260 160 t."""
+    """CN-ETS:power:2021 with defaults (the 2021 guideline's 附表B.1): 12 000 × 389.31 GJ ×
+    0.01532 tC/GJ × 0.99 × 44/12 = 259 801.823952 t, plus 1 200 MWh × 0.5810 = 697.2 t:
+    260 499.023952, reported 260 499 t."""
     scenario, issues = parse_scenario(SCENARIO, "cn.yaml")
     assert scenario is not None, issues
     result = run_scenario(engine, scenario)
@@ -35,7 +36,7 @@ def test_a_gas_plant_year_is_computed_by_the_guideline_and_verified(engine: Engi
     with engine.connect() as connection:
         row = connection.execute(select(emission_reports)).one()
     assert (row.methodology, row.verification_method) == ("CN-ETS:power:2021", "verification_body")
-    assert row.verified_kg == 260_160_000
+    assert row.verified_kg == 260_499_000
 
 
 def test_coal_without_a_measured_ncv_is_refused_with_its_cause(engine: Engine) -> None:

@@ -23,7 +23,7 @@ def _parsed(text: str):
 
 
 def _line_of(text: str, where: str) -> str:
-    number = int(where.split(":")[1].split()[0])
+    number = int(where.split(":")[1].split(maxsplit=1)[0])
     return text.splitlines()[number - 1]
 
 

@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from tanshi.core.issues import Severity
 from tanshi.mrv import ActivityRecord, SourceKind
 from tanshi.resources import load_rulebook, parameter_table
-from tanshi.services import allocation, jurisdiction, mrv
+from tanshi.rulebook.in_force import sectors_not_in_force
+from tanshi.services import allocation, jurisdiction, mrv, views
 from tanshi.services.allocation_methods import plan_year
 from tanshi.services.compliance import positions
 
@@ -60,3 +61,15 @@ def test_allocation_and_compliance_before_and_after_the_sector_joins(engine: Eng
         year: {p.company: p.covered for p in positions(engine, j, year)} for year in (2014, 2015)
     }
     assert covered == {2014: {"M": True, "T": False}, 2015: {"M": True, "T": True}}
+
+
+def test_the_coverage_headline_counts_the_sectors_of_the_year(engine: Engine) -> None:
+    j = _shenzhen(engine)
+    counted = {
+        year: views.coverage(engine, year, "SZ", {"SZ": sectors_not_in_force(j.rulebook, year)})
+        for year in (2014, 2015)
+    }
+    assert (counted[2014]["companies"], counted[2014]["verified_reports"]) == (1, 1)
+    assert (counted[2015]["companies"], counted[2015]["verified_reports"]) == (2, 2)
+    assert counted[2015]["verified_kg"] == 2 * counted[2014]["verified_kg"] > 0
+    assert views.coverage(engine, 2014, "SZ")["companies"] == 2  # without the years, as before

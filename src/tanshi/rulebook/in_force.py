@@ -118,6 +118,11 @@ def sectors_in_force(rulebook: Rulebook, year: int) -> tuple[Sector, ...]:
     return tuple(sector for sector in rulebook.sectors if sector.in_force(year))
 
 
+def sectors_not_in_force(rulebook: Rulebook, year: int) -> frozenset[str]:
+    """The codes of the declared sectors not covered in ``year``."""
+    return frozenset(sector.code for sector in rulebook.sectors if not sector.in_force(year))
+
+
 def uncovered(rulebook: Rulebook, year: int, sectors: Mapping[str, str]) -> dict[str, Sector]:
     """Of ``sectors`` (company → sector code), the companies whose sector is not covered in
     ``year``, with that sector. A code the rulebook does not declare is left out: nothing

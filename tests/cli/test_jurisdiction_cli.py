@@ -28,6 +28,7 @@ def test_the_readme_cycle_runs_from_an_empty_database(tmp_path: Path) -> None:
     )  # fmt: skip
     assert opened.exit_code == 0, opened.output
     assert "opened CN" in opened.output
+    assert "sectors: power (2019-)" in opened.output  # the years a sector is covered
     again = runner.invoke(app, ["jurisdiction", "open", "--rulebook", "kr-kets", *db])
     assert again.exit_code == 2
     assert "already runs jurisdiction CN" in again.output

@@ -19,6 +19,7 @@ from tanshi.api.errors import ApiError
 from tanshi.api.settings import Settings
 from tanshi.api.tokens import TokenCache
 from tanshi.core.errors import TanshiError
+from tanshi.rulebook.in_force import sectors_not_in_force
 from tanshi.services import access_log, login_throttle
 from tanshi.services.identity import LoginPolicy
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
@@ -116,6 +117,14 @@ class Service:
             except TanshiError as error:
                 raise ApiError(404, "unknown_jurisdiction", str(error), field_name) from error
         return self._jurisdictions[code]
+
+    def uncovered_sectors(self, year: int, scope: str | None) -> dict[str, frozenset[str]]:
+        """Jurisdiction code → the sectors its rulebook does not cover in ``year``, for
+        ``scope`` or, without one, every jurisdiction of the database."""
+        codes = [scope] if scope else [j["code"] for j in jurisdiction_list(self.engine)]
+        return {
+            code: sectors_not_in_force(self.jurisdiction(code).rulebook, year) for code in codes
+        }
 
     def loaded_jurisdiction(self, jurisdiction_id: int) -> Jurisdiction | None:
         """The jurisdiction with this id if this process has loaded it already (no I/O)."""

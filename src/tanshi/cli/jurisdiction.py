@@ -64,7 +64,10 @@ def open_command(
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
-    sectors = ", ".join(sector.code for sector in parsed.sectors)
+    sectors = ", ".join(
+        sector.code if sector.every_year else f"{sector.code} ({sector.years()})"
+        for sector in parsed.sectors
+    )
     typer.echo(
         f"opened {opened.code} ({parsed.rulebook.name}, rulebook {parsed.rulebook.id} "
         f"version {parsed.rulebook.version}) in {printable_url(url)}; sectors: {sectors}"

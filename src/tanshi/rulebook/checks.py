@@ -15,6 +15,7 @@ from tanshi.rulebook.model import (
     Ruled,
     UnitKind,
 )
+from tanshi.rulebook.sector_checks import check_sectors
 from tanshi.rulebook.supply_checks import check_overlaps, check_reversed, check_supply
 
 # Tables of which at most one rule may be in force in a year.
@@ -45,6 +46,7 @@ def check_rulebook(
     issues.extend(_check_allocation(rulebook))
     issues.extend(_check_penalty(rulebook))
     issues.extend(_check_coverage(rulebook))
+    issues.extend(check_sectors(rulebook))
     issues.extend(_check_registry(rulebook))
     issues.extend(_check_known(rulebook, methodologies, parameter_regimes))
     return issues
@@ -73,15 +75,6 @@ def _check_coverage(rulebook: Rulebook) -> Iterator[Issue]:
                     f"base year {year} has no [[mrv]] rule to calculate its emissions",
                     f"allocation[{index}].base_years",
                 )
-    seen: set[str] = set()
-    for index, sector in enumerate(rulebook.sectors):
-        if sector.code in seen:
-            yield Issue(
-                "duplicate_sector",
-                f"sector {sector.code} is declared twice",
-                f"sectors[{index}].code",
-            )
-        seen.add(sector.code)
 
 
 def _history_years(rule: object) -> tuple[int, ...]:

@@ -34,6 +34,7 @@ def _lines(rules: RulesInForce, currency: str) -> Iterator[tuple[str, str, Sourc
             f"{rules.phase.name} ({rules.phase.valid_from}-{rules.phase.valid_to})",
             (rules.phase),
         )
+    yield from _sectors(rules)
     compliance = rules.compliance
     yield (
         "Compliance",
@@ -126,6 +127,12 @@ _VERIFICATION = {
     "accept_reported": "accepted as reported",
     "verification_body": "verified by a verification body",
 }
+
+
+def _sectors(rules: RulesInForce) -> Iterator[tuple[str, str, Sourced]]:
+    for sector in rules.sectors:
+        covered = "" if sector.every_year else f" (covered {sector.years()})"
+        yield f"Sector {sector.code}", f"{sector.name}{covered}", sector
 
 
 def _allocation(rule: AllocationRule) -> str:

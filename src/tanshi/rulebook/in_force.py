@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -25,6 +25,7 @@ from tanshi.rulebook.model import (
     ReserveRule,
     Rulebook,
     Ruled,
+    Sector,
     UnitType,
 )
 
@@ -74,6 +75,7 @@ class RulesInForce:
     banking: BankingRule | None = None
     borrowing: BorrowingRule | None = None
     obligation_limits: ObligationLimitRule | None = None
+    sectors: tuple[Sector, ...] = ()  # the sectors covered in the year
 
     def capped(self) -> CapRule:
         """The cap of the year; raises NoRuleInForce for a year without one."""
@@ -107,7 +109,30 @@ def rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
         banking=optional_rule(rulebook.banking, year),
         borrowing=optional_rule(rulebook.borrowing, year),
         obligation_limits=optional_rule(rulebook.obligation_limits, year),
+        sectors=sectors_in_force(rulebook, year),
     )
+
+
+def sectors_in_force(rulebook: Rulebook, year: int) -> tuple[Sector, ...]:
+    """The sectors covered in ``year``, in the rulebook's order."""
+    return tuple(sector for sector in rulebook.sectors if sector.in_force(year))
+
+
+def sectors_not_in_force(rulebook: Rulebook, year: int) -> frozenset[str]:
+    """The codes of the declared sectors not covered in ``year``."""
+    return frozenset(sector.code for sector in rulebook.sectors if not sector.in_force(year))
+
+
+def uncovered(rulebook: Rulebook, year: int, sectors: Mapping[str, str]) -> dict[str, Sector]:
+    """Of ``sectors`` (company → sector code), the companies whose sector is not covered in
+    ``year``, with that sector. A code the rulebook does not declare is left out: nothing
+    says when it is covered, and registration refuses such codes anyway."""
+    declared = {sector.code: sector for sector in rulebook.sectors}
+    return {
+        company: declared[code]
+        for company, code in sorted(sectors.items())
+        if code in declared and not declared[code].in_force(year)
+    }
 
 
 def cap_rule(rulebook: Rulebook, year: int) -> CapRule | None:

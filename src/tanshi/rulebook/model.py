@@ -36,6 +36,7 @@ from tanshi.rulebook.flexibility_rules import (  # noqa: F401 - re-exported
 )
 from tanshi.rulebook.publication_rules import PublicationRule
 from tanshi.rulebook.records import (  # noqa: F401 - re-exported
+    Bounded,
     Code,
     Confidence,
     Record,
@@ -98,8 +99,8 @@ class UnitType(Sourced):
     name: Text
 
 
-class Sector(Sourced):
-    """A covered sector."""
+class Sector(Bounded):
+    """A covered sector, in the years it is covered (every year when it gives none)."""
 
     code: Code
     name: Text

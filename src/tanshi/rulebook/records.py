@@ -42,3 +42,31 @@ class Ruled(Sourced):
 
     def in_force(self, year: int) -> bool:
         return self.valid_from <= year <= self.valid_to
+
+
+class Bounded(Sourced):
+    """A record in force from ``valid_from`` to ``valid_to`` (inclusive years), either end open.
+
+    For what a rulebook declares rather than rules on year by year (its sectors): a record
+    without years is in force in every year, so files written before they had years still
+    mean what they meant.
+    """
+
+    valid_from: Year | None = None
+    valid_to: Year | None = None
+
+    def in_force(self, year: int) -> bool:
+        after_start = self.valid_from is None or self.valid_from <= year
+        return after_start and (self.valid_to is None or year <= self.valid_to)
+
+    @property
+    def every_year(self) -> bool:
+        return self.valid_from is None and self.valid_to is None
+
+    def years(self) -> str:
+        """The years as people read them: ``2015-``, ``-2020``, ``2015-2020`` or ``all years``."""
+        if self.every_year:
+            return "all years"
+        start = "" if self.valid_from is None else str(self.valid_from)
+        end = "" if self.valid_to is None else str(self.valid_to)
+        return f"{start}-{end}"

@@ -30,7 +30,7 @@ from tanshi.allocation.budget import available_t
 from tanshi.core.issues import Issue, Severity
 from tanshi.core.quantities import kg_to_t
 from tanshi.rulebook import rules_in_force
-from tanshi.rulebook.in_force import RulesInForce
+from tanshi.rulebook.in_force import RulesInForce, uncovered
 from tanshi.rulebook.model import BenchmarkOutputRule, EuBenchmarkRule, GrandfatheringRule
 from tanshi.services import production
 from tanshi.services.jurisdiction import Jurisdiction
@@ -93,32 +93,81 @@ def deductions(engine: Engine, year: int) -> dict[str, int]:
 
 
 def plan_year(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Plan:
-    """The allocation of ``year`` as its rule computes it from the store."""
+    """The allocation of ``year`` as its rule computes it from the store.
+
+    Companies whose sector is not covered in ``year`` get nothing; each is a warning.
+    """
     rules = rules_in_force(jurisdiction.rulebook, year)
     rule = rules.allocation
+    left_out, notes = outside_coverage(engine, jurisdiction, year, "allocation")
     if isinstance(rule, GrandfatheringRule):
-        return _grandfathering(engine, rules, rule, year)
-    if isinstance(rule, EuBenchmarkRule):
-        return _eu_benchmark(engine, rules, rule, year)
-    assert isinstance(rule, BenchmarkOutputRule)
-    return _preallocation(engine, rules, rule, year)
+        plan = _grandfathering(engine, rules, rule, year, left_out)
+    elif isinstance(rule, EuBenchmarkRule):
+        plan = _eu_benchmark(engine, rules, rule, year, left_out)
+    else:
+        assert isinstance(rule, BenchmarkOutputRule)
+        plan = _preallocation(engine, rules, rule, year, left_out)
+    if not notes:
+        return plan
+    table = _with_issues(plan.table, [*notes, *plan.table.issues])
+    return Plan(plan.method, table, plan.items, (*notes, *plan.issues))
+
+
+def company_sectors(engine: Engine) -> dict[str, str]:
+    """Company code → sector code."""
+    with engine.connect() as connection:
+        return {row.code: row.sector for row in connection.execute(select(companies))}
+
+
+def outside_coverage(
+    engine: Engine, jurisdiction: Jurisdiction, year: int, what: str
+) -> tuple[frozenset[str], list[Issue]]:
+    """The companies whose sector is not covered in ``year``, each with a warning."""
+    left_out = uncovered(jurisdiction.rulebook, year, company_sectors(engine))
+    notes = [
+        Issue(
+            "sector_not_covered",
+            f"{company}'s sector {sector.code} is covered {sector.years()}, not in {year}: "
+            f"no {what} for {year}",
+            f"company {company}, {what} {year}",
+            Severity.WARNING,
+        )
+        for company, sector in left_out.items()
+    ]
+    return frozenset(left_out), notes
 
 
 def _grandfathering(
-    engine: Engine, rules: RulesInForce, rule: GrandfatheringRule, year: int
+    engine: Engine,
+    rules: RulesInForce,
+    rule: GrandfatheringRule,
+    year: int,
+    left_out: frozenset[str],
 ) -> Plan:
-    history = base_emissions(engine, rule.base_years)
-    with engine.connect() as connection:
-        sectors = {row.code: row.sector for row in connection.execute(select(companies))}
+    history = {
+        company: years
+        for company, years in base_emissions(engine, rule.base_years).items()
+        if company not in left_out
+    }
     table = grandfather(
         year, rule, rules.capped(), history, deductions(engine, year),
-        sectors=sectors, auction_shares=rules.auction_shares,
+        sectors=company_sectors(engine), auction_shares=rules.auction_shares,
     )  # fmt: skip
     return Plan(rule.method, table, issues=table.issues)
 
 
-def _eu_benchmark(engine: Engine, rules: RulesInForce, rule: EuBenchmarkRule, year: int) -> Plan:
-    found = production.installations(engine, rule.historical_activity_years)
+def _eu_benchmark(
+    engine: Engine,
+    rules: RulesInForce,
+    rule: EuBenchmarkRule,
+    year: int,
+    left_out: frozenset[str],
+) -> Plan:
+    found = [
+        installation
+        for installation in production.installations(engine, rule.historical_activity_years)
+        if installation.company not in left_out
+    ]
     lines, issues = allocate_installations(year, rule, rules.benchmarks, rules.capped(), found)
     items = tuple(
         ItemLine(line.company, line.installation, line.allocated_t, {
@@ -142,10 +191,16 @@ def _eu_benchmark(engine: Engine, rules: RulesInForce, rule: EuBenchmarkRule, ye
 
 
 def _preallocation(
-    engine: Engine, rules: RulesInForce, rule: BenchmarkOutputRule, year: int
+    engine: Engine,
+    rules: RulesInForce,
+    rule: BenchmarkOutputRule,
+    year: int,
+    left_out: frozenset[str],
 ) -> Plan:
     base = rule.preallocation_base_year
-    units = production.generating_units(engine, base)
+    units = [
+        unit for unit in production.generating_units(engine, base) if unit.company not in left_out
+    ]
     shares, issues = preallocate(rule, rules.benchmarks, units)
     items = []
     preliminary: dict[str, Decimal] = {}

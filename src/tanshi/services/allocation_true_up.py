@@ -29,7 +29,7 @@ from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import rules_in_force
 from tanshi.rulebook.model import BenchmarkOutputRule
 from tanshi.services import production
-from tanshi.services.allocation_methods import unit_factors
+from tanshi.services.allocation_methods import outside_coverage, unit_factors
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -107,8 +107,12 @@ def plan_true_up(engine: Engine, jurisdiction: Jurisdiction, year: int) -> TrueU
     if not allocated:
         return TrueUp(year, issues=(Issue(
             "not_preallocated", f"{year} has not been pre-allocated; allocate it first", where),))  # fmt: skip
-    verified = production.generating_units(engine, year)
+    left_out, notes = outside_coverage(engine, jurisdiction, year, "true-up")
+    verified = [
+        unit for unit in production.generating_units(engine, year) if unit.company not in left_out
+    ]
     lines, issues = true_up(rule, rules.benchmarks, verified, _preallocated(engine, year))
+    issues = [*notes, *issues]
     net: dict[str, int] = {}
     for line in lines:
         net[line.company] = net.get(line.company, 0) + line.adjustment_t

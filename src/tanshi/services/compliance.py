@@ -24,6 +24,7 @@ from tanshi.core.quantities import cny_to_fen
 from tanshi.market import average_price
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.rulebook import RulesInForce, UnitKind, rules_in_force
+from tanshi.rulebook.in_force import uncovered
 from tanshi.rulebook.model import FixedPenaltyRule, LumpSumPenaltyRule
 from tanshi.services import compliance_reads as reads
 from tanshi.services import surrender_checks
@@ -122,8 +123,9 @@ def net_surrendered(connection: Connection, operator: int, kind: UnitKind, year:
 def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Position]:
     """What every company did for ``year``, read from MRV, allocation, trades and surrender.
 
-    A company is covered in the year when it has an allocation or verified emissions for it,
-    or surrendered for it; otherwise its status is ``excluded``.
+    A company is covered in the year when its sector is covered in the year and it has an
+    allocation or verified emissions for it, or surrendered for it; otherwise its status is
+    ``excluded`` (a sector the rulebook does not declare counts as covered, as it always did).
     """
     deadline = deadline_of(jurisdiction, year)
     allocated = allocated_units(engine, year)
@@ -140,6 +142,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
                 companies.c.code
             )
         ).all()
+        outside = uncovered(jurisdiction.rulebook, year, {row[0]: row[2] for row in rows})
         for code, name, sector in rows:
             operator = account_id(connection, operator_account_code(jurisdiction.code, code))
             done = reads.surrendered(connection, operator, year)
@@ -159,7 +162,8 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
                     banked_t=reads.banked_t(connection, operator, year),
                     borrowed_t=reads.borrowed_t(connection, operator, year),
                     gas_unit=code in gas,
-                    covered=(
+                    covered=code not in outside
+                    and (
                         code in allocated
                         or code in verified
                         or done.allowances_t + done.credits_t > 0

@@ -37,7 +37,11 @@ def regulator(
                       message="this page is for regulators and auditors")  # fmt: skip
     shown = year_shown(svc, year)
     scope = views.scope_of(who.principal)  # the regulator's own jurisdiction
-    numbers = views.coverage(svc.engine, shown, scope) if shown else {}
+    numbers = (
+        views.coverage(svc.engine, shown, scope, svc.uncovered_sectors(shown, scope))
+        if shown
+        else {}
+    )
     table = (
         views.compliance_table(
             svc.engine, shown, status=status or None, limit=500, jurisdiction=scope

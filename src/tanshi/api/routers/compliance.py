@@ -72,7 +72,8 @@ def coverage(year: Year, who: Reader, svc: ServiceDep) -> dict:
     """Companies covered, verified emissions, allocation and statuses of a year."""
     if not who.reads_all:
         raise ApiError(403, "regulators_only", "coverage is for regulators and auditors")
-    numbers = views.coverage(svc.engine, year, views.scope_of(who))
+    scope = views.scope_of(who)
+    numbers = views.coverage(svc.engine, year, scope, svc.uncovered_sectors(year, scope))
     by_status = {
         k.removeprefix("status_"): v for k, v in numbers.items() if k.startswith("status_")
     }

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlalchemy import (
     Engine,
     Select,
+    and_,
     func,
     select,
 )
@@ -141,21 +143,38 @@ def _jurisdiction_id(code: str) -> Select:
     return select(jurisdictions.c.id).where(jurisdictions.c.code == code)
 
 
-def coverage(engine: Engine, year: int, jurisdiction: str | None = None) -> dict[str, int]:
-    """The regulator's headline numbers for ``year`` (of ``jurisdiction``, if named)."""
+def coverage(
+    engine: Engine,
+    year: int,
+    jurisdiction: str | None = None,
+    uncovered_sectors: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, int]:
+    """The regulator's headline numbers for ``year`` (of ``jurisdiction``, if named).
+
+    ``uncovered_sectors`` (jurisdiction code → the sector codes its rulebook does not cover
+    in ``year``) keeps those sectors' companies out of the companies and verified reports
+    counted; allocation and statuses count every company (those are ``excluded``).
+    """
     covered_companies = select(companies.c.id)
     if jurisdiction is not None:
         covered_companies = covered_companies.where(
             companies.c.jurisdiction_id.in_(_jurisdiction_id(jurisdiction))
         )
+    in_year = covered_companies  # of those, the companies whose sector is covered in the year
+    for code, sectors in sorted((uncovered_sectors or {}).items()):
+        if sectors:
+            in_year = in_year.where(~and_(
+                companies.c.jurisdiction_id.in_(_jurisdiction_id(code)),
+                companies.c.sector.in_(sorted(sectors)),
+            ))  # fmt: skip
     with reading(engine) as connection:
         covered = connection.execute(
-            select(func.count()).select_from(covered_companies.subquery())
+            select(func.count()).select_from(in_year.subquery())
         ).scalar_one()
         reported = connection.execute(
             select(func.count(), func.coalesce(func.sum(emission_reports.c.verified_kg), 0))
             .where(emission_reports.c.year == year, emission_reports.c.verified_kg.is_not(None),
-                   emission_reports.c.company_id.in_(covered_companies))
+                   emission_reports.c.company_id.in_(in_year))
         ).one()  # fmt: skip
         allocated = connection.execute(
             select(func.coalesce(func.sum(allocations.c.allocated_units), 0)).where(

@@ -7,7 +7,7 @@ import pyotp
 from sqlalchemy import select
 
 from service_world import NOW, PASSWORD, World
-from tanshi.services import identity
+from tanshi.services import authentication, identity
 from tanshi.store.schema import accounts, api_idempotency, representatives
 
 REGULATOR = {"action": "add_user", "username": "regulator2", "display_name": "Reg Two",
@@ -58,7 +58,7 @@ def test_a_regulator_through_a_request_and_a_second_administrator(world: World) 
         kept = str(connection.execute(select(api_idempotency.c.response)).all())
     assert made["temporary_password"] not in kept and made["totp_secret"] not in kept
     code = pyotp.TOTP(made["totp_secret"]).at(NOW)
-    assert identity.authenticate(world.engine, "regulator2", made["temporary_password"], code,
+    assert authentication.authenticate(world.engine, "regulator2", made["temporary_password"], code,
                                  NOW)[0] is not None  # fmt: skip
     assert world.client.get("/v1/admin-requests", headers=world.token("admin")).json() == []
 

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from service_world import NOW, PASSWORD, build_world
 from tanshi.cli.main import app
-from tanshi.services import identity
+from tanshi.services import authentication
 from tanshi.store.schema import audit_log, users
 from two_jurisdictions import add_shenzhen
 
@@ -34,10 +34,10 @@ def test_the_first_administrator_and_an_administrators_resets(engine: Engine) ->
     taken = runner.invoke(app, ["user", "add", "root", "--organisation", "ADM", "--role",
                                 "administrator", "--name", "Root", *db])  # fmt: skip
     assert taken.exit_code == 1 and "username_taken" in taken.output
-    identity.authenticate(engine, "admin", "wrong", None, NOW)  # one failed login
+    authentication.authenticate(engine, "admin", "wrong", None, NOW)  # one failed login
     reset = runner.invoke(app, ["user", "reset-password", "admin", *db])
     assert reset.exit_code == 0 and TEMPORARY.search(reset.output)
-    assert identity.authenticate(engine, "admin", PASSWORD, None, NOW)[0] is None  # replaced
+    assert authentication.authenticate(engine, "admin", PASSWORD, None, NOW)[0] is None  # replaced
     enrolled = runner.invoke(app, ["user", "reset-second-factor", "admin", *db])
     assert enrolled.exit_code == 0 and "otpauth://" in enrolled.output
     assert runner.invoke(app, ["user", "unlock", "admin", *db]).exit_code == 0

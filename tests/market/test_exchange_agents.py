@@ -11,10 +11,8 @@ from tanshi.market.events import CancelOrder, Exchange, NewOrder, replay, sessio
 from tanshi.market.orders import Side, TimeInForce
 from tanshi.market.venues import MethodKind, book_key, venue_books
 from tanshi.resources import agent_targets, load_venue
+from tanshi.scenario.agent_flow import AgentFlow, BlockIntent, CancelIntent
 from tanshi.scenario.exchange_agents import (
-    AgentFlow,
-    BlockIntent,
-    CancelIntent,
     compliance_agents,
     market_agents,
     season_start,

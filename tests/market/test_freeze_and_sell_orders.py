@@ -9,7 +9,8 @@ from sqlalchemy import Engine
 from tanshi.registry import ResultCode
 from tanshi.services import reservations
 from tanshi.services.audit import verify_registry
-from tanshi.services.unit_freezes import Balance, balances, freeze_units
+from tanshi.services.unit_freeze_reads import Balance, balances
+from tanshi.services.unit_freezes import freeze_units
 
 
 def test_units_reserved_for_a_sell_order_are_frozen_only_once_given_back(engine: Engine) -> None:

@@ -38,7 +38,8 @@ from tanshi.services.registry import (
     stored_holdings,
 )
 from tanshi.services.registry_postgres import MAX_KEY_LOCKS, alone
-from tanshi.services.unit_freezes import Balance, balances, freeze_units
+from tanshi.services.unit_freeze_reads import Balance, balances
+from tanshi.services.unit_freezes import freeze_units
 
 NOW = datetime(2016, 6, 30, tzinfo=UTC)
 pytestmark = pytest.mark.parametrize(

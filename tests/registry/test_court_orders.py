@@ -30,14 +30,8 @@ from tanshi.services.court_transfers import (
 from tanshi.services.jurisdiction import change_account_status
 from tanshi.services.registry import execute
 from tanshi.services.surveillance import NOT_HOLDERS, positions
-from tanshi.services.unit_freezes import (
-    Balance,
-    FreezeOrderNotFound,
-    balances,
-    freeze_order,
-    freeze_units,
-    release_freeze,
-)
+from tanshi.services.unit_freeze_reads import Balance, balances, freeze_order
+from tanshi.services.unit_freezes import FreezeOrderNotFound, freeze_units, release_freeze
 from tanshi.store.schema import transactions, unit_classes
 
 NOW = datetime(2017, 7, 3, 3, 0, tzinfo=UTC)

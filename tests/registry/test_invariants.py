@@ -51,7 +51,8 @@ from tanshi.services.registry import (
     load_unit_classes,
     stored_holdings,
 )
-from tanshi.services.unit_freezes import freeze_order, freeze_units, release_freeze
+from tanshi.services.unit_freeze_reads import freeze_order
+from tanshi.services.unit_freezes import freeze_units, release_freeze
 from tanshi.store.engine import make_engine, migrate
 from tanshi.store.schema import metadata
 

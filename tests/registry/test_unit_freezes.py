@@ -15,15 +15,8 @@ from tanshi.services import jurisdiction
 from tanshi.services.audit import verify_registry
 from tanshi.services.jurisdiction import change_account_status
 from tanshi.services.registry import execute
-from tanshi.services.unit_freezes import (
-    Balance,
-    FreezeOrderNotFound,
-    balances,
-    freeze_order,
-    freeze_orders,
-    freeze_units,
-    release_freeze,
-)
+from tanshi.services.unit_freeze_reads import Balance, balances, freeze_order, freeze_orders
+from tanshi.services.unit_freezes import FreezeOrderNotFound, freeze_units, release_freeze
 
 NOW = datetime(2017, 7, 3, 3, 0, tzinfo=UTC)
 

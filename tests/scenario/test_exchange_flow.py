@@ -16,7 +16,8 @@ from tanshi.market.tape import ClosingRule, Market, TradeKind, TradeRecord
 from tanshi.market.venues import MethodKind
 from tanshi.resources import exchange_calibration, exchange_markets, load_venue
 from tanshi.scenario.exchange_calibration import parse_calibration, parse_markets
-from tanshi.scenario.exchange_flow import apportion, simulate_exchanges
+from tanshi.scenario.exchange_flow import simulate_exchanges
+from tanshi.scenario.exchange_volumes import apportion
 
 ZONE = ZoneInfo("Asia/Shanghai")
 START, END = date(2017, 1, 1), date(2024, 12, 31)

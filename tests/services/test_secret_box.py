@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from tanshi.api.app import make_service
 from tanshi.api.settings import Settings
 from tanshi.cli.main import app
-from tanshi.services import identity, secret_box, user_admin
+from tanshi.services import authentication, identity, secret_box, user_admin
 from tanshi.store.engine import make_engine, migrate
 from tanshi.store.schema import users
 
@@ -41,7 +41,7 @@ def _stored(engine: Engine, username: str) -> str:
 
 
 def _login(engine: Engine, secret: str, at: datetime = NOW):
-    return identity.authenticate(engine, "reg", PASSWORD, pyotp.TOTP(secret).at(at), at)
+    return authentication.authenticate(engine, "reg", PASSWORD, pyotp.TOTP(secret).at(at), at)
 
 
 def test_the_column_holds_no_secret_and_login_still_works(engine: Engine) -> None:

@@ -11,7 +11,7 @@ from test_admin_pages import TEMPORARY, _act, _key
 from test_pages import _csrf, _login
 
 from service_world import NOW, PASSWORD, World
-from tanshi.services import admin_approvals, identity
+from tanshi.services import admin_approvals, authentication, identity
 from tanshi.store.schema import (
     accounts,
     admin_requests,
@@ -87,7 +87,7 @@ def test_a_regulator_is_added_only_when_a_second_administrator_approves(world: W
     assert (
         _state(world, request["id"]) == "approved" and admin_approvals.pending(world.engine) == []
     )
-    assert identity.authenticate(world.engine, "regulator2", temporary.group(0),
+    assert authentication.authenticate(world.engine, "regulator2", temporary.group(0),
                                  pyotp.TOTP(secret.group(1)).at(NOW), NOW)[0]  # fmt: skip
 
 

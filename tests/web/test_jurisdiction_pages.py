@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service_world import NOW, PASSWORD, World
-from tanshi.services import cash, unit_freezes
+from tanshi.services import cash, unit_freeze_reads, unit_freezes
 from two_jurisdictions import add_shenzhen
 
 
@@ -107,7 +107,7 @@ def test_the_registry_controls_page_keeps_to_its_jurisdiction(two: World) -> Non
     release = sz.post(f"/regulator/registry/freezes/{frozen.freeze_id}/release", data={
         "reason": "x", "csrf_token": token.group(1), "form_key": "k2"})  # fmt: skip
     assert 'data-code="freeze_order_not_found"' in release.text
-    assert unit_freezes.freeze_order(two.engine, frozen.freeze_id).released_at is None
+    assert unit_freeze_reads.freeze_order(two.engine, frozen.freeze_id).released_at is None
 
 
 def test_the_audit_cash_and_trade_pages_keep_to_the_regulators_jurisdiction(

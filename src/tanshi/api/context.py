@@ -21,7 +21,7 @@ from tanshi.api.tokens import TokenCache
 from tanshi.core.errors import TanshiError
 from tanshi.rulebook.in_force import sectors_not_in_force
 from tanshi.services import access_log, login_throttle
-from tanshi.services.identity import LoginPolicy
+from tanshi.services.authentication import LoginPolicy
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
 from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import jurisdiction_list, reading

@@ -11,7 +11,7 @@ from tanshi.cli.common import fail
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.registry.serials import Range, format_block
-from tanshi.services import trusted_list, unit_freezes
+from tanshi.services import trusted_list, unit_freeze_reads, unit_freezes
 
 
 def untrust(
@@ -108,7 +108,7 @@ def unfreeze(
     try:
         outcome = unit_freezes.release_freeze(engine, order, by, reason, moment_of(at),
                                               quantity_units=quantity, idempotency_key=key)  # fmt: skip
-        left = unit_freezes.freeze_order(engine, order)
+        left = unit_freeze_reads.freeze_order(engine, order)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -124,7 +124,7 @@ def freezes(account: str, db: Db = None) -> None:
     """List an account's freeze orders and the serials each froze."""
     engine, _ = open_registry(db)
     try:
-        orders = unit_freezes.freeze_orders(engine, account)
+        orders = unit_freeze_reads.freeze_orders(engine, account)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -146,7 +146,7 @@ def balances(account: str, db: Db = None) -> None:
     """Per unit class: units available, frozen and in total."""
     engine, _ = open_registry(db)
     try:
-        found = unit_freezes.balances(engine, account)
+        found = unit_freeze_reads.balances(engine, account)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:

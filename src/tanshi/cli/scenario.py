@@ -13,7 +13,8 @@ from tanshi.cli.common import fail, open_or_exit, wide_console
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
 from tanshi.resources import scenario_ids, scenario_text
-from tanshi.services.scenario_run import ScenarioResult, run_scenario, validate_scenario
+from tanshi.services.scenario_outcomes import ScenarioResult
+from tanshi.services.scenario_run import run_scenario, validate_scenario
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.schema import jurisdictions
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import aliased
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
-from tanshi.services import identity, lifecycle, user_admin
+from tanshi.services import authentication, identity, lifecycle, user_admin
 from tanshi.services.jurisdiction import account_id
 from tanshi.services.principals import Principal, Role
 from tanshi.services.trusted_list import rights
@@ -111,7 +111,7 @@ def ask_to_reset_second_factor(
                                 "username")]  # fmt: skip
         if role == Role.ADMINISTRATOR.value:
             action = RESET_ADMIN_SECOND_FACTOR
-        elif identity.represents_an_account(connection, username):
+        elif authentication.represents_an_account(connection, username):
             action = RESET_REPRESENTATIVE_SECOND_FACTOR
         else:
             return None, [Issue("not_an_administrator", f"{username} is neither an administrator "

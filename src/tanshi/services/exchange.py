@@ -35,15 +35,8 @@ from tanshi.market.orders import BUY, Side, TimeInForce
 from tanshi.market.settlement import Fill, funds_needed
 from tanshi.market.settlement_rules import SettlementRules
 from tanshi.market.venues import Venue, book_key, schedule, venue_books
-from tanshi.scenario.exchange_agents import (
-    Agent,
-    AgentFlow,
-    AgentKind,
-    BlockIntent,
-    CancelIntent,
-    Intent,
-    OrderIntent,
-)
+from tanshi.scenario.agent_flow import AgentFlow, BlockIntent, CancelIntent, Intent, OrderIntent
+from tanshi.scenario.exchange_agents import Agent, AgentKind
 from tanshi.services import cash, reservations
 from tanshi.services.exchange_log import command_row, last_close, stored_state
 from tanshi.services.jurisdiction import Jurisdiction, open_trading_account

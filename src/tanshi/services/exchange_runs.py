@@ -15,12 +15,8 @@ from tanshi.market.settlement_rules import SettlementRules
 from tanshi.market.venues import Venue, book_key, is_trading_day
 from tanshi.resources import agent_targets
 from tanshi.rulebook import rules_in_force
-from tanshi.scenario.exchange_agents import (
-    AgentFlow,
-    compliance_agents,
-    market_agents,
-    trading_window,
-)
+from tanshi.scenario.agent_flow import AgentFlow
+from tanshi.scenario.exchange_agents import compliance_agents, market_agents, trading_window
 from tanshi.scenario.market_plan import Behaviour, Need, choose_behaviour
 from tanshi.services.exchange import (
     DayReport,

@@ -1,7 +1,7 @@
 """Who may do what: roles, the scopes each role may hold, and the principal of a request.
 
-``identity.py`` makes users and checks their passwords and second factors; a token or a web
-session (``credentials.py``) establishes the ``Principal`` every read model and write is
+``identity.py`` makes users, ``authentication.py`` checks their passwords and second
+factors; a token or a web session (``credentials.py``) establishes the ``Principal`` every read model and write is
 scoped to (docs/security.md).
 """
 
@@ -59,7 +59,7 @@ READ_ALL_ROLES = frozenset({Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR})
 # Every role that can write logs in with a second factor: those that move units, manage
 # users, or (verifiers) conclude the figures compliance is computed from. Only the read-only
 # auditor may log in with a password alone, unless they represent an account (see
-# ``needs_second_factor``).
+# ``authentication.needs_second_factor``).
 TOTP_REQUIRED_ROLES = frozenset(
     {
         Role.REGULATOR,

@@ -8,18 +8,18 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from tanshi.registry.lifecycle import WAITING_FOR_RELEASE
-from tanshi.services import unit_freezes, views
+from tanshi.services import unit_freeze_reads, views
 from tanshi.services.principals import Principal
 from tanshi.store.schema import unit_freezes as freeze_rows
 
 
-def freeze_orders(engine: Engine, limit: int = 200) -> list[unit_freezes.FreezeOrder]:
+def freeze_orders(engine: Engine, limit: int = 200) -> list[unit_freeze_reads.FreezeOrder]:
     """The latest ``limit`` freeze orders of every account: those in force first, newest first."""
     with engine.connect() as connection:
         ids = connection.execute(
             select(freeze_rows.c.id).order_by(freeze_rows.c.id.desc()).limit(limit)
         ).scalars().all()  # fmt: skip
-    found = [unit_freezes.freeze_order(engine, int(i)) for i in ids]
+    found = [unit_freeze_reads.freeze_order(engine, int(i)) for i in ids]
     orders = [order for order in found if order is not None]
     return sorted(orders, key=lambda order: (order.released_at is not None, -order.id))
 

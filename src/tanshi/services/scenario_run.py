@@ -9,12 +9,12 @@ came out otherwise, as ``Difference`` records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from tanshi.allocation.production import ActivityLevel, UnitOutput
 from tanshi.compliance import ComplianceLine, check_choice
@@ -48,35 +48,15 @@ from tanshi.services import (
     verified_entry,
 )
 from tanshi.services.registry import execute
-from tanshi.store.schema import allocation_lines, companies
+from tanshi.services.scenario_outcomes import (
+    ALLOCATION_FIELDS,
+    Difference,
+    ScenarioResult,
+    _actual,
+    _staged_allocation,
+)
 
 AUTO_VERIFIER = "AUTO"
-
-
-@dataclass(frozen=True, slots=True)
-class Difference:
-    """One way the run differed from the scenario: ``where`` (step or outcome) and what."""
-
-    where: str
-    field: str
-    expected: str
-    actual: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.field} expected {self.expected}, got {self.actual}"
-
-
-@dataclass
-class ScenarioResult:
-    """The compliance tables the run produced and every difference from the scenario."""
-
-    scenario: Scenario
-    lines: dict[int, list[ComplianceLine]] = field(default_factory=dict)
-    differences: list[Difference] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.differences
 
 
 def validate_scenario(text: str, origin: str) -> tuple[Scenario | None, list[Issue]]:
@@ -387,54 +367,7 @@ class _Run:
         return list(result.issues)
 
 
-ALLOCATION_FIELDS = frozenset({"allocation_t", "preallocation_t", "true_up_t"})
-
-
 def _errors(issues: tuple[Issue, ...]) -> list[Issue]:
     """The errors behind a refused verification step (``ncv_missing`` under CN-ETS:power when
     a scenario's coal has no measured NCV), so the step names its cause."""
     return [issue for issue in issues if issue.severity is Severity.ERROR]
-
-
-def _staged_allocation(engine: Engine, year: int) -> dict[str, dict[str, int]]:
-    """Company → ``preallocation_t`` and ``true_up_t`` booked for ``year`` (benchmark_output)."""
-    query = (
-        select(companies.c.code, allocation_lines.c.stage, allocation_lines.c.allocated_units,
-               allocation_lines.c.adjustment_units)
-        .join(companies)
-        .where(allocation_lines.c.year == year)
-    )  # fmt: skip
-    staged: dict[str, dict[str, int]] = {}
-    with engine.connect() as connection:
-        for row in connection.execute(query):
-            if row.stage == "allocation":
-                continue
-            name, value = (
-                ("preallocation_t", row.allocated_units)
-                if row.stage == "preallocation"
-                else ("true_up_t", row.adjustment_units)
-            )
-            figures = staged.setdefault(row.code, {})
-            figures[name] = figures.get(name, 0) + int(value)
-    return staged
-
-
-def _actual(line: ComplianceLine | None) -> dict[str, object]:
-    if line is None:
-        return {}
-    p = line.position
-    return {
-        "verified_tco2": p.verified_tco2,
-        "obligation_t": line.obligation_t,
-        "surrendered_allowances_t": p.surrendered_allowances_t,
-        "offsets_used_t": line.offsets_counted_t,
-        "shortfall_t": line.shortfall_t,
-        "penalty_cny": line.penalty_cny,
-        "deduction_next_year_t": line.deduction_next_year_t,
-        "status": line.status.value,
-        "status_code": line.status_code.value,
-        "penalty": line.penalty,
-        "banked_t": p.banked_t,
-        "borrowed_t": p.borrowed_t,
-        "still_owed_next_year_t": line.still_owed_next_year_t,
-    }

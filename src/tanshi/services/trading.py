@@ -22,7 +22,7 @@ from tanshi.market.events import AmendOrder, CancelOrder, session_commands
 from tanshi.market.orders import BUY, ResultCode, Side, TimeInForce
 from tanshi.market.venues import Venue, schedule
 from tanshi.resources import load_settlement_rules, load_venue, venue_ids
-from tanshi.scenario.exchange_agents import OrderIntent
+from tanshi.scenario.agent_flow import OrderIntent
 from tanshi.services import reservations
 from tanshi.services.exchange import DayReport, ExchangeSession, OpenOrder
 from tanshi.services.exchange_log import stored_log, traded_days

@@ -4,7 +4,8 @@ A freeze moves the units to the account's own frozen-units account (``DP-FZ-<id>
 on the first freeze) with a ``freeze`` transaction, so the journal and its hash chain record
 it and nothing can transfer or surrender them; the order is a row of ``unit_freezes``. The
 release moves the very same serials back (``unfreeze``). What an account holds is then
-available (its own holding) plus frozen (its frozen-units account), ``balances``.
+available (its own holding) plus frozen (its frozen-units account); the orders and balances
+are read by ``unit_freeze_reads``.
 
 A release may give back part of an order (``quantity_units``): serials the order still
 holds go back by the registry's split rule (its largest block first), and the order keeps the
@@ -20,10 +21,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.errors import TanshiError
-from tanshi.core.moments import from_store, to_utc
+from tanshi.core.moments import to_utc
 from tanshi.registry import Account, AccountKind, Movement, ResultCode, TransactionRequest
 from tanshi.registry.accounts import allows_negative, frozen_units_account_code
 from tanshi.registry.serials import Range, take, without
@@ -33,7 +34,6 @@ from tanshi.services.reservations import open_unit_reservations
 from tanshi.store.schema import (
     accounts,
     freeze_reductions,
-    holdings,
     movement_blocks,
     movements,
     transactions,
@@ -57,53 +57,6 @@ class FreezeOutcome:
     transaction_id: int | None = None
     replayed: bool = False
     detail: str = ""  # what to do about a refusal, with the figures, when there is more to say
-
-
-@dataclass(frozen=True, slots=True)
-class FreezeReduction:
-    """Units that left a freeze order: released back to the account, or transferred by court."""
-
-    kind: str
-    quantity_units: int
-    transaction_id: int
-    made_by: str
-    reason: str
-    made_at: datetime
-    blocks: tuple[tuple[int, int], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class FreezeOrder:
-    """A freeze as recorded: what, how many, why, by whom, and its release if any."""
-
-    id: int
-    account: str
-    unit_class: str
-    quantity_units: int
-    order_reference: str
-    reason: str
-    ordered_by: str
-    frozen_at: datetime
-    blocks: tuple[tuple[int, int], ...]
-    released_at: datetime | None
-    released_by: str | None
-    release_reason: str | None
-    frozen_units: int = 0  # still frozen under the order
-    frozen_blocks: tuple[tuple[int, int], ...] = ()
-    reductions: tuple[FreezeReduction, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Balance:
-    """Units of one class an account may use, and those frozen in it."""
-
-    unit_class: str
-    available_units: int
-    frozen_units: int
-
-    @property
-    def total_units(self) -> int:
-        return self.available_units + self.frozen_units
 
 
 def _account(connection: Connection, code: str) -> tuple[Account, int | None]:
@@ -339,68 +292,3 @@ def release_freeze(
         record_reduction(connection, order, RELEASE, quantity, outcome.transaction_id,
                          released_by, reason, now, closes=quantity == holding)  # fmt: skip
         return FreezeOutcome(freeze_id, ResultCode.OK, outcome.transaction_id, outcome.replayed)
-
-
-def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
-    """Every freeze order of an account, oldest first, with the serials each froze."""
-    with engine.connect() as connection:
-        account, _ = _account(connection, account_code)
-        rows = connection.execute(
-            select(unit_freezes, unit_classes.c.code.label("class_code"))
-            .join(unit_classes, unit_classes.c.id == unit_freezes.c.unit_class_id)
-            .where(unit_freezes.c.account_id == account.id)
-            .order_by(unit_freezes.c.id)
-        ).all()
-        return [_order(connection, account.code, row) for row in rows]
-
-
-def freeze_order(engine: Engine, freeze_id: int) -> FreezeOrder | None:
-    """One freeze order, or None."""
-    with engine.connect() as connection:
-        row = connection.execute(
-            select(unit_freezes, unit_classes.c.code.label("class_code"), accounts.c.code)
-            .join(unit_classes, unit_classes.c.id == unit_freezes.c.unit_class_id)
-            .join(accounts, accounts.c.id == unit_freezes.c.account_id)
-            .where(unit_freezes.c.id == freeze_id)
-        ).first()
-        return None if row is None else _order(connection, row.code, row)
-
-
-def _order(connection: Connection, account_code: str, row: Any) -> FreezeOrder:
-    released = None if row.released_at is None else from_store(row.released_at)
-    held = still_frozen(connection, row)
-    reductions = tuple(
-        FreezeReduction(r.kind, int(r.quantity_units), r.transaction_id, r.made_by, r.reason,
-                        from_store(r.made_at), _moved_blocks(connection, r.transaction_id))
-        for r in connection.execute(select(freeze_reductions).where(
-            freeze_reductions.c.freeze_id == row.id).order_by(freeze_reductions.c.id))
-    )  # fmt: skip
-    return FreezeOrder(
-        row.id, account_code, row.class_code, int(row.quantity_units), row.order_reference,
-        row.reason, row.ordered_by, from_store(row.frozen_at),
-        _moved_blocks(connection, row.freeze_transaction_id), released, row.released_by,
-        row.release_reason, sum(block.size for block in held),
-        tuple((block.start, block.end) for block in held), reductions,
-    )  # fmt: skip
-
-
-def balances(engine: Engine, account_code: str) -> list[Balance]:
-    """Per unit class: what the account may use and what is frozen in it (zeros left out)."""
-    with engine.connect() as connection:
-        account, _ = _account(connection, account_code)
-        frozen_code = frozen_units_account_code(account)
-        rows = connection.execute(
-            select(unit_classes.c.code, accounts.c.code, func.sum(holdings.c.quantity_units))
-            .join(holdings, holdings.c.account_id == accounts.c.id)
-            .join(unit_classes, unit_classes.c.id == holdings.c.unit_class_id)
-            .where(accounts.c.code.in_([account.code, frozen_code]))
-            .group_by(unit_classes.c.code, accounts.c.code)
-        ).all()
-    found: dict[str, list[int]] = {}
-    for class_code, code, quantity in rows:
-        found.setdefault(class_code, [0, 0])[code == frozen_code] += int(quantity)
-    return [
-        Balance(code, available, frozen)
-        for code, (available, frozen) in sorted(found.items())
-        if available or frozen
-    ]

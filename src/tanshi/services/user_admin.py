@@ -19,15 +19,14 @@ from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
+from tanshi.services.authentication import LoginPolicy, represents_an_account
 from tanshi.services.identity import (
     MIN_PASSWORD_CHARS,
-    LoginPolicy,
     announce_principals_changed,
     digest,
     end_credentials,
     hash_password,
     password_matches,
-    represents_an_account,
 )
 from tanshi.services.principals import Principal, Role
 from tanshi.services.secret_box import keyring, seal

@@ -20,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry.lifecycle import Rights
-from tanshi.services import account_limits, trust_requests, trusted_list, unit_freezes, views
+from tanshi.services import account_limits, trust_requests, trusted_list, unit_freeze_reads, views
 from tanshi.services.jurisdiction import account_id
 from tanshi.services.trusted_list import (
     approval_waiver_on,
@@ -127,8 +127,8 @@ def controls_page(code: Code, request: Request, svc: ServiceDep, who: VisitorDep
     if request.headers.get("hx-request"):
         return render(request, svc, who, "_account_controls.html", **context)
     return render(request, svc, who, "account_controls.html", account=account,
-                  balances=unit_freezes.balances(svc.engine, code),
-                  freezes=unit_freezes.freeze_orders(svc.engine, code), **context)  # fmt: skip
+                  balances=unit_freeze_reads.balances(svc.engine, code),
+                  freezes=unit_freeze_reads.freeze_orders(svc.engine, code), **context)  # fmt: skip
 
 
 def _visible(svc: Service, who: Visitor, code: str) -> None:

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tanshi.api.clock import totp_moment
 from tanshi.api.context import ServiceDep, client_address
-from tanshi.services import access_log, credentials, identity, publication, views
+from tanshi.services import access_log, authentication, credentials, identity, publication, views
 from tanshi.web.common import VisitorDep, year_shown
 from tanshi.web.i18n import LOCALES
 from tanshi.web.refusals import explain
@@ -56,7 +56,7 @@ def login(
         return render(request, svc, who, "login.html", 429, next=next,
                       problem="too many login attempts; wait a minute")  # fmt: skip
     now = svc.now()
-    principal, problem = identity.authenticate(
+    principal, problem = authentication.authenticate(
         svc.engine, username, password, totp or None, now, svc.policy, totp_at=totp_moment(svc)
     )
     if principal is None:

@@ -12,7 +12,7 @@ from tanshi.api.clock import totp_moment
 from tanshi.api.context import ServiceDep, authenticated, client_address
 from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Done, Health, Me, TokenOut, TokenRequest
-from tanshi.services import access_log, credentials, identity
+from tanshi.services import access_log, authentication, credentials
 from tanshi.services.principals import Principal
 
 router = APIRouter(tags=["auth"])
@@ -35,7 +35,7 @@ def create_token(body: TokenRequest, request: Request, svc: ServiceDep) -> dict:
         raise ApiError(429, "too_many_attempts", "too many login attempts; wait a minute",
                        headers={"Retry-After": "60"})  # fmt: skip
     now = svc.now()
-    principal, problem = identity.authenticate(
+    principal, problem = authentication.authenticate(
         svc.engine,
         body.username,
         body.password,

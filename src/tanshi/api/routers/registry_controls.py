@@ -28,7 +28,7 @@ from tanshi.api.errors import ApiError, from_result
 from tanshi.api.models import MAX_ID, Code, Done, Quantity, Strict
 from tanshi.core.errors import TanshiError
 from tanshi.registry import ResultCode
-from tanshi.services import trusted_list, unit_freezes, views
+from tanshi.services import trusted_list, unit_freeze_reads, unit_freezes, views
 from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["registry controls"])
@@ -105,7 +105,7 @@ def _visible(svc: Service, who: Principal, code: str) -> None:
         raise ApiError(404, "unknown_account", f"no account {code} that you may read", "path.code")
 
 
-def _freeze_body(order: unit_freezes.FreezeOrder) -> dict:
+def _freeze_body(order: unit_freeze_reads.FreezeOrder) -> dict:
     return {
         "id": order.id, "account": order.account, "unit_class": order.unit_class,
         "quantity_t": order.quantity_units, "order_reference": order.order_reference,
@@ -165,7 +165,7 @@ async def get_balances(code: str, who: Reader, svc: ServiceDep) -> list[dict]:
         return [
             {"unit_class": b.unit_class, "available_t": b.available_units,
              "frozen_t": b.frozen_units, "total_t": b.total_units}
-            for b in unit_freezes.balances(svc.engine, code)
+            for b in unit_freeze_reads.balances(svc.engine, code)
         ]  # fmt: skip
 
     return await run_in_threadpool(read)
@@ -177,7 +177,7 @@ async def get_freezes(code: str, who: Reader, svc: ServiceDep) -> list[dict]:
 
     def read() -> list[dict]:
         _visible(svc, who, code)
-        return [_freeze_body(order) for order in unit_freezes.freeze_orders(svc.engine, code)]
+        return [_freeze_body(order) for order in unit_freeze_reads.freeze_orders(svc.engine, code)]
 
     return await run_in_threadpool(read)
 
@@ -204,7 +204,7 @@ def freeze(
             if outcome.detail:  # what to do, with the figures
                 refusal.message = outcome.detail
             raise refusal
-        order = unit_freezes.freeze_order(svc.engine, outcome.freeze_id)
+        order = unit_freeze_reads.freeze_order(svc.engine, outcome.freeze_id)
         assert order is not None
         return 201, _freeze_body(order)
 
@@ -236,7 +236,7 @@ def release(
             raise ApiError(409, "freeze_order_released", str(error), "path.freeze_id") from error
         if outcome.result is not ResultCode.OK:
             raise from_result(outcome.result, "path.freeze_id")
-        order = unit_freezes.freeze_order(svc.engine, freeze_id)
+        order = unit_freeze_reads.freeze_order(svc.engine, freeze_id)
         assert order is not None
         return 200, _freeze_body(order)
 

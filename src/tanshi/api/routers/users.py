@@ -24,7 +24,7 @@ from tanshi.api.context import (
 from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import Done, Strict
 from tanshi.core.issues import Issue
-from tanshi.services import access_log, identity, user_admin
+from tanshi.services import access_log, authentication, user_admin
 from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["administration"])
@@ -71,7 +71,7 @@ def change_password(body: PasswordChangeIn, request: Request, svc: ServiceDep) -
     if problems:
         raise from_issues(422, problems, lambda i: f"body.{i.where}")
     now = svc.now()
-    principal, problem = identity.authenticate(svc.engine, body.username, body.password,
+    principal, problem = authentication.authenticate(svc.engine, body.username, body.password,
                                                body.totp, now, svc.policy,
                                                totp_at=totp_moment(svc))  # fmt: skip
     if principal is None:

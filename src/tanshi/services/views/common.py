@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 
 from tanshi.core.moments import from_store
-from tanshi.services import unit_freezes
+from tanshi.services import unit_freeze_reads
 from tanshi.services.principals import Principal
 from tanshi.store.schema import (
     accounts,
@@ -119,7 +119,7 @@ def in_scope(engine: Engine, principal: Principal, account_code: str) -> bool:
 def freeze_order_hidden(engine: Engine, principal: Principal, freeze_id: int) -> bool:
     """Whether freeze order ``freeze_id`` exists but holds another jurisdiction's account:
     callers answer as if it did not exist (one that does not exist is the service's to say)."""
-    held = unit_freezes.freeze_order(engine, freeze_id)
+    held = unit_freeze_reads.freeze_order(engine, freeze_id)
     return held is not None and not in_scope(engine, principal, held.account)
 
 

@@ -42,3 +42,13 @@ def test_settling_freezes_what_start_up_built() -> None:
     frozen = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)  # fmt: skip
     assert int(frozen.stdout) > 10_000
+
+
+def test_totp_prints_a_code_and_refuses_what_is_not_a_secret() -> None:
+    good = CliRunner().invoke(app, ["totp", "jbsw y3dp ehpk 3pxp jbsw y3dp ehpk 3pxp"])
+    assert good.exit_code == 0 and good.output.strip().isdigit(), good.output
+    for wrong in ("notasecret", "", "ABC!DEF", "JBSWY3DPEHPK3PXP"):  # the last too short
+        refused = CliRunner().invoke(app, ["totp", wrong])
+        assert refused.exit_code == 2, refused.output
+        assert "is not a TOTP secret" in refused.output and "tanshi demo" in refused.output
+        assert "Traceback" not in refused.output

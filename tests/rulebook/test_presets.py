@@ -13,7 +13,7 @@ from tanshi.resources import load_rulebook, preset_ids, preset_text
 from tanshi.rulebook import parse_rulebook, rules_in_force
 from tanshi.rulebook.checks import check_rulebook
 from tanshi.rulebook.describe import describe
-from tanshi.rulebook.in_force import NoRuleInForce
+from tanshi.rulebook.in_force import NoRuleInForce, year_spans, years_in_force
 from tanshi.rulebook.model import (
     BenchmarkOutputRule,
     CapRule,
@@ -260,6 +260,18 @@ def test_a_year_outside_the_rules_is_refused() -> None:
     rulebook, _ = load_rulebook("kr-kets")
     with pytest.raises(NoRuleInForce):
         rules_in_force(rulebook, 2026)
+
+
+def test_a_year_without_rules_says_which_years_have_them() -> None:
+    rulebook, _ = load_rulebook("demo-province")
+    with pytest.raises(NoRuleInForce) as raised:
+        rules_in_force(rulebook, 2030)
+    assert raised.value.year == 2030 and raised.value.years == years_in_force(rulebook)
+    assert year_spans(raised.value.years) == "2016-2020"
+    for year in raised.value.years:
+        rules_in_force(rulebook, year)  # every year named has its rules
+    assert year_spans((2013, 2014, 2015, 2017)) == "2013-2015, 2017"
+    assert year_spans(()) == "none"
 
 
 BROKEN = textwrap.dedent(

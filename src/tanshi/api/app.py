@@ -39,7 +39,7 @@ class BodyLimit:
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.limit):
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         seen = 0
 
@@ -55,9 +55,9 @@ class BodyLimit:
         try:
             await self.app(scope, counted, send)
         except _TooLarge:
-            await self._refuse(send)
+            await self._refuse(scope, send)
 
-    async def _refuse(self, send: Any) -> None:
+    async def _refuse(self, scope: dict, send: Any) -> None:
         body = errors.ApiError(
             413, "payload_too_large", f"request bodies are limited to {self.limit} bytes"
         ).body()

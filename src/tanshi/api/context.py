@@ -15,11 +15,11 @@ from sqlalchemy import Connection, Engine, select
 from starlette.concurrency import run_in_threadpool
 
 from tanshi.api.clock import real_time
-from tanshi.api.errors import ApiError
+from tanshi.api.errors import ApiError, no_rule_error
 from tanshi.api.settings import Settings
 from tanshi.api.tokens import TokenCache
 from tanshi.core.errors import TanshiError
-from tanshi.rulebook.in_force import sectors_not_in_force
+from tanshi.rulebook.in_force import NoRuleInForce, sectors_not_in_force
 from tanshi.services import access_log, login_throttle
 from tanshi.services.authentication import LoginPolicy
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
@@ -268,7 +268,10 @@ def _replayed(stored: tuple[str, int, dict[str, Any]], print_: str) -> tuple[int
         raise ApiError(409, "idempotency_key_reused_with_different_request",
                        "this Idempotency-Key was used for another request; use a new key",
                        "header.Idempotency-Key")  # fmt: skip
-    return stored[1], stored[2]
+    status, body = stored[1], stored[2]
+    if status >= 400:  # a kept refusal is answered again as the error it was
+        raise ApiError.from_body(status, body)
+    return status, body
 
 
 def idempotent_write(
@@ -290,7 +293,8 @@ def idempotent_write(
              "detail": {"request": payload, "key": key}}  # fmt: skip
     try:
         status, body = run()
-    except ApiError as error:
+    except (ApiError, NoRuleInForce) as raised:
+        error = no_rule_error(raised) if isinstance(raised, NoRuleInForce) else raised
         keep = error.status in _KEPT_REFUSALS
         access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(), now,
                               keep=keep, result=error.code, **audit)  # fmt: skip
@@ -335,7 +339,8 @@ def idempotent_write_in(
                     (status, body), keep, result = answer, True, "ok"
                 access_log.finish_write_in(connection, principal, key, print_, status, body,
                                            now, keep=keep, result=result, **audit)  # fmt: skip
-    except ApiError as error:
+    except (ApiError, NoRuleInForce) as raised:
+        error = no_rule_error(raised) if isinstance(raised, NoRuleInForce) else raised
         keep = error.status in _KEPT_REFUSALS
         access_log.finish_write(svc.engine, principal, key, print_, error.status, error.body(),
                                 now, keep=keep, result=error.code, **audit)  # fmt: skip

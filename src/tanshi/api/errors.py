@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
+from tanshi.rulebook.in_force import NoRuleInForce, year_spans
 
 
 class ErrorDetail(BaseModel):
@@ -41,6 +42,12 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.field = status, code, message, field
         self.details = details or []
         self.headers = headers
+
+    @classmethod
+    def from_body(cls, status: int, body: dict[str, Any]) -> ApiError:
+        """The error an ErrorBody (a kept answer) describes."""
+        info = ErrorInfo.model_validate(body["error"])
+        return cls(status, info.code, info.message, info.field, info.details)
 
     def body(self) -> dict[str, Any]:
         return ErrorBody(
@@ -90,6 +97,15 @@ def from_result(result: ResultCode, field: str | None = None) -> ApiError:
     return ApiError(status, result.value, message, field)
 
 
+def no_rule_error(error: NoRuleInForce) -> ApiError:
+    """A year the rulebook does not rule on, chosen by the caller: 422 with the years it does."""
+    if error.year is None:
+        return ApiError(422, "no_rule_in_force", str(error), "year")
+    message = (f"no rules are in force for {error.year} ({error}); the rulebook has rules "
+               f"for {year_spans(error.years)}")  # fmt: skip
+    return ApiError(422, "no_rule_in_force", message, "year")
+
+
 def error_response(error: ApiError) -> JSONResponse:
     """The answer to an ``ApiError``: its status, its headers and the ErrorBody."""
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
@@ -105,6 +121,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
         return error_response(error)
+
+    @app.exception_handler(NoRuleInForce)
+    async def _no_rule(_request: Request, error: NoRuleInForce) -> JSONResponse:
+        return error_response(no_rule_error(error))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:

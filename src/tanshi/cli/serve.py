@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import binascii
 import os
 from pathlib import Path
 from typing import Annotated
@@ -109,4 +110,18 @@ def totp_command(
     secret: Annotated[str, typer.Argument(help="a base32 TOTP secret, e.g. a demo user's")],
 ) -> None:
     """Print the current one-time code of a TOTP secret (for trying the demo users)."""
-    typer.echo(pyotp.TOTP(secret).now())
+    cleaned = "".join(secret.split()).upper()  # authenticator apps show it in groups
+    try:
+        code = pyotp.TOTP(cleaned).now() if cleaned else None
+    except (binascii.Error, ValueError):  # not base32, or shorter than pyotp's 112 bits
+        code = None
+    if code is None:
+        raise fail(
+            f"{secret!r} is not a TOTP secret: a secret is base32 (the letters A-Z and the "
+            "digits 2-7), at least 23 characters, e.g. JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP. "
+            "`tanshi demo` prints each demo user's secret beside the password; `tanshi user "
+            "add` and `tanshi user reset-second-factor` print a user's enrolment URI, whose "
+            "secret=… is it",
+            2,
+        )
+    typer.echo(code)

@@ -33,14 +33,24 @@ R = TypeVar("R", bound=Ruled)
 
 
 class NoRuleInForce(TanshiError):
-    """The rulebook has no rule of a kind for a year the caller asked about."""
+    """The rulebook has no rule of a kind for a year the caller asked about.
+
+    ``year`` is that year and ``years`` the years the rulebook does rule on (empty when not
+    known), so a shell can answer a person who chose the year with what to choose instead.
+    """
+
+    def __init__(self, message: str, year: int | None = None, years: tuple[int, ...] = ()) -> None:
+        super().__init__(message)
+        self.year, self.years = year, years
 
 
 def rule_for(rules: Sequence[R], year: int, kind: str) -> R:
     """The single rule of ``rules`` in force in ``year``; checks guarantee at most one."""
     matching = [rule for rule in rules if rule.in_force(year)]
     if not matching:
-        raise NoRuleInForce(f"the rulebook has no {kind} rule in force in {year}")
+        ruled = {y for rule in rules for y in range(rule.valid_from, rule.valid_to + 1)}
+        raise NoRuleInForce(f"the rulebook has no {kind} rule in force in {year}", year,
+                            tuple(sorted(ruled)))  # fmt: skip
     assert len(matching) == 1, "check_rulebook rejects overlapping rules"
     return matching[0]
 
@@ -85,7 +95,40 @@ class RulesInForce:
 
 
 def rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
-    """The rules for ``year``; raises NoRuleInForce when a required kind is missing."""
+    """The rules for ``year``; raises NoRuleInForce (with the years there are rules for) when
+    a required kind is missing."""
+    try:
+        return _rules_in_force(rulebook, year)
+    except NoRuleInForce as error:
+        raise NoRuleInForce(str(error), year, years_in_force(rulebook)) from None
+
+
+def years_in_force(rulebook: Rulebook) -> tuple[int, ...]:
+    """The years ``rules_in_force`` answers for: allocation years with every required rule."""
+    candidates = sorted({year for rule in rulebook.allocation
+                         for year in range(rule.valid_from, rule.valid_to + 1)})  # fmt: skip
+    found = []
+    for year in candidates:
+        try:
+            _rules_in_force(rulebook, year)
+        except NoRuleInForce:
+            continue
+        found.append(year)
+    return tuple(found)
+
+
+def year_spans(years: Sequence[int]) -> str:
+    """Years as runs, e.g. ``2013-2020, 2022``; ``none`` for no years."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(f"{r[0]}-{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs) or "none"
+
+
+def _rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
     allocation = rule_for(rulebook.allocation, year, "allocation")
     cap = cap_rule(rulebook, year)
     if cap is None and allocation.method in CAPPED_METHODS:

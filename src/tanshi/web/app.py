@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from tanshi.api.app import BodyLimit, create_api, make_service
+from tanshi.api.app import create_api, make_service
 from tanshi.api.clock import service_clock
 from tanshi.api.context import Service
 from tanshi.api.settings import Settings
@@ -25,6 +25,7 @@ from tanshi.web import (
     auction_desk,
     cash,
     company,
+    errors,
     mrv,
     pages,
     public_auctions,
@@ -91,7 +92,9 @@ def create_app(service: Service) -> FastAPI:
                    surveillance.router):  # fmt: skip
         app.include_router(router)
     app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
-    app.add_middleware(BodyLimit, limit=service.settings.max_body_bytes)
+    errors.install(app)
+    app.add_middleware(errors.WebBodyLimit, limit=service.settings.max_body_bytes,
+                       service=service)  # fmt: skip
     app.add_middleware(SecurityHeaders)
     return app
 

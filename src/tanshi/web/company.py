@@ -13,7 +13,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services import admin_views, lifecycle, views
+from tanshi.services import admin_views, lifecycle, surrender_standing, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
@@ -24,6 +24,7 @@ from tanshi.web.company_extras import company_extras
 from tanshi.web.forms import (
     Message,
     Refused,
+    Verbatim,
     account_jurisdiction,
     refusal,
     refusal_of,
@@ -37,6 +38,12 @@ router = APIRouter(include_in_schema=False)
 
 
 PROPOSALS_CHANGED = "proposals-changed"  # htmx event: the company page reloads its proposals
+BEYOND_OBLIGATION = (
+    "for {year} your company owes {obligation} t and has surrendered {surrendered} t, so "
+    "{still_owed} t is still owed: surrendering {quantity} t goes {beyond} t beyond the "
+    "obligation, and surrendered units are cancelled for good. To surrender them anyway, tick "
+    '"Surrender beyond the obligation" and send again'
+)
 
 
 def _refused(result: ResultCode) -> Refused:
@@ -60,12 +67,13 @@ def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
     account = views.account(
         svc.engine, me, operator_account_code(jurisdiction.code, company["code"])
     )
-    deadline, position = None, None
+    deadline, position, standing = None, None, None
     if shown:
         try:
             deadline = compliance_service.deadline_of(jurisdiction, shown)
             position = next((p for p in compliance_service.positions(svc.engine, jurisdiction, shown)
                              if p.company == company["code"]), None)  # fmt: skip
+            standing = surrender_standing.standing_of(jurisdiction, shown, position)
         except TanshiError:
             deadline = None
     line = (
@@ -74,7 +82,7 @@ def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
         else []
     )
     return render(request, svc, who, "company.html", company=company, account=account,
-                  year=shown, deadline=deadline, position=position,
+                  year=shown, deadline=deadline, position=position, standing=standing,
                   line=line[0] if line else None, form_key=uuid.uuid4().hex,
                   surrender_key=uuid.uuid4().hex, **bid_panel(svc, me),
                   **company_extras(svc, me, company["code"], jurisdiction, shown))  # fmt: skip
@@ -170,16 +178,30 @@ def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     assert company is not None
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     year = whole_number(form.get("year"), "Compliance year")
+    jurisdiction = svc.jurisdiction(company["jurisdiction"])
+    # Surplus is lawful (cancelled like the rest) but rarely meant: ask before it goes ahead.
+    standing = surrender_standing.standing(svc.engine, jurisdiction, me.company, year)
+    beyond = standing.beyond_t(quantity) if standing else 0
+    if beyond and form.get("beyond_obligation") != "yes":
+        assert standing is not None
+        raise Refused("surrender_beyond_obligation", BEYOND_OBLIGATION, **{
+            name: Verbatim(f"{value:,}") for name, value in (
+                ("obligation", standing.obligation_t), ("surrendered", standing.surrendered_t),
+                ("still_owed", standing.still_owed_t), ("quantity", quantity),
+                ("beyond", beyond))}, year=Verbatim(year))  # fmt: skip
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome, issues = compliance_service.surrender(
-        svc.engine, svc.jurisdiction(company["jurisdiction"]), me.company,
-        form.get("unit_class", "").strip(), quantity, year, key, svc.now(),
+        svc.engine, jurisdiction, me.company, form.get("unit_class", "").strip(), quantity, year,
+        key, svc.now(),
     )  # fmt: skip
     if issues:
         raise refusal_of(issues)
     assert outcome is not None
-    return "surrendered {quantity} t for {year} (transaction {id})", {
-        "quantity": quantity, "year": year, "id": outcome.transaction_id}  # fmt: skip
+    done = {"quantity": quantity, "year": year, "id": outcome.transaction_id}
+    if beyond:
+        return ("surrendered {quantity} t for {year} (transaction {id}), {beyond} t of it "
+                "beyond the obligation"), done | {"beyond": Verbatim(f"{beyond:,}")}  # fmt: skip
+    return "surrendered {quantity} t for {year} (transaction {id})", done
 
 
 @router.post("/surrender", response_class=HTMLResponse)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
 from tanshi.api.errors import ApiError
+from tanshi.rulebook.in_force import NoRuleInForce, year_spans
 from tanshi.services import access_log, form_keys
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal
@@ -73,6 +74,17 @@ def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) 
     shown = refusal(error.code, error.message)
     return render(request, svc, who, "result.html", error.status, ok=False, code=error.code,
                   message=say(who.locale, shown.message, shown.values), detail=shown.detail)  # fmt: skip
+
+
+def no_rules(error: NoRuleInForce) -> Refused:
+    """A year chosen on a form that the rulebook does not rule on: which years it does."""
+    if error.year is None:
+        return Refused("no_rule_in_force", "the rulebook has no rules for this year",
+                       detail=str(error))  # fmt: skip
+    return Refused("no_rule_in_force",
+                   "no rules are in force for {year}: the rulebook has rules for {years}",
+                   detail=str(error), year=Verbatim(error.year),
+                   years=Verbatim(year_spans(error.years)))  # fmt: skip
 
 
 def account_jurisdiction(svc: Service, code: str, who: Principal | None = None) -> Jurisdiction:
@@ -171,7 +183,10 @@ async def web_write(
             return _answer(request, svc, visitor, False, problem.code, problem.message, {},
                            None, key_input, None)  # fmt: skip
     try:
-        message, values = run(form)
+        try:
+            message, values = run(form)
+        except NoRuleInForce as error:  # a year on the form the rulebook does not rule on
+            raise no_rules(error) from error
     except Refused as refused:
         access_log.audit(svc.engine, me, action, target, client_address(request),
                        refused.code, svc.now(), {"form": safe})  # fmt: skip

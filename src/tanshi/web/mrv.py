@@ -15,9 +15,18 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.core.issues import has_errors
 from tanshi.mrv.verification_workflow import CaseState
+from tanshi.rulebook.in_force import NoRuleInForce
 from tanshi.services.principals import Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
-from tanshi.web.forms import Message, Refused, refusal, say, web_write, whole_number
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    no_rules,
+    refusal,
+    say,
+    web_write,
+    whole_number,
+)
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
@@ -69,7 +78,8 @@ def reports_page(request: Request, svc: ServiceDep, who: VisitorDep,
     shown = year_shown(svc, year)
     cases = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
     return render(request, svc, who, "reports.html", year=shown, cases=cases,
-                  company=who.principal.company)  # fmt: skip
+                  company=who.principal.company,
+                  limit_kib=svc.settings.max_body_bytes // 1024)  # fmt: skip
 
 
 @router.post("/reports/check", response_class=HTMLResponse)
@@ -87,10 +97,14 @@ async def check_report(request: Request, svc: ServiceDep, who: VisitorDep) -> Re
     try:
         year = whole_number(str(form.get("year", "")), "Year")
         stated = _tonnes(str(form.get("stated_t", "")), "Stated emissions (t)")
+        try:
+            issues = mrv_desk.check(svc, me.company, year, stated, text)
+        except NoRuleInForce as error:
+            raise no_rules(error) from error
     except Refused as refused:
         return render(request, svc, who, "result.html", 422, ok=False, code=refused.code,
-                      message=say(who.locale, refused.message, refused.values))  # fmt: skip
-    issues = mrv_desk.check(svc, me.company, year, stated, text)
+                      message=say(who.locale, refused.message, refused.values),
+                      detail=refused.detail)  # fmt: skip
     return render(request, svc, who, "_report_check.html", issues=issues,
                   ok=not has_errors(issues))  # fmt: skip
 

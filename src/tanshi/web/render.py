@@ -80,7 +80,12 @@ def render(
     request: Request, svc: Service, visitor: Visitor, template: str, http_status: int = 200,
     **context: Any,
 ) -> HTMLResponse:  # fmt: skip
-    """A page (or an htmx fragment) in the visitor's language."""
+    """A page (or an htmx fragment) in the visitor's language.
+
+    A result (``result.html``, a fragment htmx swaps into the page) asked for by a browser
+    itself, not htmx, comes in the site's layout with a link home: an error page."""
+    if template == "result.html" and not request.headers.get("hx-request"):
+        template = "result_page.html"
     csrf, new_cookie = visitor.csrf, None
     if visitor.principal is None and not csrf:
         csrf = new_cookie = secrets.token_urlsafe(32)
@@ -89,7 +94,7 @@ def render(
     html = environment.get_template(template).render(
         _=translator(visitor.locale), locale=visitor.locale, languages=LANGUAGE_NAMES,
         me=visitor.principal, csrf=csrf, navigation=NAVIGATION[role], path=request.url.path,
-        service_clock=clock, account_page=ACCOUNT_PAGE, **context,
+        service_clock=clock, account_page=ACCOUNT_PAGE, home_page=HOME[role], **context,
     )  # fmt: skip
     response = HTMLResponse(html, status_code=http_status)
     if new_cookie:

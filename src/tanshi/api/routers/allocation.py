@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
 from tanshi.api.context import IdempotencyKey, Reader, Service, ServiceDep, idempotent_write, needs
-from tanshi.api.errors import ApiError
+from tanshi.api.errors import ApiError, no_rule_error
 from tanshi.api.models import Page
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
@@ -102,8 +102,10 @@ class RunOut(BaseModel):
 
 
 def _refused(error: TanshiError) -> ApiError:
-    code = "no_rule_in_force" if isinstance(error, NoRuleInForce) else "allocation_not_possible"
-    return ApiError(422, code, str(error), "path.year")
+    if isinstance(error, NoRuleInForce):  # the message names the years with rules
+        found = no_rule_error(error)
+        return ApiError(422, found.code, found.message, "path.year")
+    return ApiError(422, "allocation_not_possible", str(error), "path.year")
 
 
 def _rows(svc: Service, place: Jurisdiction, year: int) -> tuple[str, str, list[dict]]:

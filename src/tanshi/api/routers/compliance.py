@@ -18,6 +18,7 @@ from tanshi.api.errors import ApiError, from_issues
 from tanshi.api.models import ComplianceLineOut, CoverageOut, Done, Page, SurrenderIn, SurrenderOut
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
+from tanshi.rulebook import NoRuleInForce
 from tanshi.services import compliance as compliance_service
 from tanshi.services import views
 from tanshi.services.principals import Principal, Scope
@@ -93,6 +94,8 @@ def run_compliance(
         found = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         try:
             compliance_service.run_compliance(svc.engine, found, year, svc.now())
+        except NoRuleInForce:
+            raise  # 422 no_rule_in_force (errors.py), not "not due": it never will be
         except TanshiError as error:
             raise ApiError(409, "compliance_not_due", str(error), "path.year") from error
         return 200, {"result": "ok"}

@@ -1,0 +1,119 @@
+"""Error pages for the web's addresses: in the site's layout and the visitor's language.
+
+The API's addresses (``/v1``, ``/openapi.json``, ``/static``) keep the API's JSON errors;
+every other address is a page, so a 404, a refused year or an oversized upload answers with
+a page (or, for htmx, the result fragment it swaps in) rather than JSON or a bare fragment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from tanshi.api.app import BodyLimit
+from tanshi.api.context import Service
+from tanshi.api.errors import ApiError
+from tanshi.rulebook.in_force import NoRuleInForce
+from tanshi.web.forms import Refused, Verbatim, no_rules, refusal, say
+from tanshi.web.render import render
+from tanshi.web.session import visitor
+
+API_PATHS = ("/v1/", "/static/")
+Handler = Callable[[Request, Any], Awaitable[Response]]
+
+# What an HTTP status means on a page (msgids); others get the generic message.
+HTTP_MESSAGES = {
+    404: "there is no page at this address: check the address or start from your home page",
+    405: "this page does not take that kind of request: start again from your home page",
+}
+TOO_LARGE = (
+    "the form sent more than {kib} KiB, the most this site takes: make the file smaller "
+    "(remove comment lines or columns not needed) and send it again, or ask the "
+    "registry's operator to raise the limit (TANSHI_MAX_BODY_BYTES)"
+)
+SERVER_FAILED = "the server failed; the error is logged: try again later"
+
+
+def is_api(path: str) -> bool:
+    return path in ("/v1", "/openapi.json") or path.startswith(API_PATHS)
+
+
+def _page(request: Request, svc: Service, status: int, refused: Refused) -> Response:
+    who = visitor(request, svc)
+    return render(request, svc, who, "result.html", status, ok=False, code=refused.code,
+                  message=say(who.locale, refused.message, refused.values),
+                  detail=refused.detail)  # fmt: skip
+
+
+async def page(request: Request, status: int, refused: Refused) -> Response:
+    """The result page (or fragment) for a refusal, rendered off the event loop."""
+    svc: Service = request.app.state.service
+    return await run_in_threadpool(_page, request, svc, status, refused)
+
+
+def install(app: FastAPI) -> None:
+    """Pages for HTTP errors, API errors, years without rules and crashes on web addresses;
+    the API's JSON stays on its own."""
+    api_http: Handler = app.exception_handlers[StarletteHTTPException]
+    api_no_rule: Handler = app.exception_handlers[NoRuleInForce]
+    api_error: Handler = app.exception_handlers[ApiError]
+    api_crash: Handler = app.exception_handlers[Exception]
+
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if is_api(request.url.path):
+            return await api_http(request, error)
+        message = HTTP_MESSAGES.get(error.status_code, "the request could not be served")
+        code = {404: "not_found", 405: "method_not_allowed"}.get(
+            error.status_code, f"http_{error.status_code}"
+        )
+        return await page(request, error.status_code, Refused(code, message))
+
+    async def no_rule(request: Request, error: NoRuleInForce) -> Response:
+        if is_api(request.url.path):
+            return await api_no_rule(request, error)
+        return await page(request, 422, no_rules(error))
+
+    async def refused(request: Request, error: ApiError) -> Response:
+        if is_api(request.url.path):
+            return await api_error(request, error)
+        return await page(request, error.status, refusal(error.code, error.message))
+
+    async def crash(request: Request, error: Exception) -> Response:
+        if is_api(request.url.path):
+            return await api_crash(request, error)
+        try:
+            return await page(request, 500, Refused("internal_error", SERVER_FAILED))
+        except Exception:  # the page itself failed (the database, say): the API's answer
+            return await api_crash(request, error)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(NoRuleInForce, no_rule)  # type: ignore[arg-type]
+    app.add_exception_handler(ApiError, refused)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, crash)
+
+
+class WebBodyLimit(BodyLimit):
+    """The body-size limit; on a web address the refusal is a page that says the limit."""
+
+    def __init__(self, app: Any, limit: int, service: Service) -> None:
+        super().__init__(app, limit)
+        self.service = service
+
+    async def _refuse(self, scope: dict, send: Any) -> None:
+        if is_api(scope.get("path", "")):
+            await super()._refuse(scope, send)
+            return
+        request = Request(scope)
+        kib = self.limit // 1024
+        refused = Refused("payload_too_large", TOO_LARGE, kib=Verbatim(kib))  # fmt: skip
+        response = await run_in_threadpool(_page, request, self.service, 413, refused)
+
+        async def nothing() -> dict:
+            return {"type": "http.disconnect"}
+
+        await response(scope, nothing, send)

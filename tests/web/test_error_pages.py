@@ -1,0 +1,105 @@
+"""Errors on web addresses are pages in the visitor's language (htmx gets the fragment); a
+year without rules is a form error naming the rulebook's years; the API keeps its JSON."""
+
+from __future__ import annotations
+
+from test_pages import _csrf, _login
+
+from grid_site_text import REPORT_CSV, grid_site_plan
+from service_world import World
+from tanshi.services import identity
+
+HTMX = {"HX-Request": "true"}
+
+
+def _in_english(world: World, username: str) -> None:
+    user = identity.principal_named(world.engine, username)
+    assert user is not None
+    identity.set_locale(world.engine, user.user_id, "en")
+
+
+def test_surrender_for_a_year_without_rules_names_the_years_that_have_them(world: World) -> None:
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/company").text)
+    form = {"unit_class": "DPEA-2016", "quantity_t": "10", "year": "2030", "form_key": "far",
+            "csrf_token": token}  # fmt: skip
+    refused = client.post("/surrender", data=form, headers=HTMX)
+    assert refused.status_code == 422, refused.text
+    assert 'data-code="no_rule_in_force"' in refused.text and "<html" not in refused.text
+    assert "2030 年没有生效的规则" in refused.text and "2016-2020" in refused.text
+    _in_english(world, "officer-a")
+    again = client.post("/surrender", data=form | {"form_key": "far-en"}, headers=HTMX)
+    assert "no rules are in force for 2030: the rulebook has rules for 2016-2020" in again.text
+
+
+def test_report_check_for_a_year_without_rules_is_a_refusal_not_a_crash(world: World) -> None:
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/reports").text)
+    client.post("/reports/plan", data={"csrf_token": token, "toml": grid_site_plan("A1")})
+    checked = client.post("/reports/check", headers=HTMX, data={
+        "csrf_token": token, "year": "2099", "stated_t": "7321.2"},
+        files={"report": ("r.csv", REPORT_CSV.encode(), "text/csv")})  # fmt: skip
+    assert checked.status_code == 422, checked.text
+    assert 'data-code="no_rule_in_force"' in checked.text and "2013-2020" in checked.text
+
+
+def test_an_oversized_upload_is_a_page_in_the_users_language(world: World) -> None:
+    client = _login(world, "officer-a")
+    page = client.get("/reports")
+    assert "64 KiB" in page.text and 'id="upload-limit"' in page.text  # said up front
+    token = _csrf(page.text)
+    big = {"report": ("r.csv", b"x" * (65 * 1024), "text/csv")}
+    form = {"csrf_token": token, "year": "2016", "stated_t": "1"}
+    whole = client.post("/reports/check", data=form, files=big)
+    assert whole.status_code == 413
+    assert whole.headers["content-type"].startswith("text/html")
+    assert "<html" in whole.text and "<nav>" in whole.text and "/static/style.css" in whole.text
+    assert "64 KiB" in whole.text and "超过" in whole.text and "payload_too_large" in whole.text
+    fragment = client.post("/reports/submit", data=form, files=big, headers=HTMX)
+    assert fragment.status_code == 413 and "<html" not in fragment.text
+    assert 'data-code="payload_too_large"' in fragment.text
+    api = client.post("/v1/reports", content=b"{" + b" " * (65 * 1024) + b"}",
+                      headers={"Content-Type": "application/json"})  # fmt: skip
+    assert api.status_code == 413 and api.json()["error"]["code"] == "payload_too_large"
+
+
+def test_forbidden_and_unknown_web_pages_are_whole_pages_with_a_way_home(world: World) -> None:
+    client = _login(world, "officer-a")
+    forbidden = client.get("/regulator")
+    assert forbidden.status_code == 403
+    assert "<html" in forbidden.text and "<nav>" in forbidden.text
+    assert 'href="/company"' in forbidden.text and "返回首页" in forbidden.text
+    assert "<html" not in client.get("/regulator", headers=HTMX).text  # htmx: the fragment
+    missing = client.get("/no/such/page")
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
+    assert 'data-code="not_found"' in missing.text and "此地址没有页面" in missing.text
+    assert "<nav>" in missing.text and 'href="/company"' in missing.text
+    _in_english(world, "officer-a")
+    english = client.get("/no/such/page")
+    assert "there is no page at this address" in english.text
+    assert "Back to your home page" in english.text
+    # The API's addresses keep the API's JSON.
+    api = client.get("/v1/no/such/route")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    assert client.get("/openapi.json").json()["openapi"].startswith("3.1")
+
+
+def test_an_anonymous_visitor_gets_the_not_found_page_in_the_browsers_language(
+    world: World,
+) -> None:
+    english = world.client.get("/nowhere", headers={"Accept-Language": "en"})
+    assert english.status_code == 404 and "there is no page at this address" in english.text
+    assert 'href="/public"' in english.text
+    assert "此地址没有页面" in world.client.get("/nowhere").text  # Chinese by default
+
+
+def test_a_refused_transfer_is_listed_as_refused_not_as_pending_work(world: World) -> None:
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/company").text)
+    form = {"from_account": "DP-OH-A1", "to_account": "DP-OH-C1", "unit_class": "DPEA-2016",
+            "quantity_t": "9999999999", "form_key": "huge", "csrf_token": token}  # fmt: skip
+    refused = client.post("/transfer", data=form, headers=HTMX)
+    assert refused.status_code == 422 and 'data-code="insufficient_units"' in refused.text
+    page = client.get("/approvals").text
+    assert "已拒绝，未转移任何单位" in page and "<code>insufficient_units</code>" in page
+    assert "没有待审批的申请。" in page  # not pending work

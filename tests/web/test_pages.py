@@ -102,6 +102,23 @@ def test_language_switch_is_remembered_for_the_user(world: World) -> None:
     assert client.post("/lang", data={"to": "zh"}).status_code == 403  # no CSRF token
 
 
+def test_language_switch_keeps_the_query_and_stays_on_the_site(world: World) -> None:
+    client = _login(world, "regulator")
+    page = client.get("/regulator/verification?year=2017")
+    assert 'name="back" value="/regulator/verification?year=2017"' in page.text
+    token = _csrf(page.text)
+    back = client.post("/lang", data={"to": "en", "csrf_token": token,
+                                      "back": "/regulator/verification?year=2017"},
+                       follow_redirects=False)  # fmt: skip
+    assert back.status_code == 303
+    assert back.headers["location"] == "/regulator/verification?year=2017"
+    for evil in ("//evil.example", "https://evil.example", "/\\evil.example",
+                 "/\t/evil.example", "evil.example"):  # fmt: skip
+        answer = client.post("/lang", data={"to": "zh", "csrf_token": token, "back": evil},
+                             follow_redirects=False)  # fmt: skip
+        assert answer.status_code == 303 and answer.headers["location"] == "/", evil
+
+
 def test_other_roles_have_a_home(world: World) -> None:
     for username, path, text in (("verifier", "/verifier", "核查"),
                                  ("trader", "/accounts", "账户"),

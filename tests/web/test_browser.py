@@ -178,8 +178,12 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         page.goto(f"{base}/approvals")
         row = page.locator("tr[id^='proposal-']", has_text="<i>for C002</i>")  # text, not markup
         row.locator("button", has_text="批准").click()
-        row.locator(".outcome .result").wait_for()
-        assert "已执行" in row.locator(".outcome").inner_text()  # executed
+        page.locator("#approvals-outcome .result").wait_for()
+        assert "已执行" in page.inner_text("#approvals-outcome")  # executed
+        # The queue and the recent proposals reload: the row leaves, the answer stays.
+        row.wait_for(state="detached")
+        page.locator("#recent-proposals tr", has_text="已执行").first.wait_for()
+        assert "已执行" in page.inner_text("#approvals-outcome")
         _shot(page, "approvals-zh")
         browser.close()
 

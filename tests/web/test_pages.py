@@ -76,9 +76,21 @@ def test_company_transfer_and_four_eyes_in_the_browser(world: World) -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in queue and "<b>bold</b>" not in queue
     client.post("/logout", data={"csrf_token": _csrf(queue)})
     approver = _login(world, "approver-a")
-    token = _csrf(approver.get("/approvals").text)
+    page = approver.get("/approvals").text
+    token = _csrf(page)
+    # The queue and the recent proposals reload (htmx) when an answer raises the event, and
+    # the answer goes to a place the reload keeps.
+    assert 'hx-get="/approvals?part=page" hx-trigger="proposals-changed from:body"' in page
+    assert 'hx-target="#approvals-outcome"' in page and 'hx-preserve' in page
+    assert 'id="proposal-1"' in page
     approved = approver.post("/proposals/1/approve", headers={"X-CSRF-Token": token})
     assert approved.status_code == 200 and "已执行" in approved.text  # executed
+    assert approved.headers["HX-Trigger"] == "proposals-changed"
+    reloaded = approver.get("/approvals?part=page", headers={"HX-Request": "true"}).text
+    assert "<html" not in reloaded and 'id="proposal-1"' not in reloaded  # left the queue
+    assert re.search(r'id="recent-1">.*已执行</td></tr>', reloaded)  # recent: executed
+    queue_only = approver.get("/approvals", headers={"HX-Request": "true"}).text
+    assert 'id="recent-proposals"' not in queue_only  # the company page's fragment
 
 
 def test_surrender_form(world: World) -> None:

@@ -93,13 +93,18 @@ def accounts_page(request: Request, svc: ServiceDep, who: VisitorDep,
 
 
 @router.get("/approvals", response_class=HTMLResponse)
-def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    """Proposals waiting for approval that the user may see (the approval queue)."""
+def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                   part: Annotated[str | None, Query(pattern="^page$")] = None) -> Response:  # fmt: skip
+    """Proposals waiting for approval that the user may see (the approval queue). htmx asks
+    for the queue alone (company and regulator pages) or, with ``part=page``, the queue and
+    the recent proposals (this page, reloaded after an approval or a cancellation)."""
     if who.principal is None:
         return login_redirect("/approvals")
     waiting = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=100)
     recent = views.proposal_list(svc.engine, who.principal, limit=20)
-    fragment = "approvals_table.html" if request.headers.get("hx-request") else "approvals.html"
+    fragment = "approvals.html"
+    if request.headers.get("hx-request"):
+        fragment = "_approvals_page.html" if part else "approvals_table.html"
     return render(request, svc, who, fragment, waiting=waiting, recent=recent)
 
 

@@ -320,7 +320,9 @@ def test_a_report_from_upload_to_verified_in_chromium(server) -> None:
 
         _login(page, base, "regulator", secrets["regulator"], ahead=True)
         page.wait_for_url(f"{base}/regulator")
-        page.goto(f"{base}/regulator/verification?year=2017")
+        page.goto(f"{base}/regulator/verification")
+        page.click("main a[href='/regulator/verification?year=2017']")  # the year selector
+        page.wait_for_url(f"{base}/regulator/verification?year=2017")
         row = page.locator("tr", has_text="C001")
         row.locator("input[name=body]").fill("VB01")
         row.locator("button[type=submit]").click()
@@ -338,6 +340,8 @@ def test_a_report_from_upload_to_verified_in_chromium(server) -> None:
         finding.locator("input[name=description]").fill("meter 3 double-counted in May")
         finding.locator("button[type=submit]").click()
         page.wait_for_selector("#case-result-C001 .result.ok")
+        # The case's findings reload: the new one is listed, with a form to withdraw it.
+        page.locator("#findings-C001 tr", has_text="meter 3 double-counted in May").wait_for()
         _shot(page, "verifier-case-zh")
         case.locator("form[action$='/verify'] button[type=submit]").click()
         # The finding's answer is in the same place: wait for the verdict (not material).

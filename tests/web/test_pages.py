@@ -81,7 +81,7 @@ def test_company_transfer_and_four_eyes_in_the_browser(world: World) -> None:
     # The queue and the recent proposals reload (htmx) when an answer raises the event, and
     # the answer goes to a place the reload keeps.
     assert 'hx-get="/approvals?part=page" hx-trigger="proposals-changed from:body"' in page
-    assert 'hx-target="#approvals-outcome"' in page and 'hx-preserve' in page
+    assert 'hx-target="#approvals-outcome"' in page and "hx-preserve" in page
     assert 'id="proposal-1"' in page
     approved = approver.post("/proposals/1/approve", headers={"X-CSRF-Token": token})
     assert approved.status_code == 200 and "已执行" in approved.text  # executed

@@ -117,7 +117,11 @@ def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
     shown = year_shown(svc, year)
     mine = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
     body = who.principal.organisation if who.principal.role is Role.VERIFIER else None
+    working = [c for c in mine if body and c.body == body and c.state in mrv_desk.OPEN_FOR_BODY]
+    findings = {c.company: mrv_desk.findings_of(svc.engine, c.company, c.year) for c in working}
     return render(request, svc, who, "verifier.html", year=shown, cases=mine, body=body,
+                  findings=findings,
+                  years=mrv_desk.years_for(svc.engine, who.principal, shown),
                   open_states=mrv_desk.OPEN_FOR_BODY[:2])  # fmt: skip
 
 

@@ -44,9 +44,17 @@ def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
         *at)  # fmt: skip
     refused = run("verification", "assign", "A", "2016", "VB03", *at, code=1)
     assert "conflict_of_interest" in refused
-    run("verification", "assign", "A", "2016", "VB01", *at)
+    run("verification", "assign", "A", "2016", "VB02", *at)  # meant VB01: changed, not stuck
+    run("verification", "reassign", "A", "2016", "VB01", *at)
     run("verification", "finding", "A", "2016", "--as", "VB01", "--kind", "misstatement",
         "--amount-t", "-100", "--description", "double-counted meter", *at)  # fmt: skip
+    typo = run("verification", "finding", "A", "2016", "--as", "VB01", "--kind", "misstatement",
+               "--amount-t", "-99999999", "--description", "typo", *at, code=1)  # fmt: skip
+    assert "finding_invalid" in typo and "misstatement_exceeds_report" in typo
+    run("verification", "finding", "A", "2016", "--as", "VB01", "--kind", "misstatement",
+        "--amount-t", "-50", "--description", "a second look", *at)  # fmt: skip
+    run("verification", "withdraw", "A", "2016", "2", "--as", "VB01", "--reason", "no", *at)
+    assert "invalid_state" in run("verification", "reassign", "A", "2016", "VB02", *at, code=1)
     verified = run("verification", "verify", "A", "2016", "--as", "VB01", *at)
     assert "verified_t: 7221.2" in verified
     sources = run("verification", "sources", "A", "2016", "--db", db)
@@ -65,7 +73,7 @@ def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
     report = run("verification", "discrepancies", "2016", "--db", db)
     assert "478.800" in report and "6.630%" in report and "flagged" in report  # 478.8 / 7 221.2
     trail = run("verification", "events", "A", "2016", "--db", db)
-    assert trail.count("\n") == 7 and "conflict_of_interest" in trail
+    assert trail.count("\n") == 12 and "conflict_of_interest" in trail
     unknown = run("verification", "events", "UNKNOWN", "2016", "--db", db, code=1)
     assert "no company UNKNOWN in this database" in unknown
     assert "no verification case for A in 2015" in run("verification", "events", "A", "2015",

@@ -26,7 +26,9 @@ ALLOWED = """
 submit          company    none
 resubmit        company    correction_requested
 assign          regulator  submitted
+reassign        regulator  assigned
 record_finding  verifier   assigned in_verification
+withdraw_finding verifier  in_verification
 verify          verifier   assigned in_verification
 assign_recheck  regulator  verified
 record_recheck  rechecker  recheck_assigned
@@ -83,12 +85,35 @@ ASSIGNMENTS = [
 
 
 @pytest.mark.parametrize(("body", "conflicts", "history", "expected"), ASSIGNMENTS)
-def test_assignment_rules(body, conflicts, history, expected) -> None:
+@pytest.mark.parametrize(("action", "state"), [(Action.ASSIGN, S.SUBMITTED),
+                                               (Action.REASSIGN, S.ASSIGNED)])  # fmt: skip
+def test_assignment_rules(action, state, body, conflicts, history, expected) -> None:
+    """A reassignment (before the body recorded anything) is checked as an assignment."""
     result = check(
-        Action.ASSIGN, case(S.SUBMITTED), REGULATOR, body=body, conflicts=frozenset(conflicts),
+        action, case(state), REGULATOR, body=body, conflicts=frozenset(conflicts),
         history=history, max_consecutive_years=3,
     )  # fmt: skip
     assert result is expected
+
+
+def test_a_body_that_started_cannot_be_replaced() -> None:
+    for state in (S.IN_VERIFICATION, S.CORRECTION_REQUESTED, S.VERIFIED):
+        assert check(Action.REASSIGN, case(state), REGULATOR, body=GOOD) is (
+            ResultCode.INVALID_STATE)  # fmt: skip
+    assert check(Action.ASSIGN, case(S.ASSIGNED), REGULATOR, body=GOOD) is (
+        ResultCode.INVALID_STATE)  # fmt: skip
+
+
+def test_a_withdrawal_needs_a_standing_finding_of_the_body() -> None:
+    working = case(S.IN_VERIFICATION)
+    assert check(Action.WITHDRAW_FINDING, working, VERIFIER) is ResultCode.OK
+    assert check(Action.WITHDRAW_FINDING, working, VERIFIER, finding_known=False) is (
+        ResultCode.FINDING_UNKNOWN)  # fmt: skip
+    assert check(Action.WITHDRAW_FINDING, working, VERIFIER, finding_valid=False,
+                 finding_known=False) is ResultCode.FINDING_INVALID  # fmt: skip
+    assert check(Action.WITHDRAW_FINDING, working, OTHER) is ResultCode.NOT_PERMITTED
+    concluded = case(S.VERIFIED)
+    assert check(Action.WITHDRAW_FINDING, concluded, VERIFIER) is ResultCode.INVALID_STATE
 
 
 def test_rotation_counts_only_unbroken_runs_before_the_year() -> None:

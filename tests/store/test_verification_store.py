@@ -18,7 +18,12 @@ from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.scenario.monthly import plan_for, report_for
 from tanshi.services import jurisdiction
 from tanshi.services import verification as vf
-from tanshi.store.schema import verification_events, verification_findings
+from tanshi.services.verification_findings import findings_of, withdraw_finding
+from tanshi.store.schema import (
+    verification_events,
+    verification_finding_withdrawals,
+    verification_findings,
+)
 
 NOW = datetime(2017, 4, 1, 12, tzinfo=UTC)
 RULES = verification_rules("demo-province")
@@ -120,3 +125,43 @@ def test_concurrent_submissions_and_assignments_take_effect_once(engine: Engine)
     assert _race(assigns) == sorted([ResultCode.OK] + [ResultCode.INVALID_STATE] * 3)
     trail = [e.result for e in vf.events(engine, "A", 2016)]
     assert sorted(trail) == sorted(["ok", "ok"] + ["case_exists"] * 3 + ["invalid_state"] * 3)
+
+
+def test_a_withdrawal_is_its_own_row_append_only_and_once_per_finding(engine: Engine) -> None:
+    j = _open(engine)
+    records = [ActivityRecord("A", 2016, SourceKind.ELECTRICITY, "grid", Decimal(12000), "MWh")]
+    assert vf.file_plan(engine, plan_for("A", records, 2016), NOW) == []
+    report = report_for(records, "A", 2016, Decimal("7321.2"))
+    assert vf.submit_report(engine, j, parameter_table(), RULES, report, Actor("company", "A"),
+                            NOW).ok  # fmt: skip
+    assert vf.assign(engine, RULES, "A", 2016, "VB2", vf.REGULATOR, NOW).ok
+    assert vf.reassign(engine, RULES, "A", 2016, "VB1", vf.REGULATOR, NOW).ok  # a mistake fixed
+    body = Actor("body", "VB1")
+    found = vf.record_finding(engine, "A", 2016, body, "misstatement", "x", NOW,
+                              misstatement_tco2=Decimal(-500))  # fmt: skip
+    assert found.ok and found.detail["finding_id"] == 1
+    too_much = vf.record_finding(engine, "A", 2016, body, "misstatement", "x", NOW,
+                                 misstatement_tco2=Decimal("-7321.3"))  # fmt: skip
+    assert too_much.result is ResultCode.FINDING_INVALID
+    assert [i.code for i in too_much.issues] == ["misstatement_exceeds_report"]
+    assert vf.reassign(engine, RULES, "A", 2016, "VB2", vf.REGULATOR, NOW).result is (
+        ResultCode.INVALID_STATE)  # fmt: skip
+    other = withdraw_finding(engine, "A", 2016, Actor("body", "VB2"), 1, "not mine", NOW)
+    assert other.result is ResultCode.NOT_PERMITTED
+    assert withdraw_finding(engine, "A", 2016, body, 1, "meter read twice", NOW).ok
+    again = withdraw_finding(engine, "A", 2016, body, 1, "again", NOW)
+    assert again.result is ResultCode.FINDING_UNKNOWN
+    listed = findings_of(engine, "A", 2016)
+    assert [(f.id, f.counts, f.withdrawal_reason) for f in listed] == [
+        (1, False, "meter read twice")]  # fmt: skip
+    done = vf.verify(engine, j, RULES, "A", 2016, body, NOW)
+    assert done.detail["verified_t"] == "7321.2"  # the withdrawn -500 t no longer counts
+    for statement in (
+        update(verification_finding_withdrawals).values(reason="changed"),
+        delete(verification_finding_withdrawals),
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(statement)
+    row = {"finding_id": 1, "case_id": 1, "body_id": 1, "reason": "y", "withdrawn_at": NOW}
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(verification_finding_withdrawals.insert().values(row))

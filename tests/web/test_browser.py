@@ -178,8 +178,12 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         page.goto(f"{base}/approvals")
         row = page.locator("tr[id^='proposal-']", has_text="<i>for C002</i>")  # text, not markup
         row.locator("button", has_text="批准").click()
-        row.locator(".outcome .result").wait_for()
-        assert "已执行" in row.locator(".outcome").inner_text()  # executed
+        page.locator("#approvals-outcome .result").wait_for()
+        assert "已执行" in page.inner_text("#approvals-outcome")  # executed
+        # The queue and the recent proposals reload: the row leaves, the answer stays.
+        row.wait_for(state="detached")
+        page.locator("#recent-proposals tr", has_text="已执行").first.wait_for()
+        assert "已执行" in page.inner_text("#approvals-outcome")
         _shot(page, "approvals-zh")
         browser.close()
 
@@ -316,7 +320,9 @@ def test_a_report_from_upload_to_verified_in_chromium(server) -> None:
 
         _login(page, base, "regulator", secrets["regulator"], ahead=True)
         page.wait_for_url(f"{base}/regulator")
-        page.goto(f"{base}/regulator/verification?year=2017")
+        page.goto(f"{base}/regulator/verification")
+        page.click("main a[href='/regulator/verification?year=2017']")  # the year selector
+        page.wait_for_url(f"{base}/regulator/verification?year=2017")
         row = page.locator("tr", has_text="C001")
         row.locator("input[name=body]").fill("VB01")
         row.locator("button[type=submit]").click()
@@ -334,6 +340,8 @@ def test_a_report_from_upload_to_verified_in_chromium(server) -> None:
         finding.locator("input[name=description]").fill("meter 3 double-counted in May")
         finding.locator("button[type=submit]").click()
         page.wait_for_selector("#case-result-C001 .result.ok")
+        # The case's findings reload: the new one is listed, with a form to withdraw it.
+        page.locator("#findings-C001 tr", has_text="meter 3 double-counted in May").wait_for()
         _shot(page, "verifier-case-zh")
         case.locator("form[action$='/verify'] button[type=submit]").click()
         # The finding's answer is in the same place: wait for the verdict (not material).

@@ -76,9 +76,21 @@ def test_company_transfer_and_four_eyes_in_the_browser(world: World) -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in queue and "<b>bold</b>" not in queue
     client.post("/logout", data={"csrf_token": _csrf(queue)})
     approver = _login(world, "approver-a")
-    token = _csrf(approver.get("/approvals").text)
+    page = approver.get("/approvals").text
+    token = _csrf(page)
+    # The queue and the recent proposals reload (htmx) when an answer raises the event, and
+    # the answer goes to a place the reload keeps.
+    assert 'hx-get="/approvals?part=page" hx-trigger="proposals-changed from:body"' in page
+    assert 'hx-target="#approvals-outcome"' in page and "hx-preserve" in page
+    assert 'id="proposal-1"' in page
     approved = approver.post("/proposals/1/approve", headers={"X-CSRF-Token": token})
     assert approved.status_code == 200 and "已执行" in approved.text  # executed
+    assert approved.headers["HX-Trigger"] == "proposals-changed"
+    reloaded = approver.get("/approvals?part=page", headers={"HX-Request": "true"}).text
+    assert "<html" not in reloaded and 'id="proposal-1"' not in reloaded  # left the queue
+    assert re.search(r'id="recent-1">.*已执行</td></tr>', reloaded)  # recent: executed
+    queue_only = approver.get("/approvals", headers={"HX-Request": "true"}).text
+    assert 'id="recent-proposals"' not in queue_only  # the company page's fragment
 
 
 def test_surrender_form(world: World) -> None:
@@ -100,6 +112,23 @@ def test_language_switch_is_remembered_for_the_user(world: World) -> None:
                                           "back": "/company"}, follow_redirects=True)  # fmt: skip
     assert "My company" in switched.text
     assert client.post("/lang", data={"to": "zh"}).status_code == 403  # no CSRF token
+
+
+def test_language_switch_keeps_the_query_and_stays_on_the_site(world: World) -> None:
+    client = _login(world, "regulator")
+    page = client.get("/regulator/verification?year=2017")
+    assert 'name="back" value="/regulator/verification?year=2017"' in page.text
+    token = _csrf(page.text)
+    back = client.post("/lang", data={"to": "en", "csrf_token": token,
+                                      "back": "/regulator/verification?year=2017"},
+                       follow_redirects=False)  # fmt: skip
+    assert back.status_code == 303
+    assert back.headers["location"] == "/regulator/verification?year=2017"
+    for evil in ("//evil.example", "https://evil.example", "/\\evil.example",
+                 "/\t/evil.example", "evil.example"):  # fmt: skip
+        answer = client.post("/lang", data={"to": "zh", "csrf_token": token, "back": evil},
+                             follow_redirects=False)  # fmt: skip
+        assert answer.status_code == 303 and answer.headers["location"] == "/", evil
 
 
 def test_other_roles_have_a_home(world: World) -> None:

@@ -21,7 +21,7 @@ from tanshi.mrv.verification_rules import VerificationRules
 from tanshi.mrv.verification_workflow import Actor, CaseState, ResultCode
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
-from tanshi.services import verification_reads, views
+from tanshi.services import verification_bodies, verification_findings, verification_reads, views
 from tanshi.services.principals import Principal
 
 Outcome = vf.StepOutcome
@@ -30,12 +30,15 @@ EXPLANATIONS = {
     "unknown_case": "no such verification case that you may act on",
     "case_exists": "a report was already submitted; resubmit only after a correction request",
     "invalid_state": "the case is not in a state this step starts from",
+    "finding_unknown": "no such finding of your body stands on the current report: it was "
+    "withdrawn already, or belongs to another revision or body",
     "body_unknown": "no registered verification body has that code",
     "body_not_accredited": "the body is registered but not accredited",
     "recheck_by_same_body": "a re-check must go to another body than the verifier",
     "conflict_of_interest": "the body declared a conflict of interest with the company",
     "rotation_limit": "the body verified the company in each of the last years the rules allow",
-    "finding_invalid": "a misstatement needs an amount in t, a non-conformity has none",
+    "finding_invalid": "a misstatement needs an amount in t other than 0 that takes at most "
+    "the reported figure off; a non-conformity has none; a withdrawal needs a reason",
     "report_has_errors": "the data checks found errors: fix every one listed and upload again",
 }
 # Cases a verifier sees: those assigned to its body, for verification or a re-check.
@@ -118,6 +121,25 @@ def assign(svc: Service, company: str, year: int, body: str, recheck: bool = Fal
     return step(svc.engine, rules, company, year, body, vf.REGULATOR, svc.now())
 
 
+def reassign(svc: Service, company: str, year: int, body: str,
+             who: Principal | None = None) -> Outcome:  # fmt: skip
+    """Give an assigned case to another body before that body recorded anything."""
+    _, rules = _rules(svc, company, who)
+    return vf.reassign(svc.engine, rules, company, year, body, vf.REGULATOR, svc.now())
+
+
+def withdraw_finding(svc: Service, who: Principal, company: str, year: int, finding_id: int,
+                     reason: str) -> Outcome:  # fmt: skip
+    return verification_findings.withdraw_finding(
+        svc.engine, company, year, body_of(who), finding_id, reason, svc.now()
+    )
+
+
+def findings_of(engine: Engine, company: str, year: int) -> list:
+    """Every finding on the case, withdrawn ones too (``FindingView``)."""
+    return verification_findings.findings_of(engine, company, year)
+
+
 def record_finding(svc: Service, who: Principal, company: str, year: int, kind: str,
                    description: str, amount_t: Decimal | None, stream: str | None) -> Outcome:  # fmt: skip
     return vf.record_finding(svc.engine, company, year, body_of(who), kind, description,
@@ -161,10 +183,34 @@ def discrepancies(engine: Engine, year: int, who: Principal | None = None) -> li
     return out
 
 
+def body_choices(engine: Engine, cases: list) -> tuple[list[str], dict[str, str | None]]:
+    """The accredited bodies' codes, and for each verified case a body its re-check may go
+    to (accredited, not its verifier, no declared conflict; None when there is none)."""
+    accredited = [b["code"] for b in verification_bodies.body_list(engine, accredited=True,
+                                                                    limit=500).items]  # fmt: skip
+    conflicts = verification_bodies.conflicts_by_company(engine)
+    suggested: dict[str, str | None] = {}
+    for case in cases:
+        if case.state is CaseState.VERIFIED:
+            barred = {case.body} | conflicts.get(case.company, set())
+            suggested[case.company] = next((b for b in accredited if b not in barred), None)
+    return accredited, suggested
+
+
+def years_for(engine: Engine, who: Principal, shown: int | None = None) -> list[int]:
+    """The years with cases ``who`` may read (as ``cases_for`` chooses them), and ``shown``."""
+    visible = _visible(engine, who, verification_reads.case_keys(engine))
+    return sorted({case.year for case in visible} | ({shown} if shown else set()))
+
+
 def cases_for(engine: Engine, who: Principal, year: int) -> list:
     """The cases of ``year`` that ``who`` may read: all for the regulator's side, the
     assigned ones for a verification body, your own for a company."""
-    cases = cases_in_scope(engine, who, verification_reads.cases(engine, year))
+    return _visible(engine, who, verification_reads.cases(engine, year))
+
+
+def _visible(engine: Engine, who: Principal, cases: list) -> list:
+    cases = cases_in_scope(engine, who, cases)
     if who.reads_all:
         return cases
     if who.role.value == "verifier":

@@ -1,6 +1,6 @@
 """``tanshi verification``: plans, reports, assignments, findings, verification and re-checks.
 
-Regulator commands (body, assign, sample, recheck-assign) act as the regulator; a verifier
+Regulator commands (body, assign, reassign, sample, recheck-assign) act as the regulator; a verifier
 acts with ``--as BODY``; a company's commands act as that company. Every step is checked
 against the state table (docs/verification.md) and recorded, refused or not. Exit status:
 0 done, 1 refused (the result code and every problem are printed), 2 bad input.
@@ -31,6 +31,7 @@ from tanshi.reports.verification_table import (
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
 from tanshi.services.mrv import company_ids, figure_sources
+from tanshi.services.verification_findings import withdraw_finding
 
 verification_app = typer.Typer(
     help="The verification workflow: monitoring plans, annual reports, verification bodies, "
@@ -164,6 +165,15 @@ def assign_command(company: str, year: int, body: str, db: Db = None, at: At = N
     _done(outcome, f"assignment of {body} to {company} {year}")
 
 
+@verification_app.command("reassign")
+def reassign_command(company: str, year: int, body: str, db: Db = None, at: At = None) -> None:
+    """Give an assigned report to another body, before the first recorded anything."""
+    engine, jurisdiction = open_registry(db)
+    outcome = vf.reassign(engine, _rules(jurisdiction), company, year, body, vf.REGULATOR,
+                          moment_of(at))  # fmt: skip
+    _done(outcome, f"reassignment of {company} {year} to {body}")
+
+
 @verification_app.command("finding")
 def finding_command(
     company: str, year: int, by: Body,
@@ -183,6 +193,19 @@ def finding_command(
     outcome = vf.record_finding(engine, company, year, Actor("body", by), kind, description,
                                 moment_of(at), misstatement_tco2=amount, stream=stream)  # fmt: skip
     _done(outcome, f"finding on {company} {year}")
+
+
+@verification_app.command("withdraw")
+def withdraw_command(
+    company: str, year: int, finding: int, by: Body,
+    reason: Annotated[str, typer.Option(help="Why the finding is withdrawn.")],
+    db: Db = None, at: At = None,
+) -> None:  # fmt: skip
+    """Withdraw one of the body's findings before it concludes (recorded; the finding stays)."""
+    engine, _ = open_registry(db)
+    outcome = withdraw_finding(engine, company, year, Actor("body", by), finding, reason,
+                               moment_of(at))  # fmt: skip
+    _done(outcome, f"withdrawal of finding {finding} on {company} {year}")
 
 
 @verification_app.command("verify")

@@ -1,6 +1,8 @@
 """The verification workflow as data: states, who may do what, and the result codes.
 
     (none) ─submit─▶ submitted ─assign─▶ assigned ─record_finding─▶ in_verification
+    assigned ─reassign─▶ assigned          (another body, before it recorded anything)
+    in_verification ─withdraw_finding─▶ in_verification
     assigned | in_verification ─verify─▶ verified            (misstatements not material)
                                        └▶ correction_requested (material)
     correction_requested ─resubmit─▶ in_verification
@@ -50,7 +52,9 @@ class Action(enum.StrEnum):
     SUBMIT = "submit"
     RESUBMIT = "resubmit"
     ASSIGN = "assign"
+    REASSIGN = "reassign"
     RECORD_FINDING = "record_finding"
+    WITHDRAW_FINDING = "withdraw_finding"
     VERIFY = "verify"
     ASSIGN_RECHECK = "assign_recheck"
     RECORD_RECHECK = "record_recheck"
@@ -77,6 +81,7 @@ class ResultCode(enum.StrEnum):
     CONFLICT_OF_INTEREST = "conflict_of_interest"
     ROTATION_LIMIT = "rotation_limit"
     FINDING_INVALID = "finding_invalid"
+    FINDING_UNKNOWN = "finding_unknown"
     REPORT_HAS_ERRORS = "report_has_errors"
 
 
@@ -103,10 +108,21 @@ TRANSITIONS: Mapping[Action, Transition] = {
         Transition(
             Action.ASSIGN, Role.REGULATOR, frozenset({CaseState.SUBMITTED}), (CaseState.ASSIGNED,)
         ),
+        # Before the body recorded anything (a finding or its conclusion moves the case on).
+        Transition(
+            Action.REASSIGN, Role.REGULATOR, frozenset({CaseState.ASSIGNED}), (CaseState.ASSIGNED,)
+        ),
         Transition(
             Action.RECORD_FINDING,
             Role.VERIFIER,
             frozenset({CaseState.ASSIGNED, CaseState.IN_VERIFICATION}),
+            (CaseState.IN_VERIFICATION,),
+        ),
+        # Findings exist only in_verification; a withdrawal is recorded, the finding is kept.
+        Transition(
+            Action.WITHDRAW_FINDING,
+            Role.VERIFIER,
+            frozenset({CaseState.IN_VERIFICATION}),
             (CaseState.IN_VERIFICATION,),
         ),
         Transition(
@@ -197,6 +213,7 @@ def check(
     history: Mapping[int, str] | None = None,
     max_consecutive_years: int | None = None,
     finding_valid: bool = True,
+    finding_known: bool = True,
     report_ok: bool = True,
 ) -> ResultCode:
     """The result of ``actor`` taking ``action`` on ``case``: ``ok`` or the first problem.
@@ -213,7 +230,7 @@ def check(
         return ResultCode.NOT_PERMITTED
     if case.state not in transition.sources:
         return ResultCode.INVALID_STATE
-    if action in (Action.ASSIGN, Action.ASSIGN_RECHECK):
+    if action in (Action.ASSIGN, Action.REASSIGN, Action.ASSIGN_RECHECK):
         if body is None:
             return ResultCode.BODY_UNKNOWN
         if not body.accredited:
@@ -224,13 +241,15 @@ def check(
             return ResultCode.CONFLICT_OF_INTEREST
         limit = max_consecutive_years
         if (
-            action is Action.ASSIGN
+            action in (Action.ASSIGN, Action.REASSIGN)
             and limit is not None
             and consecutive_years(history or {}, body.code, case.year) >= limit
         ):
             return ResultCode.ROTATION_LIMIT
     if not finding_valid:
         return ResultCode.FINDING_INVALID
+    if not finding_known:
+        return ResultCode.FINDING_UNKNOWN
     if not report_ok:
         return ResultCode.REPORT_HAS_ERRORS
     return ResultCode.OK

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.core.quantities import kg_to_t, t_to_kg
+from tanshi.mrv.findings import finding_issues
 from tanshi.mrv.verification_rules import VerificationRules
 from tanshi.mrv.verification_workflow import (
     Action,
@@ -33,7 +33,6 @@ from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.mrv import reproduced_t
 from tanshi.services.verification_reads import EventView, cases, events
 from tanshi.services.verification_records import (
-    FINDING_KINDS,
     REGULATOR,
     StepOutcome,
     case_of,
@@ -41,6 +40,7 @@ from tanshi.services.verification_records import (
     lock_case,
     publish,
     record_event,
+    standing_findings,
 )
 from tanshi.services.verification_setup import (
     declare_conflict,
@@ -73,6 +73,7 @@ __all__ = [
     "events",
     "file_plan",
     "plan_in_force",
+    "reassign",
     "recheck_sample",
     "record_finding",
     "record_recheck",
@@ -108,6 +109,20 @@ def assign_recheck(
     return _assign(engine, rules, company, year, body, actor, now, Action.ASSIGN_RECHECK)
 
 
+def reassign(
+    engine: Engine,
+    rules: VerificationRules,
+    company: str,
+    year: int,
+    body: str,
+    actor: Actor,
+    now: datetime,
+) -> StepOutcome:
+    """The regulator gives an assigned case to another body before that body recorded
+    anything (a finding or a conclusion); the same checks as an assignment apply."""
+    return _assign(engine, rules, company, year, body, actor, now, Action.REASSIGN)
+
+
 def _assign(engine, rules, company, year, body, actor, now, action: Action) -> StepOutcome:
     with engine.begin() as connection:
         row = lock_case(connection, company, year)
@@ -140,14 +155,17 @@ def _assign(engine, rules, company, year, body, actor, now, action: Action) -> S
         state = case.state
         if result is ResultCode.OK:
             assert found is not None and row is not None
-            column = "body_id" if action is Action.ASSIGN else "recheck_body_id"
-            state = CaseState.ASSIGNED if action is Action.ASSIGN else CaseState.RECHECK_ASSIGNED
+            first = action is not Action.ASSIGN_RECHECK
+            column = "body_id" if first else "recheck_body_id"
+            state = CaseState.ASSIGNED if first else CaseState.RECHECK_ASSIGNED
             connection.execute(
                 verification_cases.update()
                 .where(verification_cases.c.id == row.id)
                 .values({column: found.id, "state": state.value})
             )
         detail = {"body": body}
+        if action is Action.REASSIGN:
+            detail["replaces"] = case.body
         record_event(connection, row, company, year, action, actor, result, state, detail, now)
     return StepOutcome(result, state, (), detail)
 
@@ -164,13 +182,14 @@ def record_finding(
     misstatement_tco2: Decimal | None = None,
     stream: str | None = None,
 ) -> StepOutcome:
-    """The assigned verifier records a misstatement (signed: correct − reported) or a
-    non-conformity (no amount)."""
-    valid = kind in FINDING_KINDS and (misstatement_tco2 is None) == (kind == "non_conformity")
+    """The assigned verifier records a misstatement (signed: correct − reported; it cannot
+    take more off than the report states) or a non-conformity (no amount)."""
     with engine.begin() as connection:
         row = lock_case(connection, company, year)
         case = case_of(connection, row, company, year)
-        result = check(Action.RECORD_FINDING, case, actor, finding_valid=valid)
+        reported = None if row is None else kg_to_t(row.reported_kg)
+        issues = finding_issues(kind, misstatement_tco2, reported)
+        result = check(Action.RECORD_FINDING, case, actor, finding_valid=not issues)
         detail: dict[str, Any] = {"kind": kind, "description": description, "stream": stream}
         if misstatement_tco2 is not None:
             detail["misstatement_t"] = str(misstatement_tco2)
@@ -178,7 +197,7 @@ def record_finding(
         if result is ResultCode.OK:
             assert row is not None
             state = CaseState.IN_VERIFICATION
-            connection.execute(
+            found_id = connection.execute(
                 verification_findings.insert().values(
                     case_id=row.id,
                     report_id=row.report_id,
@@ -191,7 +210,8 @@ def record_finding(
                     description=description,
                     recorded_at=to_utc(now),
                 )
-            )
+            ).inserted_primary_key[0]
+            detail["finding_id"] = found_id  # what a withdrawal names
             connection.execute(
                 verification_cases.update()
                 .where(verification_cases.c.id == row.id)
@@ -199,17 +219,8 @@ def record_finding(
             )
         record_event(connection, row, company, year, Action.RECORD_FINDING, actor, result, state,
                detail, now)  # fmt: skip
-    issues = () if valid else (_finding_issue(kind),)
-    return StepOutcome(result, state, issues, detail)
-
-
-def _finding_issue(kind: str) -> Issue:
-    return Issue(
-        "finding_invalid",
-        f"kind must be one of {FINDING_KINDS}; a misstatement needs an amount in t "
-        "(correct minus reported), a non-conformity has none",
-        kind,
-    )
+    shown = tuple(issues) if result is ResultCode.FINDING_INVALID else ()
+    return StepOutcome(result, state, shown, detail)
 
 
 def verify(
@@ -230,14 +241,10 @@ def verify(
         state, detail = case.state, {}
         if result is ResultCode.OK:
             assert row is not None
-            misstatements = [
-                kg_to_t(kg)
-                for kg in connection.execute(
-                    select(verification_findings.c.misstatement_kg).where(
-                        verification_findings.c.report_id == row.report_id,
-                        verification_findings.c.kind == "misstatement",
-                    )
-                ).scalars()
+            misstatements = [  # withdrawn findings no longer count
+                kg_to_t(finding.misstatement_kg)
+                for finding in standing_findings(connection, row.report_id)
+                if finding.kind == "misstatement"
             ]
             reported = kg_to_t(row.reported_kg)
             # The figure the verifier concludes on, re-derived from the report's stored

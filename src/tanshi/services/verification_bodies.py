@@ -52,3 +52,15 @@ def conflict_list(engine: Engine, body: str, *, limit: int = 50, offset: int = 0
 
     with reading(engine) as connection:
         return page_of(connection, query, limit, offset, shape)
+
+
+def conflicts_by_company(engine: Engine) -> dict[str, set[str]]:
+    """Company code → the codes of the bodies that declared a conflict with it."""
+    query = select(companies.c.code, verification_bodies.c.code.label("body")).select_from(
+        conflict_declarations.join(verification_bodies).join(companies)
+    )
+    found: dict[str, set[str]] = {}
+    with reading(engine) as connection:
+        for row in connection.execute(query):
+            found.setdefault(row.code, set()).add(row.body)
+    return found

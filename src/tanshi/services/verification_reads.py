@@ -17,6 +17,7 @@ from tanshi.store.schema import (
     verification_bodies,
     verification_cases,
     verification_events,
+    verification_finding_withdrawals,
     verification_findings,
 )
 
@@ -41,10 +42,16 @@ def cases(engine: Engine, year: int) -> list[CaseView]:
     result = []
     with engine.connect() as connection:
         for row in connection.execute(query):
-            kinds = list(
+            kinds = list(  # withdrawn findings are not counted
                 connection.execute(
-                    select(verification_findings.c.kind).where(
-                        verification_findings.c.case_id == row.id
+                    select(verification_findings.c.kind)
+                    .outerjoin(
+                        verification_finding_withdrawals,
+                        verification_finding_withdrawals.c.finding_id == verification_findings.c.id,
+                    )
+                    .where(
+                        verification_findings.c.case_id == row.id,
+                        verification_finding_withdrawals.c.id.is_(None),
                     )
                 ).scalars()
             )
@@ -70,6 +77,36 @@ def cases(engine: Engine, year: int) -> list[CaseView]:
                 )
             )
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class CaseKey:
+    """Which case: company, year and the bodies on it (to choose the years a reader sees)."""
+
+    company: str
+    year: int
+    body: str | None
+    recheck_body: str | None
+
+
+def case_keys(engine: Engine) -> list[CaseKey]:
+    """Every verification case of every year, by year and company (no figures)."""
+    bodies = verification_bodies.alias("bodies")
+    rechecks = verification_bodies.alias("rechecks")
+    query = (
+        select(
+            companies.c.code,
+            verification_cases.c.year,
+            bodies.c.code.label("body"),
+            rechecks.c.code.label("recheck_body"),
+        )
+        .join(companies, companies.c.id == verification_cases.c.company_id)
+        .outerjoin(bodies, bodies.c.id == verification_cases.c.body_id)
+        .outerjoin(rechecks, rechecks.c.id == verification_cases.c.recheck_body_id)
+        .order_by(verification_cases.c.year, companies.c.code)
+    )
+    with engine.connect() as connection:
+        return [CaseKey(*row) for row in connection.execute(query)]
 
 
 @dataclass(frozen=True, slots=True)

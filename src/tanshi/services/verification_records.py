@@ -29,10 +29,11 @@ from tanshi.store.schema import (
     verification_bodies,
     verification_cases,
     verification_events,
+    verification_finding_withdrawals,
+    verification_findings,
 )
 
 REGULATOR = Actor("regulator")
-FINDING_KINDS = ("misstatement", "non_conformity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,5 +152,18 @@ def record_event(
             state_after=None if state is None else state.value,
             detail=detail,
             at=to_utc(now),
+        )
+    )
+
+
+def standing_findings(connection: Connection, report_id: int) -> list[Any]:
+    """The findings on report revision ``report_id`` that count: not withdrawn, oldest first."""
+    withdrawn = verification_finding_withdrawals
+    return list(
+        connection.execute(
+            select(verification_findings)
+            .outerjoin(withdrawn, withdrawn.c.finding_id == verification_findings.c.id)
+            .where(verification_findings.c.report_id == report_id, withdrawn.c.id.is_(None))
+            .order_by(verification_findings.c.id)
         )
     )

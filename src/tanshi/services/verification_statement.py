@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from tanshi.core.quantities import kg_to_t
 from tanshi.mrv.verification_workflow import HAS_VERIFIED_FIGURE, CaseState
+from tanshi.services.verification_records import standing_findings
 from tanshi.services.views import reading, utc_text
 from tanshi.store.schema import (
     annual_reports,
@@ -20,7 +21,6 @@ from tanshi.store.schema import (
     verification_bodies,
     verification_cases,
     verification_events,
-    verification_findings,
 )
 
 # What the current state adds to the verifier's conclusion, for a reader of the statement.
@@ -66,12 +66,9 @@ def statement(engine: Engine, company: str, year: int) -> dict[str, Any] | None:
                 annual_reports.c.id == case.report_id
             )
         ).one()
-        findings = connection.execute(
-            select(verification_findings)
-            .where(verification_findings.c.report_id == case.report_id,
-                   verification_findings.c.body_id == case.body_id)
-            .order_by(verification_findings.c.id)
-        ).all()  # fmt: skip
+        findings = [  # withdrawn findings are not part of the conclusion
+            f for f in standing_findings(connection, case.report_id) if f.body_id == case.body_id
+        ]
         concluded = connection.execute(
             select(verification_events.c.at, verification_events.c.detail)
             .where(verification_events.c.case_id == case.id,

@@ -101,13 +101,18 @@ def accounts_page(request: Request, svc: ServiceDep, who: VisitorDep,
 
 
 @router.get("/approvals", response_class=HTMLResponse)
-def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    """Proposals waiting for approval that the user may see (the approval queue)."""
+def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep,
+                   part: Annotated[str | None, Query(pattern="^page$")] = None) -> Response:  # fmt: skip
+    """Proposals waiting for approval that the user may see (the approval queue). htmx asks
+    for the queue alone (company and regulator pages) or, with ``part=page``, the queue and
+    the recent proposals (this page, reloaded after an approval or a cancellation)."""
     if who.principal is None:
         return login_redirect("/approvals")
     waiting = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=100)
     recent = views.proposal_list(svc.engine, who.principal, limit=20)
-    fragment = "approvals_table.html" if request.headers.get("hx-request") else "approvals.html"
+    fragment = "approvals.html"
+    if request.headers.get("hx-request"):
+        fragment = "_approvals_page.html" if part else "approvals_table.html"
     return render(request, svc, who, fragment, waiting=waiting, recent=recent)
 
 
@@ -120,7 +125,11 @@ def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
     shown = year_shown(svc, year)
     mine = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
     body = who.principal.organisation if who.principal.role is Role.VERIFIER else None
+    working = [c for c in mine if body and c.body == body and c.state in mrv_desk.OPEN_FOR_BODY]
+    findings = {c.company: mrv_desk.findings_of(svc.engine, c.company, c.year) for c in working}
     return render(request, svc, who, "verifier.html", year=shown, cases=mine, body=body,
+                  findings=findings,
+                  years=mrv_desk.years_for(svc.engine, who.principal, shown),
                   open_states=mrv_desk.OPEN_FOR_BODY[:2])  # fmt: skip
 
 

@@ -35,6 +35,7 @@ router = APIRouter(include_in_schema=False)
 Year = Annotated[int, Path(ge=1990, le=2200)]
 Company = Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 MAX_UPLOAD_CHARS = 60_000
+FINDINGS_CHANGED = "findings-changed"  # htmx event: a case's list of findings reloads
 
 
 def _forbidden(request: Request, svc: Service, who: Visitor, message: str) -> Response:
@@ -159,6 +160,17 @@ def _verifier_step(svc: Service, me: Principal, company: str, year: int, action:
                    form: dict[str, str]) -> Message:  # fmt: skip
     if action == "verify":
         outcome = mrv_desk.verify(svc, me, company, year)
+    elif action == "recheck":
+        figure = _tonnes(form.get("figure_t"), "Re-check figure (t)")
+        if figure < 0:
+            raise Refused("invalid_number", "{name}: enter a number of tonnes",
+                          name="Re-check figure (t)")  # fmt: skip
+        outcome = mrv_desk.record_recheck(svc, me, company, year, figure,
+                                          form.get("note", "")[:2000])  # fmt: skip
+    elif action == "withdraw":
+        finding = whole_number(form.get("finding_id"), "Finding")
+        outcome = mrv_desk.withdraw_finding(svc, me, company, year, finding,
+                                            form.get("reason", "")[:2000])  # fmt: skip
     else:
         kind = form.get("kind", "")
         amount = _tonnes(form.get("amount_t"), "Amount (t)") if form.get("amount_t") else None
@@ -171,15 +183,40 @@ def _verifier_step(svc: Service, me: Principal, company: str, year: int, action:
 
 @router.post("/verifier/{year}/{company}/{action}", response_class=HTMLResponse)
 async def verifier_step(
-    year: Year, company: Company, action: Annotated[str, Path(pattern="^(finding|verify)$")],
+    year: Year, company: Company,
+    action: Annotated[str, Path(pattern="^(finding|withdraw|verify|recheck)$")],
     request: Request, svc: ServiceDep, who: VisitorDep,
 ) -> Response:  # fmt: skip
-    """A verifier records a finding on, or verifies, a case assigned to its body."""
+    """A verifier records or withdraws a finding on, or verifies, a case assigned to its
+    body, or records the re-check the regulator assigned to it (the API's ``…/recheck``)."""
     me = who.principal
     if me is not None and me.role is not Role.VERIFIER:
         return _forbidden(request, svc, who, "only the assigned verification body may do this")
+    changed = FINDINGS_CHANGED if action in ("finding", "withdraw") else None
     return await web_write(request, svc, who, f"verification_{action}", f"{company}/{year}",
-                           lambda form: _verifier_step(svc, me, company, year, action, form))  # type: ignore[arg-type]  # fmt: skip
+                           lambda form: _verifier_step(svc, me, company, year, action, form),  # type: ignore[arg-type]
+                           trigger=changed)  # fmt: skip
+
+
+@router.get("/verifier/{year}/{company}/findings", response_class=HTMLResponse)
+def findings_list(year: Year, company: Company, request: Request, svc: ServiceDep,
+                  who: VisitorDep) -> Response:  # fmt: skip
+    """The findings recorded on a case (withdrawn ones marked), for whoever may read it."""
+    if who.principal is None:
+        return login_redirect("/verifier")
+    readable = mrv_desk.cases_for(svc.engine, who.principal, year)
+    case = next((c for c in readable if c.company == company), None)
+    if case is None:
+        return _forbidden(request, svc, who, "no such verification case that you may read")
+    return render(request, svc, who, "_findings.html", c=case,
+                  findings=mrv_desk.findings_of(svc.engine, company, year),
+                  may_withdraw=_may_withdraw(who.principal, case))  # fmt: skip
+
+
+def _may_withdraw(me: Principal, case) -> bool:
+    """Only the case's own body, before it concludes (findings exist only in_verification)."""
+    mine = me.role is Role.VERIFIER and case.body == me.organisation
+    return mine and case.state is CaseState.IN_VERIFICATION
 
 
 @router.get("/regulator/verification", response_class=HTMLResponse)
@@ -194,8 +231,11 @@ def progress_page(request: Request, svc: ServiceDep, who: VisitorDep,
     cases = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
     counts = Counter(c.state for c in cases)
     by_state = [(state, counts.get(state, 0)) for state in CaseState]
+    bodies, suggested = mrv_desk.body_choices(svc.engine, cases)
     return render(request, svc, who, "verification_progress.html", year=shown, cases=cases,
-                  by_state=by_state, discrepancies=mrv_desk.discrepancies(svc.engine, shown, who.principal)
+                  years=mrv_desk.years_for(svc.engine, who.principal, shown), by_state=by_state,
+                  bodies=bodies, suggested=suggested,
+                  discrepancies=mrv_desk.discrepancies(svc.engine, shown, who.principal)
                   if shown else [], may_write=who.principal.role is Role.REGULATOR)  # fmt: skip
 
 
@@ -205,9 +245,12 @@ def _regulator_step(svc: Service, me: Principal, company: str, year: int, action
     if not body:
         raise Refused("body_missing", "enter the verification body's code")
     try:
-        outcome = mrv_desk.assign(
-            svc, company, year, body, recheck=action == "recheck-assign", who=me
-        )
+        if action == "reassign":
+            outcome = mrv_desk.reassign(svc, company, year, body, who=me)
+        else:
+            outcome = mrv_desk.assign(
+                svc, company, year, body, recheck=action == "recheck-assign", who=me
+            )
     except ApiError as error:  # a company outside the regulator's jurisdiction
         raise Refused(error.code, "{problems}", problems=error.message) from error
     if not outcome.ok:
@@ -218,13 +261,15 @@ def _regulator_step(svc: Service, me: Principal, company: str, year: int, action
 @router.post("/regulator/verification/{year}/{company}/{action}", response_class=HTMLResponse)
 async def regulator_step(
     year: Year, company: Company,
-    action: Annotated[str, Path(pattern="^(assign|recheck-assign)$")],
+    action: Annotated[str, Path(pattern="^(assign|reassign|recheck-assign)$")],
     request: Request, svc: ServiceDep, who: VisitorDep,
 ) -> Response:  # fmt: skip
-    """The regulator assigns a body to a submitted report, or a re-check to a verified one."""
+    """The regulator assigns a body to a submitted report, another body to an assigned one
+    (before that body recorded anything), or a re-check to a verified one."""
     if who.principal is not None and who.principal.role is not Role.REGULATOR:
         return _forbidden(request, svc, who, "only the regulator assigns verification bodies")
-    return await web_write(request, svc, who, "verification_assign", f"{company}/{year}",
+    audited = "verification_reassign" if action == "reassign" else "verification_assign"
+    return await web_write(request, svc, who, audited, f"{company}/{year}",
                            lambda form: _regulator_step(svc, who.principal, company, year, action,  # type: ignore[arg-type]
                                                          form))  # fmt: skip
 

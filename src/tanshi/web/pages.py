@@ -21,8 +21,16 @@ router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str | None, fallback: str) -> str:
-    """Only local paths: never redirect to another site after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only local paths, with their query: never redirect to another site after login or a
+    language switch. ``//host`` and ``https://host`` leave the site; browsers also drop tabs
+    and newlines and read a backslash as a slash, so those and spaces are refused too."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(ch > " " and ch != "\x7f" for ch in target)
+    ):
         return target
     return fallback
 
@@ -97,7 +105,7 @@ def logout(request: Request, svc: ServiceDep, who: VisitorDep,
 def language(request: Request, svc: ServiceDep, who: VisitorDep,
              to: Annotated[str, Form(max_length=5)] = "zh",
              csrf_token: Annotated[str, Form(max_length=100)] = "",
-             back: Annotated[str, Form(max_length=200)] = "/") -> Response:  # fmt: skip
+             back: Annotated[str, Form(max_length=2000)] = "/") -> Response:  # fmt: skip
     """Switch the language: stored on the user once logged in, else in a cookie."""
     if to not in LOCALES or not csrf_ok(who.csrf, csrf_token):
         return render(request, svc, who, "result.html", 403, ok=False, code="csrf_token_invalid",

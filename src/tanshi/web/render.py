@@ -76,6 +76,12 @@ HOME = {
 ACCOUNT_PAGE = "/account"  # every logged-in user's own page: password, second factor
 
 
+def _here(request: Request) -> str:
+    """The page's path with its query, where the language switch comes back to."""
+    query = request.url.query
+    return f"{request.url.path}?{query}" if query else request.url.path
+
+
 def render(
     request: Request, svc: Service, visitor: Visitor, template: str, http_status: int = 200,
     **context: Any,
@@ -94,7 +100,8 @@ def render(
     html = environment.get_template(template).render(
         _=translator(visitor.locale), locale=visitor.locale, languages=LANGUAGE_NAMES,
         me=visitor.principal, csrf=csrf, navigation=NAVIGATION[role], path=request.url.path,
-        service_clock=clock, account_page=ACCOUNT_PAGE, home_page=HOME[role], **context,
+        back_to=_here(request), service_clock=clock, account_page=ACCOUNT_PAGE,
+        home_page=HOME[role], **context,
     )  # fmt: skip
     response = HTMLResponse(html, status_code=http_status)
     if new_cookie:

@@ -52,6 +52,10 @@ class FindingIn(Strict):
     stream: Annotated[str | None, StringConstraints(max_length=80)] = None
 
 
+class WithdrawalIn(Strict):
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+
+
 class RecheckIn(Strict):
     figure_t: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=20, decimal_places=6)]
     note: Annotated[str, StringConstraints(max_length=2000)] = ""
@@ -185,6 +189,36 @@ def assign(year: Year, company: Company, body: BodyIn, request: Request, key: Id
 
     return idempotent_write(svc, request, who, key, "verification_assign", f"{company}/{year}",
                             body.model_dump(), run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/{company}/reassign", response_model=StepOut)
+def reassign(year: Year, company: Company, body: BodyIn, request: Request, key: IdempotencyKey,
+             svc: ServiceDep, who: Regulator) -> dict:  # fmt: skip
+    """Give an assigned case to another body, before that body recorded a finding or
+    concluded (the same checks as an assignment)."""
+
+    def run() -> tuple[int, dict]:
+        return _step(company, year, mrv_web.reassign(svc, company, year, body.body, who=who))
+
+    return idempotent_write(svc, request, who, key, "verification_reassign",
+                            f"{company}/{year}", body.model_dump(), run)[1]  # fmt: skip
+
+
+@router.post("/verification/{year}/{company}/findings/{finding_id}/withdraw",
+             response_model=StepOut)  # fmt: skip
+def withdraw_finding(year: Year, company: Company,
+                     finding_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: WithdrawalIn,
+                     request: Request, key: IdempotencyKey, svc: ServiceDep,
+                     who: Verifier) -> dict:  # fmt: skip
+    """Withdraw one of your body's findings on the current report before you conclude: the
+    finding stays recorded with its withdrawal and no longer counts."""
+
+    def run() -> tuple[int, dict]:
+        outcome = mrv_web.withdraw_finding(svc, who, company, year, finding_id, body.reason)
+        return _step(company, year, outcome)
+
+    return idempotent_write(svc, request, who, key, "verification_withdraw",
+                            f"{company}/{year}/{finding_id}", body.model_dump(), run)[1]  # fmt: skip
 
 
 @router.post("/verification/{year}/{company}/findings", response_model=StepOut)

@@ -82,6 +82,7 @@ from tanshi.store.schema.verification import (
     verification_bodies,
     verification_cases,
     verification_events,
+    verification_finding_withdrawals,
     verification_findings,
 )
 
@@ -145,6 +146,7 @@ __all__ = [
     "verification_bodies",
     "verification_cases",
     "verification_events",
+    "verification_finding_withdrawals",
     "verification_findings",
     "web_sessions",
 ]

@@ -126,6 +126,19 @@ verification_findings = Table(
     ),
 )
 
+# A finding the body took back before concluding (append-only; migration
+# 0028_finding_withdrawals): the finding stays, it no longer counts.
+verification_finding_withdrawals = Table(
+    "verification_finding_withdrawals",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("finding_id", ForeignKey("verification_findings.id"), nullable=False, unique=True),
+    Column("case_id", ForeignKey("verification_cases.id"), nullable=False, index=True),
+    Column("body_id", ForeignKey("verification_bodies.id"), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("withdrawn_at", DateTime(timezone=True), nullable=False),
+)
+
 # Every attempted step, allowed or refused, in order (append-only).
 verification_events = Table(
     "verification_events",

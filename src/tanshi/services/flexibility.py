@@ -139,8 +139,9 @@ def borrow(
         lock_journal_head(connection)
         issues = []
         if not reads.key_used(connection, idempotency_key):
-            issues = _borrow_room(connection, jurisdiction, rules, company, operator, quantity_t,
-                                      lent, where)  # fmt: skip
+            issues = _borrow_room(
+                connection, jurisdiction, rules, company, operator, quantity_t, lent, where
+            )
         if issues:
             return None, issues
         outcome = execute_in(connection, TransactionRequest(

@@ -135,7 +135,7 @@ def test_stored_eu_allocation_never_exceeds_the_free_budget(items) -> None:
             )
         assert production.record_activity_levels(engine, j, levels, moment) == []
         table = allocation.allocate_year(engine, j, 2021, moment)
-        assert sum(allocation.allocated_units(engine, 2021).values()) == table.total_t
+        assert sum(allocation.allocated_units(engine, j, 2021).values()) == table.total_t
         assert table.total_t <= 430000
         assert verify_registry(engine).ok
         engine.dispose()
@@ -209,7 +209,7 @@ def test_true_up_leaves_every_company_its_final_allocation(units) -> None:
         result = allocation.true_up_year(engine, j, 2019, moment)
         assert result.booked, result.issues
         final = {line.company: line.final.allocated_t for line in result.lines}
-        assert allocation.allocated_units(engine, 2019) == final
+        assert allocation.allocated_units(engine, j, 2019) == final
         report = publication_holdings(engine)
         assert report["operators"] == sum(final.values())
         assert report["issued"] == sum(final.values()) + report["returned"]

@@ -54,7 +54,7 @@ def test_allocation_and_compliance_before_and_after_the_sector_joins(engine: Eng
     assert m_2014 > 0 and [line.allocated_t for line in after.table.lines] == [m_2014, m_2014]
 
     table = allocation.allocate_year(engine, j, 2014, datetime(2014, 6, 30, tzinfo=UTC))
-    assert allocation.allocated_units(engine, 2014) == {"M": m_2014}
+    assert allocation.allocated_units(engine, j, 2014) == {"M": m_2014}
     assert any(issue.code == "sector_not_covered" for issue in table.issues)
 
     covered = {

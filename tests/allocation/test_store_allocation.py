@@ -56,7 +56,7 @@ def test_grandfathering_from_verified_emissions(engine: Engine) -> None:
         mrv.report_and_verify(engine, j, parameter_table(), "A", year)
     table = allocation.allocate_year(engine, j, 2016, datetime(2016, 6, 30, tzinfo=UTC))
     assert [(line.company, line.allocated_t) for line in table.lines] == [("A", 5917)]
-    assert allocation.allocated_units(engine, 2016) == {"A": 5917}
+    assert allocation.allocated_units(engine, j, 2016) == {"A": 5917}
 
 
 def test_eu_benchmark_from_activity_levels_fits_the_budget(engine: Engine) -> None:
@@ -117,7 +117,7 @@ def test_benchmark_output_preallocation_true_up_and_carried_deduction(engine: En
     assert result.reversed_t == {"B": 6950}
     assert result.carried_t == {"B": 212300}
     assert result.issued_t == 431550
-    assert allocation.allocated_units(engine, 2019) == {"A": 1052400, "B": 87700}
+    assert allocation.allocated_units(engine, j, 2019) == {"A": 1052400, "B": 87700}
     with engine.connect() as connection:
         kinds = [row.type_code for row in connection.execute(select(transactions))]
         carried = connection.execute(select(allocation_deductions)).one()
@@ -146,7 +146,7 @@ def test_true_up_waits_for_every_pre_allocated_unit(engine: Engine) -> None:
     assert [(i.code, i.where) for i in waiting.issues] == [
         ("no_verified_output", "company B, unit B1")
     ]
-    assert not allocation.true_up_done(engine, 2019)
+    assert not allocation.true_up_done(engine, j, 2019)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_bad_output_is_refused_and_nothing_is_written(
     good = _unit("B", "B1", 2019, "1000")
     issues = production.record_unit_outputs(engine, j, [good, record], NOW)
     assert code in {issue.code for issue in issues}
-    assert production.unit_outputs_of(engine, 2019) == []
+    assert production.unit_outputs_of(engine, j, 2019) == []
 
 
 def test_reimport_is_harmless_and_a_different_figure_is_refused(engine: Engine) -> None:
@@ -176,11 +176,11 @@ def test_reimport_is_harmless_and_a_different_figure_is_refused(engine: Engine) 
     first = _unit("A", "A1", 2019, "1000.5", heat_ratio=D("0.125"), heat_gj=D(10))
     assert production.record_unit_outputs(engine, j, [first], NOW) == []
     assert production.record_unit_outputs(engine, j, [first], NOW) == []
-    assert production.unit_outputs_of(engine, 2019) == [first]
+    assert production.unit_outputs_of(engine, j, 2019) == [first]
     changed = _unit("A", "A1", 2019, "1001", heat_ratio=D("0.125"), heat_gj=D(10))
     issues = production.record_unit_outputs(engine, j, [changed], NOW)
     assert [issue.code for issue in issues] == ["output_already_recorded"]
-    assert production.unit_outputs_of(engine, 2019) == [first]
+    assert production.unit_outputs_of(engine, j, 2019) == [first]
 
 
 def test_true_up_after_next_year_is_allocated_deducts_from_its_units(engine: Engine) -> None:
@@ -211,6 +211,6 @@ def test_a_benchmark_year_without_production_data_is_refused(engine: Engine) -> 
     j = _open(engine, "cn-national-power")
     with pytest.raises(TanshiError, match="no generating unit has output recorded for 2018"):
         allocation.allocate_year(engine, j, 2019, NOW)
-    assert not allocation.is_allocated(engine, 2019)
+    assert not allocation.is_allocated(engine, j, 2019)
     with engine.connect() as connection:
         assert connection.execute(select(transactions)).first() is None

@@ -304,7 +304,7 @@ class ScenarioRun:
     def do_expect_verified(self, company: str, year: str, value: str) -> None:
         """``expect-verified A 2016 61000.000``: the figure compliance runs on."""
         with self.engine.connect() as connection:
-            verified = mrv.verified_emissions_t(connection, int(year)).get(company)
+            verified = mrv.verified_emissions_t(connection, self.j, int(year)).get(company)
         shown = "" if verified is None else f"{verified:.3f}"
         assert shown == value, f"{company} verified {shown}, expected {value}"
 

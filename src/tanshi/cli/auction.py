@@ -22,8 +22,8 @@ from tanshi.resources import load_rulebook
 from tanshi.services.auction import (
     auction_terms,
     carried_in_units,
-    company_sectors,
     deliver_auction,
+    jurisdiction_companies,
     run_auction,
 )
 
@@ -145,7 +145,9 @@ def run(
             terms = auction_terms(
                 book, year, volume_t=volume, reserve_price_per_t=price, carried_in_t=carried
             )
-            result = run_auction(terms, bids, lodged, seed, company_sectors(engine))
+            result = run_auction(
+                terms, bids, lodged, seed, jurisdiction_companies(engine, jurisdiction)
+            )
             _print(result, book.rulebook.currency, carried_in=carried)
             name = code or f"{year}-{hashlib.sha256(bids_text.encode()).hexdigest()[:8]}"
             delivered = deliver_auction(

@@ -55,7 +55,7 @@ def run(
         stored = jurisdiction.rulebook.rulebook.id
         if stored != rulebook:
             raise fail(f"the database runs rulebook {stored}, not {rulebook}", 2)
-        if not allocation.is_allocated(engine, year):
+        if not allocation.is_allocated(engine, jurisdiction, year):
             table = allocation.allocate_year(engine, jurisdiction, year, now)
             total = sum(line.allocated_t for line in table.lines)
             console.print(f"{year}: allocated {total:,} t to {len(table.lines)} companies")
@@ -80,7 +80,7 @@ def _true_up(
     """Book the true-up of a ``benchmark_output`` year once every unit's output is in."""
     if rules_in_force(jurisdiction.rulebook, year).allocation.method != "benchmark_output":
         return
-    if allocation.true_up_done(engine, year):
+    if allocation.true_up_done(engine, jurisdiction, year):
         console.print(f"{year}: true-up already booked")
         return
     plan = allocation.plan_true_up(engine, jurisdiction, year)

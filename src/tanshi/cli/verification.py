@@ -276,7 +276,7 @@ def events_command(company: str, year: int, db: Db = None) -> None:
     found = vf.events(engine, company, year)
     if not found:
         with engine.connect() as connection:
-            known = company in company_ids(connection)
+            known = company in company_ids(connection, None)
         raise fail(
             f"no verification case for {company} in {year}"
             if known

@@ -43,6 +43,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.mrv import company_ids
+from tanshi.services.year_state import allocated_in
 from tanshi.store.schema import (
     allocation_deductions,
     allocation_lines,
@@ -60,11 +61,11 @@ def plan_allocation(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Al
     return plan_year(engine, jurisdiction, year).table
 
 
-def is_allocated(engine: Engine, year: int) -> bool:
-    """Whether ``year`` has been allocated (pre-allocated, for ``benchmark_output``)."""
+def is_allocated(engine: Engine, jurisdiction: Jurisdiction, year: int) -> bool:
+    """Whether ``jurisdiction`` has allocated ``year`` (pre-allocated, for
+    ``benchmark_output``)."""
     with engine.connect() as connection:
-        query = select(allocations.c.id).where(allocations.c.year == year)
-        return connection.execute(query).first() is not None
+        return allocated_in(connection, jurisdiction, year)
 
 
 def allocate_year(
@@ -93,9 +94,9 @@ def allocate_year(
     if rules.allocation.method != "grandfathering" and not plan.items:
         raise TanshiError(_no_production(rules.allocation, year))
     with engine.begin() as connection:
-        if connection.execute(select(allocations.c.id).where(allocations.c.year == year)).first():
+        if allocated_in(connection, jurisdiction, year):
             raise TanshiError(f"{year} is already allocated; corrections need new transactions")
-        ids = company_ids(connection)
+        ids = company_ids(connection, jurisdiction)
         if issued_t > 0:
             book(
                 connection,
@@ -160,17 +161,19 @@ def allocate_year(
     return table
 
 
-def allocated_units(engine: Engine, year: int) -> dict[str, int]:
-    """Company code → units allocated for ``year``, including a booked true-up."""
+def allocated_units(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[str, int]:
+    """Company code → units allocated for ``year`` to ``jurisdiction``'s companies, including
+    a booked true-up."""
+    mine = companies.c.jurisdiction_id == jurisdiction.id
     query = (
         select(companies.c.code, allocations.c.allocated_units)
         .join(companies)
-        .where(allocations.c.year == year)
+        .where(mine, allocations.c.year == year)
     )
     adjustments = (
         select(companies.c.code, func.sum(allocation_lines.c.adjustment_units).label("units"))
         .join(companies)
-        .where(allocation_lines.c.year == year, allocation_lines.c.stage == "true_up")
+        .where(mine, allocation_lines.c.year == year, allocation_lines.c.stage == "true_up")
         .group_by(companies.c.code)
     )
     with engine.connect() as connection:
@@ -187,8 +190,8 @@ def allocation_of_year(engine: Engine, jurisdiction: Jurisdiction, year: int) ->
     otherwise the plan (which includes carried deductions not yet booked).
     """
     method = rules_in_force(jurisdiction.rulebook, year).allocation.method
-    if method == "benchmark_output" and is_allocated(engine, year):
-        return allocated_units(engine, year)
+    if method == "benchmark_output" and is_allocated(engine, jurisdiction, year):
+        return allocated_units(engine, jurisdiction, year)
     return {
         line.company: line.allocated_t for line in plan_allocation(engine, jurisdiction, year).lines
     }

@@ -22,6 +22,7 @@ from tanshi.services import allocation
 from tanshi.services.auction_reads import auction_totals, auctioned_by_company
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.views import reading, utc_text
+from tanshi.services.year_state import allocated_in
 from tanshi.store.schema import allocation_lines, allocations, companies
 
 PLANNED, ALLOCATED, TRUED_UP = "planned", "allocated", "trued_up"
@@ -37,20 +38,14 @@ def method_of(jurisdiction: Jurisdiction, year: int) -> str:
 
 
 def _allocated(engine: Engine, jurisdiction: Jurisdiction, year: int) -> bool:
-    query = (
-        select(allocations.c.id)
-        .join(companies, companies.c.id == allocations.c.company_id)
-        .where(allocations.c.year == year, companies.c.jurisdiction_id == jurisdiction.id)
-        .limit(1)
-    )
     with reading(engine) as connection:
-        return connection.execute(query).first() is not None
+        return allocated_in(connection, jurisdiction, year)
 
 
 def stage_of(engine: Engine, jurisdiction: Jurisdiction, year: int) -> str:
     if not _allocated(engine, jurisdiction, year):
         return PLANNED
-    return TRUED_UP if allocation.true_up_done(engine, year) else ALLOCATED
+    return TRUED_UP if allocation.true_up_done(engine, jurisdiction, year) else ALLOCATED
 
 
 def _stored(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[dict[str, Any]]:
@@ -108,7 +103,7 @@ def by_company(engine: Engine, jurisdiction: Jurisdiction, year: int) -> tuple[s
             if stage == PLANNED:
                 raise
     shares = {line.company: line.auctioned_t for line in plan.lines} if plan else {}
-    won = auctioned_by_company(engine, year)
+    won = auctioned_by_company(engine, jurisdiction.id, year)
     if stage == PLANNED:
         assert plan is not None
         names = _names(engine, jurisdiction)
@@ -160,7 +155,7 @@ def summary(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[str, 
         "stage": stage, "cap_t": rules.cap.cap_t if rules.cap is not None else None,
         "companies": len(rows), "free_t": sum(row["free_t"] for row in rows),
         "deduction_t": sum(row["deduction_t"] for row in rows),
-        "auction_share_t": sum(shares) if shares else None, **auction_totals(engine, year),
+        "auction_share_t": sum(shares) if shares else None, **auction_totals(engine, jurisdiction.id, year),
     }  # fmt: skip
 
 
@@ -212,7 +207,7 @@ def run_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetim
     first = sum(row["free_t"] - (row["true_up_t"] or 0) for row in rows)
     if method != "benchmark_output":
         return YearRun(year, step, first, len(rows), "not_applicable", notes=tuple(notes))
-    if allocation.true_up_done(engine, year):
+    if allocation.true_up_done(engine, jurisdiction, year):
         return YearRun(year, step, first, len(rows), "already_booked", notes=tuple(notes))
     plan = allocation.plan_true_up(engine, jurisdiction, year)
     if not plan.ok:

@@ -57,12 +57,19 @@ class Plan:
     issues: tuple[Issue, ...] = field(default=())
 
 
-def base_emissions(engine: Engine, base_years: tuple[int, ...]) -> dict[str, dict[int, Decimal]]:
-    """Company code → base year → verified emissions (t), for companies with any."""
+def base_emissions(
+    engine: Engine, jurisdiction: Jurisdiction, base_years: tuple[int, ...]
+) -> dict[str, dict[int, Decimal]]:
+    """Company code → base year → verified emissions (t), for ``jurisdiction``'s companies
+    with any."""
     query = (
         select(companies.c.code, emission_reports.c.year, emission_reports.c.verified_kg)
         .join(companies)
-        .where(emission_reports.c.year.in_(base_years), emission_reports.c.verified_kg.is_not(None))
+        .where(
+            companies.c.jurisdiction_id == jurisdiction.id,
+            emission_reports.c.year.in_(base_years),
+            emission_reports.c.verified_kg.is_not(None),
+        )
     )
     history: dict[str, dict[int, Decimal]] = {}
     with engine.connect() as connection:
@@ -71,8 +78,9 @@ def base_emissions(engine: Engine, base_years: tuple[int, ...]) -> dict[str, dic
     return history
 
 
-def deductions(engine: Engine, year: int) -> dict[str, int]:
-    """Company code → units to deduct from ``year``'s allocation (carried shortfalls).
+def deductions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[str, int]:
+    """Company code → units to deduct from ``year``'s allocation of ``jurisdiction``'s
+    companies (carried shortfalls).
 
     Deductions already booked in the registry (the year was allocated before compliance
     ran) are not counted again.
@@ -81,6 +89,7 @@ def deductions(engine: Engine, year: int) -> dict[str, int]:
         select(companies.c.code, allocation_deductions.c.quantity_units)
         .join(companies)
         .where(
+            companies.c.jurisdiction_id == jurisdiction.id,
             allocation_deductions.c.year == year,
             allocation_deductions.c.transaction_id.is_(None),
         )
@@ -101,29 +110,32 @@ def plan_year(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Plan:
     rule = rules.allocation
     left_out, notes = outside_coverage(engine, jurisdiction, year, "allocation")
     if isinstance(rule, GrandfatheringRule):
-        plan = _grandfathering(engine, rules, rule, year, left_out)
+        plan = _grandfathering(engine, jurisdiction, rules, rule, year, left_out)
     elif isinstance(rule, EuBenchmarkRule):
-        plan = _eu_benchmark(engine, rules, rule, year, left_out)
+        plan = _eu_benchmark(engine, jurisdiction, rules, rule, year, left_out)
     else:
         assert isinstance(rule, BenchmarkOutputRule)
-        plan = _preallocation(engine, rules, rule, year, left_out)
+        plan = _preallocation(engine, jurisdiction, rules, rule, year, left_out)
     if not notes:
         return plan
     table = _with_issues(plan.table, [*notes, *plan.table.issues])
     return Plan(plan.method, table, plan.items, (*notes, *plan.issues))
 
 
-def company_sectors(engine: Engine) -> dict[str, str]:
-    """Company code → sector code."""
+def company_sectors(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str]:
+    """Company code → sector code, for ``jurisdiction``'s companies."""
+    query = select(companies.c.code, companies.c.sector).where(
+        companies.c.jurisdiction_id == jurisdiction.id
+    )
     with engine.connect() as connection:
-        return {row.code: row.sector for row in connection.execute(select(companies))}
+        return {row.code: row.sector for row in connection.execute(query)}
 
 
 def outside_coverage(
     engine: Engine, jurisdiction: Jurisdiction, year: int, what: str
 ) -> tuple[frozenset[str], list[Issue]]:
     """The companies whose sector is not covered in ``year``, each with a warning."""
-    left_out = uncovered(jurisdiction.rulebook, year, company_sectors(engine))
+    left_out = uncovered(jurisdiction.rulebook, year, company_sectors(engine, jurisdiction))
     notes = [
         Issue(
             "sector_not_covered",
@@ -139,6 +151,7 @@ def outside_coverage(
 
 def _grandfathering(
     engine: Engine,
+    jurisdiction: Jurisdiction,
     rules: RulesInForce,
     rule: GrandfatheringRule,
     year: int,
@@ -146,18 +159,19 @@ def _grandfathering(
 ) -> Plan:
     history = {
         company: years
-        for company, years in base_emissions(engine, rule.base_years).items()
+        for company, years in base_emissions(engine, jurisdiction, rule.base_years).items()
         if company not in left_out
     }
     table = grandfather(
-        year, rule, rules.capped(), history, deductions(engine, year),
-        sectors=company_sectors(engine), auction_shares=rules.auction_shares,
+        year, rule, rules.capped(), history, deductions(engine, jurisdiction, year),
+        sectors=company_sectors(engine, jurisdiction), auction_shares=rules.auction_shares,
     )  # fmt: skip
     return Plan(rule.method, table, issues=table.issues)
 
 
 def _eu_benchmark(
     engine: Engine,
+    jurisdiction: Jurisdiction,
     rules: RulesInForce,
     rule: EuBenchmarkRule,
     year: int,
@@ -165,7 +179,9 @@ def _eu_benchmark(
 ) -> Plan:
     found = [
         installation
-        for installation in production.installations(engine, rule.historical_activity_years)
+        for installation in production.installations(
+            engine, jurisdiction, rule.historical_activity_years
+        )
         if installation.company not in left_out
     ]
     lines, issues = allocate_installations(year, rule, rules.benchmarks, rules.capped(), found)
@@ -185,13 +201,14 @@ def _eu_benchmark(
     correction = lines[0].correction if lines else Decimal(1)
     table, carried = _company_table(
         year, rule.historical_activity_years, items, preliminary, correction,
-        deductions(engine, year), available_t(rules.capped()),
+        deductions(engine, jurisdiction, year), available_t(rules.capped()),
     )  # fmt: skip
     return Plan(rule.method, _with_issues(table, [*issues, *carried]), items, tuple(issues))
 
 
 def _preallocation(
     engine: Engine,
+    jurisdiction: Jurisdiction,
     rules: RulesInForce,
     rule: BenchmarkOutputRule,
     year: int,
@@ -199,7 +216,9 @@ def _preallocation(
 ) -> Plan:
     base = rule.preallocation_base_year
     units = [
-        unit for unit in production.generating_units(engine, base) if unit.company not in left_out
+        unit
+        for unit in production.generating_units(engine, jurisdiction, base)
+        if unit.company not in left_out
     ]
     shares, issues = preallocate(rule, rules.benchmarks, units)
     items = []
@@ -219,7 +238,13 @@ def _preallocation(
         )  # fmt: skip
         preliminary[unit.company] = preliminary.get(unit.company, Decimal(0)) + shares[key]
     table, carried = _company_table(
-        year, (base,), tuple(items), preliminary, Decimal(1), deductions(engine, year), None
+        year,
+        (base,),
+        tuple(items),
+        preliminary,
+        Decimal(1),
+        deductions(engine, jurisdiction, year),
+        None,
     )
     return Plan(rule.method, _with_issues(table, [*issues, *carried]), tuple(items), tuple(issues))
 

@@ -39,6 +39,7 @@ from tanshi.services.jurisdiction import (
 from tanshi.services.market import unit_class_by_code
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import balance, execute_in
+from tanshi.services.year_state import allocated_in
 from tanshi.store.schema import (
     allocation_deductions,
     allocation_lines,
@@ -74,20 +75,32 @@ def book(connection: Connection, request: TransactionRequest, what: str) -> int:
     return outcome.transaction_id
 
 
-def true_up_done(engine: Engine, year: int) -> bool:
-    """Whether ``year``'s true-up has been booked."""
-    query = select(allocation_lines.c.id).where(
-        allocation_lines.c.year == year, allocation_lines.c.stage == "true_up"
+def true_up_done(engine: Engine, jurisdiction: Jurisdiction, year: int) -> bool:
+    """Whether ``jurisdiction``'s true-up of ``year`` has been booked."""
+    query = (
+        select(allocation_lines.c.id)
+        .join(companies, companies.c.id == allocation_lines.c.company_id)
+        .where(
+            companies.c.jurisdiction_id == jurisdiction.id,
+            allocation_lines.c.year == year,
+            allocation_lines.c.stage == "true_up",
+        )
     )
     with engine.connect() as connection:
         return connection.execute(query).first() is not None
 
 
-def _preallocated(engine: Engine, year: int) -> dict[tuple[str, str], int]:
+def _preallocated(
+    engine: Engine, jurisdiction: Jurisdiction, year: int
+) -> dict[tuple[str, str], int]:
     query = (
         select(companies.c.code, allocation_lines.c.item, allocation_lines.c.allocated_units)
         .join(companies)
-        .where(allocation_lines.c.year == year, allocation_lines.c.stage == "preallocation")
+        .where(
+            companies.c.jurisdiction_id == jurisdiction.id,
+            allocation_lines.c.year == year,
+            allocation_lines.c.stage == "preallocation",
+        )
     )
     with engine.connect() as connection:
         return {(r.code, r.item): int(r.allocated_units) for r in connection.execute(query)}
@@ -102,16 +115,19 @@ def plan_true_up(engine: Engine, jurisdiction: Jurisdiction, year: int) -> TrueU
         return TrueUp(year, issues=(Issue(
             "no_true_up", f"{year} is allocated by {rule.method}, which has no true-up", where),))  # fmt: skip
     with engine.connect() as connection:
-        query = select(allocations.c.id).where(allocations.c.year == year)
-        allocated = connection.execute(query).first() is not None
+        allocated = allocated_in(connection, jurisdiction, year)
     if not allocated:
         return TrueUp(year, issues=(Issue(
             "not_preallocated", f"{year} has not been pre-allocated; allocate it first", where),))  # fmt: skip
     left_out, notes = outside_coverage(engine, jurisdiction, year, "true-up")
     verified = [
-        unit for unit in production.generating_units(engine, year) if unit.company not in left_out
+        unit
+        for unit in production.generating_units(engine, jurisdiction, year)
+        if unit.company not in left_out
     ]
-    lines, issues = true_up(rule, rules.benchmarks, verified, _preallocated(engine, year))
+    lines, issues = true_up(
+        rule, rules.benchmarks, verified, _preallocated(engine, jurisdiction, year)
+    )
     issues = [*notes, *issues]
     net: dict[str, int] = {}
     for line in lines:
@@ -179,7 +195,7 @@ def _carry(
 
 def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime) -> TrueUp:
     """Book ``year``'s true-up in the registry, or return why not (nothing written)."""
-    if true_up_done(engine, year):
+    if true_up_done(engine, jurisdiction, year):
         return TrueUp(year, issues=(Issue(
             "already_trued_up", f"the {year} true-up is already booked", f"true-up {year}"),))  # fmt: skip
     plan = plan_true_up(engine, jurisdiction, year)
@@ -193,7 +209,7 @@ def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: dat
     issues = list(plan.issues)
     transactions: dict[str, int] = {}
     with engine.begin() as connection:
-        ids = company_ids(connection)
+        ids = company_ids(connection, jurisdiction)
         for company, net in sorted(plan.net_t.items()):
             if net >= 0:
                 continue

@@ -100,12 +100,6 @@ def run_auction(
     return clear_auction(terms, bids, guarantees, seed=seed, bidder_sectors=bidder_sectors)
 
 
-def company_sectors(engine: Engine) -> dict[str, str]:
-    """Company code → sector, to check who may bid."""
-    with engine.connect() as connection:
-        return {row.code: row.sector for row in connection.execute(select(companies))}
-
-
 def carried_in_units(engine: Engine, jurisdiction: Jurisdiction) -> int:
     """Units the jurisdiction's latest recorded auction rolled over to the next one."""
     query = (
@@ -188,7 +182,7 @@ def deliver_in(
             "must be registered companies of the jurisdiction (codes as in the registry)",
             "bids",
         )])  # fmt: skip
-    companies = company_ids(connection)
+    companies = company_ids(connection, jurisdiction)
     auction_id = connection.execute(
         auctions.insert()
         .values(

@@ -127,25 +127,26 @@ def awards_of(engine: Engine, company: str, limit: int = 20) -> list[dict[str, A
         ]  # fmt: skip
 
 
-def auctioned_by_company(engine: Engine, year: int) -> dict[str, int]:
-    """Company code → units won in the recorded auctions of ``year``."""
+def auctioned_by_company(engine: Engine, jurisdiction_id: int, year: int) -> dict[str, int]:
+    """Company code → units won in the jurisdiction's recorded auctions of ``year``."""
     query = (
         select(companies.c.code, func.sum(auction_awards.c.awarded_units))
         .join(companies, companies.c.id == auction_awards.c.company_id)
         .join(auctions, auctions.c.id == auction_awards.c.auction_id)
-        .where(auctions.c.year == year)
+        .where(auctions.c.jurisdiction_id == jurisdiction_id, auctions.c.year == year)
         .group_by(companies.c.code)
     )
     with reading(engine) as connection:
         return {code: int(total) for code, total in connection.execute(query)}
 
 
-def auction_totals(engine: Engine, year: int) -> dict[str, int]:
-    """How many auctions of ``year`` were held, and the units they offered and sold."""
+def auction_totals(engine: Engine, jurisdiction_id: int, year: int) -> dict[str, int]:
+    """How many of the jurisdiction's auctions of ``year`` were held, and the units they
+    offered and sold."""
     query = select(
         func.count(), func.coalesce(func.sum(auctions.c.offered_units), 0),
         func.coalesce(func.sum(auctions.c.sold_units), 0),
-    ).where(auctions.c.year == year)  # fmt: skip
+    ).where(auctions.c.jurisdiction_id == jurisdiction_id, auctions.c.year == year)  # fmt: skip
     with reading(engine) as connection:
         count, offered, sold = connection.execute(query).one()
     return {"auctions": int(count), "offered_t": int(offered), "sold_t": int(sold)}

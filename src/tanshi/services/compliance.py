@@ -46,6 +46,7 @@ from tanshi.services.registry import (
     lock_journal_head,
     units_moved,
 )
+from tanshi.services.year_state import compliance_computed
 from tanshi.store.schema import (
     allocation_deductions,
     allocations,
@@ -128,19 +129,19 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
     ``excluded`` (a sector the rulebook does not declare counts as covered, as it always did).
     """
     deadline = deadline_of(jurisdiction, year)
-    allocated = allocated_units(engine, year)
+    allocated = allocated_units(engine, jurisdiction, year)
     bought, sold = traded_units(engine, date(year, 1, 1), deadline)
     sectors = {sector.code: sector.name for sector in jurisdiction.rulebook.sectors}
     owed = surrender_checks.still_owed_before(jurisdiction, year)
     rules = rules_in_force(jurisdiction.rulebook, year)
     result = []
     with engine.connect() as connection:
-        verified = verified_emissions_t(connection, year)
+        verified = verified_emissions_t(connection, jurisdiction, year)
         gas = reads.gas_companies(connection, rules)
         rows = connection.execute(
-            select(companies.c.code, companies.c.name, companies.c.sector).order_by(
-                companies.c.code
-            )
+            select(companies.c.code, companies.c.name, companies.c.sector)
+            .where(companies.c.jurisdiction_id == jurisdiction.id)
+            .order_by(companies.c.code)
         ).all()
         outside = uncovered(jurisdiction.rulebook, year, {row[0]: row[2] for row in rows})
         for code, name, sector in rows:
@@ -240,11 +241,8 @@ def run_compliance(
         choices,
     )
     with engine.begin() as connection:
-        ids = company_ids(connection)
-        done = connection.execute(
-            select(compliance_results.c.id).where(compliance_results.c.year == year)
-        ).first()
-        if done is not None:
+        ids = company_ids(connection, jurisdiction)
+        if compliance_computed(connection, jurisdiction, year):
             return lines
         for line in lines:
             company_id = ids[line.position.company]

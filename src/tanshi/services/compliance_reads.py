@@ -15,14 +15,15 @@ from sqlalchemy import Connection, func, select
 
 from tanshi.compliance import obligation_t
 from tanshi.compliance.limits import limited_obligation_t
+from tanshi.core.quantities import kg_to_t
 from tanshi.rulebook import RulesInForce, UnitKind
-from tanshi.services.mrv import verified_emissions_t
 from tanshi.services.registry import units_moved
 from tanshi.store.schema import (
     allocation_lines,
     allocations,
     companies,
     compliance_results,
+    emission_reports,
     movements,
     trades,
     transactions,
@@ -185,9 +186,15 @@ def obligation_of(
     connection: Connection, rules: RulesInForce, company: str, owed_t: int = 0
 ) -> tuple[int, Decimal] | None:
     """(obligation, verified emissions) of a company-year, limits applied; None unverified."""
-    verified = verified_emissions_t(connection, rules.year).get(company)
-    if verified is None:
+    found = connection.execute(
+        select(emission_reports.c.verified_kg).where(
+            emission_reports.c.company_id == company_id(connection, company),
+            emission_reports.c.year == rules.year,
+        )
+    ).scalar()
+    if found is None:
         return None
+    verified = kg_to_t(found)
     limited = limited_obligation_t(
         obligation_t(verified, rules.compliance),
         verified,

@@ -31,7 +31,10 @@ def published_lines(
             for row in connection.execute(
                 select(companies.c.code, compliance_results)
                 .join(companies, companies.c.id == compliance_results.c.company_id)
-                .where(compliance_results.c.year == year)
+                .where(
+                    companies.c.jurisdiction_id == jurisdiction.id,
+                    compliance_results.c.year == year,
+                )
             )
         }
     if not stored:

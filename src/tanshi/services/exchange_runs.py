@@ -91,7 +91,9 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, unit_class: str, year:
         ).scalar()
         done = connection.execute(
             select(func.count()).select_from(compliance_results)
-            .where(compliance_results.c.year == year)
+            .join(companies, companies.c.id == compliance_results.c.company_id)
+            .where(companies.c.jurisdiction_id == jurisdiction.id,
+                   compliance_results.c.year == year)
         ).scalar_one() > 0  # fmt: skip
         rows = connection.execute(
             select(companies.c.code, accounts.c.id)
@@ -103,7 +105,8 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, unit_class: str, year:
             connection.execute(
                 select(companies.c.code, emission_reports.c.verified_kg)
                 .join(companies, companies.c.id == emission_reports.c.company_id)
-                .where(emission_reports.c.year == year,
+                .where(companies.c.jurisdiction_id == jurisdiction.id,
+                       emission_reports.c.year == year,
                        emission_reports.c.verified_kg.is_not(None))
             ).all()
         )  # fmt: skip

@@ -46,10 +46,9 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.registry import Outcome, execute_in, lock_journal_head
+from tanshi.services.year_state import allocated_in, compliance_computed
 from tanshi.store.schema import (
     allocation_deductions,
-    allocations,
-    compliance_results,
     holdings,
     unit_classes,
 )
@@ -140,7 +139,9 @@ def borrow(
         lock_journal_head(connection)
         issues = []
         if not reads.key_used(connection, idempotency_key):
-            issues = _borrow_room(connection, rules, company, operator, quantity_t, lent, where)
+            issues = _borrow_room(
+                connection, jurisdiction, rules, company, operator, quantity_t, lent, where
+            )
         if issues:
             return None, issues
         outcome = execute_in(connection, TransactionRequest(
@@ -160,6 +161,7 @@ def borrow(
 
 def _borrow_room(
     connection: Connection,
+    jurisdiction: Jurisdiction,
     rules: RulesInForce,
     company: str,
     operator: int,
@@ -168,9 +170,7 @@ def _borrow_room(
     where: str,
 ) -> list[Issue]:
     assert rules.borrowing is not None
-    query = select(allocations.c.id).where(allocations.c.year == lent)
-    allocated = connection.execute(query).first()
-    if allocated is not None:
+    if allocated_in(connection, jurisdiction, lent):
         return [Issue("borrowing_year_allocated",
                       f"{lent} is already allocated, so a loan could not be deducted from it",
                       where)]  # fmt: skip
@@ -210,10 +210,7 @@ def force_compliance(
         if operator is None:
             return None, [Issue("unknown_company", f"no covered company {company}", where)]
         lock_journal_head(connection)
-        computed = connection.execute(
-            select(compliance_results.c.id).where(compliance_results.c.year == year)
-        ).first()
-        if computed is not None:
+        if compliance_computed(connection, jurisdiction, year):
             return None, [Issue("compliance_already_computed", f"{year} is final", where)]
         found = reads.obligation_of(connection, rules, company)
         if found is None:

@@ -68,7 +68,8 @@ def _bilateral_in(
     settlement: SettlementRules | None,
 ) -> tuple[Outcome | None, list[Issue]]:  # fmt: skip
     where = f"trade {key}"
-    ids = company_ids(connection)
+    # Every jurisdiction's: another's company is refused by the exchange's membership rule.
+    ids = company_ids(connection, None)
     unknown = [code for code in (trade.seller, trade.buyer) if code not in ids]
     unit_class = unit_class_by_code(connection, trade.unit_class)
     if unknown or unit_class is None:

@@ -32,18 +32,20 @@ from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.store.schema import activity_data, companies, emission_reports
 
 
-def company_ids(connection: Connection) -> dict[str, int]:
-    """Company code → id for every company."""
-    return {
-        row.code: row.id for row in connection.execute(select(companies.c.code, companies.c.id))
-    }
+def company_ids(connection: Connection, jurisdiction: Jurisdiction | None) -> dict[str, int]:
+    """Company code → id for the companies of ``jurisdiction``; None: of every jurisdiction
+    (company codes are unique across jurisdictions)."""
+    query = select(companies.c.code, companies.c.id)
+    if jurisdiction is not None:
+        query = query.where(companies.c.jurisdiction_id == jurisdiction.id)
+    return {row.code: row.id for row in connection.execute(query)}
 
 
 def record_activity(engine: Engine, records: Sequence[ActivityRecord]) -> list[Issue]:
     """Store activity data; with any error nothing is stored and every problem is returned."""
     issues = check_activity(records)
     with engine.begin() as connection:
-        ids = company_ids(connection)
+        ids = company_ids(connection, None)
         for record in records:
             if record.company in ids and _recorded(connection, ids[record.company], record):
                 issues.append(
@@ -174,7 +176,13 @@ def report_and_verify(
         )
     verified = accept_as_reported(calculation)
     with engine.begin() as connection:
-        ids = company_ids(connection)
+        ids = company_ids(connection, jurisdiction)
+        if company not in ids:
+            raise InputRejected(
+                f"the emissions report of {company} for {year}",
+                [Issue("unknown_company", f"{company} is not a company of {jurisdiction.code}",
+                       company)],
+            )  # fmt: skip
         reported = connection.execute(
             select(emission_reports.c.id).where(
                 emission_reports.c.company_id == ids[company], emission_reports.c.year == year
@@ -244,12 +252,19 @@ def reproduced_t(shot: dict[str, Any]) -> Decimal | None:
     return kg_to_t(t_to_kg(figure))
 
 
-def verified_emissions_t(connection: Connection, year: int) -> dict[str, Decimal]:
-    """Company code → verified emissions (t) for every company verified in ``year``."""
+def verified_emissions_t(
+    connection: Connection, jurisdiction: Jurisdiction, year: int
+) -> dict[str, Decimal]:
+    """Company code → verified emissions (t) for every company of ``jurisdiction`` verified
+    in ``year``."""
     query = (
         select(companies.c.code, emission_reports.c.verified_kg)
         .join(companies)
-        .where(emission_reports.c.year == year, emission_reports.c.verified_kg.is_not(None))
+        .where(
+            companies.c.jurisdiction_id == jurisdiction.id,
+            emission_reports.c.year == year,
+            emission_reports.c.verified_kg.is_not(None),
+        )
     )
     return {row.code: kg_to_t(row.verified_kg) for row in connection.execute(query)}
 

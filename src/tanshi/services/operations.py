@@ -31,12 +31,11 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.market import unit_class_by_code
 from tanshi.services.registry import Outcome, execute_in
+from tanshi.services.year_state import allocated_in, compliance_computed
 from tanshi.store.schema import (
     accounts,
     allocation_deductions,
-    allocations,
     companies,
-    compliance_results,
     movement_blocks,
     movements,
     retirements,
@@ -144,10 +143,7 @@ def reverse_surrender(
         if window == 0 or now > booked + timedelta(days=window):
             return None, [Issue("reversal_window_closed",
                                 f"surrenders can be reversed within {window} days", where)]  # fmt: skip
-        computed = connection.execute(
-            select(compliance_results.c.id).where(compliance_results.c.year == year)
-        ).first()
-        if computed is not None:
+        if compliance_computed(connection, jurisdiction, year):
             return None, [Issue("compliance_already_computed",
                                 f"compliance for {year} is final", where)]  # fmt: skip
         legs = connection.execute(
@@ -202,10 +198,7 @@ def borrow(
     code = rules_in_force(jurisdiction.rulebook, year).allowance_unit_type.code
     next_vintage = unit_class_id(engine, jurisdiction, code, year + 1)
     with engine.begin() as connection:
-        allocated = connection.execute(
-            select(allocations.c.id).where(allocations.c.year == year + 1)
-        ).first()
-        if allocated is not None:
+        if allocated_in(connection, jurisdiction, year + 1):
             raise TanshiError(
                 f"{year + 1} is already allocated, so a loan could not be deducted from it; "
                 "borrow before the next allocation"

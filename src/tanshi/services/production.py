@@ -52,8 +52,8 @@ def record_unit_outputs(
     rows = []
     seen: dict[tuple[str, str, int], UnitOutput] = {}
     with engine.begin() as connection:
-        ids = company_ids(connection)
-        stored = _stored_outputs(connection)
+        ids = company_ids(connection, jurisdiction)
+        stored = _stored_outputs(connection, jurisdiction)
         for number, record in enumerate(records):
             where = f"row {number + 1}: company {record.company}, unit {record.unit}, {record.year}"
             issues.extend(check_unit_output(record, classes, where))
@@ -90,8 +90,14 @@ def _output_row(company_id: int, record: UnitOutput, source: str, now: datetime)
     }  # fmt: skip
 
 
-def _stored_outputs(connection: Connection) -> dict[tuple[str, str, int], UnitOutput]:
-    query = select(unit_outputs, companies.c.code).join(companies)
+def _stored_outputs(
+    connection: Connection, jurisdiction: Jurisdiction
+) -> dict[tuple[str, str, int], UnitOutput]:
+    query = (
+        select(unit_outputs, companies.c.code)
+        .join(companies)
+        .where(companies.c.jurisdiction_id == jurisdiction.id)
+    )
     return {
         (row.code, row.unit_code, row.year): _unit_output(row) for row in connection.execute(query)
     }
@@ -111,26 +117,27 @@ def _unit_output(row: Row) -> UnitOutput:
     )
 
 
-def unit_outputs_of(engine: Engine, year: int) -> list[UnitOutput]:
-    """Every generating unit's recorded output for ``year``, by company and unit."""
+def unit_outputs_of(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[UnitOutput]:
+    """Every generating unit's recorded output for ``year`` in ``jurisdiction``, by company
+    and unit."""
     query = (
         select(unit_outputs, companies.c.code)
         .join(companies)
-        .where(unit_outputs.c.year == year)
+        .where(companies.c.jurisdiction_id == jurisdiction.id, unit_outputs.c.year == year)
         .order_by(companies.c.code, unit_outputs.c.unit_code)
     )
     with engine.connect() as connection:
         return [_unit_output(row) for row in connection.execute(query)]
 
 
-def generating_units(engine: Engine, year: int) -> list[GeneratingUnit]:
+def generating_units(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[GeneratingUnit]:
     """``year``'s output as the allocation formula takes it."""
     return [
         GeneratingUnit(
             o.company, o.unit, o.unit_class, o.electricity_mwh, o.heat_gj, o.cooling,
             o.heat_ratio, o.load_factor,
         )
-        for o in unit_outputs_of(engine, year)
+        for o in unit_outputs_of(engine, jurisdiction, year)
     ]  # fmt: skip
 
 
@@ -146,8 +153,8 @@ def record_activity_levels(
     issues: list[Issue] = []
     rows = []
     with engine.begin() as connection:
-        ids = company_ids(connection)
-        stored = _stored_levels(connection)
+        ids = company_ids(connection, jurisdiction)
+        stored = _stored_levels(connection, jurisdiction)
         facts: dict[tuple[str, str], tuple[str, bool, bool]] = {
             (level.company, level.installation): _facts(level) for level in stored.values()
         }
@@ -200,8 +207,14 @@ def _facts(level: ActivityLevel) -> tuple[str, bool, bool]:
     return (level.benchmark, level.leakage_exposed, level.cbam_good)
 
 
-def _stored_levels(connection: Connection) -> dict[tuple[str, str, int], ActivityLevel]:
-    query = select(activity_levels, companies.c.code).join(companies)
+def _stored_levels(
+    connection: Connection, jurisdiction: Jurisdiction
+) -> dict[tuple[str, str, int], ActivityLevel]:
+    query = (
+        select(activity_levels, companies.c.code)
+        .join(companies)
+        .where(companies.c.jurisdiction_id == jurisdiction.id)
+    )
     return {
         (row.code, row.installation, row.year): ActivityLevel(
             row.code, row.installation, row.benchmark, row.year,
@@ -211,11 +224,16 @@ def _stored_levels(connection: Connection) -> dict[tuple[str, str, int], Activit
     }  # fmt: skip
 
 
-def installations(engine: Engine, years: Sequence[int]) -> list[Installation]:
-    """Installations with their activity in ``years`` (the rule's historical years)."""
+def installations(
+    engine: Engine, jurisdiction: Jurisdiction, years: Sequence[int]
+) -> list[Installation]:
+    """``jurisdiction``'s installations with their activity in ``years`` (the rule's
+    historical years)."""
     with engine.connect() as connection:
         levels = [
-            level for level in _stored_levels(connection).values() if level.year in set(years)
+            level
+            for level in _stored_levels(connection, jurisdiction).values()
+            if level.year in set(years)
         ]
     grouped: dict[tuple[str, str], list[ActivityLevel]] = {}
     for level in sorted(levels, key=lambda item: (item.company, item.installation, item.year)):
@@ -233,7 +251,8 @@ def installations(engine: Engine, years: Sequence[int]) -> list[Installation]:
 def _unknown_company(company: str, where: str) -> Issue:
     return Issue(
         "unknown_company",
-        f"company {company} is not registered; register it before recording its production",
+        f"company {company} is not registered in this jurisdiction; register it before "
+        "recording its production",
         where,
     )
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from tanshi.compliance import ComplianceLine
 from tanshi.scenario.spec import Scenario
+from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.store.schema import allocation_lines, companies
 
 
@@ -44,13 +45,15 @@ class ScenarioResult:
 ALLOCATION_FIELDS = frozenset({"allocation_t", "preallocation_t", "true_up_t"})
 
 
-def _staged_allocation(engine: Engine, year: int) -> dict[str, dict[str, int]]:
+def _staged_allocation(
+    engine: Engine, jurisdiction: Jurisdiction, year: int
+) -> dict[str, dict[str, int]]:
     """Company → ``preallocation_t`` and ``true_up_t`` booked for ``year`` (benchmark_output)."""
     query = (
         select(companies.c.code, allocation_lines.c.stage, allocation_lines.c.allocated_units,
                allocation_lines.c.adjustment_units)
         .join(companies)
-        .where(allocation_lines.c.year == year)
+        .where(allocation_lines.c.year == year, companies.c.jurisdiction_id == jurisdiction.id)
     )  # fmt: skip
     staged: dict[str, dict[str, int]] = {}
     with engine.connect() as connection:

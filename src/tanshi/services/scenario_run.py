@@ -302,7 +302,7 @@ class _Run:
             year = expected.year
             lines = {line.position.company: line for line in self.result.lines.get(year, [])}
             planned = allocation.allocation_of_year(self.engine, self.j, year)
-            staged = _staged_allocation(self.engine, year)
+            staged = _staged_allocation(self.engine, self.j, year)
             if expected.penalty_price_per_t is not None:
                 price = compliance.penalty_price(self.engine, self.j, year).price_cny_per_t
                 if price != expected.penalty_price_per_t:

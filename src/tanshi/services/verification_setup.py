@@ -45,7 +45,10 @@ def declare_conflict(
     """Record a body's conflict-of-interest declaration; it blocks assigning it to the company."""
     where = f"body {body}, company {company}"
     with engine.begin() as connection:
-        body_id, company_id = find_body(connection, body), company_ids(connection).get(company)
+        body_id, company_id = (
+            find_body(connection, body),
+            company_ids(connection, None).get(company),
+        )
         issues = []
         if body_id is None:
             issues.append(Issue("body_unknown", "register the verification body first", where))
@@ -72,7 +75,7 @@ def file_plan(engine: Engine, plan: MonitoringPlan, now: datetime) -> list[Issue
     """Store a company's monitoring plan (a new version each time); every problem returned."""
     _, issues = plan_from_json(plan.to_json(), f"plan of {plan.company}")
     with engine.begin() as connection:
-        company_id = company_ids(connection).get(plan.company)
+        company_id = company_ids(connection, None).get(plan.company)
         if company_id is None:
             issues.append(Issue("unknown_company", "register the company first", plan.company))
         else:

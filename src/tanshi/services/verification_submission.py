@@ -56,7 +56,7 @@ def submit_report(
     """
     company, year = report.company, report.year
     with engine.begin() as connection:
-        company_id = company_ids(connection).get(company)
+        company_id = company_ids(connection, jurisdiction).get(company)
         if company_id is None:
             return StepOutcome(
                 ResultCode.REPORT_HAS_ERRORS,

@@ -31,7 +31,7 @@ def enter_verified_emissions(
     if not source.strip():
         issues.append(Issue("source_missing", "say where the figure comes from", where))
     with engine.begin() as connection:
-        ids = company_ids(connection)
+        ids = company_ids(connection, None)
         if company not in ids:
             issues.append(Issue("unknown_company", f"no covered company {company}", where))
         if issues:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.moments import to_utc
 from tanshi.services.principals import Principal
+from tanshi.store.engine import reading
 from tanshi.store.prepared import Prepared, Send, pipeline
 from tanshi.store.schema import api_idempotency, audit_log
 
@@ -35,13 +36,6 @@ _KEEP = {
     )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
-
-
-def _reading(engine: Engine) -> Connection:
-    connection = engine.connect()
-    if engine.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    return connection
 
 
 def record(
@@ -76,7 +70,7 @@ def stored_response(
     engine: Engine, user_id: int, key: str
 ) -> tuple[str, int, dict[str, Any]] | None:
     """The fingerprint, status and body of an API write already made with this key."""
-    with _reading(engine) as connection:
+    with reading(engine) as connection:
         return stored_response_in(connection, user_id, key)
 
 

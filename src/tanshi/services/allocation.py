@@ -43,6 +43,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.mrv import company_ids
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     allocation_deductions,
     allocation_lines,
@@ -62,7 +63,7 @@ def plan_allocation(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Al
 
 def is_allocated(engine: Engine, year: int) -> bool:
     """Whether ``year`` has been allocated (pre-allocated, for ``benchmark_output``)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         query = select(allocations.c.id).where(allocations.c.year == year)
         return connection.execute(query).first() is not None
 
@@ -173,7 +174,7 @@ def allocated_units(engine: Engine, year: int) -> dict[str, int]:
         .where(allocation_lines.c.year == year, allocation_lines.c.stage == "true_up")
         .group_by(companies.c.code)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         totals = {row.code: int(row.allocated_units) for row in connection.execute(query)}
         for row in connection.execute(adjustments):
             totals[row.code] = totals.get(row.code, 0) + int(row.units)

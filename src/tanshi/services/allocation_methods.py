@@ -34,6 +34,7 @@ from tanshi.rulebook.in_force import RulesInForce
 from tanshi.rulebook.model import BenchmarkOutputRule, EuBenchmarkRule, GrandfatheringRule
 from tanshi.services import production
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.store.engine import reader
 from tanshi.store.schema import allocation_deductions, companies, emission_reports
 
 
@@ -65,7 +66,7 @@ def base_emissions(engine: Engine, base_years: tuple[int, ...]) -> dict[str, dic
         .where(emission_reports.c.year.in_(base_years), emission_reports.c.verified_kg.is_not(None))
     )
     history: dict[str, dict[int, Decimal]] = {}
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         for row in connection.execute(query):
             history.setdefault(row.code, {})[row.year] = kg_to_t(row.verified_kg)
     return history
@@ -86,7 +87,7 @@ def deductions(engine: Engine, year: int) -> dict[str, int]:
         )
     )
     totals: dict[str, int] = {}
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         for row in connection.execute(query):
             totals[row.code] = totals.get(row.code, 0) + int(row.quantity_units)
     return totals
@@ -108,7 +109,7 @@ def _grandfathering(
     engine: Engine, rules: RulesInForce, rule: GrandfatheringRule, year: int
 ) -> Plan:
     history = base_emissions(engine, rule.base_years)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         sectors = {row.code: row.sector for row in connection.execute(select(companies))}
     table = grandfather(
         year, rule, rules.capped(), history, deductions(engine, year),

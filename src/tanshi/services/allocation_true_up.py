@@ -39,6 +39,7 @@ from tanshi.services.jurisdiction import (
 from tanshi.services.market import unit_class_by_code
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import balance, execute_in
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     allocation_deductions,
     allocation_lines,
@@ -79,7 +80,7 @@ def true_up_done(engine: Engine, year: int) -> bool:
     query = select(allocation_lines.c.id).where(
         allocation_lines.c.year == year, allocation_lines.c.stage == "true_up"
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return connection.execute(query).first() is not None
 
 
@@ -89,7 +90,7 @@ def _preallocated(engine: Engine, year: int) -> dict[tuple[str, str], int]:
         .join(companies)
         .where(allocation_lines.c.year == year, allocation_lines.c.stage == "preallocation")
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return {(r.code, r.item): int(r.allocated_units) for r in connection.execute(query)}
 
 
@@ -101,7 +102,7 @@ def plan_true_up(engine: Engine, jurisdiction: Jurisdiction, year: int) -> TrueU
     if not isinstance(rule, BenchmarkOutputRule):
         return TrueUp(year, issues=(Issue(
             "no_true_up", f"{year} is allocated by {rule.method}, which has no true-up", where),))  # fmt: skip
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         query = select(allocations.c.id).where(allocations.c.year == year)
         allocated = connection.execute(query).first() is not None
     if not allocated:

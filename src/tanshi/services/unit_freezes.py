@@ -30,6 +30,7 @@ from tanshi.registry.serials import Range, take, without
 from tanshi.services.registry import balance, execute_in, lock_journal_head
 from tanshi.services.registry_access import account_from_row
 from tanshi.services.reservations import open_unit_reservations
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     freeze_reductions,
@@ -343,7 +344,7 @@ def release_freeze(
 
 def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
     """Every freeze order of an account, oldest first, with the serials each froze."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         account, _ = _account(connection, account_code)
         rows = connection.execute(
             select(unit_freezes, unit_classes.c.code.label("class_code"))
@@ -356,7 +357,7 @@ def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
 
 def freeze_order(engine: Engine, freeze_id: int) -> FreezeOrder | None:
     """One freeze order, or None."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         row = connection.execute(
             select(unit_freezes, unit_classes.c.code.label("class_code"), accounts.c.code)
             .join(unit_classes, unit_classes.c.id == unit_freezes.c.unit_class_id)
@@ -386,7 +387,7 @@ def _order(connection: Connection, account_code: str, row: Any) -> FreezeOrder:
 
 def balances(engine: Engine, account_code: str) -> list[Balance]:
     """Per unit class: what the account may use and what is frozen in it (zeros left out)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         account, _ = _account(connection, account_code)
         frozen_code = frozen_units_account_code(account)
         rows = connection.execute(

@@ -11,7 +11,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from tanshi.core.moments import to_utc
 from tanshi.services.principals import Principal
-from tanshi.store.engine import reading
 from tanshi.store.prepared import Prepared, Send, pipeline
 from tanshi.store.schema import api_idempotency, audit_log
 
@@ -69,8 +68,14 @@ def audit(engine: Engine, principal: Principal | None, action: str, target: str,
 def stored_response(
     engine: Engine, user_id: int, key: str
 ) -> tuple[str, int, dict[str, Any]] | None:
-    """The fingerprint, status and body of an API write already made with this key."""
-    with reading(engine) as connection:
+    """The fingerprint, status and body of an API write already made with this key.
+
+    On the write engine (on SQLite, BEGIN IMMEDIATE), not ``reading``'s: the look-up is part
+    of a write, and waits as before for another request still writing.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         return stored_response_in(connection, user_id, key)
 
 

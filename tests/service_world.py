@@ -7,6 +7,8 @@ for A1, officer-b for B1, a trader, a verifier, an auditor and an administrator.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,6 +32,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.registry import execute
+from tanshi.store.schema import login_attempts
 from tanshi.web.app import create_app
 
 NOW = datetime(2017, 3, 1, 2, 0, tzinfo=UTC)  # 10:00 in the province, before the deadline
@@ -130,3 +133,15 @@ def build_world(engine: Engine, **settings: object) -> World:
     config = Settings(**settings)  # type: ignore[arg-type]
     app = create_app(make_service(config, engine, clock=lambda: NOW))
     return World(engine, TestClient(app, base_url="http://testserver"), config)
+
+
+@contextmanager
+def held_write_lock(engine: Engine) -> Iterator[None]:
+    """An open write transaction (on SQLite: BEGIN IMMEDIATE, the write lock), rolled back."""
+    with engine.connect() as connection:
+        connection.begin()
+        connection.execute(login_attempts.insert().values(address="writer", attempted_at=NOW))
+        try:
+            yield
+        finally:
+            connection.rollback()

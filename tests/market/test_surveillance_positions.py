@@ -23,6 +23,7 @@ from tanshi.services.jurisdiction import open_trading_account
 from tanshi.services.registry import execute
 from tanshi.services.surveillance import positions, surveillance_report
 from tanshi.services.unit_freezes import freeze_units
+from tanshi.store.engine import reader
 from tanshi.store.schema import exchange_commands
 
 VENUE = load_venue("demo-province")
@@ -103,11 +104,14 @@ def test_a_past_days_reads_go_through_indexes(engine: Engine) -> None:
     def record(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
         reads.append((statement, parameters))
 
-    event.listen(engine, "before_cursor_execute", record)
+    watched = {engine, reader(engine)}  # reads go through the read-only engine on SQLite
+    for one in watched:
+        event.listen(one, "before_cursor_execute", record)
     try:
         surveillance_report(engine, w.j.id, VENUE, surveillance_rules(), MON)
     finally:
-        event.remove(engine, "before_cursor_execute", record)
+        for one in watched:
+            event.remove(one, "before_cursor_execute", record)
     plans = []
     with engine.connect() as connection:
         if engine.dialect.name == "sqlite":

@@ -19,8 +19,8 @@ class Settings(BaseSettings):
     )
     db_pool_size: int = Field(
         8, ge=1, le=100,
-        description="PostgreSQL connections kept open per process, and as many threads run "
-        "the request handlers",
+        description="database connections kept open per process (on SQLite as many again "
+        "for reads), and as many threads run the request handlers",
     )  # fmt: skip
     max_body_bytes: int = Field(64 * 1024, ge=1024, description="larger request bodies get 413")
     session_hours: int = Field(8, ge=1, le=24 * 30, description="web session lifetime")

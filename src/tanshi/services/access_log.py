@@ -37,13 +37,6 @@ _KEEP = {
 }
 
 
-def _reading(engine: Engine) -> Connection:
-    connection = engine.connect()
-    if engine.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    return connection
-
-
 def record(
     connection: Connection, principal: Principal | None, action: str, target: str,
     source_ip: str, result: str, now: datetime, detail: dict[str, Any] | None = None,
@@ -75,8 +68,14 @@ def audit(engine: Engine, principal: Principal | None, action: str, target: str,
 def stored_response(
     engine: Engine, user_id: int, key: str
 ) -> tuple[str, int, dict[str, Any]] | None:
-    """The fingerprint, status and body of an API write already made with this key."""
-    with _reading(engine) as connection:
+    """The fingerprint, status and body of an API write already made with this key.
+
+    On the write engine (on SQLite, BEGIN IMMEDIATE), not ``reading``'s: the look-up is part
+    of a write, and waits as before for another request still writing.
+    """
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         return stored_response_in(connection, user_id, key)
 
 

@@ -31,6 +31,7 @@ from tanshi.services.principals import Principal, Role
 from tanshi.services.registry import lock_journal_head
 from tanshi.services.trust_requests import CONFIRMED, PENDING, claim, withdraw_row
 from tanshi.services.trusted_list import registry_rule, rights
+from tanshi.store.engine import reader
 from tanshi.store.schema import account_transaction_limits, admin_requests, users
 
 CHANGE = "account_limit_change"
@@ -118,7 +119,7 @@ def limit_in(connection: Connection, account: int) -> int | None:
 
 def current(engine: Engine, account_code: str) -> AccountLimit | None:
     """The latest confirmed change of the account's limit, if any was ever made."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         account = find_account(connection, account_code)
         row = None if account is None else _latest(connection, account)
     if row is None:
@@ -191,7 +192,7 @@ def _of(row) -> LimitRequest:
 
 def pending(engine: Engine, account_code: str) -> list[LimitRequest]:
     """The change of the account's limit awaiting confirmation (at most one)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         rows = connection.execute(_requests(connection, account_code).where(
             admin_requests.c.state == PENDING).order_by(admin_requests.c.id)).all()  # fmt: skip
     return [_of(row) for row in rows]

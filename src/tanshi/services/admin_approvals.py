@@ -29,6 +29,7 @@ from tanshi.services import authentication, identity, lifecycle, user_admin
 from tanshi.services.jurisdiction import account_id
 from tanshi.services.principals import Principal, Role
 from tanshi.services.trusted_list import rights
+from tanshi.store.engine import reader
 from tanshi.store.schema import admin_requests, organisations, users
 
 ADD_USER, RESET_ADMIN_SECOND_FACTOR = "add_user", "reset_admin_second_factor"
@@ -164,7 +165,7 @@ def _rights_pending(connection, account: str, username: str) -> bool:
 def pending(engine: Engine) -> list[dict[str, Any]]:
     """The requests awaiting a second administrator, oldest first."""
     asker = aliased(users)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         rows = connection.execute(
             select(admin_requests, asker.c.username.label("requested_by_name"))
             .join(asker, asker.c.id == admin_requests.c.requested_by)

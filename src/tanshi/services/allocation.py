@@ -44,6 +44,7 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.mrv import company_ids
 from tanshi.services.year_state import allocated_in
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     allocation_deductions,
     allocation_lines,
@@ -64,7 +65,7 @@ def plan_allocation(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Al
 def is_allocated(engine: Engine, jurisdiction: Jurisdiction, year: int) -> bool:
     """Whether ``jurisdiction`` has allocated ``year`` (pre-allocated, for
     ``benchmark_output``)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return allocated_in(connection, jurisdiction, year)
 
 
@@ -176,7 +177,7 @@ def allocated_units(engine: Engine, jurisdiction: Jurisdiction, year: int) -> di
         .where(mine, allocation_lines.c.year == year, allocation_lines.c.stage == "true_up")
         .group_by(companies.c.code)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         totals = {row.code: int(row.allocated_units) for row in connection.execute(query)}
         for row in connection.execute(adjustments):
             totals[row.code] = totals.get(row.code, 0) + int(row.units)

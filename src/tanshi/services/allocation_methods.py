@@ -34,6 +34,7 @@ from tanshi.rulebook.in_force import RulesInForce, uncovered
 from tanshi.rulebook.model import BenchmarkOutputRule, EuBenchmarkRule, GrandfatheringRule
 from tanshi.services import production
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.store.engine import reader
 from tanshi.store.schema import allocation_deductions, companies, emission_reports
 
 
@@ -72,7 +73,7 @@ def base_emissions(
         )
     )
     history: dict[str, dict[int, Decimal]] = {}
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         for row in connection.execute(query):
             history.setdefault(row.code, {})[row.year] = kg_to_t(row.verified_kg)
     return history
@@ -95,7 +96,7 @@ def deductions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[st
         )
     )
     totals: dict[str, int] = {}
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         for row in connection.execute(query):
             totals[row.code] = totals.get(row.code, 0) + int(row.quantity_units)
     return totals
@@ -127,7 +128,7 @@ def company_sectors(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str
     query = select(companies.c.code, companies.c.sector).where(
         companies.c.jurisdiction_id == jurisdiction.id
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return {row.code: row.sector for row in connection.execute(query)}
 
 

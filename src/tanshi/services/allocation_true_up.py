@@ -40,6 +40,7 @@ from tanshi.services.market import unit_class_by_code
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import balance, execute_in
 from tanshi.services.year_state import allocated_in
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     allocation_deductions,
     allocation_lines,
@@ -86,7 +87,7 @@ def true_up_done(engine: Engine, jurisdiction: Jurisdiction, year: int) -> bool:
             allocation_lines.c.stage == "true_up",
         )
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return connection.execute(query).first() is not None
 
 
@@ -102,7 +103,7 @@ def _preallocated(
             allocation_lines.c.stage == "preallocation",
         )
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return {(r.code, r.item): int(r.allocated_units) for r in connection.execute(query)}
 
 
@@ -114,7 +115,7 @@ def plan_true_up(engine: Engine, jurisdiction: Jurisdiction, year: int) -> TrueU
     if not isinstance(rule, BenchmarkOutputRule):
         return TrueUp(year, issues=(Issue(
             "no_true_up", f"{year} is allocated by {rule.method}, which has no true-up", where),))  # fmt: skip
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         allocated = allocated_in(connection, jurisdiction, year)
     if not allocated:
         return TrueUp(year, issues=(Issue(

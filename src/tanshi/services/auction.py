@@ -34,6 +34,7 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import execute_in
+from tanshi.store.engine import reader
 from tanshi.store.schema import auction_awards, auction_notices, auctions, companies
 
 HUNDREDTHS = 100
@@ -108,7 +109,7 @@ def carried_in_units(engine: Engine, jurisdiction: Jurisdiction) -> int:
         .order_by(auctions.c.id.desc())
         .limit(1)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         found = connection.execute(query).scalar()
     return int(found or 0)
 
@@ -241,7 +242,7 @@ def jurisdiction_companies(engine: Engine, jurisdiction: Jurisdiction) -> dict[s
     query = select(companies.c.code, companies.c.sector).where(
         companies.c.jurisdiction_id == jurisdiction.id
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return {row.code: row.sector for row in connection.execute(query)}
 
 

@@ -24,6 +24,7 @@ from tanshi.reconciliation import (
 )
 from tanshi.registry.checkpoints import Checkpoint
 from tanshi.registry.journal import GENESIS_HASH, ChainBreak, JournalEntry, first_broken
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     freeze_reductions,
@@ -127,7 +128,7 @@ def verify_registry(engine: Engine) -> AuditReport:
     it reads cannot look like discrepancies.
     """
     options = {"isolation_level": "REPEATABLE READ"} if engine.dialect.name == "postgresql" else {}
-    with engine.connect().execution_options(**options) as connection:
+    with reader(engine).connect().execution_options(**options) as connection:
         entries = read_journal(connection)
         head = connection.execute(select(journal_head.c.sequence, journal_head.c.entry_hash)).one()
         held = [HoldingRow(a, u, int(q)) for a, u, q in connection.execute(
@@ -156,7 +157,7 @@ def verify_registry(engine: Engine) -> AuditReport:
 
 def head_checkpoint(engine: Engine, now: datetime) -> Checkpoint:
     """A checkpoint of the current journal head (to be signed and published)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         head = connection.execute(select(journal_head.c.sequence, journal_head.c.entry_hash)).one()
         code = connection.execute(select(jurisdictions.c.code)).scalar_one()
     return Checkpoint(code, int(head.sequence), head.entry_hash, now)
@@ -166,7 +167,7 @@ def checkpoint_in_journal(engine: Engine, checkpoint: Checkpoint) -> bool:
     """Whether the journal still has the checkpoint's hash at its sequence."""
     if checkpoint.sequence == 0:
         return checkpoint.entry_hash == GENESIS_HASH
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         stored = connection.execute(
             select(transactions.c.entry_hash).where(transactions.c.sequence == checkpoint.sequence)
         ).scalar()

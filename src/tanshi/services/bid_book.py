@@ -43,6 +43,7 @@ from tanshi.services.jurisdiction import (
     operator_holding_accounts,
 )
 from tanshi.services.reservations import reserve_funds_in
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     auction_bids,
@@ -312,7 +313,7 @@ def holding_companies(engine: Engine, codes: list[str]) -> frozenset[str]:
     """The companies whose operator holding accounts, of any jurisdiction, are among
     ``codes``: one of another jurisdiction than the auction's is then refused by the
     exchange's rule (``account_not_in_exchange_jurisdiction``), not as a stranger's."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return frozenset(connection.execute(
             select(companies.c.code).join(accounts, accounts.c.company_id == companies.c.id)
             .where(accounts.c.code.in_(codes),

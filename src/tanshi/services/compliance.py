@@ -47,6 +47,7 @@ from tanshi.services.registry import (
     units_moved,
 )
 from tanshi.services.year_state import compliance_computed
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     allocation_deductions,
     allocations,
@@ -135,7 +136,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
     owed = surrender_checks.still_owed_before(jurisdiction, year)
     rules = rules_in_force(jurisdiction.rulebook, year)
     result = []
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         verified = verified_emissions_t(connection, jurisdiction, year)
         gas = reads.gas_companies(connection, rules)
         rows = connection.execute(

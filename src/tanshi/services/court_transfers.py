@@ -30,6 +30,7 @@ from tanshi.services.unit_freezes import (
     record_reduction,
     serials_to_move,
 )
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     court_transfers,
@@ -249,7 +250,7 @@ def court_transfers_of(
         query = query.where(court_transfers.c.status == status)
     if transfer_id is not None:
         query = query.where(court_transfers.c.id == transfer_id)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [_transfer(connection, row) for row in connection.execute(query).all()]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
@@ -17,6 +17,7 @@ from tanshi.services.identity import (
     principal_query,
 )
 from tanshi.services.principals import Principal, Scope
+from tanshi.store.engine import reading
 from tanshi.store.schema import api_tokens, users, web_sessions
 
 
@@ -50,16 +51,9 @@ def issue_token(
     return raw, []
 
 
-def _reading(engine: Engine) -> Connection:
-    connection = engine.connect()
-    if engine.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    return connection
-
-
 def principal_for_token(engine: Engine, raw: str, now: datetime) -> Principal | None:
     """The user behind a bearer token, with the token's scopes; None if unknown or expired."""
-    with _reading(engine) as connection:
+    with reading(engine) as connection:
         row = connection.execute(
             principal_query()
             .add_columns(api_tokens.c.scopes, api_tokens.c.expires_at, api_tokens.c.revoked_at)
@@ -87,7 +81,7 @@ def open_session(engine: Engine, principal: Principal, now: datetime,
 
 def session_of(engine: Engine, raw: str, now: datetime) -> tuple[Principal, str] | None:
     """The principal and CSRF token of a live session cookie."""
-    with _reading(engine) as connection:
+    with reading(engine) as connection:
         row = connection.execute(
             principal_query()
             .add_columns(web_sessions.c.csrf_token, web_sessions.c.expires_at,

@@ -22,6 +22,7 @@ from tanshi.market.events import (
 )
 from tanshi.market.orders import Phase, Side, TimeInForce
 from tanshi.market.venues import Venue, venue_books
+from tanshi.store.engine import reader
 from tanshi.store.schema import exchange_commands
 
 
@@ -73,7 +74,7 @@ def stored_log(engine: Engine, venue: str, day: date | None = None) -> list[Comm
     query = select(exchange_commands).where(exchange_commands.c.venue == venue)
     if day is not None:
         query = query.where(exchange_commands.c.trading_day == day)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [
             _command(row) for row in connection.execute(query.order_by(exchange_commands.c.seq))
         ]
@@ -87,7 +88,7 @@ def replay_stored(engine: Engine, venue: Venue, day: date | None = None) -> Exch
 
 def traded_days(engine: Engine, venue: str) -> tuple[date, date] | None:
     """The first and last trading day in the venue's stored log, if any."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         first, last = connection.execute(
             select(func.min(exchange_commands.c.trading_day),
                    func.max(exchange_commands.c.trading_day))
@@ -98,7 +99,7 @@ def traded_days(engine: Engine, venue: str) -> tuple[date, date] | None:
 
 def last_closed_day(engine: Engine, venue: str) -> date | None:
     """The last trading day whose orders expired at its close, if any."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return connection.execute(
             select(func.max(exchange_commands.c.trading_day)).where(
                 exchange_commands.c.venue == venue,
@@ -109,7 +110,7 @@ def last_closed_day(engine: Engine, venue: str) -> date | None:
 
 def last_command_after(engine: Engine, venue: str, day: date) -> datetime | None:
     """When the last command of a trading day after ``day`` was logged, if any."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         at = connection.execute(
             select(func.max(exchange_commands.c.at))
             .where(exchange_commands.c.venue == venue, exchange_commands.c.trading_day > day)
@@ -119,7 +120,7 @@ def last_command_after(engine: Engine, venue: str, day: date) -> datetime | None
 
 def stored_state(engine: Engine, venue: str) -> tuple[int, int]:
     """The last seq and the highest order id of the venue's stored log."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         seq, order = connection.execute(
             select(func.max(exchange_commands.c.seq), func.max(exchange_commands.c.order_id))
             .where(exchange_commands.c.venue == venue)

@@ -28,6 +28,7 @@ from tanshi.services.exchange import (
 from tanshi.services.exchange_log import traded_days
 from tanshi.services.jurisdiction import Jurisdiction, operator_account_code
 from tanshi.services.registry import balance
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     companies,
@@ -85,7 +86,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, unit_class: str, year:
     whole tonnes (rounded up), or nothing once compliance for ``year`` has been computed
     (what is left is then surplus). A company with neither is left out.
     """
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         class_id = connection.execute(
             select(unit_classes.c.id).where(unit_classes.c.code == unit_class)
         ).scalar()

@@ -29,6 +29,7 @@ from tanshi.services.principals import (
     Scope,
 )
 from tanshi.services.secret_box import keyring, seal, unseal
+from tanshi.store.engine import reader
 from tanshi.store.notifications import notify
 from tanshi.store.schema import (
     api_tokens,
@@ -207,7 +208,7 @@ def create_user(
 
 
 def user_exists(engine: Engine, username: str) -> bool:
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return (
             connection.execute(select(users.c.id).where(users.c.username == username)).first()
             is not None
@@ -224,7 +225,7 @@ def provisioning_uri(engine: Engine, username: str) -> str | None:
 
 def totp_secret_of(engine: Engine, username: str) -> str | None:
     """A user's TOTP secret, opened (it is stored sealed: services/secret_box.py)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         stored = connection.execute(
             select(users.c.totp_secret).where(users.c.username == username)
         ).scalar()
@@ -257,13 +258,13 @@ def principal_from_row(row: Any, scopes: frozenset[Scope] | None = None) -> Prin
 
 
 def principal_of(engine: Engine, user_id: int) -> Principal | None:
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         row = connection.execute(principal_query().where(users.c.id == user_id)).first()
     return None if row is None or not row.active else principal_from_row(row)
 
 
 def principal_named(engine: Engine, username: str) -> Principal | None:
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         row = connection.execute(principal_query().where(users.c.username == username)).first()
     return None if row is None or not row.active else principal_from_row(row)
 

@@ -16,6 +16,7 @@ from tanshi.core.moments import to_utc
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
 from tanshi.rulebook import Rulebook, parse_rulebook
 from tanshi.services.registry import lock_journal_head
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     account_status_changes,
     accounts,
@@ -100,7 +101,7 @@ def open_jurisdiction(
 
 def load_jurisdiction(engine: Engine, code: str) -> Jurisdiction:
     """The stored jurisdiction ``code`` with its rulebook parsed from the stored text."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         row = connection.execute(select(jurisdictions).where(jurisdictions.c.code == code)).first()
         if row is None:
             raise TanshiError(f"no jurisdiction {code} in this database; run tanshi demo first")

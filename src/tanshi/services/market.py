@@ -25,6 +25,7 @@ from tanshi.services.jurisdiction import (
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import Outcome, execute_in, lock_journal_head
 from tanshi.services.settlement import record_trade_in
+from tanshi.store.engine import reader
 from tanshi.store.schema import accounts, companies, settlements, trades, unit_classes
 
 
@@ -157,7 +158,7 @@ def load_trades(engine: Engine, start: date, end: date) -> list[Trade]:
         .where(trades.c.traded_on >= start, trades.c.traded_on <= end)
         .order_by(trades.c.id)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         found = [
             Trade(
                 row.seller,

@@ -17,6 +17,7 @@ from tanshi.market.tape_csv import label_of, parse_csv, to_csv
 from tanshi.market.venues import MethodKind, Venue
 from tanshi.resources import exchange_calibration, exchange_markets
 from tanshi.scenario.exchange_flow import simulate_exchanges
+from tanshi.store.engine import reader
 from tanshi.store.schema import settlements, unit_classes
 
 SIMULATION_START = date(2017, 1, 1)
@@ -117,7 +118,7 @@ def exchange_tape(
         .where(unit_classes.c.code == product, settlements.c.venue.in_(list(kinds)))
         .order_by(settlements.c.traded_at, settlements.c.id)
     )  # fmt: skip
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         trades = [
             TradeRecord(market.code, product, from_store(row.traded_at),
                         fen_to_cny(row.price_fen_per_t), int(row.quantity_units),

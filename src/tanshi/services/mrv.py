@@ -29,6 +29,7 @@ from tanshi.mrv.rule_methods import method_for_year
 from tanshi.mrv.snapshot import reproduce, snapshot
 from tanshi.rulebook.in_force import rule_for
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.store.engine import reader
 from tanshi.store.schema import activity_data, companies, emission_reports
 
 
@@ -230,7 +231,7 @@ def figure_sources(engine: Engine, company: str, year: int) -> FigureSources | N
         .join(companies)
         .where(companies.c.code == company, emission_reports.c.year == year)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         row = connection.execute(query).first()
     if row is None:
         return None
@@ -278,5 +279,5 @@ def companies_with_activity(engine: Engine, year: int) -> list[str]:
         .distinct()
         .order_by(companies.c.code)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return list(connection.execute(query).scalars())

@@ -32,6 +32,7 @@ from tanshi.services.jurisdiction import (
 from tanshi.services.market import unit_class_by_code
 from tanshi.services.registry import Outcome, execute_in
 from tanshi.services.year_state import allocated_in, compliance_computed
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     allocation_deductions,
@@ -105,7 +106,7 @@ def retire(
 
 def certificate(engine: Engine, transaction_id: int) -> Certificate:
     """The retirement certificate of an executed voluntary retirement."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         record = connection.execute(
             select(retirements).where(retirements.c.transaction_id == transaction_id)
         ).one()

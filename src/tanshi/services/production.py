@@ -25,6 +25,7 @@ from tanshi.allocation.production import (
 from tanshi.core.issues import Issue, has_errors
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.mrv import company_ids
+from tanshi.store.engine import reader
 from tanshi.store.schema import activity_levels, companies, unit_outputs
 
 MILLI = Decimal(1000)
@@ -126,7 +127,7 @@ def unit_outputs_of(engine: Engine, jurisdiction: Jurisdiction, year: int) -> li
         .where(companies.c.jurisdiction_id == jurisdiction.id, unit_outputs.c.year == year)
         .order_by(companies.c.code, unit_outputs.c.unit_code)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [_unit_output(row) for row in connection.execute(query)]
 
 
@@ -229,7 +230,7 @@ def installations(
 ) -> list[Installation]:
     """``jurisdiction``'s installations with their activity in ``years`` (the rule's
     historical years)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         levels = [
             level
             for level in _stored_levels(connection, jurisdiction).values()

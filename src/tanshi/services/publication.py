@@ -17,6 +17,7 @@ from tanshi.rulebook.in_force import optional_rule
 from tanshi.rulebook.publication_rules import PublicationRule
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.views import Page, reading
+from tanshi.store.engine import reader
 from tanshi.store.schema import accounts, holdings, movements, transactions, unit_classes
 
 
@@ -53,7 +54,7 @@ def holdings_by_kind(engine: Engine) -> list[HoldingsLine]:
         .group_by(accounts.c.kind, unit_classes.c.code)
         .order_by(unit_classes.c.code, accounts.c.kind)
     )  # fmt: skip
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [
             HoldingsLine(kind, code, int(n), int(q))
             for kind, code, n, q in connection.execute(query)
@@ -80,7 +81,7 @@ def transaction_log(engine: Engine, until: datetime | None = None) -> list[LogLi
     query = _log_query(aliased(accounts), aliased(accounts))
     if until is not None:
         query = query.where(transactions.c.booked_at <= until)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [LogLine(*row[:6], int(row[6])) for row in connection.execute(query)]
 
 

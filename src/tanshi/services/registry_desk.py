@@ -10,12 +10,13 @@ from sqlalchemy import Engine, select
 from tanshi.registry.lifecycle import WAITING_FOR_RELEASE
 from tanshi.services import unit_freeze_reads, views
 from tanshi.services.principals import Principal
+from tanshi.store.engine import reader
 from tanshi.store.schema import unit_freezes as freeze_rows
 
 
 def freeze_orders(engine: Engine, limit: int = 200) -> list[unit_freeze_reads.FreezeOrder]:
     """The latest ``limit`` freeze orders of every account: those in force first, newest first."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         ids = connection.execute(
             select(freeze_rows.c.id).order_by(freeze_rows.c.id.desc()).limit(limit)
         ).scalars().all()  # fmt: skip

@@ -34,6 +34,7 @@ from tanshi.market.surveillance import (
 )
 from tanshi.market.venues import Venue, book_rules
 from tanshi.registry import AccountKind
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     exchange_commands,
@@ -213,7 +214,7 @@ def surveillance_report(
     start, end = day_bounds(day, zone)
     window = timedelta(minutes=int(rules.wash_window_minutes.value))
     listed = [product.code for product in venue.products]
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         held = positions(connection, jurisdiction_id, classes=listed, at=end)
         trades = trades_between(connection, jurisdiction_id, start, end + window)
         orders = day_orders(connection, venue, day)

@@ -29,6 +29,7 @@ from tanshi.services.exchange_log import stored_log, traded_days
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal
 from tanshi.services.settlement import settle_due
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     exchange_commands,
@@ -247,7 +248,7 @@ def order_rows(
     )
     if owners is not None:
         query = query.where(exchange_commands.c.owner.in_(owners))
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         rows = connection.execute(query.order_by(exchange_commands.c.seq.desc())).all()
     shaped = [dict(order_id=int(r.order_id), account=r.owner,
                    product=r.product.split(":", 1)[-1], side="buy" if r.side == BUY else "sell",
@@ -280,7 +281,7 @@ def fill_rows(
         query = query.where(or_(buyer.c.code.in_(owners), seller.c.code.in_(owners)))
     if product is not None:
         query = query.where(unit_classes.c.code == product)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         rows = connection.execute(
             query.order_by(settlements.c.traded_at.desc(), settlements.c.id.desc())
         ).all()
@@ -309,5 +310,5 @@ def trading_accounts(
     )
     if jurisdiction_id is not None:
         query = query.where(accounts.c.jurisdiction_id == jurisdiction_id)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return sorted(connection.execute(query).scalars())

@@ -39,6 +39,7 @@ from tanshi.services.trusted_list import (
     untrust_account,
     untrust_in,
 )
+from tanshi.store.engine import reader
 from tanshi.store.schema import admin_requests, trusted_accounts, users
 
 ADD, REMOVE = "trusted_account_add", "trusted_account_remove"
@@ -184,7 +185,7 @@ def remove(
 def pending(engine: Engine, account_code: str) -> list[TrustRequest]:
     """The changes of the account's trusted list awaiting confirmation, oldest first."""
     asker = aliased(users)
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         rows = connection.execute(
             select(admin_requests, asker.c.username.label("asker"))
             .join(asker, asker.c.id == admin_requests.c.requested_by)

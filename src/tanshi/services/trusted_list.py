@@ -25,6 +25,7 @@ from tanshi.services import proposal_store
 from tanshi.services.jurisdiction import Jurisdiction, account_id, local_date
 from tanshi.services.registry import lock_journal_head
 from tanshi.services.registry_access import account_from_row
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     approval_waivers,
@@ -174,7 +175,7 @@ class TrustedEntry:
 def trusted_list(engine: Engine, account_code: str) -> list[TrustedEntry]:
     """The entries of an account's trusted list, pending ones too, by code."""
     listed = accounts.alias("listed")
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         account = account_id(connection, account_code)
         rows = connection.execute(
             select(listed.c.code, trusted_accounts.c.requested_by,

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, func, select
 from tanshi.core.moments import from_store
 from tanshi.registry.accounts import frozen_units_account_code
 from tanshi.services.unit_freezes import _account, _moved_blocks, still_frozen
+from tanshi.store.engine import reader
 from tanshi.store.schema import accounts, freeze_reductions, holdings, unit_classes, unit_freezes
 
 
@@ -68,7 +69,7 @@ class Balance:
 
 def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
     """Every freeze order of an account, oldest first, with the serials each froze."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         account, _ = _account(connection, account_code)
         rows = connection.execute(
             select(unit_freezes, unit_classes.c.code.label("class_code"))
@@ -81,7 +82,7 @@ def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
 
 def freeze_order(engine: Engine, freeze_id: int) -> FreezeOrder | None:
     """One freeze order, or None."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         row = connection.execute(
             select(unit_freezes, unit_classes.c.code.label("class_code"), accounts.c.code)
             .join(unit_classes, unit_classes.c.id == unit_freezes.c.unit_class_id)
@@ -111,7 +112,7 @@ def _order(connection: Connection, account_code: str, row: Any) -> FreezeOrder:
 
 def balances(engine: Engine, account_code: str) -> list[Balance]:
     """Per unit class: what the account may use and what is frozen in it (zeros left out)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         account, _ = _account(connection, account_code)
         frozen_code = frozen_units_account_code(account)
         rows = connection.execute(

@@ -30,6 +30,7 @@ from tanshi.services.identity import (
 )
 from tanshi.services.principals import Principal, Role
 from tanshi.services.secret_box import keyring, seal
+from tanshi.store.engine import reader
 from tanshi.store.schema import companies, jurisdictions, organisations, users, web_sessions
 
 MAX_PASSWORD_CHARS = 200
@@ -194,7 +195,7 @@ def unlock(engine: Engine, actor: Principal | None, username: str) -> list[Issue
 
 
 def has_second_factor(engine: Engine, username: str) -> bool:
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return bool(connection.execute(
             select(users.c.totp_secret.is_not(None)).where(users.c.username == username)
         ).scalar())  # fmt: skip

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, func, select
 from tanshi.core.moments import from_store
 from tanshi.core.quantities import kg_to_t
 from tanshi.mrv.verification_workflow import CaseState, CaseView
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     annual_reports,
     companies,
@@ -40,7 +41,7 @@ def cases(engine: Engine, year: int) -> list[CaseView]:
         .order_by(companies.c.code)
     )
     result = []
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         for row in connection.execute(query):
             kinds = list(  # withdrawn findings are not counted
                 connection.execute(
@@ -126,7 +127,7 @@ def events(engine: Engine, company: str, year: int) -> list[EventView]:
         .where(verification_events.c.company == company, verification_events.c.year == year)
         .order_by(verification_events.c.id)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [
             EventView(
                 from_store(row.at), row.action, row.actor, row.result, row.state_after, row.detail

@@ -32,6 +32,7 @@ from tanshi.services.verification_records import (
     verified_t,
 )
 from tanshi.services.verification_setup import plan_in_force
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     annual_reports,
     companies,
@@ -159,7 +160,7 @@ def check_only(
     report: AnnualReport,
 ) -> list[Issue]:
     """The data checks a submission would run, writing nothing (for companies preparing one)."""
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return _checked(connection, jurisdiction, table, rules, report)[0]
 
 

@@ -1,4 +1,4 @@
-"""Opening the database: which URL, SQLite connection settings, and schema migration."""
+"""Opening the database: which URL, SQLite connection settings, reads apart, and migration."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 from tanshi.core.errors import TanshiError
@@ -17,6 +18,8 @@ from tanshi.core.errors import TanshiError
 DEFAULT_SQLITE_FILE = "tanshi.sqlite"
 IDLE_PING_SECONDS = 10.0
 ENV_DATABASE_URL = "TANSHI_DATABASE_URL"
+# The read-only companion of each SQLite engine that make_engine opened on a file.
+_READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 
 
 def database_url(db: str | None = None, default_path: Path | None = None) -> str:
@@ -48,20 +51,60 @@ def printable_url(url: str) -> str:
         return url
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
+    pragmas = ["foreign_keys=ON", "journal_mode=WAL", "busy_timeout=10000"]
+    if read_only:
+        pragmas.append("query_only=ON")
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # SQLAlchemy emits BEGIN itself
         cursor = dbapi_connection.cursor()
-        for pragma in ("foreign_keys=ON", "journal_mode=WAL", "busy_timeout=10000"):
+        for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
+    # A writer takes the write lock when its transaction starts, so a read-check-write in
+    # the registry cannot interleave with another writer. A reader's deferred BEGIN takes no
+    # lock: in WAL mode it reads one snapshot (from its first read) beside the writer; being
+    # query_only it cannot ask for the write lock later (SQLITE_BUSY_SNAPSHOT), a write fails.
+    begin = "BEGIN" if read_only else "BEGIN IMMEDIATE"
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # Take the write lock when the transaction starts, so a read-check-write in the
-        # registry cannot interleave with another writer.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(begin)
+
+
+def _sqlite_engine(url: str, pool_size: int | None, *, read_only: bool = False) -> Engine:
+    # The file's pool; sized like PostgreSQL's for the service, SQLAlchemy's 5 + 10 otherwise.
+    sized = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": pool_size}
+    engine = create_engine(url, **sized)
+    _configure_sqlite(engine, read_only=read_only)
+    return engine
+
+
+def reader(engine: Engine) -> Engine:
+    """The engine to read with: on a SQLite file, ``engine``'s read-only companion (deferred
+    BEGIN, ``query_only``), which does not wait for the write lock; else ``engine`` itself.
+
+    Only for work that writes nothing: a write through it fails ("attempt to write a
+    readonly database"). It does not see ``engine``'s uncommitted writes.
+    """
+    return _READERS.get(engine, engine)
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads (``reader``); in autocommit on PostgreSQL, saving BEGIN and
+    ROLLBACK trips.
+
+    Each statement then sees its own snapshot: a page's count and rows may differ by the
+    writes in between, which lists tolerate. (On SQLite the connection's statements share
+    one snapshot until it closes.)
+    """
+    connection = reader(engine).connect()
+    if engine.dialect.name == "postgresql":
+        connection.execution_options(isolation_level="AUTOCOMMIT")
+    return connection
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
@@ -91,9 +134,10 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
 def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
     """An engine for ``url`` with the settings tanshi relies on.
 
-    ``pool_size`` (a long-running service) keeps that many PostgreSQL connections open,
-    allows as many again in a burst, and checks only connections that sat idle; without it
-    every checkout is pinged.
+    ``pool_size`` (a long-running service) keeps that many connections in the pool and
+    allows as many again in a burst (on PostgreSQL, checking only connections that sat
+    idle); without it every PostgreSQL checkout is pinged. A SQLite file also gets a
+    read-only companion engine with a pool of the same size (``reader``).
     """
     url = normalise_url(url)
     if not url.startswith(("sqlite:", "sqlite+pysqlite:", "postgresql+psycopg:")):
@@ -102,11 +146,14 @@ def make_engine(url: str, *, pool_size: int | None = None) -> Engine:
             "(a file path or sqlite:///path) or PostgreSQL (postgresql://user@host/db)"
         )
     if url.startswith("sqlite"):
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
-        _configure_sqlite(engine)
+        path = make_url(url).database
+        if not path or path == ":memory:":
+            return _sqlite_engine(url, None)  # one connection per thread: no companion
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = _sqlite_engine(url, pool_size)
+        companion = _sqlite_engine(url, pool_size, read_only=True)
+        _READERS[engine] = companion
+        event.listen(engine, "engine_disposed", lambda _engine: companion.dispose())
         return engine
     if pool_size is None:
         return create_engine(url, pool_pre_ping=True)

@@ -118,9 +118,9 @@ class Listener:
                 self._lost(error)
 
     def _poll(self) -> None:
-        # A connection of its own (none taken from the request threads' pool), in autocommit:
-        # through SQLAlchemy each read would begin with BEGIN IMMEDIATE (store/engine.py) and
-        # take the write lock.
+        # A connection of its own (none taken from the request threads' pools), in autocommit:
+        # through the write engine each read would begin with BEGIN IMMEDIATE and take the
+        # write lock (store/engine.py).
         while not self._stop.is_set():
             try:
                 with closing(sqlite3.connect(self._path, isolation_level=None)) as connection:

@@ -28,6 +28,7 @@ from tanshi.services.trusted_list import (
     removal_needs_two,
     rights,
 )
+from tanshi.store.engine import reader
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import (
     Message,
@@ -62,7 +63,7 @@ def utc(moment: datetime | None) -> str:
 
 
 def _held(svc: Service, code: str, username: str) -> Rights:
-    with svc.engine.connect() as connection:
+    with reader(svc.engine).connect() as connection:
         return rights(connection, account_id(connection, code), username)
 
 
@@ -77,7 +78,7 @@ def controls_context(svc: Service, who: Visitor, code: str) -> dict:
     now = svc.now()
     jurisdiction = svc.jurisdiction_of_account(code)  # the page has shown it exists
     rule = registry_rule(jurisdiction, now)
-    with svc.engine.connect() as connection:
+    with reader(svc.engine).connect() as connection:
         waived = approval_waiver_on(connection, account_id(connection, code))
     held = _held(svc, code, who.principal.username)
     return {

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from tanshi.core.moments import from_store
 from tanshi.services import unit_freeze_reads
 from tanshi.services.principals import Principal
+from tanshi.store.engine import reading
 from tanshi.store.schema import (
     accounts,
     organisations,
@@ -41,18 +42,6 @@ class Page:
     def next_offset(self) -> int | None:
         after = self.offset + len(self.items)
         return after if after < self.total else None
-
-
-def reading(engine: Engine) -> Connection:
-    """A connection for reads; in autocommit on PostgreSQL, saving BEGIN and ROLLBACK trips.
-
-    Each statement then sees its own snapshot: a page's count and rows may differ by the
-    writes in between, which lists tolerate.
-    """
-    connection = engine.connect()
-    if engine.dialect.name == "postgresql":
-        connection.execution_options(isolation_level="AUTOCOMMIT")
-    return connection
 
 
 def page_of(connection: Connection, query: Select, limit: int, offset: int, shape) -> Page:

@@ -30,7 +30,7 @@ from tanshi.web.forms import (
     web_write,
     whole_number,
 )
-from tanshi.web.refusals import AUDIT_ACTIONS
+from tanshi.web.refusals import AUDIT_ACTIONS, EXPLANATIONS
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -125,7 +125,8 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="the audit log is for auditors, regulators and administrators")  # fmt: skip
     page = admin_views.audit_entries(svc.engine, limit=100, offset=offset, principal=who.principal)
-    return render(request, svc, who, "audit.html", page=page, actions=AUDIT_ACTIONS)
+    return render(request, svc, who, "audit.html", page=page, actions=AUDIT_ACTIONS,
+                  explanations=EXPLANATIONS)  # fmt: skip
 
 
 def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:

@@ -136,7 +136,8 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     with svc.engine.connect() as connection:
         target = find_account(connection, form.get("to_account", "").strip())
-        unit_class = unit_class_by_code(connection, form.get("unit_class", "").strip())
+        class_code = form.get("unit_class", "").strip()
+        unit_class = unit_class_by_code(connection, class_code)
     if target is None:
         raise Refused("unknown_account", "no account with that code to send to")
     if unit_class is None:
@@ -148,6 +149,11 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         "transfer", key, (Movement(source, target, unit_class, quantity),), now,
         memo=form.get("memo", "")[:500],
     ), me.username, now)  # fmt: skip
+    if outcome.result is ResultCode.INSUFFICIENT_UNITS:
+        held = sum(h["quantity_units"] for h in views.account_holdings(
+            svc.engine, me, form["from_account"]) or [] if h["unit_class"] == class_code)  # fmt: skip
+        raise refusal(outcome.result.value, f"{form['from_account']} holds {held:,} units of "
+                      f"{class_code} free to move, {quantity:,} are needed")  # fmt: skip
     if outcome.result is not ResultCode.OK:
         raise _refused(outcome.result)
     if outcome.status is ProposalStatus.EXECUTED:

@@ -15,6 +15,7 @@ from tanshi.services.principals import Role
 from tanshi.web.formats import FILTERS, display_zone
 from tanshi.web.i18n import LANGUAGE_NAMES, translator
 from tanshi.web.labels import label
+from tanshi.web.sentences import memo
 from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor
 
 environment = Environment(
@@ -25,6 +26,7 @@ environment = Environment(
 )
 environment.filters["label"] = label  # a code's name in the page's language (labels.py)
 environment.filters.update(FILTERS)  # numbers and moments as pages write them (formats.py)
+environment.filters["memo"] = memo  # the services' memos in the page's language (sentences.py)
 
 # Pages each role sees in the navigation: (path, label).
 NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {

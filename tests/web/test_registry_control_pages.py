@@ -264,7 +264,9 @@ def test_the_regulator_sees_the_transfers_waiting_for_release(world: World) -> N
     client = _login(world, "regulator")
     desk = client.get("/regulator/registry").text
     row = desk.split("等待执行的转让")[1]
-    assert "延迟执行中" in row and "approver-a" in row and "2017-03-02 04:00" in row  # +26 h
+    # +26 h, on the jurisdiction's clock (04:00 UTC) with the offset in the heading
+    assert "延迟执行中" in row and "approver-a" in row and "2017-03-02 12:00" in row
+    assert "执行时间（UTC+08:00）" in row
     auditor = _elsewhere(world, "auditor")
     seen = auditor.get("/regulator/registry").text
     assert "延迟执行中" in seen and "freeze-key" not in seen  # read-only: no forms

@@ -48,6 +48,7 @@ def test_the_order_form_needs_its_csrf_token_and_a_trading_account(world: World)
     assert theirs.status_code == 422 and "unknown_account" in theirs.text
     off = client.post("/trade/order", data=form | {"price": "28.505", "csrf_token": token})
     assert "price_not_a_multiple_of_the_tick" in off.text
+    assert "价格须为最小变动价位每吨 0.01 元的整数倍" in off.text  # the tick, in Chinese
 
 
 def test_orders_are_walled_off_and_cancelled_from_the_page(world: World) -> None:

@@ -287,6 +287,8 @@ def test_a_block_trade_is_checked_against_the_venue_then_waits_for_settlement(
                             headers=_write(later, "clearer", "b"))  # fmt: skip
     # A1 holds 1 000 t: the seller's units cannot be reserved, and nothing is written.
     assert (big.status_code, big.json()["error"]["code"]) == (422, "insufficient_units")
+    assert "DP-OH-A1 holds 1,000 units of DPEA-2016 free to move, 10,000 are needed" in (
+        big.json()["error"]["message"])  # fmt: skip
     assert later.client.get("/v1/settlements", headers=later.token("clearer")).json()["total"] == 0
     _more_units(world, "A1", 20_000)
     paid = later.client.post("/v1/cash/deposits",

@@ -72,6 +72,7 @@ def test_registry_refusals_read_in_the_visitors_language(world: World) -> None:
     zh = client.post("/transfer", data=too_many)
     assert zh.status_code == 422 and "insufficient_units" in zh.text
     assert "账户持有的该类别单位数量不足" in zh.text and "does not hold" not in zh.text
+    assert re.search(r"DP-OH-A1 可动用的 DPEA-2016 为 [\d,]+ 个单位，所需 5,000 个", zh.text)
     unknown = client.post("/surrender", data={"csrf_token": token, "unit_class": "NOPE-1",
                                               "quantity_t": "1", "year": "2016", "form_key": "u"})  # fmt: skip
     assert unknown.status_code == 422 and "没有该代码的单位类别" in unknown.text

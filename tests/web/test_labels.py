@@ -4,6 +4,7 @@ statuses, roles, kinds and types by their names (web/labels.py), never as snake_
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
 
@@ -178,3 +179,52 @@ def test_an_answer_names_the_status_it_reports() -> None:
         "proposal 3: awaiting approval")  # fmt: skip
     assert say("zh", "proposal {id}: {status}", {"id": 3, "status": "awaiting_approval"}) == (
         "申请 3：待审批")  # fmt: skip
+
+
+def _logged_in(client: TestClient, user) -> None:
+    """Log in with the next time step's code (one step of drift is allowed), so a login a
+    moment after another test's for the same user is no replay of its code."""
+    client.cookies.clear()
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    code = pyotp.TOTP(user.totp_secret).at(time.time() + 30) if user.totp_secret else ""
+    answer = client.post("/login", data={"username": user.username, "password": user.password,
+                                         "totp": code, "csrf_token": csrf.group(1)},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303, answer.text
+
+
+def _text(client: TestClient, locale: str, url: str) -> str:
+    _switch(client, locale)
+    answer = client.get(url)
+    assert answer.status_code == 200, answer.text
+    parser = VisibleText()
+    parser.feed(answer.text)
+    return " ".join(" ".join(parser.parts).split())
+
+
+def test_pages_read_as_a_newcomer_expects(demo) -> None:
+    """An open account is 正常 (not an auction 进行中); market figures have separators and
+    two decimals; times are on the jurisdiction's clock; issuance is no holding; memos,
+    sectors and plan parameters read in Chinese."""
+    client, users = demo
+    _logged_in(client, users["regulator"])
+    accounts = _text(client, "zh", "/accounts")
+    assert "(正常)" in accounts and "(进行中)" not in accounts
+    assert "(open)" in _text(client, "en", "/accounts")
+    market = _text(client, "zh", "/market")
+    assert re.findall(r"\b\d{1,3}(?:,\d{3})+\.\d{2}\b", market)
+    assert not re.search(r"\b\d{5,}\.\d", market), re.search(r"\b\d{5,}\.\d", market)
+    assert "T00:00:00" not in market and "(UTC+08:00)" in market
+    assert "演示省环境交易所（虚构）" in market
+    log = _text(client, "en", "/public/transactions")
+    assert "Completed at (UTC+08:00)" in log and "2016-06-30 10:00:00" in log
+    public = _text(client, "zh", "/public")
+    assert "-112,000,000" not in public and "注册登记系统已签发" in public
+    assert "数量（吨二氧化碳当量）" in public
+    company = _text(client, "zh", "/regulator/companies/C001?year=2016")
+    assert "行业: 电力" in company and "2016 年度清缴" in company
+    assert "surrender for" not in company and "quantity:" not in company
+    _logged_in(client, users["auditor"])
+    audit = _text(client, "en", "/audit")
+    assert "When (UTC+08:00)" in audit and "When (UTC)" not in audit

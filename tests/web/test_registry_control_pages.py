@@ -74,7 +74,8 @@ def test_two_representatives_add_and_one_removes(world: World) -> None:
     approver, page, token = _page(world, "approver-a")
     confirmed = approver.post(f"/accounts/DP-OH-A1/trusted/{request.id}/confirm", data={
         "csrf_token": token, "form_key": _key(page, row_key_id("request", request.id))})  # fmt: skip
-    assert _answer(confirmed) == "ok" and "DP-OH-C1 自 2017-03-01 02:00" in confirmed.text
+    assert _answer(confirmed) == "ok"
+    assert "DP-OH-C1 自 2017-03-01 10:00（UTC+08:00）" in confirmed.text  # local clock
     page = approver.get(PAGE).text
     assert "officer-a" in page and "没有待确认的变更申请" in page
     removed = approver.post("/accounts/DP-OH-A1/trusted/remove", data={
@@ -264,7 +265,9 @@ def test_the_regulator_sees_the_transfers_waiting_for_release(world: World) -> N
     client = _login(world, "regulator")
     desk = client.get("/regulator/registry").text
     row = desk.split("等待执行的转让")[1]
-    assert "延迟执行中" in row and "approver-a" in row and "2017-03-02 04:00" in row  # +26 h
+    # +26 h, on the jurisdiction's clock (04:00 UTC) with the offset in the heading
+    assert "延迟执行中" in row and "approver-a" in row and "2017-03-02 12:00" in row
+    assert "执行时间（UTC+08:00）" in row
     auditor = _elsewhere(world, "auditor")
     seen = auditor.get("/regulator/registry").text
     assert "延迟执行中" in seen and "freeze-key" not in seen  # read-only: no forms

@@ -48,6 +48,7 @@ def test_the_order_form_needs_its_csrf_token_and_a_trading_account(world: World)
     assert theirs.status_code == 422 and "unknown_account" in theirs.text
     off = client.post("/trade/order", data=form | {"price": "28.505", "csrf_token": token})
     assert "price_not_a_multiple_of_the_tick" in off.text
+    assert "价格须为最小变动价位每吨 0.01 元的整数倍" in off.text  # the tick, in Chinese
 
 
 def test_orders_are_walled_off_and_cancelled_from_the_page(world: World) -> None:
@@ -75,3 +76,22 @@ def test_public_market_data_needs_no_login(world: World) -> None:
     assert "DPEX" in page.text and "Market data" in page.text
     assert 'data-close="28.50" data-volume="10"' in page.text
     assert world.client.get("/market?interval=week").status_code == 200
+
+
+def test_a_refused_price_says_the_allowed_range_or_that_it_must_be_positive(
+    world: World,
+) -> None:
+    client = _login(world, "trader")
+    token = _csrf(client.get("/trade").text)
+    form = {"product": "DPEA-2016", "account": "DP-TR-TRD", "side": "buy", "quantity_t": "100",
+            "csrf_token": token, "time_in_force": "GTC"}  # fmt: skip
+    for price in ("0", "-5", "-0.01"):
+        answer = client.post("/trade/order", data=form | {"price": price})
+        assert answer.status_code == 422 and "price_must_be_positive" in answer.text, price
+        assert "price_not_a_multiple_of_the_tick" not in answer.text
+    far = client.post("/trade/order", data=form | {"price": "280.00"})
+    assert far.status_code == 422 and "price_outside_the_daily_price_limits" in far.text
+    found = re.search(r"价格须在今日涨跌幅限制内：每吨 ([\d,.]+) 元至 ([\d,.]+) 元", far.text)
+    assert found, far.text
+    low, high = (float(x.replace(",", "")) for x in found.groups())
+    assert low < 28.50 < high

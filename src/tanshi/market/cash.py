@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tanshi.core.issues import Issue
+from tanshi.core.quantities import fen_to_cny
 
 MAX_KEY_LENGTH = 200
 
@@ -92,6 +93,11 @@ class CashRequest:
         )  # fmt: skip
 
 
+def _yuan(fen: int) -> str:
+    """Fen as yuan for a message: ``CNY 1,000,000.00`` (the cash ledger is in CNY)."""
+    return f"CNY {fen_to_cny(fen):,}"
+
+
 def check_cash(
     request: CashRequest,
     kinds: Mapping[int, CashAccountKind],
@@ -134,8 +140,9 @@ def check_cash(
         if running[m.from_account] < 0 and not cash_allows_negative(kinds[m.from_account]):
             issues.append(
                 Issue("insufficient_funds",
-                      f"the account has {running[m.from_account] + m.amount_fen} fen, "
-                      f"{m.amount_fen} fen are needed; deposit more or reserve less", at)
+                      f"the account has {_yuan(running[m.from_account] + m.amount_fen)}, "
+                      f"{_yuan(m.amount_fen)} are needed; deposit at least "
+                      f"{_yuan(-running[m.from_account])} more or reserve less", at)
             )  # fmt: skip
     return issues
 

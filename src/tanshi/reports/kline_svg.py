@@ -64,7 +64,7 @@ def kline_svg(
         colour = UP if bar.close > bar.open else DOWN if bar.close < bar.open else FLAT
         top_body, bottom_body = y(max(bar.open, bar.close)), y(min(bar.open, bar.close))
         label = (f"{bar.start:%Y-%m-%d %H:%M} O {bar.open:.2f} H {bar.high:.2f} "
-                 f"L {bar.low:.2f} C {bar.close:.2f} V {bar.volume_t} t")  # fmt: skip
+                 f"L {bar.low:.2f} C {bar.close:.2f} V {bar.volume_t:,} t")  # fmt: skip
         parts.append(
             f'<g class="candle" data-close="{bar.close:.2f}" data-volume="{bar.volume_t}">'
             f"<title>{escape(label)}</title>"

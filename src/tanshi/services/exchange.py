@@ -32,6 +32,7 @@ from tanshi.market.events import (
     session_commands,
 )
 from tanshi.market.orders import BUY, Side, TimeInForce
+from tanshi.market.refusal_text import order_refusal
 from tanshi.market.settlement import Fill, funds_needed
 from tanshi.market.settlement_rules import SettlementRules
 from tanshi.market.venues import Venue, book_key, schedule, venue_books
@@ -211,7 +212,8 @@ class ExchangeSession:
                              TimeInForce(intent.time_in_force)))  # fmt: skip
         rejected = [e for e in self.exchange.events[self.seen :] if e[0] == "rejected"]
         if rejected:  # the engine refused it: nothing trades, give the reservation back
-            report.refused.append(Issue(str(rejected[0][4]), "the engine refused the order", key))
+            code = str(rejected[0][4])
+            report.refused.append(Issue(code, order_refusal(code, book), key))
             self.release_unused(intent.order_id, intent.quantity_t, intent.at)
 
     def settle_fill(self, event: tuple, at: datetime, report: DayReport) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, or_, select
 from tanshi.core.issues import Issue
 from tanshi.market.events import AmendOrder, CancelOrder, session_commands
 from tanshi.market.orders import BUY, ResultCode, Side, TimeInForce
+from tanshi.market.refusal_text import order_refusal
 from tanshi.market.venues import Venue, schedule
 from tanshi.resources import load_settlement_rules, load_venue, venue_ids
 from tanshi.scenario.agent_flow import OrderIntent
@@ -187,8 +188,8 @@ def change_order(
             session.seen = len(session.exchange.events)
             session.store(day)
             code = str(rejected[0][4])
-            return OrderResult(order_id, 0, 0, 0, [Issue(code, f"the engine refused: {code}",
-                                                         "order_id")])  # fmt: skip
+            why = order_refusal(code, session.exchange.books[session.key])
+            return OrderResult(order_id, 0, 0, 0, [Issue(code, why, "order_id")])
         if isinstance(command, AmendOrder) and resting is not None:
             unused = resting.left_t - command.quantity_t
             if unused and resting.side != BUY:

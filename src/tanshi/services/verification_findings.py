@@ -19,6 +19,7 @@ from tanshi.services.verification_records import (
     record_event,
     standing_findings,
 )
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     companies,
     verification_bodies,
@@ -63,7 +64,7 @@ def findings_of(engine: Engine, company: str, year: int) -> list[FindingView]:
         .where(companies.c.code == company, verification_cases.c.year == year)
         .order_by(verification_findings.c.id)
     )  # fmt: skip
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [
             FindingView(
                 row.id,

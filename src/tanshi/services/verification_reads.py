@@ -106,7 +106,7 @@ def case_keys(engine: Engine) -> list[CaseKey]:
         .outerjoin(rechecks, rechecks.c.id == verification_cases.c.recheck_body_id)
         .order_by(verification_cases.c.year, companies.c.code)
     )
-    with engine.connect() as connection:
+    with reader(engine).connect() as connection:
         return [CaseKey(*row) for row in connection.execute(query)]
 
 

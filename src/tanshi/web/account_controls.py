@@ -11,7 +11,6 @@ it here (tightening needs one person, loosening the regulator's record).
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -30,6 +29,7 @@ from tanshi.services.trusted_list import (
 )
 from tanshi.store.engine import reader
 from tanshi.web.common import VisitorDep, login_redirect
+from tanshi.web.formats import local, offset
 from tanshi.web.forms import (
     Message,
     Refused,
@@ -55,11 +55,6 @@ def page_of(code: str) -> str:
 def row_key_id(kind: str, value: object) -> str:
     """The id of a row's form key (hex, so any account code survives a CSS selector)."""
     return f"{kind}-key-" + str(value).encode().hex()
-
-
-def utc(moment: datetime | None) -> str:
-    """A moment as pages show it: its date and minute in UTC."""
-    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _held(svc: Service, code: str, username: str) -> Rights:
@@ -88,7 +83,7 @@ def controls_context(svc: Service, who: Visitor, code: str) -> dict:
         "waiver_allowed": bool(rule and rule.second_approval_waiver),
         "activation_days": rule.trusted_list_activation_working_days if rule else 0,
         "removal_two": removal_needs_two(jurisdiction, now),
-        "new_key": lambda: uuid.uuid4().hex, "row_key_id": row_key_id, "utc": utc,
+        "new_key": lambda: uuid.uuid4().hex, "row_key_id": row_key_id,
         "propose_key": PROPOSE_KEY, "waiver_key": WAIVER_KEY,
     } | _limit_context(svc, who, jurisdiction, rule, code, held)  # fmt: skip
 
@@ -166,9 +161,10 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
     if isinstance(done, trust_requests.Removed):
         return "{trusted} taken off the trusted list", {"trusted": Verbatim(done.trusted)}
     assert done is not None
-    return ("{trusted} is on the trusted list from {active} (UTC)", {
-        "trusted": Verbatim(done.trusted),
-        "active": Verbatim(utc(done.active_from))})  # fmt: skip
+    zone = jurisdiction.rulebook.rulebook.timezone  # the account's clock, as the pages show
+    return ("{trusted} is on the trusted list from {active} ({zone})", {
+        "trusted": Verbatim(done.trusted), "active": Verbatim(local(done.active_from, zone)),
+        "zone": Verbatim(offset(zone))})  # fmt: skip
 
 
 def _remove(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Message:

@@ -12,8 +12,9 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.services import account_limits, views
-from tanshi.web.account_controls import CONTROLS_CHANGED, LIMIT_KEY, Code, row_key_id, utc
+from tanshi.web.account_controls import CONTROLS_CHANGED, LIMIT_KEY, Code, row_key_id
 from tanshi.web.common import VisitorDep
+from tanshi.web.formats import local, offset
 from tanshi.web.forms import (
     Message,
     Refused,
@@ -87,12 +88,12 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
     if issues:
         raise refusal_of(issues)
     assert done is not None
+    zone = jurisdiction.rulebook.rulebook.timezone  # the account's clock, as the pages show
+    at = {"at": Verbatim(local(done.set_at, zone)), "zone": Verbatim(offset(zone))}
     if done.max_units_per_transaction is None:
-        return "the account has no limit of its own from {at} (UTC)", {
-            "at": Verbatim(utc(done.set_at))}  # fmt: skip
-    return ("the account's limit is {units} units per transfer from {at} (UTC)", {
-        "units": Verbatim(str(done.max_units_per_transaction)),
-        "at": Verbatim(utc(done.set_at))})  # fmt: skip
+        return "the account has no limit of its own from {at} ({zone})", at
+    return ("the account's limit is {units} units per transfer from {at} ({zone})", {
+        "units": Verbatim(str(done.max_units_per_transaction)), **at})  # fmt: skip
 
 
 @router.post("/accounts/{code}/limit/propose", response_class=HTMLResponse)

@@ -11,18 +11,10 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api.context import ServiceDep
 from tanshi.services import cash_reads
 from tanshi.web.common import VisitorDep, login_redirect
+from tanshi.web.formats import yuan
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def yuan(fen: int | None) -> str:
-    """Fen as CNY with thousands separators and two decimals (negative for the bank)."""
-    if fen is None:
-        return "—"
-    sign = "-" if fen < 0 else ""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{sign}{whole:,}.{cents:02d}"
 
 
 @router.get("/cash", response_class=HTMLResponse)

@@ -31,7 +31,7 @@ from tanshi.web.forms import (
     web_write,
     whole_number,
 )
-from tanshi.web.refusals import AUDIT_ACTIONS
+from tanshi.web.refusals import AUDIT_ACTIONS, EXPLANATIONS
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -142,7 +142,8 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="the audit log is for auditors, regulators and administrators")  # fmt: skip
     page = admin_views.audit_entries(svc.engine, limit=100, offset=offset, principal=who.principal)
-    return render(request, svc, who, "audit.html", page=page, actions=AUDIT_ACTIONS)
+    return render(request, svc, who, "audit.html", page=page, actions=AUDIT_ACTIONS,
+                  explanations=EXPLANATIONS)  # fmt: skip
 
 
 def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
@@ -152,7 +153,8 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     with svc.engine.connect() as connection:
         target = find_account(connection, form.get("to_account", "").strip())
-        unit_class = unit_class_by_code(connection, form.get("unit_class", "").strip())
+        class_code = form.get("unit_class", "").strip()
+        unit_class = unit_class_by_code(connection, class_code)
     if target is None:
         raise Refused("unknown_account", "no account with that code to send to")
     if unit_class is None:
@@ -164,6 +166,11 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         "transfer", key, (Movement(source, target, unit_class, quantity),), now,
         memo=form.get("memo", "")[:500],
     ), me.username, now)  # fmt: skip
+    if outcome.result is ResultCode.INSUFFICIENT_UNITS:
+        held = sum(h["quantity_units"] for h in views.account_holdings(
+            svc.engine, me, form["from_account"]) or [] if h["unit_class"] == class_code)  # fmt: skip
+        raise refusal(outcome.result.value, f"{form['from_account']} holds {held:,} units of "
+                      f"{class_code} free to move, {quantity:,} are needed")  # fmt: skip
     if outcome.result is not ResultCode.OK:
         raise _refused(outcome.result)
     if outcome.status is ProposalStatus.EXECUTED:

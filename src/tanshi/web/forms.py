@@ -26,6 +26,7 @@ from tanshi.web.i18n import translator
 from tanshi.web.labels import name_of
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
+from tanshi.web.sentences import read_detail
 from tanshi.web.session import Visitor, csrf_ok
 
 Message = tuple[str, dict[str, object]]  # an English template (the msgid) and its values
@@ -132,6 +133,7 @@ def _answer(
     trigger: str | None,
 ) -> HTMLResponse:  # fmt: skip
     text = say(visitor.locale, message, values)
+    detail = read_detail(detail, translator(visitor.locale))  # the figures, in the language
     fresh = uuid.uuid4().hex if key_input else None
     response = render(request, svc, visitor, "result.html", 200 if ok else 422, ok=ok,
                       message=text, code=code, detail=detail, key_input=key_input,

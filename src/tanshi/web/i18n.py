@@ -18,14 +18,17 @@ LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
 
 @cache
 def catalog(locale: str) -> dict[str, str]:
-    """msgid → msgstr for ``locale``; empty for English and for untranslated entries."""
+    """msgid → msgstr for ``locale``; empty for English and for untranslated entries. A
+    message with a context (``msgctxt``) is keyed ``context + "\\x04" + msgid``, as gettext
+    keys it, so one English word can read two ways (an account "open" is 正常, an auction
+    "open" 进行中)."""
     if locale == "en":
         return {}
     path = files("tanshi.web").joinpath("locale", locale, "LC_MESSAGES", "messages.po")
     with path.open("rb") as handle:
         parsed = read_po(handle, locale=locale)
     return {
-        str(message.id): str(message.string)
+        (f"{message.context}\x04" if message.context else "") + str(message.id): str(message.string)
         for message in parsed
         if message.id and message.string and not message.fuzzy
     }
@@ -35,6 +38,12 @@ def translator(locale: str) -> Callable[[str], str]:
     """The ``_`` function of templates for ``locale`` (unknown strings stay in English)."""
     messages = catalog(locale if locale in LOCALES else "en")
     return lambda text: messages.get(text, text)
+
+
+def in_context(locale: str, context: str, text: str) -> str:
+    """``text`` as read in ``context`` (a ``msgctxt``), else as the plain msgid reads."""
+    messages = catalog(locale if locale in LOCALES else "en")
+    return messages.get(f"{context}\x04{text}") or messages.get(text, text)
 
 
 def choose(accept_language: str | None, cookie: str | None, default: str) -> str:

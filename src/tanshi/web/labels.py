@@ -16,6 +16,8 @@ from enum import Enum
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from tanshi.web.i18n import in_context
+
 ROLES = {
     "regulator": "regulator", "compliance_officer": "compliance officer",
     "verifier": "verifier", "trader": "trader", "exchange_operator": "exchange operator",
@@ -40,6 +42,11 @@ ACCOUNT_KINDS = {
 ACCOUNT_STATUSES = {
     "open": "open", "restricted": "restricted", "suspended": "suspended", "frozen": "frozen",
     "closure_pending": "closure pending", "closed": "closed",
+}  # fmt: skip
+# Where an announced auction stands (auction/book.py Phase): "open" reads 进行中 here, but
+# an open account is 正常 — the two are told apart by a message context (KINDS below).
+AUCTION_PHASES = {
+    "announced": "announced", "open": "open", "closed": "closed", "cleared": "cleared",
 }  # fmt: skip
 TRANSACTION_TYPES = {
     "offset_issuance": "offset issuance", "allocation": "allocation", "transfer": "transfer",
@@ -101,6 +108,13 @@ ADMINISTRATION = {
     "reset_representative_second_factor": "new second factor of an account representative",
     "grant_account_rights": "rights on a registry account",
 }  # fmt: skip
+# What a monitoring plan says how it obtains, per source stream (mrv/monitoring_plan.py).
+PLAN_PARAMETERS = {
+    "quantity": "quantity", "ncv": "net calorific value", "carbon_content": "carbon content",
+    "oxidation_factor": "oxidation factor", "emission_factor": "emission factor",
+}  # fmt: skip
+# How sure a rule's citation is (rulebook/records.py Confidence); V, V3 and M read as tags.
+CONFIDENCE = {"assumption": "assumption"}
 # What a source stream burns or uses: subjects of the parameter table (data/parameters).
 SUBJECTS = {
     "anthracite": "anthracite", "coal": "coal", "coke_oven_coke": "coke oven coke",
@@ -119,7 +133,13 @@ SUBJECTS = {
 LABELS: dict[str, str] = {
     **ROLES, **ORGANISATION_KINDS, **PROPOSAL_STATUSES, **ACCOUNT_KINDS, **ACCOUNT_STATUSES,
     **TRANSACTION_TYPES, **UNIT_KINDS, **COMPLIANCE, **VERIFICATION, **MARKET, **CASH,
-    **ALLOCATION, **SUBJECTS, **ADMINISTRATION, **SECTORS,
+    **ALLOCATION, **SUBJECTS, **ADMINISTRATION, **SECTORS, **PLAN_PARAMETERS, **CONFIDENCE,
+}  # fmt: skip
+
+# Codes whose name depends on what they name: ``{{ code|label("account status") }}`` reads the
+# name in the catalog's ``msgctxt "account status"`` before the plain msgid.
+KINDS: dict[str, dict[str, str]] = {
+    "account status": ACCOUNT_STATUSES, "auction phase": AUCTION_PHASES,
 }  # fmt: skip
 
 
@@ -130,7 +150,11 @@ def name_of(code: object) -> str:
 
 
 @pass_context
-def label(context: Context, code: object) -> str:
-    """The ``label`` filter of templates: the code's name in the page's language."""
+def label(context: Context, code: object, kind: str = "") -> str:
+    """The ``label`` filter of templates: the code's name in the page's language, read as a
+    ``kind`` of KINDS when one is given."""
+    if kind:
+        text = str(code.value if isinstance(code, Enum) else code)
+        return in_context(context["locale"], kind, KINDS[kind].get(text, name_of(text)))
     translate: Callable[[str], str] = context["_"]
     return translate(name_of(code))

@@ -75,7 +75,8 @@ EXCHANGE = {
     "quantity_above_the_listed_maximum_use_a_block_trade": "the quantity is above the largest "
         "listed order: use a block trade",
     "price_must_be_positive": "the price must be more than zero",
-    "price_not_a_multiple_of_the_tick": "enter the price in CNY per tonne, e.g. 28.50",
+    "price_not_a_multiple_of_the_tick": "the price is not a whole number of ticks: round it "
+        "to the tick given below",
     "price_outside_the_daily_price_limits": "the price is outside today's price limits",
     "amend_changes_nothing": "the amendment changes nothing",
     "order_would_cross_own_order_in_call_auction": "the order would trade with your own order "

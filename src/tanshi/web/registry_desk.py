@@ -19,7 +19,6 @@ from tanshi.registry import ResultCode
 from tanshi.services import registry_desk, trusted_list, unit_freezes, views
 from tanshi.services.principals import Role
 from tanshi.services.trusted_list import registry_rule
-from tanshi.web.account_controls import utc
 from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import (
     Message,
@@ -58,7 +57,7 @@ def desk(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
                     if mine is None or f.account in mine],
         "waiting": registry_desk.waiting_transfers(svc.engine, who.principal),
         "release_forms": who.principal.role is Role.REGULATOR, "with_account": True,
-        "new_key": lambda: uuid.uuid4().hex, "utc": utc,
+        "new_key": lambda: uuid.uuid4().hex,
     }  # fmt: skip
     if request.headers.get("hx-request"):
         return render(request, svc, who, "_registry_desk.html", **context)

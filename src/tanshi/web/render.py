@@ -12,8 +12,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from tanshi.api.clock import ShiftedClock
 from tanshi.api.context import Service
 from tanshi.services.principals import Role
+from tanshi.web.formats import FILTERS, display_zone
 from tanshi.web.i18n import LANGUAGE_NAMES, translator
 from tanshi.web.labels import label
+from tanshi.web.sentences import memo
 from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor
 
 environment = Environment(
@@ -23,6 +25,8 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters["label"] = label  # a code's name in the page's language (labels.py)
+environment.filters.update(FILTERS)  # numbers and moments as pages write them (formats.py)
+environment.filters["memo"] = memo  # the services' memos in the page's language (sentences.py)
 
 # Pages each role sees in the navigation: (path, label).
 NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
@@ -101,7 +105,7 @@ def render(
         _=translator(visitor.locale), locale=visitor.locale, languages=LANGUAGE_NAMES,
         me=visitor.principal, csrf=csrf, navigation=NAVIGATION[role], path=request.url.path,
         back_to=_here(request), service_clock=clock, account_page=ACCOUNT_PAGE,
-        home_page=HOME[role], **context,
+        home_page=HOME[role], **{"zone": display_zone(svc, visitor), **context},
     )  # fmt: skip
     response = HTMLResponse(html, status_code=http_status)
     if new_cookie:

@@ -13,9 +13,11 @@ from tanshi.api.errors import ApiError
 from tanshi.api.routers.verification_bodies import readable_statement
 from tanshi.reports.verification_statement import statement_html, statement_pdf
 from tanshi.web.common import VisitorDep, login_redirect
+from tanshi.web.formats import display_zone, local, offset
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
+MOMENTS = ("report_submitted_at", "verified_at")
 MEDIA = {"pdf": "application/pdf", "html": "text/html; charset=utf-8"}
 
 
@@ -34,6 +36,9 @@ def statement_file(
     except ApiError as error:
         return render(request, svc, who, "result.html", error.status, ok=False, code=error.code,
                       message=error.message)  # fmt: skip
+    zone = display_zone(svc, who)  # the moments on the jurisdiction's clock, as pages show them
+    found = {**found, **{key: f"{local(found[key], zone)} {offset(zone)}"
+                         for key in MOMENTS if found.get(key)}}  # fmt: skip
     body = statement_pdf(found) if kind == "pdf" else statement_html(found)
     name = f"verification-statement-{company}-{year}.{kind}"
     return Response(body, media_type=MEDIA[kind],

@@ -147,10 +147,14 @@ def _price(text: str | None) -> int | None:
         value = Decimal(str(text).strip())
     except InvalidOperation as error:
         raise Refused("invalid_price", "enter the price in CNY per tonne, e.g. 28.50") from error
-    fen = cny_to_fen_exact(value) if value.is_finite() and 0 < value < 10**7 else None
+    if not value.is_finite() or value <= 0:
+        raise refusal(ResultCode.PRICE_MUST_BE_POSITIVE.value, "the price must be above zero")
+    if value >= 10**7:
+        raise Refused("invalid_price", "enter the price in CNY per tonne, e.g. 28.50")
+    fen = cny_to_fen_exact(value)
     if fen is None:
-        raise Refused(ResultCode.PRICE_OFF_TICK.value,
-                      "enter the price in CNY per tonne, e.g. 28.50")  # fmt: skip
+        raise refusal(ResultCode.PRICE_OFF_TICK.value,
+                      "the price must be a multiple of CNY 0.01 per tonne (the tick)")  # fmt: skip
     return fen
 
 

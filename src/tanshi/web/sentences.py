@@ -1,0 +1,113 @@
+"""Sentences the services write with figures (memos, refusal details), read back in the
+page's language.
+
+The ledger keeps each memo as it was written (it is append-only), so pages translate at
+display time: a memo that is all one of the sentences below is shown through its msgid with
+the same values; any other memo (what a person typed, a rule's citation) is shown as written.
+Refusal details (the domain's English messages) are read the same way, one sentence between
+"; " at a time. The patterns follow the f-strings of services/ (compliance, allocation,
+reservations, settlement, cash, operations) and market/ (refusal_text, cash);
+tests/web/test_sentences.py checks them against the code that writes them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+from tanshi.web.formats import number, yuan
+
+Convert = Callable[[dict[str, str]], dict[str, str]]
+
+
+def _fen_per_t(values: dict[str, str]) -> dict[str, str]:
+    return {**values, "price": yuan(int(values.pop("fen")))}
+
+
+def _grouped(values: dict[str, str]) -> dict[str, str]:
+    return {k: number(v) if k == "quantity" else v for k, v in values.items()}
+
+
+Table = tuple[tuple[re.Pattern[str], str, Convert], ...]
+
+
+def _table(*rows: tuple[str, str, Convert]) -> Table:
+    return tuple((re.compile(pattern), msgid, convert) for pattern, msgid, convert in rows)
+
+
+MEMOS = _table(
+        (r"surrender for (?P<year>\d{4})", "surrender for {year}", dict),
+        (r"free allocation (?P<year>\d{4})", "free allocation {year}", dict),
+        (r"forced compliance for (?P<year>\d{4})", "forced compliance for {year}", dict),
+        (r"units set aside for trading \((?P<key>[^()\s]+)\)",
+         "units set aside for trading ({key})", dict),
+        (r"units of reservation (?P<key>\S+) given back",
+         "units of reservation {key} given back", dict),
+        (r"funds set aside for trading \((?P<key>[^()\s]+)\)",
+         "funds set aside for trading ({key})", dict),
+        (r"funds of reservation (?P<key>\S+) given back",
+         "funds of reservation {key} given back", dict),
+        (r"trade (?P<trade>\S+) at (?P<fen>\d+) fen/t", "trade {trade} at CNY {price}/t",
+         _fen_per_t),
+        (r"trade (?P<trade>\S+/\S+)", "trade {trade}", dict),
+        (r"deposit (?P<account>\S+)", "deposit {account}", dict),
+        (r"withdrawal (?P<account>\S+)", "withdrawal {account}", dict),
+        (r"carry-over of (?P<quantity>\d+) t from (?P<year>\d{4})",
+         "carry-over of {quantity} t from {year}", _grouped),
+        (r"borrowed (?P<quantity>\d+) t from (?P<lent>\d{4}) for (?P<year>\d{4})",
+         "borrowed {quantity} t from {lent} for {year}", _grouped),
+)  # fmt: skip
+CNY = r"CNY (?P<{}>[\d,]+\.\d\d)"
+DETAILS = _table(
+    (r"the price must be between " + CNY.format("low") + " and " + CNY.format("high")
+     + r" per tonne today \(the daily price limits\)",
+     "the price must be between CNY {low} and CNY {high} per tonne today (the daily price "
+     "limits)", dict),
+    (r"the price must be at least " + CNY.format("low") + " per tonne",
+     "the price must be at least CNY {low} per tonne", dict),
+    (r"the price must be a multiple of " + CNY.format("tick") + r" per tonne \(the tick\)",
+     "the price must be a multiple of CNY {tick} per tonne (the tick)", dict),
+    (r"the price must be above zero", "the price must be above zero", dict),
+    (r"the quantity must be a multiple of (?P<lot>[\d,]+) t \(the lot\)",
+     "the quantity must be a multiple of {lot} t (the lot)", dict),
+    (r"an order on the book may be at most (?P<most>[\d,]+) t; trade more as a block trade",
+     "an order on the book may be at most {most} t; trade more as a block trade", dict),
+    (r"the quantity must be above zero", "the quantity must be above zero", dict),
+    (r"the account has " + CNY.format("has") + ", " + CNY.format("needed")
+     + r" are needed; deposit at least " + CNY.format("more") + " more or reserve less",
+     "the account has CNY {has}, CNY {needed} are needed; deposit at least CNY {more} more "
+     "or reserve less", dict),
+    (r"(?P<account>\S+) holds (?P<held>[\d,]+) units of (?P<unit_class>\S+) free to move, "
+     r"(?P<needed>[\d,]+) are needed",
+     "{account} holds {held} units of {unit_class} free to move, {needed} are needed", dict),
+    (r"the seller does not hold that many units of the class outside its reservations: "
+     r"(?P<account>\S+) holds (?P<held>[\d,]+) units of (?P<unit_class>\S+) free to move, "
+     r"(?P<needed>[\d,]+) are needed \(insufficient_units\)",
+     "{account} holds {held} units of {unit_class} free to move, {needed} are needed", dict),
+)  # fmt: skip
+
+
+def read(text: str | None, translate: Callable[[str], str], table: Table = MEMOS) -> str:
+    """``text`` in the language of ``translate`` when it is one of ``table``'s sentences."""
+    text = text or ""
+    for pattern, msgid, convert in table:
+        found = pattern.fullmatch(text)
+        if found:
+            return translate(msgid).format(**convert(found.groupdict()))
+    return text
+
+
+@pass_context
+def memo(context: Context, text: str | None) -> str:
+    """The ``memo`` filter of templates."""
+    return read(text, context["_"])
+
+
+def read_detail(detail: str | None, translate: Callable[[str], str]) -> str | None:
+    """A refusal's detail ("; "-separated English sentences), each read by DETAILS."""
+    if not detail:
+        return detail
+    return "; ".join(read(part, translate, DETAILS) for part in detail.split("; "))

@@ -1,0 +1,86 @@
+"""Numbers, moments, contexts and the services' sentences as pages write them."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from tanshi.web.formats import cny, local, number, offset, tco2, yuan
+from tanshi.web.i18n import in_context, translator
+from tanshi.web.render import environment
+from tanshi.web.sentences import DETAILS, MEMOS, read, read_detail
+
+
+def test_numbers_get_separators_and_fixed_decimals() -> None:
+    assert number(5058048) == "5,058,048"
+    assert cny("5058048.59") == "5,058,048.59"
+    assert cny(Decimal("1968948.410")) == "1,968,948.41"
+    assert cny("-0.96") == "-0.96"
+    assert tco2(Decimal("365848.13")) == tco2("365848.130") == "365,848.130"
+    assert number(None) == cny("") == "—"
+    assert number(-112_000_000) == "-112,000,000"
+    assert yuan(100_000_000) == "1,000,000.00" and yuan(-5) == "-0.05"
+
+
+def test_moments_read_on_the_jurisdictions_clock() -> None:
+    assert local("2016-06-30T02:00:00", "Asia/Shanghai") == "2016-06-30 10:00"
+    assert local("2016-06-30T02:00:00Z", "Asia/Shanghai", seconds=True) == "2016-06-30 10:00:00"
+    assert local("2017-06-16T00:00:00+08:00", "Asia/Shanghai") == "2017-06-16 00:00"
+    assert local(datetime(2016, 12, 31, 23, 30, tzinfo=UTC), "Asia/Shanghai") == (
+        "2017-01-01 07:30")  # fmt: skip
+    assert local(None) == "" and local("not a moment") == "not a moment"
+    assert offset("Asia/Shanghai") == "UTC+08:00" and offset("UTC") == "UTC+00:00"
+    assert offset("America/New_York", datetime(2020, 1, 1, tzinfo=UTC)) == "UTC-05:00"
+
+
+def test_an_open_account_and_an_open_auction_read_apart() -> None:
+    assert in_context("zh", "account status", "open") == "正常"
+    assert in_context("zh", "auction phase", "open") == "进行中"
+    assert in_context("zh", "account status", "frozen") == "冻结"  # no context: the plain msgid
+    assert in_context("en", "account status", "open") == "open"
+    page = environment.from_string('{{ s|label("account status") }}/{{ p|label("auction phase") }}')
+    assert page.render(s="open", p="open", locale="zh", _=translator("zh")) == "正常/进行中"
+
+
+@pytest.mark.parametrize(("memo", "chinese"), [
+    ("surrender for 2016", "2016 年度清缴"),
+    ("free allocation 2016", "2016 年度免费分配"),
+    ("units set aside for trading (order/DPEX/638)", "为交易冻结的配额（order/DPEX/638）"),
+    ("units of reservation order/DPEX/56 given back", "交易冻结 order/DPEX/56 的配额已解冻"),
+    ("funds set aside for trading (order/DPEX/2)", "为交易冻结的资金（order/DPEX/2）"),
+    ("trade block/B20160913-1 at 2760 fen/t", "成交 block/B20160913-1，价格 27.60 元/吨"),
+    ("trade listed/DPEX-425-58-55", "成交 listed/DPEX-425-58-55"),
+    ("deposit DP-TR-TRADER", "入金 DP-TR-TRADER"),
+    ("carry-over of 12000 t from 2016", "从 2016 年度结转 12,000 吨"),
+])  # fmt: skip
+def test_the_services_memos_read_in_chinese(memo: str, chinese: str) -> None:
+    assert read(memo, translator("zh")) == chinese
+    assert "fen/t" not in read(memo, translator("en"))
+
+
+def test_other_memos_are_shown_as_written() -> None:
+    zh = translator("zh")
+    assert read("for the boiler upgrade", zh) == "for the boiler upgrade"
+    assert read("surrender for 2016 and more", zh) == "surrender for 2016 and more"
+    assert read(None, zh) == ""
+
+
+def test_every_sentence_has_a_chinese_reading_with_the_same_fields() -> None:
+    zh = translator("zh")
+    for pattern, msgid, _ in (*MEMOS, *DETAILS):
+        assert zh(msgid) != msgid, msgid
+        fields = sorted(set(pattern.groupindex) - {"fen"} | ({"price"} if "fen" in
+                        pattern.groupindex else set()))  # fmt: skip
+        assert sorted(set(re.findall(r"{(\w+)}", zh(msgid)))) == fields, msgid
+
+
+def test_a_refusal_detail_reads_in_chinese_sentence_by_sentence() -> None:
+    detail = ("the price must be between CNY 26.60 and CNY 29.40 per tonne today (the daily "
+              "price limits); something the service said")  # fmt: skip
+    assert read_detail(detail, translator("zh")) == (
+        "价格须在今日涨跌幅限制内：每吨 26.60 元至 29.40 元; something the service said"
+    )
+    assert read_detail(None, translator("zh")) is None

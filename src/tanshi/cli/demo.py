@@ -180,8 +180,8 @@ def _print(console: Console, result: DemoResult, moment: datetime) -> None:
         f"penalties CNY {summary.penalty_cny:,.2f}; shortfalls {summary.shortfall_t:,} t are "
         f"deducted from the {result.year + 1} allocation — if nobody trades or surrenders "
         f"more by the deadline. The database stops before it (the demo's moment "
-        f"{moment:%Y-%m-%d %H:%M}): compliance is not computed yet, and C001's "
-        "officers can still surrender on the web."
+        f"{moment:%Y-%m-%d %H:%M}): compliance is not computed yet, and the "
+        "companies' officers can still surrender on the web."
     )
     warnings = list(result.issues)
     if warnings:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyotp
@@ -61,6 +61,8 @@ class World:
     engine: Engine
     client: TestClient
     settings: Settings
+    # The service's clock: NOW unless a test moves it on (``world.moment[0] = …``).
+    moment: list[datetime] = field(default_factory=lambda: [NOW])
 
     def secret(self, username: str) -> str:
         found = identity.totp_secret_of(self.engine, username)
@@ -68,7 +70,7 @@ class World:
         return found
 
     def code(self, username: str) -> str:
-        return pyotp.TOTP(self.secret(username)).at(NOW)
+        return pyotp.TOTP(self.secret(username)).at(self.moment[0])
 
     def token(self, username: str, scopes: list[str] | None = None) -> dict[str, str]:
         """Authorization headers with a token of ``scopes`` (default: all of the role's)."""
@@ -131,8 +133,9 @@ def build_world(engine: Engine, **settings: object) -> World:
     lifecycle.add_representative(engine, "DP-OH-B1", "officer-b", initiate=True, approve=True)
     open_exchange_accounts(engine)
     config = Settings(**settings)  # type: ignore[arg-type]
-    app = create_app(make_service(config, engine, clock=lambda: NOW))
-    return World(engine, TestClient(app, base_url="http://testserver"), config)
+    moment = [NOW]
+    app = create_app(make_service(config, engine, clock=lambda: moment[0]))
+    return World(engine, TestClient(app, base_url="http://testserver"), config, moment)
 
 
 @contextmanager

@@ -4,6 +4,8 @@ the results, the regulator the whole book once cleared."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from test_auctions_api import _stock_the_holding_account, _write
 
 from service_world import NOW, World
@@ -62,6 +64,11 @@ def test_bidders_bid_sealed_and_the_regulator_clears_the_book(world: World) -> N
     assert (gone.status_code, gone.json()["status"]) == (200, "withdrawn")
 
     assert world.client.get("/v1/public/auction-results").json()["items"] == []  # not yet
+    early = world.client.post("/v1/auction-notices/2016-B1/clear", json={"seed": 1},
+                              headers=_write(world, "regulator", "c0"))  # fmt: skip
+    assert early.status_code == 422, early.json()
+    assert [d["code"] for d in early.json()["error"]["details"]] == ["bidding_window_still_open"]
+    world.moment[0] = NOW + timedelta(hours=1)  # 11:00: the bidding window has closed
     cleared = world.client.post("/v1/auction-notices/2016-B1/clear", json={"seed": 1},
                                 headers=_write(world, "regulator", "c1"))  # fmt: skip
     assert cleared.status_code == 201, cleared.json()

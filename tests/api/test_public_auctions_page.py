@@ -4,17 +4,19 @@ API publishes them, bids sealed, no login, in Chinese and English; the JSON per 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from test_auction_book_api import BOOK, _open_book
 from test_auctions_api import _write
 
-from service_world import World
+from service_world import NOW, World
 
 
 def _cleared_auction(world: World) -> None:
     bid = world.client.post(f"{BOOK}/bids", json={"price_per_t": "25.50", "quantity_t": 3000},
                             headers=_write(world, "officer-a", "pb1"))  # fmt: skip
     assert bid.status_code == 201, bid.json()
+    world.moment[0] = NOW + timedelta(hours=1)  # 11:00: the bidding window has closed
     cleared = world.client.post(f"{BOOK}/clear", json={"seed": 1},
                                 headers=_write(world, "regulator", "pc1"))  # fmt: skip
     assert cleared.status_code == 201, cleared.json()

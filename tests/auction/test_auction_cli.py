@@ -136,7 +136,11 @@ def test_the_bid_book_from_the_command_line(tmp_path: Path) -> None:
     assert poor.exit_code == 1 and "insufficient_funds" in poor.output
     sealed = run("auction", "book", "B1", *at)
     assert "(open)" in sealed and "C001" not in sealed
-    out = run("auction", "close", "B1", *at)
+    # The window runs until 11:00: closing at 10:00 is refused, and the bids stay sealed.
+    early = runner.invoke(app, ["auction", "close", "B1", *at])
+    assert early.exit_code == 1 and "bidding_window_still_open" in early.output
+    assert "2017-03-01T11:00+08:00" in early.output
+    out = run("auction", "close", "B1", "--db", db, "--at", "2017-03-01T11:00+08:00")
     assert "clearing price 20.00; bid 150,000 t by 1 bidder(s), sold 150,000 t" in out
     assert "cover ratio 0.15" in out and "revised" in out
     assert "ok:" in run("registry", "verify", "--db", db)

@@ -74,7 +74,11 @@ def test_bids_reserve_cash_and_clearing_delivers_pays_and_releases(engine: Engin
     assert gone is not None and gone["status"] == "withdrawn", issues
     assert _balances(engine)[B1_CASH] == 6_000_000
 
-    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW, seed=3)
+    # The window is open for two more hours: bidders were promised them, so no clearing yet.
+    early, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW, seed=3)
+    assert early is None and [i.code for i in issues] == ["bidding_window_still_open"]
+    assert "2017-03-01" in issues[0].message and _balances(engine)[A1_CASH] == 2_800_000
+    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=CLOSES, seed=3)
     assert cleared is not None and not issues, issues
     money = _balances(engine)
     assert money[A1_CASH] == 10_000_000 - 6_000_000
@@ -123,7 +127,7 @@ def test_a_refused_delivery_leaves_the_book_open_and_the_cash_reserved(engine: E
                                  key="k", now=NOW, by="officer-a")  # fmt: skip
     assert bid is not None
     before = _balances(engine)
-    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW)
+    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=CLOSES)
     assert cleared is None and issues[0].code == "insufficient_units"
     assert _balances(engine) == before
     with engine.connect() as connection:
@@ -159,7 +163,7 @@ def test_the_regulator_path_may_not_take_an_announced_code(engine: Engine) -> No
 def test_an_empty_book_clears_to_nothing_sold_and_rolls_the_volume_over(engine: Engine) -> None:
     place = _world(engine)
     _announce(engine, place, volume=5000)
-    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=NOW)
+    cleared, issues = bid_book_clearing.clear_book(engine, place, "2016-B1", now=CLOSES)
     assert cleared is not None and not issues, issues
     shown = bid_book_reads.notice(engine, None, "2016-B1", NOW)
     assert shown is not None

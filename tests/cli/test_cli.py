@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from typer.testing import CliRunner
 
 from tanshi.cli.main import app
 from tanshi.resources import preset_text
+from tanshi.services.demo_clock import demo_moment
 from tanshi.store.engine import open_database
 
 runner = CliRunner()
@@ -180,3 +182,34 @@ def test_demo_on_postgresql_matches_sqlite(
     url = engine.url.render_as_string(hide_password=False)
     engine.dispose()
     assert _demo(tmp_path / "pg", 7, db=url) == seed_7_demo[1]
+
+
+def test_commands_on_a_demo_database_act_at_the_demo_moment(
+    tmp_path: Path, seed_7_demo: tuple[Path, tuple[str, str]]
+) -> None:
+    """Without --at, a demo database's commands act at the demo's own moment (what
+    `serve --demo-clock` starts from), not the real date; --at still wins."""
+    folder, _ = seed_7_demo
+    db = tmp_path / "demo.sqlite"
+    shutil.copyfile(folder / "demo.sqlite", db)
+    if (folder / "demo.sqlite.key").exists():  # the sealing key, when the tests make one
+        shutil.copyfile(folder / "demo.sqlite.key", tmp_path / "demo.sqlite.key")
+    engine = open_database(f"sqlite:///{db}")
+    moment = demo_moment(engine)
+    engine.dispose()
+    assert moment is not None and moment.year == 2017
+    flags = runner.invoke(app, ["market", "surveillance", "--db", str(db)])
+    assert flags.exit_code == 0, flags.output
+    days = {line.split()[0] for line in flags.output.splitlines()[:-1]}
+    assert days == {f"{moment:%Y-%m-%d}"}  # large holders at least, on the demo's day
+    who = ["--db", str(db)]
+    proposed = runner.invoke(app, ["registry", "trusted", "propose-add", "DP-OH-C001",
+                                   "DP-OH-C002", "--as", "officer1", *who])  # fmt: skip
+    assert proposed.exit_code == 0, proposed.output
+    confirmed = runner.invoke(app, ["registry", "trusted", "confirm", "DP-OH-C001", "1", "--as",
+                                    "officer2", *who])  # fmt: skip
+    assert confirmed.exit_code == 0, confirmed.output
+    assert f"from {moment.isoformat()}" in confirmed.output
+    at = runner.invoke(app, ["market", "deposit", "DP-OH-C002", "10.00", "d-at", *who,
+                             "--at", "2017-06-21T14:00+08:00"])  # fmt: skip
+    assert at.exit_code == 0, at.output

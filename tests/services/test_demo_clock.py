@@ -1,19 +1,24 @@
-"""The demo's moment stays on the open trading day across restarts of the service."""
+"""The demo's moment stays on the open trading day across restarts of the service, and
+nothing in the demo is dated after it."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, insert
+from sqlalchemy import Date, DateTime, Engine, func, insert, select
 
+from tanshi.core.moments import from_store
 from tanshi.market.events import ExpireOrders, NewOrder, SetPhase
 from tanshi.market.orders import Phase, Side, TimeInForce
-from tanshi.resources import load_rulebook
+from tanshi.resources import load_rulebook, parameter_table
+from tanshi.services.compliance import run_compliance
+from tanshi.services.demo import run_demo
 from tanshi.services.demo_clock import demo_moment
+from tanshi.services.demo_users import create_demo_users
 from tanshi.services.exchange_log import command_row
-from tanshi.services.jurisdiction import open_jurisdiction
-from tanshi.store.schema import exchange_commands
+from tanshi.services.jurisdiction import load_jurisdiction, open_jurisdiction
+from tanshi.store.schema import compliance_results, exchange_commands, metadata
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRODUCT = "DPEX:DPEA-2016"
@@ -49,3 +54,38 @@ def test_the_demo_moment_resumes_the_open_day_after_the_last_order(engine: Engin
     # Once Monday closes, the next restart moves to Tuesday.
     _log(engine, (monday, ExpireOrders(_at(monday, 15), PRODUCT)))
     assert demo_moment(engine) == _at(date(2017, 6, 20), 10)
+
+
+def test_nothing_in_the_demo_is_dated_after_its_moment(engine: Engine) -> None:
+    """The served demo starts at its moment: every stored date and moment is at or before
+    it, the 2016 deadline is ahead and no compliance is stored; the report's projected table
+    is what the deadline then computes when nobody trades or surrenders more."""
+    rulebook, text = load_rulebook("demo-province")
+    result = run_demo(engine, rulebook, text, parameter_table(), seed=7, company_count=6)
+    moment = demo_moment(engine)
+    assert moment is not None and moment.date() < result.deadline == date(2017, 6, 30)
+    jurisdiction = load_jurisdiction(engine, "DP")
+    create_demo_users(engine, jurisdiction, 7, moment)
+    latest: dict[str, object] = {}
+    with engine.connect() as connection:
+        assert (
+            connection.execute(select(func.count()).select_from(compliance_results)).scalar() == 0
+        )
+        for table in metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, DateTime | Date):
+                    found = connection.execute(select(func.max(column))).scalar()
+                    if found is not None:
+                        latest[f"{table.name}.{column.name}"] = found
+    assert "transactions.booked_at" in latest and "users.created_at" in latest
+    for name, found in latest.items():
+        if isinstance(found, datetime):
+            assert from_store(found) <= moment, (name, found, moment)
+        else:
+            assert found <= moment.date(), (name, found, moment)
+    # The deadline passes: the stored table is the projected one.
+    after = datetime(2017, 7, 1, 9, tzinfo=SHANGHAI)
+    stored = run_compliance(engine, jurisdiction, 2016, after)
+    assert [(line.position.company, line.status, line.shortfall_t, line.penalty)
+            for line in stored] == [(line.position.company, line.status, line.shortfall_t,
+                                     line.penalty) for line in result.lines]  # fmt: skip

@@ -3,6 +3,8 @@ only its own bids, revises and withdraws; CSRF and the bidding account are check
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from test_pages import _csrf, _login
 
 from service_world import NOW, World
@@ -89,6 +91,7 @@ def test_the_regulator_announces_and_clears_from_the_allocation_page(world: Worl
     assert bid.status_code == 201, bid.json()
     sealed = client.get("/regulator/allocation?year=2016").text
     assert "/regulator/auction-notices/2016-B1/clear" in sealed and ">21.00<" not in sealed
+    world.moment[0] = NOW + timedelta(hours=1)  # 11:00: the bidding window has closed
     cleared = client.post("/regulator/auction-notices/2016-B1/clear",
                           data={"csrf_token": token, "seed": "0", "form_key": "c1"})  # fmt: skip
     assert cleared.status_code == 200, cleared.text

@@ -1,7 +1,8 @@
 """The auction bid book in a real browser (Debian's Chromium through Playwright).
 
 The regulator announces an auction on the allocation page; officer1 bids sealed for C001 on
-the company page and revises the bid; the regulator closes the window and clears; C001 sees
+the company page and revises the bid; the regulator's early clearing is refused, and once
+the window has closed the regulator clears; C001 sees
 the allowances delivered and the payment debited from its cash; the public auction results
 name the clearing price, and the same pages render in English. Runs on its own demo server
 (the fixture of test_browser.py), so every user logs in once, with the current step's code.
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -30,20 +32,23 @@ def _codes_shown(html: str) -> list[str]:
     return re.findall(r">\s*([a-z]+_[a-z_]+)\s*<", re.sub(r"<code>.*?</code>", "", html))
 
 
-def _announce(page, base: str) -> None:
-    """The regulator announces CODE: 20,000 t, bids from an hour ago until two hours on."""
+def _announce(page, base: str) -> datetime:
+    """The regulator announces CODE: 20,000 t, bids from an hour ago until the minute after
+    next on the service's clock (it runs in real time), which the test then waits out."""
     local = _clock().astimezone(ZONE)
+    closes = (local + timedelta(minutes=2)).replace(second=0, microsecond=0)
     page.goto(f"{base}/regulator/allocation?year=2016")
     form = page.locator("form[action='/regulator/auction-notices']")
     form.locator("input[name=code]").fill(CODE)
     form.locator("input[name=opens_at]").fill(f"{local - timedelta(hours=1):%Y-%m-%dT%H:%M}")
-    form.locator("input[name=closes_at]").fill(f"{local + timedelta(hours=2):%Y-%m-%dT%H:%M}")
+    form.locator("input[name=closes_at]").fill(f"{closes:%Y-%m-%dT%H:%M}")
     form.locator("input[name=volume_t]").fill("20000")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#notice-result .result")
     assert page.get_attribute("#notice-result .result", "data-code") == "ok", page.inner_text(
         "#notice-result")  # fmt: skip
     assert f"拍卖 {CODE} 已公告" in page.inner_text("#notice-result")
+    return closes
 
 
 def _bid_and_revise(page, base: str) -> None:
@@ -66,10 +71,17 @@ def _bid_and_revise(page, base: str) -> None:
     _shot(page, "company-bid-zh")
 
 
-def _close_and_clear(page, base: str) -> None:
+def _close_and_clear(page, base: str, closes: datetime) -> None:
     page.goto(f"{base}/regulator/allocation?year=2016")
     card = page.locator(".card", has=page.locator("h3", has_text=CODE))
     assert "24.50" not in card.inner_text()  # sealed until cleared
+    # Bidders were promised the window: clearing before it closes is refused.
+    card.locator("button[type=submit]").click()
+    card.locator(".result").wait_for()
+    assert card.locator(".result").get_attribute("data-code") == "bidding_window_still_open"
+    time.sleep(max(0.0, (closes - _clock()).total_seconds()) + 1)
+    page.reload()
+    card = page.locator(".card", has=page.locator("h3", has_text=CODE))
     card.locator("button[type=submit]").click()
     card.locator(".result").wait_for()
     assert card.locator(".result").get_attribute("data-code") == "ok", card.inner_text()
@@ -101,9 +113,9 @@ def test_an_auction_from_announcement_to_public_result_in_chromium(server) -> No
         officer.goto(f"{base}/cash")
         before = _balance_fen(officer)
 
-        _announce(regulator, base)
+        closes = _announce(regulator, base)
         _bid_and_revise(officer, base)
-        _close_and_clear(regulator, base)
+        _close_and_clear(regulator, base, closes)
 
         public = browser.new_context().new_page()  # nobody logged in
         public.goto(f"{base}/v1/public/auction-results?year=2016")

@@ -72,7 +72,7 @@ def propose(
     if (units is None) == (not remove):
         raise typer.BadParameter("give UNITS or --remove, not both")
     engine, jurisdiction = open_registry(db)
-    now, principal = moment_of(at), acting(engine, who)
+    now, principal = moment_of(at, engine), acting(engine, who)
     made, issues = account_limits.propose(engine, jurisdiction, account, units, principal, now)
     audit_cli(engine, principal, "account_limit_propose", account, issues, now)
     if issues:
@@ -88,7 +88,7 @@ def confirm(account: str, request: int, who: As, db: Db = None, at: At = None) -
     """Confirm a colleague's proposed change REQUEST (a different representative who may
     approve, or the regulator, as the rulebook says); it counts at once."""
     engine, jurisdiction = open_registry(db)
-    now, principal = moment_of(at), acting(engine, who)
+    now, principal = moment_of(at, engine), acting(engine, who)
     done, issues = account_limits.confirm(engine, jurisdiction, account, request, principal, now)
     audit_cli(engine, principal, "account_limit_confirm", f"{account}/{request}", issues, now)
     if issues:
@@ -104,7 +104,7 @@ def withdraw(account: str, request: int, who: As, db: Db = None, at: At = None) 
     """Withdraw your proposed change REQUEST, or turn down a colleague's (or, where the
     rulebook lets the regulator confirm, the regulator turns it down)."""
     engine, jurisdiction = open_registry(db)
-    now, principal = moment_of(at), acting(engine, who)
+    now, principal = moment_of(at, engine), acting(engine, who)
     issues = account_limits.withdraw(engine, account, request, principal, now, jurisdiction)
     audit_cli(engine, principal, "account_limit_withdraw", f"{account}/{request}", issues, now)
     if issues:

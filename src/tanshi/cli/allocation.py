@@ -55,7 +55,7 @@ def output(file: Annotated[Path, typer.Argument(help="Generating units CSV (docs
     engine, jurisdiction = open_registry(db)
     try:
         issues = production.record_unit_outputs(
-            engine, jurisdiction, records, moment_of(at), source or str(file.name)
+            engine, jurisdiction, records, moment_of(at, engine), source or str(file.name)
         )
     finally:
         engine.dispose()
@@ -81,7 +81,7 @@ def activity(file: Annotated[Path, typer.Argument(help="Installations CSV (docs/
     engine, jurisdiction = open_registry(db)
     try:
         issues = production.record_activity_levels(
-            engine, jurisdiction, records, moment_of(at), source or str(file.name)
+            engine, jurisdiction, records, moment_of(at, engine), source or str(file.name)
         )
     finally:
         engine.dispose()
@@ -97,7 +97,7 @@ def true_up(year: Annotated[int, typer.Option("--year", help="The allocation yea
     """Book YEAR's true-up on its verified output: more allocation, or units taken back."""
     engine, jurisdiction = open_registry(db)
     try:
-        result = allocation.true_up_year(engine, jurisdiction, year, moment_of(at))
+        result = allocation.true_up_year(engine, jurisdiction, year, moment_of(at, engine))
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:

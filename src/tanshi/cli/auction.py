@@ -151,7 +151,7 @@ def run(
             _print(result, book.rulebook.currency, carried_in=carried)
             name = code or f"{year}-{hashlib.sha256(bids_text.encode()).hexdigest()[:8]}"
             delivered = deliver_auction(
-                engine, jurisdiction, result, code=name, year=year, now=moment_of(at),
+                engine, jurisdiction, result, code=name, year=year, now=moment_of(at, engine),
                 carried_in_t=carried, bids_text=bids_text,
             )  # fmt: skip
             typer.echo(

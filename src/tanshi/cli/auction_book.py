@@ -76,7 +76,7 @@ def announce(
         _id, issues = bid_book.announce(
             engine, place, code=code, year=year, auction_on=day,
             opens_at=_moment(opens, "--opens"), closes_at=_moment(closes, "--closes"),
-            now=moment_of(at), by="cli", volume_t=volume, reserve_price_per_t=price,
+            now=moment_of(at, engine), by="cli", volume_t=volume, reserve_price_per_t=price,
         )  # fmt: skip
     finally:
         engine.dispose()
@@ -98,7 +98,7 @@ def bid(
     try:
         made, issues = bid_book.submit_bid(
             engine, place, code, company, _price(price, "--price"), quantity, key=f"cli/{key}",
-            now=moment_of(at), by="cli", replaces=replaces,
+            now=moment_of(at, engine), by="cli", replaces=replaces,
         )  # fmt: skip
     except TanshiError as error:
         raise fail(str(error), 1) from error
@@ -121,7 +121,7 @@ def withdraw(
     engine, place = open_registry(db)
     try:
         _bid, issues = bid_book.withdraw_bid(engine, place, code, company, bid_id,
-                                             key=f"cli/{key}", now=moment_of(at))  # fmt: skip
+                                             key=f"cli/{key}", now=moment_of(at, engine))  # fmt: skip
     finally:
         engine.dispose()
     _done(f"bid {bid_id} withdrawn", issues)
@@ -136,10 +136,10 @@ def close(
     engine, place = open_registry(db)
     try:
         done, issues = bid_book_clearing.clear_book(
-            engine, place, code, now=moment_of(at), seed=seed
+            engine, place, code, now=moment_of(at, engine), seed=seed
         )
         if done is not None:
-            _show(engine, place.code, code, moment_of(at))
+            _show(engine, place.code, code, moment_of(at, engine))
     finally:
         engine.dispose()
     _done(f"auction {code} cleared" + (" (already)" if done and done["replayed"] else ""), issues)
@@ -152,7 +152,7 @@ def book(
     """The auction's window and terms; once cleared, its results and the whole book."""
     engine, place = open_registry(db)
     try:
-        _show(engine, place.code, code, moment_of(at))
+        _show(engine, place.code, code, moment_of(at, engine))
     finally:
         engine.dispose()
 

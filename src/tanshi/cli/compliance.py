@@ -28,7 +28,7 @@ def _run(action: Callable[..., tuple[Outcome | None, list[Issue]]], db: str | No
          at: str | None, label: str, *args: object) -> None:  # fmt: skip
     engine, jurisdiction = open_registry(db)
     try:
-        outcome, issues = action(engine, jurisdiction, *args, moment_of(at))
+        outcome, issues = action(engine, jurisdiction, *args, moment_of(at, engine))
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:

@@ -31,7 +31,15 @@ def court_transfer(
     engine, _ = open_registry(db)
     try:
         outcome = court_transfers.propose_court_transfer(
-            engine, order, destination, quantity, court_order, reason, by, key, moment_of(at)
+            engine,
+            order,
+            destination,
+            quantity,
+            court_order,
+            reason,
+            by,
+            key,
+            moment_of(at, engine),
         )
     except TanshiError as error:
         raise fail(str(error), 1) from error
@@ -48,7 +56,9 @@ def approve_court_transfer(
     """Approve a court transfer: it executes now (at any hour), or fails with its code."""
     engine, _ = open_registry(db)
     try:
-        outcome = court_transfers.approve_court_transfer(engine, transfer, by, moment_of(at))
+        outcome = court_transfers.approve_court_transfer(
+            engine, transfer, by, moment_of(at, engine)
+        )
     finally:
         engine.dispose()
     _done(outcome, "approval")
@@ -61,7 +71,7 @@ def cancel_court_transfer(
     """Withdraw a court transfer that awaits approval."""
     engine, _ = open_registry(db)
     try:
-        outcome = court_transfers.cancel_court_transfer(engine, transfer, by, moment_of(at))
+        outcome = court_transfers.cancel_court_transfer(engine, transfer, by, moment_of(at, engine))
     finally:
         engine.dispose()
     _done(outcome, "cancellation")

@@ -48,8 +48,8 @@ def run(
     recomputes the stored table), so running the cycle again is safe.
     """
     choices = parse_choices(penalty)
-    now = moment_of(at)
     engine, jurisdiction = open_registry(db)
+    now = moment_of(at, engine)
     console = wide_console()
     try:
         stored = jurisdiction.rulebook.rulebook.id

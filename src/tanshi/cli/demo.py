@@ -19,6 +19,7 @@ from tanshi.reports.compliance_table import summarise, write_reports
 from tanshi.reports.verification_table import verification_rows, write_verification_reports
 from tanshi.resources import load_rulebook, parameter_table, verification_rules
 from tanshi.services.demo import DemoResult, run_demo
+from tanshi.services.demo_clock import demo_moment
 from tanshi.services.demo_users import DemoUser, create_demo_users
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.store.engine import database_url, printable_url
@@ -52,8 +53,9 @@ def demo_command(
     Creates a fresh database, loads the rulebook, registers seeded synthetic companies,
     calculates and verifies their emissions, allocates allowances, lets seeded agents trade
     on the jurisdiction's exchange (matching engine, block trades, settlement against
-    payment), surrenders, and computes shortfalls and penalties at the deadline. Writes
-    compliance-YEAR.csv and compliance-YEAR.html into --out.
+    payment) and surrenders; the database stops there, before the deadline, and the report
+    shows the shortfalls and penalties the deadline would compute from those positions.
+    Writes compliance-YEAR.csv and compliance-YEAR.html into --out.
     """
     console = Console(width=None if Console().is_terminal else 180)
     url = database_url(db, out / "demo.sqlite")
@@ -92,11 +94,13 @@ def demo_command(
                 company_count=companies,
                 progress=progress,
             )
+            # The users exist from the demo's own moment, not the real date: nothing in the
+            # demo is dated after the moment the served demo starts from.
             users = create_demo_users(
                 engine,
                 load_jurisdiction(engine, result.rulebook.rulebook.jurisdiction),
                 seed,
-                datetime.now(UTC),
+                moment := demo_moment(engine) or datetime.now(UTC),
             )
         except TanshiError as error:
             raise fail(str(error), 1) from error
@@ -104,7 +108,7 @@ def demo_command(
             raise fail(f"the database {shown} failed: {first_line(error)}", 1) from error
         finally:
             engine.dispose()
-    _print(console, result)
+    _print(console, result, moment)
     csv_path, html_path = write_reports(
         out, result.rulebook, result.year, result.lines, result.price, seed=seed
     )
@@ -158,9 +162,11 @@ def _check_writable(folder: Path) -> None:
         ) from error
 
 
-def _print(console: Console, result: DemoResult) -> None:
+def _print(console: Console, result: DemoResult, moment: datetime) -> None:
     table = compliance_table(
-        f"{result.rulebook.rulebook.name} — compliance {result.year}", result.lines
+        f"{result.rulebook.rulebook.name} — compliance {result.year} at the deadline "
+        f"{result.deadline}, as the positions stand",
+        result.lines,
     )
     console.print(table)
     _print_verification(console, result)
@@ -172,7 +178,10 @@ def _print(console: Console, result: DemoResult) -> None:
         f"{summary.by_status['no_verified_emissions']} without verified emissions. "
         f"Penalty price CNY {result.price.price_cny_per_t}/t ({source}); "
         f"penalties CNY {summary.penalty_cny:,.2f}; shortfalls {summary.shortfall_t:,} t are "
-        f"deducted from the {result.year + 1} allocation."
+        f"deducted from the {result.year + 1} allocation — if nobody trades or surrenders "
+        f"more by the deadline. The database stops before it (the demo's moment "
+        f"{moment:%Y-%m-%d %H:%M}): compliance is not computed yet, and the "
+        "companies' officers can still surrender on the web."
     )
     warnings = list(result.issues)
     if warnings:

@@ -4,7 +4,7 @@ replay a day from the stored command log, and the surveillance report."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,7 @@ import typer
 from sqlalchemy import select
 
 from tanshi.cli.common import fail
-from tanshi.cli.registry_ops import Db, open_registry
+from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.market.tape import Market
 from tanshi.market.venues import Venue
@@ -147,8 +147,8 @@ def register(app: typer.Typer) -> None:
             raise fail(f"--on {on!r} is not a date like 2017-06-09", 1) from error
         engine, jurisdiction = open_registry(db)
         chosen = jurisdiction_venue(jurisdiction, venue)
-        if day is None:  # today at the exchange, as the API's default
-            day = datetime.now(ZoneInfo(chosen.venue.timezone)).date()
+        if day is None:  # today at the exchange (the demo's day on a demo database)
+            day = moment_of(None, engine).astimezone(ZoneInfo(chosen.venue.timezone)).date()
         flags = surveillance_report(engine, jurisdiction.id, chosen, surveillance_rules(), day)
         for flag in flags:
             typer.echo(f"{flag.day}  {flag.kind:<24} {flag.account:<14} {flag.message}")

@@ -41,7 +41,7 @@ def open_command(
 
     A database runs one jurisdiction: opening a second one is refused (exit 2).
     """
-    now = moment_of(at)
+    now = moment_of(at, None)  # a new jurisdiction: never on a demo database
     try:
         parsed, text = load_rulebook(rulebook)
     except RulebookInvalid as error:

@@ -34,7 +34,7 @@ def execute_regulator(
         )
     engine, _ = open_registry(db)
     try:
-        now = moment_of(at)
+        now = moment_of(at, engine)
         with engine.connect() as connection:
             movement = Movement(account_id(connection, source), account_id(connection, target),
                                 unit_id(connection, unit_class), quantity)  # fmt: skip
@@ -58,7 +58,7 @@ def reverse_surrender(
     engine, jurisdiction = open_registry(db)
     try:
         outcome, issues = operations.reverse_surrender(engine, jurisdiction, transaction, reason,
-                                                       moment_of(at))  # fmt: skip
+                                                       moment_of(at, engine))  # fmt: skip
     finally:
         engine.dispose()
     for issue in issues:
@@ -74,7 +74,7 @@ def carry_over(company: str, from_year: int, quantity: int, key: str, db: Db = N
     engine, jurisdiction = open_registry(db)
     try:
         outcome = operations.carry_over(engine, jurisdiction, company, from_year, quantity, key,
-                                        moment_of(at))  # fmt: skip
+                                        moment_of(at, engine))  # fmt: skip
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -90,7 +90,7 @@ def borrow(company: str, year: int, quantity: int, key: str, db: Db = None,
     engine, jurisdiction = open_registry(db)
     try:
         outcome = operations.borrow(
-            engine, jurisdiction, company, year, quantity, key, moment_of(at)
+            engine, jurisdiction, company, year, quantity, key, moment_of(at, engine)
         )
     except TanshiError as error:
         raise fail(str(error), 1) from error

@@ -21,7 +21,7 @@ def untrust(
 ) -> None:  # fmt: skip
     """Take an account off another's trusted list, at once, where one representative may."""
     engine, jurisdiction = open_registry(db)
-    now = moment_of(at)
+    now = moment_of(at, engine)
     try:
         if trusted_list.removal_needs_two(jurisdiction, now):
             raise fail(f"the rulebook of {jurisdiction.code} has two representatives remove: "
@@ -46,7 +46,7 @@ def waive_approval(
     engine, jurisdiction = open_registry(db)
     try:
         trusted_list.set_approval_waiver(engine, jurisdiction, account, not off, declared_by,
-                                         set_by, moment_of(at))  # fmt: skip
+                                         set_by, moment_of(at, engine))  # fmt: skip
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -80,7 +80,7 @@ def freeze(
     engine, _ = open_registry(db)
     try:
         outcome = unit_freezes.freeze_units(engine, account, unit_class, quantity, order, reason,
-                                            by, key, moment_of(at), serials=_serials(serials))  # fmt: skip
+                                            by, key, moment_of(at, engine), serials=_serials(serials))  # fmt: skip
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -106,7 +106,7 @@ def unfreeze(
     """Lift a freeze order, or part of it (--quantity): its serials go back to the account."""
     engine, _ = open_registry(db)
     try:
-        outcome = unit_freezes.release_freeze(engine, order, by, reason, moment_of(at),
+        outcome = unit_freezes.release_freeze(engine, order, by, reason, moment_of(at, engine),
                                               quantity_units=quantity, idempotency_key=key)  # fmt: skip
         left = unit_freeze_reads.freeze_order(engine, order)
     except TanshiError as error:

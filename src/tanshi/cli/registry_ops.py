@@ -1,7 +1,9 @@
 """``tanshi registry`` commands for people: representatives, proposals, statuses, retirement.
 
 Every command acts now (UTC) unless ``--at`` gives another moment, for replaying a day or
-testing; the controls (business hours, delays) apply to that moment.
+testing; the controls (business hours, delays) apply to that moment. On a demo database
+"now" is the demo's own moment, as ``tanshi serve --demo-clock`` runs it
+(services/demo_clock.py), so the tour's commands land in the demo's year.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.registry import AccountStatus, Movement, TransactionRequest
 from tanshi.registry.serials import Range, format_block
 from tanshi.services import lifecycle, operations
+from tanshi.services.demo_clock import demo_moment
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -36,15 +39,19 @@ Db = Annotated[
 ]
 At = Annotated[
     str | None,
-    typer.Option(help="Act as of this ISO moment, e.g. 2017-04-07T15:00+08:00 (default: now)."),
+    typer.Option(
+        help="Act as of this ISO moment, e.g. 2017-04-07T15:00+08:00 (default: now; "
+        "on a demo database the demo's own moment)."
+    ),
 ]
 Person = Annotated[str, typer.Option("--as", help="The person acting (a representative).")]
 
 
-def moment_of(at: str | None) -> datetime:
-    """The moment ``--at`` names (now if not given); exits with status 2 when it is malformed."""
+def moment_of(at: str | None, engine: Engine | None) -> datetime:
+    """The moment ``--at`` names; without it now, or the demo's moment on a demo database
+    (the clock ``serve --demo-clock`` starts from). Exits with status 2 when it is malformed."""
     if at is None:
-        return datetime.now(UTC)
+        return (demo_moment(engine) if engine is not None else None) or datetime.now(UTC)
     try:
         moment = datetime.fromisoformat(at.strip())
     except ValueError:
@@ -99,7 +106,7 @@ def propose_transfer(
     """Propose a transfer; it then needs approval by another representative."""
     engine, jurisdiction = open_registry(db)
     try:
-        now = moment_of(at)
+        now = moment_of(at, engine)
         with engine.connect() as connection:
             movement = Movement(account_id(connection, source), account_id(connection, target),
                                 unit_id(connection, unit_class), quantity)  # fmt: skip
@@ -116,7 +123,7 @@ def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None
     """Approve a proposal as a second representative."""
     engine, jurisdiction = open_registry(db)
     try:
-        outcome = lifecycle.approve(engine, jurisdiction, proposal, person, moment_of(at))
+        outcome = lifecycle.approve(engine, jurisdiction, proposal, person, moment_of(at, engine))
     finally:
         engine.dispose()
     _report(outcome)
@@ -126,7 +133,7 @@ def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
     """Cancel a proposal that awaits approval or is delayed."""
     engine, _ = open_registry(db)
     try:
-        outcome = lifecycle.cancel(engine, proposal, person, moment_of(at))
+        outcome = lifecycle.cancel(engine, proposal, person, moment_of(at, engine))
     finally:
         engine.dispose()
     _report(outcome)
@@ -136,7 +143,7 @@ def release(db: Db = None, at: At = None) -> None:
     """Execute the delayed and queued proposals whose time has come."""
     engine, _ = open_registry(db)
     try:
-        outcomes = lifecycle.release_due(engine, moment_of(at))
+        outcomes = lifecycle.release_due(engine, moment_of(at, engine))
     finally:
         engine.dispose()
     for outcome in outcomes:
@@ -152,7 +159,7 @@ def trust(
     engine, jurisdiction = open_registry(db)
     try:
         active = lifecycle.trust_account(engine, jurisdiction, account, trusted, requested_by,
-                                         approved_by, moment_of(at))  # fmt: skip
+                                         approved_by, moment_of(at, engine))  # fmt: skip
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -168,7 +175,7 @@ def status(
     """Change an account's status: open, restricted, suspended, frozen, closure_pending, closed."""
     engine, _ = open_registry(db)
     try:
-        change_account_status(engine, account, new_status, reason, moment_of(at))
+        change_account_status(engine, account, new_status, reason, moment_of(at, engine))
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
@@ -185,7 +192,7 @@ def retire(
     engine, jurisdiction = open_registry(db)
     try:
         certificate, issues = operations.retire(engine, jurisdiction, account, unit_class, quantity,
-                                                beneficiary, purpose, key, person, moment_of(at))  # fmt: skip
+                                                beneficiary, purpose, key, person, moment_of(at, engine))  # fmt: skip
     finally:
         engine.dispose()
     if certificate is None:

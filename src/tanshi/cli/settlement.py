@@ -65,7 +65,7 @@ def _money(
     try:
         outcome = cash.transfer_with_bank(
             engine, j.code, j.rulebook.rulebook.currency, account, fen_of(amount), key,
-            moment_of(at), deposit=deposit,
+            moment_of(at, engine), deposit=deposit,
         )  # fmt: skip
     except TanshiError as error:
         raise fail(str(error), 1) from error
@@ -92,7 +92,7 @@ def reserve_units(
     engine, j = open_registry(db)
     try:
         _, issues = reservations.reserve_units(
-            engine, j, account, unit_class, quantity, key, moment_of(at)
+            engine, j, account, unit_class, quantity, key, moment_of(at, engine)
         )
     finally:
         engine.dispose()
@@ -104,7 +104,7 @@ def reserve_funds(account: str, amount: str, key: str, db: Db = None, at: At = N
     engine, j = open_registry(db)
     try:
         _, issues = reservations.reserve_funds(
-            engine, j, account, fen_of(amount), key, moment_of(at)
+            engine, j, account, fen_of(amount), key, moment_of(at, engine)
         )
     finally:
         engine.dispose()
@@ -121,7 +121,7 @@ def release(
         raise fail(f"release units or funds, not {kind!r}", 2)
     engine, j = open_registry(db)
     try:
-        now = moment_of(at)
+        now = moment_of(at, engine)
         if kind == "units":
             quantity = None if amount is None else int(amount)
             done, issues = reservations.release_units(engine, j, key, quantity, release_key, now)
@@ -147,7 +147,7 @@ def trade(
     """Record a trade for settlement; a trade due today (T+0) settles at once."""
     engine, j = open_registry(db)
     try:
-        now = moment_of(at)
+        now = moment_of(at, engine)
         fill = Fill(trade_id, venue, buyer, seller, unit_class, quantity, fen_of(price), now)
         recorded, issues = record_trade(
             engine, j, _rules(j, rules), fill, now, units_key=units_key, funds_key=funds_key
@@ -173,7 +173,7 @@ def settle(
     """Settle every pending trade whose settlement day has come (T+1 venues)."""
     engine, j = open_registry(db)
     try:
-        now = moment_of(at)
+        now = moment_of(at, engine)
         day = local_date(j, now) if on is None else _day(on)
         run = settle_due(engine, j, day, now)
     finally:

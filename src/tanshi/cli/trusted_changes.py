@@ -104,7 +104,7 @@ def list_trusted(account: str, db: Db = None) -> None:
 def propose_add(account: str, trusted: str, who: As, db: Db = None, at: At = None) -> None:
     """Propose TRUSTED for ACCOUNT's trusted list; another representative confirms it."""
     engine, _ = open_registry(db)
-    now, principal = moment_of(at), acting(engine, who)
+    now, principal = moment_of(at, engine), acting(engine, who)
     made, issues = trust_requests.propose(engine, account, trusted, principal, now)
     audit_cli(engine, principal, "trusted_list_add", f"{account}/{trusted}", issues, now)
     if issues:
@@ -120,7 +120,7 @@ def remove(account: str, trusted: str, who: As, db: Db = None, at: At = None) ->
     """Take TRUSTED off ACCOUNT's trusted list: at once where the rulebook lets one
     representative do it, else as a request another representative confirms."""
     engine, jurisdiction = open_registry(db)
-    now, principal = moment_of(at), acting(engine, who)
+    now, principal = moment_of(at, engine), acting(engine, who)
     done, issues = trust_requests.remove(engine, jurisdiction, account, trusted, principal, now)
     audit_cli(engine, principal, "trusted_list_remove", f"{account}/{trusted}", issues, now)
     if issues:
@@ -138,7 +138,7 @@ def confirm(account: str, request: int, who: As, db: Db = None, at: At = None) -
     """Confirm a colleague's proposed change REQUEST (a different representative who may
     approve): an addition counts from the rulebook's N-th working day, a removal at once."""
     engine, jurisdiction = open_registry(db)
-    now, principal = moment_of(at), acting(engine, who)
+    now, principal = moment_of(at, engine), acting(engine, who)
     done, issues = trust_requests.confirm(engine, jurisdiction, account, request, principal, now)
     audit_cli(engine, principal, "trusted_list_confirm", f"{account}/{request}", issues, now)
     if issues:
@@ -157,7 +157,7 @@ def confirm(account: str, request: int, who: As, db: Db = None, at: At = None) -
 def withdraw(account: str, request: int, who: As, db: Db = None, at: At = None) -> None:
     """Withdraw your proposed change REQUEST, or turn down a colleague's."""
     engine, _ = open_registry(db)
-    now, principal = moment_of(at), acting(engine, who)
+    now, principal = moment_of(at, engine), acting(engine, who)
     issues = trust_requests.withdraw(engine, account, request, principal, now)
     audit_cli(engine, principal, "trusted_list_withdraw", f"{account}/{request}", issues, now)
     if issues:

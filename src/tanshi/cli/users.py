@@ -10,13 +10,13 @@ from __future__ import annotations
 import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from sqlalchemy import Engine
 
 from tanshi.cli.common import open_or_exit
+from tanshi.cli.registry_ops import moment_of
 from tanshi.cli.serve import served_url
 from tanshi.core.issues import Issue
 from tanshi.services import access_log, identity, secret_box, user_admin
@@ -52,7 +52,7 @@ def _os_user() -> str:
 def _audit(engine: Engine, action: str, target: str, issues: list[Issue],
            detail: dict[str, Any] | None = None) -> None:  # fmt: skip
     result = issues[0].code if issues else "ok"
-    access_log.audit(engine, None, action, target, "cli", result, datetime.now(UTC),
+    access_log.audit(engine, None, action, target, "cli", result, moment_of(None, engine),
                      {"via": "cli", "os_user": _os_user(), **(detail or {})})  # fmt: skip
 
 
@@ -76,7 +76,7 @@ def add_organisation(
     """Add an organisation (users belong to one)."""
     with _database(db) as engine:
         _, issues = identity.create_organisation(
-            engine, code, name, kind, datetime.now(UTC), company, jurisdiction
+            engine, code, name, kind, moment_of(None, engine), company, jurisdiction
         )
         _audit(engine, "organisation_create", code, issues,
                {"kind": kind, "company": company, "jurisdiction": jurisdiction})  # fmt: skip
@@ -110,7 +110,7 @@ def add_user(
     with _database(db) as engine:
         password = user_admin.temporary_password()
         _, issues = identity.create_user(engine, username, name, organisation, role, password,
-                                         datetime.now(UTC), locale=locale,
+                                         moment_of(None, engine), locale=locale,
                                          must_change_password=True)  # fmt: skip
         _audit(
             engine, "user_create", username, issues, {"role": role, "organisation": organisation}
@@ -127,7 +127,9 @@ def reset_password(username: str, db: Db = None) -> None:
     """Give a user (an administrator too) a temporary password, printed once; unlocks them,
     closes their sessions and revokes their tokens."""
     with _database(db) as engine:
-        password, issues = user_admin.reset_password(engine, None, username, datetime.now(UTC))
+        password, issues = user_admin.reset_password(
+            engine, None, username, moment_of(None, engine)
+        )
         _audit(engine, "user_password_reset", username, issues)
         _done_or_fail(issues)
         typer.echo(f"temporary password of {username} (shown once; to be changed at the next "
@@ -139,7 +141,7 @@ def reset_second_factor(username: str, db: Db = None) -> None:
     """Enrol a new TOTP secret for a user (the old one stops working), printed once."""
     with _database(db) as engine:
         enrolment, issues = user_admin.reset_second_factor(
-            engine, None, username, datetime.now(UTC)
+            engine, None, username, moment_of(None, engine)
         )
         _audit(engine, "user_totp_reset", username, issues)
         _done_or_fail(issues)

@@ -78,7 +78,9 @@ def body_command(
 ) -> None:  # fmt: skip
     """Register a verification body (the regulator)."""
     engine, _ = open_registry(db)
-    problems = vf.register_body(engine, code, name, moment_of(at), accredited=not unaccredited)
+    problems = vf.register_body(
+        engine, code, name, moment_of(at, engine), accredited=not unaccredited
+    )
     _issues(problems)
     if problems:
         raise typer.Exit(1)
@@ -93,7 +95,7 @@ def conflict_command(
 ) -> None:  # fmt: skip
     """Record a body's conflict-of-interest declaration; it can no longer be assigned there."""
     engine, _ = open_registry(db)
-    problems = vf.declare_conflict(engine, body, company, reason, moment_of(at))
+    problems = vf.declare_conflict(engine, body, company, reason, moment_of(at, engine))
     _issues(problems)
     if problems:
         raise typer.Exit(1)
@@ -108,7 +110,7 @@ def plan_command(file: Path, db: Db = None, at: At = None) -> None:
         _issues(problems)
         raise typer.Exit(2)
     engine, _ = open_registry(db)
-    problems = vf.file_plan(engine, plan, moment_of(at))
+    problems = vf.file_plan(engine, plan, moment_of(at, engine))
     _issues(problems)
     if problems:
         raise typer.Exit(1)
@@ -152,7 +154,7 @@ def submit_command(
     engine, jurisdiction = open_registry(db)
     outcome = vf.submit_report(engine, jurisdiction, parameter_table(), _rules(jurisdiction),
                                _report(company, year, file, stated_t), Actor("company", company),
-                               moment_of(at))  # fmt: skip
+                               moment_of(at, engine))  # fmt: skip
     _done(outcome, f"report of {company} for {year}")
 
 
@@ -161,7 +163,7 @@ def assign_command(company: str, year: int, body: str, db: Db = None, at: At = N
     """Assign a verification body to a submitted report (rotation and conflicts checked)."""
     engine, jurisdiction = open_registry(db)
     outcome = vf.assign(engine, _rules(jurisdiction), company, year, body, vf.REGULATOR,
-                        moment_of(at))  # fmt: skip
+                        moment_of(at, engine))  # fmt: skip
     _done(outcome, f"assignment of {body} to {company} {year}")
 
 
@@ -191,7 +193,7 @@ def finding_command(
         raise fail(f"--amount-t {amount_t!r} is not a number of tonnes", 2) from error
     engine, _ = open_registry(db)
     outcome = vf.record_finding(engine, company, year, Actor("body", by), kind, description,
-                                moment_of(at), misstatement_tco2=amount, stream=stream)  # fmt: skip
+                                moment_of(at, engine), misstatement_tco2=amount, stream=stream)  # fmt: skip
     _done(outcome, f"finding on {company} {year}")
 
 
@@ -213,7 +215,7 @@ def verify_command(company: str, year: int, by: Body, db: Db = None, at: At = No
     """Conclude: verified (the figure goes to compliance) or correction requested (material)."""
     engine, jurisdiction = open_registry(db)
     outcome = vf.verify(engine, jurisdiction, _rules(jurisdiction), company, year,
-                        Actor("body", by), moment_of(at))  # fmt: skip
+                        Actor("body", by), moment_of(at, engine))  # fmt: skip
     _done(outcome, f"verification of {company} {year}")
 
 
@@ -224,7 +226,9 @@ def sample_command(
 ) -> None:  # fmt: skip
     """Draw the seeded random sample of verified reports the regulator re-checks."""
     engine, jurisdiction = open_registry(db)
-    drawn = vf.recheck_sample(engine, jurisdiction, _rules(jurisdiction), year, seed, moment_of(at))
+    drawn = vf.recheck_sample(
+        engine, jurisdiction, _rules(jurisdiction), year, seed, moment_of(at, engine)
+    )
     typer.echo(" ".join(drawn) if drawn else "no verified reports to sample")
 
 
@@ -235,7 +239,7 @@ def recheck_assign_command(
     """Send a verified report to another body for the regulator's re-check."""
     engine, jurisdiction = open_registry(db)
     outcome = vf.assign_recheck(engine, _rules(jurisdiction), company, year, body,
-                                vf.REGULATOR, moment_of(at))  # fmt: skip
+                                vf.REGULATOR, moment_of(at, engine))  # fmt: skip
     _done(outcome, f"re-check of {company} {year} by {body}")
 
 
@@ -253,7 +257,7 @@ def recheck_command(
         raise fail(f"--figure-t {figure_t!r} is not a number of tonnes", 2) from error
     engine, jurisdiction = open_registry(db)
     outcome = vf.record_recheck(engine, _rules(jurisdiction), company, year, Actor("body", by),
-                                figure, note, moment_of(at))  # fmt: skip
+                                figure, note, moment_of(at, engine))  # fmt: skip
     _done(outcome, f"re-check of {company} {year}")
 
 

@@ -15,6 +15,7 @@ import io
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
@@ -58,7 +59,10 @@ def book_csv(rows: list[Any]) -> str:
 def clear_book(
     engine: Engine, jurisdiction: Jurisdiction, code: str, *, now: datetime, seed: int = 0,
 ) -> tuple[dict[str, Any] | None, list[Issue]]:  # fmt: skip
-    """Close the window (now, if it is still open) and clear the live bids, all or nothing.
+    """Clear the live bids once the bidding window has closed, all or nothing.
+
+    Bidders were promised the whole announced window, so clearing while it is still open is
+    refused (``bidding_window_still_open``), as before it opens (``bidding_window_not_open``).
 
     Each award is delivered to the winner's operator holding account and paid at the
     clearing price from its bid's reservation into the auction proceeds account; every
@@ -78,9 +82,16 @@ def clear_book(
         notice = locked_notice(connection, jurisdiction, code)
         if notice.auction_id is not None:
             return {"auction_id": int(notice.auction_id), "replayed": True}
-        if phase_of(notice, now) is Phase.ANNOUNCED:
+        phase = phase_of(notice, now)
+        if phase is Phase.ANNOUNCED:
             raise refuse("bidding_window_not_open", "the bidding window has not opened; "
                           "clear the auction after it has", "code")  # fmt: skip
+        if phase is Phase.OPEN:
+            zone = ZoneInfo(jurisdiction.rulebook.rulebook.timezone)
+            closes = from_store(notice.closes_at).astimezone(zone)
+            raise refuse("bidding_window_still_open", f"the bidding window is open until "
+                         f"{closes.isoformat(timespec='minutes')}; bidders may bid until then, so clear the "
+                         "auction at or after its close", "code")  # fmt: skip
         rows = connection.execute(
             select(auction_bids, companies.c.code.label("company"))
             .join(companies, companies.c.id == auction_bids.c.company_id)

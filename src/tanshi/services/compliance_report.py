@@ -1,5 +1,5 @@
-"""The published compliance report of a year (the CSV and HTML that ``tanshi demo`` writes),
-rebuilt from the stored compliance results.
+"""The compliance report of a year (the CSV and HTML that ``tanshi demo`` writes): rebuilt
+from the stored compliance results, or projected from the positions before the deadline.
 
 The positions are read again (after the deadline they no longer change) and the stored
 status, obligation, offsets counted, shortfall, penalty and price are laid over them, so
@@ -58,3 +58,18 @@ def published_lines(
             penalty=None if row.penalty_fen is None else fen_to_cny(row.penalty_fen),
         ))  # fmt: skip
     return published, price
+
+
+def projected_lines(
+    engine: Engine, jurisdiction: Jurisdiction, year: int
+) -> tuple[list[ComplianceLine], PriceBasis]:
+    """The table the deadline would compute from the positions as they stand, written
+    nowhere: what ``run_compliance`` stores if nobody trades or surrenders any more (the
+    minimum of any penalty range)."""
+    rules = rules_in_force(jurisdiction.rulebook, year)
+    price = penalty_price(engine, jurisdiction, year)
+    lines = reconcile(
+        year, positions(engine, jurisdiction, year), rules.compliance, rules.offsets,
+        rules.penalty, price, rules.obligation_limits, {},
+    )  # fmt: skip
+    return lines, price

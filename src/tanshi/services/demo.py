@@ -11,8 +11,14 @@ same seed gives the same database and the same report. Stages, in simulated time
   31 Mar+1  the year's monthly reports submitted (one company stays silent); Apr-Jun:
             verification bodies assigned, findings, a correction, a re-checked sample
             (services/demo_verification.py)
-  deadline  the exchange trades until ten days before the deadline (the season), then surrender
-  next day  compliance: shortfalls, penalties, deductions from next year's allocation
+  season    the exchange trades until ten days before the deadline (the season); after its
+            last close the companies surrender
+
+Nothing is dated after that: the served demo runs from the next trading day
+(services/demo_clock.py), with the deadline still ahead, so the compliance results are not
+stored. The report's table is the compliance the deadline would compute from the positions
+as they stand (services/compliance_report.py ``projected_lines``): shortfalls, penalties,
+deductions from next year's allocation.
 """
 
 from __future__ import annotations
@@ -23,12 +29,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from tanshi.allocation import AllocationTable
 from tanshi.compliance import ComplianceLine, PriceBasis, obligation_t
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue, has_errors
+from tanshi.core.moments import from_store
 from tanshi.market import Trade
 from tanshi.mrv import METHODOLOGIES, MethodologyContext, ParameterTable
 from tanshi.mrv.verification_rules import VerificationRules
@@ -53,8 +60,10 @@ from tanshi.services import jurisdiction as jurisdiction_service
 from tanshi.services import market as market_service
 from tanshi.services import mrv as mrv_service
 from tanshi.services import verification as verification_service
+from tanshi.services.compliance_report import projected_lines
 from tanshi.services.demo_verification import SeasonResult, VerificationSeason
 from tanshi.services.registry import balance, execute
+from tanshi.store.schema import transactions
 
 Progress = Callable[[str, int, int], None]
 OFFSET_PROJECT = "P001"
@@ -74,6 +83,7 @@ class DemoResult:
     trades: list[Trade]
     verification: list[CaseView]
     season: SeasonResult
+    deadline: date  # still ahead in the database: the lines are what it would compute
 
 
 def _quiet(_step: str, _done: int, _total: int) -> None:
@@ -179,18 +189,16 @@ class _DemoRun:
         if exchange:
             exchange.run([d for d in exchange.days if d > rounds[0][1]])
             exchange.finish()
-        self.surrender([need for need in needs if need.company != silent], behaviour, offsets)
-        compliance_day = self.at(self.deadline + timedelta(days=1), 9)
-        lines = compliance_service.run_compliance(
-            self.engine, self.jurisdiction, self.year, compliance_day
-        )
-        price = compliance_service.penalty_price(self.engine, self.jurisdiction, self.year)
+        season_end = exchange.days[-1] if exchange else rounds[1][1]
+        self.surrender([need for need in needs if need.company != silent], behaviour, offsets,
+                       season_end)  # fmt: skip
+        lines, price = projected_lines(self.engine, self.jurisdiction, self.year)
         self.progress("compliance", 1, 1)
         trades = market_service.load_trades(self.engine, date(self.year, 1, 1), self.deadline)
         cases = verification_service.cases(self.engine, self.year)
         return DemoResult(
             self.rulebook, self.year, self.seed, lines, price, allocation, self.issues, trades,
-            cases, season,
+            cases, season, self.deadline,
         )  # fmt: skip
 
     def register(self, companies: list[SyntheticCompany]) -> None:
@@ -319,8 +327,12 @@ class _DemoRun:
             return jurisdiction_service.account_id(connection, code)
 
     def surrender(
-        self, needs: list[Need], behaviour: dict[str, Behaviour], offsets: dict[str, int]
-    ) -> None:
+        self, needs: list[Need], behaviour: dict[str, Behaviour], offsets: dict[str, int],
+        season_end: date,
+    ) -> None:  # fmt: skip
+        """The planned surrenders, a minute apart from half an hour after the season's last
+        close, or just after the last entry of the journal if that is later (a T+1 settlement
+        on the next morning), so the journal's moments keep its order."""
         allowances = jurisdiction_service.unit_class_id(
             self.engine, self.jurisdiction, self.rules.allowance_unit_type.code, self.year
         )
@@ -331,8 +343,13 @@ class _DemoRun:
                 for company, account in accounts.items()
             }
         plans = plan_surrenders(needs, behaviour, held, offsets, self.offset_share)
+        with self.engine.connect() as connection:
+            latest = connection.execute(select(func.max(transactions.c.booked_at))).scalar()
+        start = self.at(season_end, 15) + timedelta(minutes=30)
+        if latest is not None:
+            start = max(start, from_store(latest) + timedelta(minutes=1))
         for index, plan in enumerate(plans, start=1):
-            when = self.at(self.deadline - timedelta(days=1 + index % 8), 11)
+            when = start + timedelta(minutes=index - 1)
             for unit_class, quantity in (
                 (self.offset_class(), plan.offsets_t),
                 (self.allowance_class, plan.allowances_t),

@@ -155,6 +155,8 @@ AUCTIONS = {
     "bid_not_live": "the bid was already revised, withdrawn or cleared",
     "bidding_window_not_open": "the bidding window has not opened yet",
     "bidding_window_closed": "the bidding window has closed: bids are taken only while it is open",
+    "bidding_window_still_open": "the bidding window is still open: clear the auction once "
+        "it has closed",
     "not_whole_lots": "the quantity must be a whole number of the auction's lots",
     "not_whole_ticks": "the price must be a whole number of the auction's ticks",
     "below_reserve_price": "the price is below the auction's reserve price",

@@ -278,7 +278,8 @@ REPORT_2017 = Path(__file__).resolve().parents[2] / "docs/examples/reports/demo-
 
 def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     """officer1 (already logged in) checks C001's 2017 report with a wrong total, corrects
-    it from the figure the check names, submits it, and surrenders 10 t for 2016."""
+    it from the figure the check names, submits it, and surrenders 10 t for 2016 (beyond its
+    obligation, confirmed)."""
     page.goto(f"{base}/reports?year=2017")
     form = page.locator("#report-form")
     check = form.locator("button[hx-post='/reports/check']")
@@ -302,6 +303,13 @@ def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     surrender.locator("input[name=year]").fill("2016")
     surrender.locator("button[type=submit]").click()
     page.wait_for_selector("#surrender-result .result")
+    # C001 has already surrendered its whole 2016 obligation in the demo: the form warns before
+    # cancelling units beyond it, and the officer confirms.
+    shown = page.get_attribute("#surrender-result .result", "data-code")
+    assert shown == "surrender_beyond_obligation", page.inner_text("#surrender-result")
+    surrender.locator("input[name=beyond_obligation]").check()
+    surrender.locator("button[type=submit]").click()
+    page.wait_for_selector("#surrender-result .result[data-code=ok]")
     # The service's clock is the first trading day after the demo's exchange stopped, before
     # the 2016 deadline (30 June 2017), so the surrender is accepted.
     shown = page.get_attribute("#surrender-result .result", "data-code")

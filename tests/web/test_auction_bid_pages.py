@@ -91,7 +91,9 @@ def test_the_regulator_announces_and_clears_from_the_allocation_page(world: Worl
     assert bid.status_code == 201, bid.json()
     sealed = client.get("/regulator/allocation?year=2016").text
     assert "/regulator/auction-notices/2016-B1/clear" in sealed and ">21.00<" not in sealed
+    assert "后方可出清" in sealed and " disabled>出清<" in sealed  # the window is still open
     world.moment[0] = NOW + timedelta(hours=1)  # 11:00: the bidding window has closed
+    assert " disabled>出清<" not in client.get("/regulator/allocation?year=2016").text
     cleared = client.post("/regulator/auction-notices/2016-B1/clear",
                           data={"csrf_token": token, "seed": "0", "form_key": "c1"})  # fmt: skip
     assert cleared.status_code == 200, cleared.text

@@ -174,3 +174,17 @@ def test_signed_checkpoints_catch_a_rewritten_past(tmp_path: Path) -> None:
         app, ["registry", "verify", "--db", str(path), "--checkpoint", str(point)]
     )
     assert forged.exit_code == 1 and "NOT in the journal" in forged.output
+
+
+def test_a_checkpoint_names_every_jurisdiction_of_its_journal(engine: Engine) -> None:
+    """One journal serves every jurisdiction of a database (it would raise on the second)."""
+    from tanshi.resources import load_rulebook  # noqa: PLC0415
+    from tanshi.services.audit import head_checkpoint  # noqa: PLC0415
+    from tanshi.services.jurisdiction import open_jurisdiction  # noqa: PLC0415
+
+    now = datetime(2016, 6, 30, tzinfo=UTC)
+    for preset in ("demo-province", "cn-pilot-shenzhen"):
+        rulebook, rules_text = load_rulebook(preset)
+        open_jurisdiction(engine, rulebook, rules_text, now, is_demo=False)
+    point = head_checkpoint(engine, now)
+    assert point.jurisdiction == "DP+SZ" and point.sequence == 0

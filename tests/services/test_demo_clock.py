@@ -11,13 +11,15 @@ from sqlalchemy import Date, DateTime, Engine, func, insert, select
 from tanshi.core.moments import from_store
 from tanshi.market.events import ExpireOrders, NewOrder, SetPhase
 from tanshi.market.orders import Phase, Side, TimeInForce
+from tanshi.registry import Movement, TransactionRequest
 from tanshi.resources import load_rulebook, parameter_table
 from tanshi.services.compliance import run_compliance
 from tanshi.services.demo import run_demo
 from tanshi.services.demo_clock import demo_moment
 from tanshi.services.demo_users import create_demo_users
 from tanshi.services.exchange_log import command_row
-from tanshi.services.jurisdiction import load_jurisdiction, open_jurisdiction
+from tanshi.services.jurisdiction import load_jurisdiction, open_jurisdiction, unit_class_id
+from tanshi.services.registry import execute
 from tanshi.store.schema import compliance_results, exchange_commands, metadata
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,7 +55,17 @@ def test_the_demo_moment_resumes_the_open_day_after_the_last_order(engine: Engin
     assert demo_moment(engine) == _at(monday, 10, 20).replace(second=1)
     # Once Monday closes, the next restart moves to Tuesday.
     _log(engine, (monday, ExpireOrders(_at(monday, 15), PRODUCT)))
-    assert demo_moment(engine) == _at(date(2017, 6, 20), 10)
+    tuesday = date(2017, 6, 20)
+    assert demo_moment(engine) == _at(tuesday, 10)
+    # A registry entry booked on Tuesday at 10:30 (a surrender on the web, a CLI command):
+    # a restart resumes after it, so the journal's moments keep their order.
+    jurisdiction = load_jurisdiction(engine, "DP")
+    allowances = unit_class_id(engine, jurisdiction, "DPEA", 2016)
+    issued = execute(engine, TransactionRequest("issuance", "demo-clock/issue", (
+        Movement(jurisdiction.issuance_account, jurisdiction.holding_account, allowances, 5),
+    ), _at(tuesday, 10, 30)))  # fmt: skip
+    assert issued.ok
+    assert demo_moment(engine) == _at(tuesday, 10, 30).replace(second=1)
 
 
 def test_nothing_in_the_demo_is_dated_after_its_moment(engine: Engine) -> None:

@@ -84,3 +84,42 @@ def test_a_refusal_detail_reads_in_chinese_sentence_by_sentence() -> None:
         "价格须在今日涨跌幅限制内：每吨 26.60 元至 29.40 元; something the service said"
     )
     assert read_detail(None, translator("zh")) is None
+
+
+# Memos whose text is mostly what a person typed or a rule's own words: shown as written.
+FREE_TEXT_MEMOS = ("court order ", "bilateral trade at ", "auction ", "true-up ", "retired for ",
+                   "reversal of surrender ", "order ")  # fmt: skip
+
+
+def _memo_templates() -> list[str]:
+    """Every ``memo=f"…"`` the services write, its fields filled with 2016."""
+    import ast  # noqa: PLC0415
+    from pathlib import Path  # noqa: PLC0415
+
+    import tanshi.services  # noqa: PLC0415
+
+    found = []
+    for path in Path(tanshi.services.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.keyword)
+                and node.arg == "memo"
+                and isinstance(node.value, ast.JoinedStr)
+            ):
+                found.append("".join(
+                    part.value if isinstance(part, ast.Constant) else "2016"
+                    for part in node.value.values
+                ))  # fmt: skip
+    return found
+
+
+def test_every_memo_the_services_write_is_read_or_free_text() -> None:
+    """A memo's wording changed in a service without its sentence here would silently stay
+    English on Chinese pages; this fails instead."""
+    templates = _memo_templates()
+    assert len(templates) >= 15, templates
+    zh = translator("zh")
+    for text in templates:
+        if text.startswith(FREE_TEXT_MEMOS):
+            continue
+        assert read(text, zh) != text, f"no sentence in web/sentences.py reads {text!r}"

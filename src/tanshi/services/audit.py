@@ -159,8 +159,9 @@ def head_checkpoint(engine: Engine, now: datetime) -> Checkpoint:
     """A checkpoint of the current journal head (to be signed and published)."""
     with reader(engine).connect() as connection:
         head = connection.execute(select(journal_head.c.sequence, journal_head.c.entry_hash)).one()
-        code = connection.execute(select(jurisdictions.c.code)).scalar_one()
-    return Checkpoint(code, int(head.sequence), head.entry_hash, now)
+        codes = connection.execute(select(jurisdictions.c.code)).scalars().all()
+    # One journal serves every jurisdiction of the database: the checkpoint names them all.
+    return Checkpoint("+".join(sorted(codes)), int(head.sequence), head.entry_hash, now)
 
 
 def checkpoint_in_journal(engine: Engine, checkpoint: Checkpoint) -> bool:

@@ -330,7 +330,7 @@ class _DemoRun:
         self, needs: list[Need], behaviour: dict[str, Behaviour], offsets: dict[str, int],
         season_end: date,
     ) -> None:  # fmt: skip
-        """The planned surrenders, a minute apart from half an hour after the season's last
+        """The planned surrenders, a second apart from half an hour after the season's last
         close, or just after the last entry of the journal if that is later (a T+1 settlement
         on the next morning), so the journal's moments keep its order."""
         allowances = jurisdiction_service.unit_class_id(
@@ -347,9 +347,11 @@ class _DemoRun:
             latest = connection.execute(select(func.max(transactions.c.booked_at))).scalar()
         start = self.at(season_end, 15) + timedelta(minutes=30)
         if latest is not None:
-            start = max(start, from_store(latest) + timedelta(minutes=1))
+            start = max(start, from_store(latest) + timedelta(seconds=1))
         for index, plan in enumerate(plans, start=1):
-            when = start + timedelta(minutes=index - 1)
+            # A second apart: 2,000 companies take 33 minutes, well before the demo's moment
+            # (10:00 of the next trading day) even after a 09:00 settlement.
+            when = start + timedelta(seconds=index - 1)
             for unit_class, quantity in (
                 (self.offset_class(), plan.offsets_t),
                 (self.allowance_class, plan.allowances_t),

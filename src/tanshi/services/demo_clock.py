@@ -13,16 +13,26 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
+from tanshi.core.moments import from_store
 from tanshi.market.venues import is_trading_day
 from tanshi.services import trading
 from tanshi.services.exchange_log import last_closed_day, last_command_after
 from tanshi.services.jurisdiction import load_jurisdiction
 from tanshi.services.views import jurisdiction_list
+from tanshi.store.engine import reader
+from tanshi.store.schema import transactions
 
 OPENING_HOUR = time(10)  # an hour into continuous trading; inside registry business hours
 RESUME_AFTER = timedelta(seconds=1)
+
+
+def last_booked(engine: Engine) -> datetime | None:
+    """When the registry's latest entry was booked, if any."""
+    with reader(engine).connect() as connection:
+        at = connection.execute(select(func.max(transactions.c.booked_at))).scalar_one()
+    return None if at is None else from_store(at)
 
 
 def demo_moment(engine: Engine) -> datetime | None:
@@ -40,5 +50,8 @@ def demo_moment(engine: Engine) -> datetime | None:
         zone = ZoneInfo(venue.venue.timezone)
         moment = datetime.combine(day, OPENING_HOUR, zone)
         since = last_command_after(engine, venue.venue.code, closed)
-        return moment if since is None else max(moment, since.astimezone(zone) + RESUME_AFTER)
+        if since is not None:
+            moment = max(moment, since.astimezone(zone) + RESUME_AFTER)
+        booked = last_booked(engine)  # a registry write made after the start (web, CLI)
+        return moment if booked is None else max(moment, booked.astimezone(zone) + RESUME_AFTER)
     return None

@@ -7,7 +7,7 @@ the same values; any other memo (what a person typed, a rule's citation) is show
 Refusal details (the domain's English messages) are read the same way, one sentence between
 "; " at a time. The patterns follow the f-strings of services/ (compliance, allocation,
 reservations, settlement, cash, operations) and market/ (refusal_text, cash);
-tests/web/test_sentences.py checks them against the code that writes them.
+tests/web/test_formats.py checks every memo f-string of services/ against them.
 """
 
 from __future__ import annotations
@@ -59,6 +59,11 @@ MEMOS = _table(
          "carry-over of {quantity} t from {year}", _grouped),
         (r"borrowed (?P<quantity>\d+) t from (?P<lent>\d{4}) for (?P<year>\d{4})",
          "borrowed {quantity} t from {lent} for {year}", _grouped),
+        (r"borrowed (?P<quantity>\d+) t of (?P<lent>\d{4}) for (?P<year>\d{4}) "
+         r"\((?P<source>.+)\)", "borrowed {quantity} t of {lent} for {year} ({source})",
+         _grouped),
+        (r"banked (?P<quantity>\d+) t of (?P<year>\d{4}) \((?P<source>.+)\)",
+         "banked {quantity} t of {year} ({source})", _grouped),
 )  # fmt: skip
 CNY = r"CNY (?P<{}>[\d,]+\.\d\d)"
 DETAILS = _table(

@@ -4,6 +4,7 @@ nothing in the demo is dated after it."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, DateTime, Engine, func, insert, select
@@ -20,7 +21,7 @@ from tanshi.services.demo_users import create_demo_users
 from tanshi.services.exchange_log import command_row
 from tanshi.services.jurisdiction import load_jurisdiction, open_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
-from tanshi.store.schema import compliance_results, exchange_commands, metadata
+from tanshi.store.schema import compliance_results, exchange_commands, metadata, transactions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PRODUCT = "DPEX:DPEA-2016"
@@ -73,7 +74,7 @@ def test_nothing_in_the_demo_is_dated_after_its_moment(engine: Engine) -> None:
     it, the 2016 deadline is ahead and no compliance is stored; the report's projected table
     is what the deadline then computes when nobody trades or surrenders more."""
     rulebook, text = load_rulebook("demo-province")
-    result = run_demo(engine, rulebook, text, parameter_table(), seed=7, company_count=6)
+    result = run_demo(engine, rulebook, text, parameter_table(), seed=1, company_count=6)
     moment = demo_moment(engine)
     assert moment is not None and moment.date() < result.deadline == date(2017, 6, 30)
     jurisdiction = load_jurisdiction(engine, "DP")
@@ -90,6 +91,13 @@ def test_nothing_in_the_demo_is_dated_after_its_moment(engine: Engine) -> None:
                     if found is not None:
                         latest[f"{table.name}.{column.name}"] = found
     assert "transactions.booked_at" in latest and "users.created_at" in latest
+    with engine.connect() as connection:  # the journal's moments follow its order
+        booked = connection.execute(
+            select(transactions.c.booked_at, transactions.c.memo).order_by(transactions.c.sequence)
+        ).all()
+    assert any(row.memo == "credits of the demo offset project" for row in booked)
+    for earlier, later in pairwise(booked):
+        assert earlier.booked_at <= later.booked_at, (earlier, later)
     for name, found in latest.items():
         if isinstance(found, datetime):
             assert from_store(found) <= moment, (name, found, moment)

@@ -146,6 +146,12 @@ class _DemoRun:
     def at(self, day: date, hour: int = 10) -> datetime:
         return datetime.combine(day, time(hour), self.tz).astimezone(UTC)
 
+    def after_journal(self, moment: datetime) -> datetime:
+        """``moment``, or just after the journal's latest entry if that is later."""
+        with self.engine.connect() as connection:
+            latest = connection.execute(select(func.max(transactions.c.booked_at))).scalar()
+        return moment if latest is None else max(moment, from_store(latest) + timedelta(seconds=1))
+
     def run(self, rulebook_text: str, company_count: int) -> DemoResult:
         self.jurisdiction = jurisdiction_service.open_jurisdiction(
             self.engine,
@@ -294,13 +300,17 @@ class _DemoRun:
         credits = jurisdiction_service.unit_class_id(
             engine, jurisdiction, self.offset_type(), self.year - 1, OFFSET_PROJECT
         )
+        # Planned for 30 September and 15 November, but booked after the first trading round
+        # when it ran later, so the journal's moments keep its order.
+        issued_at = self.after_journal(self.at(date(self.year, 9, 30)))
+        sold_at = max(self.at(date(self.year, 11, 15)), issued_at + timedelta(minutes=1))
         issued = execute(
             engine,
             TransactionRequest(
                 "offset_issuance",
                 f"{jurisdiction.code}/offset_issuance/{OFFSET_PROJECT}/{self.year - 1}",
                 (Movement(jurisdiction.issuance_account, project, credits, sum(wanted.values())),),
-                self.at(date(self.year, 9, 30)),
+                issued_at,
                 memo="credits of the demo offset project",
             ),
         )
@@ -313,7 +323,7 @@ class _DemoRun:
                     "transfer",
                     f"{jurisdiction.code}/offset_sale/{OFFSET_PROJECT}/{company}",
                     (Movement(project, self.operator_account(company), credits, quantity),),
-                    self.at(date(self.year, 11, 15)),
+                    sold_at,
                     memo="offsets bought from the project developer",
                 ),
             )
@@ -343,11 +353,7 @@ class _DemoRun:
                 for company, account in accounts.items()
             }
         plans = plan_surrenders(needs, behaviour, held, offsets, self.offset_share)
-        with self.engine.connect() as connection:
-            latest = connection.execute(select(func.max(transactions.c.booked_at))).scalar()
-        start = self.at(season_end, 15) + timedelta(minutes=30)
-        if latest is not None:
-            start = max(start, from_store(latest) + timedelta(seconds=1))
+        start = self.after_journal(self.at(season_end, 15) + timedelta(minutes=30))
         for index, plan in enumerate(plans, start=1):
             # A second apart: 2,000 companies take 33 minutes, well before the demo's moment
             # (10:00 of the next trading day) even after a 09:00 settlement.

@@ -93,6 +93,15 @@ def test_an_anonymous_visitor_gets_the_not_found_page_in_the_browsers_language(
     assert "此地址没有页面" in world.client.get("/nowhere").text  # Chinese by default
 
 
+def test_a_query_value_a_page_cannot_read_is_a_page_not_json(world: World) -> None:
+    """/public?year=abc was the API's JSON (int_parsing); the API itself keeps its JSON."""
+    answer = world.client.get("/public?year=abc")
+    assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
+    assert "地址中有本页无法读取的值（year" in answer.text and 'href="/public"' in answer.text
+    api = world.client.get("/v1/public/compliance/abc/report.csv")
+    assert api.status_code == 422 and api.json()["error"]["field"] == "path.year"
+
+
 def test_a_refused_transfer_is_listed_as_refused_not_as_pending_work(world: World) -> None:
     client = _login(world, "officer-a")
     token = _csrf(client.get("/company").text)

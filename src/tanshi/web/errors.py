@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,6 +38,10 @@ TOO_LARGE = (
     "registry's operator to raise the limit (TANSHI_MAX_BODY_BYTES)"
 )
 SERVER_FAILED = "the server failed; the error is logged: try again later"
+INVALID_ADDRESS = (
+    "the address has a value this page cannot read ({field}: {problem}): correct it, or "
+    "start again from your home page"
+)
 
 
 def is_api(path: str) -> bool:
@@ -63,6 +68,7 @@ def install(app: FastAPI) -> None:
     api_no_rule: Handler = app.exception_handlers[NoRuleInForce]
     api_error: Handler = app.exception_handlers[ApiError]
     api_crash: Handler = app.exception_handlers[Exception]
+    api_invalid: Handler = app.exception_handlers[RequestValidationError]
 
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if is_api(request.url.path):
@@ -83,6 +89,16 @@ def install(app: FastAPI) -> None:
             return await api_error(request, error)
         return await page(request, error.status, refusal(error.code, error.message))
 
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        if is_api(request.url.path):
+            return await api_invalid(request, error)
+        first = (error.errors() or [{}])[0]
+        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
+        return await page(request, 422, Refused(
+            "invalid_address", INVALID_ADDRESS, field=Verbatim(field or "?"),
+            problem=Verbatim(str(first.get("msg", "not valid"))),
+        ))  # fmt: skip
+
     async def crash(request: Request, error: Exception) -> Response:
         if is_api(request.url.path):
             return await api_crash(request, error)
@@ -94,6 +110,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
     app.add_exception_handler(NoRuleInForce, no_rule)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, refused)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, crash)
 
 

@@ -112,11 +112,14 @@ def test_the_page_filters_escapes_and_links_the_same_extract_as_csv(world: World
     assert 'href="/v1/public/transactions?jurisdiction=DP&amp;type=transfer&amp;format=csv"' in html
     assert '<option value="transfer" selected>' in html and "转让 (1)" in html
     assert "DP-OH-C1" not in html  # allocations filtered out
-    assert "时间为协调世界时（UTC）" in html
+    assert (
+        "完成时间（UTC+08:00）" in html
+        and "时间按本辖区时区 Asia/Shanghai（UTC+08:00）显示" in html
+    )
     client.cookies.set("tanshi_lang", "en")
     english = client.get("/public/transactions?type=allocation").text
     assert "Transaction type" in english and "DP-OH-C1" in english
-    assert "Completed at (UTC)" in english and "Times in UTC" in english
+    assert "Completed at (UTC+08:00)" in english and "Times in Asia/Shanghai" in english
     wrong = client.get("/public/transactions?type=%3Cb%3E")
     assert wrong.status_code == 422 and "unknown_transaction_type" in wrong.text
     assert "&lt;b&gt;" in wrong.text and "'<b>'" not in wrong.text

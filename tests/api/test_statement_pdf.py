@@ -86,6 +86,8 @@ def test_the_verifier_and_the_company_download_it_from_their_pages(world: World)
         assert "7,221.2" in pdf_text(pdf.content)
         html = client.get("/statements/2016/A1.html")
         assert html.status_code == 200 and "核查报告" in html.text
+        assert html.headers["content-disposition"].startswith("inline")  # opens in the browser
+        assert pdf.headers["content-disposition"].startswith("attachment")
     other = _web_login(world, "officer-b")
     refused = other.get("/statements/2016/A1.pdf")
     assert refused.status_code == 404 and "no_statement" in refused.text

@@ -172,7 +172,7 @@ def reassign_command(company: str, year: int, body: str, db: Db = None, at: At =
     """Give an assigned report to another body, before the first recorded anything."""
     engine, jurisdiction = open_registry(db)
     outcome = vf.reassign(engine, _rules(jurisdiction), company, year, body, vf.REGULATOR,
-                          moment_of(at))  # fmt: skip
+                          moment_of(at, engine))  # fmt: skip
     _done(outcome, f"reassignment of {company} {year} to {body}")
 
 
@@ -206,7 +206,7 @@ def withdraw_command(
     """Withdraw one of the body's findings before it concludes (recorded; the finding stays)."""
     engine, _ = open_registry(db)
     outcome = withdraw_finding(engine, company, year, Actor("body", by), finding, reason,
-                               moment_of(at))  # fmt: skip
+                               moment_of(at, engine))  # fmt: skip
     _done(outcome, f"withdrawal of finding {finding} on {company} {year}")
 
 

@@ -77,11 +77,21 @@ def local(value: object, zone: str = "UTC", seconds: bool = False) -> str:
 
 
 def offset(zone: str, at: datetime | None = None) -> str:
-    """``zone``'s offset as the page header writes it: ``UTC+08:00``."""
+    """``zone``'s offset as the page header writes it: ``UTC+08:00``; a zone with summer
+    time (Europe/Brussels) by its name, since its offset depends on the moment shown."""
+    if at is None and _has_summer_time(zone):
+        return zone
     delta = (at or datetime.now(UTC)).astimezone(ZoneInfo(zone)).utcoffset()
     minutes = int(delta.total_seconds()) // 60 if delta else 0
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
+
+
+def _has_summer_time(zone: str) -> bool:
+    year = datetime.now(UTC).year
+    january, july = (datetime(year, month, 1, tzinfo=UTC) for month in (1, 7))
+    place = ZoneInfo(zone)
+    return january.astimezone(place).utcoffset() != july.astimezone(place).utcoffset()
 
 
 def display_zone(svc: Service, who: Visitor) -> str:

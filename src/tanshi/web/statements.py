@@ -41,5 +41,6 @@ def statement_file(
                          for key in MOMENTS if found.get(key)}}  # fmt: skip
     body = statement_pdf(found) if kind == "pdf" else statement_html(found)
     name = f"verification-statement-{company}-{year}.{kind}"
+    shown = "inline" if kind == "html" else "attachment"  # the HTML opens in the browser
     return Response(body, media_type=MEDIA[kind],
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+                    headers={"Content-Disposition": f'{shown}; filename="{name}"'})  # fmt: skip

@@ -54,7 +54,8 @@ NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {
 # The exchange's pages, kept apart from the table above: trading for roles that trade or run
 # the exchange, market data for everyone.
 for _role in (Role.TRADER, Role.COMPLIANCE_OFFICER, Role.EXCHANGE_OPERATOR):
-    NAVIGATION[_role].insert(0 if _role is Role.TRADER else 1, ("/trade", "Trading"))
+    _first = _role in (Role.TRADER, Role.EXCHANGE_OPERATOR)  # the book: the operator's desk
+    NAVIGATION[_role].insert(0 if _first else 1, ("/trade", "Trading"))
 for _pages in NAVIGATION.values():
     _pages.insert(len(_pages) - 1, ("/market", "Market data"))
 # Allocation and auctions beside the regulator's page; cash for those who hold or watch money.
@@ -72,7 +73,7 @@ HOME = {
     Role.REGULATOR: "/regulator",
     Role.COMPLIANCE_OFFICER: "/company",
     Role.TRADER: "/accounts",
-    Role.EXCHANGE_OPERATOR: "/accounts",
+    Role.EXCHANGE_OPERATOR: "/trade",
     Role.VERIFIER: "/verifier",
     Role.AUDITOR: "/regulator",
     Role.ADMINISTRATOR: "/admin/users",

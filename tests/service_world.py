@@ -7,6 +7,7 @@ for A1, officer-b for B1, a trader, a verifier, an auditor and an administrator.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -71,6 +72,18 @@ class World:
 
     def code(self, username: str) -> str:
         return pyotp.TOTP(self.secret(username)).at(self.moment[0])
+
+    def browser(self, username: str) -> TestClient:
+        """A browser of its own for ``username``, logged in once (a TOTP code is taken once)."""
+        client = TestClient(self.client.app, base_url="http://testserver")
+        found = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text)
+        assert found, "the login page has no CSRF token"
+        answer = client.post("/login", data={"username": username, "password": PASSWORD,
+                                              "totp": self.code(username),
+                                              "csrf_token": found.group(1)},
+                             follow_redirects=False)  # fmt: skip
+        assert answer.status_code == 303, answer.text
+        return client
 
     def token(self, username: str, scopes: list[str] | None = None) -> dict[str, str]:
         """Authorization headers with a token of ``scopes`` (default: all of the role's)."""

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import OperationalError
 
+from service_world import held_write_lock
 from tanshi.services.views import jurisdiction_list
 from tanshi.store.engine import make_engine, reader, reading
 from tanshi.store.schema import login_attempts
@@ -23,20 +23,8 @@ def _attempts(connection: Connection) -> int:
     return connection.execute(select(func.count()).select_from(login_attempts)).scalar_one()
 
 
-@contextmanager
-def _writing(engine: Engine) -> Iterator[None]:
-    """A write transaction left open (on SQLite it holds the write lock), rolled back after."""
-    with engine.connect() as connection:
-        connection.begin()
-        connection.execute(login_attempts.insert().values(address="writer", attempted_at=NOW))
-        try:
-            yield
-        finally:
-            connection.rollback()
-
-
 def test_a_read_proceeds_while_a_writer_holds_the_lock(engine: Engine) -> None:
-    with _writing(engine), reading(engine) as connection:
+    with held_write_lock(engine), reading(engine) as connection:
         if engine.dialect.name == "sqlite":
             # Waiting for a lock would fail at once instead of after ten seconds.
             connection.connection.driver_connection.execute("PRAGMA busy_timeout=50")
@@ -44,7 +32,7 @@ def test_a_read_proceeds_while_a_writer_holds_the_lock(engine: Engine) -> None:
 
 
 def test_a_service_read_does_not_wait_for_the_writer(engine: Engine) -> None:
-    with _writing(engine), ThreadPoolExecutor(1) as pool:
+    with held_write_lock(engine), ThreadPoolExecutor(1) as pool:
         # Before reads had their own engine this waited for the lock (busy_timeout, 10 s).
         assert pool.submit(jurisdiction_list, engine).result(timeout=3) == []
 
@@ -70,7 +58,7 @@ def test_the_read_path_refuses_to_write(engine: Engine) -> None:
 def test_writes_still_take_the_write_lock_at_begin(engine: Engine) -> None:
     if engine.dialect.name == "postgresql":
         pytest.skip("SQLite's BEGIN IMMEDIATE")
-    with _writing(engine), engine.connect() as second:
+    with held_write_lock(engine), engine.connect() as second:
         second.connection.driver_connection.execute("PRAGMA busy_timeout=50")
         with pytest.raises(OperationalError, match="locked"):
             second.begin()  # BEGIN IMMEDIATE, before any statement

@@ -10,9 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from fastapi.testclient import TestClient
 
-from service_world import NOW, PASSWORD, World
+from service_world import NOW, World
 from tanshi.services import cash, unit_freeze_reads, unit_freezes
 from two_jurisdictions import add_shenzhen
 
@@ -23,21 +22,8 @@ def two(world: World) -> World:
     return world
 
 
-def _client(world: World, username: str) -> TestClient:
-    client = TestClient(world.client.app, base_url="http://testserver")
-    form = client.get("/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
-    assert token
-    answer = client.post("/login", data={"username": username, "password": PASSWORD,
-                                          "totp": world.code(username),
-                                          "csrf_token": token.group(1)},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303, answer.text
-    return client
-
-
 def test_each_regulator_page_shows_its_own_compliance_table(two: World) -> None:
-    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp, sz = two.browser("regulator"), two.browser("regulator-sz")
     dp_page = dp.get("/regulator?year=2016").text
     sz_page = sz.get("/regulator?year=2016").text
     assert "/regulator/companies/A1" in dp_page and "/regulator/companies/S1" not in dp_page
@@ -45,7 +31,7 @@ def test_each_regulator_page_shows_its_own_compliance_table(two: World) -> None:
 
 
 def test_the_drill_down_stops_at_the_jurisdictions_edge(two: World) -> None:
-    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp, sz = two.browser("regulator"), two.browser("regulator-sz")
     assert dp.get("/regulator/companies/S1").status_code == 404
     assert sz.get("/regulator/companies/A1").status_code == 404
     shown = sz.get("/regulator/companies/S1")
@@ -53,7 +39,7 @@ def test_the_drill_down_stops_at_the_jurisdictions_edge(two: World) -> None:
 
 
 def test_each_approvals_queue_and_accounts_are_its_own(two: World) -> None:
-    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp, sz = two.browser("regulator"), two.browser("regulator-sz")
     dp_queue, sz_queue = dp.get("/approvals").text, sz.get("/approvals").text
     assert "DP-OH-A1" in dp_queue and "SZ-OH-S1" not in dp_queue
     assert "SZ-OH-S1" in sz_queue and "DP-OH-A1" not in sz_queue
@@ -63,8 +49,8 @@ def test_each_approvals_queue_and_accounts_are_its_own(two: World) -> None:
 
 def test_the_allocation_page_is_the_regulators_jurisdiction(two: World) -> None:
     """Each page lists the years of its own rulebook's allocation rules: DP 2016-, SZ 2013-15."""
-    dp = _client(two, "regulator").get("/regulator/allocation")
-    sz = _client(two, "regulator-sz").get("/regulator/allocation")
+    dp = two.browser("regulator").get("/regulator/allocation")
+    sz = two.browser("regulator-sz").get("/regulator/allocation")
     assert dp.status_code == sz.status_code == 200
     assert "allocation?year=2016" in dp.text and "allocation?year=2013" not in dp.text
     assert "allocation?year=2013" in sz.text and "allocation?year=2016" not in sz.text
@@ -73,7 +59,7 @@ def test_the_allocation_page_is_the_regulators_jurisdiction(two: World) -> None:
 def test_the_administrator_puts_a_new_regulator_organisation_in_a_jurisdiction(
     two: World,
 ) -> None:
-    client = _client(two, "admin")
+    client = two.browser("admin")
     page = client.get("/admin/users").text
     assert '<option value="SZ">SZ</option>' in page
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
@@ -94,7 +80,7 @@ def test_the_registry_controls_page_keeps_to_its_jurisdiction(two: World) -> Non
     frozen = unit_freezes.freeze_units(two.engine, "DP-OH-A1", "DPEA-2016", 10, "(2017) DP 1",
                                        "claim", "regulator", "dp-freeze", NOW)  # fmt: skip
     assert frozen.freeze_id is not None
-    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp, sz = two.browser("regulator"), two.browser("regulator-sz")
     assert "(2017) DP 1" in dp.get("/regulator/registry").text
     desk = sz.get("/regulator/registry").text
     assert "(2017) DP 1" not in desk
@@ -122,7 +108,7 @@ def test_the_audit_cash_and_trade_pages_keep_to_the_regulators_jurisdiction(
             "unit_class": unit, "quantity_t": 5, "order_reference": f"order {account}",
             "reason": "an order"}, headers=two.token(username) | {"Idempotency-Key": account})  # fmt: skip
         assert done.status_code == 201, done.text
-    dp, sz = _client(two, "regulator"), _client(two, "regulator-sz")
+    dp, sz = two.browser("regulator"), two.browser("regulator-sz")
     dp_audit, sz_audit = dp.get("/audit").text, sz.get("/audit").text
     assert "SZ-OH-S1" in sz_audit and "DP-OH-A1" not in sz_audit
     assert "DP-OH-A1" in dp_audit and "SZ-OH-S1" not in dp_audit

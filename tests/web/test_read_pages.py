@@ -3,12 +3,9 @@
 
 from __future__ import annotations
 
-import re
 from concurrent.futures import ThreadPoolExecutor
 
-from fastapi.testclient import TestClient
-
-from service_world import PASSWORD, World, held_write_lock
+from service_world import World, held_write_lock
 
 REGULATOR_PAGES = (
     "/public", "/regulator", "/regulator/companies/A1", "/regulator/registry",
@@ -19,21 +16,8 @@ REGULATOR_PAGES = (
 OFFICER_PAGES = ("/company", "/account", "/accounts/DP-OH-A1/controls", "/reports?year=2016")
 
 
-def _logged_in(world: World, username: str) -> TestClient:
-    client = TestClient(world.client.app, base_url="http://testserver")
-    page = client.get("/login").text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found
-    answer = client.post("/login", data={"username": username, "password": PASSWORD,
-                                          "totp": world.code(username),
-                                          "csrf_token": found.group(1)},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303, answer.text
-    return client
-
-
 def test_pages_answer_while_a_writer_holds_the_lock(world: World) -> None:
-    regulator, officer = _logged_in(world, "regulator"), _logged_in(world, "officer-a")
+    regulator, officer = world.browser("regulator"), world.browser("officer-a")
     visits = [(regulator, p) for p in REGULATOR_PAGES] + [(officer, p) for p in OFFICER_PAGES]
     with held_write_lock(world.engine), ThreadPoolExecutor(1) as thread:
         for client, path in visits:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 
-from fastapi.testclient import TestClient
 from test_pages import _csrf
 
 from grid_site_text import REPORT_CSV, STATED_T, grid_site_plan
@@ -40,17 +39,6 @@ def _bodies(world: World) -> None:
     assert not issues, issues
 
 
-def _as(world: World, username: str) -> TestClient:
-    """A browser of its own for ``username``, logged in once (a TOTP code is taken once)."""
-    client = TestClient(world.client.app, base_url="http://testserver")
-    token = _csrf(client.get("/login").text)
-    answer = client.post("/login", data={"username": username, "password": PASSWORD,
-                                          "totp": world.code(username), "csrf_token": token},
-                         follow_redirects=False)  # fmt: skip
-    assert answer.status_code == 303, answer.text
-    return client
-
-
 def _post(client, path: str, page: str, **form: str):
     return client.post(path, data={"csrf_token": _csrf(page), **form},
                        headers={"HX-Request": "true"})  # fmt: skip
@@ -59,7 +47,7 @@ def _post(client, path: str, page: str, **form: str):
 def test_a_year_selector_and_a_body_changed_before_it_started(world: World) -> None:
     _bodies(world)
     _submitted(world, "A1", "officer-a", years=(2016, 2017))
-    regulator = _as(world, "regulator")
+    regulator = world.browser("regulator")
     page = regulator.get("/regulator/verification?year=2016").text
     assert 'href="/regulator/verification?year=2017"' in page
     assert re.search(r'href="/regulator/verification\?year=2016" class="here"', page)
@@ -78,7 +66,7 @@ def test_a_year_selector_and_a_body_changed_before_it_started(world: World) -> N
     assert (trail[-1].action, trail[-1].result) == ("reassign", "ok")
     assert trail[-1].detail == {"body": "VER", "replaces": "VB2"}
     # Once the body recorded a finding it stays, and the page says why.
-    verifier = _as(world, "verifier")
+    verifier = world.browser("verifier")
     cases = verifier.get("/verifier?year=2017").text
     assert "?year=2016" not in cases  # the verifier's years are those of its own cases
     found = _post(verifier, "/verifier/2017/A1/finding", cases, kind="non_conformity",
@@ -100,7 +88,7 @@ def test_a_recheck_assigned_on_the_web_is_recorded_on_the_web(world: World) -> N
         done = world.client.post(f"/v1/verification/2016/{company}/verify",
                                  headers=_write(world, verifier, f"v{company}"))  # fmt: skip
         assert done.json()["state"] == "verified", done.json()
-    regulator = _as(world, "regulator")
+    regulator = world.browser("regulator")
     page = regulator.get("/regulator/verification?year=2016").text
     # Each re-check box holds a body that is allowed: never the case's own verifier.
     boxes = dict(re.findall(r'/2016/(\w+)/recheck-assign".*?name="body"[^>]*value="(\w*)"', page,
@@ -109,7 +97,7 @@ def test_a_recheck_assigned_on_the_web_is_recorded_on_the_web(world: World) -> N
     assigned = _post(regulator, "/regulator/verification/2016/B1/recheck-assign", page,
                      body=boxes["B1"])  # fmt: skip
     assert 'data-code="ok"' in assigned.text, assigned.text
-    verifier = _as(world, "verifier")
+    verifier = world.browser("verifier")
     cases = verifier.get("/verifier?year=2016").text
     assert "待记录的复核" in cases and 'action="/verifier/2016/B1/recheck"' in cases
     negative = _post(verifier, "/verifier/2016/B1/recheck", cases, figure_t="-1")
@@ -125,7 +113,7 @@ def test_findings_are_checked_listed_and_withdrawn_before_the_conclusion(world: 
     _submitted(world, "A1", "officer-a")
     world.client.post("/v1/verification/2016/A1/assign", json={"body": "VER"},
                       headers=_write(world, "regulator", "a"))  # fmt: skip
-    verifier = _as(world, "verifier")
+    verifier = world.browser("verifier")
     cases = verifier.get("/verifier?year=2016").text
     assert "尚未记录核查发现" in cases
     # The walkthrough's −99,999,999 t on a 7,321.2 t report: the correct figure would be < 0.
@@ -161,5 +149,5 @@ def test_findings_are_checked_listed_and_withdrawn_before_the_conclusion(world: 
     assert statement["findings"] == [], statement
     trail = [(e.action, e.result) for e in vf.events(world.engine, "A1", 2016)]
     assert ("withdraw_finding", "ok") in trail and ("withdraw_finding", "finding_unknown") in trail
-    other = _as(world, "officer-b")
+    other = world.browser("officer-b")
     assert other.get("/verifier/2016/A1/findings").status_code == 403

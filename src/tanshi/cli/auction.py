@@ -23,9 +23,9 @@ from tanshi.services.auction import (
     auction_terms,
     carried_in_units,
     deliver_auction,
-    jurisdiction_companies,
     run_auction,
 )
+from tanshi.services.mrv import company_sectors
 
 auction_app = typer.Typer(help="Primary-market auctions of allowances.", no_args_is_help=True)
 auction_book.register(auction_app)
@@ -145,9 +145,7 @@ def run(
             terms = auction_terms(
                 book, year, volume_t=volume, reserve_price_per_t=price, carried_in_t=carried
             )
-            result = run_auction(
-                terms, bids, lodged, seed, jurisdiction_companies(engine, jurisdiction)
-            )
+            result = run_auction(terms, bids, lodged, seed, company_sectors(engine, jurisdiction))
             _print(result, book.rulebook.currency, carried_in=carried)
             name = code or f"{year}-{hashlib.sha256(bids_text.encode()).hexdigest()[:8]}"
             delivered = deliver_auction(

@@ -34,6 +34,7 @@ from tanshi.rulebook.in_force import RulesInForce, uncovered
 from tanshi.rulebook.model import BenchmarkOutputRule, EuBenchmarkRule, GrandfatheringRule
 from tanshi.services import production
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.mrv import company_sectors
 from tanshi.store.engine import reader
 from tanshi.store.schema import allocation_deductions, companies, emission_reports
 
@@ -121,15 +122,6 @@ def plan_year(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Plan:
         return plan
     table = _with_issues(plan.table, [*notes, *plan.table.issues])
     return Plan(plan.method, table, plan.items, (*notes, *plan.issues))
-
-
-def company_sectors(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str]:
-    """Company code → sector code, for ``jurisdiction``'s companies."""
-    query = select(companies.c.code, companies.c.sector).where(
-        companies.c.jurisdiction_id == jurisdiction.id
-    )
-    with reader(engine).connect() as connection:
-        return {row.code: row.sector for row in connection.execute(query)}
 
 
 def outside_coverage(

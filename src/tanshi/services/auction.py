@@ -32,10 +32,10 @@ from tanshi.services.jurisdiction import (
     operator_account_code,
     unit_class_id,
 )
-from tanshi.services.mrv import company_ids
+from tanshi.services.mrv import company_ids, company_sectors
 from tanshi.services.registry import execute_in
 from tanshi.store.engine import reader
-from tanshi.store.schema import auction_awards, auction_notices, auctions, companies
+from tanshi.store.schema import auction_awards, auction_notices, auctions
 
 HUNDREDTHS = 100
 
@@ -237,15 +237,6 @@ def deliver_in(
     return auction_id, transactions
 
 
-def jurisdiction_companies(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str]:
-    """Company code → sector, for the companies of ``jurisdiction`` (who may bid)."""
-    query = select(companies.c.code, companies.c.sector).where(
-        companies.c.jurisdiction_id == jurisdiction.id
-    )
-    with reader(engine).connect() as connection:
-        return {row.code: row.sector for row in connection.execute(query)}
-
-
 def hold_auction(
     engine: Engine,
     jurisdiction: Jurisdiction,
@@ -268,7 +259,7 @@ def hold_auction(
     companies of the jurisdiction, terms that clear nothing, a code already used, or a
     delivery the registry refuses.
     """
-    sectors = jurisdiction_companies(engine, jurisdiction)
+    sectors = company_sectors(engine, jurisdiction)
     strangers = [bid for bid in bids if bid.bidder not in sectors]
     if strangers:
         raise AuctionRefused([

@@ -42,6 +42,15 @@ def company_ids(connection: Connection, jurisdiction: Jurisdiction | None) -> di
     return {row.code: row.id for row in connection.execute(query)}
 
 
+def company_sectors(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str]:
+    """Company code → sector, for ``jurisdiction``'s companies (who is covered, who may bid)."""
+    query = select(companies.c.code, companies.c.sector).where(
+        companies.c.jurisdiction_id == jurisdiction.id
+    )
+    with reader(engine).connect() as connection:
+        return {row.code: row.sector for row in connection.execute(query)}
+
+
 def record_activity(engine: Engine, records: Sequence[ActivityRecord]) -> list[Issue]:
     """Store activity data; with any error nothing is stored and every problem is returned."""
     issues = check_activity(records)

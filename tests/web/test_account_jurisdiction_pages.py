@@ -9,7 +9,6 @@ import re
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from test_admin_pages import _key
-from test_jurisdiction_pages import _client
 from test_pages import _csrf
 
 from registry_controls import EU_CONTROLS, EU_LIMITS
@@ -48,7 +47,7 @@ def test_a_misnamed_accounts_limit_is_proposed_under_its_own_jurisdictions_ruleb
     lifecycle.add_representative(world.engine, "SZ-TR-DPX", "officer-a", initiate=True,
                                  approve=False)  # fmt: skip
     _rules(world, "DP", EU_LIMITS)
-    client = _client(world, "officer-a")
+    client = world.browser("officer-a")
     page = client.get("/accounts/SZ-TR-DPX/controls")
     assert page.status_code == 200, page.text
     proposed = client.post("/accounts/SZ-TR-DPX/limit/propose", data={
@@ -63,7 +62,7 @@ def test_the_registry_desk_walls_an_account_by_the_jurisdiction_it_is_in(world: 
     lifecycle.add_representative(world.engine, "DP-TR-SZX", "approver-s", initiate=False,
                                  approve=True)  # fmt: skip
     _rules(world, "SZ", EU_CONTROLS)  # SZ lets holders waive the second approval; DP does not
-    dp, sz = _client(world, "regulator"), _client(world, "regulator-sz")
+    dp, sz = world.browser("regulator"), world.browser("regulator-sz")
     hidden = _waiver(dp, "DP-TR-SZX", "approver-s", "w1")
     assert (hidden.status_code, _answer(hidden)) == (422, "unknown_account")
     recorded = _waiver(sz, "DP-TR-SZX", "approver-s", "w2")
@@ -71,7 +70,7 @@ def test_the_registry_desk_walls_an_account_by_the_jurisdiction_it_is_in(world: 
 
 
 def test_the_registry_desk_refuses_an_unknown_account_as_unknown(world: World) -> None:
-    client = _client(world, "regulator")
+    client = world.browser("regulator")
     for number, account in enumerate(("DP-NOPE", "ZZ-NOPE")):
         refused = _waiver(client, account, "approver-a", f"u{number}")
         assert (refused.status_code, _answer(refused)) == (422, "unknown_account"), account

@@ -39,7 +39,7 @@ from tanshi.services.jurisdiction import (
 from tanshi.services.market import unit_class_by_code
 from tanshi.services.mrv import company_ids
 from tanshi.services.registry import balance, execute_in
-from tanshi.services.year_state import allocated_in
+from tanshi.services.year_state import allocated_in, trued_up_in
 from tanshi.store.engine import reader
 from tanshi.store.schema import (
     allocation_deductions,
@@ -78,17 +78,8 @@ def book(connection: Connection, request: TransactionRequest, what: str) -> int:
 
 def true_up_done(engine: Engine, jurisdiction: Jurisdiction, year: int) -> bool:
     """Whether ``jurisdiction``'s true-up of ``year`` has been booked."""
-    query = (
-        select(allocation_lines.c.id)
-        .join(companies, companies.c.id == allocation_lines.c.company_id)
-        .where(
-            companies.c.jurisdiction_id == jurisdiction.id,
-            allocation_lines.c.year == year,
-            allocation_lines.c.stage == "true_up",
-        )
-    )
     with reader(engine).connect() as connection:
-        return connection.execute(query).first() is not None
+        return trued_up_in(connection, jurisdiction, year)
 
 
 def _preallocated(

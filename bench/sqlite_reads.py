@@ -6,7 +6,8 @@ with ``tanshi serve`` (one process, TANSHI_DB_POOL_SIZE=32) and loads
 three phases: reads alone; beside 4 threads sending ``POST /v1/transfers`` (a proposal
 awaiting approval each); beside a connection that holds the write lock 200 ms of every
 250 ms (a long write, such as a bulk allocation). Prints one JSON line per phase: requests/s
-and latency of the reads, and writes/s with their latency.
+and latency of the reads, writes/s with their latency, and the write-ahead log's size and
+a passive checkpoint's result after the phase (whether constant reads starve checkpoints).
 
 ``python bench/sqlite_reads.py [SRC]``: with SRC (an older ``src`` tree, e.g. from
 ``git archive <commit> src``) the server runs that code instead, for a before/after.
@@ -123,7 +124,21 @@ def phase(path: str, tokens: dict[str, str], lua: str, writers: str) -> dict:
         result |= {"writes_per_s": round(len(took) / PHASE_SECONDS, 1),
                    "write_p50_ms": round(took[len(took) // 2] * 1000, 1),
                    "write_p99_ms": round(took[int(len(took) * 0.99)] * 1000, 1)}  # fmt: skip
-    return result
+    return result | wal_state(path)
+
+
+def wal_state(path: str) -> dict:
+    """The write-ahead log's size after a phase, and what a passive checkpoint then finds: a
+    log that keeps growing would mean readers never let a checkpoint reach its end."""
+    wal = Path(f"{path}-wal")
+    size_kb = round(wal.stat().st_size / 1024) if wal.exists() else 0
+    connection = sqlite3.connect(path, isolation_level=None, timeout=30)
+    busy, log_frames, done_frames = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    connection.close()
+    return {
+        "wal_kb": size_kb,
+        "checkpoint": {"busy": busy, "log_frames": log_frames, "checkpointed_frames": done_frames},
+    }
 
 
 def main() -> None:

@@ -4,6 +4,8 @@ orders and fills walled off per organisation; public trades and bars."""
 from __future__ import annotations
 
 from service_world import TRADER_ACCOUNT, World
+from tanshi.resources import load_venue
+from tanshi.services.exchange_log import replay_stored
 
 SELL = {"product": "DPEA-2016", "side": "sell", "quantity_t": 100, "price_cny_per_t": "28.50"}
 BUY = {"product": "DPEA-2016", "side": "buy", "quantity_t": 60, "price_cny_per_t": "29.00"}
@@ -104,3 +106,27 @@ def test_the_engine_and_the_reservation_refuse_in_the_one_error_shape(world: Wor
     everything = world.client.get("/v1/exchange/orders", headers=world.token("auditor")).json()
     # Four reached the engine (the log keeps the two it refused: outside the limits, FOK).
     assert everything["total"] == 4
+
+
+def test_a_refused_order_is_listed_as_refused_with_the_reason_it_was_given(world: World) -> None:
+    trader = world.token("trader")
+    outside = world.client.post("/v1/exchange/orders", json=BUY | {"price_cny_per_t": "40.00"},
+                                headers=trader | {"Idempotency-Key": "far"})  # fmt: skip
+    told = outside.json()["error"]
+    assert told["code"] == "price_outside_the_daily_price_limits"
+    rest = world.client.post("/v1/exchange/orders", json=BUY | {"price_cny_per_t": "28.00"},
+                             headers=trader | {"Idempotency-Key": "near"})  # fmt: skip
+    assert rest.status_code == 201, rest.json()
+    ioc = world.client.post("/v1/exchange/orders", json=BUY | {"time_in_force": "IOC"},
+                            headers=trader | {"Idempotency-Key": "ioc"})  # fmt: skip
+    assert ioc.status_code == 201, ioc.json()
+    listed = world.client.get("/v1/exchange/orders", headers=trader).json()["items"]
+    shown = {o["order_id"]: (o["status"], o["refusal_code"], o["resting_t"]) for o in listed}
+    assert shown == {1: ("refused", "price_outside_the_daily_price_limits", 0),
+                     2: ("open", None, 60), 3: ("ended", None, 0)}  # fmt: skip
+    refused = next(o for o in listed if o["order_id"] == 1)
+    assert refused["refusal_message"].startswith("the price must be between CNY ")
+    assert refused["refusal_message"] in str(told)  # the sentence the trader was given
+    # What was recorded is what replaying the log finds: the engine refused order 1 only.
+    replayed = replay_stored(world.engine, load_venue("demo-province"))
+    assert [e[3] for e in replayed.events if e[0] == "rejected"] == [1]

@@ -5,7 +5,8 @@ stored for replay.
 One ``ExchangeSession`` runs a venue's listed book for one product over trading days.
 Each order first reserves the seller's units or the buyer's funds
 (``services.reservations``); only an order whose reservation was accepted reaches the
-engine, and only what reached the engine is logged (``exchange_commands``). Each fill
+engine, and only what reached the engine is logged (``exchange_commands``), each command
+with the engine's answer (``ok``, or the refusal's code and sentence). Each fill
 event becomes a settlement ``Fill`` recorded against the two orders' reservations; an
 order's end (filled, cancelled, IOC remainder, expired) gives back what it did not use.
 Block trades are recorded for settlement directly (reserved at trade time, T+1).
@@ -31,7 +32,7 @@ from tanshi.market.events import (
     NewOrder,
     session_commands,
 )
-from tanshi.market.orders import BUY, Side, TimeInForce
+from tanshi.market.orders import BUY, ResultCode, Side, TimeInForce
 from tanshi.market.refusal_text import order_refusal
 from tanshi.market.settlement import Fill, funds_needed
 from tanshi.market.settlement_rules import SettlementRules
@@ -104,7 +105,7 @@ class ExchangeSession:
         if flow is not None:
             flow.next_order_id = max(flow.next_order_id, self.next_order_id)
         self.open: dict[int, OpenOrder] = {}
-        self.log: list[Command] = []
+        self.log: list[tuple[Command, ResultCode, str | None]] = []  # applied, not yet stored
         self.seen = 0
 
     # -- set-up ------------------------------------------------------------------------
@@ -180,9 +181,17 @@ class ExchangeSession:
         self.seen = len(self.exchange.events)
         return events
 
-    def apply(self, command: Command) -> None:
-        self.exchange.apply(command)
-        self.log.append(command)
+    def apply(self, command: Command) -> tuple[ResultCode, str | None]:
+        """Apply ``command``; the engine's code and, for a refusal, its sentence (as of now:
+        the day's limits), both logged with the command."""
+        code = self.exchange.apply(command)
+        message = None
+        if code != ResultCode.OK:
+            book = self.exchange.books.get(command.product)
+            message = (order_refusal(code, book) if book is not None
+                       else f"the engine refused the order ({code})")  # fmt: skip
+        self.log.append((command, code, message))
+        return code, message
 
     def place(self, intent: OrderIntent, report: DayReport) -> None:
         book = self.exchange.books[self.key]
@@ -207,13 +216,11 @@ class ExchangeSession:
             return
         report.orders += 1
         self.open[intent.order_id] = OpenOrder(intent.owner, intent.side, intent.quantity_t)
-        self.apply(NewOrder(intent.at, self.key, intent.order_id, intent.owner,
-                             Side(intent.side), intent.quantity_t, intent.price_fen,
-                             TimeInForce(intent.time_in_force)))  # fmt: skip
-        rejected = [e for e in self.exchange.events[self.seen :] if e[0] == "rejected"]
-        if rejected:  # the engine refused it: nothing trades, give the reservation back
-            code = str(rejected[0][4])
-            report.refused.append(Issue(code, order_refusal(code, book), key))
+        code, message = self.apply(NewOrder(intent.at, self.key, intent.order_id, intent.owner,
+                                            Side(intent.side), intent.quantity_t,
+                                            intent.price_fen, TimeInForce(intent.time_in_force)))  # fmt: skip
+        if message is not None:  # the engine refused it: nothing trades, give the reservation back
+            report.refused.append(Issue(str(code), message, key))
             self.release_unused(intent.order_id, intent.quantity_t, intent.at)
 
     def settle_fill(self, event: tuple, at: datetime, report: DayReport) -> None:
@@ -286,8 +293,8 @@ class ExchangeSession:
         self._settle(day, datetime.combine(day, time(9), self.zone))
 
     def store(self, day: date) -> None:
-        rows = [command_row(self.venue.venue.code, day, seq, command)
-                for seq, command in zip(
+        rows = [command_row(self.venue.venue.code, day, seq, command, str(code), message)
+                for seq, (command, code, message) in zip(
                     range(self.exchange.seq - len(self.log) + 1, self.exchange.seq + 1),
                     self.log, strict=True)]  # fmt: skip
         if rows:

@@ -26,11 +26,17 @@ from tanshi.store.engine import reader
 from tanshi.store.schema import exchange_commands
 
 
-def command_row(venue: str, day: date, seq: int, command: Command) -> dict:
+def command_row(
+    venue: str, day: date, seq: int, command: Command,
+    result_code: str | None = None, result_message: str | None = None,
+) -> dict:  # fmt: skip
+    """The log row of ``command``, with the engine's answer when given (``ok``, or a refusal's
+    code and the sentence said with it)."""
     row = dict(venue=venue, seq=seq, trading_day=day, at=to_utc(command.at),
                kind=type(command).__name__, product=command.product, order_id=None, owner=None,
                side=None, quantity_t=None, price_fen=None, time_in_force=None, phase=None,
-               reference_fen=None)  # fmt: skip
+               reference_fen=None, result_code=result_code,
+               result_message=result_message)  # fmt: skip
     if isinstance(command, NewOrder):
         row.update(order_id=command.order_id, owner=command.owner, side=int(command.side),
                    quantity_t=command.quantity_t, price_fen=command.price_fen,

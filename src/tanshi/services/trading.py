@@ -20,7 +20,6 @@ from sqlalchemy import Engine, or_, select
 from tanshi.core.issues import Issue
 from tanshi.market.events import AmendOrder, CancelOrder, session_commands
 from tanshi.market.orders import BUY, ResultCode, Side, TimeInForce
-from tanshi.market.refusal_text import order_refusal
 from tanshi.market.venues import Venue, schedule
 from tanshi.resources import load_settlement_rules, load_venue, venue_ids
 from tanshi.scenario.agent_flow import OrderIntent
@@ -181,15 +180,11 @@ def change_order(
                     "buy's price above what the order reserved; cancel and enter a new order",
                     "quantity_t")])  # fmt: skip
             command = AmendOrder(at, session.key, order_id, owner, price or 0, quantity)
-        session.apply(command)
-        events = session.exchange.events[session.seen :]
-        rejected = [e for e in events if e[0] == "rejected"]
-        if rejected:
+        code, why = session.apply(command)
+        if why is not None:
             session.seen = len(session.exchange.events)
             session.store(day)
-            code = str(rejected[0][4])
-            why = order_refusal(code, session.exchange.books[session.key])
-            return OrderResult(order_id, 0, 0, 0, [Issue(code, why, "order_id")])
+            return OrderResult(order_id, 0, 0, 0, [Issue(str(code), why, "order_id")])
         if isinstance(command, AmendOrder) and resting is not None:
             unused = resting.left_t - command.quantity_t
             if unused and resting.side != BUY:
@@ -256,8 +251,25 @@ def order_rows(
                    quantity_t=int(r.quantity_t),
                    price_fen=None if r.price_fen is None else int(r.price_fen),
                    time_in_force=TimeInForce(r.time_in_force).name, at=r.at,
-                   trading_day=r.trading_day) for r in rows]  # fmt: skip
+                   trading_day=r.trading_day, **_refusal(r)) for r in rows]  # fmt: skip
     return shaped[offset : offset + limit], len(shaped)
+
+
+def _refusal(row) -> dict[str, str | None]:
+    """The engine's refusal of a logged order as it was recorded (migration 0029): its code
+    and the sentence the trader got; both None when it accepted the order, or when the order
+    was logged before the answer was recorded."""
+    refused = row.result_code not in (None, ResultCode.OK.value)
+    return {"refusal_code": row.result_code if refused else None,
+            "refusal_message": row.result_message if refused else None}  # fmt: skip
+
+
+def order_status(order: dict, resting_t: int) -> str:
+    """``refused`` when the engine refused the order, ``open`` while some of it rests on the
+    book, else ``ended`` (filled, cancelled, an IOC remainder, expired at the close)."""
+    if order["refusal_code"] is not None:
+        return "refused"
+    return "open" if resting_t > 0 else "ended"
 
 
 def fill_rows(

@@ -136,10 +136,13 @@ LABELS: dict[str, str] = {
     **ALLOCATION, **SUBJECTS, **ADMINISTRATION, **SECTORS, **PLAN_PARAMETERS, **CONFIDENCE,
 }  # fmt: skip
 
+# Where an order stands (services/trading.py order_status); read in "order status" context.
+ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused"}
 # Codes whose name depends on what they name: ``{{ code|label("account status") }}`` reads the
 # name in the catalog's ``msgctxt "account status"`` before the plain msgid.
 KINDS: dict[str, dict[str, str]] = {
     "account status": ACCOUNT_STATUSES, "auction phase": AUCTION_PHASES,
+    "order status": ORDER_STATUSES,
 }  # fmt: skip
 
 

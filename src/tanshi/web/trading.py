@@ -23,9 +23,9 @@ from tanshi.reports.kline_svg import kline_svg
 from tanshi.services import trading, views
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.market_data import exchange_tape
-from tanshi.services.principals import READ_ALL_ORDERS_ROLES, Principal, Scope
+from tanshi.services.principals import READ_ALL_ORDERS_ROLES, Principal, Role, Scope
 from tanshi.web.auction_bids import bid_panel
-from tanshi.web.common import VisitorDep, login_redirect
+from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import (
     Message,
     Refused,
@@ -36,13 +36,18 @@ from tanshi.web.forms import (
     whole_number,
 )
 from tanshi.web.i18n import translator
+from tanshi.web.refusals import explain
 from tanshi.web.render import render
+from tanshi.web.sentences import read_detail
 from tanshi.web.session import Visitor
 
 router = APIRouter(include_in_schema=False)
 ProductQuery = Annotated[str | None, Query(max_length=60)]
 PlaceQuery = Annotated[str | None, Query(max_length=20)]
 REFRESH = {"HX-Trigger": "market-changed"}
+# Who gets the trader's page: those who trade and those who oversee the exchange (who read
+# every order). A verifier does neither; the market data page is open to everyone.
+TRADE_PAGE_ROLES = set(READ_ALL_ORDERS_ROLES) | {Role.TRADER, Role.COMPLIANCE_OFFICER}
 
 
 def _chart(svc: Service, venue: Venue, product: str, interval: Interval, locale: str):
@@ -86,19 +91,45 @@ def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval,
     assert me is not None
     place, venue = exchange_of(svc, jurisdiction, me)
     shown = _product(venue, product)
-    owners = None if me.role in READ_ALL_ORDERS_ROLES else trading.trading_accounts(svc.engine, me)
+    every = me.role in READ_ALL_ORDERS_ROLES
+    owners = None if every else trading.trading_accounts(svc.engine, me)
     now = svc.now()
     book = trading.book_levels(svc.engine, place, venue, shown, now)
-    resting = trading.resting_orders(svc.engine, place, venue, shown, now)
     orders, _total = trading.order_rows(svc.engine, venue, owners, 20, 0)
     fills, _total = trading.fill_rows(svc.engine, place.id, owners, shown, 20, 0)
     svg, latest = _chart(svc, venue, shown, interval, who.locale)
     zone = ZoneInfo(venue.venue.timezone)
     for fill in fills:
         fill["traded_at"] = f"{from_store(fill['traded_at']).astimezone(zone):%Y-%m-%d %H:%M:%S}"
+    _with_status(orders, lambda code: trading.resting_orders(svc.engine, place, venue, code, now),
+                 translator(who.locale))  # fmt: skip
+    mine = set(trading.trading_accounts(svc.engine, me)) if Scope.TRADE in me.scopes else set()
     return dict(place=place.code, venue=venue, product=shown, interval=interval, book=book, cny=cny,
-                orders=[o | {"resting_t": resting.get(o["order_id"], 0)} for o in orders],
-                fills=fills, chart=svg, latest=latest)  # fmt: skip
+                orders=orders, every=every, mine=mine, fills=fills, chart=svg,
+                latest=latest)  # fmt: skip
+
+
+def _with_status(orders: list[dict], resting_of, _) -> None:
+    """Each order's resting tonnes (its product's book now) and status; a refused order's
+    code explained and its recorded sentence, both in the page's language."""
+    resting: dict[str, dict[int, int]] = {}
+    for order in orders:
+        if order["product"] not in resting:
+            resting[order["product"]] = resting_of(order["product"])
+        order["resting_t"] = resting[order["product"]].get(order["order_id"], 0)
+        order["status"] = trading.order_status(order, order["resting_t"])
+        if order["refusal_code"] is not None:
+            order["reason"] = _(explain(order["refusal_code"]) or order["refusal_code"])
+            order["detail"] = read_detail(order["refusal_message"], _)
+
+
+def _not_for_you(request: Request, svc: Service, who: Visitor) -> Response | None:
+    """The 403 page for a role that neither trades nor oversees the exchange (a verifier)."""
+    if allowed(who, TRADE_PAGE_ROLES):
+        return None
+    return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                  message="your role does not trade: the exchange's prices and trades are on "
+                  "the Market data page")  # fmt: skip
 
 
 @router.get("/trade", response_class=HTMLResponse)
@@ -108,6 +139,8 @@ def trade_page(request: Request, svc: ServiceDep, who: VisitorDep, product: Prod
     exchange of ``jurisdiction`` (chosen on the page when the visitor may trade on several)."""
     if who.principal is None:
         return login_redirect("/trade")
+    if (refused := _not_for_you(request, svc, who)) is not None:
+        return refused
     me = who.principal
     exchanges = exchanges_for(svc, me)
     chosen = _chosen(exchanges, jurisdiction)
@@ -133,6 +166,8 @@ def trade_panel(request: Request, svc: ServiceDep, who: VisitorDep, product: Pro
     """The book, orders, fills and chart again (htmx refreshes it after each order)."""
     if who.principal is None:
         return login_redirect("/trade")
+    if (refused := _not_for_you(request, svc, who)) is not None:
+        return refused
     try:
         panel = _panel(svc, who, product, interval, jurisdiction)
     except ApiError as error:

@@ -84,6 +84,14 @@ class OrderOut(BaseModel):
     time_in_force: str
     at: str
     resting_t: int
+    status: Literal["open", "ended", "refused"] = Field(
+        description="refused: the matching engine refused the order (refusal_code says why); "
+        "open: some of it rests on the book; ended: filled, cancelled or expired"
+    )
+    refusal_code: str | None = Field(description="the engine's result code, when refused")
+    refusal_message: str | None = Field(
+        description="the refusal as the trader was told it, with that day's figures"
+    )
 
 
 class FillOut(BaseModel):
@@ -290,7 +298,8 @@ def list_orders(
     who: Reader, svc: ServiceDep, paging: PagingDep, jurisdiction: JurisdictionQuery = None
 ) -> dict:
     """Orders of the accounts you trade for, newest first (the exchange operator, regulators
-    and auditors see all, of their jurisdiction if bound to one)."""
+    and auditors see all, of their jurisdiction if bound to one), each with its status: an
+    order the engine refused carries its code and reason."""
     place, venue = exchange_of(svc, jurisdiction, who)
     rows, total = trading.order_rows(svc.engine, venue, _owners(svc, who), paging.limit,
                                      paging.offset)  # fmt: skip
@@ -300,10 +309,12 @@ def list_orders(
             resting[row["product"]] = trading.resting_orders(
                 svc.engine, place, venue, row["product"], svc.now()
             )
-    items = [{**{k: v for k, v in row.items() if k not in ("price_fen", "trading_day")},
-              "price_cny_per_t": cny(row["price_fen"]), "at": _iso(row["at"]),
-              "resting_t": resting[row["product"]].get(row["order_id"], 0)}
-             for row in rows]  # fmt: skip
+    items = []
+    for row in rows:
+        left = resting[row["product"]].get(row["order_id"], 0)
+        items.append({**{k: v for k, v in row.items() if k not in ("price_fen", "trading_day")},
+                      "price_cny_per_t": cny(row["price_fen"]), "at": _iso(row["at"]),
+                      "resting_t": left, "status": trading.order_status(row, left)})  # fmt: skip
     return _page(items, total, paging.limit, paging.offset)
 
 

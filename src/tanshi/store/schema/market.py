@@ -144,7 +144,9 @@ settlements = Table(
 # The matching engine's input, in log order (migration 0007_exchange): every command the
 # shell applied to a venue's books, after its reservation was accepted, so that a day (or
 # the whole log) can be replayed to the same books and fills (docs/market.md, "Event log").
-# ``kind`` is the command's record name; unused fields are NULL.
+# ``kind`` is the command's record name; unused fields are NULL. ``result_code`` and
+# ``result_message`` are the engine's answer, written with the row (migration 0029): ``ok``, or
+# the refusal's code and the sentence the trader got; NULL on rows logged before 0029.
 exchange_commands = Table(
     "exchange_commands",
     metadata,
@@ -163,6 +165,8 @@ exchange_commands = Table(
     Column("time_in_force", Integer, nullable=True),
     Column("phase", String(20), nullable=True),
     Column("reference_fen", BigInteger, nullable=True),
+    Column("result_code", String(60), nullable=True),
+    Column("result_message", Text, nullable=True),
     UniqueConstraint("venue", "seq"),
     # One venue's trading day in log order, and the last reference price before a day, for
     # the surveillance desk (migration 0023).

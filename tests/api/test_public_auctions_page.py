@@ -8,12 +8,15 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from sqlalchemy import select
 from test_auction_book_api import BOOK, _open_book
 from test_auctions_api import AUCTION, _write
 from typer.testing import CliRunner
 
 from service_world import NOW, World
 from tanshi.cli.main import app
+from tanshi.store.engine import downgrade, migrate
+from tanshi.store.schema import auctions
 
 
 def _cleared_auction(world: World) -> None:
@@ -139,3 +142,26 @@ def test_an_auction_held_through_the_api_in_one_step_is_published(world: World) 
         "2016-1", "bid_file", 4000, 3, 2000)  # fmt: skip
     assert (row["cover_ratio"], row["auction_on"]) == ("0.40", "2017-03-01")
     assert "2016-1" in world.client.get("/public/auctions").text
+
+
+def test_the_migration_takes_a_bid_books_totals_from_its_notice(
+    world: World, tmp_path: Path
+) -> None:
+    """0029 adds the totals: a bid book's from its notice; a one-step auction recorded before
+    it kept none, so it is published with bid, bidders and cover ratio unknown."""
+    _open_book(world)
+    _cleared_auction(world)
+    _run_in_one_step(world, tmp_path)
+    downgrade(world.engine, "0028_finding_withdrawals")
+    migrate(world.engine)
+    with world.engine.connect() as connection:
+        totals = connection.execute(
+            select(auctions.c.code, auctions.c.bid_units, auctions.c.bidders).order_by(
+                auctions.c.code
+            )
+        ).all()
+    assert [tuple(row) for row in totals] == [("2016-B1", 3000, 1), ("2016-R1", None, None)]
+    rows = world.client.get("/v1/public/auction-results").json()["items"]
+    assert [(r["code"], r["bid_t"], r["bidders"], r["cover_ratio"]) for r in rows] == [
+        ("2016-R1", None, None, None), ("2016-B1", 3000, 1, "0.15")]  # fmt: skip
+    assert '<td class="n">—</td>' in world.client.get("/public/auctions").text

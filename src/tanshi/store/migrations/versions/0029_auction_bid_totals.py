@@ -31,6 +31,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("auctions") as batch:
-        batch.drop_column("bidders")
-        batch.drop_column("bid_units")
+    # Plain columns without constraints: SQLite (3.35+) drops them in place, where a batch
+    # rebuild of the table would trip the foreign keys of awards and notices pointing at it.
+    op.drop_column("auctions", "bidders")
+    op.drop_column("auctions", "bid_units")

@@ -102,7 +102,7 @@ def test_an_auction_run_in_one_step_is_published_beside_the_bid_books(
     published = world.client.get("/v1/public/auction-results?jurisdiction=DP").json()
     assert published["total"] == 2
     assert [(r["code"], r["via"]) for r in published["items"]] == [
-        ("2016-R1", "bid_file"), ("2016-B1", "bid_book")]  # fmt: skip
+        ("2016-R1", "one_step"), ("2016-B1", "bid_book")]  # fmt: skip
     one_step, booked = published["items"]
     assert (one_step["auction_on"], one_step["opens_at"], one_step["closes_at"]) == (
         "2017-03-02", None, None)  # fmt: skip
@@ -139,7 +139,7 @@ def test_an_auction_held_through_the_api_in_one_step_is_published(world: World) 
     assert published["total"] == 1
     row = published["items"][0]
     assert (row["code"], row["via"], row["bid_t"], row["bidders"], row["sold_t"]) == (
-        "2016-1", "bid_file", 4000, 3, 2000)  # fmt: skip
+        "2016-1", "one_step", 4000, 3, 2000)  # fmt: skip
     assert (row["cover_ratio"], row["auction_on"]) == ("0.40", "2017-03-01")
     assert "2016-1" in world.client.get("/public/auctions").text
 

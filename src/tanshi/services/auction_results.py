@@ -1,7 +1,7 @@
 """Every cleared auction as published, however it ran: from the bid book or in one step.
 
-An auction cleared from the bid book (announce → bids → clear) and one run in one step from a
-bid file (``tanshi auction run --deliver``, ``hold_auction``) are both recorded in
+An auction cleared from the bid book (announce → bids → clear) and one run in one step with
+its bids given at once (``tanshi auction run --deliver``, ``hold_auction``) are both recorded in
 ``auctions``; the first also has a notice with its day and bidding window. The public sees
 both in one shape: what EU and Chinese auction platforms publish for every auction (clearing
 price, volume offered, bid and sold, cover ratio, number of bidders, the day).
@@ -21,7 +21,7 @@ from tanshi.services.views import Page, page_of, reading, utc_text
 from tanshi.store.schema import auction_notices, auctions, jurisdictions
 
 BID_BOOK = "bid_book"
-BID_FILE = "bid_file"
+ONE_STEP = "one_step"
 
 
 def _query() -> Select:
@@ -49,7 +49,7 @@ def result_shape(row: Any, day_of: Callable[[str, datetime], date]) -> dict[str,
     return {
         "code": row.code, "jurisdiction": row.jurisdiction, "year": row.year,
         "auction_on": (row.auction_on if booked else day_of(row.jurisdiction, held)).isoformat(),
-        "via": BID_BOOK if booked else BID_FILE, "held_at": held.isoformat(),
+        "via": BID_BOOK if booked else ONE_STEP, "held_at": held.isoformat(),
         "opens_at": utc_text(row.opens_at), "closes_at": utc_text(row.closes_at),
         "closed_at": utc_text(row.closed_at), "phase": "cleared", "offered_t": offered,
         "carried_in_t": int(row.carried_in_units),

@@ -108,16 +108,17 @@ class NoticeOut(BaseModel):
 
 
 class ResultOut(NoticeOut):
-    via: Literal["bid_book", "bid_file"] = Field(
+    via: Literal["bid_book", "one_step"] = Field(
         description="how it ran: cleared from the bid book (announced with a bidding window), "
-        "or in one step from a bid file (`tanshi auction run --deliver`: no notice, no window)"
+        "or in one step with its bids given at once (`POST /v1/auctions`, `tanshi auction run "
+        "--deliver`: no notice, no window)"
     )
     held_at: str = Field(description="when it was cleared and delivered (UTC)")
-    opens_at: str | None = Field(description="the bidding window; null for a bid_file auction")
-    closes_at: str | None = Field(description="null for a bid_file auction")
-    auction_on: str = Field(description="the day as published; a bid_file auction's is the "
+    opens_at: str | None = Field(description="the bidding window; null for a one_step auction")
+    closes_at: str | None = Field(description="null for a one_step auction")
+    auction_on: str = Field(description="the day as published; a one_step auction's is the "
                             "local day it was held")  # fmt: skip
-    bid_t: int | None = Field(description="tonnes bid; null for a bid_file auction recorded "
+    bid_t: int | None = Field(description="tonnes bid; null for a one_step auction recorded "
                               "before revision 0029, which kept no totals")  # fmt: skip
     bidders: int | None = Field(description="distinct bidders; null as bid_t")
 
@@ -245,7 +246,7 @@ def public_results(svc: ServiceDep, paging: PagingDep,
                    jurisdiction: Annotated[str | None, Query(max_length=20)] = None) -> dict:  # fmt: skip
     """Every cleared auction as published, latest first: clearing price, offered, bid, sold,
     cover ratio, bidders, day; of every jurisdiction, or of ``jurisdiction``. Those cleared
-    from the bid book and those run in one step from a bid file (``via``) alike."""
+    from the bid book and those run in one step (``via``) alike."""
     page = public_result_page(svc, year, jurisdiction, limit=paging.limit, offset=paging.offset)
     return page_body(page)
 

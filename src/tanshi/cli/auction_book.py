@@ -20,7 +20,7 @@ from tanshi.cli.common import fail, refused, wide_console
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
-from tanshi.core.local_time import zoned
+from tanshi.core.moments import zoned
 from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
 
 Key = Annotated[str, typer.Option("--key", help="Idempotency key: the same key acts once.")]

@@ -21,8 +21,7 @@ from sqlalchemy import Connection, Engine, select
 from tanshi.auction import AuctionResult, Bid, clear_auction
 from tanshi.auction.book import Phase
 from tanshi.core.issues import Issue
-from tanshi.core.local_time import zoned
-from tanshi.core.moments import from_store, to_utc
+from tanshi.core.moments import from_store, to_utc, zoned
 from tanshi.market.cash import CashAccountKind, CashEntryKind, CashMovement, CashRequest
 from tanshi.rulebook import rules_in_force
 from tanshi.services import cash

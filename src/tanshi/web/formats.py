@@ -4,7 +4,7 @@ Templates write ``{{ x|number }}`` (a count or a quantity as it is), ``{{ x|cny 
 2 decimals), ``{{ x|tco2 }}`` (tonnes of CO2, 3 decimals: storage keeps kilograms),
 ``{{ fen|yuan }}`` (integer fen as yuan) and ``{{ moment|local(zone) }}`` (a stored UTC
 moment on the clock of the jurisdiction or venue, whose offset the column heading names;
-``local`` and ``offset`` are ``core.local_time``'s, shared with the command line).
+``local`` and ``offset`` are ``core.moments``'s, shared with the command line).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
-from tanshi.core.local_time import local, offset
+from tanshi.core.moments import local, offset
 from tanshi.web.session import Visitor
 
 EMPTY = "—"

@@ -30,13 +30,7 @@ from tanshi.api.models import MAX_ID, Page, Quantity, Strict
 from tanshi.api.routers.auctions import AuctionCode, Price
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.issues import Issue, Severity
-from tanshi.services import (
-    auction_results,
-    bid_book,
-    bid_book_clearing,
-    bid_book_reads,
-    trading,
-)
+from tanshi.services import auction_reads, bid_book, bid_book_clearing, bid_book_reads, trading
 from tanshi.services.jurisdiction import Jurisdiction, local_date
 from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import Page as ItemPage
@@ -235,8 +229,8 @@ def public_result_page(svc: Service, year: int | None, jurisdiction: str | None,
     def day_of(place: str, moment: datetime) -> date:
         return local_date(svc.jurisdiction(place), moment)
 
-    page = auction_results.result_list(svc.engine, day_of, jurisdiction=code, year=year,
-                                       limit=limit, offset=offset)  # fmt: skip
+    page = auction_reads.result_list(svc.engine, day_of, jurisdiction=code, year=year,
+                                     limit=limit, offset=offset)  # fmt: skip
     return replace(page, items=[notice_body(svc, row) for row in page.items])
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tanshi.core.local_time import local, zoned
+from tanshi.core.moments import local, zoned
 from tanshi.web import formats
 
 

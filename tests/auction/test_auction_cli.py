@@ -124,8 +124,10 @@ def test_the_bid_book_from_the_command_line(tmp_path: Path) -> None:
     at = ["--db", db, "--at", "2017-03-01T10:00+08:00"]
     run("market", "deposit", "DP-OH-C001", "3000000.00", "d1", *at)
     out = run("auction", "announce", "B1", "--year", "2016", "--on", "2017-03-01",
-              "--opens", "2017-03-01T09:00+08:00", "--closes", "2017-03-01T11:00+08:00", *at)  # fmt: skip
-    assert "auction B1 announced" in out
+              "--opens", "2017-03-01T01:00Z", "--closes", "2017-03-01T11:00+08:00", *at)  # fmt: skip
+    # Moments on the jurisdiction's clock, its zone named (the window was given in UTC).
+    assert ("auction B1 announced: bids from 2017-03-01 09:00 Asia/Shanghai (UTC+08:00) until "
+            "2017-03-01 11:00 Asia/Shanghai (UTC+08:00)") in out  # fmt: skip
     out = run("auction", "bid", "B1", "--company", "C001", "--price", "22.00", "--quantity",
               "100000", "--key", "k1", *at)  # fmt: skip
     assert "bid 1 of C001: 100,000 t at 22.00, 2,200,000.00 reserved" in out
@@ -133,14 +135,21 @@ def test_the_bid_book_from_the_command_line(tmp_path: Path) -> None:
         "--key", "k2", "--replaces", "1", *at)  # fmt: skip
     poor = runner.invoke(app, ["auction", "bid", "B1", "--company", "C002", "--price", "20.00",
                                "--quantity", "150000", "--key", "k3", *at])  # fmt: skip
-    assert poor.exit_code == 1 and "insufficient_funds" in poor.output
+    assert poor.exit_code == 1 and "error: insufficient_funds: " in poor.output
     sealed = run("auction", "book", "B1", *at)
     assert "(open)" in sealed and "C001" not in sealed
+    assert ("bids 2017-03-01 09:00 Asia/Shanghai (UTC+08:00) – 2017-03-01 11:00 Asia/Shanghai "
+            "(UTC+08:00)") in sealed and "+00:00" not in sealed  # fmt: skip
+    unknown = runner.invoke(app, ["auction", "book", "B9", *at])
+    assert unknown.exit_code == 1
+    assert unknown.output == "error: unknown_auction: no announced auction B9\n"
     # The window runs until 11:00: closing at 10:00 is refused, and the bids stay sealed.
     early = runner.invoke(app, ["auction", "close", "B1", *at])
-    assert early.exit_code == 1 and "bidding_window_still_open" in early.output
-    assert "2017-03-01T11:00+08:00" in early.output
+    assert early.exit_code == 1
+    assert early.output.startswith("error: bidding_window_still_open: the bidding window is "
+                                   "open until 2017-03-01 11:00 Asia/Shanghai (UTC+08:00);")  # fmt: skip
     out = run("auction", "close", "B1", "--db", db, "--at", "2017-03-01T11:00+08:00")
+    assert "closed at 2017-03-01 11:00 Asia/Shanghai (UTC+08:00)" in out and "+00:00" not in out
     assert "clearing price 20.00; bid 150,000 t by 1 bidder(s), sold 150,000 t" in out
     assert "cover ratio 0.15" in out and "revised" in out
     assert "ok:" in run("registry", "verify", "--db", db)

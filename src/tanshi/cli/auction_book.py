@@ -1,8 +1,10 @@
 """``tanshi auction announce|bid|withdraw|close|book``: the bid book from the command line.
 
 The command line is the database operator's: it bids for any company (as the compliance
-officer's or trader's web and API requests do for theirs). Every command acts now (UTC)
-unless ``--at`` gives another moment; writes take a ``--key`` so a retry acts once.
+officer's or trader's web and API requests do for theirs). Every command acts now unless
+``--at`` gives another moment; writes take a ``--key`` so a retry acts once. Moments are
+printed on the jurisdiction's clock with its zone named, as the web shows them; refusals
+as ``error: CODE: message``, as the other commands print them.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tanshi.cli.common import fail, wide_console
+from tanshi.cli.common import fail, refused, wide_console
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
+from tanshi.core.moments import zoned
 from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
 
 Key = Annotated[str, typer.Option("--key", help="Idempotency key: the same key acts once.")]
@@ -45,10 +48,8 @@ def _moment(text: str, option: str) -> datetime:
 
 
 def _done(what: str, issues: list[Issue]) -> None:
-    for issue in issues:
-        typer.echo(str(issue), err=True)
     if issues:
-        raise typer.Exit(1)
+        raise refused(issues)
     typer.echo(what)
 
 
@@ -71,16 +72,19 @@ def announce(
     if volume is not None and volume <= 0:
         raise fail(f"--volume {volume} must be the tonnes offered, more than 0", 2)
     price = None if reserve_price is None else _price(reserve_price, "--reserve-price")
+    window = _moment(opens, "--opens"), _moment(closes, "--closes")
     engine, place = open_registry(db)
     try:
         _id, issues = bid_book.announce(
-            engine, place, code=code, year=year, auction_on=day,
-            opens_at=_moment(opens, "--opens"), closes_at=_moment(closes, "--closes"),
-            now=moment_of(at, engine), by="cli", volume_t=volume, reserve_price_per_t=price,
+            engine, place, code=code, year=year, auction_on=day, opens_at=window[0],
+            closes_at=window[1], now=moment_of(at, engine), by="cli", volume_t=volume,
+            reserve_price_per_t=price,
         )  # fmt: skip
     finally:
         engine.dispose()
-    _done(f"auction {code} announced: bids from {opens} until {closes}", issues)
+    zone = place.rulebook.rulebook.timezone
+    _done(f"auction {code} announced: bids from {zoned(window[0], zone)} until "
+          f"{zoned(window[1], zone)}", issues)  # fmt: skip
 
 
 def bid(
@@ -139,7 +143,7 @@ def close(
             engine, place, code, now=moment_of(at, engine), seed=seed
         )
         if done is not None:
-            _show(engine, place.code, code, moment_of(at, engine))
+            _show(engine, place.rulebook.rulebook.timezone, place.code, code, moment_of(at, engine))
     finally:
         engine.dispose()
     _done(f"auction {code} cleared" + (" (already)" if done and done["replayed"] else ""), issues)
@@ -152,21 +156,22 @@ def book(
     """The auction's window and terms; once cleared, its results and the whole book."""
     engine, place = open_registry(db)
     try:
-        _show(engine, place.code, code, moment_of(at, engine))
+        _show(engine, place.rulebook.rulebook.timezone, place.code, code, moment_of(at, engine))
     finally:
         engine.dispose()
 
 
-def _show(engine, jurisdiction: str, code: str, now: datetime) -> None:
+def _show(engine, zone: str, jurisdiction: str, code: str, now: datetime) -> None:
     shown = bid_book_reads.notice(engine, None, code, now, jurisdiction=jurisdiction)
     if shown is None:
-        raise fail(f"no announced auction {code}", 1)
+        raise refused([Issue("unknown_auction", f"no announced auction {code}", "code")])
     price = bid_book_reads.price_text
     typer.echo(f"auction {code} ({shown['phase']}): {shown['offered_t']:,} t offered, reserve "
-               f"{price(shown['reserve_price_hundredths'])}, bids {shown['opens_at']} – "
-               f"{shown['closes_at']}")  # fmt: skip
+               f"{price(shown['reserve_price_hundredths'])}, bids {zoned(shown['opens_at'], zone)}"
+               f" – {zoned(shown['closes_at'], zone)}")  # fmt: skip
     if shown["phase"] != "cleared":
         return
+    typer.echo(f"closed at {zoned(shown['closed_at'], zone)}")
     typer.echo(f"clearing price {price(shown['clearing_price_hundredths']) or '—'}; bid "
                f"{shown['bid_t']:,} t by {shown['bidders']} bidder(s), sold {shown['sold_t']:,} "
                f"t, cover ratio {shown['cover_ratio']}")  # fmt: skip

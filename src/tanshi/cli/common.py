@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue, Severity
 from tanshi.store.engine import normalise_url, open_database, printable_url
 
 
@@ -24,6 +25,15 @@ def fail(message: str, code: int) -> typer.Exit:
     """Print ``error: message`` to stderr and return the Exit to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def refused(issues: list[Issue]) -> typer.Exit:
+    """Print each refusal as ``error: CODE: message`` (a warning as ``warning: …``) to stderr
+    and return the Exit (status 1) to raise."""
+    for issue in issues:
+        label = "warning" if issue.severity is Severity.WARNING else "error"
+        typer.echo(f"{label}: {issue.code}: {issue.message}", err=True)
+    return typer.Exit(1)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

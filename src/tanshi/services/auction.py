@@ -200,6 +200,8 @@ def deliver_in(
             rolled_over_units=result.rolled_over_t,
             seed=result.seed,
             bids_sha256=hashlib.sha256(bids_text.encode()).hexdigest(),
+            bid_units=sum(award.bid.quantity_t for award in result.awards),
+            bidders=len({award.bid.bidder for award in result.awards}),
         )
         .returning(auctions.c.id)
     ).scalar_one()

@@ -15,14 +15,13 @@ import io
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
 from tanshi.auction import AuctionResult, Bid, clear_auction
 from tanshi.auction.book import Phase
 from tanshi.core.issues import Issue
-from tanshi.core.moments import from_store, to_utc
+from tanshi.core.moments import from_store, to_utc, zoned
 from tanshi.market.cash import CashAccountKind, CashEntryKind, CashMovement, CashRequest
 from tanshi.rulebook import rules_in_force
 from tanshi.services import cash
@@ -87,11 +86,10 @@ def clear_book(
             raise refuse("bidding_window_not_open", "the bidding window has not opened; "
                           "clear the auction after it has", "code")  # fmt: skip
         if phase is Phase.OPEN:
-            zone = ZoneInfo(jurisdiction.rulebook.rulebook.timezone)
-            closes = from_store(notice.closes_at).astimezone(zone)
+            closes = zoned(from_store(notice.closes_at), jurisdiction.rulebook.rulebook.timezone)
             raise refuse("bidding_window_still_open", f"the bidding window is open until "
-                         f"{closes.isoformat(timespec='minutes')}; bidders may bid until then, so clear the "
-                         "auction at or after its close", "code")  # fmt: skip
+                         f"{closes}; bidders may bid until then, so clear the auction at or "
+                         "after its close", "code")  # fmt: skip
         rows = connection.execute(
             select(auction_bids, companies.c.code.label("company"))
             .join(companies, companies.c.id == auction_bids.c.company_id)

@@ -66,7 +66,7 @@ def notice_shape(row: Any, now: datetime) -> dict[str, Any]:
 
 def notice_list(
     engine: Engine, now: datetime, *, jurisdiction: str | None = None, year: int | None = None,
-    cleared_only: bool = False, limit: int = 50, offset: int = 0,
+    limit: int = 50, offset: int = 0,
 ) -> Page:  # fmt: skip
     """Announced auctions, latest window first (the same for everyone)."""
     query = _query().order_by(auction_notices.c.closes_at.desc(), auction_notices.c.id.desc())
@@ -74,8 +74,6 @@ def notice_list(
         query = query.where(jurisdictions.c.code == jurisdiction)
     if year is not None:
         query = query.where(auction_notices.c.year == year)
-    if cleared_only:
-        query = query.where(auction_notices.c.auction_id.is_not(None))
     with reading(engine) as connection:
         return page_of(connection, query, limit, offset, lambda row: notice_shape(row, now))
 

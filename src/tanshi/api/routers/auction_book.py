@@ -30,8 +30,8 @@ from tanshi.api.models import MAX_ID, Page, Quantity, Strict
 from tanshi.api.routers.auctions import AuctionCode, Price
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.issues import Issue, Severity
-from tanshi.services import bid_book, bid_book_clearing, bid_book_reads, trading
-from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services import auction_reads, bid_book, bid_book_clearing, bid_book_reads, trading
+from tanshi.services.jurisdiction import Jurisdiction, local_date
 from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import Page as ItemPage
 
@@ -99,6 +99,22 @@ class NoticeOut(BaseModel):
     rolled_over_t: int | None
     bidders: int | None
     cover_ratio: str | None = Field(description="tonnes bid / tonnes offered, once cleared")
+
+
+class ResultOut(NoticeOut):
+    via: Literal["bid_book", "one_step"] = Field(
+        description="how it ran: cleared from the bid book (announced with a bidding window), "
+        "or in one step with its bids given at once (`POST /v1/auctions`, `tanshi auction run "
+        "--deliver`: no notice, no window)"
+    )
+    held_at: str = Field(description="when it was cleared and delivered (UTC)")
+    opens_at: str | None = Field(description="the bidding window; null for a one_step auction")
+    closes_at: str | None = Field(description="null for a one_step auction")
+    auction_on: str = Field(description="the day as published; a one_step auction's is the "
+                            "local day it was held")  # fmt: skip
+    bid_t: int | None = Field(description="tonnes bid; null for a one_step auction recorded "
+                              "before revision 0029, which kept no totals")  # fmt: skip
+    bidders: int | None = Field(description="distinct bidders; null as bid_t")
 
 
 class BidOut(BaseModel):
@@ -204,22 +220,27 @@ def get_notice(code: CodePath, who: Reader, svc: ServiceDep,
 
 def public_result_page(svc: Service, year: int | None, jurisdiction: str | None, *,
                        limit: int, offset: int) -> ItemPage:  # fmt: skip
-    """The cleared auctions the public sees, shaped as the API publishes them (the web's
-    public page shows these rows and no more)."""
+    """Every cleared auction the public sees (bid book and one step), shaped as the API
+    publishes them (the web's public page shows these rows and no more)."""
     code = (
         None if jurisdiction is None else svc.jurisdiction(jurisdiction, "query.jurisdiction").code
     )
-    page = bid_book_reads.notice_list(svc.engine, svc.now(), jurisdiction=code, year=year,
-                                      cleared_only=True, limit=limit, offset=offset)  # fmt: skip
+
+    def day_of(place: str, moment: datetime) -> date:
+        return local_date(svc.jurisdiction(place), moment)
+
+    page = auction_reads.result_list(svc.engine, day_of, jurisdiction=code, year=year,
+                                     limit=limit, offset=offset)  # fmt: skip
     return replace(page, items=[notice_body(svc, row) for row in page.items])
 
 
-@router.get("/public/auction-results", response_model=Page[NoticeOut], tags=["public"])
+@router.get("/public/auction-results", response_model=Page[ResultOut], tags=["public"])
 def public_results(svc: ServiceDep, paging: PagingDep,
                    year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
                    jurisdiction: Annotated[str | None, Query(max_length=20)] = None) -> dict:  # fmt: skip
-    """Cleared auctions as published: clearing price, offered, bid, sold, cover ratio, bidders;
-    of every jurisdiction, or of ``jurisdiction``."""
+    """Every cleared auction as published, latest first: clearing price, offered, bid, sold,
+    cover ratio, bidders, day; of every jurisdiction, or of ``jurisdiction``. Those cleared
+    from the bid book and those run in one step (``via``) alike."""
     page = public_result_page(svc, year, jurisdiction, limit=paging.limit, offset=paging.offset)
     return page_body(page)
 

@@ -36,6 +36,10 @@ auctions = Table(
     Column("rolled_over_units", BigInteger, nullable=False),
     Column("seed", BigInteger, nullable=False),
     Column("bids_sha256", String(64), nullable=False),
+    # Tonnes bid and distinct bidders (0030_auction_bid_totals); NULL for auctions run in
+    # one step before that revision.
+    Column("bid_units", BigInteger, nullable=True),
+    Column("bidders", Integer, nullable=True),
     UniqueConstraint("jurisdiction_id", "code"),
     CheckConstraint("sold_units + unsold_units = offered_units", name="volume_adds_up"),
     CheckConstraint("rolled_over_units <= unsold_units", name="rollover_within_unsold"),

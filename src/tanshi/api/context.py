@@ -289,8 +289,10 @@ def idempotent_write(
     if stored is not None:
         return _replayed(stored, print_)
     now = svc.now()
-    audit = {"action": action, "target": target, "source_ip": client_address(request),
-             "detail": {"request": payload, "key": key}}  # fmt: skip
+    audit: access_log.Audit = {
+        "action": action, "target": target, "source_ip": client_address(request),
+        "detail": {"request": payload, "key": key},
+    }  # fmt: skip
     try:
         status, body = run()
     except (ApiError, NoRuleInForce) as raised:
@@ -322,8 +324,10 @@ def idempotent_write_in(
     """
     print_ = fingerprint(request, payload)
     now = svc.now()
-    audit = {"action": action, "target": target, "source_ip": client_address(request),
-             "detail": {"request": payload, "key": key}}  # fmt: skip
+    audit: access_log.Audit = {
+        "action": action, "target": target, "source_ip": client_address(request),
+        "detail": {"request": payload, "key": key},
+    }  # fmt: skip
     try:
         with svc.engine.begin() as connection:
             with pipeline(connection) as send:

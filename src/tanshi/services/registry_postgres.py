@@ -183,7 +183,9 @@ class PostgresAccess:
             cursor.execute(query, (json.dumps(document),))
             if begin:
                 cursor.nextset()
-            return cursor.fetchone()[0]
+            row = cursor.fetchone()
+            assert row is not None  # the statement selects one row: the function's answer
+            return row[0]
         except psycopg.Error as error:
             raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
         finally:

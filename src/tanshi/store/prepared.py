@@ -73,7 +73,7 @@ class Prepared:
     def rows(self, connection: Connection, **params: Any) -> Sequence[Any]:
         """Every row the statement returns for ``params``."""
         if connection.dialect.name != "postgresql":
-            result = connection.execute(self.statement, params)  # type: ignore[arg-type]
+            result = connection.execute(self.statement, params)
             return result.all() if result.returns_rows else []
         with self._send(connection, params) as cursor:
             return _fetched(cursor)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -68,7 +68,7 @@ def users_page(request: Request, svc: ServiceDep, who: VisitorDep,
     for user in page.items:
         until = user["locked_until"]
         user["locked"] = until is not None and datetime.fromisoformat(until) > now
-    keys = {"new_key": new_key, "row_key_id": row_key_id}
+    keys: dict[str, Any] = {"new_key": new_key, "row_key_id": row_key_id}
     if request.headers.get("hx-request"):
         return render(request, svc, who, "_users_table.html", page=page, **keys)
     organisations = admin_views.organisation_list(svc.engine, limit=500).items

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -72,7 +72,9 @@ def price(hundredths: int | None) -> str | None:
 
 def year_view(svc: Service, who: Principal, place: Jurisdiction, year: int) -> dict:
     """What the page shows for ``year``: totals, companies, auctions (with awards)."""
-    problem, summary, rows = None, None, []
+    problem: str | None = None
+    summary: dict[str, Any] | None = None
+    rows: list[dict] = []
     try:
         summary = allocation_desk.summary(svc.engine, place, year)
         _stage, rows = allocation_desk.by_company(svc.engine, place, year)

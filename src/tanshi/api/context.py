@@ -201,7 +201,7 @@ class BearerToken(HTTPBearer):
         )  # fmt: skip
         self.scope = scope
 
-    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]  # a FastAPI dependency: answers the principal
         """401 without a valid token, 403 without the scope."""
         scheme, _, raw = request.headers.get("authorization", "").partition(" ")
         raw = raw.strip()

@@ -77,7 +77,7 @@ class PostgresAccess:
             # Statements sent on the driver connection bypass SQLAlchemy's autobegin; begin
             # here so that the caller's commit() commits them.
             connection.begin()
-        return cls(connection.connection.driver_connection, alone=False)  # type: ignore[arg-type]
+        return cls(connection.connection.driver_connection, alone=False)  # type: ignore[arg-type]  # a checked-out connection has its driver's
 
     def read(self, request: TransactionRequest) -> Snapshot:
         movements = request.movements

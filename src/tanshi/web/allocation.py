@@ -149,7 +149,7 @@ async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
                          who: VisitorDep) -> Response:  # fmt: skip
     me = who.principal
     return await web_write(request, svc, who, "allocation_run", str(year),
-                           lambda _form: _run(svc, me, year),  # type: ignore[arg-type]
+                           lambda _form: _run(svc, me, year),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=DeskKeys.run, key_required=True)  # fmt: skip
 
 
@@ -209,5 +209,5 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 async def hold_auction(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction", "web",
-                           lambda form: _hold(svc, me, form),  # type: ignore[arg-type]
+                           lambda form: _hold(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=DeskKeys.auction, key_required=True)  # fmt: skip

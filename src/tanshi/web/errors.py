@@ -112,10 +112,10 @@ def install(app: FastAPI) -> None:
         except Exception:  # the page itself failed (the database, say): the API's answer
             return await api_crash(request, error)
 
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(NoRuleInForce, no_rule)  # type: ignore[arg-type]
-    app.add_exception_handler(ApiError, refused)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
+    app.add_exception_handler(NoRuleInForce, no_rule)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
+    app.add_exception_handler(ApiError, refused)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
+    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
     app.add_exception_handler(Exception, crash)
 
 

@@ -19,6 +19,7 @@ test: install-dev
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 	TANSHI_REQUIRE_POSTGRES=$${TANSHI_REQUIRE_POSTGRES:-1} $(VENV)/bin/pytest
 
 $(UV):
@@ -35,6 +36,7 @@ lint: install-dev
 	$(VENV)/bin/ruff check src tests bench
 	$(VENV)/bin/ruff format --check src tests bench
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 lock: $(UV)
 	$(UV) lock --python $(PYTHON)

@@ -86,7 +86,7 @@ def check_unit_output(record: UnitOutput, classes: Sequence[str], where: str) ->
         value = getattr(record, name)
         if value < 0:
             issues.append(Issue("negative_output", f"{name} is {value}; output is ≥ 0", where))
-        elif -value.as_tuple().exponent > QUANTITY_PLACES:  # type: ignore[operator]
+        elif _places(value) > QUANTITY_PLACES:
             issues.append(_too_precise(name, value, QUANTITY_PLACES, where))
     if not 0 < record.load_factor <= 1:
         issues.append(
@@ -106,7 +106,7 @@ def check_unit_output(record: UnitOutput, classes: Sequence[str], where: str) ->
         )  # fmt: skip
     for name in ("load_factor", "heat_ratio"):
         value = getattr(record, name)
-        if -value.as_tuple().exponent > RATIO_PLACES:  # type: ignore[operator]
+        if _places(value) > RATIO_PLACES:
             issues.append(_too_precise(name, value, RATIO_PLACES, where))
     return issues
 
@@ -124,13 +124,19 @@ def check_activity_level(record: ActivityLevel, products: Sequence[str], where: 
         issues.append(
             Issue("negative_activity", f"activity is {record.activity}; it is ≥ 0", where)
         )
-    elif -record.activity.as_tuple().exponent > QUANTITY_PLACES:  # type: ignore[operator]
+    elif _places(record.activity) > QUANTITY_PLACES:
         issues.append(_too_precise("activity", record.activity, QUANTITY_PLACES, where))
     return issues
 
 
 def _too_precise(name: str, value: Decimal, places: int, where: str) -> Issue:
     return Issue("too_precise", f"{name} {value} has more than {places} decimals; round it", where)
+
+
+def _places(value: Decimal) -> int:
+    """Digits after the point; none for NaN and infinities (the parsers refuse them)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) else 0
 
 
 def parse_unit_outputs(text: str, origin: str) -> tuple[list[UnitOutput], list[Issue]]:
@@ -144,7 +150,7 @@ def parse_unit_outputs(text: str, origin: str) -> tuple[list[UnitOutput], list[I
             unit=values.text("unit"),
             year=values.year(),
             unit_class=values.text("unit_class"),
-            cooling=values.text("cooling") or "water",  # type: ignore[arg-type]
+            cooling=values.text("cooling") or "water",  # type: ignore[arg-type]  # checked later: unknown_cooling
             load_factor=values.number("load_factor", Decimal(1)),
             heat_ratio=values.number("heat_ratio", Decimal(0)),
             electricity_mwh=values.number("electricity_mwh"),

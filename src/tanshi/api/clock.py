@@ -21,7 +21,8 @@ DEMO = "demo"
 
 
 class _HasClock(Protocol):
-    clock: object
+    @property
+    def clock(self) -> object: ...
 
     def now(self) -> datetime: ...
 

@@ -201,7 +201,7 @@ class BearerToken(HTTPBearer):
         )  # fmt: skip
         self.scope = scope
 
-    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]
+    async def __call__(self, request: Request) -> Principal:  # type: ignore[override]  # a FastAPI dependency: answers the principal
         """401 without a valid token, 403 without the scope."""
         scheme, _, raw = request.headers.get("authorization", "").partition(" ")
         raw = raw.strip()
@@ -289,8 +289,10 @@ def idempotent_write(
     if stored is not None:
         return _replayed(stored, print_)
     now = svc.now()
-    audit = {"action": action, "target": target, "source_ip": client_address(request),
-             "detail": {"request": payload, "key": key}}  # fmt: skip
+    audit: access_log.Audit = {
+        "action": action, "target": target, "source_ip": client_address(request),
+        "detail": {"request": payload, "key": key},
+    }  # fmt: skip
     try:
         status, body = run()
     except (ApiError, NoRuleInForce) as raised:
@@ -322,8 +324,10 @@ def idempotent_write_in(
     """
     print_ = fingerprint(request, payload)
     now = svc.now()
-    audit = {"action": action, "target": target, "source_ip": client_address(request),
-             "detail": {"request": payload, "key": key}}  # fmt: skip
+    audit: access_log.Audit = {
+        "action": action, "target": target, "source_ip": client_address(request),
+        "detail": {"request": payload, "key": key},
+    }  # fmt: skip
     try:
         with svc.engine.begin() as connection:
             with pipeline(connection) as send:

@@ -114,7 +114,7 @@ def register(app: typer.Typer) -> None:
                 .where(settlements.c.venue == "listed",
                        settlements.c.trade_id.like(f"{code}-%"))
             ).all()  # fmt: skip
-        settled = Counter()
+        settled: Counter[tuple[int, int, int, int]] = Counter()
         for trade_id, price, quantity in rows:
             _, _, buy, sell = trade_id.split("-")
             key = (int(price), int(quantity), int(buy), int(sell))

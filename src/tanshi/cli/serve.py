@@ -52,7 +52,7 @@ def serve_command(
     import uvicorn  # noqa: PLC0415
 
     from tanshi.api.app import make_service  # noqa: PLC0415
-    from tanshi.api.clock import service_clock  # noqa: PLC0415
+    from tanshi.api.clock import real_time, service_clock  # noqa: PLC0415
     from tanshi.api.release_loop import ReleaseLoop  # noqa: PLC0415
     from tanshi.api.settings import Settings  # noqa: PLC0415
     from tanshi.services.demo_clock import demo_moment  # noqa: PLC0415
@@ -75,7 +75,7 @@ def serve_command(
     past_demo = shifted is None and demo_moment(engine) is not None
     engine.dispose()  # opened to migrate and check; the service opens its own, sized pool
     try:  # seals TOTP secrets, so it needs the key (services/secret_box.py)
-        service = make_service(settings, **({"clock": shifted} if shifted else {}))
+        service = make_service(settings, clock=shifted or real_time)
     except TanshiError as error:
         raise fail(str(error), 2) from error
     typer.echo(f"tanshi on http://{settings.host}:{settings.port}/ over {printable_url(url)}")

@@ -13,7 +13,6 @@ import getpass
 from datetime import datetime
 from typing import Annotated
 
-import click
 import typer
 from sqlalchemy import Engine
 from typer.core import TyperGroup
@@ -29,7 +28,7 @@ from tanshi.services.principals import Principal
 class _ListByDefault(TyperGroup):
     """``tanshi registry trusted ACCOUNT`` (the command before the group) still lists."""
 
-    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+    def resolve_command(self, ctx: typer.Context, args: list[str]):  # type: ignore[override]  # typer passes a typer.Context
         if args and args[0] not in self.commands and not args[0].startswith("-"):
             args = ["list", *args]
         return super().resolve_command(ctx, args)

@@ -545,7 +545,7 @@ class OrderBook:
 
     def resting(self) -> list[tuple[int, object, int, int, int]]:
         """Every resting order as (side, owner, price, quantity, id), in priority order."""
-        rows = []
+        rows: list[tuple[int, object, int, int, int]] = []
         for side in (BUY, SELL):
             book = self.bids if side == BUY else self.asks
             for price in sorted(book, reverse=side == BUY):

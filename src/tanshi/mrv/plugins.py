@@ -91,7 +91,8 @@ class ComputeContext:
 class CalculationMethod(Protocol):
     """A plugin: its spec, and ``compute`` for one facility-year."""
 
-    spec: MethodSpec
+    @property
+    def spec(self) -> MethodSpec: ...
 
     def compute(self, inputs: FacilityInputs, context: ComputeContext) -> Calculation: ...
 

@@ -25,6 +25,8 @@ from tanshi.mrv.plugins import MethodSpec
 from tanshi.mrv.units import conversion_factor
 
 QUANTITY_INPUT = {SourceKind.FUEL: "fuel_consumed", SourceKind.ELECTRICITY: "purchased_electricity"}
+# months flagged per (stream's (unit, stream) key, issue code, parameter)
+Flagged = dict[tuple[tuple[str, str], str, str], list[int]]
 
 
 def report_inputs(
@@ -35,7 +37,7 @@ def report_inputs(
     issues = _plan_against_method(plan, spec)
     blocked = {stream.key for stream in plan.streams if _quantity_target(stream, specs) is None}
     values: list[InputValue] = []
-    flagged: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    flagged: Flagged = defaultdict(list)
     for month in report.months:
         stream = plan.stream(month.unit, month.stream)
         if stream is None or stream.key in blocked or month.quantity == 0:
@@ -139,10 +141,10 @@ def _measured(
     month: MonthlyValue,
     stream: PlannedStream,
     specs: dict[str, InputSpec],
-    flagged: dict[tuple[str, str, str], list[int]],
+    flagged: Flagged,
 ) -> list[InputValue]:
     """The month's parameters that enter the calculation; the others are flagged."""
-    values = []
+    values: list[InputValue] = []
     given = {value.name: value for value in month.parameters}
     for value in month.parameters:
         spec = specs.get(value.name)

@@ -58,7 +58,7 @@ def snapshot(
         "context": {"parameter_regimes": list(regimes), "grid_region": grid_region},
         "inputs": [plain(asdict(value)) for value in inputs],
         "activity": [
-            {**plain(asdict(record)), "kind": record.kind.value}  # type: ignore[dict-item]
+            {**plain(asdict(record)), "kind": record.kind.value}  # type: ignore[dict-item]  # plain keeps a dict a dict
             for record in activity
         ],
     }

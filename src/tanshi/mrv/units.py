@@ -59,7 +59,9 @@ _DEFINITIONS = (
 @functools.cache
 def registry() -> pint.UnitRegistry:
     """The project registry: Decimal magnitudes, tanshi's gas and carbon units."""
-    units = pint.UnitRegistry(non_int_type=Decimal, autoconvert_offset_to_baseunit=False)
+    units: pint.UnitRegistry = pint.UnitRegistry(
+        non_int_type=Decimal, autoconvert_offset_to_baseunit=False
+    )
     for definition in _DEFINITIONS:
         units.define(definition)
     return units

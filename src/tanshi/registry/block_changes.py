@@ -91,11 +91,11 @@ def serials_taken(
             taken[index] = ranges
     for index, m in enumerate(movements):
         if m.serials is not None:
-            ranges = _take_named(blocks.setdefault((m.from_account, m.unit_class), []),
-                                 m.serials, changes)  # fmt: skip
-            if ranges is None:
+            named = _take_named(blocks.setdefault((m.from_account, m.unit_class), []),
+                                m.serials, changes)  # fmt: skip
+            if named is None:
                 return None
-            taken[index] = ranges
+            taken[index] = named
     return [taken[index] for index in range(len(movements))]
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -86,7 +86,7 @@ def canonical_parts(
     return head[:-1] + b',"id":', b"," + tail[1:]
 
 
-def _compact(document: dict[str, object]) -> bytes:
+def _compact(document: Mapping[str, object]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

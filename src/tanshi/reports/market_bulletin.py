@@ -163,7 +163,7 @@ def bulletin_pdf(bulletin: Bulletin, chinese: bool) -> bytes:
     # A bulletin of one market (an exchange's own) has a short text and a one-row table:
     # give the chart the room they leave.
     ratios = (2.2, 5.6, 3.0) if len(bulletin.summaries) > 1 else (1.6, 6.6, 1.4)
-    head, body, foot = fig.subfigures(3, 1, height_ratios=ratios)
+    head, body, foot = fig.subfigures(3, 1, squeeze=False, height_ratios=ratios)[:, 0]
     head.text(0.05, 0.93, title(bulletin), fontsize=14, weight="bold", va="top")
     head.text(0.05, 0.79, bulletin.label, fontsize=8, color="#8a3a0f", va="top", bbox=LABEL_BOX)
     head.text(

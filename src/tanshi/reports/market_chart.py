@@ -158,15 +158,23 @@ def draw(
         gridspec_kw={"hspace": 0.28, "left": left, "bottom": bottom, "right": right, "top": top},
     )
     width = 0.6 if data.interval is Interval.DAY else 4.2
-    priced = [bar for bar in data.candles if bar.close is not None]
     shift = timedelta(days=2) if data.interval is Interval.WEEK else timedelta()
-    xs = [date2num(bar.start.date() + shift) for bar in priced]
-    colours = [UP if bar.close >= bar.open else DOWN for bar in priced]
-    bodies = [sorted((float(bar.open), float(bar.close))) for bar in priced]
+    # A bar with a close had a price-forming trade, so it has all four prices.
+    priced = [
+        (date2num(bar.start.date() + shift), bar.open, bar.high, bar.low, bar.close)
+        for bar in data.candles
+        if bar.open is not None
+        and bar.high is not None
+        and bar.low is not None
+        and bar.close is not None
+    ]
+    xs = [x for x, *_ in priced]
+    colours = [UP if close >= open_ else DOWN for _, open_, _, _, close in priced]
+    bodies = [sorted((float(open_), float(close))) for _, open_, _, _, close in priced]
     candle_axes.vlines(
         xs,
-        [float(bar.low) for bar in priced],
-        [float(bar.high) for bar in priced],
+        [float(low) for _, _, _, low, _ in priced],
+        [float(high) for _, _, high, _, _ in priced],
         colors=colours,
         linewidth=0.8,
     )

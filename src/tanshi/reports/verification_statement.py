@@ -46,7 +46,7 @@ def statement_pdf(statement: dict[str, Any]) -> bytes:
     family = cjk_family()
     # DejaVu first: Latin text stays in a font whose codes are ASCII (searchable, as the
     # HTML), Chinese glyphs fall back to the CJK font.
-    fonts = {"family": ["DejaVu Sans", family]} if family else {}
+    fonts: dict[str, Any] = {"family": ["DejaVu Sans", family]} if family else {}
     s = statement
     fig = Figure(figsize=(8.27, 11.69))  # fixed positions, no layout engine: same bytes
     title = "核查报告 Verification statement" if family else "Verification statement"

@@ -163,8 +163,8 @@ def _check_units(rulebook: Rulebook) -> Iterator[Issue]:
                 'kind = "allowance"',
                 f"compliance[{index}].allowance_unit_type",
             )
-    for index, rule in enumerate(rulebook.offsets):
-        for position, code in enumerate(rule.eligible_unit_types):
+    for index, offset in enumerate(rulebook.offsets):
+        for position, code in enumerate(offset.eligible_unit_types):
             kind = kinds.get(code)
             if kind is None or not kind.is_credit:
                 yield Issue(

@@ -31,12 +31,12 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
                     f"auction_share[{index}].sectors[{position}]",
                 )
     for sector in sorted(sectors):
-        group = [
+        shares = [
             (index, share)
             for index, share in enumerate(rulebook.auction_share)
             if sector in share.sectors
         ]
-        yield from check_overlaps("auction_share", group, f"the auction shares of {sector}")
+        yield from check_overlaps("auction_share", shares, f"the auction shares of {sector}")
     for index, auction in enumerate(rulebook.auction):
         for position, sector in enumerate(auction.eligible_sectors):
             if sector not in sectors:
@@ -70,8 +70,8 @@ def check_supply(rulebook: Rulebook) -> Iterator[Issue]:
                 f'limit = "{rule.limit}" needs {field}',
                 f"banking[{index}].{field}",
             )
-    for index, rule in enumerate(rulebook.borrowing):
-        if rule.min_gap_share_of_allocation is not None and rule.max_share_of_gap is None:
+    for index, borrowing in enumerate(rulebook.borrowing):
+        if borrowing.min_gap_share_of_allocation is not None and borrowing.max_share_of_gap is None:
             yield Issue(
                 "missing_borrowing_limit",
                 "min_gap_share_of_allocation needs max_share_of_gap (how much of the gap "

@@ -278,8 +278,8 @@ class _ExactLoader(yaml.SafeLoader):
     """YAML's safe loader, reading floats as Decimal so no number passes through binary."""
 
 
-def _decimal(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
-    return Decimal(str(loader.construct_scalar(node)).replace("_", ""))  # type: ignore[arg-type]
+def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    return Decimal(str(loader.construct_scalar(node)).replace("_", ""))
 
 
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)

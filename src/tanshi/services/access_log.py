@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import JSON, Connection, Engine, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -92,6 +92,15 @@ def send_stored_response(send: Send, user_id: int, key: str) -> Callable[[], Sto
 
 def _stored_from(row: Any) -> Stored | None:
     return None if row is None else (row[0], int(row[1]), row[2])
+
+
+class Audit(TypedDict):
+    """The audit line's fields of an API write, passed as ``**audit`` to ``finish_write``."""
+
+    action: str
+    target: str
+    source_ip: str
+    detail: dict[str, Any]
 
 
 def finish_write(

@@ -216,6 +216,7 @@ def approve(
     row, issues = _decide(engine, approver, request_id, APPROVED, now, approving=True)
     if issues:
         return None, issues
+    outcome: Outcome | None
     if row.action == ADD_USER:
         password = user_admin.temporary_password()
         detail = row.detail

@@ -107,7 +107,7 @@ def by_company(engine: Engine, jurisdiction: Jurisdiction, year: int) -> tuple[s
     if stage == PLANNED:
         assert plan is not None
         names = _names(engine, jurisdiction)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {"company": line.company, "name": names.get(line.company, ("", ""))[0],
              "sector": names.get(line.company, ("", ""))[1], "first_t": line.allocated_t,
              "deduction_t": line.deduction_t, "true_up_t": None, "transaction_id": None}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -45,7 +46,7 @@ def proceeds_code(jurisdiction: str) -> str:
     return f"{jurisdiction}-CASH-AUCTION"
 
 
-def book_csv(rows: list[Any]) -> str:
+def book_csv(rows: Sequence[Any]) -> str:
     """The live bids at the close as a bid file (its SHA-256 is recorded with the auction)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
@@ -101,7 +102,7 @@ def clear_book(
             companies.c.jurisdiction_id == jurisdiction.id)).all())  # fmt: skip
         bids = [Bid(str(r.id), r.company, Decimal(int(r.price_hundredths)) / 100,
                     int(r.quantity_units)) for r in rows]  # fmt: skip
-        guarantees = None
+        guarantees: dict[str, Decimal] | None = None
         if terms.bid_guarantee_required:  # the reserved funds are each bidder's guarantee
             guarantees = {}
             for r in rows:
@@ -131,7 +132,7 @@ def clear_book(
     return atomically(engine, work)
 
 
-def _settle(connection: Connection, jurisdiction: Jurisdiction, code: str, rows: list[Any],
+def _settle(connection: Connection, jurisdiction: Jurisdiction, code: str, rows: Sequence[Any],
             result: AuctionResult, now: datetime) -> None:  # fmt: skip
     """Pay each winner's award at the clearing price from its reservations into the
     proceeds account (one entry per winner), and release every reservation's remainder."""

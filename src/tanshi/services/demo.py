@@ -27,6 +27,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, func, select
@@ -44,6 +45,7 @@ from tanshi.registry import Movement, TransactionRequest
 from tanshi.resources import load_settlement_rules, load_venue, venue_ids
 from tanshi.resources import verification_rules as load_verification_rules
 from tanshi.rulebook import Rulebook, UnitKind, rules_in_force
+from tanshi.rulebook.model import GrandfatheringRule
 from tanshi.scenario.companies import SyntheticCompany, make_activity, make_companies
 from tanshi.scenario.market_plan import (
     Behaviour,
@@ -141,7 +143,7 @@ class _DemoRun:
         self.deadline = self.rules.compliance.surrender_deadline(self.year)
         self.allowance_class = f"{self.rules.allowance_unit_type.code}-{self.year}"
         offset_rule = self.rules.offsets
-        self.offset_share = offset_rule.cap_share_of_obligation if offset_rule else 0
+        self.offset_share = offset_rule.cap_share_of_obligation if offset_rule else Decimal(0)
 
     def at(self, day: date, hour: int = 10) -> datetime:
         return datetime.combine(day, time(hour), self.tz).astimezone(UTC)
@@ -161,7 +163,9 @@ class _DemoRun:
             is_demo=True,
         )
         companies = make_companies(self.rng, company_count)
-        base_years = list(self.rules.allocation.base_years)
+        grandfathering = self.rules.allocation
+        assert isinstance(grandfathering, GrandfatheringRule)  # run_demo refuses other methods
+        base_years = list(grandfathering.base_years)
         activity = {c.code: make_activity(self.rng, c, [*base_years, self.year]) for c in companies}
         self.register(companies)
         self.report(companies, activity, base_years, silent=None)

@@ -23,13 +23,13 @@ def product_overview(engine: Engine, venue: Any, product: Any) -> dict[str, Any]
     """One product: the latest trading day's close, change, volume; totals since listing."""
     trades, _label, _market = exchange_tape(engine, venue, product.code)
     days = bars(trades, Interval.DAY, ZoneInfo(venue.venue.timezone))
-    priced = [bar for bar in days if bar.close is not None]
-    last = priced[-1] if priced else None
-    before = priced[-2].close if len(priced) > 1 else product.reference_cny_per_t
+    closes = [bar.close for bar in days if bar.close is not None]
+    last = closes[-1] if closes else None
+    before = closes[-2] if len(closes) > 1 else product.reference_cny_per_t
     latest = days[-1] if days else None
-    change = None if last is None or before is None else last.close - before
+    change = None if last is None or before is None else last - before
     return {
-        "product": product.code, "last_cny_per_t": _cny(last.close if last else None),
+        "product": product.code, "last_cny_per_t": _cny(last),
         "previous_close_cny_per_t": _cny(before),
         "change_cny_per_t": _cny(change),
         "last_day": latest.start.date().isoformat() if latest else None,

@@ -158,7 +158,7 @@ def tonnes_out(value: Decimal) -> str:
 
 def _shallow(record: object) -> dict[str, object]:
     """A flat dataclass's fields as a dict (``asdict`` deep-copies, which bulk output pays for)."""
-    return {item.name: getattr(record, item.name) for item in fields(record)}  # type: ignore[arg-type]
+    return {item.name: getattr(record, item.name) for item in fields(record)}  # type: ignore[arg-type]  # callers pass dataclass records
 
 
 def _plain(value: object) -> object:
@@ -237,7 +237,7 @@ def write_results(path: Path, calculations: Sequence[Calculation]) -> None:
                     totals.get("direct", "0"),
                     totals.get("indirect", "0"),
                     totals.get("process", "0"),
-                    " | ".join(record["issues"]),  # type: ignore[arg-type]
+                    " | ".join(record["issues"]),  # type: ignore[arg-type]  # a list of str
                     json.dumps(record["parameters"], ensure_ascii=False),
                 ]
             )

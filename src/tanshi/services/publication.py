@@ -82,7 +82,11 @@ def transaction_log(engine: Engine, until: datetime | None = None) -> list[LogLi
     if until is not None:
         query = query.where(transactions.c.booked_at <= until)
     with reader(engine).connect() as connection:
-        return [LogLine(*row[:6], int(row[6])) for row in connection.execute(query)]
+        return [
+            LogLine(sequence, booked_at, type_code, source, target, unit_class, int(quantity))
+            for sequence, booked_at, type_code, source, target, unit_class, quantity
+            in connection.execute(query)
+        ]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,7 @@ class SqliteAccess:
         """Access on the caller's SQLAlchemy connection, in its transaction."""
         if not connection.in_transaction():
             connection.begin()
-        return cls(connection.connection.driver_connection)  # type: ignore[arg-type]
+        return cls(connection.connection.driver_connection)  # type: ignore[arg-type]  # a checked-out connection has its driver's
 
     def read(self, request: TransactionRequest) -> Snapshot:
         raw = self.raw

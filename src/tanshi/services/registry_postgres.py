@@ -77,7 +77,7 @@ class PostgresAccess:
             # Statements sent on the driver connection bypass SQLAlchemy's autobegin; begin
             # here so that the caller's commit() commits them.
             connection.begin()
-        return cls(connection.connection.driver_connection, alone=False)  # type: ignore[arg-type]
+        return cls(connection.connection.driver_connection, alone=False)  # type: ignore[arg-type]  # a checked-out connection has its driver's
 
     def read(self, request: TransactionRequest) -> Snapshot:
         movements = request.movements
@@ -183,7 +183,9 @@ class PostgresAccess:
             cursor.execute(query, (json.dumps(document),))
             if begin:
                 cursor.nextset()
-            return cursor.fetchone()[0]
+            row = cursor.fetchone()
+            assert row is not None  # the statement selects one row: the function's answer
+            return row[0]
         except psycopg.Error as error:
             raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
         finally:

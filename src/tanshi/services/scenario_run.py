@@ -9,7 +9,7 @@ came out otherwise, as ``Difference`` records.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -47,6 +47,7 @@ from tanshi.services import (
     verification,
     verified_entry,
 )
+from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.registry import execute
 from tanshi.services.scenario_outcomes import (
     ALLOCATION_FIELDS,
@@ -98,6 +99,7 @@ class _Run:
     engine: Engine
     scenario: Scenario
     tz: ZoneInfo
+    j: Jurisdiction = field(init=False)  # opened by run_scenario at the first step's moment
 
     def __post_init__(self) -> None:
         self.result = ScenarioResult(self.scenario)

@@ -163,6 +163,7 @@ def change_order(
         session, report = live
         day = at.astimezone(session.zone).date()
         resting = session.open.get(order_id)
+        command: CancelOrder | AmendOrder
         if price_fen is None and quantity_t is None:
             command = CancelOrder(at, session.key, order_id, owner)
         else:

@@ -198,7 +198,8 @@ def record_finding(
             assert row is not None
             state = CaseState.IN_VERIFICATION
             found_id = connection.execute(
-                verification_findings.insert().values(
+                verification_findings.insert()
+                .values(
                     case_id=row.id,
                     report_id=row.report_id,
                     body_id=row.body_id,
@@ -210,7 +211,8 @@ def record_finding(
                     description=description,
                     recorded_at=to_utc(now),
                 )
-            ).inserted_primary_key[0]
+                .returning(verification_findings.c.id)
+            ).scalar_one()
             detail["finding_id"] = found_id  # what a withdrawal names
             connection.execute(
                 verification_cases.update()
@@ -297,7 +299,8 @@ def record_recheck(
         row = lock_case(connection, company, year)
         case = case_of(connection, row, company, year)
         result = check(Action.RECORD_RECHECK, case, actor)
-        state, detail = case.state, {"note": note, "recheck_t": str(recheck_tco2)}
+        state = case.state
+        detail: dict[str, Any] = {"note": note, "recheck_t": str(recheck_tco2)}
         if result is ResultCode.OK:
             assert row is not None and row.verified_kg is not None
             verified = kg_to_t(row.verified_kg)

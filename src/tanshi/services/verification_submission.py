@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -75,7 +76,7 @@ def submit_report(
         action = Action.RESUBMIT if resubmit else Action.SUBMIT
         issues, calculated, plan_id = _checked(connection, jurisdiction, table, rules, report)
         result = check(action, case, actor, report_ok=not has_errors(issues))
-        detail = {"issues": [str(issue) for issue in issues]}
+        detail: dict[str, Any] = {"issues": [str(issue) for issue in issues]}
         if result is not ResultCode.OK:
             record_event(
                 connection, row, company, year, action, actor, result, case.state, detail, now

@@ -43,7 +43,7 @@ class Prepared:
     def postgresql(self, dialect: Any) -> tuple[str, dict[str, Any], frozenset[str]]:
         """The SQL for psycopg, the parameters fixed in it, and the names of JSON parameters."""
         if self._postgresql is None:
-            compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]
+            compiled = self.statement.compile(dialect=dialect)  # type: ignore[attr-defined]  # every Prepared statement is a Core clause
             # ``IN (list)`` is rendered at execution time, which raw execution skips.
             assert not any(bind.expanding for bind in compiled.binds.values()), "no IN lists"
             # Values fixed when the statement was built (``column != 0``), then JSON columns.
@@ -65,7 +65,7 @@ class Prepared:
     def _send(self, connection: Connection, params: dict[str, Any]) -> psycopg.Cursor[Any]:
         sql, params = self.bound(connection.dialect, params)
         _autobegin(connection)
-        raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+        raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]  # a checked-out connection has its driver's
         cursor = raw.cursor(row_factory=namedtuple_row)
         with _as_sqlalchemy_error(sql):
             return cursor.execute(sql, params, prepare=True)
@@ -73,7 +73,7 @@ class Prepared:
     def rows(self, connection: Connection, **params: Any) -> Sequence[Any]:
         """Every row the statement returns for ``params``."""
         if connection.dialect.name != "postgresql":
-            result = connection.execute(self.statement, params)  # type: ignore[arg-type]
+            result = connection.execute(self.statement, params)
             return result.all() if result.returns_rows else []
         with self._send(connection, params) as cursor:
             return _fetched(cursor)
@@ -123,7 +123,7 @@ def pipeline(connection: Connection) -> Iterator[Send]:
         yield lambda prepared, **params: Pending(prepared.rows(connection, **params))
         return
     _autobegin(connection)
-    raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+    raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]  # a checked-out connection has its driver's
     with _as_sqlalchemy_error("pipeline"), raw.pipeline():
         yield lambda prepared, **params: Pending(cursor=prepared._send(connection, params))
 

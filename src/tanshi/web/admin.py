@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -68,7 +68,7 @@ def users_page(request: Request, svc: ServiceDep, who: VisitorDep,
     for user in page.items:
         until = user["locked_until"]
         user["locked"] = until is not None and datetime.fromisoformat(until) > now
-    keys = {"new_key": new_key, "row_key_id": row_key_id}
+    keys: dict[str, Any] = {"new_key": new_key, "row_key_id": row_key_id}
     if request.headers.get("hx-request"):
         return render(request, svc, who, "_users_table.html", page=page, **keys)
     organisations = admin_views.organisation_list(svc.engine, limit=500).items
@@ -114,7 +114,7 @@ async def create_user(request: Request, svc: ServiceDep, who: VisitorDep) -> Res
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "user_create", "web",
-                           lambda form: _create_user(svc, who.principal, form),  # type: ignore[arg-type]
+                           lambda form: _create_user(svc, who.principal, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            trigger=f"{USERS_CHANGED}, {REQUESTS_CHANGED}",
                            key_input=USER_KEY, key_required=True)  # fmt: skip
 
@@ -175,7 +175,7 @@ async def user_action(
                     "deactivate": "user_deactivate",
                     "ask-second-factor-reset": "admin_request"}[action]  # fmt: skip
     return await web_write(request, svc, who, audit_action, username,
-                           lambda _form: _act(svc, me, username, action),  # type: ignore[arg-type]
+                           lambda _form: _act(svc, me, username, action),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=row_key_id(username), key_required=True,
                            trigger=REQUESTS_CHANGED if action.startswith("ask") else None)  # fmt: skip
 
@@ -223,6 +223,6 @@ async def grant(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "representative_set", "web",
-                           lambda form: _grant(svc, who.principal, form),  # type: ignore[arg-type]
+                           lambda form: _grant(svc, who.principal, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            trigger=REQUESTS_CHANGED, key_input=REPRESENTATIVE_KEY,
                            key_required=True)  # fmt: skip

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from decimal import Decimal, InvalidOperation
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -72,7 +72,9 @@ def price(hundredths: int | None) -> str | None:
 
 def year_view(svc: Service, who: Principal, place: Jurisdiction, year: int) -> dict:
     """What the page shows for ``year``: totals, companies, auctions (with awards)."""
-    problem, summary, rows = None, None, []
+    problem: str | None = None
+    summary: dict[str, Any] | None = None
+    rows: list[dict] = []
     try:
         summary = allocation_desk.summary(svc.engine, place, year)
         _stage, rows = allocation_desk.by_company(svc.engine, place, year)
@@ -147,7 +149,7 @@ async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
                          who: VisitorDep) -> Response:  # fmt: skip
     me = who.principal
     return await web_write(request, svc, who, "allocation_run", str(year),
-                           lambda _form: _run(svc, me, year),  # type: ignore[arg-type]
+                           lambda _form: _run(svc, me, year),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=DeskKeys.run, key_required=True)  # fmt: skip
 
 
@@ -207,5 +209,5 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 async def hold_auction(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction", "web",
-                           lambda form: _hold(svc, me, form),  # type: ignore[arg-type]
+                           lambda form: _hold(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=DeskKeys.auction, key_required=True)  # fmt: skip

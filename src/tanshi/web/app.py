@@ -91,7 +91,7 @@ def create_app(service: Service) -> FastAPI:
                    account_controls.router, account_limits.router, registry_desk.router,
                    surveillance.router):  # fmt: skip
         app.include_router(router)
-    app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]
+    app.add_exception_handler(PasswordChangeRequired, _to_account_page)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
     errors.install(app)
     app.add_middleware(errors.WebBodyLimit, limit=service.settings.max_body_bytes,
                        service=service)  # fmt: skip

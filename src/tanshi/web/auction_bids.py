@@ -125,7 +125,7 @@ def bids_panel(request: Request, svc: ServiceDep, who: VisitorDep,
 async def submit_bid(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction_bid", "web",
-                           lambda form: _bid(svc, me, form, None),  # type: ignore[arg-type]
+                           lambda form: _bid(svc, me, form, None),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input="bid-key", trigger=BIDS_CHANGED)  # fmt: skip
 
 
@@ -134,7 +134,7 @@ async def revise_bid(bid_id: BidPath, request: Request, svc: ServiceDep,
                      who: VisitorDep) -> Response:  # fmt: skip
     me = who.principal
     return await web_write(request, svc, who, "auction_bid_revise", str(bid_id),
-                           lambda form: _bid(svc, me, form, bid_id),  # type: ignore[arg-type]
+                           lambda form: _bid(svc, me, form, bid_id),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=f"revise-key-{bid_id}", trigger=BIDS_CHANGED)  # fmt: skip
 
 
@@ -143,5 +143,5 @@ async def withdraw_bid(bid_id: BidPath, request: Request, svc: ServiceDep,
                        who: VisitorDep) -> Response:  # fmt: skip
     me = who.principal
     return await web_write(request, svc, who, "auction_bid_withdraw", str(bid_id),
-                           lambda form: _withdraw(svc, me, form, bid_id),  # type: ignore[arg-type]
+                           lambda form: _withdraw(svc, me, form, bid_id),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=f"withdraw-key-{bid_id}", trigger=BIDS_CHANGED)  # fmt: skip

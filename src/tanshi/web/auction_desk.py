@@ -83,7 +83,7 @@ def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mess
 async def announce(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction_announce", "web",
-                           lambda form: _announce(svc, me, form),  # type: ignore[arg-type]
+                           lambda form: _announce(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=DeskKeys.notice, key_required=True)  # fmt: skip
 
 
@@ -91,5 +91,5 @@ async def announce(request: Request, svc: ServiceDep, who: VisitorDep) -> Respon
 async def clear(code: CodePath, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "auction_clear", code,
-                           lambda form: _clear(svc, me, code, form),  # type: ignore[arg-type]
+                           lambda form: _clear(svc, me, code, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input=DeskKeys.clear(code), key_required=True)  # fmt: skip

@@ -183,7 +183,7 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 async def transfer(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     me = who.principal
     return await web_write(request, svc, who, "transfer", "web",
-                           lambda form: _transfer(svc, me, form),  # type: ignore[arg-type]
+                           lambda form: _transfer(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input="transfer-key", trigger=PROPOSALS_CHANGED)  # fmt: skip
 
 
@@ -227,7 +227,7 @@ async def surrender(request: Request, svc: ServiceDep, who: VisitorDep) -> Respo
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="only a company's compliance officer surrenders")  # fmt: skip
     return await web_write(request, svc, who, "surrender", "web",
-                           lambda form: _surrender(svc, me, form),  # type: ignore[arg-type]
+                           lambda form: _surrender(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            key_input="surrender-key", trigger=PROPOSALS_CHANGED)  # fmt: skip
 
 
@@ -255,5 +255,5 @@ async def proposal_step(
 ) -> Response:  # fmt: skip
     me = who.principal
     return await web_write(request, svc, who, action, str(proposal_id),
-                           lambda _form: _step(svc, me, proposal_id, action),  # type: ignore[arg-type]
+                           lambda _form: _step(svc, me, proposal_id, action),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
                            trigger=PROPOSALS_CHANGED)  # fmt: skip

@@ -8,7 +8,7 @@ a page (or, for htmx, the result fragment it swaps in) rather than JSON or a bar
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -61,14 +61,19 @@ async def page(request: Request, status: int, refused: Refused) -> Response:
     return await run_in_threadpool(_page, request, svc, status, refused)
 
 
+def _api_handler(app: FastAPI, kind: type[Exception]) -> Handler:
+    """The API's handler of ``kind``: api/errors.py defines every one ``async``."""
+    return cast(Handler, app.exception_handlers[kind])
+
+
 def install(app: FastAPI) -> None:
     """Pages for HTTP errors, API errors, years without rules and crashes on web addresses;
     the API's JSON stays on its own."""
-    api_http: Handler = app.exception_handlers[StarletteHTTPException]
-    api_no_rule: Handler = app.exception_handlers[NoRuleInForce]
-    api_error: Handler = app.exception_handlers[ApiError]
-    api_crash: Handler = app.exception_handlers[Exception]
-    api_invalid: Handler = app.exception_handlers[RequestValidationError]
+    api_http = _api_handler(app, StarletteHTTPException)
+    api_no_rule = _api_handler(app, NoRuleInForce)
+    api_error = _api_handler(app, ApiError)
+    api_crash = _api_handler(app, Exception)
+    api_invalid = _api_handler(app, RequestValidationError)
 
     async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if is_api(request.url.path):
@@ -107,10 +112,10 @@ def install(app: FastAPI) -> None:
         except Exception:  # the page itself failed (the database, say): the API's answer
             return await api_crash(request, error)
 
-    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]
-    app.add_exception_handler(NoRuleInForce, no_rule)  # type: ignore[arg-type]
-    app.add_exception_handler(ApiError, refused)  # type: ignore[arg-type]
-    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, http_error)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
+    app.add_exception_handler(NoRuleInForce, no_rule)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
+    app.add_exception_handler(ApiError, refused)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
+    app.add_exception_handler(RequestValidationError, invalid)  # type: ignore[arg-type]  # Starlette calls it only with this exception class
     app.add_exception_handler(Exception, crash)
 
 

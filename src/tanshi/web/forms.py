@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -29,7 +29,7 @@ from tanshi.web.render import render
 from tanshi.web.sentences import read_detail
 from tanshi.web.session import Visitor, csrf_ok
 
-Message = tuple[str, dict[str, object]]  # an English template (the msgid) and its values
+Message = tuple[str, Mapping[str, object]]  # an English template (the msgid) and its values
 MAX_KEY_CHARS = 64
 SECRET_FIELDS = ("password", "totp", "csrf_token")  # never written to the audit log
 
@@ -103,7 +103,7 @@ def refusal_of(issues) -> Refused:
     return refusal(issues[0].code, detail)
 
 
-def say(locale: str, message: str, values: dict[str, object]) -> str:
+def say(locale: str, message: str, values: Mapping[str, object]) -> str:
     """``message`` in the visitor's language, with its values (themselves translated, a
     status by its name in labels.py, unless ``Verbatim``)."""
     translate = translator(locale)
@@ -129,7 +129,7 @@ def _kept(answer: dict) -> tuple[bool, str, str, dict[str, object], str | None]:
 
 def _answer(
     request: Request, svc: Service, visitor: Visitor, ok: bool, code: str, message: str,
-    values: dict[str, object], detail: str | None, key_input: str | None,
+    values: Mapping[str, object], detail: str | None, key_input: str | None,
     trigger: str | None,
 ) -> HTMLResponse:  # fmt: skip
     text = say(visitor.locale, message, values)
@@ -184,6 +184,7 @@ async def web_write(
                 return _answer(request, svc, visitor, *_kept(earlier[2]), key_input, trigger)
             return _answer(request, svc, visitor, False, problem.code, problem.message, {},
                            None, key_input, None)  # fmt: skip
+    answer: tuple[bool, str, str, Mapping[str, object], str | None]
     try:
         try:
             message, values = run(form)
@@ -202,10 +203,14 @@ async def web_write(
                        svc.now(), {"form": safe})  # fmt: skip
         answer = (True, "ok", message, values, None)
     if key:
-        kept = dict(zip(("ok", "code", "message", "values", "detail"), answer, strict=True))
+        kept: dict[str, object] = dict(
+            zip(("ok", "code", "message", "values", "detail"), answer, strict=True)
+        )
         kept["values"] = {k: str(v) for k, v in answer[3].items()}
         if any(isinstance(v, Secret) for v in answer[3].values()):
             kept["message"], kept["values"] = SECRET_NOT_KEPT, {}
         kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]
         form_keys.keep(svc.engine, me.user_id, key, 200 if answer[0] else 422, kept)
-    return _answer(request, svc, visitor, *answer, key_input, trigger if answer[0] else None)
+    ok, code, text, shown, detail = answer
+    return _answer(request, svc, visitor, ok, code, text, shown, detail, key_input,
+                   trigger if ok else None)  # fmt: skip

@@ -8,7 +8,7 @@ Kept apart from web/regulator.py (the regulator's overview) so each stays small.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
@@ -52,7 +52,7 @@ def desk(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     if not allowed(who, READERS):
         return _refused_page(request, svc, who)
     mine = views.codes_in_scope(svc.engine, who.principal)
-    context = {
+    context: dict[str, Any] = {
         "freezes": [f for f in registry_desk.freeze_orders(svc.engine)
                     if mine is None or f.account in mine],
         "waiting": registry_desk.waiting_transfers(svc.engine, who.principal),

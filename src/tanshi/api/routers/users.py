@@ -105,8 +105,10 @@ def _shown_once(
                            stored[2]["error"]["field"])  # fmt: skip
         return stored[2]
     now = svc.now()
-    audit = {"action": action, "target": target, "source_ip": client_address(request),
-             "detail": {"request": {"username": target}, "key": key}}  # fmt: skip
+    audit: access_log.Audit = {
+        "action": action, "target": target, "source_ip": client_address(request),
+        "detail": {"request": {"username": target}, "key": key},
+    }  # fmt: skip
     try:
         body = run()
     except ApiError as error:

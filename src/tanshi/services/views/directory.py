@@ -181,7 +181,7 @@ def coverage(
                 allocations.c.year == year, allocations.c.company_id.in_(covered_companies)
             )
         ).scalar_one()
-        statuses = dict(
+        statuses: dict[str, int] = dict(
             connection.execute(
                 select(compliance_results.c.status, func.count())
                 .where(compliance_results.c.year == year,

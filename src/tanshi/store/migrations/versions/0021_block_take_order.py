@@ -31,7 +31,7 @@ branch_labels = None
 depends_on = None
 
 
-def _previous():  # type: ignore[no-untyped-def]
+def _previous():
     """Migration 0020's module: its read function is the text this one edits."""
     path = Path(__file__).with_name("0020_registry_cpu.py")
     spec = importlib.util.spec_from_file_location("tanshi_migration_0020", path)

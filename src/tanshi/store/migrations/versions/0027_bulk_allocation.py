@@ -53,12 +53,12 @@ def _text_arrays(definition: str, lists: int) -> str:
 
 
 def _old_read() -> str:
-    return _migration("0021_block_take_order.py")._read()  # type: ignore[no-any-return]
+    return _migration("0021_block_take_order.py")._read()
 
 
 def _old_write() -> str:
     text = _migration("0008_registry_throughput.py")._WRITE
-    return text.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)  # type: ignore[no-any-return]
+    return text.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1)
 
 
 def upgrade() -> None:

@@ -189,10 +189,10 @@ def change_order(
         if isinstance(command, AmendOrder) and resting is not None:
             unused = resting.left_t - command.quantity_t
             if unused and resting.side != BUY:
-                code = session.venue.venue.code
+                venue_code = session.venue.venue.code
                 _, issues = reservations.release_units(
-                    engine, jurisdiction, f"order/{code}/{order_id}", unused,
-                    f"order/{code}/{order_id}/amend/{session.exchange.seq}", at,
+                    engine, jurisdiction, f"order/{venue_code}/{order_id}", unused,
+                    f"order/{venue_code}/{order_id}/amend/{session.exchange.seq}", at,
                 )  # fmt: skip
                 assert not issues, issues
             resting.left_t = command.quantity_t

@@ -76,13 +76,13 @@ class ClearIn(Strict):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
 
 
-class NoticeOut(BaseModel):
+class _AuctionTerms(BaseModel):
+    """What an announced auction and a published result share (the window is theirs)."""
+
     code: str
     jurisdiction: str
     year: int
     auction_on: str
-    opens_at: str
-    closes_at: str
     closed_at: str | None
     phase: Literal["announced", "open", "closed", "cleared"]
     currency: str
@@ -101,7 +101,12 @@ class NoticeOut(BaseModel):
     cover_ratio: str | None = Field(description="tonnes bid / tonnes offered, once cleared")
 
 
-class ResultOut(NoticeOut):
+class NoticeOut(_AuctionTerms):
+    opens_at: str
+    closes_at: str
+
+
+class ResultOut(_AuctionTerms):
     via: Literal["bid_book", "one_step"] = Field(
         description="how it ran: cleared from the bid book (announced with a bidding window), "
         "or in one step with its bids given at once (`POST /v1/auctions`, `tanshi auction run "
@@ -113,7 +118,7 @@ class ResultOut(NoticeOut):
     auction_on: str = Field(description="the day as published; a one_step auction's is the "
                             "local day it was held")  # fmt: skip
     bid_t: int | None = Field(description="tonnes bid; null for a one_step auction recorded "
-                              "before revision 0029, which kept no totals")  # fmt: skip
+                              "before revision 0030, which kept no totals")  # fmt: skip
     bidders: int | None = Field(description="distinct bidders; null as bid_t")
 
 

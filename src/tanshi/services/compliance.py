@@ -242,6 +242,9 @@ def run_compliance(
         choices,
     )
     with engine.begin() as connection:
+        # Under the registry lock, as allocate_year: a second run waits and writes nothing,
+        # and next year's allocation is either seen here or sees the deductions written.
+        lock_journal_head(connection)
         ids = company_ids(connection, jurisdiction)
         if compliance_computed(connection, jurisdiction, year):
             return lines

@@ -1,0 +1,116 @@
+"""A write that depends on what it read sees a competing write committed after the plan.
+
+Each test commits the competing write (a deduction, a true-up) through another connection
+at the moment the service used to read its precondition outside its write transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from tanshi.allocation.production import UnitOutput
+from tanshi.resources import load_rulebook
+from tanshi.services import allocation, allocation_true_up, production
+from tanshi.services.jurisdiction import Jurisdiction, open_jurisdiction, register_company
+from tanshi.services.verified_entry import enter_verified_emissions
+from tanshi.store.schema import allocation_deductions, allocation_lines, allocations, companies
+
+OPENED = datetime(2013, 1, 1, tzinfo=UTC)
+NOW = datetime(2020, 12, 30, 4, tzinfo=UTC)
+
+
+def _open(engine: Engine, preset: str, sectors: dict[str, str]) -> Jurisdiction:
+    rulebook, text = load_rulebook(preset)
+    place = open_jurisdiction(engine, rulebook, text, OPENED, is_demo=False)
+    for code, sector in sectors.items():
+        register_company(engine, place, code, f"Company {code}", sector)
+    return place
+
+
+def _company_id(engine: Engine, code: str) -> int:
+    with engine.connect() as connection:
+        found = select(companies.c.id).where(companies.c.code == code)
+        return int(connection.execute(found).scalar_one())
+
+
+def _count(engine: Engine, query) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(query).scalar_one())
+
+
+def test_a_deduction_committed_after_the_plan_is_deducted_by_the_allocation(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dp = _open(engine, "demo-province", {"P": "power", "Q": "cement"})
+    for company, tco2 in (("P", "1000"), ("Q", "500")):
+        for year in (2013, 2014, 2015):
+            assert enter_verified_emissions(engine, company, year, Decimal(tco2), "test") == []
+    p = _company_id(engine, "P")
+    real_plan = allocation.plan_year
+    calls = []
+
+    def plan_then_compliance_deducts(*args, **kwargs):
+        plan = real_plan(*args, **kwargs)
+        if not calls:  # compliance of 2018 records P's shortfall against 2019, and commits
+            with engine.begin() as connection:
+                connection.execute(allocation_deductions.insert().values(
+                    company_id=p, year=2019, from_compliance_year=2018, quantity_units=100,
+                    reason="shortfall of 100 t in 2018",
+                ))  # fmt: skip
+        calls.append(args)
+        return plan
+
+    monkeypatch.setattr(allocation, "plan_year", plan_then_compliance_deducts)
+    undeducted = real_plan(engine, dp, 2019).table
+    table = allocation.allocate_year(engine, dp, 2019, NOW)
+    deducted = {line.company: line.deduction_t for line in table.lines}
+    assert deducted == {"P": 100, "Q": 0}
+    before = {line.company: line.allocated_t for line in undeducted.lines}
+    assert {line.company: line.allocated_t for line in table.lines} == {
+        "P": before["P"] - 100, "Q": before["Q"]}  # fmt: skip
+    stored = select(allocations.c.deduction_units).where(
+        allocations.c.company_id == p, allocations.c.year == 2019
+    )
+    assert _count(engine, stored) == 100
+    assert allocation.allocated_units(engine, dp, 2019)["P"] == before["P"] - 100
+
+
+def _output(company: str, year: int, mwh: str) -> UnitOutput:
+    return UnitOutput(company, f"{company}1", year, "coal_above_300mw", "water", Decimal("0.9"),
+                      Decimal(0), Decimal(mwh), Decimal(0))  # fmt: skip
+
+
+def test_a_true_up_booked_after_the_check_is_refused_as_already_booked(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cn = _open(engine, "cn-national-power", {"A": "power", "B": "power"})
+    outputs = [_output(code, year, mwh) for code, mwh in (("A", "1000000"), ("B", "500000"))
+               for year in (2018, 2019)]  # fmt: skip
+    assert production.record_unit_outputs(engine, cn, outputs, NOW) == []
+    allocation.allocate_year(engine, cn, 2019, NOW)
+    real_done = allocation_true_up.true_up_done
+    calls, competing = [], []
+
+    def done_then_another_true_up(*args, **kwargs):
+        done = real_done(*args, **kwargs)
+        if not calls:  # another request books the same true-up and commits
+            calls.append(args)
+            competing.append(allocation_true_up.true_up_year(engine, cn, 2019, NOW))
+        return done
+
+    monkeypatch.setattr(allocation_true_up, "true_up_done", done_then_another_true_up)
+    result = allocation.true_up_year(engine, cn, 2019, NOW)
+    assert competing[0].booked, competing[0].issues
+    assert not result.booked
+    assert [issue.code for issue in result.issues] == ["already_trued_up"]
+    lines = (
+        select(func.count())
+        .select_from(allocation_lines)
+        .where(allocation_lines.c.stage == "true_up")
+    )
+    assert _count(engine, lines) == 2
+    assert _count(engine, select(func.count()).select_from(allocation_deductions)) == 0

@@ -14,10 +14,16 @@ from sqlalchemy import Engine, func, select
 
 from tanshi.allocation.production import UnitOutput
 from tanshi.resources import load_rulebook
-from tanshi.services import allocation, allocation_true_up, production
+from tanshi.services import allocation, allocation_true_up, compliance, flexibility, production
 from tanshi.services.jurisdiction import Jurisdiction, open_jurisdiction, register_company
 from tanshi.services.verified_entry import enter_verified_emissions
-from tanshi.store.schema import allocation_deductions, allocation_lines, allocations, companies
+from tanshi.store.schema import (
+    allocation_deductions,
+    allocation_lines,
+    allocations,
+    companies,
+    compliance_results,
+)
 
 OPENED = datetime(2013, 1, 1, tzinfo=UTC)
 NOW = datetime(2020, 12, 30, 4, tzinfo=UTC)
@@ -113,4 +119,32 @@ def test_a_true_up_booked_after_the_check_is_refused_as_already_booked(
         .where(allocation_lines.c.stage == "true_up")
     )
     assert _count(engine, lines) == 2
+    assert _count(engine, select(func.count()).select_from(allocation_deductions)) == 0
+
+
+def test_a_forced_surrender_committed_after_the_positions_counts_in_compliance(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sz = _open(engine, "cn-pilot-shenzhen", {"S1": "power"})
+    for year, tco2 in ((2009, "1000"), (2010, "1000"), (2011, "1000"), (2014, "700")):
+        assert enter_verified_emissions(engine, "S1", year, Decimal(tco2), "test") == []
+    allocation.allocate_year(engine, sz, 2014, NOW)
+    after_deadline = datetime(2016, 12, 1, 4, tzinfo=UTC)
+    real_positions = compliance.positions
+    forced = []
+
+    def positions_then_forced_surrender(*args, **kwargs):
+        found = real_positions(*args, **kwargs)
+        if not forced:  # the regulator forces S1's surrender meanwhile, and it commits
+            forced.append(flexibility.force_compliance(engine, sz, "S1", 2014, after_deadline))
+        return found
+
+    monkeypatch.setattr(compliance, "positions", positions_then_forced_surrender)
+    lines = compliance.run_compliance(engine, sz, 2014, after_deadline)
+    outcome, issues = forced[0]
+    assert issues == [] and outcome is not None and outcome.ok
+    assert [(line.status.value, line.shortfall_t) for line in lines] == [("compliant", 0)]
+    stored = select(compliance_results.c.status, compliance_results.c.shortfall_units)
+    with engine.connect() as connection:
+        assert [tuple(row) for row in connection.execute(stored)] == [("compliant", 0)]
     assert _count(engine, select(func.count()).select_from(allocation_deductions)) == 0

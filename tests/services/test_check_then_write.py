@@ -14,7 +14,14 @@ from sqlalchemy import Engine, func, select
 
 from tanshi.allocation.production import UnitOutput
 from tanshi.resources import load_rulebook
-from tanshi.services import allocation, allocation_true_up, compliance, flexibility, production
+from tanshi.services import (
+    allocation,
+    allocation_desk,
+    allocation_true_up,
+    compliance,
+    flexibility,
+    production,
+)
 from tanshi.services.jurisdiction import Jurisdiction, open_jurisdiction, register_company
 from tanshi.services.verified_entry import enter_verified_emissions
 from tanshi.store.schema import (
@@ -120,6 +127,28 @@ def test_a_true_up_booked_after_the_check_is_refused_as_already_booked(
     )
     assert _count(engine, lines) == 2
     assert _count(engine, select(func.count()).select_from(allocation_deductions)) == 0
+
+
+def test_the_year_run_reports_a_true_up_booked_meanwhile_as_already_booked(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cn = _open(engine, "cn-national-power", {"A": "power", "B": "power"})
+    outputs = [_output(code, year, mwh) for code, mwh in (("A", "1000000"), ("B", "500000"))
+               for year in (2018, 2019)]  # fmt: skip
+    assert production.record_unit_outputs(engine, cn, outputs, NOW) == []
+    real_done, calls, competing = allocation_true_up.true_up_done, [], []
+
+    def done_then_another_true_up(*args, **kwargs):
+        done = real_done(*args, **kwargs)
+        if not calls:  # the desk's check passed; another request books the true-up now
+            calls.append(args)
+            competing.append(allocation_true_up.true_up_year(engine, cn, 2019, NOW))
+        return done
+
+    monkeypatch.setattr(allocation_true_up, "true_up_done", done_then_another_true_up)
+    run = allocation_desk.run_year(engine, cn, 2019, NOW)
+    assert competing[0].booked, competing[0].issues
+    assert (run.allocation, run.true_up) == ("allocated", "already_booked")
 
 
 def test_a_forced_surrender_committed_after_the_positions_counts_in_compliance(

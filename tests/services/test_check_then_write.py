@@ -6,13 +6,15 @@ at the moment the service used to read its precondition outside its write transa
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from tanshi.allocation.production import UnitOutput
+from tanshi.core.errors import TanshiError
 from tanshi.resources import load_rulebook
 from tanshi.services import (
     allocation,
@@ -20,6 +22,7 @@ from tanshi.services import (
     allocation_true_up,
     compliance,
     flexibility,
+    operations,
     production,
 )
 from tanshi.services.jurisdiction import Jurisdiction, open_jurisdiction, register_company
@@ -177,3 +180,54 @@ def test_a_forced_surrender_committed_after_the_positions_counts_in_compliance(
     with engine.connect() as connection:
         assert [tuple(row) for row in connection.execute(stored)] == [("compliant", 0)]
     assert _count(engine, select(func.count()).select_from(allocation_deductions)) == 0
+
+
+def test_a_loan_waiting_for_the_allocations_lock_is_refused_once_the_year_is_allocated(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: a loan from 2019 asked for while 2019 is being allocated waits for the
+    registry lock, then sees the allocation (it used to check first and record a deduction
+    the allocation had already missed). SQLite's BEGIN IMMEDIATE makes the loan wait before
+    it reads anything."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite the loan waits at BEGIN IMMEDIATE, before its check")
+    dp = _open(engine, "demo-province", {"P": "power", "Q": "cement"})
+    for company, tco2 in (("P", "1000"), ("Q", "500")):
+        for year in (2013, 2014, 2015):
+            assert enter_verified_emissions(engine, company, year, Decimal(tco2), "test") == []
+    real_read, loan = allocation.deductions_in, []
+
+    def borrow() -> None:
+        try:
+            operations.borrow(engine, dp, "P", 2018, 50, "DP/borrow/race", NOW)
+            loan.append("lent")
+        except TanshiError as error:
+            loan.append(str(error))
+
+    def read_while_a_loan_is_asked_for(connection, *args):
+        thread = threading.Thread(target=borrow)
+        thread.start()
+        waiting = 0
+        with engine.connect() as watcher:  # until the loan waits for a lock, or is done
+            while thread.is_alive() and not waiting:
+                waiting = watcher.execute(text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")).scalar_one()  # fmt: skip
+        loan.append(waiting)
+        found = real_read(connection, *args)
+        read_while_a_loan_is_asked_for.thread = thread  # type: ignore[attr-defined]
+        return found
+
+    monkeypatch.setattr(allocation, "deductions_in", read_while_a_loan_is_asked_for)
+    allocation.allocate_year(engine, dp, 2019, NOW)
+    read_while_a_loan_is_asked_for.thread.join()  # type: ignore[attr-defined]
+    assert loan[0] == 1  # the loan was waiting for the allocation's lock
+    assert "2019 is already allocated" in loan[1]
+    unbooked = (
+        select(func.count())
+        .select_from(allocation_deductions)
+        .where(
+            allocation_deductions.c.year == 2019, allocation_deductions.c.transaction_id.is_(None)
+        )
+    )
+    assert _count(engine, unbooked) == 0

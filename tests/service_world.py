@@ -54,7 +54,7 @@ PEOPLE = (
 
 def fast_hashing() -> None:
     """Cheap argon2 parameters so the tests stay fast (production keeps the defaults)."""
-    identity._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    identity.password_hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 @dataclass

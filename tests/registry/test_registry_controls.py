@@ -11,7 +11,7 @@ from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.resources import preset_text
 from tanshi.rulebook import parse_rulebook
-from tanshi.services import jurisdiction
+from tanshi.services import jurisdiction, lifecycle
 from tanshi.services.lifecycle import (
     add_representative,
     approve,
@@ -179,6 +179,35 @@ def test_removing_a_trusted_account_takes_effect_at_once_and_is_logged(engine: E
     assert [tuple(row) for row in logged] == [("alice", "bob", "alice")]
     again = trust_account(engine, j, "DP-OH-A", "DP-OH-B", "alice", "bob", at("2017-04-10T11:00"))
     assert again == at("2017-04-18T12:00")  # 11, 12, 13, (Good Friday, Easter Monday), 18
+
+
+def test_a_queued_transfer_delayed_by_a_release_run_alongside_waits_for_its_delay(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two release runs list the same queued transfer to an account no longer trusted: the
+    first delays it; the second, which listed it as queued and due, leaves it delayed."""
+    j, a, b, unit = world(engine, EU_CONTROLS)
+    trusted_b(engine, j)
+    queued = propose(engine, j, transfer("r", a, b, unit, 10, "2017-04-08T11:00"), "alice",
+                     at("2017-04-08T11:00"))  # fmt: skip
+    assert queued.proposal_id is not None
+    approve(engine, j, queued.proposal_id, "bob", at("2017-04-08T12:00"))
+    untrust_account(engine, j, "DP-OH-A", "DP-OH-B", "alice", at("2017-04-09T11:00"))
+    real_load, alongside = lifecycle.load_jurisdiction, []
+
+    def load_while_another_run_releases(*args, **kwargs):
+        if not alongside:
+            alongside.append(None)
+            alongside[0] = release_due(engine, at("2017-04-10T10:00"))
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(lifecycle, "load_jurisdiction", load_while_another_run_releases)
+    assert release_due(engine, at("2017-04-10T10:00")) == []
+    [delayed] = alongside[0]
+    assert (delayed.status, delayed.release_at) == (ProposalStatus.DELAYED, at("2017-04-11T12:00"))
+    assert events(engine, queued.proposal_id)[-1][0] == "delayed"
+    [done] = release_due(engine, at("2017-04-11T12:00"))
+    assert done.status is ProposalStatus.EXECUTED
 
 
 @pytest.mark.parametrize(("controls", "expected"), [

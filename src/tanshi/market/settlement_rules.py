@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from tanshi.core.issues import Issue
 from tanshi.rulebook.model import Code, Sourced, Text
-from tanshi.rulebook.parse import LineIndex, _message, locate
+from tanshi.rulebook.parse import LineIndex, locate, problem_message
 
 Rate = Annotated[Decimal, Field(ge=0, lt=1)]
 
@@ -132,7 +132,9 @@ def parse_settlement_rules(
         rules = SettlementRules.model_validate(raw)
     except ValidationError as error:
         return None, [
-            Issue(f"settlement_{p['type']}", _message(dict(p)), locate(origin, index, p["loc"]))
+            Issue(
+                f"settlement_{p['type']}", problem_message(dict(p)), locate(origin, index, p["loc"])
+            )
             for p in error.errors()
         ]
     issues = []

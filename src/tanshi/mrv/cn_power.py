@@ -28,10 +28,10 @@ from tanshi.mrv.cn_power_combustion import (
     MISSING_MONTH_RULE,
     PANDEMIC_MISSING_MONTH_RULE,
     MissingMonthRule,
-    _check_annual_and_monthly,
-    _co2_per_c,
-    _combustion_line,
-    _measured_means,
+    check_annual_and_monthly,
+    co2_per_carbon,
+    combustion_line,
+    measured_means,
 )
 from tanshi.mrv.inputs import FacilityInputs, InputSpec, InputValue
 from tanshi.mrv.methodology import Calculation, Metric, SourceLine
@@ -83,16 +83,16 @@ class CnPowerMethod:
         resolver = Resolver(context.table, self.spec.regimes, inputs.year, where)
         issues: list[Issue] = []
         lines: list[SourceLine] = []
-        ratio = _co2_per_c(resolver)
+        ratio = co2_per_carbon(resolver)
         months: dict[tuple[str, str, int | None], dict[str, InputValue]] = defaultdict(dict)
         for value in inputs.values:
             if value.name in {"fuel_consumed", "ncv_ar", "carbon_content_ar", "carbon_per_heat"}:
                 months[value.source, value.subject, value.month][value.name] = value
-        _check_annual_and_monthly(months, issues)
-        means = _measured_means(months, self.missing_months)
+        check_annual_and_monthly(months, issues)
+        means = measured_means(months, self.missing_months)
         for (source, subject, month), given in months.items():
             fill = means.get((source, subject)) if month is not None else None
-            line = _combustion_line(
+            line = combustion_line(
                 source, subject, month, given, resolver, ratio, issues, self.missing_months, fill
             )
             if line is not None:

@@ -54,7 +54,8 @@ PANDEMIC_MISSING_MONTH_RULE = MissingMonthRule(
 )
 
 
-def _co2_per_c(resolver: Resolver) -> Decimal:
+def co2_per_carbon(resolver: Resolver) -> Decimal:
+    """The CO2 to carbon molar mass ratio, from the parameter table."""
     co2 = resolver.get("molar_mass_rounded", "CO2", "mol", ("STOICHIOMETRY",))
     carbon = resolver.get("molar_mass_rounded", "C", "mol", ("STOICHIOMETRY",))
     if co2 is None or carbon is None:
@@ -62,9 +63,10 @@ def _co2_per_c(resolver: Resolver) -> Decimal:
     return co2.value / carbon.value
 
 
-def _check_annual_and_monthly(
+def check_annual_and_monthly(
     months: dict[tuple[str, str, int | None], dict[str, InputValue]], issues: list[Issue]
 ) -> None:
+    """An issue for each source given both for the year and by month; its annual rows go."""
     monthly = {(source, subject) for source, subject, month in months if month is not None}
     for source, subject, month in list(months):
         if month is None and (source, subject) in monthly:
@@ -89,7 +91,7 @@ def _measured_c_ar(given: dict[str, InputValue]) -> Decimal | None:
     return None
 
 
-def _measured_means(
+def measured_means(
     months: dict[tuple[str, str, int | None], dict[str, InputValue]], rule: MissingMonthRule
 ) -> dict[tuple[str, str], Decimal]:
     """Per unit's coal, the mean C_ar of its measured months in which coal was burnt, where
@@ -109,7 +111,7 @@ def _measured_means(
     }
 
 
-def _combustion_line(
+def combustion_line(
     source: str,
     subject: str,
     month: int | None,
@@ -120,6 +122,8 @@ def _combustion_line(
     missing_months: MissingMonthRule,
     measured_mean: Decimal | None = None,
 ) -> SourceLine | None:
+    """One source's combustion line for a month (or the year); None, with issues, if it
+    lacks what the formula needs."""
     fuel = given.get("fuel_consumed")
     anywhere = next(iter(given.values())).where
     if fuel is None:

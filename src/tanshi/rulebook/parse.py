@@ -86,7 +86,8 @@ def _strip_union_tags(loc: Sequence[str | int]) -> list[str | int]:
     return [part for part in loc if part not in _UNION_TAGS]
 
 
-def _message(error: dict[str, object]) -> str:
+def problem_message(error: dict[str, object]) -> str:
+    """The message a rulebook author sees for one of pydantic's validation errors."""
     kind = error.get("type")
     text = str(error.get("msg", "invalid value"))
     if kind == "missing":
@@ -134,7 +135,7 @@ def parse_rulebook(
             issues.append(
                 Issue(
                     f"rulebook_{problem['type']}",
-                    _message(dict(problem)),
+                    problem_message(dict(problem)),
                     locate(origin, index, loc),
                 )
             )

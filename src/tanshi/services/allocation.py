@@ -27,6 +27,7 @@ from tanshi.services.allocation_methods import (  # noqa: F401 - re-exported
     Plan,
     base_emissions,
     deductions,
+    deductions_in,
     plan_year,
 )
 from tanshi.services.allocation_true_up import (  # noqa: F401 - re-exported
@@ -43,6 +44,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.mrv import company_ids
+from tanshi.services.registry import lock_journal_head
 from tanshi.services.year_state import allocated_in
 from tanshi.store.engine import reader
 from tanshi.store.schema import (
@@ -78,25 +80,34 @@ def allocate_year(
     ``benchmark_output`` pre-allocation has no cap and issues exactly what it allocates.
     Refuses a year that is already allocated. Deductions the allocation cannot absorb are
     recorded against the next year.
+
+    The year is planned first on what is committed; the transaction then takes the registry
+    lock, which compliance, a true-up and borrowing take before they record a deduction
+    from this year, and plans again if the deductions changed meanwhile, so that none is
+    recorded for an allocation that misses it.
     """
     rules = rules_in_force(jurisdiction.rulebook, year)
     plan = plan_year(engine, jurisdiction, year)
-    table = plan.table
     allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
     code = jurisdiction.code
     capped = rules.allocation.method in CAPPED_METHODS
-    issued_t = rules.capped().cap_t if capped else table.total_t
-    memo = (
-        f"cap {year}: {rules.capped().source}"
-        if capped
-        else f"pre-allocation {year} ({rules.allocation.method}, no cap): {issued_t} t"
-    )
     stage = "preallocation" if rules.allocation.method == "benchmark_output" else "allocation"
     if rules.allocation.method != "grandfathering" and not plan.items:
         raise TanshiError(_no_production(rules.allocation, year))
     with engine.begin() as connection:
+        lock_journal_head(connection)
         if allocated_in(connection, jurisdiction, year):
             raise TanshiError(f"{year} is already allocated; corrections need new transactions")
+        owed = deductions_in(connection, jurisdiction, year)
+        if owed != plan.owed:
+            plan = plan_year(engine, jurisdiction, year, owed)
+        table = plan.table
+        issued_t = rules.capped().cap_t if capped else table.total_t
+        memo = (
+            f"cap {year}: {rules.capped().source}"
+            if capped
+            else f"pre-allocation {year} ({rules.allocation.method}, no cap): {issued_t} t"
+        )
         ids = company_ids(connection, jurisdiction)
         if issued_t > 0:
             book(

@@ -214,6 +214,8 @@ def run_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetim
         waiting = [Issue(i.code, i.message, i.where, Severity.WARNING) for i in plan.issues]
         return YearRun(year, step, first, len(rows), "waiting", notes=tuple(notes + waiting))
     booked = allocation.true_up_year(engine, jurisdiction, year, now)
+    if any(issue.code == "already_trued_up" for issue in booked.issues):  # booked meanwhile
+        return YearRun(year, step, first, len(rows), "already_booked", notes=tuple(notes))
     given = sum(net for net in booked.net_t.values() if net > 0)
     taken = -sum(net for net in booked.net_t.values() if net < 0)
     return YearRun(year, step, first, len(rows), "booked" if booked.booked else "waiting",

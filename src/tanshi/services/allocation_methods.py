@@ -12,10 +12,10 @@ Nothing here writes.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from tanshi.allocation import (
     AllocationLine,
@@ -57,6 +57,7 @@ class Plan:
     table: AllocationTable
     items: tuple[ItemLine, ...] = ()
     issues: tuple[Issue, ...] = field(default=())
+    owed: Mapping[str, int] = field(default_factory=dict)  # the deductions it subtracted
 
 
 def base_emissions(
@@ -82,7 +83,13 @@ def base_emissions(
 
 def deductions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[str, int]:
     """Company code → units to deduct from ``year``'s allocation of ``jurisdiction``'s
-    companies (carried shortfalls).
+    companies (carried shortfalls), as committed now (``deductions_in``)."""
+    with reader(engine).connect() as connection:
+        return deductions_in(connection, jurisdiction, year)
+
+
+def deductions_in(connection: Connection, jurisdiction: Jurisdiction, year: int) -> dict[str, int]:
+    """Company code → units to deduct from ``year``'s allocation, as ``connection`` sees them.
 
     Deductions already booked in the registry (the year was allocated before compliance
     ran) are not counted again.
@@ -97,31 +104,35 @@ def deductions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[st
         )
     )
     totals: dict[str, int] = {}
-    with reader(engine).connect() as connection:
-        for row in connection.execute(query):
-            totals[row.code] = totals.get(row.code, 0) + int(row.quantity_units)
+    for row in connection.execute(query):
+        totals[row.code] = totals.get(row.code, 0) + int(row.quantity_units)
     return totals
 
 
-def plan_year(engine: Engine, jurisdiction: Jurisdiction, year: int) -> Plan:
+def plan_year(
+    engine: Engine, jurisdiction: Jurisdiction, year: int, owed: Mapping[str, int] | None = None
+) -> Plan:
     """The allocation of ``year`` as its rule computes it from the store.
 
     Companies whose sector is not covered in ``year`` get nothing; each is a warning.
+    ``owed`` is the deductions to subtract (as the caller read them in its transaction);
+    without it they are read now (``deductions``).
     """
     rules = rules_in_force(jurisdiction.rulebook, year)
     rule = rules.allocation
+    owed = dict(deductions(engine, jurisdiction, year) if owed is None else owed)
     left_out, notes = outside_coverage(engine, jurisdiction, year, "allocation")
     if isinstance(rule, GrandfatheringRule):
-        plan = _grandfathering(engine, jurisdiction, rules, rule, year, left_out)
+        plan = _grandfathering(engine, jurisdiction, rules, rule, year, left_out, owed)
     elif isinstance(rule, EuBenchmarkRule):
-        plan = _eu_benchmark(engine, jurisdiction, rules, rule, year, left_out)
+        plan = _eu_benchmark(engine, jurisdiction, rules, rule, year, left_out, owed)
     else:
         assert isinstance(rule, BenchmarkOutputRule)
-        plan = _preallocation(engine, jurisdiction, rules, rule, year, left_out)
+        plan = _preallocation(engine, jurisdiction, rules, rule, year, left_out, owed)
     if not notes:
-        return plan
+        return replace(plan, owed=owed)
     table = _with_issues(plan.table, [*notes, *plan.table.issues])
-    return Plan(plan.method, table, plan.items, (*notes, *plan.issues))
+    return Plan(plan.method, table, plan.items, (*notes, *plan.issues), owed)
 
 
 def outside_coverage(
@@ -149,6 +160,7 @@ def _grandfathering(
     rule: GrandfatheringRule,
     year: int,
     left_out: frozenset[str],
+    owed: Mapping[str, int],
 ) -> Plan:
     history = {
         company: years
@@ -156,7 +168,7 @@ def _grandfathering(
         if company not in left_out
     }
     table = grandfather(
-        year, rule, rules.capped(), history, deductions(engine, jurisdiction, year),
+        year, rule, rules.capped(), history, owed,
         sectors=company_sectors(engine, jurisdiction), auction_shares=rules.auction_shares,
     )  # fmt: skip
     return Plan(rule.method, table, issues=table.issues)
@@ -169,6 +181,7 @@ def _eu_benchmark(
     rule: EuBenchmarkRule,
     year: int,
     left_out: frozenset[str],
+    owed: Mapping[str, int],
 ) -> Plan:
     found = [
         installation
@@ -194,7 +207,7 @@ def _eu_benchmark(
     correction = lines[0].correction if lines else Decimal(1)
     table, carried = _company_table(
         year, rule.historical_activity_years, items, preliminary, correction,
-        deductions(engine, jurisdiction, year), available_t(rules.capped()),
+        owed, available_t(rules.capped()),
     )  # fmt: skip
     return Plan(rule.method, _with_issues(table, [*issues, *carried]), items, tuple(issues))
 
@@ -206,6 +219,7 @@ def _preallocation(
     rule: BenchmarkOutputRule,
     year: int,
     left_out: frozenset[str],
+    owed: Mapping[str, int],
 ) -> Plan:
     base = rule.preallocation_base_year
     units = [
@@ -236,7 +250,7 @@ def _preallocation(
         tuple(items),
         preliminary,
         Decimal(1),
-        deductions(engine, jurisdiction, year),
+        owed,
         None,
     )
     return Plan(rule.method, _with_issues(table, [*issues, *carried]), tuple(items), tuple(issues))

@@ -38,7 +38,7 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.market import unit_class_by_code
 from tanshi.services.mrv import company_ids
-from tanshi.services.registry import balance, execute_in
+from tanshi.services.registry import balance, execute_in, lock_journal_head
 from tanshi.services.year_state import allocated_in, trued_up_in
 from tanshi.store.engine import reader
 from tanshi.store.schema import (
@@ -186,10 +186,14 @@ def _carry(
 
 
 def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetime) -> TrueUp:
-    """Book ``year``'s true-up in the registry, or return why not (nothing written)."""
+    """Book ``year``'s true-up in the registry, or return why not (nothing written).
+
+    Whether it is already booked is checked again under the registry lock (which another
+    true-up, and anything that allocates the next year, takes too): a true-up booked since
+    the plan was read is then refused as such, rather than booked twice.
+    """
     if true_up_done(engine, jurisdiction, year):
-        return TrueUp(year, issues=(Issue(
-            "already_trued_up", f"the {year} true-up is already booked", f"true-up {year}"),))  # fmt: skip
+        return _already_booked(year)
     plan = plan_true_up(engine, jurisdiction, year)
     if not plan.ok:
         return plan
@@ -201,6 +205,9 @@ def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: dat
     issues = list(plan.issues)
     transactions: dict[str, int] = {}
     with engine.begin() as connection:
+        lock_journal_head(connection)
+        if trued_up_in(connection, jurisdiction, year):
+            return _already_booked(year)
         ids = company_ids(connection, jurisdiction)
         for company, net in sorted(plan.net_t.items()):
             if net >= 0:
@@ -270,3 +277,8 @@ def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: dat
     return TrueUp(
         year, plan.lines, tuple(issues), plan.net_t, reversed_t, carried, issued, booked=True
     )
+
+
+def _already_booked(year: int) -> TrueUp:
+    return TrueUp(year, issues=(Issue(
+        "already_trued_up", f"the {year} true-up is already booked", f"true-up {year}"),))  # fmt: skip

@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, exists, or_, select
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.services.identity import (
-    _hasher,
+    password_hasher,
     password_matches,
     principal_from_row,
     principal_query,
@@ -118,7 +118,7 @@ def represents_an_account(connection: Connection, username: str) -> bool:
     ))).scalar())  # fmt: skip
 
 
-_DUMMY_HASH = _hasher.hash("not a password of anyone")
+_DUMMY_HASH = password_hasher.hash("not a password of anyone")
 TOTP_PERIOD_S = 30
 
 

@@ -231,20 +231,25 @@ def run_compliance(
     if issues:
         raise InputRejected(f"the penalty choices for {year}", issues)
     price = penalty_price(engine, jurisdiction, year)
-    lines = reconcile(
-        year,
-        positions(engine, jurisdiction, year),
-        rules.compliance,
-        rules.offsets,
-        rules.penalty,
-        price,
-        rules.obligation_limits,
-        choices,
-    )
+
+    def table(found: list[Position]) -> list[ComplianceLine]:
+        return reconcile(year, found, rules.compliance, rules.offsets, rules.penalty, price,
+                         rules.obligation_limits, choices)  # fmt: skip
+
+    found = positions(engine, jurisdiction, year)
+    lines = table(found)
     with engine.begin() as connection:
+        # Under the registry lock, as allocate_year: a second run waits and writes nothing,
+        # and next year's allocation is either seen here or sees the deductions written.
+        lock_journal_head(connection)
         ids = company_ids(connection, jurisdiction)
         if compliance_computed(connection, jurisdiction, year):
             return lines
+        # What was committed before the lock counts (a forced surrender, a true-up): a
+        # company forced to comply meanwhile must not also be recorded short.
+        now_found = positions(engine, jurisdiction, year)
+        if now_found != found:
+            lines = table(now_found)
         for line in lines:
             company_id = ids[line.position.company]
             connection.execute(

@@ -51,7 +51,8 @@ from tanshi.store.schema import (
 Progress = Callable[[str, int, int], None]
 
 
-def _quiet(_step: str, _done: int, _total: int) -> None:
+def quiet(_step: str, _done: int, _total: int) -> None:
+    """A ``Progress`` that reports nothing."""
     return None
 
 

@@ -22,8 +22,8 @@ from tanshi.services.exchange import (
     DayReport,
     ExchangeSession,
     Progress,
-    _quiet,
     first_trading_moment,
+    quiet,
 )
 from tanshi.services.exchange_log import traded_days
 from tanshi.services.jurisdiction import Jurisdiction, operator_account_code
@@ -52,7 +52,7 @@ class DemoExchange:
         cls, engine: Engine, jurisdiction: Jurisdiction, venue: Venue, rules: SettlementRules,
         product: str, needs: list[Need], behaviour: dict[str, Behaviour],
         accounts: dict[str, str], first: date, deadline: date, seed: int,
-        progress: Progress = _quiet,
+        progress: Progress = quiet,
     ) -> DemoExchange:  # fmt: skip
         """Agents from the companies' positions plus the market agents, funded, ready."""
         targets = agent_targets()
@@ -127,7 +127,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, unit_class: str, year:
 
 def simulate_days(
     engine: Engine, jurisdiction: Jurisdiction, venue: Venue, rules: SettlementRules,
-    product: str, start: date, end: date, seed: int, progress: Progress = _quiet,
+    product: str, start: date, end: date, seed: int, progress: Progress = quiet,
 ) -> list[DayReport]:  # fmt: skip
     """Fill the exchange of a demo database with the agents' trading from ``start`` to
     ``end``: compliance agents from the companies' positions (``positions``) until ten days

@@ -56,7 +56,7 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
 MIN_PASSWORD_CHARS = 12
 TOKEN_PREFIX = "tsk_"
 
-_hasher = PasswordHasher()
+password_hasher = PasswordHasher()
 
 
 def digest(secret: str) -> str:
@@ -65,12 +65,12 @@ def digest(secret: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return password_hasher.hash(password)
 
 
 def password_matches(stored_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash, password)
+        return password_hasher.verify(stored_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 

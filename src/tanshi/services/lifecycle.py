@@ -326,6 +326,9 @@ def release_due(engine: Engine, now: datetime) -> list[ProposalOutcome]:
         with engine.begin() as connection:
             lock_journal_head(connection)
             row = _locked(connection, proposal_id)
+            waiting = row is not None and ProposalStatus(row.status) in WAITING_FOR_RELEASE
+            if waiting and from_store(row.release_at) > now:
+                continue  # a release run alongside delayed it (queued, untrusted): not yet due
             if row is not None and row.status == ProposalStatus.QUEUED.value:
                 results.append(_advance(connection, loaded[code], proposal_id, now,
                                         "registry", start=from_store(row.release_at)))  # fmt: skip

@@ -30,7 +30,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.market import unit_class_by_code
-from tanshi.services.registry import Outcome, execute_in
+from tanshi.services.registry import Outcome, execute_in, lock_journal_head
 from tanshi.services.year_state import allocated_in, compliance_computed
 from tanshi.store.engine import reader
 from tanshi.store.schema import (
@@ -199,6 +199,7 @@ def borrow(
     code = rules_in_force(jurisdiction.rulebook, year).allowance_unit_type.code
     next_vintage = unit_class_id(engine, jurisdiction, code, year + 1)
     with engine.begin() as connection:
+        lock_journal_head(connection)  # allocate_year takes it before reading deductions
         if allocated_in(connection, jurisdiction, year + 1):
             raise TanshiError(
                 f"{year + 1} is already allocated, so a loan could not be deducted from it; "

@@ -45,7 +45,7 @@ class ScenarioResult:
 ALLOCATION_FIELDS = frozenset({"allocation_t", "preallocation_t", "true_up_t"})
 
 
-def _staged_allocation(
+def staged_allocation(
     engine: Engine, jurisdiction: Jurisdiction, year: int
 ) -> dict[str, dict[str, int]]:
     """Company → ``preallocation_t`` and ``true_up_t`` booked for ``year`` (benchmark_output)."""
@@ -70,7 +70,8 @@ def _staged_allocation(
     return staged
 
 
-def _actual(line: ComplianceLine | None) -> dict[str, object]:
+def actual_compliance(line: ComplianceLine | None) -> dict[str, object]:
+    """A compliance line as a scenario's expected outcome is written (empty if none)."""
     if line is None:
         return {}
     p = line.position

@@ -53,8 +53,8 @@ from tanshi.services.scenario_outcomes import (
     ALLOCATION_FIELDS,
     Difference,
     ScenarioResult,
-    _actual,
-    _staged_allocation,
+    actual_compliance,
+    staged_allocation,
 )
 
 AUTO_VERIFIER = "AUTO"
@@ -304,7 +304,7 @@ class _Run:
             year = expected.year
             lines = {line.position.company: line for line in self.result.lines.get(year, [])}
             planned = allocation.allocation_of_year(self.engine, self.j, year)
-            staged = _staged_allocation(self.engine, self.j, year)
+            staged = staged_allocation(self.engine, self.j, year)
             if expected.penalty_price_per_t is not None:
                 price = compliance.penalty_price(self.engine, self.j, year).price_cny_per_t
                 if price != expected.penalty_price_per_t:
@@ -325,7 +325,7 @@ class _Run:
         where = f"expect {year} {company}"
         if outcome.allocation_t is not None and planned.get(company) != outcome.allocation_t:
             self.differ(where, "allocation_t", outcome.allocation_t, planned.get(company))
-        actual = _actual(line)
+        actual = actual_compliance(line)
         for name, value in outcome.model_dump(exclude_none=True).items():
             if name in ALLOCATION_FIELDS:
                 continue

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from tanshi.core.moments import from_store
 from tanshi.registry.accounts import frozen_units_account_code
-from tanshi.services.unit_freezes import _account, _moved_blocks, still_frozen
+from tanshi.services.unit_freezes import account_of, moved_blocks, still_frozen
 from tanshi.store.engine import reader
 from tanshi.store.schema import accounts, freeze_reductions, holdings, unit_classes, unit_freezes
 
@@ -70,7 +70,7 @@ class Balance:
 def freeze_orders(engine: Engine, account_code: str) -> list[FreezeOrder]:
     """Every freeze order of an account, oldest first, with the serials each froze."""
     with reader(engine).connect() as connection:
-        account, _ = _account(connection, account_code)
+        account, _ = account_of(connection, account_code)
         rows = connection.execute(
             select(unit_freezes, unit_classes.c.code.label("class_code"))
             .join(unit_classes, unit_classes.c.id == unit_freezes.c.unit_class_id)
@@ -97,14 +97,14 @@ def _order(connection: Connection, account_code: str, row: Any) -> FreezeOrder:
     held = still_frozen(connection, row)
     reductions = tuple(
         FreezeReduction(r.kind, int(r.quantity_units), r.transaction_id, r.made_by, r.reason,
-                        from_store(r.made_at), _moved_blocks(connection, r.transaction_id))
+                        from_store(r.made_at), moved_blocks(connection, r.transaction_id))
         for r in connection.execute(select(freeze_reductions).where(
             freeze_reductions.c.freeze_id == row.id).order_by(freeze_reductions.c.id))
     )  # fmt: skip
     return FreezeOrder(
         row.id, account_code, row.class_code, int(row.quantity_units), row.order_reference,
         row.reason, row.ordered_by, from_store(row.frozen_at),
-        _moved_blocks(connection, row.freeze_transaction_id), released, row.released_by,
+        moved_blocks(connection, row.freeze_transaction_id), released, row.released_by,
         row.release_reason, sum(block.size for block in held),
         tuple((block.start, block.end) for block in held), reductions,
     )  # fmt: skip
@@ -113,7 +113,7 @@ def _order(connection: Connection, account_code: str, row: Any) -> FreezeOrder:
 def balances(engine: Engine, account_code: str) -> list[Balance]:
     """Per unit class: what the account may use and what is frozen in it (zeros left out)."""
     with reader(engine).connect() as connection:
-        account, _ = _account(connection, account_code)
+        account, _ = account_of(connection, account_code)
         frozen_code = frozen_units_account_code(account)
         rows = connection.execute(
             select(unit_classes.c.code, accounts.c.code, func.sum(holdings.c.quantity_units))

@@ -59,7 +59,8 @@ class FreezeOutcome:
     detail: str = ""  # what to do about a refusal, with the figures, when there is more to say
 
 
-def _account(connection: Connection, code: str) -> tuple[Account, int | None]:
+def account_of(connection: Connection, code: str) -> tuple[Account, int | None]:
+    """The registry account ``code`` and its company's id; TanshiError if there is none."""
     row = connection.execute(
         select(accounts.c.id, accounts.c.code, accounts.c.kind, accounts.c.status,
                accounts.c.holder, accounts.c.company_id).where(accounts.c.code == code)
@@ -112,7 +113,7 @@ def freeze_units(
         raise TanshiError("give the order's reference (e.g. the court ruling) and the reason")
     with engine.connect() as connection, connection.begin() as transaction:
         lock_journal_head(connection)
-        account, company_id = _account(connection, account_code)
+        account, company_id = account_of(connection, account_code)
         unit_class = _unit_class(connection, unit_class_code)
         frozen = _frozen_account(connection, account, company_id)
         request = TransactionRequest(
@@ -163,7 +164,8 @@ def _reserved_refusal(
         f"at most {held} t now."))  # fmt: skip
 
 
-def _moved_blocks(connection: Connection, transaction_id: int) -> tuple[tuple[int, int], ...]:
+def moved_blocks(connection: Connection, transaction_id: int) -> tuple[tuple[int, int], ...]:
+    """The serial blocks (first, last) a registry transaction moved."""
     rows = connection.execute(
         select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
         .join(movements, movements.c.id == movement_blocks.c.movement_id)
@@ -183,7 +185,7 @@ def order_row(connection: Connection, freeze_id: int) -> Any:
 
 def still_frozen(connection: Connection, order: Any) -> list[Range]:
     """The serials the order still holds: what it froze less what has left it since."""
-    froze = [Range(f, t) for f, t in _moved_blocks(connection, order.freeze_transaction_id)]
+    froze = [Range(f, t) for f, t in moved_blocks(connection, order.freeze_transaction_id)]
     gone = connection.execute(
         select(movement_blocks.c.first_serial, movement_blocks.c.last_serial)
         .join(movements, movements.c.id == movement_blocks.c.movement_id)

@@ -58,7 +58,7 @@ def allocation_years(place: Jurisdiction) -> list[int]:
     return sorted(found)
 
 
-def _place(svc: Service, me: Principal) -> Jurisdiction:
+def place_of(svc: Service, me: Principal) -> Jurisdiction:
     """The user's jurisdiction (or the database's only one); a refusal if none is theirs."""
     try:
         return svc.jurisdiction(None, who=me)
@@ -111,7 +111,7 @@ def allocation_page(
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="this page is for regulators and auditors")  # fmt: skip
     try:
-        place = _place(svc, who.principal)
+        place = place_of(svc, who.principal)
     except Refused as refused:
         return render(request, svc, who, "result.html", 422, ok=False, code=refused.code,
                       message=refused.values["problems"])  # fmt: skip
@@ -136,7 +136,7 @@ def _run(svc: Service, me: Principal, year: int) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator runs the allocation")
     try:
-        done = allocation_desk.run_year(svc.engine, _place(svc, me), year, svc.now())
+        done = allocation_desk.run_year(svc.engine, place_of(svc, me), year, svc.now())
     except TanshiError as error:
         raise Refused("allocation_not_possible", "{problems}", problems=str(error)) from error
     return "{year}: {allocation}, {allocated} t to {companies} companies; true-up: {true_up}", {
@@ -153,7 +153,8 @@ async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
                            key_input=DeskKeys.run, key_required=True)  # fmt: skip
 
 
-def _optional_decimal(text: str | None, name: str) -> Decimal | None:
+def optional_decimal(text: str | None, name: str) -> Decimal | None:
+    """A form's optional non-negative number; None if left empty, a refusal if not a number."""
     if not (text or "").strip():
         return None
     try:
@@ -189,9 +190,9 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     dry_run = form.get("dry_run") == "on"
     try:
         held = auction_service.hold_auction(
-            svc.engine, _place(svc, me), bids, guarantees, code=code, year=year,
+            svc.engine, place_of(svc, me), bids, guarantees, code=code, year=year,
             now=svc.now(), volume_t=volume,
-            reserve_price_per_t=_optional_decimal(form.get("reserve_price"), "Reserve price"),
+            reserve_price_per_t=optional_decimal(form.get("reserve_price"), "Reserve price"),
             seed=int(seed), deliver=not dry_run, bids_text=bids_text,
         )  # fmt: skip
     except auction_service.AuctionRefused as refused:

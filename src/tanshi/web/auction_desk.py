@@ -14,7 +14,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
 from tanshi.services.principals import Principal, Scope
-from tanshi.web.allocation import AUCTION_CODE, DeskKeys, _optional_decimal, _place
+from tanshi.web.allocation import AUCTION_CODE, DeskKeys, optional_decimal, place_of
 from tanshi.web.common import VisitorDep
 from tanshi.web.forms import Message, Refused, refusal_of, web_write, whole_number
 
@@ -34,7 +34,7 @@ def _local(text: str | None, name: str, zone: ZoneInfo) -> datetime:
 def _announce(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator announces auctions")
-    place = _place(svc, me)
+    place = place_of(svc, me)
     code = form.get("code", "").strip()
     if not AUCTION_CODE.fullmatch(code):
         raise Refused("invalid_code", "give the auction a code of letters, digits, '.', '_' "
@@ -51,7 +51,7 @@ def _announce(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         svc.engine, place, code=code, year=whole_number(form.get("year"), "Year"),
         auction_on=day, opens_at=opens, closes_at=closes, now=svc.now(), by=me.username,
         volume_t=volume,
-        reserve_price_per_t=_optional_decimal(form.get("reserve_price"), "Reserve price"),
+        reserve_price_per_t=optional_decimal(form.get("reserve_price"), "Reserve price"),
     )  # fmt: skip
     if issues:
         raise refusal_of(issues)
@@ -65,7 +65,7 @@ def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mess
     seed = form.get("seed", "").strip() or "0"
     if not seed.isdigit() or int(seed) > 2**31 - 1:
         raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
-    place = _place(svc, me)
+    place = place_of(svc, me)
     done, issues = bid_book_clearing.clear_book(
         svc.engine, place, code, now=svc.now(), seed=int(seed)
     )

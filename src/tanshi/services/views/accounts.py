@@ -19,12 +19,12 @@ from sqlalchemy import (
 from tanshi.services.principals import Principal
 from tanshi.services.views.common import (
     Page,
-    _visibility,
-    _visible_bound,
     page_of,
     reading,
     sees_jurisdiction_id,
+    visibility,
     visible_accounts,
+    visible_bound,
 )
 from tanshi.store.async_reads import AsyncReads
 from tanshi.store.prepared import Prepared, Send
@@ -81,7 +81,7 @@ _ACCOUNT_IN_JURISDICTION = _account_with_holdings(
     accounts.c.jurisdiction_id == bindparam("jurisdiction_id")
 )
 _ACCOUNT_IF_VISIBLE = _account_with_holdings(
-    _visibility(bindparam("person"), bindparam("organisation_id"))
+    visibility(bindparam("person"), bindparam("organisation_id"))
 )
 _ACCOUNT_READS = (_ACCOUNT_FOR_ALL, _ACCOUNT_IN_JURISDICTION, _ACCOUNT_IF_VISIBLE)
 
@@ -95,7 +95,7 @@ def _one_account(
     reads as if it did not exist."""
     for_all, in_jurisdiction, if_visible = reads
     if not principal.reads_all:
-        return if_visible, {"code": code, **_visible_bound(principal)}
+        return if_visible, {"code": code, **visible_bound(principal)}
     if not principal.jurisdiction_bound:
         return for_all, {"code": code}
     if principal.jurisdiction_id is None:
@@ -153,9 +153,7 @@ def _holdings_only(visible: Any) -> Prepared:
 
 
 _HOLDINGS_FOR_ALL = _holdings_only(true())
-_HOLDINGS_IF_VISIBLE = _holdings_only(
-    _visibility(bindparam("person"), bindparam("organisation_id"))
-)
+_HOLDINGS_IF_VISIBLE = _holdings_only(visibility(bindparam("person"), bindparam("organisation_id")))
 _HOLDINGS_READS = (
     _HOLDINGS_FOR_ALL,
     _holdings_only(accounts.c.jurisdiction_id == bindparam("jurisdiction_id")),
@@ -194,7 +192,7 @@ def _accounts_seen(visible: Any) -> Prepared:
 
 _TWO_ACCOUNTS_FOR_ALL = _accounts_seen(true())
 _TWO_ACCOUNTS_IF_VISIBLE = _accounts_seen(
-    _visibility(bindparam("person"), bindparam("organisation_id"))
+    visibility(bindparam("person"), bindparam("organisation_id"))
 )
 
 
@@ -222,7 +220,7 @@ def _two_accounts_query(
     if principal.reads_all:
         return _TWO_ACCOUNTS_FOR_ALL, {"first": first, "second": second}
     return _TWO_ACCOUNTS_IF_VISIBLE, {"first": first, "second": second,
-                                      **_visible_bound(principal)}  # fmt: skip
+                                      **visible_bound(principal)}  # fmt: skip
 
 
 def _two_accounts_from(

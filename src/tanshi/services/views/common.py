@@ -54,7 +54,9 @@ def utc_text(value: datetime | None) -> str | None:
     return None if value is None else from_store(value).isoformat()
 
 
-def _visibility(person: Any, organisation_id: Any):
+def visibility(person: Any, organisation_id: Any):
+    """The filter on ``accounts``: those ``person`` represents or ``organisation_id``'s company
+    holds."""
     # EXISTS on representatives' (account_id, person) key and the organisation's company:
     # one index probe per account, whether the query reads one account or a page of them.
     represented = exists().where(
@@ -126,9 +128,9 @@ def visible_accounts(principal: Principal):
     """A WHERE clause on ``accounts`` for the accounts ``principal`` may read."""
     if principal.reads_all:
         return in_jurisdiction(principal, accounts.c.jurisdiction_id)
-    return _visibility(principal.username, principal.organisation_id)
+    return visibility(principal.username, principal.organisation_id)
 
 
-def _visible_bound(principal: Principal) -> dict[str, Any]:
-    """The parameters of ``_visibility(bindparam("person"), bindparam("organisation_id"))``."""
+def visible_bound(principal: Principal) -> dict[str, Any]:
+    """The parameters of ``visibility(bindparam("person"), bindparam("organisation_id"))``."""
     return {"person": principal.username, "organisation_id": principal.organisation_id}

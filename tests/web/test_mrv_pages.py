@@ -71,3 +71,39 @@ def test_mrv_pages_refuse_other_roles(world: World) -> None:
                            data={"csrf_token": token, "body": "VER"})  # fmt: skip
     assert assigned.status_code == 403
     assert client.post("/verifier/2016/A1/verify", data={"csrf_token": token}).status_code == 403
+
+
+COAL_STREAMS = """
+[[streams]]
+unit = "boiler"
+stream = "other_bituminous_coal"
+kind = "fuel"
+subject = "other_bituminous_coal"
+activity_unit = "t"
+parameters = { quantity = "measured" }
+
+[[streams]]
+unit = "boiler"
+stream = "coal-yard-2"
+kind = "fuel"
+subject = "anthracite"
+activity_unit = "t"
+parameters = { quantity = "measured" }
+"""
+COAL_PLAN = PLAN + COAL_STREAMS
+
+
+def test_the_facilities_table_names_streams_by_their_fuel(world: World) -> None:
+    """A stream the plan names by a fuel's code reads as the fuel's name in the page's
+    language; a stream named otherwise stays the plan's own name."""
+    client = world.browser("officer-a")
+    token = _csrf(client.get("/reports").text)
+    filed = client.post("/reports/plan", data={"csrf_token": token, "toml": COAL_PLAN})
+    assert 'data-code="ok"' in filed.text, filed.text
+    page = client.get("/company").text
+    assert '<td>boiler</td><td title="other_bituminous_coal">其他烟煤</td>' in page
+    assert '<td>site</td><td title="grid">电网电力</td>' in page
+    assert "<code>coal-yard-2</code>" in page and "<code>grid</code>" not in page
+    client.post("/lang", data={"to": "en", "csrf_token": token})
+    english = client.get("/company").text
+    assert '<td>boiler</td><td title="other_bituminous_coal">other bituminous coal</td>' in english

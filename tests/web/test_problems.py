@@ -17,6 +17,8 @@ from tanshi.web.problems import detail_of, from_kept, kept, say_problem
 # reports page shows every one of them).
 CHECKS = ("mrv/data_checks.py", "mrv/annual_report.py", "mrv/report_inputs.py",
           "mrv/monitoring_plan.py", "services/verification_submission.py")  # fmt: skip
+# Where a surrender's checks make theirs (the company page's surrender form shows them).
+SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
 
 
 def _made(path: str) -> list[tuple[str, str | None]]:
@@ -44,12 +46,13 @@ def _fields(text: str) -> list[str]:
     return sorted(set(re.findall(r"{(\w+)}", text)))
 
 
-def test_every_problem_the_mrv_checks_make_reads_in_chinese() -> None:
+def test_every_problem_the_mrv_and_surrender_checks_make_reads_in_chinese() -> None:
     """A check added with ``Issue(…)`` (no template) or a template without its Chinese
     reading would show English on a Chinese page; this fails instead."""
     zh = translator("zh")
-    made = {path: _made(path) for path in CHECKS}
+    made = {path: _made(path) for path in (*CHECKS, *SURRENDER)}
     assert len({code for code, _ in made["mrv/data_checks.py"]}) >= 12
+    assert len(made["services/surrender_checks.py"]) >= 10
     templates = [*FLAGS.values(), FLAGS["measurement_missing"] + " ({note})"]
     for path, calls in made.items():
         for code, template in calls:

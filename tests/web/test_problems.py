@@ -10,6 +10,7 @@ from pathlib import Path
 import tanshi
 from tanshi.core.issues import Issue, Severity
 from tanshi.mrv.report_inputs import FLAGS
+from tanshi.services.allocation_desk import NO_COMPANY, NO_COMPANY_BECAUSE
 from tanshi.web.i18n import translator
 from tanshi.web.problems import detail_of, from_kept, kept, say_problem
 
@@ -19,6 +20,9 @@ CHECKS = ("mrv/data_checks.py", "mrv/annual_report.py", "mrv/report_inputs.py",
           "mrv/monitoring_plan.py", "services/verification_submission.py")  # fmt: skip
 # Where a surrender's checks make theirs (the company page's surrender form shows them).
 SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
+# Where the allocation run says why it cannot go ahead (StepRefused, the allocation page);
+# these files make other issues too, which the pages do not show.
+ALLOCATION = ("services/allocation.py", "services/allocation_desk.py")
 
 
 def _made(path: str) -> list[tuple[str, str | None]]:
@@ -46,7 +50,7 @@ def _fields(text: str) -> list[str]:
     return sorted(set(re.findall(r"{(\w+)}", text)))
 
 
-def test_every_problem_the_mrv_and_surrender_checks_make_reads_in_chinese() -> None:
+def test_every_problem_the_checks_make_reads_in_chinese() -> None:
     """A check added with ``Issue(…)`` (no template) or a template without its Chinese
     reading would show English on a Chinese page; this fails instead."""
     zh = translator("zh")
@@ -60,6 +64,10 @@ def test_every_problem_the_mrv_and_surrender_checks_make_reads_in_chinese() -> N
                 assert code == "<variable>", f"{path}: {code} is made without Issue.of"
                 continue
             templates.append(template)
+    templates += [NO_COMPANY, NO_COMPANY_BECAUSE]
+    for path in ALLOCATION:
+        templates += [template for _, template in _made(path) if template is not None]
+    assert len(templates) > 50
     for template in templates:
         if not re.sub(r"{\w+}", "", template).strip():
             continue  # nothing but a field (a parser's own words): nothing to translate

@@ -58,29 +58,29 @@ SECRET_NOT_KEPT = ("this form was already sent and done; the secret it made was 
 class Refused(Exception):
     """A web write that cannot go ahead: a code, a message for the person (a msgid with its
     values) and, optionally, the service's own English detail. A detail made of problems
-    (``problems``, each after its code if ``coded``) is said in the page's language."""
+    (``issues``, each after its code if ``coded``) is said in the page's language."""
 
     def __init__(self, code: str, message: str, *, detail: str | None = None,
-                 problems: Sequence[Issue] = (), coded: bool = False,
+                 issues: Sequence[Issue] = (), coded: bool = False,
                  **values: object) -> None:  # fmt: skip
         super().__init__(message)
         self.code, self.message, self.values, self.detail = code, message, values, detail
-        self.problems, self.coded = tuple(problems), coded
+        self.issues, self.coded = tuple(issues), coded
 
 
-def refusal(code: str, detail: str | None = None, problems: Sequence[Issue] = (),
+def refusal(code: str, detail: str | None = None, issues: Sequence[Issue] = (),
             coded: bool = False) -> Refused:  # fmt: skip
     """A refusal by its code: the code's explanation (web/refusals.py), with ``detail`` (or
-    ``problems``, the detail's sentences said in the page's language)."""
-    if problems:
-        detail = detail_of(problems, lambda text: text, coded)
+    ``issues``, the detail's sentences said in the page's language)."""
+    if issues:
+        detail = detail_of(issues, lambda text: text, coded)
     explained = explain(code)
     if explained is None:
-        return Refused(code, "refused: {what}", detail=detail, problems=problems, coded=coded,
+        return Refused(code, "refused: {what}", detail=detail, issues=issues, coded=coded,
                        what=code)  # fmt: skip
     if detail == explained:
-        detail, problems = None, ()
-    return Refused(code, explained, detail=detail, problems=problems, coded=coded)
+        detail, issues = None, ()
+    return Refused(code, explained, detail=detail, issues=issues, coded=coded)
 
 
 def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) -> HTMLResponse:
@@ -112,7 +112,7 @@ def account_jurisdiction(svc: Service, code: str, who: Principal | None = None) 
 
 def refusal_of(issues: Sequence[Issue]) -> Refused:
     """The first issue's code explained; every issue's message as the detail."""
-    return refusal(issues[0].code, problems=issues)
+    return refusal(issues[0].code, issues=issues)
 
 
 def say(locale: str, message: str, values: dict[str, object]) -> str:
@@ -216,7 +216,7 @@ async def web_write(
         access_log.audit(svc.engine, me, action, target, client_address(request),
                        refused.code, svc.now(), {"form": safe})  # fmt: skip
         answer: Answer = (False, refused.code, refused.message, refused.values,
-                          refused.detail, refused.problems, refused.coded)  # fmt: skip
+                          refused.detail, refused.issues, refused.coded)  # fmt: skip
     except BaseException:
         if key:
             form_keys.release(svc.engine, me.user_id, key)

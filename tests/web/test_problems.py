@@ -11,6 +11,7 @@ import tanshi
 from tanshi.core.issues import Issue, Severity
 from tanshi.mrv.report_inputs import FLAGS
 from tanshi.services.allocation_desk import NO_COMPANY, NO_COMPANY_BECAUSE
+from tanshi.services.trusted_list import WAIVER_BY_ANY, WAIVER_BY_APPROVER
 from tanshi.web.i18n import translator
 from tanshi.web.problems import detail_of, from_kept, kept, say_problem
 
@@ -20,9 +21,10 @@ CHECKS = ("mrv/data_checks.py", "mrv/annual_report.py", "mrv/report_inputs.py",
           "mrv/monitoring_plan.py", "services/verification_submission.py")  # fmt: skip
 # Where a surrender's checks make theirs (the company page's surrender form shows them).
 SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
-# Where the allocation run says why it cannot go ahead (StepRefused, the allocation page);
-# these files make other issues too, which the pages do not show.
-ALLOCATION = ("services/allocation.py", "services/allocation_desk.py")
+# Where a step says why it cannot go ahead (core.errors.StepRefused, shown by the allocation
+# page and the registry desk); these files make other issues too, which no page shows.
+STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit_freezes.py",
+         "services/trusted_list.py", "web/registry_desk.py")  # fmt: skip
 
 
 def _made(path: str) -> list[tuple[str, str | None]]:
@@ -64,8 +66,8 @@ def test_every_problem_the_checks_make_reads_in_chinese() -> None:
                 assert code == "<variable>", f"{path}: {code} is made without Issue.of"
                 continue
             templates.append(template)
-    templates += [NO_COMPANY, NO_COMPANY_BECAUSE]
-    for path in ALLOCATION:
+    templates += [NO_COMPANY, NO_COMPANY_BECAUSE, WAIVER_BY_ANY, WAIVER_BY_APPROVER]
+    for path in STEPS:
         templates += [template for _, template in _made(path) if template is not None]
     assert len(templates) > 50
     for template in templates:

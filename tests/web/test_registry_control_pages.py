@@ -216,7 +216,11 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     assert _answer(too_many) == "insufficient_units" and "数量不足" in too_many.text
     unknown = client.post("/regulator/registry/freeze",
                           data=order | {"account": "DP-OH-ZZ", "form_key": "f3"})  # fmt: skip
-    assert _answer(unknown) == "freeze_refused" and "DP-OH-ZZ" in unknown.text
+    assert _answer(unknown) == "freeze_refused" and "您的辖区内没有账户 DP-OH-ZZ" in unknown.text
+    no_class = client.post("/regulator/registry/freeze",
+                           data=order | {"unit_class": "XX-2016", "form_key": "f5"})  # fmt: skip
+    assert _answer(no_class) == "freeze_refused"
+    assert "没有单位类别 XX-2016；请填写如 DPEA-2016 的代码" in no_class.text  # the service's why
     bad = client.post("/regulator/registry/freeze",
                       data=order | {"serials": "one-two", "form_key": "f4"})  # fmt: skip
     assert _answer(bad) == "invalid_serials"
@@ -245,6 +249,7 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     again = client.post("/regulator/registry/freezes/1/release",
                         data={"reason": "again", "csrf_token": _csrf(desk), "form_key": "x"})  # fmt: skip
     assert _answer(again) == "freeze_order_released" and "该冻结令已解除" in again.text
+    assert "冻结令 1 已解除" in again.text and "was already released" not in again.text
     missing = client.post("/regulator/registry/freezes/99/release",
                           data={"reason": "x", "csrf_token": _csrf(desk), "form_key": "y"})  # fmt: skip
     assert _answer(missing) == "freeze_order_not_found"

@@ -41,7 +41,7 @@ class Issue:
     @classmethod
     def of(
         cls, code: str, template: str, where: str = "", severity: Severity = Severity.ERROR,
-        **params: object,
+        /, **params: object,
     ) -> Issue:  # fmt: skip
         """An issue whose message is ``template`` formatted with ``params`` (kept as text)."""
         texts = tuple((name, str(value)) for name, value in params.items())

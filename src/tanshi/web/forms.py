@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
 from tanshi.api.errors import ApiError
+from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
 from tanshi.services import access_log, form_keys
@@ -81,6 +82,14 @@ def refusal(code: str, detail: str | None = None, issues: Sequence[Issue] = (),
     if detail == explained:
         detail, issues = None, ()
     return Refused(code, explained, detail=detail, issues=issues, coded=coded)
+
+
+def refusal_for(code: str, error: TanshiError) -> Refused:
+    """A refusal by ``code`` for a service's ``error``: the issue a StepRefused carries, said
+    in the page's language, else the error's English message as the detail."""
+    if isinstance(error, StepRefused):
+        return refusal(code, issues=[error.issue])
+    return refusal(code, str(error))
 
 
 def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) -> HTMLResponse:

@@ -22,9 +22,11 @@ CHECKS = ("mrv/data_checks.py", "mrv/annual_report.py", "mrv/report_inputs.py",
 # Where a surrender's checks make theirs (the company page's surrender form shows them).
 SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
 # Where a step says why it cannot go ahead (core.errors.StepRefused, shown by the allocation
-# page and the registry desk); these files make other issues too, which no page shows.
+# page and the registry desk) and the trusted-list and transfer-limit changes their problems
+# (the account controls page); their issues made without a template carry an error's text.
 STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit_freezes.py",
-         "services/trusted_list.py", "web/registry_desk.py")  # fmt: skip
+         "services/trusted_list.py", "web/registry_desk.py", "services/trust_requests.py",
+         "services/account_limits.py")  # fmt: skip
 
 
 def _made(path: str) -> list[tuple[str, str | None]]:

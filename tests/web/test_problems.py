@@ -18,7 +18,8 @@ from tanshi.web.problems import detail_of, from_kept, kept, say_problem
 # Where the checks of a report and of its monitoring plan make their problems (the web's
 # reports page shows every one of them).
 CHECKS = ("mrv/data_checks.py", "mrv/annual_report.py", "mrv/report_inputs.py",
-          "mrv/monitoring_plan.py", "services/verification_submission.py")  # fmt: skip
+          "mrv/monitoring_plan.py", "services/verification_submission.py",
+          "mrv/findings.py")  # fmt: skip
 # Where a surrender's checks make theirs (the company page's surrender form shows them).
 SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
 # Where a step says why it cannot go ahead (core.errors.StepRefused, shown by the allocation
@@ -26,7 +27,8 @@ SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
 # (the account controls page); their issues made without a template carry an error's text.
 STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit_freezes.py",
          "services/trusted_list.py", "web/registry_desk.py", "services/trust_requests.py",
-         "services/account_limits.py")  # fmt: skip
+         "services/account_limits.py", "mrv/parameters.py", "mrv/methods.py", "mrv/activity.py",
+         "mrv/cn_power.py", "mrv/cn_power_combustion.py")  # fmt: skip
 
 
 def _made(path: str) -> list[tuple[str, str | None]]:
@@ -96,3 +98,24 @@ def test_a_problem_reads_with_its_figures_or_falls_back_to_english() -> None:
     assert from_kept(kept([missing])) == (missing,)
     assert from_kept(kept([missing]))[0].params == (("months", "3, 4"),)
     assert Issue.of("x", "{a}", a=1) == Issue("x", "1", "", Severity.ERROR)  # params aside
+
+
+def test_every_issue_of_names_the_fields_of_its_template() -> None:
+    """An ``Issue.of`` whose params miss a field of its template fails when the problem is
+    found (KeyError), which a check rarely reached would hide: every call in tanshi names
+    exactly its template's fields."""
+    root = Path(tanshi.__file__).parent
+    calls = 0
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "of" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "Issue"):  # fmt: skip
+                continue
+            template = node.args[1]
+            if not isinstance(template, ast.Constant) or any(k.arg is None for k in node.keywords):
+                continue  # a template chosen at run time, or params passed on as a mapping
+            calls += 1
+            named = sorted(k.arg for k in node.keywords if k.arg)
+            assert named == _fields(template.value), f"{path.name}:{node.lineno}"
+    assert calls > 100

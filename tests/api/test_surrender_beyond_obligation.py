@@ -82,3 +82,32 @@ def test_the_form_warns_before_a_surrender_beyond_the_obligation(world: World) -
     api = client.post("/v1/surrenders", json=body,
                       headers=world.token("officer-a") | {"Idempotency-Key": "more"})  # fmt: skip
     assert api.status_code == 201, api.text
+
+
+def test_the_header_tile_and_the_surrender_form_show_one_obligation(world: World) -> None:
+    """Before the compliance run stores a result, the header tile said "—" while the form
+    below it gave the obligation; both now read the same standing."""
+    verified_case(world)
+    place = load_jurisdiction(world.engine, "DP")
+    standing = surrender_standing.standing(world.engine, place, "A1", 2016)
+    assert standing is not None
+    page = world.browser("officer-a").get("/company?year=2016").text
+    tile = re.search(r'<b id="obligation-tile">([^<]*)</b>', page)
+    assert tile and tile.group(1) == f"{standing.obligation_t:,}", page
+    assert f"履约义务 {standing.obligation_t:,} 吨" in page
+    before = world.browser("officer-b").get("/company?year=2016").text  # B1: nothing verified
+    assert re.search(r'<b id="obligation-tile">—</b>', before)
+
+
+def test_a_refused_surrender_says_why_in_the_page_language(world: World) -> None:
+    """The surrender check's problem reads in Chinese with its figures (the deadline)."""
+    world.moment[0] = NOW.replace(year=2018)  # past the 2016 surrender deadline
+    client = world.browser("officer-a")
+    token = _csrf(client.get("/company?year=2016").text)
+    form = {"unit_class": "DPEA-2016", "year": "2016", "quantity_t": "1", "csrf_token": token,
+            "form_key": "late"}  # fmt: skip
+    refused = client.post("/surrender", data=form, headers=HTMX)
+    assert 'data-code="surrender_after_deadline"' in refused.text, refused.text
+    found = re.search(r"2016 年度的清缴截止日为 (\d{4}-\d\d-\d\d)", refused.text)
+    assert found, refused.text
+    assert "the deadline for 2016" not in refused.text

@@ -83,7 +83,7 @@ def test_the_allocation_run_from_the_page_says_why_it_cannot(world: World) -> No
                          headers={"HX-Request": "true"})  # fmt: skip
     assert answer.status_code == 422
     assert 'data-code="allocation_not_possible"' in answer.text
-    assert "base-year emissions" in answer.text
+    assert "2016 年度分配没有可分配的企业；请先录入各企业的基准年排放或生产数据" in answer.text
 
 
 def test_only_regulators_and_auditors_see_the_allocation_page(world: World) -> None:

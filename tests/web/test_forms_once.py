@@ -76,7 +76,7 @@ def test_registry_refusals_read_in_the_visitors_language(world: World) -> None:
     unknown = client.post("/surrender", data={"csrf_token": token, "unit_class": "NOPE-1",
                                               "quantity_t": "1", "year": "2016", "form_key": "u"})  # fmt: skip
     assert unknown.status_code == 422 and "没有该代码的单位类别" in unknown.text
-    assert "详情: no unit class NOPE-1" in unknown.text  # the service's own words beneath
+    assert "详情: 没有单位类别 NOPE-1" in unknown.text  # the service's own words beneath, in zh
     client.post("/lang", data={"to": "en", "csrf_token": token, "back": "/company"})
     en = client.post("/transfer", data=too_many | {"form_key": "big2"})
     assert "the account does not hold that many units of this class" in en.text

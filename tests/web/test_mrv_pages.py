@@ -71,3 +71,60 @@ def test_mrv_pages_refuse_other_roles(world: World) -> None:
                            data={"csrf_token": token, "body": "VER"})  # fmt: skip
     assert assigned.status_code == 403
     assert client.post("/verifier/2016/A1/verify", data={"csrf_token": token}).status_code == 403
+
+
+COAL_STREAMS = """
+[[streams]]
+unit = "boiler"
+stream = "other_bituminous_coal"
+kind = "fuel"
+subject = "other_bituminous_coal"
+activity_unit = "t"
+parameters = { quantity = "measured" }
+
+[[streams]]
+unit = "boiler"
+stream = "coal-yard-2"
+kind = "fuel"
+subject = "anthracite"
+activity_unit = "t"
+parameters = { quantity = "measured" }
+"""
+COAL_PLAN = PLAN + COAL_STREAMS
+
+
+def test_the_facilities_table_names_streams_by_their_fuel(world: World) -> None:
+    """A stream the plan names by a fuel's code reads as the fuel's name in the page's
+    language; a stream named otherwise stays the plan's own name."""
+    client = world.browser("officer-a")
+    token = _csrf(client.get("/reports").text)
+    filed = client.post("/reports/plan", data={"csrf_token": token, "toml": COAL_PLAN})
+    assert 'data-code="ok"' in filed.text, filed.text
+    page = client.get("/company").text
+    assert '<td>boiler</td><td title="other_bituminous_coal">其他烟煤</td>' in page
+    assert '<td>site</td><td title="grid">电网电力</td>' in page
+    assert "<code>coal-yard-2</code>" in page and "<code>grid</code>" not in page
+    client.post("/lang", data={"to": "en", "csrf_token": token})
+    english = client.get("/company").text
+    assert '<td>boiler</td><td title="other_bituminous_coal">other bituminous coal</td>' in english
+
+
+def test_report_problems_read_in_the_page_language(world: World) -> None:
+    """The check lists each problem from its template with the report's own figures; the
+    refused submission's details say them the same way, and so does the form sent again."""
+    client = world.browser("officer-a")
+    token = _csrf(client.get("/reports?year=2016").text)
+    client.post("/reports/plan", data={"csrf_token": token, "toml": PLAN})
+    checked = _upload(client, "/reports/check", token, MONTHS, stated="7000").text
+    assert "请填报该排放源流的年度合计（月份填 total）" in checked
+    assert "报告填报排放量 7000 吨二氧化碳，但按规则手册的核算方法，其数据得出 7321.200" in checked
+    assert "give the stream's annual total" not in checked
+    form = {"csrf_token": token, "year": "2016", "stated_t": "7321.2", "form_key": "r-1"}
+    files = {"report": ("report.csv", MONTHS.encode(), "text/csv")}
+    for _ in range(2):  # the second answer is the one kept under the form's key
+        refused = client.post("/reports/submit", data=form, files=files)
+        assert refused.status_code == 422
+        assert "annual_total_missing: 请填报该排放源流的年度合计（月份填 total）" in refused.text
+    client.post("/lang", data={"to": "en", "csrf_token": token})
+    english = _upload(client, "/reports/check", token, MONTHS, stated="7000").text
+    assert "give the stream&#39;s annual total (month &#39;total&#39;)" in english

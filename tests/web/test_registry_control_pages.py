@@ -148,7 +148,7 @@ def test_additions_are_refused_with_a_readable_reason(world: World) -> None:
     assert "账户不能加入自己的信任账户列表" in itself.text
     unknown = client.post("/accounts/DP-OH-A1/trusted/propose",
                           data={"trusted": "DP-OH-ZZ", "csrf_token": token, "form_key": "b"})  # fmt: skip
-    assert _answer(unknown) == "unknown_account"
+    assert _answer(unknown) == "unknown_account" and "没有要信任的账户 DP-OH-ZZ" in unknown.text
     keyless = client.post("/accounts/DP-OH-A1/trusted/propose",
                           data={"trusted": "DP-OH-C1", "csrf_token": token})  # fmt: skip
     assert _answer(keyless) == "form_key_missing"
@@ -164,6 +164,7 @@ def test_additions_are_refused_with_a_readable_reason(world: World) -> None:
                              data={"trusted": "DP-OH-C1", "csrf_token": token, "form_key": "e"})  # fmt: skip
     assert _answer(no_right) == "initiator_lacks_right_on_source_account"
     assert "您无权从该账户发起" in no_right.text
+    assert "approver-a 无权发起 DP-OH-A1 的事项" in no_right.text
 
 
 def test_the_waiver_is_recorded_by_the_regulator_and_withdrawn_by_a_representative(
@@ -188,6 +189,7 @@ def test_with_an_eu_rule_the_waiver_goes_on_and_off(world: World) -> None:
             "csrf_token": _csrf(desk), "form_key": "r1"}  # fmt: skip
     not_approver = client.post("/regulator/registry/waiver", data=form)
     assert _answer(not_approver) == "approval_waiver_refused"  # officer-a may not approve
+    assert "officer-a 不能为 DP-OH-A1 作此声明：只有有权审批该账户的代表才可以" in not_approver.text
     recorded = client.post("/regulator/registry/waiver",
                            data=form | {"declared_by": "approver-a", "form_key": "r2"})  # fmt: skip
     assert _answer(recorded) == "ok" and "无需第二审批" in recorded.text
@@ -216,7 +218,11 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     assert _answer(too_many) == "insufficient_units" and "数量不足" in too_many.text
     unknown = client.post("/regulator/registry/freeze",
                           data=order | {"account": "DP-OH-ZZ", "form_key": "f3"})  # fmt: skip
-    assert _answer(unknown) == "freeze_refused" and "DP-OH-ZZ" in unknown.text
+    assert _answer(unknown) == "freeze_refused" and "您的辖区内没有账户 DP-OH-ZZ" in unknown.text
+    no_class = client.post("/regulator/registry/freeze",
+                           data=order | {"unit_class": "XX-2016", "form_key": "f5"})  # fmt: skip
+    assert _answer(no_class) == "freeze_refused"
+    assert "没有单位类别 XX-2016；请填写如 DPEA-2016 的代码" in no_class.text  # the service's why
     bad = client.post("/regulator/registry/freeze",
                       data=order | {"serials": "one-two", "form_key": "f4"})  # fmt: skip
     assert _answer(bad) == "invalid_serials"
@@ -245,6 +251,7 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     again = client.post("/regulator/registry/freezes/1/release",
                         data={"reason": "again", "csrf_token": _csrf(desk), "form_key": "x"})  # fmt: skip
     assert _answer(again) == "freeze_order_released" and "该冻结令已解除" in again.text
+    assert "冻结令 1 已解除" in again.text and "was already released" not in again.text
     missing = client.post("/regulator/registry/freezes/99/release",
                           data={"reason": "x", "csrf_token": _csrf(desk), "form_key": "y"})  # fmt: skip
     assert _answer(missing) == "freeze_order_not_found"

@@ -5,6 +5,7 @@ Our exception hierarchy:
 * TanshiError
   + RulebookInvalid     a rulebook with errors was used where a valid one is needed
   + InputRejected       a step was called with input that has errors (carries the Issues)
+  + StepRefused         a step cannot go ahead as things stand (carries the Issue saying why)
 """
 
 from __future__ import annotations
@@ -29,3 +30,12 @@ class InputRejected(TanshiError):
 
 class RulebookInvalid(InputRejected):
     """A rulebook with errors was loaded where a valid one is required."""
+
+
+class StepRefused(TanshiError):
+    """A step cannot go ahead as things stand (data missing, already done); ``issue`` says
+    why, with its template and params (``Issue.of``) so a page can say it in its language."""
+
+    def __init__(self, issue: Issue) -> None:
+        self.issue = issue
+        super().__init__(issue.message)

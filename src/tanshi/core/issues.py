@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(enum.StrEnum):
@@ -25,12 +25,27 @@ class Issue:
       where: the location of the problem, e.g. ``demo.toml:12 allocation[0].base_years``
         or ``company DP-C001, year 2016, fuel anthracite``.
       severity: errors block the step; warnings do not.
+      template: the message before its figures were put in (``Issue.of``), so that a page can
+        say it in another language with the same ``params``; empty when the message was
+        written directly. Neither takes part in comparisons.
+      params: the figures and names ``template`` is formatted with, as (name, text) pairs.
     """
 
     code: str
     message: str
     where: str = ""
     severity: Severity = Severity.ERROR
+    template: str = field(default="", compare=False)
+    params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @classmethod
+    def of(
+        cls, code: str, template: str, where: str = "", severity: Severity = Severity.ERROR,
+        /, **params: object,
+    ) -> Issue:  # fmt: skip
+        """An issue whose message is ``template`` formatted with ``params`` (kept as text)."""
+        texts = tuple((name, str(value)) for name, value in params.items())
+        return cls(code, template.format(**dict(texts)), where, severity, template, texts)
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""

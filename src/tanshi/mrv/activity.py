@@ -54,37 +54,40 @@ def check_activity(records: Iterable[ActivityRecord]) -> list[Issue]:
     for record in records:
         if record.unit in AMBIGUOUS_UNITS:
             issues.append(
-                Issue(
+                Issue.of(
                     "ambiguous_unit",
-                    f"'{record.unit}' is ambiguous; write 't' for tonnes (1000 kg)",
+                    "'{unit}' is ambiguous; write 't' for tonnes (1000 kg)",
                     record.where,
+                    unit=record.unit,
                 )
             )
         elif record.unit not in ACTIVITY_UNITS:
             issues.append(
-                Issue(
+                Issue.of(
                     "unknown_unit",
-                    f"unit '{record.unit}' is not one of {sorted(ACTIVITY_UNITS)}",
+                    "unit '{unit}' is not one of {units}",
                     record.where,
+                    unit=record.unit,
+                    units=sorted(ACTIVITY_UNITS),
                 )
             )
         if record.kind is SourceKind.ELECTRICITY and record.unit != "MWh":
             issues.append(
-                Issue("electricity_unit", "report purchased electricity in MWh", record.where)
+                Issue.of("electricity_unit", "report purchased electricity in MWh", record.where)
             )
         if record.quantity < 0:
             issues.append(
-                Issue(
+                Issue.of(
                     "negative_quantity",
-                    f"quantity {record.quantity} is negative; report consumption as a "
-                    "positive amount",
+                    "quantity {quantity} is negative; report consumption as a positive amount",
                     record.where,
+                    quantity=record.quantity,
                 )
             )
         key = (record.company, record.year, record.kind, record.subject)
         if key in seen:
             issues.append(
-                Issue(
+                Issue.of(
                     "duplicate_activity",
                     "this source is reported twice for the year; add the amounts into one line",
                     record.where,

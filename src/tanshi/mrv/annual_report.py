@@ -83,13 +83,18 @@ def parse_report_csv(
     header = list(reader.fieldnames or [])
     if header[:4] != ["unit", "stream", "month", "quantity"]:
         return None, [
-            Issue("report_header", "the header starts unit,stream,month,quantity", origin)
+            Issue.of("report_header", "the header starts unit,stream,month,quantity", origin)
         ]
     names = [name for name in header[4:] if not name.endswith("_basis")]
     missing_basis = [name for name in names if f"{name}_basis" not in header]
     if missing_basis:
         return None, [
-            Issue("report_header", f"add a <name>_basis column for {missing_basis}", origin)
+            Issue.of(
+                "report_header",
+                "add a <name>_basis column for {names}",
+                origin,
+                names=missing_basis,
+            )
         ]
     months: list[MonthlyValue] = []
     totals: list[tuple[str, str, Decimal]] = []
@@ -112,6 +117,8 @@ def parse_report_csv(
                     )
                 )
         except (InvalidOperation, ValueError, TypeError) as error:
-            issues.append(Issue("report_field_invalid", f"cannot read the row: {error}", where))
+            issues.append(
+                Issue.of("report_field_invalid", "cannot read the row: {error}", where, error=error)
+            )
     report = AnnualReport(company, year, tuple(months), tuple(totals), stated_tco2)
     return report, issues

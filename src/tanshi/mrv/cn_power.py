@@ -110,12 +110,14 @@ class CnPowerMethod:
         mwh = sum((value.amount for value in bought), Decimal(0))
         if Boundary.INDIRECT not in self.spec.counted:
             issues.append(
-                Issue(
+                Issue.of(
                     "outside_boundary",
-                    f"{mwh} MWh of purchased electricity is reported but the {self.spec.version} "
-                    "boundary excludes indirect emissions; it is not counted",
+                    "{mwh} MWh of purchased electricity is reported but "
+                    "the {version} boundary excludes indirect emissions; it is not counted",
                     f"facility {inputs.facility}, {inputs.year}",
                     Severity.WARNING,
+                    mwh=mwh,
+                    version=self.spec.version,
                 )
             )
             return []
@@ -159,7 +161,9 @@ def _chp_split(
         ratio = per_source[source].amount if source in per_source else Decimal(0)
         if ratio > 1:
             issues.append(
-                Issue("heat_ratio", f"供热比 {ratio} is above 1", per_source[source].where)
+                Issue.of(
+                    "heat_ratio", "供热比 {ratio} is above 1", per_source[source].where, ratio=ratio
+                )
             )
             continue
         heat = unit_total * ratio

@@ -72,11 +72,14 @@ def check_annual_and_monthly(
         if month is None and (source, subject) in monthly:
             first = next(iter(months[source, subject, month].values()))
             issues.append(
-                Issue(
+                Issue.of(
                     "annual_and_monthly",
-                    f"{subject} of unit {source} is given both for the year and by month; "
-                    "give monthly rows only (the annual value is their sum)",
+                    "{subject} of unit {source} is given both for the "
+                    "year and by month; give monthly rows only (the annual value is their "
+                    "sum)",
                     first.where,
+                    subject=subject,
+                    source=source,
                 )
             )
             del months[source, subject, month]
@@ -128,11 +131,14 @@ def combustion_line(
     anywhere = next(iter(given.values())).where
     if fuel is None:
         issues.append(
-            Issue(
+            Issue.of(
                 "fuel_missing",
-                f"measurements of {subject} for unit {source} month {month} have no "
-                "fuel_consumed row; add the amount burnt",
+                "measurements of {subject} for unit {source} month {month} "
+                "have no fuel_consumed row; add the amount burnt",
                 anywhere,
+                subject=subject,
+                source=source,
+                month=month,
             )
         )
         return None
@@ -155,11 +161,13 @@ def combustion_line(
             carbon, basis = fuel.amount * ncv.amount * default.value, "default"
         else:
             issues.append(
-                Issue(
+                Issue.of(
                     "ncv_missing",
-                    f"coal of unit {source} month {month} has neither element carbon nor "
-                    "NCV; give ncv_ar (the default carbon content is per GJ)",
+                    "coal of unit {source} month {month} has neither element "
+                    "carbon nor NCV; give ncv_ar (the default carbon content is per GJ)",
                     fuel.where,
+                    source=source,
+                    month=month,
                 )
             )
             return None

@@ -34,7 +34,12 @@ def check_report(
     issues: list[Issue] = []
     if plan.company != report.company:
         issues.append(
-            Issue("plan_of_another_company", f"the plan is {plan.company}'s", report.company)
+            Issue.of(
+                "plan_of_another_company",
+                "the plan is {company}'s",
+                report.company,
+                company=plan.company,
+            )
         )
     issues += _months(report, plan)
     issues += _parameters(report, plan, rules)
@@ -51,7 +56,7 @@ def _months(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
     for month in report.months:
         if plan.stream(month.unit, month.stream) is None:
             issues.append(
-                Issue(
+                Issue.of(
                     "stream_not_in_plan",
                     "this unit and stream are not in the monitoring plan; report only planned "
                     "streams or have the plan amended first",
@@ -60,23 +65,25 @@ def _months(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
             )
             continue
         if month.month not in MONTHS:
-            issues.append(Issue("month_invalid", "months are numbered 1 to 12", month.where))
+            issues.append(Issue.of("month_invalid", "months are numbered 1 to 12", month.where))
         elif month.month in seen[(month.unit, month.stream)]:
-            issues.append(Issue("month_duplicate", "this month is reported twice", month.where))
+            issues.append(Issue.of("month_duplicate", "this month is reported twice", month.where))
         if month.quantity < 0:
             issues.append(
-                Issue("negative_quantity", "report consumption as a positive amount", month.where)
+                Issue.of(
+                    "negative_quantity", "report consumption as a positive amount", month.where
+                )
             )
         seen[(month.unit, month.stream)].append(month.month)
     for stream in plan.streams:
         absent = [m for m in MONTHS if m not in seen.get(stream.key, [])]
         if absent:
             issues.append(
-                Issue(
+                Issue.of(
                     "missing_months",
-                    f"no data for month(s) {', '.join(map(str, absent))}; report 0 for a month "
-                    "the stream did not run",
+                    "no data for month(s) {months}; report 0 for a month the stream did not run",
                     f"{stream.unit}/{stream.stream}",
+                    months=", ".join(map(str, absent)),
                 )
             )
     return issues
@@ -95,16 +102,17 @@ def _parameters(
             wanted = planned.basis(value.name)
             if wanted is None:
                 issues.append(
-                    Issue(
+                    Issue.of(
                         "parameter_not_in_plan",
-                        f"the plan does not monitor {value.name} for this stream",
+                        "the plan does not monitor {parameter} for this stream",
                         where,
                         Severity.WARNING,
+                        parameter=value.name,
                     )
                 )
             elif wanted is Basis.MEASURED and value.basis is Basis.DEFAULT:
                 issues.append(
-                    Issue(
+                    Issue.of(
                         "default_where_measured",
                         "the plan says this parameter is measured but a default was used; "
                         "the verifier records it as a non-conformity unless explained",
@@ -115,12 +123,16 @@ def _parameters(
             bounds = rules.range_of(value.name, planned.subject)
             if bounds is not None and not bounds.low <= value.value <= bounds.high:
                 issues.append(
-                    Issue(
+                    Issue.of(
                         "parameter_out_of_range",
-                        f"{value.value} {bounds.unit} is outside the plausible range "
-                        f"{bounds.low}-{bounds.high} ({bounds.origin.source})",
+                        "{value} {unit} is outside the plausible range {low}-{high} ({source})",
                         where,
                         Severity.WARNING,
+                        value=value.value,
+                        unit=bounds.unit,
+                        low=bounds.low,
+                        high=bounds.high,
+                        source=bounds.origin.source,
                     )
                 )
     return issues
@@ -136,17 +148,19 @@ def _totals(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
         where = f"{stream.unit}/{stream.stream}"
         if stream.key not in stated:
             issues.append(
-                Issue(
+                Issue.of(
                     "annual_total_missing", "give the stream's annual total (month 'total')", where
                 )
             )
         elif stated[stream.key] != sums[stream.key]:
             issues.append(
-                Issue(
+                Issue.of(
                     "annual_total_mismatch",
-                    f"the months add up to {sums[stream.key]} {stream.activity_unit} but the "
-                    f"annual total says {stated[stream.key]}",
+                    "the months add up to {months_sum} {unit} but the annual total says {total}",
                     where,
+                    months_sum=sums[stream.key],
+                    unit=stream.activity_unit,
+                    total=stated[stream.key],
                 )
             )
     return issues
@@ -160,12 +174,14 @@ def _emissions(
     if round_half_up(report.stated_tco2, _KG) in accepted:
         return []
     return [
-        Issue(
+        Issue.of(
             "emissions_total_mismatch",
-            f"the report states {report.stated_tco2} tCO2 but its data give {calculated} tCO2 "
-            "by the rulebook's methodology (in whole kg; a method that reports rounded figures "
+            "the report states {stated} tCO2 but its data give {calculated} tCO2 by the "
+            "rulebook's methodology (in whole kg; a method that reports rounded figures "
             "accepts either)",
             f"company {report.company}, {report.year}",
+            stated=report.stated_tco2,
+            calculated=calculated,
         )
     ]
 
@@ -182,11 +198,14 @@ def _trend(
     if abs(change) <= rules.year_on_year_change_share:
         return []
     return [
-        Issue(
+        Issue.of(
             "year_on_year_change",
-            f"emissions changed by {change:.1%} against last year's verified {previous_tco2} t "
-            f"(more than {rules.year_on_year_change_share:.0%}); the verifier must explain it",
+            "emissions changed by {change} against last year's verified {previous} t (more "
+            "than {share}); the verifier must explain it",
             f"company {report.company}, {report.year}",
             Severity.WARNING,
+            change=f"{change:.1%}",
+            previous=previous_tco2,
+            share=f"{rules.year_on_year_change_share:.0%}",
         )
     ]

@@ -19,22 +19,26 @@ def finding_issues(kind: str, misstatement_tco2: Decimal | None,
     bound (a company may report a third of what it emitted), and materiality judges it.
     """
     if kind not in FINDING_KINDS:
-        return [Issue("finding_kind_unknown", f"kind must be one of {FINDING_KINDS}", "kind")]
+        return [
+            Issue.of(
+                "finding_kind_unknown", "kind must be one of {kinds}", "kind", kinds=FINDING_KINDS
+            )
+        ]
     if kind == "non_conformity":
         if misstatement_tco2 is None:
             return []
-        return [Issue("finding_amount_not_allowed", "a non-conformity has no amount",
-                      "misstatement_t")]  # fmt: skip
+        return [Issue.of("finding_amount_not_allowed", "a non-conformity has no amount",
+                         "misstatement_t")]  # fmt: skip
     if misstatement_tco2 is None:
-        return [Issue("misstatement_amount_missing", "a misstatement needs an amount in t "
-                      "(correct minus reported)", "misstatement_t")]  # fmt: skip
+        return [Issue.of("misstatement_amount_missing", "a misstatement needs an amount in t "
+                         "(correct minus reported)", "misstatement_t")]  # fmt: skip
     if misstatement_tco2 == 0:
-        return [Issue("misstatement_zero", "a misstatement of 0 t changes nothing: record a "
-                      "non-conformity instead, or no finding", "misstatement_t")]  # fmt: skip
+        return [Issue.of("misstatement_zero", "a misstatement of 0 t changes nothing: record a "
+                         "non-conformity instead, or no finding", "misstatement_t")]  # fmt: skip
     if reported_tco2 is not None and misstatement_tco2 < -reported_tco2:
-        return [Issue("misstatement_exceeds_report",
-                      f"a misstatement of {misstatement_tco2} t would make the correct figure "
-                      f"negative: the report states {reported_tco2} t, so a negative "
-                      "misstatement (correct minus reported) takes at most that off",
-                      "misstatement_t")]  # fmt: skip
+        return [Issue.of("misstatement_exceeds_report", "a misstatement of {misstatement_tco2} t "
+                         "would make the correct figure negative: the report states "
+                         "{reported_tco2} t, so a negative misstatement (correct minus reported) "
+                         "takes at most that off", "misstatement_t",
+                         misstatement_tco2=misstatement_tco2, reported_tco2=reported_tco2)]  # fmt: skip
     return []

@@ -29,11 +29,17 @@ def find_method(name: str, year: int) -> CalculationMethod | Issue:
         method = PLUGINS[name]
         low, high = method.spec.years
         if not low <= year <= high:
-            return Issue(
+            return Issue.of(
                 "method_year",
-                f"{name} governs reporting years {low}–{high}, not {year}; "
-                f"give '{method.spec.regime}:{method.spec.methodology}' to pick by year",
+                "{name} governs reporting years {low}–{high}, not "
+                "{year}; give '{regime}:{methodology}' to pick by year",
                 name,
+                name=name,
+                low=low,
+                high=high,
+                year=year,
+                regime=method.spec.regime,
+                methodology=method.spec.methodology,
             )
         return method
     candidates = [
@@ -69,10 +75,12 @@ def compute_all(
         calculation = method.compute(group, context)
         present = {value.name for value in group.values}
         missing = [
-            Issue(
+            Issue.of(
                 "input_required",
-                f"{name} is required by {method.spec.id}; add its rows",
+                "{name} is required by {id}; add its rows",
                 f"facility {group.facility}, {group.year}",
+                name=name,
+                id=method.spec.id,
             )
             for name in required
             if name not in present

@@ -82,7 +82,9 @@ def plan_from_json(
         valid_from = int(data["valid_from_year"])
         raw_streams = list(data["streams"])
     except (KeyError, TypeError, ValueError) as error:
-        return None, [Issue("plan_field_invalid", f"missing or bad field: {error}", where)]
+        return None, [
+            Issue.of("plan_field_invalid", "missing or bad field: {error}", where, error=error)
+        ]
     seen: set[tuple[str, str]] = set()
     for index, raw in enumerate(raw_streams):
         at = f"{where} streams[{index}]"
@@ -96,22 +98,29 @@ def plan_from_json(
                 str(raw["activity_unit"]), parameters,
             )  # fmt: skip
         except (KeyError, TypeError, ValueError) as error:
-            issues.append(Issue("plan_stream_invalid", f"missing or bad field: {error}", at))
+            issues.append(
+                Issue.of("plan_stream_invalid", "missing or bad field: {error}", at, error=error)
+            )
             continue
         if stream.activity_unit not in ACTIVITY_UNITS:
             issues.append(
-                Issue("unknown_unit", f"activity_unit must be one of {sorted(ACTIVITY_UNITS)}", at)
+                Issue.of(
+                    "unknown_unit",
+                    "activity_unit must be one of {units}",
+                    at,
+                    units=sorted(ACTIVITY_UNITS),
+                )
             )
         if stream.basis("quantity") is None:
             issues.append(
-                Issue("plan_quantity_basis_missing", "say how the quantity is obtained", at)
+                Issue.of("plan_quantity_basis_missing", "say how the quantity is obtained", at)
             )
         if stream.key in seen:
-            issues.append(Issue("plan_stream_duplicate", "unit and stream named twice", at))
+            issues.append(Issue.of("plan_stream_duplicate", "unit and stream named twice", at))
         seen.add(stream.key)
         streams.append(stream)
     if not streams and not issues:
-        issues.append(Issue("plan_empty", "a monitoring plan lists at least one stream", where))
+        issues.append(Issue.of("plan_empty", "a monitoring plan lists at least one stream", where))
     return MonitoringPlan(company, version, valid_from, tuple(streams)), issues
 
 
@@ -120,5 +129,5 @@ def parse_plan(text: str, origin: str) -> tuple[MonitoringPlan | None, list[Issu
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        return None, [Issue("plan_toml_invalid", str(error), origin)]
+        return None, [Issue.of("plan_toml_invalid", "{error}", origin, error=error)]
     return plan_from_json(data, origin)

@@ -84,7 +84,12 @@ def parse_parameter_table(text: str, origin: str) -> tuple[list[Parameter], list
     reader = csv.DictReader(io.StringIO(text))
     if tuple(reader.fieldnames or ()) != COLUMNS:
         return [], [
-            Issue("parameter_table_header", f"the header must be: {','.join(COLUMNS)}", origin)
+            Issue.of(
+                "parameter_table_header",
+                "the header must be: {columns}",
+                origin,
+                columns=",".join(COLUMNS),
+            )
         ]
     parameters: list[Parameter] = []
     issues: list[Issue] = []
@@ -92,7 +97,11 @@ def parse_parameter_table(text: str, origin: str) -> tuple[list[Parameter], list
         where = f"{origin}:{line}"
         missing = [name for name in COLUMNS if not (row.get(name) or "").strip()]
         if missing:
-            issues.append(Issue("parameter_field_missing", f"empty fields: {missing}", where))
+            issues.append(
+                Issue.of(
+                    "parameter_field_missing", "empty fields: {missing}", where, missing=missing
+                )
+            )
             continue
         try:
             value = Decimal(row["value"])
@@ -101,7 +110,11 @@ def parse_parameter_table(text: str, origin: str) -> tuple[list[Parameter], list
             if row["confidence"] not in CONFIDENCE_TAGS:
                 raise ValueError(f"confidence must be one of {sorted(CONFIDENCE_TAGS)}")
         except (InvalidOperation, ValueError) as error:
-            issues.append(Issue("parameter_field_invalid", f"cannot read the row: {error}", where))
+            issues.append(
+                Issue.of(
+                    "parameter_field_invalid", "cannot read the row: {error}", where, error=error
+                )
+            )
             continue
         parameters.append(
             Parameter(
@@ -176,18 +189,25 @@ class ParameterTable:
         where = f"{parameter} of {subject} for {year} in {list(regimes)}"
         if not candidates:
             per = f" per {unit_denominator}" if unit_denominator else ""
-            return Issue(
+            return Issue.of(
                 "parameter_not_found",
-                f"no official {parameter}{per} for {subject} in {year}; add it to the "
-                "parameter table or report the activity in a unit that has one",
+                "no official {parameter}{per} for {subject} "
+                "in {year}; add it to the parameter table or report the activity in "
+                "a unit that has one",
                 where,
+                parameter=parameter,
+                per=per,
+                subject=subject,
+                year=year,
             )
         if len(candidates) > 1:
             keys = ", ".join(item.key for item in candidates)
-            return Issue(
+            return Issue.of(
                 "parameter_ambiguous",
-                f"{len(candidates)} official values apply ({keys}); mark all but one "
-                "superseded or narrow their years",
+                "{count} official values apply ({keys}); mark "
+                "all but one superseded or narrow their years",
                 where,
+                count=len(candidates),
+                keys=keys,
             )
         return candidates[0]

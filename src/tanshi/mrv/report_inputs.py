@@ -61,45 +61,57 @@ def _plan_against_method(plan: MonitoringPlan, spec: MethodSpec) -> list[Issue]:
         wanted = QUANTITY_INPUT[stream.kind]
         if wanted not in specs:
             issues.append(
-                Issue(
+                Issue.of(
                     "stream_kind_not_an_input",
-                    f"{spec.id} has no input for {stream.kind.value} ({wanted}); it is not "
-                    "counted by this method: take the stream out of the plan or use a method "
-                    "that covers it",
+                    "{method} has no input for {kind} ({input}); it is not counted by this "
+                    "method: take the stream out of the plan or use a method that covers it",
                     where,
+                    method=spec.id,
+                    kind=stream.kind.value,
+                    input=wanted,
                 )
             )
         elif _quantity_target(stream, specs) is None:
             issues.append(
-                Issue(
+                Issue.of(
                     "activity_unit_not_accepted",
-                    f"{stream.activity_unit} cannot be converted to a unit of {wanted} "
-                    f"({', '.join(specs[wanted].units)}); amend the plan's activity_unit",
+                    "{unit} cannot be converted to a unit of {input} ({units}); amend the "
+                    "plan's activity_unit",
                     where,
+                    unit=stream.activity_unit,
+                    input=wanted,
+                    units=", ".join(specs[wanted].units),
                 )
             )
         if stream.kind is SourceKind.FUEL:
             other = seen.get((stream.unit, stream.subject))
             if other is not None:
                 issues.append(
-                    Issue(
+                    Issue.of(
                         "stream_subject_shared",
-                        f"streams {other} and {stream.stream} of unit {stream.unit} are both "
-                        f"{stream.subject}; the method keeps one value per unit, subject and "
-                        "month, so give them different subjects or units",
+                        "streams {other} and {stream} of unit {unit} are both {subject}; the "
+                        "method keeps one value per unit, subject and month, so give them "
+                        "different subjects or units",
                         where,
+                        other=other,
+                        stream=stream.stream,
+                        unit=stream.unit,
+                        subject=stream.subject,
                     )
                 )
             seen[(stream.unit, stream.subject)] = stream.stream
         for parameter, _ in stream.parameters:
             if parameter != "quantity" and parameter not in specs:
                 issues.append(
-                    Issue(
+                    Issue.of(
                         "plan_parameter_not_an_input",
-                        f"{spec.id} does not read {parameter}; its inputs are "
-                        f"{', '.join(specs)} (`tanshi mrv methods`)",
+                        "{method} does not read {parameter}; its inputs are {inputs} "
+                        "(`tanshi mrv methods`)",
                         f"{where} {parameter}",
                         Severity.WARNING,
+                        method=spec.id,
+                        parameter=parameter,
+                        inputs=", ".join(specs),
                     )
                 )
     return issues
@@ -176,7 +188,7 @@ def _unit_for(spec: InputSpec, stream: PlannedStream) -> str:
     return fitting[0] if fitting else spec.units[0]
 
 
-_FLAGS = {
+FLAGS = {
     "input_not_monthly": (
         "{parameter} is a per-unit or per-facility input of {method}; it is not taken from "
         "monthly rows yet (month(s) {months})"
@@ -195,9 +207,9 @@ _FLAGS = {
 def _flag(
     code: str, parameter: str, months: list[int], spec: MethodSpec, stream: tuple[str, str]
 ) -> Issue:
-    text = _FLAGS[code].format(
-        method=spec.id, parameter=parameter, months=", ".join(map(str, sorted(set(months))))
-    )
+    template, note = FLAGS[code], {}
     if code == "measurement_missing" and spec.notes:
-        text += f" ({spec.notes[0]})"
-    return Issue(code, text, f"{stream[0]}/{stream[1]} {parameter}", Severity.WARNING)
+        template, note = template + " ({note})", {"note": spec.notes[0]}
+    return Issue.of(code, template, f"{stream[0]}/{stream[1]} {parameter}", Severity.WARNING,
+                    method=spec.id, parameter=parameter,
+                    months=", ".join(map(str, sorted(set(months)))), **note)  # fmt: skip

@@ -93,8 +93,12 @@ def _above_cap(jurisdiction: Jurisdiction, now: datetime, units: int | None) -> 
     most = cap(jurisdiction, now)
     if units is None or most is None or units <= most:
         return None
-    return Issue("limit_above_registry_threshold", f"an account's own limit is at most the "
-                 f"registry's threshold of {most} units per transfer", UNITS)  # fmt: skip
+    return Issue.of(
+        "limit_above_registry_threshold",
+        "an account's own limit is at most the registry's threshold of {most} units per transfer",
+        UNITS,
+        most=most,
+    )
 
 
 def regulates(who: Principal, jurisdiction: Jurisdiction) -> bool:
@@ -144,29 +148,37 @@ def propose(
     with engine.begin() as connection:
         account = find_account(connection, account_code)
         if account is None:
-            return None, [Issue("unknown_account", f"no account {account_code}", where)]
+            return None, [
+                Issue.of("unknown_account", "no account {account}", where, account=account_code)
+            ]
         issues = []
         if not offered(jurisdiction, now):
-            issues.append(Issue("account_limits_not_offered", f"the rulebook of "
-                                f"{jurisdiction.code} does not let representatives set an "
-                                "account's transaction limit", where))  # fmt: skip
+            issues.append(
+                Issue.of(
+                    "account_limits_not_offered",
+                    "the rulebook of {jurisdiction} does "
+                    "not let representatives set an account's transaction limit",
+                    where,
+                    jurisdiction=jurisdiction.code,
+                )
+            )
         if not rights(connection, account, proposer.username).initiate:
-            issues.append(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value,
-                                f"{proposer.username} may not initiate on {account_code}",
-                                where))  # fmt: skip
+            issues.append(Issue.of(ResultCode.INITIATOR_LACKS_RIGHT.value, "{who} may not "
+                                   "initiate on {account}", where, who=proposer.username,
+                                   account=account_code))  # fmt: skip
         if max_units is not None and max_units <= 0:
-            issues.append(Issue("limit_must_be_positive", "a limit is a positive number of "
-                                "units per transfer (remove it instead)", UNITS))  # fmt: skip
+            issues.append(Issue.of("limit_must_be_positive", "a limit is a positive number of "
+                                   "units per transfer (remove it instead)", UNITS))  # fmt: skip
         elif max_units == limit_in(connection, account):
-            issues.append(Issue("limit_unchanged", f"{account_code} has that limit already",
-                                UNITS))  # fmt: skip
+            issues.append(Issue.of("limit_unchanged", "{account} has that limit already", UNITS,
+                                   account=account_code))  # fmt: skip
         elif (above := _above_cap(jurisdiction, now, max_units)) is not None:
             issues.append(above)
         waiting = _waiting(connection, account_code)
         if waiting is not None:
-            issues.append(Issue("account_limit_request_pending", f"a change of the limit of "
-                                f"{account_code} already awaits confirmation (request "
-                                f"{waiting})", where))  # fmt: skip
+            issues.append(Issue.of("account_limit_request_pending", "a change of the limit of "
+                                   "{account} already awaits confirmation (request {waiting})",
+                                   where, account=account_code, waiting=waiting))  # fmt: skip
         if issues:
             return None, issues
         made = connection.execute(admin_requests.insert().values(
@@ -199,8 +211,14 @@ def pending(engine: Engine, account_code: str) -> list[LimitRequest]:
 
 
 def _not_pending(account_code: str) -> list[Issue]:
-    return [Issue("request_not_pending", f"no change of the transaction limit of {account_code} "
-                  "with that number awaits a decision", "request")]  # fmt: skip
+    return [
+        Issue.of(
+            "request_not_pending",
+            "no change of the transaction limit of {account} with that number awaits a decision",
+            "request",
+            account=account_code,
+        )
+    ]
 
 
 def confirm(
@@ -236,24 +254,34 @@ def _refusal(connection: Connection, jurisdiction: Jurisdiction, row, account: i
              approver: Principal, now: datetime) -> Issue | None:  # fmt: skip
     code = row.target
     if row.requested_by == approver.user_id or row.asker == approver.username:
-        return Issue(ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value, "four eyes: another "
-                     "person must confirm what you proposed", "request")  # fmt: skip
+        return Issue.of(ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value, "four eyes: "
+                        "another person must confirm what you proposed", "request")  # fmt: skip
     by = confirmers(jurisdiction, now)
     if not (REGULATOR in by and regulates(approver, jurisdiction)):
         if by and REPRESENTATIVE not in by:
-            return Issue("account_limit_needs_regulator", f"only the regulator of "
-                         f"{jurisdiction.code} confirms a change of an account's transaction "
-                         "limit", "request")  # fmt: skip
+            return Issue.of("account_limit_needs_regulator", "only the regulator of {jurisdiction} "
+                            "confirms a change of an account's transaction limit", "request",
+                            jurisdiction=jurisdiction.code)  # fmt: skip
         if not rights(connection, account, approver.username).approve:
-            return Issue(ResultCode.APPROVER_LACKS_RIGHT.value,
-                         f"{approver.username} may not approve on {code}", "request")  # fmt: skip
+            return Issue.of(
+                ResultCode.APPROVER_LACKS_RIGHT.value,
+                "{who} may not approve on {account}",
+                "request",
+                who=approver.username,
+                account=code,
+            )
     if not rights(connection, account, row.asker).initiate:
-        return Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, f"{row.asker}, who proposed the "
-                     f"change, may no longer initiate on {code}", "request")  # fmt: skip
+        return Issue.of(ResultCode.INITIATOR_LACKS_RIGHT.value, "{asker}, who proposed the "
+                        "change, may no longer initiate on {account}", "request", asker=row.asker,
+                        account=code)  # fmt: skip
     if not by:
-        return Issue("account_limits_not_offered", f"the rulebook of {jurisdiction.code} no "
-                     "longer lets representatives set an account's transaction limit",
-                     "request")  # fmt: skip
+        return Issue.of(
+            "account_limits_not_offered",
+            "the rulebook of {jurisdiction} no longer lets "
+            "representatives set an account's transaction limit",
+            "request",
+            jurisdiction=jurisdiction.code,
+        )
     return _above_cap(jurisdiction, now, row.detail.get(UNITS))  # the rule may have changed
 
 

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import Engine, func, select
 
 from tanshi.allocation import AllocationTable
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused
+from tanshi.core.issues import Issue
 from tanshi.core.quantities import t_to_kg
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import rules_in_force
@@ -93,11 +94,13 @@ def allocate_year(
     capped = rules.allocation.method in CAPPED_METHODS
     stage = "preallocation" if rules.allocation.method == "benchmark_output" else "allocation"
     if rules.allocation.method != "grandfathering" and not plan.items:
-        raise TanshiError(_no_production(rules.allocation, year))
+        raise StepRefused(_no_production(rules.allocation, year))
     with engine.begin() as connection:
         lock_journal_head(connection)
         if allocated_in(connection, jurisdiction, year):
-            raise TanshiError(f"{year} is already allocated; corrections need new transactions")
+            raise StepRefused(Issue.of(
+                "already_allocated", "{year} is already allocated; corrections need new "
+                "transactions", "", year=year))  # fmt: skip
         owed = deductions_in(connection, jurisdiction, year)
         if owed != plan.owed:
             plan = plan_year(engine, jurisdiction, year, owed)
@@ -209,17 +212,21 @@ def allocation_of_year(engine: Engine, jurisdiction: Jurisdiction, year: int) ->
     }
 
 
-def _no_production(rule: AllocationRule, year: int) -> str:
+def _no_production(rule: AllocationRule, year: int) -> Issue:
     """Why a benchmark year cannot be allocated yet, and what to import."""
     if isinstance(rule, BenchmarkOutputRule):
-        return (
-            f"no generating unit has output recorded for {rule.preallocation_base_year}, the "
-            f"base year of the {year} pre-allocation; import it with tanshi allocation "
-            "output FILE (docs/allocation.md)"
-        )
+        return Issue.of(
+            "no_production_data",
+            "no generating unit has output recorded for {base_year}, the base year of the "
+            "{year} pre-allocation; import it with tanshi allocation output FILE "
+            "(docs/allocation.md)",
+            base_year=rule.preallocation_base_year, year=year,
+        )  # fmt: skip
     assert isinstance(rule, EuBenchmarkRule)
-    return (
-        f"no installation has activity recorded for {list(rule.historical_activity_years)}, "
-        f"the historical years of the {year} allocation; import them with tanshi allocation "
-        "activity FILE (docs/allocation.md)"
-    )
+    return Issue.of(
+        "no_production_data",
+        "no installation has activity recorded for {years}, the historical years of the "
+        "{year} allocation; import them with tanshi allocation activity FILE "
+        "(docs/allocation.md)",
+        years=list(rule.historical_activity_years), year=year,
+    )  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue, Severity
 from tanshi.rulebook import rules_in_force
 from tanshi.services import allocation
@@ -159,6 +159,12 @@ def summary(engine: Engine, jurisdiction: Jurisdiction, year: int) -> dict[str, 
     }  # fmt: skip
 
 
+NO_COMPANY = ("the {year} allocation has no company to allocate to; record the companies' "
+              "base-year emissions or production data first")  # fmt: skip
+NO_COMPANY_BECAUSE = ("the {year} allocation has no company to allocate to ({reasons}); record "
+                      "the companies' base-year emissions or production data first")  # fmt: skip
+
+
 class AlreadyAllocated(TanshiError):
     """Another run allocated the year between this run's check and its write."""
 
@@ -191,10 +197,10 @@ def run_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: datetim
         planned = allocation.plan_allocation(engine, jurisdiction, year)
         if not planned.lines:  # allocating would issue the cap and give it to no one
             reasons = "; ".join(issue.message for issue in planned.issues)
-            raise TanshiError(
-                f"the {year} allocation has no company to allocate to{f' ({reasons})' if reasons else ''}"
-                "; record the companies' base-year emissions or production data first"
-            )
+            raise StepRefused(Issue.of(
+                "allocation_has_no_company",
+                NO_COMPANY_BECAUSE if reasons else NO_COMPANY, "", year=year, reasons=reasons,
+            ))  # fmt: skip
         try:
             table = allocation.allocate_year(engine, jurisdiction, year, now)
         except TanshiError as error:

@@ -77,11 +77,15 @@ def surrender(
     with engine.begin() as connection:
         unit_class_id = unit_class_by_code(connection, unit_class_code)
         if unit_class_id is None:
-            return None, [Issue("unknown_unit_class", f"no unit class {unit_class_code}", where)]
+            return None, [
+                Issue.of("unknown_unit_class", "no unit class {code}", where, code=unit_class_code)
+            ]
         unit_class = load_unit_classes(connection, [unit_class_id])[unit_class_id]
         operator = find_account(connection, operator_account_code(jurisdiction.code, company))
         if operator is None:
-            return None, [Issue("unknown_company", f"no covered company {company}", where)]
+            return None, [
+                Issue.of("unknown_company", "no covered company {company}", where, company=company)
+            ]
         # Serialise with every registry write before reading what was surrendered, so two
         # surrenders cannot both pass the offset cap (the lock every write takes first).
         lock_journal_head(connection)
@@ -106,7 +110,9 @@ def surrender(
             ),
         )
     if outcome.result is not ResultCode.OK:
-        return outcome, [Issue(outcome.result.value, "the registry refused the surrender", where)]
+        return outcome, [
+            Issue.of(outcome.result.value, "the registry refused the surrender", where)
+        ]
     return outcome, []
 
 

@@ -27,37 +27,47 @@ def eligibility(
     deadline = rules.compliance.surrender_deadline(rules.year)
     if day > deadline:
         issues.append(
-            Issue(
-                "surrender_after_deadline", f"the deadline for {rules.year} was {deadline}", where
+            Issue.of(
+                "surrender_after_deadline",
+                "the deadline for {year} was {deadline}",
+                where,
+                year=rules.year,
+                deadline=deadline,
             )
         )
     if unit_class.kind is UnitKind.ALLOWANCE:
         if unit_class.unit_type != rules.allowance_unit_type.code:
             issues.append(
-                Issue(
+                Issue.of(
                     "unit_type_not_eligible",
-                    f"surrender {rules.allowance_unit_type.code} allowances",
+                    "surrender {unit_type} allowances",
                     where,
+                    unit_type=rules.allowance_unit_type.code,
                 )
             )
         elif unit_class.vintage < rules.year:
             issues.extend(_banked_vintage(jurisdiction, unit_class.vintage, rules.year, where))
     elif rules.offsets is None or unit_class.unit_type not in rules.offsets.eligible_unit_types:
         issues.append(
-            Issue(
+            Issue.of(
                 "offset_not_eligible",
-                f"{unit_class.unit_type} offsets do not count in {rules.year}",
+                "{unit_type} offsets do not count in {year}",
                 where,
+                unit_type=unit_class.unit_type,
+                year=rules.year,
             )
         )
     elif unit_class.vintage > rules.year or unit_class.jurisdiction != jurisdiction.code:
         issues.append(
-            Issue(
+            Issue.of(
                 "offset_not_eligible",
-                f"offsets of {unit_class.jurisdiction} vintage {unit_class.vintage} cannot cover "
-                f"{jurisdiction.code} {rules.year}: the vintage must not be later and the "
-                "jurisdiction must match",
+                "offsets of {of} vintage {vintage} cannot cover {jurisdiction} {year}: the "
+                "vintage must not be later and the jurisdiction must match",
                 where,
+                of=unit_class.jurisdiction,
+                vintage=unit_class.vintage,
+                jurisdiction=jurisdiction.code,
+                year=rules.year,
             )
         )
     elif (
@@ -65,10 +75,12 @@ def eligibility(
         and rules.offsets.international_max_share_of_obligation is None
     ):
         issues.append(
-            Issue(
+            Issue.of(
                 "offset_not_eligible",
-                f"international credits do not count in {rules.year} ({rules.offsets.source})",
+                "international credits do not count in {year} ({source})",
                 where,
+                year=rules.year,
+                source=rules.offsets.source,
             )
         )
     return issues
@@ -79,11 +91,13 @@ def _banked_vintage(jurisdiction: Jurisdiction, vintage: int, year: int, where: 
     if freely_banked(jurisdiction.rulebook.banking, vintage, year):
         return []
     return [
-        Issue(
+        Issue.of(
             "vintage_not_banked",
-            f"{vintage} allowances reach {year} only within the banking limit: carry them over "
+            "{vintage} allowances reach {year} only within the banking limit: carry them over "
             "(bank) before surrendering them",
             where,
+            vintage=vintage,
+            year=year,
         )
     ]
 
@@ -106,12 +120,15 @@ def room(
         borrowed = reads.borrowed_t(connection, operator, rules.year)
         if done.later_vintage_t + quantity_t > borrowed:
             return [
-                Issue(
+                Issue.of(
                     "vintage_not_eligible",
-                    f"vintage {unit_class.vintage} cannot cover {rules.year} beyond what was "
-                    f"borrowed for it ({borrowed} t, {done.later_vintage_t} t already "
-                    "surrendered)",
+                    "vintage {vintage} cannot cover {year} beyond what was borrowed for it "
+                    "({borrowed} t, {surrendered} t already surrendered)",
                     where,
+                    vintage=unit_class.vintage,
+                    year=rules.year,
+                    borrowed=borrowed,
+                    surrendered=done.later_vintage_t,
                 )
             ]
         return []
@@ -121,7 +138,7 @@ def room(
     found = reads.obligation_of(connection, rules, company, owed)
     if found is None:
         return [
-            Issue(
+            Issue.of(
                 "offsets_need_verified_emissions",
                 "the offset cap depends on verified emissions; surrender offsets after "
                 "verification",
@@ -132,24 +149,28 @@ def room(
     cap = offsets_cap_t(obligation, rules.offsets)
     if done.credits_t + quantity_t > cap:
         return [
-            Issue(
+            Issue.of(
                 "offset_cap_exceeded",
-                f"offsets may cover at most {cap} t "
-                f"({rules.offsets.cap_share_of_obligation:%} of the obligation); "
-                f"{done.credits_t} t already surrendered, so at most "
-                f"{max(0, cap - done.credits_t)} t more",
+                "offsets may cover at most {cap} t ({share} of the obligation); {surrendered} t "
+                "already surrendered, so at most {more} t more",
                 where,
+                cap=cap,
+                share=f"{rules.offsets.cap_share_of_obligation:%}",
+                surrendered=done.credits_t,
+                more=max(0, cap - done.credits_t),
             )
         ]
     if reads.INTERNATIONAL in unit_class.labels:
         international = international_cap_t(obligation, rules.offsets)
         if done.international_t + quantity_t > international:
             return [
-                Issue(
+                Issue.of(
                     "international_offset_cap_exceeded",
-                    f"international credits may cover at most {international} t; "
-                    f"{done.international_t} t already surrendered",
+                    "international credits may cover at most {cap} t; {surrendered} t already "
+                    "surrendered",
                     where,
+                    cap=international,
+                    surrendered=done.international_t,
                 )
             ]
     return []

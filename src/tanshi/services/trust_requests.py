@@ -116,28 +116,40 @@ def propose(
         trusted = find_account(connection, trusted_code)
         issues = []
         if account is None:
-            issues.append(Issue("unknown_account", f"no account {account_code}", where))
+            issues.append(
+                Issue.of("unknown_account", "no account {account}", where, account=account_code)
+            )
         if trusted is None:
-            issues.append(Issue("unknown_account", f"no account {trusted_code} to trust", where))
+            issues.append(
+                Issue.of(
+                    "unknown_account", "no account {trusted} to trust", where, trusted=trusted_code
+                )
+            )
         if issues:
             return None, issues
         assert account is not None and trusted is not None
         if account == trusted:
-            issues.append(Issue("account_cannot_trust_itself",
-                                "an account is not put on its own trusted list", where))  # fmt: skip
+            issues.append(Issue.of("account_cannot_trust_itself", "an account is not put on its "
+                                   "own trusted list", where))  # fmt: skip
         if not rights(connection, account, proposer.username).initiate:
-            issues.append(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value,
-                                f"{proposer.username} may not initiate on {account_code}",
-                                where))  # fmt: skip
+            issues.append(Issue.of(ResultCode.INITIATOR_LACKS_RIGHT.value, "{who} may not "
+                                   "initiate on {account}", where, who=proposer.username,
+                                   account=account_code))  # fmt: skip
         if _listed(connection, account, trusted):
-            issues.append(Issue("already_trusted",
-                                f"{trusted_code} is on the trusted list of {account_code}",
-                                where))  # fmt: skip
+            issues.append(
+                Issue.of(
+                    "already_trusted",
+                    "{trusted} is on the trusted list of {account}",
+                    where,
+                    trusted=trusted_code,
+                    account=account_code,
+                )
+            )
         waiting = _waiting(connection, ADD, account_code, trusted_code)
         if waiting is not None:
-            issues.append(Issue("trusted_account_request_pending",
-                                f"an addition of {trusted_code} already awaits confirmation "
-                                f"(request {waiting})", where))  # fmt: skip
+            issues.append(Issue.of("trusted_account_request_pending", "an addition of {trusted} "
+                                   "already awaits confirmation (request {waiting})", where,
+                                   trusted=trusted_code, waiting=waiting))  # fmt: skip
         if issues:
             return None, issues
         return _insert(connection, ADD, account_code, trusted_code, proposer, now), []
@@ -162,21 +174,23 @@ def remove(
         trusted = find_account(connection, trusted_code)
         if account is None or trusted is None:
             missing = account_code if account is None else trusted_code
-            return None, [Issue("unknown_account", f"no account {missing}", where)]
+            return None, [
+                Issue.of("unknown_account", "no account {missing}", where, missing=missing)
+            ]
         issues = []
         if not rights(connection, account, who.username).initiate:
-            issues.append(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value,
-                                f"{who.username} may not initiate on {account_code}",
-                                where))  # fmt: skip
+            issues.append(Issue.of(ResultCode.INITIATOR_LACKS_RIGHT.value, "{who} may not "
+                                   "initiate on {account}", where, who=who.username,
+                                   account=account_code))  # fmt: skip
         if not _listed(connection, account, trusted):
-            issues.append(Issue("not_on_trusted_list",
-                                f"{trusted_code} is not on the trusted list of {account_code}",
-                                where))  # fmt: skip
+            issues.append(Issue.of("not_on_trusted_list", "{trusted} is not on the trusted list "
+                                   "of {account}", where, trusted=trusted_code,
+                                   account=account_code))  # fmt: skip
         waiting = _waiting(connection, REMOVE, account_code, trusted_code)
         if waiting is not None:
-            issues.append(Issue("trusted_account_removal_pending",
-                                f"a removal of {trusted_code} already awaits confirmation "
-                                f"(request {waiting})", where))  # fmt: skip
+            issues.append(Issue.of("trusted_account_removal_pending", "a removal of {trusted} "
+                                   "already awaits confirmation (request {waiting})", where,
+                                   trusted=trusted_code, waiting=waiting))  # fmt: skip
         if issues:
             return None, issues
         return _insert(connection, REMOVE, account_code, trusted_code, who, now), []
@@ -208,8 +222,8 @@ def _request(connection: Connection, account_code: str, request_id: int):
 
 
 def _not_pending(account_code: str) -> list[Issue]:
-    return [Issue("request_not_pending", f"no change of the trusted list of {account_code} "
-                  "with that number awaits a decision", "request")]  # fmt: skip
+    return [Issue.of("request_not_pending", "no change of the trusted list of {account} with "
+                     "that number awaits a decision", "request", account=account_code)]  # fmt: skip
 
 
 def claim(connection: Connection, request_id: int, state: str, who: Principal,
@@ -264,9 +278,15 @@ def confirm(
                 raise _Refused(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, str(error),
                                      "request")) from error  # fmt: skip
             except IntegrityError as error:  # another addition of it confirmed meanwhile
-                raise _Refused(Issue("already_trusted", f"{row.detail['trusted']} was put "
-                                     f"on the trusted list of {account_code} meanwhile",
-                                     "request")) from error  # fmt: skip
+                raise _Refused(
+                    Issue.of(
+                        "already_trusted",
+                        "{trusted} was put on the trusted list of {account} meanwhile",
+                        "request",
+                        trusted=row.detail["trusted"],
+                        account=account_code,
+                    )
+                ) from error
     except _Refused as refused:
         return None, [refused.issue]
     return Confirmed(account_code, row.detail["trusted"], row.asker, approver.username,
@@ -278,21 +298,30 @@ def _refusal(connection: Connection, row, account: int, trusted: int,
     """Why ``approver`` may not confirm the request ``row`` now, if they may not."""
     code = row.target
     if row.requested_by == approver.user_id or row.asker == approver.username:
-        return Issue(ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value, "four eyes: another "
-                     "representative must confirm what you proposed", "request")  # fmt: skip
+        return Issue.of(
+            ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR.value,
+            "four eyes: another representative must confirm what you proposed",
+            "request",
+        )
     if not rights(connection, account, approver.username).approve:
-        return Issue(ResultCode.APPROVER_LACKS_RIGHT.value,
-                     f"{approver.username} may not approve on {code}", "request")  # fmt: skip
+        return Issue.of(ResultCode.APPROVER_LACKS_RIGHT.value, "{who} may not approve on "
+                        "{account}", "request", who=approver.username, account=code)  # fmt: skip
     listed = _listed(connection, account, trusted)
     if row.action == ADD and listed:
-        return Issue("already_trusted", f"{row.detail['trusted']} is on the trusted list of "
-                     f"{code} already", "request")  # fmt: skip
+        return Issue.of("already_trusted", "{trusted} is on the trusted list of {account} already",
+                        "request", trusted=row.detail["trusted"], account=code)  # fmt: skip
     if row.action == REMOVE and not listed:
-        return Issue("not_on_trusted_list", f"{row.detail['trusted']} is no longer on the "
-                     f"trusted list of {code}", "request")  # fmt: skip
+        return Issue.of(
+            "not_on_trusted_list",
+            "{trusted} is no longer on the trusted list of {account}",
+            "request",
+            trusted=row.detail["trusted"],
+            account=code,
+        )
     if row.action == REMOVE and not rights(connection, account, row.asker).initiate:
-        return Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, f"{row.asker}, who proposed the "
-                     f"removal, may no longer initiate on {code}", "request")  # fmt: skip
+        return Issue.of(ResultCode.INITIATOR_LACKS_RIGHT.value, "{asker}, who proposed the "
+                        "removal, may no longer initiate on {account}", "request", asker=row.asker,
+                        account=code)  # fmt: skip
     return None
 
 
@@ -323,8 +352,15 @@ def withdraw_row(
         assert account is not None
         held = rights(connection, account, who.username)
         if not (held.initiate or held.approve):
-            return [Issue(refused_code, f"{who.username} is not an authorised "
-                          f"representative of {account_code}", "request")]  # fmt: skip
+            return [
+                Issue.of(
+                    refused_code,
+                    "{who} is not an authorised representative of {account}",
+                    "request",
+                    who=who.username,
+                    account=account_code,
+                )
+            ]
     if not claim(connection, request_id, WITHDRAWN, who, now):
         return not_pending(account_code)
     return []

@@ -15,7 +15,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
 
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused, TanshiError
+from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry.controls import Calendar
 from tanshi.registry.lifecycle import Rights
@@ -220,6 +221,12 @@ def trusts_all(
     )  # fmt: skip
 
 
+WAIVER_BY_APPROVER = ("{who} cannot declare this for {account}: only a representative who may "
+                      "approve on the account can")  # fmt: skip
+WAIVER_BY_ANY = ("{who} cannot declare this for {account}: only a representative who "
+                 "represents the account can")  # fmt: skip
+
+
 def set_approval_waiver(
     engine: Engine, jurisdiction: Jurisdiction, account_code: str, waived: bool,
     declared_by: str, set_by: str, now: datetime,
@@ -234,20 +241,18 @@ def set_approval_waiver(
     """
     rule = registry_rule(jurisdiction, now)
     if waived and (rule is None or not rule.second_approval_waiver):
-        raise TanshiError(
-            f"the rulebook of {jurisdiction.code} does not let account holders waive the second "
-            "approval; every transfer needs one"
-        )
+        raise StepRefused(Issue.of(
+            "approval_waiver_not_allowed", "the rulebook of {jurisdiction} does not let account "
+            "holders waive the second approval; every transfer needs one",
+            jurisdiction=jurisdiction.code))  # fmt: skip
     with engine.begin() as connection:
         lock_journal_head(connection)  # proposals read the waiver under this lock
         account = account_id(connection, account_code)
         held = rights(connection, account, declared_by)
         if not (held.approve if waived else held.initiate or held.approve):
-            need = "may approve on" if waived else "represents"
-            raise TanshiError(
-                f"{declared_by} cannot declare this for {account_code}: only a representative "
-                f"who {need} the account can"
-            )
+            raise StepRefused(Issue.of(
+                "approval_waiver_refused", WAIVER_BY_APPROVER if waived else WAIVER_BY_ANY,
+                who=declared_by, account=account_code))  # fmt: skip
         connection.execute(approval_waivers.insert().values(
             account_id=account, waived=waived, declared_by=declared_by, set_by=set_by,
             set_at=to_utc(now),

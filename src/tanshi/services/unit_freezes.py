@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused
+from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.registry import Account, AccountKind, Movement, ResultCode, TransactionRequest
 from tanshi.registry.accounts import allows_negative, frozen_units_account_code
@@ -44,7 +45,11 @@ from tanshi.store.schema import (
 RELEASE, COURT_TRANSFER = "release", "court_transfer"
 
 
-class FreezeOrderNotFound(TanshiError):
+def _refused(code: str, template: str, /, **params: object) -> StepRefused:
+    return StepRefused(Issue.of(code, template, **params))
+
+
+class FreezeOrderNotFound(StepRefused):
     """No freeze order has that id."""
 
 
@@ -66,7 +71,7 @@ def account_of(connection: Connection, code: str) -> tuple[Account, int | None]:
                accounts.c.holder, accounts.c.company_id).where(accounts.c.code == code)
     ).first()  # fmt: skip
     if row is None:
-        raise TanshiError(f"no registry account {code}")
+        raise _refused("unknown_account", "no registry account {code}", code=code)
     return account_from_row(row), row.company_id
 
 
@@ -94,7 +99,8 @@ def _unit_class(connection: Connection, code: str) -> int:
         select(unit_classes.c.id).where(unit_classes.c.code == code)
     ).scalar()
     if found is None:
-        raise TanshiError(f"no unit class {code}; give a code such as DPEA-2016")
+        raise _refused("unknown_unit_class", "no unit class {code}; give a code such as DPEA-2016",
+                       code=code)  # fmt: skip
     return int(found)
 
 
@@ -110,7 +116,8 @@ def freeze_units(
     the first freeze.
     """
     if not order_reference.strip() or not reason.strip():
-        raise TanshiError("give the order's reference (e.g. the court ruling) and the reason")
+        raise _refused("order_reference_required",
+                       "give the order's reference (e.g. the court ruling) and the reason")  # fmt: skip
     with engine.connect() as connection, connection.begin() as transaction:
         lock_journal_head(connection)
         account, company_id = account_of(connection, account_code)
@@ -179,7 +186,8 @@ def order_row(connection: Connection, freeze_id: int) -> Any:
     """The stored freeze order; FreezeOrderNotFound if there is none."""
     order = connection.execute(select(unit_freezes).where(unit_freezes.c.id == freeze_id)).first()
     if order is None:
-        raise FreezeOrderNotFound(f"no freeze order {freeze_id}")
+        raise FreezeOrderNotFound(Issue.of("freeze_order_not_found", "no freeze order {id}",
+                                           id=freeze_id))  # fmt: skip
     return order
 
 
@@ -262,9 +270,11 @@ def release_freeze(
     account cannot receive them now (closed, say).
     """
     if not reason.strip():
-        raise TanshiError("give the reason for lifting the freeze (e.g. the court's ruling)")
+        raise _refused("reason_required",
+                       "give the reason for lifting the freeze (e.g. the court's ruling)")  # fmt: skip
     if quantity_units is not None and idempotency_key is None:
-        raise TanshiError("a partial release needs its own idempotency key")
+        raise _refused("idempotency_key_required",
+                       "a partial release needs its own idempotency key")  # fmt: skip
     key = idempotency_key or f"unfreeze-of/{freeze_id}"
     with engine.connect() as connection, connection.begin() as transaction:
         lock_journal_head(connection)
@@ -274,7 +284,8 @@ def release_freeze(
         ):
             return replayed
         if order.released_at is not None:
-            raise TanshiError(f"freeze order {freeze_id} was already released")
+            raise _refused("freeze_order_released", "freeze order {id} was already released",
+                           id=freeze_id)  # fmt: skip
         plan = serials_to_move(connection, order, quantity_units)
         if isinstance(plan, ResultCode):
             return FreezeOutcome(freeze_id, plan)

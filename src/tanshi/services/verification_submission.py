@@ -63,7 +63,7 @@ def submit_report(
             return StepOutcome(
                 ResultCode.REPORT_HAS_ERRORS,
                 None,
-                (Issue("unknown_company", "register the company first", company),),
+                (Issue.of("unknown_company", "register the company first", company),),
             )
         # Two submissions of one company-year must not both find "no case yet": lock the
         # company's row first (SQLite's BEGIN IMMEDIATE already serialises writers).
@@ -177,14 +177,21 @@ def _checked(
     rule = rule_for(jurisdiction.rulebook.mrv, report.year, "mrv")
     if rule.verification != "verification_body":
         return (
-            [Issue("not_verified_by_body", f"{report.year} is not verified by a body", where)],
+            [
+                Issue.of(
+                    "not_verified_by_body",
+                    "{year} is not verified by a body",
+                    where,
+                    year=report.year,
+                )
+            ],
             None,
             None,
         )
     found = plan_in_force(connection, report.company, report.year)
     if found is None:
         return (
-            [Issue("plan_missing", "file a monitoring plan for this year first", where)],
+            [Issue.of("plan_missing", "file a monitoring plan for this year first", where)],
             None,
             None,
         )

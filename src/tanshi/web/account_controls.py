@@ -35,7 +35,7 @@ from tanshi.web.forms import (
     Refused,
     Verbatim,
     account_jurisdiction,
-    refusal,
+    refusal_for,
     refusal_of,
     web_write,
 )
@@ -193,7 +193,7 @@ def _withdraw_waiver(svc: Service, who: Visitor, code: str) -> Message:
                                          who.principal.username, who.principal.username,
                                          svc.now())  # fmt: skip
     except TanshiError as error:
-        raise refusal("approval_waiver_refused", str(error)) from error
+        raise refusal_for("approval_waiver_refused", error) from error
     return "the waiver is withdrawn: every transfer needs a second approval again", {}
 
 

@@ -16,13 +16,13 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.auction import parse_bids, parse_guarantees
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.services import allocation_desk, auction_reads, bid_book_reads
 from tanshi.services import auction as auction_service
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal, Role, Scope
 from tanshi.web.common import VisitorDep, allowed, login_redirect
-from tanshi.web.forms import Message, Refused, web_write, whole_number
+from tanshi.web.forms import Message, Refused, refusal, web_write, whole_number
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -137,6 +137,8 @@ def _run(svc: Service, me: Principal, year: int) -> Message:
         raise Refused("forbidden", "only the regulator runs the allocation")
     try:
         done = allocation_desk.run_year(svc.engine, place_of(svc, me), year, svc.now())
+    except StepRefused as error:  # why, said in the page's language (web/problems.py)
+        raise refusal("allocation_not_possible", issues=[error.issue]) from error
     except TanshiError as error:
         raise Refused("allocation_not_possible", "{problems}", problems=str(error)) from error
     return "{year}: {allocation}, {allocated} t to {companies} companies; true-up: {true_up}", {

@@ -81,8 +81,12 @@ def company_page(request: Request, svc: ServiceDep, who: VisitorDep,
         if shown
         else []
     )
+    # The header tile and the surrender form say the same obligation: the standing's, which
+    # is known once the emissions are verified (the stored result only after the run).
+    obligation = standing.obligation_t if standing else line[0]["obligation_t"] if line else None
     return render(request, svc, who, "company.html", company=company, account=account,
                   year=shown, deadline=deadline, position=position, standing=standing,
+                  obligation_t=obligation,
                   line=line[0] if line else None, form_key=uuid.uuid4().hex,
                   surrender_key=uuid.uuid4().hex, **bid_panel(svc, me),
                   **company_extras(svc, me, company["code"], jurisdiction, shown))  # fmt: skip

@@ -11,19 +11,23 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
 from tanshi.api.errors import ApiError
+from tanshi.core.errors import StepRefused, TanshiError
+from tanshi.core.issues import Issue
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
 from tanshi.services import access_log, form_keys
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal
 from tanshi.web.i18n import translator
 from tanshi.web.labels import name_of
+from tanshi.web.problems import detail_of, from_kept
+from tanshi.web.problems import kept as kept_problems
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.sentences import read_detail
@@ -54,20 +58,38 @@ SECRET_NOT_KEPT = ("this form was already sent and done; the secret it made was 
 
 class Refused(Exception):
     """A web write that cannot go ahead: a code, a message for the person (a msgid with its
-    values) and, optionally, the service's own English detail."""
+    values) and, optionally, the service's own English detail. A detail made of problems
+    (``issues``, each after its code if ``coded``) is said in the page's language."""
 
     def __init__(self, code: str, message: str, *, detail: str | None = None,
+                 issues: Sequence[Issue] = (), coded: bool = False,
                  **values: object) -> None:  # fmt: skip
         super().__init__(message)
         self.code, self.message, self.values, self.detail = code, message, values, detail
+        self.issues, self.coded = tuple(issues), coded
 
 
-def refusal(code: str, detail: str | None = None) -> Refused:
-    """A refusal by its code: the code's explanation (web/refusals.py), with ``detail``."""
+def refusal(code: str, detail: str | None = None, issues: Sequence[Issue] = (),
+            coded: bool = False) -> Refused:  # fmt: skip
+    """A refusal by its code: the code's explanation (web/refusals.py), with ``detail`` (or
+    ``issues``, the detail's sentences said in the page's language)."""
+    if issues:
+        detail = detail_of(issues, lambda text: text, coded)
     explained = explain(code)
     if explained is None:
-        return Refused(code, "refused: {what}", detail=detail, what=code)
-    return Refused(code, explained, detail=detail if detail != explained else None)
+        return Refused(code, "refused: {what}", detail=detail, issues=issues, coded=coded,
+                       what=code)  # fmt: skip
+    if detail == explained:
+        detail, issues = None, ()
+    return Refused(code, explained, detail=detail, issues=issues, coded=coded)
+
+
+def refusal_for(code: str, error: TanshiError) -> Refused:
+    """A refusal by ``code`` for a service's ``error``: the issue a StepRefused carries, said
+    in the page's language, else the error's English message as the detail."""
+    if isinstance(error, StepRefused):
+        return refusal(code, issues=[error.issue])
+    return refusal(code, str(error))
 
 
 def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) -> HTMLResponse:
@@ -97,10 +119,9 @@ def account_jurisdiction(svc: Service, code: str, who: Principal | None = None) 
         raise refusal(error.code) from error
 
 
-def refusal_of(issues) -> Refused:
-    """The first issue's code explained; every issue's English message as the detail."""
-    detail = "; ".join(issue.message for issue in issues)
-    return refusal(issues[0].code, detail)
+def refusal_of(issues: Sequence[Issue]) -> Refused:
+    """The first issue's code explained; every issue's message as the detail."""
+    return refusal(issues[0].code, issues=issues)
 
 
 def say(locale: str, message: str, values: Mapping[str, object]) -> str:
@@ -121,19 +142,30 @@ def whole_number(text: str | None, name: str) -> int:
     return value
 
 
-def _kept(answer: dict) -> tuple[bool, str, str, dict[str, object], str | None]:
+# ok, code, message, values, detail, problems (the detail's issues) and whether coded
+Answer = tuple[bool, str, str, dict[str, object], str | None, tuple[Issue, ...], bool]
+
+
+def _kept(answer: dict) -> Answer:
     verbatim = set(answer.get("verbatim", ()))
     values = {k: Verbatim(v) if k in verbatim else v for k, v in answer["values"].items()}
-    return answer["ok"], answer["code"], answer["message"], values, answer.get("detail")
+    return (answer["ok"], answer["code"], answer["message"], values, answer.get("detail"),
+            from_kept(answer.get("problems", ())), answer.get("coded", False))  # fmt: skip
 
 
 def _answer(
     request: Request, svc: Service, visitor: Visitor, ok: bool, code: str, message: str,
-    values: Mapping[str, object], detail: str | None, key_input: str | None,
-    trigger: str | None,
+    values: Mapping[str, object], detail: str | None, problems: tuple[Issue, ...], coded: bool,
+    key_input: str | None, trigger: str | None,
 ) -> HTMLResponse:  # fmt: skip
     text = say(visitor.locale, message, values)
-    detail = read_detail(detail, translator(visitor.locale))  # the figures, in the language
+    translate = translator(visitor.locale)
+
+    def reread(english: str | None) -> str:  # the figures of an English detail, read back
+        return read_detail(english, translate) or ""
+
+    # Each problem said from its template (problems.py), else read back (sentences.py).
+    detail = detail_of(problems, translate, coded, reread) if problems else reread(detail)
     fresh = uuid.uuid4().hex if key_input else None
     response = render(request, svc, visitor, "result.html", 200 if ok else 422, ok=ok,
                       message=text, code=code, detail=detail, key_input=key_input,
@@ -169,7 +201,7 @@ async def web_write(
     if key_required and not key:
         problem = refusal("form_key_missing")
         return _answer(request, svc, visitor, False, problem.code, problem.message, {}, None,
-                       key_input, None)  # fmt: skip
+                       (), False, key_input, None)  # fmt: skip
     if key:
         printed = hashlib.sha256(json.dumps([action, target, safe], sort_keys=True).encode())
         owned, earlier = form_keys.claim(svc.engine, me.user_id, key, printed.hexdigest(),
@@ -183,8 +215,7 @@ async def web_write(
             else:
                 return _answer(request, svc, visitor, *_kept(earlier[2]), key_input, trigger)
             return _answer(request, svc, visitor, False, problem.code, problem.message, {},
-                           None, key_input, None)  # fmt: skip
-    answer: tuple[bool, str, str, Mapping[str, object], str | None]
+                           None, (), False, key_input, None)  # fmt: skip
     try:
         try:
             message, values = run(form)
@@ -193,7 +224,8 @@ async def web_write(
     except Refused as refused:
         access_log.audit(svc.engine, me, action, target, client_address(request),
                        refused.code, svc.now(), {"form": safe})  # fmt: skip
-        answer = (False, refused.code, refused.message, refused.values, refused.detail)
+        answer: Answer = (False, refused.code, refused.message, refused.values,
+                          refused.detail, refused.issues, refused.coded)  # fmt: skip
     except BaseException:
         if key:
             form_keys.release(svc.engine, me.user_id, key)
@@ -201,16 +233,16 @@ async def web_write(
     else:
         access_log.audit(svc.engine, me, action, target, client_address(request), "ok",
                        svc.now(), {"form": safe})  # fmt: skip
-        answer = (True, "ok", message, values, None)
+        answer = (True, "ok", message, values, None, (), False)
     if key:
         kept: dict[str, object] = dict(
-            zip(("ok", "code", "message", "values", "detail"), answer, strict=True)
+            zip(("ok", "code", "message", "values", "detail"), answer[:5], strict=True)
         )
         kept["values"] = {k: str(v) for k, v in answer[3].items()}
+        if answer[5]:
+            kept["problems"], kept["coded"] = kept_problems(answer[5]), answer[6]
         if any(isinstance(v, Secret) for v in answer[3].values()):
             kept["message"], kept["values"] = SECRET_NOT_KEPT, {}
         kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]
         form_keys.keep(svc.engine, me.user_id, key, 200 if answer[0] else 422, kept)
-    ok, code, text, shown, detail = answer
-    return _answer(request, svc, visitor, ok, code, text, shown, detail, key_input,
-                   trigger if ok else None)  # fmt: skip
+    return _answer(request, svc, visitor, *answer, key_input, trigger if answer[0] else None)

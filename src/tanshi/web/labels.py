@@ -161,3 +161,10 @@ def label(context: Context, code: object, kind: str = "") -> str:
         return in_context(context["locale"], kind, KINDS[kind].get(text, name_of(text)))
     translate: Callable[[str], str] = context["_"]
     return translate(name_of(code))
+
+
+def is_subject(name: object) -> bool:
+    """The ``subject`` test of templates: ``name`` is a subject of the parameter table. The
+    demo's plans name each source stream by the fuel it burns (``other_bituminous_coal``),
+    which a page then shows by the fuel's name; a stream named otherwise stays as written."""
+    return str(name) in SUBJECTS

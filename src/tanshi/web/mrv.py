@@ -54,8 +54,7 @@ def _tonnes(text: str | None, name: str) -> Decimal:
 
 
 def _problems(outcome: mrv_desk.Outcome) -> Refused:
-    listed = "; ".join(f"{i.code}: {i.message}" for i in outcome.issues)
-    return refusal(outcome.result.value, listed or None)
+    return refusal(outcome.result.value, issues=outcome.issues, coded=True)
 
 
 async def _upload(request: Request) -> str:
@@ -139,10 +138,10 @@ def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     issues = mrv_desk.file_plan(svc.engine, me.company, form.get("toml", "")[:MAX_UPLOAD_CHARS],
                                 svc.now())  # fmt: skip
     if has_errors(issues):
-        problem = refusal(issues[0].code, "; ".join(f"{i.code}: {i.message}" for i in issues))
+        problem = refusal(issues[0].code, issues=issues, coded=True)
         if explain(problem.code) is None:  # a plan's own check: say what kind of problem
             problem = Refused(problem.code, "the monitoring plan has errors: fix every one "
-                              "listed", detail=problem.detail)  # fmt: skip
+                              "listed", detail=problem.detail, issues=issues, coded=True)  # fmt: skip
         raise problem
     return "monitoring plan filed", {}
 

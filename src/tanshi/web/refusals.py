@@ -178,6 +178,7 @@ WEB = {
         "send another",
     "form_in_progress": "this form is being sent already: wait for its answer",
     "form_key_missing": "the form has no key, so it could act twice: reload the page",
+    "allocation_not_possible": "the year cannot be allocated as things stand: see why below",
 }  # fmt: skip
 # Trusted lists, waivers and freeze orders (web/account_controls.py, web/registry_desk.py).
 CONTROLS = {

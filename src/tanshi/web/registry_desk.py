@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
 from tanshi.services import registry_desk, trusted_list, unit_freezes, views
 from tanshi.services.principals import Role
@@ -26,6 +27,7 @@ from tanshi.web.forms import (
     Verbatim,
     account_jurisdiction,
     refusal,
+    refusal_for,
     web_write,
     whole_number,
 )
@@ -83,7 +85,8 @@ def _freeze(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     code = form.get("account", "").strip()[:40]
     if not views.in_scope(svc.engine, who.principal, code):  # another jurisdiction's account
-        raise refusal("freeze_refused", f"no account {code} in your jurisdiction")
+        raise refusal("freeze_refused", issues=[Issue.of(
+            "unknown_account", "no account {code} in your jurisdiction", code=code)])  # fmt: skip
     key = f"web/{who.principal.user_id}/{form.get('form_key', '')[:64]}"
     try:
         outcome = unit_freezes.freeze_units(
@@ -92,7 +95,7 @@ def _freeze(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
             who.principal.username, key, svc.now(), serials=_serials(form.get("serials", "")),
         )  # fmt: skip
     except TanshiError as error:
-        raise refusal("freeze_refused", str(error)) from error
+        raise refusal_for("freeze_refused", error) from error
     if outcome.freeze_id is None:
         raise refusal(outcome.result.value)
     return ("freeze order {id}: {quantity} t frozen in {account}", {
@@ -109,7 +112,7 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
     # Empty releases the whole order; anything else must be a whole number of tonnes.
     quantity = whole_number(wanted, "Quantity (t)") if wanted else None
     if views.freeze_order_hidden(svc.engine, who.principal, freeze_id):
-        raise refusal("freeze_order_not_found", f"no freeze order {freeze_id}")
+        raise refusal("freeze_order_not_found")
     try:
         outcome = unit_freezes.release_freeze(
             svc.engine, freeze_id, who.principal.username, reason, svc.now(),
@@ -117,9 +120,9 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
             idempotency_key=f"web-release-{form.get('form_key', '')}" if quantity else None,
         )  # fmt: skip
     except unit_freezes.FreezeOrderNotFound as error:
-        raise refusal("freeze_order_not_found", str(error)) from error
+        raise refusal("freeze_order_not_found") from error
     except TanshiError as error:
-        raise refusal("freeze_order_released", str(error)) from error
+        raise refusal_for("freeze_order_released", error) from error
     if outcome.result is not ResultCode.OK:
         raise refusal(outcome.result.value)
     if quantity is not None:
@@ -144,7 +147,7 @@ def _waiver(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
         trusted_list.set_approval_waiver(svc.engine, jurisdiction, code, waived, declared_by,
                                          who.principal.username, svc.now())  # fmt: skip
     except TanshiError as error:
-        raise refusal("approval_waiver_refused", str(error)) from error
+        raise refusal_for("approval_waiver_refused", error) from error
     if waived:
         return "waiver of {account} recorded: transfers to its trusted list need no second " \
             "approval", {"account": Verbatim(code)}  # fmt: skip

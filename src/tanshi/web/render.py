@@ -14,7 +14,8 @@ from tanshi.api.context import Service
 from tanshi.services.principals import Role
 from tanshi.web.formats import FILTERS, display_zone
 from tanshi.web.i18n import LANGUAGE_NAMES, translator
-from tanshi.web.labels import label
+from tanshi.web.labels import is_subject, label
+from tanshi.web.problems import problem
 from tanshi.web.sentences import memo
 from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor
 
@@ -25,8 +26,10 @@ environment = Environment(
     lstrip_blocks=True,
 )
 environment.filters["label"] = label  # a code's name in the page's language (labels.py)
+environment.tests["subject"] = is_subject  # a code of the parameter table's fuels (labels.py)
 environment.filters.update(FILTERS)  # numbers and moments as pages write them (formats.py)
 environment.filters["memo"] = memo  # the services' memos in the page's language (sentences.py)
+environment.filters["problem"] = problem  # an Issue's message in the page's language (problems.py)
 
 # Pages each role sees in the navigation: (path, label).
 NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {

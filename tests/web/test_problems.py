@@ -1,0 +1,121 @@
+"""Problems of the MRV checks read in the page's language, from their templates and params;
+a problem without a Chinese template reads in English as the domain wrote it."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import tanshi
+from tanshi.core.issues import Issue, Severity
+from tanshi.mrv.report_inputs import FLAGS
+from tanshi.services.allocation_desk import NO_COMPANY, NO_COMPANY_BECAUSE
+from tanshi.services.trusted_list import WAIVER_BY_ANY, WAIVER_BY_APPROVER
+from tanshi.web.i18n import translator
+from tanshi.web.problems import detail_of, from_kept, kept, say_problem
+
+# Where the checks of a report and of its monitoring plan make their problems (the web's
+# reports page shows every one of them).
+CHECKS = ("mrv/data_checks.py", "mrv/annual_report.py", "mrv/report_inputs.py",
+          "mrv/monitoring_plan.py", "services/verification_submission.py",
+          "mrv/findings.py")  # fmt: skip
+# Where a surrender's checks make theirs (the company page's surrender form shows them).
+SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
+# Where a step says why it cannot go ahead (core.errors.StepRefused, shown by the allocation
+# page and the registry desk) and the trusted-list and transfer-limit changes their problems
+# (the account controls page); their issues made without a template carry an error's text.
+STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit_freezes.py",
+         "services/trusted_list.py", "web/registry_desk.py", "services/trust_requests.py",
+         "services/account_limits.py", "mrv/parameters.py", "mrv/methods.py", "mrv/activity.py",
+         "mrv/cn_power.py", "mrv/cn_power_combustion.py")  # fmt: skip
+
+
+def _made(path: str) -> list[tuple[str, str | None]]:
+    """Each (code, template) an ``Issue(…)`` or ``Issue.of(…)`` call in ``path`` makes; the
+    template is None for ``Issue(…)``, which carries no template, or a template not written
+    in place (report_inputs' FLAGS, checked below)."""
+    found = []
+    tree = ast.parse((Path(tanshi.__file__).parent / path).read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        plain = isinstance(func, ast.Name) and func.id == "Issue"
+        of = (isinstance(func, ast.Attribute) and func.attr == "of"
+              and isinstance(func.value, ast.Name) and func.value.id == "Issue")  # fmt: skip
+        if not (plain or of):
+            continue
+        code = node.args[0].value if isinstance(node.args[0], ast.Constant) else "<variable>"
+        template = node.args[1] if of and len(node.args) > 1 else None
+        found.append((code, template.value if isinstance(template, ast.Constant) else None))
+    return found
+
+
+def _fields(text: str) -> list[str]:
+    return sorted(set(re.findall(r"{(\w+)}", text)))
+
+
+def test_every_problem_the_checks_make_reads_in_chinese() -> None:
+    """A check added with ``Issue(…)`` (no template) or a template without its Chinese
+    reading would show English on a Chinese page; this fails instead."""
+    zh = translator("zh")
+    made = {path: _made(path) for path in (*CHECKS, *SURRENDER)}
+    assert len({code for code, _ in made["mrv/data_checks.py"]}) >= 12
+    assert len(made["services/surrender_checks.py"]) >= 10
+    templates = [*FLAGS.values(), FLAGS["measurement_missing"] + " ({note})"]
+    for path, calls in made.items():
+        for code, template in calls:
+            if template is None:
+                assert code == "<variable>", f"{path}: {code} is made without Issue.of"
+                continue
+            templates.append(template)
+    templates += [NO_COMPANY, NO_COMPANY_BECAUSE, WAIVER_BY_ANY, WAIVER_BY_APPROVER]
+    for path in STEPS:
+        templates += [template for _, template in _made(path) if template is not None]
+    assert len(templates) > 50
+    for template in templates:
+        if not re.sub(r"{\w+}", "", template).strip():
+            continue  # nothing but a field (a parser's own words): nothing to translate
+        assert zh(template) != template, f"no Chinese reading of {template!r}"
+        assert _fields(zh(template)) == _fields(template), template
+
+
+def test_a_problem_reads_with_its_figures_or_falls_back_to_english() -> None:
+    zh, en = translator("zh"), translator("en")
+    missing = Issue.of("missing_months", "no data for month(s) {months}; report 0 for a month "
+                       "the stream did not run", "site/grid", months="3, 4")  # fmt: skip
+    assert say_problem(missing, zh) == "第 3, 4 月缺少数据；排放源流未运行的月份请报告 0"
+    assert say_problem(missing, en) == missing.message
+    untranslated = Issue.of("new_check", "a sentence no catalog has: {n}", n=1)
+    assert say_problem(untranslated, zh) == "a sentence no catalog has: 1"
+    written = Issue("some_code", "a message written directly")
+    assert say_problem(written, zh) == "a message written directly"
+    assert detail_of([missing, written], zh, coded=True) == (
+        "missing_months: 第 3, 4 月缺少数据；排放源流未运行的月份请报告 0; "
+        "some_code: a message written directly"
+    )
+    assert from_kept(kept([missing])) == (missing,)
+    assert from_kept(kept([missing]))[0].params == (("months", "3, 4"),)
+    assert Issue.of("x", "{a}", a=1) == Issue("x", "1", "", Severity.ERROR)  # params aside
+
+
+def test_every_issue_of_names_the_fields_of_its_template() -> None:
+    """An ``Issue.of`` whose params miss a field of its template fails when the problem is
+    found (KeyError), which a check rarely reached would hide: every call in tanshi names
+    exactly its template's fields."""
+    root = Path(tanshi.__file__).parent
+    calls = 0
+    for path in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "of" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "Issue"):  # fmt: skip
+                continue
+            template = node.args[1]
+            if not isinstance(template, ast.Constant) or any(k.arg is None for k in node.keywords):
+                continue  # a template chosen at run time, or params passed on as a mapping
+            calls += 1
+            named = sorted(k.arg for k in node.keywords if k.arg)
+            assert named == _fields(template.value), f"{path.name}:{node.lineno}"
+    assert calls > 100

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -204,11 +204,13 @@ def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     beyond = standing.beyond_t(quantity) if standing else 0
     if beyond and form.get("beyond_obligation") != "yes":
         assert standing is not None
-        raise Refused("surrender_beyond_obligation", BEYOND_OBLIGATION, **{
+        figures: dict[str, Any] = {
             name: Verbatim(f"{value:,}") for name, value in (
                 ("obligation", standing.obligation_t), ("surrendered", standing.surrendered_t),
                 ("still_owed", standing.still_owed_t), ("quantity", quantity),
-                ("beyond", beyond))}, year=Verbatim(year))  # fmt: skip
+                ("beyond", beyond))}  # fmt: skip
+        raise Refused("surrender_beyond_obligation", BEYOND_OBLIGATION, **figures,
+                      year=Verbatim(year))  # fmt: skip
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome, issues = compliance_service.surrender(
         svc.engine, jurisdiction, me.company, form.get("unit_class", "").strip(), quantity, year,

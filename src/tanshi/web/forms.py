@@ -143,7 +143,7 @@ def whole_number(text: str | None, name: str) -> int:
 
 
 # ok, code, message, values, detail, problems (the detail's issues) and whether coded
-Answer = tuple[bool, str, str, dict[str, object], str | None, tuple[Issue, ...], bool]
+Answer = tuple[bool, str, str, Mapping[str, object], str | None, tuple[Issue, ...], bool]
 
 
 def _kept(answer: dict) -> Answer:

@@ -128,3 +128,22 @@ def test_report_problems_read_in_the_page_language(world: World) -> None:
     client.post("/lang", data={"to": "en", "csrf_token": token})
     english = _upload(client, "/reports/check", token, MONTHS, stated="7000").text
     assert "give the stream&#39;s annual total (month &#39;total&#39;)" in english
+
+
+def test_the_report_check_says_where_in_the_page_language(world: World) -> None:
+    """The check's Where column says a month, a month's parameter and the company-year in
+    Chinese (from their patterns), with the report's own names and figures."""
+    client = world.browser("officer-a")
+    token = _csrf(client.get("/reports?year=2016").text)
+    client.post("/reports/plan", data={"csrf_token": token, "toml": PLAN})
+    rows = "".join(f"site,grid,{m},1000,{'9' if m == 3 else ''},measured\n" for m in range(1, 13))
+    text = "unit,stream,month,quantity,ncv,ncv_basis\n" + rows + "site,grid,3,1000,,measured\n"
+    checked = _upload(client, "/reports/check", token, text, stated="7000").text
+    assert "<code>month_duplicate</code></td><td>site/grid 第 3 月</td>" in checked
+    assert "<code>parameter_not_in_plan</code></td><td>site/grid 第 3 月 ncv</td>" in checked
+    assert "<code>emissions_total_mismatch</code></td><td>企业 A1，2016 年</td>" in checked
+    assert " month 3" not in checked and "company A1" not in checked
+    client.post("/lang", data={"to": "en", "csrf_token": token})
+    english = _upload(client, "/reports/check", token, text, stated="7000").text
+    assert "<code>month_duplicate</code></td><td>site/grid month 3</td>" in english
+    assert "<code>emissions_total_mismatch</code></td><td>company A1, 2016</td>" in english

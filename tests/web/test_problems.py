@@ -4,16 +4,17 @@ a problem without a Chinese template reads in English as the domain wrote it."""
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from pathlib import Path
 
 import tanshi
-from tanshi.core.issues import Issue, Severity
+from tanshi.core.issues import Issue, Severity, Where
 from tanshi.mrv.report_inputs import FLAGS
 from tanshi.services.allocation_desk import NO_COMPANY, NO_COMPANY_BECAUSE
 from tanshi.services.trusted_list import WAIVER_BY_ANY, WAIVER_BY_APPROVER
 from tanshi.web.i18n import translator
-from tanshi.web.problems import detail_of, from_kept, kept, say_problem
+from tanshi.web.problems import detail_of, from_kept, kept, say_problem, say_where
 
 # Where the checks of a report and of its monitoring plan make their problems (the web's
 # reports page shows every one of them).
@@ -119,3 +120,54 @@ def test_every_issue_of_names_the_fields_of_its_template() -> None:
             named = sorted(k.arg for k in node.keywords if k.arg)
             assert named == _fields(template.value), f"{path.name}:{node.lineno}"
     assert calls > 100
+
+
+def _where_patterns() -> list[tuple[str, int, str, list[str]]]:
+    """Each ``Where.of(pattern, **values)`` in tanshi: its file, line, pattern (written in
+    place or a module's constant) and the values it names."""
+    root = Path(tanshi.__file__).parent
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = None
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "of" and isinstance(node.func.value, ast.Name)
+                    and node.func.value.id == "Where"):  # fmt: skip
+                continue
+            pattern = node.args[0]
+            if isinstance(pattern, ast.Constant):
+                text = pattern.value
+            else:
+                assert isinstance(pattern, ast.Name), f"{path.name}:{node.lineno}"
+                name = ".".join(path.relative_to(root.parent).with_suffix("").parts)
+                module = module or importlib.import_module(name)
+                text = getattr(module, pattern.id)
+            found.append((path.name, node.lineno, text, sorted(k.arg for k in node.keywords
+                                                               if k.arg)))  # fmt: skip
+    return found
+
+
+def test_every_location_pattern_reads_in_chinese() -> None:
+    """A location made from a pattern (``Where.of``) without its Chinese reading, or whose
+    values miss a field of the pattern, fails here rather than show English on a Chinese page
+    (or fail when the problem is found)."""
+    zh = translator("zh")
+    patterns = _where_patterns()
+    assert len({text for _, _, text, _ in patterns}) >= 3
+    for name, line, text, named in patterns:
+        assert named == _fields(text), f"{name}:{line}"
+        assert zh(text) != text, f"{name}:{line}: no Chinese reading of {text!r}"
+        assert _fields(zh(text)) == _fields(text), text
+
+
+def test_a_location_reads_from_its_pattern_and_compares_as_its_text() -> None:
+    zh, en = translator("zh"), translator("en")
+    at = Where.of("{unit}/{stream} month {month}", unit="G1", stream="coal", month=13)
+    issue = Issue.of("month_invalid", "months are numbered 1 to 12", at)
+    assert issue.where == "G1/coal month 13" and str(issue).startswith("G1/coal month 13: ")
+    assert say_where(issue, zh) == "G1/coal 第 13 月"
+    assert say_where(issue, en) == "G1/coal month 13"
+    assert issue == Issue("month_invalid", "months are numbered 1 to 12", "G1/coal month 13")
+    assert from_kept(kept([issue]))[0].where_params == issue.where_params
+    written = Issue.of("month_invalid", "months are numbered 1 to 12", "report.csv:3")
+    assert say_where(written, zh) == "report.csv:3"

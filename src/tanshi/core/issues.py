@@ -15,6 +15,22 @@ class Severity(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class Where:
+    """A location written from a pattern (``"{unit}/{stream} month {month}"``) and its values,
+    so that a page can say it in another language; ``str`` gives the English text."""
+
+    template: str
+    params: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, template: str, /, **params: object) -> Where:
+        return cls(template, tuple((name, str(value)) for name, value in params.items()))
+
+    def __str__(self) -> str:
+        return self.template.format(**dict(self.params))
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One problem in user input.
 
@@ -29,6 +45,8 @@ class Issue:
         say it in another language with the same ``params``; empty when the message was
         written directly. Neither takes part in comparisons.
       params: the figures and names ``template`` is formatted with, as (name, text) pairs.
+      where_template, where_params: the same for ``where``, when ``Issue.of`` was given a
+        ``Where``; neither takes part in comparisons, so ``where`` stays the plain text.
     """
 
     code: str
@@ -37,15 +55,22 @@ class Issue:
     severity: Severity = Severity.ERROR
     template: str = field(default="", compare=False)
     params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    where_template: str = field(default="", compare=False)
+    where_params: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @classmethod
     def of(
-        cls, code: str, template: str, where: str = "", severity: Severity = Severity.ERROR,
-        /, **params: object,
+        cls, code: str, template: str, where: str | Where = "",
+        severity: Severity = Severity.ERROR, /, **params: object,
     ) -> Issue:  # fmt: skip
-        """An issue whose message is ``template`` formatted with ``params`` (kept as text)."""
+        """An issue whose message is ``template`` formatted with ``params`` (kept as text);
+        a ``where`` given as a ``Where`` keeps its pattern too."""
         texts = tuple((name, str(value)) for name, value in params.items())
-        return cls(code, template.format(**dict(texts)), where, severity, template, texts)
+        message = template.format(**dict(texts))
+        if isinstance(where, Where):
+            return cls(code, message, str(where), severity, template, texts, where.template,
+                       where.params)  # fmt: skip
+        return cls(code, message, where, severity, template, texts)
 
     def __str__(self) -> str:
         prefix = f"{self.where}: " if self.where else ""

@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tanshi.core.issues import Issue
+from tanshi.core.issues import Issue, Where
 from tanshi.mrv.activity import ActivityRecord
 from tanshi.mrv.monitoring_plan import Basis, MonitoringPlan
+
+# Where a report's problems are (said in the page's language by the web, web/problems.py).
+MONTH_AT = "{unit}/{stream} month {month}"
+PARAMETER_AT = "{unit}/{stream} month {month} {parameter}"
+COMPANY_AT = "company {company}, {year}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,8 +39,13 @@ class MonthlyValue:
     parameters: tuple[ParameterValue, ...] = ()
 
     @property
-    def where(self) -> str:
-        return f"{self.unit}/{self.stream} month {self.month}"
+    def where(self) -> Where:
+        return Where.of(MONTH_AT, unit=self.unit, stream=self.stream, month=self.month)
+
+    def at(self, parameter: str) -> Where:
+        """Where a parameter of this month is (the parameter by its machine name)."""
+        return Where.of(PARAMETER_AT, unit=self.unit, stream=self.stream, month=self.month,
+                        parameter=parameter)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from tanshi.core.issues import Issue, Severity
+from tanshi.core.issues import Issue, Severity, Where
 from tanshi.core.quantities import round_half_up
-from tanshi.mrv.annual_report import AnnualReport
+from tanshi.mrv.annual_report import COMPANY_AT, AnnualReport
 from tanshi.mrv.monitoring_plan import Basis, MonitoringPlan
 from tanshi.mrv.verification_rules import VerificationRules
 
@@ -98,7 +98,7 @@ def _parameters(
         if planned is None:
             continue
         for value in month.parameters:
-            where = f"{month.where} {value.name}"
+            where = month.at(value.name)
             wanted = planned.basis(value.name)
             if wanted is None:
                 issues.append(
@@ -179,7 +179,7 @@ def _emissions(
             "the report states {stated} tCO2 but its data give {calculated} tCO2 by the "
             "rulebook's methodology (in whole kg; a method that reports rounded figures "
             "accepts either)",
-            f"company {report.company}, {report.year}",
+            Where.of(COMPANY_AT, company=report.company, year=report.year),
             stated=report.stated_tco2,
             calculated=calculated,
         )
@@ -202,7 +202,7 @@ def _trend(
             "year_on_year_change",
             "emissions changed by {change} against last year's verified {previous} t (more "
             "than {share}); the verifier must explain it",
-            f"company {report.company}, {report.year}",
+            Where.of(COMPANY_AT, company=report.company, year=report.year),
             Severity.WARNING,
             change=f"{change:.1%}",
             previous=previous_tco2,

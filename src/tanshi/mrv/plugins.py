@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
@@ -110,7 +110,7 @@ class Resolver:
     ) -> Parameter | None:
         found = self.table.resolve(regimes or self.regimes, self.year, subject, parameter, per)
         if isinstance(found, Issue):
-            issue = Issue(found.code, found.message, f"{self.where}: {found.where}")
+            issue = replace(found, where=f"{self.where}: {found.where}")  # its template kept
             if issue not in self.issues:
                 self.issues.append(issue)
             return None

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from tanshi.core.issues import Issue, has_errors
+from tanshi.core.issues import Issue, Where, has_errors
 from tanshi.core.moments import to_utc
 from tanshi.core.quantities import kg_to_t, t_to_kg, to_milli
 from tanshi.mrv import ParameterTable
-from tanshi.mrv.annual_report import AnnualReport
+from tanshi.mrv.annual_report import COMPANY_AT, AnnualReport
 from tanshi.mrv.data_checks import check_report
 from tanshi.mrv.report_calculation import MrvChoice, ReportCalculation, calculate_report
 from tanshi.mrv.verification_rules import VerificationRules
@@ -173,7 +173,7 @@ def _checked(
     report: AnnualReport,
 ) -> tuple[list[Issue], ReportCalculation | None, int | None]:
     """Every problem of a report, its calculation by the rule's method and the plan's id."""
-    where = f"company {report.company}, {report.year}"
+    where = Where.of(COMPANY_AT, company=report.company, year=report.year)
     rule = rule_for(jurisdiction.rulebook.mrv, report.year, "mrv")
     if rule.verification != "verification_body":
         return (

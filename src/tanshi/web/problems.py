@@ -4,8 +4,9 @@ The domain writes its problems in English and stays free of catalogs; an issue m
 ``Issue.of`` keeps the template its message was formatted from and the figures it was
 formatted with, so a page says it through the template's msgid with the same figures. An
 issue without a template, or whose template the catalog lacks, is shown in its English
-message. tests/web/test_problems.py checks that every template of the MRV checks has a
-Chinese reading with the same fields.
+message. A location made from a pattern (``core.issues.Where``) is said the same way.
+tests/web/test_problems.py checks that every template of the MRV checks has a Chinese
+reading with the same fields.
 """
 
 from __future__ import annotations
@@ -19,24 +20,43 @@ from jinja2.runtime import Context
 from tanshi.core.issues import Issue, Severity
 
 
+def _said(
+    text: str, template: str, params: tuple[tuple[str, str], ...],
+    translate: Callable[[str], str], plain: Callable[[str], str],
+) -> str:  # fmt: skip
+    translated = translate(template) if template else ""
+    if not translated or translated == template:
+        return plain(text)
+    try:
+        return translated.format(**dict(params))
+    except (KeyError, IndexError, ValueError):  # a translation that lost a field: say it as is
+        return plain(text)
+
+
 def say_problem(
     issue: Issue, translate: Callable[[str], str], plain: Callable[[str], str] = str
 ) -> str:
     """``issue``'s message in the language of ``translate``; ``plain`` reads a message that
     has no translated template (by default it is shown in English as it is)."""
-    translated = translate(issue.template) if issue.template else ""
-    if not translated or translated == issue.template:
-        return plain(issue.message)
-    try:
-        return translated.format(**dict(issue.params))
-    except (KeyError, IndexError, ValueError):  # a translation that lost a field: say it as is
-        return plain(issue.message)
+    return _said(issue.message, issue.template, issue.params, translate, plain)
+
+
+def say_where(issue: Issue, translate: Callable[[str], str]) -> str:
+    """``issue``'s location in the language of ``translate``: from its pattern when it was
+    made from one (``Where``), else as written (a file's line, a field's machine name)."""
+    return _said(issue.where, issue.where_template, issue.where_params, translate, str)
 
 
 @pass_context
 def problem(context: Context, issue: Issue) -> str:
     """The ``problem`` filter of templates."""
     return say_problem(issue, context["_"])
+
+
+@pass_context
+def where(context: Context, issue: Issue) -> str:
+    """The ``where`` filter of templates: the problem's location in the page's language."""
+    return say_where(issue, context["_"])
 
 
 def detail_of(
@@ -52,13 +72,20 @@ def kept(issues: Iterable[Issue]) -> list[dict[str, Any]]:
     """Problems as a form's kept answer stores them (JSON)."""
     return [{"code": i.code, "message": i.message, "where": i.where,
              "severity": i.severity.value, "template": i.template,
-             "params": [list(pair) for pair in i.params]} for i in issues]  # fmt: skip
+             "params": [list(pair) for pair in i.params],
+             "where_template": i.where_template,
+             "where_params": [list(pair) for pair in i.where_params]} for i in issues]  # fmt: skip
 
 
 def from_kept(rows: Iterable[Mapping[str, Any]]) -> tuple[Issue, ...]:
     """The problems of a kept answer, as ``kept`` stored them."""
     return tuple(
         Issue(row["code"], row["message"], row["where"], Severity(row["severity"]),
-              row["template"], tuple((str(k), str(v)) for k, v in row["params"]))
+              row["template"], _pairs(row["params"]), row.get("where_template", ""),
+              _pairs(row.get("where_params", ())))
         for row in rows
     )  # fmt: skip
+
+
+def _pairs(rows: Iterable[Iterable[object]]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), str(v)) for k, v in rows)

@@ -15,7 +15,7 @@ from tanshi.services.principals import Role
 from tanshi.web.formats import FILTERS, display_zone
 from tanshi.web.i18n import LANGUAGE_NAMES, translator
 from tanshi.web.labels import is_subject, label
-from tanshi.web.problems import problem
+from tanshi.web.problems import problem, where
 from tanshi.web.sentences import memo
 from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor
 
@@ -30,6 +30,7 @@ environment.tests["subject"] = is_subject  # a code of the parameter table's fue
 environment.filters.update(FILTERS)  # numbers and moments as pages write them (formats.py)
 environment.filters["memo"] = memo  # the services' memos in the page's language (sentences.py)
 environment.filters["problem"] = problem  # an Issue's message in the page's language (problems.py)
+environment.filters["where"] = where  # and its location
 
 # Pages each role sees in the navigation: (path, label).
 NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {

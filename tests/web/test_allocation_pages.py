@@ -148,3 +148,14 @@ def test_the_market_overview_on_the_regulator_and_public_pages(world: World) -> 
     regulator = _login(world, "regulator").get("/regulator")
     assert "市场概况" in regulator.text and ">28.50<" in regulator.text
     assert "待结算成交" in regulator.text
+
+
+def test_a_year_without_rules_is_said_in_the_page_language(world: World) -> None:
+    """The notice for a year the rulebook does not rule on reads from its template."""
+    client = _login(world, "regulator")
+    page = client.get("/regulator/allocation?year=2030").text
+    assert "规则手册没有 2030 年生效的 allocation 规则" in page
+    assert "the rulebook has no" not in page
+    client.post("/lang", data={"to": "en", "csrf_token": _csrf(page)})
+    english = client.get("/regulator/allocation?year=2030").text
+    assert "the rulebook has no allocation rule in force in 2030" in english

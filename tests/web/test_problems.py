@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import tanshi
+from tanshi.auction.book import WINDOW_SHUT
 from tanshi.core.issues import Issue, Severity, Where
 from tanshi.mrv.report_inputs import FLAGS
 from tanshi.services.allocation_desk import NO_COMPANY, NO_COMPANY_BECAUSE
@@ -25,11 +26,17 @@ CHECKS = ("mrv/data_checks.py", "mrv/annual_report.py", "mrv/report_inputs.py",
 SURRENDER = ("services/surrender_checks.py", "services/compliance.py")
 # Where a step says why it cannot go ahead (core.errors.StepRefused, shown by the allocation
 # page and the registry desk) and the trusted-list and transfer-limit changes their problems
-# (the account controls page); their issues made without a template carry an error's text.
+# (the account controls page), and why a year has no rules or no auction terms (core.errors
+# StepRefused, rulebook.NoRuleInForce); their issues made without a template carry an
+# error's text.
 STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit_freezes.py",
          "services/trusted_list.py", "web/registry_desk.py", "services/trust_requests.py",
          "services/account_limits.py", "mrv/parameters.py", "mrv/methods.py", "mrv/activity.py",
-         "mrv/cn_power.py", "mrv/cn_power_combustion.py")  # fmt: skip
+         "mrv/cn_power.py", "mrv/cn_power_combustion.py", "services/auction.py",
+         "auction/clearing.py", "rulebook/in_force.py")  # fmt: skip
+# Where the bid book's auctions say why a notice, a bid or a clearing is refused (the web's
+# auction pages show them as the refusal's details): Issue.of and bid_book's refuse(…).
+AUCTIONS = ("auction/book.py", "services/bid_book.py", "services/bid_book_clearing.py")
 
 
 def _made(path: str) -> list[tuple[str, str | None]]:
@@ -44,7 +51,8 @@ def _made(path: str) -> list[tuple[str, str | None]]:
         func = node.func
         plain = isinstance(func, ast.Name) and func.id == "Issue"
         of = (isinstance(func, ast.Attribute) and func.attr == "of"
-              and isinstance(func.value, ast.Name) and func.value.id == "Issue")  # fmt: skip
+              and isinstance(func.value, ast.Name) and func.value.id == "Issue") or (
+            isinstance(func, ast.Name) and func.id == "refuse")  # fmt: skip
         if not (plain or of):
             continue
         code = node.args[0].value if isinstance(node.args[0], ast.Constant) else "<variable>"
@@ -74,6 +82,11 @@ def test_every_problem_the_checks_make_reads_in_chinese() -> None:
     templates += [NO_COMPANY, NO_COMPANY_BECAUSE, WAIVER_BY_ANY, WAIVER_BY_APPROVER]
     for path in STEPS:
         templates += [template for _, template in _made(path) if template is not None]
+    for path in AUCTIONS:
+        for code, template in _made(path):
+            assert template is not None or code == "<variable>", f"{path}: {code} has no template"
+            templates += [template] if template is not None else []
+    templates += WINDOW_SHUT.values()
     assert len(templates) > 50
     for template in templates:
         if not re.sub(r"{\w+}", "", template).strip():

@@ -43,14 +43,24 @@ class Window:
         return Phase.OPEN if now < self.closes_at else Phase.CLOSED
 
 
+# Why a bid is refused outside the window, by the window's phase.
+WINDOW_SHUT = {
+    Phase.ANNOUNCED: "the bidding window has not opened yet; bids are taken only while it is open",
+    Phase.CLOSED: "the bidding window has closed; bids are taken only while it is open",
+    Phase.CLEARED: "the bidding window has closed and the auction is cleared; bids are taken "
+    "only while it is open",
+}
+
+
 def check_window(opens_at: datetime, closes_at: datetime, where: str = "window") -> list[Issue]:
     """Every problem with a window as announced."""
     if opens_at.tzinfo is None or closes_at.tzinfo is None:
-        return [Issue("moment_without_offset", "give the window's moments with their UTC "
-                      "offset, e.g. 2016-09-01T09:00+08:00", where)]  # fmt: skip
+        return [Issue.of("moment_without_offset", "give the window's moments with their UTC "
+                         "offset, e.g. 2016-09-01T09:00+08:00", where)]  # fmt: skip
     if closes_at <= opens_at:
-        return [Issue("window_closes_before_it_opens", f"the window closes at {closes_at} but "
-                      f"opens at {opens_at}; close it after it opens", where)]  # fmt: skip
+        return [Issue.of("window_closes_before_it_opens", "the window closes at {closes_at} but "
+                         "opens at {opens_at}; close it after it opens", where,
+                         closes_at=closes_at, opens_at=opens_at)]  # fmt: skip
     return []
 
 
@@ -82,34 +92,36 @@ def check_bid(
     """
     issues = []
     if phase is not Phase.OPEN:
-        why = {Phase.ANNOUNCED: "has not opened yet", Phase.CLOSED: "has closed",
-               Phase.CLEARED: "has closed and the auction is cleared"}[phase]  # fmt: skip
-        issues.append(Issue(f"bidding_window_{'not_open' if phase is Phase.ANNOUNCED else 'closed'}",
-                            f"the bidding window {why}; bids are taken only while it is open",
-                            where))  # fmt: skip
+        code = f"bidding_window_{'not_open' if phase is Phase.ANNOUNCED else 'closed'}"
+        issues.append(Issue.of(code, WINDOW_SHUT[phase], where))
     if quantity_t <= 0 or quantity_t % terms.lot_size_t:
-        issues.append(Issue("not_whole_lots", f"quantity {quantity_t} t is not a whole number "
-                            f"of lots of {terms.lot_size_t} t", f"{where}.quantity_t"))  # fmt: skip
+        issues.append(Issue.of("not_whole_lots", "quantity {quantity_t} t is not a whole number "
+                               "of lots of {lot_t} t", f"{where}.quantity_t",
+                               quantity_t=quantity_t, lot_t=terms.lot_size_t))  # fmt: skip
     if not price_per_t.is_finite() or price_per_t <= 0 or price_per_t % terms.price_tick:
-        issues.append(Issue("not_whole_ticks", f"price {price_per_t} is not a positive "
-                            f"multiple of the tick {terms.price_tick}", f"{where}.price_per_t"))  # fmt: skip
+        issues.append(Issue.of("not_whole_ticks", "price {price} is not a positive "
+                               "multiple of the tick {tick}", f"{where}.price_per_t",
+                               price=price_per_t, tick=terms.price_tick))  # fmt: skip
     elif price_per_t < terms.reserve_price_per_t:
-        issues.append(Issue("below_reserve_price", f"price {price_per_t} is below the reserve "
-                            f"price {terms.reserve_price_per_t}; bid at or above it",
-                            f"{where}.price_per_t"))  # fmt: skip
+        issues.append(Issue.of("below_reserve_price", "price {price} is below the reserve "
+                               "price {reserve}; bid at or above it", f"{where}.price_per_t",
+                               price=price_per_t, reserve=terms.reserve_price_per_t))  # fmt: skip
     elif bid_value_hundredths(price_per_t, 1) is None:
-        issues.append(Issue("price_not_payable", f"price {price_per_t} has more than two "
-                            "decimal places; it cannot be paid exactly", f"{where}.price_per_t"))  # fmt: skip
+        issues.append(Issue.of("price_not_payable", "price {price} has more than two "
+                               "decimal places; it cannot be paid exactly", f"{where}.price_per_t",
+                               price=price_per_t))  # fmt: skip
     if terms.eligible_sectors and sector not in terms.eligible_sectors:
-        issues.append(Issue("bidder_not_eligible", f"companies of sector {sector or 'unknown'} "
-                            f"may not bid; eligible sectors: {sorted(terms.eligible_sectors)}",
-                            where))  # fmt: skip
+        issues.append(Issue.of("bidder_not_eligible", "companies of sector {sector} may not "
+                               "bid; eligible sectors: {sectors}", where,
+                               sector=sector or "unknown",
+                               sectors=sorted(terms.eligible_sectors)))  # fmt: skip
     limit = terms.purchase_limit_t
     if quantity_t > 0 and other_live_t + quantity_t > limit:
-        issues.append(Issue("exceeds_purchase_limit", f"your live bids would ask "
-                            f"{other_live_t + quantity_t} t; a bidder may ask at most {limit} t "
-                            f"in this auction ({terms.purchase_limit_share} of the volume)",
-                            f"{where}.quantity_t"))  # fmt: skip
+        issues.append(Issue.of("exceeds_purchase_limit", "your live bids would ask "
+                               "{asked_t} t; a bidder may ask at most {limit_t} t in this "
+                               "auction ({share} of the volume)", f"{where}.quantity_t",
+                               asked_t=other_live_t + quantity_t, limit_t=limit,
+                               share=terms.purchase_limit_share))  # fmt: skip
     return issues
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
 
 from tanshi.auction.bids import Bid
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue, Severity
 from tanshi.rulebook.model import AuctionRule
 
@@ -52,11 +52,11 @@ class AuctionTerms:
         """Terms of an auction under ``rule``; a reserve price given here overrides the rule's."""
         price = reserve_price_per_t if reserve_price_per_t is not None else rule.reserve_price_per_t
         if price is None:
-            raise TanshiError(
-                "the rulebook sets the reserve price for each auction: give it (--reserve-price)"
-            )
+            raise StepRefused(Issue.of("no_auction_terms", "the rulebook sets the reserve price "
+                                       "for each auction: give it (--reserve-price)", "year"))  # fmt: skip
         if volume_t < 0:
-            raise TanshiError(f"the volume must not be negative, got {volume_t}")
+            raise StepRefused(Issue.of("no_auction_terms", "the volume must not be negative, got "
+                                       "{volume_t}", "year", volume_t=volume_t))  # fmt: skip
         return cls(
             volume_t, price, rule.purchase_limit_share, rule.lot_size_t, rule.price_tick,
             rule.bid_guarantee_required, rule.unsold, frozenset(rule.eligible_sectors),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue
 from tanshi.rulebook.model import (
     CAPPED_METHODS,
     AllocationRule,
@@ -36,12 +37,17 @@ class NoRuleInForce(TanshiError):
     """The rulebook has no rule of a kind for a year the caller asked about.
 
     ``year`` is that year and ``years`` the years the rulebook does rule on (empty when not
-    known), so a shell can answer a person who chose the year with what to choose instead.
+    known), so a shell can answer a person who chose the year with what to choose instead;
+    ``issue`` says what is missing (``Issue.of``, so a page says it in its language).
     """
 
-    def __init__(self, message: str, year: int | None = None, years: tuple[int, ...] = ()) -> None:
-        super().__init__(message)
-        self.year, self.years = year, years
+    def __init__(self, issue: Issue, year: int | None = None, years: tuple[int, ...] = ()) -> None:
+        super().__init__(issue.message)
+        self.issue, self.year, self.years = issue, year, years
+
+
+def _no_cap(year: int) -> Issue:
+    return Issue.of("no_rule_in_force", "the rulebook has no cap for {year}", year=year)
 
 
 def rule_for(rules: Sequence[R], year: int, kind: str) -> R:
@@ -49,8 +55,9 @@ def rule_for(rules: Sequence[R], year: int, kind: str) -> R:
     matching = [rule for rule in rules if rule.in_force(year)]
     if not matching:
         ruled = {y for rule in rules for y in range(rule.valid_from, rule.valid_to + 1)}
-        raise NoRuleInForce(f"the rulebook has no {kind} rule in force in {year}", year,
-                            tuple(sorted(ruled)))  # fmt: skip
+        raise NoRuleInForce(Issue.of("no_rule_in_force", "the rulebook has no {kind} rule in "
+                                     "force in {year}", kind=kind, year=year),
+                            year, tuple(sorted(ruled)))  # fmt: skip
     assert len(matching) == 1, "check_rulebook rejects overlapping rules"
     return matching[0]
 
@@ -90,7 +97,7 @@ class RulesInForce:
     def capped(self) -> CapRule:
         """The cap of the year; raises NoRuleInForce for a year without one."""
         if self.cap is None:
-            raise NoRuleInForce(f"the rulebook has no cap for {self.year}")
+            raise NoRuleInForce(_no_cap(self.year))
         return self.cap
 
 
@@ -100,7 +107,7 @@ def rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
     try:
         return _rules_in_force(rulebook, year)
     except NoRuleInForce as error:
-        raise NoRuleInForce(str(error), year, years_in_force(rulebook)) from None
+        raise NoRuleInForce(error.issue, year, years_in_force(rulebook)) from None
 
 
 def years_in_force(rulebook: Rulebook) -> tuple[int, ...]:
@@ -132,7 +139,7 @@ def _rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
     allocation = rule_for(rulebook.allocation, year, "allocation")
     cap = cap_rule(rulebook, year)
     if cap is None and allocation.method in CAPPED_METHODS:
-        raise NoRuleInForce(f"the rulebook has no cap for {year}")
+        raise NoRuleInForce(_no_cap(year))
     compliance = rule_for(rulebook.compliance, year, "compliance")
     units = {unit.code: unit for unit in rulebook.unit_types}
     return RulesInForce(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from tanshi.auction import AuctionResult, AuctionTerms, Bid, check_terms, clear_auction
-from tanshi.core.errors import InputRejected, TanshiError
+from tanshi.core.errors import InputRejected, StepRefused, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.registry import Movement, TransactionRequest
@@ -70,19 +70,21 @@ def auction_terms(
     reserve_price_per_t: Decimal | None = None,
     carried_in_t: int = 0,
 ) -> AuctionTerms:
-    """The terms of an auction in ``year``: the rule's, with the notice's volume and price."""
+    """The terms of an auction in ``year``: the rule's, with the notice's volume and price;
+    StepRefused (``no_auction_terms``, at ``year``) when the rulebook gives none."""
     try:
         rule = rules_in_force(rulebook, year).auction
     except NoRuleInForce as error:
-        raise TanshiError(str(error)) from error
+        raise StepRefused(replace(error.issue, code="no_auction_terms", where="year")) from error
     if rule is None:
-        raise TanshiError(
-            f"{rulebook.rulebook.id} has no [[auction]] rule in force in {year}; see "
-            f"`tanshi rulebook show {rulebook.rulebook.id} --year {year}`"
-        )
+        raise StepRefused(Issue.of(
+            "no_auction_terms", "{rulebook} has no [[auction]] rule in force in {year}; see "
+            "`tanshi rulebook show {rulebook} --year {year}`", "year",
+            rulebook=rulebook.rulebook.id, year=year))  # fmt: skip
     volume = volume_t if volume_t is not None else rule.volume_per_auction_t
     if volume is None:
-        raise TanshiError("the rulebook gives no volume per auction: give it (--volume)")
+        raise StepRefused(Issue.of("no_auction_terms", "the rulebook gives no volume per "
+                                   "auction: give it (--volume)", "year"))  # fmt: skip
     terms = AuctionTerms.from_rule(rule, volume + carried_in_t, reserve_price_per_t)
     problems = check_terms(terms)
     if problems:
@@ -118,7 +120,8 @@ def hundredths(price: Decimal) -> int:
     """A price in whole hundredths of its currency; refuses finer prices rather than round."""
     scaled = price * HUNDREDTHS
     if scaled != scaled.to_integral_value():
-        raise TanshiError(f"price {price} has more than two decimal places; it cannot be stored")
+        raise StepRefused(Issue.of("price_not_payable", "price {price} has more than two decimal "
+                                   "places; it cannot be stored", price=price))  # fmt: skip
     return int(scaled)
 
 
@@ -275,8 +278,9 @@ def hold_auction(
                               reserve_price_per_t=reserve_price_per_t, carried_in_t=carried)  # fmt: skip
     except InputRejected as error:
         raise AuctionRefused(error.issues) from error
-    except TanshiError as error:
-        raise AuctionRefused([Issue("no_auction_terms", str(error), "year")]) from error
+    except StepRefused as error:  # the terms, or a reserve price finer than a fen
+        issue = replace(error.issue, code="no_auction_terms", where="year")
+        raise AuctionRefused([issue]) from error
     result = run_auction(terms, bids, guarantees, seed, sectors)
     if not deliver:
         return Held(result, carried)

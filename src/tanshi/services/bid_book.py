@@ -9,6 +9,7 @@ clearing cash account holds them and ``funds_reservations`` records whose they a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from tanshi.auction import AuctionTerms
 from tanshi.auction.book import Phase, Window, bid_value_hundredths, check_bid, check_window
-from tanshi.core.errors import InputRejected, TanshiError
+from tanshi.core.errors import InputRejected, StepRefused
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
 from tanshi.market.cash import CashEntryKind, CashMovement, CashRequest
@@ -56,8 +57,9 @@ from tanshi.store.schema import (
 LIVE, REVISED, WITHDRAWN, CLEARED = "live", "revised", "withdrawn", "cleared"
 
 
-def refuse(code: str, message: str, where: str) -> Refused:
-    return Refused([Issue(code, message, where)])
+def refuse(code: str, template: str, where: str, /, **params: object) -> Refused:
+    """A refusal of one problem, its message ``template`` formatted with ``params``."""
+    return Refused([Issue.of(code, template, where, **params)])
 
 
 def locked_notice(connection: Connection, jurisdiction: Jurisdiction, code: str) -> Any:
@@ -68,8 +70,8 @@ def locked_notice(connection: Connection, jurisdiction: Jurisdiction, code: str)
         query = query.with_for_update()
     row = connection.execute(query).first()
     if row is None:
-        raise refuse("unknown_auction", f"no announced auction {code} in {jurisdiction.code}",
-                      "code")  # fmt: skip
+        raise refuse("unknown_auction", "no announced auction {code} in {jurisdiction}",
+                     "code", code=code, jurisdiction=jurisdiction.code)  # fmt: skip
     return row
 
 
@@ -99,8 +101,8 @@ def terms_of(jurisdiction: Jurisdiction, row: Any) -> AuctionTerms:
     terms = notice_terms(jurisdiction, row.year, int(row.offered_units),
                          int(row.reserve_price_hundredths))  # fmt: skip
     if terms is None:
-        raise refuse("no_auction_terms", f"the rulebook has no [[auction]] rule in force in "
-                      f"{row.year} any more", "code")  # fmt: skip
+        raise refuse("no_auction_terms", "the rulebook has no [[auction]] rule in force in "
+                     "{year} any more", "code", year=row.year)  # fmt: skip
     return terms
 
 
@@ -124,8 +126,8 @@ def announce(
         hundredths(terms.reserve_price_per_t)
     except InputRejected as error:
         issues += error.issues
-    except TanshiError as error:
-        issues.append(Issue("no_auction_terms", str(error), "year"))
+    except StepRefused as error:  # the terms, or a reserve price finer than a fen
+        issues.append(replace(error.issue, code="no_auction_terms", where="year"))
     if issues or terms is None:
         return None, issues
 
@@ -133,8 +135,8 @@ def announce(
         for table in (auction_notices, auctions):
             if connection.execute(select(table.c.id).where(
                 table.c.jurisdiction_id == jurisdiction.id, table.c.code == code)).first():  # fmt: skip
-                raise refuse("auction_code_taken", f"auction {code} is already announced or "
-                              "recorded; give each auction its own code", "code")  # fmt: skip
+                raise refuse("auction_code_taken", "auction {code} is already announced or "
+                             "recorded; give each auction its own code", "code", code=code)  # fmt: skip
         return int(connection.execute(
             auction_notices.insert().values(
                 jurisdiction_id=jurisdiction.id, code=code, year=year, auction_on=auction_on,
@@ -158,8 +160,9 @@ def _company(
     ).first()  # fmt: skip
     account = None if row is None else operator_holding_accounts(connection, [row.id]).get(row.id)
     if row is None or account is None:
-        raise refuse("unknown_bidder", f"{company} is not a company of {jurisdiction.code} "
-                      "with an operator holding account; bids are made for one", "company")  # fmt: skip
+        raise refuse("unknown_bidder", "{company} is not a company of {jurisdiction} with an "
+                     "operator holding account; bids are made for one", "company",
+                     company=company, jurisdiction=jurisdiction.code)  # fmt: skip
     (account_id,) = member_accounts(connection, jurisdiction.code, [account], "company")
     return row, account_id, account
 
@@ -194,8 +197,8 @@ def _bid_row(connection: Connection, notice: Any, bid_id: int, company: str) -> 
     )  # fmt: skip
     row = connection.execute(query).first()
     if row is None:  # another company's bid looks like none at all: bids are sealed
-        raise refuse("unknown_bid", f"no bid {bid_id} of {company} in auction {notice.code}",
-                      "bid")  # fmt: skip
+        raise refuse("unknown_bid", "no bid {bid} of {company} in auction {auction}", "bid",
+                     bid=bid_id, company=company, auction=notice.code)  # fmt: skip
     return row
 
 
@@ -237,8 +240,8 @@ def submit_bid(
         bidder, account, account_code = _company(connection, jurisdiction, company)
         old = _bid_row(connection, notice, replaces, company) if replaces is not None else None
         if old is not None and old.status != LIVE:
-            raise refuse("bid_not_live", f"bid {replaces} is {old.status}; only a live bid "
-                          "is revised", "replaces")  # fmt: skip
+            raise refuse("bid_not_live", "bid {bid} is {status}; only a live bid is revised",
+                         "replaces", bid=replaces, status=old.status)  # fmt: skip
         others = connection.execute(
             select(func.coalesce(func.sum(auction_bids.c.quantity_units), 0)).where(
                 auction_bids.c.notice_id == notice.id, auction_bids.c.company_id == bidder.id,
@@ -284,8 +287,8 @@ def withdraw_bid(
         if row.status == WITHDRAWN and row.ended_key == key:
             return bid_shape(row, company) | {"replayed": True}
         if row.status != LIVE:
-            raise refuse("bid_not_live", f"bid {bid_id} is {row.status}; only a live bid is "
-                          "withdrawn", "bid")  # fmt: skip
+            raise refuse("bid_not_live", "bid {bid} is {status}; only a live bid is withdrawn",
+                         "bid", bid=bid_id, status=row.status)  # fmt: skip
         phase = phase_of(notice, now)
         if phase is not Phase.OPEN:
             raise refuse("bidding_window_closed", "the bidding window is not open; bids are "

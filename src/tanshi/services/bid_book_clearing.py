@@ -74,7 +74,7 @@ def clear_book(
             auction_notices.c.jurisdiction_id == jurisdiction.id,
             auction_notices.c.code == code)).scalar()  # fmt: skip
     if found is None:
-        return None, [Issue("unknown_auction", f"no announced auction {code}", "code")]
+        return None, [Issue.of("unknown_auction", "no announced auction {code}", "code", code=code)]
     allowance = rules_in_force(jurisdiction.rulebook, found).allowance_unit_type.code
     allowances = unit_class_id(engine, jurisdiction, allowance, found)
 
@@ -88,9 +88,9 @@ def clear_book(
                           "clear the auction after it has", "code")  # fmt: skip
         if phase is Phase.OPEN:
             closes = zoned(from_store(notice.closes_at), jurisdiction.rulebook.rulebook.timezone)
-            raise refuse("bidding_window_still_open", f"the bidding window is open until "
-                         f"{closes}; bidders may bid until then, so clear the auction at or "
-                         "after its close", "code")  # fmt: skip
+            raise refuse("bidding_window_still_open", "the bidding window is open until "
+                         "{closes}; bidders may bid until then, so clear the auction at or "
+                         "after its close", "code", closes=closes)  # fmt: skip
         rows = connection.execute(
             select(auction_bids, companies.c.code.label("company"))
             .join(companies, companies.c.id == auction_bids.c.company_id)

@@ -17,6 +17,8 @@ from tanshi.api.errors import ApiError
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.auction import parse_bids, parse_guarantees
 from tanshi.core.errors import StepRefused, TanshiError
+from tanshi.core.issues import Issue
+from tanshi.rulebook import NoRuleInForce
 from tanshi.services import allocation_desk, auction_reads, bid_book_reads
 from tanshi.services import auction as auction_service
 from tanshi.services.jurisdiction import Jurisdiction
@@ -72,14 +74,16 @@ def price(hundredths: int | None) -> str | None:
 
 def year_view(svc: Service, who: Principal, place: Jurisdiction, year: int) -> dict:
     """What the page shows for ``year``: totals, companies, auctions (with awards)."""
-    problem: str | None = None
+    problem: Issue | None = None  # why the year cannot be shown, said by the page (|problem)
     summary: dict[str, Any] | None = None
     rows: list[dict] = []
     try:
         summary = allocation_desk.summary(svc.engine, place, year)
         _stage, rows = allocation_desk.by_company(svc.engine, place, year)
+    except (NoRuleInForce, StepRefused) as error:
+        problem = error.issue
     except TanshiError as error:
-        problem = str(error)
+        problem = Issue("allocation_not_possible", str(error))
     listed = auction_reads.auction_list(svc.engine, who, jurisdiction=place.code, year=year,
                                         limit=100)  # fmt: skip
     auctions = [auction_reads.auction(svc.engine, who, row["code"], place.code)

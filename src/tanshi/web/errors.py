@@ -20,7 +20,7 @@ from tanshi.api.app import BodyLimit
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
 from tanshi.rulebook.in_force import NoRuleInForce
-from tanshi.web.forms import Refused, Verbatim, no_rules, refusal, say
+from tanshi.web.forms import Refused, Verbatim, detail_in, no_rules, refusal, say
 from tanshi.web.render import render
 from tanshi.web.session import visitor
 
@@ -52,7 +52,7 @@ def _page(request: Request, svc: Service, status: int, refused: Refused) -> Resp
     who = visitor(request, svc)
     return render(request, svc, who, "result.html", status, ok=False, code=refused.code,
                   message=say(who.locale, refused.message, refused.values),
-                  detail=refused.detail)  # fmt: skip
+                  detail=detail_in(who.locale, refused))  # fmt: skip
 
 
 async def page(request: Request, status: int, refused: Refused) -> Response:

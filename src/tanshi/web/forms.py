@@ -103,11 +103,18 @@ def no_rules(error: NoRuleInForce) -> Refused:
     """A year chosen on a form that the rulebook does not rule on: which years it does."""
     if error.year is None:
         return Refused("no_rule_in_force", "the rulebook has no rules for this year",
-                       detail=str(error))  # fmt: skip
+                       detail=str(error), issues=[error.issue])  # fmt: skip
     return Refused("no_rule_in_force",
                    "no rules are in force for {year}: the rulebook has rules for {years}",
-                   detail=str(error), year=Verbatim(error.year),
+                   detail=str(error), issues=[error.issue], year=Verbatim(error.year),
                    years=Verbatim(year_spans(error.years)))  # fmt: skip
+
+
+def detail_in(locale: str, refused: Refused) -> str | None:
+    """A refusal's detail in ``locale``: its problems said from their templates, if any."""
+    if not refused.issues:
+        return refused.detail
+    return detail_of(refused.issues, translator(locale), refused.coded)
 
 
 def account_jurisdiction(svc: Service, code: str, who: Principal | None = None) -> Jurisdiction:

@@ -21,6 +21,7 @@ from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.forms import (
     Message,
     Refused,
+    detail_in,
     no_rules,
     refusal,
     say,
@@ -104,7 +105,7 @@ async def check_report(request: Request, svc: ServiceDep, who: VisitorDep) -> Re
     except Refused as refused:
         return render(request, svc, who, "result.html", 422, ok=False, code=refused.code,
                       message=say(who.locale, refused.message, refused.values),
-                      detail=refused.detail)  # fmt: skip
+                      detail=detail_in(who.locale, refused))  # fmt: skip
     return render(request, svc, who, "_report_check.html", issues=issues,
                   ok=not has_errors(issues))  # fmt: skip
 

@@ -105,3 +105,21 @@ def test_the_regulator_announces_and_clears_from_the_allocation_page(world: Worl
                              data={"csrf_token": _csrf(officer.get("/company").text),
                                    "form_key": "c2"})  # fmt: skip
     assert forbidden.status_code == 422 and 'data-code="forbidden"' in forbidden.text
+
+
+def test_a_refused_bid_says_why_in_the_page_language(world: World) -> None:
+    """The refusal's details say the bid book's problem from its template, with the bid's own
+    price and the auction's reserve price; the same bid refused in English reads as the API's
+    message."""
+    _open_book(world)
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/company").text)
+    form = {"csrf_token": token, "form_key": "z1", "auction": "2016-B1", "company": "A1",
+            "price": "19.00", "quantity_t": "2000"}  # fmt: skip
+    low = client.post("/auctions/bids", data=form)
+    assert low.status_code == 422 and 'data-code="below_reserve_price"' in low.text
+    assert "详情: 价格 19.00 低于底价 20；请以不低于底价的价格出价</div>" in low.text
+    assert "bid at or above it" not in low.text
+    client.post("/lang", data={"to": "en", "csrf_token": token})
+    english = client.post("/auctions/bids", data=form | {"form_key": "z2"}).text
+    assert "Details: price 19.00 is below the reserve price 20; bid at or above it</div>" in english

@@ -37,6 +37,9 @@ STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit
 # Where the bid book's auctions say why a notice, a bid or a clearing is refused (the web's
 # auction pages show them as the refusal's details): Issue.of and bid_book's refuse(…).
 AUCTIONS = ("auction/book.py", "services/bid_book.py", "services/bid_book_clearing.py")
+# Where people, organisations and the requests to a second administrator are refused (the
+# users, organisations and account pages show them as the refusal's details).
+PEOPLE = ("services/identity.py", "services/user_admin.py", "services/admin_approvals.py")
 
 
 def _made(path: str) -> list[tuple[str, str | None]]:
@@ -82,12 +85,12 @@ def test_every_problem_the_checks_make_reads_in_chinese() -> None:
     templates += [NO_COMPANY, NO_COMPANY_BECAUSE, WAIVER_BY_ANY, WAIVER_BY_APPROVER]
     for path in STEPS:
         templates += [template for _, template in _made(path) if template is not None]
-    for path in AUCTIONS:
+    for path in (*AUCTIONS, *PEOPLE):
         for code, template in _made(path):
             assert template is not None or code == "<variable>", f"{path}: {code} has no template"
             templates += [template] if template is not None else []
     templates += WINDOW_SHUT.values()
-    assert len(templates) > 50
+    assert len(templates) > 100
     for template in templates:
         if not re.sub(r"{\w+}", "", template).strip():
             continue  # nothing but a field (a parser's own words): nothing to translate

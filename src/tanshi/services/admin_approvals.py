@@ -76,20 +76,44 @@ def ask_to_add_user(
     where = f"user {username}"
     issues = []
     if not identity.USERNAME.match(username):
-        issues.append(Issue("invalid_username",
-                            "use 2-60 lower-case letters, digits, '.', '_' or '-'", where))  # fmt: skip
+        issues.append(
+            Issue.of(
+                "invalid_username", "use 2-60 lower-case letters, digits, '.', '_' or '-'", where
+            )
+        )
     if locale not in identity.LOCALES:
-        issues.append(Issue("unknown_locale", f"locale must be one of {list(identity.LOCALES)}",
-                            where))  # fmt: skip
+        issues.append(
+            Issue.of(
+                "unknown_locale",
+                "locale must be one of {locales}",
+                where,
+                locales=list(identity.LOCALES),
+            )
+        )
     with engine.begin() as connection:
         if connection.execute(select(organisations.c.id).where(
                 organisations.c.code == organisation)).first() is None:  # fmt: skip
-            issues.append(Issue("unknown_organisation", f"no organisation {organisation}", where))
+            issues.append(
+                Issue.of(
+                    "unknown_organisation",
+                    "no organisation {organisation}",
+                    where,
+                    organisation=organisation,
+                )
+            )
         if connection.execute(select(users.c.id).where(users.c.username == username)).first():
-            issues.append(Issue("username_taken", f"{username} is already a user", where))
+            issues.append(
+                Issue.of("username_taken", "{username} is already a user", where, username=username)
+            )
         if _pending_for(connection, ADD_USER, username):
-            issues.append(Issue("request_pending", f"a request for {username} awaits approval",
-                                where))  # fmt: skip
+            issues.append(
+                Issue.of(
+                    "request_pending",
+                    "a request for {username} awaits approval",
+                    where,
+                    username=username,
+                )
+            )
         if issues:
             return None, issues
         detail = {"display_name": display_name, "organisation": organisation, "role": role,
@@ -106,21 +130,36 @@ def ask_to_reset_second_factor(
         role = connection.execute(select(users.c.role).where(users.c.username == username)
                                   ).scalar()  # fmt: skip
         if role is None:
-            return None, [Issue("unknown_user", f"no user {username}", "username")]
+            return None, [
+                Issue.of("unknown_user", "no user {username}", "username", username=username)
+            ]
         if username == actor.username:
-            return None, [Issue("cannot_reset_yourself", "another administrator must do it",
-                                "username")]  # fmt: skip
+            return None, [
+                Issue.of("cannot_reset_yourself", "another administrator must do it", "username")
+            ]
         if role == Role.ADMINISTRATOR.value:
             action = RESET_ADMIN_SECOND_FACTOR
         elif authentication.represents_an_account(connection, username):
             action = RESET_REPRESENTATIVE_SECOND_FACTOR
         else:
-            return None, [Issue("not_an_administrator", f"{username} is neither an administrator "
-                                "nor a representative who initiates or approves: reset their "
-                                "second factor directly", "username")]  # fmt: skip
+            return None, [
+                Issue.of(
+                    "not_an_administrator",
+                    "{username} is neither an administrator nor a representative who "
+                    "initiates or approves: reset their second factor directly",
+                    "username",
+                    username=username,
+                )
+            ]
         if _pending_for(connection, action, username):
-            return None, [Issue("request_pending", f"a request for {username} awaits approval",
-                                "username")]  # fmt: skip
+            return None, [
+                Issue.of(
+                    "request_pending",
+                    "a request for {username} awaits approval",
+                    "username",
+                    username=username,
+                )
+            ]
         return _record(connection, actor, action, username, {}, now), []
 
 
@@ -135,20 +174,35 @@ def set_account_rights(
     does not hold yet becomes a request for a second administrator; its id is returned.
     """
     if not identity.user_exists(engine, username):
-        return None, [Issue("unknown_user", f"no user {username}", "username")]
+        return None, [Issue.of("unknown_user", "no user {username}", "username", username=username)]
     if (initiate or approve) and not user_admin.has_second_factor(engine, username):
-        return None, [Issue("second_factor_not_enrolled", f"{username} has no second factor, "
-                            "which a representative who initiates or approves needs: reset "
-                            "their second factor first", "username")]  # fmt: skip
+        return None, [
+            Issue.of(
+                "second_factor_not_enrolled",
+                "{username} has no second factor, which a representative who "
+                "initiates or approves needs: reset their second factor first",
+                "username",
+                username=username,
+            )
+        ]
     with engine.begin() as connection:
         try:
             held = rights(connection, account_id(connection, account), username)
         except TanshiError:
-            return None, [Issue("unknown_account", f"no account {account}", "account")]
+            return None, [
+                Issue.of("unknown_account", "no account {account}", "account", account=account)
+            ]
         if (initiate and not held.initiate) or (approve and not held.approve):
             if _rights_pending(connection, account, username):
-                return None, [Issue("request_pending", f"a request for {username}'s rights on "
-                                    f"{account} awaits approval", "username")]  # fmt: skip
+                return None, [
+                    Issue.of(
+                        "request_pending",
+                        "a request for {username}'s rights on {account} awaits approval",
+                        "username",
+                        username=username,
+                        account=account,
+                    )
+                ]
             detail = {"account": account, "initiate": initiate, "approve": approve}
             return _record(connection, actor, GRANT_ACCOUNT_RIGHTS, username, detail, now), []
     lifecycle.add_representative(engine, account, username, initiate=initiate, approve=approve)
@@ -184,23 +238,44 @@ def _decide(engine: Engine, approver: Principal, request_id: int, state: str, no
         row = connection.execute(select(admin_requests).where(admin_requests.c.id == request_id)
                                  ).first()  # fmt: skip
         if row is None or row.state != PENDING or row.action not in ACTIONS:
-            return None, [Issue("request_not_pending", "no request with that number awaits a "
-                                "decision", "request")]  # fmt: skip
+            return None, [
+                Issue.of(
+                    "request_not_pending",
+                    "no request with that number awaits a decision",
+                    "request",
+                )
+            ]
         if approving and row.requested_by == approver.user_id:
-            return None, [Issue("approver_must_differ_from_requester", "four eyes: another "
-                                "administrator must approve what you asked for", "request")]  # fmt: skip
+            return None, [
+                Issue.of(
+                    "approver_must_differ_from_requester",
+                    "four eyes: another administrator must approve what you asked for",
+                    "request",
+                )
+            ]
         if approving and row.target == approver.username and row.action == GRANT_ACCOUNT_RIGHTS:
-            return None, [Issue("cannot_approve_your_own_rights", "another administrator must "
-                                "approve rights given to you", "request")]  # fmt: skip
+            return None, [
+                Issue.of(
+                    "cannot_approve_your_own_rights",
+                    "another administrator must approve rights given to you",
+                    "request",
+                )
+            ]
         if approving and row.target == approver.username:
-            return None, [Issue("cannot_reset_yourself", "another administrator must approve a "
-                                "reset of your own second factor", "request")]  # fmt: skip
+            return None, [
+                Issue.of(
+                    "cannot_reset_yourself",
+                    "another administrator must approve a reset of your own second factor",
+                    "request",
+                )
+            ]
         claimed = connection.execute(admin_requests.update().where(
             admin_requests.c.id == request_id, admin_requests.c.state == PENDING).values(
             state=state, decided_by=approver.user_id, decided_at=to_utc(now)))  # fmt: skip
         if claimed.rowcount != 1:
-            return None, [Issue("request_not_pending", "the request was decided meanwhile",
-                                "request")]  # fmt: skip
+            return None, [
+                Issue.of("request_not_pending", "the request was decided meanwhile", "request")
+            ]
     return row, []
 
 
@@ -247,10 +322,16 @@ def _grant(engine: Engine, username: str, detail: dict[str, Any]) -> list[Issue]
     """Give the rights an approved request asked for, if the user can still hold them."""
     initiate, approve = bool(detail["initiate"]), bool(detail["approve"])
     if not identity.user_exists(engine, username):
-        return [Issue("unknown_user", f"no user {username}", "username")]
+        return [Issue.of("unknown_user", "no user {username}", "username", username=username)]
     if (initiate or approve) and not user_admin.has_second_factor(engine, username):
-        return [Issue("second_factor_not_enrolled", f"{username} no longer has a second factor",
-                      "username")]  # fmt: skip
+        return [
+            Issue.of(
+                "second_factor_not_enrolled",
+                "{username} no longer has a second factor",
+                "username",
+                username=username,
+            )
+        ]
     lifecycle.add_representative(engine, detail["account"], username, initiate=initiate,
                                  approve=approve)  # fmt: skip
     return []

@@ -88,13 +88,15 @@ def create_organisation(
     where = f"organisation {code}"
     issues = []
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", code):
-        issues.append(Issue("invalid_code", "use 1-40 letters, digits, '-' or '_'", where))
+        issues.append(Issue.of("invalid_code", "use 1-40 letters, digits, '-' or '_'", where))
     if kind not in ORGANISATION_KINDS:
         issues.append(
-            Issue("unknown_kind", f"kind must be one of {list(ORGANISATION_KINDS)}", where)
+            Issue.of(
+                "unknown_kind", "kind must be one of {kinds}", where, kinds=list(ORGANISATION_KINDS)
+            )
         )
     if not name.strip():
-        issues.append(Issue("name_required", "give the organisation's name", where))
+        issues.append(Issue.of("name_required", "give the organisation's name", where))
     with engine.begin() as connection:
         company_id = None
         jurisdiction_id, more = organisation_jurisdiction(connection, kind, jurisdiction, where)
@@ -106,16 +108,29 @@ def create_organisation(
                 )
             ).first()
             if found is None:
-                issues.append(Issue("unknown_company", f"no covered company {company}", where))
+                issues.append(
+                    Issue.of(
+                        "unknown_company", "no covered company {company}", where, company=company
+                    )
+                )
             elif jurisdiction is not None and found.jurisdiction_id != jurisdiction_id:
-                issues.append(Issue("jurisdiction_mismatch",
-                                    f"{company} is not in jurisdiction {jurisdiction}", where))  # fmt: skip
+                issues.append(
+                    Issue.of(
+                        "jurisdiction_mismatch",
+                        "{company} is not in jurisdiction {jurisdiction}",
+                        where,
+                        company=company,
+                        jurisdiction=jurisdiction,
+                    )
+                )
             else:
                 company_id, jurisdiction_id = int(found.id), int(found.jurisdiction_id)
         if connection.execute(
             select(organisations.c.id).where(organisations.c.code == code)
         ).first():
-            issues.append(Issue("organisation_exists", f"{code} already exists", where))
+            issues.append(
+                Issue.of("organisation_exists", "{code} already exists", where, code=code)
+            )
         if issues:
             return None, issues
         new_id = connection.execute(
@@ -137,15 +152,21 @@ def organisation_jurisdiction(
             select(jurisdictions.c.id).where(jurisdictions.c.code == code)
         ).scalar()
         if found is None:
-            return None, [Issue("unknown_jurisdiction", f"no jurisdiction {code}", where)]
+            return None, [
+                Issue.of("unknown_jurisdiction", "no jurisdiction {code}", where, code=code)
+            ]
         return int(found), []
     if kind != "regulator":
         return None, []
     held = connection.execute(select(jurisdictions.c.id)).scalars().all()
     if len(held) > 1:
-        return None, [Issue("jurisdiction_required",
-                            "name the regulator's jurisdiction: this database holds several",
-                            where)]  # fmt: skip
+        return None, [
+            Issue.of(
+                "jurisdiction_required",
+                "name the regulator's jurisdiction: this database holds several",
+                where,
+            )
+        ]
     return (int(held[0]) if held else None), []
 
 
@@ -170,17 +191,32 @@ def create_user(
     where = f"user {username}"
     issues = []
     if not USERNAME.match(username):
-        issues.append(Issue("invalid_username",
-                            "use 2-60 lower-case letters, digits, '.', '_' or '-'", where))  # fmt: skip
+        issues.append(
+            Issue.of(
+                "invalid_username", "use 2-60 lower-case letters, digits, '.', '_' or '-'", where
+            )
+        )
     if role not in {r.value for r in Role}:
         issues.append(
-            Issue("unknown_role", f"role must be one of {[r.value for r in Role]}", where)
+            Issue.of(
+                "unknown_role", "role must be one of {roles}", where, roles=[r.value for r in Role]
+            )
         )
     if len(password) < MIN_PASSWORD_CHARS:
-        issues.append(Issue("password_too_short",
-                            f"use at least {MIN_PASSWORD_CHARS} characters", where))  # fmt: skip
+        issues.append(
+            Issue.of(
+                "password_too_short",
+                "use at least {least} characters",
+                where,
+                least=MIN_PASSWORD_CHARS,
+            )
+        )
     if locale not in LOCALES:
-        issues.append(Issue("unknown_locale", f"locale must be one of {list(LOCALES)}", where))
+        issues.append(
+            Issue.of(
+                "unknown_locale", "locale must be one of {locales}", where, locales=list(LOCALES)
+            )
+        )
     if totp_secret is None and role in {r.value for r in TOTP_REQUIRED_ROLES}:
         totp_secret = pyotp.random_base32()
     stored = None if totp_secret is None else seal(keyring(engine), username, totp_secret)
@@ -189,9 +225,18 @@ def create_user(
             select(organisations.c.id).where(organisations.c.code == organisation)
         ).scalar()
         if organisation_id is None:
-            issues.append(Issue("unknown_organisation", f"no organisation {organisation}", where))
+            issues.append(
+                Issue.of(
+                    "unknown_organisation",
+                    "no organisation {organisation}",
+                    where,
+                    organisation=organisation,
+                )
+            )
         if connection.execute(select(users.c.id).where(users.c.username == username)).first():
-            issues.append(Issue("username_taken", f"{username} is already a user", where))
+            issues.append(
+                Issue.of("username_taken", "{username} is already a user", where, username=username)
+            )
         if issues:
             return None, issues
         new_id = connection.execute(

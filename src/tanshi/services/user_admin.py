@@ -55,14 +55,24 @@ def password_problems(username: str, new: str, where: str = "new_password") -> l
     """What is wrong with a password a user chose (every problem at once)."""
     issues = []
     if len(new) < MIN_PASSWORD_CHARS:
-        issues.append(Issue("password_too_short", f"use at least {MIN_PASSWORD_CHARS} characters",
-                            where))  # fmt: skip
+        issues.append(
+            Issue.of(
+                "password_too_short",
+                "use at least {least} characters",
+                where,
+                least=MIN_PASSWORD_CHARS,
+            )
+        )
     if len(new) > MAX_PASSWORD_CHARS:
-        issues.append(Issue("password_too_long", f"use at most {MAX_PASSWORD_CHARS} characters",
-                            where))  # fmt: skip
+        issues.append(
+            Issue.of(
+                "password_too_long", "use at most {most} characters", where, most=MAX_PASSWORD_CHARS
+            )
+        )
     if username and username.lower() in new.lower():
-        issues.append(Issue("password_contains_username", "do not put your username in it",
-                            where))  # fmt: skip
+        issues.append(
+            Issue.of("password_contains_username", "do not put your username in it", where)
+        )
     return issues
 
 
@@ -80,21 +90,35 @@ def change_password(
     with engine.begin() as connection:
         row = connection.execute(select(users).where(users.c.id == user_id)).first()
         if row is None or not row.active:
-            return [Issue("unknown_user", "no such active user", "username")]
+            return [Issue.of("unknown_user", "no such active user", "username")]
         if row.locked_until is not None and from_store(row.locked_until) > now:
-            return [Issue("account_locked", "too many wrong passwords: try again later, or ask "
-                          "an administrator to unlock you", "current_password")]  # fmt: skip
+            return [
+                Issue.of(
+                    "account_locked",
+                    "too many wrong passwords: try again later, or ask an administrator "
+                    "to unlock you",
+                    "current_password",
+                )
+            ]
         if not password_matches(row.password_hash, current):
             failures = int(row.failed_logins) + 1
             locked = to_utc(now + policy.lockout) if failures >= policy.max_failures else None
             connection.execute(users.update().where(users.c.id == user_id).values(
                 failed_logins=0 if locked else failures, locked_until=locked))  # fmt: skip
-            return [Issue("current_password_wrong", "the current password is wrong",
-                          "current_password")]  # fmt: skip
+            return [
+                Issue.of(
+                    "current_password_wrong", "the current password is wrong", "current_password"
+                )
+            ]
         issues = password_problems(row.username, new)
         if new == current:
-            issues.append(Issue("password_unchanged", "choose a password other than the current "
-                                "one", "new_password"))  # fmt: skip
+            issues.append(
+                Issue.of(
+                    "password_unchanged",
+                    "choose a password other than the current one",
+                    "new_password",
+                )
+            )
         if issues:
             return issues
         connection.execute(users.update().where(users.c.id == user_id).values(
@@ -114,19 +138,22 @@ def _target(connection: Connection, actor: Principal | None, username: str):
     """The user an administrator acts on, or the issue that forbids it."""
     row = connection.execute(select(users).where(users.c.username == username)).first()
     if row is None:
-        return None, Issue("unknown_user", f"no user {username}", "username")
+        return None, Issue.of("unknown_user", "no user {username}", "username", username=username)
     if actor is None:  # the command line on the server
         return row, None
     if row.id == actor.user_id:
-        return None, Issue("cannot_reset_yourself", "another administrator must do it; change "
-                           "your own password under My account", "username")  # fmt: skip
+        return None, Issue.of(
+            "cannot_reset_yourself",
+            "another administrator must do it; change your own password under My account",
+            "username",
+        )
     if row.role == Role.ADMINISTRATOR.value:
         return None, administrator_needs_command_line(username)
     return row, None
 
 
 def administrator_needs_command_line(username: str) -> Issue:
-    return Issue(
+    return Issue.of(
         "administrator_needs_the_command_line",
         "administrators are created and reset only on the server: tanshi user … --db …",
         "username",
@@ -168,10 +195,16 @@ def reset_second_factor(
         if problem is not None:
             return None, [problem]
         if actor is not None and represents_an_account(connection, username):
-            return None, [Issue("representative_needs_second_administrator", f"{username} may "
-                                "initiate or approve on a registry account: a new second factor "
-                                "takes a second administrator; ask for one (on the users page, "
-                                "or POST /v1/admin-requests)", "username")]  # fmt: skip
+            return None, [
+                Issue.of(
+                    "representative_needs_second_administrator",
+                    "{username} may initiate or approve on a registry account: a new "
+                    "second factor takes a second administrator; ask for one (on the "
+                    "users page, or POST /v1/admin-requests)",
+                    "username",
+                    username=username,
+                )
+            ]
         secret = pyotp.random_base32()
         connection.execute(users.update().where(users.c.id == row.id).values(
             totp_secret=seal(ring, username, secret), totp_last_step=None))  # fmt: skip
@@ -185,10 +218,11 @@ def unlock(engine: Engine, actor: Principal | None, username: str) -> list[Issue
     with engine.begin() as connection:
         row = connection.execute(select(users).where(users.c.username == username)).first()
         if row is None:
-            return [Issue("unknown_user", f"no user {username}", "username")]
+            return [Issue.of("unknown_user", "no user {username}", "username", username=username)]
         if actor is not None and row.id == actor.user_id:
-            return [Issue("cannot_reset_yourself", "another administrator must do it",
-                          "username")]  # fmt: skip
+            return [
+                Issue.of("cannot_reset_yourself", "another administrator must do it", "username")
+            ]
         connection.execute(users.update().where(users.c.id == row.id).values(
             failed_logins=0, locked_until=None))  # fmt: skip
     return []
@@ -216,12 +250,27 @@ def set_organisation_jurisdiction(engine: Engine, code: str, jurisdiction: str) 
         ).scalar()
         issues = []
         if found is None:
-            issues.append(Issue("unknown_organisation", f"no organisation {code}", where))
+            issues.append(
+                Issue.of("unknown_organisation", "no organisation {code}", where, code=code)
+            )
         if place is None:
-            issues.append(Issue("unknown_jurisdiction", f"no jurisdiction {jurisdiction}", where))
+            issues.append(
+                Issue.of(
+                    "unknown_jurisdiction",
+                    "no jurisdiction {jurisdiction}",
+                    where,
+                    jurisdiction=jurisdiction,
+                )
+            )
         if found is not None and found.company_place not in (None, place):
-            issues.append(Issue("jurisdiction_mismatch", f"{code} is a company's organisation: "
-                                "it stays in its company's jurisdiction", where))  # fmt: skip
+            issues.append(
+                Issue.of(
+                    "jurisdiction_mismatch",
+                    "{code} is a company's organisation: it stays in its company's jurisdiction",
+                    where,
+                    code=code,
+                )
+            )
         if issues:
             return issues
         assert found is not None

@@ -207,7 +207,7 @@ def _grant(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         svc.engine, me, account, username, initiate=initiate, approve=approve, now=svc.now())  # fmt: skip
     if issues:
         if issues[0].code == "unknown_account":
-            raise Refused("unknown_account", "no such account", detail=issues[0].message)
+            raise Refused("unknown_account", "no such account", issues=issues[:1])
         raise refusal_of(issues)
     shown = {"username": Verbatim(username), "account": Verbatim(account),
              "initiate": "yes" if initiate else "no", "approve": "yes" if approve else "no"}  # fmt: skip

@@ -264,3 +264,17 @@ def test_admin_forms_without_a_key_are_refused(world: World) -> None:
         "organisation": "ORG-B", "role": "auditor", "form_key": _key(page.text, "user-key")})  # fmt: skip
     assert 'data-code="ok"' in twice.text and "username_taken" not in twice.text
     assert TEMPORARY.search(twice.text) is None
+
+
+def test_an_administrator_refusal_says_its_detail_in_chinese(world: World) -> None:
+    """The details of a refused organisation and of a right on an unknown account read from
+    their templates, with the names given on the form."""
+    client, _page, token = _admin_page(world)
+    twice = client.post("/admin/organisations", data={
+        "csrf_token": token, "form_key": "z1", "code": "ORG-Z", "name": "", "kind": "nonsense"})  # fmt: skip
+    assert 'data-code="unknown_kind"' in twice.text
+    assert "请填写机构名称" in twice.text and "give the organisation" not in twice.text
+    unknown = client.post("/admin/representatives", data={
+        "csrf_token": token, "form_key": "z2", "account": "NOPE", "username": "officer-b",
+        "initiate": "on"})  # fmt: skip
+    assert "没有账户 NOPE" in unknown.text and "no account NOPE" not in unknown.text

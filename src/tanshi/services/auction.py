@@ -57,13 +57,20 @@ def code_taken(code: str) -> AuctionRefused:
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """An auction held: its result, the volume rolled into it, deliveries, and notes (a
-    roll-over another auction already carries in)."""
+    """An auction held: its result, the roll-over as it was cleared with, and deliveries."""
 
     result: AuctionResult
-    carried_in_t: int
+    carry: CarryOver
     transactions: dict[str, int] = field(default_factory=dict)  # bidder → id; empty: dry run
-    notes: tuple[Issue, ...] = ()
+
+    @property
+    def carried_in_t(self) -> int:
+        return self.carry.carried_in_t
+
+    @property
+    def notes(self) -> tuple[Issue, ...]:
+        """``roll_over_claimed`` when the roll-over is already carried into another auction."""
+        return self.carry.notes()
 
 
 def auction_terms(
@@ -162,7 +169,7 @@ def deliver_auction(
             connection, jurisdiction, result, allowances, code=code, year=year, now=now,
             carried_in_t=carry.carried_in_t, carried_from=carry.claim, bids_text=bids_text,
         )  # fmt: skip
-    return Held(result, carry.carried_in_t, transactions, carry.notes())
+    return Held(result, carry, transactions)
 
 
 def _cleared_again(
@@ -315,7 +322,7 @@ def hold_auction(
         raise AuctionRefused([Issue("no_auction_terms", str(error), "year")]) from error
     result = run_auction(terms, bids, guarantees, seed, sectors)
     if not deliver:
-        return Held(result, carry.carried_in_t, notes=carry.notes())
+        return Held(result, carry)
     try:
         return deliver_auction(engine, jurisdiction, result, code=code, year=year, now=now,
                                carried_in_t=carry.carried_in_t, bids_text=bids_text,

@@ -202,6 +202,17 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     result = held.result
     values = {"code": code, "sold": f"{result.sold_t:,}", "unsold": f"{result.unsold_t:,}",
               "price": result.clearing_price_per_t or "—", "winners": len(result.by_bidder_t)}  # fmt: skip
+    carry = held.carry
+    if carry.claimed_by is not None:  # say why the last auction's roll-over is not offered
+        values |= {"carried": f"{carry.rolled_over_t:,}", "source": str(carry.auction_code),
+                   "claimed": carry.claimed_by}  # fmt: skip
+        if dry_run:
+            return ("dry run of {code}: {sold} t would sell at {price}, {unsold} t unsold; the "
+                    "{carried} t auction {source} rolled over are carried into auction "
+                    "{claimed}, not into this one", values)  # fmt: skip
+        return ("auction {code}: {sold} t sold at {price} to {winners} bidders, {unsold} t "
+                "unsold; the {carried} t auction {source} rolled over are carried into auction "
+                "{claimed}, not into this one", values)  # fmt: skip
     if dry_run:
         return "dry run of {code}: {sold} t would sell at {price}, {unsold} t unsold", values
     done = "auction {code}: {sold} t sold at {price} to {winners} bidders, {unsold} t unsold"

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from lock_waits import lock_waits
 from tanshi.allocation.production import UnitOutput
 from tanshi.core.errors import TanshiError
 from tanshi.resources import load_rulebook
@@ -207,13 +208,7 @@ def test_a_loan_waiting_for_the_allocations_lock_is_refused_once_the_year_is_all
     def read_while_a_loan_is_asked_for(connection, *args):
         thread = threading.Thread(target=borrow)
         thread.start()
-        waiting = 0
-        with engine.connect() as watcher:  # until the loan waits for a lock, or is done
-            while thread.is_alive() and not waiting:
-                waiting = watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'")).scalar_one()  # fmt: skip
-        loan.append(waiting)
+        loan.append(lock_waits(engine, thread))  # until the loan waits for a lock, or is done
         found = real_read(connection, *args)
         read_while_a_loan_is_asked_for.thread = thread  # type: ignore[attr-defined]
         return found

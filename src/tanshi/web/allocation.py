@@ -149,9 +149,8 @@ def _run(svc: Service, me: Principal, year: int) -> Message:
 @router.post("/regulator/allocation/{year}/run", response_class=HTMLResponse)
 async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
                          who: VisitorDep) -> Response:  # fmt: skip
-    me = who.principal
     return await web_write(request, svc, who, "allocation_run", str(year),
-                           lambda _form: _run(svc, me, year),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda _form, me: _run(svc, me, year),
                            key_input=DeskKeys.run, key_required=True)  # fmt: skip
 
 
@@ -221,7 +220,6 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 
 @router.post("/regulator/auctions", response_class=HTMLResponse)
 async def hold_auction(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     return await web_write(request, svc, who, "auction", "web",
-                           lambda form: _hold(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _hold(svc, me, form),
                            key_input=DeskKeys.auction, key_required=True)  # fmt: skip

@@ -230,9 +230,8 @@ def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 
 @router.post("/trade/order", response_class=HTMLResponse)
 async def place_order(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     response = await web_write(request, svc, who, "order", "web",
-                               lambda form: _order(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                               lambda form, me: _order(svc, me, form),
                                key_input="order-key")  # fmt: skip
     response.headers.update(REFRESH)
     return response
@@ -259,9 +258,8 @@ async def cancel_order(
     order_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, svc: ServiceDep,
     who: VisitorDep,
 ) -> Response:  # fmt: skip
-    me = who.principal
     response = await web_write(request, svc, who, "order_cancel", str(order_id),
-                               lambda form: _cancel(svc, me, order_id, form))  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor  # fmt: skip
+                               lambda form, me: _cancel(svc, me, order_id, form))  # fmt: skip
     response.headers.update(REFRESH)
     return response
 

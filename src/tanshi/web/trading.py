@@ -94,14 +94,15 @@ def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval,
     every = me.role in READ_ALL_ORDERS_ROLES
     owners = None if every else trading.trading_accounts(svc.engine, me)
     now = svc.now()
-    book = trading.book_levels(svc.engine, place, venue, shown, now)
+    book, shown_resting = trading.book_and_resting(svc.engine, place, venue, shown, now)
     orders, _total = trading.order_rows(svc.engine, venue, owners, 20, 0)
     fills, _total = trading.fill_rows(svc.engine, place.id, owners, shown, 20, 0)
     svg, latest = _chart(svc, venue, shown, interval, who.locale)
     zone = ZoneInfo(venue.venue.timezone)
     for fill in fills:
         fill["traded_at"] = f"{from_store(fill['traded_at']).astimezone(zone):%Y-%m-%d %H:%M:%S}"
-    _with_status(orders, lambda code: trading.resting_orders(svc.engine, place, venue, code, now),
+    _with_status(orders, lambda code: shown_resting if code == shown else
+                 trading.resting_orders(svc.engine, place, venue, code, now),
                  translator(who.locale))  # fmt: skip
     mine = set(trading.trading_accounts(svc.engine, me)) if Scope.TRADE in me.scopes else set()
     return dict(place=place.code, venue=venue, product=shown, interval=interval, book=book, cny=cny,

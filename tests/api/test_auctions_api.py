@@ -3,11 +3,14 @@ code), bidders see their own award and no one else's, the next auction's terms r
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import func, select
 from test_security import INJECTIONS
 
 from service_world import NOW, World
 from tanshi.registry import Movement, TransactionRequest
+from tanshi.services import bid_book
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
 from tanshi.store.schema import auctions, transactions
@@ -83,6 +86,30 @@ def test_the_regulator_holds_an_auction_and_bidders_see_only_their_award(world: 
     # The next auction of the year offers the rule's volume plus the 8 000 t rolled over.
     later = world.client.get("/v1/auction-terms/2016", headers=world.token("trader")).json()
     assert (later["carried_in_t"], later["volume_t"]) == (8000, 1_008_000)
+
+
+def test_a_roll_over_a_notice_carries_in_is_not_offered_again(world: World) -> None:
+    _stock_the_holding_account(world)
+    first = world.client.post(
+        "/v1/auctions", json=AUCTION, headers=_write(world, "regulator", "r1")
+    )
+    assert first.json()["rolled_over_t"] == 8000
+    notice, issues = bid_book.announce(
+        world.engine, load_jurisdiction(world.engine, "DP"), code="2016-N", year=2016,
+        auction_on=date(2017, 3, 8), opens_at=NOW, closes_at=NOW + timedelta(days=1), now=NOW,
+        by="regulator", volume_t=10_000,
+    )  # fmt: skip
+    assert notice is not None, issues
+    terms = world.client.get("/v1/auction-terms/2016", headers=world.token("trader")).json()
+    assert (terms["carried_in_t"], terms["volume_t"]) == (0, 1_000_000)
+    second = world.client.post("/v1/auctions", json=AUCTION | {"code": "2016-2"},
+                               headers=_write(world, "regulator", "r2"))  # fmt: skip
+    assert second.status_code == 201, second.json()
+    held = second.json()
+    assert (held["carried_in_t"], held["terms"]["volume_t"]) == (0, 10_000)
+    claimed = [n for n in held["notes"] if n["code"] == "roll_over_claimed"]
+    assert len(claimed) == 1 and "2016-N" in claimed[0]["message"]
+    assert claimed[0]["severity"] == "warning"
 
 
 def test_a_refused_auction_writes_nothing(world: World) -> None:

@@ -147,7 +147,7 @@ def test_an_auction_held_through_the_api_in_one_step_is_published(world: World) 
 def test_the_migration_takes_a_bid_books_totals_from_its_notice(
     world: World, tmp_path: Path
 ) -> None:
-    """0029 adds the totals: a bid book's from its notice; a one-step auction recorded before
+    """0030 adds the totals: a bid book's from its notice; a one-step auction recorded before
     it kept none, so it is published with bid, bidders and cover ratio unknown."""
     _open_book(world)
     _cleared_auction(world)

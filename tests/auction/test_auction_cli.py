@@ -76,11 +76,19 @@ def test_delivery_through_the_registry_and_rollover_into_the_next_auction(tmp_pa
     out = run("auction", "run", str(bids), "--rulebook", "demo-province", "--year", "2016",
               "--deliver", "--code", "A2", *at)  # fmt: skip
     assert "offered 1,700,000 t (incl. 700,000 t rolled over)" in out
+    # A notice announced now carries A2's 1,350,000 t in; A3, held before it clears, none.
+    run("auction", "announce", "N1", "--year", "2016", "--on", "2017-03-08",
+        "--opens", "2017-03-08T09:00+08:00", "--closes", "2017-03-08T11:00+08:00", *at)  # fmt: skip
+    out = run("auction", "run", str(bids), "--rulebook", "demo-province", "--year", "2016",
+              "--deliver", "--code", "A3", *at)  # fmt: skip
+    assert "offered 1,000,000 t; reserve" in out and "rolled over)" not in out
+    assert "carried into auction N1" in out and "[roll_over_claimed]" in out
     engine = open_database(f"sqlite:///{db}")
     with engine.connect() as connection:
         rows = connection.execute(select(auctions).order_by(auctions.c.id)).all()
         assert [(row.code, row.offered_units, row.sold_units, row.rolled_over_units) for row in rows] == [
             ("A1", 1_000_000, 300_000, 700_000), ("A2", 1_700_000, 350_000, 1_350_000),
+            ("A3", 1_000_000, 300_000, 700_000),
         ]  # fmt: skip
         assert rows[0].clearing_price_hundredths == 2000
         kinds = (
@@ -92,7 +100,7 @@ def test_delivery_through_the_registry_and_rollover_into_the_next_auction(tmp_pa
             .scalars()
             .all()
         )
-        assert kinds == ["auction_delivery"] * 4
+        assert kinds == ["auction_delivery"] * 6
     engine.dispose()
     assert "ok:" in run("registry", "verify", "--db", db)
 

@@ -39,7 +39,7 @@ def test_awards_are_delivered_and_recorded_in_one_transaction(engine: Engine) ->
         engine, jurisdiction, result, code="T1", year=2016, now=NOW, carried_in_t=0,
         bids_text="test",
     )  # fmt: skip
-    assert sorted(delivered) == ["C001", "C002"]
+    assert sorted(delivered.transactions) == ["C001", "C002"]
     with engine.connect() as connection:
         after = connection.execute(select(func.count()).select_from(transactions)).scalar_one()
         row = connection.execute(select(auctions)).one()

@@ -11,8 +11,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
+from lock_waits import lock_waits
 from tanshi.allocation.production import UnitOutput
 from tanshi.core.errors import TanshiError
 from tanshi.resources import load_rulebook
@@ -207,13 +208,7 @@ def test_a_loan_waiting_for_the_allocations_lock_is_refused_once_the_year_is_all
     def read_while_a_loan_is_asked_for(connection, *args):
         thread = threading.Thread(target=borrow)
         thread.start()
-        waiting = 0
-        with engine.connect() as watcher:  # until the loan waits for a lock, or is done
-            while thread.is_alive() and not waiting:
-                waiting = watcher.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND wait_event_type = 'Lock'")).scalar_one()  # fmt: skip
-        loan.append(waiting)
+        loan.append(lock_waits(engine, thread))  # until the loan waits for a lock, or is done
         found = real_read(connection, *args)
         read_while_a_loan_is_asked_for.thread = thread  # type: ignore[attr-defined]
         return found
@@ -231,3 +226,96 @@ def test_a_loan_waiting_for_the_allocations_lock_is_refused_once_the_year_is_all
         )
     )
     assert _count(engine, unbooked) == 0
+
+
+def _short_in_2018(engine: Engine) -> Jurisdiction:
+    """DP with P and Q's base years verified, and P's 2018 emissions with nothing
+    surrendered: compliance of 2018 deducts P's shortfall from 2019's allocation."""
+    dp = _open(engine, "demo-province", {"P": "power", "Q": "cement"})
+    for company, tco2 in (("P", "1000"), ("Q", "500")):
+        for year in (2013, 2014, 2015):
+            assert enter_verified_emissions(engine, company, year, Decimal(tco2), "test") == []
+    assert enter_verified_emissions(engine, "P", 2018, Decimal(300), "test") == []
+    return dp
+
+
+def _deductions_of_p(engine: Engine) -> list[tuple[int, int, bool]]:
+    """P's deductions: (year, units, booked in the registry)."""
+    query = (
+        select(allocation_deductions)
+        .join(companies)
+        .where(companies.c.code == "P")
+        .order_by(allocation_deductions.c.year, allocation_deductions.c.id)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return [(row.year, row.quantity_units, row.transaction_id is not None) for row in rows]
+
+
+def test_compliance_deducting_from_a_year_being_allocated_waits_and_books_it(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: compliance of 2018 run while 2019 is being allocated (after the allocation
+    read the deductions) waits for the registry lock, then sees 2019 allocated and books
+    the shortfall from P's 2019 allowances; it used to record a deduction from 2019 that the
+    allocation had already missed. On SQLite compliance waits at BEGIN IMMEDIATE."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite compliance waits at BEGIN IMMEDIATE, before its reads")
+    dp = _short_in_2018(engine)
+    real_read, run, waiting = allocation.deductions_in, [], []
+
+    def comply() -> None:
+        run.append(compliance.run_compliance(engine, dp, 2018, NOW))
+
+    def read_then_compliance_runs(connection, *args):
+        found = real_read(connection, *args)
+        if not waiting:
+            thread = threading.Thread(target=comply)
+            thread.start()
+            waiting.append(lock_waits(engine, thread))
+            read_then_compliance_runs.thread = thread  # type: ignore[attr-defined]
+        return found
+
+    monkeypatch.setattr(allocation, "deductions_in", read_then_compliance_runs)
+    table = allocation.allocate_year(engine, dp, 2019, NOW)
+    read_then_compliance_runs.thread.join()  # type: ignore[attr-defined]
+    (short,) = [line for line in run[0] if line.position.company == "P"]
+    assert short.deduction_next_year_t == 300
+    assert {line.company: line.deduction_t for line in table.lines} == {"P": 0, "Q": 0}
+    assert _deductions_of_p(engine) == [(2019, 300, True)]  # none left unbooked for 2019
+    assert waiting == [1]  # compliance waited for the allocation's lock
+
+
+def test_an_allocation_asked_for_during_compliance_waits_and_deducts_the_shortfall(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: 2019 allocated while compliance of 2018 holds the registry lock waits for
+    it, then reads the deduction compliance recorded and deducts it (without the lock it
+    read the deductions before compliance committed and allocated P in full)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("on SQLite the allocation waits at BEGIN IMMEDIATE, before its reads")
+    dp = _short_in_2018(engine)
+    real_check, allocated, waiting = compliance.compliance_computed, [], []
+
+    def allocate() -> None:
+        allocated.append(allocation.allocate_year(engine, dp, 2019, NOW))
+
+    def under_the_lock_an_allocation_is_asked_for(connection, *args):
+        if not waiting:
+            thread = threading.Thread(target=allocate)
+            thread.start()
+            waiting.append(lock_waits(engine, thread))
+            under_the_lock_an_allocation_is_asked_for.thread = thread  # type: ignore[attr-defined]
+        return real_check(connection, *args)
+
+    monkeypatch.setattr(
+        compliance, "compliance_computed", under_the_lock_an_allocation_is_asked_for
+    )
+    compliance.run_compliance(engine, dp, 2018, NOW)
+    under_the_lock_an_allocation_is_asked_for.thread.join()  # type: ignore[attr-defined]
+    assert {line.company: line.deduction_t for line in allocated[0].lines} == {"P": 300, "Q": 0}
+    stored = select(allocations.c.deduction_units).where(
+        allocations.c.company_id == _company_id(engine, "P"), allocations.c.year == 2019
+    )
+    assert _count(engine, stored) == 300
+    assert waiting == [1]  # the allocation waited for compliance's lock

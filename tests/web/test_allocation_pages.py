@@ -3,10 +3,13 @@ the market overview: in both languages, the regulator's forms, and each party's 
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from test_pages import _csrf, _login
 
 from service_world import NOW, PASSWORD, World
 from tanshi.registry import Movement, TransactionRequest
+from tanshi.services import bid_book
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
 
@@ -72,6 +75,27 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
                                           "back": "/regulator/allocation"})  # fmt: skip
     assert switched.status_code == 200  # followed the redirect back to the page
     assert "Allocation and auctions" in switched.text and "Hold an auction" in switched.text
+
+
+def test_an_auction_from_the_page_says_a_notice_carries_the_roll_over_in(world: World) -> None:
+    _stocked(world)
+    client = _login(world, "regulator")
+    page = client.get("/regulator/allocation?year=2016")
+    form = {"csrf_token": _csrf(page.text), "code": "W-1", "year": "2016", "volume_t": "10000",
+            "bids": BIDS, "form_key": "k1"}  # fmt: skip
+    first = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    assert first.status_code == 200 and "未售出 8,000 吨" in first.text, first.text
+    notice, issues = bid_book.announce(
+        world.engine, load_jurisdiction(world.engine, "DP"), code="N-1", year=2016,
+        auction_on=date(2017, 3, 8), opens_at=NOW, closes_at=NOW + timedelta(days=1), now=NOW,
+        by="regulator", volume_t=10_000,
+    )  # fmt: skip
+    assert notice is not None, issues
+    second = client.post("/regulator/auctions", data=form | {"code": "W-2", "form_key": "k2"},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert second.status_code == 200, second.text
+    assert "拍卖 W-1 结转的 8,000 吨已计入拍卖 N-1" in second.text
+    assert "未售出 8,000 吨" in second.text  # 10 000 t offered, none carried in
 
 
 def test_the_allocation_run_from_the_page_says_why_it_cannot(world: World) -> None:

@@ -21,7 +21,7 @@ from tanshi.core.issues import Issue, Severity
 from tanshi.resources import load_rulebook
 from tanshi.services.auction import (
     auction_terms,
-    carried_in_units,
+    carry_over_now,
     deliver_auction,
     run_auction,
 )
@@ -141,19 +141,26 @@ def run(
                     f"the database runs {book.rulebook.id}, not {rulebook}; deliveries use "
                     "the rulebook stored with the jurisdiction"
                 )
-            carried = carried_in_units(engine, jurisdiction)
+            carried = carry_over_now(engine, jurisdiction).carried_in_t
             terms = auction_terms(
                 book, year, volume_t=volume, reserve_price_per_t=price, carried_in_t=carried
             )
             result = run_auction(terms, bids, lodged, seed, company_sectors(engine, jurisdiction))
             _print(result, book.rulebook.currency, carried_in=carried)
             name = code or f"{year}-{hashlib.sha256(bids_text.encode()).hexdigest()[:8]}"
-            delivered = deliver_auction(
+            held = deliver_auction(
                 engine, jurisdiction, result, code=name, year=year, now=moment_of(at, engine),
-                carried_in_t=carried, bids_text=bids_text,
+                carried_in_t=carried, bids_text=bids_text, guarantees=lodged,
             )  # fmt: skip
+            if held.carried_in_t != carried:  # another auction recorded or claimed meanwhile
+                typer.echo(f"the roll-over changed while delivering: cleared again with "
+                           f"{held.carried_in_t:,} t carried in")  # fmt: skip
+                _print(held.result, book.rulebook.currency, carried_in=held.carried_in_t)
+            for note in held.notes:
+                typer.echo(f"note: {note.message} [{note.code}]")
             typer.echo(
-                f"auction {name}: delivered to {len(delivered)} bidder(s) through the registry"
+                f"auction {name}: delivered to {len(held.transactions)} bidder(s) through the "
+                "registry"
             )
         finally:
             engine.dispose()

@@ -154,7 +154,8 @@ def check_venue(venue: Venue) -> list[Issue]:
             issues.append(
                 Issue("duplicate_method", f"method {method.kind} is defined twice", where)
             )
-        if method.tick_cny <= 0 or method.tick_cny.as_tuple().exponent < -2:  # type: ignore[operator]  # pydantic refuses NaN and infinities
+        exponent = method.tick_cny.as_tuple().exponent  # a letter only for NaN or infinity
+        if method.tick_cny <= 0 or not isinstance(exponent, int) or exponent < -2:
             issues.append(
                 Issue(
                     "tick_not_whole_fen",

@@ -57,10 +57,7 @@ def snapshot(
         "issues": [str(issue) for issue in calculation.issues],
         "context": {"parameter_regimes": list(regimes), "grid_region": grid_region},
         "inputs": [plain(asdict(value)) for value in inputs],
-        "activity": [
-            {**plain(asdict(record)), "kind": record.kind.value}  # type: ignore[dict-item]  # plain keeps a dict a dict
-            for record in activity
-        ],
+        "activity": [plain(asdict(record) | {"kind": record.kind.value}) for record in activity],
     }
 
 

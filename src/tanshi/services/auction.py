@@ -5,7 +5,8 @@ what each bidder won as an ``auction_delivery`` from the jurisdiction's holding 
 the bidder's operator holding account and records the auction, all in one database
 transaction: either every delivery and the record land, or nothing does. ``hold_auction``
 does both for people (the API and the web page): bidders checked, terms with the volume the
-last auction rolled over, cleared, and delivered unless it is a dry run.
+last auction rolled over (unless already claimed, ``carry_over``), cleared, and delivered
+unless it is a dry run.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import NoRuleInForce, Rulebook, rules_in_force
+from tanshi.services.carry_over import CarryOver, carry_over
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -33,9 +35,9 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.mrv import company_ids, company_sectors
-from tanshi.services.registry import execute_in
+from tanshi.services.registry import execute_in, lock_journal_head
 from tanshi.store.engine import reader
-from tanshi.store.schema import auction_awards, auction_notices, auctions
+from tanshi.store.schema import auction_awards, auction_notices, auctions, companies
 
 HUNDREDTHS = 100
 
@@ -55,11 +57,20 @@ def code_taken(code: str) -> AuctionRefused:
 
 @dataclass(frozen=True, slots=True)
 class Held:
-    """An auction held for people: its result, the volume rolled into it, and deliveries."""
+    """An auction held: its result, the roll-over as it was cleared with, and deliveries."""
 
     result: AuctionResult
-    carried_in_t: int
+    carry: CarryOver
     transactions: dict[str, int] = field(default_factory=dict)  # bidder → id; empty: dry run
+
+    @property
+    def carried_in_t(self) -> int:
+        return self.carry.carried_in_t
+
+    @property
+    def notes(self) -> tuple[Issue, ...]:
+        """``roll_over_claimed`` when the roll-over is already carried into another auction."""
+        return self.carry.notes()
 
 
 def auction_terms(
@@ -103,17 +114,17 @@ def run_auction(
     return clear_auction(terms, bids, guarantees, seed=seed, bidder_sectors=bidder_sectors)
 
 
-def carried_in_units(engine: Engine, jurisdiction: Jurisdiction) -> int:
-    """Units the jurisdiction's latest recorded auction rolled over to the next one."""
-    query = (
-        select(auctions.c.rolled_over_units)
-        .where(auctions.c.jurisdiction_id == jurisdiction.id)
-        .order_by(auctions.c.id.desc())
-        .limit(1)
-    )
+def carry_over_now(engine: Engine, jurisdiction: Jurisdiction) -> CarryOver:
+    """The latest auction's roll-over and its claim, as committed now (a preview: writers
+    read it again in their transaction)."""
     with reader(engine).connect() as connection:
-        found = connection.execute(query).scalar()
-    return int(found or 0)
+        return carry_over(connection, jurisdiction.id)
+
+
+def carried_in_units(engine: Engine, jurisdiction: Jurisdiction) -> int:
+    """Units the next auction would carry in: what the latest recorded auction rolled over,
+    unless a notice or auction after it already carries them in (then 0)."""
+    return carry_over_now(engine, jurisdiction).carried_in_t
 
 
 def hundredths(price: Decimal) -> int:
@@ -135,21 +146,48 @@ def deliver_auction(
     now: datetime,
     carried_in_t: int,
     bids_text: str,
-) -> dict[str, int]:
-    """Deliver every award and record the auction; returns bidder → transaction id."""
+    guarantees: Mapping[str, Decimal] | None = None,
+) -> Held:
+    """Deliver every award and record the auction, carrying in the roll-over it claims.
+
+    ``result`` was cleared with ``carried_in_t`` rolled over (and ``guarantees``). The claim
+    is read again after the registry's journal-head lock, which every announcement and
+    delivery takes: if another notice or auction took the roll-over meanwhile (or a new
+    auction left one), the bids are cleared again with what is carried in now.
+    """
     rules = rules_in_force(jurisdiction.rulebook, year)
     allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
     with engine.begin() as connection:
+        lock_journal_head(connection)
         announced = connection.execute(select(auction_notices.c.id).where(
             auction_notices.c.jurisdiction_id == jurisdiction.id,
             auction_notices.c.code == code)).first()  # fmt: skip
         if announced:  # its bid book will record it under this code when cleared
             raise code_taken(code)
+        carry = carry_over(connection, jurisdiction.id)
+        if carry.carried_in_t != carried_in_t:
+            result = _cleared_again(connection, jurisdiction, result,
+                                    carry.carried_in_t - carried_in_t, guarantees)  # fmt: skip
         _auction_id, transactions = deliver_in(
             connection, jurisdiction, result, allowances, code=code, year=year, now=now,
-            carried_in_t=carried_in_t, bids_text=bids_text,
+            carried_in_t=carry.carried_in_t, carried_from=carry.claim, bids_text=bids_text,
         )  # fmt: skip
-    return transactions
+    return Held(result, carry, transactions)
+
+
+def _cleared_again(
+    connection: Connection,
+    jurisdiction: Jurisdiction,
+    result: AuctionResult,
+    more_t: int,
+    guarantees: Mapping[str, Decimal] | None,
+) -> AuctionResult:
+    """``result``'s bids cleared again with ``more_t`` more (or fewer) tonnes offered."""
+    sectors = dict(connection.execute(select(companies.c.code, companies.c.sector).where(
+        companies.c.jurisdiction_id == jurisdiction.id)).all())  # fmt: skip
+    terms = replace(result.terms, volume_t=result.terms.volume_t + more_t)
+    return clear_auction(terms, [award.bid for award in result.awards], guarantees,
+                         seed=result.seed, bidder_sectors=sectors)  # fmt: skip
 
 
 def deliver_in(
@@ -162,10 +200,12 @@ def deliver_in(
     year: int,
     now: datetime,
     carried_in_t: int,
+    carried_from: int | None,
     bids_text: str,
 ) -> tuple[int, dict[str, int]]:
     """``deliver_auction`` inside the caller's transaction (unit class ``allowances`` of
-    ``year``); returns the auction's id and bidder → transaction id."""
+    ``year``), recording ``carried_from`` as the auction whose roll-over it carries in;
+    returns the auction's id and bidder → transaction id."""
     price = result.clearing_price_per_t
     transactions: dict[str, int] = {}
     taken = connection.execute(
@@ -196,6 +236,7 @@ def deliver_in(
             held_at=to_utc(now),
             offered_units=result.terms.volume_t,
             carried_in_units=carried_in_t,
+            carried_from_auction_id=carried_from,
             reserve_price_hundredths=hundredths(result.terms.reserve_price_per_t),
             clearing_price_hundredths=None if price is None else hundredths(price),
             sold_units=result.sold_t,
@@ -260,7 +301,8 @@ def hold_auction(
     """Clear an auction of ``year`` on the stored rulebook and, unless a dry run, deliver it.
 
     The volume offered is the rule's (or ``volume_t``) plus what the last recorded auction
-    rolled over. Raises ``AuctionRefused`` (nothing written) for bidders who are not
+    rolled over, unless a notice or auction after it already carries that in (``notes`` then
+    say so; ``carry_over``). Raises ``AuctionRefused`` (nothing written) for bidders who are not
     companies of the jurisdiction, terms that clear nothing, a code already used, or a
     delivery the registry refuses.
     """
@@ -272,10 +314,11 @@ def hold_auction(
                   "bidders are the registry's company codes", bid.bid_id)
             for bid in strangers
         ])  # fmt: skip
-    carried = carried_in_units(engine, jurisdiction)
+    carry = carry_over_now(engine, jurisdiction)
     try:
         terms = auction_terms(jurisdiction.rulebook, year, volume_t=volume_t,
-                              reserve_price_per_t=reserve_price_per_t, carried_in_t=carried)  # fmt: skip
+                              reserve_price_per_t=reserve_price_per_t,
+                              carried_in_t=carry.carried_in_t)  # fmt: skip
     except InputRejected as error:
         raise AuctionRefused(error.issues) from error
     except StepRefused as error:  # the terms, or a reserve price finer than a fen
@@ -283,10 +326,10 @@ def hold_auction(
         raise AuctionRefused([issue]) from error
     result = run_auction(terms, bids, guarantees, seed, sectors)
     if not deliver:
-        return Held(result, carried)
+        return Held(result, carry)
     try:
-        delivered = deliver_auction(engine, jurisdiction, result, code=code, year=year, now=now,
-                                    carried_in_t=carried, bids_text=bids_text)  # fmt: skip
+        return deliver_auction(engine, jurisdiction, result, code=code, year=year, now=now,
+                               carried_in_t=carry.carried_in_t, bids_text=bids_text,
+                               guarantees=guarantees)  # fmt: skip
     except IntegrityError as error:  # another request recorded the same code just before
         raise code_taken(code) from error
-    return Held(result, carried, delivered)

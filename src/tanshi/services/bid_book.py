@@ -30,6 +30,7 @@ from tanshi.services.auction import (
     carried_in_units,
     hundredths,
 )
+from tanshi.services.carry_over import carry_over
 from tanshi.services.clearing import (
     Exchange,
     Refused,
@@ -114,22 +115,31 @@ def announce(
     """Announce an auction of ``year`` and its bidding window; returns the notice's id.
 
     The volume is the rule's (or ``volume_t``) plus what the last recorded auction rolled
-    over; the reserve price the rule's (or ``reserve_price_per_t``, when the rule sets one
-    per auction). The code must be new among notices and recorded auctions.
+    over, unless a notice or auction after it already carries that in (``carry_over``, read
+    again in the write transaction); the reserve price the rule's (or
+    ``reserve_price_per_t``, when the rule sets one per auction). The code must be new among
+    notices and recorded auctions.
     """
     issues = check_window(opens_at, closes_at)
     carried = carried_in_units(engine, jurisdiction)
-    terms = None
-    try:
-        terms = auction_terms(jurisdiction.rulebook, year, volume_t=volume_t,
-                              reserve_price_per_t=reserve_price_per_t, carried_in_t=carried)  # fmt: skip
-        hundredths(terms.reserve_price_per_t)
-    except InputRejected as error:
-        issues += error.issues
-    except StepRefused as error:  # the terms, or a reserve price finer than a fen
-        issues.append(replace(error.issue, code="no_auction_terms", where="year"))
+
+    def terms_with(carried_in_t: int) -> tuple[AuctionTerms | None, list[Issue]]:
+        try:
+            terms = auction_terms(jurisdiction.rulebook, year, volume_t=volume_t,
+                                  reserve_price_per_t=reserve_price_per_t,
+                                  carried_in_t=carried_in_t)  # fmt: skip
+            hundredths(terms.reserve_price_per_t)
+        except InputRejected as error:
+            return None, list(error.issues)
+        except StepRefused as error:  # the terms, or a reserve price finer than a fen
+            return None, [replace(error.issue, code="no_auction_terms", where="year")]
+        return terms, []
+
+    terms, problems = terms_with(carried)
+    issues += problems
     if issues or terms is None:
         return None, issues
+    first: AuctionTerms = terms
 
     def work(connection: Connection) -> int:
         for table in (auction_notices, auctions):
@@ -137,12 +147,18 @@ def announce(
                 table.c.jurisdiction_id == jurisdiction.id, table.c.code == code)).first():  # fmt: skip
                 raise refuse("auction_code_taken", "auction {code} is already announced or "
                              "recorded; give each auction its own code", "code", code=code)  # fmt: skip
+        carry = carry_over(connection, jurisdiction.id)  # under the lock: claimed once
+        offered, problems = (first, []) if carry.carried_in_t == carried else terms_with(
+            carry.carried_in_t)  # fmt: skip
+        if offered is None:
+            raise Refused(problems)
         return int(connection.execute(
             auction_notices.insert().values(
                 jurisdiction_id=jurisdiction.id, code=code, year=year, auction_on=auction_on,
                 opens_at=to_utc(opens_at), closes_at=to_utc(closes_at),
-                offered_units=terms.volume_t, carried_in_units=carried,
-                reserve_price_hundredths=hundredths(terms.reserve_price_per_t),
+                offered_units=offered.volume_t, carried_in_units=carry.carried_in_t,
+                carried_from_auction_id=carry.claim,
+                reserve_price_hundredths=hundredths(offered.reserve_price_per_t),
                 announced_by=by, announced_at=to_utc(now),
             ).returning(auction_notices.c.id)
         ).scalar_one())  # fmt: skip

@@ -112,7 +112,8 @@ def clear_book(
         try:
             auction_id, _moved = deliver_in(
                 connection, jurisdiction, result, allowances, code=code, year=notice.year,
-                now=now, carried_in_t=int(notice.carried_in_units), bids_text=book_csv(rows),
+                now=now, carried_in_t=int(notice.carried_in_units),
+                carried_from=notice.carried_from_auction_id, bids_text=book_csv(rows),
             )  # fmt: skip
         except AuctionRefused as refused:
             raise Refused(refused.issues) from refused

@@ -42,6 +42,22 @@ def company_ids(connection: Connection, jurisdiction: Jurisdiction | None) -> di
     return {row.code: row.id for row in connection.execute(query)}
 
 
+def lock_company(connection: Connection, company_id: int) -> None:
+    """Lock the company's row until the transaction ends, so that two reports of one
+    company-year cannot both find "no report yet" (PostgreSQL; on SQLite, BEGIN IMMEDIATE
+    already serialises writers)."""
+    connection.execute(select(companies.c.id).where(companies.c.id == company_id).with_for_update())
+
+
+def report_id(connection: Connection, company_id: int, year: int) -> int | None:
+    """The id of the company-year's stored emissions report, or None."""
+    return connection.execute(
+        select(emission_reports.c.id).where(
+            emission_reports.c.company_id == company_id, emission_reports.c.year == year
+        )
+    ).scalar()
+
+
 def company_sectors(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str]:
     """Company code → sector, for ``jurisdiction``'s companies (who is covered, who may bid)."""
     query = select(companies.c.code, companies.c.sector).where(
@@ -193,12 +209,8 @@ def report_and_verify(
                 [Issue("unknown_company", f"{company} is not a company of {jurisdiction.code}",
                        company)],
             )  # fmt: skip
-        reported = connection.execute(
-            select(emission_reports.c.id).where(
-                emission_reports.c.company_id == ids[company], emission_reports.c.year == year
-            )
-        ).first()
-        if reported is not None:
+        lock_company(connection, ids[company])
+        if report_id(connection, ids[company], year) is not None:
             raise InputRejected(
                 f"the emissions report of {company} for {year}",
                 [Issue("report_exists", "the year is already reported and verified", company)],

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
@@ -19,6 +20,9 @@ from tanshi.mrv.methodology import Calculation
 from tanshi.mrv.methods import compute_all, find_method
 from tanshi.mrv.parameters import ParameterTable
 from tanshi.mrv.plugins import ComputeContext
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 Row = tuple[int, dict[str, str | None]]
 
@@ -156,9 +160,9 @@ def tonnes_out(value: Decimal) -> str:
     return format(_quantised(value, TONNES_QUANTUM).normalize(), "f")
 
 
-def _shallow(record: object) -> dict[str, object]:
+def _shallow(record: DataclassInstance) -> dict[str, object]:
     """A flat dataclass's fields as a dict (``asdict`` deep-copies, which bulk output pays for)."""
-    return {item.name: getattr(record, item.name) for item in fields(record)}  # type: ignore[arg-type]  # callers pass dataclass records
+    return {item.name: getattr(record, item.name) for item in fields(record)}
 
 
 def _plain(value: object) -> object:
@@ -225,8 +229,8 @@ def write_results(path: Path, calculations: Sequence[Calculation]) -> None:
         writer = csv.writer(handle)
         writer.writerow(CSV_COLUMNS)
         for record in records:
-            totals = record["totals"]
-            assert isinstance(totals, dict)
+            totals, issues = record["totals"], record["issues"]
+            assert isinstance(totals, dict) and isinstance(issues, list)
             writer.writerow(
                 [
                     record["facility"],
@@ -237,7 +241,7 @@ def write_results(path: Path, calculations: Sequence[Calculation]) -> None:
                     totals.get("direct", "0"),
                     totals.get("indirect", "0"),
                     totals.get("process", "0"),
-                    " | ".join(record["issues"]),  # type: ignore[arg-type]  # a list of str
+                    " | ".join(issues),
                     json.dumps(record["parameters"], ensure_ascii=False),
                 ]
             )

@@ -75,7 +75,9 @@ def execute(engine: Engine, request: TransactionRequest) -> Outcome:
     pooled = engine.raw_connection()  # SQLAlchemy's statement layer would cost more than ours
     try:
         begin = postgres_alone if engine.dialect.name == "postgresql" else sqlite_alone
-        with begin(pooled.driver_connection) as access:  # type: ignore[arg-type]  # a checked-out connection has its driver's
+        raw = pooled.driver_connection
+        assert raw is not None  # a checked-out connection has its driver's
+        with begin(raw) as access:
             return _execute(access, request)
     finally:
         pooled.close()

@@ -194,7 +194,9 @@ class SqliteAccess:
         """Access on the caller's SQLAlchemy connection, in its transaction."""
         if not connection.in_transaction():
             connection.begin()
-        return cls(connection.connection.driver_connection)  # type: ignore[arg-type]  # a checked-out connection has its driver's
+        raw = connection.connection.driver_connection
+        assert raw is not None  # a checked-out connection has its driver's
+        return cls(raw)
 
     def read(self, request: TransactionRequest) -> Snapshot:
         raw = self.raw

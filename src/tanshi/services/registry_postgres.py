@@ -77,7 +77,9 @@ class PostgresAccess:
             # Statements sent on the driver connection bypass SQLAlchemy's autobegin; begin
             # here so that the caller's commit() commits them.
             connection.begin()
-        return cls(connection.connection.driver_connection, alone=False)  # type: ignore[arg-type]  # a checked-out connection has its driver's
+        raw = connection.connection.driver_connection
+        assert raw is not None  # a checked-out connection has its driver's
+        return cls(raw, alone=False)
 
     def read(self, request: TransactionRequest) -> Snapshot:
         movements = request.movements

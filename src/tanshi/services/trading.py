@@ -215,25 +215,29 @@ def book_levels(
     depth: int = 10,
 ) -> dict:  # fmt: skip
     """The aggregated book of ``product`` now: bids and asks (price, quantity), best first."""
-    with _LOCK:
-        live = _live(engine, jurisdiction, venue, product, at)
-    if live is None:
-        return {"phase": "closed", "bids": [], "asks": [], "reference_fen": None}
-    book = live[0].exchange.books[live[0].key]
-    return {"phase": str(book.phase), "reference_fen": book.reference_fen,
-            "bids": book.depth(BUY)[:depth], "asks": book.depth(1)[:depth]}  # fmt: skip
+    return book_and_resting(engine, jurisdiction, venue, product, at, depth)[0]
 
 
 def resting_orders(
     engine: Engine, jurisdiction: Jurisdiction, venue: Venue, product: str, at: datetime
 ) -> dict[int, int]:
     """Order id → quantity still resting, for the product's book now."""
+    return book_and_resting(engine, jurisdiction, venue, product, at)[1]
+
+
+def book_and_resting(
+    engine: Engine, jurisdiction: Jurisdiction, venue: Venue, product: str, at: datetime,
+    depth: int = 10,
+) -> tuple[dict, dict[int, int]]:  # fmt: skip
+    """``book_levels`` and ``resting_orders`` of one product from one replay of the day."""
     with _LOCK:
         live = _live(engine, jurisdiction, venue, product, at)
     if live is None:
-        return {}
-    return {order_id: quantity for _s, _o, _p, quantity, order_id
-            in live[0].exchange.books[live[0].key].resting()}  # fmt: skip
+        return {"phase": "closed", "bids": [], "asks": [], "reference_fen": None}, {}
+    book = live[0].exchange.books[live[0].key]
+    levels = {"phase": str(book.phase), "reference_fen": book.reference_fen,
+              "bids": book.depth(BUY)[:depth], "asks": book.depth(1)[:depth]}  # fmt: skip
+    return levels, {order_id: quantity for _s, _o, _p, quantity, order_id in book.resting()}
 
 
 def order_rows(

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from tanshi.core.issues import Issue
 from tanshi.core.quantities import t_to_kg
-from tanshi.services.mrv import company_ids
+from tanshi.services.mrv import company_ids, lock_company, report_id
 from tanshi.store.schema import emission_reports
 
 ENTERED = "entered"
@@ -36,12 +36,8 @@ def enter_verified_emissions(
             issues.append(Issue("unknown_company", f"no covered company {company}", where))
         if issues:
             return issues
-        reported = connection.execute(
-            select(emission_reports.c.id).where(
-                emission_reports.c.company_id == ids[company], emission_reports.c.year == year
-            )
-        ).first()
-        if reported is not None:
+        lock_company(connection, ids[company])  # a report of the year meanwhile waits
+        if report_id(connection, ids[company], year) is not None:
             return [Issue("report_exists", "the year is already reported and verified", where)]
         kg = t_to_kg(verified_tco2)
         connection.execute(

@@ -65,7 +65,8 @@ class Prepared:
     def _send(self, connection: Connection, params: dict[str, Any]) -> psycopg.Cursor[Any]:
         sql, params = self.bound(connection.dialect, params)
         _autobegin(connection)
-        raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]  # a checked-out connection has its driver's
+        raw: psycopg.Connection[Any] | None = connection.connection.driver_connection
+        assert raw is not None  # a checked-out connection has its driver's
         cursor = raw.cursor(row_factory=namedtuple_row)
         with _as_sqlalchemy_error(sql):
             return cursor.execute(sql, params, prepare=True)
@@ -123,7 +124,8 @@ def pipeline(connection: Connection) -> Iterator[Send]:
         yield lambda prepared, **params: Pending(prepared.rows(connection, **params))
         return
     _autobegin(connection)
-    raw: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]  # a checked-out connection has its driver's
+    raw: psycopg.Connection[Any] | None = connection.connection.driver_connection
+    assert raw is not None  # a checked-out connection has its driver's
     with _as_sqlalchemy_error("pipeline"), raw.pipeline():
         yield lambda prepared, **params: Pending(cursor=prepared._send(connection, params))
 

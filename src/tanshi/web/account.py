@@ -47,4 +47,4 @@ async def change_password(request: Request, svc: ServiceDep, who: VisitorDep) ->
     me = who.principal
     session = request.cookies.get(SESSION_COOKIE)
     return await web_write(request, svc, who, "password_change", me.username if me else "-",
-                           lambda form: _change(svc, me, form, session))  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor  # fmt: skip
+                           lambda form, me: _change(svc, me, form, session))  # fmt: skip

@@ -21,6 +21,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.registry.lifecycle import Rights
 from tanshi.services import account_limits, trust_requests, trusted_list, unit_freeze_reads, views
 from tanshi.services.jurisdiction import account_id
+from tanshi.services.principals import Principal
 from tanshi.services.trusted_list import (
     approval_waiver_on,
     registry_rule,
@@ -127,17 +128,15 @@ def controls_page(code: Code, request: Request, svc: ServiceDep, who: VisitorDep
                   freezes=unit_freeze_reads.freeze_orders(svc.engine, code), **context)  # fmt: skip
 
 
-def _visible(svc: Service, who: Visitor, code: str) -> None:
-    assert who.principal is not None
-    if views.account_id_if_visible(svc.engine, who.principal, code) is None:
+def _visible(svc: Service, me: Principal, code: str) -> None:
+    if views.account_id_if_visible(svc.engine, me, code) is None:
         raise Refused("unknown_account", "no such account")
 
 
-def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Message:
-    _visible(svc, who, code)
-    assert who.principal is not None
+def _propose(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
+    _visible(svc, me, code)
     trusted = form.get("trusted", "").strip()[:40]
-    made, issues = trust_requests.propose(svc.engine, code, trusted, who.principal, svc.now())
+    made, issues = trust_requests.propose(svc.engine, code, trusted, me, svc.now())
     if issues:
         raise refusal_of(issues)
     assert made is not None
@@ -145,17 +144,16 @@ def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mes
             {"id": Verbatim(str(made.id)), "trusted": Verbatim(trusted)})  # fmt: skip
 
 
-def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: str) -> Message:
-    _visible(svc, who, code)
-    assert who.principal is not None
+def _decide(svc: Service, me: Principal, code: str, request_id: int, decision: str) -> Message:
+    _visible(svc, me, code)
     if decision == "withdraw":
-        issues = trust_requests.withdraw(svc.engine, code, request_id, who.principal, svc.now())
+        issues = trust_requests.withdraw(svc.engine, code, request_id, me, svc.now())
         if issues:
             raise refusal_of(issues)
         return "request {id} withdrawn", {"id": Verbatim(str(request_id))}
     jurisdiction = account_jurisdiction(svc, code)
     done, issues = trust_requests.confirm(svc.engine, jurisdiction, code, request_id,
-                                          who.principal, svc.now())  # fmt: skip
+                                          me, svc.now())  # fmt: skip
     if issues:
         raise refusal_of(issues)
     if isinstance(done, trust_requests.Removed):
@@ -167,14 +165,13 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
         "zone": Verbatim(offset(zone))})  # fmt: skip
 
 
-def _remove(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Message:
-    _visible(svc, who, code)
-    assert who.principal is not None
+def _remove(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
+    _visible(svc, me, code)
     trusted = form.get("trusted", "").strip()[:40]
     if trusted not in {e.account for e in trusted_list.trusted_list(svc.engine, code)}:
         raise Refused("not_on_trusted_list", "that account is not on the trusted list")
     jurisdiction = account_jurisdiction(svc, code)
-    done, issues = trust_requests.remove(svc.engine, jurisdiction, code, trusted, who.principal,
+    done, issues = trust_requests.remove(svc.engine, jurisdiction, code, trusted, me,
                                          svc.now())  # fmt: skip
     if issues:
         raise refusal_of(issues)
@@ -184,13 +181,12 @@ def _remove(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mess
     return "{trusted} taken off the trusted list", {"trusted": Verbatim(trusted)}
 
 
-def _withdraw_waiver(svc: Service, who: Visitor, code: str) -> Message:
-    _visible(svc, who, code)
-    assert who.principal is not None
+def _withdraw_waiver(svc: Service, me: Principal, code: str) -> Message:
+    _visible(svc, me, code)
     jurisdiction = account_jurisdiction(svc, code)
     try:
         trusted_list.set_approval_waiver(svc.engine, jurisdiction, code, False,
-                                         who.principal.username, who.principal.username,
+                                         me.username, me.username,
                                          svc.now())  # fmt: skip
     except TanshiError as error:
         raise refusal_for("approval_waiver_refused", error) from error
@@ -200,7 +196,7 @@ def _withdraw_waiver(svc: Service, who: Visitor, code: str) -> Message:
 @router.post("/accounts/{code}/trusted/propose", response_class=HTMLResponse)
 async def propose(code: Code, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     return await web_write(request, svc, who, "trusted_list_add", code,
-                           lambda form: _propose(svc, who, code, form), key_input=PROPOSE_KEY,
+                           lambda form, me: _propose(svc, me, code, form), key_input=PROPOSE_KEY,
                            key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip
 
 
@@ -212,7 +208,7 @@ async def decide(
 ) -> Response:  # fmt: skip
     """Confirm a colleague's addition or removal, or withdraw (turn down) one."""
     return await web_write(request, svc, who, f"trusted_list_{decision}", f"{code}/{request_id}",
-                           lambda _form: _decide(svc, who, code, request_id, decision),
+                           lambda _form, me: _decide(svc, me, code, request_id, decision),
                            key_input=row_key_id("request", request_id), key_required=True,
                            trigger=CONTROLS_CHANGED)  # fmt: skip
 
@@ -221,7 +217,7 @@ async def decide(
 async def remove(code: Code, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items()}
     return await web_write(request, svc, who, "trusted_list_remove", code,
-                           lambda form: _remove(svc, who, code, form),
+                           lambda form, me: _remove(svc, me, code, form),
                            key_input=row_key_id("entry", form.get("trusted", "")),
                            key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip
 
@@ -230,5 +226,5 @@ async def remove(code: Code, request: Request, svc: ServiceDep, who: VisitorDep)
 async def withdraw_waiver(code: Code, request: Request, svc: ServiceDep,
                           who: VisitorDep) -> Response:  # fmt: skip
     return await web_write(request, svc, who, "approval_waiver", code,
-                           lambda _form: _withdraw_waiver(svc, who, code), key_input=WAIVER_KEY,
+                           lambda _form, me: _withdraw_waiver(svc, me, code), key_input=WAIVER_KEY,
                            key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip

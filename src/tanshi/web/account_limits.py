@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.services import account_limits, views
+from tanshi.services.principals import Principal
 from tanshi.web.account_controls import CONTROLS_CHANGED, LIMIT_KEY, Code, row_key_id
 from tanshi.web.common import VisitorDep
 from tanshi.web.formats import local, offset
@@ -23,7 +24,6 @@ from tanshi.web.forms import (
     refusal_of,
     web_write,
 )
-from tanshi.web.session import Visitor
 
 router = APIRouter(include_in_schema=False)
 # Who must confirm a proposed change, by the rule's confirmers (msgids: the answer's {who}).
@@ -35,9 +35,8 @@ CONFIRMER_WORDS = {
 }
 
 
-def _visible(svc: Service, who: Visitor, code: str) -> None:
-    assert who.principal is not None
-    if views.account_id_if_visible(svc.engine, who.principal, code) is None:
+def _visible(svc: Service, me: Principal, code: str) -> None:
+    if views.account_id_if_visible(svc.engine, me, code) is None:
         raise Refused("unknown_account", "no such account")
 
 
@@ -51,15 +50,14 @@ def _units(text: str) -> int | None:
                       "transfer") from error  # fmt: skip
 
 
-def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Message:
-    _visible(svc, who, code)
-    assert who.principal is not None
+def _propose(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
+    _visible(svc, me, code)
     units = None if form.get("remove") else _units(form.get("units", "")[:20])
     if units is None and not form.get("remove"):
         raise Refused("limit_must_be_positive", "a limit is a positive number of units per "
                       "transfer")  # fmt: skip
     jurisdiction = account_jurisdiction(svc, code)
-    made, issues = account_limits.propose(svc.engine, jurisdiction, code, units, who.principal,
+    made, issues = account_limits.propose(svc.engine, jurisdiction, code, units, me,
                                           svc.now())  # fmt: skip
     if issues:
         raise refusal_of(issues)
@@ -72,19 +70,18 @@ def _propose(svc: Service, who: Visitor, code: str, form: dict[str, str]) -> Mes
             {"id": Verbatim(str(made.id)), "units": Verbatim(str(units)), "who": who_confirms})  # fmt: skip
 
 
-def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: str) -> Message:
-    _visible(svc, who, code)
-    assert who.principal is not None
+def _decide(svc: Service, me: Principal, code: str, request_id: int, decision: str) -> Message:
+    _visible(svc, me, code)
     if decision == "withdraw":
         jurisdiction = account_jurisdiction(svc, code)
-        issues = account_limits.withdraw(svc.engine, code, request_id, who.principal, svc.now(),
+        issues = account_limits.withdraw(svc.engine, code, request_id, me, svc.now(),
                                          jurisdiction)  # fmt: skip
         if issues:
             raise refusal_of(issues)
         return "request {id} withdrawn", {"id": Verbatim(str(request_id))}
     jurisdiction = account_jurisdiction(svc, code)
     done, issues = account_limits.confirm(svc.engine, jurisdiction, code, request_id,
-                                          who.principal, svc.now())  # fmt: skip
+                                          me, svc.now())  # fmt: skip
     if issues:
         raise refusal_of(issues)
     assert done is not None
@@ -99,7 +96,7 @@ def _decide(svc: Service, who: Visitor, code: str, request_id: int, decision: st
 @router.post("/accounts/{code}/limit/propose", response_class=HTMLResponse)
 async def propose(code: Code, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     return await web_write(request, svc, who, "account_limit_propose", code,
-                           lambda form: _propose(svc, who, code, form), key_input=LIMIT_KEY,
+                           lambda form, me: _propose(svc, me, code, form), key_input=LIMIT_KEY,
                            key_required=True, trigger=CONTROLS_CHANGED)  # fmt: skip
 
 
@@ -112,6 +109,6 @@ async def decide(
     """Confirm a colleague's change of the limit, or withdraw (turn down) one."""
     return await web_write(request, svc, who, f"account_limit_{decision}",
                            f"{code}/{request_id}",
-                           lambda _form: _decide(svc, who, code, request_id, decision),
+                           lambda _form, me: _decide(svc, me, code, request_id, decision),
                            key_input=row_key_id("limit", request_id), key_required=True,
                            trigger=CONTROLS_CHANGED)  # fmt: skip

@@ -114,7 +114,7 @@ async def create_user(request: Request, svc: ServiceDep, who: VisitorDep) -> Res
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "user_create", "web",
-                           lambda form: _create_user(svc, who.principal, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _create_user(svc, me, form),
                            trigger=f"{USERS_CHANGED}, {REQUESTS_CHANGED}",
                            key_input=USER_KEY, key_required=True)  # fmt: skip
 
@@ -175,7 +175,7 @@ async def user_action(
                     "deactivate": "user_deactivate",
                     "ask-second-factor-reset": "admin_request"}[action]  # fmt: skip
     return await web_write(request, svc, who, audit_action, username,
-                           lambda _form: _act(svc, me, username, action),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda _form, me: _act(svc, me, username, action),
                            key_input=row_key_id(username), key_required=True,
                            trigger=REQUESTS_CHANGED if action.startswith("ask") else None)  # fmt: skip
 
@@ -196,7 +196,7 @@ async def create_organisation(request: Request, svc: ServiceDep, who: VisitorDep
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "organisation_create", "web",
-                           lambda form: _create_organisation(svc, form),
+                           lambda form, _me: _create_organisation(svc, form),
                            key_input=ORGANISATION_KEY, key_required=True)  # fmt: skip
 
 
@@ -223,6 +223,6 @@ async def grant(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     if who.principal is not None and not allowed(who, {Role.ADMINISTRATOR}):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "representative_set", "web",
-                           lambda form: _grant(svc, who.principal, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _grant(svc, me, form),
                            trigger=REQUESTS_CHANGED, key_input=REPRESENTATIVE_KEY,
                            key_required=True)  # fmt: skip

@@ -83,6 +83,6 @@ async def decide(
         return _forbidden(request, svc, who)
     run = _approve if decision == "approve" else _reject
     return await web_write(request, svc, who, f"admin_request_{decision}", str(request_id),
-                           lambda _form: run(svc, me, request_id),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda _form, me: run(svc, me, request_id),
                            key_input=request_key_id(request_id), key_required=True,
                            trigger=f"{REQUESTS_CHANGED}, {USERS_CHANGED}")  # fmt: skip

@@ -153,9 +153,8 @@ def _run(svc: Service, me: Principal, year: int) -> Message:
 @router.post("/regulator/allocation/{year}/run", response_class=HTMLResponse)
 async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
                          who: VisitorDep) -> Response:  # fmt: skip
-    me = who.principal
     return await web_write(request, svc, who, "allocation_run", str(year),
-                           lambda _form: _run(svc, me, year),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda _form, me: _run(svc, me, year),
                            key_input=DeskKeys.run, key_required=True)  # fmt: skip
 
 
@@ -206,6 +205,17 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     result = held.result
     values = {"code": code, "sold": f"{result.sold_t:,}", "unsold": f"{result.unsold_t:,}",
               "price": result.clearing_price_per_t or "—", "winners": len(result.by_bidder_t)}  # fmt: skip
+    carry = held.carry
+    if carry.claimed_by is not None:  # say why the last auction's roll-over is not offered
+        values |= {"carried": f"{carry.rolled_over_t:,}", "source": str(carry.auction_code),
+                   "claimed": carry.claimed_by}  # fmt: skip
+        if dry_run:
+            return ("dry run of {code}: {sold} t would sell at {price}, {unsold} t unsold; the "
+                    "{carried} t auction {source} rolled over are carried into auction "
+                    "{claimed}, not into this one", values)  # fmt: skip
+        return ("auction {code}: {sold} t sold at {price} to {winners} bidders, {unsold} t "
+                "unsold; the {carried} t auction {source} rolled over are carried into auction "
+                "{claimed}, not into this one", values)  # fmt: skip
     if dry_run:
         return "dry run of {code}: {sold} t would sell at {price}, {unsold} t unsold", values
     done = "auction {code}: {sold} t sold at {price} to {winners} bidders, {unsold} t unsold"
@@ -214,7 +224,6 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 
 @router.post("/regulator/auctions", response_class=HTMLResponse)
 async def hold_auction(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     return await web_write(request, svc, who, "auction", "web",
-                           lambda form: _hold(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _hold(svc, me, form),
                            key_input=DeskKeys.auction, key_required=True)  # fmt: skip

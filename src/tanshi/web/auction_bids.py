@@ -123,25 +123,22 @@ def bids_panel(request: Request, svc: ServiceDep, who: VisitorDep,
 
 @router.post("/auctions/bids", response_class=HTMLResponse)
 async def submit_bid(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     return await web_write(request, svc, who, "auction_bid", "web",
-                           lambda form: _bid(svc, me, form, None),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _bid(svc, me, form, None),
                            key_input="bid-key", trigger=BIDS_CHANGED)  # fmt: skip
 
 
 @router.post("/auctions/bids/{bid_id}/revise", response_class=HTMLResponse)
 async def revise_bid(bid_id: BidPath, request: Request, svc: ServiceDep,
                      who: VisitorDep) -> Response:  # fmt: skip
-    me = who.principal
     return await web_write(request, svc, who, "auction_bid_revise", str(bid_id),
-                           lambda form: _bid(svc, me, form, bid_id),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _bid(svc, me, form, bid_id),
                            key_input=f"revise-key-{bid_id}", trigger=BIDS_CHANGED)  # fmt: skip
 
 
 @router.post("/auctions/bids/{bid_id}/withdraw", response_class=HTMLResponse)
 async def withdraw_bid(bid_id: BidPath, request: Request, svc: ServiceDep,
                        who: VisitorDep) -> Response:  # fmt: skip
-    me = who.principal
     return await web_write(request, svc, who, "auction_bid_withdraw", str(bid_id),
-                           lambda form: _withdraw(svc, me, form, bid_id),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _withdraw(svc, me, form, bid_id),
                            key_input=f"withdraw-key-{bid_id}", trigger=BIDS_CHANGED)  # fmt: skip

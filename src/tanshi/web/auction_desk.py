@@ -81,15 +81,13 @@ def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mess
 
 @router.post("/regulator/auction-notices", response_class=HTMLResponse)
 async def announce(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     return await web_write(request, svc, who, "auction_announce", "web",
-                           lambda form: _announce(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _announce(svc, me, form),
                            key_input=DeskKeys.notice, key_required=True)  # fmt: skip
 
 
 @router.post("/regulator/auction-notices/{code}/clear", response_class=HTMLResponse)
 async def clear(code: CodePath, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     return await web_write(request, svc, who, "auction_clear", code,
-                           lambda form: _clear(svc, me, code, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _clear(svc, me, code, form),
                            key_input=DeskKeys.clear(code), key_required=True)  # fmt: skip

@@ -185,9 +185,8 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 
 @router.post("/transfer", response_class=HTMLResponse)
 async def transfer(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     return await web_write(request, svc, who, "transfer", "web",
-                           lambda form: _transfer(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _transfer(svc, me, form),
                            key_input="transfer-key", trigger=PROPOSALS_CHANGED)  # fmt: skip
 
 
@@ -233,7 +232,7 @@ async def surrender(request: Request, svc: ServiceDep, who: VisitorDep) -> Respo
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="only a company's compliance officer surrenders")  # fmt: skip
     return await web_write(request, svc, who, "surrender", "web",
-                           lambda form: _surrender(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _surrender(svc, me, form),
                            key_input="surrender-key", trigger=PROPOSALS_CHANGED)  # fmt: skip
 
 
@@ -259,7 +258,6 @@ async def proposal_step(
     action: Annotated[str, Path(pattern="^(approve|cancel)$")],
     request: Request, svc: ServiceDep, who: VisitorDep,
 ) -> Response:  # fmt: skip
-    me = who.principal
     return await web_write(request, svc, who, action, str(proposal_id),
-                           lambda _form: _step(svc, me, proposal_id, action),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda _form, me: _step(svc, me, proposal_id, action),
                            trigger=PROPOSALS_CHANGED)  # fmt: skip

@@ -184,12 +184,13 @@ def _answer(
 
 async def web_write(
     request: Request, svc: Service, visitor: Visitor, action: str, target: str,
-    run: Callable[[dict[str, str]], Message], *, key_input: str | None = None,
+    run: Callable[[dict[str, str], Principal], Message], *, key_input: str | None = None,
     trigger: str | None = None, key_required: bool = False,
 ) -> HTMLResponse:  # fmt: skip
     """Check the session and the CSRF token, run the write once per form key, audit it,
-    show the result. ``key_input`` is the id of the form's key field (a fresh key replaces
-    it); ``trigger`` an htmx event the answer raises (e.g. to refresh a list);
+    show the result. ``run`` gets the form and the signed-in principal (checked here, so never
+    None). ``key_input`` is the id of the form's key field (a fresh key replaces it);
+    ``trigger`` an htmx event the answer raises (e.g. to refresh a list);
     ``key_required`` refuses a form sent without its key (``form_key_missing``)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     sent = form.get("csrf_token") or request.headers.get("x-csrf-token")
@@ -225,7 +226,7 @@ async def web_write(
                            None, (), False, key_input, None)  # fmt: skip
     try:
         try:
-            message, values = run(form)
+            message, values = run(form, me)
         except NoRuleInForce as error:  # a year on the form the rulebook does not rule on
             raise no_rules(error) from error
     except Refused as refused:

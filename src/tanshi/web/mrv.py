@@ -130,7 +130,7 @@ async def submit_report(request: Request, svc: ServiceDep, who: VisitorDep) -> R
         return _forbidden(request, svc, who, "only a company's compliance officer files reports")
     text = await _upload(request)
     return await web_write(request, svc, who, "report_submit", "web",
-                           lambda form: _submit(svc, me, form, text))  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor  # fmt: skip
+                           lambda form, me: _submit(svc, me, form, text))  # fmt: skip
 
 
 def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
@@ -153,7 +153,7 @@ async def file_plan(request: Request, svc: ServiceDep, who: VisitorDep) -> Respo
     if me is not None and me.role is not Role.COMPLIANCE_OFFICER:
         return _forbidden(request, svc, who, "only a company's compliance officer files reports")
     return await web_write(request, svc, who, "plan_file", "web",
-                           lambda form: _plan(svc, me, form))  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor  # fmt: skip
+                           lambda form, me: _plan(svc, me, form))  # fmt: skip
 
 
 def _verifier_step(svc: Service, me: Principal, company: str, year: int, action: str,
@@ -194,7 +194,7 @@ async def verifier_step(
         return _forbidden(request, svc, who, "only the assigned verification body may do this")
     changed = FINDINGS_CHANGED if action in ("finding", "withdraw") else None
     return await web_write(request, svc, who, f"verification_{action}", f"{company}/{year}",
-                           lambda form: _verifier_step(svc, me, company, year, action, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                           lambda form, me: _verifier_step(svc, me, company, year, action, form),
                            trigger=changed)  # fmt: skip
 
 
@@ -270,8 +270,8 @@ async def regulator_step(
         return _forbidden(request, svc, who, "only the regulator assigns verification bodies")
     audited = "verification_reassign" if action == "reassign" else "verification_assign"
     return await web_write(request, svc, who, audited, f"{company}/{year}",
-                           lambda form: _regulator_step(svc, who.principal, company, year, action,  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
-                                                         form))  # fmt: skip
+                           lambda form, me: _regulator_step(svc, me, company, year, action,
+                                                             form))  # fmt: skip
 
 
 def _sample(svc: Service, me: Principal, year: int, form: dict[str, str]) -> Message:
@@ -290,4 +290,4 @@ async def regulator_sample(year: Year, request: Request, svc: ServiceDep,
     if who.principal is not None and who.principal.role is not Role.REGULATOR:
         return _forbidden(request, svc, who, "only the regulator draws the re-check sample")
     return await web_write(request, svc, who, "verification_sample", str(year),
-                           lambda form: _sample(svc, who.principal, year, form))  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor  # fmt: skip
+                           lambda form, me: _sample(svc, me, year, form))  # fmt: skip

@@ -18,7 +18,7 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
 from tanshi.services import registry_desk, trusted_list, unit_freezes, views
-from tanshi.services.principals import Role
+from tanshi.services.principals import Principal, Role
 from tanshi.services.trusted_list import registry_rule
 from tanshi.web.common import VisitorDep, allowed, login_redirect
 from tanshi.web.forms import (
@@ -80,19 +80,18 @@ def _serials(text: str) -> tuple[tuple[int, int], ...] | None:
     return tuple(ranges) or None
 
 
-def _freeze(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
-    assert who.principal is not None
+def _freeze(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     code = form.get("account", "").strip()[:40]
-    if not views.in_scope(svc.engine, who.principal, code):  # another jurisdiction's account
+    if not views.in_scope(svc.engine, me, code):  # another jurisdiction's account
         raise refusal("freeze_refused", issues=[Issue.of(
             "unknown_account", "no account {code} in your jurisdiction", code=code)])  # fmt: skip
-    key = f"web/{who.principal.user_id}/{form.get('form_key', '')[:64]}"
+    key = f"web/{me.user_id}/{form.get('form_key', '')[:64]}"
     try:
         outcome = unit_freezes.freeze_units(
             svc.engine, code, form.get("unit_class", "").strip()[:60], quantity,
             form.get("order_reference", "").strip()[:200], form.get("reason", "").strip()[:500],
-            who.principal.username, key, svc.now(), serials=_serials(form.get("serials", "")),
+            me.username, key, svc.now(), serials=_serials(form.get("serials", "")),
         )  # fmt: skip
     except TanshiError as error:
         raise refusal_for("freeze_refused", error) from error
@@ -103,19 +102,18 @@ def _freeze(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
         "account": Verbatim(code)})  # fmt: skip
 
 
-def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -> Message:
-    assert who.principal is not None
+def _release(svc: Service, me: Principal, freeze_id: int, form: dict[str, str]) -> Message:
     reason = form.get("reason", "").strip()[:500]
     if not reason:
         raise Refused("reason_required", "say why the order is released")
     wanted = form.get("quantity_t", "").strip().replace(",", "")
     # Empty releases the whole order; anything else must be a whole number of tonnes.
     quantity = whole_number(wanted, "Quantity (t)") if wanted else None
-    if views.freeze_order_hidden(svc.engine, who.principal, freeze_id):
+    if views.freeze_order_hidden(svc.engine, me, freeze_id):
         raise refusal("freeze_order_not_found")
     try:
         outcome = unit_freezes.release_freeze(
-            svc.engine, freeze_id, who.principal.username, reason, svc.now(),
+            svc.engine, freeze_id, me.username, reason, svc.now(),
             quantity_units=quantity,
             idempotency_key=f"web-release-{form.get('form_key', '')}" if quantity else None,
         )  # fmt: skip
@@ -132,20 +130,19 @@ def _release(svc: Service, who: Visitor, freeze_id: int, form: dict[str, str]) -
         "id": Verbatim(str(freeze_id))}  # fmt: skip
 
 
-def _waiver(svc: Service, who: Visitor, form: dict[str, str]) -> Message:
-    assert who.principal is not None
+def _waiver(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     code = form.get("account", "").strip()[:40]
     waived = form.get("waived") == "on"
     declared_by = form.get("declared_by", "").strip()[:60]
     if not declared_by:
         raise Refused("declared_by_required", "name the representative who declared it")
-    jurisdiction = account_jurisdiction(svc, code, who=who.principal)
+    jurisdiction = account_jurisdiction(svc, code, who=me)
     rule = registry_rule(jurisdiction, svc.now())
     if waived and not (rule and rule.second_approval_waiver):
         raise refusal("approval_waiver_not_allowed")
     try:
         trusted_list.set_approval_waiver(svc.engine, jurisdiction, code, waived, declared_by,
-                                         who.principal.username, svc.now())  # fmt: skip
+                                         me.username, svc.now())  # fmt: skip
     except TanshiError as error:
         raise refusal_for("approval_waiver_refused", error) from error
     if waived:
@@ -163,7 +160,7 @@ async def freeze(request: Request, svc: ServiceDep, who: VisitorDep) -> Response
     if not _regulator_only(who):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "freeze", "web",
-                           lambda form: _freeze(svc, who, form), key_input=FREEZE_KEY,
+                           lambda form, me: _freeze(svc, me, form), key_input=FREEZE_KEY,
                            key_required=True, trigger=DESK_CHANGED)  # fmt: skip
 
 
@@ -173,7 +170,7 @@ async def release(freeze_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: 
     if not _regulator_only(who):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "unfreeze", str(freeze_id),
-                           lambda form: _release(svc, who, freeze_id, form),
+                           lambda form, me: _release(svc, me, freeze_id, form),
                            key_input=f"release-key-{freeze_id}", key_required=True,
                            trigger=DESK_CHANGED)  # fmt: skip
 
@@ -183,7 +180,7 @@ async def waiver(request: Request, svc: ServiceDep, who: VisitorDep) -> Response
     if not _regulator_only(who):
         return _forbidden(request, svc, who)
     return await web_write(request, svc, who, "approval_waiver", "web",
-                           lambda form: _waiver(svc, who, form), key_input=WAIVER_KEY,
+                           lambda form, me: _waiver(svc, me, form), key_input=WAIVER_KEY,
                            key_required=True, trigger=DESK_CHANGED)  # fmt: skip
 
 

@@ -94,14 +94,15 @@ def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval,
     every = me.role in READ_ALL_ORDERS_ROLES
     owners = None if every else trading.trading_accounts(svc.engine, me)
     now = svc.now()
-    book = trading.book_levels(svc.engine, place, venue, shown, now)
+    book, shown_resting = trading.book_and_resting(svc.engine, place, venue, shown, now)
     orders, _total = trading.order_rows(svc.engine, venue, owners, 20, 0)
     fills, _total = trading.fill_rows(svc.engine, place.id, owners, shown, 20, 0)
     svg, latest = _chart(svc, venue, shown, interval, who.locale)
     zone = ZoneInfo(venue.venue.timezone)
     for fill in fills:
         fill["traded_at"] = f"{from_store(fill['traded_at']).astimezone(zone):%Y-%m-%d %H:%M:%S}"
-    _with_status(orders, lambda code: trading.resting_orders(svc.engine, place, venue, code, now),
+    _with_status(orders, lambda code: shown_resting if code == shown else
+                 trading.resting_orders(svc.engine, place, venue, code, now),
                  translator(who.locale))  # fmt: skip
     mine = set(trading.trading_accounts(svc.engine, me)) if Scope.TRADE in me.scopes else set()
     return dict(place=place.code, venue=venue, product=shown, interval=interval, book=book, cny=cny,
@@ -230,9 +231,8 @@ def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 
 @router.post("/trade/order", response_class=HTMLResponse)
 async def place_order(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
-    me = who.principal
     response = await web_write(request, svc, who, "order", "web",
-                               lambda form: _order(svc, me, form),  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor
+                               lambda form, me: _order(svc, me, form),
                                key_input="order-key")  # fmt: skip
     response.headers.update(REFRESH)
     return response
@@ -259,9 +259,8 @@ async def cancel_order(
     order_id: Annotated[int, Path(ge=1, le=2**31 - 1)], request: Request, svc: ServiceDep,
     who: VisitorDep,
 ) -> Response:  # fmt: skip
-    me = who.principal
     response = await web_write(request, svc, who, "order_cancel", str(order_id),
-                               lambda form: _cancel(svc, me, order_id, form))  # type: ignore[arg-type]  # web_write runs it only for a signed-in visitor  # fmt: skip
+                               lambda form, me: _cancel(svc, me, order_id, form))  # fmt: skip
     response.headers.update(REFRESH)
     return response
 

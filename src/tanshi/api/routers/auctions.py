@@ -294,7 +294,7 @@ def held_body(place: Jurisdiction, body: AuctionIn, held: auction_service.Held) 
     notes = [
         {"code": i.code, "severity": i.severity.value, "message": i.message,
          "field": _field(i.where)}
-        for i in result.issues
+        for i in (*held.notes, *result.issues)
     ]  # fmt: skip
     return {
         "code": body.code, "jurisdiction": place.code, "year": body.year,

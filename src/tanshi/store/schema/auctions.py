@@ -40,6 +40,11 @@ auctions = Table(
     # one step before that revision.
     Column("bid_units", BigInteger, nullable=True),
     Column("bidders", Integer, nullable=True),
+    # The auction whose roll-over this one carried in (0031_carry_over_claims,
+    # services/carry_over.py): each roll-over is claimed once; NULL when nothing was.
+    Column(
+        "carried_from_auction_id", ForeignKey("auctions.id"), nullable=True, index=True, unique=True
+    ),
     UniqueConstraint("jurisdiction_id", "code"),
     CheckConstraint("sold_units + unsold_units = offered_units", name="volume_adds_up"),
     CheckConstraint("rolled_over_units <= unsold_units", name="rollover_within_unsold"),
@@ -83,6 +88,11 @@ auction_notices = Table(
     Column("auction_id", ForeignKey("auctions.id"), nullable=True, unique=True),
     Column("bid_units", BigInteger, nullable=True),
     Column("bidders", Integer, nullable=True),
+    # The auction whose roll-over the notice carries in (as ``auctions``'); its auction
+    # inherits it when cleared.
+    Column(
+        "carried_from_auction_id", ForeignKey("auctions.id"), nullable=True, index=True, unique=True
+    ),
     UniqueConstraint("jurisdiction_id", "code"),
     CheckConstraint("opens_at < closes_at", name="window_ordered"),
     CheckConstraint("offered_units > 0", name="offered_positive"),

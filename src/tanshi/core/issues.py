@@ -65,6 +65,8 @@ class Issue:
     ) -> Issue:  # fmt: skip
         """An issue whose message is ``template`` formatted with ``params`` (kept as text);
         a ``where`` given as a ``Where`` keeps its pattern too."""
+        if "where" in params or "severity" in params:  # positional only: by name they'd be params
+            raise TypeError("Issue.of takes where and severity by position, not by name")
         texts = tuple((name, str(value)) for name, value in params.items())
         message = template.format(**dict(texts))
         if isinstance(where, Where):

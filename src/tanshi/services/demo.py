@@ -8,11 +8,11 @@ same seed gives the same database and the same report. Stages, in simulated time
   30 Jun    the year's cap issued and allocated
   Jul–Dec   the exchange trades (agents' orders through the matching engine, block trades,
             settlement against payment); offsets issued to a project and sold
-  deadline-60  an auction of part of the reserve through the bid book: the companies still
-            short bid, funded through the settlement bank (services/demo_auction.py)
   31 Mar+1  the year's monthly reports submitted (one company stays silent); Apr-Jun:
             verification bodies assigned, findings, a correction, a re-checked sample
             (services/demo_verification.py)
+  season    on its first trading day an auction of part of the reserve through the bid
+            book: the companies still short bid (services/demo_auction.py)
   season    the exchange trades until ten days before the deadline (the season); after its
             last close the companies surrender
 

@@ -42,6 +42,8 @@ class DemoAuction:
     held_on: date
     bidders: int
     bid_t: int
+    sold_t: int
+    clearing_price_per_t: Decimal | None
     awarded_t: dict[str, int]
 
 
@@ -109,15 +111,22 @@ def hold(
                                    now=after_journal(closes + timedelta(minutes=30)))  # fmt: skip
     if cleared is None:
         raise TanshiError(f"the demo's auction could not be cleared: {problems}")
-    awarded = _awards(engine, jurisdiction, code)
+    awarded, price = _awards(engine, jurisdiction, code)
     for company, quantity in awarded.items():
         flow.observe_auction(prefix + company, quantity)
-    return DemoAuction(code, day, len(owed), sum(b.quantity_t for b in bids), awarded)
+    return DemoAuction(code, day, len(owed), sum(b.quantity_t for b in bids),
+                       sum(awarded.values()), price, awarded)  # fmt: skip
 
 
-def _awards(engine: Engine, jurisdiction: Jurisdiction, code: str) -> dict[str, int]:
-    """Company → tonnes awarded in auction ``code``."""
+def _awards(
+    engine: Engine, jurisdiction: Jurisdiction, code: str
+) -> tuple[dict[str, int], Decimal | None]:
+    """Company → tonnes awarded in auction ``code``, and its clearing price."""
     with reader(engine).connect() as connection:
+        price = connection.execute(
+            select(auctions.c.clearing_price_hundredths).where(
+                auctions.c.jurisdiction_id == jurisdiction.id, auctions.c.code == code)
+        ).scalar()  # fmt: skip
         rows = connection.execute(
             select(companies.c.code, func.sum(auction_awards.c.awarded_units))
             .join(companies, companies.c.id == auction_awards.c.company_id)
@@ -125,4 +134,5 @@ def _awards(engine: Engine, jurisdiction: Jurisdiction, code: str) -> dict[str, 
             .where(auctions.c.jurisdiction_id == jurisdiction.id, auctions.c.code == code)
             .group_by(companies.c.code).order_by(companies.c.code)
         ).all()  # fmt: skip
-    return {company: int(quantity) for company, quantity in rows}
+    awarded = {company: int(quantity) for company, quantity in rows}
+    return awarded, None if price is None else Decimal(int(price)) / 100

@@ -91,10 +91,6 @@ def test_nothing_in_the_demo_is_dated_after_its_moment(engine: Engine) -> None:
                     if found is not None:
                         latest[f"{table.name}.{column.name}"] = found
     assert "transactions.booked_at" in latest and "users.created_at" in latest
-    # The demo's auction went through the bid book, dated before the moment too.
-    assert {"auction_notices.announced_at", "auction_bids.submitted_at", "auctions.held_at"} <= set(
-        latest
-    )
     with engine.connect() as connection:  # the journal's moments follow its order
         booked = connection.execute(
             select(transactions.c.booked_at, transactions.c.memo).order_by(transactions.c.sequence)

@@ -59,7 +59,7 @@ def hold(
     at: Callable[[date, int], datetime], after_journal: Callable[[datetime], datetime],
 ) -> DemoAuction | None:  # fmt: skip
     """Announce, bid, clear and deliver the demo's auction of ``year`` on ``day``; None when
-    the rulebook has no auction rule then or nobody wants a lot."""
+    the rulebook has no auction rule then or the bids would not ask more than the volume."""
     if rules_in_force(jurisdiction.rulebook, year).auction is None:
         return None
     engine, session, flow = exchange.session.engine, exchange.session, exchange.session.flow
@@ -76,7 +76,10 @@ def hold(
     bids = plan_bids(random.Random(f"tanshi-demo-auction:{seed}"), wants,
                      Decimal(close) / 100, lot_t=terms.lot_size_t,
                      limit_t=terms.purchase_limit_t, reserve_per_t=terms.reserve_price_per_t)  # fmt: skip
-    if not bids:
+    if sum(bid.quantity_t for bid in bids) <= terms.volume_t:
+        # Too few companies still short (the 15% limit needs seven to ask the whole volume):
+        # an auction then clears at the reserve price and rolls most of it over, so a small
+        # demo holds none.
         return None
     code = f"{jurisdiction.code}-{year}-A1"
     opens, closes = at(day, 13), at(day, 15)

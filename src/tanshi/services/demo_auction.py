@@ -2,7 +2,7 @@
 
 On the first trading day 60 days or less before the surrender deadline the regulator's auction,
 announced two weeks before, takes sealed bids from 13:00 to 15:00; the companies that still
-want most on the exchange bid (``scenario.auction_plan``, its own seeded generator so the
+want most on the exchange bid (``scenario.market_plan.plan_bids``, its own seeded generator so the
 demo's other draws stay the same), paying their bids' value in through the settlement bank
 first, as the exchange's agents do. After the close it is cleared and delivered (a registry
 entry, booked after the journal's latest), and the exchange's agents want that much less.
@@ -21,8 +21,8 @@ from sqlalchemy import Engine, func, select
 from tanshi.core.errors import TanshiError
 from tanshi.market.venues import is_trading_day
 from tanshi.rulebook import rules_in_force
-from tanshi.scenario.auction_plan import plan_bids
 from tanshi.scenario.exchange_agents import AgentKind
+from tanshi.scenario.market_plan import plan_bids
 from tanshi.services import bid_book, cash
 from tanshi.services.auction import auction_terms
 from tanshi.services.bid_book_clearing import clear_book

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from tanshi.scenario.auction_plan import MAX_BIDDERS, plan_bids
+from tanshi.scenario.market_plan import MAX_BIDDERS, plan_bids
 
 WANTS = {f"C{i:03d}": want for i, want in enumerate(
     [180_000, 95_000, 60_500, 40_000, 999, 0, 7_000, 151_000, 20_000], start=1)}  # fmt: skip

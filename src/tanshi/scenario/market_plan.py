@@ -154,6 +154,7 @@ def plan_surrenders(
         plans.append(PlannedSurrender(need.company, allowances, offsets))
     return plans
 
+
 MAX_BIDDERS = 20  # the companies that want most; the rest keep to the exchange
 
 

@@ -177,6 +177,13 @@ def _print(console: Console, result: DemoResult, moment: datetime) -> None:
     )
     console.print(table)
     _print_verification(console, result)
+    auction = result.auction
+    if auction is not None:
+        console.print(
+            f"Auction {auction.code} on {auction.held_on} through the bid book: "
+            f"{auction.bidders} companies bid {auction.bid_t:,} t; {auction.sold_t:,} t sold "
+            f"at CNY {auction.clearing_price_per_t}/t (see /public/auctions)."
+        )
     summary = summarise(result.lines)
     source = "average of the year's allowance trades" if result.price.from_trades else "fallback"
     console.print(

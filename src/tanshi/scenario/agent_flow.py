@@ -110,6 +110,18 @@ class AgentFlow:
         if buyer in self.inventory:  # a seller's units left its inventory with the order
             self.inventory[buyer] += quantity_t
 
+    def observe_auction(self, buyer: str, quantity_t: int) -> None:
+        """``buyer`` was awarded ``quantity_t`` in an auction: it wants that much less, first
+        of its block part (the bulk of what is left), then of its listed part."""
+        if buyer in self.block_left:
+            blocks = min(quantity_t, self.block_left[buyer])
+            self.block_left[buyer] -= blocks
+            self.listed_left[buyer] = max(0, self.listed_left[buyer] - (quantity_t - blocks))
+
+    def still_wants(self, account: str) -> int:
+        """What a compliance agent still wants, block and listed parts together."""
+        return self.block_left.get(account, 0) + self.listed_left.get(account, 0)
+
     def observe_block(self, buyer: str, seller: str, quantity_t: int) -> None:
         """A block trade was recorded."""
         for account in (buyer, seller):

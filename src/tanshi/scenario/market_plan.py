@@ -3,7 +3,8 @@
 Companies are long (allocation above emissions) or short. Most short companies buy what
 they lack from long ones, in two rounds (second half of the compliance year, and the weeks
 before the deadline); some use offsets up to the cap; some cover only part of their gap
-and end non-compliant. The plan is pure data; the demo runner executes it.
+and end non-compliant; the companies still short bid in the demo's auction. The plan is
+pure data; the demo runner executes it.
 """
 
 from __future__ import annotations
@@ -152,3 +153,35 @@ def plan_surrenders(
         allowances = min(allowances_held.get(need.company, 0), owed)
         plans.append(PlannedSurrender(need.company, allowances, offsets))
     return plans
+
+
+MAX_BIDDERS = 20  # the companies that want most; the rest keep to the exchange
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedBid:
+    company: str
+    price_per_t: Decimal
+    quantity_t: int
+
+
+def plan_bids(
+    rng: random.Random, wants_t: dict[str, int], market_per_t: Decimal, *, lot_t: int,
+    limit_t: int, reserve_per_t: Decimal,
+) -> list[PlannedBid]:  # fmt: skip
+    """Sealed bids for an auction: the companies that want most (at least a lot) each ask
+    75-100% of what they want, at most the per-bidder limit, in whole lots, in one to three
+    bids a few per cent either side of the market, never below the reserve price."""
+    ranked = sorted(((want, company) for company, want in wants_t.items() if want >= lot_t),
+                    reverse=True)[:MAX_BIDDERS]  # fmt: skip
+    bids = []
+    for want, company in sorted(ranked, key=lambda pair: pair[1]):
+        share = Decimal(rng.randrange(75, 101)) / 100
+        lots = int((min(want, limit_t) * share / lot_t).to_integral_value(ROUND_DOWN))
+        parts = min(rng.randrange(1, 4), lots)
+        for index in range(parts):
+            quantity = (lots // parts + (1 if index < lots % parts else 0)) * lot_t
+            offset = Decimal(rng.randrange(-800, 401)) / 10_000
+            price = (market_per_t * (1 + offset)).quantize(Decimal("0.01"), ROUND_DOWN)
+            bids.append(PlannedBid(company, max(price, reserve_per_t), quantity))
+    return bids

@@ -11,6 +11,8 @@ same seed gives the same database and the same report. Stages, in simulated time
   31 Mar+1  the year's monthly reports submitted (one company stays silent); Apr-Jun:
             verification bodies assigned, findings, a correction, a re-checked sample
             (services/demo_verification.py)
+  season    on its first trading day an auction of part of the reserve through the bid
+            book: the companies still short bid (services/demo_auction.py)
   season    the exchange trades until ten days before the deadline (the season); after its
             last close the companies surrender
 
@@ -57,12 +59,14 @@ from tanshi.scenario.market_plan import (
 )
 from tanshi.services import allocation as allocation_service
 from tanshi.services import compliance as compliance_service
+from tanshi.services import demo_auction
 from tanshi.services import exchange_runs as exchange_service
 from tanshi.services import jurisdiction as jurisdiction_service
 from tanshi.services import market as market_service
 from tanshi.services import mrv as mrv_service
 from tanshi.services import verification as verification_service
 from tanshi.services.compliance_report import projected_lines
+from tanshi.services.demo_auction import DemoAuction
 from tanshi.services.demo_verification import SeasonResult, VerificationSeason
 from tanshi.services.registry import balance, execute
 from tanshi.store.schema import transactions
@@ -86,6 +90,7 @@ class DemoResult:
     verification: list[CaseView]
     season: SeasonResult
     deadline: date  # still ahead in the database: the lines are what it would compute
+    auction: DemoAuction | None = None
 
 
 def _quiet(_step: str, _done: int, _total: int) -> None:
@@ -196,8 +201,15 @@ class _DemoRun:
                                     self.seed).run(activity, silent)  # fmt: skip
         self.progress("verification (MRV)", 1, 1)
         self.trade([t for t in planned if t.traded_on > rounds[0][1]])
+        auction = None
         if exchange:
-            exchange.run([d for d in exchange.days if d > rounds[0][1]])
+            later = [d for d in exchange.days if d > rounds[0][1]]
+            day = demo_auction.auction_day(exchange, self.deadline)
+            exchange.run([d for d in later if day is None or d <= day])
+            if day is not None:
+                auction = demo_auction.hold(exchange, self.jurisdiction, self.year, day,
+                                            self.seed, self.at, self.after_journal)  # fmt: skip
+                exchange.run([d for d in later if d > day])
             exchange.finish()
         season_end = exchange.days[-1] if exchange else rounds[1][1]
         self.surrender([need for need in needs if need.company != silent], behaviour, offsets,
@@ -208,7 +220,7 @@ class _DemoRun:
         cases = verification_service.cases(self.engine, self.year)
         return DemoResult(
             self.rulebook, self.year, self.seed, lines, price, allocation, self.issues, trades,
-            cases, season, self.deadline,
+            cases, season, self.deadline, auction,
         )  # fmt: skip
 
     def register(self, companies: list[SyntheticCompany]) -> None:

@@ -86,7 +86,7 @@ CASH = {
     "participant": "participant", "clearing": "clearing", "fees": "fees", "bank": "bank",
     "deposit": "deposit", "withdrawal": "withdrawal", "funds_reservation": "funds reserved",
     "funds_release": "funds released", "settlement": "settlement",
-    "auction_payment": "auction payment",
+    "auction_payment": "auction payment", "auction_proceeds": "auction proceeds",
 }  # fmt: skip
 ALLOCATION = {
     "planned": "planned", "allocated": "allocated", "trued_up": "trued up",

@@ -3,9 +3,12 @@ orders and fills walled off per organisation; public trades and bars."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from service_world import TRADER_ACCOUNT, World
 from tanshi.resources import load_venue
 from tanshi.services.exchange_log import replay_stored
+from tanshi.store.schema import exchange_commands
 
 SELL = {"product": "DPEA-2016", "side": "sell", "quantity_t": 100, "price_cny_per_t": "28.50"}
 BUY = {"product": "DPEA-2016", "side": "buy", "quantity_t": 60, "price_cny_per_t": "29.00"}
@@ -130,3 +133,23 @@ def test_a_refused_order_is_listed_as_refused_with_the_reason_it_was_given(world
     # What was recorded is what replaying the log finds: the engine refused order 1 only.
     replayed = replay_stored(world.engine, load_venue("demo-province"))
     assert [e[3] for e in replayed.events if e[0] == "rejected"] == [1]
+
+
+def test_an_order_logged_before_answers_were_kept_reads_unknown_unless_it_rests(
+    world: World,
+) -> None:
+    """Orders logged before 0029 have no recorded answer: one no longer resting may have
+    ended or been refused, so it reads ``unknown`` (not ``ended``); one resting is open."""
+    trader = world.token("trader")
+    for key, body in (("far", BUY | {"price_cny_per_t": "40.00"}),
+                      ("near", BUY | {"price_cny_per_t": "28.00"}),
+                      ("ioc", BUY | {"time_in_force": "IOC"})):  # fmt: skip
+        world.client.post(
+            "/v1/exchange/orders", json=body, headers=trader | {"Idempotency-Key": key}
+        )
+    with world.engine.begin() as connection:  # as a database upgraded from 0028 holds them
+        connection.execute(update(exchange_commands).values(result_code=None, result_message=None))
+    listed = world.client.get("/v1/exchange/orders", headers=trader).json()["items"]
+    shown = {o["order_id"]: (o["status"], o["refusal_code"]) for o in listed}
+    assert shown == {1: ("unknown", None), 2: ("open", None), 3: ("unknown", None)}
+    assert all("answer_recorded" not in o for o in listed)

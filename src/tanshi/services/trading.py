@@ -260,21 +260,26 @@ def order_rows(
     return shaped[offset : offset + limit], len(shaped)
 
 
-def _refusal(row) -> dict[str, str | None]:
+def _refusal(row) -> dict[str, str | bool | None]:
     """The engine's refusal of a logged order as it was recorded (migration 0029): its code
     and the sentence the trader got; both None when it accepted the order, or when the order
-    was logged before the answer was recorded."""
+    was logged before the answer was recorded (``answer_recorded`` False)."""
     refused = row.result_code not in (None, ResultCode.OK.value)
     return {"refusal_code": row.result_code if refused else None,
-            "refusal_message": row.result_message if refused else None}  # fmt: skip
+            "refusal_message": row.result_message if refused else None,
+            "answer_recorded": row.result_code is not None}  # fmt: skip
 
 
 def order_status(order: dict, resting_t: int) -> str:
     """``refused`` when the engine refused the order, ``open`` while some of it rests on the
-    book, else ``ended`` (filled, cancelled, an IOC remainder, expired at the close)."""
+    book, else ``ended`` (filled, cancelled, an IOC remainder, expired at the close) — or
+    ``unknown`` for an order logged before the engine's answers were kept (0029), which
+    may have ended or been refused: calling it ended would hide a refusal."""
     if order["refusal_code"] is not None:
         return "refused"
-    return "open" if resting_t > 0 else "ended"
+    if resting_t > 0:
+        return "open"
+    return "ended" if order.get("answer_recorded", True) else "unknown"
 
 
 def fill_rows(

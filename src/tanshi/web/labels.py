@@ -137,7 +137,7 @@ LABELS: dict[str, str] = {
 }  # fmt: skip
 
 # Where an order stands (services/trading.py order_status); read in "order status" context.
-ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused"}
+ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused", "unknown": "unknown"}
 # Codes whose name depends on what they name: ``{{ code|label("account status") }}`` reads the
 # name in the catalog's ``msgctxt "account status"`` before the plain msgid.
 KINDS: dict[str, dict[str, str]] = {

@@ -84,9 +84,11 @@ class OrderOut(BaseModel):
     time_in_force: str
     at: str
     resting_t: int
-    status: Literal["open", "ended", "refused"] = Field(
+    status: Literal["open", "ended", "refused", "unknown"] = Field(
         description="refused: the matching engine refused the order (refusal_code says why); "
-        "open: some of it rests on the book; ended: filled, cancelled or expired"
+        "open: some of it rests on the book; ended: filled, cancelled or expired; unknown: "
+        "logged before the engine's answers were kept (revision 0029) and no longer resting, "
+        "so ended or refused"
     )
     refusal_code: str | None = Field(description="the engine's result code, when refused")
     refusal_message: str | None = Field(
@@ -312,7 +314,7 @@ def list_orders(
     items = []
     for row in rows:
         left = resting[row["product"]].get(row["order_id"], 0)
-        items.append({**{k: v for k, v in row.items() if k not in ("price_fen", "trading_day")},
+        items.append({**{k: v for k, v in row.items() if k not in ("price_fen", "trading_day", "answer_recorded")},
                       "price_cny_per_t": cny(row["price_fen"]), "at": _iso(row["at"]),
                       "resting_t": left, "status": trading.order_status(row, left)})  # fmt: skip
     return _page(items, total, paging.limit, paging.offset)

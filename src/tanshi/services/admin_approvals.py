@@ -93,14 +93,7 @@ def ask_to_add_user(
     with engine.begin() as connection:
         if connection.execute(select(organisations.c.id).where(
                 organisations.c.code == organisation)).first() is None:  # fmt: skip
-            issues.append(
-                Issue.of(
-                    "unknown_organisation",
-                    "no organisation {organisation}",
-                    where,
-                    organisation=organisation,
-                )
-            )
+            issues.append(identity.unknown_organisation(organisation, where))
         if connection.execute(select(users.c.id).where(users.c.username == username)).first():
             issues.append(
                 Issue.of("username_taken", "{username} is already a user", where, username=username)

@@ -170,6 +170,18 @@ def organisation_jurisdiction(
     return (int(held[0]) if held else None), []
 
 
+def password_too_short(where: str) -> Issue:
+    """The problem of a password shorter than ``MIN_PASSWORD_CHARS``."""
+    return Issue.of("password_too_short", "use at least {least} characters", where,
+                    least=MIN_PASSWORD_CHARS)  # fmt: skip
+
+
+def unknown_organisation(organisation: str, where: str) -> Issue:
+    """The problem of an organisation code that names none."""
+    return Issue.of("unknown_organisation", "no organisation {organisation}", where,
+                    organisation=organisation)  # fmt: skip
+
+
 def create_user(
     engine: Engine,
     username: str,
@@ -203,14 +215,7 @@ def create_user(
             )
         )
     if len(password) < MIN_PASSWORD_CHARS:
-        issues.append(
-            Issue.of(
-                "password_too_short",
-                "use at least {least} characters",
-                where,
-                least=MIN_PASSWORD_CHARS,
-            )
-        )
+        issues.append(password_too_short(where))
     if locale not in LOCALES:
         issues.append(
             Issue.of(
@@ -225,14 +230,7 @@ def create_user(
             select(organisations.c.id).where(organisations.c.code == organisation)
         ).scalar()
         if organisation_id is None:
-            issues.append(
-                Issue.of(
-                    "unknown_organisation",
-                    "no organisation {organisation}",
-                    where,
-                    organisation=organisation,
-                )
-            )
+            issues.append(unknown_organisation(organisation, where))
         if connection.execute(select(users.c.id).where(users.c.username == username)).first():
             issues.append(
                 Issue.of("username_taken", "{username} is already a user", where, username=username)

@@ -27,6 +27,7 @@ from tanshi.services.identity import (
     end_credentials,
     hash_password,
     password_matches,
+    password_too_short,
 )
 from tanshi.services.principals import Principal, Role
 from tanshi.services.secret_box import keyring, seal
@@ -55,14 +56,7 @@ def password_problems(username: str, new: str, where: str = "new_password") -> l
     """What is wrong with a password a user chose (every problem at once)."""
     issues = []
     if len(new) < MIN_PASSWORD_CHARS:
-        issues.append(
-            Issue.of(
-                "password_too_short",
-                "use at least {least} characters",
-                where,
-                least=MIN_PASSWORD_CHARS,
-            )
-        )
+        issues.append(password_too_short(where))
     if len(new) > MAX_PASSWORD_CHARS:
         issues.append(
             Issue.of(

@@ -2,8 +2,8 @@
 
 SQLite keeps a datetime's wall-clock digits and drops its zone, so everything is converted
 to UTC before it is written, and naive values read back are taken to be UTC. People read
-them on the clock of a jurisdiction or venue (``local``, ``offset``, ``zoned``): the web's
-filters (``web.formats``) and the command line share those.
+them on the clock of a jurisdiction or venue (``local``, ``offset_at``, ``zoned``): the web's
+filters (``web.formats``) and the command line share those; none reads the clock.
 """
 
 from __future__ import annotations
@@ -57,19 +57,16 @@ def local(value: object, zone: str = "UTC", seconds: bool = False) -> str:
     return f"{shown:%Y-%m-%d %H:%M:%S}" if seconds else f"{shown:%Y-%m-%d %H:%M}"
 
 
-def offset(zone: str, at: datetime | None = None) -> str:
-    """``zone``'s offset as the page header writes it: ``UTC+08:00``; a zone with summer
-    time (Europe/Brussels) by its name, since its offset depends on the moment shown."""
-    if at is None and has_summer_time(zone):
-        return zone
-    delta = (at or datetime.now(UTC)).astimezone(ZoneInfo(zone)).utcoffset()
+def offset_at(zone: str, at: datetime) -> str:
+    """``zone``'s offset at moment ``at`` as a heading writes it: ``UTC+08:00``."""
+    delta = at.astimezone(ZoneInfo(zone)).utcoffset()
     minutes = int(delta.total_seconds()) // 60 if delta else 0
     hours, rest = divmod(abs(minutes), 60)
     return f"UTC{'-' if minutes < 0 else '+'}{hours:02d}:{rest:02d}"
 
 
-def has_summer_time(zone: str) -> bool:
-    year = datetime.now(UTC).year
+def has_summer_time(zone: str, year: int) -> bool:
+    """Whether ``zone``'s offset in January of ``year`` differs from July's."""
     january, july = (datetime(year, month, 1, tzinfo=UTC) for month in (1, 7))
     place = ZoneInfo(zone)
     return january.astimezone(place).utcoffset() != july.astimezone(place).utcoffset()
@@ -83,4 +80,4 @@ def zoned(value: object, zone: str) -> str:
         return "—"
     if zone == "UTC":
         return f"{local(moment, zone)} UTC"
-    return f"{local(moment, zone)} {zone} ({offset(zone, moment)})"
+    return f"{local(moment, zone)} {zone} ({offset_at(zone, moment)})"

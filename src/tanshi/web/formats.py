@@ -4,16 +4,18 @@ Templates write ``{{ x|number }}`` (a count or a quantity as it is), ``{{ x|cny 
 2 decimals), ``{{ x|tco2 }}`` (tonnes of CO2, 3 decimals: storage keeps kilograms),
 ``{{ fen|yuan }}`` (integer fen as yuan) and ``{{ moment|local(zone) }}`` (a stored UTC
 moment on the clock of the jurisdiction or venue, whose offset the column heading names;
-``local`` and ``offset`` are ``core.moments``'s, shared with the command line).
+``local`` is ``core.moments``'s, shared with the command line; ``offset`` reads today's
+clock for a heading without a moment).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
-from tanshi.core.moments import local, offset
+from tanshi.core.moments import has_summer_time, local, offset_at
 from tanshi.web.session import Visitor
 
 EMPTY = "—"
@@ -60,6 +62,15 @@ def display_zone(svc: Service, who: Visitor) -> str:
         return svc.jurisdiction(code).rulebook.rulebook.timezone
     except ApiError:
         return "UTC"
+
+
+def offset(zone: str, at: datetime | None = None) -> str:
+    """``zone``'s offset as a page heading writes it: ``UTC+08:00``; a zone with summer time
+    (Europe/Brussels) by its name, since its offset depends on the moment shown."""
+    now = datetime.now(UTC)
+    if at is None and has_summer_time(zone, now.year):
+        return zone
+    return offset_at(zone, at or now)
 
 
 FILTERS = {"number": number, "cny": cny, "tco2": tco2, "yuan": yuan, "local": local,

@@ -282,6 +282,21 @@ def order_status(order: dict, resting_t: int) -> str:
     return "ended" if order.get("answer_recorded", True) else "unknown"
 
 
+def with_status(
+    engine: Engine, jurisdiction: Jurisdiction, venue: Venue, orders: list[dict], at: datetime,
+    known: dict[str, dict[int, int]] | None = None,
+) -> None:  # fmt: skip
+    """Give each of ``order_rows``' orders its ``resting_t`` (its product's book at ``at``,
+    one replay per product; ``known`` the books already read) and its ``status``."""
+    resting = dict(known or {})
+    for order in orders:
+        if order["product"] not in resting:
+            resting[order["product"]] = resting_orders(engine, jurisdiction, venue,
+                                                       order["product"], at)  # fmt: skip
+        order["resting_t"] = resting[order["product"]].get(order["order_id"], 0)
+        order["status"] = order_status(order, order["resting_t"])
+
+
 def fill_rows(
     engine: Engine, jurisdiction_id: int, owners: list[str] | None, product: str | None,
     limit: int, offset: int,

@@ -101,24 +101,17 @@ def _panel(svc: Service, who: Visitor, product: str | None, interval: Interval,
     zone = ZoneInfo(venue.venue.timezone)
     for fill in fills:
         fill["traded_at"] = f"{from_store(fill['traded_at']).astimezone(zone):%Y-%m-%d %H:%M:%S}"
-    _with_status(orders, lambda code: shown_resting if code == shown else
-                 trading.resting_orders(svc.engine, place, venue, code, now),
-                 translator(who.locale))  # fmt: skip
+    trading.with_status(svc.engine, place, venue, orders, now, {shown: shown_resting})
+    _with_reasons(orders, translator(who.locale))
     mine = set(trading.trading_accounts(svc.engine, me)) if Scope.TRADE in me.scopes else set()
     return dict(place=place.code, venue=venue, product=shown, interval=interval, book=book, cny=cny,
                 orders=orders, every=every, mine=mine, fills=fills, chart=svg,
                 latest=latest)  # fmt: skip
 
 
-def _with_status(orders: list[dict], resting_of, _) -> None:
-    """Each order's resting tonnes (its product's book now) and status; a refused order's
-    code explained and its recorded sentence, both in the page's language."""
-    resting: dict[str, dict[int, int]] = {}
+def _with_reasons(orders: list[dict], _) -> None:
+    """A refused order's code explained and its recorded sentence, in the page's language."""
     for order in orders:
-        if order["product"] not in resting:
-            resting[order["product"]] = resting_of(order["product"])
-        order["resting_t"] = resting[order["product"]].get(order["order_id"], 0)
-        order["status"] = trading.order_status(order, order["resting_t"])
         if order["refusal_code"] is not None:
             order["reason"] = _(explain(order["refusal_code"]) or order["refusal_code"])
             order["detail"] = read_detail(order["refusal_message"], _)

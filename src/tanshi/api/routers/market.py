@@ -305,18 +305,11 @@ def list_orders(
     place, venue = exchange_of(svc, jurisdiction, who)
     rows, total = trading.order_rows(svc.engine, venue, _owners(svc, who), paging.limit,
                                      paging.offset)  # fmt: skip
-    resting: dict[str, dict[int, int]] = {}
-    for row in rows:
-        if row["product"] not in resting:
-            resting[row["product"]] = trading.resting_orders(
-                svc.engine, place, venue, row["product"], svc.now()
-            )
+    trading.with_status(svc.engine, place, venue, rows, svc.now())
     items = []
     for row in rows:
-        left = resting[row["product"]].get(row["order_id"], 0)
         items.append({**{k: v for k, v in row.items() if k not in ("price_fen", "trading_day", "answer_recorded")},
-                      "price_cny_per_t": cny(row["price_fen"]), "at": _iso(row["at"]),
-                      "resting_t": left, "status": trading.order_status(row, left)})  # fmt: skip
+                      "price_cny_per_t": cny(row["price_fen"]), "at": _iso(row["at"])})  # fmt: skip
     return _page(items, total, paging.limit, paging.offset)
 
 

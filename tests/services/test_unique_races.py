@@ -23,6 +23,7 @@ from sqlalchemy import Engine, event, func, select
 from sqlalchemy.exc import IntegrityError
 
 from lock_waits import lock_waits
+from tanshi.allocation.production import UnitOutput
 from tanshi.core.errors import TanshiError
 from tanshi.mrv import ActivityRecord, SourceKind
 from tanshi.resources import load_rulebook
@@ -30,7 +31,6 @@ from tanshi.scenario.monthly import plan_for
 from tanshi.services import identity, jurisdiction, lifecycle, mrv, verification_setup
 from tanshi.services.identity import ORGANISATION_CODE, USERNAME_KEY
 from tanshi.services.jurisdiction import load_jurisdiction
-from tanshi.allocation.production import UnitOutput
 from tanshi.services.production import record_unit_outputs
 from tanshi.store import schema
 
@@ -107,75 +107,103 @@ class Race:
     first: Any = None
 
 
-def _org(engine: Engine) -> list[str]:
+def _user(engine: Engine) -> list[str]:
+    _, issues = identity.create_user(engine, "ann", "Ann", "ACME", "auditor", PASSWORD, NOW)
+    return _codes(issues)
+
+
+def _organisation(engine: Engine) -> list[str]:
     return _codes(identity.create_organisation(engine, "ACME", "Acme", "trader", NOW)[1])
 
 
+def _body(engine: Engine) -> list[str]:
+    return _codes(verification_setup.register_body(engine, "VB1", "Body 1", NOW))
+
+
+def _conflict(engine: Engine) -> list[str]:
+    return _codes(verification_setup.declare_conflict(engine, "VB1", "A", "advised", NOW))
+
+
+def _jurisdiction(engine: Engine) -> Any:
+    return _refused(lambda: _place(engine).code)
+
+
+def _company(engine: Engine) -> int:
+    dp = load_jurisdiction(engine, "DP")
+    return jurisdiction.register_company(engine, dp, "A", "Alpha", "power")
+
+
+def _trading_account(engine: Engine) -> int:
+    dp = load_jurisdiction(engine, "DP")
+    return jurisdiction.open_trading_account(engine, dp, "DP-TR-1", "Maker")
+
+
+def _unit_class(engine: Engine) -> int:
+    return jurisdiction.unit_class_id(engine, load_jurisdiction(engine, "DP"), "DPEA", 2016)
+
+
+def _representative(engine: Engine) -> None:
+    lifecycle.add_representative(engine, "DP-OH-A", "ann", initiate=True, approve=False)
+
+
+def _trusted(engine: Engine) -> Any:
+    dp = load_jurisdiction(engine, "DP")
+    return _refused(
+        lambda: (
+            lifecycle.trust_account(engine, dp, "DP-OH-A", "DP-OH-B", "ann", "bob", NOW)
+            and "listed"
+        )
+    )
+
+
+def _nothing(engine: Engine) -> None:
+    pass
+
+
+def _just_the_place(engine: Engine) -> None:
+    _place(engine)
+
+
+def _an_organisation(engine: Engine) -> None:
+    assert _organisation(engine) == []
+
+
+LISTED = "DP-OH-B is already on the trusted list of DP-OH-A; remove it first to add it again"
 RACES = {
-    "user": Race(
-        "users",
-        lambda e: identity.create_organisation(e, "ACME", "Acme", "trader", NOW),
-        lambda e: _codes(identity.create_user(e, "ann", "Ann", "ACME", "auditor", PASSWORD,
-                                              NOW)[1]),  # fmt: skip
-        ["username_taken"], [],
-    ),
-    "organisation": Race("organisations", lambda e: None, _org, ["organisation_exists"], []),
-    "verification body": Race(
-        "verification_bodies", lambda e: None,
-        lambda e: _codes(verification_setup.register_body(e, "VB1", "Body 1", NOW)),
-        ["body_exists"], [],
-    ),
-    "conflict declaration": Race(  # declaring it again changes nothing
-        "conflict_declarations", _body_and_company,
-        lambda e: _codes(verification_setup.declare_conflict(e, "VB1", "A", "advised", NOW)),
-        [], [],
-    ),
-    "monitoring plan": Race("monitoring_plans", _with_company, _plan,
-                            ["plan_version_exists"], []),  # fmt: skip
+    "user": Race("users", _an_organisation, _user, ["username_taken"], []),
+    "organisation": Race("organisations", _nothing, _organisation, ["organisation_exists"], []),
+    "verification body": Race("verification_bodies", _nothing, _body, ["body_exists"], []),
+    # declaring a conflict again changes nothing
+    "conflict declaration": Race("conflict_declarations", _body_and_company, _conflict, [], []),
+    "monitoring plan": Race("monitoring_plans", _with_company, _plan, ["plan_version_exists"], []),
     "jurisdiction": Race(
-        "jurisdictions", lambda e: None, lambda e: _refused(lambda: _place(e).code),
-        ("TanshiError", "jurisdiction DP already exists in this database"), "DP",
+        "jurisdictions",
+        _nothing,
+        _jurisdiction,
+        ("TanshiError", "jurisdiction DP already exists in this database"),
+        "DP",
     ),
-    "company": Race(  # registering the same company again gives its id
-        "companies", lambda e: _place(e) and None,
-        lambda e: jurisdiction.register_company(e, load_jurisdiction(e, "DP"), "A", "Alpha",
-                                                "power"),  # fmt: skip
-        1, 1,
-    ),
-    "trading account": Race(
-        "accounts", _with_company,
-        lambda e: jurisdiction.open_trading_account(e, load_jurisdiction(e, "DP"), "DP-TR-1",
-                                                    "Maker"),  # fmt: skip
-        SAME, ANY,
-    ),
-    "unit class": Race(
-        "unit_classes", _with_company,
-        lambda e: jurisdiction.unit_class_id(e, load_jurisdiction(e, "DP"), "DPEA", 2016),
-        1, 1,
-    ),
-    "representative": Race(  # again replaces the rights
-        "representatives", _with_company,
-        lambda e: lifecycle.add_representative(e, "DP-OH-A", "ann", initiate=True,
-                                               approve=False),  # fmt: skip
-        None, None,
-    ),
+    # registering the same company, opening the same account or class again gives its id
+    "company": Race("companies", _just_the_place, _company, SAME, ANY),
+    "trading account": Race("accounts", _with_company, _trading_account, SAME, ANY),
+    "unit class": Race("unit_classes", _with_company, _unit_class, SAME, ANY),
+    # adding a representative again replaces the rights
+    "representative": Race("representatives", _with_company, _representative, None),
     "trusted-list entry": Race(
-        "trusted_accounts", _with_people,
-        lambda e: _refused(lambda: lifecycle.trust_account(
-            e, load_jurisdiction(e, "DP"), "DP-OH-A", "DP-OH-B", "ann", "bob", NOW) and "listed"),
-        ("TanshiError", "DP-OH-B is already on the trusted list of DP-OH-A; remove it first "
-         "to add it again"), "listed",
-    ),  # fmt: skip
-    "activity data": Race("activity_data", _with_company, _activity,
-                          ["activity_already_recorded"], []),  # fmt: skip
-    "unit output": Race("unit_outputs", _power_company, _output, [], []),  # the same output
+        "trusted_accounts", _with_people, _trusted, ("TanshiError", LISTED), "listed"
+    ),
+    "activity data": Race(
+        "activity_data", _with_company, _activity, ["activity_already_recorded"], []
+    ),
+    # the same output again is left as it is
+    "unit output": Race("unit_outputs", _power_company, _output, [], []),
 }
 
 
-def _one_row_each(engine: Engine, table: str) -> None:
+def _count(engine: Engine, table: str) -> int:
     with engine.connect() as connection:
         rows = connection.execute(select(func.count()).select_from(schema.metadata.tables[table]))
-        assert rows.scalar_one() >= 1
+        return int(rows.scalar_one())
 
 
 @pytest.mark.parametrize("race", RACES.values(), ids=RACES.keys())
@@ -183,10 +211,12 @@ def test_the_later_of_two_at_once_gets_the_answer_of_one_after_the_other(
     engine: Engine, race: Race
 ) -> None:
     race.setup(engine)
+    before = _count(engine, race.table)
     if engine.dialect.name != "postgresql":
         first = race.write(engine)
         assert first == race.first
         assert race.write(engine) == (first if race.later is SAME else race.later)
+        assert _count(engine, race.table) == before + 1  # the first's row, whole
         return
     later: list[Any] = []
     waiting: list[int] = []
@@ -200,7 +230,7 @@ def test_the_later_of_two_at_once_gets_the_answer_of_one_after_the_other(
         def compete() -> None:
             try:
                 later.append(race.write(engine))
-            except Exception as error:  # noqa: BLE001 - the test reports it below
+            except Exception as error:  # an IntegrityError: the assertion below shows it
                 later.append(error)
 
         thread = threading.Thread(target=compete)
@@ -217,7 +247,7 @@ def test_the_later_of_two_at_once_gets_the_answer_of_one_after_the_other(
     assert waiting == [1]  # the competing insert waited for the first to commit
     assert first == race.first
     assert later == [first if race.later is SAME else race.later]
-    _one_row_each(engine, race.table)
+    assert _count(engine, race.table) == before + 1
 
 
 def test_a_duplicate_is_told_apart_from_other_integrity_errors(engine: Engine) -> None:

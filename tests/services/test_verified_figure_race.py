@@ -4,8 +4,9 @@ refused or replaces the other as when they come one after the other, never an er
 On PostgreSQL the conclusion used to lock only the case: an entry (which locks the company)
 that passed its "already reported?" check before the conclusion's insert deadlocked with it
 (the conclusion's foreign-key check waits for the company's lock, the entry's insert for the
-conclusion's row), and one that checked after it hit the unique key. The conclusion now locks
-the company's row before the case's, the order a submission takes them in.
+conclusion's row), and an entry committed between the conclusion's check and its insert made
+the conclusion fail on the unique key. The conclusion now locks the company's row before the
+case's, the order a submission takes them in.
 """
 
 from __future__ import annotations

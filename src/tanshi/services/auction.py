@@ -36,6 +36,7 @@ from tanshi.services.jurisdiction import (
 )
 from tanshi.services.mrv import company_ids, company_sectors
 from tanshi.services.registry import execute_in, lock_journal_head
+from tanshi.services.unique_keys import unique_key
 from tanshi.store.engine import reader
 from tanshi.store.schema import auction_awards, auction_notices, auctions, companies
 
@@ -48,6 +49,9 @@ class AuctionRefused(TanshiError):
     def __init__(self, issues: Sequence[Issue]) -> None:
         self.issues = list(issues)
         super().__init__("; ".join(issue.message for issue in self.issues))
+
+
+AUCTION_CODE = unique_key(auctions, "jurisdiction_id", "code")
 
 
 def code_taken(code: str) -> AuctionRefused:
@@ -331,5 +335,7 @@ def hold_auction(
         return deliver_auction(engine, jurisdiction, result, code=code, year=year, now=now,
                                carried_in_t=carry.carried_in_t, bids_text=bids_text,
                                guarantees=guarantees)  # fmt: skip
-    except IntegrityError as error:  # another request recorded the same code just before
+    except IntegrityError as error:  # the code is checked under the journal-head lock, so
+        if not AUCTION_CODE.taken(error):  # only the key's last line of defence gets here
+            raise
         raise code_taken(code) from error

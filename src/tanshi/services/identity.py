@@ -29,6 +29,7 @@ from tanshi.services.principals import (
     Scope,
 )
 from tanshi.services.secret_box import keyring, seal, unseal
+from tanshi.services.unique_keys import again_if_taken, unique_key
 from tanshi.store.engine import reader
 from tanshi.store.notifications import notify
 from tanshi.store.schema import (
@@ -57,6 +58,8 @@ MIN_PASSWORD_CHARS = 12
 TOKEN_PREFIX = "tsk_"
 
 password_hasher = PasswordHasher()
+ORGANISATION_CODE = unique_key(organisations, "code")
+USERNAME_KEY = unique_key(users, "username")
 
 
 def digest(secret: str) -> str:
@@ -75,6 +78,7 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
+@again_if_taken(ORGANISATION_CODE)
 def create_organisation(
     engine: Engine, code: str, name: str, kind: str, now: datetime, company: str | None = None,
     jurisdiction: str | None = None,
@@ -182,6 +186,7 @@ def unknown_organisation(organisation: str, where: str) -> Issue:
                     organisation=organisation)  # fmt: skip
 
 
+@again_if_taken(USERNAME_KEY)
 def create_user(
     engine: Engine,
     username: str,

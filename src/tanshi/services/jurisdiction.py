@@ -16,6 +16,7 @@ from tanshi.core.moments import to_utc
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
 from tanshi.rulebook import Rulebook, parse_rulebook
 from tanshi.services.registry import lock_journal_head
+from tanshi.services.unique_keys import again_if_taken, unique_key
 from tanshi.store.engine import reader
 from tanshi.store.schema import (
     account_status_changes,
@@ -64,6 +65,7 @@ def project_account_code(jurisdiction: str, project: str) -> str:
     return f"{jurisdiction}-PR-{project}"
 
 
+@again_if_taken(unique_key(jurisdictions, "code"))
 def open_jurisdiction(
     engine: Engine, rulebook: Rulebook, rulebook_text: str, now: datetime, *, is_demo: bool
 ) -> Jurisdiction:
@@ -176,8 +178,11 @@ def local_date(jurisdiction: Jurisdiction, moment: datetime) -> date:
 
 
 COMPANY_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,29}$")
+COMPANY_CODE_KEY = unique_key(companies, "code")
+ACCOUNT_CODE = unique_key(accounts, "code")
 
 
+@again_if_taken(COMPANY_CODE_KEY)
 def register_company(
     engine: Engine, jurisdiction: Jurisdiction, code: str, name: str, sector: str
 ) -> int:
@@ -196,6 +201,7 @@ def register_company(
         return _register_in(connection, jurisdiction, code, name, sector)
 
 
+@again_if_taken(COMPANY_CODE_KEY)
 def register_companies(
     engine: Engine, jurisdiction: Jurisdiction, rows: list[tuple[str, str, str, str]]
 ) -> list[Issue]:
@@ -284,6 +290,7 @@ def _register_in(
     return int(company_id)
 
 
+@again_if_taken(ACCOUNT_CODE)
 def open_project_account(
     engine: Engine, jurisdiction: Jurisdiction, project: str, holder: str
 ) -> int:
@@ -306,6 +313,7 @@ def open_project_account(
         )
 
 
+@again_if_taken(ACCOUNT_CODE)
 def open_trading_account(engine: Engine, jurisdiction: Jurisdiction, code: str, holder: str) -> int:
     """Open a trading account in ``jurisdiction`` (a participant that is not a covered
     company, e.g. a market maker); opening it again returns the same account.
@@ -326,6 +334,7 @@ def open_trading_account(engine: Engine, jurisdiction: Jurisdiction, code: str, 
                              None)  # fmt: skip
 
 
+@again_if_taken(unique_key(unit_classes, "code"))
 def unit_class_id(
     engine: Engine,
     jurisdiction: Jurisdiction,

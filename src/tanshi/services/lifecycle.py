@@ -39,6 +39,7 @@ from tanshi.services.trusted_list import (  # noqa: F401 - trust_account re-expo
     trust_account,
     trusts_all,
 )
+from tanshi.services.unique_keys import again_if_taken, unique_key
 from tanshi.store.schema import (
     accounts,
     jurisdictions,
@@ -63,6 +64,7 @@ class ProposalOutcome:
     replayed: bool = False
 
 
+@again_if_taken(unique_key(representatives, "account_id", "person"))
 def add_representative(
     engine: Engine, account_code: str, person: str, *, initiate: bool, approve: bool
 ) -> None:

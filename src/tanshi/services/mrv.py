@@ -29,6 +29,7 @@ from tanshi.mrv.rule_methods import method_for_year
 from tanshi.mrv.snapshot import reproduce, snapshot
 from tanshi.rulebook.in_force import rule_for
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.unique_keys import again_if_taken, unique_key
 from tanshi.store.engine import reader
 from tanshi.store.schema import activity_data, companies, emission_reports
 
@@ -67,6 +68,7 @@ def company_sectors(engine: Engine, jurisdiction: Jurisdiction) -> dict[str, str
         return {row.code: row.sector for row in connection.execute(query)}
 
 
+@again_if_taken(unique_key(activity_data, "company_id", "year", "kind", "subject"))
 def record_activity(engine: Engine, records: Sequence[ActivityRecord]) -> list[Issue]:
     """Store activity data; with any error nothing is stored and every problem is returned."""
     issues = check_activity(records)

@@ -25,6 +25,7 @@ from tanshi.allocation.production import (
 from tanshi.core.issues import Issue, has_errors
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.mrv import company_ids
+from tanshi.services.unique_keys import again_if_taken, unique_key
 from tanshi.store.engine import reader
 from tanshi.store.schema import activity_levels, companies, unit_outputs
 
@@ -40,6 +41,7 @@ def _ppm(value: Decimal) -> int:
     return int(value * PPM)
 
 
+@again_if_taken(unique_key(unit_outputs, "company_id", "unit_code", "year"))
 def record_unit_outputs(
     engine: Engine,
     jurisdiction: Jurisdiction,
@@ -142,6 +144,7 @@ def generating_units(engine: Engine, jurisdiction: Jurisdiction, year: int) -> l
     ]  # fmt: skip
 
 
+@again_if_taken(unique_key(activity_levels, "company_id", "installation", "year"))
 def record_activity_levels(
     engine: Engine,
     jurisdiction: Jurisdiction,

@@ -33,6 +33,7 @@ from tanshi.services.jurisdiction import Jurisdiction, find_account
 from tanshi.services.principals import Principal
 from tanshi.services.registry import lock_journal_head
 from tanshi.services.trusted_list import (
+    TRUSTED_ENTRY,
     removal_needs_two,
     rights,
     trust_account_in,
@@ -278,6 +279,8 @@ def confirm(
                 raise _Refused(Issue(ResultCode.INITIATOR_LACKS_RIGHT.value, str(error),
                                      "request")) from error  # fmt: skip
             except IntegrityError as error:  # another addition of it confirmed meanwhile
+                if not TRUSTED_ENTRY.taken(error):
+                    raise
                 raise _Refused(
                     Issue.of(
                         "already_trusted",

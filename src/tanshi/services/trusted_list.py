@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
+from sqlalchemy.exc import IntegrityError
 
 from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue
@@ -26,6 +27,7 @@ from tanshi.services import proposal_store
 from tanshi.services.jurisdiction import Jurisdiction, account_id, local_date
 from tanshi.services.registry import lock_journal_head
 from tanshi.services.registry_access import account_from_row
+from tanshi.services.unique_keys import unique_key
 from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
@@ -33,6 +35,8 @@ from tanshi.store.schema import (
     trusted_accounts,
     trusted_list_removals,
 )
+
+TRUSTED_ENTRY = unique_key(trusted_accounts, "account_id", "trusted_account_id")
 
 
 def registry_rule(jurisdiction: Jurisdiction, now: datetime) -> RegistryRule | None:
@@ -66,9 +70,15 @@ def trust_account(
     Needs two different representatives of the account, one who may initiate and one who
     may approve; the entry waits the rulebook's number of working days.
     """
-    with engine.begin() as connection:
-        return trust_account_in(connection, jurisdiction, account_code, trusted_code,
-                                requested_by, approved_by, now)  # fmt: skip
+    try:
+        with engine.begin() as connection:
+            return trust_account_in(connection, jurisdiction, account_code, trusted_code,
+                                    requested_by, approved_by, now)  # fmt: skip
+    except IntegrityError as error:  # listed before, or by another request meanwhile
+        if not TRUSTED_ENTRY.taken(error):
+            raise
+        raise TanshiError(f"{trusted_code} is already on the trusted list of {account_code}; "
+                          "remove it first to add it again") from error  # fmt: skip
 
 
 def trust_account_in(

@@ -38,6 +38,7 @@ from tanshi.services.verification_records import (
     case_of,
     history_of,
     lock_case,
+    lock_company_and_case,
     publish,
     record_event,
     standing_findings,
@@ -237,7 +238,7 @@ def verify(
     """The assigned verifier concludes: verified (the figure goes to compliance) or a
     correction is requested because the misstatements are material."""
     with engine.begin() as connection:
-        row = lock_case(connection, company, year)
+        row = lock_company_and_case(connection, company, year)
         case = case_of(connection, row, company, year)
         result = check(Action.VERIFY, case, actor)
         state, detail = case.state, {}

@@ -60,6 +60,16 @@ def lock_case(connection: Connection, company: str, year: int) -> Any:
     ).first()
 
 
+def lock_company_and_case(connection: Connection, company: str, year: int) -> Any:
+    """The case row, locked after the company's row (the order a submission takes them in),
+    for a step that writes the company-year's emissions figure: an entry or a direct report
+    writes it under the company's lock, so neither passes its "already reported?" check
+    beside this step (which would end in the unique key, or a deadlock on the insert's
+    foreign-key check of the company)."""
+    connection.execute(select(companies.c.id).where(companies.c.code == company).with_for_update())
+    return lock_case(connection, company, year)
+
+
 def case_of(connection: Connection, row: Any, company: str, year: int) -> Case:
     if row is None:
         return Case(company, year, None)

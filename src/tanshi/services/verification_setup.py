@@ -10,12 +10,17 @@ from tanshi.core.issues import Issue, has_errors
 from tanshi.core.moments import to_utc
 from tanshi.mrv.monitoring_plan import MonitoringPlan, plan_from_json
 from tanshi.services.mrv import company_ids
+from tanshi.services.unique_keys import again_if_taken, unique_key
 from tanshi.store.schema import (
     companies,
     conflict_declarations,
     monitoring_plans,
     verification_bodies,
 )
+
+BODY_CODE = unique_key(verification_bodies, "code")
+CONFLICT = unique_key(conflict_declarations, "body_id", "company_id")
+PLAN_VERSION = unique_key(monitoring_plans, "company_id", "version")
 
 
 def find_body(connection: Connection, code: str) -> int | None:
@@ -24,6 +29,7 @@ def find_body(connection: Connection, code: str) -> int | None:
     ).scalar()
 
 
+@again_if_taken(BODY_CODE)
 def register_body(
     engine: Engine, code: str, name: str, now: datetime, *, accredited: bool = True
 ) -> list[Issue]:
@@ -39,6 +45,7 @@ def register_body(
     return []
 
 
+@again_if_taken(CONFLICT)
 def declare_conflict(
     engine: Engine, body: str, company: str, reason: str, now: datetime
 ) -> list[Issue]:
@@ -71,6 +78,7 @@ def declare_conflict(
     return []
 
 
+@again_if_taken(PLAN_VERSION)
 def file_plan(engine: Engine, plan: MonitoringPlan, now: datetime) -> list[Issue]:
     """Store a company's monitoring plan (a new version each time); every problem returned."""
     _, issues = plan_from_json(plan.to_json(), f"plan of {plan.company}")

@@ -5,7 +5,8 @@ Bids are sealed: while the window is open a bidder sees only its own bids (those
 companies whose accounts it trades for), and no one else sees any. Once the auction is
 cleared the public sees what EU auction platforms publish (clearing price, volume offered,
 bid and sold, the cover ratio, the number of bidders) and regulators and auditors
-(``Principal.reads_all``) see the whole book.
+(``Principal.reads_all``) see the whole book. A cancelled auction shows when, by whom and why
+it was cancelled; its bids stay sealed.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def notice_shape(row: Any, now: datetime) -> dict[str, Any]:
         "rolled_over_t": int(row.rolled_over_units) if cleared else None,
         "bidders": int(row.bidders) if cleared else None,
         "cover_ratio": None if ratio is None else str(ratio),
+        "cancelled_at": utc_text(row.cancelled_at), "cancelled_by": row.cancelled_by,
+        "cancel_reason": row.cancel_reason,
     }  # fmt: skip
 
 

@@ -108,7 +108,7 @@ auction_notices = Table(
         unique=True,
         sqlite_where=text("cancelled_at IS NULL"),
         postgresql_where=text("cancelled_at IS NULL"),
-    ),  # fmt: skip
+    ),
     UniqueConstraint("jurisdiction_id", "code"),
     CheckConstraint("opens_at < closes_at", name="window_ordered"),
     CheckConstraint("offered_units > 0", name="offered_positive"),

@@ -100,35 +100,35 @@ def _bids_table(check: str) -> sa.Table:
         sa.CheckConstraint(
             "awarded_units IS NULL OR awarded_units <= quantity_units",
             name=op.f("ck_auction_bids_award_within_bid"),
-        ),  # fmt: skip
+        ),
         sa.CheckConstraint("price_hundredths > 0", name=op.f("ck_auction_bids_price_positive")),
         sa.CheckConstraint("quantity_units > 0", name=op.f("ck_auction_bids_quantity_positive")),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_auction_bids_account_id_accounts")
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["company_id"], ["companies.id"], name=op.f("fk_auction_bids_company_id_companies")
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["funds_reservation_id"],
             ["funds_reservations.id"],
             name=op.f("fk_auction_bids_funds_reservation_id_funds_reservations"),
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["notice_id"],
             ["auction_notices.id"],
             name=op.f("fk_auction_bids_notice_id_auction_notices"),
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["replaces_bid_id"],
             ["auction_bids.id"],
             name=op.f("fk_auction_bids_replaces_bid_id_auction_bids"),
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auction_bids")),
         sa.UniqueConstraint("ended_key", name=op.f("uq_auction_bids_ended_key")),
         sa.UniqueConstraint(
             "funds_reservation_id", name=op.f("uq_auction_bids_funds_reservation_id")
-        ),  # fmt: skip
+        ),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_auction_bids_idempotency_key")),
         sa.UniqueConstraint("replaces_bid_id", name=op.f("uq_auction_bids_replaces_bid_id")),
         sa.Index("ix_auction_bids_notice_id", "notice_id"),

@@ -111,6 +111,34 @@ def notice(
     return shaped
 
 
+def cancellation_list(
+    engine: Engine, *, jurisdiction: str | None = None, year: int | None = None,
+    limit: int = 50, offset: int = 0,
+) -> Page:  # fmt: skip
+    """Cancelled auctions as published, latest cancellation first: the announced day, window
+    and volume, when and why they were cancelled (not by whom; bids stay sealed)."""
+    query = (
+        select(auction_notices, jurisdictions.c.code.label("jurisdiction"))
+        .join(jurisdictions, jurisdictions.c.id == auction_notices.c.jurisdiction_id)
+        .where(auction_notices.c.cancelled_at.is_not(None))
+        .order_by(auction_notices.c.cancelled_at.desc(), auction_notices.c.id.desc())
+    )  # fmt: skip
+    if jurisdiction:
+        query = query.where(jurisdictions.c.code == jurisdiction)
+    if year is not None:
+        query = query.where(auction_notices.c.year == year)
+
+    def shape(row: Any) -> dict[str, Any]:
+        return {"code": row.code, "jurisdiction": row.jurisdiction, "year": row.year,
+                "auction_on": row.auction_on.isoformat(), "opens_at": utc_text(row.opens_at),
+                "closes_at": utc_text(row.closes_at), "offered_t": int(row.offered_units),
+                "cancelled_at": utc_text(row.cancelled_at),
+                "cancel_reason": row.cancel_reason}  # fmt: skip
+
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, shape)
+
+
 def price_text(hundredths: int | None) -> str | None:
     return None if hundredths is None else f"{Decimal(int(hundredths)) / 100:.2f}"
 

@@ -44,7 +44,8 @@ def test_the_regulator_cancels_with_a_reason_and_everyone_sees_it(world: World) 
     assert "拍卖 2016-B1 已取消：1 笔有效投标终止，释放冻结资金 42,000.00" in done.text
     desk = client.get("/regulator/allocation?year=2016").text
     assert "2016-B1 · 已取消" in desk and "regulator 于 2017-03-01 10:00 取消" in desk
-    assert "暂停拍卖 &lt;script&gt;" in desk and "/regulator/auction-notices/2016-B1/cancel" not in desk
+    assert "暂停拍卖 &lt;script&gt;" in desk
+    assert "/regulator/auction-notices/2016-B1/cancel" not in desk
     assert "/regulator/auction-notices/2016-B1/clear" not in desk
     again = client.post("/regulator/auction-notices/2016-B1/cancel",
                         data=form | {"form_key": "c2"})  # fmt: skip

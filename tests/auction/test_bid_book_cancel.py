@@ -11,8 +11,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from service_world import NOW, build_world
+from tanshi.auction.book import Phase, Window, check_bid
+from tanshi.resources import load_rulebook
 from tanshi.services import bid_book, bid_book_cancel, bid_book_clearing, bid_book_reads, cash
-from tanshi.services.auction import carried_in_units, hold_auction
+from tanshi.services.auction import auction_terms, carried_in_units, hold_auction
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
 from tanshi.services.settlement import settlement_discrepancies
 from tanshi.store.engine import downgrade, migrate
@@ -194,3 +196,12 @@ def test_the_migration_down_and_up_keeps_bids_that_replace_others(engine: Engine
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(auction_bids).where(
             auction_bids.c.replaces_bid_id == first["bid_id"])).scalar_one() == 1  # fmt: skip
+
+
+def test_a_cancelled_window_refuses_a_bid_as_cancelled_whatever_the_moment() -> None:
+    window = Window(OPENS, CLOSES)
+    assert window.phase(NOW, cleared=False, cancelled=True) is Phase.CANCELLED
+    terms = auction_terms(load_rulebook("demo-province")[0], 2016, volume_t=20_000)
+    issues = check_bid(terms, Decimal("25.00"), 1000, phase=Phase.CANCELLED, sector=None,
+                       other_live_t=0)  # fmt: skip
+    assert [issue.code for issue in issues] == ["auction_cancelled"]

@@ -170,8 +170,8 @@ def cancel(
                 f"{done['bids_cancelled']} live bid(s) ended, "
                 f"{done['released_fen'] / 100:,.2f} reserved funds released")  # fmt: skip
         if done["roll_over_from"]:
-            what += (f"; the {done['roll_over_released_t']:,} t auction "
-                     f"{done['roll_over_from']} rolled over go to the next auction")  # fmt: skip
+            what += (f"; its claim on the {done['roll_over_released_t']:,} t auction "
+                     f"{done['roll_over_from']} rolled over is released")  # fmt: skip
     _done(what, issues)
 
 

@@ -8,7 +8,9 @@ bid-book write: each live bid ends ``cancelled`` and its funds reservation's res
 to the bidder (a ``funds_release`` cash entry, as clearing releases a losing bid's); the
 notice records who cancelled it, when, why and under which key. Nothing is deleted. The
 roll-over the notice claimed becomes claimable again (``carry_over`` ignores cancelled
-notices, and so does the database's unique index on the claim).
+notices, and so does the database's unique index on the claim) — by the next notice or
+one-step auction, as long as no other auction has been recorded since: only the latest
+auction's roll-over is carried (``carry_over``).
 """
 
 from __future__ import annotations
@@ -82,14 +84,13 @@ def cancel_notice(
             .where(auction_bids.c.notice_id == notice.id, auction_bids.c.status == LIVE)
             .order_by(auction_bids.c.id)
         ).all()  # fmt: skip
-        ex = exchange_in(connection, jurisdiction) if live else None
-        for bid in live:
-            assert ex is not None
-            release_reserved(connection, ex, bid.funds_reservation_id,
-                             open_fen(connection, bid.funds_reservation_id),
-                             f"auction/{jurisdiction.code}/{code}/cancel/{bid.id}", now,
-                             f"auction {code} cancelled: bid {bid.id} released")  # fmt: skip
         if live:
+            ex = exchange_in(connection, jurisdiction)
+            for bid in live:
+                release_reserved(connection, ex, bid.funds_reservation_id,
+                                 open_fen(connection, bid.funds_reservation_id),
+                                 f"auction/{jurisdiction.code}/{code}/cancel/{bid.id}", now,
+                                 f"auction {code} cancelled: bid {bid.id} released")  # fmt: skip
             connection.execute(auction_bids.update()
                                .where(auction_bids.c.id.in_([bid.id for bid in live]))
                                .values(status=CANCELLED, ended_at=to_utc(now)))  # fmt: skip
@@ -102,7 +103,8 @@ def cancel_notice(
 
 
 def _shape(connection: Connection, notice: Any) -> dict[str, Any]:
-    """The cancellation as done: the bids it ended, the funds they had reserved, the claim."""
+    """The cancellation as done: the bids it ended, the funds they had reserved, the
+    roll-over claim it gave up (the auction and the tonnes it had carried in)."""
     ended = connection.execute(
         select(auction_bids.c.price_hundredths, auction_bids.c.quantity_units)
         .where(auction_bids.c.notice_id == notice.id, auction_bids.c.status == CANCELLED)

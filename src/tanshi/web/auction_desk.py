@@ -96,8 +96,8 @@ def _cancel(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mes
               "released": f"{done['released_fen'] / 100:,.2f}"}  # fmt: skip
     if done["roll_over_from"]:
         return ("auction {code} cancelled: {bids} live bid(s) ended and {released} reserved "
-                "funds released; the {carried} t auction {source} rolled over go to the next "
-                "auction", values | {"carried": f"{done['roll_over_released_t']:,}",
+                "funds released; its claim on the {carried} t auction {source} rolled over is "
+                "released", values | {"carried": f"{done['roll_over_released_t']:,}",
                                      "source": done["roll_over_from"]})  # fmt: skip
     return ("auction {code} cancelled: {bids} live bid(s) ended and {released} reserved funds "
             "released", values)  # fmt: skip

@@ -174,7 +174,9 @@ class CancelledOut(NoticeDetail):
     bids_cancelled: int = Field(description="live bids ended with the auction")
     released_fen: int = Field(description="their reserved funds, released to the bidders")
     roll_over_from: str | None = Field(description="the auction whose roll-over this one "
-                                       "carried in, now claimable by the next auction")  # fmt: skip
+                                       "carried in: the claim is given up, so the next notice "
+                                       "or one-step auction carries it in unless another "
+                                       "auction has been recorded since")  # fmt: skip
     roll_over_released_t: int
 
 

@@ -161,3 +161,35 @@ def test_the_bid_book_from_the_command_line(tmp_path: Path) -> None:
     assert "clearing price 20.00; bid 150,000 t by 1 bidder(s), sold 150,000 t" in out
     assert "cover ratio 0.15" in out and "revised" in out
     assert "ok:" in run("registry", "verify", "--db", db)
+
+
+def test_cancelling_an_announced_auction_from_the_command_line(tmp_path: Path) -> None:
+    """C001's 2,200,000.00 reserved for its bid go back when the regulator cancels B1; no bid
+    is taken after, and cancelling again under another key is refused."""
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    at = ["--db", db, "--at", "2017-03-01T10:00+08:00"]
+    run("market", "deposit", "DP-OH-C001", "3000000.00", "d1", *at)
+    run("auction", "announce", "B1", "--year", "2016", "--on", "2017-03-01",
+        "--opens", "2017-03-01T01:00Z", "--closes", "2017-03-01T11:00+08:00", *at)  # fmt: skip
+    run("auction", "bid", "B1", "--company", "C001", "--price", "22.00", "--quantity",
+        "100000", "--key", "k1", *at)  # fmt: skip
+    bare = runner.invoke(app, ["auction", "cancel", "B1", "--reason", " ", "--key", "c1", *at])
+    assert bare.exit_code == 1 and bare.output.startswith("error: cancel_reason_required: ")
+    out = run("auction", "cancel", "B1", "--reason", "exchange outage", "--key", "c1", *at)
+    assert (
+        out == "auction B1 cancelled: 1 live bid(s) ended, 2,200,000.00 reserved funds released\n"
+    )
+    assert "(already)" in run("auction", "cancel", "B1", "--reason", "exchange outage",
+                              "--key", "c1", *at)  # fmt: skip
+    again = runner.invoke(app, ["auction", "cancel", "B1", "--reason", "x", "--key", "c2", *at])
+    assert again.exit_code == 1 and again.output.startswith("error: auction_cancelled: ")
+    late = runner.invoke(app, ["auction", "bid", "B1", "--company", "C001", "--price", "22.00",
+                               "--quantity", "100000", "--key", "k2", *at])  # fmt: skip
+    assert late.exit_code == 1 and late.output.startswith("error: auction_cancelled: ")
+    shown = run("auction", "book", "B1", *at)
+    assert "(cancelled)" in shown
+    assert (
+        "cancelled at 2017-03-01 10:00 Asia/Shanghai (UTC+08:00) by cli: exchange outage" in shown
+    )
+    assert "ok:" in run("registry", "verify", "--db", db)

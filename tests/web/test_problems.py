@@ -36,7 +36,8 @@ STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit
          "auction/clearing.py", "rulebook/in_force.py")  # fmt: skip
 # Where the bid book's auctions say why a notice, a bid or a clearing is refused (the web's
 # auction pages show them as the refusal's details): Issue.of and bid_book's refuse(…).
-AUCTIONS = ("auction/book.py", "services/bid_book.py", "services/bid_book_clearing.py")
+AUCTIONS = ("auction/book.py", "services/bid_book.py", "services/bid_book_clearing.py",
+            "services/bid_book_cancel.py")  # fmt: skip
 # Where people, organisations and the requests to a second administrator are refused (the
 # users, organisations and account pages show them as the refusal's details).
 PEOPLE = ("services/identity.py", "services/user_admin.py", "services/admin_approvals.py")

@@ -26,6 +26,7 @@ class Phase(enum.StrEnum):
     OPEN = "open"  # bids may be submitted, revised and withdrawn
     CLOSED = "closed"  # the window has closed; the regulator has not cleared it yet
     CLEARED = "cleared"  # cleared, delivered and paid
+    CANCELLED = "cancelled"  # the regulator cancelled it before clearing; bids were released
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +36,9 @@ class Window:
     opens_at: datetime
     closes_at: datetime
 
-    def phase(self, now: datetime, *, cleared: bool = False) -> Phase:
+    def phase(self, now: datetime, *, cleared: bool = False, cancelled: bool = False) -> Phase:
+        if cancelled:
+            return Phase.CANCELLED
         if cleared:
             return Phase.CLEARED
         if now < self.opens_at:
@@ -49,6 +52,7 @@ WINDOW_SHUT = {
     Phase.CLOSED: "the bidding window has closed; bids are taken only while it is open",
     Phase.CLEARED: "the bidding window has closed and the auction is cleared; bids are taken "
     "only while it is open",
+    Phase.CANCELLED: "the auction was cancelled; it takes no bids",
 }
 
 
@@ -92,7 +96,10 @@ def check_bid(
     """
     issues = []
     if phase is not Phase.OPEN:
-        code = f"bidding_window_{'not_open' if phase is Phase.ANNOUNCED else 'closed'}"
+        code = (
+            "auction_cancelled" if phase is Phase.CANCELLED
+            else f"bidding_window_{'not_open' if phase is Phase.ANNOUNCED else 'closed'}"
+        )  # fmt: skip
         issues.append(Issue.of(code, WINDOW_SHUT[phase], where))
     if quantity_t <= 0 or quantity_t % terms.lot_size_t:
         issues.append(Issue.of("not_whole_lots", "quantity {quantity_t} t is not a whole number "

@@ -1,4 +1,4 @@
-"""``tanshi auction announce|bid|withdraw|close|book``: the bid book from the command line.
+"""``tanshi auction announce|bid|withdraw|close|cancel|book``: the bid book from the command line.
 
 The command line is the database operator's: it bids for any company (as the compliance
 officer's or trader's web and API requests do for theirs). Every command acts now unless
@@ -21,7 +21,7 @@ from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import zoned
-from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
+from tanshi.services import bid_book, bid_book_cancel, bid_book_clearing, bid_book_reads
 
 Key = Annotated[str, typer.Option("--key", help="Idempotency key: the same key acts once.")]
 
@@ -149,6 +149,32 @@ def close(
     _done(f"auction {code} cleared" + (" (already)" if done and done["replayed"] else ""), issues)
 
 
+def cancel(
+    code: Annotated[str, typer.Argument(help="The announced auction, not yet cleared.")],
+    reason: Annotated[str, typer.Option(help="Why it is cancelled; published as given.")],
+    key: Key, db: Db = None, at: At = None,
+) -> None:  # fmt: skip
+    """Cancel an announced auction before it is cleared: its live bids' funds are released and
+    the roll-over it carried in goes to the next auction."""
+    engine, place = open_registry(db)
+    try:
+        done, issues = bid_book_cancel.cancel_notice(
+            engine, place, code, reason=reason, key=f"cli/{key}", now=moment_of(at, engine),
+            by="cli",
+        )  # fmt: skip
+    finally:
+        engine.dispose()
+    what = ""
+    if done is not None:
+        what = (f"auction {code} cancelled{' (already)' if done['replayed'] else ''}: "
+                f"{done['bids_cancelled']} live bid(s) ended, "
+                f"{done['released_fen'] / 100:,.2f} reserved funds released")  # fmt: skip
+        if done["roll_over_from"]:
+            what += (f"; its claim on the {done['roll_over_released_t']:,} t auction "
+                     f"{done['roll_over_from']} rolled over is released")  # fmt: skip
+    _done(what, issues)
+
+
 def book(
     code: Annotated[str, typer.Argument(help="The announced auction.")],
     db: Db = None, at: At = None,
@@ -169,6 +195,9 @@ def _show(engine, zone: str, jurisdiction: str, code: str, now: datetime) -> Non
     typer.echo(f"auction {code} ({shown['phase']}): {shown['offered_t']:,} t offered, reserve "
                f"{price(shown['reserve_price_hundredths'])}, bids {zoned(shown['opens_at'], zone)}"
                f" – {zoned(shown['closes_at'], zone)}")  # fmt: skip
+    if shown["phase"] == "cancelled":
+        typer.echo(f"cancelled at {zoned(shown['cancelled_at'], zone)} by "
+                   f"{shown['cancelled_by']}: {shown['cancel_reason']}")  # fmt: skip
     if shown["phase"] != "cleared":
         return
     typer.echo(f"closed at {zoned(shown['closed_at'], zone)}")
@@ -185,5 +214,5 @@ def _show(engine, zone: str, jurisdiction: str, code: str, now: datetime) -> Non
 
 
 def register(app: typer.Typer) -> None:
-    for command in (announce, bid, withdraw, close, book):
+    for command in (announce, bid, withdraw, close, cancel, book):
         app.command(command.__name__)(command)

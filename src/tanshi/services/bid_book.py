@@ -56,6 +56,7 @@ from tanshi.store.schema import (
 )
 
 LIVE, REVISED, WITHDRAWN, CLEARED = "live", "revised", "withdrawn", "cleared"
+CANCELLED = "cancelled"  # the bid of a cancelled notice (services/bid_book_cancel.py)
 
 
 def refuse(code: str, template: str, where: str, /, **params: object) -> Refused:
@@ -81,7 +82,16 @@ def window_of(row: Any) -> Window:
 
 
 def phase_of(row: Any, now: datetime) -> Phase:
-    return window_of(row).phase(now, cleared=row.auction_id is not None)
+    return window_of(row).phase(now, cleared=row.auction_id is not None,
+                                cancelled=row.cancelled_at is not None)  # fmt: skip
+
+
+def refuse_if_cancelled(notice: Any) -> None:
+    """Refuse any write on a notice the regulator cancelled (``auction_cancelled``)."""
+    if notice.cancelled_at is not None:
+        raise refuse("auction_cancelled", "auction {code} was cancelled on {at}: {reason}",
+                     "code", code=notice.code, at=f"{from_store(notice.cancelled_at):%Y-%m-%d %H:%M} UTC",
+                     reason=notice.cancel_reason)  # fmt: skip
 
 
 def notice_terms(
@@ -253,6 +263,7 @@ def submit_bid(
                 raise refuse("idempotency_key_reused_with_different_request",
                               "this key was used for another bid; choose a new key", key)  # fmt: skip
             return bid_shape(again, company) | {"replayed": True}
+        refuse_if_cancelled(notice)
         bidder, account, account_code = _company(connection, jurisdiction, company)
         old = _bid_row(connection, notice, replaces, company) if replaces is not None else None
         if old is not None and old.status != LIVE:
@@ -302,6 +313,7 @@ def withdraw_bid(
         row = _bid_row(connection, notice, bid_id, company)
         if row.status == WITHDRAWN and row.ended_key == key:
             return bid_shape(row, company) | {"replayed": True}
+        refuse_if_cancelled(notice)
         if row.status != LIVE:
             raise refuse("bid_not_live", "bid {bid} is {status}; only a live bid is withdrawn",
                          "bid", bid=bid_id, status=row.status)  # fmt: skip

@@ -34,6 +34,7 @@ from tanshi.services.bid_book import (
     open_fen,
     phase_of,
     refuse,
+    refuse_if_cancelled,
     release_reserved,
     terms_of,
 )
@@ -82,6 +83,7 @@ def clear_book(
         notice = locked_notice(connection, jurisdiction, code)
         if notice.auction_id is not None:
             return {"auction_id": int(notice.auction_id), "replayed": True}
+        refuse_if_cancelled(notice)
         phase = phase_of(notice, now)
         if phase is Phase.ANNOUNCED:
             raise refuse("bidding_window_not_open", "the bidding window has not opened; "

@@ -5,7 +5,8 @@ Bids are sealed: while the window is open a bidder sees only its own bids (those
 companies whose accounts it trades for), and no one else sees any. Once the auction is
 cleared the public sees what EU auction platforms publish (clearing price, volume offered,
 bid and sold, the cover ratio, the number of bidders) and regulators and auditors
-(``Principal.reads_all``) see the whole book.
+(``Principal.reads_all``) see the whole book. A cancelled auction shows when, by whom and why
+it was cancelled; its bids stay sealed.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def notice_shape(row: Any, now: datetime) -> dict[str, Any]:
         "rolled_over_t": int(row.rolled_over_units) if cleared else None,
         "bidders": int(row.bidders) if cleared else None,
         "cover_ratio": None if ratio is None else str(ratio),
+        "cancelled_at": utc_text(row.cancelled_at), "cancelled_by": row.cancelled_by,
+        "cancel_reason": row.cancel_reason,
     }  # fmt: skip
 
 
@@ -106,6 +109,34 @@ def notice(
         shaped["bids"] = [bid_shape(r, r.company) for r in connection.execute(bids)]
     shaped["bids_shown"] = "all" if whole else "own" if own_companies else "none"
     return shaped
+
+
+def cancellation_list(
+    engine: Engine, *, jurisdiction: str | None = None, year: int | None = None,
+    limit: int = 50, offset: int = 0,
+) -> Page:  # fmt: skip
+    """Cancelled auctions as published, latest cancellation first: the announced day, window
+    and volume, when and why they were cancelled (not by whom; bids stay sealed)."""
+    query = (
+        select(auction_notices, jurisdictions.c.code.label("jurisdiction"))
+        .join(jurisdictions, jurisdictions.c.id == auction_notices.c.jurisdiction_id)
+        .where(auction_notices.c.cancelled_at.is_not(None))
+        .order_by(auction_notices.c.cancelled_at.desc(), auction_notices.c.id.desc())
+    )  # fmt: skip
+    if jurisdiction:
+        query = query.where(jurisdictions.c.code == jurisdiction)
+    if year is not None:
+        query = query.where(auction_notices.c.year == year)
+
+    def shape(row: Any) -> dict[str, Any]:
+        return {"code": row.code, "jurisdiction": row.jurisdiction, "year": row.year,
+                "auction_on": row.auction_on.isoformat(), "opens_at": utc_text(row.opens_at),
+                "closes_at": utc_text(row.closes_at), "offered_t": int(row.offered_units),
+                "cancelled_at": utc_text(row.cancelled_at),
+                "cancel_reason": row.cancel_reason}  # fmt: skip
+
+    with reading(engine) as connection:
+        return page_of(connection, query, limit, offset, shape)
 
 
 def price_text(hundredths: int | None) -> str | None:

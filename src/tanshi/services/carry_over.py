@@ -4,7 +4,8 @@ The units the jurisdiction's latest recorded auction rolled over are carried in 
 notice announced or one-step auction held after it, which records the claim
 (``carried_from_auction_id``); an auction cleared from a notice inherits the notice's claim.
 Once claimed, the next notice or auction carries in nothing until another auction is
-recorded. Writers read the claim with ``carry_over`` inside their write transaction, after
+recorded, or the claiming notice is cancelled (``bid_book_cancel``): a cancelled notice
+claims nothing, so the next one carries the roll-over in. Writers read the claim with ``carry_over`` inside their write transaction, after
 the registry's journal-head lock, so two of them cannot both claim the same roll-over.
 """
 
@@ -62,12 +63,10 @@ def carry_over(connection: Connection, jurisdiction_id: int) -> CarryOver:
     claimed_by = None
     if rolled_over:
         for table in (auction_notices, auctions):
-            claimed_by = connection.execute(
-                select(table.c.code)
-                .where(table.c.carried_from_auction_id == latest.id)
-                .order_by(table.c.id)
-                .limit(1)
-            ).scalar()
+            query = select(table.c.code).where(table.c.carried_from_auction_id == latest.id)
+            if table is auction_notices:  # a cancelled notice gave its claim up
+                query = query.where(auction_notices.c.cancelled_at.is_(None))
+            claimed_by = connection.execute(query.order_by(table.c.id).limit(1)).scalar()
             if claimed_by is not None:
                 break
     return CarryOver(int(latest.id), latest.code, rolled_over, claimed_by)

@@ -47,6 +47,11 @@ class DeskKeys:
         return "clear-key-" + code.encode().hex()
 
     @staticmethod
+    def cancel(code: str) -> str:
+        """The cancel form of auction ``code``."""
+        return "cancel-key-" + code.encode().hex()
+
+    @staticmethod
     def new_key() -> str:
         return uuid.uuid4().hex
 

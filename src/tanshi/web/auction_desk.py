@@ -1,5 +1,6 @@
 """The regulator's bid-book forms on the allocation page: announce an auction with its bidding
-window, and close and clear it (the page itself, with the book, is web/allocation.py)."""
+window, close and clear it, or cancel it with a reason (the page itself, with the book, is
+web/allocation.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
-from tanshi.services import bid_book, bid_book_clearing, bid_book_reads
+from tanshi.services import bid_book, bid_book_cancel, bid_book_clearing, bid_book_reads
 from tanshi.services.principals import Principal, Scope
 from tanshi.web.allocation import AUCTION_CODE, DeskKeys, optional_decimal, place_of
 from tanshi.web.common import VisitorDep
@@ -79,6 +80,29 @@ def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mess
         "cover": shown["cover_ratio"]}  # fmt: skip
 
 
+def _cancel(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
+    if Scope.REGULATE not in me.scopes:
+        raise Refused("forbidden", "only the regulator cancels auctions")
+    if not form.get("confirm"):
+        raise Refused("cancel_not_confirmed", "tick the box to confirm the cancellation")
+    place = place_of(svc, me)
+    done, issues = bid_book_cancel.cancel_notice(
+        svc.engine, place, code, reason=form.get("reason", ""),
+        key=f"web/{me.user_id}/{form.get('form_key', '')}", now=svc.now(), by=me.username,
+    )  # fmt: skip
+    if done is None:
+        raise refusal_of(issues)
+    values = {"code": code, "bids": done["bids_cancelled"],
+              "released": f"{done['released_fen'] / 100:,.2f}"}  # fmt: skip
+    if done["roll_over_from"]:
+        return ("auction {code} cancelled: {bids} live bid(s) ended and {released} reserved "
+                "funds released; its claim on the {carried} t auction {source} rolled over is "
+                "released", values | {"carried": f"{done['roll_over_released_t']:,}",
+                                     "source": done["roll_over_from"]})  # fmt: skip
+    return ("auction {code} cancelled: {bids} live bid(s) ended and {released} reserved funds "
+            "released", values)  # fmt: skip
+
+
 @router.post("/regulator/auction-notices", response_class=HTMLResponse)
 async def announce(request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
     return await web_write(request, svc, who, "auction_announce", "web",
@@ -91,3 +115,10 @@ async def clear(code: CodePath, request: Request, svc: ServiceDep, who: VisitorD
     return await web_write(request, svc, who, "auction_clear", code,
                            lambda form, me: _clear(svc, me, code, form),
                            key_input=DeskKeys.clear(code), key_required=True)  # fmt: skip
+
+
+@router.post("/regulator/auction-notices/{code}/cancel", response_class=HTMLResponse)
+async def cancel(code: CodePath, request: Request, svc: ServiceDep, who: VisitorDep) -> Response:
+    return await web_write(request, svc, who, "auction_cancel", code,
+                           lambda form, me: _cancel(svc, me, code, form),
+                           key_input=DeskKeys.cancel(code), key_required=True)  # fmt: skip

@@ -169,6 +169,11 @@ AUCTIONS = {
     "moment_without_offset": "give the window's moments with their time zone",
     "auction_code_taken": "an auction with this code is already announced or recorded",
     "no_auction_terms": "the rulebook has no auction rule for that year",
+    "auction_cancelled": "the auction was cancelled: it takes no bids and is not cleared",
+    "auction_already_cleared": "the auction is cleared: it can no longer be cancelled",
+    "cancel_reason_required": "say why the auction is cancelled",
+    "cancel_reason_too_long": "the reason may have at most 2,000 characters",
+    "cancel_not_confirmed": "tick the box to confirm the cancellation",
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",
@@ -236,7 +241,7 @@ AUDIT_ACTIONS = {
     "admin_request_approve": "request approved", "admin_request_reject": "request rejected",
     "auction_announce": "auction announced", "auction_bid": "auction bid",
     "auction_bid_revise": "auction bid revised", "auction_bid_withdraw": "auction bid withdrawn",
-    "auction_clear": "auction cleared",
+    "auction_clear": "auction cleared", "auction_cancel": "auction cancelled",
     "trusted_list_add": "trusted-list addition proposed",
     "trusted_list_confirm": "trusted-list change confirmed",
     "trusted_list_withdraw": "trusted-list change withdrawn",

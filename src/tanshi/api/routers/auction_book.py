@@ -1,5 +1,6 @@
 """The bid book: the regulator announces an auction with a bidding window, companies submit,
-revise and withdraw sealed bids while it is open, the regulator closes and clears it.
+revise and withdraw sealed bids while it is open, the regulator closes and clears it (or
+cancels it before, with a reason the public sees).
 
 Bids are sealed (a bidder sees its own; regulators and auditors the whole book once it is
 cleared); the results are public. ``services.bid_book`` does the work, all or nothing.
@@ -30,7 +31,14 @@ from tanshi.api.models import MAX_ID, Page, Quantity, Strict
 from tanshi.api.routers.auctions import AuctionCode, Price
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.issues import Issue, Severity
-from tanshi.services import auction_reads, bid_book, bid_book_clearing, bid_book_reads, trading
+from tanshi.services import (
+    auction_reads,
+    bid_book,
+    bid_book_cancel,
+    bid_book_clearing,
+    bid_book_reads,
+    trading,
+)
 from tanshi.services.jurisdiction import Jurisdiction, local_date
 from tanshi.services.principals import Principal, Scope
 from tanshi.services.views import Page as ItemPage
@@ -44,7 +52,8 @@ JurisdictionQuery = Annotated[
     str | None, Query(max_length=20, description="the jurisdiction; optional with only one")
 ]
 NOT_FOUND = {"unknown_auction", "unknown_bid"}
-CONFLICTS = {"auction_code_taken", "bid_not_live", "idempotency_key_reused_with_different_request"}
+CONFLICTS = {"auction_code_taken", "bid_not_live", "idempotency_key_reused_with_different_request",
+             "auction_cancelled", "auction_already_cleared"}  # fmt: skip
 
 
 class AnnounceIn(Strict):
@@ -76,6 +85,13 @@ class ClearIn(Strict):
     seed: Annotated[int, Field(ge=0, le=2**31 - 1)] = 0
 
 
+class CancelIn(Strict):
+    reason: Annotated[str, Field(min_length=1, max_length=bid_book_cancel.MAX_REASON_CHARS)] = (
+        Field(description="why the auction is cancelled (a market disruption, a technical "
+              "failure, a court order…); kept and published as given")
+    )  # fmt: skip
+
+
 class _AuctionTerms(BaseModel):
     """What an announced auction and a published result share (the window is theirs)."""
 
@@ -84,7 +100,7 @@ class _AuctionTerms(BaseModel):
     year: int
     auction_on: str
     closed_at: str | None
-    phase: Literal["announced", "open", "closed", "cleared"]
+    phase: Literal["announced", "open", "closed", "cleared", "cancelled"]
     currency: str
     offered_t: int
     carried_in_t: int
@@ -104,6 +120,10 @@ class _AuctionTerms(BaseModel):
 class NoticeOut(_AuctionTerms):
     opens_at: str
     closes_at: str
+    cancelled_at: str | None = Field(description="when the regulator cancelled it (UTC); null "
+                                     "unless phase is cancelled")  # fmt: skip
+    cancelled_by: str | None = Field(description="the regulator's user who cancelled it")
+    cancel_reason: str | None = Field(description="why, as the regulator gave it")
 
 
 class ResultOut(_AuctionTerms):
@@ -125,7 +145,7 @@ class ResultOut(_AuctionTerms):
 class BidOut(BaseModel):
     bid_id: int
     company: str
-    status: Literal["live", "revised", "withdrawn", "cleared"]
+    status: Literal["live", "revised", "withdrawn", "cleared", "cancelled"]
     price_per_t: str
     quantity_t: int
     reserved_fen: int
@@ -150,6 +170,30 @@ class ClearedOut(NoticeDetail):
     notes: list[NoteOut]
 
 
+class CancelledOut(NoticeDetail):
+    bids_cancelled: int = Field(description="live bids ended with the auction")
+    released_fen: int = Field(description="their reserved funds, released to the bidders")
+    roll_over_from: str | None = Field(description="the auction whose roll-over this one "
+                                       "carried in: the claim is given up, so the next notice "
+                                       "or one-step auction carries it in unless another "
+                                       "auction has been recorded since")  # fmt: skip
+    roll_over_released_t: int
+
+
+class CancellationOut(BaseModel):
+    """A cancelled auction as published: what was announced, when and why it was cancelled."""
+
+    code: str
+    jurisdiction: str
+    year: int
+    auction_on: str
+    opens_at: str
+    closes_at: str
+    offered_t: int
+    cancelled_at: str
+    cancel_reason: str
+
+
 def notice_body(svc: Service, row: dict[str, Any]) -> dict[str, Any]:
     place = svc.jurisdiction(row["jurisdiction"])
     shown = {k: v for k, v in row.items() if not k.endswith("_hundredths")}
@@ -171,7 +215,8 @@ def bid_body(bid: dict[str, Any]) -> dict[str, Any]:
 
 
 FIELDS = {"bid": "body", "company": "body.company", "code": "path.code",
-          "replaces": "path.bid_id", "window": "body.closes_at", "year": "body.year"}  # fmt: skip
+          "replaces": "path.bid_id", "window": "body.closes_at", "year": "body.year",
+          "reason": "body.reason", "key": "header.Idempotency-Key"}  # fmt: skip
 
 
 def _field(where: str) -> str | None:
@@ -247,6 +292,21 @@ def public_results(svc: ServiceDep, paging: PagingDep,
     cover ratio, bidders, day; of every jurisdiction, or of ``jurisdiction``. Those cleared
     from the bid book and those run in one step (``via``) alike."""
     page = public_result_page(svc, year, jurisdiction, limit=paging.limit, offset=paging.offset)
+    return page_body(page)
+
+
+@router.get("/public/auction-cancellations", response_model=Page[CancellationOut],
+            tags=["public"])  # fmt: skip
+def public_cancellations(svc: ServiceDep, paging: PagingDep,
+                         year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
+                         jurisdiction: Annotated[str | None, Query(max_length=20)] = None) -> dict:  # fmt: skip
+    """Every announced auction the regulator cancelled, latest first: its day, window and
+    volume, when it was cancelled and why. Its bids stay sealed."""
+    code = (
+        None if jurisdiction is None else svc.jurisdiction(jurisdiction, "query.jurisdiction").code
+    )
+    page = bid_book_reads.cancellation_list(svc.engine, jurisdiction=code, year=year,
+                                            limit=paging.limit, offset=paging.offset)  # fmt: skip
     return page_body(page)
 
 
@@ -396,5 +456,34 @@ def clear(
         return (200 if done["replayed"] else 201), detail(svc, who, place, code) | {"notes": notes}
 
     status, shown = idempotent_write(svc, request, who, key, "auction_clear", code,
+                                     body.model_dump(mode="json"), run)  # fmt: skip
+    return JSONResponse(shown, status_code=status)
+
+
+@router.post("/auction-notices/{code}/cancel", response_model=CancelledOut, status_code=201,
+             responses={200: {"model": CancelledOut, "description": "already cancelled by "
+                              "this request"}})  # fmt: skip
+def cancel(
+    code: CodePath, body: CancelIn, request: Request, key: IdempotencyKey, svc: ServiceDep,
+    who: Regulator, jurisdiction: JurisdictionQuery = None,
+) -> JSONResponse:  # fmt: skip
+    """Cancel an announced auction not yet cleared, with the reason the public is given: its
+    live bids end ``cancelled`` and their reserved funds are released, the roll-over it
+    carried in goes to the next auction, and it takes no bid or clearing after (201). 409
+    ``auction_already_cleared``, or ``auction_cancelled`` for one cancelled already."""
+
+    def run() -> tuple[int, dict]:
+        place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
+        done, issues = bid_book_cancel.cancel_notice(
+            svc.engine, place, code, reason=body.reason, key=registry_key(who, key),
+            now=svc.now(), by=who.username,
+        )  # fmt: skip
+        if done is None:
+            raise _refused(issues)
+        told = {k: done[k] for k in ("bids_cancelled", "released_fen", "roll_over_from",
+                                     "roll_over_released_t")}  # fmt: skip
+        return (200 if done["replayed"] else 201), detail(svc, who, place, code) | told
+
+    status, shown = idempotent_write(svc, request, who, key, "auction_cancel", code,
                                      body.model_dump(mode="json"), run)  # fmt: skip
     return JSONResponse(shown, status_code=status)

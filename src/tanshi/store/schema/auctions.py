@@ -9,10 +9,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
+    text,
 )
 
 from tanshi.store.schema.base import metadata
@@ -68,7 +71,8 @@ auction_awards = Table(
 # bidding window, and the sealed bids companies submit while it is open. Each bid's funds
 # (price × quantity) are reserved in ``funds_reservation_id``; a revision ends the bid
 # (``revised``) and starts a new one that ``replaces_bid_id`` it; clearing records the
-# auction in ``auctions`` (``auction_id``) and each bid's ``awarded_units``.
+# auction in ``auctions`` (``auction_id``) and each bid's ``awarded_units``; cancelling the
+# notice ends its live bids (``cancelled``) and releases their funds.
 auction_notices = Table(
     "auction_notices",
     metadata,
@@ -89,9 +93,21 @@ auction_notices = Table(
     Column("bid_units", BigInteger, nullable=True),
     Column("bidders", Integer, nullable=True),
     # The auction whose roll-over the notice carries in (as ``auctions``'); its auction
-    # inherits it when cleared.
-    Column(
-        "carried_from_auction_id", ForeignKey("auctions.id"), nullable=True, index=True, unique=True
+    # inherits it when cleared. A cancelled notice keeps it as history but no longer claims
+    # it: the unique index counts only notices not cancelled (0032_auction_cancellations).
+    Column("carried_from_auction_id", ForeignKey("auctions.id"), nullable=True),
+    # The regulator's cancellation of a notice not cleared (services/bid_book_cancel.py):
+    # when, by whom, why (verbatim) and under which idempotency key; all NULL or all set.
+    Column("cancelled_at", DateTime(timezone=True), nullable=True),
+    Column("cancelled_by", String(80), nullable=True),
+    Column("cancel_reason", Text, nullable=True),
+    Column("cancel_key", String(200), nullable=True, index=True, unique=True),
+    Index(
+        "ix_auction_notices_carried_from_auction_id",
+        "carried_from_auction_id",
+        unique=True,
+        sqlite_where=text("cancelled_at IS NULL"),
+        postgresql_where=text("cancelled_at IS NULL"),
     ),
     UniqueConstraint("jurisdiction_id", "code"),
     CheckConstraint("opens_at < closes_at", name="window_ordered"),
@@ -126,7 +142,9 @@ auction_bids = Table(
     Column("awarded_units", BigInteger, nullable=True),
     CheckConstraint("price_hundredths > 0", name="price_positive"),
     CheckConstraint("quantity_units > 0", name="quantity_positive"),
-    CheckConstraint("status IN ('live', 'revised', 'withdrawn', 'cleared')", name="status_known"),
+    CheckConstraint(
+        "status IN ('live', 'revised', 'withdrawn', 'cleared', 'cancelled')", name="status_known"
+    ),
     CheckConstraint(
         "awarded_units IS NULL OR awarded_units <= quantity_units", name="award_within_bid"
     ),

@@ -12,6 +12,7 @@ from tanshi.rulebook.in_force import sectors_in_force, uncovered
 DEMO = preset_text("demo-province")
 KETS = preset_text("kr-kets")
 SHENZHEN = preset_text("cn-pilot-shenzhen")
+CHINA = preset_text("cn-national-power")
 
 TELECOMS = 'code = "telecoms"\nname = "Telecommunications (not trade exposed)"\n'
 
@@ -48,6 +49,26 @@ def test_shenzhen_transport_joins_in_2015() -> None:
     }
     assert codes[2014] == {"manufacturing", "power", "buildings"}
     assert codes[2015] == codes[2014] | {"transport"}
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [(2023, {"power"}), (2024, {"power", "steel", "cement", "aluminium"}), (2025, None)],
+)
+def test_china_widens_to_steel_cement_and_aluminium_in_2024(year: int, expected) -> None:
+    rulebook, issues = _parsed(CHINA)
+    assert issues == []
+    covered = {sector.code for sector in sectors_in_force(rulebook, year)}
+    assert covered == (expected or {"power", "steel", "cement", "aluminium"})
+    if year <= 2024:  # the preset rules on 2019-2024 (the 2025 power plan is a draft)
+        assert {s.code for s in rules_in_force(rulebook, year).sectors} == covered
+    industry = [s for s in rulebook.sectors if s.code in {"steel", "cement", "aluminium"}]
+    assert [(s.valid_from, s.valid_to, s.confidence.value) for s in industry] == [
+        (2024, None, "V")
+    ] * 3
+    assert all("26,000 tCO2" in s.name for s in industry)
+    assert uncovered(rulebook, 2023, {"S": "steel", "P": "power"}).keys() == {"S"}
+    assert uncovered(rulebook, year, {"S": "steel"}) == ({"S": industry[0]} if year < 2024 else {})
 
 
 def test_describe_lists_the_sectors_of_the_year_with_their_years() -> None:

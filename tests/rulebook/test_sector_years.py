@@ -167,6 +167,39 @@ def test_allocation_years_without_any_sector_are_reported() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("sectors", "expected"),
+    [
+        ('["steel", "glass"]', [("unknown_sector", "allocation[3].verified_emissions_sectors[1]")]),
+        ('["steel", "steel"]', None),
+    ],
+)
+def test_verified_emissions_sectors_must_be_declared_once(sectors: str, expected) -> None:
+    line = 'verified_emissions_sectors = ["steel", "cement", "aluminium"]'
+    assert CHINA.count(line) == 1
+    rulebook, issues = parse_rulebook(
+        CHINA.replace(line, f"verified_emissions_sectors = {sectors}"), "mine.toml"
+    )
+    if expected is None:
+        assert rulebook is None and [i.code for i in issues] == ["rulebook_value_error"]
+        assert "name each sector once" in issues[0].message
+    else:
+        assert [(i.code, i.where.split()[-1]) for i in issues] == expected
+
+
+def test_verified_emissions_before_the_sector_joins_is_reported() -> None:
+    """The 2023 rule may not allocate steel its verified emissions: steel joins in 2024."""
+    text = CHINA.replace(
+        "preallocation_base_year = 2022\n",
+        'preallocation_base_year = 2022\nverified_emissions_sectors = ["steel"]\n',
+    )
+    _, issues = _parsed(text)
+    assert [(i.code, i.where.split()[-1]) for i in issues] == [
+        ("sector_not_in_force", "allocation[2].verified_emissions_sectors[0]")
+    ]
+    assert "not in 2023" in issues[0].message
+
+
 def test_a_sector_declared_twice_is_still_a_problem() -> None:
     twice = DEMO.replace('code = "aviation"', 'code = "cement"')
     _, issues = _parsed(twice)

@@ -68,6 +68,8 @@ def test_china_widens_to_steel_cement_and_aluminium_in_2024(year: int, expected)
     ] * 3
     assert all("26,000 tCO2" in s.name for s in industry)
     assert uncovered(rulebook, 2023, {"S": "steel", "P": "power"}).keys() == {"S"}
+    shown = {name: text for name, text, _ in describe(rules_in_force(rulebook, 2024), "CNY")}
+    assert shown["Allocation"].endswith("; steel, cement, aluminium: verified emissions")
     assert uncovered(rulebook, year, {"S": "steel"}) == ({"S": industry[0]} if year < 2024 else {})
 
 

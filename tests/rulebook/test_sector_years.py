@@ -12,6 +12,7 @@ from tanshi.rulebook.in_force import sectors_in_force, uncovered
 DEMO = preset_text("demo-province")
 KETS = preset_text("kr-kets")
 SHENZHEN = preset_text("cn-pilot-shenzhen")
+CHINA = preset_text("cn-national-power")
 
 TELECOMS = 'code = "telecoms"\nname = "Telecommunications (not trade exposed)"\n'
 
@@ -48,6 +49,28 @@ def test_shenzhen_transport_joins_in_2015() -> None:
     }
     assert codes[2014] == {"manufacturing", "power", "buildings"}
     assert codes[2015] == codes[2014] | {"transport"}
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [(2023, {"power"}), (2024, {"power", "steel", "cement", "aluminium"}), (2025, None)],
+)
+def test_china_widens_to_steel_cement_and_aluminium_in_2024(year: int, expected) -> None:
+    rulebook, issues = _parsed(CHINA)
+    assert issues == []
+    covered = {sector.code for sector in sectors_in_force(rulebook, year)}
+    assert covered == (expected or {"power", "steel", "cement", "aluminium"})
+    if year <= 2024:  # the preset rules on 2019-2024 (the 2025 power plan is a draft)
+        assert {s.code for s in rules_in_force(rulebook, year).sectors} == covered
+    industry = [s for s in rulebook.sectors if s.code in {"steel", "cement", "aluminium"}]
+    assert [(s.valid_from, s.valid_to, s.confidence.value) for s in industry] == [
+        (2024, None, "V")
+    ] * 3
+    assert all("26,000 tCO2" in s.name for s in industry)
+    assert uncovered(rulebook, 2023, {"S": "steel", "P": "power"}).keys() == {"S"}
+    shown = {name: text for name, text, _ in describe(rules_in_force(rulebook, 2024), "CNY")}
+    assert shown["Allocation"].endswith("; steel, cement, aluminium: verified emissions")
+    assert uncovered(rulebook, year, {"S": "steel"}) == ({"S": industry[0]} if year < 2024 else {})
 
 
 def test_describe_lists_the_sectors_of_the_year_with_their_years() -> None:
@@ -144,6 +167,39 @@ def test_allocation_years_without_any_sector_are_reported() -> None:
             "allocation is in force in 2013 but no [[sectors]] entry covers 2013",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("sectors", "expected"),
+    [
+        ('["steel", "glass"]', [("unknown_sector", "allocation[3].verified_emissions_sectors[1]")]),
+        ('["steel", "steel"]', None),
+    ],
+)
+def test_verified_emissions_sectors_must_be_declared_once(sectors: str, expected) -> None:
+    line = 'verified_emissions_sectors = ["steel", "cement", "aluminium"]'
+    assert CHINA.count(line) == 1
+    rulebook, issues = parse_rulebook(
+        CHINA.replace(line, f"verified_emissions_sectors = {sectors}"), "mine.toml"
+    )
+    if expected is None:
+        assert rulebook is None and [i.code for i in issues] == ["rulebook_value_error"]
+        assert "name each sector once" in issues[0].message
+    else:
+        assert [(i.code, i.where.split()[-1]) for i in issues] == expected
+
+
+def test_verified_emissions_before_the_sector_joins_is_reported() -> None:
+    """The 2023 rule may not allocate steel its verified emissions: steel joins in 2024."""
+    text = CHINA.replace(
+        "preallocation_base_year = 2022\n",
+        'preallocation_base_year = 2022\nverified_emissions_sectors = ["steel"]\n',
+    )
+    _, issues = _parsed(text)
+    assert [(i.code, i.where.split()[-1]) for i in issues] == [
+        ("sector_not_in_force", "allocation[2].verified_emissions_sectors[0]")
+    ]
+    assert "not in 2023" in issues[0].message
 
 
 def test_a_sector_declared_twice_is_still_a_problem() -> None:

@@ -17,6 +17,10 @@ Pre-allocation = round(preallocation_share × allocation on the base year's outp
 True-up = allocation on the year's verified output − pre-allocation: positive is issued,
 negative is taken back. Factors keep 28 significant digits (the decimal context set here);
 only the tonnes are rounded, once per unit and step.
+
+A company of the rule's ``verified_emissions_sectors`` has no unit lines: it is allocated
+its verified emissions of the year (in whole tonnes, as its obligation is rounded), all at
+the true-up (``at_verified_emissions``).
 """
 
 from __future__ import annotations
@@ -75,6 +79,31 @@ class TrueUpLine:
     preallocated_t: int
     final: UnitAllocation
     adjustment_t: int  # > 0 issued at true-up, < 0 taken back
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedLine:
+    """A company allocated its verified emissions of the year, against its pre-allocation."""
+
+    company: str
+    verified_t: int  # the verified emissions in whole tonnes, as the obligation rounds them
+    preallocated_t: int
+    adjustment_t: int  # > 0 issued at true-up, < 0 taken back
+
+    @property
+    def allocated_t(self) -> int:
+        return self.verified_t
+
+
+def at_verified_emissions(
+    verified_t: Mapping[str, int], preallocated_t: Mapping[str, int]
+) -> list[VerifiedLine]:
+    """Company → its verified tonnes as its final allocation, less what it was pre-allocated."""
+    return [
+        VerifiedLine(company, tonnes, preallocated_t.get(company, 0),
+                     tonnes - preallocated_t.get(company, 0))
+        for company, tonnes in sorted(verified_t.items())
+    ]  # fmt: skip
 
 
 def unit_kind(unit: GeneratingUnit) -> GeneratingUnitKind:

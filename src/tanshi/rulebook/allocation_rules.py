@@ -27,6 +27,12 @@ def _each_once(kinds: tuple[str, ...]) -> tuple[str, ...]:
     return kinds
 
 
+def _sectors_once(codes: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(codes)) != len(codes):
+        raise ValueError("name each sector once")
+    return codes
+
+
 class GrandfatheringRule(Ruled):
     """Free allocation on the average verified emissions of base years."""
 
@@ -61,7 +67,9 @@ class BenchmarkOutputRule(Ruled):
     ``preallocation_base_year`` output is given first; the true-up on verified output of the
     year gives (or takes back) the rest. The load bands apply to units of a class with
     ``load_correction`` whose kind is in ``load_correction_units`` (China 2019-2020:
-    condensing units only); other units take 1.
+    condensing units only); other units take 1. Companies of ``verified_emissions_sectors``
+    are allocated their verified emissions of the year instead (等量分配: China's steel,
+    cement and aluminium in 2024), nothing pre-allocated, all of it at the true-up.
     """
 
     method: Literal["benchmark_output"]
@@ -76,6 +84,7 @@ class BenchmarkOutputRule(Ruled):
         tuple[GeneratingUnitKind, ...], Field(min_length=1), AfterValidator(_each_once)
     ] = ("condensing", "chp")
     rounding: Rounding = "half_up"
+    verified_emissions_sectors: Annotated[tuple[Code, ...], AfterValidator(_sectors_once)] = ()
 
 
 class EuBenchmarkRule(Ruled):

@@ -147,10 +147,13 @@ def _allocation(rule: AllocationRule) -> str:
             corrections.insert(
                 -1, f"heat supply 1 - {rule.heat_supply_coefficient_coal} x heat ratio (coal)"
             )
+        equal = ""
+        if rule.verified_emissions_sectors:
+            equal = f"; {', '.join(rule.verified_emissions_sectors)}: verified emissions"
         return (
             f"benchmark x {rule.output_basis.replace('_', ' ')} x corrections; "
             f"{_share(rule.preallocation_share)} pre-allocated on {rule.preallocation_base_year} "
-            f"output, then trued up; {', '.join(corrections)}"
+            f"output, then trued up; {', '.join(corrections)}{equal}"
         )
     if isinstance(rule, EuBenchmarkRule):
         years = rule.historical_activity_years

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from tanshi.core.issues import Issue
-from tanshi.rulebook.model import Rulebook, Sector
+from tanshi.rulebook.model import BenchmarkOutputRule, Rulebook, Sector
 from tanshi.rulebook.records import Ruled
 
 
 def check_sectors(rulebook: Rulebook) -> Iterator[Issue]:
-    """Duplicate sectors, reversed years, rules naming a sector outside its years, and
-    allocation years that cover no sector at all."""
+    """Duplicate sectors, reversed years, rules naming a sector unknown or outside its
+    years, and allocation years that cover no sector at all."""
     seen: set[str] = set()
     for index, sector in enumerate(rulebook.sectors):
         if sector.code in seen:
@@ -43,6 +43,14 @@ def check_sectors(rulebook: Rulebook) -> Iterator[Issue]:
             where = f"auction[{index}].eligible_sectors[{position}]"
             yield from _named(declared.get(code), auction, where)
     for index, rule in enumerate(rulebook.allocation):
+        if isinstance(rule, BenchmarkOutputRule):
+            for position, code in enumerate(rule.verified_emissions_sectors):
+                where = f"allocation[{index}].verified_emissions_sectors[{position}]"
+                if code not in declared:
+                    yield Issue(
+                        "unknown_sector", f"sector {code} is not declared in [[sectors]]", where
+                    )
+                yield from _named(declared.get(code), rule, where)
         for year in range(rule.valid_from, rule.valid_to + 1):
             if not any(sector.in_force(year) for sector in rulebook.sectors):
                 yield Issue(

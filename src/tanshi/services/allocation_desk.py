@@ -56,20 +56,24 @@ def _stored(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[dict[
         .group_by(allocation_lines.c.company_id)
         .subquery()
     )  # fmt: skip
+    # A company allocated its verified emissions has no first-stage row, only its true-up.
     query = (
         select(companies.c.code, companies.c.name, companies.c.sector,
                allocations.c.allocated_units, allocations.c.deduction_units,
                allocations.c.transaction_id, adjustments.c.units)
-        .join(companies, companies.c.id == allocations.c.company_id)
+        .select_from(companies)
+        .outerjoin(allocations, (allocations.c.company_id == companies.c.id)
+                   & (allocations.c.year == year))
         .outerjoin(adjustments, adjustments.c.company_id == companies.c.id)
-        .where(allocations.c.year == year, companies.c.jurisdiction_id == jurisdiction.id)
+        .where(companies.c.jurisdiction_id == jurisdiction.id,
+               allocations.c.id.is_not(None) | adjustments.c.units.is_not(None))
         .order_by(companies.c.code)
     )  # fmt: skip
     with reading(engine) as connection:
         rows = connection.execute(query).all()
     return [
         {"company": r.code, "name": r.name, "sector": r.sector,
-         "first_t": int(r.allocated_units), "deduction_t": int(r.deduction_units),
+         "first_t": int(r.allocated_units or 0), "deduction_t": int(r.deduction_units or 0),
          "true_up_t": None if r.units is None else int(r.units),
          "transaction_id": r.transaction_id}
         for r in rows

@@ -2,7 +2,8 @@
 
     grandfathering    base-year verified emissions (emission_reports)
     eu_benchmark      installations' historical activity levels (activity_levels)
-    benchmark_output  the pre-allocation: generating units' base-year output (unit_outputs)
+    benchmark_output  the pre-allocation: generating units' base-year output (unit_outputs);
+                      companies of the rule's verified_emissions_sectors get none
 
 Each plan is an ``AllocationTable`` (one line per company, as compliance and reports read
 it) and, for the benchmark methods, the per-unit or per-installation lines behind it.
@@ -222,10 +223,13 @@ def _preallocation(
     owed: Mapping[str, int],
 ) -> Plan:
     base = rule.preallocation_base_year
+    sectors = company_sectors(engine, jurisdiction)
+    # Companies allocated their verified emissions get it all at the true-up.
+    at_verified = {c for c, s in sectors.items() if s in rule.verified_emissions_sectors}
     units = [
         unit
         for unit in production.generating_units(engine, jurisdiction, base)
-        if unit.company not in left_out
+        if unit.company not in left_out and unit.company not in at_verified
     ]
     shares, issues = preallocate(rule, rules.benchmarks, units)
     items = []

@@ -4,6 +4,10 @@
     adjustment    = final_unit − pre-allocated_unit              (per unit, kept as a line)
     net_company   = Σ adjustments of the company's units
 
+A company of the rule's ``verified_emissions_sectors`` (China's steel, cement and aluminium
+in 2024) has no unit lines: its final allocation is its verified emissions of the year, in
+whole tonnes as its obligation rounds them, less anything pre-allocated (one line, item
+``verified_emissions``); the true-up waits until every such company's emissions are verified.
 A company whose net is positive receives it as an ``allocation``; one whose net is negative
 gives it back as an ``allocation_reversal`` to the jurisdiction's holding account. What
 its holding can no longer cover (it sold or surrendered the units) is deducted from the
@@ -22,11 +26,14 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Engine, select
 
-from tanshi.allocation import TrueUpLine, true_up
+from tanshi.allocation import TrueUpLine, VerifiedLine, at_verified_emissions, true_up
+from tanshi.compliance.reconcile import obligation_t
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue, Severity, has_errors
+from tanshi.core.quantities import kg_to_t
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import rules_in_force
+from tanshi.rulebook.in_force import RulesInForce
 from tanshi.rulebook.model import BenchmarkOutputRule
 from tanshi.services import production
 from tanshi.services.allocation_methods import outside_coverage, unit_factors
@@ -37,7 +44,7 @@ from tanshi.services.jurisdiction import (
     unit_class_id,
 )
 from tanshi.services.market import unit_class_by_code
-from tanshi.services.mrv import company_ids
+from tanshi.services.mrv import company_ids, company_sectors
 from tanshi.services.registry import balance, execute_in, lock_journal_head
 from tanshi.services.year_state import allocated_in, trued_up_in
 from tanshi.store.engine import reader
@@ -46,7 +53,11 @@ from tanshi.store.schema import (
     allocation_lines,
     allocations,
     companies,
+    emission_reports,
 )
+
+# The allocation line of a company allocated its verified emissions (no generating unit).
+VERIFIED_ITEM = "verified_emissions"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +72,7 @@ class TrueUp:
     carried_t: dict[str, int] = field(default_factory=dict)  # deducted from year + 1
     issued_t: int = 0
     booked: bool = False
+    verified: tuple[VerifiedLine, ...] = ()  # companies allocated their verified emissions
 
     @property
     def ok(self) -> bool:
@@ -112,25 +124,69 @@ def plan_true_up(engine: Engine, jurisdiction: Jurisdiction, year: int) -> TrueU
         return TrueUp(year, issues=(Issue(
             "not_preallocated", f"{year} has not been pre-allocated; allocate it first", where),))  # fmt: skip
     left_out, notes = outside_coverage(engine, jurisdiction, year, "true-up")
+    sectors = company_sectors(engine, jurisdiction)
+    at_verified = {
+        company for company, sector in sectors.items()
+        if sector in rule.verified_emissions_sectors and company not in left_out
+    }  # fmt: skip
     verified = [
         unit
         for unit in production.generating_units(engine, jurisdiction, year)
-        if unit.company not in left_out
+        if unit.company not in left_out and unit.company not in at_verified
     ]
+    preallocated = _preallocated(engine, jurisdiction, year)
     lines, issues = true_up(
-        rule, rules.benchmarks, verified, _preallocated(engine, jurisdiction, year)
-    )
+        rule, rules.benchmarks, verified,
+        {key: units for key, units in preallocated.items() if key[0] not in at_verified},
+    )  # fmt: skip
     issues = [*notes, *issues]
+    tonnes, missing = _verified_t(engine, jurisdiction, rules, sorted(at_verified))
+    issues.extend(
+        Issue.of("no_verified_emissions",
+                 "{company} ({sector}) is allocated its verified {year} emissions, which are "
+                 "not recorded yet; the true-up waits until they are",
+                 f"company {company}, true-up {year}",
+                 company=company, sector=sectors[company], year=year)
+        for company in missing
+    )  # fmt: skip
+    pre_of: dict[str, int] = {}
+    for (company, _), units in preallocated.items():
+        if company in at_verified:
+            pre_of[company] = pre_of.get(company, 0) + units
+    equal = at_verified_emissions(tonnes, pre_of)
     net: dict[str, int] = {}
-    for line in lines:
-        net[line.company] = net.get(line.company, 0) + line.adjustment_t
-    if not verified:
+    for company, adjustment in [(line.company, line.adjustment_t) for line in lines] + [
+        (line.company, line.adjustment_t) for line in equal
+    ]:
+        net[company] = net.get(company, 0) + adjustment
+    if not verified and not at_verified:
         issues.append(
             Issue("no_verified_output",
                   f"no output is recorded for {year}; import the verified output "
                   "(tanshi allocation output FILE) first", where)
         )  # fmt: skip
-    return TrueUp(year, tuple(lines), tuple(issues), net)
+    return TrueUp(year, tuple(lines), tuple(issues), net, verified=tuple(equal))
+
+
+def _verified_t(
+    engine: Engine, jurisdiction: Jurisdiction, rules: RulesInForce, codes: list[str]
+) -> tuple[dict[str, int], list[str]]:
+    """Company → verified emissions of the year in whole tonnes (rounded as the obligation),
+    and the companies without verified emissions."""
+    query = (
+        select(companies.c.code, emission_reports.c.verified_kg)
+        .join(companies)
+        .where(
+            companies.c.jurisdiction_id == jurisdiction.id,
+            companies.c.code.in_(codes),
+            emission_reports.c.year == rules.year,
+            emission_reports.c.verified_kg.is_not(None),
+        )
+    )
+    with reader(engine).connect() as connection:
+        found = {row.code: int(row.verified_kg) for row in connection.execute(query)}
+    tonnes = {company: obligation_t(kg_to_t(kg), rules.compliance) for company, kg in found.items()}
+    return tonnes, [company for company in codes if company not in found]
 
 
 def _carry(
@@ -262,21 +318,28 @@ def true_up_year(engine: Engine, jurisdiction: Jurisdiction, year: int, now: dat
                 ),
                 f"allocating the {year} true-up to {company}",
             )  # fmt: skip
-        if plan.lines:
-            connection.execute(
-            allocation_lines.insert(),
-            [
-                {"company_id": ids[line.company], "item": line.unit, "year": year,
-                 "stage": "true_up", "allocated_units": line.final.allocated_t,
-                 "adjustment_units": line.adjustment_t,
-                 "detail": {**unit_factors(line.final), "preallocated_t": str(line.preallocated_t)},
-                 "transaction_id": transactions.get(line.company), "recorded_at": now}
-                for line in plan.lines
-            ],
-        )  # fmt: skip
+        rows = [
+            {"company_id": ids[line.company], "item": line.unit, "year": year,
+             "stage": "true_up", "allocated_units": line.final.allocated_t,
+             "adjustment_units": line.adjustment_t,
+             "detail": {**unit_factors(line.final), "preallocated_t": str(line.preallocated_t)},
+             "transaction_id": transactions.get(line.company), "recorded_at": now}
+            for line in plan.lines
+        ] + [
+            {"company_id": ids[line.company], "item": VERIFIED_ITEM, "year": year,
+             "stage": "true_up", "allocated_units": line.allocated_t,
+             "adjustment_units": line.adjustment_t,
+             "detail": {"verified_t": str(line.verified_t),
+                        "preallocated_t": str(line.preallocated_t)},
+             "transaction_id": transactions.get(line.company), "recorded_at": now}
+            for line in plan.verified
+        ]  # fmt: skip
+        if rows:
+            connection.execute(allocation_lines.insert(), rows)
     return TrueUp(
-        year, plan.lines, tuple(issues), plan.net_t, reversed_t, carried, issued, booked=True
-    )
+        year, plan.lines, tuple(issues), plan.net_t, reversed_t, carried, issued, booked=True,
+        verified=plan.verified,
+    )  # fmt: skip
 
 
 def _already_booked(year: int) -> TrueUp:

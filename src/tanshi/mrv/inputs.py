@@ -104,7 +104,7 @@ def read_rows(
         cell = cells.__getitem__
 
         def at(column: str, line: int = line) -> str:
-            return f"{origin}: row {line}, column {column}"
+            return f"{origin}:{line} {column}"
 
         row_issues: list[Issue] = []
         for column in REQUIRED_COLUMNS:
@@ -184,7 +184,7 @@ def read_rows(
                 name=name,
                 amount=converted[0],
                 unit=converted[1],
-                where=f"{origin}: row {line}",
+                where=f"{origin}:{line}",
             )
         )
     return values, issues

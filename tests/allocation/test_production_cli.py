@@ -73,7 +73,8 @@ def test_cli_imports_output_and_the_cycle_pre_allocates_then_trues_up(tmp_path: 
                                      "0.90,0,1100000"), encoding="utf-8")  # fmt: skip
     refused = runner.invoke(app, ["allocation", "output", str(bad), "--db", db])
     assert refused.exit_code == 1
-    assert "unknown_unit_class" in refused.output
+    assert ": error: " in refused.stderr and "[unknown_unit_class]" in refused.stderr
+    assert refused.stderr.endswith("; nothing was recorded\n")
     base_only = tmp_path / "2018.csv"
     base_only.write_text(UNITS_CSV.splitlines(keepends=True)[0] + UNITS_CSV.splitlines()[1])
     imported = runner.invoke(app, ["allocation", "output", str(base_only), "--db", db])

@@ -76,7 +76,7 @@ def test_rulebook_check_lists_every_problem_and_fails(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "penalty[0].multiple" in result.output
     assert "offsets[0].cap_share_of_obligation" in result.output
-    assert "2 error(s)" in result.output
+    assert "2 errors; " in result.stderr and "mine.toml:" in result.stderr
 
 
 def test_rulebook_check_of_a_missing_file_says_so() -> None:

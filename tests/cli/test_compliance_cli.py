@@ -37,7 +37,9 @@ def test_borrow_bank_surrender_and_penalty_choice(tmp_path: Path) -> None:
     engine.dispose()
     # 10% of 1 100 = 110 may be borrowed
     over = runner.invoke(app, ["compliance", "borrow", "P", "2015", "111", "b1", *at])
-    assert over.exit_code == 1 and "borrowing_limit_exceeded" in over.output
+    assert over.exit_code == 1 and over.stdout == ""
+    assert over.stderr.splitlines()[0].endswith(" [borrowing_limit_exceeded]")
+    assert over.stderr.endswith("\n1 error; nothing was done\n")
     ok = runner.invoke(app, ["compliance", "borrow", "P", "2015", "100", "b2", *at])
     assert ok.exit_code == 0 and "borrowing b2: ok" in ok.output
     surrender = ["compliance", "surrender", "P"]

@@ -81,8 +81,9 @@ def test_company_import_reports_every_bad_row_and_registers_nothing(tmp_path: Pa
     bad.write_text("code,name,sector\nA,Alpha,power\nB,Beta,nosector\nC?,Gamma,steel\n")
     result = runner.invoke(app, ["company", "import", str(bad), *db])
     assert result.exit_code == 1
-    assert "row 3: sector 'nosector'" in result.output
-    assert "row 4: company code 'C?'" in result.output
+    assert f"{bad}:3: error: sector 'nosector'" in result.stderr
+    assert f"{bad}:4: error: company code 'C?'" in result.stderr
+    assert result.stderr.endswith("\n2 errors; nothing was registered\n")
     assert runner.invoke(app, ["company", "list", *db]).output == ""
     header = tmp_path / "header.csv"
     header.write_text("code,name\nA,Alpha\n")
@@ -103,8 +104,8 @@ def test_company_import_refuses_taken_and_repeated_codes_and_registers_nothing(
     )
     result = runner.invoke(app, ["company", "import", str(clash), *db])
     assert result.exit_code == 1, result.output
-    assert "row 3: company code A is already registered to Alpha" in result.output
-    assert "row 5: company code B is also given at" in result.output
+    assert ":3: error: company code A is already registered to Alpha" in result.output
+    assert f":5: error: company code B is also given at {clash}:4" in result.output
     listed = runner.invoke(app, ["company", "list", *db])
     assert listed.output.splitlines() == ["A\tpower\tAlpha"]
 

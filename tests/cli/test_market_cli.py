@@ -123,7 +123,7 @@ def test_mistakes_are_explained(trades_file: Path, tmp_path: Path) -> None:
         app, ["market", "bulletin", "--week", "2024-11-08", "--trades", str(bad)]
     )
     assert rejected.exit_code == 1
-    assert "2 problem(s)" in rejected.output and "bad.csv:2" in rejected.output
+    assert "2 errors; " in rejected.stderr and "bad.csv:2: error: " in rejected.stderr
     missing = runner.invoke(
         app, ["market", "bulletin", "--week", "2024-11-08", "--trades", str(tmp_path / "no.csv")]
     )

@@ -80,8 +80,12 @@ def test_errors_exit_1_and_write_nothing(tmp_path: Path) -> None:
     args = ["mrv", "compute", str(bad), "--methodology", "CN-ETS:power", "--year", "2022"]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 1
-    assert "bad.csv: row 2, column unit" in result.output
-    assert "[ambiguous_unit]" in result.output
+    # On stderr: the problem at its file line (cli/docs.md, "Problems"), then the count.
+    assert result.stdout == ""
+    [problem, count] = result.stderr.splitlines()
+    assert problem.startswith("bad.csv:2 unit: error: 'mt' is read as tonne")
+    assert problem.endswith(" [ambiguous_unit]")
+    assert count == "1 error; nothing written — fix them and run again"
     assert not out.exists()
 
 
@@ -119,9 +123,9 @@ def test_malformed_units_are_row_errors_not_tracebacks(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     for row in (2, 3, 4, 5):
-        assert f"u.csv: row {row}, column unit: error: unit" in result.output
+        assert f"u.csv:{row} unit: error: unit" in result.output
     assert result.output.count("[unknown_unit]") == 4
-    assert "u.csv: row 6, column unit: error: unit is empty [input_field_missing]" in result.output
+    assert "u.csv:6 unit: error: unit is empty [input_field_missing]" in result.output
     assert not out.exists()
 
 
@@ -134,9 +138,9 @@ def _header_only_workbook(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("h.csv", ",".join(COLUMNS) + "\n", "h.csv: no data rows, nothing to compute"),
+        ("h.csv", ",".join(COLUMNS) + "\n", "h.csv: error: no data rows, nothing to compute"),
         ("e.csv", "", "the file is empty, nothing to compute"),
-        ("h.xlsx", None, "h.xlsx: no data rows, nothing to compute"),
+        ("h.xlsx", None, "h.xlsx: error: no data rows, nothing to compute"),
     ],
 )
 def test_a_file_without_data_rows_says_nothing_to_compute(

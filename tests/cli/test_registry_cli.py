@@ -59,6 +59,7 @@ def test_regulator_commands(tmp_path: Path) -> None:
     assert "borrowing b1: ok" in run("registry", "borrow", "C001", "2016", "10", "b1", *at)
     window = runner.invoke(app, ["registry", "reverse-surrender", "3", "--reason", "x", *at])
     assert window.exit_code == 1  # demo-province allows no reversal
+    assert window.stderr.endswith("; nothing was done\n") and "error: " in window.stderr
     assert "DPEA-2017-" in run("registry", "blocks", "DP-OH-C001", "--db", db)
     assert "ok:" in run("registry", "verify", "--db", db)
 
@@ -141,6 +142,8 @@ def test_two_users_change_a_trusted_list_at_two_moments(tmp_path: Path) -> None:
     twice = runner.invoke(app, [*trusted, "propose-add", "DP-OH-C001", "DP-OH-C002", "--as",
                                 "officer1", *at])  # fmt: skip
     assert twice.exit_code == 1 and "trusted_account_request_pending" in twice.output
+    assert twice.stderr.splitlines()[0].endswith(" [trusted_account_request_pending]")
+    assert twice.stderr.splitlines()[-1] == "1 error; nothing was changed"
     assert "(request 1)" in twice.output
     own = runner.invoke(app, [*trusted, "confirm", "DP-OH-C001", "1", "--as", "officer1", *at])
     assert own.exit_code == 1 and "approver_must_differ_from_initiator" in own.output
@@ -184,6 +187,7 @@ def test_two_users_set_an_account_limit_and_a_transfer_above_it_is_refused(
     assert "request 1: 100 units per transfer on DP-OH-C001 awaits" in proposed
     twice = runner.invoke(app, [*limits, "propose", "DP-OH-C001", "90", "--as", "officer1", *at])
     assert twice.exit_code == 1 and "account_limit_request_pending" in twice.output
+    assert twice.stderr.splitlines()[0].endswith(" [account_limit_request_pending]")
     own = runner.invoke(app, [*limits, "confirm", "DP-OH-C001", "1", "--as", "officer1", *at])
     assert own.exit_code == 1 and "approver_must_differ_from_initiator" in own.output
     shown = run(*limits, "show", "DP-OH-C001", "--db", db)

@@ -60,6 +60,8 @@ def test_deposit_trade_settle_and_reconcile(tmp_path: Path) -> None:
     broke = runner.invoke(app, ["market", "trade", "listed", "L2", "DP-OH-C003", "DP-OH-C001",
                                 "DPEA-2016", "10", "9999999.00", *at])  # fmt: skip
     assert broke.exit_code == 1 and "insufficient_funds" in broke.output
+    assert ": error: " in broke.stderr or broke.stderr.startswith("error: ")
+    assert "[insufficient_funds]" in broke.stderr and "; nothing was done\n" in broke.stderr
     bad = runner.invoke(app, ["market", "deposit", "DP-OH-C002", "1.001", "d2", *at])
     assert bad.exit_code == 2 and "two decimals" in bad.output
     assert "ok:" in run("registry", "verify", "--db", db)

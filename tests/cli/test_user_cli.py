@@ -33,7 +33,10 @@ def test_the_first_administrator_and_an_administrators_resets(engine: Engine) ->
     assert TEMPORARY.search(made.output) and "otpauth://totp/tanshi:root" in made.output
     taken = runner.invoke(app, ["user", "add", "root", "--organisation", "ADM", "--role",
                                 "administrator", "--name", "Root", *db])  # fmt: skip
-    assert taken.exit_code == 1 and "username_taken" in taken.output
+    assert taken.exit_code == 1 and taken.stdout == ""
+    [problem, count] = taken.stderr.splitlines()  # cli/docs.md, "Problems"
+    assert problem.startswith("error: ") or ": error: " in problem
+    assert problem.endswith(" [username_taken]") and count == "1 error; nothing was changed"
     authentication.authenticate(engine, "admin", "wrong", None, NOW)  # one failed login
     reset = runner.invoke(app, ["user", "reset-password", "admin", *db])
     assert reset.exit_code == 0 and TEMPORARY.search(reset.output)

@@ -48,9 +48,12 @@ def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
     run("verification", "reassign", "A", "2016", "VB01", *at)
     run("verification", "finding", "A", "2016", "--as", "VB01", "--kind", "misstatement",
         "--amount-t", "-100", "--description", "double-counted meter", *at)  # fmt: skip
-    typo = run("verification", "finding", "A", "2016", "--as", "VB01", "--kind", "misstatement",
-               "--amount-t", "-99999999", "--description", "typo", *at, code=1)  # fmt: skip
-    assert "finding_invalid" in typo and "misstatement_exceeds_report" in typo
+    typo = runner.invoke(app, ["verification", "finding", "A", "2016", "--as", "VB01", "--kind",
+                               "misstatement", "--amount-t", "-99999999", "--description",
+                               "typo", *at])  # fmt: skip
+    assert typo.exit_code == 1 and "finding on A 2016: finding_invalid" in typo.stdout
+    assert "[misstatement_exceeds_report]" in typo.stderr  # every problem, then the count
+    assert typo.stderr.endswith("; finding on A 2016 was refused\n")
     run("verification", "finding", "A", "2016", "--as", "VB01", "--kind", "misstatement",
         "--amount-t", "-50", "--description", "a second look", *at)  # fmt: skip
     run("verification", "withdraw", "A", "2016", "2", "--as", "VB01", "--reason", "no", *at)

@@ -1,4 +1,4 @@
-"""Long-format inputs: every row problem at once, named by file, row and column."""
+"""Long-format inputs: every row problem at once, named by file, line and column."""
 
 from __future__ import annotations
 
@@ -28,16 +28,16 @@ F1,2022,7,U1,coal,fuel_consumed,"1,5",t
 """
     values, issues = read_rows(rows_of(text), "plant.csv", SPECS)
     assert [(issue.code, issue.where) for issue in issues] == [
-        ("ambiguous_unit", "plant.csv: row 2, column unit"),
-        ("input_integer", "plant.csv: row 3, column year"),
-        ("input_month", "plant.csv: row 4, column month"),
-        ("input_unknown", "plant.csv: row 5, column input"),
-        ("input_negative", "plant.csv: row 6, column amount"),
-        ("input_amount", "plant.csv: row 7, column amount"),
-        ("unit_dimension", "plant.csv: row 8, column unit"),
-        ("input_field_missing", "plant.csv: row 9, column facility"),
-        ("input_duplicate", "plant.csv: row 11, column input"),
-        ("input_amount", "plant.csv: row 12, column amount"),
+        ("ambiguous_unit", "plant.csv:2 unit"),
+        ("input_integer", "plant.csv:3 year"),
+        ("input_month", "plant.csv:4 month"),
+        ("input_unknown", "plant.csv:5 input"),
+        ("input_negative", "plant.csv:6 amount"),
+        ("input_amount", "plant.csv:7 amount"),
+        ("unit_dimension", "plant.csv:8 unit"),
+        ("input_field_missing", "plant.csv:9 facility"),
+        ("input_duplicate", "plant.csv:11 input"),
+        ("input_amount", "plant.csv:12 amount"),
     ]
     assert [value.amount for value in values] == [Decimal(5)]
 

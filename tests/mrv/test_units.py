@@ -95,9 +95,9 @@ def test_monthly_decimal_sums_equal_the_annual_amount(months: list[Decimal]) -> 
 @pytest.mark.parametrize("unit", ["kg**", "t/", "/", "t^", "kg^-", "(t", "t)", "1/0", "**"])
 def test_malformed_unit_expressions_are_unknown_units_not_tracebacks(unit: str) -> None:
     """pint's parser raises AssertionError, TokenError or DivisionByZero on these."""
-    problem = check_unit(unit, "f.csv: row 2, column unit")
+    problem = check_unit(unit, "f.csv:2 unit")
     assert isinstance(problem, Issue)
     assert problem.code == "unknown_unit"
-    assert problem.where == "f.csv: row 2, column unit"
+    assert problem.where == "f.csv:2 unit"
     result = convert(Decimal(1), unit, "t", "here")
     assert isinstance(result, Issue) and result.code == "unknown_unit"

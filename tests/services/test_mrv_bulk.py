@@ -62,8 +62,8 @@ def test_every_problem_in_a_file_comes_back_at_once(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "bad.csv", rows)
     result = compute_file(path, "CN-ETS:power", 2022, parameter_table())
     assert [(issue.code, issue.where) for issue in result.issues] == [
-        ("ambiguous_unit", "bad.csv: row 3, column unit"),
-        ("input_year", "bad.csv: row 4, column year"),
+        ("ambiguous_unit", "bad.csv:3 unit"),
+        ("input_year", "bad.csv:4 year"),
     ]
     problems = {c.company: [i.code for i in c.issues] for c in result.calculations}
     assert problems["P9"] == ["input_required", "fuel_missing"]
@@ -74,7 +74,7 @@ def test_a_file_without_the_required_columns(tmp_path: Path) -> None:
     path.write_text("plant,fuel\nP1,coal\n", "utf-8")
     result = compute_file(path, "CN-ETS:power", 2022, parameter_table())
     [issue] = result.issues
-    assert (issue.code, issue.where) == ("input_header", "wrong.csv: row 1")
+    assert (issue.code, issue.where) == ("input_header", "wrong.csv:1")
 
 
 def test_results_carry_the_parameters_they_used(tmp_path: Path) -> None:

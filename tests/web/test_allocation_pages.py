@@ -3,6 +3,7 @@ the market overview: in both languages, the regulator's forms, and each party's 
 
 from __future__ import annotations
 
+import html
 from datetime import date, timedelta
 
 from test_pages import _csrf, _login
@@ -57,12 +58,24 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
     again = client.post("/regulator/auctions", data=form | {"form_key": "k2"},
                         headers={"HX-Request": "true"})  # fmt: skip
     assert again.status_code == 422 and 'data-code="auction_code_taken"' in again.text
+    assert "拍卖 W-1 已有记录；请为每场拍卖使用不同的编号" in again.text  # said in Chinese
     shown = client.get("/regulator/allocation?year=2016").text
     assert "W-1" in shown and "A1 1,000 t; B1 1,000 t" in shown
     bad = client.post("/regulator/auctions",
                       data=form | {"code": "W-2", "bids": "bidder,price\n", "form_key": "k3"},
                       headers={"HX-Request": "true"})  # fmt: skip
     assert bad.status_code == 422 and 'data-code="bad_header"' in bad.text
+    # Each problem of the pasted bids in the page's language, at its line (blank lines count).
+    priced = client.post("/regulator/auctions",
+                         data=form | {"code": "W-2", "form_key": "k3b", "bids":
+                                      "bidder,price_per_t,quantity_t\n\nA1,abc,1000\nB1,20,x\n"},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert priced.status_code == 422 and 'data-code="bad_price"' in priced.text
+    assert "出价价格须为大于 0 的数" in priced.text
+    assert (
+        "出价第 3 行: price_per_t「abc」不是正数; 出价第 4 行: quantity_t「x」不是大于 0 的整数"
+        in html.unescape(priced.text)
+    )
     script = client.post("/regulator/auctions",
                          data=form | {"code": "<script>x</script>", "form_key": "k4"},
                          headers={"HX-Request": "true"})  # fmt: skip
@@ -178,7 +191,7 @@ def test_a_year_without_rules_is_said_in_the_page_language(world: World) -> None
     """The notice for a year the rulebook does not rule on reads from its template."""
     client = _login(world, "regulator")
     page = client.get("/regulator/allocation?year=2030").text
-    assert "规则手册没有 2030 年生效的 allocation 规则" in page
+    assert "规则手册没有 2030 年生效的配额分配规则" in page  # the section by its name too
     assert "the rulebook has no" not in page
     client.post("/lang", data={"to": "en", "csrf_token": _csrf(page)})
     english = client.get("/regulator/allocation?year=2030").text

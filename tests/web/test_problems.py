@@ -6,12 +6,23 @@ from __future__ import annotations
 import ast
 import importlib
 import re
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
+
+import pytest
 
 import tanshi
 from tanshi.auction.book import WINDOW_SHUT
 from tanshi.core.issues import Issue, Severity, Where
+from tanshi.mrv.annual_report import PARAMETER_AT
+from tanshi.mrv.cn_power import FACILITY_YEAR
+from tanshi.mrv.cn_power_combustion import check_annual_and_monthly
+from tanshi.mrv.inputs import InputValue
+from tanshi.mrv.parameters import ParameterTable
+from tanshi.mrv.plugins import Resolver
 from tanshi.mrv.report_inputs import FLAGS
+from tanshi.rulebook.in_force import NoRuleInForce, rule_for
 from tanshi.services.allocation_desk import NO_COMPANY, NO_COMPANY_BECAUSE
 from tanshi.services.trusted_list import WAIVER_BY_ANY, WAIVER_BY_APPROVER
 from tanshi.web.i18n import translator
@@ -35,9 +46,10 @@ STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit
          "mrv/cn_power.py", "mrv/cn_power_combustion.py", "services/auction.py",
          "auction/clearing.py", "rulebook/in_force.py")  # fmt: skip
 # Where the bid book's auctions say why a notice, a bid or a clearing is refused (the web's
-# auction pages show them as the refusal's details): Issue.of and bid_book's refuse(…).
+# auction pages show them as the refusal's details): Issue.of and bid_book's refuse(…); and
+# the bid file of the regulator's one-step auction (its line, e.g. 第 3 行, said too).
 AUCTIONS = ("auction/book.py", "services/bid_book.py", "services/bid_book_clearing.py",
-            "services/bid_book_cancel.py")  # fmt: skip
+            "services/bid_book_cancel.py", "auction/bids.py")  # fmt: skip
 # Where people, organisations and the requests to a second administrator are refused (the
 # users, organisations and account pages show them as the refusal's details).
 PEOPLE = ("services/identity.py", "services/user_admin.py", "services/admin_approvals.py")
@@ -188,3 +200,46 @@ def test_a_location_reads_from_its_pattern_and_compares_as_its_text() -> None:
     assert from_kept(kept([issue]))[0].where_params == issue.where_params
     written = Issue.of("month_invalid", "months are numbered 1 to 12", "report.csv:3")
     assert say_where(written, zh) == "report.csv:3"
+
+
+def test_a_location_within_another_reads_part_by_part() -> None:
+    """A parameter the table lacks, asked for by a facility-year of the Chinese power method:
+    the English location is as it was written; a Chinese page says each part in Chinese."""
+    zh, en = translator("zh"), translator("en")
+    resolver = Resolver(ParameterTable.of([]), ("CN-ETS",), 2022,
+                        Where.of(FACILITY_YEAR, facility="P1", year=2022))  # fmt: skip
+    assert resolver.get("ef_grid", "cn_national_grid", "MWh") is None
+    [issue] = resolver.issues
+    assert issue.where == "facility P1, 2022: ef_grid of cn_national_grid for 2022 in ['CN-ETS']"
+    assert say_where(issue, en) == issue.where
+    assert say_where(issue, zh) == (
+        "设施 P1，2022 年: ['CN-ETS'] 中 cn_national_grid 在 2022 年的 ef_grid"
+    )
+    written = Resolver(ParameterTable.of([]), ("CN-ETS",), 2022, "plant {P1}")
+    written.get("ef_grid", "cn_national_grid", "MWh")
+    assert say_where(written.issues[0], zh).startswith("plant {P1}: ['CN-ETS'] 中 ")
+
+
+def test_a_rulebook_section_reads_by_its_name() -> None:
+    with pytest.raises(NoRuleInForce) as raised:
+        rule_for((), 2030, "allocation")
+    issue = raised.value.issue
+    assert issue.message == "the rulebook has no allocation rule in force in 2030"
+    assert say_problem(issue, translator("en")) == issue.message
+    assert say_problem(issue, translator("zh")) == "规则手册没有 2030 年生效的配额分配规则"
+
+
+def test_a_monthly_report_value_keeps_its_location_pattern_for_the_power_method() -> None:
+    """A value read from a monthly report carries its location as a pattern (``at``), so a
+    problem the Chinese power method finds there reads in Chinese; ``where`` is unchanged."""
+    at = Where.of(PARAMETER_AT, unit="G1", stream="coal", month=3, parameter="fuel_consumed")
+    value = InputValue("A", 2016, None, "G1", "coal", "fuel_consumed", Decimal(1), "t",
+                       str(at), at)  # fmt: skip
+    monthly = replace(value, month=3)
+    months = {("G1", "coal", None): {"fuel_consumed": value},
+              ("G1", "coal", 3): {"fuel_consumed": monthly}}  # fmt: skip
+    issues: list[Issue] = []
+    check_annual_and_monthly(months, issues)
+    [issue] = issues
+    assert issue.where == "G1/coal month 3 fuel_consumed" and value == replace(value, at=None)
+    assert say_where(issue, translator("zh")) == "G1/coal 第 3 月 fuel_consumed"

@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from tanshi.core.issues import Issue
+from tanshi.core.issues import FILE_LINE, Issue, Where
 
 BID_COLUMNS = ("bidder", "price_per_t", "quantity_t")
 GUARANTEE_COLUMNS = ("bidder", "guarantee")
@@ -33,6 +33,21 @@ class Bid:
     quantity_t: int
 
 
+# Where a problem is: a named file's line (core.issues.FILE_LINE, ``bids.csv:3``), or the line
+# of bids or guarantees pasted into a form (no file name); patterns, so a page says them in
+# its language.
+BID_LINE = "bid line {line}"
+GUARANTEE_LINE = "guarantee line {line}"
+
+
+def _at(origin: str, columns: tuple[str, ...], line: int) -> Where:
+    if origin:
+        return Where.of(FILE_LINE, file=origin, line=line)
+    if columns == GUARANTEE_COLUMNS:
+        return Where.of(GUARANTEE_LINE, line=line)
+    return Where.of(BID_LINE, line=line)
+
+
 def _rows(
     text: str, origin: str, columns: tuple[str, ...]
 ) -> tuple[list[tuple[int, dict[str, str]]], list[Issue]]:
@@ -41,18 +56,23 @@ def _rows(
         for number, line in enumerate(text.splitlines(), start=1)
         if line.strip() and not line.lstrip().startswith("#")
     ]
+    names = ",".join(columns)
     if not lines:
         return [], [
-            Issue("empty_file", f"no header; the first line must be {','.join(columns)}", origin)
+            Issue.of(
+                "empty_file", "no header; the first line must be {columns}", origin, columns=names
+            )
         ]
     reader = csv.reader(io.StringIO("\n".join(line for _, line in lines)))
     header = [cell.strip() for cell in next(reader)]
     if header != list(columns):
         return [], [
-            Issue(
+            Issue.of(
                 "bad_header",
-                f"the header is {','.join(header)}; write exactly {','.join(columns)}",
-                f"{origin}:{lines[0][0]}",
+                "the header is {header}; write exactly {columns}",
+                _at(origin, columns, lines[0][0]),
+                header=",".join(header),
+                columns=names,
             )
         ]
     rows = []
@@ -60,10 +80,13 @@ def _rows(
     for (number, _), cells in zip(lines[1:], reader, strict=False):
         if len(cells) != len(columns):
             issues.append(
-                Issue(
+                Issue.of(
                     "bad_row",
-                    f"{len(cells)} fields; each row needs {len(columns)}: {','.join(columns)}",
-                    f"{origin}:{number}",
+                    "{fields} fields; each row needs {count}: {columns}",
+                    _at(origin, columns, number),
+                    fields=len(cells),
+                    count=len(columns),
+                    columns=names,
                 )
             )
             continue
@@ -84,24 +107,28 @@ def parse_bids(text: str, origin: str = "<bids>") -> tuple[list[Bid], list[Issue
     rows, issues = _rows(text, origin, BID_COLUMNS)
     bids = []
     for number, row in rows:
-        where = f"{origin}:{number}"
+        where = _at(origin, BID_COLUMNS, number)
         price = _decimal(row["price_per_t"])
         quantity = row["quantity_t"]
         problems = []
         if not row["bidder"]:
-            problems.append(Issue("missing_bidder", "the bidder is empty", where))
+            problems.append(Issue.of("missing_bidder", "the bidder is empty", where))
         if price is None or price <= 0:
             problems.append(
-                Issue(
+                Issue.of(
                     "bad_price",
-                    f"price_per_t '{row['price_per_t']}' is not a positive number",
+                    "price_per_t '{price}' is not a positive number",
                     where,
+                    price=row["price_per_t"],
                 )
             )
         if not quantity.isdigit() or int(quantity) <= 0:
             problems.append(
-                Issue(
-                    "bad_quantity", f"quantity_t '{quantity}' is not a whole number above 0", where
+                Issue.of(
+                    "bad_quantity",
+                    "quantity_t '{quantity}' is not a whole number above 0",
+                    where,
+                    quantity=quantity,
                 )
             )
         issues.extend(problems)
@@ -119,13 +146,13 @@ def parse_guarantees(
     guarantees: dict[str, Decimal] = {}
     for number, row in rows:
         amount = _decimal(row["guarantee"])
-        where = f"{origin}:{number}"
+        where = _at(origin, GUARANTEE_COLUMNS, number)
         if amount is None or amount < 0:
-            issues.append(
-                Issue("bad_guarantee", f"guarantee '{row['guarantee']}' is not a number ≥ 0", where)
-            )
+            issues.append(Issue.of("bad_guarantee", "guarantee '{guarantee}' is not a number ≥ 0",
+                                   where, guarantee=row["guarantee"]))  # fmt: skip
         elif row["bidder"] in guarantees:
-            issues.append(Issue("duplicate_guarantee", f"{row['bidder']} is listed twice", where))
+            issues.append(Issue.of("duplicate_guarantee", "{bidder} is listed twice", where,
+                                   bidder=row["bidder"]))  # fmt: skip
         else:
             guarantees[row["bidder"]] = amount
     return guarantees, issues

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 
 from tanshi.allocation.production import parse_activity_levels, parse_unit_outputs
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, refused, say_problems
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
-from tanshi.core.issues import Issue, Severity, has_errors
+from tanshi.core.issues import Issue, has_errors
 from tanshi.services import allocation, production
 
 allocation_app = typer.Typer(
@@ -33,10 +33,11 @@ def _read(path: Path) -> str:
         raise fail(f"{path} is not UTF-8 text: save the CSV as UTF-8", 2) from error
 
 
-def _print_issues(issues: list[Issue]) -> None:
-    for issue in issues:
-        label = "error" if issue.severity is Severity.ERROR else "warning"
-        typer.echo(f"{label}: {issue.where}: {issue.message} [{issue.code}]", err=True)
+def _stop_on(issues: list[Issue], outcome: str = "nothing was recorded") -> None:
+    """Exit 1 with every problem when one is an error; else print the warnings, if any."""
+    if has_errors(issues):
+        raise refused(issues, outcome)
+    say_problems(issues)
 
 
 @allocation_app.command("output")
@@ -49,9 +50,7 @@ def output(file: Annotated[Path, typer.Argument(help="Generating units CSV (docs
     problem is printed with its row.
     """
     records, issues = parse_unit_outputs(_read(file), str(file))
-    if has_errors(issues):
-        _print_issues(issues)
-        raise typer.Exit(1)
+    _stop_on(issues)
     engine, jurisdiction = open_registry(db)
     try:
         issues = production.record_unit_outputs(
@@ -59,9 +58,7 @@ def output(file: Annotated[Path, typer.Argument(help="Generating units CSV (docs
         )
     finally:
         engine.dispose()
-    _print_issues(issues)
-    if has_errors(issues):
-        raise typer.Exit(1)
+    _stop_on(issues)
     years = sorted({record.year for record in records})
     typer.echo(f"recorded {len(records)} unit-years ({', '.join(map(str, years))})")
 
@@ -75,9 +72,7 @@ def activity(file: Annotated[Path, typer.Argument(help="Installations CSV (docs/
     Nothing is recorded if any row has a problem (exit 1).
     """
     records, issues = parse_activity_levels(_read(file), str(file))
-    if has_errors(issues):
-        _print_issues(issues)
-        raise typer.Exit(1)
+    _stop_on(issues)
     engine, jurisdiction = open_registry(db)
     try:
         issues = production.record_activity_levels(
@@ -85,9 +80,7 @@ def activity(file: Annotated[Path, typer.Argument(help="Installations CSV (docs/
         )
     finally:
         engine.dispose()
-    _print_issues(issues)
-    if has_errors(issues):
-        raise typer.Exit(1)
+    _stop_on(issues)
     typer.echo(f"recorded {len(records)} installation-years")
 
 
@@ -102,9 +95,9 @@ def true_up(year: Annotated[int, typer.Option("--year", help="The allocation yea
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
-    _print_issues(list(result.issues))
     if not result.booked:
-        raise typer.Exit(1)
+        raise refused(result.issues, "nothing was booked")
+    say_problems(result.issues)
     for company, net in sorted(result.net_t.items()):
         typer.echo(f"{company}: {net:+,} t")
     typer.echo(

@@ -14,10 +14,10 @@ from rich.table import Table
 
 from tanshi.auction import AuctionResult, parse_bids, parse_guarantees
 from tanshi.cli import auction_book
-from tanshi.cli.common import fail, wide_console
+from tanshi.cli.common import fail, refused, say_problems, wide_console
 from tanshi.cli.registry_ops import moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
-from tanshi.core.issues import Issue, Severity
+from tanshi.core.issues import Severity
 from tanshi.resources import load_rulebook
 from tanshi.services.auction import (
     auction_terms,
@@ -47,13 +47,6 @@ def _read(path: str, what: str) -> tuple[str, str]:
             f"example ({', '.join(examples)})",
             2,
         ) from error
-
-
-def _stop_on(issues: list[Issue]) -> None:
-    for issue in issues:
-        typer.echo(str(issue), err=True)
-    if issues:
-        raise fail(f"{len(issues)} problem(s) in the input; nothing was cleared", 1)
 
 
 def _price(text: str | None) -> Decimal | None:
@@ -125,7 +118,8 @@ def run(
         issues += more
     price = _price(reserve_price)
     volume = _volume(volume)
-    _stop_on(issues)
+    if issues:
+        raise refused(issues, "nothing was cleared")
     try:
         if not deliver:
             book, _ = load_rulebook(rulebook)
@@ -156,8 +150,7 @@ def run(
                 typer.echo(f"the roll-over changed while delivering: cleared again with "
                            f"{held.carried_in_t:,} t carried in")  # fmt: skip
                 _print(held.result, book.rulebook.currency, carried_in=held.carried_in_t)
-            for note in held.notes:
-                typer.echo(f"note: {note.message} [{note.code}]")
+            say_problems(held.notes, note=True)
             typer.echo(
                 f"auction {name}: delivered to {len(held.transactions)} bidder(s) through the "
                 "registry"
@@ -194,6 +187,4 @@ def _print(result: AuctionResult, currency: str, *, carried_in: int) -> None:
             f"{award.bid.quantity_t:,}", f"{award.accepted_t:,}", f"{award.awarded_t:,}",
         )  # fmt: skip
     wide_console().print(table)
-    for issue in result.issues:
-        if issue.severity is Severity.WARNING:
-            typer.echo(f"note: {issue.where}: {issue.message} [{issue.code}]")
+    say_problems((i for i in result.issues if i.severity is Severity.WARNING), note=True)

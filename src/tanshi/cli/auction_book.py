@@ -190,7 +190,7 @@ def book(
 def _show(engine, zone: str, jurisdiction: str, code: str, now: datetime) -> None:
     shown = bid_book_reads.notice(engine, None, code, now, jurisdiction=jurisdiction)
     if shown is None:
-        raise refused([Issue("unknown_auction", f"no announced auction {code}", "code")])
+        raise refused([Issue("unknown_auction", f"no announced auction {code}")])
     price = bid_book_reads.price_text
     typer.echo(f"auction {code} ({shown['phase']}): {shown['offered_t']:,} t offered, reserve "
                f"{price(shown['reserve_price_hundredths'])}, bids {zoned(shown['opens_at'], zone)}"

@@ -1,8 +1,9 @@
-"""What the commands share: opening a database with errors a person can act on."""
+"""What the commands share: opening a database, and saying problems in one shape."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import typer
@@ -27,13 +28,47 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def refused(issues: list[Issue]) -> typer.Exit:
-    """Print each refusal as ``error: CODE: message`` (a warning as ``warning: …``) to stderr
-    and return the Exit (status 1) to raise."""
+def problem_line(issue: Issue, *, note: bool = False) -> str:
+    """One problem as every command prints it: ``WHERE: SEVERITY: MESSAGE [CODE]``, or
+    ``SEVERITY: MESSAGE [CODE]`` when it has no location (cli/docs.md, "Problems").
+
+    A file's line (``bids.csv:3``) comes first as compilers write it, so an editor can jump
+    to it; ``note`` says a warning as ``note`` (what a command observed, not a fault).
+    """
+    label = "note" if note and issue.severity is Severity.WARNING else issue.severity.value
+    prefix = f"{issue.where}: " if issue.where else ""
+    return f"{prefix}{label}: {issue.message} [{issue.code}]"
+
+
+def say_problems(issues: Iterable[Issue], *, note: bool = False) -> None:
+    """Print every problem to stderr, one a line (``problem_line``)."""
     for issue in issues:
-        label = "warning" if issue.severity is Severity.WARNING else "error"
-        typer.echo(f"{label}: {issue.code}: {issue.message}", err=True)
-    return typer.Exit(1)
+        typer.echo(problem_line(issue, note=note), err=True)
+
+
+def counted(issues: Iterable[Issue]) -> str:
+    """``2 errors, 1 warning``: how many problems of each severity (``no problems``)."""
+    found = list(issues)
+    parts = []
+    for severity, word in ((Severity.ERROR, "error"), (Severity.WARNING, "warning")):
+        n = sum(issue.severity is severity for issue in found)
+        if n or (severity is Severity.ERROR and found):
+            parts.append(f"{n} {word}{'' if n == 1 else 's'}")
+    return ", ".join(parts) or "no problems"
+
+
+def refused(
+    issues: Iterable[Issue], outcome: str = "nothing was changed", code: int = 1,
+    *, most: int | None = None,
+) -> typer.Exit:  # fmt: skip
+    """Print every problem (the first ``most`` of them), then the count line
+    ``2 errors, 1 warning; OUTCOME`` to stderr, and return the Exit (status ``code``)."""
+    found = list(issues)
+    say_problems(found[:most])
+    hidden = len(found) - len(found[:most])
+    shown = f" ({hidden} not shown)" if hidden else ""
+    typer.echo(f"{counted(found)}{shown}; {outcome}", err=True)
+    return typer.Exit(code)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

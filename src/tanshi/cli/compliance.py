@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 import typer
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, refused
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
@@ -33,10 +33,8 @@ def _run(action: Callable[..., tuple[Outcome | None, list[Issue]]], db: str | No
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
-    for issue in issues:
-        typer.echo(str(issue), err=True)
     if issues or outcome is None:
-        raise typer.Exit(1)
+        raise refused(issues, "nothing was done")
     typer.echo(f"{label}: ok (transaction {outcome.transaction_id})")
 
 

@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from tanshi.cli.common import fail, first_line, open_or_exit
+from tanshi.cli.common import fail, first_line, open_or_exit, say_problems
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
 from tanshi.reports.compliance_table import summarise, write_reports
@@ -197,11 +197,11 @@ def _print(console: Console, result: DemoResult, moment: datetime) -> None:
         f"{moment:%Y-%m-%d %H:%M}): compliance is not computed yet, and the "
         "companies' officers can still surrender on the web."
     )
-    warnings = list(result.issues)
-    if warnings:
-        console.print(f"{len(warnings)} note(s) from the run:")
-        for issue in warnings[:10]:
-            console.print(f"  {issue}")
+    notes = list(result.issues)
+    if notes:  # on stderr, as every command says problems (cli/docs.md, "Problems")
+        say_problems(notes[:10], note=True)
+        more = f", {len(notes) - 10} more not shown" if len(notes) > 10 else ""
+        typer.echo(f"{len(notes)} notes from the run{more}", err=True)
 
 
 def _print_verification(console: Console, result: DemoResult) -> None:

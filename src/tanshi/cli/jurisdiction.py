@@ -10,9 +10,10 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from tanshi.cli.common import fail, open_or_exit
+from tanshi.cli.common import fail, open_or_exit, refused
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
+from tanshi.core.issues import Issue
 from tanshi.resources import load_rulebook
 from tanshi.services.jurisdiction import open_jurisdiction, register_companies, register_company
 from tanshi.store.engine import database_url, printable_url
@@ -108,17 +109,12 @@ def import_companies(
         problems = register_companies(
             engine,
             jurisdiction,
-            [
-                (f"{file}: row {number}", code, name, sector)
-                for number, (code, name, sector) in rows
-            ],
+            [(f"{file}:{number}", code, name, sector) for number, (code, name, sector) in rows],
         )
     finally:
         engine.dispose()
     if problems:
-        for problem in problems:
-            typer.echo(f"error: {problem.where}: {problem.message}", err=True)
-        raise typer.Exit(1)
+        raise refused(problems, "nothing was registered")
     typer.echo(f"registered {len(rows)} companies from {file}")
 
 
@@ -140,14 +136,14 @@ def _company_rows(file: Path) -> list[tuple[int, tuple[str, str, str]]]:
         number = reader.line_num
         cells = [record.get(column) for column in reader.fieldnames or ()]
         if None in cells or None in record or any(not (c or "").strip() for c in cells):
-            problems.append(f"{file}: row {number}: give exactly code, name and sector")
+            problems.append(
+                Issue("company_row", "give exactly code, name and sector", f"{file}:{number}")
+            )
             continue
         code, name, sector = (cell.strip() for cell in cells if cell is not None)
         rows.append((number, (code, name, sector)))
     if problems:
-        for problem in problems:
-            typer.echo(f"error: {problem}", err=True)
-        raise typer.Exit(1)
+        raise refused(problems, "nothing was registered")
     return rows
 
 

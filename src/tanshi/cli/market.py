@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, refused
 from tanshi.cli.exchange import VenueOption, exchange_trades, simulate_exchange
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.market.bars import Interval, bars
@@ -85,13 +85,7 @@ def _trades(trades_file: Path | None, seed: int) -> tuple[list[TradeRecord], str
             return simulate(seed)
         return read_trades(trades_file)
     except InputRejected as error:
-        shown = error.issues[:20]
-        more = len(error.issues) - len(shown)
-        lines = "\n".join(f"  - {issue}" for issue in shown)
-        extra = f"\n  … and {more} more" if more else ""
-        raise fail(
-            f"{trades_file} has {len(error.issues)} problem(s):\n{lines}{extra}", 1
-        ) from error
+        raise refused(error.issues, f"{trades_file} was not read", most=20) from error
     except TanshiError as error:
         raise fail(str(error), 2) from error
 

@@ -8,8 +8,8 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail
-from tanshi.core.issues import Severity, has_errors
+from tanshi.cli.common import fail, refused, say_problems
+from tanshi.core.issues import Issue, has_errors
 from tanshi.mrv.gwp import GWP_SETS
 from tanshi.mrv.methods import PLUGINS
 from tanshi.mrv.rule_methods import plan_cannot_feed
@@ -94,19 +94,13 @@ def compute(
     problems = [*result.issues]
     for calculation in result.calculations:
         problems.extend(calculation.issues)
-    for issue in problems:
-        typer.echo(str(issue), err=True)
     if has_errors(problems):
-        errors = sum(issue.severity is Severity.ERROR for issue in problems)
-        typer.echo(f"{errors} error(s); nothing written — fix them and run again", err=True)
-        raise typer.Exit(1)
+        raise refused(problems, "nothing written — fix them and run again")
     if not result.calculations:
-        typer.echo(
-            f"{input_file.name}: no data rows, nothing to compute — add one row per value "
-            "under the header (docs/mrv.md, Input format); nothing written",
-            err=True,
-        )
-        raise typer.Exit(1)
+        empty = Issue("input_no_rows", "no data rows, nothing to compute — add one row per value "
+                      "under the header (docs/mrv.md, Input format)", input_file.name)  # fmt: skip
+        raise refused([*problems, empty], "nothing written")
+    say_problems(problems)
     try:
         write_results(out, result.calculations)
     except OSError as error:

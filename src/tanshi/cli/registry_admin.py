@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, refused
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry, unit_id
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, TransactionRequest
@@ -61,10 +61,8 @@ def reverse_surrender(
                                                        moment_of(at, engine))  # fmt: skip
     finally:
         engine.dispose()
-    for issue in issues:
-        typer.echo(str(issue), err=True)
     if issues or outcome is None:
-        raise typer.Exit(1)
+        raise refused(issues, "nothing was done")
     typer.echo(f"surrender {transaction} reversed (transaction {outcome.transaction_id})")
 
 

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine, select
 
-from tanshi.cli.common import fail, open_or_exit
+from tanshi.cli.common import fail, open_or_exit, refused
 from tanshi.core.errors import TanshiError
 from tanshi.registry import AccountStatus, Movement, TransactionRequest
 from tanshi.registry.serials import Range, format_block
@@ -196,9 +196,7 @@ def retire(
     finally:
         engine.dispose()
     if certificate is None:
-        for issue in issues:
-            typer.echo(str(issue), err=True)
-        raise typer.Exit(1)
+        raise refused(issues, "nothing was retired")
     typer.echo(certificate.text(), nl=False)
 
 

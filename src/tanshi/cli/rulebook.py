@@ -8,9 +8,9 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tanshi.cli.common import fail, wide_console
+from tanshi.cli.common import fail, refused, say_problems, wide_console
 from tanshi.core.errors import TanshiError
-from tanshi.core.issues import Severity
+from tanshi.core.issues import has_errors
 from tanshi.resources import parse_installed, preset_ids, rulebook_text
 from tanshi.rulebook import NoRuleInForce, rules_in_force
 from tanshi.rulebook.describe import describe
@@ -45,12 +45,9 @@ def check(
     """
     text, origin = _read(file)
     rulebook, issues = parse_installed(text, origin)
-    for issue in issues:
-        typer.echo(str(issue), err=issue.severity is Severity.ERROR)
-    errors = sum(issue.severity is Severity.ERROR for issue in issues)
-    if rulebook is None or errors:
-        typer.echo(f"{origin}: {errors} error(s); the rulebook cannot be used until they are fixed")
-        raise typer.Exit(1)
+    if rulebook is None or has_errors(issues):
+        raise refused(issues, f"{origin} cannot be used until they are fixed")
+    say_problems(issues)
     typer.echo(f"{origin}: ok — {rulebook.rulebook.name}, version {rulebook.rulebook.version}")
 
 
@@ -62,9 +59,8 @@ def show(
     """Print the rules in force in a year, each with its source and confidence."""
     text, origin = _read(preset)
     rulebook, issues = parse_installed(text, origin)
-    if rulebook is None or any(issue.severity is Severity.ERROR for issue in issues):
-        typer.echo(f"{origin} has errors; run `tanshi rulebook check {preset}`", err=True)
-        raise typer.Exit(1)
+    if rulebook is None or has_errors(issues):
+        raise fail(f"{origin} has errors; run `tanshi rulebook check {preset}`", 1)
     try:
         rules = rules_in_force(rulebook, year)
     except NoRuleInForce as error:

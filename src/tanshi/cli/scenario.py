@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from tanshi.cli.common import fail, open_or_exit, wide_console
+from tanshi.cli.common import fail, open_or_exit, refused, wide_console
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
 from tanshi.resources import scenario_ids, scenario_text
@@ -54,9 +54,7 @@ def run(
         raise fail(str(error), 2) from error
     scenario, issues = validate_scenario(text, origin)
     if scenario is None:
-        for issue in issues:
-            typer.echo(str(issue), err=True)
-        raise fail(f"{origin}: {len(issues)} problem(s); fix them and run again", 2)
+        raise refused(issues, f"{origin} cannot run; fix them and run again", 2)
     with tempfile.TemporaryDirectory(prefix="tanshi-scenario-") as folder:
         url = database_url(db, Path(folder) / "scenario.sqlite")
         engine = open_or_exit(url, create=True)

@@ -6,13 +6,14 @@ command acts now (UTC) unless ``--at`` gives another moment.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, refused, say_problems
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
@@ -52,9 +53,7 @@ def _rules(jurisdiction: Jurisdiction, rules: str | None) -> SettlementRules:
 
 def _done(what: str, issues: list[Issue] | tuple[Issue, ...]) -> None:
     if issues:
-        for issue in issues:
-            typer.echo(str(issue), err=True)
-        raise typer.Exit(1)
+        raise refused(issues, "nothing was done")
     typer.echo(what)
 
 
@@ -180,8 +179,9 @@ def settle(
         engine.dispose()
     for name in run.settled:
         typer.echo(f"settled {name}")
-    for name, issues in run.failed:
-        typer.echo(f"not settled {name}: {'; '.join(str(i) for i in issues)}", err=True)
+    for name, issues in run.failed:  # each problem located at its trade
+        say_problems(replace(i, where=f"trade {name}" + (f" {i.where}" if i.where else ""))
+                     for i in issues)  # fmt: skip
     typer.echo(f"{len(run.settled)} settled, {len(run.failed)} not settled")
     if run.failed:
         raise typer.Exit(1)

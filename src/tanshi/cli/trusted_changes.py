@@ -17,6 +17,7 @@ import typer
 from sqlalchemy import Engine
 from typer.core import TyperGroup
 
+from tanshi.cli import common
 from tanshi.cli.common import fail
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
@@ -68,10 +69,9 @@ def audit_cli(engine: Engine, who: Principal, action: str, target: str, issues: 
 
 
 def refused(engine: Engine, issues: list[Issue]) -> typer.Exit:
+    """Dispose of ``engine``, print the problems (``common.refused``) and return the Exit."""
     engine.dispose()
-    for issue in issues:
-        typer.echo(f"error: {issue.code}: {issue.message}", err=True)
-    return typer.Exit(1)
+    return common.refused(issues)
 
 
 def _pending_line(request: trust_requests.TrustRequest) -> str:

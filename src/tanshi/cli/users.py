@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy import Engine
 
-from tanshi.cli.common import open_or_exit
+from tanshi.cli.common import open_or_exit, refused
 from tanshi.cli.registry_ops import moment_of
 from tanshi.cli.serve import served_url
 from tanshi.core.issues import Issue
@@ -58,9 +58,7 @@ def _audit(engine: Engine, action: str, target: str, issues: list[Issue],
 
 def _done_or_fail(issues: list[Issue]) -> None:
     if issues:
-        for issue in issues:
-            typer.echo(f"error: {issue.code}: {issue.message}", err=True)
-        raise typer.Exit(1)
+        raise refused(issues)
 
 
 @user_app.command("organisation")

@@ -3,7 +3,8 @@
 Regulator commands (body, assign, reassign, sample, recheck-assign) act as the regulator; a verifier
 acts with ``--as BODY``; a company's commands act as that company. Every step is checked
 against the state table (docs/verification.md) and recorded, refused or not. Exit status:
-0 done, 1 refused (the result code and every problem are printed), 2 bad input.
+0 done, 1 refused (the result code, then every problem on stderr as cli/docs.md says),
+2 bad input.
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import counted, fail, refused, say_problems
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
-from tanshi.core.issues import Issue, Severity
+from tanshi.core.issues import has_errors
 from tanshi.mrv.annual_report import AnnualReport, parse_report_csv
 from tanshi.mrv.monitoring_plan import parse_plan
 from tanshi.mrv.verification_workflow import Actor
@@ -48,20 +49,17 @@ def _read(path: Path) -> str:
         raise fail(f"cannot read {path}: {error}; give a UTF-8 text file", 2) from error
 
 
-def _issues(issues: list[Issue] | tuple[Issue, ...]) -> None:
-    for issue in issues:
-        typer.echo(f"  {issue}")
-
-
 def _done(outcome: vf.StepOutcome, what: str) -> None:
     state = outcome.state.value if outcome.state else "-"
     typer.echo(f"{what}: {outcome.result.value}; state {state}")
     for key, value in outcome.detail.items():
         if key != "issues" and value not in (None, ""):
             typer.echo(f"  {key}: {value}")
-    _issues(outcome.issues)
-    if not outcome.ok:
+    if not outcome.ok and outcome.issues:
+        raise refused(outcome.issues, f"{what} was refused")
+    if not outcome.ok:  # the result code above says why
         raise typer.Exit(1)
+    say_problems(outcome.issues)
 
 
 def _rules(jurisdiction):
@@ -81,9 +79,8 @@ def body_command(
     problems = vf.register_body(
         engine, code, name, moment_of(at, engine), accredited=not unaccredited
     )
-    _issues(problems)
     if problems:
-        raise typer.Exit(1)
+        raise refused(problems)
     typer.echo(f"verification body {code} registered")
 
 
@@ -96,9 +93,8 @@ def conflict_command(
     """Record a body's conflict-of-interest declaration; it can no longer be assigned there."""
     engine, _ = open_registry(db)
     problems = vf.declare_conflict(engine, body, company, reason, moment_of(at, engine))
-    _issues(problems)
     if problems:
-        raise typer.Exit(1)
+        raise refused(problems)
     typer.echo(f"{body} declared a conflict with {company}")
 
 
@@ -106,14 +102,13 @@ def conflict_command(
 def plan_command(file: Path, db: Db = None, at: At = None) -> None:
     """File a company's monitoring plan (TOML; format in docs/verification.md)."""
     plan, problems = parse_plan(_read(file), str(file))
-    if plan is None or any(p.severity is Severity.ERROR for p in problems):
-        _issues(problems)
-        raise typer.Exit(2)
+    if plan is None or has_errors(problems):
+        raise refused(problems, "nothing was filed", 2)
+    say_problems(problems)
     engine, _ = open_registry(db)
     problems = vf.file_plan(engine, plan, moment_of(at, engine))
-    _issues(problems)
     if problems:
-        raise typer.Exit(1)
+        raise refused(problems, "nothing was filed")
     typer.echo(
         f"monitoring plan v{plan.version} of {plan.company} filed ({len(plan.streams)} streams)"
     )
@@ -126,8 +121,7 @@ def _report(company: str, year: int, file: Path, stated_t: str) -> AnnualReport:
         raise fail(f"--stated-t {stated_t!r} is not a number of tonnes", 2) from error
     report, problems = parse_report_csv(_read(file), company, year, stated, str(file))
     if report is None or problems:
-        _issues(problems)
-        raise typer.Exit(2)
+        raise refused(problems, "the report was not read", 2)
     return report
 
 
@@ -140,9 +134,9 @@ def check_command(company: str, year: int, file: Path, stated_t: StatedT, db: Db
     engine, jurisdiction = open_registry(db)
     problems = vf.check_only(engine, jurisdiction, parameter_table(), _rules(jurisdiction),
                              _report(company, year, file, stated_t))  # fmt: skip
-    _issues(problems)
-    typer.echo(f"{len(problems)} problem(s)")
-    if any(p.severity is Severity.ERROR for p in problems):
+    say_problems(problems)
+    typer.echo(f"{counted(problems)}; checked only, nothing was submitted", err=True)
+    if has_errors(problems):
         raise typer.Exit(1)
 
 

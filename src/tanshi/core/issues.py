@@ -26,8 +26,25 @@ class Where:
     def of(cls, template: str, /, **params: object) -> Where:
         return cls(template, tuple((name, str(value)) for name, value in params.items()))
 
+    @classmethod
+    def joined(cls, outer: str | Where, inner: str | Where, /) -> Where:
+        """``inner`` within ``outer``, written ``OUTER: INNER`` (a page says each part from its
+        own pattern; a part given as text stays as written)."""
+        parts = [
+            part if isinstance(part, Where) else cls(_literal(part)) for part in (outer, inner)
+        ]
+        return cls(": ".join(part.template for part in parts), parts[0].params + parts[1].params)
+
     def __str__(self) -> str:
         return self.template.format(**dict(self.params))
+
+
+def _literal(text: str) -> str:
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+# A named file's line, as compilers write it (``bids.csv:3``).
+FILE_LINE = "{file}:{line}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tanshi.core.issues import Issue, Severity
+from tanshi.core.issues import Issue, Severity, Where
 from tanshi.mrv.cn_power_combustion import (
     MISSING_MONTH_RULE,
     PANDEMIC_MISSING_MONTH_RULE,
@@ -44,6 +44,9 @@ from tanshi.mrv.plugins import (
     Rounding,
     finish,
 )
+
+# Where a facility-year's own problems are (a page says it in its language).
+FACILITY_YEAR = "facility {facility}, {year}"
 
 INPUTS = (
     InputSpec(
@@ -79,7 +82,7 @@ class CnPowerMethod:
     missing_months: MissingMonthRule = MISSING_MONTH_RULE
 
     def compute(self, inputs: FacilityInputs, context: ComputeContext) -> Calculation:
-        where = f"facility {inputs.facility}, {inputs.year}"
+        where = Where.of(FACILITY_YEAR, facility=inputs.facility, year=inputs.year)
         resolver = Resolver(context.table, self.spec.regimes, inputs.year, where)
         issues: list[Issue] = []
         lines: list[SourceLine] = []
@@ -114,7 +117,7 @@ class CnPowerMethod:
                     "outside_boundary",
                     "{mwh} MWh of purchased electricity is reported but "
                     "the {version} boundary excludes indirect emissions; it is not counted",
-                    f"facility {inputs.facility}, {inputs.year}",
+                    Where.of(FACILITY_YEAR, facility=inputs.facility, year=inputs.year),
                     Severity.WARNING,
                     mwh=mwh,
                     version=self.spec.version,
@@ -162,7 +165,7 @@ def _chp_split(
         if ratio > 1:
             issues.append(
                 Issue.of(
-                    "heat_ratio", "供热比 {ratio} is above 1", per_source[source].where, ratio=ratio
+                    "heat_ratio", "供热比 {ratio} is above 1", per_source[source].place, ratio=ratio
                 )
             )
             continue

@@ -77,7 +77,7 @@ def check_annual_and_monthly(
                     "{subject} of unit {source} is given both for the "
                     "year and by month; give monthly rows only (the annual value is their "
                     "sum)",
-                    first.where,
+                    first.place,
                     subject=subject,
                     source=source,
                 )
@@ -128,7 +128,7 @@ def combustion_line(
     """One source's combustion line for a month (or the year); None, with issues, if it
     lacks what the formula needs."""
     fuel = given.get("fuel_consumed")
-    anywhere = next(iter(given.values())).where
+    anywhere = next(iter(given.values())).place
     if fuel is None:
         issues.append(
             Issue.of(
@@ -165,7 +165,7 @@ def combustion_line(
                     "ncv_missing",
                     "coal of unit {source} month {month} has neither element "
                     "carbon nor NCV; give ncv_ar (the default carbon content is per GJ)",
-                    fuel.where,
+                    fuel.place,
                     source=source,
                     month=month,
                 )

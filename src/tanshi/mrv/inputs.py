@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from tanshi.core.issues import Issue
+from tanshi.core.issues import FILE_LINE, Issue, Where
 from tanshi.mrv.units import conversion_factor
 
 COLUMNS = ("facility", "year", "month", "source", "subject", "input", "amount", "unit")
@@ -42,7 +42,12 @@ class InputSpec:
 
 @dataclass(frozen=True, slots=True)
 class InputValue:
-    """One converted value; ``amount`` is exact and in ``unit`` (one of the spec's units)."""
+    """One converted value; ``amount`` is exact and in ``unit`` (one of the spec's units).
+
+    ``where`` says where the value was read; ``at``, when set, is the same location as a
+    pattern (``core.issues.Where``), so that a page says a problem found there in its
+    language. ``at`` is not compared and not kept in snapshots (``where`` is).
+    """
 
     facility: str
     year: int
@@ -53,6 +58,12 @@ class InputValue:
     amount: Decimal
     unit: str
     where: str
+    at: Where | None = field(default=None, compare=False)
+
+    @property
+    def place(self) -> str | Where:
+        """Where the value is, as a problem found there is located (``Issue.of``)."""
+        return self.at if self.at is not None else self.where
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +115,7 @@ def read_rows(
         cell = cells.__getitem__
 
         def at(column: str, line: int = line) -> str:
-            return f"{origin}: row {line}, column {column}"
+            return f"{origin}:{line} {column}"
 
         row_issues: list[Issue] = []
         for column in REQUIRED_COLUMNS:
@@ -184,7 +195,8 @@ def read_rows(
                 name=name,
                 amount=converted[0],
                 unit=converted[1],
-                where=f"{origin}: row {line}",
+                where=f"{origin}:{line}",
+                at=Where.of(FILE_LINE, file=origin, line=line),
             )
         )
     return values, issues

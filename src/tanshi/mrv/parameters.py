@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from tanshi.core.issues import Issue
+from tanshi.core.issues import FILE_LINE, Issue, Where
 
 COLUMNS = (
     "regime",
@@ -37,6 +37,10 @@ class ParameterStatus(enum.StrEnum):
     OFFICIAL = "official"
     DRAFT = "draft"
     SUPERSEDED = "superseded"
+
+
+# Where a parameter that cannot be resolved was asked for (a page says it in its language).
+PARAMETER_OF = "{parameter} of {subject} for {year} in {regimes}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +98,7 @@ def parse_parameter_table(text: str, origin: str) -> tuple[list[Parameter], list
     parameters: list[Parameter] = []
     issues: list[Issue] = []
     for line, row in enumerate(reader, start=2):
-        where = f"{origin}:{line}"
+        where = Where.of(FILE_LINE, file=origin, line=line)
         missing = [name for name in COLUMNS if not (row.get(name) or "").strip()]
         if missing:
             issues.append(
@@ -186,7 +190,8 @@ class ParameterTable:
             and item.applies(year)
             and (unit_denominator is None or item.unit.endswith(f"/{unit_denominator}"))
         ]
-        where = f"{parameter} of {subject} for {year} in {list(regimes)}"
+        where = Where.of(PARAMETER_OF, parameter=parameter, subject=subject, year=year,
+                         regimes=list(regimes))  # fmt: skip
         if not candidates:
             per = f" per {unit_denominator}" if unit_denominator else ""
             return Issue.of(

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Protocol
 
-from tanshi.core.issues import Issue
+from tanshi.core.issues import Issue, Where
 from tanshi.mrv.inputs import FacilityInputs, InputSpec
 from tanshi.mrv.methodology import Calculation, Metric, SourceLine
 from tanshi.mrv.parameters import Parameter, ParameterTable
@@ -100,7 +100,9 @@ class CalculationMethod(Protocol):
 class Resolver:
     """Resolves parameters for one facility-year, keeping what it used and what it missed."""
 
-    def __init__(self, table: ParameterTable, regimes: Sequence[str], year: int, where: str):
+    def __init__(
+        self, table: ParameterTable, regimes: Sequence[str], year: int, where: str | Where
+    ) -> None:
         self.table, self.regimes, self.year, self.where = table, tuple(regimes), year, where
         self.used: dict[str, Parameter] = {}
         self.issues: list[Issue] = []
@@ -110,7 +112,12 @@ class Resolver:
     ) -> Parameter | None:
         found = self.table.resolve(regimes or self.regimes, self.year, subject, parameter, per)
         if isinstance(found, Issue):
-            issue = replace(found, where=f"{self.where}: {found.where}")  # its template kept
+            inner: str | Where = found.where
+            if found.where_template:
+                inner = Where(found.where_template, found.where_params)
+            at = Where.joined(self.where, inner)  # facility P1, 2022: ef_grid of … for …
+            issue = replace(found, where=str(at), where_template=at.template,
+                            where_params=at.params)  # fmt: skip
             if issue not in self.issues:
                 self.issues.append(issue)
             return None
@@ -156,7 +163,7 @@ def gwp_of(resolver: Resolver, gwp_set: str | None, gas: str) -> Decimal | None:
     """The GWP100 of ``gas`` in ``gwp_set`` (resolved, so it is recorded), or None."""
     if gwp_set is None:
         resolver.issues.append(
-            Issue("gwp_set_missing", "choose a GWP set (SAR, AR4, AR5, AR6)", resolver.where)
+            Issue.of("gwp_set_missing", "choose a GWP set (SAR, AR4, AR5, AR6)", resolver.where)
         )
         return None
     found = resolver.get("gwp100", gas, "t", (f"GWP-{gwp_set}",))

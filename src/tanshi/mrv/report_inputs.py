@@ -144,7 +144,8 @@ def _value(
         name=name,
         amount=amount,
         unit=unit,
-        where=f"{month.where} {name}",
+        where=str(month.at(name)),
+        at=month.at(name),
     )
 
 

@@ -56,7 +56,9 @@ def snapshot(
         "parameters": [plain(asdict(parameter)) for parameter in calculation.parameters],
         "issues": [str(issue) for issue in calculation.issues],
         "context": {"parameter_regimes": list(regimes), "grid_region": grid_region},
-        "inputs": [plain(asdict(value)) for value in inputs],
+        "inputs": [
+            plain({k: v for k, v in asdict(value).items() if k != "at"}) for value in inputs
+        ],
         "activity": [plain(asdict(record) | {"kind": record.kind.value}) for record in activity],
     }
 

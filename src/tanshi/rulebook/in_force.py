@@ -55,8 +55,8 @@ def rule_for(rules: Sequence[R], year: int, kind: str) -> R:
     matching = [rule for rule in rules if rule.in_force(year)]
     if not matching:
         ruled = {y for rule in rules for y in range(rule.valid_from, rule.valid_to + 1)}
-        raise NoRuleInForce(Issue.of("no_rule_in_force", "the rulebook has no {kind} rule in "
-                                     "force in {year}", kind=kind, year=year),
+        raise NoRuleInForce(Issue.of("no_rule_in_force", "the rulebook has no {section} rule in "
+                                     "force in {year}", section=kind, year=year),
                             year, tuple(sorted(ruled)))  # fmt: skip
     assert len(matching) == 1, "check_rulebook rejects overlapping rules"
     return matching[0]

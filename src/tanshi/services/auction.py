@@ -55,8 +55,8 @@ AUCTION_CODE = unique_key(auctions, "jurisdiction_id", "code")
 
 
 def code_taken(code: str) -> AuctionRefused:
-    return AuctionRefused([Issue("auction_code_taken", f"auction {code} is already recorded; "
-                                 "give each auction its own code", "code")])  # fmt: skip
+    return AuctionRefused([Issue.of("auction_code_taken", "auction {code} is already recorded; "
+                                    "give each auction its own code", "code", code=code)])  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,10 +225,10 @@ def deliver_in(
         if find_account(connection, operator_account_code(jurisdiction.code, bidder)) is None
     ]
     if missing:
-        raise AuctionRefused([Issue(
-            "unknown_bidder", f"no operator holding account for bidders {missing}; bidders "
+        raise AuctionRefused([Issue.of(
+            "unknown_bidder", "no operator holding account for bidders {missing}; bidders "
             "must be registered companies of the jurisdiction (codes as in the registry)",
-            "bids",
+            "bids", missing=missing,
         )])  # fmt: skip
     companies = company_ids(connection, jurisdiction)
     auction_id = connection.execute(
@@ -267,11 +267,12 @@ def deliver_in(
             ),
         )
         if not outcome.ok:
-            raise AuctionRefused([Issue(
+            raise AuctionRefused([Issue.of(
                 outcome.result.value,
-                f"delivering {quantity} t to {bidder} failed: {outcome.result.value}; the "
-                f"holding account needs {result.sold_t} t of {year} allowances (allocate "
-                f"{year} first); nothing was recorded", "bids",
+                "delivering {quantity} t to {bidder} failed: {result}; the holding account "
+                "needs {sold} t of {year} allowances (allocate {year} first); nothing was "
+                "recorded", "bids", quantity=quantity, bidder=bidder,
+                result=outcome.result.value, sold=result.sold_t, year=year,
             )])  # fmt: skip
         assert outcome.transaction_id is not None
         transactions[bidder] = outcome.transaction_id
@@ -314,8 +315,9 @@ def hold_auction(
     strangers = [bid for bid in bids if bid.bidder not in sectors]
     if strangers:
         raise AuctionRefused([
-            Issue("unknown_bidder", f"{bid.bidder} is not a company of {jurisdiction.code}; "
-                  "bidders are the registry's company codes", bid.bid_id)
+            Issue.of("unknown_bidder", "{bidder} is not a company of {jurisdiction}; "
+                     "bidders are the registry's company codes", bid.bid_id,
+                     bidder=bid.bidder, jurisdiction=jurisdiction.code)
             for bid in strangers
         ])  # fmt: skip
     carry = carry_over_now(engine, jurisdiction)

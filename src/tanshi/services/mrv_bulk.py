@@ -129,7 +129,7 @@ def compute_file(
                 Issue(
                     "input_header",
                     f"missing columns {missing}; the header is {','.join(COLUMNS)}",
-                    f"{origin}: row 1",
+                    f"{origin}:1",
                 ),
             ),
         )

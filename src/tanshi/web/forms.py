@@ -59,29 +59,30 @@ SECRET_NOT_KEPT = ("this form was already sent and done; the secret it made was 
 class Refused(Exception):
     """A web write that cannot go ahead: a code, a message for the person (a msgid with its
     values) and, optionally, the service's own English detail. A detail made of problems
-    (``issues``, each after its code if ``coded``) is said in the page's language."""
+    (``issues``, each after its code if ``coded``, after its location if ``located``) is said
+    in the page's language."""
 
     def __init__(self, code: str, message: str, *, detail: str | None = None,
-                 issues: Sequence[Issue] = (), coded: bool = False,
+                 issues: Sequence[Issue] = (), coded: bool = False, located: bool = False,
                  **values: object) -> None:  # fmt: skip
         super().__init__(message)
         self.code, self.message, self.values, self.detail = code, message, values, detail
-        self.issues, self.coded = tuple(issues), coded
+        self.issues, self.coded, self.located = tuple(issues), coded, located
 
 
 def refusal(code: str, detail: str | None = None, issues: Sequence[Issue] = (),
-            coded: bool = False) -> Refused:  # fmt: skip
+            coded: bool = False, located: bool = False) -> Refused:  # fmt: skip
     """A refusal by its code: the code's explanation (web/refusals.py), with ``detail`` (or
     ``issues``, the detail's sentences said in the page's language)."""
     if issues:
-        detail = detail_of(issues, lambda text: text, coded)
+        detail = detail_of(issues, lambda text: text, coded, located=located)
     explained = explain(code)
     if explained is None:
         return Refused(code, "refused: {what}", detail=detail, issues=issues, coded=coded,
-                       what=code)  # fmt: skip
+                       located=located, what=code)  # fmt: skip
     if detail == explained:
         detail, issues = None, ()
-    return Refused(code, explained, detail=detail, issues=issues, coded=coded)
+    return Refused(code, explained, detail=detail, issues=issues, coded=coded, located=located)
 
 
 def refusal_for(code: str, error: TanshiError) -> Refused:
@@ -114,7 +115,7 @@ def detail_in(locale: str, refused: Refused) -> str | None:
     """A refusal's detail in ``locale``: its problems said from their templates, if any."""
     if not refused.issues:
         return refused.detail
-    return detail_of(refused.issues, translator(locale), refused.coded)
+    return detail_of(refused.issues, translator(locale), refused.coded, located=refused.located)
 
 
 def account_jurisdiction(svc: Service, code: str, who: Principal | None = None) -> Jurisdiction:
@@ -149,21 +150,22 @@ def whole_number(text: str | None, name: str) -> int:
     return value
 
 
-# ok, code, message, values, detail, problems (the detail's issues) and whether coded
-Answer = tuple[bool, str, str, Mapping[str, object], str | None, tuple[Issue, ...], bool]
+# ok, code, message, values, detail, problems (the detail's issues), whether coded, located
+Answer = tuple[bool, str, str, Mapping[str, object], str | None, tuple[Issue, ...], bool, bool]
 
 
 def _kept(answer: dict) -> Answer:
     verbatim = set(answer.get("verbatim", ()))
     values = {k: Verbatim(v) if k in verbatim else v for k, v in answer["values"].items()}
     return (answer["ok"], answer["code"], answer["message"], values, answer.get("detail"),
-            from_kept(answer.get("problems", ())), answer.get("coded", False))  # fmt: skip
+            from_kept(answer.get("problems", ())), answer.get("coded", False),
+            answer.get("located", False))  # fmt: skip
 
 
 def _answer(
     request: Request, svc: Service, visitor: Visitor, ok: bool, code: str, message: str,
     values: Mapping[str, object], detail: str | None, problems: tuple[Issue, ...], coded: bool,
-    key_input: str | None, trigger: str | None,
+    located: bool, key_input: str | None, trigger: str | None,
 ) -> HTMLResponse:  # fmt: skip
     text = say(visitor.locale, message, values)
     translate = translator(visitor.locale)
@@ -172,7 +174,7 @@ def _answer(
         return read_detail(english, translate) or ""
 
     # Each problem said from its template (problems.py), else read back (sentences.py).
-    detail = detail_of(problems, translate, coded, reread) if problems else reread(detail)
+    detail = detail_of(problems, translate, coded, reread, located) if problems else reread(detail)
     fresh = uuid.uuid4().hex if key_input else None
     response = render(request, svc, visitor, "result.html", 200 if ok else 422, ok=ok,
                       message=text, code=code, detail=detail, key_input=key_input,
@@ -209,7 +211,7 @@ async def web_write(
     if key_required and not key:
         problem = refusal("form_key_missing")
         return _answer(request, svc, visitor, False, problem.code, problem.message, {}, None,
-                       (), False, key_input, None)  # fmt: skip
+                       (), False, False, key_input, None)  # fmt: skip
     if key:
         printed = hashlib.sha256(json.dumps([action, target, safe], sort_keys=True).encode())
         owned, earlier = form_keys.claim(svc.engine, me.user_id, key, printed.hexdigest(),
@@ -223,7 +225,7 @@ async def web_write(
             else:
                 return _answer(request, svc, visitor, *_kept(earlier[2]), key_input, trigger)
             return _answer(request, svc, visitor, False, problem.code, problem.message, {},
-                           None, (), False, key_input, None)  # fmt: skip
+                           None, (), False, False, key_input, None)  # fmt: skip
     try:
         try:
             message, values = run(form, me)
@@ -233,7 +235,7 @@ async def web_write(
         access_log.audit(svc.engine, me, action, target, client_address(request),
                        refused.code, svc.now(), {"form": safe})  # fmt: skip
         answer: Answer = (False, refused.code, refused.message, refused.values,
-                          refused.detail, refused.issues, refused.coded)  # fmt: skip
+                          refused.detail, refused.issues, refused.coded, refused.located)  # fmt: skip
     except BaseException:
         if key:
             form_keys.release(svc.engine, me.user_id, key)
@@ -241,7 +243,7 @@ async def web_write(
     else:
         access_log.audit(svc.engine, me, action, target, client_address(request), "ok",
                        svc.now(), {"form": safe})  # fmt: skip
-        answer = (True, "ok", message, values, None, (), False)
+        answer = (True, "ok", message, values, None, (), False, False)
     if key:
         kept: dict[str, object] = dict(
             zip(("ok", "code", "message", "values", "detail"), answer[:5], strict=True)
@@ -249,6 +251,7 @@ async def web_write(
         kept["values"] = {k: str(v) for k, v in answer[3].items()}
         if answer[5]:
             kept["problems"], kept["coded"] = kept_problems(answer[5]), answer[6]
+            kept["located"] = answer[7]
         if any(isinstance(v, Secret) for v in answer[3].values()):
             kept["message"], kept["values"] = SECRET_NOT_KEPT, {}
         kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]

@@ -138,11 +138,16 @@ LABELS: dict[str, str] = {
 
 # Where an order stands (services/trading.py order_status); read in "order status" context.
 ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused", "unknown": "unknown"}
+# The rulebook's sections a problem names (``the rulebook has no {section} rule``, rulebook/
+# in_force.py rule_for); read in "rulebook section" context (web/problems.py NAMED).
+RULEBOOK_SECTIONS = {
+    "allocation": "allocation", "compliance": "compliance", "penalty": "penalty", "mrv": "MRV",
+}  # fmt: skip
 # Codes whose name depends on what they name: ``{{ code|label("account status") }}`` reads the
 # name in the catalog's ``msgctxt "account status"`` before the plain msgid.
 KINDS: dict[str, dict[str, str]] = {
     "account status": ACCOUNT_STATUSES, "auction phase": AUCTION_PHASES,
-    "order status": ORDER_STATUSES,
+    "order status": ORDER_STATUSES, "rulebook section": RULEBOOK_SECTIONS,
 }  # fmt: skip
 
 

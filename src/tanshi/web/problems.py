@@ -18,6 +18,11 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from tanshi.core.issues import Issue, Severity
+from tanshi.web.labels import KINDS
+
+# Params that name a code, which a page says by its name in a context of labels.KINDS
+# (``the rulebook has no {section} rule in force``: 配额分配, not ``allocation``).
+NAMED = {"section": "rulebook section"}
 
 
 def _said(
@@ -38,13 +43,35 @@ def say_problem(
 ) -> str:
     """``issue``'s message in the language of ``translate``; ``plain`` reads a message that
     has no translated template (by default it is shown in English as it is)."""
-    return _said(issue.message, issue.template, issue.params, translate, plain)
+    return _said(issue.message, issue.template, _named(issue.params, translate), translate, plain)
+
+
+def _named(
+    params: tuple[tuple[str, str], ...], translate: Callable[[str], str]
+) -> tuple[tuple[str, str], ...]:
+    """``params`` with each code NAMED names said by its name (its context's reading first)."""
+    said = []
+    for name, value in params:
+        if name not in NAMED:
+            said.append((name, value))
+            continue
+        english = KINDS[NAMED[name]].get(value, value)
+        key = f"{NAMED[name]}\x04{english}"
+        said.append((name, translate(key) if translate(key) != key else translate(english)))
+    return tuple(said)
 
 
 def say_where(issue: Issue, translate: Callable[[str], str]) -> str:
     """``issue``'s location in the language of ``translate``: from its pattern when it was
-    made from one (``Where``), else as written (a file's line, a field's machine name)."""
-    return _said(issue.where, issue.where_template, issue.where_params, translate, str)
+    made from one (``Where``), else as written (a file's line, a field's machine name). A
+    location within another (``Where.joined``, ``OUTER: INNER``) is said part by part."""
+    if ": " not in issue.where_template:
+        return _said(issue.where, issue.where_template, issue.where_params, translate, str)
+    parts = [translate(part) for part in issue.where_template.split(": ")]
+    try:
+        return ": ".join(parts).format(**dict(issue.where_params))
+    except (KeyError, IndexError, ValueError):  # a translation that lost a field: as written
+        return issue.where
 
 
 @pass_context
@@ -61,11 +88,17 @@ def where(context: Context, issue: Issue) -> str:
 
 def detail_of(
     issues: Iterable[Issue], translate: Callable[[str], str], coded: bool,
-    plain: Callable[[str], str] = str,
+    plain: Callable[[str], str] = str, located: bool = False,
 ) -> str:  # fmt: skip
-    """The problems as a refusal's detail, "; "-separated (each after its code if ``coded``)."""
-    said = ((i.code, say_problem(i, translate, plain)) for i in issues)
-    return "; ".join(f"{code}: {text}" if coded else text for code, text in said)
+    """The problems as a refusal's detail, "; "-separated (each after its code if ``coded``,
+    after its location if ``located`` and it has one, e.g. a bid file's line)."""
+    said = []
+    for issue in issues:
+        text = say_problem(issue, translate, plain)
+        if located and issue.where:
+            text = f"{say_where(issue, translate)}: {text}"
+        said.append(f"{issue.code}: {text}" if coded else text)
+    return "; ".join(said)
 
 
 def kept(issues: Iterable[Issue]) -> list[dict[str, Any]]:

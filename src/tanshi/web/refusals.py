@@ -174,6 +174,16 @@ AUCTIONS = {
     "cancel_reason_required": "say why the auction is cancelled",
     "cancel_reason_too_long": "the reason may have at most 2,000 characters",
     "cancel_not_confirmed": "tick the box to confirm the cancellation",
+    # a bid file (or guarantees) given to the regulator's one-step auction (auction/bids.py)
+    "empty_file": "the first line must be the header, as shown",
+    "bad_header": "the first line must name the columns as shown",
+    "bad_row": "every line needs each column, separated by commas",
+    "missing_bidder": "every bid names its bidder",
+    "bad_price": "a bid's price must be a number above 0",
+    "bad_quantity": "a bid's quantity must be a whole number of tonnes above 0",
+    "bad_guarantee": "a guarantee must be an amount of 0 or more",
+    "duplicate_guarantee": "give each bidder's guarantee once",
+    "unknown_bidder": "a bidder is not a registered company of this jurisdiction",
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",

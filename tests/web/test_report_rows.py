@@ -70,3 +70,8 @@ def test_the_api_lists_the_same_problems_and_refuses_the_submission(world: World
     assert refused.status_code == 422
     details = [d["code"] for d in refused.json()["error"]["details"]]
     assert details == ["report_has_errors", *(code for code, _, _ in PROBLEMS)]
+    # The API's JSON takes numbers and plain decimal strings only (the web's forms also
+    # take "7,321.2", web/numbers.py).
+    grouped = world.client.post("/v1/reports/check", json=body | {"stated_t": "7,321.2"},
+                                headers=officer)  # fmt: skip
+    assert grouped.status_code == 422

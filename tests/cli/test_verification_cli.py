@@ -98,7 +98,11 @@ def test_a_report_with_unreadable_lines_lists_every_problem(tmp_path: Path) -> N
                    "--stated-t", "7321.2", "--db", db, code=2)  # fmt: skip
         lines = [line.strip() for line in said.splitlines() if line.strip()]
         assert [line.rsplit("[", 1)[1] for line in lines[:4]] == [
-            "missing_value]", "not_a_number]", "month_invalid]", "stream_not_in_plan]"]
+            "missing_value]",
+            "not_a_number]",
+            "month_invalid]",
+            "stream_not_in_plan]",
+        ]
         assert lines[0].startswith(f"{tmp_path / 'bad.csv'} line 2, column 4: error: the "
                                    "quantity is empty; give a number such as 1234.5")  # fmt: skip
         assert "missing_months" not in said and "cannot read" not in said

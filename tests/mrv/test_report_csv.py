@@ -68,7 +68,7 @@ def test_blank_lines_and_empty_rows_of_a_spreadsheet_are_skipped() -> None:
 
 
 def test_a_problem_keeps_its_template_and_location_pattern() -> None:
-    report, issues = parse_report_csv(HEADER + "b,c,1,x,,\n", "A", 2016, D(0), "r.csv")
+    _, issues = parse_report_csv(HEADER + "b,c,1,x,,\n", "A", 2016, D(0), "r.csv")
     (issue,) = issues
     assert issue.template.startswith("the {column} is “{value}”, not a number")
     assert dict(issue.params) == {"column": "quantity", "value": "x"}

@@ -67,6 +67,11 @@ def test_blank_lines_and_empty_rows_of_a_spreadsheet_are_skipped() -> None:
     assert _problems("boiler-1,coal,1,100,,\n\n,,,,,\n") == []
 
 
+def test_a_spreadsheet_s_byte_order_mark_is_not_part_of_the_header() -> None:
+    report, issues = parse_report_csv("\ufeff" + HEADER + "b,c,1,5,,\n", "A", 2016, D(0), "r.csv")
+    assert issues == [] and report is not None and report.months[0].quantity == D(5)
+
+
 def test_a_problem_keeps_its_template_and_location_pattern() -> None:
     _, issues = parse_report_csv(HEADER + "b,c,1,x,,\n", "A", 2016, D(0), "r.csv")
     (issue,) = issues

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+import pytest
+
 from tanshi.mrv.annual_report import parse_report_csv
 
 HEADER = "unit,stream,month,quantity,ncv,ncv_basis\n"
@@ -79,3 +81,10 @@ def test_a_problem_keeps_its_template_and_location_pattern() -> None:
     assert dict(issue.params) == {"column": "quantity", "value": "x"}
     assert issue.where_template == "{file} line {line}, column {column}"
     assert dict(issue.where_params) == {"file": "r.csv", "line": "2", "column": "4"}
+
+
+@pytest.mark.parametrize("end", ["\n", "\r\n", "\r"])
+def test_any_line_ending_is_read_and_lines_are_counted_by_it(end: str) -> None:
+    text = end.join([HEADER.strip(), "b,c,1,5,,", "b,c,2,x,,", ""])
+    _, issues = parse_report_csv(text, "A", 2016, D(0), "r.csv")
+    assert [(i.code, i.where) for i in issues] == [("not_a_number", "r.csv line 3, column 4")]

@@ -237,8 +237,9 @@ def parse_report_csv(
     unreadable cell of every line is a problem of its own (at its line and column); the
     report holds the lines read, so that the plan's checks can still look at them.
     """
-    # Excel's "CSV UTF-8" starts with a byte-order mark, which would hide the header.
-    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
+    # Excel's "CSV UTF-8" starts with a byte-order mark, which would hide the header; newline=""
+    # lets the reader take any line ending (a lone "\r" raised csv.Error in the default mode).
+    rows = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     header = [name.strip() for name in next(rows, [])]
     if header[:4] != list(MONTH_COLUMNS):
         return None, [

@@ -81,3 +81,31 @@ def test_a_report_from_plan_to_recheck(tmp_path: Path) -> None:
     assert "no company UNKNOWN in this database" in unknown
     assert "no verification case for A in 2015" in run("verification", "events", "A", "2015",
                                                         "--db", db, code=1)  # fmt: skip
+
+
+def test_a_report_with_unreadable_lines_lists_every_problem(tmp_path: Path) -> None:
+    """The command line reads the file as the web and the API do (tests/web/test_report_rows):
+    every unreadable line at its line and column, and the plan's checks of the lines read."""
+    db = str(real_database(tmp_path / "t.sqlite"))
+    engine = open_database(f"sqlite:///{db}")
+    register_company(engine, load_jurisdiction(engine, "DP"), "A", "Alpha", "power")
+    engine.dispose()
+    (tmp_path / "plan.toml").write_text(PLAN, encoding="utf-8")
+    run("verification", "plan", str(tmp_path / "plan.toml"), "--db", db)
+    bad = ("unit,stream,month,quantity\nsite,grid,1,\nsite,grid,2,abc\n"
+           + "".join(f"site,grid,{m},1000\n" for m in range(3, 13))
+           + "site,boiler,1,5\nsite,grid,13,1000\nsite,grid,total,12000\n")  # fmt: skip
+    (tmp_path / "bad.csv").write_text(bad, encoding="utf-8")
+    for command in ("check", "submit"):
+        said = run("verification", command, "A", "2016", str(tmp_path / "bad.csv"),
+                   "--stated-t", "7321.2", "--db", db, code=2)  # fmt: skip
+        lines = [line.strip() for line in said.splitlines() if line.strip()]
+        assert [line.rsplit("[", 1)[1] for line in lines[:4]] == [
+            "missing_value]",
+            "not_a_number]",
+            "month_invalid]",
+            "stream_not_in_plan]",
+        ]
+        assert lines[0].startswith(f"{tmp_path / 'bad.csv'} line 2, column 4: error: the "
+                                   "quantity is empty; give a number such as 1234.5")  # fmt: skip
+        assert "missing_months" not in said and "cannot read" not in said

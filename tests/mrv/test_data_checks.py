@@ -116,7 +116,7 @@ def test_report_csv_problems() -> None:
     assert parse_report_csv(no_basis, "A", 2016, D(0), "a.csv")[1][0].code == "report_header"
     bad = "unit,stream,month,quantity\nb,c,one,1\nb,c,2,x\n"
     assert [i.code for i in parse_report_csv(bad, "A", 2016, D(0), "a.csv")[1]] == [
-        "report_field_invalid", "report_field_invalid"]  # fmt: skip
+        "month_invalid", "not_a_number"]  # fmt: skip
 
 
 def test_plan_problems() -> None:

@@ -95,16 +95,19 @@ def _parsed(company: str, year: int, stated_t: Decimal, text: str):
 
 
 def check(svc: Service, company: str, year: int, stated_t: Decimal, text: str) -> list[Issue]:
-    """Every problem of a report (parsing, then the data checks); writes nothing."""
+    """Every problem of a report (its unreadable lines with the plan's checks of the lines
+    read, else every data check); writes nothing."""
     report, issues = _parsed(company, year, stated_t, text)
-    if report is None or issues:
+    if report is None:
         return issues
     jurisdiction, rules = _rules(svc, company)
-    return vf.check_only(svc.engine, jurisdiction, parameter_table(), rules, report)
+    return vf.check_only(svc.engine, jurisdiction, parameter_table(), rules, report, issues)
 
 
 def submit(svc: Service, company: str, year: int, stated_t: Decimal, text: str) -> Outcome:
     report, issues = _parsed(company, year, stated_t, text)
+    if report is not None and issues:  # refused before the case: every problem, as check says
+        issues = check(svc, company, year, stated_t, text)
     if report is None or issues:
         return Outcome(ResultCode.REPORT_HAS_ERRORS, None, tuple(issues))
     assert isinstance(report, AnnualReport)

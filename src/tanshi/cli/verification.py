@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy import Engine
 
 from tanshi.cli.common import counted, fail, refused, say_problems
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
@@ -31,6 +32,7 @@ from tanshi.reports.verification_table import (
 )
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
+from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.mrv import company_ids, figure_sources
 from tanshi.services.verification_findings import withdraw_finding
 
@@ -114,12 +116,18 @@ def plan_command(file: Path, db: Db = None, at: At = None) -> None:
     )
 
 
-def _report(company: str, year: int, file: Path, stated_t: str) -> AnnualReport:
+def _report(engine: Engine, jurisdiction: Jurisdiction, company: str, year: int, file: Path,
+            stated_t: str) -> AnnualReport:  # fmt: skip
+    """The report in ``file``; exit 2 with every problem (the unreadable lines, and the
+    plan's checks of the lines read, as the web and the API list them) if a line is bad."""
     try:
         stated = Decimal(stated_t)
     except InvalidOperation as error:
         raise fail(f"--stated-t {stated_t!r} is not a number of tonnes", 2) from error
     report, problems = parse_report_csv(_read(file), company, year, stated, str(file))
+    if report is not None and problems:
+        problems = vf.check_only(engine, jurisdiction, parameter_table(), _rules(jurisdiction),
+                                 report, problems)  # fmt: skip
     if report is None or problems:
         raise refused(problems, "the report was not read", 2)
     return report
@@ -133,7 +141,7 @@ def check_command(company: str, year: int, file: Path, stated_t: StatedT, db: Db
     """Run the data checks on a monthly report without submitting it."""
     engine, jurisdiction = open_registry(db)
     problems = vf.check_only(engine, jurisdiction, parameter_table(), _rules(jurisdiction),
-                             _report(company, year, file, stated_t))  # fmt: skip
+                             _report(engine, jurisdiction, company, year, file, stated_t))  # fmt: skip
     say_problems(problems)
     typer.echo(f"{counted(problems)}; checked only, nothing was submitted", err=True)
     if has_errors(problems):
@@ -146,9 +154,9 @@ def submit_command(
 ) -> None:
     """Submit (or, after a correction request, resubmit) a company's monthly report (CSV)."""
     engine, jurisdiction = open_registry(db)
+    report = _report(engine, jurisdiction, company, year, file, stated_t)
     outcome = vf.submit_report(engine, jurisdiction, parameter_table(), _rules(jurisdiction),
-                               _report(company, year, file, stated_t), Actor("company", company),
-                               moment_of(at, engine))  # fmt: skip
+                               report, Actor("company", company), moment_of(at, engine))  # fmt: skip
     _done(outcome, f"report of {company} for {year}")
 
 

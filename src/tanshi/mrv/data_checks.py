@@ -31,6 +31,19 @@ def check_report(
 
     ``calculated_tco2`` is the figure the method reports (rounded by its rule, if it has one);
     ``full_tco2`` the same at full precision: a stated total matching either is accepted."""
+    issues = check_rows(report, plan, rules)
+    issues += _coverage(report, plan)
+    issues += _totals(report, plan)
+    if calculated_tco2 is not None:
+        issues += _emissions(report, calculated_tco2, full_tco2)
+        issues += _trend(report, rules, calculated_tco2, previous_verified_tco2)
+    return issues
+
+
+def check_rows(report: AnnualReport, plan: MonitoringPlan, rules: VerificationRules) -> list[Issue]:
+    """The problems of ``report``'s lines one by one (streams, months, values), without
+    the checks of the whole: for a report some of whose lines could not be read, whose
+    missing months and totals would only echo those lines."""
     issues: list[Issue] = []
     if plan.company != report.company:
         issues.append(
@@ -41,13 +54,7 @@ def check_report(
                 company=plan.company,
             )
         )
-    issues += _months(report, plan)
-    issues += _parameters(report, plan, rules)
-    issues += _totals(report, plan)
-    if calculated_tco2 is not None:
-        issues += _emissions(report, calculated_tco2, full_tco2)
-        issues += _trend(report, rules, calculated_tco2, previous_verified_tco2)
-    return issues
+    return issues + _months(report, plan) + _parameters(report, plan, rules)
 
 
 def _months(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
@@ -75,8 +82,16 @@ def _months(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
                 )
             )
         seen[(month.unit, month.stream)].append(month.month)
+    return issues
+
+
+def _coverage(report: AnnualReport, plan: MonitoringPlan) -> list[Issue]:
+    issues = []
+    seen: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for month in report.months:
+        seen[(month.unit, month.stream)].add(month.month)
     for stream in plan.streams:
-        absent = [m for m in MONTHS if m not in seen.get(stream.key, [])]
+        absent = [m for m in MONTHS if m not in seen.get(stream.key, set())]
         if absent:
             issues.append(
                 Issue.of(

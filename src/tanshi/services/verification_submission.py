@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,8 @@ from tanshi.core.moments import to_utc
 from tanshi.core.quantities import kg_to_t, t_to_kg, to_milli
 from tanshi.mrv import ParameterTable
 from tanshi.mrv.annual_report import COMPANY_AT, AnnualReport
-from tanshi.mrv.data_checks import check_report
+from tanshi.mrv.data_checks import check_report, check_rows
+from tanshi.mrv.monitoring_plan import MonitoringPlan
 from tanshi.mrv.report_calculation import MrvChoice, ReportCalculation, calculate_report
 from tanshi.mrv.verification_rules import VerificationRules
 from tanshi.mrv.verification_workflow import (
@@ -23,6 +25,7 @@ from tanshi.mrv.verification_workflow import (
     check,
 )
 from tanshi.rulebook.in_force import rule_for
+from tanshi.rulebook.model import MrvRule
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.mrv import company_ids
 from tanshi.services.verification_records import (
@@ -159,10 +162,36 @@ def check_only(
     table: ParameterTable,
     rules: VerificationRules,
     report: AnnualReport,
+    unreadable: Sequence[Issue] = (),
 ) -> list[Issue]:
-    """The data checks a submission would run, writing nothing (for companies preparing one)."""
+    """The data checks a submission would run, writing nothing (for companies preparing one).
+
+    ``unreadable`` are the problems of the lines the file's reader could not read: with
+    them the lines read are still checked one by one against the plan (``check_rows``), but
+    the whole (missing months, totals, emissions) is not, as it would only echo them."""
     with reader(engine).connect() as connection:
-        return _checked(connection, jurisdiction, table, rules, report)[0]
+        if not unreadable:
+            return _checked(connection, jurisdiction, table, rules, report)[0]
+        found = _plan(connection, jurisdiction, report)
+        if isinstance(found, Issue):
+            return [*unreadable, found]
+        return [*unreadable, *check_rows(report, found[1], rules)]
+
+
+def _plan(
+    connection: Connection, jurisdiction: Jurisdiction, report: AnnualReport
+) -> tuple[int, MonitoringPlan, MrvRule] | Issue:
+    """The plan in force for the report (its id) and the year's MRV rule, or why none."""
+    where = Where.of(COMPANY_AT, company=report.company, year=report.year)
+    rule = rule_for(jurisdiction.rulebook.mrv, report.year, "mrv")
+    if rule.verification != "verification_body":
+        return Issue.of(
+            "not_verified_by_body", "{year} is not verified by a body", where, year=report.year
+        )
+    found = plan_in_force(connection, report.company, report.year)
+    if found is None:
+        return Issue.of("plan_missing", "file a monitoring plan for this year first", where)
+    return found[0], found[1], rule
 
 
 def _checked(
@@ -173,29 +202,10 @@ def _checked(
     report: AnnualReport,
 ) -> tuple[list[Issue], ReportCalculation | None, int | None]:
     """Every problem of a report, its calculation by the rule's method and the plan's id."""
-    where = Where.of(COMPANY_AT, company=report.company, year=report.year)
-    rule = rule_for(jurisdiction.rulebook.mrv, report.year, "mrv")
-    if rule.verification != "verification_body":
-        return (
-            [
-                Issue.of(
-                    "not_verified_by_body",
-                    "{year} is not verified by a body",
-                    where,
-                    year=report.year,
-                )
-            ],
-            None,
-            None,
-        )
-    found = plan_in_force(connection, report.company, report.year)
-    if found is None:
-        return (
-            [Issue.of("plan_missing", "file a monitoring plan for this year first", where)],
-            None,
-            None,
-        )
-    plan_id, plan = found
+    found = _plan(connection, jurisdiction, report)
+    if isinstance(found, Issue):
+        return [found], None, None
+    plan_id, plan, rule = found
     choice = MrvChoice(rule.methodology, tuple(rule.parameter_regimes), rule.grid_region)
     result = calculate_report(report, plan, choice, table)
     if result.calculation is None:

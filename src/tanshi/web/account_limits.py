@@ -24,6 +24,7 @@ from tanshi.web.forms import (
     refusal_of,
     web_write,
 )
+from tanshi.web.numbers import read_whole
 
 router = APIRouter(include_in_schema=False)
 # Who must confirm a proposed change, by the rule's confirmers (msgids: the answer's {who}).
@@ -43,11 +44,11 @@ def _visible(svc: Service, me: Principal, code: str) -> None:
 def _units(text: str) -> int | None:
     if text.strip() == "":
         return None
-    try:
-        return int(text.strip())
-    except ValueError as error:
+    units = read_whole(text)
+    if units is None:
         raise Refused("limit_must_be_positive", "a limit is a positive number of units per "
-                      "transfer") from error  # fmt: skip
+                      "transfer")  # fmt: skip
+    return units
 
 
 def _propose(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:

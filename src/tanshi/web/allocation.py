@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -24,7 +24,8 @@ from tanshi.services import auction as auction_service
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal, Role, Scope
 from tanshi.web.common import VisitorDep, allowed, login_redirect
-from tanshi.web.forms import Message, Refused, refusal, web_write, whole_number
+from tanshi.web.forms import Message, Refused, refusal, seed_number, web_write, whole_number
+from tanshi.web.numbers import read_decimal
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -167,12 +168,10 @@ def optional_decimal(text: str | None, name: str) -> Decimal | None:
     """A form's optional non-negative number; None if left empty, a refusal if not a number."""
     if not (text or "").strip():
         return None
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation as error:
-        raise Refused("invalid_number", "{name}: enter a number", name=name) from error
-    if not value.is_finite() or value < 0:
-        raise Refused("invalid_number", "{name}: enter a number", name=name)
+    value = read_decimal(text)
+    if value is None or value < 0:
+        raise Refused("invalid_number", "{name}: enter a number, e.g. 1,234.5 or 1234.5",
+                      name=name)  # fmt: skip
     return value
 
 
@@ -185,9 +184,7 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
                       "and '-', e.g. 2016-1")  # fmt: skip
     year = whole_number(form.get("year"), "Year")
     volume = whole_number(form["volume_t"], "Volume (t)") if form.get("volume_t") else None
-    seed = form.get("seed", "").strip() or "0"
-    if not seed.isdigit() or int(seed) > 2**31 - 1:
-        raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
+    seed = seed_number(form.get("seed"))
     bids_text = form.get("bids", "")
     # Pasted, not a file: each problem is located "bid line 3" (第 3 行 in Chinese).
     bids, issues = parse_bids(bids_text, "")
@@ -203,7 +200,7 @@ def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
             svc.engine, place_of(svc, me), bids, guarantees, code=code, year=year,
             now=svc.now(), volume_t=volume,
             reserve_price_per_t=optional_decimal(form.get("reserve_price"), "Reserve price"),
-            seed=int(seed), deliver=not dry_run, bids_text=bids_text,
+            seed=seed, deliver=not dry_run, bids_text=bids_text,
         )  # fmt: skip
     except auction_service.AuctionRefused as refused:
         raise refusal(refused.issues[0].code, issues=refused.issues) from refused

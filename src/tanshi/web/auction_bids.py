@@ -4,7 +4,7 @@ sealed bid for a company you trade for, and your own bids with revise and withdr
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
@@ -17,6 +17,7 @@ from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal, Scope
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.forms import Message, Refused, refusal_of, web_write, whole_number
+from tanshi.web.numbers import read_decimal
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -58,11 +59,8 @@ def bid_panel(svc: Service, me: Principal, jurisdiction: str | None = None) -> d
 
 
 def _price(text: str | None) -> Decimal:
-    try:
-        value = Decimal(str(text or "").strip())
-    except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite() or not 0 < value < 10**9:
+    value = read_decimal(text)
+    if value is None or not 0 < value < 10**9:
         raise Refused("invalid_price", "enter the price per tonne, e.g. 25.50")
     return value
 

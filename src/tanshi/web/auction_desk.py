@@ -17,7 +17,7 @@ from tanshi.services import bid_book, bid_book_cancel, bid_book_clearing, bid_bo
 from tanshi.services.principals import Principal, Scope
 from tanshi.web.allocation import AUCTION_CODE, DeskKeys, optional_decimal, place_of
 from tanshi.web.common import VisitorDep
-from tanshi.web.forms import Message, Refused, refusal_of, web_write, whole_number
+from tanshi.web.forms import Message, Refused, refusal_of, seed_number, web_write, whole_number
 
 router = APIRouter(include_in_schema=False)
 CodePath = Annotated[str, Path(pattern=AUCTION_CODE_PATTERN)]
@@ -63,13 +63,9 @@ def _announce(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 def _clear(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator clears auctions")
-    seed = form.get("seed", "").strip() or "0"
-    if not seed.isdigit() or int(seed) > 2**31 - 1:
-        raise Refused("invalid_number", "{name}: enter a whole number", name="Seed")
+    seed = seed_number(form.get("seed"))
     place = place_of(svc, me)
-    done, issues = bid_book_clearing.clear_book(
-        svc.engine, place, code, now=svc.now(), seed=int(seed)
-    )
+    done, issues = bid_book_clearing.clear_book(svc.engine, place, code, now=svc.now(), seed=seed)
     if done is None:
         raise refusal_of(issues)
     shown = bid_book_reads.notice(svc.engine, me, code, svc.now(), jurisdiction=place.code)

@@ -26,6 +26,7 @@ from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal
 from tanshi.web.i18n import translator
 from tanshi.web.labels import name_of
+from tanshi.web.numbers import read_whole
 from tanshi.web.problems import detail_of, from_kept
 from tanshi.web.problems import kept as kept_problems
 from tanshi.web.refusals import explain
@@ -141,12 +142,25 @@ def say(locale: str, message: str, values: Mapping[str, object]) -> str:
 
 
 def whole_number(text: str | None, name: str) -> int:
-    try:
-        value = int(str(text).strip())
-    except ValueError as error:
-        raise Refused("invalid_number", "{name}: enter a whole number", name=name) from error
+    """A form's whole number from 1 to 10^12, plain or grouped (``1,000``; web/numbers.py)."""
+    value = read_whole(text)
+    if value is None:
+        raise Refused("invalid_number", "{name}: enter a whole number, e.g. 1,000 or 1000",
+                      name=name)  # fmt: skip
     if not 0 < value <= 10**12:
         raise Refused("invalid_number", "{name}: enter a number from 1 to 10^12", name=name)
+    return value
+
+
+def seed_number(text: str | None) -> int:
+    """A form's random seed from 0 to 2^31 − 1, plain or grouped; 0 when left empty."""
+    value = read_whole(text) if (text or "").strip() else 0
+    if value is None:
+        raise Refused("invalid_number", "{name}: enter a whole number, e.g. 1,000 or 1000",
+                      name="Seed")  # fmt: skip
+    if not 0 <= value <= 2**31 - 1:
+        raise Refused("invalid_number", "{name}: enter a whole number from 0 to 2,147,483,647",
+                      name="Seed")  # fmt: skip
     return value
 
 

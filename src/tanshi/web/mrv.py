@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -28,6 +28,7 @@ from tanshi.web.forms import (
     web_write,
     whole_number,
 )
+from tanshi.web.numbers import read_decimal
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.session import Visitor, csrf_ok
@@ -45,12 +46,11 @@ def _forbidden(request: Request, svc: Service, who: Visitor, message: str) -> Re
 
 
 def _tonnes(text: str | None, name: str) -> Decimal:
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation as error:
-        raise Refused("invalid_number", "{name}: enter a number of tonnes", name=name) from error
-    if not value.is_finite() or abs(value) > 10**12:
-        raise Refused("invalid_number", "{name}: enter a number of tonnes", name=name)
+    """A number of tonnes, plain or grouped (``-1,234.5``; web/numbers.py)."""
+    value = read_decimal(text)
+    if value is None or abs(value) > 10**12:
+        raise Refused("invalid_number", "{name}: enter a number of tonnes, e.g. 1,234.5 or "
+                      "1234.5", name=name)  # fmt: skip
     return value
 
 
@@ -163,8 +163,8 @@ def _verifier_step(svc: Service, me: Principal, company: str, year: int, action:
     elif action == "recheck":
         figure = _tonnes(form.get("figure_t"), "Re-check figure (t)")
         if figure < 0:
-            raise Refused("invalid_number", "{name}: enter a number of tonnes",
-                          name="Re-check figure (t)")  # fmt: skip
+            raise Refused("invalid_number", "{name}: enter a number of tonnes, e.g. 1,234.5 or "
+                          "1234.5", name="Re-check figure (t)")  # fmt: skip
         outcome = mrv_desk.record_recheck(svc, me, company, year, figure,
                                           form.get("note", "")[:2000])  # fmt: skip
     elif action == "withdraw":

@@ -4,7 +4,6 @@ public market data of each exchange."""
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal, InvalidOperation
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -36,6 +35,7 @@ from tanshi.web.forms import (
     whole_number,
 )
 from tanshi.web.i18n import translator
+from tanshi.web.numbers import read_decimal
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
 from tanshi.web.sentences import read_detail
@@ -172,11 +172,10 @@ def trade_panel(request: Request, svc: ServiceDep, who: VisitorDep, product: Pro
 def _price(text: str | None) -> int | None:
     if not (text or "").strip():
         return None
-    try:
-        value = Decimal(str(text).strip())
-    except InvalidOperation as error:
-        raise Refused("invalid_price", "enter the price in CNY per tonne, e.g. 28.50") from error
-    if not value.is_finite() or value <= 0:
+    value = read_decimal(text)
+    if value is None:
+        raise Refused("invalid_price", "enter the price in CNY per tonne, e.g. 28.50")
+    if value <= 0:
         raise refusal(ResultCode.PRICE_MUST_BE_POSITIVE.value, "the price must be above zero")
     if value >= 10**7:
         raise Refused("invalid_price", "enter the price in CNY per tonne, e.g. 28.50")

@@ -16,12 +16,14 @@ from tanshi.services import allocation_desk, cash_reads, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import operator_account_code
 from tanshi.services.principals import Role
-from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
+from tanshi.web.common import VisitorDep, allowed, before_deadline, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
 READERS = {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
+NO_VERIFIED = "no_verified_emissions"
+
 
 
 @router.get("/regulator", response_class=HTMLResponse)
@@ -49,6 +51,14 @@ def regulator(
         if shown
         else None
     )
+    computed = any(key.startswith("status_") for key in numbers)
+    before = before_deadline(svc, shown, scope) if shown else []
+    if before:  # no status yet: count the companies without verified emissions all the same
+        numbers["status_no_verified_emissions"] = numbers.get(
+            "status_no_verified_emissions", 0
+        ) + sum(1 for p in before if p.verified_kg is None)
+    if status:
+        before = [p for p in before if status == NO_VERIFIED and p.verified_kg is None]
     pending = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=20)
     allocated = None
     if shown:
@@ -59,7 +69,8 @@ def regulator(
         except (TanshiError, ApiError):
             allocated = None
     return render(request, svc, who, "regulator.html", year=shown, years=views.years(svc.engine),
-                  numbers=numbers, table=table, status=status or "", pending=pending,
+                  numbers=numbers, table=table, before=before, computed=computed,
+                  status=status or "", pending=pending,
                   allocated=allocated, overview=exchange_overviews(svc),
                   settling=cash_reads.pending_settlements(svc.engine, who.principal))  # fmt: skip
 

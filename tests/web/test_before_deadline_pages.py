@@ -95,4 +95,3 @@ def test_the_public_page_lists_who_is_covered_and_no_figures(demo) -> None:
         assert "/regulator/companies/" not in page
         # Nothing the rules keep private before the deadline: no emissions, no surrenders.
         assert not re.search(r"\d,\d{3}", _row(page, "C001"))
-

@@ -10,7 +10,6 @@ from fastapi.responses import RedirectResponse
 from tanshi.api.context import Service, ServiceDep
 from tanshi.services import views
 from tanshi.services.principals import Role
-from tanshi.services.year_positions import YearPosition, year_positions
 from tanshi.web.session import Visitor, visitor
 
 # Where a user whose password an administrator set may go before choosing their own.
@@ -47,16 +46,6 @@ def year_shown(svc: Service, requested: int | None) -> int | None:
         return requested
     return known[-1] if known else None
 
-
-def before_deadline(svc: Service, year: int, scope: str | None) -> list[YearPosition]:
-    """The positions of ``year`` in the jurisdictions (``scope``'s, or every one) whose
-    compliance table is not computed yet."""
-    codes = [scope] if scope else [j["code"] for j in views.jurisdiction_list(svc.engine)]
-    return [
-        position
-        for code in codes
-        for position in year_positions(svc.engine, svc.jurisdiction(code), year)
-    ]
 
 def login_redirect(path: str) -> RedirectResponse:
     return RedirectResponse(f"/login?next={path}", status_code=303)

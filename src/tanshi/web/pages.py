@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tanshi.api.clock import totp_moment
 from tanshi.api.context import ServiceDep, client_address
+from tanshi.api.routers.compliance import before_deadline
 from tanshi.services import access_log, authentication, credentials, identity, publication, views
-from tanshi.web.common import VisitorDep, before_deadline, year_shown
+from tanshi.web.common import VisitorDep, year_shown
 from tanshi.web.i18n import LOCALES
 from tanshi.web.refusals import explain
 from tanshi.web.render import ACCOUNT_PAGE, HOME, render

@@ -10,20 +10,23 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.routers.compliance import (
+    NO_VERIFIED,
+    before_deadline,
+    unverified_before_deadline,
+)
 from tanshi.api.routers.facilities import exchange_overviews
 from tanshi.core.errors import TanshiError
 from tanshi.services import allocation_desk, cash_reads, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import operator_account_code
 from tanshi.services.principals import Role
-from tanshi.web.common import VisitorDep, allowed, before_deadline, login_redirect, year_shown
+from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
 READERS = {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
-NO_VERIFIED = "no_verified_emissions"
-
 
 
 @router.get("/regulator", response_class=HTMLResponse)
@@ -53,10 +56,8 @@ def regulator(
     )
     computed = any(key.startswith("status_") for key in numbers)
     before = before_deadline(svc, shown, scope) if shown else []
-    if before:  # no status yet: count the companies without verified emissions all the same
-        numbers["status_no_verified_emissions"] = numbers.get(
-            "status_no_verified_emissions", 0
-        ) + sum(1 for p in before if p.verified_kg is None)
+    if unverified := unverified_before_deadline(before):  # counted before the deadline too
+        numbers[f"status_{NO_VERIFIED}"] = numbers.get(f"status_{NO_VERIFIED}", 0) + unverified
     if status:
         before = [p for p in before if status == NO_VERIFIED and p.verified_kg is None]
     pending = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=20)

@@ -188,6 +188,28 @@ class ComplianceLineOut(BaseModel):
     verified_kg: int | None
 
 
+class YearPositionOut(BaseModel):
+    """A covered company's position before its year's compliance table is computed."""
+
+    company: str
+    name: str
+    sector: str
+    deadline: str = Field(description="the surrender deadline; the status is set after it")
+    verified_kg: int | None = Field(description="null: no verified emissions yet")
+    allocated_t: int
+    obligation_t: int | None = Field(description="null without verified emissions")
+    surrendered_t: int = Field(description="allowances and credits surrendered so far")
+    still_owed_t: int | None = Field(description="the shortfall so far; null without "
+                                     "verified emissions")  # fmt: skip
+
+
+class CoveredCompanyOut(BaseModel):
+    company: str
+    name: str
+    sector: str
+    deadline: str = Field(description="the table is published once this day has passed")
+
+
 class CoverageOut(BaseModel):
     year: int
     companies: int

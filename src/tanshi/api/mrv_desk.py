@@ -7,6 +7,7 @@ jurisdiction and its rules, then calls ``services.verification``.
 
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 
 from sqlalchemy import Engine
@@ -18,7 +19,12 @@ from tanshi.core.issues import Issue
 from tanshi.mrv.annual_report import AnnualReport, parse_report_csv
 from tanshi.mrv.monitoring_plan import parse_plan
 from tanshi.mrv.verification_rules import VerificationRules
-from tanshi.mrv.verification_workflow import Actor, CaseState, ResultCode
+from tanshi.mrv.verification_workflow import (
+    HAS_VERIFIED_FIGURE,
+    Actor,
+    CaseState,
+    ResultCode,
+)
 from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
 from tanshi.services import verification_bodies, verification_findings, verification_reads, views
@@ -43,6 +49,7 @@ EXPLANATIONS = {
 }
 # Cases a verifier sees: those assigned to its body, for verification or a re-check.
 OPEN_FOR_BODY = (CaseState.ASSIGNED, CaseState.IN_VERIFICATION, CaseState.RECHECK_ASSIGNED)
+FOR_BODY = (CaseState.ASSIGNED, CaseState.IN_VERIFICATION)  # the verifying body's to conclude
 
 
 def explain(code: str) -> str:
@@ -204,6 +211,33 @@ def years_for(engine: Engine, who: Principal, shown: int | None = None) -> list[
     """The years with cases ``who`` may read (as ``cases_for`` chooses them), and ``shown``."""
     visible = _visible(engine, who, verification_reads.case_keys(engine))
     return sorted({case.year for case in visible} | ({shown} if shown else set()))
+
+
+def pending_years(engine: Engine, who: Principal) -> dict[int, int]:
+    """Year → how many cases wait for ``who``: a verifier's body's to verify or re-check, a
+    company's own reports not verified yet (submitted, being verified, to correct); empty
+    for the other roles (the regulator's progress page lists every case)."""
+    if who.role.value == "verifier":
+        waiting = [case for case in _visible(engine, who, verification_reads.case_keys(engine))
+                   if (case.body == who.organisation and CaseState(case.state) in FOR_BODY)
+                   or (case.recheck_body == who.organisation
+                       and case.state == CaseState.RECHECK_ASSIGNED)]  # fmt: skip
+    elif who.company:
+        waiting = [case for case in _visible(engine, who, verification_reads.case_keys(engine))
+                   if CaseState(case.state) not in HAS_VERIFIED_FIGURE]  # fmt: skip
+    else:
+        return {}
+    return dict(sorted(Counter(case.year for case in waiting).items()))
+
+
+def pending_year(engine: Engine, who: Principal, requested: int | None,
+                 shown: int | None) -> tuple[int | None, dict[int, int]]:  # fmt: skip
+    """The year a verifier's or a company's page shows — the one asked for, else the latest
+    with a case waiting for ``who``, else ``shown`` — and the other years' waiting cases."""
+    waiting = pending_years(engine, who)
+    if requested is None and waiting:
+        shown = max(waiting)
+    return shown, {year: n for year, n in waiting.items() if year != shown}
 
 
 def cases_for(engine: Engine, who: Principal, year: int) -> list:

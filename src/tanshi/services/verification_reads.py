@@ -88,6 +88,7 @@ class CaseKey:
     year: int
     body: str | None
     recheck_body: str | None
+    state: str  # a CaseState's value (which work the case waits for)
 
 
 def case_keys(engine: Engine) -> list[CaseKey]:
@@ -100,6 +101,7 @@ def case_keys(engine: Engine) -> list[CaseKey]:
             verification_cases.c.year,
             bodies.c.code.label("body"),
             rechecks.c.code.label("recheck_body"),
+            verification_cases.c.state,
         )
         .join(companies, companies.c.id == verification_cases.c.company_id)
         .outerjoin(bodies, bodies.c.id == verification_cases.c.body_id)

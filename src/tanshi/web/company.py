@@ -126,13 +126,16 @@ def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
     """The verification season: each company-year's case, its body, figures and findings."""
     if who.principal is None:
         return login_redirect("/verifier")
-    shown = year_shown(svc, year)
+    # A verifier comes for the cases waiting for its body: the latest year with one, and a
+    # notice of the other years' (the years of allocation say nothing of verification).
+    shown, elsewhere = mrv_desk.pending_year(svc.engine, who.principal, year,
+                                             year_shown(svc, year))  # fmt: skip
     mine = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
     body = who.principal.organisation if who.principal.role is Role.VERIFIER else None
     working = [c for c in mine if body and c.body == body and c.state in mrv_desk.OPEN_FOR_BODY]
     findings = {c.company: mrv_desk.findings_of(svc.engine, c.company, c.year) for c in working}
     return render(request, svc, who, "verifier.html", year=shown, cases=mine, body=body,
-                  findings=findings,
+                  findings=findings, elsewhere=elsewhere,
                   years=mrv_desk.years_for(svc.engine, who.principal, shown),
                   open_states=mrv_desk.OPEN_FOR_BODY[:2])  # fmt: skip
 

@@ -76,10 +76,14 @@ def reports_page(request: Request, svc: ServiceDep, who: VisitorDep,
         return login_redirect("/reports")
     if who.principal.role is not Role.COMPLIANCE_OFFICER or not who.principal.company:
         return _forbidden(request, svc, who, "only a company's compliance officer files reports")
-    shown = year_shown(svc, year)
+    # A report submitted for a later year than the allocation's is the company's pending
+    # work: shown first, and the other years' unverified reports announced.
+    shown, elsewhere = mrv_desk.pending_year(svc.engine, who.principal, year,
+                                             year_shown(svc, year))  # fmt: skip
     cases = mrv_desk.cases_for(svc.engine, who.principal, shown) if shown else []
     return render(request, svc, who, "reports.html", year=shown, cases=cases,
-                  company=who.principal.company,
+                  company=who.principal.company, elsewhere=elsewhere,
+                  years=mrv_desk.years_for(svc.engine, who.principal, shown),
                   limit_kib=svc.settings.max_body_bytes // 1024)  # fmt: skip
 
 

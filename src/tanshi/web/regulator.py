@@ -10,6 +10,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.routers.compliance import (
+    NO_VERIFIED,
+    before_deadline,
+    unverified_before_deadline,
+)
 from tanshi.api.routers.facilities import exchange_overviews
 from tanshi.core.errors import TanshiError
 from tanshi.services import allocation_desk, cash_reads, views
@@ -49,6 +54,12 @@ def regulator(
         if shown
         else None
     )
+    computed = any(key.startswith("status_") for key in numbers)
+    before = before_deadline(svc, shown, scope) if shown else []
+    if unverified := unverified_before_deadline(before):  # counted before the deadline too
+        numbers[f"status_{NO_VERIFIED}"] = numbers.get(f"status_{NO_VERIFIED}", 0) + unverified
+    if status:
+        before = [p for p in before if status == NO_VERIFIED and p.verified_kg is None]
     pending = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=20)
     allocated = None
     if shown:
@@ -59,7 +70,8 @@ def regulator(
         except (TanshiError, ApiError):
             allocated = None
     return render(request, svc, who, "regulator.html", year=shown, years=views.years(svc.engine),
-                  numbers=numbers, table=table, status=status or "", pending=pending,
+                  numbers=numbers, table=table, before=before, computed=computed,
+                  status=status or "", pending=pending,
                   allocated=allocated, overview=exchange_overviews(svc),
                   settling=cash_reads.pending_settlements(svc.engine, who.principal))  # fmt: skip
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -9,21 +10,32 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from tanshi.api.context import (
     IdempotencyKey,
     Reader,
+    Service,
     ServiceDep,
     idempotent_write,
     needs,
     registry_key,
 )
 from tanshi.api.errors import ApiError, from_issues
-from tanshi.api.models import ComplianceLineOut, CoverageOut, Done, Page, SurrenderIn, SurrenderOut
+from tanshi.api.models import (
+    ComplianceLineOut,
+    CoverageOut,
+    Done,
+    Page,
+    SurrenderIn,
+    SurrenderOut,
+    YearPositionOut,
+)
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
 from tanshi.rulebook import NoRuleInForce
 from tanshi.services import compliance as compliance_service
 from tanshi.services import views
 from tanshi.services.principals import Principal, Scope
+from tanshi.services.year_positions import YearPosition, year_positions
 
 router = APIRouter(tags=["compliance"])
+NO_VERIFIED = "no_verified_emissions"
 Year = Annotated[int, Path(ge=1990, le=2200)]
 
 
@@ -68,9 +80,27 @@ def compliance_table(
     ))  # fmt: skip
 
 
+def before_deadline(svc: Service, year: int, scope: str | None) -> list[YearPosition]:
+    """The positions of ``year`` in the jurisdictions (``scope``'s, or every one) whose
+    compliance table is not computed yet."""
+    codes = [scope] if scope else [j["code"] for j in views.jurisdiction_list(svc.engine)]
+    return [
+        position
+        for code in codes
+        for position in year_positions(svc.engine, svc.jurisdiction(code), year)
+    ]
+
+
+def unverified_before_deadline(positions: list[YearPosition]) -> int:
+    """How many of ``positions`` have no verified emissions: the deadline's run will give
+    them status ``no_verified_emissions``, which the regulator counts before it too."""
+    return sum(1 for position in positions if position.verified_kg is None)
+
+
 @router.get("/compliance/{year}/coverage", response_model=CoverageOut)
 def coverage(year: Year, who: Reader, svc: ServiceDep) -> dict:
-    """Companies covered, verified emissions, allocation and statuses of a year."""
+    """Companies covered, verified emissions, allocation and statuses of a year; before the
+    deadline ``by_status`` counts ``no_verified_emissions`` so far (no other status yet)."""
     if not who.reads_all:
         raise ApiError(403, "regulators_only", "coverage is for regulators and auditors")
     scope = views.scope_of(who)
@@ -78,8 +108,25 @@ def coverage(year: Year, who: Reader, svc: ServiceDep) -> dict:
     by_status = {
         k.removeprefix("status_"): v for k, v in numbers.items() if k.startswith("status_")
     }
+    unverified = unverified_before_deadline(before_deadline(svc, year, scope))
+    if unverified:
+        by_status[NO_VERIFIED] = by_status.get(NO_VERIFIED, 0) + unverified
     return {"year": year, "by_status": by_status,
             **{k: v for k, v in numbers.items() if not k.startswith("status_")}}  # fmt: skip
+
+
+@router.get("/compliance/{year}/positions", response_model=list[YearPositionOut])
+def positions_before_deadline(year: Year, who: Reader, svc: ServiceDep) -> list[dict]:
+    """Before a year's compliance table is computed: each covered company's position so
+    far (verified emissions or null, allocation, obligation, surrendered, shortfall so far),
+    without a status; empty once the table is computed (``GET /v1/compliance/{year}``).
+    Regulators and auditors, of their jurisdiction's companies."""
+    if not who.reads_all:
+        raise ApiError(403, "regulators_only", "positions are for regulators and auditors")
+    return [
+        {**asdict(position), "deadline": position.deadline.isoformat()}
+        for position in before_deadline(svc, year, views.scope_of(who))
+    ]
 
 
 @router.post("/compliance/{year}/run", response_model=Done)

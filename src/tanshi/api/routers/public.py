@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
-from tanshi.api.models import ComplianceLineOut, HoldingsByKindOut, Page
+from tanshi.api.models import ComplianceLineOut, CoveredCompanyOut, HoldingsByKindOut, Page
+from tanshi.api.routers.compliance import before_deadline
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.csv_cells import csv_text
 from tanshi.registry.transaction_types import TRANSACTION_TYPES
@@ -26,6 +27,20 @@ def public_compliance(
     return page_body(
         views.compliance_table(svc.engine, year, limit=paging.limit, offset=paging.offset)
     )
+
+
+@router.get("/compliance/{year}/covered", response_model=list[CoveredCompanyOut])
+def covered_before_deadline(
+    year: Annotated[int, Path(ge=1990, le=2200)], svc: ServiceDep
+) -> list[dict]:
+    """Before a year's compliance table is published: the companies covered in the year and
+    the surrender deadline after which their status is; their emissions and surrenders are
+    not published before then. Empty once the table is (``/v1/public/compliance/{year}``)."""
+    return [
+        {"company": p.company, "name": p.name, "sector": p.sector,
+         "deadline": p.deadline.isoformat()}
+        for p in before_deadline(svc, year, None)
+    ]  # fmt: skip
 
 
 @router.get("/compliance-years", response_model=list[int])

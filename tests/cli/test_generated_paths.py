@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 import typer
+
 from tanshi.cli.main import app
 
 ROOT = Path(__file__).parents[2]

@@ -136,8 +136,10 @@ LABELS: dict[str, str] = {
     **ALLOCATION, **SUBJECTS, **ADMINISTRATION, **SECTORS, **PLAN_PARAMETERS, **CONFIDENCE,
 }  # fmt: skip
 
-# Where an order stands (services/trading.py order_status); read in "order status" context.
-ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused", "unknown": "unknown"}
+# Where an order stands (services/trading.py order_status) and how an ended one ended
+# (services/order_outcomes.py); read in "order status" context.
+ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused", "unknown": "unknown",
+                  "filled": "filled", "cancelled": "cancelled", "expired": "expired"}  # fmt: skip
 # Codes whose name depends on what they name: ``{{ code|label("account status") }}`` reads the
 # name in the catalog's ``msgctxt "account status"`` before the plain msgid.
 KINDS: dict[str, dict[str, str]] = {

@@ -127,7 +127,7 @@ def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
     if who.principal is None:
         return login_redirect("/verifier")
     # As GET /v1/verification/{year}: bodies, those who oversee the cases, a company's own.
-    if not allowed(who, READ_ALL_ROLES | {Role.VERIFIER, Role.COMPLIANCE_OFFICER}):
+    if not allowed(who, {*READ_ALL_ROLES, Role.VERIFIER, Role.COMPLIANCE_OFFICER}):
         return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
                       message="the verification cases are for verifiers, the regulator's "
                               "side and the companies verified")  # fmt: skip

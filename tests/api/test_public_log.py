@@ -49,9 +49,10 @@ def test_on_release_day_the_allocations_are_public_in_the_rules_fields(world: Wo
     assert first["type"] == "allocation" and first["to_account"] == "DP-OH-A1"
     assert first["to_holder"] == "Company A1" and first["quantity_units"] == 1000
     assert first["completed_at"].startswith("2017-03-01T02:00")
-    # demo-province's rule names no display zone: the local time is UTC, and says so
-    assert body["display_timezone"] == "UTC"
-    assert first["completed_at_local"] == "2017-03-01T02:00:00.000000+00:00"
+    # demo-province's rule names no display zone: the local time is the province's, as the
+    # page shows it (10:00 under UTC+08:00), and says so
+    assert body["display_timezone"] == "Asia/Shanghai"
+    assert first["completed_at_local"] == "2017-03-01T10:00:00.000000+08:00"
     assert body["type_counts"] == {"allocation": 3}
 
 
@@ -88,3 +89,14 @@ def test_the_public_page_needs_no_login_and_is_linked_from_the_market_page(world
     assert "Public transaction log" in english.text and ">allocation<" in english.text
     early = world.client.get("/public/transactions")
     assert "尚无达到公开期限的交易" in early.text
+
+
+def test_the_page_the_json_and_the_csv_give_the_same_local_time(world: World) -> None:
+    """Without a display zone in the rule, all three use the jurisdiction's clock."""
+    client = _at(world, NEW_YEAR_2018)
+    page = client.get("/public/transactions").text
+    assert "2017-03-01 10:00:00" in page and "UTC+08:00" in page
+    first = client.get("/v1/public/transactions").json()["items"][0]
+    csv = client.get("/v1/public/transactions?format=csv").text
+    assert first["completed_at_local"] == "2017-03-01T10:00:00.000000+08:00"
+    assert first["completed_at_local"] in csv.splitlines()[1]

@@ -11,7 +11,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TANSHI_", extra="ignore")
 
-    database_url: str = Field("", description="database URL or SQLite path; empty: ./tanshi.sqlite")
+    database_url: str = Field(
+        "",
+        description="database URL or SQLite path; empty: ./tanshi-demo/demo.sqlite if it exists, else ./tanshi.sqlite",
+    )
     host: str = Field("127.0.0.1", description="address to listen on")
     port: int = Field(8000, ge=1, le=65535, description="port to listen on")
     workers: int = Field(

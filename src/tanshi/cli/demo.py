@@ -29,7 +29,7 @@ from tanshi.services.demo import DemoResult, run_demo
 from tanshi.services.demo_clock import demo_moment
 from tanshi.services.demo_users import DemoUser, create_demo_users
 from tanshi.services.jurisdiction import load_jurisdiction
-from tanshi.store.engine import database_url, printable_url
+from tanshi.store.engine import DEMO_SQLITE_FILE, database_url, printable_url
 from tanshi.store.reset import reset_demo_database
 
 
@@ -127,14 +127,17 @@ def demo_command(
         verification_rules(result.rulebook.rulebook.id).materiality,
     )
     console.print(f"\nWrote {csv_path}, {html_path}, {ver_csv} and {ver_html}; database: {shown}")
-    default = database_url(None, Path("tanshi-demo") / "demo.sqlite")
+    default = database_url(None, DEMO_SQLITE_FILE)
     _print_users(console, users, None if url == default else shown)
+    # Every command defaults to the demo's database (store/engine.py: database_url).
+    db_ = "" if url == default else f" --db {shown}"
+    chart = DEMO_SQLITE_FILE if url == default else shown  # without --db, chart reads the tape
     console.print(
-        "Next: open the HTML report, or try `tanshi registry verify --db …` and "
-        "`tanshi registry report --db …` on this database; `tanshi verification status "
-        f"{result.year} --db …` and `tanshi verification events COMPANY {result.year} --db …` "
-        "show the verification season; `tanshi market chart --db …`, `tanshi market "
-        "surveillance --db …` and `tanshi market replay --day D --db …` the exchange."
+        f"Next: open the HTML report, or try `tanshi registry verify{db_}` and "
+        f"`tanshi registry report{db_}` on this database; `tanshi verification status "
+        f"{result.year}{db_}` and `tanshi verification events COMPANY {result.year}{db_}` "
+        f"show the verification season; `tanshi market chart --db {chart}`, `tanshi market "
+        f"surveillance{db_}` and `tanshi market replay --day D{db_}` the exchange."
     )
 
 

@@ -49,7 +49,7 @@ def open_command(
         raise fail(f"{error}; run `tanshi rulebook check {rulebook}`", 2) from error
     except TanshiError as error:
         raise fail(str(error), 2) from error
-    url = database_url(db, Path("tanshi.sqlite"))
+    url = database_url(db)
     engine = open_or_exit(url, create=True)
     try:
         with engine.connect() as connection:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -25,7 +24,7 @@ from tanshi.cli.serve import serve_command, totp_command
 from tanshi.cli.settlement import register as register_settlement
 from tanshi.cli.users import user_app
 from tanshi.cli.verification import verification_app
-from tanshi.store.engine import database_url, printable_url
+from tanshi.store.engine import DEFAULT_DATABASE_TEXT, database_url, printable_url
 
 app = typer.Typer(
     name="tanshi",
@@ -65,7 +64,7 @@ DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        help="SQLite file path or database URL; default: $TANSHI_DATABASE_URL, else ./tanshi.sqlite",
+        help=f"SQLite file path or database URL; default: {DEFAULT_DATABASE_TEXT}",
     ),
 ]
 
@@ -73,7 +72,7 @@ DbOption = Annotated[
 @db_app.command("upgrade")
 def db_upgrade(db: DbOption = None) -> None:
     """Create or migrate the tanshi schema to the latest version (run on every start anyway)."""
-    url = database_url(db, Path("tanshi.sqlite"))
+    url = database_url(db)
     open_or_exit(url, create=True).dispose()
     typer.echo(f"schema is current in {printable_url(url)}")
 

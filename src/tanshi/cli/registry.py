@@ -30,7 +30,7 @@ from tanshi.registry.checkpoints import (
 from tanshi.registry.journal import utc_text
 from tanshi.services.audit import checkpoint_in_journal, head_checkpoint, verify_registry
 from tanshi.services.publication import holdings_by_kind, transaction_log
-from tanshi.store.engine import database_url, printable_url
+from tanshi.store.engine import DEFAULT_DATABASE_TEXT, database_url, printable_url
 
 registry_app = typer.Typer(
     help="The registry: verify its journal and holdings.", no_args_is_help=True
@@ -41,9 +41,7 @@ registry_app = typer.Typer(
 def verify(
     db: Annotated[
         str | None,
-        typer.Option(
-            help="SQLite file or database URL; default: $TANSHI_DATABASE_URL, else ./tanshi.sqlite"
-        ),
+        typer.Option(help=f"SQLite file or database URL; default: {DEFAULT_DATABASE_TEXT}"),
     ] = None,
     checkpoint: Annotated[
         Path | None, typer.Option(help="A signed checkpoint (from `tanshi registry checkpoint`).")
@@ -57,7 +55,7 @@ def verify(
     With --checkpoint, also check a published signed checkpoint: its signature, and that the
     journal still has its hash at its sequence. Exits with status 1 on any problem.
     """
-    url = database_url(db, Path("tanshi.sqlite"))
+    url = database_url(db)
     engine = open_or_exit(url)
     try:
         report = verify_registry(engine)
@@ -84,16 +82,14 @@ def verify(
 def report(
     db: Annotated[
         str | None,
-        typer.Option(
-            help="SQLite file or database URL; default: $TANSHI_DATABASE_URL, else ./tanshi.sqlite"
-        ),
+        typer.Option(help=f"SQLite file or database URL; default: {DEFAULT_DATABASE_TEXT}"),
     ] = None,
     log_csv: Annotated[
         Path | None, typer.Option(help="Also write the public transaction log to this CSV file.")
     ] = None,
 ) -> None:
     """Print holdings by account type and unit class, as the EU's public reports do."""
-    url = database_url(db, Path("tanshi.sqlite"))
+    url = database_url(db)
     engine = open_or_exit(url)
     try:
         lines = holdings_by_kind(engine)
@@ -161,7 +157,7 @@ def checkpoint_command(
 ) -> None:
     """Sign the current journal head, for publication."""
     private = bytes.fromhex(key.read_text(encoding="utf-8").strip())
-    engine = open_or_exit(database_url(db, Path("tanshi.sqlite")))
+    engine = open_or_exit(database_url(db))
     try:
         point = head_checkpoint(engine, datetime.now(UTC))
     finally:

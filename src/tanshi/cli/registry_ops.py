@@ -9,7 +9,6 @@ testing; the controls (business hours, delays) apply to that moment. On a demo d
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,14 +27,12 @@ from tanshi.services.jurisdiction import (
     load_jurisdiction,
 )
 from tanshi.services.market import unit_class_by_code
-from tanshi.store.engine import database_url
+from tanshi.store.engine import DEFAULT_DATABASE_TEXT, database_url
 from tanshi.store.schema import jurisdictions, unit_blocks, unit_classes
 
 Db = Annotated[
     str | None,
-    typer.Option(
-        help="SQLite file or database URL (default: $TANSHI_DATABASE_URL, else ./tanshi.sqlite)"
-    ),
+    typer.Option(help=f"SQLite file or database URL (default: {DEFAULT_DATABASE_TEXT})"),
 ]
 At = Annotated[
     str | None,
@@ -66,7 +63,7 @@ def moment_of(at: str | None, engine: Engine | None) -> datetime:
 
 
 def open_registry(db: str | None) -> tuple[Engine, Jurisdiction]:
-    engine = open_or_exit(database_url(db, Path("tanshi.sqlite")))
+    engine = open_or_exit(database_url(db))
     with engine.connect() as connection:
         codes = list(connection.execute(select(jurisdictions.c.code)).scalars())
     if len(codes) != 1:

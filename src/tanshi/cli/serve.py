@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import binascii
 import os
-from pathlib import Path
 from typing import Annotated
 
 import pyotp
@@ -12,24 +11,26 @@ import typer
 
 from tanshi.cli.common import fail, open_or_exit
 from tanshi.core.errors import TanshiError
-from tanshi.store.engine import ENV_DATABASE_URL, database_url, printable_url
+from tanshi.store.engine import (
+    DEFAULT_DATABASE_TEXT,
+    ENV_DATABASE_URL,
+    database_url,
+    printable_url,
+)
 
-DEMO_DATABASE = Path("tanshi-demo/demo.sqlite")
 ENV_CLOCK = "TANSHI_CLOCK"
 
 
 def served_url(db: str | None, configured: str | None = None) -> str:
-    """The database ``tanshi serve`` (and ``tanshi user``) use: ``--db``, else
-    $TANSHI_DATABASE_URL, else the demo's if it exists, else ./tanshi.sqlite."""
-    default = DEMO_DATABASE if DEMO_DATABASE.exists() else Path("tanshi.sqlite")
-    return database_url(db or configured or None, default)
+    """The database ``tanshi serve`` (and ``tanshi user``) use: ``--db``, else the configured
+    URL, else every command's default (``database_url``)."""
+    return database_url(db or configured or None)
 
 
 def serve_command(
     db: Annotated[
         str | None,
-        typer.Option(help="SQLite file or database URL; default: $TANSHI_DATABASE_URL, else "
-                     "./tanshi-demo/demo.sqlite if it exists, else ./tanshi.sqlite"),
+        typer.Option(help=f"SQLite file or database URL; default: {DEFAULT_DATABASE_TEXT}"),
     ] = None,
     host: Annotated[str | None, typer.Option(help="address; default $TANSHI_HOST or 127.0.0.1")] = None,
     port: Annotated[int | None, typer.Option(help="port; default $TANSHI_PORT or 8000")] = None,

@@ -20,13 +20,12 @@ from tanshi.cli.registry_ops import moment_of
 from tanshi.cli.serve import served_url
 from tanshi.core.issues import Issue
 from tanshi.services import access_log, identity, secret_box, user_admin
+from tanshi.store.engine import DEFAULT_DATABASE_TEXT
 
 user_app = typer.Typer(help="Users on the server: add, reset, unlock.", no_args_is_help=True)
 Db = Annotated[
     str | None,
-    typer.Option(help="SQLite file or database URL (default: as `tanshi serve`: "
-                 "$TANSHI_DATABASE_URL, else ./tanshi-demo/demo.sqlite if it exists, else "
-                 "./tanshi.sqlite)"),
+    typer.Option(help=f"SQLite file or database URL (default: {DEFAULT_DATABASE_TEXT})"),
 ]  # fmt: skip
 
 

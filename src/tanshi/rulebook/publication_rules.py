@@ -33,7 +33,8 @@ class PublicationRule(Ruled):
     transaction_log_delay_years: Annotated[int, Field(ge=0, le=10)]
     transaction_log_release_month_day: MonthDay
     transaction_log_hidden_between: tuple[AccountKindName, ...] = ()
-    transaction_log_display_timezone: str | None = None  # an IANA name; None: UTC
+    # An IANA name; None: the jurisdiction's own zone ([rulebook] timezone).
+    transaction_log_display_timezone: str | None = None
 
     @field_validator("transaction_log_display_timezone")
     @classmethod

@@ -15,7 +15,9 @@ from datetime import datetime
 from sqlalchemy import Engine, select
 
 from tanshi.core.errors import TanshiError
+from tanshi.resources import load_venue, venue_ids
 from tanshi.services import cash, identity, lifecycle
+from tanshi.services.demo_verification import BODIES
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     open_trading_account,
@@ -35,6 +37,7 @@ class DemoUser:
 
 
 DEMO_TRADER_CASH_FEN = 100_000_000  # CNY 1,000,000: a demo choice, enough for 30 kt at 30/t
+DEMO_TRADER_NAME = "Demo Carbon Trading Ltd. (fictional)"
 # (username, role, organisation code, organisation kind, display name)
 _PEOPLE = (
     ("regulator", "regulator", "REGULATOR", "regulator", "Wang Jing 王静"),
@@ -48,7 +51,8 @@ _PEOPLE = (
 )
 
 
-# The demo's first verification body (services/demo_verification.py registers VB01..VB05).
+# The demo's first verification body (services/demo_verification.py registers VB01..VB05);
+# the verifier's organisation takes its name from there, the exchange's from its venue file.
 DEMO_VERIFIER_BODY = "VB01"
 
 
@@ -70,9 +74,9 @@ def create_demo_users(
     organisation_names = {
         "REGULATOR": f"{jurisdiction.rulebook.rulebook.name}: ecology and environment department",
         "COMPANY": f"{first} (covered company)",
-        "VERIFIER": "Demo Verification Co. (fictional)",
-        "TRADER": "Demo Carbon Trading Ltd. (fictional)",
-        "EXCHANGE": "Demo Environment Exchange (fictional)",
+        "VERIFIER": dict(BODIES)[DEMO_VERIFIER_BODY],
+        "TRADER": DEMO_TRADER_NAME,
+        "EXCHANGE": _exchange_name(jurisdiction),
         "AUDITOR": "Demo Audit Office (fictional)",
         "ADMIN": "Registry operator",
     }
@@ -101,6 +105,14 @@ def create_demo_users(
     return made
 
 
+def _exchange_name(jurisdiction: Jurisdiction) -> str:
+    """The name of the jurisdiction's venue, as /market shows it; a generic one without."""
+    rulebook_id = jurisdiction.rulebook.rulebook.id
+    if rulebook_id in venue_ids():
+        return load_venue(rulebook_id).venue.name
+    return f"{jurisdiction.rulebook.rulebook.name}: exchange"
+
+
 def trader_account_code(jurisdiction: Jurisdiction) -> str:
     return f"{jurisdiction.code}-TR-TRADER"
 
@@ -108,7 +120,7 @@ def trader_account_code(jurisdiction: Jurisdiction) -> str:
 def _open_trader_account(engine: Engine, jurisdiction: Jurisdiction, now: datetime) -> None:
     """The demo trader's trading account, with CNY 1,000,000 paid in (synthetic money)."""
     code = trader_account_code(jurisdiction)
-    open_trading_account(engine, jurisdiction, code, "Demo Carbon Trading Ltd. (fictional)")
+    open_trading_account(engine, jurisdiction, code, DEMO_TRADER_NAME)
     lifecycle.add_representative(engine, code, "trader", initiate=True, approve=True)
     paid = cash.transfer_with_bank(
         engine, jurisdiction.code, jurisdiction.rulebook.rulebook.currency, code,

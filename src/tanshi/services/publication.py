@@ -97,7 +97,7 @@ class PublicLog:
     published_before: date  # transactions booked before this day, in the jurisdiction's time
     next_release: date
     page: Page
-    display_timezone: str  # the rule's display zone, or "UTC"
+    display_timezone: str  # the rule's display zone, else the jurisdiction's
     type_counts: dict[str, int]  # transaction type → published rows, before the type filter
 
 
@@ -129,7 +129,8 @@ def public_transaction_log(
         return None
     before = rule.published_before(today)
     cutoff = datetime.combine(before, time(), zone).astimezone(UTC)
-    shown_in = rule.transaction_log_display_timezone or "UTC"
+    # The rule's display zone, else the jurisdiction's own, as its pages show every moment.
+    shown_in = rule.transaction_log_display_timezone or rulebook.rulebook.timezone
     display = ZoneInfo(shown_in)
     source, target = aliased(accounts), aliased(accounts)
     query = _published(_log_query(source, target).add_columns(source.c.holder, target.c.holder),

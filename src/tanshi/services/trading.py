@@ -27,6 +27,7 @@ from tanshi.services import reservations
 from tanshi.services.exchange import DayReport, ExchangeSession, OpenOrder
 from tanshi.services.exchange_log import stored_log, traded_days
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.order_outcomes import with_outcomes
 from tanshi.services.principals import Principal
 from tanshi.services.settlement import settle_due
 from tanshi.store.engine import reader
@@ -287,7 +288,8 @@ def with_status(
     known: dict[str, dict[int, int]] | None = None,
 ) -> None:  # fmt: skip
     """Give each of ``order_rows``' orders its ``resting_t`` (its product's book at ``at``,
-    one replay per product; ``known`` the books already read) and its ``status``."""
+    one replay per product; ``known`` the books already read), its ``status``, its
+    ``filled_t`` and, for an ended order, how it ended (``ended_as``: order_outcomes)."""
     resting = dict(known or {})
     for order in orders:
         if order["product"] not in resting:
@@ -295,6 +297,7 @@ def with_status(
                                                        order["product"], at)  # fmt: skip
         order["resting_t"] = resting[order["product"]].get(order["order_id"], 0)
         order["status"] = order_status(order, order["resting_t"])
+    with_outcomes(engine, venue.venue.code, orders)
 
 
 def fill_rows(

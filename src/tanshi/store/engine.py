@@ -16,6 +16,11 @@ from sqlalchemy.exc import ArgumentError, DisconnectionError
 from tanshi.core.errors import TanshiError
 
 DEFAULT_SQLITE_FILE = "tanshi.sqlite"
+# What `tanshi demo` (and so `make demo`) writes; every command defaults to it once it exists.
+DEMO_SQLITE_FILE = Path("tanshi-demo") / "demo.sqlite"
+DEFAULT_DATABASE_TEXT = (
+    "$TANSHI_DATABASE_URL, else ./tanshi-demo/demo.sqlite if it exists, else ./tanshi.sqlite"
+)
 IDLE_PING_SECONDS = 10.0
 ENV_DATABASE_URL = "TANSHI_DATABASE_URL"
 # The read-only companion of each SQLite engine that make_engine opened on a file.
@@ -25,14 +30,21 @@ _READERS: WeakKeyDictionary[Engine, Engine] = WeakKeyDictionary()
 def database_url(db: str | None = None, default_path: Path | None = None) -> str:
     """The database to use: ``--db`` (a path or URL), else TANSHI_DATABASE_URL, else SQLite.
 
-    The SQLite default is ``tanshi.sqlite`` in the working directory, or ``default_path``.
+    The SQLite default is ``default_path``, else the demo's database in the working directory
+    (``tanshi-demo/demo.sqlite``) if it exists, else ``tanshi.sqlite`` there — the same for
+    every command and ``tanshi serve``, so they work on the demo without ``--db``.
     """
     if db:
         return db if "://" in db else f"sqlite:///{Path(db).expanduser()}"
     from_env = os.environ.get(ENV_DATABASE_URL, "").strip()
     if from_env:
         return normalise_url(from_env)
-    return f"sqlite:///{default_path or Path(DEFAULT_SQLITE_FILE)}"
+    return f"sqlite:///{default_path or default_sqlite_path()}"
+
+
+def default_sqlite_path() -> Path:
+    """``tanshi-demo/demo.sqlite`` if ``tanshi demo`` wrote it here, else ``tanshi.sqlite``."""
+    return DEMO_SQLITE_FILE if DEMO_SQLITE_FILE.exists() else Path(DEFAULT_SQLITE_FILE)
 
 
 def normalise_url(url: str) -> str:

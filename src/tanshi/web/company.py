@@ -17,7 +17,7 @@ from tanshi.services import admin_views, lifecycle, surrender_standing, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
-from tanshi.services.principals import Principal, Role
+from tanshi.services.principals import READ_ALL_ROLES, Principal, Role
 from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
@@ -126,6 +126,11 @@ def verifier_page(request: Request, svc: ServiceDep, who: VisitorDep,
     """The verification season: each company-year's case, its body, figures and findings."""
     if who.principal is None:
         return login_redirect("/verifier")
+    # As GET /v1/verification/{year}: bodies, those who oversee the cases, a company's own.
+    if not allowed(who, {*READ_ALL_ROLES, Role.VERIFIER, Role.COMPLIANCE_OFFICER}):
+        return render(request, svc, who, "result.html", 403, ok=False, code="forbidden",
+                      message="the verification cases are for verifiers, the regulator's "
+                              "side and the companies verified")  # fmt: skip
     # A verifier comes for the cases waiting for its body: the latest year with one, and a
     # notice of the other years' (the years of allocation say nothing of verification).
     shown, elsewhere = mrv_desk.pending_year(svc.engine, who.principal, year,

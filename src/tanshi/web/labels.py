@@ -136,8 +136,10 @@ LABELS: dict[str, str] = {
     **ALLOCATION, **SUBJECTS, **ADMINISTRATION, **SECTORS, **PLAN_PARAMETERS, **CONFIDENCE,
 }  # fmt: skip
 
-# Where an order stands (services/trading.py order_status); read in "order status" context.
-ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused", "unknown": "unknown"}
+# Where an order stands (services/trading.py order_status) and how an ended one ended
+# (services/order_outcomes.py); read in "order status" context.
+ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused", "unknown": "unknown",
+                  "filled": "filled", "cancelled": "cancelled", "expired": "expired"}  # fmt: skip
 # The rulebook's sections a problem names (``the rulebook has no {section} rule``, rulebook/
 # in_force.py rule_for); read in "rulebook section" context (web/problems.py NAMED).
 RULEBOOK_SECTIONS = {

@@ -35,7 +35,7 @@ def public_transactions(
                       message=error.message)  # fmt: skip
     log = publication.public_transaction_log(svc.engine, place, svc.now(), limit=PAGE_ROWS,
                                              offset=offset, types=asked)  # fmt: skip
-    # Moments on the rule's display clock, else the jurisdiction's, as every other page.
-    shown = log.display_timezone if log and log.display_timezone != "UTC" else None
+    # Moments on the clock the data gives (the rule's display zone, else the jurisdiction's).
+    zone = log.display_timezone if log else place.rulebook.rulebook.timezone
     return render(request, svc, who, "public_transactions.html", place=place.code, log=log,
-                  type=type, zone=shown or place.rulebook.rulebook.timezone)  # fmt: skip
+                  type=type, zone=zone)  # fmt: skip

@@ -90,6 +90,13 @@ class OrderOut(BaseModel):
         "logged before the engine's answers were kept (revision 0029) and no longer resting, "
         "so ended or refused"
     )
+    ended_as: Literal["filled", "cancelled", "expired"] | None = Field(
+        None,
+        description="how an ended order ended (None unless status is ended): filled, nothing "
+        "of it left; cancelled, its owner cancelled the rest, or an immediate-or-cancel or "
+        "fill-or-kill order's untraded rest; expired, still resting at the day's close",
+    )
+    filled_t: int = Field(0, description="tonnes of the order traded on the exchange so far")
     refusal_code: str | None = Field(description="the engine's result code, when refused")
     refusal_message: str | None = Field(
         description="the refusal as the trader was told it, with that day's figures"

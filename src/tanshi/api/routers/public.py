@@ -82,7 +82,8 @@ class PublicLogOut(Page[PublicLogLineOut]):
     next_release: str = Field(description="the next day the log grows")
     delay_years: int
     display_timezone: str = Field(description="the zone of completed_at_local: the rule's "
-                                  "(EU: Europe/Brussels, the annex's CET), else UTC")  # fmt: skip
+                                  "(EU: Europe/Brussels, the annex's CET), else the "
+                                  "jurisdiction's own, as /public/transactions shows it")  # fmt: skip
     type_counts: dict[str, int] = Field(description="published rows per transaction type, "
                                         "before the type filter")  # fmt: skip
     source: str

@@ -96,7 +96,8 @@ def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) 
     """The result page for an ``ApiError`` a page's read raised (its status, code explained)."""
     shown = refusal(error.code, error.message)
     return render(request, svc, who, "result.html", error.status, ok=False, code=error.code,
-                  message=say(who.locale, shown.message, shown.values), detail=shown.detail)  # fmt: skip
+                  message=say(who.locale, shown.message, shown.values),
+                  detail=read_detail(shown.detail, translator(who.locale)))  # fmt: skip
 
 
 def no_rules(error: NoRuleInForce) -> Refused:
@@ -111,9 +112,10 @@ def no_rules(error: NoRuleInForce) -> Refused:
 
 
 def detail_in(locale: str, refused: Refused) -> str | None:
-    """A refusal's detail in ``locale``: its problems said from their templates, if any."""
+    """A refusal's detail in ``locale``: its problems said from their templates, if any,
+    else its English sentences read back (sentences.py)."""
     if not refused.issues:
-        return refused.detail
+        return read_detail(refused.detail, translator(locale))
     return detail_of(refused.issues, translator(locale), refused.coded)
 
 

@@ -97,7 +97,10 @@ def test_a_query_value_a_page_cannot_read_is_a_page_not_json(world: World) -> No
     """/public?year=abc was the API's JSON (int_parsing); the API itself keeps its JSON."""
     answer = world.client.get("/public?year=abc")
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
-    assert "地址中有本页无法读取的值（year：请输入整数）" in answer.text and 'href="/public"' in answer.text
+    assert (
+        "地址中有本页无法读取的值（year：请输入整数）" in answer.text
+        and 'href="/public"' in answer.text
+    )
     assert "Input should" not in answer.text  # pydantic's English stays off a Chinese page
     english = world.client.get("/public?year=abc", headers={"Accept-Language": "en"})
     assert "(year: enter a whole number)" in english.text
@@ -126,7 +129,9 @@ def test_what_the_api_answers_not_found_reads_in_the_visitors_language(world: Wo
     company = client.get("/regulator/companies/C999")
     assert company.status_code == 404 and "没有重点排放单位 C999" in company.text
     statement = client.get("/statements/2016/C999.html")
-    assert statement.status_code == 404 and "没有您可查阅的 C999 2016 年度核查报告" in statement.text
+    assert (
+        statement.status_code == 404 and "没有您可查阅的 C999 2016 年度核查报告" in statement.text
+    )
     place = client.get("/public/transactions?jurisdiction=XX")
     assert place.status_code == 404 and "本数据库中没有辖区 XX" in place.text
     for text in (company.text, statement.text, place.text):

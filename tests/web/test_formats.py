@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tanshi.web.formats import cny, local, number, offset, tco2, yuan
+from tanshi.web.formats import cny, currency_in, local, number, offset, tco2, yuan
 from tanshi.web.i18n import in_context, translator
 from tanshi.web.render import environment
 from tanshi.web.sentences import DETAILS, MEMOS, read, read_detail, say_message
@@ -23,6 +23,15 @@ def test_numbers_get_separators_and_fixed_decimals() -> None:
     assert number(None) == cny("") == "—"
     assert number(-112_000_000) == "-112,000,000"
     assert yuan(100_000_000) == "1,000,000.00" and yuan(-5) == "-0.05"
+
+
+def test_a_currency_is_yuan_in_chinese_and_its_code_in_english() -> None:
+    assert currency_in("zh", "CNY") == "元" and currency_in("zh", "CNY", "t") == "元/吨"
+    assert currency_in("en", "CNY") == "CNY" and currency_in("en", "CNY", "t") == "CNY/t"
+    assert currency_in("zh", "EUR", "t") == "EUR/吨"  # a code without a Chinese name
+    page = environment.from_string('{{ 26.09|cny }} {{ c|currency("t") }} · {{ c|currency }}')
+    assert page.render(c="CNY", locale="zh") == "26.09 元/吨 · 元"
+    assert page.render(c="CNY", locale="en") == "26.09 CNY/t · CNY"
 
 
 def test_moments_read_on_the_jurisdictions_clock() -> None:

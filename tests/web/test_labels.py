@@ -58,6 +58,12 @@ class VisibleText(HTMLParser):
             self.parts.append(data)
 
 
+def _visible(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
 def codes_shown(html: str, locale: str = "en") -> dict[str, str]:
     """Each snake_case word a reader sees, and each text that is just a code whose name in
     ``locale`` differs (``power`` in a Chinese page), with the text around it."""
@@ -153,6 +159,9 @@ def test_no_page_shows_a_code_in_either_language(demo, username: str) -> None:
         for url, html in pages.items():
             for code, around in codes_shown(html, locale).items():
                 shown.setdefault(code, f"{locale} {url}: …{around}…")
+            if locale == "zh":  # a Chinese page writes the yuan as 元, per tonne 元/吨
+                for unit in re.finditer(r"CNY/t|\d CNY\b", _visible(html)):
+                    shown.setdefault(unit.group(), f"zh {url}")
     assert sorted(shown) == [], shown
 
 

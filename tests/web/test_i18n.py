@@ -26,7 +26,7 @@ from tanshi.services.allocation_desk import ALLOCATION_STEPS, STAGES, TRUE_UP_ST
 from tanshi.services.identity import ORGANISATION_KINDS
 from tanshi.services.principals import Role
 from tanshi.web.forms import refusal, say
-from tanshi.web.i18n import catalog, translator
+from tanshi.web.i18n import catalog, translator, written_in
 from tanshi.web.labels import name_of
 from tanshi.web.refusals import AUDIT_ACTIONS, EXPLANATIONS
 from tanshi.web.render import NAVIGATION
@@ -142,3 +142,9 @@ def test_every_action_the_audit_log_records_has_a_name() -> None:
         written |= set(re.findall(r'access_log\.audit\(\s*[\w.]+, [\w.]+, "([a-z_]+)"', text))
     assert {"auction", "transfer", "login"} <= written, written
     assert sorted(written - set(AUDIT_ACTIONS)) == []
+
+
+def test_a_quoted_text_is_told_chinese_by_its_han_characters() -> None:
+    assert written_in("《碳排放权交易管理办法（试行）》第二十条") == "zh"
+    assert written_in("Demo choice: the registry publishes each year's transactions") == "en"
+    assert written_in(None) == "en"

@@ -228,6 +228,10 @@ def test_pages_read_as_a_newcomer_expects(demo) -> None:
     assert "演示省环境交易所（虚构）" in market
     log = _text(client, "en", "/public/transactions")
     assert "Completed at (UTC+08:00)" in log and "2016-06-30 10:00:00" in log
+    assert "Demo choice:" in log and "(source text)" not in log
+    # the rule's citation is quoted as written, marked as the source on a Chinese page
+    assert re.search(r"依据规则: Demo choice: [^[]+（原文） \[", _text(client, "zh",
+                     "/public/transactions"))  # fmt: skip
     public = _text(client, "zh", "/public")
     assert "-112,000,000" not in public and "注册登记系统已签发" in public
     assert "数量（吨二氧化碳当量）" in public

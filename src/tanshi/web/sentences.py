@@ -4,10 +4,11 @@ page's language.
 The ledger keeps each memo as it was written (it is append-only), so pages translate at
 display time: a memo that is all one of the sentences below is shown through its msgid with
 the same values; any other memo (what a person typed, a rule's citation) is shown as written.
-Refusal details (the domain's English messages) are read the same way, one sentence between
-"; " at a time. The patterns follow the f-strings of services/ (compliance, allocation,
-reservations, settlement, cash, operations) and market/ (refusal_text, cash);
-tests/web/test_formats.py checks every memo f-string of services/ against them.
+Refusal details (the domain's English messages) and the API's not-found answers a page shows
+are read the same way, whole or one sentence between "; " at a time. The patterns follow the
+f-strings of services/ (compliance, allocation, reservations, settlement, cash, operations,
+auction and its bid book) and market/ (refusal_text, cash); tests/web/test_formats.py checks
+every memo f-string of services/ against them.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def test_the_page_shows_what_the_api_publishes_and_no_bid(world: World) -> None:
     html = page.text
     assert "<h2>DP</h2>" in html and "2016-B1" in html and row["auction_on"] in html
     for shown in (f"{row['offered_t']:,}", f"{row['bid_t']:,}", f"{row['sold_t']:,}",
-                  f"{row['clearing_price_per_t']} CNY/t", f"<td class=\"n\">{row['cover_ratio']}</td>",
+                  f"{row['clearing_price_per_t']} 元/吨", f"<td class=\"n\">{row['cover_ratio']}</td>",
                   f"<td class=\"n\">{row['bidders']}</td>"):  # fmt: skip
         assert shown in html, shown
     # The bids and bidders stay sealed (read without the page's random CSRF tokens, which
@@ -61,6 +61,7 @@ def test_the_page_shows_what_the_api_publishes_and_no_bid(world: World) -> None:
     english = world.client.get("/public/auctions?year=2016").text
     assert "Auction results 2016" in english and "Cover ratio" in english
     assert "Bidders" in english and "2016-B1" in english
+    assert f"{row['clearing_price_per_t']} CNY/t" in english and "元/吨" not in english
     assert 'href="/v1/public/auction-results?jurisdiction=DP&amp;year=2016"' in english
     assert "2016-B1" not in world.client.get("/public/auctions?year=2017").text
 

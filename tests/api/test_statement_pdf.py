@@ -93,3 +93,21 @@ def test_the_verifier_and_the_company_download_it_from_their_pages(world: World)
     assert refused.status_code == 404 and "no_statement" in refused.text
     other.cookies.clear()
     assert other.get("/statements/2016/A1.pdf", follow_redirects=False).status_code == 303
+
+
+def test_the_web_statement_reads_in_the_visitors_language(world: World) -> None:
+    """The conclusion, the findings' headings and kinds and the materiality sentence were
+    English on a Chinese page; the API's document keeps its English sentences."""
+    verified_case(world)
+    client = _web_login(world, "officer-a")
+    chinese = client.get("/statements/2016/A1.html").text
+    assert "已核查；履约采用核查排放量" in chinese and "<th>说明</th>" in chinese
+    assert "核查了 Company A1（A1）2016 年度温室气体排放报告" in chinese
+    for english in ("the verified figure is used", "<th>Description</th>", "<th>Kind</th>",
+                    "of reported", "verified the 2016", "submitted"):  # fmt: skip
+        assert english not in chinese, english
+    assert "double-counted meter" in chinese  # what the verifier wrote stays as written
+    api = world.client.get("/v1/verification/2016/A1/statement.html",
+                           headers=world.token("officer-a")).text  # fmt: skip
+    assert "verified; the verified figure is used for compliance" in api
+    assert "<th>Kind</th>" in api and "verified the 2016 greenhouse gas emissions report" in api

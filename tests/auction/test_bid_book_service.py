@@ -17,7 +17,7 @@ from tanshi.services.auction import AuctionRefused, auction_terms, deliver_aucti
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
 from tanshi.services.settlement import settlement_discrepancies
-from tanshi.store.schema import auction_notices, auctions, funds_reservations
+from tanshi.store.schema import auction_notices, auctions, cash_entries, funds_reservations
 
 OPENS, CLOSES = NOW - timedelta(hours=1), NOW + timedelta(hours=2)
 A1_CASH, B1_CASH = "DP-OH-A1-CASH", "DP-OH-B1-CASH"
@@ -173,3 +173,17 @@ def test_an_empty_book_clears_to_nothing_sold_and_rolls_the_volume_over(engine: 
     following = bid_book_reads.notice(engine, None, "2016-B2", NOW)
     assert following is not None and (following["offered_t"], following["carried_in_t"]) == (
         10_000, 5000)  # fmt: skip
+
+
+def test_a_bids_reservation_says_its_auction_not_its_key(engine: Engine) -> None:
+    """The cash memo of a bid's reservation names the auction; the form's idempotency key
+    stays in the reservation's own row."""
+    place = _world(engine)
+    _announce(engine, place)
+    bid, issues = bid_book.submit_bid(engine, place, "2016-B1", "A1", Decimal("25.00"), 2000,
+                                      key="web/2/76bb", now=NOW, by="officer-a")  # fmt: skip
+    assert bid is not None and not issues, issues
+    with engine.connect() as connection:
+        memos = connection.execute(select(cash_entries.c.memo)).scalars().all()
+    assert "funds set aside for bids in auction 2016-B1" in memos
+    assert not [m for m in memos if "76bb" in (m or "")], memos

@@ -4,6 +4,7 @@ the market overview: in both languages, the regulator's forms, and each party's 
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, timedelta
 
 from test_pages import _csrf, _login
@@ -40,6 +41,7 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
     assert page.status_code == 200
     assert "配额分配与拍卖" in page.text and "历史排放法" in page.text  # Chinese by default
     assert 'action="/regulator/auctions"' in page.text  # the regulator may hold one
+    assert re.search(r"底价 [\d.]+ 元 ·", page.text) and " CNY ·" not in page.text  # 元, not CNY
     form = {"csrf_token": _csrf(page.text), "code": "W-1", "year": "2016", "volume_t": "10000",
             "bids": BIDS}  # fmt: skip
     keyless = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})

@@ -97,7 +97,15 @@ def test_a_query_value_a_page_cannot_read_is_a_page_not_json(world: World) -> No
     """/public?year=abc was the API's JSON (int_parsing); the API itself keeps its JSON."""
     answer = world.client.get("/public?year=abc")
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
-    assert "地址中有本页无法读取的值（year" in answer.text and 'href="/public"' in answer.text
+    assert (
+        "地址中有本页无法读取的值（year：请输入整数）" in answer.text
+        and 'href="/public"' in answer.text
+    )
+    assert "Input should" not in answer.text  # pydantic's English stays off a Chinese page
+    english = world.client.get("/public?year=abc", headers={"Accept-Language": "en"})
+    assert "(year: enter a whole number)" in english.text
+    low = world.client.get("/public?year=1200", headers={"Accept-Language": "en"})
+    assert "(year: it must be at least 1990)" in low.text
     api = world.client.get("/v1/public/compliance/abc/report.csv")
     assert api.status_code == 422 and api.json()["error"]["field"] == "path.year"
 
@@ -112,3 +120,27 @@ def test_a_refused_transfer_is_listed_as_refused_not_as_pending_work(world: Worl
     page = client.get("/approvals").text
     assert "已拒绝，未转移任何单位" in page and "<code>insufficient_units</code>" in page
     assert "没有待审批的申请。" in page  # not pending work
+
+
+def test_what_the_api_answers_not_found_reads_in_the_visitors_language(world: World) -> None:
+    """A company, a verification statement or a jurisdiction that is not there: the page says
+    the API's answer in Chinese (the API's JSON keeps its English)."""
+    client = _login(world, "regulator")
+    company = client.get("/regulator/companies/C999")
+    assert company.status_code == 404 and "没有重点排放单位 C999" in company.text
+    statement = client.get("/statements/2016/C999.html")
+    assert (
+        statement.status_code == 404 and "没有您可查阅的 C999 2016 年度核查报告" in statement.text
+    )
+    place = client.get("/public/transactions?jurisdiction=XX")
+    assert place.status_code == 404 and "本数据库中没有辖区 XX" in place.text
+    for text in (company.text, statement.text, place.text):
+        assert "no covered company" not in text and "that you may read" not in text
+        assert "in this database" not in text
+    _in_english(world, "regulator")
+    assert "no covered company C999" in client.get("/regulator/companies/C999").text
+    assert "no jurisdiction XX in this database; run tanshi demo first" in client.get(
+        "/public/transactions?jurisdiction=XX").text  # fmt: skip
+    api = client.get("/v1/public/transactions?jurisdiction=XX")
+    assert api.json()["error"]["message"] == (
+        "no jurisdiction XX in this database; run tanshi demo first")  # fmt: skip

@@ -8,10 +8,10 @@ from decimal import Decimal
 
 import pytest
 
-from tanshi.web.formats import cny, local, number, offset, tco2, yuan
+from tanshi.web.formats import cny, currency_in, local, number, offset, tco2, yuan
 from tanshi.web.i18n import in_context, translator
 from tanshi.web.render import environment
-from tanshi.web.sentences import DETAILS, MEMOS, read, read_detail
+from tanshi.web.sentences import DETAILS, MEMOS, read, read_detail, say_message
 
 
 def test_numbers_get_separators_and_fixed_decimals() -> None:
@@ -23,6 +23,15 @@ def test_numbers_get_separators_and_fixed_decimals() -> None:
     assert number(None) == cny("") == "—"
     assert number(-112_000_000) == "-112,000,000"
     assert yuan(100_000_000) == "1,000,000.00" and yuan(-5) == "-0.05"
+
+
+def test_a_currency_is_yuan_in_chinese_and_its_code_in_english() -> None:
+    assert currency_in("zh", "CNY") == "元" and currency_in("zh", "CNY", "t") == "元/吨"
+    assert currency_in("en", "CNY") == "CNY" and currency_in("en", "CNY", "t") == "CNY/t"
+    assert currency_in("zh", "EUR", "t") == "EUR/吨"  # a code without a Chinese name
+    page = environment.from_string('{{ 26.09|cny }} {{ c|currency("t") }} · {{ c|currency }}')
+    assert page.render(c="CNY", locale="zh") == "26.09 元/吨 · 元"
+    assert page.render(c="CNY", locale="en") == "26.09 CNY/t · CNY"
 
 
 def test_moments_read_on_the_jurisdictions_clock() -> None:
@@ -55,10 +64,35 @@ def test_an_open_account_and_an_open_auction_read_apart() -> None:
     ("trade listed/DPEX-425-58-55", "成交 listed/DPEX-425-58-55"),
     ("deposit DP-TR-TRADER", "入金 DP-TR-TRADER"),
     ("carry-over of 12000 t from 2016", "从 2016 年度结转 12,000 吨"),
+    ("offsets bought from the project developer", "向项目业主购买的抵销信用"),
+    ("auction DP-2016-A1: 38000 t at 26.09", "拍卖 DP-2016-A1：38,000 吨，价格 26.09 元/吨"),
+    ("auction DP-2016-A1: C057 pays 52180000 fen", "拍卖 DP-2016-A1：C057 支付 521,800.00 元"),
+    ("funds set aside for bids in auction DP-2016-A2", "为拍卖 DP-2016-A2 出价冻结的资金"),
+    ("auction DP-2016-A1: bid 7 not used", "拍卖 DP-2016-A1：出价 7 未使用的资金解冻"),
 ])  # fmt: skip
 def test_the_services_memos_read_in_chinese(memo: str, chinese: str) -> None:
     assert read(memo, translator("zh")) == chinese
     assert "fen/t" not in read(memo, translator("en"))
+
+
+def test_the_auctions_cash_memos_say_yuan_in_english_too() -> None:
+    en = translator("en")
+    assert read("auction DP-2016-A1: C057 pays 52180000 fen", en) == (
+        "auction DP-2016-A1: C057 pays CNY 521,800.00")  # fmt: skip
+    assert read("auction DP-2016-A1: 38000 t at 26.09", en) == (
+        "auction DP-2016-A1: 38,000 t at CNY 26.09/t")  # fmt: skip
+    assert read("offsets bought from the project developer", en) == (
+        "offsets bought from the project developer")  # fmt: skip
+
+
+def test_a_not_found_answer_of_the_api_reads_in_chinese() -> None:
+    zh = translator("zh")
+    assert read_detail("no covered company C999", zh) == "没有重点排放单位 C999"
+    assert read_detail("no jurisdiction XX in this database; run tanshi demo first", zh) == (
+        "本数据库中没有辖区 XX；请先运行 tanshi demo")  # fmt: skip
+    assert "C001" in read_detail("no verification statement of C001 for 2016 that you may "
+                                 "read: it is issued when the verifier concludes 'verified'", zh)  # fmt: skip
+    assert say_message("no covered company C999", translator("en")) == "no covered company C999"
 
 
 def test_other_memos_are_shown_as_written() -> None:
@@ -70,10 +104,9 @@ def test_other_memos_are_shown_as_written() -> None:
 
 def test_every_sentence_has_a_chinese_reading_with_the_same_fields() -> None:
     zh = translator("zh")
-    for pattern, msgid, _ in (*MEMOS, *DETAILS):
+    for pattern, msgid, convert in (*MEMOS, *DETAILS):
         assert zh(msgid) != msgid, msgid
-        fields = sorted(set(pattern.groupindex) - {"fen"} | ({"price"} if "fen" in
-                        pattern.groupindex else set()))  # fmt: skip
+        fields = sorted(convert(dict.fromkeys(pattern.groupindex, "1")))
         assert sorted(set(re.findall(r"{(\w+)}", zh(msgid)))) == fields, msgid
 
 
@@ -87,7 +120,7 @@ def test_a_refusal_detail_reads_in_chinese_sentence_by_sentence() -> None:
 
 
 # Memos whose text is mostly what a person typed or a rule's own words: shown as written.
-FREE_TEXT_MEMOS = ("court order ", "bilateral trade at ", "auction ", "true-up ", "retired for ",
+FREE_TEXT_MEMOS = ("court order ", "bilateral trade at ", "true-up ", "retired for ",
                    "reversal of surrender ", "order ")  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from tanshi.services.allocation_desk import ALLOCATION_STEPS, STAGES, TRUE_UP_ST
 from tanshi.services.identity import ORGANISATION_KINDS
 from tanshi.services.principals import Role
 from tanshi.web.forms import refusal, say
-from tanshi.web.i18n import catalog, translator
+from tanshi.web.i18n import catalog, translator, written_in
 from tanshi.web.labels import name_of
 from tanshi.web.refusals import AUDIT_ACTIONS, EXPLANATIONS
 from tanshi.web.render import NAVIGATION
@@ -37,7 +37,8 @@ TEMPLATES = files("tanshi.web") / "templates"
 def _template_strings() -> set[str]:
     found = set()
     for template in TEMPLATES.iterdir():
-        found |= set(re.findall(r'_\("([^"]+)"\)', template.read_text(encoding="utf-8")))
+        text = template.read_text(encoding="utf-8")
+        found |= set(re.findall(r'_\("([^"]+)"\)', text)) | set(re.findall(r"_\('([^']+)'\)", text))
     return found
 
 
@@ -124,3 +125,26 @@ def test_a_registry_refusal_reads_in_chinese() -> None:
     unknown = refusal("some_new_code", "what the service said")
     assert say("en", unknown.message, unknown.values) == "refused: some_new_code"
     assert unknown.detail == "what the service said"
+
+
+def test_every_action_the_audit_log_records_has_a_name() -> None:
+    """The audit page shows an action by its name in AUDIT_ACTIONS, else as its code: every
+    action a web form, an API write or a login writes has one (``auction`` read "auction")."""
+    import pathlib  # noqa: PLC0415
+
+    import tanshi  # noqa: PLC0415
+
+    written: set[str] = set()
+    for path in pathlib.Path(tanshi.__file__).parent.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        written |= set(re.findall(r'web_write\(\s*request, svc, \w+, "([a-z_]+)"', text))
+        written |= set(re.findall(r'idempotent_write(?:_in)?\([^"]*?, "([a-z_]+)", ', text))
+        written |= set(re.findall(r'access_log\.audit\(\s*[\w.]+, [\w.]+, "([a-z_]+)"', text))
+    assert {"auction", "transfer", "login"} <= written, written
+    assert sorted(written - set(AUDIT_ACTIONS)) == []
+
+
+def test_a_quoted_text_is_told_chinese_by_its_han_characters() -> None:
+    assert written_in("《碳排放权交易管理办法（试行）》第二十条") == "zh"
+    assert written_in("Demo choice: the registry publishes each year's transactions") == "en"
+    assert written_in(None) == "en"

@@ -58,6 +58,12 @@ class VisibleText(HTMLParser):
             self.parts.append(data)
 
 
+def _visible(html: str) -> str:
+    parser = VisibleText()
+    parser.feed(html)
+    return " ".join(" ".join(parser.parts).split())
+
+
 def codes_shown(html: str, locale: str = "en") -> dict[str, str]:
     """Each snake_case word a reader sees, and each text that is just a code whose name in
     ``locale`` differs (``power`` in a Chinese page), with the text around it."""
@@ -153,6 +159,9 @@ def test_no_page_shows_a_code_in_either_language(demo, username: str) -> None:
         for url, html in pages.items():
             for code, around in codes_shown(html, locale).items():
                 shown.setdefault(code, f"{locale} {url}: …{around}…")
+            if locale == "zh":  # a Chinese page writes the yuan as 元, per tonne 元/吨
+                for unit in re.finditer(r"CNY/t|\d CNY\b", _visible(html)):
+                    shown.setdefault(unit.group(), f"zh {url}")
     assert sorted(shown) == [], shown
 
 
@@ -219,6 +228,10 @@ def test_pages_read_as_a_newcomer_expects(demo) -> None:
     assert "演示省环境交易所（虚构）" in market
     log = _text(client, "en", "/public/transactions")
     assert "Completed at (UTC+08:00)" in log and "2016-06-30 10:00:00" in log
+    assert "Demo choice:" in log and "(source text)" not in log
+    # the rule's citation is quoted as written, marked as the source on a Chinese page
+    assert re.search(r"依据规则: Demo choice: [^[]+（原文） \[", _text(client, "zh",
+                     "/public/transactions"))  # fmt: skip
     public = _text(client, "zh", "/public")
     assert "-112,000,000" not in public and "注册登记系统已签发" in public
     assert "数量（吨二氧化碳当量）" in public

@@ -289,7 +289,8 @@ def submit_bid(
                 status=REVISED, ended_key=key, ended_at=to_utc(now)))  # fmt: skip
         buyer_cash = cash.participant_account(connection, account_code, ex.currency)
         reservation = reserve_funds_in(connection, ex, buyer_cash, value,
-                                       f"auction-bid/{jurisdiction.code}/{key}", now)  # fmt: skip
+                                       f"auction-bid/{jurisdiction.code}/{key}", now,
+                                       f"funds set aside for bids in auction {notice.code}")  # fmt: skip
         new_id = connection.execute(auction_bids.insert().values(
             notice_id=notice.id, company_id=bidder.id, account_id=account,
             price_hundredths=price_hundredths, quantity_units=quantity_t, status=LIVE,

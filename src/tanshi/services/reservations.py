@@ -78,8 +78,10 @@ def reserve_units_in(
 
 def reserve_funds_in(
     connection: Connection, ex: Exchange, buyer_cash: int, amount_fen: int, key: str,
-    now: datetime,
+    now: datetime, memo: str | None = None,
 ) -> int:  # fmt: skip
+    """Set ``amount_fen`` aside from ``buyer_cash`` under ``key`` (once); ``memo`` says what
+    for, by default trading under the key."""
     existing = connection.execute(
         select(funds_reservations).where(funds_reservations.c.idempotency_key == key)
     ).first()
@@ -93,7 +95,7 @@ def reserve_funds_in(
         connection,
         CashRequest(CashEntryKind.FUNDS_RESERVATION, f"reserve/{key}",
                     (CashMovement(buyer_cash, ex.clearing_cash, amount_fen),), now,
-                    f"funds set aside for trading ({key})"),
+                    memo or f"funds set aside for trading ({key})"),
     )  # fmt: skip
     return int(
         connection.execute(

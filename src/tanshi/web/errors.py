@@ -7,7 +7,7 @@ a page (or, for htmx, the result fragment it swaps in) rather than JSON or a bar
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
 from fastapi import FastAPI, Request
@@ -20,7 +20,7 @@ from tanshi.api.app import BodyLimit
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
 from tanshi.rulebook.in_force import NoRuleInForce
-from tanshi.web.forms import Refused, Verbatim, detail_in, no_rules, refusal, say
+from tanshi.web.forms import Phrase, Refused, Verbatim, detail_in, no_rules, refusal, say
 from tanshi.web.render import render
 from tanshi.web.session import visitor
 
@@ -42,6 +42,32 @@ INVALID_ADDRESS = (
     "the address has a value this page cannot read ({field}: {problem}): correct it, or "
     "start again from your home page"
 )
+
+# What a value of the address that cannot be read lacks, by pydantic's error type (msgids
+# with the error's context); another type is said in pydantic's English.
+INVALID_VALUES = {
+    "int_parsing": "enter a whole number", "int_type": "enter a whole number",
+    "int_from_float": "enter a whole number", "float_parsing": "enter a number",
+    "decimal_parsing": "enter a number", "bool_parsing": "enter true or false",
+    "date_parsing": "enter a date as YYYY-MM-DD", "date_from_datetime_parsing":
+    "enter a date as YYYY-MM-DD", "missing": "a value is needed",
+    "greater_than_equal": "it must be at least {ge}", "greater_than": "it must be above {gt}",
+    "less_than_equal": "it must be at most {le}", "less_than": "it must be below {lt}",
+    "string_too_long": "it may have at most {max_length} characters",
+    "string_too_short": "it needs at least {min_length} characters",
+    "string_pattern_mismatch": "it has characters this value may not have",
+    "literal_error": "it must be one of {expected}", "enum": "it must be one of {expected}",
+}  # fmt: skip
+
+
+def invalid_value(error: Mapping[str, Any]) -> Phrase | Verbatim:
+    """What is wrong with a value, from one of pydantic's errors, as a page says it."""
+    msgid = INVALID_VALUES.get(str(error.get("type")))
+    context = {k: Verbatim(v) for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return Phrase(msgid, **context) if msgid else Verbatim(str(error.get("msg", "not valid")))
+    except (KeyError, IndexError):  # a context without the figure the msgid names
+        return Verbatim(str(error.get("msg", "not valid")))
 
 
 def is_api(path: str) -> bool:
@@ -101,7 +127,7 @@ def install(app: FastAPI) -> None:
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
         return await page(request, 422, Refused(
             "invalid_address", INVALID_ADDRESS, field=Verbatim(field or "?"),
-            problem=Verbatim(str(first.get("msg", "not valid"))),
+            problem=invalid_value(first),
         ))  # fmt: skip
 
     async def crash(request: Request, error: Exception) -> Response:

@@ -5,13 +5,17 @@ Templates write ``{{ x|number }}`` (a count or a quantity as it is), ``{{ x|cny 
 ``{{ fen|yuan }}`` (integer fen as yuan) and ``{{ moment|local(zone) }}`` (a stored UTC
 moment on the clock of the jurisdiction or venue, whose offset the column heading names;
 ``local`` is ``core.moments``'s, shared with the command line; ``offset`` reads today's
-clock for a heading without a moment).
+clock for a heading without a moment); ``{{ code|currency }}`` names a currency as the page's
+language writes it (``CNY`` in English, 元 in Chinese; ``currency("t")`` per tonne: CNY/t, 元/吨).
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
@@ -54,6 +58,26 @@ def yuan(fen: int | None) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
+# A currency's name in a language other than English (which writes the ISO code), and the
+# tonne as a unit after "/".
+CURRENCY_NAMES = {"zh": {"CNY": "元"}}
+TONNE = {"zh": "吨", "en": "t"}
+
+
+def currency_in(locale: str, code: object, per: str = "") -> str:
+    """``code`` (an ISO currency) as ``locale`` writes it; ``per="t"``: per tonne."""
+    name = CURRENCY_NAMES.get(locale, {}).get(str(code), str(code))
+    if not per:
+        return name
+    return f"{name}/{TONNE.get(locale, per) if per == 't' else per}"
+
+
+@pass_context
+def currency(context: Context, code: object, per: str = "") -> str:
+    """The ``currency`` filter of templates: ``code`` in the page's language."""
+    return currency_in(str(context.get("locale", "en")), code, per)
+
+
 def display_zone(svc: Service, who: Visitor) -> str:
     """The time zone a page shows moments in: the visitor's jurisdiction's, else the only
     jurisdiction's of the database, else UTC."""
@@ -74,4 +98,4 @@ def offset(zone: str, at: datetime | None = None) -> str:
 
 
 FILTERS = {"number": number, "cny": cny, "tco2": tco2, "yuan": yuan, "local": local,
-           "offset": offset}  # fmt: skip
+           "offset": offset, "currency": currency}  # fmt: skip

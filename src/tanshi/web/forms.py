@@ -52,6 +52,19 @@ class Secret(Verbatim):
     __slots__ = ()
 
 
+class Phrase(str):
+    """A value that is itself a msgid with values (``str`` of it is the English), said in
+    the visitor's language by ``say``."""
+
+    def __new__(cls, msgid: str, **values: object) -> Phrase:
+        made = super().__new__(cls, msgid.format(**values))
+        made.msgid, made.values = msgid, values
+        return made
+
+    msgid: str
+    values: dict[str, object]
+
+
 # What a resent form answers instead of an answer that showed a secret.
 SECRET_NOT_KEPT = ("this form was already sent and done; the secret it made was shown once "
                    "and is not kept: act again if it was lost")  # fmt: skip
@@ -98,7 +111,8 @@ def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) 
     """The result page for an ``ApiError`` a page's read raised (its status, code explained)."""
     shown = refusal(error.code, error.message)
     return render(request, svc, who, "result.html", error.status, ok=False, code=error.code,
-                  message=say(who.locale, shown.message, shown.values), detail=shown.detail)  # fmt: skip
+                  message=say(who.locale, shown.message, shown.values),
+                  detail=read_detail(shown.detail, translator(who.locale)))  # fmt: skip
 
 
 def no_rules(error: NoRuleInForce) -> Refused:
@@ -113,9 +127,10 @@ def no_rules(error: NoRuleInForce) -> Refused:
 
 
 def detail_in(locale: str, refused: Refused) -> str | None:
-    """A refusal's detail in ``locale``: its problems said from their templates, if any."""
+    """A refusal's detail in ``locale``: its problems said from their templates, if any,
+    else its English sentences read back (sentences.py)."""
     if not refused.issues:
-        return refused.detail
+        return read_detail(refused.detail, translator(locale))
     return detail_of(refused.issues, translator(locale), refused.coded, located=refused.located)
 
 
@@ -135,10 +150,15 @@ def refusal_of(issues: Sequence[Issue]) -> Refused:
 
 def say(locale: str, message: str, values: Mapping[str, object]) -> str:
     """``message`` in the visitor's language, with its values (themselves translated, a
-    status by its name in labels.py, unless ``Verbatim``)."""
+    status by its name in labels.py, a ``Phrase`` with its own values, unless ``Verbatim``)."""
     translate = translator(locale)
-    return translate(message).format(**{
-        k: v if isinstance(v, Verbatim) else translate(name_of(v)) for k, v in values.items()})  # fmt: skip
+
+    def value(v: object) -> object:
+        if isinstance(v, Phrase):
+            return translate(v.msgid).format(**v.values)
+        return v if isinstance(v, Verbatim) else translate(name_of(v))
+
+    return translate(message).format(**{k: value(v) for k, v in values.items()})
 
 
 def whole_number(text: str | None, name: str) -> int:

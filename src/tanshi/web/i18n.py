@@ -6,6 +6,7 @@ Reading the .po with Babel at start-up means a fresh clone works without ``pybab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
@@ -14,6 +15,7 @@ from babel.messages.pofile import read_po
 
 LOCALES = ("zh", "en")
 LANGUAGE_NAMES = {"zh": "中文", "en": "English"}
+HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @cache
@@ -55,3 +57,9 @@ def choose(accept_language: str | None, cookie: str | None, default: str) -> str
         if tag in LOCALES:
             return tag
     return default
+
+
+def written_in(text: object) -> str:
+    """The language a text from the data is written in, as far as a page needs to know: Chinese
+    when it has Han characters, else English (a rule's citation is quoted as written)."""
+    return "zh" if HAN.search(str(text or "")) else "en"

@@ -260,6 +260,16 @@ AUDIT_ACTIONS = {
     "account_limit_withdraw": "transfer limit change withdrawn",
     "trusted_list_remove": "trusted-list removal (done or proposed)", "approval_waiver": "second-approval waiver",
     "freeze": "units frozen by order", "unfreeze": "freeze order released",
+    "allocation_run": "allocation run", "auction": "auction held in one step",
+    "bilateral_trade": "bilateral trade recorded", "block_trade": "block trade recorded",
+    "cash_deposit": "cash deposited", "cash_withdrawal": "cash withdrawn",
+    "court_transfer": "court-ordered transfer proposed",
+    "court_transfer_approve": "court-ordered transfer approved",
+    "court_transfer_cancel": "court-ordered transfer cancelled",
+    "production_activity_levels": "activity levels recorded",
+    "production_unit_outputs": "generating units' output recorded",
+    "verification_body_register": "verification body registered",
+    "verification_conflict": "conflict of interest recorded",
 }  # fmt: skip
 
 

@@ -23,6 +23,7 @@ from tanshi.services.jurisdiction import operator_account_code
 from tanshi.services.principals import Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
+from tanshi.web.forms import Verbatim, say
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -90,7 +91,8 @@ def company_detail(
     company = views.company(svc.engine, code, views.scope_of(who.principal))
     if company is None:
         return render(request, svc, who, "result.html", 404, ok=False, code="unknown_company",
-                      message=f"no covered company {code}")  # fmt: skip
+                      message=say(who.locale, "no covered company {company}",
+                                  {"company": Verbatim(code)}))  # fmt: skip
     shown = year_shown(svc, year)
     position = None
     if shown:

@@ -13,10 +13,10 @@ from tanshi.api.clock import ShiftedClock
 from tanshi.api.context import Service
 from tanshi.services.principals import Role
 from tanshi.web.formats import FILTERS, display_zone
-from tanshi.web.i18n import LANGUAGE_NAMES, translator
+from tanshi.web.i18n import LANGUAGE_NAMES, translator, written_in
 from tanshi.web.labels import is_subject, label
 from tanshi.web.problems import problem, where
-from tanshi.web.sentences import memo
+from tanshi.web.sentences import memo, said
 from tanshi.web.session import LOGIN_CSRF_COOKIE, Visitor
 
 environment = Environment(
@@ -27,8 +27,10 @@ environment = Environment(
 )
 environment.filters["label"] = label  # a code's name in the page's language (labels.py)
 environment.tests["subject"] = is_subject  # a code of the parameter table's fuels (labels.py)
+environment.filters["written_in"] = written_in  # the language of a text quoted as written (i18n.py)
 environment.filters.update(FILTERS)  # numbers and moments as pages write them (formats.py)
 environment.filters["memo"] = memo  # the services' memos in the page's language (sentences.py)
+environment.filters["said"] = said  # a result's message, a msgid or an API sentence (sentences.py)
 environment.filters["problem"] = problem  # an Issue's message in the page's language (problems.py)
 environment.filters["where"] = where  # and its location
 

@@ -4,10 +4,11 @@ page's language.
 The ledger keeps each memo as it was written (it is append-only), so pages translate at
 display time: a memo that is all one of the sentences below is shown through its msgid with
 the same values; any other memo (what a person typed, a rule's citation) is shown as written.
-Refusal details (the domain's English messages) are read the same way, one sentence between
-"; " at a time. The patterns follow the f-strings of services/ (compliance, allocation,
-reservations, settlement, cash, operations) and market/ (refusal_text, cash);
-tests/web/test_formats.py checks every memo f-string of services/ against them.
+Refusal details (the domain's English messages) and the API's not-found answers a page shows
+are read the same way, whole or one sentence between "; " at a time. The patterns follow the
+f-strings of services/ (compliance, allocation, reservations, settlement, cash, operations,
+auction and its bid book) and market/ (refusal_text, cash); tests/web/test_formats.py checks
+every memo f-string of services/ against them.
 """
 
 from __future__ import annotations
@@ -18,17 +19,27 @@ from collections.abc import Callable
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from tanshi.web.formats import number, yuan
+from tanshi.web.formats import cny, number, yuan
 
 Convert = Callable[[dict[str, str]], dict[str, str]]
 
 
 def _fen_per_t(values: dict[str, str]) -> dict[str, str]:
-    return {**values, "price": yuan(int(values.pop("fen")))}
+    fen = values.pop("fen")
+    return {**values, "price": yuan(int(fen))}
 
 
 def _grouped(values: dict[str, str]) -> dict[str, str]:
     return {k: number(v) if k == "quantity" else v for k, v in values.items()}
+
+
+def _priced(values: dict[str, str]) -> dict[str, str]:
+    return {**_grouped(values), "price": cny(values["price"])}
+
+
+def _paid(values: dict[str, str]) -> dict[str, str]:
+    fen = values.pop("fen")
+    return {**values, "amount": yuan(int(fen))}
 
 
 Table = tuple[tuple[re.Pattern[str], str, Convert], ...]
@@ -46,10 +57,27 @@ MEMOS = _table(
          "units set aside for trading ({key})", dict),
         (r"units of reservation (?P<key>\S+) given back",
          "units of reservation {key} given back", dict),
+        # an auction bid's reservation from before its memo named the auction: no key shown
+        (r"funds set aside for trading \(auction-bid/[^()\s]+\)",
+         "funds set aside for an auction bid", dict),
         (r"funds set aside for trading \((?P<key>[^()\s]+)\)",
          "funds set aside for trading ({key})", dict),
         (r"funds of reservation (?P<key>\S+) given back",
          "funds of reservation {key} given back", dict),
+        (r"funds set aside for bids in auction (?P<code>\S+)",
+         "funds set aside for bids in auction {code}", dict),
+        (r"bid (?P<bid>\d+) revised", "bid {bid} revised", dict),
+        (r"bid (?P<bid>\d+) withdrawn", "bid {bid} withdrawn", dict),
+        (r"auction (?P<code>\S+): bid (?P<bid>\d+) not used",
+         "auction {code}: bid {bid} not used", dict),
+        (r"auction (?P<code>\S+) cancelled: bid (?P<bid>\d+) released",
+         "auction {code} cancelled: bid {bid} released", dict),
+        (r"auction (?P<code>\S+): (?P<company>\S+) pays (?P<fen>\d+) fen",
+         "auction {code}: {company} pays CNY {amount}", _paid),
+        (r"auction (?P<code>\S+): (?P<quantity>\d+) t at (?P<price>\d+(?:\.\d+)?)",
+         "auction {code}: {quantity} t at CNY {price}/t", _priced),
+        (r"offsets bought from the project developer",
+         "offsets bought from the project developer", dict),
         (r"trade (?P<trade>\S+) at (?P<fen>\d+) fen/t", "trade {trade} at CNY {price}/t",
          _fen_per_t),
         (r"trade (?P<trade>\S+/\S+)", "trade {trade}", dict),
@@ -92,6 +120,14 @@ DETAILS = _table(
      r"(?P<account>\S+) holds (?P<held>[\d,]+) units of (?P<unit_class>\S+) free to move, "
      r"(?P<needed>[\d,]+) are needed \(insufficient_units\)",
      "{account} holds {held} units of {unit_class} free to move, {needed} are needed", dict),
+    # What the API answers for something not there, shown on a page's 404.
+    (r"no covered company (?P<company>\S+)", "no covered company {company}", dict),
+    (r"no verification statement of (?P<company>\S+) for (?P<year>\d+) that you may read: "
+     r"it is issued when the verifier concludes 'verified'",
+     "no verification statement of {company} for {year} that you may read: it is issued when "
+     "the verifier concludes 'verified'", dict),
+    (r"no jurisdiction (?P<code>\S+) in this database; run tanshi demo first",
+     "no jurisdiction {code} in this database; run tanshi demo first", dict),
 )  # fmt: skip
 
 
@@ -112,7 +148,24 @@ def memo(context: Context, text: str | None) -> str:
 
 
 def read_detail(detail: str | None, translate: Callable[[str], str]) -> str | None:
-    """A refusal's detail ("; "-separated English sentences), each read by DETAILS."""
+    """A refusal's detail ("; "-separated English sentences), read by DETAILS whole, else
+    each sentence."""
     if not detail:
         return detail
+    whole = read(detail, translate, DETAILS)
+    if whole != detail:
+        return whole
     return "; ".join(read(part, translate, DETAILS) for part in detail.split("; "))
+
+
+def say_message(text: str, translate: Callable[[str], str]) -> str:
+    """A result's message: a msgid in the catalog, else a sentence of DETAILS (an API
+    message shown as the page's message), else as written."""
+    said = translate(text)
+    return said if said != text else read_detail(text, translate) or ""
+
+
+@pass_context
+def said(context: Context, text: str) -> str:
+    """The ``said`` filter of templates: a result's message (result.html)."""
+    return say_message(text, context["_"])

@@ -3,6 +3,7 @@ linked from the verifier's page and the company's reports page; the API's access
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Request
@@ -14,6 +15,8 @@ from tanshi.api.routers.verification_bodies import readable_statement
 from tanshi.reports.verification_statement import statement_html, statement_pdf
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.formats import display_zone, local, offset
+from tanshi.web.i18n import translator
+from tanshi.web.labels import name_of
 from tanshi.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -39,8 +42,17 @@ def statement_file(
     zone = display_zone(svc, who)  # the moments on the jurisdiction's clock, as pages show them
     found = {**found, **{key: f"{local(found[key], zone)} {offset(zone)}"
                          for key in MOMENTS if found.get(key)}}  # fmt: skip
-    body = statement_pdf(found) if kind == "pdf" else statement_html(found)
+    say = translator(who.locale)
+    found["findings"] = [{**f, "kind": _kind(f["kind"], say)} for f in found["findings"]]
+    body = statement_pdf(found, say) if kind == "pdf" else statement_html(found, say)
     name = f"verification-statement-{company}-{year}.{kind}"
     shown = "inline" if kind == "html" else "attachment"  # the HTML opens in the browser
     return Response(body, media_type=MEDIA[kind],
                     headers={"Content-Disposition": f'{shown}; filename="{name}"'})  # fmt: skip
+
+
+def _kind(code: str, say: Callable[[str], str]) -> str:
+    """A finding's kind by its name in the visitor's language; as the code where the catalog
+    has no other reading (English: the statement's own wording, as the API's)."""
+    said = say(name_of(code))
+    return code if said == name_of(code) else said

@@ -77,12 +77,13 @@ def _close_and_clear(page, base: str, closes: datetime) -> None:
     assert "24.50" not in card.inner_text()  # sealed until cleared
     # Bidders were promised the window: before it closes the button is disabled and says when
     # clearing becomes possible (the service refuses an early clear: tests/api, tests/auction).
-    assert card.locator("button[type=submit]").is_disabled()
+    clear = "form[action$='/clear'] button[type=submit]"  # the card also has a cancel form
+    assert card.locator(clear).is_disabled()
     assert "后方可出清" in card.inner_text()
     time.sleep(max(0.0, (closes - _clock()).total_seconds()) + 1)
     page.reload()
     card = page.locator(".card", has=page.locator("h3", has_text=CODE))
-    card.locator("button[type=submit]").click()
+    card.locator(clear).click()
     card.locator(".result").wait_for()
     assert card.locator(".result").get_attribute("data-code") == "ok", card.inner_text()
     page.reload()
@@ -137,7 +138,7 @@ def test_an_auction_from_announcement_to_public_result_in_chromium(server) -> No
         officer.goto(f"{base}/cash")
         # The winner pays from its reservation: 49,000.00 was set aside, and what the award
         # at the clearing price did not use comes back; the balance is down by the payment.
-        back = officer.locator("tr", has_text=f"auction {CODE}: bid").inner_text()
+        back = officer.locator("tr", has_text=f"拍卖 {CODE}：出价").inner_text()  # system memo in zh
         assert f"+{yuan(4_900_000 - paid_fen)}" in back, back
         assert _balance_fen(officer) == before - paid_fen
         _shot(officer, "cash-auction-zh")
@@ -145,7 +146,7 @@ def test_an_auction_from_announcement_to_public_result_in_chromium(server) -> No
         # The same pages in English: no code or msgid left untranslated in either language.
         officer.click("form[action='/lang'] button")
         officer.wait_for_selector("text=Cash and settlement")
-        assert "funds released" in officer.locator("tr", has_text=f"auction {CODE}").inner_text()
+        assert "funds released" in officer.locator("tr", has_text=f"auction {CODE}: bid").inner_text()
         officer.goto(f"{base}/company")
         assert "Auctions won" in officer.content()
         assert not _codes_shown(officer.content())

@@ -13,7 +13,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services import admin_views, lifecycle, surrender_standing, views
+from tanshi.services import admin_views, approval_outlook, lifecycle, surrender_standing, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
@@ -113,6 +113,10 @@ def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep,
     if who.principal is None:
         return login_redirect("/approvals")
     waiting = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=100)
+    # What approval now leads to: at once, or held until when (an untrusted destination).
+    waiting = views.Page(approval_outlook.with_outlook(svc.engine, waiting.items,
+                                                       svc.jurisdiction, svc.now()),
+                         waiting.total, waiting.limit, waiting.offset)  # fmt: skip
     recent = views.proposal_list(svc.engine, who.principal, limit=20)
     fragment = "approvals.html"
     if request.headers.get("hx-request"):

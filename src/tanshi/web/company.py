@@ -202,6 +202,14 @@ def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     year = whole_number(form.get("year"), "Compliance year")
     jurisdiction = svc.jurisdiction(company["jurisdiction"])
+    unit_class = form.get("unit_class", "").strip()
+    key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
+    # Refusals first (units not held, …): ask about a surplus only of a surrender that can go.
+    refused = compliance_service.surrender_refusals(
+        svc.engine, jurisdiction, me.company, unit_class, quantity, year, key, svc.now()
+    )
+    if refused:
+        raise refusal_of(refused)
     # Surplus is lawful (cancelled like the rest) but rarely meant: ask before it goes ahead.
     standing = surrender_standing.standing(svc.engine, jurisdiction, me.company, year)
     beyond = standing.beyond_t(quantity) if standing else 0
@@ -214,11 +222,9 @@ def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
                 ("beyond", beyond))}  # fmt: skip
         raise Refused("surrender_beyond_obligation", BEYOND_OBLIGATION, **figures,
                       year=Verbatim(year))  # fmt: skip
-    key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome, issues = compliance_service.surrender(
-        svc.engine, jurisdiction, me.company, form.get("unit_class", "").strip(), quantity, year,
-        key, svc.now(),
-    )  # fmt: skip
+        svc.engine, jurisdiction, me.company, unit_class, quantity, year, key, svc.now()
+    )
     if issues:
         raise refusal_of(issues)
     assert outcome is not None

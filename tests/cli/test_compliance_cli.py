@@ -59,3 +59,23 @@ def test_borrow_bank_surrender_and_penalty_choice(tmp_path: Path) -> None:
     # no trade, so the fallback KRW 20 000: 50 × min(3 × 20 000, 100 000) = 3 000 000.00
     assert done.exit_code == 0 and "compliance 2015" in done.output
     assert "3000000.00" in done.output
+
+
+def test_a_surrender_of_units_not_held_says_so(tmp_path: Path) -> None:
+    """Units the company does not hold: insufficient_units, as on the web and the API, not
+    whether such units would count (a later vintage, here)."""
+    db = str(tmp_path / "dp.sqlite")
+    engine = open_database(f"sqlite:///{db}")
+    rulebook, text = load_rulebook("demo-province")
+    j = jurisdiction.open_jurisdiction(
+        engine, rulebook, text, datetime(2016, 1, 1, tzinfo=UTC), is_demo=False
+    )
+    jurisdiction.register_company(engine, j, "P", "Power", "power")
+    jurisdiction.unit_class_id(engine, j, "DPEA", 2017)
+    engine.dispose()
+    at = ["--db", db, "--at", "2016-08-01T12:00+08:00"]
+    refused = runner.invoke(app, ["compliance", "surrender", "P", "DPEA-2017", "10", "2016",
+                                  "s1", *at])  # fmt: skip
+    assert refused.exit_code == 1, refused.output
+    assert "insufficient_units" in refused.output and "vintage_not_eligible" not in refused.output
+    assert "DP-OH-P holds 0 t of DPEA-2017 free to surrender; 10 t are needed" in refused.output

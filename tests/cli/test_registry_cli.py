@@ -30,6 +30,11 @@ def test_a_transfer_from_proposal_to_certificate(tmp_path: Path) -> None:
     proposed = run("registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002", "DPEA-2016", "10",
                    "p1", "--as", "alice", *at)  # fmt: skip
     assert "proposal 1: awaiting_approval (ok)" in proposed
+    # The approver sees what they approve: destination and holder, unit class, when, delay.
+    queue = run("registry", "proposals", "--as", "bob", *at)
+    assert queue.startswith("proposal 1: transfer 10 t DPEA-2016 DP-OH-C001 -> DP-OH-C002 (")
+    assert "proposed 2017-07-03 11:00 by alice; if approved now: executes at once" in queue
+    assert "nothing awaits alice's approval" in run("registry", "proposals", "--as", "alice", *at)
     refused = runner.invoke(app, ["registry", "approve", "1", "--as", "alice", *at])
     assert refused.exit_code == 1
     assert "approver_must_differ_from_initiator" in refused.output

@@ -70,12 +70,31 @@ def test_trades_are_reported_on_the_day_they_are_agreed(engine: Engine) -> None:
 
 def test_surrender_refusals(engine: Engine) -> None:
     j = opened(engine)
-    jurisdiction.open_project_account(engine, j, "P1", "developer")
-    jurisdiction.unit_class_id(engine, j, "DPCER", 2017, "P1")
-    late_vintage = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 1, 2016, "s1", NOON)
+    project = jurisdiction.open_project_account(engine, j, "P1", "developer")
+    credits = jurisdiction.unit_class_id(engine, j, "DPCER", 2017, "P1")
+    with engine.connect() as connection:
+        a = jurisdiction.account_id(connection, jurisdiction.operator_account_code("DP", "A"))
+    # Units not held are said before whether they would count (docs/compliance.md).
+    not_held = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 1, 2016, "s0", NOON)
+    assert [issue.code for issue in not_held[1]] == ["insufficient_units"]
+    assert "DP-OH-A holds 0 t of DPCER-2017-P1 free to surrender" in not_held[1][0].message
+    for type_code, movement in (("offset_issuance", Movement(j.issuance_account, project,
+                                                              credits, 5)),
+                                ("transfer", Movement(project, a, credits, 5))):  # fmt: skip
+        assert execute(engine, TransactionRequest(type_code, f"c/{type_code}", (movement,),
+                                                  NOON)).ok  # fmt: skip
+    short = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 6, 2016, "s1", NOON)
+    assert [issue.code for issue in short[1]] == ["insufficient_units"]
+    assert compliance.surrender_refusals(engine, j, "A", "DPCER-2017-P1", 6, 2016, "r1",
+                                         NOON) == short[1]  # fmt: skip
+    late_vintage = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 1, 2016, "s2", NOON)
     assert [issue.code for issue in late_vintage[1]] == ["offset_not_eligible"]
-    nobody = compliance.surrender(engine, j, "Z", "DPCER-2017-P1", 1, 2016, "s2", NOON)
+    nobody = compliance.surrender(engine, j, "Z", "DPCER-2017-P1", 1, 2016, "s3", NOON)
     assert [issue.code for issue in nobody[1]] == ["unknown_company"]
+    # After the deadline nothing helps, so lateness is said first, held or not.
+    late = datetime(2017, 7, 1, 4, tzinfo=UTC)
+    too_late = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 9, 2016, "s4", late)
+    assert [issue.code for issue in too_late[1]] == ["surrender_after_deadline"]
 
 
 def test_frozen_account_cannot_send_and_every_change_is_logged(engine: Engine) -> None:

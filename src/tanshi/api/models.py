@@ -124,6 +124,9 @@ class ProposalOut(BaseModel):
     status: str
     result: str
     source_account: str
+    to_account: str | None
+    to_holder: str | None
+    unit_class: str | None
     quantity_units: int
     initiator: str
     approver: str | None
@@ -131,6 +134,8 @@ class ProposalOut(BaseModel):
     release_at: str | None
     transaction_id: int | None
     memo: str
+    destination_trusted: bool | None
+    release_if_approved_now: str | None
 
 
 class TransferIn(Strict):

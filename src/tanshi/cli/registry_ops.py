@@ -1,4 +1,5 @@
-"""``tanshi registry`` commands for people: representatives, proposals, statuses, retirement.
+"""``tanshi registry`` commands for people: representatives, proposals (and the list awaiting
+one's approval), statuses, retirement.
 
 Every command acts now (UTC) unless ``--at`` gives another moment, for replaying a day or
 testing; the controls (business hours, delays) apply to that moment. On a demo database
@@ -16,9 +17,10 @@ from sqlalchemy import Engine, select
 
 from tanshi.cli.common import fail, open_or_exit, refused
 from tanshi.core.errors import TanshiError
+from tanshi.core.moments import local
 from tanshi.registry import AccountStatus, Movement, TransactionRequest
 from tanshi.registry.serials import Range, format_block
-from tanshi.services import lifecycle, operations
+from tanshi.services import approval_outlook, lifecycle, operations, views
 from tanshi.services.demo_clock import demo_moment
 from tanshi.services.jurisdiction import (
     Jurisdiction,
@@ -27,6 +29,7 @@ from tanshi.services.jurisdiction import (
     load_jurisdiction,
 )
 from tanshi.services.market import unit_class_by_code
+from tanshi.services.principals import Principal, Role
 from tanshi.store.engine import DEFAULT_DATABASE_TEXT, database_url
 from tanshi.store.schema import jurisdictions, unit_blocks, unit_classes
 
@@ -114,6 +117,34 @@ def propose_transfer(
     finally:
         engine.dispose()
     _report(outcome)
+
+
+def proposals(person: Person, db: Db = None, at: At = None) -> None:
+    """List the proposals awaiting PERSON's approval, with all an approver should see."""
+    engine, jurisdiction = open_registry(db)
+    try:
+        now = moment_of(at, engine)
+        # The person as a representative (not a user of the service): reads what they represent.
+        who = Principal(0, person, person, Role.TRADER, 0, "", None, frozenset(), "en")
+        page = views.proposal_list(engine, who, awaiting_my_approval=True, limit=200)
+        shown = approval_outlook.with_outlook(engine, page.items, lambda _c: jurisdiction, now)
+    finally:
+        engine.dispose()
+    zone = jurisdiction.rulebook.rulebook.timezone
+    for p in shown:
+        ahead = "executes at once"
+        if p["release_if_approved_now"]:
+            held = local(p["release_if_approved_now"], zone)
+            ahead = (f"delayed until {held} (destination not on the trusted list)"
+                     if p["destination_trusted"] is False else f"queued until {held}")  # fmt: skip
+        typer.echo(
+            f"proposal {p['id']}: {p['type']} {p['quantity_units']} t {p['unit_class']} "
+            f"{p['source_account']} -> {p['to_account']} ({p['to_holder']}), proposed "
+            f"{local(p['proposed_at'], zone)} by {p['initiator']}; if approved now: {ahead}"
+            + (f"; memo: {p['memo']}" if p["memo"] else "")
+        )
+    if not shown:
+        typer.echo(f"nothing awaits {person}'s approval")
 
 
 def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
@@ -229,7 +260,7 @@ def register(app: typer.Typer) -> None:
     """Add these commands to ``tanshi registry``."""
     for name, command in (
         ("representative", representative), ("propose-transfer", propose_transfer),
-        ("approve", approve), ("cancel", cancel), ("release", release), ("trust", trust),
+        ("proposals", proposals), ("approve", approve), ("cancel", cancel), ("release", release), ("trust", trust),
         ("status", status), ("retire", retire), ("blocks", blocks),
     ):  # fmt: skip
         app.command(name)(command)

@@ -22,7 +22,7 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.core.quantities import cny_to_fen
 from tanshi.market import average_price
-from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry import Movement, ResultCode, TransactionRequest, UnitClass
 from tanshi.rulebook import RulesInForce, UnitKind, rules_in_force
 from tanshi.rulebook.in_force import uncovered
 from tanshi.rulebook.model import FixedPenaltyRule, LumpSumPenaltyRule
@@ -71,49 +71,90 @@ def surrender(
     idempotency_key: str,
     now: datetime,
 ) -> tuple[Outcome | None, list[Issue]]:
-    """Surrender units for ``year``; units the rules do not count, and late ones, are refused."""
+    """Surrender units for ``year``; units the rules do not count, and late ones, are refused.
+
+    The checks run in the order docs/compliance.md "Surrender" gives: units not held are
+    said before whether such units would count.
+    """
     rules = rules_in_force(jurisdiction.rulebook, year)
     where = f"surrender by {company} for {year}"
     with engine.begin() as connection:
-        unit_class_id = unit_class_by_code(connection, unit_class_code)
-        if unit_class_id is None:
-            return None, [
-                Issue.of("unknown_unit_class", "no unit class {code}", where, code=unit_class_code)
-            ]
-        unit_class = load_unit_classes(connection, [unit_class_id])[unit_class_id]
-        operator = find_account(connection, operator_account_code(jurisdiction.code, company))
-        if operator is None:
-            return None, [
-                Issue.of("unknown_company", "no covered company {company}", where, company=company)
-            ]
+        found = _surrender_request(connection, jurisdiction, company, unit_class_code,
+                                   quantity_t, year, idempotency_key, now, where)  # fmt: skip
+        if isinstance(found, list):
+            return None, found
         # Serialise with every registry write before reading what was surrendered, so two
         # surrenders cannot both pass the offset cap (the lock every write takes first).
         lock_journal_head(connection)
-        issues = surrender_checks.eligibility(
-            rules, unit_class, jurisdiction, local_date(jurisdiction, now), where
-        )
-        if not issues and not reads.key_used(connection, idempotency_key):
-            issues = surrender_checks.room(
-                connection, jurisdiction, rules, company, operator, unit_class, quantity_t, where
-            )
+        issues = _checks(connection, jurisdiction, rules, company, *found, unit_class_code, now,
+                         where)  # fmt: skip
         if issues:
             return None, issues
-        outcome = execute_in(
-            connection,
-            TransactionRequest(
-                "surrender",
-                idempotency_key,
-                (Movement(operator, jurisdiction.surrender_account, unit_class_id, quantity_t),),
-                now,
-                memo=f"surrender for {year}",
-                compliance_year=year,
-            ),
-        )
+        outcome = execute_in(connection, found[0])
     if outcome.result is not ResultCode.OK:
         return outcome, [
             Issue.of(outcome.result.value, "the registry refused the surrender", where)
         ]
     return outcome, []
+
+
+def surrender_refusals(
+    engine: Engine, jurisdiction: Jurisdiction, company: str, unit_class_code: str,
+    quantity_t: int, year: int, idempotency_key: str, now: datetime,
+) -> list[Issue]:  # fmt: skip
+    """What ``surrender`` would refuse now, read without writing (none: it would go ahead;
+    ``surrender`` checks again under its lock). The web asks this before it asks whether a
+    surrender beyond the obligation is meant, so the question comes only for one that can."""
+    rules = rules_in_force(jurisdiction.rulebook, year)
+    where = f"surrender by {company} for {year}"
+    with reader(engine).connect() as connection:
+        found = _surrender_request(connection, jurisdiction, company, unit_class_code,
+                                   quantity_t, year, idempotency_key, now, where)  # fmt: skip
+        if isinstance(found, list):
+            return found
+        return _checks(connection, jurisdiction, rules, company, *found, unit_class_code, now,
+                       where)  # fmt: skip
+
+
+def _checks(
+    connection: Connection, jurisdiction: Jurisdiction, rules: RulesInForce, company: str,
+    request: TransactionRequest, unit_class: UnitClass, unit_class_code: str, now: datetime,
+    where: str,
+) -> list[Issue]:  # fmt: skip
+    """The surrender's checks in their order; a replay (its key used) skips those the
+    registry answers for it (what is held, the caps)."""
+    replay = reads.key_used(connection, request.idempotency_key)
+    [movement] = request.movements
+    issues = surrender_checks.deadline(rules, local_date(jurisdiction, now), where)
+    if not issues and not replay:
+        issues = surrender_checks.registry_refusals(
+            connection, request, operator_account_code(jurisdiction.code, company),
+            unit_class_code, where)  # fmt: skip
+    if not issues:
+        issues = surrender_checks.eligibility(rules, unit_class, jurisdiction, where)
+    if not issues and not replay:
+        issues = surrender_checks.room(connection, jurisdiction, rules, company,
+                                       movement.from_account, unit_class,
+                                       movement.quantity_units, where)  # fmt: skip
+    return issues
+
+
+def _surrender_request(
+    connection: Connection, jurisdiction: Jurisdiction, company: str, unit_class_code: str,
+    quantity_t: int, year: int, idempotency_key: str, now: datetime, where: str,
+) -> tuple[TransactionRequest, UnitClass] | list[Issue]:  # fmt: skip
+    """The registry request a surrender makes, with its unit class; or why there is none."""
+    unit_class_id = unit_class_by_code(connection, unit_class_code)
+    if unit_class_id is None:
+        return [Issue.of("unknown_unit_class", "no unit class {code}", where, code=unit_class_code)]
+    unit_class = load_unit_classes(connection, [unit_class_id])[unit_class_id]
+    operator = find_account(connection, operator_account_code(jurisdiction.code, company))
+    if operator is None:
+        return [Issue.of("unknown_company", "no covered company {company}", where, company=company)]
+    movement = Movement(operator, jurisdiction.surrender_account, unit_class_id, quantity_t)
+    request = TransactionRequest("surrender", idempotency_key, (movement,), now,
+                                 memo=f"surrender for {year}", compliance_year=year)  # fmt: skip
+    return request, unit_class
 
 
 def net_surrendered(connection: Connection, operator: int, kind: UnitKind, year: int) -> int:

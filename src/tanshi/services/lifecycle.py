@@ -15,7 +15,6 @@ from sqlalchemy import Connection, Engine, select
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.booking import first_by_precedence, request_problems
-from tanshi.registry.controls import execution_time
 from tanshi.registry.lifecycle import (
     CANCELLABLE,
     WAITING_FOR_RELEASE,
@@ -28,6 +27,7 @@ from tanshi.registry.transaction_types import PERSON_TYPES, TRANSACTION_TYPES, T
 from tanshi.rulebook.model import RegistryRule
 from tanshi.services import proposal_store
 from tanshi.services.account_limits import limit_in
+from tanshi.services.approval_outlook import release_after_approval
 from tanshi.services.jurisdiction import Jurisdiction, account_id, load_jurisdiction
 from tanshi.services.proposal_store import local_day
 from tanshi.services.registry import execute_in, lock_journal_head
@@ -227,13 +227,13 @@ def _advance(
     row = _locked(connection, proposal_id)
     assert row is not None
     declared = TRANSACTION_TYPES[row.type_code]
-    rule, calendar = registry_rule(jurisdiction, now), registry_calendar(jurisdiction, now)
-    if rule is None or calendar is None:
-        return _execute(connection, proposal_id, now, actor)
+    rule = registry_rule(jurisdiction, now)
     targets = sorted({target for _, target, *_ in row.request["movements"]})
-    delayed = declared.delayed_to_untrusted and not trusts_all(
-        connection, rule, row.source_account_id, targets, now
-    )
+    ahead = release_after_approval(connection, jurisdiction, row.type_code,
+                                   row.source_account_id, targets, now, start)  # fmt: skip
+    if ahead is None:
+        return _execute(connection, proposal_id, now, actor)
+    delayed, release = ahead
     # A limit lowered or a trusted entry removed since the proposal refuses it now.
     refused = first_by_precedence(_limit_problems(
         connection, rule, declared, row.source_account_id, targets, row.quantity_units, now,
@@ -243,10 +243,6 @@ def _advance(
             status=ProposalStatus.FAILED.value, result=refused.value))  # fmt: skip
         _log(connection, proposal_id, now, ProposalStatus.FAILED.value, actor, refused)
         return ProposalOutcome(proposal_id, ProposalStatus.FAILED, refused)
-    release = execution_time(
-        calendar, start or now, delayed=delayed,
-        delay_hours=rule.untrusted_transfer_delay_hours, release_clock=rule.release_clock(),
-    )  # fmt: skip
     if release > now:
         status = ProposalStatus.DELAYED if delayed else ProposalStatus.QUEUED
         connection.execute(proposals.update().where(proposals.c.id == proposal_id).values(

@@ -1,8 +1,11 @@
-"""The checks of a surrender: deadline, unit type, vintage, banking, offsets and their caps.
+"""The checks of a surrender, in their order: deadline, the registry's, unit type, vintage,
+banking, offsets and their caps.
 
-``eligibility`` needs only the rules and the unit class; ``room`` reads what was already
-surrendered and borrowed for the year on the caller's connection (after the journal-head
-lock, so two surrenders cannot both pass a cap).
+``registry_refusals`` comes before the units' eligibility: units the company does not hold
+(or an account the registry will not debit) are said before whether such units would count.
+``deadline`` and ``eligibility`` need only the rules and the unit class; ``room`` reads what
+was already surrendered and borrowed for the year on the caller's connection (after the
+journal-head lock, so two surrenders cannot both pass a cap).
 """
 
 from __future__ import annotations
@@ -13,28 +16,59 @@ from sqlalchemy import Connection
 
 from tanshi.compliance import freely_banked, international_cap_t, offsets_cap_t, still_owed
 from tanshi.core.issues import Issue
-from tanshi.registry import UnitClass
+from tanshi.registry import ResultCode, TransactionRequest, UnitClass, check_request
 from tanshi.rulebook import RulesInForce, UnitKind
 from tanshi.rulebook.in_force import optional_rule
 from tanshi.services import compliance_reads as reads
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.registry import balance, load_accounts, load_unit_classes
+
+
+def registry_refusals(
+    connection: Connection, request: TransactionRequest, account: str, unit_class: str,
+    where: str,
+) -> list[Issue]:  # fmt: skip
+    """What the registry would refuse the surrender ``request`` for, as it stands now (its
+    result codes in their precedence; the registry decides again when it executes)."""
+    [movement] = request.movements
+    source, class_id = movement.from_account, movement.unit_class
+    held = balance(connection, source, class_id)
+    result = check_request(
+        request, load_accounts(connection, [source, movement.to_account]),
+        load_unit_classes(connection, [class_id]), {(source, class_id): held},
+    )  # fmt: skip
+    if result is ResultCode.OK:
+        return []
+    if result is ResultCode.INSUFFICIENT_UNITS:
+        return [Issue.of(
+            "insufficient_units",
+            "{account} holds {held} t of {unit_class} free to surrender; {quantity} t are needed",
+            where, account=account, held=f"{held:,}", unit_class=unit_class,
+            quantity=f"{movement.quantity_units:,}",
+        )]  # fmt: skip
+    return [Issue.of(result.value, "the registry refused the surrender", where)]
+
+
+def deadline(rules: RulesInForce, day: date, where: str) -> list[Issue]:
+    """Late: nothing the company holds or does can help, so it is said first."""
+    last = rules.compliance.surrender_deadline(rules.year)
+    if day <= last:
+        return []
+    return [
+        Issue.of(
+            "surrender_after_deadline",
+            "the deadline for {year} was {deadline}",
+            where,
+            year=rules.year,
+            deadline=last,
+        )
+    ]
 
 
 def eligibility(
-    rules: RulesInForce, unit_class: UnitClass, jurisdiction: Jurisdiction, day: date, where: str
+    rules: RulesInForce, unit_class: UnitClass, jurisdiction: Jurisdiction, where: str
 ) -> list[Issue]:
     issues = []
-    deadline = rules.compliance.surrender_deadline(rules.year)
-    if day > deadline:
-        issues.append(
-            Issue.of(
-                "surrender_after_deadline",
-                "the deadline for {year} was {deadline}",
-                where,
-                year=rules.year,
-                deadline=deadline,
-            )
-        )
     if unit_class.kind is UnitKind.ALLOWANCE:
         if unit_class.unit_type != rules.allowance_unit_type.code:
             issues.append(

@@ -13,7 +13,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services import admin_views, lifecycle, surrender_standing, views
+from tanshi.services import admin_views, approval_outlook, lifecycle, surrender_standing, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
@@ -113,6 +113,10 @@ def approvals_page(request: Request, svc: ServiceDep, who: VisitorDep,
     if who.principal is None:
         return login_redirect("/approvals")
     waiting = views.proposal_list(svc.engine, who.principal, status="awaiting_approval", limit=100)
+    # What approval now leads to: at once, or held until when (an untrusted destination).
+    waiting = views.Page(approval_outlook.with_outlook(svc.engine, waiting.items,
+                                                       svc.jurisdiction, svc.now()),
+                         waiting.total, waiting.limit, waiting.offset)  # fmt: skip
     recent = views.proposal_list(svc.engine, who.principal, limit=20)
     fragment = "approvals.html"
     if request.headers.get("hx-request"):
@@ -206,6 +210,14 @@ def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
     year = whole_number(form.get("year"), "Compliance year")
     jurisdiction = svc.jurisdiction(company["jurisdiction"])
+    unit_class = form.get("unit_class", "").strip()
+    key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
+    # Refusals first (units not held, …): ask about a surplus only of a surrender that can go.
+    refused = compliance_service.surrender_refusals(
+        svc.engine, jurisdiction, me.company, unit_class, quantity, year, key, svc.now()
+    )
+    if refused:
+        raise refusal_of(refused)
     # Surplus is lawful (cancelled like the rest) but rarely meant: ask before it goes ahead.
     standing = surrender_standing.standing(svc.engine, jurisdiction, me.company, year)
     beyond = standing.beyond_t(quantity) if standing else 0
@@ -218,11 +230,9 @@ def _surrender(svc: Service, me: Principal, form: dict[str, str]) -> Message:
                 ("beyond", beyond))}  # fmt: skip
         raise Refused("surrender_beyond_obligation", BEYOND_OBLIGATION, **figures,
                       year=Verbatim(year))  # fmt: skip
-    key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome, issues = compliance_service.surrender(
-        svc.engine, jurisdiction, me.company, form.get("unit_class", "").strip(), quantity, year,
-        key, svc.now(),
-    )  # fmt: skip
+        svc.engine, jurisdiction, me.company, unit_class, quantity, year, key, svc.now()
+    )
     if issues:
         raise refusal_of(issues)
     assert outcome is not None

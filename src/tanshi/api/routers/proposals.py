@@ -36,7 +36,7 @@ from tanshi.api.models import (
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services import lifecycle, operations, views
+from tanshi.services import approval_outlook, lifecycle, operations, views
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal, Scope
 from tanshi.store.prepared import Send
@@ -79,14 +79,14 @@ def transfer(
     svc: Service = request.app.state.service  # not a dependency: see routers/accounts.py
     unit = svc.unit_class(body.unit_class, "body.unit_class")  # before the write transaction
 
-    def ahead(send: Send) -> Callable[[], dict[str, tuple[int, bool, int]]]:
+    def ahead(send: Send) -> Callable[[], dict[str, tuple[int, bool, int, str]]]:
         return views.send_two_accounts(send, who, body.from_account, body.to_account)
 
     def run(
-        connection: Connection, accounts: Callable[[], dict[str, tuple[int, bool, int]]]
+        connection: Connection, accounts: Callable[[], dict[str, tuple[int, bool, int, str]]]
     ) -> tuple[int, dict] | ApiError:
         found = accounts()
-        source, visible, source_jurisdiction = found.get(body.from_account, (0, False, 0))
+        source, visible, source_jurisdiction, _ = found.get(body.from_account, (0, False, 0, ""))
         if not visible:
             raise ApiError(404, "unknown_account", f"no account {body.from_account} that you "
                            "may use", "body.from_account")  # fmt: skip
@@ -122,6 +122,8 @@ def transfer(
         return status, views.proposal_body(
             outcome.proposal_id, "transfer", outcome.status.value, outcome.result.value,
             body.from_account, body.quantity_t, who.username, None, now, None, None, body.memo,
+            to_account=body.to_account, to_holder=found[body.to_account][3],
+            unit_class=body.unit_class,
         )  # fmt: skip
 
     source_registry: Jurisdiction | ApiError | None = None
@@ -180,17 +182,30 @@ async def list_proposals(
     status: Annotated[str | None, Query(max_length=20)] = None,
     awaiting_my_approval: bool = False,
 ) -> dict:  # fmt: skip
-    """Proposals from accounts you may read; ``awaiting_my_approval`` gives your queue."""
-    return page_body(await run_in_threadpool(
-        views.proposal_list, svc.engine, who, status=status,
-        awaiting_my_approval=awaiting_my_approval, limit=paging.limit, offset=paging.offset,
-    ))  # fmt: skip
+    """Proposals from accounts you may read; ``awaiting_my_approval`` gives your queue.
+
+    Each names its destination, holder and unit class; one awaiting approval also says
+    whether approving it now executes it at once or holds it until ``release_if_approved_now``.
+    """
+
+    def read() -> views.Page:
+        page = views.proposal_list(svc.engine, who, status=status,
+                                   awaiting_my_approval=awaiting_my_approval,
+                                   limit=paging.limit, offset=paging.offset)  # fmt: skip
+        shown = approval_outlook.with_outlook(svc.engine, page.items, svc.jurisdiction, svc.now())
+        return views.Page(shown, page.total, page.limit, page.offset)
+
+    return page_body(await run_in_threadpool(read))
 
 
 @router.get("/proposals/{proposal_id}", response_model=ProposalOut)
 async def get_proposal(proposal_id: ProposalId, who: Reader, svc: ServiceDep) -> dict:
     # async, its read in the thread pool: see routers/accounts.py
-    return await run_in_threadpool(_outcome_body, svc, who, proposal_id)
+    def read() -> dict:
+        shown = _outcome_body(svc, who, proposal_id)
+        return approval_outlook.with_outlook(svc.engine, [shown], svc.jurisdiction, svc.now())[0]
+
+    return await run_in_threadpool(read)
 
 
 def _jurisdiction_of(svc: Service, proposal: dict) -> Jurisdiction:

@@ -185,7 +185,11 @@ async def account_holdings_on_loop(
 def _accounts_seen(visible: Any) -> Prepared:
     return Prepared(
         select(
-            accounts.c.id, accounts.c.code, accounts.c.jurisdiction_id, visible.label("visible")
+            accounts.c.id,
+            accounts.c.code,
+            accounts.c.jurisdiction_id,
+            accounts.c.holder,
+            visible.label("visible"),
         ).where(or_(accounts.c.code == bindparam("first"), accounts.c.code == bindparam("second")))
     )
 
@@ -198,16 +202,16 @@ _TWO_ACCOUNTS_IF_VISIBLE = _accounts_seen(
 
 def two_accounts(
     connection: Connection, principal: Principal, first: str, second: str
-) -> dict[str, tuple[int, bool, int]]:
-    """Two accounts by code (one query): their ids, whether ``principal`` may read each, and
-    the id of the jurisdiction each was opened in."""
+) -> dict[str, tuple[int, bool, int, str]]:
+    """Two accounts by code (one query): their ids, whether ``principal`` may read each, the
+    id of the jurisdiction each was opened in, and their holders."""
     statement, params = _two_accounts_query(principal, first, second)
     return _two_accounts_from(principal, statement.rows(connection, **params))
 
 
 def send_two_accounts(
     send: Send, principal: Principal, first: str, second: str
-) -> Callable[[], dict[str, tuple[int, bool, int]]]:
+) -> Callable[[], dict[str, tuple[int, bool, int, str]]]:
     """``two_accounts`` sent in the caller's ``pipeline``; call the result after it."""
     statement, params = _two_accounts_query(principal, first, second)
     pending = send(statement, **params)
@@ -225,10 +229,10 @@ def _two_accounts_query(
 
 def _two_accounts_from(
     principal: Principal, rows: Sequence[Any]
-) -> dict[str, tuple[int, bool, int]]:
+) -> dict[str, tuple[int, bool, int, str]]:
     return {row.code: (int(row.id), bool(row.visible) and (not principal.reads_all or
                        sees_jurisdiction_id(principal, row.jurisdiction_id)),
-                       int(row.jurisdiction_id)) for row in rows}  # fmt: skip
+                       int(row.jurisdiction_id), row.holder) for row in rows}  # fmt: skip
 
 
 def account_id_if_visible(engine: Engine, principal: Principal, code: str) -> int | None:

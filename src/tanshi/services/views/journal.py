@@ -108,23 +108,56 @@ def _proposal_query(principal: Principal) -> Select:
 def proposal_body(
     proposal_id: int, type_code: str, status: str, result: str, source_account: str,
     quantity_units: int, initiator: str, approver: str | None, proposed_at: datetime,
-    release_at: datetime | None, transaction_id: int | None, memo: str,
+    release_at: datetime | None, transaction_id: int | None, memo: str, *,
+    to_account: str | None = None, to_holder: str | None = None, unit_class: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """A proposal as the API and the web UI show it."""
+    """A proposal as the API and the web UI show it.
+
+    ``destination_trusted`` and ``release_if_approved_now`` are filled in for proposals
+    awaiting approval by ``services.approval_outlook`` where a caller asks for them.
+    """
     return {
         "id": proposal_id, "type": type_code, "status": status, "result": result,
-        "source_account": source_account, "quantity_units": int(quantity_units),
+        "source_account": source_account, "to_account": to_account, "to_holder": to_holder,
+        "unit_class": unit_class, "quantity_units": int(quantity_units),
         "initiator": initiator, "approver": approver, "proposed_at": utc_text(proposed_at),
         "release_at": utc_text(release_at), "transaction_id": transaction_id, "memo": memo,
+        "destination_trusted": None, "release_if_approved_now": None,
     }  # fmt: skip
 
 
-def _proposal_shape(row: Any) -> dict[str, Any]:
-    return proposal_body(
-        row.id, row.type_code, row.status, row.result, row.source_account, row.quantity_units,
-        row.initiator, row.approver, row.proposed_at, row.release_at, row.transaction_id,
-        row.request.get("memo", ""),
-    )  # fmt: skip
+def _joined(values: list[str]) -> str | None:
+    # A person's proposal has one source; several destinations or classes are listed together.
+    distinct = list(dict.fromkeys(values))
+    return ", ".join(distinct) if distinct else None
+
+
+def _shaped(connection: Connection, rows: list[Any]) -> list[dict[str, Any]]:
+    """The proposals of ``rows`` with their destinations (code, holder) and unit classes,
+    named in two queries whatever the number of rows."""
+    legs = [row.request.get("movements", []) for row in rows]
+    account_ids = {int(m[1]) for moves in legs for m in moves}
+    class_ids = {int(m[2]) for moves in legs for m in moves}
+    named = {} if not account_ids else {
+        row.id: (row.code, row.holder) for row in connection.execute(
+            select(accounts.c.id, accounts.c.code, accounts.c.holder)
+            .where(accounts.c.id.in_(sorted(account_ids))))}  # fmt: skip
+    classes: dict[int, str] = {} if not class_ids else {
+        row.id: row.code for row in connection.execute(
+            select(unit_classes.c.id, unit_classes.c.code)
+            .where(unit_classes.c.id.in_(sorted(class_ids))))}  # fmt: skip
+    shaped = []
+    for row, moves in zip(rows, legs, strict=True):
+        targets = [named[int(m[1])] for m in moves if int(m[1]) in named]
+        shaped.append(proposal_body(
+            row.id, row.type_code, row.status, row.result, row.source_account,
+            row.quantity_units, row.initiator, row.approver, row.proposed_at, row.release_at,
+            row.transaction_id, row.request.get("memo", ""),
+            to_account=_joined([code for code, _ in targets]),
+            to_holder=_joined([holder for _, holder in targets]),
+            unit_class=_joined([classes[int(m[2])] for m in moves if int(m[2]) in classes]),
+        ))  # fmt: skip
+    return shaped
 
 
 def proposal_list(
@@ -144,7 +177,8 @@ def proposal_list(
             proposals.c.source_account_id.in_(approvable),
         )
     with reading(engine) as connection:
-        return page_of(connection, query, limit, offset, _proposal_shape)
+        page = page_of(connection, query, limit, offset, lambda row: row)
+        return Page(_shaped(connection, page.items), page.total, page.limit, page.offset)
 
 
 def proposal(engine: Engine, principal: Principal, proposal_id: int) -> dict[str, Any] | None:
@@ -159,4 +193,4 @@ def proposal_in(
     row = connection.execute(
         _proposal_query(principal).where(proposals.c.id == proposal_id)
     ).first()
-    return None if row is None else _proposal_shape(row)
+    return None if row is None else _shaped(connection, [row])[0]

@@ -138,7 +138,9 @@ def test_an_auction_from_announcement_to_public_result_in_chromium(server) -> No
         officer.goto(f"{base}/cash")
         # The winner pays from its reservation: 49,000.00 was set aside, and what the award
         # at the clearing price did not use comes back; the balance is down by the payment.
-        back = officer.locator("tr", has_text=f"拍卖 {CODE}：出价").inner_text()  # system memo in zh
+        back = officer.locator(
+            "tr", has_text=f"拍卖 {CODE}：出价"
+        ).inner_text()  # system memo in zh
         assert f"+{yuan(4_900_000 - paid_fen)}" in back, back
         assert _balance_fen(officer) == before - paid_fen
         _shot(officer, "cash-auction-zh")
@@ -146,7 +148,9 @@ def test_an_auction_from_announcement_to_public_result_in_chromium(server) -> No
         # The same pages in English: no code or msgid left untranslated in either language.
         officer.click("form[action='/lang'] button")
         officer.wait_for_selector("text=Cash and settlement")
-        assert "funds released" in officer.locator("tr", has_text=f"auction {CODE}: bid").inner_text()
+        assert (
+            "funds released" in officer.locator("tr", has_text=f"auction {CODE}: bid").inner_text()
+        )
         officer.goto(f"{base}/company")
         assert "Auctions won" in officer.content()
         assert not _codes_shown(officer.content())

@@ -184,7 +184,7 @@ def test_cancelling_an_announced_auction_from_the_command_line(tmp_path: Path) -
     run("auction", "bid", "B1", "--company", "C001", "--price", "22.00", "--quantity",
         "100000", "--key", "k1", *at)  # fmt: skip
     bare = runner.invoke(app, ["auction", "cancel", "B1", "--reason", " ", "--key", "c1", *at])
-    assert bare.exit_code == 1 and bare.output.startswith("error: cancel_reason_required: ")
+    assert bare.exit_code == 1 and "[cancel_reason_required]" in bare.output
     out = run("auction", "cancel", "B1", "--reason", "exchange outage", "--key", "c1", *at)
     assert (
         out == "auction B1 cancelled: 1 live bid(s) ended, 2,200,000.00 reserved funds released\n"
@@ -192,10 +192,10 @@ def test_cancelling_an_announced_auction_from_the_command_line(tmp_path: Path) -
     assert "(already)" in run("auction", "cancel", "B1", "--reason", "exchange outage",
                               "--key", "c1", *at)  # fmt: skip
     again = runner.invoke(app, ["auction", "cancel", "B1", "--reason", "x", "--key", "c2", *at])
-    assert again.exit_code == 1 and again.output.startswith("error: auction_cancelled: ")
+    assert again.exit_code == 1 and "[auction_cancelled]" in again.output
     late = runner.invoke(app, ["auction", "bid", "B1", "--company", "C001", "--price", "22.00",
                                "--quantity", "100000", "--key", "k2", *at])  # fmt: skip
-    assert late.exit_code == 1 and late.output.startswith("error: auction_cancelled: ")
+    assert late.exit_code == 1 and "[auction_cancelled]" in late.output
     shown = run("auction", "book", "B1", *at)
     assert "(cancelled)" in shown
     assert (

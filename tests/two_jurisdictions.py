@@ -105,10 +105,9 @@ def add_shenzhen(world: World) -> dict[str, int]:
     return waiting
 
 
-def verified_in_both(world: World) -> None:
-    """Verified 2016 reports of A1, B1, C1 (DP) and S1, S2 (SZ), for the re-check sample: A1's
-    goes through the workflow (plan, report, assignment, verification by VER); the others are
-    recorded as verified beside it (the sample reads only the cases' states and companies)."""
+def verify_a1(world: World, keys: str) -> None:
+    """A1's 2016 report through the API's workflow: plan, report, assignment to VER (registered
+    here), verification; ``keys`` prefixes the idempotency keys."""
     assert vf.register_body(world.engine, "VER", "Verifier org", NOW) == []
     for username, path, body in (
         ("officer-a", "/monitoring-plans", {"toml": grid_site_plan("A1")}),
@@ -117,8 +116,15 @@ def verified_in_both(world: World) -> None:
         ("verifier", "/verification/2016/A1/verify", None),
     ):  # fmt: skip
         done = world.client.post(f"/v1{path}", json=body, headers=world.token(username) | {
-            "Idempotency-Key": f"verified/{path}"})  # fmt: skip
+            "Idempotency-Key": f"{keys}/{path}"})  # fmt: skip
         assert done.status_code in (200, 201), done.json()
+
+
+def verified_in_both(world: World) -> None:
+    """Verified 2016 reports of A1, B1, C1 (DP) and S1, S2 (SZ), for the re-check sample: A1's
+    goes through the workflow (plan, report, assignment, verification by VER); the others are
+    recorded as verified beside it (the sample reads only the cases' states and companies)."""
+    verify_a1(world, "verified")
     with world.engine.begin() as connection:
         ids = dict(connection.execute(select(companies.c.code, companies.c.id)).all())
         found = verification_cases.c.company_id == ids["A1"]

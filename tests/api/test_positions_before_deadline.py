@@ -6,11 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from grid_site_text import REPORT_CSV, STATED_T, grid_site_plan
 from service_world import World
-from tanshi.services import verification as vf
 from tanshi.store.schema import allocations, companies
-from two_jurisdictions import _compliance_row
+from two_jurisdictions import _compliance_row, verify_a1
 
 
 def _allocated(world: World, *codes: str) -> None:
@@ -24,23 +22,9 @@ def _allocated(world: World, *codes: str) -> None:
                 deduction_units=0, allocated_units=1000))  # fmt: skip
 
 
-def _verify_a1(world: World) -> None:
-    """A1's 2016 report through the workflow, verified by VER."""
-    assert vf.register_body(world.engine, "VER", "Verifier org", world.moment[0]) == []
-    for username, path, body in (
-        ("officer-a", "/monitoring-plans", {"toml": grid_site_plan("A1")}),
-        ("officer-a", "/reports", {"year": 2016, "stated_t": STATED_T, "csv": REPORT_CSV}),
-        ("regulator", "/verification/2016/A1/assign", {"body": "VER"}),
-        ("verifier", "/verification/2016/A1/verify", None),
-    ):  # fmt: skip
-        done = world.client.post(f"/v1{path}", json=body, headers=world.token(username) | {
-            "Idempotency-Key": f"positions/{path}"})  # fmt: skip
-        assert done.status_code in (200, 201), done.json()
-
-
 def test_positions_and_coverage_before_the_deadline(world: World) -> None:
     _allocated(world, "A1", "B1")
-    _verify_a1(world)
+    verify_a1(world, "positions")
     regulator = world.token("regulator")
     found = world.client.get("/v1/compliance/2016/positions", headers=regulator)
     assert found.status_code == 200, found.json()

@@ -16,7 +16,7 @@ from tanshi.api.app import make_service
 from tanshi.api.clock import service_clock
 from tanshi.api.settings import Settings
 from tanshi.resources import load_rulebook, parameter_table
-from tanshi.services import compliance, views
+from tanshi.services import compliance, views, year_positions
 from tanshi.services.demo import run_demo
 from tanshi.services.demo_users import create_demo_users
 from tanshi.services.jurisdiction import load_jurisdiction
@@ -95,3 +95,18 @@ def test_the_public_page_lists_who_is_covered_and_no_figures(demo) -> None:
         assert "/regulator/companies/" not in page
         # Nothing the rules keep private before the deadline: no emissions, no surrenders.
         assert not re.search(r"\d,\d{3}", _row(page, "C001"))
+        assert "status-no_verified_emissions" not in page  # who has not reported is not public
+
+
+def test_the_public_list_is_the_positions_covered_companies(tmp_path) -> None:
+    """The public's light read (a few queries, no figures) names exactly the companies the
+    regulator's positions count covered, a surrender alone making a company covered too."""
+    engine = open_database(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    rulebook, text = load_rulebook("demo-province")
+    run_demo(engine, rulebook, text, parameter_table(), seed=7, company_count=10)
+    jurisdiction = load_jurisdiction(engine, "DP")
+    for year, some in ((2016, True), (2017, False)):  # 2017: nothing allocated or verified yet
+        covered = [c.company for c in year_positions.covered_companies(engine, jurisdiction, year)]
+        counted = [p.company for p in compliance.positions(engine, jurisdiction, year) if p.covered]
+        assert covered == counted and bool(covered) is some, year
+    engine.dispose()

@@ -5,16 +5,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, func, select
 
 from tanshi.core.quantities import t_to_kg
 from tanshi.rulebook import NoRuleInForce
+from tanshi.rulebook.in_force import uncovered
 from tanshi.services import views
+from tanshi.services.allocation import allocated_units
 from tanshi.services.compliance import deadline_of, positions
+from tanshi.services.compliance_reads import GIVEN
 from tanshi.services.jurisdiction import Jurisdiction
+from tanshi.services.mrv import verified_emissions_t
 from tanshi.services.surrender_standing import standing_of
 from tanshi.services.year_state import compliance_computed
 from tanshi.store.engine import reader
+from tanshi.store.schema import accounts, companies, movements, transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +69,66 @@ def year_positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> lis
             still_owed_t=standing.still_owed_t if standing else None,
         ))  # fmt: skip
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class CoveredCompany:
+    """A company covered in a year, as the public may know it before the deadline."""
+
+    company: str
+    name: str
+    sector: str  # the sector's code
+    deadline: date
+
+
+def covered_companies(
+    engine: Engine, jurisdiction: Jurisdiction, year: int
+) -> list[CoveredCompany]:
+    """The companies ``year_positions`` lists, by code, without their figures: the public's
+    list before the deadline. Read in a few queries for the whole jurisdiction (it answers
+    visitors who are not logged in, so it must not cost a query per company)."""
+    try:
+        deadline = deadline_of(jurisdiction, year)
+    except NoRuleInForce:
+        return []
+    allocated = allocated_units(engine, jurisdiction, year)
+    with reader(engine).connect() as connection:
+        if compliance_computed(connection, jurisdiction, year):
+            return []
+        verified = verified_emissions_t(connection, jurisdiction, year)
+        surrendered = _surrendered_companies(connection, jurisdiction, year)
+        rows = connection.execute(
+            select(companies.c.code, companies.c.name, companies.c.sector)
+            .where(companies.c.jurisdiction_id == jurisdiction.id)
+            .order_by(companies.c.code)
+        ).all()
+    outside = uncovered(jurisdiction.rulebook, year, {row[0]: row[2] for row in rows})
+    # The same test as compliance.positions' ``covered``.
+    return [
+        CoveredCompany(code, name, sector, deadline)
+        for code, name, sector in rows
+        if code not in outside and (code in allocated or code in verified or code in surrendered)
+    ]
+
+
+def _surrendered_companies(
+    connection: Connection, jurisdiction: Jurisdiction, year: int
+) -> set[str]:
+    """Codes of the companies with a net surrender (or forced compliance) for ``year``."""
+    net: dict[str, int] = {}
+    for types, account, sign in (
+        (GIVEN, movements.c.from_account_id, 1),
+        (("surrender_reversal",), movements.c.to_account_id, -1),
+    ):
+        query = (
+            select(companies.c.code, func.sum(movements.c.quantity_units))
+            .select_from(movements.join(transactions)
+                         .join(accounts, accounts.c.id == account)
+                         .join(companies, companies.c.id == accounts.c.company_id))
+            .where(transactions.c.type_code.in_(types), transactions.c.compliance_year == year,
+                   companies.c.jurisdiction_id == jurisdiction.id)
+            .group_by(companies.c.code)
+        )  # fmt: skip
+        for code, quantity in connection.execute(query):
+            net[code] = net.get(code, 0) + sign * int(quantity)
+    return {code for code, units in net.items() if units > 0}

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tanshi.api.clock import totp_moment
 from tanshi.api.context import ServiceDep, client_address
-from tanshi.api.routers.compliance import before_deadline
+from tanshi.api.routers.compliance import covered_before_deadline
 from tanshi.services import access_log, authentication, credentials, identity, publication, views
 from tanshi.web.common import VisitorDep, year_shown
 from tanshi.web.i18n import LOCALES
@@ -126,7 +126,7 @@ def public(request: Request, svc: ServiceDep, who: VisitorDep,
     table = views.compliance_table(svc.engine, shown, limit=500) if shown else None
     # Before the deadline the registry publishes who is covered, not their figures: no
     # [[publication]] rule makes a company's emissions or surrenders public before then.
-    before = before_deadline(svc, shown, None) if shown else []
+    before = covered_before_deadline(svc, shown) if shown else []
     return render(request, svc, who, "public.html", year=shown,
                   years=views.compliance_years(svc.engine), table=table, before=before,
                   holdings=publication.holdings_by_kind(svc.engine))  # fmt: skip

@@ -32,7 +32,12 @@ from tanshi.rulebook import NoRuleInForce
 from tanshi.services import compliance as compliance_service
 from tanshi.services import views
 from tanshi.services.principals import Principal, Scope
-from tanshi.services.year_positions import YearPosition, year_positions
+from tanshi.services.year_positions import (
+    CoveredCompany,
+    YearPosition,
+    covered_companies,
+    year_positions,
+)
 
 router = APIRouter(tags=["compliance"])
 NO_VERIFIED = "no_verified_emissions"
@@ -88,6 +93,16 @@ def before_deadline(svc: Service, year: int, scope: str | None) -> list[YearPosi
         position
         for code in codes
         for position in year_positions(svc.engine, svc.jurisdiction(code), year)
+    ]
+
+
+def covered_before_deadline(svc: Service, year: int) -> list[CoveredCompany]:
+    """Who is covered in ``year`` in every jurisdiction whose table is not computed yet: the
+    public's list (names, no figures)."""
+    return [
+        company
+        for code in (j["code"] for j in views.jurisdiction_list(svc.engine))
+        for company in covered_companies(svc.engine, svc.jurisdiction(code), year)
     ]
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.api.models import ComplianceLineOut, CoveredCompanyOut, HoldingsByKindOut, Page
-from tanshi.api.routers.compliance import before_deadline
+from tanshi.api.routers.compliance import covered_before_deadline as covered
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.csv_cells import csv_text
 from tanshi.registry.transaction_types import TRANSACTION_TYPES
@@ -39,7 +39,7 @@ def covered_before_deadline(
     return [
         {"company": p.company, "name": p.name, "sector": p.sector,
          "deadline": p.deadline.isoformat()}
-        for p in before_deadline(svc, year, None)
+        for p in covered(svc, year)
     ]  # fmt: skip
 
 

@@ -152,9 +152,9 @@ def test_regulator_company_and_public_pages_in_chromium(server) -> None:
         page.wait_for_selector("#approvals table, #approvals .empty")
         # The header shows the service's clock: the demo's moment, not the real time.
         assert f"系统时钟: {_clock():%Y-%m-%d}" in page.inner_text("header .clock")
-        # Before the 2016 deadline no compliance table is computed: the page says so, and
-        # the drill-down starts from each company's allocation.
-        assert "尚未计算履约结果" in page.inner_text("main")
+        # Before the 2016 deadline no compliance table is computed: each company's position
+        # so far is listed without a status ("set at the deadline, 2017-06-30").
+        assert "于清缴截止日 2017-06-30 确定" in page.inner_text("main")
         _shot(page, "regulator-zh")
         page.goto(f"{base}/regulator/allocation?year=2016")
         page.click("table a[href^='/regulator/companies/']")

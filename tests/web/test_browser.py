@@ -287,7 +287,8 @@ def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     form.locator("input[name=report]").set_input_files(str(csv_file))
     check.click()
     page.wait_for_selector("#report-result .result.refused")
-    found = re.search(r"give ([0-9.]+) tCO2", page.inner_text("#report-result"))
+    # the page's language (zh here): "其数据得出 3577393.549 吨二氧化碳", en "give … tCO2"
+    found = re.search(r"(?:give|得出) ([0-9.]+) (?:tCO2|吨)", page.inner_text("#report-result"))
     assert found, page.inner_text("#report-result")  # emissions_total_mismatch names it
     _shot(page, "reports-check")
     form.locator("input[name=stated_t]").fill(found.group(1))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
@@ -169,6 +170,15 @@ def net_surrendered(connection: Connection, operator: int, kind: UnitKind, year:
     return given - returned
 
 
+def company_rows(connection: Connection, jurisdiction: Jurisdiction) -> list[Any]:
+    """``jurisdiction``'s companies as (code, name, sector code), by code."""
+    return list(connection.execute(
+        select(companies.c.code, companies.c.name, companies.c.sector)
+        .where(companies.c.jurisdiction_id == jurisdiction.id)
+        .order_by(companies.c.code)
+    ).all())  # fmt: skip
+
+
 def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Position]:
     """What every company did for ``year``, read from MRV, allocation, trades and surrender.
 
@@ -186,11 +196,7 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
     with reader(engine).connect() as connection:
         verified = verified_emissions_t(connection, jurisdiction, year)
         gas = reads.gas_companies(connection, rules)
-        rows = connection.execute(
-            select(companies.c.code, companies.c.name, companies.c.sector)
-            .where(companies.c.jurisdiction_id == jurisdiction.id)
-            .order_by(companies.c.code)
-        ).all()
+        rows = company_rows(connection, jurisdiction)
         outside = uncovered(jurisdiction.rulebook, year, {row[0]: row[2] for row in rows})
         for code, name, sector in rows:
             operator = account_id(connection, operator_account_code(jurisdiction.code, code))

@@ -12,7 +12,7 @@ from tanshi.rulebook import NoRuleInForce
 from tanshi.rulebook.in_force import uncovered
 from tanshi.services import views
 from tanshi.services.allocation import allocated_units
-from tanshi.services.compliance import deadline_of, positions
+from tanshi.services.compliance import company_rows, deadline_of, positions
 from tanshi.services.compliance_reads import GIVEN
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.mrv import verified_emissions_t
@@ -97,11 +97,7 @@ def covered_companies(
             return []
         verified = verified_emissions_t(connection, jurisdiction, year)
         surrendered = _surrendered_companies(connection, jurisdiction, year)
-        rows = connection.execute(
-            select(companies.c.code, companies.c.name, companies.c.sector)
-            .where(companies.c.jurisdiction_id == jurisdiction.id)
-            .order_by(companies.c.code)
-        ).all()
+        rows = company_rows(connection, jurisdiction)
     outside = uncovered(jurisdiction.rulebook, year, {row[0]: row[2] for row in rows})
     # The same test as compliance.positions' ``covered``.
     return [

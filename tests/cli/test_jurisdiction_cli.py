@@ -29,7 +29,7 @@ def test_the_readme_cycle_runs_from_an_empty_database(tmp_path: Path) -> None:
     assert opened.exit_code == 0, opened.output
     assert "opened CN" in opened.output
     assert "sectors: power (2019-)" in opened.output  # the years a sector is covered
-    again = runner.invoke(app, ["jurisdiction", "open", "--rulebook", "kr-kets", *db])
+    again = runner.invoke(app, ["jurisdiction", "open", "--rulebook", "cn-national-power", *db])
     assert again.exit_code == 2
     assert "already runs jurisdiction CN" in again.output
     imported = runner.invoke(app, ["company", "import", str(EXAMPLES / "companies.csv"), *db])
@@ -141,3 +141,28 @@ def test_a_malformed_at_is_refused_with_an_example(
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert f"--at {at!r} is not an ISO 8601 moment" in result.output
     assert "e.g. 2017-04-07T15:00+08:00" in result.output
+
+
+def test_a_second_jurisdiction_is_named_with_the_root_option(tmp_path: Path) -> None:
+    db = ["--db", str(tmp_path / "two.sqlite")]
+    assert runner.invoke(app, ["jurisdiction", "open", "--rulebook", "kr-kets", *db]).exit_code == 0
+    second = runner.invoke(app, ["jurisdiction", "open", "--rulebook", "cn-pilot-shenzhen", *db])
+    assert second.exit_code == 0, second.output
+    assert "now holds KR, SZ" in second.output
+    assert "tanshi --jurisdiction SZ" in second.output
+    unnamed = runner.invoke(app, ["company", "list", *db])
+    assert unnamed.exit_code == 2
+    assert "holds 2 jurisdictions (KR, SZ)" in unnamed.output
+    assert "--jurisdiction CODE" in unnamed.output
+    unknown = runner.invoke(app, ["--jurisdiction", "XX", "company", "list", *db])
+    assert unknown.exit_code == 2
+    assert "no jurisdiction XX in this database (it holds: KR, SZ)" in unknown.output
+    added = runner.invoke(
+        app, ["--jurisdiction", "SZ", "company", "register", "SZ001", "Shenzhen One", "power", *db]
+    )
+    assert added.exit_code == 0, added.output
+    assert "account SZ-OH-SZ001" in added.output
+    # The other jurisdiction's list does not show it; the environment names one too.
+    assert runner.invoke(app, ["--jurisdiction", "KR", "company", "list", *db]).output == ""
+    by_env = runner.invoke(app, ["company", "list", *db], env={"TANSHI_JURISDICTION": "SZ"})
+    assert by_env.output.splitlines() == ["SZ001\tpower\tShenzhen One"]

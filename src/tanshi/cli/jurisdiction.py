@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import select
 
 from tanshi.cli.common import fail, open_or_exit, refused
-from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
+from tanshi.cli.registry_ops import ENV_JURISDICTION, At, Db, moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.resources import load_rulebook
@@ -38,9 +38,11 @@ def open_command(
     db: Db = None,
     at: At = None,
 ) -> None:
-    """Record the jurisdiction of RULEBOOK on an empty database and open its system accounts.
+    """Record the jurisdiction of RULEBOOK and open its system accounts.
 
-    A database runs one jurisdiction: opening a second one is refused (exit 2).
+    A database may hold several jurisdictions (a national market and a pilot, say); opening
+    one it already holds is refused (exit 2). Once it holds several, the other commands act
+    on the one named by `tanshi --jurisdiction CODE` (or TANSHI_JURISDICTION).
     """
     now = moment_of(at, None)  # a new jurisdiction: never on a demo database
     try:
@@ -50,14 +52,15 @@ def open_command(
     except TanshiError as error:
         raise fail(str(error), 2) from error
     url = database_url(db)
+    code = parsed.rulebook.jurisdiction
     engine = open_or_exit(url, create=True)
     try:
         with engine.connect() as connection:
             held = list(connection.execute(select(jurisdictions.c.code)).scalars())
-        if held:
+        if code in held:
             raise fail(
-                f"{printable_url(url)} already runs jurisdiction {', '.join(held)}; a database "
-                "runs one jurisdiction: give --db a new file or an empty database",
+                f"{printable_url(url)} already runs jurisdiction {code}; a jurisdiction is "
+                "opened once: give --db another database to open it again",
                 2,
             )
         opened = open_jurisdiction(engine, parsed, text, now, is_demo=False)
@@ -73,6 +76,11 @@ def open_command(
         f"opened {opened.code} ({parsed.rulebook.name}, rulebook {parsed.rulebook.id} "
         f"version {parsed.rulebook.version}) in {printable_url(url)}; sectors: {sectors}"
     )
+    if held:
+        typer.echo(
+            f"the database now holds {', '.join(sorted([*held, opened.code]))}: name the one "
+            f"to act on with `tanshi --jurisdiction {opened.code} …` (or {ENV_JURISDICTION})"
+        )
 
 
 @company_app.command("register")
@@ -149,14 +157,14 @@ def _company_rows(file: Path) -> list[tuple[int, tuple[str, str, str]]]:
 
 @company_app.command("list")
 def list_companies(db: Db = None) -> None:
-    """The registered companies: code, sector and name, tab-separated."""
-    engine, _ = open_registry(db)
+    """The jurisdiction's registered companies: code, sector and name, tab-separated."""
+    engine, jurisdiction = open_registry(db)
     try:
         with engine.connect() as connection:
             found = connection.execute(
-                select(companies.c.code, companies.c.sector, companies.c.name).order_by(
-                    companies.c.code
-                )
+                select(companies.c.code, companies.c.sector, companies.c.name)
+                .where(companies.c.jurisdiction_id == jurisdiction.id)
+                .order_by(companies.c.code)
             ).all()
     finally:
         engine.dispose()

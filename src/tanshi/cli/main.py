@@ -18,6 +18,7 @@ from tanshi.cli.jurisdiction import company_app, jurisdiction_app
 from tanshi.cli.market import market_app
 from tanshi.cli.mrv import mrv_app
 from tanshi.cli.registry import registry_app
+from tanshi.cli.registry_ops import ENV_JURISDICTION, choose_jurisdiction
 from tanshi.cli.rulebook import rulebook_app
 from tanshi.cli.scenario import scenario_app
 from tanshi.cli.serve import serve_command, totp_command
@@ -89,5 +90,15 @@ def main(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
+    jurisdiction: Annotated[
+        str | None,
+        typer.Option(
+            "--jurisdiction",
+            envvar=ENV_JURISDICTION,
+            help="The jurisdiction to act on when the database holds several (its code, "
+            "e.g. SZ); default: the database's only one.",
+        ),
+    ] = None,
 ) -> None:
     """tanshi: a carbon emissions trading system."""
+    choose_jurisdiction(jurisdiction)

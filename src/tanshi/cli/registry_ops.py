@@ -65,14 +65,39 @@ def moment_of(at: str | None, engine: Engine | None) -> datetime:
     return moment
 
 
+ENV_JURISDICTION = "TANSHI_JURISDICTION"
+_chosen: dict[str, str | None] = {"code": None}
+
+
+def choose_jurisdiction(code: str | None) -> None:
+    """Remember ``tanshi --jurisdiction CODE`` for the command that follows."""
+    _chosen["code"] = code.strip() if code and code.strip() else None
+
+
 def open_registry(db: str | None) -> tuple[Engine, Jurisdiction]:
+    """The database and the jurisdiction a command acts on: the one named by ``tanshi
+    --jurisdiction`` (or TANSHI_JURISDICTION), else the database's only one."""
     engine = open_or_exit(database_url(db))
     with engine.connect() as connection:
-        codes = list(connection.execute(select(jurisdictions.c.code)).scalars())
-    if len(codes) != 1:
+        codes = list(connection.execute(select(jurisdictions.c.code).order_by("code")).scalars())
+    named = _chosen["code"]
+    problem = None
+    if named is not None and named not in codes:
+        held = ", ".join(codes) if codes else "none"
+        problem = f"no jurisdiction {named} in this database (it holds: {held}); name one of them"
+    elif named is None and not codes:
+        problem = (
+            "the database holds no jurisdiction: run `tanshi demo` or `tanshi jurisdiction open`"
+        )
+    elif named is None and len(codes) > 1:
+        problem = (
+            f"the database holds {len(codes)} jurisdictions ({', '.join(codes)}); say which with "
+            f"`tanshi --jurisdiction CODE …` or {ENV_JURISDICTION}=CODE"
+        )
+    if problem is not None:
         engine.dispose()
-        raise fail(f"the database holds {len(codes)} jurisdictions; tanshi expects exactly one", 2)
-    return engine, load_jurisdiction(engine, codes[0])
+        raise fail(problem, 2)
+    return engine, load_jurisdiction(engine, named or codes[0])
 
 
 def _report(outcome: lifecycle.ProposalOutcome) -> None:

@@ -6,10 +6,13 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
+import pytest
 from test_pages import _csrf, _login
 
 from service_world import NOW, PASSWORD, World
+from tanshi.auction import AuctionTerms
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.services import bid_book
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
@@ -198,3 +201,27 @@ def test_a_year_without_rules_is_said_in_the_page_language(world: World) -> None
     client.post("/lang", data={"to": "en", "csrf_token": _csrf(page)})
     english = client.get("/regulator/allocation?year=2030").text
     assert "the rulebook has no allocation rule in force in 2030" in english
+
+
+def test_an_auction_on_terms_that_make_no_sense_is_refused_in_chinese(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clearing's problems with the terms (auction/clearing.py check_terms) read in the
+    page's language; the rulebook's validation keeps such terms out, so they are forced."""
+    _stocked(world)
+
+    def odd_terms(cls: type[AuctionTerms], rule: object, volume_t: int,
+                  reserve_price_per_t: Decimal | None = None) -> AuctionTerms:  # fmt: skip
+        return cls(volume_t, Decimal(20), Decimal(2), lot_size_t=0)
+
+    monkeypatch.setattr(AuctionTerms, "from_rule", classmethod(odd_terms))
+    client = _login(world, "regulator")
+    page = client.get("/regulator/allocation?year=2016")
+    form = {"csrf_token": _csrf(page.text), "code": "W-9", "year": "2016", "volume_t": "10000",
+            "bids": BIDS, "form_key": "odd"}  # fmt: skip
+    refused = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    assert "每手数量至少为 1 吨，现为 0；未进行出清" in text
+    assert "每个竞买人的申购上限须为 (0, 1] 之间的比例，现为 2；未进行出清" in text
+    assert "nothing was cleared" not in text

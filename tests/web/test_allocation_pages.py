@@ -169,6 +169,15 @@ def test_the_cash_page_shows_each_party_its_own_money(world: World) -> None:
     assert page.status_code == 200
     assert "DP-TR-TRD-CASH" in page.text and "资金冻结" in page.text  # the buy's reservation
     assert "DP-OH-B1" in page.text and "已结算" in page.text  # the settled trade
+    # The buy's reservation names the order (side, number, venue, quantity, product, price),
+    # not its reservation key, in the page's language.
+    said = html.unescape(page.text)
+    assert re.search(r"为 DPEX 买单 \d+ 冻结的资金：DPEA-2016 60 吨，价格 29.00 元/吨", said), said
+    assert "order/DPEX/" not in said
+    trader.post("/lang", data={"to": "en", "csrf_token": _csrf(page.text)})
+    english = html.unescape(trader.get("/cash").text)
+    assert re.search(r"funds set aside for buy order \d+ on DPEX: 60 t of DPEA-2016 at "
+                     r"CNY 29.00/t", english)  # fmt: skip
     world.client.cookies.clear()
     officer = _login(world, "officer-a")
     nosy = officer.get("/cash?account=DP-TR-TRD-CASH")

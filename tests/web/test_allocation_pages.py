@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 from test_pages import _csrf, _login
 
 from service_world import NOW, PASSWORD, World
@@ -17,6 +18,7 @@ from tanshi.registry import Movement, TransactionRequest
 from tanshi.services import bid_book
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
+from tanshi.store.schema import funds_reservations
 
 BIDS = "bidder,price_per_t,quantity_t\nA1,25.00,1000\nB1,22.50,1000\n"
 SELL = {"product": "DPEA-2016", "side": "sell", "quantity_t": 100, "price_cny_per_t": "28.50"}
@@ -234,3 +236,32 @@ def test_an_auction_on_terms_that_make_no_sense_is_refused_in_chinese(
     assert "每手数量至少为 1 吨，现为 0；未进行出清" in text
     assert "每个竞买人的申购上限须为 (0, 1] 之间的比例，现为 2；未进行出清" in text
     assert "nothing was cleared" not in text
+
+
+def test_the_ledgers_reconciliation_on_the_cash_page_and_the_api(world: World) -> None:
+    """Those who read the whole ledger see whether it reconciles; a discrepancy is a record
+    (code, message, where) the page says in its language and the API answers as is."""
+    _trade(world)
+    regulator = _login(world, "regulator")
+    page = regulator.get("/cash").text
+    assert "对账" in page and "资金账簿、清算账户、冻结记录与待结算成交核对一致。" in page
+    api = world.client.get("/v1/cash/discrepancies", headers=world.token("regulator"))
+    assert api.status_code == 200 and api.json() == []
+    with world.engine.begin() as connection:  # a reservation's row changed behind its back
+        connection.execute(
+            update(funds_reservations).values(open_fen=funds_reservations.c.open_fen + 7)
+        )
+    said = html.unescape(regulator.get("/cash").text)
+    assert 'data-code="clearing_cash_differs_from_reservations"' in said
+    assert "资金账户 DP-CASH-CLEARING" in said and "清算资金账户余额为 " in said
+    assert "open reservations and pending trades" not in said
+    api = world.client.get("/v1/cash/discrepancies", headers=world.token("regulator"))
+    (found,) = api.json()
+    assert found["code"] == "clearing_cash_differs_from_reservations"
+    assert found["where"] == "cash account DP-CASH-CLEARING"
+    assert found["message"].startswith("clearing cash holds ")
+    world.client.cookies.clear()
+    trader = _login(world, "trader")
+    assert "对账" not in trader.get("/cash").text  # a participant reads its own money only
+    refused = world.client.get("/v1/cash/discrepancies", headers=world.token("trader"))
+    assert refused.status_code == 403

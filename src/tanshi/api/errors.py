@@ -14,7 +14,6 @@ from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
 
-
 # A person's name for a request's field, by its machine name (the last part of ``field``
 # that is not a list index: ``body.bids.0.price_per_t`` → ``price (per tonne)``); a field not
 # listed has no label. ``field`` stays the machine name scripts switch on.

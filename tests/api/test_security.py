@@ -98,21 +98,21 @@ def test_oversized_payload_gets_413(world: World) -> None:
 
 
 @pytest.mark.parametrize(
-    ("content", "field"),
+    ("content", "field", "label"),
     [
-        (b"{not json", "body.1"),
-        (b"[]", "body"),
-        (b'{"from_account": "DP-OH-A1"}', "body.to_account"),
+        (b"{not json", "body.1", None),
+        (b"[]", "body", None),
+        (b'{"from_account": "DP-OH-A1"}', "body.to_account", "destination account"),
         (b'{"from_account": "DP-OH-A1", "to_account": "DP-OH-B1", "unit_class": "DPEA-2016", '
-         b'"quantity_t": -5}', "body.quantity_t"),
+         b'"quantity_t": -5}', "body.quantity_t", "quantity (t)"),
         (b'{"from_account": "DP-OH-A1", "to_account": "DP-OH-B1", "unit_class": "DPEA-2016", '
-         b'"quantity_t": 1.5}', "body.quantity_t"),
+         b'"quantity_t": 1.5}', "body.quantity_t", "quantity (t)"),
         (b'{"from_account": "DP-OH-A1", "to_account": "DP-OH-B1", "unit_class": "DPEA-2016", '
-         b'"quantity_t": 5, "owner": "me"}', "body.owner"),
+         b'"quantity_t": 5, "owner": "me"}', "body.owner", None),
     ],
 )  # fmt: skip
 def test_malformed_payloads_get_422_with_the_field(
-    world: World, content: bytes, field: str
+    world: World, content: bytes, field: str, label: str | None
 ) -> None:
     headers = world.token("officer-a") | {"Idempotency-Key": "m",
                                           "Content-Type": "application/json"}  # fmt: skip
@@ -121,6 +121,8 @@ def test_malformed_payloads_get_422_with_the_field(
     error = answer.json()["error"]
     assert error["field"] == field
     assert error["code"] and error["message"]
+    # The field's name for people, added beside its machine name (an unlisted one has none).
+    assert error["label"] == label and error["details"][0]["label"] == label
 
 
 def test_injection_strings_are_stored_and_shown_verbatim(world: World) -> None:

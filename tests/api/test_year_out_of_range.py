@@ -12,7 +12,11 @@ def test_surrender_for_a_year_without_rules_is_422_with_the_years_in_force(world
     refused = world.client.post("/v1/surrenders", json=body, headers=headers)
     assert refused.status_code == 422, refused.text
     error = refused.json()["error"]
-    assert (error["code"], error["field"]) == ("no_rule_in_force", "year")
+    assert (error["code"], error["field"], error["label"]) == (
+        "no_rule_in_force",
+        "year",
+        "compliance year",
+    )
     assert "2150" in error["message"] and "rules for 2016-" in error["message"]
     # Kept and replayed like any refusal.
     again = world.client.post("/v1/surrenders", json=body, headers=headers)

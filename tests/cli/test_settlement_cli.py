@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from tanshi.cli.main import app
@@ -65,3 +66,19 @@ def test_deposit_trade_settle_and_reconcile(tmp_path: Path) -> None:
     bad = runner.invoke(app, ["market", "deposit", "DP-OH-C002", "1.001", "d2", *at])
     assert bad.exit_code == 2 and "two decimals" in bad.output
     assert "ok:" in run("registry", "verify", "--db", db)
+    # A ledger that does not add up: each discrepancy a line WHERE: discrepancy: MESSAGE [CODE]
+    # on stderr (reconciliation.ledgers records), and the exit status 1.
+    engine = create_engine(f"sqlite:///{db}")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE cash_accounts SET balance_fen = balance_fen + 5 "
+                                "WHERE code = 'DP-OH-C002-CASH'"))  # fmt: skip
+    engine.dispose()
+    tampered = runner.invoke(app, ["market", "cash", "--db", db])
+    assert tampered.exit_code == 1
+    assert tampered.stderr.splitlines() == [
+        "cash account DP-OH-C002-CASH: discrepancy: cash account DP-OH-C002-CASH: balance "
+        f"{int(after['DP-OH-C002-CASH'] * 100) + 5} fen, journal says "
+        f"{int(after['DP-OH-C002-CASH'] * 100)} fen [cash_balance_differs_from_journal]",
+        "cash ledger: discrepancy: cash balances sum to 5 fen, not zero "
+        "[cash_balances_do_not_sum_to_zero]",
+    ]

@@ -6,14 +6,19 @@ from __future__ import annotations
 import html
 import re
 from datetime import date, timedelta
+from decimal import Decimal
 
+import pytest
+from sqlalchemy import update
 from test_pages import _csrf, _login
 
 from service_world import NOW, PASSWORD, World
+from tanshi.auction import AuctionTerms
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.services import bid_book
 from tanshi.services.jurisdiction import load_jurisdiction, unit_class_id
 from tanshi.services.registry import execute
+from tanshi.store.schema import funds_reservations
 
 BIDS = "bidder,price_per_t,quantity_t\nA1,25.00,1000\nB1,22.50,1000\n"
 SELL = {"product": "DPEA-2016", "side": "sell", "quantity_t": 100, "price_cny_per_t": "28.50"}
@@ -166,6 +171,15 @@ def test_the_cash_page_shows_each_party_its_own_money(world: World) -> None:
     assert page.status_code == 200
     assert "DP-TR-TRD-CASH" in page.text and "资金冻结" in page.text  # the buy's reservation
     assert "DP-OH-B1" in page.text and "已结算" in page.text  # the settled trade
+    # The buy's reservation names the order (side, number, venue, quantity, product, price),
+    # not its reservation key, in the page's language.
+    said = html.unescape(page.text)
+    assert re.search(r"为 DPEX 买单 \d+ 冻结的资金：DPEA-2016 60 吨，价格 29.00 元/吨", said), said
+    assert "order/DPEX/" not in said
+    trader.post("/lang", data={"to": "en", "csrf_token": _csrf(page.text)})
+    english = html.unescape(trader.get("/cash").text)
+    assert re.search(r"funds set aside for buy order \d+ on DPEX: 60 t of DPEA-2016 at "
+                     r"CNY 29.00/t", english)  # fmt: skip
     world.client.cookies.clear()
     officer = _login(world, "officer-a")
     nosy = officer.get("/cash?account=DP-TR-TRD-CASH")
@@ -198,3 +212,56 @@ def test_a_year_without_rules_is_said_in_the_page_language(world: World) -> None
     client.post("/lang", data={"to": "en", "csrf_token": _csrf(page)})
     english = client.get("/regulator/allocation?year=2030").text
     assert "the rulebook has no allocation rule in force in 2030" in english
+
+
+def test_an_auction_on_terms_that_make_no_sense_is_refused_in_chinese(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clearing's problems with the terms (auction/clearing.py check_terms) read in the
+    page's language; the rulebook's validation keeps such terms out, so they are forced."""
+    _stocked(world)
+
+    def odd_terms(cls: type[AuctionTerms], rule: object, volume_t: int,
+                  reserve_price_per_t: Decimal | None = None) -> AuctionTerms:  # fmt: skip
+        return cls(volume_t, Decimal(20), Decimal(2), lot_size_t=0)
+
+    monkeypatch.setattr(AuctionTerms, "from_rule", classmethod(odd_terms))
+    client = _login(world, "regulator")
+    page = client.get("/regulator/allocation?year=2016")
+    form = {"csrf_token": _csrf(page.text), "code": "W-9", "year": "2016", "volume_t": "10000",
+            "bids": BIDS, "form_key": "odd"}  # fmt: skip
+    refused = client.post("/regulator/auctions", data=form, headers={"HX-Request": "true"})
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    assert "每手数量至少为 1 吨，现为 0；未进行出清" in text
+    assert "每个竞买人的申购上限须为 (0, 1] 之间的比例，现为 2；未进行出清" in text
+    assert "nothing was cleared" not in text
+
+
+def test_the_ledgers_reconciliation_on_the_cash_page_and_the_api(world: World) -> None:
+    """Those who read the whole ledger see whether it reconciles; a discrepancy is a record
+    (code, message, where) the page says in its language and the API answers as is."""
+    _trade(world)
+    regulator = _login(world, "regulator")
+    page = regulator.get("/cash").text
+    assert "对账" in page and "资金账簿、清算账户、冻结记录与待结算成交核对一致。" in page
+    api = world.client.get("/v1/cash/discrepancies", headers=world.token("regulator"))
+    assert api.status_code == 200 and api.json() == []
+    with world.engine.begin() as connection:  # a reservation's row changed behind its back
+        connection.execute(
+            update(funds_reservations).values(open_fen=funds_reservations.c.open_fen + 7)
+        )
+    said = html.unescape(regulator.get("/cash").text)
+    assert 'data-code="clearing_cash_differs_from_reservations"' in said
+    assert "资金账户 DP-CASH-CLEARING" in said and "清算资金账户余额为 " in said
+    assert "open reservations and pending trades" not in said
+    api = world.client.get("/v1/cash/discrepancies", headers=world.token("regulator"))
+    (found,) = api.json()
+    assert found["code"] == "clearing_cash_differs_from_reservations"
+    assert found["where"] == "cash account DP-CASH-CLEARING"
+    assert found["message"].startswith("clearing cash holds ")
+    world.client.cookies.clear()
+    trader = _login(world, "trader")
+    assert "对账" not in trader.get("/cash").text  # a participant reads its own money only
+    refused = world.client.get("/v1/cash/discrepancies", headers=world.token("trader"))
+    assert refused.status_code == 403

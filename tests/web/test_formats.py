@@ -60,6 +60,12 @@ def test_an_open_account_and_an_open_auction_read_apart() -> None:
     ("units set aside for trading (order/DPEX/638)", "为交易冻结的配额（order/DPEX/638）"),
     ("units of reservation order/DPEX/56 given back", "交易冻结 order/DPEX/56 的配额已解冻"),
     ("funds set aside for trading (order/DPEX/2)", "为交易冻结的资金（order/DPEX/2）"),
+    ("units set aside for sell order 638 on DPEX: 1000 t of DPEA-2016 at 2850 fen/t",
+     "为 DPEX 卖单 638 冻结的配额：DPEA-2016 1,000 吨，价格 28.50 元/吨"),
+    ("funds set aside for buy order 2 on DPEX: 60 t of DPEA-2016 at market",
+     "为 DPEX 买单 2 冻结的资金：DPEA-2016 60 吨，市价"),
+    ("units of sell order 56 on DPEX given back", "DPEX 卖单 56 冻结的配额已解冻"),
+    ("funds of buy order 2 on DPEX given back", "DPEX 买单 2 冻结的资金已解冻"),
     ("trade block/B20160913-1 at 2760 fen/t", "成交 block/B20160913-1，价格 27.60 元/吨"),
     ("trade listed/DPEX-425-58-55", "成交 listed/DPEX-425-58-55"),
     ("deposit DP-TR-TRADER", "入金 DP-TR-TRADER"),
@@ -73,6 +79,25 @@ def test_an_open_account_and_an_open_auction_read_apart() -> None:
 def test_the_services_memos_read_in_chinese(memo: str, chinese: str) -> None:
     assert read(memo, translator("zh")) == chinese
     assert "fen/t" not in read(memo, translator("en"))
+
+
+def test_an_orders_reservation_memo_names_the_order() -> None:
+    """What ``services.exchange`` writes for an order's reservation and its release reads
+    back in both languages: side, number, venue, quantity, product and price, no key."""
+    from tanshi.market.orders import BUY, SELL  # noqa: PLC0415
+    from tanshi.services.exchange import order_memo, order_release_memo  # noqa: PLC0415
+
+    zh, en = translator("zh"), translator("en")
+    sell = order_memo("DPEX", 7, SELL, 1000, "DPEA-2016", 2850)
+    assert (
+        read(sell, en)
+        == "units set aside for sell order 7 on DPEX: 1,000 t of DPEA-2016 at CNY 28.50/t"
+    )
+    assert read(sell, zh) == "为 DPEX 卖单 7 冻结的配额：DPEA-2016 1,000 吨，价格 28.50 元/吨"
+    market = order_memo("DPEX", 8, BUY, 60, "DPEA-2016", None)
+    assert read(market, zh) == "为 DPEX 买单 8 冻结的资金：DPEA-2016 60 吨，市价"
+    assert read(order_release_memo("DPEX", 8, BUY), zh) == "DPEX 买单 8 冻结的资金已解冻"
+    assert read(order_release_memo("DPEX", 7, SELL), zh) == "DPEX 卖单 7 冻结的配额已解冻"
 
 
 def test_the_auctions_cash_memos_say_yuan_in_english_too() -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import tanshi
+from tanshi.auction import AuctionTerms, Bid, check_terms, clear_auction
 from tanshi.auction.book import WINDOW_SHUT
 from tanshi.core.issues import Issue, Severity, Where
 from tanshi.mrv.annual_report import PARAMETER_AT
@@ -44,12 +45,13 @@ STEPS = ("services/allocation.py", "services/allocation_desk.py", "services/unit
          "services/trusted_list.py", "web/registry_desk.py", "services/trust_requests.py",
          "services/account_limits.py", "mrv/parameters.py", "mrv/methods.py", "mrv/activity.py",
          "mrv/cn_power.py", "mrv/cn_power_combustion.py", "services/auction.py",
-         "auction/clearing.py", "rulebook/in_force.py")  # fmt: skip
+         "rulebook/in_force.py")  # fmt: skip
 # Where the bid book's auctions say why a notice, a bid or a clearing is refused (the web's
 # auction pages show them as the refusal's details): Issue.of and bid_book's refuse(…); and
-# the bid file of the regulator's one-step auction (its line, e.g. 第 3 行, said too).
+# the bid file of the regulator's one-step auction (its line, e.g. 第 3 行, said too); and a
+# clearing's problems with the auction's terms and the bids it did not accept in full.
 AUCTIONS = ("auction/book.py", "services/bid_book.py", "services/bid_book_clearing.py",
-            "services/bid_book_cancel.py", "auction/bids.py")  # fmt: skip
+            "services/bid_book_cancel.py", "auction/bids.py", "auction/clearing.py")  # fmt: skip
 # Where people, organisations and the requests to a second administrator are refused (the
 # users, organisations and account pages show them as the refusal's details).
 PEOPLE = ("services/identity.py", "services/user_admin.py", "services/admin_approvals.py")
@@ -243,3 +245,28 @@ def test_a_monthly_report_value_keeps_its_location_pattern_for_the_power_method(
     [issue] = issues
     assert issue.where == "G1/coal month 3 fuel_consumed" and value == replace(value, at=None)
     assert say_where(issue, translator("zh")) == "G1/coal 第 3 月 fuel_consumed"
+
+
+def test_a_clearing_says_its_problems_in_chinese() -> None:
+    """The terms' errors and the bids a clearing cut, from their templates: the unsold rule
+    by its name (结转至下次拍卖, not roll over) and the terms' location (拍卖条件)."""
+    zh, en = translator("zh"), translator("en")
+    terms = AuctionTerms(1000, Decimal("-1"), Decimal(2), lot_size_t=0)
+    problems = check_terms(terms)
+    assert [p.code for p in problems] == ["bad_reserve_price", "bad_lot_size",
+                                          "bad_purchase_limit"]  # fmt: skip
+    assert problems[1].message == "the lot size must be at least 1 t, got 0; nothing was cleared"
+    assert say_problem(problems[1], zh) == "每手数量至少为 1 吨，现为 0；未进行出清"
+    assert say_where(problems[1], zh) == "拍卖条件" and problems[1].where == "auction terms"
+    fine = AuctionTerms(1000, Decimal(20), Decimal("0.5"), unsold="roll_over")
+    result = clear_auction(
+        fine, [Bid("1", "A1", Decimal(19), 100), Bid("2", "B1", Decimal(21), 600)]
+    )
+    said = {issue.code: say_problem(issue, zh) for issue in result.issues}
+    assert said == {
+        "below_reserve_price": "A1 以 19 申购 100 吨的出价：低于底价 20",
+        "exceeds_purchase_limit": "B1 以 21 申购 600 吨的出价：按每个竞买人 500 吨的上限削减至 500 吨",
+        "undersubscribed": "不低于底价的出价合计申购 500 吨（拍卖量 1000 吨）；500 吨未售出（结转至下次拍卖）",
+    }
+    english = {issue.code: say_problem(issue, en) for issue in result.issues}
+    assert english["undersubscribed"].endswith("500 t not sold (roll over)")

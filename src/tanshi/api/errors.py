@@ -7,18 +7,54 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
 
+# A person's name for a request's field, by its machine name (the last part of ``field``
+# that is not a list index: ``body.bids.0.price_per_t`` → ``price (per tonne)``); a field not
+# listed has no label. ``field`` stays the machine name scripts switch on.
+FIELD_LABELS = {
+    "year": "compliance year", "quantity_t": "quantity (t)", "volume_t": "volume (t)",
+    "price_cny_per_t": "price (CNY per tonne)", "price_per_t": "price (per tonne)",
+    "reserve_price_per_t": "reserve price (per tonne)", "amount_fen": "amount (fen)",
+    "account": "account", "from_account": "source account", "to_account": "destination account",
+    "company": "company", "bidder": "bidder", "buyer": "buyer", "seller": "seller",
+    "product": "product", "side": "side (buy or sell)", "time_in_force": "time in force",
+    "unit_class": "unit class", "code": "code", "jurisdiction": "jurisdiction",
+    "auction_on": "auction day", "opens_at": "bidding opens", "closes_at": "bidding closes",
+    "reason": "reason", "memo": "memo", "seed": "random seed", "order_id": "order",
+    "bid_id": "bid", "guarantee": "bid guarantee", "max_units_per_transaction":
+    "maximum units per transaction", "misstatement_t": "misstatement (t)",
+    "figure_t": "figure (t)", "stated_t": "stated figure (t)", "username": "username",
+    "password": "password", "new_password": "new password", "totp": "one-time code",
+    "display_name": "display name", "role": "role", "scopes": "scopes", "sector": "sector",
+    "limit": "page size", "offset": "page offset", "on": "day", "until": "until",
+    "Idempotency-Key": "Idempotency-Key header", "toml": "TOML text", "csv": "CSV text",
+    "serials": "serial numbers", "type": "transaction type",
+}  # fmt: skip
+
+
+def field_label(field: str | None) -> str | None:
+    """The person's name of a request's ``field`` (``FIELD_LABELS``), or None."""
+    parts = [part for part in (field or "").split(".") if part and not part.isdigit()]
+    return FIELD_LABELS.get(parts[-1]) if parts else None
+
 
 class ErrorDetail(BaseModel):
     code: str
     message: str
     field: str | None = None
+    label: str | None = None  # the field's name for people (FIELD_LABELS), set from ``field``
+
+    @model_validator(mode="after")
+    def _labelled(self) -> ErrorDetail:
+        if self.label is None:
+            self.label = field_label(self.field)
+        return self
 
 
 class ErrorInfo(ErrorDetail):

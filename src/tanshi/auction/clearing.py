@@ -28,8 +28,12 @@ from decimal import ROUND_DOWN, Decimal
 
 from tanshi.auction.bids import Bid
 from tanshi.core.errors import StepRefused, TanshiError
-from tanshi.core.issues import Issue, Severity
+from tanshi.core.issues import Issue, Severity, Where
 from tanshi.rulebook.model import AuctionRule
+
+# Where a clearing's problems are: the terms themselves, or the auction as a whole.
+TERMS = "auction terms"
+AUCTION = "auction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,25 +111,30 @@ class AuctionResult:
 
 def check_terms(terms: AuctionTerms) -> list[Issue]:
     """Every problem with the terms themselves (errors): nothing is cleared on such terms."""
-    checks = (
-        (terms.volume_t >= 0, "bad_volume", f"the volume offered must not be negative, got "
-         f"{terms.volume_t} t"),
-        (terms.reserve_price_per_t.is_finite() and terms.reserve_price_per_t >= 0,
-         "bad_reserve_price", f"the reserve price must be a price of 0 or more per tonne, got "
-         f"{terms.reserve_price_per_t}"),
-        (terms.lot_size_t >= 1, "bad_lot_size", f"the lot size must be at least 1 t, got "
-         f"{terms.lot_size_t}"),
-        (terms.price_tick.is_finite() and terms.price_tick > 0, "bad_price_tick",
-         f"the price tick must be more than 0, got {terms.price_tick}"),
-        (terms.purchase_limit_share.is_finite() and 0 < terms.purchase_limit_share <= 1,
-         "bad_purchase_limit", f"the per-bidder limit must be a share in (0, 1], got "
-         f"{terms.purchase_limit_share}"),
-    )  # fmt: skip
-    return [
-        Issue(code, message + "; nothing was cleared", "auction terms", Severity.ERROR)
-        for ok, code, message in checks
-        if not ok
-    ]
+    at, error = Where.of(TERMS), Severity.ERROR
+    problems = []
+    if terms.volume_t < 0:
+        problems.append(Issue.of("bad_volume", "the volume offered must not be negative, got "
+                                 "{volume_t} t; nothing was cleared", at, error,
+                                 volume_t=terms.volume_t))  # fmt: skip
+    if not (terms.reserve_price_per_t.is_finite() and terms.reserve_price_per_t >= 0):
+        problems.append(Issue.of("bad_reserve_price", "the reserve price must be a price of 0 "
+                                 "or more per tonne, got {reserve}; nothing was cleared", at,
+                                 error, reserve=terms.reserve_price_per_t))  # fmt: skip
+    if terms.lot_size_t < 1:
+        problems.append(Issue.of("bad_lot_size", "the lot size must be at least 1 t, got "
+                                 "{lot_t}; nothing was cleared", at, error,
+                                 lot_t=terms.lot_size_t))  # fmt: skip
+    if not (terms.price_tick.is_finite() and terms.price_tick > 0):
+        problems.append(Issue.of("bad_price_tick", "the price tick must be more than 0, got "
+                                 "{tick}; nothing was cleared", at, error,
+                                 tick=terms.price_tick))  # fmt: skip
+    share = terms.purchase_limit_share
+    if not (share.is_finite() and 0 < share <= 1):
+        problems.append(Issue.of("bad_purchase_limit", "the per-bidder limit must be a share in "
+                                 "(0, 1], got {share}; nothing was cleared", at, error,
+                                 share=share))  # fmt: skip
+    return problems
 
 
 def clear_auction(
@@ -153,13 +162,10 @@ def clear_auction(
     for bid in bids:
         if bid.bid_id in accepted and bid.price_per_t < terms.reserve_price_per_t:
             del accepted[bid.bid_id]
-            issues.append(
-                _note(
-                    bid,
-                    "below_reserve_price",
-                    f"below the reserve price {terms.reserve_price_per_t}",
-                )
-            )
+            issues.append(Issue.of(
+                "below_reserve_price", "bid of {bidder} for {quantity_t} t at {price}: below "
+                "the reserve price {reserve}", bid.bid_id, Severity.WARNING, **_bid(bid),
+                reserve=terms.reserve_price_per_t))  # fmt: skip
     _apply_guarantees(terms, bids, guarantees, accepted, issues)
     _apply_purchase_limit(terms, bids, accepted, issues)
     live = sorted(
@@ -178,15 +184,12 @@ def clear_auction(
     sold = sum(awarded.values())
     unsold = terms.volume_t - sold
     if unsold and demand <= terms.volume_t:
-        issues.append(
-            Issue(
-                "undersubscribed",
-                f"bids at or above the reserve price asked for {demand} t of {terms.volume_t} t; "
-                f"{unsold} t not sold ({terms.unsold.replace('_', ' ')})",
-                "auction",
-                Severity.WARNING,
-            )
-        )
+        # ``unsold_rule`` names the rule (roll over); a page says it in its language (web/problems.py)
+        issues.append(Issue.of(
+            "undersubscribed", "bids at or above the reserve price asked for {demand_t} t of "
+            "{volume_t} t; {unsold_t} t not sold ({unsold_rule})", Where.of(AUCTION),
+            Severity.WARNING, demand_t=demand, volume_t=terms.volume_t, unsold_t=unsold,
+            unsold_rule=terms.unsold.replace("_", " ")))  # fmt: skip
     awards = tuple(
         Award(bid, accepted.get(bid.bid_id, 0), awarded.get(bid.bid_id, 0)) for bid in bids
     )
@@ -199,13 +202,9 @@ def clear_auction(
     )
 
 
-def _note(bid: Bid, code: str, why: str) -> Issue:
-    return Issue(
-        code,
-        f"bid of {bid.bidder} for {bid.quantity_t} t at {bid.price_per_t}: {why}",
-        bid.bid_id,
-        Severity.WARNING,
-    )
+def _bid(bid: Bid) -> dict[str, object]:
+    """The params that name a bid in a warning's template (``bid of {bidder} for …``)."""
+    return {"bidder": bid.bidder, "quantity_t": bid.quantity_t, "price": bid.price_per_t}
 
 
 def _admissible(terms: AuctionTerms, bids: Sequence[Bid], issues: list[Issue]) -> list[Bid]:
@@ -215,21 +214,13 @@ def _admissible(terms: AuctionTerms, bids: Sequence[Bid], issues: list[Issue]) -
     kept = []
     for bid in bids:
         if bid.quantity_t <= 0 or bid.quantity_t % terms.lot_size_t:
-            issues.append(
-                Issue(
-                    "not_whole_lots",
-                    f"quantity {bid.quantity_t} is not a whole number of lots of {terms.lot_size_t} t",
-                    bid.bid_id,
-                )
-            )
+            issues.append(Issue.of(
+                "not_whole_lots", "quantity {quantity_t} is not a whole number of lots of "
+                "{lot_t} t", bid.bid_id, quantity_t=bid.quantity_t, lot_t=terms.lot_size_t))  # fmt: skip
         elif bid.price_per_t <= 0 or bid.price_per_t % terms.price_tick:
-            issues.append(
-                Issue(
-                    "not_whole_ticks",
-                    f"price {bid.price_per_t} is not a positive multiple of the tick {terms.price_tick}",
-                    bid.bid_id,
-                )
-            )
+            issues.append(Issue.of(
+                "not_whole_ticks", "price {price} is not a positive multiple of the tick {tick}",
+                bid.bid_id, price=bid.price_per_t, tick=terms.price_tick))  # fmt: skip
         else:
             kept.append(bid)
     return kept
@@ -255,14 +246,16 @@ def _eligible(
         if sector in terms.eligible_sectors:
             kept.append(bid)
         else:
-            issues.append(
-                Issue(
-                    "bidder_not_eligible",
-                    f"{bid.bidder} (sector {sector or 'unknown'}) may not bid; eligible "
-                    f"sectors: {sorted(terms.eligible_sectors)}",
-                    bid.bid_id,
-                )
-            )
+            eligible = sorted(terms.eligible_sectors)
+            if sector is None:
+                issues.append(Issue.of(
+                    "bidder_not_eligible", "{bidder} (sector unknown) may not bid; eligible "
+                    "sectors: {sectors}", bid.bid_id, bidder=bid.bidder, sectors=eligible))  # fmt: skip
+            else:
+                issues.append(Issue.of(
+                    "bidder_not_eligible", "{bidder} (sector {sector}) may not bid; eligible "
+                    "sectors: {sectors}", bid.bid_id, bidder=bid.bidder, sector=sector,
+                    sectors=eligible))  # fmt: skip
     return kept
 
 
@@ -287,9 +280,10 @@ def _apply_guarantees(
             if terms.bid_guarantee_required:
                 for bid in group:
                     accepted[bid.bid_id] = 0
-                    issues.append(
-                        _note(bid, "no_bid_guarantee", "the bidder lodged no bid guarantee")
-                    )
+                    issues.append(Issue.of(
+                        "no_bid_guarantee", "bid of {bidder} for {quantity_t} t at {price}: the "
+                        "bidder lodged no bid guarantee", bid.bid_id, Severity.WARNING,
+                        **_bid(bid)))  # fmt: skip
             continue
         left = guarantees[bidder]
         for bid in group:
@@ -297,13 +291,10 @@ def _apply_guarantees(
             lots = int((left / bid.price_per_t / terms.lot_size_t).to_integral_value(ROUND_DOWN))
             fits = min(quantity, lots * terms.lot_size_t)
             if fits < quantity:
-                issues.append(
-                    _note(
-                        bid,
-                        "exceeds_bid_guarantee",
-                        f"cut to {fits} t, what the guarantee still covers",
-                    )
-                )
+                issues.append(Issue.of(
+                    "exceeds_bid_guarantee", "bid of {bidder} for {quantity_t} t at {price}: cut "
+                    "to {fits_t} t, what the guarantee still covers", bid.bid_id,
+                    Severity.WARNING, **_bid(bid), fits_t=fits))  # fmt: skip
             accepted[bid.bid_id] = fits
             left -= fits * bid.price_per_t
 
@@ -317,13 +308,10 @@ def _apply_purchase_limit(
         for bid in group:
             fits = min(accepted[bid.bid_id], left)
             if fits < accepted[bid.bid_id]:
-                issues.append(
-                    _note(
-                        bid,
-                        "exceeds_purchase_limit",
-                        f"cut to {fits} t by the per-bidder limit of {limit} t",
-                    )
-                )
+                issues.append(Issue.of(
+                    "exceeds_purchase_limit", "bid of {bidder} for {quantity_t} t at {price}: "
+                    "cut to {fits_t} t by the per-bidder limit of {limit_t} t", bid.bid_id,
+                    Severity.WARNING, **_bid(bid), fits_t=fits, limit_t=limit))  # fmt: skip
             accepted[bid.bid_id] = fits
             left -= fits
 

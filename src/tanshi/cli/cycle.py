@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from tanshi.cli.common import fail, wide_console
+from tanshi.cli.common import counted, fail, say_problems, wide_console
 from tanshi.cli.compliance import parse_choices
 from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.cli.tables import compliance_table
@@ -84,9 +84,10 @@ def _true_up(
         console.print(f"{year}: true-up already booked")
         return
     plan = allocation.plan_true_up(engine, jurisdiction, year)
-    if not plan.ok:
-        reasons = "; ".join(issue.message for issue in plan.issues)
-        console.print(f"{year}: the true-up waits for verified output ({reasons})")
+    if not plan.ok:  # why, in the shared problem shape on stderr (cli/docs.md "Problems")
+        say_problems(plan.issues)
+        typer.echo(f"{counted(plan.issues)}; the {year} true-up was not booked", err=True)
+        console.print(f"{year}: the true-up waits for verified output (see stderr)")
         return
     result = allocation.true_up_year(engine, jurisdiction, year, now)
     given = sum(net for net in result.net_t.values() if net > 0)

@@ -207,8 +207,8 @@ def balances(db: Db = None) -> None:
         engine.dispose()
     for code, fen in sorted(rows.items()):
         typer.echo(f"{code:<40} CNY {fen_to_cny(fen):>18}")
-    for problem in problems:
-        typer.echo(f"discrepancy: {problem}", err=True)
+    for problem in problems:  # WHERE: discrepancy: MESSAGE [CODE] (cli/docs.md "Problems")
+        typer.echo(f"{problem.where}: discrepancy: {problem.message} [{problem.code}]", err=True)
     if problems:
         raise typer.Exit(1)
 

@@ -10,6 +10,7 @@ from tanshi.reconciliation.checks import (
     check_frozen_units,
     reconcile,
 )
+from tanshi.reconciliation.ledgers import LedgerDiscrepancy, LedgerDiscrepancyKind
 
 __all__ = [
     "AccountRow",
@@ -17,6 +18,8 @@ __all__ = [
     "Discrepancy",
     "FrozenOrderRow",
     "HoldingRow",
+    "LedgerDiscrepancy",
+    "LedgerDiscrepancyKind",
     "MovementRow",
     "check_frozen_units",
     "reconcile",

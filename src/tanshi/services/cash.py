@@ -27,6 +27,7 @@ from tanshi.market.cash import (
     cash_allows_negative,
     check_cash,
 )
+from tanshi.reconciliation.ledgers import LedgerDiscrepancy, cash_balance_differs, cash_not_balanced
 from tanshi.store.schema import accounts, cash_accounts, cash_entries, cash_movements
 
 
@@ -181,9 +182,10 @@ def balances(connection: Connection) -> dict[str, int]:
     return {row.code: int(row.balance_fen) for row in rows}
 
 
-def cash_discrepancies(connection: Connection) -> list[str]:
+def cash_discrepancies(connection: Connection) -> list[LedgerDiscrepancy]:
     """What is wrong with the cash ledger: balances that differ from Σ in − Σ out of the
-    journal, and a ledger whose balances do not sum to zero. Empty when all is well."""
+    journal, and a ledger whose balances do not sum to zero (reconciliation.ledgers
+    records: code, message, where). Empty when all is well."""
     derived: dict[int, int] = {}
     for column, sign in ((cash_movements.c.to_cash_account_id, 1),
                          (cash_movements.c.from_cash_account_id, -1)):  # fmt: skip
@@ -196,9 +198,8 @@ def cash_discrepancies(connection: Connection) -> list[str]:
         total_balance += int(row.balance_fen)
         if int(row.balance_fen) != derived.get(row.id, 0):
             problems.append(
-                f"cash account {row.code}: balance {row.balance_fen} fen, journal says "
-                f"{derived.get(row.id, 0)} fen"
+                cash_balance_differs(row.code, int(row.balance_fen), derived.get(row.id, 0))
             )
     if total_balance != 0:
-        problems.append(f"cash balances sum to {total_balance} fen, not zero")
+        problems.append(cash_not_balanced(total_balance))
     return problems

@@ -79,6 +79,24 @@ class DayReport:
     close_fen: int | None = None
 
 
+def order_memo(venue: str, order_id: int, side: int, quantity_t: int, product: str,
+               price_fen: int | None) -> str:  # fmt: skip
+    """The memo of an order's reservation: the order by its side, number, venue, quantity,
+    product and limit price (``at market`` without one), not its reservation key; a page
+    says it in its language (web/sentences.py)."""
+    what, name = ("funds", "buy") if side == BUY else ("units", "sell")
+    price = "at market" if price_fen is None else f"at {price_fen} fen/t"
+    return (f"{what} set aside for {name} order {order_id} on {venue}: {quantity_t} t of "
+            f"{product} {price}")  # fmt: skip
+
+
+def order_release_memo(venue: str, order_id: int, side: int) -> str:
+    """The memo of what an order's reservation gives back (it left the book, or was amended
+    to less)."""
+    what, name = ("funds", "buy") if side == BUY else ("units", "sell")
+    return f"{what} of {name} order {order_id} on {venue} given back"
+
+
 class ExchangeSession:
     """The venue's books, the agents' flow and the store, kept in step one command at a time."""
 
@@ -197,18 +215,20 @@ class ExchangeSession:
     def place(self, intent: OrderIntent, report: DayReport) -> None:
         book = self.exchange.books[self.key]
         key = f"order/{self.venue.venue.code}/{intent.order_id}"
+        memo = order_memo(self.venue.venue.code, intent.order_id, intent.side, intent.quantity_t,
+                          self.product, intent.price_fen)  # fmt: skip
         if intent.side == BUY:
             price = intent.price_fen if intent.price_fen is not None else book.upper_fen
             needed = funds_needed(self.rules, "listed", intent.at.astimezone(self.zone).date(),
                                   intent.quantity_t, price)  # fmt: skip
             assert needed is not None, "the settlement rules need a listed fee rule"
             _, issues = reservations.reserve_funds(
-                self.engine, self.jurisdiction, intent.owner, needed, key, intent.at
+                self.engine, self.jurisdiction, intent.owner, needed, key, intent.at, memo
             )
         else:
             _, issues = reservations.reserve_units(
                 self.engine, self.jurisdiction, intent.owner, self.product, intent.quantity_t,
-                key, intent.at,
+                key, intent.at, memo,
             )  # fmt: skip
         if issues:
             report.refused += issues
@@ -251,6 +271,7 @@ class ExchangeSession:
             return
         code = self.venue.venue.code
         key, release = f"order/{code}/{order_id}", f"order/{code}/{order_id}/done"
+        memo = order_release_memo(code, order_id, order.side)
         if order.side == BUY:
             with self.engine.connect() as connection:
                 left = connection.execute(
@@ -260,12 +281,12 @@ class ExchangeSession:
                 ).scalar_one()
             if left:
                 _, issues = reservations.release_funds(
-                    self.engine, self.jurisdiction, key, None, release, at
+                    self.engine, self.jurisdiction, key, None, release, at, memo
                 )
                 assert not issues, issues
         elif unused_t:
             _, issues = reservations.release_units(
-                self.engine, self.jurisdiction, key, unused_t, release, at
+                self.engine, self.jurisdiction, key, unused_t, release, at, memo
             )
             assert not issues, issues
             if self.flow is not None:

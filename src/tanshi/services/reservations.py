@@ -43,8 +43,10 @@ from tanshi.store.schema import (
 
 def reserve_units_in(
     connection: Connection, ex: Exchange, seller: int, unit_class: int, quantity: int,
-    key: str, now: datetime,
+    key: str, now: datetime, memo: str | None = None,
 ) -> int:  # fmt: skip
+    """Set ``quantity`` units of ``seller``'s aside under ``key`` (once); ``memo`` says what
+    for (an order names itself: side, quantity, price, venue), by default trading under the key."""
     existing = connection.execute(
         select(unit_reservations).where(unit_reservations.c.idempotency_key == key)
     ).first()
@@ -62,7 +64,7 @@ def reserve_units_in(
         connection,
         TransactionRequest("trading_reservation", f"reserve/{key}",
                            (Movement(seller, ex.clearing_account, unit_class, quantity),), now,
-                           memo=f"units set aside for trading ({key})"),
+                           memo=memo or f"units set aside for trading ({key})"),
         f"reservation {key}",
     )  # fmt: skip
     return int(
@@ -109,7 +111,7 @@ def reserve_funds_in(
 
 def reserve_units(
     engine: Engine, jurisdiction: Jurisdiction, seller: str, unit_class: str, quantity: int,
-    key: str, now: datetime,
+    key: str, now: datetime, memo: str | None = None,
 ) -> tuple[int | None, list[Issue]]:  # fmt: skip
     """Set aside ``quantity`` units of the seller's for a sell order; returns the reservation.
 
@@ -123,22 +125,23 @@ def reserve_units(
         class_id = unit_class_by_code(connection, unit_class)
         if class_id is None:
             raise Refused([Issue("unknown_unit_class", f"no unit class {unit_class}", key)])
-        return reserve_units_in(connection, ex, seller_id, class_id, quantity, key, now)
+        return reserve_units_in(connection, ex, seller_id, class_id, quantity, key, now, memo)
 
     return atomically(engine, work)
 
 
 def reserve_funds(
     engine: Engine, jurisdiction: Jurisdiction, buyer: str, amount_fen: int, key: str,
-    now: datetime,
+    now: datetime, memo: str | None = None,
 ) -> tuple[int | None, list[Issue]]:  # fmt: skip
-    """Set aside ``amount_fen`` of the buyer's money for a buy order (see ``funds_needed``)."""
+    """Set aside ``amount_fen`` of the buyer's money for a buy order (see ``funds_needed``);
+    ``memo`` as ``reserve_funds_in``'s."""
 
     def work(connection: Connection) -> int:
         ex = exchange_in(connection, jurisdiction)
         member_accounts(connection, ex.jurisdiction, [buyer], f"reservation {key}")
         buyer_cash = cash.participant_account(connection, buyer, ex.currency)
-        return reserve_funds_in(connection, ex, buyer_cash, amount_fen, key, now)
+        return reserve_funds_in(connection, ex, buyer_cash, amount_fen, key, now, memo)
 
     return atomically(engine, work)
 
@@ -176,9 +179,10 @@ def _same_holder(released_to: int, holder: int, release_key: str) -> None:
 
 def release_units(
     engine: Engine, jurisdiction: Jurisdiction, key: str, quantity: int | None,
-    release_key: str, now: datetime,
+    release_key: str, now: datetime, memo: str | None = None,
 ) -> tuple[int | None, list[Issue]]:  # fmt: skip
-    """Give back ``quantity`` (default: all) open units of reservation ``key`` to the seller.
+    """Give back ``quantity`` (default: all) open units of reservation ``key`` to the seller;
+    ``memo`` says what was given back (by default the reservation's key).
 
     Returns the units released; calling again with the same ``release_key`` returns what
     the first call released and moves nothing.
@@ -205,7 +209,7 @@ def release_units(
             TransactionRequest("trading_release", f"release/{release_key}",
                                (Movement(ex.clearing_account, row.account_id,
                                          row.unit_class_id, amount),), now,
-                               memo=f"units of reservation {key} given back"),
+                               memo=memo or f"units of reservation {key} given back"),
         )  # fmt: skip
         if not outcome.ok:
             raise Refused([Issue(outcome.result.value, "the registry refused the release", key)])
@@ -222,9 +226,10 @@ def release_units(
 
 def release_funds(
     engine: Engine, jurisdiction: Jurisdiction, key: str, amount_fen: int | None,
-    release_key: str, now: datetime,
+    release_key: str, now: datetime, memo: str | None = None,
 ) -> tuple[int | None, list[Issue]]:  # fmt: skip
-    """Give back ``amount_fen`` (default: all) open funds of reservation ``key``."""
+    """Give back ``amount_fen`` (default: all) open funds of reservation ``key``; ``memo``
+    as ``release_units``'s."""
 
     def work(connection: Connection) -> int:
         ex = exchange_in(connection, jurisdiction)
@@ -246,7 +251,7 @@ def release_funds(
             connection,
             CashRequest(CashEntryKind.FUNDS_RELEASE, f"release/{release_key}",
                         (CashMovement(ex.clearing_cash, row.cash_account_id, amount),), now,
-                        f"funds of reservation {key} given back"),
+                        memo or f"funds of reservation {key} given back"),
         )  # fmt: skip
         if not outcome.ok:
             raise Refused(list(outcome.issues))

@@ -25,6 +25,11 @@ from tanshi.core.moments import to_utc
 from tanshi.market.cash import CashEntryKind, CashMovement, CashRequest
 from tanshi.market.settlement import Fill, SettlementPlan, plan_settlement
 from tanshi.market.settlement_rules import SettlementRules
+from tanshi.reconciliation.ledgers import (
+    LedgerDiscrepancy,
+    clearing_cash_differs,
+    clearing_units_differ,
+)
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.services import cash
 from tanshi.services.clearing import (
@@ -43,7 +48,14 @@ from tanshi.services.jurisdiction import Jurisdiction, find_account, local_date
 from tanshi.services.registry import stored_holdings
 from tanshi.services.registry_access import load_accounts
 from tanshi.services.reservations import locked, reserve_funds_in, reserve_units_in
-from tanshi.store.schema import accounts, funds_reservations, settlements, unit_reservations
+from tanshi.store.schema import (
+    accounts,
+    cash_accounts,
+    funds_reservations,
+    settlements,
+    unit_classes,
+    unit_reservations,
+)
 
 PENDING, SETTLED = "pending", "settled"
 
@@ -277,23 +289,39 @@ def settle_due(
     return SettlementRun(tuple(settled), tuple(failed))
 
 
-def settlement_discrepancies(connection: Connection, jurisdiction: Jurisdiction) -> list[str]:
-    """What is wrong between the reservations, pending trades and the clearing accounts.
+def settlement_discrepancies(
+    connection: Connection, jurisdiction: Jurisdiction
+) -> list[LedgerDiscrepancy]:
+    """What is wrong between the reservations, pending trades and the clearing accounts of
+    ``jurisdiction`` (reconciliation.ledgers records: code, message, where).
 
     The clearing account holds exactly the open unit reservations plus the units of pending
     trades, per unit class; the clearing cash account holds exactly the open funds
-    reservations plus what the buyers of pending trades pay. Empty when all is well.
+    reservations plus what the buyers of pending trades pay. Empty when all is well. Only
+    the jurisdiction's unit classes and participants' cash count (another jurisdiction's
+    exchange has its own clearing accounts).
     """
-    clearing = find_account(connection, clearing_account_code(jurisdiction.code))
+    clearing_code = clearing_account_code(jurisdiction.code)
+    clearing = find_account(connection, clearing_code)
+    classes = dict(connection.execute(select(unit_classes.c.id, unit_classes.c.code).where(
+        unit_classes.c.jurisdiction == jurisdiction.code)).all())  # fmt: skip
     expected_units: dict[int, int] = {}
     for unit_class, open_units in connection.execute(
         select(unit_reservations.c.unit_class_id, unit_reservations.c.open_units)
-    ):
+        .where(unit_reservations.c.unit_class_id.in_(list(classes)))
+    ):  # fmt: skip
         expected_units[unit_class] = expected_units.get(unit_class, 0) + int(open_units)
-    expected_fen = sum(
-        int(value) for value in connection.execute(select(funds_reservations.c.open_fen)).scalars()
+    participants = (
+        select(cash_accounts.c.id)
+        .join(accounts, accounts.c.id == cash_accounts.c.registry_account_id)
+        .where(accounts.c.jurisdiction_id == jurisdiction.id)
     )
-    pending = connection.execute(select(settlements).where(settlements.c.status == PENDING))
+    expected_fen = sum(
+        int(value) for value in connection.execute(select(funds_reservations.c.open_fen).where(
+            funds_reservations.c.cash_account_id.in_(participants))).scalars()
+    )  # fmt: skip
+    pending = connection.execute(select(settlements).where(
+        settlements.c.status == PENDING, settlements.c.unit_class_id.in_(list(classes))))  # fmt: skip
     for row in pending:
         key = row.unit_class_id
         expected_units[key] = expected_units.get(key, 0) + int(row.quantity_units)
@@ -306,14 +334,11 @@ def settlement_discrepancies(connection: Connection, jurisdiction: Jurisdiction)
     }
     for unit in sorted(set(held) | set(expected_units)):
         if held.get(unit, 0) != expected_units.get(unit, 0):
-            problems.append(
-                f"clearing account holds {held.get(unit, 0)} units of class {unit}; open "
-                f"reservations and pending trades account for {expected_units.get(unit, 0)}"
-            )
-    balance = cash.balances(connection).get(cash.clearing_cash_code(jurisdiction.code), 0)
+            problems.append(clearing_units_differ(
+                clearing_code, classes.get(unit, f"#{unit}"), held.get(unit, 0),
+                expected_units.get(unit, 0)))  # fmt: skip
+    clearing_cash = cash.clearing_cash_code(jurisdiction.code)
+    balance = cash.balances(connection).get(clearing_cash, 0)
     if balance != expected_fen:
-        problems.append(
-            f"clearing cash holds {balance} fen; open reservations and pending trades "
-            f"account for {expected_fen} fen"
-        )
+        problems.append(clearing_cash_differs(clearing_cash, balance, expected_fen))
     return problems

@@ -24,7 +24,7 @@ from tanshi.market.venues import Venue, schedule
 from tanshi.resources import load_settlement_rules, load_venue, venue_ids
 from tanshi.scenario.agent_flow import OrderIntent
 from tanshi.services import reservations
-from tanshi.services.exchange import DayReport, ExchangeSession, OpenOrder
+from tanshi.services.exchange import DayReport, ExchangeSession, OpenOrder, order_release_memo
 from tanshi.services.exchange_log import stored_log, traded_days
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.order_outcomes import with_outcomes
@@ -194,6 +194,7 @@ def change_order(
                 _, issues = reservations.release_units(
                     engine, jurisdiction, f"order/{venue_code}/{order_id}", unused,
                     f"order/{venue_code}/{order_id}/amend/{session.exchange.seq}", at,
+                    order_release_memo(venue_code, order_id, resting.side),
                 )  # fmt: skip
                 assert not issues, issues
             resting.left_t = command.quantity_t

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import ServiceDep
+from tanshi.api.errors import ApiError
 from tanshi.services import cash_reads
 from tanshi.web.common import VisitorDep, login_redirect
 from tanshi.web.formats import yuan
@@ -38,5 +39,14 @@ def cash_page(
     )
     registry = next((a["registry_account"] for a in accounts.items if a["code"] == shown), None)
     settlements = cash_reads.settlement_list(svc.engine, me, account=registry, limit=50)
+    discrepancies = None  # the ledgers' reconciliation, for those who read the whole ledger
+    if cash_reads.reads_whole_ledger(me) and (not me.jurisdiction_bound or me.jurisdiction):
+        try:
+            place = svc.jurisdiction(None, who=me)
+        except ApiError:  # several jurisdictions and none is the visitor's: nothing to check
+            place = None
+        if place is not None:
+            discrepancies = cash_reads.ledger_discrepancies(svc.engine, me, place)
     return render(request, svc, who, "cash.html", accounts=accounts.items, shown=shown,
-                  entries=entries, settlements=settlements, registry=registry, yuan=yuan)  # fmt: skip
+                  entries=entries, settlements=settlements, registry=registry, yuan=yuan,
+                  discrepancies=discrepancies)  # fmt: skip

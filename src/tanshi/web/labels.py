@@ -145,11 +145,15 @@ ORDER_STATUSES = {"open": "open", "ended": "ended", "refused": "refused", "unkno
 RULEBOOK_SECTIONS = {
     "allocation": "allocation", "compliance": "compliance", "penalty": "penalty", "mrv": "MRV",
 }  # fmt: skip
+# What an auction's unsold volume becomes (rulebook [[auction]] unsold), as a clearing's
+# problems name it (``{unsold_rule}``, web/problems.py NAMED).
+UNSOLD_RULES = {"roll_over": "roll over", "withhold": "withhold", "cancel": "cancel"}
 # Codes whose name depends on what they name: ``{{ code|label("account status") }}`` reads the
 # name in the catalog's ``msgctxt "account status"`` before the plain msgid.
 KINDS: dict[str, dict[str, str]] = {
     "account status": ACCOUNT_STATUSES, "auction phase": AUCTION_PHASES,
     "order status": ORDER_STATUSES, "rulebook section": RULEBOOK_SECTIONS,
+    "unsold rule": UNSOLD_RULES,
 }  # fmt: skip
 
 

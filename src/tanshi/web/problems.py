@@ -21,8 +21,9 @@ from tanshi.core.issues import Issue, Severity
 from tanshi.web.labels import KINDS
 
 # Params that name a code, which a page says by its name in a context of labels.KINDS
-# (``the rulebook has no {section} rule in force``: 配额分配, not ``allocation``).
-NAMED = {"section": "rulebook section"}
+# (``the rulebook has no {section} rule in force``: 配额分配, not ``allocation``; an auction's
+# unsold volume ``(roll_over)``: 结转至下次拍卖).
+NAMED = {"section": "rulebook section", "unsold_rule": "unsold rule"}
 
 
 def _said(

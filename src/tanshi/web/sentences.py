@@ -42,6 +42,15 @@ def _paid(values: dict[str, str]) -> dict[str, str]:
     return {**values, "amount": yuan(int(fen))}
 
 
+def _order(values: dict[str, str]) -> dict[str, str]:
+    """An order's reservation memo: its quantity grouped, its limit price (if any) in yuan."""
+    return _grouped(_fen_per_t(values) if "fen" in values else values)
+
+
+# An order in its reservation's memo: number, venue, quantity and product.
+ORDER = r"(?P<order>\d+) on (?P<venue>\S+): (?P<quantity>\d+) t of (?P<product>\S+)"
+
+
 Table = tuple[tuple[re.Pattern[str], str, Convert], ...]
 
 
@@ -53,6 +62,23 @@ MEMOS = _table(
         (r"surrender for (?P<year>\d{4})", "surrender for {year}", dict),
         (r"free allocation (?P<year>\d{4})", "free allocation {year}", dict),
         (r"forced compliance for (?P<year>\d{4})", "forced compliance for {year}", dict),
+        # an order's reservation and what it gives back, by the order (services/exchange.py)
+        (r"units set aside for sell order " + ORDER + r" at (?P<fen>\d+) fen/t",
+         "units set aside for sell order {order} on {venue}: {quantity} t of {product} at "
+         "CNY {price}/t", _order),
+        (r"units set aside for sell order " + ORDER + " at market",
+         "units set aside for sell order {order} on {venue}: {quantity} t of {product} at "
+         "market", _order),
+        (r"funds set aside for buy order " + ORDER + r" at (?P<fen>\d+) fen/t",
+         "funds set aside for buy order {order} on {venue}: {quantity} t of {product} at "
+         "CNY {price}/t", _order),
+        (r"funds set aside for buy order " + ORDER + " at market",
+         "funds set aside for buy order {order} on {venue}: {quantity} t of {product} at "
+         "market", _order),
+        (r"units of sell order (?P<order>\d+) on (?P<venue>\S+) given back",
+         "units of sell order {order} on {venue} given back", dict),
+        (r"funds of buy order (?P<order>\d+) on (?P<venue>\S+) given back",
+         "funds of buy order {order} on {venue} given back", dict),
         (r"units set aside for trading \((?P<key>[^()\s]+)\)",
          "units set aside for trading ({key})", dict),
         (r"units of reservation (?P<key>\S+) given back",

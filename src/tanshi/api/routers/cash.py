@@ -43,6 +43,12 @@ class CashEntryOut(BaseModel):
     counterparty: str
 
 
+class DiscrepancyOut(BaseModel):
+    code: str = Field(description="e.g. clearing_cash_differs_from_reservations")
+    message: str
+    where: str = Field(description="e.g. cash account DP-CLEARING-CASH")
+
+
 class SettlementOut(BaseModel):
     trade_id: str
     venue: str
@@ -113,3 +119,20 @@ def list_settlements(
     return page_body(cash_reads.settlement_list(
         svc.engine, who, status=status, account=account, limit=paging.limit, offset=paging.offset,
     ))  # fmt: skip
+
+
+@router.get("/cash/discrepancies", response_model=list[DiscrepancyOut])
+def ledger_discrepancies(
+    who: Reader, svc: ServiceDep,
+    jurisdiction: Annotated[str | None, Query(
+        max_length=20, description="the jurisdiction; optional with only one")] = None,
+) -> list[dict]:  # fmt: skip
+    """What is wrong between the cash ledger, the clearing accounts, the reservations and the
+    pending trades: empty when all reconciles. For the exchange operator, regulators,
+    auditors and administrators."""
+    place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
+    found = cash_reads.ledger_discrepancies(svc.engine, who, place)
+    if found is None:
+        raise ApiError(403, "ledger_readers_only", "the ledgers' reconciliation is for the "
+                       "exchange operator, regulators, auditors and administrators")  # fmt: skip
+    return [cash_reads.discrepancy_shape(d) for d in found]

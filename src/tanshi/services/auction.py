@@ -26,7 +26,7 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import NoRuleInForce, Rulebook, rules_in_force
-from tanshi.services.carry_over import CarryOver, carry_over
+from tanshi.services.carry_over import CarryOver, carry_over, claim
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -172,10 +172,11 @@ def deliver_auction(
         if carry.carried_in_t != carried_in_t:
             result = _cleared_again(connection, jurisdiction, result,
                                     carry.carried_in_t - carried_in_t, guarantees)  # fmt: skip
-        _auction_id, transactions = deliver_in(
+        auction_id, transactions = deliver_in(
             connection, jurisdiction, result, allowances, code=code, year=year, now=now,
             carried_in_t=carry.carried_in_t, carried_from=carry.claim, bids_text=bids_text,
         )  # fmt: skip
+        claim(connection, carry, now, auction_id=auction_id)
     return Held(result, carry, transactions)
 
 

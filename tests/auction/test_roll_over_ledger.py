@@ -136,7 +136,7 @@ def test_a_released_roll_over_is_not_lost_when_a_later_auction_is_recorded(
     assert _hold(engine, place, "2016-S1") == 0  # 3 000 t rolled over
     done = _cancel(engine, place, "2016-B2")
     assert (done["roll_over_from"], done["roll_over_released_t"]) == ("2016-B1", 5000)
-    assert done["roll_overs_released"] == [{"from": "2016-B1", "t": 5000}]
+    assert done["roll_overs_released"] == [{"auction": "2016-B1", "t": 5000}]
     assert carried_in_units(engine, place) == 8000
     _announce(engine, place, "2016-B3")
     with engine.connect() as connection:

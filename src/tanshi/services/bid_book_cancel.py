@@ -118,5 +118,5 @@ def _shape(connection: Connection, notice: Any) -> dict[str, Any]:
         "released_fen": sum(int(b.price_hundredths) * int(b.quantity_units) for b in ended),
         "roll_over_released_t": sum(units for _code, units in released),
         "roll_over_from": ", ".join(code for code, _units in released) or None,
-        "roll_overs_released": [{"from": code, "t": units} for code, units in released],
+        "roll_overs_released": [{"auction": code, "t": units} for code, units in released],
     }  # fmt: skip

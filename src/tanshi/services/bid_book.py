@@ -124,9 +124,9 @@ def announce(
 ) -> tuple[int | None, list[Issue]]:  # fmt: skip
     """Announce an auction of ``year`` and its bidding window; returns the notice's id.
 
-    The volume is the rule's (or ``volume_t``) plus what the last recorded auction rolled
-    over, unless a notice or auction after it already carries that in (``carry_over``, read
-    again in the write transaction); the reserve price the rule's (or
+    The volume is the rule's (or ``volume_t``) plus every roll-over available, which the
+    notice claims (``carry_over``, read again and claimed in the write transaction); the
+    reserve price the rule's (or
     ``reserve_price_per_t``, when the rule sets one per auction). The code must be new among
     notices and recorded auctions.
     """

@@ -321,8 +321,8 @@ def announce(
     body: AnnounceIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Regulator,
     jurisdiction: JurisdictionQuery = None,
 ) -> JSONResponse:  # fmt: skip
-    """Announce an auction: its day, bidding window, volume (plus what the last auction rolled
-    over) and reserve price, the other terms from the rulebook. 409 ``auction_code_taken``."""
+    """Announce an auction: its day, bidding window, volume (plus every roll-over
+    available, which it claims) and reserve price, the other terms from the rulebook. 409 ``auction_code_taken``."""
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)

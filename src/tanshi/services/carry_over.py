@@ -93,9 +93,9 @@ def carry_over(connection: Connection, jurisdiction_id: int) -> CarryOver:
     if latest is None:
         return CarryOver(available=available)
     rolled_over = int(latest.rolled_over_units)
-    claimed_by = None
+    claimed_by: str | None = None
     if rolled_over and not any(roll.auction_id == latest.id for roll in available):
-        claimed_by = connection.execute(
+        holder = connection.execute(
             select(auction_notices.c.code, auctions.c.code.label("auction"))
             .select_from(roll_over_claims)
             .outerjoin(auction_notices, auction_notices.c.id == roll_over_claims.c.notice_id)
@@ -103,7 +103,7 @@ def carry_over(connection: Connection, jurisdiction_id: int) -> CarryOver:
                                       roll_over_claims.c.notice_id.is_(None)))
             .where(roll_over_claims.c.from_auction_id == latest.id, LIVE)
         ).first()  # fmt: skip
-        claimed_by = None if claimed_by is None else claimed_by[0] or claimed_by[1]
+        claimed_by = None if holder is None else holder[0] or holder[1]
     return CarryOver(int(latest.id), latest.code, rolled_over, claimed_by, available)
 
 

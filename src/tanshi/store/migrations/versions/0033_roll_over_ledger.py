@@ -20,7 +20,7 @@ auction was recorded).
 
 ``auction_notices`` gains a check that ``cancelled_at``, ``cancelled_by``, ``cancel_reason``
 and ``cancel_key`` are all set or all NULL (refused while a notice has only some). On SQLite
-the table's definition is edited in place: rebuilding it would drop it under its bids.
+two triggers make the check: rebuilding the table would drop it under its bids.
 
 The downgrade drops the claims (the columns keep one per notice or auction) and the check.
 """
@@ -124,23 +124,19 @@ def _notices_check(check: str | None) -> None:
         else:
             op.create_check_constraint(name, NOTICES, check)
         return
-    # A rebuild (batch mode) would drop the old table under its bids: with foreign keys on,
-    # as tanshi opens SQLite, and inside the migration's transaction (where the pragma cannot
-    # be turned off), that fails. Adding or dropping a CHECK changes no stored row, so the
-    # table's definition is edited in place instead, as SQLite documents for such changes
-    # (sqlite.org/lang_altertable.html#otheralter), once the rows are known to pass.
-    sql = connection.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' "
-                                     f"AND name = '{NOTICES}'")).scalar_one()  # fmt: skip
-    clause = f", CONSTRAINT {name} CHECK ({WHOLE_CHECK})"
-    if check is None:
-        assert clause in sql, sql
-        new = sql.replace(clause, "")
-    else:
-        assert sql.rstrip().endswith(")") and clause not in sql, sql
-        new = sql.rstrip()[:-1].rstrip() + clause + "\n)"
-    version = connection.execute(sa.text("PRAGMA schema_version")).scalar_one()
-    connection.execute(sa.text("PRAGMA writable_schema = ON"))
-    connection.execute(sa.text("UPDATE sqlite_master SET sql = :sql WHERE type = 'table' "
-                               f"AND name = '{NOTICES}'"), {"sql": new})  # fmt: skip
-    connection.execute(sa.text(f"PRAGMA schema_version = {int(version) + 1}"))
-    connection.execute(sa.text("PRAGMA writable_schema = OFF"))
+    # SQLite adds a CHECK only by rebuilding the table, and the rebuild would drop it under
+    # its bids (foreign keys are on inside the migration's transaction): two triggers refuse
+    # the same rows instead, as the append-only tables' triggers do (0028).
+    on_new = WHOLE_CHECK
+    for column in CANCELLATION:
+        on_new = on_new.replace(f"{column} IS", f"NEW.{column} IS")
+    for action in ("insert", "update"):
+        trigger = f"{NOTICES}_{WHOLE}_{action}"
+        if check is None:
+            op.execute(f"DROP TRIGGER {trigger}")
+            continue
+        op.execute(
+            f"CREATE TRIGGER {trigger} BEFORE {action.upper()} ON {NOTICES} FOR EACH ROW "
+            f"WHEN NOT ({on_new}) BEGIN SELECT RAISE(ABORT, 'CHECK constraint failed: "
+            f"{WHOLE}: a cancellation sets {', '.join(CANCELLATION)} together'); END"
+        )

@@ -15,6 +15,7 @@ from tanshi.auction.book import Phase, Window, check_bid
 from tanshi.resources import load_rulebook
 from tanshi.services import bid_book, bid_book_cancel, bid_book_clearing, bid_book_reads, cash
 from tanshi.services.auction import auction_terms, carried_in_units, hold_auction
+from tanshi.services.identity import principal_named
 from tanshi.services.jurisdiction import Jurisdiction, load_jurisdiction
 from tanshi.services.settlement import settlement_discrepancies
 from tanshi.store.engine import downgrade, migrate
@@ -205,3 +206,31 @@ def test_a_cancelled_window_refuses_a_bid_as_cancelled_whatever_the_moment() -> 
     issues = check_bid(terms, Decimal("25.00"), 1000, phase=Phase.CANCELLED, sector=None,
                        other_live_t=0)  # fmt: skip
     assert [issue.code for issue in issues] == ["auction_cancelled"]
+
+
+def test_a_cancelled_books_bids_are_unsealed_for_oversight_only(engine: Engine) -> None:
+    """bid_book_reads.notice for each kind of reader (the API and the web pass the companies
+    a user bids for as ``own_companies``); the CLI's whole book covers a cancelled auction."""
+    place = _world(engine)
+    _announce(engine, place, "2016-B1")
+    assert _bid(engine, place, "A1", "25.00", 2000, "k1")[0] is not None
+    assert _bid(engine, place, "B1", "21.00", 1000, "k2")[0] is not None
+    sealed = bid_book_reads.notice(engine, principal_named(engine, "regulator"), "2016-B1", NOW)
+    assert sealed is not None and (sealed["bids_shown"], sealed["bids"]) == ("none", [])
+    assert bid_book_reads.whole_book(engine, "DP", "2016-B1") == []  # open: sealed
+    assert _cancel(engine, place)[0] is not None
+    for user, own, shown, companies in (
+        ("regulator", frozenset(), "all", ["A1", "B1"]),
+        ("auditor", frozenset(), "all", ["A1", "B1"]),
+        ("officer-a", frozenset({"A1"}), "own", ["A1"]),
+        ("trader", frozenset(), "none", []),
+        (None, frozenset(), "none", []),  # the public
+    ):
+        principal = None if user is None else principal_named(engine, user)
+        seen = bid_book_reads.notice(engine, principal, "2016-B1", NOW, own_companies=own)
+        assert seen is not None and seen["bids_shown"] == shown, user
+        assert [b["company"] for b in seen["bids"]] == companies, user
+    assert [b["company"] for b in bid_book_reads.whole_book(engine, "DP", "2016-B1")] == [
+        "A1", "B1"]  # fmt: skip
+    published = bid_book_reads.cancellation_list(engine).items
+    assert not {"bids", "cancelled_by"} & set(published[0])

@@ -26,7 +26,9 @@ from tanshi.rulebook.in_force import rule_for
 from tanshi.scenario.monthly import plan_for, report_for
 from tanshi.services import (
     allocation,
+    auction,
     bid_book,
+    bid_book_cancel,
     bid_book_clearing,
     bid_book_reads,
     cash,
@@ -456,13 +458,28 @@ class ScenarioRun:
     def do_clear(self, code: str, _at: str, moment: str) -> list[Issue]:
         return bid_book_clearing.clear_book(self.engine, self.j, code, now=_when(moment))[1]
 
+    def do_cancel_auction(self, code: str, _at: str, moment: str, _because: str,
+                          reason: str) -> list[Issue]:  # fmt: skip
+        """``cancel-auction 2017-A2 at 2017-03-10T09:00+08:00 because "an outage"``"""
+        return bid_book_cancel.cancel_notice(self.engine, self.j, code, reason=reason,
+                                             key=f"cancel/{code}", now=_when(moment),
+                                             by="regulator")[1]  # fmt: skip
+
+    def do_expect_carry_over(self, tonnes: str) -> None:
+        """``expect-carry-over 21000``: what the next notice or auction would carry in."""
+        carried = auction.carried_in_units(self.engine, self.j)
+        assert carried == int(tonnes), f"carried in next: {carried}, not {tonnes}"
+
     def do_expect_auction(self, code: str, *pairs: str) -> None:
-        """``expect-auction 2017-A1 price=22.00 sold=20000 bid=21000 cover=1.05 bidders=7``"""
+        """``expect-auction 2017-A1 price=22.00 sold=20000 bid=21000 cover=1.05 bidders=7``
+        (also ``offered=``, ``carried=``, ``rolled=``, ``phase=``)"""
         shown = bid_book_reads.notice(self.engine, None, code, _when("2100-01-01"))
         assert shown is not None, code
         actual = {"price": bid_book_reads.price_text(shown["clearing_price_hundredths"]),
                   "sold": str(shown["sold_t"]), "bid": str(shown["bid_t"]),
-                  "cover": shown["cover_ratio"], "bidders": str(shown["bidders"])}  # fmt: skip
+                  "cover": shown["cover_ratio"], "bidders": str(shown["bidders"]),
+                  "offered": str(shown["offered_t"]), "carried": str(shown["carried_in_t"]),
+                  "rolled": str(shown["rolled_over_t"]), "phase": shown["phase"]}  # fmt: skip
         for pair in pairs:
             name, value = pair.split("=")
             assert actual[name] == value, f"{code} {name}: expected {value}, got {actual[name]}"

@@ -101,7 +101,7 @@ def run(
         bool,
         typer.Option(
             help="Deliver the awards through the registry of the database and record the "
-            "auction (adds the volume the last recorded auction rolled over)."
+            "auction (adds the volume earlier auctions rolled over and no one claims)."
         ),
     ] = False,
     code: Annotated[str | None, typer.Option(help="Auction code when delivering.")] = None,

@@ -179,7 +179,8 @@ def book(
     code: Annotated[str, typer.Argument(help="The announced auction.")],
     db: Db = None, at: At = None,
 ) -> None:  # fmt: skip
-    """The auction's window and terms; once cleared, its results and the whole book."""
+    """The auction's window and terms; once cleared, its results and the whole book (once
+    cancelled, who cancelled it, why, and the whole book)."""
     engine, place = open_registry(db)
     try:
         _show(engine, place.rulebook.rulebook.timezone, place.code, code, moment_of(at, engine))
@@ -198,12 +199,13 @@ def _show(engine, zone: str, jurisdiction: str, code: str, now: datetime) -> Non
     if shown["phase"] == "cancelled":
         typer.echo(f"cancelled at {zoned(shown['cancelled_at'], zone)} by "
                    f"{shown['cancelled_by']}: {shown['cancel_reason']}")  # fmt: skip
-    if shown["phase"] != "cleared":
+    elif shown["phase"] != "cleared":
         return
-    typer.echo(f"closed at {zoned(shown['closed_at'], zone)}")
-    typer.echo(f"clearing price {price(shown['clearing_price_hundredths']) or '—'}; bid "
-               f"{shown['bid_t']:,} t by {shown['bidders']} bidder(s), sold {shown['sold_t']:,} "
-               f"t, cover ratio {shown['cover_ratio']}")  # fmt: skip
+    else:
+        typer.echo(f"closed at {zoned(shown['closed_at'], zone)}")
+        typer.echo(f"clearing price {price(shown['clearing_price_hundredths']) or '—'}; bid "
+                   f"{shown['bid_t']:,} t by {shown['bidders']} bidder(s), sold "
+                   f"{shown['sold_t']:,} t, cover ratio {shown['cover_ratio']}")  # fmt: skip
     whole = bid_book_reads.whole_book(engine, jurisdiction, code)
     table = Table("bid", "company", "status", "price", "t", "awarded t")
     for row in whole:

@@ -5,7 +5,7 @@ what each bidder won as an ``auction_delivery`` from the jurisdiction's holding 
 the bidder's operator holding account and records the auction, all in one database
 transaction: either every delivery and the record land, or nothing does. ``hold_auction``
 does both for people (the API and the web page): bidders checked, terms with the volume the
-last auction rolled over (unless already claimed, ``carry_over``), cleared, and delivered
+roll-overs available (``carry_over``), cleared, and delivered
 unless it is a dry run.
 """
 
@@ -26,7 +26,7 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.rulebook import NoRuleInForce, Rulebook, rules_in_force
-from tanshi.services.carry_over import CarryOver, carry_over
+from tanshi.services.carry_over import CarryOver, carry_over, claim
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -119,15 +119,14 @@ def run_auction(
 
 
 def carry_over_now(engine: Engine, jurisdiction: Jurisdiction) -> CarryOver:
-    """The latest auction's roll-over and its claim, as committed now (a preview: writers
-    read it again in their transaction)."""
+    """The roll-overs available and the latest auction's claim, as committed now (a preview:
+    writers read them again in their transaction)."""
     with reader(engine).connect() as connection:
         return carry_over(connection, jurisdiction.id)
 
 
 def carried_in_units(engine: Engine, jurisdiction: Jurisdiction) -> int:
-    """Units the next auction would carry in: what the latest recorded auction rolled over,
-    unless a notice or auction after it already carries them in (then 0)."""
+    """Units the next auction would carry in: every roll-over no notice or auction claims."""
     return carry_over_now(engine, jurisdiction).carried_in_t
 
 
@@ -152,12 +151,12 @@ def deliver_auction(
     bids_text: str,
     guarantees: Mapping[str, Decimal] | None = None,
 ) -> Held:
-    """Deliver every award and record the auction, carrying in the roll-over it claims.
+    """Deliver every award and record the auction, carrying in the roll-overs it claims.
 
-    ``result`` was cleared with ``carried_in_t`` rolled over (and ``guarantees``). The claim
-    is read again after the registry's journal-head lock, which every announcement and
-    delivery takes: if another notice or auction took the roll-over meanwhile (or a new
-    auction left one), the bids are cleared again with what is carried in now.
+    ``result`` was cleared with ``carried_in_t`` rolled over (and ``guarantees``). What is
+    available is read again after the registry's journal-head lock, which every announcement
+    and delivery takes, and claimed: if another notice or auction took a roll-over meanwhile
+    (or one became available), the bids are cleared again with what is carried in now.
     """
     rules = rules_in_force(jurisdiction.rulebook, year)
     allowances = unit_class_id(engine, jurisdiction, rules.allowance_unit_type.code, year)
@@ -172,10 +171,11 @@ def deliver_auction(
         if carry.carried_in_t != carried_in_t:
             result = _cleared_again(connection, jurisdiction, result,
                                     carry.carried_in_t - carried_in_t, guarantees)  # fmt: skip
-        _auction_id, transactions = deliver_in(
+        auction_id, transactions = deliver_in(
             connection, jurisdiction, result, allowances, code=code, year=year, now=now,
             carried_in_t=carry.carried_in_t, carried_from=carry.claim, bids_text=bids_text,
         )  # fmt: skip
+        claim(connection, carry, now, auction_id=auction_id)
     return Held(result, carry, transactions)
 
 
@@ -305,9 +305,9 @@ def hold_auction(
 ) -> Held:
     """Clear an auction of ``year`` on the stored rulebook and, unless a dry run, deliver it.
 
-    The volume offered is the rule's (or ``volume_t``) plus what the last recorded auction
-    rolled over, unless a notice or auction after it already carries that in (``notes`` then
-    say so; ``carry_over``). Raises ``AuctionRefused`` (nothing written) for bidders who are not
+    The volume offered is the rule's (or ``volume_t``) plus every roll-over available, which
+    the auction claims when delivered (``carry_over``; ``notes`` say so when the latest
+    auction's roll-over is carried into another). Raises ``AuctionRefused`` (nothing written) for bidders who are not
     companies of the jurisdiction, terms that clear nothing, a code already used, or a
     delivery the registry refuses.
     """

@@ -30,7 +30,7 @@ from tanshi.services.auction import (
     carried_in_units,
     hundredths,
 )
-from tanshi.services.carry_over import carry_over
+from tanshi.services.carry_over import carry_over, claim
 from tanshi.services.clearing import (
     Exchange,
     Refused,
@@ -124,9 +124,9 @@ def announce(
 ) -> tuple[int | None, list[Issue]]:  # fmt: skip
     """Announce an auction of ``year`` and its bidding window; returns the notice's id.
 
-    The volume is the rule's (or ``volume_t``) plus what the last recorded auction rolled
-    over, unless a notice or auction after it already carries that in (``carry_over``, read
-    again in the write transaction); the reserve price the rule's (or
+    The volume is the rule's (or ``volume_t``) plus every roll-over available, which the
+    notice claims (``carry_over``, read again and claimed in the write transaction); the
+    reserve price the rule's (or
     ``reserve_price_per_t``, when the rule sets one per auction). The code must be new among
     notices and recorded auctions.
     """
@@ -162,7 +162,7 @@ def announce(
             carry.carried_in_t)  # fmt: skip
         if offered is None:
             raise Refused(problems)
-        return int(connection.execute(
+        notice_id = int(connection.execute(
             auction_notices.insert().values(
                 jurisdiction_id=jurisdiction.id, code=code, year=year, auction_on=auction_on,
                 opens_at=to_utc(opens_at), closes_at=to_utc(closes_at),
@@ -172,6 +172,8 @@ def announce(
                 announced_by=by, announced_at=to_utc(now),
             ).returning(auction_notices.c.id)
         ).scalar_one())  # fmt: skip
+        claim(connection, carry, now, notice_id=notice_id)
+        return notice_id
 
     return atomically(engine, work)
 

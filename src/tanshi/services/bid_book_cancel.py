@@ -7,10 +7,8 @@ registry's journal-head lock (``clearing.atomically``) and the notice's row lock
 bid-book write: each live bid ends ``cancelled`` and its funds reservation's rest is released
 to the bidder (a ``funds_release`` cash entry, as clearing releases a losing bid's); the
 notice records who cancelled it, when, why and under which key. Nothing is deleted. The
-roll-over the notice claimed becomes claimable again (``carry_over`` ignores cancelled
-notices, and so does the database's unique index on the claim) — by the next notice or
-one-step auction, as long as no other auction has been recorded since: only the latest
-auction's roll-over is carried (``carry_over``).
+roll-overs the notice claimed are released (``carry_over.release``): the next notice or
+one-step auction carries them in, however many auctions were recorded since.
 """
 
 from __future__ import annotations
@@ -22,6 +20,7 @@ from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc
+from tanshi.services import carry_over
 from tanshi.services.bid_book import (
     CANCELLED,
     LIVE,
@@ -33,7 +32,7 @@ from tanshi.services.bid_book import (
 )
 from tanshi.services.clearing import atomically, exchange_in
 from tanshi.services.jurisdiction import Jurisdiction
-from tanshi.store.schema import auction_bids, auction_notices, auctions
+from tanshi.store.schema import auction_bids, auction_notices
 
 MAX_REASON_CHARS = 2000
 
@@ -56,7 +55,7 @@ def cancel_notice(
     """Cancel auction ``code``, not yet cleared, for ``reason`` (stored as given) under ``key``.
 
     Its live bids end ``cancelled`` and their reserved funds are released to the bidders;
-    the roll-over it carried in is claimable by the next notice or one-step auction. The
+    the roll-overs it carried in are available to the next notice or one-step auction. The
     same key again returns the same cancellation (``replayed``); cancelling a cleared
     auction is refused (``auction_already_cleared``), a cancelled one again under another
     key too (``auction_cancelled``).
@@ -96,6 +95,7 @@ def cancel_notice(
                                .values(status=CANCELLED, ended_at=to_utc(now)))  # fmt: skip
         connection.execute(auction_notices.update().where(auction_notices.c.id == notice.id).values(
             cancelled_at=to_utc(now), cancelled_by=by, cancel_reason=reason, cancel_key=key))  # fmt: skip
+        carry_over.release(connection, notice.id, now)
         cancelled = locked_notice(connection, jurisdiction, code)
         return _shape(connection, cancelled) | {"replayed": False}
 
@@ -104,20 +104,19 @@ def cancel_notice(
 
 def _shape(connection: Connection, notice: Any) -> dict[str, Any]:
     """The cancellation as done: the bids it ended, the funds they had reserved, the
-    roll-over claim it gave up (the auction and the tonnes it had carried in)."""
+    roll-overs it released (the auctions and the tonnes it had carried in)."""
     ended = connection.execute(
         select(auction_bids.c.price_hundredths, auction_bids.c.quantity_units)
         .where(auction_bids.c.notice_id == notice.id, auction_bids.c.status == CANCELLED)
     ).all()  # fmt: skip
-    released = None
-    if notice.carried_from_auction_id is not None:
-        released = connection.execute(select(auctions.c.code).where(
-            auctions.c.id == notice.carried_from_auction_id)).scalar_one()  # fmt: skip
+    released = [(code, units) for code, units, gone in carry_over.claims_of(connection, notice.id)
+                if gone]  # fmt: skip
     return {
         "code": notice.code, "cancelled_at": from_store(notice.cancelled_at).isoformat(),
         "cancelled_by": notice.cancelled_by, "reason": notice.cancel_reason,
         "bids_cancelled": len(ended),
         "released_fen": sum(int(b.price_hundredths) * int(b.quantity_units) for b in ended),
-        "roll_over_released_t": int(notice.carried_in_units) if released else 0,
-        "roll_over_from": released,
+        "roll_over_released_t": sum(units for _code, units in released),
+        "roll_over_from": ", ".join(code for code, _units in released) or None,
+        "roll_overs_released": [{"auction": code, "t": units} for code, units in released],
     }  # fmt: skip

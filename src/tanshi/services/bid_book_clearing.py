@@ -25,7 +25,7 @@ from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store, to_utc, zoned
 from tanshi.market.cash import CashAccountKind, CashEntryKind, CashMovement, CashRequest
 from tanshi.rulebook import rules_in_force
-from tanshi.services import cash
+from tanshi.services import carry_over, cash
 from tanshi.services.auction import AuctionRefused, deliver_in, hundredths
 from tanshi.services.bid_book import (
     CLEARED,
@@ -119,6 +119,7 @@ def clear_book(
             )  # fmt: skip
         except AuctionRefused as refused:
             raise Refused(refused.issues) from refused
+        carry_over.cleared(connection, notice.id, auction_id)  # its claims are the auction's
         _settle(connection, jurisdiction, code, rows, result, now)
         awarded = {award.bid.bid_id: award for award in result.awards}
         for r in rows:

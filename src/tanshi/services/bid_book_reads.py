@@ -6,7 +6,9 @@ companies whose accounts it trades for), and no one else sees any. Once the auct
 cleared the public sees what EU auction platforms publish (clearing price, volume offered,
 bid and sold, the cover ratio, the number of bidders) and regulators and auditors
 (``Principal.reads_all``) see the whole book. A cancelled auction shows when, by whom and why
-it was cancelled; its bids stay sealed.
+it was cancelled; regulators and auditors see its whole book too (who bid what, for
+oversight of the cancellation), the public only when and why (``cancellation_list``), a
+bidder its own bids.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, Select, func, or_, select
 
 from tanshi.auction.book import cover_ratio
 from tanshi.services.bid_book import bid_shape, phase_of
@@ -67,6 +69,11 @@ def notice_shape(row: Any, now: datetime) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def ended(row: Any) -> bool:
+    """Whether the auction's book is unsealed for oversight: cleared or cancelled."""
+    return row.auction_id is not None or row.cancelled_at is not None
+
+
 def notice_list(
     engine: Engine, now: datetime, *, jurisdiction: str | None = None, year: int | None = None,
     limit: int = 50, offset: int = 0,
@@ -86,8 +93,8 @@ def notice(
     jurisdiction: str | None = None, own_companies: frozenset[str] = frozenset(),
 ) -> dict[str, Any] | None:  # fmt: skip
     """One announced auction with the bids ``principal`` may see: the whole book for
-    regulators and auditors once it is cleared, else the bids of ``own_companies`` (the
-    companies whose accounts the principal bids for)."""
+    regulators and auditors of its jurisdiction once it is cleared or cancelled, else the
+    bids of ``own_companies`` (the companies whose accounts the principal bids for)."""
     query = _query().where(auction_notices.c.code == code)
     if jurisdiction:
         query = query.where(jurisdictions.c.code == jurisdiction)
@@ -96,7 +103,7 @@ def notice(
         if len(rows) != 1:
             return None
         shaped = notice_shape(rows[0], now)
-        whole = (principal is not None and principal.reads_all and rows[0].auction_id is not None
+        whole = (principal is not None and principal.reads_all and ended(rows[0])
                  and principal.sees_jurisdiction(rows[0].jurisdiction))  # fmt: skip
         bids = (
             select(auction_bids, companies.c.code.label("company"))
@@ -116,7 +123,8 @@ def cancellation_list(
     limit: int = 50, offset: int = 0,
 ) -> Page:  # fmt: skip
     """Cancelled auctions as published, latest cancellation first: the announced day, window
-    and volume, when and why they were cancelled (not by whom; bids stay sealed)."""
+    and volume, when and why they were cancelled (not by whom, nor the bids: those only
+    regulators and auditors see, ``notice``)."""
     query = (
         select(auction_notices, jurisdictions.c.code.label("jurisdiction"))
         .join(jurisdictions, jurisdictions.c.id == auction_notices.c.jurisdiction_id)
@@ -144,14 +152,15 @@ def price_text(hundredths: int | None) -> str | None:
 
 
 def whole_book(engine: Engine, jurisdiction: str, code: str) -> list[dict[str, Any]]:
-    """Every bid of a cleared auction (the caller checks who may see it)."""
+    """Every bid of a cleared or cancelled auction (the caller checks who may see it)."""
     query = (
         select(auction_bids, companies.c.code.label("company"))
         .join(companies, companies.c.id == auction_bids.c.company_id)
         .join(auction_notices, auction_notices.c.id == auction_bids.c.notice_id)
         .join(jurisdictions, jurisdictions.c.id == auction_notices.c.jurisdiction_id)
         .where(auction_notices.c.code == code, jurisdictions.c.code == jurisdiction,
-               auction_notices.c.auction_id.is_not(None))
+               or_(auction_notices.c.auction_id.is_not(None),
+                   auction_notices.c.cancelled_at.is_not(None)))
         .order_by(auction_bids.c.id)
     )  # fmt: skip
     with reading(engine) as connection:

@@ -100,7 +100,8 @@ def year_view(svc: Service, who: Principal, place: Jurisdiction, year: int) -> d
 
 def notices_of(svc: Service, who: Principal, place: Jurisdiction, year: int) -> list[dict]:
     """The year's announced auctions (the bid book), each with the bids ``who`` may see: the
-    whole book for regulators and auditors once cleared (web/auction_desk.py has the forms)."""
+    whole book for regulators and auditors once cleared or cancelled (web/auction_desk.py has
+    the forms)."""
     now = svc.now()
     listed = bid_book_reads.notice_list(svc.engine, now, jurisdiction=place.code, year=year,
                                         limit=50)  # fmt: skip

@@ -3,7 +3,7 @@ revise and withdraw sealed bids while it is open, the regulator closes and clear
 cancels it before, with a reason the public sees).
 
 Bids are sealed (a bidder sees its own; regulators and auditors the whole book once it is
-cleared); the results are public. ``services.bid_book`` does the work, all or nothing.
+cleared or cancelled); the results, and a cancellation's time and reason, are public. ``services.bid_book`` does the work, all or nothing.
 """
 
 from __future__ import annotations
@@ -170,14 +170,19 @@ class ClearedOut(NoticeDetail):
     notes: list[NoteOut]
 
 
+class RollOverOut(BaseModel):
+    auction: str = Field(description="the auction that rolled the tonnes over")
+    t: int
+
+
 class CancelledOut(NoticeDetail):
     bids_cancelled: int = Field(description="live bids ended with the auction")
     released_fen: int = Field(description="their reserved funds, released to the bidders")
-    roll_over_from: str | None = Field(description="the auction whose roll-over this one "
-                                       "carried in: the claim is given up, so the next notice "
-                                       "or one-step auction carries it in unless another "
-                                       "auction has been recorded since")  # fmt: skip
-    roll_over_released_t: int
+    roll_over_from: str | None = Field(description="the auctions whose roll-overs this one "
+                                       "carried in, comma-separated: the claims are released, "
+                                       "so the next notice or one-step auction carries them in")  # fmt: skip
+    roll_over_released_t: int = Field(description="the tonnes those roll-overs add up to")
+    roll_overs_released: list[RollOverOut] = Field(description="each roll-over released")
 
 
 class CancellationOut(BaseModel):
@@ -264,7 +269,7 @@ def list_notices(
 def get_notice(code: CodePath, who: Reader, svc: ServiceDep,
                jurisdiction: JurisdictionQuery = None) -> dict:  # fmt: skip
     """One announced auction with your own bids (regulators and auditors: the whole book, once
-    it is cleared)."""
+    it is cleared or cancelled)."""
     return detail(svc, who, svc.jurisdiction(jurisdiction, "query.jurisdiction", who), code)
 
 
@@ -301,7 +306,8 @@ def public_cancellations(svc: ServiceDep, paging: PagingDep,
                          year: Annotated[int | None, Query(ge=1990, le=2200)] = None,
                          jurisdiction: Annotated[str | None, Query(max_length=20)] = None) -> dict:  # fmt: skip
     """Every announced auction the regulator cancelled, latest first: its day, window and
-    volume, when it was cancelled and why. Its bids stay sealed."""
+    volume, when it was cancelled and why; not who bid what (regulators and auditors read that
+    at /v1/auction-notices/{code})."""
     code = (
         None if jurisdiction is None else svc.jurisdiction(jurisdiction, "query.jurisdiction").code
     )
@@ -315,8 +321,8 @@ def announce(
     body: AnnounceIn, request: Request, key: IdempotencyKey, svc: ServiceDep, who: Regulator,
     jurisdiction: JurisdictionQuery = None,
 ) -> JSONResponse:  # fmt: skip
-    """Announce an auction: its day, bidding window, volume (plus what the last auction rolled
-    over) and reserve price, the other terms from the rulebook. 409 ``auction_code_taken``."""
+    """Announce an auction: its day, bidding window, volume (plus every roll-over
+    available, which it claims) and reserve price, the other terms from the rulebook. 409 ``auction_code_taken``."""
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
@@ -468,8 +474,8 @@ def cancel(
     who: Regulator, jurisdiction: JurisdictionQuery = None,
 ) -> JSONResponse:  # fmt: skip
     """Cancel an announced auction not yet cleared, with the reason the public is given: its
-    live bids end ``cancelled`` and their reserved funds are released, the roll-over it
-    carried in goes to the next auction, and it takes no bid or clearing after (201). 409
+    live bids end ``cancelled`` and their reserved funds are released, the roll-overs it
+    carried in are available to the next notice or auction, and it takes no bid or clearing after (201). 409
     ``auction_already_cleared``, or ``auction_cancelled`` for one cancelled already."""
 
     def run() -> tuple[int, dict]:
@@ -481,7 +487,7 @@ def cancel(
         if done is None:
             raise _refused(issues)
         told = {k: done[k] for k in ("bids_cancelled", "released_fen", "roll_over_from",
-                                     "roll_over_released_t")}  # fmt: skip
+                                     "roll_over_released_t", "roll_overs_released")}  # fmt: skip
         return (200 if done["replayed"] else 201), detail(svc, who, place, code) | told
 
     status, shown = idempotent_write(svc, request, who, key, "auction_cancel", code,

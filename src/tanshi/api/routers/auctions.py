@@ -2,7 +2,7 @@
 (what each bidder won only for that bidder and the regulator), and the regulator holding one.
 
 Holding an auction clears the bids given in the request on the stored rulebook's terms
-(with the volume the last auction rolled over) and delivers the awards through the registry,
+(with the volume earlier auctions rolled over and no one claims) and delivers the awards through the registry,
 all or nothing (``services.auction.hold_auction``); ``dry_run`` clears without recording.
 """
 

@@ -13,6 +13,7 @@ from tanshi.store.schema.auctions import (
     auction_bids,
     auction_notices,
     auctions,
+    roll_over_claims,
 )
 from tanshi.store.schema.base import NAMING, metadata
 from tanshi.store.schema.compliance import (
@@ -132,6 +133,7 @@ __all__ = [
     "report_months",
     "representatives",
     "retirements",
+    "roll_over_claims",
     "settlements",
     "trades",
     "transactions",

@@ -43,8 +43,8 @@ auctions = Table(
     # one step before that revision.
     Column("bid_units", BigInteger, nullable=True),
     Column("bidders", Integer, nullable=True),
-    # The auction whose roll-over this one carried in (0031_carry_over_claims,
-    # services/carry_over.py): each roll-over is claimed once; NULL when nothing was.
+    # The latest auction whose roll-over this one carried in (0031_carry_over_claims): a
+    # summary of its claims in ``roll_over_claims``; NULL when it carried none in.
     Column(
         "carried_from_auction_id", ForeignKey("auctions.id"), nullable=True, index=True, unique=True
     ),
@@ -92,9 +92,10 @@ auction_notices = Table(
     Column("auction_id", ForeignKey("auctions.id"), nullable=True, unique=True),
     Column("bid_units", BigInteger, nullable=True),
     Column("bidders", Integer, nullable=True),
-    # The auction whose roll-over the notice carries in (as ``auctions``'); its auction
-    # inherits it when cleared. A cancelled notice keeps it as history but no longer claims
-    # it: the unique index counts only notices not cancelled (0032_auction_cancellations).
+    # The latest auction whose roll-over the notice carries in (as ``auctions``', a summary
+    # of its claims in ``roll_over_claims``); its auction inherits it when cleared. A
+    # cancelled notice keeps it as history but no longer claims it: the unique index counts
+    # only notices not cancelled (0032_auction_cancellations).
     Column("carried_from_auction_id", ForeignKey("auctions.id"), nullable=True),
     # The regulator's cancellation of a notice not cleared (services/bid_book_cancel.py):
     # when, by whom, why (verbatim) and under which idempotency key; all NULL or all set.
@@ -110,6 +111,12 @@ auction_notices = Table(
         postgresql_where=text("cancelled_at IS NULL"),
     ),
     UniqueConstraint("jurisdiction_id", "code"),
+    CheckConstraint(
+        "(cancelled_at IS NULL AND cancelled_by IS NULL AND cancel_reason IS NULL"
+        " AND cancel_key IS NULL) OR (cancelled_at IS NOT NULL AND cancelled_by IS NOT NULL"
+        " AND cancel_reason IS NOT NULL AND cancel_key IS NOT NULL)",
+        name="cancellation_is_whole",
+    ),
     CheckConstraint("opens_at < closes_at", name="window_ordered"),
     CheckConstraint("offered_units > 0", name="offered_positive"),
     CheckConstraint(
@@ -147,5 +154,37 @@ auction_bids = Table(
     ),
     CheckConstraint(
         "awarded_units IS NULL OR awarded_units <= quantity_units", name="award_within_bid"
+    ),
+)
+
+
+# The roll-over ledger (services/carry_over.py, migration 0033_roll_over_ledger). What an
+# auction rolls over (``auctions.rolled_over_units``) is available until claimed: each claim
+# is a row, by the notice that carries it in (``notice_id``; its auction is added when it is
+# cleared) or by a one-step auction (``auction_id``). Cancelling the notice releases its
+# claims (``released_at``): the roll-over is available again. Rows are never deleted; the
+# partial unique index lets each roll-over have one claim not released.
+roll_over_claims = Table(
+    "roll_over_claims",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("from_auction_id", ForeignKey("auctions.id"), nullable=False, index=True),
+    Column("units", BigInteger, nullable=False),
+    Column("notice_id", ForeignKey("auction_notices.id"), nullable=True, index=True),
+    Column("auction_id", ForeignKey("auctions.id"), nullable=True, index=True),
+    Column("claimed_at", DateTime(timezone=True), nullable=False),
+    Column("released_at", DateTime(timezone=True), nullable=True),
+    Index(
+        "ix_roll_over_claims_live",
+        "from_auction_id",
+        unique=True,
+        sqlite_where=text("released_at IS NULL"),
+        postgresql_where=text("released_at IS NULL"),
+    ),
+    CheckConstraint("units > 0", name="units_positive"),
+    CheckConstraint("notice_id IS NOT NULL OR auction_id IS NOT NULL", name="claimant_known"),
+    CheckConstraint(
+        "released_at IS NULL OR (notice_id IS NOT NULL AND auction_id IS NULL)",
+        name="released_before_cleared",
     ),
 )

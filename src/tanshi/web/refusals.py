@@ -86,6 +86,8 @@ EXCHANGE = {
     "insufficient_funds": "the account does not have enough money for this order",
     "amend_exceeds_reservation": "an amendment may not need more than the order reserved",
     "invalid_price": "enter the price in CNY per tonne, e.g. 28.50",
+    "invalid_side": "choose buy or sell",
+    "invalid_time_in_force": "choose GTC, IOC or FOK as the time in force",
     "no_exchange": "this jurisdiction has no exchange in tanshi",
     "regulators_and_exchange_only": "market surveillance is for regulators, the exchange "
         "operator, auditors and administrators",

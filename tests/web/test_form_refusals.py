@@ -46,3 +46,49 @@ def test_an_unknown_side_or_time_in_force_is_refused_at_its_field(world: World) 
     assert 'data-code="invalid_time_in_force"' in tif.text
     assert "choose GTC, IOC or FOK as the time in force" in html.unescape(tif.text)
     assert _count(world, "exchange_commands") == 0  # nothing placed
+
+
+TRANSFER = {"from_account": "DP-OH-A1", "to_account": "DP-OH-B1", "unit_class": "DPEA-2016",
+            "quantity_t": "10"}  # fmt: skip
+
+
+def test_an_over_long_memo_is_refused_with_the_limit_not_cut(world: World) -> None:
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/company").text)
+    form = TRANSFER | {"memo": "m" * 5000, "csrf_token": token}
+    refused = client.post("/transfer", data=form | {"form_key": "t1"}, headers=HTMX)
+    assert refused.status_code == 422 and 'data-code="text_too_long"' in refused.text
+    assert "备注：最多允许 500 个字符，此处有 5,000 个：请缩短" in refused.text
+    assert _count(world, "proposals") == 0  # nothing recorded, not a cut memo
+    _in_english(world, "officer-a")
+    english = client.post("/transfer", data=form | {"form_key": "t2"}, headers=HTMX)
+    assert "Memo: at most 500 characters are allowed and this has 5,000: shorten it" in \
+        html.unescape(english.text)  # fmt: skip
+    kept = client.post("/transfer", data=form | {"memo": "m" * 500, "form_key": "t3"},
+                       headers=HTMX)  # fmt: skip
+    assert kept.status_code == 200, kept.text  # the limit itself is allowed
+
+
+def test_over_long_verification_texts_and_body_codes_are_refused(world: World) -> None:
+    verifier = _login(world, "verifier")
+    token = _csrf(verifier.get("/verifier").text)
+    finding = verifier.post("/verifier/2016/A1/finding", headers=HTMX, data={
+        "csrf_token": token, "kind": "non_conformity", "description": "d" * 2001})  # fmt: skip
+    assert 'data-code="text_too_long"' in finding.text
+    assert "说明：最多允许 2,000 个字符，此处有 2,001 个：请缩短" in finding.text
+    regulator = _login(world, "regulator")
+    token = _csrf(regulator.get("/regulator/verification?year=2016").text)
+    body = regulator.post("/regulator/verification/2016/A1/assign", headers=HTMX,
+                          data={"csrf_token": token, "body": "V" * 41})  # fmt: skip
+    assert 'data-code="text_too_long"' in body.text
+    assert "核查机构：最多允许 40 个字符，此处有 41 个：请缩短" in body.text
+
+
+def test_an_over_long_freeze_reason_is_refused(world: World) -> None:
+    client = _login(world, "regulator")
+    token = _csrf(client.get("/regulator/registry").text)
+    refused = client.post("/regulator/registry/freeze", headers=HTMX, data={
+        "csrf_token": token, "form_key": "f1", "account": "DP-OH-A1", "unit_class": "DPEA-2016",
+        "quantity_t": "10", "order_reference": "court 1", "reason": "r" * 501})  # fmt: skip
+    assert 'data-code="text_too_long"' in refused.text
+    assert "原因：最多允许 500 个字符，此处有 501 个：请缩短" in refused.text

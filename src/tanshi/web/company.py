@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api import mrv_desk
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.limits import MEMO_CHARS
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
@@ -28,6 +29,7 @@ from tanshi.web.forms import (
     account_jurisdiction,
     refusal,
     refusal_of,
+    text_field,
     web_write,
     whole_number,
 )
@@ -167,6 +169,7 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if source is None:
         raise Refused("unknown_account", "choose one of your accounts to send from")
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
+    memo = text_field(form, "memo", "Memo", MEMO_CHARS, strip=False)
     with svc.engine.connect() as connection:
         target = find_account(connection, form.get("to_account", "").strip())
         class_code = form.get("unit_class", "").strip()
@@ -180,7 +183,7 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome = lifecycle.propose(svc.engine, jurisdiction, TransactionRequest(
         "transfer", key, (Movement(source, target, unit_class, quantity),), now,
-        memo=form.get("memo", "")[:500],
+        memo=memo,
     ), me.username, now)  # fmt: skip
     if outcome.result is ResultCode.INSUFFICIENT_UNITS:
         held = sum(h["quantity_units"] for h in views.account_holdings(

@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api import mrv_desk
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.limits import BODY_CODE_CHARS, VERIFICATION_TEXT_CHARS
 from tanshi.core.issues import has_errors
 from tanshi.mrv.verification_workflow import CaseState
 from tanshi.rulebook.in_force import NoRuleInForce
@@ -25,6 +26,7 @@ from tanshi.web.forms import (
     no_rules,
     refusal,
     say,
+    text_field,
     web_write,
     whole_number,
 )
@@ -169,17 +171,19 @@ def _verifier_step(svc: Service, me: Principal, company: str, year: int, action:
         if figure < 0:
             raise Refused("invalid_number", "{name}: enter a number of tonnes, e.g. 1,234.5 or "
                           "1234.5", name="Re-check figure (t)")  # fmt: skip
-        outcome = mrv_desk.record_recheck(svc, me, company, year, figure,
-                                          form.get("note", "")[:2000])  # fmt: skip
+        note = text_field(form, "note", "Note", VERIFICATION_TEXT_CHARS, strip=False)
+        outcome = mrv_desk.record_recheck(svc, me, company, year, figure, note)
     elif action == "withdraw":
         finding = whole_number(form.get("finding_id"), "Finding")
-        outcome = mrv_desk.withdraw_finding(svc, me, company, year, finding,
-                                            form.get("reason", "")[:2000])  # fmt: skip
+        reason = text_field(form, "reason", "Reason", VERIFICATION_TEXT_CHARS, strip=False)
+        outcome = mrv_desk.withdraw_finding(svc, me, company, year, finding, reason)
     else:
         kind = form.get("kind", "")
         amount = _tonnes(form.get("amount_t"), "Amount (t)") if form.get("amount_t") else None
-        outcome = mrv_desk.record_finding(svc, me, company, year, kind,
-                                          form.get("description", "")[:2000], amount, None)  # fmt: skip
+        description = text_field(form, "description", "Description", VERIFICATION_TEXT_CHARS,
+                                 strip=False)  # fmt: skip
+        outcome = mrv_desk.record_finding(svc, me, company, year, kind, description, amount,
+                                          None)  # fmt: skip
     if not outcome.ok:
         raise _problems(outcome)
     return "{company} {year}: {state}", {"company": company, "year": year, "state": outcome.state}
@@ -245,7 +249,7 @@ def progress_page(request: Request, svc: ServiceDep, who: VisitorDep,
 
 def _regulator_step(svc: Service, me: Principal, company: str, year: int, action: str,
                     form: dict[str, str]) -> Message:  # fmt: skip
-    body = form.get("body", "").strip()[:40]
+    body = text_field(form, "body", "Verification body", BODY_CODE_CHARS)
     if not body:
         raise Refused("body_missing", "enter the verification body's code")
     try:

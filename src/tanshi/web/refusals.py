@@ -189,6 +189,7 @@ AUCTIONS = {
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",
+    "text_too_long": "a text on the form is longer than allowed: shorten it",
     "no_company": "your organisation is not a covered company",
     "forbidden": "your role may not do this",
     "form_already_sent": "this form was already sent: its answer is shown; reload the page to "

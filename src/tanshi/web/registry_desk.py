@@ -14,6 +14,12 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.limits import (
+    ACCOUNT_CODE_CHARS,
+    CONTROL_REASON_CHARS,
+    ORDER_REFERENCE_CHARS,
+    UNIT_CLASS_CHARS,
+)
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
@@ -28,6 +34,7 @@ from tanshi.web.forms import (
     account_jurisdiction,
     refusal,
     refusal_for,
+    text_field,
     web_write,
     whole_number,
 )
@@ -82,16 +89,17 @@ def _serials(text: str) -> tuple[tuple[int, int], ...] | None:
 
 def _freeze(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
-    code = form.get("account", "").strip()[:40]
+    code = text_field(form, "account", "Account", ACCOUNT_CODE_CHARS)
+    unit_class = text_field(form, "unit_class", "Unit class", UNIT_CLASS_CHARS)
+    reference = text_field(form, "order_reference", "Court order", ORDER_REFERENCE_CHARS)
+    reason = text_field(form, "reason", "Reason", CONTROL_REASON_CHARS)
     if not views.in_scope(svc.engine, me, code):  # another jurisdiction's account
         raise refusal("freeze_refused", issues=[Issue.of(
             "unknown_account", "no account {code} in your jurisdiction", code=code)])  # fmt: skip
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64]}"
     try:
         outcome = unit_freezes.freeze_units(
-            svc.engine, code, form.get("unit_class", "").strip()[:60], quantity,
-            form.get("order_reference", "").strip()[:200], form.get("reason", "").strip()[:500],
-            me.username, key, svc.now(), serials=_serials(form.get("serials", "")),
+            svc.engine, code, unit_class, quantity, reference, reason, me.username, key, svc.now(), serials=_serials(form.get("serials", "")),
         )  # fmt: skip
     except TanshiError as error:
         raise refusal_for("freeze_refused", error) from error
@@ -103,7 +111,7 @@ def _freeze(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 
 
 def _release(svc: Service, me: Principal, freeze_id: int, form: dict[str, str]) -> Message:
-    reason = form.get("reason", "").strip()[:500]
+    reason = text_field(form, "reason", "Reason", CONTROL_REASON_CHARS)
     if not reason:
         raise Refused("reason_required", "say why the order is released")
     wanted = form.get("quantity_t", "").strip().replace(",", "")

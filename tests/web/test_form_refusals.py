@@ -92,3 +92,48 @@ def test_an_over_long_freeze_reason_is_refused(world: World) -> None:
         "quantity_t": "10", "order_reference": "court 1", "reason": "r" * 501})  # fmt: skip
     assert 'data-code="text_too_long"' in refused.text
     assert "原因：最多允许 500 个字符，此处有 501 个：请缩短" in refused.text
+
+
+NOTICE = {"year": "2016", "code": "2016-Q1", "auction_on": "2017-03-01",
+          "opens_at": "2017-03-01T09:00", "closes_at": "2017-03-01T11:00", "volume_t": "5000"}  # fmt: skip
+
+
+def _notice(world: World, **changed: str) -> str:
+    client = world.client  # the regulator, logged in
+    token = _csrf(client.get("/regulator/allocation?year=2016").text)
+    answer = client.post("/regulator/auction-notices", headers=HTMX,
+                         data=NOTICE | changed | {"csrf_token": token})  # fmt: skip
+    return html.unescape(answer.text)
+
+
+def test_an_impossible_auction_day_is_refused_not_replaced(world: World) -> None:
+    _login(world, "regulator")
+    said = _notice(world, auction_on="2017-13-45", form_key="a1")
+    assert 'data-code="invalid_date"' in said
+    assert "拍卖日：“2017-13-45”不是日历上的日期：请输入日期，例如 2017-06-22" in said
+    assert _count(world, "auction_notices") == 0
+    _in_english(world, "regulator")
+    english = _notice(world, auction_on="2017-13-45", form_key="a2")
+    assert "Auction day: '2017-13-45' is not a day of the calendar: enter a date" in english
+    empty = _notice(world, auction_on="", form_key="a3")  # empty: the window's closing day
+    assert 'data-code="ok"' in empty, empty
+    assert "empty: the day the window closes" in html.unescape(
+        world.client.get("/regulator/allocation?year=2016").text)  # the form says so
+
+
+def test_a_negative_reserve_price_and_an_over_long_code_say_what_is_allowed(
+    world: World,
+) -> None:
+    _login(world, "regulator")
+    negative = _notice(world, reserve_price="-3", form_key="r1")
+    assert 'data-code="invalid_price"' in negative
+    assert "底价：价格不能低于零：请输入每吨 0 或以上的价格" in negative
+    fine = _notice(world, reserve_price="20.001", form_key="r2")
+    assert "底价：最多保留两位小数" in fine
+    long = _notice(world, code="C" * 500, form_key="r3")
+    assert 'data-code="text_too_long"' in long
+    assert "拍卖编号：最多允许 80 个字符，此处有 500 个：请缩短" in long
+    _in_english(world, "regulator")
+    english = _notice(world, reserve_price="-3", form_key="r4")
+    assert "Reserve price: a price cannot be below zero: enter 0 or more per tonne" in english
+    assert _count(world, "auction_notices") == 0

@@ -137,3 +137,33 @@ def test_a_negative_reserve_price_and_an_over_long_code_say_what_is_allowed(
     english = _notice(world, reserve_price="-3", form_key="r4")
     assert "Reserve price: a price cannot be below zero: enter 0 or more per tonne" in english
     assert _count(world, "auction_notices") == 0
+
+
+def test_a_verifier_acting_on_another_bodys_case_is_told_it_does_not_exist(
+    world: World,
+) -> None:
+    from test_verification_flows import _bodies, _submitted
+
+    _bodies(world)
+    _submitted(world, "A1", "officer-a")
+    assigned = world.client.post("/v1/verification/2016/A1/assign", json={"body": "VB2"},
+                                 headers=world.token("regulator") | {"Idempotency-Key": "as"})
+    assert assigned.status_code == 200, assigned.json()
+    api = world.client.post("/v1/verification/2016/A1/verify",
+                            headers=world.token("verifier") | {"Idempotency-Key": "v"})
+    assert api.status_code == 404 and api.json()["error"]["code"] == "unknown_case"
+    verifier = _login(world, "verifier")  # VER's verifier: the case is VB2's
+    token = _csrf(verifier.get("/verifier").text)
+    for step, key in (("verify", "v1"), ("finding", "v2")):
+        refused = verifier.post(f"/verifier/2016/A1/{step}", headers=HTMX, data={
+            "csrf_token": token, "form_key": key, "kind": "non_conformity",
+            "description": "x"})  # fmt: skip
+        assert 'data-code="unknown_case"' in refused.text, refused.text
+        assert "没有您可以处理的该核查案件" in refused.text and "not_permitted" not in refused.text
+    unknown = verifier.post("/verifier/2016/C1/verify", headers=HTMX,
+                            data={"csrf_token": token, "form_key": "v3"})  # no case at all
+    assert 'data-code="unknown_case"' in unknown.text  # the same answer: nothing to probe
+    _in_english(world, "verifier")
+    english = verifier.post("/verifier/2016/A1/verify", headers=HTMX,
+                            data={"csrf_token": token, "form_key": "v4"})  # fmt: skip
+    assert "no such verification case that you may act on" in english.text

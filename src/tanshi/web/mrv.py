@@ -56,7 +56,14 @@ def _tonnes(text: str | None, name: str) -> Decimal:
     return value
 
 
+# As the API answers (api/routers/reports.py): a case one may not act on is refused as one
+# that does not exist, so another organisation's cases cannot be probed.
+UNSEEN = {"not_permitted", "case_unknown"}
+
+
 def _problems(outcome: mrv_desk.Outcome) -> Refused:
+    if outcome.result.value in UNSEEN and not outcome.issues:
+        return refusal("unknown_case")
     return refusal(outcome.result.value, issues=outcome.issues, coded=True)
 
 

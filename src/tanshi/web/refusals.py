@@ -198,6 +198,9 @@ WEB = {
     "form_in_progress": "this form is being sent already: wait for its answer",
     "form_key_missing": "the form has no key, so it could act twice: reload the page",
     "allocation_not_possible": "the year cannot be allocated as things stand: see why below",
+    # the verification workflow's own codes, which the pages answer as unknown_case does
+    "not_permitted": "no such verification case that you may act on",
+    "case_unknown": "no such verification case that you may act on",
 }  # fmt: skip
 # Trusted lists, waivers and freeze orders (web/account_controls.py, web/registry_desk.py).
 CONTROLS = {

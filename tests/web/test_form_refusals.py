@@ -167,3 +167,29 @@ def test_a_verifier_acting_on_another_bodys_case_is_told_it_does_not_exist(
     english = verifier.post("/verifier/2016/A1/verify", headers=HTMX,
                             data={"csrf_token": token, "form_key": "v4"})  # fmt: skip
     assert "no such verification case that you may act on" in english.text
+
+
+def test_negative_or_too_fine_stated_emissions_are_refused_on_the_form(world: World) -> None:
+    from grid_site_text import REPORT_CSV, grid_site_plan
+
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/reports?year=2016").text)
+    client.post("/reports/plan", data={"csrf_token": token, "toml": grid_site_plan("A1")})
+
+    def sent(path: str, stated: str) -> str:
+        answer = client.post(path, headers=HTMX, data={
+            "csrf_token": token, "year": "2016", "stated_t": stated},
+            files={"report": ("report.csv", REPORT_CSV.encode(), "text/csv")})  # fmt: skip
+        assert answer.status_code == 422, answer.text
+        return html.unescape(answer.text)
+
+    for path in ("/reports/check", "/reports/submit"):
+        negative = sent(path, "-5")
+        assert "企业自报排放量（吨）：排放量不能低于零：请输入 0 或以上的吨数" in negative, negative
+        assert "-5 tCO2" not in negative and "-5 吨" not in negative  # not passed to the checks
+        assert "最多保留六位小数" in sent(path, "1.2345678")
+    assert _count(world, "annual_reports") == 0
+    _in_english(world, "officer-a")
+    english = sent("/reports/submit", "-5")
+    assert "Stated emissions (t): emissions cannot be below zero: enter 0 or more tonnes" in \
+        english  # fmt: skip

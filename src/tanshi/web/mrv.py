@@ -48,11 +48,25 @@ def _forbidden(request: Request, svc: Service, who: Visitor, message: str) -> Re
 
 
 def _tonnes(text: str | None, name: str) -> Decimal:
-    """A number of tonnes, plain or grouped (``-1,234.5``; web/numbers.py)."""
+    """A number of tonnes, plain or grouped (``-1,234.5``; web/numbers.py), with at most six
+    decimal places as the API takes it (api/routers/reports.py)."""
     value = read_decimal(text)
     if value is None or abs(value) > 10**12:
         raise Refused("invalid_number", "{name}: enter a number of tonnes, e.g. 1,234.5 or "
                       "1234.5", name=name)  # fmt: skip
+    if value != value.quantize(Decimal("0.000001")):
+        raise Refused("invalid_number", "{name}: use at most six decimal places (a gram), e.g. "
+                      "1,234.567891", name=name)  # fmt: skip
+    return value
+
+
+def _stated(text: str | None) -> Decimal:
+    """The company's own total of the year: tonnes of 0 or more, as the API takes it."""
+    name = "Stated emissions (t)"
+    value = _tonnes(text, name)
+    if value < 0:
+        raise Refused("invalid_number", "{name}: emissions cannot be below zero: enter 0 or "
+                      "more tonnes, e.g. 1,234.5", name=name)  # fmt: skip
     return value
 
 
@@ -110,7 +124,7 @@ async def check_report(request: Request, svc: ServiceDep, who: VisitorDep) -> Re
     text = await _upload(request)
     try:
         year = whole_number(str(form.get("year", "")), "Year")
-        stated = _tonnes(str(form.get("stated_t", "")), "Stated emissions (t)")
+        stated = _stated(str(form.get("stated_t", "")))
         try:
             issues = mrv_desk.check(svc, me.company, year, stated, text)
         except NoRuleInForce as error:
@@ -127,7 +141,7 @@ def _submit(svc: Service, me: Principal, form: dict[str, str], text: str) -> Mes
     if not me.company:
         raise Refused("no_company", "your organisation is not a covered company")
     year = whole_number(form.get("year"), "Year")
-    stated = _tonnes(form.get("stated_t"), "Stated emissions (t)")
+    stated = _stated(form.get("stated_t"))
     if not text:
         raise Refused("report_missing", "choose the report's CSV file")
     outcome = mrv_desk.submit(svc, me.company, year, stated, text)

@@ -193,3 +193,46 @@ def test_negative_or_too_fine_stated_emissions_are_refused_on_the_form(world: Wo
     english = sent("/reports/submit", "-5")
     assert "Stated emissions (t): emissions cannot be below zero: enter 0 or more tonnes" in \
         english  # fmt: skip
+
+
+def test_an_empty_to_account_is_asked_for_and_an_auditor_is_told_it_reads_only(
+    world: World,
+) -> None:
+    from test_pages import _login_plain
+
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/company").text)
+    empty = client.post("/transfer", headers=HTMX, data=TRANSFER | {
+        "to_account": " ", "unit_class": "", "csrf_token": token, "form_key": "e1"})  # fmt: skip
+    assert 'data-code="to_account_required"' in empty.text
+    assert "转入账户: 请填写转入账户，例如 DP-OH-C002; 单位类别: 请填写单位类别" in empty.text
+    assert "没有该编号" not in empty.text
+    client.post("/logout", data={"csrf_token": token})
+    auditor = _login_plain(world)
+    token = _csrf(auditor.get("/accounts").text)
+    refused = auditor.post("/transfer", headers=HTMX,
+                           data=TRANSFER | {"csrf_token": token, "form_key": "a1"})  # fmt: skip
+    assert 'data-code="forbidden"' in refused.text
+    assert "审计员角色为只读" in refused.text and "管理员" not in refused.text
+    _in_english(world, "auditor")
+    english = auditor.post("/transfer", headers=HTMX,
+                           data=TRANSFER | {"csrf_token": token, "form_key": "a2"})  # fmt: skip
+    assert "the auditor role is read-only" in english.text
+    assert "ask an administrator" not in english.text
+    assert _count(world, "proposals") == 0
+
+
+def test_a_waiver_with_an_empty_form_names_every_missing_field(world: World) -> None:
+    client = _login(world, "regulator")
+    token = _csrf(client.get("/regulator/registry").text)
+    empty = {"csrf_token": token, "account": "", "declared_by": "", "waived": "on"}
+    refused = client.post("/regulator/registry/waiver", headers=HTMX,
+                          data=empty | {"form_key": "w1"})  # fmt: skip
+    assert 'data-code="account_required"' in refused.text
+    assert "账户: 请填写账户编号" in refused.text
+    assert "声明人（有审批权的代表）: 请填写作出声明的代表" in refused.text
+    _in_english(world, "regulator")
+    english = html.unescape(client.post("/regulator/registry/waiver", headers=HTMX,
+                                        data=empty | {"form_key": "w2"}).text)  # fmt: skip
+    assert "Account: enter the account's code" in english
+    assert "Declared by (a representative who may approve): name the representative" in english

@@ -191,6 +191,10 @@ WEB = {
     "invalid_number": "enter a whole number",
     "text_too_long": "a text on the form is longer than allowed: shorten it",
     "invalid_date": "the date is not a day of the calendar: enter it as shown",
+    "to_account_required": "enter the account to transfer to",
+    "unit_class_required": "enter the unit class",
+    "account_required": "enter the account's code",
+    "declared_by_required": "name the representative who declared it",
     "no_company": "your organisation is not a covered company",
     "forbidden": "your role may not do this",
     "form_already_sent": "this form was already sent: its answer is shown; reload the page to "

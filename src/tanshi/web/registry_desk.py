@@ -17,11 +17,12 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.limits import (
     ACCOUNT_CODE_CHARS,
     CONTROL_REASON_CHARS,
+    DECLARED_BY_CHARS,
     ORDER_REFERENCE_CHARS,
     UNIT_CLASS_CHARS,
 )
 from tanshi.core.errors import TanshiError
-from tanshi.core.issues import Issue
+from tanshi.core.issues import Issue, Where
 from tanshi.registry import ResultCode
 from tanshi.services import registry_desk, trusted_list, unit_freezes, views
 from tanshi.services.principals import Principal, Role
@@ -139,11 +140,19 @@ def _release(svc: Service, me: Principal, freeze_id: int, form: dict[str, str]) 
 
 
 def _waiver(svc: Service, me: Principal, form: dict[str, str]) -> Message:
-    code = form.get("account", "").strip()[:40]
+    code = text_field(form, "account", "Account", ACCOUNT_CODE_CHARS)
     waived = form.get("waived") == "on"
-    declared_by = form.get("declared_by", "").strip()[:60]
-    if not declared_by:
-        raise Refused("declared_by_required", "name the representative who declared it")
+    declared_by = text_field(form, "declared_by", "Declared by (a representative who may "
+                             "approve)", DECLARED_BY_CHARS)  # fmt: skip
+    # Every empty field at once.
+    missing = [issue for typed, issue in (
+        (code, Issue.of("account_required", "enter the account's code, e.g. DP-OH-C001",
+                        Where.of("Account"))),
+        (declared_by, Issue.of("declared_by_required", "name the representative who declared "
+                               "it", Where.of("Declared by (a representative who may approve)"))),
+    ) if not typed]  # fmt: skip
+    if missing:
+        raise refusal(missing[0].code, issues=missing, located=True)
     jurisdiction = account_jurisdiction(svc, code, who=me)
     rule = registry_rule(jurisdiction, svc.now())
     if waived and not (rule and rule.second_approval_waiver):

@@ -236,3 +236,15 @@ def test_a_waiver_with_an_empty_form_names_every_missing_field(world: World) -> 
                                         data=empty | {"form_key": "w2"}).text)  # fmt: skip
     assert "Account: enter the account's code" in english
     assert "Declared by (a representative who may approve): name the representative" in english
+
+
+def test_an_over_long_monitoring_plan_is_refused_not_cut(world: World) -> None:
+    from grid_site_text import grid_site_plan
+
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/reports").text)
+    plan = grid_site_plan("A1") + "\n#" + "a" * 60_000  # within the 64 KiB a form may send
+    refused = client.post("/reports/plan", headers=HTMX, data={"csrf_token": token, "toml": plan})
+    assert 'data-code="text_too_long"' in refused.text
+    assert "最多允许 60,000 个字符" in refused.text
+    assert _count(world, "monitoring_plans") == 0

@@ -13,4 +13,5 @@ UNIT_CLASS_CHARS = 60  # a unit class's code, e.g. DPEA-2016
 ORDER_REFERENCE_CHARS = 200  # a freeze order's reference
 CONTROL_REASON_CHARS = 500  # why units are frozen or released
 DECLARED_BY_CHARS = 60  # the representative who declared a waiver (a username)
+FILE_TEXT_CHARS = 60_000  # a monitoring plan (TOML) or an annual report (CSV)
 NAME_CHARS = 200  # a person's or an organisation's name

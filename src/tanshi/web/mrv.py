@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api import mrv_desk
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
-from tanshi.api.limits import BODY_CODE_CHARS, VERIFICATION_TEXT_CHARS
+from tanshi.api.limits import BODY_CODE_CHARS, FILE_TEXT_CHARS, VERIFICATION_TEXT_CHARS
 from tanshi.core.issues import has_errors
 from tanshi.mrv.verification_workflow import CaseState
 from tanshi.rulebook.in_force import NoRuleInForce
@@ -38,7 +38,7 @@ from tanshi.web.session import Visitor, csrf_ok
 router = APIRouter(include_in_schema=False)
 Year = Annotated[int, Path(ge=1990, le=2200)]
 Company = Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
-MAX_UPLOAD_CHARS = 60_000
+MAX_UPLOAD_CHARS = FILE_TEXT_CHARS
 FINDINGS_CHANGED = "findings-changed"  # htmx event: a case's list of findings reloads
 
 
@@ -163,8 +163,8 @@ async def submit_report(request: Request, svc: ServiceDep, who: VisitorDep) -> R
 def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if not me.company:
         raise Refused("no_company", "your organisation is not a covered company")
-    issues = mrv_desk.file_plan(svc.engine, me.company, form.get("toml", "")[:MAX_UPLOAD_CHARS],
-                                svc.now())  # fmt: skip
+    plan = text_field(form, "toml", "Plan (TOML)", MAX_UPLOAD_CHARS, strip=False)
+    issues = mrv_desk.file_plan(svc.engine, me.company, plan, svc.now())
     if has_errors(issues):
         problem = refusal(issues[0].code, issues=issues, coded=True)
         if explain(problem.code) is None:  # a plan's own check: say what kind of problem

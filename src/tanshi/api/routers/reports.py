@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from tanshi.api import mrv_desk as mrv_web
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, ErrorDetail, from_issues
-from tanshi.api.limits import BODY_CODE_CHARS, VERIFICATION_TEXT_CHARS
+from tanshi.api.limits import BODY_CODE_CHARS, FILE_TEXT_CHARS, VERIFICATION_TEXT_CHARS
 from tanshi.core.issues import Issue, has_errors
 from tanshi.services.principals import Principal, Role, Scope
 
@@ -31,7 +31,7 @@ class Strict(BaseModel):
 
 
 class PlanIn(Strict):
-    toml: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+    toml: Annotated[str, StringConstraints(min_length=1, max_length=FILE_TEXT_CHARS)]
 
 
 class ReportIn(Strict):
@@ -39,7 +39,7 @@ class ReportIn(Strict):
 
     year: Annotated[int, Field(ge=1990, le=2200)]
     stated_t: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=20, decimal_places=6)]
-    csv: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+    csv: Annotated[str, StringConstraints(min_length=1, max_length=FILE_TEXT_CHARS)]
 
 
 class BodyIn(Strict):

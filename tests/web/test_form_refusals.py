@@ -6,8 +6,10 @@ from __future__ import annotations
 import html
 
 from sqlalchemy import text
-from test_pages import _csrf, _login
+from test_pages import _csrf, _login, _login_plain
+from test_verification_flows import _bodies, _submitted
 
+from grid_site_text import REPORT_CSV, grid_site_plan
 from service_world import World
 from tanshi.services import identity
 
@@ -33,10 +35,10 @@ def test_an_unknown_side_or_time_in_force_is_refused_at_its_field(world: World) 
     refused = client.post("/trade/order", data=form | {"form_key": "k1"}, headers=HTMX)
     assert refused.status_code == 422, refused.text
     assert 'data-code="invalid_side"' in refused.text
-    text = html.unescape(refused.text)
-    assert "请选择买入或卖出" in text
-    assert "方向: “hold”不是买卖方向：请选择买入或卖出" in text, text
-    assert "有效期: “bogus”不是有效期类型" in text
+    said = html.unescape(refused.text)
+    assert "请选择买入或卖出" in said
+    assert "方向: “hold”不是买卖方向：请选择买入或卖出" in said, said
+    assert "有效期: “bogus”不是有效期类型" in said
     _in_english(world, "trader")
     english = html.unescape(client.post("/trade/order", data=form | {"form_key": "k2"},
                                         headers=HTMX).text)  # fmt: skip
@@ -118,7 +120,8 @@ def test_an_impossible_auction_day_is_refused_not_replaced(world: World) -> None
     empty = _notice(world, auction_on="", form_key="a3")  # empty: the window's closing day
     assert 'data-code="ok"' in empty, empty
     assert "empty: the day the window closes" in html.unescape(
-        world.client.get("/regulator/allocation?year=2016").text)  # the form says so
+        world.client.get("/regulator/allocation?year=2016").text
+    )  # the form says so
 
 
 def test_a_negative_reserve_price_and_an_over_long_code_say_what_is_allowed(
@@ -142,15 +145,18 @@ def test_a_negative_reserve_price_and_an_over_long_code_say_what_is_allowed(
 def test_a_verifier_acting_on_another_bodys_case_is_told_it_does_not_exist(
     world: World,
 ) -> None:
-    from test_verification_flows import _bodies, _submitted
-
     _bodies(world)
     _submitted(world, "A1", "officer-a")
-    assigned = world.client.post("/v1/verification/2016/A1/assign", json={"body": "VB2"},
-                                 headers=world.token("regulator") | {"Idempotency-Key": "as"})
+    assigned = world.client.post(
+        "/v1/verification/2016/A1/assign",
+        json={"body": "VB2"},
+        headers=world.token("regulator") | {"Idempotency-Key": "as"},
+    )
     assert assigned.status_code == 200, assigned.json()
-    api = world.client.post("/v1/verification/2016/A1/verify",
-                            headers=world.token("verifier") | {"Idempotency-Key": "v"})
+    api = world.client.post(
+        "/v1/verification/2016/A1/verify",
+        headers=world.token("verifier") | {"Idempotency-Key": "v"},
+    )
     assert api.status_code == 404 and api.json()["error"]["code"] == "unknown_case"
     verifier = _login(world, "verifier")  # VER's verifier: the case is VB2's
     token = _csrf(verifier.get("/verifier").text)
@@ -160,8 +166,9 @@ def test_a_verifier_acting_on_another_bodys_case_is_told_it_does_not_exist(
             "description": "x"})  # fmt: skip
         assert 'data-code="unknown_case"' in refused.text, refused.text
         assert "没有您可以处理的该核查案件" in refused.text and "not_permitted" not in refused.text
-    unknown = verifier.post("/verifier/2016/C1/verify", headers=HTMX,
-                            data={"csrf_token": token, "form_key": "v3"})  # no case at all
+    unknown = verifier.post(
+        "/verifier/2016/C1/verify", headers=HTMX, data={"csrf_token": token, "form_key": "v3"}
+    )  # no case at all
     assert 'data-code="unknown_case"' in unknown.text  # the same answer: nothing to probe
     _in_english(world, "verifier")
     english = verifier.post("/verifier/2016/A1/verify", headers=HTMX,
@@ -170,8 +177,6 @@ def test_a_verifier_acting_on_another_bodys_case_is_told_it_does_not_exist(
 
 
 def test_negative_or_too_fine_stated_emissions_are_refused_on_the_form(world: World) -> None:
-    from grid_site_text import REPORT_CSV, grid_site_plan
-
     client = _login(world, "officer-a")
     token = _csrf(client.get("/reports?year=2016").text)
     client.post("/reports/plan", data={"csrf_token": token, "toml": grid_site_plan("A1")})
@@ -198,8 +203,6 @@ def test_negative_or_too_fine_stated_emissions_are_refused_on_the_form(world: Wo
 def test_an_empty_to_account_is_asked_for_and_an_auditor_is_told_it_reads_only(
     world: World,
 ) -> None:
-    from test_pages import _login_plain
-
     client = _login(world, "officer-a")
     token = _csrf(client.get("/company").text)
     empty = client.post("/transfer", headers=HTMX, data=TRANSFER | {
@@ -239,8 +242,6 @@ def test_a_waiver_with_an_empty_form_names_every_missing_field(world: World) -> 
 
 
 def test_an_over_long_monitoring_plan_is_refused_not_cut(world: World) -> None:
-    from grid_site_text import grid_site_plan
-
     client = _login(world, "officer-a")
     token = _csrf(client.get("/reports").text)
     plan = grid_site_plan("A1") + "\n#" + "a" * 60_000  # within the 64 KiB a form may send

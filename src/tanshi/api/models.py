@@ -7,9 +7,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from tanshi.api.limits import MEMO_CHARS, NAME_CHARS
+
 T = TypeVar("T")
 Code = Annotated[str, StringConstraints(min_length=1, max_length=60)]
-Text = Annotated[str, StringConstraints(max_length=500)]
+Text = Annotated[str, StringConstraints(max_length=MEMO_CHARS)]
 Quantity = Annotated[int, Field(gt=0, le=10**12, description="whole units (1 unit = 1 tCO2e)")]
 MAX_PAGE = 500
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -233,7 +235,7 @@ class HoldingsByKindOut(BaseModel):
 
 class OrganisationIn(Strict):
     code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=NAME_CHARS)]
     kind: Annotated[str, StringConstraints(max_length=30)]
     company: Annotated[str | None, StringConstraints(max_length=40)] = None
     # A company's is its company's; a regulator's is required when the database holds several.
@@ -250,7 +252,7 @@ class OrganisationOut(BaseModel):
 
 class UserIn(Strict):
     username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    display_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    display_name: Annotated[str, StringConstraints(min_length=1, max_length=NAME_CHARS)]
     organisation: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     role: Annotated[str, StringConstraints(max_length=30)]
     password: Annotated[str, StringConstraints(min_length=1, max_length=200)]

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.limits import ACCOUNT_CODE_CHARS
 from tanshi.core.errors import TanshiError
 from tanshi.registry.lifecycle import Rights
 from tanshi.services import account_limits, trust_requests, trusted_list, unit_freeze_reads, views
@@ -38,6 +39,7 @@ from tanshi.web.forms import (
     account_jurisdiction,
     refusal_for,
     refusal_of,
+    text_field,
     web_write,
 )
 from tanshi.web.render import render
@@ -135,7 +137,7 @@ def _visible(svc: Service, me: Principal, code: str) -> None:
 
 def _propose(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
     _visible(svc, me, code)
-    trusted = form.get("trusted", "").strip()[:40]
+    trusted = text_field(form, "trusted", "Account to trust", ACCOUNT_CODE_CHARS)
     made, issues = trust_requests.propose(svc.engine, code, trusted, me, svc.now())
     if issues:
         raise refusal_of(issues)
@@ -167,7 +169,7 @@ def _decide(svc: Service, me: Principal, code: str, request_id: int, decision: s
 
 def _remove(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
     _visible(svc, me, code)
-    trusted = form.get("trusted", "").strip()[:40]
+    trusted = text_field(form, "trusted", "Account to trust", ACCOUNT_CODE_CHARS)
     if trusted not in {e.account for e in trusted_list.trusted_list(svc.engine, code)}:
         raise Refused("not_on_trusted_list", "that account is not on the trusted list")
     jurisdiction = account_jurisdiction(svc, code)

@@ -27,6 +27,8 @@ from tanshi.web.forms import (
 from tanshi.web.numbers import read_whole
 
 router = APIRouter(include_in_schema=False)
+MAX_LIMIT = 2**62  # as the API's LimitChangeIn
+MAX_LIMIT_CHARS = 40  # room for 2^62 grouped by thousands, and spaces
 # Who must confirm a proposed change, by the rule's confirmers (msgids: the answer's {who}).
 R, G = account_limits.REPRESENTATIVE, account_limits.REGULATOR
 CONFIRMER_WORDS = {
@@ -44,7 +46,10 @@ def _visible(svc: Service, me: Principal, code: str) -> None:
 def _units(text: str) -> int | None:
     if text.strip() == "":
         return None
-    units = read_whole(text)
+    # A number longer than any limit the API takes (2^62) is refused, never cut to size.
+    units = read_whole(text) if len(text.strip()) <= MAX_LIMIT_CHARS else None
+    if units is not None and units > MAX_LIMIT:
+        units = None
     if units is None:
         raise Refused("limit_must_be_positive", "a limit is a positive number of units per "
                       "transfer")  # fmt: skip
@@ -53,7 +58,7 @@ def _units(text: str) -> int | None:
 
 def _propose(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Message:
     _visible(svc, me, code)
-    units = None if form.get("remove") else _units(form.get("units", "")[:20])
+    units = None if form.get("remove") else _units(form.get("units", ""))
     if units is None and not form.get("remove"):
         raise Refused("limit_must_be_positive", "a limit is a positive number of units per "
                       "transfer")  # fmt: skip

@@ -17,11 +17,21 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.limits import NAME_CHARS
 from tanshi.services import admin_approvals, admin_views, identity, user_admin, views
 from tanshi.services.identity import ORGANISATION_KINDS
 from tanshi.services.principals import Principal, Role
 from tanshi.web.common import VisitorDep, allowed, login_redirect
-from tanshi.web.forms import Message, Refused, Secret, Verbatim, refusal, refusal_of, web_write
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    Secret,
+    Verbatim,
+    refusal,
+    refusal_of,
+    text_field,
+    web_write,
+)
 from tanshi.web.render import render
 from tanshi.web.session import Visitor
 
@@ -81,11 +91,12 @@ def users_page(request: Request, svc: ServiceDep, who: VisitorDep,
 
 def _create_user(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     username, role = form.get("username", "").strip(), form.get("role", "")
+    display_name = text_field(form, "display_name", "Name", NAME_CHARS)
     if role == Role.ADMINISTRATOR.value:
         raise refusal_of([user_admin.administrator_needs_command_line(username)])
     if admin_approvals.needs_second_administrator(role):
         asked, issues = admin_approvals.ask_to_add_user(
-            svc.engine, me, username, form.get("display_name", "").strip()[:200],
+            svc.engine, me, username, display_name,
             form.get("organisation", ""), role, form.get("locale", "zh"), svc.now())  # fmt: skip
         if issues:
             raise refusal_of(issues)
@@ -93,7 +104,7 @@ def _create_user(svc: Service, me: Principal, form: dict[str, str]) -> Message:
                 "role {role}", {"id": Verbatim(str(asked)), "role": role})  # fmt: skip
     password = user_admin.temporary_password()
     _, issues = identity.create_user(
-        svc.engine, username, form.get("display_name", "").strip()[:200],
+        svc.engine, username, display_name,
         form.get("organisation", ""), role, password, svc.now(),
         locale=form.get("locale", "zh"), must_change_password=True,
     )  # fmt: skip
@@ -182,8 +193,9 @@ async def user_action(
 
 def _create_organisation(svc: Service, form: dict[str, str]) -> Message:
     code = form.get("code", "").strip()
+    name = text_field(form, "name", "Name", NAME_CHARS)
     _, issues = identity.create_organisation(
-        svc.engine, code, form.get("name", "").strip()[:200], form.get("kind", ""), svc.now(),
+        svc.engine, code, name, form.get("kind", ""), svc.now(),
         form.get("company", "").strip() or None, form.get("jurisdiction", "").strip() or None,
     )  # fmt: skip
     if issues:

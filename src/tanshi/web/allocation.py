@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.limits import AUCTION_CODE_CHARS
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.auction import parse_bids, parse_guarantees
 from tanshi.core.errors import StepRefused, TanshiError
@@ -24,7 +25,16 @@ from tanshi.services import auction as auction_service
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal, Role, Scope
 from tanshi.web.common import VisitorDep, allowed, login_redirect
-from tanshi.web.forms import Message, Refused, refusal, seed_number, web_write, whole_number
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    Verbatim,
+    refusal,
+    seed_number,
+    text_field,
+    web_write,
+    whole_number,
+)
 from tanshi.web.numbers import read_decimal
 from tanshi.web.render import render
 
@@ -32,6 +42,7 @@ router = APIRouter(include_in_schema=False)
 READERS = {Role.REGULATOR, Role.AUDITOR, Role.ADMINISTRATOR}
 YearPath = Annotated[int, Path(ge=1990, le=2200)]
 AUCTION_CODE = re.compile(AUCTION_CODE_PATTERN)
+MAX_PRICE = 10**9  # a reserve price, as the API's AnnounceIn takes it
 
 
 class DeskKeys:
@@ -166,12 +177,23 @@ async def run_allocation(year: YearPath, request: Request, svc: ServiceDep,
 
 
 def optional_decimal(text: str | None, name: str) -> Decimal | None:
-    """A form's optional non-negative number; None if left empty, a refusal if not a number."""
+    """A form's optional price per tonne (a reserve price), as the API takes it: from 0 to
+    10^9 with at most two decimal places; None if left empty, else a refusal saying which
+    of these it is not."""
     if not (text or "").strip():
         return None
     value = read_decimal(text)
-    if value is None or value < 0:
+    if value is None:
         raise Refused("invalid_number", "{name}: enter a number, e.g. 1,234.5 or 1234.5",
+                      name=name)  # fmt: skip
+    if value < 0:
+        raise Refused("invalid_price", "{name}: a price cannot be below zero: enter 0 or more "
+                      "per tonne, e.g. 20.00", name=name)  # fmt: skip
+    if value > MAX_PRICE:
+        raise Refused("invalid_price", "{name}: enter at most {most} per tonne", name=name,
+                      most=Verbatim(f"{MAX_PRICE:,}"))  # fmt: skip
+    if value != value.quantize(Decimal("0.01")):
+        raise Refused("invalid_price", "{name}: use at most two decimal places, e.g. 20.05",
                       name=name)  # fmt: skip
     return value
 
@@ -179,7 +201,7 @@ def optional_decimal(text: str | None, name: str) -> Decimal | None:
 def _hold(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator holds auctions")
-    code = form.get("code", "").strip()
+    code = text_field(form, "code", "Auction code", AUCTION_CODE_CHARS)
     if not AUCTION_CODE.fullmatch(code):
         raise Refused("invalid_code", "give the auction a code of letters, digits, '.', '_' "
                       "and '-', e.g. 2016-1")  # fmt: skip

@@ -12,12 +12,22 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.limits import AUCTION_CODE_CHARS
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.services import bid_book, bid_book_cancel, bid_book_clearing, bid_book_reads
 from tanshi.services.principals import Principal, Scope
 from tanshi.web.allocation import AUCTION_CODE, DeskKeys, optional_decimal, place_of
 from tanshi.web.common import VisitorDep
-from tanshi.web.forms import Message, Refused, refusal_of, seed_number, web_write, whole_number
+from tanshi.web.forms import (
+    Message,
+    Refused,
+    Verbatim,
+    refusal_of,
+    seed_number,
+    text_field,
+    web_write,
+    whole_number,
+)
 
 router = APIRouter(include_in_schema=False)
 CodePath = Annotated[str, Path(pattern=AUCTION_CODE_PATTERN)]
@@ -36,17 +46,23 @@ def _announce(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.REGULATE not in me.scopes:
         raise Refused("forbidden", "only the regulator announces auctions")
     place = place_of(svc, me)
-    code = form.get("code", "").strip()
+    code = text_field(form, "code", "Auction code", AUCTION_CODE_CHARS)
     if not AUCTION_CODE.fullmatch(code):
         raise Refused("invalid_code", "give the auction a code of letters, digits, '.', '_' "
                       "and '-', e.g. 2016-1")  # fmt: skip
     zone = ZoneInfo(place.rulebook.rulebook.timezone)
     opens = _local(form.get("opens_at"), "Window opens", zone)
     closes = _local(form.get("closes_at"), "Window closes", zone)
-    try:
-        day = date.fromisoformat(form.get("auction_on", "").strip())
-    except ValueError:
+    typed_day = form.get("auction_on", "").strip()
+    if not typed_day:  # left empty: the day the window closes, as the form's hint says
         day = closes.astimezone(zone).date()
+    else:
+        try:
+            day = date.fromisoformat(typed_day)
+        except ValueError as error:
+            raise Refused("invalid_date", "{name}: '{given}' is not a day of the calendar: "
+                          "enter a date, e.g. 2017-06-22", name="Auction day",
+                          given=Verbatim(typed_day[:40])) from error  # fmt: skip
     volume = whole_number(form["volume_t"], "Volume (t)") if form.get("volume_t") else None
     _id, issues = bid_book.announce(
         svc.engine, place, code=code, year=whole_number(form.get("year"), "Year"),

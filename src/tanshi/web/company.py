@@ -10,14 +10,16 @@ from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api import mrv_desk
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.limits import MEMO_CHARS
 from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue, Where
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.services import admin_views, approval_outlook, lifecycle, surrender_standing, views
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
-from tanshi.services.principals import READ_ALL_ROLES, Principal, Role
+from tanshi.services.principals import READ_ALL_ROLES, Principal, Role, Scope
 from tanshi.web.auction_bids import bid_panel
 from tanshi.web.common import VisitorDep, allowed, login_redirect, year_shown
 from tanshi.web.company_extras import company_extras
@@ -28,6 +30,7 @@ from tanshi.web.forms import (
     account_jurisdiction,
     refusal,
     refusal_of,
+    text_field,
     web_write,
     whole_number,
 )
@@ -163,13 +166,28 @@ def audit_page(request: Request, svc: ServiceDep, who: VisitorDep,
 
 
 def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
+    if Scope.PROPOSE not in me.scopes:  # no right could be given: say so, not whom to ask
+        if me.role is Role.AUDITOR:
+            raise Refused("forbidden", "the auditor role is read-only: it reads every account "
+                          "and moves no units")  # fmt: skip
+        raise Refused("forbidden", "your role moves no units: transfers are proposed by an "
+                      "account's representatives")  # fmt: skip
     source = views.account_id_if_visible(svc.engine, me, form.get("from_account", ""))
     if source is None:
         raise Refused("unknown_account", "choose one of your accounts to send from")
+    to_code, class_code = form.get("to_account", "").strip(), form.get("unit_class", "").strip()
+    missing = [issue for typed, issue in (
+        (to_code, Issue.of("to_account_required", "enter the account to transfer to, e.g. "
+                           "DP-OH-C002", Where.of("To account"))),
+        (class_code, Issue.of("unit_class_required", "enter the unit class, e.g. DPEA-2016",
+                              Where.of("Unit class"))),
+    ) if not typed]  # fmt: skip
+    if missing:
+        raise refusal(missing[0].code, issues=missing, located=True)
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
+    memo = text_field(form, "memo", "Memo", MEMO_CHARS, strip=False)
     with svc.engine.connect() as connection:
-        target = find_account(connection, form.get("to_account", "").strip())
-        class_code = form.get("unit_class", "").strip()
+        target = find_account(connection, to_code)
         unit_class = unit_class_by_code(connection, class_code)
     if target is None:
         raise Refused("unknown_account", "no account with that code to send to")
@@ -180,7 +198,7 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64] or uuid.uuid4().hex}"
     outcome = lifecycle.propose(svc.engine, jurisdiction, TransactionRequest(
         "transfer", key, (Movement(source, target, unit_class, quantity),), now,
-        memo=form.get("memo", "")[:500],
+        memo=memo,
     ), me.username, now)  # fmt: skip
     if outcome.result is ResultCode.INSUFFICIENT_UNITS:
         held = sum(h["quantity_units"] for h in views.account_holdings(

@@ -172,6 +172,20 @@ def whole_number(text: str | None, name: str) -> int:
     return value
 
 
+def text_field(form: Mapping[str, str], field: str, name: str, most: int, *,
+               strip: bool = True) -> str:  # fmt: skip
+    """A form's free text (stripped unless ``strip`` is false), refused, never cut, when it
+    is longer than ``most`` characters (the API's limit, api/limits.py): ``name`` is the
+    field's label (a msgid)."""
+    value = form.get(field, "")
+    value = value.strip() if strip else value
+    if len(value) > most:
+        raise Refused("text_too_long", "{name}: at most {most} characters are allowed and this "
+                      "has {chars}: shorten it", name=name, most=Verbatim(f"{most:,}"),
+                      chars=Verbatim(f"{len(value):,}"))  # fmt: skip
+    return value
+
+
 def seed_number(text: str | None) -> int:
     """A form's random seed from 0 to 2^31 − 1, plain or grouped; 0 when left empty."""
     value = read_whole(text) if (text or "").strip() else 0

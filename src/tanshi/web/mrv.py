@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from tanshi.api import mrv_desk
 from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
+from tanshi.api.limits import BODY_CODE_CHARS, FILE_TEXT_CHARS, VERIFICATION_TEXT_CHARS
 from tanshi.core.issues import has_errors
 from tanshi.mrv.verification_workflow import CaseState
 from tanshi.rulebook.in_force import NoRuleInForce
@@ -25,6 +26,7 @@ from tanshi.web.forms import (
     no_rules,
     refusal,
     say,
+    text_field,
     web_write,
     whole_number,
 )
@@ -36,7 +38,7 @@ from tanshi.web.session import Visitor, csrf_ok
 router = APIRouter(include_in_schema=False)
 Year = Annotated[int, Path(ge=1990, le=2200)]
 Company = Annotated[str, Path(max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
-MAX_UPLOAD_CHARS = 60_000
+MAX_UPLOAD_CHARS = FILE_TEXT_CHARS
 FINDINGS_CHANGED = "findings-changed"  # htmx event: a case's list of findings reloads
 
 
@@ -46,15 +48,36 @@ def _forbidden(request: Request, svc: Service, who: Visitor, message: str) -> Re
 
 
 def _tonnes(text: str | None, name: str) -> Decimal:
-    """A number of tonnes, plain or grouped (``-1,234.5``; web/numbers.py)."""
+    """A number of tonnes, plain or grouped (``-1,234.5``; web/numbers.py), with at most six
+    decimal places as the API takes it (api/routers/reports.py)."""
     value = read_decimal(text)
     if value is None or abs(value) > 10**12:
         raise Refused("invalid_number", "{name}: enter a number of tonnes, e.g. 1,234.5 or "
                       "1234.5", name=name)  # fmt: skip
+    if value != value.quantize(Decimal("0.000001")):
+        raise Refused("invalid_number", "{name}: use at most six decimal places (a gram), e.g. "
+                      "1,234.567891", name=name)  # fmt: skip
     return value
 
 
+def _stated(text: str | None) -> Decimal:
+    """The company's own total of the year: tonnes of 0 or more, as the API takes it."""
+    name = "Stated emissions (t)"
+    value = _tonnes(text, name)
+    if value < 0:
+        raise Refused("invalid_number", "{name}: emissions cannot be below zero: enter 0 or "
+                      "more tonnes, e.g. 1,234.5", name=name)  # fmt: skip
+    return value
+
+
+# As the API answers (api/routers/reports.py): a case one may not act on is refused as one
+# that does not exist, so another organisation's cases cannot be probed.
+UNSEEN = {"not_permitted", "case_unknown"}
+
+
 def _problems(outcome: mrv_desk.Outcome) -> Refused:
+    if outcome.result.value in UNSEEN and not outcome.issues:
+        return refusal("unknown_case")
     return refusal(outcome.result.value, issues=outcome.issues, coded=True)
 
 
@@ -101,7 +124,7 @@ async def check_report(request: Request, svc: ServiceDep, who: VisitorDep) -> Re
     text = await _upload(request)
     try:
         year = whole_number(str(form.get("year", "")), "Year")
-        stated = _tonnes(str(form.get("stated_t", "")), "Stated emissions (t)")
+        stated = _stated(str(form.get("stated_t", "")))
         try:
             issues = mrv_desk.check(svc, me.company, year, stated, text)
         except NoRuleInForce as error:
@@ -118,7 +141,7 @@ def _submit(svc: Service, me: Principal, form: dict[str, str], text: str) -> Mes
     if not me.company:
         raise Refused("no_company", "your organisation is not a covered company")
     year = whole_number(form.get("year"), "Year")
-    stated = _tonnes(form.get("stated_t"), "Stated emissions (t)")
+    stated = _stated(form.get("stated_t"))
     if not text:
         raise Refused("report_missing", "choose the report's CSV file")
     outcome = mrv_desk.submit(svc, me.company, year, stated, text)
@@ -140,8 +163,8 @@ async def submit_report(request: Request, svc: ServiceDep, who: VisitorDep) -> R
 def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if not me.company:
         raise Refused("no_company", "your organisation is not a covered company")
-    issues = mrv_desk.file_plan(svc.engine, me.company, form.get("toml", "")[:MAX_UPLOAD_CHARS],
-                                svc.now())  # fmt: skip
+    plan = text_field(form, "toml", "Plan (TOML)", MAX_UPLOAD_CHARS, strip=False)
+    issues = mrv_desk.file_plan(svc.engine, me.company, plan, svc.now())
     if has_errors(issues):
         problem = refusal(issues[0].code, issues=issues, coded=True)
         if explain(problem.code) is None:  # a plan's own check: say what kind of problem
@@ -169,17 +192,19 @@ def _verifier_step(svc: Service, me: Principal, company: str, year: int, action:
         if figure < 0:
             raise Refused("invalid_number", "{name}: enter a number of tonnes, e.g. 1,234.5 or "
                           "1234.5", name="Re-check figure (t)")  # fmt: skip
-        outcome = mrv_desk.record_recheck(svc, me, company, year, figure,
-                                          form.get("note", "")[:2000])  # fmt: skip
+        note = text_field(form, "note", "Note", VERIFICATION_TEXT_CHARS, strip=False)
+        outcome = mrv_desk.record_recheck(svc, me, company, year, figure, note)
     elif action == "withdraw":
         finding = whole_number(form.get("finding_id"), "Finding")
-        outcome = mrv_desk.withdraw_finding(svc, me, company, year, finding,
-                                            form.get("reason", "")[:2000])  # fmt: skip
+        reason = text_field(form, "reason", "Reason", VERIFICATION_TEXT_CHARS, strip=False)
+        outcome = mrv_desk.withdraw_finding(svc, me, company, year, finding, reason)
     else:
         kind = form.get("kind", "")
         amount = _tonnes(form.get("amount_t"), "Amount (t)") if form.get("amount_t") else None
-        outcome = mrv_desk.record_finding(svc, me, company, year, kind,
-                                          form.get("description", "")[:2000], amount, None)  # fmt: skip
+        description = text_field(form, "description", "Description", VERIFICATION_TEXT_CHARS,
+                                 strip=False)  # fmt: skip
+        outcome = mrv_desk.record_finding(svc, me, company, year, kind, description, amount,
+                                          None)  # fmt: skip
     if not outcome.ok:
         raise _problems(outcome)
     return "{company} {year}: {state}", {"company": company, "year": year, "state": outcome.state}
@@ -245,7 +270,7 @@ def progress_page(request: Request, svc: ServiceDep, who: VisitorDep,
 
 def _regulator_step(svc: Service, me: Principal, company: str, year: int, action: str,
                     form: dict[str, str]) -> Message:  # fmt: skip
-    body = form.get("body", "").strip()[:40]
+    body = text_field(form, "body", "Verification body", BODY_CODE_CHARS)
     if not body:
         raise Refused("body_missing", "enter the verification body's code")
     try:

@@ -86,6 +86,8 @@ EXCHANGE = {
     "insufficient_funds": "the account does not have enough money for this order",
     "amend_exceeds_reservation": "an amendment may not need more than the order reserved",
     "invalid_price": "enter the price in CNY per tonne, e.g. 28.50",
+    "invalid_side": "choose buy or sell",
+    "invalid_time_in_force": "choose GTC, IOC or FOK as the time in force",
     "no_exchange": "this jurisdiction has no exchange in tanshi",
     "regulators_and_exchange_only": "market surveillance is for regulators, the exchange "
         "operator, auditors and administrators",
@@ -187,6 +189,12 @@ AUCTIONS = {
 }  # fmt: skip
 WEB = {
     "invalid_number": "enter a whole number",
+    "text_too_long": "a text on the form is longer than allowed: shorten it",
+    "invalid_date": "the date is not a day of the calendar: enter it as shown",
+    "to_account_required": "enter the account to transfer to",
+    "unit_class_required": "enter the unit class",
+    "account_required": "enter the account's code",
+    "declared_by_required": "name the representative who declared it",
     "no_company": "your organisation is not a covered company",
     "forbidden": "your role may not do this",
     "form_already_sent": "this form was already sent: its answer is shown; reload the page to "
@@ -194,6 +202,9 @@ WEB = {
     "form_in_progress": "this form is being sent already: wait for its answer",
     "form_key_missing": "the form has no key, so it could act twice: reload the page",
     "allocation_not_possible": "the year cannot be allocated as things stand: see why below",
+    # the verification workflow's own codes, which the pages answer as unknown_case does
+    "not_permitted": "no such verification case that you may act on",
+    "case_unknown": "no such verification case that you may act on",
 }  # fmt: skip
 # Trusted lists, waivers and freeze orders (web/account_controls.py, web/registry_desk.py).
 CONTROLS = {

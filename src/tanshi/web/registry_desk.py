@@ -14,8 +14,15 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
+from tanshi.api.limits import (
+    ACCOUNT_CODE_CHARS,
+    CONTROL_REASON_CHARS,
+    DECLARED_BY_CHARS,
+    ORDER_REFERENCE_CHARS,
+    UNIT_CLASS_CHARS,
+)
 from tanshi.core.errors import TanshiError
-from tanshi.core.issues import Issue
+from tanshi.core.issues import Issue, Where
 from tanshi.registry import ResultCode
 from tanshi.services import registry_desk, trusted_list, unit_freezes, views
 from tanshi.services.principals import Principal, Role
@@ -28,6 +35,7 @@ from tanshi.web.forms import (
     account_jurisdiction,
     refusal,
     refusal_for,
+    text_field,
     web_write,
     whole_number,
 )
@@ -82,16 +90,17 @@ def _serials(text: str) -> tuple[tuple[int, int], ...] | None:
 
 def _freeze(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
-    code = form.get("account", "").strip()[:40]
+    code = text_field(form, "account", "Account", ACCOUNT_CODE_CHARS)
+    unit_class = text_field(form, "unit_class", "Unit class", UNIT_CLASS_CHARS)
+    reference = text_field(form, "order_reference", "Court order", ORDER_REFERENCE_CHARS)
+    reason = text_field(form, "reason", "Reason", CONTROL_REASON_CHARS)
     if not views.in_scope(svc.engine, me, code):  # another jurisdiction's account
         raise refusal("freeze_refused", issues=[Issue.of(
             "unknown_account", "no account {code} in your jurisdiction", code=code)])  # fmt: skip
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64]}"
     try:
         outcome = unit_freezes.freeze_units(
-            svc.engine, code, form.get("unit_class", "").strip()[:60], quantity,
-            form.get("order_reference", "").strip()[:200], form.get("reason", "").strip()[:500],
-            me.username, key, svc.now(), serials=_serials(form.get("serials", "")),
+            svc.engine, code, unit_class, quantity, reference, reason, me.username, key, svc.now(), serials=_serials(form.get("serials", "")),
         )  # fmt: skip
     except TanshiError as error:
         raise refusal_for("freeze_refused", error) from error
@@ -103,7 +112,7 @@ def _freeze(svc: Service, me: Principal, form: dict[str, str]) -> Message:
 
 
 def _release(svc: Service, me: Principal, freeze_id: int, form: dict[str, str]) -> Message:
-    reason = form.get("reason", "").strip()[:500]
+    reason = text_field(form, "reason", "Reason", CONTROL_REASON_CHARS)
     if not reason:
         raise Refused("reason_required", "say why the order is released")
     wanted = form.get("quantity_t", "").strip().replace(",", "")
@@ -131,11 +140,19 @@ def _release(svc: Service, me: Principal, freeze_id: int, form: dict[str, str]) 
 
 
 def _waiver(svc: Service, me: Principal, form: dict[str, str]) -> Message:
-    code = form.get("account", "").strip()[:40]
+    code = text_field(form, "account", "Account", ACCOUNT_CODE_CHARS)
     waived = form.get("waived") == "on"
-    declared_by = form.get("declared_by", "").strip()[:60]
-    if not declared_by:
-        raise Refused("declared_by_required", "name the representative who declared it")
+    declared_by = text_field(form, "declared_by", "Declared by (a representative who may "
+                             "approve)", DECLARED_BY_CHARS)  # fmt: skip
+    # Every empty field at once.
+    missing = [issue for typed, issue in (
+        (code, Issue.of("account_required", "enter the account's code, e.g. DP-OH-C001",
+                        Where.of("Account"))),
+        (declared_by, Issue.of("declared_by_required", "name the representative who declared "
+                               "it", Where.of("Declared by (a representative who may approve)"))),
+    ) if not typed]  # fmt: skip
+    if missing:
+        raise refusal(missing[0].code, issues=missing, located=True)
     jurisdiction = account_jurisdiction(svc, code, who=me)
     rule = registry_rule(jurisdiction, svc.now())
     if waived and not (rule and rule.second_approval_waiver):

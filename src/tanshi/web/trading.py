@@ -14,6 +14,7 @@ from tanshi.api.context import Service, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.api.routers.facilities import exchange_overviews
 from tanshi.api.routers.market import NOT_YOURS, bar_body, cny, exchange_of
+from tanshi.core.issues import Issue, Where
 from tanshi.core.moments import from_store
 from tanshi.market.bars import Interval, bars
 from tanshi.market.orders import ResultCode, Side, TimeInForce, cny_to_fen_exact
@@ -198,6 +199,31 @@ def _exchange(svc: Service, me: Principal, form: dict[str, str]) -> tuple[Jurisd
         raise refusal(error.code, error.message) from error
 
 
+SIDES = {"buy": Side.BUY, "sell": Side.SELL}
+
+
+def _side_and_time_in_force(form: dict[str, str]) -> tuple[Side, TimeInForce]:
+    """The order's side (buy or sell, required) and time in force (GTC, IOC or FOK; GTC when
+    the form has none, as the API's default): any other value is refused at its field, both
+    at once, never read as a buy or a GTC order."""
+    side = SIDES.get(form.get("side", ""))
+    tif_text = form.get("time_in_force", "GTC")
+    tif = TimeInForce.__members__.get(tif_text)
+    issues = []
+    if side is None:
+        issues.append(Issue.of("invalid_side", "'{given}' is not a side: choose buy or sell",
+                               Where.of("Side"), given=form.get("side", "")[:40]))  # fmt: skip
+    if tif is None:
+        issues.append(Issue.of(
+            "invalid_time_in_force", "'{given}' is not a time in force: choose GTC (good till "
+            "cancelled), IOC (immediate or cancel) or FOK (fill or kill)",
+            Where.of("Time in force"), given=tif_text[:40]))  # fmt: skip
+    if issues:
+        raise refusal(issues[0].code, issues=issues, located=True)
+    assert side is not None and tif is not None
+    return side, tif
+
+
 def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     if Scope.TRADE not in me.scopes:
         raise Refused("forbidden", "your role does not trade")
@@ -208,12 +234,11 @@ def _order(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     account = form.get("account", "")
     if account not in trading.trading_accounts(svc.engine, me):
         raise Refused("unknown_account", "choose one of your accounts to trade for")
-    side = Side.SELL if form.get("side") == "sell" else Side.BUY
+    side, tif = _side_and_time_in_force(form)
     quantity = whole_number(form.get("quantity_t"), "Quantity (t)")
-    tif = form.get("time_in_force", "GTC")
     result = trading.place_order(
         svc.engine, place, venue, product, account, side, quantity, _price(form.get("price")),
-        TimeInForce[tif] if tif in TimeInForce.__members__ else TimeInForce.GTC, svc.now(),
+        tif, svc.now(),
     )  # fmt: skip
     if result.issues:
         raise _refused_by(result.issues)

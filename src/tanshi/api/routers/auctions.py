@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from tanshi.api.context import IdempotencyKey, Reader, Service, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, ErrorDetail
+from tanshi.api.limits import AUCTION_CODE_CHARS
 from tanshi.api.models import Page, Quantity, Strict
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.auction import AuctionResult, AuctionTerms, Bid
@@ -38,7 +39,7 @@ JurisdictionQuery = Annotated[
 ]
 Bidder = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Price = Annotated[Decimal, Field(gt=0, le=10**9, max_digits=14, decimal_places=2)]
-AUCTION_CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$"
+AUCTION_CODE_PATTERN = rf"^[A-Za-z0-9][A-Za-z0-9._-]{{0,{AUCTION_CODE_CHARS - 1}}}$"
 AuctionCode = Annotated[str, StringConstraints(pattern=AUCTION_CODE_PATTERN)]
 CONFLICTS = {"auction_code_taken"}
 

@@ -25,6 +25,7 @@ from tanshi.api.context import (
     registry_key,
 )
 from tanshi.api.errors import ApiError, from_result
+from tanshi.api.limits import CONTROL_REASON_CHARS, DECLARED_BY_CHARS, ORDER_REFERENCE_CHARS
 from tanshi.api.models import MAX_ID, Code, Done, Quantity, Strict
 from tanshi.core.errors import TanshiError
 from tanshi.registry import ResultCode
@@ -33,7 +34,9 @@ from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["registry controls"])
 Serial = Annotated[int, Field(ge=1, le=10**15)]
-Reason = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"\S")]
+Reason = Annotated[
+    str, StringConstraints(min_length=1, max_length=CONTROL_REASON_CHARS, pattern=r"\S")
+]
 
 
 class TrustedAccountOut(BaseModel):
@@ -45,13 +48,15 @@ class TrustedAccountOut(BaseModel):
 
 class WaiverIn(Strict):
     waived: bool
-    declared_by: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    declared_by: Annotated[str, StringConstraints(min_length=1, max_length=DECLARED_BY_CHARS)]
 
 
 class FreezeIn(Strict):
     unit_class: Code
     quantity_t: Quantity
-    order_reference: Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S")]
+    order_reference: Annotated[
+        str, StringConstraints(min_length=1, max_length=ORDER_REFERENCE_CHARS, pattern=r"\S")
+    ]
     reason: Reason
     serials: Annotated[list[tuple[Serial, Serial]], Field(max_length=100)] | None = Field(
         None, description="serial ranges [first, last] to freeze; default: by the split rule"

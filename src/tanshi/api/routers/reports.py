@@ -12,13 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from tanshi.api import mrv_desk as mrv_web
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, ErrorDetail, from_issues
+from tanshi.api.limits import BODY_CODE_CHARS, FILE_TEXT_CHARS, VERIFICATION_TEXT_CHARS
 from tanshi.core.issues import Issue, has_errors
 from tanshi.services.principals import Principal, Role, Scope
 
 router = APIRouter(tags=["reports"])
 Year = Annotated[int, Path(ge=1990, le=2200)]
 Company = Annotated[str, Path(max_length=40)]
-Code = Annotated[str, StringConstraints(min_length=1, max_length=40)]
+Code = Annotated[str, StringConstraints(min_length=1, max_length=BODY_CODE_CHARS)]
 Tonnes = Annotated[Decimal, Field(ge=-(10**12), le=10**12, max_digits=20, decimal_places=6)]
 Officer = Annotated[Principal, Depends(needs(Scope.MRV_REPORT))]
 Verifier = Annotated[Principal, Depends(needs(Scope.MRV_VERIFY))]
@@ -30,7 +31,7 @@ class Strict(BaseModel):
 
 
 class PlanIn(Strict):
-    toml: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+    toml: Annotated[str, StringConstraints(min_length=1, max_length=FILE_TEXT_CHARS)]
 
 
 class ReportIn(Strict):
@@ -38,7 +39,7 @@ class ReportIn(Strict):
 
     year: Annotated[int, Field(ge=1990, le=2200)]
     stated_t: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=20, decimal_places=6)]
-    csv: Annotated[str, StringConstraints(min_length=1, max_length=60_000)]
+    csv: Annotated[str, StringConstraints(min_length=1, max_length=FILE_TEXT_CHARS)]
 
 
 class BodyIn(Strict):
@@ -47,18 +48,18 @@ class BodyIn(Strict):
 
 class FindingIn(Strict):
     kind: Literal["misstatement", "non_conformity"]
-    description: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    description: Annotated[str, StringConstraints(min_length=1, max_length=VERIFICATION_TEXT_CHARS)]
     misstatement_t: Tonnes | None = None
     stream: Annotated[str | None, StringConstraints(max_length=80)] = None
 
 
 class WithdrawalIn(Strict):
-    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000)]
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=VERIFICATION_TEXT_CHARS)]
 
 
 class RecheckIn(Strict):
     figure_t: Annotated[Decimal, Field(ge=0, le=10**12, max_digits=20, decimal_places=6)]
-    note: Annotated[str, StringConstraints(max_length=2000)] = ""
+    note: Annotated[str, StringConstraints(max_length=VERIFICATION_TEXT_CHARS)] = ""
 
 
 class SampleIn(Strict):

@@ -19,6 +19,7 @@ from pydantic import BaseModel, StringConstraints
 
 from tanshi.api.context import IdempotencyKey, Reader, Service, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.limits import ACCOUNT_CODE_CHARS
 from tanshi.api.models import MAX_ID, Done, Strict
 from tanshi.api.routers.registry_controls import TrustedAccountOut
 from tanshi.services import trust_requests, views
@@ -35,7 +36,7 @@ STATUS = {"initiator_lacks_right_on_source_account": 403,
 
 
 class TrustRequestIn(Strict):
-    account: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    account: Annotated[str, StringConstraints(min_length=1, max_length=ACCOUNT_CODE_CHARS)]
 
 
 class TrustRequestOut(BaseModel):

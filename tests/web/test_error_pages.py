@@ -139,8 +139,8 @@ def test_what_the_api_answers_not_found_reads_in_the_visitors_language(world: Wo
         assert "in this database" not in text
     _in_english(world, "regulator")
     assert "no covered company C999" in client.get("/regulator/companies/C999").text
-    assert "no jurisdiction XX in this database; run tanshi demo first" in client.get(
+    assert "no jurisdiction XX in this database; the jurisdictions are DP" in client.get(
         "/public/transactions?jurisdiction=XX").text  # fmt: skip
     api = client.get("/v1/public/transactions?jurisdiction=XX")
     assert api.json()["error"]["message"] == (
-        "no jurisdiction XX in this database; run tanshi demo first")  # fmt: skip
+        "no jurisdiction XX in this database; the jurisdictions are DP")  # fmt: skip

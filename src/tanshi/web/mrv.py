@@ -256,7 +256,7 @@ def _regulator_step(svc: Service, me: Principal, company: str, year: int, action
                 svc, company, year, body, recheck=action == "recheck-assign", who=me
             )
     except ApiError as error:  # a company outside the regulator's jurisdiction
-        raise Refused(error.code, "{problems}", problems=error.message) from error
+        raise refusal(error.code, error.message) from error
     if not outcome.ok:
         raise _problems(outcome)
     return "{company} {year}: {state}", {"company": company, "year": year, "state": outcome.state}
@@ -283,7 +283,7 @@ def _sample(svc: Service, me: Principal, year: int, form: dict[str, str]) -> Mes
     try:
         drawn = mrv_desk.sample(svc, year, seed, me)
     except ApiError as error:
-        raise Refused(error.code, "{problems}", problems=error.message) from error
+        raise refusal(error.code, error.message) from error
     return "re-check sample (seed {seed}): {sample}", {
         "seed": seed, "sample": ", ".join(drawn) or "—"}  # fmt: skip
 

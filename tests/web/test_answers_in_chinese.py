@@ -1,0 +1,74 @@
+"""Refusals that reach a page from the API's layer (api/context.py, api/mrv_desk.py, the
+public log's type filter, load_jurisdiction) read in the page's language, say which values
+there are in plain words (no Python list), and give web users advice that fits them."""
+
+from __future__ import annotations
+
+from test_error_pages import _in_english
+from test_pages import _csrf, _login, _login_plain
+from test_trade_exchange_choice import ORDER, _second_exchange
+
+from service_world import World
+
+
+def _no_english_leak(text: str) -> None:
+    for english in ("your organisation belongs", "in this database", "run tanshi demo",
+                    "no covered company", "no transaction type", "['"):  # fmt: skip
+        assert english not in text, english
+
+
+def test_another_jurisdictions_exchange_is_refused_in_chinese(world: World) -> None:
+    client = _login(world, "officer-a")  # walled to DP
+    page = client.get("/trade?jurisdiction=ZZ")
+    assert page.status_code == 403, page.text
+    assert "您的机构属于 DP，而非 ZZ" in page.text
+    _no_english_leak(page.text)
+    _in_english(world, "officer-a")
+    assert "your organisation belongs to DP, not ZZ" in client.get("/trade?jurisdiction=ZZ").text
+
+
+def test_a_jurisdiction_not_there_names_those_there_without_cli_advice(world: World) -> None:
+    client = _login_plain(world)  # the auditor sees every jurisdiction
+    page = client.get("/trade?jurisdiction=ZZ")
+    assert page.status_code == 404, page.text
+    assert "本数据库中没有辖区 ZZ；现有辖区为 DP" in page.text
+    _no_english_leak(page.text)
+    public = world.client.get("/public/transactions?jurisdiction=XX")
+    assert public.status_code == 404 and "现有辖区为 DP" in public.text
+    _no_english_leak(public.text)
+    api = world.client.get("/v1/public/transactions?jurisdiction=XX").json()["error"]
+    assert api["code"] == "unknown_jurisdiction"
+    assert api["message"] == "no jurisdiction XX in this database; the jurisdictions are DP"
+
+
+def test_the_regulator_is_told_in_chinese_of_a_company_outside_its_jurisdiction(
+    world: World,
+) -> None:  # fmt: skip
+    regulator = _login(world, "regulator")
+    token = _csrf(regulator.get("/regulator/verification?year=2016").text)
+    answer = regulator.post("/regulator/verification/2016/C999/recheck-assign",
+                            data={"csrf_token": token, "body": "VER", "form_key": "k1"})  # fmt: skip
+    assert 'data-code="unknown_company"' in answer.text, answer.text
+    assert "您的辖区内没有重点排放单位 C999" in answer.text
+    _no_english_leak(answer.text)
+
+
+def test_an_unknown_transaction_type_lists_the_types_readably(world: World) -> None:
+    page = world.client.get("/public/transactions?type=nope")
+    assert page.status_code == 422, page.text
+    assert "没有交易类型 nope；交易类型为 " in page.text and "allocation, " in page.text
+    _no_english_leak(page.text)
+    api = world.client.get("/v1/public/transactions?type=nope").json()["error"]
+    assert api["message"].startswith("no transaction type nope; the types are ")
+    assert "allocation, " in api["message"] and "[" not in api["message"]
+
+
+def test_a_form_without_its_jurisdiction_names_those_there_readably(world: World) -> None:
+    _second_exchange(world)
+    client = _login(world, "trader")
+    token = _csrf(client.get("/trade?jurisdiction=DP").text)
+    unnamed = client.post("/trade/order", data=ORDER | {"csrf_token": token, "form_key": "o1"},
+                          headers={"HX-Request": "true"})  # fmt: skip
+    assert unnamed.status_code == 422 and "jurisdiction_required" in unnamed.text
+    assert "请指明辖区：本数据库现有 DP, DQ" in unnamed.text, unnamed.text
+    _no_english_leak(unnamed.text)

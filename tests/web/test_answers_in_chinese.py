@@ -72,3 +72,42 @@ def test_a_form_without_its_jurisdiction_names_those_there_readably(world: World
     assert unnamed.status_code == 422 and "jurisdiction_required" in unnamed.text
     assert "请指明辖区：本数据库现有 DP, DQ" in unnamed.text, unnamed.text
     _no_english_leak(unnamed.text)
+
+
+BAD_PLAN = """
+company = 5
+
+[[streams]]
+unit = "boiler-1"
+kind = "fule"
+subject = "other_bituminous_coal"
+activity_unit = "t"
+parameters = { quantity = "guess" }
+"""
+
+
+def test_a_plan_upload_lists_every_problem_with_its_key_in_chinese(world: World) -> None:
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/reports").text)
+    answer = client.post("/reports/plan", data={"csrf_token": token, "toml": BAD_PLAN},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    text = answer.text.replace("&#34;", '"').replace("&quot;", '"')
+    assert 'data-code="plan_field_invalid"' in text, text
+    for said in ('company 须为带引号的文本，例如 company = "C001"；计划中为 5',
+                 "缺少 version：请添加，例如 version = 1", "缺少 valid_from_year",
+                 "第 1 个 [[streams]] 表", "缺少 stream：请添加",
+                 'kind 须为 fuel, electricity 之一，例如 kind = "fuel"；计划中为 "fule"',
+                 '参数 quantity 的获取方式须为 "measured"'):  # fmt: skip
+        assert said in text, said
+    assert "missing or bad field" not in text and "must be" not in text
+
+
+def test_a_plan_that_is_not_toml_says_where_in_chinese(world: World) -> None:
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/reports").text)
+    answer = client.post("/reports/plan", data={"csrf_token": token,
+                                                "toml": 'company = "A1"\nversion 1\n'},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert 'data-code="plan_toml_invalid"' in answer.text, answer.text
+    assert "监测计划在第 2 行第 9 列不是有效的 TOML：Expected '=' after a key" in answer.text.replace(
+        "&#39;", "'")  # fmt: skip

@@ -143,10 +143,11 @@ def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     issues = mrv_desk.file_plan(svc.engine, me.company, form.get("toml", "")[:MAX_UPLOAD_CHARS],
                                 svc.now())  # fmt: skip
     if has_errors(issues):
-        problem = refusal(issues[0].code, issues=issues, coded=True)
+        problem = refusal(issues[0].code, issues=issues, coded=True, located=True)
         if explain(problem.code) is None:  # a plan's own check: say what kind of problem
             problem = Refused(problem.code, "the monitoring plan has errors: fix every one "
-                              "listed", detail=problem.detail, issues=issues, coded=True)  # fmt: skip
+                              "listed", detail=problem.detail, issues=issues, coded=True,
+                              located=True)  # fmt: skip
         raise problem
     return "monitoring plan filed", {}
 

@@ -4,11 +4,18 @@ there are in plain words (no Python list), and give web users advice that fits t
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+
+from fastapi.routing import APIRoute
 from test_error_pages import _in_english
 from test_pages import _csrf, _login, _login_plain
 from test_trade_exchange_choice import ORDER, _second_exchange
 
+import tanshi.web
 from service_world import World
+from tanshi.web.errors import ADDRESS_FIELDS, is_api
+from tanshi.web.i18n import translator
 
 
 def _no_english_leak(text: str) -> None:
@@ -111,3 +118,69 @@ def test_a_plan_that_is_not_toml_says_where_in_chinese(world: World) -> None:
     assert 'data-code="plan_toml_invalid"' in answer.text, answer.text
     assert "监测计划在第 2 行第 9 列不是有效的 TOML：Expected '=' after a key" in answer.text.replace(
         "&#39;", "'")  # fmt: skip
+
+
+def test_choices_of_roles_kinds_and_locales_are_listed_readably_in_chinese(world: World) -> None:
+    client = _login(world, "admin")
+    token = _csrf(client.get("/admin/users").text)
+    user = client.post("/admin/users", data={
+        "csrf_token": token, "form_key": "u1", "username": "someone", "display_name": "Some One",
+        "organisation": "ORG-B", "role": "emperor", "locale": "xx"})  # fmt: skip
+    assert 'data-code="unknown_role"' in user.text, user.text
+    assert "角色须为 regulator, compliance_officer, " in user.text
+    assert "语言须为 en, zh 之一" in user.text
+    asked = client.post("/admin/users", data={
+        "csrf_token": token, "form_key": "u2", "username": "someone", "display_name": "Some One",
+        "organisation": "REG", "role": "regulator", "locale": "xx"})  # fmt: skip
+    assert "语言须为 en, zh 之一" in asked.text, asked.text
+    organisation = client.post(
+        "/admin/organisations",
+        data={"csrf_token": token, "form_key": "o1", "code": "ORG-X", "name": "X", "kind": "guild"},
+    )
+    assert "类型须为以下之一：regulator, company, " in organisation.text, organisation.text
+    for text in (user.text, asked.text, organisation.text):
+        assert "['" not in text and "&#39;" not in text.split('data-code="')[1].split("</div>")[0]
+
+
+def test_an_unknown_account_status_lists_the_statuses_readably(world: World) -> None:
+    bad = world.client.post("/v1/accounts/DP-OH-A1/status", json={"status": "exploded",
+                            "reason": "x"}, headers=world.token("regulator") | {
+                            "Idempotency-Key": "s1"})  # fmt: skip
+    assert bad.status_code == 422
+    assert bad.json()["error"]["message"] == (
+        "status must be one of open, restricted, suspended, frozen, closure_pending, closed"
+    )
+
+
+def test_an_address_value_that_cannot_be_read_is_named_in_the_pages_language(
+    world: World,
+) -> None:  # fmt: skip
+    client = _login(world, "verifier")
+    token = _csrf(client.get("/verifier").text)
+    refused = client.post("/verifier/abcd/A1/verify", data={"csrf_token": token})
+    assert refused.status_code == 422, refused.text
+    assert "地址中有本页无法读取的值（年度：请输入整数）" in refused.text, refused.text
+    assert "(year:" not in refused.text and "（year：" not in refused.text
+
+
+def test_every_value_of_a_web_address_has_a_name_in_chinese() -> None:
+    """A new path or query value without a name in ADDRESS_FIELDS would show its machine
+    name on the address's error page; this fails instead."""
+    zh = translator("zh")
+    names = set()
+    routes = []
+    for module in pkgutil.iter_modules(tanshi.web.__path__):
+        router = getattr(importlib.import_module(f"tanshi.web.{module.name}"), "router", None)
+        routes += router.routes if router is not None else []
+    for route in routes:
+        if not isinstance(route, APIRoute) or is_api(route.path):
+            continue
+        dependants = [route.dependant]
+        while dependants:
+            one = dependants.pop()
+            names |= {p.alias or p.name for p in one.path_params + one.query_params}
+            dependants += one.dependencies
+    assert {"year", "company", "action"} <= names
+    assert sorted(names - set(ADDRESS_FIELDS)) == []
+    for name in ADDRESS_FIELDS.values():
+        assert zh(name) != name, name

@@ -98,14 +98,14 @@ def test_a_query_value_a_page_cannot_read_is_a_page_not_json(world: World) -> No
     answer = world.client.get("/public?year=abc")
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
     assert (
-        "地址中有本页无法读取的值（year：请输入整数）" in answer.text
+        "地址中有本页无法读取的值（年度：请输入整数）" in answer.text
         and 'href="/public"' in answer.text
     )
     assert "Input should" not in answer.text  # pydantic's English stays off a Chinese page
     english = world.client.get("/public?year=abc", headers={"Accept-Language": "en"})
-    assert "(year: enter a whole number)" in english.text
+    assert "(Year: enter a whole number)" in english.text
     low = world.client.get("/public?year=1200", headers={"Accept-Language": "en"})
-    assert "(year: it must be at least 1990)" in low.text
+    assert "(Year: it must be at least 1990)" in low.text
     api = world.client.get("/v1/public/compliance/abc/report.csv")
     assert api.status_code == 422 and api.json()["error"]["field"] == "path.year"
 

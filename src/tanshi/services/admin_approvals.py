@@ -87,7 +87,7 @@ def ask_to_add_user(
                 "unknown_locale",
                 "locale must be one of {locales}",
                 where,
-                locales=list(identity.LOCALES),
+                locales=", ".join(identity.LOCALES),
             )
         )
     with engine.begin() as connection:

@@ -96,7 +96,10 @@ def create_organisation(
     if kind not in ORGANISATION_KINDS:
         issues.append(
             Issue.of(
-                "unknown_kind", "kind must be one of {kinds}", where, kinds=list(ORGANISATION_KINDS)
+                "unknown_kind",
+                "kind must be one of {kinds}",
+                where,
+                kinds=", ".join(ORGANISATION_KINDS),
             )
         )
     if not name.strip():
@@ -216,7 +219,10 @@ def create_user(
     if role not in {r.value for r in Role}:
         issues.append(
             Issue.of(
-                "unknown_role", "role must be one of {roles}", where, roles=[r.value for r in Role]
+                "unknown_role",
+                "role must be one of {roles}",
+                where,
+                roles=", ".join(r.value for r in Role),
             )
         )
     if len(password) < MIN_PASSWORD_CHARS:
@@ -224,7 +230,10 @@ def create_user(
     if locale not in LOCALES:
         issues.append(
             Issue.of(
-                "unknown_locale", "locale must be one of {locales}", where, locales=list(LOCALES)
+                "unknown_locale",
+                "locale must be one of {locales}",
+                where,
+                locales=", ".join(LOCALES),
             )
         )
     if totp_secret is None and role in {r.value for r in TOTP_REQUIRED_ROLES}:

@@ -14,6 +14,7 @@ from test_trade_exchange_choice import ORDER, _second_exchange
 
 import tanshi.web
 from service_world import World
+from tanshi.services import identity
 from tanshi.web.errors import ADDRESS_FIELDS, is_api
 from tanshi.web.i18n import translator
 
@@ -184,3 +185,22 @@ def test_every_value_of_a_web_address_has_a_name_in_chinese() -> None:
     assert sorted(names - set(ADDRESS_FIELDS)) == []
     for name in ADDRESS_FIELDS.values():
         assert zh(name) != name, name
+
+
+def test_a_user_without_a_display_name_is_refused_in_chinese(world: World) -> None:
+    client = _login(world, "admin")
+    token = _csrf(client.get("/admin/users").text)
+    for key, organisation, role in (
+        ("n1", "ORG-B", "compliance_officer"),
+        ("n2", "REG", "regulator"),
+    ):
+        refused = client.post("/admin/users", data={
+            "csrf_token": token, "form_key": key, "username": "nameless", "display_name": "  ",
+            "organisation": organisation, "role": role, "locale": "zh"})  # fmt: skip
+        assert 'data-code="display_name_required"' in refused.text, refused.text
+        assert "请填写用户的显示名称，即页面上显示的姓名" in refused.text
+    assert not identity.user_exists(world.engine, "nameless")
+    api = world.client.post("/v1/users", json={
+        "username": "nameless", "display_name": " ", "organisation": "ORG-B",
+        "role": "auditor", "password": "a long enough password"}, headers=world.token("admin") | {"Idempotency-Key": "n3"})  # fmt: skip
+    assert api.status_code == 422 and api.json()["error"]["code"] == "display_name_required"

@@ -81,6 +81,8 @@ def ask_to_add_user(
                 "invalid_username", "use 2-60 lower-case letters, digits, '.', '_' or '-'", where
             )
         )
+    if not display_name.strip():
+        issues.append(identity.display_name_required(where))
     if locale not in identity.LOCALES:
         issues.append(
             Issue.of(

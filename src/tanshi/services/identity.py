@@ -183,6 +183,12 @@ def password_too_short(where: str) -> Issue:
                     least=MIN_PASSWORD_CHARS)  # fmt: skip
 
 
+def display_name_required(where: str) -> Issue:
+    """The problem of a user added without a display name (the name pages show for them)."""
+    return Issue.of("display_name_required", "give the user's display name, the name pages "
+                    "show for them, e.g. Li Wei", where)  # fmt: skip
+
+
 def unknown_organisation(organisation: str, where: str) -> Issue:
     """The problem of an organisation code that names none."""
     return Issue.of("unknown_organisation", "no organisation {organisation}", where,
@@ -216,6 +222,8 @@ def create_user(
                 "invalid_username", "use 2-60 lower-case letters, digits, '.', '_' or '-'", where
             )
         )
+    if not display_name.strip():
+        issues.append(display_name_required(where))
     if role not in {r.value for r in Role}:
         issues.append(
             Issue.of(

@@ -129,7 +129,10 @@ def load_jurisdiction(engine: Engine, code: str) -> Jurisdiction:
             raise StepRefused(unknown_jurisdiction(code, list(held)))
         rulebook, issues = parse_rulebook(row.rulebook_text, f"stored rulebook of {code}")
         if rulebook is None or has_errors(issues):
-            raise TanshiError(f"the stored rulebook of {code} no longer validates: {issues}")
+            raise TanshiError(
+                f"the stored rulebook of {code} no longer validates: "
+                + "; ".join(str(issue) for issue in issues)
+            )
         ids = {
             suffix: account_id(connection, system_account_code(code, suffix))
             for _, suffix, _ in SYSTEM_ACCOUNTS

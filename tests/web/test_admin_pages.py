@@ -165,7 +165,7 @@ def test_organisations_and_account_rights(world: World) -> None:
             "username": "officer-b",
         },
     )
-    assert "officer-b 代表账户 DP-OH-C1" in viewing.text  # view only: set at once
+    assert "officer-b 仅可查看 DP-OH-C1" in viewing.text  # view only: set at once
     unknown = client.post("/admin/representatives", data={
         "csrf_token": token, "form_key": "r3", "account": "NOPE", "username": "officer-b",
         "initiate": "on"})  # fmt: skip

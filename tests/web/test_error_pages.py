@@ -98,14 +98,14 @@ def test_a_query_value_a_page_cannot_read_is_a_page_not_json(world: World) -> No
     answer = world.client.get("/public?year=abc")
     assert answer.status_code == 422 and answer.headers["content-type"].startswith("text/html")
     assert (
-        "地址中有本页无法读取的值（year：请输入整数）" in answer.text
+        "地址中有本页无法读取的值（年度：请输入整数）" in answer.text
         and 'href="/public"' in answer.text
     )
     assert "Input should" not in answer.text  # pydantic's English stays off a Chinese page
     english = world.client.get("/public?year=abc", headers={"Accept-Language": "en"})
-    assert "(year: enter a whole number)" in english.text
+    assert "(Year: enter a whole number)" in english.text
     low = world.client.get("/public?year=1200", headers={"Accept-Language": "en"})
-    assert "(year: it must be at least 1990)" in low.text
+    assert "(Year: it must be at least 1990)" in low.text
     api = world.client.get("/v1/public/compliance/abc/report.csv")
     assert api.status_code == 422 and api.json()["error"]["field"] == "path.year"
 
@@ -139,8 +139,8 @@ def test_what_the_api_answers_not_found_reads_in_the_visitors_language(world: Wo
         assert "in this database" not in text
     _in_english(world, "regulator")
     assert "no covered company C999" in client.get("/regulator/companies/C999").text
-    assert "no jurisdiction XX in this database; run tanshi demo first" in client.get(
+    assert "no jurisdiction XX in this database; the jurisdictions are DP" in client.get(
         "/public/transactions?jurisdiction=XX").text  # fmt: skip
     api = client.get("/v1/public/transactions?jurisdiction=XX")
     assert api.json()["error"]["message"] == (
-        "no jurisdiction XX in this database; run tanshi demo first")  # fmt: skip
+        "no jurisdiction XX in this database; the jurisdictions are DP")  # fmt: skip

@@ -113,8 +113,8 @@ def test_the_auctions_cash_memos_say_yuan_in_english_too() -> None:
 def test_a_not_found_answer_of_the_api_reads_in_chinese() -> None:
     zh = translator("zh")
     assert read_detail("no covered company C999", zh) == "没有重点排放单位 C999"
-    assert read_detail("no jurisdiction XX in this database; run tanshi demo first", zh) == (
-        "本数据库中没有辖区 XX；请先运行 tanshi demo")  # fmt: skip
+    assert read_detail("no jurisdiction XX in this database; the jurisdictions are DP, SH",
+                       zh) == "本数据库中没有辖区 XX；现有辖区为 DP, SH"  # fmt: skip
     assert "C001" in read_detail("no verification statement of C001 for 2016 that you may "
                                  "read: it is issued when the verifier concludes 'verified'", zh)  # fmt: skip
     assert say_message("no covered company C999", translator("en")) == "no covered company C999"

@@ -20,6 +20,14 @@ from tanshi.mrv.annual_report import PARAMETER_AT
 from tanshi.mrv.cn_power import FACILITY_YEAR
 from tanshi.mrv.cn_power_combustion import check_annual_and_monthly
 from tanshi.mrv.inputs import InputValue
+from tanshi.mrv.monitoring_plan import (
+    MISSING,
+    NOT_A_TABLE,
+    NOT_ONE_OF,
+    NOT_TEXT,
+    NOT_WHOLE,
+    NOT_YEAR,
+)
 from tanshi.mrv.parameters import ParameterTable
 from tanshi.mrv.plugins import Resolver
 from tanshi.mrv.report_inputs import FLAGS
@@ -62,6 +70,7 @@ def _made(path: str) -> list[tuple[str, str | None]]:
     template is None for ``Issue(…)``, which carries no template, or a template not written
     in place (report_inputs' FLAGS, checked below)."""
     found = []
+    module = importlib.import_module("tanshi." + path.removesuffix(".py").replace("/", "."))
     tree = ast.parse((Path(tanshi.__file__).parent / path).read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call) or not node.args:
@@ -75,6 +84,9 @@ def _made(path: str) -> list[tuple[str, str | None]]:
             continue
         code = node.args[0].value if isinstance(node.args[0], ast.Constant) else "<variable>"
         template = node.args[1] if of and len(node.args) > 1 else None
+        if isinstance(template, ast.Name):  # a module's constant (a parameter stays None)
+            named = getattr(module, template.id, None)
+            template = ast.Constant(named) if isinstance(named, str) else None
         found.append((code, template.value if isinstance(template, ast.Constant) else None))
     return found
 
@@ -98,6 +110,7 @@ def test_every_problem_the_checks_make_reads_in_chinese() -> None:
                 continue
             templates.append(template)
     templates += [NO_COMPANY, NO_COMPANY_BECAUSE, WAIVER_BY_ANY, WAIVER_BY_APPROVER]
+    templates += [MISSING, NOT_TEXT, NOT_WHOLE, NOT_YEAR, NOT_ONE_OF, NOT_A_TABLE]  # the plan's
     for path in STEPS:
         templates += [template for _, template in _made(path) if template is not None]
     for path in (*AUCTIONS, *PEOPLE):

@@ -106,10 +106,10 @@ class Service:
         if code is None:
             codes = [j["code"] for j in jurisdiction_list(self.engine)]
             if len(codes) != 1:
-                raise ApiError(
-                    422, "jurisdiction_required",
-                    f"name the jurisdiction: this database holds {codes or 'none'}", field_name,
-                )  # fmt: skip
+                held = ", ".join(codes) if codes else "none yet"
+                raise ApiError(422, "jurisdiction_required",
+                               f"name the jurisdiction: this database holds {held}",
+                               field_name)  # fmt: skip
             code = codes[0]
         if code not in self._jurisdictions:
             try:

@@ -46,6 +46,8 @@ EXPLANATIONS = {
     "finding_invalid": "a misstatement needs an amount in t other than 0 that takes at most "
     "the reported figure off; a non-conformity has none; a withdrawal needs a reason",
     "report_has_errors": "the data checks found errors: fix every one listed and upload again",
+    "no_verification_rules": "the jurisdiction's rulebook has no verification rules: its "
+    "verification is not modelled in tanshi yet",
 }
 # Cases a verifier sees: those assigned to its body, for verification or a re-check.
 OPEN_FOR_BODY = (CaseState.ASSIGNED, CaseState.IN_VERIFICATION, CaseState.RECHECK_ASSIGNED)

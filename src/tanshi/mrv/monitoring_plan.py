@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
+import re
 import tomllib
 from dataclasses import dataclass
 from typing import Any
 
-from tanshi.core.issues import Issue
+from tanshi.core.issues import FILE_LINE, Issue, Where
 from tanshi.mrv.activity import ACTIVITY_UNITS, SourceKind
 
 
@@ -71,57 +72,200 @@ class MonitoringPlan:
         }
 
 
+# What each key of a plan looks like, shown with the problems of a plan that lacks it or
+# gets it wrong (the format is in docs/verification.md, "Monitoring plan").
+EXAMPLES = {
+    "company": 'company = "C001"',
+    "version": "version = 1",
+    "valid_from_year": "valid_from_year = 2016",
+    "streams": '[[streams]] unit = "boiler-1" …',
+    "unit": 'unit = "boiler-1"',
+    "stream": 'stream = "coal"',
+    "kind": 'kind = "fuel"',
+    "subject": 'subject = "other_bituminous_coal"',
+    "activity_unit": 'activity_unit = "t"',
+    "parameters": 'parameters = { quantity = "measured", ncv = "default" }',
+}
+MISSING = "{key} is missing: add it, e.g. {example}"
+NOT_TEXT = "{key} must be text in quotes, e.g. {example}; the plan has {found}"
+NOT_WHOLE = "{key} must be a whole number from 1 up, e.g. {example}; the plan has {found}"
+NOT_YEAR = "{key} must be a year of four digits, e.g. {example}; the plan has {found}"
+NOT_ONE_OF = "{key} must be one of {choices}, e.g. {example}; the plan has {found}"
+NOT_A_TABLE = "{key} must be a table of parameter = basis, e.g. {example}; the plan has {found}"
+NOT_STREAMS = (
+    "streams must be one [[streams]] table per emission unit and source stream, e.g. "
+    "{example}; the plan has {found}"
+)
+NOT_A_STREAM = (
+    "each [[streams]] entry must be a table of keys, e.g. {example}; the plan has {found}"
+)
+NOT_A_BASIS = (
+    'parameter {name} must be "measured" or "default", e.g. quantity = "measured"; the plan '
+    "has {found}"
+)
+# Where a problem is: the plan (its file's name, or "plan"), or one of its streams.
+STREAM_AT = "[[streams]] table {number}"
+TOML_AT = (
+    "the plan is not valid TOML at line {line}, column {column}: {detail}; correct it there "
+    "(docs/verification.md shows a plan)"
+)
+TOML_AT_END = (
+    "the plan is not valid TOML at its end: {detail}; complete the last line (docs/"
+    "verification.md shows a plan)"
+)
+TOML_BAD = "the plan is not valid TOML: {detail}; docs/verification.md shows a plan"
+BASES = frozenset(basis.value for basis in Basis)
+KINDS = ", ".join(kind.value for kind in SourceKind)
+
+
+def _found(value: object) -> str:
+    """A value of the plan as TOML writes it, cut short."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, str):
+        text = f'"{value}"'
+    elif isinstance(value, dict):
+        text = "a table"
+    elif isinstance(value, list):
+        text = "a list"
+    else:
+        text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+class _Reader:
+    """The keys of one table of the plan, each read once; every problem is kept."""
+
+    def __init__(self, data: dict[str, Any], code: str, where: Where) -> None:
+        self.data, self.code, self.where = data, code, where
+        self.issues: list[Issue] = []
+
+    def _problem(self, template: str, key: str, **values: object) -> None:
+        self.issues.append(Issue.of(self.code, template, self.where, key=key,
+                                    example=EXAMPLES[key], **values))  # fmt: skip
+
+    def present(self, key: str) -> Any:
+        if key not in self.data:
+            self._problem(MISSING, key)
+        return self.data.get(key)
+
+    def text(self, key: str) -> str | None:
+        value = self.present(key)
+        if key in self.data and (not isinstance(value, str) or not value.strip()):
+            self._problem(NOT_TEXT, key, found=_found(value))
+            return None
+        return value
+
+    def whole(self, key: str, template: str, low: int, high: int) -> int | None:
+        value = self.present(key)
+        ok = isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+        if key in self.data and not ok:
+            self._problem(template, key, found=_found(value))
+            return None
+        return value if ok else None
+
+    def one_of(self, key: str, choices: str) -> str | None:
+        value = self.present(key)
+        if key in self.data and value not in choices.split(", "):
+            self._problem(NOT_ONE_OF, key, choices=choices, found=_found(value))
+            return None
+        return value
+
+
+def _parameters(read: _Reader) -> tuple[tuple[str, Basis], ...] | None:
+    raw = read.present("parameters")
+    if "parameters" not in read.data:
+        return None
+    if not isinstance(raw, dict):
+        read._problem(NOT_A_TABLE, "parameters", found=_found(raw))
+        return None
+    parameters, ok = [], True
+    for name, basis in raw.items():
+        if basis not in BASES:
+            read.issues.append(Issue.of("plan_stream_invalid", NOT_A_BASIS, read.where,
+                                        name=name, found=_found(basis)))  # fmt: skip
+            ok = False
+            continue
+        parameters.append((str(name), Basis(basis)))
+    return tuple(parameters) if ok else None
+
+
+def _stream(raw: object, at: Where) -> tuple[PlannedStream | None, list[Issue]]:
+    """One ``[[streams]]`` table, or every problem of it."""
+    if not isinstance(raw, dict):
+        issue = Issue.of("plan_stream_invalid", NOT_A_STREAM, at, example=EXAMPLES["unit"],
+                         found=_found(raw))  # fmt: skip
+        return None, [issue]
+    read = _Reader(raw, "plan_stream_invalid", at)
+    unit, name = read.text("unit"), read.text("stream")
+    kind = read.one_of("kind", KINDS)
+    subject = read.text("subject")
+    activity_unit = read.text("activity_unit")
+    parameters = _parameters(read)
+    if read.issues:
+        return None, read.issues
+    assert unit and name and kind and subject and activity_unit and parameters is not None
+    stream = PlannedStream(unit, name, SourceKind(kind), subject, activity_unit, parameters)
+    if activity_unit not in ACTIVITY_UNITS:
+        read.issues.append(Issue.of("unknown_unit", "activity_unit must be one of {units}", at,
+                                    units=", ".join(sorted(ACTIVITY_UNITS))))  # fmt: skip
+    if stream.basis("quantity") is None:
+        read.issues.append(
+            Issue.of("plan_quantity_basis_missing", "say how the quantity is obtained", at)
+        )
+    return stream, read.issues
+
+
 def plan_from_json(
     data: dict[str, Any], where: str = "plan"
 ) -> tuple[MonitoringPlan | None, list[Issue]]:
-    """A plan from its JSON/TOML form; every problem is returned."""
-    issues: list[Issue] = []
+    """A plan from its JSON/TOML form; every problem is returned, each naming its key and
+    what the key should hold (``EXAMPLES``)."""
+    plan_at = Where(where.replace("{", "{{").replace("}", "}}"))  # said by the catalog: "plan"
+    read = _Reader(data, "plan_field_invalid", plan_at)
+    company = read.text("company")
+    version = read.whole("version", NOT_WHOLE, 1, 10**6)
+    valid_from = read.whole("valid_from_year", NOT_YEAR, 1000, 9999)
+    raw_streams = read.present("streams")
+    if "streams" in data and not isinstance(raw_streams, list):
+        read.issues.append(Issue.of("plan_field_invalid", NOT_STREAMS, plan_at,
+                                    example=EXAMPLES["streams"], found=_found(raw_streams)))  # fmt: skip
+    issues = read.issues
     streams: list[PlannedStream] = []
-    try:
-        company, version = str(data["company"]), int(data["version"])
-        valid_from = int(data["valid_from_year"])
-        raw_streams = list(data["streams"])
-    except (KeyError, TypeError, ValueError) as error:
-        return None, [
-            Issue.of("plan_field_invalid", "missing or bad field: {error}", where, error=error)
-        ]
     seen: set[tuple[str, str]] = set()
-    for index, raw in enumerate(raw_streams):
-        at = f"{where} streams[{index}]"
-        try:
-            kind = SourceKind(raw["kind"])
-            parameters = tuple(
-                (str(name), Basis(basis)) for name, basis in dict(raw["parameters"]).items()
-            )
-            stream = PlannedStream(
-                str(raw["unit"]), str(raw["stream"]), kind, str(raw["subject"]),
-                str(raw["activity_unit"]), parameters,
-            )  # fmt: skip
-        except (KeyError, TypeError, ValueError) as error:
-            issues.append(
-                Issue.of("plan_stream_invalid", "missing or bad field: {error}", at, error=error)
-            )
+    for index, raw in enumerate(raw_streams if isinstance(raw_streams, list) else []):
+        at = Where.joined(where, Where.of(STREAM_AT, number=index + 1))
+        stream, more = _stream(raw, at)
+        issues += more
+        if stream is None:
             continue
-        if stream.activity_unit not in ACTIVITY_UNITS:
-            issues.append(
-                Issue.of(
-                    "unknown_unit",
-                    "activity_unit must be one of {units}",
-                    at,
-                    units=sorted(ACTIVITY_UNITS),
-                )
-            )
-        if stream.basis("quantity") is None:
-            issues.append(
-                Issue.of("plan_quantity_basis_missing", "say how the quantity is obtained", at)
-            )
         if stream.key in seen:
             issues.append(Issue.of("plan_stream_duplicate", "unit and stream named twice", at))
         seen.add(stream.key)
         streams.append(stream)
-    if not streams and not issues:
-        issues.append(Issue.of("plan_empty", "a monitoring plan lists at least one stream", where))
+    if isinstance(raw_streams, list) and not streams and not issues:
+        issues.append(
+            Issue.of("plan_empty", "a monitoring plan lists at least one stream", plan_at)
+        )
+    if company is None or version is None or valid_from is None or raw_streams is None:
+        return None, issues
     return MonitoringPlan(company, version, valid_from, tuple(streams)), issues
+
+
+def toml_problem(error: tomllib.TOMLDecodeError, origin: str) -> Issue:
+    """A TOML syntax error as a problem: its line and column (where the parser stopped) and
+    the parser's own detail, in a sentence a page can say in its language."""
+    text = str(error)
+    found = re.fullmatch(r"(?P<detail>.*) \(at line (?P<line>\d+), column (?P<column>\d+)\)",
+                         text, re.DOTALL)  # fmt: skip
+    if found:
+        return Issue.of("plan_toml_invalid", TOML_AT,
+                        Where.of(FILE_LINE, file=origin, line=found["line"]),
+                        line=found["line"], column=found["column"], detail=found["detail"])  # fmt: skip
+    ended = re.fullmatch(r"(?P<detail>.*) \(at end of document\)", text, re.DOTALL)
+    if ended:
+        return Issue.of("plan_toml_invalid", TOML_AT_END, origin, detail=ended["detail"])
+    return Issue.of("plan_toml_invalid", TOML_BAD, origin, detail=text)
 
 
 def parse_plan(text: str, origin: str) -> tuple[MonitoringPlan | None, list[Issue]]:
@@ -129,5 +273,5 @@ def parse_plan(text: str, origin: str) -> tuple[MonitoringPlan | None, list[Issu
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        return None, [Issue.of("plan_toml_invalid", "{error}", origin, error=error)]
+        return None, [toml_problem(error, origin)]
     return plan_from_json(data, origin)

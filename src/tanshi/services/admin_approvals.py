@@ -81,13 +81,15 @@ def ask_to_add_user(
                 "invalid_username", "use 2-60 lower-case letters, digits, '.', '_' or '-'", where
             )
         )
+    if not display_name.strip():
+        issues.append(identity.display_name_required(where))
     if locale not in identity.LOCALES:
         issues.append(
             Issue.of(
                 "unknown_locale",
                 "locale must be one of {locales}",
                 where,
-                locales=list(identity.LOCALES),
+                locales=", ".join(identity.LOCALES),
             )
         )
     with engine.begin() as connection:

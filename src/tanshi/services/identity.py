@@ -96,7 +96,10 @@ def create_organisation(
     if kind not in ORGANISATION_KINDS:
         issues.append(
             Issue.of(
-                "unknown_kind", "kind must be one of {kinds}", where, kinds=list(ORGANISATION_KINDS)
+                "unknown_kind",
+                "kind must be one of {kinds}",
+                where,
+                kinds=", ".join(ORGANISATION_KINDS),
             )
         )
     if not name.strip():
@@ -180,6 +183,12 @@ def password_too_short(where: str) -> Issue:
                     least=MIN_PASSWORD_CHARS)  # fmt: skip
 
 
+def display_name_required(where: str) -> Issue:
+    """The problem of a user added without a display name (the name pages show for them)."""
+    return Issue.of("display_name_required", "give the user's display name, the name pages "
+                    "show for them, e.g. Li Wei", where)  # fmt: skip
+
+
 def unknown_organisation(organisation: str, where: str) -> Issue:
     """The problem of an organisation code that names none."""
     return Issue.of("unknown_organisation", "no organisation {organisation}", where,
@@ -213,10 +222,15 @@ def create_user(
                 "invalid_username", "use 2-60 lower-case letters, digits, '.', '_' or '-'", where
             )
         )
+    if not display_name.strip():
+        issues.append(display_name_required(where))
     if role not in {r.value for r in Role}:
         issues.append(
             Issue.of(
-                "unknown_role", "role must be one of {roles}", where, roles=[r.value for r in Role]
+                "unknown_role",
+                "role must be one of {roles}",
+                where,
+                roles=", ".join(r.value for r in Role),
             )
         )
     if len(password) < MIN_PASSWORD_CHARS:
@@ -224,7 +238,10 @@ def create_user(
     if locale not in LOCALES:
         issues.append(
             Issue.of(
-                "unknown_locale", "locale must be one of {locales}", where, locales=list(LOCALES)
+                "unknown_locale",
+                "locale must be one of {locales}",
+                where,
+                locales=", ".join(LOCALES),
             )
         )
     if totp_secret is None and role in {r.value for r in TOTP_REQUIRED_ROLES}:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.core.moments import to_utc
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
@@ -101,15 +101,38 @@ def open_jurisdiction(
     return load_jurisdiction(engine, code)
 
 
+# What a jurisdiction code that names none is told, said for whoever reads it (a web page, an
+# API client): which jurisdictions there are. The CLI says it its own way, with the commands
+# that open one (cli/registry_ops.py ``open_registry``).
+NO_SUCH_JURISDICTION = "no jurisdiction {code} in this database; the jurisdictions are {held}"
+NO_JURISDICTION_YET = (
+    "no jurisdiction {code} in this database, which holds none yet: the registry's operator "
+    "opens one"
+)
+
+
+def unknown_jurisdiction(code: str, held: list[str]) -> Issue:
+    """The problem of a jurisdiction ``code`` the database (holding ``held``) does not have."""
+    if not held:
+        return Issue.of("unknown_jurisdiction", NO_JURISDICTION_YET, "jurisdiction", code=code)
+    return Issue.of("unknown_jurisdiction", NO_SUCH_JURISDICTION, "jurisdiction", code=code,
+                    held=", ".join(held))  # fmt: skip
+
+
 def load_jurisdiction(engine: Engine, code: str) -> Jurisdiction:
-    """The stored jurisdiction ``code`` with its rulebook parsed from the stored text."""
+    """The stored jurisdiction ``code`` with its rulebook parsed from the stored text; one
+    not there is refused (``StepRefused``, ``unknown_jurisdiction``, naming those there)."""
     with reader(engine).connect() as connection:
         row = connection.execute(select(jurisdictions).where(jurisdictions.c.code == code)).first()
         if row is None:
-            raise TanshiError(f"no jurisdiction {code} in this database; run tanshi demo first")
+            held = connection.execute(select(jurisdictions.c.code).order_by("code")).scalars()
+            raise StepRefused(unknown_jurisdiction(code, list(held)))
         rulebook, issues = parse_rulebook(row.rulebook_text, f"stored rulebook of {code}")
         if rulebook is None or has_errors(issues):
-            raise TanshiError(f"the stored rulebook of {code} no longer validates: {issues}")
+            raise TanshiError(
+                f"the stored rulebook of {code} no longer validates: "
+                + "; ".join(str(issue) for issue in issues)
+            )
         ids = {
             suffix: account_id(connection, system_account_code(code, suffix))
             for _, suffix, _ in SYSTEM_ACCOUNTS
@@ -242,7 +265,8 @@ def company_problems(jurisdiction: Jurisdiction, code: str, name: str, sector: s
     issues = []
     if sector not in sectors:
         issues.append(Issue(
-            "unknown_sector", f"sector {sector!r} is not in the rulebook; use one of {sectors}"
+            "unknown_sector", f"sector {sector!r} is not in the rulebook; use one of "
+            f"{', '.join(sectors)}",
         ))  # fmt: skip
     if not COMPANY_CODE.match(code):
         issues.append(Issue(
@@ -350,7 +374,7 @@ def unit_class_id(
     types = {unit.code: unit for unit in jurisdiction.rulebook.unit_types}
     if unit_type not in types:
         raise TanshiError(
-            f"unit type {unit_type} is not in the rulebook; use one of {sorted(types)}"
+            f"unit type {unit_type} is not in the rulebook; use one of {', '.join(sorted(types))}"
         )
     kind = types[unit_type].kind
     if kind.is_credit != (project is not None):

@@ -227,6 +227,9 @@ def _grant(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         return ("request {id} recorded: another administrator must approve that {username} "
                 "represents {account} (initiate: {initiate}, approve: {approve})",
                 shown | {"id": Verbatim(str(asked))})  # fmt: skip
+    if not (initiate or approve):  # view only: how rights are withdrawn (docs/registry.md)
+        return ("{username} may view {account} only, with no right to initiate or approve "
+                "transfers", shown)  # fmt: skip
     return "{username} represents {account} (initiate: {initiate}, approve: {approve})", shown
 
 

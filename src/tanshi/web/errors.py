@@ -43,6 +43,25 @@ INVALID_ADDRESS = (
     "start again from your home page"
 )
 
+# The values a web address carries (its path's and query's names), by the name a page gives
+# them (msgids); a name not here is shown as written. tests/web/test_answers_in_chinese.py
+# checks that every web route's values have one.
+ADDRESS_FIELDS = {
+    "account": "Account", "action": "Action", "bid_id": "Bid", "code": "Code",
+    "company": "Company", "decision": "Decision", "freeze_id": "Freeze order",
+    "interval": "Chart interval", "jurisdiction": "Jurisdiction", "kind": "Kind",
+    "next": "Page to return to", "offset": "Position in the list", "on": "Date",
+    "order_id": "Order", "part": "Part of the page", "product": "Product",
+    "proposal_id": "Proposal number", "request_id": "Request number", "status": "Status",
+    "type": "Type", "username": "Username", "year": "Year",
+}  # fmt: skip
+
+
+def field_name(field: str) -> str:
+    """The name a page gives a value of its address (a msgid), else the name as written."""
+    return ADDRESS_FIELDS.get(field, Verbatim(field or "?"))
+
+
 # What a value of the address that cannot be read lacks, by pydantic's error type (msgids
 # with the error's context); another type is said in pydantic's English.
 INVALID_VALUES = {
@@ -126,7 +145,7 @@ def install(app: FastAPI) -> None:
         first = (error.errors() or [{}])[0]
         field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
         return await page(request, 422, Refused(
-            "invalid_address", INVALID_ADDRESS, field=Verbatim(field or "?"),
+            "invalid_address", INVALID_ADDRESS, field=field_name(field),
             problem=invalid_value(first),
         ))  # fmt: skip
 

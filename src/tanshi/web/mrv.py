@@ -166,10 +166,11 @@ def _plan(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     plan = text_field(form, "toml", "Plan (TOML)", MAX_UPLOAD_CHARS, strip=False)
     issues = mrv_desk.file_plan(svc.engine, me.company, plan, svc.now())
     if has_errors(issues):
-        problem = refusal(issues[0].code, issues=issues, coded=True)
+        problem = refusal(issues[0].code, issues=issues, coded=True, located=True)
         if explain(problem.code) is None:  # a plan's own check: say what kind of problem
             problem = Refused(problem.code, "the monitoring plan has errors: fix every one "
-                              "listed", detail=problem.detail, issues=issues, coded=True)  # fmt: skip
+                              "listed", detail=problem.detail, issues=issues, coded=True,
+                              located=True)  # fmt: skip
         raise problem
     return "monitoring plan filed", {}
 
@@ -281,7 +282,7 @@ def _regulator_step(svc: Service, me: Principal, company: str, year: int, action
                 svc, company, year, body, recheck=action == "recheck-assign", who=me
             )
     except ApiError as error:  # a company outside the regulator's jurisdiction
-        raise Refused(error.code, "{problems}", problems=error.message) from error
+        raise refusal(error.code, error.message) from error
     if not outcome.ok:
         raise _problems(outcome)
     return "{company} {year}: {state}", {"company": company, "year": year, "state": outcome.state}
@@ -308,7 +309,7 @@ def _sample(svc: Service, me: Principal, year: int, form: dict[str, str]) -> Mes
     try:
         drawn = mrv_desk.sample(svc, year, seed, me)
     except ApiError as error:
-        raise Refused(error.code, "{problems}", problems=error.message) from error
+        raise refusal(error.code, error.message) from error
     return "re-check sample (seed {seed}): {sample}", {
         "seed": seed, "sample": ", ".join(drawn) or "—"}  # fmt: skip
 

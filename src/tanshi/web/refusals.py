@@ -109,6 +109,7 @@ SURRENDER = {
 PEOPLE = {
     "invalid_username": "use 2-60 lower-case letters, digits, '.', '_' or '-' for the username",
     "unknown_role": "choose one of the roles",
+    "display_name_required": "give the user's display name",
     "password_too_short": "the password is too short",
     "password_too_long": "the password is too long",
     "password_contains_username": "do not put the username in the password",

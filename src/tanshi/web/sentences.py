@@ -152,8 +152,29 @@ DETAILS = _table(
      r"it is issued when the verifier concludes 'verified'",
      "no verification statement of {company} for {year} that you may read: it is issued when "
      "the verifier concludes 'verified'", dict),
-    (r"no jurisdiction (?P<code>\S+) in this database; run tanshi demo first",
-     "no jurisdiction {code} in this database; run tanshi demo first", dict),
+    (r"no covered company (?P<company>\S+) in your jurisdiction",
+     "no covered company {company} in your jurisdiction", dict),
+    # A jurisdiction named that is not there, or not the visitor's (api/context.py and
+    # services/jurisdiction.py load_jurisdiction).
+    (r"no jurisdiction (?P<code>\S+) in this database; the jurisdictions are (?P<held>.+)",
+     "no jurisdiction {code} in this database; the jurisdictions are {held}", dict),
+    (r"no jurisdiction (?P<code>\S+) in this database, which holds none yet: the registry's "
+     r"operator opens one",
+     "no jurisdiction {code} in this database, which holds none yet: the registry's operator "
+     "opens one", dict),
+    (r"your organisation belongs to (?P<own>\S+), not (?P<code>\S+)",
+     "your organisation belongs to {own}, not {code}", dict),
+    (r"your organisation belongs to no jurisdiction: an operator sets it with "
+     r"`tanshi user organisation-jurisdiction`",
+     "your organisation belongs to no jurisdiction: an operator sets it with "
+     "`tanshi user organisation-jurisdiction`", dict),
+    (r"name the jurisdiction: this database holds none yet",
+     "name the jurisdiction: this database holds none yet", dict),
+    (r"name the jurisdiction: this database holds (?P<held>.+)",
+     "name the jurisdiction: this database holds {held}", dict),
+    # A transaction type the public log does not know (api/routers/public.py).
+    (r"no transaction type (?P<asked>.+); the types are (?P<types>.+)",
+     "no transaction type {asked}; the types are {types}", dict),
 )  # fmt: skip
 
 

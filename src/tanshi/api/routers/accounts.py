@@ -94,7 +94,8 @@ def set_status(
             status = AccountStatus(body.status)
         except ValueError as error:
             raise ApiError(422, "unknown_status",
-                           f"status must be one of {[s.value for s in AccountStatus]}",
+                           "status must be one of "
+                           f"{', '.join(s.value for s in AccountStatus)}",
                            "body.status") from error  # fmt: skip
         try:
             change_account_status(svc.engine, code, status, body.reason, svc.now())

@@ -107,8 +107,9 @@ def checked_types(types: list[str] | None) -> tuple[str, ...]:
     asked = tuple(dict.fromkeys(types or ()))
     unknown = [code for code in asked if code not in TRANSACTION_TYPES]
     if unknown:
-        raise ApiError(422, "unknown_transaction_type", f"no transaction type {unknown}; the "
-                       f"types are {sorted(TRANSACTION_TYPES)}", "query.type")  # fmt: skip
+        raise ApiError(422, "unknown_transaction_type",
+                       f"no transaction type {', '.join(unknown)}; the types are "
+                       f"{', '.join(sorted(TRANSACTION_TYPES))}", "query.type")  # fmt: skip
     return asked
 
 

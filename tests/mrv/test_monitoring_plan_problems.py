@@ -1,0 +1,56 @@
+"""A monitoring plan's problems come all at once, each naming its key, what the key holds
+and how to write it; a TOML syntax error gives its line and column."""
+
+from __future__ import annotations
+
+from tanshi.mrv.monitoring_plan import parse_plan
+
+PLAN = """
+company = "C001"
+version = 1
+valid_from_year = 2016
+
+[[streams]]
+unit = "boiler-1"
+stream = "coal"
+kind = "fuel"
+subject = "other_bituminous_coal"
+activity_unit = "t"
+parameters = { quantity = "measured" }
+"""
+
+
+def test_every_missing_or_bad_key_is_reported() -> None:
+    text = PLAN.replace('company = "C001"\n', "").replace("version = 1", 'version = "one"')
+    text = text.replace('kind = "fuel"', 'kind = "fule"').replace('stream = "coal"\n', "")
+    plan, issues = parse_plan(text, "plan.toml")
+    assert plan is None
+    said = {(i.code, i.where, i.message) for i in issues}
+    assert said == {
+        ("plan_field_invalid", "plan.toml", 'company is missing: add it, e.g. company = "C001"'),
+        ("plan_field_invalid", "plan.toml", "version must be a whole number from 1 up, e.g. "
+         'version = 1; the plan has "one"'),
+        ("plan_stream_invalid", "plan.toml: [[streams]] table 1",
+         'stream is missing: add it, e.g. stream = "coal"'),
+        ("plan_stream_invalid", "plan.toml: [[streams]] table 1", "kind must be one of fuel, "
+         'electricity, e.g. kind = "fuel"; the plan has "fule"'),
+    }  # fmt: skip
+
+
+def test_an_activity_unit_lists_the_units_readably() -> None:
+    _, issues = parse_plan(PLAN.replace('activity_unit = "t"', 'activity_unit = "ton"'), "p")
+    assert [i.message for i in issues] == ["activity_unit must be one of 10^4Nm3, MWh, t"]
+
+
+def test_a_toml_syntax_error_names_its_line_and_column() -> None:
+    plan, issues = parse_plan(PLAN.replace("version = 1", "version 1"), "plan.toml")
+    assert plan is None and [i.code for i in issues] == ["plan_toml_invalid"]
+    assert issues[0].where == "plan.toml:3"
+    assert issues[0].message.startswith("the plan is not valid TOML at line 3, column 9: "
+                                        "Expected '=' after a key")  # fmt: skip
+    assert dict(issues[0].params)["line"] == "3"
+
+
+def test_a_good_plan_still_reads() -> None:
+    plan, issues = parse_plan(PLAN, "plan.toml")
+    assert issues == [] and plan is not None and plan.streams[0].key == ("boiler-1", "coal")

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue, Severity
+from tanshi.registry import ResultCode
 from tanshi.store.engine import normalise_url, open_database, printable_url
 
 
@@ -69,6 +70,19 @@ def refused(
     shown = f" ({hidden} not shown)" if hidden else ""
     typer.echo(f"{counted(found)}{shown}; {outcome}", err=True)
     return typer.Exit(code)
+
+
+def registry_refusal(result: ResultCode, where: str = "") -> Issue:
+    """The registry's refusal ``result`` as a problem: what it means and what to do, as the
+    web says it (``web.refusals``, the one English text of each code); a code without an
+    explanation points to docs/registry.md."""
+    from tanshi.web.refusals import explain  # noqa: PLC0415 - only a refusal needs the table
+
+    meaning = explain(result.value) or (
+        f"the registry refused: {result.value.replace('_', ' ')} (see docs/registry.md, "
+        "Result codes)"
+    )
+    return Issue(result.value, meaning, where)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

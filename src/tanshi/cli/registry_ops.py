@@ -15,10 +15,11 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine, select
 
-from tanshi.cli.common import fail, open_or_exit, refused
+from tanshi.cli.common import fail, open_or_exit, refused, registry_refusal
 from tanshi.core.errors import TanshiError
 from tanshi.core.moments import local
-from tanshi.registry import AccountStatus, Movement, TransactionRequest
+from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
+from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.registry.serials import Range, format_block
 from tanshi.services import approval_outlook, lifecycle, operations, views
 from tanshi.services.demo_clock import demo_moment
@@ -100,12 +101,20 @@ def open_registry(db: str | None) -> tuple[Engine, Jurisdiction]:
     return engine, load_jurisdiction(engine, named or codes[0])
 
 
-def _report(outcome: lifecycle.ProposalOutcome) -> None:
-    status = outcome.status.value if outcome.status else "-"
-    release = f", release at {outcome.release_at.isoformat()}" if outcome.release_at else ""
-    typer.echo(f"proposal {outcome.proposal_id}: {status} ({outcome.result.value}){release}")
-    if outcome.result.value != "ok":
-        raise typer.Exit(1)
+def _report(outcome: lifecycle.ProposalOutcome, proposal: int | None = None) -> None:
+    """The proposal's status on stdout; a refusal in the problem shape on stderr (exit 1).
+
+    A refused proposal is kept, failed, for the audit trail: the count line says so."""
+    number = outcome.proposal_id if outcome.proposal_id is not None else proposal
+    if outcome.result is ResultCode.OK:
+        status = outcome.status.value if outcome.status else "-"
+        release = f", release at {outcome.release_at.isoformat()}" if outcome.release_at else ""
+        typer.echo(f"proposal {number}: {status} ({outcome.result.value}){release}")
+        return
+    kept = (f"proposal {number} is kept as failed; nothing was moved"
+            if outcome.status is ProposalStatus.FAILED else "nothing was changed")  # fmt: skip
+    where = f"proposal {number}" if number is not None else ""
+    raise refused([registry_refusal(outcome.result, where)], kept)
 
 
 def representative(
@@ -179,7 +188,7 @@ def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None
         outcome = lifecycle.approve(engine, jurisdiction, proposal, person, moment_of(at, engine))
     finally:
         engine.dispose()
-    _report(outcome)
+    _report(outcome, proposal)
 
 
 def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
@@ -189,7 +198,7 @@ def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
         outcome = lifecycle.cancel(engine, proposal, person, moment_of(at, engine))
     finally:
         engine.dispose()
-    _report(outcome)
+    _report(outcome, proposal)
 
 
 def release(db: Db = None, at: At = None) -> None:

@@ -100,3 +100,10 @@ def test_a_surrender_of_nothing_says_how_much_to_surrender(tmp_path: Path) -> No
         "surrender by P for 2016: error: surrender at least 1 t; 0 t was asked "
         "[quantity_must_be_positive]\n1 error; nothing was done\n"
     )
+    later = runner.invoke(app, ["compliance", "surrender", "P", "DPEA-2016", "1", "2099", "s9",
+                                *at])  # fmt: skip
+    assert later.exit_code == 1 and later.stderr.splitlines() == [
+        "year 2099: error: the rulebook has no rules for 2099; it has rules for 2016-2020: "
+        "choose one of those years [no_rule_in_force]",
+        "1 error; nothing was done",
+    ]

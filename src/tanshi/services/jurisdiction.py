@@ -242,7 +242,8 @@ def company_problems(jurisdiction: Jurisdiction, code: str, name: str, sector: s
     issues = []
     if sector not in sectors:
         issues.append(Issue(
-            "unknown_sector", f"sector {sector!r} is not in the rulebook; use one of {sectors}"
+            "unknown_sector",
+            f"sector {sector!r} is not in the rulebook; use one of {', '.join(sectors)}",
         ))  # fmt: skip
     if not COMPANY_CODE.match(code):
         issues.append(Issue(
@@ -350,7 +351,7 @@ def unit_class_id(
     types = {unit.code: unit for unit in jurisdiction.rulebook.unit_types}
     if unit_type not in types:
         raise TanshiError(
-            f"unit type {unit_type} is not in the rulebook; use one of {sorted(types)}"
+            f"unit type {unit_type} is not in the rulebook; use one of {', '.join(sorted(types))}"
         )
     kind = types[unit_type].kind
     if kind.is_credit != (project is not None):

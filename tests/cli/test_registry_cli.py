@@ -55,6 +55,10 @@ def test_a_transfer_from_proposal_to_certificate(tmp_path: Path) -> None:
         "proposal 3: error: the quantity must be more than zero [quantity_must_be_positive]",
         "1 error; proposal 3 is kept as failed; nothing was moved",
     ]
+    # A negative number after `--` reaches the command (cli/docs.md, "Problems").
+    negative = runner.invoke(app, ["registry", "propose-transfer", "--as", "carol", *at, "--",
+                                   "DP-OH-C002", "DP-OH-C001", "DPEA-2016", "-5", "pn"])  # fmt: skip
+    assert negative.exit_code == 1 and "[quantity_must_be_positive]" in negative.stderr
     certificate = run("registry", "retire", "DP-OH-C002", "DPEA-2016", "5", "r1", "--as", "carol",
                       "--beneficiary", "Demo Marathon", "--purpose", "event neutrality", *at)  # fmt: skip
     assert "Retirement certificate RET-" in certificate and "DPEA-2016-" in certificate

@@ -59,6 +59,15 @@ def test_a_transfer_from_proposal_to_certificate(tmp_path: Path) -> None:
     negative = runner.invoke(app, ["registry", "propose-transfer", "--as", "carol", *at, "--",
                                    "DP-OH-C002", "DP-OH-C001", "DPEA-2016", "-5", "pn"])  # fmt: skip
     assert negative.exit_code == 1 and "[quantity_must_be_positive]" in negative.stderr
+    unknown = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C002", "DP-OH-X",
+                                  "DPEA-20", "1", "pu", "--as", "carol", *at])  # fmt: skip
+    assert unknown.exit_code == 1 and unknown.stderr.splitlines() == [
+        "target: error: no registry account DP-OH-X: a company's operator holding account is "
+        "DP-OH-<company code>, e.g. DP-OH-C001 [unknown_account]",
+        "unit_class: error: no unit class DPEA-20: `tanshi registry blocks DP-OH-C002` lists "
+        "the classes the account holds [unknown_unit_class]",
+        "2 errors; nothing was changed",
+    ]
     certificate = run("registry", "retire", "DP-OH-C002", "DPEA-2016", "5", "r1", "--as", "carol",
                       "--beneficiary", "Demo Marathon", "--purpose", "event neutrality", *at)  # fmt: skip
     assert "Retirement certificate RET-" in certificate and "DPEA-2016-" in certificate

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 
 from tanshi.cli.common import fail, open_or_exit, refused, registry_refusal
 from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue
 from tanshi.core.moments import local
 from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
@@ -27,6 +28,7 @@ from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
     change_account_status,
+    find_account,
     load_jurisdiction,
 )
 from tanshi.services.market import unit_class_by_code
@@ -142,15 +144,34 @@ def propose_transfer(
     try:
         now = moment_of(at, engine)
         with engine.connect() as connection:
-            movement = Movement(account_id(connection, source), account_id(connection, target),
-                                unit_id(connection, unit_class), quantity)  # fmt: skip
-        request = TransactionRequest("transfer", key, (movement,), now)
-        outcome = lifecycle.propose(engine, jurisdiction, request, person, now)
+            ids = (find_account(connection, source), find_account(connection, target),
+                   unit_class_by_code(connection, unit_class))  # fmt: skip
+        unknown = _unknown(ids, (source, target, unit_class), jurisdiction.code)
+        if not unknown:
+            movement = Movement(*ids, quantity)  # type: ignore[arg-type]  # none is None here
+            request = TransactionRequest("transfer", key, (movement,), now)
+            outcome = lifecycle.propose(engine, jurisdiction, request, person, now)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
+    if unknown:
+        raise refused(unknown)
     _report(outcome)
+
+
+def _unknown(ids: tuple[int | None, ...], names: tuple[str, str, str], place: str) -> list[Issue]:
+    """What propose-transfer names that does not exist, each a problem at its argument."""
+    account = (f"a company's operator holding account is {place}-OH-<company code>, e.g. "
+               f"{place}-OH-C001")  # fmt: skip
+    said = (
+        ("source", "unknown_account", f"no registry account {names[0]}: {account}"),
+        ("target", "unknown_account", f"no registry account {names[1]}: {account}"),
+        ("unit_class", "unknown_unit_class", f"no unit class {names[2]}: `tanshi registry "
+         f"blocks {names[0]}` lists the classes the account holds"),
+    )  # fmt: skip
+    return [Issue(code, message, where)
+            for found, (where, code, message) in zip(ids, said, strict=True) if found is None]  # fmt: skip
 
 
 def proposals(person: Person, db: Db = None, at: At = None) -> None:

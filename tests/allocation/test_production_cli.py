@@ -45,10 +45,18 @@ def test_every_bad_cell_is_located() -> None:
     assert {issue.where for issue in issues} == {"units.csv:4 year", "units.csv:4 load_factor"}
     _, missing = parse_unit_outputs("company,year\nA,2019\n", "short.csv")
     assert [issue.code for issue in missing] == ["missing_columns"]
+    # Readable lists (no Python reprs), the columns in the format's order.
+    assert missing[0].message == (
+        "the header lacks the column(s) unit, unit_class, electricity_mwh; the first line names "
+        "the columns company, unit, year, unit_class, cooling, load_factor, heat_ratio, "
+        "electricity_mwh, heat_gj"
+    )
     _, unknown = parse_activity_levels(
         "company,installation,benchmark,year,activity,colour\n", "eu.csv"
     )
     assert [issue.code for issue in unknown] == ["unknown_columns"]
+    assert unknown[0].message.startswith("the column(s) colour are not part of the format; ")
+    assert "[" not in unknown[0].message and "'" not in unknown[0].message
     levels, flags = parse_activity_levels(
         "company,installation,benchmark,year,activity,leakage_exposed\n"
         "A,K1,grey_clinker,2018,5,no\nA,K1,grey_clinker,2017,5,maybe\n",

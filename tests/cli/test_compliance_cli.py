@@ -79,3 +79,31 @@ def test_a_surrender_of_units_not_held_says_so(tmp_path: Path) -> None:
     assert refused.exit_code == 1, refused.output
     assert "insufficient_units" in refused.output and "vintage_not_eligible" not in refused.output
     assert "DP-OH-P holds 0 t of DPEA-2017 free to surrender; 10 t are needed" in refused.output
+
+
+def test_a_surrender_of_nothing_says_how_much_to_surrender(tmp_path: Path) -> None:
+    """The registry's refusal of a zero quantity reads as a problem with its fix."""
+    db = str(tmp_path / "dp.sqlite")
+    engine = open_database(f"sqlite:///{db}")
+    rulebook, text = load_rulebook("demo-province")
+    j = jurisdiction.open_jurisdiction(
+        engine, rulebook, text, datetime(2016, 1, 1, tzinfo=UTC), is_demo=False
+    )
+    jurisdiction.register_company(engine, j, "P", "Power", "power")
+    jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
+    engine.dispose()
+    at = ["--db", db, "--at", "2016-08-01T12:00+08:00"]
+    zero = runner.invoke(app, ["compliance", "surrender", "P", "DPEA-2016", "0", "2016", "s0",
+                               *at])  # fmt: skip
+    assert zero.exit_code == 1 and zero.stdout == ""
+    assert zero.stderr == (
+        "surrender by P for 2016: error: surrender at least 1 t; 0 t was asked "
+        "[quantity_must_be_positive]\n1 error; nothing was done\n"
+    )
+    later = runner.invoke(app, ["compliance", "surrender", "P", "DPEA-2016", "1", "2099", "s9",
+                                *at])  # fmt: skip
+    assert later.exit_code == 1 and later.stderr.splitlines() == [
+        "year 2099: error: the rulebook has no rules for 2099; it has rules for 2016-2020: "
+        "choose one of those years [no_rule_in_force]",
+        "1 error; nothing was done",
+    ]

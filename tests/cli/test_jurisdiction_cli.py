@@ -88,8 +88,19 @@ def test_company_import_reports_every_bad_row_and_registers_nothing(tmp_path: Pa
     header = tmp_path / "header.csv"
     header.write_text("code,name\nA,Alpha\n")
     refused = runner.invoke(app, ["company", "import", str(header), *db])
-    assert refused.exit_code == 2
-    assert "the header must be code,name,sector" in refused.output
+    # A header of other columns is bad input: exit 1 in the problem shape, as `allocation
+    # output` says its header (cli/docs.md, "Problems").
+    assert refused.exit_code == 1 and refused.stdout == ""
+    assert refused.stderr == (
+        f"{header}:1: error: the first line must name the columns code,name,sector; it is "
+        "code,name [bad_header]\n1 error; nothing was registered\n"
+    )
+    sector = runner.invoke(app, ["company", "register", "A", "Alpha", "garbage", *db])
+    assert sector.exit_code == 1 and sector.stderr == (
+        "error: sector 'garbage' is not in the rulebook; use one of buildings, cement, "
+        "domestic_aviation, petrochemicals, power, semiconductors, steel, telecoms, waste "
+        "[unknown_sector]\n1 error; nothing was registered\n"
+    )
 
 
 def test_company_import_refuses_taken_and_repeated_codes_and_registers_nothing(

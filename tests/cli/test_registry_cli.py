@@ -43,7 +43,31 @@ def test_a_transfer_from_proposal_to_certificate(tmp_path: Path) -> None:
     frozen = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002",
                                  "DPEA-2016", "1", "p2", "--as", "alice", *at])  # fmt: skip
     assert frozen.exit_code == 1 and "account_frozen" in frozen.output
+    unknown = runner.invoke(app, ["registry", "approve", "99", "--as", "bob", *at])
+    assert unknown.exit_code == 1 and unknown.stderr.splitlines() == [
+        "proposal 99: error: no such proposal that you may see [proposal_not_found]",
+        "1 error; nothing was changed",
+    ]
     run("registry", "representative", "DP-OH-C002", "carol", "--initiate", "--db", db)
+    zero = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C002", "DP-OH-C001",
+                               "DPEA-2016", "0", "p0", "--as", "carol", *at])  # fmt: skip
+    assert zero.exit_code == 1 and zero.stderr.splitlines() == [
+        "proposal 3: error: the quantity must be more than zero [quantity_must_be_positive]",
+        "1 error; proposal 3 is kept as failed; nothing was moved",
+    ]
+    # A negative number after `--` reaches the command (cli/docs.md, "Problems").
+    negative = runner.invoke(app, ["registry", "propose-transfer", "--as", "carol", *at, "--",
+                                   "DP-OH-C002", "DP-OH-C001", "DPEA-2016", "-5", "pn"])  # fmt: skip
+    assert negative.exit_code == 1 and "[quantity_must_be_positive]" in negative.stderr
+    unknown = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C002", "DP-OH-X",
+                                  "DPEA-20", "1", "pu", "--as", "carol", *at])  # fmt: skip
+    assert unknown.exit_code == 1 and unknown.stderr.splitlines() == [
+        "target: error: no registry account DP-OH-X: a company's operator holding account is "
+        "DP-OH-<company code>, e.g. DP-OH-C001 [unknown_account]",
+        "unit_class: error: no unit class DPEA-20: `tanshi registry blocks DP-OH-C002` lists "
+        "the classes the account holds [unknown_unit_class]",
+        "2 errors; nothing was changed",
+    ]
     certificate = run("registry", "retire", "DP-OH-C002", "DPEA-2016", "5", "r1", "--as", "carol",
                       "--beneficiary", "Demo Marathon", "--purpose", "event neutrality", *at)  # fmt: skip
     assert "Retirement certificate RET-" in certificate and "DPEA-2016-" in certificate
@@ -205,7 +229,12 @@ def test_two_users_set_an_account_limit_and_a_transfer_above_it_is_refused(
     )
     over = runner.invoke(app, ["registry", "propose-transfer", "DP-OH-C001", "DP-OH-C002",
                                "DPEA-2016", "101", "p1", "--as", "officer1", *at])  # fmt: skip
-    assert over.exit_code == 1 and "failed (account_transaction_limit_exceeded)" in over.output
+    assert over.exit_code == 1 and over.stdout == ""
+    assert over.stderr.splitlines() == [
+        "proposal 1: error: the transfer is above the account's own limit per transfer "
+        "[account_transaction_limit_exceeded]",
+        "1 error; proposal 1 is kept as failed; nothing was moved",
+    ]
     run(*limits, "propose", "DP-OH-C001", "--remove", "--as", "officer2", *at)
     assert run(*limits, "withdraw", "DP-OH-C001", "2", "--as", "officer1", *at) == (
         "request 2 withdrawn\n")  # fmt: skip

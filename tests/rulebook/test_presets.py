@@ -268,6 +268,12 @@ def test_a_year_without_rules_says_which_years_have_them() -> None:
         rules_in_force(rulebook, 2030)
     assert raised.value.year == 2030 and raised.value.years == years_in_force(rulebook)
     assert year_spans(raised.value.years) == "2016-2020"
+    # Outside the rulebook: no kind is named (a surrender or an auction notice is not about
+    # allocation); a year with some rules names the kind it lacks.
+    assert raised.value.issue.message == "the rulebook has no rules for 2030"
+    with pytest.raises(NoRuleInForce) as partly:
+        rules_in_force(load_rulebook("eu-ets")[0], 2019)
+    assert partly.value.issue.message == "the rulebook has no allocation rule in force in 2019"
     for year in raised.value.years:
         rules_in_force(rulebook, year)  # every year named has its rules
     assert year_spans((2013, 2014, 2015, 2017)) == "2013-2015, 2017"

@@ -43,3 +43,9 @@ def test_eu_shows_the_auctioned_part_and_the_fixed_penalty() -> None:
 def test_a_year_without_rules_exits_1() -> None:
     result = runner.invoke(app, ["rulebook", "show", "eu-ets", "--year", "2019"])
     assert result.exit_code == 1
+    outside = runner.invoke(app, ["rulebook", "show", "demo-province", "--year", "2099"])
+    assert outside.exit_code == 1 and outside.stdout == ""
+    assert outside.stderr == (
+        "year 2099: error: the rulebook has no rules for 2099; it has rules for 2016-2020: "
+        "choose one of those years [no_rule_in_force]\n1 error; nothing to show\n"
+    )

@@ -84,6 +84,12 @@ def test_invalid_yaml_names_the_line() -> None:
     scenario, issues = parse_scenario("scenario: x\nsteps: [\n", "bad.yaml")
     assert scenario is None
     assert issues[0].code == "yaml_invalid" and issues[0].where.startswith("bad.yaml:")
+    # One line (a problem line of the CLI), the column in the message, the line in ``where``.
+    assert "\n" not in issues[0].message
+    _, indented = parse_scenario("a: 1\n  b: 2\n", "y.yaml")
+    assert (indented[0].where, indented[0].message) == (
+        "y.yaml:2", "not valid YAML at column 4: mapping values are not allowed here; fix the "
+        "syntax there")  # fmt: skip
 
 
 def test_cli_runs_a_shipped_scenario_and_fails_on_differences(tmp_path) -> None:

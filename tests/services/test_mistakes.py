@@ -91,6 +91,15 @@ def test_surrender_refusals(engine: Engine) -> None:
     assert [issue.code for issue in late_vintage[1]] == ["offset_not_eligible"]
     nobody = compliance.surrender(engine, j, "Z", "DPCER-2017-P1", 1, 2016, "s3", NOON)
     assert [issue.code for issue in nobody[1]] == ["unknown_company"]
+    # The registry's refusals say what to do, not only that it refused.
+    nothing = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 0, 2016, "s5", NOON)
+    assert [(i.code, i.message) for i in nothing[1]] == [
+        ("quantity_must_be_positive", "surrender at least 1 t; 0 t was asked")]  # fmt: skip
+    jurisdiction.change_account_status(engine, "DP-OH-A", AccountStatus.FROZEN, "court", NOON)
+    frozen = compliance.surrender_refusals(engine, j, "A", "DPCER-2017-P1", 1, 2016, "r2", NOON)
+    assert [(i.code, i.message) for i in frozen] == [
+        ("account_frozen", "DP-OH-A is frozen: no units may leave it until the freeze is lifted")]  # fmt: skip
+    jurisdiction.change_account_status(engine, "DP-OH-A", AccountStatus.OPEN, "lifted", NOON)
     # After the deadline nothing helps, so lateness is said first, held or not.
     late = datetime(2017, 7, 1, 4, tzinfo=UTC)
     too_late = compliance.surrender(engine, j, "A", "DPCER-2017-P1", 9, 2016, "s4", late)

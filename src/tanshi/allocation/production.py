@@ -76,7 +76,7 @@ def check_unit_output(record: UnitOutput, classes: Sequence[str], where: str) ->
         issues.append(
             Issue("unknown_unit_class",
                   f"unit class '{record.unit_class}' has no electricity benchmark in the "
-                  f"rulebook; use one of {list(classes)}", where)
+                  f"rulebook; use one of {', '.join(classes)}", where)
         )  # fmt: skip
     if record.cooling not in COOLING:
         issues.append(
@@ -118,7 +118,7 @@ def check_activity_level(record: ActivityLevel, products: Sequence[str], where: 
         issues.append(
             Issue("unknown_benchmark",
                   f"benchmark '{record.benchmark}' is not in the rulebook; use one of "
-                  f"{list(products)}", where)
+                  f"{', '.join(products)}", where)
         )  # fmt: skip
     if record.activity < 0:
         issues.append(
@@ -192,15 +192,17 @@ def _rows(
     if needed & set(missing):
         issues.append(
             Issue("missing_columns",
-                  f"the header lacks {sorted(needed & set(missing))}; the columns are "
-                  f"{', '.join(columns)}", f"{origin}:1")
+                  f"the header lacks the column(s) "
+                  f"{', '.join(name for name in missing if name in needed)}; the first line "
+                  f"names the columns {', '.join(columns)}", f"{origin}:1")
         )  # fmt: skip
         return
     unknown = [name for name in header if name not in columns]
     if unknown:
         issues.append(
             Issue("unknown_columns",
-                  f"columns {unknown} are not part of the format ({', '.join(columns)})",
+                  f"the column(s) {', '.join(unknown)} are not part of the format; the first "
+                  f"line names the columns {', '.join(columns)}",
                   f"{origin}:1")
         )  # fmt: skip
         return

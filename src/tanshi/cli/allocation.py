@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from tanshi.allocation.production import parse_activity_levels, parse_unit_outputs
-from tanshi.cli.common import fail, refused, say_problems
+from tanshi.cli.common import fail, failed, refused, say_problems
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue, has_errors
@@ -92,7 +92,7 @@ def true_up(year: Annotated[int, typer.Option("--year", help="The allocation yea
     try:
         result = allocation.true_up_year(engine, jurisdiction, year, moment_of(at, engine))
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, outcome="nothing was booked") from error
     finally:
         engine.dispose()
     if not result.booked:
@@ -113,7 +113,7 @@ def show(year: Annotated[int, typer.Option("--year", help="The allocation year."
     try:
         figures = allocation.allocation_of_year(engine, jurisdiction, year)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, outcome="nothing to show") from error
     finally:
         engine.dispose()
     for company, units in sorted(figures.items()):

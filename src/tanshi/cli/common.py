@@ -11,8 +11,10 @@ from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import InputRejected, StepRefused, TanshiError
 from tanshi.core.issues import Issue, Severity
+from tanshi.registry import ResultCode
+from tanshi.rulebook.in_force import NoRuleInForce, year_spans
 from tanshi.store.engine import normalise_url, open_database, printable_url
 
 
@@ -26,6 +28,30 @@ def fail(message: str, code: int) -> typer.Exit:
     """Print ``error: message`` to stderr and return the Exit to raise."""
     typer.echo(f"error: {message}", err=True)
     return typer.Exit(code)
+
+
+def failed(error: TanshiError, code: int = 1, outcome: str = "nothing was changed") -> typer.Exit:
+    """A step's refusal in the problem shape (its issues, then the count line) when it carries
+    them — a year the rulebook has no rules for (with the years it has), a refused step, input
+    with errors — else ``error: MESSAGE``; return the Exit (status ``code``; 1 for a year)."""
+    if isinstance(error, NoRuleInForce):
+        return refused([no_rules(error)], outcome)
+    if isinstance(error, StepRefused):
+        return refused([error.issue], outcome, code)
+    if isinstance(error, InputRejected) and error.issues:
+        return refused(error.issues, outcome, code)
+    return fail(str(error), code)
+
+
+def no_rules(error: NoRuleInForce) -> Issue:
+    """A year the rulebook does not rule on as a problem at ``year Y`` naming the years it
+    does (as the API and the web do), so the person can choose one of them."""
+    issue = error.issue
+    if error.year is None:
+        return issue
+    covered = year_spans(error.years)
+    return Issue(issue.code, f"{issue.message}; it has rules for {covered}: choose "
+                 "one of those years", f"year {error.year}")  # fmt: skip
 
 
 def problem_line(issue: Issue, *, note: bool = False) -> str:
@@ -69,6 +95,19 @@ def refused(
     shown = f" ({hidden} not shown)" if hidden else ""
     typer.echo(f"{counted(found)}{shown}; {outcome}", err=True)
     return typer.Exit(code)
+
+
+def registry_refusal(result: ResultCode, where: str = "") -> Issue:
+    """The registry's refusal ``result`` as a problem: what it means and what to do, as the
+    web says it (``web.refusals``, the one English text of each code); a code without an
+    explanation points to docs/registry.md."""
+    from tanshi.web.refusals import explain  # noqa: PLC0415 - only a refusal needs the table
+
+    meaning = explain(result.value) or (
+        f"the registry refused: {result.value.replace('_', ' ')} (see docs/registry.md, "
+        "Result codes)"
+    )
+    return Issue(result.value, meaning, where)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 
 import typer
 
-from tanshi.cli.common import fail, refused
+from tanshi.cli.common import fail, failed, refused
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
@@ -30,7 +30,7 @@ def _run(action: Callable[..., tuple[Outcome | None, list[Issue]]], db: str | No
     try:
         outcome, issues = action(engine, jurisdiction, *args, moment_of(at, engine))
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, outcome="nothing was done") from error
     finally:
         engine.dispose()
     if issues or outcome is None:

@@ -15,7 +15,12 @@ from tanshi.cli.registry_ops import ENV_JURISDICTION, At, Db, moment_of, open_re
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.resources import load_rulebook
-from tanshi.services.jurisdiction import open_jurisdiction, register_companies, register_company
+from tanshi.services.jurisdiction import (
+    company_problems,
+    open_jurisdiction,
+    register_companies,
+    register_company,
+)
 from tanshi.store.engine import database_url, printable_url
 from tanshi.store.schema import companies, jurisdictions
 
@@ -93,11 +98,15 @@ def register(
     """Register a covered company and open its operator holding account (again: no change)."""
     engine, jurisdiction = open_registry(db)
     try:
-        register_company(engine, jurisdiction, code, name, sector)
+        problems = company_problems(jurisdiction, code, name, sector)
+        if not problems:
+            register_company(engine, jurisdiction, code, name, sector)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
+    if problems:
+        raise refused(problems, "nothing was registered")
     typer.echo(f"registered {code} ({name}, {sector}) with account {jurisdiction.code}-OH-{code}")
 
 
@@ -137,7 +146,11 @@ def _company_rows(file: Path) -> list[tuple[int, tuple[str, str, str]]]:
     reader = csv.DictReader(io.StringIO(text))
     header = tuple(name.strip() for name in reader.fieldnames or ())
     if header != COMPANY_COLUMNS:
-        raise fail(f"{file}: the header must be {','.join(COMPANY_COLUMNS)}, not {header}", 2)
+        # A header of other columns is an input problem (exit 1), as in `allocation output`.
+        found = ",".join(header) if any(header) else "empty"
+        bad = Issue("bad_header", f"the first line must name the columns "
+                    f"{','.join(COMPANY_COLUMNS)}; it is {found}", f"{file}:1")  # fmt: skip
+        raise refused([bad], "nothing was registered")
     rows: list[tuple[int, tuple[str, str, str]]] = []
     problems = []
     for record in reader:

@@ -15,10 +15,12 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine, select
 
-from tanshi.cli.common import fail, open_or_exit, refused
+from tanshi.cli.common import fail, open_or_exit, refused, registry_refusal
 from tanshi.core.errors import TanshiError
+from tanshi.core.issues import Issue
 from tanshi.core.moments import local
-from tanshi.registry import AccountStatus, Movement, TransactionRequest
+from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
+from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.registry.serials import Range, format_block
 from tanshi.services import approval_outlook, lifecycle, operations, views
 from tanshi.services.demo_clock import demo_moment
@@ -26,6 +28,7 @@ from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
     change_account_status,
+    find_account,
     load_jurisdiction,
 )
 from tanshi.services.market import unit_class_by_code
@@ -100,12 +103,20 @@ def open_registry(db: str | None) -> tuple[Engine, Jurisdiction]:
     return engine, load_jurisdiction(engine, named or codes[0])
 
 
-def _report(outcome: lifecycle.ProposalOutcome) -> None:
-    status = outcome.status.value if outcome.status else "-"
-    release = f", release at {outcome.release_at.isoformat()}" if outcome.release_at else ""
-    typer.echo(f"proposal {outcome.proposal_id}: {status} ({outcome.result.value}){release}")
-    if outcome.result.value != "ok":
-        raise typer.Exit(1)
+def _report(outcome: lifecycle.ProposalOutcome, proposal: int | None = None) -> None:
+    """The proposal's status on stdout; a refusal in the problem shape on stderr (exit 1).
+
+    A refused proposal is kept, failed, for the audit trail: the count line says so."""
+    number = outcome.proposal_id if outcome.proposal_id is not None else proposal
+    if outcome.result is ResultCode.OK:
+        status = outcome.status.value if outcome.status else "-"
+        release = f", release at {outcome.release_at.isoformat()}" if outcome.release_at else ""
+        typer.echo(f"proposal {number}: {status} ({outcome.result.value}){release}")
+        return
+    kept = (f"proposal {number} is kept as failed; nothing was moved"
+            if outcome.status is ProposalStatus.FAILED else "nothing was changed")  # fmt: skip
+    where = f"proposal {number}" if number is not None else ""
+    raise refused([registry_refusal(outcome.result, where)], kept)
 
 
 def representative(
@@ -133,15 +144,34 @@ def propose_transfer(
     try:
         now = moment_of(at, engine)
         with engine.connect() as connection:
-            movement = Movement(account_id(connection, source), account_id(connection, target),
-                                unit_id(connection, unit_class), quantity)  # fmt: skip
-        request = TransactionRequest("transfer", key, (movement,), now)
-        outcome = lifecycle.propose(engine, jurisdiction, request, person, now)
+            ids = (find_account(connection, source), find_account(connection, target),
+                   unit_class_by_code(connection, unit_class))  # fmt: skip
+        unknown = _unknown(ids, (source, target, unit_class), jurisdiction.code)
+        if not unknown:
+            movement = Movement(*ids, quantity)  # type: ignore[arg-type]  # none is None here
+            request = TransactionRequest("transfer", key, (movement,), now)
+            outcome = lifecycle.propose(engine, jurisdiction, request, person, now)
     except TanshiError as error:
         raise fail(str(error), 1) from error
     finally:
         engine.dispose()
+    if unknown:
+        raise refused(unknown)
     _report(outcome)
+
+
+def _unknown(ids: tuple[int | None, ...], names: tuple[str, str, str], place: str) -> list[Issue]:
+    """What propose-transfer names that does not exist, each a problem at its argument."""
+    account = (f"a company's operator holding account is {place}-OH-<company code>, e.g. "
+               f"{place}-OH-C001")  # fmt: skip
+    said = (
+        ("source", "unknown_account", f"no registry account {names[0]}: {account}"),
+        ("target", "unknown_account", f"no registry account {names[1]}: {account}"),
+        ("unit_class", "unknown_unit_class", f"no unit class {names[2]}: `tanshi registry "
+         f"blocks {names[0]}` lists the classes the account holds"),
+    )  # fmt: skip
+    return [Issue(code, message, where)
+            for found, (where, code, message) in zip(ids, said, strict=True) if found is None]  # fmt: skip
 
 
 def proposals(person: Person, db: Db = None, at: At = None) -> None:
@@ -179,7 +209,7 @@ def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None
         outcome = lifecycle.approve(engine, jurisdiction, proposal, person, moment_of(at, engine))
     finally:
         engine.dispose()
-    _report(outcome)
+    _report(outcome, proposal)
 
 
 def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
@@ -189,7 +219,7 @@ def cancel(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
         outcome = lifecycle.cancel(engine, proposal, person, moment_of(at, engine))
     finally:
         engine.dispose()
-    _report(outcome)
+    _report(outcome, proposal)
 
 
 def release(db: Db = None, at: At = None) -> None:

@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from tanshi.cli.common import fail, refused, say_problems, wide_console
+from tanshi.cli.common import fail, no_rules, refused, say_problems, wide_console
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import has_errors
 from tanshi.resources import parse_installed, preset_ids, rulebook_text
@@ -64,7 +64,7 @@ def show(
     try:
         rules = rules_in_force(rulebook, year)
     except NoRuleInForce as error:
-        raise fail(str(error), 1) from error
+        raise refused([no_rules(error)], "nothing to show") from error
     table = Table(title=f"{rulebook.rulebook.name} — rules in force in {year}", show_lines=True)
     table.add_column("Rule")
     table.add_column("In force")

@@ -107,7 +107,21 @@ def rules_in_force(rulebook: Rulebook, year: int) -> RulesInForce:
     try:
         return _rules_in_force(rulebook, year)
     except NoRuleInForce as error:
-        raise NoRuleInForce(error.issue, year, years_in_force(rulebook)) from None
+        issue = error.issue if _rules_some(rulebook, year) else Issue.of(
+            "no_rule_in_force", "the rulebook has no rules for {year}", year=year)  # fmt: skip
+        raise NoRuleInForce(issue, year, years_in_force(rulebook)) from None
+
+
+def _rules_some(rulebook: Rulebook, year: int) -> bool:
+    """Whether any rule a year needs is in force in ``year``: if so, the one missing is named
+    (``no penalty rule in force``); if none is, the year is outside the rulebook, and naming
+    the first kind looked for (allocation) would mislead a surrender or an auction notice."""
+    required: tuple[Sequence[Ruled], ...] = (
+        rulebook.allocation, rulebook.compliance, rulebook.penalty, rulebook.mrv,
+    )  # fmt: skip
+    return cap_rule(rulebook, year) is not None or any(
+        rule.in_force(year) for rules in required for rule in rules
+    )
 
 
 def years_in_force(rulebook: Rulebook) -> tuple[int, ...]:

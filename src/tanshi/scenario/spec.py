@@ -285,6 +285,19 @@ def _decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
 _ExactLoader.add_constructor("tag:yaml.org,2002:float", _decimal)
 
 
+def yaml_problem(error: yaml.YAMLError) -> str:
+    """The parser's complaint on one line: its problem and column (the line is in the
+    location), with what it was reading; PyYAML's own text spans lines and quotes the file."""
+    problem = getattr(error, "problem", None)
+    if not problem:
+        return "not valid YAML: " + " ".join(str(error).split())
+    mark = getattr(error, "problem_mark", None)
+    column = f" at column {mark.column + 1}" if mark is not None else ""
+    context = getattr(error, "context", None)
+    reading = f" ({context})" if context else ""
+    return f"not valid YAML{column}: {problem}{reading}; fix the syntax there"
+
+
 def parse_scenario(text: str, origin: str = "scenario.yaml") -> tuple[Scenario | None, list[Issue]]:
     """The scenario in ``text``, or None and every problem found, each located by line."""
     try:
@@ -293,7 +306,7 @@ def parse_scenario(text: str, origin: str = "scenario.yaml") -> tuple[Scenario |
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{origin}:{mark.line + 1}" if mark is not None else origin
-        return None, [Issue("yaml_invalid", f"not valid YAML: {error}", where)]
+        return None, [Issue("yaml_invalid", yaml_problem(error), where)]
     if not isinstance(data, dict):
         return None, [Issue("scenario_invalid", "a scenario is a mapping of keys", origin)]
     try:

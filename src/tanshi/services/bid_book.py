@@ -10,7 +10,7 @@ clearing cash account holds them and ``funds_reservations`` records whose they a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +24,7 @@ from tanshi.core.moments import from_store, to_utc
 from tanshi.market.cash import CashEntryKind, CashMovement, CashRequest
 from tanshi.registry import AccountKind
 from tanshi.rulebook import NoRuleInForce, rules_in_force
+from tanshi.rulebook.in_force import year_spans
 from tanshi.services import cash
 from tanshi.services.auction import (
     auction_terms,
@@ -41,6 +42,7 @@ from tanshi.services.clearing import (
 )
 from tanshi.services.jurisdiction import (
     Jurisdiction,
+    local_date,
     operator_account_code,
     operator_holding_accounts,
 )
@@ -131,6 +133,7 @@ def announce(
     notices and recorded auctions.
     """
     issues = check_window(opens_at, closes_at)
+    issues += [] if issues else auction_day_problems(jurisdiction, auction_on, closes_at)
     carried = carried_in_units(engine, jurisdiction)
 
     def terms_with(carried_in_t: int) -> tuple[AuctionTerms | None, list[Issue]]:
@@ -138,12 +141,11 @@ def announce(
             terms = auction_terms(jurisdiction.rulebook, year, volume_t=volume_t,
                                   reserve_price_per_t=reserve_price_per_t,
                                   carried_in_t=carried_in_t)  # fmt: skip
-            hundredths(terms.reserve_price_per_t)
         except InputRejected as error:
             return None, list(error.issues)
-        except StepRefused as error:  # the terms, or a reserve price finer than a fen
-            return None, [replace(error.issue, code="no_auction_terms", where="year")]
-        return terms, []
+        except StepRefused as error:  # no terms for the year
+            return None, [no_terms(error, year)]
+        return terms, reserve_price_problems(terms.reserve_price_per_t)
 
     terms, problems = terms_with(carried)
     issues += problems
@@ -176,6 +178,55 @@ def announce(
         return notice_id
 
     return atomically(engine, work)
+
+
+# How long after its bidding window closes an auction may be held (docs/auction.md, "The bid
+# book"): no rulebook states a gap, and the bids' funds stay reserved until it is cleared.
+AUCTION_DAY_AFTER_CLOSE_DAYS = 7
+
+
+def auction_day_problems(jurisdiction: Jurisdiction, auction_on: date,
+                         closes_at: datetime) -> list[Issue]:  # fmt: skip
+    """``auction_day_outside_window`` unless the auction day is the day the bidding window
+    closes (the jurisdiction's calendar) or at most a week later: it is cleared on that day,
+    which cannot come before the sealed bids are all in."""
+    first = local_date(jurisdiction, closes_at)
+    last = first + timedelta(days=AUCTION_DAY_AFTER_CLOSE_DAYS)
+    if first <= auction_on <= last:
+        return []
+    return [Issue.of("auction_day_outside_window", "the auction day {day} must be between the "
+                     "day the bidding window closes, {first}, and {last}, {days} days later: "
+                     "the auction is cleared on that day, after the bids are all in",
+                     "auction_on", day=auction_on, first=first, last=last,
+                     days=AUCTION_DAY_AFTER_CLOSE_DAYS)]  # fmt: skip
+
+
+def reserve_price_problems(price: Decimal) -> list[Issue]:
+    """``price_not_payable`` at ``reserve_price_per_t`` for a reserve price finer than a fen
+    (hundredths of the currency), which could not be stored or paid exactly."""
+    try:
+        hundredths(price)
+    except StepRefused:
+        return [Issue.of("price_not_payable", "the reserve price {price} has more than two "
+                         "decimal places: give it in whole fen, e.g. {rounded}",
+                         "reserve_price_per_t", price=price,
+                         rounded=price.quantize(Decimal("0.01")))]  # fmt: skip
+    return []
+
+
+def no_terms(error: StepRefused, year: int) -> Issue:
+    """``no_auction_terms`` at ``year``; for a year outside the rulebook, with the years it
+    has rules for (as the API and the web say a year without rules)."""
+    cause = error.__cause__
+    if isinstance(cause, NoRuleInForce) and cause.years and not _ruled(cause, year):
+        return Issue.of("no_auction_terms", "the rulebook has no rules for {year}; it has rules "
+                        "for {years}", "year", year=year, years=year_spans(cause.years))  # fmt: skip
+    return replace(error.issue, code="no_auction_terms", where="year")
+
+
+def _ruled(cause: NoRuleInForce, year: int) -> bool:
+    """Whether the rulebook rules on ``year`` in part (a kind of rule is missing)."""
+    return cause.issue.template != "the rulebook has no rules for {year}"
 
 
 def _company(

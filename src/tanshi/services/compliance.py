@@ -93,9 +93,9 @@ def surrender(
             return None, issues
         outcome = execute_in(connection, found[0])
     if outcome.result is not ResultCode.OK:
-        return outcome, [
-            Issue.of(outcome.result.value, "the registry refused the surrender", where)
-        ]
+        account = operator_account_code(jurisdiction.code, company)
+        return outcome, [surrender_checks.refusal(outcome.result, where, account=account,
+                                                  quantity=quantity_t)]  # fmt: skip
     return outcome, []
 
 

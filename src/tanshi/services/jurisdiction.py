@@ -265,8 +265,8 @@ def company_problems(jurisdiction: Jurisdiction, code: str, name: str, sector: s
     issues = []
     if sector not in sectors:
         issues.append(Issue(
-            "unknown_sector", f"sector {sector!r} is not in the rulebook; use one of "
-            f"{', '.join(sectors)}",
+            "unknown_sector",
+            f"sector {sector!r} is not in the rulebook; use one of {', '.join(sectors)}",
         ))  # fmt: skip
     if not COMPANY_CODE.match(code):
         issues.append(Issue(

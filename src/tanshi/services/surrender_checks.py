@@ -46,7 +46,31 @@ def registry_refusals(
             where, account=account, held=f"{held:,}", unit_class=unit_class,
             quantity=f"{movement.quantity_units:,}",
         )]  # fmt: skip
-    return [Issue.of(result.value, "the registry refused the surrender", where)]
+    return [refusal(result, where, account=account, quantity=movement.quantity_units)]
+
+
+# What a surrender's refusal means and what to do, for the codes a surrender can meet
+# (docs/registry.md, Result codes); ``refusal`` falls back to the code's own words.
+_REFUSALS = {
+    ResultCode.QUANTITY_MUST_BE_POSITIVE: "surrender at least 1 t; {quantity} t was asked",
+    ResultCode.ACCOUNT_FROZEN: "{account} is frozen: no units may leave it until the freeze "
+    "is lifted",
+    ResultCode.ACCOUNT_SUSPENDED: "{account} is suspended: ask the registry to reopen it",
+    ResultCode.ACCOUNT_CLOSED: "{account} is closed: it can surrender nothing",
+    ResultCode.ACCOUNT_CLOSURE_PENDING: "{account} is being closed: it can surrender nothing",
+    ResultCode.IDEMPOTENCY_KEY_INVALID: "give a key of 1 to 200 characters",
+    ResultCode.IDEMPOTENCY_KEY_REUSED: "this key was used for another request: give a new key",
+    ResultCode.UNIT_KIND_NOT_ALLOWED: "units of this kind cannot be surrendered",
+}
+
+
+def refusal(result: ResultCode, where: str, *, account: str, quantity: int) -> Issue:
+    """The registry's refusal of a surrender as a problem that says what to do."""
+    template = _REFUSALS.get(
+        result, "the registry refused the surrender: {reason} (docs/registry.md, Result codes)"
+    )
+    return Issue.of(result.value, template, where, account=account, quantity=f"{quantity:,}",
+                    reason=result.value.replace("_", " "))  # fmt: skip
 
 
 def deadline(rules: RulesInForce, day: date, where: str) -> list[Issue]:

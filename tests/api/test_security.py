@@ -100,7 +100,7 @@ def test_oversized_payload_gets_413(world: World) -> None:
 @pytest.mark.parametrize(
     ("content", "field"),
     [
-        (b"{not json", "body.1"),
+        (b"{not json", "body"),
         (b"[]", "body"),
         (b'{"from_account": "DP-OH-A1"}', "body.to_account"),
         (b'{"from_account": "DP-OH-A1", "to_account": "DP-OH-B1", "unit_class": "DPEA-2016", '

@@ -12,7 +12,7 @@ def test_surrender_for_a_year_without_rules_is_422_with_the_years_in_force(world
     refused = world.client.post("/v1/surrenders", json=body, headers=headers)
     assert refused.status_code == 422, refused.text
     error = refused.json()["error"]
-    assert (error["code"], error["field"]) == ("no_rule_in_force", "year")
+    assert (error["code"], error["field"]) == ("no_rule_in_force", "body.year")
     assert "2150" in error["message"] and "rules for 2016-" in error["message"]
     # Kept and replayed like any refusal.
     again = world.client.post("/v1/surrenders", json=body, headers=headers)
@@ -35,3 +35,4 @@ def test_year_routes_never_answer_500_for_a_year_without_rules(world: World) -> 
         assert answer.status_code == 422, (path, answer.text)
         error = answer.json()["error"]
         assert error["code"] == "no_rule_in_force" and "rules for 2016-2020" in error["message"]
+        assert error["field"] == "path.year", (path, error)

@@ -200,10 +200,7 @@ def freeze(
         except TanshiError as error:
             raise ApiError(422, "freeze_refused", str(error), "body.unit_class") from error
         if outcome.freeze_id is None:
-            refusal = from_result(outcome.result, "body")
-            if outcome.detail:  # what to do, with the figures
-                refusal.message = outcome.detail
-            raise refusal
+            raise from_result(outcome.result, figures=outcome.detail, body=body)
         order = unit_freeze_reads.freeze_order(svc.engine, outcome.freeze_id)
         assert order is not None
         return 201, _freeze_body(order)

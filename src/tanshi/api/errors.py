@@ -78,6 +78,17 @@ FORBIDDEN_RESULTS = frozenset(
         ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR,
     }
 )
+# Every code that means "you may not": 403 in the API and on the web's pages alike.
+PERMISSION_CODES = frozenset(
+    {
+        *(result.value for result in FORBIDDEN_RESULTS),
+        "forbidden", "insufficient_scope", "regulators_only", "auditors_only",
+        "regulators_and_exchange_only", "not_your_jurisdiction", "no_jurisdiction",
+        "not_your_bidding_account", "second_administrator_needed",
+        "representative_needs_second_administrator", "account_limit_needs_regulator",
+        "administrator_needs_the_command_line", "cannot_reset_yourself",
+    }
+)  # fmt: skip
 CONFLICT_RESULTS = frozenset(
     {
         ResultCode.IDEMPOTENCY_KEY_REUSED,

@@ -21,7 +21,10 @@ def _post(world: World, user: str, key: str, path: str, body: object = None, **k
 
 
 def test_malformed_json_says_where_and_how_to_fix_it(world: World) -> None:
-    headers = world.token("officer-a") | {"Idempotency-Key": "j", "Content-Type": "application/json"}
+    headers = world.token("officer-a") | {
+        "Idempotency-Key": "j",
+        "Content-Type": "application/json",
+    }
     answer = world.client.post("/v1/transfers", content=b'{\n  "quantity_t": 5,,\n}',
                                headers=headers)  # fmt: skip
     assert answer.status_code == 422
@@ -83,7 +86,9 @@ def test_path_and_query_fields_are_named_by_their_place(world: World) -> None:
     reader = world.token("officer-a")
     error = world.client.get("/v1/proposals/abc", headers=reader).json()["error"]
     assert (error["field"], error["message"]) == (
-        "path.proposal_id", 'proposal_id must be a whole number, such as 5; you sent "abc"')
+        "path.proposal_id",
+        'proposal_id must be a whole number, such as 5; you sent "abc"',
+    )
     hidden = world.client.get("/v1/proposals/999", headers=reader).json()["error"]
     assert (hidden["code"], hidden["field"]) == ("proposal_not_found", "path.proposal_id")
 
@@ -150,7 +155,8 @@ def test_a_step_from_the_wrong_state_names_the_state_and_the_next_step(world: Wo
     assert (error["code"], error["field"]) == ("invalid_state", "path.company")
     assert error["message"] == (
         "the case of A1 for 2016 is submitted; assign_recheck starts from verified; from "
-        "submitted the next step is assign (…/assign, by the regulator)")
+        "submitted the next step is assign (…/assign, by the regulator)"
+    )
 
 
 def test_upload_problems_point_at_the_uploaded_text(world: World) -> None:

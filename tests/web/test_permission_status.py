@@ -38,5 +38,8 @@ def test_an_unknown_surveillance_kind_is_refused_with_the_kinds(world: World) ->
     api = world.client.get("/v1/exchange/surveillance?kind=bogus",
                            headers=world.token("regulator"))  # fmt: skip
     error = api.json()["error"]
-    assert api.status_code == 422 and (error["code"], error["field"]) == ("literal_error", "query.kind")
+    assert api.status_code == 422 and (error["code"], error["field"]) == (
+        "literal_error",
+        "query.kind",
+    )
     assert "large_holder" in error["message"]

@@ -170,3 +170,10 @@ def test_upload_problems_point_at_the_uploaded_text(world: World) -> None:
     assert refused["code"] == "report_has_errors"
     assert {d["field"] for d in refused["details"]} <= {"body.csv", "body.stated_t",
                                                         "body.year"}  # fmt: skip
+
+
+def test_a_csv_upload_problem_points_at_the_csv(world: World) -> None:
+    answer = _post(world, "regulator", "u", "/v1/allocation/unit-outputs", {"csv": "garbage\n1"})
+    assert answer.status_code == 422
+    error = answer.json()["error"]
+    assert error["field"] == "body.csv" and "(at csv" in error["message"], error

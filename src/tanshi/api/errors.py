@@ -69,6 +69,16 @@ def from_issues(status: int, issues: list[Issue], field_of=None) -> ApiError:
     return ApiError(status, first.code, first.message, first.field, details)
 
 
+def from_located(status: int, issues: list[Issue], field: str) -> ApiError:
+    """Problems inside an uploaded text (a CSV, a TOML) sent as the request's ``field``: each
+    at that field, its place in the text (``csv:3``) at the end of its message."""
+    details = [ErrorDetail(code=i.code, field=field,
+                           message=f"{i.message} (at {i.where})" if i.where else i.message)
+               for i in issues]  # fmt: skip
+    first = details[0]
+    return ApiError(status, first.code, first.message, field, details)
+
+
 # Result codes that mean "you may not", rather than "this request is wrong".
 FORBIDDEN_RESULTS = frozenset(
     {

@@ -177,3 +177,15 @@ def test_a_csv_upload_problem_points_at_the_csv(world: World) -> None:
     assert answer.status_code == 422
     error = answer.json()["error"]
     assert error["field"] == "body.csv" and "(at csv" in error["message"], error
+
+
+def test_releasing_more_than_a_freeze_holds_points_at_the_quantity(world: World) -> None:
+    order = {"unit_class": "DPEA-2016", "quantity_t": 2, "order_reference": "court 2",
+             "reason": "claim"}  # fmt: skip
+    made = _post(world, "regulator", "f", "/v1/accounts/DP-OH-A1/freezes", order)
+    assert made.status_code == 201, made.text
+    too_much = _post(world, "regulator", "r", f"/v1/freezes/{made.json()['id']}/release",
+                     {"reason": "settled", "quantity_t": 5})  # fmt: skip
+    error = too_much.json()["error"]
+    assert (too_much.status_code, error["code"], error["field"]) == (
+        422, "insufficient_units", "body.quantity_t")  # fmt: skip

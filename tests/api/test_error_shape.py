@@ -189,3 +189,13 @@ def test_releasing_more_than_a_freeze_holds_points_at_the_quantity(world: World)
     error = too_much.json()["error"]
     assert (too_much.status_code, error["code"], error["field"]) == (
         422, "insufficient_units", "body.quantity_t")  # fmt: skip
+
+
+def test_the_number_word_follows_the_fields_type(world: World) -> None:
+    """A decimal field is "a number", a whole one (a query's ``limit`` too) "a whole number"."""
+    stated = _post(world, "officer-a", "c", "/v1/reports/check",
+                   {"year": 2016, "stated_t": -5, "csv": "x"}).json()["error"]  # fmt: skip
+    assert stated["message"] == "stated_t must be a number of at least 0; you sent -5"
+    limit = world.client.get("/v1/accounts?limit=0", headers=world.token("officer-a")).json()
+    assert (limit["error"]["field"], limit["error"]["message"]) == (
+        "query.limit", 'limit must be a whole number of at least 1; you sent "0"')  # fmt: skip

@@ -225,7 +225,7 @@ def _is_whole(request: Request, location: tuple[Any, ...]) -> bool | None:
     kind: Any = None
     if location[:1] == ("body",) and route is not None:
         field = getattr(route, "body_field", None)
-        kind = getattr(field, "type_", None) if field is not None else None
+        kind = getattr(getattr(field, "field_info", None), "annotation", None)
         for part in location[1:]:
             kind = _unwrapped(kind)
             if isinstance(part, int):  # an item of a list
@@ -236,12 +236,26 @@ def _is_whole(request: Request, location: tuple[Any, ...]) -> bool | None:
                 return None
             kind = fields[part].annotation
     elif len(location) == 2 and route is not None:
-        params = getattr(getattr(route, "dependant", None), f"{location[0]}_params", [])
-        found = [p for p in params if p.alias == location[1] or p.name == location[1]]
-        kind = found[0].field_info.annotation if found else None
+        found = _parameter(getattr(route, "dependant", None), f"{location[0]}_params",
+                           str(location[1]))  # fmt: skip
+        kind = found.field_info.annotation if found is not None else None
     if kind is None:
         return None
     return _unwrapped(kind) is int
+
+
+def _parameter(dependant: Any, kind: str, name: str) -> Any:
+    """The route's (or one of its dependencies') path, query or header parameter ``name``."""
+    if dependant is None:
+        return None
+    for parameter in getattr(dependant, kind, []):
+        if name in (parameter.alias, parameter.name):
+            return parameter
+    for dependency in getattr(dependant, "dependencies", []):
+        found = _parameter(dependency, kind, name)
+        if found is not None:
+            return found
+    return None
 
 
 def _unwrapped(kind: Any) -> Any:

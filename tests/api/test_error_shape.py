@@ -199,3 +199,11 @@ def test_the_number_word_follows_the_fields_type(world: World) -> None:
     limit = world.client.get("/v1/accounts?limit=0", headers=world.token("officer-a")).json()
     assert (limit["error"]["field"], limit["error"]["message"]) == (
         "query.limit", 'limit must be a whole number of at least 1; you sent "0"')  # fmt: skip
+
+
+def test_true_inside_a_serial_block_is_no_number(world: World) -> None:
+    order = {"unit_class": "DPEA-2016", "quantity_t": 1, "order_reference": "c",
+             "reason": "r", "serials": [[True, 1]]}  # fmt: skip
+    error = _post(world, "regulator", "t", "/v1/accounts/DP-OH-A1/freezes", order).json()["error"]
+    assert (error["code"], error["field"]) == ("int_type", "body.serials")
+    assert error["message"].startswith("serials holds true or false where a whole number belongs")

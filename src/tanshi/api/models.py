@@ -60,6 +60,10 @@ def _check_booleans(kind: Any, value: Any) -> None:
         for each in value:
             _check_booleans(item, each)
         return
+    if origin is tuple and isinstance(value, list | tuple):  # e.g. a serial block [first, last]
+        for item, each in zip(get_args(kind), value, strict=False):
+            _check_booleans(item, each)
+        return
     if kind in (int, float, Decimal) and isinstance(value, bool):
         raise PydanticCustomError("int_type" if kind is int else "decimal_type",
                                   "Input should be a number, not true or false")  # fmt: skip

@@ -119,6 +119,8 @@ def sentence(error: Mapping[str, Any], body: Any = None, whole: bool | None = No
             whole = isinstance(error.get("input"), int)
         return _bounded(name, kind, ctx, sent, whole)
     if kind in ("int_type", "int_parsing", "int_from_float", "int_parsing_size"):
+        if isinstance(error.get("input"), list | tuple):  # true or false inside a list
+            return f"{name} holds true or false where a whole number belongs{sent}"
         example = "a JSON number such as 5" if location[:1] == ("body",) else "such as 5"
         return f"{name} must be a whole number, {example}{sent}"
     if kind in ("bool_type", "bool_parsing"):

@@ -100,7 +100,7 @@ def test_oversized_payload_gets_413(world: World) -> None:
 @pytest.mark.parametrize(
     ("content", "field", "label"),
     [
-        (b"{not json", "body.1", None),
+        (b"{not json", "body", None),
         (b"[]", "body", None),
         (b'{"from_account": "DP-OH-A1"}', "body.to_account", "destination account"),
         (b'{"from_account": "DP-OH-A1", "to_account": "DP-OH-B1", "unit_class": "DPEA-2016", '

@@ -14,7 +14,7 @@ def test_surrender_for_a_year_without_rules_is_422_with_the_years_in_force(world
     error = refused.json()["error"]
     assert (error["code"], error["field"], error["label"]) == (
         "no_rule_in_force",
-        "year",
+        "body.year",
         "compliance year",
     )
     assert "2150" in error["message"] and "rules for 2016-" in error["message"]
@@ -39,3 +39,4 @@ def test_year_routes_never_answer_500_for_a_year_without_rules(world: World) -> 
         assert answer.status_code == 422, (path, answer.text)
         error = answer.json()["error"]
         assert error["code"] == "no_rule_in_force" and "rules for 2016-2020" in error["message"]
+        assert error["field"] == "path.year", (path, error)

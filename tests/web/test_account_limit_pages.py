@@ -30,7 +30,7 @@ def test_two_representatives_set_the_limit_on_the_controls_page(world: World) ->
     assert f'id="{LIMIT_KEY}"' not in page  # one change at a time: no second proposal form
     own = client.post(f"/accounts/DP-OH-A1/limit/{request.id}/confirm", data={
         "csrf_token": token, "form_key": _key(page, row_key_id("limit", request.id))})  # fmt: skip
-    assert own.status_code == 422 and _answer(own) == "approver_must_differ_from_initiator"
+    assert own.status_code == 403 and _answer(own) == "approver_must_differ_from_initiator"
 
     approver, page, token = _page(world, "approver-a")
     confirmed = approver.post(f"/accounts/DP-OH-A1/limit/{request.id}/confirm", data={

@@ -144,7 +144,7 @@ def test_only_regulators_and_auditors_see_the_allocation_page(world: World) -> N
                            data={"csrf_token": _csrf(page.text), "code": "X", "year": "2016",
                                  "bids": BIDS, "form_key": "x"},
                            headers={"HX-Request": "true"})  # fmt: skip
-    assert refused.status_code == 422 and 'data-code="forbidden"' in refused.text
+    assert refused.status_code == 403 and 'data-code="forbidden"' in refused.text
 
 
 def test_a_company_sees_its_facilities_auctions_and_cash(world: World) -> None:

@@ -64,7 +64,7 @@ def test_the_bid_form_needs_its_csrf_token_and_your_company(world: World) -> Non
     form = {"auction": "2016-B1", "company": "A1", "price": "25.00", "quantity_t": "1000"}
     assert client.post("/auctions/bids", data=form).status_code == 403
     theirs = client.post("/auctions/bids", data=form | {"company": "B1", "csrf_token": token})
-    assert theirs.status_code == 422 and "not_your_bidding_account" in theirs.text
+    assert theirs.status_code == 403 and "not_your_bidding_account" in theirs.text
     client.cookies.clear()
     other = _login(world, "officer-b")
     assert "/auctions/bids/" not in other.get("/auctions/bids").text  # no bids of B1 yet
@@ -104,7 +104,7 @@ def test_the_regulator_announces_and_clears_from_the_allocation_page(world: Worl
     forbidden = officer.post("/regulator/auction-notices/2016-B2/clear",
                              data={"csrf_token": _csrf(officer.get("/company").text),
                                    "form_key": "c2"})  # fmt: skip
-    assert forbidden.status_code == 422 and 'data-code="forbidden"' in forbidden.text
+    assert forbidden.status_code == 403 and 'data-code="forbidden"' in forbidden.text
 
 
 def test_a_refused_bid_says_why_in_the_page_language(world: World) -> None:

@@ -36,7 +36,7 @@ def test_the_regulator_cancels_with_a_reason_and_everyone_sees_it(world: World) 
     forbidden = officer.post("/regulator/auction-notices/2016-B1/cancel",
                              data=form | {"csrf_token": _csrf(officer.get("/company").text),
                                           "form_key": "x3"})  # fmt: skip
-    assert forbidden.status_code == 422 and 'data-code="forbidden"' in forbidden.text
+    assert forbidden.status_code == 403 and 'data-code="forbidden"' in forbidden.text
 
     done = client.post("/regulator/auction-notices/2016-B1/cancel", data=form | {"form_key": "c1"})
 

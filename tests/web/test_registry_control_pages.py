@@ -68,7 +68,7 @@ def test_two_representatives_add_and_one_removes(world: World) -> None:
     assert f"/trusted/{request.id}/confirm" not in page  # no confirm button for the proposer
     own = client.post(f"/accounts/DP-OH-A1/trusted/{request.id}/confirm", data={
         "csrf_token": token, "form_key": _key(page, row_key_id("request", request.id))})  # fmt: skip
-    assert own.status_code == 422 and _answer(own) == "approver_must_differ_from_initiator"
+    assert own.status_code == 403 and _answer(own) == "approver_must_differ_from_initiator"
     assert "四眼原则" in own.text  # the refusal explained in the visitor's language
 
     approver, page, token = _page(world, "approver-a")
@@ -216,6 +216,14 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     too_many = client.post("/regulator/registry/freeze",
                            data=order | {"quantity_t": "5000", "form_key": "f2"})  # fmt: skip
     assert _answer(too_many) == "insufficient_units" and "数量不足" in too_many.text
+    # The figures, as the API gives them (services/refusal_figures.py), in Chinese.
+    assert "DP-OH-A1" in too_many.text and "5,000" in too_many.text, too_many.text
+    backwards = client.post("/regulator/registry/freeze",
+                            data=order | {"quantity_t": "1", "serials": "5-1",
+                                          "form_key": "f6"})  # fmt: skip
+    assert _answer(backwards) == "serials_do_not_match_quantity"
+    assert "所列序号段共 0 个单位，数量为 1" in backwards.text, backwards.text
+    assert "序号段的结束号小于起始号（5-1）" in backwards.text
     unknown = client.post("/regulator/registry/freeze",
                           data=order | {"account": "DP-OH-ZZ", "form_key": "f3"})  # fmt: skip
     assert _answer(unknown) == "freeze_refused" and "您的辖区内没有账户 DP-OH-ZZ" in unknown.text

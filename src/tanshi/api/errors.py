@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from types import UnionType
+from typing import Any, Union, get_args, get_origin
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, model_validator
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from tanshi.api.validation import field_of, sentence
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
@@ -103,6 +105,16 @@ def from_issues(status: int, issues: list[Issue], field_of=None) -> ApiError:
     return ApiError(status, first.code, first.message, first.field, details)
 
 
+def from_located(status: int, issues: list[Issue], field: str) -> ApiError:
+    """Problems inside an uploaded text (a CSV, a TOML) sent as the request's ``field``: each
+    at that field, its place in the text (``csv:3``) at the end of its message."""
+    details = [ErrorDetail(code=i.code, field=field,
+                           message=f"{i.message} (at {i.where})" if i.where else i.message)
+               for i in issues]  # fmt: skip
+    first = details[0]
+    return ApiError(status, first.code, first.message, field, details)
+
+
 # Result codes that mean "you may not", rather than "this request is wrong".
 FORBIDDEN_RESULTS = frozenset(
     {
@@ -112,6 +124,17 @@ FORBIDDEN_RESULTS = frozenset(
         ResultCode.APPROVER_MUST_DIFFER_FROM_INITIATOR,
     }
 )
+# Every code that means "you may not": 403 in the API and on the web's pages alike.
+PERMISSION_CODES = frozenset(
+    {
+        *(result.value for result in FORBIDDEN_RESULTS),
+        "forbidden", "insufficient_scope", "regulators_only", "auditors_only",
+        "regulators_and_exchange_only", "not_your_jurisdiction", "no_jurisdiction",
+        "not_your_bidding_account", "second_administrator_needed",
+        "representative_needs_second_administrator", "account_limit_needs_regulator",
+        "administrator_needs_the_command_line", "cannot_reset_yourself",
+    }
+)  # fmt: skip
 CONFLICT_RESULTS = frozenset(
     {
         ResultCode.IDEMPOTENCY_KEY_REUSED,
@@ -121,25 +144,110 @@ CONFLICT_RESULTS = frozenset(
 )
 
 
-def from_result(result: ResultCode, field: str | None = None) -> ApiError:
-    """The registry refused: 403 for missing rights, 409 for state conflicts, else 422."""
+# The request's field each refusal is about, by its code: the first of these the request has.
+FIELDS_OF_CODES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "insufficient_units",
+            "quantity_must_be_positive",
+            "daily_limit_exceeded",
+            "account_transaction_limit_exceeded",
+            "untrusted_transfer_above_threshold",
+            "units_reserved_for_sell_orders",
+            "offset_cap_exceeded",
+            "invalid_quantity",
+        ),
+        ("quantity_t", "quantity"),
+    ),
+    **dict.fromkeys(
+        ("serials_do_not_match_quantity", "serials_not_held_by_source"), ("serials", "quantity_t")
+    ),
+    **dict.fromkeys(
+        (
+            "unknown_unit_class",
+            "unit_kind_not_allowed_for_transaction_type",
+            "unit_type_not_eligible",
+            "vintage_not_eligible",
+            "unit_class_not_eligible",
+        ),
+        ("unit_class",),
+    ),
+    **dict.fromkeys(
+        (
+            "unknown_account",
+            "account_closed",
+            "account_suspended",
+            "account_frozen",
+            "account_restricted",
+            "account_closure_pending",
+            "source_account_kind_not_allowed",
+            "initiator_lacks_right_on_source_account",
+            "transaction_type_not_open_to_people",
+        ),
+        ("from_account", "account", "source", "destination"),
+    ),
+    **dict.fromkeys(
+        (
+            "destination_account_kind_not_allowed",
+            "accounts_must_be_different",
+            "court_transfer_must_go_to_another_account",
+        ),
+        ("to_account", "destination"),
+    ),
+    **dict.fromkeys(
+        ("compliance_year_required", "surrender_after_deadline", "no_rule_in_force"), ("year",)
+    ),
+    "unknown_company": ("company",),
+}
+
+
+def body_field(code: str, body: BaseModel | None) -> str:
+    """``body.<field>`` of the request field a refusal with ``code`` is about; ``body`` when
+    no one field is (the request as a whole)."""
+    names = type(body).model_fields if body is not None else {}
+    for name in FIELDS_OF_CODES.get(code, ()):
+        if name in names:
+            return f"body.{name}"
+    return "body"
+
+
+def from_result(
+    result: ResultCode, field: str | None = None, figures: str = "",
+    body: BaseModel | None = None,
+) -> ApiError:  # fmt: skip
+    """The registry refused: 403 for missing rights, 409 for state conflicts, else 422.
+
+    ``figures`` is what the registry knows about it (``services.refusal_figures``: held
+    against needed, the serials); ``body``, the request, chooses the field it is about
+    when ``field`` is not given."""
     status = 403 if result in FORBIDDEN_RESULTS else 409 if result in CONFLICT_RESULTS else 422
     if result is ResultCode.PROPOSAL_NOT_FOUND:
         status = 404
-    message = (
-        f"the registry refused the request: {result.value.replace('_', ' ')} "
-        "(see docs/registry.md, Result codes)"
-    )
-    return ApiError(status, result.value, message, field)
+    what = f"the registry refused the request: {result.value.replace('_', ' ')}"
+    message = f"{what}: {figures}" if figures else what
+    if field is None and body is not None:
+        field = body_field(result.value, body)
+    return ApiError(status, result.value,
+                    f"{message} (see docs/registry.md, Result codes)", field)  # fmt: skip
 
 
-def no_rule_error(error: NoRuleInForce) -> ApiError:
-    """A year the rulebook does not rule on, chosen by the caller: 422 with the years it does."""
+def no_rule_error(error: NoRuleInForce, field: str = "body.year") -> ApiError:
+    """A year the rulebook does not rule on, chosen by the caller: 422 with the years it does
+    (``field``: where the request named the year)."""
     if error.year is None:
-        return ApiError(422, "no_rule_in_force", str(error), "year")
+        return ApiError(422, "no_rule_in_force", str(error), field)
     message = (f"no rules are in force for {error.year} ({error}); the rulebook has rules "
-               f"for {year_spans(error.years)}")  # fmt: skip
-    return ApiError(422, "no_rule_in_force", message, "year")
+               f"for {year_spans(error.years)}: choose one of those years")  # fmt: skip
+    return ApiError(422, "no_rule_in_force", message, field)
+
+
+def year_field(request: Request) -> str:
+    """Where ``request`` names its year: ``path.year``, ``query.year`` or ``body.year``."""
+    if "year" in request.path_params:
+        return "path.year"
+    if "year" in request.query_params:
+        return "query.year"
+    return "body.year"
 
 
 def error_response(error: ApiError) -> JSONResponse:
@@ -147,8 +255,66 @@ def error_response(error: ApiError) -> JSONResponse:
     return JSONResponse(error.body(), status_code=error.status, headers=error.headers)
 
 
-def _field(location: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in location)
+def _is_whole(request: Request, location: tuple[Any, ...]) -> bool | None:
+    """Whether the request's field at ``location`` is a whole number (None: not known)."""
+    route = request.scope.get("route")
+    kind: Any = None
+    if location[:1] == ("body",) and route is not None:
+        field = getattr(route, "body_field", None)
+        kind = getattr(getattr(field, "field_info", None), "annotation", None)
+        for part in location[1:]:
+            kind = _unwrapped(kind)
+            if isinstance(part, int):  # an item of a list
+                kind = get_args(kind)[0] if get_origin(kind) is list else None
+                continue
+            fields = getattr(kind, "model_fields", None)
+            if fields is None or part not in fields:
+                return None
+            kind = fields[part].annotation
+    elif len(location) == 2 and route is not None:
+        found = _parameter(getattr(route, "dependant", None), f"{location[0]}_params",
+                           str(location[1]))  # fmt: skip
+        kind = found.field_info.annotation if found is not None else None
+    if kind is None:
+        return None
+    return _unwrapped(kind) is int
+
+
+def _parameter(dependant: Any, kind: str, name: str) -> Any:
+    """The route's (or one of its dependencies') path, query or header parameter ``name``."""
+    if dependant is None:
+        return None
+    for parameter in getattr(dependant, kind, []):
+        if name in (parameter.alias, parameter.name):
+            return parameter
+    for dependency in getattr(dependant, "dependencies", []):
+        found = _parameter(dependency, kind, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _unwrapped(kind: Any) -> Any:
+    """``X | None`` → ``X``; other types as they are."""
+    if get_origin(kind) in (Union, UnionType):
+        options = [option for option in get_args(kind) if option is not type(None)]
+        return options[0] if len(options) == 1 else kind
+    return kind
+
+
+def validation_error(request: Request, error: RequestValidationError) -> ApiError:
+    """The 422 of a request that does not fit its models, in tanshi's words (api/validation.py):
+    every problem in ``details``, the first as the error."""
+    details = [
+        ErrorDetail(
+            code=str(e.get("type", "invalid")),
+            message=sentence(e, error.body, _is_whole(request, tuple(e.get("loc", ())))),
+            field=field_of(tuple(e.get("loc", ()))),
+        )
+        for e in error.errors()
+    ] or [ErrorDetail(code="invalid_request", message="the request is not valid")]
+    first = details[0]
+    return ApiError(422, first.code, first.message, first.field, details)
 
 
 def install(app: FastAPI) -> None:
@@ -159,22 +325,12 @@ def install(app: FastAPI) -> None:
         return error_response(error)
 
     @app.exception_handler(NoRuleInForce)
-    async def _no_rule(_request: Request, error: NoRuleInForce) -> JSONResponse:
-        return error_response(no_rule_error(error))
+    async def _no_rule(request: Request, error: NoRuleInForce) -> JSONResponse:
+        return error_response(no_rule_error(error, year_field(request)))
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        details = [
-            ErrorDetail(
-                code=str(e.get("type", "invalid")),
-                message=str(e.get("msg", "invalid value")),
-                field=_field(tuple(e.get("loc", ()))),
-            )
-            for e in error.errors()
-        ] or [ErrorDetail(code="invalid_request", message="the request is not valid")]
-        first = details[0]
-        body = ApiError(422, first.code, first.message, first.field, details).body()
-        return JSONResponse(body, status_code=422)
+    async def _invalid(request: Request, error: RequestValidationError) -> JSONResponse:
+        return error_response(validation_error(request, error))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Generic, Literal, TypeVar
+from decimal import Decimal
+from types import UnionType
+from typing import Annotated, Any, Generic, Literal, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from tanshi.api.limits import MEMO_CHARS, NAME_CHARS
 
@@ -20,7 +30,47 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
 
 
 class Strict(BaseModel):
+    """A request body: no unknown fields; true and false are not numbers, and a field that
+    is true or false takes only those (pydantic alone reads ``true`` as 1 and ``"yes"`` or
+    1 as true). Numbers may still come as JSON numbers or decimal strings (docs/api.md)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_not_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None:
+            _check_booleans(field.annotation, value)
+        return value
+
+
+def _check_booleans(kind: Any, value: Any) -> None:
+    """Refuse true/false where ``kind`` wants a number, and anything else where it wants
+    true/false (items of lists too), as pydantic's own error types."""
+    origin = get_origin(kind)
+    if origin in (Union, UnionType):
+        options = [o for o in get_args(kind) if o is not type(None)]
+        if value is None or len(options) != 1:
+            return
+        kind, origin = options[0], get_origin(options[0])
+    if origin is Annotated:
+        kind = get_args(kind)[0]
+        origin = get_origin(kind)
+    if origin is list and isinstance(value, list):
+        (item,) = get_args(kind) or (Any,)
+        for each in value:
+            _check_booleans(item, each)
+        return
+    if origin is tuple and isinstance(value, list | tuple):  # e.g. a serial block [first, last]
+        for item, each in zip(get_args(kind), value, strict=False):
+            _check_booleans(item, each)
+        return
+    if kind in (int, float, Decimal) and isinstance(value, bool):
+        raise PydanticCustomError("int_type" if kind is int else "decimal_type",
+                                  "Input should be a number, not true or false")  # fmt: skip
+    if kind is bool and not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "Input should be true or false")
 
 
 class Page(BaseModel, Generic[T]):

@@ -20,8 +20,9 @@ from tanshi.market.membership import Party, outside_exchange
 from tanshi.registry import AccountKind, ResultCode, TransactionRequest
 from tanshi.services import cash
 from tanshi.services.jurisdiction import Jurisdiction, find_account
+from tanshi.services.refusal_figures import held_against_needed
 from tanshi.services.registry import execute_in, lock_journal_head
-from tanshi.store.schema import accounts, holdings, jurisdictions, unit_classes
+from tanshi.store.schema import accounts, jurisdictions, unit_classes
 
 T = TypeVar("T")
 RECEIVING_KINDS = frozenset(
@@ -140,18 +141,10 @@ def registry_step(connection: Connection, request: TransactionRequest, where: st
 
 def _held(connection: Connection, request: TransactionRequest) -> str:
     """What the sending account holds of the class it lacks, for the refusal's message."""
-    for m in request.movements:
-        row = connection.execute(
-            select(accounts.c.code, unit_classes.c.code, holdings.c.quantity_units)
-            .select_from(accounts.join(unit_classes, unit_classes.c.id == m.unit_class))
-            .outerjoin(holdings, (holdings.c.account_id == accounts.c.id)
-                       & (holdings.c.unit_class_id == m.unit_class))
-            .where(accounts.c.id == m.from_account)
-        ).first()  # fmt: skip
-        held = int(row[2] or 0) if row else 0
-        if row is not None and held < m.quantity_units:
-            return (f": {row[0]} holds {held:,} units of {row[1]} free to move, "
-                    f"{m.quantity_units:,} are needed")  # fmt: skip
+    for movement in request.movements:
+        said = held_against_needed(connection, movement)
+        if said:
+            return f": {said}"
     return ""
 
 

@@ -29,6 +29,7 @@ from tanshi.core.moments import to_utc
 from tanshi.registry import Account, AccountKind, Movement, ResultCode, TransactionRequest
 from tanshi.registry.accounts import allows_negative, frozen_units_account_code
 from tanshi.registry.serials import Range, take, without
+from tanshi.services import refusal_figures
 from tanshi.services.registry import balance, execute_in, lock_journal_head
 from tanshi.services.registry_access import account_from_row
 from tanshi.services.reservations import open_unit_reservations
@@ -132,8 +133,9 @@ def freeze_units(
         if not outcome.ok:
             blocked = _reserved_refusal(connection, account, unit_class, unit_class_code,
                                         quantity_units, outcome.result)  # fmt: skip
+            said = refusal_figures.figures(connection, request, outcome.result)
             transaction.rollback()  # not even the frozen-units account stays
-            return blocked or FreezeOutcome(None, outcome.result)
+            return blocked or FreezeOutcome(None, outcome.result, detail=said)
         if outcome.replayed:
             found = connection.execute(
                 select(unit_freezes.c.id).where(

@@ -15,7 +15,14 @@ from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue, Where
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services import admin_views, approval_outlook, lifecycle, surrender_standing, views
+from tanshi.services import (
+    admin_views,
+    approval_outlook,
+    lifecycle,
+    refusal_figures,
+    surrender_standing,
+    views,
+)
 from tanshi.services import compliance as compliance_service
 from tanshi.services.jurisdiction import find_account, operator_account_code
 from tanshi.services.market import unit_class_by_code
@@ -200,11 +207,11 @@ def _transfer(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         "transfer", key, (Movement(source, target, unit_class, quantity),), now,
         memo=memo,
     ), me.username, now)  # fmt: skip
-    if outcome.result is ResultCode.INSUFFICIENT_UNITS:
-        held = sum(h["quantity_units"] for h in views.account_holdings(
-            svc.engine, me, form["from_account"]) or [] if h["unit_class"] == class_code)  # fmt: skip
-        raise refusal(outcome.result.value, f"{form['from_account']} holds {held:,} units of "
-                      f"{class_code} free to move, {quantity:,} are needed")  # fmt: skip
+    if outcome.result is ResultCode.INSUFFICIENT_UNITS:  # held against needed, as the API says
+        with svc.engine.connect() as connection:
+            said = refusal_figures.held_against_needed(
+                connection, Movement(source, target, unit_class, quantity))  # fmt: skip
+        raise refusal(outcome.result.value, said or None)
     if outcome.result is not ResultCode.OK:
         raise _refused(outcome.result)
     if outcome.status is ProposalStatus.EXECUTED:

@@ -17,7 +17,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
-from tanshi.api.errors import ApiError
+from tanshi.api.errors import PERMISSION_CODES, ApiError
 from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
@@ -210,6 +210,11 @@ def _kept(answer: dict) -> Answer:
             answer.get("located", False))  # fmt: skip
 
 
+def _status(ok: bool, code: str) -> int:
+    """200 done; 403 for a refusal that means "you may not" (as the API answers it), else 422."""
+    return 200 if ok else 403 if code in PERMISSION_CODES else 422
+
+
 def _answer(
     request: Request, svc: Service, visitor: Visitor, ok: bool, code: str, message: str,
     values: Mapping[str, object], detail: str | None, problems: tuple[Issue, ...], coded: bool,
@@ -224,7 +229,7 @@ def _answer(
     # Each problem said from its template (problems.py), else read back (sentences.py).
     detail = detail_of(problems, translate, coded, reread, located) if problems else reread(detail)
     fresh = uuid.uuid4().hex if key_input else None
-    response = render(request, svc, visitor, "result.html", 200 if ok else 422, ok=ok,
+    response = render(request, svc, visitor, "result.html", _status(ok, code), ok=ok,
                       message=text, code=code, detail=detail, key_input=key_input,
                       fresh_key=fresh)  # fmt: skip
     if trigger:
@@ -303,5 +308,5 @@ async def web_write(
         if any(isinstance(v, Secret) for v in answer[3].values()):
             kept["message"], kept["values"] = SECRET_NOT_KEPT, {}
         kept["verbatim"] = [k for k, v in answer[3].items() if isinstance(v, Verbatim)]
-        form_keys.keep(svc.engine, me.user_id, key, 200 if answer[0] else 422, kept)
+        form_keys.keep(svc.engine, me.user_id, key, _status(answer[0], answer[1]), kept)
     return _answer(request, svc, visitor, *answer, key_input, trigger if answer[0] else None)

@@ -104,8 +104,8 @@ def _freeze(svc: Service, me: Principal, form: dict[str, str]) -> Message:
         )  # fmt: skip
     except TanshiError as error:
         raise refusal_for("freeze_refused", error) from error
-    if outcome.freeze_id is None:
-        raise refusal(outcome.result.value)
+    if outcome.freeze_id is None:  # with the figures (held against needed, the serials)
+        raise refusal(outcome.result.value, outcome.detail or None)
     return ("freeze order {id}: {quantity} t frozen in {account}", {
         "id": Verbatim(str(outcome.freeze_id)), "quantity": Verbatim(f"{quantity:,}"),
         "account": Verbatim(code)})  # fmt: skip

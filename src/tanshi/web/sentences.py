@@ -146,6 +146,11 @@ DETAILS = _table(
      r"(?P<account>\S+) holds (?P<held>[\d,]+) units of (?P<unit_class>\S+) free to move, "
      r"(?P<needed>[\d,]+) are needed \(insufficient_units\)",
      "{account} holds {held} units of {unit_class} free to move, {needed} are needed", dict),
+    # The figures of serials_do_not_match_quantity (services/refusal_figures.py).
+    (r"the serial blocks name (?P<named>[\d,]+) units, the quantity is (?P<quantity>[\d,]+)",
+     "the serial blocks name {named} units, the quantity is {quantity}", dict),
+    (r"a block ends before it starts \((?P<blocks>[^)]*)\): write it first-last",
+     "a block ends before it starts ({blocks}): write it first-last", dict),
     # What the API answers for something not there, shown on a page's 404.
     (r"no covered company (?P<company>\S+)", "no covered company {company}", dict),
     (r"no verification statement of (?P<company>\S+) for (?P<year>\d+) that you may read: "

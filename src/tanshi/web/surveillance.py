@@ -16,7 +16,7 @@ from tanshi.api.models import FIRST_DAY, LAST_DAY
 from tanshi.api.routers.surveillance import alerts
 from tanshi.market.surveillance import FLAG_KINDS, MESSAGES, WORDS
 from tanshi.web.common import VisitorDep, login_redirect
-from tanshi.web.forms import refused_page
+from tanshi.web.forms import Verbatim, refused_page, say
 from tanshi.web.i18n import translator
 from tanshi.web.render import render
 
@@ -43,7 +43,11 @@ def surveillance_page(
     on the exchange of the visitor's jurisdiction, with filters, a page at a time."""
     if who.principal is None:
         return login_redirect("/regulator/surveillance")
-    kind = kind if kind in FLAG_KINDS else None
+    if kind and kind not in FLAG_KINDS:  # refused, as the API refuses it, not ignored
+        return render(request, svc, who, "result.html", 422, ok=False, code="literal_error",
+                      message=say(who.locale, "kind must be one of {kinds}",
+                                  {"kinds": Verbatim(", ".join(FLAG_KINDS))}))  # fmt: skip
+    kind = kind or None
     account = (account or "").strip() or None
     try:
         page = alerts(svc, who.principal, None, on, kind, account, PAGE_ROWS, offset)

@@ -19,7 +19,7 @@ from tanshi.api.errors import ApiError
 from tanshi.api.models import AccountDetail, AccountOut, Done, HoldingOut, Page, StatusChangeIn
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.core.errors import TanshiError
-from tanshi.registry import AccountStatus
+from tanshi.registry import AccountKind, AccountStatus
 from tanshi.services import views
 from tanshi.services.jurisdiction import change_account_status
 from tanshi.services.principals import Principal, Scope
@@ -32,8 +32,8 @@ router = APIRouter(tags=["accounts"])
 @router.get("/accounts", response_model=Page[AccountOut])
 async def list_accounts(
     who: Reader, svc: ServiceDep, paging: PagingDep,
-    kind: Annotated[str | None, Query(max_length=30)] = None,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    kind: Annotated[AccountKind | None, Query(description="an account kind")] = None,
+    status: Annotated[AccountStatus | None, Query(description="an account status")] = None,
     company: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict:  # fmt: skip
     """The accounts you may read, filtered by kind, status and company."""

@@ -16,7 +16,7 @@ from tanshi.api.context import (
     needs,
     registry_key,
 )
-from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.errors import ApiError, body_field, from_issues, no_rule_error
 from tanshi.api.models import (
     ComplianceLineOut,
     CoverageOut,
@@ -27,6 +27,7 @@ from tanshi.api.models import (
     YearPositionOut,
 )
 from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.compliance import Status
 from tanshi.core.errors import TanshiError
 from tanshi.rulebook import NoRuleInForce
 from tanshi.services import compliance as compliance_service
@@ -63,7 +64,7 @@ def surrender(
             registry_key(who, key), svc.now(),
         )  # fmt: skip
         if issues:
-            raise from_issues(422, issues, lambda _i: "body")
+            raise from_issues(422, issues, lambda i: body_field(i.code, body))
         assert outcome is not None
         return 201, {"transaction_id": outcome.transaction_id, "replayed": outcome.replayed}
 
@@ -74,7 +75,7 @@ def surrender(
 @router.get("/compliance/{year}", response_model=Page[ComplianceLineOut])
 def compliance_table(
     year: Year, who: Reader, svc: ServiceDep, paging: PagingDep,
-    status: Annotated[str | None, Query(max_length=30)] = None,
+    status: Annotated[Status | None, Query(description="a compliance status")] = None,
     company: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict:  # fmt: skip
     """The compliance results of a year, as computed at the deadline (of your jurisdiction's
@@ -156,8 +157,8 @@ def run_compliance(
         found = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
         try:
             compliance_service.run_compliance(svc.engine, found, year, svc.now())
-        except NoRuleInForce:
-            raise  # 422 no_rule_in_force (errors.py), not "not due": it never will be
+        except NoRuleInForce as error:  # 422, not "not due": it never will be
+            raise no_rule_error(error, "path.year") from error
         except TanshiError as error:
             raise ApiError(409, "compliance_not_due", str(error), "path.year") from error
         return 200, {"result": "ok"}

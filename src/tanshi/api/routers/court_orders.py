@@ -74,9 +74,10 @@ def _body(item: court_transfers.CourtTransfer) -> dict:
     }  # fmt: skip
 
 
-def _answer(svc, outcome: court_transfers.CourtTransferOutcome, field: str) -> dict:
+def _answer(svc, outcome: court_transfers.CourtTransferOutcome, field: str | None,
+            body: CourtTransferIn | None = None) -> dict:  # fmt: skip
     if outcome.result is not ResultCode.OK or outcome.transfer_id is None:
-        raise from_result(outcome.result, field)
+        raise from_result(outcome.result, field, body=body)
     found = court_transfers.court_transfer(svc.engine, outcome.transfer_id)
     assert found is not None
     return _body(found)
@@ -113,7 +114,7 @@ def propose(
             raise ApiError(404, "freeze_order_not_found", str(error), "path.freeze_id") from error
         except TanshiError as error:
             raise ApiError(409, "freeze_order_released", str(error), "path.freeze_id") from error
-        return 201, _answer(svc, outcome, "body")
+        return 201, _answer(svc, outcome, None, body)
 
     return idempotent_write(svc, request, who, key, "court_transfer", str(freeze_id),
                             body.model_dump(), run)[1]  # fmt: skip

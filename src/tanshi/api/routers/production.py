@@ -16,7 +16,7 @@ from pydantic import BaseModel, StringConstraints
 
 from tanshi.allocation.production import parse_activity_levels, parse_unit_outputs
 from tanshi.api.context import IdempotencyKey, Service, ServiceDep, idempotent_write, needs
-from tanshi.api.errors import from_issues
+from tanshi.api.errors import from_located
 from tanshi.api.models import Strict
 from tanshi.core.issues import Issue, has_errors
 from tanshi.services import production
@@ -49,7 +49,7 @@ class ImportOut(BaseModel):
 
 def _answer(records: list, issues: list[Issue]) -> tuple[int, dict]:
     if has_errors(issues):
-        raise from_issues(422, issues, lambda i: f"body.csv ({i.where})")
+        raise from_located(422, issues, "body.csv")
     warnings = [{"code": i.code, "severity": i.severity.value, "message": i.message,
                  "where": i.where} for i in issues]  # fmt: skip
     return 201, {"rows": len(records), "years": sorted({r.year for r in records}),

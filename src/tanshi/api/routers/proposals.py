@@ -24,7 +24,7 @@ from tanshi.api.context import (
     needs,
     registry_key,
 )
-from tanshi.api.errors import ApiError, from_issues, from_result
+from tanshi.api.errors import ApiError, body_field, from_issues, from_result
 from tanshi.api.models import (
     MAX_ID,
     CertificateOut,
@@ -36,7 +36,7 @@ from tanshi.api.models import (
 from tanshi.api.routers.paging import PagingDep, page_body
 from tanshi.registry import Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
-from tanshi.services import approval_outlook, lifecycle, operations, views
+from tanshi.services import approval_outlook, lifecycle, operations, refusal_figures, views
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal, Scope
 from tanshi.store.prepared import Send
@@ -62,7 +62,8 @@ def _visible_account(svc: Service, who: Principal, code: str, field: str) -> int
 def _outcome_body(svc: Service, who: Principal, proposal_id: int | None) -> dict:
     shown = None if proposal_id is None else views.proposal(svc.engine, who, proposal_id)
     if shown is None:
-        raise ApiError(404, "proposal_not_found", "the proposal is not visible to you")
+        raise ApiError(404, "proposal_not_found", f"no proposal {proposal_id} that you may read",
+                       "path.proposal_id")  # fmt: skip
     return shown
 
 
@@ -111,7 +112,8 @@ def transfer(
         )  # fmt: skip
         outcome = lifecycle.propose_in(connection, jurisdiction, request_, who.username, now)
         if outcome.result is not ResultCode.OK:
-            return from_result(outcome.result, "body")  # the failed proposal stays on record
+            said = refusal_figures.figures(connection, request_, outcome.result)
+            return from_result(outcome.result, figures=said, body=body)  # kept on record
         status = 201 if outcome.status is ProposalStatus.EXECUTED else 202
         if outcome.replayed or outcome.status is not ProposalStatus.AWAITING_APPROVAL:
             shown = views.proposal_in(connection, who, outcome.proposal_id or 0)
@@ -164,8 +166,8 @@ def retire(
         if certificate is None:
             codes = {r.value for r in ResultCode}
             if issues and issues[0].code in codes:
-                raise from_result(ResultCode(issues[0].code), "body")
-            raise from_issues(422, issues, lambda _i: "body")
+                raise from_result(ResultCode(issues[0].code), body=body)
+            raise from_issues(422, issues, lambda i: body_field(i.code, body))
         return 201, {"number": certificate.number, "account": certificate.account,
                      "beneficiary": certificate.beneficiary, "purpose": certificate.purpose,
                      "quantity_t": certificate.quantity_t, "blocks": list(certificate.blocks),
@@ -179,7 +181,7 @@ def retire(
 @router.get("/proposals", response_model=Page[ProposalOut])
 async def list_proposals(
     who: Reader, svc: ServiceDep, paging: PagingDep,
-    status: Annotated[str | None, Query(max_length=20)] = None,
+    status: Annotated[ProposalStatus | None, Query(description="a proposal status")] = None,
     awaiting_my_approval: bool = False,
 ) -> dict:  # fmt: skip
     """Proposals from accounts you may read; ``awaiting_my_approval`` gives your queue.

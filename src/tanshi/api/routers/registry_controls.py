@@ -24,7 +24,7 @@ from tanshi.api.context import (
     needs,
     registry_key,
 )
-from tanshi.api.errors import ApiError, from_result
+from tanshi.api.errors import ApiError, body_field, from_result
 from tanshi.api.limits import CONTROL_REASON_CHARS, DECLARED_BY_CHARS, ORDER_REFERENCE_CHARS
 from tanshi.api.models import MAX_ID, Code, Done, Quantity, Strict
 from tanshi.core.errors import TanshiError
@@ -205,10 +205,7 @@ def freeze(
         except TanshiError as error:
             raise ApiError(422, "freeze_refused", str(error), "body.unit_class") from error
         if outcome.freeze_id is None:
-            refusal = from_result(outcome.result, "body")
-            if outcome.detail:  # what to do, with the figures
-                refusal.message = outcome.detail
-            raise refusal
+            raise from_result(outcome.result, figures=outcome.detail, body=body)
         order = unit_freeze_reads.freeze_order(svc.engine, outcome.freeze_id)
         assert order is not None
         return 201, _freeze_body(order)
@@ -239,8 +236,9 @@ def release(
             raise ApiError(404, "freeze_order_not_found", str(error), "path.freeze_id") from error
         except TanshiError as error:
             raise ApiError(409, "freeze_order_released", str(error), "path.freeze_id") from error
-        if outcome.result is not ResultCode.OK:
-            raise from_result(outcome.result, "path.freeze_id")
+        if outcome.result is not ResultCode.OK:  # more than it holds: body.quantity_t
+            field = body_field(outcome.result.value, body)
+            raise from_result(outcome.result, "path.freeze_id" if field == "body" else field)
         order = unit_freeze_reads.freeze_order(svc.engine, freeze_id)
         assert order is not None
         return 200, _freeze_body(order)

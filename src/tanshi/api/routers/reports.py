@@ -7,13 +7,15 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from tanshi.api import mrv_desk as mrv_web
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, ErrorDetail, from_issues
 from tanshi.api.limits import BODY_CODE_CHARS, FILE_TEXT_CHARS, VERIFICATION_TEXT_CHARS
+from tanshi.api.models import Strict
 from tanshi.core.issues import Issue, has_errors
+from tanshi.mrv.verification_workflow import TRANSITIONS, Action, CaseState
 from tanshi.services.principals import Principal, Role, Scope
 
 router = APIRouter(tags=["reports"])
@@ -24,10 +26,6 @@ Tonnes = Annotated[Decimal, Field(ge=-(10**12), le=10**12, max_digits=20, decima
 Officer = Annotated[Principal, Depends(needs(Scope.MRV_REPORT))]
 Verifier = Annotated[Principal, Depends(needs(Scope.MRV_VERIFY))]
 Regulator = Annotated[Principal, Depends(needs(Scope.REGULATE))]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class PlanIn(Strict):
@@ -115,24 +113,83 @@ def _own_company(who: Principal) -> str:
     return who.company
 
 
-def _refusal(outcome: mrv_web.Outcome) -> ApiError:
+# Where each step is taken (after /v1/verification/{year}/{company}), and by whom.
+STEP_ROUTES = {
+    Action.SUBMIT: ("POST /v1/reports", "the company"),
+    Action.RESUBMIT: ("POST /v1/reports", "the company"),
+    Action.ASSIGN: ("…/assign", "the regulator"),
+    Action.REASSIGN: ("…/reassign", "the regulator"),
+    Action.RECORD_FINDING: ("…/findings", "the assigned body"),
+    Action.WITHDRAW_FINDING: ("…/findings/{id}/withdraw", "the assigned body"),
+    Action.VERIFY: ("…/verify", "the assigned body"),
+    Action.ASSIGN_RECHECK: ("…/recheck-assign", "the regulator"),
+    Action.RECORD_RECHECK: ("…/recheck", "the re-checking body"),
+}
+
+
+def _wrong_state(state: CaseState | None, action: Action, company: str, year: int) -> str:
+    """invalid_state, said: the case's state, the states this step starts from, and the
+    steps that do start from the case's state."""
+    now = state.value if state is not None else "not submitted"
+    sources = sorted(s.value if s is not None else "no case yet"
+                     for s in TRANSITIONS[action].sources)  # fmt: skip
+    said = (f"the case of {company} for {year} is {now}; {action.value} starts from "
+            f"{' or '.join(sources)}")  # fmt: skip
+    following = [t.action for t in TRANSITIONS.values()
+                 if state in t.sources and t.action is not action]  # fmt: skip
+    if not following:
+        return f"{said}; no step starts from {now}: the case is closed"
+    steps = ", ".join(f"{a.value} ({STEP_ROUTES[a][0]}, by {STEP_ROUTES[a][1]})"
+                      for a in following)  # fmt: skip
+    return f"{said}; from {now} the next step is {steps}"
+
+
+def _issue_field(issue: Issue, body: BaseModel | None, default: str) -> str:
+    """``body.<field>`` an issue is about when its ``where`` names a field of the request
+    (``stated_t``), else ``default`` (``body.csv``, ``body.toml``): one field, whose place in
+    the text the message says."""
+    head = issue.where.split(":")[0].split(".")[0].split("[")[0].strip()
+    if body is not None and head in type(body).model_fields:
+        return f"body.{head}"
+    return default
+
+
+def _located(issues: list[Issue] | tuple[Issue, ...], body: BaseModel | None,
+             default: str) -> list[ErrorDetail]:  # fmt: skip
+    """Every issue, its place in the uploaded text (``csv:3``) said in its message."""
+    return [ErrorDetail(code=i.code, field=_issue_field(i, body, default),
+                        message=f"{i.message} (at {i.where})" if i.where else i.message)
+            for i in issues]  # fmt: skip
+
+
+def _refusal(outcome: mrv_web.Outcome, company: str, year: int, action: Action,
+             body: BaseModel | None = None) -> ApiError:  # fmt: skip
     """A refused step: 404 for a case you may not see, 409 for the state, else 422."""
     code = outcome.result.value
     if outcome.issues:
-        error = from_issues(422, list(outcome.issues), lambda i: f"body ({i.where})")
-        error.code, error.message = code, mrv_web.explain(code)
-        error.details = [ErrorDetail(code=code, message=mrv_web.explain(code)), *error.details]
-        return error
+        details = _located(outcome.issues, body, "body.csv" if isinstance(body, ReportIn)
+                           else "body")  # fmt: skip
+        explained = ErrorDetail(code=code, message=mrv_web.explain(code), field=details[0].field)
+        return ApiError(422, code, mrv_web.explain(code), details[0].field,
+                        [explained, *details])  # fmt: skip
     status = {"case_unknown": 404, "not_permitted": 404, "case_exists": 409,
               "invalid_state": 409}.get(code, 422)  # fmt: skip
     if status == 404:
-        code = "unknown_case"
-    return ApiError(status, code, mrv_web.explain(code))
+        return ApiError(404, "unknown_case", mrv_web.explain("unknown_case"), "path.company")
+    if code == "invalid_state":
+        return ApiError(409, code, _wrong_state(outcome.state, action, company, year),
+                        "path.company")  # fmt: skip
+    field = {"case_exists": "body.year", "finding_unknown": "path.finding_id",
+             "finding_invalid": "body.misstatement_t"}.get(code)  # fmt: skip
+    if field is None and body is not None and "body" in type(body).model_fields:
+        field = "body.body"  # body_unknown, body_not_accredited, conflicts, rotation
+    return ApiError(status, code, mrv_web.explain(code), field)
 
 
-def _step(company: str, year: int, outcome: mrv_web.Outcome) -> tuple[int, dict]:
+def _step(company: str, year: int, outcome: mrv_web.Outcome, action: Action,
+          body: BaseModel | None = None) -> tuple[int, dict]:  # fmt: skip
     if not outcome.ok:
-        raise _refusal(outcome)
+        raise _refusal(outcome, company, year, action, body)
     state = outcome.state.value if outcome.state else None
     return 200, {"company": company, "year": year, "state": state,
                  "issues": _issues(outcome.issues), "detail": outcome.detail}  # fmt: skip
@@ -147,7 +204,8 @@ def file_plan(body: PlanIn, request: Request, key: IdempotencyKey, svc: ServiceD
     def run() -> tuple[int, dict]:
         issues = mrv_web.file_plan(svc.engine, company, body.toml, svc.now())
         if has_errors(issues):
-            raise from_issues(422, issues, lambda i: f"body.toml ({i.where})")
+            located = _located(issues, None, "body.toml")
+            raise ApiError(422, located[0].code, located[0].message, "body.toml", located)
         return 201, {"ok": True, "issues": _issues(issues)}
 
     return idempotent_write(svc, request, who, key, "plan_file", company, body.model_dump(),
@@ -173,7 +231,8 @@ def submit_report(body: ReportIn, request: Request, key: IdempotencyKey, svc: Se
 
     def run() -> tuple[int, dict]:
         outcome = mrv_web.submit(svc, company, body.year, body.stated_t, body.csv)
-        return 201, _step(company, body.year, outcome)[1]
+        action = Action.RESUBMIT if outcome.result.value == "invalid_state" else Action.SUBMIT
+        return 201, _step(company, body.year, outcome, action, body)[1]
 
     payload = body.model_dump(mode="json")
     return idempotent_write(svc, request, who, key, "report_submit", f"{company}/{body.year}",
@@ -186,7 +245,8 @@ def assign(year: Year, company: Company, body: BodyIn, request: Request, key: Id
     """Assign a verification body to a submitted report (rotation and conflicts checked)."""
 
     def run() -> tuple[int, dict]:
-        return _step(company, year, mrv_web.assign(svc, company, year, body.body, who=who))
+        outcome = mrv_web.assign(svc, company, year, body.body, who=who)
+        return _step(company, year, outcome, Action.ASSIGN, body)
 
     return idempotent_write(svc, request, who, key, "verification_assign", f"{company}/{year}",
                             body.model_dump(), run)[1]  # fmt: skip
@@ -199,7 +259,8 @@ def reassign(year: Year, company: Company, body: BodyIn, request: Request, key: 
     concluded (the same checks as an assignment)."""
 
     def run() -> tuple[int, dict]:
-        return _step(company, year, mrv_web.reassign(svc, company, year, body.body, who=who))
+        outcome = mrv_web.reassign(svc, company, year, body.body, who=who)
+        return _step(company, year, outcome, Action.REASSIGN, body)
 
     return idempotent_write(svc, request, who, key, "verification_reassign",
                             f"{company}/{year}", body.model_dump(), run)[1]  # fmt: skip
@@ -216,7 +277,7 @@ def withdraw_finding(year: Year, company: Company,
 
     def run() -> tuple[int, dict]:
         outcome = mrv_web.withdraw_finding(svc, who, company, year, finding_id, body.reason)
-        return _step(company, year, outcome)
+        return _step(company, year, outcome, Action.WITHDRAW_FINDING, body)
 
     return idempotent_write(svc, request, who, key, "verification_withdraw",
                             f"{company}/{year}/{finding_id}", body.model_dump(), run)[1]  # fmt: skip
@@ -231,7 +292,7 @@ def record_finding(year: Year, company: Company, body: FindingIn, request: Reque
     def run() -> tuple[int, dict]:
         outcome = mrv_web.record_finding(svc, who, company, year, body.kind, body.description,
                                          body.misstatement_t, body.stream)  # fmt: skip
-        return _step(company, year, outcome)
+        return _step(company, year, outcome, Action.RECORD_FINDING, body)
 
     return idempotent_write(svc, request, who, key, "verification_finding", f"{company}/{year}",
                             body.model_dump(mode="json"), run)[1]  # fmt: skip
@@ -243,7 +304,7 @@ def verify(year: Year, company: Company, request: Request, key: IdempotencyKey, 
     """Conclude a case assigned to your body: verified, or a correction requested (material)."""
 
     def run() -> tuple[int, dict]:
-        return _step(company, year, mrv_web.verify(svc, who, company, year))
+        return _step(company, year, mrv_web.verify(svc, who, company, year), Action.VERIFY)
 
     return idempotent_write(svc, request, who, key, "verification_verify", f"{company}/{year}",
                             {}, run)[1]  # fmt: skip
@@ -255,9 +316,8 @@ def assign_recheck(year: Year, company: Company, body: BodyIn, request: Request,
     """Send a verified report to another body for the regulator's re-check."""
 
     def run() -> tuple[int, dict]:
-        return _step(
-            company, year, mrv_web.assign(svc, company, year, body.body, recheck=True, who=who)
-        )
+        outcome = mrv_web.assign(svc, company, year, body.body, recheck=True, who=who)
+        return _step(company, year, outcome, Action.ASSIGN_RECHECK, body)
 
     return idempotent_write(svc, request, who, key, "verification_recheck_assign",
                             f"{company}/{year}", body.model_dump(), run)[1]  # fmt: skip
@@ -270,7 +330,7 @@ def record_recheck(year: Year, company: Company, body: RecheckIn, request: Reque
 
     def run() -> tuple[int, dict]:
         outcome = mrv_web.record_recheck(svc, who, company, year, body.figure_t, body.note)
-        return _step(company, year, outcome)
+        return _step(company, year, outcome, Action.RECORD_RECHECK, body)
 
     return idempotent_write(svc, request, who, key, "verification_recheck", f"{company}/{year}",
                             body.model_dump(mode="json"), run)[1]  # fmt: skip

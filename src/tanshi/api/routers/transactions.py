@@ -11,6 +11,7 @@ from tanshi.api.context import Reader, ServiceDep
 from tanshi.api.errors import ApiError
 from tanshi.api.models import MAX_ID, Page, TransactionDetail, TransactionOut
 from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.registry.transaction_types import TRANSACTION_TYPES
 from tanshi.services import views
 
 router = APIRouter(tags=["transactions"])
@@ -25,6 +26,10 @@ async def list_transactions(
     year: Annotated[int | None, Query(ge=1990, le=2200, description="compliance year")] = None,
 ) -> dict:  # fmt: skip
     """Transactions touching accounts you may read, newest first."""
+    if type is not None and type not in TRANSACTION_TYPES:
+        raise ApiError(422, "unknown_transaction_type", f"type must be one of "
+                       f"{', '.join(sorted(TRANSACTION_TYPES))}; you sent \"{type}\"",
+                       "query.type")  # fmt: skip
     return page_body(await run_in_threadpool(
         views.transaction_list, svc.engine, who, type_code=type, account_code=account, year=year,
         limit=paging.limit, offset=paging.offset,

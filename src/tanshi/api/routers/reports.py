@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from tanshi.api import mrv_desk as mrv_web
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
-from tanshi.api.errors import ApiError, ErrorDetail, from_issues
+from tanshi.api.errors import ApiError, ErrorDetail
 from tanshi.api.limits import BODY_CODE_CHARS, FILE_TEXT_CHARS, VERIFICATION_TEXT_CHARS
 from tanshi.api.models import Strict
 from tanshi.core.issues import Issue, has_errors

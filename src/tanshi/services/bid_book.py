@@ -10,7 +10,7 @@ clearing cash account holds them and ``funds_reservations`` records whose they a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -180,25 +180,20 @@ def announce(
     return atomically(engine, work)
 
 
-# How long after its bidding window closes an auction may be held (docs/auction.md, "The bid
-# book"): no rulebook states a gap, and the bids' funds stay reserved until it is cleared.
-AUCTION_DAY_AFTER_CLOSE_DAYS = 7
-
-
 def auction_day_problems(jurisdiction: Jurisdiction, auction_on: date,
                          closes_at: datetime) -> list[Issue]:  # fmt: skip
-    """``auction_day_outside_window`` unless the auction day is the day the bidding window
-    closes (the jurisdiction's calendar) or at most a week later: it is cleared on that day,
-    which cannot come before the sealed bids are all in."""
+    """``auction_day_outside_window`` when the auction day comes before the day the bidding
+    window closes (the jurisdiction's calendar): the auction is cleared on that day, which
+    cannot come before the sealed bids are all in. No rulebook states how long after the
+    close it may be, so no later bound is invented here (a rulebook field with a source
+    would carry one)."""
     first = local_date(jurisdiction, closes_at)
-    last = first + timedelta(days=AUCTION_DAY_AFTER_CLOSE_DAYS)
-    if first <= auction_on <= last:
+    if auction_on >= first:
         return []
-    return [Issue.of("auction_day_outside_window", "the auction day {day} must be between the "
-                     "day the bidding window closes, {first}, and {last}, {days} days later: "
-                     "the auction is cleared on that day, after the bids are all in",
-                     "auction_on", day=auction_on, first=first, last=last,
-                     days=AUCTION_DAY_AFTER_CLOSE_DAYS)]  # fmt: skip
+    return [Issue.of("auction_day_outside_window", "the auction day {day} comes before the "
+                     "bidding window closes on {first}: choose {first} or a later day, since "
+                     "the auction is cleared after the bids are all in",
+                     "auction_on", day=auction_on, first=first)]  # fmt: skip
 
 
 def reserve_price_problems(price: Decimal) -> list[Issue]:

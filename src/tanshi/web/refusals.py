@@ -170,7 +170,7 @@ AUCTIONS = {
     "not_your_bidding_account": "choose a company you bid for",
     "window_closes_before_it_opens": "the bidding window must close after it opens",
     "auction_day_outside_window": "the auction day must be the day the bidding window closes "
-        "or within a week after it",
+        "or later",
     "moment_without_offset": "give the window's moments with their time zone",
     "auction_code_taken": "an auction with this code is already announced or recorded",
     "no_auction_terms": "the rulebook has no auction rule for that year",

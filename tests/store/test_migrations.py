@@ -45,6 +45,39 @@ def test_a_holdings_blocks_are_read_in_the_split_rules_order_by_index(engine: En
             assert "ix_unit_blocks_take" in plan and "Sort" not in plan, plan
 
 
+@pytest.mark.parametrize(("reservations", "column"), [
+    ("funds_reservations", "funds_reservation_id"), ("unit_reservations", "unit_reservation_id"),
+])  # fmt: skip
+def test_an_orders_fills_are_read_through_its_reservation_by_index(
+    engine: Engine, reservations: str, column: str
+) -> None:
+    # The order lists read the fills of the orders shown (services/order_outcomes.py), found
+    # by their reservations' keys, not every fill of the venue (migration 0034).
+    query = (
+        f"SELECT s.trade_id, s.quantity_units FROM settlements s JOIN {reservations} r "
+        f"ON s.{column} = r.id WHERE r.idempotency_key IN ('order/X/1', 'order/X/2')"
+    )
+    index = f"ix_settlements_{column}"
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            plan = " ".join(
+                str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {query}"))
+            )
+            assert index in plan and "SCAN s" not in plan, plan
+        else:
+            connection.execute(text("SET LOCAL enable_seqscan = off"))
+            plan = " ".join(row[0] for row in connection.execute(text(f"EXPLAIN {query}")))
+            assert index in plan and "Seq Scan on settlements" not in plan, plan
+
+
+def test_the_fill_indexes_go_down_and_come_back(engine: Engine) -> None:
+    names = {"ix_settlements_funds_reservation_id", "ix_settlements_unit_reservation_id"}
+    downgrade(engine, "0033_roll_over_ledger")
+    assert not names & {i["name"] for i in inspect(engine).get_indexes("settlements")}
+    migrate(engine)
+    assert names <= {i["name"] for i in inspect(engine).get_indexes("settlements")}
+
+
 def test_downgrade_to_base_and_upgrade_again(engine: Engine) -> None:
     downgrade(engine, "base")
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}

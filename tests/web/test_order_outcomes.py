@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from sqlalchemy import select
 from test_pages import _csrf
 
 from service_world import World
 from tanshi.resources import load_venue
+from tanshi.services.order_outcomes import listed_fills
+from tanshi.store.schema import settlements
 
 ORDER = {"product": "DPEA-2016", "time_in_force": "GTC"}
 
@@ -57,3 +60,27 @@ def test_filled_cancelled_and_expired_orders_are_told_apart(world: World) -> Non
         1: ("ended", "filled", 100), 3: ("ended", "cancelled", 0),
         4: ("ended", "cancelled", 0), 5: ("ended", "expired", 10),
     }  # fmt: skip
+
+
+def test_an_orders_fills_are_read_through_its_own_reservations(world: World) -> None:
+    # listed_fills reads the fills of the orders asked for, not every fill of the venue.
+    trader, seller = world.browser("trader"), world.browser("officer-b")
+    _enter(trader, "DP-TR-TRD", "buy", 100, "28.00", "b1")  # 1
+    _enter(seller, "DP-OH-B1", "sell", 60, "28.00", "s1")  # 2: fills 60 t of 1
+    _enter(seller, "DP-OH-B1", "sell", 40, "28.00", "s2")  # 3: fills the other 40 t of 1
+    _enter(trader, "DP-TR-TRD", "buy", 30, "27.00", "b2")  # 4
+    _enter(seller, "DP-OH-B1", "sell", 30, "27.00", "s3")  # 5: fills 4
+    code = load_venue("demo-province").venue.code
+    engine = world.engine
+    with engine.connect() as connection:
+        seqs = {t: int(t.split("-")[-3]) for t in connection.execute(
+            select(settlements.c.trade_id).where(settlements.c.venue == "listed")).scalars()}  # fmt: skip
+    assert len(seqs) == 3
+    by_pair = {tuple(int(p) for p in t.rsplit("-", 2)[1:]): s for t, s in seqs.items()}
+    assert listed_fills(engine, code, {3}) == {3: [(by_pair[1, 3], 40)]}
+    assert listed_fills(engine, code, {4, 2}) == {2: [(by_pair[1, 2], 60)],
+                                                   4: [(by_pair[4, 5], 30)]}  # fmt: skip
+    assert listed_fills(engine, code, {1}) == {1: sorted([(by_pair[1, 2], 60),
+                                                          (by_pair[1, 3], 40)])}  # fmt: skip
+    assert listed_fills(engine, code, {6}) == {}
+    assert listed_fills(engine, f"{code}X", {1, 2}) == {}  # another venue's orders

@@ -2,7 +2,8 @@
 
 Read from the command log (the order, its accepted amendments and cancellation) and the
 listed fills it took part in (trade id ``{venue}-{seq}-{buy order}-{sell order}``, the seq
-being the log's), walked in log order: what remains of the order after each step.
+being the log's; found through the order's reservation), walked in log order: what remains
+of the order after each step.
 """
 
 from __future__ import annotations
@@ -13,28 +14,62 @@ from sqlalchemy import Engine, select
 
 from tanshi.market.orders import TimeInForce
 from tanshi.store.engine import reader
-from tanshi.store.schema import exchange_commands, settlements
+from tanshi.store.schema import (
+    exchange_commands,
+    funds_reservations,
+    settlements,
+    unit_reservations,
+)
 
 FILLED, CANCELLED, EXPIRED = "filled", "cancelled", "expired"
 _ACCEPTED = (None, "ok")  # None: logged before the engine's answers were kept (0029)
 
 
 def listed_fills(engine: Engine, venue_code: str, order_ids: set[int]) -> dict[int, list]:
-    """Order id → its listed fills as (log seq, tonnes), for the orders ``order_ids``."""
+    """Order id → its listed fills as (log seq, tonnes), for the orders ``order_ids``.
+
+    Read through the orders' reservations (key ``order/{venue}/{order id}``, unique): a fill
+    draws on its buy order's funds and its sell order's units (``services/exchange.py``), and
+    the settlements' indexes on those reservations (0034) read only these orders' fills. The
+    trade id must name the order on that side too, so a trade recorded by hand against an
+    order's reservation under another id is not taken for one of its fills.
+    """
     found: dict[int, list] = defaultdict(list)
     if not order_ids:
         return found
-    query = select(settlements.c.trade_id, settlements.c.quantity_units).where(
-        settlements.c.venue == "listed", settlements.c.trade_id.startswith(f"{venue_code}-")
-    )
+    keys = {f"order/{venue_code}/{order_id}": order_id for order_id in order_ids}
+    sides = ((funds_reservations, settlements.c.funds_reservation_id, 0),
+             (unit_reservations, settlements.c.unit_reservation_id, 1))  # fmt: skip
     with reader(engine).connect() as connection:
-        for trade_id, quantity in connection.execute(query):
-            head, buy_id, sell_id = trade_id[len(venue_code) + 1 :].rsplit("-", 2)
-            if not head.isdigit():
-                continue
-            for order_id in {int(buy_id), int(sell_id)} & order_ids:
-                found[order_id].append((int(head), int(quantity)))
+        for reservations, column, side in sides:
+            query = (
+                select(reservations.c.idempotency_key, settlements.c.venue,
+                       settlements.c.trade_id, settlements.c.quantity_units)
+                .join_from(settlements, reservations, column == reservations.c.id)
+                .where(reservations.c.idempotency_key.in_(sorted(keys)))
+            )  # fmt: skip
+            # The venue is checked here, not in SQL: no planner then prefers the
+            # (venue, trade_id) index, which would read every listed fill.
+            for key, venue, trade_id, quantity in connection.execute(query):
+                seq = (
+                    _fill_seq(trade_id, venue_code, side, keys[key]) if venue == "listed" else None
+                )
+                if seq is not None:
+                    found[keys[key]].append((seq, int(quantity)))
+    for fills in found.values():
+        fills.sort()
     return found
+
+
+def _fill_seq(trade_id: str, venue_code: str, side: int, order_id: int) -> int | None:
+    """The log seq of a listed fill ``{venue}-{seq}-{buy order}-{sell order}`` whose buy
+    (``side`` 0) or sell (1) order is ``order_id``; None for another trade id."""
+    if not trade_id.startswith(f"{venue_code}-"):
+        return None
+    head, *ids = trade_id[len(venue_code) + 1 :].rsplit("-", 2)
+    if len(ids) != 2 or not head.isdigit() or ids[side] != str(order_id):
+        return None
+    return int(head)
 
 
 def _changes(engine: Engine, venue_code: str, order_ids: set[int]) -> dict[int, list]:

@@ -117,8 +117,9 @@ settlements = Table(
     Column("traded_at", DateTime(timezone=True), nullable=False),
     Column("settle_on", Date, nullable=False, index=True),
     Column("status", String(10), nullable=False),
-    Column("unit_reservation_id", ForeignKey("unit_reservations.id"), nullable=False),
-    Column("funds_reservation_id", ForeignKey("funds_reservations.id"), nullable=False),
+    # Indexed so an order's fills are read through its reservations (migration 0034).
+    Column("unit_reservation_id", ForeignKey("unit_reservations.id"), nullable=False, index=True),
+    Column("funds_reservation_id", ForeignKey("funds_reservations.id"), nullable=False, index=True),
     Column("transaction_id", ForeignKey("transactions.id"), nullable=True, unique=True),
     Column("cash_entry_id", ForeignKey("cash_entries.id"), nullable=True, unique=True),
     Column("settled_at", DateTime(timezone=True), nullable=True),

@@ -152,13 +152,15 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         if is_api(request.url.path):
             return await api_invalid(request, error)
-        problems = [
-            {"field": field_name(_field(e)), "problem": invalid_value(e)}
-            for e in error.errors() or [{}]
+        errors = error.errors() or [{}]
+        problems: list[Mapping[str, object]] = [
+            {"field": field_name(_field(e)), "problem": invalid_value(e)} for e in errors
         ]
         if len(problems) == 1:
-            return await page(request, 422, Refused("invalid_address", INVALID_ADDRESS,
-                                                    **problems[0]))  # fmt: skip
+            return await page(request, 422, Refused(
+                "invalid_address", INVALID_ADDRESS, field=field_name(_field(errors[0])),
+                problem=invalid_value(errors[0]),
+            ))  # fmt: skip
         return await page(request, 422, Refused(
             "invalid_address", INVALID_ADDRESS_MANY, count=Verbatim(len(problems)),
             problems=Listed(ONE_VALUE, problems),

@@ -283,6 +283,12 @@ def test_an_unknown_account_or_unit_class_is_a_coded_problem_at_its_argument(
             unknown,
             "1 error; nothing was changed",
         ], (args, said.output)
+    cash = runner.invoke(app, ["market", "deposit", "DP-OH-X", "100.00", "d1", *at])
+    assert cash.exit_code == 1 and cash.stderr.splitlines() == [
+        "account: error: no registry account DP-OH-X; cash accounts belong to one "
+        "[unknown_account]",
+        "1 error; nothing was changed",
+    ]
     no_class = runner.invoke(app, ["registry", "freeze", "DP-OH-C001", "DPEA-20", "1", "f2",
                                    "--order", "o", "--reason", "r", *at])  # fmt: skip
     assert no_class.exit_code == 1 and no_class.stderr.splitlines() == [

@@ -264,3 +264,42 @@ def test_where_the_rule_says_so_the_regulator_confirms_an_account_limit(tmp_path
     run(*limits, "propose", "DP-OH-C001", "--remove", "--as", "officer1", *at)
     assert run(*limits, "withdraw", "DP-OH-C001", "2", "--as", "regulator", *at) == (
         "request 2 withdrawn\n")  # turned down by the regulator  # fmt: skip
+
+
+def test_an_unknown_account_or_unit_class_is_a_coded_problem_at_its_argument(
+    tmp_path: Path,
+) -> None:  # fmt: skip
+    db = str(tmp_path / "demo.sqlite")
+    run("demo", "--companies", "3", "--seed", "42", "--db", db, "--out", str(tmp_path))
+    at = ["--db", db, "--at", "2017-07-03T11:00+08:00"]
+    unknown = "account: error: no registry account DP-OH-X [unknown_account]"
+    for args in (["untrust", "DP-OH-X", "DP-OH-C002", "--as", "alice", *at],
+                 ["status", "DP-OH-X", "frozen", "--reason", "court order 17", *at],
+                 ["freeze", "DP-OH-X", "DPEA-2016", "1", "f1", "--order", "o", "--reason", "r",
+                  *at],
+                 ["representative", "DP-OH-X", "bob", "--approve", "--db", db]):  # fmt: skip
+        said = runner.invoke(app, ["registry", *args])
+        assert said.exit_code == 1 and said.stderr.splitlines() == [
+            unknown,
+            "1 error; nothing was changed",
+        ], (args, said.output)
+    cash = runner.invoke(app, ["market", "deposit", "DP-OH-X", "100.00", "d1", *at])
+    assert cash.exit_code == 1 and cash.stderr.splitlines() == [
+        "account: error: no registry account DP-OH-X; cash accounts belong to one "
+        "[unknown_account]",
+        "1 error; nothing was changed",
+    ]
+    no_class = runner.invoke(app, ["registry", "freeze", "DP-OH-C001", "DPEA-20", "1", "f2",
+                                   "--order", "o", "--reason", "r", *at])  # fmt: skip
+    assert no_class.exit_code == 1 and no_class.stderr.splitlines() == [
+        "unit_class: error: no unit class DPEA-20; give a code such as DPEA-2016 "
+        "[unknown_unit_class]",
+        "1 error; nothing was changed",
+    ]
+    both = runner.invoke(app, ["registry", "execute", "issuance", "DP-OH-X", "DP-OH-C001",
+                               "DPEA-20", "1", "x1", *at])  # fmt: skip
+    assert both.exit_code == 1 and both.stderr.splitlines()[0].startswith(
+        "source: error: no registry account DP-OH-X: "
+    )
+    assert both.stderr.splitlines()[1].startswith("unit_class: error: no unit class DPEA-20")
+    assert both.stderr.splitlines()[2] == "2 errors; nothing was changed"

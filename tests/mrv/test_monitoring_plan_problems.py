@@ -3,6 +3,8 @@ and how to write it; a TOML syntax error gives its line and column."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tanshi.mrv.monitoring_plan import parse_plan
 
 PLAN = """
@@ -54,3 +56,28 @@ def test_a_toml_syntax_error_names_its_line_and_column() -> None:
 def test_a_good_plan_still_reads() -> None:
     plan, issues = parse_plan(PLAN, "plan.toml")
     assert issues == [] and plan is not None and plan.streams[0].key == ("boiler-1", "coal")
+
+
+def test_an_unknown_key_is_its_own_problem_with_the_key_it_resembles() -> None:
+    text = PLAN.replace("company =", "compnay =").replace("kind =", "knid =")
+    text = text.replace('activity_unit = "t"', 'activity_unit = "t"\ncolour = "red"')
+    plan, issues = parse_plan(text, "plan.toml")
+    assert plan is None
+    unknown = {(i.where, i.message) for i in issues if i.code == "unknown_key"}
+    assert unknown == {
+        ("plan.toml", "compnay is not a key here: did you mean company? The keys are company, "
+         "version, valid_from_year, streams"),
+        ("plan.toml: [[streams]] table 1", "knid is not a key here: did you mean kind? The keys "
+         "are unit, stream, kind, subject, activity_unit, parameters"),
+        ("plan.toml: [[streams]] table 1", "colour is not a key here: remove it; the keys are "
+         "unit, stream, kind, subject, activity_unit, parameters"),
+    }  # fmt: skip
+    missing = {i.message.split(" ")[0] for i in issues if i.code != "unknown_key"}
+    assert missing == {"company", "kind"}
+
+
+def test_the_documented_plan_reads_without_problems() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "verification.md").read_text()
+    example = doc.split("## Monitoring plan")[1].split("```toml\n")[1].split("```")[0]
+    plan, issues = parse_plan(example, "docs/verification.md")
+    assert issues == [] and plan is not None

@@ -110,6 +110,17 @@ def test_a_plan_upload_lists_every_problem_with_its_key_in_chinese(world: World)
     assert "missing or bad field" not in text and "must be" not in text
 
 
+def test_a_misspelt_plan_key_is_named_with_its_suggestion_in_chinese(world: World) -> None:
+    client = _login(world, "officer-a")
+    token = _csrf(client.get("/reports").text)
+    plan = BAD_PLAN.replace("company = 5", 'compnay = "C001"\nversion = 1\nvalid_from_year = 2016')
+    answer = client.post("/reports/plan", data={"csrf_token": token, "toml": plan},
+                         headers={"HX-Request": "true"})  # fmt: skip
+    assert 'data-code="unknown_key"' in answer.text, answer.text
+    assert "此处没有 compnay 这个键：您是否想写 company？可用的键为 company, version" in answer.text
+    assert "is not a key" not in answer.text
+
+
 def test_a_plan_that_is_not_toml_says_where_in_chinese(world: World) -> None:
     client = _login(world, "officer-a")
     token = _csrf(client.get("/reports").text)

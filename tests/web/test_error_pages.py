@@ -110,6 +110,18 @@ def test_a_query_value_a_page_cannot_read_is_a_page_not_json(world: World) -> No
     assert api.status_code == 422 and api.json()["error"]["field"] == "path.year"
 
 
+def test_every_address_value_a_page_cannot_read_is_named_in_its_language(world: World) -> None:
+    """Two unreadable values: both named by their labels, not only the first."""
+    address = "/public/transactions?offset=abc&type=" + "x" * 41
+    answer = world.client.get(address)
+    assert answer.status_code == 422, answer.text
+    assert ("地址中有 2 个本页无法读取的值（类型：最多 40 个字符；列表起始位置：请输入整数）"
+            in answer.text), answer.text  # fmt: skip
+    english = world.client.get(address, headers={"Accept-Language": "en"})
+    assert ("the address has 2 values this page cannot read (Type: it may have at most 40 "
+            "characters; Position in the list: enter a whole number)") in english.text  # fmt: skip
+
+
 def test_a_refused_transfer_is_listed_as_refused_not_as_pending_work(world: World) -> None:
     client = _login(world, "officer-a")
     token = _csrf(client.get("/company").text)

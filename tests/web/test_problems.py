@@ -27,6 +27,8 @@ from tanshi.mrv.monitoring_plan import (
     NOT_TEXT,
     NOT_WHOLE,
     NOT_YEAR,
+    UNKNOWN,
+    UNKNOWN_NEAR,
 )
 from tanshi.mrv.parameters import ParameterTable
 from tanshi.mrv.plugins import Resolver
@@ -110,7 +112,16 @@ def test_every_problem_the_checks_make_reads_in_chinese() -> None:
                 continue
             templates.append(template)
     templates += [NO_COMPANY, NO_COMPANY_BECAUSE, WAIVER_BY_ANY, WAIVER_BY_APPROVER]
-    templates += [MISSING, NOT_TEXT, NOT_WHOLE, NOT_YEAR, NOT_ONE_OF, NOT_A_TABLE]  # the plan's
+    templates += [
+        MISSING,
+        NOT_TEXT,
+        NOT_WHOLE,
+        NOT_YEAR,
+        NOT_ONE_OF,
+        NOT_A_TABLE,  # the plan's
+        UNKNOWN,
+        UNKNOWN_NEAR,
+    ]
     for path in STEPS:
         templates += [template for _, template in _made(path) if template is not None]
     for path in (*AUCTIONS, *PEOPLE):

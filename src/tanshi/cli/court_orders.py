@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, failed
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.services import court_transfers
@@ -42,7 +42,7 @@ def court_transfer(
             moment_of(at, engine),
         )
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     _done(outcome, "court transfer")

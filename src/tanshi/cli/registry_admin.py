@@ -6,12 +6,13 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail, refused
-from tanshi.cli.registry_ops import At, Db, moment_of, open_registry, unit_id
+from tanshi.cli.common import fail, failed, refused
+from tanshi.cli.registry_ops import At, Db, moment_of, open_registry, unknown_names
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.services import operations, registry
-from tanshi.services.jurisdiction import account_id
+from tanshi.services.jurisdiction import find_account
+from tanshi.services.market import unit_class_by_code
 
 REGULATOR_TYPES = (
     "issuance", "offset_issuance", "allocation", "allocation_reversal", "auction_delivery",
@@ -32,17 +33,21 @@ def execute_regulator(
             f"{type_code} is not a regulator transaction; use one of {', '.join(REGULATOR_TYPES)}",
             2,
         )
-    engine, _ = open_registry(db)
+    engine, jurisdiction = open_registry(db)
     try:
         now = moment_of(at, engine)
         with engine.connect() as connection:
-            movement = Movement(account_id(connection, source), account_id(connection, target),
-                                unit_id(connection, unit_class), quantity)  # fmt: skip
+            ids = (find_account(connection, source), find_account(connection, target),
+                   unit_class_by_code(connection, unit_class))  # fmt: skip
+        unknown = unknown_names(ids, (source, target, unit_class), jurisdiction.code)
+        if unknown:
+            raise refused(unknown)
+        movement = Movement(*ids, quantity)  # type: ignore[arg-type]  # none is None here
         outcome = registry.execute(engine, TransactionRequest(
             type_code, key, (movement,), now, memo=memo, compliance_year=year,
         ))  # fmt: skip
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     done = f" (transaction {outcome.transaction_id})" if outcome.ok else ""
@@ -74,7 +79,7 @@ def carry_over(company: str, from_year: int, quantity: int, key: str, db: Db = N
         outcome = operations.carry_over(engine, jurisdiction, company, from_year, quantity, key,
                                         moment_of(at, engine))  # fmt: skip
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     typer.echo(f"carry-over {key}: {outcome.result.value}")
@@ -91,7 +96,7 @@ def borrow(company: str, year: int, quantity: int, key: str, db: Db = None,
             engine, jurisdiction, company, year, quantity, key, moment_of(at, engine)
         )
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     typer.echo(f"borrowing {key}: {outcome.result.value}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, failed
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.registry.serials import Range, format_block
@@ -29,7 +29,7 @@ def untrust(
                        "another user confirms it (`tanshi registry trusted confirm`)", 1)  # fmt: skip
         trusted_list.untrust_account(engine, jurisdiction, account, trusted, person, now)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     typer.echo(f"{trusted} is no longer on the trusted list of {account}")
@@ -48,7 +48,7 @@ def waive_approval(
         trusted_list.set_approval_waiver(engine, jurisdiction, account, not off, declared_by,
                                          set_by, moment_of(at, engine))  # fmt: skip
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     needs = "need a second approval" if off else "need no second approval"
@@ -82,7 +82,7 @@ def freeze(
         outcome = unit_freezes.freeze_units(engine, account, unit_class, quantity, order, reason,
                                             by, key, moment_of(at, engine), serials=_serials(serials))  # fmt: skip
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     if outcome.freeze_id is None:
@@ -110,7 +110,7 @@ def unfreeze(
                                               quantity_units=quantity, idempotency_key=key)  # fmt: skip
         left = unit_freeze_reads.freeze_order(engine, order)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     if outcome.result.value != "ok":
@@ -126,7 +126,7 @@ def freezes(account: str, db: Db = None) -> None:
     try:
         orders = unit_freeze_reads.freeze_orders(engine, account)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     for item in orders:
@@ -148,7 +148,7 @@ def balances(account: str, db: Db = None) -> None:
     try:
         found = unit_freeze_reads.balances(engine, account)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     typer.echo("unit class  available_t  frozen_t  total_t")

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine, select
 
-from tanshi.cli.common import fail, open_or_exit, refused, registry_refusal
+from tanshi.cli.common import fail, failed, open_or_exit, refused, registry_refusal
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import local
@@ -129,7 +129,7 @@ def representative(
     try:
         lifecycle.add_representative(engine, account, person, initiate=initiate, approve=approve)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     typer.echo(f"{person} on {account}: initiate={initiate}, approve={approve}")
@@ -146,13 +146,13 @@ def propose_transfer(
         with engine.connect() as connection:
             ids = (find_account(connection, source), find_account(connection, target),
                    unit_class_by_code(connection, unit_class))  # fmt: skip
-        unknown = _unknown(ids, (source, target, unit_class), jurisdiction.code)
+        unknown = unknown_names(ids, (source, target, unit_class), jurisdiction.code)
         if not unknown:
             movement = Movement(*ids, quantity)  # type: ignore[arg-type]  # none is None here
             request = TransactionRequest("transfer", key, (movement,), now)
             outcome = lifecycle.propose(engine, jurisdiction, request, person, now)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     if unknown:
@@ -160,7 +160,9 @@ def propose_transfer(
     _report(outcome)
 
 
-def _unknown(ids: tuple[int | None, ...], names: tuple[str, str, str], place: str) -> list[Issue]:
+def unknown_names(
+    ids: tuple[int | None, ...], names: tuple[str, str, str], place: str
+) -> list[Issue]:
     """What propose-transfer names that does not exist, each a problem at its argument."""
     account = (f"a company's operator holding account is {place}-OH-<company code>, e.g. "
                f"{place}-OH-C001")  # fmt: skip
@@ -244,7 +246,7 @@ def trust(
         active = lifecycle.trust_account(engine, jurisdiction, account, trusted, requested_by,
                                          approved_by, moment_of(at, engine))  # fmt: skip
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     typer.echo(f"{trusted} is trusted by {account} from {active.isoformat()}")
@@ -260,7 +262,7 @@ def status(
     try:
         change_account_status(engine, account, new_status, reason, moment_of(at, engine))
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     typer.echo(f"{account} is now {new_status.value}")
@@ -295,20 +297,13 @@ def blocks(account: str, db: Db = None) -> None:
                 .order_by(unit_classes.c.code, unit_blocks.c.first_serial)
             ).all()
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     for code, first, last in rows:
         typer.echo(
             f"{format_block(code, Range(int(first), int(last)))}  ({int(last) - int(first) + 1} t)"
         )
-
-
-def unit_id(connection, code: str) -> int:
-    found = unit_class_by_code(connection, code)
-    if found is None:
-        raise TanshiError(f"no unit class {code}")
-    return found
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail, refused, say_problems
+from tanshi.cli.common import fail, failed, refused, say_problems
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
@@ -67,7 +67,7 @@ def _money(
             moment_of(at, engine), deposit=deposit,
         )  # fmt: skip
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error) from error
     finally:
         engine.dispose()
     verb = "deposit" if deposit else "withdrawal"

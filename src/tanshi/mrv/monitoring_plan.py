@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import enum
 import re
 import tomllib
@@ -86,6 +87,10 @@ EXAMPLES = {
     "activity_unit": 'activity_unit = "t"',
     "parameters": 'parameters = { quantity = "measured", ncv = "default" }',
 }
+UNKNOWN_NEAR = "{key} is not a key here: did you mean {suggestion}? The keys are {keys}"
+UNKNOWN = "{key} is not a key here: remove it; the keys are {keys}"
+PLAN_KEYS = ("company", "version", "valid_from_year", "streams")
+STREAM_KEYS = ("unit", "stream", "kind", "subject", "activity_unit", "parameters")
 MISSING = "{key} is missing: add it, e.g. {example}"
 NOT_TEXT = "{key} must be text in quotes, e.g. {example}; the plan has {found}"
 NOT_WHOLE = "{key} must be a whole number from 1 up, e.g. {example}; the plan has {found}"
@@ -144,6 +149,20 @@ class _Reader:
         self.issues.append(Issue.of(self.code, template, self.where, key=key,
                                     example=EXAMPLES[key], **values))  # fmt: skip
 
+    def unknown(self, known: tuple[str, ...]) -> None:
+        """Each key the table has that is not one of ``known``, as its own problem, with the
+        known key it is closest to (a misspelling) when one is close."""
+        for key in self.data:
+            if key in known:
+                continue
+            near, keys = difflib.get_close_matches(str(key), known, n=1), ", ".join(known)
+            if near:
+                self.issues.append(Issue.of("unknown_key", UNKNOWN_NEAR, self.where, key=key,
+                                            suggestion=near[0], keys=keys))  # fmt: skip
+            else:
+                self.issues.append(Issue.of("unknown_key", UNKNOWN, self.where, key=key,
+                                            keys=keys))  # fmt: skip
+
     def present(self, key: str) -> Any:
         if key not in self.data:
             self._problem(MISSING, key)
@@ -197,6 +216,7 @@ def _stream(raw: object, at: Where) -> tuple[PlannedStream | None, list[Issue]]:
                          found=_found(raw))  # fmt: skip
         return None, [issue]
     read = _Reader(raw, "plan_stream_invalid", at)
+    read.unknown(STREAM_KEYS)
     unit, name = read.text("unit"), read.text("stream")
     kind = read.one_of("kind", KINDS)
     subject = read.text("subject")
@@ -223,6 +243,7 @@ def plan_from_json(
     what the key should hold (``EXAMPLES``)."""
     plan_at = Where(where.replace("{", "{{").replace("}", "}}"))  # said by the catalog: "plan"
     read = _Reader(data, "plan_field_invalid", plan_at)
+    read.unknown(PLAN_KEYS)
     company = read.text("company")
     version = read.whole("version", NOT_WHOLE, 1, 10**6)
     valid_from = read.whole("valid_from_year", NOT_YEAR, 1000, 9999)

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from tanshi.core.errors import TanshiError
+from tanshi.core.errors import StepRefused
 from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
 from tanshi.market.cash import (
@@ -92,7 +92,8 @@ def participant_account(connection: Connection, registry_code: str, currency: st
         select(accounts.c.id).where(accounts.c.code == registry_code)
     ).scalar()
     if registry_id is None:
-        raise TanshiError(f"no registry account {registry_code}; cash accounts belong to one")
+        raise StepRefused(Issue.of("unknown_account", "no registry account {code}; cash "
+                                   "accounts belong to one", "account", code=registry_code))  # fmt: skip
     return open_cash_account(
         connection, participant_cash_code(registry_code), CashAccountKind.PARTICIPANT, currency,
         int(registry_id),

@@ -191,7 +191,9 @@ def account_id(connection: Connection, code: str) -> int:
     """The id of the account ``code``; raises TanshiError if there is none."""
     found = find_account(connection, code)
     if found is None:
-        raise TanshiError(f"no registry account {code}")
+        raise StepRefused(
+            Issue.of("unknown_account", "no registry account {code}", "account", code=code)
+        )
     return found
 
 
@@ -421,7 +423,8 @@ def change_account_status(
         lock_journal_head(connection)
         row = connection.execute(select(accounts).where(accounts.c.code == account_code)).first()
         if row is None:
-            raise TanshiError(f"no registry account {account_code}")
+            raise StepRefused(Issue.of("unknown_account", "no registry account {code}",
+                                       "account", code=account_code))  # fmt: skip
         current = AccountStatus(row.status)
         if current is AccountStatus.CLOSED:
             raise TanshiError(f"{account_code} is closed; a closed account cannot be reopened")

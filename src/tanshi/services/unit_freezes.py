@@ -72,7 +72,9 @@ def account_of(connection: Connection, code: str) -> tuple[Account, int | None]:
                accounts.c.holder, accounts.c.company_id).where(accounts.c.code == code)
     ).first()  # fmt: skip
     if row is None:
-        raise _refused("unknown_account", "no registry account {code}", code=code)
+        raise StepRefused(
+            Issue.of("unknown_account", "no registry account {code}", "account", code=code)
+        )
     return account_from_row(row), row.company_id
 
 
@@ -100,8 +102,8 @@ def _unit_class(connection: Connection, code: str) -> int:
         select(unit_classes.c.id).where(unit_classes.c.code == code)
     ).scalar()
     if found is None:
-        raise _refused("unknown_unit_class", "no unit class {code}; give a code such as DPEA-2016",
-                       code=code)  # fmt: skip
+        raise StepRefused(Issue.of("unknown_unit_class", "no unit class {code}; give a code "
+                                   "such as DPEA-2016", "unit_class", code=code))  # fmt: skip
     return int(found)
 
 

@@ -20,7 +20,7 @@ from tanshi.api.app import BodyLimit
 from tanshi.api.context import Service
 from tanshi.api.errors import ApiError
 from tanshi.rulebook.in_force import NoRuleInForce
-from tanshi.web.forms import Phrase, Refused, Verbatim, detail_in, no_rules, refusal, say
+from tanshi.web.forms import Listed, Phrase, Refused, Verbatim, detail_in, no_rules, refusal, say
 from tanshi.web.render import render
 from tanshi.web.session import visitor
 
@@ -42,6 +42,11 @@ INVALID_ADDRESS = (
     "the address has a value this page cannot read ({field}: {problem}): correct it, or "
     "start again from your home page"
 )
+INVALID_ADDRESS_MANY = (
+    "the address has {count} values this page cannot read ({problems}): correct them, or "
+    "start again from your home page"
+)
+ONE_VALUE = "{field}: {problem}"
 
 # The values a web address carries (its path's and query's names), by the name a page gives
 # them (msgids); a name not here is shown as written. tests/web/test_answers_in_chinese.py
@@ -87,6 +92,11 @@ def invalid_value(error: Mapping[str, Any]) -> Phrase | Verbatim:
         return Phrase(msgid, **context) if msgid else Verbatim(str(error.get("msg", "not valid")))
     except (KeyError, IndexError):  # a context without the figure the msgid names
         return Verbatim(str(error.get("msg", "not valid")))
+
+
+def _field(error: Mapping[str, Any]) -> str:
+    """The name of the address value a pydantic error is about (its path or query name)."""
+    return ".".join(str(p) for p in error.get("loc", ()) if p not in ("query", "path"))
 
 
 def is_api(path: str) -> bool:
@@ -142,11 +152,18 @@ def install(app: FastAPI) -> None:
     async def invalid(request: Request, error: RequestValidationError) -> Response:
         if is_api(request.url.path):
             return await api_invalid(request, error)
-        first = (error.errors() or [{}])[0]
-        field = ".".join(str(p) for p in first.get("loc", ()) if p not in ("query", "path"))
+        errors = error.errors() or [{}]
+        problems: list[Mapping[str, object]] = [
+            {"field": field_name(_field(e)), "problem": invalid_value(e)} for e in errors
+        ]
+        if len(problems) == 1:
+            return await page(request, 422, Refused(
+                "invalid_address", INVALID_ADDRESS, field=field_name(_field(errors[0])),
+                problem=invalid_value(errors[0]),
+            ))  # fmt: skip
         return await page(request, 422, Refused(
-            "invalid_address", INVALID_ADDRESS, field=field_name(field),
-            problem=invalid_value(first),
+            "invalid_address", INVALID_ADDRESS_MANY, count=Verbatim(len(problems)),
+            problems=Listed(ONE_VALUE, problems),
         ))  # fmt: skip
 
     async def crash(request: Request, error: Exception) -> Response:

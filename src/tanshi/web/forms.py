@@ -65,6 +65,19 @@ class Phrase(str):
     values: dict[str, object]
 
 
+class Listed(str):
+    """Several values, each said by ``template`` (a msgid) with its own values, joined by
+    the page's list separator (the msgid "; ") in the visitor's language by ``say``."""
+
+    def __new__(cls, template: str, items: Sequence[Mapping[str, object]]) -> Listed:
+        made = super().__new__(cls, "; ".join(template.format(**item) for item in items))
+        made.template, made.items = template, tuple(items)
+        return made
+
+    template: str
+    items: tuple[Mapping[str, object], ...]
+
+
 # What a resent form answers instead of an answer that showed a secret.
 SECRET_NOT_KEPT = ("this form was already sent and done; the secret it made was shown once "
                    "and is not kept: act again if it was lost")  # fmt: skip
@@ -154,6 +167,11 @@ def say(locale: str, message: str, values: Mapping[str, object]) -> str:
     translate = translator(locale)
 
     def value(v: object) -> object:
+        if isinstance(v, Listed):
+            return translate("; ").join(
+                translate(v.template).format(**{k: value(x) for k, x in item.items()})
+                for item in v.items
+            )
         if isinstance(v, Phrase):
             return translate(v.msgid).format(**v.values)
         return v if isinstance(v, Verbatim) else translate(name_of(v))

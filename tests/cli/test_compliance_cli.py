@@ -61,9 +61,8 @@ def test_borrow_bank_surrender_and_penalty_choice(tmp_path: Path) -> None:
     assert "3000000.00" in done.output
 
 
-def test_a_surrender_of_units_not_held_says_so(tmp_path: Path) -> None:
-    """Units the company does not hold: insufficient_units, as on the web and the API, not
-    whether such units would count (a later vintage, here)."""
+def _company_p(tmp_path: Path, vintage: int) -> str:
+    """A demo-province database with one power company P and the DPEA class of ``vintage``."""
     db = str(tmp_path / "dp.sqlite")
     engine = open_database(f"sqlite:///{db}")
     rulebook, text = load_rulebook("demo-province")
@@ -71,8 +70,15 @@ def test_a_surrender_of_units_not_held_says_so(tmp_path: Path) -> None:
         engine, rulebook, text, datetime(2016, 1, 1, tzinfo=UTC), is_demo=False
     )
     jurisdiction.register_company(engine, j, "P", "Power", "power")
-    jurisdiction.unit_class_id(engine, j, "DPEA", 2017)
+    jurisdiction.unit_class_id(engine, j, "DPEA", vintage)
     engine.dispose()
+    return db
+
+
+def test_a_surrender_of_units_not_held_says_so(tmp_path: Path) -> None:
+    """Units the company does not hold: insufficient_units, as on the web and the API, not
+    whether such units would count (a later vintage, here)."""
+    db = _company_p(tmp_path, 2017)
     at = ["--db", db, "--at", "2016-08-01T12:00+08:00"]
     refused = runner.invoke(app, ["compliance", "surrender", "P", "DPEA-2017", "10", "2016",
                                   "s1", *at])  # fmt: skip
@@ -83,15 +89,7 @@ def test_a_surrender_of_units_not_held_says_so(tmp_path: Path) -> None:
 
 def test_a_surrender_of_nothing_says_how_much_to_surrender(tmp_path: Path) -> None:
     """The registry's refusal of a zero quantity reads as a problem with its fix."""
-    db = str(tmp_path / "dp.sqlite")
-    engine = open_database(f"sqlite:///{db}")
-    rulebook, text = load_rulebook("demo-province")
-    j = jurisdiction.open_jurisdiction(
-        engine, rulebook, text, datetime(2016, 1, 1, tzinfo=UTC), is_demo=False
-    )
-    jurisdiction.register_company(engine, j, "P", "Power", "power")
-    jurisdiction.unit_class_id(engine, j, "DPEA", 2016)
-    engine.dispose()
+    db = _company_p(tmp_path, 2016)
     at = ["--db", db, "--at", "2016-08-01T12:00+08:00"]
     zero = runner.invoke(app, ["compliance", "surrender", "P", "DPEA-2016", "0", "2016", "s0",
                                *at])  # fmt: skip

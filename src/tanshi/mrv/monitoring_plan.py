@@ -6,7 +6,7 @@ import difflib
 import enum
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from tanshi.core.issues import FILE_LINE, Issue, Where
@@ -89,8 +89,9 @@ EXAMPLES = {
 }
 UNKNOWN_NEAR = "{key} is not a key here: did you mean {suggestion}? The keys are {keys}"
 UNKNOWN = "{key} is not a key here: remove it; the keys are {keys}"
-PLAN_KEYS = ("company", "version", "valid_from_year", "streams")
-STREAM_KEYS = ("unit", "stream", "kind", "subject", "activity_unit", "parameters")
+# A plan's keys are its record's fields, in their order (the order the "keys are" lists give).
+PLAN_KEYS = tuple(field.name for field in fields(MonitoringPlan))
+STREAM_KEYS = tuple(field.name for field in fields(PlannedStream))
 MISSING = "{key} is missing: add it, e.g. {example}"
 NOT_TEXT = "{key} must be text in quotes, e.g. {example}; the plan has {found}"
 NOT_WHOLE = "{key} must be a whole number from 1 up, e.g. {example}; the plan has {found}"

@@ -182,9 +182,22 @@ def sectors_in_force(rulebook: Rulebook, year: int) -> tuple[Sector, ...]:
     return tuple(sector for sector in rulebook.sectors if sector.in_force(year))
 
 
+def sector_covered(rulebook: Rulebook, year: int, sector: str) -> bool:
+    """Whether sector code ``sector`` is covered in ``year``: a declared sector in the years it
+    is in force; a code the rulebook does not declare always (nothing says when it is not, and
+    registration refuses such codes anyway). ``compliance.coverage.covered`` builds on it."""
+    declared = next((found for found in rulebook.sectors if found.code == sector), None)
+    return declared is None or declared.in_force(year)
+
+
 def sectors_not_in_force(rulebook: Rulebook, year: int) -> frozenset[str]:
-    """The codes of the declared sectors not covered in ``year``."""
-    return frozenset(sector.code for sector in rulebook.sectors if not sector.in_force(year))
+    """The codes of the declared sectors not covered in ``year`` (``sector_covered`` false):
+    what a query may filter companies by instead of asking ``sector_covered`` row by row."""
+    return frozenset(
+        sector.code
+        for sector in rulebook.sectors
+        if not sector_covered(rulebook, year, sector.code)
+    )
 
 
 def uncovered(rulebook: Rulebook, year: int, sectors: Mapping[str, str]) -> dict[str, Sector]:
@@ -195,7 +208,7 @@ def uncovered(rulebook: Rulebook, year: int, sectors: Mapping[str, str]) -> dict
     return {
         company: declared[code]
         for company, code in sorted(sectors.items())
-        if code in declared and not declared[code].in_force(year)
+        if not sector_covered(rulebook, year, code)
     }
 
 

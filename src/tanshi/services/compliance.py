@@ -18,6 +18,7 @@ from tanshi.compliance import (
     price_window,
     reconcile,
 )
+from tanshi.compliance.coverage import covered
 from tanshi.core.errors import InputRejected, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import to_utc
@@ -25,7 +26,6 @@ from tanshi.core.quantities import cny_to_fen
 from tanshi.market import average_price
 from tanshi.registry import Movement, ResultCode, TransactionRequest, UnitClass
 from tanshi.rulebook import RulesInForce, UnitKind, rules_in_force
-from tanshi.rulebook.in_force import uncovered
 from tanshi.rulebook.model import FixedPenaltyRule, LumpSumPenaltyRule
 from tanshi.services import compliance_reads as reads
 from tanshi.services import surrender_checks
@@ -182,9 +182,9 @@ def company_rows(connection: Connection, jurisdiction: Jurisdiction) -> list[Any
 def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Position]:
     """What every company did for ``year``, read from MRV, allocation, trades and surrender.
 
-    A company is covered in the year when its sector is covered in the year and it has an
-    allocation or verified emissions for it, or surrendered for it; otherwise its status is
-    ``excluded`` (a sector the rulebook does not declare counts as covered, as it always did).
+    ``Position.covered`` is ``compliance.coverage.covered`` (the one definition): its sector
+    is covered in the year and it has an allocation or verified emissions for it, or
+    surrendered for it; otherwise its status is ``excluded``.
     """
     deadline = deadline_of(jurisdiction, year)
     allocated = allocated_units(engine, jurisdiction, year)
@@ -197,7 +197,6 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
         verified = verified_emissions_t(connection, jurisdiction, year)
         gas = reads.gas_companies(connection, rules)
         rows = company_rows(connection, jurisdiction)
-        outside = uncovered(jurisdiction.rulebook, year, {row[0]: row[2] for row in rows})
         for code, name, sector in rows:
             operator = account_id(connection, operator_account_code(jurisdiction.code, code))
             done = reads.surrendered(connection, operator, year)
@@ -217,11 +216,13 @@ def positions(engine: Engine, jurisdiction: Jurisdiction, year: int) -> list[Pos
                     banked_t=reads.banked_t(connection, operator, year),
                     borrowed_t=reads.borrowed_t(connection, operator, year),
                     gas_unit=code in gas,
-                    covered=code not in outside
-                    and (
-                        code in allocated
-                        or code in verified
-                        or done.allowances_t + done.credits_t > 0
+                    covered=covered(
+                        jurisdiction.rulebook,
+                        year,
+                        sector,
+                        allocated=code in allocated,
+                        verified=code in verified,
+                        surrendered=done.allowances_t + done.credits_t > 0,
                     ),
                 )
             )

@@ -7,9 +7,9 @@ from datetime import date
 
 from sqlalchemy import Connection, Engine, func, select
 
+from tanshi.compliance.coverage import covered
 from tanshi.core.quantities import t_to_kg
 from tanshi.rulebook import NoRuleInForce
-from tanshi.rulebook.in_force import uncovered
 from tanshi.services import views
 from tanshi.services.allocation import allocated_units
 from tanshi.services.compliance import company_rows, deadline_of, positions
@@ -98,13 +98,13 @@ def covered_companies(
         verified = verified_emissions_t(connection, jurisdiction, year)
         surrendered = _surrendered_companies(connection, jurisdiction, year)
         rows = company_rows(connection, jurisdiction)
-    outside = uncovered(jurisdiction.rulebook, year, {row[0]: row[2] for row in rows})
-    # The same test as compliance.positions' ``covered``.
+    # ``compliance.coverage.covered``, as ``compliance.positions`` asks it company by company.
     return [
         CoveredCompany(code, name, sector, deadline)
         for code, name, sector in rows
-        if code not in outside and (code in allocated or code in verified or code in surrendered)
-    ]
+        if covered(jurisdiction.rulebook, year, sector, allocated=code in allocated,
+                   verified=code in verified, surrendered=code in surrendered)
+    ]  # fmt: skip
 
 
 def _surrendered_companies(

@@ -151,16 +151,16 @@ def coverage(
 ) -> dict[str, int]:
     """The regulator's headline numbers for ``year`` (of ``jurisdiction``, if named).
 
-    ``uncovered_sectors`` (jurisdiction code → the sector codes its rulebook does not cover
-    in ``year``) keeps those sectors' companies out of the companies and verified reports
-    counted; allocation and statuses count every company (those are ``excluded``).
+    ``uncovered_sectors`` (jurisdiction code → ``rulebook.in_force.sectors_not_in_force`` of
+    its rulebook for ``year``) keeps those sectors' companies out of the companies and verified
+    reports counted: the filter is ``sector_covered`` in SQL, so that the headline costs a few
+    queries (tests/compliance/test_coverage.py checks the two agree). Allocation and statuses
+    count every company (those not covered are ``excluded``).
     """
-    covered_companies = select(companies.c.id)
+    scoped = select(companies.c.id)
     if jurisdiction is not None:
-        covered_companies = covered_companies.where(
-            companies.c.jurisdiction_id.in_(_jurisdiction_id(jurisdiction))
-        )
-    in_year = covered_companies  # of those, the companies whose sector is covered in the year
+        scoped = scoped.where(companies.c.jurisdiction_id.in_(_jurisdiction_id(jurisdiction)))
+    in_year = scoped  # of those, the companies whose sector is covered in the year
     for code, sectors in sorted((uncovered_sectors or {}).items()):
         if sectors:
             in_year = in_year.where(~and_(
@@ -178,14 +178,14 @@ def coverage(
         ).one()  # fmt: skip
         allocated = connection.execute(
             select(func.coalesce(func.sum(allocations.c.allocated_units), 0)).where(
-                allocations.c.year == year, allocations.c.company_id.in_(covered_companies)
+                allocations.c.year == year, allocations.c.company_id.in_(scoped)
             )
         ).scalar_one()
         statuses: dict[str, int] = dict(
             connection.execute(
                 select(compliance_results.c.status, func.count())
                 .where(compliance_results.c.year == year,
-                       compliance_results.c.company_id.in_(covered_companies))
+                       compliance_results.c.company_id.in_(scoped))
                 .group_by(compliance_results.c.status)
             ).all()
         )  # fmt: skip

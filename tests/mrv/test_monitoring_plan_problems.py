@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tanshi.mrv.monitoring_plan import parse_plan
+from tanshi.mrv.methods import PLUGINS
+from tanshi.mrv.monitoring_plan import parse_plan, plan_parameters
 
 PLAN = """
 company = "C001"
@@ -81,3 +82,31 @@ def test_the_documented_plan_reads_without_problems() -> None:
     example = doc.split("## Monitoring plan")[1].split("```toml\n")[1].split("```")[0]
     plan, issues = parse_plan(example, "docs/verification.md")
     assert issues == [] and plan is not None
+
+
+def test_a_parameter_no_method_reads_is_a_problem_at_its_key_with_the_one_it_resembles() -> None:
+    text = PLAN.replace('quantity = "measured"',
+                        'quantity = "measured", nvc = "measured", colour = "default"')  # fmt: skip
+    plan, issues = parse_plan(text, "plan.toml")
+    unknown = {(i.where, i.message) for i in issues if i.code == "unknown_parameter"}
+    assert unknown == {
+        ("plan.toml: [[streams]] table 1: parameters.nvc", "no method reads a parameter nvc: "
+         "did you mean ncv? `tanshi mrv methods` lists each method's inputs"),
+        ("plan.toml: [[streams]] table 1: parameters.colour", "no method reads a parameter "
+         "colour: name quantity or an input of the method (`tanshi mrv methods` lists them), "
+         "or remove it"),
+    }  # fmt: skip
+    assert [i.code for i in issues] == ["unknown_parameter"] * 2
+    assert all(i.severity.value == "error" for i in issues)  # filing refuses the plan
+    assert plan is not None  # a stored plan still reads (only filing is refused)
+
+
+def test_the_parameters_a_plan_may_name_are_the_inputs_the_methods_declare() -> None:
+    known = plan_parameters()
+    assert known[0] == "quantity" and len(set(known)) == len(known)
+    declared = {spec.name for method in PLUGINS.values() for spec in method.spec.inputs}
+    assert set(known) == declared | {"quantity"}
+    assert {"ncv", "ncv_ar", "carbon_content_ar"} <= set(known)
+    for name in known[1:]:  # each of them reads without a problem
+        text = PLAN.replace('quantity = "measured"', f'quantity = "measured", {name} = "default"')
+        assert parse_plan(text, "plan.toml")[1] == []

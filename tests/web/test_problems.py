@@ -29,6 +29,8 @@ from tanshi.mrv.monitoring_plan import (
     NOT_YEAR,
     UNKNOWN,
     UNKNOWN_NEAR,
+    UNKNOWN_PARAMETER,
+    UNKNOWN_PARAMETER_NEAR,
 )
 from tanshi.mrv.parameters import ParameterTable
 from tanshi.mrv.plugins import Resolver
@@ -121,6 +123,8 @@ def test_every_problem_the_checks_make_reads_in_chinese() -> None:
         NOT_A_TABLE,  # the plan's
         UNKNOWN,
         UNKNOWN_NEAR,
+        UNKNOWN_PARAMETER,
+        UNKNOWN_PARAMETER_NEAR,
     ]
     for path in STEPS:
         templates += [template for _, template in _made(path) if template is not None]

@@ -11,6 +11,7 @@ from typing import Any
 
 from tanshi.core.issues import FILE_LINE, Issue, Where
 from tanshi.mrv.activity import ACTIVITY_UNITS, SourceKind
+from tanshi.mrv.methods import PLUGINS
 
 
 class Basis(enum.StrEnum):
@@ -109,6 +110,14 @@ NOT_A_BASIS = (
     'parameter {name} must be "measured" or "default", e.g. quantity = "measured"; the plan '
     "has {found}"
 )
+UNKNOWN_PARAMETER_NEAR = (
+    "no method reads a parameter {parameter}: did you mean {suggestion}? `tanshi mrv methods` "
+    "lists each method's inputs"
+)
+UNKNOWN_PARAMETER = (
+    "no method reads a parameter {parameter}: name quantity or an input of the method "
+    "(`tanshi mrv methods` lists them), or remove it"
+)
 # Where a problem is: the plan (its file's name, or "plan"), or one of its streams.
 STREAM_AT = "[[streams]] table {number}"
 TOML_AT = (
@@ -139,6 +148,19 @@ def _found(value: object) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
+def unknown_name(
+    code: str, templates: tuple[str, str], where: str | Where, name: str,
+    known: tuple[str, ...], **values: object,
+) -> Issue:  # fmt: skip
+    """The problem of ``name``, which is none of ``known``: the first of ``templates`` with the
+    known name it is closest to as ``suggestion`` (a misspelling) when one is close, else the
+    second (did you mean, for the plan's keys and its parameters alike)."""
+    near = difflib.get_close_matches(name, known, n=1)
+    if near:
+        return Issue.of(code, templates[0], where, suggestion=near[0], **values)
+    return Issue.of(code, templates[1], where, **values)
+
+
 class _Reader:
     """The keys of one table of the plan, each read once; every problem is kept."""
 
@@ -154,15 +176,9 @@ class _Reader:
         """Each key the table has that is not one of ``known``, as its own problem, with the
         known key it is closest to (a misspelling) when one is close."""
         for key in self.data:
-            if key in known:
-                continue
-            near, keys = difflib.get_close_matches(str(key), known, n=1), ", ".join(known)
-            if near:
-                self.issues.append(Issue.of("unknown_key", UNKNOWN_NEAR, self.where, key=key,
-                                            suggestion=near[0], keys=keys))  # fmt: skip
-            else:
-                self.issues.append(Issue.of("unknown_key", UNKNOWN, self.where, key=key,
-                                            keys=keys))  # fmt: skip
+            if key not in known:
+                self.issues.append(unknown_name("unknown_key", (UNKNOWN_NEAR, UNKNOWN), self.where,
+                                                str(key), known, key=key, keys=", ".join(known)))  # fmt: skip
 
     def present(self, key: str) -> Any:
         if key not in self.data:
@@ -210,6 +226,31 @@ def _parameters(read: _Reader) -> tuple[tuple[str, Basis], ...] | None:
     return tuple(parameters) if ok else None
 
 
+def plan_parameters() -> tuple[str, ...]:
+    """The parameters a plan may name: ``quantity`` (the stream's own amount), then every input
+    an installed method reads, by name: each method declares them as data
+    (``MethodSpec.inputs``, listed by ``tanshi mrv methods``)."""
+    read = {spec.name for method in PLUGINS.values() for spec in method.spec.inputs}
+    return ("quantity", *sorted(read - {"quantity"}))
+
+
+def unknown_parameters(stream: PlannedStream, at: str | Where) -> list[Issue]:
+    """Each parameter of ``stream`` no method reads, as an ``unknown_parameter`` problem at
+    its key (``…: [[streams]] table 1: parameters.nvc``), with the parameter it resembles (did you mean).
+
+    A plan does not name its method (the rulebook's ``[[mrv]]`` rule of each year does), so
+    here a name must be one some installed method reads; ``report_inputs`` checks it against
+    the year's method when a report is calculated (``plan_parameter_not_an_input``)."""
+    known = plan_parameters()
+    return [
+        unknown_name("unknown_parameter", (UNKNOWN_PARAMETER_NEAR, UNKNOWN_PARAMETER),
+                     Where.joined(at, f"parameters.{name}"),
+                     name, known, parameter=name)
+        for name, _ in stream.parameters
+        if name not in known
+    ]  # fmt: skip
+
+
 def _stream(raw: object, at: Where) -> tuple[PlannedStream | None, list[Issue]]:
     """One ``[[streams]]`` table, or every problem of it."""
     if not isinstance(raw, dict):
@@ -230,6 +271,7 @@ def _stream(raw: object, at: Where) -> tuple[PlannedStream | None, list[Issue]]:
     if activity_unit not in ACTIVITY_UNITS:
         read.issues.append(Issue.of("unknown_unit", "activity_unit must be one of {units}", at,
                                     units=", ".join(sorted(ACTIVITY_UNITS))))  # fmt: skip
+    read.issues += unknown_parameters(stream, at)
     if stream.basis("quantity") is None:
         read.issues.append(
             Issue.of("plan_quantity_basis_missing", "say how the quantity is obtained", at)

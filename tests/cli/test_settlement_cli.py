@@ -67,7 +67,7 @@ def test_deposit_trade_settle_and_reconcile(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "two decimals" in bad.output
     assert "ok:" in run("registry", "verify", "--db", db)
     # A ledger that does not add up: each discrepancy a line WHERE: discrepancy: MESSAGE [CODE]
-    # on stderr (reconciliation.ledgers records), and the exit status 1.
+    # on stderr (reconciliation.Discrepancy records), and the exit status 1.
     engine = create_engine(f"sqlite:///{db}")
     with engine.begin() as connection:
         connection.execute(text("UPDATE cash_accounts SET balance_fen = balance_fen + 5 "

@@ -7,7 +7,7 @@ from __future__ import annotations
 from settlement_setup import NOW, setup
 from sqlalchemy import Engine, update
 
-from tanshi.reconciliation import LedgerDiscrepancy, LedgerDiscrepancyKind
+from tanshi.reconciliation import Discrepancy, DiscrepancyKind
 from tanshi.services import cash, reservations
 from tanshi.services.settlement import settlement_discrepancies
 from tanshi.store.schema import cash_accounts, funds_reservations, unit_reservations
@@ -31,14 +31,14 @@ def test_a_ledger_that_does_not_add_up_is_said_by_records(engine: Engine) -> Non
                            .values(balance_fen=cash_accounts.c.balance_fen + 5))  # fmt: skip
     with engine.connect() as connection:
         found = settlement_discrepancies(connection, w.j) + cash.cash_discrepancies(connection)
-    assert all(isinstance(d, LedgerDiscrepancy) for d in found)
+    assert all(isinstance(d, Discrepancy) for d in found)
     by_code = {d.code: d for d in found}
-    assert sorted(by_code) == sorted(kind.value for kind in LedgerDiscrepancyKind)
+    assert sorted(by_code) == sorted(kind.value for kind in DiscrepancyKind if kind.of_ledgers)
     units = by_code["clearing_units_differ_from_reservations"]
     assert units.where == "clearing account DP-CLEARING, unit class DPEA-2016"
     assert units.message == ("the clearing account holds 10 units of class DPEA-2016; open "
                              "reservations and pending trades account for 9")  # fmt: skip
-    assert str(units) == f"{units.code}: {units.message}"  # as reconciliation.Discrepancy
+    assert str(units) == f"{units.code}: {units.message}"  # as the registry's
     money = by_code["clearing_cash_differs_from_reservations"]
     assert (money.where, money.issue.params) == (
         "cash account DP-CASH-CLEARING",

@@ -3,23 +3,21 @@
 from tanshi.reconciliation.checks import (
     AccountRow,
     BlockRow,
-    Discrepancy,
     FrozenOrderRow,
     HoldingRow,
     MovementRow,
     check_frozen_units,
     reconcile,
 )
-from tanshi.reconciliation.ledgers import LedgerDiscrepancy, LedgerDiscrepancyKind
+from tanshi.reconciliation.discrepancy import Discrepancy, DiscrepancyKind
 
 __all__ = [
     "AccountRow",
     "BlockRow",
     "Discrepancy",
+    "DiscrepancyKind",
     "FrozenOrderRow",
     "HoldingRow",
-    "LedgerDiscrepancy",
-    "LedgerDiscrepancyKind",
     "MovementRow",
     "check_frozen_units",
     "reconcile",

@@ -9,29 +9,23 @@ never the checking code, so a bug in one is not silently repeated in the other.
 
 from __future__ import annotations
 
-import enum
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tanshi.core.issues import Where
+from tanshi.reconciliation.discrepancy import Discrepancy, DiscrepancyKind
 from tanshi.registry.accounts import AccountKind
 from tanshi.registry.transaction_types import TRANSACTION_TYPES
 
 ISSUANCE_KIND = AccountKind.ISSUANCE.value
 
 
-class DiscrepancyKind(enum.StrEnum):
-    HOLDING_DIFFERS_FROM_JOURNAL = "holding_differs_from_journal"
-    NEGATIVE_HOLDING = "negative_holding"
-    NOT_CONSERVED = "units_not_conserved"
-    UNTRACEABLE_UNITS = "units_without_issuance"
-    MOVEMENT_NOT_ALLOWED = "movement_not_allowed_by_its_type"
-    BLOCKS_OVERLAP = "serial_blocks_overlap"
-    BLOCKS_DIFFER_FROM_HOLDING = "serial_blocks_differ_from_holding"
-    SERIALS_NOT_ISSUED = "serials_outside_issued_range"
-    UNKNOWN_TRANSACTION_TYPE = "unknown_transaction_type"
-    FROZEN_UNITS_DIFFER_FROM_ORDERS = "frozen_units_differ_from_orders"
+# Where each is: an account's holding of a unit class, a unit class, a journal entry.
+HOLDING_AT = "account {account}, unit class {unit_class}"
+CLASS_AT = "unit class {unit_class}"
+ENTRY_AT = "journal entry {sequence}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,20 +75,6 @@ class AccountRow:
     kind: str
 
 
-@dataclass(frozen=True, slots=True)
-class Discrepancy:
-    """Something the stored registry should never show."""
-
-    kind: DiscrepancyKind
-    message: str
-    account: str | None = None
-    unit_class: int | None = None
-    sequence: int | None = None
-
-    def __str__(self) -> str:
-        return f"{self.kind.value}: {self.message}"
-
-
 def reconcile(
     movements: Iterable[MovementRow],
     holdings: Iterable[HoldingRow],
@@ -123,15 +103,17 @@ def reconcile(
         code = account.code if account else f"#{key[0]}"
         journal, table = derived.get(key, 0), stored.get(key, 0)
         if journal != table:
-            found.append(Discrepancy(
+            found.append(Discrepancy.of(
                 DiscrepancyKind.HOLDING_DIFFERS_FROM_JOURNAL,
-                f"{code} holds {table} of unit class {key[1]} but its journal sums to {journal}",
-                code, key[1],
+                "{account} holds {held} of unit class {unit_class} but its journal sums to "
+                "{journal}", Where.of(HOLDING_AT, account=code, unit_class=key[1]),
+                account=code, held=table, unit_class=key[1], journal=journal,
             ))  # fmt: skip
         if min(journal, table) < 0 and (account is None or account.kind != ISSUANCE_KIND):
-            found.append(Discrepancy(
-                DiscrepancyKind.NEGATIVE_HOLDING,
-                f"{code} holds {min(journal, table)} of unit class {key[1]}", code, key[1],
+            found.append(Discrepancy.of(
+                DiscrepancyKind.NEGATIVE_HOLDING, "{account} holds {held} of unit class "
+                "{unit_class}", Where.of(HOLDING_AT, account=code, unit_class=key[1]),
+                account=code, held=min(journal, table), unit_class=key[1],
             ))  # fmt: skip
     held: dict[int, int] = defaultdict(int)
     for (account_id, unit_class), quantity in stored.items():
@@ -145,11 +127,10 @@ def reconcile(
                 if issued[unit_class] == 0
                 else DiscrepancyKind.NOT_CONSERVED
             )
-            found.append(Discrepancy(
-                kind,
-                f"unit class {unit_class}: {issued[unit_class]} issued but "
-                f"{held[unit_class]} held outside issuance accounts",
-                unit_class=unit_class,
+            found.append(Discrepancy.of(
+                kind, "unit class {unit_class}: {issued} issued but {held} held outside "
+                "issuance accounts", Where.of(CLASS_AT, unit_class=unit_class),
+                unit_class=unit_class, issued=issued[unit_class], held=held[unit_class],
             ))  # fmt: skip
     if issued_serials is not None:
         found.extend(_check_blocks(list(blocks), stored, by_id, issued_serials))
@@ -169,21 +150,23 @@ def _check_blocks(
         by_class[block.unit_class].append(block)
         sizes[(block.account, block.unit_class)] += block.last - block.first + 1
         if block.first < 1 or block.last > issued_serials.get(block.unit_class, 0):
-            found.append(Discrepancy(
+            found.append(Discrepancy.of(
                 DiscrepancyKind.SERIALS_NOT_ISSUED,
-                f"block {block.first}..{block.last} of unit class {block.unit_class} is outside "
-                f"the issued serials 1..{issued_serials.get(block.unit_class, 0)}",
-                unit_class=block.unit_class,
+                "block {first}..{last} of unit class {unit_class} is outside the issued serials "
+                "1..{issued}", Where.of(CLASS_AT, unit_class=block.unit_class),
+                first=block.first, last=block.last, unit_class=block.unit_class,
+                issued=issued_serials.get(block.unit_class, 0),
             ))  # fmt: skip
     for unit_class, members in by_class.items():
         members.sort(key=lambda block: block.first)
         for before, after in itertools.pairwise(members):
             if after.first <= before.last:
-                found.append(Discrepancy(
+                found.append(Discrepancy.of(
                     DiscrepancyKind.BLOCKS_OVERLAP,
-                    f"blocks {before.first}..{before.last} and {after.first}..{after.last} of "
-                    f"unit class {unit_class} overlap",
-                    unit_class=unit_class,
+                    "blocks {first}..{last} and {next_first}..{next_last} of unit class "
+                    "{unit_class} overlap", Where.of(CLASS_AT, unit_class=unit_class),
+                    first=before.first, last=before.last, next_first=after.first,
+                    next_last=after.last, unit_class=unit_class,
                 ))  # fmt: skip
     for key in sorted(set(sizes) | set(stored)):
         account = accounts.get(key[0])
@@ -191,11 +174,12 @@ def _check_blocks(
             continue
         if sizes.get(key, 0) != stored.get(key, 0):
             code = account.code if account else f"#{key[0]}"
-            found.append(Discrepancy(
+            found.append(Discrepancy.of(
                 DiscrepancyKind.BLOCKS_DIFFER_FROM_HOLDING,
-                f"{code} holds {stored.get(key, 0)} of unit class {key[1]} but blocks of "
-                f"{sizes.get(key, 0)} serials",
-                code, key[1],
+                "{account} holds {held} of unit class {unit_class} but blocks of {serials} "
+                "serials", Where.of(HOLDING_AT, account=code, unit_class=key[1]),
+                account=code, held=stored.get(key, 0), unit_class=key[1],
+                serials=sizes.get(key, 0),
             ))  # fmt: skip
     return found
 
@@ -203,10 +187,11 @@ def _check_blocks(
 def _check_movement(row: MovementRow, accounts: dict[int, AccountRow]) -> list[Discrepancy]:
     declared = TRANSACTION_TYPES.get(row.type_code)
     if declared is None:
-        return [Discrepancy(
+        return [Discrepancy.of(
             DiscrepancyKind.UNKNOWN_TRANSACTION_TYPE,
-            f"entry {row.sequence} has type {row.type_code}, which is not declared",
-            sequence=row.sequence,
+            "entry {sequence} has type {type_code}, which is not declared",
+            Where.of(ENTRY_AT, sequence=row.sequence), sequence=row.sequence,
+            type_code=row.type_code,
         )]  # fmt: skip
     source, target = accounts.get(row.from_account), accounts.get(row.to_account)
     allowed = (
@@ -219,12 +204,13 @@ def _check_movement(row: MovementRow, accounts: dict[int, AccountRow]) -> list[D
     )
     if allowed:
         return []
-    return [Discrepancy(
+    return [Discrepancy.of(
         DiscrepancyKind.MOVEMENT_NOT_ALLOWED,
-        f"entry {row.sequence} ({row.type_code}) moves {row.quantity_units} {row.unit_kind} "
-        f"from {source.code if source else row.from_account} to "
-        f"{target.code if target else row.to_account}, which its type does not allow",
-        sequence=row.sequence,
+        "entry {sequence} ({type_code}) moves {quantity} {unit_kind} from {source} to "
+        "{target}, which its type does not allow", Where.of(ENTRY_AT, sequence=row.sequence),
+        sequence=row.sequence, type_code=row.type_code, quantity=row.quantity_units,
+        unit_kind=row.unit_kind, source=source.code if source else row.from_account,
+        target=target.code if target else row.to_account,
     )]  # fmt: skip
 
 
@@ -247,10 +233,11 @@ def check_frozen_units(
         if held.get(key, 0) != ordered.get(key, 0):
             account = by_id.get(key[0])
             code = account.code if account else f"#{key[0]}"
-            found.append(Discrepancy(
+            found.append(Discrepancy.of(
                 DiscrepancyKind.FROZEN_UNITS_DIFFER_FROM_ORDERS,
-                f"{code} holds {held.get(key, 0)} frozen units of unit class {key[1]} but its "
-                f"freeze orders still hold {ordered.get(key, 0)}",
-                code, key[1],
+                "{account} holds {held} frozen units of unit class {unit_class} but its freeze "
+                "orders still hold {ordered}", Where.of(HOLDING_AT, account=code, unit_class=key[1]),
+                account=code, held=held.get(key, 0), unit_class=key[1],
+                ordered=ordered.get(key, 0),
             ))  # fmt: skip
     return found

@@ -27,7 +27,8 @@ from tanshi.market.cash import (
     cash_allows_negative,
     check_cash,
 )
-from tanshi.reconciliation.ledgers import LedgerDiscrepancy, cash_balance_differs, cash_not_balanced
+from tanshi.reconciliation import Discrepancy
+from tanshi.reconciliation.ledgers import cash_balance_differs, cash_not_balanced
 from tanshi.store.schema import accounts, cash_accounts, cash_entries, cash_movements
 
 
@@ -183,9 +184,9 @@ def balances(connection: Connection) -> dict[str, int]:
     return {row.code: int(row.balance_fen) for row in rows}
 
 
-def cash_discrepancies(connection: Connection) -> list[LedgerDiscrepancy]:
+def cash_discrepancies(connection: Connection) -> list[Discrepancy]:
     """What is wrong with the cash ledger: balances that differ from Σ in − Σ out of the
-    journal, and a ledger whose balances do not sum to zero (reconciliation.ledgers
+    journal, and a ledger whose balances do not sum to zero (reconciliation.Discrepancy
     records: code, message, where). Empty when all is well."""
     derived: dict[int, int] = {}
     for column, sign in ((cash_movements.c.to_cash_account_id, 1),

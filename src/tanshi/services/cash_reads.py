@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, Select, and_, case, false, func, or_, select, true
 from sqlalchemy.orm import aliased
 
-from tanshi.reconciliation.ledgers import LedgerDiscrepancy, LedgerDiscrepancyKind
+from tanshi.reconciliation import Discrepancy, DiscrepancyKind
 from tanshi.services.cash import bank_code, cash_discrepancies, clearing_cash_code, fees_code
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import READ_ALL_ORDERS_ROLES, Principal
@@ -213,9 +213,9 @@ def pending_settlements(engine: Engine, principal: Principal | None = None) -> d
 
 def ledger_discrepancies(
     engine: Engine, principal: Principal, jurisdiction: Jurisdiction
-) -> list[LedgerDiscrepancy] | None:
+) -> list[Discrepancy] | None:
     """What is wrong with the exchange's ledgers of ``jurisdiction`` (``cash_discrepancies``
-    and ``settlement_discrepancies``, reconciliation.ledgers records), for the roles that
+    and ``settlement_discrepancies``, reconciliation.Discrepancy records), for the roles that
     read the whole ledger; None for anyone else. A cash account's discrepancy is shown to
     whoever reads that account; the whole ledger's sum only to those bound to no
     jurisdiction. Empty when all reconciles."""
@@ -226,17 +226,14 @@ def ledger_discrepancies(
         visible = set(connection.execute(
             select(cash_accounts.c.code).where(_visible_cash(principal))).scalars())  # fmt: skip
         for discrepancy in cash_discrepancies(connection):
-            if discrepancy.kind is LedgerDiscrepancyKind.CASH_NOT_BALANCED:
+            if discrepancy.kind is DiscrepancyKind.CASH_NOT_BALANCED:
                 if not principal.jurisdiction_bound:
                     found.append(discrepancy)
-            elif (
-                discrepancy.issue.where_params
-                and dict(discrepancy.issue.where_params).get("account") in visible
-            ):
+            elif discrepancy.account in visible:
                 found.append(discrepancy)
     return found
 
 
-def discrepancy_shape(discrepancy: LedgerDiscrepancy) -> dict[str, Any]:
+def discrepancy_shape(discrepancy: Discrepancy) -> dict[str, Any]:
     """A ledger discrepancy as the API answers it: code, message, where."""
     return {"code": discrepancy.code, "message": discrepancy.message, "where": discrepancy.where}

@@ -25,11 +25,8 @@ from tanshi.core.moments import to_utc
 from tanshi.market.cash import CashEntryKind, CashMovement, CashRequest
 from tanshi.market.settlement import Fill, SettlementPlan, plan_settlement
 from tanshi.market.settlement_rules import SettlementRules
-from tanshi.reconciliation.ledgers import (
-    LedgerDiscrepancy,
-    clearing_cash_differs,
-    clearing_units_differ,
-)
+from tanshi.reconciliation import Discrepancy
+from tanshi.reconciliation.ledgers import clearing_cash_differs, clearing_units_differ
 from tanshi.registry import Movement, TransactionRequest
 from tanshi.services import cash
 from tanshi.services.clearing import (
@@ -291,9 +288,9 @@ def settle_due(
 
 def settlement_discrepancies(
     connection: Connection, jurisdiction: Jurisdiction
-) -> list[LedgerDiscrepancy]:
+) -> list[Discrepancy]:
     """What is wrong between the reservations, pending trades and the clearing accounts of
-    ``jurisdiction`` (reconciliation.ledgers records: code, message, where).
+    ``jurisdiction`` (reconciliation.Discrepancy records: code, message, where).
 
     The clearing account holds exactly the open unit reservations plus the units of pending
     trades, per unit class; the clearing cash account holds exactly the open funds

@@ -95,6 +95,11 @@ def test_plan_and_report_are_checked_against_the_method_inputs() -> None:
     found = _run(plan, report, 2022)
     codes = {(issue.code, issue.severity.value) for issue in found.issues}
     assert ("plan_parameter_not_an_input", "warning") in codes  # ncv: the method reads ncv_ar
+    (ncv,) = [issue for issue in found.issues if issue.code == "plan_parameter_not_an_input"]
+    assert (ncv.where, ncv.message.split("? ")[0]) == (
+        "G1/coal ncv",
+        "CN-ETS:power:2022 does not read ncv: did you mean ncv_ar",
+    )
     assert ("activity_unit_not_accepted", "error") in codes  # electricity in t
     assert ("stream_subject_shared", "error") in codes  # two coal streams in G1
     assert ("input_not_monthly", "warning") in codes  # 供热比 is per unit, not per month

@@ -34,7 +34,7 @@ from tanshi.mrv.monitoring_plan import (
 )
 from tanshi.mrv.parameters import ParameterTable
 from tanshi.mrv.plugins import Resolver
-from tanshi.mrv.report_inputs import FLAGS
+from tanshi.mrv.report_inputs import FLAGS, NOT_AN_INPUT, NOT_AN_INPUT_NEAR
 from tanshi.rulebook.in_force import NoRuleInForce, rule_for
 from tanshi.services.allocation_desk import NO_COMPANY, NO_COMPANY_BECAUSE
 from tanshi.services.trusted_list import WAIVER_BY_ANY, WAIVER_BY_APPROVER
@@ -107,6 +107,7 @@ def test_every_problem_the_checks_make_reads_in_chinese() -> None:
     assert len({code for code, _ in made["mrv/data_checks.py"]}) >= 12
     assert len(made["services/surrender_checks.py"]) >= 10
     templates = [*FLAGS.values(), FLAGS["measurement_missing"] + " ({note})"]
+    templates += [NOT_AN_INPUT, NOT_AN_INPUT_NEAR]
     for path, calls in made.items():
         for code, template in calls:
             if template is None:

@@ -9,7 +9,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from typing import Any
 
-from tanshi.core.issues import FILE_LINE, Issue, Where
+from tanshi.core.issues import FILE_LINE, Issue, Severity, Where
 from tanshi.mrv.activity import ACTIVITY_UNITS, SourceKind
 from tanshi.mrv.methods import PLUGINS
 
@@ -150,15 +150,15 @@ def _found(value: object) -> str:
 
 def unknown_name(
     code: str, templates: tuple[str, str], where: str | Where, name: str,
-    known: tuple[str, ...], **values: object,
+    known: tuple[str, ...], severity: Severity = Severity.ERROR, /, **values: object,
 ) -> Issue:  # fmt: skip
     """The problem of ``name``, which is none of ``known``: the first of ``templates`` with the
     known name it is closest to as ``suggestion`` (a misspelling) when one is close, else the
     second (did you mean, for the plan's keys and its parameters alike)."""
     near = difflib.get_close_matches(name, known, n=1)
     if near:
-        return Issue.of(code, templates[0], where, suggestion=near[0], **values)
-    return Issue.of(code, templates[1], where, **values)
+        return Issue.of(code, templates[0], where, severity, suggestion=near[0], **values)
+    return Issue.of(code, templates[1], where, severity, **values)
 
 
 class _Reader:

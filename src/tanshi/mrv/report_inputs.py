@@ -20,10 +20,17 @@ from tanshi.core.issues import Issue, Severity
 from tanshi.mrv.activity import SourceKind
 from tanshi.mrv.annual_report import AnnualReport, MonthlyValue
 from tanshi.mrv.inputs import FacilityInputs, InputSpec, InputValue
-from tanshi.mrv.monitoring_plan import Basis, MonitoringPlan, PlannedStream
+from tanshi.mrv.monitoring_plan import Basis, MonitoringPlan, PlannedStream, unknown_name
 from tanshi.mrv.plugins import MethodSpec
 from tanshi.mrv.units import conversion_factor
 
+# A planned parameter the year's method does not read (a warning: the plan may serve other
+# years' methods), with the input it resembles when one is close.
+NOT_AN_INPUT_NEAR = (
+    "{method} does not read {parameter}: did you mean {suggestion}? Its inputs are {inputs} "
+    "(`tanshi mrv methods`)"
+)
+NOT_AN_INPUT = "{method} does not read {parameter}; its inputs are {inputs} (`tanshi mrv methods`)"
 QUANTITY_INPUT = {SourceKind.FUEL: "fuel_consumed", SourceKind.ELECTRICITY: "purchased_electricity"}
 # months flagged per (stream's (unit, stream) key, issue code, parameter)
 Flagged = dict[tuple[tuple[str, str], str, str], list[int]]
@@ -102,18 +109,11 @@ def _plan_against_method(plan: MonitoringPlan, spec: MethodSpec) -> list[Issue]:
             seen[(stream.unit, stream.subject)] = stream.stream
         for parameter, _ in stream.parameters:
             if parameter != "quantity" and parameter not in specs:
-                issues.append(
-                    Issue.of(
-                        "plan_parameter_not_an_input",
-                        "{method} does not read {parameter}; its inputs are {inputs} "
-                        "(`tanshi mrv methods`)",
-                        f"{where} {parameter}",
-                        Severity.WARNING,
-                        method=spec.id,
-                        parameter=parameter,
-                        inputs=", ".join(specs),
-                    )
-                )
+                issues.append(unknown_name(
+                    "plan_parameter_not_an_input", (NOT_AN_INPUT_NEAR, NOT_AN_INPUT),
+                    f"{where} {parameter}", parameter, tuple(specs), Severity.WARNING,
+                    method=spec.id, parameter=parameter, inputs=", ".join(specs),
+                ))  # fmt: skip
     return issues
 
 

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tanshi.api.validation import field_of, sentence
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
-from tanshi.rulebook.in_force import NoRuleInForce, year_spans
+from tanshi.rulebook.in_force import NoRuleInForce
 
 # A person's name for a request's field, by its machine name (the last part of ``field``
 # that is not a list index: ``body.bids.0.price_per_t`` → ``price (per tonne)``); a field not
@@ -232,13 +232,10 @@ def from_result(
 
 
 def no_rule_error(error: NoRuleInForce, field: str = "body.year") -> ApiError:
-    """A year the rulebook does not rule on, chosen by the caller: 422 with the years it does
-    (``field``: where the request named the year)."""
-    if error.year is None:
-        return ApiError(422, "no_rule_in_force", str(error), field)
-    message = (f"no rules are in force for {error.year} ({error}); the rulebook has rules "
-               f"for {year_spans(error.years)}: choose one of those years")  # fmt: skip
-    return ApiError(422, "no_rule_in_force", message, field)
+    """A year the rulebook does not rule on, chosen by the caller: 422 saying, in one
+    sentence, what the year lacks, the years the rulebook has rules for and to choose one of
+    them (``NoRuleInForce.advice``; ``field``: where the request named the year)."""
+    return ApiError(422, "no_rule_in_force", error.advice().message, field)
 
 
 def year_field(request: Request) -> str:

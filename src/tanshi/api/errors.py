@@ -156,8 +156,15 @@ FIELDS_OF_CODES: dict[str, tuple[str, ...]] = {
             "units_reserved_for_sell_orders",
             "offset_cap_exceeded",
             "invalid_quantity",
+            "quantity_below_minimum",
+            "quantity_above_maximum",
+            "quantity_off_lot",
         ),
         ("quantity_t", "quantity"),
+    ),
+    **dict.fromkeys(
+        ("price_outside_band", "price_off_tick", "price_must_be_positive"),
+        ("price_cny_per_t", "price_per_t"),
     ),
     **dict.fromkeys(
         ("serials_do_not_match_quantity", "serials_not_held_by_source"), ("serials", "quantity_t")

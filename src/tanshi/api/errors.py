@@ -135,6 +135,17 @@ PERMISSION_CODES = frozenset(
         "administrator_needs_the_command_line", "cannot_reset_yourself",
     }
 )  # fmt: skip
+# A name already in use (a username, an organisation's code): the request is right but
+# conflicts with what is recorded, 409 in the API and on the web alike.
+TAKEN_CODES = frozenset({"username_taken", "organisation_exists"})
+
+
+def refusal_status(code: str) -> int:
+    """The status of a refusal by its code, in the API and on the web alike: 403 for "you may
+    not" (``PERMISSION_CODES``), 409 for a name already taken (``TAKEN_CODES``), else 422."""
+    return 403 if code in PERMISSION_CODES else 409 if code in TAKEN_CODES else 422
+
+
 CONFLICT_RESULTS = frozenset(
     {
         ResultCode.IDEMPOTENCY_KEY_REUSED,

@@ -18,7 +18,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
-from tanshi.api.errors import PERMISSION_CODES, ApiError
+from tanshi.api.errors import ApiError, refusal_status
 from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.rulebook.in_force import NoRuleInForce
@@ -233,8 +233,9 @@ def _kept(answer: dict) -> Answer:
 
 
 def _status(ok: bool, code: str) -> int:
-    """200 done; 403 for a refusal that means "you may not" (as the API answers it), else 422."""
-    return 200 if ok else 403 if code in PERMISSION_CODES else 422
+    """200 done; a refusal as the API answers its code (``refusal_status``): 403 "you may
+    not", 409 a name already taken, else 422."""
+    return 200 if ok else refusal_status(code)
 
 
 def _answer(

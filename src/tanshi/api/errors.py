@@ -37,12 +37,32 @@ FIELD_LABELS = {
     "limit": "page size", "offset": "page offset", "on": "day", "until": "until",
     "Idempotency-Key": "Idempotency-Key header", "toml": "TOML text", "csv": "CSV text",
     "serials": "serial numbers", "type": "transaction type",
+    "accredited": "accredited", "action": "action", "approve": "right to approve",
+    "awaiting_my_approval": "awaiting my approval", "beneficiary": "beneficiary",
+    "bids": "bids", "body": "verification body", "court_order_reference":
+    "court order reference", "declared_by": "declared by", "depth": "book depth",
+    "description": "description", "destination": "destination account", "dry_run": "dry run",
+    "english": "in English", "expires_in_days": "expiry (days)", "finding_id": "finding",
+    "format": "format", "freeze_id": "freeze order", "guarantees": "bid guarantees",
+    "initiate": "right to initiate", "interval": "bar interval", "kind": "kind",
+    "last": "number of bars", "locale": "language", "name": "name", "note": "note",
+    "order_reference": "order reference", "organisation": "organisation",
+    "preset_id": "rulebook preset", "proposal_id": "proposal", "purpose": "purpose",
+    "registry_account": "registry account", "request_id": "request", "source": "data source",
+    "status": "status", "stream": "source stream", "transaction_id": "transaction",
+    "transfer_id": "court transfer", "trusted": "trusted account", "waived": "waived",
+    "week": "week",
 }  # fmt: skip
+# Where a request's ``field`` starts: the part of the request, not a field of it (``body``
+# alone is the whole body, which has no label; ``body.body`` is a verification body).
+PLACES = ("body", "path", "query", "header")
 
 
 def field_label(field: str | None) -> str | None:
     """The person's name of a request's ``field`` (``FIELD_LABELS``), or None."""
     parts = [part for part in (field or "").split(".") if part and not part.isdigit()]
+    if parts and parts[0] in PLACES:
+        parts = parts[1:]
     return FIELD_LABELS.get(parts[-1]) if parts else None
 
 

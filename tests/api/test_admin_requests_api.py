@@ -54,6 +54,11 @@ def test_a_regulator_through_a_request_and_a_second_administrator(world: World) 
     retried = world.client.post(f"/v1/admin-requests/{rid}/approve",
                                 headers=_as(world, "admin2", "p"))  # fmt: skip
     assert retried.json()["temporary_password"] is None and retried.json()["totp_secret"] is None
+    taken = world.client.post("/v1/admin-requests", json=REGULATOR,
+                              headers=_as(world, "admin", "a3"))  # fmt: skip
+    error = taken.json()["error"]
+    assert (taken.status_code, error["code"], error["field"]) == (
+        409, "username_taken", "body.username")  # fmt: skip
     with world.engine.connect() as connection:
         kept = str(connection.execute(select(api_idempotency.c.response)).all())
     assert made["temporary_password"] not in kept and made["totp_secret"] not in kept

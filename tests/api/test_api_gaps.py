@@ -321,3 +321,35 @@ def _more_units(world: World, company: str, quantity_t: int) -> None:
         done = execute(world.engine, TransactionRequest(
             kind, f"t/more/{kind}", (Movement(source, target, allowances, quantity_t),), NOW))  # fmt: skip
         assert done.ok, done
+
+
+def test_the_clearing_desk_points_at_the_field_at_fault(world: World) -> None:
+    """An unknown party is refused at the field that named it, a size or a price at its own
+    field, not at the whole body."""
+    _clearer(world)
+    later = _afternoon(world)
+    block = {"product": "DPEA-2016", "seller": "DP-OH-A1", "buyer": "DP-NOPE",
+             "quantity_t": 10_000, "price_cny_per_t": "28.00"}  # fmt: skip
+    unknown = later.client.post("/v1/exchange/block-trades", json=block,
+                                headers=_write(later, "clearer", "u"))  # fmt: skip
+    error = unknown.json()["error"]
+    assert (unknown.status_code, error["code"], error["field"], error["label"]) == (
+        422, "unknown_account", "body.buyer", "buyer")  # fmt: skip
+    assert error["message"] == "no registry account DP-NOPE"
+    small = later.client.post("/v1/exchange/block-trades",
+                              json=block | {"buyer": TRADER_ACCOUNT, "quantity_t": 100},
+                              headers=_write(later, "clearer", "s"))  # fmt: skip
+    assert (small.json()["error"]["code"], small.json()["error"]["field"]) == (
+        "quantity_below_minimum", "body.quantity_t")  # fmt: skip
+    trade = {"unit_class": "DPEA-2016", "seller": "NOPE", "buyer": "B1", "quantity_t": 100,
+             "price_cny_per_t": "29.00"}  # fmt: skip
+    nobody = later.client.post("/v1/exchange/bilateral-trades", json=trade,
+                               headers=_write(later, "clearer", "n"))  # fmt: skip
+    error = nobody.json()["error"]
+    assert (nobody.status_code, error["code"], error["field"]) == (
+        422, "unknown_company", "body.seller")  # fmt: skip
+    wide = later.client.post("/v1/exchange/bilateral-trades",
+                             json=trade | {"seller": "A1", "price_cny_per_t": "50.00"},
+                             headers=_write(later, "clearer", "w"))  # fmt: skip
+    assert (wide.json()["error"]["code"], wide.json()["error"]["field"]) == (
+        "price_outside_band", "body.price_cny_per_t")  # fmt: skip

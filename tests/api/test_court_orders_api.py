@@ -47,6 +47,10 @@ def test_part_of_a_freeze_is_released_each_time_under_its_own_key(world: World) 
     too_much = world.client.post(path, json={"reason": "x", "quantity_t": 41},
                                  headers=_write("r3", regulator))  # fmt: skip
     assert (too_much.status_code, too_much.json()["error"]["code"]) == (422, "insufficient_units")
+    assert too_much.json()["error"]["field"] == "body.quantity_t"
+    # The figures, as other registry refusals give them: what the order holds, what was asked.
+    assert "freeze order 1 holds 40 frozen units of DPEA-2016, 41 are asked" in (
+        too_much.json()["error"]["message"])  # fmt: skip
     rest = world.client.post(path, json={"reason": "settled"}, headers=_write("r4", regulator))
     assert rest.json()["frozen_t"] == 0 and rest.json()["released_at"] is not None
     balances = world.client.get("/v1/accounts/DP-OH-A1/balances", headers=regulator).json()
@@ -110,3 +114,32 @@ def test_a_court_transfer_is_proposed_by_one_regulator_and_approved_by_another(
                              headers=_write("a4", other)).status_code == 404  # fmt: skip
     assert world.client.post("/v1/court-transfers/999/cancel",
                              headers=_write("x2", other)).status_code == 404  # fmt: skip
+
+
+def test_a_court_transfer_of_more_than_the_order_holds_says_how_much_it_holds(
+    world: World,
+) -> None:
+    regulator, other = world.token("regulator"), _second_regulator(world)
+    order = _freeze(world, regulator, 100)
+    path = f"/v1/freezes/{order['id']}/court-transfers"
+    body = {"destination": "DP-OH-C1", "quantity_t": 150,
+            "court_order_reference": "(2017) 京01执123号", "reason": "enforcement"}  # fmt: skip
+    refused = world.client.post(path, json=body, headers=_write("c1", regulator))
+    error = refused.json()["error"]
+    assert (refused.status_code, error["code"], error["field"]) == (
+        422, "insufficient_units", "body.quantity_t")  # fmt: skip
+    assert "freeze order 1 holds 100 frozen units of DPEA-2016, 150 are asked" in error["message"]
+    # Proposed while the order held enough; released meanwhile, the approval fails with how
+    # much it holds now.
+    proposed = world.client.post(path, json=body | {"quantity_t": 80},
+                                 headers=_write("c2", regulator))  # fmt: skip
+    assert proposed.status_code == 201, proposed.json()
+    released = world.client.post(f"/v1/freezes/{order['id']}/release",
+                                 json={"reason": "part paid", "quantity_t": 50},
+                                 headers=_write("r1", regulator))  # fmt: skip
+    assert released.status_code == 200, released.json()
+    failed = world.client.post(f"/v1/court-transfers/{proposed.json()['id']}/approve",
+                               headers=_write("a1", other))  # fmt: skip
+    error = failed.json()["error"]
+    assert (failed.status_code, error["code"]) == (422, "insufficient_units")
+    assert "freeze order 1 holds 50 frozen units of DPEA-2016, 80 are asked" in error["message"]

@@ -228,6 +228,27 @@ def test_administration_and_audit(world: World) -> None:
         "username": "x1", "display_name": "X", "organisation": "ORG-C", "role": "trader",
         "password": "short"}, headers=_write("u2", admin))  # fmt: skip
     assert short.json()["error"]["field"] == "body.password"
+    # A name already in use is a conflict, not an invalid request: 409 at its field.
+    taken = world.client.post("/v1/users", json={
+        "username": "officer-c", "display_name": "Officer C", "organisation": "ORG-C",
+        "role": "trader", "password": "a long enough password"},
+        headers=_write("u3", admin))  # fmt: skip
+    error = taken.json()["error"]
+    assert (taken.status_code, error["code"], error["field"]) == (
+        409, "username_taken", "body.username")  # fmt: skip
+    again = world.client.post("/v1/organisations",
+                              json={"code": "ORG-C", "name": "Company C1", "kind": "company",
+                                    "company": "C1"}, headers=_write("o2", admin))  # fmt: skip
+    error = again.json()["error"]
+    assert (again.status_code, error["code"], error["field"]) == (
+        409, "organisation_exists", "body.code")  # fmt: skip
+    # Wrong in itself as well: the request's own problem first, 422, the taken name listed.
+    both = world.client.post("/v1/users", json={
+        "username": "officer-c", "display_name": "Officer C", "organisation": "ORG-NONE",
+        "role": "trader", "password": "a long enough password"},
+        headers=_write("u4", admin))  # fmt: skip
+    assert (both.status_code, both.json()["error"]["code"]) == (422, "unknown_organisation")
+    assert "username_taken" in [d["code"] for d in both.json()["error"]["details"]]
     users = world.client.get("/v1/users?limit=100", headers=admin).json()
     assert "officer-c" in [u["username"] for u in users["items"]]
     granted = world.client.post("/v1/accounts/DP-OH-C1/representatives",

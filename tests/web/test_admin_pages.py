@@ -145,6 +145,7 @@ def test_organisations_and_account_rights(world: World) -> None:
         "csrf_token": token, "form_key": "o2", "code": "ORG-C", "name": "Company C1",
         "kind": "company"})  # fmt: skip
     assert "organisation_exists" in twice.text and "该代码的机构已存在" in twice.text
+    assert twice.status_code == 409  # a conflict, as the API answers it
     no_factor = client.post("/admin/representatives", data={
         "csrf_token": token, "form_key": "r1", "account": "DP-OH-C1", "username": "auditor",
         "approve": "on"})  # fmt: skip
@@ -278,3 +279,20 @@ def test_an_administrator_refusal_says_its_detail_in_chinese(world: World) -> No
         "csrf_token": token, "form_key": "z2", "account": "NOPE", "username": "officer-b",
         "initiate": "on"})  # fmt: skip
     assert "没有账户 NOPE" in unknown.text and "no account NOPE" not in unknown.text
+
+
+def test_a_taken_username_is_a_conflict_and_the_form_stays_to_correct(world: World) -> None:
+    client, page, token = _admin_page(world)
+    form = {"csrf_token": token, "username": "officer-b", "display_name": "B again",
+            "locale": "en", "organisation": "ORG-B", "role": "auditor",
+            "form_key": _key(page.text, "user-key")}  # fmt: skip
+    taken = client.post("/admin/users", data=form, headers={"HX-Request": "true"})
+    assert taken.status_code == 409, taken.text
+    assert 'data-code="username_taken"' in taken.text and "<html" not in taken.text
+    # The answer is swapped in beside the form, which keeps what was typed; a fresh key
+    # comes with it, so the corrected form is a new request.
+    fresh = re.search(r'name="form_key" id="user-key" value="([0-9a-f]+)" hx-swap-oob', taken.text)
+    assert fresh and fresh.group(1) != form["form_key"], taken.text
+    renamed = client.post("/admin/users", data=form | {"username": "officer-b2",
+                          "form_key": fresh.group(1)}, headers={"HX-Request": "true"})  # fmt: skip
+    assert renamed.status_code == 200 and 'data-code="ok"' in renamed.text, renamed.text

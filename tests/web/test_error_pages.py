@@ -3,11 +3,15 @@ year without rules is a form error naming the rulebook's years; the API keeps it
 
 from __future__ import annotations
 
+import pytest
 from test_pages import _csrf, _login
 
 from grid_site_text import REPORT_CSV, grid_site_plan
 from service_world import World
+from tanshi.resources import load_rulebook
+from tanshi.rulebook import NoRuleInForce, rules_in_force
 from tanshi.services import identity
+from tanshi.web.forms import no_rules, say
 
 HTMX = {"HX-Request": "true"}
 
@@ -26,10 +30,26 @@ def test_surrender_for_a_year_without_rules_names_the_years_that_have_them(world
     refused = client.post("/surrender", data=form, headers=HTMX)
     assert refused.status_code == 422, refused.text
     assert 'data-code="no_rule_in_force"' in refused.text and "<html" not in refused.text
-    assert "2030 年没有生效的规则" in refused.text and "2016-2020" in refused.text
+    assert ("规则手册没有 2030 年的规则；有规则的年份为 2016-2020：请从中选择一个年份"
+            in refused.text)  # fmt: skip
     _in_english(world, "officer-a")
     again = client.post("/surrender", data=form | {"form_key": "far-en"}, headers=HTMX)
-    assert "no rules are in force for 2030: the rulebook has rules for 2016-2020" in again.text
+    said = ("the rulebook has no rules for 2030; it has rules for 2016-2020: choose one of "
+            "those years")  # fmt: skip
+    assert said in again.text and again.text.count("2030") == 1, again.text
+
+
+def test_a_year_with_some_rules_names_the_kind_it_lacks_once_with_the_years_to_choose() -> None:
+    with pytest.raises(NoRuleInForce) as raised:
+        rules_in_force(load_rulebook("eu-ets")[0], 2019)
+    refused = no_rules(raised.value)
+    assert (refused.code, refused.detail, refused.issues) == ("no_rule_in_force", None, ())
+    assert say("en", refused.message, refused.values) == (
+        "the rulebook has no allocation rule in force in 2019; it has rules for 2021-2025: "
+        "choose one of those years")  # fmt: skip
+    assert say("zh", refused.message, refused.values) == (
+        "规则手册没有 2019 年生效的分配规则；有规则的年份为 2021-2025：请从中选择一个年份"
+    )
 
 
 def test_report_check_for_a_year_without_rules_is_a_refusal_not_a_crash(world: World) -> None:

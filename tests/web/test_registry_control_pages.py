@@ -250,6 +250,10 @@ def test_the_regulator_freezes_and_releases_by_order(world: World) -> None:
     nonsense = client.post("/regulator/registry/freezes/1/release", data={
         "reason": "x", "quantity_t": "-3", "csrf_token": _csrf(desk), "form_key": "q"})  # fmt: skip
     assert _answer(nonsense) == "invalid_number"
+    more = client.post("/regulator/registry/freezes/1/release", data={
+        "reason": "x", "quantity_t": "500", "csrf_token": _csrf(desk), "form_key": "m"})  # fmt: skip
+    assert _answer(more) == "insufficient_units"  # with what the order holds, in Chinese
+    assert "冻结令 1 冻结的 DPEA-2016 为 70 个单位，所请求的为 500 个" in more.text, more.text
     desk = client.get("/regulator/registry").text
     assert "31–100" in desk and "/ 100" in desk  # what the order still holds, of what it froze
     released = client.post("/regulator/registry/freezes/1/release", data={

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from tanshi.api.validation import field_of, sentence
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
-from tanshi.rulebook.in_force import NoRuleInForce, year_spans
+from tanshi.rulebook.in_force import NoRuleInForce
 
 # A person's name for a request's field, by its machine name (the last part of ``field``
 # that is not a list index: ``body.bids.0.price_per_t`` → ``price (per tonne)``); a field not
@@ -37,12 +37,32 @@ FIELD_LABELS = {
     "limit": "page size", "offset": "page offset", "on": "day", "until": "until",
     "Idempotency-Key": "Idempotency-Key header", "toml": "TOML text", "csv": "CSV text",
     "serials": "serial numbers", "type": "transaction type",
+    "accredited": "accredited", "action": "action", "approve": "right to approve",
+    "awaiting_my_approval": "awaiting my approval", "beneficiary": "beneficiary",
+    "bids": "bids", "body": "verification body", "court_order_reference":
+    "court order reference", "declared_by": "declared by", "depth": "book depth",
+    "description": "description", "destination": "destination account", "dry_run": "dry run",
+    "english": "in English", "expires_in_days": "expiry (days)", "finding_id": "finding",
+    "format": "format", "freeze_id": "freeze order", "guarantees": "bid guarantees",
+    "initiate": "right to initiate", "interval": "bar interval", "kind": "kind",
+    "last": "number of bars", "locale": "language", "name": "name", "note": "note",
+    "order_reference": "order reference", "organisation": "organisation",
+    "preset_id": "rulebook preset", "proposal_id": "proposal", "purpose": "purpose",
+    "registry_account": "registry account", "request_id": "request", "source": "data source",
+    "status": "status", "stream": "source stream", "transaction_id": "transaction",
+    "transfer_id": "court transfer", "trusted": "trusted account", "waived": "waived",
+    "week": "week",
 }  # fmt: skip
+# Where a request's ``field`` starts: the part of the request, not a field of it (``body``
+# alone is the whole body, which has no label; ``body.body`` is a verification body).
+PLACES = ("body", "path", "query", "header")
 
 
 def field_label(field: str | None) -> str | None:
     """The person's name of a request's ``field`` (``FIELD_LABELS``), or None."""
     parts = [part for part in (field or "").split(".") if part and not part.isdigit()]
+    if parts and parts[0] in PLACES:
+        parts = parts[1:]
     return FIELD_LABELS.get(parts[-1]) if parts else None
 
 
@@ -135,6 +155,17 @@ PERMISSION_CODES = frozenset(
         "administrator_needs_the_command_line", "cannot_reset_yourself",
     }
 )  # fmt: skip
+# A name already in use (a username, an organisation's code): the request is right but
+# conflicts with what is recorded, 409 in the API and on the web alike.
+TAKEN_CODES = frozenset({"username_taken", "organisation_exists"})
+
+
+def refusal_status(code: str) -> int:
+    """The status of a refusal by its code, in the API and on the web alike: 403 for "you may
+    not" (``PERMISSION_CODES``), 409 for a name already taken (``TAKEN_CODES``), else 422."""
+    return 403 if code in PERMISSION_CODES else 409 if code in TAKEN_CODES else 422
+
+
 CONFLICT_RESULTS = frozenset(
     {
         ResultCode.IDEMPOTENCY_KEY_REUSED,
@@ -156,8 +187,15 @@ FIELDS_OF_CODES: dict[str, tuple[str, ...]] = {
             "units_reserved_for_sell_orders",
             "offset_cap_exceeded",
             "invalid_quantity",
+            "quantity_below_minimum",
+            "quantity_above_maximum",
+            "quantity_off_lot",
         ),
         ("quantity_t", "quantity"),
+    ),
+    **dict.fromkeys(
+        ("price_outside_band", "price_off_tick", "price_must_be_positive"),
+        ("price_cny_per_t", "price_per_t"),
     ),
     **dict.fromkeys(
         ("serials_do_not_match_quantity", "serials_not_held_by_source"), ("serials", "quantity_t")
@@ -232,13 +270,10 @@ def from_result(
 
 
 def no_rule_error(error: NoRuleInForce, field: str = "body.year") -> ApiError:
-    """A year the rulebook does not rule on, chosen by the caller: 422 with the years it does
-    (``field``: where the request named the year)."""
-    if error.year is None:
-        return ApiError(422, "no_rule_in_force", str(error), field)
-    message = (f"no rules are in force for {error.year} ({error}); the rulebook has rules "
-               f"for {year_spans(error.years)}: choose one of those years")  # fmt: skip
-    return ApiError(422, "no_rule_in_force", message, field)
+    """A year the rulebook does not rule on, chosen by the caller: 422 saying, in one
+    sentence, what the year lacks, the years the rulebook has rules for and to choose one of
+    them (``NoRuleInForce.advice``; ``field``: where the request named the year)."""
+    return ApiError(422, "no_rule_in_force", error.advice().message, field)
 
 
 def year_field(request: Request) -> str:

@@ -45,6 +45,21 @@ class NoRuleInForce(TanshiError):
         super().__init__(issue.message)
         self.issue, self.year, self.years = issue, year, years
 
+    def advice(self) -> Issue:
+        """One sentence for the person who chose the year: what is missing for it (``issue``),
+        the years the rulebook has rules for and what to do, e.g. ``the rulebook has no rules
+        for 2099; it has rules for 2016-2020: choose one of those years``. Without the year
+        or the years there is nothing to choose from, and it is ``issue`` itself."""
+        issue = self.issue
+        if self.year is None or not self.years or not issue.template:
+            return issue
+        return Issue.of(issue.code, issue.template + CHOOSE_A_YEAR, issue.where, issue.severity,
+                        **dict(issue.params), years=year_spans(self.years))  # fmt: skip
+
+
+# What follows a year's missing rule in NoRuleInForce.advice (``years``: the years with rules).
+CHOOSE_A_YEAR = "; it has rules for {years}: choose one of those years"
+
 
 def _no_cap(year: int) -> Issue:
     return Issue.of("no_rule_in_force", "the rulebook has no cap for {year}", year=year)

@@ -22,10 +22,12 @@ from sqlalchemy.orm import aliased
 from tanshi.core.errors import TanshiError
 from tanshi.core.moments import from_store, to_utc
 from tanshi.registry import Movement, ResultCode, TransactionRequest, check_request
+from tanshi.services import refusal_figures
 from tanshi.services.registry import execute_in, lock_journal_head
 from tanshi.services.registry_access import load_accounts, load_unit_classes
 from tanshi.services.unit_freezes import (
     COURT_TRANSFER,
+    frozen_against_asked,
     order_row,
     record_reduction,
     serials_to_move,
@@ -46,13 +48,16 @@ AWAITING, EXECUTED, FAILED, CANCELLED = "awaiting_approval", "executed", "failed
 
 @dataclass(frozen=True, slots=True)
 class CourtTransferOutcome:
-    """The proposal's id (None if refused before it was recorded), the result and its status."""
+    """The proposal's id (None if refused before it was recorded), the result and its status;
+    for a refusal, the figures behind it when there are some (``detail``: what the freeze
+    order holds against what was asked, services/refusal_figures.py)."""
 
     transfer_id: int | None
     result: ResultCode
     status: str | None = None
     transaction_id: int | None = None
     replayed: bool = False
+    detail: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,12 +119,14 @@ def propose_court_transfer(
             return CourtTransferOutcome(None, ResultCode.UNKNOWN_ACCOUNT)
         plan = serials_to_move(connection, order, quantity_units)
         if isinstance(plan, ResultCode):
-            return CourtTransferOutcome(None, plan)
+            said = frozen_against_asked(connection, order, quantity_units)
+            return CourtTransferOutcome(None, plan, detail=said)
         request = _request(order, int(destination), plan[1], "court-transfer/check", now,
                            court_order_reference, reason)  # fmt: skip
         result = _dry_check(connection, request)
         if result is not ResultCode.OK:
-            return CourtTransferOutcome(None, result)
+            said = refusal_figures.figures(connection, request, result)
+            return CourtTransferOutcome(None, result, detail=said)
         transfer_id = connection.execute(court_transfers.insert().values(
             idempotency_key=idempotency_key, freeze_id=freeze_id,
             destination_account_id=destination, quantity_units=quantity_units,
@@ -179,6 +186,7 @@ def approve_court_transfer(
         plan = (ResultCode.INSUFFICIENT_UNITS if order.released_at is not None
                 else serials_to_move(connection, order, int(row.quantity_units)))  # fmt: skip
         outcome = None
+        said = frozen_against_asked(connection, order, int(row.quantity_units))
         if not isinstance(plan, ResultCode):
             quantity, serials, holding = plan
             request = _request(order, row.destination_account_id, serials,
@@ -186,10 +194,11 @@ def approve_court_transfer(
                                row.court_order_reference, row.reason)  # fmt: skip
             outcome = execute_in(connection, request)
             plan = outcome.result
+            said = "" if outcome.ok else refusal_figures.figures(connection, request, plan)
         if outcome is None or not outcome.ok:
             assert isinstance(plan, ResultCode)
             _decide(connection, transfer_id, FAILED, plan, approved_by, now, None)
-            return CourtTransferOutcome(transfer_id, plan, FAILED)
+            return CourtTransferOutcome(transfer_id, plan, FAILED, detail=said)
         assert outcome.transaction_id is not None
         record_reduction(connection, order, COURT_TRANSFER, quantity, outcome.transaction_id,
                          approved_by, f"court order {row.court_order_reference}: {row.reason}",

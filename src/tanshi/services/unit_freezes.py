@@ -223,6 +223,20 @@ def serials_to_move(
     return wanted, tuple((block.start, block.end) for block in moved), holding
 
 
+def frozen_against_asked(connection: Connection, order: Any, asked: int | None) -> str:
+    """``freeze order 3 holds 1,000 frozen units of DPEA-2016, 5,000 are asked``: the figures
+    of a release or a court transfer of more than the order still holds (empty when it holds
+    that many, or when all it holds is asked)."""
+    holding = sum(block.size for block in still_frozen(connection, order))
+    if asked is None or asked <= holding:
+        return ""
+    unit_class = connection.execute(
+        select(unit_classes.c.code).where(unit_classes.c.id == order.unit_class_id)
+    ).scalar()
+    return (f"freeze order {order.id} holds {holding:,} frozen units of {unit_class}, "
+            f"{asked:,} are asked")  # fmt: skip
+
+
 def replay_of(
     connection: Connection, key: str, freeze_id: int, kind: str, quantity: int | None
 ) -> FreezeOutcome | None:
@@ -292,7 +306,8 @@ def release_freeze(
                            id=freeze_id)  # fmt: skip
         plan = serials_to_move(connection, order, quantity_units)
         if isinstance(plan, ResultCode):
-            return FreezeOutcome(freeze_id, plan)
+            said = frozen_against_asked(connection, order, quantity_units)
+            return FreezeOutcome(freeze_id, plan, detail=said)
         quantity, serials, holding = plan
         memo = (f"order {order.order_reference} lifted: {reason}" if quantity == holding
                 else f"order {order.order_reference}, {quantity} t released: {reason}")  # fmt: skip
@@ -303,8 +318,9 @@ def release_freeze(
         )  # fmt: skip
         outcome = execute_in(connection, request)
         if not outcome.ok:
+            said = refusal_figures.figures(connection, request, outcome.result)
             transaction.rollback()
-            return FreezeOutcome(freeze_id, outcome.result)
+            return FreezeOutcome(freeze_id, outcome.result, detail=said)
         assert outcome.transaction_id is not None
         record_reduction(connection, order, RELEASE, quantity, outcome.transaction_id,
                          released_by, reason, now, closes=quantity == holding)  # fmt: skip

@@ -12,22 +12,23 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
-from tanshi.api.errors import PERMISSION_CODES, ApiError
+from tanshi.api.errors import ApiError, refusal_status
 from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue
-from tanshi.rulebook.in_force import NoRuleInForce, year_spans
+from tanshi.rulebook.in_force import NoRuleInForce
 from tanshi.services import access_log, form_keys
 from tanshi.services.jurisdiction import Jurisdiction
 from tanshi.services.principals import Principal
 from tanshi.web.i18n import translator
 from tanshi.web.labels import name_of
 from tanshi.web.numbers import read_whole
-from tanshi.web.problems import detail_of, from_kept
+from tanshi.web.problems import NAMED, detail_of, from_kept
 from tanshi.web.problems import kept as kept_problems
 from tanshi.web.refusals import explain
 from tanshi.web.render import render
@@ -129,14 +130,17 @@ def refused_page(request: Request, svc: Service, who: Visitor, error: ApiError) 
 
 
 def no_rules(error: NoRuleInForce) -> Refused:
-    """A year chosen on a form that the rulebook does not rule on: which years it does."""
-    if error.year is None:
+    """A year chosen on a form that the rulebook does not rule on, in one sentence: what the
+    year lacks, the years the rulebook has rules for, and to choose one of them
+    (``NoRuleInForce.advice``, said from its template in the page's language)."""
+    advice = error.advice()
+    if not advice.template:
         return Refused("no_rule_in_force", "the rulebook has no rules for this year",
                        detail=str(error), issues=[error.issue])  # fmt: skip
-    return Refused("no_rule_in_force",
-                   "no rules are in force for {year}: the rulebook has rules for {years}",
-                   detail=str(error), issues=[error.issue], year=Verbatim(error.year),
-                   years=Verbatim(year_spans(error.years)))  # fmt: skip
+    values: dict[str, Any] = {  # the issue's figures, a code NAMED read by its name
+        name: value if name in NAMED else Verbatim(value) for name, value in advice.params
+    }
+    return Refused("no_rule_in_force", advice.template, **values)
 
 
 def detail_in(locale: str, refused: Refused) -> str | None:
@@ -229,8 +233,9 @@ def _kept(answer: dict) -> Answer:
 
 
 def _status(ok: bool, code: str) -> int:
-    """200 done; 403 for a refusal that means "you may not" (as the API answers it), else 422."""
-    return 200 if ok else 403 if code in PERMISSION_CODES else 422
+    """200 done; a refusal as the API answers its code (``refusal_status``): 403 "you may
+    not", 409 a name already taken, else 422."""
+    return 200 if ok else refusal_status(code)
 
 
 def _answer(

@@ -130,8 +130,8 @@ def _release(svc: Service, me: Principal, freeze_id: int, form: dict[str, str]) 
         raise refusal("freeze_order_not_found") from error
     except TanshiError as error:
         raise refusal_for("freeze_order_released", error) from error
-    if outcome.result is not ResultCode.OK:
-        raise refusal(outcome.result.value)
+    if outcome.result is not ResultCode.OK:  # with the figures (what the order holds)
+        raise refusal(outcome.result.value, outcome.detail or None)
     if quantity is not None:
         return "freeze order {id}: {quantity} t released back to the account", {
             "id": Verbatim(str(freeze_id)), "quantity": Verbatim(f"{quantity:,}")}  # fmt: skip

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from tanshi.api import limits
 from tanshi.api.clock import ShiftedClock
 from tanshi.api.context import Service
 from tanshi.services.principals import Role
@@ -33,6 +34,9 @@ environment.filters["memo"] = memo  # the services' memos in the page's language
 environment.filters["said"] = said  # a result's message, a msgid or an API sentence (sentences.py)
 environment.filters["problem"] = problem  # an Issue's message in the page's language (problems.py)
 environment.filters["where"] = where  # and its location
+# How long each free text may be, as the API and the form's handler refuse it (api/limits.py),
+# for the forms' maxlength: ``maxlength="{{ limits.MEMO_CHARS }}"``.
+environment.globals["limits"] = limits
 
 # Pages each role sees in the navigation: (path, label).
 NAVIGATION: dict[Role | None, list[tuple[str, str]]] = {

@@ -146,6 +146,10 @@ DETAILS = _table(
      r"(?P<account>\S+) holds (?P<held>[\d,]+) units of (?P<unit_class>\S+) free to move, "
      r"(?P<needed>[\d,]+) are needed \(insufficient_units\)",
      "{account} holds {held} units of {unit_class} free to move, {needed} are needed", dict),
+    # More than a freeze order holds, released or sent on by a court (services/unit_freezes.py).
+    (r"freeze order (?P<id>\d+) holds (?P<held>[\d,]+) frozen units of (?P<unit_class>\S+), "
+     r"(?P<asked>[\d,]+) are asked",
+     "freeze order {id} holds {held} frozen units of {unit_class}, {asked} are asked", dict),
     # The figures of serials_do_not_match_quantity (services/refusal_figures.py).
     (r"the serial blocks name (?P<named>[\d,]+) units, the quantity is (?P<quantity>[\d,]+)",
      "the serial blocks name {named} units, the quantity is {quantity}", dict),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
-from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.errors import ApiError, from_issues, refusal_status
 from tanshi.api.models import (
     AuditOut,
     Done,
@@ -22,6 +22,7 @@ from tanshi.api.models import (
     UserOut,
 )
 from tanshi.api.routers.paging import PagingDep, page_body
+from tanshi.core.issues import Issue
 from tanshi.services import admin_approvals, admin_views, identity, user_admin
 from tanshi.services.principals import Principal, Role, Scope
 
@@ -53,11 +54,18 @@ def create_organisation(
             body.jurisdiction,
         )
         if issues:
-            raise from_issues(422, issues, lambda i: f"body.{_field(i.code)}")
+            raise _refused(issues)
         return 201, {"result": "ok"}
 
     return idempotent_write(svc, request, who, key, "organisation_create", body.code,
                             body.model_dump(), run)[1]  # fmt: skip
+
+
+def _refused(issues: list[Issue]) -> ApiError:
+    """Every problem at its field; 409 when the first is a name already taken (checked after
+    the request's own problems, so only then is it otherwise right), else 422."""
+    return from_issues(refusal_status(issues[0].code), issues,
+                       lambda i: f"body.{_field(i.code)}")  # fmt: skip
 
 
 def _field(code: str) -> str:
@@ -100,7 +108,7 @@ def create_user(
             body.password, svc.now(), locale=body.locale, must_change_password=True,
         )  # fmt: skip
         if issues:
-            raise from_issues(422, issues, lambda i: f"body.{_field(i.code)}")
+            raise _refused(issues)
         uri = identity.provisioning_uri(svc.engine, body.username)
         return 201, {"username": body.username, "totp_provisioning_uri": uri}
 

@@ -23,7 +23,8 @@ router = APIRouter(tags=["administration"])
 Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
 RequestId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 # The status of each refusal: a conflict with the request's state, or "not you".
-STATUS = {"request_pending": 409, "request_not_pending": 409, "unknown_user": 404,
+STATUS = {"request_pending": 409, "request_not_pending": 409, "username_taken": 409,
+          "unknown_user": 404,
           "approver_must_differ_from_requester": 403, "cannot_reset_yourself": 403,
           "cannot_approve_your_own_rights": 403}  # fmt: skip
 FIELDS = {"invalid_username": "username", "username_taken": "username",

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from tanshi.api.context import IdempotencyKey, ServiceDep, idempotent_write, needs, registry_key
-from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.errors import ApiError, body_field, from_issues
 from tanshi.api.models import Code, Quantity, Strict
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
@@ -90,28 +90,56 @@ def trade_id_of(who: Principal, key: str) -> str:
     return f"api-{who.user_id}-{hashlib.sha256(key.encode()).hexdigest()}"
 
 
-def _refused(issues: list[Issue] | tuple[Issue, ...]) -> ApiError:
-    return from_issues(422, list(issues), lambda _i: "body")
+def _refused(issues: list[Issue] | tuple[Issue, ...], body: BaseModel) -> ApiError:
+    """422 with every problem, each at the request's field it is about: a party the caller
+    may not see at the field that named it (``body.seller``), others by their code
+    (``api.errors.body_field``: ``body.quantity_t``, ``body.price_cny_per_t``), else ``body``."""
+    return from_issues(422, list(issues), lambda issue: _field_of(issue, body))
 
 
-def _hide_accounts(svc, who: Principal, codes: tuple[str, ...]) -> None:
-    """A bound operator is answered about another jurisdiction's account as about none."""
-    hidden = [code for code in dict.fromkeys(codes) if not views.in_scope(svc.engine, who, code)]
+def _field_of(issue: Issue, body: BaseModel) -> str:
+    if issue.where.startswith("body."):
+        return issue.where
+    return body_field(issue.code, body)
+
+
+def _parties(body: BaseModel, codes: list[str]) -> dict[str, str]:
+    """Each of ``codes`` with the first of the body's party fields (seller, buyer) naming it."""
+    return {code: next(f"body.{name}" for name in ("seller", "buyer")
+                       if getattr(body, name) == code) for code in codes}  # fmt: skip
+
+
+def _account_seen(svc, who: Principal, code: str) -> bool:
+    """Whether registry account ``code`` exists and ``who`` may see it: a bound operator is
+    answered about another jurisdiction's account as about none (docs/security.md)."""
+    with reading(svc.engine) as connection:
+        found = connection.execute(
+            select(accounts.c.jurisdiction_id).where(accounts.c.code == code)
+        ).first()
+    return found is not None and views.sees_jurisdiction_id(who, found.jurisdiction_id)
+
+
+def _unknown_accounts(svc, who: Principal, body: BlockTradeIn) -> None:
+    """Refuse a block trade whose seller or buyer account is none the operator may see, at
+    the field that named it."""
+    codes = dict.fromkeys((body.seller, body.buyer))
+    hidden = [code for code in codes if not _account_seen(svc, who, code)]
     if hidden:
-        raise _refused([Issue("unknown_account", f"no registry account {code}", "body")
-                        for code in hidden])  # fmt: skip
+        fields = _parties(body, hidden)
+        raise _refused([Issue("unknown_account", f"no registry account {code}", fields[code])
+                        for code in hidden], body)  # fmt: skip
 
 
-def _hide_companies(svc, who: Principal, codes: tuple[str, ...]) -> None:
-    """… and about another jurisdiction's covered company as about none."""
+def _unknown_companies(svc, who: Principal, body: BilateralTradeIn) -> None:
+    """… and a bilateral trade whose seller or buyer is no covered company the operator may
+    see (another jurisdiction's is answered as none)."""
     scope = views.scope_of(who)
-    if scope is None:
-        return
-    hidden = [
-        code for code in dict.fromkeys(codes) if views.company(svc.engine, code, scope) is None
-    ]
+    hidden = [code for code in dict.fromkeys((body.seller, body.buyer))
+              if views.company(svc.engine, code, scope) is None]  # fmt: skip
     if hidden:
-        raise _refused([Issue("unknown_company", f"no company {code}", "body") for code in hidden])
+        fields = _parties(body, hidden)
+        raise _refused([Issue("unknown_company", f"no company {code}", fields[code])
+                        for code in hidden], body)  # fmt: skip
 
 
 def _money(svc, who: Principal, key: str, body: MoneyIn, jurisdiction: str | None,
@@ -147,7 +175,7 @@ def _money(svc, who: Principal, key: str, body: MoneyIn, jurisdiction: str | Non
     except TanshiError as error:
         raise ApiError(422, "cash_refused", str(error), "body.account") from error
     if not outcome.ok:
-        raise _refused(outcome.issues)
+        raise _refused(outcome.issues, body)
     assert outcome.entry_id is not None
     code = cash.participant_cash_code(body.account)
     account = cash_reads.cash_account(svc.engine, who, code)
@@ -183,14 +211,14 @@ def block_trade(body: BlockTradeIn, request: Request, key: IdempotencyKey, svc: 
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
-        _hide_accounts(svc, who, (body.seller, body.buyer))
+        _unknown_accounts(svc, who, body)
         trade_id = trade_id_of(who, key)
         recorded, issues = negotiated_trades.report_block_trade(
             svc.engine, place, body.product, body.seller, body.buyer, body.quantity_t,
             body.price_cny_per_t, trade_id, svc.now(),
         )  # fmt: skip
         if recorded is None:
-            raise _refused(issues)
+            raise _refused(issues, body)
         plan = recorded.plan
         return 201, {"trade_id": trade_id, "status": "settled" if recorded.settled else "pending",
                      "settle_on": plan.settle_on.isoformat(), "value_fen": plan.value_fen,
@@ -211,13 +239,13 @@ def bilateral_trade(body: BilateralTradeIn, request: Request, key: IdempotencyKe
 
     def run() -> tuple[int, dict]:
         place = svc.jurisdiction(jurisdiction, "query.jurisdiction", who)
-        _hide_companies(svc, who, (body.seller, body.buyer))
+        _unknown_companies(svc, who, body)
         outcome, issues = negotiated_trades.report_bilateral_trade(
             svc.engine, place, body.unit_class, body.seller, body.buyer, body.quantity_t,
             body.price_cny_per_t, trade_id_of(who, key), svc.now(),
         )  # fmt: skip
         if outcome is None or issues:
-            raise _refused(issues)
+            raise _refused(issues, body)
         return 201, {"transaction_id": outcome.transaction_id, "replayed": outcome.replayed}
 
     return idempotent_write(svc, request, who, key, "bilateral_trade", body.unit_class,

@@ -77,7 +77,7 @@ def _body(item: court_transfers.CourtTransfer) -> dict:
 def _answer(svc, outcome: court_transfers.CourtTransferOutcome, field: str | None,
             body: CourtTransferIn | None = None) -> dict:  # fmt: skip
     if outcome.result is not ResultCode.OK or outcome.transfer_id is None:
-        raise from_result(outcome.result, field, body=body)
+        raise from_result(outcome.result, field, figures=outcome.detail, body=body)
     found = court_transfers.court_transfer(svc.engine, outcome.transfer_id)
     assert found is not None
     return _body(found)

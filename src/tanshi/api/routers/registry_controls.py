@@ -238,7 +238,8 @@ def release(
             raise ApiError(409, "freeze_order_released", str(error), "path.freeze_id") from error
         if outcome.result is not ResultCode.OK:  # more than it holds: body.quantity_t
             field = body_field(outcome.result.value, body)
-            raise from_result(outcome.result, "path.freeze_id" if field == "body" else field)
+            raise from_result(outcome.result, "path.freeze_id" if field == "body" else field,
+                              figures=outcome.detail)  # fmt: skip
         order = unit_freeze_reads.freeze_order(svc.engine, freeze_id)
         assert order is not None
         return 200, _freeze_body(order)

@@ -15,6 +15,7 @@ from tanshi.core.errors import InputRejected, StepRefused, TanshiError
 from tanshi.core.issues import Issue, Severity
 from tanshi.registry import ResultCode
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
+from tanshi.services.refusal_texts import explain, unexplained
 from tanshi.store.engine import normalise_url, open_database, printable_url
 
 
@@ -99,15 +100,9 @@ def refused(
 
 def registry_refusal(result: ResultCode, where: str = "") -> Issue:
     """The registry's refusal ``result`` as a problem: what it means and what to do, as the
-    web says it (``web.refusals``, the one English text of each code); a code without an
-    explanation points to docs/registry.md."""
-    from tanshi.web.refusals import explain  # noqa: PLC0415 - only a refusal needs the table
-
-    meaning = explain(result.value) or (
-        f"the registry refused: {result.value.replace('_', ' ')} (see docs/registry.md, "
-        "Result codes)"
-    )
-    return Issue(result.value, meaning, where)
+    web says it (``services.refusal_texts``, the one English text of each code); a code
+    without an explanation points to docs/registry.md."""
+    return Issue(result.value, explain(result.value) or unexplained(result.value), where)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

@@ -80,6 +80,19 @@ def test_an_unknown_account_of_a_trusted_list_is_a_problem_at_its_argument(tmp_p
     ]
 
 
+def test_a_company_code_taken_is_a_problem_at_the_code(tmp_path: Path) -> None:
+    db = ["--db", str(real_database(tmp_path / "real.sqlite"))]
+    first = runner.invoke(app, ["company", "register", "C001", "Power One", "power", *db])
+    assert first.exit_code == 0, first.output
+    other = runner.invoke(app, ["company", "register", "C001", "Other", "power", *db])
+    assert other.exit_code == 1
+    assert other.stderr.splitlines() == [
+        "code: error: company code C001 is already registered to Power One (power); choose "
+        "another code [company_code_taken]",
+        "1 error; no company was registered",
+    ]
+
+
 def test_the_bid_book_names_the_options_typed(tmp_path: Path) -> None:
     db = ["--db", str(real_database(tmp_path / "real.sqlite"))]
     price = runner.invoke(app, [*ANNOUNCE, "--on", "2017-03-01", "--reserve-price", "25.123", *db])

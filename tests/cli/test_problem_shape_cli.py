@@ -124,5 +124,4 @@ def test_the_bid_book_names_the_options_typed(tmp_path: Path) -> None:
 def test_a_location_outside_a_command_or_its_options_stays_as_it_is() -> None:
     at_field = Issue("below_reserve_price", "too low", "bid.price_per_t")
     assert typed(at_field) == at_field  # no command runs
-    assert typed(at_field, {"bid.price_per_t": "--price"}).where == "--price"
     assert typed(Issue("bad_row", "x", "bids.csv:3")).where == "bids.csv:3"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,16 +37,13 @@ def fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def failed(
-    error: TanshiError, code: int = 1, outcome: str = "nothing was changed",
-    *, options: Mapping[str, str] | None = None,
-) -> typer.Exit:  # fmt: skip
+def failed(error: TanshiError, code: int = 1, outcome: str = "nothing was changed") -> typer.Exit:
     """A step's refusal in the problem shape (its issues, at the options typed, then the count
     line) when it carries them (``problems_of``), else ``error: MESSAGE``; return the Exit
     (status ``code``)."""
     problems = problems_of(error)
     if problems:
-        return refused(problems, outcome, code, options=options)
+        return refused(problems, outcome, code)
     return fail(str(error), code)
 
 
@@ -95,17 +92,15 @@ FIELD_PARAMETERS = {
 }  # fmt: skip
 
 
-def typed(issue: Issue, options: Mapping[str, str] | None = None) -> Issue:
+def typed(issue: Issue) -> Issue:
     """``issue`` located at the option the person typed: a location naming a request field
     (``bid.price_per_t``, ``reserve_price_per_t``, ``year``) that one of the running
     command's options takes becomes that option (``--price``, ``--reserve-price``,
-    ``--year``); ``options`` maps a command's own locations to what it says instead. Any
-    other location (a file's line, an argument, ``company C001, 2016``) stays as it is."""
+    ``--year``). Any other location (a file's line, an argument, ``company C001, 2016``),
+    and every location outside a running command, stays as it is."""
     where = issue.where
     if not where:
         return issue
-    if options and where in options:
-        return replace(issue, where=options[where])
     context = get_current_context(silent=True)
     if context is None or context.command is None:
         return issue
@@ -118,13 +113,11 @@ def typed(issue: Issue, options: Mapping[str, str] | None = None) -> Issue:
     return issue
 
 
-def say_problems(
-    issues: Iterable[Issue], *, note: bool = False, options: Mapping[str, str] | None = None
-) -> None:
+def say_problems(issues: Iterable[Issue], *, note: bool = False) -> None:
     """Print every problem to stderr, one a line (``problem_line``), each at the option the
     person typed where it is about one (``typed``)."""
     for issue in issues:
-        typer.echo(problem_line(typed(issue, options), note=note), err=True)
+        typer.echo(problem_line(typed(issue), note=note), err=True)
 
 
 def counted(issues: Iterable[Issue]) -> str:
@@ -140,13 +133,13 @@ def counted(issues: Iterable[Issue]) -> str:
 
 def refused(
     issues: Iterable[Issue], outcome: str = "nothing was changed", code: int = 1,
-    *, most: int | None = None, options: Mapping[str, str] | None = None,
+    *, most: int | None = None,
 ) -> typer.Exit:  # fmt: skip
     """Print every problem (the first ``most`` of them; at the options typed, ``typed``),
     then the count line ``2 errors, 1 warning; OUTCOME`` to stderr, and return the Exit
     (status ``code``)."""
     found = list(issues)
-    say_problems(found[:most], options=options)
+    say_problems(found[:most])
     hidden = len(found) - len(found[:most])
     shown = f" ({hidden} not shown)" if hidden else ""
     typer.echo(f"{counted(found)}{shown}; {outcome}", err=True)

@@ -15,6 +15,7 @@ from tanshi.api.validation import field_of, sentence
 from tanshi.core.issues import Issue
 from tanshi.registry import ResultCode
 from tanshi.rulebook.in_force import NoRuleInForce
+from tanshi.services.refusal_texts import unexplained
 
 # A person's name for a request's field, by its machine name (the last part of ``field``
 # that is not a list index: ``body.bids.0.price_per_t`` → ``price (per tonne)``); a field not
@@ -261,12 +262,10 @@ def from_result(
     status = 403 if result in FORBIDDEN_RESULTS else 409 if result in CONFLICT_RESULTS else 422
     if result is ResultCode.PROPOSAL_NOT_FOUND:
         status = 404
-    what = f"the registry refused the request: {result.value.replace('_', ' ')}"
-    message = f"{what}: {figures}" if figures else what
+    message = unexplained(result.value, figures, what="the registry refused the request")
     if field is None and body is not None:
         field = body_field(result.value, body)
-    return ApiError(status, result.value,
-                    f"{message} (see docs/registry.md, Result codes)", field)  # fmt: skip
+    return ApiError(status, result.value, message, field)
 
 
 def no_rule_error(error: NoRuleInForce, field: str = "body.year") -> ApiError:

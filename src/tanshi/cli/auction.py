@@ -14,7 +14,7 @@ from rich.table import Table
 
 from tanshi.auction import AuctionResult, parse_bids, parse_guarantees
 from tanshi.cli import auction_book
-from tanshi.cli.common import fail, refused, say_problems, wide_console
+from tanshi.cli.common import fail, failed, refused, say_problems, wide_console
 from tanshi.cli.registry_ops import moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
 from tanshi.core.issues import Severity
@@ -158,9 +158,9 @@ def run(
         finally:
             engine.dispose()
     except RulebookInvalid as error:
-        raise fail(str(error), 2) from error
+        raise failed(error, 2, "nothing was cleared") from error
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, 1, "nothing was cleared") from error
 
 
 def _print(result: AuctionResult, currency: str, *, carried_in: int) -> None:

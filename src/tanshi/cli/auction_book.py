@@ -4,7 +4,8 @@ The command line is the database operator's: it bids for any company (as the com
 officer's or trader's web and API requests do for theirs). Every command acts now unless
 ``--at`` gives another moment; writes take a ``--key`` so a retry acts once. Moments are
 printed on the jurisdiction's clock with its zone named, as the web shows them; refusals
-as ``error: CODE: message``, as the other commands print them.
+in the problem shape of every command (cli/docs.md, "Problems"), each at the option typed
+(``--price``, ``--reserve-price``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from tanshi.cli.common import fail, refused, wide_console
+from tanshi.cli.common import fail, failed, refused, wide_console
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
@@ -105,7 +106,7 @@ def bid(
             now=moment_of(at, engine), by="cli", replaces=replaces,
         )  # fmt: skip
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, 1, "no bid was made") from error
     finally:
         engine.dispose()
     what = "" if made is None else (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -15,7 +16,13 @@ from tanshi.core.errors import InputRejected, StepRefused, TanshiError
 from tanshi.core.issues import Issue, Severity
 from tanshi.registry import ResultCode
 from tanshi.rulebook.in_force import NoRuleInForce, year_spans
+from tanshi.services.refusal_texts import explain, unexplained
 from tanshi.store.engine import normalise_url, open_database, printable_url
+
+try:  # recent Typer runs its own copy of Click, whose context holds the running command
+    from typer._click.globals import get_current_context
+except ImportError:  # pragma: no cover - older Typer runs Click itself
+    from click import get_current_context  # type: ignore[no-redef]
 
 
 def first_line(error: Exception) -> str:
@@ -31,16 +38,26 @@ def fail(message: str, code: int) -> typer.Exit:
 
 
 def failed(error: TanshiError, code: int = 1, outcome: str = "nothing was changed") -> typer.Exit:
-    """A step's refusal in the problem shape (its issues, then the count line) when it carries
-    them — a year the rulebook has no rules for (with the years it has), a refused step, input
-    with errors — else ``error: MESSAGE``; return the Exit (status ``code``; 1 for a year)."""
-    if isinstance(error, NoRuleInForce):
-        return refused([no_rules(error)], outcome)
-    if isinstance(error, StepRefused):
-        return refused([error.issue], outcome, code)
-    if isinstance(error, InputRejected) and error.issues:
-        return refused(error.issues, outcome, code)
+    """A step's refusal in the problem shape (its issues, at the options typed, then the count
+    line) when it carries them (``problems_of``), else ``error: MESSAGE``; return the Exit
+    (status ``code``)."""
+    problems = problems_of(error)
+    if problems:
+        return refused(problems, outcome, code)
     return fail(str(error), code)
+
+
+def problems_of(error: TanshiError) -> list[Issue]:
+    """The problems an error carries: a year the rulebook has no rules for (with the years it
+    has, ``no_rules``), a refused step's issue, every issue of rejected input; none for an
+    error that is only a sentence (a missing file, a broken shipped table)."""
+    if isinstance(error, NoRuleInForce):
+        return [no_rules(error)]
+    if isinstance(error, StepRefused):
+        return [error.issue]
+    if isinstance(error, InputRejected):
+        return list(error.issues)
+    return []
 
 
 def no_rules(error: NoRuleInForce) -> Issue:
@@ -66,10 +83,41 @@ def problem_line(issue: Issue, *, note: bool = False) -> str:
     return f"{prefix}{label}: {issue.message} [{issue.code}]"
 
 
+# The API's name of a request field (the last part of a problem's location, as the services
+# write it) → the command's parameter that takes it, where the two differ: a refusal at
+# ``reserve_price_per_t`` is said at ``--reserve-price`` by a command with that option.
+FIELD_PARAMETERS = {
+    "reserve_price_per_t": "reserve_price", "price_per_t": "price", "quantity_t": "quantity",
+    "volume_t": "volume", "auction_on": "on", "opens_at": "opens", "closes_at": "closes",
+}  # fmt: skip
+
+
+def typed(issue: Issue) -> Issue:
+    """``issue`` located at the option the person typed: a location naming a request field
+    (``bid.price_per_t``, ``reserve_price_per_t``, ``year``) that one of the running
+    command's options takes becomes that option (``--price``, ``--reserve-price``,
+    ``--year``). Any other location (a file's line, an argument, ``company C001, 2016``),
+    and every location outside a running command, stays as it is."""
+    where = issue.where
+    if not where:
+        return issue
+    context = get_current_context(silent=True)
+    if context is None or context.command is None:
+        return issue
+    field = where.rsplit(".", 1)[-1]
+    name = FIELD_PARAMETERS.get(field, field)
+    for parameter in context.command.params:
+        if parameter.param_type_name == "option" and parameter.name == name:
+            long = [opt for opt in parameter.opts if opt.startswith("--")]
+            return replace(issue, where=(long or parameter.opts)[0])
+    return issue
+
+
 def say_problems(issues: Iterable[Issue], *, note: bool = False) -> None:
-    """Print every problem to stderr, one a line (``problem_line``)."""
+    """Print every problem to stderr, one a line (``problem_line``), each at the option the
+    person typed where it is about one (``typed``)."""
     for issue in issues:
-        typer.echo(problem_line(issue, note=note), err=True)
+        typer.echo(problem_line(typed(issue), note=note), err=True)
 
 
 def counted(issues: Iterable[Issue]) -> str:
@@ -87,8 +135,9 @@ def refused(
     issues: Iterable[Issue], outcome: str = "nothing was changed", code: int = 1,
     *, most: int | None = None,
 ) -> typer.Exit:  # fmt: skip
-    """Print every problem (the first ``most`` of them), then the count line
-    ``2 errors, 1 warning; OUTCOME`` to stderr, and return the Exit (status ``code``)."""
+    """Print every problem (the first ``most`` of them; at the options typed, ``typed``),
+    then the count line ``2 errors, 1 warning; OUTCOME`` to stderr, and return the Exit
+    (status ``code``)."""
     found = list(issues)
     say_problems(found[:most])
     hidden = len(found) - len(found[:most])
@@ -99,15 +148,9 @@ def refused(
 
 def registry_refusal(result: ResultCode, where: str = "") -> Issue:
     """The registry's refusal ``result`` as a problem: what it means and what to do, as the
-    web says it (``web.refusals``, the one English text of each code); a code without an
-    explanation points to docs/registry.md."""
-    from tanshi.web.refusals import explain  # noqa: PLC0415 - only a refusal needs the table
-
-    meaning = explain(result.value) or (
-        f"the registry refused: {result.value.replace('_', ' ')} (see docs/registry.md, "
-        "Result codes)"
-    )
-    return Issue(result.value, meaning, where)
+    web says it (``services.refusal_texts``, the one English text of each code); a code
+    without an explanation points to docs/registry.md."""
+    return Issue(result.value, explain(result.value) or unexplained(result.value), where)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

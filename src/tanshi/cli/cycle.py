@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from sqlalchemy import Engine
 
-from tanshi.cli.common import counted, fail, say_problems, wide_console
+from tanshi.cli.common import counted, fail, failed, say_problems, wide_console
 from tanshi.cli.compliance import parse_choices
 from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.cli.tables import compliance_table
@@ -69,7 +69,7 @@ def run(
         lines = compliance.run_compliance(engine, jurisdiction, year, now, choices)
         console.print(compliance_table(f"compliance {year}", lines))
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, 1, f"the {year} cycle stopped there") from error
     finally:
         engine.dispose()
 

@@ -19,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from tanshi.cli.common import fail, first_line, open_or_exit, say_problems
+from tanshi.cli.common import fail, failed, first_line, open_or_exit, say_problems
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
 from tanshi.reports.compliance_table import summarise, write_reports
@@ -71,8 +71,8 @@ def demo_command(
         _check_writable(out)
         rules, text = load_rulebook(rulebook)
         reset_demo_database(url)
-    except TanshiError as error:
-        raise fail(str(error), 2) from error
+    except TanshiError as error:  # a rulebook with errors lists them; a missing one is a line
+        raise failed(error, 2, "the demo did not run") from error
     except (SQLAlchemyError, OSError) as error:
         raise fail(f"cannot use the database {shown}: {first_line(error)}", 2) from error
     engine = open_or_exit(url, create=True)
@@ -110,7 +110,7 @@ def demo_command(
                 moment := demo_moment(engine) or datetime.now(UTC),
             )
         except TanshiError as error:
-            raise fail(str(error), 1) from error
+            raise failed(error, 1, "the demo stopped there") from error
         except SQLAlchemyError as error:
             raise fail(f"the database {shown} failed: {first_line(error)}", 1) from error
         finally:

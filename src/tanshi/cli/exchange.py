@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from sqlalchemy import select
 
-from tanshi.cli.common import fail
+from tanshi.cli.common import fail, failed
 from tanshi.cli.registry_ops import Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.market.tape import Market
@@ -67,7 +67,7 @@ def simulate_exchange(
     try:
         reports = simulate_days(engine, jurisdiction, venue, rules, chosen, first, last, seed)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, 1, "no day was traded") from error
     listed = sum(r.listed_t for r in reports)
     blocks = sum(r.block_t for r in reports)
     refused = Counter(issue.code for r in reports for issue in r.refused)

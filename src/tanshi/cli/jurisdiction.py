@@ -10,9 +10,9 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from tanshi.cli.common import fail, open_or_exit, refused
+from tanshi.cli.common import fail, failed, open_or_exit, refused
 from tanshi.cli.registry_ops import ENV_JURISDICTION, At, Db, moment_of, open_registry
-from tanshi.core.errors import RulebookInvalid, TanshiError
+from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.resources import load_rulebook
 from tanshi.services.jurisdiction import (
@@ -52,10 +52,8 @@ def open_command(
     now = moment_of(at, None)  # a new jurisdiction: never on a demo database
     try:
         parsed, text = load_rulebook(rulebook)
-    except RulebookInvalid as error:
-        raise fail(f"{error}; run `tanshi rulebook check {rulebook}`", 2) from error
-    except TanshiError as error:
-        raise fail(str(error), 2) from error
+    except TanshiError as error:  # a rulebook's errors each at its line; no file: one line
+        raise failed(error, 2, "no jurisdiction was opened") from error
     url = database_url(db)
     code = parsed.rulebook.jurisdiction
     engine = open_or_exit(url, create=True)
@@ -70,7 +68,7 @@ def open_command(
             )
         opened = open_jurisdiction(engine, parsed, text, now, is_demo=False)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, 1, "no jurisdiction was opened") from error
     finally:
         engine.dispose()
     sectors = ", ".join(
@@ -102,7 +100,7 @@ def register(
         if not problems:
             register_company(engine, jurisdiction, code, name, sector)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise failed(error, 1, "no company was registered") from error
     finally:
         engine.dispose()
     if problems:

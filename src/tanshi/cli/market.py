@@ -86,7 +86,7 @@ def _trades(trades_file: Path | None, seed: int) -> tuple[list[TradeRecord], str
         return read_trades(trades_file)
     except InputRejected as error:
         raise refused(error.issues, f"{trades_file} was not read", most=20) from error
-    except TanshiError as error:
+    except TanshiError as error:  # the file cannot be read (none, not UTF-8): one line
         raise fail(str(error), 2) from error
 
 
@@ -131,7 +131,7 @@ def simulate_command(
     try:
         trades, label = simulate(seed, first, last)
         path = write_trades(out, trades, label)
-    except TanshiError as error:
+    except TanshiError as error:  # the days given are out of order: one line
         raise fail(str(error), 1) from error
     except OSError as error:
         raise fail(f"cannot write {out}: {error.strerror}; choose another --out", 2) from error

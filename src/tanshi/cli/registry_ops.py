@@ -22,7 +22,7 @@ from tanshi.core.moments import local
 from tanshi.registry import AccountStatus, Movement, ResultCode, TransactionRequest
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.registry.serials import Range, format_block
-from tanshi.services import approval_outlook, lifecycle, operations, views
+from tanshi.services import approval_outlook, identity, lifecycle, operations, views
 from tanshi.services.demo_clock import demo_moment
 from tanshi.services.jurisdiction import (
     Jurisdiction,
@@ -176,15 +176,31 @@ def unknown_names(
             for found, (where, code, message) in zip(ids, said, strict=True) if found is None]  # fmt: skip
 
 
+def approver(engine: Engine, person: str) -> Principal:
+    """Who ``registry proposals --as PERSON`` reads as: the user PERSON as the web and the API
+    know them (role, organisation and its company, jurisdiction: ``identity.principal_named``),
+    so the command lists the queue their pages show. A representative needs no login (``registry
+    representative`` names any person), so one who is no active user reads as a representative
+    only: the accounts they represent, in whichever jurisdiction."""
+    found = identity.principal_named(engine, person)
+    return found or Principal(0, person, person, Role.TRADER, 0, "", None, frozenset(), "en")
+
+
 def proposals(person: Person, db: Db = None, at: At = None) -> None:
     """List the proposals awaiting PERSON's approval, with all an approver should see."""
     engine, jurisdiction = open_registry(db)
+    places = {jurisdiction.code: jurisdiction}
+
+    def place(code: str) -> Jurisdiction:  # the source account's: its calendar and delays
+        if code not in places:
+            places[code] = load_jurisdiction(engine, code)
+        return places[code]
+
     try:
         now = moment_of(at, engine)
-        # The person as a representative (not a user of the service): reads what they represent.
-        who = Principal(0, person, person, Role.TRADER, 0, "", None, frozenset(), "en")
-        page = views.proposal_list(engine, who, awaiting_my_approval=True, limit=200)
-        shown = approval_outlook.with_outlook(engine, page.items, lambda _c: jurisdiction, now)
+        page = views.proposal_list(engine, approver(engine, person), awaiting_my_approval=True,
+                                   limit=200)  # fmt: skip
+        shown = approval_outlook.with_outlook(engine, page.items, place, now)
     finally:
         engine.dispose()
     zone = jurisdiction.rulebook.rulebook.timezone

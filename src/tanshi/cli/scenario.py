@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import select
 
-from tanshi.cli.common import fail, open_or_exit, refused, wide_console
+from tanshi.cli.common import fail, failed, open_or_exit, problems_of, refused, wide_console
 from tanshi.cli.tables import compliance_table
 from tanshi.core.errors import TanshiError
 from tanshi.resources import scenario_ids, scenario_text
@@ -68,6 +68,8 @@ def run(
                     )
             result = run_scenario(engine, scenario)
         except TanshiError as error:
+            if problems_of(error):
+                raise failed(error, 2, f"{origin} did not run to the end") from error
             raise fail(f"{origin}: {error}", 2) from error
         finally:
             engine.dispose()

@@ -71,13 +71,13 @@ def serve_command(
         raise fail("--workers above 1 needs PostgreSQL: SQLite has one writer at a time", 2)
     try:
         shifted = service_clock(settings.clock, settings.clock_runs, engine)
-    except TanshiError as error:
+    except TanshiError as error:  # a --clock that is not a moment, or no demo to run on: one line
         raise fail(str(error), 2) from error
     past_demo = shifted is None and demo_moment(engine) is not None
     engine.dispose()  # opened to migrate and check; the service opens its own, sized pool
     try:  # seals TOTP secrets, so it needs the key (services/secret_box.py)
         service = make_service(settings, clock=shifted or real_time)
-    except TanshiError as error:
+    except TanshiError as error:  # no key, or the wrong key, to seal secrets with: one line
         raise fail(str(error), 2) from error
     typer.echo(f"tanshi on http://{settings.host}:{settings.port}/ over {printable_url(url)}")
     if shifted is not None:

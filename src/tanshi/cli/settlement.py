@@ -47,7 +47,7 @@ def fen_of(amount: str) -> int:
 def _rules(jurisdiction: Jurisdiction, rules: str | None) -> SettlementRules:
     try:
         return load_settlement_rules(rules or jurisdiction.rulebook.rulebook.id)
-    except TanshiError as error:
+    except TanshiError as error:  # no such settlement terms, or a broken shipped file
         raise fail(str(error), 2) from error
 
 

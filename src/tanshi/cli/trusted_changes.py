@@ -89,7 +89,7 @@ def list_trusted(account: str, db: Db = None) -> None:
         entries = trusted_list.trusted_list(engine, account)
         waiting = trust_requests.pending(engine, account)
     except TanshiError as error:
-        raise fail(str(error), 1) from error
+        raise common.failed(error, 1, "nothing to list") from error
     finally:
         engine.dispose()
     for entry in entries:

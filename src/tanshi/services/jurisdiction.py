@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, select
 
-from tanshi.core.errors import StepRefused, TanshiError
+from tanshi.core.errors import InputRejected, StepRefused, TanshiError
 from tanshi.core.issues import Issue, has_errors
 from tanshi.core.moments import to_utc
 from tanshi.registry import AccountKind, AccountStatus, allows_negative, unit_class_code
@@ -214,15 +214,16 @@ def register_company(
     """Add a covered company with its operator holding account; returns the company id.
 
     Registering the same company again returns its id; a different company under a code
-    already taken is refused.
+    already taken is refused (``StepRefused``, ``company_code_taken`` at ``code``); a company
+    with problems (``company_problems``) is rejected with every one (``InputRejected``).
     """
     problems = company_problems(jurisdiction, code, name, sector)
     if problems:
-        raise TanshiError(problems[0].message)
+        raise InputRejected(f"company {code}", problems)
     with engine.begin() as connection:
         clash = _code_clash(connection, code, name, sector)
         if clash is not None:
-            raise TanshiError(clash.message)
+            raise StepRefused(clash)
         return _register_in(connection, jurisdiction, code, name, sector)
 
 
@@ -289,6 +290,7 @@ def _code_clash(connection: Connection, code: str, name: str, sector: str) -> Is
         "company_code_taken",
         f"company code {code} is already registered to {existing.name} ({existing.sector}); "
         "choose another code",
+        "code",
     )
 
 

@@ -60,10 +60,12 @@ def test_orders_are_walled_off_and_cancel_amend_release(world: World) -> None:
     hijack = world.client.post(f"/v1/exchange/orders/{order_id}/cancel",
                                headers=_write(world, "trader", "c0"))  # fmt: skip
     assert hijack.status_code == 404
-    assert hijack.json()["error"]["code"] == "unknown_order"
+    assert (hijack.json()["error"]["code"], hijack.json()["error"]["field"]) == (
+        "unknown_order", "path.order_id")  # fmt: skip
     up = world.client.post(f"/v1/exchange/orders/{order_id}/amend", json={"quantity_t": 200},
                            headers=_write(world, "officer-b", "a0"))  # fmt: skip
-    assert up.json()["error"]["code"] == "amend_exceeds_reservation"
+    assert (up.json()["error"]["code"], up.json()["error"]["field"]) == (
+        "amend_exceeds_reservation", "body.quantity_t")  # fmt: skip
     down = world.client.post(f"/v1/exchange/orders/{order_id}/amend", json={"quantity_t": 70},
                              headers=_write(world, "officer-b", "a1"))  # fmt: skip
     assert down.status_code == 200, down.json()
@@ -84,14 +86,19 @@ def test_the_engine_and_the_reservation_refuse_in_the_one_error_shape(world: Wor
     outside = world.client.post("/v1/exchange/orders", json=BUY | {"price_cny_per_t": "40.00"},
                                 headers=trader | {"Idempotency-Key": "r2"})  # fmt: skip
     assert outside.status_code == 422
-    assert outside.json()["error"]["code"] == "price_outside_the_daily_price_limits"
+    # Each refusal is at the field the client sent, not at the order's internal key.
+    assert (outside.json()["error"]["code"], outside.json()["error"]["field"]) == (
+        "price_outside_the_daily_price_limits", "body.price_cny_per_t")  # fmt: skip
+    assert outside.json()["error"]["label"]
     fok = world.client.post("/v1/exchange/orders", json=BUY | {"time_in_force": "FOK"},
                             headers=trader | {"Idempotency-Key": "r3"})  # fmt: skip
-    assert fok.json()["error"]["code"] == "fill_or_kill_order_cannot_fill_completely"
+    assert (fok.json()["error"]["code"], fok.json()["error"]["field"]) == (
+        "fill_or_kill_order_cannot_fill_completely", "body.time_in_force")  # fmt: skip
     short = world.client.post("/v1/exchange/orders", json=SELL | {"quantity_t": 5000},
                               headers=_write(world, "officer-b", "r4"))  # fmt: skip
     assert short.status_code == 422
-    assert "units" in short.json()["error"]["code"] or short.json()["error"]["details"]
+    assert (short.json()["error"]["code"], short.json()["error"]["field"]) == (
+        "insufficient_units", "body.quantity_t")  # fmt: skip
     # An IOC buy with nothing to meet trades nothing and keeps nothing.
     ioc = world.client.post("/v1/exchange/orders", json=BUY | {"time_in_force": "IOC"},
                             headers=trader | {"Idempotency-Key": "r5"})  # fmt: skip

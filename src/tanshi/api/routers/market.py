@@ -166,15 +166,55 @@ def listed(venue: Venue, product: str, field: str) -> str:
     return product
 
 
+# The request's field each refusal of the engine or the exchange is about; the engine and the
+# reservations locate their refusals by the order's own key (``order/DPEX/3042``), which a
+# client did not send.
+ORDER_FIELDS: dict[str, str | None] = {
+    **dict.fromkeys(
+        (
+            ResultCode.QUANTITY_MUST_BE_POSITIVE.value,
+            ResultCode.QUANTITY_OFF_LOT.value,
+            ResultCode.QUANTITY_ABOVE_MAXIMUM.value,
+            "insufficient_units",
+            "insufficient_funds",
+            "amend_exceeds_reservation",
+            "units_reserved_for_sell_orders",
+        ),
+        "body.quantity_t",
+    ),
+    **dict.fromkeys(
+        (
+            ResultCode.PRICE_MUST_BE_POSITIVE.value,
+            ResultCode.PRICE_OFF_TICK.value,
+            ResultCode.PRICE_OUTSIDE_LIMITS.value,
+            ResultCode.MARKET_ORDER_IN_CALL_AUCTION.value,
+        ),
+        "body.price_cny_per_t",
+    ),
+    **dict.fromkeys(
+        (ResultCode.TIME_IN_FORCE_NOT_ALLOWED.value, ResultCode.FOK_NOT_FILLABLE.value),
+        "body.time_in_force",
+    ),
+    ResultCode.SELF_TRADE_IN_CALL.value: "body.side",
+    ResultCode.UNKNOWN_PRODUCT.value: "body.product",
+    ResultCode.UNKNOWN_ORDER.value: "path.order_id",
+    ResultCode.NOT_ORDER_OWNER.value: "path.order_id",
+    ResultCode.MARKET_CLOSED.value: None,  # the moment, not anything the request said
+}
+
+
 def refused(issues: list[Issue], account_field: str | None = None) -> ApiError:
-    """The engine's or the exchange's refusal; an account of another jurisdiction is named by
-    ``account_field``, the request's field that chose it."""
+    """The engine's or the exchange's refusal, each problem at the request's field it is about
+    (``ORDER_FIELDS``); an account of another jurisdiction is named by ``account_field``, the
+    request's field that chose it."""
     status = 404 if issues[0].code in NOT_YOURS else 422
 
-    def field_of(issue: Issue) -> str:
+    def field_of(issue: Issue) -> str | None:
         if account_field and issue.code == ACCOUNT_NOT_IN_EXCHANGE_JURISDICTION:
             return account_field
-        return issue.where
+        if issue.code in ORDER_FIELDS:
+            return ORDER_FIELDS[issue.code]
+        return "body" if issue.where.startswith("order/") else issue.where
 
     return from_issues(status, issues, field_of)
 

@@ -278,8 +278,8 @@ REPORT_2017 = Path(__file__).resolve().parents[2] / "docs/examples/reports/demo-
 
 def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     """officer1 (already logged in) checks C001's 2017 report with a wrong total, corrects
-    it from the figure the check names, submits it, and surrenders 10 t for 2016 (beyond its
-    obligation, confirmed)."""
+    it from the figure the check names, submits it, and surrenders what C001 still owes for
+    2016, then 10 t more (beyond its obligation, confirmed)."""
     page.goto(f"{base}/reports?year=2017")
     form = page.locator("#report-form")
     check = form.locator("button[hx-post='/reports/check']")
@@ -298,14 +298,30 @@ def _upload_check_submit_surrender(page, base: str, csv_file: Path) -> None:
     form.locator("button[hx-post='/reports/submit']").click()
     page.wait_for_selector("#report-result .result[data-code=ok]")
     page.goto(f"{base}/company")
+    # The demo leaves C001 part of its 2016 obligation to surrender (the README's tour), and
+    # the allowances to cover it: the form states what is still owed, and surrendering it
+    # goes ahead at once (the page's language, zh here: "尚欠 … 吨", en "still owed … t").
+    owed = re.search(r"(?:still owed|尚欠) ([0-9,]+)", page.inner_text("#surrender-standing"))
+    assert owed and int(owed.group(1).replace(",", "")) > 0, page.inner_text("#surrender-standing")
+    surrender = page.locator("form[action='/surrender']")
+    surrender.locator("input[name=unit_class]").fill("DPEA-2016")
+    surrender.locator("input[name=quantity_t]").fill(owed.group(1).replace(",", ""))
+    surrender.locator("input[name=year]").fill("2016")
+    surrender.locator("button[type=submit]").click()
+    page.wait_for_selector("#surrender-result .result")
+    shown = page.get_attribute("#surrender-result .result", "data-code")
+    assert shown == "ok", page.inner_text("#surrender-result")
+    page.goto(f"{base}/company")
+    left = re.search(r"(?:still owed|尚欠) ([0-9,]+)", page.inner_text("#surrender-standing"))
+    assert left and left.group(1) == "0", page.inner_text("#surrender-standing")
     surrender = page.locator("form[action='/surrender']")
     surrender.locator("input[name=unit_class]").fill("DPEA-2016")
     surrender.locator("input[name=quantity_t]").fill("10")
     surrender.locator("input[name=year]").fill("2016")
     surrender.locator("button[type=submit]").click()
     page.wait_for_selector("#surrender-result .result")
-    # C001 has already surrendered its whole 2016 obligation in the demo: the form warns before
-    # cancelling units beyond it, and the officer confirms.
+    # Nothing is owed any more: the form warns before cancelling units beyond the obligation,
+    # and the officer confirms.
     shown = page.get_attribute("#surrender-result .result", "data-code")
     assert shown == "surrender_beyond_obligation", page.inner_text("#surrender-result")
     surrender.locator("input[name=beyond_obligation]").check()

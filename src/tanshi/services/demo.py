@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -67,6 +67,7 @@ from tanshi.services import mrv as mrv_service
 from tanshi.services import verification as verification_service
 from tanshi.services.compliance_report import projected_lines
 from tanshi.services.demo_auction import DemoAuction
+from tanshi.services.demo_users import officers_company
 from tanshi.services.demo_verification import SeasonResult, VerificationSeason
 from tanshi.services.registry import balance, execute
 from tanshi.store.schema import transactions
@@ -181,6 +182,14 @@ class _DemoRun:
         self.progress("allocation", 1, 1)
         needs = self.expected_needs(companies, activity, allocation)
         behaviour = choose_behaviour(self.rng, needs, self.offset_share)
+        # The tour (README, "Compliance officer") has the demo's officers surrender for their
+        # company on the web, which needs something still owed and the units to cover it: it
+        # surrenders only 90% of what it owes, as the seeded 90% surrenderers, and keeps the
+        # units for the rest in its account (tests/services/test_demo_tour.py). Only the
+        # surrenders read this share, so the seed's trades and auction stay the same.
+        officers = officers_company(company.code for company in companies)
+        if officers is not None:
+            behaviour[officers] = replace(behaviour[officers], surrender_share=Decimal("0.9"))
         rounds = (
             (date(self.year, 7, 1), date(self.year, 12, 20)),
             (self.deadline - timedelta(days=55), self.deadline - timedelta(days=10)),

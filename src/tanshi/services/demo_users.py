@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,6 +57,14 @@ _PEOPLE = (
 DEMO_VERIFIER_BODY = "VB01"
 
 
+def officers_company(codes: Iterable[str]) -> str | None:
+    """The company the demo's compliance officers represent: the first by code (None if none).
+
+    The demo's run (services/demo.py) picks its surrenders by this too: the tour has the
+    officers surrender what their company still owes."""
+    return min(codes, default=None)
+
+
 def _secret(seed: int, username: str) -> str:
     raw = hashlib.sha256(f"tanshi-demo/{seed}/{username}".encode()).digest()[:20]
     return base64.b32encode(raw).decode()
@@ -68,7 +77,7 @@ def create_demo_users(
     if not jurisdiction.is_demo:
         raise TanshiError("demo users are only created in a demo jurisdiction")
     with engine.connect() as connection:
-        first = connection.execute(select(companies.c.code).order_by(companies.c.code)).scalar()
+        first = officers_company(connection.execute(select(companies.c.code)).scalars())
     if first is None:
         raise TanshiError("the demo has no companies")
     organisation_names = {

@@ -146,11 +146,16 @@ def refused(
     return typer.Exit(code)
 
 
-def registry_refusal(result: ResultCode, where: str = "") -> Issue:
+def registry_refusal(result: ResultCode, where: str = "", figures: str = "") -> Issue:
     """The registry's refusal ``result`` as a problem: what it means and what to do, as the
-    web says it (``services.refusal_texts``, the one English text of each code); a code
-    without an explanation points to docs/registry.md."""
-    return Issue(result.value, explain(result.value) or unexplained(result.value), where)
+    web says it (``services.refusal_texts``, the one English text of each code), then
+    ``figures``, what the registry knows about it (``services.refusal_figures``: held against
+    needed, what a freeze order holds against what was asked); a code without an
+    explanation points to docs/registry.md."""
+    explained = explain(result.value)
+    if explained is None:
+        return Issue(result.value, unexplained(result.value, figures), where)
+    return Issue(result.value, f"{explained}: {figures}" if figures else explained, where)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

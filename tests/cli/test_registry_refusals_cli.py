@@ -1,0 +1,67 @@
+"""The registry's refusals from the command line, in the problem shape with their figures:
+carry-over and borrowing, freeze releases and court transfers, approvals across jurisdictions."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tanshi.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo database, made once; each test works on its own copy (``db``)."""
+    folder = tmp_path_factory.mktemp("demo")
+    db = folder / "demo.sqlite"
+    made = runner.invoke(app, ["demo", "--companies", "3", "--seed", "42", "--db", str(db),
+                               "--out", str(folder)])  # fmt: skip
+    assert made.exit_code == 0, made.output
+    return db
+
+
+@pytest.fixture
+def db(demo_db: Path, tmp_path: Path) -> str:
+    copy = tmp_path / "demo.sqlite"
+    shutil.copy(demo_db, copy)
+    return str(copy)
+
+
+def run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+AT = "2017-07-03T11:00+08:00"
+
+
+def test_carry_over_and_borrowing_from_a_frozen_account_are_problems(db: str) -> None:
+    at = ["--db", db, "--at", AT]
+    run("registry", "status", "DP-OH-C001", "frozen", "--reason", "court order 17", "--db", db)
+    for args, year in ((["carry-over", "C001", "2016", "100", "KEY-4"], "2016"),
+                       (["borrow", "C001", "2016", "10", "KEY-5"], "2016")):  # fmt: skip
+        refused = runner.invoke(app, ["registry", *args, *at])
+        assert refused.exit_code == 1, refused.output
+        assert refused.stdout == ""
+        assert refused.stderr == (
+            f"company C001, {year}: error: the account is frozen: no units may leave it "
+            "[account_frozen]\n1 error; nothing was changed\n"
+        )
+
+
+def test_a_carry_over_of_more_than_held_says_what_the_account_holds(db: str) -> None:
+    refused = runner.invoke(app, ["registry", "carry-over", "C001", "2016", "100000000", "K",
+                                  "--db", db, "--at", AT])  # fmt: skip
+    assert refused.exit_code == 1, refused.output
+    line = refused.stderr.splitlines()[0]
+    assert line.startswith("company C001, 2016: error: the account does not hold that many "
+                           "units of this class: DP-OH-C001 holds ")  # fmt: skip
+    assert line.endswith(" units of DPEA-2016 free to move, 100,000,000 are needed "
+                         "[insufficient_units]")  # fmt: skip
+    assert "DP-ISSUANCE" not in refused.stderr  # an issuance account may go below zero

@@ -65,3 +65,25 @@ def test_a_carry_over_of_more_than_held_says_what_the_account_holds(db: str) -> 
     assert line.endswith(" units of DPEA-2016 free to move, 100,000,000 are needed "
                          "[insufficient_units]")  # fmt: skip
     assert "DP-ISSUANCE" not in refused.stderr  # an issuance account may go below zero
+
+
+def test_an_auctions_notes_name_the_bid_files_line_as_its_parse_errors_do(tmp_path: Path) -> None:
+    cleared = runner.invoke(app, ["auction", "run", "kr-kets-bids.csv", "--rulebook", "kr-kets",
+                                  "--year", "2019", "--reserve-price", "25000", "--guarantees",
+                                  "kr-kets-guarantees.csv"])  # fmt: skip
+    assert cleared.exit_code == 0, cleared.output
+    notes = [line for line in cleared.stderr.splitlines() if ": note: bid of " in line]
+    assert notes and all(line.startswith("kr-kets-bids.csv:") for line in notes), notes
+    assert ("kr-kets-bids.csv:15: note: bid of KR-POWER-6 for 82500 t at 24000: below the "
+            "reserve price 25000 [below_reserve_price]") in notes  # fmt: skip
+    bids = tmp_path / "bids.csv"
+    bids.write_text("bidder,price_per_t,quantity_t\nA,30000,1000\nB,x,1000\nC,20000,1000\n",
+                    encoding="utf-8")  # fmt: skip
+    broken = runner.invoke(app, ["auction", "run", str(bids), "--rulebook", "kr-kets", "--year",
+                                 "2019", "--reserve-price", "25000"])  # fmt: skip
+    assert broken.stderr.startswith(f"{bids}:3: error: ")  # the parse error's location
+    bids.write_text("bidder,price_per_t,quantity_t\nA,30000,1000\nC,20000,1000\n",
+                    encoding="utf-8")  # fmt: skip
+    noted = runner.invoke(app, ["auction", "run", str(bids), "--rulebook", "kr-kets", "--year",
+                                "2019", "--reserve-price", "25000"])  # fmt: skip
+    assert f"{bids}:3: note: bid of C for 1000 t at 20000: below the reserve price" in noted.stderr

@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tanshi.cli.main import app
+from tanshi.core.issues import Issue
+from tanshi.rulebook.in_force import NoRuleInForce
 
 runner = CliRunner()
 
@@ -87,3 +89,29 @@ def test_an_auctions_notes_name_the_bid_files_line_as_its_parse_errors_do(tmp_pa
     noted = runner.invoke(app, ["auction", "run", str(bids), "--rulebook", "kr-kets", "--year",
                                 "2019", "--reserve-price", "25000"])  # fmt: skip
     assert f"{bids}:3: note: bid of C for 1000 t at 20000: below the reserve price" in noted.stderr
+
+
+def test_a_year_without_rules_is_said_as_the_api_and_the_web_say_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shown = runner.invoke(app, ["rulebook", "show", "demo-province", "--year", "2099"])
+    assert shown.exit_code == 1
+    assert shown.stderr.splitlines() == [
+        "year 2099: error: the rulebook has no rules for 2099; it has rules for 2016-2020: "
+        "choose one of those years [no_rule_in_force]",
+        "1 error; nothing to show",
+    ]
+    # a rule of a kind no year has: nothing to choose from, so no list of years (advice)
+    missing = Issue.of("no_rule_in_force", "the rulebook has no {section} rule in force in "
+                       "{year}", section="offset", year=2017)  # fmt: skip
+
+    def no_offset_rule(*_: object) -> None:
+        raise NoRuleInForce(missing, 2017, ())
+
+    monkeypatch.setattr("tanshi.cli.rulebook.rules_in_force", no_offset_rule)
+    shown = runner.invoke(app, ["rulebook", "show", "demo-province", "--year", "2017"])
+    assert shown.exit_code == 1
+    assert shown.stderr.splitlines() == [
+        "year 2017: error: the rulebook has no offset rule in force in 2017 [no_rule_in_force]",
+        "1 error; nothing to show",
+    ]

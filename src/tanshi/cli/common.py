@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tanshi.core.errors import InputRejected, StepRefused, TanshiError
 from tanshi.core.issues import Issue, Severity
 from tanshi.registry import ResultCode
-from tanshi.rulebook.in_force import NoRuleInForce, year_spans
+from tanshi.rulebook.in_force import NoRuleInForce
 from tanshi.services.refusal_texts import explain, unexplained
 from tanshi.store.engine import normalise_url, open_database, printable_url
 
@@ -61,14 +61,13 @@ def problems_of(error: TanshiError) -> list[Issue]:
 
 
 def no_rules(error: NoRuleInForce) -> Issue:
-    """A year the rulebook does not rule on as a problem at ``year Y`` naming the years it
-    does (as the API and the web do), so the person can choose one of them."""
-    issue = error.issue
+    """A year the rulebook does not rule on as a problem at ``year Y``, said as the API and
+    the web say it (``NoRuleInForce.advice``: what the year lacks, the years the rulebook has
+    rules for, to choose one of them), so the person can choose another year."""
+    advice = error.advice()
     if error.year is None:
-        return issue
-    covered = year_spans(error.years)
-    return Issue(issue.code, f"{issue.message}; it has rules for {covered}: choose "
-                 "one of those years", f"year {error.year}")  # fmt: skip
+        return advice
+    return replace(advice, where=f"year {error.year}", where_template="", where_params=())
 
 
 def problem_line(issue: Issue, *, note: bool = False) -> str:

@@ -115,3 +115,26 @@ def test_a_year_without_rules_is_said_as_the_api_and_the_web_say_it(
         "year 2017: error: the rulebook has no offset rule in force in 2017 [no_rule_in_force]",
         "1 error; nothing to show",
     ]
+
+
+def test_a_release_or_court_transfer_of_more_than_the_order_holds_says_what_it_holds(
+    db: str,
+) -> None:
+    at = ["--db", db, "--at", AT]
+    frozen = run("registry", "freeze", "DP-OH-C001", "DPEA-2016", "40", "fz1", "--order",
+                 "court 3", "--reason", "ruling", *at)  # fmt: skip
+    order = frozen.split(":")[0].removeprefix("freeze order ")
+    held = (f"freeze order {order}: error: the account does not hold that many units of this "
+            f"class: freeze order {order} holds 40 frozen units of DPEA-2016, 41 are asked "
+            "[insufficient_units]\n1 error; nothing was changed\n")  # fmt: skip
+    for args in (["unfreeze", order, "--reason", "x", "--quantity", "41", "--key", "u1"],
+                 ["court-transfer", order, "DP-OH-C002", "41", "ct1", "--court-order", "c 9",
+                  "--reason", "r", "--by", "regulator"]):  # fmt: skip
+        refused = runner.invoke(app, ["registry", *args, *at])
+        assert refused.exit_code == 1, refused.output
+        assert refused.stdout == ""
+        assert refused.stderr == held
+    unknown = runner.invoke(app, ["registry", "approve-court-transfer", "99", "--by",
+                                  "regulator", *at])  # fmt: skip
+    assert unknown.exit_code == 1
+    assert unknown.stderr.splitlines()[0].startswith("court transfer 99: error: ")

@@ -138,3 +138,23 @@ def test_a_release_or_court_transfer_of_more_than_the_order_holds_says_what_it_h
                                   "regulator", *at])  # fmt: skip
     assert unknown.exit_code == 1
     assert unknown.stderr.splitlines()[0].startswith("court transfer 99: error: ")
+
+
+def test_approving_applies_the_calendar_of_the_proposals_own_jurisdiction(db: str) -> None:
+    """A database with two jurisdictions: DP (no registry hours, no delays) and EU (business
+    hours, transfers to untrusted accounts held to a release time). A DP proposal approved
+    with ``--jurisdiction EU`` goes by DP's rules, as the API and the web approve it."""
+    run("jurisdiction", "open", "--rulebook", "eu-ets", "--db", db)
+    dp, eu = ["--jurisdiction", "DP", "registry"], ["--jurisdiction", "EU", "registry"]
+    run(*dp, "representative", "DP-OH-C001", "alice", "--initiate", "--db", db)
+    run(*dp, "representative", "DP-OH-C001", "bob", "--approve", "--db", db)
+    proposed = run(*dp, "propose-transfer", "DP-OH-C001", "DP-OH-C002", "DPEA-2016", "10",
+                   "KEY-1", "--as", "alice", "--db", db, "--at", AT)  # fmt: skip
+    assert proposed.startswith("proposal 1: awaiting_approval")
+    # a Saturday in a year of EU's [[registry]] rule: EU would hold it until Tuesday noon
+    approved = run(*eu, "approve", "1", "--as", "bob", "--db", db, "--at",
+                   "2024-06-15T11:00+02:00")  # fmt: skip
+    assert approved == "proposal 1: executed (ok)\n"
+    unknown = runner.invoke(app, [*eu, "approve", "9", "--as", "bob", "--db", db])
+    assert unknown.exit_code == 1
+    assert unknown.stderr.startswith("proposal 9: error: no such proposal")

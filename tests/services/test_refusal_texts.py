@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tanshi.api import mrv_desk
 from tanshi.registry import ResultCode
-from tanshi.services.refusal_texts import EXPLANATIONS, explain, unexplained
+from tanshi.services.refusal_texts import EXPLANATIONS, VERIFICATION, explain, unexplained
 from tanshi.web import refusals
 
 
@@ -27,3 +28,11 @@ def test_a_code_without_an_explanation_points_to_the_registry_docs() -> None:
         "the registry refused the request: insufficient units: held 5 t, needs 9 t "
         "(see docs/registry.md, Result codes)"
     )  # fmt: skip
+
+
+def test_verifications_refusals_are_in_the_shared_table_the_api_and_the_web_say() -> None:
+    assert "unknown_case" in VERIFICATION and "finding_invalid" in VERIFICATION
+    assert not hasattr(mrv_desk, "EXPLANATIONS")  # one table, not a copy in the API
+    for code, text in VERIFICATION.items():
+        assert explain(code) == mrv_desk.explain(code) == refusals.EXPLANATIONS[code] == text
+    assert mrv_desk.explain("some_new_code") == "some new code"

@@ -29,33 +29,18 @@ from tanshi.resources import parameter_table, verification_rules
 from tanshi.services import verification as vf
 from tanshi.services import verification_bodies, verification_findings, verification_reads, views
 from tanshi.services.principals import Principal
+from tanshi.services.refusal_texts import VERIFICATION
 
 Outcome = vf.StepOutcome
-# What each refusal means, for the person who got it (docs/verification.md, Result codes).
-EXPLANATIONS = {
-    "unknown_case": "no such verification case that you may act on",
-    "case_exists": "a report was already submitted; resubmit only after a correction request",
-    "invalid_state": "the case is not in a state this step starts from",
-    "finding_unknown": "no such finding of your body stands on the current report: it was "
-    "withdrawn already, or belongs to another revision or body",
-    "body_unknown": "no registered verification body has that code",
-    "body_not_accredited": "the body is registered but not accredited",
-    "recheck_by_same_body": "a re-check must go to another body than the verifier",
-    "conflict_of_interest": "the body declared a conflict of interest with the company",
-    "rotation_limit": "the body verified the company in each of the last years the rules allow",
-    "finding_invalid": "a misstatement needs an amount in t other than 0 that takes at most "
-    "the reported figure off; a non-conformity has none; a withdrawal needs a reason",
-    "report_has_errors": "the data checks found errors: fix every one listed and upload again",
-    "no_verification_rules": "the jurisdiction's rulebook has no verification rules: its "
-    "verification is not modelled in tanshi yet",
-}
 # Cases a verifier sees: those assigned to its body, for verification or a re-check.
 OPEN_FOR_BODY = (CaseState.ASSIGNED, CaseState.IN_VERIFICATION, CaseState.RECHECK_ASSIGNED)
 FOR_BODY = (CaseState.ASSIGNED, CaseState.IN_VERIFICATION)  # the verifying body's to conclude
 
 
 def explain(code: str) -> str:
-    return EXPLANATIONS.get(code, code.replace("_", " "))
+    """What a verification refusal means (``services.refusal_texts.VERIFICATION``), else
+    its code in words."""
+    return VERIFICATION.get(code, code.replace("_", " "))
 
 
 def body_of(who: Principal) -> Actor:

@@ -38,6 +38,14 @@ class Bid:
 # its language.
 BID_LINE = "bid line {line}"
 GUARANTEE_LINE = "guarantee line {line}"
+# A bid's id is the line it was read from (``line-15``): the clearing's notes are located at it.
+BID_ID = "line-{line}"
+
+
+def bid_line(bid_id: str) -> int | None:
+    """The line a bid was read from, by its id (``line-15`` → 15); None for another id."""
+    head, _, number = bid_id.partition("-")
+    return int(number) if head == "line" and number.isdigit() else None
 
 
 def _at(origin: str, columns: tuple[str, ...], line: int) -> Where:
@@ -134,7 +142,7 @@ def parse_bids(text: str, origin: str = "<bids>") -> tuple[list[Bid], list[Issue
         issues.extend(problems)
         if not problems:
             assert price is not None
-            bids.append(Bid(f"line-{number}", row["bidder"], price, int(quantity)))
+            bids.append(Bid(BID_ID.format(line=number), row["bidder"], price, int(quantity)))
     return bids, issues
 
 

@@ -4,6 +4,8 @@ book's commands (announce, bid, withdraw, close, book) are in ``auction_book``."
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from importlib import resources
 from pathlib import Path
@@ -13,11 +15,12 @@ import typer
 from rich.table import Table
 
 from tanshi.auction import AuctionResult, parse_bids, parse_guarantees
+from tanshi.auction.bids import bid_line
 from tanshi.cli import auction_book
-from tanshi.cli.common import fail, failed, refused, say_problems, wide_console
+from tanshi.cli.common import fail, failed, problems_of, refused, say_problems, wide_console
 from tanshi.cli.registry_ops import moment_of, open_registry
 from tanshi.core.errors import RulebookInvalid, TanshiError
-from tanshi.core.issues import Severity
+from tanshi.core.issues import FILE_LINE, Issue, Severity
 from tanshi.resources import load_rulebook
 from tanshi.services.auction import (
     auction_terms,
@@ -47,6 +50,27 @@ def _read(path: str, what: str) -> tuple[str, str]:
             f"example ({', '.join(examples)})",
             2,
         ) from error
+
+
+def _at_lines(issues: Iterable[Issue], origin: str) -> list[Issue]:
+    """Problems about a bid located at its line of the bid file (``kr-kets-bids.csv:15``), as
+    the file's parse errors are: a bid's id is its line (``line-15``, ``auction.bids``)."""
+    located = []
+    for issue in issues:
+        line = bid_line(issue.where)
+        located.append(issue if line is None else replace(
+            issue, where=FILE_LINE.format(file=origin, line=line), where_template=FILE_LINE,
+            where_params=(("file", origin), ("line", str(line))),
+        ))  # fmt: skip
+    return located
+
+
+def _failed(error: TanshiError, code: int, origin: str) -> typer.Exit:
+    """``failed``, its problems about bids at their lines of the bid file (``_at_lines``)."""
+    problems = problems_of(error)
+    if problems:
+        return refused(_at_lines(problems, origin), "nothing was cleared", code)
+    return failed(error, code, "nothing was cleared")
 
 
 def _price(text: str | None) -> Decimal | None:
@@ -125,7 +149,7 @@ def run(
             book, _ = load_rulebook(rulebook)
             terms = auction_terms(book, year, volume_t=volume, reserve_price_per_t=price)
             result = run_auction(terms, bids, lodged, seed)
-            _print(result, book.rulebook.currency, carried_in=0)
+            _print(result, book.rulebook.currency, carried_in=0, origin=origin)
             return
         engine, jurisdiction = open_registry(db)
         try:
@@ -140,7 +164,7 @@ def run(
                 book, year, volume_t=volume, reserve_price_per_t=price, carried_in_t=carried
             )
             result = run_auction(terms, bids, lodged, seed, company_sectors(engine, jurisdiction))
-            _print(result, book.rulebook.currency, carried_in=carried)
+            _print(result, book.rulebook.currency, carried_in=carried, origin=origin)
             name = code or f"{year}-{hashlib.sha256(bids_text.encode()).hexdigest()[:8]}"
             held = deliver_auction(
                 engine, jurisdiction, result, code=name, year=year, now=moment_of(at, engine),
@@ -149,8 +173,9 @@ def run(
             if held.carried_in_t != carried:  # another auction recorded or claimed meanwhile
                 typer.echo(f"the roll-over changed while delivering: cleared again with "
                            f"{held.carried_in_t:,} t carried in")  # fmt: skip
-                _print(held.result, book.rulebook.currency, carried_in=held.carried_in_t)
-            say_problems(held.notes, note=True)
+                _print(held.result, book.rulebook.currency, carried_in=held.carried_in_t,
+                       origin=origin)  # fmt: skip
+            say_problems(_at_lines(held.notes, origin), note=True)
             typer.echo(
                 f"auction {name}: delivered to {len(held.transactions)} bidder(s) through the "
                 "registry"
@@ -160,10 +185,10 @@ def run(
     except RulebookInvalid as error:
         raise failed(error, 2, "nothing was cleared") from error
     except TanshiError as error:
-        raise failed(error, 1, "nothing was cleared") from error
+        raise _failed(error, 1, origin) from error
 
 
-def _print(result: AuctionResult, currency: str, *, carried_in: int) -> None:
+def _print(result: AuctionResult, currency: str, *, carried_in: int, origin: str) -> None:
     terms = result.terms
     carried = f" (incl. {carried_in:,} t rolled over)" if carried_in else ""
     typer.echo(
@@ -187,4 +212,5 @@ def _print(result: AuctionResult, currency: str, *, carried_in: int) -> None:
             f"{award.bid.quantity_t:,}", f"{award.accepted_t:,}", f"{award.awarded_t:,}",
         )  # fmt: skip
     wide_console().print(table)
-    say_problems((i for i in result.issues if i.severity is Severity.WARNING), note=True)
+    warnings = (i for i in result.issues if i.severity is Severity.WARNING)
+    say_problems(_at_lines(warnings, origin), note=True)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from tanshi.core.errors import InputRejected, StepRefused, TanshiError
 from tanshi.core.issues import Issue, Severity
 from tanshi.registry import ResultCode
-from tanshi.rulebook.in_force import NoRuleInForce, year_spans
+from tanshi.rulebook.in_force import NoRuleInForce
 from tanshi.services.refusal_texts import explain, unexplained
 from tanshi.store.engine import normalise_url, open_database, printable_url
 
@@ -61,14 +61,13 @@ def problems_of(error: TanshiError) -> list[Issue]:
 
 
 def no_rules(error: NoRuleInForce) -> Issue:
-    """A year the rulebook does not rule on as a problem at ``year Y`` naming the years it
-    does (as the API and the web do), so the person can choose one of them."""
-    issue = error.issue
+    """A year the rulebook does not rule on as a problem at ``year Y``, said as the API and
+    the web say it (``NoRuleInForce.advice``: what the year lacks, the years the rulebook has
+    rules for, to choose one of them), so the person can choose another year."""
+    advice = error.advice()
     if error.year is None:
-        return issue
-    covered = year_spans(error.years)
-    return Issue(issue.code, f"{issue.message}; it has rules for {covered}: choose "
-                 "one of those years", f"year {error.year}")  # fmt: skip
+        return advice
+    return replace(advice, where=f"year {error.year}", where_template="", where_params=())
 
 
 def problem_line(issue: Issue, *, note: bool = False) -> str:
@@ -146,11 +145,16 @@ def refused(
     return typer.Exit(code)
 
 
-def registry_refusal(result: ResultCode, where: str = "") -> Issue:
+def registry_refusal(result: ResultCode, where: str = "", figures: str = "") -> Issue:
     """The registry's refusal ``result`` as a problem: what it means and what to do, as the
-    web says it (``services.refusal_texts``, the one English text of each code); a code
-    without an explanation points to docs/registry.md."""
-    return Issue(result.value, explain(result.value) or unexplained(result.value), where)
+    web says it (``services.refusal_texts``, the one English text of each code), then
+    ``figures``, what the registry knows about it (``services.refusal_figures``: held against
+    needed, what a freeze order holds against what was asked); a code without an
+    explanation points to docs/registry.md."""
+    explained = explain(result.value)
+    if explained is None:
+        return Issue(result.value, unexplained(result.value, figures), where)
+    return Issue(result.value, f"{explained}: {figures}" if figures else explained, where)
 
 
 def open_or_exit(url: str, *, create: bool = False) -> Engine:

@@ -7,16 +7,18 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail, failed
+from tanshi.cli.common import failed, refused, registry_refusal
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.services import court_transfers
 from tanshi.services.court_transfers import CourtTransferOutcome
 
 
-def _done(outcome: CourtTransferOutcome, what: str) -> None:
+def _done(outcome: CourtTransferOutcome, where: str) -> None:
+    """The court transfer's status on stdout; a refusal in the problem shape at ``where``,
+    with its figures (what the freeze order holds against what was asked), exit 1."""
     if outcome.result.value != "ok":
-        raise fail(f"{what} refused ({outcome.result.value})", 1)
+        raise refused([registry_refusal(outcome.result, where, outcome.detail)])
     typer.echo(f"court transfer {outcome.transfer_id}: {outcome.status}")
 
 
@@ -45,7 +47,7 @@ def court_transfer(
         raise failed(error) from error
     finally:
         engine.dispose()
-    _done(outcome, "court transfer")
+    _done(outcome, f"freeze order {order}")
 
 
 def approve_court_transfer(
@@ -61,7 +63,7 @@ def approve_court_transfer(
         )
     finally:
         engine.dispose()
-    _done(outcome, "approval")
+    _done(outcome, f"court transfer {transfer}")
 
 
 def cancel_court_transfer(
@@ -74,7 +76,7 @@ def cancel_court_transfer(
         outcome = court_transfers.cancel_court_transfer(engine, transfer, by, moment_of(at, engine))
     finally:
         engine.dispose()
-    _done(outcome, "cancellation")
+    _done(outcome, f"court transfer {transfer}")
 
 
 def list_court_transfers(

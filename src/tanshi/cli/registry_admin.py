@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail, failed, refused
+from tanshi.cli.common import fail, failed, refused, registry_refusal
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry, unknown_names
 from tanshi.core.errors import TanshiError
 from tanshi.registry import Movement, TransactionRequest
@@ -82,9 +82,10 @@ def carry_over(company: str, from_year: int, quantity: int, key: str, db: Db = N
         raise failed(error) from error
     finally:
         engine.dispose()
-    typer.echo(f"carry-over {key}: {outcome.result.value}")
     if not outcome.ok:
-        raise typer.Exit(1)
+        raise refused([registry_refusal(outcome.result, f"company {company}, {from_year}",
+                                        outcome.detail)])  # fmt: skip
+    typer.echo(f"carry-over {key}: {outcome.result.value}")
 
 
 def borrow(company: str, year: int, quantity: int, key: str, db: Db = None,
@@ -99,6 +100,9 @@ def borrow(company: str, year: int, quantity: int, key: str, db: Db = None,
         raise failed(error) from error
     finally:
         engine.dispose()
+    if not outcome.ok:
+        raise refused([registry_refusal(outcome.result, f"company {company}, {year}",
+                                        outcome.detail)])  # fmt: skip
     typer.echo(f"borrowing {key}: {outcome.result.value}")
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tanshi.cli.common import fail, failed
+from tanshi.cli.common import fail, failed, refused, registry_refusal
 from tanshi.cli.registry_ops import At, Db, moment_of, open_registry
 from tanshi.core.errors import TanshiError
 from tanshi.registry.serials import Range, format_block
@@ -86,8 +86,7 @@ def freeze(
     finally:
         engine.dispose()
     if outcome.freeze_id is None:
-        detail = f": {outcome.detail}" if outcome.detail else ""
-        raise fail(f"freeze refused ({outcome.result.value}){detail}", 1)
+        raise refused([registry_refusal(outcome.result, "account", outcome.detail)])
     typer.echo(f"freeze order {outcome.freeze_id}: {quantity} t of {unit_class} frozen in "
                f"{account} ({outcome.result.value})")  # fmt: skip
 
@@ -114,7 +113,8 @@ def unfreeze(
     finally:
         engine.dispose()
     if outcome.result.value != "ok":
-        raise fail(f"release refused ({outcome.result.value})", 1)
+        raise refused([registry_refusal(outcome.result, f"freeze order {order}",
+                                        outcome.detail)])  # fmt: skip
     assert left is not None
     still = f"{left.frozen_units} t still frozen" if left.frozen_units else "closed"
     typer.echo(f"freeze order {order} released ({still})")

@@ -221,9 +221,13 @@ def proposals(person: Person, db: Db = None, at: At = None) -> None:
 
 
 def approve(proposal: int, person: Person, db: Db = None, at: At = None) -> None:
-    """Approve a proposal as a second representative."""
+    """Approve a proposal as a second representative (on the calendar and delays of the
+    jurisdiction its source account is in, as the API and the web approve it)."""
     engine, jurisdiction = open_registry(db)
     try:
+        place = lifecycle.proposal_jurisdiction(engine, proposal)
+        if place is not None and place != jurisdiction.code:
+            jurisdiction = load_jurisdiction(engine, place)
         outcome = lifecycle.approve(engine, jurisdiction, proposal, person, moment_of(at, engine))
     finally:
         engine.dispose()

@@ -40,6 +40,7 @@ from tanshi.services.trusted_list import (  # noqa: F401 - trust_account re-expo
     trusts_all,
 )
 from tanshi.services.unique_keys import again_if_taken, unique_key
+from tanshi.store.engine import reader
 from tanshi.store.schema import (
     accounts,
     jurisdictions,
@@ -296,6 +297,19 @@ def _execute(
     return ProposalOutcome(
         proposal_id, status, outcome.result, transaction_id=outcome.transaction_id
     )
+
+
+def proposal_jurisdiction(engine: Engine, proposal_id: int) -> str | None:
+    """The code of the jurisdiction a proposal's source account is in (the one it is in, not
+    its code's prefix), whose calendar and delays approving it applies, as the API and the
+    web approve it; None when there is no such proposal."""
+    with reader(engine).connect() as connection:
+        return connection.execute(
+            select(jurisdictions.c.code)
+            .join(accounts, accounts.c.jurisdiction_id == jurisdictions.c.id)
+            .join(proposals, proposals.c.source_account_id == accounts.c.id)
+            .where(proposals.c.id == proposal_id)
+        ).scalar()  # fmt: skip
 
 
 def release_due(engine: Engine, now: datetime) -> list[ProposalOutcome]:

@@ -8,20 +8,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 
 from tanshi.core.errors import TanshiError
 from tanshi.core.issues import Issue
 from tanshi.core.moments import from_store
-from tanshi.registry import Movement, ResultCode, TransactionRequest
+from tanshi.registry import Movement, TransactionRequest
 from tanshi.registry.journal import utc_text
 from tanshi.registry.lifecycle import ProposalStatus
 from tanshi.registry.serials import Range, format_block
 from tanshi.rulebook import rules_in_force
-from tanshi.services import lifecycle
+from tanshi.services import lifecycle, refusal_figures
 from tanshi.services.jurisdiction import (
     Jurisdiction,
     account_id,
@@ -176,26 +176,38 @@ def carry_over(
     engine: Engine, jurisdiction: Jurisdiction, company: str, from_year: int, quantity_t: int,
     idempotency_key: str, now: datetime,
 ) -> Outcome:  # fmt: skip
-    """Exchange ``quantity_t`` allowances of ``from_year`` for the same number of the next year."""
+    """Exchange ``quantity_t`` allowances of ``from_year`` for the same number of the next
+    year. A refusal is the registry's outcome, with its figures as ``detail``."""
     code = rules_in_force(jurisdiction.rulebook, from_year).allowance_unit_type.code
     old = unit_class_id(engine, jurisdiction, code, from_year)
     new = unit_class_id(engine, jurisdiction, code, from_year + 1)
     with engine.begin() as connection:
         operator = account_id(connection, operator_account_code(jurisdiction.code, company))
         deletion = account_id(connection, system_account_code(jurisdiction.code, "DELETION"))
-        return execute_in(connection, TransactionRequest(
+        request = TransactionRequest(
             "carry_over", idempotency_key,
             (Movement(operator, deletion, old, quantity_t),
              Movement(jurisdiction.issuance_account, operator, new, quantity_t)),
             now, memo=f"carry-over of {quantity_t} t from {from_year}", compliance_year=from_year,
-        ))  # fmt: skip
+        )  # fmt: skip
+        return _with_figures(connection, request, execute_in(connection, request))
+
+
+def _with_figures(connection: Connection, request: TransactionRequest, outcome: Outcome) -> Outcome:
+    """``outcome`` with the figures of its refusal (held against needed) as its detail."""
+    if outcome.ok:
+        return outcome
+    return replace(outcome, detail=refusal_figures.figures(connection, request, outcome.result))
 
 
 def borrow(
     engine: Engine, jurisdiction: Jurisdiction, company: str, year: int, quantity_t: int,
     idempotency_key: str, now: datetime,
 ) -> Outcome:  # fmt: skip
-    """Issue next year's allowances to a company now; next year's allocation is reduced by them."""
+    """Issue next year's allowances to a company now; next year's allocation is reduced by them.
+
+    A registry refusal (a frozen account) is its outcome, with its figures as ``detail``; a
+    next year already allocated is refused with a TanshiError."""
     code = rules_in_force(jurisdiction.rulebook, year).allowance_unit_type.code
     next_vintage = unit_class_id(engine, jurisdiction, code, year + 1)
     with engine.begin() as connection:
@@ -206,11 +218,12 @@ def borrow(
                 "borrow before the next allocation"
             )
         operator = account_id(connection, operator_account_code(jurisdiction.code, company))
-        outcome = execute_in(connection, TransactionRequest(
+        request = TransactionRequest(
             "borrowing", idempotency_key,
             (Movement(jurisdiction.issuance_account, operator, next_vintage, quantity_t),),
             now, memo=f"borrowed {quantity_t} t from {year + 1} for {year}", compliance_year=year,
-        ))  # fmt: skip
+        )  # fmt: skip
+        outcome = _with_figures(connection, request, execute_in(connection, request))
         if outcome.ok and not outcome.replayed:
             company_id = connection.execute(
                 select(companies.c.id).where(companies.c.code == company)
@@ -219,6 +232,4 @@ def borrow(
                 company_id=company_id, year=year + 1, from_compliance_year=year,
                 quantity_units=quantity_t, reason=f"borrowed for {year}",
             ))  # fmt: skip
-    if outcome.result is ResultCode.OK:
-        return outcome
-    raise TanshiError(f"borrowing for {company} failed: {outcome.result.value}")
+    return outcome

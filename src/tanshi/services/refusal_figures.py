@@ -17,13 +17,18 @@ from tanshi.store.schema import accounts, unit_classes
 
 def held_against_needed(connection: Connection, movement: Movement) -> str:
     """``DP-OH-C001 holds 1,000 units of DPEA-2016 free to move, 5,000 are needed``; empty
-    when the account holds enough (another check refused it)."""
+    when the account holds enough (another check refused it) or may go below zero (an
+    issuance account, which holds minus what it issued)."""
     held = balance(connection, movement.from_account, movement.unit_class)
     if held >= movement.quantity_units:
         return ""
-    account = connection.execute(
-        select(accounts.c.code).where(accounts.c.id == movement.from_account)
-    ).scalar()
+    account, negative = connection.execute(
+        select(accounts.c.code, accounts.c.allows_negative).where(
+            accounts.c.id == movement.from_account
+        )
+    ).one()
+    if negative:
+        return ""
     unit_class = connection.execute(
         select(unit_classes.c.code).where(unit_classes.c.id == movement.unit_class)
     ).scalar()

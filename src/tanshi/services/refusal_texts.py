@@ -1,8 +1,10 @@
 """What each refusal code means, for the person who got it: one English sentence per code.
 
-The shell-neutral table every front end says a refusal with: the web shows the explanation
+The shell-neutral table every front end says a refusal with (the registry, the exchange,
+surrender, people, auctions, verification, account controls): the web shows the explanation
 in the visitor's language (``web.refusals`` adds its own form codes; the web catalogs
-translate every entry here as a msgid), the command line prints it as a problem's message
+translate every entry here as a msgid), the API answers verification's refusals with it
+(``api.mrv_desk.explain``), the command line prints it as a problem's message
 (``cli.common.registry_refusal``), and a registry result code without an explanation is
 said by ``unexplained``, the sentence the API answers too (``api.errors.from_result``).
 Plain data and pure functions: nothing here reads a database or knows a language.
@@ -194,6 +196,25 @@ AUCTIONS = {
     "duplicate_guarantee": "give each bidder's guarantee once",
     "unknown_bidder": "a bidder is not a registered company of this jurisdiction",
 }  # fmt: skip
+# The verification workflow's steps (docs/verification.md, Result codes; the API's reports and
+# verification answers, the web's verification pages).
+VERIFICATION = {
+    "unknown_case": "no such verification case that you may act on",
+    "case_exists": "a report was already submitted; resubmit only after a correction request",
+    "invalid_state": "the case is not in a state this step starts from",
+    "finding_unknown": "no such finding of your body stands on the current report: it was "
+        "withdrawn already, or belongs to another revision or body",
+    "body_unknown": "no registered verification body has that code",
+    "body_not_accredited": "the body is registered but not accredited",
+    "recheck_by_same_body": "a re-check must go to another body than the verifier",
+    "conflict_of_interest": "the body declared a conflict of interest with the company",
+    "rotation_limit": "the body verified the company in each of the last years the rules allow",
+    "finding_invalid": "a misstatement needs an amount in t other than 0 that takes at most "
+        "the reported figure off; a non-conformity has none; a withdrawal needs a reason",
+    "report_has_errors": "the data checks found errors: fix every one listed and upload again",
+    "no_verification_rules": "the jurisdiction's rulebook has no verification rules: its "
+        "verification is not modelled in tanshi yet",
+}  # fmt: skip
 # Trusted lists, waivers and freeze orders (the registry's pages, API and commands).
 CONTROLS = {
     "already_trusted": "that account is on the trusted list already",
@@ -223,8 +244,8 @@ CONTROLS = {
     "limit_above_registry_threshold": "an account's own limit may not be above the registry's "
         "threshold per transfer",
 }  # fmt: skip
-EXPLANATIONS: dict[str, str] = {**REGISTRY, **EXCHANGE, **SURRENDER, **PEOPLE, **AUCTIONS,
-                                **CONTROLS}  # fmt: skip
+EXPLANATIONS: dict[str, str] = {**VERIFICATION, **REGISTRY, **EXCHANGE, **SURRENDER, **PEOPLE,
+                                **AUCTIONS, **CONTROLS}  # fmt: skip
 
 
 def explain(code: str) -> str | None:

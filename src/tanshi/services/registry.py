@@ -52,12 +52,15 @@ class Outcome:
     """What happened to a request: its result code and, if executed, its transaction id.
 
     ``replayed`` is True when the idempotency key had been used before with the same request
-    and the first outcome is returned instead of executing again.
+    and the first outcome is returned instead of executing again. ``detail`` is what the
+    registry knows about a refusal (held against needed, services/refusal_figures.py), where
+    the service that asked adds it; empty otherwise.
     """
 
     result: ResultCode
     transaction_id: int | None = None
     replayed: bool = False
+    detail: str = ""
 
     @property
     def ok(self) -> bool:

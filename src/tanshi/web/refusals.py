@@ -3,14 +3,13 @@
 The API answers codes and English messages; the web shows the code and this explanation in
 the visitor's language (locale/*/LC_MESSAGES/messages.po translates every entry here), with
 the service's English detail (which carries the figures) beneath when there is one. The
-shell-neutral codes (registry, exchange, surrender, people, auctions, account controls) are
-``services.refusal_texts``, which the command line says too; the codes of the web's own
-forms and the names of the audit log's actions are here.
+shell-neutral codes (registry, exchange, surrender, people, auctions, verification, account
+controls) are ``services.refusal_texts``, which the command line and the API say too; the
+codes of the web's own forms and the names of the audit log's actions are here.
 """
 
 from __future__ import annotations
 
-from tanshi.api.mrv_desk import EXPLANATIONS as MRV_EXPLANATIONS
 from tanshi.services.refusal_texts import (
     AUCTIONS,
     CONTROLS,
@@ -18,6 +17,7 @@ from tanshi.services.refusal_texts import (
     PEOPLE,
     REGISTRY,
     SURRENDER,
+    VERIFICATION,
 )
 
 WEB = {
@@ -39,7 +39,7 @@ WEB = {
     "not_permitted": "no such verification case that you may act on",
     "case_unknown": "no such verification case that you may act on",
 }  # fmt: skip
-EXPLANATIONS: dict[str, str] = {**MRV_EXPLANATIONS, **REGISTRY, **EXCHANGE, **SURRENDER,
+EXPLANATIONS: dict[str, str] = {**VERIFICATION, **REGISTRY, **EXCHANGE, **SURRENDER,
                                 **PEOPLE, **AUCTIONS, **WEB, **CONTROLS}  # fmt: skip
 
 

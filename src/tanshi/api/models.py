@@ -17,12 +17,21 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from tanshi.api.limits import MEMO_CHARS, NAME_CHARS
+from tanshi.api.limits import (
+    COMPANY_CODE_CHARS,
+    MEMO_CHARS,
+    MOST_UNITS,
+    NAME_CHARS,
+    ORGANISATION_CODE_CHARS,
+    PASSWORD_CHARS,
+    TOTP_CHARS,
+    USERNAME_CHARS,
+)
 
 T = TypeVar("T")
 Code = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 Text = Annotated[str, StringConstraints(max_length=MEMO_CHARS)]
-Quantity = Annotated[int, Field(gt=0, le=10**12, description="whole units (1 unit = 1 tCO2e)")]
+Quantity = Annotated[int, Field(gt=0, le=MOST_UNITS, description="whole units (1 unit = 1 tCO2e)")]
 MAX_PAGE = 500
 MAX_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 # Days a query may name: a day's bounds in a time zone (and a week around it) must exist.
@@ -89,9 +98,9 @@ class Health(BaseModel):
 
 
 class TokenRequest(Strict):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    totp: Annotated[str | None, StringConstraints(max_length=10)] = None
+    username: Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_CHARS)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_CHARS)]
+    totp: Annotated[str | None, StringConstraints(max_length=TOTP_CHARS)] = None
     name: Annotated[str, StringConstraints(min_length=1, max_length=100)] = "api"
     scopes: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=10)]
     expires_in_days: Annotated[int | None, Field(ge=1, le=366)] = 90
@@ -284,10 +293,10 @@ class HoldingsByKindOut(BaseModel):
 
 
 class OrganisationIn(Strict):
-    code: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    code: Annotated[str, StringConstraints(min_length=1, max_length=ORGANISATION_CODE_CHARS)]
     name: Annotated[str, StringConstraints(min_length=1, max_length=NAME_CHARS)]
     kind: Annotated[str, StringConstraints(max_length=30)]
-    company: Annotated[str | None, StringConstraints(max_length=40)] = None
+    company: Annotated[str | None, StringConstraints(max_length=COMPANY_CODE_CHARS)] = None
     # A company's is its company's; a regulator's is required when the database holds several.
     jurisdiction: Annotated[str | None, StringConstraints(max_length=8)] = None
 
@@ -301,11 +310,13 @@ class OrganisationOut(BaseModel):
 
 
 class UserIn(Strict):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_CHARS)]
     display_name: Annotated[str, StringConstraints(min_length=1, max_length=NAME_CHARS)]
-    organisation: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+    organisation: Annotated[
+        str, StringConstraints(min_length=1, max_length=ORGANISATION_CODE_CHARS)
+    ]
     role: Annotated[str, StringConstraints(max_length=30)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_CHARS)]
     locale: Annotated[str, StringConstraints(max_length=10)] = "en"
 
 
@@ -329,7 +340,7 @@ class UserCreated(BaseModel):
 
 
 class RepresentativeIn(Strict):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_CHARS)]
     initiate: bool
     approve: bool
 

@@ -53,7 +53,9 @@ ORGANISATION_KINDS = (
 # Kinds that always belong to one jurisdiction (the others may serve several).
 JURISDICTION_KINDS = frozenset({"regulator", "company"})
 LOCALES = ("en", "zh")
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,59}$")
+USERNAME_CHARS = 60  # a username's most characters (api/limits.py shows it to the forms)
+USERNAME = re.compile(rf"^[a-z0-9][a-z0-9._-]{{1,{USERNAME_CHARS - 1}}}$")
+ORGANISATION_CODE_CHARS = 40  # an organisation's code's most characters
 MIN_PASSWORD_CHARS = 12
 TOKEN_PREFIX = "tsk_"
 
@@ -91,7 +93,7 @@ def create_organisation(
     """
     where = f"organisation {code}"
     issues = []
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$", code):
+    if not re.match(rf"^[A-Za-z0-9][A-Za-z0-9_-]{{0,{ORGANISATION_CODE_CHARS - 1}}}$", code):
         issues.append(Issue.of("invalid_code", "use 1-40 letters, digits, '-' or '_'", where))
     if kind not in ORGANISATION_KINDS:
         issues.append(

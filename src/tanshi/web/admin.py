@@ -17,7 +17,13 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
-from tanshi.api.limits import NAME_CHARS
+from tanshi.api.limits import (
+    ACCOUNT_CODE_CHARS,
+    COMPANY_CODE_CHARS,
+    NAME_CHARS,
+    ORGANISATION_CODE_CHARS,
+    USERNAME_CHARS,
+)
 from tanshi.services import admin_approvals, admin_views, identity, user_admin, views
 from tanshi.services.identity import ORGANISATION_KINDS
 from tanshi.services.principals import Principal, Role
@@ -90,7 +96,8 @@ def users_page(request: Request, svc: ServiceDep, who: VisitorDep,
 
 
 def _create_user(svc: Service, me: Principal, form: dict[str, str]) -> Message:
-    username, role = form.get("username", "").strip(), form.get("role", "")
+    username = text_field(form, "username", "Username", USERNAME_CHARS)
+    role = form.get("role", "")
     display_name = text_field(form, "display_name", "Name", NAME_CHARS)
     if role == Role.ADMINISTRATOR.value:
         raise refusal_of([user_admin.administrator_needs_command_line(username)])
@@ -192,11 +199,12 @@ async def user_action(
 
 
 def _create_organisation(svc: Service, form: dict[str, str]) -> Message:
-    code = form.get("code", "").strip()
+    code = text_field(form, "code", "Code", ORGANISATION_CODE_CHARS)
     name = text_field(form, "name", "Name", NAME_CHARS)
+    company = text_field(form, "company", "Covered company (for a company)", COMPANY_CODE_CHARS)
     _, issues = identity.create_organisation(
         svc.engine, code, name, form.get("kind", ""), svc.now(),
-        form.get("company", "").strip() or None, form.get("jurisdiction", "").strip() or None,
+        company or None, form.get("jurisdiction", "").strip() or None,
     )  # fmt: skip
     if issues:
         raise refusal_of(issues)
@@ -213,7 +221,8 @@ async def create_organisation(request: Request, svc: ServiceDep, who: VisitorDep
 
 
 def _grant(svc: Service, me: Principal, form: dict[str, str]) -> Message:
-    username, account = form.get("username", "").strip(), form.get("account", "").strip()
+    username = text_field(form, "username", "Username", USERNAME_CHARS)
+    account = text_field(form, "account", "Account", ACCOUNT_CODE_CHARS)
     initiate, approve = form.get("initiate") == "on", form.get("approve") == "on"
     asked, issues = admin_approvals.set_account_rights(
         svc.engine, me, account, username, initiate=initiate, approve=approve, now=svc.now())  # fmt: skip

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from tanshi.api.context import Service, ServiceDep
-from tanshi.api.limits import AUCTION_CODE_CHARS
+from tanshi.api.limits import AUCTION_CODE_CHARS, CANCEL_REASON_CHARS
 from tanshi.api.routers.auctions import AUCTION_CODE_PATTERN
 from tanshi.services import bid_book, bid_book_cancel, bid_book_clearing, bid_book_reads
 from tanshi.services.principals import Principal, Scope
@@ -97,9 +97,11 @@ def _cancel(svc: Service, me: Principal, code: str, form: dict[str, str]) -> Mes
         raise Refused("forbidden", "only the regulator cancels auctions")
     if not form.get("confirm"):
         raise Refused("cancel_not_confirmed", "tick the box to confirm the cancellation")
+    reason = text_field(form, "reason", "Reason for cancelling (published)", CANCEL_REASON_CHARS,
+                        strip=False)  # fmt: skip
     place = place_of(svc, me)
     done, issues = bid_book_cancel.cancel_notice(
-        svc.engine, place, code, reason=form.get("reason", ""),
+        svc.engine, place, code, reason=reason,
         key=f"web/{me.user_id}/{form.get('form_key', '')}", now=svc.now(), by=me.username,
     )  # fmt: skip
     if done is None:

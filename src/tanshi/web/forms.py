@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse
 
 from tanshi.api.context import Service, client_address
 from tanshi.api.errors import ApiError, refusal_status
+from tanshi.api.limits import MOST_SEED, MOST_UNITS
 from tanshi.core.errors import StepRefused, TanshiError
 from tanshi.core.issues import Issue
 from tanshi.rulebook.in_force import NoRuleInForce
@@ -189,7 +190,7 @@ def whole_number(text: str | None, name: str) -> int:
     if value is None:
         raise Refused("invalid_number", "{name}: enter a whole number, e.g. 1,000 or 1000",
                       name=name)  # fmt: skip
-    if not 0 < value <= 10**12:
+    if not 0 < value <= MOST_UNITS:
         raise Refused("invalid_number", "{name}: enter a number from 1 to 10^12", name=name)
     return value
 
@@ -214,7 +215,7 @@ def seed_number(text: str | None) -> int:
     if value is None:
         raise Refused("invalid_number", "{name}: enter a whole number, e.g. 1,000 or 1000",
                       name="Seed")  # fmt: skip
-    if not 0 <= value <= 2**31 - 1:
+    if not 0 <= value <= MOST_SEED:
         raise Refused("invalid_number", "{name}: enter a whole number from 0 to 2,147,483,647",
                       name="Seed")  # fmt: skip
     return value

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tanshi.api.clock import totp_moment
 from tanshi.api.context import ServiceDep, client_address
+from tanshi.api.limits import PASSWORD_CHARS, TOTP_CHARS, USERNAME_CHARS
 from tanshi.api.routers.compliance import covered_before_deadline
 from tanshi.services import access_log, authentication, credentials, identity, publication, views
 from tanshi.web.common import VisitorDep, year_shown
@@ -51,9 +52,9 @@ def login_page(request: Request, svc: ServiceDep, who: VisitorDep,
 @router.post("/login", response_class=HTMLResponse)
 def login(
     request: Request, svc: ServiceDep, who: VisitorDep,
-    username: Annotated[str, Form(max_length=60)] = "",
-    password: Annotated[str, Form(max_length=200)] = "",
-    totp: Annotated[str, Form(max_length=10)] = "",
+    username: Annotated[str, Form(max_length=USERNAME_CHARS)] = "",
+    password: Annotated[str, Form(max_length=PASSWORD_CHARS)] = "",
+    totp: Annotated[str, Form(max_length=TOTP_CHARS)] = "",
     csrf_token: Annotated[str, Form(max_length=100)] = "",
     next: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:  # fmt: skip

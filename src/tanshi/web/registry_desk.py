@@ -19,6 +19,7 @@ from tanshi.api.limits import (
     CONTROL_REASON_CHARS,
     DECLARED_BY_CHARS,
     ORDER_REFERENCE_CHARS,
+    SERIALS_CHARS,
     UNIT_CLASS_CHARS,
 )
 from tanshi.core.errors import TanshiError
@@ -100,7 +101,7 @@ def _freeze(svc: Service, me: Principal, form: dict[str, str]) -> Message:
     key = f"web/{me.user_id}/{form.get('form_key', '')[:64]}"
     try:
         outcome = unit_freezes.freeze_units(
-            svc.engine, code, unit_class, quantity, reference, reason, me.username, key, svc.now(), serials=_serials(form.get("serials", "")),
+            svc.engine, code, unit_class, quantity, reference, reason, me.username, key, svc.now(), serials=_serials(text_field(form, "serials", "Serials (optional)", SERIALS_CHARS)),
         )  # fmt: skip
     except TanshiError as error:
         raise refusal_for("freeze_refused", error) from error

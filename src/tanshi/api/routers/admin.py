@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from tanshi.api.context import IdempotencyKey, Reader, ServiceDep, idempotent_write, needs
 from tanshi.api.errors import ApiError, from_issues, refusal_status
+from tanshi.api.limits import USERNAME_CHARS
 from tanshi.api.models import (
     AuditOut,
     Done,
@@ -120,7 +121,7 @@ def create_user(
 
 @router.post("/users/{username}/deactivate", response_model=Done)
 def deactivate_user(
-    username: Annotated[str, Path(max_length=60)], request: Request, key: IdempotencyKey,
+    username: Annotated[str, Path(max_length=USERNAME_CHARS)], request: Request, key: IdempotencyKey,
     svc: ServiceDep, who: Admin,
 ) -> dict:  # fmt: skip
     """Deactivate a user: their tokens are revoked and their sessions closed at once."""
@@ -174,7 +175,7 @@ def add_representative(
 def audit_log(
     who: Reader, svc: ServiceDep, paging: PagingDep,
     action: Annotated[str | None, Query(max_length=60)] = None,
-    username: Annotated[str | None, Query(max_length=60)] = None,
+    username: Annotated[str | None, Query(max_length=USERNAME_CHARS)] = None,
 ) -> dict:  # fmt: skip
     """Every write through the API and the web UI: who, what, when, from where, result."""
     if not who.reads_all:

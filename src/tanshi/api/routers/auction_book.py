@@ -27,6 +27,7 @@ from tanshi.api.context import (
     registry_key,
 )
 from tanshi.api.errors import ApiError, ErrorDetail
+from tanshi.api.limits import CANCEL_REASON_CHARS, COMPANY_CODE_CHARS
 from tanshi.api.models import MAX_ID, Page, Quantity, Strict
 from tanshi.api.routers.auctions import AuctionCode, Price
 from tanshi.api.routers.paging import PagingDep, page_body
@@ -69,7 +70,7 @@ class AnnounceIn(Strict):
 
 
 class BidIn(Strict):
-    company: Annotated[str | None, Field(min_length=1, max_length=40)] = Field(
+    company: Annotated[str | None, Field(min_length=1, max_length=COMPANY_CODE_CHARS)] = Field(
         None, description="the company bidding; default: the only one you bid for"
     )
     price_per_t: Price = Field(description="in the rulebook's currency, a whole number of ticks")
@@ -86,7 +87,7 @@ class ClearIn(Strict):
 
 
 class CancelIn(Strict):
-    reason: Annotated[str, Field(min_length=1, max_length=bid_book_cancel.MAX_REASON_CHARS)] = (
+    reason: Annotated[str, Field(min_length=1, max_length=CANCEL_REASON_CHARS)] = (
         Field(description="why the auction is cancelled (a market disruption, a technical "
               "failure, a court order…); kept and published as given")
     )  # fmt: skip

@@ -22,6 +22,7 @@ from tanshi.api.context import (
     needs,
 )
 from tanshi.api.errors import ApiError, from_issues
+from tanshi.api.limits import PASSWORD_CHARS, TOTP_CHARS, USERNAME_CHARS
 from tanshi.api.models import Done, Strict
 from tanshi.core.issues import Issue
 from tanshi.services import access_log, authentication, user_admin
@@ -29,7 +30,7 @@ from tanshi.services.principals import Principal, Scope
 
 router = APIRouter(tags=["administration"])
 Admin = Annotated[Principal, Depends(needs(Scope.ADMIN))]
-Username = Annotated[str, Path(max_length=60)]
+Username = Annotated[str, Path(max_length=USERNAME_CHARS)]
 # Refusals that say "not you, not this user", as opposed to "no such user".
 FORBIDDEN = {"cannot_reset_yourself", "administrator_needs_the_command_line",
              "representative_needs_second_administrator"}  # fmt: skip
@@ -37,10 +38,10 @@ _FIELDS = {"current_password": "password"}
 
 
 class PasswordChangeIn(Strict):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=60)]
-    password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    totp: Annotated[str | None, StringConstraints(max_length=10)] = None
-    new_password: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    username: Annotated[str, StringConstraints(min_length=1, max_length=USERNAME_CHARS)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_CHARS)]
+    totp: Annotated[str | None, StringConstraints(max_length=TOTP_CHARS)] = None
+    new_password: Annotated[str, StringConstraints(min_length=1, max_length=PASSWORD_CHARS)]
 
 
 class PasswordResetOut(BaseModel):

@@ -51,6 +51,20 @@ def test_a_rulebook_with_errors_is_said_problem_by_problem(tmp_path: Path) -> No
         assert f"{bad}:1 rulebook.name" in {p["where"] for p in found}
 
 
+def test_a_rulebook_field_named_like_an_option_keeps_its_file_and_line(tmp_path: Path) -> None:
+    # cap[0].year ends like the command's --year; the problem is in the file, not the option.
+    shipped = Path(__file__).parents[2] / "src/tanshi/data/rulebooks/demo-province.toml"
+    bad = tmp_path / "bad.toml"
+    text = shipped.read_text(encoding="utf-8")
+    bad.write_text(text.replace("\nyear = 2016\n", '\nyear = "x"\n', 1), encoding="utf-8")
+    line = text[: text.index("\nyear = 2016\n")].count("\n") + 2
+    result = runner.invoke(app, ["auction", "run", "kr-kets-bids.csv", "--rulebook", str(bad),
+                                 "--year", "2016"])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    (found,) = _problems(result.stderr, "nothing was cleared")
+    assert (found["where"], found["code"]) == (f"{bad}:{line} cap[0].year", "rulebook_int_parsing")
+
+
 def test_a_year_without_rules_is_a_problem_at_its_option(tmp_path: Path) -> None:
     cleared = runner.invoke(app, ["auction", "run", "kr-kets-bids.csv", "--rulebook",
                                   "demo-province", "--year", "2099"])  # fmt: skip

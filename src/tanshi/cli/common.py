@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -91,6 +92,11 @@ FIELD_PARAMETERS = {
 }  # fmt: skip
 
 
+# A request's field path (``bid.price_per_t``); anything with a colon, a space or a list
+# index is a place in a file or a sentence, never an option.
+FIELD_PATH = re.compile(r"[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)*")
+
+
 def typed(issue: Issue) -> Issue:
     """``issue`` located at the option the person typed: a location naming a request field
     (``bid.price_per_t``, ``reserve_price_per_t``, ``year``) that one of the running
@@ -98,8 +104,8 @@ def typed(issue: Issue) -> Issue:
     ``--year``). Any other location (a file's line, an argument, ``company C001, 2016``),
     and every location outside a running command, stays as it is."""
     where = issue.where
-    if not where:
-        return issue
+    if not where or not FIELD_PATH.fullmatch(where):
+        return issue  # a file's place (``bad.toml:75 cap[0].year``) keeps its line
     context = get_current_context(silent=True)
     if context is None or context.command is None:
         return issue

@@ -160,3 +160,18 @@ def test_an_order_logged_before_answers_were_kept_reads_unknown_unless_it_rests(
     shown = {o["order_id"]: (o["status"], o["refusal_code"]) for o in listed}
     assert shown == {1: ("unknown", None), 2: ("open", None), 3: ("unknown", None)}
     assert all("answer_recorded" not in o for o in listed)
+
+
+def test_an_amend_above_its_reservation_is_refused_at_what_it_raised(world: World) -> None:
+    trader = world.token("trader")
+    rest = world.client.post("/v1/exchange/orders", json=BUY | {"price_cny_per_t": "28.00"},
+                             headers=trader | {"Idempotency-Key": "rest"})  # fmt: skip
+    assert rest.status_code == 201, rest.json()
+    order = rest.json()["order_id"]
+    for key, body, field in (("p", {"price_cny_per_t": "28.50"}, "body.price_cny_per_t"),
+                             ("q", {"quantity_t": 61}, "body.quantity_t")):  # fmt: skip
+        amend = world.client.post(f"/v1/exchange/orders/{order}/amend", json=body,
+                                  headers=trader | {"Idempotency-Key": key})  # fmt: skip
+        error = amend.json()["error"]
+        assert (amend.status_code, error["code"], error["field"]) == (
+            422, "amend_exceeds_reservation", field)  # fmt: skip

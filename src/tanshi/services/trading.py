@@ -177,10 +177,11 @@ def change_order(
                 and price is not None
                 and (quantity > resting.left_t or (resting.side == BUY and price > (current or 0)))
             ):
+                raised = "quantity_t" if quantity > resting.left_t else "price_cny_per_t"
                 return OrderResult(order_id, 0, 0, resting.left_t, [Issue(
                     "amend_exceeds_reservation", "an amend may not raise the quantity or a "
                     "buy's price above what the order reserved; cancel and enter a new order",
-                    "quantity_t")])  # fmt: skip
+                    raised)])  # fmt: skip
             command = AmendOrder(at, session.key, order_id, owner, price or 0, quantity)
         code, why = session.apply(command)
         if why is not None:

@@ -177,7 +177,6 @@ ORDER_FIELDS: dict[str, str | None] = {
             ResultCode.QUANTITY_ABOVE_MAXIMUM.value,
             "insufficient_units",
             "insufficient_funds",
-            "amend_exceeds_reservation",
             "units_reserved_for_sell_orders",
         ),
         "body.quantity_t",
@@ -203,6 +202,9 @@ ORDER_FIELDS: dict[str, str | None] = {
 }
 
 
+AMEND_FIELDS = ("quantity_t", "price_cny_per_t")
+
+
 def refused(issues: list[Issue], account_field: str | None = None) -> ApiError:
     """The engine's or the exchange's refusal, each problem at the request's field it is about
     (``ORDER_FIELDS``); an account of another jurisdiction is named by ``account_field``, the
@@ -214,6 +216,8 @@ def refused(issues: list[Issue], account_field: str | None = None) -> ApiError:
             return account_field
         if issue.code in ORDER_FIELDS:
             return ORDER_FIELDS[issue.code]
+        if issue.where in AMEND_FIELDS:  # an amend above its reservation: what it raised
+            return f"body.{issue.where}"
         return "body" if issue.where.startswith("order/") else issue.where
 
     return from_issues(status, issues, field_of)

@@ -185,11 +185,14 @@ class _DemoRun:
         # The tour (README, "Compliance officer") has the demo's officers surrender for their
         # company on the web, which needs something still owed and the units to cover it: it
         # surrenders only 90% of what it owes, as the seeded 90% surrenderers, and keeps the
-        # units for the rest in its account (tests/services/test_demo_tour.py). Only the
-        # surrenders read this share, so the seed's trades and auction stay the same.
+        # units for the rest in its account (tests/services/test_demo_tour.py): if short, it
+        # buys its whole gap, so it holds them whatever the seed (the seed's laggard, who buys
+        # half, would not). With seed 42 it is long, so its trades and the auction are as
+        # the seed drew them.
         officers = officers_company(company.code for company in companies)
         if officers is not None:
-            behaviour[officers] = replace(behaviour[officers], surrender_share=Decimal("0.9"))
+            behaviour[officers] = replace(behaviour[officers], cover_share=Decimal(1),
+                                          surrender_share=Decimal("0.9"))  # fmt: skip
         rounds = (
             (date(self.year, 7, 1), date(self.year, 12, 20)),
             (self.deadline - timedelta(days=55), self.deadline - timedelta(days=10)),

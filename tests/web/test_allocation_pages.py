@@ -64,7 +64,7 @@ def test_the_regulator_holds_an_auction_from_the_page(world: World) -> None:
     assert resent.status_code == 200 and "以 20.00 向 2 个竞买人售出 2,000 吨" in resent.text
     again = client.post("/regulator/auctions", data=form | {"form_key": "k2"},
                         headers={"HX-Request": "true"})  # fmt: skip
-    assert again.status_code == 422 and 'data-code="auction_code_taken"' in again.text
+    assert again.status_code == 409 and 'data-code="auction_code_taken"' in again.text
     assert "拍卖 W-1 已有记录；请为每场拍卖使用不同的编号" in again.text  # said in Chinese
     shown = client.get("/regulator/allocation?year=2016").text
     assert "W-1" in shown and "A1 1,000 t; B1 1,000 t" in shown

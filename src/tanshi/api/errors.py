@@ -156,9 +156,9 @@ PERMISSION_CODES = frozenset(
         "administrator_needs_the_command_line", "cannot_reset_yourself",
     }
 )  # fmt: skip
-# A name already in use (a username, an organisation's code): the request is right but
-# conflicts with what is recorded, 409 in the API and on the web alike.
-TAKEN_CODES = frozenset({"username_taken", "organisation_exists"})
+# A name already in use (a username, an organisation's or an auction's code): the request is
+# right but conflicts with what is recorded, 409 in the API and on the web alike.
+TAKEN_CODES = frozenset({"username_taken", "organisation_exists", "auction_code_taken"})
 
 
 def refusal_status(code: str) -> int:

@@ -53,7 +53,10 @@ def test_regulator_pages(world: World) -> None:
     client = _login(world, "regulator")
     page = client.get("/regulator")
     assert page.status_code == 200
-    assert "重点排放单位" in page.text  # the coverage tiles, in Chinese
+    # The coverage tiles, in Chinese: the first counts every company in a covered sector
+    # (one with nothing recorded for the year is still in scope; the positions list marks it
+    # excluded), so it does not say 重点排放单位.
+    assert "覆盖行业内的企业" in page.text
     queue = client.get("/approvals", headers={"HX-Request": "true"})
     assert "<html" not in queue.text  # an htmx fragment, not a page
     detail = client.get("/regulator/companies/A1")
@@ -134,7 +137,7 @@ def test_language_switch_keeps_the_query_and_stays_on_the_site(world: World) -> 
 def test_other_roles_have_a_home(world: World) -> None:
     for username, path, text in (("verifier", "/verifier", "核查"),
                                  ("trader", "/accounts", "账户"),
-                                 ("auditor", "/regulator", "重点排放单位")):  # fmt: skip
+                                 ("auditor", "/regulator", "覆盖行业内的企业")):  # fmt: skip
         client = _login(world, username) if username != "auditor" else _login_plain(world)
         home = client.get("/", follow_redirects=True)
         assert home.url.path == path and text in home.text

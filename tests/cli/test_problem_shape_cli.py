@@ -70,7 +70,8 @@ def test_a_year_without_rules_is_a_problem_at_its_option(tmp_path: Path) -> None
                                   "demo-province", "--year", "2099"])  # fmt: skip
     assert cleared.exit_code == 1
     assert cleared.stderr.splitlines() == [
-        "--year: error: the rulebook has no rules for 2099 [no_auction_terms]",
+        "--year: error: the rulebook has no rules for 2099; it has rules for 2016-2020: choose one "
+        "of those years [no_auction_terms]",
         "1 error; nothing was cleared",
     ]
     db = str(real_database(tmp_path / "real.sqlite"))

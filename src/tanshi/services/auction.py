@@ -90,7 +90,7 @@ def auction_terms(
     try:
         rule = rules_in_force(rulebook, year).auction
     except NoRuleInForce as error:
-        raise StepRefused(replace(error.issue, code="no_auction_terms", where="year")) from error
+        raise StepRefused(replace(error.advice(), code="no_auction_terms", where="year")) from error
     if rule is None:
         raise StepRefused(Issue.of(
             "no_auction_terms", "{rulebook} has no [[auction]] rule in force in {year}; see "

@@ -15,6 +15,13 @@ from tanshi.services.registry import balance
 from tanshi.store.schema import accounts, unit_classes
 
 
+def unit_class_code(connection: Connection, unit_class_id: int) -> str | None:
+    """The code a figure names a unit class by (``DPEA-2016``)."""
+    return connection.execute(
+        select(unit_classes.c.code).where(unit_classes.c.id == unit_class_id)
+    ).scalar()
+
+
 def held_against_needed(connection: Connection, movement: Movement) -> str:
     """``DP-OH-C001 holds 1,000 units of DPEA-2016 free to move, 5,000 are needed``; empty
     when the account holds enough (another check refused it) or may go below zero (an
@@ -29,9 +36,7 @@ def held_against_needed(connection: Connection, movement: Movement) -> str:
     ).one()
     if negative:
         return ""
-    unit_class = connection.execute(
-        select(unit_classes.c.code).where(unit_classes.c.id == movement.unit_class)
-    ).scalar()
+    unit_class = unit_class_code(connection, movement.unit_class)
     return (f"{account} holds {held:,} units of {unit_class} free to move, "
             f"{movement.quantity_units:,} are needed")  # fmt: skip
 

@@ -230,9 +230,7 @@ def frozen_against_asked(connection: Connection, order: Any, asked: int | None) 
     holding = sum(block.size for block in still_frozen(connection, order))
     if asked is None or asked <= holding:
         return ""
-    unit_class = connection.execute(
-        select(unit_classes.c.code).where(unit_classes.c.id == order.unit_class_id)
-    ).scalar()
+    unit_class = refusal_figures.unit_class_code(connection, order.unit_class_id)
     return (f"freeze order {order.id} holds {holding:,} frozen units of {unit_class}, "
             f"{asked:,} are asked")  # fmt: skip
 

@@ -109,21 +109,11 @@ def _parties(body: BaseModel, codes: list[str]) -> dict[str, str]:
                        if getattr(body, name) == code) for code in codes}  # fmt: skip
 
 
-def _account_seen(svc, who: Principal, code: str) -> bool:
-    """Whether registry account ``code`` exists and ``who`` may see it: a bound operator is
-    answered about another jurisdiction's account as about none (docs/security.md)."""
-    with reading(svc.engine) as connection:
-        found = connection.execute(
-            select(accounts.c.jurisdiction_id).where(accounts.c.code == code)
-        ).first()
-    return found is not None and views.sees_jurisdiction_id(who, found.jurisdiction_id)
-
-
 def _unknown_accounts(svc, who: Principal, body: BlockTradeIn) -> None:
     """Refuse a block trade whose seller or buyer account is none the operator may see, at
     the field that named it."""
     codes = dict.fromkeys((body.seller, body.buyer))
-    hidden = [code for code in codes if not _account_seen(svc, who, code)]
+    hidden = [code for code in codes if not views.in_scope(svc.engine, who, code, must_exist=True)]
     if hidden:
         fields = _parties(body, hidden)
         raise _refused([Issue("unknown_account", f"no registry account {code}", fields[code])

@@ -95,10 +95,12 @@ def in_jurisdiction(principal: Principal, column: Any):
     return column == principal.jurisdiction_id
 
 
-def in_scope(engine: Engine, principal: Principal, account_code: str) -> bool:
+def in_scope(
+    engine: Engine, principal: Principal, account_code: str, *, must_exist: bool = False
+) -> bool:
     """Whether account ``account_code`` exists in the jurisdiction ``principal`` is limited
-    to (any account, existing or not, for one that is not limited)."""
-    if not principal.jurisdiction_bound:
+    to (any account, existing or not, for one that is not limited, unless ``must_exist``)."""
+    if not principal.jurisdiction_bound and not must_exist:
         return True
     with reading(engine) as connection:
         found = connection.execute(
